@@ -1,0 +1,47 @@
+"""Small pieces the built-in methods share."""
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from scoring.core.methods import Params
+
+Partial = Literal["linear", "ceil", "floor"]
+
+
+def steps(shortfall: np.ndarray, step: float, partial: str) -> np.ndarray:
+    """How many steps a shortfall counts as: 'linear' pro rata, 'ceil' 不足一档按一档, 'floor' 满一档才计."""
+    raw = np.maximum(shortfall, 0.0) / step
+    if partial == "ceil":
+        return np.ceil(np.round(raw, 9))
+    if partial == "floor":
+        return np.floor(np.round(raw, 9))
+    return raw
+
+
+def partial_words(partial: str, lang: str) -> str:
+    if partial == "ceil":
+        return "（不足一档按一档计）" if lang != "en" else " (a part step counts as a whole step)"
+    if partial == "floor":
+        return "（满一档才计）" if lang != "en" else " (only whole steps count)"
+    return ""
+
+
+class Capped(Params):
+    max_deduction: float | None = Field(None, ge=0, description="扣分上限 (封顶)")
+
+
+def cap_words(p: Capped, lang: str) -> str:
+    if p.max_deduction is None:
+        return "，扣完为止" if lang != "en" else ", down to 0 at most"
+    from scoring.core.rounding import fmt
+
+    return (f"，最多扣{fmt(p.max_deduction)}分" if lang != "en"
+            else f", at most {fmt(p.max_deduction)} points deducted")
+
+
+def is_missing(x: float) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))

@@ -1,0 +1,176 @@
+"""Deduction shapes: per occurrence, by event level, present/absent, quotas, rate thresholds."""
+from __future__ import annotations
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from scoring.core.methods import Column, Method, Scored, deducted, tr
+from scoring.core.rounding import fmt
+
+from ._common import Capped, Partial, cap_words, partial_words, steps
+
+
+class DeductPerCount(Method):
+    """开江 / 大兴: start from full points, −k per occurrence, floor 0, optional cap."""
+
+    name = "deduct_per_count"
+    title = ("按次扣分", "Deduction per occurrence")
+
+    class Params(Capped):
+        per: float = Field(gt=0, description="每次扣分")
+
+    def score(self, col: Column, p: Params) -> Scored:
+        return Scored(deducted(col.full, col.value * p.per, p.max_deduction, col.bonus))
+
+    def rule(self, p: Params, full: float, lang: str = "zh") -> str:
+        return tr(lang, f"每发生1次扣{fmt(p.per)}分", f"−{fmt(p.per)} per occurrence") + cap_words(p, lang)
+
+    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
+        (field, n), = inputs.items()
+        d = n * p.per
+        capped = p.max_deduction is not None and d > p.max_deduction
+        return tr(lang, f"{field}{fmt(n)}次，每次扣{fmt(p.per)}分" + ("，已达扣分上限" if capped else ""),
+                  f"{field}: {fmt(n)} × {fmt(p.per)}" + (", deduction cap reached" if capped else ""))
+
+
+class EventsByLevel(Method):
+    """Negative events counted by level, each level its own deduction (省 −3 / 市 −2 / 县 −1).
+
+    Also fits several kinds of fault with different rates (迟报 −0.5, 漏报 −1).
+    """
+
+    name = "events_by_level"
+    title = ("按级别扣分", "Deduction by event level")
+    uses_field = False
+
+    class Params(Capped):
+        per: dict[str, float] = Field(min_length=1, description="字段 → 每次扣分")
+
+    def inputs(self, p: Params) -> list[str]:
+        return list(p.per)
+
+    def score(self, col: Column, p: Params) -> Scored:
+        d = sum(col.values[f] * k for f, k in p.per.items())
+        return Scored(deducted(col.full, d, p.max_deduction, col.bonus))
+
+    def rule(self, p: Params, full: float, lang: str = "zh") -> str:
+        parts = "、".join(f"{f}每次扣{fmt(k)}分" for f, k in p.per.items())
+        parts_en = "; ".join(f"{f}: −{fmt(k)} each" for f, k in p.per.items())
+        return tr(lang, parts, parts_en) + cap_words(p, lang)
+
+    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
+        hit = [(f, n) for f, n in inputs.items() if n]
+        zh = "；".join(f"{f}{fmt(n)}次×{fmt(p.per[f])}分" for f, n in hit)
+        en = "; ".join(f"{f}: {fmt(n)} × {fmt(p.per[f])}" for f, n in hit)
+        total = sum(n * p.per[f] for f, n in hit)
+        if p.max_deduction is not None and total > p.max_deduction:
+            zh += f"，合计{fmt(total)}分超过上限，按{fmt(p.max_deduction)}分扣"
+            en += f"; {fmt(total)} exceeds the cap, {fmt(p.max_deduction)} deducted"
+        return tr(lang, zh, en)
+
+
+class Presence(Method):
+    """开江: no 法律顾问 −1; no 年度工作要点 −0.5 (value 1 = present, 0 = absent)."""
+
+    name = "presence"
+    title = ("有无评分", "Present / absent")
+
+    class Params(Capped):
+        deduction: float | None = Field(None, gt=0, description="缺失时扣分，默认扣全部分值")
+
+    def score(self, col: Column, p: Params) -> Scored:
+        d = np.where(col.value > 0, 0.0, col.full if p.deduction is None else p.deduction)
+        d = np.where(np.isnan(col.value), np.nan, d)
+        return Scored(deducted(col.full, d, p.max_deduction, col.bonus))
+
+    def rule(self, p: Params, full: float, lang: str = "zh") -> str:
+        d = full if p.deduction is None else p.deduction
+        return tr(lang, f"具备得满分，不具备扣{fmt(d)}分", f"full points if present, −{fmt(d)} if absent")
+
+    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
+        (field, _), = inputs.items()
+        return tr(lang, f"{field}：无", f"{field}: absent")
+
+
+class Quota(Method):
+    """开江: 首长学法 at least 6 a year, −0.3 per session short, at most −1.2."""
+
+    name = "quota"
+    title = ("次数达标", "Frequency quota")
+
+    class Params(Capped):
+        required: float = Field(gt=0, description="每年至少次数")
+        per_short: float = Field(gt=0, description="每少1次扣分")
+
+    def score(self, col: Column, p: Params) -> Scored:
+        short = np.maximum(p.required - col.value, 0.0)
+        return Scored(deducted(col.full, short * p.per_short, p.max_deduction, col.bonus))
+
+    def rule(self, p: Params, full: float, lang: str = "zh") -> str:
+        return tr(lang, f"不少于{fmt(p.required)}次，每少1次扣{fmt(p.per_short)}分",
+                  f"at least {fmt(p.required)}, −{fmt(p.per_short)} per one short") + cap_words(p, lang)
+
+    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
+        (field, n), = inputs.items()
+        short = p.required - n
+        d = short * p.per_short
+        capped = p.max_deduction is not None and d > p.max_deduction
+        return tr(lang,
+                  f"{field}{fmt(n)}次，少于要求的{fmt(p.required)}次，差{fmt(short)}次" + ("，已达扣分上限" if capped else ""),
+                  f"{field} {fmt(n)}, {fmt(short)} short of {fmt(p.required)}" + ("; deduction cap reached" if capped else ""))
+
+
+class RateThreshold(Method):
+    """结案率 target 90 %, −1 per 10 points below; 编制: 不低于20%得1分，每低1%扣0.1."""
+
+    name = "rate_threshold"
+    title = ("比率达标（阶梯扣分）", "Rate threshold, stepwise")
+
+    class Params(Capped):
+        target: float = Field(description="达标值（百分数）")
+        step: float = Field(1, gt=0, description="每低多少个百分点为一档")
+        per_step: float = Field(gt=0, description="每档扣分")
+        partial: Partial = "linear"
+
+    def score(self, col: Column, p: Params) -> Scored:
+        n = steps(p.target - col.value, p.step, p.partial)
+        return Scored(deducted(col.full, n * p.per_step, p.max_deduction, col.bonus))
+
+    def rule(self, p: Params, full: float, lang: str = "zh") -> str:
+        return tr(lang, f"达到{fmt(p.target)}%得满分，每低{fmt(p.step)}个百分点扣{fmt(p.per_step)}分",
+                  f"full points at {fmt(p.target)}% or more, −{fmt(p.per_step)} per {fmt(p.step)} points below"
+                  ) + partial_words(p.partial, lang) + cap_words(p, lang)
+
+    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
+        (field, v), = inputs.items()
+        return tr(lang, f"{field}{fmt(v)}%，低于{fmt(p.target)}%达标值{fmt(p.target - v)}个百分点",
+                  f"{field} {fmt(v)}%, {fmt(p.target - v)} points below the {fmt(p.target)}% target")
+
+
+class MustBeFull(Method):
+    """信阳: 规范性文件备案率 below 100 % → −15."""
+
+    name = "must_be_full"
+    title = ("须达100%", "Must be 100 %")
+
+    class Params(Capped):
+        target: float = Field(100, description="须达到的值")
+        deduction: float | None = Field(None, gt=0, description="未达到时扣分，默认扣全部分值")
+
+    def score(self, col: Column, p: Params) -> Scored:
+        miss = col.value < p.target - 1e-9
+        d = np.where(miss, col.full if p.deduction is None else p.deduction, 0.0)
+        d = np.where(np.isnan(col.value), np.nan, d)
+        return Scored(deducted(col.full, d, p.max_deduction, col.bonus))
+
+    def rule(self, p: Params, full: float, lang: str = "zh") -> str:
+        d = full if p.deduction is None else p.deduction
+        return tr(lang, f"达到{fmt(p.target)}%得满分，否则扣{fmt(d)}分",
+                  f"full points at {fmt(p.target)}%, otherwise −{fmt(d)}")
+
+    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
+        (field, v), = inputs.items()
+        return tr(lang, f"{field}{fmt(v)}%，未达到{fmt(p.target)}%", f"{field} {fmt(v)}%, below {fmt(p.target)}%")
+
+
+METHODS = [DeductPerCount, EventsByLevel, Presence, Quota, RateThreshold, MustBeFull]

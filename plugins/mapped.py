@@ -1,0 +1,204 @@
+"""Shapes that map values to points: bands, review grades, surveys, bonuses, supplied scores."""
+from __future__ import annotations
+
+import numpy as np
+from pydantic import Field, field_validator, model_validator
+
+from scoring.core.methods import Column, Method, Params, Scored, tr
+from scoring.core.rounding import fmt
+
+
+class Band(Params):
+    min: float
+    points: float = Field(ge=0)
+
+
+class Bands(Method):
+    """瑞安: 优秀得票率 ≥ 90 % → 200, 80–90 → 190, 70–80 → 180, 60–70 → 170, < 60 → 160."""
+
+    name = "bands"
+    title = ("分档得分", "Bands")
+
+    class Params(Params):
+        bands: list[Band] = Field(min_length=1, description="{min=下限, points=得分}，值 ≥ 下限即得该档分")
+        below: float = Field(0, ge=0, description="低于所有档下限时的得分")
+
+        @field_validator("bands")
+        @classmethod
+        def _distinct(cls, v):
+            mins = [b.min for b in v]
+            if len(set(mins)) != len(mins):
+                raise ValueError("two bands have the same 'min'")
+            return sorted(v, key=lambda b: -b.min)
+
+    def score(self, col: Column, p: Params) -> Scored:
+        v = col.value
+        out = np.where(np.isnan(v), np.nan, p.below)
+        for b in reversed(p.bands):  # ascending min: higher bands overwrite
+            out = np.where(v >= b.min - 1e-9, b.points, out)
+        return Scored(out)
+
+    def rule(self, p: Params, full: float, lang: str = "zh") -> str:
+        zh = "；".join(f"≥{fmt(b.min)}得{fmt(b.points)}分" for b in p.bands) + f"；其余{fmt(p.below)}分"
+        en = "; ".join(f"≥{fmt(b.min)}: {fmt(b.points)}" for b in p.bands) + f"; otherwise {fmt(p.below)}"
+        return tr(lang, zh, en)
+
+    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
+        (field, v), = inputs.items()
+        upper = [b for b in p.bands if b.min > v]
+        nxt = upper[-1] if upper else None
+        zh = f"{field}{fmt(v)}，落在得{fmt(points)}分一档"
+        en = f"{field} {fmt(v)} falls in the {fmt(points)}-point band"
+        if nxt is not None:
+            zh += f"（达到{fmt(nxt.min)}可得{fmt(nxt.points)}分）"
+            en += f" ({fmt(nxt.min)} would give {fmt(nxt.points)})"
+        return tr(lang, zh, en)
+
+
+class _Votes(Method):
+    """Weighted votes: points = full × Σ votes × weight ÷ (valid votes × scale)."""
+
+    uses_field = False
+    scale = 1.0
+
+    def weights(self, p) -> dict[str, float]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def excluded(self, p) -> list[str]:
+        return []
+
+    def inputs(self, p) -> list[str]:
+        return list(self.weights(p)) + self.excluded(p)
+
+    def score(self, col: Column, p) -> Scored:
+        w = self.weights(p)
+        valid = sum(col.values[f] for f in w)
+        earned = sum(col.values[f] * k for f, k in w.items())
+        out = np.full(len(col), np.nan)
+        ok = valid > 0  # no valid vote: no score (the indicator's missing rule decides)
+        out[ok] = col.full * earned[ok] / (valid[ok] * self.scale)
+        return Scored(np.clip(out, 0, col.full))
+
+
+class GradedReview(_Votes):
+    """Committee grades: (A×1 + B×0.8 + C×0.6 + D×0.4) ÷ N × full. Each field counts the votes for one grade."""
+
+    name = "graded_review"
+    title = ("评审等次折算", "Graded review")
+
+    class Params(Params):
+        grades: dict[str, float] = Field(min_length=1, description="字段（某等次票数）→ 折算系数 0–1")
+
+        @field_validator("grades")
+        @classmethod
+        def _unit(cls, v):
+            if any(not 0 <= k <= 1 for k in v.values()):
+                raise ValueError("each grade's factor must be between 0 and 1")
+            return v
+
+    def weights(self, p):
+        return p.grades
+
+    def rule(self, p, full: float, lang: str = "zh") -> str:
+        terms = " + ".join(f"{f}×{fmt(k)}" for f, k in p.grades.items())
+        return tr(lang, f"({terms}) ÷ 评审总数 × {fmt(full)}", f"({terms}) ÷ reviews × {fmt(full)}")
+
+    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
+        votes = "，".join(f"{f}{fmt(n)}" for f, n in inputs.items())
+        return tr(lang, f"评审结果：{votes}", f"review: {votes}")
+
+
+class Survey(_Votes):
+    """Satisfaction survey: 满意 100 / 基本满意 70 / 不满意 30; 不了解 is left out of the valid votes."""
+
+    name = "survey"
+    title = ("满意度测评", "Satisfaction survey")
+    scale = 100.0
+
+    class Params(Params):
+        options: dict[str, float] = Field(min_length=1, description="字段（某选项票数）→ 分值 0–100")
+        excluded: list[str] = Field(default_factory=list, description="不计入有效票的选项字段，如“不了解”")
+
+        @field_validator("options")
+        @classmethod
+        def _percent(cls, v):
+            if any(not 0 <= k <= 100 for k in v.values()):
+                raise ValueError("each option's value must be between 0 and 100")
+            return v
+
+    def weights(self, p):
+        return p.options
+
+    def excluded(self, p):
+        return list(p.excluded)
+
+    def rule(self, p, full: float, lang: str = "zh") -> str:
+        terms = "、".join(f"{f}{fmt(k)}分" for f, k in p.options.items())
+        ex = "、".join(p.excluded)
+        zh = f"按{terms}加权平均，折算为{fmt(full)}分制" + (f"；{ex}不计入有效票" if ex else "")
+        en = f"weighted mean of {terms}, scaled to {fmt(full)}" + (f"; {ex} not counted as valid" if ex else "")
+        return tr(lang, zh, en)
+
+    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
+        valid = sum(inputs[f] for f in p.options)
+        rate = sum(inputs[f] * k for f, k in p.options.items()) / valid if valid else float("nan")
+        votes = "，".join(f"{f}{fmt(n)}票" for f, n in inputs.items())
+        return tr(lang, f"{votes}；有效票{fmt(valid)}，满意度{fmt(rate, 2)}%",
+                  f"{votes}; {fmt(valid)} valid votes, satisfaction {fmt(rate, 2)}%")
+
+
+class BonusByLevel(Method):
+    """Awards by level: 部省 +4, 市 +3, 市部门 +2, 区 +1 each, total at most ``cap``."""
+
+    name = "bonus_by_level"
+    title = ("按级别加分", "Bonus by level")
+    uses_field = False
+
+    class Params(Params):
+        points: dict[str, float] = Field(min_length=1, description="字段（该级别次数）→ 每次加分")
+        cap: float | None = Field(None, gt=0, description="加分上限")
+
+    def inputs(self, p) -> list[str]:
+        return list(p.points)
+
+    def score(self, col: Column, p) -> Scored:
+        total = sum(col.values[f] * k for f, k in p.points.items())
+        cap = col.full if p.cap is None else p.cap
+        return Scored(np.minimum(total, cap))
+
+    def rule(self, p, full: float, lang: str = "zh") -> str:
+        cap = full if p.cap is None else p.cap
+        zh = "、".join(f"{f}每项加{fmt(k)}分" for f, k in p.points.items()) + f"，最多加{fmt(cap)}分"
+        en = "; ".join(f"{f}: +{fmt(k)} each" for f, k in p.points.items()) + f"; at most +{fmt(cap)}"
+        return tr(lang, zh, en)
+
+    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
+        hit = "，".join(f"{f}{fmt(n)}项" for f, n in inputs.items() if n)
+        return tr(lang, f"加分项目：{hit or '无'}", f"awards: {hit or 'none'}")
+
+
+class Supplied(Method):
+    """党建 or 经济发展 scored by their own office and delivered as a number (converted if out of ``scale``)."""
+
+    name = "supplied"
+    title = ("报送得分", "Supplied score")
+
+    class Params(Params):
+        scale: float | None = Field(None, gt=0, description="报送分数的满分，默认与本指标分值相同")
+
+    def score(self, col: Column, p) -> Scored:
+        scale = col.full if p.scale is None else p.scale
+        return Scored(col.value / scale * col.full)
+
+    def rule(self, p, full: float, lang: str = "zh") -> str:
+        if p.scale is None or p.scale == full:
+            return tr(lang, "采用责任单位报送的得分", "the score supplied by the responsible office")
+        return tr(lang, f"报送得分（满分{fmt(p.scale)}）折算为{fmt(full)}分制",
+                  f"supplied score out of {fmt(p.scale)}, scaled to {fmt(full)}")
+
+    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
+        (field, v), = inputs.items()
+        return tr(lang, f"{field}报送得分{fmt(v)}", f"{field}: supplied {fmt(v)}")
+
+
+METHODS = [Bands, GradedReview, Survey, BonusByLevel, Supplied]

@@ -1,0 +1,130 @@
+"""Shapes that compare a unit with the others of its category (they need the whole column)."""
+from __future__ import annotations
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from scoring.core.methods import Column, Method, Params, Scored, deducted, tr
+from scoring.core.rounding import fmt
+
+from ._common import Capped, Partial, cap_words, partial_words, steps
+
+
+class VsAverage(Method):
+    """编制: 不低于平均值的得满分；每低1%扣0.1分. The average is over the units of the category that reported."""
+
+    name = "vs_average"
+    title = ("与类别平均值比较", "Against the category average")
+
+    class Params(Capped):
+        step: float = Field(1, gt=0, description="每低多少为一档")
+        per_step: float = Field(gt=0, description="每档扣分")
+        partial: Partial = "linear"
+
+    def score(self, col: Column, p: Params) -> Scored:
+        v = col.value
+        avg = float(np.nanmean(v)) if np.any(~np.isnan(v)) else float("nan")
+        n = steps(avg - v, p.step, p.partial)
+        return Scored(deducted(col.full, n * p.per_step, p.max_deduction, col.bonus), {"average": avg})
+
+    def rule(self, p: Params, full: float, lang: str = "zh") -> str:
+        return tr(lang, f"不低于本类别平均值得满分，每低{fmt(p.step)}扣{fmt(p.per_step)}分",
+                  f"full points at or above the category average, −{fmt(p.per_step)} per {fmt(p.step)} below"
+                  ) + partial_words(p.partial, lang) + cap_words(p, lang)
+
+    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
+        (field, v), = inputs.items()
+        avg = context["average"]
+        return tr(lang, f"{field}{fmt(v)}，低于本类别平均值{fmt(avg, 2)}，差{fmt(avg - v, 2)}",
+                  f"{field} {fmt(v)}, {fmt(avg - v, 2)} below the category average {fmt(avg, 2)}")
+
+
+class RelativeToBest(Method):
+    """瑞安 2012: 得分 = 本单位 ÷ 第一名 × 分值."""
+
+    name = "relative_to_best"
+    title = ("与最优值比较", "Relative to the best")
+
+    class Params(Params):
+        lower_is_better: bool = False
+
+    def score(self, col: Column, p: Params) -> Scored:
+        v = col.value
+        present = ~np.isnan(v)
+        if not present.any():
+            return Scored(np.full(len(v), np.nan), {"best": float("nan")})
+        best = float(np.nanmin(v) if p.lower_is_better else np.nanmax(v))
+        out = np.full(len(v), np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p.lower_is_better:
+                ratio = np.where(v > 0, best / v, 1.0)
+            else:
+                ratio = v / best if best > 0 else np.zeros(len(v))
+        out[present] = col.full * np.clip(ratio[present], 0.0, 1.0)
+        return Scored(out, {"best": best})
+
+    def rule(self, p: Params, full: float, lang: str = "zh") -> str:
+        if p.lower_is_better:
+            return tr(lang, f"得分 = 本类别最优值 ÷ 本单位值 × {fmt(full)}（越低越好）",
+                      f"points = best in category ÷ own value × {fmt(full)} (lower is better)")
+        return tr(lang, f"得分 = 本单位值 ÷ 本类别最优值 × {fmt(full)}", f"points = own value ÷ best in category × {fmt(full)}")
+
+    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
+        (field, v), = inputs.items()
+        return tr(lang, f"{field}{fmt(v)}，本类别最优值{fmt(context['best'])}",
+                  f"{field} {fmt(v)}; best in category {fmt(context['best'])}")
+
+
+class RankPoints(Method):
+    """编制: ranks 1–5 get 60/57/54/51/48; 瑞安: 1st full points, −2 % per rank. Equal values share a rank."""
+
+    name = "rank_points"
+    title = ("按名次得分", "Points by rank")
+
+    class Params(Params):
+        points: list[float] | None = Field(None, description="第1、2、3…名的得分")
+        decay: float | None = Field(None, gt=0, lt=1, description="每下降一个名次减少分值的比例")
+        rest: float = Field(0, ge=0, description="points 列表之外名次的得分")
+        lower_is_better: bool = False
+
+        @model_validator(mode="after")
+        def _one_rule(self):
+            if (self.points is None) == (self.decay is None):
+                raise ValueError("give exactly one of 'points' (a list) or 'decay' (a share per rank)")
+            return self
+
+    def score(self, col: Column, p: Params) -> Scored:
+        v = col.value
+        present = ~np.isnan(v)
+        key = v if p.lower_is_better else -v
+        ranks = np.full(len(v), np.nan)
+        kp = key[present]
+        # competition ranking: 1 + how many are strictly better (ties share a rank)
+        ordered = np.sort(kp)
+        ranks[present] = np.searchsorted(ordered, kp, side="left") + 1
+        out = np.full(len(v), np.nan)
+        r = ranks[present].astype(int)
+        if p.points is not None:
+            table = np.array(list(p.points) + [p.rest])
+            out[present] = table[np.minimum(r - 1, len(p.points))]
+        else:
+            out[present] = np.maximum(col.full * (1 - p.decay * (r - 1)), 0.0)
+        return Scored(out, {"count": float(present.sum()), "ordered": ordered})
+
+    def rule(self, p: Params, full: float, lang: str = "zh") -> str:
+        if p.points is not None:
+            pts = "/".join(fmt(x) for x in p.points)
+            return tr(lang, f"按名次依次得{pts}分，其余{fmt(p.rest)}分", f"by rank: {pts}; others {fmt(p.rest)}")
+        return tr(lang, f"第一名{fmt(full)}分，每下降一名减{fmt(p.decay * 100)}%",
+                  f"1st gets {fmt(full)}, −{fmt(p.decay * 100)}% per rank")
+
+    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
+        (field, v), = inputs.items()
+        key = v if p.lower_is_better else -v
+        rank = int(np.searchsorted(context["ordered"], key, side="left")) + 1
+        n = int(context["count"])
+        return tr(lang, f"{field}{fmt(v)}，在本类别{n}个单位中列第{rank}名",
+                  f"{field} {fmt(v)}: rank {rank} of {n} in the category")
+
+
+METHODS = [VsAverage, RelativeToBest, RankPoints]

@@ -1,0 +1,172 @@
+"""The criteria file as data: pydantic models plus the checks pydantic cannot do alone.
+
+A criteria file is TOML with English keys and Chinese values (bare Chinese keys are
+not valid TOML).  Its parts:
+
+    [assessment]     name, year, office, precision, total, categories, plugins
+    [[fields]]       every submitted or derived value an indicator or veto reads
+    [[modules]]      weighted blocks of the total; weights differ by category
+    [[indicators]]   the indicator tree (一级/二级/三级) by ``parent``; leaves name a method
+    [[vetoes]]       一票否决 (fail) and 否优 (no_excellent)
+    [[grades]]       等次 bands, per category
+    [ranking]        tie-break fields
+
+Nothing here reads files: :mod:`scoring.load.criteria_file` does that.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Assessment(_Model):
+    name: str
+    year: int
+    office: str = ""
+    precision: int = Field(2, ge=0, le=6, description="decimal places every score is rounded to")
+    total: float = Field(100, gt=0, description="what the module weights of a category add up to")
+    categories: list[str] = Field(min_length=1)
+    plugins: list[str] = Field(default_factory=list, description="folders of local plugin .py files")
+    note: str = ""
+
+
+FieldKind = Literal["number", "count", "rate", "bool"]
+
+
+class FieldSpec(_Model):
+    name: str = Field(min_length=1)
+    kind: FieldKind = "number"
+    unit: str = ""
+    description: str = ""
+    owner: str = ""  # 数据报送单位 / 评分责任单位
+    min: float | None = None
+    max: float | None = None
+    formula: str | None = None  # derived from other fields by the safe expression language
+
+    def bounds(self) -> tuple[float | None, float | None]:
+        lo, hi = self.min, self.max
+        if self.kind in ("count", "rate", "bool") and lo is None:
+            lo = 0
+        if self.kind == "rate" and hi is None:
+            hi = 100
+        if self.kind == "bool":
+            hi = 1
+        return lo, hi
+
+
+class Bonus(_Model):
+    min: float = 0
+    max: float = 0
+
+
+class Module(_Model):
+    id: str = Field(min_length=1)
+    name: str
+    full: float = Field(100, gt=0)
+    weights: dict[str, float]
+    bonus: Bonus = Bonus()
+
+    @field_validator("weights")
+    @classmethod
+    def _non_negative(cls, v: dict[str, float]) -> dict[str, float]:
+        for k, w in v.items():
+            if w < 0 or not math.isfinite(w):
+                raise ValueError(f"weight of {k!r} must be a non-negative number")
+        return v
+
+
+Missing = Literal["error", "exclude", "zero"]
+
+
+class Indicator(_Model):
+    id: str = Field(min_length=1)
+    name: str
+    parent: str | None = None
+    module: str | None = None
+    full: float = Field(ge=0)
+    method: str | None = None
+    field: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    applies_to: list[str] | None = None
+    owner: str = ""  # 评分责任单位
+    evidence: str = ""  # 佐证材料
+    rule: str = ""  # the office's own wording of the rule, shown instead of the generated one
+    missing: Missing = "error"
+    max_deduction: float | None = Field(None, ge=0)
+    bonus: bool = False  # 附加项: outside the full points, limited by the module's bonus range
+
+
+class Veto(_Model):
+    id: str = Field(min_length=1)
+    name: str
+    kind: Literal["fail", "no_excellent"]
+    field: str
+    threshold: float = 0  # triggered when the value is greater than this
+    applies_to: list[str] | None = None
+    missing: Missing = "error"
+
+
+class Band(_Model):
+    name: str = Field(min_length=1)
+    min: float
+    max: float | None = None
+
+
+class Grades(_Model):
+    categories: list[str] | None = None
+    bands: list[Band] = Field(min_length=1)
+    fail: str | None = None  # grade given by 一票否决; default: the lowest band
+
+
+class Ranking(_Model):
+    tie_break: list[str] = Field(default_factory=list)  # fields, larger ranks first
+
+
+class Criteria(_Model):
+    assessment: Assessment
+    fields: list[FieldSpec] = Field(default_factory=list)
+    modules: list[Module] = Field(min_length=1)
+    indicators: list[Indicator] = Field(min_length=1)
+    vetoes: list[Veto] = Field(default_factory=list)
+    grades: list[Grades] = Field(default_factory=list)
+    ranking: Ranking = Ranking()
+
+    # -- derived views, cheap enough to compute on demand ---------------------------
+    @property
+    def categories(self) -> list[str]:
+        return self.assessment.categories
+
+    def field_map(self) -> dict[str, FieldSpec]:
+        return {f.name: f for f in self.fields}
+
+    def module_map(self) -> dict[str, Module]:
+        return {m.id: m for m in self.modules}
+
+    def indicator_map(self) -> dict[str, Indicator]:
+        return {i.id: i for i in self.indicators}
+
+    def children(self) -> dict[str | None, list[Indicator]]:
+        out: dict[str | None, list[Indicator]] = {}
+        for ind in self.indicators:
+            out.setdefault(ind.parent, []).append(ind)
+        return out
+
+    def module_of(self, ind: Indicator) -> str:
+        by_id = self.indicator_map()
+        seen = set()
+        while ind.parent is not None and ind.parent in by_id and ind.id not in seen:
+            seen.add(ind.id)
+            ind = by_id[ind.parent]
+        return ind.module or ""
+
+    def grades_for(self, category: str) -> Grades | None:
+        for g in self.grades:
+            if g.categories is None or category in g.categories:
+                return g
+        return None

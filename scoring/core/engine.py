@@ -1,0 +1,259 @@
+"""The engine: criteria + data ⇒ scores, totals, ranks, grades, vetoes. Pure: no I/O.
+
+Work is done per category and per indicator on whole columns.  Every shown number
+is rounded to the declared precision (四舍五入) and every sum is a sum of shown
+numbers, so a score sheet adds up to the last point.  Ranks and ties are decided on
+exact integers in units of the last decimal, never on raw floats.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import DataError, Problem
+from . import expr
+from .criteria import Indicator, Module, Veto
+from .dataset import Dataset
+from .methods import Column
+from .plan import Leaf, Plan
+from .rounding import round_array, to_fixed
+
+
+@dataclass
+class IndicatorScores:
+    """One indicator (leaf or group) over the units of one category."""
+
+    indicator: Indicator
+    points: np.ndarray  # NaN = not counted for that unit (not applicable / excluded)
+    applicable_full: np.ndarray  # full points that count for each unit (0 where excluded)
+    leaf: Leaf | None = None
+    inputs: dict[str, np.ndarray] = field(default_factory=dict)
+    missing: np.ndarray | None = None  # units with an input missing
+    context: dict[str, Any] = field(default_factory=dict)
+    raw: np.ndarray | None = None  # points before the item's own caps/floors
+
+
+@dataclass
+class ModuleScores:
+    module: Module
+    weight: float
+    base: np.ndarray  # earned ÷ applicable full × module full (百分制 rescaling)
+    bonus: np.ndarray  # 附加项, within the module's bonus range
+    score: np.ndarray  # base + bonus
+    contribution: np.ndarray  # weight × score ÷ full: this module's part of the total
+    earned: np.ndarray
+    applicable_full: np.ndarray
+
+
+@dataclass
+class VetoHits:
+    veto: Veto
+    hit: np.ndarray  # bool per unit
+    values: np.ndarray
+
+
+@dataclass
+class CategoryScores:
+    category: str
+    index: np.ndarray  # positions of this category's units in the dataset
+    indicators: dict[str, IndicatorScores]
+    modules: dict[str, ModuleScores]
+    total: np.ndarray
+    rank: np.ndarray
+    grade: list[str | None]
+    vetoes: list[VetoHits]
+    failed: np.ndarray  # 一票否决
+    no_excellent: np.ndarray  # 否优
+
+
+@dataclass
+class Results:
+    plan: Plan
+    data: Dataset
+    categories: dict[str, CategoryScores]
+
+    @property
+    def criteria(self):
+        return self.plan.criteria
+
+    def locate(self, unit_id: str) -> tuple[CategoryScores, int]:
+        for cs in self.categories.values():
+            hits = np.nonzero(np.asarray([self.data.ids[i] == unit_id for i in cs.index]))[0]
+            if len(hits):
+                return cs, int(hits[0])
+        raise KeyError(unit_id)
+
+
+def derive(plan: Plan, data: Dataset) -> dict[str, np.ndarray]:
+    """All field columns, derived ones computed by their formulas in dependency order."""
+    cols = {f.name: data.column(f.name) for f in plan.criteria.fields}
+    for name, node in plan.formulas:
+        given = data.values.get(name)
+        computed = np.broadcast_to(expr.evaluate(node, cols), (len(data),)).astype(float)
+        # a value submitted directly for a derived field wins where the formula has no value
+        cols[name] = computed if given is None else np.where(np.isnan(computed), given, computed)
+    return cols
+
+
+def score(plan: Plan, data: Dataset) -> Results:
+    c = plan.criteria
+    places = c.assessment.precision
+    cols = derive(plan, data)
+    cats = np.asarray(data.categories, dtype=object)
+    problems: list[Problem] = []
+    out: dict[str, CategoryScores] = {}
+    for cat in c.categories:
+        idx = np.nonzero(cats == cat)[0]
+        out[cat] = _score_category(plan, data, cols, cat, idx, places, problems)
+    if problems:
+        raise DataError(problems)
+    return Results(plan, data, out)
+
+
+def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, places: int, problems) -> CategoryScores:
+    c = plan.criteria
+    n = len(idx)
+    scores: dict[str, IndicatorScores] = {}
+    kids: dict[str, list[str]] = {}
+    for ind in plan.order:
+        if ind.parent is not None:
+            kids.setdefault(ind.parent, []).append(ind.id)
+
+    for ind in plan.order:  # children before parents
+        if cat not in plan.applies[ind.id]:
+            continue
+        if ind.id in plan.leaves:
+            scores[ind.id] = _score_leaf(plan.leaves[ind.id], data, cols, cat, idx, places, problems)
+        else:
+            parts = [scores[k] for k in kids.get(ind.id, []) if k in scores]
+            earned = _nansum([p.points for p in parts], n)
+            app = np.sum([p.applicable_full for p in parts], axis=0) if parts else np.zeros(n)
+            counted = np.any([~np.isnan(p.points) for p in parts], axis=0) if parts else np.zeros(n, bool)
+            pts = earned
+            if ind.max_deduction is not None:  # a cap on the group's total deduction
+                pts = np.maximum(pts, app - ind.max_deduction)
+            pts = np.where(counted, round_array(np.clip(pts, 0, None), places), np.nan)
+            scores[ind.id] = IndicatorScores(ind, pts, np.where(counted, app, 0.0), raw=earned)
+
+    modules: dict[str, ModuleScores] = {}
+    total = np.zeros(n)
+    for m in c.modules:
+        if cat not in m.weights:
+            continue
+        tops = [scores[i.id] for i in plan.order if i.parent is None and i.module == m.id and i.id in scores]
+        normal = [s for s in tops if not s.indicator.bonus]
+        extra = [s for s in tops if s.indicator.bonus]
+        earned = _nansum([s.points for s in normal], n)
+        app = np.sum([s.applicable_full for s in normal], axis=0) if normal else np.zeros(n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            base = np.where(app > 0, earned / app * m.full, np.nan)
+        base = round_array(base, places)
+        for pos in np.nonzero(np.isnan(base))[0]:
+            problems.append(Problem("data.module_empty", {"unit": data.ids[idx[pos]], "name": data.names[idx[pos]], "module": m.name}))
+        bonus = np.clip(_nansum([s.points for s in extra], n), m.bonus.min, m.bonus.max)
+        bonus = round_array(bonus, places)
+        sc = round_array(base + bonus, places)
+        w = m.weights[cat]
+        contrib = round_array(sc * w / m.full, places)
+        modules[m.id] = ModuleScores(m, w, base, bonus, sc, contrib, earned, app)
+        total = total + contrib
+    total = round_array(total, places)
+
+    vetoes, failed, no_exc = [], np.zeros(n, bool), np.zeros(n, bool)
+    for v in c.vetoes:
+        if v.applies_to is not None and cat not in v.applies_to:
+            continue
+        vals = cols[v.field][idx]
+        miss = np.isnan(vals)
+        if miss.any():
+            if v.missing == "error":
+                for pos in np.nonzero(miss)[0]:
+                    problems.append(Problem("data.missing_veto", {"unit": data.ids[idx[pos]], "name": data.names[idx[pos]], "field": v.field, "veto": v.name}))
+            vals = np.where(miss, 0.0, vals) if v.missing == "zero" else vals
+        hit = vals > v.threshold  # NaN (excluded) never triggers
+        vetoes.append(VetoHits(v, hit, vals))
+        if v.kind == "fail":
+            failed |= hit
+        else:
+            no_exc |= hit
+
+    rank = _rank(total, failed, [cols[f][idx] for f in c.ranking.tie_break], places)
+    grade = _grades(plan, cat, total, failed, no_exc)
+    return CategoryScores(cat, idx, scores, modules, total, rank, grade, vetoes, failed, no_exc)
+
+
+def _nansum(arrays: list[np.ndarray], n: int) -> np.ndarray:
+    if not arrays:
+        return np.zeros(n)
+    return np.nansum(np.vstack(arrays), axis=0)
+
+
+def _score_leaf(leaf: Leaf, data: Dataset, cols, cat: str, idx, places: int, problems) -> IndicatorScores:
+    ind = leaf.indicator
+    inputs = {f: cols[f][idx] for f in leaf.reads}
+    col = Column(inputs, ind.full, ind.bonus, cat)
+    result = leaf.method.score(col, leaf.params)
+    raw = np.asarray(result.points, dtype=float)
+    if raw.shape != (len(idx),):
+        raise RuntimeError(f"method {leaf.method.name} returned {raw.shape} points for {len(idx)} units")
+    missing = np.zeros(len(idx), bool)
+    for v in inputs.values():
+        missing |= np.isnan(v)
+    missing |= np.isnan(raw)  # e.g. a rate whose denominator is 0
+    pts = raw.copy()
+    if ind.max_deduction is not None and not ind.bonus:
+        pts = np.maximum(pts, ind.full - ind.max_deduction)
+    if not ind.bonus:
+        pts = np.clip(pts, 0.0, ind.full)
+    if missing.any():
+        if ind.missing == "error":
+            for pos in np.nonzero(missing)[0]:
+                gone = [f for f, v in inputs.items() if np.isnan(v[pos])] or leaf.reads
+                problems.append(Problem("data.missing_value", {"unit": data.ids[idx[pos]], "name": data.names[idx[pos]],
+                                                               "field": "、".join(gone), "indicator": f"{ind.id} {ind.name}"}))
+        pts = np.where(missing, 0.0 if ind.missing == "zero" else np.nan, pts)
+    pts = round_array(pts, places)
+    applicable = np.where(np.isnan(pts) | ind.bonus, 0.0, ind.full)
+    return IndicatorScores(ind, pts, applicable, leaf, inputs, missing, result.context, raw)
+
+
+def _rank(total: np.ndarray, failed: np.ndarray, tie_cols: list[np.ndarray], places: int) -> np.ndarray:
+    """Competition ranking (1, 2, 2, 4) within a category on rounded totals.
+
+    Order: units not vetoed before vetoed ones, then total, then the declared tie-break
+    fields (larger first). Units equal on all of these share a rank (并列).
+    """
+    n = len(total)
+    if n == 0:
+        return np.zeros(0, dtype=int)
+    keys = [failed.astype(np.int64), -to_fixed(total, places)]
+    keys += [-np.nan_to_num(round_array(t, 6), nan=-np.inf) for t in tie_cols]
+    order = np.lexsort(tuple(reversed(keys)))
+    stacked = np.vstack([np.asarray(k, dtype=float) for k in keys])[:, order]
+    new_group = np.ones(n, bool)
+    new_group[1:] = np.any(stacked[:, 1:] != stacked[:, :-1], axis=0)
+    positions = np.arange(1, n + 1)
+    group_start = np.maximum.accumulate(np.where(new_group, positions, 0))
+    rank = np.empty(n, dtype=int)
+    rank[order] = group_start
+    return rank
+
+
+def _grades(plan: Plan, cat: str, total, failed, no_exc) -> list[str | None]:
+    g = plan.criteria.grades_for(cat)
+    if g is None:
+        return [None] * len(total)
+    bands = sorted(g.bands, key=lambda b: -b.min)
+    fail = g.fail or bands[-1].name
+    out = []
+    for t, f, ne in zip(total, failed, no_exc):
+        if f:
+            out.append(fail)
+            continue
+        i = next((k for k, b in enumerate(bands) if t >= b.min - 1e-9), len(bands) - 1)
+        if ne and i == 0 and len(bands) > 1:
+            i = 1
+        out.append(bands[i].name)
+    return out

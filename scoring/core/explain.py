@@ -1,0 +1,119 @@
+"""Every point explained: one unit's score sheet as plain data.
+
+The layout follows what offices print (测评指标 | 指标分值 | 得分 | 扣分 | 失分原因 | 数据来源).
+Text is produced here, on demand, for the units someone asks about.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..i18n import t
+from .engine import CategoryScores, IndicatorScores, Results
+from .rounding import fmt, round_half_up
+
+
+def _num(x: float, places: int) -> float | None:
+    x = float(x)
+    return None if math.isnan(x) else round_half_up(x, places)
+
+
+def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScores, lang: str = "zh") -> dict[str, Any]:
+    ind = s.indicator
+    places = res.criteria.assessment.precision
+    pts = _num(s.points[pos], places)
+    uid = res.data.ids[cs.index[pos]]
+    line: dict[str, Any] = {
+        "id": ind.id, "name": ind.name, "level": res.plan.level[ind.id], "parent": ind.parent,
+        "module": res.plan.module_of[ind.id], "full": ind.full, "bonus": ind.bonus, "points": pts,
+        "owner": ind.owner, "evidence": ind.evidence,
+    }
+    app = float(s.applicable_full[pos])
+    if ind.bonus:
+        line["lost"] = round_half_up(max(-(pts or 0.0), 0.0), places)
+    else:
+        line["lost"] = None if pts is None else round_half_up(app - pts, places)
+    if s.leaf is None:  # a group: its points are its children's
+        line["status"] = "scored" if pts is not None else "excluded"
+        line["rule"] = ind.rule or t("explain.group_rule", lang)
+        if ind.max_deduction is not None:
+            line["rule"] += t("explain.group_cap", lang, cap=fmt(ind.max_deduction))
+        line["reason"] = ""
+        return line
+    leaf = s.leaf
+    inputs = {f: float(v[pos]) for f, v in s.inputs.items()}
+    line["inputs"] = {f: (None if math.isnan(v) else v) for f, v in inputs.items()}
+    line["sources"] = {f: res.data.sources.get(f, t("explain.derived", lang) if _is_derived(res, f) else "") for f in inputs}
+    ev = {f: res.data.evidence[(uid, f)] for f in inputs if (uid, f) in res.data.evidence}
+    if ev:
+        line["evidence_given"] = ev
+    line["method"] = leaf.method.name
+    line["rule"] = ind.rule or leaf.method.rule(leaf.params, ind.full, lang)
+    if s.missing is not None and s.missing[pos]:
+        line["status"] = {"exclude": "excluded", "zero": "zero"}.get(ind.missing, "missing")
+        line["reason"] = t(f"explain.missing_{line['status']}", lang)
+        return line
+    line["status"] = "scored"
+    lost = line["lost"] or 0.0
+    if lost > 0 or (ind.bonus and pts):
+        line["reason"] = leaf.method.lost_reason(leaf.params, inputs, pts, ind.full, s.context, lang)
+        raw = s.raw[pos] if s.raw is not None else np.nan
+        if ind.max_deduction is not None and not ind.bonus and raw < ind.full - ind.max_deduction:
+            line["reason"] += t("explain.item_cap", lang, cap=fmt(ind.max_deduction))
+    else:
+        line["reason"] = ""
+    return line
+
+
+def _is_derived(res: Results, field: str) -> bool:
+    return any(name == field for name, _ in res.plan.formulas)
+
+
+def unit_sheet(res: Results, cs: CategoryScores, pos: int, lang: str = "zh", with_indicators: bool = True) -> dict[str, Any]:
+    places = res.criteria.assessment.precision
+    i = cs.index[pos]
+    sheet: dict[str, Any] = {
+        "id": res.data.ids[i], "name": res.data.names[i], "category": cs.category,
+        "total": _num(cs.total[pos], places), "rank": int(cs.rank[pos]), "of": len(cs.index),
+        "grade": cs.grade[pos],
+        "modules": [
+            {"id": ms.module.id, "name": ms.module.name, "weight": ms.weight, "full": ms.module.full,
+             "score": _num(ms.score[pos], places), "base": _num(ms.base[pos], places),
+             "bonus": _num(ms.bonus[pos], places), "contribution": _num(ms.contribution[pos], places)}
+            for ms in cs.modules.values()
+        ],
+        "vetoes": [
+            {"id": v.veto.id, "name": v.veto.name, "kind": v.veto.kind, "value": _num(v.values[pos], 6)}
+            for v in cs.vetoes if v.hit[pos]
+        ],
+    }
+    if with_indicators:
+        sheet["indicators"] = [
+            indicator_line(res, cs, pos, cs.indicators[ind.id], lang)
+            for ind in _tree_order(res) if ind.id in cs.indicators
+        ]
+    return sheet
+
+
+def _tree_order(res: Results):
+    """Indicators as printed: parents before children, in file order."""
+    plan = res.plan
+    kids: dict[str | None, list] = {}
+    for ind in res.criteria.indicators:
+        kids.setdefault(ind.parent, []).append(ind)
+    out = []
+
+    def walk(parent):
+        for ind in kids.get(parent, []):
+            out.append(ind)
+            walk(ind.id)
+
+    walk(None)
+    return [i for i in out if i.id in plan.level]
+
+
+def ranked(res: Results, cs: CategoryScores) -> list[int]:
+    """Positions of a category's units in rank order (ties in input order)."""
+    return sorted(range(len(cs.index)), key=lambda p: (cs.rank[p], p))

@@ -1,0 +1,114 @@
+"""What a scoring method is, as the engine sees it.
+
+A method scores one indicator for all units of one category at once: it receives a
+:class:`Column` (each input field as a float array, NaN where a unit gave nothing)
+and returns a :class:`Scored` (points per unit, plus column-wide facts such as the
+category average that explanations quote).  It is never called once per unit.
+
+Explanations are produced lazily: ``lost_reason`` is called only for the unit and
+indicator someone asks about, so a run over 100 000 units stays fast.
+
+Simple absolute rules can subclass :class:`ValueMethod` and write ``points_for`` for
+a single value; the helper maps it over the column.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from .rounding import fmt
+
+
+class Params(BaseModel):
+    """Base for a method's parameters; unknown keys are refused so typos are caught."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NoParams(Params):
+    pass
+
+
+@dataclass
+class Column:
+    values: dict[str, np.ndarray]  # field name -> float64 array, NaN = missing
+    full: float  # the indicator's full points
+    bonus: bool = False  # 附加项: points may go beyond [0, full]
+    category: str = ""
+
+    @property
+    def value(self) -> np.ndarray:
+        """The single input of a one-field method."""
+        return next(iter(self.values.values()))
+
+    def __len__(self) -> int:
+        return len(self.value) if self.values else 0
+
+
+@dataclass
+class Scored:
+    points: np.ndarray
+    context: dict[str, float] = field(default_factory=dict)
+
+
+def tr(lang: str, zh: str, en: str) -> str:
+    """Pick the text for the user's language (methods carry both)."""
+    return en if lang == "en" else zh
+
+
+class Method:
+    """Base class of every scoring method, built-in or from a plugin."""
+
+    name: ClassVar[str] = ""
+    title: ClassVar[tuple[str, str]] = ("", "")  # (中文, English)
+    Params: ClassVar[type[Params]] = NoParams
+    uses_field: ClassVar[bool] = True  # reads the indicator's ``field``
+
+    def inputs(self, params: Any) -> list[str]:
+        """Further fields this method reads, named in its params (multi-field methods)."""
+        return []
+
+    def score(self, col: Column, params: Any) -> Scored:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def rule(self, params: Any, full: float, lang: str = "zh") -> str:
+        """The rule in words, generated from the params (评分标准)."""
+        return self.title[1] if lang == "en" else self.title[0]
+
+    def lost_reason(
+        self, params: Any, inputs: dict[str, float], points: float, full: float,
+        context: dict[str, float], lang: str = "zh",
+    ) -> str:
+        """Why points were lost (失分原因), for one unit. Called only on demand."""
+        shown = "; ".join(f"{k}={fmt(v)}" for k, v in inputs.items())
+        return tr(lang, f"{shown}，得{fmt(points)}分", f"{shown}: {fmt(points)} points")
+
+
+class ValueMethod(Method):
+    """A method whose points for a unit depend on that unit's value alone."""
+
+    def points_for(self, value: float, params: Any, full: float) -> float:  # pragma: no cover
+        raise NotImplementedError
+
+    def score(self, col: Column, params: Any) -> Scored:
+        v = col.value
+        out = np.full(len(v), np.nan)
+        ok = ~np.isnan(v)
+        out[ok] = [self.points_for(float(x), params, col.full) for x in v[ok]]
+        return Scored(out)
+
+
+def deducted(full: float, deduction: np.ndarray, cap: float | None, bonus: bool) -> np.ndarray:
+    """Points after a deduction: capped (封顶), never below 0 (扣完为止).
+
+    For a 附加项 the deduction itself is the (negative) points.
+    """
+    d = np.asarray(deduction, dtype=float)
+    if cap is not None:
+        d = np.minimum(d, cap)
+    if bonus:
+        return -d
+    return np.maximum(full - d, 0.0)

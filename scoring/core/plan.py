@@ -1,0 +1,315 @@
+"""Static checks of a criteria file against the available methods, and the plan the engine follows.
+
+Every problem is collected (not just the first) with the key path where it can be
+found; the loader turns key paths into line numbers.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import CriteriaError, Problem
+from . import expr
+from .criteria import Criteria, Grades, Indicator
+from .methods import Method
+
+EPS = 1e-9
+
+
+@dataclass
+class Leaf:
+    indicator: Indicator
+    method: Method
+    params: Any
+    reads: list[str]
+
+
+@dataclass
+class Plan:
+    criteria: Criteria
+    leaves: dict[str, Leaf]
+    formulas: list[tuple[str, expr.Node]]  # derived fields in evaluation order
+    order: list[Indicator]  # children before parents
+    module_of: dict[str, str]
+    applies: dict[str, set[str]]  # indicator id -> categories it applies to
+    level: dict[str, int]
+    methods_used: dict[str, str] = field(default_factory=dict)  # method -> plugin
+
+    def leaves_for(self, category: str) -> list[Leaf]:
+        return [l for l in self.leaves.values() if category in self.applies[l.indicator.id]]
+
+
+def pydantic_problems(err: ValidationError, prefix: str = "") -> list[Problem]:
+    out = []
+    for e in err.errors():
+        path = prefix
+        for part in e["loc"]:
+            if isinstance(part, int):
+                path += f"[{part}]"
+            else:
+                path += ("." if path else "") + str(part)
+        code = {
+            "missing": "criteria.missing_key",
+            "extra_forbidden": "criteria.unknown_key",
+        }.get(e["type"], "criteria.bad_value")
+        out.append(Problem(code, {"detail": e["msg"], "input": _short(e.get("input"))}, key=path or None))
+    return out
+
+
+def _short(v: Any) -> str:
+    text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _suggest(name: str, known) -> str:
+    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.4)
+    return "、".join(close) if close else "、".join(sorted(known)[:8])
+
+
+def _check_bands(g: Grades, key: str, lowest: float) -> list[Problem]:
+    out = []
+    names = [b.name for b in g.bands]
+    if len(set(names)) != len(names):
+        out.append(Problem("criteria.band_duplicate", key=f"{key}.bands"))
+    bands = sorted(enumerate(g.bands), key=lambda ib: -ib[1].min)
+    for (i, hi), (j, lo) in zip(bands, bands[1:]):
+        if lo.max is not None and lo.max > hi.min + EPS:
+            out.append(Problem("criteria.band_overlap", {"a": lo.name, "b": hi.name, "max": lo.max, "min": hi.min}, key=f"{key}.bands[{j}]"))
+        elif lo.max is not None and lo.max < hi.min - EPS:
+            out.append(Problem("criteria.band_gap", {"a": lo.name, "b": hi.name, "max": lo.max, "min": hi.min}, key=f"{key}.bands[{j}]"))
+    top_i, top = bands[0]
+    if top.max is not None and top.max < EPS + top.min:
+        out.append(Problem("criteria.band_empty", {"a": top.name}, key=f"{key}.bands[{top_i}]"))
+    bottom_i, bottom = bands[-1]
+    if bottom.min > lowest + EPS:
+        out.append(Problem("criteria.band_floor", {"a": bottom.name, "min": bottom.min, "low": lowest}, key=f"{key}.bands[{bottom_i}]"))
+    if g.fail is not None and g.fail not in names:
+        out.append(Problem("criteria.unknown_grade", {"name": g.fail, "known": "、".join(names)}, key=f"{key}.fail"))
+    return out
+
+
+def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Problem] = ()) -> Plan:
+    """Check everything that can be checked without data; raise CriteriaError with all problems."""
+    P: list[Problem] = []
+    cats = c.categories
+    catset = set(cats)
+    if len(catset) != len(cats):
+        P.append(Problem("criteria.duplicate", {"what": "category", "id": "、".join(x for x in cats if cats.count(x) > 1)}, key="assessment.categories"))
+
+    def check_cats(names, key):
+        for n in names or []:
+            if n not in catset:
+                P.append(Problem("criteria.unknown_category", {"name": n, "known": "、".join(cats)}, key=key))
+
+    # fields and formulas -------------------------------------------------------------
+    fields = {}
+    for i, f in enumerate(c.fields):
+        if f.name in fields:
+            P.append(Problem("criteria.duplicate", {"what": "field", "id": f.name}, key=f"fields[{i}].name"))
+        fields[f.name] = f
+        lo, hi = f.bounds()
+        if lo is not None and hi is not None and lo > hi:
+            P.append(Problem("criteria.bad_bounds", {"min": lo, "max": hi}, key=f"fields[{i}]"))
+    parsed: dict[str, expr.Node] = {}
+    for i, f in enumerate(c.fields):
+        if f.formula is None:
+            continue
+        try:
+            node = expr.parse(f.formula)
+        except expr.ExprError as e:
+            P.append(Problem("criteria.formula", {"formula": f.formula, "pos": e.position, "detail": e.code, **e.args_}, key=f"fields[{i}].formula"))
+            continue
+        unknown = [n for n in expr.names(node) if n not in fields]
+        for n in unknown:
+            P.append(Problem("criteria.unknown_field", {"name": n, "known": _suggest(n, fields)}, key=f"fields[{i}].formula"))
+        if not unknown:
+            parsed[f.name] = node
+    order: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(name: str, chain: list[str]):
+        if state.get(name) == 2 or name not in parsed:
+            return
+        if state.get(name) == 1:
+            P.append(Problem("criteria.formula_cycle", {"chain": " → ".join(chain + [name])}, key=f"fields[{list(fields).index(name)}].formula"))
+            return
+        state[name] = 1
+        for dep in sorted(expr.names(parsed[name])):
+            visit(dep, chain + [name])
+        state[name] = 2
+        order.append(name)
+
+    for name in parsed:
+        visit(name, [])
+
+    # modules ----------------------------------------------------------------------
+    modules = {}
+    for i, m in enumerate(c.modules):
+        if m.id in modules:
+            P.append(Problem("criteria.duplicate", {"what": "module", "id": m.id}, key=f"modules[{i}].id"))
+        modules[m.id] = m
+        check_cats(m.weights, f"modules[{i}].weights")
+        if m.bonus.min > 0 or m.bonus.max < 0:
+            P.append(Problem("criteria.bonus_range", {"min": m.bonus.min, "max": m.bonus.max}, key=f"modules[{i}].bonus"))
+    for cat in cats:
+        total = sum(m.weights.get(cat, 0) for m in c.modules)
+        if abs(total - c.assessment.total) > 1e-6:
+            detail = " + ".join(f"{m.name} {m.weights[cat]:g}" for m in c.modules if cat in m.weights) or "0"
+            P.append(Problem("criteria.weights_sum", {"category": cat, "sum": round(total, 6), "detail": detail, "total": c.assessment.total}, key="modules"))
+
+    # indicator tree -----------------------------------------------------------------
+    by_id: dict[str, Indicator] = {}
+    pos: dict[str, int] = {}
+    for i, ind in enumerate(c.indicators):
+        if ind.id in by_id:
+            P.append(Problem("criteria.duplicate", {"what": "indicator", "id": ind.id}, key=f"indicators[{i}].id"))
+            continue
+        by_id[ind.id] = ind
+        pos[ind.id] = i
+    children: dict[str, list[Indicator]] = {}
+    for ind in by_id.values():
+        k = f"indicators[{pos[ind.id]}]"
+        check_cats(ind.applies_to, f"{k}.applies_to")
+        if ind.parent is None:
+            if ind.module is None:
+                P.append(Problem("criteria.no_module", {"id": ind.id}, key=k))
+            elif ind.module not in modules:
+                P.append(Problem("criteria.unknown_module", {"name": ind.module, "known": _suggest(ind.module, modules)}, key=f"{k}.module"))
+        else:
+            if ind.parent not in by_id:
+                P.append(Problem("criteria.unknown_parent", {"name": ind.parent, "known": _suggest(ind.parent, by_id)}, key=f"{k}.parent"))
+            else:
+                children.setdefault(ind.parent, []).append(ind)
+            if ind.module is not None:
+                P.append(Problem("criteria.module_on_child", {"id": ind.id}, key=f"{k}.module"))
+            if ind.bonus:
+                P.append(Problem("criteria.bonus_not_top", {"id": ind.id}, key=f"{k}.bonus"))
+
+    level: dict[str, int] = {}
+    module_of: dict[str, str] = {}
+    for ind in by_id.values():
+        chain, cur = [ind.id], ind
+        while cur.parent is not None and cur.parent in by_id:
+            cur = by_id[cur.parent]
+            if cur.id in chain:
+                P.append(Problem("criteria.parent_cycle", {"chain": " → ".join(chain + [cur.id])}, key=f"indicators[{pos[ind.id]}].parent"))
+                break
+            chain.append(cur.id)
+        level[ind.id] = len(chain)
+        module_of[ind.id] = cur.module or ""
+
+    # post-order (children before parents)
+    order_ind: list[Indicator] = []
+    done: set[str] = set()
+
+    def post(ind: Indicator, depth: int = 0):
+        if ind.id in done or depth > len(by_id):
+            return
+        done.add(ind.id)
+        for ch in children.get(ind.id, []):
+            post(ch, depth + 1)
+        order_ind.append(ind)
+
+    for ind in by_id.values():
+        if ind.parent is None:
+            post(ind)
+
+    # applicability: own list ∩ parent's ∩ categories weighting the module
+    applies: dict[str, set[str]] = {}
+    for ind in reversed(order_ind):  # parents first
+        base = set(modules[module_of[ind.id]].weights) if module_of[ind.id] in modules else set()
+        if ind.parent in applies:
+            base &= applies[ind.parent]
+        if ind.applies_to is not None:
+            base &= set(ind.applies_to)
+        applies[ind.id] = base
+    for ind in order_ind:  # a group applies where any child does
+        if ind.id in children:
+            applies[ind.id] &= set().union(*(applies[ch.id] for ch in children[ind.id]))
+
+    leaves: dict[str, Leaf] = {}
+    failed_names = "、".join(p.args.get("name", "") for p in failed_plugins)
+    for ind in by_id.values():
+        k = f"indicators[{pos[ind.id]}]"
+        if ind.id in children:
+            if ind.method is not None:
+                P.append(Problem("criteria.method_on_group", {"id": ind.id}, key=f"{k}.method"))
+            kids = children[ind.id]
+            s = sum(ch.full for ch in kids)
+            if abs(s - ind.full) > 1e-6:
+                P.append(Problem("criteria.children_sum", {"id": ind.id, "full": ind.full, "sum": round(s, 6),
+                                                           "detail": " + ".join(f"{ch.id} {ch.full:g}" for ch in kids)}, key=f"{k}.full"))
+            continue
+        if ind.method is None:
+            P.append(Problem("criteria.no_method", {"id": ind.id}, key=k))
+            continue
+        method = methods.get(ind.method)
+        if method is None:
+            code = "criteria.unknown_method_failed" if failed_plugins else "criteria.unknown_method"
+            P.append(Problem(code, {"name": ind.method, "known": _suggest(ind.method, methods), "failed": failed_names}, key=f"{k}.method"))
+            continue
+        try:
+            params = method.Params.model_validate(ind.params)
+        except ValidationError as e:
+            P.extend(pydantic_problems(e, f"{k}.params"))
+            continue
+        reads = []
+        if method.uses_field:
+            if ind.field is None:
+                P.append(Problem("criteria.no_field", {"id": ind.id, "method": ind.method}, key=k))
+            else:
+                reads.append(ind.field)
+        elif ind.field is not None:
+            P.append(Problem("criteria.field_not_used", {"id": ind.id, "method": ind.method}, key=f"{k}.field"))
+        reads += method.inputs(params)
+        for f in reads:
+            if f not in fields:
+                P.append(Problem("criteria.unknown_field", {"name": f, "known": _suggest(f, fields)}, key=f"{k}.field" if f == ind.field else f"{k}.params"))
+        leaves[ind.id] = Leaf(ind, method, params, reads)
+
+    for mid, m in modules.items():
+        tops = [ind for ind in by_id.values() if ind.parent is None and ind.module == mid]
+        s = sum(ind.full for ind in tops if not ind.bonus)
+        if tops and abs(s - m.full) > 1e-6:
+            P.append(Problem("criteria.module_sum", {"module": m.name, "full": m.full, "sum": round(s, 6)}, key=f"modules[{list(modules).index(mid)}].full"))
+        if any(ind.bonus for ind in tops) and m.bonus.min == 0 and m.bonus.max == 0:
+            P.append(Problem("criteria.bonus_undeclared", {"module": m.name}, key=f"modules[{list(modules).index(mid)}].bonus"))
+        for cat in m.weights:
+            if not any(cat in applies.get(ind.id, ()) and not ind.bonus for ind in tops):
+                P.append(Problem("criteria.module_empty", {"module": m.name, "category": cat}, key=f"modules[{list(modules).index(mid)}].weights"))
+
+    # vetoes, grades, ranking ------------------------------------------------------------
+    seen = set()
+    for i, v in enumerate(c.vetoes):
+        if v.id in seen:
+            P.append(Problem("criteria.duplicate", {"what": "veto", "id": v.id}, key=f"vetoes[{i}].id"))
+        seen.add(v.id)
+        if v.field not in fields:
+            P.append(Problem("criteria.unknown_field", {"name": v.field, "known": _suggest(v.field, fields)}, key=f"vetoes[{i}].field"))
+        check_cats(v.applies_to, f"vetoes[{i}].applies_to")
+    covered: dict[str, int] = {}
+    lowest = min((m.bonus.min for m in c.modules), default=0.0)
+    lowest = min(0.0, lowest * c.assessment.total / 100)
+    for i, g in enumerate(c.grades):
+        check_cats(g.categories, f"grades[{i}].categories")
+        for cat in (g.categories if g.categories is not None else cats):
+            if cat in covered:
+                P.append(Problem("criteria.grades_twice", {"category": cat, "a": covered[cat], "b": i}, key=f"grades[{i}].categories"))
+            covered[cat] = i
+        P.extend(_check_bands(g, f"grades[{i}]", lowest))
+    if c.grades:
+        for cat in cats:
+            if cat not in covered:
+                P.append(Problem("criteria.grades_missing", {"category": cat}, key="grades"))
+    elif any(v.kind == "no_excellent" for v in c.vetoes):
+        P.append(Problem("criteria.no_grades_for_veto", key="vetoes"))
+    for j, f in enumerate(c.ranking.tie_break):
+        if f not in fields:
+            P.append(Problem("criteria.unknown_field", {"name": f, "known": _suggest(f, fields)}, key=f"ranking.tie_break[{j}]"))
+
+    if P:
+        raise CriteriaError(P)
+    return Plan(c, leaves, [(n, parsed[n]) for n in order], order_ind, module_of, applies, level)

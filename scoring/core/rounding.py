@@ -1,0 +1,45 @@
+"""Rounding as offices do it (四舍五入, half away from zero), free of float noise.
+
+Binary floats store 2.675 as 2.67499999…; rounding that naively gives 2.67. We first
+snap to 9 decimals, which removes representation noise far below any declared
+precision, then round half away from zero.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+_SNAP = 9
+
+
+def round_half_up(x: float, places: int) -> float:
+    if x != x:  # NaN stays NaN: missing is never turned into a number
+        return x
+    f = 10.0**places
+    snapped = round(abs(x) * f, _SNAP - places if _SNAP > places else 0)
+    return math.copysign(math.floor(snapped + 0.5) / f, x) + 0.0
+
+
+def round_array(a: np.ndarray, places: int) -> np.ndarray:
+    f = 10.0**places
+    snapped = np.round(np.abs(a) * f, max(_SNAP - places, 0))
+    return np.copysign(np.floor(snapped + 0.5) / f, a) + 0.0
+
+
+def to_fixed(a: np.ndarray, places: int) -> np.ndarray:
+    """Scores as exact integers in units of the last declared decimal (for ranking and ties)."""
+    return np.rint(round_array(a, places) * 10.0**places).astype(np.int64)
+
+
+def fmt(x: float | None, places: int | None = None) -> str:
+    """A number as people write it: no float noise, no needless trailing zeros.
+
+    With ``places`` the number is shown with exactly that many decimals (score sheets).
+    """
+    if x is None or x != x:
+        return "—"
+    if places is not None:
+        return f"{round_half_up(float(x), places):.{places}f}"
+    text = f"{round_half_up(float(x), 6):.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text

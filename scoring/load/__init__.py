@@ -1,0 +1,1 @@
+"""Reading what users give us: criteria files and submitted data."""

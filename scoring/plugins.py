@@ -1,0 +1,116 @@
+"""Finding scoring methods: entry points (group ``scoring``) and local plugin folders.
+
+Built-in methods are an entry point of this project like any third party's, so they
+travel the same road.  Each plugin is loaded on its own: one that fails to import is
+reported by name and the others still load; a method is then "unknown" only if it
+lived in the broken plugin, and the message says so.
+"""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pluggy
+
+from . import hookspecs
+from .core.methods import Method
+from .errors import PluginError, Problem
+
+ENTRY_POINT_GROUP = "scoring"
+
+
+@dataclass
+class Registry:
+    methods: dict[str, Method] = field(default_factory=dict)
+    source: dict[str, str] = field(default_factory=dict)  # method name -> plugin name
+    versions: dict[str, str] = field(default_factory=dict)  # plugin name -> version
+    failed: list[Problem] = field(default_factory=list)  # plugins that did not load
+
+    def get(self, name: str) -> Method | None:
+        return self.methods.get(name)
+
+
+def _manager() -> pluggy.PluginManager:
+    pm = pluggy.PluginManager("scoring")
+    pm.add_hookspecs(hookspecs)
+    return pm
+
+
+def _entry_points():
+    from importlib.metadata import entry_points
+
+    return entry_points(group=ENTRY_POINT_GROUP)
+
+
+def _load_file(path: Path) -> object:
+    name = f"scoring_local_plugin_{abs(hash(str(path.resolve())))}_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def local_plugin_files(folders: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for folder in folders:
+        if folder.is_file() and folder.suffix == ".py":
+            files.append(folder)
+        elif folder.is_dir():
+            files.extend(sorted(p for p in folder.glob("*.py") if not p.name.startswith("_")))
+        else:
+            raise PluginError(Problem("plugin.folder_missing", {"path": str(folder)}))
+    return files
+
+
+def load_registry(local: list[Path] = (), extra: list[object] = (), entry_points: bool = True) -> Registry:
+    """Find every method. ``extra`` are plugin objects registered directly (tests, embedding)."""
+    pm = _manager()
+    reg = Registry()
+    named: list[tuple[str, object, str]] = []  # (plugin name, plugin, version)
+    if entry_points:
+        for ep in _entry_points():
+            version = getattr(ep.dist, "version", "") if getattr(ep, "dist", None) else ""
+            try:
+                named.append((ep.name, ep.load(), version))
+            except Exception as exc:  # noqa: BLE001 - any import failure is the plugin's
+                reg.failed.append(Problem("plugin.load_failed", {"name": ep.name, "detail": f"{type(exc).__name__}: {exc}"}))
+    for path in local_plugin_files(list(local)):
+        try:
+            named.append((str(path), _load_file(path), "local"))
+        except Exception as exc:  # noqa: BLE001
+            reg.failed.append(Problem("plugin.load_failed", {"name": str(path), "detail": f"{type(exc).__name__}: {exc}"}, file=str(path)))
+    for i, plugin in enumerate(extra):
+        named.append((getattr(plugin, "__name__", f"plugin{i}"), plugin, ""))
+
+    clashes: list[Problem] = []
+    for name, plugin, version in named:
+        try:
+            pm.register(plugin, name=name)
+        except ValueError:  # the same plugin object twice (e.g. installed and local)
+            continue
+        reg.versions[name] = version
+    pm.check_pending()
+    for impl in pm.hook.scoring_methods.get_hookimpls():
+        plugin_name = impl.plugin_name
+        try:
+            classes = impl.function() or []
+        except Exception as exc:  # noqa: BLE001
+            reg.failed.append(Problem("plugin.load_failed", {"name": plugin_name, "detail": f"{type(exc).__name__}: {exc}"}))
+            continue
+        for cls in classes:
+            method = cls() if isinstance(cls, type) else cls
+            if not isinstance(method, Method) or not method.name:
+                reg.failed.append(Problem("plugin.not_a_method", {"name": plugin_name, "obj": repr(cls)}))
+                continue
+            if method.name in reg.methods:
+                clashes.append(Problem("plugin.duplicate", {"method": method.name, "first": reg.source[method.name], "second": plugin_name}))
+                continue
+            reg.methods[method.name] = method
+            reg.source[method.name] = plugin_name
+    if clashes:
+        raise PluginError(clashes)
+    return reg

@@ -1,0 +1,124 @@
+"""Ranked tables (terminal), JSON and CSV from results; written atomically.
+
+The JSON layout is documented in README (schema ``scoring.results/1``).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from ..core.engine import CategoryScores, Results
+from ..core.explain import ranked, unit_sheet
+from ..core.rounding import fmt
+
+SCHEMA = "scoring.results/1"
+
+HEAD = {
+    "zh": {"rank": "名次", "id": "单位编号", "name": "单位名称", "category": "类别", "total": "总分", "grade": "等次",
+           "veto": "否决事项", "units": "个单位", "fail": "一票否决", "no_excellent": "否优"},
+    "en": {"rank": "Rank", "id": "Unit id", "name": "Unit", "category": "Category", "total": "Total", "grade": "Grade",
+           "veto": "Vetoes", "units": "units", "fail": "veto", "no_excellent": "no top grade"},
+}
+
+
+def _veto_text(cs: CategoryScores, pos: int, lang: str) -> str:
+    h = HEAD[lang]
+    return "；".join(f"{h[v.veto.kind]}：{v.veto.name}" for v in cs.vetoes if v.hit[pos])
+
+
+def ranking_rows(res: Results, cs: CategoryScores, lang: str = "zh") -> tuple[list[str], list[list]]:
+    """Header and rows of one category's ranked table, numbers as display strings."""
+    places = res.criteria.assessment.precision
+    h = HEAD[lang]
+    mods = list(cs.modules.values())
+    header = [h["rank"], h["id"], h["name"], h["total"]] + [f"{m.module.name}({fmt(m.weight)})" for m in mods] + [h["grade"], h["veto"]]
+    rows = []
+    for p in ranked(res, cs):
+        i = cs.index[p]
+        rows.append([str(cs.rank[p]), res.data.ids[i], res.data.names[i], fmt(cs.total[p], places)]
+                    + [fmt(m.contribution[p], places) for m in mods] + [cs.grade[p] or "", _veto_text(cs, p, lang)])
+    return header, rows
+
+
+def as_table(res: Results, lang: str = "zh", fmt_name: str = "simple") -> str:
+    from tabulate import tabulate
+    import tabulate as _tab
+
+    _tab.WIDE_CHARS_MODE = True  # CJK characters are two columns wide in a terminal
+    a = res.criteria.assessment
+    out = [f"{a.name}（{a.year}）  {a.office}".rstrip()]
+    for cs in res.categories.values():
+        header, rows = ranking_rows(res, cs, lang)
+        n_mod = len(cs.modules)
+        align = ["right", "left", "left", "right"] + ["right"] * n_mod + ["left", "left"]
+        out.append("")
+        out.append(f"【{cs.category}】{len(cs.index)}{HEAD[lang]['units']}" if lang != "en"
+                   else f"[{cs.category}] {len(cs.index)} units")
+        out.append(tabulate(rows, headers=header, tablefmt=fmt_name, disable_numparse=True, colalign=align))
+    note = "模块列为加权后得分，括号内为权重" if lang != "en" else "module columns show weighted points; weights in brackets"
+    out += ["", note]
+    return "\n".join(out) + "\n"
+
+
+def as_json(res: Results, lang: str = "zh") -> str:
+    a = res.criteria.assessment
+    doc = {
+        "schema": SCHEMA,
+        "assessment": {"name": a.name, "year": a.year, "office": a.office, "precision": a.precision, "total": a.total},
+        "categories": [
+            {"name": cs.category, "units": [unit_sheet(res, cs, p, lang) for p in ranked(res, cs)]}
+            for cs in res.categories.values()
+        ],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+
+
+def as_csv(res: Results, lang: str = "zh") -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    h = HEAD[lang]
+    prev = None
+    for cs in res.categories.values():
+        header, rows = ranking_rows(res, cs, lang)
+        if header != prev:  # modules and weights differ by category: a header where they change
+            w.writerow([h["category"]] + header)
+            prev = header
+        for r in rows:
+            w.writerow([cs.category] + [_neutralise(c) for c in r])
+    return buf.getvalue()
+
+
+def _neutralise(text: str) -> str:
+    """A cell from user text that starts like a formula is prefixed so spreadsheets show it as text."""
+    if text and text[0] in "=+-@" and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+RENDERERS = {"table": as_table, "json": as_json, "csv": as_csv}
+
+
+def write_atomic(path: str | Path, text: str, encoding: str = "utf-8") -> None:
+    """Write to a temporary file beside the target, then move it into place: never half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
