@@ -121,30 +121,46 @@ class Quota(Method):
 
 
 class RateThreshold(Method):
-    """结案率 target 90 %, −1 per 10 points below; 编制: 不低于20%得1分，每低1%扣0.1."""
+    """结案率 target 90 %, −1 per 10 points below; 编制: 不低于20%得1分，每低1%扣0.1.
+
+    With ``lower_is_better`` the rule turns round (复议纠错率: full points at or below T,
+    −k per step above).
+    """
 
     name = "rate_threshold"
     title = ("比率达标（阶梯扣分）", "Rate threshold, stepwise")
 
     class Params(Capped):
         target: float = Field(description="达标值（百分数）")
-        step: float = Field(1, gt=0, description="每低多少个百分点为一档")
+        step: float = Field(1, gt=0, description="每差多少个百分点为一档")
         per_step: float = Field(gt=0, description="每档扣分")
         partial: Partial = "linear"
+        lower_is_better: bool = False
+
+    def _gap(self, v, p):
+        return v - p.target if p.lower_is_better else p.target - v
 
     def score(self, col: Column, p: Params) -> Scored:
-        n = steps(p.target - col.value, p.step, p.partial)
+        n = steps(self._gap(col.value, p), p.step, p.partial)
         return Scored(deducted(col.full, n * p.per_step, p.max_deduction, col.bonus))
 
     def rule(self, p: Params, full: float, lang: str = "zh") -> str:
-        return tr(lang, f"达到{fmt(p.target)}%得满分，每低{fmt(p.step)}个百分点扣{fmt(p.per_step)}分",
-                  f"full points at {fmt(p.target)}% or more, −{fmt(p.per_step)} per {fmt(p.step)} points below"
-                  ) + partial_words(p.partial, lang) + cap_words(p, lang)
+        if p.lower_is_better:
+            text = tr(lang, f"不高于{fmt(p.target)}%得满分，每高{fmt(p.step)}个百分点扣{fmt(p.per_step)}分",
+                      f"full points at {fmt(p.target)}% or less, −{fmt(p.per_step)} per {fmt(p.step)} points above")
+        else:
+            text = tr(lang, f"达到{fmt(p.target)}%得满分，每低{fmt(p.step)}个百分点扣{fmt(p.per_step)}分",
+                      f"full points at {fmt(p.target)}% or more, −{fmt(p.per_step)} per {fmt(p.step)} points below")
+        return text + partial_words(p.partial, lang) + cap_words(p, lang)
 
     def lost_reason(self, p, inputs, points, full, context, lang="zh"):
         (field, v), = inputs.items()
-        return tr(lang, f"{field}{fmt(v)}%，低于{fmt(p.target)}%达标值{fmt(p.target - v)}个百分点",
-                  f"{field} {fmt(v)}%, {fmt(p.target - v)} points below the {fmt(p.target)}% target")
+        gap = fmt(self._gap(v, p))
+        if p.lower_is_better:
+            return tr(lang, f"{field}{fmt(v)}%，高于{fmt(p.target)}%控制值{gap}个百分点",
+                      f"{field} {fmt(v)}%, {gap} points above the {fmt(p.target)}% limit")
+        return tr(lang, f"{field}{fmt(v)}%，低于{fmt(p.target)}%达标值{gap}个百分点",
+                  f"{field} {fmt(v)}%, {gap} points below the {fmt(p.target)}% target")
 
 
 class MustBeFull(Method):

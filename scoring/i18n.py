@@ -81,6 +81,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "criteria.band_overlap": ("等次“{a}”上限 {max} 与“{b}”下限 {min} 重叠", "band \"{a}\" (max {max}) overlaps \"{b}\" (min {min})"),
     "criteria.band_gap": ("等次“{a}”上限 {max} 与“{b}”下限 {min} 之间有空档", "gap between band \"{a}\" (max {max}) and \"{b}\" (min {min})"),
     "criteria.band_gap.hint": ("令下一等次的 max 等于上一等次的 min", "make each band's max equal the min of the band above"),
+    "criteria.band_no_min": ("只有最低等次可以不写下限 min，“{a}”须写明", "only the lowest band may omit min; \"{a}\" needs one"),
+    "criteria.band_floor.hint": ("去掉最低等次的 min（表示以下全部），或将其设为 {low} 以下", "drop min from the lowest band (meaning: everything below) or set it to {low} or less"),
     "criteria.band_empty": ("等次“{a}”的范围为空", "band \"{a}\" is empty"),
     "criteria.band_floor": ("最低等次“{a}”下限 {min} 高于可能的最低分 {low}，部分总分将无等次",
                             "the lowest band \"{a}\" starts at {min}, above the lowest possible total {low}"),

@@ -114,8 +114,12 @@ class Veto(_Model):
 
 class Band(_Model):
     name: str = Field(min_length=1)
-    min: float
+    min: float | None = None  # only the lowest band may leave it out: everything below
     max: float | None = None
+
+    @property
+    def low(self) -> float:
+        return float("-inf") if self.min is None else self.min
 
 
 class Grades(_Model):

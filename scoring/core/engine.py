@@ -245,14 +245,14 @@ def _grades(plan: Plan, cat: str, total, failed, no_exc) -> list[str | None]:
     g = plan.criteria.grades_for(cat)
     if g is None:
         return [None] * len(total)
-    bands = sorted(g.bands, key=lambda b: -b.min)
+    bands = sorted(g.bands, key=lambda b: -b.low)
     fail = g.fail or bands[-1].name
     out = []
     for t, f, ne in zip(total, failed, no_exc):
         if f:
             out.append(fail)
             continue
-        i = next((k for k, b in enumerate(bands) if t >= b.min - 1e-9), len(bands) - 1)
+        i = next((k for k, b in enumerate(bands) if t >= b.low - 1e-9), len(bands) - 1)
         if ne and i == 0 and len(bands) > 1:
             i = 1
         out.append(bands[i].name)

@@ -74,17 +74,20 @@ def _check_bands(g: Grades, key: str, lowest: float) -> list[Problem]:
     names = [b.name for b in g.bands]
     if len(set(names)) != len(names):
         out.append(Problem("criteria.band_duplicate", key=f"{key}.bands"))
-    bands = sorted(enumerate(g.bands), key=lambda ib: -ib[1].min)
+    bands = sorted(enumerate(g.bands), key=lambda ib: -ib[1].low)
+    for i, b in bands[:-1]:
+        if b.min is None:
+            out.append(Problem("criteria.band_no_min", {"a": b.name}, key=f"{key}.bands[{i}]"))
     for (i, hi), (j, lo) in zip(bands, bands[1:]):
         if lo.max is not None and lo.max > hi.min + EPS:
             out.append(Problem("criteria.band_overlap", {"a": lo.name, "b": hi.name, "max": lo.max, "min": hi.min}, key=f"{key}.bands[{j}]"))
         elif lo.max is not None and lo.max < hi.min - EPS:
             out.append(Problem("criteria.band_gap", {"a": lo.name, "b": hi.name, "max": lo.max, "min": hi.min}, key=f"{key}.bands[{j}]"))
     top_i, top = bands[0]
-    if top.max is not None and top.max < EPS + top.min:
+    if top.max is not None and top.max < EPS + top.low:
         out.append(Problem("criteria.band_empty", {"a": top.name}, key=f"{key}.bands[{top_i}]"))
     bottom_i, bottom = bands[-1]
-    if bottom.min > lowest + EPS:
+    if bottom.min is not None and bottom.min > lowest + EPS:
         out.append(Problem("criteria.band_floor", {"a": bottom.name, "min": bottom.min, "low": lowest}, key=f"{key}.bands[{bottom_i}]"))
     if g.fail is not None and g.fail not in names:
         out.append(Problem("criteria.unknown_grade", {"name": g.fail, "known": "、".join(names)}, key=f"{key}.fail"))
@@ -291,9 +294,11 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
             P.append(Problem("criteria.unknown_field", {"name": v.field, "known": _suggest(v.field, fields)}, key=f"vetoes[{i}].field"))
         check_cats(v.applies_to, f"vetoes[{i}].applies_to")
     covered: dict[str, int] = {}
-    lowest = min((m.bonus.min for m in c.modules), default=0.0)
-    lowest = min(0.0, lowest * c.assessment.total / 100)
+    def lowest_total(cat: str) -> float:
+        return sum(m.weights[cat] * m.bonus.min / m.full for m in c.modules if cat in m.weights)
+
     for i, g in enumerate(c.grades):
+        lowest = min((lowest_total(cat) for cat in (g.categories or cats) if cat in catset), default=0.0)
         check_cats(g.categories, f"grades[{i}].categories")
         for cat in (g.categories if g.categories is not None else cats):
             if cat in covered:
