@@ -325,7 +325,10 @@ def _weighted_sum(spec: Spec, rng: random.Random, size: str) -> tuple[str, dict]
         L += ["[[modules]]", f'id = "m{j}"', f"name = {_q(f.name)}", "full = 100", "weights = " + _inline(w), "",
               "[[indicators]]", f'id = "i{j}"', f'module = "m{j}"', f"name = {_q(f.name)}", "full = 100",
               'method = "supplied"', f"field = {_q(f.name)}", ""]
-    L += _field_toml([Field(f.name, "number", f.owner, f.gen, max=100) for f in fields])
+    used = {f.name for f in fields}
+    # every submitted column must be declared (the engine refuses unknown columns); only these are summed
+    L += _field_toml([Field(f.name, "number", f.owner, f.gen, max=100) if f.name in used else f
+                      for f in spec.fields if f.formula is None])
     return "\n".join(L), {"fields": [f.name for f in fields], "weights": weights}
 
 

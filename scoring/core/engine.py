@@ -247,13 +247,14 @@ def _grades(plan: Plan, cat: str, total, failed, no_exc) -> list[str | None]:
         return [None] * len(total)
     bands = sorted(g.bands, key=lambda b: -b.low)
     fail = g.fail or bands[-1].name
-    out = []
-    for t, f, ne in zip(total, failed, no_exc):
-        if f:
-            out.append(fail)
-            continue
-        i = next((k for k, b in enumerate(bands) if t >= b.low - 1e-9), len(bands) - 1)
-        if ne and i == 0 and len(bands) > 1:
-            i = 1
-        out.append(bands[i].name)
-    return out
+    t = np.asarray(total, dtype=float)
+    lows = np.array([b.low for b in bands]) - 1e-9
+    # bands run from the highest floor down: a unit gets the first whose floor it reaches
+    with np.errstate(invalid="ignore"):
+        above = (t[:, None] < lows[None, :]).sum(axis=1) if len(t) else np.zeros(0, dtype=int)
+    i = np.where(np.isnan(t), len(bands) - 1, np.minimum(above, len(bands) - 1))
+    if len(bands) > 1:
+        i = np.where(np.asarray(no_exc, bool) & (i == 0), 1, i)
+    names = np.array([b.name for b in bands] + [fail], dtype=object)
+    i = np.where(np.asarray(failed, bool), len(bands), i)
+    return names[i].tolist()

@@ -116,4 +116,4 @@ def _tree_order(res: Results):
 
 def ranked(res: Results, cs: CategoryScores) -> list[int]:
     """Positions of a category's units in rank order (ties in input order)."""
-    return sorted(range(len(cs.index)), key=lambda p: (cs.rank[p], p))
+    return np.argsort(np.asarray(cs.rank), kind="stable").tolist()

@@ -43,3 +43,13 @@ def fmt(x: float | None, places: int | None = None) -> str:
         return f"{round_half_up(float(x), places):.{places}f}"
     text = f"{round_half_up(float(x), 6):.6f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+def fmt_column(a: np.ndarray, places: int) -> list[str]:
+    """``fmt(x, places)`` for every value of a column; fast when the values are already rounded."""
+    a = np.asarray(a, dtype=float)
+    if not np.array_equal(round_array(a, places), a, equal_nan=True):
+        return [fmt(x, places) for x in a.tolist()]
+    spec = f".{places}f"
+    # an already rounded value is its own round_half_up, so plain formatting shows it exactly
+    return ["—" if x != x else format(x, spec) for x in a.tolist()]

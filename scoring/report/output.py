@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..core.engine import CategoryScores, Results
 from ..core.explain import ranked, unit_sheet
-from ..core.rounding import fmt
+from ..core.rounding import fmt, fmt_column
 
 SCHEMA = "scoring.results/1"
 
@@ -36,11 +36,15 @@ def ranking_rows(res: Results, cs: CategoryScores, lang: str = "zh") -> tuple[li
     h = HEAD[lang]
     mods = list(cs.modules.values())
     header = [h["rank"], h["id"], h["name"], h["total"]] + [f"{m.module.name}({fmt(m.weight)})" for m in mods] + [h["grade"], h["veto"]]
-    rows = []
-    for p in ranked(res, cs):
-        i = cs.index[p]
-        rows.append([str(cs.rank[p]), res.data.ids[i], res.data.names[i], fmt(cs.total[p], places)]
-                    + [fmt(m.contribution[p], places) for m in mods] + [cs.grade[p] or "", _veto_text(cs, p, lang)])
+    order = ranked(res, cs)
+    units = cs.index[order].tolist()
+    ids, names = res.data.ids, res.data.names
+    veto = ([_veto_text(cs, p, lang) for p in order] if any(v.hit.any() for v in cs.vetoes) else [""] * len(order))
+    columns = [[str(x) for x in cs.rank[order].tolist()], [ids[i] for i in units], [names[i] for i in units],
+               fmt_column(cs.total[order], places)]
+    columns += [fmt_column(m.contribution[order], places) for m in mods]
+    columns += [[cs.grade[p] or "" for p in order], veto]
+    rows = [list(r) for r in zip(*columns)]
     return header, rows
 
 
@@ -87,8 +91,9 @@ def as_csv(res: Results, lang: str = "zh") -> str:
         if header != prev:  # modules and weights differ by category: a header where they change
             w.writerow([h["category"]] + header)
             prev = header
+        text = {1, 2, len(header) - 2, len(header) - 1}  # id, name, grade, vetoes; the rest are numbers
         for r in rows:
-            w.writerow([cs.category] + [_neutralise(c) for c in r])
+            w.writerow([cs.category] + [_neutralise(c) if k in text else c for k, c in enumerate(r)])
     return buf.getvalue()
 
 

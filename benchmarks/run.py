@@ -1,0 +1,313 @@
+"""Benchmark the engine against its peers on generated data, and check that rankings agree.
+
+    python benchmarks/run.py                      # all three sizes
+    python benchmarks/run.py --sizes county --repeat 3
+
+For each size (see generate.py) it prints time, peak memory and the ratio to each peer:
+
+  whole process (subprocesses, median of --repeat runs, peak RSS from wait4):
+    ours      scoring run criteria.toml --format csv --out …   every method, formulas, grades, vetoes
+    ours=     scoring run wsum.toml …                          the peers' job: a weighted sum
+    pandas    benchmarks/peer_pandas.py                        read CSV, weighted sum, rank, write CSV
+  data already in memory (in this process, median, peak from tracemalloc):
+    core      scoring.core.engine.score on criteria.toml
+    core=     the same on wsum.toml
+    numpy     bare numpy weighted sum + rank within category
+    skcrit    scikit-criteria WeightedSumModel, one decision matrix per category (if installed)
+
+and, for the county, ``scoring run`` on the bundled example.  The weighted-sum
+rankings of ours, numpy, pandas and scikit-criteria are compared unit by unit.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+import generate  # noqa: E402
+
+TARGETS = {
+    "county_example_s": 0.3,  # scoring run on the bundled example, whole process, median
+    "nation_ratio_pandas": 1.0,  # end to end from CSV to ranked output, ours ÷ pandas
+    "nation_peak_mb": 1536,
+    "nation_core_ratio_numpy": 3.0,  # engine core on data in memory ÷ bare numpy
+}
+
+
+@dataclass
+class Timing:
+    label: str
+    seconds: float
+    peak_mb: float
+    runs: list[float] = field(default_factory=list)
+    note: str = ""
+
+
+def scoring_cmd() -> list[str]:
+    exe = Path(sys.executable).with_name("scoring")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "scoring"]
+
+
+def run_process(cmd: list[str], repeat: int, cwd: Path = ROOT) -> Timing:
+    """Median wall time and the largest peak RSS over ``repeat`` runs of a whole process."""
+    runs, peaks = [], []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(p.pid, 0)
+        runs.append(time.perf_counter() - start)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        err = p.stderr.read().decode("utf-8", "replace") if p.stderr else ""
+        if p.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}):\n{err}")
+        peaks.append(usage.ru_maxrss / 1024)  # KiB on Linux
+    return Timing(" ".join(Path(c).name if i == 0 else c for i, c in enumerate(cmd)), statistics.median(runs), max(peaks), runs)
+
+
+def run_inline(fn, repeat: int) -> tuple[float, float, object]:
+    """Median time of fn() and tracemalloc's peak (MB) on one extra run."""
+    runs, out = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        out = fn()
+        runs.append(time.perf_counter() - start)
+    tracemalloc.start()
+    fn()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return statistics.median(runs), peak / 2**20, out
+
+
+# -- peers on data in memory ----------------------------------------------------------------
+
+def matrix(data, fields: list[str]) -> np.ndarray:
+    return np.column_stack([data.values[f] for f in fields])
+
+
+def numpy_rank(X: np.ndarray, cats: np.ndarray, weights: dict[str, list[float]]) -> np.ndarray:
+    """Bare numpy: weighted sum with per-category weights, rounded to 6 decimals, competition rank."""
+    rank = np.empty(len(X), dtype=np.int64)
+    for cat, w in weights.items():
+        idx = np.nonzero(cats == cat)[0]
+        total = np.rint(X[idx] @ np.asarray(w) / 100 * 1e6).astype(np.int64)
+        order = np.argsort(-total, kind="stable")
+        s = total[order]
+        first = np.ones(len(s), bool)
+        first[1:] = s[1:] != s[:-1]
+        r = np.maximum.accumulate(np.where(first, np.arange(1, len(s) + 1), 0))
+        rank[idx[order]] = r
+    return rank
+
+
+def skcriteria_rank(X: np.ndarray, cats: np.ndarray, weights: dict[str, list[float]]):
+    """scikit-criteria's WeightedSumModel per category: (its scores, its own ranks)."""
+    import skcriteria as skc
+    from skcriteria.agg.simple import WeightedSumModel
+
+    scores = np.empty(len(X))
+    ranks = np.empty(len(X), dtype=np.int64)
+    model = WeightedSumModel()
+    for cat, w in weights.items():
+        idx = np.nonzero(cats == cat)[0]
+        dm = skc.mkdm(X[idx], [max] * X.shape[1], weights=np.asarray(w) / 100)
+        res = model.evaluate(dm)
+        scores[idx] = res.e_.score
+        ranks[idx] = res.rank_
+    return scores, ranks
+
+
+def competition(total: np.ndarray, cats: np.ndarray, places: int = 6) -> np.ndarray:
+    """Competition ranks within category of totals rounded to ``places``."""
+    rank = np.empty(len(total), dtype=np.int64)
+    fixed = np.rint(total * 10**places).astype(np.int64)
+    for cat in np.unique(cats):
+        idx = np.nonzero(cats == cat)[0]
+        s = np.sort(-fixed[idx])
+        rank[idx] = np.searchsorted(s, -fixed[idx], side="left") + 1
+    return rank
+
+
+def our_ranks(results) -> np.ndarray:
+    rank = np.empty(len(results.data), dtype=np.int64)
+    for cs in results.categories.values():
+        rank[cs.index] = cs.rank
+    return rank
+
+
+def dense_from(rank: np.ndarray, cats: np.ndarray) -> np.ndarray:
+    """Dense ranks (1, 2, 2, 3) within category from any ranks that order the same way."""
+    out = np.empty(len(rank), dtype=np.int64)
+    for cat in np.unique(cats):
+        idx = np.nonzero(cats == cat)[0]
+        _, inv = np.unique(rank[idx], return_inverse=True)
+        out[idx] = inv + 1
+    return out
+
+
+# -- one size --------------------------------------------------------------------------------
+
+def bench_size(size: str, out: Path, repeat: int, peers: bool = True, processes: bool = True, regen: bool = False) -> dict:
+    from scoring.cli import load
+    from scoring.core.engine import score
+    from scoring.load.csv_data import read_folder
+
+    folder = out / size
+    if regen or not (folder / "wsum.json").exists():
+        generate.write(size, folder)
+    spec_path, wsum_path, data_dir = folder / "criteria.toml", folder / "wsum.toml", folder / "data"
+    weights = json.loads((folder / "wsum.json").read_text(encoding="utf-8"))
+    report: dict = {"size": size, "timings": [], "checks": {}}
+
+    plan, _ = load(str(spec_path), [])
+    wplan, _ = load(str(wsum_path), [])
+    data = read_folder(data_dir, plan.criteria)
+    cats = np.asarray(data.categories, dtype=object)
+    report["units"] = len(data)
+    report["leaves"] = len(plan.leaves)
+    report["fields"] = len(plan.criteria.fields)
+    report["categories"] = sorted(set(data.categories))
+    report["csv_mb"] = sum(p.stat().st_size for p in data_dir.glob("*.csv")) / 2**20
+
+    T = report["timings"]
+    if processes:
+        sc = scoring_cmd()
+        ours = run_process(sc + ["run", str(spec_path), "--data", str(data_dir), "--format", "csv", "--out", str(folder / "ours.csv")], repeat)
+        ours.label = "ours: scoring run (all methods) → csv"
+        T.append(ours)
+        ours_w = run_process(sc + ["run", str(wsum_path), "--data", str(data_dir), "--format", "csv", "--out", str(folder / "ours-wsum.csv")], repeat)
+        ours_w.label = "ours=: scoring run (weighted sum) → csv"
+        T.append(ours_w)
+        if peers and _has("pandas"):
+            pd_t = run_process([sys.executable, str(HERE / "peer_pandas.py"), str(data_dir), str(folder / "wsum.json"), str(folder / "pandas.csv")], repeat)
+            pd_t.label = "pandas: read, weighted sum, rank → csv"
+            T.append(pd_t)
+            report["pandas_s"] = pd_t.seconds
+        report["ours_s"], report["ours_peak_mb"], report["ours_wsum_s"] = ours.seconds, ours.peak_mb, ours_w.seconds
+
+    wdata = read_folder(data_dir, wplan.criteria)
+    core_s, core_mb, res = run_inline(lambda: score(plan, data), repeat)
+    T.append(Timing("core: score() on data in memory (all methods)", core_s, core_mb))
+    wcore_s, wcore_mb, wres = run_inline(lambda: score(wplan, wdata), repeat)
+    T.append(Timing("core=: score() on data in memory (weighted sum)", wcore_s, wcore_mb))
+    X = matrix(wdata, weights["fields"])
+    np_s, np_mb, np_rank = run_inline(lambda: numpy_rank(X, cats, weights["weights"]), max(repeat, 3))
+    T.append(Timing("numpy: weighted sum + rank, data in memory", np_s, np_mb))
+    report["core_s"], report["core_wsum_s"], report["numpy_s"] = core_s, wcore_s, np_s
+
+    # -- the same rankings where the methods coincide -----------------------------------------
+    ours_rank = our_ranks(wres)
+    checks = report["checks"]
+    checks["numpy"] = int(np.sum(ours_rank != np_rank))
+    if processes and peers and (folder / "pandas.csv").exists():
+        import csv
+
+        with open(folder / "pandas.csv", encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        pos = {u: i for i, u in enumerate(wdata.ids)}
+        pd_rank = np.zeros(len(wdata), dtype=np.int64)
+        for r in rows:
+            pd_rank[pos[r["单位编号"]]] = int(r["名次"])
+        checks["pandas"] = int(np.sum(ours_rank != pd_rank))
+    if peers and _has("skcriteria"):
+        import skcriteria.agg.simple  # noqa: F401 - imported before timing (it takes over a second)
+
+        sk_s, sk_mb, (sk_scores, sk_ranks) = run_inline(lambda: skcriteria_rank(X, cats, weights["weights"]), 1)
+        T.append(Timing("skcrit: scikit-criteria WeightedSumModel, data in memory", sk_s, sk_mb))
+        report["skcriteria_s"] = sk_s
+        checks["skcriteria (its scores, rounded to 6 places)"] = int(np.sum(ours_rank != competition(sk_scores, cats)))
+        # its own ranks come from raw floats: ties that float noise splits are counted separately
+        checks["skcriteria (its own rank_, order only)"] = int(np.sum(dense_from(ours_rank, cats) != dense_from(sk_ranks, cats)))
+    # and our rounded totals equal the exact weighted sum
+    exact = np.zeros(len(wdata))
+    for cs in wres.categories.values():
+        exact[cs.index] = cs.total
+    checks["totals ≠ numpy (rounded 6)"] = int(np.sum(np.rint(exact * 1e6) != np.rint(_np_totals(X, cats, weights["weights"]) * 1e6)))
+    return report
+
+
+def _np_totals(X, cats, weights) -> np.ndarray:
+    out = np.empty(len(X))
+    for cat, w in weights.items():
+        idx = np.nonzero(cats == cat)[0]
+        out[idx] = X[idx] @ np.asarray(w) / 100
+    return out
+
+
+def _has(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def example_timing(repeat: int) -> Timing:
+    t = run_process(scoring_cmd() + ["run", "criteria/yitong-2020.toml", "--data", "examples/yitong-2020"], repeat)
+    t.label = "scoring run on the bundled example (whole process)"
+    return t
+
+
+def show(report: dict) -> None:
+    size = report["size"]
+    print(f"\n== {size}: {report['units']} units × {report['leaves']} leaf indicators "
+          f"({report['fields']} fields, {len(report['categories'])} categories, CSV {report['csv_mb']:.2f} MB)")
+    base = {"ours": report.get("pandas_s"), "core": report.get("numpy_s")}
+    for t in report["timings"]:
+        key = t.label.split(":")[0].rstrip("=")
+        ref = base.get(key)
+        ratio = f"  ×{t.seconds / ref:.2f} of {'pandas' if key == 'ours' else 'numpy'}" if ref else ""
+        print(f"  {t.label:<58} {t.seconds:8.3f} s  {t.peak_mb:8.1f} MB{ratio}")
+    for name, n in report["checks"].items():
+        print(f"  ranking check vs {name:<45} {'identical' if n == 0 else f'{n} units differ'}")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--sizes", default="county,province,nation")
+    p.add_argument("--repeat", type=int, default=5, help="runs per measurement; the median is shown")
+    p.add_argument("--out", default=str(ROOT / "out" / "bench"), help="where generated files go (default out/bench)")
+    p.add_argument("--no-peers", action="store_true", help="skip pandas and scikit-criteria")
+    p.add_argument("--regen", action="store_true", help="generate the data again")
+    a = p.parse_args(argv)
+    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} cores; medians of {a.repeat} runs")
+    results = {}
+    summary = []
+    for size in a.sizes.split(","):
+        if size == "county":
+            ex = example_timing(a.repeat)
+            ok = ex.seconds <= TARGETS["county_example_s"]
+            summary.append(f"county example, whole process median {ex.seconds:.3f} s (target ≤ {TARGETS['county_example_s']} s): {'met' if ok else 'MISSED'}")
+            print(f"  {ex.label}: median {ex.seconds:.3f} s, peak {ex.peak_mb:.1f} MB, runs {', '.join(f'{x:.3f}' for x in ex.runs)}")
+        r = bench_size(size, Path(a.out), a.repeat, peers=not a.no_peers, regen=a.regen)
+        results[size] = r
+        show(r)
+        same = all(n == 0 for k, n in r["checks"].items() if "own rank_" not in k)
+        summary.append(f"{size}: rankings identical to the peers where the methods coincide: {'yes' if same else 'NO'}")
+        if size == "nation":
+            if r.get("pandas_s"):
+                ratio = r["ours_s"] / r["pandas_s"]
+                summary.append(f"nation end to end ÷ pandas: {ratio:.2f} (target ≤ {TARGETS['nation_ratio_pandas']}): {'met' if ratio <= TARGETS['nation_ratio_pandas'] else 'MISSED'}")
+            summary.append(f"nation peak memory: {r.get('ours_peak_mb', float('nan')):.0f} MB (target ≤ {TARGETS['nation_peak_mb']}): "
+                           f"{'met' if r.get('ours_peak_mb', 1e9) <= TARGETS['nation_peak_mb'] else 'MISSED'}")
+            for label, key in (("weighted sum", "core_wsum_s"), ("all methods", "core_s")):
+                ratio = r[key] / r["numpy_s"]
+                summary.append(f"nation core ({label}) ÷ bare numpy: {ratio:.1f} (target ≤ {TARGETS['nation_core_ratio_numpy']}): "
+                               f"{'met' if ratio <= TARGETS['nation_core_ratio_numpy'] else 'MISSED'}")
+    print("\nTargets")
+    for line in summary:
+        print("  " + line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
