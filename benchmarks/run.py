@@ -164,7 +164,8 @@ def bench_size(size: str, out: Path, repeat: int, peers: bool = True, processes:
     from scoring.load.csv_data import read_folder
 
     folder = out / size
-    if regen or not (folder / "wsum.json").exists():
+    stamp = folder / "wsum.json"
+    if regen or not stamp.exists() or stamp.stat().st_mtime < Path(generate.__file__).stat().st_mtime:
         generate.write(size, folder)
     spec_path, wsum_path, data_dir = folder / "criteria.toml", folder / "wsum.toml", folder / "data"
     weights = json.loads((folder / "wsum.json").read_text(encoding="utf-8"))

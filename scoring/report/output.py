@@ -9,7 +9,10 @@ import io
 import json
 import os
 import tempfile
+from itertools import repeat
 from pathlib import Path
+
+import numpy as np
 
 from ..core.engine import CategoryScores, Results
 from ..core.explain import ranked, unit_sheet
@@ -30,8 +33,8 @@ def _veto_text(cs: CategoryScores, pos: int, lang: str) -> str:
     return "；".join(f"{h[v.veto.kind]}：{v.veto.name}" for v in cs.vetoes if v.hit[pos])
 
 
-def ranking_rows(res: Results, cs: CategoryScores, lang: str = "zh") -> tuple[list[str], list[list]]:
-    """Header and rows of one category's ranked table, numbers as display strings."""
+def ranking_columns(res: Results, cs: CategoryScores, lang: str = "zh") -> tuple[list[str], list[list[str]]]:
+    """Header and columns of one category's ranked table, numbers as display strings."""
     places = res.criteria.assessment.precision
     h = HEAD[lang]
     mods = list(cs.modules.values())
@@ -39,13 +42,19 @@ def ranking_rows(res: Results, cs: CategoryScores, lang: str = "zh") -> tuple[li
     order = ranked(res, cs)
     units = cs.index[order].tolist()
     ids, names = res.data.ids, res.data.names
-    veto = ([_veto_text(cs, p, lang) for p in order] if any(v.hit.any() for v in cs.vetoes) else [""] * len(order))
+    hit = np.any([v.hit for v in cs.vetoes], axis=0)[order].tolist() if cs.vetoes else [False] * len(order)
+    veto = [_veto_text(cs, p, lang) if x else "" for p, x in zip(order, hit)]
     columns = [[str(x) for x in cs.rank[order].tolist()], [ids[i] for i in units], [names[i] for i in units],
                fmt_column(cs.total[order], places)]
     columns += [fmt_column(m.contribution[order], places) for m in mods]
     columns += [[cs.grade[p] or "" for p in order], veto]
-    rows = [list(r) for r in zip(*columns)]
-    return header, rows
+    return header, columns
+
+
+def ranking_rows(res: Results, cs: CategoryScores, lang: str = "zh") -> tuple[list[str], list[list]]:
+    """Header and rows of one category's ranked table, numbers as display strings."""
+    header, columns = ranking_columns(res, cs, lang)
+    return header, [list(r) for r in zip(*columns)]
 
 
 def as_table(res: Results, lang: str = "zh", fmt_name: str = "simple") -> str:
@@ -87,13 +96,13 @@ def as_csv(res: Results, lang: str = "zh") -> str:
     h = HEAD[lang]
     prev = None
     for cs in res.categories.values():
-        header, rows = ranking_rows(res, cs, lang)
+        header, columns = ranking_columns(res, cs, lang)
         if header != prev:  # modules and weights differ by category: a header where they change
             w.writerow([h["category"]] + header)
             prev = header
-        text = {1, 2, len(header) - 2, len(header) - 1}  # id, name, grade, vetoes; the rest are numbers
-        for r in rows:
-            w.writerow([cs.category] + [_neutralise(c) if k in text else c for k, c in enumerate(r)])
+        for k in (1, 2, len(columns) - 2, len(columns) - 1):  # id, name, grade, vetoes; the rest are numbers
+            columns[k] = [_neutralise(c) for c in columns[k]]
+        w.writerows(zip(repeat(cs.category), *columns))
     return buf.getvalue()
 
 
