@@ -129,8 +129,10 @@ def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, 
         else:
             parts = [scores[k] for k in kids.get(ind.id, []) if k in scores]
             earned = _nansum([p.points for p in parts], n)
-            app = np.sum([p.applicable_full for p in parts], axis=0) if parts else np.zeros(n)
-            counted = np.any([~np.isnan(p.points) for p in parts], axis=0) if parts else np.zeros(n, bool)
+            app = _sum([p.applicable_full for p in parts], n)
+            counted = np.zeros(n, bool)
+            for p in parts:
+                counted |= ~np.isnan(p.points)
             pts = earned
             if ind.max_deduction is not None:  # a cap on the group's total deduction
                 pts = np.maximum(pts, app - ind.max_deduction)
@@ -146,7 +148,7 @@ def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, 
         normal = [s for s in tops if not s.indicator.bonus]
         extra = [s for s in tops if s.indicator.bonus]
         earned = _nansum([s.points for s in normal], n)
-        app = np.sum([s.applicable_full for s in normal], axis=0) if normal else np.zeros(n)
+        app = _sum([s.applicable_full for s in normal], n)
         with np.errstate(divide="ignore", invalid="ignore"):
             base = np.where(app > 0, earned / app * m.full, np.nan)
         base = round_array(base, places)
@@ -185,9 +187,18 @@ def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, 
 
 
 def _nansum(arrays: list[np.ndarray], n: int) -> np.ndarray:
-    if not arrays:
-        return np.zeros(n)
-    return np.nansum(np.vstack(arrays), axis=0)
+    """Sum of columns, NaN counting as nothing (the same additions, in the same order, as np.nansum)."""
+    acc = np.zeros(n)
+    for a in arrays:
+        np.add(acc, a, out=acc, where=~np.isnan(a))
+    return acc
+
+
+def _sum(arrays: list[np.ndarray], n: int) -> np.ndarray:
+    acc = np.zeros(n)
+    for a in arrays:
+        acc += a
+    return acc
 
 
 def _score_leaf(leaf: Leaf, data: Dataset, cols, cat: str, idx, places: int, problems) -> IndicatorScores:
