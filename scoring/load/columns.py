@@ -33,37 +33,47 @@ class Table:
         self._lines = lines  # clean files: the data lines, split lazily
         self._numbers: dict[int, np.ndarray] = {}
         self._text: dict[int, list[str]] = {}
-        self._objects: dict[int, np.ndarray] = {}  # text columns numpy read, blanks still "nan"
+        self._objects: dict[int, tuple[np.ndarray, bool]] = {}  # text columns numpy read; blanks marked "nan"?
         self.n = len(rows) if rows is not None else len(lines or [])
 
-    def parse_numbers(self, columns: set[int]) -> None:
-        """Parse these columns as plain numbers in one pass, when the file allows it."""
+    def parse_numbers(self, columns: set[int], text: set[int] | None = None) -> None:
+        """Parse ``columns`` as plain numbers in one pass, when the file allows it.
+
+        ``text`` are the other columns wanted as text (default: all); the rest are
+        skipped over, and split from the lines if asked for after all.
+        """
         if self._lines is None or not columns or not self.n:
             return
         width = len(self.header)
-        lines = self._lines
-        data = "\n".join(lines)
-        if ("a" in data or "A" in data) and _NAN.search(data):
-            return  # "nan" typed by someone: the careful way
-        if data.count(",") != (width - 1) * len(lines):
-            return  # ragged rows (numpy below refuses rows of unequal width, so equal counts mean all as wide as the header)
-        # blank cells become "nan" (none was typed, checked above) so that numpy reads them as missing
-        filled = "\n" + data + "\n"
-        for blank, marked in ((",,", ",nan,"), (",,", ",nan,"), ("\n,", "\nnan,"), (",\n", ",nan\n")):
-            if blank in filled:
-                filled = filled.replace(blank, marked)
-        dtype = [(f"c{j}", "f8" if j in columns else object) for j in range(width)]
+        dtype = [(f"c{j}", "f8" if j in columns else object if text is None or j in text else "U1") for j in range(width)]
+
+        def read(lines):  # numpy refuses any row not exactly as wide as the header
+            return np.loadtxt(lines, delimiter=",", dtype=dtype, comments=None, quotechar=None, ndmin=1, encoding=None)
+
         try:
-            table = np.loadtxt(filled[1:-1].split("\n"), delimiter=",", dtype=dtype, comments=None,
-                               quotechar=None, ndmin=1, encoding=None)
-        except (ValueError, TypeError):
-            return  # a cell numpy does not read as a number (text, "95%", " "): cell by cell
+            table, marked = read(self._lines), False
+        except (ValueError, TypeError):  # blank cells, most likely: mark them and try once more
+            data = "\n".join(self._lines)
+            if ("a" in data or "A" in data) and _NAN.search(data):
+                return  # "nan" typed by someone would pass for a blank: the careful way
+            filled = data.replace(",,", ",nan,").replace(",,", ",nan,").replace("\n,", "\nnan,").replace(",\n", ",nan\n")
+            if filled.startswith(","):
+                filled = "nan" + filled
+            if filled.endswith(","):
+                filled += "nan"
+            try:
+                table, marked = read(filled.split("\n")), True
+            except (ValueError, TypeError):
+                return  # a cell numpy does not read as a number (text, "95%", " "): cell by cell
         for j in range(width):
             col = table[f"c{j}"]
             if j in columns:
-                self._numbers[j] = np.ascontiguousarray(col, dtype=float)
-            else:
-                self._objects[j] = col
+                col = np.ascontiguousarray(col, dtype=float)
+                if not marked:  # no blank was there: a NaN is "nan" typed in a cell, to be refused
+                    col[np.isnan(col)] = np.inf
+                self._numbers[j] = col
+            elif text is None or j in text:
+                self._objects[j] = (col, marked)
 
     def numbers(self, j: int) -> np.ndarray | None:
         """Column j as floats (NaN = blank) if it was parsed in one pass; else None."""
@@ -79,8 +89,9 @@ class Table:
         got = self._text.get(j)
         if got is None:
             if j in self._objects:
-                got = self._objects.pop(j).tolist()
-                if "nan" in got:
+                col, marked = self._objects.pop(j)
+                got = col.tolist()
+                if marked and "nan" in got:  # blanks were marked "nan" (and no cell said nan)
                     got = ["" if c == "nan" else c for c in got]
             else:
                 got = [r[j] if j < len(r) else "" for r in self.rows()]
@@ -120,7 +131,7 @@ def read_table(path: Path, problems: list[Problem]) -> Table | None:
             problems.append(Problem("data.bad_csv", {"detail": str(e)}, file=path.name))
             return None
         rows = [r for r in rows if any(c.strip() for c in r)]
-        return Table(rows[0], rows[1:])
+        return Table(rows[0], rows[1:]) if rows else Table([], [])
     return Table(lines[0].split(","), lines=lines[1:])
 
 
@@ -189,7 +200,7 @@ class Collector:
             spec = self.specs[f]
             nums = table.numbers(j)
             if nums is not None:
-                vals = nums[known]
+                vals = nums[known] if len(known) != len(nums) or known[-1] != len(nums) - 1 else nums.copy()
                 errs = []
                 for b in np.nonzero(suspect(vals, spec))[0].tolist():
                     v, code, args = parse_value(table.cell(known_rows[b], j), spec)
@@ -198,7 +209,7 @@ class Collector:
                         errs.append((b, code, args))
             else:
                 col = table.text(j)
-                vals, errs = parse_column([col[r] for r in known_rows], spec)
+                vals, errs = parse_column(col if len(known_rows) == len(col) else [col[r] for r in known_rows], spec)
             for b, code, args in errs:
                 r = known_rows[b]
                 staged.append((r, j, cell(code, args, file, r + 2, j, f)))

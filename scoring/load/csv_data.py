@@ -125,7 +125,8 @@ def read_folder(folder: str | Path, criteria: Criteria) -> Dataset:
             else:
                 close = difflib.get_close_matches(h, list(specs), n=3, cutoff=0.3)
                 problems.append(cell("data.unknown_column", {"name": h, "known": "、".join(close) or "—"}, path.name, 1, j, h))
-        table.parse_numbers({j for j, f in fields if specs[f].kind != "bool"})
+        numeric = {j for j, f in fields if specs[f].kind != "bool"}
+        table.parse_numbers(numeric, {unit_col} | {j for j, _ in fields + ev_cols if j not in numeric})
         collector.add(path.name, table, unit_col, id_col, name_col, fields, ev_cols, problems)
     sources, evidence = collector.sources, collector.evidence
     if problems:
