@@ -30,7 +30,7 @@ class Assessment(_Model):
     year: int
     office: str = ""
     precision: int = Field(2, ge=0, le=6, description="decimal places every score is rounded to")
-    total: float = Field(100, gt=0, description="what the module weights of a category add up to")
+    total: float = Field(100.0, gt=0, description="what the module weights of a category add up to")
     categories: list[str] = Field(min_length=1)
     plugins: list[str] = Field(default_factory=list, description="folders of local plugin .py files")
     note: str = ""
@@ -68,7 +68,7 @@ class Bonus(_Model):
 class Module(_Model):
     id: str = Field(min_length=1)
     name: str
-    full: float = Field(100, gt=0)
+    full: float = Field(100.0, gt=0)
     weights: dict[str, float]
     bonus: Bonus = Bonus()
 
