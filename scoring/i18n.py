@@ -87,6 +87,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "criteria.band_floor": ("最低等次“{a}”下限 {min} 高于可能的最低分 {low}，部分总分将无等次",
                             "the lowest band \"{a}\" starts at {min}, above the lowest possible total {low}"),
     "criteria.unknown_grade": ("等次“{name}”不存在（已有：{known}）", "grade \"{name}\" does not exist (bands: {known})"),
+    "criteria.unknown_veto": ("否决事项“{name}”不存在（可用：{known}）", "veto \"{name}\" does not exist (known: {known})"),
     # data
     "data.missing_value": ("单位 {unit}（{name}）缺少“{field}”，指标 {indicator} 无法评分",
                            "unit {unit} ({name}) has no \"{field}\"; indicator {indicator} cannot be scored"),

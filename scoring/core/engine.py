@@ -66,6 +66,7 @@ class CategoryScores:
     vetoes: list[VetoHits]
     failed: np.ndarray  # 一票否决
     no_excellent: np.ndarray  # 否优
+    grade_why: list[str | None]  # why a grade differs from the score's band (veto, quota)
 
 
 @dataclass
@@ -180,8 +181,8 @@ def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, 
             no_exc |= hit
 
     rank = _rank(total, failed, [cols[f][idx] for f in c.ranking.tie_break], places)
-    grade = _grades(plan, cat, total, failed, no_exc)
-    return CategoryScores(cat, idx, scores, modules, total, rank, grade, vetoes, failed, no_exc)
+    grade, grade_why = _grades(plan, cat, total, failed, no_exc, rank)
+    return CategoryScores(cat, idx, scores, modules, total, rank, grade, vetoes, failed, no_exc, grade_why)
 
 
 def _nansum(arrays: list[np.ndarray], n: int) -> np.ndarray:
@@ -241,19 +242,45 @@ def _rank(total: np.ndarray, failed: np.ndarray, tie_cols: list[np.ndarray], pla
     return rank
 
 
-def _grades(plan: Plan, cat: str, total, failed, no_exc) -> list[str | None]:
+def _grades(plan: Plan, cat: str, total, failed, no_exc, rank) -> tuple[list[str | None], list[str | None]]:
+    """Grade per unit, and why a grade is not the one its score alone gives (None when it is).
+
+    Reasons: "fail" (一票否决), "no_excellent" (否优), "quota:<grade>" (名额已满, dropped a band).
+    """
     g = plan.criteria.grades_for(cat)
+    n = len(total)
     if g is None:
-        return [None] * len(total)
+        return [None] * n, [None] * n
     bands = sorted(g.bands, key=lambda b: -b.low)
-    fail = g.fail or bands[-1].name
-    out = []
-    for t, f, ne in zip(total, failed, no_exc):
-        if f:
-            out.append(fail)
+    names = [b.name for b in bands]
+    fail = names.index(g.fail) if g.fail else len(bands) - 1
+    level = np.array([next((k for k, b in enumerate(bands) if t >= b.low - 1e-9), len(bands) - 1) for t in total], dtype=int)
+    why: list[str | None] = [None] * n
+    for pos in np.nonzero(no_exc & (level == 0))[0]:
+        if len(bands) > 1:
+            level[pos], why[pos] = 1, "no_excellent"
+    for q in sorted(g.quotas, key=lambda q: names.index(q.grade)):
+        k = names.index(q.grade)
+        members = sorted(np.nonzero((level == k) & ~failed)[0], key=lambda p: (rank[p], p))
+        limit = q.max_count if q.max_count is not None else _whole(q.max_share * n, q.rounding)
+        if len(members) <= limit or k + 1 >= len(bands):
             continue
-        i = next((k for k, b in enumerate(bands) if t >= b.low - 1e-9), len(bands) - 1)
-        if ne and i == 0 and len(bands) > 1:
-            i = 1
-        out.append(bands[i].name)
-    return out
+        keep = members[:limit]
+        if limit > 0 and limit < len(members) and rank[members[limit]] == rank[members[limit - 1]]:
+            tied = rank[members[limit - 1]]  # a tie straddles the boundary
+            keep = [p for p in members if rank[p] < tied] + ([p for p in members if rank[p] == tied] if q.ties == "include" else [])
+        for p in members:
+            if p not in keep:
+                level[p], why[p] = k + 1, f"quota:{q.grade}"
+    for pos in np.nonzero(failed)[0]:
+        level[pos], why[pos] = fail, "fail"
+    return [names[i] for i in level], why
+
+
+def _whole(x: float, rounding: str) -> int:
+    x = round(x, 9)
+    if rounding == "ceil":
+        return int(np.ceil(x))
+    if rounding == "round":
+        return int(np.floor(x + 0.5))
+    return int(np.floor(x))

@@ -311,6 +311,25 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
                 P.append(Problem("criteria.grades_missing", {"category": cat}, key="grades"))
     elif any(v.kind == "no_excellent" for v in c.vetoes):
         P.append(Problem("criteria.no_grades_for_veto", key="vetoes"))
+    for i, g in enumerate(c.grades):
+        names = [b.name for b in g.bands]
+        for j, q in enumerate(g.quotas):
+            if q.grade not in names:
+                P.append(Problem("criteria.unknown_grade", {"name": q.grade, "known": "、".join(names)}, key=f"grades[{i}].quotas[{j}].grade"))
+    grade_names = {b.name for g in c.grades for b in g.bands}
+    veto_ids = {v.id for v in c.vetoes}
+    seen = set()
+    for i, r in enumerate(c.decisions.rules):
+        k = f"decisions.rules[{i}]"
+        if r.id in seen:
+            P.append(Problem("criteria.duplicate", {"what": "rule", "id": r.id}, key=f"{k}.id"))
+        seen.add(r.id)
+        check_cats(r.applies_to, f"{k}.applies_to")
+        for gname in r.when.grade or []:
+            if gname not in grade_names:
+                P.append(Problem("criteria.unknown_grade", {"name": gname, "known": "、".join(sorted(grade_names)) or "—"}, key=f"{k}.when.grade"))
+        if r.when.veto is not None and r.when.veto not in ("fail", "no_excellent") and r.when.veto not in veto_ids:
+            P.append(Problem("criteria.unknown_veto", {"name": r.when.veto, "known": "fail、no_excellent、" + "、".join(sorted(veto_ids))}, key=f"{k}.when.veto"))
     for j, f in enumerate(c.ranking.tie_break):
         if f not in fields:
             P.append(Problem("criteria.unknown_field", {"name": f, "known": _suggest(f, fields)}, key=f"ranking.tie_break[{j}]"))
