@@ -366,3 +366,123 @@ def test_texts_show_no_float_noise():
     assert "0.3" in m.rule(prm, 3) and "0000" not in m.rule(prm, 3)
     reason = m.lost_reason(prm, {"次数": 6 - 3.0000000000000004}, 2.1, 3, {}, "zh")
     assert "0000" not in reason and "3" in reason
+
+
+# --------------------------------------------------------------------------- properties of every method
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from helpers import registry  # noqa: E402
+
+# Example params per method (a function of the item's full points, so that points stay
+# within what the item is worth) and the kind of value each input holds.  A new built-in
+# method must add a line here: the property test below fails for any method without one.
+EXAMPLES: dict[str, tuple[list, str]] = {
+    "deduct_per_count": ([lambda f: {"per": 0.5}, lambda f: {"per": 1, "max_deduction": f / 2}], "count"),
+    "events_by_level": ([lambda f: {"per": {"省级": 3, "市级": 2, "县级": 1}},
+                         lambda f: {"per": {"迟报": 0.5, "漏报": 1}, "max_deduction": f / 3}], "count"),
+    "presence": ([lambda f: {}, lambda f: {"deduction": f / 2}], "bool"),
+    "quota": ([lambda f: {"required": 6, "per_short": 0.3, "max_deduction": 1.2}, lambda f: {"required": 3, "per_short": 0.5}], "count"),
+    "rate_threshold": ([lambda f: {"target": 90, "step": 10, "per_step": 1, "partial": "ceil"},
+                        lambda f: {"target": 20, "per_step": 0.1},
+                        lambda f: {"target": 12.07, "per_step": 0.5, "lower_is_better": True, "partial": "floor"}], "rate"),
+    "must_be_full": ([lambda f: {}, lambda f: {"deduction": f / 2}], "rate"),
+    "vs_average": ([lambda f: {"per_step": 0.1}, lambda f: {"step": 5, "per_step": 1, "partial": "ceil", "max_deduction": f / 2}], "rate"),
+    "relative_to_best": ([lambda f: {}, lambda f: {"lower_is_better": True}], "rate"),
+    "rank_points": ([lambda f: {"points": [f, f * 0.95, f * 0.9, f * 0.85, f * 0.8]}, lambda f: {"decay": 0.02},
+                     lambda f: {"points": [f, f / 2], "rest": f / 4, "lower_is_better": True}], "count"),
+    "bands": ([lambda f: {"bands": [{"min": 90, "points": f}, {"min": 80, "points": f * 0.95}, {"min": 60, "points": f * 0.8}],
+                          "below": f * 0.5}], "rate"),
+    "graded_review": ([lambda f: {"grades": {"A": 1, "B": 0.8, "C": 0.6, "D": 0.4}}], "count"),
+    "survey": ([lambda f: {"options": {"满意": 100, "基本满意": 70, "不满意": 30}, "excluded": ["不了解"]}], "count"),
+    "bonus_by_level": ([lambda f: {"points": {"部省": 4, "市": 3, "市部门": 2, "区": 1}},
+                        lambda f: {"points": {"国家级": 3, "省级": 2}, "cap": f}], "count"),
+    "supplied": ([lambda f: {}, lambda f: {"scale": 50}], "score"),
+}
+VOTES = {"graded_review", "survey"}  # no valid vote ⇒ no score, even with every count given
+COLUMN_WIDE = {"vs_average", "relative_to_best", "rank_points"}  # points depend on the other units
+
+FIELD = "值"
+
+
+def _value(kind: str, scale: float):
+    if kind == "count":
+        return st.integers(0, 12).map(float)
+    if kind == "bool":
+        return st.sampled_from([0.0, 1.0])
+    if kind == "rate":
+        return st.one_of(st.integers(0, 100).map(float), st.floats(0, 100, allow_nan=False))
+    return st.floats(0, scale, allow_nan=False)  # a supplied score out of its scale
+
+
+@st.composite
+def method_case(draw, name: str):
+    m = registry().get(name)
+    makers, kind = EXAMPLES[name]
+    full = draw(st.sampled_from([1, 2, 3, 5, 8, 10, 20, 100, 600]))
+    raw = draw(st.sampled_from(makers))(full)
+    p = m.Params.model_validate(raw)
+    fields = ([FIELD] if m.uses_field else []) + m.inputs(p)
+    scale = raw.get("scale") or full
+    n = draw(st.integers(1, 12))
+    cell = st.one_of(_value(kind, scale), st.just(np.nan))
+    values = {f: np.asarray(draw(st.lists(cell, min_size=n, max_size=n)), dtype=float) for f in fields}
+    perm = draw(st.permutations(range(n)))
+    return m, p, full, values, list(perm)
+
+
+def _run(m, p, full, values, bonus=False):
+    from scoring.core.methods import Column
+
+    out = np.asarray(m.score(Column({f: v.copy() for f, v in values.items()}, full, bonus, "类别"), p).points, dtype=float)
+    assert out.shape == (len(next(iter(values.values()))),)
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(registry().methods))
+def test_every_registered_method_keeps_order_missing_and_bounds(name):
+    if name not in EXAMPLES:
+        pytest.fail(f"method {name!r} has no example params in EXAMPLES: add one so its properties are tested")
+
+    @settings(max_examples=60, deadline=None)
+    @given(method_case(name))
+    def check(case):
+        m, p, full, values, perm = case
+        excluded = set(getattr(p, "excluded", []) or [])  # survey: 不了解 is not a score input
+        out = _run(m, p, full, values)
+        missing = np.zeros(len(out), bool)
+        for f, v in values.items():
+            if f not in excluded:
+                missing |= np.isnan(v)
+
+        # missing stays missing; a unit with every input never comes out missing (but for votes)
+        assert np.isnan(out[missing]).all()
+        if name not in VOTES:
+            assert not np.isnan(out[~missing]).any()
+        # within [0, full] when the item is not a bonus item
+        ok = out[~np.isnan(out)]
+        assert (ok >= -1e-9).all() and (ok <= full + 1e-9).all(), (ok, full)
+
+        # permuting units permutes points (nothing depends on where a unit sits)
+        shuffled = _run(m, p, full, {f: v[perm] for f, v in values.items()})
+        np.testing.assert_allclose(shuffled, out[perm], rtol=0, atol=1e-9, equal_nan=True)
+
+        # units that gave nothing do not change anyone else's points
+        keep = np.nonzero(~missing)[0]
+        if len(keep):
+            alone = _run(m, p, full, {f: v[keep] for f, v in values.items()})
+            np.testing.assert_allclose(alone, out[keep], rtol=0, atol=1e-9, equal_nan=True)
+
+        # order in = order out: a unit's points are its own (for methods that look at one unit)
+        if name not in COLUMN_WIDE:
+            for i in range(len(out)):
+                single = _run(m, p, full, {f: v[i:i + 1] for f, v in values.items()})
+                np.testing.assert_allclose(single, out[i:i + 1], rtol=0, atol=1e-9, equal_nan=True)
+
+        # as a 附加项 the same inputs still give missing for missing, and finite numbers otherwise
+        as_bonus = _run(m, p, full, values, bonus=True)
+        assert np.isnan(as_bonus[missing]).all()
+        if name not in VOTES:
+            assert np.isfinite(as_bonus[~missing]).all()
+
+    check()
