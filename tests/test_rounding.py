@@ -101,3 +101,13 @@ def _plain(d: Decimal) -> str:
         return "0"
     text = f"{d:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def test_fixed_point_of_a_missing_total_sorts_last_without_a_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fixed = to_fixed(np.array([12.5, NaN, -3.0]), 2)
+    assert fixed[0] == 1250 and fixed[2] == -300
+    assert fixed[1] < fixed[2] and -fixed[1] > -fixed[0]  # lowest either way round
