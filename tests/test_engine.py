@@ -494,3 +494,20 @@ def test_ranked_positions_and_sheet_fields():
 def test_a_category_without_units_scores_empty():
     res = score(plan_of(small("exclude")), small_data())
     assert len(res.categories["乡镇(街道)"].index) == 0 and res.categories["乡镇(街道)"].rank.tolist() == []
+
+
+def test_derived_rate_with_no_cases_is_left_out_not_zero():
+    doc = small("exclude")
+    doc["fields"] += [{"name": "出庭次数", "kind": "count"}, {"name": "应诉案件数", "kind": "count"},
+                      {"name": "出庭率", "kind": "rate", "formula": "出庭次数 / 应诉案件数 * 100"}]
+    doc["indicators"][1] = {"id": "F2", "module": "fz", "name": "负责人出庭应诉", "full": 50, "method": "rate_threshold",
+                            "field": "出庭率", "params": {"target": 80, "step": 10, "per_step": 10}, "missing": "exclude"}
+    data = small_data(出庭次数=[3, 0, 1], 应诉案件数=[4, 0, 2])
+    res = score(plan_of(doc), data)
+    cs = res.categories["政府部门"]
+    f2 = cs.indicators["F2"]
+    assert f2.inputs["出庭率"][0] == 75 and np.isnan(f2.inputs["出庭率"][1]) and f2.inputs["出庭率"][2] == 50
+    assert f2.points[0] == 45 and np.isnan(f2.points[1]) and f2.points[2] == 20
+    assert cs.modules["fz"].base.tolist() == [95, 80, 70]  # ZF02: 学法 40 of 50, the 出庭 item left out
+    line = next(x for x in unit_sheet(res, cs, 0)["indicators"] if x["id"] == "F2")
+    assert line["sources"]["出庭率"] == "由公式计算" and "75" in line["reason"]
