@@ -1,4 +1,4 @@
-"""Shared fixtures: the method registry is found once per test session (as the CLI does at start-up)."""
+"""Shared fixtures. The method registry is found once (as the CLI does at start-up) and reused."""
 from __future__ import annotations
 
 import sys
@@ -6,16 +6,16 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # tests/helpers.py
+sys.path.insert(0, str(Path(__file__).parent))  # tests/builders.py
 
-from scoring.plugins import load_registry  # noqa: E402
+from builders import registry as _registry  # noqa: E402
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def registry():
-    return load_registry()
+    return _registry()
 
 
-@pytest.fixture(scope="session")
-def methods(registry):
-    return registry.methods
+@pytest.fixture
+def methods():
+    return _registry().methods

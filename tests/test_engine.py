@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import NaN, registry
+from builders import NaN, registry
 from scoring.core.criteria import Criteria
 from scoring.core.dataset import Dataset
 from scoring.core.engine import score

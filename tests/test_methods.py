@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from helpers import NaN, method, params, points, score
+from builders import NaN, method, params, points, score
 
 BUILTIN = {
     "deduct_per_count", "events_by_level", "presence", "quota", "rate_threshold", "must_be_full",
@@ -28,10 +28,10 @@ def test_every_builtin_method_is_registered_by_the_builtin_plugin(registry):
 
 # --------------------------------------------------------------------------- deductions
 class TestQuota:
-    # 开江: 首长学法 ≥ 6 a year, −0.3 per session short, deduction capped at 1.2 (item worth 3)
+    # 开江: 首长学法 ≥ 6 a year, −0.3 per 学法 short, deduction capped at 1.2 (item worth 3)
     KAIJIANG = {"required": 6, "per_short": 0.3, "max_deduction": 1.2}
 
-    def test_kaijiang_study_sessions(self):
+    def test_kaijiang_study_before_meetings(self):
         got = points("quota", self.KAIJIANG, 3, 学法次数=[6, 9, 5, 4, 2, 0, NaN])
         assert got == [3, 3, 2.7, 2.4, 1.8, 1.8, None]
 
@@ -372,7 +372,7 @@ def test_texts_show_no_float_noise():
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from helpers import registry  # noqa: E402
+from builders import registry  # noqa: E402
 
 # Example params per method (a function of the item's full points, so that points stay
 # within what the item is worth) and the kind of value each input holds.  A new built-in
