@@ -157,5 +157,6 @@ def t(code: str, lang: str = "zh", **args) -> str:
         return code + (" " + str(args) if args else "")
     text = pair[1] if lang == "en" else pair[0]
     if "detail" in args and isinstance(args["detail"], str) and args["detail"] in MESSAGES:
-        args = {**args, "detail": t(args["detail"], lang, **args)}
+        inner = {k: v for k, v in args.items() if k != "detail"}  # the nested message must not expand itself again
+        args = {**args, "detail": t(args["detail"], lang, **inner)}
     return string.Formatter().vformat(text, (), _Safe(args))

@@ -139,6 +139,7 @@ def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, 
             scores[ind.id] = IndicatorScores(ind, pts, np.where(counted, app, 0.0), raw=earned)
 
     modules: dict[str, ModuleScores] = {}
+    unscored = {p.args["unit"] for p in problems if p.code == "data.missing_value"}
     total = np.zeros(n)
     for m in c.modules:
         if cat not in m.weights:
@@ -152,6 +153,8 @@ def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, 
             base = np.where(app > 0, earned / app * m.full, np.nan)
         base = round_array(base, places)
         for pos in np.nonzero(np.isnan(base))[0]:
+            if data.ids[idx[pos]] in unscored:  # already reported: its missing values leave the module empty
+                continue
             problems.append(Problem("data.module_empty", {"unit": data.ids[idx[pos]], "name": data.names[idx[pos]], "module": m.name}))
         bonus = np.clip(_nansum([s.points for s in extra], n), m.bonus.min, m.bonus.max)
         bonus = round_array(bonus, places)

@@ -250,14 +250,19 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
             P.append(Problem("criteria.no_method", {"id": ind.id}, key=k))
             continue
         method = methods.get(ind.method)
+        params = None
         if method is None:
             code = "criteria.unknown_method_failed" if failed_plugins else "criteria.unknown_method"
             P.append(Problem(code, {"name": ind.method, "known": _suggest(ind.method, methods), "failed": failed_names}, key=f"{k}.method"))
-            continue
-        try:
-            params = method.Params.model_validate(ind.params)
-        except ValidationError as e:
-            P.extend(pydantic_problems(e, f"{k}.params"))
+        else:
+            try:
+                params = method.Params.model_validate(ind.params)
+            except ValidationError as e:
+                P.extend(pydantic_problems(e, f"{k}.params"))
+        if method is None or params is None:
+            # the field it names must be declared whatever the method: say so now, not on the next run
+            if ind.field is not None and ind.field not in fields:
+                P.append(Problem("criteria.unknown_field", {"name": ind.field, "known": _suggest(ind.field, fields)}, key=f"{k}.field"))
             continue
         reads = []
         if method.uses_field:

@@ -28,8 +28,16 @@ def round_array(a: np.ndarray, places: int) -> np.ndarray:
 
 
 def to_fixed(a: np.ndarray, places: int) -> np.ndarray:
-    """Scores as exact integers in units of the last declared decimal (for ranking and ties)."""
-    return np.rint(round_array(a, places) * 10.0**places).astype(np.int64)
+    """Scores as exact integers in units of the last declared decimal (for ranking and ties).
+
+    A missing score (NaN) becomes the lowest integer but one, so it sorts below every
+    number (and can still be negated) instead of an arbitrary value with a warning.
+    """
+    scaled = round_array(np.asarray(a, dtype=float), places) * 10.0**places
+    out = np.full(scaled.shape, np.iinfo(np.int64).min + 1, dtype=np.int64)
+    ok = ~np.isnan(scaled)
+    out[ok] = np.rint(scaled[ok]).astype(np.int64)
+    return out
 
 
 def fmt(x: float | None, places: int | None = None) -> str:
