@@ -31,6 +31,9 @@ class Bands(Method):
                 raise ValueError("two bands have the same 'min'")
             return sorted(v, key=lambda b: -b.min)
 
+    def max_points(self, p: Params) -> float:
+        return max([b.points for b in p.bands] + [p.below])
+
     def score(self, col: Column, p: Params) -> Scored:
         v = col.value
         out = np.where(np.isnan(v), np.nan, p.below)

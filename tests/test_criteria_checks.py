@@ -457,3 +457,35 @@ def test_generated_files_validate_or_fail_with_located_problems(tmp_path, regist
         return
     event("accepted")
     assert not kinds and syntax is None, f"accepted a broken file ({kinds}):\n{text}"
+
+
+def test_band_worth_more_than_its_indicator_is_refused(tmp_path):
+    """瑞安 bands give up to 200 points: on a 100-point indicator that is a mistake in the file, not a cut."""
+    from scoring.errors import CriteriaError
+    from scoring.cli import load
+
+    path = tmp_path / "c.toml"
+    path.write_text("""[assessment]
+name = "x"
+year = 2020
+categories = ["部门"]
+[[modules]]
+id = "m"
+name = "m"
+weights = { "部门" = 100 }
+[[indicators]]
+id = "A"
+module = "m"
+name = "优秀票率"
+full = 100
+method = "bands"
+field = "f"
+params = { bands = [ { min = 90, points = 200 }, { min = 80, points = 190 } ] }
+[[fields]]
+name = "f"
+""", encoding="utf-8")
+    with pytest.raises(CriteriaError) as e:
+        load(str(path), [])
+    (p,) = e.value.problems
+    assert p.code == "criteria.points_over_full" and p.line == 16  # the params line
+    assert "200" in p.message("zh") and "100" in p.message("zh")

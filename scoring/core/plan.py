@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import CriteriaError, Problem
+from ..i18n import has
 from . import expr
 from .criteria import Criteria, Grades, Indicator
 from .methods import Method
@@ -55,7 +56,10 @@ def pydantic_problems(err: ValidationError, prefix: str = "") -> list[Problem]:
             "missing": "criteria.missing_key",
             "extra_forbidden": "criteria.unknown_key",
         }.get(e["type"], "criteria.bad_value")
-        out.append(Problem(code, {"detail": e["msg"], "input": _short(e.get("input"))}, key=path or None))
+        # common pydantic error types have messages of our own (in both languages); others keep pydantic's text
+        known = f"pydantic.{e['type']}"
+        detail = known if has(known) else e["msg"].removeprefix("Value error, ")
+        out.append(Problem(code, {"detail": detail, "input": _short(e.get("input")), **(e.get("ctx") or {})}, key=path or None))
     return out
 
 
@@ -264,6 +268,9 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
             if ind.field is not None and ind.field not in fields:
                 P.append(Problem("criteria.unknown_field", {"name": ind.field, "known": _suggest(ind.field, fields)}, key=f"{k}.field"))
             continue
+        most = method.max_points(params)
+        if most is not None and not ind.bonus and most > ind.full + 1e-9:
+            P.append(Problem("criteria.points_over_full", {"id": ind.id, "most": most, "full": ind.full}, key=f"{k}.params"))
         reads = []
         if method.uses_field:
             if ind.field is None:
