@@ -23,6 +23,10 @@ TEXT = {
         "written": "已写入 {path}",
         "m_name": "方法", "m_title": "名称", "m_plugin": "来自插件",
         "failed": "以下插件加载失败：",
+        "decide": "同时列出拟处理建议（约谈、通报等）及其依据和差距",
+        "explain": "说明一个单位的得分：逐项得分、失分原因、数据来源、等次与处理建议",
+        "unit": "单位编号或单位名称",
+        "no_unit": "找不到单位“{unit}”",
     },
     "en": {
         "desc": "Assessment scoring engine: scores, ranks and grades units by a criteria file.",
@@ -34,6 +38,10 @@ TEXT = {
         "written": "written to {path}",
         "m_name": "Method", "m_title": "Title", "m_plugin": "Plugin",
         "failed": "These plugins failed to load:",
+        "decide": "also list the proposed decisions (约谈, 通报 …) with reasons and margins",
+        "explain": "explain one unit: points per indicator, why points were lost, data sources, grade and decisions",
+        "unit": "unit id or name",
+        "no_unit": "no unit \"{unit}\"",
     },
 }
 
@@ -61,6 +69,12 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     r.add_argument("--data", required=True, help=T["data"])
     r.add_argument("--format", choices=["table", "json", "csv"], default="table", help=T["format"])
     r.add_argument("--out", help=T["out"])
+    r.add_argument("--decide", action="store_true", help=T["decide"])
+    e = sub.add_parser("explain", help=T["explain"], parents=[common])
+    e.add_argument("criteria", help=T["criteria"])
+    e.add_argument("unit", help=T["unit"])
+    e.add_argument("--data", required=True, help=T["data"])
+    e.add_argument("--format", choices=["text", "json"], default="text", help=T["format"])
     sub.add_parser("methods", help=T["methods"], parents=[common])
     return p
 
@@ -93,20 +107,64 @@ def cmd_check(args) -> int:
     return 0
 
 
-def cmd_run(args) -> int:
+def _score(args):
     from .core.engine import score
     from .load.csv_data import read_folder
-    from .report.output import RENDERERS, write_atomic
 
     plan, registry = load(args.criteria, args.plugins)
     data = read_folder(args.data, plan.criteria)
-    results = score(plan, data)
+    return score(plan, data)
+
+
+def _decide(results, history=None):
+    from .core.decisions import decide, outcomes_of
+
+    return decide(results.criteria, outcomes_of(results), history)
+
+
+def cmd_run(args) -> int:
+    from .report.output import RENDERERS, write_atomic
+
+    results = _score(args)
     text = RENDERERS[args.format](results, args.lang)
+    if args.decide:
+        from .report import decisions as rd
+
+        places, close = results.criteria.assessment.precision, results.criteria.decisions.close_margin
+        proposal = _decide(results)
+        if args.format == "json":
+            import json
+
+            doc = json.loads(text)
+            doc["decisions"] = rd.as_dicts(proposal, places, args.lang)
+            text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+        elif args.format == "table":
+            text += "\n" + rd.as_text(proposal, places, close, args.lang)
     if args.out:
         write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
         print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def cmd_explain(args) -> int:
+    from .errors import DataError, Problem
+    from .report import notice
+
+    results = _score(args)
+    ids, names = results.data.ids, results.data.names
+    key = args.unit if args.unit in ids else (ids[names.index(args.unit)] if args.unit in names else None)
+    if key is None:
+        raise DataError(Problem("data.unknown_unit", {"unit": args.unit}))
+    cs, pos = results.locate(key)
+    proposal = _decide(results)
+    if args.format == "json":
+        import json
+
+        print(json.dumps(notice.unit_notice(results, cs, pos, proposal, args.lang), ensure_ascii=False, indent=1))
+    else:
+        sys.stdout.write(notice.as_text(results, cs, pos, proposal, args.lang))
     return 0
 
 
@@ -132,7 +190,7 @@ def _warn_failed(registry, lang: str) -> None:
             print("  " + p.render(lang), file=sys.stderr)
 
 
-COMMANDS = {"check": cmd_check, "run": cmd_run, "methods": cmd_methods}
+COMMANDS = {"check": cmd_check, "run": cmd_run, "explain": cmd_explain, "methods": cmd_methods}
 
 
 def main(argv: list[str] | None = None) -> int:

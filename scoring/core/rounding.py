@@ -34,8 +34,16 @@ def round_array(a: np.ndarray, places: int) -> np.ndarray:
 
 
 def to_fixed(a: np.ndarray, places: int) -> np.ndarray:
-    """Scores as exact integers in units of the last declared decimal (for ranking and ties)."""
-    return np.rint(round_array(a, places) * 10.0**places).astype(np.int64)
+    """Scores as exact integers in units of the last declared decimal (for ranking and ties).
+
+    A missing score (NaN) becomes the lowest integer but one, so it sorts below every
+    number (and can still be negated) instead of an arbitrary value with a warning.
+    """
+    scaled = round_array(np.asarray(a, dtype=float), places) * 10.0**places
+    out = np.full(scaled.shape, np.iinfo(np.int64).min + 1, dtype=np.int64)
+    ok = ~np.isnan(scaled)
+    out[ok] = np.rint(scaled[ok]).astype(np.int64)
+    return out
 
 
 def fmt(x: float | None, places: int | None = None) -> str:
@@ -59,3 +67,13 @@ def fmt_column(a: np.ndarray, places: int) -> list[str]:
     spec = f".{places}f"
     # an already rounded value is its own round_half_up, so plain formatting shows it exactly
     return ["—" if x != x else format(x, spec) for x in a.tolist()]
+
+
+def whole(x: float, rounding: str) -> int:
+    """A share of units as a whole number of units: "ceil", "floor" or "round" (half up)."""
+    x = round(x, 9)  # 10 % of 30 units is 3, not 3.0000000000000004 rounded up to 4
+    if rounding == "ceil":
+        return int(math.ceil(x))
+    if rounding == "round":
+        return int(math.floor(x + 0.5))
+    return int(math.floor(x))

@@ -117,7 +117,7 @@ def read_table(path: Path, problems: list[Problem]) -> Table | None:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
-        problems.append(Problem("data.not_utf8", file=path.name, row=None))
+        problems.append(Problem("data.not_utf8", file=path.name))
         return None
     lines = text.splitlines()
     if not _BLANK_START.isdisjoint({line[:1] for line in lines}):  # a row that may be blank: look closer
