@@ -279,6 +279,7 @@ def main(argv=None) -> int:
     p.add_argument("--out", default=str(ROOT / "out" / "bench"), help="where generated files go (default out/bench)")
     p.add_argument("--no-peers", action="store_true", help="skip pandas and scikit-criteria")
     p.add_argument("--regen", action="store_true", help="generate the data again")
+    p.add_argument("--json", help="also write the figures to this JSON file")
     a = p.parse_args(argv)
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} cores; medians of {a.repeat} runs")
     results = {}
@@ -307,6 +308,10 @@ def main(argv=None) -> int:
     print("\nTargets")
     for line in summary:
         print("  " + line)
+    if a.json:
+        for r in results.values():
+            r["timings"] = [t.__dict__ for t in r["timings"]]
+        Path(a.json).write_text(json.dumps({"results": results, "summary": summary}, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
 
