@@ -3,14 +3,34 @@
 Public names for plugin authors and embedders::
 
     from scoring import hookimpl, Method, ValueMethod, Column, Scored, Params, tr
+
+They are imported on first use, so ``scoring --help`` and the start of every command
+do not wait for numpy and pydantic before they are needed.
 """
-from .core.methods import Column, Method, Params, Scored, ValueMethod, deducted, tr
-from .errors import CriteriaError, DataError, PluginError, Problem, ScoringError
-from .hookspecs import hookimpl
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Column", "Method", "Params", "Scored", "ValueMethod", "deducted", "tr", "hookimpl",
-    "CriteriaError", "DataError", "PluginError", "Problem", "ScoringError", "__version__",
-]
+_PUBLIC = {
+    "Column": ".core.methods", "Method": ".core.methods", "Params": ".core.methods", "Scored": ".core.methods",
+    "ValueMethod": ".core.methods", "deducted": ".core.methods", "tr": ".core.methods",
+    "CriteriaError": ".errors", "DataError": ".errors", "PluginError": ".errors", "Problem": ".errors",
+    "ScoringError": ".errors", "hookimpl": ".hookspecs",
+}
+
+__all__ = [*_PUBLIC, "__version__"]
+
+
+def __getattr__(name: str):
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'scoring' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(__all__)
