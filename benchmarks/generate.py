@@ -11,7 +11,8 @@ For each size it writes, into a folder of your choice (never into the repository
     criteria.toml   a criteria file using every built-in method: a 一级/二级/三级 indicator tree,
                     formulas, items not applicable to some categories (执法 items), items
                     excluded when there is nothing to assess, a ±3 附加项, two vetoes, grades
-                    per category and a tie-break field; three categories weighted differently
+                    per category, a tie-break field and 姚安-style 约谈 rules; three
+                    categories weighted differently
     wsum.toml       the same data scored as a plain weighted sum (every numeric field a
                     ``supplied`` module with per-category weights): the job the peers do,
                     so the rankings can be compared exactly
@@ -277,7 +278,18 @@ def build(size: str, seed: int = 2020) -> tuple[Spec, str, str, dict]:
           'bands = [ { name = "优秀", min = 90 }, { name = "良好", min = 85, max = 90 }, { name = "一般", min = 80, max = 85 }, { name = "较差", max = 80 } ]', "",
           "[[grades]]", 'categories = ["乡镇(街道)"]',
           'bands = [ { name = "优秀", min = 88 }, { name = "良好", min = 82, max = 88 }, { name = "一般", min = 75, max = 82 }, { name = "较差", max = 75 } ]', "",
-          "[ranking]", f"tie_break = [{_q(tasks)}]", ""]
+          "[ranking]", f"tie_break = [{_q(tasks)}]", "",
+          # 姚安县 综合绩效考核末位淘汰实施办法 (domain.md §4), as decision rules
+          "[decisions]", "close_margin = 0.5", "",
+          "[[decisions.rules]]", 'id = "R1"', 'name = "考核等次为较差"', 'consequence = "全县通报；诫勉谈话；一个月内报送整改报告"',
+          'when = { grade = ["较差"] }', "",
+          "[[decisions.rules]]", 'id = "R2"', 'name = "连续两年等次为较差"', 'consequence = "组织调整"',
+          'when = { grade = ["较差"] }', "look_back = { years = 2, times = 2 }", "",
+          "[[decisions.rules]]", 'id = "R3"', 'name = "乡镇(街道)末位"', 'consequence = "提醒谈话"', "when = { bottom = 1 }",
+          'applies_to = ["乡镇(街道)"]', "",
+          "[[decisions.rules]]", 'id = "R4"', 'name = "部门处于本类别后10%"', 'consequence = "提醒谈话"',
+          'when = { bottom_percent = 10, rounding = "ceil" }', 'applies_to = ["党群部门", "政府部门"]', "",
+          "[[decisions.rules]]", 'id = "R5"', 'name = "一票否决"', 'consequence = "取消评先评优资格"', 'when = { veto = "fail" }', ""]
     L += _field_toml(b.fields)
     criteria = "\n".join(L)
 

@@ -6,7 +6,7 @@
 For each size (see generate.py) it prints time, peak memory and the ratio to each peer:
 
   whole process (subprocesses, median of --repeat runs, peak RSS from wait4):
-    ours      scoring run criteria.toml --format csv --out …   every method, formulas, grades, vetoes
+    ours      scoring run criteria.toml --decide --format csv   every method, formulas, grades, vetoes, 约谈 rules
     ours=     scoring run wsum.toml …                          the peers' job: a weighted sum
     pandas    benchmarks/peer_pandas.py                        read CSV, weighted sum, rank, write CSV
   data already in memory (in this process, median, peak from tracemalloc):
@@ -201,8 +201,8 @@ def bench_size(size: str, out: Path, repeat: int, peers: bool = True, processes:
     T = report["timings"]
     if processes:
         sc = scoring_cmd()
-        ours = run_process(sc + ["run", str(spec_path), "--data", str(data_dir), "--format", "csv", "--out", str(folder / "ours.csv")], repeat)
-        ours.label = "ours: scoring run (all methods) → csv"
+        ours = run_process(sc + ["run", str(spec_path), "--data", str(data_dir), "--decide", "--format", "csv", "--out", str(folder / "ours.csv")], repeat)
+        ours.label = "ours: scoring run --decide (all methods) → csv"
         T.append(ours)
         ours_w = run_process(sc + ["run", str(wsum_path), "--data", str(data_dir), "--format", "csv", "--out", str(folder / "ours-wsum.csv")], repeat)
         ours_w.label = "ours=: scoring run (weighted sum) → csv"

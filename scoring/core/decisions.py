@@ -8,8 +8,11 @@ missing the proposal says so ("undetermined") instead of guessing.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Iterable
+
+import numpy as np
 
 from .criteria import Condition, Criteria, Rule
 from .engine import Results
@@ -40,10 +43,13 @@ def outcomes_of(res: Results) -> list[Outcome]:
     out = []
     for cs in res.categories.values():
         n = len(cs.index)
-        for p, i in enumerate(cs.index):
-            hits = tuple(v.veto.id for v in cs.vetoes if v.hit[p])
-            out.append(Outcome(year, res.data.ids[i], cs.category, float(cs.total[p]), int(cs.rank[p]), n, cs.grade[p],
-                               bool(cs.failed[p]), bool(cs.no_excellent[p]), hits, res.data.names[i]))
+        any_hit = np.any([v.hit for v in cs.vetoes], axis=0).tolist() if cs.vetoes else [False] * n
+        columns = zip(cs.index.tolist(), cs.total.tolist(), cs.rank.tolist(), cs.grade, cs.failed.tolist(),
+                      cs.no_excellent.tolist(), any_hit)
+        for p, (i, total, rank, grade, failed, no_exc, hit) in enumerate(columns):
+            hits = tuple(v.veto.id for v in cs.vetoes if v.hit[p]) if hit else ()
+            out.append(Outcome(year, res.data.ids[i], cs.category, total, rank, n, grade,
+                               failed, no_exc, hits, res.data.names[i]))
     return out
 
 
@@ -125,7 +131,8 @@ def evaluate(cond: Condition, group: list[Outcome], criteria: Criteria, category
         k = min(k, n)
         if k <= 0:
             return [], "0", None, None
-        worse = {u.unit_id: sum(1 for v in group if v.rank > u.rank) for u in group}
+        ranks = sorted(v.rank for v in group)
+        worse = {u.unit_id: n - bisect_right(ranks, u.rank) for u in group}  # units ranked below u
         caught = [u for u in group if worse[u.unit_id] < k]
         outside = [u for u in group if worse[u.unit_id] >= k]
         weakest_out = max(outside, key=lambda u: (u.rank, -u.total), default=None)
