@@ -1,4 +1,4 @@
-"""Command line: ``scoring check | run | methods``.
+"""Command line: ``scoring check | run | explain | sensitivity | methods``.
 
 Exit status: 0 success, 2 bad input (a clear message, no traceback), 1 internal error.
 Heavy libraries are imported inside the commands that need them so start-up stays fast.
@@ -27,6 +27,10 @@ TEXT = {
         "explain": "说明一个单位的得分：逐项得分、失分原因、数据来源、等次与处理建议",
         "unit": "单位编号或单位名称",
         "no_unit": "找不到单位“{unit}”",
+        "sensitivity": "名次对权重的敏感性：随机变动模块权重，给出每个单位的名次区间和最敏感的权重",
+        "draws": "抽样次数（默认1000）", "spread": "权重随机变动的幅度，百分数（默认10，即±10%%）",
+        "seed": "随机种子（相同种子得到相同结果，默认0）",
+        "bad_draws": "抽样次数须为不小于1的整数", "bad_spread": "变动幅度须为0到100之间（不含100）的百分数",
     },
     "en": {
         "desc": "Assessment scoring engine: scores, ranks and grades units by a criteria file.",
@@ -42,6 +46,11 @@ TEXT = {
         "explain": "explain one unit: points per indicator, why points were lost, data sources, grade and decisions",
         "unit": "unit id or name",
         "no_unit": "no unit \"{unit}\"",
+        "sensitivity": "how stable ranks are: vary the module weights at random, show each unit's rank range and the weight that moves it most",
+        "draws": "number of draws (default 1000)", "spread": "how far weights may move, in percent (default 10, i.e. ±10%%)",
+        "seed": "random seed (the same seed gives the same result; default 0)",
+        "bad_draws": "the number of draws must be a whole number of at least 1",
+        "bad_spread": "the spread must be a percentage from 0 up to (not including) 100",
     },
 }
 
@@ -75,8 +84,29 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     e.add_argument("unit", help=T["unit"])
     e.add_argument("--data", required=True, help=T["data"])
     e.add_argument("--format", choices=["text", "json"], default="text", help=T["format"])
+    s = sub.add_parser("sensitivity", help=T["sensitivity"], parents=[common])
+    s.add_argument("criteria", help=T["criteria"])
+    s.add_argument("--data", required=True, help=T["data"])
+    s.add_argument("--draws", type=_checked(int, lambda x: x >= 1, T["bad_draws"]), default=1000, help=T["draws"])
+    s.add_argument("--spread", type=_checked(float, lambda x: 0 <= x < 100, T["bad_spread"]), default=10.0, help=T["spread"])
+    s.add_argument("--seed", type=int, default=0, help=T["seed"])
+    s.add_argument("--format", choices=["table", "json", "csv"], default="table", help=T["format"])
+    s.add_argument("--out", help=T["out"])
     sub.add_parser("methods", help=T["methods"], parents=[common])
     return p
+
+
+def _checked(kind, ok, message: str):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(message) from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(message)
+        return value
+
+    return parse
 
 
 def load(criteria_path: str, plugin_args: list[str]):
@@ -168,6 +198,22 @@ def cmd_explain(args) -> int:
     return 0
 
 
+def cmd_sensitivity(args) -> int:
+    from .core.sensitivity import sensitivity
+    from .report.output import write_atomic
+    from .report.sensitivity import RENDERERS
+
+    results = _score(args)
+    s = sensitivity(results, args.draws, args.spread / 100, args.seed)
+    text = RENDERERS[args.format](results, s, args.lang)
+    if args.out:
+        write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+        print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_methods(args) -> int:
     from tabulate import tabulate
     import tabulate as _tab
@@ -190,7 +236,7 @@ def _warn_failed(registry, lang: str) -> None:
             print("  " + p.render(lang), file=sys.stderr)
 
 
-COMMANDS = {"check": cmd_check, "run": cmd_run, "explain": cmd_explain, "methods": cmd_methods}
+COMMANDS = {"check": cmd_check, "run": cmd_run, "explain": cmd_explain, "methods": cmd_methods, "sensitivity": cmd_sensitivity}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,148 @@
+"""The stability of each unit's rank (``scoring sensitivity``) as a table, JSON or CSV.
+
+The JSON layout is ``scoring.sensitivity/1``: draws, spread (percent), seed, and per
+category its modules and, per unit in rank order, the published rank, the best and
+worst rank over the draws, the central 90 % interval, the share of draws in which the
+rank moved, and the effect of each module weight (places, + = lower).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+
+from ..core.engine import Results
+from ..core.rounding import fmt, fmt_column
+from ..core.sensitivity import CategorySensitivity, Sensitivity
+
+SCHEMA = "scoring.sensitivity/1"
+
+HEAD = {
+    "zh": {"rank": "名次", "id": "单位编号", "name": "单位名称", "total": "总分", "range": "名次区间", "p90": "90%区间",
+           "moved": "名次变动", "most": "最敏感的权重", "category": "类别", "best": "最好名次", "worst": "最差名次",
+           "p05": "5%分位名次", "p95": "95%分位名次", "effect": "效应（名次）", "units": "个单位"},
+    "en": {"rank": "Rank", "id": "Unit id", "name": "Unit", "total": "Total", "range": "Rank range", "p90": "90% range",
+           "moved": "Moved", "most": "Weight that moves it most", "category": "Category", "best": "Best rank",
+           "worst": "Worst rank", "p05": "5th pct rank", "p95": "95th pct rank", "effect": "Effect (places)", "units": "units"},
+}
+
+
+def _intro(s: Sensitivity, lang: str) -> str:
+    p = fmt(s.spread * 100)
+    if lang == "en":
+        return (f"Module weights varied at random within ±{p}% (scaled back to the declared total), "
+                f"{s.draws} draws, seed {s.seed}.")
+    return f"各模块权重在±{p}%内随机变动（再按规定总分折算），抽样{s.draws}次，随机种子{s.seed}。"
+
+
+def _note(lang: str, spread: float) -> str:
+    p = fmt(spread * 100)
+    if lang == "en":
+        return (f"Rank range: best–worst over all draws; 90% range: the middle 90% of draws. "
+                f"Weight that moves it most: raising that module's weight by {p}% moves the unit by so many places "
+                f"on average (+ lower, − higher).")
+    return (f"名次区间：全部抽样中的最好–最差名次；90%区间：居中90%抽样的名次范围。"
+            f"最敏感的权重：该模块权重上调{p}%时，名次平均变动的位数（+为下降，−为上升）。")
+
+
+def _effect_text(cat: CategorySensitivity, pos: int, spread: float, lang: str) -> str:
+    got = cat.strongest(pos)
+    if got is None:
+        return "—"
+    k, x = got
+    p = fmt(spread * 100)
+    if lang == "en":
+        return f"{cat.module_names[k]} +{p}%: {fmt(abs(x), 1)} places {'lower' if x > 0 else 'higher'}"
+    return f"{cat.module_names[k]}权重上调{p}%：名次{'下降' if x > 0 else '上升'}{fmt(abs(x), 1)}位"
+
+
+def _order(cat: CategorySensitivity) -> list[int]:
+    return np.argsort(cat.base_rank, kind="stable").tolist()
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.0f}%"
+
+
+def rows(res: Results, s: Sensitivity, cat: CategorySensitivity, lang: str) -> tuple[list[str], list[list[str]]]:
+    h = HEAD[lang]
+    places = res.criteria.assessment.precision
+    cs = res.categories[cat.category]
+    header = [h["rank"], h["id"], h["name"], h["total"], h["range"], h["p90"], h["moved"], h["most"]]
+    order = _order(cat)
+    totals = fmt_column(cs.total[order], places)
+    out = []
+    for p, total in zip(order, totals):
+        i = cat.index[p]
+        out.append([str(cat.base_rank[p]), res.data.ids[i], res.data.names[i], total,
+                    f"{cat.best[p]}–{cat.worst[p]}", f"{cat.low[p]}–{cat.high[p]}", _pct(cat.moved[p]),
+                    _effect_text(cat, p, s.spread, lang)])
+    return header, out
+
+
+def as_table(res: Results, s: Sensitivity, lang: str = "zh") -> str:
+    from tabulate import tabulate
+    import tabulate as _tab
+
+    _tab.WIDE_CHARS_MODE = True
+    a = res.criteria.assessment
+    out = [f"{a.name}（{a.year}）", _intro(s, lang)]
+    for cat in s.categories.values():
+        header, body = rows(res, s, cat, lang)
+        out.append("")
+        out.append(f"【{cat.category}】{len(cat.index)}{HEAD[lang]['units']}" if lang != "en"
+                   else f"[{cat.category}] {len(cat.index)} units")
+        out.append(tabulate(body, headers=header, disable_numparse=True,
+                            colalign=["right", "left", "left", "right", "right", "right", "right", "left"]))
+    out += ["", _note(lang, s.spread)]
+    return "\n".join(out) + "\n"
+
+
+def as_json(res: Results, s: Sensitivity, lang: str = "zh") -> str:
+    places = res.criteria.assessment.precision
+    cats = []
+    for cat in s.categories.values():
+        cs = res.categories[cat.category]
+        units = []
+        for p in _order(cat):
+            i = cat.index[p]
+            got = cat.strongest(p)
+            units.append({
+                "id": res.data.ids[i], "name": res.data.names[i], "total": round(float(cs.total[p]), places),
+                "rank": int(cat.base_rank[p]), "best": int(cat.best[p]), "worst": int(cat.worst[p]),
+                "p05": int(cat.low[p]), "p95": int(cat.high[p]), "moved": round(float(cat.moved[p]), 4),
+                "effects": {m: round(float(x), 3) for m, x in zip(cat.modules, cat.effect[p])},
+                "strongest": None if got is None else {"module": cat.modules[got[0]], "places": round(got[1], 3)},
+                "text": _effect_text(cat, p, s.spread, lang),
+            })
+        cats.append({"name": cat.category, "units_count": len(cat.index),
+                     "modules": [{"id": m, "name": nm, "weight": float(w)} for m, nm, w in zip(cat.modules, cat.module_names, cat.weights)],
+                     "units": units})
+    doc = {"schema": SCHEMA, "draws": s.draws, "spread_percent": s.spread * 100, "seed": s.seed,
+           "description": _intro(s, lang), "categories": cats}
+    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+
+
+def as_csv(res: Results, s: Sensitivity, lang: str = "zh") -> str:
+    from .output import _neutralise
+
+    h = HEAD[lang]
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow([h["category"], h["rank"], h["id"], h["name"], h["total"], h["best"], h["worst"], h["p05"], h["p95"],
+                h["moved"], h["most"], h["effect"]])
+    places = res.criteria.assessment.precision
+    for cat in s.categories.values():
+        cs = res.categories[cat.category]
+        for p in _order(cat):
+            i = cat.index[p]
+            got = cat.strongest(p)
+            w.writerow([cat.category, cat.base_rank[p], _neutralise(res.data.ids[i]), _neutralise(res.data.names[i]),
+                        fmt(cs.total[p], places), cat.best[p], cat.worst[p], cat.low[p], cat.high[p], f"{cat.moved[p]:.4f}",
+                        "" if got is None else cat.module_names[got[0]], "" if got is None else f"{got[1]:.3f}"])
+    return buf.getvalue()
+
+
+RENDERERS = {"table": as_table, "json": as_json, "csv": as_csv}
