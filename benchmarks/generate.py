@@ -275,9 +275,12 @@ def build(size: str, seed: int = 2020) -> tuple[Spec, str, str, dict]:
     L += ["[[vetoes]]", 'id = "V1"', 'name = "造成重大负面影响"', 'kind = "fail"', f"field = {_q(fail)}", "",
           "[[vetoes]]", 'id = "V2"', 'name = "发生重大安全责任事故"', 'kind = "no_excellent"', f"field = {_q(safety)}", "",
           "[[grades]]", 'categories = ["党群部门", "政府部门"]',
-          'bands = [ { name = "优秀", min = 90 }, { name = "良好", min = 85, max = 90 }, { name = "一般", min = 80, max = 85 }, { name = "较差", max = 80 } ]', "",
+          # bands set where offices would set them for this spread of totals: few 较差, a quota on 优秀
+          'bands = [ { name = "优秀", min = 86 }, { name = "良好", min = 80, max = 86 }, { name = "一般", min = 75, max = 80 }, { name = "较差", max = 75 } ]',
+          'quotas = [ { grade = "优秀", max_share = 0.2, rounding = "floor", ties = "exclude" } ]', "",
           "[[grades]]", 'categories = ["乡镇(街道)"]',
-          'bands = [ { name = "优秀", min = 88 }, { name = "良好", min = 82, max = 88 }, { name = "一般", min = 75, max = 82 }, { name = "较差", max = 75 } ]', "",
+          'bands = [ { name = "优秀", min = 86 }, { name = "良好", min = 80, max = 86 }, { name = "一般", min = 74, max = 80 }, { name = "较差", max = 74 } ]',
+          'quotas = [ { grade = "优秀", max_share = 0.2, rounding = "floor", ties = "exclude" } ]', "",
           "[ranking]", f"tie_break = [{_q(tasks)}]", "",
           # 姚安县 综合绩效考核末位淘汰实施办法 (domain.md §4), as decision rules
           "[decisions]", "close_margin = 0.5", "",

@@ -14,6 +14,7 @@ For each size (see generate.py) it prints time, peak memory and the ratio to eac
     core=     the same on wsum.toml
     numpy     bare numpy weighted sum + rank within category
     skcrit    scikit-criteria WeightedSumModel, one decision matrix per category (if installed)
+    sensitivity  scoring.core.sensitivity, 1 000 draws (county and province)
 
 and, for the county, ``scoring run`` on the bundled example.  The weighted-sum
 rankings of ours, numpy, pandas and scikit-criteria are compared unit by unit.
@@ -219,6 +220,12 @@ def bench_size(size: str, out: Path, repeat: int, peers: bool = True, processes:
     T.append(Timing("core: score() on data in memory (all methods)", core_s, core_mb))
     wcore_s, wcore_mb, wres = run_inline(lambda: score(wplan, wdata), repeat)
     T.append(Timing("core=: score() on data in memory (weighted sum)", wcore_s, wcore_mb))
+    if size in ("county", "province"):  # the figure: 1 000 draws over 6 000 units
+        from scoring.core.sensitivity import sensitivity
+
+        sens_s, sens_mb, _ = run_inline(lambda: sensitivity(res, draws=1000, spread=0.1, seed=1), max(1, min(repeat, 3)))
+        T.append(Timing("sensitivity: 1000 draws, weights ±10%", sens_s, sens_mb))
+        report["sensitivity_s"] = sens_s
     X = matrix(wdata, weights["fields"])
     np_s, np_mb, np_rank = run_inline(lambda: numpy_rank(X, cats, weights["weights"]), max(repeat, 3))
     T.append(Timing("numpy: weighted sum + rank, data in memory", np_s, np_mb))
