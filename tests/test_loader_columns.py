@@ -251,3 +251,11 @@ def test_blank_rows_odd_line_breaks_and_cells_numpy_reads_but_we_refuse(tmp_path
     write(tmp_path, [("U1", "一", "甲"), ("U2", "二", "乙")], {})
     (tmp_path / "a.csv").write_text(text, encoding="utf-8")
     agree(tmp_path)
+
+
+def test_the_spaces_a_blank_row_may_start_with_are_all_of_them():
+    import sys
+
+    from scoring.load.columns import _SPACES
+
+    assert set(_SPACES) == {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}

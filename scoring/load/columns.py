@@ -21,7 +21,8 @@ from .values import cell, parse_column, parse_value, suspect
 
 _NAN = re.compile("nan", re.IGNORECASE)
 # how a blank row starts: nothing at all, a comma, or a space of any kind
-_BLANK_START = frozenset(["", ","] + [chr(c) for c in range(0x3001) if chr(c).isspace()])
+_SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+_BLANK_START = frozenset(["", ",", *_SPACES])  # _SPACES: every character str.isspace() accepts
 
 
 class Table:
