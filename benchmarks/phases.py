@@ -1,0 +1,50 @@
+"""Where the time of ``scoring run --decide --format csv`` goes, phase by phase (wall and CPU seconds).
+
+    python benchmarks/phases.py out/bench/nation
+
+Runs the same steps as the command, in this process, on the generated files of one size.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the command does
+
+
+def main(folder: str) -> None:
+    marks = [("start", time.perf_counter(), time.process_time())]
+
+    def mark(name: str) -> None:
+        marks.append((name, time.perf_counter(), time.process_time()))
+
+    from scoring.cli import load
+    from scoring.core.decisions import decide, outcomes_of
+    from scoring.core.engine import score
+    from scoring.load.csv_data import read_folder
+    from scoring.report.output import as_csv, write_atomic
+
+    mark("import")
+    plan, _ = load(f"{folder}/criteria.toml", [])
+    mark("criteria, plugins, checks")
+    data = read_folder(f"{folder}/data", plan.criteria)
+    mark("read and check the CSV files")
+    res = score(plan, data)
+    mark("score, rank, grade")
+    outcomes = outcomes_of(res)
+    proposal = decide(res.criteria, outcomes)
+    mark("约谈 rules (decide)")
+    text = as_csv(res)
+    mark("ranked tables as CSV")
+    write_atomic(f"{folder}/phases.csv", text, encoding="utf-8-sig")
+    mark("write")
+    print(f"{'phase':<32} {'wall s':>8} {'cpu s':>8}")
+    for (_, w0, c0), (name, w1, c1) in zip(marks, marks[1:]):
+        print(f"{name:<32} {w1 - w0:8.3f} {c1 - c0:8.3f}")
+    print(f"{'total':<32} {marks[-1][1] - marks[0][1]:8.3f} {marks[-1][2] - marks[0][2]:8.3f}")
+    print(f"({len(data)} units, {sum(len(r.catches) for r in proposal)} proposals)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
