@@ -169,3 +169,29 @@ def test_cli_refuses_bad_draws_and_spread(args, capsys):
     assert e.value.code == 2
     err = capsys.readouterr().err
     assert "抽样次数" in err or "变动幅度" in err
+
+
+def test_observers_see_every_draw_of_every_category(example):
+    """The hook later questions plug into (e.g. which 约谈 rules catch a unit in each draw)."""
+    seen = []
+
+    class Count:
+        def observe(self, draw, category, totals, ranks):
+            seen.append((draw, category, totals.shape, ranks.shape))
+
+    s = sensitivity(example, draws=30, spread=0.1, seed=9, observers=[Count()], chunk=7)
+    for cat, cs in example.categories.items():
+        mine = [x for x in seen if x[1] == cat]
+        assert [d for d, *_ in mine] == list(range(30))
+        assert all(t == r == (len(cs.index),) for _, _, t, r in mine)
+    # the observed ranks are the ones summarised
+    last = {}
+
+    class Keep:
+        def observe(self, draw, category, totals, ranks):
+            last.setdefault(category, []).append(ranks.copy())
+
+    s = sensitivity(example, draws=30, spread=0.1, seed=9, observers=[Keep()])
+    for cat, runs in last.items():
+        assert np.array_equal(np.min(runs, axis=0), s.categories[cat].best)
+        assert np.array_equal(np.max(runs, axis=0), s.categories[cat].worst)
