@@ -8,7 +8,6 @@ missing the proposal says so ("undetermined") instead of guessing.
 """
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -131,10 +130,11 @@ def evaluate(cond: Condition, group: list[Outcome], criteria: Criteria, category
         k = min(k, n)
         if k <= 0:
             return [], "0", None, None
-        ranks = sorted(v.rank for v in group)
-        worse = {u.unit_id: n - bisect_right(ranks, u.rank) for u in group}  # units ranked below u
-        caught = [u for u in group if worse[u.unit_id] < k]
-        outside = [u for u in group if worse[u.unit_id] >= k]
+        # caught: fewer than k units ranked below. With the ranks sorted, that is every unit
+        # ranked at or below the k-th rank from the bottom (ties at that rank go in together)
+        line_rank = sorted(v.rank for v in group)[n - k]
+        caught = [u for u in group if u.rank >= line_rank]
+        outside = [u for u in group if u.rank < line_rank]
         weakest_out = max(outside, key=lambda u: (u.rank, -u.total), default=None)
         hits = []
         for u in caught:
