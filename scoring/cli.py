@@ -1,6 +1,8 @@
-"""Command line: ``scoring check | run | methods``.
+"""Command line: ``scoring check | run | methods``, and the history commands
+``runs | finalize | delete | verify | history | compare | rescore`` (see docs/history.md).
 
-Exit status: 0 success, 2 bad input (a clear message, no traceback), 1 internal error.
+Exit status: 0 success, 2 bad input (a clear message, no traceback), 1 internal error;
+``verify`` exits 3 when the re-scored results differ from the stored ones.
 Heavy libraries are imported inside the commands that need them so start-up stays fast.
 """
 from __future__ import annotations
@@ -23,6 +25,17 @@ TEXT = {
         "written": "已写入 {path}",
         "m_name": "方法", "m_title": "名称", "m_plugin": "来自插件",
         "failed": "以下插件加载失败：",
+        "save": "保存到历史库（草稿，可用 scoring finalize 定稿）",
+        "operator": "操作人（自由填写；默认取环境变量 SCORING_OPERATOR 或系统用户名）",
+        "db": "历史库文件（默认：环境变量 SCORING_DB，否则当前目录下的 scoring-history.sqlite）",
+        "note": "备注（随运行保存）",
+        "runs": "列出历史库中保存的运行", "finalize": "将运行定稿（定稿后不可修改或删除）", "delete": "删除草稿运行",
+        "verify": "复核：按存储的评分细则和数据重新计算，与存储结果比对",
+        "history": "某单位历年考核结果", "compare": "年度对比表：总分、名次、等次及其变化",
+        "rescore": "申诉复核后更正：按原运行的评分细则对更正后的数据重新计算，另存为更正运行",
+        "run_id": "运行编号（见 scoring runs）", "unit": "单位编号或单位名称", "year": "年度", "category": "只看这个类别",
+        "series": "考核系列（历史库中有多个系列时须指定）", "reason": "更正原因（申诉复核结论）",
+        "corrected": "更正后的数据目录", "vdata": "改用这个目录中的数据复核（默认用存储的数据）",
     },
     "en": {
         "desc": "Assessment scoring engine: scores, ranks and grades units by a criteria file.",
@@ -34,6 +47,18 @@ TEXT = {
         "written": "written to {path}",
         "m_name": "Method", "m_title": "Title", "m_plugin": "Plugin",
         "failed": "These plugins failed to load:",
+        "save": "save the run in the history store (as a draft; finalize it with scoring finalize)",
+        "operator": "who runs it (free text; default: SCORING_OPERATOR or the login name)",
+        "db": "history store file (default: SCORING_DB, else scoring-history.sqlite in the current folder)",
+        "note": "a note kept with the run",
+        "runs": "list the runs in the history store", "finalize": "make a run final (it can then never be changed or deleted)",
+        "delete": "delete a draft run",
+        "verify": "re-score a stored run from its stored criteria and data and compare",
+        "history": "a unit's results over the years", "compare": "year-over-year table: totals, ranks, grades and their change",
+        "rescore": "correct a final run after appeal: score corrected data under its criteria, saved as a correction",
+        "run_id": "run number (see scoring runs)", "unit": "unit id or name", "year": "year", "category": "only this category",
+        "series": "assessment series (needed when the store holds several)", "reason": "why (the appeal's outcome)",
+        "corrected": "folder of corrected data", "vdata": "verify this folder's data instead of the stored data",
     },
 }
 
@@ -61,18 +86,61 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     r.add_argument("--data", required=True, help=T["data"])
     r.add_argument("--format", choices=["table", "json", "csv"], default="table", help=T["format"])
     r.add_argument("--out", help=T["out"])
+    r.add_argument("--save", action="store_true", help=T["save"])
+    r.add_argument("--operator", help=T["operator"])
+    r.add_argument("--db", help=T["db"])
+    r.add_argument("--note", default="", help=T["note"])
     sub.add_parser("methods", help=T["methods"], parents=[common])
+
+    db = argparse.ArgumentParser(add_help=False)
+    db.add_argument("--db", help=T["db"])
+    fmt2 = argparse.ArgumentParser(add_help=False)
+    fmt2.add_argument("--format", choices=["table", "json"], default="table", help=T["format"])
+    x = sub.add_parser("runs", help=T["runs"], parents=[common, db, fmt2])
+    x.add_argument("--series", help=T["series"])
+    x.add_argument("--year", type=int, help=T["year"])
+    x = sub.add_parser("finalize", help=T["finalize"], parents=[common, db])
+    x.add_argument("run", type=int, help=T["run_id"])
+    x.add_argument("--operator", help=T["operator"])
+    x = sub.add_parser("delete", help=T["delete"], parents=[common, db])
+    x.add_argument("run", type=int, help=T["run_id"])
+    x = sub.add_parser("verify", help=T["verify"], parents=[common, db, fmt2])
+    x.add_argument("run", type=int, help=T["run_id"])
+    x.add_argument("--data", help=T["vdata"])
+    x = sub.add_parser("history", help=T["history"], parents=[common, db, fmt2])
+    x.add_argument("unit", help=T["unit"])
+    x.add_argument("--series", help=T["series"])
+    x = sub.add_parser("compare", help=T["compare"], parents=[common, db])
+    x.add_argument("--year", type=int, required=True, help=T["year"])
+    x.add_argument("--category", help=T["category"])
+    x.add_argument("--series", help=T["series"])
+    x.add_argument("--format", choices=["table", "json", "csv"], default="table", help=T["format"])
+    x = sub.add_parser("rescore", help=T["rescore"], parents=[common, db, fmt2])
+    x.add_argument("run", type=int, help=T["run_id"])
+    x.add_argument("--data", required=True, help=T["corrected"])
+    x.add_argument("--reason", required=True, help=T["reason"])
+    x.add_argument("--operator", help=T["operator"])
     return p
 
 
 def load(criteria_path: str, plugin_args: list[str]):
     """Criteria file → (plan, registry), with local plugins from the file and the command line."""
-    from .load.criteria_file import locate, read_criteria
+    plan, registry, _ = load_with_bytes(criteria_path, plugin_args)
+    return plan, registry
+
+
+def load_with_bytes(criteria_path: str, plugin_args: list[str]):
+    """Like :func:`load`, also returning the criteria file's bytes (hashed and stored with a run)."""
+    from .load.criteria_file import locate, parse_criteria
     from .core.plan import build_plan
-    from .errors import CriteriaError
+    from .errors import CriteriaError, Problem
     from .plugins import load_registry
 
-    criteria, lines, _ = read_criteria(criteria_path)
+    try:
+        raw = Path(criteria_path).read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        raise CriteriaError(Problem("criteria.file_missing", file=str(criteria_path))) from None
+    criteria, lines, _ = parse_criteria(raw, str(criteria_path))
     base = Path(criteria_path).parent
     folders = [base / f for f in criteria.assessment.plugins] + [Path(f) for f in plugin_args]
     registry = load_registry(folders)
@@ -80,7 +148,7 @@ def load(criteria_path: str, plugin_args: list[str]):
         plan = build_plan(criteria, registry.methods, registry.failed)
     except CriteriaError as e:
         raise CriteriaError(locate(e.problems, criteria_path, lines)) from None
-    return plan, registry
+    return plan, registry, raw
 
 
 def cmd_check(args) -> int:
@@ -95,18 +163,177 @@ def cmd_check(args) -> int:
 
 def cmd_run(args) -> int:
     from .core.engine import score
+    from .history import canonical
+    from .history.stamp import make_stamp
     from .load.csv_data import read_folder
     from .report.output import RENDERERS, write_atomic
 
-    plan, registry = load(args.criteria, args.plugins)
+    plan, registry, raw = load_with_bytes(args.criteria, args.plugins)
     data = read_folder(args.data, plan.criteria)
-    results = score(plan, data)
-    text = RENDERERS[args.format](results, args.lang)
-    if args.out:
-        write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
-        print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
+    store = None
+    try:
+        if args.save:  # open (or create) the store first: a damaged store stops us before any work
+            from .history.store import open_store
+
+            store = open_store(args.db, create=True)
+        if plan.previous:
+            data = _with_previous(data, plan, store, args)
+        results = score(plan, data)
+        stamp = make_stamp(canonical.sha256(raw), canonical.data_hash(data), plan, registry)
+        if store is not None:
+            from .history.record import build_record, data_files
+
+            rec = build_record(results, registry, criteria_raw=raw, criteria_path=str(Path(args.criteria).resolve()),
+                               data_path=str(Path(args.data).resolve()), operator=_operator(args),
+                               files=data_files(args.data), note=args.note)
+            run_id = store.save(rec)
+            stamp = stamp.with_run(run_id)
+        text = RENDERERS[args.format](results, args.lang, stamp=stamp)
+        if args.out:
+            write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+            print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+        if store is not None:
+            _say("hist.saved", args.lang, run=stamp.run, db=store.path)
+    finally:
+        if store is not None:
+            store.close()
+    return 0
+
+
+def _say(code: str, lang: str, **kw) -> None:
+    from .i18n import t
+
+    print(t(code, lang, **kw), file=sys.stderr)
+
+
+def _operator(args) -> str:
+    if getattr(args, "operator", None):
+        return args.operator
+    if os.environ.get("SCORING_OPERATOR"):
+        return os.environ["SCORING_OPERATOR"]
+    try:
+        import getpass
+
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name available
+        return ""
+
+
+def _with_previous(data, plan, store, args):
+    """Last year's values (``<field>@上年``) from the store's published result of last year."""
+    from .history.previous import attach_previous
+    from .history.store import default_path, open_store
+    from .i18n import t
+
+    own = store is None
+    if own:
+        path = default_path(args.db)
+        if not path.exists():
+            print(t("hist.warning", args.lang) + t("hist.prev_nodb", args.lang, path=path), file=sys.stderr)
+            return data
+        store = open_store(path)
+    try:
+        data, notes = attach_previous(data, plan, store)
+    finally:
+        if own:
+            store.close()
+    for n in notes:
+        prefix = "" if n.code == "hist.prev_from" else t("hist.warning", args.lang)
+        print(prefix + t(n.code, args.lang, **n.args), file=sys.stderr)
+    return data
+
+
+def _open(args):
+    from .history.store import open_store
+
+    return open_store(args.db)
+
+
+def cmd_runs(args) -> int:
+    from .history.report import runs_json, runs_text
+
+    with _open(args) as s:
+        runs = s.runs(args.series, args.year)
+        sys.stdout.write(runs_json(runs, str(s.path)) if args.format == "json" else runs_text(runs, str(s.path), args.lang))
+    return 0
+
+
+def cmd_finalize(args) -> int:
+    with _open(args) as s:
+        run, changed = s.finalize(args.run, _operator(args))
+    if not changed:
+        _say("hist.already", args.lang, run=run.id, when=run.finalized)
+    elif run.corrects:
+        _say("hist.finalized_correction", args.lang, run=run.id, corrects=run.corrects, year=run.year)
     else:
-        sys.stdout.write(text)
+        _say("hist.finalized", args.lang, run=run.id, series=run.series, year=run.year)
+    return 0
+
+
+def cmd_delete(args) -> int:
+    with _open(args) as s:
+        run = s.delete(args.run)
+    _say("hist.deleted", args.lang, run=run.id)
+    return 0
+
+
+def cmd_verify(args) -> int:
+    from .history.report import verify_json, verify_text
+    from .history.reproduce import verify
+
+    with _open(args) as s:
+        rep = verify(s, args.run, args.plugins, args.data)
+    sys.stdout.write(verify_json(rep) if args.format == "json" else verify_text(rep, args.lang))
+    return 0 if rep.identical else 3
+
+
+def cmd_history(args) -> int:
+    from .history.lookback import Outcome, find_unit, unit_history
+    from .history.report import history_json, history_text
+
+    with _open(args) as s:
+        series = s.pick_series(args.series)
+        unit = find_unit(s, series, args.unit)
+        lines = unit_history(s, series, unit)
+        runs = {ln.record.run_id: s.run(ln.record.run_id) for ln in lines if isinstance(ln.record, Outcome)}
+        aliases = s.aliases(series)
+    if args.format == "json":
+        sys.stdout.write(history_json(series, unit, lines, runs, aliases))
+    else:
+        sys.stdout.write(history_text(series, unit, lines, runs, aliases, args.lang))
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .errors import HistoryError, Problem
+    from .history.lookback import compare_years
+    from .history.report import compare_csv, compare_json, compare_text
+
+    with _open(args) as s:
+        series = s.pick_series(args.series)
+        cmp = compare_years(s, series, args.year, args.category)
+    if args.category is not None and not cmp.lines:
+        cats = sorted({u.category for u in _units_of(args, cmp.run.id)})
+        raise HistoryError(Problem("history.no_category", {"category": args.category, "known": "、".join(cats)}))
+    out = {"json": lambda: compare_json(cmp), "csv": lambda: compare_csv(cmp, args.lang)}.get(args.format, lambda: compare_text(cmp, args.lang))
+    sys.stdout.write(out())
+    return 0
+
+
+def _units_of(args, run_id: int):
+    with _open(args) as s:
+        return s.unit_rows(run_id)
+
+
+def cmd_rescore(args) -> int:
+    from .history.report import rescore_json, rescore_text
+    from .history.reproduce import rescore
+
+    with _open(args) as s:
+        rep, _, _ = rescore(s, args.run, args.data, args.reason, _operator(args), args.plugins)
+    sys.stdout.write(rescore_json(rep) if args.format == "json" else rescore_text(rep, args.lang))
     return 0
 
 
@@ -132,7 +359,9 @@ def _warn_failed(registry, lang: str) -> None:
             print("  " + p.render(lang), file=sys.stderr)
 
 
-COMMANDS = {"check": cmd_check, "run": cmd_run, "methods": cmd_methods}
+COMMANDS = {"check": cmd_check, "run": cmd_run, "methods": cmd_methods, "runs": cmd_runs, "finalize": cmd_finalize,
+            "delete": cmd_delete, "verify": cmd_verify, "history": cmd_history, "compare": cmd_compare,
+            "rescore": cmd_rescore}
 
 
 def main(argv: list[str] | None = None) -> int:
