@@ -314,6 +314,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "explain.missing_excluded": ("未报送数据，本项不参评，按适用分值折算", "no data: item not assessed; the module is rescaled"),
     "explain.missing_zero": ("未报送数据，按评分细则记0分", "no data: 0 points as the criteria declare"),
     "explain.missing_missing": ("未报送数据", "no data"),
+    "explain.missing_previous_excluded": ("无上年数据（首个年度或新设单位），本项不参评，按适用分值折算",
+                                          "no value for last year (first year or a new unit): item not assessed; the module is rescaled"),
+    "explain.missing_previous_zero": ("无上年数据，按评分细则记0分", "no value for last year: 0 points as the criteria declare"),
+    "explain.missing_previous_missing": ("无上年数据", "no value for last year"),
 }
 
 
