@@ -246,7 +246,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "Identical: re-scored from the stored criteria and data, all {units} units' scores, ranks, grades and sheets match the stored results."),
     "hist.verify.same_data": ("结果一致：用 {data} 中的数据按存储的评分细则重新计算，与存储结果完全相同。",
                               "Identical: the data in {data}, scored under the stored criteria, gives exactly the stored results."),
-    "hist.verify.differs": ("结果不一致：{n}处不同。", "Not identical: {n} difference(s)."),
+    "hist.verify.differs": ("结果不一致：{units}个单位，共{n}处不同。", "Not identical: {n} difference(s) in {units} unit(s)."),
     "hist.verify.altered": ("存储的{what}与记录的 sha256 不符：存储内容被改动过。", "The stored {what} no longer matches its recorded sha256: it was altered."),
     "hist.verify.versions_same": ("引擎和插件版本与保存时相同（{versions}）。", "Engine and plugin versions are those of the run ({versions})."),
     "hist.verify.engine": ("引擎版本不同：保存时 {then}，现在 {now}", "Engine version differs: {then} then, {now} now"),

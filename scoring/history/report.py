@@ -144,7 +144,8 @@ def verify_text(rep: VerifyReport, lang: str) -> str:
                    else t("hist.verify.same", lang, units=run.units))
     else:
         n = len(rep.changes) + len(rep.inputs) + len(rep.altered) + len(rep.units_added) + len(rep.units_removed)
-        out.append(t("hist.verify.differs", lang, n=n))
+        units = len({c.unit_id for c in rep.changes} | set(rep.units_added) | set(rep.units_removed) | {i.unit_id for i in rep.inputs})
+        out.append(t("hist.verify.differs", lang, n=n, units=units))
         if rep.changes:
             out.append(t("hist.verify.results", lang))
             out += _limited(_changes_by_unit(rep.changes, places, lang), lang)
