@@ -190,6 +190,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "history.no_year.hint": ("用 scoring runs 查看已保存的运行，用 scoring finalize 定稿", "see `scoring runs`; finalize a run with `scoring finalize`"),
     "history.stored_altered": ("第 {run} 号运行存储的{what}与记录的 sha256 不符，存储内容已被改动",
                                "the stored {what} of run {run} no longer matches its recorded sha256: it was altered"),
+    "history.stored_altered.hint": ("不要在这份历史库上继续更正；从备份恢复历史库，再用 scoring verify 复核",
+                                    "do not correct runs in this store; restore it from a backup and check it with scoring verify"),
     "history.plugins_moved": ("找不到第 {run} 号运行所用评分细则旁的本地插件目录 {path}", "the local plugin folder {path} of run {run}'s criteria is gone"),
     "history.plugins_moved.hint": ("用 --plugins 指定插件目录", "name the folder with --plugins"),
     # history: labels and notices

@@ -90,13 +90,15 @@ def test_kill_mid_write_leaves_the_store_as_it_was(tmp_path):
         assert [r.id for r in s.runs()] == [first, again] and again > first
 
 
-def _writer(db: str, crit: str, folder: str, n: int, who: str, queue) -> None:
+def _writer(db: str, crit: str, folder: str, n: int, who: str, queue, barrier) -> None:
     try:
         rec, _ = record_for(Path(crit), Path(folder), operator=who)
         ids = []
+        barrier.wait(timeout=60)  # everyone ready: now all write at once
         with open_store(db, create=True) as s:
             for _ in range(n):
                 ids.append(s.save(rec))
+                time.sleep(0.002)  # let the others in between transactions
         queue.put((who, ids, None))
     except BaseException as e:  # noqa: BLE001 - report anything to the parent
         queue.put((who, [], f"{type(e).__name__}: {e}"))
@@ -107,9 +109,10 @@ def test_concurrent_writers_do_not_corrupt_the_store(tmp_path):
     crit2 = tmp_path / "tiny-2021.toml"
     crit2.write_text(tiny_criteria(2021), encoding="utf-8")
     db = tmp_path / "h.sqlite"  # not created yet: the writers race to create it too
-    ctx = multiprocessing.get_context("spawn")
-    queue = ctx.Queue()
-    workers = [ctx.Process(target=_writer, args=(str(db), str(c), str(folder), 15, f"写入{i}", queue))
+    # separate processes, each with its own connection (fork where the system has it: faster to start)
+    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    queue, barrier = ctx.Queue(), ctx.Barrier(4)
+    workers = [ctx.Process(target=_writer, args=(str(db), str(c), str(folder), 15, f"写入{i}", queue, barrier))
                for i, c in enumerate([crit, crit2, crit, crit2])]
     for w in workers:
         w.start()
