@@ -19,11 +19,20 @@ Modules:
     diff       what differs between two runs' inputs and results
     reproduce  verify and rescore
 """
-from .lookback import NoRecord, Outcome, compare_years, outcomes, unit_history
-from .stamp import Stamp, make_stamp
-from .store import DEFAULT_NAME, ENV, RunInfo, Store, UnitRow, default_path, open_store
+from __future__ import annotations
 
-__all__ = [
-    "DEFAULT_NAME", "ENV", "NoRecord", "Outcome", "RunInfo", "Stamp", "Store", "UnitRow",
-    "compare_years", "default_path", "make_stamp", "open_store", "outcomes", "unit_history",
-]
+import importlib
+
+_PUBLIC = {
+    "NoRecord": "lookback", "Outcome": "lookback", "compare_years": "lookback", "outcomes": "lookback",
+    "unit_history": "lookback", "Stamp": "stamp", "make_stamp": "stamp", "DEFAULT_NAME": "store", "ENV": "store",
+    "RunInfo": "store", "Store": "store", "UnitRow": "store", "default_path": "store", "open_store": "store",
+}
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str):
+    """Public names load their module on first use: `scoring run` without --save never loads sqlite3."""
+    if name in _PUBLIC:
+        return getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
