@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
 from history_support import ROOT
 from scoring.i18n import MESSAGES
 

@@ -10,12 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from history_support import dataset, plan_of, record_for, tiny_criteria, tiny_folder, tiny_setup
+from history_support import dataset, record_for, tiny_criteria, tiny_folder, tiny_setup
 from scoring.cli import main
-from scoring.core.engine import score
 from scoring.errors import HistoryError
 from scoring.history import canonical
-from scoring.history.record import build_record, result_rows
+from scoring.history.record import result_rows
 from scoring.history.reproduce import verify
 from scoring.history.store import APPLICATION_ID, open_store
 

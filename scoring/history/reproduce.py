@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.dataset import Dataset, previous_of
+from ..core.dataset import Dataset
 from ..core.engine import score
 from ..core.plan import Plan, build_plan
-from ..errors import CriteriaError, HistoryError, PluginError, Problem
+from ..errors import CriteriaError, HistoryError, Problem
 from . import canonical
 from .diff import Change, InputChange, input_changes, result_changes, unit_changes
 from .record import build_record, data_files, result_rows
