@@ -227,17 +227,24 @@ def _with_previous(data, plan, store, args):
     from .history.store import default_path, open_store
     from .i18n import t
 
+    from .errors import HistoryError
+
     own = store is None
     if own:
         path = default_path(args.db)
         if not path.exists():
             print(t("hist.warning", args.lang) + t("hist.prev_nodb", args.lang, path=path), file=sys.stderr)
             return data
-        store = open_store(path)
+        try:
+            store = open_store(path)
+        except HistoryError as e:
+            if e.problems[0].code != "history.empty":
+                raise
+            store = None  # an empty store: no published year to compare with
     try:
         data, notes = attach_previous(data, plan, store)
     finally:
-        if own:
+        if own and store is not None:
             store.close()
     for n in notes:
         prefix = "" if n.code == "hist.prev_from" else t("hist.warning", args.lang)

@@ -109,3 +109,15 @@ def test_corrections_cannot_be_deleted_once_final_and_protect_their_target(publi
     capsys.readouterr()
     assert main(["delete", "2", "--db", str(db)]) == 2
     assert "已定稿" in capsys.readouterr().err
+
+
+def test_an_older_correction_cannot_replace_a_newer_final_one(published, capsys):
+    db, crit, folder, corrected = published
+    assert main(["rescore", "1", "--data", str(corrected), "--reason", "甲", "--db", str(db)]) == 0  # run 2
+    assert main(["rescore", "1", "--data", str(folder), "--reason", "乙", "--db", str(db)]) == 0  # run 3
+    assert main(["finalize", "3", "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert main(["finalize", "2", "--db", str(db)]) == 2
+    assert "取代" in capsys.readouterr().err
+    with open_store(db) as s:
+        assert s.official("测试县年度考核", 2020).id == 3 and not s.run(2).final

@@ -451,6 +451,9 @@ class Store:
                 root = self.run(run.root)
                 if not root.final:
                     raise self._problem("history.correction_not_final", run=run_id, root=root.id)
+                published = self.official(run.series, run.year)
+                if published is not None and published.id > run_id:  # a newer correction is already final
+                    raise self._problem("history.superseded", run=run_id, other=published.id)
             else:
                 other = self.official(run.series, run.year)
                 if other is not None:
