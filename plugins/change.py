@@ -58,7 +58,8 @@ class ChangeVsLastYear(Method):
         field, cur = next(iter(col.values.items()))  # the indicator's own field comes first
         prev = col.values[previous_name(field)]
         _, gain, loss = self._parts(p, cur, prev)
-        return Scored(self._base(p, col.full, col.bonus) + gain - loss)  # NaN where either year is missing
+        pts = self._base(p, col.full, col.bonus) + gain - loss  # NaN where either year is missing
+        return Scored(pts if col.bonus else np.clip(pts, 0.0, col.full))  # an item of its own: 0 … full
 
     def rule(self, p: Params, full: float, lang: str = "zh") -> str:
         up, down = ("减少", "增加") if p.lower_is_better else ("增加", "减少")

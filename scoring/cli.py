@@ -1,4 +1,4 @@
-"""Command line: ``scoring check | run | methods``, and the history commands
+"""Command line: ``scoring check | run | explain | methods``, and the history commands
 ``runs | finalize | delete | verify | history | compare | rescore`` (see docs/history.md).
 
 Exit status: 0 success, 2 bad input (a clear message, no traceback), 1 internal error;
@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import ScoringError
+from .errors import HistoryError, ScoringError
 
 TEXT = {
     "zh": {
@@ -36,6 +36,9 @@ TEXT = {
         "run_id": "运行编号（见 scoring runs）", "unit": "单位编号或单位名称", "year": "年度", "category": "只看这个类别",
         "series": "考核系列（历史库中有多个系列时须指定）", "reason": "更正原因（申诉复核结论）",
         "corrected": "更正后的数据目录", "vdata": "改用这个目录中的数据复核（默认用存储的数据）",
+        "decide": "同时列出拟处理建议（约谈、通报等）及其依据和差距",
+        "explain": "说明一个单位的得分：逐项得分、失分原因、数据来源、等次与处理建议",
+        "no_unit": "找不到单位“{unit}”",
     },
     "en": {
         "desc": "Assessment scoring engine: scores, ranks and grades units by a criteria file.",
@@ -59,6 +62,9 @@ TEXT = {
         "run_id": "run number (see scoring runs)", "unit": "unit id or name", "year": "year", "category": "only this category",
         "series": "assessment series (needed when the store holds several)", "reason": "why (the appeal's outcome)",
         "corrected": "folder of corrected data", "vdata": "verify this folder's data instead of the stored data",
+        "decide": "also list the proposed decisions (约谈, 通报 …) with reasons and margins",
+        "explain": "explain one unit: points per indicator, why points were lost, data sources, grade and decisions",
+        "no_unit": "no unit \"{unit}\"",
     },
 }
 
@@ -90,6 +96,13 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     r.add_argument("--operator", help=T["operator"])
     r.add_argument("--db", help=T["db"])
     r.add_argument("--note", default="", help=T["note"])
+    r.add_argument("--decide", action="store_true", help=T["decide"])
+    e = sub.add_parser("explain", help=T["explain"], parents=[common])
+    e.add_argument("criteria", help=T["criteria"])
+    e.add_argument("unit", help=T["unit"])
+    e.add_argument("--data", required=True, help=T["data"])
+    e.add_argument("--format", choices=["text", "json"], default="text", help=T["format"])
+    e.add_argument("--db", help=T["db"])
     sub.add_parser("methods", help=T["methods"], parents=[common])
 
     db = argparse.ArgumentParser(add_help=False)
@@ -161,34 +174,85 @@ def cmd_check(args) -> int:
     return 0
 
 
-def cmd_run(args) -> int:
+def _score(args, store=None):
+    """Criteria + data (+ last year's values from the history store) → (results, plan, registry, criteria bytes)."""
     from .core.engine import score
-    from .history import canonical
-    from .history.stamp import make_stamp
     from .load.csv_data import read_folder
-    from .report.output import RENDERERS, write_atomic
 
     plan, registry, raw = load_with_bytes(args.criteria, args.plugins)
     data = read_folder(args.data, plan.criteria)
+    if plan.previous:
+        data = _with_previous(data, plan, store, args)
+    return score(plan, data), plan, registry, raw
+
+
+def _decide(results, args, store=None):
+    """Proposed decisions; look-back rules read earlier years' published results from the history store."""
+    from .core.decisions import decide, outcomes_of
+
+    return decide(results.criteria, outcomes_of(results), _decision_history(results, store, args))
+
+
+def _decision_history(results, store, args):
+    from .history.lookback import decision_history, look_back_years
+    from .history.store import default_path, open_store
+
+    years = look_back_years(results.criteria)
+    if not years:
+        return None
+    own = store is None
+    if own:
+        path = default_path(getattr(args, "db", None))
+        if not path.exists():
+            return None
+        try:
+            store = open_store(path)
+        except HistoryError as e:
+            if e.problems[0].code == "history.empty":
+                return None
+            raise
+    try:
+        return decision_history(store, results.criteria, results.data.ids, years)
+    finally:
+        if own:
+            store.close()
+
+
+def cmd_run(args) -> int:
+    from .history import canonical
+    from .history.stamp import make_stamp
+    from .report.output import RENDERERS, write_atomic
+
     store = None
     try:
         if args.save:  # open (or create) the store first: a damaged store stops us before any work
             from .history.store import open_store
 
             store = open_store(args.db, create=True)
-        if plan.previous:
-            data = _with_previous(data, plan, store, args)
-        results = score(plan, data)
-        stamp = make_stamp(canonical.sha256(raw), canonical.data_hash(data), plan, registry)
+        results, plan, registry, raw = _score(args, store)
+        stamp = make_stamp(canonical.sha256(raw), canonical.data_hash(results.data), plan, registry)
         if store is not None:
             from .history.record import build_record, data_files
 
             rec = build_record(results, registry, criteria_raw=raw, criteria_path=str(Path(args.criteria).resolve()),
                                data_path=str(Path(args.data).resolve()), operator=_operator(args),
                                files=data_files(args.data), note=args.note)
-            run_id = store.save(rec)
-            stamp = stamp.with_run(run_id)
-        text = RENDERERS[args.format](results, args.lang, stamp=stamp)
+            stamp = stamp.with_run(store.save(rec))
+        later_stamp = args.decide and args.format == "table"  # the stamp stays the last line
+        text = RENDERERS[args.format](results, args.lang, stamp=None if later_stamp else stamp)
+        if args.decide:
+            from .report import decisions as rd
+
+            places, close = results.criteria.assessment.precision, results.criteria.decisions.close_margin
+            proposal = _decide(results, args, store)
+            if args.format == "json":
+                import json
+
+                doc = json.loads(text)
+                doc["decisions"] = rd.as_dicts(proposal, places, args.lang)
+                text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+            elif args.format == "table":
+                text += "\n" + rd.as_text(proposal, places, close, args.lang).rstrip("\n") + "\n" + stamp.line(args.lang) + "\n"
         if args.out:
             write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
             print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
@@ -199,6 +263,26 @@ def cmd_run(args) -> int:
     finally:
         if store is not None:
             store.close()
+    return 0
+
+
+def cmd_explain(args) -> int:
+    from .errors import DataError, Problem
+    from .report import notice
+
+    results, *_ = _score(args)
+    ids, names = results.data.ids, results.data.names
+    key = args.unit if args.unit in ids else (ids[names.index(args.unit)] if args.unit in names else None)
+    if key is None:
+        raise DataError(Problem("data.unknown_unit", {"unit": args.unit}))
+    cs, pos = results.locate(key)
+    proposal = _decide(results, args)
+    if args.format == "json":
+        import json
+
+        print(json.dumps(notice.unit_notice(results, cs, pos, proposal, args.lang), ensure_ascii=False, indent=1))
+    else:
+        sys.stdout.write(notice.as_text(results, cs, pos, proposal, args.lang))
     return 0
 
 
@@ -226,8 +310,6 @@ def _with_previous(data, plan, store, args):
     from .history.previous import attach_previous
     from .history.store import default_path, open_store
     from .i18n import t
-
-    from .errors import HistoryError
 
     own = store is None
     if own:
@@ -366,7 +448,7 @@ def _warn_failed(registry, lang: str) -> None:
             print("  " + p.render(lang), file=sys.stderr)
 
 
-COMMANDS = {"check": cmd_check, "run": cmd_run, "methods": cmd_methods, "runs": cmd_runs, "finalize": cmd_finalize,
+COMMANDS = {"check": cmd_check, "run": cmd_run, "explain": cmd_explain, "methods": cmd_methods, "runs": cmd_runs, "finalize": cmd_finalize,
             "delete": cmd_delete, "verify": cmd_verify, "history": cmd_history, "compare": cmd_compare,
             "rescore": cmd_rescore}
 

@@ -71,6 +71,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "criteria.no_field": ("指标“{id}”使用方法 {method}，须写明读取的字段（field）", "indicator \"{id}\" uses {method} and must name its field"),
     "criteria.field_not_used": ("方法 {method} 在 params 中指定字段，指标“{id}”不应再写 field",
                                 "method {method} names its fields in params; remove field from \"{id}\""),
+    "criteria.points_over_full": ("指标“{id}”的参数最多给 {most} 分，超过其分值 {full}", "the params of \"{id}\" give up to {most} points, more than its full {full}"),
+    "criteria.points_over_full.hint": ("把 full 改为最高得分，或调低参数中的分数", "raise full to the highest points or lower the points in params"),
     "criteria.module_sum": ("模块“{module}”满分 {full}，但一级指标分值之和为 {sum}", "module \"{module}\" is worth {full} but its indicators add up to {sum}"),
     "criteria.bonus_undeclared": ("模块“{module}”含附加项，但未声明附加项范围 bonus = {{ min = …, max = … }}",
                                   "module \"{module}\" has bonus items but declares no bonus range"),
@@ -93,6 +95,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "criteria.alias_cycle.hint": ("old 写改革前的编号，new 写改革后的编号", "old is the id before the change, new the id after it"),
     "criteria.alias_future": ("别名 {old} → {new} 的生效年度 {year} 晚于本年度 {this}", "alias {old} → {new} takes effect in {year}, after this year {this}"),
     "criteria.unknown_grade": ("等次“{name}”不存在（已有：{known}）", "grade \"{name}\" does not exist (bands: {known})"),
+    "criteria.unknown_veto": ("否决事项“{name}”不存在（可用：{known}）", "veto \"{name}\" does not exist (known: {known})"),
+    # pydantic error types, used inside criteria.bad_value
+    "pydantic.greater_than": ("应大于 {gt}", "must be greater than {gt}"),
+    "pydantic.greater_than_equal": ("应不小于 {ge}", "must be at least {ge}"),
+    "pydantic.less_than": ("应小于 {lt}", "must be less than {lt}"),
+    "pydantic.less_than_equal": ("应不大于 {le}", "must be at most {le}"),
+    "pydantic.float_parsing": ("应为数字", "must be a number"),
+    "pydantic.float_type": ("应为数字", "must be a number"),
+    "pydantic.int_parsing": ("应为整数", "must be a whole number"),
+    "pydantic.int_type": ("应为整数", "must be a whole number"),
+    "pydantic.int_from_float": ("应为整数", "must be a whole number"),
+    "pydantic.bool_parsing": ("应为 true 或 false", "must be true or false"),
+    "pydantic.bool_type": ("应为 true 或 false", "must be true or false"),
+    "pydantic.string_type": ("应为文字（加英文双引号）", "must be text (in double quotes)"),
+    "pydantic.list_type": ("应为列表，如 [\"a\", \"b\"]", "must be a list, e.g. [\"a\", \"b\"]"),
+    "pydantic.dict_type": ("应为表，如 { 键 = 值 }", "must be a table, e.g. { key = value }"),
+    "pydantic.model_type": ("应为表，如 { 键 = 值 }", "must be a table, e.g. { key = value }"),
+    "pydantic.too_short": ("至少要有 {min_length} 项", "needs at least {min_length} item(s)"),
+    "pydantic.string_too_short": ("不能为空", "must not be empty"),
+    "pydantic.literal_error": ("只能是 {expected}", "must be one of {expected}"),
+    "expr.end": ("结尾", "end of formula"),
     # data
     "data.missing_value": ("单位 {unit}（{name}）缺少“{field}”，指标 {indicator} 无法评分",
                            "unit {unit} ({name}) has no \"{field}\"; indicator {indicator} cannot be scored"),
@@ -341,5 +364,17 @@ def t(code: str, lang: str = "zh", **args) -> str:
         return code + (" " + str(args) if args else "")
     text = pair[1] if lang == "en" else pair[0]
     if "detail" in args and isinstance(args["detail"], str) and args["detail"] in MESSAGES:
-        args = {**args, "detail": t(args["detail"], lang, **args)}
-    return string.Formatter().vformat(text, (), _Safe(args))
+        inner = {k: v for k, v in args.items() if k != "detail"}  # the nested message must not expand itself again
+        args = {**args, "detail": t(args["detail"], lang, **inner)}
+    shown = {k: _num(v) for k, v in args.items()}
+    if shown.get("found") == "expr.end":
+        shown["found"] = t("expr.end", lang)
+    return string.Formatter().vformat(text, (), _Safe(shown))
+
+
+def _num(v):
+    """Floats as people write them in messages: 110 not 110.0, 0.3 not 0.30000000000000004."""
+    if isinstance(v, float) and v == v and abs(v) != float("inf"):
+        text = f"{round(v, 6):.6f}".rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
+    return v

@@ -42,11 +42,12 @@ def test_change_points_follow_the_rule(pairs, raw, bonus):
         d = (b - c) if p.lower_is_better else (c - b)
         gain = min(max(d, 0) * p.per_gain, p.gain_cap if p.gain_cap is not None else math.inf)
         loss = min(max(-d, 0) * p.per_loss, p.loss_cap if p.loss_cap is not None else math.inf)
-        assert g == pytest.approx(base + gain - loss)
+        expected = base + gain - loss
+        assert g == pytest.approx(expected if bonus else min(max(expected, 0.0), full))
         if p.gain_cap is not None:
             assert g <= base + p.gain_cap + 1e-9
         if p.loss_cap is not None:
-            assert g >= base - p.loss_cap - 1e-9
+            assert g >= (base - p.loss_cap if bonus else 0.0) - 1e-9
     order = list(range(len(pairs)))[::-1]  # permuting units permutes points
     again = M.score(Column({"人数": cur[order], "人数@上年": prev[order]}, full, bonus), p).points
     assert np.array_equal(again, got[order], equal_nan=True)

@@ -154,7 +154,7 @@ def test_every_output_carries_the_stamp(tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert doc["stamp"]["criteria_sha256"] == crit_sha and doc["stamp"]["data_sha256"] == data_sha
     assert doc["stamp"]["run"] == 1 and doc["stamp"]["methods"]["deduct_per_count"] == "builtin"
-    assert main(["run", str(crit), "--data", str(folder), "--format", "csv", "--lang", "en"]) == 0
+    assert main(["run", str(crit), "--data", str(folder), "--lang", "en"]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1].startswith("Stamp: criteria " + crit_sha[:12])
     with open_store(db) as s:  # the stamp printed is the stamp stored
         assert s.run(1).stamp().as_dict() | {"status": None} == doc["stamp"] | {"status": None}

@@ -32,6 +32,8 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
         "owner": ind.owner, "evidence": ind.evidence,
     }
     app = float(s.applicable_full[pos])
+    if not ind.bonus and pts is not None and abs(app - ind.full) > 1e-9:
+        line["applicable_full"] = app  # some sub-items not assessed for this unit
     if ind.bonus:
         line["lost"] = round_half_up(max(-(pts or 0.0), 0.0), places)
     else:

@@ -80,6 +80,14 @@ class Method:
     def score(self, col: Column, params: Any) -> Scored:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def max_points(self, params: Any) -> float | None:
+        """The most points the params can give, when they name points themselves (bands, ranks).
+
+        Lets ``scoring check`` refuse a band worth more than its indicator instead of the
+        engine quietly cutting it to full points.
+        """
+        return None
+
     def rule(self, params: Any, full: float, lang: str = "zh") -> str:
         """The rule in words, generated from the params (评分标准)."""
         return self.title[1] if lang == "en" else self.title[0]

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import CriteriaError, Problem
+from ..i18n import has
 from . import expr
 from .criteria import Criteria, Grades, Indicator
 from .dataset import previous_name, previous_of
@@ -57,7 +58,10 @@ def pydantic_problems(err: ValidationError, prefix: str = "") -> list[Problem]:
             "missing": "criteria.missing_key",
             "extra_forbidden": "criteria.unknown_key",
         }.get(e["type"], "criteria.bad_value")
-        out.append(Problem(code, {"detail": e["msg"], "input": _short(e.get("input"))}, key=path or None))
+        # common pydantic error types have messages of our own (in both languages); others keep pydantic's text
+        known = f"pydantic.{e['type']}"
+        detail = known if has(known) else e["msg"].removeprefix("Value error, ")
+        out.append(Problem(code, {"detail": detail, "input": _short(e.get("input")), **(e.get("ctx") or {})}, key=path or None))
     return out
 
 
@@ -252,15 +256,23 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
             P.append(Problem("criteria.no_method", {"id": ind.id}, key=k))
             continue
         method = methods.get(ind.method)
+        params = None
         if method is None:
             code = "criteria.unknown_method_failed" if failed_plugins else "criteria.unknown_method"
             P.append(Problem(code, {"name": ind.method, "known": _suggest(ind.method, methods), "failed": failed_names}, key=f"{k}.method"))
+        else:
+            try:
+                params = method.Params.model_validate(ind.params)
+            except ValidationError as e:
+                P.extend(pydantic_problems(e, f"{k}.params"))
+        if method is None or params is None:
+            # the field it names must be declared whatever the method: say so now, not on the next run
+            if ind.field is not None and ind.field not in fields:
+                P.append(Problem("criteria.unknown_field", {"name": ind.field, "known": _suggest(ind.field, fields)}, key=f"{k}.field"))
             continue
-        try:
-            params = method.Params.model_validate(ind.params)
-        except ValidationError as e:
-            P.extend(pydantic_problems(e, f"{k}.params"))
-            continue
+        most = method.max_points(params)
+        if most is not None and not ind.bonus and most > ind.full + 1e-9:
+            P.append(Problem("criteria.points_over_full", {"id": ind.id, "most": most, "full": ind.full}, key=f"{k}.params"))
         reads = []
         if method.uses_field:
             if ind.field is None:
@@ -315,6 +327,25 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
                 P.append(Problem("criteria.grades_missing", {"category": cat}, key="grades"))
     elif any(v.kind == "no_excellent" for v in c.vetoes):
         P.append(Problem("criteria.no_grades_for_veto", key="vetoes"))
+    for i, g in enumerate(c.grades):
+        names = [b.name for b in g.bands]
+        for j, q in enumerate(g.quotas):
+            if q.grade not in names:
+                P.append(Problem("criteria.unknown_grade", {"name": q.grade, "known": "、".join(names)}, key=f"grades[{i}].quotas[{j}].grade"))
+    grade_names = {b.name for g in c.grades for b in g.bands}
+    veto_ids = {v.id for v in c.vetoes}
+    seen = set()
+    for i, r in enumerate(c.decisions.rules):
+        k = f"decisions.rules[{i}]"
+        if r.id in seen:
+            P.append(Problem("criteria.duplicate", {"what": "rule", "id": r.id}, key=f"{k}.id"))
+        seen.add(r.id)
+        check_cats(r.applies_to, f"{k}.applies_to")
+        for gname in r.when.grade or []:
+            if gname not in grade_names:
+                P.append(Problem("criteria.unknown_grade", {"name": gname, "known": "、".join(sorted(grade_names)) or "—"}, key=f"{k}.when.grade"))
+        if r.when.veto is not None and r.when.veto not in ("fail", "no_excellent") and r.when.veto not in veto_ids:
+            P.append(Problem("criteria.unknown_veto", {"name": r.when.veto, "known": "fail、no_excellent、" + "、".join(sorted(veto_ids))}, key=f"{k}.when.veto"))
     for j, f in enumerate(c.ranking.tie_break):
         if f not in fields:
             P.append(Problem("criteria.unknown_field", {"name": f, "known": _suggest(f, fields)}, key=f"ranking.tie_break[{j}]"))

@@ -237,3 +237,48 @@ def compare_years(store: Store, series: str, year: int, category: str | None = N
             before = _outcome(r.unit_id, year - 1, prev_run, r, prev_last)
             lines.append(CompareLine(r.unit_id, r.name, None, before, None, None, False))
     return Comparison(series, year, category, run, before_run, lines)
+
+
+# ---------------------------------------------------------------------------- for decisions (look-back rules)
+def look_back_years(criteria) -> list[int]:
+    """The earlier years the criteria's look-back rules need ("two years running" → last year)."""
+    spans = [r.look_back.years for r in criteria.decisions.rules if r.look_back is not None]
+    if not spans:
+        return []
+    year = criteria.assessment.year
+    return list(range(year - max(spans) + 1, year))
+
+
+def decision_history(store: Store, criteria, current_ids: Iterable[str], years: Iterable[int]):
+    """Earlier years' published outcomes as :func:`scoring.core.decisions.decide` takes them.
+
+    ``{year: [core Outcome, ...]}`` with every unit of that year (rules such as "bottom
+    10 %" need the whole category).  A unit whose id changed since is listed under
+    today's id when it was exactly one unit that year; a merged unit's predecessors keep
+    their own ids, so for the merged unit that year counts as missing (undetermined),
+    never as "not caught".  A year without a published result is simply absent.
+    """
+    from ..core.decisions import Outcome as DecisionOutcome
+    from .lineage import merge_aliases
+
+    series = criteria.series
+    aliases = merge_aliases(criteria.history.aliases, store.aliases(series))
+    current = list(current_ids)
+    out: dict[int, list] = {}
+    for y, (run, rows, _) in _official_rows(store, series, years).items():
+        today: dict[str, str] = {}
+        for u in current:
+            found = [r for r in ids_in_year(u, y, aliases) if r in rows]
+            if len(found) == 1:
+                today[found[0]] = u
+            elif len(found) > 1:  # merged: no predecessor stands for the unit (not even one with its id)
+                for r in found:
+                    today.setdefault(r, f"{r}（{y}）")
+        outs = []
+        for r in rows.values():
+            vetoes = tuple(v["id"] for v in r.sheet_dict().get("vetoes", []))
+            outs.append(DecisionOutcome(y, today.get(r.unit_id, r.unit_id), r.category,
+                                        float("nan") if r.total is None else r.total, r.rank, r.of, r.grade,
+                                        r.failed, r.no_excellent, vetoes, r.name))
+        out[y] = outs
+    return out

@@ -356,7 +356,4 @@ def compare_csv(cmp: Comparison, lang: str) -> str:
     w = csv.writer(buf)
     w.writerow(head)
     w.writerows(rows)
-    w.writerow([])
-    for run in [r for r in (cmp.before_run, cmp.run) if r is not None]:
-        w.writerow([t("hist.source_run", lang, year=run.year, stamp=run.stamp().line(lang))])
-    return buf.getvalue()
+    return buf.getvalue()  # a plain data table: the stamps are in the table and JSON outputs

@@ -37,6 +37,7 @@ def key_lines(text: str) -> dict[str, int]:
             for i, p in enumerate(parts):
                 path = f"{path}.{p}" if path else p
                 if i == len(parts) - 1 and m.group(1) == "[[":
+                    lines.setdefault(path, n)  # the whole array (e.g. "modules") starts at its first element
                     idx = counts.get(path, 0)
                     counts[path] = idx + 1
                     path = f"{path}[{idx}]"

@@ -2,8 +2,8 @@
 
 The JSON layout is documented in README (schema ``scoring.results/1``).  Every
 output carries the run's stamp (criteria and data hashes, engine and plugin versions,
-run number once saved; see :mod:`scoring.history.stamp`): the table and CSV as a last
-line, the JSON as a ``stamp`` object.
+run number once saved; see :mod:`scoring.history.stamp`): the table as its last line,
+the JSON as a ``stamp`` object.  CSV stays a plain data table for spreadsheets.
 """
 from __future__ import annotations
 
@@ -85,6 +85,8 @@ def as_json(res: Results, lang: str = "zh", stamp=None) -> str:
 
 
 def as_csv(res: Results, lang: str = "zh", stamp=None) -> str:
+    """A plain data table for spreadsheets: every row is a header or a unit (no stamp row;
+    the table and JSON outputs carry the stamp)."""
     buf = io.StringIO()
     w = csv.writer(buf)
     h = HEAD[lang]
@@ -96,9 +98,6 @@ def as_csv(res: Results, lang: str = "zh", stamp=None) -> str:
             prev = header
         for r in rows:
             w.writerow([cs.category] + [_neutralise(c) for c in r])
-    if stamp is not None:
-        w.writerow([])
-        w.writerow([stamp.line(lang)])
     return buf.getvalue()
 
 

@@ -1,8 +1,9 @@
-"""Writes the three-year example: examples/yaoan-2018/, -2019/, -2020/ and
+"""The three-year example: writes examples/yaoan-2018/, -2019/, -2020/ and
 criteria/yaoan-2019.toml, yaoan-2020.toml (from criteria/yaoan-2018.toml).
 
 示例数据：单位名称仿照县级机构设置，数值为演示而设（固定随机种子，可重复生成），不代表任何真实单位的考核结果。
-Run:  python examples/make_yaoan.py
+Run:  python examples/yaoan_years.py        (everything: three data folders and two criteria files)
+      python examples/make_yaoan_2019.py    (one year's data folder, like every make_<stem>.py)
 
 What the three years show (the tests in tests/test_history_example.py read them):
   * 2019 机构改革: 县国土资源局 (ZF05) and 县林业局 (ZF06) merge into 县自然资源局 (ZF11);
@@ -88,10 +89,10 @@ def units(year: int):
             + [(u, n, "政府部门") for u, n in gov])
 
 
-def data(year: int) -> None:
+def data(year: int, out: Path | None = None) -> None:
     rnd = random.Random(year)
-    out = HERE / f"yaoan-{year}"
-    out.mkdir(exist_ok=True)
+    out = out or HERE / f"yaoan-{year}"
+    out.mkdir(parents=True, exist_ok=True)
     us = units(year)
     write(out, "units.csv", ["单位编号", "单位名称", "类别"], us)
 
@@ -135,7 +136,7 @@ def criteria(year: int) -> None:
     text = text.replace("姚安县 2018 年度", f"姚安县 {year} 年度").replace("姚安县2018年度", f"姚安县{year}年度")
     text = re.sub(r"^year = 2018$", f"year = {year}", text, flags=re.M)
     text = text.replace('owner = "县安全生产监督管理局"', 'owner = "县应急管理局"')
-    text = text.replace("三个年度（2018—2020）的示例之一", "三个年度（2018—2020）的示例之一（本文件由 examples/make_yaoan.py 从 yaoan-2018.toml 生成）")
+    text = text.replace("三个年度（2018—2020）的示例之一", "三个年度（2018—2020）的示例之一（本文件由 examples/yaoan_years.py 从 yaoan-2018.toml 生成）")
     text = text.replace("# ---------------------------------------------------------------- 模块与权重",
                         ALIASES.strip() + "\n\n# ---------------------------------------------------------------- 模块与权重")
     (CRITERIA / f"yaoan-{year}.toml").write_text(text, encoding="utf-8")
