@@ -146,3 +146,68 @@ def test_a_later_correction_of_last_year_does_not_change_this_years_run(store, t
     capsys.readouterr()
     assert main(["verify", "2", "--db", str(db)]) == 0
     assert "结果一致" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------- decisions look back through the store
+def _decisions(store, *extra):
+    import io
+    from contextlib import redirect_stdout
+
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        assert main(["run", crit(2020), "--data", data(2020), "--decide", "--format", "json", *extra]) == 0
+    doc = json.loads(buf.getvalue())
+    return {(d["rule"], d["category"]): {u["id"]: u for u in d["units"]} for d in doc["decisions"]}, doc
+
+
+def test_look_back_rules_read_earlier_years_from_the_store(store):
+    got, doc = _decisions(store, "--db", str(store))
+    assert got[("Y1", "乡镇")].keys() == {"XZ07"} and got[("Y1", "政府部门")].keys() == {"ZF04"}
+    assert got[("Y2", "政府部门")]["ZF04"]["years_caught"] == [2019, 2020]  # 不合格 two years running
+    assert got[("Y2", "乡镇")] == {}  # 大河口乡 was not 不合格 in 2019
+    assert got[("Y3", "乡镇")].keys() == {"XZ07"}
+    assert got[("Y4", "乡镇")] == {}  # last in 2018 and 2020, not two years running
+    y5 = got[("Y5", "乡镇")]["XZ07"]  # twice in three years
+    assert y5["status"] == "caught" and y5["years_caught"] == [2018, 2020] and y5["years_missing"] == []
+    assert got[("Y7", "政府部门")]["ZF04"]["years_caught"] == [2019, 2020]
+    assert doc["stamp"]["data_sha256"]  # the stamp rides along with the decisions
+
+
+def test_without_history_look_back_rules_are_undetermined(store, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SCORING_DB", raising=False)
+    got, _ = _decisions(store)
+    y2 = got[("Y2", "政府部门")]["ZF04"]
+    assert y2["status"] == "undetermined" and y2["years_missing"] == [2019]
+
+
+def test_a_merged_unit_is_missing_in_the_years_before_it_existed(store):
+    from scoring.history.lookback import decision_history
+    from scoring.load.criteria_file import read_criteria
+
+    criteria, _, _ = read_criteria(crit(2019))
+    with open_store(store) as s:
+        ids = [r.unit_id for r in s.unit_rows(2)]
+        (y2018,) = decision_history(s, criteria, ids, [2018]).values()
+    by_id = {o.unit_id: o for o in y2018}
+    assert by_id["ZF13"].name == "县安全生产监督管理局" and by_id["ZF13"].failed  # renamed: today's id
+    assert "ZF11" not in by_id  # merged: neither 县国土资源局 nor 县林业局 stands for 县自然资源局
+    assert {"ZF05（2018）", "ZF06（2018）"} <= by_id.keys() and len(y2018) == 25  # but both count in their category
+
+
+def test_rescore_lists_proposals_that_appear_and_disappear(store, tmp_path, capsys):
+    db = tmp_path / "copy.sqlite"
+    shutil.copy(store, db)
+    corrected = tmp_path / "yaoan-2020"
+    shutil.copytree(data(2020), corrected)
+    f = corrected / "县委督查室.csv"
+    f.write_text(f.read_text(encoding="utf-8-sig").replace("XZ07,大河口乡,64.0,", "XZ07,大河口乡,99.0,"), encoding="utf-8-sig")
+    capsys.readouterr()
+    assert main(["rescore", "3", "--data", str(corrected), "--reason", "大河口乡申诉", "--db", str(db), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    moved = {(d["rule"], d["unit_id"]): (d["old"], d["new"]) for d in doc["decisions"]}
+    assert moved[("Y1", "XZ07")] == ("caught", None)
+    assert moved[("Y3", "XZ07")] == ("caught", None) and moved[("Y5", "XZ07")] == ("caught", None)
+    last = [k for k, v in moved.items() if k[0] == "Y3" and v == (None, "caught")]
+    assert len(last) == 1  # the new last place of 乡镇 appears instead
+    assert not any(c["what"] == "text" for c in doc["changes"])  # a rank that moves is a rank change, nothing more

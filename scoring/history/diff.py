@@ -94,7 +94,8 @@ def _sheet_changes(uid: str, name: str, cat: str, a: dict, b: dict) -> list[Chan
             out.append(Change(uid, name, cat, "indicator", x.get("points") if x else None, y.get("points") if y else None, label))
         elif json.dumps(x, sort_keys=True, ensure_ascii=False) != json.dumps(y, sort_keys=True, ensure_ascii=False):
             wording = True
-    rest = lambda d: {k: v for k, v in d.items() if k != "indicators"}  # noqa: E731
+    compared = {"indicators", "total", "rank", "of", "grade", "category", "modules", "vetoes"}  # reported on their own
+    rest = lambda d: {k: v for k, v in d.items() if k not in compared}  # noqa: E731
     if not out and (wording or rest(a) != rest(b)):
         out.append(Change(uid, name, cat, "text"))
     return out

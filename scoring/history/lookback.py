@@ -258,7 +258,6 @@ def decision_history(store: Store, criteria, current_ids: Iterable[str], years: 
     their own ids, so for the merged unit that year counts as missing (undetermined),
     never as "not caught".  A year without a published result is simply absent.
     """
-    from ..core.decisions import Outcome as DecisionOutcome
     from .lineage import merge_aliases
 
     series = criteria.series
@@ -274,11 +273,14 @@ def decision_history(store: Store, criteria, current_ids: Iterable[str], years: 
             elif len(found) > 1:  # merged: no predecessor stands for the unit (not even one with its id)
                 for r in found:
                     today.setdefault(r, f"{r}（{y}）")
-        outs = []
-        for r in rows.values():
-            vetoes = tuple(v["id"] for v in r.sheet_dict().get("vetoes", []))
-            outs.append(DecisionOutcome(y, today.get(r.unit_id, r.unit_id), r.category,
-                                        float("nan") if r.total is None else r.total, r.rank, r.of, r.grade,
-                                        r.failed, r.no_excellent, vetoes, r.name))
-        out[y] = outs
+        out[y] = [decision_outcome(y, r, today.get(r.unit_id, r.unit_id)) for r in rows.values()]
     return out
+
+
+def decision_outcome(year: int, r: UnitRow, unit_id: str | None = None):
+    """A stored unit row as :class:`scoring.core.decisions.Outcome`."""
+    from ..core.decisions import Outcome as DecisionOutcome
+
+    vetoes = tuple(v["id"] for v in r.sheet_dict().get("vetoes", []))
+    return DecisionOutcome(year, unit_id or r.unit_id, r.category, float("nan") if r.total is None else r.total,
+                           r.rank, r.of, r.grade, r.failed, r.no_excellent, vetoes, r.name)

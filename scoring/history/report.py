@@ -186,6 +186,13 @@ def rescore_text(rep: RescoreReport, lang: str) -> str:
         out += _limited(_changes_by_unit(rep.changes, places, lang), lang)
     else:
         out.append(t("hist.rescore.no_results", lang))
+    if rep.decisions:
+        out.append(t("hist.rescore.decisions", lang, n=len(rep.decisions)))
+        for d in rep.decisions:
+            code = "hist.dec.appears" if d.old is None else ("hist.dec.disappears" if d.new is None else "hist.dec.status")
+            out.append("  " + t(code, lang, rule=d.rule, name=d.name, consequence=d.consequence, category=d.category,
+                                unit=d.unit_id, unit_name=d.unit_name,
+                                old=t(f"hist.dec.{d.old}", lang) if d.old else "", new=t(f"hist.dec.{d.new}", lang) if d.new else ""))
     versions = _versions_lines(rep, lang)
     if versions:
         out.append(t("hist.warning", lang) + t("hist.rescore.versions", lang))
@@ -200,6 +207,7 @@ def rescore_json(rep: RescoreReport) -> str:
         "schema": "scoring.rescore/1", "corrected": run_dict(rep.run), "correction": run_dict(rep.new_run),
         "inputs": [_input_dict(i) for i in rep.inputs], "units_added": rep.units_added, "units_removed": rep.units_removed,
         "changes": [_change_dict(c) for c in rep.changes],
+        "decisions": [vars(d) for d in rep.decisions],
         "engine": {"then": rep.engine_then, "now": rep.engine_now}, "versions": [vars(v) for v in rep.versions],
     })
 

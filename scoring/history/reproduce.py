@@ -50,6 +50,20 @@ class VerifyReport:
         return self.engine_then == self.engine_now and not self.versions
 
 
+@dataclass(frozen=True)
+class DecisionChange:
+    """A proposed decision (约谈, 通报 …) that appears, disappears or changes status with a correction."""
+
+    rule: str
+    name: str
+    consequence: str
+    category: str
+    unit_id: str
+    unit_name: str
+    old: str | None  # "caught" / "undetermined" / None (not proposed)
+    new: str | None
+
+
 @dataclass
 class RescoreReport:
     run: RunInfo  # the run corrected
@@ -61,6 +75,7 @@ class RescoreReport:
     versions: list[VersionChange] = field(default_factory=list)
     engine_then: str = ""
     engine_now: str = ""
+    decisions: list[DecisionChange] = field(default_factory=list)
 
 
 def stored_plan(run: RunInfo, criteria_raw: bytes, plugin_args: list[str] = ()):
@@ -170,6 +185,38 @@ def rescore(store: Store, run_id: int, data_folder: str, reason: str, operator: 
     changes = result_changes(store.unit_rows(run.id), store.module_rows(run.id), rec.units, rec.modules)
     added, removed = unit_changes(inputs.data, data)
     report = RescoreReport(run, new_run, input_changes(inputs.data, data), added, removed, changes,
-                           version_changes(run, plan, registry), run.engine, __version__)
+                           version_changes(run, plan, registry), run.engine, __version__,
+                           decision_changes(store, run, res))
     stamp = make_stamp(new_run.criteria_sha256, new_run.data_sha256, plan, registry).with_run(new_id, "draft", run.id)
     return report, res, stamp
+
+
+def decision_changes(store: Store, run: RunInfo, res) -> list[DecisionChange]:
+    """Proposed decisions under the stored results of ``run`` against those of the corrected results.
+
+    Both are decided with the same earlier years (the published results in the store), so
+    what changes comes from the correction alone.
+    """
+    from ..core.decisions import decide, outcomes_of
+    from .lookback import decision_history, decision_outcome, look_back_years
+
+    c = res.criteria
+    if not c.decisions.rules:
+        return []
+    history = decision_history(store, c, res.data.ids, look_back_years(c)) or None
+    before = decide(c, [decision_outcome(run.year, r) for r in store.unit_rows(run.id)], history)
+    after = decide(c, outcomes_of(res), history)
+
+    def caught(results):
+        return {(r.rule.id, r.category, k.unit.unit_id): (r, k) for r in results for k in r.catches}
+
+    old, new = caught(before), caught(after)
+    out = []
+    for key in sorted(set(old) | set(new), key=lambda k: ([r.id for r in c.decisions.rules].index(k[0]), k[1], k[2])):
+        a, b = old.get(key), new.get(key)
+        if a is not None and b is not None and a[1].status == b[1].status:
+            continue
+        rule, catch = (b or a)
+        out.append(DecisionChange(rule.rule.id, rule.rule.name, rule.rule.consequence, rule.category, key[2],
+                                  catch.unit.name, a[1].status if a else None, b[1].status if b else None))
+    return out
