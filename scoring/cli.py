@@ -33,7 +33,10 @@ TEXT = {
         "verify": "复核：按存储的评分细则和数据重新计算，与存储结果比对",
         "history": "某单位历年考核结果", "compare": "年度对比表：总分、名次、等次及其变化",
         "rescore": "申诉复核后更正：按原运行的评分细则对更正后的数据重新计算，另存为更正运行",
-        "run_id": "运行编号（见 scoring runs）", "unit": "单位编号或单位名称", "year": "年度", "category": "只看这个类别",
+        "run_id": "运行编号（见 scoring runs）", "unit": "单位编号或单位名称", "year": "年度",
+        "run_or_criteria": "历史库中的运行编号，或评分细则文件（此时须给出 --data）",
+        "data_for_criteria": "报送数据目录（第一个参数为评分细则文件时必填）",
+        "decide_cmd": "列出一次运行的拟处理建议（约谈、通报等）：规则、触发依据、差距、临界情况", "category": "只看这个类别",
         "series": "考核系列（历史库中有多个系列时须指定）", "reason": "更正原因（申诉复核结论）",
         "corrected": "更正后的数据目录", "vdata": "改用这个目录中的数据复核（默认用存储的数据）",
         "decide": "同时列出拟处理建议（约谈、通报等）及其依据和差距",
@@ -59,7 +62,10 @@ TEXT = {
         "verify": "re-score a stored run from its stored criteria and data and compare",
         "history": "a unit's results over the years", "compare": "year-over-year table: totals, ranks, grades and their change",
         "rescore": "correct a final run after appeal: score corrected data under its criteria, saved as a correction",
-        "run_id": "run number (see scoring runs)", "unit": "unit id or name", "year": "year", "category": "only this category",
+        "run_id": "run number (see scoring runs)", "unit": "unit id or name", "year": "year",
+        "run_or_criteria": "a run number in the history store, or a criteria file (then give --data)",
+        "data_for_criteria": "folder of submitted data (needed when the first argument is a criteria file)",
+        "decide_cmd": "list a run's proposed decisions (约谈, 通报 …): rule, trigger, margin, close calls", "category": "only this category",
         "series": "assessment series (needed when the store holds several)", "reason": "why (the appeal's outcome)",
         "corrected": "folder of corrected data", "vdata": "verify this folder's data instead of the stored data",
         "decide": "also list the proposed decisions (约谈, 通报 …) with reasons and margins",
@@ -98,11 +104,16 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     r.add_argument("--note", default="", help=T["note"])
     r.add_argument("--decide", action="store_true", help=T["decide"])
     e = sub.add_parser("explain", help=T["explain"], parents=[common])
-    e.add_argument("criteria", help=T["criteria"])
+    e.add_argument("criteria", metavar="RUN|CRITERIA", help=T["run_or_criteria"])
     e.add_argument("unit", help=T["unit"])
-    e.add_argument("--data", required=True, help=T["data"])
+    e.add_argument("--data", help=T["data_for_criteria"])
     e.add_argument("--format", choices=["text", "json"], default="text", help=T["format"])
     e.add_argument("--db", help=T["db"])
+    d = sub.add_parser("decide", help=T["decide_cmd"], parents=[common])
+    d.add_argument("criteria", metavar="RUN|CRITERIA", help=T["run_or_criteria"])
+    d.add_argument("--data", help=T["data_for_criteria"])
+    d.add_argument("--format", choices=["table", "json"], default="table", help=T["format"])
+    d.add_argument("--db", help=T["db"])
     sub.add_parser("methods", help=T["methods"], parents=[common])
 
     db = argparse.ArgumentParser(add_help=False)
@@ -266,23 +277,58 @@ def cmd_run(args) -> int:
     return 0
 
 
+def _results_and_decisions(args):
+    """RUN (scored again from the history store) or CRITERIA --data DIR → (results, decisions, stamp)."""
+    from .history import canonical
+    from .history.stamp import make_stamp
+
+    if args.data is None:
+        if not args.criteria.isdigit():
+            from .errors import ScoringError, Problem
+
+            raise ScoringError(Problem("cli.need_data", {"target": args.criteria}))
+        from .history.reproduce import stored_results
+
+        with _open(args) as store:
+            results, stamp = stored_results(store, int(args.criteria), args.plugins)
+            return results, _decide(results, args, store), stamp
+    results, plan, registry, raw = _score(args)
+    stamp = make_stamp(canonical.sha256(raw), canonical.data_hash(results.data), plan, registry)
+    return results, _decide(results, args), stamp
+
+
+def cmd_decide(args) -> int:
+    from .report import decisions as rd
+
+    results, proposal, stamp = _results_and_decisions(args)
+    places, close = results.criteria.assessment.precision, results.criteria.decisions.close_margin
+    if args.format == "json":
+        import json
+
+        doc = {"decisions": rd.as_dicts(proposal, places, args.lang), "stamp": stamp.as_dict()}
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+    else:
+        sys.stdout.write(rd.as_text(proposal, places, close, args.lang) + stamp.line(args.lang) + "\n")
+    return 0
+
+
 def cmd_explain(args) -> int:
     from .errors import DataError, Problem
     from .report import notice
 
-    results, *_ = _score(args)
+    results, proposal, stamp = _results_and_decisions(args)
     ids, names = results.data.ids, results.data.names
     key = args.unit if args.unit in ids else (ids[names.index(args.unit)] if args.unit in names else None)
     if key is None:
         raise DataError(Problem("data.unknown_unit", {"unit": args.unit}))
     cs, pos = results.locate(key)
-    proposal = _decide(results, args)
     if args.format == "json":
         import json
 
-        print(json.dumps(notice.unit_notice(results, cs, pos, proposal, args.lang), ensure_ascii=False, indent=1))
+        doc = {**notice.unit_notice(results, cs, pos, proposal, args.lang), "stamp": stamp.as_dict()}
+        print(json.dumps(doc, ensure_ascii=False, indent=1))
     else:
-        sys.stdout.write(notice.as_text(results, cs, pos, proposal, args.lang))
+        sys.stdout.write(notice.as_text(results, cs, pos, proposal, args.lang) + "\n" + stamp.line(args.lang) + "\n")
     return 0
 
 
@@ -448,7 +494,7 @@ def _warn_failed(registry, lang: str) -> None:
             print("  " + p.render(lang), file=sys.stderr)
 
 
-COMMANDS = {"check": cmd_check, "run": cmd_run, "explain": cmd_explain, "methods": cmd_methods, "runs": cmd_runs, "finalize": cmd_finalize,
+COMMANDS = {"check": cmd_check, "run": cmd_run, "decide": cmd_decide, "explain": cmd_explain, "methods": cmd_methods, "runs": cmd_runs, "finalize": cmd_finalize,
             "delete": cmd_delete, "verify": cmd_verify, "history": cmd_history, "compare": cmd_compare,
             "rescore": cmd_rescore}
 

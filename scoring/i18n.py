@@ -96,6 +96,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "criteria.alias_future": ("别名 {old} → {new} 的生效年度 {year} 晚于本年度 {this}", "alias {old} → {new} takes effect in {year}, after this year {this}"),
     "criteria.unknown_grade": ("等次“{name}”不存在（已有：{known}）", "grade \"{name}\" does not exist (bands: {known})"),
     "criteria.unknown_veto": ("否决事项“{name}”不存在（可用：{known}）", "veto \"{name}\" does not exist (known: {known})"),
+    "cli.need_data": ("“{target}”不是运行编号", "\"{target}\" is not a run number"),
+    "cli.need_data.hint": ("若是评分细则文件，请用 --data 指定报送数据目录；运行编号见 scoring runs",
+                           "if it is a criteria file, give the data folder with --data; run numbers: scoring runs"),
     # pydantic error types, used inside criteria.bad_value
     "pydantic.greater_than": ("应大于 {gt}", "must be greater than {gt}"),
     "pydantic.greater_than_equal": ("应不小于 {ge}", "must be at least {ge}"),

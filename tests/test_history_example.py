@@ -211,3 +211,35 @@ def test_rescore_lists_proposals_that_appear_and_disappear(store, tmp_path, caps
     last = [k for k, v in moved.items() if k[0] == "Y3" and v == (None, "caught")]
     assert len(last) == 1  # the new last place of 乡镇 appears instead
     assert not any(c["what"] == "text" for c in doc["changes"])  # a rank that moves is a rank change, nothing more
+
+
+# ---------------------------------------------------------------------------- decide RUN / explain RUN UNIT
+def test_decide_run_reads_the_stored_run_and_its_history(store, capsys):
+    """`scoring decide 3` gives the same proposal as scoring the 2020 files with the store behind them."""
+    direct, _ = _decisions(store, "--db", str(store))
+    capsys.readouterr()
+    assert main(["decide", "3", "--db", str(store), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    stored = {(d["rule"], d["category"]): {u["id"]: u for u in d["units"]} for d in doc["decisions"]}
+    assert stored == direct
+    assert doc["stamp"]["run"] == 3
+    assert main(["decide", "3", "--db", str(store)]) == 0
+    text = capsys.readouterr().out
+    assert "拟处理建议" in text and "大河口乡" in text and "2018、2020年均触发" in text
+
+
+def test_explain_run_unit_gives_the_notice_text_with_the_stamp(store, capsys):
+    assert main(["explain", "3", "大河口乡", "--db", str(store)]) == 0
+    text = capsys.readouterr().out
+    for part in ("测评指标", "失分原因", "数据来源", "乡镇三年内两次末位", "建议：组织调整", "第3号运行"):
+        assert part in text
+    assert main(["explain", "3", "XZ07", "--db", str(store), "--format", "json", "--lang", "en"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["sheet"]["id"] == "XZ07" and doc["stamp"]["run"] == 3
+    assert any("Y5" in s for s in doc["sentences"])
+
+
+def test_explain_needs_a_run_number_or_data(store, capsys):
+    assert main(["explain", "criteria.toml", "XZ07", "--db", str(store)]) == 2
+    err = capsys.readouterr().err
+    assert "不是运行编号" in err and "--data" in err and "Traceback" not in err

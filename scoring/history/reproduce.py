@@ -135,6 +135,16 @@ def carry_previous(data: Dataset, stored: Dataset, plan: Plan) -> Dataset:
     return replace(data, values=values, sources=sources)
 
 
+def stored_results(store: Store, run_id: int, plugin_args: list[str] = ()):
+    """A stored run scored again from its stored inputs and criteria → (results, stamp)."""
+    run = store.run(run_id)
+    inputs = store.inputs(run)
+    plan, registry = stored_plan(run, inputs.criteria_raw, plugin_args)
+    res = score(plan, inputs.data)
+    stamp = make_stamp(canonical.sha256(inputs.criteria_raw), canonical.data_hash(inputs.data), plan, registry)
+    return res, stamp.with_run(run.id, run.status, run.corrects)
+
+
 def verify(store: Store, run_id: int, plugin_args: list[str] = (), data_folder: str | None = None) -> VerifyReport:
     """Re-score a stored run's inputs (or ``data_folder``) under its stored criteria and compare."""
     from .. import __version__
