@@ -18,8 +18,7 @@ import numpy as np
 from ..core.criteria import Criteria
 from ..core.dataset import Dataset
 from ..errors import DataError, Problem
-from .columns import Collector, read_table
-from .values import cell
+from .values import cell, parse_value
 
 ID_COLS = ("单位编号", "编号", "id", "unit_id")
 NAME_COLS = ("单位名称", "名称", "name", "unit")
@@ -89,17 +88,23 @@ def read_folder(folder: str | Path, criteria: Criteria) -> Dataset:
     if not units.exists():
         raise DataError(Problem("data.no_units", file=str(folder)))
     ids, names, cats = read_units(units, criteria, problems)
+    pos = {u: i for i, u in enumerate(ids)}
+    by_name = {}
+    for i, nm in enumerate(names):
+        by_name.setdefault(nm, i)
     specs = criteria.field_map()
     values = {f: np.full(len(ids), np.nan) for f, s in specs.items() if s.formula is None}
-    collector = Collector(ids, names, specs, values)
+    where: dict[tuple[int, str], tuple[float, str]] = {}
+    sources: dict[str, set[str]] = {}
+    evidence: dict[tuple[str, str], str] = {}
 
     for path in sorted(folder.glob("*.csv")):
         if path.name == "units.csv":
             continue
-        table = read_table(path, problems)
-        if table is None or not table.header:
+        rows = _read_rows(path, problems)
+        if not rows:
             continue
-        header = [h.strip() for h in table.header]
+        header = [h.strip() for h in rows[0]]
         id_col, name_col = _find(header, ID_COLS), _find(header, NAME_COLS)
         unit_col = id_col if id_col is not None else name_col
         if unit_col is None:
@@ -120,9 +125,33 @@ def read_folder(folder: str | Path, criteria: Criteria) -> Dataset:
             else:
                 close = difflib.get_close_matches(h, list(specs), n=3, cutoff=0.3)
                 problems.append(cell("data.unknown_column", {"name": h, "known": "、".join(close) or "—"}, path.name, 1, j, h))
-        table.parse_numbers({j for j, f in fields if specs[f].kind != "bool"})
-        collector.add(path.name, table, unit_col, id_col, name_col, fields, ev_cols, problems)
-    sources, evidence = collector.sources, collector.evidence
+        for r, row in enumerate(rows[1:], start=2):
+            row = row + [""] * (len(header) - len(row))
+            key = row[unit_col].strip()
+            i = pos.get(key) if unit_col == id_col else by_name.get(key)
+            if i is None and unit_col == id_col and name_col is not None:
+                i = by_name.get(row[name_col].strip())
+            if i is None:
+                problems.append(cell("data.unknown_unit", {"unit": key}, path.name, r, unit_col, header[unit_col]))
+                continue
+            for j, f in fields:
+                v, code, args = parse_value(row[j], specs[f])
+                if code:
+                    problems.append(cell(code, args, path.name, r, j, f))
+                    continue
+                if v is None:
+                    continue
+                prev = where.get((i, f))
+                if prev is not None and prev[0] != v:
+                    problems.append(cell("data.conflict", {"unit": ids[i], "field": f, "a": f"{prev[0]:g}", "where_a": prev[1],
+                                                           "b": f"{v:g}", "where_b": f"{path.name} 第{r}行"}, path.name, r, j, f))
+                    continue
+                where[(i, f)] = (v, f"{path.name} 第{r}行")
+                values[f][i] = v
+                sources.setdefault(f, set()).add(path.name)
+            for j, f in ev_cols:
+                if row[j].strip():
+                    evidence[(ids[i], f)] = row[j].strip()
     if problems:
         raise DataError(problems)
     return Dataset(ids, names, cats, values, {f: "、".join(sorted(s)) for f, s in sources.items()}, evidence)

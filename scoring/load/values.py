@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ..core.criteria import FieldSpec
 from ..errors import Problem
 
@@ -69,77 +67,3 @@ def column_letter(index: int) -> str:
 
 def cell(code: str, args: dict, file: str, row: int, col_index: int, header: str) -> Problem:
     return Problem(code, args, file=file, row=row, column=f"{column_letter(col_index)}（{header}）")
-
-
-# -- whole columns at once ---------------------------------------------------------------
-# A reader that has already turned plain numbers into floats (or has a column of text
-# cells) checks them here in one go; only the cells that look wrong go through
-# parse_value, so every problem is reported with exactly the words parse_value uses.
-
-_BOOL_FAST = {**{k: 1.0 for k in TRUE}, **{k: 0.0 for k in FALSE}, "": math.nan}
-
-
-def suspect(values: np.ndarray, spec: FieldSpec) -> np.ndarray:
-    """Cells (not blank) that parse_value would refuse: not finite, not whole, not 0/1, out of range."""
-    v = np.asarray(values, dtype=float)
-    present = ~np.isnan(v)
-    with np.errstate(invalid="ignore"):
-        bad = present & ~np.isfinite(v)
-        if spec.kind == "count":
-            bad |= present & (np.abs(v - np.round(v)) > 1e-9)
-        if spec.kind == "bool":
-            bad |= present & (v != 0.0) & (v != 1.0)
-        lo, hi = spec.bounds()
-        if lo is not None:
-            bad |= present & (v < lo - 1e-12)
-        if hi is not None:
-            bad |= present & (v > hi + 1e-12)
-    return bad
-
-
-def parse_column(cells, spec: FieldSpec) -> tuple[np.ndarray, list[tuple[int, str, dict]]]:
-    """Parse a column of cells as parse_value would, cell by cell, but fast for clean columns.
-
-    Returns the values (NaN where blank or refused) and (position, code, args) for each
-    refused cell, in order.
-    """
-    n = len(cells)
-    out = np.full(n, np.nan)
-    unsure: list[int] = []
-    if spec.kind == "bool":
-        get = _BOOL_FAST.get
-        for i, c in enumerate(cells):
-            v = get(c) if type(c) is str else None
-            if v is None:
-                unsure.append(i)
-            else:
-                out[i] = v
-    else:
-        for i, c in enumerate(cells):
-            t = type(c)
-            if t is str:
-                if not c:  # blank
-                    continue
-                try:
-                    # whenever float() takes the raw cell, parse_value arrives at the same number
-                    x = float(c)
-                except ValueError:
-                    x = math.nan
-            elif t is float or t is int:
-                x = float(c)
-            else:
-                x = math.nan
-            if x - x == 0.0:  # finite
-                out[i] = x
-            else:
-                unsure.append(i)
-    bad = np.nonzero(suspect(out, spec))[0]
-    if len(bad):
-        unsure = sorted(set(unsure).union(bad.tolist()))
-    problems: list[tuple[int, str, dict]] = []
-    for i in unsure:
-        v, code, args = parse_value(cells[i], spec)
-        out[i] = np.nan if v is None else v
-        if code:
-            problems.append((i, code, args))
-    return out, problems
