@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from scoring.core.methods import Column, Method, Params, Scored, tr
 from scoring.core.rounding import fmt

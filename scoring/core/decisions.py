@@ -8,12 +8,12 @@ missing the proposal says so ("undetermined") instead of guessing.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Iterable
 
 from .criteria import Condition, Criteria, Rule
 from .engine import Results
+from .rounding import whole
 
 EPS = 1e-9
 
@@ -84,13 +84,6 @@ class RuleResult:
         return int(self.line.split("→")[-1].split("/")[0])
 
 
-def _whole(x: float, rounding: str) -> int:
-    x = round(x, 9)
-    if rounding == "floor":
-        return int(math.floor(x))
-    if rounding == "round":
-        return int(math.floor(x + 0.5))
-    return int(math.ceil(x))
 
 
 def _band_floor(criteria: Criteria, category: str, grades: list[str]) -> float | None:
@@ -128,7 +121,7 @@ def evaluate(cond: Condition, group: list[Outcome], criteria: Criteria, category
         return hits, "/".join(cond.grade), near, dist
     if cond.bottom is not None or cond.bottom_percent is not None:
         n = len(group)
-        k = cond.bottom if cond.bottom is not None else _whole(cond.bottom_percent * n / 100, cond.rounding)
+        k = cond.bottom if cond.bottom is not None else whole(cond.bottom_percent * n / 100, cond.rounding)
         k = min(k, n)
         if k <= 0:
             return [], "0", None, None

@@ -18,7 +18,7 @@ from .criteria import Indicator, Module, Veto
 from .dataset import Dataset
 from .methods import Column
 from .plan import Leaf, Plan
-from .rounding import round_array, to_fixed
+from .rounding import round_array, to_fixed, whole
 
 
 @dataclass
@@ -262,7 +262,7 @@ def _grades(plan: Plan, cat: str, total, failed, no_exc, rank) -> tuple[list[str
     for q in sorted(g.quotas, key=lambda q: names.index(q.grade)):
         k = names.index(q.grade)
         members = sorted(np.nonzero((level == k) & ~failed)[0], key=lambda p: (rank[p], p))
-        limit = q.max_count if q.max_count is not None else _whole(q.max_share * n, q.rounding)
+        limit = q.max_count if q.max_count is not None else whole(q.max_share * n, q.rounding)
         if len(members) <= limit or k + 1 >= len(bands):
             continue
         keep = members[:limit]
@@ -277,10 +277,3 @@ def _grades(plan: Plan, cat: str, total, failed, no_exc, rank) -> tuple[list[str
     return [names[i] for i in level], why
 
 
-def _whole(x: float, rounding: str) -> int:
-    x = round(x, 9)
-    if rounding == "ceil":
-        return int(np.ceil(x))
-    if rounding == "round":
-        return int(np.floor(x + 0.5))
-    return int(np.floor(x))

@@ -43,3 +43,13 @@ def fmt(x: float | None, places: int | None = None) -> str:
         return f"{round_half_up(float(x), places):.{places}f}"
     text = f"{round_half_up(float(x), 6):.6f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+def whole(x: float, rounding: str) -> int:
+    """A share of units as a whole number of units: "ceil", "floor" or "round" (half up)."""
+    x = round(x, 9)  # 10 % of 30 units is 3, not 3.0000000000000004 rounded up to 4
+    if rounding == "ceil":
+        return int(math.ceil(x))
+    if rounding == "round":
+        return int(math.floor(x + 0.5))
+    return int(math.floor(x))

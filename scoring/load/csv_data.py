@@ -29,8 +29,8 @@ EVIDENCE_SUFFIX = "佐证材料"
 def _read_rows(path: Path, problems: list[Problem]) -> list[list[str]] | None:
     try:
         text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        problems.append(Problem("data.not_utf8", file=path.name, row=None))
+    except UnicodeDecodeError:
+        problems.append(Problem("data.not_utf8", file=path.name))
         return None
     try:
         rows = list(csv.reader(text.splitlines()))
