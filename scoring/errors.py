@@ -3,7 +3,8 @@
     ScoringError            shown by the CLI as a clean message, exit status 2
     ├── CriteriaError       a criteria file is unreadable or inconsistent
     ├── DataError           submitted data is missing, malformed or contradictory
-    └── PluginError         a plugin failed to load, or two plugins claim one method
+    ├── PluginError         a plugin failed to load, or two plugins claim one method
+    └── ReportError         a report cannot be made as asked (no CJK font, no PDF library …)
 
 Each carries every :class:`Problem` found (not just the first), each with where it
 is (file, line/row, column or key path), what is wrong and how to fix it.
@@ -97,3 +98,7 @@ class DataError(ScoringError):
 
 class PluginError(ScoringError):
     title_code = "error.plugin"
+
+
+class ReportError(ScoringError):
+    title_code = "error.report"
