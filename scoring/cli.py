@@ -27,6 +27,9 @@ TEXT = {
         "explain": "说明一个单位的得分：逐项得分、失分原因、数据来源、等次与处理建议",
         "unit": "单位编号或单位名称",
         "no_unit": "找不到单位“{unit}”",
+        "report": "生成可打印的报告（XLSX / HTML / PDF）：排名表、评分表、拟处理建议和图表",
+        "r_format": "报告格式（默认按 --out 的扩展名）", "r_out": "输出文件",
+        "run_format": "输出格式；xlsx、html、pdf 为可打印的报告（须同时给出 --out）",
     },
     "en": {
         "desc": "Assessment scoring engine: scores, ranks and grades units by a criteria file.",
@@ -42,6 +45,9 @@ TEXT = {
         "explain": "explain one unit: points per indicator, why points were lost, data sources, grade and decisions",
         "unit": "unit id or name",
         "no_unit": "no unit \"{unit}\"",
+        "report": "make a printable report (XLSX / HTML / PDF): ranked tables, score sheets, proposed decisions and charts",
+        "r_format": "report format (default: from the extension of --out)", "r_out": "output file",
+        "run_format": "output format; xlsx, html and pdf make a printable report (give --out too)",
     },
 }
 
@@ -67,7 +73,7 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     r = sub.add_parser("run", help=T["run"], parents=[common])
     r.add_argument("criteria", help=T["criteria"])
     r.add_argument("--data", required=True, help=T["data"])
-    r.add_argument("--format", choices=["table", "json", "csv"], default="table", help=T["format"])
+    r.add_argument("--format", choices=["table", "json", "csv", "xlsx", "html", "pdf"], default="table", help=T["run_format"])
     r.add_argument("--out", help=T["out"])
     r.add_argument("--decide", action="store_true", help=T["decide"])
     e = sub.add_parser("explain", help=T["explain"], parents=[common])
@@ -75,6 +81,11 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     e.add_argument("unit", help=T["unit"])
     e.add_argument("--data", required=True, help=T["data"])
     e.add_argument("--format", choices=["text", "json"], default="text", help=T["format"])
+    rp = sub.add_parser("report", help=T["report"], parents=[common])
+    rp.add_argument("criteria", help=T["criteria"])
+    rp.add_argument("--data", required=True, help=T["data"])
+    rp.add_argument("--format", choices=["xlsx", "html", "pdf"], help=T["r_format"])
+    rp.add_argument("--out", required=True, help=T["r_out"])
     sub.add_parser("methods", help=T["methods"], parents=[common])
     return p
 
@@ -123,8 +134,11 @@ def _decide(results, history=None):
 
 
 def cmd_run(args) -> int:
+    from .report import REPORT_FORMATS
     from .report.output import RENDERERS, write_atomic
 
+    if args.format in REPORT_FORMATS:
+        return _report(args, args.format)
     results = _score(args)
     text = RENDERERS[args.format](results, args.lang)
     if args.decide:
@@ -145,6 +159,36 @@ def cmd_run(args) -> int:
         print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .errors import Problem, ReportError
+
+    fmt = args.format or Path(args.out).suffix.lower().lstrip(".")
+    if fmt == "htm":
+        fmt = "html"
+    if fmt not in ("xlsx", "html", "pdf"):
+        raise ReportError(Problem("report.unknown_format", {"out": args.out}))
+    return _report(args, fmt)
+
+
+def _report(args, fmt: str) -> int:
+    """Score, propose decisions, render one printable report and write it whole (or not at all)."""
+    from .errors import Problem, ReportError
+    from .report import render_report
+    from .report.output import write_atomic_bytes
+    from .report.stamp import stamp_for
+
+    if not args.out and fmt != "html":
+        raise ReportError(Problem("report.out_required", {"format": fmt}))
+    results = _score(args)
+    data = render_report(fmt, results, _decide(results), None, stamp_for(args.criteria, args.data), args.lang)
+    if args.out:
+        write_atomic_bytes(args.out, data)
+        print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
+    else:
+        sys.stdout.write(data.decode("utf-8"))
     return 0
 
 
@@ -190,7 +234,7 @@ def _warn_failed(registry, lang: str) -> None:
             print("  " + p.render(lang), file=sys.stderr)
 
 
-COMMANDS = {"check": cmd_check, "run": cmd_run, "explain": cmd_explain, "methods": cmd_methods}
+COMMANDS = {"check": cmd_check, "run": cmd_run, "report": cmd_report, "explain": cmd_explain, "methods": cmd_methods}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -144,6 +144,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "on Debian/Ubuntu run sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"),
     "report.out_required": ("{format} 格式不能输出到终端，须用 --out 指定文件", "the {format} format cannot go to the terminal; name a file with --out"),
     "report.out_required.hint": ("例如 --out 考核结果.{format}", "e.g. --out results.{format}"),
+    "report.unknown_format": ("无法从输出文件名“{out}”判断报告格式", "cannot tell the report format from the file name \"{out}\""),
+    "report.unknown_format.hint": ("用 --format xlsx、html 或 pdf 指定，或让 --out 以 .xlsx / .html / .pdf 结尾",
+                                   "give --format xlsx, html or pdf, or end --out with .xlsx / .html / .pdf"),
     "report.no_openpyxl": ("生成 XLSX 需要 openpyxl，但未安装（{detail}）", "making an XLSX needs openpyxl, which is not installed ({detail})"),
     "report.no_openpyxl.hint": ("运行 pip install openpyxl", "run pip install openpyxl"),
     # plugins
