@@ -117,12 +117,12 @@ def profile_chart(view: ReportView, unit: UnitView, font: str = "sans-serif") ->
     mods = unit.modules
     row_h, top = 22, 22
     label_w = max([_w(m["name"]) for m in mods] + [40]) + 12
-    plot_w = 380
+    plot_w = 230
     hi = max([100.0] + [100 * (m["score"] or 0) / m["full"] for m in mods])
     hi = math.ceil(hi / 10) * 10
     x = lambda v: label_w + max(min(v, hi), 0) / hi * plot_w  # noqa: E731
     height = top + len(mods) * row_h + 30
-    width = label_w + plot_w + 110
+    width = label_w + plot_w + 100
     b: list[str] = []
     for tv in _ticks(0, hi):
         b.append(f'<line x1="{x(tv):.1f}" y1="{top - 4}" x2="{x(tv):.1f}" y2="{top + len(mods) * row_h}" stroke="{GRID}" stroke-width="0.8"/>')

@@ -51,7 +51,6 @@ th {{ background: #eceff3; font-weight: bold; text-align: center; white-space: n
 td {{ overflow-wrap: anywhere; }}
 td.n {{ text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }}
 td.c {{ text-align: center; white-space: nowrap; }}
-td.name {{ white-space: nowrap; }}
 tr.caught td {{ background: #fbeaea; }}
 tr.undetermined td {{ background: #fdf3e1; }}
 tr.failed td {{ color: #555; }}
@@ -59,9 +58,13 @@ tr.l1 td:first-child {{ font-weight: bold; }}
 tr.l2 td:first-child {{ padding-left: 5mm; }}
 tr.l3 td:first-child {{ padding-left: 9mm; }}
 tr.l4 td:first-child {{ padding-left: 13mm; }}
-table.sheet td {{ font-size: 8.5pt; }}
+table.sheet td {{ font-size: 8pt; padding: 0.7mm 1.2mm; line-height: 1.3; }}
+table.modules td, table.modules th {{ font-size: 8pt; padding: 0.7mm 1.2mm; }}
+table.pair {{ table-layout: fixed; margin: 0 0 2mm; }}
+table.pair > tbody > tr > td {{ border: none; padding: 0; vertical-align: top; }}
+table.pair td.left {{ width: 48%; padding-right: 3mm; }}
 table.sheet td.reason {{ width: 34%; }}
-table.sheet td.source {{ width: 17%; font-size: 7.5pt; color: #333; }}
+table.sheet td.source {{ font-size: 7pt; color: #333; }}
 table.ranking td, table.ranking th {{ font-size: 8.5pt; }}
 table.ranking td.decisions {{ font-size: 7.5pt; }}
 table.proposal td {{ font-size: 8.5pt; }}
@@ -72,7 +75,10 @@ dl.stamp {{ font-size: 8.5pt; }}
 dl.stamp dt {{ font-weight: bold; }}
 dl.stamp dd {{ margin: 0 0 2mm 0; font-family: "Noto Sans Mono CJK SC", "DejaVu Sans Mono", monospace; word-break: break-all; }}
 .rules {{ font-size: 8pt; color: #333; }}
-.sentences p {{ margin: 1mm 0; }}
+.sentences p {{ margin: 0.6mm 0; font-size: 8.5pt; }}
+.sentences h3 {{ margin-top: 2mm; }}
+section.unit h2 {{ font-size: 12pt; }}
+section.unit p.summary {{ margin: 0 0 1.5mm; }}
 footer.stamp {{ font-size: 7pt; color: #555; border-top: 0.5pt solid #999; margin-top: 6mm; padding-top: 1mm; word-break: break-all; }}
 @media print {{ footer.stamp {{ display: none; }} body {{ max-width: none; }} }}
 """
@@ -193,15 +199,17 @@ def _unit(view: ReportView, u: UnitView, font: str) -> str:
     out = [f'<section class="unit" id="u-{_e(u.id)}"><h2>{_e(u.name)}（{_e(u.id)}） {_e(L["sheet"])}</h2>' if view.lang != "en"
            else f'<section class="unit" id="u-{_e(u.id)}"><h2>{_e(u.name)} ({_e(u.id)}) — {_e(L["sheet"])}</h2>']
     summary = L["summary"].format(total=view.num(u.total), of=u.of, rank=u.rank, grade=u.grade or "—")
-    out.append(f'<p><b>{_e(u.category)}</b>　{_e(summary)}</p>')
-    head = [L["module"], L["weight"], L["full"], L["score"], L["average"], L["contribution"]]
-    out.append('<table class="modules">' + _cols([28, 12, 12, 16, 16, 16]) + _thead(head) + "<tbody>")
+    out.append(f'<p class="summary"><b>{_e(u.category)}</b>　{_e(summary)}</p>')
+    head = [L["module"], L["weight"], L["score"], L["average"], L["contribution"]]
+    mods = ['<table class="modules">' + _cols([30, 12, 18, 18, 18]) + _thead(head) + "<tbody>"]
     for m, avg in zip(u.modules, u.averages):
-        out.append(f'<tr><td>{_e(m["name"])}</td><td class="n">{_num(m["weight"])}</td><td class="n">{_num(m["full"])}</td>'
-                   f'<td class="n">{view.num(m["score"])}</td><td class="n">{view.num(avg)}</td><td class="n">{view.num(m["contribution"])}</td></tr>')
-    out.append("</tbody></table>")
-    out.append(f"<figure>{charts.profile_chart(view, u, font)}</figure>")
-    out.append('<table class="sheet">' + _cols([27, 9, 7.5, 7.5, 32, 17]) + _thead(L["sheet_head"]) + "<tbody>")
+        mods.append(f'<tr><td>{_e(m["name"])}</td><td class="n">{_num(m["weight"])}</td>'
+                    f'<td class="n">{view.num(m["score"])}</td><td class="n">{view.num(avg)}</td><td class="n">{view.num(m["contribution"])}</td></tr>')
+    mods.append("</tbody></table>")
+    # the modules table and the profile chart side by side (a layout table: prints the same everywhere)
+    out.append('<table class="pair"><tr><td class="left">' + "".join(mods) + '</td><td class="right">'
+               + charts.profile_chart(view, u, font) + "</td></tr></table>")
+    out.append('<table class="sheet">' + _cols([25, 9.5, 7.5, 7.5, 30.5, 20]) + _thead(L["sheet_head"]) + "<tbody>")
     from .notice import full_text
 
     for c in u.cells:
