@@ -44,6 +44,7 @@ class _Sheet:
 
         self.ws = ws
         self.widths: dict[int, int] = {}
+        self.wrapped: list[tuple[int, int, str]] = []  # cells whose text wraps, for row heights
         self.places = places
         self.numfmt = "0" if places == 0 else "0." + "0" * places
         thin = Side(style="thin", color="808080")
@@ -65,6 +66,8 @@ class _Sheet:
             c.data_type = "s"  # text that looks like a formula stays text
             c.quotePrefix = True
         c.alignment = self.wrap if wrap else self.top
+        if wrap:
+            self.wrapped.append((row, col, value))
         if measure:
             longest = max(_display_width(part) for part in value.split("\n"))
             self.widths[col] = max(self.widths.get(col, 0), min(longest, MAX_WIDTH))
@@ -92,12 +95,28 @@ class _Sheet:
             for j in range(1, ncols + 1):
                 self.ws.cell(row=r, column=j).border = self.border
 
-    def fit(self, minimum: dict[int, int] | None = None):
+    def fit(self, minimum: dict[int, int] | None = None, maximum: dict[int, int] | None = None):
+        """Column widths from the longest text (CJK counted as two), then row heights for wrapped text.
+
+        Spreadsheet programs do not grow rows for wrapped text written by a library, so the
+        height is set from the number of lines the text takes at the column's width.
+        """
         from openpyxl.utils import get_column_letter
 
+        final: dict[int, float] = {}
         for col, w in self.widths.items():
             w = max(w, (minimum or {}).get(col, 0))
+            w = min(w, (maximum or {}).get(col, MAX_WIDTH))
+            final[col] = w + 2
             self.ws.column_dimensions[get_column_letter(col)].width = w + 2
+        lines: dict[int, int] = {}
+        for row, col, value in self.wrapped:
+            room = max(final.get(col, 10) - 1, 4)
+            n = sum(max(1, -(-_display_width(part) // int(room))) for part in value.split("\n"))
+            lines[row] = max(lines.get(row, 1), n)
+        for row, n in lines.items():
+            if n > 1:
+                self.ws.row_dimensions[row].height = 15 * n + 2
 
 
 def _sheet_title(name: str, used: set[str]) -> str:
@@ -196,7 +215,8 @@ def _ranking_sheet(wb, view: ReportView, cat: CategoryView, used: set[str]):
     for rid, name, consequence in cat.rules:
         r += 1
         s.text(r, 1, f"{rid} {name}：{consequence}" if view.lang != "en" else f"{rid} {name}: {consequence}", measure=False)
-    s.fit({3: 10, len(head) - (2 if hist else 0): 24})
+    dec_col = len(head) - (2 if hist else 0)
+    s.fit({3: 10, dec_col: 24}, {dec_col - 1: 24, dec_col: 36})
     text_end = r
 
     # chart data beside the table (outside the print area): the decision lines as constant series
@@ -272,7 +292,7 @@ def _proposals_sheet(wb, view: ReportView, used: set[str]):
         for u, status in rows:
             r += 1
             for j, v in enumerate([p.rule, p.name, p.consequence, p.category, p.line], start=1):
-                s.text(r, j, v, wrap=j == 3)
+                s.text(r, j, v, wrap=j in (2, 3, 5))
             if u is not None:
                 s.text(r, 6, u["id"])
                 s.text(r, 7, u["name"])
@@ -297,7 +317,7 @@ def _proposals_sheet(wb, view: ReportView, used: set[str]):
     s.box(hr, r, len(head))
     ws.freeze_panes = ws.cell(row=hr + 1, column=1)
     ws.auto_filter.ref = f"A{hr}:{_col(len(head))}{max(r, hr)}"
-    s.fit({3: 16, 12: 20})
+    s.fit({3: 16, 12: 20}, {2: 18, 3: 26, 4: 12, 5: 14, 7: 18, 12: 30, 14: 12, 15: 22})
     _page_setup(ws, view, len(head), r, f"{hr}:{hr}")
 
 
@@ -355,9 +375,7 @@ def _sheets_sheet(wb, view: ReportView, used: set[str]):
     s.box(hr, hr, len(head))
     ws.freeze_panes = ws.cell(row=hr + 1, column=4)
     ws.auto_filter.ref = f"A{hr}:{_col(len(head))}{max(r, hr)}"
-    s.fit({4: 24, 5: 8, 6: 8, 7: 8, 8: 8, 9: 8, 10: 30})
-    for col, cap in ((4, 40), (10, 48), (11, 30)):
-        ws.column_dimensions[_col(col)].width = min(ws.column_dimensions[_col(col)].width, cap)
+    s.fit({4: 24, 5: 8, 6: 8, 7: 8, 8: 8, 9: 8, 10: 30}, {4: 36, 10: 46, 11: 28})
     _page_setup(ws, view, len(head), r, f"{hr}:{hr}")
 
 
