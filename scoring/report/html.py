@@ -73,7 +73,7 @@ figure {{ margin: 2mm 0; break-inside: avoid; }}
 figcaption {{ font-size: 8.5pt; color: #444; }}
 dl.stamp {{ font-size: 8.5pt; }}
 dl.stamp dt {{ font-weight: bold; }}
-dl.stamp dd {{ margin: 0 0 2mm 0; font-family: "Noto Sans Mono CJK SC", "DejaVu Sans Mono", monospace; word-break: break-all; }}
+dl.stamp dd {{ margin: 0 0 2mm 0; word-break: break-all; }}
 .rules {{ font-size: 8pt; color: #333; }}
 .sentences p {{ margin: 0.6mm 0; font-size: 8.5pt; }}
 .sentences h3 {{ margin-top: 2mm; }}
