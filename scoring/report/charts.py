@@ -41,9 +41,10 @@ def _svg(width: float, height: float, body: list[str], title: str, font: str) ->
             f"<title>{escape(title)}</title>" + "".join(body) + "</svg>")
 
 
-def _ticks(lo: float, hi: float) -> list[float]:
+def _ticks(lo: float, hi: float, step: float | None = None) -> list[float]:
     span = hi - lo
-    step = 1 if span <= 10 else 2 if span <= 20 else 5 if span <= 50 else 10 if span <= 100 else 10 ** math.floor(math.log10(span))
+    if step is None:
+        step = 1 if span <= 10 else 2 if span <= 20 else 5 if span <= 50 else 10 if span <= 100 else 10 ** math.floor(math.log10(span))
     first = math.ceil(lo / step) * step
     out, v = [], first
     while v <= hi + 1e-9:
@@ -124,7 +125,7 @@ def profile_chart(view: ReportView, unit: UnitView, font: str = "sans-serif") ->
     height = top + len(mods) * row_h + 30
     width = label_w + plot_w + 100
     b: list[str] = []
-    for tv in _ticks(0, hi):
+    for tv in _ticks(0, hi, 20):
         b.append(f'<line x1="{x(tv):.1f}" y1="{top - 4}" x2="{x(tv):.1f}" y2="{top + len(mods) * row_h}" stroke="{GRID}" stroke-width="0.8"/>')
         b.append(_t(x(tv), top - 8, fmt(tv), 9, "middle", "#555"))
     for k, (m, avg) in enumerate(zip(mods, unit.averages)):
