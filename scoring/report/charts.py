@@ -157,7 +157,7 @@ def movement_chart(view: ReportView, cat: CategoryView, font: str = "sans-serif"
     years = view.years
     n = max([cat.rows[0].of if cat.rows else 1] + [rk for r in cat.rows for rk in r.ranks_by_year.values()])
     row_h, top, left = 16, 26, 40
-    step = 110
+    step = 200 if len(years) <= 3 else 110
     label_w = max([_w(r.name) for r in cat.rows] + [40]) + 40
     width = left + step * (len(years) - 1) + label_w + 20
     height = top + n * row_h + 16

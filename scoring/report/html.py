@@ -47,7 +47,7 @@ table {{ border-collapse: collapse; width: 100%; margin: 1mm 0 3mm; table-layout
 thead {{ display: table-header-group; }}
 tr {{ break-inside: avoid; }}
 th, td {{ border: 0.6pt solid #777; padding: 1.2mm 1.6mm; vertical-align: top; }}
-th {{ background: #eceff3; font-weight: bold; text-align: center; white-space: nowrap; overflow: hidden; }}
+th {{ background: #eceff3; font-weight: bold; text-align: center; }}
 td {{ overflow-wrap: anywhere; }}
 td.n {{ text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }}
 td.c {{ text-align: center; white-space: nowrap; }}
