@@ -121,3 +121,15 @@ def test_stamp_items_label_known_keys_and_keep_unknown_ones():
     items = stamp_items({"data_sha256": "b" * 64, "criteria_sha256": "a" * 64, "engine": "0.2", "zzz": "x"}, "en")
     assert items == [("Criteria SHA-256", "a" * 64), ("Data SHA-256", "b" * 64), ("Engine version", "0.2"), ("zzz", "x")]
     assert stamp_items(None) == []
+
+
+def test_a_category_without_units_still_makes_every_format():
+    res, dec = small(["唯一的镇"])  # 部门 has no unit
+    v = build(res, dec, None, None, "zh")
+    empty = next(c for c in v.categories if c.name == "部门")
+    assert empty.rows == [] and empty.averages == [None, None]
+    assert [ln.kind for ln in empty.lines] == ["score"]  # a score line needs no unit; a rank line does
+    from scoring.report import render_report
+
+    assert b"\xe5\x94\xaf\xe4\xb8\x80\xe7\x9a\x84\xe9\x95\x87" in render_report("html", res, dec, None, None, "zh")  # 唯一的镇
+    assert render_report("xlsx", res, dec, None, None, "zh")[:2] == b"PK"

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from html import escape
 
+from ..core.rounding import fmt
 from . import charts
+from .notice import full_text
 from .view import CategoryView, ReportView, UnitView
 
 SCREEN_FONTS = ('"Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "Microsoft YaHei", "PingFang SC", '
@@ -21,7 +23,7 @@ def _e(x) -> str:
 def _css(font: str, view: ReportView) -> str:
     page = view.L["page"].replace("{p}", '" counter(page) "').replace("{n}", '" counter(pages) "')
     footer = "  ".join(f"{k}：{v}" if view.lang != "en" else f"{k}: {v}" for k, v in view.footer_stamp)
-    title = f"{view.title}" if view.lang == "en" else f"{view.title}"
+    title = view.title
     return f"""
 @page {{
   size: A4; margin: 16mm 14mm 20mm 14mm;
@@ -150,8 +152,6 @@ def _move(r) -> str:
 
 
 def _num(x) -> str:
-    from ..core.rounding import fmt
-
     return fmt(x)
 
 
@@ -159,8 +159,7 @@ def _proposals(view: ReportView) -> str:
     L = view.L
     out = [f'<section class="proposals"><h2>{_e(L["proposals"])}</h2><p class="note">{_e(L["proposals_intro"])}</p>']
     for p in view.proposals:
-        arrow = "→"
-        out.append(f"<h3>{_e(p.rule)} {_e(p.name)} {arrow} {_e(p.consequence)}<br><small>{_e(p.category)}</small></h3>")
+        out.append(f"<h3>{_e(p.rule)} {_e(p.name)} → {_e(p.consequence)}<br><small>{_e(p.category)}</small></h3>")
         if p.units:
             head = [L["name"], L["total"], L["rank"], L["grade"], L["trigger"], L["margin"], L["history"], L["close"]]
             out.append('<table class="proposal">' + _cols([17, 8, 8, 7, 26, 11, 19, 6]) + _thead(head) + "<tbody>")
@@ -210,8 +209,6 @@ def _unit(view: ReportView, u: UnitView, font: str) -> str:
     out.append('<table class="pair"><tr><td class="left">' + "".join(mods) + '</td><td class="right">'
                + charts.profile_chart(view, u, font) + "</td></tr></table>")
     out.append('<table class="sheet">' + _cols([25, 9.5, 7.5, 7.5, 30.5, 20]) + _thead(L["sheet_head"]) + "<tbody>")
-    from .notice import full_text
-
     for c in u.cells:
         lost = "" if not c["lost"] else view.num(c["lost"])
         out.append(f'<tr class="l{min(c["level"], 4)}"><td>{_e(c["label"])}</td><td class="n">{_e(full_text(c))}</td>'
