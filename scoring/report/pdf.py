@@ -73,14 +73,26 @@ def _no_fetch(url: str, *args, **kwargs):
     raise ValueError(f"external resource refused: {url[:80]}")
 
 
-def render(view: ReportView) -> bytes:
-    font = find_cjk_font()
+def _load_weasyprint():
     try:
         import weasyprint
     except ImportError as e:
-        raise ReportError(Problem("report.no_weasyprint", {"detail": str(e)})) from None
-    except OSError as e:  # the package is there but Pango/HarfBuzz libraries are not
-        raise ReportError(Problem("report.no_pango", {"detail": str(e)})) from None
+        return None, Problem("report.no_weasyprint", {"detail": str(e)})
+    except OSError as e:  # the package is there but the Pango/HarfBuzz libraries are not
+        return None, Problem("report.no_pango", {"detail": str(e)})
+    return weasyprint, None
+
+
+def render(view: ReportView) -> bytes:
+    """The PDF's bytes; every missing piece (library, font) is reported at once, before any layout."""
+    weasyprint, problem = _load_weasyprint()
+    problems = [problem] if problem else []
+    try:
+        font = find_cjk_font()
+    except ReportError as e:
+        problems += e.problems
+    if problems:
+        raise ReportError(problems)
     families = f'"{font.family}", sans-serif'
     doc = html_report.render(view, font=families)
     missing = missing_glyphs(doc, font)
