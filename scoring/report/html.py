@@ -200,7 +200,7 @@ def _unit(view: ReportView, u: UnitView, font: str) -> str:
     summary = L["summary"].format(total=view.num(u.total), of=u.of, rank=u.rank, grade=u.grade or "—")
     out.append(f'<p class="summary"><b>{_e(u.category)}</b>　{_e(summary)}</p>')
     head = [L["module"], L["weight"], L["score"], L["average"], L["contribution"]]
-    mods = ['<table class="modules">' + _cols([30, 12, 18, 18, 18]) + _thead(head) + "<tbody>"]
+    mods = ['<table class="modules">' + _cols([27, 14, 16, 18, 18]) + _thead(head) + "<tbody>"]
     for m, avg in zip(u.modules, u.averages):
         mods.append(f'<tr><td>{_e(m["name"])}</td><td class="n">{_num(m["weight"])}</td>'
                     f'<td class="n">{view.num(m["score"])}</td><td class="n">{view.num(avg)}</td><td class="n">{view.num(m["contribution"])}</td></tr>')
