@@ -42,6 +42,9 @@ TEXT = {
         "decide": "同时列出拟处理建议（约谈、通报等）及其依据和差距",
         "explain": "说明一个单位的得分：逐项得分、失分原因、数据来源、等次与处理建议",
         "no_unit": "找不到单位“{unit}”",
+        "report": "生成可打印的报告（XLSX / HTML / PDF）：排名表、评分表、拟处理建议和图表",
+        "r_format": "报告格式（默认按 --out 的扩展名）", "r_out": "输出文件",
+        "run_format": "输出格式；xlsx、html、pdf 为可打印的报告（须同时给出 --out）",
     },
     "en": {
         "desc": "Assessment scoring engine: scores, ranks and grades units by a criteria file.",
@@ -71,6 +74,9 @@ TEXT = {
         "decide": "also list the proposed decisions (约谈, 通报 …) with reasons and margins",
         "explain": "explain one unit: points per indicator, why points were lost, data sources, grade and decisions",
         "no_unit": "no unit \"{unit}\"",
+        "report": "make a printable report (XLSX / HTML / PDF): ranked tables, score sheets, proposed decisions and charts",
+        "r_format": "report format (default: from the extension of --out)", "r_out": "output file",
+        "run_format": "output format; xlsx, html and pdf make a printable report (give --out too)",
     },
 }
 
@@ -96,7 +102,7 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     r = sub.add_parser("run", help=T["run"], parents=[common])
     r.add_argument("criteria", help=T["criteria"])
     r.add_argument("--data", required=True, help=T["data"])
-    r.add_argument("--format", choices=["table", "json", "csv"], default="table", help=T["format"])
+    r.add_argument("--format", choices=["table", "json", "csv", "xlsx", "html", "pdf"], default="table", help=T["run_format"])
     r.add_argument("--out", help=T["out"])
     r.add_argument("--save", action="store_true", help=T["save"])
     r.add_argument("--operator", help=T["operator"])
@@ -114,6 +120,12 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     d.add_argument("--data", help=T["data_for_criteria"])
     d.add_argument("--format", choices=["table", "json"], default="table", help=T["format"])
     d.add_argument("--db", help=T["db"])
+    rp = sub.add_parser("report", help=T["report"], parents=[common])
+    rp.add_argument("criteria", metavar="RUN|CRITERIA", help=T["run_or_criteria"])
+    rp.add_argument("--data", help=T["data_for_criteria"])
+    rp.add_argument("--format", choices=["xlsx", "html", "pdf"], help=T["r_format"])
+    rp.add_argument("--out", required=True, help=T["r_out"])
+    rp.add_argument("--db", help=T["db"])
     sub.add_parser("methods", help=T["methods"], parents=[common])
 
     db = argparse.ArgumentParser(add_help=False)
@@ -230,10 +242,14 @@ def _decision_history(results, store, args):
 
 
 def cmd_run(args) -> int:
+    from .core.decisions import decide, outcomes_of
     from .history import canonical
     from .history.stamp import make_stamp
+    from .report import REPORT_FORMATS
     from .report.output import RENDERERS, write_atomic
 
+    if args.format in REPORT_FORMATS:
+        _check_report_out(args, args.format)
     store = None
     try:
         if args.save:  # open (or create) the store first: a damaged store stops us before any work
@@ -249,6 +265,11 @@ def cmd_run(args) -> int:
                                data_path=str(Path(args.data).resolve()), operator=_operator(args),
                                files=data_files(args.data), note=args.note)
             stamp = stamp.with_run(store.save(rec))
+        if args.format in REPORT_FORMATS:
+            history = _decision_history(results, store, args)
+            proposal = decide(results.criteria, outcomes_of(results), history)
+            _write_report(args, args.format, results, proposal, history, stamp)
+            return 0
         later_stamp = args.decide and args.format == "table"  # the stamp stays the last line
         text = RENDERERS[args.format](results, args.lang, stamp=None if later_stamp else stamp)
         if args.decide:
@@ -278,7 +299,8 @@ def cmd_run(args) -> int:
 
 
 def _results_and_decisions(args):
-    """RUN (scored again from the history store) or CRITERIA --data DIR → (results, decisions, stamp)."""
+    """RUN (scored again from the history store) or CRITERIA --data DIR → (results, decisions, stamp, history)."""
+    from .core.decisions import decide, outcomes_of
     from .history import canonical
     from .history.stamp import make_stamp
 
@@ -291,16 +313,52 @@ def _results_and_decisions(args):
 
         with _open(args) as store:
             results, stamp = stored_results(store, int(args.criteria), args.plugins)
-            return results, _decide(results, args, store), stamp
-    results, plan, registry, raw = _score(args)
-    stamp = make_stamp(canonical.sha256(raw), canonical.data_hash(results.data), plan, registry)
-    return results, _decide(results, args), stamp
+            history = _decision_history(results, store, args)
+    else:
+        results, plan, registry, raw = _score(args)
+        stamp = make_stamp(canonical.sha256(raw), canonical.data_hash(results.data), plan, registry)
+        history = _decision_history(results, None, args)
+    return results, decide(results.criteria, outcomes_of(results), history), stamp, history
+
+
+def _check_report_out(args, fmt: str) -> None:
+    from .errors import Problem, ReportError
+
+    if not args.out and fmt != "html":
+        raise ReportError(Problem("report.out_required", {"format": fmt}))
+
+
+def _write_report(args, fmt: str, results, proposal, history, stamp) -> None:
+    """Render one printable report and write it whole (or not at all)."""
+    from .report import render_report
+    from .report.output import write_atomic_bytes
+
+    data = render_report(fmt, results, proposal, history, stamp.as_dict(), args.lang)
+    if args.out:
+        write_atomic_bytes(args.out, data)
+        print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
+    else:
+        sys.stdout.write(data.decode("utf-8"))
+
+
+def cmd_report(args) -> int:
+    from .errors import Problem, ReportError
+
+    fmt = args.format or Path(args.out).suffix.lower().lstrip(".")
+    if fmt == "htm":
+        fmt = "html"
+    if fmt not in ("xlsx", "html", "pdf"):
+        raise ReportError(Problem("report.unknown_format", {"out": args.out}))
+    _check_report_out(args, fmt)
+    results, proposal, stamp, history = _results_and_decisions(args)
+    _write_report(args, fmt, results, proposal, history, stamp)
+    return 0
 
 
 def cmd_decide(args) -> int:
     from .report import decisions as rd
 
-    results, proposal, stamp = _results_and_decisions(args)
+    results, proposal, stamp, _ = _results_and_decisions(args)
     places, close = results.criteria.assessment.precision, results.criteria.decisions.close_margin
     if args.format == "json":
         import json
@@ -316,7 +374,7 @@ def cmd_explain(args) -> int:
     from .errors import DataError, Problem
     from .report import notice
 
-    results, proposal, stamp = _results_and_decisions(args)
+    results, proposal, stamp, _ = _results_and_decisions(args)
     ids, names = results.data.ids, results.data.names
     key = args.unit if args.unit in ids else (ids[names.index(args.unit)] if args.unit in names else None)
     if key is None:
@@ -494,7 +552,7 @@ def _warn_failed(registry, lang: str) -> None:
             print("  " + p.render(lang), file=sys.stderr)
 
 
-COMMANDS = {"check": cmd_check, "run": cmd_run, "decide": cmd_decide, "explain": cmd_explain, "methods": cmd_methods, "runs": cmd_runs, "finalize": cmd_finalize,
+COMMANDS = {"check": cmd_check, "run": cmd_run, "report": cmd_report, "decide": cmd_decide, "explain": cmd_explain, "methods": cmd_methods, "runs": cmd_runs, "finalize": cmd_finalize,
             "delete": cmd_delete, "verify": cmd_verify, "history": cmd_history, "compare": cmd_compare,
             "rescore": cmd_rescore}
 

@@ -4,6 +4,7 @@
     ├── CriteriaError       a criteria file is unreadable or inconsistent
     ├── DataError           submitted data is missing, malformed or contradictory
     ├── PluginError         a plugin failed to load, or two plugins claim one method
+    ├── ReportError         a report cannot be made as asked (no CJK font, no PDF library …)
     └── HistoryError        the history store is missing, damaged, foreign, busy, or a
                             request would alter a final run
 
@@ -103,3 +104,7 @@ class PluginError(ScoringError):
 
 class HistoryError(ScoringError):
     title_code = "error.history"
+
+
+class ReportError(ScoringError):
+    title_code = "error.report"

@@ -157,6 +157,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "unit {unit}: two different values for \"{field}\": {a} ({where_a}) and {b} ({where_b})"),
     "data.conflict.hint": ("与两个报送单位核实后只保留一个值", "check with both sources and keep one value"),
     "data.no_unit_column": ("缺少单位列（单位编号 或 单位名称）", "no unit column (单位编号 or 单位名称)"),
+    # reports
+    "error.report": ("无法生成报告（未写入任何文件）：", "The report could not be made (nothing was written):"),
+    "report.no_cjk_font": ("未找到中文字体，不能生成 PDF（否则汉字会印成方框）",
+                           "no Chinese (CJK) font is installed, so a PDF would print boxes instead of characters"),
+    "report.no_cjk_font.hint": ("安装中文字体后重试：Debian/Ubuntu 运行 sudo apt-get install fonts-noto-cjk；"
+                                "其他系统安装“思源黑体”（Noto Sans CJK SC）。用 fc-list :lang=zh 检查是否已安装。"
+                                "也可改用 --format html 或 xlsx",
+                                "install one and try again: on Debian/Ubuntu run sudo apt-get install fonts-noto-cjk; "
+                                "elsewhere install Noto Sans CJK SC (Source Han Sans). Check with fc-list :lang=zh. "
+                                "Or use --format html or xlsx"),
+    "report.no_fontconfig": ("找不到 fc-list（fontconfig），无法确认是否安装了中文字体", "fc-list (fontconfig) not found, so the fonts cannot be checked"),
+    "report.no_fontconfig.hint": ("Debian/Ubuntu 运行 sudo apt-get install fontconfig fonts-noto-cjk",
+                                  "on Debian/Ubuntu run sudo apt-get install fontconfig fonts-noto-cjk"),
+    "report.missing_glyphs": ("已安装的字体都不能显示这些字符，PDF 中会印成方框：{chars}",
+                              "no installed font can draw these characters; the PDF would print boxes: {chars}"),
+    "report.missing_glyphs.hint": ("安装包含这些字符的字体（如 Debian 的 fonts-noto-cjk-extra）后重试，或改用 --format html / xlsx",
+                                   "install a font that has them (e.g. Debian's fonts-noto-cjk-extra), or use --format html / xlsx"),
+    "report.no_weasyprint": ("生成 PDF 需要 WeasyPrint，但未安装（{detail}）", "making a PDF needs WeasyPrint, which is not installed ({detail})"),
+    "report.no_weasyprint.hint": ("运行 pip install weasyprint（在源码目录中也可用 pip install -e \".[pdf]\"）；也可改用 --format html 或 xlsx",
+                                  "run pip install weasyprint (or pip install -e \".[pdf]\" in the source folder); or use --format html or xlsx"),
+    "report.no_pango": ("WeasyPrint 找不到 Pango 排版库（{detail}）", "WeasyPrint cannot find the Pango libraries ({detail})"),
+    "report.no_pango.hint": ("Debian/Ubuntu 运行 sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0",
+                             "on Debian/Ubuntu run sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"),
+    "report.out_required": ("{format} 格式不能输出到终端，须用 --out 指定文件", "the {format} format cannot go to the terminal; name a file with --out"),
+    "report.out_required.hint": ("例如 --out 考核结果.{format}", "e.g. --out results.{format}"),
+    "report.unknown_format": ("无法从输出文件名“{out}”判断报告格式", "cannot tell the report format from the file name \"{out}\""),
+    "report.unknown_format.hint": ("用 --format xlsx、html 或 pdf 指定，或让 --out 以 .xlsx / .html / .pdf 结尾",
+                                   "give --format xlsx, html or pdf, or end --out with .xlsx / .html / .pdf"),
+    "report.no_openpyxl": ("生成 XLSX 需要 openpyxl，但未安装（{detail}）", "making an XLSX needs openpyxl, which is not installed ({detail})"),
+    "report.no_openpyxl.hint": ("运行 pip install openpyxl", "run pip install openpyxl"),
     # plugins
     "plugin.load_failed": ("插件“{name}”加载失败：{detail}", "plugin \"{name}\" failed to load: {detail}"),
     "plugin.not_a_method": ("插件“{name}”返回的 {obj} 不是评分方法", "plugin \"{name}\" returned {obj}, which is not a scoring method"),
