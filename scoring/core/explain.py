@@ -45,7 +45,8 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
     leaf = s.leaf
     inputs = {f: float(v[pos]) for f, v in s.inputs.items()}
     line["inputs"] = {f: (None if math.isnan(v) else v) for f, v in inputs.items()}
-    line["sources"] = {f: res.data.sources.get(f, t("explain.derived", lang) if _is_derived(res, f) else "") for f in inputs}
+    i = int(cs.index[pos])
+    line["sources"] = {f: res.data.source_of(i, f) or (t("explain.derived", lang) if _is_derived(res, f) else "") for f in inputs}
     ev = {f: res.data.evidence[(uid, f)] for f in inputs if (uid, f) in res.data.evidence}
     if ev:
         line["evidence_given"] = ev
