@@ -1,4 +1,4 @@
-"""Command line: ``scoring check | run | methods``.
+"""Command line: ``scoring check | run | validate | template | methods``.
 
 Exit status: 0 success, 2 bad input (a clear message, no traceback), 1 internal error.
 Heavy libraries are imported inside the commands that need them so start-up stays fast.
@@ -23,6 +23,12 @@ TEXT = {
         "written": "已写入 {path}",
         "m_name": "方法", "m_title": "名称", "m_plugin": "来自插件",
         "failed": "以下插件加载失败：",
+        "validate": "校验报送数据，一次列出全部问题、缺报和自动规范之处",
+        "template": "按评分细则为每个报送单位生成 Excel 报送表",
+        "vformat": "报告格式：text（默认）或 json",
+        "t_out": "报送表写入的目录", "t_units": "单位名单（units.csv 或 units.xlsx）",
+        "t_data": "数据目录（从中读取 units.csv 或 units.xlsx）", "t_force": "覆盖已存在的同名文件",
+        "notes_run": "读取数据时自动规范了 {n} 处（运行 scoring validate 查看详情）",
     },
     "en": {
         "desc": "Assessment scoring engine: scores, ranks and grades units by a criteria file.",
@@ -34,6 +40,12 @@ TEXT = {
         "written": "written to {path}",
         "m_name": "Method", "m_title": "Title", "m_plugin": "Plugin",
         "failed": "These plugins failed to load:",
+        "validate": "check submitted data: every problem, gap and normalisation at once",
+        "template": "write an Excel data-entry workbook for each data owner",
+        "vformat": "report format: text (default) or json",
+        "t_out": "folder to write the workbooks to", "t_units": "unit list (units.csv or units.xlsx)",
+        "t_data": "data folder holding units.csv or units.xlsx", "t_force": "overwrite files of the same name",
+        "notes_run": "{n} harmless variation(s) normalised while reading (see `scoring validate`)",
     },
 }
 
@@ -61,6 +73,17 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     r.add_argument("--data", required=True, help=T["data"])
     r.add_argument("--format", choices=["table", "json", "csv"], default="table", help=T["format"])
     r.add_argument("--out", help=T["out"])
+    v = sub.add_parser("validate", help=T["validate"], parents=[common])
+    v.add_argument("criteria", help=T["criteria"])
+    v.add_argument("--data", required=True, help=T["data"])
+    v.add_argument("--format", choices=["text", "json"], default="text", help=T["vformat"])
+    tp = sub.add_parser("template", help=T["template"], parents=[common])
+    tp.add_argument("criteria", help=T["criteria"])
+    tp.add_argument("--out", required=True, help=T["t_out"])
+    src = tp.add_mutually_exclusive_group(required=True)
+    src.add_argument("--units", help=T["t_units"])
+    src.add_argument("--data", help=T["t_data"])
+    tp.add_argument("--force", action="store_true", help=T["t_force"])
     sub.add_parser("methods", help=T["methods"], parents=[common])
     return p
 
@@ -95,18 +118,46 @@ def cmd_check(args) -> int:
 
 def cmd_run(args) -> int:
     from .core.engine import score
-    from .load.csv_data import read_folder
+    from .errors import DataError
+    from .load.validate import validate
     from .report.output import RENDERERS, write_atomic
 
     plan, registry = load(args.criteria, args.plugins)
-    data = read_folder(args.data, plan.criteria)
-    results = score(plan, data)
+    report = validate(plan, args.data)  # every problem in the data, before anything is scored or written
+    if report.problems:
+        raise DataError(report.problems)
+    if report.notes:
+        print(TEXT[args.lang]["notes_run"].format(n=len(report.notes)), file=sys.stderr)
+    results = score(plan, report.data)
     text = RENDERERS[args.format](results, args.lang)
     if args.out:
         write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
         print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from .load.validate import validate
+    from .report.validation import as_json, as_text
+
+    plan, registry = load(args.criteria, args.plugins)
+    report = validate(plan, args.data)
+    render = as_json if args.format == "json" else as_text
+    sys.stdout.write(render(report, plan, args.lang))
+    return 0 if report.ok else 2
+
+
+def cmd_template(args) -> int:
+    from .load.template import write_templates
+
+    plan, registry = load(args.criteria, args.plugins)
+    written, notes = write_templates(plan, args.out, units=args.units, data=args.data, force=args.force, lang=args.lang)
+    for p in notes:
+        print(p.render(args.lang), file=sys.stderr)
+    for path in written:
+        print(TEXT[args.lang]["written"].format(path=path), file=sys.stderr)
     return 0
 
 
@@ -132,7 +183,7 @@ def _warn_failed(registry, lang: str) -> None:
             print("  " + p.render(lang), file=sys.stderr)
 
 
-COMMANDS = {"check": cmd_check, "run": cmd_run, "methods": cmd_methods}
+COMMANDS = {"check": cmd_check, "run": cmd_run, "validate": cmd_validate, "template": cmd_template, "methods": cmd_methods}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -185,6 +185,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "data.gap_formula": ("单位 {unit}（{name}）的“{field}”无法由公式算出（如分母为0），指标 {indicator} 须有此数据",
                          "unit {unit} ({name}): \"{field}\" cannot be computed by its formula (e.g. zero denominator); indicator {indicator} needs it"),
     "data.gap_formula.hint": ("核对公式所用的数据；若应视为不参评，在该指标写 missing = \"exclude\"", "check the inputs; declare missing = \"exclude\" if the unit should not be assessed"),
+    "data.units_missing": ("找不到单位名单文件", "unit list file not found"),
+    "data.units_missing.hint": ("用 --units 指定 units.csv 或 units.xlsx（列：单位编号, 单位名称, 类别）", "pass --units units.csv or units.xlsx (columns 单位编号, 单位名称, 类别)"),
+    "template.exists": ("文件已存在，未生成任何报送表（可能是已填好的报送表）", "the file exists; no template was written (it may be a filled-in one)"),
+    "template.exists.hint": ("换一个输出目录，或确认后加 --force 覆盖", "choose another folder, or add --force to overwrite"),
+    "template.out_not_dir": ("输出位置不是目录", "the output path is not a folder"),
+    "template.unused_field": ("字段“{field}”没有被任何指标、否决项或排名规则使用，未列入报送表", "field \"{field}\" feeds no indicator, veto or tie-break; left out of the templates"),
+    "template.no_units": ("“{owner}”的字段所适用的类别中没有单位，未生成报送表", "no unit belongs to the categories that need \"{owner}\"'s fields; no template written"),
     # notes: harmless variations that were normalised (shown by `scoring validate`)
     "note.bom": ("{n}个文件开头有 BOM（UTF-8 签名，Excel“CSV UTF-8”另存时自动加上），已忽略：{files}",
                  "{n} file(s) start with a BOM (the UTF-8 signature Excel adds), ignored: {files}"),

@@ -36,7 +36,7 @@ class Usage:
     uses: list[Use] = field(default_factory=list)
 
 
-def _bases(plan: Plan) -> dict[str, list[str]]:
+def bases(plan: Plan) -> dict[str, list[str]]:
     """Derived field -> the submitted fields its formula reads (through other formulas)."""
     out: dict[str, list[str]] = {}
     for name, node in plan.formulas:  # dependency order: inputs first
@@ -53,7 +53,7 @@ def field_usage(plan: Plan) -> dict[str, Usage]:
     """Every declared field with the categories that need it and what it feeds."""
     c = plan.criteria
     allcats = frozenset(c.categories)
-    bases = _bases(plan)
+    bases = bases(plan)
     usage = {f.name: Usage(f.name) for f in c.fields}
 
     def add(target: str, use: Use) -> None:
@@ -100,7 +100,7 @@ def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = No
     if cols is None:
         cols = derive(plan, data)
     c = plan.criteria
-    bases = _bases(plan)
+    bases = bases(plan)
     cats = np.asarray(data.categories, dtype=object)
     by_cat = {cat: np.nonzero(cats == cat)[0] for cat in c.categories}
     out: list[Gap] = []

@@ -188,7 +188,7 @@ class ReadResult:
     notes: list[Problem]
     files: list[FileInfo]
     bad: set[tuple[int, str]]  # (unit position, field) with a cell problem or a conflict
-    wide: list[tuple[str, np.ndarray, dict[str, str]]]  # (prefix, unit rows, field -> column letter)
+    wide: list[tuple[str, str | None, np.ndarray, dict[str, str]]]  # (file, sheet, unit rows, field -> column letter)
 
 
 class _Reader:
@@ -212,7 +212,7 @@ class _Reader:
         self.problems: list[Problem] = []
         self.notes = Notes()
         self.bad: set[tuple[int, str]] = set()
-        self.wide: list[tuple[str, np.ndarray, dict[str, str]]] = []
+        self.wide: list[tuple[str, str | None, np.ndarray, dict[str, str]]] = []
         self.files: list[FileInfo] = []
 
     # -- files ---------------------------------------------------------------------------
@@ -524,7 +524,7 @@ class _Reader:
             old = self.evidence.get(key)
             self.evidence[key] = text if old is None or old == text else f"{old}；{text}"
         if st.layout == "wide" and st.unit_rows is not None:
-            self.wide.append((t.prefix, st.unit_rows, st.cols))
+            self.wide.append((t.file, t.sheet, st.unit_rows, st.cols))
 
     def dataset(self) -> Dataset:
         u = self.units
