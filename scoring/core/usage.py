@@ -53,15 +53,15 @@ def field_usage(plan: Plan) -> dict[str, Usage]:
     """Every declared field with the categories that need it and what it feeds."""
     c = plan.criteria
     allcats = frozenset(c.categories)
-    bases = bases(plan)
+    base_of = bases(plan)
     usage = {f.name: Usage(f.name) for f in c.fields}
 
     def add(target: str, use: Use) -> None:
-        for b in bases.get(target, [target]):
+        for b in base_of.get(target, [target]):
             u = usage.setdefault(b, Usage(b))
             u.categories |= use.categories
             u.uses.append(use if b == target else Use(use.kind, use.id, use.name, use.categories, target, use.missing))
-        if target in bases:  # the derived field itself, for completeness
+        if target in base_of:  # the derived field itself, for completeness
             u = usage.setdefault(target, Usage(target))
             u.categories |= use.categories
             u.uses.append(use)
@@ -100,7 +100,7 @@ def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = No
     if cols is None:
         cols = derive(plan, data)
     c = plan.criteria
-    bases = bases(plan)
+    base_of = bases(plan)
     cats = np.asarray(data.categories, dtype=object)
     by_cat = {cat: np.nonzero(cats == cat)[0] for cat in c.categories}
     out: list[Gap] = []
@@ -112,7 +112,7 @@ def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = No
         if not miss.any():
             return
         explained = np.zeros(len(idx), bool)
-        for b in bases.get(reads, [reads]):
+        for b in base_of.get(reads, [reads]):
             blank = miss & np.isnan(data.column(b)[idx])
             explained |= blank
             for p in np.nonzero(blank)[0]:
