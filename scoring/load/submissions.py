@@ -385,17 +385,25 @@ class _Reader:
         st.cols = {f: column_letter(j) for j, f, *_ in fields}
         unit_rows = np.zeros(self.n, np.int32)
         st.unit_rows = unit_rows
+        width = len(header)
+        reported: set[int] = set()
         bad = self.bad
         notes = self.notes
         count = 0
         for rn, row in rows:
             i = self._locate_unit(t, st, rn, row, id_col, name_col, cat_col, problems)
             L = len(row)
+            if L > width:  # cells right of the header's last column
+                for j in range(width, L):
+                    if not _blank(row[j]) and j not in reported:
+                        unlabelled.append(j)
+                        reported.add(j)
             if unlabelled:
                 for j in list(unlabelled):
                     if j < L and not _blank(row[j]):
                         problems.append(cell("data.unlabelled_column", {"value": shown(row[j])}, t.file, rn, j, "", t.sheet))
                         unlabelled.remove(j)
+                        reported.add(j)
             if i is None:
                 continue
             if unit_rows[i]:
