@@ -99,7 +99,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "data.missing_veto.hint": ("补报该数据（无则填 0）", "submit the value (0 if none)"),
     "data.module_empty": ("单位 {unit}（{name}）在模块“{module}”中没有可计分的指标", "unit {unit} ({name}) has no scorable indicator in module \"{module}\""),
     "data.dir_missing": ("找不到数据目录", "data folder not found"),
-    "data.no_units": ("缺少单位名单文件 units.csv（列：单位编号, 单位名称, 类别）", "no units.csv (columns: 单位编号, 单位名称, 类别)"),
+    "data.no_units": ("缺少单位名单文件 units.csv 或 units.xlsx（列：单位编号, 单位名称, 类别）", "no units.csv or units.xlsx (columns: 单位编号, 单位名称, 类别)"),
     "data.not_utf8": ("文件不是 UTF-8 编码", "the file is not UTF-8 text"),
     "data.not_utf8.hint": ("在 Excel/WPS 中“另存为 → CSV UTF-8（逗号分隔）”", "in Excel/WPS use Save As → CSV UTF-8"),
     "data.bad_csv": ("CSV 格式错误：{detail}", "malformed CSV: {detail}"),

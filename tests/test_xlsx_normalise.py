@@ -166,3 +166,39 @@ def test_evidence_and_cell_travel_into_the_explanation(plan, tmp_path):
     assert line["evidence_given"] == {"学法次数": "会议记录 2024-07"}
     assert line["sources"] == {"学法次数": "司法局.xlsx 报送!B3"}
     assert line["lost"] == 2
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+from scoring.core.criteria import FieldSpec  # noqa: E402
+from scoring.load.values import Percent, ValueParser  # noqa: E402
+
+_FW = str.maketrans("0123456789.%-", "０１２３４５６７８９．％－")
+
+
+@given(st.integers(0, 10**12))
+def test_written_forms_of_a_count_read_the_same(n):
+    parse = ValueParser(FieldSpec(name="件数", kind="count", unit="件"))
+    plain, grouped = str(n), f"{n:,}"
+    assert parse(plain)[0] == parse(grouped)[0] == parse(plain.translate(_FW))[0] == parse(f" {plain}件 ")[0] == parse(n)[0] == n
+    if "," in grouped:
+        assert "note.thousands" in parse(grouped)[3]
+
+
+@given(st.decimals(0, 100, places=2))
+def test_written_forms_of_a_rate_read_the_same(d):
+    parse = ValueParser(FieldSpec(name="比率", kind="rate"))
+    text = str(d)
+    want = float(text)
+    assert parse(text)[0] == parse(text + "%")[0] == parse((text + "%").translate(_FW))[0] == want
+    assert parse(Percent(want / 100))[0] == float(f"{want:.12g}")
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_bounds_are_enforced_for_every_number(x):
+    parse = ValueParser(FieldSpec(name="得分", min=0, max=100))
+    v, code, _, _ = parse(x)
+    if -1e-12 <= x <= 100 + 1e-12:  # formula noise at a bound (0.1 + 0.2 - 0.3) is tolerated
+        assert v == x and code is None
+    else:
+        assert v is None and code == "data.out_of_range"

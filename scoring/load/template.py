@@ -142,8 +142,9 @@ def _column_texts(plan: Plan, name: str, u: Usage, lang: str) -> tuple[str, str,
     how.append(L["blank"].format(action=_ACTION[lang][policy]))
     about = spec.description
     if evid:
-        about = (about + "；" if about else "") + L["evidence_for"].format(what="；".join(evid))
-    return "；".join(uses), about, "；".join(how)
+        about = (about + "；" if about else "") + L["evidence_for"].format(what="；".join(evid))  # the office's own words
+    sep = "; " if lang == "en" else "；"
+    return sep.join(uses), about, sep.join(how)
 
 
 def _validation(spec, lang: str):

@@ -120,7 +120,7 @@ class ValueParser:
             return self._problem("data.not_integer", raw)
         if self.kind == "bool" and value != 0.0 and value != 1.0:
             return self._problem("data.not_bool", raw)
-        lo, hi = self.lo, self.hi
+        lo, hi = self.lo, self.hi  # within 1e-12 of a bound is floating noise from a formula, not a mistake
         if (lo is not None and value < lo - 1e-12) or (hi is not None and value > hi + 1e-12):
             return None, "data.out_of_range", {
                 "value": shown(raw), "field": self.spec.name,
