@@ -197,6 +197,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                  "{n} file(s) start with a BOM (the UTF-8 signature Excel adds), ignored: {files}"),
     "note.gbk": ("文件不是 UTF-8 而是 GBK/GB18030 编码（Excel“CSV（逗号分隔）”），已按 GB18030 读取",
                  "the file is GBK/GB18030 text, not UTF-8 (Excel's plain CSV); read as GB18030"),
+    "note.utf16": ("文件为 UTF-16 编码（Excel“Unicode 文本”），已按此读取", "UTF-16 text (Excel's \"Unicode text\"); read as such"),
     "note.tab": ("以制表符分隔，已按制表符读取", "tab-separated; read as such"),
     "note.xlsx_named_csv": ("文件名是 .csv，内容却是 Excel 工作簿，已按工作簿读取", "named .csv but holds an Excel workbook; read as a workbook"),
     "note.sheet_skipped": ("工作表“{sheet}”是说明页，已跳过", "sheet \"{sheet}\" is a notes sheet; skipped"),

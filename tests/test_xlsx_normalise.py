@@ -38,10 +38,15 @@ def test_bom_gbk_and_tabs_in_csv(plan, tmp_path):
     write_units(tmp_path)  # written with a BOM, as Excel's "CSV UTF-8" does
     write_csv(tmp_path / "gbk.csv", [["单位编号", "学法次数"], ["B01", 4]], encoding="gb18030")
     (tmp_path / "tab.csv").write_text("单位编号\t法律顾问\nB01\t是\n", encoding="utf-8")
+    (tmp_path / "unicode.txt").write_text("单位编号\t事故数\r\nX01\t2\r\n", encoding="utf-16")  # Excel "Unicode 文本"
+    write_csv(tmp_path / "multiline.csv", [["单位编号", "调解成功率", "调解成功率佐证材料"], ["B02", "90", "第一行\n第二行"], ["B03", "九十", ""]])
     res = read(plan, tmp_path)
-    assert res.problems == []
+    p, = res.problems  # a quoted line break inside a cell does not shift the row numbers
+    assert (p.code, p.file, p.row, p.cell) == ("data.not_number", "multiline.csv", 3, "B3")
+    assert res.data.evidence[("B02", "调解成功率")] == "第一行\n第二行"
+    assert value(res, "X01", "事故数") == 2 and [n.file for n in notes(res, "note.utf16")] == ["unicode.txt"]
     assert value(res, "B01", "学法次数") == 4 and value(res, "B01", "法律顾问") == 1
-    assert notes(res, "note.bom")[0].args["files"] == "units.csv"
+    assert notes(res, "note.bom")[0].args["files"] == "units.csv、multiline.csv"
     assert [n.file for n in notes(res, "note.gbk")] == ["gbk.csv"]
     assert [n.file for n in notes(res, "note.tab")] == ["tab.csv"]
 

@@ -89,6 +89,13 @@ def _encrypted(path: Path) -> bool:
 # -- CSV ---------------------------------------------------------------------------------
 def read_text(path: Path, shown: str, notes: list[Problem]) -> Table:
     data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16, tab-separated
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise Unreadable(Problem("data.not_utf8", file=shown)) from None
+        notes.append(Problem("note.utf16", file=shown))
+        return _text_table(path, shown, text, notes)
     if data.startswith(b"\xef\xbb\xbf"):
         notes.append(Problem("note.bom", file=shown))
         data = data[3:]
@@ -100,6 +107,10 @@ def read_text(path: Path, shown: str, notes: list[Problem]) -> Table:
         except UnicodeDecodeError:
             raise Unreadable(Problem("data.not_utf8", file=shown)) from None
         notes.append(Problem("note.gbk", file=shown))
+    return _text_table(path, shown, text, notes)
+
+
+def _text_table(path: Path, shown: str, text: str, notes: list[Problem]) -> Table:
     if "\x00" in text:
         raise Unreadable(Problem("data.not_spreadsheet", {"ext": path.suffix.lower()}, file=shown))
     first = text.split("\n", 1)[0]

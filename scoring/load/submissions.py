@@ -214,6 +214,7 @@ class _Reader:
         self.bad: set[tuple[int, str]] = set()
         self.wide: list[tuple[str, str | None, np.ndarray, dict[str, str]]] = []
         self.files: list[FileInfo] = []
+        self.cur_bad: set[tuple[int, str]] = set()
 
     # -- files ---------------------------------------------------------------------------
     def read_file(self, path: Path, shown_name: str) -> None:
@@ -221,6 +222,7 @@ class _Reader:
         stages: list[_Stage] = []
         notes: list[Problem] = []
         info = FileInfo(shown_name, "csv")
+        self.cur_bad: set[tuple[int, str]] = set()  # this file's bad cells: kept only if the file is read to the end
         try:
             kind = sniff(path, shown_name)
             if kind == "text":
@@ -251,6 +253,7 @@ class _Reader:
             info.read = False
             self.files.append(info)
             return
+        self.bad |= self.cur_bad
         for p in notes:
             self.notes.add(p)
         if not stages and not problems:
@@ -387,7 +390,7 @@ class _Reader:
         st.unit_rows = unit_rows
         width = len(header)
         reported: set[int] = set()
-        bad = self.bad
+        bad = self.cur_bad
         notes = self.notes
         count = 0
         for rn, row in rows:
@@ -465,7 +468,7 @@ class _Reader:
             if rws[i]:
                 problems.append(Problem("data.duplicate_value", {"unit": self.units.ids[i], "field": f, "other": int(rws[i])},
                                         file=t.file, sheet=t.sheet, row=rn))
-                self.bad.add((i, f))
+                self.cur_bad.add((i, f))
                 continue
             count += 1
             raw = row[v_col] if v_col < L else None
@@ -474,7 +477,7 @@ class _Reader:
                 self.notes.cell(c, t, rn, v_col, st.headers[v_col], raw)
             if code is not None:
                 problems.append(cell(code, args, t.file, rn, v_col, st.headers[v_col], t.sheet))
-                self.bad.add((i, f))
+                self.cur_bad.add((i, f))
                 rws[i] = rn
                 continue
             rws[i] = rn  # the row is taken even when blank, so a second row for it is a duplicate
