@@ -48,7 +48,7 @@ def test_bom_gbk_and_tabs_in_csv(plan, tmp_path):
     assert value(res, "B01", "学法次数") == 4 and value(res, "B01", "法律顾问") == 1
     assert notes(res, "note.bom")[0].args["files"] == "units.csv、multiline.csv"
     assert [n.file for n in notes(res, "note.gbk")] == ["gbk.csv"]
-    assert [n.file for n in notes(res, "note.tab")] == ["tab.csv"]
+    assert [n.file for n in notes(res, "note.tab")] == ["tab.csv", "unicode.txt"]
 
 
 def test_cell_variations(plan, tmp_path):
