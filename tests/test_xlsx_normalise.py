@@ -85,6 +85,15 @@ def test_ambiguous_comma_is_not_a_thousands_separator(plan, tmp_path):
     assert p.code == "data.not_number" and p.cell == "B2"
 
 
+def test_a_bracket_in_a_header_must_be_the_fields_unit(plan, tmp_path):
+    write_units(tmp_path)
+    write_xlsx(tmp_path / "a.xlsx", [["单位编号", "学法次数(次)", "调解成功率（%）", "事故数（省级）"], ["B01", 4, 95, 1]])
+    res = read(plan, tmp_path)
+    assert value(res, "B01", "学法次数") == 4 and value(res, "B01", "调解成功率") == 95
+    p, = res.problems  # 事故数（省级） is not 事故数: it could be another figure
+    assert p.code == "data.unknown_column" and p.cell == "D1" and "事故数" in p.hint()
+
+
 def test_percent_formatted_cells(plan, tmp_path):
     """Excel keeps a typed 95% as 0.95 with a percent format: a rate field reads it as 95."""
     write_units(tmp_path)

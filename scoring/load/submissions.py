@@ -311,9 +311,13 @@ class _Reader:
         f = self.lookup.get(label)
         if f is not None:
             return f, str(raw) != f
-        m = _UNIT_SUFFIX.match(label)  # "会前学法次数(次)": the unit of measure in brackets
+        m = _UNIT_SUFFIX.match(label)  # "会前学法次数(次)": the field's unit of measure in brackets
         if m and m.group(1) in self.lookup:
-            return self.lookup[m.group(1)], True
+            f = self.lookup[m.group(1)]
+            spec = self.specs[f]
+            units = {clean_text(spec.unit).lower(), ""} | ({"%"} if spec.kind == "rate" else set())
+            if m.group(2) in units:
+                return f, True
         return None, False
 
     def _locate_unit(self, t: Table, st: _Stage, rn: int, row, id_col, name_col, cat_col, problems) -> int | None:
