@@ -244,10 +244,30 @@ def test_template_for_another_year_is_refused(plan, tmp_path):
 def test_units_list_problems(plan, tmp_path):
     folder = tmp_path
     write_csv(folder / "units.csv", [("单位编号", "单位名称", "类别"), ("B01", "甲", "部门"), ("B01", "乙", "部门"), ("C01", "丙", "街道")])
+    write_csv(folder / "应急局.csv", [("单位编号", "事故数"), ("B01", 0), ("C01", 0)])
     report = check(plan, folder)
     assert only(report, "data.duplicate_unit")[0].row == 3
     p, = only(report, "data.unknown_category")
     assert p.cell == "C4" and "部门、乡镇" in p.hint()
+    assert not [p for p in report.problems if p.code == "data.unknown_unit"]  # C01 is not reported a second time
+
+
+def test_changed_criteria_and_a_workbook_named_csv_are_noted(plan, tmp_path):
+    from xlsx_support import CRITERIA
+    from scoring.load.template import write_templates
+
+    before = plan_for(tmp_path, CRITERIA.replace('description = "是否聘请法律顾问"', 'description = "是否聘请常年法律顾问"'))
+    write_units(tmp_path / "u")
+    written, _ = write_templates(before, tmp_path / "t", data=str(tmp_path / "u"))
+    folder = complete(tmp_path / "data")
+    src = next(p for p in written if p.name == "2024-应急局-报送表.xlsx")
+    (folder / src.name).write_bytes(src.read_bytes())
+    write_xlsx(folder / "其实是工作簿.csv", [["单位编号", "学法次数"], ["B01", 4]])
+    report = check(plan, folder)
+    assert report.problems == [p for p in report.problems if p.code.startswith("data.gap")]
+    codes = {n.code: n.file for n in report.notes}
+    assert codes["note.template_changed"] == src.name and codes["note.xlsx_named_csv"] == "其实是工作簿.csv"
+    assert report.data.values["学法次数"][0] == 4
 
 
 def test_every_problem_at_once(plan, tmp_path):

@@ -216,3 +216,13 @@ def test_bounds_are_enforced_for_every_number(x):
         assert v == x and code is None
     else:
         assert v is None and code == "data.out_of_range"
+
+
+def test_unit_list_as_a_workbook(plan, tmp_path):
+    write_xlsx(tmp_path / "units.xlsx", [["2024年度参评单位名单"], ["单位编号", "单位名称", "类别"]] + [list(u) for u in UNITS])
+    write_xlsx(tmp_path / "应急局.xlsx", [["单位编号", "事故数"], ["X02", 1]])
+    res = read(plan, tmp_path)
+    assert res.problems == [] and res.data.ids == [u for u, _, _ in UNITS] and value(res, "X02", "事故数") == 1
+    write_units(tmp_path)  # now there are two lists
+    p, = read(plan, tmp_path).problems
+    assert p.code == "data.two_unit_lists" and "units.csv、units.xlsx" in p.message()

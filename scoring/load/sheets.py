@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -136,20 +137,30 @@ def _csv_rows(reader, shown: str) -> Iterator[tuple[int, Sequence]]:
 
 
 # -- XLSX --------------------------------------------------------------------------------
+@contextmanager
 def open_workbook(path: Path, shown: str):
-    """Open for reading, streaming (read_only) with cached formula values; never writes."""
+    """A workbook open for reading: streaming (read_only), cached formula values, never written.
+
+    The file is handed to openpyxl as an open file, so a workbook saved under another
+    extension (a .csv that is really an .xlsx) is read by its content.
+    """
     import zipfile
 
     from openpyxl import load_workbook
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    except zipfile.BadZipFile as e:
-        raise Unreadable(Problem("data.corrupt", {"detail": str(e)}, file=shown)) from None
-    except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds for damaged parts
-        raise Unreadable(Problem("data.corrupt", {"detail": f"{type(e).__name__}: {e}"}, file=shown)) from None
+    with open(path, "rb") as fh:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                wb = load_workbook(fh, read_only=True, data_only=True, keep_links=False)
+        except zipfile.BadZipFile as e:
+            raise Unreadable(Problem("data.corrupt", {"detail": str(e)}, file=shown)) from None
+        except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds for damaged parts
+            raise Unreadable(Problem("data.corrupt", {"detail": f"{type(e).__name__}: {e}"}, file=shown)) from None
+        try:
+            yield wb
+        finally:
+            wb.close()
 
 
 def read_meta(wb) -> dict[str, str]:

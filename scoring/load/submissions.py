@@ -235,8 +235,7 @@ class _Reader:
                 info.kind = "xlsx"
                 if path.suffix.lower() in TEXT_EXTS:
                     notes.append(Problem("note.xlsx_named_csv", file=shown_name))
-                wb = open_workbook(path, shown_name)
-                try:
+                with open_workbook(path, shown_name) as wb:
                     tables = worksheets(wb, shown_name, notes)
                     if tables and tables[0].meta:
                         info.owner = tables[0].meta.get("owner")
@@ -245,8 +244,6 @@ class _Reader:
                         st = self._table(t, problems)
                         if st is not None:
                             stages.append(st)
-                finally:
-                    wb.close()
         except Unreadable as e:
             self.notes.discard(shown_name)
             self.problems.append(e.problem)
@@ -564,15 +561,12 @@ def read_units(path: Path, criteria: Criteria, problems: list[Problem], notes: N
         kind = sniff(path, shown_name)
         if kind == "text":
             return _units_from(read_text(path, shown_name, file_notes), criteria, problems, notes, file_notes)
-        wb = open_workbook(path, shown_name)
-        try:
+        with open_workbook(path, shown_name) as wb:
             tables = worksheets(wb, shown_name, file_notes)
             if not tables:
                 problems.append(Problem("data.missing_column", {"name": "单位编号", "need": "单位编号, 单位名称, 类别"}, file=shown_name, row=1))
                 return None
             return _units_from(tables[0], criteria, problems, notes, file_notes)
-        finally:
-            wb.close()
     except Unreadable as e:
         problems.append(e.problem)
         return None
@@ -621,10 +615,10 @@ def _units_from(t: Table, criteria: Criteria, problems: list[Problem], notes: No
             problems.append(Problem("data.duplicate_unit", {"unit": uid, "other": seen[uid]}, file=t.file, sheet=t.sheet, row=rn))
             continue
         cat = known.get(clean_text(raw_cat))
-        if cat is None:
+        if cat is None:  # reported; the unit stays on the list so its rows elsewhere are not reported again
             problems.append(cell("data.unknown_category", {"unit": uid, "name": shown(raw_cat) if raw_cat is not None else "",
                                                            "known": "、".join(criteria.categories)}, t.file, rn, cols[2], headers[cols[2]], t.sheet))
-            continue
+            cat = shown(raw_cat).strip() if raw_cat is not None else ""
         seen[uid] = rn
         ids.append(uid)
         names.append(str(raw_name).strip() if raw_name is not None else "")
