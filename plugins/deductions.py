@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from scoring.core.methods import Column, Method, Scored, deducted, tr
 from scoring.core.rounding import fmt

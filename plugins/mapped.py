@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from scoring.core.methods import Column, Method, Params, Scored, tr
 from scoring.core.rounding import fmt
@@ -30,6 +30,9 @@ class Bands(Method):
             if len(set(mins)) != len(mins):
                 raise ValueError("two bands have the same 'min'")
             return sorted(v, key=lambda b: -b.min)
+
+    def max_points(self, p: Params) -> float:
+        return max([b.points for b in p.bands] + [p.below])
 
     def score(self, col: Column, p: Params) -> Scored:
         v = col.value
@@ -105,7 +108,8 @@ class GradedReview(_Votes):
 
     def lost_reason(self, p, inputs, points, full, context, lang="zh"):
         votes = "，".join(f"{f}{fmt(n)}" for f, n in inputs.items())
-        return tr(lang, f"评审结果：{votes}", f"review: {votes}")
+        votes_en = ", ".join(f"{f} {fmt(n)}" for f, n in inputs.items())
+        return tr(lang, f"评审结果：{votes}", f"review: {votes_en}")
 
 
 class Survey(_Votes):
@@ -134,17 +138,20 @@ class Survey(_Votes):
 
     def rule(self, p, full: float, lang: str = "zh") -> str:
         terms = "、".join(f"{f}{fmt(k)}分" for f, k in p.options.items())
+        terms_en = ", ".join(f"{f} {fmt(k)}" for f, k in p.options.items())
         ex = "、".join(p.excluded)
+        ex_en = ", ".join(p.excluded)
         zh = f"按{terms}加权平均，折算为{fmt(full)}分制" + (f"；{ex}不计入有效票" if ex else "")
-        en = f"weighted mean of {terms}, scaled to {fmt(full)}" + (f"; {ex} not counted as valid" if ex else "")
+        en = f"weighted mean of {terms_en}, scaled to {fmt(full)}" + (f"; {ex_en} not counted as valid" if ex else "")
         return tr(lang, zh, en)
 
     def lost_reason(self, p, inputs, points, full, context, lang="zh"):
         valid = sum(inputs[f] for f in p.options)
         rate = sum(inputs[f] * k for f, k in p.options.items()) / valid if valid else float("nan")
         votes = "，".join(f"{f}{fmt(n)}票" for f, n in inputs.items())
+        votes_en = ", ".join(f"{f} {fmt(n)}" for f, n in inputs.items())
         return tr(lang, f"{votes}；有效票{fmt(valid)}，满意度{fmt(rate, 2)}%",
-                  f"{votes}; {fmt(valid)} valid votes, satisfaction {fmt(rate, 2)}%")
+                  f"votes: {votes_en}; {fmt(valid)} valid, satisfaction {fmt(rate, 2)}%")
 
 
 class BonusByLevel(Method):
@@ -174,7 +181,8 @@ class BonusByLevel(Method):
 
     def lost_reason(self, p, inputs, points, full, context, lang="zh"):
         hit = "，".join(f"{f}{fmt(n)}项" for f, n in inputs.items() if n)
-        return tr(lang, f"加分项目：{hit or '无'}", f"awards: {hit or 'none'}")
+        hit_en = ", ".join(f"{f} × {fmt(n)}" for f, n in inputs.items() if n)
+        return tr(lang, f"加分项目：{hit or '无'}", f"awards: {hit_en or 'none'}")
 
 
 class Supplied(Method):

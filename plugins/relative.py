@@ -93,6 +93,9 @@ class RankPoints(Method):
                 raise ValueError("give exactly one of 'points' (a list) or 'decay' (a share per rank)")
             return self
 
+    def max_points(self, p: Params) -> float | None:
+        return None if p.points is None else max(list(p.points) + [p.rest])
+
     def score(self, col: Column, p: Params) -> Scored:
         v = col.value
         present = ~np.isnan(v)

@@ -3,7 +3,9 @@
     ScoringError            shown by the CLI as a clean message, exit status 2
     ├── CriteriaError       a criteria file is unreadable or inconsistent
     ├── DataError           submitted data is missing, malformed or contradictory
-    └── PluginError         a plugin failed to load, or two plugins claim one method
+    ├── PluginError         a plugin failed to load, or two plugins claim one method
+    └── HistoryError        the history store is missing, damaged, foreign, busy, or a
+                            request would alter a final run
 
 Each carries every :class:`Problem` found (not just the first), each with where it
 is (file, line/row, column or key path), what is wrong and how to fix it.
@@ -117,3 +119,7 @@ class DataError(ScoringError):
 
 class PluginError(ScoringError):
     title_code = "error.plugin"
+
+
+class HistoryError(ScoringError):
+    title_code = "error.history"

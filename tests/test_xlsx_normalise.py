@@ -164,7 +164,7 @@ def test_lock_files_and_subfolders_are_noted_not_read(plan, tmp_path):
     assert {n.code for n in res.notes} >= {"note.lock_file", "note.subfolder"}
 
 
-def test_evidence_and_cell_travel_into_the_explanation(plan, tmp_path):
+def test_evidence_travels_into_the_explanation_and_the_cell_is_known(plan, tmp_path):
     from scoring.core.engine import score
     from scoring.core.explain import indicator_line
 
@@ -178,7 +178,8 @@ def test_evidence_and_cell_travel_into_the_explanation(plan, tmp_path):
     cs, pos = res.locate("B02")
     line = indicator_line(res, cs, pos, cs.indicators["B"])
     assert line["evidence_given"] == {"学法次数": "会议记录 2024-07"}
-    assert line["sources"] == {"学法次数": "司法局.xlsx 报送!B3"}
+    assert line["sources"] == {"学法次数": "司法局.xlsx"}
+    assert report.data.cell_of(report.data.ids.index("B02"), "学法次数") == "司法局.xlsx 报送!B3"
     assert line["lost"] == 2
 
 

@@ -10,6 +10,12 @@ not valid TOML).  Its parts:
     [[vetoes]]       一票否决 (fail) and 否优 (no_excellent)
     [[grades]]       等次 bands, per category
     [ranking]        tie-break fields
+    [history]        ties the years together: ``series`` (the name shared by every
+                     year of this assessment) and ``[[history.aliases]]`` (unit ids
+                     changed by 机构改革: ``old``, ``new``, optional ``year``, ``note``)
+
+A field may be referred to as ``<field>@上年`` (last year's value) in formulas and by
+methods that compare with last year; see :mod:`scoring.core.dataset`.
 
 Nothing here reads files: :mod:`scoring.load.criteria_file` does that.
 """
@@ -18,7 +24,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class _Model(BaseModel):
@@ -30,7 +36,7 @@ class Assessment(_Model):
     year: int
     office: str = ""
     precision: int = Field(2, ge=0, le=6, description="decimal places every score is rounded to")
-    total: float = Field(100, gt=0, description="what the module weights of a category add up to")
+    total: float = Field(100.0, gt=0, description="what the module weights of a category add up to")
     categories: list[str] = Field(min_length=1)
     plugins: list[str] = Field(default_factory=list, description="folders of local plugin .py files")
     note: str = ""
@@ -68,7 +74,7 @@ class Bonus(_Model):
 class Module(_Model):
     id: str = Field(min_length=1)
     name: str
-    full: float = Field(100, gt=0)
+    full: float = Field(100.0, gt=0)
     weights: dict[str, float]
     bonus: Bonus = Bonus()
 
@@ -122,14 +128,98 @@ class Band(_Model):
         return float("-inf") if self.min is None else self.min
 
 
+class Quota(_Model):
+    """At most a share or a number of a category's units may get ``grade``; the rest drop a band."""
+
+    grade: str
+    max_share: float | None = Field(None, gt=0, le=1, description="e.g. 0.2 = 20 %")
+    max_count: int | None = Field(None, ge=0)
+    rounding: Literal["floor", "ceil", "round"] = "floor"  # share × units → a whole number
+    ties: Literal["include", "exclude"] = "exclude"  # units tied (same rank) at the boundary
+
+    @model_validator(mode="after")
+    def _one_limit(self):
+        if (self.max_share is None) == (self.max_count is None):
+            raise ValueError("give exactly one of max_share or max_count")
+        return self
+
+
 class Grades(_Model):
     categories: list[str] | None = None
     bands: list[Band] = Field(min_length=1)
     fail: str | None = None  # grade given by 一票否决; default: the lowest band
+    quotas: list[Quota] = Field(default_factory=list)
 
 
 class Ranking(_Model):
     tie_break: list[str] = Field(default_factory=list)  # fields, larger ranks first
+
+
+class Condition(_Model):
+    """What catches a unit this year. Exactly one key."""
+
+    total_below: float | None = None  # 总分低于
+    grade: list[str] | None = None  # 等次为
+    bottom: int | None = Field(None, ge=1)  # 本类别后 N 名
+    bottom_percent: float | None = Field(None, gt=0, le=100)  # 本类别后 X %
+    rounding: Literal["ceil", "floor", "round"] = "ceil"  # X % × units → whole units
+    veto: str | None = None  # "fail", "no_excellent" or a veto id
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        given = [k for k in ("total_below", "grade", "bottom", "bottom_percent", "veto") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of total_below, grade, bottom, bottom_percent, veto")
+        return self
+
+
+class LookBack(_Model):
+    """Caught in at least ``times`` of the last ``years`` years, this year included.
+
+    两年连续 = years 2, times 2; 三年内两次 = years 3, times 2.
+    """
+
+    years: int = Field(ge=2, le=10)
+    times: int = Field(ge=2)
+
+    @model_validator(mode="after")
+    def _fits(self):
+        if self.times > self.years:
+            raise ValueError("times cannot exceed years")
+        return self
+
+
+class Rule(_Model):
+    id: str = Field(min_length=1)
+    name: str
+    consequence: str  # 提醒谈话, 诫勉谈话, 通报, 组织调整, 整改报告 …
+    when: Condition
+    look_back: LookBack | None = None
+    applies_to: list[str] | None = None
+
+
+class Decisions(_Model):
+    close_margin: float = Field(1.0, ge=0, description="points: a unit this close to a line is a close call")
+    rules: list[Rule] = Field(default_factory=list)
+
+
+class Alias(_Model):
+    """A unit whose id changed between years (机构改革: renamed, merged, split off).
+
+    ``old`` is the 单位编号 used in earlier years, ``new`` the one used from ``year`` on
+    (``year`` left out: whenever looking back).  Several aliases with the same ``new``
+    record a merger.
+    """
+
+    old: str = Field(min_length=1)
+    new: str = Field(min_length=1)
+    year: int | None = None
+    note: str = ""
+
+
+class History(_Model):
+    series: str | None = Field(None, min_length=1, description="name shared by every year of this assessment")
+    aliases: list[Alias] = Field(default_factory=list)
 
 
 class Criteria(_Model):
@@ -140,11 +230,24 @@ class Criteria(_Model):
     vetoes: list[Veto] = Field(default_factory=list)
     grades: list[Grades] = Field(default_factory=list)
     ranking: Ranking = Ranking()
+    decisions: Decisions = Decisions()
+
+
+    history: History = History()
 
     # -- derived views, cheap enough to compute on demand ---------------------------
     @property
     def categories(self) -> list[str]:
         return self.assessment.categories
+
+    @property
+    def series(self) -> str:
+        """The assessment series this year belongs to: ``history.series``, else the
+        assessment's name without its year ("某县2020年度综合考核" → "某县年度综合考核")."""
+        if self.history.series:
+            return self.history.series
+        a = self.assessment
+        return a.name.replace(str(a.year), "").strip() or a.name
 
     def field_map(self) -> dict[str, FieldSpec]:
         return {f.name: f for f in self.fields}

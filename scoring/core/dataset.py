@@ -1,9 +1,30 @@
-"""Submitted data as the engine sees it: units and one float column per field."""
+"""Submitted data as the engine sees it: units and one float column per field.
+
+Last year's value of a field travels as one more column named ``<field>@上年``
+(:func:`previous_name`).  The engine does not know where such a column comes from:
+the command line fills it from the history store (:mod:`scoring.history.previous`)
+before scoring, so the core stays free of I/O and a run stays reproducible from its
+stored inputs alone.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
+
+PREVIOUS_SUFFIX = "@上年"
+
+
+def previous_name(field: str) -> str:
+    """The column holding last year's value of ``field``."""
+    return field + PREVIOUS_SUFFIX
+
+
+def previous_of(name: str) -> str | None:
+    """``"编制人数@上年"`` → ``"编制人数"``; ``None`` for a name that is not a previous-year column."""
+    if name.endswith(PREVIOUS_SUFFIX) and len(name) > len(PREVIOUS_SUFFIX):
+        return name[: -len(PREVIOUS_SUFFIX)]
+    return None
 
 
 @dataclass

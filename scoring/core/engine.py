@@ -15,10 +15,10 @@ import numpy as np
 from ..errors import DataError, Problem
 from . import expr
 from .criteria import Indicator, Module, Veto
-from .dataset import Dataset
+from .dataset import Dataset, previous_of
 from .methods import Column
 from .plan import Leaf, Plan
-from .rounding import round_array, to_fixed
+from .rounding import round_array, to_fixed, whole
 
 
 @dataclass
@@ -66,6 +66,7 @@ class CategoryScores:
     vetoes: list[VetoHits]
     failed: np.ndarray  # 一票否决
     no_excellent: np.ndarray  # 否优
+    grade_why: list[str | None]  # why a grade differs from the score's band (veto, quota)
 
 
 @dataclass
@@ -89,6 +90,8 @@ class Results:
 def derive(plan: Plan, data: Dataset) -> dict[str, np.ndarray]:
     """All field columns, derived ones computed by their formulas in dependency order."""
     cols = {f.name: data.column(f.name) for f in plan.criteria.fields}
+    for name in plan.previous:  # last year's values, put in the dataset by the caller (NaN if none)
+        cols[name] = data.column(name)
     for name, node in plan.formulas:
         given = data.values.get(name)
         computed = np.broadcast_to(expr.evaluate(node, cols), (len(data),)).astype(float)
@@ -125,7 +128,7 @@ def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, 
         if cat not in plan.applies[ind.id]:
             continue
         if ind.id in plan.leaves:
-            scores[ind.id] = _score_leaf(plan.leaves[ind.id], data, cols, cat, idx, places, problems)
+            scores[ind.id] = _score_leaf(plan.leaves[ind.id], data, cols, cat, idx, places, problems, c.assessment.year)
         else:
             parts = [scores[k] for k in kids.get(ind.id, []) if k in scores]
             earned = _nansum([p.points for p in parts], n)
@@ -138,6 +141,7 @@ def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, 
             scores[ind.id] = IndicatorScores(ind, pts, np.where(counted, app, 0.0), raw=earned)
 
     modules: dict[str, ModuleScores] = {}
+    unscored = {p.args["unit"] for p in problems if p.code in ("data.missing_value", "data.missing_previous")}
     total = np.zeros(n)
     for m in c.modules:
         if cat not in m.weights:
@@ -151,6 +155,8 @@ def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, 
             base = np.where(app > 0, earned / app * m.full, np.nan)
         base = round_array(base, places)
         for pos in np.nonzero(np.isnan(base))[0]:
+            if data.ids[idx[pos]] in unscored:  # already reported: its missing values leave the module empty
+                continue
             problems.append(Problem("data.module_empty", {"unit": data.ids[idx[pos]], "name": data.names[idx[pos]], "module": m.name}))
         bonus = np.clip(_nansum([s.points for s in extra], n), m.bonus.min, m.bonus.max)
         bonus = round_array(bonus, places)
@@ -180,8 +186,8 @@ def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, 
             no_exc |= hit
 
     rank = _rank(total, failed, [cols[f][idx] for f in c.ranking.tie_break], places)
-    grade = _grades(plan, cat, total, failed, no_exc)
-    return CategoryScores(cat, idx, scores, modules, total, rank, grade, vetoes, failed, no_exc)
+    grade, grade_why = _grades(plan, cat, total, failed, no_exc, rank)
+    return CategoryScores(cat, idx, scores, modules, total, rank, grade, vetoes, failed, no_exc, grade_why)
 
 
 def _nansum(arrays: list[np.ndarray], n: int) -> np.ndarray:
@@ -190,7 +196,7 @@ def _nansum(arrays: list[np.ndarray], n: int) -> np.ndarray:
     return np.nansum(np.vstack(arrays), axis=0)
 
 
-def _score_leaf(leaf: Leaf, data: Dataset, cols, cat: str, idx, places: int, problems) -> IndicatorScores:
+def _score_leaf(leaf: Leaf, data: Dataset, cols, cat: str, idx, places: int, problems, year: int = 0) -> IndicatorScores:
     ind = leaf.indicator
     inputs = {f: cols[f][idx] for f in leaf.reads}
     col = Column(inputs, ind.full, ind.bonus, cat)
@@ -211,8 +217,13 @@ def _score_leaf(leaf: Leaf, data: Dataset, cols, cat: str, idx, places: int, pro
         if ind.missing == "error":
             for pos in np.nonzero(missing)[0]:
                 gone = [f for f, v in inputs.items() if np.isnan(v[pos])] or leaf.reads
-                problems.append(Problem("data.missing_value", {"unit": data.ids[idx[pos]], "name": data.names[idx[pos]],
-                                                               "field": "、".join(gone), "indicator": f"{ind.id} {ind.name}"}))
+                args = {"unit": data.ids[idx[pos]], "name": data.names[idx[pos]], "field": "、".join(gone),
+                        "indicator": f"{ind.id} {ind.name}"}
+                if all(previous_of(f) is not None for f in gone):  # only last year's value is missing
+                    args.update(field="、".join(previous_of(f) for f in gone), year=year - 1)
+                    problems.append(Problem("data.missing_previous", args))
+                else:
+                    problems.append(Problem("data.missing_value", args))
         pts = np.where(missing, 0.0 if ind.missing == "zero" else np.nan, pts)
     pts = round_array(pts, places)
     applicable = np.where(np.isnan(pts) | ind.bonus, 0.0, ind.full)
@@ -241,19 +252,38 @@ def _rank(total: np.ndarray, failed: np.ndarray, tie_cols: list[np.ndarray], pla
     return rank
 
 
-def _grades(plan: Plan, cat: str, total, failed, no_exc) -> list[str | None]:
+def _grades(plan: Plan, cat: str, total, failed, no_exc, rank) -> tuple[list[str | None], list[str | None]]:
+    """Grade per unit, and why a grade is not the one its score alone gives (None when it is).
+
+    Reasons: "fail" (一票否决), "no_excellent" (否优), "quota:<grade>" (名额已满, dropped a band).
+    """
     g = plan.criteria.grades_for(cat)
+    n = len(total)
     if g is None:
-        return [None] * len(total)
+        return [None] * n, [None] * n
     bands = sorted(g.bands, key=lambda b: -b.low)
-    fail = g.fail or bands[-1].name
-    out = []
-    for t, f, ne in zip(total, failed, no_exc):
-        if f:
-            out.append(fail)
+    names = [b.name for b in bands]
+    fail = names.index(g.fail) if g.fail else len(bands) - 1
+    level = np.array([next((k for k, b in enumerate(bands) if t >= b.low - 1e-9), len(bands) - 1) for t in total], dtype=int)
+    why: list[str | None] = [None] * n
+    for pos in np.nonzero(no_exc & (level == 0))[0]:
+        if len(bands) > 1:
+            level[pos], why[pos] = 1, "no_excellent"
+    for q in sorted(g.quotas, key=lambda q: names.index(q.grade)):
+        k = names.index(q.grade)
+        members = sorted(np.nonzero((level == k) & ~failed)[0], key=lambda p: (rank[p], p))
+        limit = q.max_count if q.max_count is not None else whole(q.max_share * n, q.rounding)
+        if len(members) <= limit or k + 1 >= len(bands):
             continue
-        i = next((k for k, b in enumerate(bands) if t >= b.low - 1e-9), len(bands) - 1)
-        if ne and i == 0 and len(bands) > 1:
-            i = 1
-        out.append(bands[i].name)
-    return out
+        keep = members[:limit]
+        if limit > 0 and limit < len(members) and rank[members[limit]] == rank[members[limit - 1]]:
+            tied = rank[members[limit - 1]]  # a tie straddles the boundary
+            keep = [p for p in members if rank[p] < tied] + ([p for p in members if rank[p] == tied] if q.ties == "include" else [])
+        for p in members:
+            if p not in keep:
+                level[p], why[p] = k + 1, f"quota:{q.grade}"
+    for pos in np.nonzero(failed)[0]:
+        level[pos], why[pos] = fail, "fail"
+    return [names[i] for i in level], why
+
+

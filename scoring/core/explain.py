@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..i18n import t
+from .dataset import previous_of
 from .engine import CategoryScores, IndicatorScores, Results
 from .rounding import fmt, round_half_up
 
@@ -31,6 +32,8 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
         "owner": ind.owner, "evidence": ind.evidence,
     }
     app = float(s.applicable_full[pos])
+    if not ind.bonus and pts is not None and abs(app - ind.full) > 1e-9:
+        line["applicable_full"] = app  # some sub-items not assessed for this unit
     if ind.bonus:
         line["lost"] = round_half_up(max(-(pts or 0.0), 0.0), places)
     else:
@@ -45,8 +48,7 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
     leaf = s.leaf
     inputs = {f: float(v[pos]) for f, v in s.inputs.items()}
     line["inputs"] = {f: (None if math.isnan(v) else v) for f, v in inputs.items()}
-    i = int(cs.index[pos])
-    line["sources"] = {f: res.data.source_of(i, f) or (t("explain.derived", lang) if _is_derived(res, f) else "") for f in inputs}
+    line["sources"] = {f: res.data.sources.get(f, t("explain.derived", lang) if _is_derived(res, f) else "") for f in inputs}
     ev = {f: res.data.evidence[(uid, f)] for f in inputs if (uid, f) in res.data.evidence}
     if ev:
         line["evidence_given"] = ev
@@ -54,7 +56,9 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
     line["rule"] = ind.rule or leaf.method.rule(leaf.params, ind.full, lang)
     if s.missing is not None and s.missing[pos]:
         line["status"] = {"exclude": "excluded", "zero": "zero"}.get(ind.missing, "missing")
-        line["reason"] = t(f"explain.missing_{line['status']}", lang)
+        gone = [f for f, v in inputs.items() if math.isnan(v)]
+        only_previous = bool(gone) and all(previous_of(f) is not None for f in gone)
+        line["reason"] = t(f"explain.missing_{'previous_' if only_previous else ''}{line['status']}", lang)
         return line
     line["status"] = "scored"
     lost = line["lost"] or 0.0

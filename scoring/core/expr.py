@@ -80,7 +80,7 @@ class _Parser:
     def expect(self, op: str):
         kind, val, pos = self.take()
         if (kind, val) != ("op", op):
-            raise ExprError("expr.expected", pos, expected=op, found=val or "结尾")
+            raise ExprError("expr.expected", pos, expected=op, found=val or "expr.end")
 
     def parse(self) -> Node:
         node = self.expr()
@@ -131,7 +131,7 @@ class _Parser:
             node = self.expr()
             self.expect(")")
             return node
-        raise ExprError("expr.unexpected", pos, found=val or "结尾")
+        raise ExprError("expr.unexpected", pos, found=val or "expr.end")
 
 
 def parse(text: str) -> Node:

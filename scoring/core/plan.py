@@ -12,8 +12,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import CriteriaError, Problem
+from ..i18n import has
 from . import expr
 from .criteria import Criteria, Grades, Indicator
+from .dataset import previous_name, previous_of
 from .methods import Method
 
 EPS = 1e-9
@@ -37,6 +39,7 @@ class Plan:
     applies: dict[str, set[str]]  # indicator id -> categories it applies to
     level: dict[str, int]
     methods_used: dict[str, str] = field(default_factory=dict)  # method -> plugin
+    previous: list[str] = field(default_factory=list)  # "<field>@上年" columns read (last year's values)
 
     def leaves_for(self, category: str) -> list[Leaf]:
         return [l for l in self.leaves.values() if category in self.applies[l.indicator.id]]
@@ -55,7 +58,10 @@ def pydantic_problems(err: ValidationError, prefix: str = "") -> list[Problem]:
             "missing": "criteria.missing_key",
             "extra_forbidden": "criteria.unknown_key",
         }.get(e["type"], "criteria.bad_value")
-        out.append(Problem(code, {"detail": e["msg"], "input": _short(e.get("input"))}, key=path or None))
+        # common pydantic error types have messages of our own (in both languages); others keep pydantic's text
+        known = f"pydantic.{e['type']}"
+        detail = known if has(known) else e["msg"].removeprefix("Value error, ")
+        out.append(Problem(code, {"detail": detail, "input": _short(e.get("input")), **(e.get("ctx") or {})}, key=path or None))
     return out
 
 
@@ -125,7 +131,7 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
         except expr.ExprError as e:
             P.append(Problem("criteria.formula", {"formula": f.formula, "pos": e.position, "detail": e.code, **e.args_}, key=f"fields[{i}].formula"))
             continue
-        unknown = [n for n in expr.names(node) if n not in fields]
+        unknown = [n for n in expr.names(node) if n not in fields and previous_of(n) not in fields]
         for n in unknown:
             P.append(Problem("criteria.unknown_field", {"name": n, "known": _suggest(n, fields)}, key=f"fields[{i}].formula"))
         if not unknown:
@@ -250,15 +256,23 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
             P.append(Problem("criteria.no_method", {"id": ind.id}, key=k))
             continue
         method = methods.get(ind.method)
+        params = None
         if method is None:
             code = "criteria.unknown_method_failed" if failed_plugins else "criteria.unknown_method"
             P.append(Problem(code, {"name": ind.method, "known": _suggest(ind.method, methods), "failed": failed_names}, key=f"{k}.method"))
+        else:
+            try:
+                params = method.Params.model_validate(ind.params)
+            except ValidationError as e:
+                P.extend(pydantic_problems(e, f"{k}.params"))
+        if method is None or params is None:
+            # the field it names must be declared whatever the method: say so now, not on the next run
+            if ind.field is not None and ind.field not in fields:
+                P.append(Problem("criteria.unknown_field", {"name": ind.field, "known": _suggest(ind.field, fields)}, key=f"{k}.field"))
             continue
-        try:
-            params = method.Params.model_validate(ind.params)
-        except ValidationError as e:
-            P.extend(pydantic_problems(e, f"{k}.params"))
-            continue
+        most = method.max_points(params)
+        if most is not None and not ind.bonus and most > ind.full + 1e-9:
+            P.append(Problem("criteria.points_over_full", {"id": ind.id, "most": most, "full": ind.full}, key=f"{k}.params"))
         reads = []
         if method.uses_field:
             if ind.field is None:
@@ -267,9 +281,11 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
                 reads.append(ind.field)
         elif ind.field is not None:
             P.append(Problem("criteria.field_not_used", {"id": ind.id, "method": ind.method}, key=f"{k}.field"))
+        if method.previous_year and ind.field is not None:
+            reads.append(previous_name(ind.field))
         reads += method.inputs(params)
         for f in reads:
-            if f not in fields:
+            if f not in fields and previous_of(f) not in fields:
                 P.append(Problem("criteria.unknown_field", {"name": f, "known": _suggest(f, fields)}, key=f"{k}.field" if f == ind.field else f"{k}.params"))
         leaves[ind.id] = Leaf(ind, method, params, reads)
 
@@ -311,10 +327,66 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
                 P.append(Problem("criteria.grades_missing", {"category": cat}, key="grades"))
     elif any(v.kind == "no_excellent" for v in c.vetoes):
         P.append(Problem("criteria.no_grades_for_veto", key="vetoes"))
+    for i, g in enumerate(c.grades):
+        names = [b.name for b in g.bands]
+        for j, q in enumerate(g.quotas):
+            if q.grade not in names:
+                P.append(Problem("criteria.unknown_grade", {"name": q.grade, "known": "、".join(names)}, key=f"grades[{i}].quotas[{j}].grade"))
+    grade_names = {b.name for g in c.grades for b in g.bands}
+    veto_ids = {v.id for v in c.vetoes}
+    seen = set()
+    for i, r in enumerate(c.decisions.rules):
+        k = f"decisions.rules[{i}]"
+        if r.id in seen:
+            P.append(Problem("criteria.duplicate", {"what": "rule", "id": r.id}, key=f"{k}.id"))
+        seen.add(r.id)
+        check_cats(r.applies_to, f"{k}.applies_to")
+        for gname in r.when.grade or []:
+            if gname not in grade_names:
+                P.append(Problem("criteria.unknown_grade", {"name": gname, "known": "、".join(sorted(grade_names)) or "—"}, key=f"{k}.when.grade"))
+        if r.when.veto is not None and r.when.veto not in ("fail", "no_excellent") and r.when.veto not in veto_ids:
+            P.append(Problem("criteria.unknown_veto", {"name": r.when.veto, "known": "fail、no_excellent、" + "、".join(sorted(veto_ids))}, key=f"{k}.when.veto"))
     for j, f in enumerate(c.ranking.tie_break):
         if f not in fields:
             P.append(Problem("criteria.unknown_field", {"name": f, "known": _suggest(f, fields)}, key=f"ranking.tie_break[{j}]"))
 
+    P.extend(_check_aliases(c))
+
     if P:
         raise CriteriaError(P)
-    return Plan(c, leaves, [(n, parsed[n]) for n in order], order_ind, module_of, applies, level)
+    previous = sorted({n for node in parsed.values() for n in expr.names(node) if previous_of(n) in fields}
+                      | {f for leaf in leaves.values() for f in leaf.reads if previous_of(f) in fields})
+    return Plan(c, leaves, [(n, parsed[n]) for n in order], order_ind, module_of, applies, level, previous=previous)
+
+
+def _check_aliases(c: Criteria) -> list[Problem]:
+    """[[history.aliases]]: an id cannot be its own alias, and the chain old → new must not loop."""
+    out = []
+    succ: dict[str, set[str]] = {}
+    for i, a in enumerate(c.history.aliases):
+        if a.old == a.new:
+            out.append(Problem("criteria.alias_self", {"id": a.old}, key=f"history.aliases[{i}]"))
+            continue
+        if a.year is not None and a.year > c.assessment.year:
+            out.append(Problem("criteria.alias_future", {"old": a.old, "new": a.new, "year": a.year, "this": c.assessment.year},
+                               key=f"history.aliases[{i}].year"))
+        succ.setdefault(a.old, set()).add(a.new)
+    state: dict[str, int] = {}
+
+    def visit(node: str, chain: list[str]) -> bool:
+        if state.get(node) == 1:
+            out.append(Problem("criteria.alias_cycle", {"chain": " → ".join(chain + [node])}, key="history.aliases"))
+            return True
+        if state.get(node) == 2:
+            return False
+        state[node] = 1
+        for nxt in sorted(succ.get(node, ())):
+            if visit(nxt, chain + [node]):
+                return True
+        state[node] = 2
+        return False
+
+    for start in sorted(succ):
+        if visit(start, []):
+            break
+    return out

@@ -28,8 +28,16 @@ def round_array(a: np.ndarray, places: int) -> np.ndarray:
 
 
 def to_fixed(a: np.ndarray, places: int) -> np.ndarray:
-    """Scores as exact integers in units of the last declared decimal (for ranking and ties)."""
-    return np.rint(round_array(a, places) * 10.0**places).astype(np.int64)
+    """Scores as exact integers in units of the last declared decimal (for ranking and ties).
+
+    A missing score (NaN) becomes the lowest integer but one, so it sorts below every
+    number (and can still be negated) instead of an arbitrary value with a warning.
+    """
+    scaled = round_array(np.asarray(a, dtype=float), places) * 10.0**places
+    out = np.full(scaled.shape, np.iinfo(np.int64).min + 1, dtype=np.int64)
+    ok = ~np.isnan(scaled)
+    out[ok] = np.rint(scaled[ok]).astype(np.int64)
+    return out
 
 
 def fmt(x: float | None, places: int | None = None) -> str:
@@ -43,3 +51,13 @@ def fmt(x: float | None, places: int | None = None) -> str:
         return f"{round_half_up(float(x), places):.{places}f}"
     text = f"{round_half_up(float(x), 6):.6f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+def whole(x: float, rounding: str) -> int:
+    """A share of units as a whole number of units: "ceil", "floor" or "round" (half up)."""
+    x = round(x, 9)  # 10 % of 30 units is 3, not 3.0000000000000004 rounded up to 4
+    if rounding == "ceil":
+        return int(math.ceil(x))
+    if rounding == "round":
+        return int(math.floor(x + 0.5))
+    return int(math.floor(x))

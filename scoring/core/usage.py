@@ -7,6 +7,7 @@ they are computed from.  Templates are built from it.
 ``find_gaps`` lists every missing value an indicator or veto would meet, with what the
 criteria say happens then (``missing = "error" | "exclude" | "zero"``), named by the
 *submitted* field that is blank, so an office knows what to chase and from whom.
+Last year's values (``<field>@上年``) are not submissions: the engine checks those.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import expr
-from .dataset import Dataset
+from .dataset import Dataset, previous_of
 from .plan import Plan
 
 
@@ -106,13 +107,16 @@ def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = No
     out: list[Gap] = []
 
     def scan(idx: np.ndarray, reads: str, kind: str, id_: str, name: str, policy: str) -> None:
-        if len(idx) == 0:
+        if len(idx) == 0 or previous_of(reads) is not None:
             return
         miss = np.isnan(cols[reads][idx])
         if not miss.any():
             return
         explained = np.zeros(len(idx), bool)
         for b in base_of.get(reads, [reads]):
+            if previous_of(b) is not None:  # last year's value: from the history store, checked by the engine
+                explained |= miss & np.isnan(data.column(b)[idx])
+                continue
             blank = miss & np.isnan(data.column(b)[idx])
             explained |= blank
             for p in np.nonzero(blank)[0]:

@@ -37,6 +37,7 @@ def key_lines(text: str) -> dict[str, int]:
             for i, p in enumerate(parts):
                 path = f"{path}.{p}" if path else p
                 if i == len(parts) - 1 and m.group(1) == "[[":
+                    lines.setdefault(path, n)  # the whole array (e.g. "modules") starts at its first element
                     idx = counts.get(path, 0)
                     counts[path] = idx + 1
                     path = f"{path}[{idx}]"
@@ -73,9 +74,6 @@ def locate(problems: list[Problem], file: str, lines: dict[str, int]) -> list[Pr
 
 def read_criteria(path: str | Path) -> tuple[Criteria, dict[str, int], str]:
     """Parse and model-validate a criteria file; returns (criteria, key lines, text)."""
-    import tomli
-    from pydantic import ValidationError
-
     path = Path(path)
     name = str(path)
     try:
@@ -84,6 +82,15 @@ def read_criteria(path: str | Path) -> tuple[Criteria, dict[str, int], str]:
         raise CriteriaError(Problem("criteria.file_missing", file=name)) from None
     except IsADirectoryError:
         raise CriteriaError(Problem("criteria.file_missing", file=name)) from None
+    return parse_criteria(raw, name)
+
+
+def parse_criteria(raw: bytes, name: str) -> tuple[Criteria, dict[str, int], str]:
+    """Parse and model-validate criteria given as the file's bytes (e.g. stored in the history);
+    ``name`` is how problems refer to it."""
+    import tomli
+    from pydantic import ValidationError
+
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:

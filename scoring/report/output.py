@@ -1,6 +1,9 @@
 """Ranked tables (terminal), JSON and CSV from results; written atomically.
 
-The JSON layout is documented in README (schema ``scoring.results/1``).
+The JSON layout is documented in README (schema ``scoring.results/1``).  Every
+output carries the run's stamp (criteria and data hashes, engine and plugin versions,
+run number once saved; see :mod:`scoring.history.stamp`): the table as its last line,
+the JSON as a ``stamp`` object.  CSV stays a plain data table for spreadsheets.
 """
 from __future__ import annotations
 
@@ -44,7 +47,7 @@ def ranking_rows(res: Results, cs: CategoryScores, lang: str = "zh") -> tuple[li
     return header, rows
 
 
-def as_table(res: Results, lang: str = "zh", fmt_name: str = "simple") -> str:
+def as_table(res: Results, lang: str = "zh", fmt_name: str = "simple", stamp=None) -> str:
     from tabulate import tabulate
     import tabulate as _tab
 
@@ -61,10 +64,12 @@ def as_table(res: Results, lang: str = "zh", fmt_name: str = "simple") -> str:
         out.append(tabulate(rows, headers=header, tablefmt=fmt_name, disable_numparse=True, colalign=align))
     note = "模块列为加权后得分，括号内为权重" if lang != "en" else "module columns show weighted points; weights in brackets"
     out += ["", note]
+    if stamp is not None:
+        out.append(stamp.line(lang))
     return "\n".join(out) + "\n"
 
 
-def as_json(res: Results, lang: str = "zh") -> str:
+def as_json(res: Results, lang: str = "zh", stamp=None) -> str:
     a = res.criteria.assessment
     doc = {
         "schema": SCHEMA,
@@ -74,10 +79,14 @@ def as_json(res: Results, lang: str = "zh") -> str:
             for cs in res.categories.values()
         ],
     }
+    if stamp is not None:
+        doc["stamp"] = stamp.as_dict()
     return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
 
 
-def as_csv(res: Results, lang: str = "zh") -> str:
+def as_csv(res: Results, lang: str = "zh", stamp=None) -> str:
+    """A plain data table for spreadsheets: every row is a header or a unit (no stamp row;
+    the table and JSON outputs carry the stamp)."""
     buf = io.StringIO()
     w = csv.writer(buf)
     h = HEAD[lang]

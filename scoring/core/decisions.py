@@ -1,0 +1,208 @@
+"""Proposed decisions (约谈, 通报, 组织调整 …) from results and history. Pure: no I/O.
+
+The engine proposes, people decide: every proposal carries the rule, the figures that
+triggered it and its margin — how many points the unit is from escaping, and how far
+the nearest unit outside is from falling in.  Rules that look back over years use
+:class:`Outcome` records of earlier years (from the history store); where a year is
+missing the proposal says so ("undetermined") instead of guessing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .criteria import Condition, Criteria, Rule
+from .engine import Results
+from .rounding import whole
+
+EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One unit's published result in one year."""
+
+    year: int
+    unit_id: str
+    category: str
+    total: float
+    rank: int
+    of: int
+    grade: str | None
+    failed: bool = False
+    no_excellent: bool = False
+    vetoes: tuple[str, ...] = ()
+    name: str = ""
+
+
+def outcomes_of(res: Results) -> list[Outcome]:
+    year = res.criteria.assessment.year
+    out = []
+    for cs in res.categories.values():
+        n = len(cs.index)
+        for p, i in enumerate(cs.index):
+            hits = tuple(v.veto.id for v in cs.vetoes if v.hit[p])
+            out.append(Outcome(year, res.data.ids[i], cs.category, float(cs.total[p]), int(cs.rank[p]), n, cs.grade[p],
+                               bool(cs.failed[p]), bool(cs.no_excellent[p]), hits, res.data.names[i]))
+    return out
+
+
+@dataclass
+class Hit:
+    unit: Outcome
+    margin: float | None  # points short of escaping this year's condition (None: not a matter of points)
+    figure: str  # what triggered it, e.g. "总分 78.50 < 85"; language-neutral figures
+
+
+@dataclass
+class Catch:
+    rule: Rule
+    unit: Outcome
+    margin: float | None
+    figure: str
+    close: bool
+    status: str = "caught"  # "caught" or "undetermined" (history missing)
+    years_caught: list[int] = field(default_factory=list)
+    years_missing: list[int] = field(default_factory=list)
+
+
+@dataclass
+class RuleResult:
+    rule: Rule
+    category: str
+    line: str  # the line in figures, e.g. "总分 < 85" or "后 2 名（共 17 个，10%，向上取整）"
+    catches: list[Catch]
+    nearest_outside: Outcome | None = None
+    outside_margin: float | None = None  # points the nearest unit outside is from falling in
+
+    @property
+    def bottom_count(self) -> int | None:
+        """For bottom-N and bottom-% rules: how many units the line takes (N, or X % of the category rounded)."""
+        w = self.rule.when
+        if w.bottom is None and w.bottom_percent is None:
+            return None
+        return int(self.line.split("→")[-1].split("/")[0])
+
+
+
+
+def _band_floor(criteria: Criteria, category: str, grades: list[str]) -> float | None:
+    """The lowest total that escapes the given grades by score alone (the min of the band above them)."""
+    g = criteria.grades_for(category)
+    if g is None:
+        return None
+    above = [b for b in g.bands if b.name not in grades]
+    caught = [b for b in g.bands if b.name in grades]
+    if not caught or not above:
+        return None
+    top_caught = max(b.low for b in caught)
+    higher = [b.low for b in above if b.low > top_caught]
+    return min(higher) if higher else None
+
+
+def evaluate(cond: Condition, group: list[Outcome], criteria: Criteria, category: str, places: int) -> tuple[list[Hit], str, Outcome | None, float | None]:
+    """Who in one category (one year) meets a condition; the line; the nearest unit outside and its distance."""
+    if cond.total_below is not None:
+        line = cond.total_below
+        hits = [Hit(u, round(line - u.total, places), f"{u.total:.{places}f} < {line:g}") for u in group if u.total < line - EPS]
+        outside = [u for u in group if u.total >= line - EPS]
+        near = min(outside, key=lambda u: u.total, default=None)
+        return hits, f"< {line:g}", near, None if near is None else round(near.total - line, places)
+    if cond.grade is not None:
+        floor = _band_floor(criteria, category, cond.grade)
+        hits = []
+        for u in group:
+            if u.grade in cond.grade:
+                by_score = floor is not None and u.total < floor - EPS and not u.failed
+                hits.append(Hit(u, round(floor - u.total, places) if by_score else None, f"{u.grade}"))
+        outside = [u for u in group if u.grade not in cond.grade and not u.failed]
+        near = min(outside, key=lambda u: u.total, default=None)
+        dist = None if near is None or floor is None else round(near.total - floor, places)
+        return hits, "/".join(cond.grade), near, dist
+    if cond.bottom is not None or cond.bottom_percent is not None:
+        n = len(group)
+        k = cond.bottom if cond.bottom is not None else whole(cond.bottom_percent * n / 100, cond.rounding)
+        k = min(k, n)
+        if k <= 0:
+            return [], "0", None, None
+        worse = {u.unit_id: sum(1 for v in group if v.rank > u.rank) for u in group}
+        caught = [u for u in group if worse[u.unit_id] < k]
+        outside = [u for u in group if worse[u.unit_id] >= k]
+        weakest_out = max(outside, key=lambda u: (u.rank, -u.total), default=None)
+        hits = []
+        for u in caught:
+            margin = None if u.failed else (round(weakest_out.total - u.total, places) if weakest_out else None)
+            hits.append(Hit(u, margin, f"{u.rank}/{n}"))
+        best_in = min((u for u in caught if not u.failed), key=lambda u: (u.rank, -u.total), default=None)
+        dist = None if weakest_out is None or best_in is None else round(weakest_out.total - best_in.total, places)
+        label = f"{k}/{n}" if cond.bottom is not None else f"{cond.bottom_percent:g}% → {k}/{n}"
+        return hits, label, weakest_out, dist
+    # veto
+    v = cond.veto
+    hits = []
+    for u in group:
+        if (v == "fail" and u.failed) or (v == "no_excellent" and u.no_excellent) or (v in u.vetoes):
+            hits.append(Hit(u, None, v))
+    return hits, v or "", None, None
+
+
+def decide(criteria: Criteria, current: list[Outcome], history: dict[int, list[Outcome]] | None = None) -> list[RuleResult]:
+    """Apply every decision rule of the criteria to this year's outcomes (and history for look-backs)."""
+    history = history or {}
+    places = criteria.assessment.precision
+    close = criteria.decisions.close_margin
+    year = criteria.assessment.year
+    by_cat: dict[str, list[Outcome]] = {}
+    for u in current:
+        by_cat.setdefault(u.category, []).append(u)
+    past_groups: dict[tuple[int, str], list[Outcome]] = {}
+    past_unit: dict[tuple[int, str], Outcome] = {}
+    for y, outs in history.items():
+        for u in outs:
+            past_groups.setdefault((y, u.category), []).append(u)
+            past_unit[(y, u.unit_id)] = u
+    memo: dict[tuple[str, int, str], set[str]] = {}
+
+    def caught_in(rule: Rule, y: int, cat: str) -> set[str]:
+        key = (rule.id, y, cat)
+        if key not in memo:
+            hits, *_ = evaluate(rule.when, past_groups.get((y, cat), []), criteria, cat, places)
+            memo[key] = {h.unit.unit_id for h in hits}
+        return memo[key]
+
+    results = []
+    for rule in criteria.decisions.rules:
+        for cat in criteria.categories:
+            if rule.applies_to is not None and cat not in rule.applies_to:
+                continue
+            group = by_cat.get(cat, [])
+            hits, line, near, dist = evaluate(rule.when, group, criteria, cat, places)
+            catches = []
+            for h in hits:
+                c = Catch(rule, h.unit, h.margin, h.figure, h.margin is not None and h.margin <= close + EPS,
+                          years_caught=[year])
+                if rule.look_back is not None:
+                    for y in range(year - 1, year - rule.look_back.years, -1):
+                        past = past_unit.get((y, h.unit.unit_id))
+                        if past is None:
+                            c.years_missing.append(y)
+                        elif past.unit_id in caught_in(rule, y, past.category):
+                            c.years_caught.append(y)
+                    need = rule.look_back.times
+                    if len(c.years_caught) >= need:
+                        c.status = "caught"
+                    elif len(c.years_caught) + len(c.years_missing) >= need:
+                        c.status = "undetermined"
+                    else:
+                        continue
+                catches.append(c)
+            catches.sort(key=lambda c: (c.unit.rank, c.unit.unit_id))
+            results.append(RuleResult(rule, cat, line, catches, near if rule.look_back is None else None,
+                                      dist if rule.look_back is None else None))
+    return results
+
+
+def close_calls(results: Iterable[RuleResult], margin: float) -> list[tuple[RuleResult, Outcome, float]]:
+    """Units outside a rule but within ``margin`` points of falling in (flagged for attention)."""
+    return [(r, r.nearest_outside, r.outside_margin) for r in results
+            if r.nearest_outside is not None and r.outside_margin is not None and r.outside_margin <= margin + EPS]

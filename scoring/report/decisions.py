@@ -1,0 +1,89 @@
+"""The proposed decision list, in words and as data."""
+from __future__ import annotations
+
+from ..core.decisions import Catch, RuleResult
+from ..core.rounding import fmt
+
+
+def _trigger(c: Catch, r: RuleResult, places: int, lang: str) -> str:
+    w, u = r.rule.when, c.unit
+    en = lang == "en"
+    if w.total_below is not None:
+        return f"total {fmt(u.total, places)} below {fmt(w.total_below)}" if en else f"总分{fmt(u.total, places)}，低于{fmt(w.total_below)}分"
+    if w.grade is not None:
+        extra = ""
+        if u.failed:
+            extra = " (veto)" if en else "（一票否决）"
+        return f"grade {u.grade}{extra}" if en else f"等次为{u.grade}{extra}"
+    if w.bottom is not None or w.bottom_percent is not None:
+        return (f"rank {u.rank} of {u.of}, within the bottom {r.bottom_count}" if en
+                else f"本类别{u.of}个单位中列第{u.rank}名，在后{r.bottom_count}名之内")
+    names = "、".join(u.vetoes) if u.vetoes else (w.veto or "")
+    return f"veto: {names}" if en else f"触发否决事项：{names}"
+
+
+def _margin(c: Catch, places: int, lang: str) -> str:
+    if c.margin is None:
+        return "not a matter of points" if lang == "en" else "与分数无关"
+    return f"{fmt(c.margin, places)} points short" if lang == "en" else f"差{fmt(c.margin, places)}分"
+
+
+def _history(c: Catch, r: RuleResult, lang: str) -> str:
+    if r.rule.look_back is None:
+        return ""
+    yrs = "、".join(str(y) for y in sorted(c.years_caught))
+    if c.status == "undetermined":
+        miss = "、".join(str(y) for y in sorted(c.years_missing))
+        return (f"caught in {yrs}; results for {miss} missing, cannot decide" if lang == "en"
+                else f"{yrs}年触发；缺少{miss}年结果，无法判定")
+    return f"caught in {yrs}" if lang == "en" else f"{yrs}年均触发"
+
+
+def as_dicts(results: list[RuleResult], places: int, lang: str = "zh") -> list[dict]:
+    out = []
+    for r in results:
+        out.append({
+            "rule": r.rule.id, "name": r.rule.name, "consequence": r.rule.consequence, "category": r.category,
+            "line": r.line,
+            "units": [{
+                "id": c.unit.unit_id, "name": c.unit.name, "total": c.unit.total, "rank": c.unit.rank, "of": c.unit.of,
+                "grade": c.unit.grade, "status": c.status, "margin": c.margin, "close_call": c.close,
+                "reason": _trigger(c, r, places, lang), "history": _history(c, r, lang),
+                "years_caught": sorted(c.years_caught), "years_missing": sorted(c.years_missing),
+            } for c in r.catches],
+            "nearest_outside": None if r.nearest_outside is None else {
+                "id": r.nearest_outside.unit_id, "name": r.nearest_outside.name, "total": r.nearest_outside.total,
+                "margin": r.outside_margin,
+            },
+        })
+    return out
+
+
+def as_text(results: list[RuleResult], places: int, close: float, lang: str = "zh") -> str:
+    from tabulate import tabulate
+    import tabulate as _tab
+
+    _tab.WIDE_CHARS_MODE = True
+    en = lang == "en"
+    lines = ["Proposed decisions (for decision by the responsible bodies)" if en else "拟处理建议（供研究决定）"]
+    for r in results:
+        if not r.catches and r.nearest_outside is None:
+            continue
+        lines.append("")
+        lines.append(f"[{r.rule.id} {r.rule.name} → {r.rule.consequence}] {r.category}" if en
+                     else f"【{r.rule.id} {r.rule.name} → {r.rule.consequence}】{r.category}")
+        if r.catches:
+            head = (["Unit", "Total", "Rank", "Grade", "Trigger", "Margin", "History", "Close call"] if en
+                    else ["单位", "总分", "名次", "等次", "触发依据", "距脱离", "往年情况", "临界"])
+            rows = [[c.unit.name, fmt(c.unit.total, places), f"{c.unit.rank}/{c.unit.of}", c.unit.grade or "",
+                     _trigger(c, r, places, lang), _margin(c, places, lang), _history(c, r, lang),
+                     ("yes" if en else "是") if c.close else ""] for c in r.catches]
+            lines.append(tabulate(rows, headers=head, disable_numparse=True))
+        else:
+            lines.append("no unit caught" if en else "无单位触发")
+        if r.nearest_outside is not None and r.outside_margin is not None:
+            u = r.nearest_outside
+            flag = (" — close call" if en else "（临界）") if r.outside_margin <= close + 1e-9 else ""
+            lines.append(f"nearest unit outside: {u.name}, total {fmt(u.total, places)}, {fmt(r.outside_margin, places)} points from the line{flag}"
+                         if en else f"最接近的未触发单位：{u.name}，总分{fmt(u.total, places)}，距触发线{fmt(r.outside_margin, places)}分{flag}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,113 @@
+"""四舍五入 as offices do it, ranking on fixed point, numbers shown without float noise."""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scoring.core.rounding import fmt, round_array, round_half_up, to_fixed
+
+NaN = float("nan")
+
+
+@pytest.mark.parametrize("x,places,want", [
+    (2.675, 2, 2.68),  # stored as 2.67499999…; naive round() gives 2.67
+    (1.005, 2, 1.01),
+    (0.125, 2, 0.13),
+    (0.5, 0, 1.0),
+    (1.5, 0, 2.0),
+    (2.5, 0, 3.0),  # half up, not to even
+    (92.035, 2, 92.04),
+    (0.1 + 0.2, 1, 0.3),
+    (-2.675, 2, -2.68),  # half away from zero
+    (-0.5, 0, -1.0),
+    (-1.005, 2, -1.01),
+    (-2.674, 2, -2.67),
+    (12.3449, 2, 12.34),
+])
+def test_round_half_up(x, places, want):
+    assert round_half_up(x, places) == want
+    assert round_array(np.array([x]), places)[0] == want
+
+
+def test_no_negative_zero():
+    for x in (-0.0, -0.001, -0.004):
+        r = round_half_up(x, 2)
+        assert r == 0 and np.copysign(1, r) == 1
+        assert np.copysign(1, round_array(np.array([x]), 2)[0]) == 1
+
+
+def test_missing_stays_missing():
+    assert np.isnan(round_half_up(NaN, 2))
+    assert np.isnan(round_array(np.array([1.0, NaN]), 2)[1])
+
+
+decimals = st.decimals(min_value=-10**6, max_value=10**6, places=6, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(decimals, st.integers(0, 4))
+def test_rounding_agrees_with_decimal_half_up(d, places):
+    want = float(d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+    assert round_half_up(float(d), places) == want
+    assert round_array(np.array([float(d)]), places)[0] == want
+
+
+def test_fixed_point_makes_float_noise_a_tie():
+    # 0.1 + 0.2 and 0.3 differ as floats but are one score at any declared precision
+    a = np.array([0.1 + 0.2, 0.3, 85.0 * 0.17 + 10.0, 14.45 + 10.0])
+    assert to_fixed(a, 2).tolist() == [30, 30, 2445, 2445]
+    assert to_fixed(np.array([2.675]), 2).tolist() == [268]
+
+
+# --------------------------------------------------------------------------- fmt
+@pytest.mark.parametrize("x,places,text", [
+    (0.1 + 0.2, None, "0.3"),
+    (1 - 0.9, None, "0.1"),
+    (100.0, None, "100"),
+    (3, None, "3"),
+    (1.2, None, "1.2"),
+    (-0.0, None, "0"),
+    (-1e-10, None, "0"),
+    (2.675, 2, "2.68"),
+    (3, 2, "3.00"),
+    (-0.001, 2, "0.00"),
+    (-2.675, 2, "-2.68"),
+    (None, None, "—"),
+    (NaN, 2, "—"),
+])
+def test_fmt(x, places, text):
+    assert fmt(x, places) == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.decimals(min_value=-10**4, max_value=10**4, places=3, allow_nan=False, allow_infinity=False),
+       st.decimals(min_value=-10**4, max_value=10**4, places=3, allow_nan=False, allow_infinity=False))
+def test_fmt_never_shows_float_noise(a, b):
+    # sums of numbers people typed read back as people would write the exact sum
+    text = fmt(float(a) + float(b))
+    assert Decimal(text) == a + b
+    assert text == _plain(a + b)
+    for places in (0, 1, 2, 4):
+        want = (a + b).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        assert fmt(float(a) + float(b), places) == f"{abs(want) if want == 0 else want:f}"
+
+
+def _plain(d: Decimal) -> str:
+    if d == 0:
+        return "0"
+    text = f"{d:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def test_fixed_point_of_a_missing_total_sorts_last_without_a_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fixed = to_fixed(np.array([12.5, NaN, -3.0]), 2)
+    assert fixed[0] == 1250 and fixed[2] == -300
+    assert fixed[1] < fixed[2] and -fixed[1] > -fixed[0]  # lowest either way round
