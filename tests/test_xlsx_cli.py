@@ -115,3 +115,23 @@ def test_startup_does_not_import_openpyxl():
 
     code = "import sys, scoring.cli; print('openpyxl' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+def test_last_years_values_are_not_asked_for():
+    """<field>@上年 comes from the history store, not from submissions: no gap, no template column."""
+    from scoring.cli import load
+    from scoring.load.template import plan_templates
+    from scoring.load.submissions import read_submissions
+    from scoring.load.validate import validate
+
+    plan, _ = load(str(ROOT / "criteria" / "yaoan-2020.toml"), [])
+    assert plan.previous == ["持证执法人员数@上年"]
+    report = validate(plan, ROOT / "examples" / "yaoan-2020")
+    assert report.ok and not [g for g in report.gaps if "@" in g.field or "@" in g.reads]
+    units = read_submissions(ROOT / "examples" / "yaoan-2020", plan.criteria)
+    from scoring.load.submissions import Units
+
+    u = Units(units.data.ids, units.data.names, units.data.categories)
+    jobs, _ = plan_templates(plan, u)
+    asked = [f for _, _, fields, _ in jobs for f in fields]
+    assert "持证执法人员数" in asked and not [f for f in asked if "@" in f]
