@@ -89,7 +89,7 @@ def test_unknown_unit_with_suggestion(plan, tmp_path):
     rows = [HEAD] + [r[:] for r in GOOD] + [["B09", "县司法局", "部门", 1, "是", 90]]
     write_xlsx(folder / "司法局.xlsx", rows)
     report = check(plan, folder)
-    p, = only(report, "data.unknown_unit")
+    p, = only(report, "data.unit_not_listed")
     assert (p.row, p.cell) == (7, "A7") and "B09" in p.message() and "B02" in p.hint()
 
 
@@ -249,7 +249,7 @@ def test_units_list_problems(plan, tmp_path):
     assert only(report, "data.duplicate_unit")[0].row == 3
     p, = only(report, "data.unknown_category")
     assert p.cell == "C4" and "部门、乡镇" in p.hint()
-    assert not [p for p in report.problems if p.code == "data.unknown_unit"]  # C01 is not reported a second time
+    assert not [p for p in report.problems if p.code == "data.unit_not_listed"]  # C01 is not reported a second time
 
 
 def test_changed_criteria_and_a_workbook_named_csv_are_noted(plan, tmp_path):

@@ -99,7 +99,7 @@ class Units:
             nk = clean_text(raw_name)
             if nk and self.by_name.get(nk, -1) >= 0:
                 hint = self.ids[self.by_name[nk]]
-            return None, "data.unknown_unit", {"unit": shown(raw_id), "suggest": hint or "—"}
+            return None, "data.unit_not_listed", {"unit": shown(raw_id), "suggest": hint or "—"}
         nk = clean_text(raw_name)
         if not nk:
             return None, None, None
@@ -108,7 +108,7 @@ class Units:
             if nk.lower() in _L["total"]:
                 return None, "note.total_row", None
             close = difflib.get_close_matches(nk, [clean_text(n) for n in self.names], n=1, cutoff=0.6)
-            return None, "data.unknown_unit", {"unit": shown(raw_name), "suggest": close[0] if close else "—"}
+            return None, "data.unit_not_listed", {"unit": shown(raw_name), "suggest": close[0] if close else "—"}
         if j < 0:
             ids = "、".join(u for u, n in zip(self.ids, self.names) if clean_text(n) == nk)
             return None, "data.ambiguous_name", {"name": shown(raw_name), "ids": ids}
