@@ -1,5 +1,5 @@
 """Shared pieces of the tests/test_xlsx_*.py files: a small criteria file, a unit list, and
-helpers that write real .xlsx and .csv files with openpyxl and the csv module."""
+functions that write real .xlsx and .csv files with openpyxl and the csv module."""
 from __future__ import annotations
 
 import csv
