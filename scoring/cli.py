@@ -1,4 +1,4 @@
-"""Command line: ``scoring check | run | explain | methods``, and the history commands
+"""Command line: ``scoring check | run | validate | template | explain | methods``, and the history commands
 ``runs | finalize | delete | verify | history | compare | rescore`` (see docs/history.md).
 
 Exit status: 0 success, 2 bad input (a clear message, no traceback), 1 internal error;
@@ -25,6 +25,11 @@ TEXT = {
         "written": "已写入 {path}",
         "m_name": "方法", "m_title": "名称", "m_plugin": "来自插件",
         "failed": "以下插件加载失败：",
+        "validate": "校验报送数据，一次列出全部问题、缺报和自动规范之处",
+        "template": "按评分细则为每个报送单位生成 Excel 报送表",
+        "vformat": "报告格式：text（默认）或 json",
+        "t_out": "报送表写入的目录", "t_units": "单位名单（units.csv 或 units.xlsx）",
+        "t_data": "数据目录（从中读取 units.csv 或 units.xlsx）", "t_force": "覆盖已存在的同名文件",
         "save": "保存到历史库（草稿，可用 scoring finalize 定稿）",
         "operator": "操作人（自由填写；默认取环境变量 SCORING_OPERATOR 或系统用户名）",
         "db": "历史库文件（默认：环境变量 SCORING_DB，否则当前目录下的 scoring-history.sqlite）",
@@ -56,6 +61,11 @@ TEXT = {
         "written": "written to {path}",
         "m_name": "Method", "m_title": "Title", "m_plugin": "Plugin",
         "failed": "These plugins failed to load:",
+        "validate": "check submitted data: every problem, gap and normalisation at once",
+        "template": "write an Excel data-entry workbook for each data owner",
+        "vformat": "report format: text (default) or json",
+        "t_out": "folder to write the workbooks to", "t_units": "unit list (units.csv or units.xlsx)",
+        "t_data": "data folder holding units.csv or units.xlsx", "t_force": "overwrite files of the same name",
         "save": "save the run in the history store (as a draft; finalize it with scoring finalize)",
         "operator": "who runs it (free text; default: SCORING_OPERATOR or the login name)",
         "db": "history store file (default: SCORING_DB, else scoring-history.sqlite in the current folder)",
@@ -127,6 +137,17 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     rp.add_argument("--out", required=True, help=T["r_out"])
     rp.add_argument("--db", help=T["db"])
     sub.add_parser("methods", help=T["methods"], parents=[common])
+    v = sub.add_parser("validate", help=T["validate"], parents=[common])
+    v.add_argument("criteria", help=T["criteria"])
+    v.add_argument("--data", required=True, help=T["data"])
+    v.add_argument("--format", choices=["text", "json"], default="text", help=T["vformat"])
+    tp = sub.add_parser("template", help=T["template"], parents=[common])
+    tp.add_argument("criteria", help=T["criteria"])
+    tp.add_argument("--out", required=True, help=T["t_out"])
+    src = tp.add_mutually_exclusive_group(required=True)
+    src.add_argument("--units", help=T["t_units"])
+    src.add_argument("--data", help=T["t_data"])
+    tp.add_argument("--force", action="store_true", help=T["t_force"])
 
     db = argparse.ArgumentParser(add_help=False)
     db.add_argument("--db", help=T["db"])
@@ -200,10 +221,14 @@ def cmd_check(args) -> int:
 def _score(args, store=None):
     """Criteria + data (+ last year's values from the history store) → (results, plan, registry, criteria bytes)."""
     from .core.engine import score
-    from .load.csv_data import read_folder
+    from .errors import DataError
+    from .load.validate import validate
 
     plan, registry, raw = load_with_bytes(args.criteria, args.plugins)
-    data = read_folder(args.data, plan.criteria)
+    report = validate(plan, args.data)  # every problem in the data, before anything is scored or written
+    if report.problems:
+        raise DataError(report.problems)
+    data = report.data
     if plan.previous:
         data = _with_previous(data, plan, store, args)
     return score(plan, data), plan, registry, raw
@@ -530,6 +555,29 @@ def cmd_rescore(args) -> int:
     return 0
 
 
+def cmd_validate(args) -> int:
+    from .load.validate import validate
+    from .report.validation import as_json, as_text
+
+    plan, registry = load(args.criteria, args.plugins)
+    report = validate(plan, args.data)
+    render = as_json if args.format == "json" else as_text
+    sys.stdout.write(render(report, plan, args.lang))
+    return 0 if report.ok else 2
+
+
+def cmd_template(args) -> int:
+    from .load.template import write_templates
+
+    plan, registry = load(args.criteria, args.plugins)
+    written, notes = write_templates(plan, args.out, units=args.units, data=args.data, force=args.force, lang=args.lang)
+    for p in notes:
+        print(p.render(args.lang), file=sys.stderr)
+    for path in written:
+        print(TEXT[args.lang]["written"].format(path=path), file=sys.stderr)
+    return 0
+
+
 def cmd_methods(args) -> int:
     from tabulate import tabulate
     import tabulate as _tab
@@ -552,7 +600,8 @@ def _warn_failed(registry, lang: str) -> None:
             print("  " + p.render(lang), file=sys.stderr)
 
 
-COMMANDS = {"check": cmd_check, "run": cmd_run, "report": cmd_report, "decide": cmd_decide, "explain": cmd_explain, "methods": cmd_methods, "runs": cmd_runs, "finalize": cmd_finalize,
+COMMANDS = {"check": cmd_check, "validate": cmd_validate, "template": cmd_template, "run": cmd_run, "report": cmd_report,
+            "decide": cmd_decide, "explain": cmd_explain, "methods": cmd_methods, "runs": cmd_runs, "finalize": cmd_finalize,
             "delete": cmd_delete, "verify": cmd_verify, "history": cmd_history, "compare": cmd_compare,
             "rescore": cmd_rescore}
 
