@@ -2,8 +2,7 @@
 criteria/yaoan-2019.toml, yaoan-2020.toml (from criteria/yaoan-2018.toml).
 
 示例数据：单位名称仿照县级机构设置，数值为演示而设（固定随机种子，可重复生成），不代表任何真实单位的考核结果。
-Run:  python examples/yaoan_years.py        (everything: three data folders and two criteria files)
-      python examples/make_yaoan_2019.py    (one year's data folder, like every make_<stem>.py)
+Run:  python examples/make_yaoan.py   (three data folders and two criteria files)
 
 What the three years show (the tests in tests/test_history_example.py read them):
   * 2019 机构改革: 县国土资源局 (ZF05) and 县林业局 (ZF06) merge into 县自然资源局 (ZF11);
@@ -130,23 +129,30 @@ def data(year: int, out: Path | None = None) -> None:
           [[u, n, 1 if (year, u) == (2018, "ZF08") else 0] for u, n, _ in us])
 
 
-def criteria(year: int) -> None:
+def criteria_text(year: int) -> str:
     """The 2019 and 2020 criteria: the 2018 file with the year changed and the aliases added."""
     text = (CRITERIA / "yaoan-2018.toml").read_text(encoding="utf-8")
     text = text.replace("姚安县 2018 年度", f"姚安县 {year} 年度").replace("姚安县2018年度", f"姚安县{year}年度")
     text = re.sub(r"^year = 2018$", f"year = {year}", text, flags=re.M)
     text = text.replace('owner = "县安全生产监督管理局"', 'owner = "县应急管理局"')
-    text = text.replace("三个年度（2018—2020）的示例之一", "三个年度（2018—2020）的示例之一（本文件由 examples/yaoan_years.py 从 yaoan-2018.toml 生成）")
+    text = text.replace("三个年度（2018—2020）的示例之一", "三个年度（2018—2020）的示例之一（本文件由 examples/make_yaoan.py 从 yaoan-2018.toml 生成）")
     text = text.replace("# ---------------------------------------------------------------- 模块与权重",
                         ALIASES.strip() + "\n\n# ---------------------------------------------------------------- 模块与权重")
-    (CRITERIA / f"yaoan-{year}.toml").write_text(text, encoding="utf-8")
+    return text
+
+
+FOLDERS = [f"yaoan-{y}" for y in YEARS]  # what write_data() writes under examples/
+
+
+def write_data(root: Path = HERE) -> None:
+    for y in YEARS:
+        data(y, root / f"yaoan-{y}")
 
 
 def main() -> None:
-    for y in YEARS:
-        data(y)
+    write_data()
     for y in YEARS[1:]:
-        criteria(y)
+        (CRITERIA / f"yaoan-{y}.toml").write_text(criteria_text(y), encoding="utf-8")
 
 
 if __name__ == "__main__":
