@@ -1,9 +1,9 @@
 """Entry point of the built-in methods: one hook, as a third-party plugin would write it."""
 from scoring import hookimpl
 
-from . import deductions, mapped, relative
+from . import change, deductions, mapped, relative
 
 
 @hookimpl
 def scoring_methods():
-    return [*deductions.METHODS, *relative.METHODS, *mapped.METHODS]
+    return [*deductions.METHODS, *relative.METHODS, *mapped.METHODS, *change.METHODS]

@@ -16,8 +16,8 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "Column": ".core.methods", "Method": ".core.methods", "Params": ".core.methods", "Scored": ".core.methods",
     "ValueMethod": ".core.methods", "deducted": ".core.methods", "tr": ".core.methods",
-    "CriteriaError": ".errors", "DataError": ".errors", "PluginError": ".errors", "Problem": ".errors",
-    "ScoringError": ".errors", "hookimpl": ".hookspecs",
+    "CriteriaError": ".errors", "DataError": ".errors", "HistoryError": ".errors", "PluginError": ".errors",
+    "Problem": ".errors", "ScoringError": ".errors", "hookimpl": ".hookspecs",
 }
 
 __all__ = [*_PUBLIC, "__version__"]

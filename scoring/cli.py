@@ -1,6 +1,8 @@
-"""Command line: ``scoring check | run | explain | sensitivity | methods``.
+"""Command line: ``scoring check | run | validate | template | explain | sensitivity | methods``, and the history commands
+``runs | finalize | delete | verify | history | compare | rescore`` (see docs/history.md).
 
-Exit status: 0 success, 2 bad input (a clear message, no traceback), 1 internal error.
+Exit status: 0 success, 2 bad input (a clear message, no traceback), 1 internal error;
+``verify`` exits 3 when the re-scored results differ from the stored ones.
 Heavy libraries are imported inside the commands that need them so start-up stays fast.
 """
 from __future__ import annotations
@@ -10,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import ScoringError
+from .errors import HistoryError, ScoringError
 
 TEXT = {
     "zh": {
@@ -23,14 +25,35 @@ TEXT = {
         "written": "已写入 {path}",
         "m_name": "方法", "m_title": "名称", "m_plugin": "来自插件",
         "failed": "以下插件加载失败：",
+        "validate": "校验报送数据，一次列出全部问题、缺报和自动规范之处",
+        "template": "按评分细则为每个报送单位生成 Excel 报送表",
+        "vformat": "报告格式：text（默认）或 json",
+        "t_out": "报送表写入的目录", "t_units": "单位名单（units.csv 或 units.xlsx）",
+        "t_data": "数据目录（从中读取 units.csv 或 units.xlsx）", "t_force": "覆盖已存在的同名文件",
+        "save": "保存到历史库（草稿，可用 scoring finalize 定稿）",
+        "operator": "操作人（自由填写；默认取环境变量 SCORING_OPERATOR 或系统用户名）",
+        "db": "历史库文件（默认：环境变量 SCORING_DB，否则当前目录下的 scoring-history.sqlite）",
+        "note": "备注（随运行保存）",
+        "runs": "列出历史库中保存的运行", "finalize": "将运行定稿（定稿后不可修改或删除）", "delete": "删除草稿运行",
+        "verify": "复核：按存储的评分细则和数据重新计算，与存储结果比对",
+        "history": "某单位历年考核结果", "compare": "年度对比表：总分、名次、等次及其变化",
+        "rescore": "申诉复核后更正：按原运行的评分细则对更正后的数据重新计算，另存为更正运行",
+        "run_id": "运行编号（见 scoring runs）", "unit": "单位编号或单位名称", "year": "年度",
+        "run_or_criteria": "历史库中的运行编号，或评分细则文件（此时须给出 --data）",
+        "data_for_criteria": "报送数据目录（第一个参数为评分细则文件时必填）",
+        "decide_cmd": "列出一次运行的拟处理建议（约谈、通报等）：规则、触发依据、差距、临界情况", "category": "只看这个类别",
+        "series": "考核系列（历史库中有多个系列时须指定）", "reason": "更正原因（申诉复核结论）",
+        "corrected": "更正后的数据目录", "vdata": "改用这个目录中的数据复核（默认用存储的数据）",
         "decide": "同时列出拟处理建议（约谈、通报等）及其依据和差距",
         "explain": "说明一个单位的得分：逐项得分、失分原因、数据来源、等次与处理建议",
-        "unit": "单位编号或单位名称",
         "no_unit": "找不到单位“{unit}”",
         "sensitivity": "名次对权重的敏感性：随机变动模块权重，给出每个单位的名次区间和最敏感的权重",
         "draws": "抽样次数（默认1000）", "spread": "权重随机变动的幅度，百分数（默认10，即±10%%）",
         "seed": "随机种子（相同种子得到相同结果，默认0）",
         "bad_draws": "抽样次数须为不小于1的整数", "bad_spread": "变动幅度须为0到100之间（不含100）的百分数",
+        "report": "生成可打印的报告（XLSX / HTML / PDF）：排名表、评分表、拟处理建议和图表",
+        "r_format": "报告格式（默认按 --out 的扩展名）", "r_out": "输出文件",
+        "run_format": "输出格式；xlsx、html、pdf 为可打印的报告（须同时给出 --out）",
     },
     "en": {
         "desc": "Assessment scoring engine: scores, ranks and grades units by a criteria file.",
@@ -42,15 +65,37 @@ TEXT = {
         "written": "written to {path}",
         "m_name": "Method", "m_title": "Title", "m_plugin": "Plugin",
         "failed": "These plugins failed to load:",
+        "validate": "check submitted data: every problem, gap and normalisation at once",
+        "template": "write an Excel data-entry workbook for each data owner",
+        "vformat": "report format: text (default) or json",
+        "t_out": "folder to write the workbooks to", "t_units": "unit list (units.csv or units.xlsx)",
+        "t_data": "data folder holding units.csv or units.xlsx", "t_force": "overwrite files of the same name",
+        "save": "save the run in the history store (as a draft; finalize it with scoring finalize)",
+        "operator": "who runs it (free text; default: SCORING_OPERATOR or the login name)",
+        "db": "history store file (default: SCORING_DB, else scoring-history.sqlite in the current folder)",
+        "note": "a note kept with the run",
+        "runs": "list the runs in the history store", "finalize": "make a run final (it can then never be changed or deleted)",
+        "delete": "delete a draft run",
+        "verify": "re-score a stored run from its stored criteria and data and compare",
+        "history": "a unit's results over the years", "compare": "year-over-year table: totals, ranks, grades and their change",
+        "rescore": "correct a final run after appeal: score corrected data under its criteria, saved as a correction",
+        "run_id": "run number (see scoring runs)", "unit": "unit id or name", "year": "year",
+        "run_or_criteria": "a run number in the history store, or a criteria file (then give --data)",
+        "data_for_criteria": "folder of submitted data (needed when the first argument is a criteria file)",
+        "decide_cmd": "list a run's proposed decisions (约谈, 通报 …): rule, trigger, margin, close calls", "category": "only this category",
+        "series": "assessment series (needed when the store holds several)", "reason": "why (the appeal's outcome)",
+        "corrected": "folder of corrected data", "vdata": "verify this folder's data instead of the stored data",
         "decide": "also list the proposed decisions (约谈, 通报 …) with reasons and margins",
         "explain": "explain one unit: points per indicator, why points were lost, data sources, grade and decisions",
-        "unit": "unit id or name",
         "no_unit": "no unit \"{unit}\"",
         "sensitivity": "how stable ranks are: vary the module weights at random, show each unit's rank range and the weight that moves it most",
         "draws": "number of draws (default 1000)", "spread": "how far weights may move, in percent (default 10, i.e. ±10%%)",
         "seed": "random seed (the same seed gives the same result; default 0)",
         "bad_draws": "the number of draws must be a whole number of at least 1",
         "bad_spread": "the spread must be a percentage from 0 up to (not including) 100",
+        "report": "make a printable report (XLSX / HTML / PDF): ranked tables, score sheets, proposed decisions and charts",
+        "r_format": "report format (default: from the extension of --out)", "r_out": "output file",
+        "run_format": "output format; xlsx, html and pdf make a printable report (give --out too)",
     },
 }
 
@@ -76,14 +121,30 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     r = sub.add_parser("run", help=T["run"], parents=[common])
     r.add_argument("criteria", help=T["criteria"])
     r.add_argument("--data", required=True, help=T["data"])
-    r.add_argument("--format", choices=["table", "json", "csv"], default="table", help=T["format"])
+    r.add_argument("--format", choices=["table", "json", "csv", "xlsx", "html", "pdf"], default="table", help=T["run_format"])
     r.add_argument("--out", help=T["out"])
+    r.add_argument("--save", action="store_true", help=T["save"])
+    r.add_argument("--operator", help=T["operator"])
+    r.add_argument("--db", help=T["db"])
+    r.add_argument("--note", default="", help=T["note"])
     r.add_argument("--decide", action="store_true", help=T["decide"])
     e = sub.add_parser("explain", help=T["explain"], parents=[common])
-    e.add_argument("criteria", help=T["criteria"])
+    e.add_argument("criteria", metavar="RUN|CRITERIA", help=T["run_or_criteria"])
     e.add_argument("unit", help=T["unit"])
-    e.add_argument("--data", required=True, help=T["data"])
+    e.add_argument("--data", help=T["data_for_criteria"])
     e.add_argument("--format", choices=["text", "json"], default="text", help=T["format"])
+    e.add_argument("--db", help=T["db"])
+    d = sub.add_parser("decide", help=T["decide_cmd"], parents=[common])
+    d.add_argument("criteria", metavar="RUN|CRITERIA", help=T["run_or_criteria"])
+    d.add_argument("--data", help=T["data_for_criteria"])
+    d.add_argument("--format", choices=["table", "json"], default="table", help=T["format"])
+    d.add_argument("--db", help=T["db"])
+    rp = sub.add_parser("report", help=T["report"], parents=[common])
+    rp.add_argument("criteria", metavar="RUN|CRITERIA", help=T["run_or_criteria"])
+    rp.add_argument("--data", help=T["data_for_criteria"])
+    rp.add_argument("--format", choices=["xlsx", "html", "pdf"], help=T["r_format"])
+    rp.add_argument("--out", required=True, help=T["r_out"])
+    rp.add_argument("--db", help=T["db"])
     s = sub.add_parser("sensitivity", help=T["sensitivity"], parents=[common])
     s.add_argument("criteria", help=T["criteria"])
     s.add_argument("--data", required=True, help=T["data"])
@@ -93,6 +154,46 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     s.add_argument("--format", choices=["table", "json", "csv"], default="table", help=T["format"])
     s.add_argument("--out", help=T["out"])
     sub.add_parser("methods", help=T["methods"], parents=[common])
+    v = sub.add_parser("validate", help=T["validate"], parents=[common])
+    v.add_argument("criteria", help=T["criteria"])
+    v.add_argument("--data", required=True, help=T["data"])
+    v.add_argument("--format", choices=["text", "json"], default="text", help=T["vformat"])
+    tp = sub.add_parser("template", help=T["template"], parents=[common])
+    tp.add_argument("criteria", help=T["criteria"])
+    tp.add_argument("--out", required=True, help=T["t_out"])
+    src = tp.add_mutually_exclusive_group(required=True)
+    src.add_argument("--units", help=T["t_units"])
+    src.add_argument("--data", help=T["t_data"])
+    tp.add_argument("--force", action="store_true", help=T["t_force"])
+
+    db = argparse.ArgumentParser(add_help=False)
+    db.add_argument("--db", help=T["db"])
+    fmt2 = argparse.ArgumentParser(add_help=False)
+    fmt2.add_argument("--format", choices=["table", "json"], default="table", help=T["format"])
+    x = sub.add_parser("runs", help=T["runs"], parents=[common, db, fmt2])
+    x.add_argument("--series", help=T["series"])
+    x.add_argument("--year", type=int, help=T["year"])
+    x = sub.add_parser("finalize", help=T["finalize"], parents=[common, db])
+    x.add_argument("run", type=int, help=T["run_id"])
+    x.add_argument("--operator", help=T["operator"])
+    x = sub.add_parser("delete", help=T["delete"], parents=[common, db])
+    x.add_argument("run", type=int, help=T["run_id"])
+    x = sub.add_parser("verify", help=T["verify"], parents=[common, db, fmt2])
+    x.add_argument("run", type=int, help=T["run_id"])
+    x.add_argument("--data", help=T["vdata"])
+    x = sub.add_parser("history", help=T["history"], parents=[common, db, fmt2])
+    x.add_argument("unit", help=T["unit"])
+    x.add_argument("--series", help=T["series"])
+    x = sub.add_parser("compare", help=T["compare"], parents=[common, db])
+    x.add_argument("--year", type=int, required=True, help=T["year"])
+    x.add_argument("--category", help=T["category"])
+    x.add_argument("--series", help=T["series"])
+    x.add_argument("--format", choices=["table", "json", "csv"], default="table", help=T["format"])
+    x = sub.add_parser("rescore", help=T["rescore"], parents=[common, db, fmt2])
+    x.add_argument("run", type=int, help=T["run_id"])
+    x.add_argument("--data", required=True, help=T["corrected"])
+    x.add_argument("--reason", required=True, help=T["reason"])
+    x.add_argument("--operator", help=T["operator"])
     return p
 
 
@@ -111,12 +212,22 @@ def _checked(kind, ok, message: str):
 
 def load(criteria_path: str, plugin_args: list[str]):
     """Criteria file → (plan, registry), with local plugins from the file and the command line."""
-    from .load.criteria_file import locate, read_criteria
+    plan, registry, _ = load_with_bytes(criteria_path, plugin_args)
+    return plan, registry
+
+
+def load_with_bytes(criteria_path: str, plugin_args: list[str]):
+    """Like :func:`load`, also returning the criteria file's bytes (hashed and stored with a run)."""
+    from .load.criteria_file import locate, parse_criteria
     from .core.plan import build_plan
-    from .errors import CriteriaError
+    from .errors import CriteriaError, Problem
     from .plugins import load_registry
 
-    criteria, lines, _ = read_criteria(criteria_path)
+    try:
+        raw = Path(criteria_path).read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        raise CriteriaError(Problem("criteria.file_missing", file=str(criteria_path))) from None
+    criteria, lines, _ = parse_criteria(raw, str(criteria_path))
     base = Path(criteria_path).parent
     folders = [base / f for f in criteria.assessment.plugins] + [Path(f) for f in plugin_args]
     registry = load_registry(folders)
@@ -124,7 +235,7 @@ def load(criteria_path: str, plugin_args: list[str]):
         plan = build_plan(criteria, registry.methods, registry.failed)
     except CriteriaError as e:
         raise CriteriaError(locate(e.problems, criteria_path, lines)) from None
-    return plan, registry
+    return plan, registry, raw
 
 
 def cmd_check(args) -> int:
@@ -137,44 +248,180 @@ def cmd_check(args) -> int:
     return 0
 
 
-def _score(args):
+def _score(args, store=None):
+    """Criteria + data (+ last year's values from the history store) → (results, plan, registry, criteria bytes)."""
     from .core.engine import score
-    from .load.csv_data import read_folder
+    from .errors import DataError
+    from .load.validate import validate
 
-    plan, registry = load(args.criteria, args.plugins)
-    data = read_folder(args.data, plan.criteria)
-    return score(plan, data)
+    plan, registry, raw = load_with_bytes(args.criteria, args.plugins)
+    report = validate(plan, args.data)  # every problem in the data, before anything is scored or written
+    if report.problems:
+        raise DataError(report.problems)
+    data = report.data
+    if plan.previous:
+        data = _with_previous(data, plan, store, args)
+    return score(plan, data), plan, registry, raw
 
 
-def _decide(results, history=None):
+def _decide(results, args, store=None):
+    """Proposed decisions; look-back rules read earlier years' published results from the history store."""
     from .core.decisions import decide, outcomes_of
 
-    return decide(results.criteria, outcomes_of(results), history)
+    return decide(results.criteria, outcomes_of(results), _decision_history(results, store, args))
+
+
+def _decision_history(results, store, args):
+    from .history.lookback import decision_history, look_back_years
+    from .history.store import default_path, open_store
+
+    years = look_back_years(results.criteria)
+    if not years:
+        return None
+    own = store is None
+    if own:
+        path = default_path(getattr(args, "db", None))
+        if not path.exists():
+            return None
+        try:
+            store = open_store(path)
+        except HistoryError as e:
+            if e.problems[0].code == "history.empty":
+                return None
+            raise
+    try:
+        return decision_history(store, results.criteria, results.data.ids, years)
+    finally:
+        if own:
+            store.close()
 
 
 def cmd_run(args) -> int:
+    from .core.decisions import decide, outcomes_of
+    from .history import canonical
+    from .history.stamp import make_stamp
+    from .report import REPORT_FORMATS
     from .report.output import RENDERERS, write_atomic
 
-    results = _score(args)
-    text = RENDERERS[args.format](results, args.lang)
-    if args.decide:
-        from .report import decisions as rd
+    if args.format in REPORT_FORMATS:
+        _check_report_out(args, args.format)
+    store = None
+    try:
+        if args.save:  # open (or create) the store first: a damaged store stops us before any work
+            from .history.store import open_store
 
-        places, close = results.criteria.assessment.precision, results.criteria.decisions.close_margin
-        proposal = _decide(results)
-        if args.format == "json":
-            import json
+            store = open_store(args.db, create=True)
+        results, plan, registry, raw = _score(args, store)
+        stamp = make_stamp(canonical.sha256(raw), canonical.data_hash(results.data), plan, registry)
+        if store is not None:
+            from .history.record import build_record, data_files
 
-            doc = json.loads(text)
-            doc["decisions"] = rd.as_dicts(proposal, places, args.lang)
-            text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
-        elif args.format == "table":
-            text += "\n" + rd.as_text(proposal, places, close, args.lang)
+            rec = build_record(results, registry, criteria_raw=raw, criteria_path=str(Path(args.criteria).resolve()),
+                               data_path=str(Path(args.data).resolve()), operator=_operator(args),
+                               files=data_files(args.data), note=args.note)
+            stamp = stamp.with_run(store.save(rec))
+        if args.format in REPORT_FORMATS:
+            history = _decision_history(results, store, args)
+            proposal = decide(results.criteria, outcomes_of(results), history)
+            _write_report(args, args.format, results, proposal, history, stamp)
+            return 0
+        later_stamp = args.decide and args.format == "table"  # the stamp stays the last line
+        text = RENDERERS[args.format](results, args.lang, stamp=None if later_stamp else stamp)
+        if args.decide:
+            from .report import decisions as rd
+
+            places, close = results.criteria.assessment.precision, results.criteria.decisions.close_margin
+            proposal = _decide(results, args, store)
+            if args.format == "json":
+                import json
+
+                doc = json.loads(text)
+                doc["decisions"] = rd.as_dicts(proposal, places, args.lang)
+                text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+            elif args.format == "table":
+                text += "\n" + rd.as_text(proposal, places, close, args.lang).rstrip("\n") + "\n" + stamp.line(args.lang) + "\n"
+        if args.out:
+            write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+            print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+        if store is not None:
+            _say("hist.saved", args.lang, run=stamp.run, db=store.path)
+    finally:
+        if store is not None:
+            store.close()
+    return 0
+
+
+def _results_and_decisions(args):
+    """RUN (scored again from the history store) or CRITERIA --data DIR → (results, decisions, stamp, history)."""
+    from .core.decisions import decide, outcomes_of
+    from .history import canonical
+    from .history.stamp import make_stamp
+
+    if args.data is None:
+        if not args.criteria.isdigit():
+            from .errors import ScoringError, Problem
+
+            raise ScoringError(Problem("cli.need_data", {"target": args.criteria}))
+        from .history.reproduce import stored_results
+
+        with _open(args) as store:
+            results, stamp = stored_results(store, int(args.criteria), args.plugins)
+            history = _decision_history(results, store, args)
+    else:
+        results, plan, registry, raw = _score(args)
+        stamp = make_stamp(canonical.sha256(raw), canonical.data_hash(results.data), plan, registry)
+        history = _decision_history(results, None, args)
+    return results, decide(results.criteria, outcomes_of(results), history), stamp, history
+
+
+def _check_report_out(args, fmt: str) -> None:
+    from .errors import Problem, ReportError
+
+    if not args.out and fmt != "html":
+        raise ReportError(Problem("report.out_required", {"format": fmt}))
+
+
+def _write_report(args, fmt: str, results, proposal, history, stamp) -> None:
+    """Render one printable report and write it whole (or not at all)."""
+    from .report import render_report
+    from .report.output import write_atomic_bytes
+
+    data = render_report(fmt, results, proposal, history, stamp.as_dict(), args.lang)
     if args.out:
-        write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+        write_atomic_bytes(args.out, data)
         print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(data.decode("utf-8"))
+
+
+def cmd_report(args) -> int:
+    from .errors import Problem, ReportError
+
+    fmt = args.format or Path(args.out).suffix.lower().lstrip(".")
+    if fmt == "htm":
+        fmt = "html"
+    if fmt not in ("xlsx", "html", "pdf"):
+        raise ReportError(Problem("report.unknown_format", {"out": args.out}))
+    _check_report_out(args, fmt)
+    results, proposal, stamp, history = _results_and_decisions(args)
+    _write_report(args, fmt, results, proposal, history, stamp)
+    return 0
+
+
+def cmd_decide(args) -> int:
+    from .report import decisions as rd
+
+    results, proposal, stamp, _ = _results_and_decisions(args)
+    places, close = results.criteria.assessment.precision, results.criteria.decisions.close_margin
+    if args.format == "json":
+        import json
+
+        doc = {"decisions": rd.as_dicts(proposal, places, args.lang), "stamp": stamp.as_dict()}
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+    else:
+        sys.stdout.write(rd.as_text(proposal, places, close, args.lang) + stamp.line(args.lang) + "\n")
     return 0
 
 
@@ -182,19 +429,182 @@ def cmd_explain(args) -> int:
     from .errors import DataError, Problem
     from .report import notice
 
-    results = _score(args)
+    results, proposal, stamp, _ = _results_and_decisions(args)
     ids, names = results.data.ids, results.data.names
     key = args.unit if args.unit in ids else (ids[names.index(args.unit)] if args.unit in names else None)
     if key is None:
         raise DataError(Problem("data.unknown_unit", {"unit": args.unit}))
     cs, pos = results.locate(key)
-    proposal = _decide(results)
     if args.format == "json":
         import json
 
-        print(json.dumps(notice.unit_notice(results, cs, pos, proposal, args.lang), ensure_ascii=False, indent=1))
+        doc = {**notice.unit_notice(results, cs, pos, proposal, args.lang), "stamp": stamp.as_dict()}
+        print(json.dumps(doc, ensure_ascii=False, indent=1))
     else:
-        sys.stdout.write(notice.as_text(results, cs, pos, proposal, args.lang))
+        sys.stdout.write(notice.as_text(results, cs, pos, proposal, args.lang) + "\n" + stamp.line(args.lang) + "\n")
+    return 0
+
+
+def _say(code: str, lang: str, **kw) -> None:
+    from .i18n import t
+
+    print(t(code, lang, **kw), file=sys.stderr)
+
+
+def _operator(args) -> str:
+    if getattr(args, "operator", None):
+        return args.operator
+    if os.environ.get("SCORING_OPERATOR"):
+        return os.environ["SCORING_OPERATOR"]
+    try:
+        import getpass
+
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name available
+        return ""
+
+
+def _with_previous(data, plan, store, args):
+    """Last year's values (``<field>@上年``) from the store's published result of last year."""
+    from .history.previous import attach_previous
+    from .history.store import default_path, open_store
+    from .i18n import t
+
+    own = store is None
+    if own:
+        path = default_path(args.db)
+        if not path.exists():
+            print(t("hist.warning", args.lang) + t("hist.prev_nodb", args.lang, path=path), file=sys.stderr)
+            return data
+        try:
+            store = open_store(path)
+        except HistoryError as e:
+            if e.problems[0].code != "history.empty":
+                raise
+            store = None  # an empty store: no published year to compare with
+    try:
+        data, notes = attach_previous(data, plan, store)
+    finally:
+        if own and store is not None:
+            store.close()
+    for n in notes:
+        prefix = "" if n.code == "hist.prev_from" else t("hist.warning", args.lang)
+        print(prefix + t(n.code, args.lang, **n.args), file=sys.stderr)
+    return data
+
+
+def _open(args):
+    from .history.store import open_store
+
+    return open_store(args.db)
+
+
+def cmd_runs(args) -> int:
+    from .history.report import runs_json, runs_text
+
+    with _open(args) as s:
+        runs = s.runs(args.series, args.year)
+        sys.stdout.write(runs_json(runs, str(s.path)) if args.format == "json" else runs_text(runs, str(s.path), args.lang))
+    return 0
+
+
+def cmd_finalize(args) -> int:
+    with _open(args) as s:
+        run, changed = s.finalize(args.run, _operator(args))
+    if not changed:
+        _say("hist.already", args.lang, run=run.id, when=run.finalized)
+    elif run.corrects:
+        _say("hist.finalized_correction", args.lang, run=run.id, corrects=run.corrects, year=run.year)
+    else:
+        _say("hist.finalized", args.lang, run=run.id, series=run.series, year=run.year)
+    return 0
+
+
+def cmd_delete(args) -> int:
+    with _open(args) as s:
+        run = s.delete(args.run)
+    _say("hist.deleted", args.lang, run=run.id)
+    return 0
+
+
+def cmd_verify(args) -> int:
+    from .history.report import verify_json, verify_text
+    from .history.reproduce import verify
+
+    with _open(args) as s:
+        rep = verify(s, args.run, args.plugins, args.data)
+    sys.stdout.write(verify_json(rep) if args.format == "json" else verify_text(rep, args.lang))
+    return 0 if rep.identical else 3
+
+
+def cmd_history(args) -> int:
+    from .history.lookback import Outcome, find_unit, unit_history
+    from .history.report import history_json, history_text
+
+    with _open(args) as s:
+        series = s.pick_series(args.series)
+        unit = find_unit(s, series, args.unit)
+        lines = unit_history(s, series, unit)
+        runs = {ln.record.run_id: s.run(ln.record.run_id) for ln in lines if isinstance(ln.record, Outcome)}
+        aliases = s.aliases(series)
+    if args.format == "json":
+        sys.stdout.write(history_json(series, unit, lines, runs, aliases))
+    else:
+        sys.stdout.write(history_text(series, unit, lines, runs, aliases, args.lang))
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .errors import HistoryError, Problem
+    from .history.lookback import compare_years
+    from .history.report import compare_csv, compare_json, compare_text
+
+    with _open(args) as s:
+        series = s.pick_series(args.series)
+        cmp = compare_years(s, series, args.year, args.category)
+    if args.category is not None and not cmp.lines:
+        cats = sorted({u.category for u in _units_of(args, cmp.run.id)})
+        raise HistoryError(Problem("history.no_category", {"category": args.category, "known": "、".join(cats)}))
+    out = {"json": lambda: compare_json(cmp), "csv": lambda: compare_csv(cmp, args.lang)}.get(args.format, lambda: compare_text(cmp, args.lang))
+    sys.stdout.write(out())
+    return 0
+
+
+def _units_of(args, run_id: int):
+    with _open(args) as s:
+        return s.unit_rows(run_id)
+
+
+def cmd_rescore(args) -> int:
+    from .history.report import rescore_json, rescore_text
+    from .history.reproduce import rescore
+
+    with _open(args) as s:
+        rep, _, _ = rescore(s, args.run, args.data, args.reason, _operator(args), args.plugins)
+    sys.stdout.write(rescore_json(rep) if args.format == "json" else rescore_text(rep, args.lang))
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from .load.validate import validate
+    from .report.validation import as_json, as_text
+
+    plan, registry = load(args.criteria, args.plugins)
+    report = validate(plan, args.data)
+    render = as_json if args.format == "json" else as_text
+    sys.stdout.write(render(report, plan, args.lang))
+    return 0 if report.ok else 2
+
+
+def cmd_template(args) -> int:
+    from .load.template import write_templates
+
+    plan, registry = load(args.criteria, args.plugins)
+    written, notes = write_templates(plan, args.out, units=args.units, data=args.data, force=args.force, lang=args.lang)
+    for p in notes:
+        print(p.render(args.lang), file=sys.stderr)
+    for path in written:
+        print(TEXT[args.lang]["written"].format(path=path), file=sys.stderr)
     return 0
 
 
@@ -203,7 +613,7 @@ def cmd_sensitivity(args) -> int:
     from .report.output import write_atomic
     from .report.sensitivity import RENDERERS
 
-    results = _score(args)
+    results = _score(args)[0]
     s = sensitivity(results, args.draws, args.spread / 100, args.seed)
     text = RENDERERS[args.format](results, s, args.lang)
     if args.out:
@@ -236,7 +646,10 @@ def _warn_failed(registry, lang: str) -> None:
             print("  " + p.render(lang), file=sys.stderr)
 
 
-COMMANDS = {"check": cmd_check, "run": cmd_run, "explain": cmd_explain, "methods": cmd_methods, "sensitivity": cmd_sensitivity}
+COMMANDS = {"check": cmd_check, "validate": cmd_validate, "template": cmd_template, "run": cmd_run, "report": cmd_report,
+            "decide": cmd_decide, "explain": cmd_explain, "methods": cmd_methods, "runs": cmd_runs, "finalize": cmd_finalize,
+            "delete": cmd_delete, "verify": cmd_verify, "history": cmd_history, "compare": cmd_compare,
+            "rescore": cmd_rescore, "sensitivity": cmd_sensitivity}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,10 @@
     ScoringError            shown by the CLI as a clean message, exit status 2
     ├── CriteriaError       a criteria file is unreadable or inconsistent
     ├── DataError           submitted data is missing, malformed or contradictory
-    └── PluginError         a plugin failed to load, or two plugins claim one method
+    ├── PluginError         a plugin failed to load, or two plugins claim one method
+    ├── ReportError         a report cannot be made as asked (no CJK font, no PDF library …)
+    └── HistoryError        the history store is missing, damaged, foreign, busy, or a
+                            request would alter a final run
 
 Each carries every :class:`Problem` found (not just the first), each with where it
 is (file, line/row, column or key path), what is wrong and how to fix it.
@@ -25,6 +28,8 @@ class Problem:
     row: int | None = None  # row in a data file, as a spreadsheet numbers it (header = 1)
     column: int | str | None = None
     key: str | None = None  # key path in a criteria file, e.g. indicators[3].params.per
+    sheet: str | None = None  # worksheet of a workbook
+    cell: str | None = None  # the cell as Excel names it (A1 style), e.g. "F12"
 
     def message(self, lang: str = "zh") -> str:
         from .i18n import t
@@ -40,21 +45,34 @@ class Problem:
         from .i18n import t
 
         parts = [self.file] if self.file else []
+        if self.sheet is not None:
+            parts.append(t("loc.sheet", lang, s=self.sheet))
         if self.line is not None:
             parts.append(t("loc.line", lang, n=self.line))
         if self.row is not None:
             parts.append(t("loc.row", lang, n=self.row))
         if self.column is not None:
             parts.append(t("loc.column", lang, c=self.column))
+        if self.cell is not None:
+            parts.append(t("loc.cell", lang, c=self.cell))
         if self.key:
             parts.append(t("loc.key", lang, k=self.key))
         return ", ".join(parts)
+
+    def expected(self, lang: str = "zh") -> str | None:
+        """What the cell or file should have held, when the catalog says (``<code>.expected``)."""
+        from .i18n import has, t
+
+        return t(self.code + ".expected", lang, **self.args) if has(self.code + ".expected") else None
 
     def render(self, lang: str = "zh") -> str:
         from .i18n import t
 
         where = self.where(lang)
         text = f"{where}: {self.message(lang)}" if where else self.message(lang)
+        expected = self.expected(lang)
+        if expected:
+            text += "\n    " + t("loc.expected", lang) + expected
         hint = self.hint(lang)
         if hint:
             text += "\n    " + t("loc.hint", lang) + hint
@@ -62,9 +80,14 @@ class Problem:
 
     def as_dict(self, lang: str = "zh") -> dict:
         out = {"code": self.code, "message": self.message(lang)}
-        for name in ("file", "line", "row", "column", "key"):
+        for name in ("file", "sheet", "line", "row", "column", "cell", "key"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
+        expected = self.expected(lang)
+        if expected:
+            out["expected"] = expected
+        if "value" in self.args:
+            out["found"] = str(self.args["value"])
         hint = self.hint(lang)
         if hint:
             out["hint"] = hint
@@ -97,3 +120,11 @@ class DataError(ScoringError):
 
 class PluginError(ScoringError):
     title_code = "error.plugin"
+
+
+class HistoryError(ScoringError):
+    title_code = "error.history"
+
+
+class ReportError(ScoringError):
+    title_code = "error.report"

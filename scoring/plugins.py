@@ -7,6 +7,7 @@ lived in the broken plugin, and the message says so.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import sys
 from dataclasses import dataclass, field
@@ -80,7 +81,10 @@ def load_registry(local: list[Path] = (), extra: list[object] = (), entry_points
                 reg.failed.append(Problem("plugin.load_failed", {"name": ep.name, "detail": f"{type(exc).__name__}: {exc}"}))
     for path in local_plugin_files(list(local)):
         try:
-            named.append((str(path), _load_file(path), "local"))
+            # a local file has no package version: its content hash stands in, so a changed
+            # file shows as a changed version when a stored run is verified
+            version = "local:" + hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+            named.append((str(path), _load_file(path), version))
         except Exception as exc:  # noqa: BLE001
             reg.failed.append(Problem("plugin.load_failed", {"name": str(path), "detail": f"{type(exc).__name__}: {exc}"}, file=str(path)))
     for i, plugin in enumerate(extra):

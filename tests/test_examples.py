@@ -43,17 +43,25 @@ def test_example_checks_and_scores(path, registry):
 
 
 def test_example_data_is_reproducible_from_its_generator(tmp_path):
-    """examples/make_<stem>.py (seeded) writes exactly the files that are committed."""
+    """Each examples/make_*.py (seeded) writes exactly the data folders that are committed."""
     import importlib.util
 
-    for script in sorted((ROOT / "examples").glob("make_*.py")):
+    scripts = sorted((ROOT / "examples").glob("make_*.py"))
+    covered = set()
+    for script in scripts:
         spec = importlib.util.spec_from_file_location(f"example_{script.stem}", script)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        committed = module.OUT
-        module.OUT = tmp_path / committed.name
-        module.main()
-        made = sorted(p.name for p in module.OUT.glob("*.csv"))
-        assert made == sorted(p.name for p in committed.glob("*.csv"))
-        for name in made:
-            assert (module.OUT / name).read_bytes() == (committed / name).read_bytes(), name
+        module.write_data(tmp_path / script.stem)
+        for folder in module.FOLDERS:
+            made, committed = tmp_path / script.stem / folder, ROOT / "examples" / folder
+            names = sorted(p.name for p in made.glob("*.csv"))
+            assert names == sorted(p.name for p in committed.glob("*.csv"))
+            for name in names:
+                assert (made / name).read_bytes() == (committed / name).read_bytes(), f"{folder}/{name}"
+            covered.add(folder)
+        for year in getattr(module, "YEARS", [])[1:]:  # criteria files the script derives
+            committed = ROOT / "criteria" / f"yaoan-{year}.toml"
+            assert module.criteria_text(year) == committed.read_text(encoding="utf-8")
+    # every example folder has a generator
+    assert covered == {p.name for p in (ROOT / "examples").iterdir() if p.is_dir() and not p.name.startswith((".", "_"))}

@@ -373,6 +373,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from builders import registry  # noqa: E402
+from scoring.core.dataset import previous_name  # noqa: E402
 
 # Example params per method (a function of the item's full points, so that points stay
 # within what the item is worth) and the kind of value each input holds.  A new built-in
@@ -398,6 +399,8 @@ EXAMPLES: dict[str, tuple[list, str]] = {
     "bonus_by_level": ([lambda f: {"points": {"部省": 4, "市": 3, "市部门": 2, "区": 1}},
                         lambda f: {"points": {"国家级": 3, "省级": 2}, "cap": f}], "count"),
     "supplied": ([lambda f: {}, lambda f: {"scale": 50}], "score"),
+    "change_vs_last_year": ([lambda f: {"per_gain": 0.05, "gain_cap": f / 10, "per_loss": 0.1, "loss_cap": f / 2},
+                             lambda f: {"per_loss": 1, "lower_is_better": True}], "count"),
 }
 VOTES = {"graded_review", "survey"}  # no valid vote ⇒ no score, even with every count given
 COLUMN_WIDE = {"vs_average", "relative_to_best", "rank_points"}  # points depend on the other units
@@ -422,7 +425,7 @@ def method_case(draw, name: str):
     full = draw(st.sampled_from([1, 2, 3, 5, 8, 10, 20, 100, 600]))
     raw = draw(st.sampled_from(makers))(full)
     p = m.Params.model_validate(raw)
-    fields = ([FIELD] if m.uses_field else []) + m.inputs(p)
+    fields = ([FIELD] if m.uses_field else []) + ([previous_name(FIELD)] if m.previous_year else []) + m.inputs(p)
     scale = raw.get("scale") or full
     n = draw(st.integers(1, 12))
     cell = st.one_of(_value(kind, scale), st.just(np.nan))

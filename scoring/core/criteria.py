@@ -10,6 +10,12 @@ not valid TOML).  Its parts:
     [[vetoes]]       一票否决 (fail) and 否优 (no_excellent)
     [[grades]]       等次 bands, per category
     [ranking]        tie-break fields
+    [history]        ties the years together: ``series`` (the name shared by every
+                     year of this assessment) and ``[[history.aliases]]`` (unit ids
+                     changed by 机构改革: ``old``, ``new``, optional ``year``, ``note``)
+
+A field may be referred to as ``<field>@上年`` (last year's value) in formulas and by
+methods that compare with last year; see :mod:`scoring.core.dataset`.
 
 Nothing here reads files: :mod:`scoring.load.criteria_file` does that.
 """
@@ -197,6 +203,25 @@ class Decisions(_Model):
     rules: list[Rule] = Field(default_factory=list)
 
 
+class Alias(_Model):
+    """A unit whose id changed between years (机构改革: renamed, merged, split off).
+
+    ``old`` is the 单位编号 used in earlier years, ``new`` the one used from ``year`` on
+    (``year`` left out: whenever looking back).  Several aliases with the same ``new``
+    record a merger.
+    """
+
+    old: str = Field(min_length=1)
+    new: str = Field(min_length=1)
+    year: int | None = None
+    note: str = ""
+
+
+class History(_Model):
+    series: str | None = Field(None, min_length=1, description="name shared by every year of this assessment")
+    aliases: list[Alias] = Field(default_factory=list)
+
+
 class Criteria(_Model):
     assessment: Assessment
     fields: list[FieldSpec] = Field(default_factory=list)
@@ -207,10 +232,22 @@ class Criteria(_Model):
     ranking: Ranking = Ranking()
     decisions: Decisions = Decisions()
 
+
+    history: History = History()
+
     # -- derived views, cheap enough to compute on demand ---------------------------
     @property
     def categories(self) -> list[str]:
         return self.assessment.categories
+
+    @property
+    def series(self) -> str:
+        """The assessment series this year belongs to: ``history.series``, else the
+        assessment's name without its year ("某县2020年度综合考核" → "某县年度综合考核")."""
+        if self.history.series:
+            return self.history.series
+        a = self.assessment
+        return a.name.replace(str(a.year), "").strip() or a.name
 
     def field_map(self) -> dict[str, FieldSpec]:
         return {f.name: f for f in self.fields}

@@ -1,9 +1,30 @@
-"""Submitted data as the engine sees it: units and one float column per field."""
+"""Submitted data as the engine sees it: units and one float column per field.
+
+Last year's value of a field travels as one more column named ``<field>@上年``
+(:func:`previous_name`).  The engine does not know where such a column comes from:
+the command line fills it from the history store (:mod:`scoring.history.previous`)
+before scoring, so the core stays free of I/O and a run stays reproducible from its
+stored inputs alone.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
+
+PREVIOUS_SUFFIX = "@上年"
+
+
+def previous_name(field: str) -> str:
+    """The column holding last year's value of ``field``."""
+    return field + PREVIOUS_SUFFIX
+
+
+def previous_of(name: str) -> str | None:
+    """``"编制人数@上年"`` → ``"编制人数"``; ``None`` for a name that is not a previous-year column."""
+    if name.endswith(PREVIOUS_SUFFIX) and len(name) > len(PREVIOUS_SUFFIX):
+        return name[: -len(PREVIOUS_SUFFIX)]
+    return None
 
 
 @dataclass
@@ -14,6 +35,12 @@ class Dataset:
     values: dict[str, np.ndarray]  # field -> float64 per unit, NaN = not submitted
     sources: dict[str, str] = field(default_factory=dict)  # field -> where it came from (file)
     evidence: dict[tuple[str, str], str] = field(default_factory=dict)  # (unit id, field) -> 佐证材料
+    # Where each value was read, per field: an index into ``places`` per unit (-1: nowhere)
+    # and the row; a place is "file sheet!" or "file " plus the column letter.
+    places: list[tuple[str, str]] = field(default_factory=list)  # (prefix, column letter)
+    place_of: dict[str, np.ndarray] = field(default_factory=dict)  # field -> int32 per unit
+    row_of: dict[str, np.ndarray] = field(default_factory=dict)  # field -> int32 per unit
+    notes: list = field(default_factory=list)  # normalisations applied while reading (errors.Problem)
 
     def __post_init__(self) -> None:
         n = len(self.ids)
@@ -28,10 +55,24 @@ class Dataset:
         col = self.values.get(name)
         return col if col is not None else np.full(len(self), np.nan)
 
+    def cell_of(self, pos: int, name: str) -> str | None:
+        """The cell a unit's value of a field was read from, e.g. "县司法局.xlsx 报送数据!F12"."""
+        where = self.place_of.get(name)
+        if where is None or where[pos] < 0:
+            return None
+        prefix, letter = self.places[where[pos]]
+        return f"{prefix}{letter}{self.row_of[name][pos]}"
+
+    def source_of(self, pos: int, name: str) -> str | None:
+        """The exact cell if known, else the files the field came from."""
+        return self.cell_of(pos, name) or self.sources.get(name)
+
     def take(self, order: list[int]) -> "Dataset":
         """The same data with units in another order (used by tests of permutation invariance)."""
         idx = np.asarray(order, dtype=int)
         return Dataset(
             [self.ids[i] for i in order], [self.names[i] for i in order], [self.categories[i] for i in order],
             {f: v[idx] for f, v in self.values.items()}, dict(self.sources), dict(self.evidence),
+            list(self.places), {f: v[idx] for f, v in self.place_of.items()}, {f: v[idx] for f, v in self.row_of.items()},
+            list(self.notes),
         )

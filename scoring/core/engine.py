@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import DataError, Problem
 from . import expr
 from .criteria import Indicator, Module, Veto
-from .dataset import Dataset
+from .dataset import Dataset, previous_of
 from .methods import Column
 from .plan import Leaf, Plan
 from .rounding import round_array, to_fixed, whole
@@ -90,6 +90,8 @@ class Results:
 def derive(plan: Plan, data: Dataset) -> dict[str, np.ndarray]:
     """All field columns, derived ones computed by their formulas in dependency order."""
     cols = {f.name: data.column(f.name) for f in plan.criteria.fields}
+    for name in plan.previous:  # last year's values, put in the dataset by the caller (NaN if none)
+        cols[name] = data.column(name)
     for name, node in plan.formulas:
         given = data.values.get(name)
         computed = np.broadcast_to(expr.evaluate(node, cols), (len(data),)).astype(float)
@@ -126,7 +128,7 @@ def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, 
         if cat not in plan.applies[ind.id]:
             continue
         if ind.id in plan.leaves:
-            scores[ind.id] = _score_leaf(plan.leaves[ind.id], data, cols, cat, idx, places, problems)
+            scores[ind.id] = _score_leaf(plan.leaves[ind.id], data, cols, cat, idx, places, problems, c.assessment.year)
         else:
             parts = [scores[k] for k in kids.get(ind.id, []) if k in scores]
             earned = _nansum([p.points for p in parts], n)
@@ -141,7 +143,7 @@ def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, 
             scores[ind.id] = IndicatorScores(ind, pts, np.where(counted, app, 0.0), raw=earned)
 
     modules: dict[str, ModuleScores] = {}
-    unscored = {p.args["unit"] for p in problems if p.code == "data.missing_value"}
+    unscored = {p.args["unit"] for p in problems if p.code in ("data.missing_value", "data.missing_previous")}
     total = np.zeros(n)
     for m in c.modules:
         if cat not in m.weights:
@@ -205,7 +207,7 @@ def _sum(arrays: list[np.ndarray], n: int) -> np.ndarray:
     return acc
 
 
-def _score_leaf(leaf: Leaf, data: Dataset, cols, cat: str, idx, places: int, problems) -> IndicatorScores:
+def _score_leaf(leaf: Leaf, data: Dataset, cols, cat: str, idx, places: int, problems, year: int = 0) -> IndicatorScores:
     ind = leaf.indicator
     inputs = {f: cols[f][idx] for f in leaf.reads}
     col = Column(inputs, ind.full, ind.bonus, cat)
@@ -226,8 +228,13 @@ def _score_leaf(leaf: Leaf, data: Dataset, cols, cat: str, idx, places: int, pro
         if ind.missing == "error":
             for pos in np.nonzero(missing)[0]:
                 gone = [f for f, v in inputs.items() if np.isnan(v[pos])] or leaf.reads
-                problems.append(Problem("data.missing_value", {"unit": data.ids[idx[pos]], "name": data.names[idx[pos]],
-                                                               "field": "、".join(gone), "indicator": f"{ind.id} {ind.name}"}))
+                args = {"unit": data.ids[idx[pos]], "name": data.names[idx[pos]], "field": "、".join(gone),
+                        "indicator": f"{ind.id} {ind.name}"}
+                if all(previous_of(f) is not None for f in gone):  # only last year's value is missing
+                    args.update(field="、".join(previous_of(f) for f in gone), year=year - 1)
+                    problems.append(Problem("data.missing_previous", args))
+                else:
+                    problems.append(Problem("data.missing_value", args))
         pts = np.where(missing, 0.0 if ind.missing == "zero" else np.nan, pts)
     pts = round_array(pts, places)
     applicable = np.where(np.isnan(pts) | ind.bonus, 0.0, ind.full)

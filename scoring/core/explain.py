@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..i18n import t
+from .dataset import previous_of
 from .engine import CategoryScores, IndicatorScores, Results
 from .rounding import fmt, round_half_up
 
@@ -55,7 +56,9 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
     line["rule"] = ind.rule or leaf.method.rule(leaf.params, ind.full, lang)
     if s.missing is not None and s.missing[pos]:
         line["status"] = {"exclude": "excluded", "zero": "zero"}.get(ind.missing, "missing")
-        line["reason"] = t(f"explain.missing_{line['status']}", lang)
+        gone = [f for f, v in inputs.items() if math.isnan(v)]
+        only_previous = bool(gone) and all(previous_of(f) is not None for f in gone)
+        line["reason"] = t(f"explain.missing_{'previous_' if only_previous else ''}{line['status']}", lang)
         return line
     line["status"] = "scored"
     lost = line["lost"] or 0.0

@@ -10,6 +10,11 @@ indicator someone asks about, so a run over 100 000 units stays fast.
 
 Simple absolute rules can subclass :class:`ValueMethod` and write ``points_for`` for
 a single value; the helper maps it over the column.
+
+A method that compares with last year sets ``previous_year = True``: the plan then
+also hands it last year's value of its field, as the input named
+``<field>@上年`` (see :func:`scoring.core.dataset.previous_name`).  The first input is
+always the indicator's own field.
 """
 from __future__ import annotations
 
@@ -66,6 +71,7 @@ class Method:
     title: ClassVar[tuple[str, str]] = ("", "")  # (中文, English)
     Params: ClassVar[type[Params]] = NoParams
     uses_field: ClassVar[bool] = True  # reads the indicator's ``field``
+    previous_year: ClassVar[bool] = False  # also reads "<field>@上年" (last year's value)
 
     def inputs(self, params: Any) -> list[str]:
         """Further fields this method reads, named in its params (multi-field methods)."""

@@ -15,6 +15,7 @@ from ..errors import CriteriaError, Problem
 from ..i18n import has
 from . import expr
 from .criteria import Criteria, Grades, Indicator
+from .dataset import previous_name, previous_of
 from .methods import Method
 
 EPS = 1e-9
@@ -38,6 +39,7 @@ class Plan:
     applies: dict[str, set[str]]  # indicator id -> categories it applies to
     level: dict[str, int]
     methods_used: dict[str, str] = field(default_factory=dict)  # method -> plugin
+    previous: list[str] = field(default_factory=list)  # "<field>@上年" columns read (last year's values)
 
     def leaves_for(self, category: str) -> list[Leaf]:
         return [l for l in self.leaves.values() if category in self.applies[l.indicator.id]]
@@ -129,7 +131,7 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
         except expr.ExprError as e:
             P.append(Problem("criteria.formula", {"formula": f.formula, "pos": e.position, "detail": e.code, **e.args_}, key=f"fields[{i}].formula"))
             continue
-        unknown = [n for n in expr.names(node) if n not in fields]
+        unknown = [n for n in expr.names(node) if n not in fields and previous_of(n) not in fields]
         for n in unknown:
             P.append(Problem("criteria.unknown_field", {"name": n, "known": _suggest(n, fields)}, key=f"fields[{i}].formula"))
         if not unknown:
@@ -279,9 +281,11 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
                 reads.append(ind.field)
         elif ind.field is not None:
             P.append(Problem("criteria.field_not_used", {"id": ind.id, "method": ind.method}, key=f"{k}.field"))
+        if method.previous_year and ind.field is not None:
+            reads.append(previous_name(ind.field))
         reads += method.inputs(params)
         for f in reads:
-            if f not in fields:
+            if f not in fields and previous_of(f) not in fields:
                 P.append(Problem("criteria.unknown_field", {"name": f, "known": _suggest(f, fields)}, key=f"{k}.field" if f == ind.field else f"{k}.params"))
         leaves[ind.id] = Leaf(ind, method, params, reads)
 
@@ -346,6 +350,43 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
         if f not in fields:
             P.append(Problem("criteria.unknown_field", {"name": f, "known": _suggest(f, fields)}, key=f"ranking.tie_break[{j}]"))
 
+    P.extend(_check_aliases(c))
+
     if P:
         raise CriteriaError(P)
-    return Plan(c, leaves, [(n, parsed[n]) for n in order], order_ind, module_of, applies, level)
+    previous = sorted({n for node in parsed.values() for n in expr.names(node) if previous_of(n) in fields}
+                      | {f for leaf in leaves.values() for f in leaf.reads if previous_of(f) in fields})
+    return Plan(c, leaves, [(n, parsed[n]) for n in order], order_ind, module_of, applies, level, previous=previous)
+
+
+def _check_aliases(c: Criteria) -> list[Problem]:
+    """[[history.aliases]]: an id cannot be its own alias, and the chain old → new must not loop."""
+    out = []
+    succ: dict[str, set[str]] = {}
+    for i, a in enumerate(c.history.aliases):
+        if a.old == a.new:
+            out.append(Problem("criteria.alias_self", {"id": a.old}, key=f"history.aliases[{i}]"))
+            continue
+        if a.year is not None and a.year > c.assessment.year:
+            out.append(Problem("criteria.alias_future", {"old": a.old, "new": a.new, "year": a.year, "this": c.assessment.year},
+                               key=f"history.aliases[{i}].year"))
+        succ.setdefault(a.old, set()).add(a.new)
+    state: dict[str, int] = {}
+
+    def visit(node: str, chain: list[str]) -> bool:
+        if state.get(node) == 1:
+            out.append(Problem("criteria.alias_cycle", {"chain": " → ".join(chain + [node])}, key="history.aliases"))
+            return True
+        if state.get(node) == 2:
+            return False
+        state[node] = 1
+        for nxt in sorted(succ.get(node, ())):
+            if visit(nxt, chain + [node]):
+                return True
+        state[node] = 2
+        return False
+
+    for start in sorted(succ):
+        if visit(start, []):
+            break
+    return out

@@ -74,9 +74,6 @@ def locate(problems: list[Problem], file: str, lines: dict[str, int]) -> list[Pr
 
 def read_criteria(path: str | Path) -> tuple[Criteria, dict[str, int], str]:
     """Parse and model-validate a criteria file; returns (criteria, key lines, text)."""
-    import tomli
-    from pydantic import ValidationError
-
     path = Path(path)
     name = str(path)
     try:
@@ -85,6 +82,15 @@ def read_criteria(path: str | Path) -> tuple[Criteria, dict[str, int], str]:
         raise CriteriaError(Problem("criteria.file_missing", file=name)) from None
     except IsADirectoryError:
         raise CriteriaError(Problem("criteria.file_missing", file=name)) from None
+    return parse_criteria(raw, name)
+
+
+def parse_criteria(raw: bytes, name: str) -> tuple[Criteria, dict[str, int], str]:
+    """Parse and model-validate criteria given as the file's bytes (e.g. stored in the history);
+    ``name`` is how problems refer to it."""
+    import tomli
+    from pydantic import ValidationError
+
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:

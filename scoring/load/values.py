@@ -1,60 +1,151 @@
 """Turning what people type into spreadsheets into numbers, or into a located problem.
 
-Shared by every reader (CSV now, XLSX later) so that "95%", "１２", "1,200", "是" mean
-the same everywhere.
+Shared by every reader (CSV and XLSX) so that "95%", "１２", "1,200", "3次", "是" mean the
+same everywhere.  Harmless variations are accepted and *noted* (the parser says which
+normalisation it applied); anything else is a problem with a catalog code.
 """
 from __future__ import annotations
 
 import math
-
-import numpy as np
+import re
+import unicodedata
 
 from ..core.criteria import FieldSpec
 from ..errors import Problem
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９．，％－＋", "0123456789.,%-+")
+# Full-width digits and signs as a Chinese input method types them; "。" typed as a decimal point.
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．，％－＋。", "0123456789.,%-+.")
+_SPACES = " \t\r\n\u3000\xa0"
 TRUE = {"是", "有", "y", "yes", "true", "1", "√", "✓", "已", "已报送", "按时"}
 FALSE = {"否", "无", "n", "no", "false", "0", "×", "✗", "未", "未报送"}
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+# What Excel shows in a cell whose formula failed.
+CELL_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
+
+# Codes of the notes a parse can add (see scoring.i18n, "note.*").
+N_SPACES, N_FULLWIDTH, N_PERCENT, N_PERCENT_FORMAT, N_THOUSANDS, N_UNIT = (
+    "note.spaces", "note.fullwidth", "note.percent", "note.percent_format", "note.thousands", "note.unit_suffix")
+_NONE: tuple = ()
+
+
+class Percent(float):
+    """A number read from a cell formatted as a percentage: Excel keeps 95% as 0.95."""
+
+
+def shown(raw) -> str:
+    """A cell's content as a person would recognise it in a message."""
+    if isinstance(raw, Percent):
+        return f"{float(raw) * 100:.12g}%"
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw)
+
+
+class ValueParser:
+    """Parses the cells of one field. Precomputes what the spec implies, once per column.
+
+    Calling it with a raw cell (``str`` from CSV; ``str``/``int``/``float``/``bool``/
+    ``datetime``/:class:`Percent` from XLSX; ``None``) returns
+    ``(value, problem_code, problem_args, notes)``: value is ``None`` for a blank cell or
+    when there is a problem; notes is a tuple of note codes for normalisations applied.
+    """
+
+    __slots__ = ("spec", "kind", "lo", "hi", "unit")
+
+    def __init__(self, spec: FieldSpec):
+        self.spec = spec
+        self.kind = spec.kind
+        self.lo, self.hi = spec.bounds()
+        self.unit = spec.unit if spec.unit not in ("", "%", "％") else ""
+
+    def __call__(self, raw):
+        t = type(raw)
+        if raw is None:
+            return None, None, None, _NONE
+        if t is float or t is int:
+            return self._check(float(raw), raw, _NONE)
+        if t is Percent:
+            if self.kind == "rate":  # 95% typed into a rate field means 95
+                return self._check(float(f"{float(raw) * 100:.12g}"), raw, (N_PERCENT_FORMAT,))
+            return self._check(float(raw), raw, _NONE)
+        if t is bool:
+            if self.kind == "bool":
+                return float(raw), None, None, _NONE
+            return self._problem("data.not_number", raw)
+        if t is not str:  # a date, a time: typed into a number field
+            return self._problem("data.not_number", raw)
+        s = raw.strip(_SPACES)
+        if s == "":
+            return None, None, None, _NONE
+        notes: list[str] = []
+        if len(s) != len(raw):
+            notes.append(N_SPACES)
+        u = s.translate(_FULLWIDTH)
+        if u != s:
+            notes.append(N_FULLWIDTH)
+            s = u.strip(_SPACES)
+        if s in CELL_ERRORS:
+            return self._problem("data.cell_error", raw)
+        if self.kind == "bool":
+            low = s.lower()
+            if low in TRUE:
+                return 1.0, None, None, tuple(notes)
+            if low in FALSE:
+                return 0.0, None, None, tuple(notes)
+            return self._problem("data.not_bool", raw)
+        if self.unit and s.endswith(self.unit) and len(s) > len(self.unit):
+            s = s[: -len(self.unit)].rstrip(_SPACES)
+            notes.append(N_UNIT)
+        percent = s.endswith("%")
+        if percent:
+            s = s[:-1].rstrip(_SPACES)
+            notes.append(N_PERCENT)
+        if "," in s:
+            if not _THOUSANDS.match(s):
+                return self._problem("data.not_number", raw)
+            s = s.replace(",", "")
+            notes.append(N_THOUSANDS)
+        if not _NUMBER.match(s):
+            return self._problem("data.not_number", raw)
+        value = float(s)
+        if not math.isfinite(value):
+            return self._problem("data.not_number", raw)
+        if percent and self.kind != "rate":
+            value = float(f"{value / 100:.12g}")
+        return self._check(value, raw, tuple(notes))
+
+    def _check(self, value: float, raw, notes):
+        if self.kind == "count" and abs(value - round(value)) > 1e-9:
+            return self._problem("data.not_integer", raw)
+        if self.kind == "bool" and value != 0.0 and value != 1.0:
+            return self._problem("data.not_bool", raw)
+        lo, hi = self.lo, self.hi  # within 1e-12 of a bound is floating noise from a formula, not a mistake
+        if (lo is not None and value < lo - 1e-12) or (hi is not None and value > hi + 1e-12):
+            return None, "data.out_of_range", {
+                "value": shown(raw), "field": self.spec.name,
+                "lo": "-∞" if lo is None else f"{lo:g}", "hi": "∞" if hi is None else f"{hi:g}"}, notes
+        return value, None, None, notes
+
+    def _problem(self, code: str, raw):
+        lo, hi = self.lo, self.hi
+        return None, code, {"value": shown(raw), "field": self.spec.name, "unit": self.spec.unit,
+                            "lo": "-∞" if lo is None else f"{lo:g}", "hi": "∞" if hi is None else f"{hi:g}"}, _NONE
 
 
 def parse_value(text, spec: FieldSpec) -> tuple[float | None, str | None, dict]:
     """Parse one cell. Returns (value or None when blank, problem code or None, args)."""
-    if text is None:
-        return None, None, {}
-    if isinstance(text, bool):
-        return float(text), None, {}
-    if isinstance(text, (int, float)):
-        value = float(text)
-    else:
-        s = str(text).strip().translate(_FULLWIDTH).replace("\u3000", "").strip()
-        if s == "":
-            return None, None, {}
-        if spec.kind == "bool":
-            low = s.lower()
-            if low in TRUE:
-                return 1.0, None, {}
-            if low in FALSE:
-                return 0.0, None, {}
-            return None, "data.not_bool", {"value": text, "field": spec.name}
-        percent = s.endswith("%")
-        s = s.rstrip("%").replace(",", "").strip()
-        try:
-            value = float(s)
-        except ValueError:
-            return None, "data.not_number", {"value": text, "field": spec.name}
-        if not math.isfinite(value):
-            return None, "data.not_number", {"value": text, "field": spec.name}
-        if percent and spec.kind != "rate":
-            value = value / 100
-    if spec.kind == "count" and abs(value - round(value)) > 1e-9:
-        return None, "data.not_integer", {"value": text, "field": spec.name}
-    if spec.kind == "bool" and value not in (0.0, 1.0):
-        return None, "data.not_bool", {"value": text, "field": spec.name}
-    lo, hi = spec.bounds()
-    if (lo is not None and value < lo - 1e-12) or (hi is not None and value > hi + 1e-12):
-        return None, "data.out_of_range", {"value": text, "field": spec.name,
-                                           "lo": "-∞" if lo is None else f"{lo:g}", "hi": "∞" if hi is None else f"{hi:g}"}
-    return value, None, {}
+    value, code, args, _ = ValueParser(spec)(text)
+    return value, code, args or {}
+
+
+def clean_text(raw) -> str:
+    """A label (header, unit id or name) as compared: NFKC (full-width → half-width), no spaces."""
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    return "".join(unicodedata.normalize("NFKC", str(raw)).split())
 
 
 def column_letter(index: int) -> str:
@@ -67,75 +158,8 @@ def column_letter(index: int) -> str:
     return out
 
 
-def cell(code: str, args: dict, file: str, row: int, col_index: int, header: str) -> Problem:
-    return Problem(code, args, file=file, row=row, column=f"{column_letter(col_index)}（{header}）")
-
-
-# -- whole columns at once ---------------------------------------------------------------
-# A reader that has already turned plain numbers into floats (or has a column of text
-# cells) checks them here in one go; only the cells that look wrong go through
-# parse_value, so every problem is reported with exactly the words parse_value uses.
-
-_BOOL_FAST = {**{k: 1.0 for k in TRUE}, **{k: 0.0 for k in FALSE}, "": math.nan}
-
-
-def suspect(values: np.ndarray, spec: FieldSpec) -> np.ndarray:
-    """Cells (not blank) that parse_value would refuse: not finite, not whole, not 0/1, out of range."""
-    v = np.asarray(values, dtype=float)
-    present = ~np.isnan(v)
-    with np.errstate(invalid="ignore"):
-        bad = present & ~np.isfinite(v)
-        if spec.kind == "count":
-            bad |= present & (np.abs(v - np.round(v)) > 1e-9)
-        if spec.kind == "bool":
-            bad |= present & (v != 0.0) & (v != 1.0)
-        lo, hi = spec.bounds()
-        if lo is not None:
-            bad |= present & (v < lo - 1e-12)
-        if hi is not None:
-            bad |= present & (v > hi + 1e-12)
-    return bad
-
-
-def parse_column(cells, spec: FieldSpec) -> tuple[np.ndarray, list[tuple[int, str, dict]]]:
-    """Parse a column of cells as parse_value would, cell by cell, but fast for clean columns.
-
-    Returns the values (NaN where blank or refused) and (position, code, args) for each
-    refused cell, in order.
-    """
-    n = len(cells)
-    out = np.full(n, np.nan)
-    unsure: list[int] = []
-    if spec.kind == "bool":
-        get = _BOOL_FAST.get
-        out = np.array([get(c, -1.0) if type(c) is str else -1.0 for c in cells], dtype=float).reshape(n)
-        unsure = np.nonzero(out == -1.0)[0].tolist()  # not one of the plain words: parse_value decides
-    else:
-        for i, c in enumerate(cells):
-            t = type(c)
-            if t is str:
-                if not c:  # blank
-                    continue
-                try:
-                    # whenever float() takes the raw cell, parse_value arrives at the same number
-                    x = float(c)
-                except ValueError:
-                    x = math.nan
-            elif t is float or t is int:
-                x = float(c)
-            else:
-                x = math.nan
-            if x - x == 0.0:  # finite
-                out[i] = x
-            else:
-                unsure.append(i)
-    bad = np.nonzero(suspect(out, spec))[0]
-    if len(bad):
-        unsure = sorted(set(unsure).union(bad.tolist()))
-    problems: list[tuple[int, str, dict]] = []
-    for i in unsure:
-        v, code, args = parse_value(cells[i], spec)
-        out[i] = np.nan if v is None else v
-        if code:
-            problems.append((i, code, args))
-    return out, problems
+def cell(code: str, args: dict, file: str, row: int, col_index: int, header: str, sheet: str | None = None) -> Problem:
+    """A problem located at one cell: file, sheet, row, column letter with its header, and A1."""
+    letter = column_letter(col_index)
+    return Problem(code, args, file=file, sheet=sheet, row=row, column=f"{letter}（{header}）" if header else letter,
+                   cell=f"{letter}{row}")

@@ -22,10 +22,15 @@ def _trigger(c: Catch, r: RuleResult, places: int, lang: str) -> str:
     return f"veto: {names}" if en else f"触发否决事项：{names}"
 
 
-def _margin(c: Catch, places: int, lang: str) -> str:
-    if c.margin is None:
+def margin_text(margin: float | None, places: int, lang: str = "zh") -> str:
+    """How far a caught unit is from escaping, in words ("差0.06分" / "与分数无关")."""
+    if margin is None:
         return "not a matter of points" if lang == "en" else "与分数无关"
-    return f"{fmt(c.margin, places)} points short" if lang == "en" else f"差{fmt(c.margin, places)}分"
+    return f"{fmt(margin, places)} points short" if lang == "en" else f"差{fmt(margin, places)}分"
+
+
+def _margin(c: Catch, places: int, lang: str) -> str:
+    return margin_text(c.margin, places, lang)
 
 
 def _history(c: Catch, r: RuleResult, lang: str) -> str:

@@ -23,16 +23,35 @@ def _source(line: dict) -> str:
     return "；".join(p for p in parts if p)
 
 
+def sheet_cells(sheet: dict, lang: str = "zh") -> list[dict]:
+    """The score sheet's lines as cells: numbers stay numbers (None where there is none), text is text.
+
+    Every printed format (terminal, HTML, PDF, XLSX) lays out these same cells.
+    """
+    out = []
+    for line in sheet["indicators"]:
+        app = line.get("applicable_full")
+        note = ""
+        if app is not None:
+            note = f"（{fmt(app)}）" if lang != "en" else f" ({fmt(app)})"
+        out.append({
+            "id": line["id"], "level": line["level"], "label": f"{line['id']} {line['name']}",
+            "full": line["full"], "bonus": line["bonus"], "full_note": note, "applicable_full": app,
+            "points": line["points"], "lost": line["lost"] or None, "status": line.get("status"),
+            "reason": line.get("reason", ""), "source": _source(line),
+        })
+    return out
+
+
+def full_text(cell: dict) -> str:
+    return ("±" if cell["bonus"] else "") + fmt(cell["full"]) + cell["full_note"]
+
+
 def sheet_rows(sheet: dict, places: int, lang: str = "zh") -> list[list[str]]:
     rows = []
-    for line in sheet["indicators"]:
-        indent = "  " * (line["level"] - 1)
-        full = fmt(line["full"]) if not line["bonus"] else ("±" + fmt(line["full"]))
-        if line.get("applicable_full") is not None:
-            full += f"（{fmt(line['applicable_full'])}）" if lang != "en" else f" ({fmt(line['applicable_full'])})"
-        lost = line["lost"]
-        rows.append([indent + f"{line['id']} {line['name']}", full, fmt(line["points"], places),
-                     "" if not lost else fmt(lost, places), line.get("reason", ""), _source(line)])
+    for c in sheet_cells(sheet, lang):
+        rows.append(["  " * (c["level"] - 1) + c["label"], full_text(c), fmt(c["points"], places),
+                     "" if not c["lost"] else fmt(c["lost"], places), c["reason"], c["source"]])
     return rows
 
 

@@ -1,6 +1,9 @@
 """Ranked tables (terminal), JSON and CSV from results; written atomically.
 
-The JSON layout is documented in README (schema ``scoring.results/1``).
+The JSON layout is documented in README (schema ``scoring.results/1``).  Every
+output carries the run's stamp (criteria and data hashes, engine and plugin versions,
+run number once saved; see :mod:`scoring.history.stamp`): the table as its last line,
+the JSON as a ``stamp`` object.  CSV stays a plain data table for spreadsheets.
 """
 from __future__ import annotations
 
@@ -57,7 +60,7 @@ def ranking_rows(res: Results, cs: CategoryScores, lang: str = "zh") -> tuple[li
     return header, [list(r) for r in zip(*columns)]
 
 
-def as_table(res: Results, lang: str = "zh", fmt_name: str = "simple") -> str:
+def as_table(res: Results, lang: str = "zh", fmt_name: str = "simple", stamp=None) -> str:
     from tabulate import tabulate
     import tabulate as _tab
 
@@ -74,10 +77,12 @@ def as_table(res: Results, lang: str = "zh", fmt_name: str = "simple") -> str:
         out.append(tabulate(rows, headers=header, tablefmt=fmt_name, disable_numparse=True, colalign=align))
     note = "模块列为加权后得分，括号内为权重" if lang != "en" else "module columns show weighted points; weights in brackets"
     out += ["", note]
+    if stamp is not None:
+        out.append(stamp.line(lang))
     return "\n".join(out) + "\n"
 
 
-def as_json(res: Results, lang: str = "zh") -> str:
+def as_json(res: Results, lang: str = "zh", stamp=None) -> str:
     a = res.criteria.assessment
     doc = {
         "schema": SCHEMA,
@@ -87,10 +92,14 @@ def as_json(res: Results, lang: str = "zh") -> str:
             for cs in res.categories.values()
         ],
     }
+    if stamp is not None:
+        doc["stamp"] = stamp.as_dict()
     return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
 
 
-def as_csv(res: Results, lang: str = "zh") -> str:
+def as_csv(res: Results, lang: str = "zh", stamp=None) -> str:
+    """A plain data table for spreadsheets: every row is a header or a unit (no stamp row;
+    the table and JSON outputs carry the stamp)."""
     buf = io.StringIO()
     w = csv.writer(buf)
     h = HEAD[lang]
@@ -125,14 +134,26 @@ RENDERERS = {"table": as_table, "json": as_json, "csv": as_csv}
 
 
 def write_atomic(path: str | Path, text: str, encoding: str = "utf-8") -> None:
-    """Write to a temporary file beside the target, then move it into place: never half a file."""
+    """Write text to a temporary file beside the target, then move it into place: never half a file."""
+    write_atomic_bytes(path, text.encode(encoding))
+
+
+def write_atomic_bytes(path: str | Path, data: bytes) -> None:
+    """Write bytes (a workbook, a PDF) the same way: a temporary file beside the target, then a rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

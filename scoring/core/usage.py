@@ -1,0 +1,138 @@
+"""Which submitted fields each unit owes, and which of them are missing. Pure: no I/O.
+
+``field_usage`` tells, for every field, the categories whose units need it and what it
+feeds (indicators, vetoes, tie-breaks), following formulas back to the submitted fields
+they are computed from.  Templates are built from it.
+
+``find_gaps`` lists every missing value an indicator or veto would meet, with what the
+criteria say happens then (``missing = "error" | "exclude" | "zero"``), named by the
+*submitted* field that is blank, so an office knows what to chase and from whom.
+Last year's values (``<field>@上年``) are not submissions: the engine checks those.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import expr
+from .dataset import Dataset, previous_of
+from .plan import Plan
+
+
+@dataclass(frozen=True)
+class Use:
+    kind: str  # "indicator" | "veto" | "tie_break"
+    id: str
+    name: str
+    categories: frozenset[str]
+    via: str | None = None  # the derived field in between, if any
+    missing: str = "error"  # the indicator's or veto's policy
+
+
+@dataclass
+class Usage:
+    name: str
+    categories: set[str] = field(default_factory=set)
+    uses: list[Use] = field(default_factory=list)
+
+
+def bases(plan: Plan) -> dict[str, list[str]]:
+    """Derived field -> the submitted fields its formula reads (through other formulas)."""
+    out: dict[str, list[str]] = {}
+    for name, node in plan.formulas:  # dependency order: inputs first
+        seen: list[str] = []
+        for dep in sorted(expr.names(node)):
+            for b in out.get(dep, [dep]):
+                if b not in seen:
+                    seen.append(b)
+        out[name] = seen
+    return out
+
+
+def field_usage(plan: Plan) -> dict[str, Usage]:
+    """Every declared field with the categories that need it and what it feeds."""
+    c = plan.criteria
+    allcats = frozenset(c.categories)
+    base_of = bases(plan)
+    usage = {f.name: Usage(f.name) for f in c.fields}
+
+    def add(target: str, use: Use) -> None:
+        for b in base_of.get(target, [target]):
+            u = usage.setdefault(b, Usage(b))
+            u.categories |= use.categories
+            u.uses.append(use if b == target else Use(use.kind, use.id, use.name, use.categories, target, use.missing))
+        if target in base_of:  # the derived field itself, for completeness
+            u = usage.setdefault(target, Usage(target))
+            u.categories |= use.categories
+            u.uses.append(use)
+
+    for ind in plan.order:
+        leaf = plan.leaves.get(ind.id)
+        if leaf is None:
+            continue
+        cats = frozenset(plan.applies[ind.id])
+        for f in leaf.reads:
+            add(f, Use("indicator", ind.id, ind.name, cats, None, ind.missing))
+    for v in c.vetoes:
+        cats = frozenset(v.applies_to) if v.applies_to is not None else allcats
+        add(v.field, Use("veto", v.id, v.name, cats, None, v.missing))
+    for f in c.ranking.tie_break:
+        add(f, Use("tie_break", f, f, allcats, None, "exclude"))
+    return usage
+
+
+@dataclass(frozen=True)
+class Gap:
+    unit: int  # position in the dataset
+    field: str  # the submitted field that is blank (or the derived one, when reason == "formula")
+    reads: str  # the field the indicator or veto reads
+    kind: str  # "indicator" | "veto"
+    id: str
+    name: str
+    policy: str  # "error" | "exclude" | "zero"
+    reason: str  # "blank": not submitted; "formula": inputs given but the formula has no value (e.g. ÷ 0)
+
+
+def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = None) -> list[Gap]:
+    """Every (unit, field, indicator/veto) where a needed value is missing, in criteria order."""
+    from .engine import derive
+
+    if cols is None:
+        cols = derive(plan, data)
+    c = plan.criteria
+    base_of = bases(plan)
+    cats = np.asarray(data.categories, dtype=object)
+    by_cat = {cat: np.nonzero(cats == cat)[0] for cat in c.categories}
+    out: list[Gap] = []
+
+    def scan(idx: np.ndarray, reads: str, kind: str, id_: str, name: str, policy: str) -> None:
+        if len(idx) == 0 or previous_of(reads) is not None:
+            return
+        miss = np.isnan(cols[reads][idx])
+        if not miss.any():
+            return
+        explained = np.zeros(len(idx), bool)
+        for b in base_of.get(reads, [reads]):
+            if previous_of(b) is not None:  # last year's value: from the history store, checked by the engine
+                explained |= miss & np.isnan(data.column(b)[idx])
+                continue
+            blank = miss & np.isnan(data.column(b)[idx])
+            explained |= blank
+            for p in np.nonzero(blank)[0]:
+                out.append(Gap(int(idx[p]), b, reads, kind, id_, name, policy, "blank"))
+        for p in np.nonzero(miss & ~explained)[0]:
+            out.append(Gap(int(idx[p]), reads, reads, kind, id_, name, policy, "formula"))
+
+    for ind in c.indicators:
+        leaf = plan.leaves.get(ind.id)
+        if leaf is None:
+            continue
+        idx = np.sort(np.concatenate([by_cat[k] for k in c.categories if k in plan.applies[ind.id]] or [np.zeros(0, int)]))
+        for f in leaf.reads:
+            scan(idx, f, "indicator", ind.id, ind.name, ind.missing)
+    for v in c.vetoes:
+        applies = v.applies_to if v.applies_to is not None else c.categories
+        idx = np.sort(np.concatenate([by_cat[k] for k in c.categories if k in applies] or [np.zeros(0, int)]))
+        scan(idx, v.field, "veto", v.id, v.name, v.missing)
+    return out

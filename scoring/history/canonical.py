@@ -1,0 +1,98 @@
+"""Canonical bytes of a Dataset: what a run's data hash is taken over, and what is stored.
+
+The same values give the same bytes whatever file format they came in (CSV today,
+spreadsheets tomorrow) and whatever the order of columns in the files.  Units keep
+their submitted order (ties are listed in input order).
+
+Layout (``scoring.dataset/1``)::
+
+    b"scoring.dataset/1\\n"
+    8 bytes   length of the header, little-endian
+    header    UTF-8 JSON, keys sorted: ids, names, categories, fields (sorted),
+              sources {field: text}, evidence [[unit id, field, text], ...] (sorted)
+    columns   for each field in header order, len(ids) float64 little-endian values;
+              every NaN (not submitted) is one bit pattern, -0.0 is written as 0.0
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+import zlib
+
+import numpy as np
+
+from ..core.dataset import Dataset
+
+MAGIC = b"scoring.dataset/1\n"
+_NAN = np.frombuffer(struct.pack("<d", float("nan")), dtype="<f8")[0]
+
+
+class CanonicalError(ValueError):
+    pass
+
+
+def encode(data: Dataset) -> bytes:
+    fields = sorted(data.values)
+    header = {
+        "ids": list(data.ids),
+        "names": list(data.names),
+        "categories": list(data.categories),
+        "fields": fields,
+        "sources": {k: data.sources[k] for k in sorted(data.sources)},
+        "evidence": sorted([u, f, text] for (u, f), text in data.evidence.items()),
+    }
+    head = json.dumps(header, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    parts = [MAGIC, struct.pack("<Q", len(head)), head]
+    for f in fields:
+        col = np.asarray(data.values[f], dtype="<f8").copy()
+        col[np.isnan(col)] = _NAN
+        col[col == 0.0] = 0.0  # -0.0 and 0.0 are the same value
+        parts.append(col.tobytes())
+    return b"".join(parts)
+
+
+def decode(raw: bytes) -> Dataset:
+    if not raw.startswith(MAGIC) or len(raw) < len(MAGIC) + 8:
+        raise CanonicalError("not a scoring.dataset/1 encoding")
+    at = len(MAGIC)
+    (n_head,) = struct.unpack_from("<Q", raw, at)
+    at += 8
+    try:
+        header = json.loads(raw[at:at + n_head].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CanonicalError(f"bad header: {e}") from None
+    at += n_head
+    n = len(header["ids"])
+    values = {}
+    for f in header["fields"]:
+        end = at + 8 * n
+        if end > len(raw):
+            raise CanonicalError("truncated")
+        values[f] = np.frombuffer(raw[at:end], dtype="<f8").astype(float)
+        at = end
+    if at != len(raw):
+        raise CanonicalError("trailing bytes")
+    evidence = {(u, f): text for u, f, text in header["evidence"]}
+    return Dataset(header["ids"], header["names"], header["categories"], values, dict(header["sources"]), evidence)
+
+
+def sha256(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def data_hash(data: Dataset) -> str:
+    return sha256(encode(data))
+
+
+def pack(raw: bytes) -> bytes:
+    """Compressed form kept in the store (the hash is always of the uncompressed bytes)."""
+    return zlib.compress(raw, 6)
+
+
+def unpack(blob: bytes) -> bytes:
+    return zlib.decompress(blob)
+
+
+def same(a: Dataset, b: Dataset) -> bool:
+    return encode(a) == encode(b)

@@ -1,0 +1,232 @@
+"""Re-scoring a stored run: ``verify`` (are the stored results reproducible?) and
+``rescore`` (a correction after appeal, under the run's frozen criteria)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..core.dataset import Dataset
+from ..core.engine import score
+from ..core.plan import Plan, build_plan
+from ..errors import CriteriaError, HistoryError, Problem
+from . import canonical
+from .diff import Change, InputChange, input_changes, result_changes, unit_changes
+from .record import build_record, data_files, result_rows
+from .stamp import Stamp, make_stamp
+from .store import RunInfo, Store
+
+
+@dataclass(frozen=True)
+class VersionChange:
+    method: str
+    plugin_then: str
+    version_then: str
+    plugin_now: str
+    version_now: str
+
+
+@dataclass
+class VerifyReport:
+    run: RunInfo
+    stamp_now: Stamp
+    altered: list[str]  # stored inputs that no longer match their hash
+    engine_then: str
+    engine_now: str
+    versions: list[VersionChange]  # methods whose plugin or plugin version differs
+    inputs: list[InputChange]  # only when other data was given (--data)
+    units_added: list[str]
+    units_removed: list[str]
+    changes: list[Change]
+    data_given: str | None = None
+
+    @property
+    def identical(self) -> bool:
+        return not (self.altered or self.changes or self.inputs or self.units_added or self.units_removed)
+
+    @property
+    def same_versions(self) -> bool:
+        return self.engine_then == self.engine_now and not self.versions
+
+
+@dataclass(frozen=True)
+class DecisionChange:
+    """A proposed decision (约谈, 通报 …) that appears, disappears or changes status with a correction."""
+
+    rule: str
+    name: str
+    consequence: str
+    category: str
+    unit_id: str
+    unit_name: str
+    old: str | None  # "caught" / "undetermined" / None (not proposed)
+    new: str | None
+
+
+@dataclass
+class RescoreReport:
+    run: RunInfo  # the run corrected
+    new_run: RunInfo  # the correction
+    inputs: list[InputChange]
+    units_added: list[str]
+    units_removed: list[str]
+    changes: list[Change]
+    versions: list[VersionChange] = field(default_factory=list)
+    engine_then: str = ""
+    engine_now: str = ""
+    decisions: list[DecisionChange] = field(default_factory=list)
+
+
+def stored_plan(run: RunInfo, criteria_raw: bytes, plugin_args: list[str] = ()):
+    """The run's frozen criteria → (plan, registry), with today's plugins."""
+    from ..load.criteria_file import locate, parse_criteria
+    from ..plugins import load_registry
+
+    label = f"{run.criteria_path}（第{run.id}号运行存储的版本）"
+    criteria, lines, _ = parse_criteria(criteria_raw, label)
+    base = Path(run.criteria_path).parent
+    folders = [base / f for f in criteria.assessment.plugins]
+    gone = [f for f in folders if not f.exists()]
+    if gone and not plugin_args:
+        raise HistoryError(Problem("history.plugins_moved", {"run": run.id, "path": str(gone[0])}))
+    folders = [f for f in folders if f.exists()] + [Path(p) for p in plugin_args]
+    registry = load_registry(folders)
+    try:
+        plan = build_plan(criteria, registry.methods, registry.failed)
+    except CriteriaError as e:
+        raise CriteriaError(locate(e.problems, label, lines)) from None
+    return plan, registry
+
+
+def version_changes(run: RunInfo, plan: Plan, registry) -> list[VersionChange]:
+    out = []
+    for leaf in plan.leaves.values():
+        m = leaf.method.name
+        p_then = run.methods.get(m, "")
+        v_then = run.plugins.get(p_then, "")
+        p_now = registry.source.get(m, "")
+        v_now = registry.versions.get(p_now, "")
+        if v_then != v_now or _plugin_key(p_then) != _plugin_key(p_now):
+            out.append(VersionChange(m, p_then, v_then, p_now, v_now))
+    return sorted(set(out), key=lambda v: v.method)
+
+
+def _plugin_key(name: str) -> str:
+    """Local plugins are named by path, which moves with the folder: compare file names."""
+    return name.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def carry_previous(data: Dataset, stored: Dataset, plan: Plan) -> Dataset:
+    """Give ``data`` the stored run's last-year columns (they are frozen with the run)."""
+    need = [n for n in plan.previous if n not in data.values and n in stored.values]
+    if not need:
+        return data
+    pos = {u: i for i, u in enumerate(stored.ids)}
+    values, sources = dict(data.values), dict(data.sources)
+    for name in need:
+        col = np.full(len(data), np.nan)
+        for j, u in enumerate(data.ids):
+            if u in pos:
+                col[j] = stored.values[name][pos[u]]
+        values[name] = col
+        if name in stored.sources:
+            sources[name] = stored.sources[name]
+    return replace(data, values=values, sources=sources)
+
+
+def stored_results(store: Store, run_id: int, plugin_args: list[str] = ()):
+    """A stored run scored again from its stored inputs and criteria → (results, stamp)."""
+    run = store.run(run_id)
+    inputs = store.inputs(run)
+    plan, registry = stored_plan(run, inputs.criteria_raw, plugin_args)
+    res = score(plan, inputs.data)
+    stamp = make_stamp(canonical.sha256(inputs.criteria_raw), canonical.data_hash(inputs.data), plan, registry)
+    return res, stamp.with_run(run.id, run.status, run.corrects)
+
+
+def verify(store: Store, run_id: int, plugin_args: list[str] = (), data_folder: str | None = None) -> VerifyReport:
+    """Re-score a stored run's inputs (or ``data_folder``) under its stored criteria and compare."""
+    from .. import __version__
+
+    run = store.run(run_id)
+    inputs = store.inputs(run)
+    plan, registry = stored_plan(run, inputs.criteria_raw, plugin_args)
+    data = inputs.data
+    if data_folder is not None:
+        from ..load.csv_data import read_folder
+
+        data = carry_previous(read_folder(data_folder, plan.criteria), inputs.data, plan)
+    res = score(plan, data)
+    units, modules = result_rows(res)
+    changes = result_changes(store.unit_rows(run.id), store.module_rows(run.id), units, modules)
+    stamp = make_stamp(canonical.sha256(inputs.criteria_raw), canonical.data_hash(data), plan, registry)
+    added, removed = unit_changes(inputs.data, data) if data_folder else ([], [])
+    return VerifyReport(run, stamp, inputs.altered, run.engine, __version__, version_changes(run, plan, registry),
+                        input_changes(inputs.data, data) if data_folder else [], added, removed, changes, data_folder)
+
+
+def rescore(store: Store, run_id: int, data_folder: str, reason: str, operator: str,
+            plugin_args: list[str] = ()) -> tuple[RescoreReport, object, Stamp]:
+    """Score corrected data under the frozen criteria of ``run_id`` and save it as a correction.
+
+    Returns the report, the new results (for the usual tables) and the new run's stamp.
+    """
+    from .. import __version__
+    from ..load.csv_data import read_folder
+
+    if not reason or not reason.strip():
+        raise HistoryError(Problem("history.reason_empty"))
+    run = store.run(run_id)
+    root = store.run(run.root)
+    if not root.final:
+        raise HistoryError(Problem("history.rescore_draft", {"run": run_id}))
+    inputs = store.inputs(run)
+    if inputs.altered:
+        raise HistoryError(Problem("history.stored_altered", {"run": run.id, "what": "、".join(inputs.altered)}))
+    plan, registry = stored_plan(run, inputs.criteria_raw, plugin_args)
+    data = carry_previous(read_folder(data_folder, plan.criteria), inputs.data, plan)
+    res = score(plan, data)
+    rec = build_record(res, registry, criteria_raw=inputs.criteria_raw, criteria_path=run.criteria_path,
+                       data_path=str(Path(data_folder).resolve()), operator=operator, files=data_files(data_folder),
+                       corrects=run.id, reason=reason.strip())
+    new_id = store.save(rec)
+    new_run = store.run(new_id)
+    changes = result_changes(store.unit_rows(run.id), store.module_rows(run.id), rec.units, rec.modules)
+    added, removed = unit_changes(inputs.data, data)
+    report = RescoreReport(run, new_run, input_changes(inputs.data, data), added, removed, changes,
+                           version_changes(run, plan, registry), run.engine, __version__,
+                           decision_changes(store, run, res))
+    stamp = make_stamp(new_run.criteria_sha256, new_run.data_sha256, plan, registry).with_run(new_id, "draft", run.id)
+    return report, res, stamp
+
+
+def decision_changes(store: Store, run: RunInfo, res) -> list[DecisionChange]:
+    """Proposed decisions under the stored results of ``run`` against those of the corrected results.
+
+    Both are decided with the same earlier years (the published results in the store), so
+    what changes comes from the correction alone.
+    """
+    from ..core.decisions import decide, outcomes_of
+    from .lookback import decision_history, decision_outcome, look_back_years
+
+    c = res.criteria
+    if not c.decisions.rules:
+        return []
+    history = decision_history(store, c, res.data.ids, look_back_years(c)) or None
+    before = decide(c, [decision_outcome(run.year, r) for r in store.unit_rows(run.id)], history)
+    after = decide(c, outcomes_of(res), history)
+
+    def caught(results):
+        return {(r.rule.id, r.category, k.unit.unit_id): (r, k) for r in results for k in r.catches}
+
+    old, new = caught(before), caught(after)
+    out = []
+    for key in sorted(set(old) | set(new), key=lambda k: ([r.id for r in c.decisions.rules].index(k[0]), k[1], k[2])):
+        a, b = old.get(key), new.get(key)
+        if a is not None and b is not None and a[1].status == b[1].status:
+            continue
+        rule, catch = (b or a)
+        out.append(DecisionChange(rule.rule.id, rule.rule.name, rule.rule.consequence, rule.category, key[2],
+                                  catch.unit.name, a[1].status if a else None, b[1].status if b else None))
+    return out

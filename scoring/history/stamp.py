@@ -1,0 +1,65 @@
+"""The stamp every output carries, so a printed sheet can be traced to its run.
+
+    印记：细则 3f2a9c0d1b7e · 数据 8e41d0a2c6f9 · 引擎 0.1.0 · 插件 builtin 0.1.0 · 第12号运行（草稿）
+
+Criteria hash: sha256 of the criteria file's bytes.  Data hash: sha256 of the
+canonical bytes of the data as scored (:mod:`scoring.history.canonical`).  Plugins:
+the version of each plugin a method was taken from.  Anyone holding the same
+criteria file and data can recompute the first two with ``scoring run``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SHORT = 12
+
+
+@dataclass(frozen=True)
+class Stamp:
+    criteria_sha256: str
+    data_sha256: str
+    engine: str
+    plugins: dict[str, str] = field(default_factory=dict)  # plugin -> version (plugins whose methods were used)
+    methods: dict[str, str] = field(default_factory=dict)  # method -> plugin
+    run: int | None = None
+    status: str | None = None  # "draft" / "final" once saved
+    corrects: int | None = None
+
+    def with_run(self, run: int, status: str = "draft", corrects: int | None = None) -> "Stamp":
+        return Stamp(self.criteria_sha256, self.data_sha256, self.engine, dict(self.plugins), dict(self.methods),
+                     run, status, corrects)
+
+    def line(self, lang: str = "zh") -> str:
+        plugins = ", ".join(f"{_short_plugin(p)} {v or '?'}" for p, v in sorted(self.plugins.items()))
+        if lang == "en":
+            text = (f"Stamp: criteria {self.criteria_sha256[:SHORT]} · data {self.data_sha256[:SHORT]} · "
+                    f"engine {self.engine} · plugins {plugins or '—'}")
+            if self.run is not None:
+                text += f" · run {self.run} ({self.status or 'draft'}" + (f", corrects run {self.corrects}" if self.corrects else "") + ")"
+            return text
+        text = (f"印记：细则 {self.criteria_sha256[:SHORT]} · 数据 {self.data_sha256[:SHORT]} · "
+                f"引擎 {self.engine} · 插件 {plugins or '—'}")
+        if self.run is not None:
+            state = {"final": "定稿"}.get(self.status or "", "草稿")
+            text += f" · 第{self.run}号运行（{state}" + (f"，更正第{self.corrects}号" if self.corrects else "") + "）"
+        return text
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"criteria_sha256": self.criteria_sha256, "data_sha256": self.data_sha256, "engine": self.engine,
+                "plugins": dict(sorted(self.plugins.items())), "methods": dict(sorted(self.methods.items())),
+                "run": self.run, "status": self.status, "corrects": self.corrects}
+
+
+def _short_plugin(name: str) -> str:
+    """Local plugin files are named by their path; the file name is enough on a sheet."""
+    return name.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def make_stamp(criteria_sha256: str, data_sha256: str, plan, registry) -> Stamp:
+    """The stamp of a run of ``plan`` with methods from ``registry``."""
+    from .. import __version__
+
+    methods = {leaf.method.name: registry.source.get(leaf.method.name, "") for leaf in plan.leaves.values()}
+    plugins = {p: registry.versions.get(p, "") for p in set(methods.values())}
+    return Stamp(criteria_sha256, data_sha256, __version__, plugins, methods)

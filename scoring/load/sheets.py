@@ -1,0 +1,270 @@
+"""Files as tables of rows: CSV text and XLSX workbooks look the same to the reader above.
+
+A :class:`Table` is one CSV file or one worksheet: its rows, numbered as a spreadsheet
+numbers them (first row = 1), each a sequence of raw cells (``str`` from CSV; values as
+openpyxl gives them from XLSX, with numbers formatted as percentages wrapped in
+:class:`~scoring.load.values.Percent`).  Nothing here knows about units or fields.
+
+Files that cannot be read at all (not a spreadsheet, an old .xls, a password-protected
+or damaged workbook) raise :class:`Unreadable` carrying a located problem.  A workbook
+that breaks in the middle of reading raises it too, from inside the row iterator, so the
+caller can throw away everything it staged from that file: never a partial read.
+
+openpyxl is imported only here, inside the functions that read a workbook.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from ..errors import Problem
+from .values import Percent
+
+TEXT_EXTS = {".csv", ".tsv", ".txt"}
+XLSX_EXTS = {".xlsx", ".xlsm"}
+SPREADSHEET_EXTS = TEXT_EXTS | XLSX_EXTS
+LEGACY_EXTS = {".xls", ".et", ".ods", ".numbers", ".wps", ".xlsb", ".ett", ".xlt", ".xltx"}
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+META_SHEET = "_模板信息"  # hidden sheet written by `scoring template`
+SKIP_SHEET_PREFIXES = ("说明", "填报说明", "_", "#")
+
+
+class Unreadable(Exception):
+    """A file that cannot be read, or stopped being readable half-way."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.code)
+        self.problem = problem
+
+
+@dataclass
+class Table:
+    file: str  # as shown to people: the name inside the data folder
+    sheet: str | None  # None for CSV
+    rows: Iterator[tuple[int, Sequence]]  # (row number, cells)
+    meta: dict[str, str] = field(default_factory=dict)  # template identity (hidden sheet), if any
+
+    @property
+    def prefix(self) -> str:
+        """How a cell of this table is named: "file sheet!" or "file " before the A1 reference."""
+        return f"{self.file} {self.sheet}!" if self.sheet is not None else f"{self.file} "
+
+
+def sniff(path: Path, shown: str) -> str:
+    """'text' or 'xlsx'; raises Unreadable for anything else, with the reason."""
+    ext = path.suffix.lower()
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError as e:
+        raise Unreadable(Problem("data.cannot_open", {"detail": e.strerror or str(e)}, file=shown)) from None
+    if head.startswith(OLE_MAGIC):
+        if _encrypted(path):
+            raise Unreadable(Problem("data.encrypted", file=shown))
+        raise Unreadable(Problem("data.legacy_format", {"ext": ext or "?"}, file=shown))
+    if ext in LEGACY_EXTS:
+        raise Unreadable(Problem("data.legacy_format", {"ext": ext}, file=shown))
+    if ext not in SPREADSHEET_EXTS:
+        raise Unreadable(Problem("data.not_spreadsheet", {"ext": ext or "（无扩展名）"}, file=shown))
+    if head.startswith(ZIP_MAGIC):
+        return "xlsx"  # also a workbook saved under a .csv name; noted by the caller
+    if ext in XLSX_EXTS:
+        reason = "data.empty_file" if head == b"" else "data.corrupt"
+        raise Unreadable(Problem(reason, {"detail": "不是 ZIP 格式 / not a ZIP container"}, file=shown))
+    return "text"
+
+
+def _encrypted(path: Path) -> bool:
+    """An OLE2 file holding an EncryptionInfo stream: an .xlsx with a password to open."""
+    needle = "EncryptionInfo".encode("utf-16-le")
+    with open(path, "rb") as f:
+        return needle in f.read(1 << 20) or needle in f.read()
+
+
+# -- CSV ---------------------------------------------------------------------------------
+def read_text(path: Path, shown: str, notes: list[Problem]) -> Table:
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16, tab-separated
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise Unreadable(Problem("data.not_utf8", file=shown)) from None
+        notes.append(Problem("note.utf16", file=shown))
+        return _text_table(path, shown, text, notes)
+    if data.startswith(b"\xef\xbb\xbf"):
+        notes.append(Problem("note.bom", file=shown))
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise Unreadable(Problem("data.not_utf8", file=shown)) from None
+        notes.append(Problem("note.gbk", file=shown))
+    return _text_table(path, shown, text, notes)
+
+
+def _text_table(path: Path, shown: str, text: str, notes: list[Problem]) -> Table:
+    if "\x00" in text:
+        raise Unreadable(Problem("data.not_spreadsheet", {"ext": path.suffix.lower()}, file=shown))
+    first = text.split("\n", 1)[0]
+    delimiter = ","
+    if path.suffix.lower() == ".tsv" or ("\t" in first and "," not in first):
+        delimiter = "\t"
+        notes.append(Problem("note.tab", file=shown))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return Table(shown, None, _csv_rows(reader, shown))
+
+
+def _csv_rows(reader, shown: str) -> Iterator[tuple[int, Sequence]]:
+    n = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise Unreadable(Problem("data.bad_csv", {"detail": str(e)}, file=shown, row=n + 1)) from None
+        n += 1
+        yield n, row
+
+
+# -- XLSX --------------------------------------------------------------------------------
+@contextmanager
+def open_workbook(path: Path, shown: str):
+    """A workbook open for reading: streaming (read_only), cached formula values, never written.
+
+    The file is handed to openpyxl as an open file, so a workbook saved under another
+    extension (a .csv that is really an .xlsx) is read by its content.
+    """
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    with open(path, "rb") as fh:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                wb = load_workbook(fh, read_only=True, data_only=True, keep_links=False)
+        except zipfile.BadZipFile as e:
+            raise Unreadable(Problem("data.corrupt", {"detail": str(e)}, file=shown)) from None
+        except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds for damaged parts
+            raise Unreadable(Problem("data.corrupt", {"detail": f"{type(e).__name__}: {e}"}, file=shown)) from None
+        try:
+            yield wb
+        finally:
+            wb.close()
+
+
+def read_meta(wb) -> dict[str, str]:
+    """The identity a template carries in its hidden sheet (key in column A, value in B)."""
+    if META_SHEET not in wb.sheetnames:
+        return {}
+    ws = wb[META_SHEET]
+    ws.reset_dimensions()
+    out: dict[str, str] = {}
+    for row in ws.iter_rows(min_row=1, min_col=1, max_col=2, values_only=True):
+        if row and row[0] is not None:
+            out[str(row[0])] = "" if len(row) < 2 or row[1] is None else str(row[1])
+    return out
+
+
+def worksheets(wb, shown: str, notes: list[Problem]) -> list[Table]:
+    """The visible worksheets as tables; the template's hidden sheet gives their identity."""
+    try:
+        meta = read_meta(wb)
+        sheets = list(wb.worksheets)
+        percent = _percent_styles(wb)
+    except Exception as e:  # noqa: BLE001
+        raise Unreadable(Problem("data.corrupt", {"detail": f"{type(e).__name__}: {e}"}, file=shown)) from None
+    out = []
+    for ws in sheets:
+        if ws.title == META_SHEET or getattr(ws, "sheet_state", "visible") != "visible":
+            continue
+        if ws.title.startswith(SKIP_SHEET_PREFIXES):
+            notes.append(Problem("note.sheet_skipped", {"sheet": ws.title}, file=shown, sheet=ws.title))
+            continue
+        out.append(Table(shown, ws.title, _xlsx_rows(ws, shown, percent), meta))
+    return out
+
+
+def _percent_styles(wb) -> set[int] | None:
+    """Style ids whose number format shows a percentage; None when it cannot be told cheaply."""
+    try:
+        from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+
+        out = set()
+        for i, style in enumerate(wb._cell_styles):
+            fid = style.numFmtId
+            code = BUILTIN_FORMATS.get(fid, "") if fid < BUILTIN_FORMATS_MAX_SIZE else wb._number_formats[fid - BUILTIN_FORMATS_MAX_SIZE]
+            if _is_percent_format(code):
+                out.add(i)
+        return out
+    except Exception:  # noqa: BLE001 - private openpyxl details: fall back to asking every cell
+        return None
+
+
+def _is_percent_format(code: str) -> bool:
+    """A '%' outside quoted text and escapes in a number format."""
+    quoted = False
+    skip = False
+    for ch in code or "":
+        if skip:
+            skip = False
+        elif ch == "\\":
+            skip = True
+        elif ch == '"':
+            quoted = not quoted
+        elif ch == "%" and not quoted:
+            return True
+    return False
+
+
+def _xlsx_rows(ws, shown: str, percent: set[int] | None) -> Iterator[tuple[int, Sequence]]:
+    """Rows of a worksheet, numbered from 1, every cell whatever the stored dimension says.
+
+    The fast path (values only) is taken when no cell style shows percentages; otherwise
+    numbers in percent-formatted cells are wrapped in Percent (Excel stores 95% as 0.95).
+    Any failure of the underlying parser becomes Unreadable, so a truncated workbook is
+    never half read.
+    """
+    ws.reset_dimensions()  # a wrong <dimension> must not cut rows or columns off
+    try:
+        if percent is not None and not percent:
+            it = ws.iter_rows(min_row=1, min_col=1, values_only=True)
+            n = 0
+            for row in it:
+                n += 1
+                yield n, row
+        else:
+            it = ws.iter_rows(min_row=1, min_col=1)
+            n = 0
+            for cells in it:
+                n += 1
+                row = []
+                for c in cells:
+                    v = c.value
+                    if (type(v) is float or type(v) is int) and _cell_is_percent(c, percent):
+                        v = Percent(v)
+                    row.append(v)
+                yield n, row
+    except Unreadable:
+        raise
+    except GeneratorExit:
+        raise
+    except Exception as e:  # noqa: BLE001 - zlib, zipfile, XML and openpyxl errors alike
+        raise Unreadable(Problem("data.corrupt", {"detail": f"{type(e).__name__}: {e}"}, file=shown, sheet=ws.title)) from None
+
+
+def _cell_is_percent(c, percent: set[int] | None) -> bool:
+    sid = getattr(c, "_style_id", None)
+    if percent is not None and sid is not None:
+        return sid in percent
+    return _is_percent_format(c.number_format)

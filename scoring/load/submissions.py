@@ -1,0 +1,667 @@
+"""Submitted data in, every problem out: one pipeline for CSV and XLSX.
+
+A data folder holds the unit list (``units.csv`` or ``units.xlsx``: 单位编号, 单位名称, 类别)
+and any number of ``.csv`` / ``.xlsx`` files from data owners and units, in either layout:
+
+    wide   a row per unit (单位编号 or 单位名称), a column per field, and optionally a
+           "<字段>佐证材料" column after a field for its evidence;
+    long   a row per value: 单位编号/单位名称, 字段, 值, 佐证材料.
+
+Title rows above the header are skipped (the header is the first row, among the first
+30, that names a unit column), so workbooks made by ``scoring template`` read back as
+they are.  Every file is read completely into a stage before it is merged: a file that
+turns out damaged half-way contributes nothing but its problem.
+
+Everything found goes into one of three lists: *problems* (scoring must not go on),
+*notes* (harmless variations that were normalised: BOM, spaces, full-width digits,
+"95%", "1,200", unit names given for ids …) and *gaps* (missing values, with what the
+criteria say happens then; see :mod:`scoring.core.usage`).
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..core.criteria import Criteria
+from ..core.dataset import Dataset
+from ..errors import DataError, Problem
+from .sheets import TEXT_EXTS, Table, Unreadable, open_workbook, read_text, sniff, worksheets
+from .values import ValueParser, clean_text, column_letter, cell, shown
+
+ID_COLS = ("单位编号", "编号", "单位代码", "id", "unit_id")
+NAME_COLS = ("单位名称", "名称", "单位", "name", "unit")
+CAT_COLS = ("类别", "单位类别", "category")
+FIELD_COLS = ("字段", "字段名", "字段名称", "指标字段", "field")
+VALUE_COLS = ("值", "数值", "填报值", "报送值", "value")
+EVIDENCE_COLS = ("佐证材料", "evidence")
+EVIDENCE_SUFFIX = "佐证材料"
+IGNORED_COLS = ("序号", "备注", "说明", "联系人", "联系电话", "填报人", "审核人", "no", "note", "remark")
+TOTAL_ROWS = ("合计", "总计", "小计", "平均", "平均值", "合计数", "total")
+UNITS_FILES = ("units.csv", "units.xlsx")
+HEADER_SCAN = 30
+TEMPLATE_SCHEMA = "scoring.template/1"
+
+_L = {name: frozenset(clean_text(x).lower() for x in names) for name, names in {
+    "id": ID_COLS, "name": NAME_COLS, "cat": CAT_COLS, "field": FIELD_COLS, "value": VALUE_COLS,
+    "evidence": EVIDENCE_COLS, "ignored": IGNORED_COLS, "total": TOTAL_ROWS}.items()}
+_UNIT_SUFFIX = re.compile(r"^(.+?)[(（]([^()（）]*)[)）]$")
+
+
+def criteria_hash(criteria: Criteria) -> str:
+    """A short fingerprint of the criteria as parsed (comments and layout of the file do not count)."""
+    text = json.dumps(criteria.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _blank(v) -> bool:
+    return v is None or (type(v) is str and not v.strip())
+
+
+# -- the unit list -----------------------------------------------------------------------
+class Units:
+    """The units assessed, and how a cell's text is matched to one of them."""
+
+    def __init__(self, ids: list[str], names: list[str], cats: list[str]):
+        self.ids, self.names, self.cats = ids, names, cats
+        self.exact = {u: i for i, u in enumerate(ids)}
+        self.pos = {clean_text(u): i for i, u in enumerate(ids)}
+        self.by_name: dict[str, int] = {}
+        for i, nm in enumerate(names):
+            k = clean_text(nm)
+            self.by_name[k] = -1 if k in self.by_name else i  # -1: two units share the name
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def find(self, raw_id, raw_name) -> tuple[int | None, str | None, dict | None]:
+        """(position, note code, None) or (None, problem code, args); (None, None, None) for no unit."""
+        if raw_id is not None and type(raw_id) is str:
+            i = self.exact.get(raw_id)
+            if i is not None:
+                return i, None, None
+        key = clean_text(raw_id)
+        if key:
+            i = self.pos.get(key)
+            if i is not None:
+                return i, "note.unit_cleaned", None
+            j = self.by_name.get(key)
+            if j is not None and j >= 0:
+                return j, "note.unit_by_name", None
+            if key.lower() in _L["total"]:
+                return None, "note.total_row", None
+            hint = ""
+            nk = clean_text(raw_name)
+            if nk and self.by_name.get(nk, -1) >= 0:
+                hint = self.ids[self.by_name[nk]]
+            return None, "data.unit_not_listed", {"unit": shown(raw_id), "suggest": hint or "—"}
+        nk = clean_text(raw_name)
+        if not nk:
+            return None, None, None
+        j = self.by_name.get(nk)
+        if j is None:
+            if nk.lower() in _L["total"]:
+                return None, "note.total_row", None
+            close = difflib.get_close_matches(nk, [clean_text(n) for n in self.names], n=1, cutoff=0.6)
+            return None, "data.unit_not_listed", {"unit": shown(raw_name), "suggest": close[0] if close else "—"}
+        if j < 0:
+            ids = "、".join(u for u, n in zip(self.ids, self.names) if clean_text(n) == nk)
+            return None, "data.ambiguous_name", {"name": shown(raw_name), "ids": ids}
+        return j, "note.unit_by_name", None
+
+
+# -- notes -------------------------------------------------------------------------------
+class Notes:
+    """Normalisations applied, counted per file, sheet, column and kind (one line each, not one per cell)."""
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple, list] = {}
+        self.items: list[Problem] = []
+
+    def cell(self, code: str, t: Table, row: int, j: int, header: str, raw) -> None:
+        key = (code, t.file, t.sheet, j)
+        e = self.cells.get(key)
+        if e is None:
+            self.cells[key] = [1, row, raw, header]
+        else:
+            e[0] += 1
+
+    def add(self, p: Problem) -> None:
+        self.items.append(p)
+
+    def discard(self, file: str) -> None:
+        self.cells = {k: v for k, v in self.cells.items() if k[1] != file}
+        self.items = [p for p in self.items if p.file != file]
+
+    def problems(self) -> list[Problem]:
+        out: list[Problem] = []
+        bom = [p.file for p in self.items if p.code == "note.bom"]
+        if bom:
+            out.append(Problem("note.bom", {"files": "、".join(bom), "n": len(bom)}))
+        out += [p for p in self.items if p.code != "note.bom"]
+        for (code, file, sheet, j), (n, row, raw, header) in self.cells.items():
+            letter = column_letter(j)
+            out.append(Problem(code, {"n": n, "value": shown(raw)}, file=file, sheet=sheet, row=row,
+                               column=f"{letter}（{header}）" if header else letter, cell=f"{letter}{row}"))
+        return out
+
+
+# -- one table's values, staged until its whole file has been read -----------------------
+class _Stage:
+    def __init__(self, t: Table, n: int, layout: str):
+        self.t = t
+        self.n = n
+        self.layout = layout
+        self.header_row = 0
+        self.rows_read = 0
+        self.slots: dict[str, tuple[np.ndarray, np.ndarray, str]] = {}  # field -> (values, rows, column letter)
+        self.evidence: dict[tuple[int, str], str] = {}
+        self.unit_rows: np.ndarray | None = None  # wide: the row of each unit, 0 = none
+        self.headers: list[str] = []
+        self.cols: dict[str, str] = {}  # wide: field -> column letter
+
+    def slot(self, f: str, letter: str):
+        s = self.slots.get(f)
+        if s is None:
+            s = self.slots[f] = (np.full(self.n, np.nan), np.zeros(self.n, np.int32), letter)
+        return s
+
+
+@dataclass
+class FileInfo:
+    file: str
+    kind: str  # "csv" | "xlsx"
+    sheets: list[dict] = field(default_factory=list)  # sheet, layout, header_row, rows
+    owner: str | None = None  # from a template's hidden sheet
+    read: bool = True  # False when the file was unreadable
+
+
+@dataclass
+class ReadResult:
+    data: Dataset | None
+    problems: list[Problem]
+    notes: list[Problem]
+    files: list[FileInfo]
+    bad: set[tuple[int, str]]  # (unit position, field) with a cell problem or a conflict
+    wide: list[tuple[str, str | None, np.ndarray, dict[str, str]]]  # (file, sheet, unit rows, field -> column letter)
+
+
+class _Reader:
+    """The one place where rows become (unit, field, value, evidence), for every file format and layout."""
+
+    def __init__(self, criteria: Criteria, units: Units):
+        self.criteria = criteria
+        self.units = units
+        self.specs = criteria.field_map()
+        self.lookup = {clean_text(name).lower(): name for name in self.specs}
+        self.parsers = {f: ValueParser(s) for f, s in self.specs.items()}
+        n = len(units)
+        self.n = n
+        self.values: dict[str, np.ndarray] = {f: np.full(n, np.nan) for f, s in self.specs.items() if s.formula is None}
+        self.place_of: dict[str, np.ndarray] = {}
+        self.row_of: dict[str, np.ndarray] = {}
+        self.places: list[tuple[str, str]] = []
+        self._place_index: dict[tuple[str, str], int] = {}
+        self.sources: dict[str, list[str]] = {}
+        self.evidence: dict[tuple[str, str], str] = {}
+        self.problems: list[Problem] = []
+        self.notes = Notes()
+        self.bad: set[tuple[int, str]] = set()
+        self.wide: list[tuple[str, str | None, np.ndarray, dict[str, str]]] = []
+        self.files: list[FileInfo] = []
+        self.cur_bad: set[tuple[int, str]] = set()
+
+    # -- files ---------------------------------------------------------------------------
+    def read_file(self, path: Path, shown_name: str) -> None:
+        problems: list[Problem] = []
+        stages: list[_Stage] = []
+        notes: list[Problem] = []
+        info = FileInfo(shown_name, "csv")
+        self.cur_bad: set[tuple[int, str]] = set()  # this file's bad cells: kept only if the file is read to the end
+        try:
+            kind = sniff(path, shown_name)
+            if kind == "text":
+                tables = [read_text(path, shown_name, notes)]
+                for t in tables:
+                    st = self._table(t, problems)
+                    if st is not None:
+                        stages.append(st)
+            else:
+                info.kind = "xlsx"
+                if path.suffix.lower() in TEXT_EXTS:
+                    notes.append(Problem("note.xlsx_named_csv", file=shown_name))
+                with open_workbook(path, shown_name) as wb:
+                    tables = worksheets(wb, shown_name, notes)
+                    if tables and tables[0].meta:
+                        info.owner = tables[0].meta.get("owner")
+                        self._check_template(tables[0], problems, notes)
+                    for t in tables:
+                        st = self._table(t, problems)
+                        if st is not None:
+                            stages.append(st)
+        except Unreadable as e:
+            self.notes.discard(shown_name)
+            self.problems.append(e.problem)
+            info.read = False
+            self.files.append(info)
+            return
+        self.bad |= self.cur_bad
+        for p in notes:
+            self.notes.add(p)
+        if not stages and not problems:
+            self.notes.add(Problem("note.no_data", file=shown_name))
+        self.problems.extend(problems)
+        for st in stages:
+            self._commit(st)
+            info.sheets.append({"sheet": st.t.sheet, "layout": st.layout, "header_row": st.header_row, "rows": st.rows_read})
+        self.files.append(info)
+
+    def _check_template(self, t: Table, problems: list[Problem], notes: list[Problem]) -> None:
+        m, a = t.meta, self.criteria.assessment
+        if m.get("schema") != TEMPLATE_SCHEMA:
+            return
+        if m.get("assessment") != a.name or m.get("year") != str(a.year):
+            problems.append(Problem("data.template_mismatch", {"name": m.get("assessment", ""), "year": m.get("year", ""),
+                                                               "cname": a.name, "cyear": a.year}, file=t.file))
+        elif m.get("criteria_hash") != criteria_hash(self.criteria):
+            notes.append(Problem("note.template_changed", {"owner": m.get("owner", "")}, file=t.file))
+
+    # -- one table -------------------------------------------------------------------------
+    def _table(self, t: Table, problems: list[Problem]) -> _Stage | None:
+        rows = iter(t.rows)
+        header = None
+        header_row = 0
+        seen_content = None
+        for rn, row in rows:
+            labels = [clean_text(v).lower() for v in row]
+            if any(x in _L["id"] or x in _L["name"] for x in labels):
+                header, header_row = list(row), rn
+                break
+            if seen_content is None and any(not _blank(v) for v in row):
+                seen_content = rn
+            if rn >= HEADER_SCAN:
+                break
+        if header is None:
+            if seen_content is not None:
+                problems.append(Problem("data.no_unit_column", file=t.file, sheet=t.sheet, row=seen_content))
+            return None
+        labels = [clean_text(v).lower() for v in header]
+        long = any(x in _L["field"] for x in labels) and any(x in _L["value"] for x in labels)
+        st = _Stage(t, self.n, "long" if long else "wide")
+        st.header_row = header_row
+        (self._long if long else self._wide)(t, st, header, labels, rows, problems)
+        return st
+
+    def _unit_columns(self, labels):
+        id_col = next((j for j, x in enumerate(labels) if x in _L["id"]), None)
+        name_col = next((j for j, x in enumerate(labels) if x in _L["name"]), None)
+        cat_col = next((j for j, x in enumerate(labels) if x in _L["cat"]), None)
+        return id_col, name_col, cat_col
+
+    def _field_of(self, label: str, raw) -> tuple[str | None, bool]:
+        """The field a header names, and whether it had to be normalised to match."""
+        f = self.lookup.get(label)
+        if f is not None:
+            return f, str(raw) != f
+        m = _UNIT_SUFFIX.match(label)  # "会前学法次数(次)": the field's unit of measure in brackets
+        if m and m.group(1) in self.lookup:
+            f = self.lookup[m.group(1)]
+            spec = self.specs[f]
+            units = {clean_text(spec.unit).lower(), ""} | ({"%"} if spec.kind == "rate" else set())
+            if m.group(2) in units:
+                return f, True
+        return None, False
+
+    def _locate_unit(self, t: Table, st: _Stage, rn: int, row, id_col, name_col, cat_col, problems) -> int | None:
+        L = len(row)
+        raw_id = row[id_col] if id_col is not None and id_col < L else None
+        raw_name = row[name_col] if name_col is not None and name_col < L else None
+        i, code, args = self.units.find(raw_id, raw_name)
+        key_col = id_col if id_col is not None and not _blank(raw_id) else (name_col if name_col is not None else id_col)
+        header = st.headers[key_col] if key_col is not None else ""
+        if i is None:
+            if code is None:  # no unit given: fine for a blank row, a problem if the row holds anything
+                if any(not _blank(v) for v in row):
+                    problems.append(Problem("data.no_unit", file=t.file, sheet=t.sheet, row=rn))
+            elif code.startswith("note."):
+                self.notes.cell(code, t, rn, key_col, header, raw_id if not _blank(raw_id) else raw_name)
+            else:
+                problems.append(cell(code, args, t.file, rn, key_col, header, t.sheet))
+            return None
+        if code is not None:
+            self.notes.cell(code, t, rn, key_col, header, raw_id if not _blank(raw_id) else raw_name)
+        if name_col is not None and id_col is not None and not _blank(raw_id) and code != "note.unit_by_name" and not _blank(raw_name):
+            if clean_text(raw_name) != clean_text(self.units.names[i]):
+                problems.append(cell("data.name_mismatch", {"unit": self.units.ids[i], "name": shown(raw_name),
+                                                            "expected_name": self.units.names[i]}, t.file, rn, name_col, st.headers[name_col], t.sheet))
+                return None
+        if cat_col is not None and cat_col < L and not _blank(row[cat_col]):
+            if clean_text(row[cat_col]) != clean_text(self.units.cats[i]):
+                problems.append(cell("data.category_mismatch", {"unit": self.units.ids[i], "name": self.units.names[i], "value": shown(row[cat_col]),
+                                                                "category": self.units.cats[i]}, t.file, rn, cat_col, st.headers[cat_col], t.sheet))
+                return None
+        return i
+
+    def _wide(self, t: Table, st: _Stage, header, labels, rows, problems: list[Problem]) -> None:
+        st.headers = [str(h).strip() if h is not None else "" for h in header]
+        hr = st.header_row
+        id_col, name_col, cat_col = self._unit_columns(labels)
+        fields = []  # (j, field, parser, values, rows)
+        ev_cols = []  # (j, field)
+        unlabelled = []
+        taken: dict[str, int] = {}
+        for j, (raw, lab) in enumerate(zip(header, labels)):
+            if j in (id_col, name_col, cat_col):
+                continue
+            if not lab:
+                unlabelled.append(j)
+                continue
+            if lab.endswith(EVIDENCE_SUFFIX) and lab != EVIDENCE_SUFFIX:
+                f, _ = self._field_of(lab[: -len(EVIDENCE_SUFFIX)], raw)
+                if f is not None:
+                    ev_cols.append((j, f))
+                    continue
+            f, changed = self._field_of(lab, raw)
+            if f is None:
+                if lab in _L["ignored"]:
+                    self.notes.add(Problem("note.column_ignored", {"name": st.headers[j]}, file=t.file, sheet=t.sheet, row=hr,
+                                           column=f"{column_letter(j)}（{st.headers[j]}）", cell=f"{column_letter(j)}{hr}"))
+                    continue
+                close = difflib.get_close_matches(lab, list(self.lookup), n=3, cutoff=0.4)
+                known = "、".join(self.lookup[c] for c in close) or "—"
+                problems.append(cell("data.unknown_column", {"name": st.headers[j], "known": known, "value": st.headers[j]},
+                                     t.file, hr, j, st.headers[j], t.sheet))
+                continue
+            if f in taken:
+                problems.append(cell("data.duplicate_column", {"field": f, "other": column_letter(taken[f])},
+                                     t.file, hr, j, st.headers[j], t.sheet))
+                continue
+            taken[f] = j
+            if changed:
+                self.notes.add(cell("note.header", {"name": f, "value": st.headers[j]}, t.file, hr, j, st.headers[j], t.sheet))
+            vals, rws, _ = st.slot(f, column_letter(j))
+            fields.append((j, f, self.parsers[f], vals, rws))
+        st.cols = {f: column_letter(j) for j, f, *_ in fields}
+        unit_rows = np.zeros(self.n, np.int32)
+        st.unit_rows = unit_rows
+        width = len(header)
+        reported: set[int] = set()
+        bad = self.cur_bad
+        notes = self.notes
+        count = 0
+        for rn, row in rows:
+            i = self._locate_unit(t, st, rn, row, id_col, name_col, cat_col, problems)
+            L = len(row)
+            if L > width:  # cells right of the header's last column
+                for j in range(width, L):
+                    if not _blank(row[j]) and j not in reported:
+                        unlabelled.append(j)
+                        reported.add(j)
+            if unlabelled:
+                for j in list(unlabelled):
+                    if j < L and not _blank(row[j]):
+                        problems.append(cell("data.unlabelled_column", {"value": shown(row[j])}, t.file, rn, j, "", t.sheet))
+                        unlabelled.remove(j)
+                        reported.add(j)
+            if i is None:
+                continue
+            if unit_rows[i]:
+                problems.append(Problem("data.duplicate_row", {"unit": self.units.ids[i], "name": self.units.names[i], "other": int(unit_rows[i])},
+                                        file=t.file, sheet=t.sheet, row=rn))
+                continue
+            unit_rows[i] = rn
+            count += 1
+            for j, f, parse, vals, rws in fields:
+                if j >= L:
+                    continue
+                raw = row[j]
+                if raw is None or raw == "":
+                    continue
+                v, code, args, nts = parse(raw)
+                if nts:
+                    for c in nts:
+                        notes.cell(c, t, rn, j, f, raw)
+                if code is not None:
+                    problems.append(cell(code, args, t.file, rn, j, f, t.sheet))
+                    bad.add((i, f))
+                    continue
+                if v is not None:
+                    vals[i] = v
+                    rws[i] = rn
+            for j, f in ev_cols:
+                if j < L and not _blank(row[j]):
+                    st.evidence[(i, f)] = str(row[j]).strip()
+        st.rows_read = count
+
+    def _long(self, t: Table, st: _Stage, header, labels, rows, problems: list[Problem]) -> None:
+        st.headers = [str(h).strip() if h is not None else "" for h in header]
+        id_col, name_col, cat_col = self._unit_columns(labels)
+        f_col = next(j for j, x in enumerate(labels) if x in _L["field"])
+        v_col = next(j for j, x in enumerate(labels) if x in _L["value"])
+        e_col = next((j for j, x in enumerate(labels) if x in _L["evidence"]), None)
+        letter = column_letter(v_col)
+        count = 0
+        for rn, row in rows:
+            L = len(row)
+            i = self._locate_unit(t, st, rn, row, id_col, name_col, cat_col, problems)
+            if i is None:
+                continue
+            raw_f = row[f_col] if f_col < L else None
+            if _blank(raw_f):
+                if (v_col < L and not _blank(row[v_col])) or (e_col is not None and e_col < L and not _blank(row[e_col])):
+                    problems.append(cell("data.no_field", {}, t.file, rn, f_col, st.headers[f_col], t.sheet))
+                continue
+            f, changed = self._field_of(clean_text(raw_f).lower(), raw_f)
+            if f is None:
+                close = difflib.get_close_matches(clean_text(raw_f).lower(), list(self.lookup), n=3, cutoff=0.4)
+                problems.append(cell("data.unknown_field", {"name": shown(raw_f), "value": shown(raw_f),
+                                                            "known": "、".join(self.lookup[c] for c in close) or "—"},
+                                     t.file, rn, f_col, st.headers[f_col], t.sheet))
+                continue
+            if changed:
+                self.notes.cell("note.field_name", t, rn, f_col, st.headers[f_col], raw_f)
+            vals, rws, _ = st.slot(f, letter)
+            if rws[i]:
+                problems.append(Problem("data.duplicate_value", {"unit": self.units.ids[i], "field": f, "other": int(rws[i])},
+                                        file=t.file, sheet=t.sheet, row=rn))
+                self.cur_bad.add((i, f))
+                continue
+            count += 1
+            raw = row[v_col] if v_col < L else None
+            v, code, args, nts = self.parsers[f](raw)
+            for c in nts:
+                self.notes.cell(c, t, rn, v_col, st.headers[v_col], raw)
+            if code is not None:
+                problems.append(cell(code, args, t.file, rn, v_col, st.headers[v_col], t.sheet))
+                self.cur_bad.add((i, f))
+                rws[i] = rn
+                continue
+            rws[i] = rn  # the row is taken even when blank, so a second row for it is a duplicate
+            if v is not None:
+                vals[i] = v
+            if e_col is not None and e_col < L and not _blank(row[e_col]):
+                st.evidence[(i, f)] = str(row[e_col]).strip()
+        st.rows_read = count
+
+    # -- merging a staged table -------------------------------------------------------------
+    def _place(self, prefix: str, letter: str) -> int:
+        key = (prefix, letter)
+        k = self._place_index.get(key)
+        if k is None:
+            k = self._place_index[key] = len(self.places)
+            self.places.append(key)
+        return k
+
+    def _where(self, f: str, i: int) -> str:
+        prefix, letter = self.places[self.place_of[f][i]]
+        return f"{prefix}{letter}{self.row_of[f][i]}"
+
+    def _commit(self, st: _Stage) -> None:
+        t = st.t
+        for f, (vals, rws, letter) in st.slots.items():
+            has = ~np.isnan(vals)
+            if not has.any():
+                continue
+            cur = self.values.get(f)
+            if cur is None:
+                cur = self.values[f] = np.full(self.n, np.nan)
+            if f not in self.place_of:
+                self.place_of[f] = np.full(self.n, -1, np.int32)
+                self.row_of[f] = np.zeros(self.n, np.int32)
+            both = has & ~np.isnan(cur)
+            if both.any():
+                with np.errstate(invalid="ignore"):
+                    same = np.isclose(cur, vals, rtol=1e-9, atol=1e-12)
+                for i in np.nonzero(both & ~same)[0]:
+                    r = int(rws[i])
+                    self.problems.append(Problem("data.conflict", {
+                        "unit": self.units.ids[i], "field": f, "a": f"{cur[i]:g}", "where_a": self._where(f, i),
+                        "b": f"{vals[i]:g}", "where_b": f"{t.prefix}{letter}{r}"},
+                        file=t.file, sheet=t.sheet, row=r, column=f"{letter}（{f}）", cell=f"{letter}{r}"))
+                    self.bad.add((int(i), f))
+                has &= ~both
+            cur[has] = vals[has]
+            self.place_of[f][has] = self._place(t.prefix, letter)
+            self.row_of[f][has] = rws[has]
+            src = self.sources.setdefault(f, [])
+            if t.file not in src:
+                src.append(t.file)
+        for (i, f), text in st.evidence.items():
+            key = (self.units.ids[i], f)
+            old = self.evidence.get(key)
+            self.evidence[key] = text if old is None or old == text else f"{old}；{text}"
+        if st.layout == "wide" and st.unit_rows is not None:
+            self.wide.append((t.file, t.sheet, st.unit_rows, st.cols))
+
+    def dataset(self) -> Dataset:
+        u = self.units
+        return Dataset(list(u.ids), list(u.names), list(u.cats), self.values,
+                       {f: "、".join(s) for f, s in self.sources.items()}, self.evidence,
+                       self.places, self.place_of, self.row_of, self.notes.problems())
+
+
+# -- the unit list ------------------------------------------------------------------------
+def _units_file(folder: Path, problems: list[Problem]) -> Path | None:
+    found = [folder / n for n in UNITS_FILES if (folder / n).exists()]
+    if len(found) > 1:
+        problems.append(Problem("data.two_unit_lists", {"files": "、".join(p.name for p in found)}, file=str(folder)))
+    return found[0] if found else None
+
+
+def read_units(path: Path, criteria: Criteria, problems: list[Problem], notes: Notes) -> Units | None:
+    """The unit list (CSV or the first sheet of an XLSX): 单位编号, 单位名称, 类别."""
+    shown_name = path.name
+    file_notes: list[Problem] = []
+    try:
+        kind = sniff(path, shown_name)
+        if kind == "text":
+            return _units_from(read_text(path, shown_name, file_notes), criteria, problems, notes, file_notes)
+        with open_workbook(path, shown_name) as wb:
+            tables = worksheets(wb, shown_name, file_notes)
+            if not tables:
+                problems.append(Problem("data.missing_column", {"name": "单位编号", "need": "单位编号, 单位名称, 类别"}, file=shown_name, row=1))
+                return None
+            return _units_from(tables[0], criteria, problems, notes, file_notes)
+    except Unreadable as e:
+        problems.append(e.problem)
+        return None
+
+
+def _units_from(t: Table, criteria: Criteria, problems: list[Problem], notes: Notes, file_notes) -> Units | None:
+    need = "单位编号, 单位名称, 类别"
+    rows = iter(t.rows)
+    header = None
+    for rn, row in rows:
+        labels = [clean_text(v).lower() for v in row]
+        if any(x in _L["id"] for x in labels):
+            header, hrow = row, rn
+            break
+        if rn >= HEADER_SCAN:
+            break
+    if header is None:
+        problems.append(Problem("data.missing_column", {"name": "单位编号", "need": need}, file=t.file, sheet=t.sheet, row=1))
+        return None
+    labels = [clean_text(v).lower() for v in header]
+    cols = [next((j for j, x in enumerate(labels) if x in _L[k]), None) for k in ("id", "name", "cat")]
+    missing = False
+    for c, label in zip(cols, ("单位编号", "单位名称", "类别")):
+        if c is None:
+            problems.append(Problem("data.missing_column", {"name": label, "need": need}, file=t.file, sheet=t.sheet, row=hrow))
+            missing = True
+    if missing:
+        return None
+    for p in file_notes:
+        notes.add(p)
+    ids, names, cats, seen = [], [], [], {}
+    known = {clean_text(c): c for c in criteria.categories}
+    headers = [str(h).strip() if h is not None else "" for h in header]
+    for rn, row in rows:
+        row = list(row) + [None] * (len(header) - len(row))
+        raw_id, raw_name, raw_cat = (row[c] for c in cols)
+        if all(_blank(v) for v in row):
+            continue
+        uid = clean_text(raw_id)
+        if not uid:
+            problems.append(cell("data.blank_unit_id", {}, t.file, rn, cols[0], headers[cols[0]], t.sheet))
+            continue
+        if shown(raw_id).strip() != uid:
+            notes.cell("note.unit_cleaned", t, rn, cols[0], headers[cols[0]], raw_id)
+        if uid in seen:
+            problems.append(Problem("data.duplicate_unit", {"unit": uid, "other": seen[uid]}, file=t.file, sheet=t.sheet, row=rn))
+            continue
+        cat = known.get(clean_text(raw_cat))
+        if cat is None:  # reported; the unit stays on the list so its rows elsewhere are not reported again
+            problems.append(cell("data.unknown_category", {"unit": uid, "name": shown(raw_cat) if raw_cat is not None else "",
+                                                           "known": "、".join(criteria.categories)}, t.file, rn, cols[2], headers[cols[2]], t.sheet))
+            cat = shown(raw_cat).strip() if raw_cat is not None else ""
+        seen[uid] = rn
+        ids.append(uid)
+        names.append(str(raw_name).strip() if raw_name is not None else "")
+        cats.append(cat)
+    return Units(ids, names, cats)
+
+
+# -- the folder -----------------------------------------------------------------------------
+def read_submissions(folder: str | Path, criteria: Criteria) -> ReadResult:
+    """Read a data folder, collecting every problem and note; never raises for bad data."""
+    folder = Path(folder)
+    problems: list[Problem] = []
+    notes = Notes()
+    if not folder.is_dir():
+        return ReadResult(None, [Problem("data.dir_missing", file=str(folder))], [], [], set(), [])
+    upath = _units_file(folder, problems)
+    if upath is None:
+        return ReadResult(None, [Problem("data.no_units", file=str(folder))], [], [], set(), [])
+    units = read_units(upath, criteria, problems, notes)
+    if units is None:
+        return ReadResult(None, problems, notes.problems(), [], set(), [])
+    reader = _Reader(criteria, units)
+    reader.notes = notes
+    reader.problems = problems
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        name = path.name
+        if path.name in UNITS_FILES:
+            continue
+        if name.startswith("~$"):
+            notes.add(Problem("note.lock_file", file=name))
+            continue
+        if name.startswith(".") or name.lower() in ("thumbs.db", "desktop.ini"):
+            continue
+        if path.is_dir():
+            notes.add(Problem("note.subfolder", file=name))
+            continue
+        reader.read_file(path, name)
+    return ReadResult(reader.dataset(), reader.problems, reader.notes.problems(), reader.files, reader.bad, reader.wide)
+
+
+def read_folder(folder: str | Path, criteria: Criteria) -> Dataset:
+    """The data folder as a Dataset; raises DataError listing every problem found."""
+    res = read_submissions(folder, criteria)
+    if res.problems:
+        raise DataError(res.problems)
+    return res.data

@@ -1,0 +1,186 @@
+"""Charts drawn as plain SVG text: no plotting library, no script, no network.
+
+Every chart is a function of a :mod:`scoring.report.view` object returning one ``<svg>``
+element, inlined in HTML and rendered by WeasyPrint in PDF.  All text is escaped.
+"""
+from __future__ import annotations
+
+import math
+from html import escape
+
+from wcwidth import wcswidth
+
+from ..core.rounding import fmt
+from .view import CategoryView, ReportView, UnitView
+
+BLUE = "#3f6fa8"
+RED = "#c0392b"
+AMBER = "#d68910"
+GREY = "#9a9a9a"
+INK = "#222"
+GRID = "#d9d9d9"
+AVG = "#111"
+
+FONT = 11  # px in the SVG's own units
+
+
+def _w(text: str, size: float = FONT) -> float:
+    """Estimated width of a text: CJK characters are a full em, others about half."""
+    n = wcswidth(text)
+    return (n if n >= 0 else len(text) * 2) * size * 0.55
+
+
+def _t(x: float, y: float, text: str, size: float = FONT, anchor: str = "start", fill: str = INK, weight: str = "normal") -> str:
+    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}"'
+            + (f' font-weight="{weight}"' if weight != "normal" else "") + f">{escape(text)}</text>")
+
+
+def _svg(width: float, height: float, body: list[str], title: str, font: str) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width:.0f} {height:.0f}" '
+            f'width="{width:.0f}" height="{height:.0f}" font-family="{escape(font)}" role="img" aria-label="{escape(title)}">'
+            f"<title>{escape(title)}</title>" + "".join(body) + "</svg>")
+
+
+def _ticks(lo: float, hi: float, step: float | None = None) -> list[float]:
+    span = hi - lo
+    if step is None:
+        step = 1 if span <= 10 else 2 if span <= 20 else 5 if span <= 50 else 10 if span <= 100 else 10 ** math.floor(math.log10(span))
+    first = math.ceil(lo / step) * step
+    out, v = [], first
+    while v <= hi + 1e-9:
+        out.append(v)
+        v += step
+    return out
+
+
+def axis_range(cat: CategoryView, total: float) -> tuple[float, float]:
+    """Where the totals axis starts and ends: bars start from a round number below the lowest total or line."""
+    vals = [r.total for r in cat.rows] + [ln.value for ln in cat.lines if ln.kind == "score"]
+    if not vals:
+        return 0.0, total
+    low = min(vals)
+    lo = max(0.0, math.floor((low - 5) / 10) * 10)
+    hi = max(total, math.ceil(max(vals) / 5) * 5)
+    return lo, hi
+
+
+def totals_chart(view: ReportView, cat: CategoryView, font: str = "sans-serif") -> str:
+    """Totals of one category as horizontal bars in rank order, with the lines the decision rules draw."""
+    L = view.L
+    rows = cat.rows
+    row_h, top = 18, 34
+    label_w = max([_w(r.name) for r in rows] + [40]) + 30
+    plot_w = 430
+    right = 130
+    lo, hi = axis_range(cat, view.total)
+    x = lambda v: label_w + (min(max(v, lo), hi) - lo) / (hi - lo) * plot_w  # noqa: E731
+    height = top + len(rows) * row_h + 52
+    width = label_w + plot_w + right
+    b: list[str] = []
+    for tv in _ticks(lo, hi):
+        b.append(f'<line x1="{x(tv):.1f}" y1="{top - 4}" x2="{x(tv):.1f}" y2="{top + len(rows) * row_h}" stroke="{GRID}" stroke-width="0.8"/>')
+        b.append(_t(x(tv), top - 8, fmt(tv), 9, "middle", "#555"))
+    for k, r in enumerate(rows):
+        y = top + k * row_h
+        color = GREY if r.failed else RED if r.flag == "caught" else AMBER if r.flag == "undetermined" else BLUE
+        b.append(_t(label_w - 24, y + 13, f"{r.rank}", 10, "end", "#555"))
+        b.append(_t(label_w - 6, y + 13, r.name, FONT, "end"))
+        b.append(f'<rect x="{label_w:.1f}" y="{y + 3}" width="{max(x(r.total) - label_w, 0.5):.1f}" height="{row_h - 6}" fill="{color}"/>')
+        tail = view.num(r.total) + (f"  {L['fail']}" if r.failed else "")
+        b.append(_t(x(r.total) + 4, y + 13, tail, 10, "start", INK))
+    bottom = top + len(rows) * row_h
+    b.append(f'<line x1="{label_w}" y1="{top - 4}" x2="{label_w}" y2="{bottom}" stroke="{INK}" stroke-width="1"/>')
+    for ln in cat.lines:
+        tag = "、".join(ln.rules) if view.lang != "en" else ", ".join(ln.rules)
+        if ln.kind == "score" and lo <= ln.value <= hi:
+            lx = x(ln.value)
+            b.append(f'<line x1="{lx:.1f}" y1="{top - 4}" x2="{lx:.1f}" y2="{bottom + 4}" stroke="{RED}" stroke-width="1.4" stroke-dasharray="5,3"/>')
+            b.append(_t(lx, bottom + 16, f"{tag} {ln.label}", 9.5, "middle", RED))
+        elif ln.kind == "rank":
+            ly = top + ln.value * row_h
+            b.append(f'<line x1="{label_w - 30}" y1="{ly:.1f}" x2="{label_w + plot_w + 8}" y2="{ly:.1f}" stroke="{RED}" stroke-width="1.4" stroke-dasharray="5,3"/>')
+            b.append(_t(label_w + plot_w + 12, ly + 4, f"{tag} {ln.label}", 9.5, "start", RED))
+    ly = height - 14
+    lx = label_w
+    for color, text in ((BLUE, L["legend_normal"]), (RED, L["legend_caught"]), (AMBER, L["legend_pending"]), (GREY, L["legend_failed"])):
+        b.append(f'<rect x="{lx:.1f}" y="{ly - 9}" width="10" height="10" fill="{color}"/>')
+        b.append(_t(lx + 14, ly, text, 9.5))
+        lx += 14 + _w(text, 9.5) + 16
+    if lo > 0:
+        b.append(_t(label_w + plot_w, ly, L["chart_axis_from"].format(lo=fmt(lo)), 9, "end", "#555"))
+    title = f"{cat.name} {L['chart_totals']}"
+    return _svg(width, height, b, title, font)
+
+
+def profile_chart(view: ReportView, unit: UnitView, font: str = "sans-serif") -> str:
+    """One unit's module scores (out of 100) as bars, the category's average as a black mark."""
+    L = view.L
+    mods = unit.modules
+    row_h, top = 22, 22
+    label_w = max([_w(m["name"]) for m in mods] + [40]) + 12
+    plot_w = 230
+    hi = max([100.0] + [100 * (m["score"] or 0) / m["full"] for m in mods])
+    hi = math.ceil(hi / 10) * 10
+    x = lambda v: label_w + max(min(v, hi), 0) / hi * plot_w  # noqa: E731
+    height = top + len(mods) * row_h + 30
+    width = label_w + plot_w + 100
+    b: list[str] = []
+    for tv in _ticks(0, hi, 20):
+        b.append(f'<line x1="{x(tv):.1f}" y1="{top - 4}" x2="{x(tv):.1f}" y2="{top + len(mods) * row_h}" stroke="{GRID}" stroke-width="0.8"/>')
+        b.append(_t(x(tv), top - 8, fmt(tv), 9, "middle", "#555"))
+    for k, (m, avg) in enumerate(zip(mods, unit.averages)):
+        y = top + k * row_h
+        b.append(_t(label_w - 6, y + 15, m["name"], FONT, "end"))
+        if m["score"] is not None:
+            s = 100 * m["score"] / m["full"]
+            b.append(f'<rect x="{label_w}" y="{y + 4}" width="{max(x(s) - label_w, 0.5):.1f}" height="{row_h - 8}" fill="{BLUE}"/>')
+        if avg is not None:
+            a = 100 * avg / m["full"]
+            b.append(f'<line x1="{x(a):.1f}" y1="{y + 1}" x2="{x(a):.1f}" y2="{y + row_h - 1}" stroke="{AVG}" stroke-width="2.2"/>')
+        diff = "" if m["score"] is None or avg is None else f"（{'+' if m['score'] >= avg else '−'}{view.num(abs(m['score'] - avg))}）"
+        if view.lang == "en" and diff:
+            diff = f" ({'+' if m['score'] >= avg else '−'}{view.num(abs(m['score'] - avg))})"
+        b.append(_t(label_w + plot_w + 8, y + 15, view.num(m["score"]) + diff, 10))
+    b.append(f'<line x1="{label_w}" y1="{top - 4}" x2="{label_w}" y2="{top + len(mods) * row_h}" stroke="{INK}" stroke-width="1"/>')
+    ly = height - 8
+    b.append(f'<rect x="{label_w}" y="{ly - 9}" width="10" height="10" fill="{BLUE}"/>')
+    b.append(_t(label_w + 14, ly, L["legend_unit"], 9.5))
+    ax = label_w + 14 + _w(L["legend_unit"], 9.5) + 18
+    b.append(f'<line x1="{ax + 4:.1f}" y1="{ly - 10}" x2="{ax + 4:.1f}" y2="{ly + 1}" stroke="{AVG}" stroke-width="2.2"/>')
+    b.append(_t(ax + 12, ly, L["legend_avg"], 9.5))
+    return _svg(width, height, b, f"{unit.name} {L['profile']}", font)
+
+
+def movement_chart(view: ReportView, cat: CategoryView, font: str = "sans-serif") -> str:
+    """Ranks by year, one line per unit (rank 1 at the top); units proposed for a decision in red."""
+    L = view.L
+    years = view.years
+    n = max([cat.rows[0].of if cat.rows else 1] + [rk for r in cat.rows for rk in r.ranks_by_year.values()])
+    row_h, top, left = 16, 26, 40
+    step = 200 if len(years) <= 3 else 110
+    label_w = max([_w(r.name) for r in cat.rows] + [40]) + 40
+    width = left + step * (len(years) - 1) + label_w + 20
+    height = top + n * row_h + 16
+    x = lambda k: left + k * step  # noqa: E731
+    y = lambda rank: top + (rank - 1) * row_h + row_h / 2  # noqa: E731
+    b: list[str] = []
+    for k, yr in enumerate(years):
+        b.append(f'<line x1="{x(k)}" y1="{top - 4}" x2="{x(k)}" y2="{top + n * row_h}" stroke="{GRID}" stroke-width="0.8"/>')
+        b.append(_t(x(k), top - 10, str(yr), 10, "middle", "#555"))
+    for rank in range(1, n + 1):
+        b.append(_t(left - 14, y(rank) + 3.5, str(rank), 9, "end", "#777"))
+    for r in sorted(cat.rows, key=lambda r: r.flag is not None):  # flagged lines drawn last, on top
+        color = RED if r.flag == "caught" else AMBER if r.flag == "undetermined" else BLUE
+        pts = [(x(k), y(r.ranks_by_year[yr])) for k, yr in enumerate(years) if yr in r.ranks_by_year]
+        if len(pts) > 1:
+            path = " ".join(f"{px:.1f},{py:.1f}" for px, py in pts)
+            b.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="1.6" opacity="0.85"/>')
+        for px, py in pts:
+            b.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="2.6" fill="{color}"/>')
+        px, py = pts[-1]
+        move = ""
+        if r.previous_rank is not None:
+            d = r.previous_rank - r.rank
+            move = f" ↑{d}" if d > 0 else f" ↓{-d}" if d < 0 else " —"
+        b.append(_t(px + 8, py + 4, r.name + move, 10, "start", color if r.flag else INK))
+    return _svg(width, height, b, f"{cat.name} {L['movement']}", font)

@@ -1,0 +1,252 @@
+"""The report as one self-contained HTML file (inline CSS and SVG, no script, no network).
+
+The same document, with the fonts found on the machine, is what WeasyPrint turns into the PDF.
+Every piece of text is escaped: unit names and submitted text are data, never markup.
+"""
+from __future__ import annotations
+
+from html import escape
+
+from ..core.rounding import fmt
+from . import charts
+from .notice import full_text
+from .view import CategoryView, ReportView, UnitView
+
+SCREEN_FONTS = ('"Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "Microsoft YaHei", "PingFang SC", '
+                '"WenQuanYi Micro Hei", "SimHei", sans-serif')
+
+
+def _e(x) -> str:
+    return escape("" if x is None else str(x), quote=True)
+
+
+def _css(font: str, view: ReportView) -> str:
+    page = view.L["page"].replace("{p}", '" counter(page) "').replace("{n}", '" counter(pages) "')
+    footer = "  ".join(f"{k}：{v}" if view.lang != "en" else f"{k}: {v}" for k, v in view.footer_stamp)
+    title = view.title
+    return f"""
+@page {{
+  size: A4; margin: 16mm 14mm 20mm 14mm;
+  font-family: {font};
+  @top-left {{ content: "{_css_str(title)}"; font-family: {font}; font-size: 8pt; color: #555; }}
+  @top-right {{ content: "{_css_str(view.office)}"; font-family: {font}; font-size: 8pt; color: #555; }}
+  @bottom-left {{ content: "{_css_str(footer)}"; font-family: {font}; font-size: 6pt; color: #555; width: 75%; }}
+  @bottom-right {{ content: "{page}"; font-family: {font}; font-size: 8pt; color: #333; }}
+}}
+@page wide {{ size: A4 landscape; }}
+html {{ font-family: {font}; font-size: 10pt; color: #111; }}
+body {{ margin: 0 auto; max-width: 270mm; line-height: 1.45; }}
+h1 {{ font-size: 18pt; text-align: center; margin: 4mm 0 2mm; }}
+h2 {{ font-size: 13pt; margin: 0 0 2mm; border-bottom: 1.5px solid #333; padding-bottom: 1mm; }}
+h3 {{ font-size: 11pt; margin: 4mm 0 1.5mm; }}
+p.meta {{ text-align: center; margin: 0 0 4mm; color: #333; }}
+p.note, p.small {{ font-size: 8.5pt; color: #444; margin: 1mm 0 2mm; }}
+section {{ margin-bottom: 8mm; }}
+section.unit, section.proposals, section.movement, section.stamp {{ break-before: page; }}
+section.category + section.category {{ break-before: page; }}
+div.front {{ page: wide; }}
+table {{ border-collapse: collapse; width: 100%; margin: 1mm 0 3mm; table-layout: fixed; }}
+thead {{ display: table-header-group; }}
+tr {{ break-inside: avoid; }}
+th, td {{ border: 0.6pt solid #777; padding: 1.2mm 1.6mm; vertical-align: top; }}
+th {{ background: #eceff3; font-weight: bold; text-align: center; }}
+td {{ overflow-wrap: anywhere; }}
+td.n {{ text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }}
+td.c {{ text-align: center; white-space: nowrap; }}
+tr.caught td {{ background: #fbeaea; }}
+tr.undetermined td {{ background: #fdf3e1; }}
+tr.failed td {{ color: #555; }}
+tr.l1 td:first-child {{ font-weight: bold; }}
+tr.l2 td:first-child {{ padding-left: 5mm; }}
+tr.l3 td:first-child {{ padding-left: 9mm; }}
+tr.l4 td:first-child {{ padding-left: 13mm; }}
+table.sheet td {{ font-size: 8pt; padding: 0.7mm 1.2mm; line-height: 1.3; }}
+table.modules td, table.modules th {{ font-size: 8pt; padding: 0.7mm 1.2mm; }}
+table.pair {{ table-layout: fixed; margin: 0 0 2mm; }}
+table.pair > tbody > tr > td {{ border: none; padding: 0; vertical-align: top; }}
+table.pair td.left {{ width: 48%; padding-right: 3mm; }}
+table.sheet td.reason {{ width: 34%; }}
+table.sheet td.source {{ font-size: 7pt; color: #333; }}
+table.ranking td, table.ranking th {{ font-size: 8.5pt; }}
+table.ranking td.decisions {{ font-size: 7.5pt; }}
+table.proposal td {{ font-size: 8.5pt; }}
+.chart {{ display: block; max-width: 100%; height: auto; margin: 2mm 0; }}
+figure {{ margin: 2mm 0; break-inside: avoid; }}
+figcaption {{ font-size: 8.5pt; color: #444; }}
+dl.stamp {{ font-size: 8.5pt; }}
+dl.stamp dt {{ font-weight: bold; }}
+dl.stamp dd {{ margin: 0 0 2mm 0; word-break: break-all; }}
+.rules {{ font-size: 8pt; color: #333; }}
+.sentences p {{ margin: 0.6mm 0; font-size: 8.5pt; }}
+.sentences h3 {{ margin-top: 2mm; }}
+section.unit h2 {{ font-size: 12pt; }}
+section.unit p.summary {{ margin: 0 0 1.5mm; }}
+footer.stamp {{ font-size: 7pt; color: #555; border-top: 0.5pt solid #999; margin-top: 6mm; padding-top: 1mm; word-break: break-all; }}
+@media print {{ footer.stamp {{ display: none; }} body {{ max-width: none; }} }}
+"""
+
+
+def _css_str(text: str) -> str:
+    """Text inside a CSS string literal: quotes and backslashes escaped, no line breaks, no markup."""
+    out = []
+    for ch in str(text):
+        if ch in '"\\' or ch in "\n\r\f" or ch == "<" or ord(ch) < 32:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _head(view: ReportView, font: str) -> str:
+    L = view.L
+    lang = "en" if view.lang == "en" else "zh-CN"
+    return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{_e(view.title)} {_e(L['report'])}</title><style>{_css(font, view)}</style></head><body>")
+
+
+def _cols(widths: list[float]) -> str:
+    """Column widths in percent, so tables lay out the same everywhere (and fast: no auto layout)."""
+    total = sum(widths)
+    return "<colgroup>" + "".join(f'<col style="width:{100 * w / total:.2f}%">' for w in widths) + "</colgroup>"
+
+
+def _thead(head: list[str]) -> str:
+    return "<thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead>"
+
+
+def _ranking(view: ReportView, cat: CategoryView, font: str) -> str:
+    L = view.L
+    hist = bool(view.years)
+    head = [L["rank"], L["id"], L["name"], L["total"]] + [f"{m.name}({_num(m.weight)})" for m in cat.modules]
+    head += [L["grade"], L["vetoes"], L["decisions"]] + ([L["prev_rank"], L["change"]] if hist else [])
+    out = [f'<section class="category"><h2>{_e(cat.name)}（{len(cat.rows)}{_e(L["units"])}）</h2>' if view.lang != "en"
+           else f'<section class="category"><h2>{_e(cat.name)} ({len(cat.rows)} {_e(L["units"])})</h2>']
+    widths = [4, 6, 13, 6] + [max(7, 1.1 * len(m.name) + 3) for m in cat.modules] + [5, 11, 17] + ([6, 6] if hist else [])
+    out.append('<table class="ranking">' + _cols(widths) + _thead(head) + "<tbody>")
+    for r in cat.rows:
+        cls = " ".join(c for c in (r.flag, "failed" if r.failed else None) if c)
+        cells = [f'<td class="c">{r.rank}</td>', f'<td class="name">{_e(r.id)}</td>', f'<td class="name">{_e(r.name)}</td>',
+                 f'<td class="n"><b>{view.num(r.total)}</b></td>']
+        cells += [f'<td class="n">{view.num(c)}</td>' for c in r.contributions]
+        cells += [f'<td class="c">{_e(r.grade or "")}</td>', f"<td>{_e(r.vetoes)}</td>",
+                  f'<td class="decisions">{"<br>".join(_e(d) for d in r.decisions)}</td>']
+        if hist:
+            cells += [f'<td class="c">{"" if r.previous_rank is None else r.previous_rank}</td>', f'<td class="c">{_e(_move(r))}</td>']
+        out.append(f'<tr class="{cls}">' + "".join(cells) + "</tr>")
+    out.append("</tbody></table>")
+    out.append(f'<p class="note">{_e(L["module_note"])}</p>')
+    out.append(f"<figure>{charts.totals_chart(view, cat, font)}</figure>")
+    if cat.rules:
+        sep = "：" if view.lang != "en" else ": "
+        out.append('<p class="rules">' + "<br>".join(f"{_e(i)} {_e(n)}{sep}{_e(c)}" for i, n, c in cat.rules) + "</p>")
+    out.append("</section>")
+    return "".join(out)
+
+
+def _move(r) -> str:
+    if r.previous_rank is None:
+        return ""
+    d = r.previous_rank - r.rank
+    return f"↑{d}" if d > 0 else f"↓{-d}" if d < 0 else "—"
+
+
+def _num(x) -> str:
+    return fmt(x)
+
+
+def _proposals(view: ReportView) -> str:
+    L = view.L
+    out = [f'<section class="proposals"><h2>{_e(L["proposals"])}</h2><p class="note">{_e(L["proposals_intro"])}</p>']
+    for p in view.proposals:
+        out.append(f"<h3>{_e(p.rule)} {_e(p.name)} → {_e(p.consequence)}<br><small>{_e(p.category)}</small></h3>")
+        if p.units:
+            head = [L["name"], L["total"], L["rank"], L["grade"], L["trigger"], L["margin"], L["history"], L["close"]]
+            out.append('<table class="proposal">' + _cols([17, 8, 8, 7, 26, 11, 19, 6]) + _thead(head) + "<tbody>")
+            for u in p.units:
+                cls = "undetermined" if u["status"] == "undetermined" else "caught"
+                out.append(f'<tr class="{cls}"><td class="name">{_e(u["name"])}</td><td class="n">{view.num(u["total"])}</td>'
+                           f'<td class="c">{u["rank"]}/{u["of"]}</td><td class="c">{_e(u["grade"] or "")}</td>'
+                           f'<td>{_e(u["reason"])}</td><td class="n">{_e(u["margin_text"])}</td><td>{_e(u["history"])}</td>'
+                           f'<td class="c">{_e(L["yes"]) if u["close_call"] else ""}</td></tr>')
+            out.append("</tbody></table>")
+        else:
+            out.append(f'<p class="small">{_e(L["none_caught"])}</p>')
+        if p.nearest:
+            out.append(f'<p class="small">{_e(p.nearest)}</p>')
+    out.append(f'<p class="note">{_e(L["proposed_only"])}</p></section>')
+    return "".join(out)
+
+
+def _movement(view: ReportView, font: str) -> str:
+    L = view.L
+    out = [f'<section class="movement"><h2>{_e(L["movement"])}</h2><p class="note">{_e(L["movement_intro"])}</p>']
+    for cat in view.categories:
+        out.append(f"<h3>{_e(cat.name)}</h3><figure>{charts.movement_chart(view, cat, font)}</figure>")
+        head = [L["name"]] + [str(y) for y in view.years] + [L["change"]]
+        out.append('<table class="ranking">' + _cols([24] + [8] * len(view.years) + [8]) + _thead(head) + "<tbody>")
+        for r in cat.rows:
+            cells = [f'<td class="name">{_e(r.name)}</td>'] + [f'<td class="c">{r.ranks_by_year.get(y, "")}</td>' for y in view.years]
+            out.append("<tr>" + "".join(cells) + f'<td class="c">{_e(_move(r))}</td></tr>')
+        out.append("</tbody></table>")
+    out.append("</section>")
+    return "".join(out)
+
+
+def _unit(view: ReportView, u: UnitView, font: str) -> str:
+    L = view.L
+    out = [f'<section class="unit" id="u-{_e(u.id)}"><h2>{_e(u.name)}（{_e(u.id)}） {_e(L["sheet"])}</h2>' if view.lang != "en"
+           else f'<section class="unit" id="u-{_e(u.id)}"><h2>{_e(u.name)} ({_e(u.id)}) — {_e(L["sheet"])}</h2>']
+    summary = L["summary"].format(total=view.num(u.total), of=u.of, rank=u.rank, grade=u.grade or "—")
+    out.append(f'<p class="summary"><b>{_e(u.category)}</b>　{_e(summary)}</p>')
+    head = [L["module"], L["weight"], L["score"], L["average"], L["contribution"]]
+    mods = ['<table class="modules">' + _cols([27, 14, 16, 18, 18]) + _thead(head) + "<tbody>"]
+    for m, avg in zip(u.modules, u.averages):
+        mods.append(f'<tr><td>{_e(m["name"])}</td><td class="n">{_num(m["weight"])}</td>'
+                    f'<td class="n">{view.num(m["score"])}</td><td class="n">{view.num(avg)}</td><td class="n">{view.num(m["contribution"])}</td></tr>')
+    mods.append("</tbody></table>")
+    # the modules table and the profile chart side by side (a layout table: prints the same everywhere)
+    out.append('<table class="pair"><tr><td class="left">' + "".join(mods) + '</td><td class="right">'
+               + charts.profile_chart(view, u, font) + "</td></tr></table>")
+    out.append('<table class="sheet">' + _cols([25, 9.5, 7.5, 7.5, 30.5, 20]) + _thead(L["sheet_head"]) + "<tbody>")
+    for c in u.cells:
+        lost = "" if not c["lost"] else view.num(c["lost"])
+        out.append(f'<tr class="l{min(c["level"], 4)}"><td>{_e(c["label"])}</td><td class="n">{_e(full_text(c))}</td>'
+                   f'<td class="n">{view.num(c["points"])}</td><td class="n">{lost}</td>'
+                   f'<td class="reason">{_e(c["reason"])}</td><td class="source">{_e(c["source"])}</td></tr>')
+    out.append("</tbody></table>")
+    out.append(f'<div class="sentences"><h3>{_e(L["explanation"])}</h3>' + "".join(f"<p>{_e(s)}</p>" for s in u.sentences) + "</div>")
+    out.append("</section>")
+    return "".join(out)
+
+
+def _stamp(view: ReportView) -> str:
+    if not view.stamp:
+        return ""
+    L = view.L
+    items = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in view.stamp)
+    return f'<section class="stamp"><h2>{_e(L["stamp"])}</h2><p class="note">{_e(L["stamp_intro"])}</p><dl class="stamp">{items}</dl></section>'
+
+
+def render(view: ReportView, font: str = SCREEN_FONTS) -> str:
+    """The whole report as an HTML document (text)."""
+    L = view.L
+    parts = [_head(view, font), '<div class="front">']
+    parts.append(f"<h1>{_e(view.title)}</h1>")
+    meta = [view.office, f"{view.year}{'年度' if view.lang != 'en' else ''}", L["ranking"]]
+    parts.append(f'<p class="meta">{_e("　".join(m for m in meta if m))}</p>')
+    if view.note:
+        parts.append(f'<p class="note">{_e(view.note)}</p>')
+    for cat in view.categories:
+        parts.append(_ranking(view, cat, font))
+    parts.append("</div>")
+    parts.append(_proposals(view))
+    if view.years:
+        parts.append(_movement(view, font))
+    for u in view.units:
+        parts.append(_unit(view, u, font))
+    parts.append(_stamp(view))
+    if view.footer_stamp:
+        parts.append('<footer class="stamp">' + "　".join(f"{_e(k)}：{_e(v)}" for k, v in view.stamp) + "</footer>")
+    parts.append("</body></html>\n")
+    return "".join(parts)

@@ -1,0 +1,311 @@
+"""What every printed report shows, gathered once: the renderers (HTML, PDF, XLSX) only lay it out.
+
+:func:`build` takes the results, the proposed decisions (:func:`scoring.core.decisions.decide`),
+earlier years' outcomes (or None) and a reproducibility stamp (or None) and returns a
+:class:`ReportView` of plain numbers and text.  Nothing here computes a score: scores come
+from the engine, score sheets and their sentences from :mod:`scoring.report.notice`,
+reasons and margins from :mod:`scoring.report.decisions` and lines from the decision rules.
+Numbers stay numbers (rounded by the engine); they are formatted only when printed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..core.decisions import Outcome, RuleResult, _band_floor, evaluate, outcomes_of
+from ..core.engine import Results
+from ..core.explain import ranked
+from ..core.rounding import fmt, round_half_up
+from . import decisions as rd
+from . import notice
+from .stamp import FOOTER_KEYS, stamp_items
+
+LABELS = {
+    "zh": {
+        "report": "考核结果", "office": "考核单位", "year": "年度", "ranking": "排名表", "units": "个单位",
+        "rank": "名次", "id": "单位编号", "name": "单位名称", "category": "类别", "total": "总分", "grade": "等次",
+        "vetoes": "否决事项", "decisions": "拟处理建议", "prev_rank": "上年名次", "change": "名次变化",
+        "fail": "一票否决", "no_excellent": "否优", "pending": "待定",
+        "module_note": "模块列为加权后得分，括号内为权重。",
+        "chart_totals": "总分", "chart_axis_from": "横轴自{lo}分起",
+        "legend_unit": "本单位", "legend_avg": "类别平均", "legend_caught": "拟处理", "legend_pending": "待定（缺往年结果）",
+        "legend_failed": "一票否决", "legend_normal": "其他单位",
+        "line_total": "总分低于{v}分", "line_grade": "{g}（低于{v}分）", "line_bottom": "后{k}名",
+        "line_bottom_pct": "后{p}%（{k}名）",
+        "proposals": "拟处理建议（约谈名单）",
+        "proposals_intro": "以下建议由评分细则中的处理规则得出，列明触发依据和差距，供有关部门研究决定。",
+        "rule": "规则", "consequence": "处理建议", "line": "触发线", "trigger": "触发依据", "margin": "距脱离",
+        "history": "往年情况", "close": "临界", "yes": "是", "none_caught": "无单位触发",
+        "nearest": "最接近的未触发单位：{name}，总分{total}，距触发线{margin}分",
+        "nearest_close": "（临界）",
+        "movement": "名次变化", "movement_intro": "各单位历年在本类别中的名次（1 为第一名）。",
+        "sheets": "各单位评分表", "sheet": "评分表",
+        "sheet_head": ["测评指标", "指标分值", "得分", "扣分", "失分原因", "数据来源"],
+        "module": "模块", "weight": "权重", "score": "得分", "contribution": "折合总分", "average": "类别平均",
+        "full": "满分", "explanation": "说明", "profile": "各模块得分与本类别平均（百分制）",
+        "summary": "总分{total}分，本类别{of}个单位中列第{rank}名，等次：{grade}",
+        "stamp": "可复现信息", "stamp_intro": "用同一评分细则和同一报送数据重新计算，结果应完全相同。",
+        "page": "第 {p} 页 共 {n} 页", "proposed_only": "本表为计算结果和处理建议，以有关部门决定为准。",
+        "total_row": "总分", "total_row_note": "第{rank}名（共{of}个），等次：{grade}",
+        "module_row": "〔模块〕{name}（权重{w}）", "module_row_note": "折合总分{c}分",
+        "status": "状态", "caught": "触发", "undetermined": "待定", "nearest_row": "最接近的未触发单位",
+        "applicable": "适用分值",
+    },
+    "en": {
+        "report": "Results", "office": "Office", "year": "Year", "ranking": "Ranking", "units": "units",
+        "rank": "Rank", "id": "Unit id", "name": "Unit", "category": "Category", "total": "Total", "grade": "Grade",
+        "vetoes": "Vetoes", "decisions": "Proposed decisions", "prev_rank": "Last year", "change": "Change",
+        "fail": "veto", "no_excellent": "no top grade", "pending": "undetermined",
+        "module_note": "Module columns show weighted points; weights in brackets.",
+        "chart_totals": "Total", "chart_axis_from": "axis starts at {lo}",
+        "legend_unit": "this unit", "legend_avg": "category average", "legend_caught": "proposed",
+        "legend_pending": "undetermined (history missing)", "legend_failed": "vetoed", "legend_normal": "other units",
+        "line_total": "total below {v}", "line_grade": "{g} (below {v})", "line_bottom": "bottom {k}",
+        "line_bottom_pct": "bottom {p}% ({k})",
+        "proposals": "Proposed decisions (约谈 list)",
+        "proposals_intro": "Proposals follow the decision rules of the criteria, with the figures that triggered them and the margins, for decision by the responsible bodies.",
+        "rule": "Rule", "consequence": "Consequence", "line": "Line", "trigger": "Trigger", "margin": "Margin",
+        "history": "History", "close": "Close call", "yes": "yes", "none_caught": "no unit caught",
+        "nearest": "nearest unit outside: {name}, total {total}, {margin} points from the line",
+        "nearest_close": " — close call",
+        "movement": "Rank movement", "movement_intro": "Each unit's rank in its category by year (1 = first).",
+        "sheets": "Score sheets", "sheet": "Score sheet",
+        "sheet_head": ["Indicator", "Full", "Points", "Lost", "Why points were lost", "Source"],
+        "module": "Module", "weight": "Weight", "score": "Score", "contribution": "Points in total", "average": "Category average",
+        "full": "Full", "explanation": "Explanation", "profile": "Module scores against the category average (out of 100)",
+        "summary": "Total {total}, rank {rank} of {of} in its category, grade {grade}",
+        "stamp": "Reproducibility", "stamp_intro": "Scoring the same data with the same criteria gives exactly these results.",
+        "page": "page {p} of {n}", "proposed_only": "Results and proposals; the responsible bodies decide.",
+        "total_row": "Total", "total_row_note": "rank {rank} of {of}, grade {grade}",
+        "module_row": "[module] {name} (weight {w})", "module_row_note": "{c} points in the total",
+        "status": "Status", "caught": "caught", "undetermined": "undetermined", "nearest_row": "nearest unit outside",
+        "applicable": "Applicable",
+    },
+}
+
+
+@dataclass
+class ModuleHead:
+    id: str
+    name: str
+    weight: float
+    full: float
+
+
+@dataclass
+class Row:
+    """One unit in a ranked table."""
+
+    id: str
+    name: str
+    rank: int
+    of: int
+    total: float
+    contributions: list[float | None]  # per module of the category: weighted points
+    scores: list[float | None]  # per module: score out of the module's full
+    grade: str | None
+    vetoes: str
+    decisions: list[str]
+    flag: str | None  # "caught", "undetermined" or None
+    failed: bool
+    previous_rank: int | None = None
+    ranks_by_year: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass
+class Line:
+    """A decision line on the totals chart: a score ("score") or a place in the ranking ("rank")."""
+
+    kind: str
+    value: float  # the total for "score"; for "rank", how many rows lie above the line
+    label: str
+    rules: list[str]
+
+
+@dataclass
+class CategoryView:
+    name: str
+    modules: list[ModuleHead]
+    rows: list[Row]  # in rank order
+    averages: list[float | None]  # module scores, category average
+    lines: list[Line]
+    rules: list[tuple[str, str, str]]  # (id, name, consequence) of the rules that name units here
+
+
+@dataclass
+class UnitView:
+    id: str
+    name: str
+    category: str
+    total: float
+    rank: int
+    of: int
+    grade: str | None
+    modules: list[dict]  # from the score sheet: id, name, weight, full, score, base, bonus, contribution
+    averages: list[float | None]  # category average score per module, same order
+    cells: list[dict]  # notice.sheet_cells
+    sentences: list[str]
+    decisions: list[str]
+
+
+@dataclass
+class ProposalView:
+    rule: str
+    name: str
+    consequence: str
+    category: str
+    line: str
+    units: list[dict]  # from decisions.as_dicts, plus "margin_text"
+    nearest: str  # sentence on the nearest unit outside, or ""
+    nearest_unit: dict | None
+
+
+@dataclass
+class ReportView:
+    lang: str
+    places: int
+    title: str
+    year: int
+    office: str
+    note: str
+    total: float
+    categories: list[CategoryView]
+    units: list[UnitView]
+    proposals: list[ProposalView]
+    years: list[int]  # years shown in rank movement (empty without history)
+    stamp: list[tuple[str, str]]
+    footer_stamp: list[tuple[str, str]]
+    close_margin: float
+    L: dict = field(default_factory=dict)
+
+    def num(self, x) -> str:
+        return fmt(x, self.places)
+
+
+def _decision_texts(decisions: list[RuleResult], lang: str) -> tuple[dict[str, list[str]], dict[str, str]]:
+    L = LABELS[lang]
+    texts: dict[str, list[str]] = {}
+    flag: dict[str, str] = {}
+    for r in decisions:
+        for c in r.catches:
+            uid = c.unit.unit_id
+            t = f"{r.rule.id} {r.rule.consequence}"
+            if c.status == "undetermined":
+                t += f"（{L['pending']}）" if lang != "en" else f" ({L['pending']})"
+                flag.setdefault(uid, "undetermined")
+            else:
+                flag[uid] = "caught"
+            texts.setdefault(uid, []).append(t)
+    return texts, flag
+
+
+def _lines(res: Results, cat: str, group: list[Outcome], decisions: list[RuleResult], order: list[str], lang: str) -> list[Line]:
+    """The lines the decision rules draw in one category, one per distinct condition."""
+    L = LABELS[lang]
+    crit = res.criteria
+    places = crit.assessment.precision
+    seen: dict[str, Line] = {}
+    for r in decisions:
+        if r.category != cat:
+            continue
+        w = r.rule.when
+        key = repr(sorted(w.model_dump().items()))
+        if key in seen:
+            seen[key].rules.append(r.rule.id)
+            continue
+        line = None
+        if w.total_below is not None:
+            line = Line("score", w.total_below, L["line_total"].format(v=fmt(w.total_below)), [r.rule.id])
+        elif w.grade is not None:
+            floor = _band_floor(crit, cat, w.grade)
+            if floor is not None:
+                line = Line("score", floor, L["line_grade"].format(g="/".join(w.grade), v=fmt(floor)), [r.rule.id])
+        elif w.bottom is not None or w.bottom_percent is not None:
+            hits, *_ = evaluate(w, group, crit, cat, places)  # this year's condition, whatever the look-back
+            pos = [order.index(h.unit.unit_id) for h in hits if h.unit.unit_id in order]
+            if pos:
+                k = r.bottom_count or len(pos)
+                label = (L["line_bottom"].format(k=k) if w.bottom is not None
+                         else L["line_bottom_pct"].format(p=fmt(w.bottom_percent), k=k))
+                line = Line("rank", min(pos), label, [r.rule.id])
+        if line is not None:
+            seen[key] = line
+    return list(seen.values())
+
+
+def build(res: Results, decisions: list[RuleResult], history: dict[int, list[Outcome]] | None = None,
+          stamp: dict | None = None, lang: str = "zh") -> ReportView:
+    crit = res.criteria
+    a = crit.assessment
+    places = a.precision
+    L = LABELS[lang]
+    texts, flags = _decision_texts(decisions, lang)
+    current = outcomes_of(res)
+    by_cat: dict[str, list[Outcome]] = {}
+    for o in current:
+        by_cat.setdefault(o.category, []).append(o)
+
+    history = history or {}
+    years = sorted(y for y in history if y != a.year)
+    past: dict[tuple[int, str], Outcome] = {(y, o.unit_id): o for y in years for o in history[y]}
+    if years:
+        years = years + [a.year]
+
+    categories, units = [], []
+    for cs in res.categories.values():
+        mods = list(cs.modules.values())
+        heads = [ModuleHead(m.module.id, m.module.name, m.weight, m.module.full) for m in mods]
+        averages = [None if len(cs.index) == 0 or np.all(np.isnan(m.score)) else round_half_up(float(np.nanmean(m.score)), places)
+                    for m in mods]
+        rows = []
+        order = ranked(res, cs)
+        for p in order:
+            i = cs.index[p]
+            uid = res.data.ids[i]
+            row = Row(uid, res.data.names[i], int(cs.rank[p]), len(cs.index), float(cs.total[p]),
+                      [_f(m.contribution[p]) for m in mods], [_f(m.score[p]) for m in mods], cs.grade[p],
+                      "；".join(f"{L[v.veto.kind]}：{v.veto.name}" for v in cs.vetoes if v.hit[p]),
+                      texts.get(uid, []), flags.get(uid), bool(cs.failed[p]))
+            if years:
+                row.ranks_by_year = {y: past[(y, uid)].rank for y in years[:-1] if (y, uid) in past}
+                row.ranks_by_year[a.year] = row.rank
+                before = [y for y in years[:-1] if (y, uid) in past and past[(y, uid)].category == cs.category]
+                row.previous_rank = past[(before[-1], uid)].rank if before else None
+            rows.append(row)
+        ids_in_order = [r.id for r in rows]
+        used = {}
+        for r in decisions:
+            if r.category == cs.category and r.catches:
+                used.setdefault(r.rule.id, (r.rule.id, r.rule.name, r.rule.consequence))
+        categories.append(CategoryView(cs.category, heads, rows, averages,
+                                       _lines(res, cs.category, by_cat.get(cs.category, []), decisions, ids_in_order, lang),
+                                       list(used.values())))
+        for p in order:
+            n = notice.unit_notice(res, cs, p, decisions, lang)
+            sheet = n["sheet"]
+            units.append(UnitView(sheet["id"], sheet["name"], sheet["category"], sheet["total"], sheet["rank"], sheet["of"],
+                                  sheet["grade"], sheet["modules"], averages, notice.sheet_cells(sheet, lang),
+                                  n["sentences"], texts.get(sheet["id"], [])))
+
+    proposals = []
+    for d, r in zip(rd.as_dicts(decisions, places, lang), decisions):
+        if not r.catches and r.nearest_outside is None:
+            continue
+        for u in d["units"]:
+            u["margin_text"] = rd.margin_text(u["margin"], places, lang)
+        near, near_unit = "", d["nearest_outside"]
+        if near_unit is not None and near_unit["margin"] is not None:
+            near = L["nearest"].format(name=near_unit["name"], total=fmt(near_unit["total"], places),
+                                       margin=fmt(near_unit["margin"], places))
+            if near_unit["margin"] <= crit.decisions.close_margin + 1e-9:
+                near += L["nearest_close"]
+        proposals.append(ProposalView(d["rule"], d["name"], d["consequence"], d["category"], d["line"], d["units"], near, near_unit))
+
+    return ReportView(lang, places, a.name, a.year, a.office, a.note, a.total, categories, units, proposals, years,
+                      stamp_items(stamp, lang), stamp_items(stamp, lang, FOOTER_KEYS), crit.decisions.close_margin, L)
+
+
+def _f(x) -> float | None:
+    x = float(x)
+    return None if x != x else x

@@ -1,0 +1,149 @@
+"""The HTML report: one self-contained file, everything escaped, checked in a real browser."""
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from scoring.report import render_report
+
+from report_support import example, small, tool
+
+ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "div", "h1", "h2", "h3", "p", "b", "small", "br",
+                "section", "table", "colgroup", "col", "thead", "tbody", "tr", "th", "td", "figure", "svg", "line",
+                "rect", "text", "polyline", "circle", "dl", "dt", "dd", "footer"}
+
+
+class Collect(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str | None]] = []
+        self.text: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs += attrs
+        if tag in ("style", "title"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "title"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.text.append(data)
+
+
+def parse(html: str) -> Collect:
+    c = Collect()
+    c.feed(html)
+    return c
+
+
+@pytest.fixture(scope="module")
+def example_html() -> str:
+    res, dec, stamp = example()
+    return render_report("html", res, dec, None, stamp, "zh").decode("utf-8")
+
+
+def test_self_contained_no_script_no_network(example_html):
+    p = parse(example_html)
+    assert set(p.tags) <= ALLOWED_TAGS, set(p.tags) - ALLOWED_TAGS
+    assert "script" not in p.tags and "link" not in p.tags and "img" not in p.tags
+    for name, value in p.attrs:
+        assert not name.startswith("on"), name  # no event handlers
+        assert name not in ("src", "href") or value is None
+    assert not re.search(r"url\(|@import|https?://(?!www\.w3\.org/2000/svg)", example_html)
+
+
+def test_contents_ranked_tables_sheets_proposals_stamp(example_html):
+    res, _, stamp = example()
+    text = "".join(parse(example_html).text)
+    assert "伊通满族自治县2020年度综合考核" in text and "伊通满族自治县绩效考核办公室（示例）" in text
+    for name in res.data.names:
+        assert f"{name}（" in text  # every unit has its sheet heading
+    assert text.count("测评指标") == len(res.data.ids)
+    assert "拟处理建议（约谈名单）" in text and "差0.06分" in text
+    assert stamp["criteria_sha256"] in example_html and stamp["data_sha256"] in example_html
+    assert example_html.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart"') == 3 + len(res.data.ids)
+    # page numbers and the stamp are in the page footer of every printed page, font set there too
+    assert 'counter(page)' in example_html and "counter(pages)" in example_html
+    bottom = re.search(r"@bottom-left \{[^}]*\}", example_html).group(0)
+    assert "font-family" in bottom and stamp["criteria_sha256"] in bottom
+
+
+def test_english():
+    res, dec, stamp = example()
+    html = render_report("html", res, dec, None, stamp, "en").decode("utf-8")
+    assert "Score sheet" in html and "Why points were lost" in html and "page \" counter(page)" in html
+    assert "<html lang=\"en\">" in html
+
+
+PIECES = list("<>&\"'=/;:!-{}\\ab县局镇\u3000") + ["<script>", "</style>", "</td>", "&amp;", "<svg onload=x>", "]]>"]
+HOSTILE = st.lists(st.sampled_from(PIECES), min_size=1, max_size=8).map("".join).map(str.strip).filter(bool)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(names=st.lists(HOSTILE, min_size=2, max_size=4, unique=True), evidence=HOSTILE)
+def test_unit_names_and_submitted_text_are_escaped(names, evidence):
+    res, dec = small(names, evidence=evidence)
+    html = render_report("html", res, dec, None, {"criteria_sha256": "</style><b>x", "data_sha256": "0"}, "zh").decode("utf-8")
+    p = parse(html)
+    assert set(p.tags) <= ALLOWED_TAGS
+    assert p.tags.count("style") == 1 and "script" not in p.tags
+    text = "".join(p.text)
+    for n in names:
+        assert n in text
+    assert evidence in text
+    css = re.search(r"<style>(.*?)</style>", html, re.S).group(1)
+    assert "</style" not in css and "<b>" not in css
+
+
+needs_chromium = pytest.mark.skipif(tool("chromium") is None, reason="Chromium is not installed (Debian package chromium)")
+
+
+def chromium(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
+    profile = tempfile.mkdtemp(prefix="chromium-profile-")
+    cmd = [tool("chromium"), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+
+@needs_chromium
+def test_chromium_reads_the_report_as_written(tmp_path, example_html):
+    page = tmp_path / "考核结果.html"
+    page.write_text(example_html, encoding="utf-8")
+    dom = chromium("--dump-dom", page.as_uri()).stdout
+    res, _, _ = example()
+    for name in res.data.names:
+        assert name in dom
+    assert dom.count("<section class=\"unit\"") == len(res.data.ids)
+    assert "测评指标" in dom and "<script" not in dom
+    shot = tmp_path / "shot.png"
+    chromium("--window-size=1200,1600", f"--screenshot={shot}", page.as_uri())
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000  # a real picture, not a blank page
+
+
+@needs_chromium
+@pytest.mark.skipif(tool("pdftotext") is None, reason="pdftotext is not installed (Debian package poppler-utils)")
+def test_chromium_prints_a4_with_page_numbers(tmp_path):
+    res, dec = small(["甲镇", "乙局", "丙镇", "丁局"])
+    page = tmp_path / "r.html"
+    page.write_bytes(render_report("html", res, dec, None, {"criteria_sha256": "c" * 64}, "zh"))
+    pdf = tmp_path / "r.pdf"
+    chromium("--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
+    info = subprocess.run([tool("pdfinfo"), str(pdf)], capture_output=True, text=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert re.search(r"Page size:\s+(841\.\d+ x 59[45]\.\d+|59[45]\.\d+ x 841\.\d+) pts", info)  # A4
+    text = re.sub(r"\s+", "", subprocess.run([tool("pdftotext"), str(pdf), "-"], capture_output=True, text=True).stdout)
+    assert f"第1页共{pages}页" in text and f"第{pages}页共{pages}页" in text
+    assert "c" * 64 in text
