@@ -25,6 +25,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -32,7 +33,7 @@ from ..core.criteria import Criteria
 from ..core.dataset import Dataset
 from ..errors import DataError, Problem
 from .sheets import TEXT_EXTS, Table, Unreadable, open_workbook, read_text, sniff, worksheets
-from .values import ValueParser, clean_text, column_letter, cell, shown
+from .values import ValueParser, clean_text, column_letter, cell, parse_column, shown
 
 ID_COLS = ("单位编号", "编号", "单位代码", "id", "unit_id")
 NAME_COLS = ("单位名称", "名称", "单位", "name", "unit")
@@ -149,6 +150,22 @@ class Notes:
             out.append(Problem(code, {"n": n, "value": shown(raw)}, file=file, sheet=sheet, row=row,
                                column=f"{letter}（{header}）" if header else letter, cell=f"{letter}{row}"))
         return out
+
+
+# Parse the field cells of wide tables a column at a time (same values, problems and notes as
+# cell by cell, in the same order; tests switch it off to compare).
+COLUMNWISE = True
+
+
+class _RowNotes:
+    """Stands in for :class:`Notes` while a table's rows are read: keeps each note with its row."""
+
+    def __init__(self) -> None:
+        self.k = 0
+        self.items: list[tuple[int, int, int, tuple]] = []
+
+    def cell(self, code: str, t: Table, row: int, j: int, header: str, raw) -> None:
+        self.items.append((self.k, 0, len(self.items), (code, t, row, j, header, raw)))
 
 
 # -- one table's values, staged until its whole file has been read -----------------------
@@ -389,6 +406,9 @@ class _Reader:
         st.cols = {f: column_letter(j) for j, f, *_ in fields}
         unit_rows = np.zeros(self.n, np.int32)
         st.unit_rows = unit_rows
+        if COLUMNWISE:
+            self._wide_columns(t, st, rows, id_col, name_col, cat_col, fields, ev_cols, unlabelled, len(header), problems)
+            return
         width = len(header)
         reported: set[int] = set()
         bad = self.cur_bad
@@ -437,6 +457,84 @@ class _Reader:
                 if j < L and not _blank(row[j]):
                     st.evidence[(i, f)] = str(row[j]).strip()
         st.rows_read = count
+
+    def _wide_columns(self, t: Table, st: _Stage, rows, id_col, name_col, cat_col, fields, ev_cols, unlabelled,
+                      width: int, problems: list[Problem]) -> None:
+        """The rows of a wide table as ``_wide`` reads them, with the field cells parsed a column at a time.
+
+        First the rows: their units, unlabelled cells and duplicates, each problem and note
+        recorded with the row it belongs to. Then each field's column (see ``parse_column``);
+        only the cells it leaves go through the field's parser one by one. Problems and notes
+        are then reported in the order reading row by row gives: a row's own, then its cells'
+        from left to right.
+        """
+        unit_rows = st.unit_rows
+        reported: set[int] = set()
+        row_problems: list[tuple[int, int, int, Problem]] = []  # (row position, 0, n, problem)
+        row_notes = _RowNotes()
+        located: list[tuple[int, int, int, Sequence]] = []  # (row position, row number, unit, cells)
+        real_notes = self.notes
+        self.notes = row_notes  # _locate_unit notes through self.notes
+        try:
+            for k, (rn, row) in enumerate(rows):
+                row_notes.k = k
+                plist: list[Problem] = []
+                i = self._locate_unit(t, st, rn, row, id_col, name_col, cat_col, plist)
+                L = len(row)
+                if L > width:  # cells right of the header's last column
+                    for j in range(width, L):
+                        if not _blank(row[j]) and j not in reported:
+                            unlabelled.append(j)
+                            reported.add(j)
+                if unlabelled:
+                    for j in list(unlabelled):
+                        if j < L and not _blank(row[j]):
+                            plist.append(cell("data.unlabelled_column", {"value": shown(row[j])}, t.file, rn, j, "", t.sheet))
+                            unlabelled.remove(j)
+                            reported.add(j)
+                if i is not None:
+                    if unit_rows[i]:
+                        plist.append(Problem("data.duplicate_row", {"unit": self.units.ids[i], "name": self.units.names[i],
+                                                                    "other": int(unit_rows[i])}, file=t.file, sheet=t.sheet, row=rn))
+                    else:
+                        unit_rows[i] = rn
+                        located.append((k, rn, i, row))
+                row_problems += [(k, 0, n, p) for n, p in enumerate(plist)]
+        finally:
+            self.notes = real_notes
+        st.rows_read = len(located)
+        cell_problems: list[tuple[int, int, int, Problem]] = []  # (row position, 1, column, problem)
+        cell_notes: list[tuple[int, int, int, tuple]] = []
+        units = np.asarray([i for _, _, i, _ in located], dtype=np.int64)
+        row_numbers = np.asarray([rn for _, rn, _, _ in located], dtype=np.int32)
+        for j, f, parse, vals, rws in fields:
+            cells = [row[j] if j < len(row) else None for _, _, _, row in located]
+            values, unsure = parse_column(parse, cells)
+            for p in unsure:
+                k, rn, i, _ = located[p]
+                raw = cells[p]
+                v, code, args, nts = parse(raw)
+                for c in nts:
+                    cell_notes.append((k, 1, j, (c, t, rn, j, f, raw)))
+                if code is not None:
+                    cell_problems.append((k, 1, j, cell(code, args, t.file, rn, j, f, t.sheet)))
+                    self.cur_bad.add((i, f))
+                    values[p] = np.nan
+                else:
+                    values[p] = np.nan if v is None else v
+            ok = ~np.isnan(values)
+            vals[units[ok]] = values[ok]
+            rws[units[ok]] = row_numbers[ok]
+        if ev_cols:
+            for _, _, i, row in located:
+                L = len(row)
+                for j, f in ev_cols:
+                    if j < L and not _blank(row[j]):
+                        st.evidence[(i, f)] = str(row[j]).strip()
+        key = lambda e: e[:3]  # noqa: E731 - row, then the row's own before its cells, then column
+        problems.extend(p for *_, p in sorted(row_problems + cell_problems, key=key))
+        for *_, args in sorted(row_notes.items + cell_notes, key=key):
+            real_notes.cell(*args)
 
     def _long(self, t: Table, st: _Stage, header, labels, rows, problems: list[Problem]) -> None:
         st.headers = [str(h).strip() if h is not None else "" for h in header]

@@ -10,6 +10,8 @@ import math
 import re
 import unicodedata
 
+import numpy as np
+
 from ..core.criteria import FieldSpec
 from ..errors import Problem
 
@@ -131,6 +133,69 @@ class ValueParser:
         lo, hi = self.lo, self.hi
         return None, code, {"value": shown(raw), "field": self.spec.name, "unit": self.spec.unit,
                             "lo": "-∞" if lo is None else f"{lo:g}", "hi": "∞" if hi is None else f"{hi:g}"}, _NONE
+
+
+# -- a whole column at once -----------------------------------------------------------------
+# Characters of a plain number; within them Python's float() accepts exactly what _NUMBER does.
+_PLAIN = b"0123456789.+-eE\n"
+_BOOL_WORDS = {**{k: 1.0 for k in TRUE}, **{k: 0.0 for k in FALSE}}
+
+
+def parse_column(parse: ValueParser, cells: list) -> tuple[np.ndarray, list[int]]:
+    """The values of a column of cells, and the positions still to go through ``parse`` one by one.
+
+    A cell given here a value is one ``parse`` reads as exactly that value, with no note and no
+    problem (a plain number, a whole column of numbers from a workbook, 是/否 …); blank cells
+    (None, "") stay NaN. Every other cell — anything normalised, refused, or out of range — is
+    left to ``parse`` so its value, notes and problem are the ones ``parse`` gives.
+    """
+    n = len(cells)
+    out = np.full(n, np.nan)
+    if parse.kind == "bool":
+        words = _BOOL_WORDS
+        unsure = []
+        for k, c in enumerate(cells):
+            if c is None or c == "":
+                continue
+            t = type(c)
+            v = words.get(c) if t is str else (float(c) if t is bool else None)
+            if v is None:
+                unsure.append(k)
+            else:
+                out[k] = v
+        return out, unsure
+    given = [k for k, c in enumerate(cells) if c is not None and c != ""]
+    if not given:
+        return out, []
+    raw = [cells[k] for k in given]
+    if all(type(c) is str for c in raw):
+        if parse.unit and any(ch in "0123456789.+-eE" for ch in parse.unit):
+            return out, given
+        try:
+            text = "\n".join(raw).encode("ascii")
+        except UnicodeEncodeError:
+            return out, given
+        if text.translate(None, _PLAIN):  # a space, a %, a comma, a letter …: cell by cell
+            return out, given
+        try:
+            values = np.array([float(c) for c in raw])
+        except ValueError:
+            return out, given
+    elif all(type(c) is float or type(c) is int for c in raw):
+        values = np.array(raw, dtype=float)
+    else:
+        return out, given
+    idx = np.asarray(given)
+    with np.errstate(invalid="ignore"):
+        odd = ~np.isfinite(values)
+        if parse.kind == "count":
+            odd |= np.abs(values - np.round(values)) > 1e-9
+        if parse.lo is not None:
+            odd |= values < parse.lo - 1e-12
+        if parse.hi is not None:
+            odd |= values > parse.hi + 1e-12
+    out[idx[~odd]] = values[~odd]
+    return out, idx[odd].tolist()
 
 
 def parse_value(text, spec: FieldSpec) -> tuple[float | None, str | None, dict]:

@@ -1,0 +1,155 @@
+"""Wide tables parsed a column at a time read exactly as cell by cell.
+
+``submissions.COLUMNWISE`` switches between the two ways; on messy folders drawn by
+hypothesis (CSV and XLSX, odd cells, unlisted and duplicated units, title rows, cells
+right of the header, conflicts between files) both must give the same data, the same
+problems and notes in the same order, the same bad cells and the same places.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scoring.core.criteria import Criteria
+from scoring.load import submissions
+from scoring.load.values import ValueParser, parse_column
+
+sys.path.insert(0, str(Path(__file__).parent))
+from xlsx_support import write_xlsx  # noqa: E402
+
+FIELDS = [
+    {"name": "得分", "kind": "number", "max": 100, "unit": "分"},
+    {"name": "次数", "kind": "count", "unit": "次"},
+    {"name": "比率", "kind": "rate"},
+    {"name": "有无", "kind": "bool"},
+    {"name": "余额", "kind": "number", "min": -50},
+    {"name": "办结率", "kind": "rate", "formula": "次数 / 得分 * 100"},
+]
+CRITERIA = Criteria.model_validate({
+    "assessment": {"name": "t", "year": 2024, "categories": ["甲", "乙"]},
+    "fields": FIELDS,
+    "modules": [{"id": "m", "name": "m", "full": 10, "weights": {"甲": 100, "乙": 100}}],
+    "indicators": [{"id": "a", "module": "m", "name": "a", "full": 10, "method": "supplied", "field": "得分"}],
+})
+NAMES = [f["name"] for f in FIELDS]
+CELLS = ["", " ", "0", "1", "7", "2.5", "-3", "100", "101", "95%", "１２", "1,200", "3.0", "1e2", "1e999", "nan", "inf",
+         "是", "否", "有", "yes", "Yes", "x", " 4 ", "\u30005", "+2", ".5", "5.", "-0", "1_0", "0x1", "--1", "1e", "3次",
+         "80分", "#DIV/0!", "9" * 20, "1.2.3", "e5", "-", "+"]
+XCELLS = [None, 1, 2.5, -3, 100, 101, 7.0, True, False, "是", "95%", "x", " 3 "]
+
+
+@st.composite
+def folders(draw):
+    n = draw(st.integers(1, 6))
+    units = [(f"U{i}", f"单位{i}", draw(st.sampled_from(["甲", "乙"]))) for i in range(n)]
+    files = {}
+    for k in range(draw(st.integers(1, 3))):
+        xlsx = draw(st.booleans())
+        cols = draw(st.lists(st.sampled_from(NAMES + ["得分佐证材料", "不认识", "类别", "备注"]), min_size=1, max_size=5))
+        by = draw(st.sampled_from(["id", "name", "both"]))
+        head = {"id": ["单位编号"], "name": ["单位名称"], "both": ["单位编号", "单位名称"]}[by]
+        rows = []
+        if draw(st.integers(0, 4)) == 0:
+            rows.append(["某某单位报送表"])  # a title row above the header
+        rows.append(head + cols)
+        for _ in range(draw(st.integers(0, 7))):
+            u = draw(st.sampled_from(units + [("U99", "无名", "甲"), (" U0 ", "单位0", "甲"), ("合计", "合计", "甲")]))
+            key = {"id": [u[0]], "name": [u[1]], "both": [u[0], draw(st.sampled_from([u[1], "别名"]))]}[by]
+            pool = XCELLS if xlsx else CELLS
+            row = key + [draw(st.sampled_from(pool)) for _ in cols]
+            shape = draw(st.sampled_from(["same"] * 6 + ["short", "long", "blank"]))
+            if shape == "short":
+                row = row[:-1]
+            elif shape == "long":
+                row = row + ["7"]
+            elif shape == "blank":
+                row = [""] * len(row)
+            rows.append(row)
+        files[f"f{k}." + ("xlsx" if xlsx else "csv")] = rows
+    return units, files
+
+
+def write(folder: Path, units, files) -> None:
+    with open(folder / "units.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["单位编号", "单位名称", "类别"])
+        w.writerows(units)
+    for name, rows in files.items():
+        if name.endswith(".xlsx"):
+            write_xlsx(folder / name, rows)
+        else:
+            with open(folder / name, "w", encoding="utf-8", newline="") as fh:
+                csv.writer(fh).writerows(rows)
+
+
+def outcome(folder: Path, columnwise: bool):
+    old = submissions.COLUMNWISE
+    submissions.COLUMNWISE = columnwise
+    try:
+        res = submissions.read_submissions(folder, CRITERIA)
+    finally:
+        submissions.COLUMNWISE = old
+    d = res.data
+    data = None
+    if d is not None:
+        data = (d.ids, d.names, d.categories, {f: [None if math.isnan(x) else x for x in v.tolist()] for f, v in d.values.items()},
+                d.sources, d.evidence)
+    wide = [(f, s, r.tolist(), c) for f, s, r, c in res.wide]
+    return (data, [p.render("zh") for p in res.problems], [p.as_dict("en") for p in res.problems],
+            [p.render("zh") for p in res.notes], sorted(res.bad), wide, [(i.file, i.kind, i.sheets) for i in res.files])
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(folders())
+def test_columnwise_reads_messy_folders_as_cell_by_cell(tmp_path_factory, drawn):
+    folder = tmp_path_factory.mktemp("data")
+    write(folder, *drawn)
+    assert outcome(folder, True) == outcome(folder, False)
+
+
+def test_a_large_clean_folder_reads_the_same_both_ways(tmp_path):
+    rng = np.random.default_rng(7)
+    units = [(f"U{i:05d}", f"单位{i}", "甲" if i % 3 else "乙") for i in range(3000)]
+    rows = [["单位编号", "单位名称", "得分", "次数", "比率", "有无", "余额", "得分佐证材料"]]
+    for uid, name, _ in units:
+        rows.append([uid, name, f"{rng.uniform(0, 100):.2f}", str(rng.integers(0, 9)), "" if rng.random() < 0.1 else f"{rng.uniform(0, 100):.1f}",
+                     "是" if rng.random() < 0.5 else "否", f"{rng.uniform(-50, 50):.3f}", "" if rng.random() < 0.7 else f"{uid}.pdf"])
+    rows[2001][3] = "七"
+    rows[2501][2] = "101"
+    rows[2999][4] = "95%"
+    write(tmp_path, units, {"a.csv": rows})
+    got = outcome(tmp_path, True)
+    assert got == outcome(tmp_path, False)
+    assert [r.split(":")[0] for r in got[1]] == ["a.csv, 第2002行, 列 D（次数）, 单元格 D2002", "a.csv, 第2502行, 列 C（得分）, 单元格 C2502"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(CELLS), st.text(alphabet="0123456789.+-eE", max_size=5), st.none(),
+                          st.floats(allow_nan=False, allow_infinity=False), st.integers(-5, 200), st.booleans()), max_size=12),
+       st.sampled_from([f for f in FIELDS if "formula" not in f]))
+def test_parse_column_gives_only_what_the_parser_gives(cells, field):
+    parse = ValueParser(CRITERIA.field_map()[field["name"]])
+    values, unsure = parse_column(parse, cells)
+    for k, c in enumerate(cells):
+        if k in unsure:
+            continue
+        if c is None or c == "":
+            assert math.isnan(values[k])
+            continue
+        v, code, _, notes = parse(c)
+        assert code is None and notes == () and v == values[k]
+
+
+@pytest.mark.parametrize("text", ["单位编号,得分\r\nU1,\r\n\r\nU2,5\r\n", "单位编号,得分\n ,\nU1,5\n,,\n", "单位编号,得分,次数\nU1,1e999,2\nU2,5,1.5\n",
+                                  "单位编号,得分\nU1,5\nU2\n", "单位编号,得分\nU1,5,6\nU2,7\n"])
+def test_odd_rows_read_the_same_both_ways(tmp_path, text):
+    write(tmp_path, [("U1", "一", "甲"), ("U2", "二", "乙")], {})
+    (tmp_path / "a.csv").write_text(text, encoding="utf-8")
+    assert outcome(tmp_path, True) == outcome(tmp_path, False)
