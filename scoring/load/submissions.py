@@ -353,12 +353,12 @@ class _Reader:
         if code is not None:
             self.notes.cell(code, t, rn, key_col, header, raw_id if not _blank(raw_id) else raw_name)
         if name_col is not None and id_col is not None and not _blank(raw_id) and code != "note.unit_by_name" and not _blank(raw_name):
-            if clean_text(raw_name) != clean_text(self.units.names[i]):
+            if raw_name != self.units.names[i] and clean_text(raw_name) != clean_text(self.units.names[i]):
                 problems.append(cell("data.name_mismatch", {"unit": self.units.ids[i], "name": shown(raw_name),
                                                             "expected_name": self.units.names[i]}, t.file, rn, name_col, st.headers[name_col], t.sheet))
                 return None
         if cat_col is not None and cat_col < L and not _blank(row[cat_col]):
-            if clean_text(row[cat_col]) != clean_text(self.units.cats[i]):
+            if row[cat_col] != self.units.cats[i] and clean_text(row[cat_col]) != clean_text(self.units.cats[i]):
                 problems.append(cell("data.category_mismatch", {"unit": self.units.ids[i], "name": self.units.names[i], "value": shown(row[cat_col]),
                                                                 "category": self.units.cats[i]}, t.file, rn, cat_col, st.headers[cat_col], t.sheet))
                 return None
@@ -507,8 +507,10 @@ class _Reader:
         cell_notes: list[tuple[int, int, int, tuple]] = []
         units = np.asarray([i for _, _, i, _ in located], dtype=np.int64)
         row_numbers = np.asarray([rn for _, rn, _, _ in located], dtype=np.int32)
+        table = [row for _, _, _, row in located]
+        short = min(map(len, table), default=width) < width
         for j, f, parse, vals, rws in fields:
-            cells = [row[j] if j < len(row) else None for _, _, _, row in located]
+            cells = [row[j] if j < len(row) else None for row in table] if short else [row[j] for row in table]
             values, unsure = parse_column(parse, cells)
             for p in unsure:
                 k, rn, i, _ = located[p]

@@ -164,27 +164,31 @@ def parse_column(parse: ValueParser, cells: list) -> tuple[np.ndarray, list[int]
             else:
                 out[k] = v
         return out, unsure
-    given = [k for k, c in enumerate(cells) if c is not None and c != ""]
-    if not given:
+    if None in cells or "" in cells:
+        given = [k for k, c in enumerate(cells) if c is not None and c != ""]
+        raw = [cells[k] for k in given]
+    else:  # no blank: the usual case
+        given, raw = range(n), cells
+    if not raw:
         return out, []
-    raw = [cells[k] for k in given]
-    if all(type(c) is str for c in raw):
+    types = set(map(type, raw))
+    if types == {str}:
         if parse.unit and any(ch in "0123456789.+-eE" for ch in parse.unit):
-            return out, given
+            return out, list(given)
         try:
             text = "\n".join(raw).encode("ascii")
         except UnicodeEncodeError:
-            return out, given
+            return out, list(given)
         if text.translate(None, _PLAIN):  # a space, a %, a comma, a letter …: cell by cell
-            return out, given
+            return out, list(given)
         try:
-            values = np.array([float(c) for c in raw])
+            values = np.fromiter(map(float, raw), dtype=float, count=len(raw))
         except ValueError:
-            return out, given
-    elif all(type(c) is float or type(c) is int for c in raw):
+            return out, list(given)
+    elif types <= {float, int}:
         values = np.array(raw, dtype=float)
     else:
-        return out, given
+        return out, list(given)
     idx = np.asarray(given)
     with np.errstate(invalid="ignore"):
         odd = ~np.isfinite(values)
