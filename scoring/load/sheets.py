@@ -125,15 +125,12 @@ def _text_table(path: Path, shown: str, text: str, notes: list[Problem]) -> Tabl
 
 def _csv_rows(reader, shown: str) -> Iterator[tuple[int, Sequence]]:
     n = 0
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as e:
-            raise Unreadable(Problem("data.bad_csv", {"detail": str(e)}, file=shown, row=n + 1)) from None
-        n += 1
-        yield n, row
+    try:
+        for row in reader:
+            n += 1
+            yield n, row
+    except csv.Error as e:
+        raise Unreadable(Problem("data.bad_csv", {"detail": str(e)}, file=shown, row=n + 1)) from None
 
 
 # -- XLSX --------------------------------------------------------------------------------

@@ -475,8 +475,19 @@ class _Reader:
         located: list[tuple[int, int, int, Sequence]] = []  # (row position, row number, unit, cells)
         real_notes = self.notes
         self.notes = row_notes  # _locate_unit notes through self.notes
+        exact, names, cats = self.units.exact, self.units.names, self.units.cats
+        first: dict[int, int] = {}  # unit -> the row it was first read from
         try:
             for k, (rn, row) in enumerate(rows):
+                if id_col is not None and not unlabelled and len(row) == width:
+                    # the usual row: a listed id as it stands, its own name and category (if given), as wide as the header
+                    raw_id = row[id_col]
+                    i = exact.get(raw_id) if type(raw_id) is str else None
+                    if (i is not None and i not in first and (name_col is None or row[name_col] == names[i])
+                            and (cat_col is None or row[cat_col] == cats[i])):
+                        first[i] = rn
+                        located.append((k, rn, i, row))
+                        continue
                 row_notes.k = k
                 plist: list[Problem] = []
                 i = self._locate_unit(t, st, rn, row, id_col, name_col, cat_col, plist)
@@ -493,11 +504,11 @@ class _Reader:
                             unlabelled.remove(j)
                             reported.add(j)
                 if i is not None:
-                    if unit_rows[i]:
+                    if i in first:
                         plist.append(Problem("data.duplicate_row", {"unit": self.units.ids[i], "name": self.units.names[i],
-                                                                    "other": int(unit_rows[i])}, file=t.file, sheet=t.sheet, row=rn))
+                                                                    "other": first[i]}, file=t.file, sheet=t.sheet, row=rn))
                     else:
-                        unit_rows[i] = rn
+                        first[i] = rn
                         located.append((k, rn, i, row))
                 row_problems += [(k, 0, n, p) for n, p in enumerate(plist)]
         finally:
@@ -507,6 +518,7 @@ class _Reader:
         cell_notes: list[tuple[int, int, int, tuple]] = []
         units = np.asarray([i for _, _, i, _ in located], dtype=np.int64)
         row_numbers = np.asarray([rn for _, rn, _, _ in located], dtype=np.int32)
+        unit_rows[units] = row_numbers
         table = [row for _, _, _, row in located]
         short = min(map(len, table), default=width) < width
         for j, f, parse, vals, rws in fields:

@@ -212,6 +212,8 @@ def clean_text(raw) -> str:
     """A label (header, unit id or name) as compared: NFKC (full-width → half-width), no spaces."""
     if raw is None:
         return ""
+    if type(raw) is str and raw.isprintable() and " " not in raw and unicodedata.is_normalized("NFKC", raw):
+        return raw  # no space of any kind (those are not printable, but " "), nothing NFKC changes
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     return "".join(unicodedata.normalize("NFKC", str(raw)).split())
