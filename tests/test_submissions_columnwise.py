@@ -153,3 +153,46 @@ def test_odd_rows_read_the_same_both_ways(tmp_path, text):
     write(tmp_path, [("U1", "一", "甲"), ("U2", "二", "乙")], {})
     (tmp_path / "a.csv").write_text(text, encoding="utf-8")
     assert outcome(tmp_path, True) == outcome(tmp_path, False)
+
+
+def _clean_rows(n: int, rng, blanks: bool):
+    rows = [["单位编号", "单位名称", "得分", "次数", "比率", "有无", "余额", "得分佐证材料"]]
+    for i in range(n):
+        rows.append([f"U{i:05d}", f"单位{i}", f"{rng.uniform(0, 100):.2f}", str(rng.integers(0, 9)),
+                     "" if blanks and rng.random() < 0.1 else f"{rng.uniform(0, 100):.1f}",
+                     "是" if rng.random() < 0.5 else "否", f"{rng.uniform(-50, 50):.3f}",
+                     "" if rng.random() < 0.7 else f"U{i}.pdf"])
+    return rows
+
+
+@pytest.mark.parametrize("blanks", [False, True])
+@pytest.mark.parametrize("odd", [None, ("次数", "2.5"), ("得分", "101"), ("比率", "inf"), ("余额", "-1e999"), ("次数", "nan"),
+                                 ("有无", "也许"), ("得分", "１２"), ("比率", "95%")])
+def test_clean_files_take_the_one_pass_way_and_read_the_same(tmp_path, monkeypatch, blanks, odd):
+    rng = np.random.default_rng(3)
+    rows = _clean_rows(400, rng, blanks)
+    rows.insert(0, ["2024年报送表"])  # a title row: the header is found below it
+    if odd is not None:
+        j = rows[1].index(odd[0])
+        rows[150][j] = odd[1]
+        rows[300][j] = odd[1]
+    units = [(f"U{i:05d}", f"单位{i}", "甲" if i % 3 else "乙") for i in range(400)]
+    write(tmp_path, units, {"a.csv": rows})
+    taken = []
+    real = submissions._clean_csv
+
+    def spy(*a, **k):
+        got = real(*a, **k)
+        taken.append(got is not None)
+        return got
+
+    monkeypatch.setattr(submissions, "_clean_csv", spy)
+    fast = outcome(tmp_path, True)
+    assert fast == outcome(tmp_path, False)
+    plain_numbers = odd is None or odd[1] in ("2.5", "101", "inf", "-1e999") or (odd[1] == "nan" and not blanks)
+    assert taken == [plain_numbers or odd[0] == "有无"]
+    if odd is not None and odd[1] in ("１２", "95%"):  # normalised: a note, no problem
+        assert fast[1] == [] and any("第151行" in n for n in fast[3])
+    elif odd is not None:
+        assert [r.split(":")[0].split(", ")[1] for r in fast[1]] == ["第151行", "第301行"]
+

@@ -49,6 +49,7 @@ class Table:
     sheet: str | None  # None for CSV
     rows: Iterator[tuple[int, Sequence]]  # (row number, cells)
     meta: dict[str, str] = field(default_factory=dict)  # template identity (hidden sheet), if any
+    text: str | None = None  # a comma-separated file's whole text, for readers that can take it in one go
 
     @property
     def prefix(self) -> str:
@@ -120,7 +121,7 @@ def _text_table(path: Path, shown: str, text: str, notes: list[Problem]) -> Tabl
         delimiter = "\t"
         notes.append(Problem("note.tab", file=shown))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return Table(shown, None, _csv_rows(reader, shown))
+    return Table(shown, None, _csv_rows(reader, shown), text=text if delimiter == "," else None)
 
 
 def _csv_rows(reader, shown: str) -> Iterator[tuple[int, Sequence]]:

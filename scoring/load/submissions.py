@@ -168,6 +168,102 @@ class _RowNotes:
         self.items.append((self.k, 0, len(self.items), (code, t, row, j, header, raw)))
 
 
+_NAN = re.compile("nan", re.IGNORECASE)
+
+
+class _Cells:
+    """Cells of one column of a clean CSV file, split from its lines only when asked for."""
+
+    def __init__(self, lines: list[str], j: int):
+        self.lines, self.j = lines, j
+
+    def __getitem__(self, p: int) -> str:
+        return self.lines[p].split(",")[self.j]
+
+
+def _odd(values: np.ndarray, parse: ValueParser) -> np.ndarray:
+    """Numbers read in one pass that the field's parser must see: not finite, not whole, out of range."""
+    with np.errstate(invalid="ignore"):
+        odd = np.isinf(values)
+        if parse.kind == "count":
+            odd |= np.abs(values - np.round(values)) > 1e-9
+        if parse.lo is not None:
+            odd |= values < parse.lo - 1e-12
+        if parse.hi is not None:
+            odd |= values > parse.hi + 1e-12
+    return odd
+
+
+def _clean_csv(t: Table, st: "_Stage", units: "Units", id_col, name_col, cat_col, fields, ev_cols, width: int):
+    """A clean CSV table read in one pass by numpy, or None to read it row by row.
+
+    Clean: no quote, no space of any kind, no blank line after the header, every row as
+    wide as the header, and every row a usual one (a listed id as it stands, no unit
+    twice, its own name and category where given). Then number columns come out of
+    ``numpy.loadtxt`` (a blank cell as NaN; a cell typed "nan" sends the file the slow
+    way; "inf" and the like come back infinite and go through the parser) and the
+    others as text, exactly as the csv module splits them.
+    """
+    text = t.text
+    if text is None or id_col is None or '"' in text or " " in text or text.count("\r") != text.count("\r\n"):
+        return None
+    lines = text.replace("\r\n", "\n").split("\n") if "\r" in text else text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    lines = lines[st.header_row:]  # the rows after the header (row numbers count from 1)
+    if not lines or "" in lines or not all(map(str.isprintable, lines)):
+        return None
+    numeric = {j for j, f, parse, _, _ in fields if parse.kind != "bool"}
+    if any(ch in "0123456789.+-eEinfatyINFATY" for j, f, parse, _, _ in fields if j in numeric for ch in parse.unit):
+        return None  # a unit of measure that could be part of a number: let the parser strip it
+    wanted = {id_col, name_col, cat_col, *(j for j, *_ in fields), *(j for j, _ in ev_cols)} - {None}
+    dtype = [(f"c{j}", "f8" if j in numeric else object if j in wanted else "U1") for j in range(width)]
+
+    def load(rows):  # numpy refuses a row not exactly as wide as the header
+        return np.loadtxt(rows, delimiter=",", dtype=dtype, comments=None, quotechar=None, ndmin=1, encoding=None)
+
+    try:
+        table, marked = load(lines), False
+    except (ValueError, TypeError):  # blank cells, most likely: mark them and try once more
+        data = "\n".join(lines)
+        if ("a" in data or "A" in data) and _NAN.search(data):
+            return None  # "nan" typed in a cell would pass for a blank
+        data = data.replace(",,", ",nan,").replace(",,", ",nan,").replace("\n,", "\nnan,").replace(",\n", ",nan\n")
+        if data.startswith(","):
+            data = "nan" + data
+        if data.endswith(","):
+            data += "nan"
+        try:
+            table, marked = load(data.split("\n")), True
+        except (ValueError, TypeError):
+            return None
+
+    def text_of(j):
+        got = table[f"c{j}"].tolist()
+        return ["" if c == "nan" else c for c in got] if marked and "nan" in got else got
+
+    ids = text_of(id_col)
+    found = [units.exact.get(x) for x in ids]
+    if None in found or len(set(found)) != len(found):
+        return None
+    if name_col is not None and text_of(name_col) != [units.names[i] for i in found]:
+        return None
+    if cat_col is not None and text_of(cat_col) != [units.cats[i] for i in found]:
+        return None
+    numbers, texts = {}, {}
+    for j in wanted - {id_col, name_col, cat_col}:
+        if j in numeric:
+            col = np.array(table[f"c{j}"], dtype=float)
+            if not marked:  # no blank was there: a NaN can only be a typed "nan"
+                col[np.isnan(col)] = np.inf
+            numbers[j] = col
+        else:
+            texts[j] = text_of(j)
+    first = st.header_row + 1
+    located = [(k, first + k, i, None) for k, i in enumerate(found)]
+    return located, numbers, texts, lines
+
+
 # -- one table's values, staged until its whole file has been read -----------------------
 class _Stage:
     def __init__(self, t: Table, n: int, layout: str):
@@ -473,6 +569,10 @@ class _Reader:
         row_problems: list[tuple[int, int, int, Problem]] = []  # (row position, 0, n, problem)
         row_notes = _RowNotes()
         located: list[tuple[int, int, int, Sequence]] = []  # (row position, row number, unit, cells)
+        fast = None if unlabelled else _clean_csv(t, st, self.units, id_col, name_col, cat_col, fields, ev_cols, width)
+        if fast is not None:
+            located, numbers, texts, lines = fast
+            rows = ()  # every row is a usual one: nothing to report about the rows themselves
         real_notes = self.notes
         self.notes = row_notes  # _locate_unit notes through self.notes
         exact, names, cats = self.units.exact, self.units.names, self.units.cats
@@ -519,11 +619,19 @@ class _Reader:
         units = np.asarray([i for _, _, i, _ in located], dtype=np.int64)
         row_numbers = np.asarray([rn for _, rn, _, _ in located], dtype=np.int32)
         unit_rows[units] = row_numbers
-        table = [row for _, _, _, row in located]
+        table = [row for _, _, _, row in located] if fast is None else []
         short = min(map(len, table), default=width) < width
         for j, f, parse, vals, rws in fields:
-            cells = [row[j] if j < len(row) else None for row in table] if short else [row[j] for row in table]
-            values, unsure = parse_column(parse, cells)
+            if fast is not None and j in numbers:  # numbers read in one pass; only odd ones go through parse
+                values = numbers[j]
+                unsure = np.nonzero(_odd(values, parse))[0].tolist()
+                cells = _Cells(lines, j)
+            else:
+                if fast is not None:
+                    cells = texts[j]
+                else:
+                    cells = [row[j] if j < len(row) else None for row in table] if short else [row[j] for row in table]
+                values, unsure = parse_column(parse, cells)
             for p in unsure:
                 k, rn, i, _ = located[p]
                 raw = cells[p]
@@ -539,7 +647,13 @@ class _Reader:
             ok = ~np.isnan(values)
             vals[units[ok]] = values[ok]
             rws[units[ok]] = row_numbers[ok]
-        if ev_cols:
+        if ev_cols and fast is not None:
+            for p, (_, _, i, _) in enumerate(located):
+                for j, f in ev_cols:
+                    text = texts[j][p]
+                    if not _blank(text):
+                        st.evidence[(i, f)] = text.strip()
+        elif ev_cols:
             for _, _, i, row in located:
                 L = len(row)
                 for j, f in ev_cols:
