@@ -826,7 +826,18 @@ def _units_from(t: Table, criteria: Criteria, problems: list[Problem], notes: No
     ids, names, cats, seen = [], [], [], {}
     known = {clean_text(c): c for c in criteria.categories}
     headers = [str(h).strip() if h is not None else "" for h in header]
+    width = len(header)
+    c_id, c_name, c_cat = cols
     for rn, row in rows:
+        if len(row) == width:  # the usual row: an id and a category that need no cleaning, met for the first time
+            raw_id, raw_name, raw_cat = row[c_id], row[c_name], row[c_cat]
+            if (type(raw_id) is str and type(raw_name) is str and type(raw_cat) is str and raw_id and raw_id not in seen
+                    and clean_text(raw_id) == raw_id and clean_text(raw_cat) == raw_cat and raw_cat in known):
+                seen[raw_id] = rn
+                ids.append(raw_id)
+                names.append(raw_name.strip())
+                cats.append(known[raw_cat])
+                continue
         row = list(row) + [None] * (len(header) - len(row))
         raw_id, raw_name, raw_cat = (row[c] for c in cols)
         if all(_blank(v) for v in row):
