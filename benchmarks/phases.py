@@ -19,21 +19,25 @@ def main(folder: str) -> None:
     def mark(name: str) -> None:
         marks.append((name, time.perf_counter(), time.process_time()))
 
-    from scoring.cli import load
+    from scoring.cli import load_with_bytes
     from scoring.core.decisions import decide, outcomes_of
     from scoring.core.engine import score
-    from scoring.load.csv_data import read_folder
+    from scoring.history import canonical
+    from scoring.load.validate import validate
     from scoring.report.output import as_csv, write_atomic
 
     mark("import")
-    plan, _ = load(f"{folder}/criteria.toml", [])
+    plan, _, raw = load_with_bytes(f"{folder}/criteria.toml", [])
     mark("criteria, plugins, checks")
-    data = read_folder(f"{folder}/data", plan.criteria)
-    mark("read and check the CSV files")
+    report = validate(plan, f"{folder}/data")
+    assert not report.problems, report.problems[:3]
+    data = report.data
+    mark("read and check the data files")
     res = score(plan, data)
     mark("score, rank, grade")
-    outcomes = outcomes_of(res)
-    proposal = decide(res.criteria, outcomes)
+    canonical.sha256(raw), canonical.data_hash(res.data)
+    mark("data fingerprint (stamp)")
+    proposal = decide(res.criteria, outcomes_of(res))
     mark("约谈 rules (decide)")
     text = as_csv(res)
     mark("ranked tables as CSV")
