@@ -243,12 +243,17 @@ def _clean_csv(t: Table, st: "_Stage", units: "Units", id_col, name_col, cat_col
         return ["" if c == "nan" else c for c in got] if marked and "nan" in got else got
 
     ids = text_of(id_col)
-    found = [units.exact.get(x) for x in ids]
-    if None in found or len(set(found)) != len(found):
+    if ids == units.ids:  # the units in the order of the unit list, as a template lists them
+        found = range(len(ids))
+        names, cats = units.names, units.cats
+    else:
+        found = [units.exact.get(x) for x in ids]
+        if None in found or len(set(found)) != len(found):
+            return None
+        names, cats = [units.names[i] for i in found], [units.cats[i] for i in found]
+    if name_col is not None and text_of(name_col) != names:
         return None
-    if name_col is not None and text_of(name_col) != [units.names[i] for i in found]:
-        return None
-    if cat_col is not None and text_of(cat_col) != [units.cats[i] for i in found]:
+    if cat_col is not None and text_of(cat_col) != cats:
         return None
     numbers, texts = {}, {}
     for j in wanted - {id_col, name_col, cat_col}:
@@ -259,9 +264,26 @@ def _clean_csv(t: Table, st: "_Stage", units: "Units", id_col, name_col, cat_col
             numbers[j] = col
         else:
             texts[j] = text_of(j)
-    first = st.header_row + 1
-    located = [(k, first + k, i, None) for k, i in enumerate(found)]
-    return located, numbers, texts, lines
+    return _Located(found, st.header_row + 1), numbers, texts, lines
+
+
+class _Located:
+    """The rows of a clean table, all located: row position k is row number first + k, unit found[k]."""
+
+    def __init__(self, found, first: int):
+        self.found, self.first = found, first
+
+    def __len__(self) -> int:
+        return len(self.found)
+
+    def __getitem__(self, k: int):
+        return k, self.first + k, self.found[k], None
+
+    def units(self) -> np.ndarray:
+        return np.asarray(self.found, dtype=np.int64)
+
+    def rows(self) -> np.ndarray:
+        return np.arange(self.first, self.first + len(self.found), dtype=np.int32)
 
 
 # -- one table's values, staged until its whole file has been read -----------------------
@@ -616,8 +638,11 @@ class _Reader:
         st.rows_read = len(located)
         cell_problems: list[tuple[int, int, int, Problem]] = []  # (row position, 1, column, problem)
         cell_notes: list[tuple[int, int, int, tuple]] = []
-        units = np.asarray([i for _, _, i, _ in located], dtype=np.int64)
-        row_numbers = np.asarray([rn for _, rn, _, _ in located], dtype=np.int32)
+        if fast is not None:
+            units, row_numbers = located.units(), located.rows()
+        else:
+            units = np.asarray([i for _, _, i, _ in located], dtype=np.int64)
+            row_numbers = np.asarray([rn for _, rn, _, _ in located], dtype=np.int32)
         unit_rows[units] = row_numbers
         table = [row for _, _, _, row in located] if fast is None else []
         short = min(map(len, table), default=width) < width
@@ -648,7 +673,7 @@ class _Reader:
             vals[units[ok]] = values[ok]
             rws[units[ok]] = row_numbers[ok]
         if ev_cols and fast is not None:
-            for p, (_, _, i, _) in enumerate(located):
+            for p, i in enumerate(located.found):
                 for j, f in ev_cols:
                     text = texts[j][p]
                     if not _blank(text):
