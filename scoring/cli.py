@@ -41,7 +41,8 @@ TEXT = {
         "run_id": "运行编号（见 scoring runs）", "unit": "单位编号或单位名称", "year": "年度",
         "run_or_criteria": "历史库中的运行编号，或评分细则文件（此时须给出 --data）",
         "data_for_criteria": "报送数据目录（第一个参数为评分细则文件时必填）",
-        "decide_cmd": "列出一次运行的拟处理建议（约谈、通报等）：规则、触发依据、差距、临界情况", "category": "只看这个类别",
+        "decide_cmd": "列出一次运行的拟处理建议（约谈、通报等）：规则、触发依据、差距、临界情况",
+        "stab_draws": "同时随机变动模块权重 N 次，给出每条建议的稳定性（默认 0：不计算）", "category": "只看这个类别",
         "series": "考核系列（历史库中有多个系列时须指定）", "reason": "更正原因（申诉复核结论）",
         "corrected": "更正后的数据目录", "vdata": "改用这个目录中的数据复核（默认用存储的数据）",
         "decide": "同时列出拟处理建议（约谈、通报等）及其依据和差距",
@@ -82,7 +83,8 @@ TEXT = {
         "run_id": "run number (see scoring runs)", "unit": "unit id or name", "year": "year",
         "run_or_criteria": "a run number in the history store, or a criteria file (then give --data)",
         "data_for_criteria": "folder of submitted data (needed when the first argument is a criteria file)",
-        "decide_cmd": "list a run's proposed decisions (约谈, 通报 …): rule, trigger, margin, close calls", "category": "only this category",
+        "decide_cmd": "list a run's proposed decisions (约谈, 通报 …): rule, trigger, margin, close calls",
+        "stab_draws": "also vary the module weights N times at random and show how stable each call is (default 0: off)", "category": "only this category",
         "series": "assessment series (needed when the store holds several)", "reason": "why (the appeal's outcome)",
         "corrected": "folder of corrected data", "vdata": "verify this folder's data instead of the stored data",
         "decide": "also list the proposed decisions (约谈, 通报 …) with reasons and margins",
@@ -139,6 +141,9 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     d.add_argument("--data", help=T["data_for_criteria"])
     d.add_argument("--format", choices=["table", "json"], default="table", help=T["format"])
     d.add_argument("--db", help=T["db"])
+    d.add_argument("--draws", type=_checked(int, lambda x: x >= 0, T["bad_draws"]), default=0, help=T["stab_draws"])
+    d.add_argument("--spread", type=_checked(float, lambda x: 0 <= x < 100, T["bad_spread"]), default=10.0, help=T["spread"])
+    d.add_argument("--seed", type=int, default=0, help=T["seed"])
     rp = sub.add_parser("report", help=T["report"], parents=[common])
     rp.add_argument("criteria", metavar="RUN|CRITERIA", help=T["run_or_criteria"])
     rp.add_argument("--data", help=T["data_for_criteria"])
@@ -413,15 +418,26 @@ def cmd_report(args) -> int:
 def cmd_decide(args) -> int:
     from .report import decisions as rd
 
-    results, proposal, stamp, _ = _results_and_decisions(args)
+    results, proposal, stamp, history = _results_and_decisions(args)
     places, close = results.criteria.assessment.precision, results.criteria.decisions.close_margin
+    stability = None
+    if args.draws:
+        from .core.sensitivity import sensitivity
+        from .core.stability import RuleShares
+
+        shares = RuleShares(results, history)
+        sensitivity(results, args.draws, args.spread / 100, args.seed, observers=[shares])
+        stability = shares.by_unit()
+    names = dict(zip(results.data.ids, results.data.names))
     if args.format == "json":
         import json
 
-        doc = {"decisions": rd.as_dicts(proposal, places, args.lang), "stamp": stamp.as_dict()}
+        doc = {"decisions": rd.as_dicts(proposal, places, args.lang, stability, names), "stamp": stamp.as_dict()}
+        if stability is not None:
+            doc["stability"] = {"draws": args.draws, "spread_percent": args.spread, "seed": args.seed}
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
     else:
-        sys.stdout.write(rd.as_text(proposal, places, close, args.lang) + stamp.line(args.lang) + "\n")
+        sys.stdout.write(rd.as_text(proposal, places, close, args.lang, stability, names) + stamp.line(args.lang) + "\n")
     return 0
 
 

@@ -153,29 +153,49 @@ def evaluate(cond: Condition, group: list[Outcome], criteria: Criteria, category
     return hits, v or "", None, None
 
 
+class PastRecord:
+    """Which earlier years each look-back rule caught a unit in, from the history's outcomes."""
+
+    def __init__(self, criteria: Criteria, history: dict[int, list[Outcome]] | None):
+        self.criteria = criteria
+        self.places = criteria.assessment.precision
+        self.groups: dict[tuple[int, str], list[Outcome]] = {}
+        self.unit: dict[tuple[int, str], Outcome] = {}
+        for y, outs in (history or {}).items():
+            for u in outs:
+                self.groups.setdefault((y, u.category), []).append(u)
+                self.unit[(y, u.unit_id)] = u
+        self._memo: dict[tuple[str, int, str], set[str]] = {}
+
+    def _caught_in(self, rule: Rule, y: int, cat: str) -> set[str]:
+        key = (rule.id, y, cat)
+        if key not in self._memo:
+            hits, *_ = evaluate(rule.when, self.groups.get((y, cat), []), self.criteria, cat, self.places)
+            self._memo[key] = {h.unit.unit_id for h in hits}
+        return self._memo[key]
+
+    def years(self, rule: Rule, unit_id: str) -> tuple[list[int], list[int]]:
+        """(earlier years the rule caught the unit, earlier years with no result for it) in its window."""
+        caught, missing = [], []
+        year = self.criteria.assessment.year
+        for y in range(year - 1, year - rule.look_back.years, -1):
+            past = self.unit.get((y, unit_id))
+            if past is None:
+                missing.append(y)
+            elif unit_id in self._caught_in(rule, y, past.category):
+                caught.append(y)
+        return caught, missing
+
+
 def decide(criteria: Criteria, current: list[Outcome], history: dict[int, list[Outcome]] | None = None) -> list[RuleResult]:
     """Apply every decision rule of the criteria to this year's outcomes (and history for look-backs)."""
-    history = history or {}
     places = criteria.assessment.precision
     close = criteria.decisions.close_margin
     year = criteria.assessment.year
     by_cat: dict[str, list[Outcome]] = {}
     for u in current:
         by_cat.setdefault(u.category, []).append(u)
-    past_groups: dict[tuple[int, str], list[Outcome]] = {}
-    past_unit: dict[tuple[int, str], Outcome] = {}
-    for y, outs in history.items():
-        for u in outs:
-            past_groups.setdefault((y, u.category), []).append(u)
-            past_unit[(y, u.unit_id)] = u
-    memo: dict[tuple[str, int, str], set[str]] = {}
-
-    def caught_in(rule: Rule, y: int, cat: str) -> set[str]:
-        key = (rule.id, y, cat)
-        if key not in memo:
-            hits, *_ = evaluate(rule.when, past_groups.get((y, cat), []), criteria, cat, places)
-            memo[key] = {h.unit.unit_id for h in hits}
-        return memo[key]
+    past = PastRecord(criteria, history)
 
     results = []
     for rule in criteria.decisions.rules:
@@ -189,12 +209,8 @@ def decide(criteria: Criteria, current: list[Outcome], history: dict[int, list[O
                 c = Catch(rule, h.unit, h.margin, h.figure, h.margin is not None and h.margin <= close + EPS,
                           years_caught=[year])
                 if rule.look_back is not None:
-                    for y in range(year - 1, year - rule.look_back.years, -1):
-                        past = past_unit.get((y, h.unit.unit_id))
-                        if past is None:
-                            c.years_missing.append(y)
-                        elif past.unit_id in caught_in(rule, y, past.category):
-                            c.years_caught.append(y)
+                    earlier, c.years_missing = past.years(rule, h.unit.unit_id)
+                    c.years_caught += earlier
                     need = rule.look_back.times
                     if len(c.years_caught) >= need:
                         c.status = "caught"

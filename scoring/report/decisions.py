@@ -44,7 +44,30 @@ def _history(c: Catch, r: RuleResult, lang: str) -> str:
     return f"caught in {yrs}" if lang == "en" else f"{yrs}年均触发"
 
 
-def as_dicts(results: list[RuleResult], places: int, lang: str = "zh") -> list[dict]:
+def _share(stability, r: RuleResult, c: Catch) -> float | None:
+    """Share of weight draws in which this call stands (caught, or undetermined for an undetermined call)."""
+    if not stability:
+        return None
+    caught, undetermined = stability.get((r.rule.id, r.category, c.unit.unit_id), (0.0, 0.0))
+    return undetermined if c.status == "undetermined" else caught
+
+
+def _others(stability, r: RuleResult, names: dict[str, str]) -> list[tuple[str, str, float]]:
+    """Units the rule does not catch now but catches in some weight draws: (id, name, share)."""
+    if not stability:
+        return []
+    now = {c.unit.unit_id for c in r.catches}
+    out = [(uid, names.get(uid, uid), max(sh)) for (rid, cat, uid), sh in stability.items()
+           if rid == r.rule.id and cat == r.category and uid not in now and max(sh) > 0]
+    return sorted(out, key=lambda x: -x[2])
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.0f}%" if x in (0.0, 1.0) or 0.01 <= x <= 0.99 else f"{x * 100:.1f}%"
+
+
+def as_dicts(results: list[RuleResult], places: int, lang: str = "zh", stability=None, names=None) -> list[dict]:
+    """``stability``: (rule, category, unit) → (share caught, share undetermined) over weight draws."""
     out = []
     for r in results:
         out.append({
@@ -55,7 +78,9 @@ def as_dicts(results: list[RuleResult], places: int, lang: str = "zh") -> list[d
                 "grade": c.unit.grade, "status": c.status, "margin": c.margin, "close_call": c.close,
                 "reason": _trigger(c, r, places, lang), "history": _history(c, r, lang),
                 "years_caught": sorted(c.years_caught), "years_missing": sorted(c.years_missing),
+                "stability": _share(stability, r, c),
             } for c in r.catches],
+            "caught_in_some_draws": [{"id": uid, "name": nm, "share": sh} for uid, nm, sh in _others(stability, r, names or {})],
             "nearest_outside": None if r.nearest_outside is None else {
                 "id": r.nearest_outside.unit_id, "name": r.nearest_outside.name, "total": r.nearest_outside.total,
                 "margin": r.outside_margin,
@@ -64,7 +89,7 @@ def as_dicts(results: list[RuleResult], places: int, lang: str = "zh") -> list[d
     return out
 
 
-def as_text(results: list[RuleResult], places: int, close: float, lang: str = "zh") -> str:
+def as_text(results: list[RuleResult], places: int, close: float, lang: str = "zh", stability=None, names=None) -> str:
     from tabulate import tabulate
     import tabulate as _tab
 
@@ -83,6 +108,10 @@ def as_text(results: list[RuleResult], places: int, close: float, lang: str = "z
             rows = [[c.unit.name, fmt(c.unit.total, places), f"{c.unit.rank}/{c.unit.of}", c.unit.grade or "",
                      _trigger(c, r, places, lang), _margin(c, places, lang), _history(c, r, lang),
                      ("yes" if en else "是") if c.close else ""] for c in r.catches]
+            if stability:
+                head.append("Stability" if en else "稳定性")
+                for row, c in zip(rows, r.catches):
+                    row.append(_pct(_share(stability, r, c)))
             lines.append(tabulate(rows, headers=head, disable_numparse=True))
         else:
             lines.append("no unit caught" if en else "无单位触发")
@@ -91,4 +120,11 @@ def as_text(results: list[RuleResult], places: int, close: float, lang: str = "z
             flag = (" — close call" if en else "（临界）") if r.outside_margin <= close + 1e-9 else ""
             lines.append(f"nearest unit outside: {u.name}, total {fmt(u.total, places)}, {fmt(r.outside_margin, places)} points from the line{flag}"
                          if en else f"最接近的未触发单位：{u.name}，总分{fmt(u.total, places)}，距触发线{fmt(r.outside_margin, places)}分{flag}")
+        others = _others(stability, r, names or {})
+        if others:
+            listed = "、".join(f"{nm}（{_pct(sh)}）" for _, nm, sh in others)
+            lines.append(f"also caught in some weight draws: {listed}" if en else f"权重变动时也可能触发：{listed}")
+    if stability:
+        lines += ["", "Stability: share of random weight draws in which the call stands." if en
+                  else "稳定性：随机变动模块权重时，该建议仍成立的抽样比例。"]
     return "\n".join(lines) + "\n"
