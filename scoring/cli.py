@@ -158,6 +158,7 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0, help=T["seed"])
     s.add_argument("--format", choices=["table", "json", "csv"], default="table", help=T["format"])
     s.add_argument("--out", help=T["out"])
+    s.add_argument("--db", help=T["db"])  # last year's values, for criteria that compare with them
     sub.add_parser("methods", help=T["methods"], parents=[common])
     v = sub.add_parser("validate", help=T["validate"], parents=[common])
     v.add_argument("criteria", help=T["criteria"])

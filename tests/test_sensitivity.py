@@ -195,3 +195,14 @@ def test_observers_see_every_draw_of_every_category(example):
     for cat, runs in last.items():
         assert np.array_equal(np.min(runs, axis=0), s.categories[cat].best)
         assert np.array_equal(np.max(runs, axis=0), s.categories[cat].worst)
+
+
+@pytest.mark.parametrize("name", ["yitong-2020", "yaoan-2018", "yaoan-2019", "yaoan-2020"])
+def test_every_bundled_example_runs_and_keeps_its_ranks_at_zero_spread(name, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # no history store here: last year's values are missing, as the command says
+    criteria, data = str(ROOT / "criteria" / f"{name}.toml"), str(ROOT / "examples" / name)
+    out = tmp_path / "s.json"
+    assert main(["sensitivity", criteria, "--data", data, "--draws", "20", "--spread", "0", "--format", "json", "--out", str(out)]) == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    for cat in doc["categories"]:
+        assert all(u["best"] == u["worst"] == u["rank"] and u["moved"] == 0 for u in cat["units"])

@@ -196,3 +196,13 @@ def test_clean_files_take_the_one_pass_way_and_read_the_same(tmp_path, monkeypat
     elif odd is not None:
         assert [r.split(":")[0].split(", ")[1] for r in fast[1]] == ["第151行", "第301行"]
 
+
+
+@pytest.mark.parametrize("raw", [float("nan"), float("inf"), -float("inf")])
+@pytest.mark.parametrize("kind", ["number", "count", "rate", "bool"])
+def test_a_cell_that_is_not_a_finite_number_is_a_problem_not_a_crash(raw, kind):
+    parse = ValueParser(CRITERIA.field_map()[{"number": "得分", "count": "次数", "rate": "比率", "bool": "有无"}[kind]])
+    v, code, args, notes = parse(raw)
+    assert v is None and code == "data.not_number"
+    values, unsure = parse_column(parse, [raw, 1.0])
+    assert 0 in unsure and math.isnan(values[0])  # left to the parser, which refuses it

@@ -66,6 +66,8 @@ class ValueParser:
         if raw is None:
             return None, None, None, _NONE
         if t is float or t is int:
+            if not math.isfinite(raw):  # NaN or ∞ written into a workbook by some program
+                return self._problem("data.not_number", raw)
             return self._check(float(raw), raw, _NONE)
         if t is Percent:
             if self.kind == "rate":  # 95% typed into a rate field means 95
