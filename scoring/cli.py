@@ -630,9 +630,12 @@ def cmd_sensitivity(args) -> int:
     from .report.output import write_atomic
     from .report.sensitivity import RENDERERS
 
+    from .core.stability import RuleShares
+
     results = _score(args)[0]
-    s = sensitivity(results, args.draws, args.spread / 100, args.seed)
-    text = RENDERERS[args.format](results, s, args.lang)
+    shares = RuleShares(results, _decision_history(results, None, args)) if results.criteria.decisions.rules else None
+    s = sensitivity(results, args.draws, args.spread / 100, args.seed, observers=[shares] if shares else [])
+    text = RENDERERS[args.format](results, s, args.lang, shares=shares.by_unit() if shares else None)
     if args.out:
         write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
         print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)

@@ -85,3 +85,15 @@ def test_bad_draws_or_spread_is_a_clear_error(argv, capsys):
     with pytest.raises(SystemExit) as e:
         main(["decide", str(EXAMPLE_CRITERIA), "--data", str(EXAMPLE_DATA), *argv])
     assert e.value.code == 2 and "Traceback" not in capsys.readouterr().err
+
+
+def test_sensitivity_command_reports_rule_shares_per_unit(capsys):
+    assert main(["sensitivity", str(EXAMPLE_CRITERIA), "--data", str(EXAMPLE_DATA), "--draws", "200", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    gov = next(c for c in doc["categories"] if c["name"] == "政府部门")
+    by_id = {u["id"]: u for u in gov["units"]}
+    assert by_id["ZF10"]["rules"]["R6"] == {"caught": 1.0, "undetermined": 0.0}
+    assert 0 < by_id["ZF16"]["rules"]["R6"]["caught"] < 1
+    assert by_id["ZF02"]["rules"] == {}  # the top unit is caught by nothing
+    assert main(["sensitivity", str(EXAMPLE_CRITERIA), "--data", str(EXAMPLE_DATA), "--draws", "50"]) == 0
+    assert "约谈规则触发比例" in capsys.readouterr().out

@@ -21,10 +21,10 @@ SCHEMA = "scoring.sensitivity/1"
 
 HEAD = {
     "zh": {"rank": "名次", "id": "单位编号", "name": "单位名称", "total": "总分", "range": "名次区间", "p90": "90%区间",
-           "moved": "名次变动", "most": "最敏感的权重", "category": "类别", "best": "最好名次", "worst": "最差名次",
+           "moved": "名次变动", "most": "最敏感的权重", "rules": "约谈规则触发比例", "category": "类别", "best": "最好名次", "worst": "最差名次",
            "p05": "5%分位名次", "p95": "95%分位名次", "effect": "效应（名次）", "units": "个单位"},
     "en": {"rank": "Rank", "id": "Unit id", "name": "Unit", "total": "Total", "range": "Rank range", "p90": "90% range",
-           "moved": "Moved", "most": "Weight that moves it most", "category": "Category", "best": "Best rank",
+           "moved": "Moved", "most": "Weight that moves it most", "rules": "Caught by rules (share of draws)", "category": "Category", "best": "Best rank",
            "worst": "Worst rank", "p05": "5th pct rank", "p95": "95th pct rank", "effect": "Effect (places)", "units": "units"},
 }
 
@@ -66,11 +66,30 @@ def _pct(x: float) -> str:
     return f"{x * 100:.0f}%"
 
 
-def rows(res: Results, s: Sensitivity, cat: CategorySensitivity, lang: str) -> tuple[list[str], list[list[str]]]:
+def _rules(shares, category: str, unit_id: str) -> dict[str, tuple[float, float]]:
+    """Rule id → (share of draws caught, share undetermined) for this unit, rules that ever catch it."""
+    if shares is None:
+        return {}
+    return {rid: v for (rid, cat, uid), v in shares.items() if cat == category and uid == unit_id}
+
+
+def _rules_text(got: dict[str, tuple[float, float]], lang: str) -> str:
+    parts = []
+    for rid, (caught, undetermined) in sorted(got.items()):
+        if caught:
+            parts.append(f"{rid} {_pct(caught)}")
+        if undetermined:
+            parts.append(f"{rid} {_pct(undetermined)}" + (" (undetermined)" if lang == "en" else "（待定）"))
+    return "；".join(parts)
+
+
+def rows(res: Results, s: Sensitivity, cat: CategorySensitivity, lang: str, shares=None) -> tuple[list[str], list[list[str]]]:
     h = HEAD[lang]
     places = res.criteria.assessment.precision
     cs = res.categories[cat.category]
     header = [h["rank"], h["id"], h["name"], h["total"], h["range"], h["p90"], h["moved"], h["most"]]
+    if shares is not None:
+        header.append(h["rules"])
     order = _order(cat)
     totals = fmt_column(cs.total[order], places)
     out = []
@@ -79,10 +98,12 @@ def rows(res: Results, s: Sensitivity, cat: CategorySensitivity, lang: str) -> t
         out.append([str(cat.base_rank[p]), res.data.ids[i], res.data.names[i], total,
                     f"{cat.best[p]}–{cat.worst[p]}", f"{cat.low[p]}–{cat.high[p]}", _pct(cat.moved[p]),
                     _effect_text(cat, p, s.spread, lang)])
+        if shares is not None:
+            out[-1].append(_rules_text(_rules(shares, cat.category, res.data.ids[i]), lang))
     return header, out
 
 
-def as_table(res: Results, s: Sensitivity, lang: str = "zh") -> str:
+def as_table(res: Results, s: Sensitivity, lang: str = "zh", shares=None) -> str:
     from tabulate import tabulate
     import tabulate as _tab
 
@@ -90,17 +111,17 @@ def as_table(res: Results, s: Sensitivity, lang: str = "zh") -> str:
     a = res.criteria.assessment
     out = [f"{a.name}（{a.year}）", _intro(s, lang)]
     for cat in s.categories.values():
-        header, body = rows(res, s, cat, lang)
+        header, body = rows(res, s, cat, lang, shares)
         out.append("")
         out.append(f"【{cat.category}】{len(cat.index)}{HEAD[lang]['units']}" if lang != "en"
                    else f"[{cat.category}] {len(cat.index)} units")
         out.append(tabulate(body, headers=header, disable_numparse=True,
-                            colalign=["right", "left", "left", "right", "right", "right", "right", "left"]))
+                            colalign=["right", "left", "left", "right", "right", "right", "right", "left", "left"][: len(header)]))
     out += ["", _note(lang, s.spread)]
     return "\n".join(out) + "\n"
 
 
-def as_json(res: Results, s: Sensitivity, lang: str = "zh") -> str:
+def as_json(res: Results, s: Sensitivity, lang: str = "zh", shares=None) -> str:
     places = res.criteria.assessment.precision
     cats = []
     for cat in s.categories.values():
@@ -116,6 +137,8 @@ def as_json(res: Results, s: Sensitivity, lang: str = "zh") -> str:
                 "effects": {m: round(float(x), 3) for m, x in zip(cat.modules, cat.effect[p])},
                 "strongest": None if got is None else {"module": cat.modules[got[0]], "places": round(got[1], 3)},
                 "text": _effect_text(cat, p, s.spread, lang),
+                "rules": {rid: {"caught": round(a, 4), "undetermined": round(b, 4)}
+                          for rid, (a, b) in sorted(_rules(shares, cat.category, res.data.ids[i]).items())},
             })
         cats.append({"name": cat.category, "units_count": len(cat.index),
                      "modules": [{"id": m, "name": nm, "weight": float(w)} for m, nm, w in zip(cat.modules, cat.module_names, cat.weights)],
@@ -125,14 +148,14 @@ def as_json(res: Results, s: Sensitivity, lang: str = "zh") -> str:
     return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
 
 
-def as_csv(res: Results, s: Sensitivity, lang: str = "zh") -> str:
+def as_csv(res: Results, s: Sensitivity, lang: str = "zh", shares=None) -> str:
     from .output import _neutralise
 
     h = HEAD[lang]
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow([h["category"], h["rank"], h["id"], h["name"], h["total"], h["best"], h["worst"], h["p05"], h["p95"],
-                h["moved"], h["most"], h["effect"]])
+                h["moved"], h["most"], h["effect"]] + ([h["rules"]] if shares is not None else []))
     places = res.criteria.assessment.precision
     for cat in s.categories.values():
         cs = res.categories[cat.category]
@@ -141,7 +164,8 @@ def as_csv(res: Results, s: Sensitivity, lang: str = "zh") -> str:
             got = cat.strongest(p)
             w.writerow([cat.category, cat.base_rank[p], _neutralise(res.data.ids[i]), _neutralise(res.data.names[i]),
                         fmt(cs.total[p], places), cat.best[p], cat.worst[p], cat.low[p], cat.high[p], f"{cat.moved[p]:.4f}",
-                        "" if got is None else cat.module_names[got[0]], "" if got is None else f"{got[1]:.3f}"])
+                        "" if got is None else cat.module_names[got[0]], "" if got is None else f"{got[1]:.3f}"]
+                       + ([_rules_text(_rules(shares, cat.category, res.data.ids[i]), lang)] if shares is not None else []))
     return buf.getvalue()
 
 
