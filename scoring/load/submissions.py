@@ -534,18 +534,8 @@ class _Reader:
         count = 0
         for rn, row in rows:
             i = self._locate_unit(t, st, rn, row, id_col, name_col, cat_col, problems)
+            _unlabelled_cells(t, rn, row, width, unlabelled, reported, problems)
             L = len(row)
-            if L > width:  # cells right of the header's last column
-                for j in range(width, L):
-                    if not _blank(row[j]) and j not in reported:
-                        unlabelled.append(j)
-                        reported.add(j)
-            if unlabelled:
-                for j in list(unlabelled):
-                    if j < L and not _blank(row[j]):
-                        problems.append(cell("data.unlabelled_column", {"value": shown(row[j])}, t.file, rn, j, "", t.sheet))
-                        unlabelled.remove(j)
-                        reported.add(j)
             if i is None:
                 continue
             if unit_rows[i]:
@@ -613,18 +603,7 @@ class _Reader:
                 row_notes.k = k
                 plist: list[Problem] = []
                 i = self._locate_unit(t, st, rn, row, id_col, name_col, cat_col, plist)
-                L = len(row)
-                if L > width:  # cells right of the header's last column
-                    for j in range(width, L):
-                        if not _blank(row[j]) and j not in reported:
-                            unlabelled.append(j)
-                            reported.add(j)
-                if unlabelled:
-                    for j in list(unlabelled):
-                        if j < L and not _blank(row[j]):
-                            plist.append(cell("data.unlabelled_column", {"value": shown(row[j])}, t.file, rn, j, "", t.sheet))
-                            unlabelled.remove(j)
-                            reported.add(j)
+                _unlabelled_cells(t, rn, row, width, unlabelled, reported, plist)
                 if i is not None:
                     if i in first:
                         plist.append(Problem("data.duplicate_row", {"unit": self.units.ids[i], "name": self.units.names[i],
@@ -927,3 +906,18 @@ def read_folder(folder: str | Path, criteria: Criteria) -> Dataset:
     if res.problems:
         raise DataError(res.problems)
     return res.data
+
+
+def _unlabelled_cells(t, rn: int, row, width: int, unlabelled: list[int], reported: set[int], problems: list[Problem]) -> None:
+    """Report a filled cell in a column the header does not name, once per column."""
+    L = len(row)
+    if L > width:  # cells right of the header's last column
+        for j in range(width, L):
+            if not _blank(row[j]) and j not in reported:
+                unlabelled.append(j)
+                reported.add(j)
+    for j in list(unlabelled):
+        if j < L and not _blank(row[j]):
+            problems.append(cell("data.unlabelled_column", {"value": shown(row[j])}, t.file, rn, j, "", t.sheet))
+            unlabelled.remove(j)
+            reported.add(j)
