@@ -332,20 +332,20 @@ def cmd_run(args) -> int:
             _write_report(args, args.format, results, proposal, history, stamp)
             return 0
         later_stamp = args.decide and args.format == "table"  # the stamp stays the last line
-        text = RENDERERS[args.format](results, args.lang, stamp=None if later_stamp else stamp)
-        if args.decide:
+        proposal = _decide(results, args, store) if args.decide else None
+        places, close = results.criteria.assessment.precision, results.criteria.decisions.close_margin
+        if args.format == "json":
+            from .report import decisions as rd
+            from .report.output import as_json
+
+            extra = {"decisions": rd.as_dicts(proposal, places, args.lang)} if args.decide else None
+            text = as_json(results, args.lang, stamp=stamp, extra=extra)
+        else:
+            text = RENDERERS[args.format](results, args.lang, stamp=None if later_stamp else stamp)
+        if args.decide and args.format == "table":
             from .report import decisions as rd
 
-            places, close = results.criteria.assessment.precision, results.criteria.decisions.close_margin
-            proposal = _decide(results, args, store)
-            if args.format == "json":
-                import json
-
-                doc = json.loads(text)
-                doc["decisions"] = rd.as_dicts(proposal, places, args.lang)
-                text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
-            elif args.format == "table":
-                text += "\n" + rd.as_text(proposal, places, close, args.lang).rstrip("\n") + "\n" + stamp.line(args.lang) + "\n"
+            text += "\n" + rd.as_text(proposal, places, close, args.lang).rstrip("\n") + "\n" + stamp.line(args.lang) + "\n"
         if args.out:
             write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
             print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)

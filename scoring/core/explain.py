@@ -48,12 +48,13 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
     leaf = s.leaf
     inputs = {f: float(v[pos]) for f, v in s.inputs.items()}
     line["inputs"] = {f: (None if math.isnan(v) else v) for f, v in inputs.items()}
-    line["sources"] = {f: res.data.sources.get(f, t("explain.derived", lang) if _is_derived(res, f) else "") for f in inputs}
+    derived = _derived(res)
+    line["sources"] = {f: res.data.sources.get(f, t("explain.derived", lang) if f in derived else "") for f in inputs}
     ev = {f: res.data.evidence[(uid, f)] for f in inputs if (uid, f) in res.data.evidence}
     if ev:
         line["evidence_given"] = ev
     line["method"] = leaf.method.name
-    line["rule"] = ind.rule or leaf.method.rule(leaf.params, ind.full, lang)
+    line["rule"] = ind.rule or _rule_text(res, leaf, lang)
     if s.missing is not None and s.missing[pos]:
         line["status"] = {"exclude": "excluded", "zero": "zero"}.get(ind.missing, "missing")
         gone = [f for f, v in inputs.items() if math.isnan(v)]
@@ -72,8 +73,27 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
     return line
 
 
-def _is_derived(res: Results, field: str) -> bool:
-    return any(name == field for name, _ in res.plan.formulas)
+def _cache(res: Results) -> dict:
+    """Texts that are the same for every unit, made once per results (a province has 720 000 lines)."""
+    cache = res.__dict__.get("_text_cache")
+    if cache is None:
+        cache = res.__dict__["_text_cache"] = {}
+    return cache
+
+
+def _derived(res: Results) -> set[str]:
+    cache = _cache(res)
+    if "derived" not in cache:
+        cache["derived"] = {name for name, _ in res.plan.formulas}
+    return cache["derived"]
+
+
+def _rule_text(res: Results, leaf, lang: str) -> str:
+    cache = _cache(res)
+    key = ("rule", leaf.indicator.id, lang)
+    if key not in cache:
+        cache[key] = leaf.method.rule(leaf.params, leaf.indicator.full, lang)
+    return cache[key]
 
 
 def unit_sheet(res: Results, cs: CategoryScores, pos: int, lang: str = "zh", with_indicators: bool = True) -> dict[str, Any]:
@@ -103,7 +123,14 @@ def unit_sheet(res: Results, cs: CategoryScores, pos: int, lang: str = "zh", wit
 
 
 def _tree_order(res: Results):
-    """Indicators as printed: parents before children, in file order."""
+    """Indicators as printed: parents before children, in file order (made once per results)."""
+    cache = _cache(res)
+    if "order" not in cache:
+        cache["order"] = _walk_tree(res)
+    return cache["order"]
+
+
+def _walk_tree(res: Results):
     plan = res.plan
     kids: dict[str | None, list] = {}
     for ind in res.criteria.indicators:
