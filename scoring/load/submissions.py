@@ -33,7 +33,7 @@ from ..core.criteria import Criteria
 from ..core.dataset import Dataset
 from ..errors import DataError, Problem
 from .sheets import TEXT_EXTS, Table, Unreadable, open_workbook, read_text, sniff, worksheets
-from .values import ValueParser, clean_text, column_letter, cell, parse_column, shown
+from .values import ValueParser, clean_text, column_letter, cell, odd_numbers, parse_column, shown
 
 ID_COLS = ("单位编号", "编号", "单位代码", "id", "unit_id")
 NAME_COLS = ("单位名称", "名称", "单位", "name", "unit")
@@ -179,19 +179,6 @@ class _Cells:
 
     def __getitem__(self, p: int) -> str:
         return self.lines[p].split(",")[self.j]
-
-
-def _odd(values: np.ndarray, parse: ValueParser) -> np.ndarray:
-    """Numbers read in one pass that the field's parser must see: not finite, not whole, out of range."""
-    with np.errstate(invalid="ignore"):
-        odd = np.isinf(values)
-        if parse.kind == "count":
-            odd |= np.abs(values - np.round(values)) > 1e-9
-        if parse.lo is not None:
-            odd |= values < parse.lo - 1e-12
-        if parse.hi is not None:
-            odd |= values > parse.hi + 1e-12
-    return odd
 
 
 def _clean_csv(t: Table, st: "_Stage", units: "Units", id_col, name_col, cat_col, fields, ev_cols, width: int):
@@ -628,7 +615,7 @@ class _Reader:
         for j, f, parse, vals, rws in fields:
             if fast is not None and j in numbers:  # numbers read in one pass; only odd ones go through parse
                 values = numbers[j]
-                unsure = np.nonzero(_odd(values, parse))[0].tolist()
+                unsure = np.nonzero(odd_numbers(values, parse))[0].tolist()
                 cells = _Cells(lines, j)
             else:
                 if fast is not None:

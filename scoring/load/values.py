@@ -192,14 +192,7 @@ def parse_column(parse: ValueParser, cells: list) -> tuple[np.ndarray, list[int]
     else:
         return out, list(given)
     idx = np.asarray(given)
-    with np.errstate(invalid="ignore"):
-        odd = ~np.isfinite(values)
-        if parse.kind == "count":
-            odd |= np.abs(values - np.round(values)) > 1e-9
-        if parse.lo is not None:
-            odd |= values < parse.lo - 1e-12
-        if parse.hi is not None:
-            odd |= values > parse.hi + 1e-12
+    odd = odd_numbers(values, parse) | np.isnan(values)
     out[idx[~odd]] = values[~odd]
     return out, idx[odd].tolist()
 
@@ -236,3 +229,19 @@ def cell(code: str, args: dict, file: str, row: int, col_index: int, header: str
     letter = column_letter(col_index)
     return Problem(code, args, file=file, sheet=sheet, row=row, column=f"{letter}（{header}）" if header else letter,
                    cell=f"{letter}{row}")
+
+
+def odd_numbers(values: np.ndarray, parse) -> np.ndarray:
+    """Numbers the field's parser must see cell by cell: infinite, not whole for a count, out of range.
+
+    NaN is left to the caller: a blank in one reader, a typed "nan" in another.
+    """
+    with np.errstate(invalid="ignore"):
+        odd = np.isinf(values)
+        if parse.kind == "count":
+            odd |= np.abs(values - np.round(values)) > 1e-9
+        if parse.lo is not None:
+            odd |= values < parse.lo - 1e-12
+        if parse.hi is not None:
+            odd |= values > parse.hi + 1e-12
+    return odd
