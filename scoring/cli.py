@@ -224,24 +224,15 @@ def load(criteria_path: str, plugin_args: list[str]):
 
 def load_with_bytes(criteria_path: str, plugin_args: list[str]):
     """Like :func:`load`, also returning the criteria file's bytes (hashed and stored with a run)."""
-    from .load.criteria_file import locate, parse_criteria
-    from .core.plan import build_plan
-    from .errors import CriteriaError, Problem
+    from .load.criteria_file import criteria_bytes, located_plan, parse_criteria
     from .plugins import load_registry
 
-    try:
-        raw = Path(criteria_path).read_bytes()
-    except (FileNotFoundError, IsADirectoryError):
-        raise CriteriaError(Problem("criteria.file_missing", file=str(criteria_path))) from None
+    raw = criteria_bytes(criteria_path)
     criteria, lines, _ = parse_criteria(raw, str(criteria_path))
     base = Path(criteria_path).parent
     folders = [base / f for f in criteria.assessment.plugins] + [Path(f) for f in plugin_args]
     registry = load_registry(folders)
-    try:
-        plan = build_plan(criteria, registry.methods, registry.failed)
-    except CriteriaError as e:
-        raise CriteriaError(locate(e.problems, criteria_path, lines)) from None
-    return plan, registry, raw
+    return located_plan(criteria, lines, str(criteria_path), registry), registry, raw
 
 
 def cmd_check(args) -> int:

@@ -9,8 +9,8 @@ import numpy as np
 
 from ..core.dataset import Dataset
 from ..core.engine import score
-from ..core.plan import Plan, build_plan
-from ..errors import CriteriaError, HistoryError, Problem
+from ..core.plan import Plan
+from ..errors import HistoryError, Problem
 from . import canonical
 from .diff import Change, InputChange, input_changes, result_changes, unit_changes
 from .record import build_record, data_files, result_rows
@@ -80,7 +80,7 @@ class RescoreReport:
 
 def stored_plan(run: RunInfo, criteria_raw: bytes, plugin_args: list[str] = ()):
     """The run's frozen criteria → (plan, registry), with today's plugins."""
-    from ..load.criteria_file import locate, parse_criteria
+    from ..load.criteria_file import located_plan, parse_criteria
     from ..plugins import load_registry
 
     label = f"{run.criteria_path}（第{run.id}号运行存储的版本）"
@@ -92,11 +92,7 @@ def stored_plan(run: RunInfo, criteria_raw: bytes, plugin_args: list[str] = ()):
         raise HistoryError(Problem("history.plugins_moved", {"run": run.id, "path": str(gone[0])}))
     folders = [f for f in folders if f.exists()] + [Path(p) for p in plugin_args]
     registry = load_registry(folders)
-    try:
-        plan = build_plan(criteria, registry.methods, registry.failed)
-    except CriteriaError as e:
-        raise CriteriaError(locate(e.problems, label, lines)) from None
-    return plan, registry
+    return located_plan(criteria, lines, label, registry), registry
 
 
 def version_changes(run: RunInfo, plan: Plan, registry) -> list[VersionChange]:

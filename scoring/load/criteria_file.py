@@ -72,17 +72,17 @@ def locate(problems: list[Problem], file: str, lines: dict[str, int]) -> list[Pr
     return out
 
 
+def criteria_bytes(path: str | Path) -> bytes:
+    """A criteria file's bytes (hashed and stored with a run), or a located "file missing" problem."""
+    try:
+        return Path(path).read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        raise CriteriaError(Problem("criteria.file_missing", file=str(path))) from None
+
+
 def read_criteria(path: str | Path) -> tuple[Criteria, dict[str, int], str]:
     """Parse and model-validate a criteria file; returns (criteria, key lines, text)."""
-    path = Path(path)
-    name = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise CriteriaError(Problem("criteria.file_missing", file=name)) from None
-    except IsADirectoryError:
-        raise CriteriaError(Problem("criteria.file_missing", file=name)) from None
-    return parse_criteria(raw, name)
+    return parse_criteria(criteria_bytes(path), str(path))
 
 
 def parse_criteria(raw: bytes, name: str) -> tuple[Criteria, dict[str, int], str]:
@@ -109,16 +109,14 @@ def parse_criteria(raw: bytes, name: str) -> tuple[Criteria, dict[str, int], str
     return criteria, lines, text
 
 
-def load_criteria(path: str | Path, registry: Registry) -> Plan:
-    criteria, lines, _ = read_criteria(path)
+def located_plan(criteria: Criteria, lines: dict[str, int], name: str, registry: Registry) -> Plan:
+    """Static checks against the registry's methods, every problem located by line in ``name``."""
     try:
         return build_plan(criteria, registry.methods, registry.failed)
     except CriteriaError as e:
-        raise CriteriaError(locate(e.problems, str(path), lines)) from None
+        raise CriteriaError(locate(e.problems, name, lines)) from None
 
 
-def plugin_folders(path: str | Path) -> list[Path]:
-    """Local plugin folders named in a criteria file, relative to the file (read before methods exist)."""
-    criteria, _, _ = read_criteria(path)
-    base = Path(path).parent
-    return [base / p for p in criteria.assessment.plugins]
+def load_criteria(path: str | Path, registry: Registry) -> Plan:
+    criteria, lines, _ = read_criteria(path)
+    return located_plan(criteria, lines, str(path), registry)
