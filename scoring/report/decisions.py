@@ -62,7 +62,8 @@ def _others(stability, r: RuleResult, names: dict[str, str]) -> list[tuple[str, 
     return sorted(out, key=lambda x: -x[2])
 
 
-def _pct(x: float) -> str:
+def share_text(x: float) -> str:
+    """A share of draws as a percentage: whole percents, but 0.8 % is not shown as 1 % or 0 %."""
     return f"{x * 100:.0f}%" if x in (0.0, 1.0) or 0.01 <= x <= 0.99 else f"{x * 100:.1f}%"
 
 
@@ -111,7 +112,7 @@ def as_text(results: list[RuleResult], places: int, close: float, lang: str = "z
             if stability:
                 head.append("Stability" if en else "稳定性")
                 for row, c in zip(rows, r.catches):
-                    row.append(_pct(_share(stability, r, c)))
+                    row.append(share_text(_share(stability, r, c)))
             lines.append(tabulate(rows, headers=head, disable_numparse=True))
         else:
             lines.append("no unit caught" if en else "无单位触发")
@@ -122,7 +123,7 @@ def as_text(results: list[RuleResult], places: int, close: float, lang: str = "z
                          if en else f"最接近的未触发单位：{u.name}，总分{fmt(u.total, places)}，距触发线{fmt(r.outside_margin, places)}分{flag}")
         others = _others(stability, r, names or {})
         if others:
-            listed = "、".join(f"{nm}（{_pct(sh)}）" for _, nm, sh in others)
+            listed = "、".join(f"{nm}（{share_text(sh)}）" for _, nm, sh in others)
             lines.append(f"also caught in some weight draws: {listed}" if en else f"权重变动时也可能触发：{listed}")
     if stability:
         lines += ["", "Stability: share of random weight draws in which the call stands." if en

@@ -74,12 +74,14 @@ def _rules(shares, category: str, unit_id: str) -> dict[str, tuple[float, float]
 
 
 def _rules_text(got: dict[str, tuple[float, float]], lang: str) -> str:
+    from .decisions import share_text
+
     parts = []
     for rid, (caught, undetermined) in sorted(got.items()):
         if caught:
-            parts.append(f"{rid} {_pct(caught)}")
+            parts.append(f"{rid} {share_text(caught)}")
         if undetermined:
-            parts.append(f"{rid} {_pct(undetermined)}" + (" (undetermined)" if lang == "en" else "（待定）"))
+            parts.append(f"{rid} {share_text(undetermined)}" + (" (undetermined)" if lang == "en" else "（待定）"))
     return "；".join(parts)
 
 
