@@ -51,7 +51,7 @@ class RuleShares:
         self.caught: dict[tuple[str, str], np.ndarray] = {}
         self.undetermined: dict[tuple[str, str], np.ndarray] = {}
         self._past: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
-        self.draws = 0
+        self.draws: dict[str, int] = {cat: 0 for cat in res.categories}  # draws seen, per category
         for cat, cs in res.categories.items():
             self.rules[cat] = [r for r in c.decisions.rules if r.applies_to is None or cat in r.applies_to]
             for r in self.rules[cat]:
@@ -64,8 +64,7 @@ class RuleShares:
 
     def observe(self, draw: int, category: str, totals: np.ndarray, ranks: np.ndarray) -> None:
         cs = self.res.categories[category]
-        if category == next(iter(self.res.categories)):
-            self.draws += 1
+        self.draws[category] += 1
         for r in self.rules[category]:
             hit = condition_mask(r.when, self.res, cs, totals, ranks)
             if r.look_back is not None:
@@ -77,17 +76,17 @@ class RuleShares:
             self.caught[r.id, category] += hit
 
     def share(self, rule_id: str, category: str) -> np.ndarray:
-        return self.caught[rule_id, category] / max(self.draws, 1)
+        return self.caught[rule_id, category] / max(self.draws[category], 1)
 
     def undetermined_share(self, rule_id: str, category: str) -> np.ndarray:
-        return self.undetermined[rule_id, category] / max(self.draws, 1)
+        return self.undetermined[rule_id, category] / max(self.draws[category], 1)
 
     def by_unit(self) -> dict[tuple[str, str, str], tuple[float, float]]:
         """(rule id, category, unit id) → (share caught, share undetermined), for units caught at least once."""
         out = {}
         for (rid, cat), counts in self.caught.items():
             cs = self.res.categories[cat]
-            und = self.undetermined[rid, cat]
-            for p in np.nonzero((counts > 0) | (und > 0))[0]:
-                out[rid, cat, self.res.data.ids[cs.index[p]]] = (counts[p] / max(self.draws, 1), und[p] / max(self.draws, 1))
+            caught, und = self.share(rid, cat), self.undetermined_share(rid, cat)
+            for p in np.nonzero((counts > 0) | (self.undetermined[rid, cat] > 0))[0]:
+                out[rid, cat, self.res.data.ids[cs.index[p]]] = (float(caught[p]), float(und[p]))
         return out
