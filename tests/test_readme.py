@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from scoring.cli import main
+from scoring.cli import COMMANDS, main
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
