@@ -46,6 +46,6 @@ kind = "rate"
     assert "乙局" in out and ",95.00," in out  # 2.5 points short × 2
 
 
-@pytest.mark.parametrize("command", ["check", "run", "methods", "sensitivity"])
+@pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_readme_documents_each_command(command):
     assert f"scoring {command}" in README
