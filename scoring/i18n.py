@@ -498,6 +498,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                           "no value for last year (first year or a new unit): item not assessed; the module is rescaled"),
     "explain.missing_previous_zero": ("无上年数据，按评分细则记0分", "no value for last year: 0 points as the criteria declare"),
     "explain.missing_previous_missing": ("无上年数据", "no value for last year"),
+    # --- issue 10: zero denominators, losses that add up, true sentences ---
+    "explain.zero_exclude": ("{denominator}为0，本项不参评，按适用分值折算",
+                             "{denominator} is 0: item not assessed; the module is rescaled"),
+    "explain.zero_full": ("{denominator}为0，无此项工作，按评分细则得满分",
+                          "{denominator} is 0: no such work, full points as the criteria declare"),
+    "explain.zero_zero": ("{denominator}为0，按评分细则记0分", "{denominator} is 0: 0 points as the criteria declare"),
+    "explain.zero_default": ("（细则未声明 zero_denominator，按默认不参评）",
+                             " (the criteria do not declare zero_denominator: not assessed by default)"),
+    "gap.zero_denominator": ("分母为0", "denominator is 0"),
+    "gap.full": ("无此项工作，得满分", "no such work: full points"),
+    "validate.zeros": ("分母为0 {n} 处（按评分细则各指标的 zero_denominator 处理，不是缺报，不影响评分）：",
+                       "{n} zero denominator(s), handled as each indicator's zero_denominator says (not missing data; scoring goes on):"),
+    "criteria.zero_denominator_unused": ("指标 {id} 写了 zero_denominator，但它读取的字段（{fields}）都不是含除法的公式，分母不会为0",
+                                         "indicator {id} declares zero_denominator but none of the fields it reads ({fields}) is a formula that divides"),
+    "criteria.zero_denominator_unused.hint": ("删除这一行；zero_denominator 只用于读取“x / y”类公式字段的指标",
+                                              "remove the line: zero_denominator is for items reading a formula field with a division"),
+    "criteria.zero_denominator_bonus": ("附加项 {id} 不能写 zero_denominator = \"full\"：附加项没有“满分”可给",
+                                        "bonus item {id} cannot declare zero_denominator = \"full\": a bonus item has no full points to give"),
+    "criteria.zero_denominator_bonus.hint": ("改为 \"zero\"（记0分）或 \"exclude\"（不计）",
+                                             "use \"zero\" (0 points) or \"exclude\" (not counted)"),
 }
 
 

@@ -104,8 +104,19 @@ class Indicator(_Model):
     evidence: str = ""  # 佐证材料
     rule: str = ""  # the office's own wording of the rule, shown instead of the generated one
     missing: Missing = "error"
+    # what a denominator of 0 in a derived field means (0 ÷ 0 申请): 不参评并折算 / 得满分 / 记0分;
+    # left out: "exclude", and every sheet says the default was used
+    zero_denominator: Literal["exclude", "full", "zero"] | None = None
     max_deduction: float | None = Field(None, ge=0)
     bonus: bool = False  # 附加项: outside the full points, limited by the module's bonus range
+
+    @property
+    def zero_policy(self) -> str:
+        """What a zero denominator means here: the declaration, else the default (不参评)."""
+        return self.zero_denominator or ZERO_DENOMINATOR_DEFAULT
+
+
+ZERO_DENOMINATOR_DEFAULT = "exclude"
 
 
 class Veto(_Model):

@@ -33,6 +33,7 @@ class IndicatorScores:
     missing: np.ndarray | None = None  # units with an input missing
     context: dict[str, Any] = field(default_factory=dict)
     raw: np.ndarray | None = None  # points before the item's own caps/floors
+    zero: np.ndarray | None = None  # units whose input has no value because a denominator was 0
 
 
 @dataclass
@@ -74,6 +75,8 @@ class Results:
     plan: Plan
     data: Dataset
     categories: dict[str, CategoryScores]
+    columns: dict[str, np.ndarray] = field(default_factory=dict)  # every field, derived ones computed
+    zero: dict[str, np.ndarray] = field(default_factory=dict)  # derived field -> units whose denominator was 0
 
     @property
     def criteria(self):
@@ -89,33 +92,46 @@ class Results:
 
 def derive(plan: Plan, data: Dataset) -> dict[str, np.ndarray]:
     """All field columns, derived ones computed by their formulas in dependency order."""
+    return derive_with_zero(plan, data)[0]
+
+
+def derive_with_zero(plan: Plan, data: Dataset) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Field columns, and for each derived field the units whose value is absent only
+    because a denominator was 0 (every input submitted): 0 ÷ 0 申请 is not "not submitted"."""
     cols = {f.name: data.column(f.name) for f in plan.criteria.fields}
     for name in plan.previous:  # last year's values, put in the dataset by the caller (NaN if none)
         cols[name] = data.column(name)
+    zero: dict[str, np.ndarray] = {}
+    n = len(data)
     for name, node in plan.formulas:
         given = data.values.get(name)
-        computed = np.broadcast_to(expr.evaluate(node, cols), (len(data),)).astype(float)
+        computed = np.broadcast_to(expr.evaluate(node, cols), (n,)).astype(float)
+        gap = np.zeros(n, bool)  # an input really missing (blank, or missing further down)
+        for f in expr.names(node):
+            gap |= np.isnan(cols[f]) & ~zero[f] if f in zero else np.isnan(cols[f])
+        divided = np.broadcast_to(expr.zero_division(node, cols, zero), (n,))
         # a value submitted directly for a derived field wins where the formula has no value
         cols[name] = computed if given is None else np.where(np.isnan(computed), given, computed)
-    return cols
+        zero[name] = np.isnan(cols[name]) & divided & ~gap
+    return cols, zero
 
 
 def score(plan: Plan, data: Dataset) -> Results:
     c = plan.criteria
     places = c.assessment.precision
-    cols = derive(plan, data)
+    cols, zero = derive_with_zero(plan, data)
     cats = np.asarray(data.categories, dtype=object)
     problems: list[Problem] = []
     out: dict[str, CategoryScores] = {}
     for cat in c.categories:
         idx = np.nonzero(cats == cat)[0]
-        out[cat] = _score_category(plan, data, cols, cat, idx, places, problems)
+        out[cat] = _score_category(plan, data, cols, zero, cat, idx, places, problems)
     if problems:
         raise DataError(problems)
-    return Results(plan, data, out)
+    return Results(plan, data, out, cols, zero)
 
 
-def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, places: int, problems) -> CategoryScores:
+def _score_category(plan: Plan, data: Dataset, cols, zero, cat: str, idx: np.ndarray, places: int, problems) -> CategoryScores:
     c = plan.criteria
     n = len(idx)
     scores: dict[str, IndicatorScores] = {}
@@ -128,7 +144,7 @@ def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, 
         if cat not in plan.applies[ind.id]:
             continue
         if ind.id in plan.leaves:
-            scores[ind.id] = _score_leaf(plan.leaves[ind.id], data, cols, cat, idx, places, problems, c.assessment.year)
+            scores[ind.id] = _score_leaf(plan.leaves[ind.id], data, cols, zero, cat, idx, places, problems, c.assessment.year)
         else:
             parts = [scores[k] for k in kids.get(ind.id, []) if k in scores]
             earned = _nansum([p.points for p in parts], n)
@@ -207,7 +223,7 @@ def _sum(arrays: list[np.ndarray], n: int) -> np.ndarray:
     return acc
 
 
-def _score_leaf(leaf: Leaf, data: Dataset, cols, cat: str, idx, places: int, problems, year: int = 0) -> IndicatorScores:
+def _score_leaf(leaf: Leaf, data: Dataset, cols, zero, cat: str, idx, places: int, problems, year: int = 0) -> IndicatorScores:
     ind = leaf.indicator
     inputs = {f: cols[f][idx] for f in leaf.reads}
     col = Column(inputs, ind.full, ind.bonus, cat)
@@ -216,9 +232,13 @@ def _score_leaf(leaf: Leaf, data: Dataset, cols, cat: str, idx, places: int, pro
     if raw.shape != (len(idx),):
         raise RuntimeError(f"method {leaf.method.name} returned {raw.shape} points for {len(idx)} units")
     missing = np.zeros(len(idx), bool)
-    for v in inputs.values():
-        missing |= np.isnan(v)
-    missing |= np.isnan(raw)  # e.g. a rate whose denominator is 0
+    by_zero = np.zeros(len(idx), bool)
+    for f, v in inputs.items():
+        z = zero[f][idx] if f in zero else np.zeros(len(idx), bool)
+        missing |= np.isnan(v) & ~z
+        by_zero |= z
+    by_zero &= ~missing  # a unit that also left an input blank is missing data, whatever else
+    missing |= np.isnan(raw) & ~by_zero  # the method itself found no value
     pts = raw.copy()
     if ind.max_deduction is not None and not ind.bonus:
         pts = np.maximum(pts, ind.full - ind.max_deduction)
@@ -236,9 +256,12 @@ def _score_leaf(leaf: Leaf, data: Dataset, cols, cat: str, idx, places: int, pro
                 else:
                     problems.append(Problem("data.missing_value", args))
         pts = np.where(missing, 0.0 if ind.missing == "zero" else np.nan, pts)
+    if by_zero.any():  # the criteria say what a zero denominator means for this indicator
+        given = {"exclude": np.nan, "zero": 0.0, "full": 0.0 if ind.bonus else ind.full}[ind.zero_policy]
+        pts = np.where(by_zero, given, pts)
     pts = round_array(pts, places)
     applicable = np.where(np.isnan(pts) | ind.bonus, 0.0, ind.full)
-    return IndicatorScores(ind, pts, applicable, leaf, inputs, missing, result.context, raw)
+    return IndicatorScores(ind, pts, applicable, leaf, inputs, missing, result.context, raw, zero=by_zero)
 
 
 def _rank(total: np.ndarray, failed: np.ndarray, tie_cols: list[np.ndarray], places: int) -> np.ndarray:

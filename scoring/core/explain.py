@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..i18n import t
+from . import expr
 from .dataset import previous_of
 from .engine import CategoryScores, IndicatorScores, Results
 from .rounding import fmt, round_half_up
@@ -55,6 +56,8 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
         line["evidence_given"] = ev
     line["method"] = leaf.method.name
     line["rule"] = ind.rule or _rule_text(res, leaf, lang)
+    if s.zero is not None and s.zero[pos]:
+        return _zero_line(res, cs, pos, s, line, lang)
     if s.missing is not None and s.missing[pos]:
         line["status"] = {"exclude": "excluded", "zero": "zero"}.get(ind.missing, "missing")
         gone = [f for f, v in inputs.items() if math.isnan(v)]
@@ -71,6 +74,56 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
     else:
         line["reason"] = ""
     return line
+
+
+def _zero_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScores, line: dict, lang: str) -> dict:
+    """A derived input with no value because its denominator was 0: its own state, shown with
+    the submitted values it came from (never null) and what the criteria say it means."""
+    ind = s.indicator
+    i = int(cs.index[pos])
+    formulas = dict(res.plan.formulas)
+    dens: list[str] = []
+    given: dict[str, float] = {}
+
+    def walk(name: str) -> None:
+        node = formulas[name]
+        for f in _names_in_order(node):
+            if f in formulas and f in res.zero and res.zero[f][i]:
+                walk(f)
+            elif f not in formulas or not math.isnan(float(res.columns[f][i])):
+                given.setdefault(f, float(res.columns[f][i]))
+        one = {f: res.columns[f][i:i + 1] for f in expr.names(node)}
+        for d in expr.zero_denominators(node, one):
+            shown = expr.text(d) if d.op == "field" else f"（{expr.text(d)}）"
+            if shown not in dens:
+                dens.append(shown)
+
+    for f in s.inputs:
+        if f in res.zero and res.zero[f][i]:
+            walk(f)
+        elif not math.isnan(float(s.inputs[f][pos])):
+            given.setdefault(f, float(s.inputs[f][pos]))
+    policy = ind.zero_policy
+    line["status"] = "zero_denominator"
+    line["zero_denominator"] = {"policy": policy, "declared": ind.zero_denominator is not None,
+                                "denominator": "、".join(d.strip("（）") for d in dens)}
+    line["inputs"] = given
+    derived = _derived(res)
+    line["sources"] = {f: res.data.sources.get(f, t("explain.derived", lang) if f in derived else "") for f in given}
+    line["reason"] = t(f"explain.zero_{policy}", lang, denominator="、".join(dens))
+    if ind.zero_denominator is None:
+        line["reason"] += t("explain.zero_default", lang)
+    return line
+
+
+def _names_in_order(node) -> list[str]:
+    """Field names of a formula in the order they are written (numerator before denominator)."""
+    if node.op == "field":
+        return [node.value]
+    out: list[str] = []
+    for a in node.args:
+        out += [n for n in _names_in_order(a) if n not in out]
+    return out
 
 
 def _cache(res: Results) -> dict:

@@ -288,6 +288,7 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
             if f not in fields and previous_of(f) not in fields:
                 P.append(Problem("criteria.unknown_field", {"name": f, "known": _suggest(f, fields)}, key=f"{k}.field" if f == ind.field else f"{k}.params"))
         leaves[ind.id] = Leaf(ind, method, params, reads)
+        P.extend(_check_zero_denominator(ind, reads, parsed, k))
 
     for mid, m in modules.items():
         tops = [ind for ind in by_id.values() if ind.parent is None and ind.module == mid]
@@ -357,6 +358,30 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
     previous = sorted({n for node in parsed.values() for n in expr.names(node) if previous_of(n) in fields}
                       | {f for leaf in leaves.values() for f in leaf.reads if previous_of(f) in fields})
     return Plan(c, leaves, [(n, parsed[n]) for n in order], order_ind, module_of, applies, level, previous=previous)
+
+
+def _check_zero_denominator(ind: Indicator, reads: list[str], parsed: dict[str, expr.Node], key: str) -> list[Problem]:
+    """``zero_denominator`` only means something where a formula read by the item divides."""
+    if ind.zero_denominator is None:
+        return []
+    out = []
+
+    def divides(name: str, seen: frozenset = frozenset()) -> bool:
+        node = parsed.get(name)
+        if node is None or name in seen:
+            return False
+        return _has_division(node) or any(divides(n, seen | {name}) for n in expr.names(node))
+
+    if not any(divides(f) for f in reads):
+        out.append(Problem("criteria.zero_denominator_unused", {"id": ind.id, "fields": "、".join(reads) or "—"},
+                           key=f"{key}.zero_denominator"))
+    if ind.bonus and ind.zero_denominator == "full":
+        out.append(Problem("criteria.zero_denominator_bonus", {"id": ind.id}, key=f"{key}.zero_denominator"))
+    return out
+
+
+def _has_division(node: expr.Node) -> bool:
+    return node.op == "/" or any(_has_division(a) for a in node.args)
 
 
 def _check_aliases(c: Criteria) -> list[Problem]:
