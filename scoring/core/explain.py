@@ -45,6 +45,14 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
         if ind.max_deduction is not None:
             line["rule"] += t("explain.group_cap", lang, cap=fmt(ind.max_deduction))
         line["reason"] = ""
+        if ind.max_deduction is not None and pts is not None and s.raw is not None:
+            # the children lost more than the group may: say so here, where the numbers stop adding up
+            kids_lost = round_half_up(app - float(s.raw[pos]), places)
+            if kids_lost > line["lost"]:
+                line["cap"] = {"max_deduction": ind.max_deduction, "children_lost": kids_lost,
+                               "waived": round_half_up(kids_lost - line["lost"], places)}
+                line["reason"] = t("explain.group_capped", lang, lost=fmt(kids_lost, places),
+                                   cap=fmt(ind.max_deduction), counted=fmt(line["lost"], places))
         return line
     leaf = s.leaf
     inputs = {f: float(v[pos]) for f, v in s.inputs.items()}
@@ -126,6 +134,50 @@ def _names_in_order(node) -> list[str]:
     return out
 
 
+def loss_items(sheet: dict[str, Any], lang: str = "zh") -> list[dict[str, Any]]:
+    """The lines whose losses make up each module's loss, each point counted once.
+
+    A leaf's loss is listed unless a capped group above it lost less than its children
+    together: then the group is listed instead (its 失分原因 says why), so the listed
+    losses of a module add up exactly to what it lost.  附加项 count by their negative points.
+    """
+    lines = sheet["indicators"]
+    kids: dict[str | None, list[dict]] = {}
+    for line in lines:
+        kids.setdefault(line["parent"], []).append(line)
+    out: list[dict] = []
+
+    def walk(line: dict) -> None:
+        if line["points"] is None:
+            return
+        if line["id"] not in kids or "cap" in line:
+            if line["lost"]:
+                out.append(line)
+            return
+        for k in kids[line["id"]]:
+            walk(k)
+
+    for line in kids.get(None, []):
+        if not line["bonus"]:
+            walk(line)
+    for m in sheet["modules"]:  # 附加项: what the module's bonus took off, once, within its range
+        net = m["bonus"]
+        if net is None or net >= 0:
+            continue
+        extra = [l for l in kids.get(None, []) if l["bonus"] and l["module"] == m["id"] and l["points"]]
+        if len(extra) == 1 and extra[0]["points"] == net:
+            out.append(extra[0])
+            continue
+        parts = ("，" if lang != "en" else ", ").join(f"{l['name']}{'+' if l['points'] > 0 else ''}{_plain(l['points'])}" for l in extra)
+        out.append({"id": m["id"], "name": t("explain.bonus_items", lang, module=m["name"]), "module": m["id"], "parent": None, "bonus": True,
+                    "points": net, "lost": -net, "reason": parts + ("，" if lang != "en" else "; ") + m["bonus_note"] if "bonus_note" in m else parts})
+    return out
+
+
+def _plain(x: float) -> str:
+    return fmt(x)
+
+
 def _cache(res: Results) -> dict:
     """Texts that are the same for every unit, made once per results (a province has 720 000 lines)."""
     cache = res.__dict__.get("_text_cache")
@@ -159,7 +211,8 @@ def unit_sheet(res: Results, cs: CategoryScores, pos: int, lang: str = "zh", wit
         "modules": [
             {"id": ms.module.id, "name": ms.module.name, "weight": ms.weight, "full": ms.module.full,
              "score": _num(ms.score[pos], places), "base": _num(ms.base[pos], places),
-             "bonus": _num(ms.bonus[pos], places), "contribution": _num(ms.contribution[pos], places)}
+             "bonus": _num(ms.bonus[pos], places), "contribution": _num(ms.contribution[pos], places),
+             **_bonus_cap(res, cs, ms, pos, places, lang)}
             for ms in cs.modules.values()
         ],
         "vetoes": [
@@ -173,6 +226,18 @@ def unit_sheet(res: Results, cs: CategoryScores, pos: int, lang: str = "zh", wit
             for ind in _tree_order(res) if ind.id in cs.indicators
         ]
     return sheet
+
+
+def _bonus_cap(res: Results, cs: CategoryScores, ms, pos: int, places: int, lang: str) -> dict[str, Any]:
+    """附加项 beyond the module's range: the items' sum, and the sentence saying it was cut."""
+    items = [s.points[pos] for s in cs.indicators.values()
+             if s.indicator.bonus and s.indicator.parent is None and s.indicator.module == ms.module.id]
+    total = round_half_up(float(np.nansum(items)), places) if items else 0.0
+    if abs(total - float(ms.bonus[pos])) < 10 ** -(places + 3):
+        return {}
+    b = ms.module.bonus
+    return {"bonus_items": total, "bonus_note": t("explain.bonus_capped", lang, items=fmt(total, places), low=fmt(b.min),
+                                                  high=fmt(b.max), counted=fmt(float(ms.bonus[pos]), places))}
 
 
 def _tree_order(res: Results):

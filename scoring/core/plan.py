@@ -163,6 +163,11 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
         check_cats(m.weights, f"modules[{i}].weights")
         if m.bonus.min > 0 or m.bonus.max < 0:
             P.append(Problem("criteria.bonus_range", {"min": m.bonus.min, "max": m.bonus.max}, key=f"modules[{i}].bonus"))
+        places = c.assessment.precision
+        if any(abs(round(x, places) - x) > EPS for x in (m.bonus.min, m.bonus.max)):
+            # the module's bonus is rounded to `precision`: a finer bound would be overstepped by the rounding
+            P.append(Problem("criteria.bonus_precision", {"module": m.name, "min": m.bonus.min, "max": m.bonus.max, "places": places},
+                             key=f"modules[{i}].bonus"))
     for cat in cats:
         total = sum(m.weights.get(cat, 0) for m in c.modules)
         if abs(total - c.assessment.total) > 1e-6:
@@ -179,9 +184,14 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
         by_id[ind.id] = ind
         pos[ind.id] = i
     children: dict[str, list[Indicator]] = {}
+    places = c.assessment.precision
     for ind in by_id.values():
         k = f"indicators[{pos[ind.id]}]"
         check_cats(ind.applies_to, f"{k}.applies_to")
+        if ind.max_deduction is not None and abs(round(ind.max_deduction, places) - ind.max_deduction) > EPS:
+            # points are rounded to `precision`: a finer cap would be overstepped by the rounding
+            P.append(Problem("criteria.cap_precision", {"id": ind.id, "cap": ind.max_deduction, "places": places},
+                             key=f"{k}.max_deduction"))
         if ind.parent is None:
             if ind.module is None:
                 P.append(Problem("criteria.no_module", {"id": ind.id}, key=k))
