@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field, field_validator
 
-from scoring.core.methods import Column, Method, Params, Scored, tr
+from scoring.core.methods import Column, Method, Params, Scored, shown, tr
 from scoring.core.rounding import fmt
 
 
@@ -50,8 +50,8 @@ class Bands(Method):
         (field, v), = inputs.items()
         upper = [b for b in p.bands if b.min > v]
         nxt = upper[-1] if upper else None
-        zh = f"{field}{fmt(v)}，落在得{fmt(points)}分一档"
-        en = f"{field} {fmt(v)} falls in the {fmt(points)}-point band"
+        zh = f"{field}{shown(v, field, lang)}，落在得{fmt(points)}分一档"
+        en = f"{field} {shown(v, field, lang)} falls in the {fmt(points)}-point band"
         if nxt is not None:
             zh += f"（达到{fmt(nxt.min)}可得{fmt(nxt.points)}分）"
             en += f" ({fmt(nxt.min)} would give {fmt(nxt.points)})"
@@ -107,8 +107,8 @@ class GradedReview(_Votes):
         return tr(lang, f"({terms}) ÷ 评审总数 × {fmt(full)}", f"({terms}) ÷ reviews × {fmt(full)}")
 
     def lost_reason(self, p, inputs, points, full, context, lang="zh"):
-        votes = "，".join(f"{f}{fmt(n)}" for f, n in inputs.items())
-        votes_en = ", ".join(f"{f} {fmt(n)}" for f, n in inputs.items())
+        votes = "，".join(f"{f}{shown(n, f, lang)}" for f, n in inputs.items())
+        votes_en = ", ".join(f"{f} {shown(n, f, lang)}" for f, n in inputs.items())
         return tr(lang, f"评审结果：{votes}", f"review: {votes_en}")
 
 
@@ -148,8 +148,8 @@ class Survey(_Votes):
     def lost_reason(self, p, inputs, points, full, context, lang="zh"):
         valid = sum(inputs[f] for f in p.options)
         rate = sum(inputs[f] * k for f, k in p.options.items()) / valid if valid else float("nan")
-        votes = "，".join(f"{f}{fmt(n)}票" for f, n in inputs.items())
-        votes_en = ", ".join(f"{f} {fmt(n)}" for f, n in inputs.items())
+        votes = "，".join(f"{f}{shown(n, f, lang, '票')}" for f, n in inputs.items())
+        votes_en = ", ".join(f"{f} {shown(n, f, lang)}" for f, n in inputs.items())
         return tr(lang, f"{votes}；有效票{fmt(valid)}，满意度{fmt(rate, 2)}%",
                   f"votes: {votes_en}; {fmt(valid)} valid, satisfaction {fmt(rate, 2)}%")
 
@@ -180,8 +180,8 @@ class BonusByLevel(Method):
         return tr(lang, zh, en)
 
     def lost_reason(self, p, inputs, points, full, context, lang="zh"):
-        hit = "，".join(f"{f}{fmt(n)}项" for f, n in inputs.items() if n)
-        hit_en = ", ".join(f"{f} × {fmt(n)}" for f, n in inputs.items() if n)
+        hit = "，".join(f"{f}{shown(n, f, lang, '项')}" for f, n in inputs.items() if n)
+        hit_en = ", ".join(f"{f} × {shown(n, f, lang)}" for f, n in inputs.items() if n)
         return tr(lang, f"加分项目：{hit or '无'}", f"awards: {hit_en or 'none'}")
 
 
@@ -206,7 +206,7 @@ class Supplied(Method):
 
     def lost_reason(self, p, inputs, points, full, context, lang="zh"):
         (field, v), = inputs.items()
-        return tr(lang, f"{field}报送得分{fmt(v)}", f"{field}: supplied {fmt(v)}")
+        return tr(lang, f"{field}报送得分{shown(v, field, lang, '分')}", f"{field}: supplied {shown(v, field, lang)}")
 
 
 METHODS = [Bands, GradedReview, Survey, BonusByLevel, Supplied]

@@ -131,3 +131,23 @@ def test_bundled_example_shows_the_zero_denominator_with_its_inputs(tmp_path):
         assert x["reason"].startswith(x["zero_denominator"]["denominator"] + "为0") and "未报送" not in x["reason"]
     dq01 = dict(lines)["DQ01"]  # 县政府办公室.csv: DQ01 reported 0 applications and 0 replies
     assert dq01["inputs"] == {"按时答复数": 0.0, "依申请公开申请数": 0.0}
+
+
+# --------------------------------------------------------------------------- relative_to_best when the best is 0
+from builders import points as method_points  # noqa: E402
+
+
+@pytest.mark.parametrize("lower", [False, True])
+def test_best_of_zero_gives_the_same_declared_answer_both_ways(lower):
+    # everyone at 0: each unit equals the best, whichever direction is better
+    assert method_points("relative_to_best", {"lower_is_better": lower}, 10, x=[0, 0]) == [10, 10]
+    assert method_points("relative_to_best", {"lower_is_better": lower, "best_zero": "zero"}, 10, x=[0, 0]) == [0, 0]
+
+
+def test_best_of_zero_is_in_the_rule_text_and_the_reason():
+    from builders import method, params
+
+    m = method("relative_to_best")
+    assert "最优值为0时，值为0的单位得满分" in m.rule(params("relative_to_best"), 10)
+    p = params("relative_to_best", best_zero="zero")
+    assert "得0分" in m.rule(p, 10) and "best_zero" in m.lost_reason(p, {"x": 0.0}, 0, 10, {"best": 0.0})

@@ -79,6 +79,7 @@ class RuleResult:
     catches: list[Catch]
     nearest_outside: Outcome | None = None
     outside_margin: float | None = None  # points the nearest unit outside is from falling in
+    veto_names: dict[str, str] = field(default_factory=dict)  # veto id -> its name, for sentences
 
     @property
     def bottom_count(self) -> int | None:
@@ -196,6 +197,7 @@ def decide(criteria: Criteria, current: list[Outcome], history: dict[int, list[O
     for u in current:
         by_cat.setdefault(u.category, []).append(u)
     past = PastRecord(criteria, history)
+    veto_names = {v.id: v.name for v in criteria.vetoes}
 
     results = []
     for rule in criteria.decisions.rules:
@@ -221,7 +223,7 @@ def decide(criteria: Criteria, current: list[Outcome], history: dict[int, list[O
                 catches.append(c)
             catches.sort(key=lambda c: (c.unit.rank, c.unit.unit_id))
             results.append(RuleResult(rule, cat, line, catches, near if rule.look_back is None else None,
-                                      dist if rule.look_back is None else None))
+                                      dist if rule.look_back is None else None, veto_names))
     return results
 
 

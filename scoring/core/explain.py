@@ -14,6 +14,7 @@ from ..i18n import t
 from . import expr
 from .dataset import previous_of
 from .engine import CategoryScores, IndicatorScores, Results
+from .methods import displaying
 from .rounding import fmt, round_half_up
 
 
@@ -75,7 +76,8 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
     line["status"] = "scored"
     lost = line["lost"] or 0.0
     if lost > 0 or (ind.bonus and pts):
-        line["reason"] = leaf.method.lost_reason(leaf.params, inputs, pts, ind.full, s.context, lang)
+        with displaying(places, _units(res)):  # values at the declared precision, with their units
+            line["reason"] = leaf.method.lost_reason(leaf.params, inputs, pts, ind.full, s.context, lang)
         raw = s.raw[pos] if s.raw is not None else np.nan
         if ind.max_deduction is not None and not ind.bonus and raw < ind.full - ind.max_deduction:
             line["reason"] += t("explain.item_cap", lang, cap=fmt(ind.max_deduction))
@@ -184,6 +186,13 @@ def _cache(res: Results) -> dict:
     if cache is None:
         cache = res.__dict__["_text_cache"] = {}
     return cache
+
+
+def _units(res: Results) -> dict[str, str]:
+    cache = _cache(res)
+    if "units" not in cache:
+        cache["units"] = {f.name: f.unit or ("%" if f.kind == "rate" else "") for f in res.criteria.fields}
+    return cache["units"]
 
 
 def _derived(res: Results) -> set[str]:

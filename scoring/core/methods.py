@@ -18,6 +18,8 @@ always the indicator's own field.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -57,6 +59,43 @@ class Column:
 class Scored:
     points: np.ndarray
     context: dict[str, float] = field(default_factory=dict)
+
+
+# how input values read in sentences: (decimal places, {field: unit}), set while explaining one sheet
+_DISPLAY: ContextVar[tuple[int, dict[str, str]] | None] = ContextVar("scoring_display", default=None)
+
+
+@contextmanager
+def displaying(places: int, units: dict[str, str]):
+    """Within this block, :func:`shown` writes values at ``places`` decimals with their field's unit."""
+    token = _DISPLAY.set((places, units))
+    try:
+        yield
+    finally:
+        _DISPLAY.reset(token)
+
+
+def shown(v: float, field: str | None = None, lang: str = "zh", default_unit: str = "") -> str:
+    """A value as a sentence on a sheet writes it: at the declared precision (94.59, not
+    94.594595) followed by its field's unit (%, 次, 件 …; only "%" in English)."""
+    display = _DISPLAY.get()
+    places, units = display if display is not None else (None, {})
+    text = fmt(v) if places is None else fmt(round(float(v), places))
+    unit = units.get(field.split("@")[0], "") if field else ""
+    unit = unit or default_unit
+    if lang == "en" and unit != "%":
+        return text
+    return text + unit
+
+
+def difference(v: float, field: str | None = None, lang: str = "zh", rate: bool = False) -> str:
+    """A difference of two values of ``field``: percentage points for a rate ("2.27个百分点")."""
+    display = _DISPLAY.get()
+    places, units = display if display is not None else (None, {})
+    if rate or (field is not None and units.get(field.split("@")[0]) == "%"):
+        text = fmt(v) if places is None else fmt(round(float(v), places))
+        return text + (" percentage points" if lang == "en" else "个百分点")
+    return shown(v, field, lang)
 
 
 def tr(lang: str, zh: str, en: str) -> str:

@@ -18,7 +18,10 @@ def _trigger(c: Catch, r: RuleResult, places: int, lang: str) -> str:
     if w.bottom is not None or w.bottom_percent is not None:
         return (f"rank {u.rank} of {u.of}, within the bottom {r.bottom_count}" if en
                 else f"本类别{u.of}个单位中列第{u.rank}名，在后{r.bottom_count}名之内")
-    names = "、".join(u.vetoes) if u.vetoes else (w.veto or "")
+    # vetoes by name, as the criteria word them ("制发违法规范性文件…"), never by their id
+    kinds = {"fail": ("一票否决", "one-vote veto"), "no_excellent": ("否优", "barred from the top grade")}
+    ids = u.vetoes or ((w.veto,) if w.veto else ())
+    names = "、".join(r.veto_names.get(v) or kinds.get(v, (v, v))[en] for v in ids)
     return f"veto: {names}" if en else f"触发否决事项：{names}"
 
 
@@ -37,10 +40,12 @@ def _history(c: Catch, r: RuleResult, lang: str) -> str:
     if r.rule.look_back is None:
         return ""
     yrs = "、".join(str(y) for y in sorted(c.years_caught))
-    if c.status == "undetermined":
+    if c.status == "undetermined":  # why it cannot be decided and what to do; no consequence is implied
         miss = "、".join(str(y) for y in sorted(c.years_missing))
-        return (f"caught in {yrs}; results for {miss} missing, cannot decide" if lang == "en"
-                else f"{yrs}年触发；缺少{miss}年结果，无法判定")
+        return (f"caught in {yrs}; the history store has no final result for {miss} (not saved, or only a draft), "
+                f"so the rule cannot be decided: finalize the {miss} result (scoring finalize) and run again" if lang == "en"
+                else f"{yrs}年触发；历史库中没有{miss}年的定稿结果（未保存或只有草稿），无法判定；"
+                     f"将{miss}年结果定稿（scoring finalize）后重新运行即可判定")
     return f"caught in {yrs}" if lang == "en" else f"{yrs}年均触发"
 
 
