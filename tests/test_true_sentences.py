@@ -73,3 +73,23 @@ def test_an_undecidable_look_back_says_why_and_what_to_do():
         assert unit["status"] == "undetermined"
         assert "没有2019年的定稿结果" in unit["history"] and "定稿" in unit["history"].split("；")[-1]
         assert "无法判定" in unit["history"]
+
+
+def test_a_self_reported_field_names_only_the_units_own_workbook(tmp_path):
+    from scoring.load.submissions import read_submissions
+    from xlsx_support import UNITS, plan_for, write_csv, write_units, write_xlsx
+
+    plan = plan_for(tmp_path)
+    data = tmp_path / "data"
+    write_units(data)
+    ids = [u for u, _, _ in UNITS]
+    write_csv(data / "考核办.csv", [("单位编号", "得分", "事故数"), *[(u, 90, 0) for u in ids]])
+    write_csv(data / "司法局.csv", [("单位编号", "学法次数", "应备案件数", "已备案件数", "法律顾问", "调解成功率"),
+                                    *[(u, 4, 2, 2, "是", 95) for u in ids]])
+    for k, u in enumerate(ids):  # 本单位: one workbook per unit, its own row only
+        write_xlsx(data / f"{u}-自评.xlsx", [("单位编号", "自评得分"), (u, 5 + k)])
+    res = score(plan, read_submissions(data, plan.criteria).data)
+    for cs in res.categories.values():
+        for p, i in enumerate(cs.index):
+            line = next(x for x in unit_sheet(res, cs, p)["indicators"] if x["id"] == "F")
+            assert line["sources"] == {"自评得分": f"{res.data.ids[i]}-自评.xlsx"}

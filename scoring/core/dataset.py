@@ -67,6 +67,25 @@ class Dataset:
         """The exact cell if known, else the files the field came from."""
         return self.cell_of(pos, name) or self.sources.get(name)
 
+    def source_file(self, pos: int, name: str) -> str | None:
+        """The file this unit's value of a field was read from, when known; else every file the
+        field came from.  A self-reported field (one workbook per unit) thus names only the
+        unit's own workbook on its sheet, never the other units'."""
+        every = self.sources.get(name)
+        where = self.place_of.get(name)
+        if every is None or where is None or where[pos] < 0:
+            return every
+        k = int(where[pos])
+        cache = self.__dict__.setdefault("_file_of_place", {})
+        if k not in cache:  # a place is "file " or "file sheet!": the longest known file it starts with
+            files = self.__dict__.get("_files")
+            if files is None:
+                files = self.__dict__["_files"] = {x for v in self.sources.values() for x in v.split("、")}
+            prefix = self.places[k][0]
+            cuts = [j for j, ch in enumerate(prefix) if ch == " " and prefix[:j] in files]
+            cache[k] = prefix[:cuts[-1]] if cuts else None
+        return cache[k] or every
+
     def take(self, order: list[int]) -> "Dataset":
         """The same data with units in another order (used by tests of permutation invariance)."""
         idx = np.asarray(order, dtype=int)

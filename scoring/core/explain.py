@@ -59,7 +59,8 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
     inputs = {f: float(v[pos]) for f, v in s.inputs.items()}
     line["inputs"] = {f: (None if math.isnan(v) else v) for f, v in inputs.items()}
     derived = _derived(res)
-    line["sources"] = {f: res.data.sources.get(f, t("explain.derived", lang) if f in derived else "") for f in inputs}
+    i = int(cs.index[pos])
+    line["sources"] = {f: _source(res, i, f, derived, lang) for f in inputs}
     ev = {f: res.data.evidence[(uid, f)] for f in inputs if (uid, f) in res.data.evidence}
     if ev:
         line["evidence_given"] = ev
@@ -119,11 +120,19 @@ def _zero_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScores, l
                                 "denominator": "、".join(d.strip("（）") for d in dens)}
     line["inputs"] = given
     derived = _derived(res)
-    line["sources"] = {f: res.data.sources.get(f, t("explain.derived", lang) if f in derived else "") for f in given}
+    line["sources"] = {f: _source(res, i, f, derived, lang) for f in given}
     line["reason"] = t(f"explain.zero_{policy}", lang, denominator="、".join(dens))
     if ind.zero_denominator is None:
         line["reason"] += t("explain.zero_default", lang)
     return line
+
+
+def _source(res: Results, i: int, f: str, derived: set[str], lang: str) -> str:
+    """Where unit ``i``'s value of ``f`` came from: its own file, or "由公式计算"."""
+    got = res.data.source_file(i, f)
+    if got is not None:
+        return got
+    return t("explain.derived", lang) if f in derived else ""
 
 
 def _names_in_order(node) -> list[str]:

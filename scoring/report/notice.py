@@ -107,13 +107,13 @@ def _sentences(res: Results, sheet: dict, cs: CategoryScores, pos: int, decision
                 s += f"; {hist}" if hist else ""
                 s += f"): proposed {r.rule.consequence}."
                 if c.status == "undetermined":
-                    s = f"Rule {r.rule.id} “{r.rule.name}” cannot be decided: {hist}."
+                    s = f"Rule {r.rule.id} “{r.rule.name}”: {hist}."
             else:
                 s = f"按规则{r.rule.id}“{r.rule.name}”（{_trigger(c, r, places, lang)}，{_margin(c, places, lang)}"
                 s += f"；{hist}" if hist else ""
                 s += f"），建议：{r.rule.consequence}。"
                 if c.status == "undetermined":
-                    s = f"规则{r.rule.id}“{r.rule.name}”暂无法判定：{hist}。"
+                    s = f"规则{r.rule.id}“{r.rule.name}”：{hist}。"
             if c.close:
                 s += " (close call)" if en else "（临界，请复核）"
             out.append(s)
