@@ -34,7 +34,7 @@ class ChangeVsLastYear(Method):
         @model_validator(mode="after")
         def _something(self):
             if self.per_gain == 0 and self.per_loss == 0:
-                raise ValueError("give per_gain (points per unit gained) or per_loss (per unit lost), or both")
+                raise ValueError("value.change_rates")
             return self
 
     @staticmethod

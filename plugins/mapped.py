@@ -28,7 +28,7 @@ class Bands(Method):
         def _distinct(cls, v):
             mins = [b.min for b in v]
             if len(set(mins)) != len(mins):
-                raise ValueError("two bands have the same 'min'")
+                raise ValueError("value.band_min_twice")
             return sorted(v, key=lambda b: -b.min)
 
     def max_points(self, p: Params) -> float:
@@ -96,7 +96,7 @@ class GradedReview(_Votes):
         @classmethod
         def _unit(cls, v):
             if any(not 0 <= k <= 1 for k in v.values()):
-                raise ValueError("each grade's factor must be between 0 and 1")
+                raise ValueError("value.grade_factor")
             return v
 
     def weights(self, p):
@@ -127,7 +127,7 @@ class Survey(_Votes):
         @classmethod
         def _percent(cls, v):
             if any(not 0 <= k <= 100 for k in v.values()):
-                raise ValueError("each option's value must be between 0 and 100")
+                raise ValueError("value.option_value")
             return v
 
     def weights(self, p):

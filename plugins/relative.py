@@ -103,7 +103,7 @@ class RankPoints(Method):
         @model_validator(mode="after")
         def _one_rule(self):
             if (self.points is None) == (self.decay is None):
-                raise ValueError("give exactly one of 'points' (a list) or 'decay' (a share per rank)")
+                raise ValueError("value.rank_rule")
             return self
 
     def max_points(self, p: Params) -> float | None:

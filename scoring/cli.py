@@ -8,6 +8,7 @@ Heavy libraries are imported inside the commands that need them so start-up stay
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
 from pathlib import Path
@@ -434,14 +435,15 @@ def cmd_decide(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    from .errors import DataError, Problem
+    from .errors import Problem, UsageError
     from .report import notice
 
     results, proposal, stamp, _ = _results_and_decisions(args)
     ids, names = results.data.ids, results.data.names
     key = args.unit if args.unit in ids else (ids[names.index(args.unit)] if args.unit in names else None)
-    if key is None:
-        raise DataError(Problem("data.unknown_unit", {"unit": args.unit}))
+    if key is None:  # a wrong argument, not a problem in anyone's submission
+        close = difflib.get_close_matches(args.unit, ids + names, n=3, cutoff=0.4)
+        raise UsageError(Problem("explain.unknown_unit", {"unit": args.unit, "close": "、".join(close) or "—"}))
     cs, pos = results.locate(key)
     if args.format == "json":
         import json

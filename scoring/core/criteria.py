@@ -28,7 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # nan and inf are never a weight, a score or a threshold: refused, with the key named
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class Assessment(_Model):
@@ -82,8 +83,8 @@ class Module(_Model):
     @classmethod
     def _non_negative(cls, v: dict[str, float]) -> dict[str, float]:
         for k, w in v.items():
-            if w < 0 or not math.isfinite(w):
-                raise ValueError(f"weight of {k!r} must be a non-negative number")
+            if not math.isfinite(w) or w < 0:
+                raise ValueError("value.weight")  # text in scoring.i18n, both languages
         return v
 
 
@@ -151,7 +152,7 @@ class Quota(_Model):
     @model_validator(mode="after")
     def _one_limit(self):
         if (self.max_share is None) == (self.max_count is None):
-            raise ValueError("give exactly one of max_share or max_count")
+            raise ValueError("value.one_limit")
         return self
 
 
@@ -180,7 +181,7 @@ class Condition(_Model):
     def _exactly_one(self):
         given = [k for k in ("total_below", "grade", "bottom", "bottom_percent", "veto") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of total_below, grade, bottom, bottom_percent, veto")
+            raise ValueError("value.one_condition")
         return self
 
 
@@ -196,7 +197,7 @@ class LookBack(_Model):
     @model_validator(mode="after")
     def _fits(self):
         if self.times > self.years:
-            raise ValueError("times cannot exceed years")
+            raise ValueError("value.times_years")
         return self
 
 

@@ -32,7 +32,7 @@ from .rounding import fmt
 class Params(BaseModel):
     """Base for a method's parameters; unknown keys are refused so typos are caught."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class NoParams(Params):

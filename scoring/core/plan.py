@@ -61,7 +61,13 @@ def pydantic_problems(err: ValidationError, prefix: str = "") -> list[Problem]:
         # common pydantic error types have messages of our own (in both languages); others keep pydantic's text
         known = f"pydantic.{e['type']}"
         detail = known if has(known) else e["msg"].removeprefix("Value error, ")
-        out.append(Problem(code, {"detail": detail, "input": _short(e.get("input")), **(e.get("ctx") or {})}, key=path or None))
+        args = {"detail": detail, "input": _short(e.get("input")), **{k: v for k, v in (e.get("ctx") or {}).items() if k != "error"}}
+        # the fix of this cause: the key's own advice if there is one, else the check's
+        for fix in (f"fix.{path.rsplit('.', 1)[-1]}" if path else "", f"{detail}.fix", f"fix.{e['type']}"):
+            if fix and has(fix):
+                args["fix"] = fix
+                break
+        out.append(Problem(code, args, key=path or None))
     return out
 
 

@@ -16,6 +16,11 @@ from ..errors import Problem
 from .submissions import FileInfo, ReadResult, read_submissions
 
 
+# refusals of a whole file: nothing in it was read
+UNREADABLE = frozenset({"data.cannot_open", "data.encrypted", "data.legacy_format", "data.not_spreadsheet",
+                        "data.empty_file", "data.corrupt", "data.no_unit_column", "data.template_mismatch"})
+
+
 @dataclass
 class Report:
     folder: str
@@ -121,6 +126,10 @@ def validate(plan: Plan, folder: str | Path) -> Report:
     report = Report(str(folder), res, list(res.problems))
     data = res.data
     if data is None:
+        return report
+    if any(p.code in UNREADABLE for p in report.problems):
+        # a file that could not be read is the cause: every value it held would read as "missing",
+        # so its refusal stands alone; gaps are listed once the file is readable
         return report
     gaps = [g for g in find_gaps(plan, data) if (g.unit, g.field) not in res.bad]
     # a workbook that never arrived is one problem naming it, not one line per unit and field
