@@ -56,6 +56,8 @@ TEXT = {
         "report": "生成可打印的报告（XLSX / HTML / PDF）：排名表、评分表、拟处理建议和图表",
         "r_format": "报告格式（默认按 --out 的扩展名）", "r_out": "输出文件",
         "run_format": "输出格式；xlsx、html、pdf 为可打印的报告（须同时给出 --out）",
+        "fingerprint": "重算印记中的指纹：评分细则和报送数据的完整 SHA-256，供核对打印件",
+        "canonical": "把数据指纹所依据的字节（scoring.dataset/1 规范编码）写入此文件，可用 sha256sum 独立核对",
     },
     "en": {
         "desc": "Assessment scoring engine: scores, ranks and grades units by a criteria file.",
@@ -99,6 +101,8 @@ TEXT = {
         "report": "make a printable report (XLSX / HTML / PDF): ranked tables, score sheets, proposed decisions and charts",
         "r_format": "report format (default: from the extension of --out)", "r_out": "output file",
         "run_format": "output format; xlsx, html and pdf make a printable report (give --out too)",
+        "fingerprint": "recompute the stamp's fingerprints: the full SHA-256 of the criteria and of the data",
+        "canonical": "write the bytes the data fingerprint is taken over (scoring.dataset/1) to this file, to check with sha256sum",
     },
 }
 
@@ -165,6 +169,11 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     v.add_argument("criteria", help=T["criteria"])
     v.add_argument("--data", required=True, help=T["data"])
     v.add_argument("--format", choices=["text", "json"], default="text", help=T["vformat"])
+    fp = sub.add_parser("fingerprint", help=T["fingerprint"], parents=[common])
+    fp.add_argument("criteria", help=T["criteria"])
+    fp.add_argument("--data", required=True, help=T["data"])
+    fp.add_argument("--canonical", metavar="FILE", help=T["canonical"])
+    fp.add_argument("--db", help=T["db"])  # last year's values, for criteria that compare with them
     tp = sub.add_parser("template", help=T["template"], parents=[common])
     tp.add_argument("criteria", help=T["criteria"])
     tp.add_argument("--out", required=True, help=T["t_out"])
@@ -292,6 +301,30 @@ def _decision_history(results, store, args):
     finally:
         if own:
             store.close()
+
+
+def cmd_fingerprint(args) -> int:
+    """The two hashes a stamp prints, in full, computed the way `scoring run` computes them."""
+    from .errors import Problem, UsageError
+    from .history import canonical
+    from .i18n import t
+    from .report.output import write_atomic_bytes
+
+    if args.canonical is not None:  # never into the data folder (the next run would read it) nor over an input
+        target = Path(args.canonical).resolve()
+        if target == Path(args.criteria).resolve() or Path(args.data).resolve() in target.parents:
+            raise UsageError(Problem("fingerprint.out_is_input", file=args.canonical))
+    results, plan, registry, raw = _score(args)
+    data_bytes = canonical.encode(results.data)
+    print(t("fingerprint.criteria", args.lang, path=args.criteria, sha=canonical.sha256(raw), short=canonical.sha256(raw)[:12]))
+    print(t("fingerprint.data", args.lang, path=args.data, sha=canonical.sha256(data_bytes), short=canonical.sha256(data_bytes)[:12],
+            units=len(results.data), fields=len(results.data.values)))
+    if args.canonical is not None:
+        write_atomic_bytes(args.canonical, data_bytes)
+        print(t("fingerprint.written", args.lang, path=args.canonical))
+    else:
+        print(t("fingerprint.how", args.lang))
+    return 0
 
 
 def cmd_run(args) -> int:
@@ -662,7 +695,7 @@ def _warn_failed(registry, lang: str) -> None:
 COMMANDS = {"check": cmd_check, "validate": cmd_validate, "template": cmd_template, "run": cmd_run, "report": cmd_report,
             "decide": cmd_decide, "explain": cmd_explain, "methods": cmd_methods, "runs": cmd_runs, "finalize": cmd_finalize,
             "delete": cmd_delete, "verify": cmd_verify, "history": cmd_history, "compare": cmd_compare,
-            "rescore": cmd_rescore, "sensitivity": cmd_sensitivity}
+            "rescore": cmd_rescore, "sensitivity": cmd_sensitivity, "fingerprint": cmd_fingerprint}
 
 
 def main(argv: list[str] | None = None) -> int:
