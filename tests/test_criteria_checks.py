@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from builders import examples
 from scoring.errors import CriteriaError
 from scoring.load.criteria_file import load_criteria
 
@@ -444,7 +445,7 @@ def criteria_files(draw):
     return text, kinds, syntax
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=criteria_files())
 def test_generated_files_validate_or_fail_with_located_problems(tmp_path, registry, case):
     text, kinds, syntax = case

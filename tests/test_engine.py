@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builders import NaN, registry
+from builders import NaN, registry, examples
 from scoring.core.criteria import Criteria
 from scoring.core.dataset import Dataset
 from scoring.core.engine import score
@@ -187,7 +187,7 @@ def same(a, b) -> bool:
     return a == b
 
 
-SETTINGS = settings(max_examples=40, deadline=None)
+SETTINGS = settings(max_examples=examples(40), deadline=None)
 
 
 @SETTINGS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 
+from builders import examples
 from scoring.core.engine import score
 from scoring.core.explain import loss_items, unit_sheet
 from scoring.core.rounding import round_half_up
@@ -59,7 +60,7 @@ def _check_sheet(plan, sheet: dict, places: int) -> None:
     assert abs(full - sheet["total"] - sum(m["weight"] - m["contribution"] for m in sheet["modules"])) < 10 ** -(places + 3)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(cases(caps=True))
 def test_listed_losses_add_up_at_every_level(case):
     doc, data, _, _ = case
