@@ -151,3 +151,10 @@ def test_best_of_zero_is_in_the_rule_text_and_the_reason():
     assert "最优值为0时，值为0的单位得满分" in m.rule(params("relative_to_best"), 10)
     p = params("relative_to_best", best_zero="zero")
     assert "得0分" in m.rule(p, 10) and "best_zero" in m.lost_reason(p, {"x": 0.0}, 0, 10, {"best": 0.0})
+
+
+def test_a_nonzero_numerator_over_zero_is_not_no_such_work():
+    # 3 appearances in 0 cases cannot be "无此项工作": it stays a value the formula cannot give
+    res = score(plan_of(court("full", missing="exclude")), small_data(出庭次数=[3, 3, 1], 应诉案件数=[4, 0, 2]))
+    line = f2_line(res, 1)
+    assert line["status"] == "excluded" and line["points"] is None

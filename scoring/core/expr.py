@@ -179,7 +179,7 @@ def evaluate(node: Node, columns: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def zero_division(node: Node, columns: dict[str, np.ndarray], zero: dict[str, np.ndarray]) -> np.ndarray:
-    """Where some division in ``node`` met a denominator of exactly 0 (a submitted 0, not a gap).
+    """Where some division in ``node`` was 0 ÷ 0 (submitted zeros, not a gap).
 
     ``zero`` holds the same mask for derived fields already evaluated, so a formula built
     on a rate whose denominator was 0 inherits that state instead of reading as missing.
@@ -189,8 +189,8 @@ def zero_division(node: Node, columns: dict[str, np.ndarray], zero: dict[str, np
     out = np.asarray(False)
     for a in node.args:
         out = out | zero_division(a, columns, zero)
-    if node.op == "/":
-        out = out | (evaluate(node.args[1], columns) == 0)
+    if node.op == "/":  # 0 ÷ 0 only: 3 replies to 0 applications is a contradiction, not "no such work"
+        out = out | ((evaluate(node.args[1], columns) == 0) & (evaluate(node.args[0], columns) == 0))
     return out
 
 
