@@ -248,9 +248,19 @@ def unit_sheet(res: Results, cs: CategoryScores, pos: int, lang: str = "zh", wit
 
 def _bonus_cap(res: Results, cs: CategoryScores, ms, pos: int, places: int, lang: str) -> dict[str, Any]:
     """附加项 beyond the module's range: the items' sum, and the sentence saying it was cut."""
-    items = [s.points[pos] for s in cs.indicators.values()
-             if s.indicator.bonus and s.indicator.parent is None and s.indicator.module == ms.module.id]
-    total = round_half_up(float(np.nansum(items)), places) if items else 0.0
+    cache = _cache(res)
+    key = ("bonus_items", cs.category, ms.module.id)
+    if key not in cache:  # once per category and module: the items' sum for every unit
+        items = [s.points for s in cs.indicators.values()
+                 if s.indicator.bonus and s.indicator.parent is None and s.indicator.module == ms.module.id]
+        sums = np.zeros(len(cs.index))
+        for a in items:
+            sums = sums + np.nan_to_num(a)
+        cache[key] = sums if items else None
+    sums = cache[key]
+    if sums is None:
+        return {}
+    total = round_half_up(float(sums[pos]), places)
     if abs(total - float(ms.bonus[pos])) < 10 ** -(places + 3):
         return {}
     b = ms.module.bonus

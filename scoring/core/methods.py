@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from .rounding import fmt
+from .rounding import fmt, round_half_up
 
 
 class Params(BaseModel):
@@ -79,13 +79,24 @@ def shown(v: float, field: str | None = None, lang: str = "zh", default_unit: st
     """A value as a sentence on a sheet writes it: at the declared precision (94.59, not
     94.594595) followed by its field's unit (%, 次, 件 …; only "%" in English)."""
     display = _DISPLAY.get()
-    places, units = display if display is not None else (None, {})
-    text = fmt(v) if places is None else fmt(round(float(v), places))
-    unit = units.get(field.split("@")[0], "") if field else ""
-    unit = unit or default_unit
+    if display is None:
+        text, unit = fmt(v), default_unit
+    else:
+        places, units = display
+        text = _at(v, places)
+        unit = (units.get(field) or (units.get(field.split("@", 1)[0]) if "@" in field else "")) if field else ""
+        unit = unit or default_unit
     if lang == "en" and unit != "%":
         return text
     return text + unit
+
+
+def _at(v: float, places: int) -> str:
+    """``v`` rounded half up to ``places``, without trailing zeros (94.59, 50, 0.5)."""
+    text = f"{round_half_up(float(v), places):.{places}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def difference(v: float, field: str | None = None, lang: str = "zh", rate: bool = False) -> str:
@@ -93,7 +104,7 @@ def difference(v: float, field: str | None = None, lang: str = "zh", rate: bool 
     display = _DISPLAY.get()
     places, units = display if display is not None else (None, {})
     if rate or (field is not None and units.get(field.split("@")[0]) == "%"):
-        text = fmt(v) if places is None else fmt(round(float(v), places))
+        text = fmt(v) if places is None else _at(v, places)
         return text + (" percentage points" if lang == "en" else "个百分点")
     return shown(v, field, lang)
 
