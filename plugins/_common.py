@@ -11,6 +11,12 @@ from scoring.core.methods import Params
 
 Partial = Literal["linear", "ceil", "floor"]
 
+# Parameters several methods share, declared once so their documentation reads the same everywhere.
+PARTIAL = Field("linear", description="不足一档如何计：linear 按比例，ceil 不足一档按一档，floor 满一档才计",
+                json_schema_extra={"en": "how a part step counts: linear pro rata, ceil as a whole step, floor not at all"})
+LOWER_IS_BETTER = Field(False, description="越低越好：以最低值为最优",
+                        json_schema_extra={"en": "lower is better: the lowest value is the best"})
+
 
 def steps(shortfall: np.ndarray, step: float, partial: str) -> np.ndarray:
     """How many steps a shortfall counts as: 'linear' pro rata, 'ceil' 不足一档按一档, 'floor' 满一档才计."""
@@ -31,7 +37,7 @@ def partial_words(partial: str, lang: str) -> str:
 
 
 class Capped(Params):
-    max_deduction: float | None = Field(None, ge=0, description="扣分上限 (封顶)")
+    max_deduction: float | None = Field(None, ge=0, description="扣分上限 (封顶)", json_schema_extra={"en": "most points deducted in all (cap)"})
 
 
 def cap_words(p: Capped, lang: str) -> str:
