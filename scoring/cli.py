@@ -60,6 +60,8 @@ TEXT = {
         "report": "生成可打印的报告（XLSX / HTML / PDF）：排名表、评分表、拟处理建议和图表",
         "r_format": "报告格式（默认按 --out 的扩展名）", "r_out": "输出文件",
         "run_format": "输出格式；xlsx、html、pdf 为可打印的报告（须同时给出 --out）",
+        "progress": "收集进度：各报送单位、各单位应报哪些报送表，收到了哪些，哪些字段仍为空、哪些有问题，并生成催报提醒",
+        "due": "报送截止日期（如 2021-01-15），写入催报提醒",
     },
     "en": {
         "desc": "Assessment scoring engine: scores, ranks and grades units by a criteria file.",
@@ -108,6 +110,8 @@ TEXT = {
         "report": "make a printable report (XLSX / HTML / PDF): ranked tables, score sheets, proposed decisions and charts",
         "r_format": "report format (default: from the extension of --out)", "r_out": "output file",
         "run_format": "output format; xlsx, html and pdf make a printable report (give --out too)",
+        "progress": "collection progress: the workbooks each owner and unit owes, which arrived, which fields are blank or wrong, and reminders",
+        "due": "the due date (e.g. 2021-01-15), written into the reminders",
     },
 }
 
@@ -183,6 +187,11 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     src.add_argument("--units", help=T["t_units"])
     src.add_argument("--data", help=T["t_data"])
     tp.add_argument("--force", action="store_true", help=T["t_force"])
+    pg = sub.add_parser("progress", help=T["progress"], parents=[common])
+    pg.add_argument("criteria", help=T["criteria"])
+    pg.add_argument("--data", required=True, help=T["data"])
+    pg.add_argument("--due", type=_due(lang), help=T["due"])
+    pg.add_argument("--format", choices=["text", "json"], default="text", help=T["vformat"])
 
     db = argparse.ArgumentParser(add_help=False)
     db.add_argument("--db", help=T["db"])
@@ -224,6 +233,20 @@ def _checked(kind, ok, message: str):
         if not ok(value):
             raise argparse.ArgumentTypeError(message)
         return value
+
+    return parse
+
+
+def _due(lang: str):
+    from .i18n import t
+
+    def parse(text: str):
+        from .load.progress import parse_due
+
+        try:
+            return parse_due(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(t("progress.bad_due", lang, value=text)) from None
 
     return parse
 
@@ -616,6 +639,16 @@ def cmd_validate(args) -> int:
     return 0 if report.ok else 2
 
 
+def cmd_progress(args) -> int:
+    from .load.progress import collect
+    from .report.progress import as_json, as_text
+
+    plan, registry = load(args.criteria, args.plugins)
+    progress = collect(plan, args.data, args.due)
+    sys.stdout.write((as_json if args.format == "json" else as_text)(progress, args.lang))
+    return 0
+
+
 def cmd_template(args) -> int:
     from .load.template import write_templates
 
@@ -702,7 +735,7 @@ def _warn_failed(registry, lang: str) -> None:
 COMMANDS = {"check": cmd_check, "validate": cmd_validate, "template": cmd_template, "run": cmd_run, "report": cmd_report,
             "decide": cmd_decide, "explain": cmd_explain, "methods": cmd_methods, "runs": cmd_runs, "finalize": cmd_finalize,
             "delete": cmd_delete, "verify": cmd_verify, "history": cmd_history, "compare": cmd_compare,
-            "rescore": cmd_rescore, "sensitivity": cmd_sensitivity}
+            "rescore": cmd_rescore, "sensitivity": cmd_sensitivity, "progress": cmd_progress}
 
 
 def main(argv: list[str] | None = None) -> int:
