@@ -62,6 +62,9 @@ TEXT = {
         "run_format": "输出格式；xlsx、html、pdf 为可打印的报告（须同时给出 --out）",
         "progress": "收集进度：各报送单位、各单位应报哪些报送表，收到了哪些，哪些字段仍为空、哪些有问题，并生成催报提醒",
         "due": "报送截止日期（如 2021-01-15），写入催报提醒",
+        "warn": "阶段性预警：用已报送的数据按同一细则评分，按细则 [warnings] 阈值或本类别四分位给出红黄绿（不作为考核结果）",
+        "w_unit": "只输出这个单位的预警单（单位编号或名称）", "w_ind": "同时给出各指标的预警",
+        "w_format": "输出格式：text（默认）、json 或 csv",
     },
     "en": {
         "desc": "Assessment scoring engine: scores, ranks and grades units by a criteria file.",
@@ -112,6 +115,9 @@ TEXT = {
         "run_format": "output format; xlsx, html and pdf make a printable report (give --out too)",
         "progress": "collection progress: the workbooks each owner and unit owes, which arrived, which fields are blank or wrong, and reminders",
         "due": "the due date (e.g. 2021-01-15), written into the reminders",
+        "warn": "interim warnings: score the data in so far by the same criteria, green/yellow/red by [warnings] thresholds or quartiles (not a result)",
+        "w_unit": "print this unit's warning sheet alone (id or name)", "w_ind": "also colour each indicator",
+        "w_format": "output format: text (default), json or csv",
     },
 }
 
@@ -192,6 +198,14 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     pg.add_argument("--data", required=True, help=T["data"])
     pg.add_argument("--due", type=_due(lang), help=T["due"])
     pg.add_argument("--format", choices=["text", "json"], default="text", help=T["vformat"])
+    wn = sub.add_parser("warn", help=T["warn"], parents=[common])
+    wn.add_argument("criteria", help=T["criteria"])
+    wn.add_argument("--data", required=True, help=T["data"])
+    wn.add_argument("--unit", help=T["w_unit"])
+    wn.add_argument("--indicators", action="store_true", help=T["w_ind"])
+    wn.add_argument("--format", choices=["text", "json", "csv"], default="text", help=T["w_format"])
+    wn.add_argument("--out", help=T["out"])
+    wn.add_argument("--db", help=T["db"])  # last year's values, for criteria that compare with them
 
     db = argparse.ArgumentParser(add_help=False)
     db.add_argument("--db", help=T["db"])
@@ -649,6 +663,40 @@ def cmd_progress(args) -> int:
     return 0
 
 
+def cmd_warn(args) -> int:
+    from .core.engine import score
+    from .core.warnings import interim_plan, warnings_for
+    from .errors import DataError, Problem
+    from .load.validate import validate
+    from .report.output import write_atomic
+    from .report.warnings import RENDERERS
+
+    plan, registry = load(args.criteria, args.plugins)
+    interim = interim_plan(plan, registry.methods)  # every blank: not yet submitted, left out
+    report = validate(interim, args.data)
+    if report.problems:
+        raise DataError(report.problems)
+    data = report.data
+    wanted = None
+    if args.unit is not None:
+        ids, names = data.ids, data.names
+        wanted = args.unit if args.unit in ids else (ids[names.index(args.unit)] if args.unit in names else None)
+        if wanted is None:
+            raise DataError(Problem("data.unknown_unit", {"unit": args.unit}))
+    if interim.previous:
+        data = _with_previous(data, interim, None, args)
+    units = warnings_for(score(interim, data, partial=True), report.gaps, args.indicators or wanted is not None)
+    if wanted is not None:
+        units = [u for u in units if u.id == wanted]
+    text = RENDERERS[args.format](plan.criteria, units, args.lang, str(args.data), single=wanted is not None)
+    if args.out:
+        write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+        print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_template(args) -> int:
     from .load.template import write_templates
 
@@ -735,7 +783,7 @@ def _warn_failed(registry, lang: str) -> None:
 COMMANDS = {"check": cmd_check, "validate": cmd_validate, "template": cmd_template, "run": cmd_run, "report": cmd_report,
             "decide": cmd_decide, "explain": cmd_explain, "methods": cmd_methods, "runs": cmd_runs, "finalize": cmd_finalize,
             "delete": cmd_delete, "verify": cmd_verify, "history": cmd_history, "compare": cmd_compare,
-            "rescore": cmd_rescore, "sensitivity": cmd_sensitivity, "progress": cmd_progress}
+            "rescore": cmd_rescore, "sensitivity": cmd_sensitivity, "progress": cmd_progress, "warn": cmd_warn}
 
 
 def main(argv: list[str] | None = None) -> int:

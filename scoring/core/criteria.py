@@ -222,6 +222,47 @@ class History(_Model):
     aliases: list[Alias] = Field(default_factory=list)
 
 
+class Thresholds(_Model):
+    """Score rates (得分 ÷ 满分 × 100): at least ``green`` is green, at least ``yellow`` yellow, below it red."""
+
+    green: float = Field(ge=0)
+    yellow: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.green > self.yellow:
+            raise ValueError("warnings.green_above_yellow")
+        return self
+
+
+class Warnings(_Model):
+    """阶段性预警 during the year. Thresholds are score rates in percent; a level with none
+    declared is coloured by its position in the category (quartiles)."""
+
+    green: float | None = Field(None, ge=0)
+    yellow: float | None = Field(None, ge=0)
+    modules: dict[str, Thresholds] = Field(default_factory=dict)  # module id -> its own thresholds
+    indicators: dict[str, Thresholds] = Field(default_factory=dict)  # indicator id -> its own thresholds
+    min_units: int = Field(4, ge=2, description="units with a value a category needs for quartile positions")
+
+    @model_validator(mode="after")
+    def _both(self):
+        if (self.green is None) != (self.yellow is None):
+            raise ValueError("warnings.both")
+        if self.green is not None and not self.green > self.yellow:
+            raise ValueError("warnings.green_above_yellow")
+        return self
+
+    def for_total(self) -> Thresholds | None:
+        return Thresholds(green=self.green, yellow=self.yellow) if self.green is not None else None
+
+    def for_module(self, mid: str) -> Thresholds | None:
+        return self.modules.get(mid) or self.for_total()
+
+    def for_indicator(self, iid: str) -> Thresholds | None:
+        return self.indicators.get(iid) or self.for_total()
+
+
 class Criteria(_Model):
     assessment: Assessment
     fields: list[FieldSpec] = Field(default_factory=list)
@@ -234,6 +275,7 @@ class Criteria(_Model):
 
 
     history: History = History()
+    warnings: Warnings | None = None
 
     # -- derived views, cheap enough to compute on demand ---------------------------
     @property

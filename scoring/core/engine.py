@@ -100,7 +100,10 @@ def derive(plan: Plan, data: Dataset) -> dict[str, np.ndarray]:
     return cols
 
 
-def score(plan: Plan, data: Dataset) -> Results:
+def score(plan: Plan, data: Dataset, partial: bool = False) -> Results:
+    """Score every category. ``partial`` (interim warnings on data still coming in): a module
+    with nothing to score yet is left empty (NaN) instead of being a problem, and the total
+    adds up only the modules that could be scored; such a total is no result."""
     c = plan.criteria
     places = c.assessment.precision
     cols = derive(plan, data)
@@ -109,13 +112,14 @@ def score(plan: Plan, data: Dataset) -> Results:
     out: dict[str, CategoryScores] = {}
     for cat in c.categories:
         idx = np.nonzero(cats == cat)[0]
-        out[cat] = _score_category(plan, data, cols, cat, idx, places, problems)
+        out[cat] = _score_category(plan, data, cols, cat, idx, places, problems, partial)
     if problems:
         raise DataError(problems)
     return Results(plan, data, out)
 
 
-def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, places: int, problems) -> CategoryScores:
+def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, places: int, problems,
+                    partial: bool = False) -> CategoryScores:
     c = plan.criteria
     n = len(idx)
     scores: dict[str, IndicatorScores] = {}
@@ -156,7 +160,7 @@ def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, 
         with np.errstate(divide="ignore", invalid="ignore"):
             base = np.where(app > 0, earned / app * m.full, np.nan)
         base = round_array(base, places)
-        for pos in np.nonzero(np.isnan(base))[0]:
+        for pos in np.nonzero(np.isnan(base))[0] if not partial else ():
             if data.ids[idx[pos]] in unscored:  # already reported: its missing values leave the module empty
                 continue
             problems.append(Problem("data.module_empty", {"unit": data.ids[idx[pos]], "name": data.names[idx[pos]], "module": m.name}))
@@ -166,7 +170,7 @@ def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, 
         w = m.weights[cat]
         contrib = round_array(sc * w / m.full, places)
         modules[m.id] = ModuleScores(m, w, base, bonus, sc, contrib, earned, app)
-        total = total + contrib
+        total = total + (np.where(np.isnan(contrib), 0.0, contrib) if partial else contrib)
     total = round_array(total, places)
 
     vetoes, failed, no_exc = [], np.zeros(n, bool), np.zeros(n, bool)

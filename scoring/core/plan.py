@@ -351,6 +351,13 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
             P.append(Problem("criteria.unknown_field", {"name": f, "known": _suggest(f, fields)}, key=f"ranking.tie_break[{j}]"))
 
     P.extend(_check_aliases(c))
+    if c.warnings is not None:
+        for mid in c.warnings.modules:
+            if mid not in modules:
+                P.append(Problem("criteria.unknown_module", {"name": mid, "known": _suggest(mid, modules)}, key=f"warnings.modules.{mid}"))
+        for iid in c.warnings.indicators:
+            if iid not in by_id:
+                P.append(Problem("criteria.unknown_indicator", {"name": iid, "known": _suggest(iid, by_id)}, key=f"warnings.indicators.{iid}"))
 
     if P:
         raise CriteriaError(P)
