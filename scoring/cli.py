@@ -65,6 +65,11 @@ TEXT = {
         "warn": "阶段性预警：用已报送的数据按同一细则评分，按细则 [warnings] 阈值或本类别四分位给出红黄绿（不作为考核结果）",
         "w_unit": "只输出这个单位的预警单（单位编号或名称）", "w_ind": "同时给出各指标的预警",
         "w_format": "输出格式：text（默认）、json 或 csv",
+        "crit": "评分细则的年度维护：next 生成下一年度的细则文件，diff 对照两份细则",
+        "c_next": "由本年度细则生成下一年度细则（只改年度和考核名称中的年份，注释和排版不变；不覆盖已有文件）",
+        "c_out": "新细则文件", "c_year": "新年度（默认下一年）",
+        "c_diff": "对照两份评分细则：新增、删去、更名的指标，分值、方法、参数、权重的调整，可附在考核方案说明后",
+        "c_old": "原细则文件", "c_new": "新细则文件",
     },
     "en": {
         "desc": "Assessment scoring engine: scores, ranks and grades units by a criteria file.",
@@ -118,6 +123,11 @@ TEXT = {
         "warn": "interim warnings: score the data in so far by the same criteria, green/yellow/red by [warnings] thresholds or quartiles (not a result)",
         "w_unit": "print this unit's warning sheet alone (id or name)", "w_ind": "also colour each indicator",
         "w_format": "output format: text (default), json or csv",
+        "crit": "criteria from year to year: next writes next year's file, diff compares two files",
+        "c_next": "write next year's criteria from this year's (only the year and the year in the name change; comments kept; never overwrites)",
+        "c_out": "the new criteria file", "c_year": "the new year (default: the next one)",
+        "c_diff": "compare two criteria files: indicators added, removed, renamed; points, methods, parameters and weights changed",
+        "c_old": "the earlier criteria file", "c_new": "the later criteria file",
     },
 }
 
@@ -198,6 +208,17 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     pg.add_argument("--data", required=True, help=T["data"])
     pg.add_argument("--due", type=_due(lang), help=T["due"])
     pg.add_argument("--format", choices=["text", "json"], default="text", help=T["vformat"])
+    cr = sub.add_parser("criteria", help=T["crit"], parents=[common])
+    crs = cr.add_subparsers(dest="action", required=True)
+    x = crs.add_parser("next", help=T["c_next"], parents=[common])
+    x.add_argument("criteria", help=T["criteria"])
+    x.add_argument("--out", required=True, help=T["c_out"])
+    x.add_argument("--year", type=int, help=T["c_year"])
+    x = crs.add_parser("diff", help=T["c_diff"], parents=[common])
+    x.add_argument("old", help=T["c_old"])
+    x.add_argument("new", help=T["c_new"])
+    x.add_argument("--format", choices=["text", "json"], default="text", help=T["vformat"])
+    x.add_argument("--out", help=T["out"])
     wn = sub.add_parser("warn", help=T["warn"], parents=[common])
     wn.add_argument("criteria", help=T["criteria"])
     wn.add_argument("--data", required=True, help=T["data"])
@@ -697,6 +718,36 @@ def cmd_warn(args) -> int:
     return 0
 
 
+def cmd_criteria(args) -> int:
+    from .i18n import t
+    from .report.output import write_atomic
+
+    if args.action == "next":
+        from .load.carry import write_next
+
+        load(args.criteria, args.plugins)  # only a file that passes `scoring check` is carried forward
+        c = write_next(args.criteria, args.out, args.year)
+        a0, a1 = c.old.assessment, c.new.assessment
+        print(t("carry.written", args.lang, path=args.out, oy=a0.year, ny=a1.year, name=a1.name), file=sys.stderr)
+        if c.stale:
+            print(t("carry.stale", args.lang, year=a0.year), file=sys.stderr)
+            for n, text in c.stale:
+                print("  " + t("carry.stale_line", args.lang, n=n, text=text), file=sys.stderr)
+        return 0
+    from .core.criteria_diff import diff
+    from .report.criteria_diff import as_json, as_text
+
+    old, _ = load(args.old, args.plugins)
+    new, _ = load(args.new, args.plugins)
+    text = (as_json if args.format == "json" else as_text)(diff(old, new, args.lang), args.lang)
+    if args.out:
+        write_atomic(args.out, text)
+        print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_template(args) -> int:
     from .load.template import write_templates
 
@@ -783,7 +834,7 @@ def _warn_failed(registry, lang: str) -> None:
 COMMANDS = {"check": cmd_check, "validate": cmd_validate, "template": cmd_template, "run": cmd_run, "report": cmd_report,
             "decide": cmd_decide, "explain": cmd_explain, "methods": cmd_methods, "runs": cmd_runs, "finalize": cmd_finalize,
             "delete": cmd_delete, "verify": cmd_verify, "history": cmd_history, "compare": cmd_compare,
-            "rescore": cmd_rescore, "sensitivity": cmd_sensitivity, "progress": cmd_progress, "warn": cmd_warn}
+            "rescore": cmd_rescore, "sensitivity": cmd_sensitivity, "progress": cmd_progress, "warn": cmd_warn, "criteria": cmd_criteria}
 
 
 def main(argv: list[str] | None = None) -> int:
