@@ -311,6 +311,11 @@ def cmd_check(args) -> int:
     a = plan.criteria.assessment
     print(T["ok"].format(name=a.name, year=a.year, cats=len(a.categories), mods=len(plan.criteria.modules),
                          inds=len(plan.criteria.indicators), leaves=len(plan.leaves)))
+    named = [(iid, n) for iid, sc in plan.scopes.items() for n in (*sc.units, *sc.lead, *sc.responsible)]
+    if named:  # no unit list here: say which names are taken as units, so a mistyped category is seen now
+        from .i18n import t
+
+        print(t("scope.check_note", args.lang, names="、".join(f"{n}（{iid}）" if args.lang != "en" else f"{n} ({iid})" for iid, n in named)))
     _warn_failed(registry, args.lang)
     return 0
 

@@ -144,9 +144,12 @@ def diff(old: Plan, new: Plan, lang: str = "zh") -> CriteriaDiff:
             add(Change("indicator_moved", iid, ind.name, o.parent or old.module_of.get(iid), ind.parent or new.module_of.get(iid)))
         if old.applies.get(iid) != new.applies.get(iid) or o.applies_to != ind.applies_to:
             add(Change("indicator_applies", iid, ind.name, o.applies_to, ind.applies_to))
-        rest = [k for k in ("missing", "max_deduction", "bonus", "owner", "evidence") if getattr(o, k) != getattr(ind, k)]
+        rest = [k for k in ("lead", "responsible", "split", "split_among", "missing", "max_deduction", "bonus", "owner", "evidence")
+                if getattr(o, k) != getattr(ind, k)]
         for k in rest:
-            add(Change("indicator_other", iid, ind.name, {k: getattr(o, k)}, {k: getattr(ind, k)}))
+            ov, nv = getattr(o, k), getattr(ind, k)
+            add(Change("indicator_other", iid, ind.name, {k: _dump(ov) if hasattr(ov, "model_dump") else ov},
+                       {k: _dump(nv) if hasattr(nv, "model_dump") else nv}))
     for iid, ind in ia.items():
         if iid not in ib:
             add(Change("indicator_removed", iid, ind.name, {"full": ind.full, "module": _module_name(old, iid)}, None))

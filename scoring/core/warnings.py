@@ -32,7 +32,9 @@ def interim_plan(plan: Plan, methods) -> Plan:
     c = plan.criteria
     inds = [i.model_copy(update={"missing": "exclude"}) for i in c.indicators]
     vetoes = [v.model_copy(update={"missing": "exclude"}) for v in c.vetoes]
-    return build_plan(c.model_copy(update={"indicators": inds, "vetoes": vetoes}), methods)
+    interim = build_plan(c.model_copy(update={"indicators": inds, "vetoes": vetoes}), methods)
+    interim.located = plan.located  # the same file: problems found later point into it
+    return interim
 
 
 @dataclass

@@ -55,7 +55,7 @@ _UNIT_SUFFIX = re.compile(r"^(.+?)[(（]([^()（）]*)[)）]$")
 
 
 _LATER_KEYS = {"warnings": None}
-_LATER_INDICATOR_KEYS: dict[str, object] = {}
+_LATER_INDICATOR_KEYS: dict[str, object] = {"lead": None, "responsible": None, "split": None, "split_among": "each"}
 
 
 def criteria_hash(criteria: Criteria) -> str:
