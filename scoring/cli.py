@@ -711,7 +711,7 @@ def cmd_warn(args) -> int:
             raise DataError(Problem("data.unknown_unit", {"unit": args.unit}))
     if interim.previous:
         data = _with_previous(data, interim, None, args)
-    units = warnings_for(score(interim, data, partial=True), report.gaps, args.indicators or wanted is not None)
+    units = warnings_for(score(interim, data, partial=True), report.gaps, args.indicators)
     if wanted is not None:
         units = [u for u in units if u.id == wanted]
     text = RENDERERS[args.format](plan.criteria, units, args.lang, str(args.data), single=wanted is not None)

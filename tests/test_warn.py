@@ -160,7 +160,7 @@ def test_check_refuses_bad_warnings_located(tmp_path, capsys, extra, key, line_o
 def test_one_unit_sheet_alone(partial, capsys):
     units = units_of(partial)
     for fmt in ("text", "json", "csv"):
-        code, out, _ = run(capsys, "warn", YITONG, "--data", partial, "--unit", "县教育局", "--format", fmt)
+        code, out, _ = run(capsys, "warn", YITONG, "--data", partial, "--unit", "县教育局", "--format", fmt, "--indicators")
         assert code == 0
         assert "ZF03" in out and "县教育局" in out
         for uid, name, _ in units:
@@ -168,7 +168,9 @@ def test_one_unit_sheet_alone(partial, capsys):
                 assert uid not in out and name not in out, (fmt, uid, name)
     code, out, _ = run(capsys, "warn", YITONG, "--data", partial, "--unit", "ZF03", "--format", "json")
     doc = json.loads(out)
-    assert "categories" not in doc and doc["unit"]["id"] == "ZF03" and doc["unit"]["indicators"]
+    assert "categories" not in doc and doc["unit"]["id"] == "ZF03" and doc["unit"]["indicators"] == []
+    code, out, _ = run(capsys, "warn", YITONG, "--data", partial, "--unit", "ZF03", "--format", "json", "--indicators")
+    assert json.loads(out)["unit"]["indicators"]
 
 
 def test_unknown_unit_or_bad_data_exit_2_nothing_written(partial, tmp_path, capsys):

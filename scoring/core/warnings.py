@@ -59,6 +59,7 @@ class UnitWarning:
     modules: list[Mark]
     indicators: list[Mark]
     missing: list[tuple[str, str]] = field(default_factory=list)  # (field, indicator/veto label) not yet submitted
+    uncomputable: list[tuple[str, str]] = field(default_factory=list)  # derived values with no value (e.g. ÷ 0), inputs given
     vetoes: list[str] = field(default_factory=list)  # vetoes already triggered by what is in
 
 
@@ -88,9 +89,10 @@ def warnings_for(results: Results, gaps, with_indicators: bool = False) -> list[
     w: Warnings = c.warnings or Warnings()
     data = results.data
     missing: dict[int, list[tuple[str, str]]] = {}
+    uncomputable: dict[int, list[tuple[str, str]]] = {}
     for g in gaps:
         item = (g.field, f"{g.id} {g.name}")
-        lst = missing.setdefault(g.unit, [])
+        lst = (missing if g.reason == "blank" else uncomputable).setdefault(g.unit, [])
         if item not in lst:
             lst.append(item)
     out: list[UnitWarning] = []
@@ -134,5 +136,5 @@ def warnings_for(results: Results, gaps, with_indicators: bool = False) -> list[
             hits = [vh.veto.name for vh in cs.vetoes if vh.hit[k]]
             out.append(UnitWarning(data.ids[pos], data.names[pos], cat, ms[0],
                                    [m for m in ms if m.level == "module"], [m for m in ms if m.level == "indicator"],
-                                   missing.get(pos, []), hits))
+                                   missing.get(pos, []), uncomputable.get(pos, []), hits))
     return out

@@ -60,6 +60,10 @@ def as_text(criteria, units: list[UnitWarning], lang: str, folder: str, single: 
         out.append(t("warn.missing", lang, n=len(u.missing)))
         for f, use in u.missing:
             out.append("  " + t("warn.missing_line", lang, field=f, use=use))
+        if u.uncomputable:
+            out.append(t("warn.uncomputable", lang, n=len(u.uncomputable)))
+            for f, use in u.uncomputable:
+                out.append("  " + t("warn.missing_line", lang, field=f, use=use))
     else:
         cat = None
         for u in units:
@@ -93,7 +97,8 @@ def _mark(m: Mark, lang: str, mu: int) -> dict:
 def _unit(u: UnitWarning, lang: str, mu: int) -> dict:
     return {"id": u.id, "name": u.name, "category": u.category, "total": _mark(u.total, lang, mu),
             "modules": [_mark(m, lang, mu) for m in u.modules], "indicators": [_mark(m, lang, mu) for m in u.indicators],
-            "vetoes_triggered": u.vetoes, "not_yet_submitted": [{"field": f, "for": use} for f, use in u.missing]}
+            "vetoes_triggered": u.vetoes, "not_yet_submitted": [{"field": f, "for": use} for f, use in u.missing],
+            "not_computable": [{"field": f, "for": use} for f, use in u.uncomputable]}
 
 
 def as_json(criteria, units: list[UnitWarning], lang: str, folder: str, single: bool = False) -> str:
