@@ -189,3 +189,40 @@ def test_out_file_and_english(partial, tmp_path, capsys):
     assert code == 0 and out_file.read_text(encoding="utf-8-sig").splitlines()[0] == NOTICE
     code, out, _ = run(capsys, "warn", YITONG, "--data", partial, "--lang", "en")
     assert "Interim warning, not an assessment result" in out.splitlines()[0]
+
+
+# ---------------------------------------------------------------- the colouring rule as a property
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from scoring.core.criteria import Thresholds  # noqa: E402
+from scoring.core.warnings import _colour  # noqa: E402
+
+RANK = {"red": 0, "yellow": 1, "green": 2}
+rates = st.lists(st.one_of(st.none(), st.floats(0, 120, allow_nan=False)), min_size=0, max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=rates, green=st.floats(1, 110), gap=st.floats(0.5, 50), min_units=st.integers(2, 8), declared=st.booleans())
+def test_colours_are_monotone_and_blank_is_never_coloured(values, green, gap, min_units, declared):
+    import numpy as np
+
+    col = np.array([np.nan if v is None else v for v in values], dtype=float)
+    th = Thresholds(green=green, yellow=max(green - gap, 0)) if declared and green - gap > 0 else None
+    colours, basis = _colour(col, th, min_units)
+    for v, c in zip(col, colours):
+        if np.isnan(v):
+            assert c == "none"  # not yet submitted: no colour, never red
+    scored = [(v, c) for v, c in zip(col, colours) if not np.isnan(v)]
+    if basis == "few":
+        assert len(scored) < min_units and all(c == "none" for _, c in scored)
+        return
+    for v1, c1 in scored:
+        for v2, c2 in scored:
+            if round(v1, 6) < round(v2, 6):
+                assert RANK[c1] <= RANK[c2]  # a higher rate is never a worse colour
+    if th is not None:
+        for v, c in scored:
+            assert c == ("green" if round(v, 6) >= th.green else "yellow" if round(v, 6) >= th.yellow else "red")
+    else:
+        reds = sum(c == "red" for _, c in scored)
+        assert reds <= len(scored) * 0.25 + 1e-9 + 1  # the bottom quarter (ties may not split it)

@@ -113,7 +113,6 @@ def as_json(criteria, units: list[UnitWarning], lang: str, folder: str, single: 
         for u in units:
             cats.setdefault(u.category, []).append(_unit(u, lang, mu))
         doc["categories"] = [{"name": k, "units": v} for k, v in cats.items()]
-    doc["notice_end"] = notice(lang)
     return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
 
 
