@@ -1,7 +1,6 @@
 """Small pieces the built-in methods share."""
 from __future__ import annotations
 
-import math
 from typing import Literal
 
 import numpy as np
@@ -47,7 +46,3 @@ def cap_words(p: Capped, lang: str) -> str:
 
     return (f"，最多扣{fmt(p.max_deduction)}分" if lang != "en"
             else f", at most {fmt(p.max_deduction)} points deducted")
-
-
-def is_missing(x: float) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))

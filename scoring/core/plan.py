@@ -61,14 +61,10 @@ class Plan:
     module_of: dict[str, str]
     applies: dict[str, set[str]]  # indicator id -> categories it applies to
     level: dict[str, int]
-    methods_used: dict[str, str] = field(default_factory=dict)  # method -> plugin
     previous: list[str] = field(default_factory=list)  # "<field>@上年" columns read (last year's values)
     # indicators that apply to some units of a category only (units named in applies_to, 牵头/责任 departments)
     scopes: dict[str, "Scope"] = field(default_factory=dict)
     located: tuple[str, dict[str, int]] | None = None  # (criteria file, key lines): problems found later are located too
-
-    def leaves_for(self, category: str) -> list[Leaf]:
-        return [l for l in self.leaves.values() if category in self.applies[l.indicator.id]]
 
 
 def pydantic_problems(err: ValidationError, prefix: str = "") -> list[Problem]:
