@@ -79,7 +79,7 @@ def _rule(plan: Plan, iid: str, lang: str) -> str:
 
 def _module_name(plan: Plan, iid: str) -> str:
     mid = plan.module_of.get(iid, "")
-    m = plan.criteria.module_map().get(mid)
+    m = next((x for x in plan.criteria.modules if x.id == mid), None)
     return m.name if m is not None else mid
 
 
