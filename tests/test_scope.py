@@ -197,3 +197,29 @@ def test_bundled_example_unchanged_by_scopes(capsys):
 
     plan, _ = load(str(YITONG), [])
     assert plan.scopes == {}
+
+
+def test_template_and_progress_ask_only_the_named_departments(tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    crit = criteria(tmp_path, F34, TASK)
+    out = tmp_path / "tpl"
+    assert main(["template", str(crit), "--data", str(EXAMPLE), "--out", str(out)]) == 0
+    capsys.readouterr()
+    ws = load_workbook(out / "2020-县司法局-报送表.xlsx")["报送数据"]
+    col = next(c.column for c in ws[5] if c.value == "矛盾纠纷调解成功率")
+    open_cells = {ws.cell(r, 1).value for r in range(6, ws.max_row + 1) if ws.cell(r, col).fill.fgColor.rgb != "00BFBFBF"}
+    assert open_cells == {"ZF05", "ZF07", "ZF22"}
+    # progress: a blank for a department named is listed; the other units owe nothing for the task
+    data = tmp_path / "data"
+    shutil.copytree(EXAMPLE, data)
+    path = data / "县司法局.csv"
+    rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    j = rows[0].index("矛盾纠纷调解成功率")
+    for r in rows[1:]:
+        r[j] = ""
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f).writerows(rows)
+    code, text, _ = run(capsys, "progress", crit, "--data", data, "--format", "json")
+    blanks = {b["unit"] for w in json.loads(text)["workbooks"] for b in w["blanks"] if b["field"] == "矛盾纠纷调解成功率"}
+    assert blanks == {"ZF05", "ZF07", "ZF22"}
