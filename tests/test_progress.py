@@ -116,6 +116,10 @@ def test_returned_templates_matched_by_their_hidden_sheet(tmp_path, capsys):
     assert status["2024-X01-伊通镇-报送表.xlsx"] == "received"
     expected_missing = {"2024-应急局-报送表.xlsx"} | {f"2024-{u}-{n}-报送表.xlsx" for u, n, _ in UNITS if u != "X01"}
     assert set(doc["missing"]) == expected_missing
+    x02 = next(u for u in doc["units"] if u["id"] == "X02")  # a 乡镇: what it owes, and what came in
+    assert {(w["file"], w["status"]) for w in x02["workbooks"]} == {
+        ("2024-考核办-报送表.xlsx", "received"), ("2024-司法局-报送表.xlsx", "received"),
+        ("2024-应急局-报送表.xlsx", "missing"), ("2024-X02-二道镇-报送表.xlsx", "missing")}
     sfj = next(w for w in doc["workbooks"] if w["file"] == "2024-司法局-报送表.xlsx")
     assert sfj["received_as"] == ["回传（已填）.xlsx"]
     required = {(b["unit"], b["field"]) for b in sfj["blanks"] if b["policy"] == "error"}

@@ -141,8 +141,10 @@ def as_json(p: Progress, lang: str = "zh") -> str:
             "reminder": reminder(p, w, lang),
         })
     units = []
+    rows = [(w, set(w.rows)) for w in p.workbooks]
     for i in range(len(u)):
-        units.append({"id": u.ids[i], "name": u.names[i], "category": u.cats[i],
+        owed = [{"file": w.file, "owner": w.label, "status": w.status} for w, r in rows if i in r]
+        units.append({"id": u.ids[i], "name": u.names[i], "category": u.cats[i], "workbooks": owed,
                       "blanks": [{**_blank_dict(p, w, b, lang), "workbook_status": w.status} for w, b in p.unit_blanks(i)],
                       "bad_fields": p.unit_bad_fields(i), "problems": [pr.as_dict(lang) for pr in p.unit_problems(i)]})
     doc = {
