@@ -706,7 +706,10 @@ def cmd_warn(args) -> int:
     wanted = None
     if args.unit is not None:
         ids, names = data.ids, data.names
-        wanted = args.unit if args.unit in ids else (ids[names.index(args.unit)] if args.unit in names else None)
+        same = [u for u, n in zip(ids, names) if n == args.unit]
+        if args.unit not in ids and len(same) > 1:  # a name two units share: never guess which sheet to print
+            raise DataError(Problem("data.ambiguous_name", {"name": args.unit, "ids": "、".join(same)}))
+        wanted = args.unit if args.unit in ids else (same[0] if same else None)
         if wanted is None:
             raise DataError(Problem("data.unknown_unit", {"unit": args.unit}))
     if interim.previous:

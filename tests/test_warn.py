@@ -183,6 +183,15 @@ def test_unknown_unit_or_bad_data_exit_2_nothing_written(partial, tmp_path, caps
     assert code == 2 and "县委组织部.csv" in err and "九十" in err and not out_file.exists()
 
 
+def test_a_name_two_units_share_is_refused(partial, capsys):
+    for path in partial.glob("*.csv"):  # 县教育局 renamed 县民政局 everywhere: two units, one name
+        path.write_text(path.read_text(encoding="utf-8-sig").replace("县教育局", "县民政局"), encoding="utf-8-sig")
+    code, out, err = run(capsys, "warn", YITONG, "--data", partial, "--unit", "县民政局")
+    assert code == 2 and out == "" and "ZF03" in err and "ZF06" in err
+    code, out, _ = run(capsys, "warn", YITONG, "--data", partial, "--unit", "ZF06")
+    assert code == 0 and "ZF06" in out
+
+
 def test_out_file_and_english(partial, tmp_path, capsys):
     out_file = tmp_path / "w.csv"
     code, _, _ = run(capsys, "warn", YITONG, "--data", partial, "--format", "csv", "--out", out_file)
