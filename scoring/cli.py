@@ -25,6 +25,11 @@ TEXT = {
         "ok": "评分细则检查通过：{name}（{year}），{cats}个类别，{mods}个模块，{inds}个指标（末级{leaves}个）。",
         "written": "已写入 {path}",
         "m_name": "方法", "m_title": "名称", "m_plugin": "来自插件",
+        "m_one": "只看这个方法：参数（类型、默认值、含义）、示例和由示例生成的规则文字",
+        "m_format": "table（终端表格，默认）或 markdown（docs/methods.md 即由此生成）",
+        "m_param": "参数", "m_type": "类型", "m_required": "必填", "m_default": "默认值", "m_meaning": "含义",
+        "m_yes": "是", "m_no": "否", "m_reads": "读取", "m_none": "无参数。", "m_example": "示例：",
+        "m_rule": "生成的规则文字：", "m_no_example": "（该方法未提供示例）",
         "failed": "以下插件加载失败：",
         "validate": "校验报送数据，一次列出全部问题、缺报和自动规范之处",
         "template": "按评分细则为每个报送单位生成 Excel 报送表",
@@ -58,6 +63,16 @@ TEXT = {
         "run_format": "输出格式；xlsx、html、pdf 为可打印的报告（须同时给出 --out）",
         "fingerprint": "重算印记中的指纹：评分细则和报送数据的完整 SHA-256，供核对打印件",
         "canonical": "把数据指纹所依据的字节（scoring.dataset/1 规范编码）写入此文件，可用 sha256sum 独立核对",
+        "progress": "收集进度：各报送单位、各单位应报哪些报送表，收到了哪些，哪些字段仍为空、哪些有问题，并生成催报提醒",
+        "due": "报送截止日期（如 2021-01-15），写入催报提醒",
+        "warn": "阶段性预警：用已报送的数据按同一细则评分，按细则 [warnings] 阈值或本类别四分位给出红黄绿（不作为考核结果）",
+        "w_unit": "只输出这个单位的预警单（单位编号或名称）", "w_ind": "同时给出各指标的预警",
+        "w_format": "输出格式：text（默认）、json 或 csv",
+        "crit": "评分细则的年度维护：next 生成下一年度的细则文件，diff 对照两份细则",
+        "c_next": "由本年度细则生成下一年度细则（只改年度和考核名称中的年份，注释和排版不变；不覆盖已有文件）",
+        "c_out": "新细则文件", "c_year": "新年度（默认下一年）",
+        "c_diff": "对照两份评分细则：新增、删去、更名的指标，分值、方法、参数、权重的调整，可附在考核方案说明后",
+        "c_old": "原细则文件", "c_new": "新细则文件",
     },
     "en": {
         "desc": "Assessment scoring engine: scores, ranks and grades units by a criteria file.",
@@ -68,6 +83,11 @@ TEXT = {
         "ok": "Criteria OK: {name} ({year}), {cats} categories, {mods} modules, {inds} indicators ({leaves} leaves).",
         "written": "written to {path}",
         "m_name": "Method", "m_title": "Title", "m_plugin": "Plugin",
+        "m_one": "show this method only: its parameters (type, default, meaning), an example and the rule text it gives",
+        "m_format": "table (terminal, default) or markdown (docs/methods.md is made this way)",
+        "m_param": "Parameter", "m_type": "Type", "m_required": "Required", "m_default": "Default", "m_meaning": "Meaning",
+        "m_yes": "yes", "m_no": "no", "m_reads": "Reads", "m_none": "No parameters.", "m_example": "Example:",
+        "m_rule": "Rule text generated: ", "m_no_example": "(this method gives no example)",
         "failed": "These plugins failed to load:",
         "validate": "check submitted data: every problem, gap and normalisation at once",
         "template": "write an Excel data-entry workbook for each data owner",
@@ -103,6 +123,16 @@ TEXT = {
         "run_format": "output format; xlsx, html and pdf make a printable report (give --out too)",
         "fingerprint": "recompute the stamp's fingerprints: the full SHA-256 of the criteria and of the data",
         "canonical": "write the bytes the data fingerprint is taken over (scoring.dataset/1) to this file, to check with sha256sum",
+        "progress": "collection progress: the workbooks each owner and unit owes, which arrived, which fields are blank or wrong, and reminders",
+        "due": "the due date (e.g. 2021-01-15), written into the reminders",
+        "warn": "interim warnings: score the data in so far by the same criteria, green/yellow/red by [warnings] thresholds or quartiles (not a result)",
+        "w_unit": "print this unit's warning sheet alone (id or name)", "w_ind": "also colour each indicator",
+        "w_format": "output format: text (default), json or csv",
+        "crit": "criteria from year to year: next writes next year's file, diff compares two files",
+        "c_next": "write next year's criteria from this year's (only the year and the year in the name change; comments kept; never overwrites)",
+        "c_out": "the new criteria file", "c_year": "the new year (default: the next one)",
+        "c_diff": "compare two criteria files: indicators added, removed, renamed; points, methods, parameters and weights changed",
+        "c_old": "the earlier criteria file", "c_new": "the later criteria file",
     },
 }
 
@@ -164,7 +194,9 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     s.add_argument("--format", choices=["table", "json", "csv"], default="table", help=T["format"])
     s.add_argument("--out", help=T["out"])
     s.add_argument("--db", help=T["db"])  # last year's values, for criteria that compare with them
-    sub.add_parser("methods", help=T["methods"], parents=[common])
+    m = sub.add_parser("methods", help=T["methods"], parents=[common])
+    m.add_argument("name", nargs="?", help=T["m_one"])
+    m.add_argument("--format", choices=["table", "markdown"], default="table", help=T["m_format"])
     v = sub.add_parser("validate", help=T["validate"], parents=[common])
     v.add_argument("criteria", help=T["criteria"])
     v.add_argument("--data", required=True, help=T["data"])
@@ -181,6 +213,30 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     src.add_argument("--units", help=T["t_units"])
     src.add_argument("--data", help=T["t_data"])
     tp.add_argument("--force", action="store_true", help=T["t_force"])
+    pg = sub.add_parser("progress", help=T["progress"], parents=[common])
+    pg.add_argument("criteria", help=T["criteria"])
+    pg.add_argument("--data", required=True, help=T["data"])
+    pg.add_argument("--due", type=_due(lang), help=T["due"])
+    pg.add_argument("--format", choices=["text", "json"], default="text", help=T["vformat"])
+    cr = sub.add_parser("criteria", help=T["crit"], parents=[common])
+    crs = cr.add_subparsers(dest="action", required=True)
+    x = crs.add_parser("next", help=T["c_next"], parents=[common])
+    x.add_argument("criteria", help=T["criteria"])
+    x.add_argument("--out", required=True, help=T["c_out"])
+    x.add_argument("--year", type=int, help=T["c_year"])
+    x = crs.add_parser("diff", help=T["c_diff"], parents=[common])
+    x.add_argument("old", help=T["c_old"])
+    x.add_argument("new", help=T["c_new"])
+    x.add_argument("--format", choices=["text", "json"], default="text", help=T["vformat"])
+    x.add_argument("--out", help=T["out"])
+    wn = sub.add_parser("warn", help=T["warn"], parents=[common])
+    wn.add_argument("criteria", help=T["criteria"])
+    wn.add_argument("--data", required=True, help=T["data"])
+    wn.add_argument("--unit", help=T["w_unit"])
+    wn.add_argument("--indicators", action="store_true", help=T["w_ind"])
+    wn.add_argument("--format", choices=["text", "json", "csv"], default="text", help=T["w_format"])
+    wn.add_argument("--out", help=T["out"])
+    wn.add_argument("--db", help=T["db"])  # last year's values, for criteria that compare with them
 
     db = argparse.ArgumentParser(add_help=False)
     db.add_argument("--db", help=T["db"])
@@ -226,6 +282,20 @@ def _checked(kind, ok, message: str):
     return parse
 
 
+def _due(lang: str):
+    from .i18n import t
+
+    def parse(text: str):
+        from .load.progress import parse_due
+
+        try:
+            return parse_due(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(t("progress.bad_due", lang, value=text)) from None
+
+    return parse
+
+
 def load(criteria_path: str, plugin_args: list[str]):
     """Criteria file → (plan, registry), with local plugins from the file and the command line."""
     plan, registry, _ = load_with_bytes(criteria_path, plugin_args)
@@ -251,6 +321,11 @@ def cmd_check(args) -> int:
     a = plan.criteria.assessment
     print(T["ok"].format(name=a.name, year=a.year, cats=len(a.categories), mods=len(plan.criteria.modules),
                          inds=len(plan.criteria.indicators), leaves=len(plan.leaves)))
+    named = [(iid, n) for iid, sc in plan.scopes.items() for n in (*sc.units, *sc.lead, *sc.responsible)]
+    if named:  # no unit list here: say which names are taken as units, so a mistyped category is seen now
+        from .i18n import t
+
+        print(t("scope.check_note", args.lang, names="、".join(f"{n}（{iid}）" if args.lang != "en" else f"{n} ({iid})" for iid, n in named)))
     _warn_failed(registry, args.lang)
     return 0
 
@@ -639,6 +714,83 @@ def cmd_validate(args) -> int:
     return 0 if report.ok else 2
 
 
+def cmd_progress(args) -> int:
+    from .load.progress import collect
+    from .report.progress import as_json, as_text
+
+    plan, registry = load(args.criteria, args.plugins)
+    progress = collect(plan, args.data, args.due)
+    sys.stdout.write((as_json if args.format == "json" else as_text)(progress, args.lang))
+    return 0
+
+
+def cmd_warn(args) -> int:
+    from .core.engine import score
+    from .core.warnings import interim_plan, warnings_for
+    from .errors import DataError, Problem
+    from .load.validate import validate
+    from .report.output import write_atomic
+    from .report.warnings import RENDERERS
+
+    plan, registry = load(args.criteria, args.plugins)
+    interim = interim_plan(plan, registry.methods)  # every blank: not yet submitted, left out
+    report = validate(interim, args.data)
+    if report.problems:
+        raise DataError(report.problems)
+    data = report.data
+    wanted = None
+    if args.unit is not None:
+        ids, names = data.ids, data.names
+        same = [u for u, n in zip(ids, names) if n == args.unit]
+        if args.unit not in ids and len(same) > 1:  # a name two units share: never guess which sheet to print
+            raise DataError(Problem("data.ambiguous_name", {"name": args.unit, "ids": "、".join(same)}))
+        wanted = args.unit if args.unit in ids else (same[0] if same else None)
+        if wanted is None:
+            raise DataError(Problem("data.unknown_unit", {"unit": args.unit}))
+    if interim.previous:
+        data = _with_previous(data, interim, None, args)
+    units = warnings_for(score(interim, data, partial=True), report.gaps, args.indicators)
+    if wanted is not None:
+        units = [u for u in units if u.id == wanted]
+    text = RENDERERS[args.format](plan.criteria, units, args.lang, str(args.data), single=wanted is not None)
+    if args.out:
+        write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+        print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_criteria(args) -> int:
+    from .i18n import t
+    from .report.output import write_atomic
+
+    if args.action == "next":
+        from .load.carry import write_next
+
+        load(args.criteria, args.plugins)  # only a file that passes `scoring check` is carried forward
+        c = write_next(args.criteria, args.out, args.year)
+        a0, a1 = c.old.assessment, c.new.assessment
+        print(t("carry.written", args.lang, path=args.out, oy=a0.year, ny=a1.year, name=a1.name), file=sys.stderr)
+        if c.stale:
+            print(t("carry.stale", args.lang, year=a0.year), file=sys.stderr)
+            for n, text in c.stale:
+                print("  " + t("carry.stale_line", args.lang, n=n, text=text), file=sys.stderr)
+        return 0
+    from .core.criteria_diff import diff
+    from .report.criteria_diff import as_json, as_text
+
+    old, _ = load(args.old, args.plugins)
+    new, _ = load(args.new, args.plugins)
+    text = (as_json if args.format == "json" else as_text)(diff(old, new, args.lang), args.lang)
+    if args.out:
+        write_atomic(args.out, text)
+        print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_template(args) -> int:
     from .load.template import write_templates
 
@@ -676,11 +828,41 @@ def cmd_methods(args) -> int:
 
     from .plugins import load_registry
 
+    from .core.method_docs import describe, markdown
+    from .errors import Problem
+
     _tab.WIDE_CHARS_MODE = True
     T = TEXT[args.lang]
     reg = load_registry([Path(f) for f in args.plugins])
-    rows = [[name, m.title[1] if args.lang == "en" else m.title[0], reg.source[name]] for name, m in sorted(reg.methods.items())]
-    print(tabulate(rows, headers=[T["m_name"], T["m_title"], T["m_plugin"]], disable_numparse=True))
+    docs = [describe(m, reg.source[name], args.lang) for name, m in sorted(reg.methods.items())]
+    if args.name is not None:
+        docs = [d for d in docs if d.name == args.name]
+        if not docs:
+            raise ScoringError(Problem("plugin.unknown_method_name", {"name": args.name, "known": "、".join(sorted(reg.methods))}))
+    if args.format == "markdown":
+        sys.stdout.write(markdown(docs, args.lang))
+    elif args.name is None:
+        rows = [[d.name, d.title, d.plugin] for d in docs]
+        print(tabulate(rows, headers=[T["m_name"], T["m_title"], T["m_plugin"]], disable_numparse=True))
+    else:
+        d = docs[0]
+        print(f"{d.name}  {d.title}  （{T['m_plugin']}：{d.plugin}）" if args.lang != "en" else f"{d.name}  {d.title}  ({T['m_plugin']}: {d.plugin})")
+        print(f"{T['m_reads']}：{d.reads}" if args.lang != "en" else f"{T['m_reads']}: {d.reads}")
+        print()
+        if d.params:
+            rows = [[p.name, p.type, T["m_yes"] if p.required else T["m_no"], p.default, p.meaning] for p in d.params]
+            heads = [T["m_param"], T["m_type"], T["m_required"], T["m_default"], T["m_meaning"]]
+            print(tabulate(rows, headers=heads, disable_numparse=True))
+        else:
+            print(T["m_none"])
+        print()
+        if d.example:
+            print(T["m_example"])
+            print(d.example)
+            print()
+            print(T["m_rule"] + d.example_rule)
+        else:
+            print(T["m_no_example"])
     _warn_failed(reg, args.lang)
     return 0
 
@@ -695,7 +877,8 @@ def _warn_failed(registry, lang: str) -> None:
 COMMANDS = {"check": cmd_check, "validate": cmd_validate, "template": cmd_template, "run": cmd_run, "report": cmd_report,
             "decide": cmd_decide, "explain": cmd_explain, "methods": cmd_methods, "runs": cmd_runs, "finalize": cmd_finalize,
             "delete": cmd_delete, "verify": cmd_verify, "history": cmd_history, "compare": cmd_compare,
-            "rescore": cmd_rescore, "sensitivity": cmd_sensitivity, "fingerprint": cmd_fingerprint}
+            "rescore": cmd_rescore, "sensitivity": cmd_sensitivity, "progress": cmd_progress, "warn": cmd_warn, "criteria": cmd_criteria,
+            "fingerprint": cmd_fingerprint}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -63,10 +63,6 @@ class Dataset:
         prefix, letter = self.places[where[pos]]
         return f"{prefix}{letter}{self.row_of[name][pos]}"
 
-    def source_of(self, pos: int, name: str) -> str | None:
-        """The exact cell if known, else the files the field came from."""
-        return self.cell_of(pos, name) or self.sources.get(name)
-
     def source_file(self, pos: int, name: str) -> str | None:
         """The file this unit's value of a field was read from, when known; else every file the
         field came from.  A self-reported field (one workbook per unit) thus names only the

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.plan import Plan
+from ..core.scope import scope_problems
 from ..core.usage import Gap, bases, find_gaps
 from ..errors import Problem
+from .criteria_file import locate
 from .submissions import FileInfo, ReadResult, read_submissions
 
 
@@ -127,6 +129,11 @@ def validate(plan: Plan, folder: str | Path) -> Report:
     data = res.data
     if data is None:
         return report
+    if plan.scopes:  # units named in the criteria must be on the unit list: located in the criteria file
+        found = scope_problems(plan, data.ids, data.names)
+        if found and plan.located is not None:
+            found = locate(found, *plan.located)
+        report.problems.extend(found)
     if any(p.code in UNREADABLE for p in report.problems):
         # a file that could not be read is the cause: every value it held would read as "missing",
         # so its refusal stands alone; gaps are listed once the file is readable
