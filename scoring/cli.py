@@ -727,7 +727,7 @@ def cmd_progress(args) -> int:
 def cmd_warn(args) -> int:
     from .core.engine import score
     from .core.warnings import interim_plan, warnings_for
-    from .errors import DataError, Problem
+    from .errors import DataError, Problem, UsageError
     from .load.validate import validate
     from .report.output import write_atomic
     from .report.warnings import RENDERERS
@@ -746,7 +746,7 @@ def cmd_warn(args) -> int:
             raise DataError(Problem("data.ambiguous_name", {"name": args.unit, "ids": "、".join(same)}))
         wanted = args.unit if args.unit in ids else (same[0] if same else None)
         if wanted is None:
-            raise DataError(Problem("data.unknown_unit", {"unit": args.unit}))
+            raise UsageError(Problem("data.unknown_unit", {"unit": args.unit}))  # a wrong argument, not bad data
     if interim.previous:
         data = _with_previous(data, interim, None, args)
     units = warnings_for(score(interim, data, partial=True), report.gaps, args.indicators)

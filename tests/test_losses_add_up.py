@@ -49,7 +49,7 @@ def _check_sheet(plan, sheet: dict, places: int) -> None:
         listed = sum(i["lost"] for i in items if i["module"] == m["id"] and not i["bonus"])
         assert abs(listed - lost) < eps, (m["id"], listed, lost, items)
         extra = [line["points"] for line in tops if line["bonus"] and line["points"] is not None]
-        b = plan.criteria.module_map()[m["id"]].bonus
+        b = next(x for x in plan.criteria.modules if x.id == m["id"]).bonus
         assert b.min - eps <= m["bonus"] <= b.max + eps
         assert abs(round_half_up(sum(extra), places) - m.get("bonus_items", m["bonus"])) < eps, m
         if "bonus_items" in m:
