@@ -158,3 +158,10 @@ def test_a_nonzero_numerator_over_zero_is_not_no_such_work():
     res = score(plan_of(court("full", missing="exclude")), small_data(出庭次数=[3, 3, 1], 应诉案件数=[4, 0, 2]))
     line = f2_line(res, 1)
     assert line["status"] == "excluded" and line["points"] is None
+
+
+def test_a_veto_on_a_zero_denominator_rate_is_not_triggered_nor_missing():
+    doc = court("exclude")
+    doc["vetoes"] = [{"id": "V1", "name": "出庭率过低", "kind": "fail", "field": "出庭率", "threshold": 1000}]
+    res = score(plan_of(doc), small_data(**DATA))  # ZF02: 0 ÷ 0; missing = "error" on the veto would refuse a blank
+    assert not res.categories["政府部门"].failed.any()

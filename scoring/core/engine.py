@@ -205,6 +205,8 @@ def _score_category(plan: Plan, data: Dataset, cols, zero, cat: str, idx: np.nda
             continue
         vals = cols[v.field][idx]
         miss = np.isnan(vals)
+        if v.field in zero:  # 0 ÷ 0 (no such work): nothing to veto, and no value missing
+            miss &= ~zero[v.field][idx]
         if miss.any():
             if v.missing == "error":
                 for pos in np.nonzero(miss)[0]:

@@ -145,5 +145,5 @@ def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = No
     for v in c.vetoes:
         applies = v.applies_to if v.applies_to is not None else c.categories
         idx = np.sort(np.concatenate([by_cat[k] for k in c.categories if k in applies] or [np.zeros(0, int)]))
-        scan(idx, v.field, "veto", v.id, v.name, v.missing)
+        scan(idx, v.field, "veto", v.id, v.name, v.missing, "exclude")  # 0 ÷ 0 never triggers a veto
     return out
