@@ -71,8 +71,26 @@ def test_an_undecidable_look_back_says_why_and_what_to_do():
     r = res["A2", "乡镇"]
     for unit in as_dicts([r], 2, "zh")[0]["units"]:
         assert unit["status"] == "undetermined"
-        assert "没有2019年的定稿结果" in unit["history"] and "定稿" in unit["history"].split("；")[-1]
-        assert "无法判定" in unit["history"]
+        assert unit["history"] == "2020年触发；无法判定：历史库中没有2019年的结果，保存并定稿（scoring run --save、scoring finalize）后再判定"
+
+
+def test_a_year_with_only_a_draft_says_finalize_it(tmp_path, capsys):
+    from pathlib import Path
+
+    from scoring.cli import main
+
+    root = Path(__file__).resolve().parents[1]
+    crit = root / "criteria" / "yitong-2020.toml"
+    data = root / "examples" / "yitong-2020"
+    old = tmp_path / "yitong-2019.toml"
+    old.write_text(crit.read_text(encoding="utf-8").replace("year = 2020", "year = 2019").replace("2020年度", "2019年度"),
+                   encoding="utf-8")
+    db = tmp_path / "h.sqlite"
+    assert main(["run", str(old), "--data", str(data), "--save", "--db", str(db)]) == 0  # a draft, never finalized
+    capsys.readouterr()
+    assert main(["explain", str(crit), "县商务局", "--data", str(data), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "2019年只有草稿结果，定稿后（scoring finalize）再判定" in out and "历史库中没有2019年" not in out
 
 
 def test_a_self_reported_field_names_only_the_units_own_workbook(tmp_path):

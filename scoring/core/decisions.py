@@ -68,6 +68,7 @@ class Catch:
     status: str = "caught"  # "caught" or "undetermined" (history missing)
     years_caught: list[int] = field(default_factory=list)
     years_missing: list[int] = field(default_factory=list)
+    years_draft: list[int] = field(default_factory=list)  # of the missing years, those with only a draft result
 
 
 @dataclass
@@ -211,6 +212,7 @@ def decide(criteria: Criteria, current: list[Outcome], history: dict[int, list[O
                           years_caught=[year])
                 if rule.look_back is not None:
                     earlier, c.years_missing = past.years(rule, h.unit.unit_id)
+                    c.years_draft = [y for y in c.years_missing if y in getattr(history, "drafts", ())]
                     c.years_caught += earlier
                     need = rule.look_back.times
                     if len(c.years_caught) >= need:

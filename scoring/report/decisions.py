@@ -41,11 +41,15 @@ def _history(c: Catch, r: RuleResult, lang: str) -> str:
         return ""
     yrs = "、".join(str(y) for y in sorted(c.years_caught))
     if c.status == "undetermined":  # why it cannot be decided and what to do; no consequence is implied
-        miss = "、".join(str(y) for y in sorted(c.years_missing))
-        return (f"caught in {yrs}; the history store has no final result for {miss} (not saved, or only a draft), "
-                f"so the rule cannot be decided: finalize the {miss} result (scoring finalize) and run again" if lang == "en"
-                else f"{yrs}年触发；历史库中没有{miss}年的定稿结果（未保存或只有草稿），无法判定；"
-                     f"将{miss}年结果定稿（scoring finalize）后重新运行即可判定")
+        draft = "、".join(str(y) for y in sorted(c.years_draft))
+        none = "、".join(str(y) for y in sorted(set(c.years_missing) - set(c.years_draft)))
+        if lang == "en":
+            why = "; ".join(([f"{draft} has only a draft result: finalize it (scoring finalize)"] if draft else [])
+                            + ([f"the history store has no result for {none}: save and finalize it (scoring run --save, scoring finalize)"] if none else []))
+            return f"caught in {yrs}; cannot be decided yet: {why}, then run again"
+        why = "；".join(([f"{draft}年只有草稿结果，定稿后（scoring finalize）再判定"] if draft else [])
+                       + ([f"历史库中没有{none}年的结果，保存并定稿（scoring run --save、scoring finalize）后再判定"] if none else []))
+        return f"{yrs}年触发；无法判定：{why}"
     return f"caught in {yrs}" if lang == "en" else f"{yrs}年均触发"
 
 
