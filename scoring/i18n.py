@@ -636,6 +636,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "fingerprint.out_is_input": ("--canonical 不能写到评分细则文件或数据目录中", "--canonical cannot be the criteria file or inside the data folder"),
     "fingerprint.out_is_input.hint": ("写到数据目录以外，如 --canonical 数据指纹.bin", "write it outside the data folder, e.g. --canonical data.bin"),
     "data.unknown_unit.hint": ("写 units.csv 中的单位编号或完整的单位名称", "give a unit id or the full unit name from units.csv"),
+    "pydantic.other": ("取值不符合要求（{type}）", "{msg}"),
     "criteria.zero_denominator_unused": ("指标 {id} 写了 zero_denominator，但它读取的字段（{fields}）都不是含除法的公式，分母不会为0",
                                          "indicator {id} declares zero_denominator but none of the fields it reads ({fields}) is a formula that divides"),
     "criteria.zero_denominator_unused.hint": ("删除这一行；zero_denominator 只用于读取“x / y”类公式字段的指标",

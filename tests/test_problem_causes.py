@@ -69,3 +69,24 @@ def test_an_output_clash_is_not_called_a_data_problem(tmp_path, capsys):
     assert main(["template", str(CRITERIA), "--data", str(EXAMPLE), "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "报送数据" not in err and "--force" in err
+
+
+def test_a_plugins_own_english_validator_text_stays_out_of_the_chinese_message():
+    from pydantic import BaseModel, ValidationError, field_validator
+
+    from scoring.core.plan import pydantic_problems
+
+    class Params(BaseModel):  # a third-party method's parameters, with a message of its own in English
+        n: int
+
+        @field_validator("n")
+        @classmethod
+        def _odd(cls, v):
+            if v % 2 == 0:
+                raise ValueError("must be odd")
+            return v
+
+    with pytest.raises(ValidationError) as e:
+        Params(n=2)
+    p, = pydantic_problems(e.value, "indicators[0].params")
+    assert "must be odd" in p.render("en") and "must be odd" not in p.render("zh") and "取值不符合要求" in p.render("zh")

@@ -80,10 +80,13 @@ def pydantic_problems(err: ValidationError, prefix: str = "") -> list[Problem]:
             "missing": "criteria.missing_key",
             "extra_forbidden": "criteria.unknown_key",
         }.get(e["type"], "criteria.bad_value")
-        # common pydantic error types have messages of our own (in both languages); others keep pydantic's text
+        # common pydantic error types have messages of our own (in both languages); a validator's
+        # message is a code of ours; anything else keeps pydantic's text in English only
         known = f"pydantic.{e['type']}"
-        detail = known if has(known) else e["msg"].removeprefix("Value error, ")
-        args = {"detail": detail, "input": _short(e.get("input")), **{k: v for k, v in (e.get("ctx") or {}).items() if k != "error"}}
+        msg = e["msg"].removeprefix("Value error, ")
+        detail = known if has(known) else (msg if has(msg) else "pydantic.other")
+        args = {"detail": detail, "input": _short(e.get("input")), "msg": msg, "type": e["type"],
+                **{k: v for k, v in (e.get("ctx") or {}).items() if k != "error"}}
         # the fix of this cause: the key's own advice if there is one, else the check's
         for fix in (f"fix.{path.rsplit('.', 1)[-1]}" if path else "", f"{detail}.fix", f"fix.{e['type']}"):
             if fix and has(fix):
