@@ -57,6 +57,7 @@ def cases(draw, vetoes: bool = True, missing: bool = True, tie_break: bool | Non
     direction: dict[str, int] = {}
     nan_ok: set[str] = set()
     kinds: dict[str, str] = {}
+    pairs: list[tuple[str, str]] = []  # (numerator, denominator) of derived rates
     modules, indicators = [], []
 
     def leaf(ind_id: str, name: str, full: float, first: bool, **where) -> dict:
@@ -75,6 +76,17 @@ def cases(draw, vetoes: bool = True, missing: bool = True, tie_break: bool | Non
                 p["partial"] = draw(st.sampled_from(["linear", "ceil", "floor"]))
             if draw(st.booleans()):  # the item's own cap on what it loses
                 out["max_deduction"] = full * draw(st.sampled_from([0, 0.1, 0.25, 0.5, 1]))
+            if kind == "rate" and draw(st.booleans()):  # a rate computed from two counts; 0 ÷ 0 for some units
+                a, b = f + "分子", f + "分母"
+                fields[-1] = {"name": f, "kind": "rate", "formula": f"{a} / {b} * 100"}
+                fields.extend([{"name": a, "kind": "count"}, {"name": b, "kind": "count"}])
+                del kinds[f], direction[f]
+                kinds[a] = kinds[b] = "count"
+                pairs.append((a, b))
+                if f in nan_ok:
+                    nan_ok.update((a, b))
+                # (the first item of a module is never left out: a module must keep something to score)
+                out["zero_denominator"] = draw(st.sampled_from(["full", "zero"] if first else ["exclude", "full", "zero"]))
         return out
 
     weights = [dict() for _ in range(n_mod)]
@@ -155,6 +167,12 @@ def cases(draw, vetoes: bool = True, missing: bool = True, tie_break: bool | Non
                 col.append(draw(st.sampled_from([0.0, 12.07, 50.0, 85.5, 90.0, 100.0, 99.99])) if draw(st.booleans())
                            else draw(st.floats(0, 100, allow_nan=False)))
         values[f] = np.asarray(col, dtype=float)
+    for a, b in pairs:  # a part of its whole (rate ≤ 100 %), and 0 of 0 now and then
+        whole = values[b]
+        values[a] = np.where(np.isnan(values[a]) | np.isnan(whole), values[a], np.minimum(values[a], whole))
+        both = np.asarray([draw(st.integers(0, 3)) == 0 for _ in ids])
+        values[a] = np.where(both & ~np.isnan(values[a]) & ~np.isnan(whole), 0.0, values[a])
+        values[b] = np.where(both & ~np.isnan(values[a]) & ~np.isnan(whole), 0.0, whole)
     data = Dataset(ids, [f"单位{i}" for i in ids], cat_of, values)
     return doc, data, direction, nan_ok
 
