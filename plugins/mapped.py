@@ -62,6 +62,7 @@ class _Votes(Method):
     """Weighted votes: points = full × Σ votes × weight ÷ (valid votes × scale)."""
 
     uses_field = False
+    leaves_out = True  # no valid vote: no score, and the indicator's missing rule decides
     scale = 1.0
 
     def weights(self, p) -> dict[str, float]:  # pragma: no cover - interface

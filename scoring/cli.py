@@ -224,13 +224,12 @@ def load(criteria_path: str, plugin_args: list[str]):
 
 def load_with_bytes(criteria_path: str, plugin_args: list[str]):
     """Like :func:`load`, also returning the criteria file's bytes (hashed and stored with a run)."""
-    from .load.criteria_file import criteria_bytes, located_plan, parse_criteria
+    from .load.criteria_file import criteria_bytes, located_plan, parse_criteria, plugin_folders
     from .plugins import load_registry
 
     raw = criteria_bytes(criteria_path)
     criteria, lines, _ = parse_criteria(raw, str(criteria_path))
-    base = Path(criteria_path).parent
-    folders = [base / f for f in criteria.assessment.plugins] + [Path(f) for f in plugin_args]
+    folders = plugin_folders(criteria, lines, str(criteria_path)) + [Path(f) for f in plugin_args]
     registry = load_registry(folders)
     return located_plan(criteria, lines, str(criteria_path), registry), registry, raw
 

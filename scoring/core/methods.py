@@ -72,6 +72,11 @@ class Method:
     Params: ClassVar[type[Params]] = NoParams
     uses_field: ClassVar[bool] = True  # reads the indicator's ``field``
     previous_year: ClassVar[bool] = False  # also reads "<field>@上年" (last year's value)
+    # NaN for a unit whose inputs are all present means "this rule cannot score it" (e.g. no
+    # valid votes) and the indicator's missing rule applies. Without this declaration such a
+    # NaN is refused as a fault of the plugin (see scoring.core.boundary).
+    leaves_out: ClassVar[bool] = False
+    plugin: str = ""  # the plugin the method was taken from (set by the registry)
 
     def inputs(self, params: Any) -> list[str]:
         """Further fields this method reads, named in its params (multi-field methods)."""

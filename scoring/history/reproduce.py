@@ -79,20 +79,30 @@ class RescoreReport:
 
 
 def stored_plan(run: RunInfo, criteria_raw: bytes, plugin_args: list[str] = ()):
-    """The run's frozen criteria → (plan, registry), with today's plugins."""
+    """The run's frozen criteria → (plan, registry), with the plugins installed today.
+
+    A stored run never loads code from a path it names: the store is a file anyone with
+    write access could edit.  Installed plugins (entry points) are used; a local plugin
+    is loaded only from a folder the user names on the command line (``--plugins``).
+    Every method the run used must be there, else the run is refused with the fix.
+    """
     from ..load.criteria_file import located_plan, parse_criteria
     from ..plugins import load_registry
 
     label = f"{run.criteria_path}（第{run.id}号运行存储的版本）"
     criteria, lines, _ = parse_criteria(criteria_raw, label)
-    base = Path(run.criteria_path).parent
-    folders = [base / f for f in criteria.assessment.plugins]
-    gone = [f for f in folders if not f.exists()]
-    if gone and not plugin_args:
-        raise HistoryError(Problem("history.plugins_moved", {"run": run.id, "path": str(gone[0])}))
-    folders = [f for f in folders if f.exists()] + [Path(p) for p in plugin_args]
-    registry = load_registry(folders)
+    registry = load_registry([Path(p) for p in plugin_args])
+    missing = sorted((m, p) for m, p in run.methods.items() if m not in registry.methods)
+    if missing:
+        raise HistoryError([_plugin_missing(run, m, p) for m, p in missing])
     return located_plan(criteria, lines, label, registry), registry
+
+
+def _plugin_missing(run: RunInfo, method: str, plugin: str) -> Problem:
+    version = run.plugins.get(plugin, "")
+    args = {"run": run.id, "method": method, "plugin": _plugin_key(plugin) or "?", "version": version or "?"}
+    local = version.startswith("local:") or plugin.endswith(".py")
+    return Problem("history.plugin_local" if local else "history.plugin_missing", args)
 
 
 def version_changes(run: RunInfo, plan: Plan, registry) -> list[VersionChange]:
