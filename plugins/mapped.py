@@ -191,6 +191,7 @@ class Supplied(Method):
 
     name = "supplied"
     title = ("报送得分", "Supplied score")
+    passes_through = True  # a value beyond the indicator's points is refused as such, never clipped
 
     class Params(Params):
         scale: float | None = Field(None, gt=0, description="报送分数的满分，默认与本指标分值相同")

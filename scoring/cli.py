@@ -301,7 +301,9 @@ def cmd_run(args) -> int:
 
     if args.format in REPORT_FORMATS:
         _check_report_out(args, args.format)
+    _check_out(args)
     store = None
+    saved = None
     try:
         if args.save:  # open (or create) the store first: a damaged store stops us before any work
             from .history.store import open_store
@@ -315,7 +317,8 @@ def cmd_run(args) -> int:
             rec = build_record(results, registry, criteria_raw=raw, criteria_path=str(Path(args.criteria).resolve()),
                                data_path=str(Path(args.data).resolve()), operator=_operator(args),
                                files=data_files(args.data), note=args.note)
-            stamp = stamp.with_run(store.save(rec))
+            saved = store.save(rec)
+            stamp = stamp.with_run(saved)
         if args.format in REPORT_FORMATS:
             history = _decision_history(results, store, args)
             proposal = decide(results.criteria, outcomes_of(results), history)
@@ -343,6 +346,10 @@ def cmd_run(args) -> int:
             sys.stdout.write(text)
         if store is not None:
             _say("hist.saved", args.lang, run=stamp.run, db=store.path)
+    except ScoringError:
+        if saved is not None:  # the run is in the store: say so before saying what failed
+            _say("output.saved_first", args.lang, run=saved, db=store.path)
+        raise
     finally:
         if store is not None:
             store.close()
@@ -372,6 +379,19 @@ def _results_and_decisions(args):
     return results, decide(results.criteria, outcomes_of(results), history), stamp, history
 
 
+def _check_out(args) -> None:
+    """Refuse ``--out`` before any work: not a folder, not an input, not inside the data folder."""
+    if not getattr(args, "out", None):
+        return
+    from .history.store import default_path
+    from .outfile import check_out
+
+    inputs = [args.criteria, *args.plugins]
+    if getattr(args, "db", None) or getattr(args, "save", False) or str(args.criteria).isdigit():
+        inputs.append(default_path(getattr(args, "db", None)))
+    check_out(args.out, inputs=inputs, data_folder=getattr(args, "data", None))
+
+
 def _check_report_out(args, fmt: str) -> None:
     from .errors import Problem, ReportError
 
@@ -395,6 +415,7 @@ def _write_report(args, fmt: str, results, proposal, history, stamp) -> None:
 def cmd_report(args) -> int:
     from .errors import Problem, ReportError
 
+    _check_out(args)
     fmt = args.format or Path(args.out).suffix.lower().lstrip(".")
     if fmt == "htm":
         fmt = "html"
@@ -622,6 +643,7 @@ def cmd_sensitivity(args) -> int:
 
     from .core.stability import RuleShares
 
+    _check_out(args)
     results = _score(args)[0]
     shares = RuleShares(results, _decision_history(results, None, args)) if results.criteria.decisions.rules else None
     s = sensitivity(results, args.draws, args.spread / 100, args.seed, observers=[shares] if shares else [])

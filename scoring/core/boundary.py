@@ -9,7 +9,9 @@ method and indicator, never as bad data or as a defect of the engine:
 * NaN for a unit whose inputs are all present (a method may declare ``leaves_out``
   when NaN means "this rule cannot score this unit", e.g. no valid votes);
 * points above the indicator's full points or below 0 (not for 附加项, whose range is
-  the module's bonus range): refused, never clipped silently.
+  the module's bonus range): refused, never clipped silently.  For a method whose points
+  are the submitted value itself (``passes_through``, e.g. ``supplied``) the message says
+  the value is out of range and how to declare its scale.
 """
 from __future__ import annotations
 
@@ -64,6 +66,9 @@ def checked_points(leaf, result, n: int, inputs: dict[str, np.ndarray],
         with np.errstate(invalid="ignore"):
             bad.append(("plugin.points_above", raw > ind.full + tol))
             bad.append(("plugin.points_below", raw < -tol))
+    if getattr(leaf.method, "passes_through", False):  # the points are the data as supplied: say so
+        bad = [(c.replace("plugin.points_", "plugin.supplied_") if c in ("plugin.points_above", "plugin.points_below") else c, m)
+               for c, m in bad]
     problems = []
     for code, mask in bad:
         where = np.nonzero(mask)[0]

@@ -76,6 +76,7 @@ class Method:
     # valid votes) and the indicator's missing rule applies. Without this declaration such a
     # NaN is refused as a fault of the plugin (see scoring.core.boundary).
     leaves_out: ClassVar[bool] = False
+    passes_through: ClassVar[bool] = False  # the points are the submitted value itself (``supplied``)
     plugin: str = ""  # the plugin the method was taken from (set by the registry)
 
     def inputs(self, params: Any) -> list[str]:

@@ -24,16 +24,16 @@ openpyxl is imported only inside the functions that write.
 """
 from __future__ import annotations
 
+import io
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from ..core.plan import Plan
 from ..core.rounding import fmt
 from ..core.usage import Usage, field_usage
 from ..errors import DataError, Problem
+from ..outfile import check_out, write_out
 from .sheets import META_SHEET
 from .submissions import EVIDENCE_SUFFIX, TEMPLATE_SCHEMA, Notes, Units, criteria_hash, read_units
 
@@ -330,6 +330,8 @@ def write_templates(plan: Plan, out: str | Path, units: str | None = None, data:
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise DataError(Problem("template.out_not_dir", file=str(out)))
+    for name, *_ in jobs:  # never over an input, never into the data folder
+        check_out(out / name, inputs=[units] if units else [], data_folder=data)
     clash = [out / name for name, *_ in jobs if (out / name).exists()]
     if clash and not force:
         raise DataError([Problem("template.exists", file=str(p)) for p in clash])
@@ -339,13 +341,8 @@ def write_templates(plan: Plan, out: str | Path, units: str | None = None, data:
     for name, owner, fields, rows in jobs:
         wb = build_workbook(plan, owner, fields, usage, u, rows, lang)
         target = out / name
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=out)
-        os.close(fd)
-        try:
-            wb.save(tmp)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        buf = io.BytesIO()
+        wb.save(buf)
+        write_out(target, buf.getvalue())
         written.append(target)
     return written, notes
