@@ -55,6 +55,14 @@ TEXT = {
         "report": "生成可打印的报告（XLSX / HTML / PDF）：排名表、评分表、拟处理建议和图表",
         "r_format": "报告格式（默认按 --out 的扩展名）", "r_out": "输出文件",
         "run_format": "输出格式；xlsx、html、pdf 为可打印的报告（须同时给出 --out）",
+        "key": "考核办的签名私钥文件（默认：环境变量 SCORING_KEY）；用 scoring keygen 生成",
+        "keygen": "生成考核办的签名密钥（Ed25519，只需一次；私钥放在历史库以外妥善保管）",
+        "key_out": "私钥写入的文件（不会覆盖已有文件）",
+        "backup": "备份历史库（SQLite 在线备份：写入过程中也得到一致的副本）",
+        "backup_out": "备份文件（不会覆盖已有文件）",
+        "verify_all": "检查整条封印链：每个定稿运行的封印、签名、前后衔接",
+        "export": "把封印文件、签名和公钥写到这个目录，供审计人员用标准工具核对",
+        "public_key": "考核办公钥（64位十六进制或 PEM 文件；默认：环境变量 SCORING_PUBLIC_KEY）：只承认这把钥匙的签名",
     },
     "en": {
         "desc": "Assessment scoring engine: scores, ranks and grades units by a criteria file.",
@@ -98,6 +106,14 @@ TEXT = {
         "report": "make a printable report (XLSX / HTML / PDF): ranked tables, score sheets, proposed decisions and charts",
         "r_format": "report format (default: from the extension of --out)", "r_out": "output file",
         "run_format": "output format; xlsx, html and pdf make a printable report (give --out too)",
+        "key": "the office's private signing key (default: SCORING_KEY); made by scoring keygen",
+        "keygen": "make the office's signing key (Ed25519, once; keep the private key outside the store)",
+        "key_out": "file for the private key (never overwritten)",
+        "backup": "back up the history store (SQLite online backup: consistent even while another process writes)",
+        "backup_out": "backup file (never overwritten)",
+        "verify_all": "check the whole chain of seals: every final run's seal, signature and link",
+        "export": "write the sealed document, signature and public key to this folder, for an auditor's own check",
+        "public_key": "the office's public key (64 hex digits or a PEM file; default: SCORING_PUBLIC_KEY): accept only its signatures",
     },
 }
 
@@ -182,11 +198,19 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     x = sub.add_parser("finalize", help=T["finalize"], parents=[common, db])
     x.add_argument("run", type=int, help=T["run_id"])
     x.add_argument("--operator", help=T["operator"])
+    x.add_argument("--key", help=T["key"])
+    x = sub.add_parser("keygen", help=T["keygen"], parents=[common])
+    x.add_argument("--out", required=True, help=T["key_out"])
+    x = sub.add_parser("backup", help=T["backup"], parents=[common, db])
+    x.add_argument("--out", required=True, help=T["backup_out"])
     x = sub.add_parser("delete", help=T["delete"], parents=[common, db])
     x.add_argument("run", type=int, help=T["run_id"])
     x = sub.add_parser("verify", help=T["verify"], parents=[common, db, fmt2])
-    x.add_argument("run", type=int, help=T["run_id"])
+    x.add_argument("run", type=int, nargs="?", help=T["run_id"])
+    x.add_argument("--all", action="store_true", help=T["verify_all"])
     x.add_argument("--data", help=T["vdata"])
+    x.add_argument("--export", metavar="DIR", help=T["export"])
+    x.add_argument("--public-key", help=T["public_key"])
     x = sub.add_parser("history", help=T["history"], parents=[common, db, fmt2])
     x.add_argument("unit", help=T["unit"])
     x.add_argument("--series", help=T["series"])
@@ -537,14 +561,35 @@ def cmd_runs(args) -> int:
 
 
 def cmd_finalize(args) -> int:
+    from .history.seal import finalize, load_key
+
+    load_key(args.key)  # no key, no work: say so before re-scoring
     with _open(args) as s:
-        run, changed = s.finalize(args.run, _operator(args))
+        run, changed = finalize(s, args.run, _operator(args), args.key, args.plugins)
     if not changed:
         _say("hist.already", args.lang, run=run.id, when=run.finalized)
     elif run.corrects:
         _say("hist.finalized_correction", args.lang, run=run.id, corrects=run.corrects, year=run.year)
     else:
         _say("hist.finalized", args.lang, run=run.id, series=run.series, year=run.year)
+    if run.seal_digest:
+        _say("seal.sealed", args.lang, run=run.id, digest=run.seal_digest, key=run.seal_key)
+    return 0
+
+
+def cmd_keygen(args) -> int:
+    from .history.seal import keygen
+
+    key = keygen(args.out)
+    _say("seal.keygen", args.lang, path=args.out, key=key)
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from .history.backup import backup
+
+    n = backup(args.db, args.out)
+    _say("backup.done", args.lang, path=args.out, runs=n)
     return 0
 
 
@@ -559,10 +604,60 @@ def cmd_verify(args) -> int:
     from .history.report import verify_json, verify_text
     from .history.reproduce import verify
 
+    if args.public_key:
+        os.environ["SCORING_PUBLIC_KEY"] = args.public_key
+    if args.all:
+        return _verify_all(args)
+    if args.run is None:
+        from .errors import Problem
+
+        raise HistoryError(Problem("seal.verify_what"))
+    if args.export:
+        from .history.seal import export
+
+        with _open(args) as s:
+            for path in export(s, s.run(args.run), args.export):
+                print(TEXT[args.lang]["written"].format(path=path), file=sys.stderr)
+        return 0
     with _open(args) as s:
         rep = verify(s, args.run, args.plugins, args.data)
     sys.stdout.write(verify_json(rep) if args.format == "json" else verify_text(rep, args.lang))
     return 0 if rep.identical else 3
+
+
+def _verify_all(args) -> int:
+    """The whole store: triggers, every seal, its signature, its place in the chain."""
+    import json
+
+    from .history.seal import check_all, pinned_key, seal_rows
+    from .history.store import open_store, trigger_problems
+    from .i18n import t
+
+    with open_store(args.db, guards=False) as s:
+        gone = trigger_problems(s)
+        bad = check_all(s, pinned_key())
+        seals = seal_rows(s)
+        path = s.path
+    if args.format == "json":
+        doc = {"schema": "scoring.verify_all/1", "db": str(path), "seals": len(seals), "triggers_missing": gone,
+               "intact": not gone and not bad,
+               "chain_head": seals[-1].digest if seals else None,
+               "problems": [{"run": r.id if r else None, "what": w} for r, w in bad]}
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+    else:
+        out = [t("seal.all_head", args.lang, db=path, n=len(seals))]
+        if gone:
+            out.append(t("history.triggers_gone", args.lang, path=path, names="、".join(gone)))
+        for run, what in bad:
+            if what == ["unsealed"]:
+                out.append(t("seal.unsealed", args.lang, run=run.id, year=run.year, path=path))
+                continue
+            label = t("seal.all_run", args.lang, run=run.id, year=run.year) if run else ""
+            out.append(label + "；".join(what[:8]) + (f" (+{len(what) - 8})" if len(what) > 8 else ""))
+        if not gone and not bad:
+            out.append(t("seal.all_ok", args.lang, n=len(seals), head=seals[-1].digest if seals else "—"))
+        sys.stdout.write("\n".join(out) + "\n")
+    return 0 if not gone and not bad else 3
 
 
 def cmd_history(args) -> int:
@@ -681,7 +776,7 @@ def _warn_failed(registry, lang: str) -> None:
 COMMANDS = {"check": cmd_check, "validate": cmd_validate, "template": cmd_template, "run": cmd_run, "report": cmd_report,
             "decide": cmd_decide, "explain": cmd_explain, "methods": cmd_methods, "runs": cmd_runs, "finalize": cmd_finalize,
             "delete": cmd_delete, "verify": cmd_verify, "history": cmd_history, "compare": cmd_compare,
-            "rescore": cmd_rescore, "sensitivity": cmd_sensitivity}
+            "rescore": cmd_rescore, "sensitivity": cmd_sensitivity, "keygen": cmd_keygen, "backup": cmd_backup}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,7 +50,7 @@ def local_run(tmp_path):
     crit, folder = tiny_setup(tmp_path, plugins=["plugins"], method_a="local_share", params_a="")
     db = tmp_path / "h.sqlite"
     assert main(["run", str(crit), "--data", str(folder), "--save", "--db", str(db)]) == 0
-    assert main(["finalize", "1", "--db", str(db)]) == 0
+    assert main(["finalize", "1", "--db", str(db), *_consent(db)]) == 0  # re-scored: needs the plugin too
     return db, plugin, crit, folder
 
 
@@ -116,9 +116,13 @@ def test_verify_detects_altered_stored_data(local_run, capsys):
     conn.commit()
     conn.close()
     capsys.readouterr()
-    assert main(["verify", "1", "--db", str(db), *_consent(db)]) == 3
+    # the dropped trigger is noticed on opening, with the sealed run that no longer matches
+    assert main(["verify", "1", "--db", str(db), *_consent(db)]) == 2
+    err = capsys.readouterr().err
+    assert "datasets_no_update" in err and "第1号运行" in err and "data_sha256" in err
+    assert main(["verify", "--all", "--db", str(db)]) == 3
     out = capsys.readouterr().out
-    assert "存储的数据与记录的 sha256 不符" in out and "U3" in out
+    assert "datasets_no_update" in out and "第1号运行" in out and "data_sha256" in out
 
 
 def test_verify_names_a_changed_engine_version(local_run, monkeypatch):

@@ -40,10 +40,11 @@ class VerifyReport:
     units_removed: list[str]
     changes: list[Change]
     data_given: str | None = None
+    seal: list[str] = field(default_factory=list)  # what does not match the run's seal (final runs)
 
     @property
     def identical(self) -> bool:
-        return not (self.altered or self.changes or self.inputs or self.units_added or self.units_removed)
+        return not (self.altered or self.changes or self.inputs or self.units_added or self.units_removed or self.seal)
 
     @property
     def same_versions(self) -> bool:
@@ -143,19 +144,24 @@ def carry_previous(data: Dataset, stored: Dataset, plan: Plan) -> Dataset:
 
 def stored_results(store: Store, run_id: int, plugin_args: list[str] = ()):
     """A stored run scored again from its stored inputs and criteria → (results, stamp)."""
+    from .seal import check
+
     run = store.run(run_id)
+    check(store, run)  # a final run is read only with its seal intact
     inputs = store.inputs(run)
     plan, registry = stored_plan(run, inputs.criteria_raw, plugin_args)
     res = score(plan, inputs.data)
     stamp = make_stamp(canonical.sha256(inputs.criteria_raw), canonical.data_hash(inputs.data), plan, registry)
-    return res, stamp.with_run(run.id, run.status, run.corrects)
+    return res, stamp.with_run(run.id, run.status, run.corrects, run.seal_digest, run.seal_key)
 
 
 def verify(store: Store, run_id: int, plugin_args: list[str] = (), data_folder: str | None = None) -> VerifyReport:
     """Re-score a stored run's inputs (or ``data_folder``) under its stored criteria and compare."""
     from .. import __version__
+    from .seal import pinned_key, problems_of
 
     run = store.run(run_id)
+    sealed = problems_of(store, run, pinned_key())
     inputs = store.inputs(run)
     plan, registry = stored_plan(run, inputs.criteria_raw, plugin_args)
     data = inputs.data
@@ -169,7 +175,8 @@ def verify(store: Store, run_id: int, plugin_args: list[str] = (), data_folder: 
     stamp = make_stamp(canonical.sha256(inputs.criteria_raw), canonical.data_hash(data), plan, registry)
     added, removed = unit_changes(inputs.data, data) if data_folder else ([], [])
     return VerifyReport(run, stamp, inputs.altered, run.engine, __version__, version_changes(run, plan, registry),
-                        input_changes(inputs.data, data) if data_folder else [], added, removed, changes, data_folder)
+                        input_changes(inputs.data, data) if data_folder else [], added, removed, changes, data_folder,
+                        sealed)
 
 
 def rescore(store: Store, run_id: int, data_folder: str, reason: str, operator: str,
@@ -183,10 +190,14 @@ def rescore(store: Store, run_id: int, data_folder: str, reason: str, operator: 
 
     if not reason or not reason.strip():
         raise HistoryError(Problem("history.reason_empty"))
+    from .seal import check
+
     run = store.run(run_id)
     root = store.run(run.root)
     if not root.final:
         raise HistoryError(Problem("history.rescore_draft", {"run": run_id}))
+    check(store, run)
+    check(store, root)
     inputs = store.inputs(run)
     if inputs.altered:
         raise HistoryError(Problem("history.stored_altered", {"run": run.id, "what": "、".join(inputs.altered)}))

@@ -25,10 +25,13 @@ class Stamp:
     run: int | None = None
     status: str | None = None  # "draft" / "final" once saved
     corrects: int | None = None
+    seal: str | None = None  # a sealed (定稿) run: the full sha256 of its sealed document
+    office_key: str | None = None  # and the office's public key (Ed25519, hex) that signed it
 
-    def with_run(self, run: int, status: str = "draft", corrects: int | None = None) -> "Stamp":
+    def with_run(self, run: int, status: str = "draft", corrects: int | None = None,
+                 seal: str | None = None, office_key: str | None = None) -> "Stamp":
         return Stamp(self.criteria_sha256, self.data_sha256, self.engine, dict(self.plugins), dict(self.methods),
-                     run, status, corrects)
+                     run, status, corrects, seal, office_key)
 
     def line(self, lang: str = "zh") -> str:
         plugins = ", ".join(f"{_short_plugin(p)} {v or '?'}" for p, v in sorted(self.plugins.items()))
@@ -37,18 +40,23 @@ class Stamp:
                     f"engine {self.engine} · plugins {plugins or '—'}")
             if self.run is not None:
                 text += f" · run {self.run} ({self.status or 'draft'}" + (f", corrects run {self.corrects}" if self.corrects else "") + ")"
+            if self.seal:
+                text += f"\nSeal: sha256 {self.seal} · office public key (Ed25519) {self.office_key}"
             return text
         text = (f"印记：细则 {self.criteria_sha256[:SHORT]} · 数据 {self.data_sha256[:SHORT]} · "
                 f"引擎 {self.engine} · 插件 {plugins or '—'}")
         if self.run is not None:
             state = {"final": "定稿"}.get(self.status or "", "草稿")
             text += f" · 第{self.run}号运行（{state}" + (f"，更正第{self.corrects}号" if self.corrects else "") + "）"
+        if self.seal:
+            text += f"\n封印：sha256 {self.seal} · 考核办公钥（Ed25519）{self.office_key}"
         return text
 
     def as_dict(self) -> dict[str, Any]:
         return {"criteria_sha256": self.criteria_sha256, "data_sha256": self.data_sha256, "engine": self.engine,
                 "plugins": dict(sorted(self.plugins.items())), "methods": dict(sorted(self.methods.items())),
-                "run": self.run, "status": self.status, "corrects": self.corrects}
+                "run": self.run, "status": self.status, "corrects": self.corrects,
+                **({"seal_sha256": self.seal, "office_public_key": self.office_key} if self.seal else {})}
 
 
 def _short_plugin(name: str) -> str:
