@@ -3,7 +3,7 @@
 Where it is: ``--db PATH``, else the environment variable ``SCORING_DB``, else
 ``scoring-history.sqlite`` in the current folder (the folder the office works in).
 
-What it holds (schema version 1, see ``SCHEMA``):
+What it holds (schema version 2, see ``SCHEMA``):
 
     store_info      format name, schema version, when created
     criteria_texts  criteria files, by sha256 of their bytes (the text, exactly)
@@ -17,6 +17,9 @@ What it holds (schema version 1, see ``SCHEMA``):
                     failed (一票否决), no_excellent (否优), and the score sheet as JSON
     module_results  per unit and module: weight, score, weighted contribution
     aliases         unit ids changed by 机构改革, as declared in a run's criteria
+    seals           per final run: the sealed document (canonical JSON), its sha256, the
+                    previous seal's sha256 (a chain), the office's public key and signature
+                    (see seal.py); store_info keeps the office's public key
 
 Reliability:
 
@@ -25,12 +28,15 @@ Reliability:
   ``TIMEOUT`` seconds for the other);
 * rollback journal with ``synchronous=FULL``: a process killed mid-write leaves a
   journal that the next opener rolls back, so the store is as it was.  The journal mode
-  is kept (not WAL) so the store stays one file that can be copied whole for backup;
+  is kept (not WAL) so the store stays one file; ``scoring backup`` copies it through
+  SQLite's online backup API (backup.py), never as raw bytes;
 * a file that is not an SQLite database, an SQLite database of another program, a
   newer schema version, or a damaged file is refused with a clear message; nothing is
   ever written to it;
 * final runs are frozen by triggers inside the database itself: their rows cannot be
   updated or deleted, whatever program opens the file.  A correction is a new run.
+  Opening checks the triggers are all there, unchanged; what is changed around them is
+  caught by the seals (seal.py), checked on every read of a final run.
 """
 from __future__ import annotations
 
