@@ -629,7 +629,7 @@ def _verify_all(args) -> int:
     """The whole store: triggers, every seal, its signature, its place in the chain."""
     import json
 
-    from .history.seal import check_all, pinned_key, seal_rows
+    from .history.seal import check_all, pinned_key, said, seal_rows
     from .history.store import open_store, trigger_problems
     from .i18n import t
 
@@ -642,7 +642,7 @@ def _verify_all(args) -> int:
         doc = {"schema": "scoring.verify_all/1", "db": str(path), "seals": len(seals), "triggers_missing": gone,
                "intact": not gone and not bad,
                "chain_head": seals[-1].digest if seals else None,
-               "problems": [{"run": r.id if r else None, "what": w} for r, w in bad]}
+               "problems": [{"run": r.id if r else None, "what": [getattr(x, "en", x) for x in w]} for r, w in bad]}
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
     else:
         out = [t("seal.all_head", args.lang, db=path, n=len(seals))]
@@ -653,7 +653,7 @@ def _verify_all(args) -> int:
                 out.append(t("seal.unsealed", args.lang, run=run.id, year=run.year, path=path))
                 continue
             label = t("seal.all_run", args.lang, run=run.id, year=run.year) if run else ""
-            out.append(label + "；".join(what[:8]) + (f" (+{len(what) - 8})" if len(what) > 8 else ""))
+            out.append(label + said(what, args.lang))
         if not gone and not bad:
             out.append(t("seal.all_ok", args.lang, n=len(seals), head=seals[-1].digest if seals else "—"))
         sys.stdout.write("\n".join(out) + "\n")

@@ -93,9 +93,9 @@ def assert_every_read_refuses(capsys, db: Path, tmp: Path, *needles: str) -> Non
 def test_drop_trigger_and_update_a_score_is_noticed_on_opening(capsys, db, tmp_path):
     old = total(db, 2, "XZ07")
     tamper(db, "UPDATE unit_results SET total = 99.5 WHERE run_id = 2 AND unit_id = 'XZ07'", restore=False)
-    assert_every_read_refuses(capsys, db, tmp_path, "unit_results_no_update", "unit XZ07 total", f"{old:g}", "99.5")
-    code, out, _ = cli(capsys, "runs", "--db", db)
-    assert code == 2
+    assert_every_read_refuses(capsys, db, tmp_path, "unit_results_no_update", "单位 XZ07 total", f"{old:g}", "99.5")
+    code, out, err = cli(capsys, "runs", "--db", db, "--lang", "en")
+    assert code == 2 and "unit XZ07 total" in err and "dropped or changed" in err
 
 
 def test_a_consistent_forgery_with_triggers_restored_and_vacuum_is_refused(capsys, db, tmp_path):
@@ -137,7 +137,7 @@ def test_an_altered_earlier_year_stops_this_years_look_back(capsys, db, tmp_path
     tamper(db, "UPDATE unit_results SET rank = of WHERE run_id = 2 AND unit_id = 'XZ03'")
     runs_before = len(open_store(db).runs())
     code, out, err = cli(capsys, "run", crit(2020), "--data", data(2020), "--decide", "--db", db, "--save")
-    assert code == 2 and "第2号运行（2019年）" in err and "unit XZ03 rank" in err
+    assert code == 2 and "第2号运行（2019年）" in err and "单位 XZ03 rank" in err
     with open_store(db) as s:
         assert len(s.runs()) == runs_before  # nothing saved
 

@@ -126,7 +126,7 @@ def verify_text(rep: VerifyReport, lang: str) -> str:
         out.append(t("hist.verify.altered", lang, what=t(f"hist.col.{what}", lang)))
     if rep.seal:
         out.append(t("seal.verify_unsealed" if rep.seal == ["unsealed"] else "seal.verify_broken", lang, run=run.id))
-        out += _limited(["  " + w for w in rep.seal if w != "unsealed"], lang)
+        out += _limited(["  " + (getattr(w, "en", w) if lang == "en" else w) for w in rep.seal if w != "unsealed"], lang)
     elif run.final:
         out.append(t("seal.verify_ok", lang, digest=run.seal_digest, key=run.seal_key))
     versions = _versions_lines(rep, lang)
@@ -169,7 +169,7 @@ def verify_json(rep: VerifyReport) -> str:
         "data_given": rep.data_given, "inputs": [_input_dict(i) for i in rep.inputs],
         "units_added": rep.units_added, "units_removed": rep.units_removed,
         "changes": [_change_dict(c) for c in rep.changes], "stamp": rep.stamp_now.as_dict(),
-        "seal": {"intact": not rep.seal, "problems": rep.seal, "sha256": rep.run.seal_digest,
+        "seal": {"intact": not rep.seal, "problems": [getattr(w, "en", w) for w in rep.seal], "sha256": rep.run.seal_digest,
                  "office_public_key": rep.run.seal_key},
     })
 

@@ -37,6 +37,25 @@ PUBLIC_ENV = "SCORING_PUBLIC_KEY"  # the office's public key (hex, or a PEM file
 SHOWN = 8  # differences named in a message
 
 
+class Said(str):
+    """A difference in Chinese (the str itself) with its English (``.en``).  Field names are the
+    keys of the sealed document (run-N.seal.json), so an auditor finds them there."""
+
+    en: str
+
+    def __new__(cls, zh: str, en: str | None = None) -> "Said":
+        obj = super().__new__(cls, zh)
+        obj.en = zh if en is None else en
+        return obj
+
+
+def said(items: list[str], lang: str, limit: int | None = SHOWN) -> str:
+    texts = [getattr(w, "en", w) if lang == "en" else w for w in items]
+    if limit is not None and len(texts) > limit:
+        texts = texts[:limit] + [f"(+{len(texts) - limit})"]
+    return ("; " if lang == "en" else "；").join(texts)
+
+
 # ---------------------------------------------------------------------------- keys
 def _crypto():
     from cryptography.exceptions import InvalidSignature
@@ -168,27 +187,28 @@ def differences(sealed: dict[str, Any], now: dict[str, Any]) -> list[str]:
     out: list[str] = []
     for k in ("criteria_sha256", "data_sha256", "engine", "plugins", "methods", "files", "aliases", "previous"):
         if sealed.get(k) != now.get(k):
-            out.append(f"{k}: {_short(sealed.get(k))} → {_short(now.get(k))}")
+            out.append(Said(f"{k}：{_short(sealed.get(k))} → {_short(now.get(k))}", f"{k}: {_short(sealed.get(k))} → {_short(now.get(k))}"))
     for k, v in sealed.get("run", {}).items():
         if now.get("run", {}).get(k) != v:
-            out.append(f"run.{k}: {_short(v)} → {_short(now['run'].get(k))}")
-    out += _rows("unit", sealed.get("units", []), now.get("units", []), UNIT_COLS, 1)
-    out += _rows("module", sealed.get("modules", []), now.get("modules", []), MODULE_COLS, 2)
+            out.append(Said(f"run.{k}：{_short(v)} → {_short(now['run'].get(k))}", f"run.{k}: {_short(v)} → {_short(now['run'].get(k))}"))
+    out += _rows(("单位", "unit"), sealed.get("units", []), now.get("units", []), UNIT_COLS, 1)
+    out += _rows(("模块", "module"), sealed.get("modules", []), now.get("modules", []), MODULE_COLS, 2)
     return out
 
 
-def _rows(what: str, old: list, new: list, cols: tuple[str, ...], key: int) -> list[str]:
+def _rows(what: tuple[str, str], old: list, new: list, cols: tuple[str, ...], key: int) -> list[str]:
     a = {tuple(r[:key]): r for r in old}
     b = {tuple(r[:key]): r for r in new}
     out = []
     for k in sorted(set(a) | set(b), key=str):
         name = "/".join(map(str, k))
         if k not in b:
-            out.append(f"{what} {name}: removed")
+            out.append(Said(f"{what[0]} {name}：被删除", f"{what[1]} {name}: removed"))
         elif k not in a:
-            out.append(f"{what} {name}: added")
+            out.append(Said(f"{what[0]} {name}：被加入", f"{what[1]} {name}: added"))
         elif a[k] != b[k]:
-            out += [f"{what} {name} {c}: {_short(x)} → {_short(y)}" for c, x, y in zip(cols, a[k], b[k]) if x != y]
+            out += [Said(f"{what[0]} {name} {c}：{_short(x)} → {_short(y)}", f"{what[1]} {name} {c}: {_short(x)} → {_short(y)}")
+                    for c, x, y in zip(cols, a[k], b[k]) if x != y]
     return out
 
 
@@ -237,24 +257,27 @@ def problems_of(store: Store, run: RunInfo, pinned: str | None = None) -> list[s
         return ["unsealed"] if run.final else []
     what: list[str] = []
     if not run.final:
-        what.append(f"run.status: final → {run.status}")
+        what.append(Said(f"run.status：final → {run.status}", f"run.status: final → {run.status}"))
     raw = seal.document.encode("utf-8")
     if hashlib.sha256(raw).hexdigest() != seal.digest:
-        what.append("seal record: its document no longer matches its digest")
+        what.append(Said("封印记录：封印文件与其 sha256 不符", "seal record: its document no longer matches its digest"))
     if not signature_ok(seal.public_key, seal.signature, raw):
-        what.append("seal record: the signature does not match (not made by the key recorded)")
+        what.append(Said("封印记录：签名无效（不是记录的密钥所签）", "seal record: the signature does not match (not made by the key recorded)"))
     known = office_key(store)
     if known is not None and seal.public_key != known:
-        what.append(f"signed by another key {seal.public_key} (the store's office key is {known})")
+        what.append(Said(f"由另一把密钥 {seal.public_key} 签名（本历史库的考核办公钥为 {known}）",
+                         f"signed by another key {seal.public_key} (the store's office key is {known})"))
     if pinned is not None and seal.public_key != pinned:
-        what.append(f"signed by key {seal.public_key}, not the office's pinned key {pinned}")
+        what.append(Said(f"由密钥 {seal.public_key} 签名，不是固定的考核办公钥 {pinned}",
+                         f"signed by key {seal.public_key}, not the office's pinned key {pinned}"))
     expected_prev = _previous_digest(store, seal.seq)
     if seal.previous != expected_prev:
-        what.append(f"chain: previous seal {seal.previous[:64] or '—'} expected {expected_prev or '—'}")
+        what.append(Said(f"封印链（chain）：记录的上一个封印 {seal.previous or '—'}，应为 {expected_prev or '—'}",
+                         f"chain: previous seal {seal.previous or '—'}, expected {expected_prev or '—'}"))
     try:
         sealed = json.loads(seal.document)
     except ValueError:
-        return what + ["seal record: its document is not readable"]
+        return what + [Said("封印记录：封印文件无法读取", "seal record: its document is not readable")]
     what += differences(sealed, document(store, run, seal.previous))
     return what
 
@@ -275,8 +298,8 @@ def broken(store: Store, run: RunInfo, what: list[str]) -> HistoryError:
     if what == ["unsealed"]:
         return HistoryError(Problem("seal.unsealed", {"run": run.id, "year": run.year, "path": str(store.path)},
                                     file=str(store.path)))
-    shown = "; ".join(what[:SHOWN]) + (f" (+{len(what) - SHOWN})" if len(what) > SHOWN else "")
-    return HistoryError(Problem("seal.broken", {"run": run.id, "year": run.year, "what": shown, "path": str(store.path)},
+    return HistoryError(Problem("seal.broken", {"run": run.id, "year": run.year, "what": said(what, "zh"),
+                                                "what_en": said(what, "en"), "path": str(store.path)},
                                 file=str(store.path)))
 
 
@@ -289,7 +312,7 @@ def check_all(store: Store, pinned: str | None = None) -> list[tuple[RunInfo | N
         seen.add(seal.run_id)
         run = runs.get(seal.run_id)
         if run is None:
-            out.append((None, [f"seal {seal.seq}: its run {seal.run_id} is gone"]))
+            out.append((None, [Said(f"第{seal.seq}个封印：它的第{seal.run_id}号运行不见了", f"seal {seal.seq}: its run {seal.run_id} is gone")]))
             continue
         what = problems_of(store, run, pinned)
         if what:
@@ -316,10 +339,11 @@ def finalize(store: Store, run_id: int, operator: str, key_path: str | os.PathLi
     before = document(store, run, "")
     rep = verify(store, run_id, plugin_args)
     if not rep.identical:
-        what = [f"{w} altered" for w in rep.altered] + [f"unit {c.unit_id} {c.what} {c.item}: {_short(c.old)} → {_short(c.new)}"
-                                                         .replace("  ", " ") for c in rep.changes]
-        shown = "; ".join(what[:SHOWN]) + (f" (+{len(what) - SHOWN})" if len(what) > SHOWN else "")
-        raise HistoryError(Problem("seal.finalize_differs", {"run": run_id, "what": shown}))
+        what = [Said(f"存储的{w}与其 sha256 不符", f"stored {w} altered") for w in rep.altered]
+        what += [Said(f"单位 {c.unit_id} {c.what} {c.item}：存储 {_short(c.old)}，重算 {_short(c.new)}".replace("  ", " "),
+                      f"unit {c.unit_id} {c.what} {c.item}: stored {_short(c.old)}, re-scored {_short(c.new)}".replace("  ", " "))
+                 for c in rep.changes]
+        raise HistoryError(Problem("seal.finalize_differs", {"run": run_id, "what": said(what, "zh"), "what_en": said(what, "en")}))
     mine = public_hex(key)
     known = office_key(store)
     if known is not None and known != mine:
@@ -329,7 +353,8 @@ def finalize(store: Store, run_id: int, operator: str, key_path: str | os.PathLi
         now = document(store, final, "")
         strip = lambda d: {k: v for k, v in d.items() if k != "run"}  # noqa: E731 - status/finalized change now
         if strip(now) != strip(before):
-            raise HistoryError(Problem("seal.changed_meanwhile", {"run": run_id, "what": "; ".join(differences(before, now)[:SHOWN])}))
+            diff = differences(before, now)
+            raise HistoryError(Problem("seal.changed_meanwhile", {"run": run_id, "what": said(diff, "zh"), "what_en": said(diff, "en")}))
         prev = conn.execute("SELECT digest FROM seals ORDER BY seq DESC LIMIT 1").fetchone()
         doc = document(store, final, prev[0] if prev else "")
         raw = dumps(doc)
