@@ -78,6 +78,9 @@ class Method:
     leaves_out: ClassVar[bool] = False
     passes_through: ClassVar[bool] = False  # the points are the submitted value itself (``supplied``)
     plugin: str = ""  # the plugin the method was taken from (set by the registry)
+    # An example for `scoring methods NAME` and docs/methods.md: {"field": …, "params": {…}},
+    # optionally "full", "name" and "bonus". The rule sentence shown is generated from it.
+    example: ClassVar[dict[str, Any] | None] = None
 
     def inputs(self, params: Any) -> list[str]:
         """Further fields this method reads, named in its params (multi-field methods)."""

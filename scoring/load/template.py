@@ -341,6 +341,8 @@ def write_templates(plan: Plan, out: str | Path, units: str | None = None, data:
     for name, owner, fields, rows in jobs:
         wb = build_workbook(plan, owner, fields, usage, u, rows, lang)
         target = out / name
+        # through the one writer every output uses (scoring.outfile): never half a workbook, never
+        # over an input, and the mode a new file of the user's gets
         buf = io.BytesIO()
         wb.save(buf)
         write_out(target, buf.getvalue())
