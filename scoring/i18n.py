@@ -501,7 +501,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "explain.missing_previous_missing": ("无上年数据", "no value for last year"),
     # --- issue 11: sealed results, plugins without consent, outputs ---
     "plugin.method_failed": ("插件“{plugin}”的评分方法 {method} 在指标 {indicator} 出错（{what}）：{detail}",
-                             "plugin \"{plugin}\", method {method}, failed on indicator {indicator} ({what}): {detail}"),
+                             "plugin \"{plugin}\", method {method}, failed on indicator {indicator} ({what_en}): {detail}"),
     "plugin.method_failed.hint": ("这是该插件的问题，不是报送数据的问题：请插件作者修正，或在细则中为该指标改用其他方法；修正前不要公布结果",
                                   "this is a fault of that plugin, not of the data: have its author fix it, or use another method for the indicator; publish nothing until then"),
     "plugin.points_shape": ("插件“{plugin}”的评分方法 {method} 在指标 {indicator} 返回的得分不是 {units} 个数（实为 {found}）",

@@ -111,3 +111,14 @@ def test_a_symlink_leading_out_of_the_criteria_folder_is_refused(capsys, tmp_pat
     crit, _ = share_case(home, 'plugins = ["plugins"]')
     code, _, err = run(capsys, "check", crit)
     assert code == 2 and "plugins" in err and "不在评分细则所在的目录" in err
+
+
+def test_a_plugin_failing_on_its_params_is_that_plugins_fault(capsys, tmp_path):
+    crit, data, folder = case(tmp_path, "v")
+    text = (folder / "office.py").read_text(encoding="utf-8")
+    (folder / "office.py").write_text(text.replace(
+        "    def score(", "    def inputs(self, p):\n        raise RuntimeError('坏了')\n\n    def score("), encoding="utf-8")
+    code, out, err = run(capsys, "check", crit)
+    assert code == 2 and "office.py" in err and "检查参数" in err and "RuntimeError" in err and "内部错误" not in err
+    code, out, err = run(capsys, "check", crit, "--lang", "en")
+    assert code == 2 and "checking its params" in err

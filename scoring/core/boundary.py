@@ -34,15 +34,23 @@ def _args(leaf, **more) -> dict[str, Any]:
     return {"plugin": plugin_of(leaf.method), "method": leaf.method.name, "indicator": f"{ind.id} {ind.name}", **more}
 
 
-def call(leaf, what: str, fn: Callable, *args):
-    """Call a method's ``fn``; any exception becomes that plugin's fault (``what``: score / rule / reason)."""
+WHAT = {"score": ("计分", "scoring"), "rule": ("生成评分标准文字", "rule text"), "reason": ("生成失分原因", "lost-points reason"),
+        "params": ("检查参数", "checking its params")}
+
+
+def call(leaf, what: str, fn: Callable, *args, passes: tuple[type[BaseException], ...] = ()):
+    """Call a method's ``fn``; any exception (but ``passes``) becomes that plugin's fault
+    (``what``: score / rule / reason / params)."""
     try:
         return fn(*args)
     except PluginError:
         raise
+    except passes:
+        raise
     except Exception as exc:  # noqa: BLE001 - whatever a plugin raises is the plugin's fault
         detail = f"{type(exc).__name__}: {exc}"[:300]
-        raise PluginError(Problem("plugin.method_failed", _args(leaf, what=what, detail=detail))) from None
+        zh, en = WHAT.get(what, (what, what))
+        raise PluginError(Problem("plugin.method_failed", _args(leaf, what=zh, what_en=en, detail=detail))) from None
 
 
 def checked_points(leaf, result, n: int, inputs: dict[str, np.ndarray],
