@@ -53,9 +53,10 @@ def cli(capsys, *argv) -> tuple[int, str, str]:
     return code, out, err
 
 
-def tamper(db: Path, *statements, args=(), restore: bool = True) -> None:
+def tamper(db: Path, *statements, args=(), restore: bool = True, vacuum: bool = True) -> None:
     """What someone with write access does: drop the triggers, change rows, put the triggers back, VACUUM."""
     conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("BEGIN")
     for name in triggers():
         conn.execute(f"DROP TRIGGER IF EXISTS {name}")
     for i, sql in enumerate(statements):
@@ -63,6 +64,8 @@ def tamper(db: Path, *statements, args=(), restore: bool = True) -> None:
     if restore:
         for sql in triggers().values():
             conn.execute(sql)
+    conn.execute("COMMIT")
+    if restore and vacuum:
         conn.execute("VACUUM")
     conn.close()
 
@@ -289,3 +292,49 @@ def test_finalize_without_a_key_is_refused_with_the_fix(capsys, sealed, tmp_path
     assert code == 2 and "另一把考核办密钥" in err
     with open_store(db) as s:
         assert not s.run(4).final
+
+
+def test_an_altered_signature_or_document_is_named(capsys, db):
+    tamper(db, "UPDATE seals SET signature = substr(signature, 1, 10) || "
+               "(CASE substr(signature, 11, 1) WHEN 'a' THEN 'b' ELSE 'a' END) || substr(signature, 12) WHERE run_id = 1")
+    code, _, err = cli(capsys, "decide", "1", "--db", db)
+    assert code == 2 and "第1号运行" in err and "签名无效" in err
+    tamper(db, "UPDATE seals SET document = replace(document, '\"final\"', '\"draft\"') WHERE run_id = 3")
+    code, out, _ = cli(capsys, "verify", "--all", "--db", db)
+    assert code == 3 and "第3号运行" in out and "封印文件与其 sha256 不符" in out
+
+
+# any single value of any sealed row, changed by any amount, is caught and named
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+COLUMNS = {"unit_results": ("total", "rank", "of", "grade", "failed", "name", "sheet"),
+           "module_results": ("score", "contribution", "weight")}
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(table=st.sampled_from(sorted(COLUMNS)), pick=st.integers(0, 10_000), col=st.integers(0, 6),
+       delta=st.one_of(st.floats(1e-9, 50), st.floats(-50, -1e-9)))
+def test_any_change_to_a_sealed_row_is_named(sealed, tmp_path_factory, table, pick, col, delta):
+    from scoring.history.seal import problems_of
+
+    db = tmp_path_factory.mktemp("h") / "h.sqlite"
+    shutil.copyfile(sealed, db)
+    column = COLUMNS[table][col % len(COLUMNS[table])]
+    conn = sqlite3.connect(db)
+    key = "module_id" if table == "module_results" else "''"
+    rows = conn.execute(f"SELECT {key}, unit_id, {column} FROM {table} WHERE run_id = 2 ORDER BY unit_id, 1").fetchall()
+    conn.close()
+    other, unit, old = rows[pick % len(rows)]
+    if isinstance(old, str):
+        new = old + "·"
+    elif column == "failed":
+        new = 1 - old
+    elif column in ("rank", "of"):
+        new = old + (1 if delta > 0 else -1)
+    else:
+        new = (old or 0.0) + delta
+    tamper(db, f"UPDATE {table} SET {column} = ? WHERE run_id = 2 AND unit_id = ? AND {key} = ?", args=[(new, unit, other)], vacuum=False)
+    with open_store(db) as s:
+        what = problems_of(s, s.run(2))
+    assert what and all(unit in w for w in what), what
+    assert any(column in w for w in what)
