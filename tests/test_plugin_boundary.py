@@ -122,3 +122,29 @@ def test_a_plugin_failing_on_its_params_is_that_plugins_fault(capsys, tmp_path):
     assert code == 2 and "office.py" in err and "检查参数" in err and "RuntimeError" in err and "内部错误" not in err
     code, out, err = run(capsys, "check", crit, "--lang", "en")
     assert code == 2 and "checking its params" in err
+
+
+def test_a_stored_run_needing_a_plugin_that_is_not_installed_says_which_and_how(capsys, tmp_path):
+    """The run records each method's plugin and version; without it, the fix names what to install."""
+    from scoring.history.record import build_record
+    from scoring.history.store import open_store
+    from scoring.core.engine import score
+    from scoring.load.criteria_file import parse_criteria
+    from scoring.load.csv_data import read_folder
+    from scoring.core.plan import build_plan
+    from scoring.plugins import load_registry
+
+    crit, data, folder = case(tmp_path, "v")
+    raw = crit.read_bytes()
+    criteria, _, _ = parse_criteria(raw, str(crit))
+    registry = load_registry([folder])
+    res = score(build_plan(criteria, registry.methods, registry.failed), read_folder(data, criteria))
+    rec = build_record(res, registry, criteria_raw=raw, criteria_path=str(crit), data_path=str(data), operator="x")
+    rec.methods = {"share_of_full": "office-rules"}  # as if from an installed package, since removed
+    rec.plugins = {**rec.plugins, "office-rules": "1.2.0"}
+    db = tmp_path / "h.sqlite"
+    with open_store(db, create=True) as s:
+        s.save(rec)
+    for argv in (["decide", "1"], ["verify", "1"], ["explain", "1", "ZF01"], ["finalize", "1"]):
+        code, out, err = run(capsys, *argv, "--db", db)
+        assert code == 2 and "share_of_full" in err and "office-rules" in err and "1.2.0" in err and "pip install" in err, (argv, err)
