@@ -338,3 +338,28 @@ def test_any_change_to_a_sealed_row_is_named(sealed, tmp_path_factory, table, pi
         what = problems_of(s, s.run(2))
     assert what and all(unit in w for w in what), what
     assert any(column in w for w in what)
+
+
+def test_a_version_1_store_is_upgraded_and_its_final_runs_are_sealed_after_re_scoring(capsys, tmp_path):
+    from history_support import tiny_setup
+
+    crit, folder = tiny_setup(tmp_path)
+    db = tmp_path / "old.sqlite"
+    assert cli(capsys, "run", crit, "--data", folder, "--save", "--db", db)[0] == 0
+    conn = sqlite3.connect(db, isolation_level=None)  # what a store made before seals looks like
+    for name in ("seals_no_update", "seals_no_delete", "store_info_key_no_update", "store_info_key_no_delete"):
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.execute("DROP TABLE seals")
+    conn.execute("UPDATE runs SET status = 'final', finalized = '2020-01-01T00:00:00+08:00', finalized_by = 'x' WHERE id = 1")
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    code, _, err = cli(capsys, "decide", "1", "--db", db)
+    assert code == 2 and "第1号运行" in err and "没有封印" in err and "scoring finalize 1" in err
+    code, _, err = cli(capsys, "finalize", "1", "--db", db)
+    assert code == 0 and "已加封" in err
+    code, out, _ = cli(capsys, "decide", "1", "--db", db)
+    assert code == 0 and "封印：sha256" in out
+    assert cli(capsys, "verify", "--all", "--db", db)[0] == 0
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    conn.close()

@@ -338,7 +338,7 @@ def finalize(store: Store, run_id: int, operator: str, key_path: str | os.PathLi
         return run, False
     before = document(store, run, "")
     rep = verify(store, run_id, plugin_args)
-    if not rep.identical:
+    if rep.altered or rep.changes:  # (its seal is what is being made: not part of this check)
         what = [Said(f"存储的{w}与其 sha256 不符", f"stored {w} altered") for w in rep.altered]
         what += [Said(f"单位 {c.unit_id} {c.what} {c.item}：存储 {_short(c.old)}，重算 {_short(c.new)}".replace("  ", " "),
                       f"unit {c.unit_id} {c.what} {c.item}: stored {_short(c.old)}, re-scored {_short(c.new)}".replace("  ", " "))
