@@ -284,7 +284,7 @@ def problems_of(store: Store, run: RunInfo, pinned: str | None = None) -> list[s
 
 def check(store: Store, run: RunInfo) -> None:
     """Refuse to read a run whose seal is broken (a draft passes: it prints as 草稿)."""
-    ok = store.__dict__.setdefault("_sealed_ok", set())
+    ok = store.sealed_ok
     if run.id in ok:
         return
     what = problems_of(store, run, pinned_key())

@@ -306,6 +306,7 @@ class Store:
     def __init__(self, path: Path, conn: sqlite3.Connection):
         self.path = path
         self.conn = conn
+        self.sealed_ok: set[int] = set()  # final runs whose seal was checked by this connection
 
     # -- life cycle ---------------------------------------------------------------
     def close(self) -> None:
