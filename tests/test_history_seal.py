@@ -245,6 +245,10 @@ def test_the_auditors_procedure_with_standard_tools(capsys, db, tmp_path):
     with open_store(db) as s:
         assert got["previous"] == s.run(2).seal_digest  # the chain, visible in the document itself
     if shutil.which("openssl"):
+        text = subprocess.run(["openssl", "pkey", "-pubin", "-in", str(pem), "-noout", "-text"], capture_output=True,
+                              text=True, check=True).stdout
+        shown = "".join(text.split("pub:", 1)[1].split()).replace(":", "")
+        assert shown == run.seal_key  # the key in the file is the one printed on the paper
         ok = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", str(pem), "-rawin", "-in", str(doc),
                              "-sigfile", str(sig)], capture_output=True, text=True)
         assert ok.returncode == 0 and "Signature Verified Successfully" in ok.stdout
