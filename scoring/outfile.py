@@ -8,8 +8,9 @@ What it promises the user:
 * never half a file: the bytes go to a temporary file beside the target and are moved
   into place with one rename.  On Linux the temporary file has no name until it is
   complete (``O_TMPFILE``), so a process killed mid-write leaves nothing behind; where
-  that is not available, a named temporary file is used and any left by a killed
-  writer (its process gone) is removed by the next write to the same target;
+  that is not available, a named temporary file is used: an ordinary kill (SIGTERM) or
+  Ctrl-C removes it on the way out, and one left by ``kill -9`` (its process gone) is
+  removed by the next write to the same target;
 * an existing file keeps its permissions (a 0600 sheet stays 0600);
 * a symbolic link is written through: the file it points to is replaced, the link stays;
 * never over an input: a criteria file, a file of the data folder, the history store,
@@ -22,7 +23,9 @@ from __future__ import annotations
 import errno
 import os
 import re
+import signal
 import tempfile
+import threading
 from pathlib import Path
 from typing import Iterable
 
@@ -78,14 +81,34 @@ def check_out(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (),
 def write_out(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` whole, or leave the target as it was (see the module doc)."""
     real = check_out(path)
-    try:
-        real.parent.mkdir(parents=True, exist_ok=True)
-        mode = _mode_for(real)
-        _sweep(real)
-        if not _write_unnamed(real, data, mode):
-            _write_named(real, data, mode)
-    except OSError as e:
-        raise _os_problem(path, e) from None
+    with _terminate_cleanly():
+        try:
+            real.parent.mkdir(parents=True, exist_ok=True)
+            mode = _mode_for(real)
+            _sweep(real)
+            if not _write_unnamed(real, data, mode):
+                _write_named(real, data, mode)
+        except OSError as e:
+            raise _os_problem(path, e) from None
+
+
+class _terminate_cleanly:
+    """While writing, SIGTERM (an ordinary kill) unwinds like Ctrl-C, so the temporary file is removed."""
+
+    def __enter__(self):
+        self.old = None
+        if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGTERM"):
+            self.old = signal.signal(signal.SIGTERM, _terminated)
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        if self.old is not None:
+            signal.signal(signal.SIGTERM, self.old)
+        return False
+
+
+def _terminated(signum, frame):
+    raise SystemExit(128 + signum)
 
 
 def _mode_for(real: Path) -> int:

@@ -152,6 +152,16 @@ def test_a_writer_killed_mid_write_leaves_no_temporary_file_behind(tmp_path, unn
     assert target.read_bytes() == b"x" * 200_000 and leftovers(tmp_path) == []
 
 
+def test_an_ordinary_kill_mid_write_removes_the_temporary_file_on_the_way_out(tmp_path):
+    target = tmp_path / "out.csv"
+    target.write_text("old", encoding="utf-8")
+    setup = ("os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGTERM)\n"
+             "outfile._write_unnamed = lambda *a: False\n")
+    r = child(tmp_path, target, setup)
+    assert r.returncode == 143, r.stderr
+    assert target.read_text(encoding="utf-8") == "old" and leftovers(tmp_path) == []
+
+
 def test_run_save_says_the_run_was_saved_before_failing_on_the_output(capsys, tmp_path, tiny, monkeypatch):
     crit, folder = tiny
     db = tmp_path / "h.sqlite"
