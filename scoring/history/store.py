@@ -372,11 +372,15 @@ class Store:
                            WHERE status = 'final' AND COALESCE(root, id) =
                                  (SELECT id FROM runs WHERE series = ? AND year = ? AND status = 'final' AND corrects IS NULL)
                            ORDER BY id DESC LIMIT 1""", (series, year))
+        from .seal import check
+
+        # a sealed run of this year turned back into a draft would hide the published result
+        for (rid,) in self._q("""SELECT r.id FROM seals s JOIN runs r ON r.id = s.run_id
+                                 WHERE r.series = ? AND r.year = ? AND r.status != 'final'""", (series, year)):
+            check(self, self.run(rid))
         if not rows:
             return None
         run = _run_info(rows[0])
-        from .seal import check
-
         check(self, run)  # a published result is read only with its seal intact
         return run
 
