@@ -180,11 +180,3 @@ def test_run_save_says_the_run_was_saved_before_failing_on_the_output(capsys, tm
     monkeypatch.undo()
     assert main(["runs", "--db", str(db)]) == 0 and "草稿" in capsys.readouterr().out
 
-
-def test_templates_are_never_written_into_the_data_folder(capsys, tmp_path, tiny):
-    crit, folder = tiny
-    before = sorted(p.name for p in folder.iterdir())
-    code, _, err = run(capsys, "template", crit, "--data", folder, "--out", folder)
-    assert code == 2 and "数据目录" in err and sorted(p.name for p in folder.iterdir()) == before
-    code, _, err = run(capsys, "template", crit, "--data", folder, "--out", tmp_path / "模板")
-    assert code == 0, err

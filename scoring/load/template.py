@@ -357,8 +357,8 @@ def write_templates(plan: Plan, out: str | Path, units: str | None = None, data:
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise DataError(Problem("template.out_not_dir", file=str(out)))
-    for name, *_ in jobs:  # never over an input, never into the data folder
-        check_out(out / name, inputs=[units] if units else [], data_folder=data)
+    for name, *_ in jobs:  # a folder, a path through a file, a read-only folder: refused before writing any
+        check_out(out / name, inputs=[units] if units else [])
     clash = [out / name for name, *_ in jobs if (out / name).exists()]
     if clash and not force:
         raise DataError([Problem("template.exists", file=str(p)) for p in clash])
