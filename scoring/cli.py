@@ -485,8 +485,9 @@ def _check_out(args) -> None:
     from .history.store import default_path
     from .outfile import check_out
 
-    inputs = [args.criteria, *args.plugins]
-    if getattr(args, "db", None) or getattr(args, "save", False) or str(args.criteria).isdigit():
+    target = getattr(args, "criteria", "")
+    inputs = [target, getattr(args, "old", None), getattr(args, "new", None), *args.plugins]
+    if getattr(args, "db", None) or getattr(args, "save", False) or str(target).isdigit():
         inputs.append(default_path(getattr(args, "db", None)))
     check_out(args.out, inputs=inputs, data_folder=getattr(args, "data", None))
 
@@ -812,6 +813,7 @@ def cmd_warn(args) -> int:
     from .report.output import write_atomic
     from .report.warnings import RENDERERS
 
+    _check_out(args)
     plan, registry = load(args.criteria, args.plugins)
     interim = interim_plan(plan, registry.methods)  # every blank: not yet submitted, left out
     report = validate(interim, args.data)
@@ -860,6 +862,7 @@ def cmd_criteria(args) -> int:
     from .core.criteria_diff import diff
     from .report.criteria_diff import as_json, as_text
 
+    _check_out(args)
     old, _ = load(args.old, args.plugins)
     new, _ = load(args.new, args.plugins)
     text = (as_json if args.format == "json" else as_text)(diff(old, new, args.lang), args.lang)
