@@ -56,7 +56,14 @@ _UNIT_SUFFIX = re.compile(r"^(.+?)[(（]([^()（）]*)[)）]$")
 
 def criteria_hash(criteria: Criteria) -> str:
     """A short fingerprint of the criteria as parsed (comments and layout of the file do not count)."""
-    text = json.dumps(criteria.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    data = criteria.model_dump(mode="json")
+    # keys added later count only when used, so templates made before them still match
+    if not data["checks"]:
+        del data["checks"]
+    for f in data["fields"]:
+        if f["percent"] is None:
+            del f["percent"]
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
@@ -328,6 +335,7 @@ class _Reader:
         self.place_of: dict[str, np.ndarray] = {}
         self.row_of: dict[str, np.ndarray] = {}
         self.places: list[tuple[str, str]] = []
+        self.place_files: list[tuple[str, str | None]] = []
         self._place_index: dict[tuple[str, str], int] = {}
         self.sources: dict[str, list[str]] = {}
         self.evidence: dict[tuple[str, str], str] = {}
@@ -706,12 +714,13 @@ class _Reader:
         st.rows_read = count
 
     # -- merging a staged table -------------------------------------------------------------
-    def _place(self, prefix: str, letter: str) -> int:
-        key = (prefix, letter)
+    def _place(self, t: Table, letter: str) -> int:
+        key = (t.prefix, letter)
         k = self._place_index.get(key)
         if k is None:
             k = self._place_index[key] = len(self.places)
             self.places.append(key)
+            self.place_files.append((t.file, t.sheet))
         return k
 
     def _where(self, f: str, i: int) -> str:
@@ -743,7 +752,7 @@ class _Reader:
                     self.bad.add((int(i), f))
                 has &= ~both
             cur[has] = vals[has]
-            self.place_of[f][has] = self._place(t.prefix, letter)
+            self.place_of[f][has] = self._place(t, letter)
             self.row_of[f][has] = rws[has]
             src = self.sources.setdefault(f, [])
             if t.file not in src:
@@ -759,7 +768,7 @@ class _Reader:
         u = self.units
         return Dataset(list(u.ids), list(u.names), list(u.cats), self.values,
                        {f: "、".join(s) for f, s in self.sources.items()}, self.evidence,
-                       self.places, self.place_of, self.row_of, self.notes.problems())
+                       self.places, self.place_of, self.row_of, self.notes.problems(), self.place_files)
 
 
 # -- the unit list ------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core import consistency
+from ..core.engine import derive
 from ..core.plan import Plan
 from ..core.usage import Gap, bases, find_gaps
 from ..errors import Problem
@@ -70,7 +72,9 @@ def validate(plan: Plan, folder: str | Path) -> Report:
     data = res.data
     if data is None:
         return report
-    gaps = [g for g in find_gaps(plan, data) if (g.unit, g.field) not in res.bad]
+    cols = derive(plan, data)
+    report.problems += consistency.problems(plan, data, cols)
+    gaps = [g for g in find_gaps(plan, data, cols) if (g.unit, g.field) not in res.bad]
     report.gaps = gaps
     for k, g in enumerate(gaps):
         where = _locate(res, g.unit, g.field)

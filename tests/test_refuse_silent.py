@@ -1,0 +1,201 @@
+"""Impossible input is refused (exit 2, located, with a fix) or declared and shown; never scored silently.
+
+Each case starts from a copy of the bundled example with one realistic mistake in it.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scoring.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+CRITERIA = ROOT / "criteria" / "yitong-2020.toml"
+DATA = ROOT / "examples" / "yitong-2020"
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def copy_example(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    return data
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.reader(f))
+
+
+def set_cells(path: Path, unit: str, **values: str) -> tuple[int, dict[str, str]]:
+    """Write values into a unit's row of a wide CSV; returns the row number and each column's letter."""
+    rows = read_rows(path)
+    header = rows[0]
+    r = next(k for k, row in enumerate(rows) if row and row[0] == unit)
+    letters = {}
+    for col, v in values.items():
+        j = header.index(col)
+        rows[r][j] = v
+        letters[col] = chr(65 + j)
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    return r + 1, letters
+
+
+def criteria_with(tmp_path: Path, extra: str = "", replace: tuple[str, str] | None = None) -> Path:
+    text = CRITERIA.read_text(encoding="utf-8")
+    if replace is not None:
+        assert replace[0] in text
+        text = text.replace(*replace)
+    path = tmp_path / "criteria.toml"
+    path.write_text(text + extra, encoding="utf-8")
+    return path
+
+
+def assert_refused(capsys, tmp_path, *argv) -> str:
+    """Exit 2 with nothing on stdout and nothing written, from run and from validate alike."""
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    code, out, err = run(capsys, "run", *argv, "--out", tmp_path / "out.json", "--format", "json")
+    assert code == 2, err
+    assert out == "" and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+    vcode, vout, _ = run(capsys, "validate", *argv)
+    assert vcode == 2
+    return err + vout
+
+
+# --------------------------------------------------------------------------- derived values
+@pytest.mark.parametrize("given,due,rate_field,shown", [
+    ("规范性文件已备案件数", "规范性文件应备案件数", "规范性文件备案率", "150"),
+    ("负责人出庭应诉次数", "行政应诉案件数", "负责人出庭应诉率", "116.6667"),
+])
+def test_a_rate_computed_above_100_is_refused_naming_its_input_cells(capsys, tmp_path, given, due, rate_field, shown):
+    data = copy_example(tmp_path)
+    denominator = {"规范性文件备案率": "2", "负责人出庭应诉率": "6"}[rate_field]
+    numerator = {"规范性文件备案率": "3", "负责人出庭应诉率": "7"}[rate_field]
+    row, letters = set_cells(data / "县司法局.csv", "ZF01", **{given: numerator, due: denominator})
+    err = assert_refused(capsys, tmp_path, CRITERIA, "--data", data)
+    assert f"“{rate_field}”由公式算得 {shown}，超出范围 [0, 100]" in err
+    # both cells that produced the value, each with file and A1 reference
+    assert f"{given} = {numerator}（县司法局.csv {letters[given]}{row}）" in err
+    assert f"{due} = {denominator}（县司法局.csv {letters[due]}{row}）" in err
+    assert f"县司法局.csv, 第{row}行" in err and "修改建议" in err
+
+
+def test_max_on_a_formula_field_holds_for_computed_values(capsys, tmp_path):
+    data = copy_example(tmp_path)
+    # an office caps 复议纠错率 at 50: a unit computing to 100 % is refused, not scored
+    crit = criteria_with(tmp_path, replace=('name = "行政复议纠错率"\nkind = "rate"\nunit = "%"\n',
+                                            'name = "行政复议纠错率"\nkind = "rate"\nunit = "%"\nmax = 50\n'))
+    row, _ = set_cells(data / "县司法局.csv", "ZF01", 行政复议决定数="2", 复议纠错件数="2")
+    err = assert_refused(capsys, tmp_path, crit, "--data", data)
+    assert "“行政复议纠错率”由公式算得 100，超出范围 [0, 50]" in err
+
+
+def test_derived_values_within_range_score_as_before(capsys):
+    code, out, err = run(capsys, "validate", CRITERIA, "--data", DATA)
+    assert code == 0, out + err
+    assert "由公式算得" not in out
+
+
+# --------------------------------------------------------------------------- declared cross-field checks
+CHECKS = """
+[[checks]]
+name = "已备案件数不超过应备案件数"
+rule = "规范性文件已备案件数 <= 规范性文件应备案件数"
+
+[[checks]]
+name = "各档评审票数之和等于评审票总数"
+rule = "普法评审A票 + 普法评审B票 + 普法评审C票 + 普法评审D票 = 评审票总数"
+applies_to = ["党群部门", "乡镇(街道)"]
+
+[[fields]]
+name = "评审票总数"
+kind = "count"
+owner = "县司法局"
+"""
+
+
+def test_a_declared_check_is_refused_at_the_cells_of_both_sides(capsys, tmp_path):
+    data = copy_example(tmp_path)
+    # without a range on the rate this is caught by the declared check alone
+    crit = criteria_with(tmp_path, CHECKS)
+    row, letters = set_cells(data / "县司法局.csv", "ZF02", 规范性文件应备案件数="4", 规范性文件已备案件数="5")
+    err = assert_refused(capsys, tmp_path, crit, "--data", data)
+    assert "单位 ZF02（县发展和改革局）未通过核对“已备案件数不超过应备案件数”" in err
+    assert "左边为 5，右边为 4" in err
+    assert f"规范性文件已备案件数 = 5（县司法局.csv {letters['规范性文件已备案件数']}{row}）" in err
+    assert f"规范性文件应备案件数 = 4（县司法局.csv {letters['规范性文件应备案件数']}{row}）" in err
+
+
+def with_vote_totals(data: Path, wrong_for: str = "") -> None:
+    """Add a 评审票总数 column (the sum of the four grades; one more for ``wrong_for``) to the copy."""
+    path = data / "县司法局.csv"
+    rows = read_rows(path)
+    votes = [rows[0].index(f"普法评审{g}票") for g in "ABCD"]
+    rows[0].append("评审票总数")
+    for row in rows[1:]:
+        row.append(str(sum(int(row[j]) for j in votes) + (1 if row[0] == wrong_for or row[0].startswith("ZF") else 0)))
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+
+
+def test_parts_must_add_up_to_the_declared_total(capsys, tmp_path):
+    data = copy_example(tmp_path)
+    crit = criteria_with(tmp_path, CHECKS)
+    with_vote_totals(data)  # 政府部门 totals are off by one, but the check does not apply to them
+    code, out, err = run(capsys, "validate", crit, "--data", data)
+    assert code == 0, out + err
+    with_vote_totals(copy_example(tmp_path / "again"), wrong_for="DQ03")
+    data = tmp_path / "again" / "data"
+    rows = read_rows(data / "县司法局.csv")
+    row = next(k for k, r in enumerate(rows) if r[0] == "DQ03") + 1
+    letter = chr(65 + rows[0].index("评审票总数"))
+    err = assert_refused(capsys, tmp_path / "again", crit, "--data", data)
+    assert "单位 DQ03（县委组织部）未通过核对“各档评审票数之和等于评审票总数”" in err
+    total = int(rows[row - 1][-1])
+    assert f"左边为 {total - 1}，右边为 {total}" in err
+    assert f"评审票总数 = {total}（县司法局.csv {letter}{row}）" in err
+    assert f"普法评审A票 = {rows[row - 1][rows[0].index('普法评审A票')]}（县司法局.csv" in err
+
+
+def test_declared_checks_of_the_example_data_pass_and_the_output_is_unchanged(capsys, tmp_path):
+    crit = criteria_with(tmp_path, CHECKS)
+    code, with_checks, _ = run(capsys, "run", crit, "--data", DATA, "--format", "csv")
+    assert code == 0
+    code, plain, _ = run(capsys, "run", CRITERIA, "--data", DATA, "--format", "csv")
+    strip = lambda text: [l for l in text.splitlines() if "细则" not in l and "sha256" not in l]  # noqa: E731
+    assert strip(with_checks) == strip(plain)
+
+
+@pytest.mark.parametrize("rule,what", [
+    ("规范性文件已备案件数 规范性文件应备案件数", "此处应为比较符"),
+    ("规范性文件已备案件数 <= 应备数", "未声明的字段"),
+    ("(规范性文件已备案件数 <= 规范性文件应备案件数", "此处应为"),
+])
+def test_check_refuses_a_badly_written_rule_with_its_line(capsys, tmp_path, rule, what):
+    crit = criteria_with(tmp_path, f'\n[[checks]]\nname = "核对"\nrule = "{rule}"\n')
+    line = crit.read_text(encoding="utf-8").splitlines().index(f'rule = "{rule}"') + 1
+    code, out, err = run(capsys, "check", crit)
+    assert code == 2 and out == ""
+    assert f"第{line}行" in err and "checks[0].rule" in err
+
+
+# --------------------------------------------------------------------------- constant zero divisor
+@pytest.mark.parametrize("formula", ["按时答复数 / 0 * 100", "按时答复数 / (2 * 0 + 0.0) * 100",
+                                     "按时答复数 / (1 - 1)"])
+def test_check_refuses_a_formula_dividing_by_a_constant_zero(capsys, tmp_path, formula):
+    old = 'formula = "按时答复数 / 依申请公开申请数 * 100"'
+    crit = criteria_with(tmp_path, replace=(old, f'formula = "{formula}"'))
+    line = crit.read_text(encoding="utf-8").splitlines().index(f'formula = "{formula}"') + 1
+    code, out, err = run(capsys, "check", crit)
+    assert code == 2 and out == ""
+    assert f"第{line}行" in err and "除以常数0" in err and "政府信息公开答复率" in err and "修改建议" in err
