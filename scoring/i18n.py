@@ -524,6 +524,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "criteria.too_many.hint": ("tie_break 中每个字段只写一次，且须是已声明的字段", "name each declared field at most once in tie_break"),
     "criteria.tie_break_twice": ("tie_break 中“{name}”写了两次（第{first}项和第{again}项）", "\"{name}\" is listed twice in tie_break (entries {first} and {again})"),
     "criteria.tie_break_twice.hint": ("删去重复的一项：第二次比较同一字段不会改变名次", "delete the repeated entry: comparing the same field again changes nothing"),
+    "data.percent_text": ("“{value}”是百分数，但字段“{field}”不是比率：读作 {number} 还是 {fraction}，细则没有规定",
+                          "\"{value}\" is a percentage but \"{field}\" is not a rate: the criteria do not say whether it reads as {number} or {fraction}"),
+    "data.percent_text.hint": ("填写不带 % 的数（如 88.9）；若本字段确实按百分数填报，在细则该字段写 percent = \"number\"（88.9% 读作 88.9）或 percent = \"fraction\"（读作 0.889）",
+                               "enter the number without % (e.g. 88.9); if this field is meant to take percentages, declare percent = \"number\" (88.9% reads 88.9) or percent = \"fraction\" (0.889) on the field"),
+    "data.percent_text.expected": ("不带 % 的数（{lo} 到 {hi}）", "a number without % ({lo} to {hi})"),
 }
 
 

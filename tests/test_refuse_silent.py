@@ -199,3 +199,45 @@ def test_check_refuses_a_formula_dividing_by_a_constant_zero(capsys, tmp_path, f
     code, out, err = run(capsys, "check", crit)
     assert code == 2 and out == ""
     assert f"第{line}行" in err and "除以常数0" in err and "政府信息公开答复率" in err and "修改建议" in err
+
+
+# --------------------------------------------------------------------------- percent text in a field that is not a rate
+def explain_json(capsys, crit, data, unit: str) -> dict:
+    code, out, err = run(capsys, "run", crit, "--data", data, "--format", "json")
+    assert code == 0, err
+    units = [u for c in json.loads(out)["categories"] for u in c["units"]]
+    return next(u for u in units if u["id"] == unit)
+
+
+def test_percent_text_in_a_score_field_is_refused(capsys, tmp_path):
+    data = copy_example(tmp_path)
+    row, letters = set_cells(data / "县司法局.csv", "ZF03", 学法考试平均分="88.9%")
+    err = assert_refused(capsys, tmp_path, CRITERIA, "--data", data)
+    assert f"县司法局.csv, 第{row}行, 列 {letters['学法考试平均分']}（学法考试平均分）" in err
+    assert "“88.9%”是百分数，但字段“学法考试平均分”不是比率：读作 88.9 还是 0.889" in err
+    assert 'percent = "number"' in err
+
+
+@pytest.mark.parametrize("declared,reads", [("number", 88.9), ("fraction", 0.889)])
+def test_a_field_may_declare_how_percent_text_reads(capsys, tmp_path, declared, reads):
+    data = copy_example(tmp_path)
+    field = 'name = "学法考试平均分"\nunit = "分"\n'
+    crit = criteria_with(tmp_path, replace=(field, field + f'percent = "{declared}"\n'))
+    set_cells(data / "县司法局.csv", "ZF03", 学法考试平均分="88.9%")
+    got = explain_json(capsys, crit, data, "ZF03")
+    f17, = [i for i in got["indicators"] if i["id"] == "F1.7"]
+    assert f17["inputs"]["学法考试平均分"] == reads
+    # the same as typing the number it reads as
+    set_cells(data / "县司法局.csv", "ZF03", 学法考试平均分=f"{reads:g}")
+    again = explain_json(capsys, crit, data, "ZF03")
+    assert again["total"] == got["total"]
+
+
+@pytest.mark.parametrize("kind,declared", [("rate", "fraction"), ("count", "number")])
+def test_check_refuses_a_percent_declaration_that_contradicts_the_kind(capsys, tmp_path, kind, declared):
+    field = {"rate": 'name = "行政执法案卷合格率"\nkind = "rate"\n', "count": 'name = "会前学法次数"\nkind = "count"\n'}[kind]
+    crit = criteria_with(tmp_path, replace=(field, field + f'percent = "{declared}"\n'))
+    lines = crit.read_text(encoding="utf-8").splitlines()
+    code, out, err = run(capsys, "check", crit)
+    assert code == 2
+    assert f"第{lines.index(f'percent = {chr(34)}{declared}{chr(34)}') + 1}行" in err and "fields[" in err

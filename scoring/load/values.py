@@ -53,11 +53,12 @@ class ValueParser:
     when there is a problem; notes is a tuple of note codes for normalisations applied.
     """
 
-    __slots__ = ("spec", "kind", "lo", "hi", "unit")
+    __slots__ = ("spec", "kind", "lo", "hi", "unit", "percent")
 
     def __init__(self, spec: FieldSpec):
         self.spec = spec
         self.kind = spec.kind
+        self.percent = spec.percent_text()  # how "88.9%" reads: "number", "fraction" or "refuse"
         self.lo, self.hi = spec.bounds()
         self.unit = spec.unit if spec.unit not in ("", "%", "％") else ""
 
@@ -70,9 +71,11 @@ class ValueParser:
                 return self._problem("data.not_number", raw)
             return self._check(float(raw), raw, _NONE)
         if t is Percent:
-            if self.kind == "rate":  # 95% typed into a rate field means 95
+            if self.percent == "number":  # 95% typed into a rate field means 95
                 return self._check(float(f"{float(raw) * 100:.12g}"), raw, (N_PERCENT_FORMAT,))
-            return self._check(float(raw), raw, _NONE)
+            if self.percent == "fraction":
+                return self._check(float(raw), raw, _NONE)
+            return self._percent_problem(raw, float(f"{float(raw) * 100:.12g}"))
         if t is bool:
             if self.kind == "bool":
                 return float(raw), None, None, _NONE
@@ -115,7 +118,9 @@ class ValueParser:
         value = float(s)
         if not math.isfinite(value):
             return self._problem("data.not_number", raw)
-        if percent and self.kind != "rate":
+        if percent and self.percent == "refuse":  # "88.9%" in a score field: 88.9 or 0.889? the criteria must say
+            return self._percent_problem(raw, value)
+        if percent and self.percent == "fraction":
             value = float(f"{value / 100:.12g}")
         return self._check(value, raw, tuple(notes))
 
@@ -130,6 +135,11 @@ class ValueParser:
                 "value": shown(raw), "field": self.spec.name,
                 "lo": "-∞" if lo is None else f"{lo:g}", "hi": "∞" if hi is None else f"{hi:g}"}, notes
         return value, None, None, notes
+
+    def _percent_problem(self, raw, number: float):
+        value, code, args, notes = self._problem("data.percent_text", raw)
+        args.update(number=f"{number:.12g}", fraction=f"{number / 100:.12g}")
+        return value, code, args, notes
 
     def _problem(self, code: str, raw):
         lo, hi = self.lo, self.hi
