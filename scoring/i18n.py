@@ -529,6 +529,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "data.percent_text.hint": ("填写不带 % 的数（如 88.9）；若本字段确实按百分数填报，在细则该字段写 percent = \"number\"（88.9% 读作 88.9）或 percent = \"fraction\"（读作 0.889）",
                                "enter the number without % (e.g. 88.9); if this field is meant to take percentages, declare percent = \"number\" (88.9% reads 88.9) or percent = \"fraction\" (0.889) on the field"),
     "data.percent_text.expected": ("不带 % 的数（{lo} 到 {hi}）", "a number without % ({lo} to {hi})"),
+    "data.merged_cell": ("单元格在合并区域 {range} 内，合并后只有 {first} 有值：单位 {unit}（{name}）的“{field}”在这里读不到数据",
+                         "the cell lies inside the merged range {range}, whose value is only in {first}: unit {unit} ({name}) has no \"{field}\" here"),
+    "data.merged_cell.hint": ("取消合并，为每个单位分别填写；确实没有数据的单元格留空", "unmerge the cells and fill in each unit's own value; leave a cell blank only where there is no data"),
+    "data.uncached_formula": ("单元格是公式“{formula}”，但文件中没有保存计算结果，单位 {unit}（{name}）的“{field}”读不到数值",
+                              "the cell holds the formula \"{formula}\" saved without its result: unit {unit} ({name}) has no \"{field}\" value here"),
+    "data.uncached_formula.hint": ("用 Excel 或 WPS 打开此文件并保存一次（保存时会算出结果），或把公式换成数值",
+                                   "open the file in Excel or WPS and save it once (which stores the results), or replace the formula by its value"),
+    "data.gap_partial": ("单位 {unit}（{name}）报送了{given}，却没有报送“{field}”，“{derived}”算不出来；指标 {indicator} 不会按 missing = \"{policy}\" 悄悄处理",
+                         "unit {unit} ({name}) submitted {given} but not \"{field}\", so \"{derived}\" cannot be computed; indicator {indicator} is not silently handled as missing = \"{policy}\""),
+    "data.gap_partial.hint": ("补报“{field}”（没有发生的填 0）；若该单位确实没有这项工作，把已报送的{given}也留空",
+                              "submit \"{field}\" (0 if none); if the unit truly has no such work, leave {given} blank as well"),
 }
 
 

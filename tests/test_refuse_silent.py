@@ -241,3 +241,80 @@ def test_check_refuses_a_percent_declaration_that_contradicts_the_kind(capsys, t
     code, out, err = run(capsys, "check", crit)
     assert code == 2
     assert f"第{lines.index(f'percent = {chr(34)}{declared}{chr(34)}') + 1}行" in err and "fields[" in err
+
+
+# --------------------------------------------------------------------------- gaps the unit did not leave
+def as_workbook(data: Path, name: str, edit) -> Path:
+    """Replace a CSV of the copy by the same table as an .xlsx, changed by ``edit(worksheet, header, rows)``."""
+    from openpyxl import Workbook
+
+    rows = read_rows(data / f"{name}.csv")
+    (data / f"{name}.csv").unlink()
+    wb = Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append([float(c) if c.replace(".", "", 1).isdigit() else (c or None) for c in row])
+    edit(ws, rows[0], rows)
+    path = data / f"{name}.xlsx"
+    wb.save(path)
+    return path
+
+
+def letter_row(rows, header, unit: str, col: str) -> tuple[str, int]:
+    return chr(65 + header.index(col)), next(k for k, r in enumerate(rows) if r[0] == unit) + 1
+
+
+def test_the_workbook_itself_reads_as_the_csv(capsys, tmp_path):
+    data = copy_example(tmp_path)
+    as_workbook(data, "县司法局", lambda ws, header, rows: None)
+    code, out, err = run(capsys, "run", CRITERIA, "--data", data, "--format", "csv")
+    assert code == 0, err
+    code, plain, _ = run(capsys, "run", CRITERIA, "--data", DATA, "--format", "csv")
+    strip = lambda text: [l for l in text.splitlines() if "数据" not in l and "sha256" not in l]  # noqa: E731
+    assert strip(out) == strip(plain)
+
+
+def test_a_merged_cell_in_an_exclude_field_is_refused(capsys, tmp_path):
+    data = copy_example(tmp_path)
+    col = "矛盾纠纷调解成功率"  # missing = "exclude": a blank would silently leave the unit out
+    got = {}
+
+    def merge(ws, header, rows):
+        letter, row = letter_row(rows, header, "ZF05", col)
+        ws.merge_cells(f"{letter}{row}:{letter}{row + 1}")  # ZF05's value now covers ZF06's cell as well
+        got.update(letter=letter, row=row)
+
+    as_workbook(data, "县司法局", merge)
+    err = assert_refused(capsys, tmp_path, CRITERIA, "--data", data)
+    letter, row = got["letter"], got["row"]
+    assert f"县司法局.xlsx, 工作表“Sheet”, 第{row + 1}行, 列 {letter}（{col}）, 单元格 {letter}{row + 1}" in err
+    assert f"合并区域 {letter}{row}:{letter}{row + 1} 内" in err and "ZF06" in err and "取消合并" in err
+
+
+def test_a_formula_saved_without_its_result_is_refused(capsys, tmp_path):
+    data = copy_example(tmp_path)
+    col = "矛盾纠纷调解成功率"
+    got = {}
+
+    def formula(ws, header, rows):
+        letter, row = letter_row(rows, header, "XZ01", col)
+        ws[f"{letter}{row}"] = "=99.6*1"  # written by a program: no cached result in the file
+        got.update(letter=letter, row=row)
+
+    as_workbook(data, "县司法局", formula)
+    err = assert_refused(capsys, tmp_path, CRITERIA, "--data", data)
+    assert f"单元格 {got['letter']}{got['row']}" in err and "公式“=99.6*1”" in err and "XZ01" in err
+    assert "保存一次" in err
+
+
+def test_half_a_formulas_inputs_under_exclude_is_refused(capsys, tmp_path):
+    data = copy_example(tmp_path)
+    # 行政应诉案件数 given, 负责人出庭应诉次数 forgotten: F2.3 (missing = "exclude") would drop the unit silently
+    row, letters = set_cells(data / "县司法局.csv", "ZF01", 负责人出庭应诉次数="")
+    err = assert_refused(capsys, tmp_path, CRITERIA, "--data", data)
+    assert f"县司法局.csv, 第{row}行, 列 {letters['负责人出庭应诉次数']}（负责人出庭应诉次数）" in err
+    assert "单位 ZF01（县政府办公室）报送了行政应诉案件数，却没有报送“负责人出庭应诉次数”" in err
+    # both blank: a unit without this work, left out as the criteria declare
+    set_cells(data / "县司法局.csv", "ZF01", 行政应诉案件数="")
+    code, out, err = run(capsys, "run", CRITERIA, "--data", data, "--format", "json")
+    assert code == 0, err

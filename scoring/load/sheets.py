@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from ..errors import Problem
 from .values import Percent
@@ -50,6 +51,10 @@ class Table:
     rows: Iterator[tuple[int, Sequence]]  # (row number, cells)
     meta: dict[str, str] = field(default_factory=dict)  # template identity (hidden sheet), if any
     text: str | None = None  # a comma-separated file's whole text, for readers that can take it in one go
+    # A workbook sheet's explanation of an empty cell: (row, column index) -> ("merged", "B2:B3") or
+    # ("formula", "=SUM(…)") for a formula saved without its result; None when the cell is simply
+    # empty.  Built from the sheet's XML only when a reader meets an empty cell and asks.
+    blank_cause: "Callable[[int, int], tuple[str, str] | None] | None" = None
 
     @property
     def prefix(self) -> str:
@@ -189,8 +194,69 @@ def worksheets(wb, shown: str, notes: list[Problem]) -> list[Table]:
         if ws.title.startswith(SKIP_SHEET_PREFIXES):
             notes.append(Problem("note.sheet_skipped", {"sheet": ws.title}, file=shown, sheet=ws.title))
             continue
-        out.append(Table(shown, ws.title, _xlsx_rows(ws, shown, percent), meta))
+        out.append(Table(shown, ws.title, _xlsx_rows(ws, shown, percent), meta, blank_cause=_BlankCauses(wb, ws)))
     return out
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b")
+_CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>([^<]+)<")
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n - 1
+
+
+class _BlankCauses:
+    """Why a cell of a worksheet is empty though the sheet says more: merged away, or a formula
+    saved without its result (data_only reading gives None for both).  The sheet's XML is read
+    once, on the first question; a sheet with neither costs one scan."""
+
+    def __init__(self, wb, ws):
+        self.wb, self.ws = wb, ws
+        self.merged: list[tuple[int, int, int, int, str]] | None = None  # (r1, c1, r2, c2, "A1:B2")
+        self.formulas: dict[tuple[int, int], str] = {}
+
+    def _load(self) -> None:
+        self.merged = []
+        try:
+            xml = self.wb._archive.read(self.ws._worksheet_path)
+        except Exception:  # noqa: BLE001 - private openpyxl details: without them, no explanation
+            return
+        from xml.sax.saxutils import unescape
+
+        for m in _MERGE.finditer(xml):
+            c1, r1 = _col_index(m.group(1)), int(m.group(2))
+            c2, r2 = (_col_index(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
+            ref = m.group(0).split(b'ref="')[1].rstrip(b'"').decode()
+            self.merged.append((r1, c1, r2, c2, ref))
+        for m in _FORMULA.finditer(xml):
+            start = max(xml.rfind(b"<c ", 0, m.start()), xml.rfind(b":c ", 0, m.start()))
+            end = xml.find(b"</", m.end())
+            close = xml.find(b"c>", end)  # the cell's own end tag
+            ref = _CELL_REF.search(xml, start, m.start())
+            if start < 0 or ref is None or close < 0:
+                continue
+            body = xml[m.start():close]
+            if _VALUE.search(body):
+                continue  # the result was saved with the formula
+            text = body.split(b">", 1)[1].split(b"<", 1)[0] if not body.split(b">", 1)[0].endswith(b"/") else b""
+            self.formulas[(int(ref.group(2)), _col_index(ref.group(1)))] = "=" + unescape(text.decode("utf-8", "replace"))
+
+    def __call__(self, row: int, col: int) -> tuple[str, str] | None:
+        if self.merged is None:
+            self._load()
+        f = self.formulas.get((row, col))
+        if f is not None:
+            return "formula", f
+        for r1, c1, r2, c2, ref in self.merged:
+            if r1 <= row <= r2 and c1 <= col <= c2 and (row, col) != (r1, c1):
+                return "merged", ref
+        return None
 
 
 def _percent_styles(wb) -> set[int] | None:

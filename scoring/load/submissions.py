@@ -540,10 +540,10 @@ class _Reader:
             unit_rows[i] = rn
             count += 1
             for j, f, parse, vals, rws in fields:
-                if j >= L:
-                    continue
-                raw = row[j]
+                raw = row[j] if j < L else None
                 if raw is None or raw == "":
+                    if t.blank_cause is not None:
+                        self._explain_blank(t, rn, j, f, i, problems.append)
                     continue
                 v, code, args, nts = parse(raw)
                 if nts:
@@ -643,6 +643,11 @@ class _Reader:
                     values[p] = np.nan
                 else:
                     values[p] = np.nan if v is None else v
+            if t.blank_cause is not None:  # a workbook: is an empty cell merged away or an unsaved formula result?
+                for p in np.nonzero(np.isnan(values))[0].tolist():
+                    if cells[p] is None or cells[p] == "":
+                        k, rn, i, _ = located[p]
+                        self._explain_blank(t, rn, j, f, i, lambda problem: cell_problems.append((k, 1, j, problem)))
             ok = ~np.isnan(values)
             vals[units[ok]] = values[ok]
             rws[units[ok]] = row_numbers[ok]
@@ -706,12 +711,27 @@ class _Reader:
                 self.cur_bad.add((i, f))
                 rws[i] = rn
                 continue
+            if (raw is None or raw == "") and t.blank_cause is not None:
+                self._explain_blank(t, rn, v_col, f, i, problems.append)
             rws[i] = rn  # the row is taken even when blank, so a second row for it is a duplicate
             if v is not None:
                 vals[i] = v
             if e_col is not None and e_col < L and not _blank(row[e_col]):
                 st.evidence[(i, f)] = str(row[e_col]).strip()
         st.rows_read = count
+
+    def _explain_blank(self, t: Table, rn: int, j: int, f: str, i: int, report) -> None:
+        """An empty workbook cell that is not a blank the unit left: refused, never read as "not submitted"."""
+        why = t.blank_cause(rn, j)
+        if why is None:
+            return
+        kind, detail = why
+        args = {"unit": self.units.ids[i], "name": self.units.names[i], "field": f}
+        if kind == "merged":
+            report(cell("data.merged_cell", {**args, "range": detail, "first": detail.split(":")[0]}, t.file, rn, j, f, t.sheet))
+        else:
+            report(cell("data.uncached_formula", {**args, "formula": detail}, t.file, rn, j, f, t.sheet))
+        self.cur_bad.add((i, f))
 
     # -- merging a staged table -------------------------------------------------------------
     def _place(self, t: Table, letter: str) -> int:
