@@ -540,6 +540,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "unit {unit} ({name}) submitted {given} but not \"{field}\", so \"{derived}\" cannot be computed; indicator {indicator} is not silently handled as missing = \"{policy}\""),
     "data.gap_partial.hint": ("补报“{field}”（没有发生的填 0）；若该单位确实没有这项工作，把已报送的{given}也留空",
                               "submit \"{field}\" (0 if none); if the unit truly has no such work, leave {given} blank as well"),
+    "data.too_large": ("“{value}”过大（绝对值超过 10^15），不能作为“{field}”的数值", "\"{value}\" is too large (beyond 10^15 in size) for \"{field}\""),
+    "data.too_large.hint": ("核对数值：是否误写成科学计数法（如 1e308）或多打了数字", "check the value: scientific notation typed by mistake (e.g. 1e308) or extra digits?"),
+    "data.too_large.expected": ("{lo} 到 {hi} 之间、绝对值不超过 10^15 的数", "a number from {lo} to {hi}, at most 10^15 in size"),
 }
 
 

@@ -318,3 +318,21 @@ def test_half_a_formulas_inputs_under_exclude_is_refused(capsys, tmp_path):
     set_cells(data / "县司法局.csv", "ZF01", 行政应诉案件数="")
     code, out, err = run(capsys, "run", CRITERIA, "--data", data, "--format", "json")
     assert code == 0, err
+
+
+# --------------------------------------------------------------------------- absurd magnitudes
+@pytest.mark.parametrize("typed", ["1e308", "1E16", "-2e300"])
+def test_a_huge_number_in_a_count_is_refused_at_its_cell(capsys, tmp_path, typed):
+    data = copy_example(tmp_path)
+    row, letters = set_cells(data / "县统计局.csv", "DQ01", 满意票=typed)
+    err = assert_refused(capsys, tmp_path, CRITERIA, "--data", data)
+    assert f"县统计局.csv, 第{row}行, 列 {letters['满意票']}（满意票）, 单元格 {letters['满意票']}{row}" in err
+    assert f"“{typed}”" in err and "满意票" in err
+    assert "没有任何文件提供此字段" not in err and "未报送" not in err
+
+
+def test_large_but_real_counts_still_read(capsys, tmp_path):
+    data = copy_example(tmp_path)
+    set_cells(data / "县统计局.csv", "DQ01", 满意票="123456789012")
+    code, out, err = run(capsys, "validate", CRITERIA, "--data", data)
+    assert code == 0, out

@@ -29,6 +29,9 @@ CELL_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!
 N_SPACES, N_FULLWIDTH, N_PERCENT, N_PERCENT_FORMAT, N_THOUSANDS, N_UNIT = (
     "note.spaces", "note.fullwidth", "note.percent", "note.percent_format", "note.thousands", "note.unit_suffix")
 _NONE: tuple = ()
+# No figure an assessment collects comes near this; beyond it, whole numbers stop being exact in a
+# float and sums and products of a few such values overflow to infinity.
+MAX_MAGNITUDE = 1e15
 
 
 class Percent(float):
@@ -125,6 +128,8 @@ class ValueParser:
         return self._check(value, raw, tuple(notes))
 
     def _check(self, value: float, raw, notes):
+        if abs(value) > MAX_MAGNITUDE:  # 1e308 in a count: no figure of an assessment, and sums of it overflow
+            return self._problem("data.too_large", raw)
         if self.kind == "count" and abs(value - round(value)) > 1e-9:
             return self._problem("data.not_integer", raw)
         if self.kind == "bool" and value != 0.0 and value != 1.0:
@@ -247,7 +252,7 @@ def odd_numbers(values: np.ndarray, parse) -> np.ndarray:
     NaN is left to the caller: a blank in one reader, a typed "nan" in another.
     """
     with np.errstate(invalid="ignore"):
-        odd = np.isinf(values)
+        odd = np.isinf(values) | (np.abs(values) > MAX_MAGNITUDE)
         if parse.kind == "count":
             odd |= np.abs(values - np.round(values)) > 1e-9
         if parse.lo is not None:
