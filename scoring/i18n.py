@@ -543,6 +543,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "data.too_large": ("“{value}”过大（绝对值超过 10^15），不能作为“{field}”的数值", "\"{value}\" is too large (beyond 10^15 in size) for \"{field}\""),
     "data.too_large.hint": ("核对数值：是否误写成科学计数法（如 1e308）或多打了数字", "check the value: scientific notation typed by mistake (e.g. 1e308) or extra digits?"),
     "data.too_large.expected": ("{lo} 到 {hi} 之间、绝对值不超过 10^15 的数", "a number from {lo} to {hi}, at most 10^15 in size"),
+    "data.control_char": ("单元格含有看不见的控制字符 {chars}：“{value}”（这类字符会让名称显示成别的样子、或扰乱屏幕和报告）",
+                          "the cell holds invisible control characters {chars}: \"{value}\" (they can make a name display as another or disturb the screen and reports)"),
+    "data.control_char.hint": ("删去这些字符，重新键入这段文字（从网页、聊天软件复制的文字常夹带此类字符）",
+                               "delete these characters and type the text again (text copied from web pages or chat apps often carries them)"),
 }
 
 

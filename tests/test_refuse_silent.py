@@ -336,3 +336,58 @@ def test_large_but_real_counts_still_read(capsys, tmp_path):
     set_cells(data / "县统计局.csv", "DQ01", 满意票="123456789012")
     code, out, err = run(capsys, "validate", CRITERIA, "--data", data)
     assert code == 0, out
+
+
+# --------------------------------------------------------------------------- control characters in submitted text
+SNEAKY = {"bidi override": "\u202e", "ANSI escape": "\x1b[2J", "zero-width space": "\u200b", "C1 control": "\x85",
+          "isolate": "\u2066", "bell": "\x07"}
+
+
+def write_rows(path: Path, rows) -> None:
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+
+
+@pytest.mark.parametrize("kind", list(SNEAKY))
+def test_control_characters_in_a_unit_name_are_refused(capsys, tmp_path, kind):
+    data = copy_example(tmp_path)
+    rows = read_rows(data / "units.csv")
+    r = next(k for k, row in enumerate(rows) if row[0] == "XZ02")
+    rows[r][1] = "二道" + SNEAKY[kind] + "镇"  # would display as another unit's name, or clear the screen
+    write_rows(data / "units.csv", rows)
+    err = assert_refused(capsys, tmp_path, CRITERIA, "--data", data)
+    code = f"U+{ord(SNEAKY[kind][0]):04X}"
+    assert f"units.csv, 第{r + 1}行, 列 B（单位名称）, 单元格 B{r + 1}" in err and code in err and "删去这些字符" in err
+    assert SNEAKY[kind] not in err  # the message itself shows the character, never sends it
+
+
+@pytest.mark.parametrize("where", ["id", "evidence", "header"])
+def test_control_characters_in_a_data_file_are_refused(capsys, tmp_path, where):
+    data = copy_example(tmp_path)
+    path = data / "县委依法治县办.csv"
+    rows = read_rows(path)
+    r = next(k for k, row in enumerate(rows) if row[0] == "ZF02")
+    j = {"id": 0, "evidence": rows[0].index("年度报告按时报送佐证材料"), "header": rows[0].index("会前学法次数")}[where]
+    if where == "header":
+        rows[0][j] = "会前学法\u200b次数"
+        r = 0
+    else:
+        rows[r][j] = rows[r][j][:2] + "\u202e" + rows[r][j][2:]
+    write_rows(path, rows)
+    err = assert_refused(capsys, tmp_path, CRITERIA, "--data", data)
+    assert f"县委依法治县办.csv, 第{r + 1}行, 列 {chr(65 + j)}" in err and "控制字符" in err
+    assert "\u202e" not in err and "\u200b" not in err
+
+
+def test_evidence_with_control_characters_is_refused_from_a_workbook_too(capsys, tmp_path):
+    data = copy_example(tmp_path)
+    got = {}
+
+    def sneak(ws, header, rows):
+        letter, row = letter_row(rows, header, "DQ05", "年度报告按时报送佐证材料")
+        ws[f"{letter}{row}"] = "报告\u202efdp.exe"  # shows as "报告exe.pdf" (C0 controls cannot be stored in a workbook)
+        got.update(letter=letter, row=row)
+
+    as_workbook(data, "县委依法治县办", sneak)
+    err = assert_refused(capsys, tmp_path, CRITERIA, "--data", data)
+    assert f"单元格 {got['letter']}{got['row']}" in err and "U+202E" in err and "\u202e" not in err

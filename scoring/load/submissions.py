@@ -33,7 +33,7 @@ from ..core.criteria import Criteria
 from ..core.dataset import Dataset
 from ..errors import DataError, Problem
 from .sheets import TEXT_EXTS, Table, Unreadable, open_workbook, read_text, sniff, worksheets
-from .values import ValueParser, clean_text, column_letter, cell, odd_numbers, parse_column, shown
+from .values import CONTROL, ValueParser, clean_text, column_letter, cell, control_chars, odd_numbers, parse_column, shown
 
 ID_COLS = ("单位编号", "编号", "单位代码", "id", "unit_id")
 NAME_COLS = ("单位名称", "名称", "单位", "name", "unit")
@@ -451,6 +451,11 @@ class _Reader:
         L = len(row)
         raw_id = row[id_col] if id_col is not None and id_col < L else None
         raw_name = row[name_col] if name_col is not None and name_col < L else None
+        for c, raw in ((id_col, raw_id), (name_col, raw_name)):
+            chars = control_chars(raw)
+            if chars:
+                problems.append(cell("data.control_char", {"chars": chars, "value": shown(raw)}, t.file, rn, c, st.headers[c], t.sheet))
+                return None
         i, code, args = self.units.find(raw_id, raw_name)
         key_col = id_col if id_col is not None and not _blank(raw_id) else (name_col if name_col is not None else id_col)
         header = st.headers[key_col] if key_col is not None else ""
@@ -491,6 +496,12 @@ class _Reader:
             if not lab:
                 unlabelled.append(j)
                 continue
+            chars = control_chars(raw)
+            if chars:  # reported; the column is still read as the field it names, so no follow-on "missing"
+                problems.append(cell("data.control_char", {"chars": chars, "value": shown(raw)}, t.file, hr, j, st.headers[j], t.sheet))
+                raw = CONTROL.sub("", raw)
+                lab = clean_text(raw).lower()
+                st.headers[j] = raw
             if lab.endswith(EVIDENCE_SUFFIX) and lab != EVIDENCE_SUFFIX:
                 f, _ = self._field_of(lab[: -len(EVIDENCE_SUFFIX)], raw)
                 if f is not None:
@@ -558,6 +569,10 @@ class _Reader:
                     rws[i] = rn
             for j, f in ev_cols:
                 if j < L and not _blank(row[j]):
+                    chars = control_chars(row[j])
+                    if chars:
+                        problems.append(cell("data.control_char", {"chars": chars, "value": shown(row[j])}, t.file, rn, j, st.headers[j], t.sheet))
+                        continue
                     st.evidence[(i, f)] = str(row[j]).strip()
         st.rows_read = count
 
@@ -663,6 +678,17 @@ class _Reader:
                 for j, f in ev_cols:
                     if j < L and not _blank(row[j]):
                         st.evidence[(i, f)] = str(row[j]).strip()
+        if ev_cols and st.evidence:  # one search over all evidence text; cell by cell only when it finds something
+            if CONTROL.search("\n".join(st.evidence.values())):
+                at = {i: (k, rn) for k, rn, i, _ in (located[p] for p in range(len(located)))}  # unit -> its row
+                for (i, f), text in list(st.evidence.items()):
+                    chars = control_chars(text)
+                    if chars:
+                        k, rn = at[i]
+                        j = next(j for j, g in ev_cols if g == f)
+                        header = st.headers[j]
+                        cell_problems.append((k, 1, j, cell("data.control_char", {"chars": chars, "value": shown(text)}, t.file, rn, j, header, t.sheet)))
+                        del st.evidence[(i, f)]
         key = lambda e: e[:3]  # noqa: E731 - row, then the row's own before its cells, then column
         problems.extend(p for *_, p in sorted(row_problems + cell_problems, key=key))
         for *_, args in sorted(row_notes.items + cell_notes, key=key):
@@ -717,6 +743,10 @@ class _Reader:
             if v is not None:
                 vals[i] = v
             if e_col is not None and e_col < L and not _blank(row[e_col]):
+                chars = control_chars(row[e_col])
+                if chars:
+                    problems.append(cell("data.control_char", {"chars": chars, "value": shown(row[e_col])}, t.file, rn, e_col, st.headers[e_col], t.sheet))
+                    continue
                 st.evidence[(i, f)] = str(row[e_col]).strip()
         st.rows_read = count
 
@@ -852,7 +882,7 @@ def _units_from(t: Table, criteria: Criteria, problems: list[Problem], notes: No
         if len(row) == width:  # the usual row: an id and a category that need no cleaning, met for the first time
             raw_id, raw_name, raw_cat = row[c_id], row[c_name], row[c_cat]
             if (type(raw_id) is str and type(raw_name) is str and type(raw_cat) is str and raw_id and raw_id not in seen
-                    and clean_text(raw_id) == raw_id and clean_text(raw_cat) == raw_cat and raw_cat in known):
+                    and raw_id.isprintable() and raw_name.isprintable() and clean_text(raw_id) == raw_id and clean_text(raw_cat) == raw_cat and raw_cat in known):
                 seen[raw_id] = rn
                 ids.append(raw_id)
                 names.append(raw_name.strip())
@@ -866,6 +896,12 @@ def _units_from(t: Table, criteria: Criteria, problems: list[Problem], notes: No
         if not uid:
             problems.append(cell("data.blank_unit_id", {}, t.file, rn, cols[0], headers[cols[0]], t.sheet))
             continue
+        for c, raw in ((cols[0], raw_id), (cols[1], raw_name)):
+            chars = control_chars(raw)
+            if chars:
+                problems.append(cell("data.control_char", {"chars": chars, "value": shown(raw)}, t.file, rn, c, headers[c], t.sheet))
+        if control_chars(raw_id) or control_chars(raw_name):  # reported once; listed without them, so no follow-on problems
+            uid, raw_name = CONTROL.sub("", uid), CONTROL.sub("", raw_name) if type(raw_name) is str else raw_name
         if shown(raw_id).strip() != uid:
             notes.cell("note.unit_cleaned", t, rn, cols[0], headers[cols[0]], raw_id)
         if uid in seen:

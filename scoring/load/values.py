@@ -39,12 +39,32 @@ class Percent(float):
 
 
 def shown(raw) -> str:
-    """A cell's content as a person would recognise it in a message."""
+    """A cell's content as a person would recognise it in a message (control characters made visible)."""
     if isinstance(raw, Percent):
         return f"{float(raw) * 100:.12g}%"
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
-    return str(raw)
+    text = str(raw)
+    return text if text.isprintable() else visible(text)
+
+
+# Characters that change how text displays without being seen: C0/C1 controls (ANSI escapes start
+# with ESC), zero-width characters, and bidi overrides, embeddings and isolates (U+202E shows
+# "ABC\u202eDEF" as "ABCFED").  Tab and line breaks are ordinary in a cell and allowed.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def visible(text: str) -> str:
+    """The text with each control character written as <U+XXXX>, safe to print anywhere."""
+    return CONTROL.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+
+
+def control_chars(raw) -> str | None:
+    """"U+202E、U+200B" when a text cell holds control characters, else None."""
+    if type(raw) is not str or raw.isprintable():
+        return None
+    found = sorted(set(CONTROL.findall(raw)))
+    return "、".join(f"U+{ord(c):04X}" for c in found) if found else None
 
 
 class ValueParser:
@@ -242,6 +262,7 @@ def column_letter(index: int) -> str:
 def cell(code: str, args: dict, file: str, row: int, col_index: int, header: str, sheet: str | None = None) -> Problem:
     """A problem located at one cell: file, sheet, row, column letter with its header, and A1."""
     letter = column_letter(col_index)
+    header = header if header.isprintable() else visible(header)
     return Problem(code, args, file=file, sheet=sheet, row=row, column=f"{letter}（{header}）" if header else letter,
                    cell=f"{letter}{row}")
 
