@@ -521,7 +521,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "criteria.percent_kind.hint": ("percent 只用于 number 和 rate 字段：\"number\" 表示“88.9%”读作 88.9，\"fraction\" 表示读作 0.889（rate 字段只能用 \"number\"）",
                                    "percent applies to number and rate fields only: \"number\" reads \"88.9%\" as 88.9, \"fraction\" as 0.889 (a rate takes \"number\" only)"),
     "criteria.too_many": ("{what} 列了{n}项，超过上限{most}项", "{what} lists {n} entries, more than the {most} allowed"),
-    "criteria.too_many.hint": ("tie_break 中每个字段只写一次，且须是已声明的字段", "name each declared field at most once in tie_break"),
+    "criteria.too_many.hint": ("删去重复或多余的项：tie_break 中每个已声明的字段只写一次；其他列表也远用不到这么多项",
+                               "delete repeated or extra entries: each declared field at most once in tie_break; no other list needs this many"),
     "criteria.tie_break_twice": ("tie_break 中“{name}”写了两次（第{first}项和第{again}项）", "\"{name}\" is listed twice in tie_break (entries {first} and {again})"),
     "criteria.tie_break_twice.hint": ("删去重复的一项：第二次比较同一字段不会改变名次", "delete the repeated entry: comparing the same field again changes nothing"),
     "data.percent_text": ("“{value}”是百分数，但字段“{field}”不是比率：读作 {number} 还是 {fraction}，细则没有规定",
@@ -547,6 +548,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "the cell holds invisible control characters {chars}: \"{value}\" (they can make a name display as another or disturb the screen and reports)"),
     "data.control_char.hint": ("删去这些字符，重新键入这段文字（从网页、聊天软件复制的文字常夹带此类字符）",
                                "delete these characters and type the text again (text copied from web pages or chat apps often carries them)"),
+    "criteria.too_deep": ("嵌套过深：方括号或花括号套了超过{most}层", "nested too deep: more than {most} levels of brackets or braces"),
+    "criteria.too_deep.hint": ("评分细则用不到这么多层；检查是否多写了 [ 或 {{", "criteria never need this many levels; look for extra [ or {{"),
 }
 
 

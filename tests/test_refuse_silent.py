@@ -391,3 +391,94 @@ def test_evidence_with_control_characters_is_refused_from_a_workbook_too(capsys,
     as_workbook(data, "县委依法治县办", sneak)
     err = assert_refused(capsys, tmp_path, CRITERIA, "--data", data)
     assert f"单元格 {got['letter']}{got['row']}" in err and "U+202E" in err and "\u202e" not in err
+
+
+# --------------------------------------------------------------------------- what a criteria file may ask for
+ANSWERED = 'formula = "按时答复数 / 依申请公开申请数 * 100"'
+
+
+def check_refuses(capsys, crit: Path, *expected: str) -> str:
+    code, out, err = run(capsys, "check", crit)
+    assert code == 2 and out == "" and "内部错误" not in err, err
+    for text in expected:
+        assert text in err, err
+    return err
+
+
+@pytest.mark.parametrize("formula,bound", [
+    ("(" * 250 + "按时答复数" + ")" * 250, "最多"),
+    (" + ".join(["按时答复数"] * 1000), "公式过长（最多400个记号）"),
+    ("-" * 200 + "按时答复数", "嵌套过深（最多30层）"),
+    ("min(" * 40 + "按时答复数" + ", 1)" * 40, "嵌套过深（最多30层）"),
+])
+def test_a_formula_beyond_the_bounds_is_refused_at_its_line(capsys, tmp_path, formula, bound):
+    crit = criteria_with(tmp_path, replace=(ANSWERED, f'formula = "{formula}"'))
+    line = crit.read_text(encoding="utf-8").splitlines().index(f'formula = "{formula}"') + 1
+    check_refuses(capsys, crit, f"第{line}行", "fields[", bound)
+
+
+def test_a_formula_at_the_bounds_still_works(capsys, tmp_path):
+    deep = "(" * 25 + "按时答复数" + ")" * 25 + " / 依申请公开申请数 * 100"
+    crit = criteria_with(tmp_path, replace=(ANSWERED, f'formula = "{deep}"'))
+    code, out, err = run(capsys, "run", crit, "--data", DATA, "--format", "csv")
+    assert code == 0, err
+    code, plain, _ = run(capsys, "run", CRITERIA, "--data", DATA, "--format", "csv")
+    strip = lambda text: [l for l in text.splitlines() if "细则" not in l and "sha256" not in l]  # noqa: E731
+    assert strip(out) == strip(plain)
+
+
+@pytest.mark.parametrize("depth", [400, 3000])
+def test_deeply_nested_toml_is_refused_with_its_line(capsys, tmp_path, depth):
+    crit = criteria_with(tmp_path, replace=('office = "', 'plugins = ' + "[" * depth + "]" * depth + '\noffice = "'))
+    line = next(n for n, l in enumerate(crit.read_text(encoding="utf-8").splitlines(), 1) if l.startswith("plugins = [[["))
+    check_refuses(capsys, crit, f"第{line}行", "嵌套过深", "超过20层")
+
+
+def test_a_huge_tie_break_list_is_refused_quickly_and_a_repeated_entry_is_named(capsys, tmp_path):
+    import time
+
+    huge = ", ".join(['"年度重点任务数"'] * 20_000)
+    crit = criteria_with(tmp_path, replace=('tie_break = ["年度重点任务数"]', f"tie_break = [{huge}]"))
+    start = time.perf_counter()
+    check_refuses(capsys, crit, "ranking.tie_break", "20000项")
+    assert time.perf_counter() - start < 10
+    crit = criteria_with(tmp_path, replace=('tie_break = ["年度重点任务数"]', 'tie_break = ["年度重点任务数", "会前学法次数", "年度重点任务数"]'))
+    check_refuses(capsys, crit, "“年度重点任务数”写了两次（第1项和第3项）", "ranking.tie_break[2]")
+
+
+def _seconds(fn, text: str) -> float:
+    import time
+
+    start = time.perf_counter()
+    try:
+        fn(text)
+    except Exception:  # noqa: BLE001 - only the time matters here
+        pass
+    return time.perf_counter() - start
+
+
+def test_reading_criteria_text_is_linear():
+    """Doubling an adversarial input at most roughly doubles the time (the old header pattern was cubic)."""
+    from scoring.core import expr
+    from scoring.load.criteria_file import key_lines
+
+    cases = [
+        (key_lines, lambda n: '[assessment]\nnote = """\n[' + " " * n + '\n"""\n'),
+        (key_lines, lambda n: "[" + " " * n + "\n"),
+        (key_lines, lambda n: "[[" + "a ." * (n // 3) + "\n"),
+        (expr.parse, lambda n: "[" + "a" * n),
+        (expr.parse, lambda n: "a" + " " * n + "+ b"),
+    ]
+    for fn, make in cases:
+        small, large = _seconds(fn, make(20_000)), _seconds(fn, make(160_000))
+        assert large < 0.5 and large < 30 * max(small, 1e-3), (make(10)[:20], small, large)
+
+
+def test_the_example_with_a_bracket_and_spaces_in_a_note_checks_in_a_moment(capsys, tmp_path):
+    import time
+
+    crit = criteria_with(tmp_path, replace=('office = "', 'note = """\n[' + " " * 4000 + '\n"""\noffice = "'))
+    start = time.perf_counter()
+    code, out, err = run(capsys, "check", crit)
+    assert code == 0, err
+    assert time.perf_counter() - start < 5

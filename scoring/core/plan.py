@@ -71,6 +71,11 @@ def _short(v: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _clip(text: str, most: int = 80) -> str:
+    """A formula as quoted in a message: a long one cut, the position given says where to look."""
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
 def _suggest(name: str, known) -> str:
     close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.4)
     return "、".join(close) if close else "、".join(sorted(known)[:8])
@@ -133,13 +138,13 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
         try:
             node = expr.parse(f.formula)
         except expr.ExprError as e:
-            P.append(Problem("criteria.formula", {"formula": f.formula, "pos": e.position, "detail": e.code, **e.args_}, key=f"fields[{i}].formula"))
+            P.append(Problem("criteria.formula", {"formula": _clip(f.formula), "pos": e.position, "detail": e.code, **e.args_}, key=f"fields[{i}].formula"))
             continue
         unknown = [n for n in expr.names(node) if n not in fields and previous_of(n) not in fields]
         for n in unknown:
             P.append(Problem("criteria.unknown_field", {"name": n, "known": _suggest(n, fields)}, key=f"fields[{i}].formula"))
         for div in expr.zero_divisors(node):  # never has a value: the indicator would be dropped for every unit
-            P.append(Problem("criteria.zero_divisor", {"formula": f.formula, "pos": div.pos, "field": f.name}, key=f"fields[{i}].formula"))
+            P.append(Problem("criteria.zero_divisor", {"formula": _clip(f.formula), "pos": div.pos, "field": f.name}, key=f"fields[{i}].formula"))
         if not unknown:
             parsed[f.name] = node
     order: list[str] = []
@@ -391,7 +396,7 @@ def _parse_checks(c: Criteria, fields: dict, check_cats, P: list[Problem]) -> li
         try:
             left, op, right = expr.parse_comparison(ch.rule)
         except expr.ExprError as e:
-            P.append(Problem("criteria.check_rule", {"rule": ch.rule, "pos": e.position, "detail": e.code, **e.args_}, key=f"{k}.rule"))
+            P.append(Problem("criteria.check_rule", {"rule": _clip(ch.rule), "pos": e.position, "detail": e.code, **e.args_}, key=f"{k}.rule"))
             continue
         unknown = [n for n in expr.ordered_names(left) + expr.ordered_names(right) if n not in fields]
         for n in unknown:
