@@ -482,3 +482,19 @@ def test_the_example_with_a_bracket_and_spaces_in_a_note_checks_in_a_moment(caps
     code, out, err = run(capsys, "check", crit)
     assert code == 0, err
     assert time.perf_counter() - start < 5
+
+
+def test_a_field_read_only_by_a_check_is_in_its_owners_template(capsys, tmp_path):
+    from openpyxl import load_workbook
+
+    crit = criteria_with(tmp_path, CHECKS)
+    code, out, err = run(capsys, "template", crit, "--data", DATA, "--out", tmp_path / "templates")
+    assert code == 0, err
+    found = []
+    for path in (tmp_path / "templates").glob("*.xlsx"):
+        wb = load_workbook(path, read_only=True)
+        for ws in wb.worksheets:
+            for row in ws.iter_rows(values_only=True):
+                found += [str(v) for v in row if v is not None and "评审票总数" in str(v)]
+        wb.close()
+    assert found and any("县司法局" in p.name for p in (tmp_path / "templates").glob("*.xlsx"))
