@@ -72,10 +72,6 @@ class Dataset:
         file, sheet = self.place_files[where[pos]]
         return file, sheet, int(self.row_of[name][pos]), self.places[where[pos]][1]
 
-    def source_of(self, pos: int, name: str) -> str | None:
-        """The exact cell if known, else the files the field came from."""
-        return self.cell_of(pos, name) or self.sources.get(name)
-
     def take(self, order: list[int]) -> "Dataset":
         """The same data with units in another order (used by tests of permutation invariance)."""
         idx = np.asarray(order, dtype=int)
