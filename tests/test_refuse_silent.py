@@ -498,3 +498,23 @@ def test_a_field_read_only_by_a_check_is_in_its_owners_template(capsys, tmp_path
                 found += [str(v) for v in row if v is not None and "评审票总数" in str(v)]
         wb.close()
     assert found and any("县司法局" in p.name for p in (tmp_path / "templates").glob("*.xlsx"))
+
+
+def test_a_blank_the_criteria_handle_is_listed_in_the_output_and_the_stamp(capsys, tmp_path):
+    data = copy_example(tmp_path)
+    # F3.4 declares missing = "exclude": the blank is scored as declared, and every output says so
+    row, _ = set_cells(data / "县司法局.csv", "ZF05", 矛盾纠纷调解成功率="")
+    code, out, err = run(capsys, "run", CRITERIA, "--data", data)
+    assert code == 0, err
+    gap_line, stamp_line = out.rstrip("\n").splitlines()[-2:]
+    assert gap_line == "按细则 missing 处理的空单元格 1 处：ZF05 县公安局“矛盾纠纷调解成功率”为空 → F3.4 不参评"
+    assert stamp_line.startswith("印记：") and "空单元格按细则处理 1 处" in stamp_line
+    code, out, err = run(capsys, "run", CRITERIA, "--data", data, "--format", "json")
+    doc = json.loads(out)
+    assert doc["blank_gaps"] == [{"unit": "ZF05", "name": "县公安局", "field": "矛盾纠纷调解成功率", "item": "F3.4",
+                                           "policy": "exclude"}]
+    code, out, err = run(capsys, "run", CRITERIA, "--data", data, "--decide", "--lang", "en")
+    assert "Blank cells handled as the criteria declare (1): ZF05" in out and "1 blank cell(s) handled" in out.splitlines()[-1]
+    # the example itself has no such blank: its output carries no such line
+    code, out, err = run(capsys, "run", CRITERIA, "--data", DATA, "--format", "json")
+    assert "blank_gaps" not in json.loads(out)
