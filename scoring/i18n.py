@@ -4,6 +4,7 @@ Codes are stable; ``<code>.hint`` holds how to fix the problem.
 """
 from __future__ import annotations
 
+import re
 import string
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -556,6 +557,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# Characters that change how text displays without being seen: C0/C1 controls (ANSI escapes start
+# with ESC), zero-width characters, and bidi overrides, embeddings and isolates (U+202E shows
+# "ABC\u202eDEF" as "ABCFED").  Tab and line breaks are ordinary in a cell and allowed.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def visible(text: str) -> str:
+    """The text with each control character written as <U+XXXX>, safe to print anywhere."""
+    return CONTROL.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+
+
+
 class _Safe(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
@@ -580,7 +593,10 @@ def t(code: str, lang: str = "zh", **args) -> str:
 
 
 def _num(v):
-    """Floats as people write them in messages: 110 not 110.0, 0.3 not 0.30000000000000004."""
+    """Floats as people write them in messages: 110 not 110.0, 0.3 not 0.30000000000000004;
+    text with control characters made visible (<U+202E>), so no message can carry them."""
+    if isinstance(v, str):
+        return v if v.isprintable() else visible(v)
     if isinstance(v, float) and v == v and abs(v) != float("inf"):
         text = f"{round(v, 6):.6f}".rstrip("0").rstrip(".")
         return "0" if text == "-0" else text

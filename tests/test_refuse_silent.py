@@ -518,3 +518,11 @@ def test_a_blank_the_criteria_handle_is_listed_in_the_output_and_the_stamp(capsy
     # the example itself has no such blank: its output carries no such line
     code, out, err = run(capsys, "run", CRITERIA, "--data", DATA, "--format", "json")
     assert "blank_gaps" not in json.loads(out)
+
+
+def test_no_message_carries_a_control_character_from_a_file_or_sheet_name(capsys, tmp_path):
+    data = copy_example(tmp_path)
+    (data / "县司法局.csv").rename(data / "县司法局\u202e.csv")
+    set_cells(data / "县司法局\u202e.csv", "ZF03", 学法考试平均分="九十")
+    err = assert_refused(capsys, tmp_path, CRITERIA, "--data", data)
+    assert "县司法局<U+202E>.csv" in err and "\u202e" not in err

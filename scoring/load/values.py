@@ -14,6 +14,7 @@ import numpy as np
 
 from ..core.criteria import FieldSpec
 from ..errors import Problem
+from ..i18n import CONTROL, visible
 
 # Full-width digits and signs as a Chinese input method types them; "。" typed as a decimal point.
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，％－＋。", "0123456789.,%-+.")
@@ -46,17 +47,6 @@ def shown(raw) -> str:
         return str(int(raw))
     text = str(raw)
     return text if text.isprintable() else visible(text)
-
-
-# Characters that change how text displays without being seen: C0/C1 controls (ANSI escapes start
-# with ESC), zero-width characters, and bidi overrides, embeddings and isolates (U+202E shows
-# "ABC\u202eDEF" as "ABCFED").  Tab and line breaks are ordinary in a cell and allowed.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-
-
-def visible(text: str) -> str:
-    """The text with each control character written as <U+XXXX>, safe to print anywhere."""
-    return CONTROL.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
 
 
 def control_chars(raw) -> str | None:
