@@ -526,3 +526,51 @@ def test_no_message_carries_a_control_character_from_a_file_or_sheet_name(capsys
     set_cells(data / "县司法局\u202e.csv", "ZF03", 学法考试平均分="九十")
     err = assert_refused(capsys, tmp_path, CRITERIA, "--data", data)
     assert "县司法局<U+202E>.csv" in err and "\u202e" not in err
+
+
+# --------------------------------------------------------------------------- properties of the data checks
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def _example(extra: str = ""):
+    from builders import registry
+    from scoring.load.criteria_file import located_plan, parse_criteria
+    from scoring.load.submissions import read_folder
+
+    text = CRITERIA.read_text(encoding="utf-8") + extra
+    criteria, lines, _ = parse_criteria(text.encode("utf-8"), "criteria.toml")
+    plan = located_plan(criteria, lines, "criteria.toml", registry())
+    return plan, read_folder(DATA, criteria)
+
+
+_PLAN, _DATA = None, None
+
+
+def example_plan_and_data():
+    global _PLAN, _DATA
+    if _PLAN is None:
+        _PLAN, _DATA = _example('\n[[checks]]\nname = "已备案件数不超过应备案件数"\nrule = "规范性文件已备案件数 <= 规范性文件应备案件数"\n')
+    return _PLAN, _DATA
+
+
+@settings(max_examples=60, deadline=None)
+@given(unit=st.integers(0, 53), given_=st.integers(0, 50), due=st.integers(0, 50))
+def test_a_rate_is_refused_exactly_when_done_exceeds_due(unit, given_, due):
+    from scoring.core import consistency
+    from scoring.core.engine import derive
+
+    plan, data = example_plan_and_data()
+    values = {k: v.copy() for k, v in data.values.items()}
+    values["规范性文件已备案件数"][unit] = given_
+    values["规范性文件应备案件数"][unit] = due
+    changed = type(data)(data.ids, data.names, data.categories, values, data.sources, data.evidence, data.places,
+                         data.place_of, data.row_of, data.notes, data.place_files)
+    problems = consistency.problems(plan, changed, derive(plan, changed))
+    mine = [p for p in problems if p.args["unit"] == data.ids[unit]]
+    rate = [p for p in mine if p.code == "data.derived_out_of_range"]
+    check = [p for p in mine if p.code == "data.check_failed"]
+    assert bool(rate) == (due > 0 and given_ > due)  # 0 of 0 has no rate: a gap, not a range problem
+    assert bool(check) == (given_ > due)  # the declared check holds whatever the denominator
+    others = [p for p in problems if p.args["unit"] != data.ids[unit]]
+    assert others == []  # the example's own data pass both
