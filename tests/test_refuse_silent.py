@@ -574,3 +574,13 @@ def test_a_rate_is_refused_exactly_when_done_exceeds_due(unit, given_, due):
     assert bool(check) == (given_ > due)  # the declared check holds whatever the denominator
     others = [p for p in problems if p.args["unit"] != data.ids[unit]]
     assert others == []  # the example's own data pass both
+
+
+def test_a_stray_nul_in_a_csv_is_named_with_its_row_not_called_a_binary_file(capsys, tmp_path):
+    data = copy_example(tmp_path)
+    rows = read_rows(data / "units.csv")
+    r = next(k for k, row in enumerate(rows) if row[0] == "XZ02")
+    rows[r][1] = "二道\x00镇"
+    write_rows(data / "units.csv", rows)
+    err = assert_refused(capsys, tmp_path, CRITERIA, "--data", data)
+    assert f"units.csv, 第{r + 1}行" in err and "U+0000" in err and "二道<U+0000>镇" in err and "不是电子表格" not in err

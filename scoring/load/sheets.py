@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from ..errors import Problem
-from .values import Percent
+from .values import Percent, shown as shown_text
 
 TEXT_EXTS = {".csv", ".tsv", ".txt"}
 XLSX_EXTS = {".xlsx", ".xlsm"}
@@ -119,7 +119,15 @@ def read_text(path: Path, shown: str, notes: list[Problem]) -> Table:
 
 def _text_table(path: Path, shown: str, text: str, notes: list[Problem]) -> Table:
     if "\x00" in text:
-        raise Unreadable(Problem("data.not_spreadsheet", {"ext": path.suffix.lower()}, file=shown))
+        if text.count("\x00") > 16:  # a binary file under a text name
+            raise Unreadable(Problem("data.not_spreadsheet", {"ext": path.suffix.lower()}, file=shown))
+        # a text file with a stray NUL (the csv module cannot read past it): name the line
+        at = text.index("\x00")
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        line = text[start:end if end >= 0 else len(text)].rstrip("\r")
+        raise Unreadable(Problem("data.control_char", {"chars": "U+0000", "value": shown_text(line)}, file=shown,
+                                 row=text.count("\n", 0, at) + 1))
     first = text.split("\n", 1)[0]
     delimiter = ","
     if path.suffix.lower() == ".tsv" or ("\t" in first and "," not in first):
