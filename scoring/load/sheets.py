@@ -237,12 +237,17 @@ class _BlankCauses:
             return
         from xml.sax.saxutils import unescape
 
-        for m in _MERGE.finditer(xml):
+        merges = xml.find(b"mergeCell")  # plain searches first: most sheets have neither merges nor formulas
+        for m in _MERGE.finditer(xml, max(merges - 16, 0)) if merges >= 0 else ():
             c1, r1 = _col_index(m.group(1)), int(m.group(2))
             c2, r2 = (_col_index(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
             ref = m.group(0).split(b'ref="')[1].rstrip(b'"').decode()
             self.merged.append((r1, c1, r2, c2, ref))
-        for m in _FORMULA.finditer(xml):
+        # every formula cell, shared ones included, comes with some "</f>" ("</x:f>" in a prefixed sheet)
+        prefixed = b":worksheet" in xml[:300]
+        closing = xml.find(b":f>") if prefixed else xml.find(b"</f>")
+        first_cell = max(xml.rfind(b"<c ", 0, closing), xml.rfind(b":c ", 0, closing), 0)  # the first formula's cell
+        for m in _FORMULA.finditer(xml, first_cell) if closing >= 0 else ():
             start = max(xml.rfind(b"<c ", 0, m.start()), xml.rfind(b":c ", 0, m.start()))
             end = xml.find(b"</", m.end())
             close = xml.find(b"c>", end)  # the cell's own end tag
