@@ -504,11 +504,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "explain.missing_previous_missing": ("无上年数据", "no value for last year"),
     # --- issue 10: refuse or declare, never accept silently ---
     "data.derived_out_of_range": ("单位 {unit}（{name}）的“{field}”由公式算得 {value}，超出范围 [{lo}, {hi}]（公式：{formula}；数据：{inputs}）",
-                                  "unit {unit} ({name}): \"{field}\" computes to {value}, outside [{lo}, {hi}] (formula: {formula}; inputs: {inputs})"),
+                                  "unit {unit} ({name}): \"{field}\" computes to {value}, outside [{lo}, {hi}] (formula: {formula}; inputs: {inputs_en})"),
     "data.derived_out_of_range.hint": ("核对所列单元格（如已办件数不应多于应办件数）并改正；数据确实无误时，核对细则中该字段的公式和范围",
                                        "check the cells listed (e.g. done cannot exceed due) and correct them; if the data are right, check the field's formula and range in the criteria"),
     "data.check_failed": ("单位 {unit}（{name}）未通过核对“{check}”：{rule}，左边为 {left}，右边为 {right}（数据：{inputs}）",
-                          "unit {unit} ({name}) fails the check \"{check}\": {rule}, left side {left}, right side {right} (inputs: {inputs})"),
+                          "unit {unit} ({name}) fails the check \"{check}\": {rule}, left side {left}, right side {right} (inputs: {inputs_en})"),
     "data.check_failed.hint": ("核对所列单元格并改正；数据确实无误时，请考核办核对细则 [[checks]] 中的这条规则",
                                "check the cells listed and correct them; if the data are right, ask the office to review this rule in [[checks]]"),
     "criteria.check_rule": ("核对规则“{rule}”第{pos}个字符处有误：{detail}", "check rule \"{rule}\" is wrong at character {pos}: {detail}"),

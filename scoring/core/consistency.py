@@ -32,20 +32,22 @@ def _shown(v: float) -> str:
     return "0" if text == "-0" else text
 
 
-def _inputs(data: Dataset, pos: int, names: list[str], cols: dict[str, np.ndarray]) -> tuple[str, dict]:
-    """"已备案件数 = 3（县司法局.csv F15）、应备案件数 = 2（县司法局.csv E15）", and where the first cell is."""
-    parts, where = [], {}
+def _inputs(data: Dataset, pos: int, names: list[str], cols: dict[str, np.ndarray]) -> tuple[dict, dict]:
+    """The inputs as message arguments, "已备案件数 = 3（县司法局.csv F15）、…" (and in English), and where
+    the first located cell is."""
+    zh, en, where = [], [], {}
     for n in names:
         col = cols.get(n)
         v = col[pos] if col is not None else np.nan
         value = "—" if np.isnan(v) else _shown(v)
         cell = data.cell_of(pos, n)
-        parts.append(f"{n} = {value}" + (f"（{cell}）" if cell else ""))
+        zh.append(f"{n} = {value}" + (f"（{cell}）" if cell else ""))
+        en.append(f"{n} = {value}" + (f" ({cell})" if cell else ""))
         place = data.cell_parts(pos, n)
         if place is not None and not where:
             file, sheet, row, letter = place
             where = {"file": file, "sheet": sheet, "row": row, "column": f"{letter}（{n}）", "cell": f"{letter}{row}"}
-    return "、".join(parts), where
+    return {"inputs": "、".join(zh), "inputs_en": ", ".join(en)}, where
 
 
 def _submitted(plan: Plan, node: expr.Node) -> list[str]:
@@ -90,7 +92,7 @@ def range_problems(plan: Plan, data: Dataset, cols: dict[str, np.ndarray]) -> li
             out.append(Problem("data.derived_out_of_range", {
                 "unit": data.ids[pos], "name": data.names[pos], "field": name, "value": _shown(cols[name][pos]),
                 "lo": "-∞" if lo is None else f"{lo:g}", "hi": "∞" if hi is None else f"{hi:g}",
-                "formula": specs[name].formula, "inputs": inputs}, **where))
+                "formula": specs[name].formula, **inputs}, **where))
     return out
 
 
@@ -125,5 +127,5 @@ def check_problems(plan: Plan, data: Dataset, cols: dict[str, np.ndarray]) -> li
             inputs, where = _inputs(data, pos, reads, cols)
             out.append(Problem("data.check_failed", {
                 "unit": data.ids[pos], "name": data.names[pos], "check": ch.name, "rule": ch.rule,
-                "left": _shown(lv[pos]), "right": _shown(rv[pos]), "inputs": inputs}, **where))
+                "left": _shown(lv[pos]), "right": _shown(rv[pos]), **inputs}, **where))
     return out
