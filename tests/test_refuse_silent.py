@@ -584,3 +584,13 @@ def test_a_stray_nul_in_a_csv_is_named_with_its_row_not_called_a_binary_file(cap
     write_rows(data / "units.csv", rows)
     err = assert_refused(capsys, tmp_path, CRITERIA, "--data", data)
     assert f"units.csv, 第{r + 1}行" in err and "U+0000" in err and "二道<U+0000>镇" in err and "不是电子表格" not in err
+
+
+def test_the_refusals_read_in_english_too(capsys, tmp_path):
+    data = copy_example(tmp_path)
+    row, letters = set_cells(data / "县司法局.csv", "ZF01", 规范性文件已备案件数="3", 学法考试平均分="88.9%")
+    code, out, err = run(capsys, "run", CRITERIA, "--data", data, "--lang", "en")
+    assert code == 2
+    assert f"规范性文件已备案件数 = 3 (县司法局.csv {letters['规范性文件已备案件数']}{row})" in err
+    assert "computes to 150, outside [0, 100]" in err
+    assert "is a percentage but \"学法考试平均分\" is not a rate" in err and "How to fix" in err
