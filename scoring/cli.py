@@ -400,7 +400,7 @@ def _write_report(args, fmt: str, results, proposal, history, stamp) -> None:
     from .report import render_report
     from .report.output import write_atomic_bytes
 
-    data = render_report(fmt, results, proposal, history, stamp.as_dict(), args.lang)
+    data = render_report(fmt, results, proposal, history, stamp.printed(), args.lang)
     if args.out:
         write_atomic_bytes(args.out, data)
         print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)

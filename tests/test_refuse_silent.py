@@ -594,3 +594,13 @@ def test_the_refusals_read_in_english_too(capsys, tmp_path):
     assert f"规范性文件已备案件数 = 3 (县司法局.csv {letters['规范性文件已备案件数']}{row})" in err
     assert "computes to 150, outside [0, 100]" in err
     assert "is a percentage but \"学法考试平均分\" is not a rate" in err and "How to fix" in err
+
+
+def test_a_printable_report_lists_the_blank_cells_the_criteria_handled(capsys, tmp_path):
+    data = copy_example(tmp_path)
+    set_cells(data / "县司法局.csv", "ZF05", 矛盾纠纷调解成功率="")
+    out = tmp_path / "report.html"
+    code, _, err = run(capsys, "report", CRITERIA, "--data", data, "--out", out)
+    assert code == 0, err
+    html = out.read_text(encoding="utf-8")
+    assert "按细则 missing 处理的空单元格" in html and "ZF05 县公安局: 矛盾纠纷调解成功率 → F3.4 (exclude)" in html

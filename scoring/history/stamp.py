@@ -68,6 +68,13 @@ class Stamp:
                 "plugins": dict(sorted(self.plugins.items())), "methods": dict(sorted(self.methods.items())),
                 "run": self.run, "status": self.status, "corrects": self.corrects}
 
+    def printed(self) -> dict[str, Any]:
+        """What a printable report shows: the stamp, and the blank cells the missing policy handled."""
+        out = self.as_dict()
+        if self.gaps:
+            out["blank_gaps"] = [f"{u} {n}: {f} → {i} ({p})" for u, n, f, i, p in self.gaps]
+        return out
+
     def gaps_as_dicts(self) -> list[dict[str, str]]:
         return [dict(zip(("unit", "name", "field", "item", "policy"), g)) for g in self.gaps]
 
