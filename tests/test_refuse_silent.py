@@ -604,3 +604,19 @@ def test_a_printable_report_lists_the_blank_cells_the_criteria_handled(capsys, t
     assert code == 0, err
     html = out.read_text(encoding="utf-8")
     assert "按细则 missing 处理的空单元格" in html and "ZF05 县公安局: 矛盾纠纷调解成功率 → F3.4 (exclude)" in html
+
+
+def test_a_stored_runs_papers_list_the_same_blank_cells(capsys, tmp_path):
+    data = copy_example(tmp_path)
+    set_cells(data / "县司法局.csv", "ZF05", 矛盾纠纷调解成功率="")
+    db = tmp_path / "h.sqlite"
+    code, out, err = run(capsys, "run", CRITERIA, "--data", data, "--save", "--db", db, "--format", "json")
+    assert code == 0, err
+    first = json.loads(out)["blank_gaps"]
+    code, out, err = run(capsys, "explain", "1", "ZF05", "--db", db, "--format", "json")
+    assert code == 0, err
+    out_file = tmp_path / "stored.html"
+    code, _, err = run(capsys, "report", "1", "--db", db, "--out", out_file)
+    assert code == 0, err
+    assert "ZF05 县公安局: 矛盾纠纷调解成功率 → F3.4 (exclude)" in out_file.read_text(encoding="utf-8")
+    assert first == [{"unit": "ZF05", "name": "县公安局", "field": "矛盾纠纷调解成功率", "item": "F3.4", "policy": "exclude"}]
