@@ -226,7 +226,7 @@ class RunInfo:
 
         used = {p: self.plugins.get(p, "") for p in set(self.methods.values())}
         return Stamp(self.criteria_sha256, self.data_sha256, self.engine, used, dict(self.methods),
-                     self.id, self.status, self.corrects, self.seal_digest, self.seal_key)
+                     self.id, self.status, self.corrects, seal=self.seal_digest, office_key=self.seal_key)
 
 
 @dataclass(frozen=True)
