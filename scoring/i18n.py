@@ -4,6 +4,7 @@ Codes are stable; ``<code>.hint`` holds how to fix the problem.
 """
 from __future__ import annotations
 
+import re
 import string
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -364,8 +365,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "the stored {what} of run {run} no longer matches its recorded sha256: it was altered"),
     "history.stored_altered.hint": ("不要在这份历史库上继续更正；从备份恢复历史库，再用 scoring verify 复核",
                                     "do not correct runs in this store; restore it from a backup and check it with scoring verify"),
-    "history.plugins_moved": ("找不到第 {run} 号运行所用评分细则旁的本地插件目录 {path}", "the local plugin folder {path} of run {run}'s criteria is gone"),
-    "history.plugins_moved.hint": ("用 --plugins 指定插件目录", "name the folder with --plugins"),
     # history: labels and notices
     "hist.warning": ("注意：", "Note: "),
     "hist.status.draft": ("草稿", "draft"),
@@ -645,6 +644,58 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                         "bonus item {id} cannot declare zero_denominator = \"full\": a bonus item has no full points to give"),
     "criteria.zero_denominator_bonus.hint": ("改为 \"zero\"（记0分）或 \"exclude\"（不计）",
                                              "use \"zero\" (0 points) or \"exclude\" (not counted)"),
+    # --- issue 10: refuse or declare, never accept silently ---
+    "data.derived_out_of_range": ("单位 {unit}（{name}）的“{field}”由公式算得 {value}，超出范围 [{lo}, {hi}]（公式：{formula}；数据：{inputs}）",
+                                  "unit {unit} ({name}): \"{field}\" computes to {value}, outside [{lo}, {hi}] (formula: {formula}; inputs: {inputs_en})"),
+    "data.derived_out_of_range.hint": ("核对所列单元格（如已办件数不应多于应办件数）并改正；数据确实无误时，核对细则中该字段的公式和范围",
+                                       "check the cells listed (e.g. done cannot exceed due) and correct them; if the data are right, check the field's formula and range in the criteria"),
+    "data.check_failed": ("单位 {unit}（{name}）未通过核对“{check}”：{rule}，左边为 {left}，右边为 {right}（数据：{inputs}）",
+                          "unit {unit} ({name}) fails the check \"{check}\": {rule}, left side {left}, right side {right} (inputs: {inputs_en})"),
+    "data.check_failed.hint": ("核对所列单元格并改正；数据确实无误时，请考核办核对细则 [[checks]] 中的这条规则",
+                               "check the cells listed and correct them; if the data are right, ask the office to review this rule in [[checks]]"),
+    "criteria.check_rule": ("核对规则“{rule}”第{pos}个字符处有误：{detail}", "check rule \"{rule}\" is wrong at character {pos}: {detail}"),
+    "criteria.check_rule.hint": ("写成“左边 比较符 右边”，比较符为 <=、>=、=、<、>（或 ≤、≥），两边只用字段名、数字、+ - * /、括号，如 已备案件数 <= 应备案件数",
+                                 "write \"left OP right\" with OP one of <=, >=, =, <, > (or ≤, ≥), each side made of field names, numbers, + - * / and brackets, e.g. 已备案件数 <= 应备案件数"),
+    "expr.no_comparison": ("此处应为比较符（<=、>=、=、<、>），实际为“{found}”", "expected a comparison (<=, >=, =, <, >), found \"{found}\""),
+    "expr.unclosed_bracket": ("[ 没有对应的 ]", "[ without a closing ]"),
+    "expr.too_long": ("公式过长（最多{most}个记号）", "formula too long (at most {most} tokens)"),
+    "expr.too_deep": ("括号、函数或负号嵌套过深（最多{most}层）", "brackets, functions or signs nested too deep (at most {most} levels)"),
+    "criteria.zero_divisor": ("字段“{field}”的公式“{formula}”第{pos}个字符处除以常数0：这个字段对任何单位都不会有值，用它的指标会被全部剔除",
+                              "the formula \"{formula}\" of \"{field}\" divides by a constant 0 at character {pos}: the field never has a value and every indicator reading it would be dropped for all units"),
+    "criteria.zero_divisor.hint": ("改为除以报送字段（如 已答复数 / 申请数 * 100）或非零常数", "divide by a submitted field (e.g. answered / requests * 100) or by a non-zero constant"),
+    "criteria.percent_kind": ("字段“{field}”为 {kind} 类，不能声明 percent = \"{percent}\"", "field \"{field}\" is of kind {kind} and cannot declare percent = \"{percent}\""),
+    "criteria.percent_kind.hint": ("percent 只用于 number 和 rate 字段：\"number\" 表示“88.9%”读作 88.9，\"fraction\" 表示读作 0.889（rate 字段只能用 \"number\"）",
+                                   "percent applies to number and rate fields only: \"number\" reads \"88.9%\" as 88.9, \"fraction\" as 0.889 (a rate takes \"number\" only)"),
+    "criteria.too_many": ("{what} 列了{n}项，超过上限{most}项", "{what} lists {n} entries, more than the {most} allowed"),
+    "criteria.too_many.hint": ("删去重复或多余的项：tie_break 中每个已声明的字段只写一次；其他列表也远用不到这么多项",
+                               "delete repeated or extra entries: each declared field at most once in tie_break; no other list needs this many"),
+    "criteria.tie_break_twice": ("tie_break 中“{name}”写了两次（第{first}项和第{again}项）", "\"{name}\" is listed twice in tie_break (entries {first} and {again})"),
+    "criteria.tie_break_twice.hint": ("删去重复的一项：第二次比较同一字段不会改变名次", "delete the repeated entry: comparing the same field again changes nothing"),
+    "data.percent_text": ("“{value}”是百分数，但字段“{field}”不是比率：读作 {number} 还是 {fraction}，细则没有规定",
+                          "\"{value}\" is a percentage but \"{field}\" is not a rate: the criteria do not say whether it reads as {number} or {fraction}"),
+    "data.percent_text.hint": ("填写不带 % 的数（如 88.9）；若本字段确实按百分数填报，在细则该字段写 percent = \"number\"（88.9% 读作 88.9）或 percent = \"fraction\"（读作 0.889）",
+                               "enter the number without % (e.g. 88.9); if this field is meant to take percentages, declare percent = \"number\" (88.9% reads 88.9) or percent = \"fraction\" (0.889) on the field"),
+    "data.percent_text.expected": ("不带 % 的数（{lo} 到 {hi}）", "a number without % ({lo} to {hi})"),
+    "data.merged_cell": ("单元格在合并区域 {range} 内，合并后只有 {first} 有值：单位 {unit}（{name}）的“{field}”在这里读不到数据",
+                         "the cell lies inside the merged range {range}, whose value is only in {first}: unit {unit} ({name}) has no \"{field}\" here"),
+    "data.merged_cell.hint": ("取消合并，为每个单位分别填写；确实没有数据的单元格留空", "unmerge the cells and fill in each unit's own value; leave a cell blank only where there is no data"),
+    "data.uncached_formula": ("单元格是公式“{formula}”，但文件中没有保存计算结果，单位 {unit}（{name}）的“{field}”读不到数值",
+                              "the cell holds the formula \"{formula}\" saved without its result: unit {unit} ({name}) has no \"{field}\" value here"),
+    "data.uncached_formula.hint": ("用 Excel 或 WPS 打开此文件并保存一次（保存时会算出结果），或把公式换成数值",
+                                   "open the file in Excel or WPS and save it once (which stores the results), or replace the formula by its value"),
+    "data.gap_partial": ("单位 {unit}（{name}）报送了{given}，却没有报送“{field}”，“{derived}”算不出来；指标 {indicator} 不会按 missing = \"{policy}\" 悄悄处理",
+                         "unit {unit} ({name}) submitted {given} but not \"{field}\", so \"{derived}\" cannot be computed; indicator {indicator} is not silently handled as missing = \"{policy}\""),
+    "data.gap_partial.hint": ("补报“{field}”（没有发生的填 0）；若该单位确实没有这项工作，把已报送的{given}也留空",
+                              "submit \"{field}\" (0 if none); if the unit truly has no such work, leave {given} blank as well"),
+    "data.too_large": ("“{value}”过大（绝对值超过 10^15），不能作为“{field}”的数值", "\"{value}\" is too large (beyond 10^15 in size) for \"{field}\""),
+    "data.too_large.hint": ("核对数值：是否误写成科学计数法（如 1e308）或多打了数字", "check the value: scientific notation typed by mistake (e.g. 1e308) or extra digits?"),
+    "data.too_large.expected": ("{lo} 到 {hi} 之间、绝对值不超过 10^15 的数", "a number from {lo} to {hi}, at most 10^15 in size"),
+    "data.control_char": ("单元格含有看不见的控制字符 {chars}：“{value}”（这类字符会让名称显示成别的样子、或扰乱屏幕和报告）",
+                          "the cell holds invisible control characters {chars}: \"{value}\" (they can make a name display as another or disturb the screen and reports)"),
+    "data.control_char.hint": ("删去这些字符，重新键入这段文字（从网页、聊天软件复制的文字常夹带此类字符）",
+                               "delete these characters and type the text again (text copied from web pages or chat apps often carries them)"),
+    "criteria.too_deep": ("嵌套过深：方括号或花括号套了超过{most}层", "nested too deep: more than {most} levels of brackets or braces"),
+    "criteria.too_deep.hint": ("评分细则用不到这么多层；检查是否多写了 [ 或 {{", "criteria never need this many levels; look for extra [ or {{"),
     # --- issue 14: collection progress, interim warnings, criteria carried forward, units in applies_to, lead/responsible ---
     "progress.head": ("收集进度：{name} · 应收报送表{n}份，已收到{received}份，未收到{missing}份，随其他文件报送{elsewhere}份",
                       "Collection progress: {name} · {n} workbook(s) expected, {received} received, {missing} missing, {elsewhere} sent inside other files"),
@@ -792,7 +843,129 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "explain.role_responsible": ("责任部门", "a responsible department"),
     "progress.bad_due": ("截止日期“{value}”不是日期（应写 2021-01-15 或 2021年1月15日）",
                          "due date \"{value}\" is not a date (write 2021-01-15)"),
+    # --- issue 11: sealed results, plugins without consent, outputs ---
+    "plugin.method_failed": ("插件“{plugin}”的评分方法 {method} 在指标 {indicator} 出错（{what}）：{detail}",
+                             "plugin \"{plugin}\", method {method}, failed on indicator {indicator} ({what_en}): {detail}"),
+    "plugin.method_failed.hint": ("这是该插件的问题，不是报送数据的问题：请插件作者修正，或在细则中为该指标改用其他方法；修正前不要公布结果",
+                                  "this is a fault of that plugin, not of the data: have its author fix it, or use another method for the indicator; publish nothing until then"),
+    "plugin.points_shape": ("插件“{plugin}”的评分方法 {method} 在指标 {indicator} 返回的得分不是 {units} 个数（实为 {found}）",
+                            "plugin \"{plugin}\", method {method}, returned points that are not {units} numbers for indicator {indicator} (found {found})"),
+    "plugin.points_shape.hint": ("这是该插件的问题：请插件作者修正，或改用其他方法", "a fault of that plugin: have it fixed, or use another method"),
+    "plugin.points_nan": ("插件“{plugin}”的评分方法 {method} 对指标 {indicator} 给出了非数值（NaN），而这些单位已报送全部数据：{units}（共{n}个）",
+                          "plugin \"{plugin}\", method {method}, gave NaN on indicator {indicator} for units that submitted every input: {units} ({n} in all)"),
+    "plugin.points_nan.hint": ("这是该插件的问题，不是单位未报送：请插件作者修正（或声明 leaves_out 表示无法评分），修正前不要公布结果",
+                               "a fault of that plugin, not missing data: have it fixed (or have it declare leaves_out), and publish nothing until then"),
+    "plugin.points_infinite": ("插件“{plugin}”的评分方法 {method} 对指标 {indicator} 给出了无穷大的得分：{units}（共{n}个）",
+                               "plugin \"{plugin}\", method {method}, gave infinite points on indicator {indicator}: {units} ({n} in all)"),
+    "plugin.points_infinite.hint": ("这是该插件的问题：请插件作者修正，修正前不要公布结果", "a fault of that plugin: have it fixed; publish nothing until then"),
+    "plugin.points_above": ("插件“{plugin}”的评分方法 {method} 对指标 {indicator} 给出 {value} 分，超过该指标分值 {full}：{units}（共{n}个）",
+                            "plugin \"{plugin}\", method {method}, gave {value} points on indicator {indicator}, above its {full}: {units} ({n} in all)"),
+    "plugin.points_above.hint": ("这是该插件的问题，引擎不会悄悄截断：请插件作者修正，或检查该指标的参数", "a fault of that plugin; the engine does not clip it silently: have it fixed, or check the indicator's params"),
+    "plugin.points_below": ("插件“{plugin}”的评分方法 {method} 对指标 {indicator} 给出 {value} 分，低于最低分 0：{units}（共{n}个）",
+                            "plugin \"{plugin}\", method {method}, gave {value} points on indicator {indicator}, below its floor of 0: {units} ({n} in all)"),
+    "plugin.points_below.hint": ("这是该插件的问题，引擎不会悄悄截断：请插件作者修正，或检查该指标的参数", "a fault of that plugin; the engine does not clip it silently: have it fixed, or check the indicator's params"),
+    "criteria.plugin_outside": ("插件目录“{path}”不在评分细则所在的目录 {folder} 之内，不会加载其中的代码",
+                                "plugin folder \"{path}\" is outside the criteria file's folder {folder}; no code is loaded from it"),
+    "criteria.plugin_outside.hint": ("把插件放到细则文件所在目录的子目录中，写相对路径（如 plugins = [\"my_plugins\"]）；或在命令行用 --plugins 指定",
+                                     "put the plugin in a folder beside the criteria file and name it relatively (plugins = [\"my_plugins\"]), or give it with --plugins"),
+    "history.plugin_missing": ("第{run}号运行使用的评分方法 {method} 来自插件 {plugin} {version}，现在没有安装",
+                               "run {run} used method {method} from plugin {plugin} {version}, which is not installed"),
+    "history.plugin_missing.hint": ("安装该插件（pip install 该插件的 {version} 版）后再试；历史库不会从任何路径加载代码",
+                                    "install that plugin (version {version}) and try again; the store never loads code from a path"),
+    "history.plugin_local": ("第{run}号运行使用的评分方法 {method} 来自本地插件文件 {plugin}（{version}）；历史库不会从存储的路径加载代码",
+                             "run {run} used method {method} from the local plugin file {plugin} ({version}); the store never loads code from a stored path"),
+    "history.plugin_local.hint": ("确认插件文件可信后，用 --plugins 目录 指定含 {plugin} 的目录",
+                                  "once you trust the file, name the folder holding {plugin} with --plugins DIR"),
+    "error.output": ("无法写入输出文件（未写入任何内容，原有文件保持不变）：", "The output could not be written (nothing was written; any existing file is as it was):"),
+    "output.is_dir": ("输出位置 {path} 是一个目录，不是文件", "the output {path} is a folder, not a file"),
+    "output.is_dir.hint": ("在 --out 中写文件名，如 --out 结果/排名.csv", "give a file name with --out, e.g. --out results/ranking.csv"),
+    "output.is_input": ("输出文件 {path} 就是输入文件 {input}，写入会毁掉输入", "the output {path} is the input {input}; writing it would destroy the input"),
+    "output.is_input.hint": ("换一个输出文件名，输出放在数据目录以外", "choose another output file, outside the data folder"),
+    "output.in_data": ("输出文件 {path} 在数据目录 {folder} 之内，下次运行会把它当作报送数据读入", "the output {path} lies inside the data folder {folder}; the next run would read it as a submission"),
+    "output.in_data.hint": ("把输出放在数据目录以外，如 --out 结果/排名.csv", "write outputs outside the data folder, e.g. --out results/ranking.csv"),
+    "output.through_file": ("输出路径 {path} 经过 {file}，而它是文件不是目录", "the output path {path} goes through {file}, which is a file, not a folder"),
+    "output.through_file.hint": ("检查路径拼写，或换一个目录", "check the path, or choose another folder"),
+    "output.read_only": ("没有权限写入目录 {folder}", "no permission to write in the folder {folder}"),
+    "output.read_only.hint": ("换一个可写的目录，或请管理员开放写权限", "choose a folder you can write to, or ask for write permission"),
+    "output.no_space": ("写入 {path} 时磁盘空间不足（{detail}）", "the disk is full while writing {path} ({detail})"),
+    "output.no_space.hint": ("清理磁盘或换一个磁盘后重试；原有文件未被改动", "free some space or use another disk; any existing file is untouched"),
+    "output.failed": ("写入 {path} 失败：{detail}", "writing {path} failed: {detail}"),
+    "output.failed.hint": ("检查该位置是否可写（网络盘、权限、文件被占用）后重试；原有文件未被改动", "check the location is writable (network drive, permissions, file in use) and try again; any existing file is untouched"),
+    "output.saved_first": ("第 {run} 号运行已保存到历史库 {db}（草稿）；输出未写入，原因如下。修正输出位置后可用 scoring report {run} --out … 重新输出",
+                           "run {run} was saved in the history store {db} (draft); the output was not written, see below. Once the output path is fixed, scoring report {run} --out … writes it again"),
+    "plugin.supplied_above": ("指标 {indicator} 采用报送得分（方法 {method}），报送值折算后为 {value} 分，超过该指标分值 {full}：{units}（共{n}个）",
+                              "indicator {indicator} takes the supplied score (method {method}); {value} points after scaling, above its {full}: {units} ({n} in all)"),
+    "plugin.supplied_above.hint": ("若报送分数按另一满分计（如百分制），在细则中写 params = {{ scale = 100 }}；否则更正报送数据。不会悄悄截断",
+                                   "if the supplied score is out of another maximum (e.g. 100), declare params = {{ scale = 100 }}; otherwise correct the data. It is never clipped silently"),
+    "plugin.supplied_below": ("指标 {indicator} 采用报送得分（方法 {method}），报送值折算后为 {value} 分，低于 0：{units}（共{n}个）",
+                              "indicator {indicator} takes the supplied score (method {method}); {value} points after scaling, below 0: {units} ({n} in all)"),
+    "plugin.supplied_below.hint": ("更正报送数据（得分不能为负）", "correct the data (a score cannot be negative)"),
+    "seal.no_key": ("定稿须用考核办的签名私钥：未给出 --key，也未设置环境变量 SCORING_KEY", "finalizing needs the office's private signing key: no --key given and SCORING_KEY is not set"),
+    "seal.no_key.hint": ("先生成一次：scoring keygen --out 考核办.key（放在历史库以外妥善保管），然后 scoring finalize N --key 考核办.key",
+                         "make it once: scoring keygen --out office.key (keep it outside the store), then scoring finalize N --key office.key"),
+    "seal.key_exists": ("密钥文件 {path} 已存在，未覆盖", "the key file {path} exists; it was not overwritten"),
+    "seal.key_exists.hint": ("考核办的密钥只生成一次；要新密钥请换一个文件名（旧的定稿仍由旧密钥签名）",
+                             "the office's key is made once; for a new one choose another file name (earlier seals stay signed by the old key)"),
+    "seal.key_unwritable": ("无法写入密钥文件 {path}：{detail}", "cannot write the key file {path}: {detail}"),
+    "seal.key_unwritable.hint": ("换一个可写的位置", "choose a writable place"),
+    "seal.key_unreadable": ("无法读取签名私钥 {path}：{detail}", "cannot read the signing key {path}: {detail}"),
+    "seal.key_unreadable.hint": ("检查 --key 或 SCORING_KEY 指向 scoring keygen 生成的文件", "check --key or SCORING_KEY names the file scoring keygen made"),
+    "seal.key_invalid": ("{path} 不是 scoring keygen 生成的 Ed25519 私钥", "{path} is not an Ed25519 private key made by scoring keygen"),
+    "seal.key_invalid.hint": ("检查 --key 或 SCORING_KEY 指向的文件", "check the file --key or SCORING_KEY names"),
+    "seal.pinned_invalid": ("考核办公钥“{key}”无法读取（{detail}）", "the office public key \"{key}\" cannot be read ({detail})"),
+    "seal.pinned_invalid.hint": ("写 64 位十六进制公钥（印在每份定稿材料上），或 PEM 公钥文件的路径", "give the 64 hex digits printed on every paper, or the path of a PEM public key"),
+    "seal.unsealed": ("第{run}号运行（{year}年）标为定稿，却没有封印：它不是经 scoring finalize 复核签名的结果，拒绝读取",
+                      "run {run} ({year}) is marked final but has no seal: it was not verified and signed by scoring finalize; refused"),
+    "seal.unsealed.hint": ("若它是加封功能出现以前定稿的，用 scoring finalize {run} --key 考核办.key 复核后加封；否则历史库被改动过，请用备份恢复并用 scoring verify --all 检查",
+                           "if it was finalized before seals existed, scoring finalize {run} --key office.key verifies and seals it; otherwise the store was altered: restore a backup and run scoring verify --all"),
+    "seal.broken": ("第{run}号运行（{year}年）的封印不符，拒绝读取。不符之处：{what}",
+                    "the seal of run {run} ({year}) does not match; refused. What differs: {what_en}"),
+    "seal.broken.hint": ("历史库在程序之外被改动过。以打印的定稿材料和备份为准：用 scoring backup 做的备份恢复，再用 scoring verify --all 检查整条封印链",
+                         "the store was changed outside the program. The printed papers and backups stand: restore a backup made by scoring backup, then check the chain with scoring verify --all"),
+    "seal.finalize_differs": ("第{run}号运行重新计算的结果与存储的不一致，未定稿：{what}", "run {run} re-scored does not match what is stored; not finalized: {what_en}"),
+    "seal.finalize_differs.hint": ("用 scoring verify {run} 查看全部差异；存储的行在保存之后被改动过，请重新 run --save 后再定稿",
+                                   "scoring verify {run} lists every difference; the stored rows were changed after saving: save the run again, then finalize"),
+    "seal.changed_meanwhile": ("定稿过程中第{run}号运行的存储内容被改动，未定稿：{what}", "run {run} changed in the store while it was being finalized; not finalized: {what_en}"),
+    "seal.changed_meanwhile.hint": ("确认没有其他程序在改历史库后重试", "make sure nothing else is changing the store, then try again"),
+    "seal.other_key": ("历史库中的定稿由另一把考核办密钥（公钥 {office}）签名，而给出的密钥公钥为 {key}；未定稿",
+                       "the store's seals are signed by another office key (public key {office}); the key given has public key {key}; not finalized"),
+    "seal.other_key.hint": ("用本历史库一直使用的考核办密钥定稿", "finalize with the office key this store has always used"),
+    "seal.draft": ("第{run}号运行是草稿，没有封印", "run {run} is a draft and has no seal"),
+    "seal.draft.hint": ("先定稿：scoring finalize {run} --key 考核办.key", "finalize it first: scoring finalize {run} --key office.key"),
+    "seal.verify_what": ("请给出运行编号，或用 --all 检查整个历史库", "give a run number, or --all for the whole store"),
+    "seal.sealed": ("已加封：sha256 {digest}，考核办公钥（Ed25519）{key}。打印材料上的这两项可用 scoring verify {run} 或 docs/history.md 中的步骤核对",
+                    "sealed: sha256 {digest}, office public key (Ed25519) {key}. Both are printed on the papers; check them with scoring verify {run} or the steps in docs/history.md"),
+    "seal.keygen": ("已生成考核办签名私钥 {path}（仅本人可读）。公钥：{key}\n请把私钥放在历史库以外妥善保管并另做备份；公钥会印在每份定稿材料上，可设为环境变量 SCORING_PUBLIC_KEY 固定下来",
+                    "office signing key written to {path} (readable by you only). Public key: {key}\nKeep the private key outside the store, with a backup of its own; the public key is printed on every paper and can be pinned with SCORING_PUBLIC_KEY"),
+    "seal.verify_ok": ("封印完好：sha256 {digest}，考核办公钥 {key}", "Seal intact: sha256 {digest}, office public key {key}"),
+    "seal.verify_broken": ("第{run}号运行的封印不符：", "The seal of run {run} does not match:"),
+    "seal.verify_unsealed": ("第{run}号运行标为定稿，却没有封印。", "Run {run} is marked final but has no seal."),
+    "seal.all_head": ("历史库 {db}：{n} 个封印", "History store {db}: {n} seals"),
+    "seal.all_run": ("第{run}号运行（{year}年）：", "run {run} ({year}): "),
+    "seal.all_ok": ("全部 {n} 个封印完好，前后衔接、签名有效，触发器齐全。链尾：{head}", "All {n} seals intact, chained and signed; triggers in place. Chain head: {head}"),
+    "history.triggers_gone": ("保护定稿的触发器被删除或改动：{names}", "triggers protecting final runs were dropped or changed: {names}"),
+    "history.triggers_gone.hint": ("历史库在程序之外被改动过，拒绝使用。用 scoring backup 做的备份恢复，再用 scoring verify --all 检查",
+                                   "the store was changed outside the program and is refused. Restore a backup made by scoring backup, then run scoring verify --all"),
+    "backup.done": ("已备份到 {path}（{runs} 次运行，经完整性检查）", "backed up to {path} ({runs} runs, integrity checked)"),
+    "backup.exists": ("备份文件 {path} 已存在，未覆盖", "the backup file {path} exists; it was not overwritten"),
+    "backup.exists.hint": ("换一个文件名，如加上日期", "choose another name, e.g. with the date"),
+    "backup.bad_copy": ("备份副本未通过完整性检查（{detail}），未保留", "the copy failed the integrity check ({detail}) and was not kept"),
+    "backup.bad_copy.hint": ("历史库可能已损坏：用 scoring verify --all 检查，并找出最近一份完好的备份", "the store may be damaged: check it with scoring verify --all and find the latest good backup"),
+    "backup.failed": ("备份到 {path} 失败：{detail}", "backing up to {path} failed: {detail}"),
+    "backup.failed.hint": ("检查目标位置是否可写、空间是否足够后重试", "check the target is writable and has room, then try again"),
 }
+
+
+# Characters that change how text displays without being seen: C0/C1 controls (ANSI escapes start
+# with ESC), zero-width characters, and bidi overrides, embeddings and isolates (U+202E shows
+# "ABC\u202eDEF" as "ABCFED").  Tab and line breaks are ordinary in a cell and allowed.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def visible(text: str) -> str:
+    """The text with each control character written as <U+XXXX>, safe to print anywhere."""
+    return CONTROL.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+
 
 
 class _Safe(dict):
@@ -820,7 +993,10 @@ def t(code: str, lang: str = "zh", **args) -> str:
 
 
 def _num(v):
-    """Floats as people write them in messages: 110 not 110.0, 0.3 not 0.30000000000000004."""
+    """Floats as people write them in messages: 110 not 110.0, 0.3 not 0.30000000000000004;
+    text with control characters made visible (<U+202E>), so no message can carry them."""
+    if isinstance(v, str):
+        return v if v.isprintable() else visible(v)
     if isinstance(v, float) and v == v and abs(v) != float("inf"):
         text = f"{round(v, 6):.6f}".rstrip("0").rstrip(".")
         return "0" if text == "-0" else text

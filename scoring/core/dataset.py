@@ -41,6 +41,7 @@ class Dataset:
     place_of: dict[str, np.ndarray] = field(default_factory=dict)  # field -> int32 per unit
     row_of: dict[str, np.ndarray] = field(default_factory=dict)  # field -> int32 per unit
     notes: list = field(default_factory=list)  # normalisations applied while reading (errors.Problem)
+    place_files: list[tuple[str, str | None]] = field(default_factory=list)  # (file, sheet) of each place
 
     def __post_init__(self) -> None:
         n = len(self.ids)
@@ -69,18 +70,17 @@ class Dataset:
         unit's own workbook on its sheet, never the other units'."""
         every = self.sources.get(name)
         where = self.place_of.get(name)
-        if every is None or where is None or where[pos] < 0:
+        if every is None or where is None or where[pos] < 0 or where[pos] >= len(self.place_files):
             return every
-        k = int(where[pos])
-        cache = self.__dict__.setdefault("_file_of_place", {})
-        if k not in cache:  # a place is "file " or "file sheet!": the longest known file it starts with
-            files = self.__dict__.get("_files")
-            if files is None:
-                files = self.__dict__["_files"] = {x for v in self.sources.values() for x in v.split("、")}
-            prefix = self.places[k][0]
-            cuts = [j for j, ch in enumerate(prefix) if ch == " " and prefix[:j] in files]
-            cache[k] = prefix[:cuts[-1]] if cuts else None
-        return cache[k] or every
+        return self.place_files[where[pos]][0]
+
+    def cell_parts(self, pos: int, name: str) -> tuple[str, str | None, int, str] | None:
+        """(file, sheet, row, column letter) of the cell a unit's value of a field was read from."""
+        where = self.place_of.get(name)
+        if where is None or where[pos] < 0 or where[pos] >= len(self.place_files):
+            return None
+        file, sheet = self.place_files[where[pos]]
+        return file, sheet, int(self.row_of[name][pos]), self.places[where[pos]][1]
 
     def take(self, order: list[int]) -> "Dataset":
         """The same data with units in another order (used by tests of permutation invariance)."""
@@ -89,5 +89,5 @@ class Dataset:
             [self.ids[i] for i in order], [self.names[i] for i in order], [self.categories[i] for i in order],
             {f: v[idx] for f, v in self.values.items()}, dict(self.sources), dict(self.evidence),
             list(self.places), {f: v[idx] for f, v in self.place_of.items()}, {f: v[idx] for f, v in self.row_of.items()},
-            list(self.notes),
+            list(self.notes), list(self.place_files),
         )

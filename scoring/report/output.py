@@ -10,8 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from itertools import repeat
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import numpy as np
 from ..core.engine import CategoryScores, Results
 from ..core.explain import ranked, unit_sheet
 from ..core.rounding import fmt, fmt_column
+from ..outfile import write_out
 
 SCHEMA = "scoring.results/1"
 
@@ -78,7 +77,7 @@ def as_table(res: Results, lang: str = "zh", fmt_name: str = "simple", stamp=Non
     note = "模块列为加权后得分，括号内为权重" if lang != "en" else "module columns show weighted points; weights in brackets"
     out += ["", note]
     if stamp is not None:
-        out.append(stamp.line(lang))
+        out += stamp.gap_lines(lang) + [stamp.line(lang)]
     return "\n".join(out) + "\n"
 
 
@@ -99,6 +98,8 @@ def as_json(res: Results, lang: str = "zh", stamp=None, extra: dict | None = Non
     }
     if stamp is not None:
         doc["stamp"] = stamp.as_dict()
+        if stamp.gaps:  # blank cells scored as the criteria's missing policy says: declared, and said
+            doc["blank_gaps"] = stamp.gaps_as_dicts()
     doc.update(extra or {})
     return dump_json(doc)
 
@@ -140,26 +141,10 @@ RENDERERS = {"table": as_table, "json": as_json, "csv": as_csv}
 
 
 def write_atomic(path: str | Path, text: str, encoding: str = "utf-8") -> None:
-    """Write text to a temporary file beside the target, then move it into place: never half a file."""
-    write_atomic_bytes(path, text.encode(encoding))
+    """Write text whole or not at all (:func:`scoring.outfile.write_out`)."""
+    write_out(path, text.encode(encoding))
 
 
 def write_atomic_bytes(path: str | Path, data: bytes) -> None:
-    """Write bytes (a workbook, a PDF) the same way: a temporary file beside the target, then a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    """Write bytes (a workbook, a PDF) whole or not at all (:func:`scoring.outfile.write_out`)."""
+    write_out(path, data)
