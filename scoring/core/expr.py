@@ -311,7 +311,7 @@ def text(node: Node) -> str:
         return str(int(v)) if v.is_integer() else repr(v)
     if op == "field":
         name = str(node.value)
-        return name if re.fullmatch(r"[^\W\d]\w*", name) else f"[{name}]"
+        return name if name.isidentifier() else f"[{name}]"  # a NAME token, else written in brackets
     if op == "neg":
         return "-" + _wrapped(node.args[0], "*")
     if op in FUNCS:
