@@ -952,6 +952,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "backup.bad_copy.hint": ("历史库可能已损坏：用 scoring verify --all 检查，并找出最近一份完好的备份", "the store may be damaged: check it with scoring verify --all and find the latest good backup"),
     "backup.failed": ("备份到 {path} 失败：{detail}", "backing up to {path} failed: {detail}"),
     "backup.failed.hint": ("检查目标位置是否可写、空间是否足够后重试", "check the target is writable and has room, then try again"),
+    # --- issue 12: one message catalogue ---
+    # punctuation and framing shared by every output, so no module writes it per language
+    "sep.items": ("；", "; "),
+    "sep.list": ("，", ", "),
+    "text.section": ("【{title}】", "[{title}]"),
+    "text.note": ("：{note}", ": {note}"),
+    # history outputs
+    "hist.unit_changes": ("{unit}（{name}，{category}）：{changes}", "{unit} ({name}, {category}): {changes}"),
+    "hist.veto.failed": ("一票否决", "veto"),
+    "hist.veto.no_excellent": ("否优", "no top grade"),
 }
 
 

@@ -81,9 +81,8 @@ def _changes_by_unit(changes: list[Change], places: int, lang: str) -> list[str]
     lines = []
     for uid, cs in order.items():
         first = cs[0]
-        lines.append(f"  {uid}（{first.name}，{first.category}）：" + "；".join(change_text(c, places, lang) for c in cs)
-                     if lang != "en" else
-                     f"  {uid} ({first.name}, {first.category}): " + "; ".join(change_text(c, places, lang) for c in cs))
+        lines.append("  " + t("hist.unit_changes", lang, unit=uid, name=first.name, category=first.category,
+                              changes=t("sep.items", lang).join(change_text(c, places, lang) for c in cs)))
     return lines
 
 
@@ -134,8 +133,7 @@ def verify_text(rep: VerifyReport, lang: str) -> str:
         out.append(t("hist.verify.plugins_differ", lang))
         out += versions
     else:
-        used = "，".join(f"{p} {v}" for p, v in sorted(rep.stamp_now.plugins.items())) if lang != "en" else \
-            ", ".join(f"{p} {v}" for p, v in sorted(rep.stamp_now.plugins.items()))
+        used = t("sep.list", lang).join(f"{p} {v}" for p, v in sorted(rep.stamp_now.plugins.items()))
         out.append(t("hist.verify.versions_same", lang, versions=f"{rep.engine_now}; {used}"))
     if rep.inputs:
         out.append(t("hist.verify.inputs", lang, n=len(rep.inputs)))
@@ -268,7 +266,7 @@ def history_text(series: str, unit: str, lines: list[HistoryLine], runs: dict[in
         out.append("")
         for a in rel:
             when = t("hist.history.alias_when", lang, year=a.year) if a.year else ""
-            note = f"：{a.note}" if a.note and lang != "en" else (f": {a.note}" if a.note else "")
+            note = t("text.note", lang, note=a.note) if a.note else ""
             out.append(t("hist.history.alias", lang, old=a.old, new=a.new, when=when, note=note))
     later = successors(unit, aliases)
     if later:
@@ -281,9 +279,9 @@ def history_text(series: str, unit: str, lines: list[HistoryLine], runs: dict[in
 def _veto(o: Outcome, lang: str) -> str:
     parts = []
     if o.failed:
-        parts.append("一票否决" if lang != "en" else "veto")
+        parts.append(t("hist.veto.failed", lang))
     if o.no_excellent:
-        parts.append("否优" if lang != "en" else "no top grade")
+        parts.append(t("hist.veto.no_excellent", lang))
     return "、".join(parts)
 
 
@@ -312,7 +310,7 @@ def _compare_note(ln: CompareLine, cmp: Comparison, lang: str) -> str:
         notes.append(t("hist.compare.renamed_from", lang, id=b.recorded_id))
     if b.category != ln.now.category:
         notes.append(t("hist.compare.moved", lang, cat=b.category))
-    return "；".join(notes) if lang != "en" else "; ".join(notes)
+    return t("sep.items", lang).join(notes)
 
 
 def compare_rows(cmp: Comparison, lang: str) -> tuple[list[str], list[list[str]]]:
@@ -346,7 +344,7 @@ def compare_text(cmp: Comparison, lang: str) -> str:
     for r in rows:
         by_cat.setdefault(r[3], []).append(r)
     for c, rs in by_cat.items():
-        out += ["", f"【{c}】" if lang != "en" else f"[{c}]"]
+        out += ["", t("text.section", lang, title=c)]
         out.append(_tabulate([r[:3] + r[4:] for r in rs], head[:3] + head[4:],
                              ["right", "left", "left", "right", "right", "right", "right", "left", "left", "left", "left"]))
     out += ["", t("hist.compare.rank_note", lang), t("hist.sources", lang)]
