@@ -962,7 +962,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hist.unit_changes": ("{unit}（{name}，{category}）：{changes}", "{unit} ({name}, {category}): {changes}"),
     "hist.veto.failed": ("一票否决", "veto"),
     "hist.veto.no_excellent": ("否优", "no top grade"),
-}
+    # data-entry templates (scoring template)
+    "tpl.title": ("{name}（{year}年）报送表 · {owner}", "{name} ({year}) data entry · {owner}"),
+    "tpl.uses": ("用于指标", "Feeds"),
+    "tpl.about": ("说明", "About"),
+    "tpl.how": ("填写要求", "How to fill"),
+    "tpl.kind.count": ("整数", "whole number"),
+    "tpl.kind.rate": ("百分数（填 95 或 95%）", "percentage (95 or 95%)"),
+    "tpl.kind.bool": ("从下拉框选“是”或“否”", "choose 是 (yes) or 否 (no)"),
+    "tpl.kind.number": ("数值", "number"),
+    "tpl.range": ("范围 {lo}–{hi}", "from {lo} to {hi}"),
+    "tpl.atleast": ("≥ {lo}", "≥ {lo}"),
+    "tpl.atmost": ("≤ {hi}", "≤ {hi}"),
+    "tpl.unit": ("单位：{unit}", "unit: {unit}"),
+    "tpl.blank": ("留空＝未报送：{action}", "blank = not submitted: {action}"),
+    "tpl.evidence": ("佐证材料：文件名、编号或链接", "evidence: file names, ids or links"),
+    "tpl.evidence_for": ("需提供：{what}", "needed: {what}"),
+    "tpl.only": ("（仅{cats}）", " (only {cats})"),
+    "tpl.via": ("（经“{field}”）", " (through \"{field}\")"),
+    "tpl.veto": ("否决项 {id} {name}", "veto {id} {name}"),
+    "tpl.tie": ("得分相同时比较", "tie-break"),
+    "tpl.check": ("核对规则“{name}”", "check \"{name}\""),
+    "tpl.dv_title": ("填写有误", "Invalid entry"),
+    "tpl.dv_range": ("应填{what}", "Enter {what}"),
+    "tpl.grey": ("灰色单元格：该类别不需要此项", "grey cells: not needed for this category"),
+    "tpl.note": ("请勿修改第1–5行及单位编号、单位名称、类别三列；没有数据请留空，不要填0（0表示确有其数为零）。",
+                 "Do not change rows 1–5 or the three unit columns; leave a cell blank when there is no data (0 means zero)."),
+    "tpl.action.error": ("报错", "an error"),
+    "tpl.action.exclude": ("不参评", "not assessed"),
+    "tpl.action.zero": ("记0分", "0 points"),}
 
 
 # Characters that change how text displays without being seen: C0/C1 controls (ANSI escapes start

@@ -34,6 +34,7 @@ from ..core.plan import Plan
 from ..core.rounding import fmt
 from ..core.usage import Usage, field_usage
 from ..errors import DataError, Problem, UsageError
+from ..i18n import t
 from ..outfile import check_out, write_out
 from .sheets import META_SHEET
 from .submissions import EVIDENCE_SUFFIX, TEMPLATE_SCHEMA, Notes, Units, criteria_hash, read_units
@@ -45,34 +46,8 @@ SELF_OWNERS = ("本单位", "各单位", "被考核单位", "参评单位")
 NO_OWNER = "未指定报送单位"
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
-TXT = {
-    "zh": {
-        "title": "{name}（{year}年）报送表 · {owner}",
-        "uses": "用于指标", "about": "说明", "how": "填写要求",
-        "id": "单位编号", "name": "单位名称", "cat": "类别",
-        "count": "整数", "rate": "百分数（填 95 或 95%）", "bool": "从下拉框选“是”或“否”", "number": "数值",
-        "range": "范围 {lo}–{hi}", "atleast": "≥ {lo}", "atmost": "≤ {hi}", "unit": "单位：{unit}",
-        "blank": "留空＝未报送：{action}",
-        "evidence": "佐证材料：文件名、编号或链接", "evidence_for": "需提供：{what}",
-        "only": "（仅{cats}）", "via": "（经“{field}”）", "veto": "否决项 {id} {name}", "tie": "得分相同时比较", "check": "核对规则“{name}”",
-        "dv_title": "填写有误", "dv_range": "应填{what}", "grey": "灰色单元格：该类别不需要此项",
-        "note": "请勿修改第1–5行及单位编号、单位名称、类别三列；没有数据请留空，不要填0（0表示确有其数为零）。",
-    },
-    "en": {
-        "title": "{name} ({year}) data entry · {owner}",
-        "uses": "Feeds", "about": "About", "how": "How to fill",
-        "id": "单位编号", "name": "单位名称", "cat": "类别",
-        "count": "whole number", "rate": "percentage (95 or 95%)", "bool": "choose 是 (yes) or 否 (no)", "number": "number",
-        "range": "from {lo} to {hi}", "atleast": "≥ {lo}", "atmost": "≤ {hi}", "unit": "unit: {unit}",
-        "blank": "blank = not submitted: {action}",
-        "evidence": "evidence: file names, ids or links", "evidence_for": "needed: {what}",
-        "only": " (only {cats})", "via": " (through \"{field}\")", "veto": "veto {id} {name}", "tie": "tie-break", "check": "check \"{name}\"",
-        "dv_title": "Invalid entry", "dv_range": "Enter {what}", "grey": "grey cells: not needed for this category",
-        "note": "Do not change rows 1–5 or the three unit columns; leave a cell blank when there is no data (0 means zero).",
-    },
-}
-_ACTION = {"zh": {"error": "报错", "exclude": "不参评", "zero": "记0分"},
-           "en": {"error": "an error", "exclude": "not assessed", "zero": "0 points"}}
+# The three unit columns are read back by name, so their headers are the same in every language.
+UNIT_HEADERS = ("单位编号", "单位名称", "类别")
 
 
 def safe_filename(name: str, limit: int = 80) -> str:
@@ -111,53 +86,51 @@ def _strictest(policies) -> str:
 
 def _column_texts(plan: Plan, name: str, u: Usage, lang: str) -> tuple[str, str, str]:
     """(用于指标, 说明, 填写要求) for one field."""
-    L = TXT[lang]
     spec = plan.criteria.field_map()[name]
     allcats = set(plan.criteria.categories)
     uses, evid = [], []
     inds = plan.criteria.indicator_map()
     for use in u.uses:
-        only = "" if set(use.categories) >= allcats else L["only"].format(cats="、".join(c for c in plan.criteria.categories if c in use.categories))
-        via = L["via"].format(field=use.via) if use.via else ""
+        only = "" if set(use.categories) >= allcats else t("tpl.only", lang, cats="、".join(c for c in plan.criteria.categories if c in use.categories))
+        via = t("tpl.via", lang, field=use.via) if use.via else ""
         if use.kind == "indicator":
             uses.append(f"{use.id} {use.name}{via}{only}")
             ev = inds[use.id].evidence if use.id in inds else ""
             if ev and ev not in evid:
                 evid.append(ev)
         elif use.kind == "veto":
-            uses.append(L["veto"].format(id=use.id, name=use.name) + via + only)
+            uses.append(t("tpl.veto", lang, id=use.id, name=use.name) + via + only)
         elif use.kind == "check":
-            uses.append(L["check"].format(name=use.name) + only)
+            uses.append(t("tpl.check", lang, name=use.name) + only)
         else:
-            uses.append(L["tie"])
+            uses.append(t("tpl.tie", lang))
     lo, hi = spec.bounds()
-    how = [L[spec.kind]]
+    how = [t(f"tpl.kind.{spec.kind}", lang)]
     if spec.kind != "bool":
         if lo is not None and hi is not None:
-            how.append(L["range"].format(lo=fmt(lo), hi=fmt(hi)))
+            how.append(t("tpl.range", lang, lo=fmt(lo), hi=fmt(hi)))
         elif lo is not None:
-            how.append(L["atleast"].format(lo=fmt(lo)))
+            how.append(t("tpl.atleast", lang, lo=fmt(lo)))
         elif hi is not None:
-            how.append(L["atmost"].format(hi=fmt(hi)))
+            how.append(t("tpl.atmost", lang, hi=fmt(hi)))
     if spec.unit and spec.kind != "rate":
-        how.append(L["unit"].format(unit=spec.unit))
+        how.append(t("tpl.unit", lang, unit=spec.unit))
     policy = _strictest([x.missing for x in u.uses if x.kind not in ("tie_break", "check")])
-    how.append(L["blank"].format(action=_ACTION[lang][policy]))
+    how.append(t("tpl.blank", lang, action=t(f"tpl.action.{policy}", lang)))
     about = spec.description
     if evid:
-        about = (about + "；" if about else "") + L["evidence_for"].format(what="；".join(evid))  # the office's own words
-    sep = "; " if lang == "en" else "；"
+        about = (about + "；" if about else "") + t("tpl.evidence_for", lang, what="；".join(evid))  # the office's own words
+    sep = t("sep.items", lang)
     return sep.join(uses), about, sep.join(how)
 
 
 def _validation(spec, lang: str):
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    L = TXT[lang]
     lo, hi = spec.bounds()
     if spec.kind == "bool":
         dv = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
-        what = L["bool"]
+        what = t("tpl.kind.bool", lang)
     else:
         kind = "whole" if spec.kind == "count" else "decimal"
         if lo is not None and hi is not None:
@@ -168,10 +141,10 @@ def _validation(spec, lang: str):
             dv = DataValidation(type=kind, operator="lessThanOrEqual", formula1=_num(hi), allow_blank=True)
         else:
             dv = DataValidation(type=kind, operator="between", formula1="-1E+300", formula2="1E+300", allow_blank=True)
-        what = L[spec.kind] + (" " + L["range"].format(lo=fmt(lo), hi=fmt(hi)) if lo is not None and hi is not None else "")
+        what = t(f"tpl.kind.{spec.kind}", lang) + (" " + t("tpl.range", lang, lo=fmt(lo), hi=fmt(hi)) if lo is not None and hi is not None else "")
     dv.showErrorMessage = True
-    dv.errorTitle = L["dv_title"]
-    dv.error = L["dv_range"].format(what=what)[:255]
+    dv.errorTitle = t("tpl.dv_title", lang)
+    dv.error = t("tpl.dv_range", lang, what=what)[:255]
     dv.showInputMessage = True
     dv.promptTitle = spec.name[:32]
     dv.prompt = what[:255]
@@ -221,7 +194,6 @@ def build_workbook(plan: Plan, owner: str, fields: list[str], usage: dict[str, U
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.utils import get_column_letter
 
-    L = TXT[lang]
     a = plan.criteria.assessment
     specs = plan.criteria.field_map()
     wb = Workbook()
@@ -235,15 +207,15 @@ def build_workbook(plan: Plan, owner: str, fields: list[str], usage: dict[str, U
     grey = PatternFill("solid", fgColor="BFBFBF")
     unlocked = Protection(locked=False)
 
-    _text(ws, 1, 1, L["title"].format(name=a.name, year=a.year, owner=owner)).font = Font(bold=True, size=14)
+    _text(ws, 1, 1, t("tpl.title", lang, name=a.name, year=a.year, owner=owner)).font = Font(bold=True, size=14)
     if ncols >= 4:
-        _text(ws, 1, 4, L["note"] + " " + L["grey"])
-    for r, label in ((2, L["uses"]), (3, L["about"]), (4, L["how"])):
+        _text(ws, 1, 4, t("tpl.note", lang) + " " + t("tpl.grey", lang))
+    for r, label in ((2, t("tpl.uses", lang)), (3, t("tpl.about", lang)), (4, t("tpl.how", lang))):
         c = ws.cell(r, 1, label)
         c.font = bold
         c.fill = info_fill
         ws.row_dimensions[r].height = 60
-    for j, label in enumerate((L["id"], L["name"], L["cat"]), start=1):
+    for j, label in enumerate(UNIT_HEADERS, start=1):
         c = ws.cell(HEADER_ROW, j, label)
         c.font = bold
         c.fill = head_fill
@@ -256,7 +228,7 @@ def build_workbook(plan: Plan, owner: str, fields: list[str], usage: dict[str, U
             c = _text(ws, r, col, text)
             c.alignment = wrap
             c.fill = info_fill
-        ws.cell(4, col + 1, L["evidence"]).alignment = wrap
+        ws.cell(4, col + 1, t("tpl.evidence", lang)).alignment = wrap
         ws.cell(4, col + 1).fill = info_fill
         for j, label in ((col, f), (col + 1, f + EVIDENCE_SUFFIX)):
             c = _text(ws, HEADER_ROW, j, label)
@@ -305,7 +277,7 @@ def build_workbook(plan: Plan, owner: str, fields: list[str], usage: dict[str, U
         _text(meta, k, 2, value)
     meta.sheet_state = "hidden"
     meta.protection.sheet = True
-    wb.properties.title = L["title"].format(name=a.name, year=a.year, owner=owner)
+    wb.properties.title = t("tpl.title", lang, name=a.name, year=a.year, owner=owner)
     wb.properties.subject = a.name
     wb.properties.keywords = TEMPLATE_SCHEMA
     wb.properties.creator = a.office or "scoring-engine"
