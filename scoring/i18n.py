@@ -988,9 +988,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tpl.grey": ("灰色单元格：该类别不需要此项", "grey cells: not needed for this category"),
     "tpl.note": ("请勿修改第1–5行及单位编号、单位名称、类别三列；没有数据请留空，不要填0（0表示确有其数为零）。",
                  "Do not change rows 1–5 or the three unit columns; leave a cell blank when there is no data (0 means zero)."),
-    "tpl.action.error": ("报错", "an error"),
-    "tpl.action.exclude": ("不参评", "not assessed"),
-    "tpl.action.zero": ("记0分", "0 points"),
+    "missing.action.error": ("报错", "an error"),
+    "missing.action.exclude": ("不参评", "not assessed"),
+    "missing.action.zero": ("记0分", "0 points"),
     # method pages (scoring methods NAME, docs/methods.md), generated from each method's parameter model
     "mdoc.type_map": ("{{字段 = {value}, …}}", "{{field = {value}, …}}"),
     "mdoc.type_bool": ("true 或 false", "true or false"),
@@ -1013,6 +1013,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mdoc.no_params": ("无参数。\n", "No parameters.\n"),
     "mdoc.example": ("示例：\n", "Example:\n"),
     "mdoc.example_rule": ("生成的规则文字：{rule}\n", "Rule text generated: {rule}\n"),
+    # the stamp printed under every output
+    "stamp.gap_item": ("{unit} {name}“{field}”为空 → {indicator} {action}", "{unit} {name}: \"{field}\" blank → {indicator} {action}"),
+    "stamp.gaps": ("按细则 missing 处理的空单元格 {n} 处：{items}", "Blank cells handled as the criteria declare ({n}): {items}"),
+    "stamp.line": ("印记：细则 {criteria} · 数据 {data} · 引擎 {engine} · 插件 {plugins}",
+                   "Stamp: criteria {criteria} · data {data} · engine {engine} · plugins {plugins}"),
+    "stamp.line_gaps": (" · 空单元格按细则处理 {n} 处", " · {n} blank cell(s) handled by the missing policy"),
+    "stamp.line_run": (" · 第{run}号运行（{state}{corrects}）", " · run {run} ({state}{corrects})"),
+    "stamp.line_corrects": ("，更正第{run}号", ", corrects run {run}"),
+    "stamp.line_seal": ("\n封印：sha256 {seal} · 考核办公钥（Ed25519）{key}", "\nSeal: sha256 {seal} · office public key (Ed25519) {key}"),
+    # explanations and methods' shared wording
+    "sep.enum": ("、", ", "),
+    "explain.bonus_parts": ("{items}，{note}", "{items}; {note}"),
+    "method.pct_points": ("{value}个百分点", "{value} percentage points"),
+    "method.lost_default": ("{inputs}，得{points}分", "{inputs}: {points} points"),
 }
 
 

@@ -191,9 +191,9 @@ def loss_items(sheet: dict[str, Any], lang: str = "zh") -> list[dict[str, Any]]:
         if len(extra) == 1 and extra[0]["points"] == net:
             out.append(extra[0])
             continue
-        parts = ("，" if lang != "en" else ", ").join(f"{l['name']}{'+' if l['points'] > 0 else ''}{_plain(l['points'])}" for l in extra)
+        parts = t("sep.list", lang).join(f"{l['name']}{'+' if l['points'] > 0 else ''}{_plain(l['points'])}" for l in extra)
         out.append({"id": m["id"], "name": t("explain.bonus_items", lang, module=m["name"]), "module": m["id"], "parent": None, "bonus": True,
-                    "points": net, "lost": -net, "reason": parts + ("，" if lang != "en" else "; ") + m["bonus_note"] if "bonus_note" in m else parts})
+                    "points": net, "lost": -net, "reason": t("explain.bonus_parts", lang, items=parts, note=m["bonus_note"]) if "bonus_note" in m else parts})
     return out
 
 

@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from ..i18n import t
 from .rounding import fmt, round_half_up
 
 
@@ -105,7 +106,7 @@ def difference(v: float, field: str | None = None, lang: str = "zh", rate: bool 
     places, units = display if display is not None else (None, {})
     if rate or (field is not None and units.get(field.split("@")[0]) == "%"):
         text = fmt(v) if places is None else _at(v, places)
-        return text + (" percentage points" if lang == "en" else "个百分点")
+        return t("method.pct_points", lang, value=text)
     return shown(v, field, lang)
 
 
@@ -157,7 +158,7 @@ class Method:
     ) -> str:
         """Why points were lost (失分原因), for one unit. Called only on demand."""
         shown = "; ".join(f"{k}={fmt(v)}" for k, v in inputs.items())
-        return tr(lang, f"{shown}，得{fmt(points)}分", f"{shown}: {fmt(points)} points")
+        return t("method.lost_default", lang, inputs=shown, points=fmt(points))
 
 
 class ValueMethod(Method):

@@ -109,8 +109,7 @@ def who(plan: Plan, iid: str, lang: str) -> str:
     sc = plan.scopes.get(iid)
     if sc is None:
         return ""
-    sep = ", " if lang == "en" else "、"
-    cats = sep.join(c for c in plan.criteria.categories if c in sc.categories)
+    cats = t("sep.enum", lang).join(c for c in plan.criteria.categories if c in sc.categories)
     n = len(sc.units) + len(sc.lead) + len(sc.responsible)
     named = t("scope.named_units", lang, n=n) if n else ""
     return t("scope.who_both", lang, cats=cats, named=named) if cats and named else (cats or named)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..i18n import has, t
+
 SHORT = 12
 
 
@@ -40,34 +42,23 @@ class Stamp:
         """The blank cells the criteria's missing policy handled, one line listing them (none: no line)."""
         if not self.gaps:
             return []
-        act = {"exclude": ("不参评", "not assessed"), "zero": ("记0分", "0 points")}
-        if lang == "en":
-            items = "; ".join(f"{u} {n}: \"{f}\" blank → {i} {act.get(p, (p, p))[1]}" for u, n, f, i, p in self.gaps)
-            return [f"Blank cells handled as the criteria declare ({len(self.gaps)}): {items}"]
-        items = "；".join(f"{u} {n}“{f}”为空 → {i} {act.get(p, (p, p))[0]}" for u, n, f, i, p in self.gaps)
-        return [f"按细则 missing 处理的空单元格 {len(self.gaps)} 处：{items}"]
+        items = t("sep.items", lang).join(
+            t("stamp.gap_item", lang, unit=u, name=n, field=f, indicator=i, action=t(f"missing.action.{p}", lang) if has(f"missing.action.{p}") else p)
+            for u, n, f, i, p in self.gaps)
+        return [t("stamp.gaps", lang, n=len(self.gaps), items=items)]
 
     def line(self, lang: str = "zh") -> str:
         plugins = ", ".join(f"{_short_plugin(p)} {v or '?'}" for p, v in sorted(self.plugins.items()))
-        if lang == "en":
-            text = (f"Stamp: criteria {self.criteria_sha256[:SHORT]} · data {self.data_sha256[:SHORT]} · "
-                    f"engine {self.engine} · plugins {plugins or '—'}")
-            if self.gaps:
-                text += f" · {len(self.gaps)} blank cell(s) handled by the missing policy"
-            if self.run is not None:
-                text += f" · run {self.run} ({self.status or 'draft'}" + (f", corrects run {self.corrects}" if self.corrects else "") + ")"
-            if self.seal:
-                text += f"\nSeal: sha256 {self.seal} · office public key (Ed25519) {self.office_key}"
-            return text
-        text = (f"印记：细则 {self.criteria_sha256[:SHORT]} · 数据 {self.data_sha256[:SHORT]} · "
-                f"引擎 {self.engine} · 插件 {plugins or '—'}")
+        text = t("stamp.line", lang, criteria=self.criteria_sha256[:SHORT], data=self.data_sha256[:SHORT], engine=self.engine,
+                 plugins=plugins or "—")
         if self.gaps:
-            text += f" · 空单元格按细则处理 {len(self.gaps)} 处"
+            text += t("stamp.line_gaps", lang, n=len(self.gaps))
         if self.run is not None:
-            state = {"final": "定稿"}.get(self.status or "", "草稿")
-            text += f" · 第{self.run}号运行（{state}" + (f"，更正第{self.corrects}号" if self.corrects else "") + "）"
+            state = t("hist.status.final" if self.status == "final" else "hist.status.draft", lang)
+            corrects = t("stamp.line_corrects", lang, run=self.corrects) if self.corrects else ""
+            text += t("stamp.line_run", lang, run=self.run, state=state, corrects=corrects)
         if self.seal:
-            text += f"\n封印：sha256 {self.seal} · 考核办公钥（Ed25519）{self.office_key}"
+            text += t("stamp.line_seal", lang, seal=self.seal, key=self.office_key)
         return text
 
     def as_dict(self) -> dict[str, Any]:

@@ -116,7 +116,7 @@ def _column_texts(plan: Plan, name: str, u: Usage, lang: str) -> tuple[str, str,
     if spec.unit and spec.kind != "rate":
         how.append(t("tpl.unit", lang, unit=spec.unit))
     policy = _strictest([x.missing for x in u.uses if x.kind not in ("tie_break", "check")])
-    how.append(t("tpl.blank", lang, action=t(f"tpl.action.{policy}", lang)))
+    how.append(t("tpl.blank", lang, action=t(f"missing.action.{policy}", lang)))
     about = spec.description
     if evid:
         about = (about + "；" if about else "") + t("tpl.evidence_for", lang, what="；".join(evid))  # the office's own words
