@@ -139,7 +139,9 @@ def _number(v) -> float | None:
 
 
 def _check_ranks(t, col, heads, rows: list[dict], problems: list[Problem]) -> None:
-    """Within a category: ranks 1…n, and a higher total never ranked below a lower one."""
+    """Within a category: ranks 1…n, and no unit ranked below one with a lower total.  Units
+    marked 一票否决 are left out of the second check (a veto places a unit last whatever its
+    total); a sheet without that column says so in the hint."""
     by_cat: dict[str, list[dict]] = {}
     for r in rows:
         if r["category"] is not None and r["total"] is not None and r["rank"] is not None:
@@ -150,23 +152,23 @@ def _check_ranks(t, col, heads, rows: list[dict], problems: list[Problem]) -> No
             if r["rank"] > n:
                 problems.append(cell("cycle.import_rank_range", {"unit": r["id"], "rank": r["rank"], "n": n, "category": cat},
                                      t.file, r["row"], col["rank"], heads[col["rank"]], t.sheet))
-        # by total, highest first: a unit ranked better than one with a strictly higher total contradicts it
-        rs = sorted(rs, key=lambda r: -r["total"])
-        worst = None  # among strictly higher totals, the one with the worst rank
+        plain = sorted((r for r in rs if not r["failed"]), key=lambda r: r["total"])  # lowest total first
+        best_below = None  # among strictly lower totals, the unit with the best rank
         i = 0
-        while i < len(rs):
+        while i < len(plain):
             j = i
-            while j < len(rs) and rs[j]["total"] == rs[i]["total"]:
+            while j < len(plain) and plain[j]["total"] == plain[i]["total"]:
                 j += 1
-            for b in rs[i:j]:
-                if worst is not None and b["rank"] < worst["rank"]:
+            for a in plain[i:j]:
+                if best_below is not None and a["rank"] > best_below["rank"]:
+                    b = best_below
                     problems.append(cell("cycle.import_rank_conflict",
-                                         {"unit": b["id"], "total": b["total"], "rank": b["rank"], "other": worst["id"],
-                                          "other_total": worst["total"], "other_rank": worst["rank"], "other_row": worst["row"]},
-                                         t.file, b["row"], col["rank"], heads[col["rank"]], t.sheet))
-            for b in rs[i:j]:
-                if worst is None or b["rank"] > worst["rank"]:
-                    worst = b
+                                         {"unit": a["id"], "total": a["total"], "rank": a["rank"], "other": b["id"],
+                                          "other_total": b["total"], "other_rank": b["rank"], "other_row": b["row"]},
+                                         t.file, a["row"], col["rank"], heads[col["rank"]], t.sheet))
+            for a in plain[i:j]:
+                if best_below is None or a["rank"] < best_below["rank"]:
+                    best_below = a
             i = j
 
 
