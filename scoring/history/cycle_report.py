@@ -134,6 +134,8 @@ def _detail(e: Event, lang: str) -> str:
     for k in ("from", "to", "objection", "unit", "indicator", "field", "received", "decision", "corrects", "objections"):
         v = d.get(k)
         if v not in (None, "", [], False):
+            if k == "decision":
+                v = t(f"cycle.state.{v}", lang)
             parts.append(f"{k}={v if not isinstance(v, list) else ','.join(map(str, v))}")
     if d.get("late"):
         parts.append(t("cycle.late_mark", lang).strip())
