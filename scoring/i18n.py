@@ -732,6 +732,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                    "unit {unit}: total {total}, rank {rank}, but {other} with a lower total ({other_total}, row {other_row}) is ranked {other_rank}: ranks contradict totals"),
     "cycle.import_rank_conflict.hint": ("核对公布的总分和名次；因一票否决排在最后的单位，在“一票否决”列填“是”",
                                         "check the published totals and ranks; for a unit placed last by a veto, write 是 in a 一票否决 column"),
+    "cycle.imported_mark": ("（导入）", " (imported)"),
     "cycle.import_veto": ("单位 {unit} 的一票否决“{value}”无法识别", "unit {unit}: the veto \"{value}\" is not understood"),
     "cycle.import_veto.hint": ("写“是”或“否”（或留空表示否）", "write 是 (yes) or 否 (no), or leave blank for no"),
     "cycle.import_year_final": ("{series} {year}年已有公布结果（第{run}号运行），未导入", "{series} {year} already has a published result (run {run}); not imported"),

@@ -83,7 +83,8 @@ def test_import_2019_then_two_year_rules_decide_in_2020(capsys, tmp_path):
     code, out, _ = cli(capsys, "runs", "--db", db, "--format", "json")
     run = json.loads(out)["runs"][0]
     assert run["status"] == "final" and run["year"] == 2019 and "导入" in run["assessment"]
-    assert run["stamp"]["engine"] == "import"
+    assert run["stamp"]["engine"] == "import" and run["imported"] is True
+    assert "定稿（导入）" in cli(capsys, "runs", "--db", db)[1]
     import hashlib
     sha = hashlib.sha256(sheet.read_bytes()).hexdigest()
     conn = sqlite3.connect(db)
