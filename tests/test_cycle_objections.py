@@ -144,6 +144,7 @@ def test_bad_inputs_are_located_exit_2_and_change_nothing(capsys, relative, tmp_
         (("objection", "add", "1", "--unit", "U1", "--field", "a", "--text", "x", "--received", "2021-01-06",
           "--evidence", tmp_path / "nothere.pdf"), "nothere.pdf"),
         (("objection", "decide", "7", "--reject", "--reason", "x"), "第7号"),
+        (("objection", "add", "9", "--unit", "U1", "--field", "a", "--text", "x", "--received", "2021-01-06"), "9"),
         (("objections", "9"), "9"),
         (("log", "9"), "9"),
     ]:
@@ -212,3 +213,29 @@ def test_an_event_changed_behind_the_triggers_breaks_the_log_and_the_seals_after
     code, _, err = cli(capsys, "decide", "2", "--db", db, *plug)
     assert code == 2 and "第2号运行" in err and "events" in err
     assert cli(capsys, "verify", "--all", "--db", db)[0] == 3
+
+
+def test_two_offices_deciding_the_same_objection_at_once_one_wins(capsys, relative):
+    """Two processes decide objection 1 at the same moment: one decision is recorded, the other is
+    refused as already decided (exit 2), never a half-written or doubled ruling."""
+    import os
+    import subprocess
+    import sys
+
+    crit, folder, db, plug = relative
+    published(capsys, crit, folder, db, plug)
+    assert cli(capsys, "objection", "add", "1", "--unit", "U1", "--field", "a", "--text", "x", "--received", "2021-01-06", "--db", db)[0] == 0
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [subprocess.Popen([sys.executable, "-m", "scoring", "objection", "decide", "1", *how, "--reason", f"第{k}个", "--db", str(db)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+             for k, how in enumerate((["--reject"], ["--accept", "--value", "a=99"]))]
+    results = [(p.wait(60), p.stderr.read()) for p in procs]
+    for p in procs:
+        p.stdout.close()
+        p.stderr.close()
+    assert sorted(code for code, _ in results) == [0, 2], results
+    assert "不能再次决定" in next(err for code, err in results if code == 2)
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT COUNT(*) FROM rulings").fetchone()[0] == 1
+    assert conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'decided'").fetchone()[0] == 1
+    conn.close()

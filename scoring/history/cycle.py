@@ -276,6 +276,9 @@ def decide(store: Store, oid: int, accept: bool, values: list[str], reason: str,
         parsed = {}
     decision = "accepted" if accept else "rejected"
     with store._write() as c:
+        if c.execute("SELECT 1 FROM rulings WHERE objection_id = ?", (oid,)).fetchone():  # decided meanwhile by another process
+            again = objection(store, oid)
+            raise _err("cycle.already_decided", id=oid, state=again.state, by=again.decided_by, at=again.decided_at)
         c.execute('INSERT INTO rulings (objection_id, decision, "values", reason, operator, at) VALUES (?, ?, ?, ?, ?, ?)',
                   (oid, decision, json.dumps(parsed, ensure_ascii=False, sort_keys=True), reason.strip(), operator, now()))
         add_event(c, o.run_id, "decided", operator, reason.strip(),
@@ -335,6 +338,9 @@ def apply(store: Store, run_id: int, reason: str, operator: str, plugin_args: li
     ids = [o.id for o in todo]
 
     def mark(conn, new_id):
+        done = [i for (i,) in conn.execute(f"SELECT objection_id FROM applied WHERE objection_id IN ({','.join('?' * len(ids))})", ids)]
+        if done:  # applied meanwhile by another process: this correction is not saved
+            raise _err("cycle.nothing_to_apply", run=run_id)
         conn.executemany("INSERT INTO applied (objection_id, correction) VALUES (?, ?)", [(i, new_id) for i in ids])
 
     rep, _, _ = rescore_with(store, base.id, corrected, f"objections {', '.join(map(str, ids))}", [], reason, operator,
