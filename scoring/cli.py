@@ -79,7 +79,8 @@ TEXT = {
         "o_accept": "采纳", "o_reject": "不采纳", "o_value": "更正后的数值：字段=数值（可多次给出）",
         "o_reason": "决定理由（写入复核答复）", "o_apply": "把一次运行所有已采纳、尚未应用的申诉一起更正，另存为更正运行",
         "o_out_dir": "把复核答复和结果变动通知写到这个目录（每份一个 Markdown 文件）",
-        "o_letter": "重新生成一条申诉的复核答复", "o_out_file": "写入这个文件（默认打印）",
+        "o_letter": "重新生成一条申诉的复核答复", "o_out_file": "写入这个文件（默认打印；扩展名 .pdf / .html 时按公文版式排版，否则为 Markdown 文本）",
+        "o_papers": "答复和通知的格式：md（默认，Markdown 文本）、html 或 pdf（A4 公文版式）",
         "objections": "列出申诉及其状态（待处理 / 已采纳 / 未采纳）", "log": "一次运行（及其更正）的全部变动记录，按时间顺序",
         "import": "导入往年已公布的结果（考核办自己的表格：单位、类别、总分、名次、等次），作为定稿运行并加封",
         "i_sheet": "往年结果表（.xlsx 或 .csv）", "i_criteria": "评分细则文件（取考核系列、类别和单位编号对应）",
@@ -160,7 +161,8 @@ TEXT = {
         "o_accept": "accept", "o_reject": "reject", "o_value": "a corrected value: FIELD=VALUE (repeatable)",
         "o_reason": "the reason (written into the decision letter)", "o_apply": "apply every accepted objection of a run not applied yet, as one correction run",
         "o_out_dir": "write the decision letters and change notices to this folder (one Markdown file each)",
-        "o_letter": "write an objection's decision letter again", "o_out_file": "write to this file (default: print)",
+        "o_letter": "write an objection's decision letter again", "o_out_file": "write to this file (default: print; .pdf or .html: laid out as an official A4 paper, else Markdown text)",
+        "o_papers": "format of the letters and notices: md (default, Markdown text), html or pdf (A4 official layout)",
         "objections": "list objections with their state (pending / accepted / rejected)", "log": "every change to a run (and its corrections), in order",
         "import": "bring in an earlier year's published results (the office's own sheet: unit, category, total, rank, grade) as a final, sealed run",
         "i_sheet": "the earlier year's result sheet (.xlsx or .csv)", "i_criteria": "criteria file (series, categories, unit id changes)",
@@ -345,6 +347,7 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     x.add_argument("--reason", required=True, help=T["reason"])
     x.add_argument("--operator", help=T["operator"])
     x.add_argument("--out", metavar="DIR", help=T["o_out_dir"])
+    x.add_argument("--papers", choices=["md", "html", "pdf"], default="md", help=T["o_papers"])
     x = o.add_parser("letter", help=T["o_letter"], parents=[common, db])
     x.add_argument("id", type=int, help=T["o_id"])
     x.add_argument("--out", help=T["o_out_file"])
@@ -721,9 +724,10 @@ def cmd_runs(args) -> int:
 # ---------------------------------------------------------------------------- 公示, objections, log, import
 def _write_or_print(path: str | None, text: str, lang: str) -> None:
     if path:
+        from .history.cycle_report import paper, paper_format
         from .outfile import write_out
 
-        write_out(path, text.encode("utf-8"))
+        write_out(path, paper(text, paper_format(path)))
         print(TEXT[lang]["written"].format(path=path), file=sys.stderr)
     else:
         sys.stdout.write(text)
@@ -812,12 +816,15 @@ def cmd_objection(args) -> int:
         folder.mkdir(parents=True, exist_ok=True)
         from .i18n import t
 
-        files = [(folder / safe_filename(t("cycle.file.letter", args.lang, id=o.id, unit=o.unit_name or o.unit_id)), text)
+        from .history.cycle_report import paper
+
+        ext = "." + args.papers
+        files = [(folder / safe_filename(t("cycle.file.letter", args.lang, id=o.id, unit=o.unit_name or o.unit_id)[:-3] + ext), text)
                  for o, text in letters]
-        files += [(folder / safe_filename(t("cycle.file.notice", args.lang, run=done.report.new_run.id, unit=n.name or n.unit_id)),
+        files += [(folder / safe_filename(t("cycle.file.notice", args.lang, run=done.report.new_run.id, unit=n.name or n.unit_id)[:-3] + ext),
                    notice(n, done, args.lang)) for n in done.notices]
         for path, text in files:
-            write_out(path, text.encode("utf-8"))
+            write_out(path, paper(text, args.papers))
         _say("cycle.files_written", args.lang, n=len(files), path=folder)
     return 0
 

@@ -103,6 +103,16 @@ def test_a_correction_of_the_best_unit_moves_the_others_and_each_gets_a_notice(c
     # the letter for the accepted objection now names its result in the correction run
     code, out, _ = cli(capsys, "objection", "letter", "1", "--db", db)
     assert "第2号运行" in out and "名次" in out
+    # the same letter as an A4 paper, through the report's typesetter: the text a reader sees is the letter's
+    import subprocess
+    pdf = tmp_path / "复核答复.pdf"
+    assert cli(capsys, "objection", "letter", "1", "--db", db, "--out", pdf)[0] == 0
+    assert pdf.read_bytes().startswith(b"%PDF")
+    seen = "".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split())
+    assert "复核答复" in seen and "东城镇" in seen and "复核属实" in seen
+    html = tmp_path / "复核答复.html"
+    assert cli(capsys, "objection", "letter", "1", "--db", db, "--out", html)[0] == 0
+    assert "<h1>复核答复</h1>" in html.read_text(encoding="utf-8")
     code, out, _ = cli(capsys, "objections", "1", "--db", db)
     assert "已采纳（第2号运行已更正）" in out and "未采纳" in out
     # the correction is a correction like any other: finalize, and the original stays as it was
