@@ -140,3 +140,30 @@ def test_a_sheet_with_gaps_or_conflicts_is_refused_every_problem_located_nothing
     code, _, err = cli(capsys, "import", tmp_path / "none.xlsx", "--criteria", YITONG, "--year", "2019", "--db", db)
     assert code == 2 and "none.xlsx" in err
     assert not db.exists() or snapshot(db).get("runs") == []
+
+
+def test_an_imported_year_decides_as_the_same_year_scored_and_stored(capsys, tmp_path):
+    """姚安 2018 → 2019 (机构改革: units merged and renamed, declared in 2019's [history]): the 2019
+    proposals are the same whether 2018 was scored and finalized here or imported from its published sheet."""
+    crit18, data18 = ROOT / "criteria" / "yaoan-2018.toml", ROOT / "examples" / "yaoan-2018"
+    crit19, data19 = ROOT / "criteria" / "yaoan-2019.toml", ROOT / "examples" / "yaoan-2019"
+    scored, imported = tmp_path / "scored.sqlite", tmp_path / "imported.sqlite"
+    assert cli(capsys, "run", crit18, "--data", data18, "--save", "--db", scored)[0] == 0
+    assert cli(capsys, "finalize", "1", "--db", scored)[0] == 0
+    code, out, _ = cli(capsys, "run", crit18, "--data", data18, "--format", "json")
+    units = [u for c in json.loads(out)["categories"] for u in c["units"]]
+    sheet = tmp_path / "2018.csv"
+    _write(sheet, [["单位编号", "单位名称", "类别", "总分", "名次", "等次", "一票否决"]] +
+           [[u["id"], u["name"], u["category"], u["total"], u["rank"], u["grade"] or "",
+             "是" if any(v.get("kind") == "fail" for v in u["vetoes"]) else ""] for u in units])
+    code, _, err = cli(capsys, "import", sheet, "--criteria", crit19, "--year", "2018", "--db", imported)
+    assert code == 0, err
+
+    def proposals(db):
+        code, out, err = cli(capsys, "run", crit19, "--data", data19, "--decide", "--format", "json", "--db", db)
+        assert code == 0, err
+        return sorted((r["rule"], u["id"], u["status"], u["history"]) for r in json.loads(out)["decisions"] for u in r["units"])
+
+    got = proposals(imported)
+    assert got == proposals(scored)
+    assert got != proposals(tmp_path / "empty.sqlite")  # and 2018 counts: without it the look-back reads differently
