@@ -431,6 +431,7 @@ def _score(args, store=None):
     """Criteria + data (+ last year's values from the history store) → (results, plan, registry, criteria bytes)."""
     from .core.engine import score
     from .errors import DataError
+    from .history.stamp import declared_blanks
     from .load.validate import validate
 
     plan, registry, raw = load_with_bytes(args.criteria, args.plugins)
@@ -438,6 +439,7 @@ def _score(args, store=None):
     if report.problems:
         raise DataError(report.problems)
     data = report.data
+    args.blank_gaps = declared_blanks(report.gaps, data)  # shown with the stamp: declared, never silent
     if plan.previous:
         data = _with_previous(data, plan, store, args)
     return score(plan, data), plan, registry, raw
@@ -493,7 +495,7 @@ def cmd_run(args) -> int:
 
             store = open_store(args.db, create=True)
         results, plan, registry, raw = _score(args, store)
-        stamp = make_stamp(canonical.sha256(raw), canonical.data_hash(results.data), plan, registry)
+        stamp = make_stamp(canonical.sha256(raw), canonical.data_hash(results.data), plan, registry, args.blank_gaps)
         if store is not None:
             from .history.record import build_record, data_files
 
@@ -521,7 +523,8 @@ def cmd_run(args) -> int:
         if args.decide and args.format == "table":
             from .report import decisions as rd
 
-            text += "\n" + rd.as_text(proposal, places, close, args.lang).rstrip("\n") + "\n" + stamp.line(args.lang) + "\n"
+            text += "\n" + rd.as_text(proposal, places, close, args.lang).rstrip("\n") + "\n" + "\n".join(
+                stamp.gap_lines(args.lang) + [stamp.line(args.lang)]) + "\n"
         if args.out:
             write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
             print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
@@ -557,7 +560,7 @@ def _results_and_decisions(args):
             history = _decision_history(results, store, args)
     else:
         results, plan, registry, raw = _score(args)
-        stamp = make_stamp(canonical.sha256(raw), canonical.data_hash(results.data), plan, registry)
+        stamp = make_stamp(canonical.sha256(raw), canonical.data_hash(results.data), plan, registry, args.blank_gaps)
         history = _decision_history(results, None, args)
     return results, decide(results.criteria, outcomes_of(results), history), stamp, history
 
@@ -569,8 +572,9 @@ def _check_out(args) -> None:
     from .history.store import default_path
     from .outfile import check_out
 
-    inputs = [args.criteria, *args.plugins]
-    if getattr(args, "db", None) or getattr(args, "save", False) or str(args.criteria).isdigit():
+    target = getattr(args, "criteria", "")
+    inputs = [target, getattr(args, "old", None), getattr(args, "new", None), *args.plugins]
+    if getattr(args, "db", None) or getattr(args, "save", False) or str(target).isdigit():
         inputs.append(default_path(getattr(args, "db", None)))
     check_out(args.out, inputs=inputs, data_folder=getattr(args, "data", None))
 
@@ -587,7 +591,7 @@ def _write_report(args, fmt: str, results, proposal, history, stamp) -> None:
     from .report import render_report
     from .report.output import write_atomic_bytes
 
-    data = render_report(fmt, results, proposal, history, stamp.as_dict(), args.lang)
+    data = render_report(fmt, results, proposal, history, stamp.printed(), args.lang)
     if args.out:
         write_atomic_bytes(args.out, data)
         print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
@@ -1042,6 +1046,7 @@ def cmd_warn(args) -> int:
     from .report.output import write_atomic
     from .report.warnings import RENDERERS
 
+    _check_out(args)
     plan, registry = load(args.criteria, args.plugins)
     interim = interim_plan(plan, registry.methods)  # every blank: not yet submitted, left out
     report = validate(interim, args.data)
@@ -1090,6 +1095,7 @@ def cmd_criteria(args) -> int:
     from .core.criteria_diff import diff
     from .report.criteria_diff import as_json, as_text
 
+    _check_out(args)
     old, _ = load(args.old, args.plugins)
     new, _ = load(args.new, args.plugins)
     text = (as_json if args.format == "json" else as_text)(diff(old, new, args.lang), args.lang)

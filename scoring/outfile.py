@@ -54,7 +54,7 @@ def check_out(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (),
     if real.is_dir():
         raise _problem("output.is_dir", path)
     for item in inputs:
-        if item is None:
+        if not item:
             continue
         p = Path(item)
         if p.exists() and not p.is_dir() and real == _real(p):

@@ -367,3 +367,12 @@ def test_a_version_1_store_is_upgraded_and_its_final_runs_are_sealed_after_re_sc
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 3  # upgraded to the current version (seals, then the event log)
     conn.close()
+
+
+def test_a_sealed_run_turned_back_into_a_draft_does_not_hide_the_published_year(capsys, db):
+    """Without its run 2019 would read as 'no published result' and look-back rules as undetermined."""
+    tamper(db, "UPDATE runs SET status = 'draft' WHERE id = 2")
+    for argv in (["history", "XZ07"], ["compare", "--year", "2019"], ["decide", "3"],
+                 ["run", crit(2020), "--data", data(2020), "--decide"]):
+        code, out, err = cli(capsys, *argv, "--db", db)
+        assert code == 2 and "第2号运行" in err and "run.status" in err, (argv, err)

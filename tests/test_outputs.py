@@ -181,10 +181,16 @@ def test_run_save_says_the_run_was_saved_before_failing_on_the_output(capsys, tm
     assert main(["runs", "--db", str(db)]) == 0 and "草稿" in capsys.readouterr().out
 
 
-def test_templates_are_never_written_into_the_data_folder(capsys, tmp_path, tiny):
+
+def test_every_command_with_out_refuses_an_input_or_the_data_folder(capsys, tmp_path, tiny):
     crit, folder = tiny
-    before = sorted(p.name for p in folder.iterdir())
-    code, _, err = run(capsys, "template", crit, "--data", folder, "--out", folder)
-    assert code == 2 and "数据目录" in err and sorted(p.name for p in folder.iterdir()) == before
-    code, _, err = run(capsys, "template", crit, "--data", folder, "--out", tmp_path / "模板")
-    assert code == 0, err
+    other = tmp_path / "other.toml"
+    other.write_bytes(crit.read_bytes())
+    before = crit.read_bytes()
+    for argv in (["warn", crit, "--data", folder, "--out", folder / "预警.txt"],
+                 ["sensitivity", crit, "--data", folder, "--out", folder / "s.csv", "--draws", "5"],
+                 ["criteria", "diff", crit, other, "--out", crit],
+                 ["report", crit, "--data", folder, "--out", folder / "r.html"]):
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and out == "" and ("输入文件" in err or "数据目录" in err), (argv, err)
+    assert crit.read_bytes() == before and not [p for p in folder.iterdir() if p.suffix in (".txt", ".html")]

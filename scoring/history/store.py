@@ -272,7 +272,7 @@ class RunInfo:
 
         used = {p: self.plugins.get(p, "") for p in set(self.methods.values())}
         return Stamp(self.criteria_sha256, self.data_sha256, self.engine, used, dict(self.methods),
-                     self.id, self.status, self.corrects, self.seal_digest, self.seal_key)
+                     self.id, self.status, self.corrects, seal=self.seal_digest, office_key=self.seal_key)
 
 
 @dataclass(frozen=True)
@@ -420,11 +420,15 @@ class Store:
                            WHERE status = 'final' AND COALESCE(root, id) =
                                  (SELECT id FROM runs WHERE series = ? AND year = ? AND status = 'final' AND corrects IS NULL)
                            ORDER BY id DESC LIMIT 1""", (series, year))
+        from .seal import check
+
+        # a sealed run of this year turned back into a draft would hide the published result
+        for (rid,) in self._q("""SELECT r.id FROM seals s JOIN runs r ON r.id = s.run_id
+                                 WHERE r.series = ? AND r.year = ? AND r.status != 'final'""", (series, year)):
+            check(self, self.run(rid))
         if not rows:
             return None
         run = _run_info(rows[0])
-        from .seal import check
-
         check(self, run)  # a published result is read only with its seal intact
         return run
 

@@ -77,7 +77,7 @@ def as_table(res: Results, lang: str = "zh", fmt_name: str = "simple", stamp=Non
     note = "模块列为加权后得分，括号内为权重" if lang != "en" else "module columns show weighted points; weights in brackets"
     out += ["", note]
     if stamp is not None:
-        out.append(stamp.line(lang))
+        out += stamp.gap_lines(lang) + [stamp.line(lang)]
     return "\n".join(out) + "\n"
 
 
@@ -98,6 +98,8 @@ def as_json(res: Results, lang: str = "zh", stamp=None, extra: dict | None = Non
     }
     if stamp is not None:
         doc["stamp"] = stamp.as_dict()
+        if stamp.gaps:  # blank cells scored as the criteria's missing policy says: declared, and said
+            doc["blank_gaps"] = stamp.gaps_as_dicts()
     doc.update(extra or {})
     return dump_json(doc)
 
