@@ -249,3 +249,46 @@ def test_two_offices_deciding_the_same_objection_at_once_one_wins(capsys, relati
     assert conn.execute("SELECT COUNT(*) FROM rulings").fetchone()[0] == 1
     assert conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'decided'").fetchone()[0] == 1
     conn.close()
+
+
+def test_two_processes_applying_at_once_make_one_correction(capsys, relative):
+    import os
+    import subprocess
+    import sys
+
+    crit, folder, db, plug = relative
+    published(capsys, crit, folder, db, plug)
+    assert cli(capsys, "objection", "add", "1", "--unit", "U1", "--field", "a", "--text", "x", "--received", "2021-01-06", "--db", db)[0] == 0
+    assert cli(capsys, "objection", "decide", "1", "--accept", "--value", "a=99", "--reason", "属实", "--db", db)[0] == 0
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [subprocess.Popen([sys.executable, "-m", "scoring", "objection", "apply", "1", "--reason", "复核", "--db", str(db),
+                               "--plugins", str(plug[1])], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True)
+             for _ in range(2)]
+    results = [(p.wait(60), p.stderr.read()) for p in procs]
+    for p in procs:
+        p.stderr.close()
+    assert sorted(code for code, _ in results) == [0, 2], results
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT COUNT(*) FROM runs WHERE corrects = 1").fetchone()[0] == 1
+    assert conn.execute("SELECT COUNT(*) FROM applied").fetchone()[0] == 1
+    conn.close()
+
+
+def test_a_store_made_before_the_log_gains_it_with_its_runs_saved_and_finalized(capsys, relative):
+    from scoring.history.store import CYCLE_TABLES, CYCLE_TRIGGERS, _statements
+
+    crit, folder, db, plug = relative
+    assert cli(capsys, "run", crit, "--data", folder, "--save", "--db", db, "--operator", "李四")[0] == 0
+    assert cli(capsys, "finalize", "1", "--db", db, "--operator", "常委会", *plug)[0] == 0
+    conn = sqlite3.connect(db, isolation_level=None)  # what a version 2 store looks like
+    for stmt in _statements(CYCLE_TRIGGERS):
+        conn.execute("DROP TRIGGER " + stmt.split()[2])
+    for stmt in _statements(CYCLE_TABLES):
+        if stmt.startswith("CREATE TABLE"):
+            conn.execute("DROP TABLE " + stmt.split()[2])
+    conn.execute("PRAGMA user_version = 2")
+    conn.close()
+    code, out, _ = cli(capsys, "log", "1", "--db", db, "--format", "json")
+    events = json.loads(out)["events"]
+    assert code == 0 and [(e["kind"], e["operator"]) for e in events] == [("saved", "李四"), ("finalized", "常委会")]
+    assert json.loads(out)["chain_intact"]
