@@ -85,6 +85,7 @@ TEXT = {
         "import": "导入往年已公布的结果（考核办自己的表格：单位、类别、总分、名次、等次），作为定稿运行并加封",
         "i_sheet": "往年结果表（.xlsx 或 .csv）", "i_criteria": "评分细则文件（取考核系列、类别和单位编号对应）",
         "i_year": "这份结果的年度",
+        "i_units": "当年的单位名单（units.csv 或 units.xlsx）：结果表只写单位名称时，按名单对应到单位编号（无类别列时取名单中的类别）",
         "progress": "收集进度：各报送单位、各单位应报哪些报送表，收到了哪些，哪些字段仍为空、哪些有问题，并生成催报提醒",
         "due": "报送截止日期（如 2021-01-15），写入催报提醒",
         "warn": "阶段性预警：用已报送的数据按同一细则评分，按细则 [warnings] 阈值或本类别四分位给出红黄绿（不作为考核结果）",
@@ -167,6 +168,7 @@ TEXT = {
         "import": "bring in an earlier year's published results (the office's own sheet: unit, category, total, rank, grade) as a final, sealed run",
         "i_sheet": "the earlier year's result sheet (.xlsx or .csv)", "i_criteria": "criteria file (series, categories, unit id changes)",
         "i_year": "the year of these results",
+        "i_units": "that year's unit list (units.csv or units.xlsx): a sheet naming units by name alone is matched to ids by it (and takes categories from it when it has none)",
         "progress": "collection progress: the workbooks each owner and unit owes, which arrived, which fields are blank or wrong, and reminders",
         "due": "the due date (e.g. 2021-01-15), written into the reminders",
         "warn": "interim warnings: score the data in so far by the same criteria, green/yellow/red by [warnings] thresholds or quartiles (not a result)",
@@ -360,6 +362,7 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     x.add_argument("sheet", help=T["i_sheet"])
     x.add_argument("--criteria", required=True, help=T["i_criteria"])
     x.add_argument("--year", type=int, required=True, help=T["i_year"])
+    x.add_argument("--units", help=T["i_units"])
     x.add_argument("--series", help=T["series"])
     x.add_argument("--key", help=T["key"])
     x.add_argument("--operator", help=T["operator"])
@@ -863,7 +866,7 @@ def cmd_import(args) -> int:
 
     load_key(args.key)  # no key, no work: an imported year is sealed like any final run
     with open_store(args.db, create=True) as s:
-        run = import_sheet(s, args.sheet, args.criteria, args.year, _operator(args), args.key, args.series, args.note)
+        run = import_sheet(s, args.sheet, args.criteria, args.year, _operator(args), args.key, args.series, args.note, args.units)
     _say("cycle.imported", args.lang, run=run.id, year=run.year, series=run.series, units=run.units, file=Path(args.sheet).name)
     _say("seal.sealed", args.lang, run=run.id, digest=run.seal_digest, key=run.seal_key)
     return 0

@@ -167,3 +167,25 @@ def test_an_imported_year_decides_as_the_same_year_scored_and_stored(capsys, tmp
     got = proposals(imported)
     assert got == proposals(scored)
     assert got != proposals(tmp_path / "empty.sqlite")  # and 2018 counts: without it the look-back reads differently
+
+
+def test_a_published_list_naming_units_by_name_alone_is_matched_through_the_unit_list(capsys, tmp_path):
+    units = results_2020(capsys)
+    db = tmp_path / "h.sqlite"
+    rows = [["单位名称", "总分", "名次", "等次", "一票否决"]] + [[u["name"], u["total"], u["rank"], u["grade"] or "",
+                                                         "是" if u["vetoes"] else "否"] for u in units]
+    rows[5][0] = rows[5][0] + "局"  # a name as it is not on the list
+    bad = _write(tmp_path / "名单.csv", rows)
+    code, _, err = cli(capsys, "import", bad, "--criteria", YITONG, "--year", "2019", "--db", db)
+    assert code == 2 and "单位编号" in err  # without the list there is no id to store
+    code, _, err = cli(capsys, "import", bad, "--criteria", YITONG, "--year", "2019", "--db", db, "--units", YITONG_DATA / "units.csv")
+    assert code == 2 and "A6" in err and rows[5][0] in err and "不在单位名单中" in err, err
+    assert not db.exists() or snapshot(db).get("runs") == []
+    rows[5][0] = rows[5][0][:-1]
+    good = _write(tmp_path / "名单2.csv", rows)
+    code, _, err = cli(capsys, "import", good, "--criteria", YITONG, "--year", "2019", "--db", db, "--units", YITONG_DATA / "units.csv")
+    assert code == 0, err
+    conn = sqlite3.connect(db)
+    stored = dict(conn.execute("SELECT unit_id, category FROM unit_results").fetchall())
+    conn.close()
+    assert stored == {u["id"]: u["category"] for u in units}  # ids and categories from the list

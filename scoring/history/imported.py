@@ -22,7 +22,7 @@ from ..core.dataset import Dataset
 from ..errors import DataError, HistoryError, Problem
 from ..load.criteria_file import criteria_bytes, parse_criteria
 from ..load.sheets import Unreadable, open_workbook, read_text, sniff, worksheets
-from ..load.submissions import CAT_COLS, HEADER_SCAN, ID_COLS, NAME_COLS, TOTAL_ROWS, _blank
+from ..load.submissions import CAT_COLS, HEADER_SCAN, ID_COLS, NAME_COLS, TOTAL_ROWS, Notes, Units, _blank, read_units
 from ..load.values import cell, clean_text, shown
 from . import canonical
 from .store import AliasRow, RunInfo, RunRecord, Store, UnitRow
@@ -51,8 +51,12 @@ def _tables(path: Path, shown_name: str):
         return out
 
 
-def read_results(path: str | Path, categories: list[str]) -> tuple[list[dict], list[Problem]]:
-    """The sheet's rows as dicts (id, name, category, total, rank, grade, failed), or every problem found."""
+def read_results(path: str | Path, categories: list[str], units: Units | None = None) -> tuple[list[dict], list[Problem]]:
+    """The sheet's rows as dicts (id, name, category, total, rank, grade, failed), or every problem found.
+
+    With ``units`` (that year's unit list), a sheet may name units by 单位名称 alone, as published
+    lists do: names are matched to ids exactly as submissions are (``Units.find``), and a missing
+    类别 column is taken from the list."""
     p = Path(path)
     name = p.name
     if not p.is_file():
@@ -66,7 +70,7 @@ def read_results(path: str | Path, categories: list[str]) -> tuple[list[dict], l
         header = None
         for rn, row in t.rows:
             labels = [clean_text(v).lower() for v in row]
-            if any(x in _L["id"] for x in labels):
+            if any(x in _L["id"] for x in labels) or (units is not None and any(x in _L["name"] for x in labels)):
                 header, hrow = labels, rn
                 heads = [shown(v).strip() if v is not None else "" for v in row]
                 break
@@ -75,14 +79,15 @@ def read_results(path: str | Path, categories: list[str]) -> tuple[list[dict], l
         if header is None:
             continue
         col = {k: next((j for j, x in enumerate(header) if x in _L[k]), None) for k in ("id", "name", "cat", "total", "rank", "grade", "veto")}
-        missing = [label for k, label in (("cat", "类别"), ("total", "总分"), ("rank", "名次")) if col[k] is None]
+        need = (("total", "总分"), ("rank", "名次")) + ((("cat", "类别"),) if units is None else ())
+        missing = [label for k, label in need if col[k] is None]
         if missing:
             return [], [Problem("data.missing_column", {"name": m, "need": NEED}, file=t.file, sheet=t.sheet, row=hrow) for m in missing]
-        return _rows(t, col, heads, categories, problems), problems
+        return _rows(t, col, heads, categories, problems, units), problems
     return [], [Problem("data.missing_column", {"name": "单位编号", "need": NEED}, file=name, row=1)]
 
 
-def _rows(t, col: dict, heads: list[str], categories: list[str], problems: list[Problem]) -> list[dict]:
+def _rows(t, col: dict, heads: list[str], categories: list[str], problems: list[Problem], units: Units | None = None) -> list[dict]:
     known = {clean_text(c): c for c in categories}
     out, seen = [], {}
 
@@ -93,9 +98,18 @@ def _rows(t, col: dict, heads: list[str], categories: list[str], problems: list[
         row = list(row) + [None] * (len(heads) - len(row))
         if all(_blank(v) for v in row):
             continue
-        uid = clean_text(row[col["id"]])
-        if uid.lower() in _L["skip"] or (col["name"] is not None and clean_text(row[col["name"]]).lower() in _L["skip"]):
+        raw_id = row[col["id"]] if col["id"] is not None else None
+        raw_name = row[col["name"]] if col["name"] is not None else None
+        uid = clean_text(raw_id)
+        if uid.lower() in _L["skip"] or clean_text(raw_name).lower() in _L["skip"]:
             continue  # a 合计 / 平均 row
+        listed = None
+        if units is not None:  # matched to that year's unit list as submissions are
+            listed, code, args = units.find(raw_id, raw_name)
+            if listed is None:
+                at(code or "data.blank_unit_id", rn, "id" if col["id"] is not None else "name", **(args or {}))
+                continue
+            uid = units.ids[listed]
         if not uid:
             at("data.blank_unit_id", rn, "id")
             continue
@@ -103,8 +117,10 @@ def _rows(t, col: dict, heads: list[str], categories: list[str], problems: list[
             problems.append(Problem("data.duplicate_unit", {"unit": uid, "other": seen[uid]}, file=t.file, sheet=t.sheet, row=rn))
             continue
         seen[uid] = rn
-        cat = known.get(clean_text(row[col["cat"]]))
-        if cat is None:
+        cat = known.get(clean_text(row[col["cat"]])) if col["cat"] is not None else known.get(clean_text(units.cats[listed]))
+        if cat is None and col["cat"] is None:
+            at("data.unknown_category", rn, "name", unit=uid, name=units.cats[listed], known="、".join(categories))
+        elif cat is None:
             at("data.unknown_category", rn, "cat", unit=uid, name=shown(row[col["cat"]]) if row[col["cat"]] is not None else "",
                known="、".join(categories))
         total = _number(row[col["total"]])
@@ -122,7 +138,8 @@ def _rows(t, col: dict, heads: list[str], categories: list[str], problems: list[
                 failed = True
             elif v not in NO:
                 at("cycle.import_veto", rn, "veto", unit=uid, value=shown(row[col["veto"]]))
-        out.append({"id": uid, "name": clean_text(row[col["name"]]) if col["name"] is not None else uid, "category": cat,
+        name = units.names[listed] if listed is not None else (clean_text(raw_name) if col["name"] is not None else uid)
+        out.append({"id": uid, "name": name, "category": cat,
                     "total": total, "rank": int(rank) if rank is not None else None, "grade": grade or None,
                     "failed": failed, "row": rn})
     _check_ranks(t, col, heads, out, problems)
@@ -173,7 +190,7 @@ def _check_ranks(t, col, heads, rows: list[dict], problems: list[Problem]) -> No
 
 
 def import_sheet(store: Store, sheet: str, criteria_path: str, year: int, operator: str, key_path=None,
-                 series: str | None = None, note: str = "") -> RunInfo:
+                 series: str | None = None, note: str = "", units_path: str | None = None) -> RunInfo:
     from .seal import finalize, load_key, office_key, public_hex
 
     raw = criteria_bytes(criteria_path)
@@ -186,7 +203,13 @@ def import_sheet(store: Store, sheet: str, criteria_path: str, year: int, operat
     other = store.official(series, year)
     if other is not None:
         raise HistoryError(Problem("cycle.import_year_final", {"series": series, "year": year, "run": other.root}))
-    rows, problems = read_results(sheet, list(criteria.categories))
+    units = None
+    if units_path is not None:
+        problems: list[Problem] = []
+        units = read_units(Path(units_path), criteria, problems, Notes())
+        if problems or units is None:
+            raise DataError(problems or [Problem("cycle.import_missing", {"path": units_path}, file=units_path)])
+    rows, problems = read_results(sheet, list(criteria.categories), units)
     if problems:
         raise DataError(problems)
     if not rows:
