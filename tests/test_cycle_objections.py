@@ -292,3 +292,22 @@ def test_a_store_made_before_the_log_gains_it_with_its_runs_saved_and_finalized(
     events = json.loads(out)["events"]
     assert code == 0 and [(e["kind"], e["operator"]) for e in events] == [("saved", "李四"), ("finalized", "常委会")]
     assert json.loads(out)["chain_intact"]
+
+
+def test_a_draft_correction_is_finalized_or_deleted_before_the_next_one(capsys, relative):
+    """Objections applied in a correction that is still a draft: a second correction beside it would
+    leave their values out, so it is refused; deleting the draft lets them be applied again."""
+    crit, folder, db, plug = relative
+    published(capsys, crit, folder, db, plug)
+    for unit, x in (("U1", 99), ("U2", 80)):
+        assert cli(capsys, "objection", "add", "1", "--unit", unit, "--field", "a", "--text", "x", "--received", "2021-01-06", "--db", db)[0] == 0
+    assert cli(capsys, "objection", "decide", "1", "--accept", "--value", "a=99", "--reason", "属实", "--db", db)[0] == 0
+    assert cli(capsys, "objection", "apply", "1", "--reason", "复核", "--db", db, *plug)[0] == 0  # run 2, a draft
+    assert cli(capsys, "objection", "decide", "2", "--accept", "--value", "a=80", "--reason", "属实", "--db", db)[0] == 0
+    before = snapshot(db)
+    code, _, err = cli(capsys, "objection", "apply", "1", "--reason", "复核", "--db", db, *plug)
+    assert code == 2 and "第2号更正运行" in err and snapshot(db) == before
+    assert cli(capsys, "delete", "2", "--db", db)[0] == 0
+    assert cli(capsys, "objection", "apply", "1", "--reason", "复核", "--db", db, *plug)[0] == 0  # both, together
+    code, out, _ = cli(capsys, "objections", "1", "--db", db, "--format", "json")
+    assert [o["correction"] for o in json.loads(out)["objections"]] == [3, 3]

@@ -211,7 +211,10 @@ def add_objection(store: Store, run_id: int, unit: str, indicator: str | None, f
 _OBJ_SQL = """SELECT o.id, o.run_id, o.unit_id, COALESCE(u.name, ''), o.indicator, o.field, o.text, o.received, o.late,
                      o.late_reason, o.operator, o.at, r.decision, r."values", r.reason, r.operator, r.at, a.correction
               FROM objections o LEFT JOIN unit_results u ON u.run_id = o.run_id AND u.unit_id = o.unit_id
-              LEFT JOIN rulings r ON r.objection_id = o.id LEFT JOIN applied a ON a.objection_id = o.id"""
+              LEFT JOIN rulings r ON r.objection_id = o.id
+              LEFT JOIN (SELECT objection_id, MAX(correction) AS correction FROM applied
+                         WHERE correction IN (SELECT id FROM runs) GROUP BY objection_id) a ON a.objection_id = o.id"""
+# (a correction run that was a draft and got deleted no longer counts: its objections can be applied again)
 
 
 def _objection(store: Store, r: tuple) -> Objection:
@@ -310,6 +313,10 @@ def apply(store: Store, run_id: int, reason: str, operator: str, plugin_args: li
     from .reproduce import rescore_with
 
     run = store.run(run_id)
+    pending = store._q("SELECT id FROM runs WHERE COALESCE(root, id) = ? AND status = 'draft' AND corrects IS NOT NULL",
+                       (run.root,))
+    if pending:  # a correction not finalized yet: a second one beside it would leave its values out
+        raise _err("cycle.correction_pending", run=run_id, draft=pending[0][0])
     todo = [o for o in objections(store, run.id) if o.state == "accepted" and o.correction is None]
     if not todo:
         raise _err("cycle.nothing_to_apply", run=run_id)
@@ -338,7 +345,8 @@ def apply(store: Store, run_id: int, reason: str, operator: str, plugin_args: li
     ids = [o.id for o in todo]
 
     def mark(conn, new_id):
-        done = [i for (i,) in conn.execute(f"SELECT objection_id FROM applied WHERE objection_id IN ({','.join('?' * len(ids))})", ids)]
+        done = [i for (i,) in conn.execute(f"SELECT objection_id FROM applied WHERE objection_id IN ({','.join('?' * len(ids))}) "
+                                            "AND correction IN (SELECT id FROM runs)", ids)]
         if done:  # applied meanwhile by another process: this correction is not saved
             raise _err("cycle.nothing_to_apply", run=run_id)
         conn.executemany("INSERT INTO applied (objection_id, correction) VALUES (?, ?)", [(i, new_id) for i in ids])

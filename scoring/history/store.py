@@ -105,8 +105,8 @@ CREATE TABLE objection_evidence (objection_id INTEGER NOT NULL REFERENCES object
 CREATE TABLE rulings (objection_id INTEGER PRIMARY KEY REFERENCES objections(id),
                       decision TEXT NOT NULL CHECK (decision IN ('accepted', 'rejected')), "values" TEXT NOT NULL,
                       reason TEXT NOT NULL, operator TEXT NOT NULL, at TEXT NOT NULL);
-CREATE TABLE applied (objection_id INTEGER PRIMARY KEY REFERENCES rulings(objection_id),
-                      correction INTEGER NOT NULL REFERENCES runs(id));
+CREATE TABLE applied (objection_id INTEGER NOT NULL REFERENCES rulings(objection_id), correction INTEGER NOT NULL,
+                      PRIMARY KEY (objection_id, correction)) WITHOUT ROWID;
 CREATE TABLE imports (run_id INTEGER PRIMARY KEY REFERENCES runs(id), name TEXT NOT NULL, sha256 TEXT NOT NULL,
                       sheet TEXT NOT NULL);
 """
