@@ -860,13 +860,14 @@ def cmd_log(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from .history.imported import import_sheet
+    from .history.imported import import_sheet, read_sheet
     from .history.seal import load_key
     from .history.store import open_store
 
     load_key(args.key)  # no key, no work: an imported year is sealed like any final run
+    sheet = read_sheet(args.sheet, args.criteria, args.units, args.series)  # every problem before the store is opened
     with open_store(args.db, create=True) as s:
-        run = import_sheet(s, args.sheet, args.criteria, args.year, _operator(args), args.key, args.series, args.note, args.units)
+        run = import_sheet(s, sheet, args.year, _operator(args), args.key, args.note)
     _say("cycle.imported", args.lang, run=run.id, year=run.year, series=run.series, units=run.units, file=Path(args.sheet).name)
     _say("seal.sealed", args.lang, run=run.id, digest=run.seal_digest, key=run.seal_key)
     return 0

@@ -16,6 +16,7 @@ year; renames and mergers declared in the criteria's ``[history]`` are stored wi
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.dataset import Dataset
@@ -189,20 +190,21 @@ def _check_ranks(t, col, heads, rows: list[dict], problems: list[Problem]) -> No
             i = j
 
 
-def import_sheet(store: Store, sheet: str, criteria_path: str, year: int, operator: str, key_path=None,
-                 series: str | None = None, note: str = "", units_path: str | None = None) -> RunInfo:
-    from .seal import finalize, load_key, office_key, public_hex
+@dataclass
+class Sheet:
+    """A result sheet read and checked, before the store is opened (a bad sheet never creates or touches it)."""
 
+    path: str
+    criteria_path: str
+    criteria_raw: bytes
+    criteria: object
+    series: str
+    rows: list[dict]
+
+
+def read_sheet(sheet: str, criteria_path: str, units_path: str | None = None, series: str | None = None) -> Sheet:
     raw = criteria_bytes(criteria_path)
     criteria, _, _ = parse_criteria(raw, str(criteria_path))
-    series = series or criteria.series
-    key = load_key(key_path)
-    known = office_key(store)
-    if known is not None and known != public_hex(key):
-        raise HistoryError(Problem("seal.other_key", {"run": "—", "key": public_hex(key), "office": known}))
-    other = store.official(series, year)
-    if other is not None:
-        raise HistoryError(Problem("cycle.import_year_final", {"series": series, "year": year, "run": other.root}))
     units = None
     if units_path is not None:
         problems: list[Problem] = []
@@ -214,6 +216,20 @@ def import_sheet(store: Store, sheet: str, criteria_path: str, year: int, operat
         raise DataError(problems)
     if not rows:
         raise DataError(Problem("cycle.import_empty", {"path": sheet}, file=sheet))
+    return Sheet(sheet, criteria_path, raw, criteria, series or criteria.series, rows)
+
+
+def import_sheet(store: Store, got: Sheet, year: int, operator: str, key_path=None, note: str = "") -> RunInfo:
+    from .seal import finalize, load_key, office_key, public_hex
+
+    sheet, criteria_path, raw, criteria, series, rows = got.path, got.criteria_path, got.criteria_raw, got.criteria, got.series, got.rows
+    key = load_key(key_path)
+    known = office_key(store)
+    if known is not None and known != public_hex(key):
+        raise HistoryError(Problem("seal.other_key", {"run": "—", "key": public_hex(key), "office": known}))
+    other = store.official(series, year)
+    if other is not None:
+        raise HistoryError(Problem("cycle.import_year_final", {"series": series, "year": year, "run": other.root}))
     content = Path(sheet).read_bytes()
     sha = canonical.sha256(content)
     name = Path(sheet).name
