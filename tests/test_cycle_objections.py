@@ -311,3 +311,32 @@ def test_a_draft_correction_is_finalized_or_deleted_before_the_next_one(capsys, 
     assert cli(capsys, "objection", "apply", "1", "--reason", "复核", "--db", db, *plug)[0] == 0  # both, together
     code, out, _ = cli(capsys, "objections", "1", "--db", db, "--format", "json")
     assert [o["correction"] for o in json.loads(out)["objections"]] == [3, 3]
+
+
+def test_a_proposal_that_moves_with_a_correction_is_in_the_notice(capsys, tmp_path):
+    """末位 (bottom 1) with a relative-to-best indicator: the last unit's accepted objection lifts it,
+    another unit becomes last; that unit's notice says the proposal now applies to it."""
+    shutil.copy(ROOT / "plugins" / "relative.py", tmp_path / "relative.py")
+    crit, folder = tiny_setup(tmp_path, plugins=["relative.py"], method_a="relative_to_best", params_a="")
+    crit.write_text(crit.read_text(encoding="utf-8") + """
+[[decisions.rules]]
+id = "R1"
+name = "本类别末位"
+consequence = "提醒谈话"
+when = { bottom = 1 }
+applies_to = ["甲"]
+""", encoding="utf-8")
+    db, plug = tmp_path / "h.sqlite", ["--plugins", tmp_path / "relative.py"]
+    published(capsys, crit, folder, db, plug)
+    assert cli(capsys, "objection", "add", "1", "--unit", "U2", "--field", "a", "--text", "应为99", "--received", "2021-01-06", "--db", db)[0] == 0
+    assert cli(capsys, "objection", "decide", "1", "--accept", "--value", "a=99", "--reason", "属实", "--db", db)[0] == 0
+    code, out, err = cli(capsys, "objection", "apply", "1", "--reason", "复核", "--db", db, "--format", "json", "--out", tmp_path / "n", *plug)
+    assert code == 0, err
+    doc = json.loads(out)
+    moved = {d["unit_id"]: d for d in doc["decisions"]}
+    assert moved["U2"]["old"] == "caught" and moved["U2"]["new"] is None  # U2 is no longer last
+    other = next(u for u, d in moved.items() if u != "U2")
+    assert moved[other]["old"] is None and moved[other]["new"] == "caught"
+    notices = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "n").iterdir() if p.name.startswith("结果变动通知")}
+    text = next(t for n, t in notices.items() if f"（{other}）" in t)
+    assert "本类别末位" in text and "提醒谈话" in text and "你单位报送的数据没有更正" in text
