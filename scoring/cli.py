@@ -946,16 +946,21 @@ def _verify_all(args) -> int:
     from .history.store import open_store, trigger_problems
     from .i18n import t
 
+    from .history.store import chain_at
+
     with open_store(args.db, guards=False) as s:
         gone = trigger_problems(s)
         bad = check_all(s, pinned_key())
         seals = seal_rows(s)
         path = s.path
+        _, log_bad = chain_at(s, s._q("SELECT MAX(seq) FROM events")[0][0] or 0)  # the event log, also after the last seal
     if args.format == "json":
         doc = {"schema": "scoring.verify_all/1", "db": str(path), "seals": len(seals), "triggers_missing": gone,
                "intact": not gone and not bad,
                "chain_head": seals[-1].digest if seals else None,
-               "problems": [{"run": r.id if r else None, "what": [getattr(x, "en", x) for x in w]} for r, w in bad]}
+               "problems": [{"run": r.id if r else None, "what": [getattr(x, "en", x) for x in w]} for r, w in bad],
+               "log_rows_altered": log_bad}
+        doc["intact"] = doc["intact"] and not log_bad
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
     else:
         out = [t("seal.all_head", args.lang, db=path, n=len(seals))]
@@ -967,10 +972,12 @@ def _verify_all(args) -> int:
                 continue
             label = t("seal.all_run", args.lang, run=run.id, year=run.year) if run else ""
             out.append(label + said(what, args.lang))
-        if not gone and not bad:
+        if log_bad:
+            out.append(t("cycle.log.broken", args.lang, rows="、".join(map(str, log_bad))))
+        if not gone and not bad and not log_bad:
             out.append(t("seal.all_ok", args.lang, n=len(seals), head=seals[-1].digest if seals else "—"))
         sys.stdout.write("\n".join(out) + "\n")
-    return 0 if not gone and not bad else 3
+    return 0 if not gone and not bad and not log_bad else 3
 
 
 def cmd_history(args) -> int:

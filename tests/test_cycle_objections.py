@@ -340,3 +340,20 @@ applies_to = ["甲"]
     notices = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "n").iterdir() if p.name.startswith("结果变动通知")}
     text = next(t for n, t in notices.items() if f"（{other}）" in t)
     assert "本类别末位" in text and "提醒谈话" in text and "你单位报送的数据没有更正" in text
+
+
+def test_verify_all_reads_the_whole_log_also_after_the_last_seal(capsys, relative):
+    crit, folder, db, plug = relative
+    published(capsys, crit, folder, db, plug)  # the publication comes after run 1's seal
+    assert cli(capsys, "verify", "--all", "--db", db)[0] == 0
+    from scoring.history.store import triggers
+
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("DROP TRIGGER events_no_update")
+    conn.execute("UPDATE events SET operator = '别人' WHERE kind = 'published'")
+    conn.execute(triggers()["events_no_update"])
+    conn.close()
+    code, out, _ = cli(capsys, "verify", "--all", "--db", db)
+    assert code == 3 and "不符" in out
+    code, out, _ = cli(capsys, "verify", "--all", "--db", db, "--format", "json")
+    assert code == 3 and json.loads(out)["log_rows_altered"] == [3]
