@@ -16,10 +16,11 @@ ROOT = Path(__file__).resolve().parents[1]
 # The engine's own sources; a method plugin's rule texts belong to the plugin (as a third party's would).
 SOURCES = sorted((ROOT / "scoring").rglob("*.py"))
 
-# A code as a literal first argument of t(…), has(…) or Problem(…).
-LITERAL = re.compile(r'(?<![\w.])(?:t|has|Problem)\(\s*["\']([a-z_][\w.]*)["\']')
+# A code as a literal first argument of t(…), has(…), Problem(…) or one of the helpers that make a Problem.
+CALLS = r'(?<![\w.])(?:t|has|Problem|_err|_problem|self\._problem|at|cell|self\.cell)\(\s*'
+LITERAL = re.compile(CALLS + r'["\']([a-z_]+\.[\w.]*\w)["\']')
 # A code completed at run time, t(f"hist.chg.{what}"): at least one code must start with its fixed part.
-PREFIX = re.compile(r'(?<![\w.])(?:t|has|Problem)\(\s*f["\']([a-z_][\w.]*)\{')
+PREFIX = re.compile(CALLS + r'f["\']([a-z_]+\.[\w.]*)\{')
 
 # Messages whose two languages take different arguments on purpose.  A name ending in "_en" is the
 # English text of the argument of the same name (a list of differences written in each language).
