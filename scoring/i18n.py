@@ -1158,6 +1158,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "explain.bonus_parts": ("{items}，{note}", "{items}; {note}"),
     "method.pct_points": ("{value}个百分点", "{value} percentage points"),
     "method.lost_default": ("{inputs}，得{points}分", "{inputs}: {points} points"),
+    # the data check (scoring validate)
+    "validate.head": ("数据校验：{folder}（评分细则：{name}，{year}年）", "Data check: {folder} (criteria: {name}, {year})"),
+    "validate.files": ("读取文件 {n} 个，单位 {units} 个：", "{n} file(s) read, {units} units:"),
+    "validate.unread": ("未能读取", "not read"),
+    "validate.rows": ("{rows}行", "{rows} rows"),
+    "validate.layout_wide": ("宽表", "wide"),
+    "validate.layout_long": ("长表", "long"),
+    "validate.owner": ("（报送单位：{owner}）", " (owner: {owner})"),
+    "validate.problems": ("问题 {n} 个（改正后才能评分）：", "{n} problem(s) (fix them before scoring):"),
+    "validate.no_problems": ("没有发现问题。", "No problems found."),
+    "validate.gaps": ("缺报 {n} 处（按评分细则各指标的 missing 处理，不影响评分）：", "{n} missing value(s) handled as each indicator's `missing` says (scoring goes on):"),
+    "validate.must": ("其中须补报 {n} 处（评分细则规定缺报即报错）：", "Of the problems, {n} are values that must be submitted (the criteria make a gap an error):"),
+    "validate.must_head": ("“{field}”（报送单位：{owner}，{reason}）→ {what}：{n}个单位", "\"{field}\" (owner: {owner}, {reason}) → {what}: {n} unit(s)"),
+    "validate.nowhere": ("没有任何文件提供此字段的这一单位", "no file gives this field for this unit"),
+    "validate.gap_line": ("“{field}”（报送单位：{owner}，{reason}）→ {what}：{action}；{n}个单位：{units}", "\"{field}\" (owner: {owner}, {reason}) → {what}: {action}; {n} unit(s): {units}"),
+    "validate.what_indicator": ("指标 {id} {name}", "indicator {id} {name}"),
+    "validate.what_veto": ("否决项 {id} {name}", "veto {id} {name}"),
+    "validate.notes": ("提示 {n} 条（已自动规范，不影响评分）：", "{n} note(s) (normalised automatically, scores unaffected):"),
+    "validate.ok": ("结论：数据可以评分。", "Result: the data can be scored."),
+    "validate.bad": ("结论：有 {n} 个问题，不能评分；scoring run 不会输出任何结果。", "Result: {n} problem(s); nothing can be scored and `scoring run` writes no output."),
 }
 
 
