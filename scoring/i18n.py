@@ -1178,6 +1178,45 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "validate.notes": ("提示 {n} 条（已自动规范，不影响评分）：", "{n} note(s) (normalised automatically, scores unaffected):"),
     "validate.ok": ("结论：数据可以评分。", "Result: the data can be scored."),
     "validate.bad": ("结论：有 {n} 个问题，不能评分；scoring run 不会输出任何结果。", "Result: {n} problem(s); nothing can be scored and `scoring run` writes no output."),
+    # the stamp as printed in a report (labels in their printed order)
+    "stamp.label.criteria_sha256": ("评分细则 SHA-256", "Criteria SHA-256"),
+    "stamp.label.data_sha256": ("报送数据 SHA-256", "Data SHA-256"),
+    "stamp.label.engine": ("评分引擎版本", "Engine version"),
+    "stamp.label.plugins": ("插件版本", "Plugin versions"),
+    "stamp.label.methods": ("评分方法来源", "Methods from"),
+    "stamp.label.run": ("运行编号", "Run"),
+    "stamp.label.status": ("状态", "Status"),
+    "stamp.label.corrects": ("更正的运行", "Corrects run"),
+    "stamp.label.seal_sha256": ("定稿封印 SHA-256", "Seal SHA-256"),
+    "stamp.label.office_public_key": ("考核办公钥（Ed25519）", "Office public key (Ed25519)"),
+    "stamp.label.blank_gaps": ("按细则 missing 处理的空单元格", "Blank cells handled by the missing policy"),
+    # rank stability (scoring sensitivity)
+    "sens.col.rank": ("名次", "Rank"),
+    "sens.col.id": ("单位编号", "Unit id"),
+    "sens.col.name": ("单位名称", "Unit"),
+    "sens.col.total": ("总分", "Total"),
+    "sens.col.range": ("名次区间", "Rank range"),
+    "sens.col.p90": ("90%区间", "90% range"),
+    "sens.col.moved": ("名次变动", "Moved"),
+    "sens.col.most": ("最敏感的权重", "Weight that moves it most"),
+    "sens.col.rules": ("约谈规则触发比例", "Caught by rules (share of draws)"),
+    "sens.col.category": ("类别", "Category"),
+    "sens.col.best": ("最好名次", "Best rank"),
+    "sens.col.worst": ("最差名次", "Worst rank"),
+    "sens.col.p05": ("5%分位名次", "5th pct rank"),
+    "sens.col.p95": ("95%分位名次", "95th pct rank"),
+    "sens.col.effect": ("效应（名次）", "Effect (places)"),
+    "sens.category": ("【{category}】{n}个单位", "[{category}] {n} units"),
+    "sens.intro": ("各模块权重在±{p}%内随机变动（再按规定总分折算），抽样{draws}次，随机种子{seed}。",
+                   "Module weights varied at random within ±{p}% (scaled back to the declared total), {draws} draws, seed {seed}."),
+    "sens.note": ("名次区间：全部抽样中的最好–最差名次；90%区间：居中90%抽样的名次范围。"
+                  "最敏感的权重：该模块权重上调{p}%时，名次平均变动的位数（+为下降，−为上升）。",
+                  "Rank range: best–worst over all draws; 90% range: the middle 90% of draws. "
+                  "Weight that moves it most: raising that module's weight by {p}% moves the unit by so many places "
+                  "on average (+ lower, − higher)."),
+    "sens.effect_lower": ("{module}权重上调{p}%：名次下降{places}位", "{module} +{p}%: {places} places lower"),
+    "sens.effect_higher": ("{module}权重上调{p}%：名次上升{places}位", "{module} +{p}%: {places} places higher"),
+    "sens.undetermined": ("{share}（无法判定）", "{share} (undetermined)"),
 }
 
 

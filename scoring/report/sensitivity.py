@@ -16,35 +16,20 @@ import numpy as np
 from ..core.engine import Results
 from ..core.rounding import fmt, fmt_column
 from ..core.sensitivity import CategorySensitivity, Sensitivity
+from ..i18n import t
 
 SCHEMA = "scoring.sensitivity/1"
 
-HEAD = {
-    "zh": {"rank": "名次", "id": "单位编号", "name": "单位名称", "total": "总分", "range": "名次区间", "p90": "90%区间",
-           "moved": "名次变动", "most": "最敏感的权重", "rules": "约谈规则触发比例", "category": "类别", "best": "最好名次", "worst": "最差名次",
-           "p05": "5%分位名次", "p95": "95%分位名次", "effect": "效应（名次）", "units": "个单位"},
-    "en": {"rank": "Rank", "id": "Unit id", "name": "Unit", "total": "Total", "range": "Rank range", "p90": "90% range",
-           "moved": "Moved", "most": "Weight that moves it most", "rules": "Caught by rules (share of draws)", "category": "Category", "best": "Best rank",
-           "worst": "Worst rank", "p05": "5th pct rank", "p95": "95th pct rank", "effect": "Effect (places)", "units": "units"},
-}
+def _heads(lang: str, *keys: str) -> list[str]:
+    return [t(f"sens.col.{k}", lang) for k in keys]
 
 
 def _intro(s: Sensitivity, lang: str) -> str:
-    p = fmt(s.spread * 100)
-    if lang == "en":
-        return (f"Module weights varied at random within ±{p}% (scaled back to the declared total), "
-                f"{s.draws} draws, seed {s.seed}.")
-    return f"各模块权重在±{p}%内随机变动（再按规定总分折算），抽样{s.draws}次，随机种子{s.seed}。"
+    return t("sens.intro", lang, p=fmt(s.spread * 100), draws=s.draws, seed=s.seed)
 
 
 def _note(lang: str, spread: float) -> str:
-    p = fmt(spread * 100)
-    if lang == "en":
-        return (f"Rank range: best–worst over all draws; 90% range: the middle 90% of draws. "
-                f"Weight that moves it most: raising that module's weight by {p}% moves the unit by so many places "
-                f"on average (+ lower, − higher).")
-    return (f"名次区间：全部抽样中的最好–最差名次；90%区间：居中90%抽样的名次范围。"
-            f"最敏感的权重：该模块权重上调{p}%时，名次平均变动的位数（+为下降，−为上升）。")
+    return t("sens.note", lang, p=fmt(spread * 100))
 
 
 def _effect_text(cat: CategorySensitivity, pos: int, spread: float, lang: str) -> str:
@@ -52,10 +37,8 @@ def _effect_text(cat: CategorySensitivity, pos: int, spread: float, lang: str) -
     if got is None:
         return "—"
     k, x = got
-    p = fmt(spread * 100)
-    if lang == "en":
-        return f"{cat.module_names[k]} +{p}%: {fmt(abs(x), 1)} places {'lower' if x > 0 else 'higher'}"
-    return f"{cat.module_names[k]}权重上调{p}%：名次{'下降' if x > 0 else '上升'}{fmt(abs(x), 1)}位"
+    return t("sens.effect_lower" if x > 0 else "sens.effect_higher", lang, module=cat.module_names[k], p=fmt(spread * 100),
+             places=fmt(abs(x), 1))
 
 
 def _order(cat: CategorySensitivity) -> list[int]:
@@ -81,17 +64,16 @@ def _rules_text(got: dict[str, tuple[float, float]], lang: str) -> str:
         if caught:
             parts.append(f"{rid} {share_text(caught)}")
         if undetermined:
-            parts.append(f"{rid} {share_text(undetermined)}" + (" (undetermined)" if lang == "en" else "（无法判定）"))
+            parts.append(t("sens.undetermined", lang, share=f"{rid} {share_text(undetermined)}"))
     return "；".join(parts)
 
 
 def rows(res: Results, s: Sensitivity, cat: CategorySensitivity, lang: str, shares=None) -> tuple[list[str], list[list[str]]]:
-    h = HEAD[lang]
     places = res.criteria.assessment.precision
     cs = res.categories[cat.category]
-    header = [h["rank"], h["id"], h["name"], h["total"], h["range"], h["p90"], h["moved"], h["most"]]
+    header = _heads(lang, "rank", "id", "name", "total", "range", "p90", "moved", "most")
     if shares is not None:
-        header.append(h["rules"])
+        header += _heads(lang, "rules")
     order = _order(cat)
     totals = fmt_column(cs.total[order], places)
     out = []
@@ -115,8 +97,7 @@ def as_table(res: Results, s: Sensitivity, lang: str = "zh", shares=None) -> str
     for cat in s.categories.values():
         header, body = rows(res, s, cat, lang, shares)
         out.append("")
-        out.append(f"【{cat.category}】{len(cat.index)}{HEAD[lang]['units']}" if lang != "en"
-                   else f"[{cat.category}] {len(cat.index)} units")
+        out.append(t("sens.category", lang, category=cat.category, n=len(cat.index)))
         out.append(tabulate(body, headers=header, disable_numparse=True,
                             colalign=["right", "left", "left", "right", "right", "right", "right", "left", "left"][: len(header)]))
     out += ["", _note(lang, s.spread)]
@@ -153,11 +134,10 @@ def as_json(res: Results, s: Sensitivity, lang: str = "zh", shares=None) -> str:
 def as_csv(res: Results, s: Sensitivity, lang: str = "zh", shares=None) -> str:
     from .output import _neutralise
 
-    h = HEAD[lang]
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow([h["category"], h["rank"], h["id"], h["name"], h["total"], h["best"], h["worst"], h["p05"], h["p95"],
-                h["moved"], h["most"], h["effect"]] + ([h["rules"]] if shares is not None else []))
+    w.writerow(_heads(lang, "category", "rank", "id", "name", "total", "best", "worst", "p05", "p95", "moved", "most", "effect")
+               + (_heads(lang, "rules") if shares is not None else []))
     places = res.criteria.assessment.precision
     for cat in s.categories.values():
         cs = res.categories[cat.category]
