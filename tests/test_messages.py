@@ -32,6 +32,8 @@ ENGLISH_ONLY = {
     **{f"criteria.toml.{k}": {"detail"} for k in ("duplicate_key", "duplicate_table", "decimal_comma", "fullwidth",
                                                    "chinese_quotes", "unterminated", "bare_key", "bare_text")},
     "criteria.toml.bare_text": {"detail", "value"},
+    # an assessment's Chinese name carries its year (伊通满族自治县2020年度综合考核); English says it
+    "notice.summary": {"year"},
 }
 
 

@@ -5,11 +5,9 @@ from ..core.decisions import RuleResult
 from ..core.engine import CategoryScores, Results
 from ..core.explain import loss_items, unit_sheet
 from ..core.rounding import fmt
+from ..i18n import t
 
-HEAD = {
-    "zh": ["测评指标", "指标分值", "得分", "扣分", "失分原因", "数据来源"],
-    "en": ["Indicator", "Full", "Points", "Lost", "Why points were lost", "Source"],
-}
+COLUMNS = ("indicator", "full", "points", "lost", "reason", "source")  # notice.col.<key>
 
 
 def _source(line: dict) -> str:
@@ -33,7 +31,7 @@ def sheet_cells(sheet: dict, lang: str = "zh") -> list[dict]:
         app = line.get("applicable_full")
         note = ""
         if app is not None:
-            note = f"（{fmt(app)}）" if lang != "en" else f" ({fmt(app)})"
+            note = t("notice.full_note", lang, full=fmt(app))
         out.append({
             "id": line["id"], "level": line["level"], "label": f"{line['id']} {line['name']}",
             "full": line["full"], "bonus": line["bonus"], "full_note": note, "applicable_full": app,
@@ -58,42 +56,28 @@ def sheet_rows(sheet: dict, places: int, lang: str = "zh") -> list[list[str]]:
 def _sentences(res: Results, sheet: dict, cs: CategoryScores, pos: int, decisions: list[RuleResult], lang: str) -> list[str]:
     a = res.criteria.assessment
     places = a.precision
-    en = lang == "en"
-    mods = "，".join(f"{m['name']}{fmt(m['score'], places)}分（权重{fmt(m['weight'])}，折合{fmt(m['contribution'], places)}分"
-                    f"{'；' + m['bonus_note'] if 'bonus_note' in m else ''}）" for m in sheet["modules"])
-    mods_en = "; ".join(f"{m['name']} {fmt(m['score'], places)} (weight {fmt(m['weight'])}, {fmt(m['contribution'], places)} points"
-                        f"{', ' + m['bonus_note'] if 'bonus_note' in m else ''})" for m in sheet["modules"])
-    out = []
-    if en:
-        out.append(f"{sheet['name']} ({sheet['category']}) scored {fmt(sheet['total'], places)} in the {a.year} "
-                   f"{a.name}, rank {sheet['rank']} of {sheet['of']} in its category, grade {sheet['grade'] or '—'}.")
-        out.append(f"Modules: {mods_en}.")
-    else:
-        out.append(f"{sheet['name']}（{sheet['category']}）在{a.name}中总分{fmt(sheet['total'], places)}分，"
-                   f"在本类别{sheet['of']}个单位中列第{sheet['rank']}名，等次为{sheet['grade'] or '—'}。")
-        out.append(f"各模块得分：{mods}。")
+    mods = t("notice.module_sep", lang).join(
+        t("notice.module", lang, name=m["name"], score=fmt(m["score"], places), weight=fmt(m["weight"]),
+          points=fmt(m["contribution"], places), bonus=t("notice.module_bonus", lang, note=m["bonus_note"]) if "bonus_note" in m else "")
+        for m in sheet["modules"])
+    out = [t("notice.summary", lang, name=sheet["name"], category=sheet["category"], assessment=a.name, year=a.year,
+             total=fmt(sheet["total"], places), rank=sheet["rank"], of=sheet["of"], grade=sheet["grade"] or "—"),
+           t("notice.modules", lang, modules=mods)]
     # rank losses by what they cost the total: a point in a module weighted 38 costs more than in one
     # weighted 11, and more where items were left out (the module is rescaled to what applies)
     lost = [(l, l["lost"] * _cost_per_point(sheet, l)) for l in loss_items(sheet, lang)]
     if lost:
         top = sorted(lost, key=lambda lw: -lw[1])[:5]
-        if en:
-            out.append("Points were lost mainly on: " + "; ".join(
-                f"{l['name']} −{fmt(l['lost'], places)} (−{fmt(w, places)} on the total; {l['reason']})" for l, w in top) + ".")
-        else:
-            out.append("主要失分：" + "；".join(
-                f"{l['name']}扣{fmt(l['lost'], places)}分（折合总分{fmt(w, places)}分；{l['reason']}）" for l, w in top) + "。")
+        out.append(t("notice.losses", lang, items=t("sep.items", lang).join(
+            t("notice.loss", lang, name=l["name"], lost=fmt(l["lost"], places), cost=fmt(w, places), reason=l["reason"]) for l, w in top)))
     why = cs.grade_why[pos]
     for v in sheet["vetoes"]:
         if v["kind"] == "fail":
-            out.append(f"Vetoed for “{v['name']}”: graded {sheet['grade']} and ranked after the units not vetoed." if en
-                       else f"因“{v['name']}”被一票否决，等次定为{sheet['grade']}，排在未被否决单位之后。")
+            out.append(t("notice.veto_fail", lang, name=v["name"], grade=sheet["grade"]))
         else:
-            out.append(f"“{v['name']}” bars it from the top grade." if en else f"因“{v['name']}”实行否优，不得评为最高等次。")
+            out.append(t("notice.veto_no_excellent", lang, name=v["name"]))
     if why and why.startswith("quota:"):
-        g = why.split(":", 1)[1]
-        out.append(f"The quota for {g} was full, so its grade is one band lower." if en
-                   else f"“{g}”等次名额已满，按排名顺延为下一等次。")
+        out.append(t("notice.quota_full", lang, grade=why.split(":", 1)[1]))
     uid = sheet["id"]
     for r in decisions:
         for c in r.catches:
@@ -102,20 +86,14 @@ def _sentences(res: Results, sheet: dict, cs: CategoryScores, pos: int, decision
             from .decisions import _history, _margin, _trigger
 
             hist = _history(c, r, lang)
-            if en:
-                s = f"Rule {r.rule.id} “{r.rule.name}” applies ({_trigger(c, r, places, lang)}; {_margin(c, places, lang)}"
-                s += f"; {hist}" if hist else ""
-                s += f"): proposed {r.rule.consequence}."
-                if c.status == "undetermined":
-                    s = f"Rule {r.rule.id} “{r.rule.name}”: {hist}."
+            if c.status == "undetermined":
+                s = t("notice.rule_undetermined", lang, id=r.rule.id, name=r.rule.name, history=hist)
             else:
-                s = f"按规则{r.rule.id}“{r.rule.name}”（{_trigger(c, r, places, lang)}，{_margin(c, places, lang)}"
-                s += f"；{hist}" if hist else ""
-                s += f"），建议：{r.rule.consequence}。"
-                if c.status == "undetermined":
-                    s = f"规则{r.rule.id}“{r.rule.name}”：{hist}。"
+                s = t("notice.rule", lang, id=r.rule.id, name=r.rule.name, trigger=_trigger(c, r, places, lang),
+                      margin=_margin(c, places, lang), history=t("notice.rule_history", lang, history=hist) if hist else "",
+                      consequence=r.rule.consequence)
             if c.close:
-                s += " (close call)" if en else "（临界，请复核）"
+                s += t("notice.close_call", lang)
             out.append(s)
     return out
 
@@ -145,7 +123,7 @@ def as_text(res: Results, cs: CategoryScores, pos: int, decisions: list[RuleResu
     places = res.criteria.assessment.precision
     notice = unit_notice(res, cs, pos, decisions, lang)
     sheet = notice["sheet"]
-    title = f"{sheet['name']}（{sheet['id']}）" if lang != "en" else f"{sheet['name']} ({sheet['id']})"
-    table = tabulate(sheet_rows(sheet, places, lang), headers=HEAD[lang], disable_numparse=True,
+    title = t("notice.title", lang, name=sheet["name"], id=sheet["id"])
+    table = tabulate(sheet_rows(sheet, places, lang), headers=[t(f"notice.col.{k}", lang) for k in COLUMNS], disable_numparse=True,
                      colalign=["left", "right", "right", "right", "left", "left"])
     return "\n".join([title, "", table, ""] + notice["sentences"]) + "\n"
