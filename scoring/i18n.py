@@ -1243,6 +1243,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "notice.rule_history": ("；{history}", "; {history}"),
     "notice.rule_undetermined": ("规则{id}“{name}”：{history}。", "Rule {id} “{name}”: {history}."),
     "notice.close_call": ("（临界，请复核）", " (close call)"),
+    # ranked tables (scoring run)
+    "out.col.rank": ("名次", "Rank"),
+    "out.col.id": ("单位编号", "Unit id"),
+    "out.col.name": ("单位名称", "Unit"),
+    "out.col.category": ("类别", "Category"),
+    "out.col.total": ("总分", "Total"),
+    "out.col.grade": ("等次", "Grade"),
+    "out.col.veto": ("否决事项", "Vetoes"),
+    "out.veto.fail": ("一票否决", "veto"),
+    "out.veto.no_excellent": ("否优", "no top grade"),
+    "out.veto_item": ("{kind}：{name}", "{kind}：{name}"),
+    "out.category": ("【{category}】{n}个单位", "[{category}] {n} units"),
+    "out.note": ("模块列为加权后得分，括号内为权重", "module columns show weighted points; weights in brackets"),
 }
 
 

@@ -18,29 +18,24 @@ import numpy as np
 from ..core.engine import CategoryScores, Results
 from ..core.explain import ranked, unit_sheet
 from ..core.rounding import fmt, fmt_column
+from ..i18n import t
 from ..outfile import write_out
 
 SCHEMA = "scoring.results/1"
 
-HEAD = {
-    "zh": {"rank": "名次", "id": "单位编号", "name": "单位名称", "category": "类别", "total": "总分", "grade": "等次",
-           "veto": "否决事项", "units": "个单位", "fail": "一票否决", "no_excellent": "否优"},
-    "en": {"rank": "Rank", "id": "Unit id", "name": "Unit", "category": "Category", "total": "Total", "grade": "Grade",
-           "veto": "Vetoes", "units": "units", "fail": "veto", "no_excellent": "no top grade"},
-}
+def _heads(lang: str, *keys: str) -> list[str]:
+    return [t(f"out.col.{k}", lang) for k in keys]
 
 
 def _veto_text(cs: CategoryScores, pos: int, lang: str) -> str:
-    h = HEAD[lang]
-    return "；".join(f"{h[v.veto.kind]}：{v.veto.name}" for v in cs.vetoes if v.hit[pos])
+    return "；".join(t("out.veto_item", lang, kind=t(f"out.veto.{v.veto.kind}", lang), name=v.veto.name) for v in cs.vetoes if v.hit[pos])
 
 
 def ranking_columns(res: Results, cs: CategoryScores, lang: str = "zh") -> tuple[list[str], list[list[str]]]:
     """Header and columns of one category's ranked table, numbers as display strings."""
     places = res.criteria.assessment.precision
-    h = HEAD[lang]
     mods = list(cs.modules.values())
-    header = [h["rank"], h["id"], h["name"], h["total"]] + [f"{m.module.name}({fmt(m.weight)})" for m in mods] + [h["grade"], h["veto"]]
+    header = _heads(lang, "rank", "id", "name", "total") + [f"{m.module.name}({fmt(m.weight)})" for m in mods] + _heads(lang, "grade", "veto")
     order = ranked(res, cs)
     units = cs.index[order].tolist()
     ids, names = res.data.ids, res.data.names
@@ -71,11 +66,9 @@ def as_table(res: Results, lang: str = "zh", fmt_name: str = "simple", stamp=Non
         n_mod = len(cs.modules)
         align = ["right", "left", "left", "right"] + ["right"] * n_mod + ["left", "left"]
         out.append("")
-        out.append(f"【{cs.category}】{len(cs.index)}{HEAD[lang]['units']}" if lang != "en"
-                   else f"[{cs.category}] {len(cs.index)} units")
+        out.append(t("out.category", lang, category=cs.category, n=len(cs.index)))
         out.append(tabulate(rows, headers=header, tablefmt=fmt_name, disable_numparse=True, colalign=align))
-    note = "模块列为加权后得分，括号内为权重" if lang != "en" else "module columns show weighted points; weights in brackets"
-    out += ["", note]
+    out += ["", t("out.note", lang)]
     if stamp is not None:
         out += stamp.gap_lines(lang) + [stamp.line(lang)]
     return "\n".join(out) + "\n"
@@ -109,12 +102,11 @@ def as_csv(res: Results, lang: str = "zh", stamp=None) -> str:
     the table and JSON outputs carry the stamp)."""
     buf = io.StringIO()
     w = csv.writer(buf)
-    h = HEAD[lang]
     prev = None
     for cs in res.categories.values():
         header, columns = ranking_columns(res, cs, lang)
         if header != prev:  # modules and weights differ by category: a header where they change
-            w.writerow([h["category"]] + header)
+            w.writerow(_heads(lang, "category") + header)
             prev = header
         for k in (1, 2, len(columns) - 2, len(columns) - 1):  # id, name, grade, vetoes; the rest are numbers
             columns[k] = [_neutralise(c) for c in columns[k]]
