@@ -284,12 +284,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "no installed font can draw these characters; the PDF would print boxes: {chars}"),
     "report.missing_glyphs.hint": ("安装包含这些字符的字体（如 Debian 的 fonts-noto-cjk-extra）后重试，或改用 --format html / xlsx",
                                    "install a font that has them (e.g. Debian's fonts-noto-cjk-extra), or use --format html / xlsx"),
-    "report.no_weasyprint": ("生成 PDF 需要 WeasyPrint，但未安装（{detail}）", "making a PDF needs WeasyPrint, which is not installed ({detail})"),
-    "report.no_weasyprint.hint": ("运行 pip install weasyprint（在源码目录中也可用 pip install -e \".[pdf]\"）；也可改用 --format html 或 xlsx",
-                                  "run pip install weasyprint (or pip install -e \".[pdf]\" in the source folder); or use --format html or xlsx"),
-    "report.no_pango": ("WeasyPrint 找不到 Pango 排版库（{detail}）", "WeasyPrint cannot find the Pango libraries ({detail})"),
-    "report.no_pango.hint": ("Debian/Ubuntu 运行 sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0",
-                             "on Debian/Ubuntu run sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"),
     "report.out_required": ("{format} 格式不能输出到终端，须用 --out 指定文件", "the {format} format cannot go to the terminal; name a file with --out"),
     "report.out_required.hint": ("例如 --out 考核结果.{format}", "e.g. --out results.{format}"),
     "report.unknown_format": ("无法从输出文件名“{out}”判断报告格式", "cannot tell the report format from the file name \"{out}\""),
@@ -498,6 +492,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                           "no value for last year (first year or a new unit): item not assessed; the module is rescaled"),
     "explain.missing_previous_zero": ("无上年数据，按评分细则记0分", "no value for last year: 0 points as the criteria declare"),
     "explain.missing_previous_missing": ("无上年数据", "no value for last year"),
+    # --- issue 13: papers for each reader ---
+    "report.no_typst": ("生成 PDF 需要 typst 排版包，但未安装（{detail}）", "making a PDF needs the typst package, which is not installed ({detail})"),
+    "report.no_typst.hint": ("运行 pip install typst（在源码目录中也可用 pip install -e \".[pdf]\"）；也可改用 --format html 或 xlsx",
+                             "run pip install typst (or pip install -e \".[pdf]\" in the source folder); or use --format html or xlsx"),
+    "report.publication_missing": ("生成{kind}需要“{key}”，评分细则 [publication] 和命令行都没有给出",
+                                   "the {kind} paper needs \"{key}\", given neither in the criteria's [publication] nor on the command line"),
+    "report.publication_missing.hint": ("在评分细则中加 [publication]（issuer 落款单位、date 落款日期、public_from / public_to 公示期、"
+                                        "object_by 异议截止日、contact 联系方式、address 地址），或用命令行 --issuer、--date、--public-from、"
+                                        "--public-to、--object-by、--contact、--address 给出",
+                                        "add a [publication] table to the criteria (issuer, date, public_from, public_to, object_by, contact, "
+                                        "address), or give --issuer, --date, --public-from, --public-to, --object-by, --contact, --address"),
+    "report.publication_order": ("公示期开始日 {start} 晚于结束日 {end}", "the notice period starts on {start}, after it ends on {end}"),
+    "report.publication_order.hint": ("检查 public_from 和 public_to（或 --public-from / --public-to）", "check public_from and public_to"),
+    "report.bad_date": ("“{text}”不是日期", "\"{text}\" is not a date"),
+    "report.bad_date.hint": ("日期写作 2021-01-15", "write dates as 2021-01-15"),
+    "report.unit_needs_folder": ("--for unit 生成每个单位一份文件，--out 须是文件夹（不能是已有的文件“{out}”）",
+                                 "--for unit writes one file per unit: --out must be a folder (not the existing file \"{out}\")"),
+    "report.unit_needs_folder.hint": ("例如 --out 考核结果反馈/；只要一个单位时加 --unit 单位编号", "e.g. --out feedback/; add --unit ID for one unit only"),
+    "report.unknown_unit": ("没有编号或名称为“{unit}”的单位", "no unit has the id or name \"{unit}\""),
+    "report.unknown_unit.hint": ("用 scoring run 查看单位编号和名称", "see the unit ids and names with scoring run"),
+    "report.no_xlsx_public": ("公示只有 PDF 和 HTML 两种格式", "the public notice is made as PDF or HTML only"),
+    "report.no_xlsx_public.hint": ("用 --format pdf 或 html", "use --format pdf or html"),
+    "report.written_units": ("已写入 {n} 个单位的考核结果反馈到 {dir}", "wrote {n} units' papers to {dir}"),
 }
 
 

@@ -1,6 +1,6 @@
 """The PDF report, read back the way a person would: pages as pictures, text as text, fonts embedded.
 
-Needs WeasyPrint, a CJK font and poppler-utils; each test says which one it is missing when it skips
+Needs the typst package, a CJK font and poppler-utils; each test says which one it is missing when it skips
 (CI installs them all: see .ci/run).
 """
 from __future__ import annotations
@@ -19,18 +19,16 @@ from scoring.cli import main
 from report_support import EXAMPLE_CRITERIA, EXAMPLE_DATA, ROOT, example, has_cjk_font, tool
 
 
-def _weasyprint_missing() -> str | None:
+def _typst_missing() -> str | None:
     try:
-        import weasyprint  # noqa: F401
+        import typst  # noqa: F401
     except ImportError:
-        return "WeasyPrint is not installed (pip install '.[pdf]')"
-    except OSError as e:
-        return f"WeasyPrint cannot load Pango ({e})"
+        return "typst is not installed (pip install '.[pdf]')"
     return None
 
 
 def _skip_without_tools():
-    missing = _weasyprint_missing()
+    missing = _typst_missing()
     if missing:
         pytest.skip(missing)
     if not has_cjk_font():

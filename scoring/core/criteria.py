@@ -10,6 +10,8 @@ not valid TOML).  Its parts:
     [[vetoes]]       一票否决 (fail) and 否优 (no_excellent)
     [[grades]]       等次 bands, per category
     [ranking]        tie-break fields
+    [publication]    issuer, date, 公示期 (public_from, public_to), object_by, contact, address:
+                     what the 公示 and each unit's 考核结果反馈 print
     [history]        ties the years together: ``series`` (the name shared by every
                      year of this assessment) and ``[[history.aliases]]`` (unit ids
                      changed by 机构改革: ``old``, ``new``, optional ``year``, ``note``)
@@ -21,6 +23,7 @@ Nothing here reads files: :mod:`scoring.load.criteria_file` does that.
 """
 from __future__ import annotations
 
+import datetime
 import math
 from typing import Any, Literal
 
@@ -222,6 +225,27 @@ class History(_Model):
     aliases: list[Alias] = Field(default_factory=list)
 
 
+class Publication(_Model):
+    """What the papers sent out need beyond the scores (公示 and 考核结果反馈): who issues them, when,
+    the 公示期, and how and by when to object.  Each can also be given on the command line."""
+
+    issuer: str = Field("", description="落款 office; the assessment's office when left out")
+    date: datetime.date | None = Field(None, description="落款 date; the first day of the 公示期 when left out")
+    public_from: datetime.date | None = Field(None, description="公示期 first day")
+    public_to: datetime.date | None = Field(None, description="公示期 last day")
+    object_by: datetime.date | None = Field(None, description="last day to object; the end of the 公示期 when left out")
+    contact: str = Field("", description="who takes objections and how (phone, mailbox)")
+    address: str = ""
+
+    @model_validator(mode="after")
+    def _period_in_order(self):
+        if self.public_from and self.public_to and self.public_from > self.public_to:
+            raise ValueError(f"public_from {self.public_from} is after public_to {self.public_to}")
+        if self.object_by and self.public_from and self.object_by < self.public_from:
+            raise ValueError(f"object_by {self.object_by} is before public_from {self.public_from}")
+        return self
+
+
 class Criteria(_Model):
     assessment: Assessment
     fields: list[FieldSpec] = Field(default_factory=list)
@@ -234,6 +258,7 @@ class Criteria(_Model):
 
 
     history: History = History()
+    publication: Publication = Publication()
 
     # -- derived views, cheap enough to compute on demand ---------------------------
     @property

@@ -56,7 +56,8 @@ _UNIT_SUFFIX = re.compile(r"^(.+?)[(（]([^()（）]*)[)）]$")
 
 def criteria_hash(criteria: Criteria) -> str:
     """A short fingerprint of the criteria as parsed (comments and layout of the file do not count)."""
-    text = json.dumps(criteria.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    # [publication] (公示期, contact) does not change what a template collects
+    text = json.dumps(criteria.model_dump(mode="json", exclude={"publication"}), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

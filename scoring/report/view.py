@@ -147,6 +147,7 @@ class UnitView:
     cells: list[dict]  # notice.sheet_cells
     sentences: list[str]
     decisions: list[str]
+    vetoes: list[dict] = field(default_factory=list)  # from the score sheet: kind, name
 
 
 @dataclass
@@ -286,7 +287,7 @@ def build(res: Results, decisions: list[RuleResult], history: dict[int, list[Out
             sheet = n["sheet"]
             units.append(UnitView(sheet["id"], sheet["name"], sheet["category"], sheet["total"], sheet["rank"], sheet["of"],
                                   sheet["grade"], sheet["modules"], averages, notice.sheet_cells(sheet, lang),
-                                  n["sentences"], texts.get(sheet["id"], [])))
+                                  n["sentences"], texts.get(sheet["id"], []), sheet["vetoes"]))
 
     proposals = []
     for d, r in zip(rd.as_dicts(decisions, places, lang), decisions):

@@ -22,6 +22,7 @@ import re
 from wcwidth import wcswidth
 
 from .charts import axis_range
+from .notice import full_text
 from .view import CategoryView, ReportView
 
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -461,6 +462,72 @@ def render(view: ReportView) -> bytes:
         _movement_sheet(wb, view, used)
     if view.stamp:
         _stamp_sheet(wb, view, used)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def render_unit(view: ReportView, u, doc: dict) -> bytes:
+    """One unit's 考核结果反馈 as a workbook: the letter's text, then its modules and score sheet as numbers.
+
+    Only this unit's own figures and its category's size and average; nothing about any other unit.
+    """
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _sheet_title(doc["attachment"]["heading"], set())
+    wb.properties.title = doc["heading"]
+    wb.properties.creator = doc["issuer"] or "scoring"
+    s = _Sheet(ws, view.places)
+    ncols = 6
+    r = 1
+    ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
+    c = s.text(r, 1, doc["heading"], measure=False)
+    c.font = s.Font(bold=True, size=14)
+    c.alignment = s.Alignment(horizontal="center")
+    r += 2
+    for para in [doc["to"], *doc["body"], *( [doc["losses_heading"]] if doc["losses"] else []), *doc["losses"], *doc["after"],
+                 f"{doc['issuer']}　{doc['date']}"]:
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
+        s.text(r, 1, para, wrap=True, measure=False)
+        ws.row_dimensions[r].height = 15 * max(1, -(-_display_width(para) // 110)) + 2
+        r += 1
+    r += 1
+    s.text(r, 1, doc["attachment"]["summary"], measure=False)
+    r += 1
+    mods = doc["attachment"]["modules"]
+    s.header(r, mods["head"])
+    first = r
+    for m, avg in zip(u.modules, u.averages):
+        r += 1
+        s.text(r, 1, m["name"])
+        s.number(r, 2, m["weight"], "0.##")
+        s.number(r, 3, m["score"])
+        s.number(r, 4, avg)
+        s.number(r, 5, m["contribution"])
+    s.box(first, r, len(mods["head"]))
+    r += 2
+    head = doc["attachment"]["sheet"]["head"]
+    s.header(r, head)
+    head_row = r
+    for cell in u.cells:
+        r += 1
+        s.text(r, 1, "　" * (min(cell["level"], 4) - 1) + cell["label"])
+        s.text(r, 2, full_text(cell))
+        s.number(r, 3, cell["points"])
+        s.number(r, 4, cell["lost"])
+        s.text(r, 5, cell["reason"], wrap=True)
+        s.text(r, 6, cell["source"], wrap=True)
+    s.box(head_row, r, len(head))
+    s.fit(minimum={1: 24}, maximum={1: 40, 5: 40, 6: 30})
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "portrait"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = f"{head_row}:{head_row}"
+    ws.oddFooter.center.text = "— &P —"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
