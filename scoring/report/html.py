@@ -40,6 +40,7 @@ h1 {{ font-size: 18pt; text-align: center; margin: 4mm 0 2mm; }}
 h2 {{ font-size: 13pt; margin: 0 0 2mm; border-bottom: 1.5px solid #333; padding-bottom: 1mm; }}
 h3 {{ font-size: 11pt; margin: 4mm 0 1.5mm; }}
 p.meta {{ text-align: center; margin: 0 0 4mm; color: #333; }}
+p.internal {{ font-weight: bold; margin: 0; }}
 p.note, p.small {{ font-size: 8.5pt; color: #444; margin: 1mm 0 2mm; }}
 section {{ margin-bottom: 8mm; }}
 section.unit, section.proposals, section.movement, section.stamp {{ break-before: page; }}
@@ -231,7 +232,9 @@ def _stamp(view: ReportView) -> str:
 def render(view: ReportView, font: str = SCREEN_FONTS) -> str:
     """The whole report as an HTML document (text)."""
     L = view.L
-    parts = [_head(view, font), '<div class="front">']
+    from .papers import WORDS
+
+    parts = [_head(view, font), f'<p class="internal">{_e(WORDS[view.lang]["internal"])}</p><div class="front">']
     parts.append(f"<h1>{_e(view.title)}</h1>")
     meta = [view.office, f"{view.year}{'年度' if view.lang != 'en' else ''}", L["ranking"]]
     parts.append(f'<p class="meta">{_e("　".join(m for m in meta if m))}</p>')

@@ -197,7 +197,7 @@ def office(view: ReportView, font: str) -> dict:
     page = L["page"].split("{p}")
     page = [page[0]] + page[1].split("{n}")
     meta = "　".join(m for m in (view.office, f"{view.year}{'年度' if view.lang != 'en' else ''}", L["ranking"]) if m)
-    return {"kind": "office", "title": view.title, "office": view.office, "meta_line": meta, "note": view.note,
+    return {"kind": "office", "internal": WORDS[view.lang]["internal"], "title": view.title, "office": view.office, "meta_line": meta, "note": view.note,
             "footer": footer, "page": page, "categories": cats,
             "proposals": {"heading": L["proposals"], "intro": L["proposals_intro"], "items": items, "outro": L["proposed_only"]},
             "movement": movement, "units": units, "stamp": stamp}
