@@ -137,7 +137,10 @@ def _ranking(view: ReportView, cat: CategoryView, font: str) -> str:
         out.append(f'<tr class="{cls}">' + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     out.append(f'<p class="note">{_e(L["module_note"])}</p>')
-    out.append(f"<figure>{charts.totals_chart(view, cat, font)}</figure>")
+    from .papers import LANDSCAPE_MM, totals_pieces
+
+    # the pieces the PDF prints: a long category's chart never runs past a printed page
+    out += [f"<figure>{p['svg']}</figure>" for p in totals_pieces(view, cat, font, *LANDSCAPE_MM)]
     if cat.rules:
         sep = "：" if view.lang != "en" else ": "
         out.append('<p class="rules">' + "<br>".join(f"{_e(i)} {_e(n)}{sep}{_e(c)}" for i, n, c in cat.rules) + "</p>")

@@ -219,7 +219,7 @@ def totals_pieces(view: ReportView, cat, font: str, width_mm: float, height_mm: 
     for start in range(0, max(len(cat.rows), 1), per):
         lay = charts.totals_layout(view, cat, start, start + per)
         svg = charts.totals_chart(view, cat, font, start, start + per)
-        out.append({"svg": svg, "width": scale_w * lay.width / whole.width})
+        out.append({"svg": svg, "width": scale_w * lay.width / whole.width, "rows": [start, min(start + per, len(cat.rows))]})
     return out
 
 
