@@ -138,9 +138,46 @@ def _table(head, widths, align, rows, classes=None) -> dict:
 
 
 # --- office ------------------------------------------------------------------------------------------------------
-LANDSCAPE_MM = (269.0, 150.0)  # A4 landscape less margins, header and footer; what one chart piece may fill
+LANDSCAPE_MM = (269.0, 150.0)
+LANDSCAPE_PAGE_MM = 168.0  # height of the landscape page's body (A4 less margins), less a little to spare  # A4 landscape less margins, header and footer; what one chart piece may fill
 PORTRAIT_MM = (182.0, 230.0)
 CHART_MM = 0.24  # mm per chart unit in print: 11-unit labels print at about 7.5 pt
+MIN_CHART_MM = 0.17  # smallest print scale (labels at about 5.3 pt) used to keep a chart under its table
+FIRST_LINE_MM, LINE_MM, CELL_PAD_MM = 2.2, 3.3, 1.8  # 8 pt: a cell's first line, each further line, its inset
+CHAR_MM = 2.9  # width of a CJK character at 8 pt (Latin text about half)
+
+
+def table_height_mm(t: dict, width_mm: float, size: float = 8.0) -> float:
+    """Estimated printed height of a :func:`_table` at ``size`` pt: its rows' wrapped lines, header included.
+
+    Calibrated on the example's ranked tables (estimated 62.6 / 126.4 / 88.5 mm, printed 62 / 127 / 82 mm)."""
+    k = size / 8.0
+    total = sum(t["widths"])
+    cols = [(width_mm * w / total - 2.4) / k for w in t["widths"]]
+    def lines(cells):
+        n = 1
+        for c, room in zip(cells, cols):
+            text = c["t"] if isinstance(c, dict) else str(c)
+            n = max(n, sum(max(1, -(-int(charts._w(part, 1) / 0.55 * CHAR_MM / 2 + 0.999) // max(int(room), 1)))
+                           for part in text.split("\n")))
+        return n
+    return sum(CELL_PAD_MM + k * (FIRST_LINE_MM + LINE_MM * (lines(r) - 1)) for r in [t["head"]] + [r["cells"] for r in t["rows"]])
+
+
+PORTRAIT_PAGE_MM = 258.0  # A4 portrait body less a little to spare
+SHEET_SIZES = (7.5, 6.6)  # pt: the score sheet's usual size, and the size that keeps a near-fit on one page
+
+
+def sheet_size(parts: dict) -> float:
+    """The size a unit's score sheet is set in: smaller when that keeps it on one page (within a fifth)."""
+    def height(size):
+        k = size / 8.0
+        text = sum(len(s) for s in parts["sentences"]) * CHAR_MM * (size + 0.5) / 8 / PORTRAIT_MM[0]
+        return (16 + max(table_height_mm(parts["modules"], PORTRAIT_MM[0] * 0.48, size), parts["profile"]["height"])
+                + table_height_mm(parts["sheet"], PORTRAIT_MM[0], size) + 6 * k + (text + len(parts["sentences"])) * LINE_MM * k)
+    big, small = SHEET_SIZES
+    h = height(big)
+    return small if PORTRAIT_PAGE_MM < h < PORTRAIT_PAGE_MM * 1.2 and height(small) <= PORTRAIT_PAGE_MM else big
 
 
 def _chart(svg: str, width: float, max_mm: float) -> dict:
@@ -166,8 +203,10 @@ def office(view: ReportView, font: str) -> dict:
             cls.append("failed" if r.failed else r.flag or "")
         heading = (f"{cat.name}（{len(cat.rows)}{L['units']}）" if view.lang != "en" else f"{cat.name} ({len(cat.rows)} {L['units']})")
         sep = "：" if view.lang != "en" else ": "
-        cats.append({"heading": heading, "table": _table(head, widths, align, rows, cls), "note": L["module_note"],
-                     "charts": totals_pieces(view, cat, font, *LANDSCAPE_MM),
+        table = _table(head, widths, align, rows, cls)
+        above = (46.0 if not cats else 12.0) + table_height_mm(table, LANDSCAPE_MM[0]) + 6 + 4.5 * len(cat.rules)
+        cats.append({"heading": heading, "table": table, "note": L["module_note"],
+                     "charts": totals_pieces(view, cat, font, *LANDSCAPE_MM, room_mm=LANDSCAPE_PAGE_MM - above),
                      "rules": [f"{i} {n}{sep}{c}" for i, n, c in cat.rules]})
     items = []
     for p in view.proposals:
@@ -210,9 +249,17 @@ def move(r) -> str:
     return f"↑{d}" if d > 0 else f"↓{-d}" if d < 0 else "—"
 
 
-def totals_pieces(view: ReportView, cat, font: str, width_mm: float, height_mm: float) -> list[dict]:
-    """A category's totals chart in as many pieces as it needs so that each fits the page it is printed on."""
+def totals_pieces(view: ReportView, cat, font: str, width_mm: float, height_mm: float, room_mm: float = 0.0) -> list[dict]:
+    """A category's totals chart in as many pieces as it needs so that each fits the page it is printed on.
+
+    ``room_mm``: the height left under the ranked table on its page; a chart that fits there printed a
+    little smaller (down to ``MIN_CHART_MM``) is printed there in one piece, rather than alone on a page.
+    """
     whole = charts.totals_layout(view, cat)
+    squeezed = min(CHART_MM, room_mm / whole.height, width_mm / whole.width)
+    if squeezed >= MIN_CHART_MM:
+        svg = charts.totals_chart(view, cat, font)
+        return [{"svg": svg, "width": squeezed * whole.width, "rows": [0, len(cat.rows)]}]
     scale_w = min(width_mm, whole.width * CHART_MM)
     per = charts.rows_per_piece(len(cat.rows), scale_w, height_mm, whole.width)
     out = []
@@ -227,6 +274,12 @@ def _svg_width(svg: str) -> float:
     import re
 
     return float(re.search(r'viewBox="0 0 ([\d.]+) ', svg).group(1))
+
+
+def _svg_height(svg: str) -> float:
+    import re
+
+    return float(re.search(r'viewBox="0 0 [\d.]+ ([\d.]+)"', svg).group(1))
 
 
 def _modules_table(view: ReportView, u: UnitView) -> dict:
@@ -249,9 +302,12 @@ def _office_unit(view: ReportView, u: UnitView, font: str) -> dict:
     heading = (f"{u.name}（{u.id}） {L['sheet']}" if view.lang != "en" else f"{u.name} ({u.id}) — {L['sheet']}")
     summary = f"{u.category}　" + L["summary"].format(total=view.num(u.total), of=u.of, rank=u.rank, grade=u.grade or "—")
     svg = charts.profile_chart(view, u, font)
-    return {"heading": heading, "summary": summary, "modules": _modules_table(view, u),
-            "profile": {"svg": svg, "width": min(88.0, _svg_width(svg) * 0.24)}, "sheet": _sheet_table(view, u),
-            "explanation": L["explanation"], "sentences": u.sentences}
+    width = min(PORTRAIT_MM[0] * 0.5, _svg_width(svg) * 0.24)
+    parts = {"heading": heading, "summary": summary, "modules": _modules_table(view, u),
+             "profile": {"svg": svg, "width": width, "height": width * _svg_height(svg) / _svg_width(svg)},
+             "sheet": _sheet_table(view, u), "explanation": L["explanation"], "sentences": u.sentences}
+    parts["size"] = sheet_size(parts)
+    return parts
 
 
 # --- public (公示) -------------------------------------------------------------------------------------------------
