@@ -164,7 +164,8 @@ def _page_setup(ws, view: ReportView, last_col: int, last_row: int, title_rows: 
 
 
 def _ranking_sheet(wb, view: ReportView, cat: CategoryView, used: set[str]):
-    from openpyxl.chart import BarChart, LineChart, Reference
+    from openpyxl.chart import BarChart, Reference, ScatterChart, Series
+    from openpyxl.chart.legend import Legend
     from openpyxl.chart.marker import DataPoint
     from openpyxl.worksheet.pagebreak import Break
 
@@ -219,21 +220,17 @@ def _ranking_sheet(wb, view: ReportView, cat: CategoryView, used: set[str]):
     s.fit({3: 10, dec_col: 24}, {dec_col - 1: 24, dec_col: 36})
     text_end = r
 
-    # chart data beside the table (outside the print area): the decision lines as constant series
-    score_lines = [ln for ln in cat.lines if ln.kind == "score"]
-    first_helper = ncols + 2
-    for k, ln in enumerate(score_lines):
-        col = first_helper + k
-        tag = "、".join(ln.rules) if view.lang != "en" else ", ".join(ln.rules)
-        s.text(hr, col, f"{tag} {ln.label}")
-        for i in range(len(cat.rows)):
-            s.number(hr + 1 + i, col, ln.value)
+    # Horizontal bars in rank order (rank 1 at the top): long Chinese unit names read along their own line,
+    # every one of them labelled.  The decision lines are named in the title (a horizontal bar chart has no
+    # vertical line series); units caught are red, undetermined amber, vetoed grey, as in the PDF.
     if cat.rows:
         chart = BarChart()
-        chart.type = "col"
-        chart.title = f"{cat.name} {L['chart_totals']}"
+        chart.type = "bar"
+        tags = "；".join(f"{'、'.join(ln.rules)} {ln.label}" for ln in cat.lines) if view.lang != "en" else \
+            "; ".join(f"{', '.join(ln.rules)} {ln.label}" for ln in cat.lines)
+        chart.title = f"{cat.name} {L['chart_totals']}" + (f"（{tags}）" if tags and view.lang != "en" else f" ({tags})" if tags else "")
         chart.style = 10
-        chart.legend.position = "b"
+        chart.legend = None
         chart.add_data(Reference(ws, min_col=4, min_row=hr, max_row=last), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=3, min_row=hr + 1, max_row=last))
         series = chart.series[0]
@@ -247,26 +244,51 @@ def _ranking_sheet(wb, view: ReportView, cat: CategoryView, used: set[str]):
         lo, hi = axis_range(cat, view.total)
         chart.y_axis.scaling.min = lo
         chart.y_axis.scaling.max = hi
+        chart.x_axis.scaling.orientation = "maxMin"  # rank 1 at the top
         chart.x_axis.delete = False
         chart.y_axis.delete = False
         chart.x_axis.tickLblSkip = 1
+        chart.gapWidth = 40
+        # each score line as an XY series drawn straight from bottom to top at its value, on a hidden 0-1 axis:
+        # the usual way to draw a vertical line over horizontal bars; its two points sit in hidden helper columns
+        score_lines = [ln for ln in cat.lines if ln.kind == "score" and lo <= ln.value <= hi]
         if score_lines:
-            lines = LineChart()
-            for k in range(len(score_lines)):
-                lines.add_data(Reference(ws, min_col=first_helper + k, min_row=hr, max_row=last), titles_from_data=True)
-            for sr in lines.series:
-                sr.graphicalProperties.line.solidFill = "C0392B"
-                sr.graphicalProperties.line.dashStyle = "dash"
-                sr.graphicalProperties.line.width = 19050
-                sr.marker.symbol = "none"
-                sr.smooth = False
-            chart += lines
-        chart.width = 26
-        chart.height = 12
+            xy = ScatterChart()
+            for k, ln in enumerate(score_lines):
+                col = ncols + 2 + 2 * k
+                tag = "、".join(ln.rules) if view.lang != "en" else ", ".join(ln.rules)
+                s.text(hr, col + 1, f"{tag} {ln.label}", measure=False)
+                for i, (xv, yv) in enumerate(((ln.value, 0), (ln.value, 1))):
+                    s.number(hr + 1 + i, col, xv)
+                    s.number(hr + 1 + i, col + 1, yv, "0")
+                for c in (col, col + 1):
+                    ws.column_dimensions[_col(c)].hidden = True
+                ser = Series(Reference(ws, min_col=col + 1, min_row=hr + 1, max_row=hr + 2),
+                             Reference(ws, min_col=col, min_row=hr + 1, max_row=hr + 2),
+                             title_from_data=False, title=f"{tag} {ln.label}")
+                ser.marker.symbol = "none"
+                ser.smooth = False
+                ser.graphicalProperties.line.solidFill = "C0392B"
+                ser.graphicalProperties.line.dashStyle = "dash"
+                ser.graphicalProperties.line.width = 19050
+                xy.series.append(ser)
+            xy.x_axis = chart.y_axis  # the bars' value axis: the lines sit at their totals
+            xy.y_axis.axId = 300
+            xy.y_axis.crossAx = 100
+            xy.y_axis.majorGridlines = None
+            xy.y_axis.scaling.min, xy.y_axis.scaling.max = 0, 1
+            xy.y_axis.crosses = "max"
+            xy.y_axis.delete = True
+            chart += xy
+            chart.legend = Legend()
+            chart.legend.position = "b"
+            chart.visible_cells_only = False  # the helper columns are hidden, and still drawn
+        chart.width = 24
+        chart.height = max(8.0, 0.55 * len(cat.rows) + 3)  # cm: about 5.5 mm a bar, so no name is skipped
         anchor = text_end + 2
         ws.add_chart(chart, f"A{anchor}")
         ws.row_breaks.append(Break(id=text_end + 1))
-        text_end = anchor + 24
+        text_end = anchor + int(chart.height / 0.5) + 1  # rows of 0.5 cm under the chart
     _page_setup(ws, view, ncols, text_end, f"{hr}:{hr}")
 
 
