@@ -514,6 +514,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.unknown_unit.hint": ("用 scoring run 查看单位编号和名称", "see the unit ids and names with scoring run"),
     "report.no_xlsx_public": ("公示只有 PDF 和 HTML 两种格式", "the public notice is made as PDF or HTML only"),
     "report.no_xlsx_public.hint": ("用 --format pdf 或 html", "use --format pdf or html"),
+    "pydantic.publication_order": ("公示期开始日 {start} 晚于结束日 {end}", "the notice period starts on {start}, after it ends on {end}"),
+    "pydantic.publication_object_by": ("异议截止日 {by} 早于公示期开始日 {start}", "the last day to object, {by}, is before the notice period starts on {start}"),
     "report.written_units": ("已写入 {n} 个单位的考核结果反馈到 {dir}", "wrote {n} units' papers to {dir}"),
 }
 

@@ -223,7 +223,7 @@ def test_papers_sent_out_need_the_period_and_contact(tmp_path, capsys):
     assert "没有这个单位" in capsys.readouterr().err
 
 
-def test_publication_from_the_criteria(tmp_path):
+def test_publication_from_the_criteria(tmp_path, capsys):
     text = EXAMPLE_CRITERIA.read_text(encoding="utf-8")
     crit = tmp_path / "细则.toml"
     crit.write_text(text + '\n[publication]\npublic_from = 2021-02-01\npublic_to = 2021-02-07\ncontact = "电话 0434-1"\n'
@@ -235,3 +235,6 @@ def test_publication_from_the_criteria(tmp_path):
     bad = tmp_path / "坏.toml"
     bad.write_text(text + "\n[publication]\npublic_from = 2021-02-07\npublic_to = 2021-02-01\n", encoding="utf-8")
     assert main(["check", str(bad)]) == 2
+    err = capsys.readouterr().err
+    line = text.count("\n") + 4  # the line of public_to
+    assert f"第{line}行" in err and "publication.public_to" in err and "公示期开始日 2021-02-07 晚于结束日 2021-02-01" in err

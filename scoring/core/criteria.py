@@ -28,6 +28,7 @@ import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 
 class _Model(BaseModel):
@@ -237,13 +238,23 @@ class Publication(_Model):
     contact: str = Field("", description="who takes objections and how (phone, mailbox)")
     address: str = ""
 
-    @model_validator(mode="after")
-    def _period_in_order(self):
-        if self.public_from and self.public_to and self.public_from > self.public_to:
-            raise ValueError(f"public_from {self.public_from} is after public_to {self.public_to}")
-        if self.object_by and self.public_from and self.object_by < self.public_from:
-            raise ValueError(f"object_by {self.object_by} is before public_from {self.public_from}")
-        return self
+    @field_validator("public_to")
+    @classmethod
+    def _period_in_order(cls, v, info):
+        start = info.data.get("public_from")
+        if v is not None and start is not None and start > v:
+            raise PydanticCustomError("publication_order", "public_from {start} is after public_to {end}",
+                                      {"start": start.isoformat(), "end": v.isoformat()})
+        return v
+
+    @field_validator("object_by")
+    @classmethod
+    def _objections_in_period(cls, v, info):
+        start = info.data.get("public_from")
+        if v is not None and start is not None and v < start:
+            raise PydanticCustomError("publication_object_by", "object_by {by} is before public_from {start}",
+                                      {"by": v.isoformat(), "start": start.isoformat()})
+        return v
 
 
 class Criteria(_Model):
