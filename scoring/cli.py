@@ -410,15 +410,13 @@ def _check_report_out(args, fmt: str) -> None:
 
 def _write_report(args, fmt: str, results, proposal, history, stamp) -> None:
     """Render one printable report and write it whole (or not at all)."""
-    from .report import render_report
-    from .report.output import write_atomic_bytes
+    from .report import render_report, write_report
 
-    data = render_report(fmt, results, proposal, history, stamp.as_dict(), args.lang)
     if args.out:
-        write_atomic_bytes(args.out, data)
+        write_report(args.out, fmt, results, proposal, history, stamp.as_dict(), args.lang)
         print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
     else:
-        sys.stdout.write(data.decode("utf-8"))
+        sys.stdout.write(render_report(fmt, results, proposal, history, stamp.as_dict(), args.lang).decode("utf-8"))
 
 
 def cmd_report(args) -> int:

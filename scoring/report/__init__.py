@@ -40,6 +40,20 @@ def render_report(fmt: str, results, decisions, history=None, stamp: dict | None
     raise ValueError(f"unknown report format {fmt!r}")
 
 
+def write_report(path, fmt: str, results, decisions, history=None, stamp: dict | None = None, lang: str = "zh") -> None:
+    """Render the office report into ``path`` (whole or not at all); HTML is streamed a unit at a time."""
+    from .output import write_atomic_bytes, write_atomic_stream
+
+    if fmt == "html":
+        from .html import render_parts
+        from .view import build
+
+        view = build(results, decisions, history, stamp, lang)
+        write_atomic_stream(path, (part.encode("utf-8") for part in render_parts(view)))
+    else:
+        write_atomic_bytes(path, render_report(fmt, results, decisions, history, stamp, lang))
+
+
 def render_papers(fmt: str, kind: str, results, decisions, history=None, stamp: dict | None = None, lang: str = "zh",
                   pub=None, only: str | None = None) -> list[tuple[str, bytes]]:
     """The papers sent out, as (file name, bytes): one 公示 (``kind="public"``), or one 考核结果反馈 per unit
@@ -54,7 +68,7 @@ def render_papers(fmt: str, kind: str, results, decisions, history=None, stamp: 
     view = build(results, decisions, history, stamp, lang)
     units = view.units
     if kind == "unit" and only is not None:
-        units = [u for u in units if only in (u.id, u.name)]
+        units = [view.units[k] for k in view.units.find(only)]
         if not units:
             raise ReportError(Problem("report.unknown_unit", {"unit": only}))
     if fmt == "pdf":

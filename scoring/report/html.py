@@ -234,9 +234,15 @@ def _stamp(view: ReportView) -> str:
 
 def render(view: ReportView, font: str = SCREEN_FONTS) -> str:
     """The whole report as an HTML document (text)."""
-    L = view.L
+    return "".join(render_parts(view, font))
+
+
+def render_parts(view: ReportView, font: str = SCREEN_FONTS):
+    """The report's HTML piece by piece (one unit's sheet at a time), to be written as it comes: at province
+    size the document is hundreds of MB and is never held whole."""
     from .papers import WORDS
 
+    L = view.L
     parts = [_head(view, font), f'<p class="internal">{_e(WORDS[view.lang]["internal"])}</p><div class="front">']
     parts.append(f"<h1>{_e(view.title)}</h1>")
     meta = [view.office, f"{view.year}{'年度' if view.lang != 'en' else ''}", L["ranking"]]
@@ -249,13 +255,14 @@ def render(view: ReportView, font: str = SCREEN_FONTS) -> str:
     parts.append(_proposals(view))
     if view.years:
         parts.append(_movement(view, font))
+    yield "".join(parts)
     for u in view.units:
-        parts.append(_unit(view, u, font))
-    parts.append(_stamp(view))
+        yield _unit(view, u, font)
+    tail = [_stamp(view)]
     if view.footer_stamp:
-        parts.append('<footer class="stamp">' + "　".join(f"{_e(k)}：{_e(v)}" for k, v in view.stamp) + "</footer>")
-    parts.append("</body></html>\n")
-    return "".join(parts)
+        tail.append('<footer class="stamp">' + "　".join(f"{_e(k)}：{_e(v)}" for k, v in view.stamp) + "</footer>")
+    tail.append("</body></html>\n")
+    yield "".join(tail)
 
 
 # --- papers sent out (公示, 考核结果反馈): one self-contained file each, readable on a phone --------------------------
