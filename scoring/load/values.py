@@ -197,12 +197,6 @@ def parse_column(parse: ValueParser, cells: list) -> tuple[np.ndarray, list[int]
     return out, idx[odd].tolist()
 
 
-def parse_value(text, spec: FieldSpec) -> tuple[float | None, str | None, dict]:
-    """Parse one cell. Returns (value or None when blank, problem code or None, args)."""
-    value, code, args, _ = ValueParser(spec)(text)
-    return value, code, args or {}
-
-
 def clean_text(raw) -> str:
     """A label (header, unit id or name) as compared: NFKC (full-width → half-width), no spaces."""
     if raw is None:
