@@ -182,7 +182,12 @@ class ReportView:
     L: dict = field(default_factory=dict)
 
     def num(self, x) -> str:
-        return fmt(x, self.places)
+        if x is None or x != x or x == 0:
+            return fmt(x, self.places)
+        text = f"{x:.{self.places}f}"
+        # a number the engine has already rounded is its own half-up rounding: shown as it is (a report
+        # at province size formats millions of them); anything else goes through fmt
+        return text if float(text) == x else fmt(x, self.places)
 
 
 class UnitSheets(Sequence):
