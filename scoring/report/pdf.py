@@ -91,11 +91,13 @@ def _charset(font: Font) -> list[tuple[int, int]]:
     return []
 
 
-def missing_glyphs(text: str, font: Font) -> list[str]:
-    """Characters of the text that no installed font can draw (those would print as boxes)."""
+def missing_glyphs(text: str, font: Font, ranges: list[tuple[int, int]] | None = None) -> list[str]:
+    """Characters of the text that no installed font can draw (those would print as boxes).
+
+    ``ranges``: the font's charset when already read (:func:`_charset`)."""
     import bisect
 
-    ranges = _charset(font)
+    ranges = _charset(font) if ranges is None else ranges
     starts = [lo for lo, _ in ranges]
 
     def covered(cp: int) -> bool:
@@ -133,6 +135,7 @@ class Typesetter:
         self._compiler = typst.Compiler(font_paths=dirs, ignore_system_fonts=True)
         self._typst = typst
         self._checked: set[str] = set()
+        self._charset: list[tuple[int, int]] | None = None
 
     def roles(self, kind: str) -> dict:
         sans, serif = self.fonts["sans"].family, self.fonts["serif"].family
@@ -161,7 +164,9 @@ class Typesetter:
         new = {ch for ch in text if ord(ch) > 0x7F} - self._checked
         if not new:
             return
-        missing = missing_glyphs("".join(sorted(new)), self.fonts["sans"])
+        if self._charset is None:  # read once: a pack of 54 papers checks its new characters 54 times
+            self._charset = _charset(self.fonts["sans"])
+        missing = missing_glyphs("".join(sorted(new)), self.fonts["sans"], self._charset)
         if missing:
             raise ReportError(Problem("report.missing_glyphs", {"chars": " ".join(missing[:40]), "font": self.fonts["sans"].family}))
         self._checked |= new
