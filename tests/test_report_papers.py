@@ -240,3 +240,16 @@ def test_publication_from_the_criteria(tmp_path, capsys):
     err = capsys.readouterr().err
     line = text.count("\n") + 4  # the line of public_to
     assert f"第{line}行" in err and "publication.public_to" in err and "公示期开始日 2021-02-07 晚于结束日 2021-02-01" in err
+
+
+def test_papers_from_a_stored_run(tmp_path, view):
+    """The papers of a saved run are the papers of its criteria and data."""
+    db = tmp_path / "h.db"
+    assert main(["run", *ARGS, "--save", "--db", str(db), "--format", "csv", "--out", str(tmp_path / "r.csv")]) == 0
+    stored, fresh = tmp_path / "stored", tmp_path / "fresh"
+    assert main(["report", "1", "--db", str(db), "--for", "unit", "--format", "html", *PUB, "--out", str(stored)]) == 0
+    assert main(["report", *ARGS, "--for", "unit", "--format", "html", *PUB, "--out", str(fresh)]) == 0
+    names = sorted(p.name for p in fresh.iterdir())
+    assert names == sorted(p.name for p in stored.iterdir()) and len(names) == len(view.units)
+    for n in names:
+        assert (stored / n).read_bytes() == (fresh / n).read_bytes()
