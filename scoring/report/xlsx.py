@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import re
+from copy import copy
 
 from wcwidth import wcswidth
 
@@ -55,6 +56,29 @@ class _Sheet:
         self.center = Alignment(horizontal="center", vertical="top")
         self.top = Alignment(vertical="top")
         self.Alignment, self.Font, self.PatternFill = Alignment, Font, PatternFill
+        self._styles: dict = {}
+        from openpyxl.styles.cell_style import StyleArray
+
+        self.StyleArray = StyleArray
+        self.indented = [Alignment(wrap_text=True, vertical="top", indent=k) for k in range(16)]
+
+    def style(self, c, **attrs):
+        """Set style attributes on a cell, computing each combination once.
+
+        openpyxl hashes the style objects on every assignment (most of a report's time at county size);
+        a cell that goes from one combination to the next the same way as an earlier cell takes its
+        finished style indices instead."""
+        if c._style is None:
+            c._style = self.StyleArray()
+        for name, value in attrs.items():
+            key = (tuple(c._style), name, value if isinstance(value, (str, bool)) else id(value))
+            done = self._styles.get(key)
+            if done is None:
+                setattr(c, name, value)
+                self._styles[key] = (copy(c._style), value)  # the value is kept, so its id stays its own
+            else:
+                c._style = copy(done[0])
+        return c
 
     def text(self, row: int, col: int, value, wrap: bool = False, measure: bool = True):
         value = "" if value is None else ILLEGAL.sub("", str(value))
@@ -64,8 +88,8 @@ class _Sheet:
         c.value = value
         if value.startswith(FORMULA_START) or c.data_type == "f":
             c.data_type = "s"  # text that looks like a formula stays text
-            c.quotePrefix = True
-        c.alignment = self.wrap if wrap else self.top
+            self.style(c, quotePrefix=True)
+        self.style(c, alignment=self.wrap if wrap else self.top)
         if wrap:
             self.wrapped.append((row, col, value))
         if measure:
@@ -78,8 +102,7 @@ class _Sheet:
         if value is None:
             return c
         c.value = int(value) if fmt == "0" else float(value)
-        c.number_format = fmt or self.numfmt
-        c.alignment = self.top
+        self.style(c, number_format=fmt or self.numfmt, alignment=self.top)
         self.widths[col] = max(self.widths.get(col, 0), len(f"{value:.{self.places}f}") if fmt != "0" else len(str(value)))
         return c
 
@@ -93,7 +116,7 @@ class _Sheet:
     def box(self, first_row: int, last_row: int, ncols: int):
         for r in range(first_row, last_row + 1):
             for j in range(1, ncols + 1):
-                self.ws.cell(row=r, column=j).border = self.border
+                self.style(self.ws.cell(row=r, column=j), border=self.border)
 
     def fit(self, minimum: dict[int, int] | None = None, maximum: dict[int, int] | None = None):
         """Column widths from the longest text (CJK counted as two), then row heights for wrapped text.
@@ -205,7 +228,7 @@ def _ranking_sheet(wb, view: ReportView, cat: CategoryView, used: set[str]):
             s.text(r, j + 4, "" if d is None else f"↑{d}" if d > 0 else f"↓{-d}" if d < 0 else "—").alignment = s.center
         if row.flag:
             for k in range(1, ncols + 1):
-                ws.cell(row=r, column=k).fill = red if row.flag == "caught" else amber
+                s.style(ws.cell(row=r, column=k), fill=red if row.flag == "caught" else amber)
     last = r
     s.box(hr, last, ncols)
     ws.freeze_panes = ws.cell(row=hr + 1, column=4)
@@ -363,20 +386,20 @@ def _sheets_sheet(wb, view: ReportView, used: set[str]):
         for m, avg in zip(u.modules, u.averages):
             r += 1
             label = L["module_row"].format(name=m["name"], w=_n(m["weight"]))
-            s.text(r, 4, label).font = bold
+            s.style(s.text(r, 4, label), font=bold)
             s.number(r, 5, m["full"], "0.##")
             s.number(r, 7, m["score"])
             s.number(r, 9, avg)
             s.text(r, 10, L["module_row_note"].format(c=view.num(m["contribution"])), wrap=True)
             for k in range(1, len(head) + 1):
-                ws.cell(row=r, column=k).fill = shade
+                s.style(ws.cell(row=r, column=k), fill=shade)
             _unit_cols(s, r, u)
         for c in u.cells:
             r += 1
             cell = s.text(r, 4, c["label"], wrap=True)
-            cell.alignment = s.Alignment(wrap_text=True, vertical="top", indent=c["level"] - 1)
+            s.style(cell, alignment=s.indented[min(c["level"] - 1, 15)])
             if c["level"] == 1:
-                cell.font = bold
+                s.style(cell, font=bold)
             s.number(r, 5, c["full"], '"±"0.##' if c["bonus"] else "0.##")
             s.number(r, 6, c["applicable_full"], "0.##")
             s.number(r, 7, c["points"])
@@ -385,8 +408,8 @@ def _sheets_sheet(wb, view: ReportView, used: set[str]):
             s.text(r, 11, c["source"], wrap=True)
             _unit_cols(s, r, u)
         r += 1
-        s.text(r, 4, L["total_row"]).font = bold
-        s.number(r, 7, u.total).font = bold
+        s.style(s.text(r, 4, L["total_row"]), font=bold)
+        s.style(s.number(r, 7, u.total), font=bold)
         note = L["total_row_note"].format(rank=u.rank, of=u.of, grade=u.grade or "—")
         if u.decisions:
             note += "；" + "；".join(u.decisions) if view.lang != "en" else "; " + "; ".join(u.decisions)
