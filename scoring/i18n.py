@@ -499,8 +499,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.no_typst": ("生成 PDF 需要 typst 排版包，但未安装（{detail}）", "making a PDF needs the typst package, which is not installed ({detail})"),
     "report.no_typst.hint": ("运行 pip install typst（在源码目录中也可用 pip install -e \".[pdf]\"）；也可改用 --format html 或 xlsx",
                              "run pip install typst (or pip install -e \".[pdf]\" in the source folder); or use --format html or xlsx"),
-    "report.publication_missing": ("生成{kind}需要“{key}”，评分细则 [publication] 和命令行都没有给出",
-                                   "the {kind} paper needs \"{key}\", given neither in the criteria's [publication] nor on the command line"),
+    "report.publication_missing": ("生成{detail}需要“{key}”，评分细则 [publication] 和命令行都没有给出",
+                                   "the {detail} needs \"{key}\", given neither in the criteria's [publication] nor on the command line"),
+    "report.paper_public": ("公示", "public notice"),
+    "report.paper_unit": ("考核结果反馈", "unit's paper"),
     "report.publication_missing.hint": ("在评分细则中加 [publication]（issuer 落款单位、date 落款日期、public_from / public_to 公示期、"
                                         "object_by 异议截止日、contact 联系方式、address 地址），或用命令行 --issuer、--date、--public-from、"
                                         "--public-to、--object-by、--contact、--address 给出",

@@ -113,7 +113,7 @@ def require(pub: Publication, kind: str) -> None:
     """Papers sent out must say when and how to object: refuse, naming what is missing, when they cannot."""
     missing = [k for k, v in (("issuer", pub.issuer), ("public_from", pub.public_from), ("public_to", pub.public_to),
                               ("contact", pub.contact)) if not v]
-    problems = [Problem("report.publication_missing", {"key": k, "kind": kind}) for k in missing]
+    problems = [Problem("report.publication_missing", {"key": k, "detail": f"report.paper_{kind}"}) for k in missing]
     if pub.public_from and pub.public_to and pub.public_from > pub.public_to:
         problems.append(Problem("report.publication_order", {"start": str(pub.public_from), "end": str(pub.public_to)}))
     if problems:
