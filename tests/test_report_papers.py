@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from scoring.cli import main
 from scoring.report.view import build
@@ -253,3 +254,34 @@ def test_papers_from_a_stored_run(tmp_path, view):
     assert names == sorted(p.name for p in stored.iterdir()) and len(names) == len(view.units)
     for n in names:
         assert (stored / n).read_bytes() == (fresh / n).read_bytes()
+
+
+MARKUP = ["#set", "[x]", "*粗*", "_斜_", "$x$", "\\", "<b>", "@ref", "//", "/*", "=", "`", "~", "县#局", "{a}", "\"引\""]
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(names=st.lists(st.lists(st.sampled_from(MARKUP), min_size=1, max_size=3).map("".join), min_size=2, max_size=4,
+                      unique=True))
+def test_names_are_text_in_the_pdf_never_markup(names):
+    """Unit names reach the typesetter as data: whatever they contain is printed as it is."""
+    _pdf_tools()
+    import datetime
+
+    from scoring.report import render_papers
+    from scoring.report.papers import publication
+
+    from report_support import small
+
+    res, dec = small(names)
+    pub = publication(res.criteria, {"public_from": datetime.date(2025, 1, 6), "public_to": datetime.date(2025, 1, 10),
+                                     "contact": "#电话[1]"})
+    (_, data), = render_papers("pdf", "public", res, dec, None, None, "zh", pub)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "p.pdf"
+        path.write_bytes(data)
+        text = pdf_text(path)
+    for n in names:
+        assert re.sub(r"\s+", "", n) in text, n
+    assert "#电话[1]" in text

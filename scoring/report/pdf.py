@@ -132,7 +132,9 @@ class Typesetter:
         self.lang = lang
         dirs = sorted({str(Path(f.file).parent) for f in self.fonts.values()})
         self._template = files(__package__).joinpath("paper.typ").read_bytes()
-        self._compiler = typst.Compiler(font_paths=dirs, ignore_system_fonts=True)
+        # system fonts too: a character the chosen fonts lack is drawn from whichever installed font has it
+        # (missing_glyphs has already refused characters no installed font has)
+        self._compiler = typst.Compiler(font_paths=dirs, ignore_system_fonts=False)
         self._typst = typst
         self._checked: set[str] = set()
         self._charset: list[tuple[int, int]] | None = None
