@@ -66,6 +66,16 @@ TEXT = {
         "p_contact": "受理异议的联系方式（电话、邮箱）", "p_address": "受理异议的地址",
         "bad_date": "日期写作 2021-01-15",
         "run_format": "输出格式；xlsx、html、pdf 为可打印的报告（须同时给出 --out）",
+        "progress": "收集进度：各报送单位、各单位应报哪些报送表，收到了哪些，哪些字段仍为空、哪些有问题，并生成催报提醒",
+        "due": "报送截止日期（如 2021-01-15），写入催报提醒",
+        "warn": "阶段性预警：用已报送的数据按同一细则评分，按细则 [warnings] 阈值或本类别四分位给出红黄绿（不作为考核结果）",
+        "w_unit": "只输出这个单位的预警单（单位编号或名称）", "w_ind": "同时给出各指标的预警",
+        "w_format": "输出格式：text（默认）、json 或 csv",
+        "crit": "评分细则的年度维护：next 生成下一年度的细则文件，diff 对照两份细则",
+        "c_next": "由本年度细则生成下一年度细则（只改年度和考核名称中的年份，注释和排版不变；不覆盖已有文件）",
+        "c_out": "新细则文件", "c_year": "新年度（默认下一年）",
+        "c_diff": "对照两份评分细则：新增、删去、更名的指标，分值、方法、参数、权重的调整，可附在考核方案说明后",
+        "c_old": "原细则文件", "c_new": "新细则文件",
     },
     "en": {
         "desc": "Assessment scoring engine: scores, ranks and grades units by a criteria file.",
@@ -120,6 +130,16 @@ TEXT = {
         "p_contact": "who takes objections (phone, mailbox)", "p_address": "where objections are taken",
         "bad_date": "write dates as 2021-01-15",
         "run_format": "output format; xlsx, html and pdf make a printable report (give --out too)",
+        "progress": "collection progress: the workbooks each owner and unit owes, which arrived, which fields are blank or wrong, and reminders",
+        "due": "the due date (e.g. 2021-01-15), written into the reminders",
+        "warn": "interim warnings: score the data in so far by the same criteria, green/yellow/red by [warnings] thresholds or quartiles (not a result)",
+        "w_unit": "print this unit's warning sheet alone (id or name)", "w_ind": "also colour each indicator",
+        "w_format": "output format: text (default), json or csv",
+        "crit": "criteria from year to year: next writes next year's file, diff compares two files",
+        "c_next": "write next year's criteria from this year's (only the year and the year in the name change; comments kept; never overwrites)",
+        "c_out": "the new criteria file", "c_year": "the new year (default: the next one)",
+        "c_diff": "compare two criteria files: indicators added, removed, renamed; points, methods, parameters and weights changed",
+        "c_old": "the earlier criteria file", "c_new": "the later criteria file",
     },
 }
 
@@ -205,6 +225,30 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     src.add_argument("--units", help=T["t_units"])
     src.add_argument("--data", help=T["t_data"])
     tp.add_argument("--force", action="store_true", help=T["t_force"])
+    pg = sub.add_parser("progress", help=T["progress"], parents=[common])
+    pg.add_argument("criteria", help=T["criteria"])
+    pg.add_argument("--data", required=True, help=T["data"])
+    pg.add_argument("--due", type=_due(lang), help=T["due"])
+    pg.add_argument("--format", choices=["text", "json"], default="text", help=T["vformat"])
+    cr = sub.add_parser("criteria", help=T["crit"], parents=[common])
+    crs = cr.add_subparsers(dest="action", required=True)
+    x = crs.add_parser("next", help=T["c_next"], parents=[common])
+    x.add_argument("criteria", help=T["criteria"])
+    x.add_argument("--out", required=True, help=T["c_out"])
+    x.add_argument("--year", type=int, help=T["c_year"])
+    x = crs.add_parser("diff", help=T["c_diff"], parents=[common])
+    x.add_argument("old", help=T["c_old"])
+    x.add_argument("new", help=T["c_new"])
+    x.add_argument("--format", choices=["text", "json"], default="text", help=T["vformat"])
+    x.add_argument("--out", help=T["out"])
+    wn = sub.add_parser("warn", help=T["warn"], parents=[common])
+    wn.add_argument("criteria", help=T["criteria"])
+    wn.add_argument("--data", required=True, help=T["data"])
+    wn.add_argument("--unit", help=T["w_unit"])
+    wn.add_argument("--indicators", action="store_true", help=T["w_ind"])
+    wn.add_argument("--format", choices=["text", "json", "csv"], default="text", help=T["w_format"])
+    wn.add_argument("--out", help=T["out"])
+    wn.add_argument("--db", help=T["db"])  # last year's values, for criteria that compare with them
 
     db = argparse.ArgumentParser(add_help=False)
     db.add_argument("--db", help=T["db"])
@@ -256,6 +300,20 @@ def _checked(kind, ok, message: str):
     return parse
 
 
+def _due(lang: str):
+    from .i18n import t
+
+    def parse(text: str):
+        from .load.progress import parse_due
+
+        try:
+            return parse_due(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(t("progress.bad_due", lang, value=text)) from None
+
+    return parse
+
+
 def load(criteria_path: str, plugin_args: list[str]):
     """Criteria file → (plan, registry), with local plugins from the file and the command line."""
     plan, registry, _ = load_with_bytes(criteria_path, plugin_args)
@@ -281,6 +339,11 @@ def cmd_check(args) -> int:
     a = plan.criteria.assessment
     print(T["ok"].format(name=a.name, year=a.year, cats=len(a.categories), mods=len(plan.criteria.modules),
                          inds=len(plan.criteria.indicators), leaves=len(plan.leaves)))
+    named = [(iid, n) for iid, sc in plan.scopes.items() for n in (*sc.units, *sc.lead, *sc.responsible)]
+    if named:  # no unit list here: say which names are taken as units, so a mistyped category is seen now
+        from .i18n import t
+
+        print(t("scope.check_note", args.lang, names="、".join(f"{n}（{iid}）" if args.lang != "en" else f"{n} ({iid})" for iid, n in named)))
     _warn_failed(registry, args.lang)
     return 0
 
@@ -663,6 +726,83 @@ def cmd_validate(args) -> int:
     return 0 if report.ok else 2
 
 
+def cmd_progress(args) -> int:
+    from .load.progress import collect
+    from .report.progress import as_json, as_text
+
+    plan, registry = load(args.criteria, args.plugins)
+    progress = collect(plan, args.data, args.due)
+    sys.stdout.write((as_json if args.format == "json" else as_text)(progress, args.lang))
+    return 0
+
+
+def cmd_warn(args) -> int:
+    from .core.engine import score
+    from .core.warnings import interim_plan, warnings_for
+    from .errors import DataError, Problem
+    from .load.validate import validate
+    from .report.output import write_atomic
+    from .report.warnings import RENDERERS
+
+    plan, registry = load(args.criteria, args.plugins)
+    interim = interim_plan(plan, registry.methods)  # every blank: not yet submitted, left out
+    report = validate(interim, args.data)
+    if report.problems:
+        raise DataError(report.problems)
+    data = report.data
+    wanted = None
+    if args.unit is not None:
+        ids, names = data.ids, data.names
+        same = [u for u, n in zip(ids, names) if n == args.unit]
+        if args.unit not in ids and len(same) > 1:  # a name two units share: never guess which sheet to print
+            raise DataError(Problem("data.ambiguous_name", {"name": args.unit, "ids": "、".join(same)}))
+        wanted = args.unit if args.unit in ids else (same[0] if same else None)
+        if wanted is None:
+            raise DataError(Problem("data.unknown_unit", {"unit": args.unit}))
+    if interim.previous:
+        data = _with_previous(data, interim, None, args)
+    units = warnings_for(score(interim, data, partial=True), report.gaps, args.indicators)
+    if wanted is not None:
+        units = [u for u in units if u.id == wanted]
+    text = RENDERERS[args.format](plan.criteria, units, args.lang, str(args.data), single=wanted is not None)
+    if args.out:
+        write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+        print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_criteria(args) -> int:
+    from .i18n import t
+    from .report.output import write_atomic
+
+    if args.action == "next":
+        from .load.carry import write_next
+
+        load(args.criteria, args.plugins)  # only a file that passes `scoring check` is carried forward
+        c = write_next(args.criteria, args.out, args.year)
+        a0, a1 = c.old.assessment, c.new.assessment
+        print(t("carry.written", args.lang, path=args.out, oy=a0.year, ny=a1.year, name=a1.name), file=sys.stderr)
+        if c.stale:
+            print(t("carry.stale", args.lang, year=a0.year), file=sys.stderr)
+            for n, text in c.stale:
+                print("  " + t("carry.stale_line", args.lang, n=n, text=text), file=sys.stderr)
+        return 0
+    from .core.criteria_diff import diff
+    from .report.criteria_diff import as_json, as_text
+
+    old, _ = load(args.old, args.plugins)
+    new, _ = load(args.new, args.plugins)
+    text = (as_json if args.format == "json" else as_text)(diff(old, new, args.lang), args.lang)
+    if args.out:
+        write_atomic(args.out, text)
+        print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_template(args) -> int:
     from .load.template import write_templates
 
@@ -749,7 +889,7 @@ def _warn_failed(registry, lang: str) -> None:
 COMMANDS = {"check": cmd_check, "validate": cmd_validate, "template": cmd_template, "run": cmd_run, "report": cmd_report,
             "decide": cmd_decide, "explain": cmd_explain, "methods": cmd_methods, "runs": cmd_runs, "finalize": cmd_finalize,
             "delete": cmd_delete, "verify": cmd_verify, "history": cmd_history, "compare": cmd_compare,
-            "rescore": cmd_rescore, "sensitivity": cmd_sensitivity}
+            "rescore": cmd_rescore, "sensitivity": cmd_sensitivity, "progress": cmd_progress, "warn": cmd_warn, "criteria": cmd_criteria}
 
 
 def main(argv: list[str] | None = None) -> int:

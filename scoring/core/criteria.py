@@ -94,6 +94,19 @@ class Module(_Model):
 Missing = Literal["error", "exclude", "zero"]
 
 
+class Split(_Model):
+    """How a task's points are shared between its 牵头 (lead) and 责任 (responsible) departments."""
+
+    lead: float = Field(ge=0, le=1)
+    responsible: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _whole(self):
+        if abs(self.lead + self.responsible - 1) > 1e-9:
+            raise ValueError("task.split_sum")
+        return self
+
+
 class Indicator(_Model):
     id: str = Field(min_length=1)
     name: str
@@ -103,13 +116,32 @@ class Indicator(_Model):
     method: str | None = None
     field: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
-    applies_to: list[str] | None = None
+    applies_to: list[str] | None = None  # categories, and units by id or name (checked against the unit list)
+    lead: list[str] | None = None  # 牵头部门 (unit ids or names): the task applies to them and to ``responsible``
+    responsible: list[str] | None = None  # 责任部门
+    split: Split | None = None  # shares of the task's points: { lead = 0.6, responsible = 0.4 }
+    split_among: Literal["each", "equally"] = "each"  # each department gets its role's share, or the share is divided
     owner: str = ""  # 评分责任单位
     evidence: str = ""  # 佐证材料
     rule: str = ""  # the office's own wording of the rule, shown instead of the generated one
     missing: Missing = "error"
     max_deduction: float | None = Field(None, ge=0)
     bonus: bool = False  # 附加项: outside the full points, limited by the module's bonus range
+
+    @model_validator(mode="after")
+    def _task(self):
+        if self.lead is None and self.responsible is None:
+            if self.split is not None:
+                raise ValueError("task.split_alone")
+            return self
+        if self.applies_to is not None:
+            raise ValueError("task.and_applies")
+        if self.lead is not None and self.responsible is not None and self.split is None:
+            raise ValueError("task.no_split")
+        both = set(self.lead or ()) & set(self.responsible or ())
+        if both:
+            raise ValueError("task.both_roles")
+        return self
 
 
 class Veto(_Model):
@@ -257,6 +289,47 @@ class Publication(_Model):
         return v
 
 
+class Thresholds(_Model):
+    """Score rates (得分 ÷ 满分 × 100): at least ``green`` is green, at least ``yellow`` yellow, below it red."""
+
+    green: float = Field(ge=0)
+    yellow: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.green > self.yellow:
+            raise ValueError("warnings.green_above_yellow")
+        return self
+
+
+class Warnings(_Model):
+    """阶段性预警 during the year. Thresholds are score rates in percent; a level with none
+    declared is coloured by its position in the category (quartiles)."""
+
+    green: float | None = Field(None, ge=0)
+    yellow: float | None = Field(None, ge=0)
+    modules: dict[str, Thresholds] = Field(default_factory=dict)  # module id -> its own thresholds
+    indicators: dict[str, Thresholds] = Field(default_factory=dict)  # indicator id -> its own thresholds
+    min_units: int = Field(4, ge=2, description="units with a value a category needs for quartile positions")
+
+    @model_validator(mode="after")
+    def _both(self):
+        if (self.green is None) != (self.yellow is None):
+            raise ValueError("warnings.both")
+        if self.green is not None and not self.green > self.yellow:
+            raise ValueError("warnings.green_above_yellow")
+        return self
+
+    def for_total(self) -> Thresholds | None:
+        return Thresholds(green=self.green, yellow=self.yellow) if self.green is not None else None
+
+    def for_module(self, mid: str) -> Thresholds | None:
+        return self.modules.get(mid) or self.for_total()
+
+    def for_indicator(self, iid: str) -> Thresholds | None:
+        return self.indicators.get(iid) or self.for_total()
+
+
 class Criteria(_Model):
     assessment: Assessment
     fields: list[FieldSpec] = Field(default_factory=list)
@@ -270,6 +343,7 @@ class Criteria(_Model):
 
     history: History = History()
     publication: Publication = Publication()
+    warnings: Warnings | None = None
 
     # -- derived views, cheap enough to compute on demand ---------------------------
     @property

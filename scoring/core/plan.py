@@ -29,6 +29,29 @@ class Leaf:
     reads: list[str]
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Which units of a category an indicator applies to, when that is not whole categories.
+
+    ``categories`` and ``units`` come from ``applies_to`` (a name that is not a category is a
+    unit id or name, checked against the unit list when data are read); ``lead`` and
+    ``responsible`` from a task's departments, whose points are multiplied by their share.
+    """
+
+    key: str  # where the indicator is in the criteria file, e.g. "indicators[12]"
+    categories: frozenset[str] = frozenset()
+    units: tuple[str, ...] = ()
+    lead: tuple[str, ...] = ()
+    responsible: tuple[str, ...] = ()
+    lead_share: float = 1.0
+    responsible_share: float = 0.0
+    divided: bool = False  # a role's share divided among its departments (else each gets it whole)
+
+    @property
+    def task(self) -> bool:
+        return bool(self.lead or self.responsible)
+
+
 @dataclass
 class Plan:
     criteria: Criteria
@@ -39,6 +62,9 @@ class Plan:
     applies: dict[str, set[str]]  # indicator id -> categories it applies to
     level: dict[str, int]
     previous: list[str] = field(default_factory=list)  # "<field>@上年" columns read (last year's values)
+    # indicators that apply to some units of a category only (units named in applies_to, 牵头/责任 departments)
+    scopes: dict[str, "Scope"] = field(default_factory=dict)
+    located: tuple[str, dict[str, int]] | None = None  # (criteria file, key lines): problems found later are located too
 
 
 def pydantic_problems(err: ValidationError, prefix: str = "") -> list[Problem]:
@@ -177,9 +203,16 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
         by_id[ind.id] = ind
         pos[ind.id] = i
     children: dict[str, list[Indicator]] = {}
+    scopes: dict[str, Scope] = {}
     for ind in by_id.values():
         k = f"indicators[{pos[ind.id]}]"
-        check_cats(ind.applies_to, f"{k}.applies_to")
+        units = tuple(n for n in ind.applies_to or () if n not in catset)  # unit ids or names: checked against the unit list
+        if units or ind.lead is not None or ind.responsible is not None:
+            sp = ind.split
+            scopes[ind.id] = Scope(k, frozenset(n for n in ind.applies_to or () if n in catset), units,
+                                   tuple(ind.lead or ()), tuple(ind.responsible or ()),
+                                   sp.lead if sp else (1.0 if ind.lead else 0.0), sp.responsible if sp else (0.0 if ind.lead else 1.0),
+                                   ind.split_among == "equally")
         if ind.parent is None:
             if ind.module is None:
                 P.append(Problem("criteria.no_module", {"id": ind.id}, key=k))
@@ -230,7 +263,9 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
         base = set(modules[module_of[ind.id]].weights) if module_of[ind.id] in modules else set()
         if ind.parent in applies:
             base &= applies[ind.parent]
-        if ind.applies_to is not None:
+        if ind.id in scopes and (scopes[ind.id].units or scopes[ind.id].task):
+            pass  # named units may be in any category: which units, the engine decides from the unit list
+        elif ind.applies_to is not None:
             base &= set(ind.applies_to)
         applies[ind.id] = base
     for ind in order_ind:  # a group applies where any child does
@@ -349,12 +384,19 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
             P.append(Problem("criteria.unknown_field", {"name": f, "known": _suggest(f, fields)}, key=f"ranking.tie_break[{j}]"))
 
     P.extend(_check_aliases(c))
+    if c.warnings is not None:
+        for mid in c.warnings.modules:
+            if mid not in modules:
+                P.append(Problem("criteria.unknown_module", {"name": mid, "known": _suggest(mid, modules)}, key=f"warnings.modules.{mid}"))
+        for iid in c.warnings.indicators:
+            if iid not in by_id:
+                P.append(Problem("criteria.unknown_indicator", {"name": iid, "known": _suggest(iid, by_id)}, key=f"warnings.indicators.{iid}"))
 
     if P:
         raise CriteriaError(P)
     previous = sorted({n for node in parsed.values() for n in expr.names(node) if previous_of(n) in fields}
                       | {f for leaf in leaves.values() for f in leaf.reads if previous_of(f) in fields})
-    return Plan(c, leaves, [(n, parsed[n]) for n in order], order_ind, module_of, applies, level, previous=previous)
+    return Plan(c, leaves, [(n, parsed[n]) for n in order], order_ind, module_of, applies, level, previous=previous, scopes=scopes)
 
 
 def _check_aliases(c: Criteria) -> list[Problem]:

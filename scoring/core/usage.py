@@ -97,6 +97,7 @@ class Gap:
 def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = None) -> list[Gap]:
     """Every (unit, field, indicator/veto) where a needed value is missing, in criteria order."""
     from .engine import derive
+    from .scope import unit_scopes
 
     if cols is None:
         cols = derive(plan, data)
@@ -124,11 +125,14 @@ def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = No
         for p in np.nonzero(miss & ~explained)[0]:
             out.append(Gap(int(idx[p]), reads, reads, kind, id_, name, policy, "formula"))
 
+    masks = unit_scopes(plan, data)[0]
     for ind in c.indicators:
         leaf = plan.leaves.get(ind.id)
         if leaf is None:
             continue
         idx = np.sort(np.concatenate([by_cat[k] for k in c.categories if k in plan.applies[ind.id]] or [np.zeros(0, int)]))
+        if ind.id in masks:  # named units only: the others owe nothing for it
+            idx = idx[masks[ind.id][idx]]
         for f in leaf.reads:
             scan(idx, f, "indicator", ind.id, ind.name, ind.missing)
     for v in c.vetoes:

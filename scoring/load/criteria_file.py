@@ -112,9 +112,11 @@ def parse_criteria(raw: bytes, name: str) -> tuple[Criteria, dict[str, int], str
 def located_plan(criteria: Criteria, lines: dict[str, int], name: str, registry: Registry) -> Plan:
     """Static checks against the registry's methods, every problem located by line in ``name``."""
     try:
-        return build_plan(criteria, registry.methods, registry.failed)
+        plan = build_plan(criteria, registry.methods, registry.failed)
     except CriteriaError as e:
         raise CriteriaError(locate(e.problems, name, lines)) from None
+    plan.located = (name, lines)
+    return plan
 
 
 def load_criteria(path: str | Path, registry: Registry) -> Plan:

@@ -54,10 +54,23 @@ _L = {name: frozenset(clean_text(x).lower() for x in names) for name, names in {
 _UNIT_SUFFIX = re.compile(r"^(.+?)[(（]([^()（）]*)[)）]$")
 
 
+_LATER_KEYS = {"warnings": None}
+_LATER_INDICATOR_KEYS: dict[str, object] = {"lead": None, "responsible": None, "split": None, "split_among": "each"}
+
+
 def criteria_hash(criteria: Criteria) -> str:
     """A short fingerprint of the criteria as parsed (comments and layout of the file do not count)."""
-    # [publication] (公示期, contact) does not change what a template collects
-    text = json.dumps(criteria.model_dump(mode="json", exclude={"publication"}), sort_keys=True, ensure_ascii=False)
+    doc = criteria.model_dump(mode="json")
+    doc.pop("publication", None)  # [publication] (公示期, contact) does not change what a template collects
+    # keys added to the format later count only when used, so templates sent out earlier still match
+    for key, default in _LATER_KEYS.items():
+        if doc.get(key, default) == default:
+            doc.pop(key, None)
+    for ind in doc["indicators"]:
+        for key, default in _LATER_INDICATOR_KEYS.items():
+            if ind.get(key, default) == default:
+                ind.pop(key, None)
+    text = json.dumps(doc, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

@@ -12,7 +12,8 @@ Each workbook has one sheet, 报送数据, laid out so that it reads back as it 
 Cells carry data validation (number ranges from the field's bounds, whole numbers for
 counts, a 是/否 list for yes/no fields).  The sheet is protected without a password:
 rows 1–5 and the unit columns are locked, the data cells are not.  Cells of a field the
-unit's category does not need are grey.  A hidden sheet, ``_模板信息``, records the
+unit's category does not need are grey (and, for an indicator naming its units, the cells of the
+other units).  A hidden sheet, ``_模板信息``, records the
 assessment, year, criteria fingerprint, owner and layout so a returned file is matched
 to what was sent even if it was renamed.
 
@@ -186,7 +187,33 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
-def build_workbook(plan: Plan, owner: str, fields: list[str], usage: dict[str, Usage], units: Units, rows: list[int], lang: str = "zh"):
+def unit_needs(plan: Plan, usage: dict[str, Usage], units: Units) -> dict[str, set[int]]:
+    """Field → the units that need it, for fields read only by indicators naming units (applies_to,
+    牵头/责任): other units of the same category owe nothing for them. Fields not in the map are
+    needed by whole categories."""
+    from ..core.dataset import Dataset
+    from ..core.scope import unit_scopes
+
+    masks, _ = unit_scopes(plan, Dataset(list(units.ids), list(units.names), list(units.cats), {}))
+    if not masks:
+        return {}
+    out: dict[str, set[int]] = {}
+    for name, u in usage.items():
+        uses = u.uses
+        if not any(x.kind == "indicator" and x.id in masks for x in uses):
+            continue
+        need: set[int] = set()
+        for x in uses:
+            if x.kind == "indicator" and x.id in masks:
+                need |= {int(i) for i in masks[x.id].nonzero()[0] if units.cats[i] in x.categories}
+            else:
+                need |= {i for i, c in enumerate(units.cats) if c in x.categories}
+        out[name] = need
+    return out
+
+
+def build_workbook(plan: Plan, owner: str, fields: list[str], usage: dict[str, Usage], units: Units, rows: list[int], lang: str = "zh",
+                   needs: dict[str, set[int]] | None = None):
     """One owner's workbook (not saved)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -219,7 +246,7 @@ def build_workbook(plan: Plan, owner: str, fields: list[str], usage: dict[str, U
         c.font = bold
         c.fill = head_fill
     col = 4
-    need: list[tuple[int, set[str]]] = []
+    need: list[tuple[int, set[str], set[int] | None]] = []
     for f in fields:
         spec = specs[f]
         uses, about, how = _column_texts(plan, f, usage[f], lang)
@@ -241,7 +268,7 @@ def build_workbook(plan: Plan, owner: str, fields: list[str], usage: dict[str, U
             dv = _validation(spec, lang)
             ws.add_data_validation(dv)
             dv.add(f"{get_column_letter(col)}{FIRST_ROW}:{get_column_letter(col)}{n_last}")
-        need.append((col, usage[f].categories))
+        need.append((col, usage[f].categories, (needs or {}).get(f)))
         col += 2
     ws.column_dimensions["A"].width = 12
     ws.column_dimensions["B"].width = 24
@@ -252,11 +279,11 @@ def build_workbook(plan: Plan, owner: str, fields: list[str], usage: dict[str, U
         _text(ws, r, 2, units.names[i])
         _text(ws, r, 3, units.cats[i])
         cat = units.cats[i]
-        for c0, cats in need:
+        for c0, cats, who in need:
             for c in (c0, c0 + 1):
                 cell = ws.cell(r, c)
                 cell.protection = unlocked
-                if cat not in cats:
+                if cat not in cats or (who is not None and i not in who):
                     cell.fill = grey
     ws.freeze_panes = f"D{FIRST_ROW}"
     ws.protection.sheet = True
@@ -335,9 +362,10 @@ def write_templates(plan: Plan, out: str | Path, units: str | None = None, data:
         raise DataError([Problem("template.exists", file=str(p)) for p in clash])
     out.mkdir(parents=True, exist_ok=True)
     usage = field_usage(plan)
+    needs = unit_needs(plan, usage, u)
     written = []
     for name, owner, fields, rows in jobs:
-        wb = build_workbook(plan, owner, fields, usage, u, rows, lang)
+        wb = build_workbook(plan, owner, fields, usage, u, rows, lang, needs)
         target = out / name
         # through the one atomic writer every output uses: never half a workbook, and the mode a
         # new file of the user's gets (colleagues on a shared folder can open it)

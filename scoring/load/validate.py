@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.plan import Plan
+from ..core.scope import scope_problems
 from ..core.usage import Gap, bases, find_gaps
 from ..errors import Problem
+from .criteria_file import locate
 from .submissions import FileInfo, ReadResult, read_submissions
 
 
@@ -70,6 +72,11 @@ def validate(plan: Plan, folder: str | Path) -> Report:
     data = res.data
     if data is None:
         return report
+    if plan.scopes:  # units named in the criteria must be on the unit list: located in the criteria file
+        found = scope_problems(plan, data.ids, data.names)
+        if found and plan.located is not None:
+            found = locate(found, *plan.located)
+        report.problems.extend(found)
     gaps = [g for g in find_gaps(plan, data) if (g.unit, g.field) not in res.bad]
     report.gaps = gaps
     for k, g in enumerate(gaps):
