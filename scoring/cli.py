@@ -64,6 +64,7 @@ TEXT = {
         "p_issuer": "落款单位（默认为细则中的考核单位）", "p_date": "落款日期，如 2021-01-15（默认为公示开始日）",
         "p_from": "公示期开始日", "p_to": "公示期结束日", "p_by": "异议截止日（默认为公示期结束日）",
         "p_contact": "受理异议的联系方式（电话、邮箱）", "p_address": "受理异议的地址",
+        "p_grades_only": "公示只列名次和等次，不列总分",
         "bad_date": "日期写作 2021-01-15",
         "run_format": "输出格式；xlsx、html、pdf 为可打印的报告（须同时给出 --out）",
         "progress": "收集进度：各报送单位、各单位应报哪些报送表，收到了哪些，哪些字段仍为空、哪些有问题，并生成催报提醒",
@@ -128,6 +129,7 @@ TEXT = {
         "p_issuer": "issuing office (default: the criteria's office)", "p_date": "date of issue, e.g. 2021-01-15 (default: first day of the notice period)",
         "p_from": "first day of the notice period (公示期)", "p_to": "last day of the notice period", "p_by": "last day to object (default: end of the notice period)",
         "p_contact": "who takes objections (phone, mailbox)", "p_address": "where objections are taken",
+        "p_grades_only": "the public notice lists ranks and grades, no totals",
         "bad_date": "write dates as 2021-01-15",
         "run_format": "output format; xlsx, html and pdf make a printable report (give --out too)",
         "progress": "collection progress: the workbooks each owner and unit owes, which arrived, which fields are blank or wrong, and reminders",
@@ -202,6 +204,7 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     rp.add_argument("--object-by", type=day, help=T["p_by"])
     rp.add_argument("--contact", help=T["p_contact"])
     rp.add_argument("--address", help=T["p_address"])
+    rp.add_argument("--grades-only", action="store_true", help=T["p_grades_only"])
     s = sub.add_parser("sensitivity", help=T["sensitivity"], parents=[common])
     s.add_argument("criteria", help=T["criteria"])
     s.add_argument("--data", required=True, help=T["data"])
@@ -517,7 +520,8 @@ def cmd_report(args) -> int:
     from .report.papers import publication
 
     pub = publication(results.criteria, {k: getattr(args, k) for k in
-                                         ("issuer", "date", "public_from", "public_to", "object_by", "contact", "address")})
+                                         ("issuer", "date", "public_from", "public_to", "object_by", "contact", "address",
+                                          "grades_only")})
     papers = render_papers(fmt, args.paper, results, proposal, history, stamp.as_dict(), args.lang, pub, args.unit)
     if args.paper == "unit" and (folder or not args.unit):
         for name, data in papers:  # every paper made before any is written: a failure leaves no half pack

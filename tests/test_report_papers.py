@@ -285,3 +285,19 @@ def test_names_are_text_in_the_pdf_never_markup(names):
     for n in names:
         assert re.sub(r"\s+", "", n) in text, n
     assert "#电话[1]" in text
+
+
+def test_public_notice_with_grades_only(tmp_path, view):
+    """An office that publishes grades only: ranks, names and grades, and no unit's total anywhere."""
+    out = tmp_path / "公示.html"
+    assert main(["report", *ARGS, "--for", "public", *PUB, "--grades-only", "--out", str(out)]) == 0
+    text = html_text(out.read_bytes())
+    for cat in view.categories:
+        for r in cat.rows:
+            assert f"{r.rank}{r.name}{r.grade}" in text
+            assert view.num(r.total) not in text, r.name
+    crit = tmp_path / "细则.toml"
+    crit.write_text(EXAMPLE_CRITERIA.read_text(encoding="utf-8") + "\n[publication]\nshow_total = false\n", encoding="utf-8")
+    out2 = tmp_path / "公示2.html"
+    assert main(["report", str(crit), "--data", str(EXAMPLE_DATA), "--for", "public", *PUB, "--out", str(out2)]) == 0
+    assert html_text(out2.read_bytes()) == text

@@ -269,6 +269,7 @@ class Publication(_Model):
     object_by: datetime.date | None = Field(None, description="last day to object; the end of the 公示期 when left out")
     contact: str = Field("", description="who takes objections and how (phone, mailbox)")
     address: str = ""
+    show_total: bool = Field(True, description="the 公示 shows each unit's total; false: rank and grade only")
 
     @field_validator("public_to")
     @classmethod

@@ -97,6 +97,7 @@ class Publication:
     object_by: datetime.date | None
     contact: str
     address: str
+    show_total: bool = True
 
 
 def publication(criteria, overrides: dict | None = None) -> Publication:
@@ -106,7 +107,7 @@ def publication(criteria, overrides: dict | None = None) -> Publication:
     start, end = o.get("public_from", p.public_from), o.get("public_to", p.public_to)
     return Publication(o.get("issuer", p.issuer) or criteria.assessment.office, o.get("date", p.date) or start,
                        start, end, o.get("object_by", p.object_by) or end, o.get("contact", p.contact),
-                       o.get("address", p.address))
+                       o.get("address", p.address), p.show_total and not o.get("grades_only", False))
 
 
 def require(pub: Publication, kind: str) -> None:
@@ -319,9 +320,13 @@ def public(view: ReportView, pub: Publication) -> dict:
             for p in W["public_body"]]
     cats = []
     for cat in view.categories:
-        rows = [[str(r.rank), r.name, view.num(r.total), r.grade or ""] for r in cat.rows]
-        cats.append({"heading": W["cat_heading"].format(cat=cat.name, n=len(cat.rows)),
-                     "table": _table(W["public_head"], [10, 46, 16, 14], ["c", "l", "r", "c"], rows)})
+        if pub.show_total:
+            rows = [[str(r.rank), r.name, view.num(r.total), r.grade or ""] for r in cat.rows]
+            table = _table(W["public_head"], [10, 46, 16, 14], ["c", "l", "r", "c"], rows)
+        else:  # the office publishes grades only
+            rows = [[str(r.rank), r.name, r.grade or ""] for r in cat.rows]
+            table = _table(W["public_head_nototal"], [10, 56, 16], ["c", "l", "c"], rows)
+        cats.append({"heading": W["cat_heading"].format(cat=cat.name, n=len(cat.rows)), "table": table})
     return {"kind": "public", "internal": "", "heading": W["public_title"].format(name=name), "body": body,
             "issuer": pub.issuer, "date": date_text(pub.date, view.lang),
             "attachment": {"label": W["attachment"], "heading": W["public_att"].format(name=name), "categories": cats}}
