@@ -355,6 +355,7 @@ def _score(args, store=None):
     """Criteria + data (+ last year's values from the history store) → (results, plan, registry, criteria bytes)."""
     from .core.engine import score
     from .errors import DataError
+    from .history.stamp import declared_blanks
     from .load.validate import validate
 
     plan, registry, raw = load_with_bytes(args.criteria, args.plugins)
@@ -362,6 +363,7 @@ def _score(args, store=None):
     if report.problems:
         raise DataError(report.problems)
     data = report.data
+    args.blank_gaps = declared_blanks(report.gaps, data)  # shown with the stamp: declared, never silent
     if plan.previous:
         data = _with_previous(data, plan, store, args)
     return score(plan, data), plan, registry, raw
@@ -415,7 +417,7 @@ def cmd_run(args) -> int:
 
             store = open_store(args.db, create=True)
         results, plan, registry, raw = _score(args, store)
-        stamp = make_stamp(canonical.sha256(raw), canonical.data_hash(results.data), plan, registry)
+        stamp = make_stamp(canonical.sha256(raw), canonical.data_hash(results.data), plan, registry, args.blank_gaps)
         if store is not None:
             from .history.record import build_record, data_files
 
@@ -442,7 +444,8 @@ def cmd_run(args) -> int:
         if args.decide and args.format == "table":
             from .report import decisions as rd
 
-            text += "\n" + rd.as_text(proposal, places, close, args.lang).rstrip("\n") + "\n" + stamp.line(args.lang) + "\n"
+            text += "\n" + rd.as_text(proposal, places, close, args.lang).rstrip("\n") + "\n" + "\n".join(
+                stamp.gap_lines(args.lang) + [stamp.line(args.lang)]) + "\n"
         if args.out:
             write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
             print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
@@ -474,7 +477,7 @@ def _results_and_decisions(args):
             history = _decision_history(results, store, args)
     else:
         results, plan, registry, raw = _score(args)
-        stamp = make_stamp(canonical.sha256(raw), canonical.data_hash(results.data), plan, registry)
+        stamp = make_stamp(canonical.sha256(raw), canonical.data_hash(results.data), plan, registry, args.blank_gaps)
         history = _decision_history(results, None, args)
     return results, decide(results.criteria, outcomes_of(results), history), stamp, history
 
@@ -491,10 +494,10 @@ def _write_report(args, fmt: str, results, proposal, history, stamp) -> None:
     from .report import render_report, write_report
 
     if args.out:
-        write_report(args.out, fmt, results, proposal, history, stamp.as_dict(), args.lang)
+        write_report(args.out, fmt, results, proposal, history, stamp.printed(), args.lang)
         print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
     else:
-        sys.stdout.write(render_report(fmt, results, proposal, history, stamp.as_dict(), args.lang).decode("utf-8"))
+        sys.stdout.write(render_report(fmt, results, proposal, history, stamp.printed(), args.lang).decode("utf-8"))
 
 
 def cmd_report(args) -> int:
@@ -522,6 +525,7 @@ def cmd_report(args) -> int:
     pub = publication(results.criteria, {k: getattr(args, k) for k in
                                          ("issuer", "date", "public_from", "public_to", "object_by", "contact", "address",
                                           "grades_only")})
+    # the papers sent out print no stamp: the run's blank-cell list names other units
     papers = render_papers(fmt, args.paper, results, proposal, history, stamp.as_dict(), args.lang, pub, args.unit)
     if args.paper == "unit" and (folder or not args.unit):
         for name, data in papers:  # every paper made before any is written: a failure leaves no half pack

@@ -4,6 +4,7 @@ Codes are stable; ``<code>.hint`` holds how to fix the problem.
 """
 from __future__ import annotations
 
+import re
 import string
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -522,6 +523,58 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "pydantic.publication_order": ("公示期开始日 {start} 晚于结束日 {end}", "the notice period starts on {start}, after it ends on {end}"),
     "pydantic.publication_object_by": ("异议截止日 {by} 早于公示期开始日 {start}", "the last day to object, {by}, is before the notice period starts on {start}"),
     "report.written_units": ("已写入 {n} 个单位的考核结果反馈到 {dir}", "wrote {n} units' papers to {dir}"),
+    # --- issue 10: refuse or declare, never accept silently ---
+    "data.derived_out_of_range": ("单位 {unit}（{name}）的“{field}”由公式算得 {value}，超出范围 [{lo}, {hi}]（公式：{formula}；数据：{inputs}）",
+                                  "unit {unit} ({name}): \"{field}\" computes to {value}, outside [{lo}, {hi}] (formula: {formula}; inputs: {inputs_en})"),
+    "data.derived_out_of_range.hint": ("核对所列单元格（如已办件数不应多于应办件数）并改正；数据确实无误时，核对细则中该字段的公式和范围",
+                                       "check the cells listed (e.g. done cannot exceed due) and correct them; if the data are right, check the field's formula and range in the criteria"),
+    "data.check_failed": ("单位 {unit}（{name}）未通过核对“{check}”：{rule}，左边为 {left}，右边为 {right}（数据：{inputs}）",
+                          "unit {unit} ({name}) fails the check \"{check}\": {rule}, left side {left}, right side {right} (inputs: {inputs_en})"),
+    "data.check_failed.hint": ("核对所列单元格并改正；数据确实无误时，请考核办核对细则 [[checks]] 中的这条规则",
+                               "check the cells listed and correct them; if the data are right, ask the office to review this rule in [[checks]]"),
+    "criteria.check_rule": ("核对规则“{rule}”第{pos}个字符处有误：{detail}", "check rule \"{rule}\" is wrong at character {pos}: {detail}"),
+    "criteria.check_rule.hint": ("写成“左边 比较符 右边”，比较符为 <=、>=、=、<、>（或 ≤、≥），两边只用字段名、数字、+ - * /、括号，如 已备案件数 <= 应备案件数",
+                                 "write \"left OP right\" with OP one of <=, >=, =, <, > (or ≤, ≥), each side made of field names, numbers, + - * / and brackets, e.g. 已备案件数 <= 应备案件数"),
+    "expr.no_comparison": ("此处应为比较符（<=、>=、=、<、>），实际为“{found}”", "expected a comparison (<=, >=, =, <, >), found \"{found}\""),
+    "expr.unclosed_bracket": ("[ 没有对应的 ]", "[ without a closing ]"),
+    "expr.too_long": ("公式过长（最多{most}个记号）", "formula too long (at most {most} tokens)"),
+    "expr.too_deep": ("括号、函数或负号嵌套过深（最多{most}层）", "brackets, functions or signs nested too deep (at most {most} levels)"),
+    "criteria.zero_divisor": ("字段“{field}”的公式“{formula}”第{pos}个字符处除以常数0：这个字段对任何单位都不会有值，用它的指标会被全部剔除",
+                              "the formula \"{formula}\" of \"{field}\" divides by a constant 0 at character {pos}: the field never has a value and every indicator reading it would be dropped for all units"),
+    "criteria.zero_divisor.hint": ("改为除以报送字段（如 已答复数 / 申请数 * 100）或非零常数", "divide by a submitted field (e.g. answered / requests * 100) or by a non-zero constant"),
+    "criteria.percent_kind": ("字段“{field}”为 {kind} 类，不能声明 percent = \"{percent}\"", "field \"{field}\" is of kind {kind} and cannot declare percent = \"{percent}\""),
+    "criteria.percent_kind.hint": ("percent 只用于 number 和 rate 字段：\"number\" 表示“88.9%”读作 88.9，\"fraction\" 表示读作 0.889（rate 字段只能用 \"number\"）",
+                                   "percent applies to number and rate fields only: \"number\" reads \"88.9%\" as 88.9, \"fraction\" as 0.889 (a rate takes \"number\" only)"),
+    "criteria.too_many": ("{what} 列了{n}项，超过上限{most}项", "{what} lists {n} entries, more than the {most} allowed"),
+    "criteria.too_many.hint": ("删去重复或多余的项：tie_break 中每个已声明的字段只写一次；其他列表也远用不到这么多项",
+                               "delete repeated or extra entries: each declared field at most once in tie_break; no other list needs this many"),
+    "criteria.tie_break_twice": ("tie_break 中“{name}”写了两次（第{first}项和第{again}项）", "\"{name}\" is listed twice in tie_break (entries {first} and {again})"),
+    "criteria.tie_break_twice.hint": ("删去重复的一项：第二次比较同一字段不会改变名次", "delete the repeated entry: comparing the same field again changes nothing"),
+    "data.percent_text": ("“{value}”是百分数，但字段“{field}”不是比率：读作 {number} 还是 {fraction}，细则没有规定",
+                          "\"{value}\" is a percentage but \"{field}\" is not a rate: the criteria do not say whether it reads as {number} or {fraction}"),
+    "data.percent_text.hint": ("填写不带 % 的数（如 88.9）；若本字段确实按百分数填报，在细则该字段写 percent = \"number\"（88.9% 读作 88.9）或 percent = \"fraction\"（读作 0.889）",
+                               "enter the number without % (e.g. 88.9); if this field is meant to take percentages, declare percent = \"number\" (88.9% reads 88.9) or percent = \"fraction\" (0.889) on the field"),
+    "data.percent_text.expected": ("不带 % 的数（{lo} 到 {hi}）", "a number without % ({lo} to {hi})"),
+    "data.merged_cell": ("单元格在合并区域 {range} 内，合并后只有 {first} 有值：单位 {unit}（{name}）的“{field}”在这里读不到数据",
+                         "the cell lies inside the merged range {range}, whose value is only in {first}: unit {unit} ({name}) has no \"{field}\" here"),
+    "data.merged_cell.hint": ("取消合并，为每个单位分别填写；确实没有数据的单元格留空", "unmerge the cells and fill in each unit's own value; leave a cell blank only where there is no data"),
+    "data.uncached_formula": ("单元格是公式“{formula}”，但文件中没有保存计算结果，单位 {unit}（{name}）的“{field}”读不到数值",
+                              "the cell holds the formula \"{formula}\" saved without its result: unit {unit} ({name}) has no \"{field}\" value here"),
+    "data.uncached_formula.hint": ("用 Excel 或 WPS 打开此文件并保存一次（保存时会算出结果），或把公式换成数值",
+                                   "open the file in Excel or WPS and save it once (which stores the results), or replace the formula by its value"),
+    "data.gap_partial": ("单位 {unit}（{name}）报送了{given}，却没有报送“{field}”，“{derived}”算不出来；指标 {indicator} 不会按 missing = \"{policy}\" 悄悄处理",
+                         "unit {unit} ({name}) submitted {given} but not \"{field}\", so \"{derived}\" cannot be computed; indicator {indicator} is not silently handled as missing = \"{policy}\""),
+    "data.gap_partial.hint": ("补报“{field}”（没有发生的填 0）；若该单位确实没有这项工作，把已报送的{given}也留空",
+                              "submit \"{field}\" (0 if none); if the unit truly has no such work, leave {given} blank as well"),
+    "data.too_large": ("“{value}”过大（绝对值超过 10^15），不能作为“{field}”的数值", "\"{value}\" is too large (beyond 10^15 in size) for \"{field}\""),
+    "data.too_large.hint": ("核对数值：是否误写成科学计数法（如 1e308）或多打了数字", "check the value: scientific notation typed by mistake (e.g. 1e308) or extra digits?"),
+    "data.too_large.expected": ("{lo} 到 {hi} 之间、绝对值不超过 10^15 的数", "a number from {lo} to {hi}, at most 10^15 in size"),
+    "data.control_char": ("单元格含有看不见的控制字符 {chars}：“{value}”（这类字符会让名称显示成别的样子、或扰乱屏幕和报告）",
+                          "the cell holds invisible control characters {chars}: \"{value}\" (they can make a name display as another or disturb the screen and reports)"),
+    "data.control_char.hint": ("删去这些字符，重新键入这段文字（从网页、聊天软件复制的文字常夹带此类字符）",
+                               "delete these characters and type the text again (text copied from web pages or chat apps often carries them)"),
+    "criteria.too_deep": ("嵌套过深：方括号或花括号套了超过{most}层", "nested too deep: more than {most} levels of brackets or braces"),
+    "criteria.too_deep.hint": ("评分细则用不到这么多层；检查是否多写了 [ 或 {{", "criteria never need this many levels; look for extra [ or {{"),
     # --- issue 14: collection progress, interim warnings, criteria carried forward, units in applies_to, lead/responsible ---
     "progress.head": ("收集进度：{name} · 应收报送表{n}份，已收到{received}份，未收到{missing}份，随其他文件报送{elsewhere}份",
                       "Collection progress: {name} · {n} workbook(s) expected, {received} received, {missing} missing, {elsewhere} sent inside other files"),
@@ -672,6 +725,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# Characters that change how text displays without being seen: C0/C1 controls (ANSI escapes start
+# with ESC), zero-width characters, and bidi overrides, embeddings and isolates (U+202E shows
+# "ABC\u202eDEF" as "ABCFED").  Tab and line breaks are ordinary in a cell and allowed.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def visible(text: str) -> str:
+    """The text with each control character written as <U+XXXX>, safe to print anywhere."""
+    return CONTROL.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+
+
+
 class _Safe(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
@@ -696,7 +761,10 @@ def t(code: str, lang: str = "zh", **args) -> str:
 
 
 def _num(v):
-    """Floats as people write them in messages: 110 not 110.0, 0.3 not 0.30000000000000004."""
+    """Floats as people write them in messages: 110 not 110.0, 0.3 not 0.30000000000000004;
+    text with control characters made visible (<U+202E>), so no message can carry them."""
+    if isinstance(v, str):
+        return v if v.isprintable() else visible(v)
     if isinstance(v, float) and v == v and abs(v) != float("inf"):
         text = f"{round(v, 6):.6f}".rstrip("0").rstrip(".")
         return "0" if text == "-0" else text

@@ -12,6 +12,7 @@ not valid TOML).  Its parts:
     [ranking]        tie-break fields
     [publication]    issuer, date, 公示期 (public_from, public_to), object_by, contact, address:
                      what the 公示 and each unit's 考核结果反馈 print
+    [[checks]]       cross-field checks every unit's data must pass (已备案件数 <= 应备案件数)
     [history]        ties the years together: ``series`` (the name shared by every
                      year of this assessment) and ``[[history.aliases]]`` (unit ids
                      changed by 机构改革: ``old``, ``new``, optional ``year``, ``note``)
@@ -58,6 +59,15 @@ class FieldSpec(_Model):
     min: float | None = None
     max: float | None = None
     formula: str | None = None  # derived from other fields by the safe expression language
+    # How text like "88.9%" reads in this field: "number" (88.9), "fraction" (0.889) or "refuse".
+    # Left out: "number" for a rate (a percentage already), "refuse" for anything else, where a
+    # value that only makes sense ×100 must not pass for a score.
+    percent: Literal["refuse", "number", "fraction"] | None = None
+
+    def percent_text(self) -> str:
+        if self.percent is not None:
+            return self.percent
+        return "number" if self.kind == "rate" else "refuse"
 
     def bounds(self) -> tuple[float | None, float | None]:
         lo, hi = self.min, self.max
@@ -290,6 +300,17 @@ class Publication(_Model):
         return v
 
 
+class Check(_Model):
+    """A cross-field check every unit's submitted data must pass, written as a comparison:
+    ``rule = "规范性文件已备案件数 <= 规范性文件应备案件数"`` or parts adding up to a total,
+    ``rule = "满意票 + 基本满意票 + 不满意票 = 有效票数"``.  A unit with a value missing on
+    either side is not checked (the gap is reported on its own)."""
+
+    name: str = Field(min_length=1)
+    rule: str = Field(min_length=1)
+    applies_to: list[str] | None = None
+
+
 class Thresholds(_Model):
     """Score rates (得分 ÷ 满分 × 100): at least ``green`` is green, at least ``yellow`` yellow, below it red."""
 
@@ -340,8 +361,7 @@ class Criteria(_Model):
     grades: list[Grades] = Field(default_factory=list)
     ranking: Ranking = Ranking()
     decisions: Decisions = Decisions()
-
-
+    checks: list[Check] = Field(default_factory=list)
     history: History = History()
     publication: Publication = Publication()
     warnings: Warnings | None = None

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError, Problem
-from . import expr
+from . import consistency, expr
 from .criteria import Indicator, Module, Veto
 from .dataset import Dataset, previous_of
 from .methods import Column
@@ -110,8 +110,11 @@ def score(plan: Plan, data: Dataset, partial: bool = False) -> Results:
     c = plan.criteria
     places = c.assessment.precision
     cols = derive(plan, data)
+    # impossible values (a rate of 150 %, a failed cross-field check) are refused before anything is scored
+    problems: list[Problem] = consistency.problems(plan, data, cols)
+    if problems:
+        raise DataError(problems)
     cats = np.asarray(data.categories, dtype=object)
-    problems: list[Problem] = []
     out: dict[str, CategoryScores] = {}
     scopes = unit_scopes(plan, data)
     for cat in c.categories:

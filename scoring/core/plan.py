@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from ..errors import CriteriaError, Problem
 from ..i18n import has
 from . import expr
-from .criteria import Criteria, Grades, Indicator
+from .criteria import Check, Criteria, Grades, Indicator
 from .dataset import previous_name, previous_of
 from .methods import Method
 
@@ -62,6 +62,7 @@ class Plan:
     applies: dict[str, set[str]]  # indicator id -> categories it applies to
     level: dict[str, int]
     previous: list[str] = field(default_factory=list)  # "<field>@上年" columns read (last year's values)
+    checks: list[tuple[Check, expr.Node, str, expr.Node]] = field(default_factory=list)  # cross-field checks
     # indicators that apply to some units of a category only (units named in applies_to, 牵头/责任 departments)
     scopes: dict[str, "Scope"] = field(default_factory=dict)
     located: tuple[str, dict[str, int]] | None = None  # (criteria file, key lines): problems found later are located too
@@ -92,6 +93,11 @@ def _short(v: Any) -> str:
         return v.isoformat()
     text = repr(v)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _clip(text: str, most: int = 80) -> str:
+    """A formula as quoted in a message: a long one cut, the position given says where to look."""
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def _suggest(name: str, known) -> str:
@@ -146,6 +152,9 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
         lo, hi = f.bounds()
         if lo is not None and hi is not None and lo > hi:
             P.append(Problem("criteria.bad_bounds", {"min": lo, "max": hi}, key=f"fields[{i}]"))
+        if f.percent is not None and f.percent != "refuse" and (
+                f.kind in ("count", "bool") or (f.kind == "rate" and f.percent == "fraction")):
+            P.append(Problem("criteria.percent_kind", {"field": f.name, "kind": f.kind, "percent": f.percent}, key=f"fields[{i}].percent"))
     parsed: dict[str, expr.Node] = {}
     for i, f in enumerate(c.fields):
         if f.formula is None:
@@ -153,11 +162,13 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
         try:
             node = expr.parse(f.formula)
         except expr.ExprError as e:
-            P.append(Problem("criteria.formula", {"formula": f.formula, "pos": e.position, "detail": e.code, **e.args_}, key=f"fields[{i}].formula"))
+            P.append(Problem("criteria.formula", {"formula": _clip(f.formula), "pos": e.position, "detail": e.code, **e.args_}, key=f"fields[{i}].formula"))
             continue
         unknown = [n for n in expr.names(node) if n not in fields and previous_of(n) not in fields]
         for n in unknown:
             P.append(Problem("criteria.unknown_field", {"name": n, "known": _suggest(n, fields)}, key=f"fields[{i}].formula"))
+        for div in expr.zero_divisors(node):  # never has a value: the indicator would be dropped for every unit
+            P.append(Problem("criteria.zero_divisor", {"formula": _clip(f.formula), "pos": div.pos, "field": f.name}, key=f"fields[{i}].formula"))
         if not unknown:
             parsed[f.name] = node
     order: list[str] = []
@@ -379,9 +390,21 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
                 P.append(Problem("criteria.unknown_grade", {"name": gname, "known": "、".join(sorted(grade_names)) or "—"}, key=f"{k}.when.grade"))
         if r.when.veto is not None and r.when.veto not in ("fail", "no_excellent") and r.when.veto not in veto_ids:
             P.append(Problem("criteria.unknown_veto", {"name": r.when.veto, "known": "fail、no_excellent、" + "、".join(sorted(veto_ids))}, key=f"{k}.when.veto"))
-    for j, f in enumerate(c.ranking.tie_break):
-        if f not in fields:
-            P.append(Problem("criteria.unknown_field", {"name": f, "known": _suggest(f, fields)}, key=f"ranking.tie_break[{j}]"))
+    tie_break = c.ranking.tie_break
+    if len(tie_break) > max(len(fields), 1):  # each a declared field, at most once: no longer than the fields
+        P.append(Problem("criteria.too_many", {"what": "ranking.tie_break", "n": len(tie_break), "most": max(len(fields), 1)},
+                         key="ranking.tie_break"))
+    else:
+        first_at: dict[str, int] = {}
+        for j, f in enumerate(tie_break):
+            if f in first_at:
+                P.append(Problem("criteria.tie_break_twice", {"name": f, "first": first_at[f] + 1, "again": j + 1}, key=f"ranking.tie_break[{j}]"))
+                continue
+            first_at[f] = j
+            if f not in fields:
+                P.append(Problem("criteria.unknown_field", {"name": f, "known": _suggest(f, fields)}, key=f"ranking.tie_break[{j}]"))
+
+    checks = _parse_checks(c, fields, check_cats, P)
 
     P.extend(_check_aliases(c))
     if c.warnings is not None:
@@ -396,7 +419,31 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
         raise CriteriaError(P)
     previous = sorted({n for node in parsed.values() for n in expr.names(node) if previous_of(n) in fields}
                       | {f for leaf in leaves.values() for f in leaf.reads if previous_of(f) in fields})
-    return Plan(c, leaves, [(n, parsed[n]) for n in order], order_ind, module_of, applies, level, previous=previous, scopes=scopes)
+    return Plan(c, leaves, [(n, parsed[n]) for n in order], order_ind, module_of, applies, level, previous=previous,
+                scopes=scopes, checks=checks)
+
+
+def _parse_checks(c: Criteria, fields: dict, check_cats, P: list[Problem]) -> list[tuple[Check, expr.Node, str, expr.Node]]:
+    """[[checks]]: each rule a comparison of declared fields (``a <= b``, ``a + b = c``)."""
+    out = []
+    seen: set[str] = set()
+    for i, ch in enumerate(c.checks):
+        k = f"checks[{i}]"
+        if ch.name in seen:
+            P.append(Problem("criteria.duplicate", {"what": "check", "id": ch.name}, key=f"{k}.name"))
+        seen.add(ch.name)
+        check_cats(ch.applies_to, f"{k}.applies_to")
+        try:
+            left, op, right = expr.parse_comparison(ch.rule)
+        except expr.ExprError as e:
+            P.append(Problem("criteria.check_rule", {"rule": _clip(ch.rule), "pos": e.position, "detail": e.code, **e.args_}, key=f"{k}.rule"))
+            continue
+        unknown = [n for n in expr.ordered_names(left) + expr.ordered_names(right) if n not in fields]
+        for n in unknown:
+            P.append(Problem("criteria.unknown_field", {"name": n, "known": _suggest(n, fields)}, key=f"{k}.rule"))
+        if not unknown:
+            out.append((ch, left, op, right))
+    return out
 
 
 def _check_aliases(c: Criteria) -> list[Problem]:

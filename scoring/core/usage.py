@@ -22,7 +22,7 @@ from .plan import Plan
 
 @dataclass(frozen=True)
 class Use:
-    kind: str  # "indicator" | "veto" | "tie_break"
+    kind: str  # "indicator" | "veto" | "tie_break" | "check"
     id: str
     name: str
     categories: frozenset[str]
@@ -79,6 +79,10 @@ def field_usage(plan: Plan) -> dict[str, Usage]:
         add(v.field, Use("veto", v.id, v.name, cats, None, v.missing))
     for f in c.ranking.tie_break:
         add(f, Use("tie_break", f, f, allcats, None, "exclude"))
+    for ch, left, _, right in plan.checks:  # a field read only by a cross-field check is still collected
+        cats = frozenset(ch.applies_to) if ch.applies_to is not None else allcats
+        for f in dict.fromkeys(expr.ordered_names(left) + expr.ordered_names(right)):
+            add(f, Use("check", ch.name, ch.name, cats, None, "exclude"))
     return usage
 
 

@@ -137,7 +137,11 @@ def stored_results(store: Store, run_id: int, plugin_args: list[str] = ()):
     inputs = store.inputs(run)
     plan, registry = stored_plan(run, inputs.criteria_raw, plugin_args)
     res = score(plan, inputs.data)
-    stamp = make_stamp(canonical.sha256(inputs.criteria_raw), canonical.data_hash(inputs.data), plan, registry)
+    from ..core.usage import find_gaps
+    from .stamp import declared_blanks
+
+    gaps = declared_blanks(find_gaps(plan, inputs.data), inputs.data)  # said on a stored run's papers as on the first
+    stamp = make_stamp(canonical.sha256(inputs.criteria_raw), canonical.data_hash(inputs.data), plan, registry, gaps)
     return res, stamp.with_run(run.id, run.status, run.corrects)
 
 

@@ -54,7 +54,7 @@ TXT = {
         "range": "范围 {lo}–{hi}", "atleast": "≥ {lo}", "atmost": "≤ {hi}", "unit": "单位：{unit}",
         "blank": "留空＝未报送：{action}",
         "evidence": "佐证材料：文件名、编号或链接", "evidence_for": "需提供：{what}",
-        "only": "（仅{cats}）", "via": "（经“{field}”）", "veto": "否决项 {id} {name}", "tie": "得分相同时比较",
+        "only": "（仅{cats}）", "via": "（经“{field}”）", "veto": "否决项 {id} {name}", "tie": "得分相同时比较", "check": "核对规则“{name}”",
         "dv_title": "填写有误", "dv_range": "应填{what}", "grey": "灰色单元格：该类别不需要此项",
         "note": "请勿修改第1–5行及单位编号、单位名称、类别三列；没有数据请留空，不要填0（0表示确有其数为零）。",
     },
@@ -66,7 +66,7 @@ TXT = {
         "range": "from {lo} to {hi}", "atleast": "≥ {lo}", "atmost": "≤ {hi}", "unit": "unit: {unit}",
         "blank": "blank = not submitted: {action}",
         "evidence": "evidence: file names, ids or links", "evidence_for": "needed: {what}",
-        "only": " (only {cats})", "via": " (through \"{field}\")", "veto": "veto {id} {name}", "tie": "tie-break",
+        "only": " (only {cats})", "via": " (through \"{field}\")", "veto": "veto {id} {name}", "tie": "tie-break", "check": "check \"{name}\"",
         "dv_title": "Invalid entry", "dv_range": "Enter {what}", "grey": "grey cells: not needed for this category",
         "note": "Do not change rows 1–5 or the three unit columns; leave a cell blank when there is no data (0 means zero).",
     },
@@ -126,6 +126,8 @@ def _column_texts(plan: Plan, name: str, u: Usage, lang: str) -> tuple[str, str,
                 evid.append(ev)
         elif use.kind == "veto":
             uses.append(L["veto"].format(id=use.id, name=use.name) + via + only)
+        elif use.kind == "check":
+            uses.append(L["check"].format(name=use.name) + only)
         else:
             uses.append(L["tie"])
     lo, hi = spec.bounds()
@@ -139,7 +141,7 @@ def _column_texts(plan: Plan, name: str, u: Usage, lang: str) -> tuple[str, str,
             how.append(L["atmost"].format(hi=fmt(hi)))
     if spec.unit and spec.kind != "rate":
         how.append(L["unit"].format(unit=spec.unit))
-    policy = _strictest([x.missing for x in u.uses if x.kind != "tie_break"])
+    policy = _strictest([x.missing for x in u.uses if x.kind not in ("tie_break", "check")])
     how.append(L["blank"].format(action=_ACTION[lang][policy]))
     about = spec.description
     if evid:

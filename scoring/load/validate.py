@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
+from ..core import consistency
+from ..core.engine import derive
 from ..core.plan import Plan
 from ..core.scope import scope_problems
 from ..core.usage import Gap, bases, find_gaps
@@ -66,6 +70,11 @@ def _locate(res: ReadResult, pos: int, field_name: str):
     return None
 
 
+def _given_inputs(base_of: dict[str, list[str]], data, g: Gap) -> list[str]:
+    """The inputs of the derived field a gap is in that the unit did submit."""
+    return [b for b in base_of.get(g.reads, ()) if b != g.field and not np.isnan(data.column(b)[g.unit])]
+
+
 def validate(plan: Plan, folder: str | Path) -> Report:
     res = read_submissions(folder, plan.criteria)
     report = Report(str(folder), res, list(res.problems))
@@ -77,13 +86,26 @@ def validate(plan: Plan, folder: str | Path) -> Report:
         if found and plan.located is not None:
             found = locate(found, *plan.located)
         report.problems.extend(found)
-    gaps = [g for g in find_gaps(plan, data) if (g.unit, g.field) not in res.bad]
+    cols = derive(plan, data)
+    report.problems += consistency.problems(plan, data, cols)
+    gaps = [g for g in find_gaps(plan, data, cols) if (g.unit, g.field) not in res.bad]
     report.gaps = gaps
+    base_of = bases(plan)
     for k, g in enumerate(gaps):
         where = _locate(res, g.unit, g.field)
         if where is not None:
             report.gap_cells[k] = where
         if g.policy != "error":
+            given = _given_inputs(base_of, data, g) if g.reason == "blank" else []
+            if given:  # half of a formula's inputs given: not a unit without this work, a value forgotten
+                args = {"unit": data.ids[g.unit], "name": data.names[g.unit], "field": g.field, "indicator": f"{g.id} {g.name}",
+                        "given": "、".join(given), "derived": g.reads, "policy": g.policy}
+                if where is not None:
+                    file, sheet, row, letter = where
+                    report.problems.append(Problem("data.gap_partial", args, file=file, sheet=sheet, row=row,
+                                                   column=f"{letter}（{g.field}）", cell=f"{letter}{row}"))
+                else:
+                    report.problems.append(Problem("data.gap_partial", args))
             continue
         label = f"{g.id} {g.name}"
         args = {"unit": data.ids[g.unit], "name": data.names[g.unit], "field": g.field, "indicator": label,

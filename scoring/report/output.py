@@ -78,7 +78,7 @@ def as_table(res: Results, lang: str = "zh", fmt_name: str = "simple", stamp=Non
     note = "模块列为加权后得分，括号内为权重" if lang != "en" else "module columns show weighted points; weights in brackets"
     out += ["", note]
     if stamp is not None:
-        out.append(stamp.line(lang))
+        out += stamp.gap_lines(lang) + [stamp.line(lang)]
     return "\n".join(out) + "\n"
 
 
@@ -99,6 +99,8 @@ def as_json(res: Results, lang: str = "zh", stamp=None, extra: dict | None = Non
     }
     if stamp is not None:
         doc["stamp"] = stamp.as_dict()
+        if stamp.gaps:  # blank cells scored as the criteria's missing policy says: declared, and said
+            doc["blank_gaps"] = stamp.gaps_as_dicts()
     doc.update(extra or {})
     return dump_json(doc)
 
@@ -146,17 +148,7 @@ def write_atomic(path: str | Path, text: str, encoding: str = "utf-8") -> None:
 
 def write_atomic_bytes(path: str | Path, data: bytes) -> None:
     """Write bytes (a workbook, a PDF) the same way: a temporary file beside the target, then a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic_stream(path, (data,))
 
 
 def _umask() -> int:

@@ -15,6 +15,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "run": ("运行编号", "Run"),
     "status": ("状态", "Status"),
     "corrects": ("更正的运行", "Corrects run"),
+    "blank_gaps": ("按细则 missing 处理的空单元格", "Blank cells handled by the missing policy"),
 }
 # what fits in a page footer; the full stamp is printed at the end of a report
 FOOTER_KEYS = ("criteria_sha256", "data_sha256", "engine", "run")
