@@ -199,7 +199,13 @@ class UnitSheets(Sequence):
     """
 
     def __init__(self, res: Results, decisions: list[RuleResult], lang: str, keys: list, texts: dict[str, list[str]]):
-        self._res, self._decisions, self._lang, self._keys, self._texts = res, decisions, lang, keys, texts
+        self._res, self._lang, self._keys, self._texts = res, lang, keys, texts
+        # each unit's sheet reads only the rules that catch it: looked up once here, not by scanning every
+        # rule's catches for every unit (quadratic at province size)
+        self._rules: dict[str, list[RuleResult]] = {}
+        for r in decisions:
+            for uid in dict.fromkeys(c.unit.unit_id for c in r.catches):
+                self._rules.setdefault(uid, []).append(r)
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -208,7 +214,7 @@ class UnitSheets(Sequence):
         if isinstance(k, slice):
             return [self[i] for i in range(*k.indices(len(self)))]
         cs, p, averages = self._keys[k]
-        n = notice.unit_notice(self._res, cs, p, self._decisions, self._lang)
+        n = notice.unit_notice(self._res, cs, p, self._rules.get(self._res.data.ids[cs.index[p]], []), self._lang)
         sheet = n["sheet"]
         return UnitView(sheet["id"], sheet["name"], sheet["category"], sheet["total"], sheet["rank"], sheet["of"],
                         sheet["grade"], sheet["modules"], averages, notice.sheet_cells(sheet, self._lang),
