@@ -67,6 +67,14 @@ TEXT = {
         "p_grades_only": "公示只列名次和等次，不列总分",
         "bad_date": "日期写作 2021-01-15",
         "run_format": "输出格式；xlsx、html、pdf 为可打印的报告（须同时给出 --out）",
+        "key": "考核办的签名私钥文件（默认：环境变量 SCORING_KEY）；用 scoring keygen 生成",
+        "keygen": "生成考核办的签名密钥（Ed25519，只需一次；私钥放在历史库以外妥善保管）",
+        "key_out": "私钥写入的文件（不会覆盖已有文件）",
+        "backup": "备份历史库（SQLite 在线备份：写入过程中也得到一致的副本）",
+        "backup_out": "备份文件（不会覆盖已有文件）",
+        "verify_all": "检查整条封印链：每个定稿运行的封印、签名、前后衔接",
+        "export": "把封印文件、签名和公钥写到这个目录，供审计人员用标准工具核对",
+        "public_key": "考核办公钥（64位十六进制或 PEM 文件；默认：环境变量 SCORING_PUBLIC_KEY）：只承认这把钥匙的签名",
         "progress": "收集进度：各报送单位、各单位应报哪些报送表，收到了哪些，哪些字段仍为空、哪些有问题，并生成催报提醒",
         "due": "报送截止日期（如 2021-01-15），写入催报提醒",
         "warn": "阶段性预警：用已报送的数据按同一细则评分，按细则 [warnings] 阈值或本类别四分位给出红黄绿（不作为考核结果）",
@@ -132,6 +140,14 @@ TEXT = {
         "p_grades_only": "the public notice lists ranks and grades, no totals",
         "bad_date": "write dates as 2021-01-15",
         "run_format": "output format; xlsx, html and pdf make a printable report (give --out too)",
+        "key": "the office's private signing key (default: SCORING_KEY); made by scoring keygen",
+        "keygen": "make the office's signing key (Ed25519, once; keep the private key outside the store)",
+        "key_out": "file for the private key (never overwritten)",
+        "backup": "back up the history store (SQLite online backup: consistent even while another process writes)",
+        "backup_out": "backup file (never overwritten)",
+        "verify_all": "check the whole chain of seals: every final run's seal, signature and link",
+        "export": "write the sealed document, signature and public key to this folder, for an auditor's own check",
+        "public_key": "the office's public key (64 hex digits or a PEM file; default: SCORING_PUBLIC_KEY): accept only its signatures",
         "progress": "collection progress: the workbooks each owner and unit owes, which arrived, which fields are blank or wrong, and reminders",
         "due": "the due date (e.g. 2021-01-15), written into the reminders",
         "warn": "interim warnings: score the data in so far by the same criteria, green/yellow/red by [warnings] thresholds or quartiles (not a result)",
@@ -263,11 +279,19 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     x = sub.add_parser("finalize", help=T["finalize"], parents=[common, db])
     x.add_argument("run", type=int, help=T["run_id"])
     x.add_argument("--operator", help=T["operator"])
+    x.add_argument("--key", help=T["key"])
+    x = sub.add_parser("keygen", help=T["keygen"], parents=[common])
+    x.add_argument("--out", required=True, help=T["key_out"])
+    x = sub.add_parser("backup", help=T["backup"], parents=[common, db])
+    x.add_argument("--out", required=True, help=T["backup_out"])
     x = sub.add_parser("delete", help=T["delete"], parents=[common, db])
     x.add_argument("run", type=int, help=T["run_id"])
     x = sub.add_parser("verify", help=T["verify"], parents=[common, db, fmt2])
-    x.add_argument("run", type=int, help=T["run_id"])
+    x.add_argument("run", type=int, nargs="?", help=T["run_id"])
+    x.add_argument("--all", action="store_true", help=T["verify_all"])
     x.add_argument("--data", help=T["vdata"])
+    x.add_argument("--export", metavar="DIR", help=T["export"])
+    x.add_argument("--public-key", help=T["public_key"])
     x = sub.add_parser("history", help=T["history"], parents=[common, db, fmt2])
     x.add_argument("unit", help=T["unit"])
     x.add_argument("--series", help=T["series"])
@@ -325,13 +349,12 @@ def load(criteria_path: str, plugin_args: list[str]):
 
 def load_with_bytes(criteria_path: str, plugin_args: list[str]):
     """Like :func:`load`, also returning the criteria file's bytes (hashed and stored with a run)."""
-    from .load.criteria_file import criteria_bytes, located_plan, parse_criteria
+    from .load.criteria_file import criteria_bytes, located_plan, parse_criteria, plugin_folders
     from .plugins import load_registry
 
     raw = criteria_bytes(criteria_path)
     criteria, lines, _ = parse_criteria(raw, str(criteria_path))
-    base = Path(criteria_path).parent
-    folders = [base / f for f in criteria.assessment.plugins] + [Path(f) for f in plugin_args]
+    folders = plugin_folders(criteria, lines, str(criteria_path)) + [Path(f) for f in plugin_args]
     registry = load_registry(folders)
     return located_plan(criteria, lines, str(criteria_path), registry), registry, raw
 
@@ -410,7 +433,9 @@ def cmd_run(args) -> int:
 
     if args.format in REPORT_FORMATS:
         _check_report_out(args, args.format)
+    _check_out(args)
     store = None
+    saved = None
     try:
         if args.save:  # open (or create) the store first: a damaged store stops us before any work
             from .history.store import open_store
@@ -424,7 +449,8 @@ def cmd_run(args) -> int:
             rec = build_record(results, registry, criteria_raw=raw, criteria_path=str(Path(args.criteria).resolve()),
                                data_path=str(Path(args.data).resolve()), operator=_operator(args),
                                files=data_files(args.data), note=args.note)
-            stamp = stamp.with_run(store.save(rec))
+            saved = store.save(rec)
+            stamp = stamp.with_run(saved)
         if args.format in REPORT_FORMATS:
             history = _decision_history(results, store, args)
             proposal = decide(results.criteria, outcomes_of(results), history)
@@ -453,6 +479,10 @@ def cmd_run(args) -> int:
             sys.stdout.write(text)
         if store is not None:
             _say("hist.saved", args.lang, run=stamp.run, db=store.path)
+    except ScoringError:
+        if saved is not None:  # the run is in the store: say so before saying what failed
+            _say("output.saved_first", args.lang, run=saved, db=store.path)
+        raise
     finally:
         if store is not None:
             store.close()
@@ -482,6 +512,20 @@ def _results_and_decisions(args):
     return results, decide(results.criteria, outcomes_of(results), history), stamp, history
 
 
+def _check_out(args) -> None:
+    """Refuse ``--out`` before any work: not a folder, not an input, not inside the data folder."""
+    if not getattr(args, "out", None):
+        return
+    from .history.store import default_path
+    from .outfile import check_out
+
+    target = getattr(args, "criteria", "")
+    inputs = [target, getattr(args, "old", None), getattr(args, "new", None), *args.plugins]
+    if getattr(args, "db", None) or getattr(args, "save", False) or str(target).isdigit():
+        inputs.append(default_path(getattr(args, "db", None)))
+    check_out(args.out, inputs=inputs, data_folder=getattr(args, "data", None))
+
+
 def _check_report_out(args, fmt: str) -> None:
     from .errors import Problem, ReportError
 
@@ -504,6 +548,10 @@ def cmd_report(args) -> int:
     from .errors import Problem, ReportError
 
     folder = args.paper == "unit" and (Path(args.out).is_dir() or args.out.endswith(("/", os.sep)) or not Path(args.out).suffix)
+    if folder:  # a file per unit inside it: the folder must not be an input nor lie inside the data folder
+        _check_out(argparse.Namespace(**{**vars(args), "out": str(Path(args.out) / "_.pdf")}))
+    else:
+        _check_out(args)
     fmt = args.format or ("pdf" if folder else Path(args.out).suffix.lower().lstrip("."))
     if fmt == "htm":
         fmt = "html"
@@ -647,14 +695,35 @@ def cmd_runs(args) -> int:
 
 
 def cmd_finalize(args) -> int:
+    from .history.seal import finalize, load_key
+
+    load_key(args.key)  # no key, no work: say so before re-scoring
     with _open(args) as s:
-        run, changed = s.finalize(args.run, _operator(args))
+        run, changed = finalize(s, args.run, _operator(args), args.key, args.plugins)
     if not changed:
         _say("hist.already", args.lang, run=run.id, when=run.finalized)
     elif run.corrects:
         _say("hist.finalized_correction", args.lang, run=run.id, corrects=run.corrects, year=run.year)
     else:
         _say("hist.finalized", args.lang, run=run.id, series=run.series, year=run.year)
+    if run.seal_digest:
+        _say("seal.sealed", args.lang, run=run.id, digest=run.seal_digest, key=run.seal_key)
+    return 0
+
+
+def cmd_keygen(args) -> int:
+    from .history.seal import keygen
+
+    key = keygen(args.out)
+    _say("seal.keygen", args.lang, path=args.out, key=key)
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from .history.backup import backup
+
+    n = backup(args.db, args.out)
+    _say("backup.done", args.lang, path=args.out, runs=n)
     return 0
 
 
@@ -669,10 +738,60 @@ def cmd_verify(args) -> int:
     from .history.report import verify_json, verify_text
     from .history.reproduce import verify
 
+    if args.public_key:
+        os.environ["SCORING_PUBLIC_KEY"] = args.public_key
+    if args.all:
+        return _verify_all(args)
+    if args.run is None:
+        from .errors import Problem
+
+        raise HistoryError(Problem("seal.verify_what"))
+    if args.export:
+        from .history.seal import export
+
+        with _open(args) as s:
+            for path in export(s, s.run(args.run), args.export):
+                print(TEXT[args.lang]["written"].format(path=path), file=sys.stderr)
+        return 0
     with _open(args) as s:
         rep = verify(s, args.run, args.plugins, args.data)
     sys.stdout.write(verify_json(rep) if args.format == "json" else verify_text(rep, args.lang))
     return 0 if rep.identical else 3
+
+
+def _verify_all(args) -> int:
+    """The whole store: triggers, every seal, its signature, its place in the chain."""
+    import json
+
+    from .history.seal import check_all, pinned_key, said, seal_rows
+    from .history.store import open_store, trigger_problems
+    from .i18n import t
+
+    with open_store(args.db, guards=False) as s:
+        gone = trigger_problems(s)
+        bad = check_all(s, pinned_key())
+        seals = seal_rows(s)
+        path = s.path
+    if args.format == "json":
+        doc = {"schema": "scoring.verify_all/1", "db": str(path), "seals": len(seals), "triggers_missing": gone,
+               "intact": not gone and not bad,
+               "chain_head": seals[-1].digest if seals else None,
+               "problems": [{"run": r.id if r else None, "what": [getattr(x, "en", x) for x in w]} for r, w in bad]}
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+    else:
+        out = [t("seal.all_head", args.lang, db=path, n=len(seals))]
+        if gone:
+            out.append(t("history.triggers_gone", args.lang, path=path, names="、".join(gone)))
+        for run, what in bad:
+            if what == ["unsealed"]:
+                out.append(t("seal.unsealed", args.lang, run=run.id, year=run.year, path=path))
+                continue
+            label = t("seal.all_run", args.lang, run=run.id, year=run.year) if run else ""
+            out.append(label + said(what, args.lang))
+        if not gone and not bad:
+            out.append(t("seal.all_ok", args.lang, n=len(seals), head=seals[-1].digest if seals else "—"))
+        sys.stdout.write("\n".join(out) + "\n")
+    return 0 if not gone and not bad else 3
 
 
 def cmd_history(args) -> int:
@@ -752,6 +871,7 @@ def cmd_warn(args) -> int:
     from .report.output import write_atomic
     from .report.warnings import RENDERERS
 
+    _check_out(args)
     plan, registry = load(args.criteria, args.plugins)
     interim = interim_plan(plan, registry.methods)  # every blank: not yet submitted, left out
     report = validate(interim, args.data)
@@ -800,6 +920,7 @@ def cmd_criteria(args) -> int:
     from .core.criteria_diff import diff
     from .report.criteria_diff import as_json, as_text
 
+    _check_out(args)
     old, _ = load(args.old, args.plugins)
     new, _ = load(args.new, args.plugins)
     text = (as_json if args.format == "json" else as_text)(diff(old, new, args.lang), args.lang)
@@ -830,6 +951,7 @@ def cmd_sensitivity(args) -> int:
 
     from .core.stability import RuleShares
 
+    _check_out(args)
     results = _score(args)[0]
     shares = RuleShares(results, _decision_history(results, None, args)) if results.criteria.decisions.rules else None
     s = sensitivity(results, args.draws, args.spread / 100, args.seed, observers=[shares] if shares else [])
@@ -897,7 +1019,8 @@ def _warn_failed(registry, lang: str) -> None:
 COMMANDS = {"check": cmd_check, "validate": cmd_validate, "template": cmd_template, "run": cmd_run, "report": cmd_report,
             "decide": cmd_decide, "explain": cmd_explain, "methods": cmd_methods, "runs": cmd_runs, "finalize": cmd_finalize,
             "delete": cmd_delete, "verify": cmd_verify, "history": cmd_history, "compare": cmd_compare,
-            "rescore": cmd_rescore, "sensitivity": cmd_sensitivity, "progress": cmd_progress, "warn": cmd_warn, "criteria": cmd_criteria}
+            "rescore": cmd_rescore, "sensitivity": cmd_sensitivity, "progress": cmd_progress, "warn": cmd_warn, "criteria": cmd_criteria,
+            "keygen": cmd_keygen, "backup": cmd_backup}
 
 
 def main(argv: list[str] | None = None) -> int:

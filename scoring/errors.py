@@ -130,3 +130,9 @@ class HistoryError(ScoringError):
 
 class ReportError(ScoringError):
     title_code = "error.report"
+
+
+class OutputError(ScoringError):
+    """An output file cannot be written where asked (a folder, an input, read-only, disk full …)."""
+
+    title_code = "error.output"

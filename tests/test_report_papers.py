@@ -301,3 +301,16 @@ def test_public_notice_with_grades_only(tmp_path, view):
     out2 = tmp_path / "公示2.html"
     assert main(["report", str(crit), "--data", str(EXAMPLE_DATA), "--for", "public", *PUB, "--out", str(out2)]) == 0
     assert html_text(out2.read_bytes()) == text
+
+
+def test_a_pack_is_never_written_into_the_data_folder(tmp_path, capsys):
+    """The next run would read the papers as submissions: refused before any work, nothing written."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(EXAMPLE_DATA, data)
+    before = sorted(p.name for p in data.rglob("*"))
+    assert main(["report", str(EXAMPLE_CRITERIA), "--data", str(data), "--for", "unit", *PUB,
+                 "--out", str(data / "反馈") + "/"]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert sorted(p.name for p in data.rglob("*")) == before

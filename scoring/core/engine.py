@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError, Problem
-from . import consistency, expr
+from . import boundary, consistency, expr
 from .criteria import Indicator, Module, Veto
 from .dataset import Dataset, previous_of
 from .methods import Column
@@ -230,10 +230,8 @@ def _score_leaf(leaf: Leaf, data: Dataset, cols, cat: str, idx, places: int, pro
     if applies is not None:  # units it does not apply to take no part (not in a best, an average or a rank)
         inputs = {f: np.where(applies, v, np.nan) for f, v in inputs.items()}
     col = Column(inputs, ind.full, ind.bonus, cat)
-    result = leaf.method.score(col, leaf.params)
-    raw = np.asarray(result.points, dtype=float)
-    if raw.shape != (len(idx),):
-        raise RuntimeError(f"method {leaf.method.name} returned {raw.shape} points for {len(idx)} units")
+    result = boundary.call(leaf, "score", leaf.method.score, col, leaf.params)
+    raw = boundary.checked_points(leaf, result, len(idx), inputs, lambda k: f"{data.ids[idx[k]]} {data.names[idx[k]]}")
     missing = np.zeros(len(idx), bool)
     for v in inputs.values():
         missing |= np.isnan(v)

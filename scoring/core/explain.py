@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..i18n import t
+from . import boundary
 from .dataset import previous_of
 from .engine import CategoryScores, IndicatorScores, Results
 from .rounding import fmt, round_half_up
@@ -72,7 +73,7 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
     line["status"] = "scored"
     lost = line["lost"] or 0.0
     if lost > 0 or (ind.bonus and pts):
-        line["reason"] = leaf.method.lost_reason(leaf.params, inputs, pts, ind.full, s.context, lang)
+        line["reason"] = boundary.call(leaf, "reason", leaf.method.lost_reason, leaf.params, inputs, pts, ind.full, s.context, lang)
         raw = s.raw[pos] if s.raw is not None else np.nan
         if ind.max_deduction is not None and not ind.bonus and raw < ind.full - ind.max_deduction:
             line["reason"] += t("explain.item_cap", lang, cap=fmt(ind.max_deduction))
@@ -137,7 +138,7 @@ def _rule_text(res: Results, leaf, lang: str) -> str:
     cache = _cache(res)
     key = ("rule", leaf.indicator.id, lang)
     if key not in cache:
-        cache[key] = leaf.method.rule(leaf.params, leaf.indicator.full, lang)
+        cache[key] = boundary.call(leaf, "rule", leaf.method.rule, leaf.params, leaf.indicator.full, lang)
     return cache[key]
 
 

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from ..errors import CriteriaError, Problem
 from ..i18n import has
-from . import expr
+from . import boundary, expr
 from .criteria import Check, Criteria, Grades, Indicator
 from .dataset import previous_name, previous_of
 from .methods import Method
@@ -305,8 +305,9 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
             code = "criteria.unknown_method_failed" if failed_plugins else "criteria.unknown_method"
             P.append(Problem(code, {"name": ind.method, "known": _suggest(ind.method, methods), "failed": failed_names}, key=f"{k}.method"))
         else:
-            try:
-                params = method.Params.model_validate(ind.params)
+            try:  # a plugin's own validators may raise anything: that is the plugin's fault
+                params = boundary.call(Leaf(ind, method, None, []), "params", method.Params.model_validate, ind.params,
+                                       passes=(ValidationError,))
             except ValidationError as e:
                 P.extend(pydantic_problems(e, f"{k}.params"))
         if method is None or params is None:
@@ -314,7 +315,8 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
             if ind.field is not None and ind.field not in fields:
                 P.append(Problem("criteria.unknown_field", {"name": ind.field, "known": _suggest(ind.field, fields)}, key=f"{k}.field"))
             continue
-        most = method.max_points(params)
+        probe = Leaf(ind, method, params, [])
+        most = boundary.call(probe, "params", method.max_points, params)
         if most is not None and not ind.bonus and most > ind.full + 1e-9:
             P.append(Problem("criteria.points_over_full", {"id": ind.id, "most": most, "full": ind.full}, key=f"{k}.params"))
         reads = []
@@ -327,7 +329,7 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
             P.append(Problem("criteria.field_not_used", {"id": ind.id, "method": ind.method}, key=f"{k}.field"))
         if method.previous_year and ind.field is not None:
             reads.append(previous_name(ind.field))
-        reads += method.inputs(params)
+        reads += boundary.call(probe, "params", method.inputs, params)
         for f in reads:
             if f not in fields and previous_of(f) not in fields:
                 P.append(Problem("criteria.unknown_field", {"name": f, "known": _suggest(f, fields)}, key=f"{k}.field" if f == ind.field else f"{k}.params"))

@@ -28,10 +28,13 @@ class Stamp:
     # Blank cells scored as the criteria's missing policy says (unit, name, field, indicator or veto, policy):
     # declared, but never silent, so every output carrying the stamp says they were there.
     gaps: tuple[tuple[str, str, str, str, str], ...] = ()
+    seal: str | None = None  # a sealed (定稿) run: the full sha256 of its sealed document
+    office_key: str | None = None  # and the office's public key (Ed25519, hex) that signed it
 
-    def with_run(self, run: int, status: str = "draft", corrects: int | None = None) -> "Stamp":
+    def with_run(self, run: int, status: str = "draft", corrects: int | None = None,
+                 seal: str | None = None, office_key: str | None = None) -> "Stamp":
         return Stamp(self.criteria_sha256, self.data_sha256, self.engine, dict(self.plugins), dict(self.methods),
-                     run, status, corrects, self.gaps)
+                     run, status, corrects, self.gaps, seal, office_key)
 
     def gap_lines(self, lang: str = "zh") -> list[str]:
         """The blank cells the criteria's missing policy handled, one line listing them (none: no line)."""
@@ -53,6 +56,8 @@ class Stamp:
                 text += f" · {len(self.gaps)} blank cell(s) handled by the missing policy"
             if self.run is not None:
                 text += f" · run {self.run} ({self.status or 'draft'}" + (f", corrects run {self.corrects}" if self.corrects else "") + ")"
+            if self.seal:
+                text += f"\nSeal: sha256 {self.seal} · office public key (Ed25519) {self.office_key}"
             return text
         text = (f"印记：细则 {self.criteria_sha256[:SHORT]} · 数据 {self.data_sha256[:SHORT]} · "
                 f"引擎 {self.engine} · 插件 {plugins or '—'}")
@@ -61,12 +66,15 @@ class Stamp:
         if self.run is not None:
             state = {"final": "定稿"}.get(self.status or "", "草稿")
             text += f" · 第{self.run}号运行（{state}" + (f"，更正第{self.corrects}号" if self.corrects else "") + "）"
+        if self.seal:
+            text += f"\n封印：sha256 {self.seal} · 考核办公钥（Ed25519）{self.office_key}"
         return text
 
     def as_dict(self) -> dict[str, Any]:
         return {"criteria_sha256": self.criteria_sha256, "data_sha256": self.data_sha256, "engine": self.engine,
                 "plugins": dict(sorted(self.plugins.items())), "methods": dict(sorted(self.methods.items())),
-                "run": self.run, "status": self.status, "corrects": self.corrects}
+                "run": self.run, "status": self.status, "corrects": self.corrects,
+                **({"seal_sha256": self.seal, "office_public_key": self.office_key} if self.seal else {})}
 
     def printed(self) -> dict[str, Any]:
         """What a printable report shows: the stamp, and the blank cells the missing policy handled."""

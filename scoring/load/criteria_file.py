@@ -193,3 +193,26 @@ def located_plan(criteria: Criteria, lines: dict[str, int], name: str, registry:
 def load_criteria(path: str | Path, registry: Registry) -> Plan:
     criteria, lines, _ = read_criteria(path)
     return located_plan(criteria, lines, str(path), registry)
+
+
+def plugin_folders(criteria: Criteria, lines: dict[str, int], name: str) -> list[Path]:
+    """The local plugin folders a criteria file names, each confined to the file's own folder.
+
+    A criteria file is data that travels by e-mail; the code it may run must sit beside it.
+    An absolute path, or one that leaves the folder (``../``, a symlink pointing out), is
+    refused before any code is loaded, located to the ``plugins`` line.
+    """
+    base = Path(name).parent.resolve()
+    out, problems = [], []
+    for i, entry in enumerate(criteria.assessment.plugins):
+        p = Path(entry)
+        inside = not p.is_absolute() and not Path(entry.replace("\\", "/")).is_absolute() and ":" not in entry
+        target = (base / p).resolve()
+        if not inside or (target != base and base not in target.parents):
+            problems.append(Problem("criteria.plugin_outside", {"path": entry, "folder": str(base)},
+                                    key=f"assessment.plugins[{i}]"))
+            continue
+        out.append(base / p)
+    if problems:
+        raise CriteriaError(locate(problems, name, lines))
+    return out

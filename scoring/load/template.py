@@ -34,7 +34,7 @@ from ..core.plan import Plan
 from ..core.rounding import fmt
 from ..core.usage import Usage, field_usage
 from ..errors import DataError, Problem
-from ..report.output import write_atomic_bytes
+from ..outfile import check_out, write_out
 from .sheets import META_SHEET
 from .submissions import EVIDENCE_SUFFIX, TEMPLATE_SCHEMA, Notes, Units, criteria_hash, read_units
 
@@ -359,6 +359,8 @@ def write_templates(plan: Plan, out: str | Path, units: str | None = None, data:
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise DataError(Problem("template.out_not_dir", file=str(out)))
+    for name, *_ in jobs:  # a folder, a path through a file, a read-only folder: refused before writing any
+        check_out(out / name, inputs=[units] if units else [])
     clash = [out / name for name, *_ in jobs if (out / name).exists()]
     if clash and not force:
         raise DataError([Problem("template.exists", file=str(p)) for p in clash])
@@ -369,10 +371,10 @@ def write_templates(plan: Plan, out: str | Path, units: str | None = None, data:
     for name, owner, fields, rows in jobs:
         wb = build_workbook(plan, owner, fields, usage, u, rows, lang, needs)
         target = out / name
-        # through the one atomic writer every output uses: never half a workbook, and the mode a
-        # new file of the user's gets (colleagues on a shared folder can open it)
+        # through the one writer every output uses (scoring.outfile): never half a workbook, never
+        # over an input, and the mode a new file of the user's gets
         buf = io.BytesIO()
         wb.save(buf)
-        write_atomic_bytes(target, buf.getvalue())
+        write_out(target, buf.getvalue())
         written.append(target)
     return written, notes

@@ -10,8 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from itertools import repeat
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import numpy as np
 from ..core.engine import CategoryScores, Results
 from ..core.explain import ranked, unit_sheet
 from ..core.rounding import fmt, fmt_column
+from ..outfile import write_out
 
 SCHEMA = "scoring.results/1"
 
@@ -142,33 +141,16 @@ RENDERERS = {"table": as_table, "json": as_json, "csv": as_csv}
 
 
 def write_atomic(path: str | Path, text: str, encoding: str = "utf-8") -> None:
-    """Write text to a temporary file beside the target, then move it into place: never half a file."""
-    write_atomic_bytes(path, text.encode(encoding))
+    """Write text whole or not at all (:func:`scoring.outfile.write_out`)."""
+    write_out(path, text.encode(encoding))
 
 
 def write_atomic_bytes(path: str | Path, data: bytes) -> None:
-    """Write bytes (a workbook, a PDF) the same way: a temporary file beside the target, then a rename."""
-    write_atomic_stream(path, (data,))
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    """Write bytes (a workbook, a PDF) whole or not at all (:func:`scoring.outfile.write_out`)."""
+    write_out(path, data)
 
 
 def write_atomic_stream(path: str | Path, chunks) -> None:
-    """Write an iterable of bytes the same way (a temporary file beside the target, then a rename), one
-    chunk at a time: a report of hundreds of MB is never held in memory whole."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            for chunk in chunks:
-                f.write(chunk)
-        os.chmod(tmp, 0o644 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write an iterable of bytes the same way, one chunk at a time: a report of hundreds of MB is never
+    held in memory whole."""
+    write_out(path, chunks)
