@@ -88,7 +88,9 @@ def write_out(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> None:
             real.parent.mkdir(parents=True, exist_ok=True)
             mode = _mode_for(real)
             _sweep(real)
-            if not _write_unnamed(real, data, mode):
+            if not isinstance(data, (bytes, bytearray)):
+                _write_named(real, data, mode)  # chunks are read once: no second attempt could replay them
+            elif not _write_unnamed(real, data, mode):
                 _write_named(real, data, mode)
         except OSError as e:
             raise _os_problem(path, e) from None
