@@ -94,27 +94,34 @@ class Gap:
     kind: str  # "indicator" | "veto"
     id: str
     name: str
-    policy: str  # "error" | "exclude" | "zero"
-    reason: str  # "blank": not submitted; "formula": inputs given but the formula has no value (e.g. ÷ 0)
+    policy: str  # "error" | "exclude" | "zero" (| "full" for reason "zero")
+    reason: str  # "blank": not submitted; "formula": inputs given but the formula has no value;
+    #              "zero_denominator": a denominator was 0 (policy: the indicator's zero_denominator, not its missing)
 
 
 def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = None) -> list[Gap]:
     """Every (unit, field, indicator/veto) where a needed value is missing, in criteria order."""
-    from .engine import derive
+    from .engine import derive_with_zero
     from .scope import unit_scopes
 
+    fresh, zero = derive_with_zero(plan, data)
     if cols is None:
-        cols = derive(plan, data)
+        cols = fresh
     c = plan.criteria
     base_of = bases(plan)
     cats = np.asarray(data.categories, dtype=object)
     by_cat = {cat: np.nonzero(cats == cat)[0] for cat in c.categories}
     out: list[Gap] = []
 
-    def scan(idx: np.ndarray, reads: str, kind: str, id_: str, name: str, policy: str) -> None:
+    def scan(idx: np.ndarray, reads: str, kind: str, id_: str, name: str, policy: str, zero_policy: str | None = None) -> None:
         if len(idx) == 0 or previous_of(reads) is not None:
             return
         miss = np.isnan(cols[reads][idx])
+        if zero_policy is not None and reads in zero:  # 0 ÷ 0: not missing, the indicator's zero_denominator applies
+            by_zero = miss & zero[reads][idx]
+            for p in np.nonzero(by_zero)[0]:
+                out.append(Gap(int(idx[p]), reads, reads, kind, id_, name, zero_policy, "zero_denominator"))
+            miss &= ~by_zero
         if not miss.any():
             return
         explained = np.zeros(len(idx), bool)
@@ -138,9 +145,9 @@ def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = No
         if ind.id in masks:  # named units only: the others owe nothing for it
             idx = idx[masks[ind.id][idx]]
         for f in leaf.reads:
-            scan(idx, f, "indicator", ind.id, ind.name, ind.missing)
+            scan(idx, f, "indicator", ind.id, ind.name, ind.missing, ind.zero_policy)
     for v in c.vetoes:
         applies = v.applies_to if v.applies_to is not None else c.categories
         idx = np.sort(np.concatenate([by_cat[k] for k in c.categories if k in applies] or [np.zeros(0, int)]))
-        scan(idx, v.field, "veto", v.id, v.name, v.missing)
+        scan(idx, v.field, "veto", v.id, v.name, v.missing, "exclude")  # 0 ÷ 0 never triggers a veto
     return out
