@@ -18,72 +18,18 @@ from ..core.decisions import Outcome, RuleResult, _band_floor, evaluate, outcome
 from ..core.engine import Results
 from ..core.explain import ranked
 from ..core.rounding import fmt, round_half_up
+from ..i18n import MESSAGES, t
 from . import decisions as rd
 from . import notice
 from .stamp import FOOTER_KEYS, stamp_items
 
-LABELS = {
-    "zh": {
-        "report": "考核结果", "office": "考核单位", "year": "年度", "ranking": "排名表", "units": "个单位",
-        "rank": "名次", "id": "单位编号", "name": "单位名称", "category": "类别", "total": "总分", "grade": "等次",
-        "vetoes": "否决事项", "decisions": "拟处理建议", "prev_rank": "上年名次", "change": "名次变化",
-        "fail": "一票否决", "no_excellent": "否优", "pending": "无法判定",
-        "module_note": "模块列为加权后得分，括号内为权重。",
-        "chart_totals": "总分", "chart_axis_from": "横轴自{lo}分起",
-        "legend_unit": "本单位", "legend_avg": "类别平均", "legend_caught": "拟处理", "legend_pending": "无法判定（缺往年定稿结果）",
-        "legend_failed": "一票否决", "legend_normal": "其他单位",
-        "line_total": "总分低于{v}分", "line_grade": "{g}（低于{v}分）", "line_bottom": "后{k}名",
-        "line_bottom_pct": "后{p}%（{k}名）",
-        "proposals": "拟处理建议（约谈名单）",
-        "proposals_intro": "以下建议由评分细则中的处理规则得出，列明触发依据和差距，供有关部门研究决定。",
-        "rule": "规则", "consequence": "处理建议", "line": "触发线", "trigger": "触发依据", "margin": "距脱离",
-        "history": "往年情况", "close": "临界", "yes": "是", "none_caught": "无单位触发",
-        "nearest": "最接近的未触发单位：{name}，总分{total}，距触发线{margin}分",
-        "nearest_close": "（临界）",
-        "movement": "名次变化", "movement_intro": "各单位历年在本类别中的名次（1 为第一名）。",
-        "sheets": "各单位评分表", "sheet": "评分表",
-        "sheet_head": ["测评指标", "指标分值", "得分", "扣分", "失分原因", "数据来源"],
-        "module": "模块", "weight": "权重", "score": "得分", "contribution": "折合总分", "average": "类别平均",
-        "full": "满分", "explanation": "说明", "profile": "各模块得分与本类别平均（百分制）",
-        "summary": "总分{total}分，本类别{of}个单位中列第{rank}名，等次：{grade}",
-        "stamp": "可复现信息", "stamp_intro": "用同一评分细则和同一报送数据重新计算，结果应完全相同。",
-        "page": "第 {p} 页 共 {n} 页", "proposed_only": "本表为计算结果和处理建议，以有关部门决定为准。",
-        "total_row": "总分", "total_row_note": "第{rank}名（共{of}个），等次：{grade}",
-        "module_row": "〔模块〕{name}（权重{w}）", "module_row_note": "折合总分{c}分",
-        "status": "状态", "caught": "触发", "undetermined": "无法判定", "nearest_row": "最接近的未触发单位",
-        "applicable": "适用分值",
-    },
-    "en": {
-        "report": "Results", "office": "Office", "year": "Year", "ranking": "Ranking", "units": "units",
-        "rank": "Rank", "id": "Unit id", "name": "Unit", "category": "Category", "total": "Total", "grade": "Grade",
-        "vetoes": "Vetoes", "decisions": "Proposed decisions", "prev_rank": "Last year", "change": "Change",
-        "fail": "veto", "no_excellent": "no top grade", "pending": "undetermined",
-        "module_note": "Module columns show weighted points; weights in brackets.",
-        "chart_totals": "Total", "chart_axis_from": "axis starts at {lo}",
-        "legend_unit": "this unit", "legend_avg": "category average", "legend_caught": "proposed",
-        "legend_pending": "undetermined (history missing)", "legend_failed": "vetoed", "legend_normal": "other units",
-        "line_total": "total below {v}", "line_grade": "{g} (below {v})", "line_bottom": "bottom {k}",
-        "line_bottom_pct": "bottom {p}% ({k})",
-        "proposals": "Proposed decisions (约谈 list)",
-        "proposals_intro": "Proposals follow the decision rules of the criteria, with the figures that triggered them and the margins, for decision by the responsible bodies.",
-        "rule": "Rule", "consequence": "Consequence", "line": "Line", "trigger": "Trigger", "margin": "Margin",
-        "history": "History", "close": "Close call", "yes": "yes", "none_caught": "no unit caught",
-        "nearest": "nearest unit outside: {name}, total {total}, {margin} points from the line",
-        "nearest_close": " — close call",
-        "movement": "Rank movement", "movement_intro": "Each unit's rank in its category by year (1 = first).",
-        "sheets": "Score sheets", "sheet": "Score sheet",
-        "sheet_head": ["Indicator", "Full", "Points", "Lost", "Why points were lost", "Source"],
-        "module": "Module", "weight": "Weight", "score": "Score", "contribution": "Points in total", "average": "Category average",
-        "full": "Full", "explanation": "Explanation", "profile": "Module scores against the category average (out of 100)",
-        "summary": "Total {total}, rank {rank} of {of} in its category, grade {grade}",
-        "stamp": "Reproducibility", "stamp_intro": "Scoring the same data with the same criteria gives exactly these results.",
-        "page": "page {p} of {n}", "proposed_only": "Results and proposals; the responsible bodies decide.",
-        "total_row": "Total", "total_row_note": "rank {rank} of {of}, grade {grade}",
-        "module_row": "[module] {name} (weight {w})", "module_row_note": "{c} points in the total",
-        "status": "Status", "caught": "caught", "undetermined": "undetermined", "nearest_row": "nearest unit outside",
-        "applicable": "Applicable",
-    },
-}
+def labels(lang: str) -> dict:
+    """The labels a renderer lays out (``ReportView.L``), from the message catalogue's view.* codes.
+
+    Texts with {placeholders} are left unfilled here; the renderer fills them where it prints them."""
+    out: dict = {k[len("view."):]: t(k, lang) for k in MESSAGES if k.startswith("view.")}
+    out["sheet_head"] = [t(f"notice.col.{k}", lang) for k in notice.COLUMNS]  # the score sheet's own columns
+    return out
 
 
 @dataclass
@@ -230,27 +176,25 @@ class UnitSheets(Sequence):
 
 
 def _decision_texts(decisions: list[RuleResult], lang: str) -> tuple[dict[str, list[str]], dict[str, str]]:
-    L = LABELS[lang]
     texts: dict[str, list[str]] = {}
     flag: dict[str, str] = {}
     for r in decisions:
         for c in r.catches:
             uid = c.unit.unit_id
-            t = f"{r.rule.id} {r.rule.consequence}"
+            text = f"{r.rule.id} {r.rule.consequence}"
             if c.status == "undetermined":  # not a sanction in waiting: say it cannot be decided, and why
                 miss = "、".join(str(y) for y in sorted(c.years_missing))
-                t = (f"{r.rule.id} cannot be decided (no final result for {miss})" if lang == "en"
-                     else f"{r.rule.id} 无法判定（缺{miss}年定稿结果）")
+                text = t("view.undetermined_rule", lang, rule=r.rule.id, years=miss)
                 flag.setdefault(uid, "undetermined")
             else:
                 flag[uid] = "caught"
-            texts.setdefault(uid, []).append(t)
+            texts.setdefault(uid, []).append(text)
     return texts, flag
 
 
 def _lines(res: Results, cat: str, group: list[Outcome], decisions: list[RuleResult], order: list[str], lang: str) -> list[Line]:
     """The lines the decision rules draw in one category, one per distinct condition."""
-    L = LABELS[lang]
+    L = labels(lang)
     crit = res.criteria
     places = crit.assessment.precision
     seen: dict[str, Line] = {}
@@ -287,7 +231,7 @@ def build(res: Results, decisions: list[RuleResult], history: dict[int, list[Out
     crit = res.criteria
     a = crit.assessment
     places = a.precision
-    L = LABELS[lang]
+    L = labels(lang)
     texts, flags = _decision_texts(decisions, lang)
     current = outcomes_of(res)
     by_cat: dict[str, list[Outcome]] = {}
