@@ -3,33 +3,28 @@ from __future__ import annotations
 
 from ..core.decisions import Catch, RuleResult
 from ..core.rounding import fmt
+from ..i18n import t
 
 
 def _trigger(c: Catch, r: RuleResult, places: int, lang: str) -> str:
     w, u = r.rule.when, c.unit
-    en = lang == "en"
     if w.total_below is not None:
-        return f"total {fmt(u.total, places)} below {fmt(w.total_below)}" if en else f"总分{fmt(u.total, places)}，低于{fmt(w.total_below)}分"
+        return t("dec.trigger_total", lang, total=fmt(u.total, places), line=fmt(w.total_below))
     if w.grade is not None:
-        extra = ""
-        if u.failed:
-            extra = " (veto)" if en else "（一票否决）"
-        return f"grade {u.grade}{extra}" if en else f"等次为{u.grade}{extra}"
+        return t("dec.trigger_grade", lang, grade=u.grade, veto=t("dec.trigger_grade_veto", lang) if u.failed else "")
     if w.bottom is not None or w.bottom_percent is not None:
-        return (f"rank {u.rank} of {u.of}, within the bottom {r.bottom_count}" if en
-                else f"本类别{u.of}个单位中列第{u.rank}名，在后{r.bottom_count}名之内")
+        return t("dec.trigger_bottom", lang, rank=u.rank, of=u.of, bottom=r.bottom_count)
     # vetoes by name, as the criteria word them ("制发违法规范性文件…"), never by their id
-    kinds = {"fail": ("一票否决", "one-vote veto"), "no_excellent": ("否优", "barred from the top grade")}
     ids = u.vetoes or ((w.veto,) if w.veto else ())
-    names = "、".join(r.veto_names.get(v) or kinds.get(v, (v, v))[en] for v in ids)
-    return f"veto: {names}" if en else f"触发否决事项：{names}"
+    names = "、".join(r.veto_names.get(v) or (t(f"dec.veto_kind.{v}", lang) if v in ("fail", "no_excellent") else v) for v in ids)
+    return t("dec.trigger_veto", lang, names=names)
 
 
 def margin_text(margin: float | None, places: int, lang: str = "zh") -> str:
     """How far a caught unit is from escaping, in words ("差0.06分" / "与分数无关")."""
     if margin is None:
-        return "not a matter of points" if lang == "en" else "与分数无关"
-    return f"{fmt(margin, places)} points short" if lang == "en" else f"差{fmt(margin, places)}分"
+        return t("dec.margin_none", lang)
+    return t("dec.margin", lang, margin=fmt(margin, places))
 
 
 def _margin(c: Catch, places: int, lang: str) -> str:
@@ -43,14 +38,10 @@ def _history(c: Catch, r: RuleResult, lang: str) -> str:
     if c.status == "undetermined":  # why it cannot be decided and what to do; no consequence is implied
         draft = "、".join(str(y) for y in sorted(c.years_draft))
         none = "、".join(str(y) for y in sorted(set(c.years_missing) - set(c.years_draft)))
-        if lang == "en":
-            why = "; ".join(([f"{draft} has only a draft result: finalize it (scoring finalize)"] if draft else [])
-                            + ([f"the history store has no result for {none}: save and finalize it (scoring run --save, scoring finalize)"] if none else []))
-            return f"caught in {yrs}; cannot be decided yet: {why}, then run again"
-        why = "；".join(([f"{draft}年只有草稿结果，定稿后（scoring finalize）再判定"] if draft else [])
-                       + ([f"历史库中没有{none}年的结果，保存并定稿（scoring run --save、scoring finalize）后再判定"] if none else []))
-        return f"{yrs}年触发；无法判定：{why}"
-    return f"caught in {yrs}" if lang == "en" else f"{yrs}年均触发"
+        why = t("sep.items", lang).join(([t("dec.why_draft", lang, years=draft)] if draft else [])
+                                        + ([t("dec.why_missing", lang, years=none)] if none else []))
+        return t("dec.history_undetermined", lang, years=yrs, why=why)
+    return t("dec.history_caught", lang, years=yrs)
 
 
 def _share(stability, r: RuleResult, c: Catch) -> float | None:
@@ -104,37 +95,32 @@ def as_text(results: list[RuleResult], places: int, close: float, lang: str = "z
     import tabulate as _tab
 
     _tab.WIDE_CHARS_MODE = True
-    en = lang == "en"
-    lines = ["Proposed decisions (for decision by the responsible bodies)" if en else "拟处理建议（供研究决定）"]
+    lines = [t("dec.title", lang)]
     for r in results:
         if not r.catches and r.nearest_outside is None:
             continue
         lines.append("")
-        lines.append(f"[{r.rule.id} {r.rule.name} → {r.rule.consequence}] {r.category}" if en
-                     else f"【{r.rule.id} {r.rule.name} → {r.rule.consequence}】{r.category}")
+        lines.append(t("dec.rule_head", lang, id=r.rule.id, name=r.rule.name, consequence=r.rule.consequence, category=r.category))
         if r.catches:
-            head = (["Unit", "Total", "Rank", "Grade", "Trigger", "Margin", "History", "Close call"] if en
-                    else ["单位", "总分", "名次", "等次", "触发依据", "距脱离", "往年情况", "临界"])
+            head = [t(f"dec.col.{k}", lang) for k in ("unit", "total", "rank", "grade", "trigger", "margin", "history", "close")]
             rows = [[c.unit.name, fmt(c.unit.total, places), f"{c.unit.rank}/{c.unit.of}", c.unit.grade or "",
                      _trigger(c, r, places, lang), _margin(c, places, lang), _history(c, r, lang),
-                     ("yes" if en else "是") if c.close else ""] for c in r.catches]
+                     t("dec.yes", lang) if c.close else ""] for c in r.catches]
             if stability:
-                head.append("Stability" if en else "稳定性")
+                head.append(t("dec.col.stability", lang))
                 for row, c in zip(rows, r.catches):
                     row.append(share_text(_share(stability, r, c)))
             lines.append(tabulate(rows, headers=head, disable_numparse=True))
         else:
-            lines.append("no unit caught" if en else "无单位触发")
+            lines.append(t("dec.none_caught", lang))
         if r.nearest_outside is not None and r.outside_margin is not None:
             u = r.nearest_outside
-            flag = (" — close call" if en else "（临界）") if r.outside_margin <= close + 1e-9 else ""
-            lines.append(f"nearest unit outside: {u.name}, total {fmt(u.total, places)}, {fmt(r.outside_margin, places)} points from the line{flag}"
-                         if en else f"最接近的未触发单位：{u.name}，总分{fmt(u.total, places)}，距触发线{fmt(r.outside_margin, places)}分{flag}")
+            flag = t("dec.close_flag", lang) if r.outside_margin <= close + 1e-9 else ""
+            lines.append(t("dec.nearest", lang, name=u.name, total=fmt(u.total, places), margin=fmt(r.outside_margin, places), flag=flag))
         others = _others(stability, r, names or {})
         if others:
             listed = "、".join(f"{nm}（{share_text(sh)}）" for _, nm, sh in others)
-            lines.append(f"also caught in some weight draws: {listed}" if en else f"权重变动时也可能触发：{listed}")
+            lines.append(t("dec.also_caught", lang, units=listed))
     if stability:
-        lines += ["", "Stability: share of random weight draws in which the call stands." if en
-                  else "稳定性：随机变动模块权重时，该建议仍成立的抽样比例。"]
+        lines += ["", t("dec.stability_note", lang)]
     return "\n".join(lines) + "\n"
