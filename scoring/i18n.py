@@ -1386,6 +1386,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "nearest unit outside: {name}, total {total}, {margin} points from the line{flag}"),
     "dec.also_caught": ("权重变动时也可能触发：{units}", "also caught in some weight draws: {units}"),
     "dec.stability_note": ("稳定性：随机变动模块权重时，该建议仍成立的抽样比例。", "Stability: share of random weight draws in which the call stands."),
+    "text.located": ("{where}：{message}", "{where}: {message}"),
+    # collection progress (scoring progress)
+    "progress.field_of": ("{field}（{of}）", "{field} ({of})"),
+    "progress.owner_head": ("{owner}：", "{owner}:"),
 }
 
 

@@ -19,7 +19,7 @@ def due_text(p: Progress, lang: str) -> str:
 
 
 def _sep(lang: str) -> str:
-    return ", " if lang == "en" else "、"
+    return t("sep.enum", lang)
 
 
 def _names(p: Progress, positions: list[int], lang: str) -> str:
@@ -55,14 +55,14 @@ def reminder(p: Progress, w: Workbook, lang: str) -> str | None:
         return None
     parts = []
     if need:
-        items = [f"{f}（{_names(p, us, lang)}）" if lang != "en" else f"{f} ({_names(p, us, lang)})" for f, us in _by_field(need).items()]
-        parts.append(t("progress.remind_blank", lang, n=len(need), items="；".join(items) if lang != "en" else "; ".join(items)))
+        items = [t("progress.field_of", lang, field=f, of=_names(p, us, lang)) for f, us in _by_field(need).items()]
+        parts.append(t("progress.remind_blank", lang, n=len(need), items=t("sep.items", lang).join(items)))
     if w.problems:
-        shown = [pr.where(lang) + (": " if lang == "en" else "：") + pr.message(lang) for pr in w.problems[:SHOW]]
+        shown = [t("text.located", lang, where=pr.where(lang), message=pr.message(lang)) for pr in w.problems[:SHOW]]
         more = t("progress.and_more", lang, n=len(w.problems)) if len(w.problems) > SHOW else ""
         parts.append(t("progress.remind_problems", lang, n=len(w.problems), items="；".join(shown) + more))
     got = _sep(lang).join(w.received or w.via)
-    return t("progress.remind_fix", lang, owner=w.label, got=got, parts=("；" if lang != "en" else "; ").join(parts), when=when, office=office)
+    return t("progress.remind_fix", lang, owner=w.label, got=got, parts=t("sep.items", lang).join(parts), when=when, office=office)
 
 
 def as_text(p: Progress, lang: str = "zh") -> str:
@@ -96,7 +96,7 @@ def as_text(p: Progress, lang: str = "zh") -> str:
         bad = p.unit_bad_fields(i)
         if not need and not probs and not bad:
             continue
-        items = _sep(lang).join(f"{b.field}（{w.label}）" if lang != "en" else f"{b.field} ({w.label})" for w, b in need)
+        items = _sep(lang).join(t("progress.field_of", lang, field=b.field, of=w.label) for w, b in need)
         lines.append("  " + t("progress.unit_line", lang, id=p.units.ids[i], name=p.units.names[i], category=p.units.cats[i],
                                 n=len(need), items=items or "—", bad=_sep(lang).join(bad) or "—", problems=len(probs)))
     out.append("")
@@ -117,7 +117,7 @@ def as_text(p: Progress, lang: str = "zh") -> str:
     out.append("")
     out.append(t("progress.reminders", lang, n=len(texts)))
     for w, x in texts:
-        out.append(f"  {w.label}:" if lang == "en" else f"  {w.label}：")
+        out.append("  " + t("progress.owner_head", lang, owner=w.label))
         out.append("    " + x)
     return "\n".join(out) + "\n"
 
