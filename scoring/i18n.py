@@ -1390,6 +1390,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # collection progress (scoring progress)
     "progress.field_of": ("{field}（{of}）", "{field} ({of})"),
     "progress.owner_head": ("{owner}：", "{owner}:"),
+    "chart.diff": ("（{diff}）", " ({diff})"),
+    "cycle.evidence_item": ("{name}（{digest}）", "{name} ({digest})"),
 }
 
 

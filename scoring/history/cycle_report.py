@@ -43,8 +43,8 @@ COLS = ("id", "run", "unit", "about", "received", "state", "text", "evidence", "
 
 def _row(o: Objection, lang: str) -> list[str]:
     received = o.received + (t("cycle.late_mark", lang) if o.late else "")
-    ev = "、".join(f"{e.name}（{e.sha256[:12]}）" if lang != "en" else f"{e.name} ({e.sha256[:12]})" for e in o.evidence)
-    reason = o.reason + (("：" if lang != "en" else ": ") + _values(o.values) if o.values else "")
+    ev = "、".join(t("cycle.evidence_item", lang, name=e.name, digest=e.sha256[:12]) for e in o.evidence)
+    reason = o.reason + (t("text.note", lang, note=_values(o.values)) if o.values else "")
     return [str(o.id), str(o.run_id), f"{o.unit_id} {o.unit_name}", o.about, received, _state(o, lang), o.text, ev, reason]
 
 

@@ -11,6 +11,7 @@ from html import escape
 
 from wcwidth import wcswidth
 
+from .. import i18n
 from ..core.rounding import fmt
 from .view import CategoryView, ReportView, UnitView
 
@@ -137,7 +138,7 @@ def totals_layout(view: ReportView, cat: CategoryView, start: int = 0, stop: int
     below = bottom + 16  # score-line labels: one row each where they would touch
     score_rows: list[list[Box]] = []
     for ln in cat.lines:
-        tag = "、".join(ln.rules) if view.lang != "en" else ", ".join(ln.rules)
+        tag = i18n.t("sep.enum", view.lang).join(ln.rules)
         if ln.kind == "score" and lo <= ln.value <= hi:
             lx = x(ln.value)
             b.append(f'<line x1="{lx:.1f}" y1="{TOP - 4}" x2="{lx:.1f}" y2="{bottom + 4}" stroke="{RED}" stroke-width="1.4" stroke-dasharray="5,3"/>')
@@ -208,9 +209,8 @@ def profile_chart(view: ReportView, unit: UnitView, font: str = "sans-serif") ->
         if avg is not None:
             a = 100 * avg / m["full"]
             b.append(f'<line x1="{x(a):.1f}" y1="{y + 1}" x2="{x(a):.1f}" y2="{y + row_h - 1}" stroke="{AVG}" stroke-width="2.2"/>')
-        diff = "" if m["score"] is None or avg is None else f"（{'+' if m['score'] >= avg else '−'}{view.num(abs(m['score'] - avg))}）"
-        if view.lang == "en" and diff:
-            diff = f" ({'+' if m['score'] >= avg else '−'}{view.num(abs(m['score'] - avg))})"
+        diff = "" if m["score"] is None or avg is None else \
+            i18n.t("chart.diff", view.lang, diff=("+" if m["score"] >= avg else "−") + view.num(abs(m["score"] - avg)))
         b.append(_t(label_w + plot_w + 8, y + 15, view.num(m["score"]) + diff, 10))
     b.append(f'<line x1="{label_w}" y1="{top - 4}" x2="{label_w}" y2="{top + len(mods) * row_h}" stroke="{INK}" stroke-width="1"/>')
     ly = height - 8

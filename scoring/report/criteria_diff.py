@@ -55,7 +55,7 @@ def line(c: Change, lang: str) -> str:
             what.append(t("cdiff.what_field", lang, old=c.old["field"] or "—", new=c.new["field"] or "—"))
         if c.old["params"] != c.new["params"]:
             what.append(t("cdiff.what_params", lang, old=_v(c.old["params"]) or "—", new=_v(c.new["params"]) or "—"))
-        return t("cdiff.method", lang, head=head, old=c.old["rule"], new=c.new["rule"], what=("；" if lang != "en" else "; ").join(what) or "—")
+        return t("cdiff.method", lang, head=head, old=c.old["rule"], new=c.new["rule"], what=t("sep.items", lang).join(what) or "—")
     if k == "indicator_renamed":
         return t("cdiff.indicator_renamed", lang, id=c.id, old=c.old, new=c.new)
     if k == "share":

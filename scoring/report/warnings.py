@@ -41,7 +41,7 @@ def _rate(m: Mark) -> str:
 def as_text(criteria, units: list[UnitWarning], lang: str, folder: str, single: bool = False) -> str:
     a = criteria.assessment
     mu = (criteria.warnings.min_units if criteria.warnings else 4)
-    out = ["【" + notice(lang) + "】" if lang != "en" else f"[{notice(lang)}]",
+    out = [t("text.section", lang, title=notice(lang)),
            t("warn.head", lang, name=a.name, folder=folder)]
     if single:
         u = units[0]
@@ -81,7 +81,7 @@ def as_text(criteria, units: list[UnitWarning], lang: str, folder: str, single: 
                 if m.color in ("red", "yellow"):
                     out.append("    " + t("warn.line", lang, name=f"{m.id} {m.name}", colour=colour(m.color, lang), rate=_rate(m), why=why(m, lang, mu)))
     out.append("")
-    out.append("【" + notice(lang) + "】" if lang != "en" else f"[{notice(lang)}]")
+    out.append(t("text.section", lang, title=notice(lang)))
     return "\n".join(out) + "\n"
 
 
