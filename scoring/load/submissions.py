@@ -33,7 +33,7 @@ from ..core.criteria import Criteria
 from ..core.dataset import Dataset
 from ..errors import DataError, Problem
 from .sheets import TEXT_EXTS, Table, Unreadable, open_workbook, read_text, sniff, worksheets
-from .values import ValueParser, clean_text, column_letter, cell, odd_numbers, parse_column, shown
+from .values import ValueParser, clean_text, column_letter, cell, odd_numbers, parse_column, plain_decimals, shown
 
 ID_COLS = ("单位编号", "编号", "单位代码", "id", "unit_id")
 NAME_COLS = ("单位名称", "名称", "单位", "name", "unit")
@@ -168,9 +168,6 @@ class _RowNotes:
         self.items.append((self.k, 0, len(self.items), (code, t, row, j, header, raw)))
 
 
-_NAN = re.compile("nan", re.IGNORECASE)
-
-
 class _Cells:
     """Cells of one column of a clean CSV file, split from its lines only when asked for."""
 
@@ -182,14 +179,15 @@ class _Cells:
 
 
 def _clean_csv(t: Table, st: "_Stage", units: "Units", id_col, name_col, cat_col, fields, ev_cols, width: int):
-    """A clean CSV table read in one pass by numpy, or None to read it row by row.
+    """A clean CSV table read in one pass over its bytes, or None to read it row by row.
 
     Clean: no quote, no space of any kind, no blank line after the header, every row as
     wide as the header, and every row a usual one (a listed id as it stands, no unit
-    twice, its own name and category where given). Then number columns come out of
-    ``numpy.loadtxt`` (a blank cell as NaN; a cell typed "nan" sends the file the slow
-    way; "inf" and the like come back infinite and go through the parser) and the
-    others as text, exactly as the csv module splits them.
+    twice, its own name and category where given). The cells are then exactly the runs
+    between commas, as the csv module splits them: number columns are read by
+    ``plain_decimals`` (a blank cell stays NaN; anything but a plain decimal is marked
+    infinite, so it goes through the field's parser with its own text), the others as text.
+    The user's text is never rewritten.
     """
     text = t.text
     if text is None or id_col is None or '"' in text or " " in text or text.count("\r") != text.count("\r\n"):
@@ -200,36 +198,10 @@ def _clean_csv(t: Table, st: "_Stage", units: "Units", id_col, name_col, cat_col
     lines = lines[st.header_row:]  # the rows after the header (row numbers count from 1)
     if not lines or "" in lines or not all(map(str.isprintable, lines)):
         return None
-    numeric = {j for j, f, parse, _, _ in fields if parse.kind != "bool"}
-    if any(ch in "0123456789.+-eEinfatyINFATY" for j, f, parse, _, _ in fields if j in numeric for ch in parse.unit):
-        return None  # a unit of measure that could be part of a number: let the parser strip it
-    wanted = {id_col, name_col, cat_col, *(j for j, *_ in fields), *(j for j, _ in ev_cols)} - {None}
-    dtype = [(f"c{j}", "f8" if j in numeric else object if j in wanted else "U1") for j in range(width)]
-
-    def load(rows):  # numpy refuses a row not exactly as wide as the header
-        return np.loadtxt(rows, delimiter=",", dtype=dtype, comments=None, quotechar=None, ndmin=1, encoding=None)
-
-    try:
-        table, marked = load(lines), False
-    except (ValueError, TypeError):  # blank cells, most likely: mark them and try once more
-        data = "\n".join(lines)
-        if ("a" in data or "A" in data) and _NAN.search(data):
-            return None  # "nan" typed in a cell would pass for a blank
-        data = data.replace(",,", ",nan,").replace(",,", ",nan,").replace("\n,", "\nnan,").replace(",\n", ",nan\n")
-        if data.startswith(","):
-            data = "nan" + data
-        if data.endswith(","):
-            data += "nan"
-        try:
-            table, marked = load(data.split("\n")), True
-        except (ValueError, TypeError):
-            return None
-
-    def text_of(j):
-        got = table[f"c{j}"].tolist()
-        return ["" if c == "nan" else c for c in got] if marked and "nan" in got else got
-
-    ids = text_of(id_col)
+    grid = _Grid.of(lines, width)
+    if grid is None:  # a row not exactly as wide as the header
+        return None
+    ids = grid.texts(id_col)
     if ids == units.ids:  # the units in the order of the unit list, as a template lists them
         found = range(len(ids))
         names, cats = units.names, units.cats
@@ -238,20 +210,60 @@ def _clean_csv(t: Table, st: "_Stage", units: "Units", id_col, name_col, cat_col
         if None in found or len(set(found)) != len(found):
             return None
         names, cats = [units.names[i] for i in found], [units.cats[i] for i in found]
-    if name_col is not None and text_of(name_col) != names:
+    if name_col is not None and grid.texts(name_col) != names:
         return None
-    if cat_col is not None and text_of(cat_col) != cats:
+    if cat_col is not None and grid.texts(cat_col) != cats:
         return None
     numbers, texts = {}, {}
-    for j in wanted - {id_col, name_col, cat_col}:
-        if j in numeric:
-            col = np.array(table[f"c{j}"], dtype=float)
-            if not marked:  # no blank was there: a NaN can only be a typed "nan"
-                col[np.isnan(col)] = np.inf
-            numbers[j] = col
-        else:
-            texts[j] = text_of(j)
+    for j, f, parse, _, _ in fields:
+        if parse.kind == "bool":
+            texts[j] = grid.texts(j)
+            continue
+        values, sure = grid.decimals(j)
+        if any(ch in "0123456789.+-" for ch in parse.unit):  # a unit of measure that could be part of a number
+            sure[:] = values != values  # only blanks are sure: the parser strips the unit
+        values[~sure] = np.inf  # not a plain decimal: the parser reads it (odd_numbers sends it there)
+        numbers[j] = values
+    for j, _ in ev_cols:
+        texts[j] = grid.texts(j)
     return _Located(found, st.header_row + 1), numbers, texts, lines
+
+
+class _Grid:
+    """Where every cell of a clean comma-separated table starts and ends, in its UTF-8 bytes."""
+
+    def __init__(self, data: bytes, starts: np.ndarray, ends: np.ndarray):
+        self.data, self.starts, self.ends = data, starts, ends
+
+    @classmethod
+    def of(cls, lines: list[str], width: int) -> "_Grid | None":
+        data = ("\n".join(lines) + "\n").encode("utf-8")
+        b = np.frombuffer(data, np.uint8)
+        cuts = np.flatnonzero((b == 44) | (b == 10))  # every comma and line end closes a cell
+        if len(cuts) != len(lines) * width:
+            return None
+        ends = cuts.reshape(len(lines), width)
+        if not (b[ends[:, -1]] == 10).all():  # each row's last cell, and only it, ends its line
+            return None
+        starts = np.empty_like(ends)
+        starts[0, 0] = 0
+        starts[1:, 0] = ends[:-1, -1] + 1
+        starts[:, 1:] = ends[:, :-1] + 1
+        return cls(data, starts, ends)
+
+    def texts(self, j: int) -> list[str]:
+        """Column j's cells as text: its bytes gathered (each cell with the byte after it, made a
+        line end), decoded once and split."""
+        starts, ends = self.starts[:, j], self.ends[:, j]
+        sizes = ends - starts + 1
+        last = np.cumsum(sizes) - 1
+        at = np.arange(int(last[-1]) + 1 if len(last) else 0) - np.repeat(last + 1 - sizes - starts, sizes)
+        got = np.frombuffer(self.data, np.uint8)[at]
+        got[last] = 10
+        return got.tobytes().decode("utf-8").split("\n")[:-1]
+
+    def decimals(self, j: int) -> tuple[np.ndarray, np.ndarray]:
+        return plain_decimals(np.frombuffer(self.data, np.uint8), self.starts[:, j], self.ends[:, j])
 
 
 class _Located:
