@@ -94,8 +94,9 @@ class Gap:
     reason: str  # "blank": not submitted; "formula": inputs given but the formula has no value (e.g. ÷ 0)
 
 
-def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = None) -> list[Gap]:
-    """Every (unit, field, indicator/veto) where a needed value is missing, in criteria order."""
+def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = None, policies=None) -> list[Gap]:
+    """Every (unit, field, indicator/veto) where a needed value is missing, in criteria order;
+    only those of indicators and vetoes whose ``missing`` policy is in ``policies``, if given."""
     from .engine import derive
 
     if cols is None:
@@ -107,7 +108,7 @@ def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = No
     out: list[Gap] = []
 
     def scan(idx: np.ndarray, reads: str, kind: str, id_: str, name: str, policy: str) -> None:
-        if len(idx) == 0 or previous_of(reads) is not None:
+        if len(idx) == 0 or previous_of(reads) is not None or (policies is not None and policy not in policies):
             return
         miss = np.isnan(cols[reads][idx])
         if not miss.any():

@@ -21,8 +21,9 @@ class Report:
     folder: str
     result: ReadResult
     problems: list[Problem]
-    gaps: list[Gap] = field(default_factory=list)
-    gap_cells: dict[int, tuple[str, str | None, int | None, str | None]] = field(default_factory=dict)  # gap index -> place
+    plan: Plan | None = None
+    _gaps: list[Gap] | None = field(default=None, repr=False)
+    _gap_cells: dict[int, tuple[str, str | None, int | None, str | None]] | None = field(default=None, repr=False)
 
     @property
     def data(self):
@@ -39,6 +40,25 @@ class Report:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def gaps(self) -> list[Gap]:
+        """Every missing value an indicator or veto meets, found when first asked for: a run needs
+        only those that stop it (already among the problems), a nation's data has tens of thousands."""
+        if self._gaps is None:
+            self._gaps = [] if self.data is None or self.plan is None else _unreported_gaps(self.plan, self.result)
+        return self._gaps
+
+    @property
+    def gap_cells(self) -> dict[int, tuple[str, str | None, int | None, str | None]]:
+        """Gap index -> (file, sheet, row, column letter) of its blank cell, where a wide sheet has both."""
+        if self._gap_cells is None:
+            self._gap_cells = {}
+            for k, g in enumerate(self.gaps):
+                where = _locate(self.result, g.unit, g.field)
+                if where is not None:
+                    self._gap_cells[k] = where
+        return self._gap_cells
 
 
 def owner_of(plan: Plan, field_name: str) -> str:
@@ -64,20 +84,19 @@ def _locate(res: ReadResult, pos: int, field_name: str):
     return None
 
 
+def _unreported_gaps(plan: Plan, res: ReadResult, policies=None) -> list[Gap]:
+    """Gaps, leaving out the cells already reported as bad."""
+    return [g for g in find_gaps(plan, res.data, policies=policies) if (g.unit, g.field) not in res.bad]
+
+
 def validate(plan: Plan, folder: str | Path) -> Report:
     res = read_submissions(folder, plan.criteria)
-    report = Report(str(folder), res, list(res.problems))
+    report = Report(str(folder), res, list(res.problems), plan)
     data = res.data
     if data is None:
         return report
-    gaps = [g for g in find_gaps(plan, data) if (g.unit, g.field) not in res.bad]
-    report.gaps = gaps
-    for k, g in enumerate(gaps):
+    for g in _unreported_gaps(plan, res, policies={"error"}):  # the gaps that stop scoring are problems
         where = _locate(res, g.unit, g.field)
-        if where is not None:
-            report.gap_cells[k] = where
-        if g.policy != "error":
-            continue
         label = f"{g.id} {g.name}"
         args = {"unit": data.ids[g.unit], "name": data.names[g.unit], "field": g.field, "indicator": label,
                 "owner": owner_of(plan, g.field)}
