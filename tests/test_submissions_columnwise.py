@@ -233,3 +233,28 @@ def test_plain_decimals_are_what_float_reads(cells):
     for c, ok in zip(cells, sure.tolist()):  # and every plain decimal of up to 17 characters is read at once
         if re.fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)", c) and len(c) <= 17 and int(re.sub(r"[^0-9]", "", c)) <= 2**53:
             assert ok, c
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["U1", "U2", "U3", "Ｕ4", "u5", "", "U 6", "合计"]),
+                          st.sampled_from(["一局", "二局", "一局", "三 局", "", "nan"]),
+                          st.sampled_from(["甲", "乙", "丙", "", "甲 "])), max_size=6),
+       st.booleans())
+def test_a_clean_unit_list_reads_as_row_by_row(tmp_path_factory, rows, crlf):
+    folder = tmp_path_factory.mktemp("units")
+    text = "单位编号,单位名称,类别\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows)
+    (folder / "units.csv").write_bytes(text.replace("\n", "\r\n" if crlf else "\n").encode("utf-8"))
+
+    def read():
+        problems, notes = [], submissions.Notes()
+        u = submissions.read_units(folder / "units.csv", CRITERIA, problems, notes)
+        return (None if u is None else (u.ids, u.names, u.cats, u.pos, u.by_name),
+                [p.render("zh") for p in problems], [p.render("zh") for p in notes.problems()])
+
+    fast = read()
+    real = submissions._clean_units
+    submissions._clean_units = lambda *a: None
+    try:
+        assert fast == read()
+    finally:
+        submissions._clean_units = real

@@ -23,6 +23,7 @@ import difflib
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -70,12 +71,14 @@ class Units:
 
     def __init__(self, ids: list[str], names: list[str], cats: list[str]):
         self.ids, self.names, self.cats = ids, names, cats
-        self.exact = {u: i for i, u in enumerate(ids)}
-        self.pos = {clean_text(u): i for i, u in enumerate(ids)}
-        self.by_name: dict[str, int] = {}
-        for i, nm in enumerate(names):
-            k = clean_text(nm)
-            self.by_name[k] = -1 if k in self.by_name else i  # -1: two units share the name
+        self.exact = dict(zip(ids, range(len(ids))))
+        self.pos = self.exact if all_clean(ids) else {clean_text(u): i for i, u in enumerate(ids)}
+        self.by_name: dict[str, int] = dict(zip(names, range(len(names)))) if all_clean(names) else {}
+        if len(self.by_name) < len(names):  # some names need cleaning, or two units share one
+            self.by_name = {}
+            for i, nm in enumerate(names):
+                k = clean_text(nm)
+                self.by_name[k] = -1 if k in self.by_name else i  # -1: two units share the name
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -189,14 +192,8 @@ def _clean_csv(t: Table, st: "_Stage", units: "Units", id_col, name_col, cat_col
     infinite, so it goes through the field's parser with its own text), the others as text.
     The user's text is never rewritten.
     """
-    text = t.text
-    if text is None or id_col is None or '"' in text or " " in text or text.count("\r") != text.count("\r\n"):
-        return None
-    lines = text.replace("\r\n", "\n").split("\n") if "\r" in text else text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    lines = lines[st.header_row:]  # the rows after the header (row numbers count from 1)
-    if not lines or "" in lines or not all(map(str.isprintable, lines)):
+    lines = _clean_lines(t, st.header_row) if id_col is not None else None
+    if lines is None:
         return None
     grid = _Grid.of(lines, width)
     if grid is None:  # a row not exactly as wide as the header
@@ -227,6 +224,28 @@ def _clean_csv(t: Table, st: "_Stage", units: "Units", id_col, name_col, cat_col
     for j, _ in ev_cols:
         texts[j] = grid.texts(j)
     return _Located(found, st.header_row + 1), numbers, texts, lines
+
+
+def _clean_lines(t: Table, header_row: int) -> list[str] | None:
+    """The lines after the header of a CSV file with no quote, no space of any kind and no blank
+    line after the header (row numbers count from 1), or None."""
+    text = t.text
+    if text is None or '"' in text or " " in text or text.count("\r") != text.count("\r\n"):
+        return None
+    lines = text.replace("\r\n", "\n").split("\n") if "\r" in text else text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    lines = lines[header_row:]
+    if not lines or "" in lines or not all(map(str.isprintable, lines)):
+        return None
+    return lines
+
+
+def all_clean(texts: list[str]) -> bool:
+    """Every text is a label that needs no cleaning (``clean_text`` returns it as it is), checked
+    on all of them at once: a line end between two texts keeps normalisation from joining them."""
+    joined = "\n".join(texts)
+    return all(map(str.isprintable, texts)) and " " not in joined and unicodedata.is_normalized("NFKC", joined)
 
 
 class _Grid:
@@ -826,8 +845,11 @@ def _units_from(t: Table, criteria: Criteria, problems: list[Problem], notes: No
         return None
     for p in file_notes:
         notes.add(p)
-    ids, names, cats, seen = [], [], [], {}
     known = {clean_text(c): c for c in criteria.categories}
+    clean = _clean_units(t, hrow, len(header), cols, known)
+    if clean is not None:
+        return Units(*clean)
+    ids, names, cats, seen = [], [], [], {}
     headers = [str(h).strip() if h is not None else "" for h in header]
     width = len(header)
     c_id, c_name, c_cat = cols
@@ -864,6 +886,19 @@ def _units_from(t: Table, criteria: Criteria, problems: list[Problem], notes: No
         names.append(str(raw_name).strip() if raw_name is not None else "")
         cats.append(cat)
     return Units(ids, names, cats)
+
+
+def _clean_units(t: Table, hrow: int, width: int, cols, known: dict[str, str]):
+    """(ids, names, categories) of a clean CSV unit list read in one pass, or None to read it row
+    by row: every row the usual one (an id and a category that need no cleaning, each id once)."""
+    lines = _clean_lines(t, hrow)
+    grid = _Grid.of(lines, width) if lines is not None else None
+    if grid is None:
+        return None
+    ids, names, cats = (grid.texts(j) for j in cols)
+    if "" in ids or len(set(ids)) != len(ids) or not all_clean(ids) or not set(cats) <= known.keys() or not all_clean(cats):
+        return None
+    return ids, names, [known[c] for c in cats]  # names hold no space: nothing to strip
 
 
 # -- the folder -----------------------------------------------------------------------------
