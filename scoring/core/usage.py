@@ -106,9 +106,20 @@ def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = No
     cats = np.asarray(data.categories, dtype=object)
     by_cat = {cat: np.nonzero(cats == cat)[0] for cat in c.categories}
     out: list[Gap] = []
+    made: dict[tuple[str, ...], np.ndarray] = {}
 
-    def scan(idx: np.ndarray, reads: str, kind: str, id_: str, name: str, policy: str) -> None:
-        if len(idx) == 0 or previous_of(reads) is not None or (policies is not None and policy not in policies):
+    def units_of(applies) -> np.ndarray:
+        """Positions of the units in these categories, in dataset order (made once per set of categories)."""
+        key = tuple(k for k in c.categories if k in applies)
+        if key not in made:
+            made[key] = np.sort(np.concatenate([by_cat[k] for k in key] or [np.zeros(0, int)]))
+        return made[key]
+
+    def scan(applies, reads: str, kind: str, id_: str, name: str, policy: str) -> None:
+        if previous_of(reads) is not None or (policies is not None and policy not in policies):
+            return
+        idx = units_of(applies)
+        if len(idx) == 0:
             return
         miss = np.isnan(cols[reads][idx])
         if not miss.any():
@@ -129,11 +140,8 @@ def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = No
         leaf = plan.leaves.get(ind.id)
         if leaf is None:
             continue
-        idx = np.sort(np.concatenate([by_cat[k] for k in c.categories if k in plan.applies[ind.id]] or [np.zeros(0, int)]))
         for f in leaf.reads:
-            scan(idx, f, "indicator", ind.id, ind.name, ind.missing)
+            scan(plan.applies[ind.id], f, "indicator", ind.id, ind.name, ind.missing)
     for v in c.vetoes:
-        applies = v.applies_to if v.applies_to is not None else c.categories
-        idx = np.sort(np.concatenate([by_cat[k] for k in c.categories if k in applies] or [np.zeros(0, int)]))
-        scan(idx, v.field, "veto", v.id, v.name, v.missing)
+        scan(v.applies_to if v.applies_to is not None else c.categories, v.field, "veto", v.id, v.name, v.missing)
     return out
