@@ -238,6 +238,31 @@ def plain_decimals(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tu
     return values, ok | (lengths == 0)
 
 
+def bool_words(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cells given as byte ranges of ``data`` read as the yes/no words ("是", "否", "y" …) exactly as
+    typed, all at once: (values, sure). Blank cells are NaN and sure; any other cell is not sure."""
+    n = len(starts)
+    lengths = ends - starts
+    values = np.full(n, np.nan)
+    sure = lengths == 0
+    m = min(int(lengths.max()) if n else 0, _WORD_BYTES)
+    if m == 0:
+        return values, sure
+    at = np.arange(m)
+    c = data[np.minimum(starts[:, None] + at, len(data) - 1)]
+    c[at >= lengths[:, None]] = 0
+    cells = c.view(f"S{m}").ravel()  # a cell longer than m is cut here, but its length tells it apart
+    for word, (size, v) in _WORD_SIZES.items():
+        hit = (lengths == size) & (cells == word)
+        values[hit] = v
+        sure |= hit
+    return values, sure
+
+
+_WORD_SIZES = {w.encode("utf-8"): (len(w.encode("utf-8")), v) for w, v in _BOOL_WORDS.items()}
+_WORD_BYTES = max(size for size, _ in _WORD_SIZES.values())
+
+
 def parse_value(text, spec: FieldSpec) -> tuple[float | None, str | None, dict]:
     """Parse one cell. Returns (value or None when blank, problem code or None, args)."""
     value, code, args, _ = ValueParser(spec)(text)
