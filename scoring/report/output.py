@@ -14,6 +14,7 @@ import os
 import tempfile
 from itertools import repeat
 from pathlib import Path
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -125,19 +126,42 @@ def dump_json(doc) -> str:
 
 
 def as_json(res: Results, lang: str = "zh", stamp=None, extra: dict | None = None) -> str:
+    return "".join(json_chunks(res, lang, stamp, extra))
+
+
+def json_chunks(res: Results, lang: str = "zh", stamp=None, extra: dict | None = None) -> Iterator[str]:
+    """The JSON document in pieces, a unit's sheet at a time: written as it is made, so memory
+    stays flat in the number of units. The pieces make exactly the text ``dump_json`` gives
+    for the whole document."""
     a = res.criteria.assessment
-    doc = {
+    doc: dict = {
         "schema": SCHEMA,
         "assessment": {"name": a.name, "year": a.year, "office": a.office, "precision": a.precision, "total": a.total},
-        "categories": [
-            {"name": cs.category, "units": [unit_sheet(res, cs, p, lang) for p in ranked(res, cs)]}
-            for cs in res.categories.values()
-        ],
+        "categories": _UNITS,
     }
     if stamp is not None:
         doc["stamp"] = stamp.as_dict()
     doc.update(extra or {})
-    return dump_json(doc)
+
+    def dumps(x) -> str:
+        return json.dumps(x, ensure_ascii=False, separators=(",", ":"))
+
+    for k, (key, value) in enumerate(doc.items()):
+        yield ("{" if k == 0 else ",") + dumps(key) + ":"
+        if value is not _UNITS:
+            yield dumps(value)
+            continue
+        yield "["
+        for c, cs in enumerate(res.categories.values()):
+            yield ("" if c == 0 else ",") + '{"name":' + dumps(cs.category) + ',"units":['
+            for u, p in enumerate(ranked(res, cs)):
+                yield ("" if u == 0 else ",") + dumps(unit_sheet(res, cs, p, lang))
+            yield "]}"
+        yield "]"
+    yield "}\n" if doc else "{}\n"
+
+
+_UNITS = object()  # where the categories' unit sheets go in the document
 
 
 def as_csv(res: Results, lang: str = "zh", stamp=None) -> str:
@@ -176,19 +200,29 @@ def _is_number(text: str) -> bool:
 RENDERERS = {"table": as_table, "json": as_json, "csv": as_csv}
 
 
-def write_atomic(path: str | Path, text: str, encoding: str = "utf-8") -> None:
-    """Write text to a temporary file beside the target, then move it into place: never half a file."""
-    write_atomic_bytes(path, text.encode(encoding))
+def write_atomic(path: str | Path, text: str | Iterable[str], encoding: str = "utf-8") -> None:
+    """Write text (or its pieces, as they are made) to a temporary file beside the target, then
+    move it into place: never half a file."""
+    if isinstance(text, str):
+        write_atomic_bytes(path, text.encode(encoding))
+    else:
+        import codecs
+
+        enc = codecs.getincrementalencoder(encoding)()  # "utf-8-sig": the mark once, before the first piece
+        write_atomic_bytes(path, (enc.encode(part) for part in text))
 
 
-def write_atomic_bytes(path: str | Path, data: bytes) -> None:
+def write_atomic_bytes(path: str | Path, data: bytes | Iterable[bytes]) -> None:
     """Write bytes (a workbook, a PDF) the same way: a temporary file beside the target, then a rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            if isinstance(data, (bytes, bytearray)):
+                f.write(data)
+            else:
+                f.writelines(data)
         os.chmod(tmp, 0o644 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
