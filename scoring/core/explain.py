@@ -23,12 +23,12 @@ def _num(x: float, places: int) -> float | None:
 
 def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScores, lang: str = "zh") -> dict[str, Any]:
     ind = s.indicator
-    places = res.criteria.assessment.precision
+    same = _same_for_all(res, s, lang)
+    places = same["places"]
     pts = _num(s.points[pos], places)
-    uid = res.data.ids[cs.index[pos]]
     line: dict[str, Any] = {
-        "id": ind.id, "name": ind.name, "level": res.plan.level[ind.id], "parent": ind.parent,
-        "module": res.plan.module_of[ind.id], "full": ind.full, "bonus": ind.bonus, "points": pts,
+        "id": ind.id, "name": ind.name, "level": same["level"], "parent": ind.parent,
+        "module": same["module"], "full": ind.full, "bonus": ind.bonus, "points": pts,
         "owner": ind.owner, "evidence": ind.evidence,
     }
     app = float(s.applicable_full[pos])
@@ -40,21 +40,21 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
         line["lost"] = None if pts is None else round_half_up(app - pts, places)
     if s.leaf is None:  # a group: its points are its children's
         line["status"] = "scored" if pts is not None else "excluded"
-        line["rule"] = ind.rule or t("explain.group_rule", lang)
-        if ind.max_deduction is not None:
-            line["rule"] += t("explain.group_cap", lang, cap=fmt(ind.max_deduction))
+        line["rule"] = same["rule"]
         line["reason"] = ""
         return line
     leaf = s.leaf
     inputs = {f: float(v[pos]) for f, v in s.inputs.items()}
-    line["inputs"] = {f: (None if math.isnan(v) else v) for f, v in inputs.items()}
-    derived = _derived(res)
-    line["sources"] = {f: res.data.sources.get(f, t("explain.derived", lang) if f in derived else "") for f in inputs}
-    ev = {f: res.data.evidence[(uid, f)] for f in inputs if (uid, f) in res.data.evidence}
-    if ev:
-        line["evidence_given"] = ev
+    line["inputs"] = {f: (None if v != v else v) for f, v in inputs.items()}
+    line["sources"] = dict(same["sources"])
+    evidence = res.data.evidence
+    if evidence:
+        uid = res.data.ids[cs.index[pos]]
+        ev = {f: evidence[(uid, f)] for f in inputs if (uid, f) in evidence}
+        if ev:
+            line["evidence_given"] = ev
     line["method"] = leaf.method.name
-    line["rule"] = ind.rule or _rule_text(res, leaf, lang)
+    line["rule"] = same["rule"]
     if s.missing is not None and s.missing[pos]:
         line["status"] = {"exclude": "excluded", "zero": "zero"}.get(ind.missing, "missing")
         gone = [f for f, v in inputs.items() if math.isnan(v)]
@@ -71,6 +71,26 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
     else:
         line["reason"] = ""
     return line
+
+
+def _same_for_all(res: Results, s: IndicatorScores, lang: str) -> dict[str, Any]:
+    """What an indicator's line says for every unit (its rule, level, sources …), made once."""
+    cache = _cache(res)
+    ind = s.indicator
+    key = ("line", ind.id, lang)
+    got = cache.get(key)
+    if got is None:
+        got = {"places": res.criteria.assessment.precision, "level": res.plan.level[ind.id], "module": res.plan.module_of[ind.id]}
+        if s.leaf is None:
+            got["rule"] = ind.rule or t("explain.group_rule", lang)
+            if ind.max_deduction is not None:
+                got["rule"] += t("explain.group_cap", lang, cap=fmt(ind.max_deduction))
+        else:
+            derived = _derived(res)
+            got["rule"] = ind.rule or _rule_text(res, s.leaf, lang)
+            got["sources"] = {f: res.data.sources.get(f, t("explain.derived", lang) if f in derived else "") for f in s.inputs}
+        cache[key] = got
+    return got
 
 
 def _cache(res: Results) -> dict:
