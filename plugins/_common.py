@@ -1,7 +1,6 @@
 """Small pieces the built-in methods share."""
 from __future__ import annotations
 
-import math
 from typing import Literal
 
 import numpy as np
@@ -10,6 +9,12 @@ from pydantic import Field
 from scoring.core.methods import Params
 
 Partial = Literal["linear", "ceil", "floor"]
+
+# Parameters several methods share, declared once so their documentation reads the same everywhere.
+PARTIAL = Field("linear", description="不足一档如何计：linear 按比例，ceil 不足一档按一档，floor 满一档才计",
+                json_schema_extra={"en": "how a part step counts: linear pro rata, ceil as a whole step, floor not at all"})
+LOWER_IS_BETTER = Field(False, description="越低越好：以最低值为最优",
+                        json_schema_extra={"en": "lower is better: the lowest value is the best"})
 
 
 def steps(shortfall: np.ndarray, step: float, partial: str) -> np.ndarray:
@@ -31,7 +36,7 @@ def partial_words(partial: str, lang: str) -> str:
 
 
 class Capped(Params):
-    max_deduction: float | None = Field(None, ge=0, description="扣分上限 (封顶)")
+    max_deduction: float | None = Field(None, ge=0, description="扣分上限 (封顶)", json_schema_extra={"en": "most points deducted in all (cap)"})
 
 
 def cap_words(p: Capped, lang: str) -> str:
@@ -41,7 +46,3 @@ def cap_words(p: Capped, lang: str) -> str:
 
     return (f"，最多扣{fmt(p.max_deduction)}分" if lang != "en"
             else f", at most {fmt(p.max_deduction)} points deducted")
-
-
-def is_missing(x: float) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))

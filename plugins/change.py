@@ -21,15 +21,16 @@ from scoring.core.rounding import fmt
 class ChangeVsLastYear(Method):
     name = "change_vs_last_year"
     title = ("与上年比较增减", "Change against last year")
+    example = {"field": "编制内实有人数", "full": 2, "params": {"per_gain": 0.05, "gain_cap": 0.5, "per_loss": 0.1, "loss_cap": 2}}
     previous_year = True
 
     class Params(Params):
-        per_gain: float = Field(0, ge=0, description="每增加1个单位加分")
-        gain_cap: float | None = Field(None, ge=0, description="加分上限")
-        per_loss: float = Field(0, ge=0, description="每减少1个单位扣分")
-        loss_cap: float | None = Field(None, ge=0, description="扣分上限")
-        base: float | None = Field(None, description="与上年持平时的得分；默认附加项为0，其他指标为 分值 − 加分上限")
-        lower_is_better: bool = Field(False, description="减少为好（如事故数）：减少按“增加”加分")
+        per_gain: float = Field(0, ge=0, description="每增加1个单位加分", json_schema_extra={"en": "points added per unit gained"})
+        gain_cap: float | None = Field(None, ge=0, description="加分上限", json_schema_extra={"en": "most points added"})
+        per_loss: float = Field(0, ge=0, description="每减少1个单位扣分", json_schema_extra={"en": "points deducted per unit lost"})
+        loss_cap: float | None = Field(None, ge=0, description="扣分上限", json_schema_extra={"en": "most points deducted"})
+        base: float | None = Field(None, description="与上年持平时的得分；默认附加项为0，其他指标为 分值 − 加分上限", json_schema_extra={"en": "points when equal to last year; default 0 for a bonus item, otherwise full points − gain_cap"})
+        lower_is_better: bool = Field(False, description="减少为好（如事故数）：减少按“增加”加分", json_schema_extra={"en": "lower is better (e.g. accidents): a decrease earns the gain points"})
 
         @model_validator(mode="after")
         def _something(self):

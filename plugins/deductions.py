@@ -7,7 +7,7 @@ from pydantic import Field
 from scoring.core.methods import Column, Method, Scored, deducted, tr
 from scoring.core.rounding import fmt
 
-from ._common import Capped, Partial, cap_words, partial_words, steps
+from ._common import PARTIAL, Capped, Partial, cap_words, partial_words, steps
 
 
 class DeductPerCount(Method):
@@ -15,9 +15,10 @@ class DeductPerCount(Method):
 
     name = "deduct_per_count"
     title = ("按次扣分", "Deduction per occurrence")
+    example = {"field": "行政诉讼败诉案件数", "params": {"per": 1, "max_deduction": 3}}
 
     class Params(Capped):
-        per: float = Field(gt=0, description="每次扣分")
+        per: float = Field(gt=0, description="每次扣分", json_schema_extra={"en": "points deducted per occurrence"})
 
     def score(self, col: Column, p: Params) -> Scored:
         return Scored(deducted(col.full, col.value * p.per, p.max_deduction, col.bonus))
@@ -41,10 +42,11 @@ class EventsByLevel(Method):
 
     name = "events_by_level"
     title = ("按级别扣分", "Deduction by event level")
+    example = {"name": "信息报送", "params": {"per": {"迟报次数": 0.5, "漏报次数": 1}, "max_deduction": 2}}
     uses_field = False
 
     class Params(Capped):
-        per: dict[str, float] = Field(min_length=1, description="字段 → 每次扣分")
+        per: dict[str, float] = Field(min_length=1, description="字段 → 每次扣分", json_schema_extra={"en": "field → points deducted per event"})
 
     def inputs(self, p: Params) -> list[str]:
         return list(p.per)
@@ -74,9 +76,10 @@ class Presence(Method):
 
     name = "presence"
     title = ("有无评分", "Present / absent")
+    example = {"field": "聘请法律顾问", "full": 1, "params": {}}
 
     class Params(Capped):
-        deduction: float | None = Field(None, gt=0, description="缺失时扣分，默认扣全部分值")
+        deduction: float | None = Field(None, gt=0, description="缺失时扣分，默认扣全部分值", json_schema_extra={"en": "points deducted when absent; default all the points"})
 
     def score(self, col: Column, p: Params) -> Scored:
         d = np.where(col.value > 0, 0.0, col.full if p.deduction is None else p.deduction)
@@ -97,10 +100,11 @@ class Quota(Method):
 
     name = "quota"
     title = ("次数达标", "Frequency quota")
+    example = {"field": "会前学法次数", "full": 3, "params": {"required": 6, "per_short": 0.3, "max_deduction": 1.2}}
 
     class Params(Capped):
-        required: float = Field(gt=0, description="每年至少次数")
-        per_short: float = Field(gt=0, description="每少1次扣分")
+        required: float = Field(gt=0, description="每年至少次数", json_schema_extra={"en": "required number per year"})
+        per_short: float = Field(gt=0, description="每少1次扣分", json_schema_extra={"en": "points deducted per one short"})
 
     def score(self, col: Column, p: Params) -> Scored:
         short = np.maximum(p.required - col.value, 0.0)
@@ -129,13 +133,14 @@ class RateThreshold(Method):
 
     name = "rate_threshold"
     title = ("比率达标（阶梯扣分）", "Rate threshold, stepwise")
+    example = {"field": "行政复议结案率", "params": {"target": 90, "step": 10, "per_step": 1, "partial": "ceil"}}
 
     class Params(Capped):
-        target: float = Field(description="达标值（百分数）")
-        step: float = Field(1, gt=0, description="每差多少个百分点为一档")
-        per_step: float = Field(gt=0, description="每档扣分")
-        partial: Partial = "linear"
-        lower_is_better: bool = False
+        target: float = Field(description="达标值（百分数）", json_schema_extra={"en": "target value (percent)"})
+        step: float = Field(1, gt=0, description="每差多少个百分点为一档", json_schema_extra={"en": "percentage points that make one step"})
+        per_step: float = Field(gt=0, description="每档扣分", json_schema_extra={"en": "points deducted per step"})
+        partial: Partial = PARTIAL
+        lower_is_better: bool = Field(False, description="越低越好（如复议纠错率）：高于达标值才扣分", json_schema_extra={"en": "lower is better (e.g. a reversal rate): points are lost above the target"})
 
     def _gap(self, v, p):
         return v - p.target if p.lower_is_better else p.target - v
@@ -168,10 +173,11 @@ class MustBeFull(Method):
 
     name = "must_be_full"
     title = ("须达100%", "Must be 100 %")
+    example = {"field": "规范性文件备案率", "full": 2, "params": {"target": 100, "deduction": 1}}
 
     class Params(Capped):
-        target: float = Field(100, description="须达到的值")
-        deduction: float | None = Field(None, gt=0, description="未达到时扣分，默认扣全部分值")
+        target: float = Field(100, description="须达到的值", json_schema_extra={"en": "the value to reach"})
+        deduction: float | None = Field(None, gt=0, description="未达到时扣分，默认扣全部分值", json_schema_extra={"en": "points deducted when not reached; default all the points"})
 
     def score(self, col: Column, p: Params) -> Scored:
         miss = col.value < p.target - 1e-9

@@ -18,10 +18,11 @@ class Bands(Method):
 
     name = "bands"
     title = ("分档得分", "Bands")
+    example = {"field": "优秀得票率", "full": 200, "params": {"bands": [{"min": 90, "points": 200}, {"min": 80, "points": 190}, {"min": 70, "points": 180}], "below": 160}}
 
     class Params(Params):
-        bands: list[Band] = Field(min_length=1, description="{min=下限, points=得分}，值 ≥ 下限即得该档分")
-        below: float = Field(0, ge=0, description="低于所有档下限时的得分")
+        bands: list[Band] = Field(min_length=1, description="{min=下限, points=得分}，值 ≥ 下限即得该档分", json_schema_extra={"en": "{min = lower bound, points = points}: a value at or above min gets that band's points"})
+        below: float = Field(0, ge=0, description="低于所有档下限时的得分", json_schema_extra={"en": "points below every band"})
 
         @field_validator("bands")
         @classmethod
@@ -88,9 +89,10 @@ class GradedReview(_Votes):
 
     name = "graded_review"
     title = ("评审等次折算", "Graded review")
+    example = {"name": "案卷评查", "params": {"grades": {"优秀案卷数": 1, "合格案卷数": 0.8, "不合格案卷数": 0}}}
 
     class Params(Params):
-        grades: dict[str, float] = Field(min_length=1, description="字段（某等次票数）→ 折算系数 0–1")
+        grades: dict[str, float] = Field(min_length=1, description="字段（某等次票数）→ 折算系数 0–1", json_schema_extra={"en": "field (votes for a grade) → factor 0–1"})
 
         @field_validator("grades")
         @classmethod
@@ -117,11 +119,12 @@ class Survey(_Votes):
 
     name = "survey"
     title = ("满意度测评", "Satisfaction survey")
+    example = {"name": "群众满意度", "full": 10, "params": {"options": {"满意票数": 100, "基本满意票数": 60, "不满意票数": 0, "不了解票数": 0}, "excluded": ["不了解票数"]}}
     scale = 100.0
 
     class Params(Params):
-        options: dict[str, float] = Field(min_length=1, description="字段（某选项票数）→ 分值 0–100")
-        excluded: list[str] = Field(default_factory=list, description="不计入有效票的选项字段，如“不了解”")
+        options: dict[str, float] = Field(min_length=1, description="字段（某选项票数）→ 分值 0–100", json_schema_extra={"en": "field (votes for an option) → value 0–100"})
+        excluded: list[str] = Field(default_factory=list, description="不计入有效票的选项字段，如“不了解”", json_schema_extra={"en": "option fields not counted as valid votes, e.g. 不了解"})
 
         @field_validator("options")
         @classmethod
@@ -159,11 +162,12 @@ class BonusByLevel(Method):
 
     name = "bonus_by_level"
     title = ("按级别加分", "Bonus by level")
+    example = {"name": "示范创建", "full": 3, "bonus": True, "params": {"points": {"国家级示范次数": 3, "省级示范次数": 2}, "cap": 3}}
     uses_field = False
 
     class Params(Params):
-        points: dict[str, float] = Field(min_length=1, description="字段（该级别次数）→ 每次加分")
-        cap: float | None = Field(None, gt=0, description="加分上限")
+        points: dict[str, float] = Field(min_length=1, description="字段（该级别次数）→ 每次加分", json_schema_extra={"en": "field (times at that level) → points each"})
+        cap: float | None = Field(None, gt=0, description="加分上限", json_schema_extra={"en": "most points added"})
 
     def inputs(self, p) -> list[str]:
         return list(p.points)
@@ -190,9 +194,10 @@ class Supplied(Method):
 
     name = "supplied"
     title = ("报送得分", "Supplied score")
+    example = {"field": "平安建设考核得分", "full": 10, "params": {"scale": 100}}
 
     class Params(Params):
-        scale: float | None = Field(None, gt=0, description="报送分数的满分，默认与本指标分值相同")
+        scale: float | None = Field(None, gt=0, description="报送分数的满分，默认与本指标分值相同", json_schema_extra={"en": "full points of the supplied score; default this indicator's points"})
 
     def score(self, col: Column, p) -> Scored:
         scale = col.full if p.scale is None else p.scale

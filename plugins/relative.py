@@ -7,7 +7,7 @@ from pydantic import Field, model_validator
 from scoring.core.methods import Column, Method, Params, Scored, deducted, tr
 from scoring.core.rounding import fmt
 
-from ._common import Capped, Partial, cap_words, partial_words, steps
+from ._common import LOWER_IS_BETTER, PARTIAL, Capped, Partial, cap_words, partial_words, steps
 
 
 class VsAverage(Method):
@@ -15,11 +15,12 @@ class VsAverage(Method):
 
     name = "vs_average"
     title = ("与类别平均值比较", "Against the category average")
+    example = {"field": "负责人出庭应诉率", "params": {"step": 5, "per_step": 0.5, "max_deduction": 3}}
 
     class Params(Capped):
-        step: float = Field(1, gt=0, description="每低多少为一档")
-        per_step: float = Field(gt=0, description="每档扣分")
-        partial: Partial = "linear"
+        step: float = Field(1, gt=0, description="每低多少为一档", json_schema_extra={"en": "how far below the average makes one step"})
+        per_step: float = Field(gt=0, description="每档扣分", json_schema_extra={"en": "points deducted per step"})
+        partial: Partial = PARTIAL
 
     def score(self, col: Column, p: Params) -> Scored:
         v = col.value
@@ -44,9 +45,10 @@ class RelativeToBest(Method):
 
     name = "relative_to_best"
     title = ("与最优值比较", "Relative to the best")
+    example = {"field": "招商引资到位资金", "full": 10, "params": {}}
 
     class Params(Params):
-        lower_is_better: bool = False
+        lower_is_better: bool = LOWER_IS_BETTER
 
     def score(self, col: Column, p: Params) -> Scored:
         v = col.value
@@ -80,12 +82,13 @@ class RankPoints(Method):
 
     name = "rank_points"
     title = ("按名次得分", "Points by rank")
+    example = {"field": "法治宣传报道篇数", "full": 60, "params": {"points": [60, 57, 54, 51, 48], "rest": 45}}
 
     class Params(Params):
-        points: list[float] | None = Field(None, description="第1、2、3…名的得分")
-        decay: float | None = Field(None, gt=0, lt=1, description="每下降一个名次减少分值的比例")
-        rest: float = Field(0, ge=0, description="points 列表之外名次的得分")
-        lower_is_better: bool = False
+        points: list[float] | None = Field(None, description="第1、2、3…名的得分", json_schema_extra={"en": "points for rank 1, 2, 3 …"})
+        decay: float | None = Field(None, gt=0, lt=1, description="每下降一个名次减少分值的比例", json_schema_extra={"en": "share of the points lost per rank"})
+        rest: float = Field(0, ge=0, description="points 列表之外名次的得分", json_schema_extra={"en": "points for ranks beyond the points list"})
+        lower_is_better: bool = LOWER_IS_BETTER
 
         @model_validator(mode="after")
         def _one_rule(self):

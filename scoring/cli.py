@@ -24,6 +24,11 @@ TEXT = {
         "ok": "评分细则检查通过：{name}（{year}），{cats}个类别，{mods}个模块，{inds}个指标（末级{leaves}个）。",
         "written": "已写入 {path}",
         "m_name": "方法", "m_title": "名称", "m_plugin": "来自插件",
+        "m_one": "只看这个方法：参数（类型、默认值、含义）、示例和由示例生成的规则文字",
+        "m_format": "table（终端表格，默认）或 markdown（docs/methods.md 即由此生成）",
+        "m_param": "参数", "m_type": "类型", "m_required": "必填", "m_default": "默认值", "m_meaning": "含义",
+        "m_yes": "是", "m_no": "否", "m_reads": "读取", "m_none": "无参数。", "m_example": "示例：",
+        "m_rule": "生成的规则文字：", "m_no_example": "（该方法未提供示例）",
         "failed": "以下插件加载失败：",
         "validate": "校验报送数据，一次列出全部问题、缺报和自动规范之处",
         "template": "按评分细则为每个报送单位生成 Excel 报送表",
@@ -65,6 +70,11 @@ TEXT = {
         "ok": "Criteria OK: {name} ({year}), {cats} categories, {mods} modules, {inds} indicators ({leaves} leaves).",
         "written": "written to {path}",
         "m_name": "Method", "m_title": "Title", "m_plugin": "Plugin",
+        "m_one": "show this method only: its parameters (type, default, meaning), an example and the rule text it gives",
+        "m_format": "table (terminal, default) or markdown (docs/methods.md is made this way)",
+        "m_param": "Parameter", "m_type": "Type", "m_required": "Required", "m_default": "Default", "m_meaning": "Meaning",
+        "m_yes": "yes", "m_no": "no", "m_reads": "Reads", "m_none": "No parameters.", "m_example": "Example:",
+        "m_rule": "Rule text generated: ", "m_no_example": "(this method gives no example)",
         "failed": "These plugins failed to load:",
         "validate": "check submitted data: every problem, gap and normalisation at once",
         "template": "write an Excel data-entry workbook for each data owner",
@@ -159,7 +169,9 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     s.add_argument("--format", choices=["table", "json", "csv"], default="table", help=T["format"])
     s.add_argument("--out", help=T["out"])
     s.add_argument("--db", help=T["db"])  # last year's values, for criteria that compare with them
-    sub.add_parser("methods", help=T["methods"], parents=[common])
+    m = sub.add_parser("methods", help=T["methods"], parents=[common])
+    m.add_argument("name", nargs="?", help=T["m_one"])
+    m.add_argument("--format", choices=["table", "markdown"], default="table", help=T["m_format"])
     v = sub.add_parser("validate", help=T["validate"], parents=[common])
     v.add_argument("criteria", help=T["criteria"])
     v.add_argument("--data", required=True, help=T["data"])
@@ -643,11 +655,41 @@ def cmd_methods(args) -> int:
 
     from .plugins import load_registry
 
+    from .core.method_docs import describe, markdown
+    from .errors import Problem
+
     _tab.WIDE_CHARS_MODE = True
     T = TEXT[args.lang]
     reg = load_registry([Path(f) for f in args.plugins])
-    rows = [[name, m.title[1] if args.lang == "en" else m.title[0], reg.source[name]] for name, m in sorted(reg.methods.items())]
-    print(tabulate(rows, headers=[T["m_name"], T["m_title"], T["m_plugin"]], disable_numparse=True))
+    docs = [describe(m, reg.source[name], args.lang) for name, m in sorted(reg.methods.items())]
+    if args.name is not None:
+        docs = [d for d in docs if d.name == args.name]
+        if not docs:
+            raise ScoringError(Problem("plugin.unknown_method_name", {"name": args.name, "known": "、".join(sorted(reg.methods))}))
+    if args.format == "markdown":
+        sys.stdout.write(markdown(docs, args.lang))
+    elif args.name is None:
+        rows = [[d.name, d.title, d.plugin] for d in docs]
+        print(tabulate(rows, headers=[T["m_name"], T["m_title"], T["m_plugin"]], disable_numparse=True))
+    else:
+        d = docs[0]
+        print(f"{d.name}  {d.title}  （{T['m_plugin']}：{d.plugin}）" if args.lang != "en" else f"{d.name}  {d.title}  ({T['m_plugin']}: {d.plugin})")
+        print(f"{T['m_reads']}：{d.reads}" if args.lang != "en" else f"{T['m_reads']}: {d.reads}")
+        print()
+        if d.params:
+            rows = [[p.name, p.type, T["m_yes"] if p.required else T["m_no"], p.default, p.meaning] for p in d.params]
+            heads = [T["m_param"], T["m_type"], T["m_required"], T["m_default"], T["m_meaning"]]
+            print(tabulate(rows, headers=heads, disable_numparse=True))
+        else:
+            print(T["m_none"])
+        print()
+        if d.example:
+            print(T["m_example"])
+            print(d.example)
+            print()
+            print(T["m_rule"] + d.example_rule)
+        else:
+            print(T["m_no_example"])
     _warn_failed(reg, args.lang)
     return 0
 

@@ -303,6 +303,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "plugin.duplicate": ("评分方法“{method}”重复：插件“{first}”与“{second}”都提供了它",
                          "scoring method \"{method}\" is provided twice: by \"{first}\" and by \"{second}\""),
     "plugin.duplicate.hint": ("卸载或改名其中一个", "uninstall or rename one of them"),
+    "plugin.unknown_method_name": ("没有名为“{name}”的评分方法", "there is no scoring method named \"{name}\""),
+    "plugin.unknown_method_name.hint": ("可用的方法：{known}；本地插件用 --plugins 目录 加载",
+                                        "known methods: {known}; load a local plugin with --plugins DIR"),
     "plugin.folder_missing": ("找不到插件目录 {path}", "plugin folder {path} not found"),
     # history store
     "history.not_sqlite": ("这个文件不是评分历史库（不是 SQLite 数据库文件，或文件已损坏）", "this file is not a scoring history (not an SQLite database, or damaged)"),

@@ -243,3 +243,16 @@ def test_explain_needs_a_run_number_or_data(store, capsys):
     assert main(["explain", "criteria.toml", "XZ07", "--db", str(store)]) == 2
     err = capsys.readouterr().err
     assert "不是运行编号" in err and "--data" in err and "Traceback" not in err
+
+
+def test_compare_lists_categories_in_the_criteria_order(tmp_path, capsys):
+    """伊通 declares 党群部门, 政府部门, 乡镇(街道); sorted as strings 乡镇 would come first."""
+    db = str(tmp_path / "h.sqlite")
+    args = ["--db", db, "--operator", "考核办"]
+    assert main(["run", str(ROOT / "criteria" / "yitong-2020.toml"), "--data", str(ROOT / "examples" / "yitong-2020"),
+                 "--save", "--format", "csv", "--out", str(tmp_path / "r.csv"), *args]) == 0
+    assert main(["finalize", "1", *args]) == 0
+    capsys.readouterr()
+    assert main(["compare", "--year", "2020", "--db", db, "--format", "csv"]) == 0
+    cats = [ln.split(",")[3] for ln in capsys.readouterr().out.splitlines()[1:] if ln]
+    assert list(dict.fromkeys(cats)) == ["党群部门", "政府部门", "乡镇(街道)"]

@@ -1,6 +1,8 @@
 """The commands: `scoring validate`, `scoring template`, and `scoring run` refusing bad data."""
 from __future__ import annotations
 
+import os
+
 import json
 from pathlib import Path
 
@@ -135,3 +137,17 @@ def test_last_years_values_are_not_asked_for():
     jobs, _ = plan_templates(plan, u)
     asked = [f for _, _, fields, _ in jobs for f in fields]
     assert "持证执法人员数" in asked and not [f for f in asked if "@" in f]
+
+
+def test_templates_get_the_mode_of_any_new_file(setup, tmp_path):
+    """Colleagues on a shared folder must be able to open them: not mkstemp's private 0600."""
+    crit, data = setup
+    out = tmp_path / "templates"
+    old = os.umask(0o022)
+    try:
+        assert main(["template", str(crit), "--units", str(data / "units.csv"), "--out", str(out)]) == 0
+    finally:
+        os.umask(old)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in out.iterdir()}
+    assert modes and set(modes.values()) == {0o644}, modes
+    assert not [n for n in modes if n.startswith(".")]  # no temporary file left beside them

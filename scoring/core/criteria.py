@@ -252,9 +252,6 @@ class Criteria(_Model):
     def field_map(self) -> dict[str, FieldSpec]:
         return {f.name: f for f in self.fields}
 
-    def module_map(self) -> dict[str, Module]:
-        return {m.id: m for m in self.modules}
-
     def indicator_map(self) -> dict[str, Indicator]:
         return {i.id: i for i in self.indicators}
 

@@ -63,10 +63,6 @@ class Dataset:
         prefix, letter = self.places[where[pos]]
         return f"{prefix}{letter}{self.row_of[name][pos]}"
 
-    def source_of(self, pos: int, name: str) -> str | None:
-        """The exact cell if known, else the files the field came from."""
-        return self.cell_of(pos, name) or self.sources.get(name)
-
     def take(self, order: list[int]) -> "Dataset":
         """The same data with units in another order (used by tests of permutation invariance)."""
         idx = np.asarray(order, dtype=int)

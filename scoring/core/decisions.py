@@ -9,7 +9,6 @@ missing the proposal says so ("undetermined") instead of guessing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
 
 import numpy as np
 
@@ -223,9 +222,3 @@ def decide(criteria: Criteria, current: list[Outcome], history: dict[int, list[O
             results.append(RuleResult(rule, cat, line, catches, near if rule.look_back is None else None,
                                       dist if rule.look_back is None else None))
     return results
-
-
-def close_calls(results: Iterable[RuleResult], margin: float) -> list[tuple[RuleResult, Outcome, float]]:
-    """Units outside a rule but within ``margin`` points of falling in (flagged for attention)."""
-    return [(r, r.nearest_outside, r.outside_margin) for r in results
-            if r.nearest_outside is not None and r.outside_margin is not None and r.outside_margin <= margin + EPS]

@@ -72,6 +72,9 @@ class Method:
     Params: ClassVar[type[Params]] = NoParams
     uses_field: ClassVar[bool] = True  # reads the indicator's ``field``
     previous_year: ClassVar[bool] = False  # also reads "<field>@上年" (last year's value)
+    # An example for `scoring methods NAME` and docs/methods.md: {"field": …, "params": {…}},
+    # optionally "full", "name" and "bonus". The rule sentence shown is generated from it.
+    example: ClassVar[dict[str, Any] | None] = None
 
     def inputs(self, params: Any) -> list[str]:
         """Further fields this method reads, named in its params (multi-field methods)."""

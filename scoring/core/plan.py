@@ -38,11 +38,7 @@ class Plan:
     module_of: dict[str, str]
     applies: dict[str, set[str]]  # indicator id -> categories it applies to
     level: dict[str, int]
-    methods_used: dict[str, str] = field(default_factory=dict)  # method -> plugin
     previous: list[str] = field(default_factory=list)  # "<field>@上年" columns read (last year's values)
-
-    def leaves_for(self, category: str) -> list[Leaf]:
-        return [l for l in self.leaves.values() if category in self.applies[l.indicator.id]]
 
 
 def pydantic_problems(err: ValidationError, prefix: str = "") -> list[Problem]:

@@ -217,7 +217,14 @@ def compare_years(store: Store, series: str, year: int, category: str | None = N
     before_run = official[year - 1][0] if year - 1 in official else None
     lines: list[CompareLine] = []
     seen_before: set[str] = set()
-    for r in sorted(rows.values(), key=lambda r: (r.category, r.rank, r.unit_id)):
+    # categories in the criteria's order, as `run` and the report print them; a category only
+    # last year had comes after
+    order = {c: i for i, c in enumerate(store.categories(run))}
+
+    def in_order(r: UnitRow):
+        return (order.get(r.category, len(order)), r.category, r.rank, r.unit_id)
+
+    for r in sorted(rows.values(), key=in_order):
         now = outcome_for(r.unit_id, year, official, aliases)
         before = outcome_for(r.unit_id, year - 1, official, aliases)
         if isinstance(before, Outcome):
@@ -231,7 +238,7 @@ def compare_years(store: Store, series: str, year: int, category: str | None = N
                                  isinstance(before, Outcome) and before.grade != now.grade))
     if year - 1 in official:  # units of last year that are gone (merged away or no longer assessed)
         prev_run, prev_rows, prev_last = official[year - 1]
-        for r in sorted(prev_rows.values(), key=lambda r: (r.category, r.rank, r.unit_id)):
+        for r in sorted(prev_rows.values(), key=in_order):
             if r.unit_id in seen_before or (category is not None and r.category != category):
                 continue
             before = _outcome(r.unit_id, year - 1, prev_run, r, prev_last)

@@ -382,6 +382,16 @@ class Store:
             seen.setdefault((old, new, year), AliasRow(old, new, year, note))
         return list(seen.values())
 
+    def categories(self, run: RunInfo) -> list[str]:
+        """The run's categories in its criteria's order (the order every table is printed in)."""
+        import tomllib
+
+        crit = self._q("SELECT text FROM criteria_texts WHERE sha256 = ?", (run.criteria_sha256,))
+        try:
+            return list(tomllib.loads(crit[0][0])["assessment"]["categories"]) if crit else []
+        except (tomllib.TOMLDecodeError, KeyError, TypeError):
+            return []
+
     def inputs(self, run: RunInfo) -> Inputs:
         crit = self._q("SELECT text FROM criteria_texts WHERE sha256 = ?", (run.criteria_sha256,))
         data = self._q("SELECT packed FROM datasets WHERE sha256 = ?", (run.data_sha256,))

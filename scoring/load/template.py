@@ -24,16 +24,16 @@ openpyxl is imported only inside the functions that write.
 """
 from __future__ import annotations
 
+import io
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from ..core.plan import Plan
 from ..core.rounding import fmt
 from ..core.usage import Usage, field_usage
 from ..errors import DataError, Problem
+from ..report.output import write_atomic_bytes
 from .sheets import META_SHEET
 from .submissions import EVIDENCE_SUFFIX, TEMPLATE_SCHEMA, Notes, Units, criteria_hash, read_units
 
@@ -339,13 +339,10 @@ def write_templates(plan: Plan, out: str | Path, units: str | None = None, data:
     for name, owner, fields, rows in jobs:
         wb = build_workbook(plan, owner, fields, usage, u, rows, lang)
         target = out / name
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=out)
-        os.close(fd)
-        try:
-            wb.save(tmp)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        # through the one atomic writer every output uses: never half a workbook, and the mode a
+        # new file of the user's gets (colleagues on a shared folder can open it)
+        buf = io.BytesIO()
+        wb.save(buf)
+        write_atomic_bytes(target, buf.getvalue())
         written.append(target)
     return written, notes

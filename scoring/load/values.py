@@ -263,12 +263,6 @@ _WORD_SIZES = {w.encode("utf-8"): (len(w.encode("utf-8")), v) for w, v in _BOOL_
 _WORD_BYTES = max(size for size, _ in _WORD_SIZES.values())
 
 
-def parse_value(text, spec: FieldSpec) -> tuple[float | None, str | None, dict]:
-    """Parse one cell. Returns (value or None when blank, problem code or None, args)."""
-    value, code, args, _ = ValueParser(spec)(text)
-    return value, code, args or {}
-
-
 def clean_text(raw) -> str:
     """A label (header, unit id or name) as compared: NFKC (full-width → half-width), no spaces."""
     if raw is None:

@@ -1,0 +1,171 @@
+"""A method described from its own parameter model: what `scoring methods NAME` and docs/methods.md show.
+
+Offices write ``params = {…}`` in the criteria by hand, so each method's page lists every
+parameter with its type, whether it must be given, its default and its meaning, then an
+example indicator and the rule sentence the engine generates from that example. All of it
+comes from the method class itself (its pydantic ``Params``, ``title`` and ``example``), so
+a plugin's method is documented the same way as a built-in one and the page cannot drift
+from the code.
+
+A parameter's meaning is its ``Field(description=…)`` (Chinese); the English text is
+``json_schema_extra={"en": …}``.
+"""
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from .methods import Method, tr
+from .rounding import fmt
+
+# The example indicator's points, when a method's example does not say.
+EXAMPLE_FULL = 5.0
+
+
+@dataclass(frozen=True)
+class ParamDoc:
+    name: str
+    type: str
+    required: bool
+    default: str  # "" when required
+    meaning: str
+
+
+@dataclass(frozen=True)
+class MethodDoc:
+    name: str
+    title: str
+    plugin: str
+    params: list[ParamDoc]
+    reads: str  # which fields the method reads
+    example: str  # a TOML [[indicators]] table, "" when the method gives none
+    example_rule: str  # the rule sentence generated from the example
+
+
+def _type_text(annotation: Any, lang: str) -> str:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        rest = [a for a in args if a is not type(None)]
+        return " | ".join(_type_text(a, lang) for a in rest)
+    if origin is Literal:
+        return " | ".join(f'"{a}"' for a in args)
+    if origin is list:
+        return f"[{_type_text(args[0], lang)}, …]"
+    if origin is dict:
+        return tr(lang, f"{{字段 = {_type_text(args[1], lang)}, …}}", f"{{field = {_type_text(args[1], lang)}, …}}")
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        inner = ", ".join(f"{n} = {_type_text(f.annotation, lang)}" for n, f in annotation.model_fields.items())
+        return f"{{{inner}}}"
+    return {
+        bool: tr(lang, "true 或 false", "true or false"),
+        int: tr(lang, "整数", "whole number"),
+        float: tr(lang, "数", "number"),
+        str: tr(lang, "文字", "text"),
+    }.get(annotation, getattr(annotation, "__name__", str(annotation)))
+
+
+def _value_text(v: Any) -> str:
+    """A default or example value written as it would be in TOML."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return fmt(float(v))
+    if isinstance(v, str):
+        return f'"{v}"'
+    if isinstance(v, BaseModel):
+        v = v.model_dump()
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{_key(k)} = {_value_text(x)}" for k, x in v.items()) + " }" if v else "{}"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_value_text(x) for x in v) + "]"
+    return str(v)
+
+
+def _key(k: str) -> str:
+    # bare TOML keys are ASCII letters, digits, - and _; anything else (Chinese field names) is quoted
+    return k if k and all(c.isascii() and (c.isalnum() or c in "-_") for c in k) else f'"{k}"'
+
+
+def _params(method: Method, lang: str) -> list[ParamDoc]:
+    out = []
+    for name, f in method.Params.model_fields.items():
+        required = f.is_required()
+        if required:
+            default = ""
+        elif f.default_factory is not None:
+            default = _value_text(f.default_factory())
+        elif f.default is None:
+            default = tr(lang, "不填", "not set")
+        else:
+            default = _value_text(f.default)
+        extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
+        meaning = str(extra.get("en", "")) if lang == "en" else (f.description or "")
+        out.append(ParamDoc(name, _type_text(f.annotation, lang), required, default, meaning))
+    return out
+
+
+def _reads(method: Method, lang: str) -> str:
+    parts = []
+    if method.uses_field:
+        parts.append(tr(lang, "指标的 field 字段", "the indicator's field"))
+    else:
+        parts.append(tr(lang, "params 中列出的字段", "the fields named in params"))
+    if method.previous_year:
+        parts.append(tr(lang, "以及该字段的上年值（历史库中上年定稿结果）",
+                        "and last year's value of it (from last year's final run in the history store)"))
+    return tr(lang, "，", ", ").join(parts)
+
+
+def _example(method: Method, lang: str) -> tuple[str, str]:
+    ex = getattr(method, "example", None)
+    if ex is None:
+        return "", ""
+    params = dict(ex.get("params", {}))
+    full = float(ex.get("full", EXAMPLE_FULL))
+    lines = ["[[indicators]]", 'id = "X1"', 'parent = "X"', f'name = "{ex.get("name", method.title[0])}"',
+             f"full = {fmt(full)}", f'method = "{method.name}"']
+    if ex.get("bonus"):
+        lines.insert(3, "bonus = true")
+    if method.uses_field:
+        lines.append(f'field = "{ex["field"]}"')
+    if params:
+        lines.append(f"params = {_value_text(params)}")
+    rule = method.rule(method.Params.model_validate(params), full, lang)
+    return "\n".join(lines), rule
+
+
+def describe(method: Method, plugin: str = "", lang: str = "zh") -> MethodDoc:
+    example, rule = _example(method, lang)
+    return MethodDoc(method.name, tr(lang, method.title[0], method.title[1]), plugin, _params(method, lang),
+                     _reads(method, lang), example, rule)
+
+
+def markdown(docs: list[MethodDoc], lang: str = "zh") -> str:
+    """docs/methods.md: every method, one section each."""
+    head = tr(lang, "# 评分方法\n\n本页由 `scoring methods --format markdown` 生成，请勿手改。"
+                    "每个方法列出参数（类型、是否必填、默认值、含义）、一个示例指标和由示例生成的规则文字。\n",
+              "# Scoring methods\n\nGenerated by `scoring methods --format markdown --lang en`; do not edit by hand.\n")
+    parts = [head]
+    for d in docs:
+        parts.append(f"## `{d.name}` — {d.title}\n")
+        parts.append(tr(lang, f"来自插件：{d.plugin}。读取：{d.reads}。\n", f"Plugin: {d.plugin}. Reads: {d.reads}.\n"))
+        if d.params:
+            parts.append(tr(lang, "| 参数 | 类型 | 必填 | 默认值 | 含义 |\n|---|---|---|---|---|",
+                            "| parameter | type | required | default | meaning |\n|---|---|---|---|---|"))
+            for p in d.params:
+                req = tr(lang, "是", "yes") if p.required else tr(lang, "否", "no")
+                cells = [f"`{p.name}`", p.type, req, p.default, p.meaning]
+                parts.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+            parts.append("")
+        else:
+            parts.append(tr(lang, "无参数。\n", "No parameters.\n"))
+        if d.example:
+            parts.append(tr(lang, "示例：\n", "Example:\n"))
+            parts.append(f"```toml\n{d.example}\n```\n")
+            parts.append(tr(lang, f"生成的规则文字：{d.example_rule}\n", f"Rule text generated: {d.example_rule}\n"))
+    return "\n".join(parts)
