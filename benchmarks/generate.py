@@ -169,7 +169,8 @@ class Builder:
                     "params": {"points": [full, round(full * 0.95, 2), round(full * 0.9, 2)], "rest": round(full * 0.8, 2)}}
         elif template == "supplied":
             ind |= {"name": "专项工作得分", "method": "supplied",
-                    "field": self.field("专项工作得分", "number", ("dec", 60, 100, 2), owner, max=100)}
+                    "field": self.field("专项工作得分", "number", ("dec", 60, 100, 2), owner, max=100),
+                    "params": {"scale": 100}}  # supplied out of 100, scaled to the indicator's points
         else:  # pragma: no cover
             raise ValueError(template)
         return ind

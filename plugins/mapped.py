@@ -63,6 +63,7 @@ class _Votes(Method):
     """Weighted votes: points = full × Σ votes × weight ÷ (valid votes × scale)."""
 
     uses_field = False
+    leaves_out = True  # no valid vote: no score, and the indicator's missing rule decides
     scale = 1.0
 
     def weights(self, p) -> dict[str, float]:  # pragma: no cover - interface
@@ -194,6 +195,7 @@ class Supplied(Method):
 
     name = "supplied"
     title = ("报送得分", "Supplied score")
+    passes_through = True  # a value beyond the indicator's points is refused as such, never clipped
     example = {"field": "平安建设考核得分", "full": 10, "params": {"scale": 100}}
 
     class Params(Params):

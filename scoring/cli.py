@@ -60,6 +60,24 @@ TEXT = {
         "report": "生成可打印的报告（XLSX / HTML / PDF）：排名表、评分表、拟处理建议和图表",
         "r_format": "报告格式（默认按 --out 的扩展名）", "r_out": "输出文件",
         "run_format": "输出格式；xlsx、html、pdf 为可打印的报告（须同时给出 --out）",
+        "key": "考核办的签名私钥文件（默认：环境变量 SCORING_KEY）；用 scoring keygen 生成",
+        "keygen": "生成考核办的签名密钥（Ed25519，只需一次；私钥放在历史库以外妥善保管）",
+        "key_out": "私钥写入的文件（不会覆盖已有文件）",
+        "backup": "备份历史库（SQLite 在线备份：写入过程中也得到一致的副本）",
+        "backup_out": "备份文件（不会覆盖已有文件）",
+        "verify_all": "检查整条封印链：每个定稿运行的封印、签名、前后衔接",
+        "export": "把封印文件、签名和公钥写到这个目录，供审计人员用标准工具核对",
+        "public_key": "考核办公钥（64位十六进制或 PEM 文件；默认：环境变量 SCORING_PUBLIC_KEY）：只承认这把钥匙的签名",
+        "progress": "收集进度：各报送单位、各单位应报哪些报送表，收到了哪些，哪些字段仍为空、哪些有问题，并生成催报提醒",
+        "due": "报送截止日期（如 2021-01-15），写入催报提醒",
+        "warn": "阶段性预警：用已报送的数据按同一细则评分，按细则 [warnings] 阈值或本类别四分位给出红黄绿（不作为考核结果）",
+        "w_unit": "只输出这个单位的预警单（单位编号或名称）", "w_ind": "同时给出各指标的预警",
+        "w_format": "输出格式：text（默认）、json 或 csv",
+        "crit": "评分细则的年度维护：next 生成下一年度的细则文件，diff 对照两份细则",
+        "c_next": "由本年度细则生成下一年度细则（只改年度和考核名称中的年份，注释和排版不变；不覆盖已有文件）",
+        "c_out": "新细则文件", "c_year": "新年度（默认下一年）",
+        "c_diff": "对照两份评分细则：新增、删去、更名的指标，分值、方法、参数、权重的调整，可附在考核方案说明后",
+        "c_old": "原细则文件", "c_new": "新细则文件",
     },
     "en": {
         "desc": "Assessment scoring engine: scores, ranks and grades units by a criteria file.",
@@ -108,6 +126,24 @@ TEXT = {
         "report": "make a printable report (XLSX / HTML / PDF): ranked tables, score sheets, proposed decisions and charts",
         "r_format": "report format (default: from the extension of --out)", "r_out": "output file",
         "run_format": "output format; xlsx, html and pdf make a printable report (give --out too)",
+        "key": "the office's private signing key (default: SCORING_KEY); made by scoring keygen",
+        "keygen": "make the office's signing key (Ed25519, once; keep the private key outside the store)",
+        "key_out": "file for the private key (never overwritten)",
+        "backup": "back up the history store (SQLite online backup: consistent even while another process writes)",
+        "backup_out": "backup file (never overwritten)",
+        "verify_all": "check the whole chain of seals: every final run's seal, signature and link",
+        "export": "write the sealed document, signature and public key to this folder, for an auditor's own check",
+        "public_key": "the office's public key (64 hex digits or a PEM file; default: SCORING_PUBLIC_KEY): accept only its signatures",
+        "progress": "collection progress: the workbooks each owner and unit owes, which arrived, which fields are blank or wrong, and reminders",
+        "due": "the due date (e.g. 2021-01-15), written into the reminders",
+        "warn": "interim warnings: score the data in so far by the same criteria, green/yellow/red by [warnings] thresholds or quartiles (not a result)",
+        "w_unit": "print this unit's warning sheet alone (id or name)", "w_ind": "also colour each indicator",
+        "w_format": "output format: text (default), json or csv",
+        "crit": "criteria from year to year: next writes next year's file, diff compares two files",
+        "c_next": "write next year's criteria from this year's (only the year and the year in the name change; comments kept; never overwrites)",
+        "c_out": "the new criteria file", "c_year": "the new year (default: the next one)",
+        "c_diff": "compare two criteria files: indicators added, removed, renamed; points, methods, parameters and weights changed",
+        "c_old": "the earlier criteria file", "c_new": "the later criteria file",
     },
 }
 
@@ -183,6 +219,30 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     src.add_argument("--units", help=T["t_units"])
     src.add_argument("--data", help=T["t_data"])
     tp.add_argument("--force", action="store_true", help=T["t_force"])
+    pg = sub.add_parser("progress", help=T["progress"], parents=[common])
+    pg.add_argument("criteria", help=T["criteria"])
+    pg.add_argument("--data", required=True, help=T["data"])
+    pg.add_argument("--due", type=_due(lang), help=T["due"])
+    pg.add_argument("--format", choices=["text", "json"], default="text", help=T["vformat"])
+    cr = sub.add_parser("criteria", help=T["crit"], parents=[common])
+    crs = cr.add_subparsers(dest="action", required=True)
+    x = crs.add_parser("next", help=T["c_next"], parents=[common])
+    x.add_argument("criteria", help=T["criteria"])
+    x.add_argument("--out", required=True, help=T["c_out"])
+    x.add_argument("--year", type=int, help=T["c_year"])
+    x = crs.add_parser("diff", help=T["c_diff"], parents=[common])
+    x.add_argument("old", help=T["c_old"])
+    x.add_argument("new", help=T["c_new"])
+    x.add_argument("--format", choices=["text", "json"], default="text", help=T["vformat"])
+    x.add_argument("--out", help=T["out"])
+    wn = sub.add_parser("warn", help=T["warn"], parents=[common])
+    wn.add_argument("criteria", help=T["criteria"])
+    wn.add_argument("--data", required=True, help=T["data"])
+    wn.add_argument("--unit", help=T["w_unit"])
+    wn.add_argument("--indicators", action="store_true", help=T["w_ind"])
+    wn.add_argument("--format", choices=["text", "json", "csv"], default="text", help=T["w_format"])
+    wn.add_argument("--out", help=T["out"])
+    wn.add_argument("--db", help=T["db"])  # last year's values, for criteria that compare with them
 
     db = argparse.ArgumentParser(add_help=False)
     db.add_argument("--db", help=T["db"])
@@ -194,11 +254,19 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     x = sub.add_parser("finalize", help=T["finalize"], parents=[common, db])
     x.add_argument("run", type=int, help=T["run_id"])
     x.add_argument("--operator", help=T["operator"])
+    x.add_argument("--key", help=T["key"])
+    x = sub.add_parser("keygen", help=T["keygen"], parents=[common])
+    x.add_argument("--out", required=True, help=T["key_out"])
+    x = sub.add_parser("backup", help=T["backup"], parents=[common, db])
+    x.add_argument("--out", required=True, help=T["backup_out"])
     x = sub.add_parser("delete", help=T["delete"], parents=[common, db])
     x.add_argument("run", type=int, help=T["run_id"])
     x = sub.add_parser("verify", help=T["verify"], parents=[common, db, fmt2])
-    x.add_argument("run", type=int, help=T["run_id"])
+    x.add_argument("run", type=int, nargs="?", help=T["run_id"])
+    x.add_argument("--all", action="store_true", help=T["verify_all"])
     x.add_argument("--data", help=T["vdata"])
+    x.add_argument("--export", metavar="DIR", help=T["export"])
+    x.add_argument("--public-key", help=T["public_key"])
     x = sub.add_parser("history", help=T["history"], parents=[common, db, fmt2])
     x.add_argument("unit", help=T["unit"])
     x.add_argument("--series", help=T["series"])
@@ -228,6 +296,20 @@ def _checked(kind, ok, message: str):
     return parse
 
 
+def _due(lang: str):
+    from .i18n import t
+
+    def parse(text: str):
+        from .load.progress import parse_due
+
+        try:
+            return parse_due(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(t("progress.bad_due", lang, value=text)) from None
+
+    return parse
+
+
 def load(criteria_path: str, plugin_args: list[str]):
     """Criteria file → (plan, registry), with local plugins from the file and the command line."""
     plan, registry, _ = load_with_bytes(criteria_path, plugin_args)
@@ -236,13 +318,12 @@ def load(criteria_path: str, plugin_args: list[str]):
 
 def load_with_bytes(criteria_path: str, plugin_args: list[str]):
     """Like :func:`load`, also returning the criteria file's bytes (hashed and stored with a run)."""
-    from .load.criteria_file import criteria_bytes, located_plan, parse_criteria
+    from .load.criteria_file import criteria_bytes, located_plan, parse_criteria, plugin_folders
     from .plugins import load_registry
 
     raw = criteria_bytes(criteria_path)
     criteria, lines, _ = parse_criteria(raw, str(criteria_path))
-    base = Path(criteria_path).parent
-    folders = [base / f for f in criteria.assessment.plugins] + [Path(f) for f in plugin_args]
+    folders = plugin_folders(criteria, lines, str(criteria_path)) + [Path(f) for f in plugin_args]
     registry = load_registry(folders)
     return located_plan(criteria, lines, str(criteria_path), registry), registry, raw
 
@@ -253,6 +334,11 @@ def cmd_check(args) -> int:
     a = plan.criteria.assessment
     print(T["ok"].format(name=a.name, year=a.year, cats=len(a.categories), mods=len(plan.criteria.modules),
                          inds=len(plan.criteria.indicators), leaves=len(plan.leaves)))
+    named = [(iid, n) for iid, sc in plan.scopes.items() for n in (*sc.units, *sc.lead, *sc.responsible)]
+    if named:  # no unit list here: say which names are taken as units, so a mistyped category is seen now
+        from .i18n import t
+
+        print(t("scope.check_note", args.lang, names="、".join(f"{n}（{iid}）" if args.lang != "en" else f"{n} ({iid})" for iid, n in named)))
     _warn_failed(registry, args.lang)
     return 0
 
@@ -261,6 +347,7 @@ def _score(args, store=None):
     """Criteria + data (+ last year's values from the history store) → (results, plan, registry, criteria bytes)."""
     from .core.engine import score
     from .errors import DataError
+    from .history.stamp import declared_blanks
     from .load.validate import validate
 
     plan, registry, raw = load_with_bytes(args.criteria, args.plugins)
@@ -268,6 +355,7 @@ def _score(args, store=None):
     if report.problems:
         raise DataError(report.problems)
     data = report.data
+    args.blank_gaps = declared_blanks(report.gaps, data)  # shown with the stamp: declared, never silent
     if plan.previous:
         data = _with_previous(data, plan, store, args)
     return score(plan, data), plan, registry, raw
@@ -314,21 +402,24 @@ def cmd_run(args) -> int:
 
     if args.format in REPORT_FORMATS:
         _check_report_out(args, args.format)
+    _check_out(args)
     store = None
+    saved = None
     try:
         if args.save:  # open (or create) the store first: a damaged store stops us before any work
             from .history.store import open_store
 
             store = open_store(args.db, create=True)
         results, plan, registry, raw = _score(args, store)
-        stamp = make_stamp(canonical.sha256(raw), canonical.data_hash(results.data), plan, registry)
+        stamp = make_stamp(canonical.sha256(raw), canonical.data_hash(results.data), plan, registry, args.blank_gaps)
         if store is not None:
             from .history.record import build_record, data_files
 
             rec = build_record(results, registry, criteria_raw=raw, criteria_path=str(Path(args.criteria).resolve()),
                                data_path=str(Path(args.data).resolve()), operator=_operator(args),
                                files=data_files(args.data), note=args.note)
-            stamp = stamp.with_run(store.save(rec))
+            saved = store.save(rec)
+            stamp = stamp.with_run(saved)
         if args.format in REPORT_FORMATS:
             history = _decision_history(results, store, args)
             proposal = decide(results.criteria, outcomes_of(results), history)
@@ -348,7 +439,8 @@ def cmd_run(args) -> int:
         if args.decide and args.format == "table":
             from .report import decisions as rd
 
-            text += "\n" + rd.as_text(proposal, places, close, args.lang).rstrip("\n") + "\n" + stamp.line(args.lang) + "\n"
+            text += "\n" + rd.as_text(proposal, places, close, args.lang).rstrip("\n") + "\n" + "\n".join(
+                stamp.gap_lines(args.lang) + [stamp.line(args.lang)]) + "\n"
         if args.out:
             write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
             print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
@@ -358,6 +450,10 @@ def cmd_run(args) -> int:
             sys.stdout.writelines(text)
         if store is not None:
             _say("hist.saved", args.lang, run=stamp.run, db=store.path)
+    except ScoringError:
+        if saved is not None:  # the run is in the store: say so before saying what failed
+            _say("output.saved_first", args.lang, run=saved, db=store.path)
+        raise
     finally:
         if store is not None:
             store.close()
@@ -382,9 +478,23 @@ def _results_and_decisions(args):
             history = _decision_history(results, store, args)
     else:
         results, plan, registry, raw = _score(args)
-        stamp = make_stamp(canonical.sha256(raw), canonical.data_hash(results.data), plan, registry)
+        stamp = make_stamp(canonical.sha256(raw), canonical.data_hash(results.data), plan, registry, args.blank_gaps)
         history = _decision_history(results, None, args)
     return results, decide(results.criteria, outcomes_of(results), history), stamp, history
+
+
+def _check_out(args) -> None:
+    """Refuse ``--out`` before any work: not a folder, not an input, not inside the data folder."""
+    if not getattr(args, "out", None):
+        return
+    from .history.store import default_path
+    from .outfile import check_out
+
+    target = getattr(args, "criteria", "")
+    inputs = [target, getattr(args, "old", None), getattr(args, "new", None), *args.plugins]
+    if getattr(args, "db", None) or getattr(args, "save", False) or str(target).isdigit():
+        inputs.append(default_path(getattr(args, "db", None)))
+    check_out(args.out, inputs=inputs, data_folder=getattr(args, "data", None))
 
 
 def _check_report_out(args, fmt: str) -> None:
@@ -399,7 +509,7 @@ def _write_report(args, fmt: str, results, proposal, history, stamp) -> None:
     from .report import render_report
     from .report.output import write_atomic_bytes
 
-    data = render_report(fmt, results, proposal, history, stamp.as_dict(), args.lang)
+    data = render_report(fmt, results, proposal, history, stamp.printed(), args.lang)
     if args.out:
         write_atomic_bytes(args.out, data)
         print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
@@ -410,6 +520,7 @@ def _write_report(args, fmt: str, results, proposal, history, stamp) -> None:
 def cmd_report(args) -> int:
     from .errors import Problem, ReportError
 
+    _check_out(args)
     fmt = args.format or Path(args.out).suffix.lower().lstrip(".")
     if fmt == "htm":
         fmt = "html"
@@ -531,14 +642,35 @@ def cmd_runs(args) -> int:
 
 
 def cmd_finalize(args) -> int:
+    from .history.seal import finalize, load_key
+
+    load_key(args.key)  # no key, no work: say so before re-scoring
     with _open(args) as s:
-        run, changed = s.finalize(args.run, _operator(args))
+        run, changed = finalize(s, args.run, _operator(args), args.key, args.plugins)
     if not changed:
         _say("hist.already", args.lang, run=run.id, when=run.finalized)
     elif run.corrects:
         _say("hist.finalized_correction", args.lang, run=run.id, corrects=run.corrects, year=run.year)
     else:
         _say("hist.finalized", args.lang, run=run.id, series=run.series, year=run.year)
+    if run.seal_digest:
+        _say("seal.sealed", args.lang, run=run.id, digest=run.seal_digest, key=run.seal_key)
+    return 0
+
+
+def cmd_keygen(args) -> int:
+    from .history.seal import keygen
+
+    key = keygen(args.out)
+    _say("seal.keygen", args.lang, path=args.out, key=key)
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from .history.backup import backup
+
+    n = backup(args.db, args.out)
+    _say("backup.done", args.lang, path=args.out, runs=n)
     return 0
 
 
@@ -553,10 +685,60 @@ def cmd_verify(args) -> int:
     from .history.report import verify_json, verify_text
     from .history.reproduce import verify
 
+    if args.public_key:
+        os.environ["SCORING_PUBLIC_KEY"] = args.public_key
+    if args.all:
+        return _verify_all(args)
+    if args.run is None:
+        from .errors import Problem
+
+        raise HistoryError(Problem("seal.verify_what"))
+    if args.export:
+        from .history.seal import export
+
+        with _open(args) as s:
+            for path in export(s, s.run(args.run), args.export):
+                print(TEXT[args.lang]["written"].format(path=path), file=sys.stderr)
+        return 0
     with _open(args) as s:
         rep = verify(s, args.run, args.plugins, args.data)
     sys.stdout.write(verify_json(rep) if args.format == "json" else verify_text(rep, args.lang))
     return 0 if rep.identical else 3
+
+
+def _verify_all(args) -> int:
+    """The whole store: triggers, every seal, its signature, its place in the chain."""
+    import json
+
+    from .history.seal import check_all, pinned_key, said, seal_rows
+    from .history.store import open_store, trigger_problems
+    from .i18n import t
+
+    with open_store(args.db, guards=False) as s:
+        gone = trigger_problems(s)
+        bad = check_all(s, pinned_key())
+        seals = seal_rows(s)
+        path = s.path
+    if args.format == "json":
+        doc = {"schema": "scoring.verify_all/1", "db": str(path), "seals": len(seals), "triggers_missing": gone,
+               "intact": not gone and not bad,
+               "chain_head": seals[-1].digest if seals else None,
+               "problems": [{"run": r.id if r else None, "what": [getattr(x, "en", x) for x in w]} for r, w in bad]}
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+    else:
+        out = [t("seal.all_head", args.lang, db=path, n=len(seals))]
+        if gone:
+            out.append(t("history.triggers_gone", args.lang, path=path, names="、".join(gone)))
+        for run, what in bad:
+            if what == ["unsealed"]:
+                out.append(t("seal.unsealed", args.lang, run=run.id, year=run.year, path=path))
+                continue
+            label = t("seal.all_run", args.lang, run=run.id, year=run.year) if run else ""
+            out.append(label + said(what, args.lang))
+        if not gone and not bad:
+            out.append(t("seal.all_ok", args.lang, n=len(seals), head=seals[-1].digest if seals else "—"))
+        sys.stdout.write("\n".join(out) + "\n")
+    return 0 if not gone and not bad else 3
 
 
 def cmd_history(args) -> int:
@@ -618,6 +800,85 @@ def cmd_validate(args) -> int:
     return 0 if report.ok else 2
 
 
+def cmd_progress(args) -> int:
+    from .load.progress import collect
+    from .report.progress import as_json, as_text
+
+    plan, registry = load(args.criteria, args.plugins)
+    progress = collect(plan, args.data, args.due)
+    sys.stdout.write((as_json if args.format == "json" else as_text)(progress, args.lang))
+    return 0
+
+
+def cmd_warn(args) -> int:
+    from .core.engine import score
+    from .core.warnings import interim_plan, warnings_for
+    from .errors import DataError, Problem
+    from .load.validate import validate
+    from .report.output import write_atomic
+    from .report.warnings import RENDERERS
+
+    _check_out(args)
+    plan, registry = load(args.criteria, args.plugins)
+    interim = interim_plan(plan, registry.methods)  # every blank: not yet submitted, left out
+    report = validate(interim, args.data)
+    if report.problems:
+        raise DataError(report.problems)
+    data = report.data
+    wanted = None
+    if args.unit is not None:
+        ids, names = data.ids, data.names
+        same = [u for u, n in zip(ids, names) if n == args.unit]
+        if args.unit not in ids and len(same) > 1:  # a name two units share: never guess which sheet to print
+            raise DataError(Problem("data.ambiguous_name", {"name": args.unit, "ids": "、".join(same)}))
+        wanted = args.unit if args.unit in ids else (same[0] if same else None)
+        if wanted is None:
+            raise DataError(Problem("data.unknown_unit", {"unit": args.unit}))
+    if interim.previous:
+        data = _with_previous(data, interim, None, args)
+    units = warnings_for(score(interim, data, partial=True), report.gaps, args.indicators)
+    if wanted is not None:
+        units = [u for u in units if u.id == wanted]
+    text = RENDERERS[args.format](plan.criteria, units, args.lang, str(args.data), single=wanted is not None)
+    if args.out:
+        write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+        print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_criteria(args) -> int:
+    from .i18n import t
+    from .report.output import write_atomic
+
+    if args.action == "next":
+        from .load.carry import write_next
+
+        load(args.criteria, args.plugins)  # only a file that passes `scoring check` is carried forward
+        c = write_next(args.criteria, args.out, args.year)
+        a0, a1 = c.old.assessment, c.new.assessment
+        print(t("carry.written", args.lang, path=args.out, oy=a0.year, ny=a1.year, name=a1.name), file=sys.stderr)
+        if c.stale:
+            print(t("carry.stale", args.lang, year=a0.year), file=sys.stderr)
+            for n, text in c.stale:
+                print("  " + t("carry.stale_line", args.lang, n=n, text=text), file=sys.stderr)
+        return 0
+    from .core.criteria_diff import diff
+    from .report.criteria_diff import as_json, as_text
+
+    _check_out(args)
+    old, _ = load(args.old, args.plugins)
+    new, _ = load(args.new, args.plugins)
+    text = (as_json if args.format == "json" else as_text)(diff(old, new, args.lang), args.lang)
+    if args.out:
+        write_atomic(args.out, text)
+        print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_template(args) -> int:
     from .load.template import write_templates
 
@@ -637,6 +898,7 @@ def cmd_sensitivity(args) -> int:
 
     from .core.stability import RuleShares
 
+    _check_out(args)
     results = _score(args)[0]
     shares = RuleShares(results, _decision_history(results, None, args)) if results.criteria.decisions.rules else None
     s = sensitivity(results, args.draws, args.spread / 100, args.seed, observers=[shares] if shares else [])
@@ -704,7 +966,8 @@ def _warn_failed(registry, lang: str) -> None:
 COMMANDS = {"check": cmd_check, "validate": cmd_validate, "template": cmd_template, "run": cmd_run, "report": cmd_report,
             "decide": cmd_decide, "explain": cmd_explain, "methods": cmd_methods, "runs": cmd_runs, "finalize": cmd_finalize,
             "delete": cmd_delete, "verify": cmd_verify, "history": cmd_history, "compare": cmd_compare,
-            "rescore": cmd_rescore, "sensitivity": cmd_sensitivity}
+            "rescore": cmd_rescore, "sensitivity": cmd_sensitivity, "progress": cmd_progress, "warn": cmd_warn, "criteria": cmd_criteria,
+            "keygen": cmd_keygen, "backup": cmd_backup}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -44,7 +44,9 @@ class Problem:
     def where(self, lang: str = "zh") -> str:
         from .i18n import t
 
-        parts = [self.file] if self.file else []
+        from .i18n import visible
+
+        parts = [visible(self.file)] if self.file else []  # a file name can hold control characters too
         if self.sheet is not None:
             parts.append(t("loc.sheet", lang, s=self.sheet))
         if self.line is not None:
@@ -128,3 +130,9 @@ class HistoryError(ScoringError):
 
 class ReportError(ScoringError):
     title_code = "error.report"
+
+
+class OutputError(ScoringError):
+    """An output file cannot be written where asked (a folder, an input, read-only, disk full …)."""
+
+    title_code = "error.output"

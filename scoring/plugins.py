@@ -115,6 +115,10 @@ def load_registry(local: list[Path] = (), extra: list[object] = (), entry_points
                 continue
             reg.methods[method.name] = method
             reg.source[method.name] = plugin_name
+            try:
+                method.plugin = plugin_name  # so a fault at the engine's boundary names its plugin
+            except AttributeError:
+                pass
     if clashes:
         raise PluginError(clashes)
     return reg

@@ -237,7 +237,8 @@ def test_unknown_key_in_a_table(tmp_path, registry):
 
 
 def test_undeclared_category(tmp_path, registry):
-    text = edit(BASE, ('full = 40\n', 'full = 40\napplies_to = ["乡镇"]\n'))
+    # a veto applies to categories only (an indicator's applies_to may also name units: checked at run time)
+    text = edit(BASE, ('field = "负面事件数"\n', 'field = "负面事件数"\napplies_to = ["乡镇"]\n'))
     p, = by_code(problems(tmp_path, registry, text), "criteria.unknown_category")
     assert p.args["name"] == "乡镇" and p.line == line_of(text, "applies_to")
 
@@ -404,8 +405,8 @@ def _mutate(doc: dict, kind: str, draw) -> None:
             inds[i]["field"] = "未声明字段"
         else:
             inds[i]["params"] = {**inds[i]["params"], "extra": 1}
-    elif kind == "unknown_category":
-        inds[i]["applies_to"] = ["开发区"]
+    elif kind == "unknown_category":  # module weights name categories only (applies_to may name units)
+        mods[0]["weights"] = {**mods[0]["weights"], "开发区": 0}
     elif kind == "band":
         doc["grades"] = [{"bands": [{"name": "优秀", "min": 90}, {"name": "合格", "min": 60, "max": 85}, {"name": "不合格", "max": 60}]}]
     elif kind == "module_sum":

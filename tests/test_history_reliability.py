@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from history_support import record_for, tiny_criteria, tiny_folder, tiny_setup
+from scoring.history.seal import finalize as seal_finalize
 from scoring.history.reproduce import verify
 from scoring.history.store import open_store
 
@@ -59,7 +60,7 @@ def test_kill_mid_write_leaves_the_store_as_it_was(tmp_path):
     rec, _ = record_for(crit, small)
     with open_store(db, create=True) as s:
         first = s.save(rec)
-        s.finalize(first, "审核人")
+        seal_finalize(s, first, "审核人")
     before = _state(db)
     raw_before = db.read_bytes()
 

@@ -11,12 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from history_support import dataset, record_for, tiny_criteria, tiny_folder, tiny_setup
+from scoring.history.seal import finalize as seal_finalize
 from scoring.cli import main
 from scoring.errors import HistoryError
 from scoring.history import canonical
 from scoring.history.record import result_rows
 from scoring.history.reproduce import verify
-from scoring.history.store import APPLICATION_ID, open_store
+from scoring.history.store import APPLICATION_ID, VERSION, open_store
 
 # ---------------------------------------------------------------------------- canonical data
 values = st.one_of(st.just(float("nan")), st.floats(-1e9, 1e9, allow_nan=False), st.integers(0, 500).map(float))
@@ -135,7 +136,7 @@ def final_store(tmp_path):
     path = tmp_path / "h.sqlite"
     with open_store(path, create=True) as s:
         run_id = s.save(rec)
-        s.finalize(run_id, "审核人")
+        seal_finalize(s, run_id, "审核人")
     return path, run_id, rec
 
 
@@ -177,7 +178,7 @@ def test_save_never_overwrites_a_final_run(final_store):
         again = s.save(rec)  # the same run saved again is a new draft, the final one stays
         assert again != run_id and s.run(run_id).final and not s.run(again).final
         with pytest.raises(HistoryError) as e:  # only one final run per series and year
-            s.finalize(again, "x")
+            seal_finalize(s, again, "x")
         assert e.value.problems[0].code == "history.already_final"
         s.delete(again)
         assert [r.id for r in s.runs()] == [run_id]
@@ -186,7 +187,7 @@ def test_save_never_overwrites_a_final_run(final_store):
 def test_finalize_twice_is_harmless(final_store):
     path, run_id, _ = final_store
     with open_store(path) as s:
-        run, changed = s.finalize(run_id, "另一人")
+        run, changed = seal_finalize(s, run_id, "另一人")
         assert not changed and run.finalized_by == "审核人"
 
 
@@ -278,7 +279,7 @@ def test_new_store_is_marked_as_ours(tmp_path):
     assert _run_save(crit, folder, db) == 0
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == VERSION
     assert dict(conn.execute("SELECT key, value FROM store_info"))["format"] == "scoring-history"
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # one file: copy it whole for backup
     conn.close()

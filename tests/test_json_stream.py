@@ -23,14 +23,21 @@ def _whole(res, lang, stamp=None, extra=None) -> str:
            "categories": [{"name": cs.category, "units": [unit_sheet(res, cs, p, lang) for p in ranked(res, cs)]}
                           for cs in res.categories.values()]}
     if stamp is not None:
-        doc["stamp"] = stamp
+        doc["stamp"] = stamp.as_dict()
+        if stamp.gaps:
+            doc["blank_gaps"] = stamp.gaps_as_dicts()
     doc.update(extra or {})
     return dump_json(doc)
 
 
 class _Stamp:
+    gaps = (("U1", "一局", "得分", "A1", "zero"),)
+
     def as_dict(self):
         return {"criteria": "abc", "run": None, "版本": [1, 2.5]}
+
+    def gaps_as_dicts(self):
+        return [dict(zip(("unit", "name", "field", "item", "policy"), g)) for g in self.gaps]
 
 
 def test_pieces_make_the_whole_document():
@@ -39,7 +46,7 @@ def test_pieces_make_the_whole_document():
     for lang in ("zh", "en"):
         assert as_json(res, lang) == _whole(res, lang)
         extra = {"decisions": [{"rule": "R1", "units": ["A", "B"]}]}
-        assert as_json(res, lang, _Stamp(), extra) == _whole(res, lang, _Stamp().as_dict(), extra)
+        assert as_json(res, lang, _Stamp(), extra) == _whole(res, lang, _Stamp(), extra)
         # a key given again in extra takes the place it had, as dict.update does
         assert as_json(res, lang, None, {"schema": "x", "more": 1}) == _whole(res, lang, None, {"schema": "x", "more": 1})
     assert len(list(json_chunks(res))) > sum(len(cs.index) for cs in res.categories.values())  # a piece per unit at least

@@ -10,6 +10,7 @@ not valid TOML).  Its parts:
     [[vetoes]]       一票否决 (fail) and 否优 (no_excellent)
     [[grades]]       等次 bands, per category
     [ranking]        tie-break fields
+    [[checks]]       cross-field checks every unit's data must pass (已备案件数 <= 应备案件数)
     [history]        ties the years together: ``series`` (the name shared by every
                      year of this assessment) and ``[[history.aliases]]`` (unit ids
                      changed by 机构改革: ``old``, ``new``, optional ``year``, ``note``)
@@ -54,6 +55,15 @@ class FieldSpec(_Model):
     min: float | None = None
     max: float | None = None
     formula: str | None = None  # derived from other fields by the safe expression language
+    # How text like "88.9%" reads in this field: "number" (88.9), "fraction" (0.889) or "refuse".
+    # Left out: "number" for a rate (a percentage already), "refuse" for anything else, where a
+    # value that only makes sense ×100 must not pass for a score.
+    percent: Literal["refuse", "number", "fraction"] | None = None
+
+    def percent_text(self) -> str:
+        if self.percent is not None:
+            return self.percent
+        return "number" if self.kind == "rate" else "refuse"
 
     def bounds(self) -> tuple[float | None, float | None]:
         lo, hi = self.min, self.max
@@ -90,6 +100,19 @@ class Module(_Model):
 Missing = Literal["error", "exclude", "zero"]
 
 
+class Split(_Model):
+    """How a task's points are shared between its 牵头 (lead) and 责任 (responsible) departments."""
+
+    lead: float = Field(ge=0, le=1)
+    responsible: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _whole(self):
+        if abs(self.lead + self.responsible - 1) > 1e-9:
+            raise ValueError("task.split_sum")
+        return self
+
+
 class Indicator(_Model):
     id: str = Field(min_length=1)
     name: str
@@ -99,13 +122,32 @@ class Indicator(_Model):
     method: str | None = None
     field: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
-    applies_to: list[str] | None = None
+    applies_to: list[str] | None = None  # categories, and units by id or name (checked against the unit list)
+    lead: list[str] | None = None  # 牵头部门 (unit ids or names): the task applies to them and to ``responsible``
+    responsible: list[str] | None = None  # 责任部门
+    split: Split | None = None  # shares of the task's points: { lead = 0.6, responsible = 0.4 }
+    split_among: Literal["each", "equally"] = "each"  # each department gets its role's share, or the share is divided
     owner: str = ""  # 评分责任单位
     evidence: str = ""  # 佐证材料
     rule: str = ""  # the office's own wording of the rule, shown instead of the generated one
     missing: Missing = "error"
     max_deduction: float | None = Field(None, ge=0)
     bonus: bool = False  # 附加项: outside the full points, limited by the module's bonus range
+
+    @model_validator(mode="after")
+    def _task(self):
+        if self.lead is None and self.responsible is None:
+            if self.split is not None:
+                raise ValueError("task.split_alone")
+            return self
+        if self.applies_to is not None:
+            raise ValueError("task.and_applies")
+        if self.lead is not None and self.responsible is not None and self.split is None:
+            raise ValueError("task.no_split")
+        both = set(self.lead or ()) & set(self.responsible or ())
+        if both:
+            raise ValueError("task.both_roles")
+        return self
 
 
 class Veto(_Model):
@@ -222,6 +264,58 @@ class History(_Model):
     aliases: list[Alias] = Field(default_factory=list)
 
 
+class Check(_Model):
+    """A cross-field check every unit's submitted data must pass, written as a comparison:
+    ``rule = "规范性文件已备案件数 <= 规范性文件应备案件数"`` or parts adding up to a total,
+    ``rule = "满意票 + 基本满意票 + 不满意票 = 有效票数"``.  A unit with a value missing on
+    either side is not checked (the gap is reported on its own)."""
+
+    name: str = Field(min_length=1)
+    rule: str = Field(min_length=1)
+    applies_to: list[str] | None = None
+
+
+class Thresholds(_Model):
+    """Score rates (得分 ÷ 满分 × 100): at least ``green`` is green, at least ``yellow`` yellow, below it red."""
+
+    green: float = Field(ge=0)
+    yellow: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.green > self.yellow:
+            raise ValueError("warnings.green_above_yellow")
+        return self
+
+
+class Warnings(_Model):
+    """阶段性预警 during the year. Thresholds are score rates in percent; a level with none
+    declared is coloured by its position in the category (quartiles)."""
+
+    green: float | None = Field(None, ge=0)
+    yellow: float | None = Field(None, ge=0)
+    modules: dict[str, Thresholds] = Field(default_factory=dict)  # module id -> its own thresholds
+    indicators: dict[str, Thresholds] = Field(default_factory=dict)  # indicator id -> its own thresholds
+    min_units: int = Field(4, ge=2, description="units with a value a category needs for quartile positions")
+
+    @model_validator(mode="after")
+    def _both(self):
+        if (self.green is None) != (self.yellow is None):
+            raise ValueError("warnings.both")
+        if self.green is not None and not self.green > self.yellow:
+            raise ValueError("warnings.green_above_yellow")
+        return self
+
+    def for_total(self) -> Thresholds | None:
+        return Thresholds(green=self.green, yellow=self.yellow) if self.green is not None else None
+
+    def for_module(self, mid: str) -> Thresholds | None:
+        return self.modules.get(mid) or self.for_total()
+
+    def for_indicator(self, iid: str) -> Thresholds | None:
+        return self.indicators.get(iid) or self.for_total()
+
+
 class Criteria(_Model):
     assessment: Assessment
     fields: list[FieldSpec] = Field(default_factory=list)
@@ -231,9 +325,9 @@ class Criteria(_Model):
     grades: list[Grades] = Field(default_factory=list)
     ranking: Ranking = Ranking()
     decisions: Decisions = Decisions()
-
-
+    checks: list[Check] = Field(default_factory=list)
     history: History = History()
+    warnings: Warnings | None = None
 
     # -- derived views, cheap enough to compute on demand ---------------------------
     @property

@@ -41,6 +41,7 @@ class Dataset:
     place_of: dict[str, np.ndarray] = field(default_factory=dict)  # field -> int32 per unit
     row_of: dict[str, np.ndarray] = field(default_factory=dict)  # field -> int32 per unit
     notes: list = field(default_factory=list)  # normalisations applied while reading (errors.Problem)
+    place_files: list[tuple[str, str | None]] = field(default_factory=list)  # (file, sheet) of each place
 
     def __post_init__(self) -> None:
         n = len(self.ids)
@@ -63,6 +64,14 @@ class Dataset:
         prefix, letter = self.places[where[pos]]
         return f"{prefix}{letter}{self.row_of[name][pos]}"
 
+    def cell_parts(self, pos: int, name: str) -> tuple[str, str | None, int, str] | None:
+        """(file, sheet, row, column letter) of the cell a unit's value of a field was read from."""
+        where = self.place_of.get(name)
+        if where is None or where[pos] < 0 or where[pos] >= len(self.place_files):
+            return None
+        file, sheet = self.place_files[where[pos]]
+        return file, sheet, int(self.row_of[name][pos]), self.places[where[pos]][1]
+
     def take(self, order: list[int]) -> "Dataset":
         """The same data with units in another order (used by tests of permutation invariance)."""
         idx = np.asarray(order, dtype=int)
@@ -70,5 +79,5 @@ class Dataset:
             [self.ids[i] for i in order], [self.names[i] for i in order], [self.categories[i] for i in order],
             {f: v[idx] for f, v in self.values.items()}, dict(self.sources), dict(self.evidence),
             list(self.places), {f: v[idx] for f, v in self.place_of.items()}, {f: v[idx] for f, v in self.row_of.items()},
-            list(self.notes),
+            list(self.notes), list(self.place_files),
         )

@@ -13,12 +13,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError, Problem
-from . import expr
+from . import boundary, consistency, expr
 from .criteria import Indicator, Module, Veto
 from .dataset import Dataset, previous_of
 from .methods import Column
 from .plan import Leaf, Plan
 from .rounding import round_array, to_fixed, whole
+from .scope import unit_scopes
 
 
 @dataclass
@@ -33,6 +34,8 @@ class IndicatorScores:
     missing: np.ndarray | None = None  # units with an input missing
     context: dict[str, Any] = field(default_factory=dict)
     raw: np.ndarray | None = None  # points before the item's own caps/floors
+    applies: np.ndarray | None = None  # units it applies to, when not all of the category (named units, tasks)
+    share: np.ndarray | None = None  # a task's share of the points per unit (牵头/责任), when split
 
 
 @dataclass
@@ -100,22 +103,30 @@ def derive(plan: Plan, data: Dataset) -> dict[str, np.ndarray]:
     return cols
 
 
-def score(plan: Plan, data: Dataset) -> Results:
+def score(plan: Plan, data: Dataset, partial: bool = False) -> Results:
+    """Score every category. ``partial`` (interim warnings on data still coming in): a module
+    with nothing to score yet is left empty (NaN) instead of being a problem, and the total
+    adds up only the modules that could be scored; such a total is no result."""
     c = plan.criteria
     places = c.assessment.precision
     cols = derive(plan, data)
+    # impossible values (a rate of 150 %, a failed cross-field check) are refused before anything is scored
+    problems: list[Problem] = consistency.problems(plan, data, cols)
+    if problems:
+        raise DataError(problems)
     cats = np.asarray(data.categories, dtype=object)
-    problems: list[Problem] = []
     out: dict[str, CategoryScores] = {}
+    scopes = unit_scopes(plan, data)
     for cat in c.categories:
         idx = np.nonzero(cats == cat)[0]
-        out[cat] = _score_category(plan, data, cols, cat, idx, places, problems)
+        out[cat] = _score_category(plan, data, cols, cat, idx, places, problems, partial, scopes)
     if problems:
         raise DataError(problems)
     return Results(plan, data, out)
 
 
-def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, places: int, problems) -> CategoryScores:
+def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, places: int, problems,
+                    partial: bool = False, scopes=({}, {})) -> CategoryScores:
     c = plan.criteria
     n = len(idx)
     scores: dict[str, IndicatorScores] = {}
@@ -127,8 +138,13 @@ def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, 
     for ind in plan.order:  # children before parents
         if cat not in plan.applies[ind.id]:
             continue
+        masks, shares = scopes
+        applies = masks[ind.id][idx] if ind.id in masks else None
+        if applies is not None and not applies.any():
+            continue  # it names no unit of this category: as if the category were not named
+        share = shares[ind.id][idx] if ind.id in shares else None
         if ind.id in plan.leaves:
-            scores[ind.id] = _score_leaf(plan.leaves[ind.id], data, cols, cat, idx, places, problems, c.assessment.year)
+            scores[ind.id] = _score_leaf(plan.leaves[ind.id], data, cols, cat, idx, places, problems, c.assessment.year, applies, share)
         else:
             parts = [scores[k] for k in kids.get(ind.id, []) if k in scores]
             earned = _nansum([p.points for p in parts], n)
@@ -140,7 +156,7 @@ def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, 
             if ind.max_deduction is not None:  # a cap on the group's total deduction
                 pts = np.maximum(pts, app - ind.max_deduction)
             pts = np.where(counted, round_array(np.clip(pts, 0, None), places), np.nan)
-            scores[ind.id] = IndicatorScores(ind, pts, np.where(counted, app, 0.0), raw=earned)
+            scores[ind.id] = IndicatorScores(ind, pts, np.where(counted, app, 0.0), raw=earned, applies=applies, share=share)
 
     modules: dict[str, ModuleScores] = {}
     unscored = {p.args["unit"] for p in problems if p.code in ("data.missing_value", "data.missing_previous")}
@@ -156,7 +172,7 @@ def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, 
         with np.errstate(divide="ignore", invalid="ignore"):
             base = np.where(app > 0, earned / app * m.full, np.nan)
         base = round_array(base, places)
-        for pos in np.nonzero(np.isnan(base))[0]:
+        for pos in np.nonzero(np.isnan(base))[0] if not partial else ():
             if data.ids[idx[pos]] in unscored:  # already reported: its missing values leave the module empty
                 continue
             problems.append(Problem("data.module_empty", {"unit": data.ids[idx[pos]], "name": data.names[idx[pos]], "module": m.name}))
@@ -166,7 +182,7 @@ def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, 
         w = m.weights[cat]
         contrib = round_array(sc * w / m.full, places)
         modules[m.id] = ModuleScores(m, w, base, bonus, sc, contrib, earned, app)
-        total = total + contrib
+        total = total + (np.where(np.isnan(contrib), 0.0, contrib) if partial else contrib)
     total = round_array(total, places)
 
     vetoes, failed, no_exc = [], np.zeros(n, bool), np.zeros(n, bool)
@@ -207,18 +223,21 @@ def _sum(arrays: list[np.ndarray], n: int) -> np.ndarray:
     return acc
 
 
-def _score_leaf(leaf: Leaf, data: Dataset, cols, cat: str, idx, places: int, problems, year: int = 0) -> IndicatorScores:
+def _score_leaf(leaf: Leaf, data: Dataset, cols, cat: str, idx, places: int, problems, year: int = 0,
+                applies: np.ndarray | None = None, share: np.ndarray | None = None) -> IndicatorScores:
     ind = leaf.indicator
     inputs = {f: cols[f][idx] for f in leaf.reads}
+    if applies is not None:  # units it does not apply to take no part (not in a best, an average or a rank)
+        inputs = {f: np.where(applies, v, np.nan) for f, v in inputs.items()}
     col = Column(inputs, ind.full, ind.bonus, cat)
-    result = leaf.method.score(col, leaf.params)
-    raw = np.asarray(result.points, dtype=float)
-    if raw.shape != (len(idx),):
-        raise RuntimeError(f"method {leaf.method.name} returned {raw.shape} points for {len(idx)} units")
+    result = boundary.call(leaf, "score", leaf.method.score, col, leaf.params)
+    raw = boundary.checked_points(leaf, result, len(idx), inputs, lambda k: f"{data.ids[idx[k]]} {data.names[idx[k]]}")
     missing = np.zeros(len(idx), bool)
     for v in inputs.values():
         missing |= np.isnan(v)
     missing |= np.isnan(raw)  # e.g. a rate whose denominator is 0
+    if applies is not None:
+        missing &= applies  # not applicable is not missing
     pts = raw.copy()
     if ind.max_deduction is not None and not ind.bonus:
         pts = np.maximum(pts, ind.full - ind.max_deduction)
@@ -236,9 +255,15 @@ def _score_leaf(leaf: Leaf, data: Dataset, cols, cat: str, idx, places: int, pro
                 else:
                     problems.append(Problem("data.missing_value", args))
         pts = np.where(missing, 0.0 if ind.missing == "zero" else np.nan, pts)
+    full = ind.full
+    if applies is not None:
+        pts = np.where(applies, pts, np.nan)
+    if share is not None:  # a task's department scores its share of the points (and of the full points)
+        pts = pts * share
+        full = ind.full * share
     pts = round_array(pts, places)
-    applicable = np.where(np.isnan(pts) | ind.bonus, 0.0, ind.full)
-    return IndicatorScores(ind, pts, applicable, leaf, inputs, missing, result.context, raw)
+    applicable = np.where(np.isnan(pts) | ind.bonus, 0.0, full)
+    return IndicatorScores(ind, pts, applicable, leaf, inputs, missing, result.context, raw, applies, share)
 
 
 def _rank(total: np.ndarray, failed: np.ndarray, tie_cols: list[np.ndarray], places: int) -> np.ndarray:

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..i18n import t
+from . import boundary
 from .dataset import previous_of
 from .engine import CategoryScores, IndicatorScores, Results
 from .rounding import fmt, round_half_up
@@ -38,10 +39,18 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
         line["lost"] = round_half_up(max(-(pts or 0.0), 0.0), places)
     else:
         line["lost"] = None if pts is None else round_half_up(app - pts, places)
+    if s.applies is not None and not s.applies[pos]:  # named units only, and not this one
+        line["status"] = "not_applicable"
+        line["rule"] = ind.rule or (_rule_text(res, s.leaf, lang) if s.leaf is not None else t("explain.group_rule", lang))
+        line["reason"] = t("explain.not_applicable", lang, who=_who(res, ind, lang))
+        return line
+    share_note = _share_note(res, s, pos, int(cs.index[pos]), lang) if s.share is not None else ""
+    if share_note:
+        line["share"] = round_half_up(float(s.share[pos]), 6)
     if s.leaf is None:  # a group: its points are its children's
         line["status"] = "scored" if pts is not None else "excluded"
         line["rule"] = same["rule"]
-        line["reason"] = ""
+        line["reason"] = share_note
         return line
     leaf = s.leaf
     inputs = {f: float(v[pos]) for f, v in s.inputs.items()}
@@ -59,17 +68,19 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
         line["status"] = {"exclude": "excluded", "zero": "zero"}.get(ind.missing, "missing")
         gone = [f for f, v in inputs.items() if math.isnan(v)]
         only_previous = bool(gone) and all(previous_of(f) is not None for f in gone)
-        line["reason"] = t(f"explain.missing_{'previous_' if only_previous else ''}{line['status']}", lang)
+        line["reason"] = _join(share_note, t(f"explain.missing_{'previous_' if only_previous else ''}{line['status']}", lang), lang)
         return line
     line["status"] = "scored"
     lost = line["lost"] or 0.0
     if lost > 0 or (ind.bonus and pts):
-        line["reason"] = leaf.method.lost_reason(leaf.params, inputs, pts, ind.full, s.context, lang)
+        line["reason"] = boundary.call(leaf, "reason", leaf.method.lost_reason, leaf.params, inputs, pts, ind.full, s.context, lang)
         raw = s.raw[pos] if s.raw is not None else np.nan
         if ind.max_deduction is not None and not ind.bonus and raw < ind.full - ind.max_deduction:
             line["reason"] += t("explain.item_cap", lang, cap=fmt(ind.max_deduction))
+        if share_note:  # the method's reason is about the whole task's points: say whose share this is first
+            line["reason"] = _join(share_note, line["reason"], lang)
     else:
-        line["reason"] = ""
+        line["reason"] = share_note
     return line
 
 
@@ -93,6 +104,41 @@ def _same_for_all(res: Results, s: IndicatorScores, lang: str) -> dict[str, Any]
     return got
 
 
+def _join(a: str, b: str, lang: str) -> str:
+    return f"{a}{'; ' if lang == 'en' else '；'}{b}" if a and b else (a or b)
+
+
+def _who(res: Results, ind, lang: str) -> str:
+    from .scope import who
+
+    names = who(res.plan, ind.id, lang)
+    cur = ind
+    by_id = res.criteria.indicator_map()
+    while not names and cur.parent in by_id:  # a child of a group that names its units
+        cur = by_id[cur.parent]
+        names = who(res.plan, cur.id, lang)
+    return names
+
+
+def _share_note(res: Results, s: IndicatorScores, pos: int, at: int, lang: str) -> str:
+    """Why a task's department sees this share of the points (牵头/责任)."""
+    plan = res.plan
+    ind = s.indicator
+    sc, cur = plan.scopes.get(ind.id), ind
+    by_id = res.criteria.indicator_map()
+    while (sc is None or not sc.task) and cur.parent in by_id:  # the task may be a group above this item
+        cur = by_id[cur.parent]
+        sc = plan.scopes.get(cur.id)
+    if sc is None or not sc.task:
+        return ""
+    uid, uname = res.data.ids[at], res.data.names[at]
+    role = "lead" if uid in sc.lead or uname in sc.lead else "responsible"
+    share = float(s.share[pos])
+    pct = f"{round_half_up(share * 100, 2):g}%"
+    return t("explain.task_share", lang, nl=len(sc.lead), nr=len(sc.responsible), role=t(f"explain.role_{role}", lang),
+             pct=pct, full=fmt(ind.full), mine=fmt(round_half_up(ind.full * share, 6)))
+
+
 def _cache(res: Results) -> dict:
     """Texts that are the same for every unit, made once per results (a province has 720 000 lines)."""
     cache = res.__dict__.get("_text_cache")
@@ -112,7 +158,7 @@ def _rule_text(res: Results, leaf, lang: str) -> str:
     cache = _cache(res)
     key = ("rule", leaf.indicator.id, lang)
     if key not in cache:
-        cache[key] = leaf.method.rule(leaf.params, leaf.indicator.full, lang)
+        cache[key] = boundary.call(leaf, "rule", leaf.method.rule, leaf.params, leaf.indicator.full, lang)
     return cache[key]
 
 

@@ -15,16 +15,23 @@ letters); a field whose name has other characters is written in brackets:
 ``[党建得分(百分制)]``.  Evaluation is over whole columns (numpy arrays).  A missing
 input gives a missing result, and so does a division by zero: 0 ÷ 0 出庭率 has no
 value, it is not 0 %.
+
+A cross-field check is two expressions and a comparison: ``已备案件数 <= 应备案件数``
+(``<= >= = < >``, or ``≤ ≥``).  A formula may hold at most MAX_TOKENS tokens and nest
+brackets, functions and signs at most MAX_DEPTH deep; reading it is linear in its length.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 FUNCS = {"min": np.fmin, "max": np.fmax, "abs": None}
-_TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d*)?|\.\d+)|(\[[^\]]*\])|([^\W\d]\w*)|(.))", re.UNICODE)
+# Bounds on what a formula may ask for, far above any real rule; reading stays linear and the
+# recursive parser and evaluator stay well inside Python's stack.
+MAX_TOKENS = 400
+MAX_DEPTH = 30
+COMPARISONS = {"<=": "<=", ">=": ">=", "=": "=", "==": "=", "<": "<", ">": ">", "≤": "<=", "≥": ">=", "＝": "="}
 
 
 class ExprError(ValueError):
@@ -40,26 +47,52 @@ class Node:
     op: str  # "num", "field", "neg", "+", "-", "*", "/", or a function name
     args: tuple = ()
     value: float | str | None = None
+    pos: int = 0  # 1-based character position in the formula (for messages)
+
+
+def _is_name_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
 
 
 def _tokens(text: str) -> list[tuple[str, str, int]]:
+    """Tokens in one left-to-right pass (each character looked at a bounded number of times)."""
     out = []
-    pos = 0
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m or m.end() == pos:
-            break
-        num, bracket, name, other = m.groups()
-        start = m.start(m.lastindex) + 1 if m.lastindex else pos + 1
-        if num is not None:
-            out.append(("num", num, start))
-        elif bracket is not None:
-            out.append(("name", bracket[1:-1].strip(), start))
-        elif name is not None:
-            out.append(("name", name, start))
-        elif other is not None and not other.isspace():
-            out.append(("op", other, start))
-        pos = m.end()
+    pos, n = 0, len(text)
+    while pos < n:
+        ch = text[pos]
+        start = pos + 1
+        if ch.isspace():
+            pos += 1
+            continue
+        if ch.isdecimal() or (ch == "." and pos + 1 < n and text[pos + 1].isdecimal()):
+            end = pos
+            while end < n and text[end].isdecimal():
+                end += 1
+            if end < n and text[end] == ".":
+                end += 1
+                while end < n and text[end].isdecimal():
+                    end += 1
+            out.append(("num", text[pos:end], start))
+            pos = end
+        elif ch == "[":
+            close = text.find("]", pos + 1)
+            if close < 0:
+                raise ExprError("expr.unclosed_bracket", start)
+            out.append(("name", text[pos + 1:close].strip(), start))
+            pos = close + 1
+        elif _is_name_char(ch):  # a letter (Chinese characters count) or underscore; digits were taken above
+            end = pos + 1
+            while end < n and _is_name_char(text[end]):
+                end += 1
+            out.append(("name", text[pos:end], start))
+            pos = end
+        else:
+            two = text[pos:pos + 2]
+            op = two if two in ("<=", ">=", "==") else ch
+            out.append(("op", op, start))
+            pos += len(op)
+        if len(out) > MAX_TOKENS:
+            raise ExprError("expr.too_long", start, most=MAX_TOKENS)
     out.append(("end", "", len(text) + 1))
     return out
 
@@ -68,6 +101,7 @@ class _Parser:
     def __init__(self, text: str):
         self.toks = _tokens(text)
         self.i = 0
+        self.depth = 0
 
     def peek(self):
         return self.toks[self.i]
@@ -89,53 +123,118 @@ class _Parser:
             raise ExprError("expr.unexpected", pos, found=val)
         return node
 
+    def comparison(self) -> tuple[Node, str, Node]:
+        left = self.expr()
+        kind, val, pos = self.take()
+        if kind != "op" or val not in COMPARISONS:
+            raise ExprError("expr.no_comparison", pos, found=val or "expr.end")
+        op = COMPARISONS[val]
+        right = self.expr()
+        kind, val, pos = self.peek()
+        if kind != "end":
+            raise ExprError("expr.unexpected", pos, found=val)
+        return left, op, right
+
+    def deeper(self, pos: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExprError("expr.too_deep", pos, most=MAX_DEPTH)
+
     def expr(self) -> Node:
         node = self.term()
         while self.peek()[:2] in (("op", "+"), ("op", "-")):
-            op = self.take()[1]
-            node = Node(op, (node, self.term()))
+            _, op, pos = self.take()
+            node = Node(op, (node, self.term()), pos=pos)
         return node
 
     def term(self) -> Node:
         node = self.unary()
         while self.peek()[:2] in (("op", "*"), ("op", "/")):
-            op = self.take()[1]
-            node = Node(op, (node, self.unary()))
+            _, op, pos = self.take()
+            node = Node(op, (node, self.unary()), pos=pos)
         return node
 
     def unary(self) -> Node:
         if self.peek()[:2] == ("op", "-"):
-            self.take()
-            return Node("neg", (self.unary(),))
+            pos = self.take()[2]
+            self.deeper(pos)
+            node = Node("neg", (self.unary(),), pos=pos)
+            self.depth -= 1
+            return node
         return self.atom()
 
     def atom(self) -> Node:
         kind, val, pos = self.take()
         if kind == "num":
-            return Node("num", value=float(val))
+            return Node("num", value=float(val), pos=pos)
         if kind == "name":
             if val in FUNCS and self.peek()[:2] == ("op", "("):
                 self.take()
+                self.deeper(pos)
                 args = [self.expr()]
                 while self.peek()[:2] == ("op", ","):
                     self.take()
                     args.append(self.expr())
                 self.expect(")")
+                self.depth -= 1
                 if val == "abs" and len(args) != 1:
                     raise ExprError("expr.arity", pos, func=val)
-                return Node(val, tuple(args))
+                return Node(val, tuple(args), pos=pos)
             if not val:
                 raise ExprError("expr.empty_name", pos)
-            return Node("field", value=val)
+            return Node("field", value=val, pos=pos)
         if (kind, val) == ("op", "("):
+            self.deeper(pos)
             node = self.expr()
             self.expect(")")
+            self.depth -= 1
             return node
         raise ExprError("expr.unexpected", pos, found=val or "expr.end")
 
 
 def parse(text: str) -> Node:
     return _Parser(text).parse()
+
+
+def parse_comparison(text: str) -> tuple[Node, str, Node]:
+    """``left OP right`` with OP one of <= >= = < > (or ≤ ≥), as a cross-field check is written."""
+    return _Parser(text).comparison()
+
+
+def constant(node: Node) -> float | None:
+    """The value of a part of a formula that reads no field (``2 - 2``), else None."""
+    if node.op == "num":
+        return float(node.value)  # type: ignore[arg-type]
+    if node.op == "field":
+        return None
+    vals = [constant(a) for a in node.args]
+    if any(v is None for v in vals):
+        return None
+    with np.errstate(all="ignore"):
+        got = evaluate(node, {})
+    return float(got)
+
+
+def zero_divisors(node: Node) -> list[Node]:
+    """Every division whose divisor is a constant 0: its result would never have a value."""
+    out = []
+    if node.op == "/" and constant(node.args[1]) == 0:
+        out.append(node)
+    for a in node.args:
+        out += zero_divisors(a)
+    return out
+
+
+def ordered_names(node: Node) -> list[str]:
+    """The fields a formula reads, in the order they are written."""
+    out: list[str] = []
+    if node.op == "field":
+        return [node.value]  # type: ignore[list-item]
+    for a in node.args:
+        for n in ordered_names(a):
+            if n not in out:
+                out.append(n)
+    return out
 
 
 def names(node: Node) -> set[str]:

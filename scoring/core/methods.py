@@ -72,6 +72,12 @@ class Method:
     Params: ClassVar[type[Params]] = NoParams
     uses_field: ClassVar[bool] = True  # reads the indicator's ``field``
     previous_year: ClassVar[bool] = False  # also reads "<field>@上年" (last year's value)
+    # NaN for a unit whose inputs are all present means "this rule cannot score it" (e.g. no
+    # valid votes) and the indicator's missing rule applies. Without this declaration such a
+    # NaN is refused as a fault of the plugin (see scoring.core.boundary).
+    leaves_out: ClassVar[bool] = False
+    passes_through: ClassVar[bool] = False  # the points are the submitted value itself (``supplied``)
+    plugin: str = ""  # the plugin the method was taken from (set by the registry)
     # An example for `scoring methods NAME` and docs/methods.md: {"field": …, "params": {…}},
     # optionally "full", "name" and "bonus". The rule sentence shown is generated from it.
     example: ClassVar[dict[str, Any] | None] = None

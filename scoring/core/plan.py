@@ -13,8 +13,8 @@ from pydantic import ValidationError
 
 from ..errors import CriteriaError, Problem
 from ..i18n import has
-from . import expr
-from .criteria import Criteria, Grades, Indicator
+from . import boundary, expr
+from .criteria import Check, Criteria, Grades, Indicator
 from .dataset import previous_name, previous_of
 from .methods import Method
 
@@ -29,6 +29,29 @@ class Leaf:
     reads: list[str]
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Which units of a category an indicator applies to, when that is not whole categories.
+
+    ``categories`` and ``units`` come from ``applies_to`` (a name that is not a category is a
+    unit id or name, checked against the unit list when data are read); ``lead`` and
+    ``responsible`` from a task's departments, whose points are multiplied by their share.
+    """
+
+    key: str  # where the indicator is in the criteria file, e.g. "indicators[12]"
+    categories: frozenset[str] = frozenset()
+    units: tuple[str, ...] = ()
+    lead: tuple[str, ...] = ()
+    responsible: tuple[str, ...] = ()
+    lead_share: float = 1.0
+    responsible_share: float = 0.0
+    divided: bool = False  # a role's share divided among its departments (else each gets it whole)
+
+    @property
+    def task(self) -> bool:
+        return bool(self.lead or self.responsible)
+
+
 @dataclass
 class Plan:
     criteria: Criteria
@@ -39,6 +62,10 @@ class Plan:
     applies: dict[str, set[str]]  # indicator id -> categories it applies to
     level: dict[str, int]
     previous: list[str] = field(default_factory=list)  # "<field>@上年" columns read (last year's values)
+    checks: list[tuple[Check, expr.Node, str, expr.Node]] = field(default_factory=list)  # cross-field checks
+    # indicators that apply to some units of a category only (units named in applies_to, 牵头/责任 departments)
+    scopes: dict[str, "Scope"] = field(default_factory=dict)
+    located: tuple[str, dict[str, int]] | None = None  # (criteria file, key lines): problems found later are located too
 
 
 def pydantic_problems(err: ValidationError, prefix: str = "") -> list[Problem]:
@@ -64,6 +91,11 @@ def pydantic_problems(err: ValidationError, prefix: str = "") -> list[Problem]:
 def _short(v: Any) -> str:
     text = repr(v)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _clip(text: str, most: int = 80) -> str:
+    """A formula as quoted in a message: a long one cut, the position given says where to look."""
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def _suggest(name: str, known) -> str:
@@ -118,6 +150,9 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
         lo, hi = f.bounds()
         if lo is not None and hi is not None and lo > hi:
             P.append(Problem("criteria.bad_bounds", {"min": lo, "max": hi}, key=f"fields[{i}]"))
+        if f.percent is not None and f.percent != "refuse" and (
+                f.kind in ("count", "bool") or (f.kind == "rate" and f.percent == "fraction")):
+            P.append(Problem("criteria.percent_kind", {"field": f.name, "kind": f.kind, "percent": f.percent}, key=f"fields[{i}].percent"))
     parsed: dict[str, expr.Node] = {}
     for i, f in enumerate(c.fields):
         if f.formula is None:
@@ -125,11 +160,13 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
         try:
             node = expr.parse(f.formula)
         except expr.ExprError as e:
-            P.append(Problem("criteria.formula", {"formula": f.formula, "pos": e.position, "detail": e.code, **e.args_}, key=f"fields[{i}].formula"))
+            P.append(Problem("criteria.formula", {"formula": _clip(f.formula), "pos": e.position, "detail": e.code, **e.args_}, key=f"fields[{i}].formula"))
             continue
         unknown = [n for n in expr.names(node) if n not in fields and previous_of(n) not in fields]
         for n in unknown:
             P.append(Problem("criteria.unknown_field", {"name": n, "known": _suggest(n, fields)}, key=f"fields[{i}].formula"))
+        for div in expr.zero_divisors(node):  # never has a value: the indicator would be dropped for every unit
+            P.append(Problem("criteria.zero_divisor", {"formula": _clip(f.formula), "pos": div.pos, "field": f.name}, key=f"fields[{i}].formula"))
         if not unknown:
             parsed[f.name] = node
     order: list[str] = []
@@ -175,9 +212,16 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
         by_id[ind.id] = ind
         pos[ind.id] = i
     children: dict[str, list[Indicator]] = {}
+    scopes: dict[str, Scope] = {}
     for ind in by_id.values():
         k = f"indicators[{pos[ind.id]}]"
-        check_cats(ind.applies_to, f"{k}.applies_to")
+        units = tuple(n for n in ind.applies_to or () if n not in catset)  # unit ids or names: checked against the unit list
+        if units or ind.lead is not None or ind.responsible is not None:
+            sp = ind.split
+            scopes[ind.id] = Scope(k, frozenset(n for n in ind.applies_to or () if n in catset), units,
+                                   tuple(ind.lead or ()), tuple(ind.responsible or ()),
+                                   sp.lead if sp else (1.0 if ind.lead else 0.0), sp.responsible if sp else (0.0 if ind.lead else 1.0),
+                                   ind.split_among == "equally")
         if ind.parent is None:
             if ind.module is None:
                 P.append(Problem("criteria.no_module", {"id": ind.id}, key=k))
@@ -228,7 +272,9 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
         base = set(modules[module_of[ind.id]].weights) if module_of[ind.id] in modules else set()
         if ind.parent in applies:
             base &= applies[ind.parent]
-        if ind.applies_to is not None:
+        if ind.id in scopes and (scopes[ind.id].units or scopes[ind.id].task):
+            pass  # named units may be in any category: which units, the engine decides from the unit list
+        elif ind.applies_to is not None:
             base &= set(ind.applies_to)
         applies[ind.id] = base
     for ind in order_ind:  # a group applies where any child does
@@ -257,8 +303,9 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
             code = "criteria.unknown_method_failed" if failed_plugins else "criteria.unknown_method"
             P.append(Problem(code, {"name": ind.method, "known": _suggest(ind.method, methods), "failed": failed_names}, key=f"{k}.method"))
         else:
-            try:
-                params = method.Params.model_validate(ind.params)
+            try:  # a plugin's own validators may raise anything: that is the plugin's fault
+                params = boundary.call(Leaf(ind, method, None, []), "params", method.Params.model_validate, ind.params,
+                                       passes=(ValidationError,))
             except ValidationError as e:
                 P.extend(pydantic_problems(e, f"{k}.params"))
         if method is None or params is None:
@@ -266,7 +313,8 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
             if ind.field is not None and ind.field not in fields:
                 P.append(Problem("criteria.unknown_field", {"name": ind.field, "known": _suggest(ind.field, fields)}, key=f"{k}.field"))
             continue
-        most = method.max_points(params)
+        probe = Leaf(ind, method, params, [])
+        most = boundary.call(probe, "params", method.max_points, params)
         if most is not None and not ind.bonus and most > ind.full + 1e-9:
             P.append(Problem("criteria.points_over_full", {"id": ind.id, "most": most, "full": ind.full}, key=f"{k}.params"))
         reads = []
@@ -279,7 +327,7 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
             P.append(Problem("criteria.field_not_used", {"id": ind.id, "method": ind.method}, key=f"{k}.field"))
         if method.previous_year and ind.field is not None:
             reads.append(previous_name(ind.field))
-        reads += method.inputs(params)
+        reads += boundary.call(probe, "params", method.inputs, params)
         for f in reads:
             if f not in fields and previous_of(f) not in fields:
                 P.append(Problem("criteria.unknown_field", {"name": f, "known": _suggest(f, fields)}, key=f"{k}.field" if f == ind.field else f"{k}.params"))
@@ -342,17 +390,60 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
                 P.append(Problem("criteria.unknown_grade", {"name": gname, "known": "、".join(sorted(grade_names)) or "—"}, key=f"{k}.when.grade"))
         if r.when.veto is not None and r.when.veto not in ("fail", "no_excellent") and r.when.veto not in veto_ids:
             P.append(Problem("criteria.unknown_veto", {"name": r.when.veto, "known": "fail、no_excellent、" + "、".join(sorted(veto_ids))}, key=f"{k}.when.veto"))
-    for j, f in enumerate(c.ranking.tie_break):
-        if f not in fields:
-            P.append(Problem("criteria.unknown_field", {"name": f, "known": _suggest(f, fields)}, key=f"ranking.tie_break[{j}]"))
+    tie_break = c.ranking.tie_break
+    if len(tie_break) > max(len(fields), 1):  # each a declared field, at most once: no longer than the fields
+        P.append(Problem("criteria.too_many", {"what": "ranking.tie_break", "n": len(tie_break), "most": max(len(fields), 1)},
+                         key="ranking.tie_break"))
+    else:
+        first_at: dict[str, int] = {}
+        for j, f in enumerate(tie_break):
+            if f in first_at:
+                P.append(Problem("criteria.tie_break_twice", {"name": f, "first": first_at[f] + 1, "again": j + 1}, key=f"ranking.tie_break[{j}]"))
+                continue
+            first_at[f] = j
+            if f not in fields:
+                P.append(Problem("criteria.unknown_field", {"name": f, "known": _suggest(f, fields)}, key=f"ranking.tie_break[{j}]"))
+
+    checks = _parse_checks(c, fields, check_cats, P)
 
     P.extend(_check_aliases(c))
+    if c.warnings is not None:
+        for mid in c.warnings.modules:
+            if mid not in modules:
+                P.append(Problem("criteria.unknown_module", {"name": mid, "known": _suggest(mid, modules)}, key=f"warnings.modules.{mid}"))
+        for iid in c.warnings.indicators:
+            if iid not in by_id:
+                P.append(Problem("criteria.unknown_indicator", {"name": iid, "known": _suggest(iid, by_id)}, key=f"warnings.indicators.{iid}"))
 
     if P:
         raise CriteriaError(P)
     previous = sorted({n for node in parsed.values() for n in expr.names(node) if previous_of(n) in fields}
                       | {f for leaf in leaves.values() for f in leaf.reads if previous_of(f) in fields})
-    return Plan(c, leaves, [(n, parsed[n]) for n in order], order_ind, module_of, applies, level, previous=previous)
+    return Plan(c, leaves, [(n, parsed[n]) for n in order], order_ind, module_of, applies, level, previous=previous,
+                scopes=scopes, checks=checks)
+
+
+def _parse_checks(c: Criteria, fields: dict, check_cats, P: list[Problem]) -> list[tuple[Check, expr.Node, str, expr.Node]]:
+    """[[checks]]: each rule a comparison of declared fields (``a <= b``, ``a + b = c``)."""
+    out = []
+    seen: set[str] = set()
+    for i, ch in enumerate(c.checks):
+        k = f"checks[{i}]"
+        if ch.name in seen:
+            P.append(Problem("criteria.duplicate", {"what": "check", "id": ch.name}, key=f"{k}.name"))
+        seen.add(ch.name)
+        check_cats(ch.applies_to, f"{k}.applies_to")
+        try:
+            left, op, right = expr.parse_comparison(ch.rule)
+        except expr.ExprError as e:
+            P.append(Problem("criteria.check_rule", {"rule": _clip(ch.rule), "pos": e.position, "detail": e.code, **e.args_}, key=f"{k}.rule"))
+            continue
+        unknown = [n for n in expr.ordered_names(left) + expr.ordered_names(right) if n not in fields]
+        for n in unknown:
+            P.append(Problem("criteria.unknown_field", {"name": n, "known": _suggest(n, fields)}, key=f"{k}.rule"))
+        if not unknown:
+            out.append((ch, left, op, right))
+    return out
 
 
 def _check_aliases(c: Criteria) -> list[Problem]:

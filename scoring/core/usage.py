@@ -22,7 +22,7 @@ from .plan import Plan
 
 @dataclass(frozen=True)
 class Use:
-    kind: str  # "indicator" | "veto" | "tie_break"
+    kind: str  # "indicator" | "veto" | "tie_break" | "check"
     id: str
     name: str
     categories: frozenset[str]
@@ -79,6 +79,10 @@ def field_usage(plan: Plan) -> dict[str, Usage]:
         add(v.field, Use("veto", v.id, v.name, cats, None, v.missing))
     for f in c.ranking.tie_break:
         add(f, Use("tie_break", f, f, allcats, None, "exclude"))
+    for ch, left, _, right in plan.checks:  # a field read only by a cross-field check is still collected
+        cats = frozenset(ch.applies_to) if ch.applies_to is not None else allcats
+        for f in dict.fromkeys(expr.ordered_names(left) + expr.ordered_names(right)):
+            add(f, Use("check", ch.name, ch.name, cats, None, "exclude"))
     return usage
 
 
@@ -94,10 +98,10 @@ class Gap:
     reason: str  # "blank": not submitted; "formula": inputs given but the formula has no value (e.g. ÷ 0)
 
 
-def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = None, policies=None) -> list[Gap]:
-    """Every (unit, field, indicator/veto) where a needed value is missing, in criteria order;
-    only those of indicators and vetoes whose ``missing`` policy is in ``policies``, if given."""
+def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = None) -> list[Gap]:
+    """Every (unit, field, indicator/veto) where a needed value is missing, in criteria order."""
     from .engine import derive
+    from .scope import unit_scopes
 
     if cols is None:
         cols = derive(plan, data)
@@ -115,10 +119,12 @@ def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = No
             made[key] = np.sort(np.concatenate([by_cat[k] for k in key] or [np.zeros(0, int)]))
         return made[key]
 
-    def scan(applies, reads: str, kind: str, id_: str, name: str, policy: str) -> None:
-        if previous_of(reads) is not None or (policies is not None and policy not in policies):
+    def scan(applies, reads: str, kind: str, id_: str, name: str, policy: str, mask=None) -> None:
+        if previous_of(reads) is not None:
             return
         idx = units_of(applies)
+        if mask is not None:  # named units only: the others owe nothing for it
+            idx = idx[mask[idx]]
         if len(idx) == 0:
             return
         miss = np.isnan(cols[reads][idx])
@@ -136,12 +142,13 @@ def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = No
         for p in np.nonzero(miss & ~explained)[0]:
             out.append(Gap(int(idx[p]), reads, reads, kind, id_, name, policy, "formula"))
 
+    masks = unit_scopes(plan, data)[0]
     for ind in c.indicators:
         leaf = plan.leaves.get(ind.id)
         if leaf is None:
             continue
         for f in leaf.reads:
-            scan(plan.applies[ind.id], f, "indicator", ind.id, ind.name, ind.missing)
+            scan(plan.applies[ind.id], f, "indicator", ind.id, ind.name, ind.missing, masks.get(ind.id))
     for v in c.vetoes:
         scan(v.applies_to if v.applies_to is not None else c.categories, v.field, "veto", v.id, v.name, v.missing)
     return out

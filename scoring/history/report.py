@@ -124,6 +124,11 @@ def verify_text(rep: VerifyReport, lang: str) -> str:
              created=run.created.replace("T", " ")[:16], operator=run.operator)]
     for what in rep.altered:
         out.append(t("hist.verify.altered", lang, what=t(f"hist.col.{what}", lang)))
+    if rep.seal:
+        out.append(t("seal.verify_unsealed" if rep.seal == ["unsealed"] else "seal.verify_broken", lang, run=run.id))
+        out += _limited(["  " + (getattr(w, "en", w) if lang == "en" else w) for w in rep.seal if w != "unsealed"], lang)
+    elif run.final:
+        out.append(t("seal.verify_ok", lang, digest=run.seal_digest, key=run.seal_key))
     versions = _versions_lines(rep, lang)
     if versions:
         out.append(t("hist.verify.plugins_differ", lang))
@@ -143,7 +148,7 @@ def verify_text(rep: VerifyReport, lang: str) -> str:
         out.append(t("hist.verify.same_data", lang, data=rep.data_given) if rep.data_given
                    else t("hist.verify.same", lang, units=run.units))
     else:
-        n = len(rep.changes) + len(rep.inputs) + len(rep.altered) + len(rep.units_added) + len(rep.units_removed)
+        n = len(rep.changes) + len(rep.inputs) + len(rep.altered) + len(rep.units_added) + len(rep.units_removed) + len(rep.seal)
         units = len({c.unit_id for c in rep.changes} | set(rep.units_added) | set(rep.units_removed) | {i.unit_id for i in rep.inputs})
         out.append(t("hist.verify.differs", lang, n=n, units=units))
         if rep.changes:
@@ -164,6 +169,8 @@ def verify_json(rep: VerifyReport) -> str:
         "data_given": rep.data_given, "inputs": [_input_dict(i) for i in rep.inputs],
         "units_added": rep.units_added, "units_removed": rep.units_removed,
         "changes": [_change_dict(c) for c in rep.changes], "stamp": rep.stamp_now.as_dict(),
+        "seal": {"intact": not rep.seal, "problems": [getattr(w, "en", w) for w in rep.seal], "sha256": rep.run.seal_digest,
+                 "office_public_key": rep.run.seal_key},
     })
 
 

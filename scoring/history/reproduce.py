@@ -40,10 +40,11 @@ class VerifyReport:
     units_removed: list[str]
     changes: list[Change]
     data_given: str | None = None
+    seal: list[str] = field(default_factory=list)  # what does not match the run's seal (final runs)
 
     @property
     def identical(self) -> bool:
-        return not (self.altered or self.changes or self.inputs or self.units_added or self.units_removed)
+        return not (self.altered or self.changes or self.inputs or self.units_added or self.units_removed or self.seal)
 
     @property
     def same_versions(self) -> bool:
@@ -79,20 +80,30 @@ class RescoreReport:
 
 
 def stored_plan(run: RunInfo, criteria_raw: bytes, plugin_args: list[str] = ()):
-    """The run's frozen criteria → (plan, registry), with today's plugins."""
+    """The run's frozen criteria → (plan, registry), with the plugins installed today.
+
+    A stored run never loads code from a path it names: the store is a file anyone with
+    write access could edit.  Installed plugins (entry points) are used; a local plugin
+    is loaded only from a folder the user names on the command line (``--plugins``).
+    Every method the run used must be there, else the run is refused with the fix.
+    """
     from ..load.criteria_file import located_plan, parse_criteria
     from ..plugins import load_registry
 
     label = f"{run.criteria_path}（第{run.id}号运行存储的版本）"
     criteria, lines, _ = parse_criteria(criteria_raw, label)
-    base = Path(run.criteria_path).parent
-    folders = [base / f for f in criteria.assessment.plugins]
-    gone = [f for f in folders if not f.exists()]
-    if gone and not plugin_args:
-        raise HistoryError(Problem("history.plugins_moved", {"run": run.id, "path": str(gone[0])}))
-    folders = [f for f in folders if f.exists()] + [Path(p) for p in plugin_args]
-    registry = load_registry(folders)
+    registry = load_registry([Path(p) for p in plugin_args])
+    missing = sorted((m, p) for m, p in run.methods.items() if m not in registry.methods)
+    if missing:
+        raise HistoryError([_plugin_missing(run, m, p) for m, p in missing])
     return located_plan(criteria, lines, label, registry), registry
+
+
+def _plugin_missing(run: RunInfo, method: str, plugin: str) -> Problem:
+    version = run.plugins.get(plugin, "")
+    args = {"run": run.id, "method": method, "plugin": _plugin_key(plugin) or "?", "version": version or "?"}
+    local = version.startswith("local:") or plugin.endswith(".py")
+    return Problem("history.plugin_local" if local else "history.plugin_missing", args)
 
 
 def version_changes(run: RunInfo, plan: Plan, registry) -> list[VersionChange]:
@@ -133,19 +144,28 @@ def carry_previous(data: Dataset, stored: Dataset, plan: Plan) -> Dataset:
 
 def stored_results(store: Store, run_id: int, plugin_args: list[str] = ()):
     """A stored run scored again from its stored inputs and criteria → (results, stamp)."""
+    from .seal import check
+
     run = store.run(run_id)
+    check(store, run)  # a final run is read only with its seal intact
     inputs = store.inputs(run)
     plan, registry = stored_plan(run, inputs.criteria_raw, plugin_args)
     res = score(plan, inputs.data)
-    stamp = make_stamp(canonical.sha256(inputs.criteria_raw), canonical.data_hash(inputs.data), plan, registry)
-    return res, stamp.with_run(run.id, run.status, run.corrects)
+    from ..core.usage import find_gaps
+    from .stamp import declared_blanks
+
+    gaps = declared_blanks(find_gaps(plan, inputs.data), inputs.data)  # said on a stored run's papers as on the first
+    stamp = make_stamp(canonical.sha256(inputs.criteria_raw), canonical.data_hash(inputs.data), plan, registry, gaps)
+    return res, stamp.with_run(run.id, run.status, run.corrects, run.seal_digest, run.seal_key)
 
 
 def verify(store: Store, run_id: int, plugin_args: list[str] = (), data_folder: str | None = None) -> VerifyReport:
     """Re-score a stored run's inputs (or ``data_folder``) under its stored criteria and compare."""
     from .. import __version__
+    from .seal import pinned_key, problems_of
 
     run = store.run(run_id)
+    sealed = problems_of(store, run, pinned_key())
     inputs = store.inputs(run)
     plan, registry = stored_plan(run, inputs.criteria_raw, plugin_args)
     data = inputs.data
@@ -159,7 +179,8 @@ def verify(store: Store, run_id: int, plugin_args: list[str] = (), data_folder: 
     stamp = make_stamp(canonical.sha256(inputs.criteria_raw), canonical.data_hash(data), plan, registry)
     added, removed = unit_changes(inputs.data, data) if data_folder else ([], [])
     return VerifyReport(run, stamp, inputs.altered, run.engine, __version__, version_changes(run, plan, registry),
-                        input_changes(inputs.data, data) if data_folder else [], added, removed, changes, data_folder)
+                        input_changes(inputs.data, data) if data_folder else [], added, removed, changes, data_folder,
+                        sealed)
 
 
 def rescore(store: Store, run_id: int, data_folder: str, reason: str, operator: str,
@@ -173,10 +194,14 @@ def rescore(store: Store, run_id: int, data_folder: str, reason: str, operator: 
 
     if not reason or not reason.strip():
         raise HistoryError(Problem("history.reason_empty"))
+    from .seal import check
+
     run = store.run(run_id)
     root = store.run(run.root)
     if not root.final:
         raise HistoryError(Problem("history.rescore_draft", {"run": run_id}))
+    check(store, run)
+    check(store, root)
     inputs = store.inputs(run)
     if inputs.altered:
         raise HistoryError(Problem("history.stored_altered", {"run": run.id, "what": "、".join(inputs.altered)}))

@@ -25,30 +25,66 @@ class Stamp:
     run: int | None = None
     status: str | None = None  # "draft" / "final" once saved
     corrects: int | None = None
+    # Blank cells scored as the criteria's missing policy says (unit, name, field, indicator or veto, policy):
+    # declared, but never silent, so every output carrying the stamp says they were there.
+    gaps: tuple[tuple[str, str, str, str, str], ...] = ()
+    seal: str | None = None  # a sealed (定稿) run: the full sha256 of its sealed document
+    office_key: str | None = None  # and the office's public key (Ed25519, hex) that signed it
 
-    def with_run(self, run: int, status: str = "draft", corrects: int | None = None) -> "Stamp":
+    def with_run(self, run: int, status: str = "draft", corrects: int | None = None,
+                 seal: str | None = None, office_key: str | None = None) -> "Stamp":
         return Stamp(self.criteria_sha256, self.data_sha256, self.engine, dict(self.plugins), dict(self.methods),
-                     run, status, corrects)
+                     run, status, corrects, self.gaps, seal, office_key)
+
+    def gap_lines(self, lang: str = "zh") -> list[str]:
+        """The blank cells the criteria's missing policy handled, one line listing them (none: no line)."""
+        if not self.gaps:
+            return []
+        act = {"exclude": ("不参评", "not assessed"), "zero": ("记0分", "0 points")}
+        if lang == "en":
+            items = "; ".join(f"{u} {n}: \"{f}\" blank → {i} {act.get(p, (p, p))[1]}" for u, n, f, i, p in self.gaps)
+            return [f"Blank cells handled as the criteria declare ({len(self.gaps)}): {items}"]
+        items = "；".join(f"{u} {n}“{f}”为空 → {i} {act.get(p, (p, p))[0]}" for u, n, f, i, p in self.gaps)
+        return [f"按细则 missing 处理的空单元格 {len(self.gaps)} 处：{items}"]
 
     def line(self, lang: str = "zh") -> str:
         plugins = ", ".join(f"{_short_plugin(p)} {v or '?'}" for p, v in sorted(self.plugins.items()))
         if lang == "en":
             text = (f"Stamp: criteria {self.criteria_sha256[:SHORT]} · data {self.data_sha256[:SHORT]} · "
                     f"engine {self.engine} · plugins {plugins or '—'}")
+            if self.gaps:
+                text += f" · {len(self.gaps)} blank cell(s) handled by the missing policy"
             if self.run is not None:
                 text += f" · run {self.run} ({self.status or 'draft'}" + (f", corrects run {self.corrects}" if self.corrects else "") + ")"
+            if self.seal:
+                text += f"\nSeal: sha256 {self.seal} · office public key (Ed25519) {self.office_key}"
             return text
         text = (f"印记：细则 {self.criteria_sha256[:SHORT]} · 数据 {self.data_sha256[:SHORT]} · "
                 f"引擎 {self.engine} · 插件 {plugins or '—'}")
+        if self.gaps:
+            text += f" · 空单元格按细则处理 {len(self.gaps)} 处"
         if self.run is not None:
             state = {"final": "定稿"}.get(self.status or "", "草稿")
             text += f" · 第{self.run}号运行（{state}" + (f"，更正第{self.corrects}号" if self.corrects else "") + "）"
+        if self.seal:
+            text += f"\n封印：sha256 {self.seal} · 考核办公钥（Ed25519）{self.office_key}"
         return text
 
     def as_dict(self) -> dict[str, Any]:
         return {"criteria_sha256": self.criteria_sha256, "data_sha256": self.data_sha256, "engine": self.engine,
                 "plugins": dict(sorted(self.plugins.items())), "methods": dict(sorted(self.methods.items())),
-                "run": self.run, "status": self.status, "corrects": self.corrects}
+                "run": self.run, "status": self.status, "corrects": self.corrects,
+                **({"seal_sha256": self.seal, "office_public_key": self.office_key} if self.seal else {})}
+
+    def printed(self) -> dict[str, Any]:
+        """What a printable report shows: the stamp, and the blank cells the missing policy handled."""
+        out = self.as_dict()
+        if self.gaps:
+            out["blank_gaps"] = [f"{u} {n}: {f} → {i} ({p})" for u, n, f, i, p in self.gaps]
+        return out
+
+    def gaps_as_dicts(self) -> list[dict[str, str]]:
+        return [dict(zip(("unit", "name", "field", "item", "policy"), g)) for g in self.gaps]
 
 
 def _short_plugin(name: str) -> str:
@@ -56,10 +92,22 @@ def _short_plugin(name: str) -> str:
     return name.replace("\\", "/").rsplit("/", 1)[-1]
 
 
-def make_stamp(criteria_sha256: str, data_sha256: str, plan, registry) -> Stamp:
-    """The stamp of a run of ``plan`` with methods from ``registry``."""
+def make_stamp(criteria_sha256: str, data_sha256: str, plan, registry, gaps=()) -> Stamp:
+    """The stamp of a run of ``plan`` with methods from ``registry``; ``gaps``: the (unit, name, field,
+    item, policy) of each blank cell the criteria's missing policy handled (see :func:`declared_blanks`)."""
     from .. import __version__
 
     methods = {leaf.method.name: registry.source.get(leaf.method.name, "") for leaf in plan.leaves.values()}
     plugins = {p: registry.versions.get(p, "") for p in set(methods.values())}
-    return Stamp(criteria_sha256, data_sha256, __version__, plugins, methods)
+    return Stamp(criteria_sha256, data_sha256, __version__, plugins, methods, gaps=tuple(gaps))
+
+
+def declared_blanks(gaps, data) -> list[tuple[str, str, str, str, str]]:
+    """Of validate's gaps, the blank cells (not a formula without a value) scored as ``missing`` declares."""
+    out, seen = [], set()
+    for g in gaps:
+        key = (g.unit, g.field, g.id)
+        if g.policy != "error" and g.reason == "blank" and key not in seen:
+            seen.add(key)
+            out.append((data.ids[g.unit], data.names[g.unit], g.field, g.id, g.policy))
+    return out

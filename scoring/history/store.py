@@ -3,7 +3,7 @@
 Where it is: ``--db PATH``, else the environment variable ``SCORING_DB``, else
 ``scoring-history.sqlite`` in the current folder (the folder the office works in).
 
-What it holds (schema version 1, see ``SCHEMA``):
+What it holds (schema version 2, see ``SCHEMA``):
 
     store_info      format name, schema version, when created
     criteria_texts  criteria files, by sha256 of their bytes (the text, exactly)
@@ -17,6 +17,9 @@ What it holds (schema version 1, see ``SCHEMA``):
                     failed (一票否决), no_excellent (否优), and the score sheet as JSON
     module_results  per unit and module: weight, score, weighted contribution
     aliases         unit ids changed by 机构改革, as declared in a run's criteria
+    seals           per final run: the sealed document (canonical JSON), its sha256, the
+                    previous seal's sha256 (a chain), the office's public key and signature
+                    (see seal.py); store_info keeps the office's public key
 
 Reliability:
 
@@ -25,17 +28,21 @@ Reliability:
   ``TIMEOUT`` seconds for the other);
 * rollback journal with ``synchronous=FULL``: a process killed mid-write leaves a
   journal that the next opener rolls back, so the store is as it was.  The journal mode
-  is kept (not WAL) so the store stays one file that can be copied whole for backup;
+  is kept (not WAL) so the store stays one file; ``scoring backup`` copies it through
+  SQLite's online backup API (backup.py), never as raw bytes;
 * a file that is not an SQLite database, an SQLite database of another program, a
   newer schema version, or a damaged file is refused with a clear message; nothing is
   ever written to it;
 * final runs are frozen by triggers inside the database itself: their rows cannot be
   updated or deleted, whatever program opens the file.  A correction is a new run.
+  Opening checks the triggers are all there, unchanged; what is changed around them is
+  caught by the seals (seal.py), checked on every read of a final run.
 """
 from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,12 +56,25 @@ from . import canonical
 DEFAULT_NAME = "scoring-history.sqlite"
 ENV = "SCORING_DB"
 FORMAT = "scoring-history"
-VERSION = 1
+VERSION = 2  # 2: seals (version 1 stores gain the table when opened)
 APPLICATION_ID = 0x53434F52  # "SCOR" in the SQLite header: marks the file as ours
 TIMEOUT = 30.0
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _FROZEN = "scoring-history: final runs and stored results are never changed"
+
+SEALS_TABLE = """CREATE TABLE seals (seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL UNIQUE REFERENCES runs(id),
+                    document TEXT NOT NULL, digest TEXT NOT NULL, previous TEXT NOT NULL,
+                    public_key TEXT NOT NULL, signature TEXT NOT NULL);
+"""
+SEALS_TRIGGERS = f"""
+CREATE TRIGGER seals_no_update BEFORE UPDATE ON seals BEGIN SELECT RAISE(ABORT, '{_FROZEN}'); END;
+CREATE TRIGGER seals_no_delete BEFORE DELETE ON seals BEGIN SELECT RAISE(ABORT, '{_FROZEN}'); END;
+CREATE TRIGGER store_info_key_no_update BEFORE UPDATE ON store_info WHEN OLD.key = 'office_public_key'
+BEGIN SELECT RAISE(ABORT, '{_FROZEN}'); END;
+CREATE TRIGGER store_info_key_no_delete BEFORE DELETE ON store_info WHEN OLD.key = 'office_public_key'
+BEGIN SELECT RAISE(ABORT, '{_FROZEN}'); END;
+"""
 
 SCHEMA = f"""
 CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -118,7 +138,7 @@ CREATE TABLE module_results (
     contribution REAL,
     PRIMARY KEY (run_id, unit_id, module_id)
 ) WITHOUT ROWID;
-CREATE TABLE aliases (series TEXT NOT NULL, old TEXT NOT NULL, new TEXT NOT NULL, year INTEGER,
+{SEALS_TABLE}CREATE TABLE aliases (series TEXT NOT NULL, old TEXT NOT NULL, new TEXT NOT NULL, year INTEGER,
                       note TEXT NOT NULL, run_id INTEGER NOT NULL REFERENCES runs(id),
                       PRIMARY KEY (run_id, old, new)) WITHOUT ROWID;
 
@@ -144,6 +164,7 @@ CREATE TRIGGER {_t}_no_update BEFORE UPDATE ON {_t} BEGIN SELECT RAISE(ABORT, '{
 CREATE TRIGGER {_t}_used_no_delete BEFORE DELETE ON {_t}
     WHEN EXISTS (SELECT 1 FROM runs WHERE {_col} = OLD.sha256) BEGIN SELECT RAISE(ABORT, '{_FROZEN}'); END;
 """
+SCHEMA += SEALS_TRIGGERS
 SCHEMA += f"""
 CREATE TRIGGER files_no_update BEFORE UPDATE ON files BEGIN SELECT RAISE(ABORT, '{_FROZEN}'); END;
 CREATE TRIGGER files_used_no_delete BEFORE DELETE ON files
@@ -152,7 +173,8 @@ CREATE TRIGGER files_used_no_delete BEFORE DELETE ON files
 
 _RUN_COLS = ("id, series, year, assessment, status, created, operator, finalized, finalized_by, criteria_sha256, "
              "criteria_path, data_sha256, data_path, engine, plugins, methods, precision, units, corrects, "
-             "COALESCE(root, id), reason, note")
+             "COALESCE(root, id), reason, note, (SELECT digest FROM seals WHERE seals.run_id = runs.id), "
+             "(SELECT public_key FROM seals WHERE seals.run_id = runs.id)")
 
 
 def default_path(arg: str | os.PathLike | None = None) -> Path:
@@ -192,6 +214,8 @@ class RunInfo:
     root: int
     reason: str | None
     note: str
+    seal_digest: str | None = None  # the sealed document's sha256 (final runs)
+    seal_key: str | None = None  # the office's public key that signed it (hex)
 
     @property
     def final(self) -> bool:
@@ -202,7 +226,7 @@ class RunInfo:
 
         used = {p: self.plugins.get(p, "") for p in set(self.methods.values())}
         return Stamp(self.criteria_sha256, self.data_sha256, self.engine, used, dict(self.methods),
-                     self.id, self.status, self.corrects)
+                     self.id, self.status, self.corrects, seal=self.seal_digest, office_key=self.seal_key)
 
 
 @dataclass(frozen=True)
@@ -282,6 +306,7 @@ class Store:
     def __init__(self, path: Path, conn: sqlite3.Connection):
         self.path = path
         self.conn = conn
+        self.sealed_ok: set[int] = set()  # final runs whose seal was checked by this connection
 
     # -- life cycle ---------------------------------------------------------------
     def close(self) -> None:
@@ -347,7 +372,17 @@ class Store:
                            WHERE status = 'final' AND COALESCE(root, id) =
                                  (SELECT id FROM runs WHERE series = ? AND year = ? AND status = 'final' AND corrects IS NULL)
                            ORDER BY id DESC LIMIT 1""", (series, year))
-        return _run_info(rows[0]) if rows else None
+        from .seal import check
+
+        # a sealed run of this year turned back into a draft would hide the published result
+        for (rid,) in self._q("""SELECT r.id FROM seals s JOIN runs r ON r.id = s.run_id
+                                 WHERE r.series = ? AND r.year = ? AND r.status != 'final'""", (series, year)):
+            check(self, self.run(rid))
+        if not rows:
+            return None
+        run = _run_info(rows[0])
+        check(self, run)  # a published result is read only with its seal intact
+        return run
 
     def years(self, series: str) -> list[int]:
         return [r[0] for r in self._q("SELECT DISTINCT year FROM runs WHERE series = ? ORDER BY year", (series,))]
@@ -451,12 +486,17 @@ class Store:
                           ((rec.series, a.old, a.new, a.year, a.note, run_id) for a in rec.aliases))
         return run_id
 
-    def finalize(self, run_id: int, operator: str) -> tuple[RunInfo, bool]:
-        """Mark a run final. Returns (run, changed); a run already final is left as it is."""
+    def finalize(self, run_id: int, operator: str, seal) -> tuple[RunInfo, bool]:
+        """Mark a run final and ``seal(conn, run)`` it in the same transaction (see
+        :func:`scoring.history.seal.finalize`, which verifies the run first). Returns
+        (run, changed); a final run already sealed is left as it is."""
         with self._write() as c:
             run = self.run(run_id)
             if run.final:
-                return run, False
+                if seal is None or run.seal_digest is not None:
+                    return run, False
+                seal(c, run)  # final before sealing existed: sealed now, after verification
+                return self.run(run_id), True
             if run.corrects is not None:
                 root = self.run(run.root)
                 if not root.final:
@@ -469,6 +509,8 @@ class Store:
                 if other is not None:
                     raise self._problem("history.already_final", series=run.series, year=run.year, other=other.root, run=run_id)
             c.execute("UPDATE runs SET status = 'final', finalized = ?, finalized_by = ? WHERE id = ?", (now(), operator, run_id))
+            if seal is not None:
+                seal(c, self.run(run_id))
         return self.run(run_id), True
 
     def delete(self, run_id: int) -> RunInfo:
@@ -535,7 +577,7 @@ def _json(d: dict) -> str:
 
 def _run_info(r: tuple) -> RunInfo:
     return RunInfo(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13],
-                   json.loads(r[14]), json.loads(r[15]), r[16], r[17], r[18], r[19], r[20], r[21])
+                   json.loads(r[14]), json.loads(r[15]), r[16], r[17], r[18], r[19], r[20], r[21], r[22], r[23])
 
 
 def _db_error(path: Path, e: sqlite3.Error) -> HistoryError:
@@ -551,11 +593,13 @@ def _db_error(path: Path, e: sqlite3.Error) -> HistoryError:
 
 
 # ---------------------------------------------------------------------------- opening
-def open_store(path: str | os.PathLike | None = None, create: bool = False) -> Store:
+def open_store(path: str | os.PathLike | None = None, create: bool = False, guards: bool = True) -> Store:
     """Open the history store at ``path`` (see :func:`default_path`).
 
     ``create``: make a new store if the file does not exist (``run --save``); otherwise a
-    missing file is an error.  An existing file is never initialised unless it is an
+    missing file is an error.  ``guards``: refuse a store whose triggers were dropped or
+    changed (naming them, and every sealed run that no longer matches its seal); only
+    ``verify --all`` and ``backup`` open such a store, to report on it or keep it.  An existing file is never initialised unless it is an
     empty SQLite database; anything else that is not ours is refused untouched.
     """
     p = default_path(path)
@@ -580,6 +624,8 @@ def open_store(path: str | os.PathLike | None = None, create: bool = False) -> S
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = FULL")
         _check_or_init(store, create)
+        if guards:
+            _check_guards(store)
     except HistoryError:
         conn.close()
         raise
@@ -630,6 +676,44 @@ def _check_version(store: Store, version: int, tables: set[str]) -> None:
     info = dict(store.conn.execute("SELECT key, value FROM store_info").fetchall())
     if info.get("format") != FORMAT:
         raise HistoryError(Problem("history.foreign", {"path": str(p)}, file=str(p)))
+    if version < 2:  # version 1 → 2: the seals table and its triggers
+        with store._write() as c:
+            if c.execute("PRAGMA user_version").fetchone()[0] < 2:
+                for stmt in _statements(SEALS_TABLE + SEALS_TRIGGERS):
+                    c.execute(stmt)
+                c.execute("PRAGMA user_version = 2")
+
+
+def triggers() -> dict[str, str]:
+    """The triggers a store must hold, by name, with their SQL."""
+    out = {}
+    for stmt in _statements(SCHEMA):
+        m = re.match(r"CREATE TRIGGER (\w+)", stmt)
+        if m:
+            out[m.group(1)] = stmt
+    return out
+
+
+def _norm(sql: str | None) -> str:
+    return " ".join((sql or "").rstrip().rstrip(";").split())
+
+
+def trigger_problems(store: Store) -> list[str]:
+    """Triggers dropped or changed since the store was made (names)."""
+    have = dict(store.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall())
+    return sorted(n for n, sql in triggers().items() if _norm(have.get(n)) != _norm(sql))
+
+
+def _check_guards(store: Store) -> None:
+    """Opening a store checks that the triggers freezing final runs are all there, unchanged."""
+    gone = trigger_problems(store)
+    if not gone:
+        return
+    from .seal import broken, check_all
+
+    problems = [Problem("history.triggers_gone", {"path": str(store.path), "names": "、".join(gone)}, file=str(store.path))]
+    problems += [broken(store, run, what).problems[0] for run, what in check_all(store) if run is not None]
+    raise HistoryError(problems)
 
 
 def _statements(script: str) -> list[str]:

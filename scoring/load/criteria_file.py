@@ -15,7 +15,9 @@ from ..core.plan import Plan, build_plan, pydantic_problems
 from ..errors import CriteriaError, Problem
 from ..plugins import Registry
 
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+# Linear: no two quantifiers here can take the same characters (the old header pattern had three
+# over spaces, and a "[" followed by 4 000 spaces took minutes). The table name is stripped in code.
+_HEADER = re.compile(r"^[ \t]*(\[\[?)([^\]]*)\]\]?[ \t]*(#.*)?$")
 _KEY = re.compile(r'^\s*("(?:[^"\\]|\\.)*"|\'[^\']*\'|[A-Za-z0-9_\-]+(?:\s*\.\s*(?:"[^"]*"|[A-Za-z0-9_\-]+))*)\s*=')
 
 
@@ -29,10 +31,16 @@ def key_lines(text: str) -> dict[str, int]:
     lines: dict[str, int] = {}
     counts: dict[str, int] = {}
     table = ""
+    in_string = False  # inside a multi-line string: nothing there is a table or a key
     for n, line in enumerate(text.splitlines(), start=1):
+        was_in_string = in_string
+        if '"""' in line or "'''" in line:
+            in_string ^= (line.count('"""') + line.count("'''")) % 2 == 1
+        if was_in_string:
+            continue
         m = _HEADER.match(line)
-        if m and not _KEY.match(line):
-            parts = _split_key(m.group(2))
+        if m and m.group(2).strip() and not _KEY.match(line):
+            parts = _split_key(m.group(2).strip())
             path = ""
             for i, p in enumerate(parts):
                 path = f"{path}.{p}" if path else p
@@ -80,6 +88,63 @@ def criteria_bytes(path: str | Path) -> bytes:
         raise CriteriaError(Problem("criteria.file_missing", file=str(path))) from None
 
 
+# What a criteria file may ask for: far beyond any real one, small enough that every check stays quick.
+MAX_NESTING = 20  # arrays and tables inside one another
+MAX_ENTRIES = 10_000  # entries of one array or table
+
+
+def _bounds(data: dict) -> list[Problem]:
+    """Nesting deeper than MAX_NESTING, arrays or tables longer than MAX_ENTRIES; each at its key."""
+    out: list[Problem] = []
+    stack: list[tuple[object, str, int]] = [(data, "", 0)]
+    while stack:  # a loop, not recursion: the depth itself is what is being checked
+        node, path, depth = stack.pop()
+        if depth > MAX_NESTING:
+            out.append(Problem("criteria.too_deep", {"most": MAX_NESTING}, key=path or None))
+            continue
+        if isinstance(node, dict):
+            items = [(f"{path}.{k}" if path else str(k), v) for k, v in node.items()]
+        elif isinstance(node, list):
+            items = [(f"{path}[{i}]", v) for i, v in enumerate(node)]
+        else:
+            continue
+        if len(items) > MAX_ENTRIES:
+            out.append(Problem("criteria.too_many", {"what": path or "—", "n": len(items), "most": MAX_ENTRIES}, key=path or None))
+            continue
+        stack.extend((v, k, depth + 1) for k, v in items if isinstance(v, (dict, list)))
+    return out
+
+
+def _too_deep_at(text: str, most: int) -> tuple[int | None, int | None]:
+    """(line, column) where [ and { first nest deeper than ``most``, strings and comments skipped."""
+    depth, line, col, i, n = 0, 1, 0, 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in "\"'":
+            quote = ch * 3 if text.startswith(ch * 3, i) else ch
+            end = text.find(quote, i + len(quote))
+            while quote == '"' and end > 0 and text[end - 1] == "\\":  # an escaped quote in a basic string
+                end = text.find(quote, end + 1)
+            end = n if end < 0 else end + len(quote)
+            line += text.count("\n", i, end)
+            i = end
+            continue
+        if ch == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        if ch == "\n":
+            line, col = line + 1, i
+        elif ch in "[{":
+            depth += 1
+            if depth > most:
+                return line, i - col
+        elif ch in "]}":
+            depth -= 1
+        i += 1
+    return None, None
+
+
 def read_criteria(path: str | Path) -> tuple[Criteria, dict[str, int], str]:
     """Parse and model-validate a criteria file; returns (criteria, key lines, text)."""
     return parse_criteria(criteria_bytes(path), str(path))
@@ -101,7 +166,13 @@ def parse_criteria(raw: bytes, name: str) -> tuple[Criteria, dict[str, int], str
         msg = getattr(e, "msg", str(e))
         raise CriteriaError(Problem("criteria.toml_syntax", {"detail": msg}, file=name,
                                     line=getattr(e, "lineno", None), column=getattr(e, "colno", None))) from None
+    except RecursionError:  # the TOML reader recurses per level of [ and {: say where it went too deep
+        line, column = _too_deep_at(text, MAX_NESTING)
+        raise CriteriaError(Problem("criteria.too_deep", {"most": MAX_NESTING}, file=name, line=line, column=column)) from None
     lines = key_lines(text)
+    bounds = _bounds(data)
+    if bounds:
+        raise CriteriaError(locate(bounds, name, lines))
     try:
         criteria = Criteria.model_validate(data)
     except ValidationError as e:
@@ -112,11 +183,36 @@ def parse_criteria(raw: bytes, name: str) -> tuple[Criteria, dict[str, int], str
 def located_plan(criteria: Criteria, lines: dict[str, int], name: str, registry: Registry) -> Plan:
     """Static checks against the registry's methods, every problem located by line in ``name``."""
     try:
-        return build_plan(criteria, registry.methods, registry.failed)
+        plan = build_plan(criteria, registry.methods, registry.failed)
     except CriteriaError as e:
         raise CriteriaError(locate(e.problems, name, lines)) from None
+    plan.located = (name, lines)
+    return plan
 
 
 def load_criteria(path: str | Path, registry: Registry) -> Plan:
     criteria, lines, _ = read_criteria(path)
     return located_plan(criteria, lines, str(path), registry)
+
+
+def plugin_folders(criteria: Criteria, lines: dict[str, int], name: str) -> list[Path]:
+    """The local plugin folders a criteria file names, each confined to the file's own folder.
+
+    A criteria file is data that travels by e-mail; the code it may run must sit beside it.
+    An absolute path, or one that leaves the folder (``../``, a symlink pointing out), is
+    refused before any code is loaded, located to the ``plugins`` line.
+    """
+    base = Path(name).parent.resolve()
+    out, problems = [], []
+    for i, entry in enumerate(criteria.assessment.plugins):
+        p = Path(entry)
+        inside = not p.is_absolute() and not Path(entry.replace("\\", "/")).is_absolute() and ":" not in entry
+        target = (base / p).resolve()
+        if not inside or (target != base and base not in target.parents):
+            problems.append(Problem("criteria.plugin_outside", {"path": entry, "folder": str(base)},
+                                    key=f"assessment.plugins[{i}]"))
+            continue
+        out.append(base / p)
+    if problems:
+        raise CriteriaError(locate(problems, name, lines))
+    return out

@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from ..errors import Problem
-from .values import Percent
+from .values import Percent, shown as shown_text
 
 TEXT_EXTS = {".csv", ".tsv", ".txt"}
 XLSX_EXTS = {".xlsx", ".xlsm"}
@@ -50,6 +51,10 @@ class Table:
     rows: Iterator[tuple[int, Sequence]]  # (row number, cells)
     meta: dict[str, str] = field(default_factory=dict)  # template identity (hidden sheet), if any
     text: str | None = None  # a comma-separated file's whole text, for readers that can take it in one go
+    # A workbook sheet's explanation of an empty cell: (row, column index) -> ("merged", "B2:B3") or
+    # ("formula", "=SUM(…)") for a formula saved without its result; None when the cell is simply
+    # empty.  Built from the sheet's XML only when a reader meets an empty cell and asks.
+    blank_cause: "Callable[[int, int], tuple[str, str] | None] | None" = None
 
     @property
     def prefix(self) -> str:
@@ -114,7 +119,15 @@ def read_text(path: Path, shown: str, notes: list[Problem]) -> Table:
 
 def _text_table(path: Path, shown: str, text: str, notes: list[Problem]) -> Table:
     if "\x00" in text:
-        raise Unreadable(Problem("data.not_spreadsheet", {"ext": path.suffix.lower()}, file=shown))
+        if text.count("\x00") > 16:  # a binary file under a text name
+            raise Unreadable(Problem("data.not_spreadsheet", {"ext": path.suffix.lower()}, file=shown))
+        # a text file with a stray NUL (the csv module cannot read past it): name the line
+        at = text.index("\x00")
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        line = text[start:end if end >= 0 else len(text)].rstrip("\r")
+        raise Unreadable(Problem("data.control_char", {"chars": "U+0000", "value": shown_text(line)}, file=shown,
+                                 row=text.count("\n", 0, at) + 1))
     first = text.split("\n", 1)[0]
     delimiter = ","
     if path.suffix.lower() == ".tsv" or ("\t" in first and "," not in first):
@@ -189,8 +202,74 @@ def worksheets(wb, shown: str, notes: list[Problem]) -> list[Table]:
         if ws.title.startswith(SKIP_SHEET_PREFIXES):
             notes.append(Problem("note.sheet_skipped", {"sheet": ws.title}, file=shown, sheet=ws.title))
             continue
-        out.append(Table(shown, ws.title, _xlsx_rows(ws, shown, percent), meta))
+        out.append(Table(shown, ws.title, _xlsx_rows(ws, shown, percent), meta, blank_cause=_BlankCauses(wb, ws)))
     return out
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b")
+_CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>([^<]+)<")
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n - 1
+
+
+class _BlankCauses:
+    """Why a cell of a worksheet is empty though the sheet says more: merged away, or a formula
+    saved without its result (data_only reading gives None for both).  The sheet's XML is read
+    once, on the first question; a sheet with neither costs one scan."""
+
+    def __init__(self, wb, ws):
+        self.wb, self.ws = wb, ws
+        self.merged: list[tuple[int, int, int, int, str]] | None = None  # (r1, c1, r2, c2, "A1:B2")
+        self.formulas: dict[tuple[int, int], str] = {}
+
+    def _load(self) -> None:
+        self.merged = []
+        try:
+            xml = self.wb._archive.read(self.ws._worksheet_path)
+        except Exception:  # noqa: BLE001 - private openpyxl details: without them, no explanation
+            return
+        from xml.sax.saxutils import unescape
+
+        merges = xml.find(b"mergeCell")  # plain searches first: most sheets have neither merges nor formulas
+        for m in _MERGE.finditer(xml, max(merges - 16, 0)) if merges >= 0 else ():
+            c1, r1 = _col_index(m.group(1)), int(m.group(2))
+            c2, r2 = (_col_index(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
+            ref = m.group(0).split(b'ref="')[1].rstrip(b'"').decode()
+            self.merged.append((r1, c1, r2, c2, ref))
+        # every formula cell, shared ones included, comes with some "</f>" ("</x:f>" in a prefixed sheet)
+        prefixed = b":worksheet" in xml[:300]
+        closing = xml.find(b":f>") if prefixed else xml.find(b"</f>")
+        first_cell = max(xml.rfind(b"<c ", 0, closing), xml.rfind(b":c ", 0, closing), 0)  # the first formula's cell
+        for m in _FORMULA.finditer(xml, first_cell) if closing >= 0 else ():
+            start = max(xml.rfind(b"<c ", 0, m.start()), xml.rfind(b":c ", 0, m.start()))
+            end = xml.find(b"</", m.end())
+            close = xml.find(b"c>", end)  # the cell's own end tag
+            ref = _CELL_REF.search(xml, start, m.start())
+            if start < 0 or ref is None or close < 0:
+                continue
+            body = xml[m.start():close]
+            if _VALUE.search(body):
+                continue  # the result was saved with the formula
+            text = body.split(b">", 1)[1].split(b"<", 1)[0] if not body.split(b">", 1)[0].endswith(b"/") else b""
+            self.formulas[(int(ref.group(2)), _col_index(ref.group(1)))] = "=" + unescape(text.decode("utf-8", "replace"))
+
+    def __call__(self, row: int, col: int) -> tuple[str, str] | None:
+        if self.merged is None:
+            self._load()
+        f = self.formulas.get((row, col))
+        if f is not None:
+            return "formula", f
+        for r1, c1, r2, c2, ref in self.merged:
+            if r1 <= row <= r2 and c1 <= col <= c2 and (row, col) != (r1, c1):
+                return "merged", ref
+        return None
 
 
 def _percent_styles(wb) -> set[int] | None:

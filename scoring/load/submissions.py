@@ -34,7 +34,8 @@ from ..core.criteria import Criteria
 from ..core.dataset import Dataset
 from ..errors import DataError, Problem
 from .sheets import TEXT_EXTS, Table, Unreadable, open_workbook, read_text, sniff, worksheets
-from .values import ValueParser, clean_text, column_letter, cell, odd_numbers, parse_column, plain_decimals, bool_words, shown
+from .values import (CONTROL, ValueParser, bool_words, clean_text, column_letter, cell, control_chars, odd_numbers,
+                     parse_column, plain_decimals, shown)
 
 ID_COLS = ("单位编号", "编号", "单位代码", "id", "unit_id")
 NAME_COLS = ("单位名称", "名称", "单位", "name", "unit")
@@ -55,9 +56,27 @@ _L = {name: frozenset(clean_text(x).lower() for x in names) for name, names in {
 _UNIT_SUFFIX = re.compile(r"^(.+?)[(（]([^()（）]*)[)）]$")
 
 
+_LATER_KEYS = {"warnings": None, "checks": []}
+_LATER_FIELD_KEYS = {"percent": None}
+_LATER_INDICATOR_KEYS: dict[str, object] = {"lead": None, "responsible": None, "split": None, "split_among": "each"}
+
+
 def criteria_hash(criteria: Criteria) -> str:
     """A short fingerprint of the criteria as parsed (comments and layout of the file do not count)."""
-    text = json.dumps(criteria.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    doc = criteria.model_dump(mode="json")
+    # keys added to the format later count only when used, so templates sent out earlier still match
+    for key, default in _LATER_KEYS.items():
+        if doc.get(key, default) == default:
+            doc.pop(key, None)
+    for f in doc["fields"]:
+        for key, default in _LATER_FIELD_KEYS.items():
+            if f.get(key, default) == default:
+                f.pop(key, None)
+    for ind in doc["indicators"]:
+        for key, default in _LATER_INDICATOR_KEYS.items():
+            if ind.get(key, default) == default:
+                ind.pop(key, None)
+    text = json.dumps(doc, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
@@ -378,6 +397,7 @@ class _Reader:
         self.place_of: dict[str, np.ndarray] = {}
         self.row_of: dict[str, np.ndarray] = {}
         self.places: list[tuple[str, str]] = []
+        self.place_files: list[tuple[str, str | None]] = []
         self._place_index: dict[tuple[str, str], int] = {}
         self.sources: dict[str, list[str]] = {}
         self.evidence: dict[tuple[str, str], str] = {}
@@ -493,6 +513,11 @@ class _Reader:
         L = len(row)
         raw_id = row[id_col] if id_col is not None and id_col < L else None
         raw_name = row[name_col] if name_col is not None and name_col < L else None
+        for c, raw in ((id_col, raw_id), (name_col, raw_name)):
+            chars = control_chars(raw)
+            if chars:
+                problems.append(cell("data.control_char", {"chars": chars, "value": shown(raw)}, t.file, rn, c, st.headers[c], t.sheet))
+                return None
         i, code, args = self.units.find(raw_id, raw_name)
         key_col = id_col if id_col is not None and not _blank(raw_id) else (name_col if name_col is not None else id_col)
         header = st.headers[key_col] if key_col is not None else ""
@@ -533,6 +558,12 @@ class _Reader:
             if not lab:
                 unlabelled.append(j)
                 continue
+            chars = control_chars(raw)
+            if chars:  # reported; the column is still read as the field it names, so no follow-on "missing"
+                problems.append(cell("data.control_char", {"chars": chars, "value": shown(raw)}, t.file, hr, j, st.headers[j], t.sheet))
+                raw = CONTROL.sub("", raw)
+                lab = clean_text(raw).lower()
+                st.headers[j] = raw
             if lab.endswith(EVIDENCE_SUFFIX) and lab != EVIDENCE_SUFFIX:
                 f, _ = self._field_of(lab[: -len(EVIDENCE_SUFFIX)], raw)
                 if f is not None:
@@ -582,10 +613,10 @@ class _Reader:
             unit_rows[i] = rn
             count += 1
             for j, f, parse, vals, rws in fields:
-                if j >= L:
-                    continue
-                raw = row[j]
+                raw = row[j] if j < L else None
                 if raw is None or raw == "":
+                    if t.blank_cause is not None:
+                        self._explain_blank(t, rn, j, f, i, problems.append)
                     continue
                 v, code, args, nts = parse(raw)
                 if nts:
@@ -600,6 +631,10 @@ class _Reader:
                     rws[i] = rn
             for j, f in ev_cols:
                 if j < L and not _blank(row[j]):
+                    chars = control_chars(row[j])
+                    if chars:
+                        problems.append(cell("data.control_char", {"chars": chars, "value": shown(row[j])}, t.file, rn, j, st.headers[j], t.sheet))
+                        continue
                     st.evidence[(i, f)] = str(row[j]).strip()
         st.rows_read = count
 
@@ -685,6 +720,11 @@ class _Reader:
                     values[p] = np.nan
                 else:
                     values[p] = np.nan if v is None else v
+            if t.blank_cause is not None:  # a workbook: is an empty cell merged away or an unsaved formula result?
+                for p in np.nonzero(np.isnan(values))[0].tolist():
+                    if cells[p] is None or cells[p] == "":
+                        k, rn, i, _ = located[p]
+                        self._explain_blank(t, rn, j, f, i, lambda problem: cell_problems.append((k, 1, j, problem)))
             ok = ~np.isnan(values)
             vals[units[ok]] = values[ok]
             rws[units[ok]] = row_numbers[ok]
@@ -700,6 +740,17 @@ class _Reader:
                 for j, f in ev_cols:
                     if j < L and not _blank(row[j]):
                         st.evidence[(i, f)] = str(row[j]).strip()
+        if ev_cols and st.evidence:  # one search over all evidence text; cell by cell only when it finds something
+            if CONTROL.search("\n".join(st.evidence.values())):
+                at = {i: (k, rn) for k, rn, i, _ in (located[p] for p in range(len(located)))}  # unit -> its row
+                for (i, f), text in list(st.evidence.items()):
+                    chars = control_chars(text)
+                    if chars:
+                        k, rn = at[i]
+                        j = next(j for j, g in ev_cols if g == f)
+                        header = st.headers[j]
+                        cell_problems.append((k, 1, j, cell("data.control_char", {"chars": chars, "value": shown(text)}, t.file, rn, j, header, t.sheet)))
+                        del st.evidence[(i, f)]
         key = lambda e: e[:3]  # noqa: E731 - row, then the row's own before its cells, then column
         problems.extend(p for *_, p in sorted(row_problems + cell_problems, key=key))
         for *_, args in sorted(row_notes.items + cell_notes, key=key):
@@ -748,20 +799,40 @@ class _Reader:
                 self.cur_bad.add((i, f))
                 rws[i] = rn
                 continue
+            if (raw is None or raw == "") and t.blank_cause is not None:
+                self._explain_blank(t, rn, v_col, f, i, problems.append)
             rws[i] = rn  # the row is taken even when blank, so a second row for it is a duplicate
             if v is not None:
                 vals[i] = v
             if e_col is not None and e_col < L and not _blank(row[e_col]):
+                chars = control_chars(row[e_col])
+                if chars:
+                    problems.append(cell("data.control_char", {"chars": chars, "value": shown(row[e_col])}, t.file, rn, e_col, st.headers[e_col], t.sheet))
+                    continue
                 st.evidence[(i, f)] = str(row[e_col]).strip()
         st.rows_read = count
 
+    def _explain_blank(self, t: Table, rn: int, j: int, f: str, i: int, report) -> None:
+        """An empty workbook cell that is not a blank the unit left: refused, never read as "not submitted"."""
+        why = t.blank_cause(rn, j)
+        if why is None:
+            return
+        kind, detail = why
+        args = {"unit": self.units.ids[i], "name": self.units.names[i], "field": f}
+        if kind == "merged":
+            report(cell("data.merged_cell", {**args, "range": detail, "first": detail.split(":")[0]}, t.file, rn, j, f, t.sheet))
+        else:
+            report(cell("data.uncached_formula", {**args, "formula": detail}, t.file, rn, j, f, t.sheet))
+        self.cur_bad.add((i, f))
+
     # -- merging a staged table -------------------------------------------------------------
-    def _place(self, prefix: str, letter: str) -> int:
-        key = (prefix, letter)
+    def _place(self, t: Table, letter: str) -> int:
+        key = (t.prefix, letter)
         k = self._place_index.get(key)
         if k is None:
             k = self._place_index[key] = len(self.places)
             self.places.append(key)
+            self.place_files.append((t.file, t.sheet))
         return k
 
     def _where(self, f: str, i: int) -> str:
@@ -793,7 +864,7 @@ class _Reader:
                     self.bad.add((int(i), f))
                 has &= ~both
             cur[has] = vals[has]
-            self.place_of[f][has] = self._place(t.prefix, letter)
+            self.place_of[f][has] = self._place(t, letter)
             self.row_of[f][has] = rws[has]
             src = self.sources.setdefault(f, [])
             if t.file not in src:
@@ -809,7 +880,7 @@ class _Reader:
         u = self.units
         return Dataset(list(u.ids), list(u.names), list(u.cats), self.values,
                        {f: "、".join(s) for f, s in self.sources.items()}, self.evidence,
-                       self.places, self.place_of, self.row_of, self.notes.problems())
+                       self.places, self.place_of, self.row_of, self.notes.problems(), self.place_files)
 
 
 # -- the unit list ------------------------------------------------------------------------
@@ -876,7 +947,7 @@ def _units_from(t: Table, criteria: Criteria, problems: list[Problem], notes: No
         if len(row) == width:  # the usual row: an id and a category that need no cleaning, met for the first time
             raw_id, raw_name, raw_cat = row[c_id], row[c_name], row[c_cat]
             if (type(raw_id) is str and type(raw_name) is str and type(raw_cat) is str and raw_id and raw_id not in seen
-                    and clean_text(raw_id) == raw_id and clean_text(raw_cat) == raw_cat and raw_cat in known):
+                    and raw_id.isprintable() and raw_name.isprintable() and clean_text(raw_id) == raw_id and clean_text(raw_cat) == raw_cat and raw_cat in known):
                 seen[raw_id] = rn
                 ids.append(raw_id)
                 names.append(raw_name.strip())
@@ -890,6 +961,12 @@ def _units_from(t: Table, criteria: Criteria, problems: list[Problem], notes: No
         if not uid:
             problems.append(cell("data.blank_unit_id", {}, t.file, rn, cols[0], headers[cols[0]], t.sheet))
             continue
+        for c, raw in ((cols[0], raw_id), (cols[1], raw_name)):
+            chars = control_chars(raw)
+            if chars:
+                problems.append(cell("data.control_char", {"chars": chars, "value": shown(raw)}, t.file, rn, c, headers[c], t.sheet))
+        if control_chars(raw_id) or control_chars(raw_name):  # reported once; listed without them, so no follow-on problems
+            uid, raw_name = CONTROL.sub("", uid), CONTROL.sub("", raw_name) if type(raw_name) is str else raw_name
         if shown(raw_id).strip() != uid:
             notes.cell("note.unit_cleaned", t, rn, cols[0], headers[cols[0]], raw_id)
         if uid in seen:

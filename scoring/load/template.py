@@ -12,7 +12,8 @@ Each workbook has one sheet, 报送数据, laid out so that it reads back as it 
 Cells carry data validation (number ranges from the field's bounds, whole numbers for
 counts, a 是/否 list for yes/no fields).  The sheet is protected without a password:
 rows 1–5 and the unit columns are locked, the data cells are not.  Cells of a field the
-unit's category does not need are grey.  A hidden sheet, ``_模板信息``, records the
+unit's category does not need are grey (and, for an indicator naming its units, the cells of the
+other units).  A hidden sheet, ``_模板信息``, records the
 assessment, year, criteria fingerprint, owner and layout so a returned file is matched
 to what was sent even if it was renamed.
 
@@ -33,7 +34,7 @@ from ..core.plan import Plan
 from ..core.rounding import fmt
 from ..core.usage import Usage, field_usage
 from ..errors import DataError, Problem
-from ..report.output import write_atomic_bytes
+from ..outfile import check_out, write_out
 from .sheets import META_SHEET
 from .submissions import EVIDENCE_SUFFIX, TEMPLATE_SCHEMA, Notes, Units, criteria_hash, read_units
 
@@ -53,7 +54,7 @@ TXT = {
         "range": "范围 {lo}–{hi}", "atleast": "≥ {lo}", "atmost": "≤ {hi}", "unit": "单位：{unit}",
         "blank": "留空＝未报送：{action}",
         "evidence": "佐证材料：文件名、编号或链接", "evidence_for": "需提供：{what}",
-        "only": "（仅{cats}）", "via": "（经“{field}”）", "veto": "否决项 {id} {name}", "tie": "得分相同时比较",
+        "only": "（仅{cats}）", "via": "（经“{field}”）", "veto": "否决项 {id} {name}", "tie": "得分相同时比较", "check": "核对规则“{name}”",
         "dv_title": "填写有误", "dv_range": "应填{what}", "grey": "灰色单元格：该类别不需要此项",
         "note": "请勿修改第1–5行及单位编号、单位名称、类别三列；没有数据请留空，不要填0（0表示确有其数为零）。",
     },
@@ -65,7 +66,7 @@ TXT = {
         "range": "from {lo} to {hi}", "atleast": "≥ {lo}", "atmost": "≤ {hi}", "unit": "unit: {unit}",
         "blank": "blank = not submitted: {action}",
         "evidence": "evidence: file names, ids or links", "evidence_for": "needed: {what}",
-        "only": " (only {cats})", "via": " (through \"{field}\")", "veto": "veto {id} {name}", "tie": "tie-break",
+        "only": " (only {cats})", "via": " (through \"{field}\")", "veto": "veto {id} {name}", "tie": "tie-break", "check": "check \"{name}\"",
         "dv_title": "Invalid entry", "dv_range": "Enter {what}", "grey": "grey cells: not needed for this category",
         "note": "Do not change rows 1–5 or the three unit columns; leave a cell blank when there is no data (0 means zero).",
     },
@@ -125,6 +126,8 @@ def _column_texts(plan: Plan, name: str, u: Usage, lang: str) -> tuple[str, str,
                 evid.append(ev)
         elif use.kind == "veto":
             uses.append(L["veto"].format(id=use.id, name=use.name) + via + only)
+        elif use.kind == "check":
+            uses.append(L["check"].format(name=use.name) + only)
         else:
             uses.append(L["tie"])
     lo, hi = spec.bounds()
@@ -138,7 +141,7 @@ def _column_texts(plan: Plan, name: str, u: Usage, lang: str) -> tuple[str, str,
             how.append(L["atmost"].format(hi=fmt(hi)))
     if spec.unit and spec.kind != "rate":
         how.append(L["unit"].format(unit=spec.unit))
-    policy = _strictest([x.missing for x in u.uses if x.kind != "tie_break"])
+    policy = _strictest([x.missing for x in u.uses if x.kind not in ("tie_break", "check")])
     how.append(L["blank"].format(action=_ACTION[lang][policy]))
     about = spec.description
     if evid:
@@ -186,7 +189,33 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
-def build_workbook(plan: Plan, owner: str, fields: list[str], usage: dict[str, Usage], units: Units, rows: list[int], lang: str = "zh"):
+def unit_needs(plan: Plan, usage: dict[str, Usage], units: Units) -> dict[str, set[int]]:
+    """Field → the units that need it, for fields read only by indicators naming units (applies_to,
+    牵头/责任): other units of the same category owe nothing for them. Fields not in the map are
+    needed by whole categories."""
+    from ..core.dataset import Dataset
+    from ..core.scope import unit_scopes
+
+    masks, _ = unit_scopes(plan, Dataset(list(units.ids), list(units.names), list(units.cats), {}))
+    if not masks:
+        return {}
+    out: dict[str, set[int]] = {}
+    for name, u in usage.items():
+        uses = u.uses
+        if not any(x.kind == "indicator" and x.id in masks for x in uses):
+            continue
+        need: set[int] = set()
+        for x in uses:
+            if x.kind == "indicator" and x.id in masks:
+                need |= {int(i) for i in masks[x.id].nonzero()[0] if units.cats[i] in x.categories}
+            else:
+                need |= {i for i, c in enumerate(units.cats) if c in x.categories}
+        out[name] = need
+    return out
+
+
+def build_workbook(plan: Plan, owner: str, fields: list[str], usage: dict[str, Usage], units: Units, rows: list[int], lang: str = "zh",
+                   needs: dict[str, set[int]] | None = None):
     """One owner's workbook (not saved)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -219,7 +248,7 @@ def build_workbook(plan: Plan, owner: str, fields: list[str], usage: dict[str, U
         c.font = bold
         c.fill = head_fill
     col = 4
-    need: list[tuple[int, set[str]]] = []
+    need: list[tuple[int, set[str], set[int] | None]] = []
     for f in fields:
         spec = specs[f]
         uses, about, how = _column_texts(plan, f, usage[f], lang)
@@ -241,7 +270,7 @@ def build_workbook(plan: Plan, owner: str, fields: list[str], usage: dict[str, U
             dv = _validation(spec, lang)
             ws.add_data_validation(dv)
             dv.add(f"{get_column_letter(col)}{FIRST_ROW}:{get_column_letter(col)}{n_last}")
-        need.append((col, usage[f].categories))
+        need.append((col, usage[f].categories, (needs or {}).get(f)))
         col += 2
     ws.column_dimensions["A"].width = 12
     ws.column_dimensions["B"].width = 24
@@ -252,11 +281,11 @@ def build_workbook(plan: Plan, owner: str, fields: list[str], usage: dict[str, U
         _text(ws, r, 2, units.names[i])
         _text(ws, r, 3, units.cats[i])
         cat = units.cats[i]
-        for c0, cats in need:
+        for c0, cats, who in need:
             for c in (c0, c0 + 1):
                 cell = ws.cell(r, c)
                 cell.protection = unlocked
-                if cat not in cats:
+                if cat not in cats or (who is not None and i not in who):
                     cell.fill = grey
     ws.freeze_panes = f"D{FIRST_ROW}"
     ws.protection.sheet = True
@@ -330,19 +359,22 @@ def write_templates(plan: Plan, out: str | Path, units: str | None = None, data:
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise DataError(Problem("template.out_not_dir", file=str(out)))
+    for name, *_ in jobs:  # a folder, a path through a file, a read-only folder: refused before writing any
+        check_out(out / name, inputs=[units] if units else [])
     clash = [out / name for name, *_ in jobs if (out / name).exists()]
     if clash and not force:
         raise DataError([Problem("template.exists", file=str(p)) for p in clash])
     out.mkdir(parents=True, exist_ok=True)
     usage = field_usage(plan)
+    needs = unit_needs(plan, usage, u)
     written = []
     for name, owner, fields, rows in jobs:
-        wb = build_workbook(plan, owner, fields, usage, u, rows, lang)
+        wb = build_workbook(plan, owner, fields, usage, u, rows, lang, needs)
         target = out / name
-        # through the one atomic writer every output uses: never half a workbook, and the mode a
-        # new file of the user's gets (colleagues on a shared folder can open it)
+        # through the one writer every output uses (scoring.outfile): never half a workbook, never
+        # over an input, and the mode a new file of the user's gets
         buf = io.BytesIO()
         wb.save(buf)
-        write_atomic_bytes(target, buf.getvalue())
+        write_out(target, buf.getvalue())
         written.append(target)
     return written, notes

@@ -10,9 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
+from ..core import consistency
+from ..core.engine import derive
 from ..core.plan import Plan
+from ..core.scope import scope_problems
 from ..core.usage import Gap, bases, find_gaps
 from ..errors import Problem
+from .criteria_file import locate
 from .submissions import FileInfo, ReadResult, read_submissions
 
 
@@ -21,8 +27,7 @@ class Report:
     folder: str
     result: ReadResult
     problems: list[Problem]
-    plan: Plan | None = None
-    _gaps: list[Gap] | None = field(default=None, repr=False)
+    gaps: list[Gap] = field(default_factory=list)
     _gap_cells: dict[int, tuple[str, str | None, int | None, str | None]] | None = field(default=None, repr=False)
 
     @property
@@ -42,16 +47,9 @@ class Report:
         return not self.problems
 
     @property
-    def gaps(self) -> list[Gap]:
-        """Every missing value an indicator or veto meets, found when first asked for: a run needs
-        only those that stop it (already among the problems), a nation's data has tens of thousands."""
-        if self._gaps is None:
-            self._gaps = [] if self.data is None or self.plan is None else _unreported_gaps(self.plan, self.result)
-        return self._gaps
-
-    @property
     def gap_cells(self) -> dict[int, tuple[str, str | None, int | None, str | None]]:
-        """Gap index -> (file, sheet, row, column letter) of its blank cell, where a wide sheet has both."""
+        """Gap index -> (file, sheet, row, column letter) of its blank cell, where a wide sheet has both;
+        found when first asked for (the validate report): a nation's data has tens of thousands."""
         if self._gap_cells is None:
             self._gap_cells = {}
             for k, g in enumerate(self.gaps):
@@ -84,18 +82,41 @@ def _locate(res: ReadResult, pos: int, field_name: str):
     return None
 
 
-def _unreported_gaps(plan: Plan, res: ReadResult, policies=None) -> list[Gap]:
-    """Gaps, leaving out the cells already reported as bad."""
-    return [g for g in find_gaps(plan, res.data, policies=policies) if (g.unit, g.field) not in res.bad]
+def _given_inputs(base_of: dict[str, list[str]], data, g: Gap) -> list[str]:
+    """The inputs of the derived field a gap is in that the unit did submit."""
+    return [b for b in base_of.get(g.reads, ()) if b != g.field and not np.isnan(data.column(b)[g.unit])]
 
 
 def validate(plan: Plan, folder: str | Path) -> Report:
     res = read_submissions(folder, plan.criteria)
-    report = Report(str(folder), res, list(res.problems), plan)
+    report = Report(str(folder), res, list(res.problems))
     data = res.data
     if data is None:
         return report
-    for g in _unreported_gaps(plan, res, policies={"error"}):  # the gaps that stop scoring are problems
+    if plan.scopes:  # units named in the criteria must be on the unit list: located in the criteria file
+        found = scope_problems(plan, data.ids, data.names)
+        if found and plan.located is not None:
+            found = locate(found, *plan.located)
+        report.problems.extend(found)
+    cols = derive(plan, data)
+    report.problems += consistency.problems(plan, data, cols)
+    gaps = [g for g in find_gaps(plan, data, cols) if (g.unit, g.field) not in res.bad]
+    report.gaps = gaps
+    base_of = bases(plan)
+    for g in gaps:
+        if g.policy != "error":
+            given = _given_inputs(base_of, data, g) if g.reason == "blank" else []
+            if given:  # half of a formula's inputs given: not a unit without this work, a value forgotten
+                where = _locate(res, g.unit, g.field)
+                args = {"unit": data.ids[g.unit], "name": data.names[g.unit], "field": g.field, "indicator": f"{g.id} {g.name}",
+                        "given": "、".join(given), "derived": g.reads, "policy": g.policy}
+                if where is not None:
+                    file, sheet, row, letter = where
+                    report.problems.append(Problem("data.gap_partial", args, file=file, sheet=sheet, row=row,
+                                                   column=f"{letter}（{g.field}）", cell=f"{letter}{row}"))
+                else:
+                    report.problems.append(Problem("data.gap_partial", args))
+            continue
         where = _locate(res, g.unit, g.field)
         label = f"{g.id} {g.name}"
         args = {"unit": data.ids[g.unit], "name": data.names[g.unit], "field": g.field, "indicator": label,

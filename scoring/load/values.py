@@ -14,6 +14,7 @@ import numpy as np
 
 from ..core.criteria import FieldSpec
 from ..errors import Problem
+from ..i18n import CONTROL, visible
 
 # Full-width digits and signs as a Chinese input method types them; "。" typed as a decimal point.
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，％－＋。", "0123456789.,%-+.")
@@ -29,6 +30,9 @@ CELL_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!
 N_SPACES, N_FULLWIDTH, N_PERCENT, N_PERCENT_FORMAT, N_THOUSANDS, N_UNIT = (
     "note.spaces", "note.fullwidth", "note.percent", "note.percent_format", "note.thousands", "note.unit_suffix")
 _NONE: tuple = ()
+# No figure an assessment collects comes near this; beyond it, whole numbers stop being exact in a
+# float and sums and products of a few such values overflow to infinity.
+MAX_MAGNITUDE = 1e15
 
 
 class Percent(float):
@@ -36,12 +40,21 @@ class Percent(float):
 
 
 def shown(raw) -> str:
-    """A cell's content as a person would recognise it in a message."""
+    """A cell's content as a person would recognise it in a message (control characters made visible)."""
     if isinstance(raw, Percent):
         return f"{float(raw) * 100:.12g}%"
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
-    return str(raw)
+    text = str(raw)
+    return text if text.isprintable() else visible(text)
+
+
+def control_chars(raw) -> str | None:
+    """"U+202E、U+200B" when a text cell holds control characters, else None."""
+    if type(raw) is not str or raw.isprintable():
+        return None
+    found = sorted(set(CONTROL.findall(raw)))
+    return "、".join(f"U+{ord(c):04X}" for c in found) if found else None
 
 
 class ValueParser:
@@ -53,11 +66,12 @@ class ValueParser:
     when there is a problem; notes is a tuple of note codes for normalisations applied.
     """
 
-    __slots__ = ("spec", "kind", "lo", "hi", "unit")
+    __slots__ = ("spec", "kind", "lo", "hi", "unit", "percent")
 
     def __init__(self, spec: FieldSpec):
         self.spec = spec
         self.kind = spec.kind
+        self.percent = spec.percent_text()  # how "88.9%" reads: "number", "fraction" or "refuse"
         self.lo, self.hi = spec.bounds()
         self.unit = spec.unit if spec.unit not in ("", "%", "％") else ""
 
@@ -70,9 +84,11 @@ class ValueParser:
                 return self._problem("data.not_number", raw)
             return self._check(float(raw), raw, _NONE)
         if t is Percent:
-            if self.kind == "rate":  # 95% typed into a rate field means 95
+            if self.percent == "number":  # 95% typed into a rate field means 95
                 return self._check(float(f"{float(raw) * 100:.12g}"), raw, (N_PERCENT_FORMAT,))
-            return self._check(float(raw), raw, _NONE)
+            if self.percent == "fraction":
+                return self._check(float(raw), raw, _NONE)
+            return self._percent_problem(raw, float(f"{float(raw) * 100:.12g}"))
         if t is bool:
             if self.kind == "bool":
                 return float(raw), None, None, _NONE
@@ -115,11 +131,15 @@ class ValueParser:
         value = float(s)
         if not math.isfinite(value):
             return self._problem("data.not_number", raw)
-        if percent and self.kind != "rate":
+        if percent and self.percent == "refuse":  # "88.9%" in a score field: 88.9 or 0.889? the criteria must say
+            return self._percent_problem(raw, value)
+        if percent and self.percent == "fraction":
             value = float(f"{value / 100:.12g}")
         return self._check(value, raw, tuple(notes))
 
     def _check(self, value: float, raw, notes):
+        if abs(value) > MAX_MAGNITUDE:  # 1e308 in a count: no figure of an assessment, and sums of it overflow
+            return self._problem("data.too_large", raw)
         if self.kind == "count" and abs(value - round(value)) > 1e-9:
             return self._problem("data.not_integer", raw)
         if self.kind == "bool" and value != 0.0 and value != 1.0:
@@ -130,6 +150,11 @@ class ValueParser:
                 "value": shown(raw), "field": self.spec.name,
                 "lo": "-∞" if lo is None else f"{lo:g}", "hi": "∞" if hi is None else f"{hi:g}"}, notes
         return value, None, None, notes
+
+    def _percent_problem(self, raw, number: float):
+        value, code, args, notes = self._problem("data.percent_text", raw)
+        args.update(number=f"{number:.12g}", fraction=f"{number / 100:.12g}")
+        return value, code, args, notes
 
     def _problem(self, code: str, raw):
         lo, hi = self.lo, self.hi
@@ -287,6 +312,7 @@ def column_letter(index: int) -> str:
 def cell(code: str, args: dict, file: str, row: int, col_index: int, header: str, sheet: str | None = None) -> Problem:
     """A problem located at one cell: file, sheet, row, column letter with its header, and A1."""
     letter = column_letter(col_index)
+    header = header if header.isprintable() else visible(header)
     return Problem(code, args, file=file, sheet=sheet, row=row, column=f"{letter}（{header}）" if header else letter,
                    cell=f"{letter}{row}")
 
@@ -297,7 +323,7 @@ def odd_numbers(values: np.ndarray, parse) -> np.ndarray:
     NaN is left to the caller: a blank in one reader, a typed "nan" in another.
     """
     with np.errstate(invalid="ignore"):
-        odd = np.isinf(values)
+        odd = np.isinf(values) | (np.abs(values) > MAX_MAGNITUDE)
         if parse.kind == "count":
             odd |= np.abs(values - np.round(values)) > 1e-9
         if parse.lo is not None:

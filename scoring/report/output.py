@@ -10,8 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from itertools import repeat
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -21,6 +19,7 @@ import numpy as np
 from ..core.engine import CategoryScores, Results
 from ..core.explain import ranked, unit_sheet
 from ..core.rounding import fmt, fmt_column
+from ..outfile import write_out
 
 SCHEMA = "scoring.results/1"
 
@@ -75,7 +74,7 @@ def as_table(res: Results, lang: str = "zh", fmt_name: str = "simple", stamp=Non
     note = "模块列为加权后得分，括号内为权重" if lang != "en" else "module columns show weighted points; weights in brackets"
     out += ["", note]
     if stamp is not None:
-        out.append(stamp.line(lang))
+        out += stamp.gap_lines(lang) + [stamp.line(lang)]
     return "\n".join(out) + "\n"
 
 
@@ -141,6 +140,8 @@ def json_chunks(res: Results, lang: str = "zh", stamp=None, extra: dict | None =
     }
     if stamp is not None:
         doc["stamp"] = stamp.as_dict()
+        if stamp.gaps:  # blank cells scored as the criteria's missing policy says: declared, and said
+            doc["blank_gaps"] = stamp.gaps_as_dicts()
     doc.update(extra or {})
 
     def dumps(x) -> str:
@@ -201,36 +202,17 @@ RENDERERS = {"table": as_table, "json": as_json, "csv": as_csv}
 
 
 def write_atomic(path: str | Path, text: str | Iterable[str], encoding: str = "utf-8") -> None:
-    """Write text (or its pieces, as they are made) to a temporary file beside the target, then
-    move it into place: never half a file."""
+    """Write text whole or not at all (:func:`scoring.outfile.write_out`); given in pieces, each
+    piece is written as it is made."""
     if isinstance(text, str):
-        write_atomic_bytes(path, text.encode(encoding))
+        write_out(path, text.encode(encoding))
     else:
         import codecs
 
         enc = codecs.getincrementalencoder(encoding)()  # "utf-8-sig": the mark once, before the first piece
-        write_atomic_bytes(path, (enc.encode(part) for part in text))
+        write_out(path, (enc.encode(part) for part in text))
 
 
-def write_atomic_bytes(path: str | Path, data: bytes | Iterable[bytes]) -> None:
-    """Write bytes (a workbook, a PDF) the same way: a temporary file beside the target, then a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if isinstance(data, (bytes, bytearray)):
-                f.write(data)
-            else:
-                f.writelines(data)
-        os.chmod(tmp, 0o644 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def write_atomic_bytes(path: str | Path, data: bytes) -> None:
+    """Write bytes (a workbook, a PDF) whole or not at all (:func:`scoring.outfile.write_out`)."""
+    write_out(path, data)

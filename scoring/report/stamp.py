@@ -15,9 +15,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "run": ("运行编号", "Run"),
     "status": ("状态", "Status"),
     "corrects": ("更正的运行", "Corrects run"),
+    "seal_sha256": ("定稿封印 SHA-256", "Seal SHA-256"),
+    "office_public_key": ("考核办公钥（Ed25519）", "Office public key (Ed25519)"),
+    "blank_gaps": ("按细则 missing 处理的空单元格", "Blank cells handled by the missing policy"),
 }
 # what fits in a page footer; the full stamp is printed at the end of a report
-FOOTER_KEYS = ("criteria_sha256", "data_sha256", "engine", "run")
+FOOTER_KEYS = ("criteria_sha256", "data_sha256", "engine", "run", "seal_sha256")
 
 
 def _value(v) -> str:

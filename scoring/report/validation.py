@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from ..i18n import t
+from ..i18n import t, visible
 from ..load.validate import Report, owner_of
 
 SCHEMA = "scoring.validation/1"
@@ -110,7 +110,7 @@ def as_text(report: Report, plan, lang: str = "zh") -> str:
             out.append("  " + p.render(lang).replace("\n", "\n  "))
     out.append("")
     out.append(L["ok"] if report.ok else L["bad"].format(n=len(report.problems)))
-    return "\n".join(out) + "\n"
+    return visible("\n".join(out)) + "\n"  # file and sheet names are the user's: never print a control character
 
 
 def as_json(report: Report, plan, lang: str = "zh") -> str:

@@ -1,0 +1,218 @@
+"""Writing an output file: the one way every command writes what it produces.
+
+    check_out(path, inputs=[...], data_folder=...)   # before any work: refuse a bad target
+    write_out(path, data_bytes)                       # all of it, or nothing
+
+What it promises the user:
+
+* never half a file: the bytes go to a temporary file beside the target and are moved
+  into place with one rename.  On Linux the temporary file has no name until it is
+  complete (``O_TMPFILE``), so a process killed mid-write leaves nothing behind; where
+  that is not available, a named temporary file is used: an ordinary kill (SIGTERM) or
+  Ctrl-C removes it on the way out, and one left by ``kill -9`` (its process gone) is
+  removed by the next write to the same target;
+* an existing file keeps its permissions (a 0600 sheet stays 0600);
+* a symbolic link is written through: the file it points to is replaced, the link stays;
+* never over an input: a criteria file, a file of the data folder, the history store,
+  or any new file inside the data folder (the next run would read it as a submission);
+* a folder given as the file, a path through a file, a read-only folder, a full disk:
+  exit 2 with the reason and the fix, never a traceback.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import re
+import signal
+import tempfile
+import threading
+from pathlib import Path
+from typing import Iterable
+
+from .errors import OutputError, Problem
+
+_TMP = ".{name}.{pid}.scoring-tmp"
+_TMP_RE = r"\.{name}\.(\d+)\.scoring-tmp$"
+
+
+def _problem(code: str, path, **args) -> OutputError:
+    return OutputError(Problem(code, {"path": str(path), **args}, file=str(path)))
+
+
+def _real(path: Path) -> Path:
+    """The file actually written: a symbolic link is followed (and written through)."""
+    return Path(os.path.realpath(path))
+
+
+def check_out(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (),
+              data_folder: str | os.PathLike | None = None) -> Path:
+    """Refuse an output path before any work is done; returns the file that will be written."""
+    given = Path(path)
+    if str(path) == "" or given.is_dir():
+        raise _problem("output.is_dir", path)
+    real = _real(given)
+    if real.is_dir():
+        raise _problem("output.is_dir", path)
+    for item in inputs:
+        if not item:
+            continue
+        p = Path(item)
+        if p.exists() and not p.is_dir() and real == _real(p):
+            raise _problem("output.is_input", path, input=str(item))
+    if data_folder is not None and Path(data_folder).is_dir():
+        folder = _real(Path(data_folder))
+        if folder in real.parents:
+            if real.exists():  # a submitted file
+                raise _problem("output.is_input", path, input=str(path))
+            raise _problem("output.in_data", path, folder=str(data_folder))
+    parent = real.parent
+    for up in [parent, *parent.parents]:  # the first part of the path that exists must be a folder
+        if up.exists():
+            if not up.is_dir():
+                raise _problem("output.through_file", path, file=str(up))
+            if not os.access(up, os.W_OK | os.X_OK):
+                raise _problem("output.read_only", path, folder=str(up))
+            break
+    if real.exists() and not os.access(real, os.W_OK) and not os.access(parent, os.W_OK):
+        raise _problem("output.read_only", path, folder=str(parent))
+    return real
+
+
+def write_out(path: str | os.PathLike, data) -> None:
+    """Write ``data`` (bytes, or an iterable of bytes written as they come) to ``path`` whole, or
+    leave the target as it was (see the module doc)."""
+    real = check_out(path)
+    with _terminate_cleanly():
+        try:
+            real.parent.mkdir(parents=True, exist_ok=True)
+            mode = _mode_for(real)
+            _sweep(real)
+            if not isinstance(data, (bytes, bytearray)):  # pieces written as they are made: they can be written once only
+                _write_named(real, data, mode)
+            elif not _write_unnamed(real, data, mode):
+                _write_named(real, data, mode)
+        except OSError as e:
+            raise _os_problem(path, e) from None
+
+
+class _terminate_cleanly:
+    """While writing, SIGTERM (an ordinary kill) unwinds like Ctrl-C, so the temporary file is removed."""
+
+    def __enter__(self):
+        self.old = None
+        if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGTERM"):
+            self.old = signal.signal(signal.SIGTERM, _terminated)
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        if self.old is not None:
+            signal.signal(signal.SIGTERM, self.old)
+        return False
+
+
+def _terminated(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def _mode_for(real: Path) -> int:
+    try:
+        return real.stat().st_mode & 0o7777  # keep what the user had
+    except FileNotFoundError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def _write_unnamed(real: Path, data: bytes, mode: int) -> bool:
+    """Linux: an unnamed temporary file, named only once complete; False where unsupported."""
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None or not os.path.isdir("/proc/self/fd"):
+        return False
+    try:
+        fd = os.open(real.parent, flag | os.O_WRONLY, 0o600)
+    except OSError as e:
+        if e.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT):
+            return False  # the file system cannot: use a named temporary file
+        raise
+    tmp = real.parent / _TMP.format(name=real.name, pid=os.getpid())
+    try:
+        _write_all(fd, data, mode)
+        os.link(f"/proc/self/fd/{fd}", tmp, follow_symlinks=True)
+    except OSError as e:
+        os.close(fd)
+        if e.errno in (errno.EXDEV, errno.EPERM, errno.ENOENT, errno.EOPNOTSUPP):
+            return False  # some file systems (overlays) cannot name it: use a named temporary file
+        raise
+    except BaseException:
+        os.close(fd)
+        raise
+    os.close(fd)
+    _move(tmp, real)
+    return True
+
+
+def _write_named(real: Path, data: bytes, mode: int) -> None:
+    fd, name = tempfile.mkstemp(prefix=f".{real.name}.{os.getpid()}.", suffix=".scoring-tmp", dir=real.parent)
+    tmp = Path(name)
+    try:
+        _write_all(fd, data, mode)
+    except BaseException:
+        os.close(fd)
+        tmp.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    _move(tmp, real)
+
+
+def _write_all(fd: int, data, mode: int) -> None:
+    for part in (data,) if isinstance(data, (bytes, bytearray)) else data:
+        view = memoryview(part)
+        while view:
+            view = view[os.write(fd, view):]
+    os.fsync(fd)
+    os.fchmod(fd, mode)
+
+
+def _move(tmp: Path, real: Path) -> None:
+    try:
+        os.replace(tmp, real)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _sweep(real: Path) -> None:
+    """Remove temporary files a killed writer left beside this target (its process is gone)."""
+    pattern = re.compile(_TMP_RE.format(name=re.escape(real.name)) + "|" +
+                         r"\." + re.escape(real.name) + r"\.(\d+)\..*\.scoring-tmp$")
+    try:
+        entries = list(os.scandir(real.parent))
+    except OSError:
+        return
+    for entry in entries:
+        m = pattern.match(entry.name)
+        if m and not _alive(int(m.group(1) or m.group(2))):
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _os_problem(path, e: OSError) -> OutputError:
+    code = {errno.EACCES: "output.read_only", errno.EPERM: "output.read_only", errno.EROFS: "output.read_only",
+            errno.ENOSPC: "output.no_space", errno.EDQUOT: "output.no_space", errno.EISDIR: "output.is_dir",
+            errno.ENOTDIR: "output.through_file"}.get(e.errno, "output.failed")
+    folder = str(Path(path).parent)
+    return _problem(code, path, folder=folder, file=folder, detail=e.strerror or str(e))

@@ -1,0 +1,196 @@
+"""Outputs keep what the user had: permissions, symbolic links, inputs; whole files or none;
+every refusal exit 2 with the reason and a fix (scoring.outfile)."""
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from history_support import tiny_setup
+from scoring.cli import main
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    crit, folder = tiny_setup(tmp_path)
+    return crit, folder
+
+
+def leftovers(folder: Path) -> list[str]:
+    return [p.name for p in folder.iterdir() if "scoring-tmp" in p.name]
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o604])
+def test_writing_over_a_file_keeps_its_permissions(capsys, tmp_path, tiny, mode):
+    crit, folder = tiny
+    out = tmp_path / "out" / "排名.csv"
+    out.parent.mkdir()
+    out.write_text("old", encoding="utf-8")
+    out.chmod(mode)
+    code, _, err = run(capsys, "run", crit, "--data", folder, "--format", "csv", "--out", out)
+    assert code == 0, err
+    assert stat.S_IMODE(out.stat().st_mode) == mode and "U1" in out.read_text(encoding="utf-8-sig")
+    assert leftovers(out.parent) == []
+
+
+def test_a_symlink_is_written_through_and_stays_a_link(capsys, tmp_path, tiny):
+    crit, folder = tiny
+    real = tmp_path / "shared" / "排名.json"
+    real.parent.mkdir()
+    real.write_text("old", encoding="utf-8")
+    real.chmod(0o640)
+    link = tmp_path / "latest.json"
+    link.symlink_to(real)
+    code, _, err = run(capsys, "run", crit, "--data", folder, "--format", "json", "--out", link)
+    assert code == 0, err
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert '"schema"' in real.read_text(encoding="utf-8") and stat.S_IMODE(real.stat().st_mode) == 0o640
+
+
+@pytest.mark.parametrize("target", ["criteria", "units", "new_in_data", "db"])
+def test_an_output_over_an_input_or_inside_the_data_folder_is_refused(capsys, tmp_path, tiny, target):
+    crit, folder = tiny
+    db = tmp_path / "h.sqlite"
+    assert main(["run", str(crit), "--data", str(folder), "--save", "--db", str(db)]) == 0
+    capsys.readouterr()
+    path = {"criteria": crit, "units": folder / "units.csv", "new_in_data": folder / "排名.csv", "db": db}[target]
+    before = {p: p.read_bytes() for p in [crit, db, *folder.iterdir()]}
+    code, out, err = run(capsys, "run", crit, "--data", folder, "--format", "csv", "--out", path, "--save", "--db", db)
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert ("输入文件" in err) if target != "new_in_data" else ("数据目录" in err and "当作报送数据" in err)
+    assert "修改建议" in err
+    assert {p: p.read_bytes() for p in [crit, db, *folder.iterdir()]} == before  # nothing written, not even the run
+    assert not (folder / "排名.csv").exists()
+
+
+def test_a_link_to_an_input_is_refused(capsys, tmp_path, tiny):
+    crit, folder = tiny
+    link = tmp_path / "out.csv"
+    link.symlink_to(folder / "units.csv")
+    before = (folder / "units.csv").read_bytes()
+    code, _, err = run(capsys, "run", crit, "--data", folder, "--format", "csv", "--out", link)
+    assert code == 2 and "输入文件" in err and (folder / "units.csv").read_bytes() == before
+
+
+def test_a_folder_or_a_path_through_a_file_is_refused_with_a_fix(capsys, tmp_path, tiny):
+    crit, folder = tiny
+    code, _, err = run(capsys, "run", crit, "--data", folder, "--out", tmp_path)
+    assert code == 2 and "是一个目录" in err and "--out" in err and "内部错误" not in err
+    afile = tmp_path / "a.txt"
+    afile.write_text("x", encoding="utf-8")
+    code, _, err = run(capsys, "run", crit, "--data", folder, "--out", afile / "sub" / "out.csv", "--lang", "en")
+    assert code == 2 and "which is a file, not a folder" in err and "internal error" not in err
+    (tmp_path / "报告.pdf").mkdir()
+    code, _, err = run(capsys, "report", "1", "--out", tmp_path / "报告.pdf", "--db", tmp_path / "none.sqlite")
+    assert code == 2 and "目录" in err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="permissions do not bind root")
+def test_a_read_only_folder_is_refused_with_a_fix(capsys, tmp_path, tiny):
+    crit, folder = tiny
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        code, _, err = run(capsys, "run", crit, "--data", folder, "--out", ro / "out.csv")
+        assert code == 2 and "没有权限" in err and "修改建议" in err
+    finally:
+        ro.chmod(0o755)
+
+
+CHILD = r"""
+import os, resource, signal, sys
+sys.path.insert(0, {tests!r})
+from scoring import outfile
+{setup}
+outfile.write_out(sys.argv[1], b"x" * 200_000)
+"""
+
+
+def child(tmp_path, target: Path, setup: str) -> subprocess.CompletedProcess:
+    code = CHILD.format(tests=str(Path(__file__).parent), setup=setup)
+    return subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True, text=True, timeout=60)
+
+
+def test_a_failing_write_leaves_the_old_file_and_no_temporary_file(tmp_path):
+    target = tmp_path / "out.csv"
+    target.write_text("old", encoding="utf-8")
+    # the file size limit makes the write fail half-way, as a full disk would
+    setup = "signal.signal(signal.SIGXFSZ, signal.SIG_IGN); resource.setrlimit(resource.RLIMIT_FSIZE, (2_000, 2_000))"
+    r = child(tmp_path, target, setup + "\nfrom scoring.cli import main\n"
+              "sys.exit(main(['run', {crit!r}, '--data', {data!r}, '--format', 'json', '--out', sys.argv[1]]))"
+              .format(crit=str(tiny_setup(tmp_path)[0]), data=str(tmp_path / "data-2020")))
+    assert r.returncode == 2, r.stderr
+    assert "写入" in r.stderr and "原有文件未被改动" in r.stderr and "Traceback" not in r.stderr
+    assert target.read_text(encoding="utf-8") == "old" and leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("unnamed", [True, False])
+def test_a_writer_killed_mid_write_leaves_no_temporary_file_behind(tmp_path, unnamed):
+    """kill -9 after the bytes are written and before the rename: the target is as it was, and
+    no temporary file stays (an unnamed one never had a name; a named one is removed by the next write)."""
+    target = tmp_path / "out.csv"
+    target.write_text("old", encoding="utf-8")
+    setup = ("os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)\n"
+             + ("" if unnamed else "outfile._write_unnamed = lambda *a: False\n"))
+    r = child(tmp_path, target, setup)
+    assert r.returncode == -9
+    assert target.read_text(encoding="utf-8") == "old"
+    r = child(tmp_path, target, "")
+    assert r.returncode == 0, r.stderr
+    assert target.read_bytes() == b"x" * 200_000 and leftovers(tmp_path) == []
+
+
+def test_an_ordinary_kill_mid_write_removes_the_temporary_file_on_the_way_out(tmp_path):
+    target = tmp_path / "out.csv"
+    target.write_text("old", encoding="utf-8")
+    setup = ("os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGTERM)\n"
+             "outfile._write_unnamed = lambda *a: False\n")
+    r = child(tmp_path, target, setup)
+    assert r.returncode == 143, r.stderr
+    assert target.read_text(encoding="utf-8") == "old" and leftovers(tmp_path) == []
+
+
+def test_run_save_says_the_run_was_saved_before_failing_on_the_output(capsys, tmp_path, tiny, monkeypatch):
+    crit, folder = tiny
+    db = tmp_path / "h.sqlite"
+    from scoring import outfile
+
+    def full(fd, data, mode):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(outfile, "_write_all", full)  # the disk fills up after the run is saved
+    code, out, err = run(capsys, "run", crit, "--data", folder, "--save", "--db", db, "--out", tmp_path / "o.csv",
+                         "--format", "csv")
+    assert code == 2 and "内部错误" not in err
+    assert "第 1 号运行已保存到历史库" in err and "磁盘空间不足" in err
+    assert err.index("已保存") < err.index("磁盘空间不足")
+    assert not (tmp_path / "o.csv").exists() and leftovers(tmp_path) == []
+    monkeypatch.undo()
+    assert main(["runs", "--db", str(db)]) == 0 and "草稿" in capsys.readouterr().out
+
+
+
+def test_every_command_with_out_refuses_an_input_or_the_data_folder(capsys, tmp_path, tiny):
+    crit, folder = tiny
+    other = tmp_path / "other.toml"
+    other.write_bytes(crit.read_bytes())
+    before = crit.read_bytes()
+    for argv in (["warn", crit, "--data", folder, "--out", folder / "预警.txt"],
+                 ["sensitivity", crit, "--data", folder, "--out", folder / "s.csv", "--draws", "5"],
+                 ["criteria", "diff", crit, other, "--out", crit],
+                 ["report", crit, "--data", folder, "--out", folder / "r.html"]):
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and out == "" and ("输入文件" in err or "数据目录" in err), (argv, err)
+    assert crit.read_bytes() == before and not [p for p in folder.iterdir() if p.suffix in (".txt", ".html")]

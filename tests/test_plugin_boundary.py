@@ -1,0 +1,150 @@
+"""No code without consent, and no wrong sheet from a plugin: what a method returns is checked
+at the engine's boundary and a fault is named as that plugin's, method's and indicator's."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scoring.cli import main
+from test_cli import share_case
+
+# A local method whose points are whatever the formula {expr} makes of the submitted share.
+BAD = '''\
+import numpy as np
+from scoring import Column, Method, Scored, hookimpl
+
+
+class Share(Method):
+    name = "share_of_full"
+    title = ("按比例得分", "Share of full points")
+
+    def score(self, col: Column, p) -> Scored:
+        v = col.value
+        return Scored({expr})
+
+    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
+        {reason}
+
+
+@hookimpl
+def scoring_methods():
+    return [Share]
+'''
+
+
+def case(tmp_path: Path, expr: str, reason: str = "return '按比例'") -> tuple[Path, Path, Path]:
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "office.py").write_text(BAD.format(expr=expr, reason=reason), encoding="utf-8")
+    crit, data = share_case(tmp_path, 'plugins = ["plugins"]')
+    crit.write_text(crit.read_text(encoding="utf-8").replace("params = { floor = 10 }\n", ""), encoding="utf-8")
+    return crit, data, folder
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("expr, code_zh, code_en", [
+    ("np.where(v > 50, np.nan, v)", "非数值（NaN）", "gave NaN"),
+    ("np.where(v > 50, np.inf, v)", "无穷大", "infinite"),
+    ("v * 2", "超过该指标分值 100", "above its 100"),
+    ("v - 50", "低于最低分 0", "below its floor of 0"),
+])
+def test_impossible_points_are_refused_naming_plugin_method_indicator_and_unit(capsys, tmp_path, expr, code_zh, code_en):
+    crit, data, _ = case(tmp_path, expr)
+    out_file = tmp_path / "out.csv"
+    code, out, err = run(capsys, "run", crit, "--data", data, "--format", "csv", "--out", out_file)
+    assert code == 2 and out == "" and not out_file.exists(), err
+    assert code_zh in err and "office.py" in err and "share_of_full" in err and "A 任务完成" in err
+    assert ("ZF01" in err) != ("ZF02" in err)  # the unit the value belongs to, not every unit
+    assert "未报送数据" not in err and "内部错误" not in err and "Traceback" not in err
+    code, _, err = run(capsys, "run", crit, "--data", data, "--lang", "en")
+    assert code == 2 and code_en in err
+
+
+def test_a_plugin_exception_is_that_plugins_fault(capsys, tmp_path):
+    crit, data, _ = case(tmp_path, "v / 0 if False else v[len(v)]")
+    code, out, err = run(capsys, "run", crit, "--data", data)
+    assert code == 2 and out == ""
+    assert "office.py" in err and "share_of_full" in err and "A 任务完成" in err and "IndexError" in err
+    assert "不是报送数据的问题" in err and "内部错误" not in err and "Traceback" not in err
+
+
+def test_an_exception_in_a_plugins_lost_points_reason_is_that_plugins_fault(capsys, tmp_path):
+    crit, data, _ = case(tmp_path, "v", reason="raise KeyError('x')")
+    code, out, err = run(capsys, "explain", crit, "ZF01", "--data", data)
+    assert code == 2 and "office.py" in err and "KeyError" in err and "内部错误" not in err
+
+
+def test_points_within_range_pass_the_boundary(capsys, tmp_path):
+    crit, data, _ = case(tmp_path, "v")
+    code, out, err = run(capsys, "run", crit, "--data", data, "--format", "csv")
+    assert code == 0, err
+    assert ",85.00," in out and ",5.00," in out
+
+
+@pytest.mark.parametrize("entry", ["/tmp/evil", "../outside", "plugins/../../outside", "sub/../../x"])
+def test_a_criteria_file_cannot_load_code_outside_its_folder(capsys, tmp_path, entry):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    marker = tmp_path / "ran.txt"
+    (outside / "evil.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\n", encoding="utf-8")
+    home = tmp_path / "office"
+    home.mkdir()
+    crit, _ = share_case(home, f'plugins = ["{entry}"]')
+    code, out, err = run(capsys, "check", crit)
+    assert code == 2 and not marker.exists()
+    assert entry in err and "细则.toml" in err and "第5行" in err and "--plugins" in err
+
+
+def test_a_symlink_leading_out_of_the_criteria_folder_is_refused(capsys, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "evil.py").write_text("raise SystemExit('never')\n", encoding="utf-8")
+    home = tmp_path / "office"
+    home.mkdir()
+    (home / "plugins").symlink_to(outside, target_is_directory=True)
+    crit, _ = share_case(home, 'plugins = ["plugins"]')
+    code, _, err = run(capsys, "check", crit)
+    assert code == 2 and "plugins" in err and "不在评分细则所在的目录" in err
+
+
+def test_a_plugin_failing_on_its_params_is_that_plugins_fault(capsys, tmp_path):
+    crit, data, folder = case(tmp_path, "v")
+    text = (folder / "office.py").read_text(encoding="utf-8")
+    (folder / "office.py").write_text(text.replace(
+        "    def score(", "    def inputs(self, p):\n        raise RuntimeError('坏了')\n\n    def score("), encoding="utf-8")
+    code, out, err = run(capsys, "check", crit)
+    assert code == 2 and "office.py" in err and "检查参数" in err and "RuntimeError" in err and "内部错误" not in err
+    code, out, err = run(capsys, "check", crit, "--lang", "en")
+    assert code == 2 and "checking its params" in err
+
+
+def test_a_stored_run_needing_a_plugin_that_is_not_installed_says_which_and_how(capsys, tmp_path):
+    """The run records each method's plugin and version; without it, the fix names what to install."""
+    from scoring.history.record import build_record
+    from scoring.history.store import open_store
+    from scoring.core.engine import score
+    from scoring.load.criteria_file import parse_criteria
+    from scoring.load.csv_data import read_folder
+    from scoring.core.plan import build_plan
+    from scoring.plugins import load_registry
+
+    crit, data, folder = case(tmp_path, "v")
+    raw = crit.read_bytes()
+    criteria, _, _ = parse_criteria(raw, str(crit))
+    registry = load_registry([folder])
+    res = score(build_plan(criteria, registry.methods, registry.failed), read_folder(data, criteria))
+    rec = build_record(res, registry, criteria_raw=raw, criteria_path=str(crit), data_path=str(data), operator="x")
+    rec.methods = {"share_of_full": "office-rules"}  # as if from an installed package, since removed
+    rec.plugins = {**rec.plugins, "office-rules": "1.2.0"}
+    db = tmp_path / "h.sqlite"
+    with open_store(db, create=True) as s:
+        s.save(rec)
+    for argv in (["decide", "1"], ["verify", "1"], ["explain", "1", "ZF01"], ["finalize", "1"]):
+        code, out, err = run(capsys, *argv, "--db", db)
+        assert code == 2 and "share_of_full" in err and "office-rules" in err and "1.2.0" in err and "pip install" in err, (argv, err)
