@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from scoring.core.dataset import previous_name
-from scoring.core.methods import Column, Method, Params, Scored, tr
+from scoring.core.methods import Column, Method, Params, Scored, shown, tr
 from scoring.core.rounding import fmt
 
 
@@ -35,7 +35,7 @@ class ChangeVsLastYear(Method):
         @model_validator(mode="after")
         def _something(self):
             if self.per_gain == 0 and self.per_loss == 0:
-                raise ValueError("give per_gain (points per unit gained) or per_loss (per unit lost), or both")
+                raise ValueError("value.change_rates")
             return self
 
     @staticmethod
@@ -85,13 +85,13 @@ class ChangeVsLastYear(Method):
         delta, gain, loss = self._parts(p, np.float64(cur), np.float64(prev))
         change = cur - prev
         if change > 0:
-            zh_c, en_c = f"增加{fmt(change)}", f"up {fmt(change)}"
+            zh_c, en_c = f"增加{shown(change, field, lang)}", f"up {shown(change, field, lang)}"
         elif change < 0:
-            zh_c, en_c = f"减少{fmt(-change)}", f"down {fmt(-change)}"
+            zh_c, en_c = f"减少{shown(-change, field, lang)}", f"down {shown(-change, field, lang)}"
         else:
             zh_c, en_c = "持平", "unchanged"
-        zh = f"{field}今年{fmt(cur)}，上年{fmt(prev)}，{zh_c}"
-        en = f"{field} {fmt(cur)} this year, {fmt(prev)} last year, {en_c}"
+        zh = f"{field}今年{shown(cur, field, lang)}，上年{shown(prev, field, lang)}，{zh_c}"
+        en = f"{field} {shown(cur, field, lang)} this year, {shown(prev, field, lang)} last year, {en_c}"
         if gain > 0:
             capped = p.gain_cap is not None and float(gain) >= p.gain_cap and delta * p.per_gain > p.gain_cap
             zh += f"，加{fmt(float(gain))}分" + ("（已达加分上限）" if capped else "")

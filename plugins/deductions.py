@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from scoring.core.methods import Column, Method, Scored, deducted, tr
+from scoring.core.methods import Column, Method, Scored, deducted, difference, shown, tr
 from scoring.core.rounding import fmt
 
 from ._common import PARTIAL, Capped, Partial, cap_words, partial_words, steps
@@ -30,8 +30,8 @@ class DeductPerCount(Method):
         (field, n), = inputs.items()
         d = n * p.per
         capped = p.max_deduction is not None and d > p.max_deduction
-        return tr(lang, f"{field}{fmt(n)}次，每次扣{fmt(p.per)}分" + ("，已达扣分上限" if capped else ""),
-                  f"{field}: {fmt(n)} × {fmt(p.per)}" + (", deduction cap reached" if capped else ""))
+        return tr(lang, f"{field}{shown(n, field, lang, '次')}，每次扣{fmt(p.per)}分" + ("，已达扣分上限" if capped else ""),
+                  f"{field}: {shown(n, field, lang)} × {fmt(p.per)}" + (", deduction cap reached" if capped else ""))
 
 
 class EventsByLevel(Method):
@@ -62,8 +62,8 @@ class EventsByLevel(Method):
 
     def lost_reason(self, p, inputs, points, full, context, lang="zh"):
         hit = [(f, n) for f, n in inputs.items() if n]
-        zh = "；".join(f"{f}{fmt(n)}次×{fmt(p.per[f])}分" for f, n in hit)
-        en = "; ".join(f"{f}: {fmt(n)} × {fmt(p.per[f])}" for f, n in hit)
+        zh = "；".join(f"{f}{shown(n, f, lang, '次')}×{fmt(p.per[f])}分" for f, n in hit)
+        en = "; ".join(f"{f}: {shown(n, f, lang)} × {fmt(p.per[f])}" for f, n in hit)
         total = sum(n * p.per[f] for f, n in hit)
         if p.max_deduction is not None and total > p.max_deduction:
             zh += f"，合计{fmt(total)}分超过上限，按{fmt(p.max_deduction)}分扣"
@@ -120,8 +120,10 @@ class Quota(Method):
         d = short * p.per_short
         capped = p.max_deduction is not None and d > p.max_deduction
         return tr(lang,
-                  f"{field}{fmt(n)}次，少于要求的{fmt(p.required)}次，差{fmt(short)}次" + ("，已达扣分上限" if capped else ""),
-                  f"{field} {fmt(n)}, {fmt(short)} short of {fmt(p.required)}" + ("; deduction cap reached" if capped else ""))
+                  f"{field}{shown(n, field, lang, '次')}，少于要求的{shown(p.required, field, lang, '次')}，"
+                  f"差{shown(short, field, lang, '次')}" + ("，已达扣分上限" if capped else ""),
+                  f"{field} {shown(n, field, lang)}, {shown(short, field, lang)} short of {shown(p.required, field, lang)}"
+                  + ("; deduction cap reached" if capped else ""))
 
 
 class RateThreshold(Method):
@@ -160,12 +162,12 @@ class RateThreshold(Method):
 
     def lost_reason(self, p, inputs, points, full, context, lang="zh"):
         (field, v), = inputs.items()
-        gap = fmt(self._gap(v, p))
+        gap = difference(self._gap(v, p), field, lang, rate=True)
         if p.lower_is_better:
-            return tr(lang, f"{field}{fmt(v)}%，高于{fmt(p.target)}%控制值{gap}个百分点",
-                      f"{field} {fmt(v)}%, {gap} points above the {fmt(p.target)}% limit")
-        return tr(lang, f"{field}{fmt(v)}%，低于{fmt(p.target)}%达标值{gap}个百分点",
-                  f"{field} {fmt(v)}%, {gap} points below the {fmt(p.target)}% target")
+            return tr(lang, f"{field}{shown(v, field, lang, '%')}，高于{fmt(p.target)}%控制值{gap}",
+                      f"{field} {shown(v, field, lang, '%')}, {gap} above the {fmt(p.target)}% limit")
+        return tr(lang, f"{field}{shown(v, field, lang, '%')}，低于{fmt(p.target)}%达标值{gap}",
+                  f"{field} {shown(v, field, lang, '%')}, {gap} below the {fmt(p.target)}% target")
 
 
 class MustBeFull(Method):
@@ -192,7 +194,8 @@ class MustBeFull(Method):
 
     def lost_reason(self, p, inputs, points, full, context, lang="zh"):
         (field, v), = inputs.items()
-        return tr(lang, f"{field}{fmt(v)}%，未达到{fmt(p.target)}%", f"{field} {fmt(v)}%, below {fmt(p.target)}%")
+        return tr(lang, f"{field}{shown(v, field, lang, '%')}，未达到{fmt(p.target)}%",
+                  f"{field} {shown(v, field, lang, '%')}, below {fmt(p.target)}%")
 
 
 METHODS = [DeductPerCount, EventsByLevel, Presence, Quota, RateThreshold, MustBeFull]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field, field_validator
 
-from scoring.core.methods import Column, Method, Params, Scored, tr
+from scoring.core.methods import Column, Method, Params, Scored, shown, tr
 from scoring.core.rounding import fmt
 
 
@@ -29,7 +29,7 @@ class Bands(Method):
         def _distinct(cls, v):
             mins = [b.min for b in v]
             if len(set(mins)) != len(mins):
-                raise ValueError("two bands have the same 'min'")
+                raise ValueError("value.band_min_twice")
             return sorted(v, key=lambda b: -b.min)
 
     def max_points(self, p: Params) -> float:
@@ -51,8 +51,8 @@ class Bands(Method):
         (field, v), = inputs.items()
         upper = [b for b in p.bands if b.min > v]
         nxt = upper[-1] if upper else None
-        zh = f"{field}{fmt(v)}，落在得{fmt(points)}分一档"
-        en = f"{field} {fmt(v)} falls in the {fmt(points)}-point band"
+        zh = f"{field}{shown(v, field, lang)}，落在得{fmt(points)}分一档"
+        en = f"{field} {shown(v, field, lang)} falls in the {fmt(points)}-point band"
         if nxt is not None:
             zh += f"（达到{fmt(nxt.min)}可得{fmt(nxt.points)}分）"
             en += f" ({fmt(nxt.min)} would give {fmt(nxt.points)})"
@@ -99,7 +99,7 @@ class GradedReview(_Votes):
         @classmethod
         def _unit(cls, v):
             if any(not 0 <= k <= 1 for k in v.values()):
-                raise ValueError("each grade's factor must be between 0 and 1")
+                raise ValueError("value.grade_factor")
             return v
 
     def weights(self, p):
@@ -110,8 +110,8 @@ class GradedReview(_Votes):
         return tr(lang, f"({terms}) ÷ 评审总数 × {fmt(full)}", f"({terms}) ÷ reviews × {fmt(full)}")
 
     def lost_reason(self, p, inputs, points, full, context, lang="zh"):
-        votes = "，".join(f"{f}{fmt(n)}" for f, n in inputs.items())
-        votes_en = ", ".join(f"{f} {fmt(n)}" for f, n in inputs.items())
+        votes = "，".join(f"{f}{shown(n, f, lang)}" for f, n in inputs.items())
+        votes_en = ", ".join(f"{f} {shown(n, f, lang)}" for f, n in inputs.items())
         return tr(lang, f"评审结果：{votes}", f"review: {votes_en}")
 
 
@@ -131,7 +131,7 @@ class Survey(_Votes):
         @classmethod
         def _percent(cls, v):
             if any(not 0 <= k <= 100 for k in v.values()):
-                raise ValueError("each option's value must be between 0 and 100")
+                raise ValueError("value.option_value")
             return v
 
     def weights(self, p):
@@ -152,8 +152,8 @@ class Survey(_Votes):
     def lost_reason(self, p, inputs, points, full, context, lang="zh"):
         valid = sum(inputs[f] for f in p.options)
         rate = sum(inputs[f] * k for f, k in p.options.items()) / valid if valid else float("nan")
-        votes = "，".join(f"{f}{fmt(n)}票" for f, n in inputs.items())
-        votes_en = ", ".join(f"{f} {fmt(n)}" for f, n in inputs.items())
+        votes = "，".join(f"{f}{shown(n, f, lang, '票')}" for f, n in inputs.items())
+        votes_en = ", ".join(f"{f} {shown(n, f, lang)}" for f, n in inputs.items())
         return tr(lang, f"{votes}；有效票{fmt(valid)}，满意度{fmt(rate, 2)}%",
                   f"votes: {votes_en}; {fmt(valid)} valid, satisfaction {fmt(rate, 2)}%")
 
@@ -185,8 +185,8 @@ class BonusByLevel(Method):
         return tr(lang, zh, en)
 
     def lost_reason(self, p, inputs, points, full, context, lang="zh"):
-        hit = "，".join(f"{f}{fmt(n)}项" for f, n in inputs.items() if n)
-        hit_en = ", ".join(f"{f} × {fmt(n)}" for f, n in inputs.items() if n)
+        hit = "，".join(f"{f}{shown(n, f, lang, '项')}" for f, n in inputs.items() if n)
+        hit_en = ", ".join(f"{f} × {shown(n, f, lang)}" for f, n in inputs.items() if n)
         return tr(lang, f"加分项目：{hit or '无'}", f"awards: {hit_en or 'none'}")
 
 
@@ -213,7 +213,7 @@ class Supplied(Method):
 
     def lost_reason(self, p, inputs, points, full, context, lang="zh"):
         (field, v), = inputs.items()
-        return tr(lang, f"{field}报送得分{fmt(v)}", f"{field}: supplied {fmt(v)}")
+        return tr(lang, f"{field}报送得分{shown(v, field, lang, '分')}", f"{field}: supplied {shown(v, field, lang)}")
 
 
 METHODS = [Bands, GradedReview, Survey, BonusByLevel, Supplied]

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import numpy as np
+from typing import Literal
+
 from pydantic import Field, model_validator
 
-from scoring.core.methods import Column, Method, Params, Scored, deducted, tr
+from scoring.core.methods import Column, Method, Params, Scored, deducted, difference, shown, tr
 from scoring.core.rounding import fmt
 
 from ._common import LOWER_IS_BETTER, PARTIAL, Capped, Partial, cap_words, partial_words, steps
@@ -36,8 +38,8 @@ class VsAverage(Method):
     def lost_reason(self, p, inputs, points, full, context, lang="zh"):
         (field, v), = inputs.items()
         avg = context["average"]
-        return tr(lang, f"{field}{fmt(v)}，低于本类别平均值{fmt(avg, 2)}，差{fmt(avg - v, 2)}",
-                  f"{field} {fmt(v)}, {fmt(avg - v, 2)} below the category average {fmt(avg, 2)}")
+        return tr(lang, f"{field}{shown(v, field, lang)}，低于本类别平均值{shown(avg, field, lang)}，差{difference(avg - v, field, lang)}",
+                  f"{field} {shown(v, field, lang)}, {difference(avg - v, field, lang)} below the category average {shown(avg, field, lang)}")
 
 
 class RelativeToBest(Method):
@@ -49,6 +51,10 @@ class RelativeToBest(Method):
 
     class Params(Params):
         lower_is_better: bool = LOWER_IS_BETTER
+        # a best of 0 leaves the ratio undefined for the units at 0 (they equal the best):
+        # "full" — they are the best, full points (both directions alike); "zero" — 0 points
+        best_zero: Literal["full", "zero"] = Field("full", description="最优值为0时，值为0的单位：full 得满分，zero 得0分",
+                                                   json_schema_extra={"en": "when the best is 0, units at 0 get: full points (full) or 0 (zero)"})
 
     def score(self, col: Column, p: Params) -> Scored:
         v = col.value
@@ -62,19 +68,27 @@ class RelativeToBest(Method):
                 ratio = np.where(v > 0, best / v, 1.0)
             else:
                 ratio = v / best if best > 0 else np.zeros(len(v))
+        if best == 0:  # the same answer whichever way is better: what the criteria declare
+            ratio = np.where(v == 0, 1.0 if p.best_zero == "full" else 0.0, ratio)
         out[present] = col.full * np.clip(ratio[present], 0.0, 1.0)
         return Scored(out, {"best": best})
 
     def rule(self, p: Params, full: float, lang: str = "zh") -> str:
+        zero = tr(lang, "；本类别最优值为0时，值为0的单位" + ("得满分" if p.best_zero == "full" else "得0分"),
+                  "; when the best is 0, units at 0 get " + ("full points" if p.best_zero == "full" else "0 points"))
         if p.lower_is_better:
             return tr(lang, f"得分 = 本类别最优值 ÷ 本单位值 × {fmt(full)}（越低越好）",
-                      f"points = best in category ÷ own value × {fmt(full)} (lower is better)")
-        return tr(lang, f"得分 = 本单位值 ÷ 本类别最优值 × {fmt(full)}", f"points = own value ÷ best in category × {fmt(full)}")
+                      f"points = best in category ÷ own value × {fmt(full)} (lower is better)") + zero
+        return tr(lang, f"得分 = 本单位值 ÷ 本类别最优值 × {fmt(full)}",
+                  f"points = own value ÷ best in category × {fmt(full)}") + zero
 
     def lost_reason(self, p, inputs, points, full, context, lang="zh"):
         (field, v), = inputs.items()
-        return tr(lang, f"{field}{fmt(v)}，本类别最优值{fmt(context['best'])}",
-                  f"{field} {fmt(v)}; best in category {fmt(context['best'])}")
+        text = tr(lang, f"{field}{shown(v, field, lang)}，本类别最优值{shown(context['best'], field, lang)}",
+                  f"{field} {shown(v, field, lang)}; best in category {shown(context['best'], field, lang)}")
+        if context["best"] == 0 and v == 0:
+            text += tr(lang, "，最优值为0，按细则（best_zero）得0分", "; the best is 0: 0 points as the criteria declare (best_zero)")
+        return text
 
 
 class RankPoints(Method):
@@ -93,7 +107,7 @@ class RankPoints(Method):
         @model_validator(mode="after")
         def _one_rule(self):
             if (self.points is None) == (self.decay is None):
-                raise ValueError("give exactly one of 'points' (a list) or 'decay' (a share per rank)")
+                raise ValueError("value.rank_rule")
             return self
 
     def max_points(self, p: Params) -> float | None:
@@ -129,8 +143,8 @@ class RankPoints(Method):
         key = v if p.lower_is_better else -v
         rank = int(np.searchsorted(context["ordered"], key, side="left")) + 1
         n = int(context["count"])
-        return tr(lang, f"{field}{fmt(v)}，在本类别{n}个单位中列第{rank}名",
-                  f"{field} {fmt(v)}: rank {rank} of {n} in the category")
+        return tr(lang, f"{field}{shown(v, field, lang)}，在本类别{n}个单位中列第{rank}名",
+                  f"{field} {shown(v, field, lang)}: rank {rank} of {n} in the category")
 
 
 METHODS = [VsAverage, RelativeToBest, RankPoints]

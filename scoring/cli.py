@@ -8,6 +8,7 @@ Heavy libraries are imported inside the commands that need them so start-up stay
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
 from pathlib import Path
@@ -60,6 +61,8 @@ TEXT = {
         "report": "生成可打印的报告（XLSX / HTML / PDF）：排名表、评分表、拟处理建议和图表",
         "r_format": "报告格式（默认按 --out 的扩展名）", "r_out": "输出文件",
         "run_format": "输出格式；xlsx、html、pdf 为可打印的报告（须同时给出 --out）",
+        "fingerprint": "重算印记中的指纹：评分细则和报送数据的完整 SHA-256，供核对打印件",
+        "canonical": "把数据指纹所依据的字节（scoring.dataset/1 规范编码）写入此文件，可用 sha256sum 独立核对",
         "key": "考核办的签名私钥文件（默认：环境变量 SCORING_KEY）；用 scoring keygen 生成",
         "keygen": "生成考核办的签名密钥（Ed25519，只需一次；私钥放在历史库以外妥善保管）",
         "key_out": "私钥写入的文件（不会覆盖已有文件）",
@@ -126,6 +129,8 @@ TEXT = {
         "report": "make a printable report (XLSX / HTML / PDF): ranked tables, score sheets, proposed decisions and charts",
         "r_format": "report format (default: from the extension of --out)", "r_out": "output file",
         "run_format": "output format; xlsx, html and pdf make a printable report (give --out too)",
+        "fingerprint": "recompute the stamp's fingerprints: the full SHA-256 of the criteria and of the data",
+        "canonical": "write the bytes the data fingerprint is taken over (scoring.dataset/1) to this file, to check with sha256sum",
         "key": "the office's private signing key (default: SCORING_KEY); made by scoring keygen",
         "keygen": "make the office's signing key (Ed25519, once; keep the private key outside the store)",
         "key_out": "file for the private key (never overwritten)",
@@ -212,6 +217,11 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     v.add_argument("criteria", help=T["criteria"])
     v.add_argument("--data", required=True, help=T["data"])
     v.add_argument("--format", choices=["text", "json"], default="text", help=T["vformat"])
+    fp = sub.add_parser("fingerprint", help=T["fingerprint"], parents=[common])
+    fp.add_argument("criteria", help=T["criteria"])
+    fp.add_argument("--data", required=True, help=T["data"])
+    fp.add_argument("--canonical", metavar="FILE", help=T["canonical"])
+    fp.add_argument("--db", help=T["db"])  # last year's values, for criteria that compare with them
     tp = sub.add_parser("template", help=T["template"], parents=[common])
     tp.add_argument("criteria", help=T["criteria"])
     tp.add_argument("--out", required=True, help=T["t_out"])
@@ -393,6 +403,27 @@ def _decision_history(results, store, args):
             store.close()
 
 
+def cmd_fingerprint(args) -> int:
+    """The two hashes a stamp prints, in full, computed the way `scoring run` computes them."""
+    from .history import canonical
+    from .i18n import t
+    from .outfile import check_out, write_out
+
+    if args.canonical is not None:  # never into the data folder (the next run would read it) nor over an input
+        check_out(args.canonical, inputs=[args.criteria], data_folder=args.data)
+    results, plan, registry, raw = _score(args)
+    data_bytes = canonical.encode(results.data)
+    print(t("fingerprint.criteria", args.lang, path=args.criteria, sha=canonical.sha256(raw), short=canonical.sha256(raw)[:12]))
+    print(t("fingerprint.data", args.lang, path=args.data, sha=canonical.sha256(data_bytes), short=canonical.sha256(data_bytes)[:12],
+            units=len(results.data), fields=len(results.data.values)))
+    if args.canonical is not None:
+        write_out(args.canonical, data_bytes)
+        print(t("fingerprint.written", args.lang, path=args.canonical))
+    else:
+        print(t("fingerprint.how", args.lang))
+    return 0
+
+
 def cmd_run(args) -> int:
     from .core.decisions import decide, outcomes_of
     from .history import canonical
@@ -559,14 +590,15 @@ def cmd_decide(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    from .errors import DataError, Problem
+    from .errors import Problem, UsageError
     from .report import notice
 
     results, proposal, stamp, _ = _results_and_decisions(args)
     ids, names = results.data.ids, results.data.names
     key = args.unit if args.unit in ids else (ids[names.index(args.unit)] if args.unit in names else None)
-    if key is None:
-        raise DataError(Problem("data.unknown_unit", {"unit": args.unit}))
+    if key is None:  # a wrong argument, not a problem in anyone's submission
+        close = difflib.get_close_matches(args.unit, ids + names, n=3, cutoff=0.4)
+        raise UsageError(Problem("explain.unknown_unit", {"unit": args.unit, "close": "、".join(close) or "—"}))
     cs, pos = results.locate(key)
     if args.format == "json":
         import json
@@ -813,7 +845,7 @@ def cmd_progress(args) -> int:
 def cmd_warn(args) -> int:
     from .core.engine import score
     from .core.warnings import interim_plan, warnings_for
-    from .errors import DataError, Problem
+    from .errors import DataError, Problem, UsageError
     from .load.validate import validate
     from .report.output import write_atomic
     from .report.warnings import RENDERERS
@@ -833,7 +865,7 @@ def cmd_warn(args) -> int:
             raise DataError(Problem("data.ambiguous_name", {"name": args.unit, "ids": "、".join(same)}))
         wanted = args.unit if args.unit in ids else (same[0] if same else None)
         if wanted is None:
-            raise DataError(Problem("data.unknown_unit", {"unit": args.unit}))
+            raise UsageError(Problem("data.unknown_unit", {"unit": args.unit}))  # a wrong argument, not bad data
     if interim.previous:
         data = _with_previous(data, interim, None, args)
     units = warnings_for(score(interim, data, partial=True), report.gaps, args.indicators)
@@ -967,7 +999,7 @@ COMMANDS = {"check": cmd_check, "validate": cmd_validate, "template": cmd_templa
             "decide": cmd_decide, "explain": cmd_explain, "methods": cmd_methods, "runs": cmd_runs, "finalize": cmd_finalize,
             "delete": cmd_delete, "verify": cmd_verify, "history": cmd_history, "compare": cmd_compare,
             "rescore": cmd_rescore, "sensitivity": cmd_sensitivity, "progress": cmd_progress, "warn": cmd_warn, "criteria": cmd_criteria,
-            "keygen": cmd_keygen, "backup": cmd_backup}
+            "keygen": cmd_keygen, "backup": cmd_backup, "fingerprint": cmd_fingerprint}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -120,6 +120,12 @@ class DataError(ScoringError):
     title_code = "error.data"
 
 
+class UsageError(ScoringError):
+    """The command cannot do what was asked (an output clash, a unit not in the run): not a data problem."""
+
+    title_code = "error.usage"
+
+
 class PluginError(ScoringError):
     title_code = "error.plugin"
 

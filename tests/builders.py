@@ -11,6 +11,14 @@ from scoring.plugins import load_registry
 NaN = float("nan")
 
 
+def examples(n: int) -> int:
+    """A test's example count under the loaded hypothesis profile: as written for "ci"
+    (max_examples 100), scaled up for the broader "dev" profile."""
+    from hypothesis import settings
+
+    return max(1, round(n * settings.default.max_examples / 100))
+
+
 @lru_cache(maxsize=1)
 def registry():
     return load_registry()

@@ -1,10 +1,31 @@
-"""Shared fixtures. The method registry is found once (as the CLI does at start-up) and reused."""
+"""Shared fixtures. The method registry is found once (as the CLI does at start-up) and reused.
+
+Hypothesis profiles: "ci" (chosen when the CI environment variable is set) draws the same
+cases on every run (derandomize), so a red build can be re-run and shows the same failure;
+"dev" (local runs) draws new cases each time, twice as many, and keeps failures in the
+local example database to replay them.  HYPOTHESIS_PROFILE=ci|dev picks one explicitly.
+Tests scale their own example counts with :func:`builders.examples`.
+"""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# both from hypothesis' own defaults (it loads a profile of its own when CI is set)
+_base = settings.get_profile("default")
+settings.register_profile("ci", _base, max_examples=100, derandomize=True, database=None, deadline=None, print_blob=True)
+settings.register_profile("dev", _base, max_examples=200, deadline=None)
+
+
+def profile_name(env=os.environ) -> str:
+    return env.get("HYPOTHESIS_PROFILE") or ("ci" if env.get("CI") else "dev")
+
+
+settings.load_profile(profile_name())
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests/builders.py
 

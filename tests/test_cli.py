@@ -196,7 +196,7 @@ def test_toml_syntax_error_in_run(capsys, tmp_path):
     path = tmp_path / "syntax.toml"
     path.write_text('[assessment]\n名称 = "x"\n', encoding="utf-8")
     code, out, err = run(capsys, "run", path, "--data", DATA)
-    assert code == 2 and "第2行" in err and "列 1" in err and "TOML" in err and "Traceback" not in err
+    assert code == 2 and "第2行" in err and "列 1" in err and "中文键名“名称”没有加引号" in err and "Traceback" not in err
 
 
 def test_missing_data_exit_2_names_unit_and_field_without_warnings(capsys, tmp_path):

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from builders import examples
 from scoring.errors import CriteriaError
 from scoring.load.criteria_file import load_criteria
 
@@ -243,21 +244,29 @@ def test_undeclared_category(tmp_path, registry):
     assert p.args["name"] == "乡镇" and p.line == line_of(text, "applies_to")
 
 
-@pytest.mark.parametrize("old,new,line_no,col", [
-    ('name = "测试县2020年度考核"\n', 'name = "测试县2020年度考核"\n名称 = 1\n', 3, 1),  # bare Chinese keys are not TOML
-    ("year = 2020", "year = 2020\nyear = 2021", 4, None),  # the same key twice
-    ('name = "测试县2020年度考核"', 'name = "未闭合', 2, None),
-    ('weights = { "党群部门" = 40, "政府部门" = 50 }', 'weights = { 党群部门 = 40, "政府部门" = 50 }', 26, 13),
+@pytest.mark.parametrize("old,new,line_no,col,cause,fix", [
+    ('name = "测试县2020年度考核"\n', 'name = "测试县2020年度考核"\n名称 = 1\n', 3, 1, "bare_key", "加英文双引号"),  # bare Chinese keys are not TOML
+    ("year = 2020", "year = 2020\nyear = 2021", 4, None, "duplicate_key", "删去重复的一行"),  # the same key twice
+    ('name = "测试县2020年度考核"', 'name = "未闭合', 2, None, "unterminated", "补上英文双引号"),
+    ('weights = { "党群部门" = 40, "政府部门" = 50 }', 'weights = { 党群部门 = 40, "政府部门" = 50 }', 26, 13, "bare_key", "加英文双引号"),
+    ("precision = 2", "precision = 0,17", None, None, "decimal_comma", "改为 0.17"),
+    ("year = 2020", "year = ２０２０", None, None, "fullwidth", "改为半角数字 2020"),
+    ('name = "测试县2020年度考核"', 'name = “测试县”', 2, None, "chinese_quotes", "英文双引号"),
+    ("[assessment]", "[assessment]\nyear = 1\n[assessment]", None, None, "duplicate_table", "合并到同一个 [assessment]"),
 ])
-def test_toml_syntax_error_located_with_line_and_column(tmp_path, registry, old, new, line_no, col):
+def test_toml_syntax_error_names_its_cause_and_its_own_fix(tmp_path, registry, old, new, line_no, col, cause, fix):
     text = edit(BASE, (old, new))
     p, = problems(tmp_path, registry, text)
-    assert p.code == "criteria.toml_syntax"
-    assert p.line == line_no and p.column is not None
+    assert p.code == f"criteria.toml.{cause}"
+    assert p.line is not None and p.column is not None
+    if line_no is not None:
+        assert p.line == line_no
     if col is not None:
         assert p.column == col
-    assert f"第{line_no}行" in p.render("zh") and f"line {line_no}" in p.render("en")
-    assert "引号" in p.hint("zh")
+    assert f"第{p.line}行" in p.render("zh") and f"line {p.line}" in p.render("en")
+    assert fix in p.hint("zh")
+    # the parser's English text is kept for English readers, and kept out of the Chinese message
+    assert p.args["detail"] in p.render("en") and p.args["detail"] not in p.render("zh")
 
 
 def test_several_problems_reported_at_once(tmp_path, registry):
@@ -437,7 +446,7 @@ def criteria_files(draw):
     return text, kinds, syntax
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=criteria_files())
 def test_generated_files_validate_or_fail_with_located_problems(tmp_path, registry, case):
     text, kinds, syntax = case
@@ -454,7 +463,7 @@ def test_generated_files_validate_or_fail_with_located_problems(tmp_path, regist
             assert not re.search(r"\{[a-z_]+\}", p.render("zh") + p.render("en"))
         if syntax is not None:
             p, = e.problems
-            assert p.code == "criteria.toml_syntax" and p.line is not None and p.column is not None
+            assert p.code.startswith("criteria.toml") and p.line is not None and p.column is not None
         return
     event("accepted")
     assert not kinds and syntax is None, f"accepted a broken file ({kinds}):\n{text}"

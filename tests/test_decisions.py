@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from builders import examples
 from scoring.core.criteria import Criteria
 from scoring.core.dataset import Dataset
 from scoring.core.decisions import Outcome, decide, outcomes_of
@@ -219,7 +220,7 @@ def test_outcomes_of_engine_results_feed_decisions():
 totals_st = st.lists(st.integers(min_value=6000, max_value=10000), min_size=2, max_size=30)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(totals_st, st.integers(min_value=1, max_value=5), st.integers(min_value=7000, max_value=9500))
 def test_margins_match_brute_force(raw, k, line_raw):
     """Gaining the margin (plus one hundredth) escapes the rule; gaining less does not."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
+from builders import examples
 from scoring.core.criteria import Condition, Criteria
 from scoring.core.decisions import Outcome, evaluate
 
@@ -14,7 +15,7 @@ CRITERIA = Criteria.model_validate({
 })
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(st.integers(1, 12), min_size=1, max_size=30), st.integers(1, 35))
 def test_bottom_n_catches_the_units_with_fewer_than_n_ranked_below(ranks, k):
     group = [Outcome(2024, f"U{i}", "部门", 100.0 - r, r, len(ranks), None) for i, r in enumerate(ranks)]

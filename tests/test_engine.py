@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builders import NaN, registry
+from builders import NaN, registry, examples
 from scoring.core.criteria import Criteria
 from scoring.core.dataset import Dataset
 from scoring.core.engine import score
@@ -43,8 +43,13 @@ def _split(draw, total: int, parts: int) -> list[int]:
 
 
 @st.composite
-def cases(draw, vetoes: bool = True, missing: bool = True, tie_break: bool | None = None):
-    """A small criteria file (as a dict) and data for it; also which fields are better when higher."""
+def cases(draw, vetoes: bool = True, missing: bool = True, tie_break: bool | None = None, caps: bool = False):
+    """A small criteria file (as a dict) and data for it; also which fields are better when higher.
+
+    ``caps`` widens the cases to every cap the engine applies: an item's own max_deduction,
+    group caps of any size (0 included), bonus ranges that cut the bonus items' sum (one-sided
+    ones included), and every partial-step rounding ("linear", "ceil", "floor").
+    """
     cats = CATS[: draw(st.integers(1, 3))]
     total = draw(st.sampled_from([100, 100, 1000]))
     n_mod = draw(st.integers(1, 3))
@@ -52,6 +57,7 @@ def cases(draw, vetoes: bool = True, missing: bool = True, tie_break: bool | Non
     direction: dict[str, int] = {}
     nan_ok: set[str] = set()
     kinds: dict[str, str] = {}
+    pairs: list[tuple[str, str]] = []  # (numerator, denominator) of derived rates
     modules, indicators = [], []
 
     def leaf(ind_id: str, name: str, full: float, first: bool, **where) -> dict:
@@ -62,8 +68,26 @@ def cases(draw, vetoes: bool = True, missing: bool = True, tie_break: bool | Non
         policy = "error" if first or not missing else draw(st.sampled_from(["error", "exclude", "zero"]))
         if policy != "error":
             nan_ok.add(f)
-        return {"id": ind_id, "name": name, "full": full, "method": method, "field": f, "params": params(full),
-                "missing": policy, **where}
+        p = params(full)
+        out = {"id": ind_id, "name": name, "full": full, "method": method, "field": f, "params": p,
+               "missing": policy, **where}
+        if caps:
+            if method in ("rate_threshold", "vs_average"):
+                p["partial"] = draw(st.sampled_from(["linear", "ceil", "floor"]))
+            if draw(st.booleans()):  # the item's own cap on what it loses
+                out["max_deduction"] = full * draw(st.sampled_from([0, 0.1, 0.25, 0.5, 1]))
+            if kind == "rate" and draw(st.booleans()):  # a rate computed from two counts; 0 ÷ 0 for some units
+                a, b = f + "分子", f + "分母"
+                fields[-1] = {"name": f, "kind": "rate", "formula": f"{a} / {b} * 100"}
+                fields.extend([{"name": a, "kind": "count"}, {"name": b, "kind": "count"}])
+                del kinds[f], direction[f]
+                kinds[a] = kinds[b] = "count"
+                pairs.append((a, b))
+                if f in nan_ok:
+                    nan_ok.update((a, b))
+                # (the first item of a module is never left out: a module must keep something to score)
+                out["zero_denominator"] = draw(st.sampled_from(["full", "zero"] if first else ["exclude", "full", "zero"]))
+        return out
 
     weights = [dict() for _ in range(n_mod)]
     for c in cats:
@@ -80,14 +104,15 @@ def cases(draw, vetoes: bool = True, missing: bool = True, tie_break: bool | Non
                 a = draw(st.integers(1, full - 1))
                 group = {"id": tid, "module": f"m{m}", "name": f"指标组{tid}", "full": full}
                 if draw(st.booleans()):
-                    group["max_deduction"] = full / 2
+                    group["max_deduction"] = full * (draw(st.sampled_from([0, 0.1, 0.3, 0.5, 1])) if caps else 0.5)
                 indicators.append(group)
                 indicators.append(leaf(f"{tid}.1", f"指标{tid}.1", a, t == 0, parent=tid))
                 indicators.append(leaf(f"{tid}.2", f"指标{tid}.2", full - a, False, parent=tid))
             else:
                 indicators.append(leaf(tid, f"指标{tid}", full, t == 0, module=f"m{m}"))
         if draw(st.booleans()):  # 附加项 ±3
-            mod["bonus"] = {"min": -3, "max": 3}
+            low, high = draw(st.sampled_from([(-3, 3), (-1, 2), (-2, 0), (0, 1), (-0.5, 0.5)])) if caps else (-3, 3)
+            mod["bonus"] = {"min": low, "max": high}
             fields += [{"name": f"奖{m}", "kind": "count"}, {"name": f"罚{m}", "kind": "count"}]
             direction[f"奖{m}"], direction[f"罚{m}"] = +1, -1
             kinds[f"奖{m}"] = kinds[f"罚{m}"] = "count"
@@ -97,7 +122,14 @@ def cases(draw, vetoes: bool = True, missing: bool = True, tie_break: bool | Non
                                "method": "events_by_level", "params": {"per": {f"罚{m}": 1.5}, "max_deduction": 3}})
         modules.append(mod)
 
-    doc = {"assessment": {"name": "生成", "year": 2020, "precision": draw(st.integers(0, 3)), "total": total, "categories": cats},
+    places = draw(st.integers(0, 3))
+    for ind in indicators:  # `check` refuses a cap finer than the precision scores are rounded to
+        if "max_deduction" in ind:
+            ind["max_deduction"] = round(ind["max_deduction"], places)
+    for mod in modules:  # … and a bonus range finer than it
+        if "bonus" in mod and places == 0 and mod["bonus"]["max"] == 0.5:
+            mod["bonus"] = {"min": -1, "max": 1}
+    doc = {"assessment": {"name": "生成", "year": 2020, "precision": places, "total": total, "categories": cats},
            "fields": fields, "modules": modules, "indicators": indicators}
     if vetoes and draw(st.booleans()):
         fields += [{"name": "否决事件", "kind": "count"}, {"name": "否优事件", "kind": "count"}]
@@ -135,6 +167,12 @@ def cases(draw, vetoes: bool = True, missing: bool = True, tie_break: bool | Non
                 col.append(draw(st.sampled_from([0.0, 12.07, 50.0, 85.5, 90.0, 100.0, 99.99])) if draw(st.booleans())
                            else draw(st.floats(0, 100, allow_nan=False)))
         values[f] = np.asarray(col, dtype=float)
+    for a, b in pairs:  # a part of its whole (rate ≤ 100 %), and 0 of 0 now and then
+        whole = values[b]
+        values[a] = np.where(np.isnan(values[a]) | np.isnan(whole), values[a], np.minimum(values[a], whole))
+        both = np.asarray([draw(st.integers(0, 3)) == 0 for _ in ids])
+        values[a] = np.where(both & ~np.isnan(values[a]) & ~np.isnan(whole), 0.0, values[a])
+        values[b] = np.where(both & ~np.isnan(values[a]) & ~np.isnan(whole), 0.0, whole)
     data = Dataset(ids, [f"单位{i}" for i in ids], cat_of, values)
     return doc, data, direction, nan_ok
 
@@ -167,7 +205,7 @@ def same(a, b) -> bool:
     return a == b
 
 
-SETTINGS = settings(max_examples=40, deadline=None)
+SETTINGS = settings(max_examples=examples(40), deadline=None)
 
 
 @SETTINGS

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from builders import examples
 from scoring.core import expr
 
 NaN = float("nan")
@@ -111,7 +112,7 @@ def test_python_is_not_a_formula(text):
         expr.parse(text)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("ab12.+-*/()[], 出庭率minaxs_\t%#'\"")), max_size=24))
 def test_any_text_parses_or_fails_with_a_position_inside_it(text):
     try:
@@ -186,7 +187,7 @@ def reference(t) -> np.ndarray:
         return {"+": np.add, "-": np.subtract, "*": np.multiply}[op](v[0], v[1])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(trees)
 def test_formula_text_evaluates_like_its_tree(t):
     text = render(t)

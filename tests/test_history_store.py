@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from builders import examples
 from history_support import dataset, record_for, tiny_criteria, tiny_folder, tiny_setup
 from scoring.history.seal import finalize as seal_finalize
 from scoring.cli import main
@@ -83,7 +84,7 @@ units_st = st.integers(1, 9).flatmap(lambda n: st.tuples(
 ))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(units_st)
 def test_save_and_reload_round_trip(tmp_path, case):
     """Whatever is scored and saved comes back the same: numbers, sheets, inputs; verify agrees."""

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from builders import NaN, method, params, points, score
+from builders import NaN, method, params, points, score, examples
 
 BUILTIN = {
     "deduct_per_count", "events_by_level", "presence", "quota", "rate_threshold", "must_be_full",
@@ -447,7 +447,7 @@ def test_every_registered_method_keeps_order_missing_and_bounds(name):
     if name not in EXAMPLES:
         pytest.fail(f"method {name!r} has no example params in EXAMPLES: add one so its properties are tested")
 
-    @settings(max_examples=60, deadline=None)
+    @settings(max_examples=examples(60), deadline=None)
     @given(method_case(name))
     def check(case):
         m, p, full, values, perm = case

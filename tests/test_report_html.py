@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from builders import examples
 from scoring.report import render_report
 
 from report_support import example, small, tool
@@ -91,7 +92,7 @@ PIECES = list("<>&\"'=/;:!-{}\\ab县局镇\u3000") + ["<script>", "</style>", "<
 HOSTILE = st.lists(st.sampled_from(PIECES), min_size=1, max_size=8).map("".join).map(str.strip).filter(bool)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(names=st.lists(HOSTILE, min_size=2, max_size=4, unique=True), evidence=HOSTILE)
 def test_unit_names_and_submitted_text_are_escaped(names, evidence):
     res, dec = small(names, evidence=evidence)

@@ -55,7 +55,7 @@ def test_lines_drawn_where_the_rules_draw_them(view):
 
 def test_decisions_named_on_the_units_rows(view):
     rows = {r.name: r for c in view.categories for r in c.rows}
-    assert rows["县商务局"].decisions == ["R6 提醒谈话", "R7 组织调整（待定）"]
+    assert rows["县商务局"].decisions == ["R6 提醒谈话", "R7 无法判定（缺2019年定稿结果）"]  # never reads like a sanction in waiting
     assert rows["县商务局"].flag == "caught"
     assert rows["县自然资源局"].failed and rows["县自然资源局"].vetoes.startswith("一票否决：")
     assert rows["县委党校"].decisions == [] and rows["县委党校"].flag is None

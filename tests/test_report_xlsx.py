@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from wcwidth import wcswidth
 
+from builders import examples
 from scoring.report import render_report
 from scoring.report.output import as_csv
 
@@ -128,7 +129,7 @@ FORMULA_LIKE = st.builds(lambda a, b: a + b, st.sampled_from(["=", "+", "-", "@"
                          st.sampled_from(["SUM(A1:A9)", "1+1", "HYPERLINK(\"http://x\")", "cmd|' /C calc'!A0", "县局", "3"]))
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(12), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(names=st.lists(FORMULA_LIKE, min_size=2, max_size=4, unique=True), evidence=FORMULA_LIKE)
 def test_text_that_looks_like_a_formula_stays_text(names, evidence):
     res, dec = small(names, evidence=evidence)

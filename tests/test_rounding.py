@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from builders import examples
 from scoring.core.rounding import fmt, round_array, round_half_up, to_fixed
 
 NaN = float("nan")
@@ -48,7 +49,7 @@ def test_missing_stays_missing():
 decimals = st.decimals(min_value=-10**6, max_value=10**6, places=6, allow_nan=False, allow_infinity=False)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(decimals, st.integers(0, 4))
 def test_rounding_agrees_with_decimal_half_up(d, places):
     want = float(d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
@@ -83,7 +84,7 @@ def test_fmt(x, places, text):
     assert fmt(x, places) == text
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.decimals(min_value=-10**4, max_value=10**4, places=3, allow_nan=False, allow_infinity=False),
        st.decimals(min_value=-10**4, max_value=10**4, places=3, allow_nan=False, allow_infinity=False))
 def test_fmt_never_shows_float_noise(a, b):

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from builders import examples
 from scoring.core.criteria import Criteria
 from scoring.load import submissions
 from scoring.load.values import ValueParser, parse_column, plain_decimals
@@ -107,7 +108,7 @@ def outcome(folder: Path, columnwise: bool):
             [p.render("zh") for p in res.notes], sorted(res.bad), wide, [(i.file, i.kind, i.sheets) for i in res.files])
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(folders())
 def test_columnwise_reads_messy_folders_as_cell_by_cell(tmp_path_factory, drawn):
     folder = tmp_path_factory.mktemp("data")
@@ -131,7 +132,7 @@ def test_a_large_clean_folder_reads_the_same_both_ways(tmp_path):
     assert [r.split(":")[0] for r in got[1]] == ["a.csv, 第2002行, 列 D（次数）, 单元格 D2002", "a.csv, 第2502行, 列 C（得分）, 单元格 C2502"]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.lists(st.one_of(st.sampled_from(CELLS), st.text(alphabet="0123456789.+-eE", max_size=5), st.none(),
                           st.floats(allow_nan=False, allow_infinity=False), st.integers(-5, 200), st.booleans()), max_size=12),
        st.sampled_from([f for f in FIELDS if "formula" not in f]))

@@ -143,13 +143,21 @@ def test_missing_required_value_is_located_at_the_blank_cell(plan, tmp_path):
     assert report.gap_cells[report.gaps.index(zero[0])] == ("司法局.xlsx", "报送", 6, "D")
 
 
-def test_a_whole_owner_missing_lists_every_unit(plan, tmp_path):
+def test_a_whole_owner_missing_is_one_problem_naming_the_file(plan, tmp_path):
     folder = complete(tmp_path, skip="考核办")
     write_xlsx(folder / "司法局.xlsx", [HEAD] + GOOD)
     report = check(plan, folder)
-    missing = only(report, "data.gap_error")
-    assert sorted(p.args["unit"] for p in missing) == sorted(u for u, _, _ in UNITS)
-    assert all(p.file is None and p.args["owner"] == "考核办" for p in missing)
+    p, = report.problems  # not one "missing" line per unit
+    assert p.code == "data.owner_absent" and p.args["owner"] == "考核办" and p.args["units"] == len(UNITS)
+    assert "未收到“考核办”的报送文件（如 2024-考核办-报送表.xlsx 或 考核办.csv）" in p.render("zh") and p.hint("zh")
+    assert not [g for g in report.gaps if g.field == "得分"]
+    # one unit's blank is still that unit's line, located
+    folder = complete(tmp_path / "again")
+    write_xlsx(folder / "司法局.xlsx", [HEAD] + GOOD)
+    rows = [["单位编号", "得分"]] + [[u, None if u == "B02" else 80] for u, _, _ in UNITS]
+    write_xlsx(folder / "考核办.xlsx", rows)
+    p, = check(plan, folder).problems
+    assert p.code == "data.gap_error" and p.args["unit"] == "B02"
 
 
 def test_name_and_category_that_disagree_with_the_unit_list(plan, tmp_path):
@@ -279,3 +287,16 @@ def test_every_problem_at_once(plan, tmp_path):
     (folder / "notes.docx").write_bytes(b"PK\x03\x04")
     codes = sorted(p.code for p in check(plan, folder).problems)
     assert codes == ["data.not_number", "data.not_spreadsheet", "data.out_of_range"]
+
+
+def test_a_units_own_workbook_missing_is_one_problem_for_that_unit(tmp_path):
+    from xlsx_support import CRITERIA, plan_for
+
+    plan = plan_for(tmp_path, CRITERIA.replace('field = "自评得分"\nmissing = "exclude"', 'field = "自评得分"'))
+    folder = complete(tmp_path / "data")
+    write_xlsx(folder / "司法局.xlsx", [HEAD] + GOOD)
+    for u, _, _ in UNITS[:-1]:  # X02 二道镇 sent nothing of its own
+        write_xlsx(folder / f"{u}-自评.xlsx", [["单位编号", "自评得分"], [u, 8]])
+    p, = check(plan, folder).problems
+    assert p.code == "data.self_absent" and p.args["unit"] == "X02"
+    assert "未收到单位 X02（二道镇）的自报工作簿（如 2024-X02-二道镇-报送表.xlsx）" in p.render("zh")

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from builders import examples
 from xlsx_support import UNITS, digest, fill_template, plan_for, write_units
 
 from scoring.load.submissions import read_folder, read_submissions
@@ -105,7 +106,7 @@ def test_blank_templates_read_back_as_all_missing(made):
     assert {f.owner for f in res.files} >= {"司法局", "考核办", "B01"}
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_filled_templates_read_back_equal(made, data):
     plan, tmp, written, _ = made

@@ -29,7 +29,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # nan and inf are never a weight, a score or a threshold: refused, with the key named
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class Assessment(_Model):
@@ -92,8 +93,8 @@ class Module(_Model):
     @classmethod
     def _non_negative(cls, v: dict[str, float]) -> dict[str, float]:
         for k, w in v.items():
-            if w < 0 or not math.isfinite(w):
-                raise ValueError(f"weight of {k!r} must be a non-negative number")
+            if not math.isfinite(w) or w < 0:
+                raise ValueError("value.weight")  # text in scoring.i18n, both languages
         return v
 
 
@@ -131,6 +132,9 @@ class Indicator(_Model):
     evidence: str = ""  # 佐证材料
     rule: str = ""  # the office's own wording of the rule, shown instead of the generated one
     missing: Missing = "error"
+    # what a denominator of 0 in a derived field means (0 ÷ 0 申请): 不参评并折算 / 得满分 / 记0分;
+    # left out: "exclude", and every sheet says the default was used
+    zero_denominator: Literal["exclude", "full", "zero"] | None = None
     max_deduction: float | None = Field(None, ge=0)
     bonus: bool = False  # 附加项: outside the full points, limited by the module's bonus range
 
@@ -148,6 +152,13 @@ class Indicator(_Model):
         if both:
             raise ValueError("task.both_roles")
         return self
+    @property
+    def zero_policy(self) -> str:
+        """What a zero denominator means here: the declaration, else the default (不参评)."""
+        return self.zero_denominator or ZERO_DENOMINATOR_DEFAULT
+
+
+ZERO_DENOMINATOR_DEFAULT = "exclude"
 
 
 class Veto(_Model):
@@ -182,7 +193,7 @@ class Quota(_Model):
     @model_validator(mode="after")
     def _one_limit(self):
         if (self.max_share is None) == (self.max_count is None):
-            raise ValueError("give exactly one of max_share or max_count")
+            raise ValueError("value.one_limit")
         return self
 
 
@@ -211,7 +222,7 @@ class Condition(_Model):
     def _exactly_one(self):
         given = [k for k in ("total_below", "grade", "bottom", "bottom_percent", "veto") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of total_below, grade, bottom, bottom_percent, veto")
+            raise ValueError("value.one_condition")
         return self
 
 
@@ -227,7 +238,7 @@ class LookBack(_Model):
     @model_validator(mode="after")
     def _fits(self):
         if self.times > self.years:
-            raise ValueError("times cannot exceed years")
+            raise ValueError("value.times_years")
         return self
 
 

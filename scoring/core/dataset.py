@@ -64,6 +64,16 @@ class Dataset:
         prefix, letter = self.places[where[pos]]
         return f"{prefix}{letter}{self.row_of[name][pos]}"
 
+    def source_file(self, pos: int, name: str) -> str | None:
+        """The file this unit's value of a field was read from, when known; else every file the
+        field came from.  A self-reported field (one workbook per unit) thus names only the
+        unit's own workbook on its sheet, never the other units'."""
+        every = self.sources.get(name)
+        where = self.place_of.get(name)
+        if every is None or where is None or where[pos] < 0 or where[pos] >= len(self.place_files):
+            return every
+        return self.place_files[where[pos]][0]
+
     def cell_parts(self, pos: int, name: str) -> tuple[str, str | None, int, str] | None:
         """(file, sheet, row, column letter) of the cell a unit's value of a field was read from."""
         where = self.place_of.get(name)

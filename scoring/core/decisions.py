@@ -68,6 +68,7 @@ class Catch:
     status: str = "caught"  # "caught" or "undetermined" (history missing)
     years_caught: list[int] = field(default_factory=list)
     years_missing: list[int] = field(default_factory=list)
+    years_draft: list[int] = field(default_factory=list)  # of the missing years, those with only a draft result
 
 
 @dataclass
@@ -78,6 +79,7 @@ class RuleResult:
     catches: list[Catch]
     nearest_outside: Outcome | None = None
     outside_margin: float | None = None  # points the nearest unit outside is from falling in
+    veto_names: dict[str, str] = field(default_factory=dict)  # veto id -> its name, for sentences
 
     @property
     def bottom_count(self) -> int | None:
@@ -195,6 +197,7 @@ def decide(criteria: Criteria, current: list[Outcome], history: dict[int, list[O
     for u in current:
         by_cat.setdefault(u.category, []).append(u)
     past = PastRecord(criteria, history)
+    veto_names = {v.id: v.name for v in criteria.vetoes}
 
     results = []
     for rule in criteria.decisions.rules:
@@ -209,6 +212,7 @@ def decide(criteria: Criteria, current: list[Outcome], history: dict[int, list[O
                           years_caught=[year])
                 if rule.look_back is not None:
                     earlier, c.years_missing = past.years(rule, h.unit.unit_id)
+                    c.years_draft = [y for y in c.years_missing if y in getattr(history, "drafts", ())]
                     c.years_caught += earlier
                     need = rule.look_back.times
                     if len(c.years_caught) >= need:
@@ -220,5 +224,5 @@ def decide(criteria: Criteria, current: list[Outcome], history: dict[int, list[O
                 catches.append(c)
             catches.sort(key=lambda c: (c.unit.rank, c.unit.unit_id))
             results.append(RuleResult(rule, cat, line, catches, near if rule.look_back is None else None,
-                                      dist if rule.look_back is None else None))
+                                      dist if rule.look_back is None else None, veto_names))
     return results

@@ -36,6 +36,7 @@ class IndicatorScores:
     raw: np.ndarray | None = None  # points before the item's own caps/floors
     applies: np.ndarray | None = None  # units it applies to, when not all of the category (named units, tasks)
     share: np.ndarray | None = None  # a task's share of the points per unit (牵头/责任), when split
+    zero: np.ndarray | None = None  # units whose input has no value because a denominator was 0
 
 
 @dataclass
@@ -77,6 +78,8 @@ class Results:
     plan: Plan
     data: Dataset
     categories: dict[str, CategoryScores]
+    columns: dict[str, np.ndarray] = field(default_factory=dict)  # every field, derived ones computed
+    zero: dict[str, np.ndarray] = field(default_factory=dict)  # derived field -> units whose denominator was 0
 
     @property
     def criteria(self):
@@ -92,15 +95,28 @@ class Results:
 
 def derive(plan: Plan, data: Dataset) -> dict[str, np.ndarray]:
     """All field columns, derived ones computed by their formulas in dependency order."""
+    return derive_with_zero(plan, data)[0]
+
+
+def derive_with_zero(plan: Plan, data: Dataset) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Field columns, and for each derived field the units whose value is absent only
+    because a denominator was 0 (every input submitted): 0 ÷ 0 申请 is not "not submitted"."""
     cols = {f.name: data.column(f.name) for f in plan.criteria.fields}
     for name in plan.previous:  # last year's values, put in the dataset by the caller (NaN if none)
         cols[name] = data.column(name)
+    zero: dict[str, np.ndarray] = {}
+    n = len(data)
     for name, node in plan.formulas:
         given = data.values.get(name)
-        computed = np.broadcast_to(expr.evaluate(node, cols), (len(data),)).astype(float)
+        computed = np.broadcast_to(expr.evaluate(node, cols), (n,)).astype(float)
+        gap = np.zeros(n, bool)  # an input really missing (blank, or missing further down)
+        for f in expr.names(node):
+            gap |= np.isnan(cols[f]) & ~zero[f] if f in zero else np.isnan(cols[f])
+        divided = np.broadcast_to(expr.zero_division(node, cols, zero), (n,))
         # a value submitted directly for a derived field wins where the formula has no value
         cols[name] = computed if given is None else np.where(np.isnan(computed), given, computed)
-    return cols
+        zero[name] = np.isnan(cols[name]) & divided & ~gap
+    return cols, zero
 
 
 def score(plan: Plan, data: Dataset, partial: bool = False) -> Results:
@@ -109,7 +125,7 @@ def score(plan: Plan, data: Dataset, partial: bool = False) -> Results:
     adds up only the modules that could be scored; such a total is no result."""
     c = plan.criteria
     places = c.assessment.precision
-    cols = derive(plan, data)
+    cols, zero = derive_with_zero(plan, data)
     # impossible values (a rate of 150 %, a failed cross-field check) are refused before anything is scored
     problems: list[Problem] = consistency.problems(plan, data, cols)
     if problems:
@@ -119,13 +135,13 @@ def score(plan: Plan, data: Dataset, partial: bool = False) -> Results:
     scopes = unit_scopes(plan, data)
     for cat in c.categories:
         idx = np.nonzero(cats == cat)[0]
-        out[cat] = _score_category(plan, data, cols, cat, idx, places, problems, partial, scopes)
+        out[cat] = _score_category(plan, data, cols, zero, cat, idx, places, problems, partial, scopes)
     if problems:
         raise DataError(problems)
-    return Results(plan, data, out)
+    return Results(plan, data, out, cols, zero)
 
 
-def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, places: int, problems,
+def _score_category(plan: Plan, data: Dataset, cols, zero, cat: str, idx: np.ndarray, places: int, problems,
                     partial: bool = False, scopes=({}, {})) -> CategoryScores:
     c = plan.criteria
     n = len(idx)
@@ -144,7 +160,8 @@ def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, 
             continue  # it names no unit of this category: as if the category were not named
         share = shares[ind.id][idx] if ind.id in shares else None
         if ind.id in plan.leaves:
-            scores[ind.id] = _score_leaf(plan.leaves[ind.id], data, cols, cat, idx, places, problems, c.assessment.year, applies, share)
+            scores[ind.id] = _score_leaf(plan.leaves[ind.id], data, cols, zero, cat, idx, places, problems, c.assessment.year,
+                                         applies, share)
         else:
             parts = [scores[k] for k in kids.get(ind.id, []) if k in scores]
             earned = _nansum([p.points for p in parts], n)
@@ -191,6 +208,8 @@ def _score_category(plan: Plan, data: Dataset, cols, cat: str, idx: np.ndarray, 
             continue
         vals = cols[v.field][idx]
         miss = np.isnan(vals)
+        if v.field in zero:  # 0 ÷ 0 (no such work): nothing to veto, and no value missing
+            miss &= ~zero[v.field][idx]
         if miss.any():
             if v.missing == "error":
                 for pos in np.nonzero(miss)[0]:
@@ -223,7 +242,7 @@ def _sum(arrays: list[np.ndarray], n: int) -> np.ndarray:
     return acc
 
 
-def _score_leaf(leaf: Leaf, data: Dataset, cols, cat: str, idx, places: int, problems, year: int = 0,
+def _score_leaf(leaf: Leaf, data: Dataset, cols, zero, cat: str, idx, places: int, problems, year: int = 0,
                 applies: np.ndarray | None = None, share: np.ndarray | None = None) -> IndicatorScores:
     ind = leaf.indicator
     inputs = {f: cols[f][idx] for f in leaf.reads}
@@ -233,11 +252,16 @@ def _score_leaf(leaf: Leaf, data: Dataset, cols, cat: str, idx, places: int, pro
     result = boundary.call(leaf, "score", leaf.method.score, col, leaf.params)
     raw = boundary.checked_points(leaf, result, len(idx), inputs, lambda k: f"{data.ids[idx[k]]} {data.names[idx[k]]}")
     missing = np.zeros(len(idx), bool)
-    for v in inputs.values():
-        missing |= np.isnan(v)
-    missing |= np.isnan(raw)  # e.g. a rate whose denominator is 0
+    by_zero = np.zeros(len(idx), bool)
+    for f, v in inputs.items():
+        z = zero[f][idx] if f in zero else np.zeros(len(idx), bool)
+        missing |= np.isnan(v) & ~z
+        by_zero |= z
+    by_zero &= ~missing  # a unit that also left an input blank is missing data, whatever else
+    missing |= np.isnan(raw) & ~by_zero  # the method itself found no value
     if applies is not None:
         missing &= applies  # not applicable is not missing
+        by_zero &= applies
     pts = raw.copy()
     if ind.max_deduction is not None and not ind.bonus:
         pts = np.maximum(pts, ind.full - ind.max_deduction)
@@ -255,6 +279,9 @@ def _score_leaf(leaf: Leaf, data: Dataset, cols, cat: str, idx, places: int, pro
                 else:
                     problems.append(Problem("data.missing_value", args))
         pts = np.where(missing, 0.0 if ind.missing == "zero" else np.nan, pts)
+    if by_zero.any():  # the criteria say what a zero denominator means for this indicator
+        given = {"exclude": np.nan, "zero": 0.0, "full": 0.0 if ind.bonus else ind.full}[ind.zero_policy]
+        pts = np.where(by_zero, given, pts)
     full = ind.full
     if applies is not None:
         pts = np.where(applies, pts, np.nan)
@@ -263,7 +290,7 @@ def _score_leaf(leaf: Leaf, data: Dataset, cols, cat: str, idx, places: int, pro
         full = ind.full * share
     pts = round_array(pts, places)
     applicable = np.where(np.isnan(pts) | ind.bonus, 0.0, full)
-    return IndicatorScores(ind, pts, applicable, leaf, inputs, missing, result.context, raw, applies, share)
+    return IndicatorScores(ind, pts, applicable, leaf, inputs, missing, result.context, raw, applies, share, zero=by_zero)
 
 
 def _rank(total: np.ndarray, failed: np.ndarray, tie_cols: list[np.ndarray], places: int) -> np.ndarray:

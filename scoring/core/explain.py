@@ -11,9 +11,11 @@ from typing import Any
 import numpy as np
 
 from ..i18n import t
+from . import expr
 from . import boundary
 from .dataset import previous_of
 from .engine import CategoryScores, IndicatorScores, Results
+from .methods import displaying
 from .rounding import fmt, round_half_up
 
 
@@ -24,12 +26,12 @@ def _num(x: float, places: int) -> float | None:
 
 def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScores, lang: str = "zh") -> dict[str, Any]:
     ind = s.indicator
-    same = _same_for_all(res, s, lang)
-    places = same["places"]
+    places = res.criteria.assessment.precision
     pts = _num(s.points[pos], places)
+    uid = res.data.ids[cs.index[pos]]
     line: dict[str, Any] = {
-        "id": ind.id, "name": ind.name, "level": same["level"], "parent": ind.parent,
-        "module": same["module"], "full": ind.full, "bonus": ind.bonus, "points": pts,
+        "id": ind.id, "name": ind.name, "level": res.plan.level[ind.id], "parent": ind.parent,
+        "module": res.plan.module_of[ind.id], "full": ind.full, "bonus": ind.bonus, "points": pts,
         "owner": ind.owner, "evidence": ind.evidence,
     }
     app = float(s.applicable_full[pos])
@@ -49,21 +51,32 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
         line["share"] = round_half_up(float(s.share[pos]), 6)
     if s.leaf is None:  # a group: its points are its children's
         line["status"] = "scored" if pts is not None else "excluded"
-        line["rule"] = same["rule"]
+        line["rule"] = ind.rule or t("explain.group_rule", lang)
+        if ind.max_deduction is not None:
+            line["rule"] += t("explain.group_cap", lang, cap=fmt(ind.max_deduction))
         line["reason"] = share_note
+        if ind.max_deduction is not None and pts is not None and s.raw is not None:
+            # the children lost more than the group may: say so here, where the numbers stop adding up
+            kids_lost = round_half_up(app - float(s.raw[pos]), places)
+            if kids_lost > line["lost"]:
+                line["cap"] = {"max_deduction": ind.max_deduction, "children_lost": kids_lost,
+                               "waived": round_half_up(kids_lost - line["lost"], places)}
+                line["reason"] = _join(share_note, t("explain.group_capped", lang, lost=fmt(kids_lost, places),
+                                                     cap=fmt(ind.max_deduction), counted=fmt(line["lost"], places)), lang)
         return line
     leaf = s.leaf
     inputs = {f: float(v[pos]) for f, v in s.inputs.items()}
-    line["inputs"] = {f: (None if v != v else v) for f, v in inputs.items()}
-    line["sources"] = dict(same["sources"])
-    evidence = res.data.evidence
-    if evidence:
-        uid = res.data.ids[cs.index[pos]]
-        ev = {f: evidence[(uid, f)] for f in inputs if (uid, f) in evidence}
-        if ev:
-            line["evidence_given"] = ev
+    line["inputs"] = {f: (None if math.isnan(v) else v) for f, v in inputs.items()}
+    derived = _derived(res)
+    i = int(cs.index[pos])
+    line["sources"] = {f: _source(res, i, f, derived, lang) for f in inputs}
+    ev = {f: res.data.evidence[(uid, f)] for f in inputs if (uid, f) in res.data.evidence}
+    if ev:
+        line["evidence_given"] = ev
     line["method"] = leaf.method.name
-    line["rule"] = same["rule"]
+    line["rule"] = ind.rule or _rule_text(res, leaf, lang)
+    if s.zero is not None and s.zero[pos]:
+        return _zero_line(res, cs, pos, s, line, lang)
     if s.missing is not None and s.missing[pos]:
         line["status"] = {"exclude": "excluded", "zero": "zero"}.get(ind.missing, "missing")
         gone = [f for f, v in inputs.items() if math.isnan(v)]
@@ -73,7 +86,9 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
     line["status"] = "scored"
     lost = line["lost"] or 0.0
     if lost > 0 or (ind.bonus and pts):
-        line["reason"] = boundary.call(leaf, "reason", leaf.method.lost_reason, leaf.params, inputs, pts, ind.full, s.context, lang)
+        with displaying(places, _units(res)):  # values at the declared precision, with their units
+            line["reason"] = boundary.call(leaf, "reason", leaf.method.lost_reason, leaf.params, inputs, pts, ind.full,
+                                           s.context, lang)
         raw = s.raw[pos] if s.raw is not None else np.nan
         if ind.max_deduction is not None and not ind.bonus and raw < ind.full - ind.max_deduction:
             line["reason"] += t("explain.item_cap", lang, cap=fmt(ind.max_deduction))
@@ -84,26 +99,106 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
     return line
 
 
-def _same_for_all(res: Results, s: IndicatorScores, lang: str) -> dict[str, Any]:
-    """What an indicator's line says for every unit (its rule, level, sources …), made once."""
-    cache = _cache(res)
+def _zero_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScores, line: dict, lang: str) -> dict:
+    """A derived input with no value because its denominator was 0: its own state, shown with
+    the submitted values it came from (never null) and what the criteria say it means."""
     ind = s.indicator
-    key = ("line", ind.id, lang)
-    got = cache.get(key)
-    if got is None:
-        got = {"places": res.criteria.assessment.precision, "level": res.plan.level[ind.id], "module": res.plan.module_of[ind.id]}
-        if s.leaf is None:
-            got["rule"] = ind.rule or t("explain.group_rule", lang)
-            if ind.max_deduction is not None:
-                got["rule"] += t("explain.group_cap", lang, cap=fmt(ind.max_deduction))
-        else:
-            derived = _derived(res)
-            got["rule"] = ind.rule or _rule_text(res, s.leaf, lang)
-            got["sources"] = {f: res.data.sources.get(f, t("explain.derived", lang) if f in derived else "") for f in s.inputs}
-        cache[key] = got
-    return got
+    i = int(cs.index[pos])
+    formulas = dict(res.plan.formulas)
+    dens: list[str] = []
+    given: dict[str, float] = {}
+
+    def walk(name: str) -> None:
+        node = formulas[name]
+        for f in _names_in_order(node):
+            if f in formulas and f in res.zero and res.zero[f][i]:
+                walk(f)
+            elif f not in formulas or not math.isnan(float(res.columns[f][i])):
+                given.setdefault(f, float(res.columns[f][i]))
+        one = {f: res.columns[f][i:i + 1] for f in expr.names(node)}
+        for d in expr.zero_denominators(node, one):
+            shown = expr.text(d) if d.op == "field" else f"（{expr.text(d)}）"
+            if shown not in dens:
+                dens.append(shown)
+
+    for f in s.inputs:
+        if f in res.zero and res.zero[f][i]:
+            walk(f)
+        elif not math.isnan(float(s.inputs[f][pos])):
+            given.setdefault(f, float(s.inputs[f][pos]))
+    policy = ind.zero_policy
+    line["status"] = "zero_denominator"
+    line["zero_denominator"] = {"policy": policy, "declared": ind.zero_denominator is not None,
+                                "denominator": "、".join(d.strip("（）") for d in dens)}
+    line["inputs"] = given
+    derived = _derived(res)
+    line["sources"] = {f: _source(res, i, f, derived, lang) for f in given}
+    line["reason"] = t(f"explain.zero_{policy}", lang, denominator="、".join(dens))
+    if ind.zero_denominator is None:
+        line["reason"] += t("explain.zero_default", lang)
+    return line
 
 
+def _source(res: Results, i: int, f: str, derived: set[str], lang: str) -> str:
+    """Where unit ``i``'s value of ``f`` came from: its own file, or "由公式计算"."""
+    got = res.data.source_file(i, f)
+    if got is not None:
+        return got
+    return t("explain.derived", lang) if f in derived else ""
+
+
+def _names_in_order(node) -> list[str]:
+    """Field names of a formula in the order they are written (numerator before denominator)."""
+    if node.op == "field":
+        return [node.value]
+    out: list[str] = []
+    for a in node.args:
+        out += [n for n in _names_in_order(a) if n not in out]
+    return out
+
+
+def loss_items(sheet: dict[str, Any], lang: str = "zh") -> list[dict[str, Any]]:
+    """The lines whose losses make up each module's loss, each point counted once.
+
+    A leaf's loss is listed unless a capped group above it lost less than its children
+    together: then the group is listed instead (its 失分原因 says why), so the listed
+    losses of a module add up exactly to what it lost.  附加项 count by their negative points.
+    """
+    lines = sheet["indicators"]
+    kids: dict[str | None, list[dict]] = {}
+    for line in lines:
+        kids.setdefault(line["parent"], []).append(line)
+    out: list[dict] = []
+
+    def walk(line: dict) -> None:
+        if line["points"] is None:
+            return
+        if line["id"] not in kids or "cap" in line:
+            if line["lost"]:
+                out.append(line)
+            return
+        for k in kids[line["id"]]:
+            walk(k)
+
+    for line in kids.get(None, []):
+        if not line["bonus"]:
+            walk(line)
+    for m in sheet["modules"]:  # 附加项: what the module's bonus took off, once, within its range
+        net = m["bonus"]
+        if net is None or net >= 0:
+            continue
+        extra = [l for l in kids.get(None, []) if l["bonus"] and l["module"] == m["id"] and l["points"]]
+        if len(extra) == 1 and extra[0]["points"] == net:
+            out.append(extra[0])
+            continue
+        parts = ("，" if lang != "en" else ", ").join(f"{l['name']}{'+' if l['points'] > 0 else ''}{_plain(l['points'])}" for l in extra)
+        out.append({"id": m["id"], "name": t("explain.bonus_items", lang, module=m["name"]), "module": m["id"], "parent": None, "bonus": True,
+                    "points": net, "lost": -net, "reason": parts + ("，" if lang != "en" else "; ") + m["bonus_note"] if "bonus_note" in m else parts})
+    return out
+
+
+def _plain(x: float) -> str:
+    return fmt(x)
 def _join(a: str, b: str, lang: str) -> str:
     return f"{a}{'; ' if lang == 'en' else '；'}{b}" if a and b else (a or b)
 
@@ -147,6 +242,13 @@ def _cache(res: Results) -> dict:
     return cache
 
 
+def _units(res: Results) -> dict[str, str]:
+    cache = _cache(res)
+    if "units" not in cache:
+        cache["units"] = {f.name: f.unit or ("%" if f.kind == "rate" else "") for f in res.criteria.fields}
+    return cache["units"]
+
+
 def _derived(res: Results) -> set[str]:
     cache = _cache(res)
     if "derived" not in cache:
@@ -172,7 +274,8 @@ def unit_sheet(res: Results, cs: CategoryScores, pos: int, lang: str = "zh", wit
         "modules": [
             {"id": ms.module.id, "name": ms.module.name, "weight": ms.weight, "full": ms.module.full,
              "score": _num(ms.score[pos], places), "base": _num(ms.base[pos], places),
-             "bonus": _num(ms.bonus[pos], places), "contribution": _num(ms.contribution[pos], places)}
+             "bonus": _num(ms.bonus[pos], places), "contribution": _num(ms.contribution[pos], places),
+             **_bonus_cap(res, cs, ms, pos, places, lang)}
             for ms in cs.modules.values()
         ],
         "vetoes": [
@@ -186,6 +289,28 @@ def unit_sheet(res: Results, cs: CategoryScores, pos: int, lang: str = "zh", wit
             for ind in _tree_order(res) if ind.id in cs.indicators
         ]
     return sheet
+
+
+def _bonus_cap(res: Results, cs: CategoryScores, ms, pos: int, places: int, lang: str) -> dict[str, Any]:
+    """附加项 beyond the module's range: the items' sum, and the sentence saying it was cut."""
+    cache = _cache(res)
+    key = ("bonus_items", cs.category, ms.module.id)
+    if key not in cache:  # once per category and module: the items' sum for every unit
+        items = [s.points for s in cs.indicators.values()
+                 if s.indicator.bonus and s.indicator.parent is None and s.indicator.module == ms.module.id]
+        sums = np.zeros(len(cs.index))
+        for a in items:
+            sums = sums + np.nan_to_num(a)
+        cache[key] = sums if items else None
+    sums = cache[key]
+    if sums is None:
+        return {}
+    total = round_half_up(float(sums[pos]), places)
+    if abs(total - float(ms.bonus[pos])) < 10 ** -(places + 3):
+        return {}
+    b = ms.module.bonus
+    return {"bonus_items": total, "bonus_note": t("explain.bonus_capped", lang, items=fmt(total, places), low=fmt(b.min),
+                                                  high=fmt(b.max), counted=fmt(float(ms.bonus[pos]), places))}
 
 
 def _tree_order(res: Results):

@@ -275,3 +275,57 @@ def evaluate(node: Node, columns: dict[str, np.ndarray]) -> np.ndarray:
     for v in vals[1:]:
         acc = np.where(np.isnan(acc) | np.isnan(v), np.nan, FUNCS[op](acc, v))
     return acc
+
+
+def zero_division(node: Node, columns: dict[str, np.ndarray], zero: dict[str, np.ndarray]) -> np.ndarray:
+    """Where some division in ``node`` was 0 ÷ 0 (submitted zeros, not a gap).
+
+    ``zero`` holds the same mask for derived fields already evaluated, so a formula built
+    on a rate whose denominator was 0 inherits that state instead of reading as missing.
+    """
+    if node.op == "field":
+        return np.asarray(zero.get(node.value, False))  # type: ignore[arg-type]
+    out = np.asarray(False)
+    for a in node.args:
+        out = out | zero_division(a, columns, zero)
+    if node.op == "/":  # 0 ÷ 0 only: 3 replies to 0 applications is a contradiction, not "no such work"
+        out = out | ((evaluate(node.args[1], columns) == 0) & (evaluate(node.args[0], columns) == 0))
+    return out
+
+
+def zero_denominators(node: Node, columns: dict[str, np.ndarray]) -> list[Node]:
+    """The denominators of ``node`` that are exactly 0 in ``columns`` (one unit's values)."""
+    out: list[Node] = []
+    for a in node.args:
+        out += [d for d in zero_denominators(a, columns) if d not in out]
+    if node.op == "/" and np.all(evaluate(node.args[1], columns) == 0) and node.args[1] not in out:
+        out.append(node.args[1])
+    return out
+
+
+def text(node: Node) -> str:
+    """A node written back as formula text (fields by name, brackets only where needed)."""
+    op = node.op
+    if op == "num":
+        v = float(node.value)  # type: ignore[arg-type]
+        return str(int(v)) if v.is_integer() else repr(v)
+    if op == "field":
+        name = str(node.value)
+        return name if name.isidentifier() else f"[{name}]"  # a NAME token, else written in brackets
+    if op == "neg":
+        return "-" + _wrapped(node.args[0], "*")
+    if op in FUNCS:
+        return f"{op}({', '.join(text(a) for a in node.args)})"
+    left, right = node.args
+    return f"{_wrapped(left, op)} {op} {_wrapped(right, op, right=True)}"
+
+
+_BINDS = {"+": 1, "-": 1, "*": 2, "/": 2}
+
+
+def _wrapped(node: Node, parent: str, right: bool = False) -> str:
+    inner = _BINDS.get(node.op)
+    outer = _BINDS[parent] if parent in _BINDS else 3
+    if inner is not None and (inner < outer or (right and inner == outer and parent in "-/")):
+        return f"({text(node)})"
+    return text(node)

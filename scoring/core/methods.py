@@ -18,19 +18,21 @@ always the indicator's own field.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from .rounding import fmt
+from .rounding import fmt, round_half_up
 
 
 class Params(BaseModel):
     """Base for a method's parameters; unknown keys are refused so typos are caught."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class NoParams(Params):
@@ -57,6 +59,54 @@ class Column:
 class Scored:
     points: np.ndarray
     context: dict[str, float] = field(default_factory=dict)
+
+
+# how input values read in sentences: (decimal places, {field: unit}), set while explaining one sheet
+_DISPLAY: ContextVar[tuple[int, dict[str, str]] | None] = ContextVar("scoring_display", default=None)
+
+
+@contextmanager
+def displaying(places: int, units: dict[str, str]):
+    """Within this block, :func:`shown` writes values at ``places`` decimals with their field's unit."""
+    token = _DISPLAY.set((places, units))
+    try:
+        yield
+    finally:
+        _DISPLAY.reset(token)
+
+
+def shown(v: float, field: str | None = None, lang: str = "zh", default_unit: str = "") -> str:
+    """A value as a sentence on a sheet writes it: at the declared precision (94.59, not
+    94.594595) followed by its field's unit (%, 次, 件 …; only "%" in English)."""
+    display = _DISPLAY.get()
+    if display is None:
+        text, unit = fmt(v), default_unit
+    else:
+        places, units = display
+        text = _at(v, places)
+        unit = (units.get(field) or (units.get(field.split("@", 1)[0]) if "@" in field else "")) if field else ""
+        unit = unit or default_unit
+    if lang == "en" and unit != "%":
+        return text
+    return text + unit
+
+
+def _at(v: float, places: int) -> str:
+    """``v`` rounded half up to ``places``, without trailing zeros (94.59, 50, 0.5)."""
+    text = f"{round_half_up(float(v), places):.{places}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def difference(v: float, field: str | None = None, lang: str = "zh", rate: bool = False) -> str:
+    """A difference of two values of ``field``: percentage points for a rate ("2.27个百分点")."""
+    display = _DISPLAY.get()
+    places, units = display if display is not None else (None, {})
+    if rate or (field is not None and units.get(field.split("@")[0]) == "%"):
+        text = fmt(v) if places is None else _at(v, places)
+        return text + (" percentage points" if lang == "en" else "个百分点")
+    return shown(v, field, lang)
 
 
 def tr(lang: str, zh: str, en: str) -> str:

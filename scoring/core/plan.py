@@ -81,10 +81,19 @@ def pydantic_problems(err: ValidationError, prefix: str = "") -> list[Problem]:
             "missing": "criteria.missing_key",
             "extra_forbidden": "criteria.unknown_key",
         }.get(e["type"], "criteria.bad_value")
-        # common pydantic error types have messages of our own (in both languages); others keep pydantic's text
+        # common pydantic error types have messages of our own (in both languages); a validator's
+        # message is a code of ours; anything else keeps pydantic's text in English only
         known = f"pydantic.{e['type']}"
-        detail = known if has(known) else e["msg"].removeprefix("Value error, ")
-        out.append(Problem(code, {"detail": detail, "input": _short(e.get("input")), **(e.get("ctx") or {})}, key=path or None))
+        msg = e["msg"].removeprefix("Value error, ")
+        detail = known if has(known) else (msg if has(msg) else "pydantic.other")
+        args = {"detail": detail, "input": _short(e.get("input")), "msg": msg, "type": e["type"],
+                **{k: v for k, v in (e.get("ctx") or {}).items() if k != "error"}}
+        # the fix of this cause: the key's own advice if there is one, else the check's
+        for fix in (f"fix.{path.rsplit('.', 1)[-1]}" if path else "", f"{detail}.fix", f"fix.{e['type']}"):
+            if fix and has(fix):
+                args["fix"] = fix
+                break
+        out.append(Problem(code, args, key=path or None))
     return out
 
 
@@ -196,6 +205,11 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
         check_cats(m.weights, f"modules[{i}].weights")
         if m.bonus.min > 0 or m.bonus.max < 0:
             P.append(Problem("criteria.bonus_range", {"min": m.bonus.min, "max": m.bonus.max}, key=f"modules[{i}].bonus"))
+        places = c.assessment.precision
+        if any(abs(round(x, places) - x) > EPS for x in (m.bonus.min, m.bonus.max)):
+            # the module's bonus is rounded to `precision`: a finer bound would be overstepped by the rounding
+            P.append(Problem("criteria.bonus_precision", {"module": m.name, "min": m.bonus.min, "max": m.bonus.max, "places": places},
+                             key=f"modules[{i}].bonus"))
     for cat in cats:
         total = sum(m.weights.get(cat, 0) for m in c.modules)
         if abs(total - c.assessment.total) > 1e-6:
@@ -213,6 +227,7 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
         pos[ind.id] = i
     children: dict[str, list[Indicator]] = {}
     scopes: dict[str, Scope] = {}
+    places = c.assessment.precision
     for ind in by_id.values():
         k = f"indicators[{pos[ind.id]}]"
         units = tuple(n for n in ind.applies_to or () if n not in catset)  # unit ids or names: checked against the unit list
@@ -222,6 +237,10 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
                                    tuple(ind.lead or ()), tuple(ind.responsible or ()),
                                    sp.lead if sp else (1.0 if ind.lead else 0.0), sp.responsible if sp else (0.0 if ind.lead else 1.0),
                                    ind.split_among == "equally")
+        if ind.max_deduction is not None and abs(round(ind.max_deduction, places) - ind.max_deduction) > EPS:
+            # points are rounded to `precision`: a finer cap would be overstepped by the rounding
+            P.append(Problem("criteria.cap_precision", {"id": ind.id, "cap": ind.max_deduction, "places": places},
+                             key=f"{k}.max_deduction"))
         if ind.parent is None:
             if ind.module is None:
                 P.append(Problem("criteria.no_module", {"id": ind.id}, key=k))
@@ -332,6 +351,7 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Pro
             if f not in fields and previous_of(f) not in fields:
                 P.append(Problem("criteria.unknown_field", {"name": f, "known": _suggest(f, fields)}, key=f"{k}.field" if f == ind.field else f"{k}.params"))
         leaves[ind.id] = Leaf(ind, method, params, reads)
+        P.extend(_check_zero_denominator(ind, reads, parsed, k))
 
     for mid, m in modules.items():
         tops = [ind for ind in by_id.values() if ind.parent is None and ind.module == mid]
@@ -444,6 +464,30 @@ def _parse_checks(c: Criteria, fields: dict, check_cats, P: list[Problem]) -> li
         if not unknown:
             out.append((ch, left, op, right))
     return out
+
+
+def _check_zero_denominator(ind: Indicator, reads: list[str], parsed: dict[str, expr.Node], key: str) -> list[Problem]:
+    """``zero_denominator`` only means something where a formula read by the item divides."""
+    if ind.zero_denominator is None:
+        return []
+    out = []
+
+    def divides(name: str, seen: frozenset = frozenset()) -> bool:
+        node = parsed.get(name)
+        if node is None or name in seen:
+            return False
+        return _has_division(node) or any(divides(n, seen | {name}) for n in expr.names(node))
+
+    if not any(divides(f) for f in reads):
+        out.append(Problem("criteria.zero_denominator_unused", {"id": ind.id, "fields": "、".join(reads) or "—"},
+                           key=f"{key}.zero_denominator"))
+    if ind.bonus and ind.zero_denominator == "full":
+        out.append(Problem("criteria.zero_denominator_bonus", {"id": ind.id}, key=f"{key}.zero_denominator"))
+    return out
+
+
+def _has_division(node: expr.Node) -> bool:
+    return node.op == "/" or any(_has_division(a) for a in node.args)
 
 
 def _check_aliases(c: Criteria) -> list[Problem]:

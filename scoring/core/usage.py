@@ -94,40 +94,34 @@ class Gap:
     kind: str  # "indicator" | "veto"
     id: str
     name: str
-    policy: str  # "error" | "exclude" | "zero"
-    reason: str  # "blank": not submitted; "formula": inputs given but the formula has no value (e.g. ÷ 0)
+    policy: str  # "error" | "exclude" | "zero" (| "full" for reason "zero")
+    reason: str  # "blank": not submitted; "formula": inputs given but the formula has no value;
+    #              "zero_denominator": a denominator was 0 (policy: the indicator's zero_denominator, not its missing)
 
 
 def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = None) -> list[Gap]:
     """Every (unit, field, indicator/veto) where a needed value is missing, in criteria order."""
-    from .engine import derive
+    from .engine import derive_with_zero
     from .scope import unit_scopes
 
+    fresh, zero = derive_with_zero(plan, data)
     if cols is None:
-        cols = derive(plan, data)
+        cols = fresh
     c = plan.criteria
     base_of = bases(plan)
     cats = np.asarray(data.categories, dtype=object)
     by_cat = {cat: np.nonzero(cats == cat)[0] for cat in c.categories}
     out: list[Gap] = []
-    made: dict[tuple[str, ...], np.ndarray] = {}
 
-    def units_of(applies) -> np.ndarray:
-        """Positions of the units in these categories, in dataset order (made once per set of categories)."""
-        key = tuple(k for k in c.categories if k in applies)
-        if key not in made:
-            made[key] = np.sort(np.concatenate([by_cat[k] for k in key] or [np.zeros(0, int)]))
-        return made[key]
-
-    def scan(applies, reads: str, kind: str, id_: str, name: str, policy: str, mask=None) -> None:
-        if previous_of(reads) is not None:
-            return
-        idx = units_of(applies)
-        if mask is not None:  # named units only: the others owe nothing for it
-            idx = idx[mask[idx]]
-        if len(idx) == 0:
+    def scan(idx: np.ndarray, reads: str, kind: str, id_: str, name: str, policy: str, zero_policy: str | None = None) -> None:
+        if len(idx) == 0 or previous_of(reads) is not None:
             return
         miss = np.isnan(cols[reads][idx])
+        if zero_policy is not None and reads in zero:  # 0 ÷ 0: not missing, the indicator's zero_denominator applies
+            by_zero = miss & zero[reads][idx]
+            for p in np.nonzero(by_zero)[0]:
+                out.append(Gap(int(idx[p]), reads, reads, kind, id_, name, zero_policy, "zero_denominator"))
+            miss &= ~by_zero
         if not miss.any():
             return
         explained = np.zeros(len(idx), bool)
@@ -147,8 +141,13 @@ def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = No
         leaf = plan.leaves.get(ind.id)
         if leaf is None:
             continue
+        idx = np.sort(np.concatenate([by_cat[k] for k in c.categories if k in plan.applies[ind.id]] or [np.zeros(0, int)]))
+        if ind.id in masks:  # named units only: the others owe nothing for it
+            idx = idx[masks[ind.id][idx]]
         for f in leaf.reads:
-            scan(plan.applies[ind.id], f, "indicator", ind.id, ind.name, ind.missing, masks.get(ind.id))
+            scan(idx, f, "indicator", ind.id, ind.name, ind.missing, ind.zero_policy)
     for v in c.vetoes:
-        scan(v.applies_to if v.applies_to is not None else c.categories, v.field, "veto", v.id, v.name, v.missing)
+        applies = v.applies_to if v.applies_to is not None else c.categories
+        idx = np.sort(np.concatenate([by_cat[k] for k in c.categories if k in applies] or [np.zeros(0, int)]))
+        scan(idx, v.field, "veto", v.id, v.name, v.missing, "exclude")  # 0 ÷ 0 never triggers a veto
     return out

@@ -281,7 +281,17 @@ def decision_history(store: Store, criteria, current_ids: Iterable[str], years: 
                 for r in found:
                     today.setdefault(r, f"{r}（{y}）")
         out[y] = [decision_outcome(y, r, today.get(r.unit_id, r.unit_id)) for r in rows.values()]
-    return out
+    # a year with runs but none final: "only a draft" tells the office what to do (finalize it)
+    drafts = {y for y in years if y not in out and store.runs(series, y)}
+    return DecisionHistory(out, drafts)
+
+
+class DecisionHistory(dict):
+    """``{year: [Outcome, ...]}`` plus ``drafts``: earlier years the store holds only drafts of."""
+
+    def __init__(self, years: dict, drafts: Iterable[int] = ()):
+        super().__init__(years)
+        self.drafts = frozenset(drafts)
 
 
 def decision_outcome(year: int, r: UnitRow, unit_id: str | None = None):

@@ -88,6 +88,42 @@ def criteria_bytes(path: str | Path) -> bytes:
         raise CriteriaError(Problem("criteria.file_missing", file=str(path))) from None
 
 
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．－＋，", "0123456789.-+,")
+
+
+def toml_cause(msg: str, line: str) -> tuple[str, dict[str, str]]:
+    """The cause of a TOML syntax error in words of its own, with its own fix.
+
+    The parser's text is English and names the symptom ("Invalid value"); the line usually
+    shows the cause: a decimal comma, full-width digits, Chinese quotes, a bare Chinese key.
+    """
+    import re
+
+    value = line.split("=", 1)[1].strip() if "=" in line else ""
+    key = line.split("=", 1)[0].strip() if "=" in line else line.strip()
+    if msg.startswith("Cannot overwrite a value"):
+        return "criteria.toml.duplicate_key", {"key": key}
+    m = re.match(r"Cannot declare \((.*)\) twice", msg)
+    if m:
+        table = ".".join(p.strip().strip("'\"") for p in m.group(1).split(",") if p.strip())
+        return "criteria.toml.duplicate_table", {"table": table}
+    bare = re.sub(r'"[^"]*"', "", line)  # outside strings
+    if re.search(r"[０-９]", bare):
+        found = re.search(r"[-+0-9０-９.．,，]*[０-９][-+0-9０-９.．,，]*", bare).group(0)
+        return "criteria.toml.fullwidth", {"found": found, "fixed": found.translate(_FULLWIDTH)}
+    m = re.search(r"\d+,\d+", bare)
+    if m and "[" not in bare:
+        return "criteria.toml.decimal_comma", {"found": m.group(0), "fixed": m.group(0).replace(",", ".")}
+    if re.search(r"[“”]", value) and '"' not in value:
+        return "criteria.toml.chinese_quotes", {"key": key}
+    if line.count('"') % 2 == 1 and '"""' not in line:
+        return "criteria.toml.unterminated", {}
+    m = re.search(r"([^\x00-\x7f][^=,{}\[\]\"']*?)\s*=", bare)  # a Chinese key outside quotes
+    if m:
+        return "criteria.toml.bare_key", {"key": m.group(1).strip()}
+    if value and re.match(r"[^\x00-\x7f]", value):
+        return "criteria.toml.bare_text", {"key": key, "value": value}
+    return "criteria.toml_syntax", {}
 # What a criteria file may ask for: far beyond any real one, small enough that every check stays quick.
 MAX_NESTING = 20  # arrays and tables inside one another
 MAX_ENTRIES = 10_000  # entries of one array or table
@@ -164,8 +200,10 @@ def parse_criteria(raw: bytes, name: str) -> tuple[Criteria, dict[str, int], str
         data = tomli.loads(text)
     except tomli.TOMLDecodeError as e:
         msg = getattr(e, "msg", str(e))
-        raise CriteriaError(Problem("criteria.toml_syntax", {"detail": msg}, file=name,
-                                    line=getattr(e, "lineno", None), column=getattr(e, "colno", None))) from None
+        line = getattr(e, "lineno", None)
+        code, args = toml_cause(msg, text.splitlines()[line - 1] if line and line <= text.count("\n") + 1 else "")
+        raise CriteriaError(Problem(code, {"detail": msg, **args}, file=name,
+                                    line=line, column=getattr(e, "colno", None))) from None
     except RecursionError:  # the TOML reader recurses per level of [ and {: say where it went too deep
         line, column = _too_deep_at(text, MAX_NESTING)
         raise CriteriaError(Problem("criteria.too_deep", {"most": MAX_NESTING}, file=name, line=line, column=column)) from None

@@ -31,8 +31,9 @@ from .template import SELF_OWNERS, plan_templates
 from .validate import Report, validate
 from .values import clean_text
 
-# problems that are blank cells the criteria require: listed as "still blank", not as problems
-GAP_CODES = ("data.gap_error", "data.missing_veto")
+# problems that are blank cells the criteria require: listed as "still blank", not as problems;
+# and a whole submission not received, which the progress lists as a missing workbook
+GAP_CODES = ("data.gap_error", "data.missing_veto", "data.owner_absent", "data.self_absent")
 
 
 @dataclass

@@ -62,6 +62,15 @@ class Table:
         return f"{self.file} {self.sheet}!" if self.sheet is not None else f"{self.file} "
 
 
+def _why_zh(e: OSError) -> str:
+    """The system's reason in Chinese (its own text is English)."""
+    import errno
+
+    return {errno.EACCES: "没有读取权限", errno.EPERM: "没有读取权限", errno.ENOENT: "文件不存在",
+            errno.EISDIR: "这是一个文件夹", errno.ELOOP: "符号链接循环", errno.ENAMETOOLONG: "路径过长",
+            errno.EIO: "磁盘读取错误"}.get(e.errno or 0, f"系统错误 {e.errno}")
+
+
 def sniff(path: Path, shown: str) -> str:
     """'text' or 'xlsx'; raises Unreadable for anything else, with the reason."""
     ext = path.suffix.lower()
@@ -69,7 +78,7 @@ def sniff(path: Path, shown: str) -> str:
         with open(path, "rb") as f:
             head = f.read(8)
     except OSError as e:
-        raise Unreadable(Problem("data.cannot_open", {"detail": e.strerror or str(e)}, file=shown)) from None
+        raise Unreadable(Problem("data.cannot_open", {"detail": e.strerror or str(e), "why": _why_zh(e)}, file=shown)) from None
     if head.startswith(OLE_MAGIC):
         if _encrypted(path):
             raise Unreadable(Problem("data.encrypted", file=shown))
@@ -82,7 +91,7 @@ def sniff(path: Path, shown: str) -> str:
         return "xlsx"  # also a workbook saved under a .csv name; noted by the caller
     if ext in XLSX_EXTS:
         reason = "data.empty_file" if head == b"" else "data.corrupt"
-        raise Unreadable(Problem(reason, {"detail": "不是 ZIP 格式 / not a ZIP container"}, file=shown))
+        raise Unreadable(Problem(reason, {"detail": "not a ZIP container"}, file=shown))
     return "text"
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from ..core.plan import Plan
 from ..core.rounding import fmt
 from ..core.usage import Usage, field_usage
-from ..errors import DataError, Problem
+from ..errors import DataError, Problem, UsageError
 from ..outfile import check_out, write_out
 from .sheets import META_SHEET
 from .submissions import EVIDENCE_SUFFIX, TEMPLATE_SCHEMA, Notes, Units, criteria_hash, read_units
@@ -358,12 +358,12 @@ def write_templates(plan: Plan, out: str | Path, units: str | None = None, data:
     jobs, notes = plan_templates(plan, u)
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise DataError(Problem("template.out_not_dir", file=str(out)))
+        raise UsageError(Problem("template.out_not_dir", file=str(out)))
     for name, *_ in jobs:  # a folder, a path through a file, a read-only folder: refused before writing any
         check_out(out / name, inputs=[units] if units else [])
     clash = [out / name for name, *_ in jobs if (out / name).exists()]
     if clash and not force:
-        raise DataError([Problem("template.exists", file=str(p)) for p in clash])
+        raise UsageError([Problem("template.exists", file=str(p)) for p in clash])
     out.mkdir(parents=True, exist_ok=True)
     usage = field_usage(plan)
     needs = unit_needs(plan, usage, u)

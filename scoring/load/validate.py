@@ -22,6 +22,11 @@ from .criteria_file import locate
 from .submissions import FileInfo, ReadResult, read_submissions
 
 
+# refusals of a whole file: nothing in it was read
+UNREADABLE = frozenset({"data.cannot_open", "data.encrypted", "data.legacy_format", "data.not_spreadsheet",
+                        "data.empty_file", "data.corrupt", "data.no_unit_column", "data.template_mismatch"})
+
+
 @dataclass
 class Report:
     folder: str
@@ -73,6 +78,58 @@ def owner_of(plan: Plan, field_name: str) -> str:
     return (spec.owner if spec is not None else "") or "—"
 
 
+def _absent_files(plan: Plan, data, gaps: list[Gap]) -> tuple[list[Gap], list[Problem]]:
+    """Gaps explained by a whole submission missing, and one problem per missing submission.
+
+    A data owner none of whose fields any file provided sent nothing: "未收到县司法局的报送文件".
+    A unit that reported none of its self-reported (本单位) fields sent no workbook of its own.
+    Such a problem is made where a gap would stop scoring anyway (policy "error"); the
+    owner's other gaps are folded into it.  Otherwise the gaps stay listed one by one.
+    """
+    import numpy as np
+
+    from .template import SELF_OWNERS
+
+    year = plan.criteria.assessment.year
+    specs = plan.criteria.field_map()
+    own: dict[str, list[str]] = {}
+    for f in plan.criteria.fields:
+        if f.formula is None and f.owner.strip():
+            own.setdefault(f.owner.strip(), []).append(f.name)
+
+    def sent(fields: list[str], unit: int | None = None) -> bool:
+        for f in fields:
+            col = data.values.get(f)
+            if col is not None and (~np.isnan(col) if unit is None else ~np.isnan(col[unit:unit + 1])).any():
+                return True
+        return False
+
+    silent = {o for o, fs in own.items() if o not in SELF_OWNERS and not sent(fs)}
+    self_fields = [f for o in SELF_OWNERS for f in own.get(o, [])]
+    # an owner who sent nothing is one problem where any of its gaps would stop scoring
+    silent = {specs[g.field].owner.strip() for g in gaps
+              if g.reason == "blank" and g.policy == "error" and g.field in specs and specs[g.field].owner.strip() in silent}
+    kept: list[Gap] = []
+    hit: dict[str, set[int]] = {}
+    hit_self: dict[int, list[str]] = {}
+    for g in gaps:
+        owner = (specs[g.field].owner.strip() if g.field in specs else "")
+        if g.reason == "blank" and owner in silent:  # its other gaps are the same missing file
+            hit.setdefault(owner, set()).add(g.unit)
+        elif g.reason == "blank" and owner in SELF_OWNERS and g.policy == "error" and not sent(self_fields, g.unit):
+            if g.field not in hit_self.setdefault(g.unit, []):
+                hit_self[g.unit].append(g.field)
+        else:
+            kept.append(g)
+    out = [Problem("data.owner_absent", {"owner": o, "file": f"{year}-{o}-报送表.xlsx", "csv": f"{o}.csv",
+                                         "fields": "、".join(own[o]), "units": len(units)})
+           for o, units in hit.items()]
+    out += [Problem("data.self_absent", {"unit": data.ids[i], "name": data.names[i], "fields": "、".join(fs),
+                                         "file": f"{year}-{data.ids[i]}-{data.names[i]}-报送表.xlsx"})
+            for i, fs in hit_self.items()]
+    return kept, out
+
+
 def _locate(res: ReadResult, pos: int, field_name: str):
     """(file, sheet, row, column letter) of the blank cell for a unit and field, if a wide sheet has both."""
     for file, sheet, unit_rows, cols in res.wide:
@@ -98,9 +155,16 @@ def validate(plan: Plan, folder: str | Path) -> Report:
         if found and plan.located is not None:
             found = locate(found, *plan.located)
         report.problems.extend(found)
+    if any(p.code in UNREADABLE for p in report.problems):
+        # a file that could not be read is the cause: every value it held would read as "missing",
+        # so its refusal stands alone; gaps are listed once the file is readable
+        return report
     cols = derive(plan, data)
     report.problems += consistency.problems(plan, data, cols)
     gaps = [g for g in find_gaps(plan, data, cols) if (g.unit, g.field) not in res.bad]
+    # a workbook that never arrived is one problem naming it, not one line per unit and field
+    gaps, absent = _absent_files(plan, data, gaps)
+    report.problems.extend(absent)
     report.gaps = gaps
     base_of = bases(plan)
     for g in gaps:

@@ -18,7 +18,10 @@ def _trigger(c: Catch, r: RuleResult, places: int, lang: str) -> str:
     if w.bottom is not None or w.bottom_percent is not None:
         return (f"rank {u.rank} of {u.of}, within the bottom {r.bottom_count}" if en
                 else f"本类别{u.of}个单位中列第{u.rank}名，在后{r.bottom_count}名之内")
-    names = "、".join(u.vetoes) if u.vetoes else (w.veto or "")
+    # vetoes by name, as the criteria word them ("制发违法规范性文件…"), never by their id
+    kinds = {"fail": ("一票否决", "one-vote veto"), "no_excellent": ("否优", "barred from the top grade")}
+    ids = u.vetoes or ((w.veto,) if w.veto else ())
+    names = "、".join(r.veto_names.get(v) or kinds.get(v, (v, v))[en] for v in ids)
     return f"veto: {names}" if en else f"触发否决事项：{names}"
 
 
@@ -37,10 +40,16 @@ def _history(c: Catch, r: RuleResult, lang: str) -> str:
     if r.rule.look_back is None:
         return ""
     yrs = "、".join(str(y) for y in sorted(c.years_caught))
-    if c.status == "undetermined":
-        miss = "、".join(str(y) for y in sorted(c.years_missing))
-        return (f"caught in {yrs}; results for {miss} missing, cannot decide" if lang == "en"
-                else f"{yrs}年触发；缺少{miss}年结果，无法判定")
+    if c.status == "undetermined":  # why it cannot be decided and what to do; no consequence is implied
+        draft = "、".join(str(y) for y in sorted(c.years_draft))
+        none = "、".join(str(y) for y in sorted(set(c.years_missing) - set(c.years_draft)))
+        if lang == "en":
+            why = "; ".join(([f"{draft} has only a draft result: finalize it (scoring finalize)"] if draft else [])
+                            + ([f"the history store has no result for {none}: save and finalize it (scoring run --save, scoring finalize)"] if none else []))
+            return f"caught in {yrs}; cannot be decided yet: {why}, then run again"
+        why = "；".join(([f"{draft}年只有草稿结果，定稿后（scoring finalize）再判定"] if draft else [])
+                       + ([f"历史库中没有{none}年的结果，保存并定稿（scoring run --save、scoring finalize）后再判定"] if none else []))
+        return f"{yrs}年触发；无法判定：{why}"
     return f"caught in {yrs}" if lang == "en" else f"{yrs}年均触发"
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..core.decisions import RuleResult
 from ..core.engine import CategoryScores, Results
-from ..core.explain import unit_sheet
+from ..core.explain import loss_items, unit_sheet
 from ..core.rounding import fmt
 
 HEAD = {
@@ -59,10 +59,10 @@ def _sentences(res: Results, sheet: dict, cs: CategoryScores, pos: int, decision
     a = res.criteria.assessment
     places = a.precision
     en = lang == "en"
-    mods = "，".join(f"{m['name']}{fmt(m['score'], places)}分（权重{fmt(m['weight'])}，折合{fmt(m['contribution'], places)}分）"
-                    for m in sheet["modules"])
-    mods_en = "; ".join(f"{m['name']} {fmt(m['score'], places)} (weight {fmt(m['weight'])}, {fmt(m['contribution'], places)} points)"
-                        for m in sheet["modules"])
+    mods = "，".join(f"{m['name']}{fmt(m['score'], places)}分（权重{fmt(m['weight'])}，折合{fmt(m['contribution'], places)}分"
+                    f"{'；' + m['bonus_note'] if 'bonus_note' in m else ''}）" for m in sheet["modules"])
+    mods_en = "; ".join(f"{m['name']} {fmt(m['score'], places)} (weight {fmt(m['weight'])}, {fmt(m['contribution'], places)} points"
+                        f"{', ' + m['bonus_note'] if 'bonus_note' in m else ''})" for m in sheet["modules"])
     out = []
     if en:
         out.append(f"{sheet['name']} ({sheet['category']}) scored {fmt(sheet['total'], places)} in the {a.year} "
@@ -72,10 +72,9 @@ def _sentences(res: Results, sheet: dict, cs: CategoryScores, pos: int, decision
         out.append(f"{sheet['name']}（{sheet['category']}）在{a.name}中总分{fmt(sheet['total'], places)}分，"
                    f"在本类别{sheet['of']}个单位中列第{sheet['rank']}名，等次为{sheet['grade'] or '—'}。")
         out.append(f"各模块得分：{mods}。")
-    # rank losses by what they cost the total: a point in a module weighted 38 costs more than in one weighted 11
-    share = {m["id"]: m["weight"] / m["full"] for m in sheet["modules"]}
-    lost = [(l, l["lost"] * share.get(l["module"], 0)) for l in sheet["indicators"]
-            if l.get("reason") and l["lost"] and l.get("method")]
+    # rank losses by what they cost the total: a point in a module weighted 38 costs more than in one
+    # weighted 11, and more where items were left out (the module is rescaled to what applies)
+    lost = [(l, l["lost"] * _cost_per_point(sheet, l)) for l in loss_items(sheet, lang)]
     if lost:
         top = sorted(lost, key=lambda lw: -lw[1])[:5]
         if en:
@@ -108,17 +107,29 @@ def _sentences(res: Results, sheet: dict, cs: CategoryScores, pos: int, decision
                 s += f"; {hist}" if hist else ""
                 s += f"): proposed {r.rule.consequence}."
                 if c.status == "undetermined":
-                    s = f"Rule {r.rule.id} “{r.rule.name}” cannot be decided: {hist}."
+                    s = f"Rule {r.rule.id} “{r.rule.name}”: {hist}."
             else:
                 s = f"按规则{r.rule.id}“{r.rule.name}”（{_trigger(c, r, places, lang)}，{_margin(c, places, lang)}"
                 s += f"；{hist}" if hist else ""
                 s += f"），建议：{r.rule.consequence}。"
                 if c.status == "undetermined":
-                    s = f"规则{r.rule.id}“{r.rule.name}”暂无法判定：{hist}。"
+                    s = f"规则{r.rule.id}“{r.rule.name}”：{hist}。"
             if c.close:
                 s += " (close call)" if en else "（临界，请复核）"
             out.append(s)
     return out
+
+
+def _cost_per_point(sheet: dict, line: dict) -> float:
+    """Points of the total one point lost on ``line`` costs: weight ÷ applicable full (附加项: ÷ full)."""
+    m = next((m for m in sheet["modules"] if m["id"] == line["module"]), None)
+    if m is None:
+        return 0.0
+    if line["bonus"]:
+        return m["weight"] / m["full"]
+    app = sum(l["points"] + l["lost"] for l in sheet["indicators"]
+              if l["parent"] is None and l["module"] == m["id"] and not l["bonus"] and l["points"] is not None)
+    return m["weight"] / app if app else 0.0
 
 
 def unit_notice(res: Results, cs: CategoryScores, pos: int, decisions: list[RuleResult], lang: str = "zh") -> dict:

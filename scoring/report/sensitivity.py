@@ -81,7 +81,7 @@ def _rules_text(got: dict[str, tuple[float, float]], lang: str) -> str:
         if caught:
             parts.append(f"{rid} {share_text(caught)}")
         if undetermined:
-            parts.append(f"{rid} {share_text(undetermined)}" + (" (undetermined)" if lang == "en" else "（待定）"))
+            parts.append(f"{rid} {share_text(undetermined)}" + (" (undetermined)" if lang == "en" else "（无法判定）"))
     return "；".join(parts)
 
 

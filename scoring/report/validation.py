@@ -75,7 +75,8 @@ def as_text(report: Report, plan, lang: str = "zh") -> str:
         for k, g in enumerate(report.gaps):
             groups.setdefault((g.policy != "error", g.field, g.kind, g.id, g.name, g.policy, g.reason), []).append(k)
         must = [(key, ks) for key, ks in groups.items() if not key[0]]
-        may = [(key, ks) for key, ks in groups.items() if key[0]]
+        may = [(key, ks) for key, ks in groups.items() if key[0] and key[-1] != "zero_denominator"]
+        zeros = [(key, ks) for key, ks in groups.items() if key[-1] == "zero_denominator"]
         if must:
             out.append("")
             out.append(L["must"].format(n=sum(len(ks) for _, ks in must)))
@@ -90,10 +91,12 @@ def as_text(report: Report, plan, lang: str = "zh") -> str:
                     out.append(f"    {data.ids[g.unit]} {data.names[g.unit]}（{data.categories[g.unit]}）: {loc}")
                 hint = "data.gap_formula.hint" if reason == "formula" else "data.gap_error.hint"
                 out.append("    " + t("loc.hint", lang) + t(hint, lang, owner=owner))
-        if may:
+        for head, listed in (("gaps", may), ("zeros", zeros)):
+            if not listed:
+                continue
             out.append("")
-            out.append(L["gaps"].format(n=sum(len(ks) for _, ks in may)))
-            for (_, fld, kind, id_, name, policy, reason), ks in may:
+            out.append(t(f"validate.{head}", lang, n=sum(len(ks) for _, ks in listed)) if head == "zeros" else L[head].format(n=sum(len(ks) for _, ks in listed)))
+            for (_, fld, kind, id_, name, policy, reason), ks in listed:
                 units = []
                 for k in ks:
                     g = report.gaps[k]

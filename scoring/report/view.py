@@ -26,10 +26,10 @@ LABELS = {
         "report": "考核结果", "office": "考核单位", "year": "年度", "ranking": "排名表", "units": "个单位",
         "rank": "名次", "id": "单位编号", "name": "单位名称", "category": "类别", "total": "总分", "grade": "等次",
         "vetoes": "否决事项", "decisions": "拟处理建议", "prev_rank": "上年名次", "change": "名次变化",
-        "fail": "一票否决", "no_excellent": "否优", "pending": "待定",
+        "fail": "一票否决", "no_excellent": "否优", "pending": "无法判定",
         "module_note": "模块列为加权后得分，括号内为权重。",
         "chart_totals": "总分", "chart_axis_from": "横轴自{lo}分起",
-        "legend_unit": "本单位", "legend_avg": "类别平均", "legend_caught": "拟处理", "legend_pending": "待定（缺往年结果）",
+        "legend_unit": "本单位", "legend_avg": "类别平均", "legend_caught": "拟处理", "legend_pending": "无法判定（缺往年定稿结果）",
         "legend_failed": "一票否决", "legend_normal": "其他单位",
         "line_total": "总分低于{v}分", "line_grade": "{g}（低于{v}分）", "line_bottom": "后{k}名",
         "line_bottom_pct": "后{p}%（{k}名）",
@@ -49,7 +49,7 @@ LABELS = {
         "page": "第 {p} 页 共 {n} 页", "proposed_only": "本表为计算结果和处理建议，以有关部门决定为准。",
         "total_row": "总分", "total_row_note": "第{rank}名（共{of}个），等次：{grade}",
         "module_row": "〔模块〕{name}（权重{w}）", "module_row_note": "折合总分{c}分",
-        "status": "状态", "caught": "触发", "undetermined": "待定", "nearest_row": "最接近的未触发单位",
+        "status": "状态", "caught": "触发", "undetermined": "无法判定", "nearest_row": "最接近的未触发单位",
         "applicable": "适用分值",
     },
     "en": {
@@ -191,8 +191,10 @@ def _decision_texts(decisions: list[RuleResult], lang: str) -> tuple[dict[str, l
         for c in r.catches:
             uid = c.unit.unit_id
             t = f"{r.rule.id} {r.rule.consequence}"
-            if c.status == "undetermined":
-                t += f"（{L['pending']}）" if lang != "en" else f" ({L['pending']})"
+            if c.status == "undetermined":  # not a sanction in waiting: say it cannot be decided, and why
+                miss = "、".join(str(y) for y in sorted(c.years_missing))
+                t = (f"{r.rule.id} cannot be decided (no final result for {miss})" if lang == "en"
+                     else f"{r.rule.id} 无法判定（缺{miss}年定稿结果）")
                 flag.setdefault(uid, "undetermined")
             else:
                 flag[uid] = "caught"
