@@ -91,10 +91,8 @@ def as_dicts(results: list[RuleResult], places: int, lang: str = "zh", stability
 
 
 def as_text(results: list[RuleResult], places: int, close: float, lang: str = "zh", stability=None, names=None) -> str:
-    from tabulate import tabulate
-    import tabulate as _tab
+    from .output import text_table
 
-    _tab.WIDE_CHARS_MODE = True
     lines = [t("dec.title", lang)]
     for r in results:
         if not r.catches and r.nearest_outside is None:
@@ -110,7 +108,7 @@ def as_text(results: list[RuleResult], places: int, close: float, lang: str = "z
                 head.append(t("dec.col.stability", lang))
                 for row, c in zip(rows, r.catches):
                     row.append(share_text(_share(stability, r, c)))
-            lines.append(tabulate(rows, headers=head, disable_numparse=True))
+            lines.append(text_table(head, [list(c) for c in zip(*rows)], ["left"] * len(head)))
         else:
             lines.append(t("dec.none_caught", lang))
         if r.nearest_outside is not None and r.outside_margin is not None:
