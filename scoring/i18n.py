@@ -1392,6 +1392,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "progress.owner_head": ("{owner}：", "{owner}:"),
     "chart.diff": ("（{diff}）", " ({diff})"),
     "cycle.evidence_item": ("{name}（{digest}）", "{name} ({digest})"),
+    # papers for each reader: the public notice, each unit's result, the office's working paper (paper.<key>;
+    # a list is numbered paper.<key>.1, .2 …)
+    "paper.public_title": ("关于{name}结果的公示", "Public notice of the results of {name}"),
+    "paper.public_body.1": ("根据{name}工作安排，经数据报送、评分和审核，现将{year}年度考核结果予以公示（见附件）。", "The results of {name} for {year} are published for public notice (see the attachment)."),
+    "paper.public_body.2": ("公示期为{start}至{end}。公示期间，如对考核结果有异议，请于{by}前以书面形式向{issuer}提出，写明异议的指标、理由，并附相关佐证材料。{contact}", "The notice period runs from {start} to {end}. Objections to the results must reach {issuer} in writing by {by}, naming the indicator and the grounds, with evidence. {contact}"),
+    "paper.contact": ("联系方式：{contact}。", "Contact: {contact}."),
+    "paper.address": ("地址：{address}。", "Address: {address}."),
+    "paper.attachment": ("附件", "Attachment"),
+    "paper.public_att": ("{name}结果", "Results of {name}"),
+    "paper.public_head.1": ("名次", "Rank"),
+    "paper.public_head.2": ("单位名称", "Unit"),
+    "paper.public_head.3": ("总分", "Total"),
+    "paper.public_head.4": ("等次", "Grade"),
+    "paper.public_head_nototal.1": ("名次", "Rank"),
+    "paper.public_head_nototal.2": ("单位名称", "Unit"),
+    "paper.public_head_nototal.3": ("等次", "Grade"),
+    "paper.cat_heading": ("{cat}（{n}个单位）", "{cat} ({n} units)"),
+    "paper.unit_title": ("{name}结果反馈", "{name}: your result"),
+    "paper.unit_to": ("{unit}：", "To {unit}:"),
+    "paper.unit_body": ("你单位在{name}中总分{total}分，在{cat}{of}个单位中列第{rank}名，等次为{grade}。{cat}平均分{avg}分。", "Your unit scored {total} in {name}, rank {rank} of {of} in {cat}, grade {grade}. The average of {cat} is {avg}."),
+    "paper.unit_veto": ("你单位因“{veto}”被一票否决，等次定为{grade}。", "Your unit was vetoed for “{veto}” and graded {grade}."),
+    "paper.unit_no_excellent": ("你单位因“{veto}”实行否优，不得评为最高等次。", "“{veto}” bars your unit from the top grade."),
+    "paper.unit_modules": ("各模块得分：{mods}。", "Modules: {mods}."),
+    "paper.unit_losses": ("主要失分及整改方向", "Where points were lost and what to correct"),
+    "paper.loss": ("{k}. {name}：扣{lost}分（{reason}）。整改方向：{fix}", "{k}. {name}: −{lost} ({reason}). To correct: {fix}"),
+    "paper.fix_rule": ("对照细则要求“{rule}”整改。", "meet the requirement “{rule}”."),
+    "paper.fix_none": ("对照评分细则逐项整改。", "check each item against the criteria."),
+    "paper.unit_no_loss": ("你单位各项指标均未失分。", "Your unit lost no points on any indicator."),
+    "paper.unit_object": ("如对考核结果有异议，请于{by}前以书面形式向{issuer}提出，写明异议的指标、理由，并附相关佐证材料；逾期未提出的，视为无异议。{contact}", "Objections to the result must reach {issuer} in writing by {by}, naming the indicator and the grounds, with evidence; none received by then means none is raised. {contact}"),
+    "paper.unit_att": ("{unit}评分表", "Score sheet of {unit}"),
+    "paper.unit_summary": ("{cat}　总分{total}分　第{rank}名（共{of}个单位）　等次：{grade}　本类别平均分{avg}分", "{cat}   total {total}   rank {rank} of {of}   grade {grade}   category average {avg}"),
+    "paper.date": ("{y}年{m}月{d}日", "{y}-{m:02d}-{d:02d}"),
+    "paper.fonts": ("字体替代：小标宋→{title}；仿宋→{body}；黑体→{heading}", "fonts standing in: title {title}; body {body}; headings {heading}"),
+    "paper.internal": ("内部资料　注意保存", "Internal — keep confidential"),
 }
 
 
@@ -1410,6 +1444,11 @@ def visible(text: str) -> str:
 class _Safe(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
+
+
+def text(code: str, lang: str = "zh") -> str:
+    """A message as written, placeholders unfilled: for a renderer that fills it where it prints it."""
+    return MESSAGES[code][1 if lang == "en" else 0]
 
 
 def has(code: str) -> bool:

@@ -240,10 +240,10 @@ def render(view: ReportView, font: str = SCREEN_FONTS) -> str:
 def render_parts(view: ReportView, font: str = SCREEN_FONTS):
     """The report's HTML piece by piece (one unit's sheet at a time), to be written as it comes: at province
     size the document is hundreds of MB and is never held whole."""
-    from .papers import WORDS
+    from .papers import words
 
     L = view.L
-    parts = [_head(view, font), f'<p class="internal">{_e(WORDS[view.lang]["internal"])}</p><div class="front">']
+    parts = [_head(view, font), f'<p class="internal">{_e(words(view.lang)["internal"])}</p><div class="front">']
     parts.append(f"<h1>{_e(view.title)}</h1>")
     meta = [view.office, f"{view.year}{'年度' if view.lang != 'en' else ''}", L["ranking"]]
     parts.append(f'<p class="meta">{_e("　".join(m for m in meta if m))}</p>')

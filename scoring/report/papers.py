@@ -16,74 +16,25 @@ from dataclasses import dataclass
 
 from ..core.rounding import fmt, round_half_up
 from ..errors import Problem, ReportError
+from .. import i18n
 from . import charts
 from .notice import full_text
 from .view import ReportView, UnitView
 
 KINDS = ("office", "unit", "public")
 
-WORDS = {
-    "zh": {
-        "public_title": "关于{name}结果的公示",
-        "public_body": [
-            "根据{name}工作安排，经数据报送、评分和审核，现将{year}年度考核结果予以公示（见附件）。",
-            "公示期为{start}至{end}。公示期间，如对考核结果有异议，请于{by}前以书面形式向{issuer}提出，"
-            "写明异议的指标、理由，并附相关佐证材料。{contact}",
-        ],
-        "contact": "联系方式：{contact}。", "address": "地址：{address}。",
-        "attachment": "附件", "public_att": "{name}结果",
-        "public_head": ["名次", "单位名称", "总分", "等次"], "public_head_nototal": ["名次", "单位名称", "等次"],
-        "cat_heading": "{cat}（{n}个单位）",
-        "unit_title": "{name}结果反馈", "unit_to": "{unit}：",
-        "unit_body": "你单位在{name}中总分{total}分，在{cat}{of}个单位中列第{rank}名，等次为{grade}。"
-                     "{cat}平均分{avg}分。",
-        "unit_veto": "你单位因“{veto}”被一票否决，等次定为{grade}。",
-        "unit_no_excellent": "你单位因“{veto}”实行否优，不得评为最高等次。",
-        "unit_modules": "各模块得分：{mods}。",
-        "unit_losses": "主要失分及整改方向",
-        "loss": "{k}. {name}：扣{lost}分（{reason}）。整改方向：{fix}",
-        "fix_rule": "对照细则要求“{rule}”整改。",
-        "fix_none": "对照评分细则逐项整改。",
-        "unit_no_loss": "你单位各项指标均未失分。",
-        "unit_object": "如对考核结果有异议，请于{by}前以书面形式向{issuer}提出，写明异议的指标、理由，并附相关佐证材料；"
-                       "逾期未提出的，视为无异议。{contact}",
-        "unit_att": "{unit}评分表",
-        "unit_summary": "{cat}　总分{total}分　第{rank}名（共{of}个单位）　等次：{grade}　本类别平均分{avg}分",
-        "date": "{y}年{m}月{d}日",
-        "fonts": "字体替代：小标宋→{title}；仿宋→{body}；黑体→{heading}",
-        "internal": "内部资料　注意保存",
-    },
-    "en": {
-        "public_title": "Public notice of the results of {name}",
-        "public_body": [
-            "The results of {name} for {year} are published for public notice (see the attachment).",
-            "The notice period runs from {start} to {end}. Objections to the results must reach {issuer} in writing "
-            "by {by}, naming the indicator and the grounds, with evidence. {contact}",
-        ],
-        "contact": "Contact: {contact}.", "address": "Address: {address}.",
-        "attachment": "Attachment", "public_att": "Results of {name}",
-        "public_head": ["Rank", "Unit", "Total", "Grade"], "public_head_nototal": ["Rank", "Unit", "Grade"],
-        "cat_heading": "{cat} ({n} units)",
-        "unit_title": "{name}: your result", "unit_to": "To {unit}:",
-        "unit_body": "Your unit scored {total} in {name}, rank {rank} of {of} in {cat}, grade {grade}. "
-                     "The average of {cat} is {avg}.",
-        "unit_veto": "Your unit was vetoed for “{veto}” and graded {grade}.",
-        "unit_no_excellent": "“{veto}” bars your unit from the top grade.",
-        "unit_modules": "Modules: {mods}.",
-        "unit_losses": "Where points were lost and what to correct",
-        "loss": "{k}. {name}: −{lost} ({reason}). To correct: {fix}",
-        "fix_rule": "meet the requirement “{rule}”.",
-        "fix_none": "check each item against the criteria.",
-        "unit_no_loss": "Your unit lost no points on any indicator.",
-        "unit_object": "Objections to the result must reach {issuer} in writing by {by}, naming the indicator and the "
-                       "grounds, with evidence; none received by then means none is raised. {contact}",
-        "unit_att": "Score sheet of {unit}",
-        "unit_summary": "{cat}   total {total}   rank {rank} of {of}   grade {grade}   category average {avg}",
-        "date": "{y}-{m:02d}-{d:02d}",
-        "fonts": "fonts standing in: title {title}; body {body}; headings {heading}",
-        "internal": "Internal — keep confidential",
-    },
-}
+def words(lang: str) -> dict:
+    """The papers' wording from the message catalogue (paper.* codes), unfilled: each is filled where it is
+    printed. A numbered code (paper.public_body.1, .2 …) gives a list."""
+    out: dict = {}
+    for code in i18n.MESSAGES:
+        if code.startswith("paper."):
+            key, _, n = code[len("paper."):].partition(".")
+            if n:
+                out.setdefault(key, []).append(i18n.text(code, lang))
+            else:
+                out[key] = i18n.text(code, lang)
+    return out
 
 
 @dataclass(frozen=True)
@@ -122,11 +73,11 @@ def require(pub: Publication, kind: str) -> None:
 
 
 def date_text(d: datetime.date | None, lang: str) -> str:
-    return "" if d is None else WORDS[lang]["date"].format(y=d.year, m=d.month, d=d.day)
+    return "" if d is None else words(lang)["date"].format(y=d.year, m=d.month, d=d.day)
 
 
 def _contact(pub: Publication, lang: str) -> str:
-    W = WORDS[lang]
+    W = words(lang)
     out = W["contact"].format(contact=pub.contact) if pub.contact else ""
     if pub.address:
         out += (" " if lang == "en" else "") + W["address"].format(address=pub.address)
@@ -237,7 +188,7 @@ def office(view: ReportView, font: str) -> dict:
     page = L["page"].split("{p}")
     page = [page[0]] + page[1].split("{n}")
     meta = "　".join(m for m in (view.office, f"{view.year}{'年度' if view.lang != 'en' else ''}", L["ranking"]) if m)
-    return {"kind": "office", "internal": WORDS[view.lang]["internal"], "title": view.title, "office": view.office, "meta_line": meta, "note": view.note,
+    return {"kind": "office", "internal": words(view.lang)["internal"], "title": view.title, "office": view.office, "meta_line": meta, "note": view.note,
             "footer": footer, "page": page, "categories": cats,
             "proposals": {"heading": L["proposals"], "intro": L["proposals_intro"], "items": items, "outro": L["proposed_only"]},
             "movement": movement, "units": units, "stamp": stamp}
@@ -313,7 +264,7 @@ def _office_unit(view: ReportView, u: UnitView, font: str) -> dict:
 
 # --- public (公示) -------------------------------------------------------------------------------------------------
 def public(view: ReportView, pub: Publication) -> dict:
-    W = WORDS[view.lang]
+    W = words(view.lang)
     name = view.title
     body = [p.format(name=name, year=view.year, start=date_text(pub.public_from, view.lang), end=date_text(pub.public_to, view.lang),
                      by=date_text(pub.object_by, view.lang), issuer=pub.issuer, contact=_contact(pub, view.lang)).strip()
@@ -342,7 +293,7 @@ def category_average(view: ReportView, category: str) -> float | None:
 
 def unit(view: ReportView, u: UnitView, pub: Publication) -> dict:
     """One unit's paper: its result, what it lost and the rule to meet, how to object; its sheet as 附件."""
-    W = WORDS[view.lang]
+    W = words(view.lang)
     en = view.lang == "en"
     avg = category_average(view, u.category)
     grade = u.grade or "—"

@@ -147,11 +147,11 @@ class Typesetter:
 
     def render(self, doc: dict, title: str, author: str) -> bytes:
         """The PDF's bytes for one document from :mod:`.papers`."""
-        from .papers import WORDS
+        from .papers import words
 
         kind = doc["kind"]
         roles = self.roles(kind)
-        W = WORDS[self.lang]
+        W = words(self.lang)
         keywords = [W["fonts"].format(title=roles["title"] + " Bold", body=roles["body"], heading=roles["heading"] + " Bold")]
         full = {**doc, "fonts": roles, "lang": "en" if self.lang == "en" else "zh",
                 "size": 10 if kind == "office" else 16, "meta": {"title": title, "author": author, "keywords": keywords}}
