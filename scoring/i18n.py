@@ -1423,9 +1423,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "paper.unit_object": ("如对考核结果有异议，请于{by}前以书面形式向{issuer}提出，写明异议的指标、理由，并附相关佐证材料；逾期未提出的，视为无异议。{contact}", "Objections to the result must reach {issuer} in writing by {by}, naming the indicator and the grounds, with evidence; none received by then means none is raised. {contact}"),
     "paper.unit_att": ("{unit}评分表", "Score sheet of {unit}"),
     "paper.unit_summary": ("{cat}　总分{total}分　第{rank}名（共{of}个单位）　等次：{grade}　本类别平均分{avg}分", "{cat}   total {total}   rank {rank} of {of}   grade {grade}   category average {avg}"),
-    "paper.date": ("{y}年{m}月{d}日", "{y}-{m:02d}-{d:02d}"),
     "paper.fonts": ("字体替代：小标宋→{title}；仿宋→{body}；黑体→{heading}", "fonts standing in: title {title}; body {body}; headings {heading}"),
     "paper.internal": ("内部资料　注意保存", "Internal — keep confidential"),
+    "text.date": ("{y}年{m}月{d}日", "{y}-{m:02d}-{d:02d}"),
+    "text.label_value": ("{label}：{value}", "{label}: {value}"),
+    "rep.category_head": ("{name}（{n}{units}）", "{name} ({n} {units})"),
+    "rep.unit_head": ("{name}（{id}） {sheet}", "{name} ({id}) — {sheet}"),
+    "paper.then_address": ("{before}{address}", "{before} {address}"),
+    "paper.module_score": ("{name}{score}分", "{name} {score}"),
+    "paper.unit_file": ("{year}-{unit}-考核结果反馈", "{year}-{unit}-result"),
+    "paper.year": ("{year}年度", "{year}"),
 }
 
 

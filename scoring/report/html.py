@@ -8,6 +8,7 @@ from __future__ import annotations
 from html import escape
 
 from ..core.rounding import fmt
+from ..i18n import t
 from . import charts
 from .notice import full_text
 from .view import CategoryView, ReportView, UnitView
@@ -22,7 +23,7 @@ def _e(x) -> str:
 
 def _css(font: str, view: ReportView) -> str:
     page = view.L["page"].replace("{p}", '" counter(page) "').replace("{n}", '" counter(pages) "')
-    footer = "  ".join(f"{k}：{v}" if view.lang != "en" else f"{k}: {v}" for k, v in view.footer_stamp)
+    footer = "  ".join(t("text.label_value", view.lang, label=k, value=v) for k, v in view.footer_stamp)
     title = view.title
     return f"""
 @page {{
@@ -121,8 +122,7 @@ def _ranking(view: ReportView, cat: CategoryView, font: str) -> str:
     hist = bool(view.years)
     head = [L["rank"], L["id"], L["name"], L["total"]] + [f"{m.name}({_num(m.weight)})" for m in cat.modules]
     head += [L["grade"], L["vetoes"], L["decisions"]] + ([L["prev_rank"], L["change"]] if hist else [])
-    out = [f'<section class="category"><h2>{_e(cat.name)}（{len(cat.rows)}{_e(L["units"])}）</h2>' if view.lang != "en"
-           else f'<section class="category"><h2>{_e(cat.name)} ({len(cat.rows)} {_e(L["units"])})</h2>']
+    out = [f'<section class="category"><h2>{_e(t("rep.category_head", view.lang, name=cat.name, n=len(cat.rows), units=L["units"]))}</h2>']
     widths = [4, 6, 13, 6] + [max(7, 1.1 * len(m.name) + 3) for m in cat.modules] + [5, 11, 17] + ([6, 6] if hist else [])
     out.append('<table class="ranking">' + _cols(widths) + _thead(head) + "<tbody>")
     for r in cat.rows:
@@ -142,8 +142,8 @@ def _ranking(view: ReportView, cat: CategoryView, font: str) -> str:
     # the pieces the PDF prints: a long category's chart never runs past a printed page
     out += [f"<figure>{p['svg']}</figure>" for p in totals_pieces(view, cat, font, *LANDSCAPE_MM)]
     if cat.rules:
-        sep = "：" if view.lang != "en" else ": "
-        out.append('<p class="rules">' + "<br>".join(f"{_e(i)} {_e(n)}{sep}{_e(c)}" for i, n, c in cat.rules) + "</p>")
+        out.append('<p class="rules">' + "<br>".join(_e(t("text.label_value", view.lang, label=f"{i} {n}", value=c)) for i, n, c in cat.rules)
+                   + "</p>")
     out.append("</section>")
     return "".join(out)
 
@@ -199,8 +199,7 @@ def _movement(view: ReportView, font: str) -> str:
 
 def _unit(view: ReportView, u: UnitView, font: str) -> str:
     L = view.L
-    out = [f'<section class="unit" id="u-{_e(u.id)}"><h2>{_e(u.name)}（{_e(u.id)}） {_e(L["sheet"])}</h2>' if view.lang != "en"
-           else f'<section class="unit" id="u-{_e(u.id)}"><h2>{_e(u.name)} ({_e(u.id)}) — {_e(L["sheet"])}</h2>']
+    out = [f'<section class="unit" id="u-{_e(u.id)}"><h2>{_e(t("rep.unit_head", view.lang, name=u.name, id=u.id, sheet=L["sheet"]))}</h2>']
     summary = L["summary"].format(total=view.num(u.total), of=u.of, rank=u.rank, grade=u.grade or "—")
     out.append(f'<p class="summary"><b>{_e(u.category)}</b>　{_e(summary)}</p>')
     head = [L["module"], L["weight"], L["score"], L["average"], L["contribution"]]

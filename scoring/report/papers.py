@@ -73,14 +73,14 @@ def require(pub: Publication, kind: str) -> None:
 
 
 def date_text(d: datetime.date | None, lang: str) -> str:
-    return "" if d is None else words(lang)["date"].format(y=d.year, m=d.month, d=d.day)
+    return "" if d is None else i18n.t("text.date", lang, y=d.year, m=d.month, d=d.day)
 
 
 def _contact(pub: Publication, lang: str) -> str:
     W = words(lang)
     out = W["contact"].format(contact=pub.contact) if pub.contact else ""
     if pub.address:
-        out += (" " if lang == "en" else "") + W["address"].format(address=pub.address)
+        out = i18n.t("paper.then_address", lang, before=out, address=W["address"].format(address=pub.address))
     return out
 
 
@@ -153,13 +153,12 @@ def office(view: ReportView, font: str) -> dict:
                 cells += ["" if r.previous_rank is None else str(r.previous_rank), move(r)]
             rows.append(cells)
             cls.append("failed" if r.failed else r.flag or "")
-        heading = (f"{cat.name}（{len(cat.rows)}{L['units']}）" if view.lang != "en" else f"{cat.name} ({len(cat.rows)} {L['units']})")
-        sep = "：" if view.lang != "en" else ": "
+        heading = i18n.t("rep.category_head", view.lang, name=cat.name, n=len(cat.rows), units=L["units"])
         table = _table(head, widths, align, rows, cls)
         above = (46.0 if not cats else 12.0) + table_height_mm(table, LANDSCAPE_MM[0]) + 6 + 4.5 * len(cat.rules)
         cats.append({"heading": heading, "table": table, "note": L["module_note"],
                      "charts": totals_pieces(view, cat, font, *LANDSCAPE_MM, room_mm=LANDSCAPE_PAGE_MM - above),
-                     "rules": [f"{i} {n}{sep}{c}" for i, n, c in cat.rules]})
+                     "rules": [i18n.t("text.label_value", view.lang, label=f"{i} {n}", value=c) for i, n, c in cat.rules]})
     items = []
     for p in view.proposals:
         table = None
@@ -183,11 +182,10 @@ def office(view: ReportView, font: str) -> dict:
         movement = {"heading": L["movement"], "intro": L["movement_intro"], "categories": mc}
     units = [_office_unit(view, u, font) for u in view.units]
     stamp = ({"heading": L["stamp"], "intro": L["stamp_intro"], "items": [list(kv) for kv in view.stamp]} if view.stamp else None)
-    sep = "：" if view.lang != "en" else ": "
-    footer = "  ".join(f"{k}{sep}{v}" for k, v in view.footer_stamp)
+    footer = "  ".join(i18n.t("text.label_value", view.lang, label=k, value=v) for k, v in view.footer_stamp)
     page = L["page"].split("{p}")
     page = [page[0]] + page[1].split("{n}")
-    meta = "　".join(m for m in (view.office, f"{view.year}{'年度' if view.lang != 'en' else ''}", L["ranking"]) if m)
+    meta = "　".join(m for m in (view.office, i18n.t("paper.year", view.lang, year=view.year), L["ranking"]) if m)
     return {"kind": "office", "internal": words(view.lang)["internal"], "title": view.title, "office": view.office, "meta_line": meta, "note": view.note,
             "footer": footer, "page": page, "categories": cats,
             "proposals": {"heading": L["proposals"], "intro": L["proposals_intro"], "items": items, "outro": L["proposed_only"]},
@@ -251,7 +249,7 @@ def _sheet_table(view: ReportView, u: UnitView) -> dict:
 
 def _office_unit(view: ReportView, u: UnitView, font: str) -> dict:
     L = view.L
-    heading = (f"{u.name}（{u.id}） {L['sheet']}" if view.lang != "en" else f"{u.name} ({u.id}) — {L['sheet']}")
+    heading = i18n.t("rep.unit_head", view.lang, name=u.name, id=u.id, sheet=L["sheet"])
     summary = f"{u.category}　" + L["summary"].format(total=view.num(u.total), of=u.of, rank=u.rank, grade=u.grade or "—")
     svg = charts.profile_chart(view, u, font)
     width = min(PORTRAIT_MM[0] * 0.5, _svg_width(svg) * 0.24)
@@ -294,15 +292,14 @@ def category_average(view: ReportView, category: str) -> float | None:
 def unit(view: ReportView, u: UnitView, pub: Publication) -> dict:
     """One unit's paper: its result, what it lost and the rule to meet, how to object; its sheet as 附件."""
     W = words(view.lang)
-    en = view.lang == "en"
     avg = category_average(view, u.category)
     grade = u.grade or "—"
     body = [W["unit_body"].format(name=view.title, total=view.num(u.total), cat=u.category, of=u.of, rank=u.rank,
                                   grade=grade, avg=view.num(avg))]
     for v in u.vetoes:
         body.append(W["unit_veto" if v["kind"] == "fail" else "unit_no_excellent"].format(veto=v["name"], grade=grade))
-    sep = "; " if en else "，"
-    mods = sep.join((f"{m['name']} {view.num(m['score'])}" if en else f"{m['name']}{view.num(m['score'])}分") for m in u.modules)
+    mods = i18n.t("notice.module_sep", view.lang).join(i18n.t("paper.module_score", view.lang, name=m["name"], score=view.num(m["score"]))
+                                                       for m in u.modules)
     body.append(W["unit_modules"].format(mods=mods))
     losses = []
     lost = sorted((c for c in u.cells if c["lost"] and c["leaf"]), key=lambda c: -c["lost"])
@@ -324,7 +321,7 @@ def unit(view: ReportView, u: UnitView, pub: Publication) -> dict:
 
 def file_name(view: ReportView, u: UnitView, ext: str) -> str:
     """年份-单位-考核结果反馈.pdf: what an office attaches when it sends each unit its paper."""
-    stem = f"{view.year}-{u.name}-考核结果反馈" if view.lang != "en" else f"{view.year}-{u.name}-result"
+    stem = i18n.t("paper.unit_file", view.lang, year=view.year, unit=u.name)
     return safe_file_name(stem) + "." + ext
 
 

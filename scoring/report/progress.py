@@ -15,7 +15,7 @@ def due_text(p: Progress, lang: str) -> str:
     if p.due is None:
         return ""
     d = p.due
-    return d.isoformat() if lang == "en" else f"{d.year}年{d.month}月{d.day}日"
+    return t("text.date", lang, y=d.year, m=d.month, d=d.day)
 
 
 def _sep(lang: str) -> str:
