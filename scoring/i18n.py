@@ -1433,6 +1433,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "paper.module_score": ("{name}{score}分", "{name} {score}"),
     "paper.unit_file": ("{year}-{unit}-考核结果反馈", "{year}-{unit}-result"),
     "paper.year": ("{year}年度", "{year}"),
+    "text.paren": ("（{text}）", " ({text})"),
+    # the XLSX report's own heads
+    "xlsx.ranking_sheet": ("{ranking}-{category}", "{ranking} {category}"),
+    "xlsx.rule_name": ("规则名称", "Rule name"),
+    "xlsx.of": ("共", "of"),
+    "xlsx.margin_points": ("{margin}（分）", "{margin} (points)"),
 }
 
 

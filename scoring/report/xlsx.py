@@ -22,6 +22,7 @@ from copy import copy
 
 from wcwidth import wcswidth
 
+from .. import i18n
 from .charts import axis_range
 from .notice import full_text
 from .view import CategoryView, ReportView
@@ -194,7 +195,7 @@ def _ranking_sheet(wb, view: ReportView, cat: CategoryView, used: set[str]):
 
     L = view.L
     hist = bool(view.years)
-    ws = wb.create_sheet(_sheet_title(f"{L['ranking']}-{cat.name}" if view.lang != "en" else f"{L['ranking']} {cat.name}", used))
+    ws = wb.create_sheet(_sheet_title(i18n.t("xlsx.ranking_sheet", view.lang, ranking=L["ranking"], category=cat.name), used))
     s = _Sheet(ws, view.places)
     head = [L["rank"], L["id"], L["name"], L["total"]] + [f"{m.name}({_n(m.weight)})" for m in cat.modules]
     head += [L["grade"], L["vetoes"], L["decisions"]] + ([L["prev_rank"], L["change"]] if hist else [])
@@ -238,7 +239,7 @@ def _ranking_sheet(wb, view: ReportView, cat: CategoryView, used: set[str]):
     s.text(r, 1, L["module_note"], measure=False)
     for rid, name, consequence in cat.rules:
         r += 1
-        s.text(r, 1, f"{rid} {name}：{consequence}" if view.lang != "en" else f"{rid} {name}: {consequence}", measure=False)
+        s.text(r, 1, i18n.t("text.label_value", view.lang, label=f"{rid} {name}", value=consequence), measure=False)
     dec_col = len(head) - (2 if hist else 0)
     s.fit({3: 10, dec_col: 24}, {dec_col - 1: 24, dec_col: 36})
     text_end = r
@@ -249,9 +250,9 @@ def _ranking_sheet(wb, view: ReportView, cat: CategoryView, used: set[str]):
     if cat.rows:
         chart = BarChart()
         chart.type = "bar"
-        tags = "；".join(f"{'、'.join(ln.rules)} {ln.label}" for ln in cat.lines) if view.lang != "en" else \
-            "; ".join(f"{', '.join(ln.rules)} {ln.label}" for ln in cat.lines)
-        chart.title = f"{cat.name} {L['chart_totals']}" + (f"（{tags}）" if tags and view.lang != "en" else f" ({tags})" if tags else "")
+        enum, items = i18n.t("sep.enum", view.lang), i18n.t("sep.items", view.lang)
+        tags = items.join(f"{enum.join(ln.rules)} {ln.label}" for ln in cat.lines)
+        chart.title = f"{cat.name} {L['chart_totals']}" + (i18n.t("text.paren", view.lang, text=tags) if tags else "")
         chart.style = 10
         chart.legend = None
         chart.add_data(Reference(ws, min_col=4, min_row=hr, max_row=last), titles_from_data=True)
@@ -279,7 +280,7 @@ def _ranking_sheet(wb, view: ReportView, cat: CategoryView, used: set[str]):
             xy = ScatterChart()
             for k, ln in enumerate(score_lines):
                 col = ncols + 2 + 2 * k
-                tag = "、".join(ln.rules) if view.lang != "en" else ", ".join(ln.rules)
+                tag = i18n.t("sep.enum", view.lang).join(ln.rules)
                 s.text(hr, col + 1, f"{tag} {ln.label}", measure=False)
                 for i, (xv, yv) in enumerate(((ln.value, 0), (ln.value, 1))):
                     s.number(hr + 1 + i, col, xv)
@@ -319,11 +320,9 @@ def _proposals_sheet(wb, view: ReportView, used: set[str]):
     L = view.L
     ws = wb.create_sheet(_sheet_title(L["decisions"], used))
     s = _Sheet(ws, view.places)
-    head = [L["rule"], L["name"] if view.lang == "en" else "规则名称", L["consequence"], L["category"], L["line"], L["id"],
-            L["name"], L["total"], L["rank"], "共" if view.lang != "en" else "of", L["grade"], L["trigger"],
-            L["margin"] + ("（分）" if view.lang != "en" else " (points)"), L["margin"], L["history"], L["close"], L["status"]]
-    if view.lang == "en":
-        head[1] = "Rule name"
+    head = [L["rule"], i18n.t("xlsx.rule_name", view.lang), L["consequence"], L["category"], L["line"], L["id"],
+            L["name"], L["total"], L["rank"], i18n.t("xlsx.of", view.lang), L["grade"], L["trigger"],
+            i18n.t("xlsx.margin_points", view.lang, margin=L["margin"]), L["margin"], L["history"], L["close"], L["status"]]
     t = s.text(1, 1, f"{view.title} {L['proposals']}", measure=False)
     t.font = s.Font(bold=True, size=15)
     s.text(2, 1, L["proposals_intro"], measure=False)
@@ -412,7 +411,8 @@ def _sheets_sheet(wb, view: ReportView, used: set[str]):
         s.style(s.number(r, 7, u.total), font=bold)
         note = L["total_row_note"].format(rank=u.rank, of=u.of, grade=u.grade or "—")
         if u.decisions:
-            note += "；" + "；".join(u.decisions) if view.lang != "en" else "; " + "; ".join(u.decisions)
+            sep = i18n.t("sep.items", view.lang)
+            note += sep + sep.join(u.decisions)
         s.text(r, 10, note, wrap=True)
         _unit_cols(s, r, u)
         s.box(start, r, len(head))
