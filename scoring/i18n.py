@@ -1439,6 +1439,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "xlsx.rule_name": ("规则名称", "Rule name"),
     "xlsx.of": ("共", "of"),
     "xlsx.margin_points": ("{margin}（分）", "{margin} (points)"),
+    # what differs when a seal is checked (shown in both languages' messages; Said.of)
+    "seal.diff.value": ("{key}：{old} → {new}", "{key}: {old} → {new}"),
+    "seal.diff.what_unit": ("单位", "unit"),
+    "seal.diff.what_module": ("模块", "module"),
+    "seal.diff.removed": ("{what} {name}：被删除", "{what} {name}: removed"),
+    "seal.diff.added": ("{what} {name}：被加入", "{what} {name}: added"),
+    "seal.diff.cell": ("{what} {name} {column}：{old} → {new}", "{what} {name} {column}: {old} → {new}"),
+    "seal.diff.status": ("run.status：final → {status}", "run.status: final → {status}"),
+    "seal.diff.digest": ("封印记录：封印文件与其 sha256 不符", "seal record: its document no longer matches its digest"),
+    "seal.diff.signature": ("封印记录：签名无效（不是记录的密钥所签）", "seal record: the signature does not match (not made by the key recorded)"),
+    "seal.diff.other_key": ("由另一把密钥 {key} 签名（本历史库的考核办公钥为 {known}）", "signed by another key {key} (the store's office key is {known})"),
+    "seal.diff.not_pinned": ("由密钥 {key} 签名，不是固定的考核办公钥 {pinned}", "signed by key {key}, not the office's pinned key {pinned}"),
+    "seal.diff.chain": ("封印链（chain）：记录的上一个封印 {previous}，应为 {expected}", "chain: previous seal {previous}, expected {expected}"),
+    "seal.diff.unreadable": ("封印记录：封印文件无法读取", "seal record: its document is not readable"),
+    "seal.diff.run_gone": ("第{seq}个封印：它的第{run}号运行不见了", "seal {seq}: its run {run} is gone"),
+    "seal.diff.altered": ("存储的{what}与其 sha256 不符", "stored {what} altered"),
+    "seal.diff.rescored": ("单位 {unit} {what} {item}：存储 {old}，重算 {new}", "unit {unit} {what} {item}: stored {old}, re-scored {new}"),
 }
 
 

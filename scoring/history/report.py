@@ -14,6 +14,7 @@ from ..i18n import t
 from .diff import Change, InputChange
 from .lookback import CompareLine, Comparison, HistoryLine, NoRecord, Outcome
 from .reproduce import RescoreReport, VerifyReport
+from .seal import said_in
 from .store import RunInfo
 
 IMPORTED = "import"  # the engine of a run brought in from a published sheet (imported.py)
@@ -136,7 +137,7 @@ def verify_text(rep: VerifyReport, lang: str) -> str:
         out.append(t("hist.verify.altered", lang, what=t(f"hist.col.{what}", lang)))
     if rep.seal:
         out.append(t("seal.verify_unsealed" if rep.seal == ["unsealed"] else "seal.verify_broken", lang, run=run.id))
-        out += _limited(["  " + (getattr(w, "en", w) if lang == "en" else w) for w in rep.seal if w != "unsealed"], lang)
+        out += _limited(["  " + said_in(w, lang) for w in rep.seal if w != "unsealed"], lang)
     elif run.final:
         out.append(t("seal.verify_ok", lang, digest=run.seal_digest, key=run.seal_key))
     versions = _versions_lines(rep, lang)

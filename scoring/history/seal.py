@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import HistoryError, Problem
+from ..i18n import t
 from . import canonical
 from .store import RunInfo, Store
 
@@ -48,12 +49,27 @@ class Said(str):
         obj.en = zh if en is None else en
         return obj
 
+    @classmethod
+    def of(cls, code: str, **args) -> "Said":
+        """The catalogue's message ``code`` in both languages; a Said argument gives each language its own."""
+        return cls(*(t(code, lang, **{k: (v.en if lang == "en" else str(v)) if isinstance(v, Said) else v for k, v in args.items()})
+                     for lang in ("zh", "en")))
+
+    def squeezed(self) -> "Said":
+        """Double spaces left by an empty part made single, in both languages."""
+        return Said(self.replace("  ", " "), self.en.replace("  ", " "))
+
 
 def said(items: list[str], lang: str, limit: int | None = SHOWN) -> str:
-    texts = [getattr(w, "en", w) if lang == "en" else w for w in items]
+    texts = [said_in(w, lang) for w in items]
     if limit is not None and len(texts) > limit:
         texts = texts[:limit] + [f"(+{len(texts) - limit})"]
-    return ("; " if lang == "en" else "；").join(texts)
+    return t("sep.items", lang).join(texts)
+
+
+def said_in(w: str, lang: str) -> str:
+    """A difference in the reader's language (a plain string is the same in both)."""
+    return w.en if isinstance(w, Said) and lang == "en" else str(w)
 
 
 # ---------------------------------------------------------------------------- keys
@@ -197,27 +213,27 @@ def differences(sealed: dict[str, Any], now: dict[str, Any]) -> list[str]:
     out: list[str] = []
     for k in ("criteria_sha256", "data_sha256", "engine", "plugins", "methods", "files", "aliases", "previous", "events"):
         if sealed.get(k) != now.get(k):
-            out.append(Said(f"{k}：{_short(sealed.get(k))} → {_short(now.get(k))}", f"{k}: {_short(sealed.get(k))} → {_short(now.get(k))}"))
+            out.append(Said.of("seal.diff.value", key=k, old=_short(sealed.get(k)), new=_short(now.get(k))))
     for k, v in sealed.get("run", {}).items():
         if now.get("run", {}).get(k) != v:
-            out.append(Said(f"run.{k}：{_short(v)} → {_short(now['run'].get(k))}", f"run.{k}: {_short(v)} → {_short(now['run'].get(k))}"))
-    out += _rows(("单位", "unit"), sealed.get("units", []), now.get("units", []), UNIT_COLS, 1)
-    out += _rows(("模块", "module"), sealed.get("modules", []), now.get("modules", []), MODULE_COLS, 2)
+            out.append(Said.of("seal.diff.value", key=f"run.{k}", old=_short(v), new=_short(now["run"].get(k))))
+    out += _rows(Said.of("seal.diff.what_unit"), sealed.get("units", []), now.get("units", []), UNIT_COLS, 1)
+    out += _rows(Said.of("seal.diff.what_module"), sealed.get("modules", []), now.get("modules", []), MODULE_COLS, 2)
     return out
 
 
-def _rows(what: tuple[str, str], old: list, new: list, cols: tuple[str, ...], key: int) -> list[str]:
+def _rows(what: Said, old: list, new: list, cols: tuple[str, ...], key: int) -> list[str]:
     a = {tuple(r[:key]): r for r in old}
     b = {tuple(r[:key]): r for r in new}
     out = []
     for k in sorted(set(a) | set(b), key=str):
         name = "/".join(map(str, k))
         if k not in b:
-            out.append(Said(f"{what[0]} {name}：被删除", f"{what[1]} {name}: removed"))
+            out.append(Said.of("seal.diff.removed", what=what, name=name))
         elif k not in a:
-            out.append(Said(f"{what[0]} {name}：被加入", f"{what[1]} {name}: added"))
+            out.append(Said.of("seal.diff.added", what=what, name=name))
         elif a[k] != b[k]:
-            out += [Said(f"{what[0]} {name} {c}：{_short(x)} → {_short(y)}", f"{what[1]} {name} {c}: {_short(x)} → {_short(y)}")
+            out += [Said.of("seal.diff.cell", what=what, name=name, column=c, old=_short(x), new=_short(y))
                     for c, x, y in zip(cols, a[k], b[k]) if x != y]
     return out
 
@@ -267,27 +283,24 @@ def problems_of(store: Store, run: RunInfo, pinned: str | None = None) -> list[s
         return ["unsealed"] if run.final else []
     what: list[str] = []
     if not run.final:
-        what.append(Said(f"run.status：final → {run.status}", f"run.status: final → {run.status}"))
+        what.append(Said.of("seal.diff.status", status=run.status))
     raw = seal.document.encode("utf-8")
     if hashlib.sha256(raw).hexdigest() != seal.digest:
-        what.append(Said("封印记录：封印文件与其 sha256 不符", "seal record: its document no longer matches its digest"))
+        what.append(Said.of("seal.diff.digest"))
     if not signature_ok(seal.public_key, seal.signature, raw):
-        what.append(Said("封印记录：签名无效（不是记录的密钥所签）", "seal record: the signature does not match (not made by the key recorded)"))
+        what.append(Said.of("seal.diff.signature"))
     known = office_key(store)
     if known is not None and seal.public_key != known:
-        what.append(Said(f"由另一把密钥 {seal.public_key} 签名（本历史库的考核办公钥为 {known}）",
-                         f"signed by another key {seal.public_key} (the store's office key is {known})"))
+        what.append(Said.of("seal.diff.other_key", key=seal.public_key, known=known))
     if pinned is not None and seal.public_key != pinned:
-        what.append(Said(f"由密钥 {seal.public_key} 签名，不是固定的考核办公钥 {pinned}",
-                         f"signed by key {seal.public_key}, not the office's pinned key {pinned}"))
+        what.append(Said.of("seal.diff.not_pinned", key=seal.public_key, pinned=pinned))
     expected_prev = _previous_digest(store, seal.seq)
     if seal.previous != expected_prev:
-        what.append(Said(f"封印链（chain）：记录的上一个封印 {seal.previous or '—'}，应为 {expected_prev or '—'}",
-                         f"chain: previous seal {seal.previous or '—'}, expected {expected_prev or '—'}"))
+        what.append(Said.of("seal.diff.chain", previous=seal.previous or "—", expected=expected_prev or "—"))
     try:
         sealed = json.loads(seal.document)
     except ValueError:
-        return what + [Said("封印记录：封印文件无法读取", "seal record: its document is not readable")]
+        return what + [Said.of("seal.diff.unreadable")]
     at = sealed.get("events", {}).get("seq") if isinstance(sealed.get("events"), dict) else None
     what += differences(sealed, document(store, run, seal.previous, at))
     return what
@@ -323,7 +336,7 @@ def check_all(store: Store, pinned: str | None = None) -> list[tuple[RunInfo | N
         seen.add(seal.run_id)
         run = runs.get(seal.run_id)
         if run is None:
-            out.append((None, [Said(f"第{seal.seq}个封印：它的第{seal.run_id}号运行不见了", f"seal {seal.seq}: its run {seal.run_id} is gone")]))
+            out.append((None, [Said.of("seal.diff.run_gone", seq=seal.seq, run=seal.run_id)]))
             continue
         what = problems_of(store, run, pinned)
         if what:
@@ -355,9 +368,8 @@ def finalize(store: Store, run_id: int, operator: str, key_path: str | os.PathLi
         imported_run(store, run)  # an imported run cannot be re-scored: say so, do not fail half-way
         rep = verify(store, run_id, plugin_args)
     if rescore and (rep.altered or rep.changes):  # (its seal is what is being made: not part of this check)
-        what = [Said(f"存储的{w}与其 sha256 不符", f"stored {w} altered") for w in rep.altered]
-        what += [Said(f"单位 {c.unit_id} {c.what} {c.item}：存储 {_short(c.old)}，重算 {_short(c.new)}".replace("  ", " "),
-                      f"unit {c.unit_id} {c.what} {c.item}: stored {_short(c.old)}, re-scored {_short(c.new)}".replace("  ", " "))
+        what = [Said.of("seal.diff.altered", what=w) for w in rep.altered]
+        what += [Said.of("seal.diff.rescored", unit=c.unit_id, what=c.what, item=c.item, old=_short(c.old), new=_short(c.new)).squeezed()
                  for c in rep.changes]
         raise HistoryError(Problem("seal.finalize_differs", {"run": run_id, "what": said(what, "zh"), "what_en": said(what, "en")}))
     mine = public_hex(key)
