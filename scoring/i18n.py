@@ -1456,6 +1456,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "seal.diff.run_gone": ("第{seq}个封印：它的第{run}号运行不见了", "seal {seq}: its run {run} is gone"),
     "seal.diff.altered": ("存储的{what}与其 sha256 不符", "stored {what} altered"),
     "seal.diff.rescored": ("单位 {unit} {what} {item}：存储 {old}，重算 {new}", "unit {unit} {what} {item}: stored {old}, re-scored {new}"),
+    "cdiff.numbered": ("{numeral}、", "{n}. "),
 }
 
 

@@ -34,6 +34,8 @@ ENGLISH_ONLY = {
     "criteria.toml.bare_text": {"detail", "value"},
     # an assessment's Chinese name carries its year (伊通满族自治县2020年度综合考核); English says it
     "notice.summary": {"year"},
+    # sections are counted 一、二、 in Chinese and 1. 2. in English
+    "cdiff.numbered": {"numeral", "n"},
 }
 
 

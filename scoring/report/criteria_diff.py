@@ -79,7 +79,7 @@ def as_text(d: CriteriaDiff, lang: str = "zh") -> str:
         items = [c for c in d.changes if c.kind in kinds]
         if not items:
             continue
-        num = NUMERALS[k] + "、" if lang != "en" else f"{k + 1}. "
+        num = t("cdiff.numbered", lang, numeral=NUMERALS[k], n=k + 1)
         k += 1
         out.append("")
         out.append(num + t(f"cdiff.sec_{sec}", lang, n=len(items)))
