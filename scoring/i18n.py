@@ -1457,6 +1457,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "seal.diff.altered": ("存储的{what}与其 sha256 不符", "stored {what} altered"),
     "seal.diff.rescored": ("单位 {unit} {what} {item}：存储 {old}，重算 {new}", "unit {unit} {what} {item}: stored {old}, re-scored {new}"),
     "cdiff.numbered": ("{numeral}、", "{n}. "),
+    "plugin.doing.score": ("计分", "scoring"),
+    "plugin.doing.rule": ("生成评分标准文字", "rule text"),
+    "plugin.doing.reason": ("生成失分原因", "lost-points reason"),
+    "plugin.doing.params": ("检查参数", "checking its params"),
 }
 
 

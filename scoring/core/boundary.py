@@ -20,6 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import PluginError, Problem
+from ..i18n import has, t
 
 SHOWN = 3  # units named per refused indicator (the count says how many in all)
 
@@ -34,10 +35,6 @@ def _args(leaf, **more) -> dict[str, Any]:
     return {"plugin": plugin_of(leaf.method), "method": leaf.method.name, "indicator": f"{ind.id} {ind.name}", **more}
 
 
-WHAT = {"score": ("计分", "scoring"), "rule": ("生成评分标准文字", "rule text"), "reason": ("生成失分原因", "lost-points reason"),
-        "params": ("检查参数", "checking its params")}
-
-
 def call(leaf, what: str, fn: Callable, *args, passes: tuple[type[BaseException], ...] = ()):
     """Call a method's ``fn``; any exception (but ``passes``) becomes that plugin's fault
     (``what``: score / rule / reason / params)."""
@@ -49,7 +46,8 @@ def call(leaf, what: str, fn: Callable, *args, passes: tuple[type[BaseException]
         raise
     except Exception as exc:  # noqa: BLE001 - whatever a plugin raises is the plugin's fault
         detail = f"{type(exc).__name__}: {exc}"[:300]
-        zh, en = WHAT.get(what, (what, what))
+        code = f"plugin.doing.{what}"  # what the method was asked to do, in both languages
+        zh, en = (t(code, "zh"), t(code, "en")) if has(code) else (what, what)
         raise PluginError(Problem("plugin.method_failed", _args(leaf, what=zh, what_en=en, detail=detail))) from None
 
 
