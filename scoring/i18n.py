@@ -1432,7 +1432,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "paper.then_address": ("{before}{address}", "{before} {address}"),
     "paper.module_score": ("{name}{score}分", "{name} {score}"),
     "paper.unit_file": ("{year}-{unit}-考核结果反馈", "{year}-{unit}-result"),
-    "paper.year": ("{year}年度", "{year}"),
+    "text.year": ("{year}年度", "{year}"),
     "text.paren": ("（{text}）", " ({text})"),
     # the XLSX report's own heads
     "xlsx.ranking_sheet": ("{ranking}-{category}", "{ranking} {category}"),

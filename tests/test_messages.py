@@ -98,3 +98,23 @@ def test_the_scan_catches_a_missing_code(tmp_path):
 def test_english_placeholders_are_filled_like_chinese():
     code = next(c for c, (zh, en) in MESSAGES.items() if _placeholders(zh) == {"n"} == _placeholders(en))
     assert "{" not in t(code, "zh", n=3) and "{" not in t(code, "en", n=3)
+
+
+# Where a language is still chosen in code, and why: not a message table.
+CHOOSES_LANGUAGE = {
+    "scoring/i18n.py": "the catalogue itself picks a message's language",
+    "scoring/core/methods.py": "the plugin interface: tr() for a method's own texts, its title pair, units dropped in English",
+    "scoring/core/method_docs.py": "a method's title and parameter meanings come from the method itself",
+    "scoring/history/seal.py": "Said carries a difference in both languages; one helper picks the reader's",
+    "scoring/report/html.py": "the HTML lang attribute (zh-CN / en)",
+    "scoring/report/pdf.py": "the document language tag",
+}
+LANGUAGE_CHECK = re.compile(r'lang\s*[!=]=\s*["\']en["\']')
+
+
+def test_no_module_writes_its_own_translations():
+    """Texts in two languages are catalogue entries, not `if lang == "en"` branches or zh/en tables in a module.
+    The command line's help texts move into the catalogue with the CLI package (cli.* codes)."""
+    found = sorted(str(p.relative_to(ROOT)) for p in SOURCES if LANGUAGE_CHECK.search(p.read_text(encoding="utf-8")))
+    found = [p for p in found if p not in CHOOSES_LANGUAGE and not p.startswith("scoring/cli")]
+    assert found == []

@@ -200,7 +200,7 @@ def loss_items(sheet: dict[str, Any], lang: str = "zh") -> list[dict[str, Any]]:
 def _plain(x: float) -> str:
     return fmt(x)
 def _join(a: str, b: str, lang: str) -> str:
-    return f"{a}{'; ' if lang == 'en' else '；'}{b}" if a and b else (a or b)
+    return t("sep.items", lang).join((a, b)) if a and b else (a or b)
 
 
 def _who(res: Results, ind, lang: str) -> str:

@@ -185,7 +185,7 @@ def office(view: ReportView, font: str) -> dict:
     footer = "  ".join(i18n.t("text.label_value", view.lang, label=k, value=v) for k, v in view.footer_stamp)
     page = L["page"].split("{p}")
     page = [page[0]] + page[1].split("{n}")
-    meta = "　".join(m for m in (view.office, i18n.t("paper.year", view.lang, year=view.year), L["ranking"]) if m)
+    meta = "　".join(m for m in (view.office, i18n.t("text.year", view.lang, year=view.year), L["ranking"]) if m)
     return {"kind": "office", "internal": words(view.lang)["internal"], "title": view.title, "office": view.office, "meta_line": meta, "note": view.note,
             "footer": footer, "page": page, "categories": cats,
             "proposals": {"heading": L["proposals"], "intro": L["proposals_intro"], "items": items, "outro": L["proposed_only"]},

@@ -203,7 +203,8 @@ def _ranking_sheet(wb, view: ReportView, cat: CategoryView, used: set[str]):
     t = s.text(1, 1, view.title, measure=False)
     t.font = s.Font(bold=True, size=15)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
-    sub = f"{view.office}　{view.year}{'年度' if view.lang != 'en' else ''}　{cat.name}（{len(cat.rows)}{L['units']}）"
+    year = i18n.t("text.year", view.lang, year=view.year)
+    sub = f"{view.office}　{year}　{cat.name}（{len(cat.rows)}{L['units']}）"
     s.text(2, 1, sub, measure=False)
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
     hr = 4
