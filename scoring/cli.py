@@ -329,7 +329,7 @@ def load(criteria_path: str, plugin_args: list[str]):
 def load_with_bytes(criteria_path: str, plugin_args: list[str]):
     """Like :func:`load`, also returning the criteria file's bytes (hashed and stored with a run)."""
     from .load.criteria_file import criteria_bytes, located_plan, parse_criteria, plugin_folders
-    from .plugins import load_registry
+    from .registry import load_registry
 
     raw = criteria_bytes(criteria_path)
     criteria, lines, _ = parse_criteria(raw, str(criteria_path))
@@ -945,7 +945,7 @@ def cmd_methods(args) -> int:
     from tabulate import tabulate
     import tabulate as _tab
 
-    from .plugins import load_registry
+    from .registry import load_registry
 
     from .core.method_docs import describe, markdown
     from .errors import Problem
