@@ -8,11 +8,11 @@ Heavy libraries are imported inside the commands that need them so start-up stay
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import sys
 from pathlib import Path
 
+from . import api
 from .errors import HistoryError, ScoringError
 
 TEXT = {
@@ -322,20 +322,8 @@ def _due(lang: str):
 
 def load(criteria_path: str, plugin_args: list[str]):
     """Criteria file → (plan, registry), with local plugins from the file and the command line."""
-    plan, registry, _ = load_with_bytes(criteria_path, plugin_args)
-    return plan, registry
-
-
-def load_with_bytes(criteria_path: str, plugin_args: list[str]):
-    """Like :func:`load`, also returning the criteria file's bytes (hashed and stored with a run)."""
-    from .load.criteria_file import criteria_bytes, located_plan, parse_criteria, plugin_folders
-    from .registry import load_registry
-
-    raw = criteria_bytes(criteria_path)
-    criteria, lines, _ = parse_criteria(raw, str(criteria_path))
-    folders = plugin_folders(criteria, lines, str(criteria_path)) + [Path(f) for f in plugin_args]
-    registry = load_registry(folders)
-    return located_plan(criteria, lines, str(criteria_path), registry), registry, raw
+    crit = api.load_criteria(criteria_path, plugin_args)
+    return crit.plan, crit.registry
 
 
 def cmd_check(args) -> int:
@@ -354,53 +342,20 @@ def cmd_check(args) -> int:
 
 
 def _score(args, store=None):
-    """Criteria + data (+ last year's values from the history store) → (results, plan, registry, criteria bytes)."""
-    from .core.engine import score
-    from .errors import DataError
-    from .history.stamp import declared_blanks
-    from .load.validate import validate
-
-    plan, registry, raw = load_with_bytes(args.criteria, args.plugins)
-    report = validate(plan, args.data)  # every problem in the data, before anything is scored or written
-    if report.problems:
-        raise DataError(report.problems)
-    data = report.data
-    args.blank_gaps = declared_blanks(report.gaps, data)  # shown with the stamp: declared, never silent
-    if plan.previous:
-        data = _with_previous(data, plan, store, args)
-    return score(plan, data), plan, registry, raw
+    """Criteria + data (+ last year's values from the history store) → api.Scoring."""
+    crit = api.load_criteria(args.criteria, args.plugins)
+    return api.score(crit, args.data, store=store, db=getattr(args, "db", None), warn=_warner(args.lang))
 
 
-def _decide(results, args, store=None):
-    """Proposed decisions; look-back rules read earlier years' published results from the history store."""
-    from .core.decisions import decide, outcomes_of
+def _warner(lang: str):
+    """Print what the pipeline says on the way (last year's values …) as a warning on stderr."""
+    from .i18n import t
 
-    return decide(results.criteria, outcomes_of(results), _decision_history(results, store, args))
+    def warn(n) -> None:
+        prefix = "" if n.code == "hist.prev_from" else t("hist.warning", lang)
+        print(prefix + t(n.code, lang, **n.args), file=sys.stderr)
 
-
-def _decision_history(results, store, args):
-    from .history.lookback import decision_history, look_back_years
-    from .history.store import default_path, open_store
-
-    years = look_back_years(results.criteria)
-    if not years:
-        return None
-    own = store is None
-    if own:
-        path = default_path(getattr(args, "db", None))
-        if not path.exists():
-            return None
-        try:
-            store = open_store(path)
-        except HistoryError as e:
-            if e.problems[0].code == "history.empty":
-                return None
-            raise
-    try:
-        return decision_history(store, results.criteria, results.data.ids, years)
-    finally:
-        if own:
-            store.close()
+    return warn
 
 
 def cmd_fingerprint(args) -> int:
@@ -411,7 +366,8 @@ def cmd_fingerprint(args) -> int:
 
     if args.canonical is not None:  # never into the data folder (the next run would read it) nor over an input
         check_out(args.canonical, inputs=[args.criteria], data_folder=args.data)
-    results, plan, registry, raw = _score(args)
+    scored = _score(args)
+    results, raw = scored.results, scored.criteria.raw
     data_bytes = canonical.encode(results.data)
     print(t("fingerprint.criteria", args.lang, path=args.criteria, sha=canonical.sha256(raw), short=canonical.sha256(raw)[:12]))
     print(t("fingerprint.data", args.lang, path=args.data, sha=canonical.sha256(data_bytes), short=canonical.sha256(data_bytes)[:12],
@@ -425,9 +381,6 @@ def cmd_fingerprint(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from .core.decisions import decide, outcomes_of
-    from .history import canonical
-    from .history.stamp import make_stamp
     from .report import REPORT_FORMATS
     from .report.output import RENDERERS, write_atomic
 
@@ -441,8 +394,8 @@ def cmd_run(args) -> int:
             from .history.store import open_store
 
             store = open_store(args.db, create=True)
-        results, plan, registry, raw = _score(args, store)
-        stamp = make_stamp(canonical.sha256(raw), canonical.data_hash(results.data), plan, registry, args.blank_gaps)
+        scored = _score(args, store)
+        results, registry, raw, stamp = scored.results, scored.criteria.registry, scored.criteria.raw, scored.stamp
         if store is not None:
             from .history.record import build_record, data_files
 
@@ -452,12 +405,11 @@ def cmd_run(args) -> int:
             saved = store.save(rec)
             stamp = stamp.with_run(saved)
         if args.format in REPORT_FORMATS:
-            history = _decision_history(results, store, args)
-            proposal = decide(results.criteria, outcomes_of(results), history)
-            _write_report(args, args.format, results, proposal, history, stamp)
+            proposal = api.decide(scored, store=store, db=args.db)
+            _write_report(args, args.format, results, proposal, scored.history, stamp)
             return 0
         later_stamp = args.decide and args.format == "table"  # the stamp stays the last line
-        proposal = _decide(results, args, store) if args.decide else None
+        proposal = api.decide(scored, store=store, db=args.db) if args.decide else None
         places, close = results.criteria.assessment.precision, results.criteria.decisions.close_margin
         if args.format == "json":
             from .report import decisions as rd
@@ -491,25 +443,16 @@ def cmd_run(args) -> int:
 
 def _results_and_decisions(args):
     """RUN (scored again from the history store) or CRITERIA --data DIR → (results, decisions, stamp, history)."""
-    from .core.decisions import decide, outcomes_of
-    from .history import canonical
-    from .history.stamp import make_stamp
-
     if args.data is None:
         if not args.criteria.isdigit():
-            from .errors import ScoringError, Problem
+            from .errors import Problem
 
             raise ScoringError(Problem("cli.need_data", {"target": args.criteria}))
-        from .history.reproduce import stored_results
-
-        with _open(args) as store:
-            results, stamp = stored_results(store, int(args.criteria), args.plugins)
-            history = _decision_history(results, store, args)
+        scored = api.stored(int(args.criteria), db=args.db, plugins=args.plugins)
     else:
-        results, plan, registry, raw = _score(args)
-        stamp = make_stamp(canonical.sha256(raw), canonical.data_hash(results.data), plan, registry, args.blank_gaps)
-        history = _decision_history(results, None, args)
-    return results, decide(results.criteria, outcomes_of(results), history), stamp, history
+        scored = _score(args)
+    proposal = api.decide(scored, db=args.db)
+    return scored.results, proposal, scored.stamp, scored.history
 
 
 def _check_out(args) -> None:
@@ -588,16 +531,10 @@ def cmd_decide(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    from .errors import Problem, UsageError
     from .report import notice
 
     results, proposal, stamp, _ = _results_and_decisions(args)
-    ids, names = results.data.ids, results.data.names
-    key = args.unit if args.unit in ids else (ids[names.index(args.unit)] if args.unit in names else None)
-    if key is None:  # a wrong argument, not a problem in anyone's submission
-        close = difflib.get_close_matches(args.unit, ids + names, n=3, cutoff=0.4)
-        raise UsageError(Problem("explain.unknown_unit", {"unit": args.unit, "close": "、".join(close) or "—"}))
-    cs, pos = results.locate(key)
+    cs, pos = results.locate(api.find_unit(results, args.unit))  # a wrong name is a usage error, not bad data
     if args.format == "json":
         import json
 
@@ -625,35 +562,6 @@ def _operator(args) -> str:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name available
         return ""
-
-
-def _with_previous(data, plan, store, args):
-    """Last year's values (``<field>@上年``) from the store's published result of last year."""
-    from .history.previous import attach_previous
-    from .history.store import default_path, open_store
-    from .i18n import t
-
-    own = store is None
-    if own:
-        path = default_path(args.db)
-        if not path.exists():
-            print(t("hist.warning", args.lang) + t("hist.prev_nodb", args.lang, path=path), file=sys.stderr)
-            return data
-        try:
-            store = open_store(path)
-        except HistoryError as e:
-            if e.problems[0].code != "history.empty":
-                raise
-            store = None  # an empty store: no published year to compare with
-    try:
-        data, notes = attach_previous(data, plan, store)
-    finally:
-        if own and store is not None:
-            store.close()
-    for n in notes:
-        prefix = "" if n.code == "hist.prev_from" else t("hist.warning", args.lang)
-        print(prefix + t(n.code, args.lang, **n.args), file=sys.stderr)
-    return data
 
 
 def _open(args):
@@ -865,7 +773,7 @@ def cmd_warn(args) -> int:
         if wanted is None:
             raise UsageError(Problem("data.unknown_unit", {"unit": args.unit}))  # a wrong argument, not bad data
     if interim.previous:
-        data = _with_previous(data, interim, None, args)
+        data = api.previous_values(data, interim, db=args.db, warn=_warner(args.lang))
     units = warnings_for(score(interim, data, partial=True), report.gaps, args.indicators)
     if wanted is not None:
         units = [u for u in units if u.id == wanted]
@@ -929,8 +837,8 @@ def cmd_sensitivity(args) -> int:
     from .core.stability import RuleShares
 
     _check_out(args)
-    results = _score(args)[0]
-    shares = RuleShares(results, _decision_history(results, None, args)) if results.criteria.decisions.rules else None
+    results = _score(args).results
+    shares = RuleShares(results, api.decision_history(results, db=args.db)) if results.criteria.decisions.rules else None
     s = sensitivity(results, args.draws, args.spread / 100, args.seed, observers=[shares] if shares else [])
     text = RENDERERS[args.format](results, s, args.lang, shares=shares.by_unit() if shares else None)
     if args.out:

@@ -1,0 +1,258 @@
+"""The Python API: the pipeline every ``scoring`` command runs, for scripts, notebooks and servers.
+
+    from scoring import api
+
+    crit = api.load_criteria("criteria/yitong-2020.toml")        # located problems raise CriteriaError
+    run = api.score(crit, "examples/yitong-2020")                 # bad data raises DataError (every problem)
+    run.results.categories[0].units[0].total                      # plain Python objects …
+    api.to_frame(run)                                             # … or a pandas / polars DataFrame
+    proposal = api.decide(run)                                    # 约谈、通报 … with reasons and margins
+
+Nothing here prints or exits: what a command would say on the way (last year's values missing …)
+goes to ``warn`` as a :class:`Note` (``note.code`` is a message code of :mod:`scoring.i18n`), and
+problems are raised as :class:`scoring.ScoringError` subclasses carrying located problems.
+See docs/api.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from .errors import HistoryError, Problem, UsageError
+
+if TYPE_CHECKING:  # the heavy modules are imported when a function needs them
+    from .core.criteria import Criteria
+    from .core.decisions import Decisions
+    from .core.engine import Results
+    from .core.plan import Plan
+    from .history.previous import Note
+    from .history.stamp import Stamp
+    from .history.store import Store
+    from .load.validate import ValidationReport
+    from .registry import Registry
+
+Warn = Callable[["Note"], None]
+
+__all__ = ["LoadedCriteria", "Scoring", "load_criteria", "validate", "score", "stamp_of", "decision_history",
+           "decide", "find_unit", "stored", "open_store", "to_frame", "records",
+           "previous_values"]
+
+
+@dataclass(frozen=True)
+class LoadedCriteria:
+    """A criteria file that passed every check, with the methods it uses."""
+
+    path: str
+    plan: Plan  # the criteria with every check done, ready to score
+    registry: Registry  # the methods found (built-in, installed plugins, local plugin folders)
+    raw: bytes  # the file's bytes: hashed for the stamp and stored with a saved run
+
+    @property
+    def criteria(self) -> Criteria:
+        return self.plan.criteria
+
+
+@dataclass
+class Scoring:
+    """One scoring of a data folder: the results and how to reproduce them."""
+
+    results: Results  # categories → units → points per indicator, totals, ranks, grades
+    criteria: LoadedCriteria | None  # None for a stored run scored again
+    stamp: Stamp  # criteria and data fingerprints, engine and plugin versions (printed under every table)
+    blank_gaps: list = field(default_factory=list)  # blank cells the criteria's missing policy scored, declared
+    history: object | None = None  # earlier years' outcomes, when a decision rule looks back
+
+
+def load_criteria(path: str | Path, plugins: Iterable[str | Path] = ()) -> LoadedCriteria:
+    """Read and check a criteria file; local plugins come from the file's ``plugins`` and from ``plugins``.
+
+    Raises :class:`scoring.CriteriaError` (file, line, what is wrong, how to fix) or
+    :class:`scoring.PluginError`."""
+    from .load.criteria_file import criteria_bytes, located_plan, parse_criteria, plugin_folders
+    from .registry import load_registry
+
+    raw = criteria_bytes(str(path))
+    criteria, lines, _ = parse_criteria(raw, str(path))
+    folders = plugin_folders(criteria, lines, str(path)) + [Path(f) for f in plugins]
+    registry = load_registry(folders)
+    return LoadedCriteria(str(path), located_plan(criteria, lines, str(path), registry), registry, raw)
+
+
+def validate(criteria: LoadedCriteria, data: str | Path) -> ValidationReport:
+    """Every problem, gap and normalisation in a data folder at once (``report.ok``, ``report.problems``)."""
+    from .load.validate import validate as check
+
+    return check(criteria.plan, str(data))
+
+
+def open_store(db: str | Path | None = None, create: bool = False) -> Store:
+    """The history store (default: ``SCORING_DB``, else ``scoring-history.sqlite`` here); use it in ``with``."""
+    from .history.store import open_store as opened
+
+    return opened(db, create=create)
+
+
+def _existing_store(db) -> Store | None:
+    """The store if there is one with runs in it; None when there is no store yet (nothing to look back on)."""
+    from .history.store import default_path, open_store as opened
+
+    path = default_path(db)
+    if not path.exists():
+        return None
+    try:
+        return opened(path)
+    except HistoryError as e:
+        if e.problems[0].code == "history.empty":
+            return None
+        raise
+
+
+def score(criteria: LoadedCriteria, data: str | Path, *, store: Store | None = None, db: str | Path | None = None,
+          warn: Warn | None = None, partial: bool = False) -> Scoring:
+    """Score a data folder. Raises :class:`scoring.DataError` with every problem before scoring anything.
+
+    Criteria that compare with last year read its published values from ``store`` (or the store at
+    ``db``); what is missing there is said through ``warn``, never silently taken as 0."""
+    from .core.engine import score as run
+    from .errors import DataError
+    from .history import canonical
+    from .history.stamp import declared_blanks, make_stamp
+
+    report = validate(criteria, data)  # every problem in the data, before anything is scored or written
+    if report.problems:
+        raise DataError(report.problems)
+    values = report.data
+    blanks = declared_blanks(report.gaps, values)  # shown with the stamp: declared, never silent
+    if criteria.plan.previous:
+        values = previous_values(values, criteria.plan, store=store, db=db, warn=warn)
+    results = run(criteria.plan, values)
+    stamp = make_stamp(canonical.sha256(criteria.raw), canonical.data_hash(results.data), criteria.plan,
+                       criteria.registry, blanks)
+    return Scoring(results, criteria, stamp, blanks)
+
+
+def stamp_of(scoring: Scoring) -> Stamp:
+    """The stamp printed under a table of these results."""
+    return scoring.stamp
+
+
+def previous_values(values, plan: Plan, *, store: Store | None = None, db: str | Path | None = None,
+                    warn: Warn | None = None):
+    """``values`` with last year's columns (``<field>@上年``) from the store's published result of last year."""
+    from .history.previous import Note, attach_previous
+    from .history.store import default_path
+
+    own = store is None
+    if own:
+        if not default_path(db).exists():
+            if warn:
+                warn(Note("hist.prev_nodb", {"path": default_path(db)}))
+            return values
+        store = _existing_store(db)  # an empty store: no published year to compare with
+    try:
+        values, notes = attach_previous(values, plan, store)
+    finally:
+        if own and store is not None:
+            store.close()
+    for n in notes:
+        if warn:
+            warn(n)
+    return values
+
+
+def decision_history(results: Results, *, store: Store | None = None, db: str | Path | None = None):
+    """Earlier years' published outcomes for look-back decision rules (None when no rule looks back
+    or there is no store yet)."""
+    from .history.lookback import decision_history as history, look_back_years
+
+    years = look_back_years(results.criteria)
+    if not years:
+        return None
+    own = store is None
+    if own:
+        store = _existing_store(db)
+        if store is None:
+            return None
+    try:
+        return history(store, results.criteria, results.data.ids, years)
+    finally:
+        if own:
+            store.close()
+
+
+def decide(scoring: Scoring | Results, *, store: Store | None = None, db: str | Path | None = None) -> Decisions:
+    """The proposed decisions (约谈、通报 …) for these results, with rule, trigger and margin."""
+    from .core.decisions import decide as propose, outcomes_of
+
+    results = scoring.results if isinstance(scoring, Scoring) else scoring
+    history = scoring.history if isinstance(scoring, Scoring) and scoring.history is not None else \
+        decision_history(results, store=store, db=db)
+    if isinstance(scoring, Scoring):
+        scoring.history = history
+    return propose(results.criteria, outcomes_of(results), history)
+
+
+def stored(run_id: int, *, store: Store | None = None, db: str | Path | None = None,
+           plugins: Iterable[str | Path] = ()) -> Scoring:
+    """A run of the history store scored again from its stored criteria and data (its seal checked)."""
+    from .history.reproduce import stored_results
+
+    own = store is None
+    store = open_store(db) if own else store
+    try:
+        results, stamp = stored_results(store, int(run_id), [str(p) for p in plugins])
+        return Scoring(results, None, stamp, history=decision_history(results, store=store))
+    finally:
+        if own:
+            store.close()
+
+
+def find_unit(results: Results, unit: str) -> str:
+    """A unit's id from its id or its name; :class:`scoring.errors.UsageError` naming close matches otherwise."""
+    import difflib
+
+    ids, names = results.data.ids, results.data.names
+    if unit in ids:
+        return unit
+    if unit in names:
+        return ids[names.index(unit)]
+    close = difflib.get_close_matches(unit, ids + names, n=3, cutoff=0.4)
+    raise UsageError(Problem("explain.unknown_unit", {"unit": unit, "close": "、".join(close) or "—"}))
+
+
+def to_frame(scoring: Scoring | Results, library: str | None = None):
+    """The results as one DataFrame, a row per unit: category, id, name, total, rank, grade, then each
+    module's score and each indicator's points (NaN where it does not count for the unit, never 0).
+    pandas when installed, else polars (or name one with ``library``); neither is a dependency."""
+    rows = records(scoring)
+    if library in (None, "pandas"):
+        try:
+            import pandas
+        except ImportError:
+            if library == "pandas":
+                raise
+        else:
+            return pandas.DataFrame(rows)
+    if library in (None, "polars"):
+        try:
+            import polars
+        except ImportError:
+            if library == "polars":
+                raise
+        else:
+            return polars.DataFrame(rows)
+    raise ImportError("to_frame needs pandas or polars (pip install pandas); records() gives the same rows as dicts")
+
+
+def records(scoring: Scoring | Results) -> list[dict]:
+    """The rows of :func:`to_frame` as plain dicts, in the order of the criteria's categories and ranks."""
+    results = scoring.results if isinstance(scoring, Scoring) else scoring
+    data, rows = results.data, []
+    for cs in results.categories.values():
+        for j, i in enumerate(cs.index):
+            rows.append({"category": cs.category, "id": data.ids[i], "name": data.names[i],
+                         "total": float(cs.total[j]), "rank": int(cs.rank[j]), "grade": cs.grade[j],
+                         **{m: float(ms.score[j]) for m, ms in cs.modules.items()},
+                         **{ind: float(sc.points[j]) for ind, sc in cs.indicators.items()}})
+    return rows
