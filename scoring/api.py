@@ -23,13 +23,13 @@ from .errors import HistoryError, Problem, UsageError
 
 if TYPE_CHECKING:  # the heavy modules are imported when a function needs them
     from .core.criteria import Criteria
-    from .core.decisions import Decisions
+    from .core.decisions import RuleResult
     from .core.engine import Results
     from .core.plan import Plan
     from .history.previous import Note
     from .history.stamp import Stamp
     from .history.store import Store
-    from .load.validate import ValidationReport
+    from .load.validate import Report as ValidationReport
     from .registry import Registry
 
 Warn = Callable[["Note"], None]
@@ -86,11 +86,14 @@ def validate(criteria: LoadedCriteria, data: str | Path) -> ValidationReport:
     return check(criteria.plan, str(data))
 
 
-def open_store(db: str | Path | None = None, create: bool = False) -> Store:
-    """The history store (default: ``SCORING_DB``, else ``scoring-history.sqlite`` here); use it in ``with``."""
+def open_store(db: str | Path | None = None, create: bool = False, guards: bool = True) -> Store:
+    """The history store (default: ``SCORING_DB``, else ``scoring-history.sqlite`` here); use it in ``with``.
+
+    ``create``: make it when the file does not exist. ``guards=False`` opens a store whose protecting
+    triggers are gone, only to report on it or back it up."""
     from .history.store import open_store as opened
 
-    return opened(db, create=create)
+    return opened(db, create=create, guards=guards)
 
 
 def _existing_store(db) -> Store | None:
@@ -181,7 +184,7 @@ def decision_history(results: Results, *, store: Store | None = None, db: str | 
             store.close()
 
 
-def decide(scoring: Scoring | Results, *, store: Store | None = None, db: str | Path | None = None) -> Decisions:
+def decide(scoring: Scoring | Results, *, store: Store | None = None, db: str | Path | None = None) -> list[RuleResult]:
     """The proposed decisions (约谈、通报 …) for these results, with rule, trigger and margin."""
     from .core.decisions import decide as propose, outcomes_of
 
@@ -246,7 +249,7 @@ def to_frame(scoring: Scoring | Results, library: str | None = None):
 
 
 def records(scoring: Scoring | Results) -> list[dict]:
-    """The rows of :func:`to_frame` as plain dicts, in the order of the criteria's categories and ranks."""
+    """The rows of :func:`to_frame` as plain dicts: category by category, units in the data's order."""
     results = scoring.results if isinstance(scoring, Scoring) else scoring
     data, rows = results.data, []
     for cs in results.categories.values():
