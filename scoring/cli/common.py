@@ -138,12 +138,17 @@ def check_report_out(args, fmt: str) -> None:
 
 def write_report(args, fmt: str, results, proposal, history, stamp) -> None:
     """Render one printable report and write it whole (or not at all)."""
-    from ..report import render_report
-    from ..report.output import write_atomic_bytes
+    from ..report import render_report, write_report
 
-    data = render_report(fmt, results, proposal, history, stamp.printed(), args.lang)
     if args.out:
-        write_atomic_bytes(args.out, data)
+        write_report(args.out, fmt, results, proposal, history, stamp.printed(), args.lang)
         written(args.out, args.lang)
     else:
-        sys.stdout.write(data.decode("utf-8"))
+        sys.stdout.write(render_report(fmt, results, proposal, history, stamp.printed(), args.lang).decode("utf-8"))
+
+
+def iso_date(text: str):
+    """A date as 2021-01-15 (argparse type)."""
+    import datetime
+
+    return datetime.date.fromisoformat(text.strip())

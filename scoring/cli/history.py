@@ -28,6 +28,7 @@ def add_parsers(sub, common, T, lang: str) -> None:
     x.add_argument("--out", required=True, help=T["backup_out"])
     x = sub.add_parser("delete", help=T["delete"], parents=[common, db])
     x.add_argument("run", type=int, help=T["run_id"])
+    x.add_argument("--operator", help=T["operator"])
     x = sub.add_parser("verify", help=T["verify"], parents=[common, db, fmt2])
     x.add_argument("run", type=int, nargs="?", help=T["run_id"])
     x.add_argument("--all", action="store_true", help=T["verify_all"])
@@ -50,11 +51,13 @@ def add_parsers(sub, common, T, lang: str) -> None:
 
 
 def cmd_runs(args) -> int:
+    from ..history.cycle import current_publication
     from ..history.report import runs_json, runs_text
 
     with history_store(args) as s:
         runs = s.runs(args.series, args.year)
-        sys.stdout.write(runs_json(runs, str(s.path)) if args.format == "json" else runs_text(runs, str(s.path), args.lang))
+        pubs = {r.id: current_publication(s, r.id) for r in runs}
+        sys.stdout.write(runs_json(runs, str(s.path), pubs) if args.format == "json" else runs_text(runs, str(s.path), args.lang, pubs))
     return 0
 
 
@@ -93,7 +96,7 @@ def cmd_backup(args) -> int:
 
 def cmd_delete(args) -> int:
     with history_store(args) as s:
-        run = s.delete(args.run)
+        run = s.delete(args.run, operator(args))
     say("hist.deleted", args.lang, run=run.id)
     return 0
 
@@ -128,7 +131,7 @@ def verify_all(args) -> int:
     import json
 
     from ..history.seal import check_all, pinned_key, said, seal_rows
-    from ..history.store import trigger_problems
+    from ..history.store import chain_at, trigger_problems
     from ..i18n import t
 
     with history_store(args, guards=False) as s:  # a store whose protections are gone is what we report on
@@ -136,11 +139,14 @@ def verify_all(args) -> int:
         bad = check_all(s, pinned_key())
         seals = seal_rows(s)
         path = s.path
+        _, log_bad = chain_at(s, s._q("SELECT MAX(seq) FROM events")[0][0] or 0)  # the event log, also after the last seal
     if args.format == "json":
         doc = {"schema": "scoring.verify_all/1", "db": str(path), "seals": len(seals), "triggers_missing": gone,
                "intact": not gone and not bad,
                "chain_head": seals[-1].digest if seals else None,
-               "problems": [{"run": r.id if r else None, "what": [getattr(x, "en", x) for x in w]} for r, w in bad]}
+               "problems": [{"run": r.id if r else None, "what": [getattr(x, "en", x) for x in w]} for r, w in bad],
+               "log_rows_altered": log_bad}
+        doc["intact"] = doc["intact"] and not log_bad
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
     else:
         out = [t("seal.all_head", args.lang, db=path, n=len(seals))]
@@ -152,10 +158,12 @@ def verify_all(args) -> int:
                 continue
             label = t("seal.all_run", args.lang, run=run.id, year=run.year) if run else ""
             out.append(label + said(what, args.lang))
-        if not gone and not bad:
+        if log_bad:
+            out.append(t("cycle.log.broken", args.lang, rows="、".join(map(str, log_bad))))
+        if not gone and not bad and not log_bad:
             out.append(t("seal.all_ok", args.lang, n=len(seals), head=seals[-1].digest if seals else "—"))
         sys.stdout.write("\n".join(out) + "\n")
-    return 0 if not gone and not bad else 3
+    return 0 if not gone and not bad and not log_bad else 3
 
 
 def cmd_history(args) -> int:
