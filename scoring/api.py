@@ -36,7 +36,7 @@ Warn = Callable[["Note"], None]
 
 __all__ = ["LoadedCriteria", "Scoring", "load_criteria", "validate", "score", "stamp_of", "decision_history",
            "decide", "find_unit", "stored", "open_store", "to_frame", "records",
-           "previous_values"]
+           "previous_values", "sensitivity", "Variation", "interim_warnings", "Warnings", "report"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,7 @@ class Scoring:
     stamp: Stamp  # criteria and data fingerprints, engine and plugin versions (printed under every table)
     blank_gaps: list = field(default_factory=list)  # blank cells the criteria's missing policy scored, declared
     history: object | None = None  # earlier years' outcomes, when a decision rule looks back
+    history_read: bool = False  # whether ``history`` was looked up (None may mean: no rule looks back)
 
 
 def load_criteria(path: str | Path, plugins: Iterable[str | Path] = ()) -> LoadedCriteria:
@@ -112,7 +113,7 @@ def _existing_store(db) -> Store | None:
 
 
 def score(criteria: LoadedCriteria, data: str | Path, *, store: Store | None = None, db: str | Path | None = None,
-          warn: Warn | None = None, partial: bool = False) -> Scoring:
+          warn: Warn | None = None) -> Scoring:
     """Score a data folder. Raises :class:`scoring.DataError` with every problem before scoring anything.
 
     Criteria that compare with last year read its published values from ``store`` (or the store at
@@ -188,12 +189,18 @@ def decide(scoring: Scoring | Results, *, store: Store | None = None, db: str | 
     """The proposed decisions (约谈、通报 …) for these results, with rule, trigger and margin."""
     from .core.decisions import decide as propose, outcomes_of
 
-    results = scoring.results if isinstance(scoring, Scoring) else scoring
-    history = scoring.history if isinstance(scoring, Scoring) and scoring.history is not None else \
-        decision_history(results, store=store, db=db)
-    if isinstance(scoring, Scoring):
-        scoring.history = history
-    return propose(results.criteria, outcomes_of(results), history)
+    if not isinstance(scoring, Scoring):
+        scoring = Scoring(scoring, None, None)  # type: ignore[arg-type]
+    results = scoring.results
+    return propose(results.criteria, outcomes_of(results), _history(scoring, store, db))
+
+
+def _history(scoring: Scoring, store, db):
+    """The earlier years' outcomes of ``scoring``, looked up once."""
+    if not scoring.history_read:
+        scoring.history = decision_history(scoring.results, store=store, db=db)
+        scoring.history_read = True
+    return scoring.history
 
 
 def stored(run_id: int, *, store: Store | None = None, db: str | Path | None = None,
@@ -205,10 +212,82 @@ def stored(run_id: int, *, store: Store | None = None, db: str | Path | None = N
     store = open_store(db) if own else store
     try:
         results, stamp = stored_results(store, int(run_id), [str(p) for p in plugins])
-        return Scoring(results, None, stamp, history=decision_history(results, store=store))
+        return Scoring(results, None, stamp, history=decision_history(results, store=store), history_read=True)
     finally:
         if own:
             store.close()
+
+
+@dataclass
+class Variation:
+    """Ranks under module weights varied at random (``scoring sensitivity``, ``decide --draws``)."""
+
+    ranks: object  # each unit's rank range, how often it moved, the weight that moves it most
+    shares: dict | None  # unit → how often each proposed decision held over the draws (None: not counted)
+
+
+def sensitivity(scoring: Scoring, draws: int = 1000, spread: float = 0.10, seed: int = 0, *,
+                decisions: bool | None = None, store: Store | None = None, db: str | Path | None = None) -> Variation:
+    """Vary every module weight by up to ``spread`` (0.10 = ±10 %) ``draws`` times; the same ``seed``
+    gives the same answer. ``decisions``: also count how often each proposal holds (default: when the
+    criteria have decision rules)."""
+    from .core.sensitivity import sensitivity as vary
+    from .core.stability import RuleShares
+
+    results = scoring.results
+    if decisions is None:
+        decisions = bool(results.criteria.decisions.rules)
+    shares = RuleShares(results, _history(scoring, store, db)) if decisions else None
+    ranks = vary(results, draws, spread, seed, observers=[shares] if shares else [])
+    return Variation(ranks, shares.by_unit() if shares else None)
+
+
+@dataclass
+class Warnings:
+    """Interim warnings (``scoring warn``): each unit's green / yellow / red, not a result."""
+
+    units: list  # per unit: its colour, and each indicator's when asked for
+    unit: str | None  # the one unit asked for, or None for all
+
+
+def interim_warnings(criteria: LoadedCriteria, data: str | Path, *, unit: str | None = None, indicators: bool = False,
+                     store: Store | None = None, db: str | Path | None = None, warn: Warn | None = None) -> Warnings:
+    """Score the data in so far by the same criteria (every blank: not yet submitted, left out) and
+    colour each unit by the criteria's [warnings] thresholds or its category's quartiles.
+    ``unit``: one unit's id or name (a name two units share is refused, never guessed)."""
+    from .core.engine import score as run
+    from .core.warnings import interim_plan, warnings_for
+    from .errors import DataError
+    from .load.validate import validate as check
+
+    interim = interim_plan(criteria.plan, criteria.registry.methods)
+    report = check(interim, str(data))
+    if report.problems:
+        raise DataError(report.problems)
+    values = report.data
+    wanted = None
+    if unit is not None:
+        ids, names = values.ids, values.names
+        same = [u for u, n in zip(ids, names) if n == unit]
+        if unit not in ids and len(same) > 1:  # a name two units share: never guess which sheet to print
+            raise DataError(Problem("data.ambiguous_name", {"name": unit, "ids": "、".join(same)}))
+        wanted = unit if unit in ids else (same[0] if same else None)
+        if wanted is None:
+            raise UsageError(Problem("data.unknown_unit", {"unit": unit}))  # a wrong argument, not bad data
+    if interim.previous:
+        values = previous_values(values, interim, store=store, db=db, warn=warn)
+    units = warnings_for(run(interim, values, partial=True), report.gaps, indicators)
+    return Warnings([u for u in units if u.id == wanted] if wanted is not None else units, wanted)
+
+
+def report(scoring: Scoring, fmt: str, lang: str = "zh", *, store: Store | None = None,
+           db: str | Path | None = None) -> bytes:
+    """The printable report (``xlsx``, ``html`` or ``pdf``) of these results: ranked tables, score
+    sheets, proposed decisions and charts, with the stamp printed (docs/reports.md)."""
+    from .report import render_report
+
+    proposal = decide(scoring, store=store, db=db)
+    return render_report(fmt, scoring.results, proposal, scoring.history, scoring.stamp.printed(), lang)
 
 
 def find_unit(results: Results, unit: str) -> str:

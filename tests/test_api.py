@@ -89,3 +89,25 @@ def test_to_frame_has_a_row_per_unit_and_nan_where_an_indicator_does_not_count()
     by_id = df.set_index("id") if hasattr(df, "set_index") else None
     if by_id is not None:
         assert by_id.loc[rows[0]["id"], "total"] == rows[0]["total"]
+
+
+def test_interim_warnings_are_what_warn_prints_and_one_unit_by_name(tmp_path, capsys):
+    assert main(["warn", str(CRITERIA), "--data", str(DATA), "--format", "json", "--db", str(tmp_path / "none.sqlite")]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    crit = api.load_criteria(CRITERIA)
+    w = api.interim_warnings(crit, DATA, db=tmp_path / "none.sqlite")
+    assert [(u["id"], u["total"]["color"]) for c in printed["categories"] for u in c["units"]] == \
+        [(u.id, u.total.color) for u in w.units]
+    one = api.interim_warnings(crit, DATA, unit="县司法局", db=tmp_path / "none.sqlite")
+    assert [u.name for u in one.units] == ["县司法局"] and one.unit == one.units[0].id
+
+
+def test_sensitivity_with_the_same_seed_gives_the_same_shares_as_decide(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCORING_DB", str(tmp_path / "none.sqlite"))
+    run = api.score(api.load_criteria(CRITERIA), DATA)
+    a = api.sensitivity(run, 40, 0.10, 7, decisions=True)
+    b = api.sensitivity(run, 40, 0.10, 7, decisions=True)
+    assert a.shares == b.shares and a.shares
+    assert main(["decide", str(CRITERIA), "--data", str(DATA), "--draws", "40", "--seed", "7", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["stability"] == {"draws": 40, "spread_percent": 10.0, "seed": 7}

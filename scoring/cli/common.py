@@ -102,7 +102,7 @@ def score_args(args, store=None):
 
 
 def results_and_decisions(args):
-    """RUN (scored again from the history store) or CRITERIA --data DIR → (results, decisions, stamp, history)."""
+    """RUN (scored again from the history store) or CRITERIA --data DIR → (api.Scoring, its proposed decisions)."""
     if args.data is None:
         if not args.criteria.isdigit():
             from ..errors import Problem
@@ -111,8 +111,7 @@ def results_and_decisions(args):
         scored = api.stored(int(args.criteria), db=args.db, plugins=args.plugins)
     else:
         scored = score_args(args)
-    proposal = api.decide(scored, db=args.db)
-    return scored.results, proposal, scored.stamp, scored.history
+    return scored, api.decide(scored, db=args.db)
 
 
 def check_out_arg(args) -> None:

@@ -121,36 +121,13 @@ def cmd_criteria(args) -> int:
 
 
 def cmd_warn(args) -> int:
-    from ..core.engine import score
-    from ..core.warnings import interim_plan, warnings_for
-    from ..errors import DataError, Problem, UsageError
-    from ..load.validate import validate
     from ..report.output import write_atomic
     from ..report.warnings import RENDERERS
 
     check_out_arg(args)
     crit = api.load_criteria(args.criteria, args.plugins)
-    plan, registry = crit.plan, crit.registry
-    interim = interim_plan(plan, registry.methods)  # every blank: not yet submitted, left out
-    report = validate(interim, args.data)
-    if report.problems:
-        raise DataError(report.problems)
-    data = report.data
-    wanted = None
-    if args.unit is not None:
-        ids, names = data.ids, data.names
-        same = [u for u, n in zip(ids, names) if n == args.unit]
-        if args.unit not in ids and len(same) > 1:  # a name two units share: never guess which sheet to print
-            raise DataError(Problem("data.ambiguous_name", {"name": args.unit, "ids": "、".join(same)}))
-        wanted = args.unit if args.unit in ids else (same[0] if same else None)
-        if wanted is None:
-            raise UsageError(Problem("data.unknown_unit", {"unit": args.unit}))  # a wrong argument, not bad data
-    if interim.previous:
-        data = api.previous_values(data, interim, db=args.db, warn=warner(args.lang))
-    units = warnings_for(score(interim, data, partial=True), report.gaps, args.indicators)
-    if wanted is not None:
-        units = [u for u in units if u.id == wanted]
-    text = RENDERERS[args.format](plan.criteria, units, args.lang, str(args.data), single=wanted is not None)
+    w = api.interim_warnings(crit, args.data, unit=args.unit, indicators=args.indicators, db=args.db, warn=warner(args.lang))
+    text = RENDERERS[args.format](crit.criteria, w.units, args.lang, str(args.data), single=w.unit is not None)
     if args.out:
         write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
         written(args.out, args.lang)

@@ -48,7 +48,8 @@ def cmd_report(args) -> int:
     if args.paper == "unit" and not args.unit and Path(args.out).is_file():
         raise ReportError(Problem("report.unit_needs_folder", {"out": args.out}))
     check_report_out(args, fmt)
-    results, proposal, stamp, history = results_and_decisions(args)
+    scored, proposal = results_and_decisions(args)
+    results, stamp, history = scored.results, scored.stamp, scored.history
     if args.paper == "office":
         write_report(args, fmt, results, proposal, history, stamp)
         return 0

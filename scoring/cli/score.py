@@ -135,7 +135,8 @@ def cmd_run(args) -> int:
 def cmd_explain(args) -> int:
     from ..report import notice
 
-    results, proposal, stamp, _ = results_and_decisions(args)
+    scored, proposal = results_and_decisions(args)
+    results, stamp = scored.results, scored.stamp
     cs, pos = results.locate(api.find_unit(results, args.unit))  # a wrong name is a usage error, not bad data
     if args.format == "json":
         import json
@@ -150,16 +151,12 @@ def cmd_explain(args) -> int:
 def cmd_decide(args) -> int:
     from ..report import decisions as rd
 
-    results, proposal, stamp, history = results_and_decisions(args)
+    scored, proposal = results_and_decisions(args)
+    results, stamp = scored.results, scored.stamp
     places, close = results.criteria.assessment.precision, results.criteria.decisions.close_margin
     stability = None
     if args.draws:
-        from ..core.sensitivity import sensitivity
-        from ..core.stability import RuleShares
-
-        shares = RuleShares(results, history)
-        sensitivity(results, args.draws, args.spread / 100, args.seed, observers=[shares])
-        stability = shares.by_unit()
+        stability = api.sensitivity(scored, args.draws, args.spread / 100, args.seed, decisions=True).shares
     names = dict(zip(results.data.ids, results.data.names))
     if args.format == "json":
         import json
@@ -174,17 +171,13 @@ def cmd_decide(args) -> int:
 
 
 def cmd_sensitivity(args) -> int:
-    from ..core.sensitivity import sensitivity
     from ..report.output import write_atomic
     from ..report.sensitivity import RENDERERS
 
-    from ..core.stability import RuleShares
-
     check_out_arg(args)
-    results = score_args(args).results
-    shares = RuleShares(results, api.decision_history(results, db=args.db)) if results.criteria.decisions.rules else None
-    s = sensitivity(results, args.draws, args.spread / 100, args.seed, observers=[shares] if shares else [])
-    text = RENDERERS[args.format](results, s, args.lang, shares=shares.by_unit() if shares else None)
+    scored = score_args(args)
+    v = api.sensitivity(scored, args.draws, args.spread / 100, args.seed, db=args.db)
+    text = RENDERERS[args.format](scored.results, v.ranks, args.lang, shares=v.shares)
     if args.out:
         write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
         written(args.out, args.lang)
