@@ -36,7 +36,8 @@ Warn = Callable[["Note"], None]
 
 __all__ = ["LoadedCriteria", "Scoring", "load_criteria", "validate", "score", "stamp_of", "decision_history",
            "decide", "find_unit", "stored", "open_store", "to_frame", "records",
-           "previous_values", "sensitivity", "Variation", "interim_warnings", "Warnings", "report"]
+           "previous_values", "sensitivity", "Variation", "interim_warnings", "Warnings", "report", "finalize", "verify",
+           "rescore", "unit_history", "UnitHistory", "compare_years"]
 
 
 @dataclass(frozen=True)
@@ -288,6 +289,87 @@ def report(scoring: Scoring, fmt: str, lang: str = "zh", *, store: Store | None 
 
     proposal = decide(scoring, store=store, db=db)
     return render_report(fmt, scoring.results, proposal, scoring.history, scoring.stamp.printed(), lang)
+
+
+# ---------------------------------------------------------------- the history store (docs/history.md)
+def _in_store(store: Store | None, db, work):
+    """``work(store)`` with the given store, or with the store at ``db`` opened and closed around it."""
+    if store is not None:
+        return work(store)
+    with open_store(db) as opened:
+        return work(opened)
+
+
+def finalize(run_id: int, operator: str, *, key: str | Path | None = None, plugins: Iterable[str | Path] = (),
+             store: Store | None = None, db: str | Path | None = None):
+    """Re-score a draft run from its stored inputs and, when the results match, make it final and seal
+    it with the office's key (default: SCORING_KEY) → (run, whether it changed). No key: refused
+    before any work."""
+    from .history.seal import finalize as seal, load_key
+
+    load_key(key)
+    return _in_store(store, db, lambda s: seal(s, int(run_id), operator, key, [str(p) for p in plugins]))
+
+
+def verify(run_id: int, *, data: str | Path | None = None, plugins: Iterable[str | Path] = (),
+           store: Store | None = None, db: str | Path | None = None):
+    """Re-score a stored run (or ``data``) under its stored criteria and compare (``.identical``)."""
+    from .history.reproduce import verify as check
+
+    return _in_store(store, db, lambda s: check(s, int(run_id), [str(p) for p in plugins],
+                                                 None if data is None else str(data)))
+
+
+def rescore(run_id: int, data: str | Path, reason: str, operator: str, *, plugins: Iterable[str | Path] = (),
+            store: Store | None = None, db: str | Path | None = None):
+    """After an appeal: score corrected ``data`` under the frozen criteria of a final run and save it
+    as a correction run → the report of what changed."""
+    from .history.reproduce import rescore as correct
+
+    return _in_store(store, db, lambda s: correct(s, int(run_id), str(data), reason, operator,
+                                                   [str(p) for p in plugins])[0])
+
+
+@dataclass
+class UnitHistory:
+    """A unit's results over the years (``scoring history``)."""
+
+    series: str
+    unit: str  # the unit's id
+    lines: list  # one per year: its outcome, or why there is none (not assessed, merged …)
+    runs: dict  # run id → the run each outcome comes from
+    aliases: object  # the series' declared renames and merges
+
+
+def unit_history(unit: str, *, series: str | None = None, store: Store | None = None,
+                 db: str | Path | None = None) -> UnitHistory:
+    """A unit (id or name) over the years of a series (needed when the store holds several)."""
+    from .history.lookback import Outcome, find_unit as known, unit_history as years
+
+    def work(s):
+        name = s.pick_series(series)
+        uid = known(s, name, unit)
+        lines = years(s, name, uid)
+        runs = {ln.record.run_id: s.run(ln.record.run_id) for ln in lines if isinstance(ln.record, Outcome)}
+        return UnitHistory(name, uid, lines, runs, s.aliases(name))
+
+    return _in_store(store, db, work)
+
+
+def compare_years(year: int, *, category: str | None = None, series: str | None = None, store: Store | None = None,
+                  db: str | Path | None = None):
+    """Year-over-year table of ``year``'s published run: totals, ranks, grades and their change.
+    An unknown ``category`` raises HistoryError naming the known ones."""
+    from .history.lookback import compare_years as compare
+
+    def work(s):
+        cmp = compare(s, s.pick_series(series), year, category)
+        if category is not None and not cmp.lines:
+            cats = sorted({u.category for u in s.unit_rows(cmp.run.id)})
+            raise HistoryError(Problem("history.no_category", {"category": category, "known": "、".join(cats)}))
+        return cmp
+
+    return _in_store(store, db, work)
 
 
 def find_unit(results: Results, unit: str) -> str:

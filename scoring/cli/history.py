@@ -5,6 +5,7 @@ import argparse
 import os
 import sys
 
+from .. import api
 from ..errors import HistoryError
 from .common import history_store, operator, say, written
 
@@ -62,11 +63,7 @@ def cmd_runs(args) -> int:
 
 
 def cmd_finalize(args) -> int:
-    from ..history.seal import finalize, load_key
-
-    load_key(args.key)  # no key, no work: say so before re-scoring
-    with history_store(args) as s:
-        run, changed = finalize(s, args.run, operator(args), args.key, args.plugins)
+    run, changed = api.finalize(args.run, operator(args), key=args.key, plugins=args.plugins, db=args.db)
     if not changed:
         say("hist.already", args.lang, run=run.id, when=run.finalized)
     elif run.corrects:
@@ -103,7 +100,6 @@ def cmd_delete(args) -> int:
 
 def cmd_verify(args) -> int:
     from ..history.report import verify_json, verify_text
-    from ..history.reproduce import verify
 
     if args.public_key:
         os.environ["SCORING_PUBLIC_KEY"] = args.public_key
@@ -120,8 +116,7 @@ def cmd_verify(args) -> int:
             for path in export(s, s.run(args.run), args.export):
                 written(path, args.lang)
         return 0
-    with history_store(args) as s:
-        rep = verify(s, args.run, args.plugins, args.data)
+    rep = api.verify(args.run, data=args.data, plugins=args.plugins, db=args.db)
     sys.stdout.write(verify_json(rep) if args.format == "json" else verify_text(rep, args.lang))
     return 0 if rep.identical else 3
 
@@ -167,51 +162,32 @@ def verify_all(args) -> int:
 
 
 def cmd_history(args) -> int:
-    from ..history.lookback import Outcome, find_unit, unit_history
     from ..history.report import history_json, history_text
 
-    with history_store(args) as s:
-        series = s.pick_series(args.series)
-        unit = find_unit(s, series, args.unit)
-        lines = unit_history(s, series, unit)
-        runs = {ln.record.run_id: s.run(ln.record.run_id) for ln in lines if isinstance(ln.record, Outcome)}
-        aliases = s.aliases(series)
+    h = api.unit_history(args.unit, series=args.series, db=args.db)
     if args.format == "json":
-        sys.stdout.write(history_json(series, unit, lines, runs, aliases))
+        sys.stdout.write(history_json(h.series, h.unit, h.lines, h.runs, h.aliases))
     else:
-        sys.stdout.write(history_text(series, unit, lines, runs, aliases, args.lang))
+        sys.stdout.write(history_text(h.series, h.unit, h.lines, h.runs, h.aliases, args.lang))
     return 0
 
 
 def cmd_compare(args) -> int:
-    from ..errors import HistoryError, Problem
-    from ..history.lookback import compare_years
     from ..history.report import compare_csv, compare_json, compare_text
 
-    with history_store(args) as s:
-        series = s.pick_series(args.series)
-        cmp = compare_years(s, series, args.year, args.category)
-    if args.category is not None and not cmp.lines:
-        cats = sorted({u.category for u in units_of(args, cmp.run.id)})
-        raise HistoryError(Problem("history.no_category", {"category": args.category, "known": "、".join(cats)}))
+    cmp = api.compare_years(args.year, category=args.category, series=args.series, db=args.db)
     out = {"json": lambda: compare_json(cmp), "csv": lambda: compare_csv(cmp, args.lang)}.get(args.format, lambda: compare_text(cmp, args.lang))
     sys.stdout.write(out())
     return 0
 
 
-def units_of(args, run_id: int):
-    with history_store(args) as s:
-        return s.unit_rows(run_id)
-
-
 def cmd_rescore(args) -> int:
     from ..history.report import rescore_json, rescore_text
-    from ..history.reproduce import rescore
 
-    with history_store(args) as s:
-        rep, _, _ = rescore(s, args.run, args.data, args.reason, operator(args), args.plugins)
+    rep = api.rescore(args.run, args.data, args.reason, operator(args), plugins=args.plugins, db=args.db)
     sys.stdout.write(rescore_json(rep) if args.format == "json" else rescore_text(rep, args.lang))
     return 0
 
 
-COMMANDS = {"runs": cmd_runs, "finalize": cmd_finalize, "keygen": cmd_keygen, "backup": cmd_backup, "delete": cmd_delete, "verify": cmd_verify, "history": cmd_history, "compare": cmd_compare, "rescore": cmd_rescore}
+COMMANDS = {"runs": cmd_runs, "finalize": cmd_finalize, "keygen": cmd_keygen, "backup": cmd_backup, "delete": cmd_delete,
+            "verify": cmd_verify, "history": cmd_history, "compare": cmd_compare, "rescore": cmd_rescore}
