@@ -37,7 +37,8 @@ Warn = Callable[["Note"], None]
 __all__ = ["LoadedCriteria", "Scoring", "load_criteria", "validate", "score", "stamp_of", "decision_history",
            "decide", "find_unit", "stored", "open_store", "to_frame", "records",
            "previous_values", "sensitivity", "Variation", "interim_warnings", "Warnings", "report", "finalize", "verify",
-           "rescore", "unit_history", "UnitHistory", "compare_years"]
+           "rescore", "unit_history", "UnitHistory", "compare_years", "templates", "progress", "criteria_next",
+           "criteria_diff"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,37 @@ def validate(criteria: LoadedCriteria, data: str | Path) -> ValidationReport:
     from .load.validate import validate as check
 
     return check(criteria.plan, str(data))
+
+
+def templates(criteria: LoadedCriteria, out: str | Path, *, units: str | Path | None = None,
+              data: str | Path | None = None, force: bool = False, lang: str = "zh"):
+    """An Excel data-entry workbook for each data owner, written to ``out`` → (paths written, notes)."""
+    from .load.template import write_templates
+
+    return write_templates(criteria.plan, str(out), units=None if units is None else str(units),
+                           data=None if data is None else str(data), force=force, lang=lang)
+
+
+def progress(criteria: LoadedCriteria, data: str | Path, due=None):
+    """Collection progress: the workbooks each owner and unit owes, which arrived, which fields are
+    still blank or wrong (``due``: a date for the reminders)."""
+    from .load.progress import collect
+
+    return collect(criteria.plan, str(data), due)
+
+
+def criteria_next(criteria: LoadedCriteria, out: str | Path, year: int | None = None):
+    """Next year's criteria file from this one (only the year changes; comments kept; never overwrites)."""
+    from .load.carry import write_next
+
+    return write_next(criteria.path, str(out), year)
+
+
+def criteria_diff(old: LoadedCriteria, new: LoadedCriteria, lang: str = "zh"):
+    """Indicators added, removed, renamed; points, methods, parameters and weights changed."""
+    from .core.criteria_diff import diff
+
+    return diff(old.plan, new.plan, lang)
 
 
 def open_store(db: str | Path | None = None, create: bool = False, guards: bool = True) -> Store:

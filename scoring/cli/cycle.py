@@ -94,10 +94,8 @@ def cmd_criteria(args) -> int:
     from ..report.output import write_atomic
 
     if args.action == "next":
-        from ..load.carry import write_next
-
-        api.load_criteria(args.criteria, args.plugins)  # only a file that passes `scoring check` is carried forward
-        c = write_next(args.criteria, args.out, args.year)
+        crit = api.load_criteria(args.criteria, args.plugins)  # only a file that passes `scoring check` is carried forward
+        c = api.criteria_next(crit, args.out, args.year)
         a0, a1 = c.old.assessment, c.new.assessment
         print(t("carry.written", args.lang, path=args.out, oy=a0.year, ny=a1.year, name=a1.name), file=sys.stderr)
         if c.stale:
@@ -105,13 +103,12 @@ def cmd_criteria(args) -> int:
             for n, text in c.stale:
                 print("  " + t("carry.stale_line", args.lang, n=n, text=text), file=sys.stderr)
         return 0
-    from ..core.criteria_diff import diff
     from ..report.criteria_diff import as_json, as_text
 
     check_out_arg(args)
-    old = api.load_criteria(args.old, args.plugins).plan
-    new = api.load_criteria(args.new, args.plugins).plan
-    text = (as_json if args.format == "json" else as_text)(diff(old, new, args.lang), args.lang)
+    old = api.load_criteria(args.old, args.plugins)
+    new = api.load_criteria(args.new, args.plugins)
+    text = (as_json if args.format == "json" else as_text)(api.criteria_diff(old, new, args.lang), args.lang)
     if args.out:
         write_atomic(args.out, text)
         written(args.out, args.lang)

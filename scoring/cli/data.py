@@ -38,10 +38,8 @@ def cmd_validate(args) -> int:
 
 
 def cmd_template(args) -> int:
-    from ..load.template import write_templates
-
-    plan = api.load_criteria(args.criteria, args.plugins).plan
-    paths, notes = write_templates(plan, args.out, units=args.units, data=args.data, force=args.force, lang=args.lang)
+    crit = api.load_criteria(args.criteria, args.plugins)
+    paths, notes = api.templates(crit, args.out, units=args.units, data=args.data, force=args.force, lang=args.lang)
     for p in notes:
         print(p.render(args.lang), file=sys.stderr)
     for path in paths:
@@ -50,11 +48,9 @@ def cmd_template(args) -> int:
 
 
 def cmd_progress(args) -> int:
-    from ..load.progress import collect
     from ..report.progress import as_json, as_text
 
-    plan = api.load_criteria(args.criteria, args.plugins).plan
-    progress = collect(plan, args.data, args.due)
+    progress = api.progress(api.load_criteria(args.criteria, args.plugins), args.data, args.due)
     sys.stdout.write((as_json if args.format == "json" else as_text)(progress, args.lang))
     return 0
 
