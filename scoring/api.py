@@ -38,7 +38,7 @@ __all__ = ["LoadedCriteria", "Scoring", "load_criteria", "validate", "score", "s
            "decide", "find_unit", "stored", "open_store", "to_frame", "records",
            "previous_values", "sensitivity", "Variation", "interim_warnings", "Warnings", "report", "finalize", "verify",
            "rescore", "unit_history", "UnitHistory", "compare_years", "templates", "progress", "criteria_next",
-           "criteria_diff"]
+           "criteria_diff", "methods"]
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,17 @@ def validate(criteria: LoadedCriteria, data: str | Path) -> ValidationReport:
     from .load.validate import validate as check
 
     return check(criteria.plan, str(data))
+
+
+def methods(plugins: Iterable[str | Path] = (), lang: str = "zh"):
+    """Every scoring method found (built-in, installed plugins, ``plugins`` folders), described from its
+    own parameter model: name, title, plugin, parameters (type, default, meaning), an example →
+    (descriptions sorted by name, the registry; ``registry.failed`` names plugins that did not load)."""
+    from .core.method_docs import describe
+    from .registry import load_registry
+
+    reg = load_registry([Path(f) for f in plugins])
+    return [describe(m, reg.source[name], lang) for name, m in sorted(reg.methods.items())], reg
 
 
 def templates(criteria: LoadedCriteria, out: str | Path, *, units: str | Path | None = None,

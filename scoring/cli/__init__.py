@@ -3,7 +3,7 @@
 - ``score``   check, run, explain, decide, sensitivity, fingerprint, methods
 - ``reports`` report (XLSX / HTML / PDF)
 - ``data``    validate, template, progress
-- ``cycle``   criteria next | diff, warn
+- ``cycle``   criteria next | diff, warn; after the scoring publish, objection, objections, log, import (docs/cycle.md)
 - ``history`` runs, finalize, delete, verify, history, compare, rescore, keygen, backup (docs/history.md)
 
 Each command is thin: it parses its arguments, calls :mod:`scoring.api`, and prints. Help texts

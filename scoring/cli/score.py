@@ -212,15 +212,12 @@ def cmd_methods(args) -> int:
     from tabulate import tabulate
     import tabulate as _tab
 
-    from ..registry import load_registry
-
-    from ..core.method_docs import describe, markdown
+    from ..core.method_docs import markdown
     from ..errors import Problem
 
     _tab.WIDE_CHARS_MODE = True
     T = texts(args.lang)
-    reg = load_registry([Path(f) for f in args.plugins])
-    docs = [describe(m, reg.source[name], args.lang) for name, m in sorted(reg.methods.items())]
+    docs, reg = api.methods(args.plugins, args.lang)
     if args.name is not None:
         docs = [d for d in docs if d.name == args.name]
         if not docs:
