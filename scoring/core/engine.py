@@ -80,6 +80,8 @@ class Results:
     categories: dict[str, CategoryScores]
     columns: dict[str, np.ndarray] = field(default_factory=dict)  # every field, derived ones computed
     zero: dict[str, np.ndarray] = field(default_factory=dict)  # derived field -> units whose denominator was 0
+    # texts that are the same for every unit, made once by explain (a province has 720 000 lines)
+    text_cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def criteria(self):
@@ -222,8 +224,8 @@ def _score_category(plan: Plan, data: Dataset, cols, zero, cat: str, idx: np.nda
         else:
             no_exc |= hit
 
-    rank = _rank(total, failed, [cols[f][idx] for f in c.ranking.tie_break], places)
-    grade, grade_why = _grades(plan, cat, total, failed, no_exc, rank)
+    rank = rank_totals(total, failed, [cols[f][idx] for f in c.ranking.tie_break], places)
+    grade, grade_why = grade_units(plan, cat, total, failed, no_exc, rank)
     return CategoryScores(cat, idx, scores, modules, total, rank, grade, vetoes, failed, no_exc, grade_why)
 
 
@@ -293,7 +295,7 @@ def _score_leaf(leaf: Leaf, data: Dataset, cols, zero, cat: str, idx, places: in
     return IndicatorScores(ind, pts, applicable, leaf, inputs, missing, result.context, raw, applies, share, zero=by_zero)
 
 
-def _rank(total: np.ndarray, failed: np.ndarray, tie_cols: list[np.ndarray], places: int) -> np.ndarray:
+def rank_totals(total: np.ndarray, failed: np.ndarray, tie_cols: list[np.ndarray], places: int) -> np.ndarray:
     """Competition ranking (1, 2, 2, 4) within a category on rounded totals.
 
     Order: units not vetoed before vetoed ones, then total, then the declared tie-break
@@ -315,7 +317,7 @@ def _rank(total: np.ndarray, failed: np.ndarray, tie_cols: list[np.ndarray], pla
     return rank
 
 
-def _grades(plan: Plan, cat: str, total, failed, no_exc, rank) -> tuple[list[str | None], list[str | None]]:
+def grade_units(plan: Plan, cat: str, total, failed, no_exc, rank) -> tuple[list[str | None], list[str | None]]:
     """Grade per unit, and why a grade is not the one its score alone gives (None when it is).
 
     Reasons: "fail" (一票否决), "no_excellent" (否优), "quota:<grade>" (名额已满, dropped a band).

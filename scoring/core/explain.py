@@ -236,10 +236,7 @@ def _share_note(res: Results, s: IndicatorScores, pos: int, at: int, lang: str) 
 
 def _cache(res: Results) -> dict:
     """Texts that are the same for every unit, made once per results (a province has 720 000 lines)."""
-    cache = res.__dict__.get("_text_cache")
-    if cache is None:
-        cache = res.__dict__["_text_cache"] = {}
-    return cache
+    return res.text_cache
 
 
 def _units(res: Results) -> dict[str, str]:

@@ -24,7 +24,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .engine import Results, _rank, derive
+from .engine import Results, rank_totals, derive
 from .rounding import round_array
 
 
@@ -99,7 +99,7 @@ def sensitivity(res: Results, draws: int = 1000, spread: float = 0.1, seed: int 
                 total = total + round_array(ms.score[None, :] * w[:, k : k + 1] / ms.module.full, places)
             total = round_array(total, places)
             for d in range(stop - start):
-                ranks[start + d] = _rank(total[d], cs.failed, tie_cols, places)
+                ranks[start + d] = rank_totals(total[d], cs.failed, tie_cols, places)
                 for obs in observers:
                     obs.observe(start + d, cs.category, total[d], ranks[start + d])
         if n:

@@ -13,7 +13,7 @@ import numpy as np
 
 from .criteria import Condition, Rule
 from .decisions import EPS, PastRecord
-from .engine import CategoryScores, Results, _grades
+from .engine import CategoryScores, Results, grade_units
 from .rounding import whole
 
 
@@ -23,7 +23,7 @@ def condition_mask(cond: Condition, res: Results, cs: CategoryScores, totals: np
     if cond.total_below is not None:
         return totals < cond.total_below - EPS
     if cond.grade is not None:
-        grades, _ = _grades(res.plan, cs.category, totals, cs.failed, cs.no_excellent, ranks)
+        grades, _ = grade_units(res.plan, cs.category, totals, cs.failed, cs.no_excellent, ranks)
         return np.isin(np.asarray(grades, dtype=object), cond.grade)
     if cond.bottom is not None or cond.bottom_percent is not None:
         k = cond.bottom if cond.bottom is not None else whole(cond.bottom_percent * n / 100, cond.rounding)

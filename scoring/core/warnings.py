@@ -63,7 +63,7 @@ class UnitWarning:
     vetoes: list[str] = field(default_factory=list)  # vetoes already triggered by what is in
 
 
-def _colour(values: np.ndarray, th: Thresholds | None, min_units: int) -> tuple[list[str], str]:
+def colour_rates(values: np.ndarray, th: Thresholds | None, min_units: int) -> tuple[list[str], str]:
     """Colours for one column of rates (NaN: none), and the basis used."""
     out = [NONE] * len(values)
     has = ~np.isnan(values)
@@ -124,7 +124,7 @@ def warnings_for(results: Results, gaps, with_indicators: bool = False) -> list[
         marks: list[list[Mark]] = [[] for _ in range(n)]
         for level, id_, name, parent, rates, th in cols:
             rates = np.asarray(rates, dtype=float)
-            colours, basis = _colour(rates, th, w.min_units)
+            colours, basis = colour_rates(rates, th, w.min_units)
             for k in range(n):
                 r = float(rates[k])
                 b = "missing" if np.isnan(r) else basis

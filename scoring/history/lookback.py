@@ -139,7 +139,7 @@ def find_unit(store: Store, series: str, text: str) -> str:
 
     from ..errors import HistoryError, Problem
 
-    rows = store._q("""SELECT DISTINCT u.unit_id, u.name, r.year FROM unit_results u JOIN runs r ON r.id = u.run_id
+    rows = store.query("""SELECT DISTINCT u.unit_id, u.name, r.year FROM unit_results u JOIN runs r ON r.id = u.run_id
                        WHERE r.series = ? ORDER BY r.year DESC""", (series,))
     ids = {r[0] for r in rows}
     if text in ids:

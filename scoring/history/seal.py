@@ -147,18 +147,18 @@ def dumps(doc: dict[str, Any]) -> bytes:
 
 def document(store: Store, run: RunInfo, previous: str) -> dict[str, Any]:
     """What a seal binds, read from the store as it is now (see the module doc)."""
-    crit = store._q("SELECT text FROM criteria_texts WHERE sha256 = ?", (run.criteria_sha256,))
-    data = store._q("SELECT packed FROM datasets WHERE sha256 = ?", (run.data_sha256,))
+    crit = store.query("SELECT text FROM criteria_texts WHERE sha256 = ?", (run.criteria_sha256,))
+    data = store.query("SELECT packed FROM datasets WHERE sha256 = ?", (run.data_sha256,))
     try:
         data_sha = canonical.sha256(canonical.unpack(data[0][0])) if data else "missing"
     except Exception:  # noqa: BLE001 - unreadable stored bytes: the digest cannot match
         data_sha = "unreadable"
     used = {p: run.plugins.get(p, "") for p in sorted(set(run.methods.values()))}
-    units = store._q("SELECT unit_id, name, category, total, rank, of, grade, failed, no_excellent, sheet "
+    units = store.query("SELECT unit_id, name, category, total, rank, of, grade, failed, no_excellent, sheet "
                      "FROM unit_results WHERE run_id = ? ORDER BY unit_id", (run.id,))
-    modules = store._q("SELECT unit_id, module_id, name, weight, score, contribution FROM module_results "
+    modules = store.query("SELECT unit_id, module_id, name, weight, score, contribution FROM module_results "
                        "WHERE run_id = ? ORDER BY unit_id, module_id", (run.id,))
-    aliases = store._q("SELECT old, new, year, note FROM aliases WHERE run_id = ? ORDER BY old, new", (run.id,))
+    aliases = store.query("SELECT old, new, year, note FROM aliases WHERE run_id = ? ORDER BY old, new", (run.id,))
     return {
         "format": FORMAT,
         "run": {"id": run.id, "series": run.series, "year": run.year, "assessment": run.assessment, "status": run.status,
@@ -230,23 +230,23 @@ class SealRow:
 
 
 def seal_rows(store: Store) -> list[SealRow]:
-    return [SealRow(*r) for r in store._q(
+    return [SealRow(*r) for r in store.query(
         "SELECT seq, run_id, document, digest, previous, public_key, signature FROM seals ORDER BY seq")]
 
 
 def _seal_of(store: Store, run_id: int) -> SealRow | None:
-    rows = store._q("SELECT seq, run_id, document, digest, previous, public_key, signature FROM seals WHERE run_id = ?",
+    rows = store.query("SELECT seq, run_id, document, digest, previous, public_key, signature FROM seals WHERE run_id = ?",
                     (run_id,))
     return SealRow(*rows[0]) if rows else None
 
 
 def _previous_digest(store: Store, seq: int) -> str:
-    rows = store._q("SELECT digest FROM seals WHERE seq < ? ORDER BY seq DESC LIMIT 1", (seq,))
+    rows = store.query("SELECT digest FROM seals WHERE seq < ? ORDER BY seq DESC LIMIT 1", (seq,))
     return rows[0][0] if rows else ""
 
 
 def office_key(store: Store) -> str | None:
-    rows = store._q("SELECT value FROM store_info WHERE key = 'office_public_key'")
+    rows = store.query("SELECT value FROM store_info WHERE key = 'office_public_key'")
     return rows[0][0] if rows else None
 
 

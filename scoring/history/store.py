@@ -328,7 +328,8 @@ class Store:
         return _Transaction(self)
 
     # -- reading --------------------------------------------------------------------
-    def _q(self, sql: str, args: Iterable = ()) -> list[tuple]:
+    def query(self, sql: str, args: Iterable = ()) -> list[tuple]:
+        """Rows of a read-only SQL statement; a database error becomes the store's located error."""
         try:
             return self.conn.execute(sql, tuple(args)).fetchall()
         except sqlite3.Error as e:
@@ -342,16 +343,16 @@ class Store:
         if year is not None:
             sql += " AND year = ?"
             args.append(year)
-        return [_run_info(r) for r in self._q(sql + " ORDER BY id", args)]
+        return [_run_info(r) for r in self.query(sql + " ORDER BY id", args)]
 
     def run(self, run_id: int) -> RunInfo:
-        rows = self._q(f"SELECT {_RUN_COLS} FROM runs WHERE id = ?", (run_id,))
+        rows = self.query(f"SELECT {_RUN_COLS} FROM runs WHERE id = ?", (run_id,))
         if not rows:
             raise self._problem("history.no_run", run=run_id)
         return _run_info(rows[0])
 
     def series(self) -> list[str]:
-        return [r[0] for r in self._q("SELECT DISTINCT series FROM runs ORDER BY series")]
+        return [r[0] for r in self.query("SELECT DISTINCT series FROM runs ORDER BY series")]
 
     def pick_series(self, wanted: str | None) -> str:
         """The series a command is about: ``wanted`` if given (and stored), else the only one."""
@@ -368,14 +369,14 @@ class Store:
 
     def official(self, series: str, year: int) -> RunInfo | None:
         """The published result of a year: the final run, or the latest final correction of it."""
-        rows = self._q(f"""SELECT {_RUN_COLS} FROM runs
+        rows = self.query(f"""SELECT {_RUN_COLS} FROM runs
                            WHERE status = 'final' AND COALESCE(root, id) =
                                  (SELECT id FROM runs WHERE series = ? AND year = ? AND status = 'final' AND corrects IS NULL)
                            ORDER BY id DESC LIMIT 1""", (series, year))
         from .seal import check
 
         # a sealed run of this year turned back into a draft would hide the published result
-        for (rid,) in self._q("""SELECT r.id FROM seals s JOIN runs r ON r.id = s.run_id
+        for (rid,) in self.query("""SELECT r.id FROM seals s JOIN runs r ON r.id = s.run_id
                                  WHERE r.series = ? AND r.year = ? AND r.status != 'final'""", (series, year)):
             check(self, self.run(rid))
         if not rows:
@@ -385,7 +386,7 @@ class Store:
         return run
 
     def years(self, series: str) -> list[int]:
-        return [r[0] for r in self._q("SELECT DISTINCT year FROM runs WHERE series = ? ORDER BY year", (series,))]
+        return [r[0] for r in self.query("SELECT DISTINCT year FROM runs WHERE series = ? ORDER BY year", (series,))]
 
     def unit_rows(self, run_id: int, unit_ids: Iterable[str] | None = None) -> list[UnitRow]:
         sql = ("SELECT unit_id, name, category, total, rank, of, grade, failed, no_excellent, sheet "
@@ -395,23 +396,23 @@ class Store:
             ids = list(unit_ids)
             sql += f" AND unit_id IN ({','.join('?' * len(ids))})"
             args += ids
-        rows = self._q(sql + " ORDER BY category, rank, unit_id", args)
+        rows = self.query(sql + " ORDER BY category, rank, unit_id", args)
         return [UnitRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), bool(r[8]), r[9]) for r in rows]
 
     def module_rows(self, run_id: int) -> list[ModuleRow]:
-        rows = self._q("SELECT unit_id, module_id, name, weight, score, contribution FROM module_results "
+        rows = self.query("SELECT unit_id, module_id, name, weight, score, contribution FROM module_results "
                        "WHERE run_id = ? ORDER BY unit_id, module_id", (run_id,))
         return [ModuleRow(*r) for r in rows]
 
     def files(self, run_id: int) -> list[tuple[str, str, int]]:
-        return [tuple(r) for r in self._q("SELECT name, sha256, size FROM run_files WHERE run_id = ? ORDER BY name", (run_id,))]
+        return [tuple(r) for r in self.query("SELECT name, sha256, size FROM run_files WHERE run_id = ? ORDER BY name", (run_id,))]
 
     def file_bytes(self, sha: str) -> bytes:
-        rows = self._q("SELECT packed FROM files WHERE sha256 = ?", (sha,))
+        rows = self.query("SELECT packed FROM files WHERE sha256 = ?", (sha,))
         return canonical.unpack(rows[0][0]) if rows else b""
 
     def aliases(self, series: str) -> list[AliasRow]:
-        rows = self._q("SELECT DISTINCT old, new, year, note FROM aliases WHERE series = ? ORDER BY old, new", (series,))
+        rows = self.query("SELECT DISTINCT old, new, year, note FROM aliases WHERE series = ? ORDER BY old, new", (series,))
         seen: dict[tuple, AliasRow] = {}
         for old, new, year, note in rows:
             seen.setdefault((old, new, year), AliasRow(old, new, year, note))
@@ -421,15 +422,15 @@ class Store:
         """The run's categories in its criteria's order (the order every table is printed in)."""
         import tomllib
 
-        crit = self._q("SELECT text FROM criteria_texts WHERE sha256 = ?", (run.criteria_sha256,))
+        crit = self.query("SELECT text FROM criteria_texts WHERE sha256 = ?", (run.criteria_sha256,))
         try:
             return list(tomllib.loads(crit[0][0])["assessment"]["categories"]) if crit else []
         except (tomllib.TOMLDecodeError, KeyError, TypeError):
             return []
 
     def inputs(self, run: RunInfo) -> Inputs:
-        crit = self._q("SELECT text FROM criteria_texts WHERE sha256 = ?", (run.criteria_sha256,))
-        data = self._q("SELECT packed FROM datasets WHERE sha256 = ?", (run.data_sha256,))
+        crit = self.query("SELECT text FROM criteria_texts WHERE sha256 = ?", (run.criteria_sha256,))
+        data = self.query("SELECT packed FROM datasets WHERE sha256 = ?", (run.data_sha256,))
         if not crit or not data:
             raise self._problem("history.damaged", detail=f"run {run.id}: stored inputs missing")
         raw_c = crit[0][0].encode("utf-8")
@@ -532,7 +533,7 @@ class Store:
 
     def check(self) -> str:
         """SQLite's own integrity check: "ok" or what is wrong."""
-        rows = self._q("PRAGMA integrity_check")
+        rows = self.query("PRAGMA integrity_check")
         return "; ".join(r[0] for r in rows[:5])
 
 

@@ -5,7 +5,8 @@ from ..core.decisions import Catch, RuleResult
 from ..core.rounding import fmt
 
 
-def _trigger(c: Catch, r: RuleResult, places: int, lang: str) -> str:
+def trigger_text(c: Catch, r: RuleResult, places: int, lang: str) -> str:
+    """Why the rule caught the unit, in words ("总分…，低于…分", "等次为…", "在后N名之内", the vetoes)."""
     w, u = r.rule.when, c.unit
     en = lang == "en"
     if w.total_below is not None:
@@ -32,11 +33,8 @@ def margin_text(margin: float | None, places: int, lang: str = "zh") -> str:
     return f"{fmt(margin, places)} points short" if lang == "en" else f"差{fmt(margin, places)}分"
 
 
-def _margin(c: Catch, places: int, lang: str) -> str:
-    return margin_text(c.margin, places, lang)
-
-
-def _history(c: Catch, r: RuleResult, lang: str) -> str:
+def look_back_text(c: Catch, r: RuleResult, lang: str) -> str:
+    """A look-back rule's years, in words (caught in which years, or why it cannot be decided); "" without one."""
     if r.rule.look_back is None:
         return ""
     yrs = "、".join(str(y) for y in sorted(c.years_caught))
@@ -86,7 +84,7 @@ def as_dicts(results: list[RuleResult], places: int, lang: str = "zh", stability
             "units": [{
                 "id": c.unit.unit_id, "name": c.unit.name, "total": c.unit.total, "rank": c.unit.rank, "of": c.unit.of,
                 "grade": c.unit.grade, "status": c.status, "margin": c.margin, "close_call": c.close,
-                "reason": _trigger(c, r, places, lang), "history": _history(c, r, lang),
+                "reason": trigger_text(c, r, places, lang), "history": look_back_text(c, r, lang),
                 "years_caught": sorted(c.years_caught), "years_missing": sorted(c.years_missing),
                 "stability": _share(stability, r, c),
             } for c in r.catches],
@@ -116,7 +114,7 @@ def as_text(results: list[RuleResult], places: int, close: float, lang: str = "z
             head = (["Unit", "Total", "Rank", "Grade", "Trigger", "Margin", "History", "Close call"] if en
                     else ["单位", "总分", "名次", "等次", "触发依据", "距脱离", "往年情况", "临界"])
             rows = [[c.unit.name, fmt(c.unit.total, places), f"{c.unit.rank}/{c.unit.of}", c.unit.grade or "",
-                     _trigger(c, r, places, lang), _margin(c, places, lang), _history(c, r, lang),
+                     trigger_text(c, r, places, lang), margin_text(c.margin, places, lang), look_back_text(c, r, lang),
                      ("yes" if en else "是") if c.close else ""] for c in r.catches]
             if stability:
                 head.append("Stability" if en else "稳定性")

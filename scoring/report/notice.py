@@ -99,17 +99,17 @@ def _sentences(res: Results, sheet: dict, cs: CategoryScores, pos: int, decision
         for c in r.catches:
             if c.unit.unit_id != uid:
                 continue
-            from .decisions import _history, _margin, _trigger
+            from .decisions import look_back_text, margin_text, trigger_text
 
-            hist = _history(c, r, lang)
+            hist = look_back_text(c, r, lang)
             if en:
-                s = f"Rule {r.rule.id} “{r.rule.name}” applies ({_trigger(c, r, places, lang)}; {_margin(c, places, lang)}"
+                s = f"Rule {r.rule.id} “{r.rule.name}” applies ({trigger_text(c, r, places, lang)}; {margin_text(c.margin, places, lang)}"
                 s += f"; {hist}" if hist else ""
                 s += f"): proposed {r.rule.consequence}."
                 if c.status == "undetermined":
                     s = f"Rule {r.rule.id} “{r.rule.name}”: {hist}."
             else:
-                s = f"按规则{r.rule.id}“{r.rule.name}”（{_trigger(c, r, places, lang)}，{_margin(c, places, lang)}"
+                s = f"按规则{r.rule.id}“{r.rule.name}”（{trigger_text(c, r, places, lang)}，{margin_text(c.margin, places, lang)}"
                 s += f"；{hist}" if hist else ""
                 s += f"），建议：{r.rule.consequence}。"
                 if c.status == "undetermined":
