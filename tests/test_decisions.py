@@ -17,7 +17,7 @@ import tomli
 
 REG = load_registry()
 
-# 姚安县综合绩效考核末位淘汰实施办法 (domain.md §4), written as criteria.
+# 姚安县综合绩效考核末位淘汰实施办法 (a complete, published rule set), written as criteria.
 YAOAN = """
 [assessment]
 name = "姚安县综合绩效考核（测试）"
