@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 from pydantic import ValidationError
 
@@ -121,10 +121,12 @@ def _check_bands(g: Grades, key: str, lowest: float) -> list[Problem]:
     for i, b in bands[:-1]:
         if b.min is None:
             out.append(Problem("criteria.band_no_min", {"a": b.name}, key=f"{key}.bands[{i}]"))
-    for (i, hi), (j, lo) in zip(bands, bands[1:]):
-        if lo.max is not None and lo.max > hi.min + EPS:
+    for (_, hi), (j, lo) in zip(bands, bands[1:]):
+        if lo.max is None or hi.min is None:  # no upper/lower bound: nothing to overlap (a missing min is reported above)
+            continue
+        if lo.max > hi.min + EPS:
             out.append(Problem("criteria.band_overlap", {"a": lo.name, "b": hi.name, "max": lo.max, "min": hi.min}, key=f"{key}.bands[{j}]"))
-        elif lo.max is not None and lo.max < hi.min - EPS:
+        elif lo.max < hi.min - EPS:
             out.append(Problem("criteria.band_gap", {"a": lo.name, "b": hi.name, "max": lo.max, "min": hi.min}, key=f"{key}.bands[{j}]"))
     top_i, top = bands[0]
     if top.max is not None and top.max < EPS + top.low:
@@ -137,7 +139,7 @@ def _check_bands(g: Grades, key: str, lowest: float) -> list[Problem]:
     return out
 
 
-def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: list[Problem] = ()) -> Plan:
+def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: Sequence[Problem] = ()) -> Plan:
     """Check everything that can be checked without data; raise CriteriaError with all problems.
 
     Each kind of check is a function below, called in the order its problems are reported.
@@ -378,7 +380,7 @@ def _applicability(order_ind: list[Indicator], children: dict[str, list[Indicato
 
 def _check_leaves(by_id: dict[str, Indicator], pos: dict[str, int], children: dict[str, list[Indicator]],
                   fields: dict[str, Any], parsed: dict[str, expr.Node], methods: dict[str, Method],
-                  failed_plugins: list[Problem], P: list[Problem]) -> dict[str, Leaf]:
+                  failed_plugins: Sequence[Problem], P: list[Problem]) -> dict[str, Leaf]:
     """A group's children add up to its points; a leaf names a known method, valid parameters and declared fields."""
     leaves: dict[str, Leaf] = {}
     failed_names = "、".join(p.args.get("name", "") for p in failed_plugins)

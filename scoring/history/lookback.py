@@ -271,7 +271,7 @@ def decision_history(store: Store, criteria, current_ids: Iterable[str], years: 
     aliases = merge_aliases(criteria.history.aliases, store.aliases(series))
     current = list(current_ids)
     out: dict[int, list] = {}
-    for y, (run, rows, _) in _official_rows(store, series, years).items():
+    for y, (_run, rows, _) in _official_rows(store, series, years).items():
         today: dict[str, str] = {}
         for u in current:
             found = [r for r in ids_in_year(u, y, aliases) if r in rows]

@@ -317,14 +317,14 @@ class _BlankCauses:
             start = max(xml.rfind(b"<c ", 0, m.start()), xml.rfind(b":c ", 0, m.start()))
             end = xml.find(b"</", m.end())
             close = xml.find(b"c>", end)  # the cell's own end tag
-            ref = _CELL_REF.search(xml, start, m.start())
-            if start < 0 or ref is None or close < 0:
+            cell = _CELL_REF.search(xml, start, m.start())
+            if start < 0 or cell is None or close < 0:
                 continue
             body = xml[m.start():close]
             if _VALUE.search(body):
                 continue  # the result was saved with the formula
             text = body.split(b">", 1)[1].split(b"<", 1)[0] if not body.split(b">", 1)[0].endswith(b"/") else b""
-            self.formulas[(int(ref.group(2)), _col_index(ref.group(1)))] = "=" + unescape(text.decode("utf-8", "replace"))
+            self.formulas[(int(cell.group(2)), _col_index(cell.group(1)))] = "=" + unescape(text.decode("utf-8", "replace"))
 
     def __call__(self, row: int, col: int) -> tuple[str, str] | None:
         if self.merged is None:
@@ -332,7 +332,7 @@ class _BlankCauses:
         f = self.formulas.get((row, col))
         if f is not None:
             return "formula", f
-        for r1, c1, r2, c2, ref in self.merged:
+        for r1, c1, r2, c2, ref in self.merged or ():
             if r1 <= row <= r2 and c1 <= col <= c2 and (row, col) != (r1, c1):
                 return "merged", ref
         return None

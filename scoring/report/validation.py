@@ -80,7 +80,7 @@ def as_text(report: Report, plan, lang: str = "zh") -> str:
         if must:
             out.append("")
             out.append(L["must"].format(n=sum(len(ks) for _, ks in must)))
-            for (_, fld, kind, id_, name, policy, reason), ks in must:
+            for (_, fld, kind, id_, name, _policy, reason), ks in must:
                 owner = owner_of(plan, fld)
                 out.append("  " + L["must_head"].format(field=fld, owner=owner, reason=t(f"gap.{reason}", lang),
                                                           what=L[kind].format(id=id_, name=name), n=len(ks)))

@@ -184,7 +184,6 @@ class ReportView:
 
 
 def _decision_texts(decisions: list[RuleResult], lang: str) -> tuple[dict[str, list[str]], dict[str, str]]:
-    L = LABELS[lang]
     texts: dict[str, list[str]] = {}
     flag: dict[str, str] = {}
     for r in decisions:
