@@ -1,5 +1,6 @@
 """Command line: ``scoring check | run | validate | template | explain | sensitivity | methods``, and the history commands
-``runs | finalize | delete | verify | history | compare | rescore`` (see docs/history.md).
+``runs | finalize | delete | verify | history | compare | rescore`` (see docs/history.md), and the year's cycle
+after the scoring: ``publish | objection add|decide|apply|letter | objections | log | import`` (docs/cycle.md).
 
 Exit status: 0 success, 2 bad input (a clear message, no traceback), 1 internal error;
 ``verify`` exits 3 when the re-scored results differ from the stored ones.
@@ -71,6 +72,23 @@ TEXT = {
         "verify_all": "检查整条封印链：每个定稿运行的封印、签名、前后衔接",
         "export": "把封印文件、签名和公钥写到这个目录，供审计人员用标准工具核对",
         "public_key": "考核办公钥（64位十六进制或 PEM 文件；默认：环境变量 SCORING_PUBLIC_KEY）：只承认这把钥匙的签名",
+        "publish": "公示：为定稿运行记录公示期（起止日期）", "p_from": "公示期开始日期（如 2021-01-05）",
+        "p_to": "公示期结束日期（含当日）", "p_reason": "说明（如公示方式、再次公示的原因）",
+        "objection": "申诉（复核申请）：登记、决定、应用、答复", "o_add": "登记一条申诉",
+        "o_unit": "提出申诉的单位（编号或名称）", "o_indicator": "申诉针对的指标编号", "o_field": "申诉针对的报送字段",
+        "o_text": "申诉内容", "o_evidence": "佐证材料文件（可多个；文件会复制存入历史库）",
+        "o_received": "收到日期（默认今天）", "o_late": "公示期后收到仍受理的理由（不写则拒绝逾期申诉）",
+        "o_decide": "决定一条申诉：采纳（给出更正后的数值）或不采纳（给出理由）", "o_id": "申诉编号（见 scoring objections）",
+        "o_accept": "采纳", "o_reject": "不采纳", "o_value": "更正后的数值：字段=数值（可多次给出）",
+        "o_reason": "决定理由（写入复核答复）", "o_apply": "把一次运行所有已采纳、尚未应用的申诉一起更正，另存为更正运行",
+        "o_out_dir": "把复核答复和结果变动通知写到这个目录（每份一个 Markdown 文件）",
+        "o_letter": "重新生成一条申诉的复核答复", "o_out_file": "写入这个文件（默认打印；扩展名 .pdf / .html 时按公文版式排版，否则为 Markdown 文本）",
+        "o_papers": "答复和通知的格式：md（默认，Markdown 文本）、html 或 pdf（A4 公文版式）",
+        "objections": "列出申诉及其状态（待处理 / 已采纳 / 未采纳）", "log": "一次运行（及其更正）的全部变动记录，按时间顺序",
+        "import": "导入往年已公布的结果（考核办自己的表格：单位、类别、总分、名次、等次），作为定稿运行并加封",
+        "i_sheet": "往年结果表（.xlsx 或 .csv）", "i_criteria": "评分细则文件（取考核系列、类别和单位编号对应）",
+        "i_year": "这份结果的年度",
+        "i_units": "当年的单位名单（units.csv 或 units.xlsx）：结果表只写单位名称时，按名单对应到单位编号（无类别列时取名单中的类别）",
         "progress": "收集进度：各报送单位、各单位应报哪些报送表，收到了哪些，哪些字段仍为空、哪些有问题，并生成催报提醒",
         "due": "报送截止日期（如 2021-01-15），写入催报提醒",
         "warn": "阶段性预警：用已报送的数据按同一细则评分，按细则 [warnings] 阈值或本类别四分位给出红黄绿（不作为考核结果）",
@@ -139,6 +157,23 @@ TEXT = {
         "verify_all": "check the whole chain of seals: every final run's seal, signature and link",
         "export": "write the sealed document, signature and public key to this folder, for an auditor's own check",
         "public_key": "the office's public key (64 hex digits or a PEM file; default: SCORING_PUBLIC_KEY): accept only its signatures",
+        "publish": "publish a final run: record its 公示期 (from, to)", "p_from": "first day of the 公示期 (e.g. 2021-01-05)",
+        "p_to": "last day of the 公示期 (included)", "p_reason": "a note (how it was published, why again)",
+        "objection": "objections (复核申请): record, decide, apply, answer", "o_add": "record an objection",
+        "o_unit": "the unit objecting (id or name)", "o_indicator": "the indicator objected to", "o_field": "the submitted field objected to",
+        "o_text": "what the objection says", "o_evidence": "evidence files (several allowed; copied into the store)",
+        "o_received": "date received (default: today)", "o_late": "why an objection received after the 公示期 is taken (else it is refused)",
+        "o_decide": "decide an objection: accept (with the corrected values) or reject (with the reason)", "o_id": "objection number (see scoring objections)",
+        "o_accept": "accept", "o_reject": "reject", "o_value": "a corrected value: FIELD=VALUE (repeatable)",
+        "o_reason": "the reason (written into the decision letter)", "o_apply": "apply every accepted objection of a run not applied yet, as one correction run",
+        "o_out_dir": "write the decision letters and change notices to this folder (one Markdown file each)",
+        "o_letter": "write an objection's decision letter again", "o_out_file": "write to this file (default: print; .pdf or .html: laid out as an official A4 paper, else Markdown text)",
+        "o_papers": "format of the letters and notices: md (default, Markdown text), html or pdf (A4 official layout)",
+        "objections": "list objections with their state (pending / accepted / rejected)", "log": "every change to a run (and its corrections), in order",
+        "import": "bring in an earlier year's published results (the office's own sheet: unit, category, total, rank, grade) as a final, sealed run",
+        "i_sheet": "the earlier year's result sheet (.xlsx or .csv)", "i_criteria": "criteria file (series, categories, unit id changes)",
+        "i_year": "the year of these results",
+        "i_units": "that year's unit list (units.csv or units.xlsx): a sheet naming units by name alone is matched to ids by it (and takes categories from it when it has none)",
         "progress": "collection progress: the workbooks each owner and unit owes, which arrived, which fields are blank or wrong, and reminders",
         "due": "the due date (e.g. 2021-01-15), written into the reminders",
         "warn": "interim warnings: score the data in so far by the same criteria, green/yellow/red by [warnings] thresholds or quartiles (not a result)",
@@ -271,6 +306,7 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     x.add_argument("--out", required=True, help=T["backup_out"])
     x = sub.add_parser("delete", help=T["delete"], parents=[common, db])
     x.add_argument("run", type=int, help=T["run_id"])
+    x.add_argument("--operator", help=T["operator"])
     x = sub.add_parser("verify", help=T["verify"], parents=[common, db, fmt2])
     x.add_argument("run", type=int, nargs="?", help=T["run_id"])
     x.add_argument("--all", action="store_true", help=T["verify_all"])
@@ -290,6 +326,57 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     x.add_argument("--data", required=True, help=T["corrected"])
     x.add_argument("--reason", required=True, help=T["reason"])
     x.add_argument("--operator", help=T["operator"])
+
+    x = sub.add_parser("publish", help=T["publish"], parents=[common, db])
+    x.add_argument("run", type=int, help=T["run_id"])
+    x.add_argument("--from", dest="start", required=True, help=T["p_from"])
+    x.add_argument("--to", dest="end", required=True, help=T["p_to"])
+    x.add_argument("--reason", default="", help=T["p_reason"])
+    x.add_argument("--operator", help=T["operator"])
+    o = sub.add_parser("objection", help=T["objection"]).add_subparsers(dest="action", required=True)
+    x = o.add_parser("add", help=T["o_add"], parents=[common, db])
+    x.add_argument("run", type=int, help=T["run_id"])
+    x.add_argument("--unit", required=True, help=T["o_unit"])
+    about = x.add_mutually_exclusive_group(required=True)
+    about.add_argument("--indicator", help=T["o_indicator"])
+    about.add_argument("--field", help=T["o_field"])
+    x.add_argument("--text", required=True, help=T["o_text"])
+    x.add_argument("--evidence", nargs="+", default=[], metavar="FILE", help=T["o_evidence"])
+    x.add_argument("--received", help=T["o_received"])
+    x.add_argument("--accept-late", metavar="REASON", help=T["o_late"])
+    x.add_argument("--operator", help=T["operator"])
+    x = o.add_parser("decide", help=T["o_decide"], parents=[common, db])
+    x.add_argument("id", type=int, help=T["o_id"])
+    how = x.add_mutually_exclusive_group(required=True)
+    how.add_argument("--accept", action="store_true", help=T["o_accept"])
+    how.add_argument("--reject", action="store_true", help=T["o_reject"])
+    x.add_argument("--value", action="append", default=[], metavar="FIELD=VALUE", help=T["o_value"])
+    x.add_argument("--reason", required=True, help=T["o_reason"])
+    x.add_argument("--operator", help=T["operator"])
+    x.add_argument("--out", help=T["o_out_file"])
+    x = o.add_parser("apply", help=T["o_apply"], parents=[common, db, fmt2])
+    x.add_argument("run", type=int, help=T["run_id"])
+    x.add_argument("--reason", required=True, help=T["reason"])
+    x.add_argument("--operator", help=T["operator"])
+    x.add_argument("--out", metavar="DIR", help=T["o_out_dir"])
+    x.add_argument("--papers", choices=["md", "html", "pdf"], default="md", help=T["o_papers"])
+    x = o.add_parser("letter", help=T["o_letter"], parents=[common, db])
+    x.add_argument("id", type=int, help=T["o_id"])
+    x.add_argument("--out", help=T["o_out_file"])
+    x = sub.add_parser("objections", help=T["objections"], parents=[common, db])
+    x.add_argument("run", type=int, nargs="?", help=T["run_id"])
+    x.add_argument("--format", choices=["table", "json", "csv"], default="table", help=T["format"])
+    x = sub.add_parser("log", help=T["log"], parents=[common, db, fmt2])
+    x.add_argument("run", type=int, help=T["run_id"])
+    x = sub.add_parser("import", help=T["import"], parents=[common, db])
+    x.add_argument("sheet", help=T["i_sheet"])
+    x.add_argument("--criteria", required=True, help=T["i_criteria"])
+    x.add_argument("--year", type=int, required=True, help=T["i_year"])
+    x.add_argument("--units", help=T["i_units"])
+    x.add_argument("--series", help=T["series"])
+    x.add_argument("--key", help=T["key"])
+    x.add_argument("--operator", help=T["operator"])
+    x.add_argument("--note", default="", help=T["note"])
     return p
 
 
@@ -663,11 +750,158 @@ def _open(args):
 
 
 def cmd_runs(args) -> int:
+    from .history.cycle import current_publication
     from .history.report import runs_json, runs_text
 
     with _open(args) as s:
         runs = s.runs(args.series, args.year)
-        sys.stdout.write(runs_json(runs, str(s.path)) if args.format == "json" else runs_text(runs, str(s.path), args.lang))
+        pubs = {r.id: current_publication(s, r.id) for r in runs}
+        sys.stdout.write(runs_json(runs, str(s.path), pubs) if args.format == "json" else runs_text(runs, str(s.path), args.lang, pubs))
+    return 0
+
+
+# ---------------------------------------------------------------------------- 公示, objections, log, import
+def _write_or_print(path: str | None, text: str, lang: str) -> None:
+    if path:
+        from .history.cycle_report import paper, paper_format
+        from .outfile import write_out
+
+        write_out(path, paper(text, paper_format(path)))
+        print(TEXT[lang]["written"].format(path=path), file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def cmd_publish(args) -> int:
+    from .history.cycle import publish
+
+    with _open(args) as s:
+        p = publish(s, args.run, args.start, args.end, _operator(args), args.reason)
+    _say("cycle.published", args.lang, run=p.run_id, start=p.start, end=p.end)
+    return 0
+
+
+def _letter_of(s, o, lang: str) -> str:
+    from .history.cycle import current_publication
+    from .history.cycle_report import letter
+
+    run = s.run(o.run_id)
+    result = None
+    if o.correction is not None:
+        row = next(iter(s.unit_rows(o.correction, [o.unit_id])), None)
+        if row is not None:
+            from .core.rounding import fmt
+
+            result = (o.correction, fmt(row.total, run.precision) if row.total is not None else "—", row.rank, row.of, row.grade)
+    return letter(o, run, current_publication(s, run.id), lang, result)
+
+
+def cmd_objection(args) -> int:
+    from .history import cycle
+    from .history.cycle_report import applied_text, notice
+
+    if args.action == "add":
+        with _open(args) as s:
+            o = cycle.add_objection(s, args.run, args.unit, args.indicator, args.field, args.text, args.evidence,
+                                    args.received, _operator(args), args.accept_late)
+        _say("cycle.recorded_late" if o.late else "cycle.recorded", args.lang, id=o.id, run=o.run_id, unit=o.unit_id,
+             received=o.received, files=len(o.evidence))
+        return 0
+    if args.action == "decide":
+        if args.out:
+            from .outfile import check_out
+
+            check_out(args.out)
+        with _open(args) as s:
+            o = cycle.decide(s, args.id, args.accept, args.value, args.reason, _operator(args))
+            text = _letter_of(s, o, args.lang)
+        _say(f"cycle.decided.{o.state}", args.lang, id=o.id, run=o.run_id)
+        _write_or_print(args.out, text, args.lang)
+        return 0
+    if args.action == "letter":
+        if args.out:
+            from .outfile import check_out
+
+            check_out(args.out)
+        with _open(args) as s:
+            text = _letter_of(s, cycle.objection(s, args.id), args.lang)
+        _write_or_print(args.out, text, args.lang)
+        return 0
+    # apply
+    if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
+        from .errors import OutputError, Problem
+
+        raise OutputError(Problem("cycle.out_not_dir", {"path": args.out}, file=args.out))
+    with _open(args) as s:
+        done = cycle.apply(s, args.run, args.reason, _operator(args), args.plugins)
+        letters = [(o, _letter_of(s, o, args.lang)) for o in done.objections]
+    if args.format == "json":
+        from .history.cycle_report import dumps, objection_dict
+        from .history.report import rescore_json
+        import json
+
+        doc = json.loads(rescore_json(done.report))
+        doc["objections"] = [objection_dict(o) for o in done.objections]
+        doc["notices"] = [{"unit": n.unit_id, "name": n.name, "category": n.category, "own": n.own,
+                           "changes": [c.what for c in n.changes], "decisions": [d.rule for d in n.decisions]} for n in done.notices]
+        sys.stdout.write(dumps(doc))
+    else:
+        sys.stdout.write(applied_text(done, args.lang))
+    if args.out:
+        from .load.template import safe_filename
+        from .outfile import write_out
+
+        folder = Path(args.out)
+        folder.mkdir(parents=True, exist_ok=True)
+        from .i18n import t
+
+        from .history.cycle_report import paper
+
+        ext = "." + args.papers
+        files = [(folder / safe_filename(t("cycle.file.letter", args.lang, id=o.id, unit=o.unit_name or o.unit_id)[:-3] + ext), text)
+                 for o, text in letters]
+        files += [(folder / safe_filename(t("cycle.file.notice", args.lang, run=done.report.new_run.id, unit=n.name or n.unit_id)[:-3] + ext),
+                   notice(n, done, args.lang)) for n in done.notices]
+        for path, text in files:
+            write_out(path, paper(text, args.papers))
+        _say("cycle.files_written", args.lang, n=len(files), path=folder)
+    return 0
+
+
+def cmd_objections(args) -> int:
+    from .history.cycle import objections
+    from .history.cycle_report import objections_csv, objections_json, objections_text
+
+    with _open(args) as s:
+        objs = objections(s, args.run)
+    out = {"json": lambda: objections_json(objs), "csv": lambda: objections_csv(objs, args.lang)}.get(
+        args.format, lambda: objections_text(objs, args.lang))
+    sys.stdout.write(out())
+    return 0
+
+
+def cmd_log(args) -> int:
+    from .history.cycle import log
+    from .history.cycle_report import log_json, log_text
+
+    with _open(args) as s:
+        run = s.run(args.run)
+        events, bad = log(s, args.run)
+    sys.stdout.write(log_json(run, events, bad) if args.format == "json" else log_text(run, events, bad, args.lang))
+    return 0 if not bad else 3
+
+
+def cmd_import(args) -> int:
+    from .history.imported import import_sheet, read_sheet
+    from .history.seal import load_key
+    from .history.store import open_store
+
+    load_key(args.key)  # no key, no work: an imported year is sealed like any final run
+    sheet = read_sheet(args.sheet, args.criteria, args.units, args.series)  # every problem before the store is opened
+    with open_store(args.db, create=True) as s:
+        run = import_sheet(s, sheet, args.year, _operator(args), args.key, args.note)
+    _say("cycle.imported", args.lang, run=run.id, year=run.year, series=run.series, units=run.units, file=Path(args.sheet).name)
+    _say("seal.sealed", args.lang, run=run.id, digest=run.seal_digest, key=run.seal_key)
     return 0
 
 
@@ -706,7 +940,7 @@ def cmd_backup(args) -> int:
 
 def cmd_delete(args) -> int:
     with _open(args) as s:
-        run = s.delete(args.run)
+        run = s.delete(args.run, _operator(args))
     _say("hist.deleted", args.lang, run=run.id)
     return 0
 
@@ -744,16 +978,21 @@ def _verify_all(args) -> int:
     from .history.store import open_store, trigger_problems
     from .i18n import t
 
+    from .history.store import chain_at
+
     with open_store(args.db, guards=False) as s:
         gone = trigger_problems(s)
         bad = check_all(s, pinned_key())
         seals = seal_rows(s)
         path = s.path
+        _, log_bad = chain_at(s, s.query("SELECT MAX(seq) FROM events")[0][0] or 0)  # the event log, also after the last seal
     if args.format == "json":
         doc = {"schema": "scoring.verify_all/1", "db": str(path), "seals": len(seals), "triggers_missing": gone,
                "intact": not gone and not bad,
                "chain_head": seals[-1].digest if seals else None,
-               "problems": [{"run": r.id if r else None, "what": [getattr(x, "en", x) for x in w]} for r, w in bad]}
+               "problems": [{"run": r.id if r else None, "what": [getattr(x, "en", x) for x in w]} for r, w in bad],
+               "log_rows_altered": log_bad}
+        doc["intact"] = doc["intact"] and not log_bad
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
     else:
         out = [t("seal.all_head", args.lang, db=path, n=len(seals))]
@@ -765,10 +1004,12 @@ def _verify_all(args) -> int:
                 continue
             label = t("seal.all_run", args.lang, run=run.id, year=run.year) if run else ""
             out.append(label + said(what, args.lang))
-        if not gone and not bad:
+        if log_bad:
+            out.append(t("cycle.log.broken", args.lang, rows="、".join(map(str, log_bad))))
+        if not gone and not bad and not log_bad:
             out.append(t("seal.all_ok", args.lang, n=len(seals), head=seals[-1].digest if seals else "—"))
         sys.stdout.write("\n".join(out) + "\n")
-    return 0 if not gone and not bad else 3
+    return 0 if not gone and not bad and not log_bad else 3
 
 
 def cmd_history(args) -> int:
@@ -996,8 +1237,10 @@ def _warn_failed(registry, lang: str) -> None:
 COMMANDS = {"check": cmd_check, "validate": cmd_validate, "template": cmd_template, "run": cmd_run, "report": cmd_report,
             "decide": cmd_decide, "explain": cmd_explain, "methods": cmd_methods, "runs": cmd_runs, "finalize": cmd_finalize,
             "delete": cmd_delete, "verify": cmd_verify, "history": cmd_history, "compare": cmd_compare,
-            "rescore": cmd_rescore, "sensitivity": cmd_sensitivity, "progress": cmd_progress, "warn": cmd_warn, "criteria": cmd_criteria,
-            "keygen": cmd_keygen, "backup": cmd_backup, "fingerprint": cmd_fingerprint}
+            "rescore": cmd_rescore, "sensitivity": cmd_sensitivity, "keygen": cmd_keygen, "backup": cmd_backup,
+            "progress": cmd_progress, "warn": cmd_warn, "criteria": cmd_criteria, "fingerprint": cmd_fingerprint,
+            "publish": cmd_publish, "objection": cmd_objection, "objections": cmd_objections, "log": cmd_log,
+            "import": cmd_import}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -364,7 +364,7 @@ def test_a_version_1_store_is_upgraded_and_its_final_runs_are_sealed_after_re_sc
     assert code == 0 and "封印：sha256" in out
     assert cli(capsys, "verify", "--all", "--db", db)[0] == 0
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3  # upgraded to the current version (seals, then the event log)
     conn.close()
 
 

@@ -16,6 +16,7 @@ from .lookback import CompareLine, Comparison, HistoryLine, NoRecord, Outcome
 from .reproduce import RescoreReport, VerifyReport
 from .store import RunInfo
 
+IMPORTED = "import"  # the engine of a run brought in from a published sheet (imported.py)
 LIMIT = 40  # lines of differences shown in a table (JSON has them all)
 
 
@@ -44,21 +45,31 @@ def run_dict(run: RunInfo) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- runs
-def runs_text(runs: list[RunInfo], db: str, lang: str) -> str:
+def runs_text(runs: list[RunInfo], db: str, lang: str, pubs: dict | None = None) -> str:
     out = [t("hist.runs.db", lang, db=db)]
     if not runs:
         return "\n".join(out + [t("hist.runs.none", lang)]) + "\n"
-    rows = [[str(r.id), r.series, str(r.year), _status(r, lang), r.created.replace("T", " ")[:16], r.operator,
+    rows = [[str(r.id), r.series, str(r.year), _status(r, lang) + (t("cycle.imported_mark", lang) if r.engine == IMPORTED else ""),
+             r.created.replace("T", " ")[:16], r.operator,
              str(r.units), r.criteria_sha256[:12], r.data_sha256[:12],
-             (f"#{r.corrects}" if r.corrects else ""), r.reason or ""] for r in runs]
+             (f"#{r.corrects}" if r.corrects else ""), r.reason or "", _published(pubs, r.id)] for r in runs]
     head = [t(f"hist.col.{k}", lang) for k in ("run", "series", "year", "status", "created", "operator", "units",
-                                               "criteria", "data", "corrects", "reason")]
-    out.append(_tabulate(rows, head, ["right", "left", "right", "left", "left", "left", "right", "left", "left", "left", "left"]))
+                                               "criteria", "data", "corrects", "reason", "published")]
+    out.append(_tabulate(rows, head, ["right", "left", "right", "left", "left", "left", "right", "left", "left", "left", "left", "left"]))
     return "\n".join(out) + "\n"
 
 
-def runs_json(runs: list[RunInfo], db: str) -> str:
-    return _dump({"schema": "scoring.runs/1", "db": db, "runs": [run_dict(r) for r in runs]})
+def _published(pubs: dict | None, run_id: int) -> str:
+    p = (pubs or {}).get(run_id)
+    return f"{p.start}～{p.end}" if p else ""
+
+
+def runs_json(runs: list[RunInfo], db: str, pubs: dict | None = None) -> str:
+    def one(r: RunInfo) -> dict:
+        p = (pubs or {}).get(r.id)
+        return {**run_dict(r), "imported": r.engine == IMPORTED, "published": {"from": p.start, "to": p.end, "by": p.operator, "at": p.at} if p else None}
+
+    return _dump({"schema": "scoring.runs/1", "db": db, "runs": [one(r) for r in runs]})
 
 
 # ---------------------------------------------------------------------------- changes

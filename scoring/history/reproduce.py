@@ -142,11 +142,20 @@ def carry_previous(data: Dataset, stored: Dataset, plan: Plan) -> Dataset:
     return replace(data, values=values, sources=sources)
 
 
+def imported_run(store: Store, run: RunInfo) -> None:
+    """Refuse to re-score a run brought in from a published sheet: there is nothing to score it from."""
+    rows = store.query("SELECT name, sha256 FROM imports WHERE run_id = ?", (run.id,))
+    if rows:
+        raise HistoryError(Problem("cycle.imported_run", {"run": run.id, "year": run.year, "file": rows[0][0],
+                                                          "sha256": rows[0][1]}))
+
+
 def stored_results(store: Store, run_id: int, plugin_args: list[str] = ()):
     """A stored run scored again from its stored inputs and criteria → (results, stamp)."""
     from .seal import check
 
     run = store.run(run_id)
+    imported_run(store, run)
     check(store, run)  # a final run is read only with its seal intact
     inputs = store.inputs(run)
     plan, registry = stored_plan(run, inputs.criteria_raw, plugin_args)
@@ -165,6 +174,7 @@ def verify(store: Store, run_id: int, plugin_args: list[str] = (), data_folder: 
     from .seal import pinned_key, problems_of
 
     run = store.run(run_id)
+    imported_run(store, run)
     sealed = problems_of(store, run, pinned_key())
     inputs = store.inputs(run)
     plan, registry = stored_plan(run, inputs.criteria_raw, plugin_args)
@@ -189,14 +199,29 @@ def rescore(store: Store, run_id: int, data_folder: str, reason: str, operator: 
 
     Returns the report, the new results (for the usual tables) and the new run's stamp.
     """
-    from .. import __version__
     from ..load.csv_data import read_folder
+
+    def corrected(plan, stored):
+        return carry_previous(read_folder(data_folder, plan.criteria), stored, plan)
+
+    return rescore_with(store, run_id, corrected, str(Path(data_folder).resolve()), data_files(data_folder),
+                        reason, operator, plugin_args)
+
+
+def rescore_with(store: Store, run_id: int, corrected, data_path: str, files, reason: str, operator: str,
+                 plugin_args: list[str] = (), event: dict | None = None, then=()) -> tuple[RescoreReport, object, Stamp]:
+    """The one correction path: ``corrected(plan, stored data)`` gives the corrected data (a
+    folder read again, or the stored data with accepted objections' values); it is scored
+    under the frozen criteria and saved as a correction run, with ``then`` in the same
+    transaction."""
+    from .. import __version__
 
     if not reason or not reason.strip():
         raise HistoryError(Problem("history.reason_empty"))
     from .seal import check
 
     run = store.run(run_id)
+    imported_run(store, run)
     root = store.run(run.root)
     if not root.final:
         raise HistoryError(Problem("history.rescore_draft", {"run": run_id}))
@@ -206,11 +231,12 @@ def rescore(store: Store, run_id: int, data_folder: str, reason: str, operator: 
     if inputs.altered:
         raise HistoryError(Problem("history.stored_altered", {"run": run.id, "what": "、".join(inputs.altered)}))
     plan, registry = stored_plan(run, inputs.criteria_raw, plugin_args)
-    data = carry_previous(read_folder(data_folder, plan.criteria), inputs.data, plan)
+    data = corrected(plan, inputs.data)
     res = score(plan, data)
     rec = build_record(res, registry, criteria_raw=inputs.criteria_raw, criteria_path=run.criteria_path,
-                       data_path=str(Path(data_folder).resolve()), operator=operator, files=data_files(data_folder),
+                       data_path=data_path, operator=operator, files=files,
                        corrects=run.id, reason=reason.strip())
+    rec.event, rec.then = event, list(then)
     new_id = store.save(rec)
     new_run = store.run(new_id)
     changes = result_changes(store.unit_rows(run.id), store.module_rows(run.id), rec.units, rec.modules)

@@ -145,8 +145,12 @@ def dumps(doc: dict[str, Any]) -> bytes:
     return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
-def document(store: Store, run: RunInfo, previous: str) -> dict[str, Any]:
-    """What a seal binds, read from the store as it is now (see the module doc)."""
+def document(store: Store, run: RunInfo, previous: str, events_at: int | None = None) -> dict[str, Any]:
+    """What a seal binds, read from the store as it is now (see the module doc).
+
+    ``events_at``: the event log's last row when the seal was made; the document then binds
+    the log's chain digest up to it, so every earlier event (公示, objections, decisions of
+    any run) is covered by the signature too."""
     crit = store.query("SELECT text FROM criteria_texts WHERE sha256 = ?", (run.criteria_sha256,))
     data = store.query("SELECT packed FROM datasets WHERE sha256 = ?", (run.data_sha256,))
     try:
@@ -159,7 +163,7 @@ def document(store: Store, run: RunInfo, previous: str) -> dict[str, Any]:
     modules = store.query("SELECT unit_id, module_id, name, weight, score, contribution FROM module_results "
                        "WHERE run_id = ? ORDER BY unit_id, module_id", (run.id,))
     aliases = store.query("SELECT old, new, year, note FROM aliases WHERE run_id = ? ORDER BY old, new", (run.id,))
-    return {
+    doc = {
         "format": FORMAT,
         "run": {"id": run.id, "series": run.series, "year": run.year, "assessment": run.assessment, "status": run.status,
                 "created": run.created, "operator": run.operator, "finalized": run.finalized,
@@ -176,6 +180,12 @@ def document(store: Store, run: RunInfo, previous: str) -> dict[str, Any]:
         "modules": [list(m) for m in modules],
         "previous": previous,
     }
+    if events_at is not None:
+        from .store import chain_at
+
+        digest, bad = chain_at(store, events_at)
+        doc["events"] = {"seq": events_at, "digest": digest if not bad else f"rows {bad} altered"}
+    return doc
 
 
 UNIT_COLS = ("unit", "name", "category", "total", "rank", "of", "grade", "failed", "no_excellent", "sheet")
@@ -185,7 +195,7 @@ MODULE_COLS = ("unit", "module", "name", "weight", "score", "contribution")
 def differences(sealed: dict[str, Any], now: dict[str, Any]) -> list[str]:
     """What differs between the sealed document and the store today, in words people can check."""
     out: list[str] = []
-    for k in ("criteria_sha256", "data_sha256", "engine", "plugins", "methods", "files", "aliases", "previous"):
+    for k in ("criteria_sha256", "data_sha256", "engine", "plugins", "methods", "files", "aliases", "previous", "events"):
         if sealed.get(k) != now.get(k):
             out.append(Said(f"{k}：{_short(sealed.get(k))} → {_short(now.get(k))}", f"{k}: {_short(sealed.get(k))} → {_short(now.get(k))}"))
     for k, v in sealed.get("run", {}).items():
@@ -278,7 +288,8 @@ def problems_of(store: Store, run: RunInfo, pinned: str | None = None) -> list[s
         sealed = json.loads(seal.document)
     except ValueError:
         return what + [Said("封印记录：封印文件无法读取", "seal record: its document is not readable")]
-    what += differences(sealed, document(store, run, seal.previous))
+    at = sealed.get("events", {}).get("seq") if isinstance(sealed.get("events"), dict) else None
+    what += differences(sealed, document(store, run, seal.previous, at))
     return what
 
 
@@ -325,11 +336,14 @@ def check_all(store: Store, pinned: str | None = None) -> list[tuple[RunInfo | N
 
 # ---------------------------------------------------------------------------- sealing
 def finalize(store: Store, run_id: int, operator: str, key_path: str | os.PathLike | None = None,
-             plugin_args: list[str] = ()) -> tuple[RunInfo, bool]:
+             plugin_args: list[str] = (), rescore: bool = True) -> tuple[RunInfo, bool]:
     """Re-score the run from its stored criteria and data; if the results match, make it final
     and seal it, in one transaction.  A final run sealed before is left as it is; a final run
-    without a seal (finalized before sealing existed) is verified and sealed."""
-    from .reproduce import verify
+    without a seal (finalized before sealing existed) is verified and sealed.
+
+    ``rescore=False`` only for a run imported from an earlier year's published sheet, which
+    has no criteria scoring to repeat (imported.py): it is sealed as it was read."""
+    from .reproduce import imported_run, verify
 
     key = load_key(key_path)
     run = store.run(run_id)
@@ -337,8 +351,10 @@ def finalize(store: Store, run_id: int, operator: str, key_path: str | os.PathLi
         check(store, run)
         return run, False
     before = document(store, run, "")
-    rep = verify(store, run_id, plugin_args)
-    if rep.altered or rep.changes:  # (its seal is what is being made: not part of this check)
+    if rescore:
+        imported_run(store, run)  # an imported run cannot be re-scored: say so, do not fail half-way
+        rep = verify(store, run_id, plugin_args)
+    if rescore and (rep.altered or rep.changes):  # (its seal is what is being made: not part of this check)
         what = [Said(f"存储的{w}与其 sha256 不符", f"stored {w} altered") for w in rep.altered]
         what += [Said(f"单位 {c.unit_id} {c.what} {c.item}：存储 {_short(c.old)}，重算 {_short(c.new)}".replace("  ", " "),
                       f"unit {c.unit_id} {c.what} {c.item}: stored {_short(c.old)}, re-scored {_short(c.new)}".replace("  ", " "))
@@ -356,7 +372,8 @@ def finalize(store: Store, run_id: int, operator: str, key_path: str | os.PathLi
             diff = differences(before, now)
             raise HistoryError(Problem("seal.changed_meanwhile", {"run": run_id, "what": said(diff, "zh"), "what_en": said(diff, "en")}))
         prev = conn.execute("SELECT digest FROM seals ORDER BY seq DESC LIMIT 1").fetchone()
-        doc = document(store, final, prev[0] if prev else "")
+        head = conn.execute("SELECT MAX(seq) FROM events").fetchone()[0]
+        doc = document(store, final, prev[0] if prev else "", head)
         raw = dumps(doc)
         conn.execute("INSERT INTO seals (run_id, document, digest, previous, public_key, signature) VALUES (?, ?, ?, ?, ?, ?)",
                      (final.id, raw.decode("utf-8"), hashlib.sha256(raw).hexdigest(), doc["previous"], mine,

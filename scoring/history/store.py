@@ -20,6 +20,18 @@ What it holds (schema version 2, see ``SCHEMA``):
     seals           per final run: the sealed document (canonical JSON), its sha256, the
                     previous seal's sha256 (a chain), the office's public key and signature
                     (see seal.py); store_info keeps the office's public key
+    events          every change to a run, in order (saved, finalized, deleted, published,
+                    objection recorded / decided, correction): author, time, reason, details;
+                    each row's digest chains it to the row before (cycle.py)
+    publications    a run's 公示期 (from, to), who published it and when
+    objections      objections to a published run: unit, indicator or field, text, when it
+                    came in (late or not), who recorded it; evidence files kept by sha256
+    rulings         the office's decision on an objection (accepted with corrected values,
+                    or rejected), with its reason; applied: which correction run applied it
+    imports         runs brought in from an earlier year's published sheet (imported.py)
+
+Version 3 tables are insert-only: triggers refuse every UPDATE and DELETE, so nothing in
+them is ever overwritten; a seal made after an event covers the event chain up to it.
 
 Reliability:
 
@@ -56,7 +68,7 @@ from . import canonical
 DEFAULT_NAME = "scoring-history.sqlite"
 ENV = "SCORING_DB"
 FORMAT = "scoring-history"
-VERSION = 2  # 2: seals (version 1 stores gain the table when opened)
+VERSION = 3  # 2: seals; 3: events, 公示, objections, imports (older stores gain the tables when opened)
 APPLICATION_ID = 0x53434F52  # "SCOR" in the SQLite header: marks the file as ours
 TIMEOUT = 30.0
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -74,6 +86,39 @@ CREATE TRIGGER store_info_key_no_update BEFORE UPDATE ON store_info WHEN OLD.key
 BEGIN SELECT RAISE(ABORT, '{_FROZEN}'); END;
 CREATE TRIGGER store_info_key_no_delete BEFORE DELETE ON store_info WHEN OLD.key = 'office_public_key'
 BEGIN SELECT RAISE(ABORT, '{_FROZEN}'); END;
+"""
+
+CYCLE_TABLES = """CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL, at TEXT NOT NULL,
+                     operator TEXT NOT NULL, kind TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL,
+                     digest TEXT NOT NULL);
+CREATE INDEX events_by_run ON events(run_id);
+CREATE TABLE publications (id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL REFERENCES runs(id),
+                           start TEXT NOT NULL, "end" TEXT NOT NULL, operator TEXT NOT NULL, at TEXT NOT NULL,
+                           reason TEXT NOT NULL, CHECK (start <= "end"));
+CREATE TABLE objections (id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL REFERENCES runs(id),
+                         unit_id TEXT NOT NULL, indicator TEXT, field TEXT, text TEXT NOT NULL, received TEXT NOT NULL,
+                         late INTEGER NOT NULL CHECK (late IN (0, 1)), late_reason TEXT, operator TEXT NOT NULL,
+                         at TEXT NOT NULL, CHECK ((indicator IS NULL) <> (field IS NULL)));
+CREATE TABLE objection_evidence (objection_id INTEGER NOT NULL REFERENCES objections(id), name TEXT NOT NULL,
+                                 sha256 TEXT NOT NULL REFERENCES files(sha256), size INTEGER NOT NULL,
+                                 PRIMARY KEY (objection_id, name)) WITHOUT ROWID;
+CREATE TABLE rulings (objection_id INTEGER PRIMARY KEY REFERENCES objections(id),
+                      decision TEXT NOT NULL CHECK (decision IN ('accepted', 'rejected')), "values" TEXT NOT NULL,
+                      reason TEXT NOT NULL, operator TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE applied (objection_id INTEGER NOT NULL REFERENCES rulings(objection_id), correction INTEGER NOT NULL,
+                      PRIMARY KEY (objection_id, correction)) WITHOUT ROWID;
+CREATE TABLE imports (run_id INTEGER PRIMARY KEY REFERENCES runs(id), name TEXT NOT NULL, sha256 TEXT NOT NULL,
+                      sheet TEXT NOT NULL);
+"""
+CYCLE_TRIGGERS = ""
+for _t in ("events", "publications", "objections", "objection_evidence", "rulings", "applied", "imports"):
+    CYCLE_TRIGGERS += f"""
+CREATE TRIGGER {_t}_no_update BEFORE UPDATE ON {_t} BEGIN SELECT RAISE(ABORT, '{_FROZEN}'); END;
+CREATE TRIGGER {_t}_no_delete BEFORE DELETE ON {_t} BEGIN SELECT RAISE(ABORT, '{_FROZEN}'); END;
+"""
+CYCLE_TRIGGERS += f"""
+CREATE TRIGGER files_evidence_no_delete BEFORE DELETE ON files
+    WHEN EXISTS (SELECT 1 FROM objection_evidence WHERE sha256 = OLD.sha256) BEGIN SELECT RAISE(ABORT, '{_FROZEN}'); END;
 """
 
 SCHEMA = f"""
@@ -170,6 +215,7 @@ CREATE TRIGGER files_no_update BEFORE UPDATE ON files BEGIN SELECT RAISE(ABORT, 
 CREATE TRIGGER files_used_no_delete BEFORE DELETE ON files
     WHEN EXISTS (SELECT 1 FROM run_files WHERE sha256 = OLD.sha256) BEGIN SELECT RAISE(ABORT, '{_FROZEN}'); END;
 """
+SCHEMA += CYCLE_TABLES + CYCLE_TRIGGERS
 
 _RUN_COLS = ("id, series, year, assessment, status, created, operator, finalized, finalized_by, criteria_sha256, "
              "criteria_path, data_sha256, data_path, engine, plugins, methods, precision, units, corrects, "
@@ -288,6 +334,8 @@ class RunRecord:
     reason: str | None = None
     note: str = ""
     created: str | None = None
+    event: dict | None = None  # more details for the run's "saved"/"correction" event
+    then: list = field(default_factory=list)  # callables (conn, run_id) run in the saving transaction
 
 
 @dataclass
@@ -485,6 +533,10 @@ class Store:
                 ((run_id, m.unit_id, m.module_id, m.name, m.weight, m.score, m.contribution) for m in rec.modules))
             c.executemany("INSERT OR IGNORE INTO aliases (series, old, new, year, note, run_id) VALUES (?, ?, ?, ?, ?, ?)",
                           ((rec.series, a.old, a.new, a.year, a.note, run_id) for a in rec.aliases))
+            add_event(c, run_id, "correction" if rec.corrects is not None else "saved", rec.operator,
+                      rec.reason or rec.note, {"year": rec.year, "corrects": rec.corrects, **(rec.event or {})})
+            for extra in rec.then:  # rows that belong with the run (objections applied, an import), same transaction
+                extra(c, run_id)
         return run_id
 
     def finalize(self, run_id: int, operator: str, seal) -> tuple[RunInfo, bool]:
@@ -510,11 +562,12 @@ class Store:
                 if other is not None:
                     raise self._problem("history.already_final", series=run.series, year=run.year, other=other.root, run=run_id)
             c.execute("UPDATE runs SET status = 'final', finalized = ?, finalized_by = ? WHERE id = ?", (now(), operator, run_id))
+            add_event(c, run_id, "finalized", operator, "", {})
             if seal is not None:
                 seal(c, self.run(run_id))
         return self.run(run_id), True
 
-    def delete(self, run_id: int) -> RunInfo:
+    def delete(self, run_id: int, operator: str = "") -> RunInfo:
         """Delete a draft run (a final run cannot be deleted)."""
         with self._write() as c:
             run = self.run(run_id)
@@ -525,16 +578,56 @@ class Store:
                 raise self._problem("history.referenced", run=run_id, by="、".join(map(str, users)))
             for table in ("unit_results", "module_results", "run_files", "aliases"):
                 c.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
+            if c.execute("SELECT 1 FROM publications WHERE run_id = ? UNION SELECT 1 FROM objections WHERE run_id = ?",
+                         (run_id, run_id)).fetchone():
+                raise self._problem("history.referenced", run=run_id, by="公示/objections")
             c.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+            add_event(c, run_id, "deleted", operator, "", {})
             c.execute("DELETE FROM criteria_texts WHERE sha256 NOT IN (SELECT criteria_sha256 FROM runs)")
             c.execute("DELETE FROM datasets WHERE sha256 NOT IN (SELECT data_sha256 FROM runs)")
-            c.execute("DELETE FROM files WHERE sha256 NOT IN (SELECT sha256 FROM run_files)")
+            c.execute("DELETE FROM files WHERE sha256 NOT IN (SELECT sha256 FROM run_files) "
+                      "AND sha256 NOT IN (SELECT sha256 FROM objection_evidence)")
         return run
 
     def check(self) -> str:
         """SQLite's own integrity check: "ok" or what is wrong."""
         rows = self.query("PRAGMA integrity_check")
         return "; ".join(r[0] for r in rows[:5])
+
+
+# ---------------------------------------------------------------------------- the event log
+EVENT_COLS = "seq, run_id, at, operator, kind, reason, detail, digest"
+
+
+def event_digest(previous: str, run_id: int, at: str, operator: str, kind: str, reason: str, detail: str) -> str:
+    """sha256 of the previous row's digest and this row's content: the log is a chain."""
+    body = json.dumps([previous, run_id, at, operator, kind, reason, detail], ensure_ascii=False, separators=(",", ":"))
+    return canonical.sha256(body.encode("utf-8"))
+
+
+def add_event(conn: sqlite3.Connection, run_id: int, kind: str, operator: str, reason: str | None,
+              detail: dict, at: str | None = None) -> int:
+    """Append one event (inside the caller's transaction); returns its sequence number."""
+    prev = conn.execute("SELECT digest FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    at = at or now()
+    text = json.dumps(detail, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    digest = event_digest(prev[0] if prev else "", run_id, at, operator or "", kind, reason or "", text)
+    cur = conn.execute("INSERT INTO events (run_id, at, operator, kind, reason, detail, digest) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (run_id, at, operator or "", kind, reason or "", text, digest))
+    return cur.lastrowid
+
+
+def chain_at(store: "Store", seq: int) -> tuple[str, list[int]]:
+    """The event chain's digest at ``seq``, recomputed from the rows' content, and the rows
+    whose stored digest no longer matches (changed or removed behind the triggers)."""
+    prev, bad, expected = "", [], 1
+    for s_, run_id, at, op, kind, reason, detail, digest in store.query(
+            f"SELECT {EVENT_COLS} FROM events WHERE seq <= ? ORDER BY seq", (seq,)):
+        mine = event_digest(prev, run_id, at, op, kind, reason, detail)
+        if digest != mine or s_ != expected:
+            bad.append(s_)
+        prev, expected = mine, s_ + 1
+    return prev, bad
 
 
 class _Transaction:
@@ -683,6 +776,17 @@ def _check_version(store: Store, version: int, tables: set[str]) -> None:
                 for stmt in _statements(SEALS_TABLE + SEALS_TRIGGERS):
                     c.execute(stmt)
                 c.execute("PRAGMA user_version = 2")
+    if version < 3:  # version 2 → 3: the event log, 公示, objections, imports; earlier runs enter the log
+        with store._write() as c:
+            have = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if c.execute("PRAGMA user_version").fetchone()[0] < 3 and "events" not in have:
+                for stmt in _statements(CYCLE_TABLES + CYCLE_TRIGGERS):
+                    c.execute(stmt)
+                for run in store.runs():
+                    add_event(c, run.id, "saved", run.operator, run.reason or run.note, {"year": run.year}, at=run.created)
+                    if run.final:
+                        add_event(c, run.id, "finalized", run.finalized_by or "", "", {}, at=run.finalized)
+            c.execute("PRAGMA user_version = 3")
 
 
 def triggers() -> dict[str, str]:

@@ -85,6 +85,12 @@ def _load_weasyprint():
 
 def render(view: ReportView) -> bytes:
     """The PDF's bytes; every missing piece (library, font) is reported at once, before any layout."""
+    return html_to_pdf(lambda families: html_report.render(view, font=families))
+
+
+def html_to_pdf(make) -> bytes:
+    """``make(font_families)`` → an HTML document → PDF bytes, with the CJK font found on this
+    machine; used by the report and by other papers (decision letters, notices)."""
     weasyprint, problem = _load_weasyprint()
     problems = [problem] if problem else []
     try:
@@ -94,7 +100,7 @@ def render(view: ReportView) -> bytes:
     if problems:
         raise ReportError(problems)
     families = f'"{font.family}", sans-serif'
-    doc = html_report.render(view, font=families)
+    doc = make(families)
     missing = missing_glyphs(doc, font)
     if missing:
         raise ReportError(Problem("report.missing_glyphs", {"chars": " ".join(missing[:40]), "font": font.family}))
