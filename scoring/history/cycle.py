@@ -91,7 +91,7 @@ def publish(store: Store, run_id: int, start: str, end: str, operator: str, reas
     if not run.final:
         raise _err("cycle.publish_draft", run=run_id)
     check(store, run)  # what is published is what was sealed
-    with store._write() as c:
+    with store.transaction() as c:
         cur = c.execute('INSERT INTO publications (run_id, start, "end", operator, at, reason) VALUES (?, ?, ?, ?, ?, ?)',
                         (run_id, start, end, operator, now(), reason))
         add_event(c, run_id, "published", operator, reason, {"from": start, "to": end, "publication": cur.lastrowid})
@@ -192,7 +192,7 @@ def add_objection(store: Store, run_id: int, unit: str, indicator: str | None, f
     names = [n for n, _ in files]
     if len(set(names)) != len(names):
         raise _err("cycle.evidence_same_name", names="、".join(sorted({n for n in names if names.count(n) > 1})))
-    with store._write() as c:
+    with store.transaction() as c:
         cur = c.execute("INSERT INTO objections (run_id, unit_id, indicator, field, text, received, late, late_reason, operator, at) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (run_id, unit_id, indicator, field_name, text.strip(), got, int(late),
@@ -278,7 +278,7 @@ def decide(store: Store, oid: int, accept: bool, values: list[str], reason: str,
             raise _err("cycle.reject_with_value", id=oid)
         parsed = {}
     decision = "accepted" if accept else "rejected"
-    with store._write() as c:
+    with store.transaction() as c:
         if c.execute("SELECT 1 FROM rulings WHERE objection_id = ?", (oid,)).fetchone():  # decided meanwhile by another process
             again = objection(store, oid)
             raise _err("cycle.already_decided", id=oid, state=again.state, by=again.decided_by, at=again.decided_at)

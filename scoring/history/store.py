@@ -372,7 +372,8 @@ class Store:
     def _fail(self, e: sqlite3.Error) -> HistoryError:
         return _db_error(self.path, e)
 
-    def _write(self):
+    def transaction(self):
+        """``with store.transaction() as conn:`` — one write, all or nothing (BEGIN IMMEDIATE … COMMIT)."""
         return _Transaction(self)
 
     # -- reading --------------------------------------------------------------------
@@ -501,7 +502,7 @@ class Store:
         crit_sha = canonical.sha256(rec.criteria_raw)
         raw_d = canonical.encode(rec.data)
         data_sha = canonical.sha256(raw_d)
-        with self._write() as c:
+        with self.transaction() as c:
             root = None
             if rec.corrects is not None:
                 target = self.run(rec.corrects)
@@ -543,7 +544,7 @@ class Store:
         """Mark a run final and ``seal(conn, run)`` it in the same transaction (see
         :func:`scoring.history.seal.finalize`, which verifies the run first). Returns
         (run, changed); a final run already sealed is left as it is."""
-        with self._write() as c:
+        with self.transaction() as c:
             run = self.run(run_id)
             if run.final:
                 if seal is None or run.seal_digest is not None:
@@ -569,7 +570,7 @@ class Store:
 
     def delete(self, run_id: int, operator: str = "") -> RunInfo:
         """Delete a draft run (a final run cannot be deleted)."""
-        with self._write() as c:
+        with self.transaction() as c:
             run = self.run(run_id)
             if run.final:
                 raise self._problem("history.final_readonly", run=run_id)
@@ -631,7 +632,7 @@ def chain_at(store: "Store", seq: int) -> tuple[str, list[int]]:
 
 
 class _Transaction:
-    """``with store._write() as conn:`` — BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error."""
+    """``with store.transaction() as conn:`` — BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error."""
 
     def __init__(self, store: Store):
         self.store = store
@@ -746,14 +747,14 @@ def _check_or_init(store: Store, create: bool) -> None:
         raise HistoryError(Problem("history.foreign", {"path": str(p)}, file=str(p)))
     if not create:
         raise HistoryError(Problem("history.empty", {"path": str(p)}, file=str(p)))
-    with store._write() as c:
+    with store.transaction() as c:
         app, version, tables = _ours(c)  # another process may have made it meanwhile
         if app == APPLICATION_ID:
             _check_version(store, version, tables)
             return
         if app != 0 or tables:
             raise HistoryError(Problem("history.foreign", {"path": str(p)}, file=str(p)))
-        for stmt in _statements(SCHEMA):
+        for stmt in schema_statements(SCHEMA):
             c.execute(stmt)
         c.executemany("INSERT INTO store_info (key, value) VALUES (?, ?)",
                       [("format", FORMAT), ("version", str(VERSION)), ("created", now())])
@@ -771,16 +772,16 @@ def _check_version(store: Store, version: int, tables: set[str]) -> None:
     if info.get("format") != FORMAT:
         raise HistoryError(Problem("history.foreign", {"path": str(p)}, file=str(p)))
     if version < 2:  # version 1 → 2: the seals table and its triggers
-        with store._write() as c:
+        with store.transaction() as c:
             if c.execute("PRAGMA user_version").fetchone()[0] < 2:
-                for stmt in _statements(SEALS_TABLE + SEALS_TRIGGERS):
+                for stmt in schema_statements(SEALS_TABLE + SEALS_TRIGGERS):
                     c.execute(stmt)
                 c.execute("PRAGMA user_version = 2")
     if version < 3:  # version 2 → 3: the event log, 公示, objections, imports; earlier runs enter the log
-        with store._write() as c:
+        with store.transaction() as c:
             have = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if c.execute("PRAGMA user_version").fetchone()[0] < 3 and "events" not in have:
-                for stmt in _statements(CYCLE_TABLES + CYCLE_TRIGGERS):
+                for stmt in schema_statements(CYCLE_TABLES + CYCLE_TRIGGERS):
                     c.execute(stmt)
                 for run in store.runs():
                     add_event(c, run.id, "saved", run.operator, run.reason or run.note, {"year": run.year}, at=run.created)
@@ -792,7 +793,7 @@ def _check_version(store: Store, version: int, tables: set[str]) -> None:
 def triggers() -> dict[str, str]:
     """The triggers a store must hold, by name, with their SQL."""
     out = {}
-    for stmt in _statements(SCHEMA):
+    for stmt in schema_statements(SCHEMA):
         m = re.match(r"CREATE TRIGGER (\w+)", stmt)
         if m:
             out[m.group(1)] = stmt
@@ -821,7 +822,7 @@ def _check_guards(store: Store) -> None:
     raise HistoryError(problems)
 
 
-def _statements(script: str) -> list[str]:
+def schema_statements(script: str) -> list[str]:
     """Split the schema into statements (triggers contain ';' inside BEGIN … END)."""
     out, buf = [], ""
     for line in script.splitlines(keepends=True):
