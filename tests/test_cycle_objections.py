@@ -299,7 +299,7 @@ def test_a_draft_correction_is_finalized_or_deleted_before_the_next_one(capsys, 
     leave their values out, so it is refused; deleting the draft lets them be applied again."""
     crit, folder, db, plug = relative
     published(capsys, crit, folder, db, plug)
-    for unit, x in (("U1", 99), ("U2", 80)):
+    for unit in ("U1", "U2"):
         assert cli(capsys, "objection", "add", "1", "--unit", unit, "--field", "a", "--text", "x", "--received", "2021-01-06", "--db", db)[0] == 0
     assert cli(capsys, "objection", "decide", "1", "--accept", "--value", "a=99", "--reason", "属实", "--db", db)[0] == 0
     assert cli(capsys, "objection", "apply", "1", "--reason", "复核", "--db", db, *plug)[0] == 0  # run 2, a draft
