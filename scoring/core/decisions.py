@@ -86,10 +86,11 @@ class RuleResult:
 
 def bottom_count(cond: Condition, n: int) -> int | None:
     """How many units of a category of n a bottom-N or bottom-% condition takes (at most n); None for other conditions."""
-    if cond.bottom is None and cond.bottom_percent is None:
-        return None
-    k = cond.bottom if cond.bottom is not None else whole(cond.bottom_percent * n / 100, cond.rounding)
-    return min(k, n)
+    if cond.bottom is not None:
+        return min(cond.bottom, n)
+    if cond.bottom_percent is not None:
+        return min(whole(cond.bottom_percent * n / 100, cond.rounding), n)
+    return None
 
 
 def band_floor(criteria: Criteria, category: str, grades: list[str]) -> float | None:
@@ -120,14 +121,14 @@ def evaluate(cond: Condition, group: list[Outcome], criteria: Criteria, category
         for u in group:
             if u.grade in cond.grade:
                 by_score = floor is not None and u.total < floor - EPS and not u.failed
-                hits.append(Hit(u, round(floor - u.total, places) if by_score else None, f"{u.grade}"))
+                hits.append(Hit(u, round(floor - u.total, places) if by_score and floor is not None else None, f"{u.grade}"))
         outside = [u for u in group if u.grade not in cond.grade and not u.failed]
         near = min(outside, key=lambda u: u.total, default=None)
         dist = None if near is None or floor is None else round(near.total - floor, places)
         return hits, "/".join(cond.grade), near, dist
     if cond.bottom is not None or cond.bottom_percent is not None:
         n = len(group)
-        k = bottom_count(cond, n)
+        k = bottom_count(cond, n) or 0  # not None: this is a bottom-N or bottom-% condition
         if k <= 0:
             return [], "0", None, None
         # caught: fewer than k units ranked below. With the ranks sorted, that is every unit
@@ -176,7 +177,10 @@ class PastRecord:
 
     def years(self, rule: Rule, unit_id: str) -> tuple[list[int], list[int]]:
         """(earlier years the rule caught the unit, earlier years with no result for it) in its window."""
-        caught, missing = [], []
+        caught: list[int] = []
+        missing: list[int] = []
+        if rule.look_back is None:  # asked of look-back rules only
+            return caught, missing
         year = self.criteria.assessment.year
         for y in range(year - 1, year - rule.look_back.years, -1):
             past = self.unit.get((y, unit_id))

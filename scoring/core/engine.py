@@ -8,7 +8,7 @@ exact integers in units of the last decimal, never on raw floats.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -276,7 +276,7 @@ def _score_leaf(leaf: Leaf, data: Dataset, cols, zero, cat: str, idx, places: in
                 args = {"unit": data.ids[idx[pos]], "name": data.names[idx[pos]], "field": "、".join(gone),
                         "indicator": f"{ind.id} {ind.name}"}
                 if all(previous_of(f) is not None for f in gone):  # only last year's value is missing
-                    args.update(field="、".join(previous_of(f) for f in gone), year=year - 1)
+                    args.update(field="、".join(str(previous_of(f)) for f in gone), year=year - 1)
                     problems.append(Problem("data.missing_previous", args))
                 else:
                     problems.append(Problem("data.missing_value", args))
@@ -284,7 +284,7 @@ def _score_leaf(leaf: Leaf, data: Dataset, cols, zero, cat: str, idx, places: in
     if by_zero.any():  # the criteria say what a zero denominator means for this indicator
         given = {"exclude": np.nan, "zero": 0.0, "full": 0.0 if ind.bonus else ind.full}[ind.zero_policy]
         pts = np.where(by_zero, given, pts)
-    full = ind.full
+    full: float | np.ndarray = ind.full
     if applies is not None:
         pts = np.where(applies, pts, np.nan)
     if share is not None:  # a task's department scores its share of the points (and of the full points)
@@ -342,7 +342,7 @@ def grade_units(plan: Plan, cat: str, total, failed, no_exc, rank) -> tuple[list
     for q in sorted(g.quotas, key=lambda q: names.index(q.grade)):
         k = names.index(q.grade)
         members = sorted(np.nonzero((level == k) & ~failed)[0], key=lambda p: (rank[p], p))
-        limit = q.max_count if q.max_count is not None else whole(q.max_share * n, q.rounding)
+        limit = q.max_count if q.max_count is not None else whole(cast(float, q.max_share) * n, q.rounding)  # one of the two, by the model
         if len(members) <= limit or k + 1 >= len(bands):
             continue
         keep = members[:limit]

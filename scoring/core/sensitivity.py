@@ -20,7 +20,7 @@ draw with the arrays of that category; see :class:`DrawObserver`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, Sequence
 
 import numpy as np
 
@@ -66,7 +66,7 @@ class Sensitivity:
 
 
 def sensitivity(res: Results, draws: int = 1000, spread: float = 0.1, seed: int = 0,
-                observers: list[DrawObserver] = (), chunk: int = 100) -> Sensitivity:
+                observers: Sequence[DrawObserver] = (), chunk: int = 100) -> Sensitivity:
     """Rank intervals under random module weights; ``spread`` is a share (0.1 = ±10 %)."""
     if draws < 1:
         raise ValueError("draws must be at least 1")

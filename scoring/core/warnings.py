@@ -126,15 +126,15 @@ def warnings_for(results: Results, gaps, with_indicators: bool = False) -> list[
             rates = np.asarray(rates, dtype=float)
             colours, basis = colour_rates(rates, th, w.min_units)
             for k in range(n):
-                r = float(rates[k])
-                b = "missing" if np.isnan(r) else basis
-                marks[k].append(Mark(level, id_, name, None if np.isnan(r) else round(r, 2), colours[k], b,
+                rate = float(rates[k])
+                b = "missing" if np.isnan(rate) else basis
+                marks[k].append(Mark(level, id_, name, None if np.isnan(rate) else round(rate, 2), colours[k], b,
                                      th.green if th else None, th.yellow if th else None, parent))
         for k in range(n):
             pos = int(cs.index[k])
-            ms = marks[k]
+            unit_marks = marks[k]
             hits = [vh.veto.name for vh in cs.vetoes if vh.hit[k]]
-            out.append(UnitWarning(data.ids[pos], data.names[pos], cat, ms[0],
-                                   [m for m in ms if m.level == "module"], [m for m in ms if m.level == "indicator"],
+            out.append(UnitWarning(data.ids[pos], data.names[pos], cat, unit_marks[0],
+                                   [m for m in unit_marks if m.level == "module"], [m for m in unit_marks if m.level == "indicator"],
                                    missing.get(pos, []), uncomputable.get(pos, []), hits))
     return out
