@@ -27,7 +27,7 @@ import signal
 import tempfile
 import threading
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Literal
 
 from .errors import OutputError, Problem
 
@@ -101,7 +101,7 @@ class _terminate_cleanly:
             self.old = signal.signal(signal.SIGTERM, _terminated)
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc) -> Literal[False]:
         if self.old is not None:
             signal.signal(signal.SIGTERM, self.old)
         return False
@@ -209,6 +209,6 @@ def _alive(pid: int) -> bool:
 def _os_problem(path, e: OSError) -> OutputError:
     code = {errno.EACCES: "output.read_only", errno.EPERM: "output.read_only", errno.EROFS: "output.read_only",
             errno.ENOSPC: "output.no_space", errno.EDQUOT: "output.no_space", errno.EISDIR: "output.is_dir",
-            errno.ENOTDIR: "output.through_file"}.get(e.errno, "output.failed")
+            errno.ENOTDIR: "output.through_file"}.get(e.errno or 0, "output.failed")
     folder = str(Path(path).parent)
     return _problem(code, path, folder=folder, file=folder, detail=e.strerror or str(e))

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field, replace
+from typing import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -307,7 +308,7 @@ class Applied:
     notices: list[Notice]
 
 
-def apply(store: Store, run_id: int, reason: str, operator: str, plugin_args: list[str] = ()) -> Applied:
+def apply(store: Store, run_id: int, reason: str, operator: str, plugin_args: Sequence[str] = ()) -> Applied:
     """Every accepted objection of ``run_id``'s year not applied yet, in one correction run of its
     published result."""
     from .reproduce import rescore_with

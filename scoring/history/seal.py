@@ -25,7 +25,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from ..errors import HistoryError, Problem
 from . import canonical
@@ -49,7 +49,7 @@ class Said(str):
         return obj
 
 
-def said(items: list[str], lang: str, limit: int | None = SHOWN) -> str:
+def said(items: Sequence[str], lang: str, limit: int | None = SHOWN) -> str:
     texts = [getattr(w, "en", w) if lang == "en" else w for w in items]
     if limit is not None and len(texts) > limit:
         texts = texts[:limit] + [f"(+{len(texts) - limit})"]
@@ -206,7 +206,7 @@ def differences(sealed: dict[str, Any], now: dict[str, Any]) -> list[str]:
     return out
 
 
-def _rows(what: tuple[str, str], old: list, new: list, cols: tuple[str, ...], key: int) -> list[str]:
+def _rows(what: tuple[str, str], old: list, new: list, cols: tuple[str, ...], key: int) -> list[Said]:
     a = {tuple(r[:key]): r for r in old}
     b = {tuple(r[:key]): r for r in new}
     out = []
@@ -336,7 +336,7 @@ def check_all(store: Store, pinned: str | None = None) -> list[tuple[RunInfo | N
 
 # ---------------------------------------------------------------------------- sealing
 def finalize(store: Store, run_id: int, operator: str, key_path: str | os.PathLike | None = None,
-             plugin_args: list[str] = (), rescore: bool = True) -> tuple[RunInfo, bool]:
+             plugin_args: Sequence[str] = (), rescore: bool = True) -> tuple[RunInfo, bool]:
     """Re-score the run from its stored criteria and data; if the results match, make it final
     and seal it, in one transaction.  A final run sealed before is left as it is; a final run
     without a seal (finalized before sealing existed) is verified and sealed.

@@ -59,7 +59,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal
 
 from ..core.dataset import Dataset
 from ..errors import HistoryError, Problem
@@ -385,7 +385,7 @@ class Store:
             raise self._fail(e) from None
 
     def runs(self, series: str | None = None, year: int | None = None) -> list[RunInfo]:
-        sql, args = f"SELECT {_RUN_COLS} FROM runs WHERE 1=1", []
+        sql, args = f"SELECT {_RUN_COLS} FROM runs WHERE 1=1", list[Any]()
         if series is not None:
             sql += " AND series = ?"
             args.append(series)
@@ -615,7 +615,7 @@ def add_event(conn: sqlite3.Connection, run_id: int, kind: str, operator: str, r
     digest = event_digest(prev[0] if prev else "", run_id, at, operator or "", kind, reason or "", text)
     cur = conn.execute("INSERT INTO events (run_id, at, operator, kind, reason, detail, digest) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        (run_id, at, operator or "", kind, reason or "", text, digest))
-    return cur.lastrowid
+    return int(cur.lastrowid or 0)  # an INSERT always gives one
 
 
 def chain_at(store: "Store", seq: int) -> tuple[str, list[int]]:
@@ -644,7 +644,7 @@ class _Transaction:
             raise self.store._fail(e) from None
         return self.store.conn
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> Literal[False]:
         conn = self.store.conn
         if exc_type is None:
             try:
