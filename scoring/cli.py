@@ -60,7 +60,14 @@ TEXT = {
         "seed": "随机种子（相同种子得到相同结果，默认0）",
         "bad_draws": "抽样次数须为不小于1的整数", "bad_spread": "变动幅度须为0到100之间（不含100）的百分数",
         "report": "生成可打印的报告（XLSX / HTML / PDF）：排名表、评分表、拟处理建议和图表",
-        "r_format": "报告格式（默认按 --out 的扩展名）", "r_out": "输出文件",
+        "r_format": "报告格式（默认按 --out 的扩展名）", "r_out": "输出文件（--for unit 时为文件夹）",
+        "r_for": "给谁看：office 考核办工作底稿（默认，含约谈名单，内部资料）/ unit 各单位考核结果反馈 / public 公示",
+        "r_unit": "只生成这个单位（编号或名称）的考核结果反馈",
+        "p_issuer": "落款单位（默认为细则中的考核单位）", "p_date": "落款日期，如 2021-01-15（默认为公示开始日）",
+        "p_from": "公示期开始日", "p_to": "公示期结束日", "p_by": "异议截止日（默认为公示期结束日）",
+        "p_contact": "受理异议的联系方式（电话、邮箱）", "p_address": "受理异议的地址",
+        "p_grades_only": "公示只列名次和等次，不列总分",
+        "bad_date": "日期写作 2021-01-15",
         "run_format": "输出格式；xlsx、html、pdf 为可打印的报告（须同时给出 --out）",
         "fingerprint": "重算印记中的指纹：评分细则和报送数据的完整 SHA-256，供核对打印件",
         "canonical": "把数据指纹所依据的字节（scoring.dataset/1 规范编码）写入此文件，可用 sha256sum 独立核对",
@@ -145,7 +152,14 @@ TEXT = {
         "bad_draws": "the number of draws must be a whole number of at least 1",
         "bad_spread": "the spread must be a percentage from 0 up to (not including) 100",
         "report": "make a printable report (XLSX / HTML / PDF): ranked tables, score sheets, proposed decisions and charts",
-        "r_format": "report format (default: from the extension of --out)", "r_out": "output file",
+        "r_format": "report format (default: from the extension of --out)", "r_out": "output file (a folder with --for unit)",
+        "r_for": "who reads it: office (default; the working file with the 约谈 list, internal) / unit (each unit's own result) / public (公示)",
+        "r_unit": "only this unit's paper (id or name)",
+        "p_issuer": "issuing office (default: the criteria's office)", "p_date": "date of issue, e.g. 2021-01-15 (default: first day of the notice period)",
+        "p_from": "first day of the notice period (公示期)", "p_to": "last day of the notice period", "p_by": "last day to object (default: end of the notice period)",
+        "p_contact": "who takes objections (phone, mailbox)", "p_address": "where objections are taken",
+        "p_grades_only": "the public notice lists ranks and grades, no totals",
+        "bad_date": "write dates as 2021-01-15",
         "run_format": "output format; xlsx, html and pdf make a printable report (give --out too)",
         "fingerprint": "recompute the stamp's fingerprints: the full SHA-256 of the criteria and of the data",
         "canonical": "write the bytes the data fingerprint is taken over (scoring.dataset/1) to this file, to check with sha256sum",
@@ -236,6 +250,17 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     rp.add_argument("--format", choices=["xlsx", "html", "pdf"], help=T["r_format"])
     rp.add_argument("--out", required=True, help=T["r_out"])
     rp.add_argument("--db", help=T["db"])
+    rp.add_argument("--for", dest="paper", choices=["office", "unit", "public"], default="office", help=T["r_for"])
+    rp.add_argument("--unit", help=T["r_unit"])
+    day = _checked(_date, lambda d: True, T["bad_date"])
+    rp.add_argument("--issuer", help=T["p_issuer"])
+    rp.add_argument("--date", type=day, help=T["p_date"])
+    rp.add_argument("--public-from", type=day, help=T["p_from"])
+    rp.add_argument("--public-to", type=day, help=T["p_to"])
+    rp.add_argument("--object-by", type=day, help=T["p_by"])
+    rp.add_argument("--contact", help=T["p_contact"])
+    rp.add_argument("--address", help=T["p_address"])
+    rp.add_argument("--grades-only", action="store_true", help=T["p_grades_only"])
     s = sub.add_parser("sensitivity", help=T["sensitivity"], parents=[common])
     s.add_argument("criteria", help=T["criteria"])
     s.add_argument("--data", required=True, help=T["data"])
@@ -378,6 +403,12 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     x.add_argument("--operator", help=T["operator"])
     x.add_argument("--note", default="", help=T["note"])
     return p
+
+
+def _date(text: str):
+    import datetime
+
+    return datetime.date.fromisoformat(text.strip())
 
 
 def _checked(kind, ok, message: str):
@@ -622,29 +653,53 @@ def _check_report_out(args, fmt: str) -> None:
 
 def _write_report(args, fmt: str, results, proposal, history, stamp) -> None:
     """Render one printable report and write it whole (or not at all)."""
-    from .report import render_report
-    from .report.output import write_atomic_bytes
+    from .report import render_report, write_report
 
-    data = render_report(fmt, results, proposal, history, stamp.printed(), args.lang)
     if args.out:
-        write_atomic_bytes(args.out, data)
+        write_report(args.out, fmt, results, proposal, history, stamp.printed(), args.lang)
         print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
     else:
-        sys.stdout.write(data.decode("utf-8"))
+        sys.stdout.write(render_report(fmt, results, proposal, history, stamp.printed(), args.lang).decode("utf-8"))
 
 
 def cmd_report(args) -> int:
     from .errors import Problem, ReportError
 
-    _check_out(args)
-    fmt = args.format or Path(args.out).suffix.lower().lstrip(".")
+    folder = args.paper == "unit" and (Path(args.out).is_dir() or args.out.endswith(("/", os.sep)) or not Path(args.out).suffix)
+    if folder:  # a file per unit inside it: the folder must not be an input nor lie inside the data folder
+        _check_out(argparse.Namespace(**{**vars(args), "out": str(Path(args.out) / "_.pdf")}))
+    else:
+        _check_out(args)
+    fmt = args.format or ("pdf" if folder else Path(args.out).suffix.lower().lstrip("."))
     if fmt == "htm":
         fmt = "html"
     if fmt not in ("xlsx", "html", "pdf"):
         raise ReportError(Problem("report.unknown_format", {"out": args.out}))
+    if args.paper == "public" and fmt == "xlsx":
+        raise ReportError(Problem("report.no_xlsx_public"))
+    if args.paper == "unit" and not args.unit and Path(args.out).is_file():
+        raise ReportError(Problem("report.unit_needs_folder", {"out": args.out}))
     _check_report_out(args, fmt)
     results, proposal, stamp, history = _results_and_decisions(args)
-    _write_report(args, fmt, results, proposal, history, stamp)
+    if args.paper == "office":
+        _write_report(args, fmt, results, proposal, history, stamp)
+        return 0
+    from .report import render_papers
+    from .report.output import write_atomic_bytes
+    from .report.papers import publication
+
+    pub = publication(results.criteria, {k: getattr(args, k) for k in
+                                         ("issuer", "date", "public_from", "public_to", "object_by", "contact", "address",
+                                          "grades_only")})
+    # the papers sent out print no stamp: the run's blank-cell list names other units
+    papers = render_papers(fmt, args.paper, results, proposal, history, stamp.as_dict(), args.lang, pub, args.unit)
+    if args.paper == "unit" and (folder or not args.unit):
+        for name, data in papers:  # every paper made before any is written: a failure leaves no half pack
+            write_atomic_bytes(Path(args.out) / name, data)
+        _say("report.written_units", args.lang, n=len(papers), dir=args.out)
+    else:
+        write_atomic_bytes(args.out, papers[0][1])
+        print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
     return 0
 
 

@@ -78,15 +78,19 @@ def check_out(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (),
     return real
 
 
-def write_out(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` whole, or leave the target as it was (see the module doc)."""
+def write_out(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> None:
+    """Write ``data`` to ``path`` whole, or leave the target as it was (see the module doc).
+
+    ``data`` may be an iterable of bytes, written as it comes (a report streamed a unit at a time)."""
     real = check_out(path)
     with _terminate_cleanly():
         try:
             real.parent.mkdir(parents=True, exist_ok=True)
             mode = _mode_for(real)
             _sweep(real)
-            if not _write_unnamed(real, data, mode):
+            if not isinstance(data, (bytes, bytearray)):
+                _write_named(real, data, mode)  # chunks are read once: no second attempt could replay them
+            elif not _write_unnamed(real, data, mode):
                 _write_named(real, data, mode)
         except OSError as e:
             raise _os_problem(path, e) from None
@@ -148,7 +152,7 @@ def _write_unnamed(real: Path, data: bytes, mode: int) -> bool:
     return True
 
 
-def _write_named(real: Path, data: bytes, mode: int) -> None:
+def _write_named(real: Path, data: bytes | Iterable[bytes], mode: int) -> None:
     fd, name = tempfile.mkstemp(prefix=f".{real.name}.{os.getpid()}.", suffix=".scoring-tmp", dir=real.parent)
     tmp = Path(name)
     try:
@@ -161,10 +165,11 @@ def _write_named(real: Path, data: bytes, mode: int) -> None:
     _move(tmp, real)
 
 
-def _write_all(fd: int, data: bytes, mode: int) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
+def _write_all(fd: int, data: bytes | Iterable[bytes], mode: int) -> None:
+    for chunk in ((data,) if isinstance(data, (bytes, bytearray)) else data):
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(fd, view):]
     os.fsync(fd)
     os.fchmod(fd, mode)
 

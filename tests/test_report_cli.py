@@ -68,7 +68,7 @@ def test_heavy_libraries_only_where_needed():
     """Start-up and terminal output never import the spreadsheet or PDF libraries."""
     code = ("import sys; from scoring.cli import build_parser; import scoring.report; build_parser('zh');"
             "from scoring.report import output, view, html, charts, stamp;"
-            "print(sorted(m for m in ('openpyxl', 'weasyprint', 'fontTools') if m in sys.modules))")
+            "print(sorted(m for m in ('openpyxl', 'typst', 'weasyprint', 'fontTools') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert out.strip() == "[]"
 
@@ -77,3 +77,14 @@ def test_help_lists_the_report_command(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "report" in capsys.readouterr().out
+
+
+def test_a_streamed_file_is_written_whole(tmp_path):
+    """Chunks (an HTML report streamed a unit at a time) are read once and all of them land in the file."""
+    from scoring.outfile import write_out
+
+    out = tmp_path / "r.html"
+    out.write_bytes(b"old")
+    write_out(out, (part.encode() for part in ["<html>", "县", "</html>"]))
+    assert out.read_bytes() == "<html>县</html>".encode()
+    assert [p.name for p in tmp_path.iterdir()] == ["r.html"]

@@ -158,3 +158,36 @@ def test_chromium_prints_a4_with_page_numbers(tmp_path):
     text = re.sub(r"\s+", "", subprocess.run([tool("pdftotext"), str(pdf), "-"], capture_output=True, text=True).stdout)
     assert f"第1页共{pages}页" in text and f"第{pages}页共{pages}页" in text
     assert "c" * 64 in text
+
+
+PHONE_PROBE = ("<script>document.title = 'W' + document.documentElement.scrollWidth + 'x' + window.innerWidth"
+               " + 'F' + Math.round(parseFloat(getComputedStyle(document.querySelector('p') || document.body).fontSize));</script>")
+
+
+@needs_chromium
+@pytest.mark.parametrize("kind", ["office", "public", "unit"])
+def test_every_kind_reads_on_a_phone(tmp_path, kind):
+    """Opened on a phone (390 px wide, as in WeChat), a page never scrolls sideways: wide tables scroll in
+    their own box, charts shrink; body text stays at least 12 px.  (A probe script is added to a copy for
+    the test only: the files themselves carry no script.)"""
+    from scoring.report import render_papers
+    from scoring.report.papers import publication
+    import datetime
+
+    res, dec, stamp = example()
+    if kind == "office":
+        data = render_report("html", res, dec, None, stamp, "zh")
+    else:
+        pub = publication(res.criteria, {"public_from": datetime.date(2021, 1, 15), "public_to": datetime.date(2021, 1, 21),
+                                         "contact": "0434-4222222"})
+        data = render_papers("html", kind, res, dec, None, stamp, "zh", pub, only=res.data.ids[0] if kind == "unit" else None)[0][1]
+    html = data.decode("utf-8")
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html and "<script" not in html
+    page = tmp_path / "p.html"
+    page.write_text(html.replace("</body>", PHONE_PROBE + "</body>"), encoding="utf-8")
+    dom = chromium("--window-size=390,844", "--dump-dom", page.as_uri()).stdout
+    m = re.search(r"<title>W(\d+)x(\d+)F(\d+)</title>", dom)
+    assert m, dom[:300]
+    scroll, width, font = map(int, m.groups())
+    assert scroll <= width, f"{kind}: the page is {scroll} px wide on a {width} px screen"
+    assert font >= 12

@@ -1,6 +1,6 @@
 """The PDF report, read back the way a person would: pages as pictures, text as text, fonts embedded.
 
-Needs WeasyPrint, a CJK font and poppler-utils; each test says which one it is missing when it skips
+Needs the typst package, a CJK font and poppler-utils; each test says which one it is missing when it skips
 (CI installs them all: see .ci/run).
 """
 from __future__ import annotations
@@ -19,18 +19,16 @@ from scoring.cli import main
 from report_support import EXAMPLE_CRITERIA, EXAMPLE_DATA, ROOT, example, has_cjk_font, tool
 
 
-def _weasyprint_missing() -> str | None:
+def _typst_missing() -> str | None:
     try:
-        import weasyprint  # noqa: F401
+        import typst  # noqa: F401
     except ImportError:
-        return "WeasyPrint is not installed (pip install '.[pdf]')"
-    except OSError as e:
-        return f"WeasyPrint cannot load Pango ({e})"
+        return "typst is not installed (pip install '.[pdf]')"
     return None
 
 
 def _skip_without_tools():
-    missing = _weasyprint_missing()
+    missing = _typst_missing()
     if missing:
         pytest.skip(missing)
     if not has_cjk_font():
@@ -155,3 +153,19 @@ def test_characters_no_font_has_are_refused():
     if run(tool("fc-list"), f":charset={ord(hieroglyph):x}", "family").strip():
         pytest.skip("an installed font has Egyptian hieroglyphs")
     assert missing_glyphs(f"县{hieroglyph}局", font) == [hieroglyph]
+
+
+def test_no_wasted_pages(example_pdf):
+    """Every score sheet that fits on a page is on one page (none spills a few lines onto the next), no page
+    but the last is near-empty, and table headers repeat where a table breaks."""
+    text = run(tool("pdftotext"), "-layout", str(example_pdf), "-").split("\f")[:-1]
+    body = [[line for line in p.splitlines()[2:-2] if line.strip()] for p in text]  # header and footer lines off
+    res, _, _ = example()
+    near_empty = [i for i, lines in enumerate(body[:-1], start=1) if len(lines) <= 8]
+    assert not near_empty, near_empty
+    sheets = [i for i, p in enumerate(text) if "评分表" in p and "测评指标" in p]
+    assert len(sheets) == len(res.data.ids)
+    assert sheets == list(range(sheets[0], sheets[0] + len(sheets)))  # one page each, one after another
+    # the proposals run over a page: the table's header row is printed again on the next page
+    props = [i for i, p in enumerate(text) if "拟处理建议（约谈名单）" in p][0]
+    assert "触发依据" in text[props + 1] and "距脱离" in text[props + 1]

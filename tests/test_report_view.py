@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from scoring.core.decisions import decide, outcomes_of
 from scoring.report.stamp import stamp_items
@@ -128,3 +129,20 @@ def test_a_category_without_units_still_makes_every_format():
 
     assert b"\xe5\x94\xaf\xe4\xb8\x80\xe7\x9a\x84\xe9\x95\x87" in render_report("html", res, dec, None, None, "zh")  # 唯一的镇
     assert render_report("xlsx", res, dec, None, None, "zh")[:2] == b"PK"
+
+
+@settings(max_examples=400, deadline=None)
+@given(x=st.one_of(st.floats(min_value=-1e7, max_value=1e7), st.integers(-10**7, 10**7)), places=st.integers(0, 6))
+def test_printed_numbers_are_the_engines_rounding(x, places):
+    """The report's fast number formatting prints exactly what fmt (half-up rounding) prints, for rounded and
+    unrounded values alike."""
+    from scoring.core.rounding import fmt, round_half_up
+    from scoring.report.view import ReportView
+
+    class V:
+        pass
+
+    v = V()
+    v.places = places
+    for value in (x, round_half_up(float(x), places), -0.0, None, float("nan")):
+        assert ReportView.num(v, value) == fmt(value, places)

@@ -7,6 +7,7 @@ import re
 import zipfile
 
 import pytest
+from openpyxl.utils import get_column_letter
 from hypothesis import HealthCheck, given, settings, strategies as st
 from wcwidth import wcswidth
 
@@ -109,10 +110,19 @@ def test_chart_draws_totals_and_the_line(example_xlsx):
         assert len(charts) == 3
         xml = "\n".join(z.read(n).decode("utf-8") for n in charts)
     assert "'排名表-政府部门'!$D$5:$D$28" in xml  # the totals column itself
-    assert "<lineChart>" in xml and 'prstDash val="dash"' in xml
+    assert xml.count('<barDir val="bar" />') == 3  # horizontal bars: long Chinese names read along their line
+    assert '<orientation val="maxMin" />' in xml and '<tickLblSkip val="1" />' in xml  # rank 1 on top, every name shown
+    assert "<scatterChart>" in xml and 'prstDash val="dash"' in xml  # the score line, dashed, over the bars
+    assert '<plotVisOnly val="0" />' in xml  # drawn from hidden helper cells
     ws = wb["排名表-政府部门"]
-    helper = [c.value for c in ws[4] if c.value and "较差" in str(c.value)]
-    assert helper == ["R1、R2 较差（低于80分）"]
+    helper = [c for c in ws[4] if c.value and "较差" in str(c.value)]
+    assert [c.value for c in helper] == ["R1、R2 较差（低于80分）"]
+    # the helper cells are hidden and outside the printed area
+    from openpyxl.utils import column_index_from_string
+    last_printed = column_index_from_string(re.search(r"\$?([A-Z]+)\$?\d+$", ws.print_area).group(1))
+    for c in helper:
+        assert c.column > last_printed and ws.column_dimensions[c.column_letter].hidden
+        assert ws.column_dimensions[get_column_letter(c.column - 1)].hidden
 
 
 def test_movement_sheet_with_history():

@@ -10,6 +10,8 @@ not valid TOML).  Its parts:
     [[vetoes]]       一票否决 (fail) and 否优 (no_excellent)
     [[grades]]       等次 bands, per category
     [ranking]        tie-break fields
+    [publication]    issuer, date, 公示期 (public_from, public_to), object_by, contact, address:
+                     what the 公示 and each unit's 考核结果反馈 print
     [[checks]]       cross-field checks every unit's data must pass (已备案件数 <= 应备案件数)
     [history]        ties the years together: ``series`` (the name shared by every
                      year of this assessment) and ``[[history.aliases]]`` (unit ids
@@ -22,10 +24,12 @@ Nothing here reads files: :mod:`scoring.load.criteria_file` does that.
 """
 from __future__ import annotations
 
+import datetime
 import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 
 class _Model(BaseModel):
@@ -275,6 +279,38 @@ class History(_Model):
     aliases: list[Alias] = Field(default_factory=list)
 
 
+class Publication(_Model):
+    """What the papers sent out need beyond the scores (公示 and 考核结果反馈): who issues them, when,
+    the 公示期, and how and by when to object.  Each can also be given on the command line."""
+
+    issuer: str = Field("", description="落款 office; the assessment's office when left out")
+    date: datetime.date | None = Field(None, description="落款 date; the first day of the 公示期 when left out")
+    public_from: datetime.date | None = Field(None, description="公示期 first day")
+    public_to: datetime.date | None = Field(None, description="公示期 last day")
+    object_by: datetime.date | None = Field(None, description="last day to object; the end of the 公示期 when left out")
+    contact: str = Field("", description="who takes objections and how (phone, mailbox)")
+    address: str = ""
+    show_total: bool = Field(True, description="the 公示 shows each unit's total; false: rank and grade only")
+
+    @field_validator("public_to")
+    @classmethod
+    def _period_in_order(cls, v, info):
+        start = info.data.get("public_from")
+        if v is not None and start is not None and start > v:
+            raise PydanticCustomError("publication_order", "public_from {start} is after public_to {end}",
+                                      {"start": start.isoformat(), "end": v.isoformat()})
+        return v
+
+    @field_validator("object_by")
+    @classmethod
+    def _objections_in_period(cls, v, info):
+        start = info.data.get("public_from")
+        if v is not None and start is not None and v < start:
+            raise PydanticCustomError("publication_object_by", "object_by {by} is before public_from {start}",
+                                      {"by": v.isoformat(), "start": start.isoformat()})
+        return v
+
+
 class Check(_Model):
     """A cross-field check every unit's submitted data must pass, written as a comparison:
     ``rule = "规范性文件已备案件数 <= 规范性文件应备案件数"`` or parts adding up to a total,
@@ -338,6 +374,7 @@ class Criteria(_Model):
     decisions: Decisions = Decisions()
     checks: list[Check] = Field(default_factory=list)
     history: History = History()
+    publication: Publication = Publication()
     warnings: Warnings | None = None
 
     # -- derived views, cheap enough to compute on demand ---------------------------

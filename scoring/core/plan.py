@@ -98,6 +98,8 @@ def pydantic_problems(err: ValidationError, prefix: str = "") -> list[Problem]:
 
 
 def _short(v: Any) -> str:
+    if hasattr(v, "isoformat"):  # a TOML date: as it is written in the file
+        return v.isoformat()
     text = repr(v)
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -62,6 +62,7 @@ _LATER_INDICATOR_KEYS: dict[str, object] = {"lead": None, "responsible": None, "
 def criteria_hash(criteria: Criteria) -> str:
     """A short fingerprint of the criteria as parsed (comments and layout of the file do not count)."""
     doc = criteria.model_dump(mode="json")
+    doc.pop("publication", None)  # [publication] (公示期, contact) does not change what a template collects
     # keys added to the format later count only when used, so templates sent out earlier still match
     for key, default in _LATER_KEYS.items():
         if doc.get(key, default) == default:

@@ -12,6 +12,7 @@ library only when called.
 from __future__ import annotations
 
 REPORT_FORMATS = ("xlsx", "html", "pdf")
+PAPERS = ("office", "unit", "public")  # who reads it: see scoring/report/papers.py
 
 
 def render_report(fmt: str, results, decisions, history=None, stamp: dict | None = None, lang: str = "zh") -> bytes:
@@ -37,3 +38,54 @@ def render_report(fmt: str, results, decisions, history=None, stamp: dict | None
 
         return render(view)
     raise ValueError(f"unknown report format {fmt!r}")
+
+
+def write_report(path, fmt: str, results, decisions, history=None, stamp: dict | None = None, lang: str = "zh") -> None:
+    """Render the office report into ``path`` (whole or not at all); HTML is streamed a unit at a time."""
+    from .output import write_atomic_bytes, write_atomic_stream
+
+    if fmt == "html":
+        from .html import render_parts
+        from .view import build
+
+        view = build(results, decisions, history, stamp, lang)
+        write_atomic_stream(path, (part.encode("utf-8") for part in render_parts(view)))
+    else:
+        write_atomic_bytes(path, render_report(fmt, results, decisions, history, stamp, lang))
+
+
+def render_papers(fmt: str, kind: str, results, decisions, history=None, stamp: dict | None = None, lang: str = "zh",
+                  pub=None, only: str | None = None) -> list[tuple[str, bytes]]:
+    """The papers sent out, as (file name, bytes): one 公示 (``kind="public"``), or one 考核结果反馈 per unit
+    (``kind="unit"``; ``only``: a unit id or name).  ``pub``: :func:`.papers.publication`.  Every paper is
+    made before any is returned, so a failure leaves nothing half written.
+    """
+    from ..errors import Problem, ReportError
+    from . import papers
+    from .view import build
+
+    papers.require(pub, kind)
+    view = build(results, decisions, history, stamp, lang)
+    units = view.units
+    if kind == "unit" and only is not None:
+        units = [view.units[k] for k in view.units.find(only)]
+        if not units:
+            raise ReportError(Problem("report.unknown_unit", {"unit": only}))
+    if fmt == "pdf":
+        from .pdf import Typesetter
+
+        ts = Typesetter(lang)
+        if kind == "public":
+            return [("public.pdf", ts.render(papers.public(view, pub), view.title, pub.issuer))]
+        return [(papers.file_name(view, u, "pdf"), ts.render(papers.unit(view, u, pub), view.title, pub.issuer)) for u in units]
+    if fmt == "html":
+        from .html import render_paper
+
+        if kind == "public":
+            return [("public.html", render_paper(papers.public(view, pub), view).encode("utf-8"))]
+        return [(papers.file_name(view, u, "html"), render_paper(papers.unit(view, u, pub), view).encode("utf-8")) for u in units]
+    if fmt == "xlsx" and kind == "unit":
+        from .xlsx import render_unit
+
+        return [(papers.file_name(view, u, "xlsx"), render_unit(view, u, papers.unit(view, u, pub))) for u in units]
+    raise ValueError(f"no {kind} paper as {fmt!r}")

@@ -1,11 +1,12 @@
 """Charts drawn as plain SVG text: no plotting library, no script, no network.
 
 Every chart is a function of a :mod:`scoring.report.view` object returning one ``<svg>``
-element, inlined in HTML and rendered by WeasyPrint in PDF.  All text is escaped.
+element, inlined in HTML and placed as an image by Typst in PDF.  All text is escaped.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from html import escape
 
 from wcwidth import wcswidth
@@ -64,52 +65,122 @@ def axis_range(cat: CategoryView, total: float) -> tuple[float, float]:
     return lo, hi
 
 
-def totals_chart(view: ReportView, cat: CategoryView, font: str = "sans-serif") -> str:
-    """Totals of one category as horizontal bars in rank order, with the lines the decision rules draw."""
+@dataclass
+class Box:
+    """Where a piece of text of a chart sits, in the chart's own units (top-left origin)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str
+
+    def overlaps(self, o: "Box") -> bool:
+        return self.x0 < o.x1 and o.x0 < self.x1 and self.y0 < o.y1 and o.y0 < self.y1
+
+
+def _box(x: float, y: float, text: str, size: float, anchor: str) -> Box:
+    """The box a text drawn at baseline (x, y) occupies, by its estimated width."""
+    w = _w(text, size)
+    x0 = x - w if anchor == "end" else x - w / 2 if anchor == "middle" else x
+    return Box(x0, y - size * 0.9, x0 + w, y + size * 0.25, text)
+
+
+@dataclass
+class TotalsLayout:
+    width: float
+    height: float
+    body: list[str]
+    labels: list[Box]
+
+
+ROW_H, TOP, PLOT_W = 18, 34, 430
+
+
+def totals_layout(view: ReportView, cat: CategoryView, start: int = 0, stop: int | None = None) -> TotalsLayout:
+    """Totals as horizontal bars in rank order, with the lines the decision rules draw.
+
+    ``start``/``stop``: the rows drawn (all by default; a long category is drawn in pieces that each fit
+    a page).  The rank numbers have their own column left of the names, line labels below the plot
+    stack instead of overprinting, and the chart is as wide as its longest label needs: every text's box is
+    returned so tests can check that none overlaps another and all stay inside the chart.
+    """
     L = view.L
-    rows = cat.rows
-    row_h, top = 18, 34
-    label_w = max([_w(r.name) for r in rows] + [40]) + 30
-    plot_w = 430
-    right = 130
+    rows = cat.rows[start:stop]
+    rank_w = max([_w(str(r.rank), 10) for r in rows] + [_w("00", 10)])
+    name_w = max([_w(r.name) for r in rows] + [40])
+    label_w = 6 + rank_w + 10 + name_w + 8
     lo, hi = axis_range(cat, view.total)
-    x = lambda v: label_w + (min(max(v, lo), hi) - lo) / (hi - lo) * plot_w  # noqa: E731
-    height = top + len(rows) * row_h + 52
-    width = label_w + plot_w + right
+    x = lambda v: label_w + (min(max(v, lo), hi) - lo) / (hi - lo) * PLOT_W  # noqa: E731
+    bottom = TOP + len(rows) * ROW_H
     b: list[str] = []
+    labels: list[Box] = []
+
+    def text(x_, y_, t, size=FONT, anchor="start", fill=INK):
+        b.append(_t(x_, y_, t, size, anchor, fill))
+        labels.append(_box(x_, y_, t, size, anchor))
+
     for tv in _ticks(lo, hi):
-        b.append(f'<line x1="{x(tv):.1f}" y1="{top - 4}" x2="{x(tv):.1f}" y2="{top + len(rows) * row_h}" stroke="{GRID}" stroke-width="0.8"/>')
-        b.append(_t(x(tv), top - 8, fmt(tv), 9, "middle", "#555"))
+        b.append(f'<line x1="{x(tv):.1f}" y1="{TOP - 4}" x2="{x(tv):.1f}" y2="{bottom}" stroke="{GRID}" stroke-width="0.8"/>')
+        text(x(tv), TOP - 8, fmt(tv), 9, "middle", "#555")
+    right = label_w + PLOT_W
     for k, r in enumerate(rows):
-        y = top + k * row_h
+        y = TOP + k * ROW_H
         color = GREY if r.failed else RED if r.flag == "caught" else AMBER if r.flag == "undetermined" else BLUE
-        b.append(_t(label_w - 24, y + 13, f"{r.rank}", 10, "end", "#555"))
-        b.append(_t(label_w - 6, y + 13, r.name, FONT, "end"))
-        b.append(f'<rect x="{label_w:.1f}" y="{y + 3}" width="{max(x(r.total) - label_w, 0.5):.1f}" height="{row_h - 6}" fill="{color}"/>')
+        text(6 + rank_w, y + 13, f"{r.rank}", 10, "end", "#555")
+        text(label_w - 8, y + 13, r.name, FONT, "end")
+        b.append(f'<rect x="{label_w:.1f}" y="{y + 3}" width="{max(x(r.total) - label_w, 0.5):.1f}" height="{ROW_H - 6}" fill="{color}"/>')
         tail = view.num(r.total) + (f"  {L['fail']}" if r.failed else "")
-        b.append(_t(x(r.total) + 4, y + 13, tail, 10, "start", INK))
-    bottom = top + len(rows) * row_h
-    b.append(f'<line x1="{label_w}" y1="{top - 4}" x2="{label_w}" y2="{bottom}" stroke="{INK}" stroke-width="1"/>')
+        text(x(r.total) + 4, y + 13, tail, 10)
+        right = max(right, labels[-1].x1)
+    b.append(f'<line x1="{label_w}" y1="{TOP - 4}" x2="{label_w}" y2="{bottom}" stroke="{INK}" stroke-width="1"/>')
+    below = bottom + 16  # score-line labels: one row each where they would touch
+    score_rows: list[list[Box]] = []
     for ln in cat.lines:
         tag = "、".join(ln.rules) if view.lang != "en" else ", ".join(ln.rules)
         if ln.kind == "score" and lo <= ln.value <= hi:
             lx = x(ln.value)
-            b.append(f'<line x1="{lx:.1f}" y1="{top - 4}" x2="{lx:.1f}" y2="{bottom + 4}" stroke="{RED}" stroke-width="1.4" stroke-dasharray="5,3"/>')
-            b.append(_t(lx, bottom + 16, f"{tag} {ln.label}", 9.5, "middle", RED))
-        elif ln.kind == "rank":
-            ly = top + ln.value * row_h
-            b.append(f'<line x1="{label_w - 30}" y1="{ly:.1f}" x2="{label_w + plot_w + 8}" y2="{ly:.1f}" stroke="{RED}" stroke-width="1.4" stroke-dasharray="5,3"/>')
-            b.append(_t(label_w + plot_w + 12, ly + 4, f"{tag} {ln.label}", 9.5, "start", RED))
-    ly = height - 14
+            b.append(f'<line x1="{lx:.1f}" y1="{TOP - 4}" x2="{lx:.1f}" y2="{bottom + 4}" stroke="{RED}" stroke-width="1.4" stroke-dasharray="5,3"/>')
+            t = f"{tag} {ln.label}"
+            w = _w(t, 9.5)
+            cx = min(max(lx, label_w + w / 2), label_w + PLOT_W - w / 2) if w < PLOT_W else label_w + w / 2
+            k = 0
+            while k < len(score_rows) and any(_box(cx, 0, t, 9.5, "middle").overlaps(o) for o in score_rows[k]):
+                k += 1
+            if k == len(score_rows):
+                score_rows.append([])
+            score_rows[k].append(_box(cx, 0, t, 9.5, "middle"))
+            text(cx, below + k * 13, t, 9.5, "middle", RED)
+            right = max(right, labels[-1].x1)
+        elif ln.kind == "rank" and start <= ln.value <= start + len(rows):
+            ly = TOP + (ln.value - start) * ROW_H
+            b.append(f'<line x1="{6}" y1="{ly:.1f}" x2="{label_w + PLOT_W + 8}" y2="{ly:.1f}" stroke="{RED}" stroke-width="1.4" stroke-dasharray="5,3"/>')
+            text(label_w + PLOT_W + 12, ly + 4, f"{tag} {ln.label}", 9.5, "start", RED)
+            right = max(right, labels[-1].x1)
+    ly = below + len(score_rows) * 13 + 12
     lx = label_w
-    for color, text in ((BLUE, L["legend_normal"]), (RED, L["legend_caught"]), (AMBER, L["legend_pending"]), (GREY, L["legend_failed"])):
+    for color, t in ((BLUE, L["legend_normal"]), (RED, L["legend_caught"]), (AMBER, L["legend_pending"]), (GREY, L["legend_failed"])):
         b.append(f'<rect x="{lx:.1f}" y="{ly - 9}" width="10" height="10" fill="{color}"/>')
-        b.append(_t(lx + 14, ly, text, 9.5))
-        lx += 14 + _w(text, 9.5) + 16
+        text(lx + 14, ly, t, 9.5)
+        lx += 14 + _w(t, 9.5) + 16
+    right = max(right, lx)
     if lo > 0:
-        b.append(_t(label_w + plot_w, ly, L["chart_axis_from"].format(lo=fmt(lo)), 9, "end", "#555"))
-    title = f"{cat.name} {L['chart_totals']}"
-    return _svg(width, height, b, title, font)
+        ly += 16
+        text(label_w, ly, L["chart_axis_from"].format(lo=fmt(lo)), 9, "start", "#555")
+    return TotalsLayout(right + 8, ly + 8, b, labels)
+
+
+def totals_chart(view: ReportView, cat: CategoryView, font: str = "sans-serif", start: int = 0, stop: int | None = None) -> str:
+    """Totals of one category (or some of its rows) as an SVG chart; see :func:`totals_layout`."""
+    lay = totals_layout(view, cat, start, stop)
+    return _svg(lay.width, lay.height, lay.body, f"{cat.name} {view.L['chart_totals']}", font)
+
+
+def rows_per_piece(n: int, width_mm: float, height_mm: float, svg_width: float) -> int:
+    """How many rows of a totals chart fit in ``height_mm`` when it is printed ``width_mm`` wide."""
+    scale = width_mm / svg_width  # mm per chart unit
+    fixed = TOP + 16 + 13 * 2 + 12 + 16 + 8  # axis, line labels, legend, axis note
+    return max(1, min(n, int((height_mm / scale - fixed) // ROW_H)))
 
 
 def profile_chart(view: ReportView, unit: UnitView, font: str = "sans-serif") -> str:

@@ -1,6 +1,6 @@
 """The report as one self-contained HTML file (inline CSS and SVG, no script, no network).
 
-The same document, with the fonts found on the machine, is what WeasyPrint turns into the PDF.
+The PDF is laid out separately by Typst (:mod:`.pdf`) from the same view; the charts are shared.
 Every piece of text is escaped: unit names and submitted text are data, never markup.
 """
 from __future__ import annotations
@@ -40,6 +40,7 @@ h1 {{ font-size: 18pt; text-align: center; margin: 4mm 0 2mm; }}
 h2 {{ font-size: 13pt; margin: 0 0 2mm; border-bottom: 1.5px solid #333; padding-bottom: 1mm; }}
 h3 {{ font-size: 11pt; margin: 4mm 0 1.5mm; }}
 p.meta {{ text-align: center; margin: 0 0 4mm; color: #333; }}
+p.internal {{ font-weight: bold; margin: 0; }}
 p.note, p.small {{ font-size: 8.5pt; color: #444; margin: 1mm 0 2mm; }}
 section {{ margin-bottom: 8mm; }}
 section.unit, section.proposals, section.movement, section.stamp {{ break-before: page; }}
@@ -136,7 +137,10 @@ def _ranking(view: ReportView, cat: CategoryView, font: str) -> str:
         out.append(f'<tr class="{cls}">' + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     out.append(f'<p class="note">{_e(L["module_note"])}</p>')
-    out.append(f"<figure>{charts.totals_chart(view, cat, font)}</figure>")
+    from .papers import LANDSCAPE_MM, totals_pieces
+
+    # the pieces the PDF prints: a long category's chart never runs past a printed page
+    out += [f"<figure>{p['svg']}</figure>" for p in totals_pieces(view, cat, font, *LANDSCAPE_MM)]
     if cat.rules:
         sep = "：" if view.lang != "en" else ": "
         out.append('<p class="rules">' + "<br>".join(f"{_e(i)} {_e(n)}{sep}{_e(c)}" for i, n, c in cat.rules) + "</p>")
@@ -230,8 +234,16 @@ def _stamp(view: ReportView) -> str:
 
 def render(view: ReportView, font: str = SCREEN_FONTS) -> str:
     """The whole report as an HTML document (text)."""
+    return "".join(render_parts(view, font))
+
+
+def render_parts(view: ReportView, font: str = SCREEN_FONTS):
+    """The report's HTML piece by piece (one unit's sheet at a time), to be written as it comes: at province
+    size the document is hundreds of MB and is never held whole."""
+    from .papers import WORDS
+
     L = view.L
-    parts = [_head(view, font), '<div class="front">']
+    parts = [_head(view, font), f'<p class="internal">{_e(WORDS[view.lang]["internal"])}</p><div class="front">']
     parts.append(f"<h1>{_e(view.title)}</h1>")
     meta = [view.office, f"{view.year}{'年度' if view.lang != 'en' else ''}", L["ranking"]]
     parts.append(f'<p class="meta">{_e("　".join(m for m in meta if m))}</p>')
@@ -243,10 +255,89 @@ def render(view: ReportView, font: str = SCREEN_FONTS) -> str:
     parts.append(_proposals(view))
     if view.years:
         parts.append(_movement(view, font))
+    yield "".join(parts)
     for u in view.units:
-        parts.append(_unit(view, u, font))
-    parts.append(_stamp(view))
+        yield _unit(view, u, font)
+    tail = [_stamp(view)]
     if view.footer_stamp:
-        parts.append('<footer class="stamp">' + "　".join(f"{_e(k)}：{_e(v)}" for k, v in view.stamp) + "</footer>")
-    parts.append("</body></html>\n")
-    return "".join(parts)
+        tail.append('<footer class="stamp">' + "　".join(f"{_e(k)}：{_e(v)}" for k, v in view.stamp) + "</footer>")
+    tail.append("</body></html>\n")
+    yield "".join(tail)
+
+
+# --- papers sent out (公示, 考核结果反馈): one self-contained file each, readable on a phone --------------------------
+PAPER_FONTS = ('"Noto Serif CJK SC", "Source Han Serif SC", "FangSong", "STFangsong", "仿宋", "SimSun", serif')
+PAPER_CSS = f"""
+html {{ font-family: {PAPER_FONTS}; font-size: 16px; color: #111; -webkit-text-size-adjust: 100%; }}
+body {{ margin: 0 auto; max-width: 46em; padding: 1.2em 1em 3em; line-height: 1.75; }}
+h1 {{ font-size: 1.45em; text-align: center; font-weight: bold; margin: 0.6em 0 1em; line-height: 1.4; }}
+h2 {{ font-size: 1.1em; text-align: center; margin: 1em 0 0.6em; }}
+h3 {{ font-family: {SCREEN_FONTS}; font-size: 1em; margin: 1.2em 0 0.4em; }}
+p {{ margin: 0.3em 0; text-indent: 2em; text-align: justify; }}
+p.to, p.summary, p.label {{ text-indent: 0; }}
+p.label {{ font-family: {SCREEN_FONTS}; margin-top: 2em; }}
+div.sign {{ text-align: right; margin: 2em 2em 0 0; }}
+div.sign p {{ text-indent: 0; text-align: center; display: inline-block; }}
+.scroll {{ overflow-x: auto; -webkit-overflow-scrolling: touch; margin: 0.4em 0 1em; }}
+table {{ border-collapse: collapse; width: 100%; font-family: {SCREEN_FONTS}; font-size: 0.85em; line-height: 1.45; }}
+th, td {{ border: 1px solid #888; padding: 0.3em 0.45em; vertical-align: top; }}
+th {{ background: #eceff3; white-space: nowrap; }}
+td.r {{ text-align: right; white-space: nowrap; }}
+td.c {{ text-align: center; white-space: nowrap; }}
+td.b {{ font-weight: bold; }}
+hr.att {{ border: none; border-top: 1px dashed #999; margin: 2.5em 0 0; }}
+@media (max-width: 600px) {{
+  html {{ font-size: 15px; }}
+  body {{ padding: 0.8em 0.6em 2em; }}
+  table.sheet {{ min-width: 40em; }}
+}}
+@media print {{ @page {{ size: A4; margin: 37mm 26mm 35mm 28mm; }} hr.att {{ break-after: page; border: none; }} body {{ max-width: none; padding: 0; }} }}
+"""
+
+
+def _paper_table(t: dict, cls: str = "") -> str:
+    out = [f'<div class="scroll"><table class="{cls}"><thead><tr>' + "".join(f"<th>{_e(h)}</th>" for h in t["head"]) + "</tr></thead><tbody>"]
+    for r in t["rows"]:
+        cells = []
+        for c, a in zip(r["cells"], t["align"]):
+            klass = {"r": "r", "c": "c"}.get(a, "")
+            if isinstance(c, dict):
+                pad = f' style="padding-left:{0.45 + 1.2 * c.get("ind", 0):.2f}em"' if c.get("ind") else ""
+                klass = (klass + " b").strip() if c.get("b") else klass
+                cells.append(f'<td class="{klass}"{pad}>{_e(c["t"])}</td>')
+            else:
+                cells.append(f'<td class="{klass}">{"<br>".join(_e(x) for x in str(c).split(chr(10)))}</td>')
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table></div>")
+    return "".join(out)
+
+
+def render_paper(doc: dict, view: ReportView) -> str:
+    """A 公示 or a unit's 考核结果反馈 (a document from :mod:`.papers`) as one HTML file: no script, no network."""
+    lang = "en" if view.lang == "en" else "zh-CN"
+    out = [f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+           '<meta name="viewport" content="width=device-width, initial-scale=1">'
+           f"<title>{_e(doc['heading'])}</title><style>{PAPER_CSS}</style></head><body>"]
+    out.append(f"<h1>{_e(doc['heading'])}</h1>")
+    att = doc["attachment"]
+    if doc["kind"] == "unit":
+        out.append(f'<p class="to">{_e(doc["to"])}</p>')
+        out += [f"<p>{_e(p)}</p>" for p in doc["body"]]
+        if doc["losses"]:
+            out.append(f"<h3>{_e(doc['losses_heading'])}</h3>")
+            out += [f"<p>{_e(p)}</p>" for p in doc["losses"]]
+        out += [f"<p>{_e(p)}</p>" for p in doc["after"]]
+    else:
+        out += [f"<p>{_e(p)}</p>" for p in doc["body"]]
+    out.append(f'<div class="sign"><p>{_e(doc["issuer"])}<br>{_e(doc["date"])}</p></div>')
+    out.append(f'<hr class="att"><p class="label">{_e(att["label"])}</p><h2>{_e(att["heading"])}</h2>')
+    if doc["kind"] == "unit":
+        out.append(f'<p class="summary">{_e(att["summary"])}</p>')
+        out.append(_paper_table(att["modules"]))
+        out.append(_paper_table(att["sheet"], "sheet"))
+    else:
+        for c in att["categories"]:
+            out.append(f"<h3>{_e(c['heading'])}</h3>")
+            out.append(_paper_table(c["table"]))
+    out.append("</body></html>\n")
+    return "".join(out)

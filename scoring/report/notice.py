@@ -39,6 +39,7 @@ def sheet_cells(sheet: dict, lang: str = "zh") -> list[dict]:
             "full": line["full"], "bonus": line["bonus"], "full_note": note, "applicable_full": app,
             "points": line["points"], "lost": line["lost"] or None, "status": line.get("status"),
             "reason": line.get("reason", ""), "source": _source(line),
+            "rule": line.get("rule", ""), "leaf": bool(line.get("method")),
         })
     return out
 

@@ -148,3 +148,9 @@ def write_atomic(path: str | Path, text: str, encoding: str = "utf-8") -> None:
 def write_atomic_bytes(path: str | Path, data: bytes) -> None:
     """Write bytes (a workbook, a PDF) whole or not at all (:func:`scoring.outfile.write_out`)."""
     write_out(path, data)
+
+
+def write_atomic_stream(path: str | Path, chunks) -> None:
+    """Write an iterable of bytes the same way, one chunk at a time: a report of hundreds of MB is never
+    held in memory whole."""
+    write_out(path, chunks)

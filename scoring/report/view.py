@@ -9,6 +9,7 @@ Numbers stay numbers (rounded by the engine); they are formatted only when print
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -147,6 +148,7 @@ class UnitView:
     cells: list[dict]  # notice.sheet_cells
     sentences: list[str]
     decisions: list[str]
+    vetoes: list[dict] = field(default_factory=list)  # from the score sheet: kind, name
 
 
 @dataclass
@@ -171,7 +173,7 @@ class ReportView:
     note: str
     total: float
     categories: list[CategoryView]
-    units: list[UnitView]
+    units: "UnitSheets"  # a sequence of UnitView, built on access
     proposals: list[ProposalView]
     years: list[int]  # years shown in rank movement (empty without history)
     stamp: list[tuple[str, str]]
@@ -180,7 +182,51 @@ class ReportView:
     L: dict = field(default_factory=dict)
 
     def num(self, x) -> str:
-        return fmt(x, self.places)
+        if x is None or x != x or x == 0:
+            return fmt(x, self.places)
+        text = f"{x:.{self.places}f}"
+        # a number the engine has already rounded is its own half-up rounding: shown as it is (a report
+        # at province size formats millions of them); anything else goes through fmt
+        return text if float(text) == x else fmt(x, self.places)
+
+
+class UnitSheets(Sequence):
+    """Every unit's score sheet in report order, each built when it is asked for and not kept.
+
+    A report streamed to a file (HTML at province size: 6 000 sheets, 240 MB) then holds one sheet at a
+    time, so its memory does not grow with the number of units.  Iterate once where possible: each access
+    builds the sheet again.  ``find`` looks a unit up by id or name without building any sheet.
+    """
+
+    def __init__(self, res: Results, decisions: list[RuleResult], lang: str, keys: list, texts: dict[str, list[str]]):
+        self._res, self._lang, self._keys, self._texts = res, lang, keys, texts
+        # each unit's sheet reads only the rules that catch it: looked up once here, not by scanning every
+        # rule's catches for every unit (quadratic at province size)
+        self._rules: dict[str, list[RuleResult]] = {}
+        for r in decisions:
+            for uid in dict.fromkeys(c.unit.unit_id for c in r.catches):
+                self._rules.setdefault(uid, []).append(r)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        cs, p, averages = self._keys[k]
+        n = notice.unit_notice(self._res, cs, p, self._rules.get(self._res.data.ids[cs.index[p]], []), self._lang)
+        sheet = n["sheet"]
+        return UnitView(sheet["id"], sheet["name"], sheet["category"], sheet["total"], sheet["rank"], sheet["of"],
+                        sheet["grade"], sheet["modules"], averages, notice.sheet_cells(sheet, self._lang),
+                        n["sentences"], self._texts.get(sheet["id"], []), sheet["vetoes"])
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def find(self, unit: str) -> list[int]:
+        """Positions of the units whose id or name is ``unit``."""
+        ids, names = self._res.data.ids, self._res.data.names
+        return [k for k, (cs, p, _) in enumerate(self._keys) if unit in (ids[cs.index[p]], names[cs.index[p]])]
 
 
 def _decision_texts(decisions: list[RuleResult], lang: str) -> tuple[dict[str, list[str]], dict[str, str]]:
@@ -282,12 +328,7 @@ def build(res: Results, decisions: list[RuleResult], history: dict[int, list[Out
         categories.append(CategoryView(cs.category, heads, rows, averages,
                                        _lines(res, cs.category, by_cat.get(cs.category, []), decisions, ids_in_order, lang),
                                        list(used.values())))
-        for p in order:
-            n = notice.unit_notice(res, cs, p, decisions, lang)
-            sheet = n["sheet"]
-            units.append(UnitView(sheet["id"], sheet["name"], sheet["category"], sheet["total"], sheet["rank"], sheet["of"],
-                                  sheet["grade"], sheet["modules"], averages, notice.sheet_cells(sheet, lang),
-                                  n["sentences"], texts.get(sheet["id"], [])))
+        units.extend((cs, p, averages) for p in order)
 
     proposals = []
     for d, r in zip(rd.as_dicts(decisions, places, lang), decisions):
@@ -303,7 +344,8 @@ def build(res: Results, decisions: list[RuleResult], history: dict[int, list[Out
                 near += L["nearest_close"]
         proposals.append(ProposalView(d["rule"], d["name"], d["consequence"], d["category"], d["line"], d["units"], near, near_unit))
 
-    return ReportView(lang, places, a.name, a.year, a.office, a.note, a.total, categories, units, proposals, years,
+    return ReportView(lang, places, a.name, a.year, a.office, a.note, a.total, categories,
+                      UnitSheets(res, decisions, lang, units, texts), proposals, years,
                       stamp_items(stamp, lang), stamp_items(stamp, lang, FOOTER_KEYS), crit.decisions.close_margin, L)
 
 

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import io
 import re
+from copy import copy
 
 from wcwidth import wcswidth
 
 from .charts import axis_range
+from .notice import full_text
 from .view import CategoryView, ReportView
 
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -54,6 +56,29 @@ class _Sheet:
         self.center = Alignment(horizontal="center", vertical="top")
         self.top = Alignment(vertical="top")
         self.Alignment, self.Font, self.PatternFill = Alignment, Font, PatternFill
+        self._styles: dict = {}
+        from openpyxl.styles.cell_style import StyleArray
+
+        self.StyleArray = StyleArray
+        self.indented = [Alignment(wrap_text=True, vertical="top", indent=k) for k in range(16)]
+
+    def style(self, c, **attrs):
+        """Set style attributes on a cell, computing each combination once.
+
+        openpyxl hashes the style objects on every assignment (most of a report's time at county size);
+        a cell that goes from one combination to the next the same way as an earlier cell takes its
+        finished style indices instead."""
+        if c._style is None:
+            c._style = self.StyleArray()
+        for name, value in attrs.items():
+            key = (tuple(c._style), name, value if isinstance(value, (str, bool)) else id(value))
+            done = self._styles.get(key)
+            if done is None:
+                setattr(c, name, value)
+                self._styles[key] = (copy(c._style), value)  # the value is kept, so its id stays its own
+            else:
+                c._style = copy(done[0])
+        return c
 
     def text(self, row: int, col: int, value, wrap: bool = False, measure: bool = True):
         value = "" if value is None else ILLEGAL.sub("", str(value))
@@ -63,8 +88,8 @@ class _Sheet:
         c.value = value
         if value.startswith(FORMULA_START) or c.data_type == "f":
             c.data_type = "s"  # text that looks like a formula stays text
-            c.quotePrefix = True
-        c.alignment = self.wrap if wrap else self.top
+            self.style(c, quotePrefix=True)
+        self.style(c, alignment=self.wrap if wrap else self.top)
         if wrap:
             self.wrapped.append((row, col, value))
         if measure:
@@ -77,8 +102,7 @@ class _Sheet:
         if value is None:
             return c
         c.value = int(value) if fmt == "0" else float(value)
-        c.number_format = fmt or self.numfmt
-        c.alignment = self.top
+        self.style(c, number_format=fmt or self.numfmt, alignment=self.top)
         self.widths[col] = max(self.widths.get(col, 0), len(f"{value:.{self.places}f}") if fmt != "0" else len(str(value)))
         return c
 
@@ -92,7 +116,7 @@ class _Sheet:
     def box(self, first_row: int, last_row: int, ncols: int):
         for r in range(first_row, last_row + 1):
             for j in range(1, ncols + 1):
-                self.ws.cell(row=r, column=j).border = self.border
+                self.style(self.ws.cell(row=r, column=j), border=self.border)
 
     def fit(self, minimum: dict[int, int] | None = None, maximum: dict[int, int] | None = None):
         """Column widths from the longest text (CJK counted as two), then row heights for wrapped text.
@@ -163,7 +187,8 @@ def _page_setup(ws, view: ReportView, last_col: int, last_row: int, title_rows: 
 
 
 def _ranking_sheet(wb, view: ReportView, cat: CategoryView, used: set[str]):
-    from openpyxl.chart import BarChart, LineChart, Reference
+    from openpyxl.chart import BarChart, Reference, ScatterChart, Series
+    from openpyxl.chart.legend import Legend
     from openpyxl.chart.marker import DataPoint
     from openpyxl.worksheet.pagebreak import Break
 
@@ -203,7 +228,7 @@ def _ranking_sheet(wb, view: ReportView, cat: CategoryView, used: set[str]):
             s.text(r, j + 4, "" if d is None else f"↑{d}" if d > 0 else f"↓{-d}" if d < 0 else "—").alignment = s.center
         if row.flag:
             for k in range(1, ncols + 1):
-                ws.cell(row=r, column=k).fill = red if row.flag == "caught" else amber
+                s.style(ws.cell(row=r, column=k), fill=red if row.flag == "caught" else amber)
     last = r
     s.box(hr, last, ncols)
     ws.freeze_panes = ws.cell(row=hr + 1, column=4)
@@ -218,21 +243,17 @@ def _ranking_sheet(wb, view: ReportView, cat: CategoryView, used: set[str]):
     s.fit({3: 10, dec_col: 24}, {dec_col - 1: 24, dec_col: 36})
     text_end = r
 
-    # chart data beside the table (outside the print area): the decision lines as constant series
-    score_lines = [ln for ln in cat.lines if ln.kind == "score"]
-    first_helper = ncols + 2
-    for k, ln in enumerate(score_lines):
-        col = first_helper + k
-        tag = "、".join(ln.rules) if view.lang != "en" else ", ".join(ln.rules)
-        s.text(hr, col, f"{tag} {ln.label}")
-        for i in range(len(cat.rows)):
-            s.number(hr + 1 + i, col, ln.value)
+    # Horizontal bars in rank order (rank 1 at the top): long Chinese unit names read along their own line,
+    # every one of them labelled.  The decision lines are named in the title (a horizontal bar chart has no
+    # vertical line series); units caught are red, undetermined amber, vetoed grey, as in the PDF.
     if cat.rows:
         chart = BarChart()
-        chart.type = "col"
-        chart.title = f"{cat.name} {L['chart_totals']}"
+        chart.type = "bar"
+        tags = "；".join(f"{'、'.join(ln.rules)} {ln.label}" for ln in cat.lines) if view.lang != "en" else \
+            "; ".join(f"{', '.join(ln.rules)} {ln.label}" for ln in cat.lines)
+        chart.title = f"{cat.name} {L['chart_totals']}" + (f"（{tags}）" if tags and view.lang != "en" else f" ({tags})" if tags else "")
         chart.style = 10
-        chart.legend.position = "b"
+        chart.legend = None
         chart.add_data(Reference(ws, min_col=4, min_row=hr, max_row=last), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=3, min_row=hr + 1, max_row=last))
         series = chart.series[0]
@@ -246,26 +267,51 @@ def _ranking_sheet(wb, view: ReportView, cat: CategoryView, used: set[str]):
         lo, hi = axis_range(cat, view.total)
         chart.y_axis.scaling.min = lo
         chart.y_axis.scaling.max = hi
+        chart.x_axis.scaling.orientation = "maxMin"  # rank 1 at the top
         chart.x_axis.delete = False
         chart.y_axis.delete = False
         chart.x_axis.tickLblSkip = 1
+        chart.gapWidth = 40
+        # each score line as an XY series drawn straight from bottom to top at its value, on a hidden 0-1 axis:
+        # the usual way to draw a vertical line over horizontal bars; its two points sit in hidden helper columns
+        score_lines = [ln for ln in cat.lines if ln.kind == "score" and lo <= ln.value <= hi]
         if score_lines:
-            lines = LineChart()
-            for k in range(len(score_lines)):
-                lines.add_data(Reference(ws, min_col=first_helper + k, min_row=hr, max_row=last), titles_from_data=True)
-            for sr in lines.series:
-                sr.graphicalProperties.line.solidFill = "C0392B"
-                sr.graphicalProperties.line.dashStyle = "dash"
-                sr.graphicalProperties.line.width = 19050
-                sr.marker.symbol = "none"
-                sr.smooth = False
-            chart += lines
-        chart.width = 26
-        chart.height = 12
+            xy = ScatterChart()
+            for k, ln in enumerate(score_lines):
+                col = ncols + 2 + 2 * k
+                tag = "、".join(ln.rules) if view.lang != "en" else ", ".join(ln.rules)
+                s.text(hr, col + 1, f"{tag} {ln.label}", measure=False)
+                for i, (xv, yv) in enumerate(((ln.value, 0), (ln.value, 1))):
+                    s.number(hr + 1 + i, col, xv)
+                    s.number(hr + 1 + i, col + 1, yv, "0")
+                for c in (col, col + 1):
+                    ws.column_dimensions[_col(c)].hidden = True
+                ser = Series(Reference(ws, min_col=col + 1, min_row=hr + 1, max_row=hr + 2),
+                             Reference(ws, min_col=col, min_row=hr + 1, max_row=hr + 2),
+                             title_from_data=False, title=f"{tag} {ln.label}")
+                ser.marker.symbol = "none"
+                ser.smooth = False
+                ser.graphicalProperties.line.solidFill = "C0392B"
+                ser.graphicalProperties.line.dashStyle = "dash"
+                ser.graphicalProperties.line.width = 19050
+                xy.series.append(ser)
+            xy.x_axis = chart.y_axis  # the bars' value axis: the lines sit at their totals
+            xy.y_axis.axId = 300
+            xy.y_axis.crossAx = 100
+            xy.y_axis.majorGridlines = None
+            xy.y_axis.scaling.min, xy.y_axis.scaling.max = 0, 1
+            xy.y_axis.crosses = "max"
+            xy.y_axis.delete = True
+            chart += xy
+            chart.legend = Legend()
+            chart.legend.position = "b"
+            chart.visible_cells_only = False  # the helper columns are hidden, and still drawn
+        chart.width = 24
+        chart.height = max(8.0, 0.55 * len(cat.rows) + 3)  # cm: about 5.5 mm a bar, so no name is skipped
         anchor = text_end + 2
         ws.add_chart(chart, f"A{anchor}")
         ws.row_breaks.append(Break(id=text_end + 1))
-        text_end = anchor + 24
+        text_end = anchor + int(chart.height / 0.5) + 1  # rows of 0.5 cm under the chart
     _page_setup(ws, view, ncols, text_end, f"{hr}:{hr}")
 
 
@@ -340,20 +386,20 @@ def _sheets_sheet(wb, view: ReportView, used: set[str]):
         for m, avg in zip(u.modules, u.averages):
             r += 1
             label = L["module_row"].format(name=m["name"], w=_n(m["weight"]))
-            s.text(r, 4, label).font = bold
+            s.style(s.text(r, 4, label), font=bold)
             s.number(r, 5, m["full"], "0.##")
             s.number(r, 7, m["score"])
             s.number(r, 9, avg)
             s.text(r, 10, L["module_row_note"].format(c=view.num(m["contribution"])), wrap=True)
             for k in range(1, len(head) + 1):
-                ws.cell(row=r, column=k).fill = shade
+                s.style(ws.cell(row=r, column=k), fill=shade)
             _unit_cols(s, r, u)
         for c in u.cells:
             r += 1
             cell = s.text(r, 4, c["label"], wrap=True)
-            cell.alignment = s.Alignment(wrap_text=True, vertical="top", indent=c["level"] - 1)
+            s.style(cell, alignment=s.indented[min(c["level"] - 1, 15)])
             if c["level"] == 1:
-                cell.font = bold
+                s.style(cell, font=bold)
             s.number(r, 5, c["full"], '"±"0.##' if c["bonus"] else "0.##")
             s.number(r, 6, c["applicable_full"], "0.##")
             s.number(r, 7, c["points"])
@@ -362,8 +408,8 @@ def _sheets_sheet(wb, view: ReportView, used: set[str]):
             s.text(r, 11, c["source"], wrap=True)
             _unit_cols(s, r, u)
         r += 1
-        s.text(r, 4, L["total_row"]).font = bold
-        s.number(r, 7, u.total).font = bold
+        s.style(s.text(r, 4, L["total_row"]), font=bold)
+        s.style(s.number(r, 7, u.total), font=bold)
         note = L["total_row_note"].format(rank=u.rank, of=u.of, grade=u.grade or "—")
         if u.decisions:
             note += "；" + "；".join(u.decisions) if view.lang != "en" else "; " + "; ".join(u.decisions)
@@ -461,6 +507,72 @@ def render(view: ReportView) -> bytes:
         _movement_sheet(wb, view, used)
     if view.stamp:
         _stamp_sheet(wb, view, used)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def render_unit(view: ReportView, u, doc: dict) -> bytes:
+    """One unit's 考核结果反馈 as a workbook: the letter's text, then its modules and score sheet as numbers.
+
+    Only this unit's own figures and its category's size and average; nothing about any other unit.
+    """
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _sheet_title(doc["attachment"]["heading"], set())
+    wb.properties.title = doc["heading"]
+    wb.properties.creator = doc["issuer"] or "scoring"
+    s = _Sheet(ws, view.places)
+    ncols = 6
+    r = 1
+    ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
+    c = s.text(r, 1, doc["heading"], measure=False)
+    c.font = s.Font(bold=True, size=14)
+    c.alignment = s.Alignment(horizontal="center")
+    r += 2
+    for para in [doc["to"], *doc["body"], *( [doc["losses_heading"]] if doc["losses"] else []), *doc["losses"], *doc["after"],
+                 f"{doc['issuer']}　{doc['date']}"]:
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
+        s.text(r, 1, para, wrap=True, measure=False)
+        ws.row_dimensions[r].height = 15 * max(1, -(-_display_width(para) // 110)) + 2
+        r += 1
+    r += 1
+    s.text(r, 1, doc["attachment"]["summary"], measure=False)
+    r += 1
+    mods = doc["attachment"]["modules"]
+    s.header(r, mods["head"])
+    first = r
+    for m, avg in zip(u.modules, u.averages):
+        r += 1
+        s.text(r, 1, m["name"])
+        s.number(r, 2, m["weight"], "0.##")
+        s.number(r, 3, m["score"])
+        s.number(r, 4, avg)
+        s.number(r, 5, m["contribution"])
+    s.box(first, r, len(mods["head"]))
+    r += 2
+    head = doc["attachment"]["sheet"]["head"]
+    s.header(r, head)
+    head_row = r
+    for cell in u.cells:
+        r += 1
+        s.text(r, 1, "　" * (min(cell["level"], 4) - 1) + cell["label"])
+        s.text(r, 2, full_text(cell))
+        s.number(r, 3, cell["points"])
+        s.number(r, 4, cell["lost"])
+        s.text(r, 5, cell["reason"], wrap=True)
+        s.text(r, 6, cell["source"], wrap=True)
+    s.box(head_row, r, len(head))
+    s.fit(minimum={1: 24}, maximum={1: 40, 5: 40, 6: 30})
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "portrait"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = f"{head_row}:{head_row}"
+    ws.oddFooter.center.text = "— &P —"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
