@@ -579,10 +579,10 @@ def cmd_run(args) -> int:
         places, close = results.criteria.assessment.precision, results.criteria.decisions.close_margin
         if args.format == "json":
             from .report import decisions as rd
-            from .report.output import as_json
+            from .report.output import json_chunks
 
             extra = {"decisions": rd.as_dicts(proposal, places, args.lang)} if args.decide else None
-            text = as_json(results, args.lang, stamp=stamp, extra=extra)
+            text = json_chunks(results, args.lang, stamp=stamp, extra=extra)  # written as it is made
         else:
             text = RENDERERS[args.format](results, args.lang, stamp=None if later_stamp else stamp)
         if args.decide and args.format == "table":
@@ -593,8 +593,10 @@ def cmd_run(args) -> int:
         if args.out:
             write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
             print(TEXT[args.lang]["written"].format(path=args.out), file=sys.stderr)
-        else:
+        elif isinstance(text, str):
             sys.stdout.write(text)
+        else:
+            sys.stdout.writelines(text)
         if store is not None:
             _say("hist.saved", args.lang, run=stamp.run, db=store.path)
     except ScoringError:

@@ -471,7 +471,9 @@ def test_reading_criteria_text_is_linear():
     ]
     for fn, make in cases:
         small, large = _seconds(fn, make(20_000)), _seconds(fn, make(160_000))
-        assert large < 0.5 and large < 30 * max(small, 1e-3), (make(10)[:20], small, large)
+        # 8× the input: linear work grows about 8×, quadratic 64×, cubic 512× (a ratio, so a busy
+        # machine does not make it fail; speed itself belongs to the benchmark)
+        assert large < 30 * max(small, 1e-3), (make(10)[:20], small, large)
 
 
 def test_the_example_with_a_bracket_and_spaces_in_a_note_checks_in_a_moment(capsys, tmp_path):
@@ -481,7 +483,7 @@ def test_the_example_with_a_bracket_and_spaces_in_a_note_checks_in_a_moment(caps
     start = time.perf_counter()
     code, out, err = run(capsys, "check", crit)
     assert code == 0, err
-    assert time.perf_counter() - start < 5
+    assert time.perf_counter() - start < 30  # the cubic pattern took 90 s; this bound only catches a hang
 
 
 def test_a_field_read_only_by_a_check_is_in_its_owners_template(capsys, tmp_path):

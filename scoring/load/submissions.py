@@ -23,6 +23,7 @@ import difflib
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -33,7 +34,8 @@ from ..core.criteria import Criteria
 from ..core.dataset import Dataset
 from ..errors import DataError, Problem
 from .sheets import TEXT_EXTS, Table, Unreadable, open_workbook, read_text, sniff, worksheets
-from .values import CONTROL, ValueParser, clean_text, column_letter, cell, control_chars, odd_numbers, parse_column, shown
+from .values import (CONTROL, ValueParser, bool_words, clean_text, column_letter, cell, control_chars, odd_numbers,
+                     parse_column, plain_decimals, shown)
 
 ID_COLS = ("单位编号", "编号", "单位代码", "id", "unit_id")
 NAME_COLS = ("单位名称", "名称", "单位", "name", "unit")
@@ -89,15 +91,25 @@ class Units:
 
     def __init__(self, ids: list[str], names: list[str], cats: list[str]):
         self.ids, self.names, self.cats = ids, names, cats
-        self.exact = {u: i for i, u in enumerate(ids)}
-        self.pos = {clean_text(u): i for i, u in enumerate(ids)}
-        self.by_name: dict[str, int] = {}
-        for i, nm in enumerate(names):
-            k = clean_text(nm)
-            self.by_name[k] = -1 if k in self.by_name else i  # -1: two units share the name
+        self._columns: dict[str, bytes] = {}
+        self.exact = dict(zip(ids, range(len(ids))))
+        self.pos = self.exact if all_clean(ids) else {clean_text(u): i for i, u in enumerate(ids)}
+        self.by_name: dict[str, int] = dict(zip(names, range(len(names)))) if all_clean(names) else {}
+        if len(self.by_name) < len(names):  # some names need cleaning, or two units share one
+            self.by_name = {}
+            for i, nm in enumerate(names):
+                k = clean_text(nm)
+                self.by_name[k] = -1 if k in self.by_name else i  # -1: two units share the name
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def column(self, which: str) -> bytes:
+        """The ids or the names as a clean CSV column holds them, in this order: each followed by a line end."""
+        got = self._columns.get(which)
+        if got is None:
+            got = self._columns[which] = "".join(x + "\n" for x in getattr(self, which)).encode("utf-8")
+        return got
 
     def find(self, raw_id, raw_name) -> tuple[int | None, str | None, dict | None]:
         """(position, note code, None) or (None, problem code, args); (None, None, None) for no unit."""
@@ -187,90 +199,129 @@ class _RowNotes:
         self.items.append((self.k, 0, len(self.items), (code, t, row, j, header, raw)))
 
 
-_NAN = re.compile("nan", re.IGNORECASE)
-
-
-class _Cells:
-    """Cells of one column of a clean CSV file, split from its lines only when asked for."""
-
-    def __init__(self, lines: list[str], j: int):
-        self.lines, self.j = lines, j
-
-    def __getitem__(self, p: int) -> str:
-        return self.lines[p].split(",")[self.j]
-
-
 def _clean_csv(t: Table, st: "_Stage", units: "Units", id_col, name_col, cat_col, fields, ev_cols, width: int):
-    """A clean CSV table read in one pass by numpy, or None to read it row by row.
+    """A clean CSV table read in one pass over its bytes, or None to read it row by row.
 
     Clean: no quote, no space of any kind, no blank line after the header, every row as
     wide as the header, and every row a usual one (a listed id as it stands, no unit
-    twice, its own name and category where given). Then number columns come out of
-    ``numpy.loadtxt`` (a blank cell as NaN; a cell typed "nan" sends the file the slow
-    way; "inf" and the like come back infinite and go through the parser) and the
-    others as text, exactly as the csv module splits them.
+    twice, its own name and category where given). The cells are then exactly the runs
+    between commas, as the csv module splits them: number columns are read by
+    ``plain_decimals`` and yes/no columns by ``bool_words`` (a blank cell stays NaN; any other
+    cell is marked infinite, so it goes through the field's parser with its own text), the
+    others as text. The user's text is never rewritten.
     """
-    text = t.text
-    if text is None or id_col is None or '"' in text or " " in text or text.count("\r") != text.count("\r\n"):
+    grid = _Grid.of(t, st.header_row, width) if id_col is not None else None
+    if grid is None:
         return None
-    lines = text.replace("\r\n", "\n").split("\n") if "\r" in text else text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    lines = lines[st.header_row:]  # the rows after the header (row numbers count from 1)
-    if not lines or "" in lines or not all(map(str.isprintable, lines)):
-        return None
-    numeric = {j for j, f, parse, _, _ in fields if parse.kind != "bool"}
-    if any(ch in "0123456789.+-eEinfatyINFATY" for j, f, parse, _, _ in fields if j in numeric for ch in parse.unit):
-        return None  # a unit of measure that could be part of a number: let the parser strip it
-    wanted = {id_col, name_col, cat_col, *(j for j, *_ in fields), *(j for j, _ in ev_cols)} - {None}
-    dtype = [(f"c{j}", "f8" if j in numeric else object if j in wanted else "U1") for j in range(width)]
-
-    def load(rows):  # numpy refuses a row not exactly as wide as the header
-        return np.loadtxt(rows, delimiter=",", dtype=dtype, comments=None, quotechar=None, ndmin=1, encoding=None)
-
-    try:
-        table, marked = load(lines), False
-    except (ValueError, TypeError):  # blank cells, most likely: mark them and try once more
-        data = "\n".join(lines)
-        if ("a" in data or "A" in data) and _NAN.search(data):
-            return None  # "nan" typed in a cell would pass for a blank
-        data = data.replace(",,", ",nan,").replace(",,", ",nan,").replace("\n,", "\nnan,").replace(",\n", ",nan\n")
-        if data.startswith(","):
-            data = "nan" + data
-        if data.endswith(","):
-            data += "nan"
-        try:
-            table, marked = load(data.split("\n")), True
-        except (ValueError, TypeError):
-            return None
-
-    def text_of(j):
-        got = table[f"c{j}"].tolist()
-        return ["" if c == "nan" else c for c in got] if marked and "nan" in got else got
-
-    ids = text_of(id_col)
-    if ids == units.ids:  # the units in the order of the unit list, as a template lists them
-        found = range(len(ids))
+    if len(grid) == len(units) and grid.column(id_col) == units.column("ids"):  # in the unit list's order, as a template lists them
+        found = range(len(units))
         names, cats = units.names, units.cats
+        if name_col is not None and grid.column(name_col) != units.column("names"):
+            return None
     else:
-        found = [units.exact.get(x) for x in ids]
+        found = [units.exact.get(x) for x in grid.texts(id_col)]
         if None in found or len(set(found)) != len(found):
             return None
         names, cats = [units.names[i] for i in found], [units.cats[i] for i in found]
-    if name_col is not None and text_of(name_col) != names:
-        return None
-    if cat_col is not None and text_of(cat_col) != cats:
+        if name_col is not None and grid.texts(name_col) != names:
+            return None
+    if cat_col is not None and grid.texts(cat_col) != cats:
         return None
     numbers, texts = {}, {}
-    for j in wanted - {id_col, name_col, cat_col}:
-        if j in numeric:
-            col = np.array(table[f"c{j}"], dtype=float)
-            if not marked:  # no blank was there: a NaN can only be a typed "nan"
-                col[np.isnan(col)] = np.inf
-            numbers[j] = col
+    for j, f, parse, _, _ in fields:
+        if parse.kind == "bool":
+            values, sure = bool_words(*grid.cells(j))
         else:
-            texts[j] = text_of(j)
-    return _Located(found, st.header_row + 1), numbers, texts, lines
+            values, sure = plain_decimals(*grid.cells(j))
+            if any(ch in "0123456789.+-" for ch in parse.unit):  # a unit of measure that could be part of a number
+                sure[:] = values != values  # only blanks are sure: the parser strips the unit
+        values[~sure] = np.inf  # not read here: the parser reads it (odd_numbers sends it there)
+        numbers[j] = values
+    for j, _ in ev_cols:
+        texts[j] = grid.texts(j)
+    return _Located(found, st.header_row + 1), numbers, texts, grid
+
+
+def all_clean(texts: list[str]) -> bool:
+    """Every text is a label that needs no cleaning (``clean_text`` returns it as it is), checked
+    on all of them at once: a line end between two texts keeps normalisation from joining them."""
+    joined = "\n".join(texts)
+    return all(map(str.isprintable, texts)) and " " not in joined and unicodedata.is_normalized("NFKC", joined)
+
+
+class _Grid:
+    """The rows after the header of a clean CSV file (no quote, no space of any kind, no blank
+    line, every row as wide as the header), as UTF-8 bytes and where each cell starts and ends."""
+
+    def __init__(self, data: bytes, starts: np.ndarray, ends: np.ndarray):
+        self.data, self.starts, self.ends = data, starts, ends
+        self.bytes = np.frombuffer(data, np.uint8)
+
+    @classmethod
+    def of(cls, t: Table, header_row: int, width: int) -> "_Grid | None":
+        text = t.text
+        if text is None or '"' in text or " " in text:
+            return None
+        if "\r" in text:
+            if text.count("\r") != text.count("\r\n"):
+                return None
+            text = text.replace("\r\n", "\n")  # line ends only: the cells stay as given
+        at = 0
+        for _ in range(header_row):  # row numbers count from 1: skip the header and the rows above it
+            at = text.find("\n", at) + 1
+            if at == 0:
+                return None
+        body = text[at:]
+        if not body.endswith("\n"):
+            body += "\n"
+        if body == "\n" or body.startswith("\n") or "\n\n" in body or not body.replace("\n", " ").isprintable():
+            return None
+        data = body.encode("utf-8")
+        b = np.frombuffer(data, np.uint8)
+        cuts = np.flatnonzero((b == 44) | (b == 10))  # every comma and line end closes a cell
+        if len(cuts) % width:
+            return None
+        ends = cuts.reshape(-1, width)
+        if not (b[ends[:, -1]] == 10).all() or (b[ends[:, :-1]] == 10).any():  # a row's last cell, and only it, ends its line
+            return None
+        starts = np.empty_like(ends)
+        starts[0, 0] = 0
+        starts[1:, 0] = ends[:-1, -1] + 1
+        starts[:, 1:] = ends[:, :-1] + 1
+        return cls(data, starts, ends)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def cells(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(bytes, starts, ends) of column j's cells."""
+        return self.bytes, self.starts[:, j], self.ends[:, j]
+
+    def column(self, j: int) -> bytes:
+        """Column j's cells, each followed by a line end: its bytes gathered in one go."""
+        starts, ends = self.starts[:, j], self.ends[:, j]
+        sizes = ends - starts + 1
+        last = np.cumsum(sizes) - 1
+        at = np.arange(int(last[-1]) + 1 if len(last) else 0) - np.repeat(last + 1 - sizes - starts, sizes)
+        got = self.bytes[at]
+        got[last] = 10
+        return got.tobytes()
+
+    def texts(self, j: int) -> list[str]:
+        return self.column(j).decode("utf-8").split("\n")[:-1]
+
+    def cell(self, p: int, j: int) -> str:
+        return self.data[self.starts[p, j]:self.ends[p, j]].decode("utf-8")
+
+
+class _Cells:
+    """Cells of one column of a clean CSV file, decoded only when asked for."""
+
+    def __init__(self, grid: _Grid, j: int):
+        self.grid, self.j = grid, j
+
+    def __getitem__(self, p: int) -> str:
+        return self.grid.cell(p, self.j)
 
 
 class _Located:
@@ -605,7 +656,7 @@ class _Reader:
         located: list[tuple[int, int, int, Sequence]] = []  # (row position, row number, unit, cells)
         fast = None if unlabelled else _clean_csv(t, st, self.units, id_col, name_col, cat_col, fields, ev_cols, width)
         if fast is not None:
-            located, numbers, texts, lines = fast
+            located, numbers, texts, grid = fast
             rows = ()  # every row is a usual one: nothing to report about the rows themselves
         real_notes = self.notes
         self.notes = row_notes  # _locate_unit notes through self.notes
@@ -651,7 +702,7 @@ class _Reader:
             if fast is not None and j in numbers:  # numbers read in one pass; only odd ones go through parse
                 values = numbers[j]
                 unsure = np.nonzero(odd_numbers(values, parse))[0].tolist()
-                cells = _Cells(lines, j)
+                cells = _Cells(grid, j)
             else:
                 if fast is not None:
                     cells = texts[j]
@@ -885,8 +936,11 @@ def _units_from(t: Table, criteria: Criteria, problems: list[Problem], notes: No
         return None
     for p in file_notes:
         notes.add(p)
-    ids, names, cats, seen = [], [], [], {}
     known = {clean_text(c): c for c in criteria.categories}
+    clean = _clean_units(t, hrow, len(header), cols, known)
+    if clean is not None:
+        return Units(*clean)
+    ids, names, cats, seen = [], [], [], {}
     headers = [str(h).strip() if h is not None else "" for h in header]
     width = len(header)
     c_id, c_name, c_cat = cols
@@ -929,6 +983,18 @@ def _units_from(t: Table, criteria: Criteria, problems: list[Problem], notes: No
         names.append(str(raw_name).strip() if raw_name is not None else "")
         cats.append(cat)
     return Units(ids, names, cats)
+
+
+def _clean_units(t: Table, hrow: int, width: int, cols, known: dict[str, str]):
+    """(ids, names, categories) of a clean CSV unit list read in one pass, or None to read it row
+    by row: every row the usual one (an id and a category that need no cleaning, each id once)."""
+    grid = _Grid.of(t, hrow, width)
+    if grid is None:
+        return None
+    ids, names, cats = (grid.texts(j) for j in cols)
+    if "" in ids or len(set(ids)) != len(ids) or not all_clean(ids) or not set(cats) <= known.keys() or not all_clean(cats):
+        return None
+    return ids, names, [known[c] for c in cats]  # names hold no space: nothing to strip
 
 
 # -- the folder -----------------------------------------------------------------------------

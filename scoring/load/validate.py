@@ -33,7 +33,7 @@ class Report:
     result: ReadResult
     problems: list[Problem]
     gaps: list[Gap] = field(default_factory=list)
-    gap_cells: dict[int, tuple[str, str | None, int | None, str | None]] = field(default_factory=dict)  # gap index -> place
+    _gap_cells: dict[int, tuple[str, str | None, int | None, str | None]] | None = field(default=None, repr=False)
 
     @property
     def data(self):
@@ -50,6 +50,18 @@ class Report:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def gap_cells(self) -> dict[int, tuple[str, str | None, int | None, str | None]]:
+        """Gap index -> (file, sheet, row, column letter) of its blank cell, where a wide sheet has both;
+        found when first asked for (the validate report): a nation's data has tens of thousands."""
+        if self._gap_cells is None:
+            self._gap_cells = {}
+            for k, g in enumerate(self.gaps):
+                where = _locate(self.result, g.unit, g.field)
+                if where is not None:
+                    self._gap_cells[k] = where
+        return self._gap_cells
 
 
 def owner_of(plan: Plan, field_name: str) -> str:
@@ -155,13 +167,11 @@ def validate(plan: Plan, folder: str | Path) -> Report:
     report.problems.extend(absent)
     report.gaps = gaps
     base_of = bases(plan)
-    for k, g in enumerate(gaps):
-        where = _locate(res, g.unit, g.field)
-        if where is not None:
-            report.gap_cells[k] = where
+    for g in gaps:
         if g.policy != "error":
             given = _given_inputs(base_of, data, g) if g.reason == "blank" else []
             if given:  # half of a formula's inputs given: not a unit without this work, a value forgotten
+                where = _locate(res, g.unit, g.field)
                 args = {"unit": data.ids[g.unit], "name": data.names[g.unit], "field": g.field, "indicator": f"{g.id} {g.name}",
                         "given": "、".join(given), "derived": g.reads, "policy": g.policy}
                 if where is not None:
@@ -171,6 +181,7 @@ def validate(plan: Plan, folder: str | Path) -> Report:
                 else:
                     report.problems.append(Problem("data.gap_partial", args))
             continue
+        where = _locate(res, g.unit, g.field)
         label = f"{g.id} {g.name}"
         args = {"unit": data.ids[g.unit], "name": data.names[g.unit], "field": g.field, "indicator": label,
                 "owner": owner_of(plan, g.field)}

@@ -222,6 +222,72 @@ def parse_column(parse: ValueParser, cells: list) -> tuple[np.ndarray, list[int]
     return out, idx[odd].tolist()
 
 
+_POW10 = 10.0 ** np.arange(23)  # exact in binary floating point up to 1e22
+_PLAIN_LEN = 17  # a longer cell is read by float() itself
+
+
+def plain_decimals(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cells given as byte ranges of ``data`` read as plain decimals, all at once: (values, sure).
+
+    A plain decimal is an optional sign, digits and at most one point ("95", "-3", "2.50",
+    ".5", "5."). Its value is the integer of its digits divided by a power of ten; with at
+    most 2**53 for the integer both are exact, so the division, correctly rounded, gives what
+    ``float()`` gives for the text. Blank cells are NaN and sure; anything else (letters,
+    spaces, "1e5", full-width digits, …) is not sure and its value is meaningless.
+    """
+    n = len(starts)
+    lengths = ends - starts
+    values = np.full(n, np.nan)
+    m = min(int(lengths.max()) if n else 0, _PLAIN_LEN)
+    if m == 0:
+        return values, np.ones(n, bool)
+    at = np.arange(m)[:, None]
+    c = data[np.minimum(starts[None, :] + at, len(data) - 1)]  # (position in the cell, cell)
+    inside = at < lengths[None, :]
+    d = c - np.uint8(48)
+    digit = (d < 10) & inside
+    point = (c == 46) & inside
+    signed = ((c[0] == 45) | (c[0] == 43)) & inside[0]
+    other = inside & ~digit & ~point
+    other[0] &= ~signed
+    points = point.sum(axis=0)
+    ok = ~other.any(axis=0) & (points <= 1) & digit.any(axis=0) & (lengths <= _PLAIN_LEN)
+    whole = np.zeros(n, np.int64)
+    for k in range(m):
+        np.copyto(whole, whole * 10 + d[k], where=digit[k])
+    ok &= whole <= 2**53
+    places = np.where(points > 0, lengths - 1 - point.argmax(axis=0), 0)
+    v = whole / _POW10[np.minimum(places, 22)]
+    v[c[0] == 45] *= -1
+    values[ok] = v[ok]
+    return values, ok | (lengths == 0)
+
+
+def bool_words(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cells given as byte ranges of ``data`` read as the yes/no words ("是", "否", "y" …) exactly as
+    typed, all at once: (values, sure). Blank cells are NaN and sure; any other cell is not sure."""
+    n = len(starts)
+    lengths = ends - starts
+    values = np.full(n, np.nan)
+    sure = lengths == 0
+    m = min(int(lengths.max()) if n else 0, _WORD_BYTES)
+    if m == 0:
+        return values, sure
+    at = np.arange(m)
+    c = data[np.minimum(starts[:, None] + at, len(data) - 1)]
+    c[at >= lengths[:, None]] = 0
+    cells = c.view(f"S{m}").ravel()  # a cell longer than m is cut here, but its length tells it apart
+    for word, (size, v) in _WORD_SIZES.items():
+        hit = (lengths == size) & (cells == word)
+        values[hit] = v
+        sure |= hit
+    return values, sure
+
+
+_WORD_SIZES = {w.encode("utf-8"): (len(w.encode("utf-8")), v) for w, v in _BOOL_WORDS.items()}
+_WORD_BYTES = max(size for size, _ in _WORD_SIZES.values())
+
+
 def clean_text(raw) -> str:
     """A label (header, unit id or name) as compared: NFKC (full-width → half-width), no spaces."""
     if raw is None:

@@ -98,10 +98,8 @@ def as_dicts(results: list[RuleResult], places: int, lang: str = "zh", stability
 
 
 def as_text(results: list[RuleResult], places: int, close: float, lang: str = "zh", stability=None, names=None) -> str:
-    from tabulate import tabulate
-    import tabulate as _tab
+    from .output import text_table
 
-    _tab.WIDE_CHARS_MODE = True
     en = lang == "en"
     lines = ["Proposed decisions (for decision by the responsible bodies)" if en else "拟处理建议（供研究决定）"]
     for r in results:
@@ -120,7 +118,7 @@ def as_text(results: list[RuleResult], places: int, close: float, lang: str = "z
                 head.append("Stability" if en else "稳定性")
                 for row, c in zip(rows, r.catches):
                     row.append(share_text(_share(stability, r, c)))
-            lines.append(tabulate(rows, headers=head, disable_numparse=True))
+            lines.append(text_table(head, [list(c) for c in zip(*rows)], ["left"] * len(head)))
         else:
             lines.append("no unit caught" if en else "无单位触发")
         if r.nearest_outside is not None and r.outside_margin is not None:

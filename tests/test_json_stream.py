@@ -1,0 +1,65 @@
+"""`--format json` is written a unit at a time; the document is the one built whole would give."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from scoring.cli import load
+from scoring.core.engine import score
+from scoring.core.explain import ranked, unit_sheet
+from scoring.load.csv_data import read_folder
+from scoring.report.output import SCHEMA, as_json, dump_json, json_chunks
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _whole(res, lang, stamp=None, extra=None) -> str:
+    """The document built in memory at once, as it was before it was streamed."""
+    a = res.criteria.assessment
+    doc = {"schema": SCHEMA,
+           "assessment": {"name": a.name, "year": a.year, "office": a.office, "precision": a.precision, "total": a.total},
+           "categories": [{"name": cs.category, "units": [unit_sheet(res, cs, p, lang) for p in ranked(res, cs)]}
+                          for cs in res.categories.values()]}
+    if stamp is not None:
+        doc["stamp"] = stamp.as_dict()
+        if stamp.gaps:
+            doc["blank_gaps"] = stamp.gaps_as_dicts()
+    doc.update(extra or {})
+    return dump_json(doc)
+
+
+class _Stamp:
+    gaps = (("U1", "一局", "得分", "A1", "zero"),)
+
+    def as_dict(self):
+        return {"criteria": "abc", "run": None, "版本": [1, 2.5]}
+
+    def gaps_as_dicts(self):
+        return [dict(zip(("unit", "name", "field", "item", "policy"), g)) for g in self.gaps]
+
+
+def test_pieces_make_the_whole_document():
+    plan, _ = load(str(ROOT / "criteria" / "yitong-2020.toml"), [])
+    res = score(plan, read_folder(ROOT / "examples" / "yitong-2020", plan.criteria))
+    for lang in ("zh", "en"):
+        assert as_json(res, lang) == _whole(res, lang)
+        extra = {"decisions": [{"rule": "R1", "units": ["A", "B"]}]}
+        assert as_json(res, lang, _Stamp(), extra) == _whole(res, lang, _Stamp(), extra)
+        # a key given again in extra takes the place it had, as dict.update does
+        assert as_json(res, lang, None, {"schema": "x", "more": 1}) == _whole(res, lang, None, {"schema": "x", "more": 1})
+    assert len(list(json_chunks(res))) > sum(len(cs.index) for cs in res.categories.values())  # a piece per unit at least
+
+
+def test_the_written_file_is_valid_and_compact(tmp_path):
+    out = tmp_path / "r.json"
+    p = subprocess.run([sys.executable, "-m", "scoring", "run", "criteria/yitong-2020.toml", "--data", "examples/yitong-2020",
+                        "--decide", "--format", "json", "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    text = out.read_text(encoding="utf-8")
+    doc = json.loads(text)
+    assert text == dump_json(doc) and "decisions" in doc and "stamp" in doc
+    q = subprocess.run([sys.executable, "-m", "scoring", "run", "criteria/yitong-2020.toml", "--data", "examples/yitong-2020",
+                        "--decide", "--format", "json"], cwd=ROOT, capture_output=True, text=True)
+    assert q.stdout == text  # the same pieces on the terminal
