@@ -183,11 +183,6 @@ class Notes:
         return out
 
 
-# Parse the field cells of wide tables a column at a time (same values, problems and notes as
-# cell by cell, in the same order; tests switch it off to compare).
-COLUMNWISE = True
-
-
 class _RowNotes:
     """Stands in for :class:`Notes` while a table's rows are read: keeps each note with its row."""
 
@@ -228,7 +223,7 @@ def _clean_csv(t: Table, st: "_Stage", units: "Units", id_col, name_col, cat_col
     if cat_col is not None and grid.texts(cat_col) != cats:
         return None
     numbers, texts = {}, {}
-    for j, f, parse, _, _ in fields:
+    for j, _f, parse, _, _ in fields:
         if parse.kind == "bool":
             values, sure = bool_words(*grid.cells(j))
         else:
@@ -593,51 +588,7 @@ class _Reader:
         st.cols = {f: column_letter(j) for j, f, *_ in fields}
         unit_rows = np.zeros(self.n, np.int32)
         st.unit_rows = unit_rows
-        if COLUMNWISE:
-            self._wide_columns(t, st, rows, id_col, name_col, cat_col, fields, ev_cols, unlabelled, len(header), problems)
-            return
-        width = len(header)
-        reported: set[int] = set()
-        bad = self.cur_bad
-        notes = self.notes
-        count = 0
-        for rn, row in rows:
-            i = self._locate_unit(t, st, rn, row, id_col, name_col, cat_col, problems)
-            _unlabelled_cells(t, rn, row, width, unlabelled, reported, problems)
-            L = len(row)
-            if i is None:
-                continue
-            if unit_rows[i]:
-                problems.append(Problem("data.duplicate_row", {"unit": self.units.ids[i], "name": self.units.names[i], "other": int(unit_rows[i])},
-                                        file=t.file, sheet=t.sheet, row=rn))
-                continue
-            unit_rows[i] = rn
-            count += 1
-            for j, f, parse, vals, rws in fields:
-                raw = row[j] if j < L else None
-                if raw is None or raw == "":
-                    if t.blank_cause is not None:
-                        self._explain_blank(t, rn, j, f, i, problems.append)
-                    continue
-                v, code, args, nts = parse(raw)
-                if nts:
-                    for c in nts:
-                        notes.cell(c, t, rn, j, f, raw)
-                if code is not None:
-                    problems.append(cell(code, args, t.file, rn, j, f, t.sheet))
-                    bad.add((i, f))
-                    continue
-                if v is not None:
-                    vals[i] = v
-                    rws[i] = rn
-            for j, f in ev_cols:
-                if j < L and not _blank(row[j]):
-                    chars = control_chars(row[j])
-                    if chars:
-                        problems.append(cell("data.control_char", {"chars": chars, "value": shown(row[j])}, t.file, rn, j, st.headers[j], t.sheet))
-                        continue
-                    st.evidence[(i, f)] = str(row[j]).strip()
-        st.rows_read = count
+        self._wide_columns(t, st, rows, id_col, name_col, cat_col, fields, ev_cols, unlabelled, len(header), problems)
 
     def _wide_columns(self, t: Table, st: _Stage, rows, id_col, name_col, cat_col, fields, ev_cols, unlabelled,
                       width: int, problems: list[Problem]) -> None:
@@ -1000,6 +951,12 @@ def _clean_units(t: Table, hrow: int, width: int, cols, known: dict[str, str]):
 # -- the folder -----------------------------------------------------------------------------
 def read_submissions(folder: str | Path, criteria: Criteria) -> ReadResult:
     """Read a data folder, collecting every problem and note; never raises for bad data."""
+    return read_with(_Reader, folder, criteria)
+
+
+def read_with(reader_class: type[_Reader], folder: str | Path, criteria: Criteria) -> ReadResult:
+    """:func:`read_submissions` with a given reader: the tests' row-by-row reader (their oracle)
+    reads the same folders through it, to compare with the reader here."""
     folder = Path(folder)
     problems: list[Problem] = []
     notes = Notes()
@@ -1011,7 +968,7 @@ def read_submissions(folder: str | Path, criteria: Criteria) -> ReadResult:
     units = read_units(upath, criteria, problems, notes)
     if units is None:
         return ReadResult(None, problems, notes.problems(), [], set(), [])
-    reader = _Reader(criteria, units)
+    reader = reader_class(criteria, units)
     reader.notes = notes
     reader.problems = problems
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
