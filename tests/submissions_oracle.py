@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from scoring.load import submissions
 from scoring.errors import Problem
-from scoring.load.submissions import _blank, _unlabelled_cells
+from scoring.load.submissions import is_blank, _unlabelled_cells
 from scoring.load.values import cell, control_chars, shown
 
 
@@ -52,7 +52,7 @@ class RowByRowReader(submissions._Reader):
                     vals[i] = v
                     rws[i] = rn
             for j, f in ev_cols:
-                if j < L and not _blank(row[j]):
+                if j < L and not is_blank(row[j]):
                     chars = control_chars(row[j])
                     if chars:
                         problems.append(cell("data.control_char", {"chars": chars, "value": shown(row[j])}, t.file, rn, j, st.headers[j], t.sheet))

@@ -81,7 +81,8 @@ def criteria_hash(criteria: Criteria) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _blank(v) -> bool:
+def is_blank(v) -> bool:
+    """An empty cell: nothing in it, or only spaces."""
     return v is None or (type(v) is str and not v.strip())
 
 
@@ -470,7 +471,7 @@ class _Reader:
             if any(x in _L["id"] or x in _L["name"] for x in labels):
                 header, header_row = list(row), rn
                 break
-            if seen_content is None and any(not _blank(v) for v in row):
+            if seen_content is None and any(not is_blank(v) for v in row):
                 seen_content = rn
             if rn >= HEADER_SCAN:
                 break
@@ -515,25 +516,25 @@ class _Reader:
                 problems.append(cell("data.control_char", {"chars": chars, "value": shown(raw)}, t.file, rn, c, st.headers[c], t.sheet))
                 return None
         i, code, args = self.units.find(raw_id, raw_name)
-        key_col = id_col if id_col is not None and not _blank(raw_id) else (name_col if name_col is not None else id_col)
+        key_col = id_col if id_col is not None and not is_blank(raw_id) else (name_col if name_col is not None else id_col)
         header = st.headers[key_col] if key_col is not None else ""
         if i is None:
             if code is None:  # no unit given: fine for a blank row, a problem if the row holds anything
-                if any(not _blank(v) for v in row):
+                if any(not is_blank(v) for v in row):
                     problems.append(Problem("data.no_unit", file=t.file, sheet=t.sheet, row=rn))
             elif code.startswith("note."):
-                self.notes.cell(code, t, rn, key_col, header, raw_id if not _blank(raw_id) else raw_name)
+                self.notes.cell(code, t, rn, key_col, header, raw_id if not is_blank(raw_id) else raw_name)
             else:
                 problems.append(cell(code, args, t.file, rn, key_col, header, t.sheet))
             return None
         if code is not None:
-            self.notes.cell(code, t, rn, key_col, header, raw_id if not _blank(raw_id) else raw_name)
-        if name_col is not None and id_col is not None and not _blank(raw_id) and code != "note.unit_by_name" and not _blank(raw_name):
+            self.notes.cell(code, t, rn, key_col, header, raw_id if not is_blank(raw_id) else raw_name)
+        if name_col is not None and id_col is not None and not is_blank(raw_id) and code != "note.unit_by_name" and not is_blank(raw_name):
             if raw_name != self.units.names[i] and clean_text(raw_name) != clean_text(self.units.names[i]):
                 problems.append(cell("data.name_mismatch", {"unit": self.units.ids[i], "name": shown(raw_name),
                                                             "expected_name": self.units.names[i]}, t.file, rn, name_col, st.headers[name_col], t.sheet))
                 return None
-        if cat_col is not None and cat_col < L and not _blank(row[cat_col]):
+        if cat_col is not None and cat_col < L and not is_blank(row[cat_col]):
             if row[cat_col] != self.units.cats[i] and clean_text(row[cat_col]) != clean_text(self.units.cats[i]):
                 problems.append(cell("data.category_mismatch", {"unit": self.units.ids[i], "name": self.units.names[i], "value": shown(row[cat_col]),
                                                                 "category": self.units.cats[i]}, t.file, rn, cat_col, st.headers[cat_col], t.sheet))
@@ -684,13 +685,13 @@ class _Reader:
             for p, i in enumerate(located.found):
                 for j, f in ev_cols:
                     text = texts[j][p]
-                    if not _blank(text):
+                    if not is_blank(text):
                         st.evidence[(i, f)] = text.strip()
         elif ev_cols:
             for _, _, i, row in located:
                 L = len(row)
                 for j, f in ev_cols:
-                    if j < L and not _blank(row[j]):
+                    if j < L and not is_blank(row[j]):
                         st.evidence[(i, f)] = str(row[j]).strip()
         if ev_cols and st.evidence:  # one search over all evidence text; cell by cell only when it finds something
             if CONTROL.search("\n".join(st.evidence.values())):
@@ -722,8 +723,8 @@ class _Reader:
             if i is None:
                 continue
             raw_f = row[f_col] if f_col < L else None
-            if _blank(raw_f):
-                if (v_col < L and not _blank(row[v_col])) or (e_col is not None and e_col < L and not _blank(row[e_col])):
+            if is_blank(raw_f):
+                if (v_col < L and not is_blank(row[v_col])) or (e_col is not None and e_col < L and not is_blank(row[e_col])):
                     problems.append(cell("data.no_field", {}, t.file, rn, f_col, st.headers[f_col], t.sheet))
                 continue
             f, changed = self._field_of(clean_text(raw_f).lower(), raw_f)
@@ -756,7 +757,7 @@ class _Reader:
             rws[i] = rn  # the row is taken even when blank, so a second row for it is a duplicate
             if v is not None:
                 vals[i] = v
-            if e_col is not None and e_col < L and not _blank(row[e_col]):
+            if e_col is not None and e_col < L and not is_blank(row[e_col]):
                 chars = control_chars(row[e_col])
                 if chars:
                     problems.append(cell("data.control_char", {"chars": chars, "value": shown(row[e_col])}, t.file, rn, e_col, st.headers[e_col], t.sheet))
@@ -907,7 +908,7 @@ def _units_from(t: Table, criteria: Criteria, problems: list[Problem], notes: No
                 continue
         row = list(row) + [None] * (len(header) - len(row))
         raw_id, raw_name, raw_cat = (row[c] for c in cols)
-        if all(_blank(v) for v in row):
+        if all(is_blank(v) for v in row):
             continue
         uid = clean_text(raw_id)
         if not uid:
@@ -1000,11 +1001,11 @@ def _unlabelled_cells(t, rn: int, row, width: int, unlabelled: list[int], report
     L = len(row)
     if L > width:  # cells right of the header's last column
         for j in range(width, L):
-            if not _blank(row[j]) and j not in reported:
+            if not is_blank(row[j]) and j not in reported:
                 unlabelled.append(j)
                 reported.add(j)
     for j in list(unlabelled):
-        if j < L and not _blank(row[j]):
+        if j < L and not is_blank(row[j]):
             problems.append(cell("data.unlabelled_column", {"value": shown(row[j])}, t.file, rn, j, "", t.sheet))
             unlabelled.remove(j)
             reported.add(j)
