@@ -731,9 +731,18 @@ def open_store(path: str | os.PathLike | None = None, create: bool = False, guar
 
 
 def _ours(conn: sqlite3.Connection) -> tuple[int, int, set[str]]:
-    app = conn.execute("PRAGMA application_id").fetchone()[0]
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    """The header marks and tables, read in one transaction: read one by one, a store another
+    process creates meanwhile could show its tables but not yet its mark, and look foreign."""
+    outer = conn.in_transaction
+    if not outer:
+        conn.execute("BEGIN")
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        app = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        if not outer:
+            conn.execute("COMMIT")
     return app, version, tables
 
 
