@@ -85,7 +85,7 @@ def _official_rows(store: Store, series: str, years: Iterable[int]) -> dict[int,
     return out
 
 
-def outcome_for(unit: str, year: int, official: dict[int, tuple[RunInfo, dict[str, UnitRow]]], aliases) -> Outcome | NoRecord:
+def outcome_for(unit: str, year: int, official: dict[int, tuple[RunInfo, dict[str, UnitRow], dict[str, int]]], aliases) -> Outcome | NoRecord:
     if year not in official:
         return NoRecord(year, unit, "no_final_run")
     run, rows, last = official[year]
