@@ -587,8 +587,7 @@ class _Reader:
             vals, rws, _ = st.slot(f, column_letter(j))
             fields.append((j, f, self.parsers[f], vals, rws))
         st.cols = {f: column_letter(j) for j, f, *_ in fields}
-        unit_rows = np.zeros(self.n, np.int32)
-        st.unit_rows = unit_rows
+        st.unit_rows = np.zeros(self.n, np.int32)
         self._wide_columns(t, st, rows, id_col, name_col, cat_col, fields, ev_cols, unlabelled, len(header), problems)
 
     def _wide_columns(self, t: Table, st: _Stage, rows, id_col, name_col, cat_col, fields, ev_cols, unlabelled,
