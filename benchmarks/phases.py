@@ -19,7 +19,7 @@ def main(folder: str) -> None:
     def mark(name: str) -> None:
         marks.append((name, time.perf_counter(), time.process_time()))
 
-    from scoring.cli import load_with_bytes
+    from scoring.api import load_criteria
     from scoring.core.decisions import decide, outcomes_of
     from scoring.core.engine import score
     from scoring.history import canonical
@@ -27,7 +27,8 @@ def main(folder: str) -> None:
     from scoring.report.output import as_csv, write_atomic
 
     mark("import")
-    plan, _, raw = load_with_bytes(f"{folder}/criteria.toml", [])
+    crit = load_criteria(f"{folder}/criteria.toml")
+    plan, raw = crit.plan, crit.raw
     mark("criteria, plugins, checks")
     report = validate(plan, f"{folder}/data")
     assert not report.problems, report.problems[:3]

@@ -229,7 +229,7 @@ def run_side_by_side(cmds: dict[str, tuple[str, list[str]]], repeat: int, cwd: P
 
 def bench_size(size: str, out: Path, repeat: int, peers: bool = True, processes: bool = True, regen: bool = False,
                rows: list[Row] | None = None) -> dict:
-    from scoring.cli import load
+    from scoring.api import load_criteria
     from scoring.core.engine import score
     from scoring.load.csv_data import read_folder
 
@@ -242,8 +242,8 @@ def bench_size(size: str, out: Path, repeat: int, peers: bool = True, processes:
     weights = json.loads((folder / "wsum.json").read_text(encoding="utf-8"))
     report: dict = {"size": size, "timings": [], "checks": {}}
 
-    plan, _ = load(str(spec_path), [])
-    wplan, _ = load(str(wsum_path), [])
+    plan = load_criteria(str(spec_path)).plan
+    wplan = load_criteria(str(wsum_path)).plan
     data = read_folder(data_dir, plan.criteria)
     cats = np.asarray(data.categories, dtype=object)
     report["units"] = len(data)

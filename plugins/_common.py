@@ -6,7 +6,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from scoring.core.methods import Params
+from scoring import Params
 
 Partial = Literal["linear", "ceil", "floor"]
 
@@ -42,7 +42,7 @@ class Capped(Params):
 def cap_words(p: Capped, lang: str) -> str:
     if p.max_deduction is None:
         return "，扣完为止" if lang != "en" else ", down to 0 at most"
-    from scoring.core.rounding import fmt
+    from scoring import fmt
 
     return (f"，最多扣{fmt(p.max_deduction)}分" if lang != "en"
             else f", at most {fmt(p.max_deduction)} points deducted")

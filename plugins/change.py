@@ -13,9 +13,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field, model_validator
 
-from scoring.core.dataset import previous_name
-from scoring.core.methods import Column, Method, Params, Scored, shown, tr
-from scoring.core.rounding import fmt
+from scoring import Column, fmt, Method, Params, previous_name, Scored, shown, tr
 
 
 class ChangeVsLastYear(Method):

@@ -4,8 +4,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from scoring.core.methods import Column, Method, Scored, deducted, difference, shown, tr
-from scoring.core.rounding import fmt
+from scoring import Column, deducted, difference, fmt, Method, Scored, shown, tr
 
 from ._common import PARTIAL, Capped, Partial, cap_words, partial_words, steps
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field, field_validator
 
-from scoring.core.methods import Column, Method, Params, Scored, shown, tr
-from scoring.core.rounding import fmt
+from scoring import Column, fmt, Method, Params, Scored, shown, tr
 
 
 class Band(Params):

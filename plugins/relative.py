@@ -6,8 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from scoring.core.methods import Column, Method, Params, Scored, deducted, difference, shown, tr
-from scoring.core.rounding import fmt
+from scoring import Column, deducted, difference, fmt, Method, Params, Scored, shown, tr
 
 from ._common import LOWER_IS_BETTER, PARTIAL, Capped, Partial, cap_words, partial_words, steps
 

@@ -3,6 +3,11 @@
 Public names for plugin authors and embedders::
 
     from scoring import hookimpl, Method, ValueMethod, Column, Scored, Params, tr
+    from scoring import deducted, difference, shown, fmt, previous_name   # helpers for sentences and points
+
+The built-in methods (the top-level ``plugins/`` folder) import nothing else from ``scoring``,
+so a third-party plugin can do whatever they do.  The Python API for scripts and notebooks is
+:mod:`scoring.api` (docs/api.md).
 
 They are imported on first use, so ``scoring --help`` and the start of every command
 do not wait for numpy and pydantic before they are needed.
@@ -16,6 +21,7 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "Column": ".core.methods", "Method": ".core.methods", "Params": ".core.methods", "Scored": ".core.methods",
     "ValueMethod": ".core.methods", "deducted": ".core.methods", "tr": ".core.methods",
+    "difference": ".core.methods", "shown": ".core.methods", "fmt": ".core.rounding", "previous_name": ".core.dataset",
     "CriteriaError": ".errors", "DataError": ".errors", "HistoryError": ".errors", "PluginError": ".errors",
     "Problem": ".errors", "ScoringError": ".errors", "hookimpl": ".hookspecs",
 }

@@ -6,7 +6,7 @@ from functools import lru_cache
 import numpy as np
 
 from scoring.core.methods import Column
-from scoring.plugins import load_registry
+from scoring.registry import load_registry
 
 NaN = float("nan")
 

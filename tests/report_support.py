@@ -10,14 +10,14 @@ from pathlib import Path
 import numpy as np
 import tomli
 
-from scoring.cli import load
+from scoring.api import load_criteria
 from scoring.core.criteria import Criteria
 from scoring.core.dataset import Dataset
 from scoring.core.decisions import Outcome, decide, outcomes_of
 from scoring.core.engine import score
 from scoring.core.plan import build_plan
 from scoring.load.csv_data import read_folder
-from scoring.plugins import load_registry
+from scoring.registry import load_registry
 from scoring.history import canonical
 from scoring.history.stamp import make_stamp
 
@@ -29,7 +29,8 @@ EXAMPLE_DATA = ROOT / "examples" / "yitong-2020"
 @functools.lru_cache(maxsize=1)
 def example():
     """(results, decisions, stamp) of the bundled 伊通 2020 example."""
-    plan, registry = load(str(EXAMPLE_CRITERIA), [])
+    crit = load_criteria(str(EXAMPLE_CRITERIA))
+    plan, registry = crit.plan, crit.registry
     res = score(plan, read_folder(EXAMPLE_DATA, plan.criteria))
     stamp = make_stamp(canonical.sha256(EXAMPLE_CRITERIA.read_bytes()), canonical.data_hash(res.data), plan, registry)
     return res, decide(res.criteria, outcomes_of(res)), stamp.as_dict()

@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import generate  # noqa: E402
 
-from scoring.cli import load  # noqa: E402
+from scoring.api import load_criteria  # noqa: E402
 
 
 BUILT_IN = {"supplied", "presence", "quota", "deduct_per_count", "events_by_level", "rate_threshold", "must_be_full",
@@ -29,13 +29,14 @@ def test_generated_criteria_are_the_size_they_claim(tmp_path, size):
     assert spec.units == units and spec.leaves == leaves
     (tmp_path / "c.toml").write_text(criteria, encoding="utf-8")
     (tmp_path / "w.toml").write_text(wsum, encoding="utf-8")
-    plan, registry = load(str(tmp_path / "c.toml"), [])
+    crit = load_criteria(str(tmp_path / "c.toml"))
+    plan = crit.plan
     assert len(plan.leaves) == leaves
     used = {leaf.method.name for leaf in plan.leaves.values()}
     assert used >= BUILT_IN  # the real built-in methods, as written in plugins/
     weights = {cat: tuple(m.weights.get(cat, 0) for m in plan.criteria.modules) for cat in plan.criteria.categories}
     assert len(weights) == 3 and len(set(weights.values())) == 3  # three categories, weighted differently
-    load(str(tmp_path / "w.toml"), [])  # the weighted-sum twin is a valid criteria file too
+    load_criteria(str(tmp_path / "w.toml"))  # the weighted-sum twin is a valid criteria file too
 
 
 def test_county_benchmark_runs_and_rankings_match_the_peers(tmp_path):

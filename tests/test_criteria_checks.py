@@ -472,7 +472,7 @@ def test_generated_files_validate_or_fail_with_located_problems(tmp_path, regist
 def test_band_worth_more_than_its_indicator_is_refused(tmp_path):
     """瑞安 bands give up to 200 points: on a 100-point indicator that is a mistake in the file, not a cut."""
     from scoring.errors import CriteriaError
-    from scoring.cli import load
+    from scoring.api import load_criteria
 
     path = tmp_path / "c.toml"
     path.write_text("""[assessment]
@@ -495,7 +495,7 @@ params = { bands = [ { min = 90, points = 200 }, { min = 80, points = 190 } ] }
 name = "f"
 """, encoding="utf-8")
     with pytest.raises(CriteriaError) as e:
-        load(str(path), [])
+        load_criteria(str(path))
     (p,) = e.value.problems
     assert p.code == "criteria.points_over_full" and p.line == 16  # the params line
     assert "200" in p.message("zh") and "100" in p.message("zh")

@@ -50,10 +50,10 @@ def test_next_keeps_every_other_byte_and_the_series(tmp_path, capsys):
     assert changed == [('name = "伊通满族自治县2020年度综合考核"', 'name = "伊通满族自治县2021年度综合考核"'),
                        ("year = 2020", "year = 2021")]
     assert len(old) == len(new)
-    from scoring.cli import load
+    from scoring.api import load_criteria
 
-    p0, _ = load(str(YITONG), [])
-    p1, _ = load(str(out), [])
+    p0 = load_criteria(str(YITONG)).plan
+    p1 = load_criteria(str(out)).plan
     assert p0.criteria.series == p1.criteria.series  # look-back rules find 2020's results from 2021
 
 
@@ -149,11 +149,11 @@ def test_diff_names_each_change(tmp_path, capsys):
 
 
 def test_shares_add_up_to_each_module_weight(tmp_path, capsys):
-    from scoring.cli import load
+    from scoring.api import load_criteria
     from scoring.core.criteria_diff import shares
 
     for path in (YITONG, changed_2021(tmp_path, capsys), CRIT / "yaoan-2020.toml"):
-        plan, _ = load(str(path), [])
+        plan = load_criteria(str(path)).plan
         sh = shares(plan)
         c = plan.criteria
         for m in c.modules:

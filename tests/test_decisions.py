@@ -11,7 +11,7 @@ from scoring.core.dataset import Dataset
 from scoring.core.decisions import Outcome, decide, outcomes_of
 from scoring.core.engine import rank_totals, score
 from scoring.core.plan import build_plan
-from scoring.plugins import load_registry
+from scoring.registry import load_registry
 
 import tomli
 

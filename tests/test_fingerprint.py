@@ -84,9 +84,9 @@ def test_the_documented_steps_reproduce_the_printed_stamp(tmp_path, capsys, monk
 def test_csv_and_xlsx_of_the_same_values_differ_only_by_their_file_names(tmp_path):
     from scoring.history import canonical
     from scoring.load.submissions import read_submissions
-    from scoring.cli import load
+    from scoring.api import load_criteria
 
-    plan, _ = load(str(CRITERIA), [])
+    plan = load_criteria(str(CRITERIA)).plan
     _as_xlsx(EXAMPLE, tmp_path / "x")
     a = read_submissions(EXAMPLE, plan.criteria).data
     b = read_submissions(tmp_path / "x", plan.criteria).data

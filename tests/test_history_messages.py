@@ -5,7 +5,7 @@ import re
 from history_support import ROOT
 from scoring.i18n import MESSAGES
 
-SOURCES = [*sorted((ROOT / "scoring" / "history").glob("*.py")), ROOT / "scoring" / "cli.py", ROOT / "scoring" / "core" / "engine.py",
+SOURCES = [*sorted((ROOT / "scoring" / "history").glob("*.py")), *sorted((ROOT / "scoring" / "cli").glob("*.py")), ROOT / "scoring" / "api.py", ROOT / "scoring" / "core" / "engine.py",
            ROOT / "scoring" / "core" / "plan.py", ROOT / "scoring" / "core" / "explain.py"]
 CODE = re.compile(r'["\']((?:history|hist|data|criteria|explain)\.[a-z_.]+)["\']')
 

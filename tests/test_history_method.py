@@ -17,7 +17,7 @@ from scoring.errors import CriteriaError, DataError
 from scoring.history.previous import attach_previous
 from scoring.history.store import open_store
 from scoring.load.criteria_file import parse_criteria
-from scoring.plugins import load_registry
+from scoring.registry import load_registry
 from scoring_plugins.change import ChangeVsLastYear
 
 M = ChangeVsLastYear()

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from scoring.cli import load
+from scoring.api import load_criteria
 from scoring.core.engine import score
 from scoring.core.explain import ranked, unit_sheet
 from scoring.load.csv_data import read_folder
@@ -41,7 +41,7 @@ class _Stamp:
 
 
 def test_pieces_make_the_whole_document():
-    plan, _ = load(str(ROOT / "criteria" / "yitong-2020.toml"), [])
+    plan = load_criteria(str(ROOT / "criteria" / "yitong-2020.toml")).plan
     res = score(plan, read_folder(ROOT / "examples" / "yitong-2020", plan.criteria))
     for lang in ("zh", "en"):
         assert as_json(res, lang) == _whole(res, lang)

@@ -132,7 +132,7 @@ def test_a_stored_run_needing_a_plugin_that_is_not_installed_says_which_and_how(
     from scoring.load.criteria_file import parse_criteria
     from scoring.load.csv_data import read_folder
     from scoring.core.plan import build_plan
-    from scoring.plugins import load_registry
+    from scoring.registry import load_registry
 
     crit, data, folder = case(tmp_path, "v")
     raw = crit.read_bytes()

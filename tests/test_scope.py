@@ -193,9 +193,9 @@ def test_one_unit_in_two_roles_or_unknown_located_at_run_time(tmp_path, capsys):
 
 def test_bundled_example_unchanged_by_scopes(capsys):
     """No scope in the bundled criteria: the engine takes its usual path and the output is as before."""
-    from scoring.cli import load
+    from scoring.api import load_criteria
 
-    plan, _ = load(str(YITONG), [])
+    plan = load_criteria(str(YITONG)).plan
     assert plan.scopes == {}
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scoring.cli import load, main
+from scoring.api import load_criteria
+from scoring.cli import main
 from scoring.core.engine import score
 from scoring.core.sensitivity import sensitivity
 from scoring.load.csv_data import read_folder
@@ -18,7 +19,7 @@ EXAMPLE = (str(ROOT / "criteria" / "yitong-2020.toml"), str(ROOT / "examples" / 
 
 
 def results(criteria: str, data: str):
-    plan, _ = load(criteria, [])
+    plan = load_criteria(criteria).plan
     return score(plan, read_folder(data, plan.criteria))
 
 

@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from scoring.cli import load, main
+from scoring.api import load_criteria
+from scoring.cli import main
 from scoring.core.decisions import decide, outcomes_of
 from scoring.core.engine import score
 from scoring.core.sensitivity import sensitivity
@@ -19,7 +20,7 @@ from report_support import EXAMPLE_CRITERIA, EXAMPLE_DATA
 
 @functools.lru_cache(maxsize=1)
 def example():
-    plan, _ = load(str(EXAMPLE_CRITERIA), [])
+    plan = load_criteria(str(EXAMPLE_CRITERIA)).plan
     return score(plan, read_folder(EXAMPLE_DATA, plan.criteria))
 
 

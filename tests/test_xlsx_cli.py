@@ -121,12 +121,12 @@ def test_startup_does_not_import_openpyxl():
 
 def test_last_years_values_are_not_asked_for():
     """<field>@上年 comes from the history store, not from submissions: no gap, no template column."""
-    from scoring.cli import load
+    from scoring.api import load_criteria
     from scoring.load.template import plan_templates
     from scoring.load.submissions import read_submissions
     from scoring.load.validate import validate
 
-    plan, _ = load(str(ROOT / "criteria" / "yaoan-2020.toml"), [])
+    plan = load_criteria(str(ROOT / "criteria" / "yaoan-2020.toml")).plan
     assert plan.previous == ["持证执法人员数@上年"]
     report = validate(plan, ROOT / "examples" / "yaoan-2020")
     assert report.ok and not [g for g in report.gaps if "@" in g.field or "@" in g.reads]

@@ -150,11 +150,11 @@ def test_filled_templates_read_back_equal(made, data):
 
 def test_yitong_templates_filled_from_the_example_score_the_same(tmp_path):
     """The bundled example, moved from CSV files into filled templates, gives identical data and scores."""
-    from scoring.cli import load
+    from scoring.api import load_criteria
     from scoring.core.engine import score
     from scoring.report.output import as_table
 
-    plan, _ = load(str(ROOT / "criteria" / "yitong-2020.toml"), [])
+    plan = load_criteria(str(ROOT / "criteria" / "yitong-2020.toml")).plan
     csv_data = read_folder(ROOT / "examples" / "yitong-2020", plan.criteria)
     out = tmp_path / "out"
     written, _ = write_templates(plan, out, data=str(ROOT / "examples" / "yitong-2020"))

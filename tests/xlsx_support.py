@@ -149,11 +149,11 @@ UNITS = [("B01", "县发展和改革局", "部门"), ("B02", "县司法局", "�
 
 
 def plan_for(tmp: Path, text: str = CRITERIA):
-    from scoring.cli import load
+    from scoring.api import load_criteria
 
     path = Path(tmp) / "criteria.toml"
     path.write_text(text, encoding="utf-8")
-    plan, _ = load(str(path), [])
+    plan = load_criteria(str(path)).plan
     return plan
 
 

@@ -89,7 +89,7 @@ def stored_plan(run: RunInfo, criteria_raw: bytes, plugin_args: Sequence[str] = 
     Every method the run used must be there, else the run is refused with the fix.
     """
     from ..load.criteria_file import located_plan, parse_criteria
-    from ..plugins import load_registry
+    from ..registry import load_registry
 
     label = f"{run.criteria_path}（第{run.id}号运行存储的版本）"
     criteria, lines, _ = parse_criteria(criteria_raw, label)

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..core.criteria import Criteria
 from ..core.plan import Plan, build_plan, pydantic_problems
 from ..errors import CriteriaError, Problem
-from ..plugins import Registry
+from ..registry import Registry
 
 # Linear: no two quantifiers here can take the same characters (the old header pattern had three
 # over spaces, and a "[" followed by 4 000 spaces took minutes). The table name is stripped in code.

@@ -1,9 +1,13 @@
-"""Finding scoring methods: entry points (group ``scoring``) and local plugin folders.
+"""The plugin machinery: finding scoring methods in plugins (the methods themselves live in
+the top-level ``plugins/`` folder, installed as the package ``scoring_plugins``).
 
-Built-in methods are an entry point of this project like any third party's, so they
-travel the same road.  Each plugin is loaded on its own: one that fails to import is
-reported by name and the others still load; a method is then "unknown" only if it
-lived in the broken plugin, and the message says so.
+Plugins come from three places: the built-in methods, the entry points of the group
+``scoring`` (third parties), and local plugin folders.  The built-in methods are a
+plugin like any other, found even when the code runs from a checkout that was never
+installed.  Every plugin's methods are collected through pluggy's hook call, one plugin
+at a time: one that fails to import or to answer is reported by name and the others
+still load; a method is then "unknown" only if it lived in the broken plugin, and the
+message says so.
 """
 from __future__ import annotations
 
@@ -39,10 +43,33 @@ def _manager() -> pluggy.PluginManager:
     return pm
 
 
+BUILTIN = "scoring_plugins.builtin"  # the built-in methods' hook module (pyproject.toml's entry point)
+
+
 def _entry_points():
     from importlib.metadata import entry_points
 
-    return entry_points(group=ENTRY_POINT_GROUP)
+    # the built-in methods are found by builtin_plugin(), installed or not: skip their entry point
+    return [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.value != BUILTIN]
+
+
+def builtin_plugin() -> object:
+    """The built-in methods' hook module: the installed package ``scoring_plugins``, or, when the
+    code runs from a checkout that was never installed, the ``plugins/`` folder beside ``scoring/``."""
+    try:
+        return importlib.import_module(BUILTIN)
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("scoring_plugins", BUILTIN):
+            raise  # the package is there but something it imports is not: a real failure
+    folder = Path(__file__).resolve().parent.parent / "plugins"
+    spec = importlib.util.spec_from_file_location("scoring_plugins", folder / "__init__.py",
+                                                  submodule_search_locations=[str(folder)])
+    if spec is None or spec.loader is None or not (folder / "builtin.py").is_file():
+        raise ModuleNotFoundError(f"No module named {BUILTIN!r} and no plugins/ folder at {folder}", name=BUILTIN)
+    package = importlib.util.module_from_spec(spec)
+    sys.modules["scoring_plugins"] = package
+    spec.loader.exec_module(package)
+    return importlib.import_module(BUILTIN)
 
 
 def _load_file(path: Path) -> object:
@@ -73,6 +100,12 @@ def load_registry(local: list[Path] = (), extra: list[object] = (), entry_points
     reg = Registry()
     named: list[tuple[str, object, str]] = []  # (plugin name, plugin, version)
     if entry_points:
+        from . import __version__
+
+        try:
+            named.append(("builtin", builtin_plugin(), __version__))
+        except Exception as exc:  # noqa: BLE001 - reported like any plugin that fails to import
+            reg.failed.append(Problem("plugin.load_failed", {"name": "builtin", "detail": f"{type(exc).__name__}: {exc}"}))
         for ep in _entry_points():
             version = getattr(ep.dist, "version", "") if getattr(ep, "dist", None) else ""
             try:
@@ -98,13 +131,7 @@ def load_registry(local: list[Path] = (), extra: list[object] = (), entry_points
             continue
         reg.versions[name] = version
     pm.check_pending()
-    for impl in pm.hook.scoring_methods.get_hookimpls():
-        plugin_name = impl.plugin_name
-        try:
-            classes = impl.function() or []
-        except Exception as exc:  # noqa: BLE001
-            reg.failed.append(Problem("plugin.load_failed", {"name": plugin_name, "detail": f"{type(exc).__name__}: {exc}"}))
-            continue
+    for plugin_name, classes in _answers(pm, reg):
         for cls in classes:
             method = cls() if isinstance(cls, type) else cls
             if not isinstance(method, Method) or not method.name:
@@ -122,3 +149,18 @@ def load_registry(local: list[Path] = (), extra: list[object] = (), entry_points
     if clashes:
         raise PluginError(clashes)
     return reg
+
+
+def _answers(pm: pluggy.PluginManager, reg: Registry):
+    """(plugin name, its method classes) for each plugin, in registration order, through the
+    hook call restricted to that plugin: so each method is credited to its plugin, and a
+    plugin whose hook raises is reported by name without losing the others' methods."""
+    everyone = pm.get_plugins()
+    for impl in pm.hook.scoring_methods.get_hookimpls():
+        others = [p for p in everyone if p is not impl.plugin]
+        try:
+            answers = pm.subset_hook_caller("scoring_methods", remove_plugins=others)()
+        except Exception as exc:  # noqa: BLE001
+            reg.failed.append(Problem("plugin.load_failed", {"name": impl.plugin_name, "detail": f"{type(exc).__name__}: {exc}"}))
+            continue
+        yield impl.plugin_name, [cls for answer in answers for cls in (answer or [])]

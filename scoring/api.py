@@ -1,0 +1,465 @@
+"""The Python API: the pipeline every ``scoring`` command runs, for scripts, notebooks and servers.
+
+    from scoring import api
+
+    crit = api.load_criteria("criteria/yitong-2020.toml")        # located problems raise CriteriaError
+    run = api.score(crit, "examples/yitong-2020")                 # bad data raises DataError (every problem)
+    run.results.categories[0].units[0].total                      # plain Python objects …
+    api.to_frame(run)                                             # … or a pandas / polars DataFrame
+    proposal = api.decide(run)                                    # 约谈、通报 … with reasons and margins
+
+Nothing here prints or exits: what a command would say on the way (last year's values missing …)
+goes to ``warn`` as a :class:`Note` (``note.code`` is a message code of :mod:`scoring.i18n`), and
+problems are raised as :class:`scoring.ScoringError` subclasses carrying located problems.
+See docs/api.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from .errors import HistoryError, Problem, UsageError
+
+if TYPE_CHECKING:  # the heavy modules are imported when a function needs them
+    from .core.criteria import Criteria
+    from .core.decisions import RuleResult
+    from .core.engine import Results
+    from .core.plan import Plan
+    from .history.previous import Note
+    from .history.stamp import Stamp
+    from .history.store import Store
+    from .load.validate import Report as ValidationReport
+    from .registry import Registry
+
+Warn = Callable[["Note"], None]
+
+__all__ = ["LoadedCriteria", "Scoring", "load_criteria", "validate", "score", "stamp_of", "decision_history",
+           "decide", "find_unit", "stored", "open_store", "to_frame", "records",
+           "previous_values", "sensitivity", "Variation", "interim_warnings", "Warnings", "report", "finalize", "verify",
+           "rescore", "unit_history", "UnitHistory", "compare_years", "templates", "progress", "criteria_next",
+           "criteria_diff", "methods"]
+
+
+@dataclass(frozen=True)
+class LoadedCriteria:
+    """A criteria file that passed every check, with the methods it uses."""
+
+    path: str
+    plan: Plan  # the criteria with every check done, ready to score
+    registry: Registry  # the methods found (built-in, installed plugins, local plugin folders)
+    raw: bytes  # the file's bytes: hashed for the stamp and stored with a saved run
+
+    @property
+    def criteria(self) -> Criteria:
+        return self.plan.criteria
+
+
+@dataclass
+class Scoring:
+    """One scoring of a data folder: the results and how to reproduce them."""
+
+    results: Results  # categories → units → points per indicator, totals, ranks, grades
+    criteria: LoadedCriteria | None  # None for a stored run scored again
+    stamp: Stamp  # criteria and data fingerprints, engine and plugin versions (printed under every table)
+    blank_gaps: list = field(default_factory=list)  # blank cells the criteria's missing policy scored, declared
+    history: object | None = None  # earlier years' outcomes, when a decision rule looks back
+    history_read: bool = False  # whether ``history`` was looked up (None may mean: no rule looks back)
+
+
+def load_criteria(path: str | Path, plugins: Iterable[str | Path] = ()) -> LoadedCriteria:
+    """Read and check a criteria file; local plugins come from the file's ``plugins`` and from ``plugins``.
+
+    Raises :class:`scoring.CriteriaError` (file, line, what is wrong, how to fix) or
+    :class:`scoring.PluginError`."""
+    from .load.criteria_file import criteria_bytes, located_plan, parse_criteria, plugin_folders
+    from .registry import load_registry
+
+    raw = criteria_bytes(str(path))
+    criteria, lines, _ = parse_criteria(raw, str(path))
+    folders = plugin_folders(criteria, lines, str(path)) + [Path(f) for f in plugins]
+    registry = load_registry(folders)
+    return LoadedCriteria(str(path), located_plan(criteria, lines, str(path), registry), registry, raw)
+
+
+def validate(criteria: LoadedCriteria, data: str | Path) -> ValidationReport:
+    """Every problem, gap and normalisation in a data folder at once (``report.ok``, ``report.problems``)."""
+    from .load.validate import validate as check
+
+    return check(criteria.plan, str(data))
+
+
+def methods(plugins: Iterable[str | Path] = (), lang: str = "zh"):
+    """Every scoring method found (built-in, installed plugins, ``plugins`` folders), described from its
+    own parameter model: name, title, plugin, parameters (type, default, meaning), an example →
+    (descriptions sorted by name, the registry; ``registry.failed`` names plugins that did not load)."""
+    from .core.method_docs import describe
+    from .registry import load_registry
+
+    reg = load_registry([Path(f) for f in plugins])
+    return [describe(m, reg.source[name], lang) for name, m in sorted(reg.methods.items())], reg
+
+
+def templates(criteria: LoadedCriteria, out: str | Path, *, units: str | Path | None = None,
+              data: str | Path | None = None, force: bool = False, lang: str = "zh"):
+    """An Excel data-entry workbook for each data owner, written to ``out`` → (paths written, notes)."""
+    from .load.template import write_templates
+
+    return write_templates(criteria.plan, str(out), units=None if units is None else str(units),
+                           data=None if data is None else str(data), force=force, lang=lang)
+
+
+def progress(criteria: LoadedCriteria, data: str | Path, due=None):
+    """Collection progress: the workbooks each owner and unit owes, which arrived, which fields are
+    still blank or wrong (``due``: a date for the reminders)."""
+    from .load.progress import collect
+
+    return collect(criteria.plan, str(data), due)
+
+
+def criteria_next(criteria: LoadedCriteria, out: str | Path, year: int | None = None):
+    """Next year's criteria file from this one (only the year changes; comments kept; never overwrites)."""
+    from .load.carry import write_next
+
+    return write_next(criteria.path, str(out), year)
+
+
+def criteria_diff(old: LoadedCriteria, new: LoadedCriteria, lang: str = "zh"):
+    """Indicators added, removed, renamed; points, methods, parameters and weights changed."""
+    from .core.criteria_diff import diff
+
+    return diff(old.plan, new.plan, lang)
+
+
+def open_store(db: str | Path | None = None, create: bool = False, guards: bool = True) -> Store:
+    """The history store (default: ``SCORING_DB``, else ``scoring-history.sqlite`` here); use it in ``with``.
+
+    ``create``: make it when the file does not exist. ``guards=False`` opens a store whose protecting
+    triggers are gone, only to report on it or back it up."""
+    from .history.store import open_store as opened
+
+    return opened(db, create=create, guards=guards)
+
+
+def _existing_store(db) -> Store | None:
+    """The store if there is one with runs in it; None when there is no store yet (nothing to look back on)."""
+    from .history.store import default_path, open_store as opened
+
+    path = default_path(db)
+    if not path.exists():
+        return None
+    try:
+        return opened(path)
+    except HistoryError as e:
+        if e.problems[0].code == "history.empty":
+            return None
+        raise
+
+
+def score(criteria: LoadedCriteria, data: str | Path, *, store: Store | None = None, db: str | Path | None = None,
+          warn: Warn | None = None) -> Scoring:
+    """Score a data folder. Raises :class:`scoring.DataError` with every problem before scoring anything.
+
+    Criteria that compare with last year read its published values from ``store`` (or the store at
+    ``db``); what is missing there is said through ``warn``, never silently taken as 0."""
+    from .core.engine import score as run
+    from .errors import DataError
+    from .history import canonical
+    from .history.stamp import declared_blanks, make_stamp
+
+    report = validate(criteria, data)  # every problem in the data, before anything is scored or written
+    if report.problems:
+        raise DataError(report.problems)
+    values = report.data
+    blanks = declared_blanks(report.gaps, values)  # shown with the stamp: declared, never silent
+    if criteria.plan.previous:
+        values = previous_values(values, criteria.plan, store=store, db=db, warn=warn)
+    results = run(criteria.plan, values)
+    stamp = make_stamp(canonical.sha256(criteria.raw), canonical.data_hash(results.data), criteria.plan,
+                       criteria.registry, blanks)
+    return Scoring(results, criteria, stamp, blanks)
+
+
+def stamp_of(scoring: Scoring) -> Stamp:
+    """The stamp printed under a table of these results."""
+    return scoring.stamp
+
+
+def previous_values(values, plan: Plan, *, store: Store | None = None, db: str | Path | None = None,
+                    warn: Warn | None = None):
+    """``values`` with last year's columns (``<field>@上年``) from the store's published result of last year."""
+    from .history.previous import Note, attach_previous
+    from .history.store import default_path
+
+    own = store is None
+    if own:
+        if not default_path(db).exists():
+            if warn:
+                warn(Note("hist.prev_nodb", {"path": default_path(db)}))
+            return values
+        store = _existing_store(db)  # an empty store: no published year to compare with
+    try:
+        values, notes = attach_previous(values, plan, store)
+    finally:
+        if own and store is not None:
+            store.close()
+    for n in notes:
+        if warn:
+            warn(n)
+    return values
+
+
+def decision_history(results: Results, *, store: Store | None = None, db: str | Path | None = None):
+    """Earlier years' published outcomes for look-back decision rules (None when no rule looks back
+    or there is no store yet)."""
+    from .history.lookback import decision_history as history, look_back_years
+
+    years = look_back_years(results.criteria)
+    if not years:
+        return None
+    own = store is None
+    if own:
+        store = _existing_store(db)
+        if store is None:
+            return None
+    try:
+        return history(store, results.criteria, results.data.ids, years)
+    finally:
+        if own:
+            store.close()
+
+
+def decide(scoring: Scoring | Results, *, store: Store | None = None, db: str | Path | None = None) -> list[RuleResult]:
+    """The proposed decisions (约谈、通报 …) for these results, with rule, trigger and margin."""
+    from .core.decisions import decide as propose, outcomes_of
+
+    if not isinstance(scoring, Scoring):
+        scoring = Scoring(scoring, None, None)  # type: ignore[arg-type]
+    results = scoring.results
+    return propose(results.criteria, outcomes_of(results), _history(scoring, store, db))
+
+
+def _history(scoring: Scoring, store, db):
+    """The earlier years' outcomes of ``scoring``, looked up once."""
+    if not scoring.history_read:
+        scoring.history = decision_history(scoring.results, store=store, db=db)
+        scoring.history_read = True
+    return scoring.history
+
+
+def stored(run_id: int, *, store: Store | None = None, db: str | Path | None = None,
+           plugins: Iterable[str | Path] = ()) -> Scoring:
+    """A run of the history store scored again from its stored criteria and data (its seal checked)."""
+    from .history.reproduce import stored_results
+
+    own = store is None
+    store = open_store(db) if own else store
+    try:
+        results, stamp = stored_results(store, int(run_id), [str(p) for p in plugins])
+        return Scoring(results, None, stamp, history=decision_history(results, store=store), history_read=True)
+    finally:
+        if own:
+            store.close()
+
+
+@dataclass
+class Variation:
+    """Ranks under module weights varied at random (``scoring sensitivity``, ``decide --draws``)."""
+
+    ranks: object  # each unit's rank range, how often it moved, the weight that moves it most
+    shares: dict | None  # unit → how often each proposed decision held over the draws (None: not counted)
+
+
+def sensitivity(scoring: Scoring, draws: int = 1000, spread: float = 0.10, seed: int = 0, *,
+                decisions: bool | None = None, store: Store | None = None, db: str | Path | None = None) -> Variation:
+    """Vary every module weight by up to ``spread`` (0.10 = ±10 %) ``draws`` times; the same ``seed``
+    gives the same answer. ``decisions``: also count how often each proposal holds (default: when the
+    criteria have decision rules)."""
+    from .core.sensitivity import sensitivity as vary
+    from .core.stability import RuleShares
+
+    results = scoring.results
+    if decisions is None:
+        decisions = bool(results.criteria.decisions.rules)
+    shares = RuleShares(results, _history(scoring, store, db)) if decisions else None
+    ranks = vary(results, draws, spread, seed, observers=[shares] if shares else [])
+    return Variation(ranks, shares.by_unit() if shares else None)
+
+
+@dataclass
+class Warnings:
+    """Interim warnings (``scoring warn``): each unit's green / yellow / red, not a result."""
+
+    units: list  # per unit: its colour, and each indicator's when asked for
+    unit: str | None  # the one unit asked for, or None for all
+
+
+def interim_warnings(criteria: LoadedCriteria, data: str | Path, *, unit: str | None = None, indicators: bool = False,
+                     store: Store | None = None, db: str | Path | None = None, warn: Warn | None = None) -> Warnings:
+    """Score the data in so far by the same criteria (every blank: not yet submitted, left out) and
+    colour each unit by the criteria's [warnings] thresholds or its category's quartiles.
+    ``unit``: one unit's id or name (a name two units share is refused, never guessed)."""
+    from .core.engine import score as run
+    from .core.warnings import interim_plan, warnings_for
+    from .errors import DataError
+    from .load.validate import validate as check
+
+    interim = interim_plan(criteria.plan, criteria.registry.methods)
+    report = check(interim, str(data))
+    if report.problems:
+        raise DataError(report.problems)
+    values = report.data
+    wanted = None
+    if unit is not None:
+        ids, names = values.ids, values.names
+        same = [u for u, n in zip(ids, names) if n == unit]
+        if unit not in ids and len(same) > 1:  # a name two units share: never guess which sheet to print
+            raise DataError(Problem("data.ambiguous_name", {"name": unit, "ids": "、".join(same)}))
+        wanted = unit if unit in ids else (same[0] if same else None)
+        if wanted is None:
+            raise UsageError(Problem("data.unknown_unit", {"unit": unit}))  # a wrong argument, not bad data
+    if interim.previous:
+        values = previous_values(values, interim, store=store, db=db, warn=warn)
+    units = warnings_for(run(interim, values, partial=True), report.gaps, indicators)
+    return Warnings([u for u in units if u.id == wanted] if wanted is not None else units, wanted)
+
+
+def report(scoring: Scoring, fmt: str, lang: str = "zh", *, store: Store | None = None,
+           db: str | Path | None = None) -> bytes:
+    """The printable report (``xlsx``, ``html`` or ``pdf``) of these results: ranked tables, score
+    sheets, proposed decisions and charts, with the stamp printed (docs/reports.md)."""
+    from .report import render_report
+
+    proposal = decide(scoring, store=store, db=db)
+    return render_report(fmt, scoring.results, proposal, scoring.history, scoring.stamp.printed(), lang)
+
+
+# ---------------------------------------------------------------- the history store (docs/history.md)
+def _in_store(store: Store | None, db, work):
+    """``work(store)`` with the given store, or with the store at ``db`` opened and closed around it."""
+    if store is not None:
+        return work(store)
+    with open_store(db) as opened:
+        return work(opened)
+
+
+def finalize(run_id: int, operator: str, *, key: str | Path | None = None, plugins: Iterable[str | Path] = (),
+             store: Store | None = None, db: str | Path | None = None):
+    """Re-score a draft run from its stored inputs and, when the results match, make it final and seal
+    it with the office's key (default: SCORING_KEY) → (run, whether it changed). No key: refused
+    before any work."""
+    from .history.seal import finalize as seal, load_key
+
+    load_key(key)
+    return _in_store(store, db, lambda s: seal(s, int(run_id), operator, key, [str(p) for p in plugins]))
+
+
+def verify(run_id: int, *, data: str | Path | None = None, plugins: Iterable[str | Path] = (),
+           store: Store | None = None, db: str | Path | None = None):
+    """Re-score a stored run (or ``data``) under its stored criteria and compare (``.identical``)."""
+    from .history.reproduce import verify as check
+
+    return _in_store(store, db, lambda s: check(s, int(run_id), [str(p) for p in plugins],
+                                                 None if data is None else str(data)))
+
+
+def rescore(run_id: int, data: str | Path, reason: str, operator: str, *, plugins: Iterable[str | Path] = (),
+            store: Store | None = None, db: str | Path | None = None):
+    """After an appeal: score corrected ``data`` under the frozen criteria of a final run and save it
+    as a correction run → the report of what changed."""
+    from .history.reproduce import rescore as correct
+
+    return _in_store(store, db, lambda s: correct(s, int(run_id), str(data), reason, operator,
+                                                   [str(p) for p in plugins])[0])
+
+
+@dataclass
+class UnitHistory:
+    """A unit's results over the years (``scoring history``)."""
+
+    series: str
+    unit: str  # the unit's id
+    lines: list  # one per year: its outcome, or why there is none (not assessed, merged …)
+    runs: dict  # run id → the run each outcome comes from
+    aliases: object  # the series' declared renames and merges
+
+
+def unit_history(unit: str, *, series: str | None = None, store: Store | None = None,
+                 db: str | Path | None = None) -> UnitHistory:
+    """A unit (id or name) over the years of a series (needed when the store holds several)."""
+    from .history.lookback import Outcome, find_unit as known, unit_history as years
+
+    def work(s):
+        name = s.pick_series(series)
+        uid = known(s, name, unit)
+        lines = years(s, name, uid)
+        runs = {ln.record.run_id: s.run(ln.record.run_id) for ln in lines if isinstance(ln.record, Outcome)}
+        return UnitHistory(name, uid, lines, runs, s.aliases(name))
+
+    return _in_store(store, db, work)
+
+
+def compare_years(year: int, *, category: str | None = None, series: str | None = None, store: Store | None = None,
+                  db: str | Path | None = None):
+    """Year-over-year table of ``year``'s published run: totals, ranks, grades and their change.
+    An unknown ``category`` raises HistoryError naming the known ones."""
+    from .history.lookback import compare_years as compare
+
+    def work(s):
+        cmp = compare(s, s.pick_series(series), year, category)
+        if category is not None and not cmp.lines:
+            cats = sorted({u.category for u in s.unit_rows(cmp.run.id)})
+            raise HistoryError(Problem("history.no_category", {"category": category, "known": "、".join(cats)}))
+        return cmp
+
+    return _in_store(store, db, work)
+
+
+def find_unit(results: Results, unit: str) -> str:
+    """A unit's id from its id or its name; :class:`scoring.errors.UsageError` naming close matches otherwise."""
+    import difflib
+
+    ids, names = results.data.ids, results.data.names
+    if unit in ids:
+        return unit
+    if unit in names:
+        return ids[names.index(unit)]
+    close = difflib.get_close_matches(unit, ids + names, n=3, cutoff=0.4)
+    raise UsageError(Problem("explain.unknown_unit", {"unit": unit, "close": "、".join(close) or "—"}))
+
+
+def to_frame(scoring: Scoring | Results, library: str | None = None):
+    """The results as one DataFrame, a row per unit: category, id, name, total, rank, grade, then each
+    module's score and each indicator's points (NaN where it does not count for the unit, never 0).
+    pandas when installed, else polars (or name one with ``library``); neither is a dependency."""
+    rows = records(scoring)
+    if library in (None, "pandas"):
+        try:
+            import pandas
+        except ImportError:
+            if library == "pandas":
+                raise
+        else:
+            return pandas.DataFrame(rows)
+    if library in (None, "polars"):
+        try:
+            import polars
+        except ImportError:
+            if library == "polars":
+                raise
+        else:
+            return polars.DataFrame(rows)
+    raise ImportError("to_frame needs pandas or polars (pip install pandas); records() gives the same rows as dicts")
+
+
+def records(scoring: Scoring | Results) -> list[dict]:
+    """The rows of :func:`to_frame` as plain dicts: category by category, units in the data's order."""
+    results = scoring.results if isinstance(scoring, Scoring) else scoring
+    data, rows = results.data, []
+    for cs in results.categories.values():
+        for j, i in enumerate(cs.index):
+            rows.append({"category": cs.category, "id": data.ids[i], "name": data.names[i],
+                         "total": float(cs.total[j]), "rank": int(cs.rank[j]), "grade": cs.grade[j],
+                         **{m: float(ms.score[j]) for m, ms in cs.modules.items()},
+                         **{ind: float(sc.points[j]) for ind, sc in cs.indicators.items()}})
+    return rows

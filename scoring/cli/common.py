@@ -1,0 +1,153 @@
+"""What the command groups share: their help texts, how they speak on stderr, where ``--out`` may
+go, how a command reaches the pipeline (:mod:`scoring.api`), and the one way a command opens the
+history store (:func:`history_store`)."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .. import api
+from ..errors import ScoringError
+from ..i18n import t
+
+
+class texts:
+    """The command line's own words in one language: ``T["run"]`` is the message ``cli.run``."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def __getitem__(self, key: str) -> str:
+        return t("cli." + key, self.lang)
+
+
+def written(path, lang: str) -> None:
+    """Say on stderr that a file was written (stdout stays for the output itself)."""
+    print(t("cli.written", lang, path=path), file=sys.stderr)
+
+
+def say(code: str, lang: str, **kw) -> None:
+    print(t(code, lang, **kw), file=sys.stderr)
+
+
+def warn_failed(registry, lang: str) -> None:
+    if registry.failed:
+        print(t("cli.failed", lang), file=sys.stderr)
+        for p in registry.failed:
+            print("  " + p.render(lang), file=sys.stderr)
+
+
+def operator(args) -> str:
+    """Who runs it: ``--operator``, else SCORING_OPERATOR, else the login name."""
+    if getattr(args, "operator", None):
+        return args.operator
+    if os.environ.get("SCORING_OPERATOR"):
+        return os.environ["SCORING_OPERATOR"]
+    try:
+        import getpass
+
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name available
+        return ""
+
+
+def checked(kind, ok, message: str):
+    """An argparse type: ``kind(text)`` that passes ``ok``, else ``message`` (one line, no traceback)."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(message) from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(message)
+        return value
+
+    return parse
+
+
+def due(lang: str):
+    """An argparse type for ``--due``: a date, or the located message ``progress.bad_due``."""
+    def parse(text: str):
+        from ..load.progress import parse_due
+
+        try:
+            return parse_due(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(t("progress.bad_due", lang, value=text)) from None
+
+    return parse
+
+
+def warner(lang: str):
+    """Print what the pipeline says on the way (last year's values …) as a warning on stderr."""
+
+    def warn(n) -> None:
+        prefix = "" if n.code == "hist.prev_from" else t("hist.warning", lang)
+        print(prefix + t(n.code, lang, **n.args), file=sys.stderr)
+
+    return warn
+
+
+def history_store(args, create: bool = False, guards: bool = True):
+    """The history store named by ``--db`` (default: SCORING_DB, else scoring-history.sqlite here),
+    for use in ``with``: every command that needs the store opens it here."""
+    return api.open_store(getattr(args, "db", None), create=create, guards=guards)
+
+
+def score_args(args, store=None):
+    """Criteria + data (+ last year's values from the history store) → api.Scoring."""
+    crit = api.load_criteria(args.criteria, args.plugins)
+    return api.score(crit, args.data, store=store, db=getattr(args, "db", None), warn=warner(args.lang))
+
+
+def results_and_decisions(args):
+    """RUN (scored again from the history store) or CRITERIA --data DIR → (api.Scoring, its proposed decisions)."""
+    if args.data is None:
+        if not args.criteria.isdigit():
+            from ..errors import Problem
+
+            raise ScoringError(Problem("cli.need_data", {"target": args.criteria}))
+        scored = api.stored(int(args.criteria), db=args.db, plugins=args.plugins)
+    else:
+        scored = score_args(args)
+    return scored, api.decide(scored, db=args.db)
+
+
+def check_out_arg(args) -> None:
+    """Refuse ``--out`` before any work: not a folder, not an input, not inside the data folder."""
+    if not getattr(args, "out", None):
+        return
+    from ..history.store import default_path
+    from ..outfile import check_out
+
+    target = getattr(args, "criteria", "")
+    inputs = [target, getattr(args, "old", None), getattr(args, "new", None), *args.plugins]
+    if getattr(args, "db", None) or getattr(args, "save", False) or str(target).isdigit():
+        inputs.append(default_path(getattr(args, "db", None)))
+    check_out(args.out, inputs=inputs, data_folder=getattr(args, "data", None))
+
+
+def check_report_out(args, fmt: str) -> None:
+    from ..errors import Problem, ReportError
+
+    if not args.out and fmt != "html":
+        raise ReportError(Problem("report.out_required", {"format": fmt}))
+
+
+def write_report(args, fmt: str, results, proposal, history, stamp) -> None:
+    """Render one printable report and write it whole (or not at all)."""
+    from ..report import render_report, write_report
+
+    if args.out:
+        write_report(args.out, fmt, results, proposal, history, stamp.printed(), args.lang)
+        written(args.out, args.lang)
+    else:
+        sys.stdout.write(render_report(fmt, results, proposal, history, stamp.printed(), args.lang).decode("utf-8"))
+
+
+def iso_date(text: str):
+    """A date as 2021-01-15 (argparse type)."""
+    import datetime
+
+    return datetime.date.fromisoformat(text.strip())

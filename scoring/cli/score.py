@@ -1,0 +1,253 @@
+"""Scoring commands: check, run, explain, decide, sensitivity, fingerprint, methods."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .. import api
+from ..errors import ScoringError
+from ..i18n import t
+from .common import (check_out_arg, check_report_out, checked, history_store, operator, results_and_decisions, say,
+                     score_args, texts, warn_failed, write_report, written)
+
+
+def add_parsers(sub, common, T, lang: str) -> None:
+    """This group's commands, in the order ``scoring --help`` lists them."""
+    c = sub.add_parser("check", help=T["check"], parents=[common])
+    c.add_argument("criteria", help=T["criteria"])
+    r = sub.add_parser("run", help=T["run"], parents=[common])
+    r.add_argument("criteria", help=T["criteria"])
+    r.add_argument("--data", required=True, help=T["data"])
+    r.add_argument("--format", choices=["table", "json", "csv", "xlsx", "html", "pdf"], default="table", help=T["run_format"])
+    r.add_argument("--out", help=T["out"])
+    r.add_argument("--save", action="store_true", help=T["save"])
+    r.add_argument("--operator", help=T["operator"])
+    r.add_argument("--db", help=T["db"])
+    r.add_argument("--note", default="", help=T["note"])
+    r.add_argument("--decide", action="store_true", help=T["decide"])
+    e = sub.add_parser("explain", help=T["explain"], parents=[common])
+    e.add_argument("criteria", metavar="RUN|CRITERIA", help=T["run_or_criteria"])
+    e.add_argument("unit", help=T["unit"])
+    e.add_argument("--data", help=T["data_for_criteria"])
+    e.add_argument("--format", choices=["text", "json"], default="text", help=T["format"])
+    e.add_argument("--db", help=T["db"])
+    d = sub.add_parser("decide", help=T["decide_cmd"], parents=[common])
+    d.add_argument("criteria", metavar="RUN|CRITERIA", help=T["run_or_criteria"])
+    d.add_argument("--data", help=T["data_for_criteria"])
+    d.add_argument("--format", choices=["table", "json"], default="table", help=T["format"])
+    d.add_argument("--db", help=T["db"])
+    d.add_argument("--draws", type=checked(int, lambda x: x >= 0, T["bad_draws"]), default=0, help=T["stab_draws"])
+    d.add_argument("--spread", type=checked(float, lambda x: 0 <= x < 100, T["bad_spread"]), default=10.0, help=T["spread"])
+    d.add_argument("--seed", type=int, default=0, help=T["seed"])
+    s = sub.add_parser("sensitivity", help=T["sensitivity"], parents=[common])
+    s.add_argument("criteria", help=T["criteria"])
+    s.add_argument("--data", required=True, help=T["data"])
+    s.add_argument("--draws", type=checked(int, lambda x: x >= 1, T["bad_draws"]), default=1000, help=T["draws"])
+    s.add_argument("--spread", type=checked(float, lambda x: 0 <= x < 100, T["bad_spread"]), default=10.0, help=T["spread"])
+    s.add_argument("--seed", type=int, default=0, help=T["seed"])
+    s.add_argument("--format", choices=["table", "json", "csv"], default="table", help=T["format"])
+    s.add_argument("--out", help=T["out"])
+    s.add_argument("--db", help=T["db"])  # last year's values, for criteria that compare with them
+    m = sub.add_parser("methods", help=T["methods"], parents=[common])
+    m.add_argument("name", nargs="?", help=T["m_one"])
+    m.add_argument("--format", choices=["table", "markdown"], default="table", help=T["m_format"])
+    fp = sub.add_parser("fingerprint", help=T["fingerprint"], parents=[common])
+    fp.add_argument("criteria", help=T["criteria"])
+    fp.add_argument("--data", required=True, help=T["data"])
+    fp.add_argument("--canonical", metavar="FILE", help=T["canonical"])
+    fp.add_argument("--db", help=T["db"])  # last year's values, for criteria that compare with them
+
+
+def cmd_check(args) -> int:
+    crit = api.load_criteria(args.criteria, args.plugins)
+    plan, registry = crit.plan, crit.registry
+    a = plan.criteria.assessment
+    print(t("cli.ok", args.lang, name=a.name, year=a.year, cats=len(a.categories), mods=len(plan.criteria.modules),
+            inds=len(plan.criteria.indicators), leaves=len(plan.leaves)))
+    named = [(iid, n) for iid, sc in plan.scopes.items() for n in (*sc.units, *sc.lead, *sc.responsible)]
+    if named:  # no unit list here: say which names are taken as units, so a mistyped category is seen now
+        print(t("scope.check_note", args.lang, names="、".join(f"{n}（{iid}）" if args.lang != "en" else f"{n} ({iid})" for iid, n in named)))
+    warn_failed(registry, args.lang)
+    return 0
+
+
+def cmd_run(args) -> int:
+    from ..report import REPORT_FORMATS
+    from ..report.output import RENDERERS, write_atomic
+
+    if args.format in REPORT_FORMATS:
+        check_report_out(args, args.format)
+    check_out_arg(args)
+    store = None
+    saved = None
+    try:
+        if args.save:  # open (or create) the store first: a damaged store stops us before any work
+            store = history_store(args, create=True)
+        scored = score_args(args, store)
+        results, registry, raw, stamp = scored.results, scored.criteria.registry, scored.criteria.raw, scored.stamp
+        if store is not None:
+            from ..history.record import build_record, data_files
+
+            rec = build_record(results, registry, criteria_raw=raw, criteria_path=str(Path(args.criteria).resolve()),
+                               data_path=str(Path(args.data).resolve()), operator=operator(args),
+                               files=data_files(args.data), note=args.note)
+            saved = store.save(rec)
+            stamp = stamp.with_run(saved)
+        if args.format in REPORT_FORMATS:
+            proposal = api.decide(scored, store=store, db=args.db)
+            write_report(args, args.format, results, proposal, scored.history, stamp)
+            return 0
+        later_stamp = args.decide and args.format == "table"  # the stamp stays the last line
+        proposal = api.decide(scored, store=store, db=args.db) if args.decide else None
+        places, close = results.criteria.assessment.precision, results.criteria.decisions.close_margin
+        if args.format == "json":
+            from ..report import decisions as rd
+            from ..report.output import json_chunks
+
+            extra = {"decisions": rd.as_dicts(proposal, places, args.lang)} if args.decide else None
+            text = json_chunks(results, args.lang, stamp=stamp, extra=extra)  # written as it is made
+        else:
+            text = RENDERERS[args.format](results, args.lang, stamp=None if later_stamp else stamp)
+        if args.decide and args.format == "table":
+            from ..report import decisions as rd
+
+            text += "\n" + rd.as_text(proposal, places, close, args.lang).rstrip("\n") + "\n" + "\n".join(
+                stamp.gap_lines(args.lang) + [stamp.line(args.lang)]) + "\n"
+        if args.out:
+            write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+            written(args.out, args.lang)
+        elif isinstance(text, str):
+            sys.stdout.write(text)
+        else:
+            sys.stdout.writelines(text)
+        if store is not None:
+            say("hist.saved", args.lang, run=stamp.run, db=store.path)
+    except ScoringError:
+        if saved is not None:  # the run is in the store: say so before saying what failed
+            say("output.saved_first", args.lang, run=saved, db=store.path)
+        raise
+    finally:
+        if store is not None:
+            store.close()
+    return 0
+
+
+def cmd_explain(args) -> int:
+    from ..report import notice
+
+    scored, proposal = results_and_decisions(args)
+    results, stamp = scored.results, scored.stamp
+    cs, pos = results.locate(api.find_unit(results, args.unit))  # a wrong name is a usage error, not bad data
+    if args.format == "json":
+        import json
+
+        doc = {**notice.unit_notice(results, cs, pos, proposal, args.lang), "stamp": stamp.as_dict()}
+        print(json.dumps(doc, ensure_ascii=False, indent=1))
+    else:
+        sys.stdout.write(notice.as_text(results, cs, pos, proposal, args.lang) + "\n" + stamp.line(args.lang) + "\n")
+    return 0
+
+
+def cmd_decide(args) -> int:
+    from ..report import decisions as rd
+
+    scored, proposal = results_and_decisions(args)
+    results, stamp = scored.results, scored.stamp
+    places, close = results.criteria.assessment.precision, results.criteria.decisions.close_margin
+    stability = None
+    if args.draws:
+        stability = api.sensitivity(scored, args.draws, args.spread / 100, args.seed, decisions=True).shares
+    names = dict(zip(results.data.ids, results.data.names))
+    if args.format == "json":
+        import json
+
+        doc = {"decisions": rd.as_dicts(proposal, places, args.lang, stability, names), "stamp": stamp.as_dict()}
+        if stability is not None:
+            doc["stability"] = {"draws": args.draws, "spread_percent": args.spread, "seed": args.seed}
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+    else:
+        sys.stdout.write(rd.as_text(proposal, places, close, args.lang, stability, names) + stamp.line(args.lang) + "\n")
+    return 0
+
+
+def cmd_sensitivity(args) -> int:
+    from ..report.output import write_atomic
+    from ..report.sensitivity import RENDERERS
+
+    check_out_arg(args)
+    scored = score_args(args)
+    v = api.sensitivity(scored, args.draws, args.spread / 100, args.seed, db=args.db)
+    text = RENDERERS[args.format](scored.results, v.ranks, args.lang, shares=v.shares)
+    if args.out:
+        write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+        written(args.out, args.lang)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_fingerprint(args) -> int:
+    """The two hashes a stamp prints, in full, computed the way `scoring run` computes them."""
+    from ..history import canonical
+    from ..i18n import t
+    from ..outfile import check_out, write_out
+
+    if args.canonical is not None:  # never into the data folder (the next run would read it) nor over an input
+        check_out(args.canonical, inputs=[args.criteria], data_folder=args.data)
+    scored = score_args(args)
+    results, raw = scored.results, scored.criteria.raw
+    data_bytes = canonical.encode(results.data)
+    print(t("fingerprint.criteria", args.lang, path=args.criteria, sha=canonical.sha256(raw), short=canonical.sha256(raw)[:12]))
+    print(t("fingerprint.data", args.lang, path=args.data, sha=canonical.sha256(data_bytes), short=canonical.sha256(data_bytes)[:12],
+            units=len(results.data), fields=len(results.data.values)))
+    if args.canonical is not None:
+        write_out(args.canonical, data_bytes)
+        print(t("fingerprint.written", args.lang, path=args.canonical))
+    else:
+        print(t("fingerprint.how", args.lang))
+    return 0
+
+
+def cmd_methods(args) -> int:
+    from tabulate import tabulate
+    import tabulate as _tab
+
+    from ..core.method_docs import markdown
+    from ..errors import Problem
+
+    _tab.WIDE_CHARS_MODE = True
+    T = texts(args.lang)
+    docs, reg = api.methods(args.plugins, args.lang)
+    if args.name is not None:
+        docs = [d for d in docs if d.name == args.name]
+        if not docs:
+            raise ScoringError(Problem("plugin.unknown_method_name", {"name": args.name, "known": "、".join(sorted(reg.methods))}))
+    if args.format == "markdown":
+        sys.stdout.write(markdown(docs, args.lang))
+    elif args.name is None:
+        rows = [[d.name, d.title, d.plugin] for d in docs]
+        print(tabulate(rows, headers=[T["m_name"], T["m_title"], T["m_plugin"]], disable_numparse=True))
+    else:
+        d = docs[0]
+        print(f"{d.name}  {d.title}  （{T['m_plugin']}：{d.plugin}）" if args.lang != "en" else f"{d.name}  {d.title}  ({T['m_plugin']}: {d.plugin})")
+        print(f"{T['m_reads']}：{d.reads}" if args.lang != "en" else f"{T['m_reads']}: {d.reads}")
+        print()
+        if d.params:
+            rows = [[p.name, p.type, T["m_yes"] if p.required else T["m_no"], p.default, p.meaning] for p in d.params]
+            heads = [T["m_param"], T["m_type"], T["m_required"], T["m_default"], T["m_meaning"]]
+            print(tabulate(rows, headers=heads, disable_numparse=True))
+        else:
+            print(T["m_none"])
+        print()
+        if d.example:
+            print(T["m_example"])
+            print(d.example)
+            print()
+            print(T["m_rule"] + d.example_rule)
+        else:
+            print(T["m_no_example"])
+    warn_failed(reg, args.lang)
+    return 0
+
+
+COMMANDS = {"check": cmd_check, "run": cmd_run, "explain": cmd_explain, "decide": cmd_decide, "sensitivity": cmd_sensitivity, "fingerprint": cmd_fingerprint, "methods": cmd_methods}

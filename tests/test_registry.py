@@ -1,0 +1,65 @@
+"""Where the built-in methods come from, and what they may import."""
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import scoring
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_checkout_that_was_never_installed_finds_the_built_in_methods(tmp_path):
+    # a copy of the tree, run with the third-party libraries on the path but without site
+    # processing: the project's own install (and its scoring_plugins package) is invisible
+    for part in ("scoring", "plugins", "criteria"):
+        shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+    env = {"PYTHONPATH": f"{tmp_path}:{sysconfig.get_paths()['purelib']}", "PATH": "/usr/bin:/bin"}
+    probe = subprocess.run([sys.executable, "-S", "-c", "import scoring_plugins"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True)
+    assert probe.returncode != 0, "the probe must run where scoring_plugins is not installed"
+    methods = subprocess.run([sys.executable, "-S", "-m", "scoring", "methods", "--lang", "en"], cwd=tmp_path, env=env,
+                             capture_output=True, text=True)
+    assert methods.returncode == 0, methods.stderr
+    assert methods.stderr == ""
+    listed = {line.split()[0] for line in methods.stdout.splitlines()[2:]}
+    from scoring.registry import load_registry
+
+    assert listed == set(load_registry().methods) and len(listed) > 10
+    check = subprocess.run([sys.executable, "-S", "-m", "scoring", "check", "criteria/yitong-2020.toml"], cwd=tmp_path,
+                           env=env, capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+
+
+def test_built_in_methods_import_only_public_names_of_scoring():
+    for path in sorted((ROOT / "plugins").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "scoring":
+                assert node.module == "scoring", f"{path.name}:{node.lineno} imports from {node.module}"
+                for alias in node.names:
+                    assert alias.name in scoring.__all__, f"{path.name}:{node.lineno} imports {alias.name}"
+                    assert getattr(scoring, alias.name).__doc__, f"{alias.name} is public, so it says what it does"
+            elif isinstance(node, ast.Import):
+                assert all(a.name.split(".")[0] != "scoring" for a in node.names), f"{path.name}:{node.lineno}"
+
+
+def test_a_plugin_whose_hook_raises_is_named_and_the_others_still_load():
+    from scoring import hookimpl
+    from scoring.registry import load_registry
+
+    class Broken:
+        __name__ = "broken_one"
+
+        @staticmethod
+        @hookimpl
+        def scoring_methods():
+            raise RuntimeError("no methods today")
+
+    reg = load_registry(extra=[Broken()])
+    assert [p.args["name"] for p in reg.failed] == ["broken_one"]
+    assert "no methods today" in reg.failed[0].args["detail"]
+    assert reg.source["bands"] == "builtin"
