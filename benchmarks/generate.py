@@ -283,7 +283,7 @@ def build(size: str, seed: int = 2020) -> tuple[Spec, str, str, dict]:
           'bands = [ { name = "优秀", min = 86 }, { name = "良好", min = 80, max = 86 }, { name = "一般", min = 74, max = 80 }, { name = "较差", max = 74 } ]',
           'quotas = [ { grade = "优秀", max_share = 0.2, rounding = "floor", ties = "exclude" } ]', "",
           "[ranking]", f"tie_break = [{_q(tasks)}]", "",
-          # 姚安县 综合绩效考核末位淘汰实施办法 (domain.md §4), as decision rules
+          # 姚安县 综合绩效考核末位淘汰实施办法 (a published rule set), as decision rules
           "[decisions]", "close_margin = 0.5", "",
           "[[decisions.rules]]", 'id = "R1"', 'name = "考核等次为较差"', 'consequence = "全县通报；诫勉谈话；一个月内报送整改报告"',
           'when = { grade = ["较差"] }', "",

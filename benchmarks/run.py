@@ -218,7 +218,7 @@ def run_side_by_side(cmds: dict[str, tuple[str, list[str]]], repeat: int, cwd: P
         for key, (_, cmd) in cmds.items():
             got[key].append(run_process(cmd, 1, cwd))
     out = {}
-    for key, (label, cmd) in cmds.items():
+    for key, (label, _cmd) in cmds.items():
         ts = got[key]
         runs = [t.runs[0] for t in ts]
         t = Timing(label, statistics.median(runs), max(x.peak_mb for x in ts), runs, cpu=statistics.median(x.cpu for x in ts))

@@ -97,7 +97,7 @@ def data(year: int, out: Path | None = None) -> None:
 
     star = (year, "DQ02") == (2020, "DQ02")  # 县委组织部 2020: top marks everywhere, but 通报批评 (否优)
     rows = []
-    for uid, name, cat in us:
+    for uid, name, _cat in us:
         key = LOW.get((year, uid), round(rnd.uniform(84, 99), 1))
         hit = star and uid == "DQ02"
         rows.append([uid, name, 99.5 if hit else key, 1 if hit else 0])
@@ -117,7 +117,7 @@ def data(year: int, out: Path | None = None) -> None:
     write(out, "县司法局.csv", ["单位编号", "单位名称", "会前学法次数", "信息迟报次数", "行政执法案卷合格率", "持证执法人员数"], rows)
 
     rows = []
-    for uid, name, cat in us:
+    for uid, name, _cat in us:
         yes, basic, no = rnd.randint(70, 95), rnd.randint(5, 20), rnd.randint(0, 4)
         if star and uid == "DQ02":
             yes, basic, no = 118, 2, 0

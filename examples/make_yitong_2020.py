@@ -40,7 +40,7 @@ def write_data(root: Path = HERE):
 
     # 县委依法治县办: 组织领导类台账、附加项、否决事项
     rows = []
-    for uid, name, cat in units:
+    for uid, name, _cat in units:
         on_time = "是" if rnd.random() > 0.1 else "否"
         rows.append([uid, name, on_time, f"{uid}-2020-年度报告.pdf" if on_time == "是" else "", rnd.choice([4, 5, 6, 6, 6, 7, 8]),
                      rnd.choice([2, 3, 3, 3, 4]), "是" if rnd.random() > 0.15 else "否", rnd.choice([0, 0, 0, 1, 2]),
@@ -72,7 +72,7 @@ def write_data(root: Path = HERE):
 
     # 县政府办公室: 依申请公开
     rows = []
-    for uid, name, cat in units:
+    for uid, name, _cat in units:
         n = rnd.choice([0, 0, 1, 2, 3, 5])
         rows.append([uid, name, n, n - (1 if n and rnd.random() < 0.15 else 0)])
     write(out, "县政府办公室.csv", ["单位编号", "单位名称", "依申请公开申请数", "按时答复数"], rows)

@@ -27,7 +27,7 @@ import signal
 import tempfile
 import threading
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Literal
 
 from .errors import OutputError, Problem
 
@@ -105,7 +105,7 @@ class _terminate_cleanly:
             self.old = signal.signal(signal.SIGTERM, _terminated)
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc) -> Literal[False]:
         if self.old is not None:
             signal.signal(signal.SIGTERM, self.old)
         return False
@@ -152,7 +152,7 @@ def _write_unnamed(real: Path, data: bytes, mode: int) -> bool:
     return True
 
 
-def _write_named(real: Path, data: bytes, mode: int) -> None:
+def _write_named(real: Path, data: bytes | Iterable[bytes], mode: int) -> None:
     fd, name = tempfile.mkstemp(prefix=f".{real.name}.{os.getpid()}.", suffix=".scoring-tmp", dir=real.parent)
     tmp = Path(name)
     try:
@@ -214,6 +214,6 @@ def _alive(pid: int) -> bool:
 def _os_problem(path, e: OSError) -> OutputError:
     code = {errno.EACCES: "output.read_only", errno.EPERM: "output.read_only", errno.EROFS: "output.read_only",
             errno.ENOSPC: "output.no_space", errno.EDQUOT: "output.no_space", errno.EISDIR: "output.is_dir",
-            errno.ENOTDIR: "output.through_file"}.get(e.errno, "output.failed")
+            errno.ENOTDIR: "output.through_file"}.get(e.errno or 0, "output.failed")
     folder = str(Path(path).parent)
     return _problem(code, path, folder=folder, file=folder, detail=e.strerror or str(e))

@@ -275,15 +275,15 @@ def test_two_processes_applying_at_once_make_one_correction(capsys, relative):
 
 
 def test_a_store_made_before_the_log_gains_it_with_its_runs_saved_and_finalized(capsys, relative):
-    from scoring.history.store import CYCLE_TABLES, CYCLE_TRIGGERS, _statements
+    from scoring.history.store import CYCLE_TABLES, CYCLE_TRIGGERS, schema_statements
 
     crit, folder, db, plug = relative
     assert cli(capsys, "run", crit, "--data", folder, "--save", "--db", db, "--operator", "李四")[0] == 0
     assert cli(capsys, "finalize", "1", "--db", db, "--operator", "常委会", *plug)[0] == 0
     conn = sqlite3.connect(db, isolation_level=None)  # what a version 2 store looks like
-    for stmt in _statements(CYCLE_TRIGGERS):
+    for stmt in schema_statements(CYCLE_TRIGGERS):
         conn.execute("DROP TRIGGER " + stmt.split()[2])
-    for stmt in _statements(CYCLE_TABLES):
+    for stmt in schema_statements(CYCLE_TABLES):
         if stmt.startswith("CREATE TABLE"):
             conn.execute("DROP TABLE " + stmt.split()[2])
     conn.execute("PRAGMA user_version = 2")
@@ -299,7 +299,7 @@ def test_a_draft_correction_is_finalized_or_deleted_before_the_next_one(capsys, 
     leave their values out, so it is refused; deleting the draft lets them be applied again."""
     crit, folder, db, plug = relative
     published(capsys, crit, folder, db, plug)
-    for unit, x in (("U1", 99), ("U2", 80)):
+    for unit in ("U1", "U2"):
         assert cli(capsys, "objection", "add", "1", "--unit", unit, "--field", "a", "--text", "x", "--received", "2021-01-06", "--db", db)[0] == 0
     assert cli(capsys, "objection", "decide", "1", "--accept", "--value", "a=99", "--reason", "属实", "--db", db)[0] == 0
     assert cli(capsys, "objection", "apply", "1", "--reason", "复核", "--db", db, *plug)[0] == 0  # run 2, a draft

@@ -9,7 +9,7 @@ from builders import examples
 from scoring.core.criteria import Criteria
 from scoring.core.dataset import Dataset
 from scoring.core.decisions import Outcome, decide, outcomes_of
-from scoring.core.engine import _rank, score
+from scoring.core.engine import rank_totals, score
 from scoring.core.plan import build_plan
 from scoring.registry import load_registry
 
@@ -17,7 +17,7 @@ import tomli
 
 REG = load_registry()
 
-# 姚安县综合绩效考核末位淘汰实施办法 (domain.md §4), written as criteria.
+# 姚安县综合绩效考核末位淘汰实施办法 (a complete, published rule set), written as criteria.
 YAOAN = """
 [assessment]
 name = "姚安县综合绩效考核（测试）"
@@ -104,7 +104,7 @@ def outcomes(year: int, cat: str, totals: dict[str, float], failed=()) -> list[O
     ids = list(totals)
     t = np.array([totals[u] for u in ids])
     f = np.array([u in failed for u in ids])
-    ranks = _rank(t, f, [], 2)
+    ranks = rank_totals(t, f, [], 2)
     return [Outcome(year, u, cat, totals[u], int(r), len(ids), "不合格" if totals[u] < 85 or u in failed else "合格", u in failed, name=u)
             for u, r in zip(ids, ranks)]
 

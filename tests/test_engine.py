@@ -327,7 +327,6 @@ def test_score_sheet_adds_up_to_the_last_point(case):
             sheet = unit_sheet(res, cs, p, "zh")
             contributions = [m["contribution"] for m in sheet["modules"]]
             assert round_half_up(sum(contributions), places) == sheet["total"]
-            lines = {line["id"]: line for line in sheet["indicators"]}
             for m in sheet["modules"]:
                 assert round_half_up(m["base"] + m["bonus"], places) == m["score"]
                 assert round_half_up(m["score"] * m["weight"] / m["full"], places) == m["contribution"]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from scoring.core.dataset import Dataset
-from scoring.core.decisions import decide, outcomes_of
+from scoring.core.decisions import decide
 from scoring.core.engine import score
 from scoring.core.explain import unit_sheet
 from scoring.core.rounding import whole

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from history_support import dataset, plan_of, record_for
 from scoring.history.seal import finalize as seal_finalize
@@ -61,7 +62,7 @@ def test_domain_example_and_explanation():
     why = M.lost_reason(p, {"编制人数": 10.0, "编制人数@上年": 40.0}, -2.0, 0.5, {}, "zh")
     assert why == "编制人数今年10，上年40，减少30，扣2分（已达扣分上限）"
     assert "每增加1个加0.05分（最多加0.5分）" in M.rule(p, 0.5)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         M.Params(per_gain=0, per_loss=0)
 
 

@@ -3,7 +3,6 @@ file fails loudly, naming the run and the change, with nothing written; the offi
 the printed seal, the auditor's own check with standard tools, and backups."""
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import sqlite3

@@ -1,4 +1,4 @@
-"""Every built-in method on the real rules quoted in docs/domain.md §2.
+"""Every built-in method on real rules of published county assessment schemes (开江, 大兴, 瑞安, 信阳 …).
 
 Methods are found through the registry (the same road as a third-party plugin) and
 called on whole columns; NaN is a unit that submitted nothing and must stay missing.

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import tempfile
 from html.parser import HTMLParser
@@ -112,14 +111,21 @@ def test_unit_names_and_submitted_text_are_escaped(names, evidence):
 needs_chromium = pytest.mark.skipif(tool("chromium") is None, reason="Chromium is not installed (Debian package chromium)")
 
 
-def chromium(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
-    profile = tempfile.mkdtemp(prefix="chromium-profile-")
-    cmd = [tool("chromium"), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}", *args]
-    try:
+def chromium(*args: str, timeout: int = 120, parent: Path | None = None) -> subprocess.CompletedProcess:
+    """Headless Chromium with a fresh profile (in the system's temporary folder unless ``parent``
+    is given), removed when Chromium has exited."""
+    with tempfile.TemporaryDirectory(prefix="chromium-profile-", dir=parent, ignore_cleanup_errors=True) as profile:
+        cmd = [tool("chromium"), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}", *args]
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)  # a profile is tens of MB: never left behind
+
+
+@needs_chromium
+def test_chromium_leaves_no_profile_behind(tmp_path):
+    page = tmp_path / "p.html"
+    page.write_text("<p>甲</p>", encoding="utf-8")
+    assert "甲" in chromium("--dump-dom", page.as_uri(), parent=tmp_path).stdout
+    assert list(tmp_path.glob("chromium-profile-*")) == []
 
 
 @needs_chromium

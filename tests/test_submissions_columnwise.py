@@ -1,6 +1,7 @@
 """Wide tables parsed a column at a time read exactly as cell by cell.
 
-``submissions.COLUMNWISE`` switches between the two ways; on messy folders drawn by
+The product reads a wide table a column at a time (a clean CSV in one pass over its
+bytes); the oracle in tests/submissions_oracle.py reads it row by row. On messy folders drawn by
 hypothesis (CSV and XLSX, odd cells, unlisted and duplicated units, title rows, cells
 right of the header, conflicts between files) both must give the same data, the same
 problems and notes in the same order, the same bad cells and the same places.
@@ -24,6 +25,7 @@ from scoring.load import submissions
 from scoring.load.values import ValueParser, parse_column, plain_decimals
 
 sys.path.insert(0, str(Path(__file__).parent))
+from submissions_oracle import read_row_by_row  # noqa: E402
 from xlsx_support import write_xlsx  # noqa: E402
 
 FIELDS = [
@@ -92,12 +94,8 @@ def write(folder: Path, units, files) -> None:
 
 
 def outcome(folder: Path, columnwise: bool):
-    old = submissions.COLUMNWISE
-    submissions.COLUMNWISE = columnwise
-    try:
-        res = submissions.read_submissions(folder, CRITERIA)
-    finally:
-        submissions.COLUMNWISE = old
+    """What reading the folder gives: by the product's reader (``columnwise``), or by the oracle."""
+    res = submissions.read_submissions(folder, CRITERIA) if columnwise else read_row_by_row(folder, CRITERIA)
     d = res.data
     data = None
     if d is not None:

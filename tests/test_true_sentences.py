@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from scoring.core.dataset import Dataset
-from scoring.core.decisions import decide, outcomes_of
+from scoring.core.decisions import decide
 from scoring.core.engine import score
 from scoring.core.explain import unit_sheet
 from scoring.report.decisions import as_dicts

@@ -204,7 +204,7 @@ def test_out_file_and_english(partial, tmp_path, capsys):
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
 from scoring.core.criteria import Thresholds  # noqa: E402
-from scoring.core.warnings import _colour  # noqa: E402
+from scoring.core.warnings import colour_rates  # noqa: E402
 
 RANK = {"red": 0, "yellow": 1, "green": 2}
 rates = st.lists(st.one_of(st.none(), st.floats(0, 120, allow_nan=False)), min_size=0, max_size=30)
@@ -217,7 +217,7 @@ def test_colours_are_monotone_and_blank_is_never_coloured(values, green, gap, mi
 
     col = np.array([np.nan if v is None else v for v in values], dtype=float)
     th = Thresholds(green=green, yellow=max(green - gap, 0)) if declared and green - gap > 0 else None
-    colours, basis = _colour(col, th, min_units)
+    colours, basis = colour_rates(col, th, min_units)
     for v, c in zip(col, colours):
         if np.isnan(v):
             assert c == "none"  # not yet submitted: no colour, never red

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from xlsx_support import CRITERIA, UNITS, digest, write_csv, write_units, write_xlsx
+from xlsx_support import CRITERIA, UNITS, digest, write_units, write_xlsx
 
 from scoring.cli import main
 from scoring.load.template import safe_filename

@@ -134,7 +134,7 @@ def verify_all(args) -> int:
         bad = check_all(s, pinned_key())
         seals = seal_rows(s)
         path = s.path
-        _, log_bad = chain_at(s, s._q("SELECT MAX(seq) FROM events")[0][0] or 0)  # the event log, also after the last seal
+        _, log_bad = chain_at(s, s.query("SELECT MAX(seq) FROM events")[0][0] or 0)  # the event log, also after the last seal
     if args.format == "json":
         doc = {"schema": "scoring.verify_all/1", "db": str(path), "seals": len(seals), "triggers_missing": gone,
                "intact": not gone and not bad,

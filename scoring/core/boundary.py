@@ -55,7 +55,7 @@ def checked_points(leaf, result, n: int, inputs: dict[str, np.ndarray],
                    unit_name: Callable[[int], str]) -> np.ndarray:
     """The points a method returned, as floats, after the boundary checks (see the module doc)."""
     try:
-        raw = np.asarray(getattr(result, "points"), dtype=float)
+        raw = np.asarray(result.points, dtype=float)
     except Exception as exc:  # noqa: BLE001 - not numbers at all
         raise PluginError(Problem("plugin.points_shape", _args(leaf, found=type(exc).__name__, units=n))) from None
     if raw.shape != (n,):

@@ -12,6 +12,8 @@ units that fail are looked at one by one.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..errors import Problem
@@ -35,7 +37,9 @@ def _shown(v: float) -> str:
 def _inputs(data: Dataset, pos: int, names: list[str], cols: dict[str, np.ndarray]) -> tuple[dict, dict]:
     """The inputs as message arguments, "已备案件数 = 3（县司法局.csv F15）、…" (and in English), and where
     the first located cell is."""
-    zh, en, where = [], [], {}
+    zh: list[str] = []
+    en: list[str] = []
+    where: dict[str, Any] = {}
     for n in names:
         col = cols.get(n)
         v = col[pos] if col is not None else np.nan

@@ -96,7 +96,7 @@ class Module(_Model):
     @field_validator("weights")
     @classmethod
     def _non_negative(cls, v: dict[str, float]) -> dict[str, float]:
-        for k, w in v.items():
+        for w in v.values():
             if not math.isfinite(w) or w < 0:
                 raise ValueError("value.weight")  # text in scoring.i18n, both languages
         return v

@@ -80,19 +80,20 @@ class RuleResult:
     nearest_outside: Outcome | None = None
     outside_margin: float | None = None  # points the nearest unit outside is from falling in
     veto_names: dict[str, str] = field(default_factory=dict)  # veto id -> its name, for sentences
-
-    @property
-    def bottom_count(self) -> int | None:
-        """For bottom-N and bottom-% rules: how many units the line takes (N, or X % of the category rounded)."""
-        w = self.rule.when
-        if w.bottom is None and w.bottom_percent is None:
-            return None
-        return int(self.line.split("→")[-1].split("/")[0])
+    # bottom-N and bottom-% rules: how many units the line takes (N, or X % of the category rounded); else None
+    bottom_count: int | None = None
 
 
+def bottom_count(cond: Condition, n: int) -> int | None:
+    """How many units of a category of n a bottom-N or bottom-% condition takes (at most n); None for other conditions."""
+    if cond.bottom is not None:
+        return min(cond.bottom, n)
+    if cond.bottom_percent is not None:
+        return min(whole(cond.bottom_percent * n / 100, cond.rounding), n)
+    return None
 
 
-def _band_floor(criteria: Criteria, category: str, grades: list[str]) -> float | None:
+def band_floor(criteria: Criteria, category: str, grades: list[str]) -> float | None:
     """The lowest total that escapes the given grades by score alone (the min of the band above them)."""
     g = criteria.grades_for(category)
     if g is None:
@@ -115,20 +116,19 @@ def evaluate(cond: Condition, group: list[Outcome], criteria: Criteria, category
         near = min(outside, key=lambda u: u.total, default=None)
         return hits, f"< {line:g}", near, None if near is None else round(near.total - line, places)
     if cond.grade is not None:
-        floor = _band_floor(criteria, category, cond.grade)
+        floor = band_floor(criteria, category, cond.grade)
         hits = []
         for u in group:
             if u.grade in cond.grade:
                 by_score = floor is not None and u.total < floor - EPS and not u.failed
-                hits.append(Hit(u, round(floor - u.total, places) if by_score else None, f"{u.grade}"))
+                hits.append(Hit(u, round(floor - u.total, places) if by_score and floor is not None else None, f"{u.grade}"))
         outside = [u for u in group if u.grade not in cond.grade and not u.failed]
         near = min(outside, key=lambda u: u.total, default=None)
         dist = None if near is None or floor is None else round(near.total - floor, places)
         return hits, "/".join(cond.grade), near, dist
     if cond.bottom is not None or cond.bottom_percent is not None:
         n = len(group)
-        k = cond.bottom if cond.bottom is not None else whole(cond.bottom_percent * n / 100, cond.rounding)
-        k = min(k, n)
+        k = bottom_count(cond, n) or 0  # not None: this is a bottom-N or bottom-% condition
         if k <= 0:
             return [], "0", None, None
         # caught: fewer than k units ranked below. With the ranks sorted, that is every unit
@@ -177,7 +177,10 @@ class PastRecord:
 
     def years(self, rule: Rule, unit_id: str) -> tuple[list[int], list[int]]:
         """(earlier years the rule caught the unit, earlier years with no result for it) in its window."""
-        caught, missing = [], []
+        caught: list[int] = []
+        missing: list[int] = []
+        if rule.look_back is None:  # asked of look-back rules only
+            return caught, missing
         year = self.criteria.assessment.year
         for y in range(year - 1, year - rule.look_back.years, -1):
             past = self.unit.get((y, unit_id))
@@ -224,5 +227,6 @@ def decide(criteria: Criteria, current: list[Outcome], history: dict[int, list[O
                 catches.append(c)
             catches.sort(key=lambda c: (c.unit.rank, c.unit.unit_id))
             results.append(RuleResult(rule, cat, line, catches, near if rule.look_back is None else None,
-                                      dist if rule.look_back is None else None, veto_names))
+                                      dist if rule.look_back is None else None, veto_names,
+                                      bottom_count(rule.when, len(group))))
     return results

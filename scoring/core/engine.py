@@ -8,7 +8,7 @@ exact integers in units of the last decimal, never on raw floats.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -80,6 +80,8 @@ class Results:
     categories: dict[str, CategoryScores]
     columns: dict[str, np.ndarray] = field(default_factory=dict)  # every field, derived ones computed
     zero: dict[str, np.ndarray] = field(default_factory=dict)  # derived field -> units whose denominator was 0
+    # texts that are the same for every unit, made once by explain (a province has 720 000 lines)
+    text_cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def criteria(self):
@@ -222,8 +224,8 @@ def _score_category(plan: Plan, data: Dataset, cols, zero, cat: str, idx: np.nda
         else:
             no_exc |= hit
 
-    rank = _rank(total, failed, [cols[f][idx] for f in c.ranking.tie_break], places)
-    grade, grade_why = _grades(plan, cat, total, failed, no_exc, rank)
+    rank = rank_totals(total, failed, [cols[f][idx] for f in c.ranking.tie_break], places)
+    grade, grade_why = grade_units(plan, cat, total, failed, no_exc, rank)
     return CategoryScores(cat, idx, scores, modules, total, rank, grade, vetoes, failed, no_exc, grade_why)
 
 
@@ -274,7 +276,7 @@ def _score_leaf(leaf: Leaf, data: Dataset, cols, zero, cat: str, idx, places: in
                 args = {"unit": data.ids[idx[pos]], "name": data.names[idx[pos]], "field": "、".join(gone),
                         "indicator": f"{ind.id} {ind.name}"}
                 if all(previous_of(f) is not None for f in gone):  # only last year's value is missing
-                    args.update(field="、".join(previous_of(f) for f in gone), year=year - 1)
+                    args.update(field="、".join(str(previous_of(f)) for f in gone), year=year - 1)
                     problems.append(Problem("data.missing_previous", args))
                 else:
                     problems.append(Problem("data.missing_value", args))
@@ -282,7 +284,7 @@ def _score_leaf(leaf: Leaf, data: Dataset, cols, zero, cat: str, idx, places: in
     if by_zero.any():  # the criteria say what a zero denominator means for this indicator
         given = {"exclude": np.nan, "zero": 0.0, "full": 0.0 if ind.bonus else ind.full}[ind.zero_policy]
         pts = np.where(by_zero, given, pts)
-    full = ind.full
+    full: float | np.ndarray = ind.full
     if applies is not None:
         pts = np.where(applies, pts, np.nan)
     if share is not None:  # a task's department scores its share of the points (and of the full points)
@@ -293,7 +295,7 @@ def _score_leaf(leaf: Leaf, data: Dataset, cols, zero, cat: str, idx, places: in
     return IndicatorScores(ind, pts, applicable, leaf, inputs, missing, result.context, raw, applies, share, zero=by_zero)
 
 
-def _rank(total: np.ndarray, failed: np.ndarray, tie_cols: list[np.ndarray], places: int) -> np.ndarray:
+def rank_totals(total: np.ndarray, failed: np.ndarray, tie_cols: list[np.ndarray], places: int) -> np.ndarray:
     """Competition ranking (1, 2, 2, 4) within a category on rounded totals.
 
     Order: units not vetoed before vetoed ones, then total, then the declared tie-break
@@ -315,7 +317,7 @@ def _rank(total: np.ndarray, failed: np.ndarray, tie_cols: list[np.ndarray], pla
     return rank
 
 
-def _grades(plan: Plan, cat: str, total, failed, no_exc, rank) -> tuple[list[str | None], list[str | None]]:
+def grade_units(plan: Plan, cat: str, total, failed, no_exc, rank) -> tuple[list[str | None], list[str | None]]:
     """Grade per unit, and why a grade is not the one its score alone gives (None when it is).
 
     Reasons: "fail" (一票否决), "no_excellent" (否优), "quota:<grade>" (名额已满, dropped a band).
@@ -340,7 +342,7 @@ def _grades(plan: Plan, cat: str, total, failed, no_exc, rank) -> tuple[list[str
     for q in sorted(g.quotas, key=lambda q: names.index(q.grade)):
         k = names.index(q.grade)
         members = sorted(np.nonzero((level == k) & ~failed)[0], key=lambda p: (rank[p], p))
-        limit = q.max_count if q.max_count is not None else whole(q.max_share * n, q.rounding)
+        limit = q.max_count if q.max_count is not None else whole(cast(float, q.max_share) * n, q.rounding)  # one of the two, by the model
         if len(members) <= limit or k + 1 >= len(bands):
             continue
         keep = members[:limit]

@@ -47,7 +47,7 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
         line["reason"] = t("explain.not_applicable", lang, who=_who(res, ind, lang))
         return line
     share_note = _share_note(res, s, pos, int(cs.index[pos]), lang) if s.share is not None else ""
-    if share_note:
+    if share_note and s.share is not None:
         line["share"] = round_half_up(float(s.share[pos]), 6)
     if s.leaf is None:  # a group: its points are its children's
         line["status"] = "scored" if pts is not None else "excluded"
@@ -224,7 +224,7 @@ def _share_note(res: Results, s: IndicatorScores, pos: int, at: int, lang: str) 
     while (sc is None or not sc.task) and cur.parent in by_id:  # the task may be a group above this item
         cur = by_id[cur.parent]
         sc = plan.scopes.get(cur.id)
-    if sc is None or not sc.task:
+    if sc is None or not sc.task or s.share is None:
         return ""
     uid, uname = res.data.ids[at], res.data.names[at]
     role = "lead" if uid in sc.lead or uname in sc.lead else "responsible"
@@ -236,10 +236,7 @@ def _share_note(res: Results, s: IndicatorScores, pos: int, at: int, lang: str) 
 
 def _cache(res: Results) -> dict:
     """Texts that are the same for every unit, made once per results (a province has 720 000 lines)."""
-    cache = res.__dict__.get("_text_cache")
-    if cache is None:
-        cache = res.__dict__["_text_cache"] = {}
-    return cache
+    return res.text_cache
 
 
 def _units(res: Results) -> dict[str, str]:

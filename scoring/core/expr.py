@@ -273,7 +273,7 @@ def evaluate(node: Node, columns: dict[str, np.ndarray]) -> np.ndarray:
     # min / max: a missing argument makes the result missing (no silent choice)
     acc = vals[0]
     for v in vals[1:]:
-        acc = np.where(np.isnan(acc) | np.isnan(v), np.nan, FUNCS[op](acc, v))
+        acc = np.where(np.isnan(acc) | np.isnan(v), np.nan, (np.fmin if op == "min" else np.fmax)(acc, v))
     return acc
 
 

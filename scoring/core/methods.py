@@ -85,7 +85,7 @@ def shown(v: float, field: str | None = None, lang: str = "zh", default_unit: st
     else:
         places, units = display
         text = _at(v, places)
-        unit = (units.get(field) or (units.get(field.split("@", 1)[0]) if "@" in field else "")) if field else ""
+        unit = (units.get(field) or (units.get(field.split("@", 1)[0]) if "@" in field else "") or "") if field else ""
         unit = unit or default_unit
     if lang == "en" and unit != "%":
         return text

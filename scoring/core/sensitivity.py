@@ -20,11 +20,11 @@ draw with the arrays of that category; see :class:`DrawObserver`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, Sequence
 
 import numpy as np
 
-from .engine import Results, _rank, derive
+from .engine import Results, rank_totals, derive
 from .rounding import round_array
 
 
@@ -66,7 +66,7 @@ class Sensitivity:
 
 
 def sensitivity(res: Results, draws: int = 1000, spread: float = 0.1, seed: int = 0,
-                observers: list[DrawObserver] = (), chunk: int = 100) -> Sensitivity:
+                observers: Sequence[DrawObserver] = (), chunk: int = 100) -> Sensitivity:
     """Rank intervals under random module weights; ``spread`` is a share (0.1 = ±10 %)."""
     if draws < 1:
         raise ValueError("draws must be at least 1")
@@ -99,7 +99,7 @@ def sensitivity(res: Results, draws: int = 1000, spread: float = 0.1, seed: int 
                 total = total + round_array(ms.score[None, :] * w[:, k : k + 1] / ms.module.full, places)
             total = round_array(total, places)
             for d in range(stop - start):
-                ranks[start + d] = _rank(total[d], cs.failed, tie_cols, places)
+                ranks[start + d] = rank_totals(total[d], cs.failed, tie_cols, places)
                 for obs in observers:
                     obs.observe(start + d, cs.category, total[d], ranks[start + d])
         if n:

@@ -12,9 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from .criteria import Condition, Rule
-from .decisions import EPS, PastRecord
-from .engine import CategoryScores, Results, _grades
-from .rounding import whole
+from .decisions import EPS, PastRecord, bottom_count
+from .engine import CategoryScores, Results, grade_units
 
 
 def condition_mask(cond: Condition, res: Results, cs: CategoryScores, totals: np.ndarray, ranks: np.ndarray) -> np.ndarray:
@@ -23,12 +22,12 @@ def condition_mask(cond: Condition, res: Results, cs: CategoryScores, totals: np
     if cond.total_below is not None:
         return totals < cond.total_below - EPS
     if cond.grade is not None:
-        grades, _ = _grades(res.plan, cs.category, totals, cs.failed, cs.no_excellent, ranks)
+        grades, _ = grade_units(res.plan, cs.category, totals, cs.failed, cs.no_excellent, ranks)
         return np.isin(np.asarray(grades, dtype=object), cond.grade)
     if cond.bottom is not None or cond.bottom_percent is not None:
-        k = cond.bottom if cond.bottom is not None else whole(cond.bottom_percent * n / 100, cond.rounding)
+        k = bottom_count(cond, n) or 0  # not None: a bottom-N or bottom-% condition
         at_or_above = np.searchsorted(np.sort(ranks), ranks, side="right")
-        return (n - at_or_above) < min(k, n)  # fewer than k units rank strictly below
+        return (n - at_or_above) < k  # fewer than k units rank strictly below
     if cond.veto == "fail":
         return np.asarray(cs.failed, bool)
     if cond.veto == "no_excellent":

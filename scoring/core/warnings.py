@@ -63,7 +63,7 @@ class UnitWarning:
     vetoes: list[str] = field(default_factory=list)  # vetoes already triggered by what is in
 
 
-def _colour(values: np.ndarray, th: Thresholds | None, min_units: int) -> tuple[list[str], str]:
+def colour_rates(values: np.ndarray, th: Thresholds | None, min_units: int) -> tuple[list[str], str]:
     """Colours for one column of rates (NaN: none), and the basis used."""
     out = [NONE] * len(values)
     has = ~np.isnan(values)
@@ -124,17 +124,17 @@ def warnings_for(results: Results, gaps, with_indicators: bool = False) -> list[
         marks: list[list[Mark]] = [[] for _ in range(n)]
         for level, id_, name, parent, rates, th in cols:
             rates = np.asarray(rates, dtype=float)
-            colours, basis = _colour(rates, th, w.min_units)
+            colours, basis = colour_rates(rates, th, w.min_units)
             for k in range(n):
-                r = float(rates[k])
-                b = "missing" if np.isnan(r) else basis
-                marks[k].append(Mark(level, id_, name, None if np.isnan(r) else round(r, 2), colours[k], b,
+                rate = float(rates[k])
+                b = "missing" if np.isnan(rate) else basis
+                marks[k].append(Mark(level, id_, name, None if np.isnan(rate) else round(rate, 2), colours[k], b,
                                      th.green if th else None, th.yellow if th else None, parent))
         for k in range(n):
             pos = int(cs.index[k])
-            ms = marks[k]
+            unit_marks = marks[k]
             hits = [vh.veto.name for vh in cs.vetoes if vh.hit[k]]
-            out.append(UnitWarning(data.ids[pos], data.names[pos], cat, ms[0],
-                                   [m for m in ms if m.level == "module"], [m for m in ms if m.level == "indicator"],
+            out.append(UnitWarning(data.ids[pos], data.names[pos], cat, unit_marks[0],
+                                   [m for m in unit_marks if m.level == "module"], [m for m in unit_marks if m.level == "indicator"],
                                    missing.get(pos, []), uncomputable.get(pos, []), hits))
     return out

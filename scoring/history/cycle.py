@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field, replace
+from typing import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -70,7 +71,7 @@ class Publication:
 
 def publications(store: Store, run_id: int | None = None) -> list[Publication]:
     sql = 'SELECT id, run_id, start, "end", operator, at, reason FROM publications'
-    rows = store._q(sql + (" WHERE run_id = ?" if run_id is not None else "") + " ORDER BY id",
+    rows = store.query(sql + (" WHERE run_id = ?" if run_id is not None else "") + " ORDER BY id",
                     (run_id,) if run_id is not None else ())
     return [Publication(*r) for r in rows]
 
@@ -91,7 +92,7 @@ def publish(store: Store, run_id: int, start: str, end: str, operator: str, reas
     if not run.final:
         raise _err("cycle.publish_draft", run=run_id)
     check(store, run)  # what is published is what was sealed
-    with store._write() as c:
+    with store.transaction() as c:
         cur = c.execute('INSERT INTO publications (run_id, start, "end", operator, at, reason) VALUES (?, ?, ?, ?, ?, ?)',
                         (run_id, start, end, operator, now(), reason))
         add_event(c, run_id, "published", operator, reason, {"from": start, "to": end, "publication": cur.lastrowid})
@@ -192,7 +193,7 @@ def add_objection(store: Store, run_id: int, unit: str, indicator: str | None, f
     names = [n for n, _ in files]
     if len(set(names)) != len(names):
         raise _err("cycle.evidence_same_name", names="、".join(sorted({n for n in names if names.count(n) > 1})))
-    with store._write() as c:
+    with store.transaction() as c:
         cur = c.execute("INSERT INTO objections (run_id, unit_id, indicator, field, text, received, late, late_reason, operator, at) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (run_id, unit_id, indicator, field_name, text.strip(), got, int(late),
@@ -218,15 +219,15 @@ _OBJ_SQL = """SELECT o.id, o.run_id, o.unit_id, COALESCE(u.name, ''), o.indicato
 
 
 def _objection(store: Store, r: tuple) -> Objection:
-    ev = [Evidence(*e) for e in store._q("SELECT name, sha256, size FROM objection_evidence WHERE objection_id = ? ORDER BY name", (r[0],))]
+    ev = [Evidence(*e) for e in store.query("SELECT name, sha256, size FROM objection_evidence WHERE objection_id = ? ORDER BY name", (r[0],))]
     return Objection(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]), r[9], r[10], r[11], ev,
                      r[12] or "pending", json.loads(r[13]) if r[13] else {}, r[14] or "", r[15] or "", r[16] or "", r[17])
 
 
 def objection(store: Store, oid: int) -> Objection:
-    rows = store._q(_OBJ_SQL + " WHERE o.id = ?", (oid,))
+    rows = store.query(_OBJ_SQL + " WHERE o.id = ?", (oid,))
     if not rows:
-        known = [str(x[0]) for x in store._q("SELECT id FROM objections ORDER BY id")]
+        known = [str(x[0]) for x in store.query("SELECT id FROM objections ORDER BY id")]
         raise _err("cycle.unknown_objection", id=oid, known="、".join(known) or "—")
     return _objection(store, rows[0])
 
@@ -234,9 +235,9 @@ def objection(store: Store, oid: int) -> Objection:
 def objections(store: Store, run_id: int | None = None) -> list[Objection]:
     if run_id is not None:
         run = store.run(run_id)  # an unknown run is an error, not an empty list
-        rows = store._q(_OBJ_SQL + " WHERE o.run_id IN (SELECT id FROM runs WHERE COALESCE(root, id) = ?) ORDER BY o.id", (run.root,))
+        rows = store.query(_OBJ_SQL + " WHERE o.run_id IN (SELECT id FROM runs WHERE COALESCE(root, id) = ?) ORDER BY o.id", (run.root,))
     else:
-        rows = store._q(_OBJ_SQL + " ORDER BY o.id")
+        rows = store.query(_OBJ_SQL + " ORDER BY o.id")
     return [_objection(store, r) for r in rows]
 
 
@@ -278,7 +279,7 @@ def decide(store: Store, oid: int, accept: bool, values: list[str], reason: str,
             raise _err("cycle.reject_with_value", id=oid)
         parsed = {}
     decision = "accepted" if accept else "rejected"
-    with store._write() as c:
+    with store.transaction() as c:
         if c.execute("SELECT 1 FROM rulings WHERE objection_id = ?", (oid,)).fetchone():  # decided meanwhile by another process
             again = objection(store, oid)
             raise _err("cycle.already_decided", id=oid, state=again.state, by=again.decided_by, at=again.decided_at)
@@ -307,13 +308,13 @@ class Applied:
     notices: list[Notice]
 
 
-def apply(store: Store, run_id: int, reason: str, operator: str, plugin_args: list[str] = ()) -> Applied:
+def apply(store: Store, run_id: int, reason: str, operator: str, plugin_args: Sequence[str] = ()) -> Applied:
     """Every accepted objection of ``run_id``'s year not applied yet, in one correction run of its
     published result."""
     from .reproduce import rescore_with
 
     run = store.run(run_id)
-    pending = store._q("SELECT id FROM runs WHERE COALESCE(root, id) = ? AND status = 'draft' AND corrects IS NOT NULL",
+    pending = store.query("SELECT id FROM runs WHERE COALESCE(root, id) = ? AND status = 'draft' AND corrects IS NOT NULL",
                        (run.root,))
     if pending:  # a correction not finalized yet: a second one beside it would leave its values out
         raise _err("cycle.correction_pending", run=run_id, draft=pending[0][0])
@@ -383,8 +384,8 @@ def log(store: Store, run_id: int) -> tuple[list[Event], list[int]]:
     """Every event of a run and of the runs that correct it (or that it corrects), in order;
     and the rows of the whole log whose chain no longer holds."""
     run = store.run(run_id)
-    family = [r[0] for r in store._q("SELECT id FROM runs WHERE COALESCE(root, id) = ?", (run.root,))]
-    rows = store._q(f"SELECT {EVENT_COLS} FROM events WHERE run_id IN ({','.join('?' * len(family))}) ORDER BY seq", family)
-    head = store._q("SELECT MAX(seq) FROM events")[0][0] or 0
+    family = [r[0] for r in store.query("SELECT id FROM runs WHERE COALESCE(root, id) = ?", (run.root,))]
+    rows = store.query(f"SELECT {EVENT_COLS} FROM events WHERE run_id IN ({','.join('?' * len(family))}) ORDER BY seq", family)
+    head = store.query("SELECT MAX(seq) FROM events")[0][0] or 0
     _, bad = chain_at(store, head)
     return [Event(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6])) for r in rows], bad

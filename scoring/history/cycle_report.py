@@ -14,7 +14,7 @@ from typing import Any
 from ..core.rounding import fmt
 from ..i18n import t
 from .cycle import Applied, Event, Notice, Objection, Publication
-from .report import _dump, _tabulate
+from .report import dump_json, tabulate_wide
 from .store import RunInfo
 
 
@@ -53,7 +53,7 @@ def objections_text(objs: list[Objection], lang: str) -> str:
         return t("cycle.none", lang) + "\n"
     head = [t(f"cycle.col.{c}", lang) for c in COLS]
     counts = {s: sum(1 for o in objs if o.state == s) for s in ("pending", "accepted", "rejected")}
-    return _tabulate([_row(o, lang) for o in objs], head) + "\n" + t("cycle.counts", lang, **counts) + "\n"
+    return tabulate_wide([_row(o, lang) for o in objs], head) + "\n" + t("cycle.counts", lang, **counts) + "\n"
 
 
 def objections_csv(objs: list[Objection], lang: str) -> str:
@@ -65,7 +65,7 @@ def objections_csv(objs: list[Objection], lang: str) -> str:
 
 
 def objections_json(objs: list[Objection]) -> str:
-    return _dump({"schema": "scoring.objections/1", "objections": [objection_dict(o) for o in objs]})
+    return dump_json({"schema": "scoring.objections/1", "objections": [objection_dict(o) for o in objs]})
 
 
 # ---------------------------------------------------------------------------- letters
@@ -152,14 +152,14 @@ def log_text(run: RunInfo, events: list[Event], bad: list[int], lang: str) -> st
     out = [t("cycle.log.head", lang, run=run.id, assessment=run.assessment, year=run.year)]
     rows = [[str(e.seq), str(e.run_id), e.at.replace("T", " ")[:19], t(f"cycle.kind.{e.kind}", lang), e.operator, e.reason,
              _detail(e, lang)] for e in events]
-    out.append(_tabulate(rows, [t(f"cycle.logcol.{c}", lang) for c in ("seq", "run", "at", "kind", "operator", "reason", "detail")]))
+    out.append(tabulate_wide(rows, [t(f"cycle.logcol.{c}", lang) for c in ("seq", "run", "at", "kind", "operator", "reason", "detail")]))
     if bad:
         out.append(t("cycle.log.broken", lang, rows="、".join(map(str, bad))))
     return "\n".join(out) + "\n"
 
 
 def log_json(run: RunInfo, events: list[Event], bad: list[int]) -> str:
-    return _dump({"schema": "scoring.log/1", "run": run.id, "chain_intact": not bad, "altered_rows": bad,
+    return dump_json({"schema": "scoring.log/1", "run": run.id, "chain_intact": not bad, "altered_rows": bad,
                   "events": [vars(e) for e in events]})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -65,7 +65,7 @@ def result_changes(old_units: list[UnitRow], old_modules: list[ModuleRow],
         for mid in sorted(set(om.get(uid, {})) | set(nm.get(uid, {}))):
             a, b = om.get(uid, {}).get(mid), nm.get(uid, {}).get(mid)
             if a is None or b is None or not _eq(a.score, b.score) or not _eq(a.contribution, b.contribution):
-                label = (b or a).name
+                label = cast(ModuleRow, b or a).name  # one of the two: mid comes from their keys
                 out.append(Change(uid, n.name, cat, "module", a.score if a else None, b.score if b else None, label))
         if o.sheet != n.sheet:
             out.extend(_sheet_changes(uid, n.name, cat, o.sheet_dict(), n.sheet_dict()))
@@ -89,7 +89,7 @@ def _sheet_changes(uid: str, name: str, cat: str, a: dict, b: dict) -> list[Chan
     wording = False
     for iid in list(bi) + [i for i in ai if i not in bi]:
         x, y = ai.get(iid), bi.get(iid)
-        label = f"{iid} {(y or x)['name']}"
+        label = f"{iid} {cast(dict, y or x)['name']}"  # one of the two: iid comes from their keys
         if x is None or y is None or not _eq(x.get("points"), y.get("points")) or x.get("status") != y.get("status"):
             out.append(Change(uid, name, cat, "indicator", x.get("points") if x else None, y.get("points") if y else None, label))
         elif json.dumps(x, sort_keys=True, ensure_ascii=False) != json.dumps(y, sort_keys=True, ensure_ascii=False):

@@ -23,7 +23,7 @@ from ..core.dataset import Dataset
 from ..errors import DataError, HistoryError, Problem
 from ..load.criteria_file import criteria_bytes, parse_criteria
 from ..load.sheets import Unreadable, open_workbook, read_text, sniff, worksheets
-from ..load.submissions import CAT_COLS, HEADER_SCAN, ID_COLS, NAME_COLS, TOTAL_ROWS, Notes, Units, _blank, read_units
+from ..load.submissions import CAT_COLS, HEADER_SCAN, ID_COLS, NAME_COLS, TOTAL_ROWS, Notes, Units, is_blank, read_units
 from ..load.values import cell, clean_text, shown
 from . import canonical
 from .store import AliasRow, RunInfo, RunRecord, Store, UnitRow
@@ -97,7 +97,7 @@ def _rows(t, col: dict, heads: list[str], categories: list[str], problems: list[
 
     for rn, row in t.rows:
         row = list(row) + [None] * (len(heads) - len(row))
-        if all(_blank(v) for v in row):
+        if all(is_blank(v) for v in row):
             continue
         raw_id = row[col["id"]] if col["id"] is not None else None
         raw_name = row[col["name"]] if col["name"] is not None else None

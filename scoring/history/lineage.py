@@ -12,9 +12,14 @@ from typing import Iterable, Protocol
 
 
 class _Alias(Protocol):
-    old: str
-    new: str
-    year: int | None
+    """An id change, from the criteria ([[history.aliases]]) or the store (read-only here)."""
+
+    @property
+    def old(self) -> str: ...
+    @property
+    def new(self) -> str: ...
+    @property
+    def year(self) -> int | None: ...
 
 
 def ids_in_year(unit: str, year: int, aliases: Iterable[_Alias]) -> list[str]:

@@ -85,7 +85,7 @@ def _official_rows(store: Store, series: str, years: Iterable[int]) -> dict[int,
     return out
 
 
-def outcome_for(unit: str, year: int, official: dict[int, tuple[RunInfo, dict[str, UnitRow]]], aliases) -> Outcome | NoRecord:
+def outcome_for(unit: str, year: int, official: dict[int, tuple[RunInfo, dict[str, UnitRow], dict[str, int]]], aliases) -> Outcome | NoRecord:
     if year not in official:
         return NoRecord(year, unit, "no_final_run")
     run, rows, last = official[year]
@@ -139,7 +139,7 @@ def find_unit(store: Store, series: str, text: str) -> str:
 
     from ..errors import HistoryError, Problem
 
-    rows = store._q("""SELECT DISTINCT u.unit_id, u.name, r.year FROM unit_results u JOIN runs r ON r.id = u.run_id
+    rows = store.query("""SELECT DISTINCT u.unit_id, u.name, r.year FROM unit_results u JOIN runs r ON r.id = u.run_id
                        WHERE r.series = ? ORDER BY r.year DESC""", (series,))
     ids = {r[0] for r in rows}
     if text in ids:
@@ -271,7 +271,7 @@ def decision_history(store: Store, criteria, current_ids: Iterable[str], years: 
     aliases = merge_aliases(criteria.history.aliases, store.aliases(series))
     current = list(current_ids)
     out: dict[int, list] = {}
-    for y, (run, rows, _) in _official_rows(store, series, years).items():
+    for y, (_run, rows, _) in _official_rows(store, series, years).items():
         today: dict[str, str] = {}
         for u in current:
             found = [r for r in ids_in_year(u, y, aliases) if r in rows]

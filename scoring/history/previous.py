@@ -26,6 +26,7 @@ combined without a rule).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import cast
 
 import numpy as np
 
@@ -75,7 +76,7 @@ def attach_previous(data: Dataset, plan: Plan, store: Store | None) -> tuple[Dat
     c = plan.criteria
     year = c.assessment.year - 1
     run = store.official(c.series, year) if store is not None else None
-    if run is None:
+    if run is None or store is None:
         drafts = store.runs(c.series, year) if store is not None else []
         code = "hist.prev_drafts" if drafts else "hist.prev_none"
         return data, [Note(code, {"series": c.series, "year": year, "fields": "、".join(plan.previous)})]
@@ -97,7 +98,7 @@ def fill_previous(data: Dataset, plan: Plan, store: Store, run: RunInfo) -> tupl
     sources = dict(data.sources)
     merged: set[str] = set()
     for name in plan.previous:
-        base = previous_of(name)
+        base = cast(str, previous_of(name))  # plan.previous holds "<field>@上年" names only
         col = prev_cols.get(base)
         if col is None:
             notes.append(Note("hist.prev_no_field", {"field": base, "year": run.year, "run": run.id}))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Sequence
 
 from ..core.engine import Results
 from ..core.explain import ranked, unit_sheet
@@ -37,7 +38,7 @@ def data_files(folder: str | Path) -> list[tuple[str, bytes]]:
 
 
 def build_record(res: Results, registry, *, criteria_raw: bytes, criteria_path: str, data_path: str,
-                 operator: str, files: list[tuple[str, bytes]] = (), corrects: int | None = None,
+                 operator: str, files: Sequence[tuple[str, bytes]] = (), corrects: int | None = None,
                  reason: str | None = None, note: str = "") -> RunRecord:
     from .. import __version__
 

@@ -21,7 +21,8 @@ IMPORTED = "import"  # the engine of a run brought in from a published sheet (im
 LIMIT = 40  # lines of differences shown in a table (JSON has them all)
 
 
-def _tabulate(rows, headers, align=None) -> str:
+def tabulate_wide(rows, headers, align=None) -> str:
+    """A plain text table whose Chinese characters count as two columns, so it lines up."""
     from tabulate import tabulate
     import tabulate as _tab
 
@@ -29,7 +30,8 @@ def _tabulate(rows, headers, align=None) -> str:
     return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True, colalign=align)
 
 
-def _dump(doc: Any) -> str:
+def dump_json(doc: Any) -> str:
+    """A JSON document as the history commands print it: UTF-8 text kept readable, one-space indent."""
     return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
 
 
@@ -56,7 +58,7 @@ def runs_text(runs: list[RunInfo], db: str, lang: str, pubs: dict | None = None)
              (f"#{r.corrects}" if r.corrects else ""), r.reason or "", _published(pubs, r.id)] for r in runs]
     head = [t(f"hist.col.{k}", lang) for k in ("run", "series", "year", "status", "created", "operator", "units",
                                                "criteria", "data", "corrects", "reason", "published")]
-    out.append(_tabulate(rows, head, ["right", "left", "right", "left", "left", "left", "right", "left", "left", "left", "left", "left"]))
+    out.append(tabulate_wide(rows, head, ["right", "left", "right", "left", "left", "left", "right", "left", "left", "left", "left", "left"]))
     return "\n".join(out) + "\n"
 
 
@@ -70,7 +72,7 @@ def runs_json(runs: list[RunInfo], db: str, pubs: dict | None = None) -> str:
         p = (pubs or {}).get(r.id)
         return {**run_dict(r), "imported": r.engine == IMPORTED, "published": {"from": p.start, "to": p.end, "by": p.operator, "at": p.at} if p else None}
 
-    return _dump({"schema": "scoring.runs/1", "db": db, "runs": [one(r) for r in runs]})
+    return dump_json({"schema": "scoring.runs/1", "db": db, "runs": [one(r) for r in runs]})
 
 
 # ---------------------------------------------------------------------------- changes
@@ -171,7 +173,7 @@ def verify_text(rep: VerifyReport, lang: str) -> str:
 
 
 def verify_json(rep: VerifyReport) -> str:
-    return _dump({
+    return dump_json({
         "schema": "scoring.verify/1", "run": run_dict(rep.run), "identical": rep.identical,
         "same_versions": rep.same_versions, "altered": rep.altered,
         "engine": {"then": rep.engine_then, "now": rep.engine_now},
@@ -220,7 +222,7 @@ def rescore_text(rep: RescoreReport, lang: str) -> str:
 
 
 def rescore_json(rep: RescoreReport) -> str:
-    return _dump({
+    return dump_json({
         "schema": "scoring.rescore/1", "corrected": run_dict(rep.run), "correction": run_dict(rep.new_run),
         "inputs": [_input_dict(i) for i in rep.inputs], "units_added": rep.units_added, "units_removed": rep.units_removed,
         "changes": [_change_dict(c) for c in rep.changes],
@@ -270,7 +272,7 @@ def history_text(series: str, unit: str, lines: list[HistoryLine], runs: dict[in
             rows.append([str(ln.year), f"#{r.run_id}" if r.run_id else "", "", "", "", "", "", "", "", "", note])
     head = [t(f"hist.col.{k}", lang) for k in ("year", "run", "id_then", "name", "category", "total", "change", "rank",
                                                "rank_change", "grade", "note")]
-    out.append(_tabulate(rows, head, ["right", "left", "left", "left", "left", "right", "right", "right", "left", "left", "left"]))
+    out.append(tabulate_wide(rows, head, ["right", "left", "left", "left", "left", "right", "right", "right", "left", "left", "left"]))
     from .lineage import successors
 
     rel = [a for a in aliases if a.new == unit or a.old == unit or a.old in {o.recorded_id for o in found}]
@@ -298,7 +300,7 @@ def _veto(o: Outcome, lang: str) -> str:
 
 
 def history_json(series: str, unit: str, lines: list[HistoryLine], runs: dict[int, RunInfo], aliases) -> str:
-    return _dump({
+    return dump_json({
         "schema": "scoring.history/1", "series": series, "unit": unit,
         "years": [{**_outcome_dict(ln.record), "change": ln.change, "rank_change": ln.rank_change, "grade_before": ln.grade_before}
                   for ln in lines],
@@ -357,7 +359,7 @@ def compare_text(cmp: Comparison, lang: str) -> str:
         by_cat.setdefault(r[3], []).append(r)
     for c, rs in by_cat.items():
         out += ["", t("text.section", lang, title=c)]
-        out.append(_tabulate([r[:3] + r[4:] for r in rs], head[:3] + head[4:],
+        out.append(tabulate_wide([r[:3] + r[4:] for r in rs], head[:3] + head[4:],
                              ["right", "left", "left", "right", "right", "right", "right", "left", "left", "left", "left"]))
     out += ["", t("hist.compare.rank_note", lang), t("hist.sources", lang)]
     for run in [r for r in (cmp.before_run, cmp.run) if r is not None]:
@@ -366,7 +368,7 @@ def compare_text(cmp: Comparison, lang: str) -> str:
 
 
 def compare_json(cmp: Comparison) -> str:
-    return _dump({
+    return dump_json({
         "schema": "scoring.compare/1", "series": cmp.series, "year": cmp.year, "previous_year": cmp.year - 1,
         "category": cmp.category,
         "units": [{"unit": ln.unit_id, "name": ln.name, "now": _outcome_dict(ln.now), "before": _outcome_dict(ln.before),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -79,7 +80,7 @@ class RescoreReport:
     decisions: list[DecisionChange] = field(default_factory=list)
 
 
-def stored_plan(run: RunInfo, criteria_raw: bytes, plugin_args: list[str] = ()):
+def stored_plan(run: RunInfo, criteria_raw: bytes, plugin_args: Sequence[str] = ()):
     """The run's frozen criteria → (plan, registry), with the plugins installed today.
 
     A stored run never loads code from a path it names: the store is a file anyone with
@@ -144,13 +145,13 @@ def carry_previous(data: Dataset, stored: Dataset, plan: Plan) -> Dataset:
 
 def imported_run(store: Store, run: RunInfo) -> None:
     """Refuse to re-score a run brought in from a published sheet: there is nothing to score it from."""
-    rows = store._q("SELECT name, sha256 FROM imports WHERE run_id = ?", (run.id,))
+    rows = store.query("SELECT name, sha256 FROM imports WHERE run_id = ?", (run.id,))
     if rows:
         raise HistoryError(Problem("cycle.imported_run", {"run": run.id, "year": run.year, "file": rows[0][0],
                                                           "sha256": rows[0][1]}))
 
 
-def stored_results(store: Store, run_id: int, plugin_args: list[str] = ()):
+def stored_results(store: Store, run_id: int, plugin_args: Sequence[str] = ()):
     """A stored run scored again from its stored inputs and criteria → (results, stamp)."""
     from .seal import check
 
@@ -168,7 +169,7 @@ def stored_results(store: Store, run_id: int, plugin_args: list[str] = ()):
     return res, stamp.with_run(run.id, run.status, run.corrects, run.seal_digest, run.seal_key)
 
 
-def verify(store: Store, run_id: int, plugin_args: list[str] = (), data_folder: str | None = None) -> VerifyReport:
+def verify(store: Store, run_id: int, plugin_args: Sequence[str] = (), data_folder: str | None = None) -> VerifyReport:
     """Re-score a stored run's inputs (or ``data_folder``) under its stored criteria and compare."""
     from .. import __version__
     from .seal import pinned_key, problems_of
@@ -194,7 +195,7 @@ def verify(store: Store, run_id: int, plugin_args: list[str] = (), data_folder: 
 
 
 def rescore(store: Store, run_id: int, data_folder: str, reason: str, operator: str,
-            plugin_args: list[str] = ()) -> tuple[RescoreReport, object, Stamp]:
+            plugin_args: Sequence[str] = ()) -> tuple[RescoreReport, object, Stamp]:
     """Score corrected data under the frozen criteria of ``run_id`` and save it as a correction.
 
     Returns the report, the new results (for the usual tables) and the new run's stamp.
@@ -209,7 +210,7 @@ def rescore(store: Store, run_id: int, data_folder: str, reason: str, operator: 
 
 
 def rescore_with(store: Store, run_id: int, corrected, data_path: str, files, reason: str, operator: str,
-                 plugin_args: list[str] = (), event: dict | None = None, then=()) -> tuple[RescoreReport, object, Stamp]:
+                 plugin_args: Sequence[str] = (), event: dict | None = None, then=()) -> tuple[RescoreReport, object, Stamp]:
     """The one correction path: ``corrected(plan, stored data)`` gives the corrected data (a
     folder read again, or the stored data with accepted objections' values); it is scored
     under the frozen criteria and saved as a correction run, with ``then`` in the same

@@ -25,7 +25,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from ..errors import HistoryError, Problem
 from ..i18n import t
@@ -60,7 +60,7 @@ class Said(str):
         return Said(self.replace("  ", " "), self.en.replace("  ", " "))
 
 
-def said(items: list[str], lang: str, limit: int | None = SHOWN) -> str:
+def said(items: Sequence[str], lang: str, limit: int | None = SHOWN) -> str:
     texts = [said_in(w, lang) for w in items]
     if limit is not None and len(texts) > limit:
         texts = texts[:limit] + [f"(+{len(texts) - limit})"]
@@ -167,18 +167,18 @@ def document(store: Store, run: RunInfo, previous: str, events_at: int | None = 
     ``events_at``: the event log's last row when the seal was made; the document then binds
     the log's chain digest up to it, so every earlier event (公示, objections, decisions of
     any run) is covered by the signature too."""
-    crit = store._q("SELECT text FROM criteria_texts WHERE sha256 = ?", (run.criteria_sha256,))
-    data = store._q("SELECT packed FROM datasets WHERE sha256 = ?", (run.data_sha256,))
+    crit = store.query("SELECT text FROM criteria_texts WHERE sha256 = ?", (run.criteria_sha256,))
+    data = store.query("SELECT packed FROM datasets WHERE sha256 = ?", (run.data_sha256,))
     try:
         data_sha = canonical.sha256(canonical.unpack(data[0][0])) if data else "missing"
     except Exception:  # noqa: BLE001 - unreadable stored bytes: the digest cannot match
         data_sha = "unreadable"
     used = {p: run.plugins.get(p, "") for p in sorted(set(run.methods.values()))}
-    units = store._q("SELECT unit_id, name, category, total, rank, of, grade, failed, no_excellent, sheet "
+    units = store.query("SELECT unit_id, name, category, total, rank, of, grade, failed, no_excellent, sheet "
                      "FROM unit_results WHERE run_id = ? ORDER BY unit_id", (run.id,))
-    modules = store._q("SELECT unit_id, module_id, name, weight, score, contribution FROM module_results "
+    modules = store.query("SELECT unit_id, module_id, name, weight, score, contribution FROM module_results "
                        "WHERE run_id = ? ORDER BY unit_id, module_id", (run.id,))
-    aliases = store._q("SELECT old, new, year, note FROM aliases WHERE run_id = ? ORDER BY old, new", (run.id,))
+    aliases = store.query("SELECT old, new, year, note FROM aliases WHERE run_id = ? ORDER BY old, new", (run.id,))
     doc = {
         "format": FORMAT,
         "run": {"id": run.id, "series": run.series, "year": run.year, "assessment": run.assessment, "status": run.status,
@@ -222,7 +222,7 @@ def differences(sealed: dict[str, Any], now: dict[str, Any]) -> list[str]:
     return out
 
 
-def _rows(what: Said, old: list, new: list, cols: tuple[str, ...], key: int) -> list[str]:
+def _rows(what: Said, old: list, new: list, cols: tuple[str, ...], key: int) -> list[Said]:
     a = {tuple(r[:key]): r for r in old}
     b = {tuple(r[:key]): r for r in new}
     out = []
@@ -256,23 +256,23 @@ class SealRow:
 
 
 def seal_rows(store: Store) -> list[SealRow]:
-    return [SealRow(*r) for r in store._q(
+    return [SealRow(*r) for r in store.query(
         "SELECT seq, run_id, document, digest, previous, public_key, signature FROM seals ORDER BY seq")]
 
 
 def _seal_of(store: Store, run_id: int) -> SealRow | None:
-    rows = store._q("SELECT seq, run_id, document, digest, previous, public_key, signature FROM seals WHERE run_id = ?",
+    rows = store.query("SELECT seq, run_id, document, digest, previous, public_key, signature FROM seals WHERE run_id = ?",
                     (run_id,))
     return SealRow(*rows[0]) if rows else None
 
 
 def _previous_digest(store: Store, seq: int) -> str:
-    rows = store._q("SELECT digest FROM seals WHERE seq < ? ORDER BY seq DESC LIMIT 1", (seq,))
+    rows = store.query("SELECT digest FROM seals WHERE seq < ? ORDER BY seq DESC LIMIT 1", (seq,))
     return rows[0][0] if rows else ""
 
 
 def office_key(store: Store) -> str | None:
-    rows = store._q("SELECT value FROM store_info WHERE key = 'office_public_key'")
+    rows = store.query("SELECT value FROM store_info WHERE key = 'office_public_key'")
     return rows[0][0] if rows else None
 
 
@@ -349,7 +349,7 @@ def check_all(store: Store, pinned: str | None = None) -> list[tuple[RunInfo | N
 
 # ---------------------------------------------------------------------------- sealing
 def finalize(store: Store, run_id: int, operator: str, key_path: str | os.PathLike | None = None,
-             plugin_args: list[str] = (), rescore: bool = True) -> tuple[RunInfo, bool]:
+             plugin_args: Sequence[str] = (), rescore: bool = True) -> tuple[RunInfo, bool]:
     """Re-score the run from its stored criteria and data; if the results match, make it final
     and seal it, in one transaction.  A final run sealed before is left as it is; a final run
     without a seal (finalized before sealing existed) is verified and sealed.

@@ -59,7 +59,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal
 
 from ..core.dataset import Dataset
 from ..errors import HistoryError, Problem
@@ -372,34 +372,36 @@ class Store:
     def _fail(self, e: sqlite3.Error) -> HistoryError:
         return _db_error(self.path, e)
 
-    def _write(self):
+    def transaction(self):
+        """``with store.transaction() as conn:`` — one write, all or nothing (BEGIN IMMEDIATE … COMMIT)."""
         return _Transaction(self)
 
     # -- reading --------------------------------------------------------------------
-    def _q(self, sql: str, args: Iterable = ()) -> list[tuple]:
+    def query(self, sql: str, args: Iterable = ()) -> list[tuple]:
+        """Rows of a read-only SQL statement; a database error becomes the store's located error."""
         try:
             return self.conn.execute(sql, tuple(args)).fetchall()
         except sqlite3.Error as e:
             raise self._fail(e) from None
 
     def runs(self, series: str | None = None, year: int | None = None) -> list[RunInfo]:
-        sql, args = f"SELECT {_RUN_COLS} FROM runs WHERE 1=1", []
+        sql, args = f"SELECT {_RUN_COLS} FROM runs WHERE 1=1", list[Any]()
         if series is not None:
             sql += " AND series = ?"
             args.append(series)
         if year is not None:
             sql += " AND year = ?"
             args.append(year)
-        return [_run_info(r) for r in self._q(sql + " ORDER BY id", args)]
+        return [_run_info(r) for r in self.query(sql + " ORDER BY id", args)]
 
     def run(self, run_id: int) -> RunInfo:
-        rows = self._q(f"SELECT {_RUN_COLS} FROM runs WHERE id = ?", (run_id,))
+        rows = self.query(f"SELECT {_RUN_COLS} FROM runs WHERE id = ?", (run_id,))
         if not rows:
             raise self._problem("history.no_run", run=run_id)
         return _run_info(rows[0])
 
     def series(self) -> list[str]:
-        return [r[0] for r in self._q("SELECT DISTINCT series FROM runs ORDER BY series")]
+        return [r[0] for r in self.query("SELECT DISTINCT series FROM runs ORDER BY series")]
 
     def pick_series(self, wanted: str | None) -> str:
         """The series a command is about: ``wanted`` if given (and stored), else the only one."""
@@ -416,14 +418,14 @@ class Store:
 
     def official(self, series: str, year: int) -> RunInfo | None:
         """The published result of a year: the final run, or the latest final correction of it."""
-        rows = self._q(f"""SELECT {_RUN_COLS} FROM runs
+        rows = self.query(f"""SELECT {_RUN_COLS} FROM runs
                            WHERE status = 'final' AND COALESCE(root, id) =
                                  (SELECT id FROM runs WHERE series = ? AND year = ? AND status = 'final' AND corrects IS NULL)
                            ORDER BY id DESC LIMIT 1""", (series, year))
         from .seal import check
 
         # a sealed run of this year turned back into a draft would hide the published result
-        for (rid,) in self._q("""SELECT r.id FROM seals s JOIN runs r ON r.id = s.run_id
+        for (rid,) in self.query("""SELECT r.id FROM seals s JOIN runs r ON r.id = s.run_id
                                  WHERE r.series = ? AND r.year = ? AND r.status != 'final'""", (series, year)):
             check(self, self.run(rid))
         if not rows:
@@ -433,7 +435,7 @@ class Store:
         return run
 
     def years(self, series: str) -> list[int]:
-        return [r[0] for r in self._q("SELECT DISTINCT year FROM runs WHERE series = ? ORDER BY year", (series,))]
+        return [r[0] for r in self.query("SELECT DISTINCT year FROM runs WHERE series = ? ORDER BY year", (series,))]
 
     def unit_rows(self, run_id: int, unit_ids: Iterable[str] | None = None) -> list[UnitRow]:
         sql = ("SELECT unit_id, name, category, total, rank, of, grade, failed, no_excellent, sheet "
@@ -443,23 +445,23 @@ class Store:
             ids = list(unit_ids)
             sql += f" AND unit_id IN ({','.join('?' * len(ids))})"
             args += ids
-        rows = self._q(sql + " ORDER BY category, rank, unit_id", args)
+        rows = self.query(sql + " ORDER BY category, rank, unit_id", args)
         return [UnitRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), bool(r[8]), r[9]) for r in rows]
 
     def module_rows(self, run_id: int) -> list[ModuleRow]:
-        rows = self._q("SELECT unit_id, module_id, name, weight, score, contribution FROM module_results "
+        rows = self.query("SELECT unit_id, module_id, name, weight, score, contribution FROM module_results "
                        "WHERE run_id = ? ORDER BY unit_id, module_id", (run_id,))
         return [ModuleRow(*r) for r in rows]
 
     def files(self, run_id: int) -> list[tuple[str, str, int]]:
-        return [tuple(r) for r in self._q("SELECT name, sha256, size FROM run_files WHERE run_id = ? ORDER BY name", (run_id,))]
+        return [tuple(r) for r in self.query("SELECT name, sha256, size FROM run_files WHERE run_id = ? ORDER BY name", (run_id,))]
 
     def file_bytes(self, sha: str) -> bytes:
-        rows = self._q("SELECT packed FROM files WHERE sha256 = ?", (sha,))
+        rows = self.query("SELECT packed FROM files WHERE sha256 = ?", (sha,))
         return canonical.unpack(rows[0][0]) if rows else b""
 
     def aliases(self, series: str) -> list[AliasRow]:
-        rows = self._q("SELECT DISTINCT old, new, year, note FROM aliases WHERE series = ? ORDER BY old, new", (series,))
+        rows = self.query("SELECT DISTINCT old, new, year, note FROM aliases WHERE series = ? ORDER BY old, new", (series,))
         seen: dict[tuple, AliasRow] = {}
         for old, new, year, note in rows:
             seen.setdefault((old, new, year), AliasRow(old, new, year, note))
@@ -469,15 +471,15 @@ class Store:
         """The run's categories in its criteria's order (the order every table is printed in)."""
         import tomllib
 
-        crit = self._q("SELECT text FROM criteria_texts WHERE sha256 = ?", (run.criteria_sha256,))
+        crit = self.query("SELECT text FROM criteria_texts WHERE sha256 = ?", (run.criteria_sha256,))
         try:
             return list(tomllib.loads(crit[0][0])["assessment"]["categories"]) if crit else []
         except (tomllib.TOMLDecodeError, KeyError, TypeError):
             return []
 
     def inputs(self, run: RunInfo) -> Inputs:
-        crit = self._q("SELECT text FROM criteria_texts WHERE sha256 = ?", (run.criteria_sha256,))
-        data = self._q("SELECT packed FROM datasets WHERE sha256 = ?", (run.data_sha256,))
+        crit = self.query("SELECT text FROM criteria_texts WHERE sha256 = ?", (run.criteria_sha256,))
+        data = self.query("SELECT packed FROM datasets WHERE sha256 = ?", (run.data_sha256,))
         if not crit or not data:
             raise self._problem("history.damaged", detail=f"run {run.id}: stored inputs missing")
         raw_c = crit[0][0].encode("utf-8")
@@ -500,7 +502,7 @@ class Store:
         crit_sha = canonical.sha256(rec.criteria_raw)
         raw_d = canonical.encode(rec.data)
         data_sha = canonical.sha256(raw_d)
-        with self._write() as c:
+        with self.transaction() as c:
             root = None
             if rec.corrects is not None:
                 target = self.run(rec.corrects)
@@ -542,7 +544,7 @@ class Store:
         """Mark a run final and ``seal(conn, run)`` it in the same transaction (see
         :func:`scoring.history.seal.finalize`, which verifies the run first). Returns
         (run, changed); a final run already sealed is left as it is."""
-        with self._write() as c:
+        with self.transaction() as c:
             run = self.run(run_id)
             if run.final:
                 if seal is None or run.seal_digest is not None:
@@ -568,7 +570,7 @@ class Store:
 
     def delete(self, run_id: int, operator: str = "") -> RunInfo:
         """Delete a draft run (a final run cannot be deleted)."""
-        with self._write() as c:
+        with self.transaction() as c:
             run = self.run(run_id)
             if run.final:
                 raise self._problem("history.final_readonly", run=run_id)
@@ -590,7 +592,7 @@ class Store:
 
     def check(self) -> str:
         """SQLite's own integrity check: "ok" or what is wrong."""
-        rows = self._q("PRAGMA integrity_check")
+        rows = self.query("PRAGMA integrity_check")
         return "; ".join(r[0] for r in rows[:5])
 
 
@@ -613,14 +615,14 @@ def add_event(conn: sqlite3.Connection, run_id: int, kind: str, operator: str, r
     digest = event_digest(prev[0] if prev else "", run_id, at, operator or "", kind, reason or "", text)
     cur = conn.execute("INSERT INTO events (run_id, at, operator, kind, reason, detail, digest) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        (run_id, at, operator or "", kind, reason or "", text, digest))
-    return cur.lastrowid
+    return int(cur.lastrowid or 0)  # an INSERT always gives one
 
 
 def chain_at(store: "Store", seq: int) -> tuple[str, list[int]]:
     """The event chain's digest at ``seq``, recomputed from the rows' content, and the rows
     whose stored digest no longer matches (changed or removed behind the triggers)."""
     prev, bad, expected = "", [], 1
-    for s_, run_id, at, op, kind, reason, detail, digest in store._q(
+    for s_, run_id, at, op, kind, reason, detail, digest in store.query(
             f"SELECT {EVENT_COLS} FROM events WHERE seq <= ? ORDER BY seq", (seq,)):
         mine = event_digest(prev, run_id, at, op, kind, reason, detail)
         if digest != mine or s_ != expected:
@@ -630,7 +632,7 @@ def chain_at(store: "Store", seq: int) -> tuple[str, list[int]]:
 
 
 class _Transaction:
-    """``with store._write() as conn:`` — BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error."""
+    """``with store.transaction() as conn:`` — BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error."""
 
     def __init__(self, store: Store):
         self.store = store
@@ -642,7 +644,7 @@ class _Transaction:
             raise self.store._fail(e) from None
         return self.store.conn
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> Literal[False]:
         conn = self.store.conn
         if exc_type is None:
             try:
@@ -754,14 +756,14 @@ def _check_or_init(store: Store, create: bool) -> None:
         raise HistoryError(Problem("history.foreign", {"path": str(p)}, file=str(p)))
     if not create:
         raise HistoryError(Problem("history.empty", {"path": str(p)}, file=str(p)))
-    with store._write() as c:
+    with store.transaction() as c:
         app, version, tables = _ours(c)  # another process may have made it meanwhile
         if app == APPLICATION_ID:
             _check_version(store, version, tables)
             return
         if app != 0 or tables:
             raise HistoryError(Problem("history.foreign", {"path": str(p)}, file=str(p)))
-        for stmt in _statements(SCHEMA):
+        for stmt in schema_statements(SCHEMA):
             c.execute(stmt)
         c.executemany("INSERT INTO store_info (key, value) VALUES (?, ?)",
                       [("format", FORMAT), ("version", str(VERSION)), ("created", now())])
@@ -779,16 +781,16 @@ def _check_version(store: Store, version: int, tables: set[str]) -> None:
     if info.get("format") != FORMAT:
         raise HistoryError(Problem("history.foreign", {"path": str(p)}, file=str(p)))
     if version < 2:  # version 1 → 2: the seals table and its triggers
-        with store._write() as c:
+        with store.transaction() as c:
             if c.execute("PRAGMA user_version").fetchone()[0] < 2:
-                for stmt in _statements(SEALS_TABLE + SEALS_TRIGGERS):
+                for stmt in schema_statements(SEALS_TABLE + SEALS_TRIGGERS):
                     c.execute(stmt)
                 c.execute("PRAGMA user_version = 2")
     if version < 3:  # version 2 → 3: the event log, 公示, objections, imports; earlier runs enter the log
-        with store._write() as c:
+        with store.transaction() as c:
             have = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if c.execute("PRAGMA user_version").fetchone()[0] < 3 and "events" not in have:
-                for stmt in _statements(CYCLE_TABLES + CYCLE_TRIGGERS):
+                for stmt in schema_statements(CYCLE_TABLES + CYCLE_TRIGGERS):
                     c.execute(stmt)
                 for run in store.runs():
                     add_event(c, run.id, "saved", run.operator, run.reason or run.note, {"year": run.year}, at=run.created)
@@ -800,7 +802,7 @@ def _check_version(store: Store, version: int, tables: set[str]) -> None:
 def triggers() -> dict[str, str]:
     """The triggers a store must hold, by name, with their SQL."""
     out = {}
-    for stmt in _statements(SCHEMA):
+    for stmt in schema_statements(SCHEMA):
         m = re.match(r"CREATE TRIGGER (\w+)", stmt)
         if m:
             out[m.group(1)] = stmt
@@ -829,7 +831,7 @@ def _check_guards(store: Store) -> None:
     raise HistoryError(problems)
 
 
-def _statements(script: str) -> list[str]:
+def schema_statements(script: str) -> list[str]:
     """Split the schema into statements (triggers contain ';' inside BEGIN … END)."""
     out, buf = [], ""
     for line in script.splitlines(keepends=True):

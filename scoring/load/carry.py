@@ -42,12 +42,12 @@ def carry_forward(raw: bytes, name: str, year: int | None = None) -> Carried:
     rows = text.split("\n")
     where = lines.get("assessment.year")
     m = _YEAR.match(rows[where - 1]) if where else None
-    if m is None:
+    if m is None or where is None:
         raise CriteriaError(Problem("carry.year_line", {"what": "year"}, file=name, line=where))
     rows[where - 1] = f"{m.group(1)}{y1}{m.group(3)}"
     nline = lines.get("assessment.name")
     n = _NAME.match(rows[nline - 1]) if nline else None
-    if n is None:
+    if n is None or nline is None:
         raise CriteriaError(Problem("carry.year_line", {"what": "name"}, file=name, line=nline))
     rows[nline - 1] = f"{n.group(1)}{n.group(2).replace(str(y0), str(y1))}{n.group(3)}"
     out = "\n".join(rows)

@@ -109,7 +109,7 @@ def toml_cause(msg: str, line: str) -> tuple[str, dict[str, str]]:
         return "criteria.toml.duplicate_table", {"table": table}
     bare = re.sub(r'"[^"]*"', "", line)  # outside strings
     if re.search(r"[０-９]", bare):
-        found = re.search(r"[-+0-9０-９.．,，]*[０-９][-+0-9０-９.．,，]*", bare).group(0)
+        found = re.search(r"[-+0-9０-９.．,，]*[０-９][-+0-9０-９.．,，]*", bare).group(0)  # type: ignore[union-attr]  # a digit is there
         return "criteria.toml.fullwidth", {"found": found, "fixed": found.translate(_FULLWIDTH)}
     m = re.search(r"\d+,\d+", bare)
     if m and "[" not in bare:

@@ -181,10 +181,10 @@ def collect(plan: Plan, folder: str | Path, due: dt.date | None = None) -> Progr
         if w.received:
             continue
         via: list[str] = []
-        rows = np.asarray(w.rows, dtype=int)
+        at = np.asarray(w.rows, dtype=int)
         for f in w.fields:
             col = data.values.get(f)
-            if col is None or not (~np.isnan(col[rows])).any():
+            if col is None or not (~np.isnan(col[at])).any():
                 continue
             for src in (data.sources.get(f) or "").split("、"):
                 if src and src not in via and matched.get(src) is not w:
@@ -207,22 +207,22 @@ def collect(plan: Plan, folder: str | Path, due: dt.date | None = None) -> Progr
             if label not in b.uses:
                 b.uses.append(label)
     for key, b in blanks.items():
-        w = home.get(key)
-        if w is not None:  # every needed submitted field has a workbook row for the units needing it
-            w.blanks.append(b)
+        holder = home.get(key)
+        if holder is not None:  # every needed submitted field has a workbook row for the units needing it
+            holder.blanks.append(b)
 
     general: list[Problem] = []
     for p in report.problems:
         if p.code in GAP_CODES:
             continue  # a blank the criteria require: listed with the workbook's blanks
-        w = matched.get(p.file) if p.file else None
-        if w is None and p.code == "data.gap_formula":
-            w = home.get((data.ids.index(p.args["unit"]), p.args["field"])) if p.args.get("unit") in data.ids else None
-        (w.problems if w is not None else general).append(p)
+        book = matched.get(p.file) if p.file else None
+        if book is None and p.code == "data.gap_formula":
+            book = home.get((data.ids.index(p.args["unit"]), p.args["field"])) if p.args.get("unit") in data.ids else None
+        (book.problems if book is not None else general).append(p)
     others = []
-    for f in report.files:
-        if f.file in matched:
+    for info in report.files:
+        if info.file in matched:
             continue
-        gave = [name for name, src in data.sources.items() if f.file in src.split("、")]
-        others.append((f.file, gave))
+        gave = [name for name, src in data.sources.items() if info.file in src.split("、")]
+        others.append((info.file, gave))
     return Progress(plan, report, units, workbooks, others, general, due)

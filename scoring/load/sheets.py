@@ -21,7 +21,7 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from ..errors import Problem
 from .values import Percent, shown as shown_text
@@ -157,8 +157,63 @@ def _csv_rows(reader, shown: str) -> Iterator[tuple[int, Sequence]]:
 
 
 # -- XLSX --------------------------------------------------------------------------------
+@dataclass
+class Workbook:
+    """An XLSX open for reading: openpyxl's streaming workbook for the cells, and the file's
+    own parts (the zip package, as the OOXML standard lays it out) for what openpyxl does not
+    say through its public interface: where a sheet's XML is, which number formats exist."""
+
+    book: Any  # openpyxl.Workbook, read_only, data_only
+    package: Any  # zipfile.ZipFile of the same file
+
+    def sheet_xml(self, title: str) -> bytes:
+        """The worksheet's XML as stored (xl/workbook.xml names it, its relationships locate it)."""
+        from xml.etree import ElementTree as ET
+
+        main = _part(self.package, "", _OFFICE_DOCUMENT)  # xl/workbook.xml as a rule
+        for sheet in ET.fromstring(self.package.read(main)).iter(f"{{{_MAIN_NS}}}sheet"):
+            if sheet.get("name") == title:
+                return self.package.read(_part(self.package, main, sheet.get(f"{{{_REL_NS}}}id", "")))
+        raise KeyError(title)
+
+    def percent_formats(self) -> bool:
+        """Whether any cell style of the workbook shows numbers as percentages (xl/styles.xml)."""
+        from xml.etree import ElementTree as ET
+
+        from openpyxl.styles.numbers import BUILTIN_FORMATS
+
+        if "xl/styles.xml" not in self.package.namelist():
+            return False
+        styles = ET.fromstring(self.package.read("xl/styles.xml"))
+        codes = {int(n.get("numFmtId", -1)): n.get("formatCode", "") for n in styles.iter(f"{{{_MAIN_NS}}}numFmt")}
+        xfs = styles.find(f"{{{_MAIN_NS}}}cellXfs")
+        ids = {int(xf.get("numFmtId", 0)) for xf in (xfs if xfs is not None else ())}
+        return any(_is_percent_format(codes.get(i) or BUILTIN_FORMATS.get(i, "")) for i in ids)
+
+
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+
+
+def _part(package, source: str, rel: str) -> str:
+    """The part a relationship of ``source`` ("" for the package) points to, by id or by type.
+
+    Relationships of a/b.xml are in a/_rels/b.xml.rels; a target is relative to a/ unless it
+    starts with "/"."""
+    import posixpath
+    from xml.etree import ElementTree as ET
+
+    folder, name = posixpath.split(source)
+    for r in ET.fromstring(package.read(posixpath.join(folder, "_rels", name + ".rels"))):
+        if rel in (r.get("Id"), r.get("Type")):
+            target = r.get("Target", "")
+            return target[1:] if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+    raise KeyError(rel)
+
+
 @contextmanager
-def open_workbook(path: Path, shown: str):
+def open_workbook(path: Path, shown: str) -> Iterator[Workbook]:
     """A workbook open for reading: streaming (read_only), cached formula values, never written.
 
     The file is handed to openpyxl as an open file, so a workbook saved under another
@@ -178,13 +233,15 @@ def open_workbook(path: Path, shown: str):
         except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds for damaged parts
             raise Unreadable(Problem("data.corrupt", {"detail": f"{type(e).__name__}: {e}"}, file=shown)) from None
         try:
-            yield wb
+            with zipfile.ZipFile(fh) as package:  # openpyxl read it as a zip: so it is one
+                yield Workbook(wb, package)
         finally:
             wb.close()
 
 
 def read_meta(wb) -> dict[str, str]:
     """The identity a template carries in its hidden sheet (key in column A, value in B)."""
+    wb = wb.book
     if META_SHEET not in wb.sheetnames:
         return {}
     ws = wb[META_SHEET]
@@ -196,12 +253,12 @@ def read_meta(wb) -> dict[str, str]:
     return out
 
 
-def worksheets(wb, shown: str, notes: list[Problem]) -> list[Table]:
+def worksheets(wb: Workbook, shown: str, notes: list[Problem]) -> list[Table]:
     """The visible worksheets as tables; the template's hidden sheet gives their identity."""
     try:
         meta = read_meta(wb)
-        sheets = list(wb.worksheets)
-        percent = _percent_styles(wb)
+        sheets = list(wb.book.worksheets)
+        percent = _has_percent_formats(wb)
     except Exception as e:  # noqa: BLE001
         raise Unreadable(Problem("data.corrupt", {"detail": f"{type(e).__name__}: {e}"}, file=shown)) from None
     out = []
@@ -233,7 +290,7 @@ class _BlankCauses:
     saved without its result (data_only reading gives None for both).  The sheet's XML is read
     once, on the first question; a sheet with neither costs one scan."""
 
-    def __init__(self, wb, ws):
+    def __init__(self, wb: Workbook, ws):
         self.wb, self.ws = wb, ws
         self.merged: list[tuple[int, int, int, int, str]] | None = None  # (r1, c1, r2, c2, "A1:B2")
         self.formulas: dict[tuple[int, int], str] = {}
@@ -241,8 +298,8 @@ class _BlankCauses:
     def _load(self) -> None:
         self.merged = []
         try:
-            xml = self.wb._archive.read(self.ws._worksheet_path)
-        except Exception:  # noqa: BLE001 - private openpyxl details: without them, no explanation
+            xml = self.wb.sheet_xml(self.ws.title)
+        except Exception:  # noqa: BLE001 - a package that does not follow the standard: no explanation
             return
         from xml.sax.saxutils import unescape
 
@@ -260,14 +317,14 @@ class _BlankCauses:
             start = max(xml.rfind(b"<c ", 0, m.start()), xml.rfind(b":c ", 0, m.start()))
             end = xml.find(b"</", m.end())
             close = xml.find(b"c>", end)  # the cell's own end tag
-            ref = _CELL_REF.search(xml, start, m.start())
-            if start < 0 or ref is None or close < 0:
+            cell = _CELL_REF.search(xml, start, m.start())
+            if start < 0 or cell is None or close < 0:
                 continue
             body = xml[m.start():close]
             if _VALUE.search(body):
                 continue  # the result was saved with the formula
             text = body.split(b">", 1)[1].split(b"<", 1)[0] if not body.split(b">", 1)[0].endswith(b"/") else b""
-            self.formulas[(int(ref.group(2)), _col_index(ref.group(1)))] = "=" + unescape(text.decode("utf-8", "replace"))
+            self.formulas[(int(cell.group(2)), _col_index(cell.group(1)))] = "=" + unescape(text.decode("utf-8", "replace"))
 
     def __call__(self, row: int, col: int) -> tuple[str, str] | None:
         if self.merged is None:
@@ -275,25 +332,18 @@ class _BlankCauses:
         f = self.formulas.get((row, col))
         if f is not None:
             return "formula", f
-        for r1, c1, r2, c2, ref in self.merged:
+        for r1, c1, r2, c2, ref in self.merged or ():
             if r1 <= row <= r2 and c1 <= col <= c2 and (row, col) != (r1, c1):
                 return "merged", ref
         return None
 
 
-def _percent_styles(wb) -> set[int] | None:
-    """Style ids whose number format shows a percentage; None when it cannot be told cheaply."""
+def _has_percent_formats(wb: Workbook) -> bool | None:
+    """Whether some cell style shows percentages; None when the styles part cannot be read (then
+    every numeric cell is asked)."""
     try:
-        from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
-
-        out = set()
-        for i, style in enumerate(wb._cell_styles):
-            fid = style.numFmtId
-            code = BUILTIN_FORMATS.get(fid, "") if fid < BUILTIN_FORMATS_MAX_SIZE else wb._number_formats[fid - BUILTIN_FORMATS_MAX_SIZE]
-            if _is_percent_format(code):
-                out.add(i)
-        return out
-    except Exception:  # noqa: BLE001 - private openpyxl details: fall back to asking every cell
+        return wb.percent_formats()
+    except Exception:  # noqa: BLE001 - a package that does not follow the standard
         return None
 
 
@@ -313,7 +363,7 @@ def _is_percent_format(code: str) -> bool:
     return False
 
 
-def _xlsx_rows(ws, shown: str, percent: set[int] | None) -> Iterator[tuple[int, Sequence]]:
+def _xlsx_rows(ws, shown: str, percent: bool | None) -> Iterator[tuple[int, Sequence]]:
     """Rows of a worksheet, numbered from 1, every cell whatever the stored dimension says.
 
     The fast path (values only) is taken when no cell style shows percentages; otherwise
@@ -323,7 +373,7 @@ def _xlsx_rows(ws, shown: str, percent: set[int] | None) -> Iterator[tuple[int, 
     """
     ws.reset_dimensions()  # a wrong <dimension> must not cut rows or columns off
     try:
-        if percent is not None and not percent:
+        if percent is False:
             it = ws.iter_rows(min_row=1, min_col=1, values_only=True)
             n = 0
             for row in it:
@@ -337,7 +387,7 @@ def _xlsx_rows(ws, shown: str, percent: set[int] | None) -> Iterator[tuple[int, 
                 row = []
                 for c in cells:
                     v = c.value
-                    if (type(v) is float or type(v) is int) and _cell_is_percent(c, percent):
+                    if (type(v) is float or type(v) is int) and _is_percent_format(c.number_format):
                         v = Percent(v)
                     row.append(v)
                 yield n, row
@@ -349,8 +399,3 @@ def _xlsx_rows(ws, shown: str, percent: set[int] | None) -> Iterator[tuple[int, 
         raise Unreadable(Problem("data.corrupt", {"detail": f"{type(e).__name__}: {e}"}, file=shown, sheet=ws.title)) from None
 
 
-def _cell_is_percent(c, percent: set[int] | None) -> bool:
-    sid = getattr(c, "_style_id", None)
-    if percent is not None and sid is not None:
-        return sid in percent
-    return _is_percent_format(c.number_format)

@@ -81,7 +81,8 @@ def criteria_hash(criteria: Criteria) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _blank(v) -> bool:
+def is_blank(v) -> bool:
+    """An empty cell: nothing in it, or only spaces."""
     return v is None or (type(v) is str and not v.strip())
 
 
@@ -183,11 +184,6 @@ class Notes:
         return out
 
 
-# Parse the field cells of wide tables a column at a time (same values, problems and notes as
-# cell by cell, in the same order; tests switch it off to compare).
-COLUMNWISE = True
-
-
 class _RowNotes:
     """Stands in for :class:`Notes` while a table's rows are read: keeps each note with its row."""
 
@@ -228,7 +224,7 @@ def _clean_csv(t: Table, st: "_Stage", units: "Units", id_col, name_col, cat_col
     if cat_col is not None and grid.texts(cat_col) != cats:
         return None
     numbers, texts = {}, {}
-    for j, f, parse, _, _ in fields:
+    for j, _f, parse, _, _ in fields:
         if parse.kind == "bool":
             values, sure = bool_words(*grid.cells(j))
         else:
@@ -475,7 +471,7 @@ class _Reader:
             if any(x in _L["id"] or x in _L["name"] for x in labels):
                 header, header_row = list(row), rn
                 break
-            if seen_content is None and any(not _blank(v) for v in row):
+            if seen_content is None and any(not is_blank(v) for v in row):
                 seen_content = rn
             if rn >= HEADER_SCAN:
                 break
@@ -520,25 +516,25 @@ class _Reader:
                 problems.append(cell("data.control_char", {"chars": chars, "value": shown(raw)}, t.file, rn, c, st.headers[c], t.sheet))
                 return None
         i, code, args = self.units.find(raw_id, raw_name)
-        key_col = id_col if id_col is not None and not _blank(raw_id) else (name_col if name_col is not None else id_col)
+        key_col = id_col if id_col is not None and not is_blank(raw_id) else (name_col if name_col is not None else id_col)
         header = st.headers[key_col] if key_col is not None else ""
         if i is None:
             if code is None:  # no unit given: fine for a blank row, a problem if the row holds anything
-                if any(not _blank(v) for v in row):
+                if any(not is_blank(v) for v in row):
                     problems.append(Problem("data.no_unit", file=t.file, sheet=t.sheet, row=rn))
             elif code.startswith("note."):
-                self.notes.cell(code, t, rn, key_col, header, raw_id if not _blank(raw_id) else raw_name)
+                self.notes.cell(code, t, rn, key_col, header, raw_id if not is_blank(raw_id) else raw_name)
             else:
                 problems.append(cell(code, args, t.file, rn, key_col, header, t.sheet))
             return None
         if code is not None:
-            self.notes.cell(code, t, rn, key_col, header, raw_id if not _blank(raw_id) else raw_name)
-        if name_col is not None and id_col is not None and not _blank(raw_id) and code != "note.unit_by_name" and not _blank(raw_name):
+            self.notes.cell(code, t, rn, key_col, header, raw_id if not is_blank(raw_id) else raw_name)
+        if name_col is not None and id_col is not None and not is_blank(raw_id) and code != "note.unit_by_name" and not is_blank(raw_name):
             if raw_name != self.units.names[i] and clean_text(raw_name) != clean_text(self.units.names[i]):
                 problems.append(cell("data.name_mismatch", {"unit": self.units.ids[i], "name": shown(raw_name),
                                                             "expected_name": self.units.names[i]}, t.file, rn, name_col, st.headers[name_col], t.sheet))
                 return None
-        if cat_col is not None and cat_col < L and not _blank(row[cat_col]):
+        if cat_col is not None and cat_col < L and not is_blank(row[cat_col]):
             if row[cat_col] != self.units.cats[i] and clean_text(row[cat_col]) != clean_text(self.units.cats[i]):
                 problems.append(cell("data.category_mismatch", {"unit": self.units.ids[i], "name": self.units.names[i], "value": shown(row[cat_col]),
                                                                 "category": self.units.cats[i]}, t.file, rn, cat_col, st.headers[cat_col], t.sheet))
@@ -591,53 +587,8 @@ class _Reader:
             vals, rws, _ = st.slot(f, column_letter(j))
             fields.append((j, f, self.parsers[f], vals, rws))
         st.cols = {f: column_letter(j) for j, f, *_ in fields}
-        unit_rows = np.zeros(self.n, np.int32)
-        st.unit_rows = unit_rows
-        if COLUMNWISE:
-            self._wide_columns(t, st, rows, id_col, name_col, cat_col, fields, ev_cols, unlabelled, len(header), problems)
-            return
-        width = len(header)
-        reported: set[int] = set()
-        bad = self.cur_bad
-        notes = self.notes
-        count = 0
-        for rn, row in rows:
-            i = self._locate_unit(t, st, rn, row, id_col, name_col, cat_col, problems)
-            _unlabelled_cells(t, rn, row, width, unlabelled, reported, problems)
-            L = len(row)
-            if i is None:
-                continue
-            if unit_rows[i]:
-                problems.append(Problem("data.duplicate_row", {"unit": self.units.ids[i], "name": self.units.names[i], "other": int(unit_rows[i])},
-                                        file=t.file, sheet=t.sheet, row=rn))
-                continue
-            unit_rows[i] = rn
-            count += 1
-            for j, f, parse, vals, rws in fields:
-                raw = row[j] if j < L else None
-                if raw is None or raw == "":
-                    if t.blank_cause is not None:
-                        self._explain_blank(t, rn, j, f, i, problems.append)
-                    continue
-                v, code, args, nts = parse(raw)
-                if nts:
-                    for c in nts:
-                        notes.cell(c, t, rn, j, f, raw)
-                if code is not None:
-                    problems.append(cell(code, args, t.file, rn, j, f, t.sheet))
-                    bad.add((i, f))
-                    continue
-                if v is not None:
-                    vals[i] = v
-                    rws[i] = rn
-            for j, f in ev_cols:
-                if j < L and not _blank(row[j]):
-                    chars = control_chars(row[j])
-                    if chars:
-                        problems.append(cell("data.control_char", {"chars": chars, "value": shown(row[j])}, t.file, rn, j, st.headers[j], t.sheet))
-                        continue
-                    st.evidence[(i, f)] = str(row[j]).strip()
-        st.rows_read = count
+        st.unit_rows = np.zeros(self.n, np.int32)
+        self._wide_columns(t, st, rows, id_col, name_col, cat_col, fields, ev_cols, unlabelled, len(header), problems)
 
     def _wide_columns(self, t: Table, st: _Stage, rows, id_col, name_col, cat_col, fields, ev_cols, unlabelled,
                       width: int, problems: list[Problem]) -> None:
@@ -733,13 +684,13 @@ class _Reader:
             for p, i in enumerate(located.found):
                 for j, f in ev_cols:
                     text = texts[j][p]
-                    if not _blank(text):
+                    if not is_blank(text):
                         st.evidence[(i, f)] = text.strip()
         elif ev_cols:
             for _, _, i, row in located:
                 L = len(row)
                 for j, f in ev_cols:
-                    if j < L and not _blank(row[j]):
+                    if j < L and not is_blank(row[j]):
                         st.evidence[(i, f)] = str(row[j]).strip()
         if ev_cols and st.evidence:  # one search over all evidence text; cell by cell only when it finds something
             if CONTROL.search("\n".join(st.evidence.values())):
@@ -771,8 +722,8 @@ class _Reader:
             if i is None:
                 continue
             raw_f = row[f_col] if f_col < L else None
-            if _blank(raw_f):
-                if (v_col < L and not _blank(row[v_col])) or (e_col is not None and e_col < L and not _blank(row[e_col])):
+            if is_blank(raw_f):
+                if (v_col < L and not is_blank(row[v_col])) or (e_col is not None and e_col < L and not is_blank(row[e_col])):
                     problems.append(cell("data.no_field", {}, t.file, rn, f_col, st.headers[f_col], t.sheet))
                 continue
             f, changed = self._field_of(clean_text(raw_f).lower(), raw_f)
@@ -805,7 +756,7 @@ class _Reader:
             rws[i] = rn  # the row is taken even when blank, so a second row for it is a duplicate
             if v is not None:
                 vals[i] = v
-            if e_col is not None and e_col < L and not _blank(row[e_col]):
+            if e_col is not None and e_col < L and not is_blank(row[e_col]):
                 chars = control_chars(row[e_col])
                 if chars:
                     problems.append(cell("data.control_char", {"chars": chars, "value": shown(row[e_col])}, t.file, rn, e_col, st.headers[e_col], t.sheet))
@@ -956,7 +907,7 @@ def _units_from(t: Table, criteria: Criteria, problems: list[Problem], notes: No
                 continue
         row = list(row) + [None] * (len(header) - len(row))
         raw_id, raw_name, raw_cat = (row[c] for c in cols)
-        if all(_blank(v) for v in row):
+        if all(is_blank(v) for v in row):
             continue
         uid = clean_text(raw_id)
         if not uid:
@@ -1000,6 +951,12 @@ def _clean_units(t: Table, hrow: int, width: int, cols, known: dict[str, str]):
 # -- the folder -----------------------------------------------------------------------------
 def read_submissions(folder: str | Path, criteria: Criteria) -> ReadResult:
     """Read a data folder, collecting every problem and note; never raises for bad data."""
+    return read_with(_Reader, folder, criteria)
+
+
+def read_with(reader_class: type[_Reader], folder: str | Path, criteria: Criteria) -> ReadResult:
+    """:func:`read_submissions` with a given reader: the tests' row-by-row reader (their oracle)
+    reads the same folders through it, to compare with the reader here."""
     folder = Path(folder)
     problems: list[Problem] = []
     notes = Notes()
@@ -1011,7 +968,7 @@ def read_submissions(folder: str | Path, criteria: Criteria) -> ReadResult:
     units = read_units(upath, criteria, problems, notes)
     if units is None:
         return ReadResult(None, problems, notes.problems(), [], set(), [])
-    reader = _Reader(criteria, units)
+    reader = reader_class(criteria, units)
     reader.notes = notes
     reader.problems = problems
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
@@ -1043,11 +1000,11 @@ def _unlabelled_cells(t, rn: int, row, width: int, unlabelled: list[int], report
     L = len(row)
     if L > width:  # cells right of the header's last column
         for j in range(width, L):
-            if not _blank(row[j]) and j not in reported:
+            if not is_blank(row[j]) and j not in reported:
                 unlabelled.append(j)
                 reported.add(j)
     for j in list(unlabelled):
-        if j < L and not _blank(row[j]):
+        if j < L and not is_blank(row[j]):
             problems.append(cell("data.unlabelled_column", {"value": shown(row[j])}, t.file, rn, j, "", t.sheet))
             unlabelled.remove(j)
             reported.add(j)

@@ -195,7 +195,7 @@ def parse_column(parse: ValueParser, cells: list) -> tuple[np.ndarray, list[int]
         given = [k for k, c in enumerate(cells) if c is not None and c != ""]
         raw = [cells[k] for k in given]
     else:  # no blank: the usual case
-        given, raw = range(n), cells
+        given, raw = list(range(n)), cells
     if not raw:
         return out, []
     types = set(map(type, raw))

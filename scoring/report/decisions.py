@@ -6,7 +6,8 @@ from ..core.rounding import fmt
 from ..i18n import t
 
 
-def _trigger(c: Catch, r: RuleResult, places: int, lang: str) -> str:
+def trigger_text(c: Catch, r: RuleResult, places: int, lang: str) -> str:
+    """Why the rule caught the unit, in words ("总分…，低于…分", "等次为…", "在后N名之内", the vetoes)."""
     w, u = r.rule.when, c.unit
     if w.total_below is not None:
         return t("dec.trigger_total", lang, total=fmt(u.total, places), line=fmt(w.total_below))
@@ -27,11 +28,8 @@ def margin_text(margin: float | None, places: int, lang: str = "zh") -> str:
     return t("dec.margin", lang, margin=fmt(margin, places))
 
 
-def _margin(c: Catch, places: int, lang: str) -> str:
-    return margin_text(c.margin, places, lang)
-
-
-def _history(c: Catch, r: RuleResult, lang: str) -> str:
+def look_back_text(c: Catch, r: RuleResult, lang: str) -> str:
+    """A look-back rule's years, in words (caught in which years, or why it cannot be decided); "" without one."""
     if r.rule.look_back is None:
         return ""
     yrs = "、".join(str(y) for y in sorted(c.years_caught))
@@ -77,7 +75,7 @@ def as_dicts(results: list[RuleResult], places: int, lang: str = "zh", stability
             "units": [{
                 "id": c.unit.unit_id, "name": c.unit.name, "total": c.unit.total, "rank": c.unit.rank, "of": c.unit.of,
                 "grade": c.unit.grade, "status": c.status, "margin": c.margin, "close_call": c.close,
-                "reason": _trigger(c, r, places, lang), "history": _history(c, r, lang),
+                "reason": trigger_text(c, r, places, lang), "history": look_back_text(c, r, lang),
                 "years_caught": sorted(c.years_caught), "years_missing": sorted(c.years_missing),
                 "stability": _share(stability, r, c),
             } for c in r.catches],
@@ -102,7 +100,7 @@ def as_text(results: list[RuleResult], places: int, close: float, lang: str = "z
         if r.catches:
             head = [t(f"dec.col.{k}", lang) for k in ("unit", "total", "rank", "grade", "trigger", "margin", "history", "close")]
             rows = [[c.unit.name, fmt(c.unit.total, places), f"{c.unit.rank}/{c.unit.of}", c.unit.grade or "",
-                     _trigger(c, r, places, lang), _margin(c, places, lang), _history(c, r, lang),
+                     trigger_text(c, r, places, lang), margin_text(c.margin, places, lang), look_back_text(c, r, lang),
                      t("dec.yes", lang) if c.close else ""] for c in r.catches]
             if stability:
                 head.append(t("dec.col.stability", lang))

@@ -244,7 +244,7 @@ def render_parts(view: ReportView, font: str = SCREEN_FONTS):
     L = view.L
     parts = [_head(view, font), f'<p class="internal">{_e(words(view.lang)["internal"])}</p><div class="front">']
     parts.append(f"<h1>{_e(view.title)}</h1>")
-    meta = [view.office, f"{view.year}{'年度' if view.lang != 'en' else ''}", L["ranking"]]
+    meta = [view.office, t("text.year", view.lang, year=view.year), L["ranking"]]
     parts.append(f'<p class="meta">{_e("　".join(m for m in meta if m))}</p>')
     if view.note:
         parts.append(f'<p class="note">{_e(view.note)}</p>')

@@ -84,14 +84,14 @@ def _sentences(res: Results, sheet: dict, cs: CategoryScores, pos: int, decision
         for c in r.catches:
             if c.unit.unit_id != uid:
                 continue
-            from .decisions import _history, _margin, _trigger
+            from .decisions import look_back_text, margin_text, trigger_text
 
-            hist = _history(c, r, lang)
+            hist = look_back_text(c, r, lang)
             if c.status == "undetermined":
                 s = t("notice.rule_undetermined", lang, id=r.rule.id, name=r.rule.name, history=hist)
             else:
-                s = t("notice.rule", lang, id=r.rule.id, name=r.rule.name, trigger=_trigger(c, r, places, lang),
-                      margin=_margin(c, places, lang), history=t("notice.rule_history", lang, history=hist) if hist else "",
+                s = t("notice.rule", lang, id=r.rule.id, name=r.rule.name, trigger=trigger_text(c, r, places, lang),
+                      margin=margin_text(c.margin, places, lang), history=t("notice.rule_history", lang, history=hist) if hist else "",
                       consequence=r.rule.consequence)
             if c.close:
                 s += t("notice.close_call", lang)

@@ -170,12 +170,12 @@ def as_csv(res: Results, lang: str = "zh", stamp=None) -> str:
             w.writerow(_heads(lang, "category") + header)
             prev = header
         for k in (1, 2, len(columns) - 2, len(columns) - 1):  # id, name, grade, vetoes; the rest are numbers
-            columns[k] = [_neutralise(c) for c in columns[k]]
+            columns[k] = [neutralise(c) for c in columns[k]]
         w.writerows(zip(repeat(cs.category), *columns))
     return buf.getvalue()
 
 
-def _neutralise(text: str) -> str:
+def neutralise(text: str) -> str:
     """A cell from user text that starts like a formula is prefixed so spreadsheets show it as text."""
     if text and text[0] in "=+-@" and not _is_number(text):
         return "'" + text

@@ -132,7 +132,7 @@ def as_json(res: Results, s: Sensitivity, lang: str = "zh", shares=None) -> str:
 
 
 def as_csv(res: Results, s: Sensitivity, lang: str = "zh", shares=None) -> str:
-    from .output import _neutralise
+    from .output import neutralise
 
     buf = io.StringIO()
     w = csv.writer(buf)
@@ -144,7 +144,7 @@ def as_csv(res: Results, s: Sensitivity, lang: str = "zh", shares=None) -> str:
         for p in _order(cat):
             i = cat.index[p]
             got = cat.strongest(p)
-            w.writerow([cat.category, cat.base_rank[p], _neutralise(res.data.ids[i]), _neutralise(res.data.names[i]),
+            w.writerow([cat.category, cat.base_rank[p], neutralise(res.data.ids[i]), neutralise(res.data.names[i]),
                         fmt(cs.total[p], places), cat.best[p], cat.worst[p], cat.low[p], cat.high[p], f"{cat.moved[p]:.4f}",
                         "" if got is None else cat.module_names[got[0]], "" if got is None else f"{got[1]:.3f}"]
                        + ([_rules_text(_rules(shares, cat.category, res.data.ids[i]), lang)] if shares is not None else []))

@@ -47,7 +47,7 @@ def as_text(report: Report, plan, lang: str = "zh") -> str:
         if must:
             out.append("")
             out.append(t("validate.must", lang, n=sum(len(ks) for _, ks in must)))
-            for (_, fld, kind, id_, name, policy, reason), ks in must:
+            for (_, fld, kind, id_, name, _policy, reason), ks in must:
                 owner = owner_of(plan, fld)
                 out.append("  " + t("validate.must_head", lang, field=fld, owner=owner, reason=t(f"gap.{reason}", lang),
                                                           what=t(f"validate.what_{kind}", lang, id=id_, name=name), n=len(ks)))

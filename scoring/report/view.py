@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core.decisions import Outcome, RuleResult, _band_floor, evaluate, outcomes_of
+from ..core.decisions import Outcome, RuleResult, band_floor, evaluate, outcomes_of
 from ..core.engine import Results
 from ..core.explain import ranked
 from ..core.rounding import fmt, round_half_up
@@ -210,7 +210,7 @@ def _lines(res: Results, cat: str, group: list[Outcome], decisions: list[RuleRes
         if w.total_below is not None:
             line = Line("score", w.total_below, L["line_total"].format(v=fmt(w.total_below)), [r.rule.id])
         elif w.grade is not None:
-            floor = _band_floor(crit, cat, w.grade)
+            floor = band_floor(crit, cat, w.grade)
             if floor is not None:
                 line = Line("score", floor, L["line_grade"].format(g="/".join(w.grade), v=fmt(floor)), [r.rule.id])
         elif w.bottom is not None or w.bottom_percent is not None:

@@ -11,7 +11,7 @@ import json
 
 from ..core.warnings import Mark, UnitWarning
 from ..i18n import t
-from .output import _neutralise
+from .output import neutralise
 
 SCHEMA = "scoring.warnings/1"
 
@@ -125,7 +125,7 @@ def as_csv(criteria, units: list[UnitWarning], lang: str, folder: str, single: b
     w.writerow([t(f"warn.csv_{k}", lang) for k in ("kind", "category", "id", "name", "level", "item_id", "item", "rate", "colour", "reason", "missing")])
     for u in units:
         for m in [u.total, *u.modules, *u.indicators]:
-            w.writerow([note, u.category, _neutralise(u.id), _neutralise(u.name), t(f"warn.level_{m.level}", lang), m.id, _neutralise(m.name),
+            w.writerow([note, u.category, neutralise(u.id), neutralise(u.name), t(f"warn.level_{m.level}", lang), m.id, neutralise(m.name),
                         "" if m.rate is None else f"{m.rate:.2f}", colour(m.color, lang), why(m, lang, mu), len(u.missing)])
     return buf.getvalue()
 
