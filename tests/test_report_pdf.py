@@ -142,7 +142,6 @@ def test_no_cjk_font_is_a_clear_error_and_nothing_is_written(tmp_path):
 
 
 def test_characters_no_font_has_are_refused():
-    pytest.importorskip("fontTools")
     if not has_cjk_font():
         pytest.skip("no CJK font (Debian package fonts-noto-cjk)")
     from scoring.report.pdf import find_cjk_font, missing_glyphs
