@@ -27,6 +27,21 @@ def written(path, lang: str) -> None:
     print(t("cli.written", lang, path=path), file=sys.stderr)
 
 
+def emit(args, text) -> None:
+    """A command's output (a string, or pieces made as they are written) to ``--out`` or the terminal.
+
+    A CSV file gets a byte-order mark so Excel and WPS open its Chinese text correctly."""
+    from ..report.output import write_atomic
+
+    if args.out:
+        write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+        written(args.out, args.lang)
+    elif isinstance(text, str):
+        sys.stdout.write(text)
+    else:
+        sys.stdout.writelines(text)
+
+
 def say(code: str, lang: str, **kw) -> None:
     print(t(code, lang, **kw), file=sys.stderr)
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .. import api
-from .common import check_out_arg, history_store, operator, say, warner, written
+from .common import check_out_arg, emit, history_store, operator, say, warner, written
 
 
 def add_parsers(sub, common, T, lang: str) -> None:
@@ -118,18 +118,13 @@ def cmd_criteria(args) -> int:
 
 
 def cmd_warn(args) -> int:
-    from ..report.output import write_atomic
     from ..report.warnings import RENDERERS
 
     check_out_arg(args)
     crit = api.load_criteria(args.criteria, args.plugins)
     w = api.interim_warnings(crit, args.data, unit=args.unit, indicators=args.indicators, db=args.db, warn=warner(args.lang))
     text = RENDERERS[args.format](crit.criteria, w.units, args.lang, str(args.data), single=w.unit is not None)
-    if args.out:
-        write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
-        written(args.out, args.lang)
-    else:
-        sys.stdout.write(text)
+    emit(args, text)
     return 0
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from .. import api
 from ..errors import ScoringError
 from ..i18n import t
-from .common import (check_out_arg, check_report_out, checked, history_store, operator, results_and_decisions, say,
-                     score_args, texts, warn_failed, write_report, written)
+from .common import (check_out_arg, check_report_out, checked, emit, history_store, operator, results_and_decisions, say,
+                     score_args, texts, warn_failed, write_report)
 
 
 def add_parsers(sub, common, T, lang: str) -> None:
@@ -73,7 +73,7 @@ def cmd_check(args) -> int:
 
 def cmd_run(args) -> int:
     from ..report import REPORT_FORMATS
-    from ..report.output import RENDERERS, write_atomic
+    from ..report.output import RENDERERS
 
     if args.format in REPORT_FORMATS:
         check_report_out(args, args.format)
@@ -113,13 +113,7 @@ def cmd_run(args) -> int:
 
             text += "\n" + rd.as_text(proposal, places, close, args.lang).rstrip("\n") + "\n" + "\n".join(
                 stamp.gap_lines(args.lang) + [stamp.line(args.lang)]) + "\n"
-        if args.out:
-            write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
-            written(args.out, args.lang)
-        elif isinstance(text, str):
-            sys.stdout.write(text)
-        else:
-            sys.stdout.writelines(text)
+        emit(args, text)
         if store is not None:
             say("hist.saved", args.lang, run=stamp.run, db=store.path)
     except ScoringError:
@@ -171,18 +165,13 @@ def cmd_decide(args) -> int:
 
 
 def cmd_sensitivity(args) -> int:
-    from ..report.output import write_atomic
     from ..report.sensitivity import RENDERERS
 
     check_out_arg(args)
     scored = score_args(args)
     v = api.sensitivity(scored, args.draws, args.spread / 100, args.seed, db=args.db)
     text = RENDERERS[args.format](scored.results, v.ranks, args.lang, shares=v.shares)
-    if args.out:
-        write_atomic(args.out, text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
-        written(args.out, args.lang)
-    else:
-        sys.stdout.write(text)
+    emit(args, text)
     return 0
 
 
