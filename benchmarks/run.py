@@ -231,7 +231,7 @@ def bench_size(size: str, out: Path, repeat: int, peers: bool = True, processes:
                rows: list[Row] | None = None) -> dict:
     from scoring.api import load_criteria
     from scoring.core.engine import score
-    from scoring.load.csv_data import read_folder
+    from scoring.load.submissions import read_folder
 
     rows = [] if rows is None else rows
     folder = out / size

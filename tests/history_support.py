@@ -11,7 +11,7 @@ from scoring.core.engine import score
 from scoring.core.plan import build_plan
 from scoring.history.record import build_record, data_files
 from scoring.load.criteria_file import parse_criteria
-from scoring.load.csv_data import read_folder
+from scoring.load.submissions import read_folder
 from scoring.registry import load_registry
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ from scoring.core.dataset import Dataset
 from scoring.core.decisions import Outcome, decide, outcomes_of
 from scoring.core.engine import score
 from scoring.core.plan import build_plan
-from scoring.load.csv_data import read_folder
+from scoring.load.submissions import read_folder
 from scoring.registry import load_registry
 from scoring.history import canonical
 from scoring.history.stamp import make_stamp

@@ -10,7 +10,7 @@ from scoring.core.engine import score
 from scoring.core.explain import unit_sheet
 from scoring.core.rounding import round_half_up
 from scoring.load.criteria_file import load_criteria
-from scoring.load.csv_data import read_folder
+from scoring.load.submissions import read_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 CRITERIA = sorted((ROOT / "criteria").glob("*.toml"))

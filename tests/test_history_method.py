@@ -203,7 +203,7 @@ def _load(c, folder):
     criteria, _, _ = parse_criteria(raw, str(c))
     reg = load_registry([])
     from scoring.core.plan import build_plan
-    from scoring.load.csv_data import read_folder
+    from scoring.load.submissions import read_folder
 
     return build_plan(criteria, reg.methods), read_folder(folder, criteria)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from scoring.api import load_criteria
 from scoring.core.engine import score
 from scoring.core.explain import ranked, unit_sheet
-from scoring.load.csv_data import read_folder
+from scoring.load.submissions import read_folder
 from scoring.report.output import SCHEMA, as_json, dump_json, json_chunks
 
 ROOT = Path(__file__).resolve().parent.parent

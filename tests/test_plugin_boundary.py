@@ -130,7 +130,7 @@ def test_a_stored_run_needing_a_plugin_that_is_not_installed_says_which_and_how(
     from scoring.history.store import open_store
     from scoring.core.engine import score
     from scoring.load.criteria_file import parse_criteria
-    from scoring.load.csv_data import read_folder
+    from scoring.load.submissions import read_folder
     from scoring.core.plan import build_plan
     from scoring.registry import load_registry
 

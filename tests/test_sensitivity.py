@@ -12,7 +12,7 @@ from scoring.api import load_criteria
 from scoring.cli import main
 from scoring.core.engine import score
 from scoring.core.sensitivity import sensitivity
-from scoring.load.csv_data import read_folder
+from scoring.load.submissions import read_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = (str(ROOT / "criteria" / "yitong-2020.toml"), str(ROOT / "examples" / "yitong-2020"))

@@ -13,7 +13,7 @@ from scoring.core.decisions import decide, outcomes_of
 from scoring.core.engine import score
 from scoring.core.sensitivity import sensitivity
 from scoring.core.stability import RuleShares
-from scoring.load.csv_data import read_folder
+from scoring.load.submissions import read_folder
 
 from report_support import EXAMPLE_CRITERIA, EXAMPLE_DATA
 

@@ -181,7 +181,7 @@ def verify(store: Store, run_id: int, plugin_args: Sequence[str] = (), data_fold
     plan, registry = stored_plan(run, inputs.criteria_raw, plugin_args)
     data = inputs.data
     if data_folder is not None:
-        from ..load.csv_data import read_folder
+        from ..load.submissions import read_folder
 
         data = carry_previous(read_folder(data_folder, plan.criteria), inputs.data, plan)
     res = score(plan, data)
@@ -200,7 +200,7 @@ def rescore(store: Store, run_id: int, data_folder: str, reason: str, operator: 
 
     Returns the report, the new results (for the usual tables) and the new run's stamp.
     """
-    from ..load.csv_data import read_folder
+    from ..load.submissions import read_folder
 
     def corrected(plan, stored):
         return carry_previous(read_folder(data_folder, plan.criteria), stored, plan)
