@@ -20,6 +20,7 @@ from ..errors import Problem
 from . import expr
 from .dataset import Dataset
 from .plan import Plan
+from .rounding import trimmed
 
 _TOL = 1e-9  # relative: floating noise of a formula, not a mistake
 
@@ -27,11 +28,6 @@ _TOL = 1e-9  # relative: floating noise of a formula, not a mistake
 def problems(plan: Plan, data: Dataset, cols: dict[str, np.ndarray]) -> list[Problem]:
     """Derived values out of range, then failed cross-field checks, unit by unit in data order."""
     return range_problems(plan, data, cols) + check_problems(plan, data, cols)
-
-
-def _shown(v: float) -> str:
-    text = f"{round(float(v), 4):.4f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
 
 
 def _inputs(data: Dataset, pos: int, names: list[str], cols: dict[str, np.ndarray]) -> tuple[dict, dict]:
@@ -43,7 +39,7 @@ def _inputs(data: Dataset, pos: int, names: list[str], cols: dict[str, np.ndarra
     for n in names:
         col = cols.get(n)
         v = col[pos] if col is not None else np.nan
-        value = "—" if np.isnan(v) else _shown(v)
+        value = "—" if np.isnan(v) else trimmed(v, 4)
         cell = data.cell_of(pos, n)
         zh.append(f"{n} = {value}" + (f"（{cell}）" if cell else ""))
         en.append(f"{n} = {value}" + (f" ({cell})" if cell else ""))
@@ -94,7 +90,7 @@ def range_problems(plan: Plan, data: Dataset, cols: dict[str, np.ndarray]) -> li
         for pos in np.nonzero(bad)[0].tolist():
             inputs, where = _inputs(data, pos, reads, cols)
             out.append(Problem("data.derived_out_of_range", {
-                "unit": data.ids[pos], "name": data.names[pos], "field": name, "value": _shown(cols[name][pos]),
+                "unit": data.ids[pos], "name": data.names[pos], "field": name, "value": trimmed(cols[name][pos], 4),
                 "lo": "-∞" if lo is None else f"{lo:g}", "hi": "∞" if hi is None else f"{hi:g}",
                 "formula": specs[name].formula, **inputs}, **where))
     return out
@@ -131,5 +127,5 @@ def check_problems(plan: Plan, data: Dataset, cols: dict[str, np.ndarray]) -> li
             inputs, where = _inputs(data, pos, reads, cols)
             out.append(Problem("data.check_failed", {
                 "unit": data.ids[pos], "name": data.names[pos], "check": ch.name, "rule": ch.rule,
-                "left": _shown(lv[pos]), "right": _shown(rv[pos]), **inputs}, **where))
+                "left": trimmed(lv[pos], 4), "right": trimmed(rv[pos], 4), **inputs}, **where))
     return out

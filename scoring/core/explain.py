@@ -110,7 +110,7 @@ def _zero_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScores, l
 
     def walk(name: str) -> None:
         node = formulas[name]
-        for f in _names_in_order(node):
+        for f in expr.ordered_names(node):
             if f in formulas and f in res.zero and res.zero[f][i]:
                 walk(f)
             elif f not in formulas or not math.isnan(float(res.columns[f][i])):
@@ -147,16 +147,6 @@ def _source(res: Results, i: int, f: str, derived: set[str], lang: str) -> str:
     return t("explain.derived", lang) if f in derived else ""
 
 
-def _names_in_order(node) -> list[str]:
-    """Field names of a formula in the order they are written (numerator before denominator)."""
-    if node.op == "field":
-        return [node.value]
-    out: list[str] = []
-    for a in node.args:
-        out += [n for n in _names_in_order(a) if n not in out]
-    return out
-
-
 def loss_items(sheet: dict[str, Any], lang: str = "zh") -> list[dict[str, Any]]:
     """The lines whose losses make up each module's loss, each point counted once.
 
@@ -191,16 +181,10 @@ def loss_items(sheet: dict[str, Any], lang: str = "zh") -> list[dict[str, Any]]:
         if len(extra) == 1 and extra[0]["points"] == net:
             out.append(extra[0])
             continue
-        parts = t("sep.list", lang).join(f"{l['name']}{'+' if l['points'] > 0 else ''}{_plain(l['points'])}" for l in extra)
+        parts = t("sep.list", lang).join(f"{l['name']}{'+' if l['points'] > 0 else ''}{fmt(l['points'])}" for l in extra)
         out.append({"id": m["id"], "name": t("explain.bonus_items", lang, module=m["name"]), "module": m["id"], "parent": None, "bonus": True,
                     "points": net, "lost": -net, "reason": t("explain.bonus_parts", lang, items=parts, note=m["bonus_note"]) if "bonus_note" in m else parts})
     return out
-
-
-def _plain(x: float) -> str:
-    return fmt(x)
-def _join(a: str, b: str, lang: str) -> str:
-    return t("sep.items", lang).join((a, b)) if a and b else (a or b)
 
 
 def _who(res: Results, ind, lang: str) -> str:
@@ -337,3 +321,7 @@ def _walk_tree(res: Results):
 def ranked(res: Results, cs: CategoryScores) -> list[int]:
     """Positions of a category's units in rank order (ties in input order)."""
     return np.argsort(np.asarray(cs.rank), kind="stable").tolist()
+
+
+def _join(a: str, b: str, lang: str) -> str:
+    return t("sep.items", lang).join((a, b)) if a and b else (a or b)

@@ -27,7 +27,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from ..i18n import t
-from .rounding import fmt, round_half_up
+from .rounding import fmt, trimmed
 
 
 class Params(BaseModel):
@@ -84,7 +84,7 @@ def shown(v: float, field: str | None = None, lang: str = "zh", default_unit: st
         text, unit = fmt(v), default_unit
     else:
         places, units = display
-        text = _at(v, places)
+        text = trimmed(v, places)
         unit = (units.get(field) or (units.get(field.split("@", 1)[0]) if "@" in field else "") or "") if field else ""
         unit = unit or default_unit
     if lang == "en" and unit != "%":
@@ -92,20 +92,12 @@ def shown(v: float, field: str | None = None, lang: str = "zh", default_unit: st
     return text + unit
 
 
-def _at(v: float, places: int) -> str:
-    """``v`` rounded half up to ``places``, without trailing zeros (94.59, 50, 0.5)."""
-    text = f"{round_half_up(float(v), places):.{places}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
 def difference(v: float, field: str | None = None, lang: str = "zh", rate: bool = False) -> str:
     """A difference of two values of ``field``: percentage points for a rate ("2.27个百分点")."""
     display = _DISPLAY.get()
     places, units = display if display is not None else (None, {})
     if rate or (field is not None and units.get(field.split("@")[0]) == "%"):
-        text = fmt(v) if places is None else _at(v, places)
+        text = fmt(v) if places is None else trimmed(v, places)
         return t("method.pct_points", lang, value=text)
     return shown(v, field, lang)
 

@@ -59,6 +59,14 @@ def fmt(x: float | None, places: int | None = None) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def trimmed(x: float, places: int) -> str:
+    """``x`` rounded half up to ``places``, without trailing zeros (94.59, 50, 0.5): a number inside a sentence."""
+    text = f"{round_half_up(float(x), places):.{places}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
 def fmt_column(a: np.ndarray, places: int) -> list[str]:
     """``fmt(x, places)`` for every value of a column; fast when the values are already rounded."""
     a = np.asarray(a, dtype=float)

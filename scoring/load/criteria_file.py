@@ -97,8 +97,6 @@ def toml_cause(msg: str, line: str) -> tuple[str, dict[str, str]]:
     The parser's text is English and names the symptom ("Invalid value"); the line usually
     shows the cause: a decimal comma, full-width digits, Chinese quotes, a bare Chinese key.
     """
-    import re
-
     value = line.split("=", 1)[1].strip() if "=" in line else ""
     key = line.split("=", 1)[0].strip() if "=" in line else line.strip()
     if msg.startswith("Cannot overwrite a value"):

@@ -86,8 +86,6 @@ def _absent_files(plan: Plan, data, gaps: list[Gap]) -> tuple[list[Gap], list[Pr
     Such a problem is made where a gap would stop scoring anyway (policy "error"); the
     owner's other gaps are folded into it.  Otherwise the gaps stay listed one by one.
     """
-    import numpy as np
-
     from .template import SELF_OWNERS
 
     year = plan.criteria.assessment.year
