@@ -422,8 +422,11 @@ def find_unit(results: Results, unit: str) -> str:
     ids, names = results.data.ids, results.data.names
     if unit in ids:
         return unit
-    if unit in names:
-        return ids[names.index(unit)]
+    same = [u for u, n in zip(ids, names) if n == unit]
+    if len(same) > 1:  # a name two units share: never guess whose sheet to show
+        raise UsageError(Problem("data.ambiguous_name", {"name": unit, "ids": "、".join(same)}))
+    if same:
+        return same[0]
     close = difflib.get_close_matches(unit, ids + names, n=3, cutoff=0.4)
     raise UsageError(Problem("explain.unknown_unit", {"unit": unit, "close": "、".join(close) or "—"}))
 

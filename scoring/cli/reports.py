@@ -5,6 +5,7 @@ import argparse
 import os
 from pathlib import Path
 
+from ..errors import UsageError
 from .common import (check_out_arg, check_report_out, checked, iso_date, results_and_decisions, say, write_report,
                      written)
 
@@ -62,6 +63,11 @@ def cmd_report(args) -> int:
                                           "grades_only")})
     # the papers sent out print no stamp: the run's blank-cell list names other units
     papers = render_papers(fmt, args.paper, results, proposal, history, stamp.as_dict(), args.lang, pub, args.unit)
+    names = [name for name, _ in papers]
+    if args.paper == "unit" and args.unit and not folder and len(papers) > 1:  # a name two units share
+        raise UsageError(Problem("data.ambiguous_name", {"name": args.unit, "ids": "、".join(names)}))
+    if len(set(names)) < len(names):  # units whose names give one file name: one paper would replace the other
+        raise UsageError(Problem("report.same_file_name", {"names": "、".join(sorted({n for n in names if names.count(n) > 1}))}))
     if args.paper == "unit" and (folder or not args.unit):
         for name, data in papers:  # every paper made before any is written: a failure leaves no half pack
             write_atomic_bytes(Path(args.out) / name, data)
