@@ -357,3 +357,22 @@ def test_verify_all_reads_the_whole_log_also_after_the_last_seal(capsys, relativ
     assert code == 3 and "不符" in out
     code, out, _ = cli(capsys, "verify", "--all", "--db", db, "--format", "json")
     assert code == 3 and json.loads(out)["log_rows_altered"] == [3]
+
+
+def test_letters_never_overwrite_the_store_and_a_bad_folder_is_refused_before_the_correction(capsys, relative, tmp_path):
+    crit, folder, db, plug = relative
+    published(capsys, crit, folder, db, plug)
+    assert cli(capsys, "objection", "add", "1", "--unit", "U1", "--field", "a", "--text", "应为100",
+               "--received", "2021-01-08", "--db", db)[0] == 0
+    before = snapshot(db)
+    for argv in (("objection", "letter", "1"), ("objection", "decide", "1", "--accept", "--value", "a=100", "--reason", "属实")):
+        code, _, err = cli(capsys, *argv, "--db", db, "--out", db)
+        assert code == 2 and "Traceback" not in err, err
+        assert snapshot(db) == before  # the store is whole, and nothing was decided
+    assert cli(capsys, "objection", "decide", "1", "--accept", "--value", "a=100", "--reason", "属实", "--db", db)[0] == 0
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    decided = snapshot(db)
+    code, _, err = cli(capsys, "objection", "apply", "1", "--reason", "复核", "--db", db, "--out", a_file / "letters", *plug)
+    assert code == 2 and "内部错误" not in err, err
+    assert snapshot(db) == decided  # no correction run saved before the refusal

@@ -138,8 +138,8 @@ def check_out_arg(args) -> None:
 
     target = getattr(args, "criteria", "")
     inputs = [target, getattr(args, "old", None), getattr(args, "new", None), *args.plugins]
-    if getattr(args, "db", None) or getattr(args, "save", False) or str(target).isdigit():
-        inputs.append(default_path(getattr(args, "db", None)))
+    if hasattr(args, "db"):  # a command that can open the store never writes over it
+        inputs.append(default_path(args.db))
     check_out(args.out, inputs=inputs, data_folder=getattr(args, "data", None))
 
 

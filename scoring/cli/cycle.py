@@ -176,10 +176,7 @@ def cmd_objection(args) -> int:
              received=o.received, files=len(o.evidence))
         return 0
     if args.action == "decide":
-        if args.out:
-            from ..outfile import check_out
-
-            check_out(args.out)
+        check_out_arg(args)
         with history_store(args) as s:
             o = cycle.decide(s, args.id, args.accept, args.value, args.reason, operator(args))
             text = letter_of(s, o, args.lang)
@@ -187,10 +184,7 @@ def cmd_objection(args) -> int:
         write_or_print(args.out, text, args.lang)
         return 0
     if args.action == "letter":
-        if args.out:
-            from ..outfile import check_out
-
-            check_out(args.out)
+        check_out_arg(args)
         with history_store(args) as s:
             text = letter_of(s, cycle.objection(s, args.id), args.lang)
         write_or_print(args.out, text, args.lang)
@@ -200,6 +194,8 @@ def cmd_objection(args) -> int:
         from ..errors import OutputError, Problem
 
         raise OutputError(Problem("cycle.out_not_dir", {"path": args.out}, file=args.out))
+    if args.out:  # the letters' folder is checked before the correction run is saved, not after
+        check_out_arg(argparse.Namespace(**{**vars(args), "out": str(Path(args.out) / ("_." + args.papers))}))
     with history_store(args) as s:
         done = cycle.apply(s, args.run, args.reason, operator(args), args.plugins)
         letters = [(o, letter_of(s, o, args.lang)) for o in done.objections]
