@@ -35,6 +35,7 @@ from builders import registry as _registry  # noqa: E402
 def pytest_configure(config):
     """One office signing key for the whole session (finalize needs one; subprocesses inherit it)."""
     import os
+    import shutil
     import tempfile
 
     from scoring.history.seal import KEY_ENV, keygen
@@ -43,6 +44,7 @@ def pytest_configure(config):
         folder = Path(tempfile.mkdtemp(prefix="scoring-test-key-"))
         keygen(folder / "office.key")
         os.environ[KEY_ENV] = str(folder / "office.key")
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))  # a private key: never left in /tmp
 
 
 @pytest.fixture
