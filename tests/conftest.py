@@ -34,7 +34,6 @@ from builders import registry as _registry  # noqa: E402
 
 def pytest_configure(config):
     """One office signing key for the whole session (finalize needs one; subprocesses inherit it)."""
-    import os
     import shutil
     import tempfile
 

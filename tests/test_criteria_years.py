@@ -133,8 +133,8 @@ def test_diff_names_each_change(tmp_path, capsys):
     assert s["new"] == pytest.approx(s["old"] * (19 * 4) / (17 * 3), abs=0.01)
     assert ("share", "F1.2", "乡镇(街道)") in kinds  # points moved within the module for every category
     assert ("share", "D", "政府部门") not in kinds  # 政府部门's 党建 weight did not move
-    unchanged = {c["id"] for c in doc["changes"]}
-    assert "F2.1" not in unchanged or all(c["kind"] == "share" for c in doc["changes"] if c["id"] == "F2.1")
+    changed = {c["id"] for c in doc["changes"]}
+    assert "F2.1" not in changed or all(c["kind"] == "share" for c in doc["changes"] if c["id"] == "F2.1")
 
     code, text, _ = run(capsys, "criteria", "diff", YITONG, new)
     assert code == 0
