@@ -3,7 +3,7 @@
 Where it is: ``--db PATH``, else the environment variable ``SCORING_DB``, else
 ``scoring-history.sqlite`` in the current folder (the folder the office works in).
 
-What it holds (schema version 2, see ``SCHEMA``):
+What it holds (schema version 3, see ``SCHEMA``):
 
     store_info      format name, schema version, when created
     criteria_texts  criteria files, by sha256 of their bytes (the text, exactly)

@@ -58,9 +58,11 @@ def _installed() -> tuple[dict[str, Font], dict[str, str]]:
     return found, paths
 
 
-def find_cjk_font() -> Font:
-    """The Chinese font for tables and headings (a 黑体-like sans first), or a clear error when there is none."""
-    found, _ = _installed()
+def find_cjk_font(found: dict[str, Font] | None = None) -> Font:
+    """The Chinese font for tables and headings (a 黑体-like sans first), or a clear error when there is none.
+
+    ``found``: the installed fonts when already listed (each listing starts an fc-list process)."""
+    found = _installed()[0] if found is None else found
     for fam in PREFERRED:
         if fam in found:
             return found[fam]
@@ -72,8 +74,8 @@ def find_cjk_font() -> Font:
 
 def find_fonts() -> dict[str, Font]:
     """A font for each role: ``sans`` (tables, 黑体 headings) and ``serif`` (小标宋 titles, 仿宋 body)."""
-    sans = find_cjk_font()
     found, _ = _installed()
+    sans = find_cjk_font(found)
     serif = next((found[f] for f in SERIF if f in found), sans)
     return {"sans": sans, "serif": serif}
 
