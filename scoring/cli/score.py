@@ -108,7 +108,7 @@ def cmd_run(args) -> int:
             text = json_chunks(results, args.lang, stamp=stamp, extra=extra)  # written as it is made
         else:
             text = RENDERERS[args.format](results, args.lang, stamp=None if later_stamp else stamp)
-        if args.decide and args.format == "table":
+        if later_stamp:
             from ..report import decisions as rd
 
             text += "\n" + rd.as_text(proposal, places, close, args.lang).rstrip("\n") + "\n" + "\n".join(
@@ -178,7 +178,6 @@ def cmd_sensitivity(args) -> int:
 def cmd_fingerprint(args) -> int:
     """The two hashes a stamp prints, in full, computed the way `scoring run` computes them."""
     from ..history import canonical
-    from ..i18n import t
     from ..outfile import check_out, write_out
 
     if args.canonical is not None:  # never into the data folder (the next run would read it) nor over an input
@@ -186,8 +185,9 @@ def cmd_fingerprint(args) -> int:
     scored = score_args(args)
     results, raw = scored.results, scored.criteria.raw
     data_bytes = canonical.encode(results.data)
-    print(t("fingerprint.criteria", args.lang, path=args.criteria, sha=canonical.sha256(raw), short=canonical.sha256(raw)[:12]))
-    print(t("fingerprint.data", args.lang, path=args.data, sha=canonical.sha256(data_bytes), short=canonical.sha256(data_bytes)[:12],
+    crit_sha, data_sha = canonical.sha256(raw), canonical.sha256(data_bytes)
+    print(t("fingerprint.criteria", args.lang, path=args.criteria, sha=crit_sha, short=crit_sha[:12]))
+    print(t("fingerprint.data", args.lang, path=args.data, sha=data_sha, short=data_sha[:12],
             units=len(results.data), fields=len(results.data.values)))
     if args.canonical is not None:
         write_out(args.canonical, data_bytes)
