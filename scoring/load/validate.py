@@ -86,7 +86,7 @@ def _absent_files(plan: Plan, data, gaps: list[Gap]) -> tuple[list[Gap], list[Pr
     Such a problem is made where a gap would stop scoring anyway (policy "error"); the
     owner's other gaps are folded into it.  Otherwise the gaps stay listed one by one.
     """
-    from .template import SELF_OWNERS
+    from .template import SELF_OWNERS, safe_filename
 
     year = plan.criteria.assessment.year
     specs = plan.criteria.field_map()
@@ -119,11 +119,11 @@ def _absent_files(plan: Plan, data, gaps: list[Gap]) -> tuple[list[Gap], list[Pr
                 hit_self[g.unit].append(g.field)
         else:
             kept.append(g)
-    out = [Problem("data.owner_absent", {"owner": o, "file": f"{year}-{o}-报送表.xlsx", "csv": f"{o}.csv",
+    out = [Problem("data.owner_absent", {"owner": o, "file": safe_filename(f"{year}-{o}-报送表") + ".xlsx", "csv": f"{o}.csv",
                                          "fields": "、".join(own[o]), "units": len(units)})
            for o, units in hit.items()]
     out += [Problem("data.self_absent", {"unit": data.ids[i], "name": data.names[i], "fields": "、".join(fs),
-                                         "file": f"{year}-{data.ids[i]}-{data.names[i]}-报送表.xlsx"})
+                                         "file": safe_filename(f"{year}-{data.ids[i]}-{data.names[i]}-报送表") + ".xlsx"})
             for i, fs in hit_self.items()]
     return kept, out
 
