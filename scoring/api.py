@@ -466,3 +466,18 @@ def records(scoring: Scoring | Results) -> list[dict]:
                          **{m: float(ms.score[j]) for m, ms in cs.modules.items()},
                          **{ind: float(sc.points[j]) for ind, sc in cs.indicators.items()}})
     return rows
+
+
+# ---- used by scoring serve ----
+def unit_sheet(scoring: Scoring, unit: str, lang: str = "zh") -> dict:
+    """One unit's score sheet as its 考核结果反馈 prints it: ``sheet`` (total, rank, of, grade, modules,
+    indicators …), ``cells`` (indicator, points, score, lost, reason, source), ``sentences`` (the
+    explanation), and ``average``: its category's average total. ``unit``: id or name."""
+    from .report import notice
+
+    results = scoring.results
+    cs, pos = results.locate(find_unit(results, unit))
+    doc = notice.unit_notice(results, cs, pos, decide(scoring), lang)
+    totals = [float(x) for x in cs.total if x == x]  # a unit failed by a veto may have no total
+    return {**doc, "cells": notice.sheet_cells(doc["sheet"], lang),
+            "average": round(sum(totals) / len(totals), results.criteria.assessment.precision) if totals else None}

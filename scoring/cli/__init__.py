@@ -5,6 +5,7 @@
 - ``data``    validate, template, progress
 - ``cycle``   criteria next | diff, warn; after the scoring publish, objection, objections, log, import (docs/cycle.md)
 - ``history`` runs, finalize, delete, verify, history, compare, rescore, keygen, backup (docs/history.md)
+- ``serve``   the intranet portal: owners upload, units see their own sheet and object (docs/serve.md)
 
 Each command is thin: it parses its arguments, calls :mod:`scoring.api`, and prints. Help texts
 and the command line's own words are the ``cli.*`` messages of :mod:`scoring.i18n`.
@@ -20,10 +21,10 @@ import os
 import sys
 
 from ..errors import ScoringError
-from . import cycle, data, history, reports, score
+from . import cycle, data, history, reports, score, serve
 from .common import texts
 
-GROUPS = (score, reports, data, cycle, history)
+GROUPS = (score, reports, data, cycle, history, serve)
 COMMANDS = {name: command for group in GROUPS for name, command in group.COMMANDS.items()}
 
 

@@ -1,0 +1,79 @@
+"""The portal's web application: one table of routes, each with the roles that may use it (the pages
+are in :mod:`.pages`, the request pipeline that checks the roles in :mod:`.web`)."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Callable
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ..errors import Problem, ScoringError
+from ..i18n import t
+from . import gate, portal
+from .pages import account, office, owner, public, unit
+from .web import ANYONE, HERE, SESSION_HOURS, Ctx, Settings, endpoint
+
+# (method, path, page function, roles): the one table of what exists and who may use it
+ROUTES: list[tuple[str, str, Callable[[Ctx], Response], tuple[str, ...]]] = [
+    *account.ROUTES,
+    ("GET", "/public", public.page, (ANYONE,)),
+    *owner.ROUTES,
+    *office.ROUTES,
+    *unit.ROUTES,
+]
+
+
+class LimitBody:
+    """Refuse a request body over the limit from its Content-Length, before any of it is parsed."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] == "POST":
+            headers = dict(scope["headers"])
+            length = headers.get(b"content-length", b"")
+            if not length.isdigit():
+                return await _refuse(scope, receive, send, "serve.upload.no_length", 411)
+            if int(length) > self.limit:
+                return await _refuse(scope, receive, send, "serve.upload.too_large", 413,
+                                     size=round(int(length) / 2 ** 20, 1), limit=round(self.limit / 2 ** 20, 1))
+        await self.app(scope, receive, send)
+
+
+async def _refuse(scope, receive, send, code: str, status: int, **args) -> None:
+    text = t(code, "zh", **args)
+    await HTMLResponse(f"<!doctype html><meta charset=utf-8><title>{status}</title><p>{text}</p>", status)(
+        scope, receive, send)
+
+
+def create_app(db: str | Path, key: str | None = None, max_upload: int = gate.MAX_BYTES) -> Starlette:
+    """The portal for the store at ``db`` (set up with :func:`scoring.serve.portal.setup`)."""
+    from .data import Year
+
+    conn = portal.connect(db)
+    try:
+        if not portal.ready(conn):
+            raise ScoringError(Problem("serve.not_setup", {"path": str(db)}))
+        secret = portal.info(conn, "secret")
+        year = Year(conn)
+    finally:
+        conn.close()
+    settings = Settings(Path(db), key, max_upload, year)
+    routes: list = [Route(path, endpoint(fn, roles), methods=[method], name=f"{method} {path}")
+                    for method, path, fn, roles in ROUTES]
+    routes.append(Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"))
+    # the cookie's name is the portal's own: two portals on one host (other ports) never read each other's
+    cookie = "scoring-" + hashlib.sha256(secret.encode()).hexdigest()[:10]
+    app = Starlette(routes=routes, middleware=[
+        Middleware(LimitBody, limit=max_upload + 64 * 1024),  # the file plus the form around it
+        Middleware(SessionMiddleware, secret_key=secret, session_cookie=cookie, max_age=SESSION_HOURS * 3600,
+                   same_site="strict", https_only=False)])
+    app.state.settings = settings
+    return app

@@ -1,0 +1,234 @@
+"""The office's pages: collection progress, accounts, runs (draft, rankings, sheets, papers), 公示,
+objections (decide, apply as a correction run), finalize."""
+from __future__ import annotations
+
+import datetime as dt
+
+from starlette.responses import Response
+
+from ... import api
+from ...errors import ScoringError
+from .. import portal
+from ..web import OFFICE, Ctx, problems_of
+from . import results
+from .download import attachment
+
+
+def _operator(ctx: Ctx) -> str:
+    me = ctx.account
+    assert me is not None
+    return f"{me.name}（{me.login}）"
+
+
+def progress(ctx: Ctx) -> Response:
+    """Who has sent a clean workbook, whose latest upload has problems, who has sent nothing (late
+    once the due date set here has passed)."""
+    year = ctx.settings.year
+    logins = {a.owner: a.login for a in portal.accounts(ctx.conn) if a.owner}
+    latest: dict[str, portal.Upload] = {}
+    clean: dict[str, portal.Upload] = {}
+    for u in reversed(portal.uploads(ctx.conn)):  # oldest first: the last seen is the latest
+        latest[u.owner] = u
+        if u.ok:
+            clean[u.owner] = u
+    due = portal.info(ctx.conn, "due")
+    late = bool(due) and dt.date.today().isoformat() > due
+    rows = [{"book": b, "login": logins.get(b.owner, ""), "latest": latest.get(b.owner), "clean": clean.get(b.owner),
+             "late": late and b.owner not in clean} for b in year.workbooks.values()]
+    rows.sort(key=lambda r: (r["clean"] is not None, r["latest"] is not None, r["book"].file))
+    done = sum(1 for r in rows if r["clean"])
+    return ctx.page("progress.html", rows=rows, done=done, due=due or "", runs=api.runs(db=ctx.settings.db))
+
+
+def set_due(ctx: Ctx) -> Response:
+    from ...load.progress import parse_due
+
+    text = ctx.form.get("due", "").strip()
+    try:
+        due = parse_due(text).isoformat() if text else ""
+    except ValueError:
+        return ctx.say("serve.office.bad_date", text=text, back="/office")
+    with portal.writing(ctx.conn):
+        ctx.conn.execute("INSERT OR REPLACE INTO portal_info (key, value) VALUES ('due', ?)", (due,))
+    return ctx.go("/office")
+
+
+def accounts(ctx: Ctx) -> Response:
+    """The printable sheet of initial passwords (an account that changed its password shows no more)."""
+    return ctx.page("accounts.html", accounts=portal.accounts(ctx.conn))
+
+
+def upload_page(ctx: Ctx) -> Response:
+    up = portal.upload(ctx.conn, int(ctx.params["upload"]))
+    if up is None:
+        return ctx.say("serve.not_found", 404, back="/office")
+    return ctx.page("upload.html", upload=up, back="/office")
+
+
+def upload_file(ctx: Ctx) -> Response:
+    up = portal.upload(ctx.conn, int(ctx.params["upload"]))
+    if up is None:
+        return ctx.say("serve.not_found", 404, back="/office")
+    return attachment(portal.upload_bytes(ctx.conn, up.id), up.stored_as)
+
+
+def run_draft(ctx: Ctx) -> Response:
+    """Score the unit list and each owner's latest clean upload, and save it as a draft run."""
+    year = ctx.settings.year
+    try:
+        with year.folder(portal.latest_clean(ctx.conn)) as folder:
+            scoring = api.score(year.crit, folder, db=ctx.settings.db)
+            run_id = api.save(scoring, folder, _operator(ctx), note=ctx.form.get("note", ""), db=ctx.settings.db)
+    except ScoringError as e:
+        return ctx.say("serve.office.cannot_score", problems=problems_of(e), back="/office")
+    return ctx.go(f"/office/runs/{run_id}")
+
+
+def runs(ctx: Ctx) -> Response:
+    return ctx.page("runs.html", runs=api.runs(db=ctx.settings.db), key=bool(ctx.settings.key))
+
+
+def _run(ctx: Ctx):
+    """The run named in the URL (404 when there is none)."""
+    run_id = int(ctx.params["run"])
+    info = next((r for r in api.runs(db=ctx.settings.db) if r.id == run_id), None)
+    return info
+
+
+def run_page(ctx: Ctx) -> Response:
+    info = _run(ctx)
+    if info is None:
+        return ctx.say("serve.not_found", 404, back="/office/runs")
+    scoring = results.scored(ctx.settings, info.id)
+    return ctx.page("run.html", run=info, tables=results.tables(scoring),
+                    publication=api.publication(info.id, db=ctx.settings.db),
+                    objections=api.objections(info.id, db=ctx.settings.db), key=bool(ctx.settings.key),
+                    today=dt.date.today().isoformat())
+
+
+def unit_sheet(ctx: Ctx) -> Response:
+    info = _run(ctx)
+    if info is None:
+        return ctx.say("serve.not_found", 404, back="/office/runs")
+    scoring = results.scored(ctx.settings, info.id)
+    sheet = results.sheet(scoring, ctx.params["unit"])
+    if sheet is None:
+        return ctx.say("serve.not_found", 404, back=f"/office/runs/{info.id}")
+    return ctx.page("sheet.html", run=info, s=sheet, back=f"/office/runs/{info.id}")
+
+
+def publish(ctx: Ctx) -> Response:
+    info = _run(ctx)
+    if info is None:
+        return ctx.say("serve.not_found", 404, back="/office/runs")
+    start, end = ctx.form.get("start", ""), ctx.form.get("end", "")
+    if not start or not end:
+        return ctx.say("serve.office.period_missing", back=f"/office/runs/{info.id}")
+    try:
+        api.publish(info.id, start, end, _operator(ctx), reason=ctx.form.get("reason", ""), db=ctx.settings.db)
+    except ScoringError as e:
+        return ctx.say("serve.office.refused", problems=problems_of(e), back=f"/office/runs/{info.id}")
+    return ctx.go(f"/office/runs/{info.id}")
+
+
+def finalize(ctx: Ctx) -> Response:
+    info = _run(ctx)
+    if info is None:
+        return ctx.say("serve.not_found", 404, back="/office/runs")
+    if not ctx.settings.key:
+        return ctx.say("serve.no_key", back=f"/office/runs/{info.id}")
+    try:
+        api.finalize(info.id, _operator(ctx), key=ctx.settings.key, db=ctx.settings.db)
+    except ScoringError as e:
+        return ctx.say("serve.office.refused", problems=problems_of(e), back=f"/office/runs/{info.id}")
+    return ctx.go(f"/office/runs/{info.id}")
+
+
+def apply(ctx: Ctx) -> Response:
+    """Every accepted objection of the run's year in one correction run; the page shows what moved."""
+    info = _run(ctx)
+    if info is None:
+        return ctx.say("serve.not_found", 404, back="/office/runs")
+    reason = ctx.form.get("reason", "").strip()
+    if not reason:
+        return ctx.say("serve.office.reason_missing", back=f"/office/runs/{info.id}")
+    try:
+        applied = api.apply_objections(info.id, reason, _operator(ctx), db=ctx.settings.db)
+    except ScoringError as e:
+        return ctx.say("serve.office.refused", problems=problems_of(e), back=f"/office/runs/{info.id}")
+    return ctx.page("applied.html", run=info, applied=applied, new=applied.report.new_run,
+                    changes=[c for c in applied.report.changes if c.what in results.MOVES])
+
+
+def report(ctx: Ctx) -> Response:
+    """The office's report of a run (the same bytes `scoring report N --out …` writes)."""
+    info = _run(ctx)
+    fmt = ctx.params["fmt"]
+    if info is None or fmt not in ("xlsx", "html", "pdf"):
+        return ctx.say("serve.not_found", 404, back="/office/runs")
+    try:
+        content = api.report(results.scored(ctx.settings, info.id), fmt, db=ctx.settings.db)
+    except ScoringError as e:
+        return ctx.say("serve.office.refused", problems=problems_of(e), back=f"/office/runs/{info.id}")
+    return attachment(content, f"{ctx.settings.year.title}-第{info.id}号运行.{fmt}")
+
+
+def objection_page(ctx: Ctx) -> Response:
+    o = _objection(ctx)
+    if o is None:
+        return ctx.say("serve.not_found", 404, back="/office/runs")
+    return ctx.page("objection.html", o=o, back=f"/office/runs/{o.run_id}")
+
+
+def _objection(ctx: Ctx):
+    try:
+        return api.objection(int(ctx.params["oid"]), db=ctx.settings.db)
+    except ScoringError:
+        return None
+
+
+def decide(ctx: Ctx) -> Response:
+    o = _objection(ctx)
+    if o is None:
+        return ctx.say("serve.not_found", 404, back="/office/runs")
+    choice, reason = ctx.form.get("decision", ""), ctx.form.get("reason", "").strip()
+    values = [v.strip() for v in ctx.form.get("values", "").splitlines() if v.strip()]
+    back = f"/office/objections/{o.id}"
+    if choice not in ("accept", "reject") or not reason:
+        return ctx.say("serve.office.decision_missing", back=back)
+    try:
+        api.decide_objection(o.id, choice == "accept", reason, _operator(ctx), values=values, db=ctx.settings.db)
+    except ScoringError as e:
+        return ctx.say("serve.office.refused", problems=problems_of(e), back=back)
+    return ctx.go(back)
+
+
+def letter(ctx: Ctx) -> Response:
+    o = _objection(ctx)
+    if o is None:
+        return ctx.say("serve.not_found", 404, back="/office/runs")
+    try:
+        text = api.objection_letter(o.id, db=ctx.settings.db)
+    except ScoringError as e:
+        return ctx.say("serve.office.refused", problems=problems_of(e), back=f"/office/objections/{o.id}")
+    return attachment(text.encode("utf-8"), f"复核答复-第{o.id}号申诉.md")
+
+
+ROUTES = [
+    ("GET", "/office", progress, (OFFICE,)),
+    ("POST", "/office/due", set_due, (OFFICE,)),
+    ("GET", "/office/accounts", accounts, (OFFICE,)),
+    ("GET", "/office/uploads/{upload:int}", upload_page, (OFFICE,)),
+    ("GET", "/office/uploads/{upload:int}/file", upload_file, (OFFICE,)),
+    ("POST", "/office/run", run_draft, (OFFICE,)),
+    ("GET", "/office/runs", runs, (OFFICE,)),
+    ("GET", "/office/runs/{run:int}", run_page, (OFFICE,)),
+    ("GET", "/office/runs/{run:int}/units/{unit}", unit_sheet, (OFFICE,)),
+    ("GET", "/office/runs/{run:int}/report.{fmt}", report, (OFFICE,)),
+    ("POST", "/office/runs/{run:int}/publish", publish, (OFFICE,)),
+    ("POST", "/office/runs/{run:int}/finalize", finalize, (OFFICE,)),
+    ("POST", "/office/runs/{run:int}/apply", apply, (OFFICE,)),
+    ("GET", "/office/objections/{oid:int}", objection_page, (OFFICE,)),
+    ("POST", "/office/objections/{oid:int}/decide", decide, (OFFICE,)),
+    ("GET", "/office/objections/{oid:int}/letter", letter, (OFFICE,)),
+]
