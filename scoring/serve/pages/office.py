@@ -3,6 +3,7 @@ objections (decide, apply as a correction run), finalize."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from starlette.responses import Response
 
@@ -156,8 +157,10 @@ def apply(ctx: Ctx) -> Response:
         applied = api.apply_objections(info.id, reason, _operator(ctx), db=ctx.settings.db)
     except ScoringError as e:
         return ctx.say("serve.office.refused", problems=problems_of(e), back=f"/office/runs/{info.id}")
-    return ctx.page("applied.html", run=info, applied=applied, new=applied.report.new_run,
-                    changes=[c for c in applied.report.changes if c.what in results.MOVES])
+    done = applied.applied
+    rescored: Any = done.report  # the correction run and its differences from the run it corrects
+    return ctx.page("applied.html", run=info, applied=done, new=rescored.new_run,
+                    changes=[c for c in rescored.changes if c.what in results.MOVES])
 
 
 def report(ctx: Ctx) -> Response:
