@@ -54,3 +54,14 @@ def registry():
 @pytest.fixture
 def methods():
     return _registry().methods
+
+
+@pytest.fixture(scope="session")
+def serve_template(tmp_path_factory):
+    """A history store set up for `scoring serve` from the bundled example → (path, initial passwords).
+    Made once (64 accounts, each a scrypt hash); tests copy the file and work on the copy."""
+    pytest.importorskip("starlette", reason="the portal needs the serve extra: pip install -e '.[serve]'")
+    from serve_support import set_up
+
+    db = tmp_path_factory.mktemp("serve-template") / "office.sqlite"
+    return db, set_up(db)

@@ -132,3 +132,49 @@ def multipart(fields: dict, files: dict) -> tuple[bytes, str]:
                     "Content-Type: application/octet-stream\r\n\r\n").encode() + data + b"\r\n"
     out += f"--{boundary}--\r\n".encode()
     return out, f"multipart/form-data; boundary={boundary}"
+
+
+PEOPLE = {"office": "office", "owner_a": "o01", "owner_b": "o02", "unit_a": "DQ01", "unit_b": "DQ02"}
+
+
+def need_serve_extra():
+    import pytest
+
+    for module in ("starlette", "jinja2", "uvicorn", "multipart", "itsdangerous"):
+        pytest.importorskip(module, reason="the portal needs the serve extra: pip install -e '.[serve]'")
+
+
+def copy_store(template, dest: Path) -> tuple[Path, dict[str, str]]:
+    import shutil
+
+    db, passwords = template
+    shutil.copy(db, dest / "office.sqlite")
+    return dest / "office.sqlite", passwords
+
+
+def publish_example(db: Path, key: str, days: int = 10) -> int:
+    """The bundled example scored, saved, finalized and published from today for ``days`` → the run id
+    (straight through the API: the tests that need a published year start from one)."""
+    import datetime as dt
+
+    from scoring import api
+
+    run = api.score(api.load_criteria(CRITERIA), EXAMPLE, db=db)
+    run_id = api.save(run, EXAMPLE, "考核办", db=db)
+    api.finalize(run_id, "考核办", key=key, db=db)
+    today = dt.date.today()
+    api.publish(run_id, today.isoformat(), (today + dt.timedelta(days=days)).isoformat(), "考核办", db=db)
+    return run_id
+
+
+def logged_in(base: str, passwords: dict[str, str]) -> dict[str, Client]:
+    """A client per person of PEOPLE, logged in (password changed), and one for the anonymous."""
+    out = {}
+    for role, login in PEOPLE.items():
+        c = Client(base)
+        r = c.login(login, passwords[login])
+        assert r.status == 303, (role, r.status, r.text[:300])
+        out[role] = c
+    out["anonymous"] = Client(base)
+    out["anonymous"].get("/login")  # a session with a CSRF token, as a browser on the login page has
+    return out

@@ -1,0 +1,131 @@
+"""Who may open what in `scoring serve`: every route × every person, from one table.
+
+The table names each route as the application declares it ("METHOD path"); the test reads the
+routes off the running application, so a route added without an entry here fails the suite, and
+an entry whose route is gone fails too. Each POST is sent with the person's valid CSRF token and an
+empty form: a person the route refuses gets 403 (or 303 to the login page), a person it admits gets
+the route's own answer to an empty form (400, nothing done) — the refusal is the role's, not the form's.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+from serve_support import copy_store, logged_in, need_serve_extra, publish_example, serving
+
+need_serve_extra()
+
+ROLES = ("office", "owner_a", "owner_b", "unit_a", "unit_b", "anonymous")
+OFFICE_GET = (200, 403, 403, 403, 403, 303)
+OFFICE_POST = (400, 403, 403, 403, 403, 303)
+
+# "METHOD path" → the answer each person of ROLES gets
+EXPECTED = {
+    "GET /": (303, 303, 303, 303, 303, 303),
+    "GET /login": (303, 303, 303, 303, 303, 200),
+    "POST /login": (400, 400, 400, 400, 400, 400),
+    "GET /password": (200, 200, 200, 200, 200, 303),
+    "POST /password": (400, 400, 400, 400, 400, 303),
+    "GET /public": (200, 200, 200, 200, 200, 200),
+    "GET /static/{path}": (200, 200, 200, 200, 200, 200),
+    "GET /owner": (403, 200, 200, 403, 403, 303),
+    "GET /owner/template": (403, 200, 200, 403, 403, 303),
+    "POST /owner/upload": (403, 400, 400, 403, 403, 303),
+    "GET /owner/uploads/{upload}": (403, 200, 404, 403, 403, 303),  # owner A's upload
+    "GET /office": OFFICE_GET,
+    "POST /office/due": (303, 403, 403, 403, 403, 303),
+    "GET /office/accounts": OFFICE_GET,
+    "GET /office/uploads/{upload}": OFFICE_GET,
+    "GET /office/uploads/{upload}/file": OFFICE_GET,
+    "POST /office/run": OFFICE_POST,  # only owner A has sent data: the office is told what is missing
+    "GET /office/runs": OFFICE_GET,
+    "GET /office/runs/{run}": OFFICE_GET,
+    "GET /office/runs/{run}/units/{unit}": OFFICE_GET,
+    "GET /office/runs/{run}/report.{fmt}": OFFICE_GET,
+    "POST /office/runs/{run}/publish": OFFICE_POST,
+    "POST /office/runs/{run}/finalize": OFFICE_POST,  # this portal has no signing key: explained
+    "POST /office/runs/{run}/apply": OFFICE_POST,
+    "GET /office/objections/{oid}": OFFICE_GET,
+    "POST /office/objections/{oid}/decide": OFFICE_POST,
+    "GET /office/objections/{oid}/letter": OFFICE_GET,
+    "GET /unit": (403, 403, 403, 200, 200, 303),
+    "POST /unit/objections": (403, 403, 403, 400, 400, 303),
+    "GET /unit/objections/{oid}": (403, 403, 403, 200, 404, 303),  # unit A's objection
+    "POST /logout": (303, 303, 303, 303, 303, 303),  # last: it ends the sessions
+}
+
+
+def declared(app) -> list[str]:
+    """Every route of the application as "METHOD path" (a mounted folder as GET /mount/{path})."""
+    from starlette.routing import Mount, Route
+
+    out = []
+    for r in app.routes:
+        if isinstance(r, Route):
+            out += [f"{m} {r.path}" for m in sorted(r.methods or ()) if m != "HEAD"]
+        elif isinstance(r, Mount):
+            out.append(f"GET {r.path}/{{path}}")
+    return out
+
+
+def _plain(route: str) -> str:
+    """'GET /office/runs/{run:int}' → 'GET /office/runs/{run}'."""
+    import re
+
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", route)
+
+
+@pytest.fixture(scope="module")
+def world(serve_template, tmp_path_factory):
+    from scoring import api
+    from scoring.serve import create_app
+
+    db, passwords = copy_store(serve_template, tmp_path_factory.mktemp("serve-access"))
+    run_id = publish_example(db, os.environ["SCORING_KEY"])
+    o = api.add_objection(run_id, "DQ01", "党建考核得分漏计", "考核办", indicator="D", db=db)
+    api.decide_objection(o.id, False, "经核对无误", "考核办", db=db)
+    app = create_app(db)  # no signing key
+    with serving(app) as base:
+        people = logged_in(base, passwords)
+        owner_file = (db.parent / "upload.csv")
+        from serve_support import EXAMPLE
+
+        owner_file.write_bytes((EXAMPLE / "县委组织部.csv").read_bytes())
+        r = people["owner_a"].post("/owner/upload", files={"file": ("县委组织部.csv", owner_file.read_bytes())})
+        assert r.status == 303
+        upload = int(r.headers["location"].rsplit("/", 1)[1])
+        yield app, people, {"run": run_id, "unit": "DQ01", "fmt": "html", "oid": o.id, "upload": upload, "path": "site.css"}
+
+
+def test_every_route_has_an_entry_and_every_entry_a_route(world):
+    app = world[0]
+    routes = [_plain(r) for r in declared(app)]
+    assert len(routes) > 25
+    assert sorted(set(routes) - set(EXPECTED)) == []  # a new route must say who may use it
+    assert sorted(set(EXPECTED) - set(routes)) == []
+
+
+def test_a_unit_changing_an_id_sees_nothing_of_another_unit(world):
+    app, people, ids = world
+    r = people["unit_b"].get(f"/unit/objections/{ids['oid']}")
+    assert r.status == 404 and "党建考核得分漏计" not in r.text
+    page = people["unit_b"].get("/unit").text
+    assert "县委办公室" in page and "县纪委监委机关" not in page  # its own sheet, never unit A's
+    assert "无权访问" in people["unit_b"].get("/office").text  # a refusal is a page in Chinese, not a bare error
+
+
+# last: the table ends with logging everyone out
+def test_each_person_gets_the_answer_of_the_table(world):
+    app, people, ids = world
+    got, wrong = {}, []
+    for route, expected in EXPECTED.items():
+        method, path = route.split(" ", 1)
+        url = path.format(**ids)
+        for role, want in zip(ROLES, expected):
+            c = people[role]
+            c.get("/password" if role != "anonymous" else "/login")  # a fresh CSRF token of this person's session
+            r = c.get(url) if method == "GET" else c.post(url, {})
+            got[(route, role)] = r.status
+            if r.status != want:
+                wrong.append((route, role, want, r.status))
+    assert wrong == []
