@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -86,7 +86,8 @@ class Year:
             others = [w.label for w in progress.workbooks if name in w.received]
             problems.insert(0, Problem("serve.wrong_workbook", {"owner": owner, "other": "、".join(others) or "—"},
                                        file=uploaded))
-        return [shown(p) for p in problems]
+        # located in the file as the owner named it, not the name it is kept under
+        return [shown(replace(p, file=uploaded) if p.file == name else p) for p in problems]
 
 
 def shown(p: Problem) -> dict:
