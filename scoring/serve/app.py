@@ -30,7 +30,11 @@ ROUTES: list[tuple[str, str, Callable[[Ctx], Response], tuple[str, ...]]] = [
 
 
 class LimitBody:
-    """Refuse a request body over the limit from its Content-Length, before any of it is parsed."""
+    """Refuse a request body over the limit from its Content-Length, before any of it is parsed. What
+    was sent is read and dropped (up to a bound), so the browser shows the refusal rather than a
+    broken connection."""
+
+    DRAIN = 64 * 2 ** 20
 
     def __init__(self, app, limit: int):
         self.app, self.limit = app, limit
@@ -42,6 +46,11 @@ class LimitBody:
             if not length.isdigit():
                 return await _refuse(scope, receive, send, "serve.upload.no_length", 411)
             if int(length) > self.limit:
+                if int(length) <= self.DRAIN:
+                    more = True
+                    while more:
+                        message = await receive()
+                        more = message.get("more_body", False) and message["type"] == "http.request"
                 return await _refuse(scope, receive, send, "serve.upload.too_large", 413,
                                      size=round(int(length) / 2 ** 20, 1), limit=round(self.limit / 2 ** 20, 1))
         await self.app(scope, receive, send)
@@ -49,8 +58,10 @@ class LimitBody:
 
 async def _refuse(scope, receive, send, code: str, status: int, **args) -> None:
     text = t(code, "zh", **args)
-    await HTMLResponse(f"<!doctype html><meta charset=utf-8><title>{status}</title><p>{text}</p>", status)(
-        scope, receive, send)
+    page = (f"<!doctype html><html lang=zh-CN><meta charset=utf-8><meta name=viewport content='width=device-width'>"
+            f"<link rel=stylesheet href=/static/site.css><title>{status}</title><main><p class=error>{text}</p>"
+            f"<p><a href=/>{t('serve.back', 'zh')}</a></p></main></html>")
+    await HTMLResponse(page, status)(scope, receive, send)
 
 
 def create_app(db: str | Path, key: str | None = None, max_upload: int = gate.MAX_BYTES) -> Starlette:
