@@ -36,6 +36,7 @@ class Settings:
     year: Any = None  # the Year, read at start-up
     runs: dict = field(default_factory=dict)  # run id → its Scoring (a saved run never changes)
     templates: dict = field(default_factory=dict)  # file name → the owner workbook `scoring template` writes
+    visible: dict = field(default_factory=dict)  # (store version, …) → the run units and the public see
 
 
 @dataclass

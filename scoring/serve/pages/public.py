@@ -8,7 +8,7 @@ from . import results
 
 
 def page(ctx: Ctx) -> Response:
-    vis = results.visible(ctx.settings.db, public=True)
+    vis = results.visible(ctx.settings, public=True)
     if vis is None:
         return ctx.page("public.html", pub=None)
     published, run, pub = vis

@@ -37,10 +37,32 @@ def sheet(scoring: api.Scoring, unit_id: str) -> dict | None:
     return api.unit_sheet(scoring, unit_id)
 
 
-def visible(db, *, public: bool = False):
+def visible(settings, *, public: bool = False):
     """(the published run, the run shown, its 公示) — the run shown is the latest final run of the
     published run's year (a correction, once finalized, replaces it); None before any 公示, and for
-    the public page outside the 公示期."""
+    the public page outside the 公示期. Looked up again only when the store has changed since (its
+    header's change counter), so the pages everyone opens during the 公示期 do not reopen the store."""
+    key = (_changes(settings.db), public, dt.date.today())
+    with _lock:
+        hit = settings.visible.get(key)
+    if hit is None:
+        hit = (_visible(settings.db, public),)
+        with _lock:
+            if len(settings.visible) > 16:  # older versions of the store are never asked for again
+                settings.visible.clear()
+            settings.visible[key] = hit
+    return hit[0]
+
+
+def _changes(db) -> bytes:
+    """SQLite's file change counter (header bytes 24-27): it moves with every commit in rollback-journal
+    mode, which the store keeps (scoring.history.store)."""
+    with open(db, "rb") as f:
+        f.seek(24)
+        return f.read(4)
+
+
+def _visible(db, public: bool):
     runs = api.runs(db=db)
     for run in sorted(runs, key=lambda r: r.id, reverse=True):
         pub = api.publication(run.id, db=db)

@@ -18,7 +18,7 @@ from . import results
 def page(ctx: Ctx, error: dict | None = None, status: int = 200) -> Response:
     me = ctx.account
     assert me is not None and me.unit_id is not None
-    vis = results.visible(ctx.settings.db)
+    vis = results.visible(ctx.settings)
     if vis is None:
         return ctx.page("unit.html", published=None)
     published, run, pub = vis
@@ -31,7 +31,7 @@ def page(ctx: Ctx, error: dict | None = None, status: int = 200) -> Response:
 def object_post(ctx: Ctx) -> Response:
     me = ctx.account
     assert me is not None and me.unit_id is not None
-    vis = results.visible(ctx.settings.db)
+    vis = results.visible(ctx.settings)
     if vis is None:
         return ctx.say("serve.unit.not_published", back="/unit")
     published = vis[0]
