@@ -1711,6 +1711,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "serve.state.problems": ("有{n}个问题", "{n} problems"),
     "serve.state.none": ("未上传", "not uploaded"),
     "serve.state.late": ("已逾期", "late"),
+    "serve.state.via": ("未单独上传，数据已在 {files} 中", "not sent alone; its figures came in {files}"),
+    "serve.state.blank": ("{n}个必填单元格仍为空", "{n} required cells still blank"),
     "serve.state.changed": ("已改密码", "changed"),
     "serve.role.office": ("考核办", "office"),
     "serve.role.owner": ("评分责任单位", "data owner"),

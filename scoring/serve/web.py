@@ -70,6 +70,8 @@ class Ctx:
 
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
 TEMPLATES.env.globals["t"] = lambda code, **args: t(code, "zh", **args)
+# a time as people read it: 2021-01-15 09:30 (the store keeps ISO 8601 with seconds and zone)
+TEMPLATES.env.filters["when"] = lambda iso: (iso or "")[:16].replace("T", " ")
 
 
 def csrf_token(request: Request) -> str:

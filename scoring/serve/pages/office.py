@@ -23,7 +23,8 @@ def _operator(ctx: Ctx) -> str:
 
 def progress(ctx: Ctx) -> Response:
     """Who has sent a clean workbook, whose latest upload has problems, who has sent nothing (late
-    once the due date set here has passed)."""
+    once the due date set here has passed); for the clean data, what `scoring progress` says of it:
+    a workbook whose figures came inside another's, and the required cells still blank."""
     year = ctx.settings.year
     logins = {a.owner: a.login for a in portal.accounts(ctx.conn) if a.owner}
     latest: dict[str, portal.Upload] = {}
@@ -32,11 +33,18 @@ def progress(ctx: Ctx) -> Response:
         latest[u.owner] = u
         if u.ok:
             clean[u.owner] = u
+    try:
+        with year.folder(portal.latest_clean(ctx.conn)) as folder:
+            found = {w.owner: w for w in api.progress(year.crit, folder).workbooks}
+    except ScoringError:
+        found = {}
     due = portal.info(ctx.conn, "due")
     late = bool(due) and dt.date.today().isoformat() > due
     rows = [{"book": b, "login": logins.get(b.owner, ""), "latest": latest.get(b.owner), "clean": clean.get(b.owner),
+             "via": found[b.owner].via if b.owner in found and b.owner not in clean else [],
+             "blank": len(found[b.owner].required) if b.owner in found else 0,
              "late": late and b.owner not in clean} for b in year.workbooks.values()]
-    rows.sort(key=lambda r: (r["clean"] is not None, r["latest"] is not None, r["book"].file))
+    rows.sort(key=lambda r: (r["clean"] is not None or bool(r["via"]), r["latest"] is not None, r["book"].file))
     done = sum(1 for r in rows if r["clean"])
     return ctx.page("progress.html", rows=rows, done=done, due=due or "", runs=api.runs(db=ctx.settings.db))
 
