@@ -675,3 +675,39 @@ def unit_sheet(scoring: Scoring, unit: str, lang: str = "zh") -> dict:
     totals = [float(x) for x in cs.total if x == x]  # a unit failed by a veto may have no total
     return {**doc, "cells": notice.sheet_cells(doc["sheet"], lang),
             "average": round(sum(totals) / len(totals), results.criteria.assessment.precision) if totals else None}
+
+
+def papers(scoring: Scoring, kind: str, fmt: str = "pdf", lang: str = "zh", *, unit: str | None = None,
+           publication: dict | None = None) -> list[tuple[str, bytes]]:
+    """The papers sent out (``scoring report --for public|unit``) as (file name, bytes): the 公示
+    (``kind="public"``) or each unit's 考核结果反馈 (``kind="unit"``; ``unit``: one unit's id or name).
+    ``publication``: values over the criteria's [publication] (public_from, public_to, contact, issuer,
+    date, object_by, address, grades_only). What a paper must say and does not is a ReportError."""
+    import datetime as dt
+
+    from .report import render_papers
+    from .report.papers import publication as pub_of
+
+    given = {k: dt.date.fromisoformat(v) if k in ("public_from", "public_to", "date", "object_by") and isinstance(v, str)
+             else v for k, v in (publication or {}).items()}  # dates as the store keeps them: 2021-01-15
+    pub = pub_of(scoring.results.criteria, given)
+    return render_papers(fmt, kind, scoring.results, decide(scoring), scoring.history, scoring.stamp.as_dict(),
+                         lang, pub, unit)
+
+
+def evidence(oid: int, name: str, *, store: Store | None = None, db: str | Path | None = None) -> bytes:
+    """The bytes of one evidence file of an objection, as received (checked against its sha256)."""
+    from .history import canonical
+
+    def work(s):
+        o = objection(oid, store=s)
+        item = next((e for e in o.evidence if e.name == name), None)
+        if item is None:
+            raise UsageError(Problem("api.no_evidence", {"id": oid, "name": name,
+                                                         "known": "、".join(e.name for e in o.evidence) or "—"}))
+        data = s.file_bytes(item.sha256)
+        if canonical.sha256(data) != item.sha256:
+            raise HistoryError(Problem("history.damaged", {"path": str(s.path), "detail": f"evidence {name}"}))
+        return data
+
+    return _in_store(store, db, work)

@@ -9,6 +9,7 @@ the route's own answer to an empty form (400, nothing done) — the refusal is t
 from __future__ import annotations
 
 import os
+from urllib.parse import quote
 
 import pytest
 from serve_support import copy_store, logged_in, need_serve_extra, publish_example, serving
@@ -42,15 +43,20 @@ EXPECTED = {
     "GET /office/runs/{run}": OFFICE_GET,
     "GET /office/runs/{run}/units/{unit}": OFFICE_GET,
     "GET /office/runs/{run}/report.{fmt}": OFFICE_GET,
+    "GET /office/runs/{run}/public.{fmt}": OFFICE_GET,
+    "GET /office/runs/{run}/units/{unit}/paper.{fmt}": OFFICE_GET,
     "POST /office/runs/{run}/publish": OFFICE_POST,
     "POST /office/runs/{run}/finalize": OFFICE_POST,  # this portal has no signing key: explained
     "POST /office/runs/{run}/apply": OFFICE_POST,
     "GET /office/objections/{oid}": OFFICE_GET,
     "POST /office/objections/{oid}/decide": OFFICE_POST,
     "GET /office/objections/{oid}/letter": OFFICE_GET,
+    "GET /office/objections/{oid}/evidence/{name}": OFFICE_GET,
     "GET /unit": (403, 403, 403, 200, 200, 303),
     "POST /unit/objections": (403, 403, 403, 400, 400, 303),
     "GET /unit/objections/{oid}": (403, 403, 403, 200, 404, 303),  # unit A's objection
+    "GET /unit/objections/{oid}/evidence/{name}": (403, 403, 403, 200, 404, 303),
+    "GET /unit/paper.{fmt}": (403, 403, 403, 200, 200, 303),
     "POST /logout": (303, 303, 303, 303, 303, 303),  # last: it ends the sessions
 }
 
@@ -82,8 +88,15 @@ def world(serve_template, tmp_path_factory):
 
     db, passwords = copy_store(serve_template, tmp_path_factory.mktemp("serve-access"))
     run_id = publish_example(db, os.environ["SCORING_KEY"])
-    o = api.add_objection(run_id, "DQ01", "党建考核得分漏计", "考核办", indicator="D", db=db)
+    o = api.add_objection(run_id, "DQ01", "党建考核得分漏计", "考核办", indicator="D",
+                          evidence=[("证明.pdf", b"%PDF-1.4 evidence")], db=db)
     api.decide_objection(o.id, False, "经核对无误", "考核办", db=db)
+    from scoring.serve.portal import connect, writing
+
+    conn = connect(db)
+    with writing(conn):  # the contact the papers print, as the office gives it when publishing
+        conn.execute("INSERT INTO portal_info (key, value) VALUES ('contact', '0434-4222222')")
+    conn.close()
     app = create_app(db)  # no signing key
     with serving(app) as base:
         people = logged_in(base, passwords)
@@ -94,7 +107,8 @@ def world(serve_template, tmp_path_factory):
         r = people["owner_a"].post("/owner/upload", files={"file": ("县委组织部.csv", owner_file.read_bytes())})
         assert r.status == 303
         upload = int(r.headers["location"].rsplit("/", 1)[1])
-        yield app, people, {"run": run_id, "unit": "DQ01", "fmt": "html", "oid": o.id, "upload": upload, "path": "site.css"}
+        yield app, people, {"run": run_id, "unit": "DQ01", "fmt": "html", "oid": o.id, "upload": upload, "path": "site.css",
+               "name": quote("证明.pdf")}
 
 
 def test_every_route_has_an_entry_and_every_entry_a_route(world):
@@ -112,6 +126,10 @@ def test_a_unit_changing_an_id_sees_nothing_of_another_unit(world):
     page = people["unit_b"].get("/unit").text
     assert "县委办公室" in page and "县纪委监委机关" not in page  # its own sheet, never unit A's
     assert "无权访问" in people["unit_b"].get("/office").text  # a refusal is a page in Chinese, not a bare error
+    paper = people["unit_b"].get("/unit/paper.html").text  # its own 考核结果反馈 only
+    assert "县委办公室" in paper and "县纪委监委机关" not in paper
+    r = people["unit_a"].get(f"/unit/objections/{ids['oid']}/evidence/{ids['name']}")
+    assert r.content == b"%PDF-1.4 evidence"
 
 
 # last: the table ends with logging everyone out

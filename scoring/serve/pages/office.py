@@ -112,7 +112,7 @@ def run_page(ctx: Ctx) -> Response:
     return ctx.page("run.html", run=info, tables=results.tables(scoring),
                     publication=api.publication(info.id, db=ctx.settings.db),
                     objections=api.objections(info.id, db=ctx.settings.db), key=bool(ctx.settings.key),
-                    today=dt.date.today().isoformat())
+                    today=dt.date.today().isoformat(), contact=portal.info(ctx.conn, "contact") or "")
 
 
 def unit_sheet(ctx: Ctx) -> Response:
@@ -133,6 +133,10 @@ def publish(ctx: Ctx) -> Response:
     start, end = ctx.form.get("start", ""), ctx.form.get("end", "")
     if not start or not end:
         return ctx.say("serve.office.period_missing", back=f"/office/runs/{info.id}")
+    contact = ctx.form.get("contact", "").strip()
+    if contact:  # printed on the 公示 and on each unit's paper: where to object
+        with portal.writing(ctx.conn):
+            ctx.conn.execute("INSERT OR REPLACE INTO portal_info (key, value) VALUES ('contact', ?)", (contact,))
     try:
         api.publish(info.id, start, end, _operator(ctx), reason=ctx.form.get("reason", ""), db=ctx.settings.db)
     except ScoringError as e:
@@ -182,6 +186,34 @@ def report(ctx: Ctx) -> Response:
     except ScoringError as e:
         return ctx.say("serve.office.refused", problems=problems_of(e), back=f"/office/runs/{info.id}")
     return attachment(content, f"{ctx.settings.year.title}-第{info.id}号运行.{fmt}")
+
+
+def public_paper(ctx: Ctx) -> Response:
+    return _paper(ctx, "public", None)
+
+
+def unit_paper(ctx: Ctx) -> Response:
+    return _paper(ctx, "unit", ctx.params["unit"])
+
+
+def _paper(ctx: Ctx, kind: str, unit: str | None) -> Response:
+    info, fmt = _run(ctx), ctx.params["fmt"]
+    if info is None or fmt not in results.PAPER_FORMATS[kind]:
+        return ctx.say("serve.not_found", 404, back="/office/runs")
+    if unit is not None and unit not in results.scored(ctx.settings, info.id).results.data.ids:
+        return ctx.say("serve.not_found", 404, back=f"/office/runs/{info.id}")
+    try:
+        name, content = results.paper(ctx.settings, ctx.conn, info, kind, fmt, unit)
+    except ScoringError as e:
+        return ctx.say("serve.office.refused", problems=problems_of(e), back=f"/office/runs/{info.id}")
+    return attachment(content, name)
+
+
+def evidence(ctx: Ctx) -> Response:
+    o = _objection(ctx)
+    if o is None:
+        return ctx.say("serve.not_found", 404, back="/office/runs")
+    return results.evidence_file(ctx, o, f"/office/objections/{o.id}")
 
 
 def objection_page(ctx: Ctx) -> Response:
@@ -236,10 +268,13 @@ ROUTES = [
     ("GET", "/office/runs/{run:int}", run_page, (OFFICE,)),
     ("GET", "/office/runs/{run:int}/units/{unit}", unit_sheet, (OFFICE,)),
     ("GET", "/office/runs/{run:int}/report.{fmt}", report, (OFFICE,)),
+    ("GET", "/office/runs/{run:int}/public.{fmt}", public_paper, (OFFICE,)),
+    ("GET", "/office/runs/{run:int}/units/{unit}/paper.{fmt}", unit_paper, (OFFICE,)),
     ("POST", "/office/runs/{run:int}/publish", publish, (OFFICE,)),
     ("POST", "/office/runs/{run:int}/finalize", finalize, (OFFICE,)),
     ("POST", "/office/runs/{run:int}/apply", apply, (OFFICE,)),
     ("GET", "/office/objections/{oid:int}", objection_page, (OFFICE,)),
     ("POST", "/office/objections/{oid:int}/decide", decide, (OFFICE,)),
     ("GET", "/office/objections/{oid:int}/letter", letter, (OFFICE,)),
+    ("GET", "/office/objections/{oid:int}/evidence/{name}", evidence, (OFFICE,)),
 ]

@@ -83,3 +83,29 @@ def safe(fn, *args, **kw):
         return fn(*args, **kw)
     except ScoringError:
         return None
+
+
+PAPER_FORMATS = {"public": ("html", "pdf"), "unit": ("html", "pdf", "xlsx")}
+
+
+def paper(settings, conn, run, kind: str, fmt: str, unit: str | None = None) -> tuple[str, bytes]:
+    """A paper of a run as `scoring report --for public|unit` makes it, with the 公示期 recorded for the
+    run's year and the contact the office gave when publishing."""
+    from .. import portal
+
+    pub = api.publication(run.id, db=settings.db) or api.publication(run.root, db=settings.db)
+    given = {"contact": portal.info(conn, "contact") or None}
+    if pub is not None:
+        given.update(public_from=pub.start, public_to=pub.end)
+    name, content = api.papers(scored(settings, run.id), kind, fmt, unit=unit, publication=given)[0]
+    return name, content
+
+
+def evidence_file(ctx, o, back: str):
+    """One evidence file of an objection the page has already checked the person may see."""
+    from .download import attachment
+
+    try:
+        return attachment(api.evidence(o.id, ctx.params["name"], db=ctx.settings.db), ctx.params["name"])
+    except ScoringError:
+        return ctx.say("serve.not_found", 404, back=back)

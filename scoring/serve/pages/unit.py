@@ -13,6 +13,7 @@ from .. import gate
 from ..web import UNIT, Ctx, problems_of
 from ..data import shown
 from . import results
+from .download import attachment
 
 
 def page(ctx: Ctx, error: dict | None = None, status: int = 200) -> Response:
@@ -52,21 +53,50 @@ def object_post(ctx: Ctx) -> Response:
     return ctx.go(f"/unit/objections/{o.id}")
 
 
-def objection(ctx: Ctx) -> Response:
+def _own_objection(ctx: Ctx):
+    """The objection in the URL when it is this unit's own; None otherwise (another unit's does not exist for it)."""
     me = ctx.account
     assert me is not None
     try:
         o = api.objection(int(ctx.params["oid"]), db=ctx.settings.db)
     except ScoringError:
-        o = None
-    if o is None or o.unit_id != me.unit_id:  # another unit's objection does not exist for this one
+        return None
+    return o if o.unit_id == me.unit_id else None
+
+
+def objection(ctx: Ctx) -> Response:
+    o = _own_objection(ctx)
+    if o is None:
         return ctx.say("serve.not_found", 404, back="/unit")
     letter = results.safe(api.objection_letter, o.id, db=ctx.settings.db) if o.state != "pending" else None
     return ctx.page("objection.html", o=o, letter=letter, back="/unit")
+
+
+def evidence(ctx: Ctx) -> Response:
+    o = _own_objection(ctx)
+    if o is None:
+        return ctx.say("serve.not_found", 404, back="/unit")
+    return results.evidence_file(ctx, o, f"/unit/objections/{o.id}")
+
+
+def paper(ctx: Ctx) -> Response:
+    """The unit's own 考核结果反馈 of the run it sees."""
+    me = ctx.account
+    assert me is not None and me.unit_id is not None
+    vis, fmt = results.visible(ctx.settings), ctx.params["fmt"]
+    if vis is None or fmt not in results.PAPER_FORMATS["unit"]:
+        return ctx.say("serve.not_found", 404, back="/unit")
+    try:
+        name, content = results.paper(ctx.settings, ctx.conn, vis[1], "unit", fmt, me.unit_id)
+    except ScoringError as e:
+        return ctx.say("serve.office.refused", problems=problems_of(e), back="/unit")
+    return attachment(content, name)
 
 
 ROUTES = [
     ("GET", "/unit", page, (UNIT,)),
     ("POST", "/unit/objections", object_post, (UNIT,)),
     ("GET", "/unit/objections/{oid:int}", objection, (UNIT,)),
+    ("GET", "/unit/objections/{oid:int}/evidence/{name}", evidence, (UNIT,)),
+    ("GET", "/unit/paper.{fmt}", paper, (UNIT,)),
 ]
