@@ -678,7 +678,8 @@ def unit_sheet(scoring: Scoring, unit: str, lang: str = "zh") -> dict:
 
 
 def papers(scoring: Scoring, kind: str, fmt: str = "pdf", lang: str = "zh", *, unit: str | None = None,
-           publication: dict | None = None) -> list[tuple[str, bytes]]:
+           publication: dict | None = None, store: Store | None = None,
+           db: str | Path | None = None) -> list[tuple[str, bytes]]:
     """The papers sent out (``scoring report --for public|unit``) as (file name, bytes): the 公示
     (``kind="public"``) or each unit's 考核结果反馈 (``kind="unit"``; ``unit``: one unit's id or name).
     ``publication``: values over the criteria's [publication] (public_from, public_to, contact, issuer,
@@ -691,8 +692,8 @@ def papers(scoring: Scoring, kind: str, fmt: str = "pdf", lang: str = "zh", *, u
     given = {k: dt.date.fromisoformat(v) if k in ("public_from", "public_to", "date", "object_by") and isinstance(v, str)
              else v for k, v in (publication or {}).items()}  # dates as the store keeps them: 2021-01-15
     pub = pub_of(scoring.results.criteria, given)
-    return render_papers(fmt, kind, scoring.results, decide(scoring), scoring.history, scoring.stamp.as_dict(),
-                         lang, pub, unit)
+    proposal = decide(scoring, store=store, db=db)
+    return render_papers(fmt, kind, scoring.results, proposal, scoring.history, scoring.stamp.as_dict(), lang, pub, unit)
 
 
 def evidence(oid: int, name: str, *, store: Store | None = None, db: str | Path | None = None) -> bytes:

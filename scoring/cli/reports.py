@@ -5,6 +5,7 @@ import argparse
 import os
 from pathlib import Path
 
+from .. import api
 from ..errors import UsageError
 from .common import (check_out_arg, check_report_out, checked, iso_date, results_and_decisions, say, write_report,
                      written)
@@ -54,15 +55,12 @@ def cmd_report(args) -> int:
     if args.paper == "office":
         write_report(args, fmt, results, proposal, history, stamp)
         return 0
-    from ..report import render_papers
     from ..report.output import write_atomic_bytes
-    from ..report.papers import publication
 
-    pub = publication(results.criteria, {k: getattr(args, k) for k in
-                                         ("issuer", "date", "public_from", "public_to", "object_by", "contact", "address",
-                                          "grades_only")})
+    given = {k: getattr(args, k) for k in ("issuer", "date", "public_from", "public_to", "object_by", "contact", "address",
+                                           "grades_only")}
     # the papers sent out print no stamp: the run's blank-cell list names other units
-    papers = render_papers(fmt, args.paper, results, proposal, history, stamp.as_dict(), args.lang, pub, args.unit)
+    papers = api.papers(scored, args.paper, fmt, args.lang, unit=args.unit, publication=given, db=args.db)
     names = [name for name, _ in papers]
     if args.paper == "unit" and args.unit and not folder and len(papers) > 1:  # a name two units share
         raise UsageError(Problem("data.ambiguous_name", {"name": args.unit, "ids": "、".join(names)}))
