@@ -101,8 +101,10 @@ def test_script_in_names_and_texts_is_shown_as_text(portal):
     assert "&lt;script&gt;" in page and evil not in page
     anon = Client(base)
     anon.get("/login")
-    page = anon.post("/login", {"login": evil, "password": "x"}).text  # the login typed is shown back, escaped
-    assert "&lt;script&gt;" in page and evil not in page
+    r = anon.post("/login", {"login": evil, "password": "x"})  # the login typed is shown back, escaped
+    assert "&lt;script&gt;" in r.text and evil not in r.text
+    # and no page would run a script even if one got through
+    assert "script-src 'none'" in r.headers["content-security-policy"]
 
 
 def test_a_forged_or_missing_csrf_token_changes_nothing(portal):
