@@ -70,6 +70,19 @@ def summary(name: str, lat: list[float], wall: float) -> dict:
             "per_s": round(len(lat) / wall, 1) if wall else 0.0}
 
 
+def together(work, items: list, batch: int | None = None) -> float:
+    """``work(item)`` for every item, each in its own thread, ``batch`` at a time (default: all) → seconds."""
+    t0 = time.monotonic()
+    step = batch or len(items) or 1
+    for k in range(0, len(items), step):
+        pool = [threading.Thread(target=work, args=(x,)) for x in items[k:k + step]]
+        for th in pool:
+            th.start()
+        for th in pool:
+            th.join()
+    return time.monotonic() - t0
+
+
 def start(db: Path) -> tuple[subprocess.Popen, str, Path]:
     exe = Path(sys.executable).with_name("scoring")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "scoring"]
@@ -114,14 +127,7 @@ def run(owners: int, units: int, rate: int, seconds: float, threads: int) -> dic
                     if r.status != 303:
                         problems.append(f"login {name}: {r.status}")
 
-            pool = [threading.Thread(target=login, args=(o,)) for o in files]
-            t0 = time.monotonic()
-            for k in range(0, len(pool), 8):
-                for th in pool[k:k + 8]:
-                    th.start()
-                for th in pool[k:k + 8]:
-                    th.join()
-            login_wall = time.monotonic() - t0
+            login_wall = together(login, list(files), batch=8)
 
             # 2. all uploads at once
             barrier = threading.Barrier(len(files))
@@ -141,13 +147,7 @@ def run(owners: int, units: int, rate: int, seconds: float, threads: int) -> dic
                     if any(w in page.text for w in LOCKED):
                         problems.append(f"upload {owner}: database locked shown")
 
-            pool = [threading.Thread(target=upload, args=(o,)) for o in files]
-            t0 = time.monotonic()
-            for th in pool:
-                th.start()
-            for th in pool:
-                th.join()
-            up_wall = time.monotonic() - t0
+            up_wall = together(upload, list(files))
 
             # 3. page views at a steady rate, each thread on its own schedule, for a bounded time
             view_lat: list[float] = []
@@ -182,13 +182,7 @@ def run(owners: int, units: int, rate: int, seconds: float, threads: int) -> dic
                         if r.status != 200 or any(w in r.text for w in LOCKED):
                             problems.append(f"view {path}: {r.status}")
 
-            pool = [threading.Thread(target=viewer, args=(k,)) for k in range(threads)]
-            t0 = time.monotonic()
-            for th in pool:
-                th.start()
-            for th in pool:
-                th.join()
-            view_wall = time.monotonic() - t0
+            view_wall = together(viewer, list(range(threads)))
         finally:
             proc.terminate()
             proc.wait(30)

@@ -3,7 +3,8 @@ objections (decide, apply as a correction run), finalize."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import functools
+from typing import Any, Callable
 
 from starlette.responses import Response
 
@@ -97,17 +98,27 @@ def runs(ctx: Ctx) -> Response:
     return ctx.page("runs.html", runs=api.runs(db=ctx.settings.db), key=bool(ctx.settings.key))
 
 
-def _run(ctx: Ctx):
-    """The run named in the URL (404 when there is none)."""
-    run_id = int(ctx.params["run"])
-    info = next((r for r in api.runs(db=ctx.settings.db) if r.id == run_id), None)
-    return info
+def on_run(fn: Callable[[Ctx, Any], Response | None]) -> Callable[[Ctx], Response]:
+    """A page about the run in the URL: 404 when there is none; a refusal of the API shown with its
+    problems (nothing was changed); None from the page: back to the run's page."""
+    @functools.wraps(fn)
+    def page(ctx: Ctx) -> Response:
+        run_id = int(ctx.params["run"])
+        info = next((r for r in api.runs(db=ctx.settings.db) if r.id == run_id), None)
+        if info is None:
+            return ctx.say("serve.not_found", 404, back="/office/runs")
+        back = f"/office/runs/{info.id}"
+        try:
+            out = fn(ctx, info)
+        except ScoringError as e:
+            return ctx.say("serve.office.refused", problems=problems_of(e), back=back)
+        return ctx.go(back) if out is None else out
+
+    return page
 
 
-def run_page(ctx: Ctx) -> Response:
-    info = _run(ctx)
-    if info is None:
-        return ctx.say("serve.not_found", 404, back="/office/runs")
+@on_run
+def run_page(ctx: Ctx, info) -> Response:
     scoring = results.scored(ctx.settings, info.id)
     return ctx.page("run.html", run=info, tables=results.tables(scoring),
                     publication=api.publication(info.id, db=ctx.settings.db),
@@ -115,21 +126,16 @@ def run_page(ctx: Ctx) -> Response:
                     today=dt.date.today().isoformat(), contact=portal.info(ctx.conn, "contact") or "")
 
 
-def unit_sheet(ctx: Ctx) -> Response:
-    info = _run(ctx)
-    if info is None:
-        return ctx.say("serve.not_found", 404, back="/office/runs")
-    scoring = results.scored(ctx.settings, info.id)
-    sheet = results.sheet(scoring, ctx.params["unit"])
+@on_run
+def unit_sheet(ctx: Ctx, info) -> Response:
+    sheet = results.sheet(results.scored(ctx.settings, info.id), ctx.params["unit"])
     if sheet is None:
         return ctx.say("serve.not_found", 404, back=f"/office/runs/{info.id}")
     return ctx.page("sheet.html", run=info, s=sheet, back=f"/office/runs/{info.id}")
 
 
-def publish(ctx: Ctx) -> Response:
-    info = _run(ctx)
-    if info is None:
-        return ctx.say("serve.not_found", 404, back="/office/runs")
+@on_run
+def publish(ctx: Ctx, info) -> Response | None:
     start, end = ctx.form.get("start", ""), ctx.form.get("end", "")
     if not start or not end:
         return ctx.say("serve.office.period_missing", back=f"/office/runs/{info.id}")
@@ -137,76 +143,57 @@ def publish(ctx: Ctx) -> Response:
     if contact:  # printed on the 公示 and on each unit's paper: where to object
         with portal.writing(ctx.conn):
             ctx.conn.execute("INSERT OR REPLACE INTO portal_info (key, value) VALUES ('contact', ?)", (contact,))
-    try:
-        api.publish(info.id, start, end, _operator(ctx), reason=ctx.form.get("reason", ""), db=ctx.settings.db)
-    except ScoringError as e:
-        return ctx.say("serve.office.refused", problems=problems_of(e), back=f"/office/runs/{info.id}")
-    return ctx.go(f"/office/runs/{info.id}")
+    api.publish(info.id, start, end, _operator(ctx), reason=ctx.form.get("reason", ""), db=ctx.settings.db)
+    return None
 
 
-def finalize(ctx: Ctx) -> Response:
-    info = _run(ctx)
-    if info is None:
-        return ctx.say("serve.not_found", 404, back="/office/runs")
+@on_run
+def finalize(ctx: Ctx, info) -> Response | None:
     if not ctx.settings.key:
         return ctx.say("serve.no_key", back=f"/office/runs/{info.id}")
-    try:
-        api.finalize(info.id, _operator(ctx), key=ctx.settings.key, db=ctx.settings.db)
-    except ScoringError as e:
-        return ctx.say("serve.office.refused", problems=problems_of(e), back=f"/office/runs/{info.id}")
-    return ctx.go(f"/office/runs/{info.id}")
+    api.finalize(info.id, _operator(ctx), key=ctx.settings.key, db=ctx.settings.db)
+    return None
 
 
-def apply(ctx: Ctx) -> Response:
+@on_run
+def apply(ctx: Ctx, info) -> Response:
     """Every accepted objection of the run's year in one correction run; the page shows what moved."""
-    info = _run(ctx)
-    if info is None:
-        return ctx.say("serve.not_found", 404, back="/office/runs")
     reason = ctx.form.get("reason", "").strip()
     if not reason:
         return ctx.say("serve.office.reason_missing", back=f"/office/runs/{info.id}")
-    try:
-        applied = api.apply_objections(info.id, reason, _operator(ctx), db=ctx.settings.db)
-    except ScoringError as e:
-        return ctx.say("serve.office.refused", problems=problems_of(e), back=f"/office/runs/{info.id}")
-    done = applied.applied
+    done = api.apply_objections(info.id, reason, _operator(ctx), db=ctx.settings.db).applied
     rescored: Any = done.report  # the correction run and its differences from the run it corrects
     return ctx.page("applied.html", run=info, applied=done, new=rescored.new_run,
                     changes=[c for c in rescored.changes if c.what in results.MOVES])
 
 
-def report(ctx: Ctx) -> Response:
+@on_run
+def report(ctx: Ctx, info) -> Response:
     """The office's report of a run (the same bytes `scoring report N --out …` writes)."""
-    info = _run(ctx)
     fmt = ctx.params["fmt"]
-    if info is None or fmt not in ("xlsx", "html", "pdf"):
-        return ctx.say("serve.not_found", 404, back="/office/runs")
-    try:
-        content = api.report(results.scored(ctx.settings, info.id), fmt, db=ctx.settings.db)
-    except ScoringError as e:
-        return ctx.say("serve.office.refused", problems=problems_of(e), back=f"/office/runs/{info.id}")
+    if fmt not in ("xlsx", "html", "pdf"):
+        return ctx.say("serve.not_found", 404, back=f"/office/runs/{info.id}")
+    content = api.report(results.scored(ctx.settings, info.id), fmt, db=ctx.settings.db)
     return attachment(content, f"{ctx.settings.year.title}-第{info.id}号运行.{fmt}")
 
 
-def public_paper(ctx: Ctx) -> Response:
-    return _paper(ctx, "public", None)
+@on_run
+def public_paper(ctx: Ctx, info) -> Response:
+    return _paper(ctx, info, "public", None)
 
 
-def unit_paper(ctx: Ctx) -> Response:
-    return _paper(ctx, "unit", ctx.params["unit"])
-
-
-def _paper(ctx: Ctx, kind: str, unit: str | None) -> Response:
-    info, fmt = _run(ctx), ctx.params["fmt"]
-    if info is None or fmt not in results.PAPER_FORMATS[kind]:
-        return ctx.say("serve.not_found", 404, back="/office/runs")
-    if unit is not None and unit not in results.scored(ctx.settings, info.id).results.data.ids:
+@on_run
+def unit_paper(ctx: Ctx, info) -> Response:
+    if ctx.params["unit"] not in results.scored(ctx.settings, info.id).results.data.ids:
         return ctx.say("serve.not_found", 404, back=f"/office/runs/{info.id}")
-    try:
-        name, content = results.paper(ctx.settings, ctx.conn, info, kind, fmt, unit)
-    except ScoringError as e:
-        return ctx.say("serve.office.refused", problems=problems_of(e), back=f"/office/runs/{info.id}")
-    return attachment(content, name)
+    return _paper(ctx, info, "unit", ctx.params["unit"])
+
+
+def _paper(ctx: Ctx, info, kind: str, unit: str | None) -> Response:
+    fmt = ctx.params["fmt"]
+    if fmt not in results.PAPER_FORMATS[kind]:
+        return ctx.say("serve.not_found", 404, back=f"/office/runs/{info.id}")
+    return results.paper(ctx.settings, ctx.conn, info, kind, fmt, unit)
 
 
 def evidence(ctx: Ctx) -> Response:

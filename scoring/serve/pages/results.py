@@ -88,17 +88,18 @@ def safe(fn, *args, **kw):
 PAPER_FORMATS = {"public": ("html", "pdf"), "unit": ("html", "pdf", "xlsx")}
 
 
-def paper(settings, conn, run, kind: str, fmt: str, unit: str | None = None) -> tuple[str, bytes]:
-    """A paper of a run as `scoring report --for public|unit` makes it, with the 公示期 recorded for the
-    run's year and the contact the office gave when publishing."""
+def paper(settings, conn, run, kind: str, fmt: str, unit: str | None = None):
+    """A paper of a run, as a download, as `scoring report --for public|unit` makes it, with the 公示期
+    recorded for the run's year and the contact the office gave when publishing."""
     from .. import portal
+    from .download import attachment
 
     pub = api.publication(run.id, db=settings.db) or api.publication(run.root, db=settings.db)
     given = {"contact": portal.info(conn, "contact") or None}
     if pub is not None:
         given.update(public_from=pub.start, public_to=pub.end)
     name, content = api.papers(scored(settings, run.id), kind, fmt, unit=unit, publication=given)[0]
-    return name, content
+    return attachment(content, name)
 
 
 def evidence_file(ctx, o, back: str):

@@ -13,7 +13,6 @@ from .. import gate
 from ..web import UNIT, Ctx, problems_of
 from ..data import shown
 from . import results
-from .download import attachment
 
 
 def page(ctx: Ctx, error: dict | None = None, status: int = 200) -> Response:
@@ -87,10 +86,9 @@ def paper(ctx: Ctx) -> Response:
     if vis is None or fmt not in results.PAPER_FORMATS["unit"]:
         return ctx.say("serve.not_found", 404, back="/unit")
     try:
-        name, content = results.paper(ctx.settings, ctx.conn, vis[1], "unit", fmt, me.unit_id)
+        return results.paper(ctx.settings, ctx.conn, vis[1], "unit", fmt, me.unit_id)
     except ScoringError as e:
         return ctx.say("serve.office.refused", problems=problems_of(e), back="/unit")
-    return attachment(content, name)
 
 
 ROUTES = [
