@@ -72,7 +72,6 @@ def cmd_check(args) -> int:
 
 def cmd_run(args) -> int:
     from ..report import REPORT_FORMATS
-    from ..report.output import RENDERERS
 
     if args.format in REPORT_FORMATS:
         check_report_out(args, args.format)
@@ -83,36 +82,20 @@ def cmd_run(args) -> int:
         if args.save:  # open (or create) the store first: a damaged store stops us before any work
             store = history_store(args, create=True)
         scored = score_args(args, store)
-        results, stamp = scored.results, scored.stamp
         if store is not None:
             saved = api.save(scored, args.data, operator(args), note=args.note, store=store)
-            stamp = stamp.with_run(saved)
+            scored.stamp = scored.stamp.with_run(saved)
         if args.format in REPORT_FORMATS:
-            proposal = api.decide(scored, store=store, db=args.db)
-            write_report(args, args.format, results, proposal, scored.history, stamp)
+            write_report(args, args.format, scored, api.decide(scored, store=store, db=args.db))
             return 0
-        later_stamp = args.decide and args.format == "table"  # the stamp stays the last line
         proposal = api.decide(scored, store=store, db=args.db) if args.decide else None
-        places, close = results.criteria.assessment.precision, results.criteria.decisions.close_margin
-        if args.format == "json":
-            from ..report import decisions as rd
-            from ..report.output import json_chunks
-
-            extra = {"decisions": rd.as_dicts(proposal, places, args.lang)} if args.decide else None
-            text = json_chunks(results, args.lang, stamp=stamp, extra=extra)  # written as it is made
-        else:
-            text = RENDERERS[args.format](results, args.lang, stamp=None if later_stamp else stamp)
-        if later_stamp:
-            from ..report import decisions as rd
-
-            text += "\n" + rd.as_text(proposal, places, close, args.lang).rstrip("\n") + "\n" + "\n".join(
-                stamp.gap_lines(args.lang) + [stamp.line(args.lang)]) + "\n"
+        text = api.results_text(scored, args.format, args.lang, decisions=proposal)
         emit(args, text)
         if store is not None:
-            say("hist.saved", args.lang, run=stamp.run, db=store.path)
+            say("hist.saved", args.lang, run=saved, db=store.path)
     except ScoringError:
         if saved is not None:  # the run is in the store: say so before saying what failed
-            say("output.saved_first", args.lang, run=saved, db=store.path)
+            say("output.saved_first", args.lang, run=saved, db=store.path if store is not None else args.db)
         raise
     finally:
         if store is not None:

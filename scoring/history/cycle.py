@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field, replace
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -33,6 +33,9 @@ from ..errors import HistoryError, Problem
 from ..load.template import safe_filename
 from . import canonical
 from .store import EVENT_COLS, RunInfo, Store, add_event, chain_at, now
+
+if TYPE_CHECKING:
+    from .reproduce import RescoreReport
 
 STATES = ("pending", "accepted", "rejected")
 MOVES = ("added", "removed", "total", "rank", "grade", "failed", "no_excellent")  # what a notice is sent for
@@ -311,7 +314,7 @@ class Notice:
 
 @dataclass
 class Applied:
-    report: object  # reproduce.RescoreReport
+    report: RescoreReport  # the correction run and what changed
     objections: list[Objection]
     notices: list[Notice]
 
