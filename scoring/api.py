@@ -42,7 +42,7 @@ __all__ = ["LoadedCriteria", "Scoring", "load_criteria", "validate", "score", "s
            "decide", "find_unit", "stored", "open_store", "to_frame", "records",
            "previous_values", "sensitivity", "Variation", "interim_warnings", "Warnings", "report", "finalize", "verify",
            "rescore", "unit_history", "UnitHistory", "compare_years", "templates", "progress", "criteria_next",
-           "criteria_diff", "methods", "write_report", "results_text", "papers", "save", "runs", "delete_run", "keygen", "backup", "check_store",
+           "criteria_diff", "methods", "fingerprint", "Fingerprint", "write_report", "results_text", "papers", "save", "runs", "delete_run", "keygen", "backup", "check_store",
            "export_seal", "publication", "publish", "add_objection", "objection", "objections", "decide_objection",
            "objection_letter", "Corrected", "apply_objections", "event_log", "import_results"]
 
@@ -184,6 +184,24 @@ def score(criteria: LoadedCriteria, data: str | Path, *, store: Store | None = N
     stamp = make_stamp(canonical.sha256(criteria.raw), canonical.data_hash(results.data), criteria.plan,
                        criteria.registry, blanks)
     return Scoring(results, criteria, stamp, blanks)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """The two hashes a stamp prints, in full (``scoring fingerprint``)."""
+
+    criteria_sha256: str  # of the criteria file's bytes
+    data_sha256: str  # of ``canonical``: the data as read, in the canonical form docs/reports.md describes
+    canonical: bytes
+
+
+def fingerprint(scoring: Scoring) -> Fingerprint:
+    """The stamp's hashes of a scoring, computed as :func:`score` computes them, with the canonical data."""
+    from .history import canonical
+
+    data = canonical.encode(scoring.results.data)
+    raw = scoring.criteria.raw if scoring.criteria is not None else b""
+    return Fingerprint(canonical.sha256(raw), canonical.sha256(data), data)
 
 
 def stamp_of(scoring: Scoring) -> Stamp:
