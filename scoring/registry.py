@@ -16,6 +16,7 @@ import importlib.util
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import pluggy
 
@@ -94,7 +95,7 @@ def local_plugin_files(folders: list[Path]) -> list[Path]:
     return files
 
 
-def load_registry(local: list[Path] = (), extra: list[object] = (), entry_points: bool = True) -> Registry:
+def load_registry(local: Sequence[Path] = (), extra: Sequence[object] = (), entry_points: bool = True) -> Registry:
     """Find every method. ``extra`` are plugin objects registered directly (tests, embedding)."""
     pm = _manager()
     reg = Registry()

@@ -181,7 +181,8 @@ def letter_html(text: str, font: str = '"Noto Serif CJK SC", serif') -> str:
     body 16 pt, margins 37 mm top and 28 mm left."""
     from html import escape
 
-    body, items = [], []
+    body: list[str] = []
+    items: list[str] = []
 
     def flush():
         if items:
