@@ -34,9 +34,6 @@ class Registry:
     versions: dict[str, str] = field(default_factory=dict)  # plugin name -> version
     failed: list[Problem] = field(default_factory=list)  # plugins that did not load
 
-    def get(self, name: str) -> Method | None:
-        return self.methods.get(name)
-
 
 def _manager() -> pluggy.PluginManager:
     pm = pluggy.PluginManager("scoring")

@@ -37,7 +37,6 @@ from .store import EVENT_COLS, RunInfo, Store, add_event, chain_at, now
 if TYPE_CHECKING:  # imported only where a correction is made: it brings the engine
     from .reproduce import RescoreReport
 
-STATES = ("pending", "accepted", "rejected")
 MOVES = ("added", "removed", "total", "rank", "grade", "failed", "no_excellent")  # what a notice is sent for
 
 

@@ -163,10 +163,6 @@ def log_json(run: RunInfo, events: list[Event], bad: list[int]) -> str:
                   "events": [vars(e) for e in events]})
 
 
-def publication_text(p: Publication | None) -> str:
-    return f"{p.start}～{p.end}" if p else ""
-
-
 def dumps(doc) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
 
@@ -248,8 +244,7 @@ def letter_doc(text: str) -> dict:
     return {"kind": "letter", "heading": heading, "blocks": blocks, "stamp": stamp}
 
 
-def paper_format(path: str | None, given: str | None = None) -> str:
-    if given:
-        return given
-    suffix = (path or "").rsplit(".", 1)[-1].lower() if path and "." in path else "md"
+def paper_format(path: str | None) -> str:
+    """A letter's format from its file's suffix (md, html, pdf); Markdown for any other or no file."""
+    suffix = path.rsplit(".", 1)[-1].lower() if path and "." in path else "md"
     return suffix if suffix in PAPER_FORMATS else "md"

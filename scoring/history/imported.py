@@ -252,10 +252,10 @@ def import_sheet(store: Store, got: Sheet, year: int, operator: str, key_path=No
         units.append(UnitRow(r["id"], r["name"], r["category"], r["total"], r["rank"], of[r["category"]], r["grade"],
                              r["failed"], False, json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))))
     data = Dataset([r["id"] for r in rows], [r["name"] for r in rows], [r["category"] for r in rows], {})
-    sheet_name = ""
 
     def mark(conn, run_id):
-        conn.execute("INSERT INTO imports (run_id, name, sha256, sheet) VALUES (?, ?, ?, ?)", (run_id, name, sha, sheet_name))
+        # imports.sheet is always "": the column is NOT NULL in stores of schema 3, so it stays until a schema change
+        conn.execute("INSERT INTO imports (run_id, name, sha256, sheet) VALUES (?, ?, ?, ?)", (run_id, name, sha, ""))
 
     rec = RunRecord(series=series, year=year, assessment=f"{series}（{year}年度，导入已公布结果）", operator=operator,
                     criteria_raw=raw, criteria_path=str(Path(criteria_path).resolve()), data=data,
