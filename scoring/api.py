@@ -26,9 +26,11 @@ if TYPE_CHECKING:  # the heavy modules are imported when a function needs them
     from .core.decisions import RuleResult
     from .core.engine import Results
     from .core.plan import Plan
+    from .history.cycle import Applied, Event, Objection, Publication
     from .history.previous import Note
     from .history.stamp import Stamp
-    from .history.store import Store
+    from .history.seal import StoreCheck
+    from .history.store import RunInfo, Store
     from .load.validate import Report as ValidationReport
     from .registry import Registry
 
@@ -38,7 +40,9 @@ __all__ = ["LoadedCriteria", "Scoring", "load_criteria", "validate", "score", "s
            "decide", "find_unit", "stored", "open_store", "to_frame", "records",
            "previous_values", "sensitivity", "Variation", "interim_warnings", "Warnings", "report", "finalize", "verify",
            "rescore", "unit_history", "UnitHistory", "compare_years", "templates", "progress", "criteria_next",
-           "criteria_diff", "methods"]
+           "criteria_diff", "methods", "save", "runs", "delete_run", "keygen", "backup", "check_store",
+           "export_seal", "publication", "publish", "add_objection", "objection", "objections", "decide_objection",
+           "objection_letter", "Corrected", "apply_objections", "event_log", "import_results"]
 
 
 @dataclass(frozen=True)
@@ -355,12 +359,13 @@ def finalize(run_id: int, operator: str, *, key: str | Path | None = None, plugi
 
 
 def verify(run_id: int, *, data: str | Path | None = None, plugins: Iterable[str | Path] = (),
-           store: Store | None = None, db: str | Path | None = None):
-    """Re-score a stored run (or ``data``) under its stored criteria and compare (``.identical``)."""
+           public_key: str | None = None, store: Store | None = None, db: str | Path | None = None):
+    """Re-score a stored run (or ``data``) under its stored criteria and compare (``.identical``); its
+    seal is checked, against ``public_key`` (hex or a PEM file) when given, else SCORING_PUBLIC_KEY."""
     from .history.reproduce import verify as check
 
     return _in_store(store, db, lambda s: check(s, int(run_id), [str(p) for p in plugins],
-                                                 None if data is None else str(data)))
+                                                 None if data is None else str(data), public_key))
 
 
 def rescore(run_id: int, data: str | Path, reason: str, operator: str, *, plugins: Iterable[str | Path] = (),
@@ -371,6 +376,195 @@ def rescore(run_id: int, data: str | Path, reason: str, operator: str, *, plugin
 
     return _in_store(store, db, lambda s: correct(s, int(run_id), str(data), reason, operator,
                                                    [str(p) for p in plugins])[0])
+
+
+
+def save(scoring: Scoring, data: str | Path, operator: str, *, note: str = "", store: Store | None = None,
+         db: str | Path | None = None) -> int:
+    """Keep a scoring in the history store as a draft run (its criteria and data files with it) → the
+    run's id. A store that does not exist yet is made."""
+    from .history.record import build_record, data_files
+
+    crit = scoring.criteria
+    if crit is None:  # results scored again from the store are in it already
+        raise UsageError(Problem("api.save_stored"))
+    rec = build_record(scoring.results, crit.registry, criteria_raw=crit.raw,
+                       criteria_path=str(Path(crit.path).resolve()), data_path=str(Path(data).resolve()),
+                       operator=operator, files=data_files(str(data)), note=note)
+    if store is not None:
+        return store.save(rec)
+    with open_store(db, create=True) as opened:
+        return opened.save(rec)
+
+
+def runs(*, series: str | None = None, year: int | None = None, store: Store | None = None,
+         db: str | Path | None = None) -> list[RunInfo]:
+    """The runs kept in the store (all, or one series / year), oldest first."""
+    return _in_store(store, db, lambda s: s.runs(series, year))
+
+
+def delete_run(run_id: int, operator: str, *, store: Store | None = None, db: str | Path | None = None) -> RunInfo:
+    """Delete a draft run (a final run is never deleted: the store refuses)."""
+    return _in_store(store, db, lambda s: s.delete(int(run_id), operator))
+
+
+def keygen(out: str | Path) -> str:
+    """Make the office's signing key at ``out`` (a new file, readable by its owner only) → its public key."""
+    from .history.seal import keygen as make
+
+    return make(out)
+
+
+def backup(out: str | Path, *, db: str | Path | None = None) -> int:
+    """A consistent copy of the store at ``out`` (a new file) → the number of runs in it."""
+    from .history.backup import backup as copy
+
+    return copy(db, out)
+
+
+def check_store(*, public_key: str | None = None, db: str | Path | None = None) -> StoreCheck:
+    """Every seal, its signature (against ``public_key`` when given, else the pinned one), its place in
+    the chain; the triggers; the event log after the last seal. Opens a store whose protections are
+    gone, to report on it."""
+    from .history.seal import check_store as check, pinned_key
+
+    with open_store(db, guards=False) as s:
+        return check(s, pinned_key(public_key))
+
+
+def export_seal(run_id: int, folder: str | Path, *, store: Store | None = None, db: str | Path | None = None) -> list[Path]:
+    """What an outsider needs to check a final run's seal without this program → the files written."""
+    from .history.seal import export
+
+    return _in_store(store, db, lambda s: export(s, s.run(int(run_id)), folder))
+
+
+# ---------------------------------------------------------------- 公示, objections, the event log (docs/cycle.md)
+def publication(run_id: int, *, store: Store | None = None, db: str | Path | None = None) -> Publication | None:
+    """The 公示 of a run now in force (the latest one), or None."""
+    from .history.cycle import current_publication
+
+    return _in_store(store, db, lambda s: current_publication(s, int(run_id)))
+
+
+def publish(run_id: int, start: str, end: str, operator: str, *, reason: str = "", store: Store | None = None,
+            db: str | Path | None = None) -> Publication:
+    """Publish a run for a 公示期 from ``start`` to ``end`` (dates like 2021-01-15); published again
+    with other dates, the latest counts (``reason`` says why)."""
+    from .history.cycle import publish as pub
+
+    return _in_store(store, db, lambda s: pub(s, int(run_id), start, end, operator, reason))
+
+
+def add_objection(run_id: int, unit: str, text: str, operator: str, *, indicator: str | None = None,
+                  field: str | None = None, evidence: Iterable[str | Path | tuple[str, bytes]] = (),
+                  received: str | None = None, accept_late: str | None = None, store: Store | None = None,
+                  db: str | Path | None = None) -> Objection:
+    """A unit's objection to one indicator (or one field of its data) of a published run, with its
+    evidence: file paths, or (file name, bytes) pairs as an upload gives them. Received after the
+    公示期 only with ``accept_late`` (the reason it is taken anyway)."""
+    from .history.cycle import add_objection as add
+
+    files = list(evidence)
+    return _in_store(store, db, lambda s: add(s, int(run_id), unit, indicator, field, text, files, received, operator,
+                                              accept_late))
+
+
+def objection(oid: int, *, store: Store | None = None, db: str | Path | None = None) -> Objection:
+    """One objection with its evidence, state and ruling."""
+    from .history.cycle import objection as one
+
+    return _in_store(store, db, lambda s: one(s, int(oid)))
+
+
+def objections(run_id: int | None = None, *, store: Store | None = None, db: str | Path | None = None) -> list[Objection]:
+    """The objections to a run's year (or all), in the order received."""
+    from .history.cycle import objections as every
+
+    return _in_store(store, db, lambda s: every(s, run_id))
+
+
+def decide_objection(oid: int, accept: bool, reason: str, operator: str, *,
+                     values: Iterable[str] | dict[str, float] = (), store: Store | None = None,
+                     db: str | Path | None = None) -> Objection:
+    """Accept (with the corrected values: ``["FIELD=VALUE"]`` or ``{field: value}``) or reject an
+    objection, with the reason the letter gives."""
+    from .history.cycle import decide as rule
+
+    items = [f"{k}={v}" for k, v in values.items()] if isinstance(values, dict) else list(values)
+    return _in_store(store, db, lambda s: rule(s, int(oid), accept, items, reason, operator))
+
+
+def objection_letter(oid: int, lang: str = "zh", *, store: Store | None = None, db: str | Path | None = None) -> str:
+    """The letter answering an objection (Markdown text; ``scoring.history.cycle_report.paper`` prints it)."""
+    from .history.cycle import objection as one
+
+    return _in_store(store, db, lambda s: _letter(s, one(s, int(oid)), lang))
+
+
+def _letter(store: Store, o: Objection, lang: str) -> str:
+    from .core.rounding import fmt
+    from .history.cycle import current_publication
+    from .history.cycle_report import letter
+
+    run = store.run(o.run_id)
+    result = None
+    if o.correction is not None:  # accepted and applied: the letter gives the corrected result
+        row = next(iter(store.unit_rows(o.correction, [o.unit_id])), None)
+        if row is not None:
+            total = fmt(row.total, run.precision) if row.total is not None else "—"
+            result = (o.correction, total, row.rank, row.of, row.grade)
+    return letter(o, run, current_publication(store, run.id), lang, result)
+
+
+@dataclass
+class Corrected:
+    """Accepted objections applied: the correction run, what changed, and each objection's letter."""
+
+    applied: Applied  # .report (the correction run and its diff), .objections, .notices (units that moved)
+    letters: list  # (objection, letter text) in the objections' order
+
+
+def apply_objections(run_id: int, reason: str, operator: str, lang: str = "zh", *, plugins: Iterable[str | Path] = (),
+                     store: Store | None = None, db: str | Path | None = None) -> Corrected:
+    """Every accepted objection not applied yet, in one correction run of the published result
+    (a draft: finalize it to seal it) → what changed and the letters."""
+    from .history.cycle import apply
+
+    def work(s):
+        done = apply(s, int(run_id), reason, operator, [str(p) for p in plugins])
+        return Corrected(done, [(o, _letter(s, o, lang)) for o in done.objections])
+
+    return _in_store(store, db, work)
+
+
+def event_log(run_id: int, *, store: Store | None = None, db: str | Path | None = None) -> tuple[RunInfo, list[Event], list[int]]:
+    """A run's events and those of the runs that correct it, in order → (run, events, rows of the
+    whole log whose chain no longer holds)."""
+    from .history.cycle import log
+
+    def work(s):
+        events, bad = log(s, int(run_id))
+        return s.run(int(run_id)), events, bad
+
+    return _in_store(store, db, work)
+
+
+def import_results(sheet: str | Path, criteria: str | Path, year: int, operator: str, *, units: str | Path | None = None,
+                   series: str | None = None, key: str | Path | None = None, note: str = "",
+                   store: Store | None = None, db: str | Path | None = None) -> RunInfo:
+    """An earlier year's published result sheet (kept on paper or in a spreadsheet) into the store,
+    sealed like a final run, so rules that look back can use it. The sheet is read and checked, and
+    the key loaded, before the store is opened or made."""
+    from .history.imported import import_sheet, read_sheet
+    from .history.seal import load_key
+
+    load_key(key)  # no key, no work
+    got = read_sheet(str(sheet), str(criteria), None if units is None else str(units), series)
+    if store is not None:
+        return import_sheet(store, got, int(year), operator, key, note)
+    with open_store(db, create=True) as opened:
+        return import_sheet(opened, got, int(year), operator, key, note)
 
 
 @dataclass

@@ -1637,6 +1637,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "plugin.doing.rule": ("生成评分标准文字", "rule text"),
     "plugin.doing.reason": ("生成失分原因", "lost-points reason"),
     "plugin.doing.params": ("检查参数", "checking its params"),
+    # --- lane api: the store and the year's cycle through scoring.api ---
+    "api.save_stored": ("这次评分是从历史库中已保存的运行重算的，它已经在库中，不能再保存一次",
+                        "these results were scored again from a run already in the history store: they cannot be saved twice"),
+    "api.save_stored.hint": ("要保存新的一次评分，请用评分标准和数据目录评分（api.score）后再保存",
+                             "score the criteria and a data folder (api.score), then save that"),
 }
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from .. import api
 from ..errors import ScoringError
@@ -84,14 +83,9 @@ def cmd_run(args) -> int:
         if args.save:  # open (or create) the store first: a damaged store stops us before any work
             store = history_store(args, create=True)
         scored = score_args(args, store)
-        results, registry, raw, stamp = scored.results, scored.criteria.registry, scored.criteria.raw, scored.stamp
+        results, stamp = scored.results, scored.stamp
         if store is not None:
-            from ..history.record import build_record, data_files
-
-            rec = build_record(results, registry, criteria_raw=raw, criteria_path=str(Path(args.criteria).resolve()),
-                               data_path=str(Path(args.data).resolve()), operator=operator(args),
-                               files=data_files(args.data), note=args.note)
-            saved = store.save(rec)
+            saved = api.save(scored, args.data, operator(args), note=args.note, store=store)
             stamp = stamp.with_run(saved)
         if args.format in REPORT_FORMATS:
             proposal = api.decide(scored, store=store, db=args.db)

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import HistoryError, Problem
+from ..load.template import safe_filename
 from . import canonical
 from .store import EVENT_COLS, RunInfo, Store, add_event, chain_at, now
 
@@ -161,7 +162,9 @@ def _fields(store: Store, run: RunInfo) -> list[str]:
 
 
 def add_objection(store: Store, run_id: int, unit: str, indicator: str | None, field_name: str | None, text: str,
-                  evidence: list[str], received: str | None, operator: str, accept_late: str | None = None) -> Objection:
+                  evidence: Sequence[str | Path | tuple[str, bytes]], received: str | None, operator: str,
+                  accept_late: str | None = None) -> Objection:
+    """Record a unit's objection; ``evidence``: file paths, or (file name, bytes) pairs as an upload gives them."""
     from .reproduce import imported_run
     from .seal import check
 
@@ -193,11 +196,16 @@ def add_objection(store: Store, run_id: int, unit: str, indicator: str | None, f
         raise _err("cycle.late", received=got, start=pub.start, end=pub.end, run=run_id)
     files = []
     for f in evidence:
+        if isinstance(f, tuple):  # an upload: only the last part of the name it came with is kept
+            name, data = f
+            files.append((safe_filename(Path(name.replace("\\", "/")).name), data))
+            continue
         p = Path(f)
         try:
             data = p.read_bytes()
         except OSError as e:
-            raise HistoryError(Problem("cycle.evidence_unreadable", {"path": f, "detail": e.strerror or str(e)}, file=f)) from None
+            raise HistoryError(Problem("cycle.evidence_unreadable", {"path": str(f), "detail": e.strerror or str(e)},
+                                       file=str(f))) from None
         files.append((p.name, data))
     names = [n for n, _ in files]
     if len(set(names)) != len(names):

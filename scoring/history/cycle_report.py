@@ -127,6 +127,18 @@ def applied_text(applied: Applied, lang: str) -> str:
     return "\n".join(out) + "\n"
 
 
+def applied_json(applied: Applied) -> str:
+    """``objection apply --format json``: the correction run's diff, the objections applied, the units notified."""
+    from .report import rescore_json
+
+    doc = json.loads(rescore_json(applied.report))
+    doc["objections"] = [objection_dict(o) for o in applied.objections]
+    doc["notices"] = [{"unit": n.unit_id, "name": n.name, "category": n.category, "own": n.own,
+                       "changes": [c.what for c in n.changes], "decisions": [d.rule for d in n.decisions]}
+                      for n in applied.notices]
+    return dumps(doc)
+
+
 # ---------------------------------------------------------------------------- the log
 def _detail(e: Event, lang: str) -> str:
     d = e.detail

@@ -14,7 +14,7 @@ from ..i18n import t
 from .diff import Change, InputChange
 from .lookback import CompareLine, Comparison, HistoryLine, NoRecord, Outcome
 from .reproduce import RescoreReport, VerifyReport
-from .seal import said_in
+from .seal import StoreCheck, said, said_in
 from .store import RunInfo
 
 IMPORTED = "import"  # the engine of a run brought in from a published sheet (imported.py)
@@ -184,6 +184,33 @@ def verify_json(rep: VerifyReport) -> str:
         "seal": {"intact": not rep.seal, "problems": [getattr(w, "en", w) for w in rep.seal], "sha256": rep.run.seal_digest,
                  "office_public_key": rep.run.seal_key},
     })
+
+
+def check_text(c: StoreCheck, lang: str) -> str:
+    """``verify --all``: every seal, the triggers and the event log, in words."""
+
+    out = [t("seal.all_head", lang, db=c.path, n=len(c.seals))]
+    if c.triggers_missing:
+        out.append(t("history.triggers_gone", lang, path=c.path, names="、".join(c.triggers_missing)))
+    for run, what in c.problems:
+        if what == ["unsealed"]:
+            out.append(t("seal.unsealed", lang, run=run.id, year=run.year, path=c.path))
+            continue
+        label = t("seal.all_run", lang, run=run.id, year=run.year) if run else ""
+        out.append(label + said(what, lang))
+    if c.log_rows_altered:
+        out.append(t("cycle.log.broken", lang, rows="、".join(map(str, c.log_rows_altered))))
+    if c.intact:
+        out.append(t("seal.all_ok", lang, n=len(c.seals), head=c.seals[-1].digest if c.seals else "—"))
+    return "\n".join(out) + "\n"
+
+
+def check_json(c: StoreCheck) -> str:
+    return json.dumps({"schema": "scoring.verify_all/1", "db": str(c.path), "seals": len(c.seals),
+                       "triggers_missing": c.triggers_missing, "intact": c.intact,
+                       "chain_head": c.seals[-1].digest if c.seals else None,
+                       "problems": [{"run": r.id if r else None, "what": [getattr(x, "en", x) for x in w]} for r, w in c.problems],
+                       "log_rows_altered": c.log_rows_altered}, ensure_ascii=False, indent=1) + "\n"
 
 
 # ---------------------------------------------------------------------------- rescore

@@ -169,14 +169,16 @@ def stored_results(store: Store, run_id: int, plugin_args: Sequence[str] = ()):
     return res, stamp.with_run(run.id, run.status, run.corrects, run.seal_digest, run.seal_key)
 
 
-def verify(store: Store, run_id: int, plugin_args: Sequence[str] = (), data_folder: str | None = None) -> VerifyReport:
-    """Re-score a stored run's inputs (or ``data_folder``) under its stored criteria and compare."""
+def verify(store: Store, run_id: int, plugin_args: Sequence[str] = (), data_folder: str | None = None,
+           public_key: str | None = None) -> VerifyReport:
+    """Re-score a stored run's inputs (or ``data_folder``) under its stored criteria and compare; its
+    seal is checked against ``public_key`` when given (else the pinned one)."""
     from .. import __version__
     from .seal import pinned_key, problems_of
 
     run = store.run(run_id)
     imported_run(store, run)
-    sealed = problems_of(store, run, pinned_key())
+    sealed = problems_of(store, run, pinned_key(public_key))
     inputs = store.inputs(run)
     plan, registry = stored_plan(run, inputs.criteria_raw, plugin_args)
     data = inputs.data
