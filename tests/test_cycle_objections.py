@@ -6,32 +6,14 @@ import hashlib
 import json
 import shutil
 import sqlite3
-from pathlib import Path
 
 import pytest
 
+from helpers import cli, snapshot
 from history_support import ROOT, tiny_setup
-from scoring.cli import main
 
 YITONG = ROOT / "criteria" / "yitong-2020.toml"
 YITONG_DATA = ROOT / "examples" / "yitong-2020"
-
-
-def cli(capsys, *argv) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def snapshot(db: Path) -> dict:
-    """Every row of every table: what "nothing changed" is checked against."""
-    conn = sqlite3.connect(db)
-    try:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-        return {n: sorted(map(repr, conn.execute(f'SELECT * FROM "{n}"').fetchall())) for n in names}
-    finally:
-        conn.close()
 
 
 @pytest.fixture
