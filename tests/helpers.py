@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from scoring.cli import main
@@ -41,6 +43,24 @@ def cli_ok(capsys, *argv) -> tuple[str, str]:
     code, out, err = cli(capsys, *argv)
     assert code == 0, err
     return out, err
+
+
+def cli_process(*argv, **options) -> subprocess.CompletedProcess[str]:
+    """``python -m scoring ARGV…`` as a process of its own, its output captured as text; ``options`` (env,
+    cwd, timeout, check) go to :func:`subprocess.run`."""
+    return subprocess.run([sys.executable, "-m", "scoring", *map(str, argv)], capture_output=True, text=True,
+                          encoding="utf-8", **options)
+
+
+def cli_race(*argvs, env: dict[str, str] | None = None) -> list[tuple[int, str]]:
+    """Several ``python -m scoring …`` started at the same moment → (exit code, stderr) of each, once all have ended."""
+    procs = [subprocess.Popen([sys.executable, "-m", "scoring", *map(str, argv)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, env=env, text=True, encoding="utf-8") for argv in argvs]
+    results = []
+    for p in procs:
+        _, err = p.communicate(timeout=60)
+        results.append((p.returncode, err))
+    return results
 
 
 def example_copy(tmp_path: Path, source: Path = EXAMPLE_DATA, name: str = "data") -> Path:

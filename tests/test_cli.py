@@ -6,13 +6,11 @@ import io
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from helpers import cli
+from helpers import cli, cli_process
 from scoring.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -362,11 +360,9 @@ def test_missing_plugin_folder(capsys, tmp_path):
 def test_as_a_subprocess():
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     env.pop("SCORING_LANG", None)
-    proc = subprocess.run([sys.executable, "-m", "scoring", "run", str(CRITERIA), "--data", str(DATA), "--lang", "en"],
-                          capture_output=True, text=True, encoding="utf-8", env=env, cwd=ROOT, timeout=60)
+    proc = cli_process("run", CRITERIA, "--data", DATA, "--lang", "en", env=env, cwd=ROOT, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "Rank" in proc.stdout and "Total" in proc.stdout and "[党群部门] 13 units" in proc.stdout
     assert proc.stderr == ""
-    proc = subprocess.run([sys.executable, "-m", "scoring", "check", str(ROOT / "no-such.toml")],
-                          capture_output=True, text=True, encoding="utf-8", env=env, timeout=60)
+    proc = cli_process("check", ROOT / "no-such.toml", env=env, timeout=60)
     assert proc.returncode == 2 and "找不到评分细则文件" in proc.stderr and "Traceback" not in proc.stderr
