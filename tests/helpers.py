@@ -7,6 +7,7 @@ xlsx_support.py (workbooks).
 """
 from __future__ import annotations
 
+import functools
 import shutil
 import sqlite3
 import subprocess
@@ -63,7 +64,23 @@ def cli_race(*argvs, env: dict[str, str] | None = None) -> list[tuple[int, str]]
     return results
 
 
-def example_copy(tmp_path: Path, source: Path = EXAMPLE_DATA, name: str = "data") -> Path:
+def scored(criteria: str | Path, data: str | Path):
+    """A criteria file and a data folder → the engine's results, as `scoring run` computes them."""
+    from scoring.api import load_criteria
+    from scoring.core.engine import score
+    from scoring.load.submissions import read_folder
+
+    plan = load_criteria(str(criteria)).plan
+    return score(plan, read_folder(data, plan.criteria))
+
+
+@functools.lru_cache(maxsize=1)
+def example_results():
+    """The bundled 伊通 2020 example scored, once for the whole session: read it, never change it."""
+    return scored(EXAMPLE_CRITERIA, EXAMPLE_DATA)
+
+
+def example_copy(tmp_path: Path, source: str | Path = EXAMPLE_DATA, name: str = "data") -> Path:
     """A copy of an example's data folder (the 伊通 2020 one unless told) under ``tmp_path``, to change freely."""
     data = tmp_path / name
     shutil.copytree(source, data)

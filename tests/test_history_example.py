@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from helpers import yaoan_criteria, yaoan_data
+from helpers import example_copy, yaoan_criteria, yaoan_data
 from history_support import ROOT
 from scoring.cli import main
 from scoring.history import NoRecord, Outcome, outcomes
@@ -128,8 +128,7 @@ def test_a_later_correction_of_last_year_does_not_change_this_years_run(store, t
     """2019 compared with 2018 as published then; correcting 2018 afterwards leaves 2019 reproducible."""
     db = tmp_path / "copy.sqlite"
     shutil.copy(store, db)
-    corrected = tmp_path / "yaoan-2018"
-    shutil.copytree(yaoan_data(2018), corrected)
+    corrected = example_copy(tmp_path, yaoan_data(2018), "yaoan-2018")
     f = corrected / "县司法局.csv"
     rows = f.read_text(encoding="utf-8-sig").splitlines()
     rows = [",".join(r.split(",")[:-1] + ["30"]) if r.startswith("XZ01,") else r for r in rows]
@@ -191,8 +190,7 @@ def test_a_merged_unit_is_missing_in_the_years_before_it_existed(store):
 def test_rescore_lists_proposals_that_appear_and_disappear(store, tmp_path, capsys):
     db = tmp_path / "copy.sqlite"
     shutil.copy(store, db)
-    corrected = tmp_path / "yaoan-2020"
-    shutil.copytree(yaoan_data(2020), corrected)
+    corrected = example_copy(tmp_path, yaoan_data(2020), "yaoan-2020")
     f = corrected / "县委督查室.csv"
     f.write_text(f.read_text(encoding="utf-8-sig").replace("XZ07,大河口乡,64.0,", "XZ07,大河口乡,99.0,"), encoding="utf-8-sig")
     capsys.readouterr()
