@@ -7,29 +7,11 @@ import json
 import sqlite3
 from pathlib import Path
 
+from helpers import cli, snapshot
 from history_support import ROOT
-from scoring.cli import main
 
 YITONG = ROOT / "criteria" / "yitong-2020.toml"
 YITONG_DATA = ROOT / "examples" / "yitong-2020"
-
-
-def cli(capsys, *argv) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def snapshot(db: Path) -> dict:
-    if not db.exists():
-        return {}
-    conn = sqlite3.connect(db)
-    try:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-        return {n: sorted(map(repr, conn.execute(f'SELECT * FROM "{n}"').fetchall())) for n in names}
-    finally:
-        conn.close()
 
 
 def results_2020(capsys) -> list[dict]:
