@@ -1638,6 +1638,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "plugin.doing.reason": ("生成失分原因", "lost-points reason"),
     "plugin.doing.params": ("检查参数", "checking its params"),
     # --- lane api: the store and the year's cycle through scoring.api ---
+    "mdoc.example_of": ("方法自带的示例", "the method's own example"),
     "cycle.import_changed": ("结果表 {path} 在读取过程中被改动了，未导入", "the result sheet {path} changed while it was being read: nothing imported"),
     "cycle.import_changed.hint": ("等文件保存完毕、不再被其他程序写入后重新导入", "import it again once it is saved and nothing else writes to it"),
     "api.save_stored": ("这次评分是从历史库中已保存的运行重算的，它已经在库中，不能再保存一次",

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from ..i18n import t
+from . import boundary
 from .methods import Method, tr
 from .rounding import fmt
 
@@ -135,7 +136,9 @@ def _example(method: Method, lang: str) -> tuple[str, str]:
         lines.append(f'field = "{ex["field"]}"')
     if params:
         lines.append(f"params = {_value_text(params)}")
-    rule = method.rule(method.Params.model_validate(params), full, lang)
+    example = t("mdoc.example_of", lang)
+    given = boundary.call_method(method, example, "params", method.Params.model_validate, params)
+    rule = boundary.call_method(method, example, "rule", method.rule, given, full, lang)
     return "\n".join(lines), rule
 
 
