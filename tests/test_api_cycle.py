@@ -118,3 +118,19 @@ def test_the_papers_sent_out_come_from_the_api(tmp_path):
     out = tmp_path / "r.html"
     api.write_report(run, "html", out)
     assert out.read_bytes() == api.report(run, "html")
+
+
+def test_evidence_over_the_limit_is_refused_and_nothing_is_recorded(year):
+    from scoring.history.cycle import MAX_EVIDENCE
+
+    _, _, db, run_id = year
+    api.finalize(run_id, "常委会", db=db)
+    api.publish(run_id, "2021-01-05", "2021-01-11", "王五", db=db)
+    with pytest.raises(HistoryError) as e:
+        api.add_objection(run_id, "U1", "见附件", "东城镇", field="a", received="2021-01-06",
+                          evidence=[("ok.pdf", b"%PDF"), ("scan.pdf", b"\0" * (MAX_EVIDENCE + 1))], db=db)
+    assert e.value.problems[0].code == "cycle.evidence_too_large" and e.value.problems[0].file == "scan.pdf"
+    assert api.objections(run_id, db=db) == []
+    ok = api.add_objection(run_id, "U1", "见附件", "东城镇", field="a", received="2021-01-06",
+                           evidence=[("scan.pdf", b"\0" * MAX_EVIDENCE)], db=db)
+    assert ok.evidence[0].size == MAX_EVIDENCE
