@@ -6,32 +6,14 @@ import hashlib
 import json
 import shutil
 import sqlite3
-from pathlib import Path
 
 import pytest
 
+from helpers import cli, cli_race, snapshot
 from history_support import ROOT, tiny_setup
-from scoring.cli import main
 
 YITONG = ROOT / "criteria" / "yitong-2020.toml"
 YITONG_DATA = ROOT / "examples" / "yitong-2020"
-
-
-def cli(capsys, *argv) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def snapshot(db: Path) -> dict:
-    """Every row of every table: what "nothing changed" is checked against."""
-    conn = sqlite3.connect(db)
-    try:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-        return {n: sorted(map(repr, conn.execute(f'SELECT * FROM "{n}"').fetchall())) for n in names}
-    finally:
-        conn.close()
 
 
 @pytest.fixture
@@ -232,20 +214,13 @@ def test_two_offices_deciding_the_same_objection_at_once_one_wins(capsys, relati
     """Two processes decide objection 1 at the same moment: one decision is recorded, the other is
     refused as already decided (exit 2), never a half-written or doubled ruling."""
     import os
-    import subprocess
-    import sys
 
     crit, folder, db, plug = relative
     published(capsys, crit, folder, db, plug)
     assert cli(capsys, "objection", "add", "1", "--unit", "U1", "--field", "a", "--text", "x", "--received", "2021-01-06", "--db", db)[0] == 0
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, "-m", "scoring", "objection", "decide", "1", *how, "--reason", f"第{k}个", "--db", str(db)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
-             for k, how in enumerate((["--reject"], ["--accept", "--value", "a=99"]))]
-    results = [(p.wait(60), p.stderr.read()) for p in procs]
-    for p in procs:
-        p.stdout.close()
-        p.stderr.close()
+    results = cli_race(*(["objection", "decide", "1", *how, "--reason", f"第{k}个", "--db", db]
+                         for k, how in enumerate((["--reject"], ["--accept", "--value", "a=99"]))), env=env)
     assert sorted(code for code, _ in results) == [0, 2], results
     assert "不能再次决定" in next(err for code, err in results if code == 2)
     conn = sqlite3.connect(db)
@@ -256,20 +231,13 @@ def test_two_offices_deciding_the_same_objection_at_once_one_wins(capsys, relati
 
 def test_two_processes_applying_at_once_make_one_correction(capsys, relative):
     import os
-    import subprocess
-    import sys
 
     crit, folder, db, plug = relative
     published(capsys, crit, folder, db, plug)
     assert cli(capsys, "objection", "add", "1", "--unit", "U1", "--field", "a", "--text", "x", "--received", "2021-01-06", "--db", db)[0] == 0
     assert cli(capsys, "objection", "decide", "1", "--accept", "--value", "a=99", "--reason", "属实", "--db", db)[0] == 0
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, "-m", "scoring", "objection", "apply", "1", "--reason", "复核", "--db", str(db),
-                               "--plugins", str(plug[1])], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True)
-             for _ in range(2)]
-    results = [(p.wait(60), p.stderr.read()) for p in procs]
-    for p in procs:
-        p.stderr.close()
+    results = cli_race(*[["objection", "apply", "1", "--reason", "复核", "--db", db, "--plugins", plug[1]]] * 2, env=env)
     assert sorted(code for code, _ in results) == [0, 2], results
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT COUNT(*) FROM runs WHERE corrects = 1").fetchone()[0] == 1

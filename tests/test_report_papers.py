@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from helpers import example_copy
 from scoring.cli import main
 from scoring.report.view import build
 
@@ -305,10 +306,7 @@ def test_public_notice_with_grades_only(tmp_path, view):
 
 def test_a_pack_is_never_written_into_the_data_folder(tmp_path, capsys):
     """The next run would read the papers as submissions: refused before any work, nothing written."""
-    import shutil
-
-    data = tmp_path / "data"
-    shutil.copytree(EXAMPLE_DATA, data)
+    data = example_copy(tmp_path)
     before = sorted(p.name for p in data.rglob("*"))
     assert main(["report", str(EXAMPLE_CRITERIA), "--data", str(data), "--for", "unit", *PUB,
                  "--out", str(data / "反馈") + "/"]) == 2

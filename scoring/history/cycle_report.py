@@ -175,10 +175,6 @@ def log_json(run: RunInfo, events: list[Event], bad: list[int]) -> str:
                   "events": [vars(e) for e in events]})
 
 
-def publication_text(p: Publication | None) -> str:
-    return f"{p.start}～{p.end}" if p else ""
-
-
 def dumps(doc) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
 
@@ -193,7 +189,8 @@ def letter_html(text: str, font: str = '"Noto Serif CJK SC", serif') -> str:
     body 16 pt, margins 37 mm top and 28 mm left."""
     from html import escape
 
-    body, items = [], []
+    body: list[str] = []
+    items: list[str] = []
 
     def flush():
         if items:
@@ -259,8 +256,7 @@ def letter_doc(text: str) -> dict:
     return {"kind": "letter", "heading": heading, "blocks": blocks, "stamp": stamp}
 
 
-def paper_format(path: str | None, given: str | None = None) -> str:
-    if given:
-        return given
-    suffix = (path or "").rsplit(".", 1)[-1].lower() if path and "." in path else "md"
+def paper_format(path: str | None) -> str:
+    """A letter's format from its file's suffix (md, html, pdf); Markdown for any other or no file."""
+    suffix = path.rsplit(".", 1)[-1].lower() if path and "." in path else "md"
     return suffix if suffix in PAPER_FORMATS else "md"

@@ -193,7 +193,7 @@ def check_text(c: StoreCheck, lang: str) -> str:
     if c.triggers_missing:
         out.append(t("history.triggers_gone", lang, path=c.path, names="、".join(c.triggers_missing)))
     for run, what in c.problems:
-        if what == ["unsealed"]:
+        if run is not None and what == ["unsealed"]:  # a final run without a seal (check_all names it)
             out.append(t("seal.unsealed", lang, run=run.id, year=run.year, path=c.path))
             continue
         label = t("seal.all_run", lang, run=run.id, year=run.year) if run else ""
@@ -272,9 +272,7 @@ def _arrow(n: int | None) -> str:
     return f"↑{n}" if n > 0 else (f"↓{-n}" if n < 0 else "=")
 
 
-def _outcome_dict(o: Outcome | NoRecord | None) -> dict[str, Any] | None:
-    if o is None:
-        return None
+def _outcome_dict(o: Outcome | NoRecord) -> dict[str, Any]:
     if isinstance(o, NoRecord):
         return {"year": o.year, "found": False, "reason": o.reason, "run": o.run_id, "ids": list(o.ids)}
     return {"year": o.year, "found": True, "unit_id": o.recorded_id, "name": o.name, "category": o.category, "total": o.total,
@@ -365,8 +363,9 @@ def compare_rows(cmp: Comparison, lang: str) -> tuple[list[str], list[list[str]]
     for ln in cmp.lines:
         now, b = ln.now, ln.before
         bo = b if isinstance(b, Outcome) else None
+        latest = now or bo  # a unit gone this year shows last year's category
         rows.append([
-            f"{now.rank}/{now.of}" if now else "", ln.unit_id, ln.name, (now or bo).category if (now or bo) else "",
+            f"{now.rank}/{now.of}" if now else "", ln.unit_id, ln.name, latest.category if latest else "",
             fmt(bo.total, places) if bo else "", fmt(now.total, places) if now else "", _signed(ln.change, places),
             f"{bo.rank}/{bo.of}" if bo else "", _arrow(ln.rank_change),
             (bo.grade or "") if bo else "", (now.grade or "") if now else "",
@@ -398,7 +397,7 @@ def compare_json(cmp: Comparison) -> str:
     return dump_json({
         "schema": "scoring.compare/1", "series": cmp.series, "year": cmp.year, "previous_year": cmp.year - 1,
         "category": cmp.category,
-        "units": [{"unit": ln.unit_id, "name": ln.name, "now": _outcome_dict(ln.now), "before": _outcome_dict(ln.before),
+        "units": [{"unit": ln.unit_id, "name": ln.name, "now": _outcome_dict(ln.now) if ln.now else None, "before": _outcome_dict(ln.before),
                    "change": ln.change, "rank_change": ln.rank_change, "grade_changed": ln.grade_changed} for ln in cmp.lines],
         "runs": {"now": run_dict(cmp.run), "before": run_dict(cmp.before_run) if cmp.before_run else None},
     })
