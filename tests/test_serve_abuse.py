@@ -123,6 +123,17 @@ def test_a_forged_or_missing_csrf_token_changes_nothing(portal):
     assert owner.post("/owner/upload", files={"file": ("县委组织部.csv", content)}).status == 303
 
 
+def test_the_session_cookie_is_signed_httponly_and_samesite_strict(portal):
+    db, base, passwords, people = portal
+    c = Client(base)
+    r = c.get("/login")
+    cookie = next(v for v in r.cookies if v.startswith("scoring-"))
+    assert "httponly" in cookie.lower() and "samesite=strict" in cookie.lower()
+    name, value = next(iter(c.cookies.items()))
+    c.cookies[name] = value[:-4] + ("AAAA" if not value.endswith("AAAA") else "BBBB")  # a signature that does not match
+    assert c.post("/login", {"login": "DQ01", "password": "x"}).status == 403  # no session: no CSRF token either
+
+
 def test_a_cookie_of_another_portal_is_not_a_session_here(portal, tmp_path):
     """Two portals on one host (other ports, each its own secret): one's cookie opens nothing on the other."""
     import secrets

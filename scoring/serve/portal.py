@@ -162,8 +162,9 @@ def check_login(conn: sqlite3.Connection, login: str, password: str, client: str
     salt, stored = row if row is not None else (b"\0" * 16, b"")
     good = hmac.compare_digest(hash_password(password, salt), stored) and row is not None
     with writing(conn):
-        conn.execute("INSERT INTO login_attempts (at, login, client, ok) VALUES (?, ?, ?, ?)",
-                     (time.time(), login, client, int(good)))
+        at = time.time()
+        conn.execute("INSERT INTO login_attempts (at, login, client, ok) VALUES (?, ?, ?, ?)", (at, login, client, int(good)))
+        conn.execute("DELETE FROM login_attempts WHERE at < ?", (at - 30 * 86400,))  # a month is kept, for who tried
     if not good:
         return None, "serve.login.wrong"
     return account(conn, login), None
