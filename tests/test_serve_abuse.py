@@ -178,5 +178,14 @@ def test_a_hundred_wrong_passwords_are_stopped_and_change_nothing(portal):
     assert r.status == 429 and "登录失败次数过多" in r.text
     assert guesser.get("/unit").status == 303  # not logged in
     assert account(conn, "DQ02").stamp == stamp  # the password is as it was
-    conn.close()
     assert people["unit_b"].get("/unit").status == 200  # a session made before goes on
+    # and one client guessing across accounts is held back too, once its failures reach the limit
+    from scoring.serve.portal import PER_CLIENT
+
+    failed = conn.execute("SELECT COUNT(*) FROM login_attempts WHERE client = '127.0.0.1' AND ok = 0").fetchone()[0]
+    conn.close()
+    answers = []
+    for k in range(PER_CLIENT - failed + 1):
+        guesser.get("/login")
+        answers.append(guesser.post("/login", {"login": f"DQ{k + 3:02d}", "password": "guess"}).status)
+    assert answers == [400] * (PER_CLIENT - failed) + [429]

@@ -132,6 +132,18 @@ def test_a_unit_changing_an_id_sees_nothing_of_another_unit(world):
     assert r.content == b"%PDF-1.4 evidence"
 
 
+def test_the_office_sees_who_is_late_once_the_due_date_has_passed(world):
+    app, people, ids = world
+    office = people["office"]
+    office.get("/office")
+    assert office.post("/office/due", {"due": "2021-01-15"}).status == 303
+    page = office.get("/office").text
+    # owner A sent its workbook; every other owner sent nothing, and the due date is past
+    assert page.count("已逾期") == len(app.state.settings.year.workbooks) - 1
+    office.post("/office/due", {"due": ""})
+    assert "已逾期" not in office.get("/office").text
+
+
 # last: the table ends with logging everyone out
 def test_each_person_gets_the_answer_of_the_table(world):
     app, people, ids = world

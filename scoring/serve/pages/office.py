@@ -41,10 +41,12 @@ def progress(ctx: Ctx) -> Response:
         found = {}
     due = portal.info(ctx.conn, "due")
     late = bool(due) and dt.date.today().isoformat() > due
-    rows = [{"book": b, "login": logins.get(b.owner, ""), "latest": latest.get(b.owner), "clean": clean.get(b.owner),
-             "via": found[b.owner].via if b.owner in found and b.owner not in clean else [],
-             "blank": len(found[b.owner].required) if b.owner in found else 0,
-             "late": late and b.owner not in clean} for b in year.workbooks.values()]
+    rows = []
+    for b in year.workbooks.values():
+        via = found[b.owner].via if b.owner in found and b.owner not in clean else []
+        rows.append({"book": b, "login": logins.get(b.owner, ""), "latest": latest.get(b.owner), "clean": clean.get(b.owner),
+                     "via": via, "blank": len(found[b.owner].required) if b.owner in found else 0,
+                     "late": late and b.owner not in clean and not via})
     rows.sort(key=lambda r: (r["clean"] is not None or bool(r["via"]), r["latest"] is not None, r["book"].file))
     done = sum(1 for r in rows if r["clean"])
     return ctx.page("progress.html", rows=rows, done=done, due=due or "", runs=api.runs(db=ctx.settings.db))
