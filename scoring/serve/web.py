@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+from ..core.rounding import fmt
 from ..errors import Problem, ScoringError
 from ..i18n import t
 from . import gate, portal
@@ -56,7 +57,8 @@ class Ctx:
 
     def page(self, name: str, status: int = 200, **context) -> Response:
         return TEMPLATES.TemplateResponse(self.request, name, {
-            "me": self.account, "csrf": csrf_token(self.request), "title": self.settings.year.title, **context},
+            "me": self.account, "csrf": csrf_token(self.request), "title": self.settings.year.title,
+            "places": self.settings.year.crit.criteria.assessment.precision, **context},
             status_code=status)
 
     def say(self, code: str, status: int = 400, problems: list[dict] | None = None, back: str | None = None,
@@ -72,6 +74,9 @@ TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
 TEMPLATES.env.globals["t"] = lambda code, **args: t(code, "zh", **args)
 # a time as people read it: 2021-01-15 09:30 (the store keeps ISO 8601 with seconds and zone)
 TEMPLATES.env.filters["when"] = lambda iso: (iso or "")[:16].replace("T", " ")
+# numbers as the papers print them: points as written (100, not 100.0), scores with the criteria's decimals
+TEMPLATES.env.filters["num"] = fmt
+TEMPLATES.env.filters["score"] = lambda x, places: fmt(x, places)
 
 
 def csrf_token(request: Request) -> str:
