@@ -132,6 +132,14 @@ def test_a_unit_changing_an_id_sees_nothing_of_another_unit(world):
     assert r.content == b"%PDF-1.4 evidence"
 
 
+def test_unknown_addresses_and_methods_are_answered_in_chinese(world):
+    app, people, ids = world
+    r = people["unit_a"].get("/no/such/page")
+    assert r.status == 404 and "没有这一项" in r.text
+    r = people["unit_a"].request("DELETE", "/unit")
+    assert r.status == 405 and "不接受这种请求" in r.text
+
+
 def test_the_office_sees_who_is_late_once_the_due_date_has_passed(world):
     app, people, ids = world
     office = people["office"]

@@ -17,7 +17,7 @@ from ..errors import Problem, ScoringError
 from ..i18n import t
 from . import gate, portal
 from .pages import account, office, owner, public, unit
-from .web import ANYONE, HERE, SESSION_HOURS, Ctx, Settings, endpoint
+from .web import ANYONE, HERE, SESSION_HOURS, Ctx, Settings, bare, endpoint
 
 # (method, path, page function, roles): the one table of what exists and who may use it
 ROUTES: list[tuple[str, str, Callable[[Ctx], Response], tuple[str, ...]]] = [
@@ -89,6 +89,23 @@ async def _refuse(scope, receive, send, code: str, status: int, **args) -> None:
     await HTMLResponse(page, status)(scope, receive, send)
 
 
+async def _not_found(request, exc) -> Response:
+    return bare(request, "serve.not_found", 404)
+
+
+async def _method(request, exc) -> Response:
+    return bare(request, "serve.method", 405)
+
+
+async def _failed(request, exc) -> Response:
+    """A fault of the program: said in Chinese, nothing more of it shown (the server's log has the trace)."""
+    return bare(request, "serve.failed", 500)
+
+
+# what Starlette would answer in English, in the portal's words
+ANSWERS = {404: _not_found, 405: _method, Exception: _failed}
+
+
 def create_app(db: str | Path, key: str | None = None, max_upload: int = gate.MAX_BYTES) -> Starlette:
     """The portal for the store at ``db`` (set up with :func:`scoring.serve.portal.setup`)."""
     from .data import Year
@@ -107,7 +124,7 @@ def create_app(db: str | Path, key: str | None = None, max_upload: int = gate.MA
     routes.append(Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"))
     # the cookie's name is the portal's own: two portals on one host (other ports) never read each other's
     cookie = "scoring-" + hashlib.sha256(secret.encode()).hexdigest()[:10]
-    app = Starlette(routes=routes, middleware=[
+    app = Starlette(routes=routes, exception_handlers=ANSWERS, middleware=[
         Middleware(SecurityHeaders),
         Middleware(LimitBody, limit=max_upload + 64 * 1024),  # the file plus the form around it
         Middleware(SessionMiddleware, secret_key=secret, session_cookie=cookie, max_age=SESSION_HOURS * 3600,

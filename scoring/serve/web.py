@@ -124,16 +124,16 @@ def endpoint(fn: Callable[[Ctx], Response], roles: tuple[str, ...]):
             try:
                 form, files = await _read_form(request)
             except Exception:  # noqa: BLE001 - a malformed body: refused, nothing read
-                return _bare(request, "serve.bad_form", 400)
+                return bare(request, "serve.bad_form", 400)
             expected = request.session.get("csrf", "")
             if not expected or not hmac.compare_digest(expected.encode(), form.get("csrf", "").encode()):
-                return _bare(request, "serve.csrf", 403)
+                return bare(request, "serve.csrf", 403)
         return await run_in_threadpool(_handle, request, settings, fn, roles, form, files)
 
     return call
 
 
-def _bare(request: Request, code: str, status: int) -> Response:
+def bare(request: Request, code: str, status: int) -> Response:
     return TEMPLATES.TemplateResponse(request, "message.html", {
         "me": None, "csrf": "", "title": request.app.state.settings.year.title, "message": t(code), "problems": [],
         "back": "/"}, status_code=status)
