@@ -36,6 +36,7 @@ EXPECTED = {
     "GET /office": OFFICE_GET,
     "POST /office/due": (303, 403, 403, 403, 403, 303),
     "GET /office/accounts": OFFICE_GET,
+    "POST /office/accounts/{login}/reset": (303, 403, 403, 403, 403, 303),
     "GET /office/uploads/{upload}": OFFICE_GET,
     "GET /office/uploads/{upload}/file": OFFICE_GET,
     "POST /office/run": OFFICE_POST,  # only owner A has sent data: the office is told what is missing
@@ -108,7 +109,7 @@ def world(serve_template, tmp_path_factory):
         assert r.status == 303
         upload = int(r.headers["location"].rsplit("/", 1)[1])
         yield app, people, {"run": run_id, "unit": "DQ01", "fmt": "html", "oid": o.id, "upload": upload, "path": "site.css",
-               "name": quote("证明.pdf")}
+               "name": quote("证明.pdf"), "login": "DQ05"}
 
 
 def test_every_route_has_an_entry_and_every_entry_a_route(world):
@@ -130,6 +131,25 @@ def test_a_unit_changing_an_id_sees_nothing_of_another_unit(world):
     assert "县委办公室" in paper and "县纪委监委机关" not in paper
     r = people["unit_a"].get(f"/unit/objections/{ids['oid']}/evidence/{ids['name']}")
     assert r.content == b"%PDF-1.4 evidence"
+
+
+def test_the_office_resets_a_forgotten_password(world, serve_template):
+    import re
+
+    from serve_support import Client
+
+    app, people, ids = world
+    office = people["office"]
+    office.get("/office/accounts")
+    assert office.post("/office/accounts/DQ06/reset").status == 303
+    page = office.get("/office/accounts").text
+    fresh = re.search(r"<code>DQ06</code></td>\s*<td><code>(\w+)</code>", page).group(1)
+    assert fresh != serve_template[1]["DQ06"]
+    person = Client(office.base)
+    assert person.login("DQ06", serve_template[1]["DQ06"], change_to=None).status == 400  # the old one is gone
+    r = person.login("DQ06", fresh)
+    assert r.status == 303 and person.get("/unit").status == 200
+    assert office.post("/office/accounts/NOBODY/reset").status == 404
 
 
 def test_unknown_addresses_and_methods_are_answered_in_chinese(world):

@@ -177,6 +177,18 @@ def set_password(conn: sqlite3.Connection, login: str, password: str) -> None:
                      "WHERE login = ?", (salt, hash_password(password, salt), now(), login))
 
 
+def reset_password(conn: sqlite3.Connection, login: str) -> str | None:
+    """A new initial password for an account (the office's answer to a forgotten one) → it, or None when
+    there is no such account. It must be changed at first login; the account's sessions end (the hash
+    changes) and its failed logins are forgotten, so a locked-out person can log in at once."""
+    password, salt = new_password(), secrets.token_bytes(16)
+    with writing(conn):
+        done = conn.execute("UPDATE accounts SET salt = ?, hash = ?, must_change = 1, initial = ?, changed = ? WHERE login = ?",
+                            (salt, hash_password(password, salt), password, now(), login)).rowcount
+        conn.execute("DELETE FROM login_attempts WHERE login = ? AND ok = 0", (login,))
+    return password if done else None
+
+
 # ------------------------------------------------------------------------------ setting up
 def setup(db: str | Path, criteria: str | Path, units: str | Path) -> list[tuple[Account, str]]:
     """Make the portal's tables in the store at ``db`` (the store made if missing) and an account for

@@ -70,6 +70,13 @@ def accounts(ctx: Ctx) -> Response:
     return ctx.page("accounts.html", accounts=portal.accounts(ctx.conn))
 
 
+def reset(ctx: Ctx) -> Response:
+    """A new initial password for an account, shown on the accounts sheet to print and hand over."""
+    if portal.reset_password(ctx.conn, ctx.params["login"]) is None:
+        return ctx.say("serve.not_found", 404, back="/office/accounts")
+    return ctx.go("/office/accounts")
+
+
 def upload_page(ctx: Ctx) -> Response:
     up = portal.upload(ctx.conn, int(ctx.params["upload"]))
     if up is None:
@@ -250,6 +257,7 @@ ROUTES = [
     ("GET", "/office", progress, (OFFICE,)),
     ("POST", "/office/due", set_due, (OFFICE,)),
     ("GET", "/office/accounts", accounts, (OFFICE,)),
+    ("POST", "/office/accounts/{login}/reset", reset, (OFFICE,)),
     ("GET", "/office/uploads/{upload:int}", upload_page, (OFFICE,)),
     ("GET", "/office/uploads/{upload:int}/file", upload_file, (OFFICE,)),
     ("POST", "/office/run", run_draft, (OFFICE,)),
