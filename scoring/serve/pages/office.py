@@ -205,51 +205,33 @@ def _paper(ctx: Ctx, info, kind: str, unit: str | None) -> Response:
     return results.paper(ctx.settings, ctx.conn, info, kind, fmt, unit)
 
 
-def evidence(ctx: Ctx) -> Response:
-    o = _objection(ctx)
-    if o is None:
-        return ctx.say("serve.not_found", 404, back="/office/runs")
+on_objection = results.on_objection("/office/runs", own=False)
+
+
+@on_objection
+def evidence(ctx: Ctx, o) -> Response:
     return results.evidence_file(ctx, o, f"/office/objections/{o.id}")
 
 
-def objection_page(ctx: Ctx) -> Response:
-    o = _objection(ctx)
-    if o is None:
-        return ctx.say("serve.not_found", 404, back="/office/runs")
+@on_objection
+def objection_page(ctx: Ctx, o) -> Response:
     return ctx.page("objection.html", o=o, back=f"/office/runs/{o.run_id}")
 
 
-def _objection(ctx: Ctx):
-    try:
-        return api.objection(int(ctx.params["oid"]), db=ctx.settings.db)
-    except ScoringError:
-        return None
-
-
-def decide(ctx: Ctx) -> Response:
-    o = _objection(ctx)
-    if o is None:
-        return ctx.say("serve.not_found", 404, back="/office/runs")
+@on_objection
+def decide(ctx: Ctx, o) -> Response:
     choice, reason = ctx.form.get("decision", ""), ctx.form.get("reason", "").strip()
     values = [v.strip() for v in ctx.form.get("values", "").splitlines() if v.strip()]
     back = f"/office/objections/{o.id}"
     if choice not in ("accept", "reject") or not reason:
         return ctx.say("serve.office.decision_missing", back=back)
-    try:
-        api.decide_objection(o.id, choice == "accept", reason, _operator(ctx), values=values, db=ctx.settings.db)
-    except ScoringError as e:
-        return ctx.say("serve.office.refused", problems=problems_of(e), back=back)
+    api.decide_objection(o.id, choice == "accept", reason, _operator(ctx), values=values, db=ctx.settings.db)
     return ctx.go(back)
 
 
-def letter(ctx: Ctx) -> Response:
-    o = _objection(ctx)
-    if o is None:
-        return ctx.say("serve.not_found", 404, back="/office/runs")
-    try:
-        text = api.objection_letter(o.id, db=ctx.settings.db)
-    except ScoringError as e:
-        return ctx.say("serve.office.refused", problems=problems_of(e), back=f"/office/objections/{o.id}")
+@on_objection
+def letter(ctx: Ctx, o) -> Response:
+    text = api.objection_letter(o.id, db=ctx.settings.db)
     return attachment(text.encode("utf-8"), f"复核答复-第{o.id}号申诉.md")
 
 

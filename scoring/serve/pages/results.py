@@ -110,3 +110,30 @@ def evidence_file(ctx, o, back: str):
         return attachment(api.evidence(o.id, ctx.params["name"], db=ctx.settings.db), ctx.params["name"])
     except ScoringError:
         return ctx.say("serve.not_found", 404, back=back)
+
+
+def on_objection(home: str, own: bool):
+    """A page about the objection in the URL: 404 when there is none, or (``own``) when it is not the
+    session's unit's — another unit's objection does not exist for it; a refusal of the API shown
+    with its problems, nothing changed."""
+    import functools
+
+    from ..web import problems_of
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def page(ctx):
+            try:
+                o = api.objection(int(ctx.params["oid"]), db=ctx.settings.db)
+            except ScoringError:
+                o = None
+            if o is None or (own and o.unit_id != ctx.account.unit_id):
+                return ctx.say("serve.not_found", 404, back=home)
+            try:
+                return fn(ctx, o)
+            except ScoringError as e:
+                return ctx.say("serve.office.refused", problems=problems_of(e), back=home)
+
+        return page
+
+    return wrap

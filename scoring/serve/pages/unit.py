@@ -52,29 +52,17 @@ def object_post(ctx: Ctx) -> Response:
     return ctx.go(f"/unit/objections/{o.id}")
 
 
-def _own_objection(ctx: Ctx):
-    """The objection in the URL when it is this unit's own; None otherwise (another unit's does not exist for it)."""
-    me = ctx.account
-    assert me is not None
-    try:
-        o = api.objection(int(ctx.params["oid"]), db=ctx.settings.db)
-    except ScoringError:
-        return None
-    return o if o.unit_id == me.unit_id else None
+on_own_objection = results.on_objection("/unit", own=True)
 
 
-def objection(ctx: Ctx) -> Response:
-    o = _own_objection(ctx)
-    if o is None:
-        return ctx.say("serve.not_found", 404, back="/unit")
+@on_own_objection
+def objection(ctx: Ctx, o) -> Response:
     letter = results.safe(api.objection_letter, o.id, db=ctx.settings.db) if o.state != "pending" else None
     return ctx.page("objection.html", o=o, letter=letter, back="/unit")
 
 
-def evidence(ctx: Ctx) -> Response:
-    o = _own_objection(ctx)
-    if o is None:
-        return ctx.say("serve.not_found", 404, back="/unit")
+@on_own_objection
+def evidence(ctx: Ctx, o) -> Response:
     return results.evidence_file(ctx, o, f"/unit/objections/{o.id}")
 
 
