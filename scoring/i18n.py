@@ -1824,6 +1824,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "serve.run.publish_button": ("发布公示", "publish"),
     "serve.run.objections": ("申诉（{n}件）", "Objections ({n})"),
     "serve.run.apply_reason": ("更正理由（已采纳的申诉一起更正为一次更正运行）", "reason (every accepted objection goes into one correction run)"),
+    "serve.run.log": ("变动记录", "Changes"),
     "serve.run.apply": ("按已采纳的申诉更正", "apply accepted objections"),
     "serve.objection.state.pending": ("待处理", "pending"),
     "serve.objection.state.accepted": ("已采纳", "accepted"),

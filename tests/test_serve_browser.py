@@ -151,6 +151,8 @@ def test_the_whole_cycle_in_a_browser(serve_template, tmp_path):
             office.click("main button:has-text('定稿并加封')")
             office.wait_for_load_state()
             assert "第2号运行 · 定稿" in office.inner_text("h1")
+            log = office.inner_text("main")  # every change of the year, in order, on the run's page
+            assert all(k in log for k in ("保存", "定稿加封", "公示", "登记申诉", "申诉决定", "更正运行"))
 
             # -- the unit sees its corrected sheet, and the answer to its objection
             unit.goto(base + "/unit")

@@ -129,7 +129,8 @@ def on_run(fn: Callable[[Ctx, Any], Response | None]) -> Callable[[Ctx], Respons
 @on_run
 def run_page(ctx: Ctx, info) -> Response:
     scoring = results.scored(ctx.settings, info.id)
-    return ctx.page("run.html", run=info, tables=results.tables(scoring),
+    _, events, broken = api.event_log(info.id, db=ctx.settings.db)
+    return ctx.page("run.html", run=info, tables=results.tables(scoring), events=events, broken=broken,
                     publication=api.publication(info.id, db=ctx.settings.db),
                     objections=api.objections(info.id, db=ctx.settings.db), key=bool(ctx.settings.key),
                     today=dt.date.today().isoformat(), contact=portal.info(ctx.conn, "contact") or "")
