@@ -50,3 +50,23 @@ def test_the_store_keeps_working_for_the_history_commands(serve_template, tmp_pa
     copy = sqlite3.connect(tmp_path / "copy.sqlite")
     assert copy.execute("SELECT COUNT(*) FROM accounts").fetchone()[0] == 64  # the backup keeps the accounts too
     copy.close()
+
+
+def test_the_public_page_shows_results_only_during_the_period(serve_template, tmp_path):
+    import os
+
+    from scoring import api
+    from scoring.serve import create_app
+    from serve_support import Client, publish_example, serving
+
+    db, passwords = copy_store(serve_template, tmp_path)
+    run_id = publish_example(db, os.environ["SCORING_KEY"])
+    with serving(create_app(db)) as base:
+        anyone = Client(base)
+        assert "县纪委监委机关" in anyone.get("/public").text
+        api.publish(run_id, "2021-01-04", "2021-01-10", "考核办", reason="公示期按文件更正", db=db)  # the period is over
+        page = anyone.get("/public")
+        assert page.status == 200 and "目前不在公示期内" in page.text and "县纪委监委机关" not in page.text
+        unit = Client(base)
+        unit.login("DQ01", passwords["DQ01"])
+        assert "县纪委监委机关：考核结果" in unit.get("/unit").text  # the unit still sees its own result
