@@ -1450,7 +1450,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "out.col.veto": ("否决事项", "Vetoes"),
     "out.veto.fail": ("一票否决", "veto"),
     "out.veto.no_excellent": ("否优", "no top grade"),
-    "out.veto_item": ("{kind}：{name}", "{kind}：{name}"),
+    "out.veto_item": ("{kind}：{name}", "{kind}: {name}"),
     "out.category": ("【{category}】{n}个单位", "[{category}] {n} units"),
     "out.note": ("模块列为加权后得分，括号内为权重", "module columns show weighted points; weights in brackets"),
     # printed reports (HTML, PDF, XLSX): the labels every renderer lays out (ReportView.L)
@@ -1642,6 +1642,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "these results were scored again from a run already in the history store: they cannot be saved twice"),
     "api.save_stored.hint": ("要保存新的一次评分，请用评分标准和数据目录评分（api.score）后再保存",
                              "score the criteria and a data folder (api.score), then save that"),
+    # --- lane tidy ---
+    "sep.wide": ("　", "  "),  # between the parts of one line: office, year and category; the stamp's items
 }
 
 
