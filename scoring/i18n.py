@@ -1112,7 +1112,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.p_contact": ("受理异议的联系方式（电话、邮箱）", "who takes objections (phone, mailbox)"),
     "cli.p_address": ("受理异议的地址", "where objections are taken"),
     "cli.p_grades_only": ("公示只列名次和等次，不列总分", "the public notice lists ranks and grades, no totals"),
-    "cli.bad_date": ("日期写作 2021-01-15", "write dates as 2021-01-15"),
     "cli.publish": ("公示：为定稿运行记录公示期（起止日期）", "publish a final run: record its 公示期 (from, to)"),
     "cli.p_reason": ("说明（如公示方式、再次公示的原因）", "a note (how it was published, why again)"),
     "cli.objection": ("申诉（复核申请）：登记、决定、应用、答复", "objections (复核申请): record, decide, apply, answer"),

@@ -347,3 +347,14 @@ def test_letters_never_overwrite_the_store_and_a_bad_folder_is_refused_before_th
     code, _, err = cli(capsys, "objection", "apply", "1", "--reason", "复核", "--db", db, "--out", a_file / "letters", *plug)
     assert code == 2 and "内部错误" not in err, err
     assert snapshot(db) == decided  # no correction run saved before the refusal
+
+
+def test_publish_and_received_dates_are_read_as_due_dates_are():
+    from scoring.errors import HistoryError
+    from scoring.history.cycle import parse_date
+
+    assert [parse_date(x, "--from") for x in ("2021-01-05", "2021/1/5", "2021.1.5", "2021年1月5日")] == ["2021-01-05"] * 4
+    for odd in ("20210105", "2021-W01-2", "2021-02-30", "", "+2021-1-5"):
+        with pytest.raises(HistoryError) as e:
+            parse_date(odd, "--from")
+        assert e.value.problems[0].code == "cycle.bad_date" and e.value.problems[0].args["what"] == "--from"
