@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 
 from .errors import HistoryError, Problem, UsageError
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the heavy modules are imported when a function needs them
     from .core.decisions import RuleResult
     from .core.engine import Results
     from .core.plan import Plan
+    from .core.sensitivity import Sensitivity
     from .history.cycle import Applied, Event, Objection, Publication
     from .history.previous import Note
     from .history.stamp import Stamp
@@ -35,12 +36,13 @@ if TYPE_CHECKING:  # the heavy modules are imported when a function needs them
     from .registry import Registry
 
 Warn = Callable[["Note"], None]
+_T = TypeVar("_T")
 
 __all__ = ["LoadedCriteria", "Scoring", "load_criteria", "validate", "score", "stamp_of", "decision_history",
            "decide", "find_unit", "stored", "open_store", "to_frame", "records",
            "previous_values", "sensitivity", "Variation", "interim_warnings", "Warnings", "report", "finalize", "verify",
            "rescore", "unit_history", "UnitHistory", "compare_years", "templates", "progress", "criteria_next",
-           "criteria_diff", "methods", "save", "runs", "delete_run", "keygen", "backup", "check_store",
+           "criteria_diff", "methods", "fingerprint", "Fingerprint", "write_report", "results_text", "papers", "save", "runs", "delete_run", "keygen", "backup", "check_store",
            "export_seal", "publication", "publish", "add_objection", "objection", "objections", "decide_objection",
            "objection_letter", "Corrected", "apply_objections", "event_log", "import_results"]
 
@@ -184,6 +186,24 @@ def score(criteria: LoadedCriteria, data: str | Path, *, store: Store | None = N
     return Scoring(results, criteria, stamp, blanks)
 
 
+@dataclass(frozen=True)
+class Fingerprint:
+    """The two hashes a stamp prints, in full (``scoring fingerprint``)."""
+
+    criteria_sha256: str  # of the criteria file's bytes
+    data_sha256: str  # of ``canonical``: the data as read, in the canonical form docs/reports.md describes
+    canonical: bytes
+
+
+def fingerprint(scoring: Scoring) -> Fingerprint:
+    """The stamp's hashes of a scoring, computed as :func:`score` computes them, with the canonical data."""
+    from .history import canonical
+
+    data = canonical.encode(scoring.results.data)
+    raw = scoring.criteria.raw if scoring.criteria is not None else b""
+    return Fingerprint(canonical.sha256(raw), canonical.sha256(data), data)
+
+
 def stamp_of(scoring: Scoring) -> Stamp:
     """The stamp printed under a table of these results."""
     return scoring.stamp
@@ -221,16 +241,13 @@ def decision_history(results: Results, *, store: Store | None = None, db: str | 
     years = look_back_years(results.criteria)
     if not years:
         return None
-    own = store is None
-    if own:
-        store = _existing_store(db)
-        if store is None:
-            return None
-    try:
+    if store is not None:
         return history(store, results.criteria, results.data.ids, years)
-    finally:
-        if own:
-            store.close()
+    opened = _existing_store(db)
+    if opened is None:
+        return None
+    with opened:
+        return history(opened, results.criteria, results.data.ids, years)
 
 
 def decide(scoring: Scoring | Results, *, store: Store | None = None, db: str | Path | None = None) -> list[RuleResult]:
@@ -256,21 +273,18 @@ def stored(run_id: int, *, store: Store | None = None, db: str | Path | None = N
     """A run of the history store scored again from its stored criteria and data (its seal checked)."""
     from .history.reproduce import stored_results
 
-    own = store is None
-    store = open_store(db) if own else store
-    try:
-        results, stamp = stored_results(store, int(run_id), [str(p) for p in plugins])
-        return Scoring(results, None, stamp, history=decision_history(results, store=store), history_read=True)
-    finally:
-        if own:
-            store.close()
+    def work(s: Store) -> Scoring:
+        results, stamp = stored_results(s, int(run_id), [str(p) for p in plugins])
+        return Scoring(results, None, stamp, history=decision_history(results, store=s), history_read=True)
+
+    return _in_store(store, db, work)
 
 
 @dataclass
 class Variation:
     """Ranks under module weights varied at random (``scoring sensitivity``, ``decide --draws``)."""
 
-    ranks: object  # each unit's rank range, how often it moved, the weight that moves it most
+    ranks: Sensitivity  # each unit's rank range, how often it moved, the weight that moves it most
     shares: dict | None  # unit → how often each proposed decision held over the draws (None: not counted)
 
 
@@ -328,18 +342,84 @@ def interim_warnings(criteria: LoadedCriteria, data: str | Path, *, unit: str | 
     return Warnings([u for u in units if u.id == wanted] if wanted is not None else units, wanted)
 
 
-def report(scoring: Scoring, fmt: str, lang: str = "zh", *, store: Store | None = None,
-           db: str | Path | None = None) -> bytes:
+def report(scoring: Scoring, fmt: str, lang: str = "zh", *, decisions: list[RuleResult] | None = None,
+           store: Store | None = None, db: str | Path | None = None) -> bytes:
     """The printable report (``xlsx``, ``html`` or ``pdf``) of these results: ranked tables, score
-    sheets, proposed decisions and charts, with the stamp printed (docs/reports.md)."""
+    sheets, proposed decisions (``decisions``, else :func:`decide`'s) and charts, with the stamp
+    printed (docs/reports.md)."""
     from .report import render_report
 
-    proposal = decide(scoring, store=store, db=db)
+    proposal = decide(scoring, store=store, db=db) if decisions is None else decisions
     return render_report(fmt, scoring.results, proposal, scoring.history, scoring.stamp.printed(), lang)
 
 
+def write_report(scoring: Scoring, fmt: str, out: str | Path, lang: str = "zh", *, decisions: list[RuleResult] | None = None,
+                 store: Store | None = None, db: str | Path | None = None) -> None:
+    """:func:`report` written to ``out`` whole or not at all (HTML a unit at a time: memory stays flat)."""
+    from .report import write_report as write
+
+    proposal = decide(scoring, store=store, db=db) if decisions is None else decisions
+    write(out, fmt, scoring.results, proposal, scoring.history, scoring.stamp.printed(), lang)
+
+
+def results_text(scoring: Scoring, fmt: str = "table", lang: str = "zh", *,
+                 decisions: list[RuleResult] | None = None) -> str | Iterator[str]:
+    """The ranked results as ``scoring run`` prints them: ``table`` (the proposed decisions, when
+    given, then the blank cells scored and the stamp last), ``csv``, or ``json`` (pieces made as they
+    are written, so memory stays flat at any size)."""
+    from .report import decisions as rd
+    from .report.output import as_csv, as_table, json_chunks
+
+    results, stamp = scoring.results, scoring.stamp
+    places = results.criteria.assessment.precision
+    if fmt == "json":
+        extra = {"decisions": rd.as_dicts(decisions, places, lang)} if decisions is not None else None
+        return json_chunks(results, lang, stamp=stamp, extra=extra)
+    if fmt == "table" and decisions is not None:  # the stamp stays the last line
+        text = as_table(results, lang, stamp=None)
+        close = results.criteria.decisions.close_margin
+        return text + "\n" + rd.as_text(decisions, places, close, lang).rstrip("\n") + "\n" + "\n".join(
+            stamp.gap_lines(lang) + [stamp.line(lang)]) + "\n"
+    if fmt == "csv":
+        return as_csv(results, lang, stamp=stamp)
+    return as_table(results, lang, stamp=stamp)
+
+
+def papers(scoring: Scoring, kind: str, fmt: str = "pdf", lang: str = "zh", *, publication: dict | None = None,
+           unit: str | None = None, decisions: list[RuleResult] | None = None, store: Store | None = None,
+           db: str | Path | None = None) -> list[tuple[str, bytes]]:
+    """The papers sent out, as (file name, bytes): ``kind="unit"``, one 考核结果反馈 per unit (or
+    ``unit``'s alone, by id or name); ``kind="public"``, the 公示. ``publication``: the criteria's
+    ``[publication]`` with these values laid over it (issuer, date, public_from, public_to,
+    object_by, contact, address, grades_only). Every paper is made before any is returned; a name
+    two units share, or two units whose names give one file name, is refused."""
+    from .report import render_papers
+    from .report.papers import publication as pub_of
+
+    proposal = decide(scoring, store=store, db=db) if decisions is None else decisions
+    pub = pub_of(scoring.results.criteria, _dates(publication or {}))
+    # the papers sent out print no stamp line of blank cells: it names other units
+    made = render_papers(fmt, kind, scoring.results, proposal, scoring.history, scoring.stamp.as_dict(), lang, pub, unit)
+    names = [name for name, _ in made]
+    if kind == "unit" and unit is not None and len(made) > 1:  # a name two units share
+        raise UsageError(Problem("data.ambiguous_name", {"name": unit, "ids": "、".join(names)}))
+    if len(set(names)) < len(names):  # units whose names give one file name: one paper would replace the other
+        raise UsageError(Problem("report.same_file_name", {"names": "、".join(sorted({n for n in names if names.count(n) > 1}))}))
+    return made
+
+
+def _dates(options: dict) -> dict:
+    """The publication's dates given as text (2021-01-15, 2021/1/15) read as dates; a bad one is refused."""
+    import datetime
+
+    from .history.cycle import parse_date
+
+    return {k: datetime.date.fromisoformat(parse_date(v, k)) if k in ("date", "public_from", "public_to", "object_by")
+            and isinstance(v, str) else v for k, v in options.items()}
+
+
 # ---------------------------------------------------------------- the history store (docs/history.md)
-def _in_store(store: Store | None, db, work):
+def _in_store(store: Store | None, db: str | Path | None, work: Callable[[Store], _T]) -> _T:
     """``work(store)`` with the given store, or with the store at ``db`` opened and closed around it."""
     if store is not None:
         return work(store)

@@ -1637,6 +1637,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "plugin.doing.reason": ("生成失分原因", "lost-points reason"),
     "plugin.doing.params": ("检查参数", "checking its params"),
     # --- lane api: the store and the year's cycle through scoring.api ---
+    "cycle.evidence_too_large": ("证据文件 {name} 有 {size} MB，超过每个文件 {limit} MB 的上限，申诉未登记",
+                                 "the evidence file {name} is {size} MB, over the limit of {limit} MB a file: the objection was not recorded"),
+    "cycle.evidence_too_large.hint": ("扫描件请降低分辨率或分成几个文件；大件材料登记其存放位置即可",
+                                      "scan at a lower resolution or split it; for bulky material, say where it is kept"),
+    "mdoc.example_of": ("方法自带的示例", "the method's own example"),
+    "cycle.import_changed": ("结果表 {path} 在读取过程中被改动了，未导入", "the result sheet {path} changed while it was being read: nothing imported"),
+    "cycle.import_changed.hint": ("等文件保存完毕、不再被其他程序写入后重新导入", "import it again once it is saved and nothing else writes to it"),
     "api.save_stored": ("这次评分是从历史库中已保存的运行重算的，它已经在库中，不能再保存一次",
                         "these results were scored again from a run already in the history store: they cannot be saved twice"),
     "api.save_stored.hint": ("要保存新的一次评分，请用评分标准和数据目录评分（api.score）后再保存",

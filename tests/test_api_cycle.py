@@ -10,7 +10,7 @@ import pytest
 
 from history_support import tiny_setup
 from scoring import api
-from scoring.errors import HistoryError, UsageError
+from scoring.errors import HistoryError, ReportError, UsageError
 
 
 @pytest.fixture
@@ -93,3 +93,44 @@ def test_a_pinned_public_key_is_an_argument_not_an_environment_change(year, tmp_
     assert not api.check_store(public_key=other, db=db).intact
     assert api.check_store(db=db).intact
     assert dict(os.environ) == before
+
+
+def test_the_papers_sent_out_come_from_the_api(tmp_path):
+    from history_support import ROOT
+
+    run = api.score(api.load_criteria(ROOT / "criteria" / "yitong-2020.toml"), ROOT / "examples" / "yitong-2020")
+    pub = {"public_from": "2021-01-15", "public_to": "2021-01-21", "contact": "0434-4222222"}
+    unit = run.results.data.names[0]
+    [(name, page)] = api.papers(run, "unit", "html", publication=pub, unit=unit)
+    assert name.endswith(".html") and unit in page.decode("utf-8")
+    other = run.results.data.names[1]
+    assert other not in page.decode("utf-8")  # a unit's paper names no other unit
+    [(_, public)] = api.papers(run, "public", "html", publication=pub)
+    assert "0434-4222222" in public.decode("utf-8")
+    with pytest.raises(ReportError) as e:  # papers sent out must say how to object
+        api.papers(run, "public", "html")
+    assert {p.args["key"] for p in e.value.problems} == {"public_from", "public_to", "contact"}
+    with pytest.raises(HistoryError) as bad:
+        api.papers(run, "public", "html", publication={**pub, "public_to": "2021-02-30"})
+    assert bad.value.problems[0].code == "cycle.bad_date"
+    table = api.results_text(run, "table", decisions=api.decide(run))
+    assert table.rstrip("\n").splitlines()[-1] == run.stamp.line("zh")  # the stamp stays the last line
+    out = tmp_path / "r.html"
+    api.write_report(run, "html", out)
+    assert out.read_bytes() == api.report(run, "html")
+
+
+def test_evidence_over_the_limit_is_refused_and_nothing_is_recorded(year):
+    from scoring.history.cycle import MAX_EVIDENCE
+
+    _, _, db, run_id = year
+    api.finalize(run_id, "常委会", db=db)
+    api.publish(run_id, "2021-01-05", "2021-01-11", "王五", db=db)
+    with pytest.raises(HistoryError) as e:
+        api.add_objection(run_id, "U1", "见附件", "东城镇", field="a", received="2021-01-06",
+                          evidence=[("ok.pdf", b"%PDF"), ("scan.pdf", b"\0" * (MAX_EVIDENCE + 1))], db=db)
+    assert e.value.problems[0].code == "cycle.evidence_too_large" and e.value.problems[0].file == "scan.pdf"
+    assert api.objections(run_id, db=db) == []
+    ok = api.add_objection(run_id, "U1", "见附件", "东城镇", field="a", received="2021-01-06",
+                           evidence=[("scan.pdf", b"\0" * MAX_EVIDENCE)], db=db)
+    assert ok.evidence[0].size == MAX_EVIDENCE

@@ -171,3 +171,23 @@ def test_a_published_list_naming_units_by_name_alone_is_matched_through_the_unit
     stored = dict(conn.execute("SELECT unit_id, category FROM unit_results").fetchall())
     conn.close()
     assert stored == {u["id"]: u["category"] for u in units}  # ids and categories from the list
+
+
+def test_a_sheet_changed_while_it_is_read_is_refused_and_nothing_is_stored(capsys, tmp_path, monkeypatch):
+    """What the store keeps (and hashes) is the file whose rows were read: a sheet saved again by
+    another program while it is being read is refused, never kept as a mix."""
+    import scoring.history.imported as imported
+
+    sheet = sheet_2019(tmp_path / "2019.xlsx", results_2020(capsys))
+    real = imported.read_results
+
+    def read_then_saved_again(*args, **kw):
+        got = real(*args, **kw)
+        with open(sheet, "ab") as f:  # another program writing to it meanwhile
+            f.write(b"\0")
+        return got
+
+    monkeypatch.setattr(imported, "read_results", read_then_saved_again)
+    db = tmp_path / "h.sqlite"
+    code, _, err = cli(capsys, "import", sheet, "--criteria", YITONG, "--year", "2019", "--db", db)
+    assert code == 2 and "读取过程中被改动" in err and not db.exists()

@@ -142,3 +142,44 @@ def test_a_stored_run_needing_a_plugin_that_is_not_installed_says_which_and_how(
     for argv in (["decide", "1"], ["verify", "1"], ["explain", "1", "ZF01"], ["finalize", "1"]):
         code, out, err = cli(capsys, *argv, "--db", db)
         assert code == 2 and "share_of_full" in err and "office-rules" in err and "1.2.0" in err and "pip install" in err, (argv, err)
+
+
+RULE_FAILS = '''\
+from scoring import Method, Scored, hookimpl
+
+
+class Broken(Method):
+    name = "broken_rule"
+    title = ("规则文字出错", "Rule text fails")
+    example = {"field": "x", "params": {}}
+
+    def score(self, col, p):
+        return Scored(col.value)
+
+    def rule(self, p, full, lang="zh"):
+        raise KeyError("no such words")
+
+
+@hookimpl
+def scoring_methods():
+    return [Broken]
+'''
+
+
+def test_a_method_whose_rule_text_fails_is_named_by_methods_and_criteria_diff(capsys, tmp_path):
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "office.py").write_text(RULE_FAILS, encoding="utf-8")
+    code, out, err = cli(capsys, "methods", "broken_rule", "--plugins", folder)
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "office.py" in err and "broken_rule" in err and "生成评分标准文字" in err and "KeyError" in err
+
+    (folder / "share.py").write_text(BAD.format(expr="v", reason="return '按比例'"), encoding="utf-8")
+    crit, _ = share_case(tmp_path, 'plugins = ["plugins"]')
+    old = crit.read_text(encoding="utf-8").replace("params = { floor = 10 }\n", "")
+    crit.write_text(old, encoding="utf-8")
+    new = tmp_path / "new.toml"
+    new.write_text(old.replace('method = "share_of_full"', 'method = "broken_rule"'), encoding="utf-8")
+    assert new.read_text(encoding="utf-8") != old
+    code, out, err = cli(capsys, "criteria", "diff", crit, new)
+    assert code == 2 and "Traceback" not in err and "broken_rule" in err and "生成评分标准文字" in err, err

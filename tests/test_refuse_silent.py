@@ -609,3 +609,19 @@ def test_a_stored_runs_papers_list_the_same_blank_cells(capsys, tmp_path):
     assert code == 0, err
     assert "ZF05 县公安局: 矛盾纠纷调解成功率 → F3.4 (exclude)" in out_file.read_text(encoding="utf-8")
     assert first == [{"unit": "ZF05", "name": "县公安局", "field": "矛盾纠纷调解成功率", "item": "F3.4", "policy": "exclude"}]
+
+
+def test_a_corrected_folder_is_checked_as_a_first_run_is_before_rescore_or_verify_uses_it(capsys, tmp_path):
+    """rescore and verify --data read a corrected folder: half of a formula's inputs there is refused
+    too (it used to be scored, the unit silently left out), and no correction run is saved."""
+    data = example_copy(tmp_path)
+    db = tmp_path / "h.sqlite"
+    assert cli(capsys, "run", CRITERIA, "--data", data, "--save", "--db", db)[0] == 0
+    assert cli(capsys, "finalize", "1", "--db", db)[0] == 0
+    row, letters = set_cells(data / "县司法局.csv", "ZF01", 负责人出庭应诉次数="")
+    for argv in (["rescore", "1", "--data", data, "--reason", "更正", "--db", db], ["verify", "1", "--data", data, "--db", db]):
+        code, out, err = cli(capsys, *argv)
+        assert code == 2 and out == "" and "Traceback" not in err, err
+        assert f"县司法局.csv, 第{row}行, 列 {letters['负责人出庭应诉次数']}（负责人出庭应诉次数）" in err
+    code, out, _ = cli(capsys, "runs", "--db", db, "--format", "json")
+    assert [r["run"] for r in json.loads(out)["runs"]] == [1]

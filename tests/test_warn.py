@@ -227,3 +227,16 @@ def test_colours_are_monotone_and_blank_is_never_coloured(values, green, gap, mi
     else:
         reds = sum(c == "red" for _, c in scored)
         assert reds <= len(scored) * 0.25 + 1e-9 + 1  # the bottom quarter (ties may not split it)
+
+
+def test_a_rate_exactly_on_a_threshold_takes_the_better_colour():
+    import numpy as np
+
+    th = Thresholds(green=90, yellow=60)
+    col = np.array([90, 89.9999999, 60, 59.99, np.nan, 100])
+    colours, basis = colour_rates(col, th, 3)
+    assert basis == "threshold"
+    # 89.9999999 rounds to 90 at six places: rates are compared as the sheet prints them
+    assert colours == ["green", "green", "yellow", "red", "none", "green"]
+    quart, basis = colour_rates(np.array([10.0, 20, 30, 40, 50]), None, 3)
+    assert basis == "quartile" and quart == ["red", "yellow", "green", "green", "green"]  # q1 = 20, median = 30

@@ -161,12 +161,10 @@ def check_report_out(args, fmt: str) -> None:
         raise ReportError(Problem("report.out_required", {"format": fmt}))
 
 
-def write_report(args, fmt: str, results, proposal, history, stamp) -> None:
-    """Render one printable report and write it whole (or not at all)."""
-    from ..report import render_report, write_report
-
+def write_report(args, fmt: str, scored, proposal) -> None:
+    """Render one printable report and write it whole (or not at all); HTML without --out goes to the terminal."""
     if args.out:
-        write_report(args.out, fmt, results, proposal, history, stamp.printed(), args.lang)
+        api.write_report(scored, fmt, args.out, args.lang, decisions=proposal)
         written(args.out, args.lang)
     else:
-        sys.stdout.write(render_report(fmt, results, proposal, history, stamp.printed(), args.lang).decode("utf-8"))
+        sys.stdout.write(api.report(scored, fmt, args.lang, decisions=proposal).decode("utf-8"))

@@ -38,6 +38,7 @@ from .store import EVENT_COLS, RunInfo, Store, add_event, chain_at, now
 if TYPE_CHECKING:  # imported only where a correction is made: it brings the engine
     from .reproduce import RescoreReport
 
+MAX_EVIDENCE = 20 * 2 ** 20  # bytes of one evidence file
 MOVES = ("added", "removed", "total", "rank", "grade", "failed", "no_excellent")  # what a notice is sent for
 
 
@@ -205,6 +206,10 @@ def add_objection(store: Store, run_id: int, unit: str, indicator: str | None, f
             raise HistoryError(Problem("cycle.evidence_unreadable", {"path": str(f), "detail": e.strerror or str(e)},
                                        file=str(f))) from None
         files.append((p.name, data))
+    for name, data in files:  # the store keeps every byte for ever: a scan, not a disk image
+        if len(data) > MAX_EVIDENCE:
+            raise HistoryError(Problem("cycle.evidence_too_large", {"name": name, "size": round(len(data) / 2 ** 20, 1),
+                                                                    "limit": MAX_EVIDENCE // 2 ** 20}, file=name))
     names = [n for n, _ in files]
     if len(set(names)) != len(names):
         raise _err("cycle.evidence_same_name", names="、".join(sorted({n for n in names if names.count(n) > 1})))
@@ -318,7 +323,7 @@ class Notice:
 
 @dataclass
 class Applied:
-    report: RescoreReport
+    report: RescoreReport  # the correction run and what changed
     objections: list[Objection]
     notices: list[Notice]
 

@@ -206,6 +206,7 @@ class Sheet:
     criteria: Criteria
     series: str
     rows: list[dict]
+    content: bytes  # the sheet's bytes as read: what the store keeps and hashes
 
 
 def read_sheet(sheet: str, criteria_path: str, units_path: str | None = None, series: str | None = None) -> Sheet:
@@ -217,12 +218,22 @@ def read_sheet(sheet: str, criteria_path: str, units_path: str | None = None, se
         units = read_units(Path(units_path), criteria, problems, Notes())
         if problems or units is None:
             raise DataError(problems or [Problem("cycle.import_missing", {"path": units_path}, file=units_path)])
+    before = _bytes_of(sheet)
     rows, problems = read_results(sheet, list(criteria.categories), units)
     if problems:
         raise DataError(problems)
     if not rows:
         raise DataError(Problem("cycle.import_empty", {"path": sheet}, file=sheet))
-    return Sheet(sheet, criteria_path, raw, criteria, series or criteria.series, rows)
+    if _bytes_of(sheet) != before:  # the file kept must be the file whose rows were read
+        raise DataError(Problem("cycle.import_changed", {"path": sheet}, file=sheet))
+    return Sheet(sheet, criteria_path, raw, criteria, series or criteria.series, rows, before)
+
+
+def _bytes_of(sheet: str) -> bytes:
+    try:
+        return Path(sheet).read_bytes()
+    except OSError:
+        raise DataError(Problem("cycle.import_missing", {"path": sheet}, file=sheet)) from None
 
 
 def import_sheet(store: Store, got: Sheet, year: int, operator: str, key_path=None, note: str = "") -> RunInfo:
@@ -236,7 +247,7 @@ def import_sheet(store: Store, got: Sheet, year: int, operator: str, key_path=No
     other = store.official(series, year)
     if other is not None:
         raise HistoryError(Problem("cycle.import_year_final", {"series": series, "year": year, "run": other.root}))
-    content = Path(sheet).read_bytes()
+    content = got.content
     sha = canonical.sha256(content)
     name = Path(sheet).name
     of: dict[str, int] = {}

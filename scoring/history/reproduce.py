@@ -183,9 +183,7 @@ def verify(store: Store, run_id: int, plugin_args: Sequence[str] = (), data_fold
     plan, registry = stored_plan(run, inputs.criteria_raw, plugin_args)
     data = inputs.data
     if data_folder is not None:
-        from ..load.submissions import read_folder
-
-        data = carry_previous(read_folder(data_folder, plan.criteria), inputs.data, plan)
+        data = carry_previous(checked_folder(plan, data_folder), inputs.data, plan)
     res = score(plan, data)
     units, modules = result_rows(res)
     changes = result_changes(store.unit_rows(run.id), store.module_rows(run.id), units, modules)
@@ -196,16 +194,26 @@ def verify(store: Store, run_id: int, plugin_args: Sequence[str] = (), data_fold
                         sealed)
 
 
+def checked_folder(plan, folder: str):
+    """A data folder read and checked exactly as ``scoring run`` checks it (ranges, declared checks,
+    half-given formula inputs …): every problem raised at once, nothing scored from a bad folder."""
+    from ..errors import DataError
+    from ..load.validate import validate
+
+    report = validate(plan, folder)
+    if report.problems:
+        raise DataError(report.problems)
+    return report.data
+
+
 def rescore(store: Store, run_id: int, data_folder: str, reason: str, operator: str,
             plugin_args: Sequence[str] = ()) -> tuple[RescoreReport, object, Stamp]:
     """Score corrected data under the frozen criteria of ``run_id`` and save it as a correction.
 
     Returns the report, the new results (for the usual tables) and the new run's stamp.
     """
-    from ..load.submissions import read_folder
-
     def corrected(plan, stored):
-        return carry_previous(read_folder(data_folder, plan.criteria), stored, plan)
+        return carry_previous(checked_folder(plan, data_folder), stored, plan)
 
     return rescore_with(store, run_id, corrected, str(Path(data_folder).resolve()), data_files(data_folder),
                         reason, operator, plugin_args)
