@@ -72,3 +72,18 @@ def test_the_terminal_table_title_and_vetoes():
     cells = [c for cs in res.categories.values() for c in ranking_columns(res, cs, "en")[1][-1] if c]
     assert cells and all(c.startswith(("veto: ", "no top grade: ")) for c in cells), cells
     assert not any(chinese_punctuation(c, *names) for c in cells), cells
+
+
+def test_the_printed_reports_vetoes_and_score_sheet_sources():
+    # what every printed format lays out: the ranked rows' vetoes and the score sheet's 数据来源 column
+    res, dec, stamp = example()
+    names = [v.name for v in res.criteria.vetoes]
+    for lang, sep in (("en", "; "), ("zh", "；")):
+        view = build(res, dec, None, stamp, lang)
+        vetoes = [r.vetoes for cat in view.categories for r in cat.rows if r.vetoes]
+        sources = [c["source"] for u in view.units for c in u.cells if sep in c["source"]]
+        assert vetoes and sources
+        if lang == "en":
+            assert all(v.startswith(("veto: ", "no top grade: ")) and not chinese_punctuation(v, *names) for v in vetoes), vetoes
+            # the owners and file names are the criteria's and the data's own (县人民法院、县司法局); what joins them is English
+            assert not any("；" in s for s in sources), sources
