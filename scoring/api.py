@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # the heavy modules are imported when a function needs them
 Warn = Callable[["Note"], None]
 _T = TypeVar("_T")
 
-__all__ = ["LoadedCriteria", "Scoring", "load_criteria", "validate", "score", "stamp_of", "decision_history",
+__all__ = ["LoadedCriteria", "Scoring", "load_criteria", "validate", "score", "decision_history",
            "decide", "find_unit", "stored", "open_store", "to_frame", "records",
            "previous_values", "sensitivity", "Variation", "interim_warnings", "Warnings", "report", "finalize", "verify",
            "rescore", "unit_history", "UnitHistory", "compare_years", "templates", "progress", "criteria_next",
@@ -200,13 +200,7 @@ def fingerprint(scoring: Scoring) -> Fingerprint:
     from .history import canonical
 
     data = canonical.encode(scoring.results.data)
-    raw = scoring.criteria.raw if scoring.criteria is not None else b""
-    return Fingerprint(canonical.sha256(raw), canonical.sha256(data), data)
-
-
-def stamp_of(scoring: Scoring) -> Stamp:
-    """The stamp printed under a table of these results."""
-    return scoring.stamp
+    return Fingerprint(scoring.stamp.criteria_sha256, canonical.sha256(data), data)
 
 
 def previous_values(values, plan: Plan, *, store: Store | None = None, db: str | Path | None = None,

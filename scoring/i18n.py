@@ -1112,7 +1112,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.p_contact": ("受理异议的联系方式（电话、邮箱）", "who takes objections (phone, mailbox)"),
     "cli.p_address": ("受理异议的地址", "where objections are taken"),
     "cli.p_grades_only": ("公示只列名次和等次，不列总分", "the public notice lists ranks and grades, no totals"),
-    "cli.bad_date": ("日期写作 2021-01-15", "write dates as 2021-01-15"),
     "cli.publish": ("公示：为定稿运行记录公示期（起止日期）", "publish a final run: record its 公示期 (from, to)"),
     "cli.p_reason": ("说明（如公示方式、再次公示的原因）", "a note (how it was published, why again)"),
     "cli.objection": ("申诉（复核申请）：登记、决定、应用、答复", "objections (复核申请): record, decide, apply, answer"),
@@ -1450,7 +1449,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "out.col.veto": ("否决事项", "Vetoes"),
     "out.veto.fail": ("一票否决", "veto"),
     "out.veto.no_excellent": ("否优", "no top grade"),
-    "out.veto_item": ("{kind}：{name}", "{kind}：{name}"),
+    "out.veto_item": ("{kind}：{name}", "{kind}: {name}"),
     "out.category": ("【{category}】{n}个单位", "[{category}] {n} units"),
     "out.note": ("模块列为加权后得分，括号内为权重", "module columns show weighted points; weights in brackets"),
     # printed reports (HTML, PDF, XLSX): the labels every renderer lays out (ReportView.L)
@@ -1649,6 +1648,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "these results were scored again from a run already in the history store: they cannot be saved twice"),
     "api.save_stored.hint": ("要保存新的一次评分，请用评分标准和数据目录评分（api.score）后再保存",
                              "score the criteria and a data folder (api.score), then save that"),
+    # --- lane tidy ---
+    "sep.wide": ("　", "  "),  # between the parts of one line: office, year and category; the stamp's items
     # --- lane serve ---
     "serve.portal": ("考核网上报送与公示", "assessment portal"),
     "serve.nav.progress": ("收集进度", "collection"),

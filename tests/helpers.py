@@ -8,6 +8,7 @@ xlsx_support.py (workbooks).
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -53,8 +54,10 @@ def cli_process(*argv, **options) -> subprocess.CompletedProcess[str]:
                           encoding="utf-8", **options)
 
 
-def cli_race(*argvs, env: dict[str, str] | None = None) -> list[tuple[int, str]]:
-    """Several ``python -m scoring …`` started at the same moment → (exit code, stderr) of each, once all have ended."""
+def cli_race(*argvs) -> list[tuple[int, str]]:
+    """Several ``python -m scoring …`` of this tree started at the same moment → (exit code, stderr) of each,
+    once all have ended."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = [subprocess.Popen([sys.executable, "-m", "scoring", *map(str, argv)], stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, env=env, text=True, encoding="utf-8") for argv in argvs]
     results = []

@@ -6,8 +6,7 @@ import os
 from pathlib import Path
 
 from .. import api
-from .common import (check_out_arg, check_report_out, checked, iso_date, results_and_decisions, say, write_report,
-                     written)
+from .common import check_out_arg, check_report_out, paper_date, results_and_decisions, say, write_report, written
 
 
 def add_parsers(sub, common, T, lang: str) -> None:
@@ -20,7 +19,7 @@ def add_parsers(sub, common, T, lang: str) -> None:
     rp.add_argument("--db", help=T["db"])
     rp.add_argument("--for", dest="paper", choices=["office", "unit", "public"], default="office", help=T["r_for"])
     rp.add_argument("--unit", help=T["r_unit"])
-    day = checked(iso_date, lambda d: True, T["bad_date"])
+    day = paper_date(lang)
     rp.add_argument("--issuer", help=T["p_issuer"])
     rp.add_argument("--date", type=day, help=T["p_date"])
     rp.add_argument("--public-from", type=day, help=T["p_from"])

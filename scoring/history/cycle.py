@@ -47,14 +47,12 @@ def _err(code: str, **args) -> HistoryError:
 
 
 def parse_date(text: str, what: str) -> str:
-    """``YYYY-MM-DD`` (also 2021/1/5, 2021.1.5) → ISO date text."""
-    raw = (text or "").strip()
-    for sep in ("/", "."):
-        raw = raw.replace(sep, "-")
+    """``YYYY-MM-DD`` (also 2021/1/5, 2021.1.5, 2021年1月5日, as ``--due`` reads them) → ISO date text."""
+    from ..load.progress import parse_due
+
     try:
-        y, m, d = (int(x) for x in raw.split("-"))
-        return date(y, m, d).isoformat()
-    except (ValueError, TypeError):
+        return parse_due(text or "").isoformat()
+    except ValueError:
         raise _err("cycle.bad_date", what=what, text=text) from None
 
 

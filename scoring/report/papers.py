@@ -212,7 +212,7 @@ def office(view: ReportView, font: str) -> dict:
     footer = "  ".join(i18n.t("text.label_value", view.lang, label=k, value=v) for k, v in view.footer_stamp)
     page = L["page"].split("{p}")
     page = [page[0]] + page[1].split("{n}")
-    meta = "　".join(m for m in (view.office, i18n.t("text.year", view.lang, year=view.year), L["ranking"]) if m)
+    meta = i18n.t("sep.wide", view.lang).join(m for m in (view.office, i18n.t("text.year", view.lang, year=view.year), L["ranking"]) if m)
     return {"kind": "office", "internal": words(view.lang)["internal"], "title": view.title, "office": view.office, "meta_line": meta, "note": view.note,
             "footer": footer, "page": page, "categories": cats,
             "proposals": {"heading": L["proposals"], "intro": L["proposals_intro"], "items": items, "outro": L["proposed_only"]},
@@ -275,7 +275,7 @@ def _sheet_table(view: ReportView, u: UnitView) -> dict:
 def _office_unit(view: ReportView, u: UnitView, font: str) -> dict:
     L = view.L
     heading = i18n.t("rep.unit_head", view.lang, name=u.name, id=u.id, sheet=L["sheet"])
-    summary = f"{u.category}　" + L["summary"].format(total=view.num(u.total), of=u.of, rank=u.rank, grade=u.grade or "—")
+    summary = u.category + i18n.t("sep.wide", view.lang) + L["summary"].format(total=view.num(u.total), of=u.of, rank=u.rank, grade=u.grade or "—")
     svg = charts.profile_chart(view, u, font)
     svg_w, svg_h = _svg_size(svg)
     width = min(PORTRAIT_MM[0] * 0.5, svg_w * 0.24)
