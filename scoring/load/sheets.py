@@ -241,8 +241,7 @@ def open_workbook(path: Path, shown: str) -> Iterator[Workbook]:
         from python_calamine import CalamineWorkbook
 
         try:
-            with open(path, "rb") as fh:
-                book = CalamineWorkbook.from_filelike(fh)
+            book = CalamineWorkbook.from_path(str(path))  # by content, whatever the extension
         except Exception as e:  # noqa: BLE001 - calamine raises its own kinds for damaged parts
             raise Unreadable(Problem("data.corrupt", {"detail": f"{type(e).__name__}: {e}"}, file=shown)) from None
         try:
