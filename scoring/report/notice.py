@@ -10,15 +10,15 @@ from ..i18n import t
 COLUMNS = ("indicator", "full", "points", "lost", "reason", "source")  # notice.col.<key>
 
 
-def _source(line: dict) -> str:
+def _source(line: dict, lang: str) -> str:
     parts = [line.get("owner") or ""]
     files = sorted({s for s in (line.get("sources") or {}).values() if s})
     if files:
-        parts.append("、".join(files))
+        parts.append(t("sep.enum", lang).join(files))
     ev = line.get("evidence_given")
     if ev:
-        parts.append("；".join(ev.values()))
-    return "；".join(p for p in parts if p)
+        parts.append(t("sep.items", lang).join(ev.values()))
+    return t("sep.items", lang).join(p for p in parts if p)
 
 
 def sheet_cells(sheet: dict, lang: str = "zh") -> list[dict]:
@@ -36,7 +36,7 @@ def sheet_cells(sheet: dict, lang: str = "zh") -> list[dict]:
             "id": line["id"], "level": line["level"], "label": f"{line['id']} {line['name']}",
             "full": line["full"], "bonus": line["bonus"], "full_note": note, "applicable_full": app,
             "points": line["points"], "lost": line["lost"] or None, "status": line.get("status"),
-            "reason": line.get("reason", ""), "source": _source(line),
+            "reason": line.get("reason", ""), "source": _source(line, lang),
             "rule": line.get("rule", ""), "leaf": bool(line.get("method")),
         })
     return out
