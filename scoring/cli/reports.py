@@ -55,7 +55,7 @@ def cmd_report(args) -> int:
         write_report(args, fmt, results, proposal, history, stamp)
         return 0
     from ..report import render_papers
-    from ..report.output import write_atomic_bytes
+    from ..outfile import write_out
     from ..report.papers import publication
 
     pub = publication(results.criteria, {k: getattr(args, k) for k in
@@ -70,10 +70,10 @@ def cmd_report(args) -> int:
         raise UsageError(Problem("report.same_file_name", {"names": "、".join(sorted({n for n in names if names.count(n) > 1}))}))
     if args.paper == "unit" and (folder or not args.unit):
         for name, data in papers:  # every paper made before any is written: a failure leaves no half pack
-            write_atomic_bytes(Path(args.out) / name, data)
+            write_out(Path(args.out) / name, data)
         say("report.written_units", args.lang, n=len(papers), dir=args.out)
     else:
-        write_atomic_bytes(args.out, papers[0][1])
+        write_out(args.out, papers[0][1])
         written(args.out, args.lang)
     return 0
 

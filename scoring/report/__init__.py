@@ -42,16 +42,16 @@ def render_report(fmt: str, results, decisions, history=None, stamp: dict | None
 
 def write_report(path, fmt: str, results, decisions, history=None, stamp: dict | None = None, lang: str = "zh") -> None:
     """Render the office report into ``path`` (whole or not at all); HTML is streamed a unit at a time."""
-    from .output import write_atomic_bytes, write_atomic_stream
+    from ..outfile import write_out
 
     if fmt == "html":
         from .html import render_parts
         from .view import build
 
         view = build(results, decisions, history, stamp, lang)
-        write_atomic_stream(path, (part.encode("utf-8") for part in render_parts(view)))
+        write_out(path, (part.encode("utf-8") for part in render_parts(view)))
     else:
-        write_atomic_bytes(path, render_report(fmt, results, decisions, history, stamp, lang))
+        write_out(path, render_report(fmt, results, decisions, history, stamp, lang))
 
 
 def render_papers(fmt: str, kind: str, results, decisions, history=None, stamp: dict | None = None, lang: str = "zh",

@@ -275,14 +275,3 @@ def write_atomic(path: str | Path, text: str | Iterable[str], encoding: str = "u
 
         enc = codecs.getincrementalencoder(encoding)()  # "utf-8-sig": the mark once, before the first piece
         write_out(path, (enc.encode(part) for part in text))
-
-
-def write_atomic_bytes(path: str | Path, data: bytes) -> None:
-    """Write bytes (a workbook, a PDF) whole or not at all (:func:`scoring.outfile.write_out`)."""
-    write_out(path, data)
-
-
-def write_atomic_stream(path: str | Path, chunks) -> None:
-    """Write an iterable of bytes the same way, one chunk at a time: a report of hundreds of MB is never
-    held in memory whole."""
-    write_out(path, chunks)
