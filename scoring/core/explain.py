@@ -192,32 +192,35 @@ def _wrong_count(got: int, wanted: int):
 
 
 def indicator_lines(res: Results, cs: CategoryScores, rows: list[int], s: IndicatorScores, lang: str = "zh") -> list[dict[str, Any]]:
-    """:func:`indicator_line` for each unit at ``rows``, the usual lines built a column at a time."""
+    """:func:`indicator_line` for each unit at ``rows``, the usual lines built a column at a time
+    (key order as :func:`indicator_line`)."""
     c = line_columns(res, cs, rows, s, lang)
-    return [line_of(res, c, s, k) if c.usual[k] else indicator_line(res, cs, p, s, lang) for k, p in enumerate(rows)]
-
-
-def line_of(res: Results, c: LineColumns, s: IndicatorScores, k: int) -> dict[str, Any]:
-    """Unit ``k``'s usual line from the columns (key order as :func:`indicator_line`)."""
     ind = s.indicator
-    line: dict[str, Any] = {"id": ind.id, "name": ind.name, "level": res.plan.level[ind.id], "parent": ind.parent,
-                            "module": res.plan.module_of[ind.id], "full": ind.full, "bonus": ind.bonus,
-                            "points": _value(c.points[k]), "owner": ind.owner, "evidence": ind.evidence}
-    if not np.isnan(c.applicable_full[k]):
-        line["applicable_full"] = float(c.applicable_full[k])
-    line["lost"] = _value(c.lost[k])
-    if c.method is None:
-        line.update(status=c.status[k], rule=c.rule, reason=c.reasons[k])
-    else:
-        line["inputs"] = {f: _value(v[k]) for f, v in c.inputs.items()}
-        line["sources"] = {f: v[k] for f, v in c.sources.items()}
-        line.update(method=c.method, rule=c.rule, status=c.status[k], reason=c.reasons[k])
-    return line
+    head = {"id": ind.id, "name": ind.name, "level": res.plan.level[ind.id], "parent": ind.parent,
+            "module": res.plan.module_of[ind.id], "full": ind.full, "bonus": ind.bonus}
+    points, lost, app = _values(c.points), _values(c.lost), _values(c.applicable_full)
+    inputs = {f: _values(v) for f, v in c.inputs.items()}
+    out = []
+    for k, p in enumerate(rows):
+        if not c.usual[k]:
+            out.append(indicator_line(res, cs, p, s, lang))
+            continue
+        line = {**head, "points": points[k], "owner": ind.owner, "evidence": ind.evidence}
+        if app[k] is not None:
+            line["applicable_full"] = app[k]
+        line["lost"] = lost[k]
+        if c.method is None:
+            line["status"], line["rule"], line["reason"] = c.status[k], c.rule, c.reasons[k]
+        else:
+            line["inputs"] = {f: v[k] for f, v in inputs.items()}
+            line["sources"] = {f: v[k] for f, v in c.sources.items()}
+            line["method"], line["rule"], line["status"], line["reason"] = c.method, c.rule, c.status[k], c.reasons[k]
+        out.append(line)
+    return out
 
 
-def _value(x) -> float | None:
-    x = float(x)
-    return None if x != x else x
+def _values(a: np.ndarray) -> list[float | None]:
+    return [None if x != x else x for x in a.tolist()]
 
 
 def _source_column(res: Results, units: np.ndarray, f: str, derived: set[str], lang: str) -> list[str]:
@@ -405,6 +408,18 @@ def unit_sheet(res: Results, cs: CategoryScores, pos: int, lang: str = "zh", wit
             for ind in tree_order(res) if ind.id in cs.indicators
         ]
     return sheet
+
+
+def unit_sheets(res: Results, cs: CategoryScores, rows: list[int], lang: str = "zh") -> list[dict[str, Any]]:
+    """:func:`unit_sheet` for each unit at ``rows`` (positions in the category), the indicator lines
+    made a column at a time (:func:`indicator_lines`): what a report of every unit asks for."""
+    lines = [indicator_lines(res, cs, rows, cs.indicators[ind.id], lang) for ind in tree_order(res) if ind.id in cs.indicators]
+    sheets = []
+    for k, p in enumerate(rows):
+        sheet = unit_sheet(res, cs, p, lang, with_indicators=False)
+        sheet["indicators"] = [col[k] for col in lines]
+        sheets.append(sheet)
+    return sheets
 
 
 def _bonus_cap(res: Results, cs: CategoryScores, ms, pos: int, places: int, lang: str) -> dict[str, Any]:

@@ -11,6 +11,12 @@ library only when called.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .view import UnitView
+
 REPORT_FORMATS = ("xlsx", "html", "pdf")
 PAPERS = ("office", "unit", "public")  # who reads it: see scoring/report/papers.py
 
@@ -26,17 +32,17 @@ def render_report(fmt: str, results, decisions, history=None, stamp: dict | None
 
     view = build(results, decisions, history, stamp, lang)
     if fmt == "html":
-        from .html import render
+        from . import html
 
-        return render(view).encode("utf-8")
+        return html.render(view).encode("utf-8")
     if fmt == "pdf":
-        from .pdf import render
+        from . import pdf
 
-        return render(view)
+        return pdf.render(view)
     if fmt == "xlsx":
-        from .xlsx import render
+        from . import xlsx
 
-        return render(view)
+        return xlsx.render(view)
     raise ValueError(f"unknown report format {fmt!r}")
 
 
@@ -66,7 +72,7 @@ def render_papers(fmt: str, kind: str, results, decisions, history=None, stamp: 
 
     papers.require(pub, kind)
     view = build(results, decisions, history, stamp, lang)
-    units = view.units
+    units: Sequence[UnitView] = view.units
     if kind == "unit" and only is not None:
         units = [view.units[k] for k in view.units.find(only)]
         if not units:

@@ -345,7 +345,7 @@ def _proposals_sheet(wb, view: ReportView, used: set[str], looks: _Looks):
     s.header(hr, head)
     r = hr
     for p in view.proposals:
-        rows = [(u, L["undetermined"] if u["status"] == "undetermined" else L["caught"]) for u in p.units]
+        rows: list[tuple[dict | None, str]] = [(u, L["undetermined"] if u["status"] == "undetermined" else L["caught"]) for u in p.units]
         if p.nearest_unit is not None and p.nearest_unit["margin"] is not None:
             rows.append((None, L["nearest_row"]))
         for u, status in rows:
@@ -364,7 +364,7 @@ def _proposals_sheet(wb, view: ReportView, used: set[str], looks: _Looks):
                 s.text(r, 14, u["margin_text"])
                 s.text(r, 15, u["history"], wrap=True)
                 s.text(r, 16, L["yes"] if u["close_call"] else "")
-            else:
+            elif p.nearest_unit is not None:  # the row added above for the nearest unit outside
                 n = p.nearest_unit
                 s.text(r, 6, n["id"])
                 s.text(r, 7, n["name"])
