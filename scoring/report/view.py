@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -128,12 +129,17 @@ class ReportView:
     L: dict = field(default_factory=dict)
 
     def num(self, x) -> str:
-        if x is None or x != x or x == 0:
-            return fmt(x, self.places)
-        text = f"{x:.{self.places}f}"
-        # a number the engine has already rounded is its own half-up rounding: shown as it is (a report
-        # at province size formats millions of them); anything else goes through fmt
-        return text if float(text) == x else fmt(x, self.places)
+        return _num_text(x, self.places)
+
+
+@lru_cache(maxsize=65536)  # a report at province size shows millions of numbers, few of them distinct
+def _num_text(x, places: int) -> str:
+    if x is None or x != x or x == 0:
+        return fmt(x, places)
+    text = f"{x:.{places}f}"
+    # a number the engine has already rounded is its own half-up rounding: shown as it is (a report
+    # at province size formats millions of them); anything else goes through fmt
+    return text if float(text) == x else fmt(x, places)
 
 
 BLOCK = 100  # units whose sheets are made together: long columns, a bounded number of sheets in memory
