@@ -6,12 +6,11 @@ The earlier commit's ``scoring`` and ``plugins`` are taken with ``git archive`` 
 folder and put first on the path of its runs; both trees read the generated data of run.py
 (``out/bench``). Each round runs every command once with each tree, so a load that comes and
 goes falls on both; the table gives medians of wall and CPU time and the largest peak memory.
+Processes are started and measured by run.py's own runner (``run_side_by_side``).
 """
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import subprocess
 import sys
 import tarfile
@@ -19,17 +18,15 @@ import tempfile
 from io import BytesIO
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import ROOT, run_side_by_side  # noqa: E402
+
 BENCH = ROOT / "out" / "bench"
 
 # Run the command-line entry point with the given tree first on the path.
 _RUN_AS = ("import sys\nsys.path.insert(0, sys.argv[1])\nimport scoring\n"
            "assert scoring.__file__.startswith(sys.argv[1]), scoring.__file__\n"
            "from scoring.cli import main\nsys.exit(main(sys.argv[2:]))\n")
-_LAUNCH = ("import json, os, subprocess, sys, time\nt = time.perf_counter()\n"
-           "p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\n_, status, usage = os.wait4(p.pid, 0)\n"
-           "print(json.dumps([time.perf_counter() - t, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime,"
-           " os.waitstatus_to_exitcode(status)]))\n")
 
 JOBS = {
     "county example run (table)": (["run", "criteria/yitong-2020.toml", "--data", "examples/yitong-2020"], ROOT),
@@ -39,13 +36,9 @@ JOBS = {
 }
 
 
-def run(tree: str, args: list[str], cwd: Path) -> tuple[float, float, float]:
-    out = subprocess.run([sys.executable, "-c", _LAUNCH, sys.executable, "-c", _RUN_AS, tree, *args],
-                         cwd=cwd, capture_output=True, text=True)
-    wall, peak, cpu, code = json.loads(out.stdout.strip().splitlines()[-1])
-    if code != 0:
-        raise RuntimeError(f"{' '.join(args)} failed:\n{out.stderr}")
-    return wall, peak, cpu
+def with_tree(tree: str, args: list[str]) -> list[str]:
+    """The command that runs ``scoring ARGS…`` with ``tree`` first on the path."""
+    return [sys.executable, "-c", _RUN_AS, tree, *args]
 
 
 def main() -> None:
@@ -62,15 +55,11 @@ def main() -> None:
         for name, (args, cwd) in JOBS.items():
             if a.only not in name:
                 continue
-            got: dict[str, list] = {"before": [], "after": []}
-            for _ in range(a.repeat):
-                for key, tree in (("before", before), ("after", str(ROOT))):
-                    got[key].append(run(tree, args, cwd))
-            med = {k: [statistics.median(x[i] for x in v) for i in range(3)] for k, v in got.items()}
-            peak = {k: max(x[1] for x in v) for k, v in got.items()}
-            b, f = med["before"], med["after"]
-            print(f"| {name} | {b[0]:.2f} s / {b[2]:.2f} s / {peak['before']:.0f} MB | {f[0]:.2f} s / {f[2]:.2f} s / "
-                  f"{peak['after']:.0f} MB | {f[0] / b[0]:.2f}, {f[2] / b[2]:.2f} |", flush=True)
+            t = run_side_by_side({"before": (name, with_tree(before, args)), "after": (name, with_tree(str(ROOT), args))},
+                                 a.repeat, cwd)
+            b, f = t["before"], t["after"]
+            print(f"| {name} | {b.seconds:.2f} s / {b.cpu:.2f} s / {b.peak_mb:.0f} MB | {f.seconds:.2f} s / {f.cpu:.2f} s / "
+                  f"{f.peak_mb:.0f} MB | {f.seconds / b.seconds:.2f}, {f.cpu / b.cpu:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

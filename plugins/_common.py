@@ -11,9 +11,9 @@ from scoring import Params
 Partial = Literal["linear", "ceil", "floor"]
 
 # Parameters several methods share, declared once so their documentation reads the same everywhere.
-PARTIAL = Field("linear", description="不足一档如何计：linear 按比例，ceil 不足一档按一档，floor 满一档才计",
+PARTIAL: Partial = Field("linear", description="不足一档如何计：linear 按比例，ceil 不足一档按一档，floor 满一档才计",
                 json_schema_extra={"en": "how a part step counts: linear pro rata, ceil as a whole step, floor not at all"})
-LOWER_IS_BETTER = Field(False, description="越低越好：以最低值为最优",
+LOWER_IS_BETTER: bool = Field(False, description="越低越好：以最低值为最优",
                         json_schema_extra={"en": "lower is better: the lowest value is the best"})
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field, model_validator
 
-from scoring import Column, fmt, Method, Params, previous_name, Scored, shown, tr
+from scoring import Column, fmt, Method, Params as BaseParams, previous_name, Scored, shown, tr
 
 
 class ChangeVsLastYear(Method):
@@ -22,7 +22,7 @@ class ChangeVsLastYear(Method):
     example = {"field": "编制内实有人数", "full": 2, "params": {"per_gain": 0.05, "gain_cap": 0.5, "per_loss": 0.1, "loss_cap": 2}}
     previous_year = True
 
-    class Params(Params):
+    class Params(BaseParams):
         per_gain: float = Field(0, ge=0, description="每增加1个单位加分", json_schema_extra={"en": "points added per unit gained"})
         gain_cap: float | None = Field(None, ge=0, description="加分上限", json_schema_extra={"en": "most points added"})
         per_loss: float = Field(0, ge=0, description="每减少1个单位扣分", json_schema_extra={"en": "points deducted per unit lost"})

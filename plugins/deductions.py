@@ -51,7 +51,7 @@ class EventsByLevel(Method):
         return list(p.per)
 
     def score(self, col: Column, p: Params) -> Scored:
-        d = sum(col.values[f] * k for f, k in p.per.items())
+        d = sum((col.values[f] * k for f, k in p.per.items()), np.zeros(len(col)))
         return Scored(deducted(col.full, d, p.max_deduction, col.bonus))
 
     def rule(self, p: Params, full: float, lang: str = "zh") -> str:

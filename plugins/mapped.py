@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field, field_validator
 
-from scoring import Column, fmt, Method, Params, Scored, shown, shown_column, tr
+from scoring import Column, fmt, Method, Params as BaseParams, Scored, shown, shown_column, tr
 
 
-class Band(Params):
+class Band(BaseParams):
     min: float
     points: float = Field(ge=0)
 
@@ -19,7 +19,7 @@ class Bands(Method):
     title = ("分档得分", "Bands")
     example = {"field": "优秀得票率", "full": 200, "params": {"bands": [{"min": 90, "points": 200}, {"min": 80, "points": 190}, {"min": 70, "points": 180}], "below": 160}}
 
-    class Params(Params):
+    class Params(BaseParams):
         bands: list[Band] = Field(min_length=1, description="{min=下限, points=得分}，值 ≥ 下限即得该档分", json_schema_extra={"en": "{min = lower bound, points = points}: a value at or above min gets that band's points"})
         below: float = Field(0, ge=0, description="低于所有档下限时的得分", json_schema_extra={"en": "points below every band"})
 
@@ -76,8 +76,9 @@ class _Votes(Method):
 
     def score(self, col: Column, p) -> Scored:
         w = self.weights(p)
-        valid = sum(col.values[f] for f in w)
-        earned = sum(col.values[f] * k for f, k in w.items())
+        # started from an array of zeros, the sums are arrays however many fields there are
+        valid = sum((col.values[f] for f in w), np.zeros(len(col)))
+        earned = sum((col.values[f] * k for f, k in w.items()), np.zeros(len(col)))
         out = np.full(len(col), np.nan)
         ok = valid > 0  # no valid vote: no score (the indicator's missing rule decides)
         out[ok] = col.full * earned[ok] / (valid[ok] * self.scale)
@@ -91,7 +92,7 @@ class GradedReview(_Votes):
     title = ("评审等次折算", "Graded review")
     example = {"name": "案卷评查", "params": {"grades": {"优秀案卷数": 1, "合格案卷数": 0.8, "不合格案卷数": 0}}}
 
-    class Params(Params):
+    class Params(BaseParams):
         grades: dict[str, float] = Field(min_length=1, description="字段（某等次票数）→ 折算系数 0–1", json_schema_extra={"en": "field (votes for a grade) → factor 0–1"})
 
         @field_validator("grades")
@@ -122,7 +123,7 @@ class Survey(_Votes):
     example = {"name": "群众满意度", "full": 10, "params": {"options": {"满意票数": 100, "基本满意票数": 60, "不满意票数": 0, "不了解票数": 0}, "excluded": ["不了解票数"]}}
     scale = 100.0
 
-    class Params(Params):
+    class Params(BaseParams):
         options: dict[str, float] = Field(min_length=1, description="字段（某选项票数）→ 分值 0–100", json_schema_extra={"en": "field (votes for an option) → value 0–100"})
         excluded: list[str] = Field(default_factory=list, description="不计入有效票的选项字段，如“不了解”", json_schema_extra={"en": "option fields not counted as valid votes, e.g. 不了解"})
 
@@ -165,7 +166,7 @@ class BonusByLevel(Method):
     example = {"name": "示范创建", "full": 3, "bonus": True, "params": {"points": {"国家级示范次数": 3, "省级示范次数": 2}, "cap": 3}}
     uses_field = False
 
-    class Params(Params):
+    class Params(BaseParams):
         points: dict[str, float] = Field(min_length=1, description="字段（该级别次数）→ 每次加分", json_schema_extra={"en": "field (times at that level) → points each"})
         cap: float | None = Field(None, gt=0, description="加分上限", json_schema_extra={"en": "most points added"})
 
@@ -197,7 +198,7 @@ class Supplied(Method):
     passes_through = True  # a value beyond the indicator's points is refused as such, never clipped
     example = {"field": "平安建设考核得分", "full": 10, "params": {"scale": 100}}
 
-    class Params(Params):
+    class Params(BaseParams):
         scale: float | None = Field(None, gt=0, description="报送分数的满分，默认与本指标分值相同", json_schema_extra={"en": "full points of the supplied score; default this indicator's points"})
 
     def score(self, col: Column, p) -> Scored:

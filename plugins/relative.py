@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from scoring import Column, deducted, difference_column, fmt, Method, Params, Scored, shown, shown_column, tr
+from scoring import Column, deducted, difference_column, fmt, Method, Params as BaseParams, Scored, shown, shown_column, tr
 
 from ._common import LOWER_IS_BETTER, PARTIAL, Capped, Partial, cap_words, partial_words, steps
 
@@ -50,7 +50,7 @@ class RelativeToBest(Method):
     title = ("与最优值比较", "Relative to the best")
     example = {"field": "招商引资到位资金", "full": 10, "params": {}}
 
-    class Params(Params):
+    class Params(BaseParams):
         lower_is_better: bool = LOWER_IS_BETTER
         # a best of 0 leaves the ratio undefined for the units at 0 (they equal the best):
         # "full" — they are the best, full points (both directions alike); "zero" — 0 points
@@ -100,7 +100,7 @@ class RankPoints(Method):
     title = ("按名次得分", "Points by rank")
     example = {"field": "法治宣传报道篇数", "full": 60, "params": {"points": [60, 57, 54, 51, 48], "rest": 45}}
 
-    class Params(Params):
+    class Params(BaseParams):
         points: list[float] | None = Field(None, description="第1、2、3…名的得分", json_schema_extra={"en": "points for rank 1, 2, 3 …"})
         decay: float | None = Field(None, gt=0, lt=1, description="每下降一个名次减少分值的比例", json_schema_extra={"en": "share of the points lost per rank"})
         rest: float = Field(0, ge=0, description="points 列表之外名次的得分", json_schema_extra={"en": "points for ranks beyond the points list"})
@@ -130,6 +130,7 @@ class RankPoints(Method):
             table = np.array(list(p.points) + [p.rest])
             out[present] = table[np.minimum(r - 1, len(p.points))]
         else:
+            assert p.decay is not None  # _one_rule: exactly one of points and decay is given
             out[present] = np.maximum(col.full * (1 - p.decay * (r - 1)), 0.0)
         return Scored(out, {"count": float(present.sum()), "ordered": ordered})
 
@@ -137,6 +138,7 @@ class RankPoints(Method):
         if p.points is not None:
             pts = "/".join(fmt(x) for x in p.points)
             return tr(lang, f"按名次依次得{pts}分，其余{fmt(p.rest)}分", f"by rank: {pts}; others {fmt(p.rest)}")
+        assert p.decay is not None  # _one_rule: exactly one of points and decay is given
         return tr(lang, f"第一名{fmt(full)}分，每下降一名减{fmt(p.decay * 100)}%",
                   f"1st gets {fmt(full)}, −{fmt(p.decay * 100)}% per rank")
 

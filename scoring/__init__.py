@@ -16,6 +16,17 @@ do not wait for numpy and pydantic before they are needed.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the names below are imported lazily (__getattr__); a type checker sees them here
+    from .core.dataset import previous_name as previous_name
+    from .core.methods import Column as Column, Method as Method, Params as Params, Scored as Scored
+    from .core.methods import ValueMethod as ValueMethod, deducted as deducted, difference as difference
+    from .core.methods import shown as shown, tr as tr
+    from .core.rounding import fmt as fmt
+    from .errors import CriteriaError as CriteriaError, DataError as DataError, HistoryError as HistoryError
+    from .errors import PluginError as PluginError, Problem as Problem, ScoringError as ScoringError
+    from .hookspecs import hookimpl as hookimpl
 
 __version__ = "0.1.0"
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 
 from .errors import HistoryError, Problem, UsageError
 
@@ -26,19 +26,25 @@ if TYPE_CHECKING:  # the heavy modules are imported when a function needs them
     from .core.decisions import RuleResult
     from .core.engine import Results
     from .core.plan import Plan
+    from .core.sensitivity import Sensitivity
+    from .history.cycle import Applied, Event, Objection, Publication
     from .history.previous import Note
     from .history.stamp import Stamp
-    from .history.store import Store
+    from .history.seal import StoreCheck
+    from .history.store import RunInfo, Store
     from .load.validate import Report as ValidationReport
     from .registry import Registry
 
 Warn = Callable[["Note"], None]
+_T = TypeVar("_T")
 
-__all__ = ["LoadedCriteria", "Scoring", "load_criteria", "validate", "score", "stamp_of", "decision_history",
+__all__ = ["LoadedCriteria", "Scoring", "load_criteria", "validate", "score", "decision_history",
            "decide", "find_unit", "stored", "open_store", "to_frame", "records",
            "previous_values", "sensitivity", "Variation", "interim_warnings", "Warnings", "report", "finalize", "verify",
            "rescore", "unit_history", "UnitHistory", "compare_years", "templates", "progress", "criteria_next",
-           "criteria_diff", "methods"]
+           "criteria_diff", "methods", "fingerprint", "Fingerprint", "write_report", "results_text", "papers", "save", "runs", "delete_run", "keygen", "backup", "check_store",
+           "export_seal", "publication", "publish", "add_objection", "objection", "objections", "decide_objection",
+           "objection_letter", "Corrected", "apply_objections", "event_log", "import_results"]
 
 
 @dataclass(frozen=True)
@@ -180,9 +186,21 @@ def score(criteria: LoadedCriteria, data: str | Path, *, store: Store | None = N
     return Scoring(results, criteria, stamp, blanks)
 
 
-def stamp_of(scoring: Scoring) -> Stamp:
-    """The stamp printed under a table of these results."""
-    return scoring.stamp
+@dataclass(frozen=True)
+class Fingerprint:
+    """The two hashes a stamp prints, in full (``scoring fingerprint``)."""
+
+    criteria_sha256: str  # of the criteria file's bytes
+    data_sha256: str  # of ``canonical``: the data as read, in the canonical form docs/reports.md describes
+    canonical: bytes
+
+
+def fingerprint(scoring: Scoring) -> Fingerprint:
+    """The stamp's hashes of a scoring, computed as :func:`score` computes them, with the canonical data."""
+    from .history import canonical
+
+    data = canonical.encode(scoring.results.data)
+    return Fingerprint(scoring.stamp.criteria_sha256, canonical.sha256(data), data)
 
 
 def previous_values(values, plan: Plan, *, store: Store | None = None, db: str | Path | None = None,
@@ -217,16 +235,13 @@ def decision_history(results: Results, *, store: Store | None = None, db: str | 
     years = look_back_years(results.criteria)
     if not years:
         return None
-    own = store is None
-    if own:
-        store = _existing_store(db)
-        if store is None:
-            return None
-    try:
+    if store is not None:
         return history(store, results.criteria, results.data.ids, years)
-    finally:
-        if own:
-            store.close()
+    opened = _existing_store(db)
+    if opened is None:
+        return None
+    with opened:
+        return history(opened, results.criteria, results.data.ids, years)
 
 
 def decide(scoring: Scoring | Results, *, store: Store | None = None, db: str | Path | None = None) -> list[RuleResult]:
@@ -252,21 +267,18 @@ def stored(run_id: int, *, store: Store | None = None, db: str | Path | None = N
     """A run of the history store scored again from its stored criteria and data (its seal checked)."""
     from .history.reproduce import stored_results
 
-    own = store is None
-    store = open_store(db) if own else store
-    try:
-        results, stamp = stored_results(store, int(run_id), [str(p) for p in plugins])
-        return Scoring(results, None, stamp, history=decision_history(results, store=store), history_read=True)
-    finally:
-        if own:
-            store.close()
+    def work(s: Store) -> Scoring:
+        results, stamp = stored_results(s, int(run_id), [str(p) for p in plugins])
+        return Scoring(results, None, stamp, history=decision_history(results, store=s), history_read=True)
+
+    return _in_store(store, db, work)
 
 
 @dataclass
 class Variation:
     """Ranks under module weights varied at random (``scoring sensitivity``, ``decide --draws``)."""
 
-    ranks: object  # each unit's rank range, how often it moved, the weight that moves it most
+    ranks: Sensitivity  # each unit's rank range, how often it moved, the weight that moves it most
     shares: dict | None  # unit → how often each proposed decision held over the draws (None: not counted)
 
 
@@ -324,18 +336,84 @@ def interim_warnings(criteria: LoadedCriteria, data: str | Path, *, unit: str | 
     return Warnings([u for u in units if u.id == wanted] if wanted is not None else units, wanted)
 
 
-def report(scoring: Scoring, fmt: str, lang: str = "zh", *, store: Store | None = None,
-           db: str | Path | None = None) -> bytes:
+def report(scoring: Scoring, fmt: str, lang: str = "zh", *, decisions: list[RuleResult] | None = None,
+           store: Store | None = None, db: str | Path | None = None) -> bytes:
     """The printable report (``xlsx``, ``html`` or ``pdf``) of these results: ranked tables, score
-    sheets, proposed decisions and charts, with the stamp printed (docs/reports.md)."""
+    sheets, proposed decisions (``decisions``, else :func:`decide`'s) and charts, with the stamp
+    printed (docs/reports.md)."""
     from .report import render_report
 
-    proposal = decide(scoring, store=store, db=db)
+    proposal = decide(scoring, store=store, db=db) if decisions is None else decisions
     return render_report(fmt, scoring.results, proposal, scoring.history, scoring.stamp.printed(), lang)
 
 
+def write_report(scoring: Scoring, fmt: str, out: str | Path, lang: str = "zh", *, decisions: list[RuleResult] | None = None,
+                 store: Store | None = None, db: str | Path | None = None) -> None:
+    """:func:`report` written to ``out`` whole or not at all (HTML a unit at a time: memory stays flat)."""
+    from .report import write_report as write
+
+    proposal = decide(scoring, store=store, db=db) if decisions is None else decisions
+    write(out, fmt, scoring.results, proposal, scoring.history, scoring.stamp.printed(), lang)
+
+
+def results_text(scoring: Scoring, fmt: str = "table", lang: str = "zh", *,
+                 decisions: list[RuleResult] | None = None) -> str | Iterator[str]:
+    """The ranked results as ``scoring run`` prints them: ``table`` (the proposed decisions, when
+    given, then the blank cells scored and the stamp last), ``csv``, or ``json`` (pieces made as they
+    are written, so memory stays flat at any size)."""
+    from .report import decisions as rd
+    from .report.output import as_csv, as_table, json_chunks
+
+    results, stamp = scoring.results, scoring.stamp
+    places = results.criteria.assessment.precision
+    if fmt == "json":
+        extra = {"decisions": rd.as_dicts(decisions, places, lang)} if decisions is not None else None
+        return json_chunks(results, lang, stamp=stamp, extra=extra)
+    if fmt == "table" and decisions is not None:  # the stamp stays the last line
+        text = as_table(results, lang, stamp=None)
+        close = results.criteria.decisions.close_margin
+        return text + "\n" + rd.as_text(decisions, places, close, lang).rstrip("\n") + "\n" + "\n".join(
+            stamp.gap_lines(lang) + [stamp.line(lang)]) + "\n"
+    if fmt == "csv":
+        return as_csv(results, lang, stamp=stamp)
+    return as_table(results, lang, stamp=stamp)
+
+
+def papers(scoring: Scoring, kind: str, fmt: str = "pdf", lang: str = "zh", *, publication: dict | None = None,
+           unit: str | None = None, decisions: list[RuleResult] | None = None, store: Store | None = None,
+           db: str | Path | None = None) -> list[tuple[str, bytes]]:
+    """The papers sent out, as (file name, bytes): ``kind="unit"``, one 考核结果反馈 per unit (or
+    ``unit``'s alone, by id or name); ``kind="public"``, the 公示. ``publication``: the criteria's
+    ``[publication]`` with these values laid over it (issuer, date, public_from, public_to,
+    object_by, contact, address, grades_only). Every paper is made before any is returned; a name
+    two units share, or two units whose names give one file name, is refused."""
+    from .report import render_papers
+    from .report.papers import publication as pub_of
+
+    proposal = decide(scoring, store=store, db=db) if decisions is None else decisions
+    pub = pub_of(scoring.results.criteria, _dates(publication or {}))
+    # the papers sent out print no stamp line of blank cells: it names other units
+    made = render_papers(fmt, kind, scoring.results, proposal, scoring.history, scoring.stamp.as_dict(), lang, pub, unit)
+    names = [name for name, _ in made]
+    if kind == "unit" and unit is not None and len(made) > 1:  # a name two units share
+        raise UsageError(Problem("data.ambiguous_name", {"name": unit, "ids": "、".join(names)}))
+    if len(set(names)) < len(names):  # units whose names give one file name: one paper would replace the other
+        raise UsageError(Problem("report.same_file_name", {"names": "、".join(sorted({n for n in names if names.count(n) > 1}))}))
+    return made
+
+
+def _dates(options: dict) -> dict:
+    """The publication's dates given as text (2021-01-15, 2021/1/15) read as dates; a bad one is refused."""
+    import datetime
+
+    from .history.cycle import parse_date
+
+    return {k: datetime.date.fromisoformat(parse_date(v, k)) if k in ("date", "public_from", "public_to", "object_by")
+            and isinstance(v, str) else v for k, v in options.items()}
+
+
 # ---------------------------------------------------------------- the history store (docs/history.md)
-def _in_store(store: Store | None, db, work):
+def _in_store(store: Store | None, db: str | Path | None, work: Callable[[Store], _T]) -> _T:
     """``work(store)`` with the given store, or with the store at ``db`` opened and closed around it."""
     if store is not None:
         return work(store)
@@ -355,12 +433,13 @@ def finalize(run_id: int, operator: str, *, key: str | Path | None = None, plugi
 
 
 def verify(run_id: int, *, data: str | Path | None = None, plugins: Iterable[str | Path] = (),
-           store: Store | None = None, db: str | Path | None = None):
-    """Re-score a stored run (or ``data``) under its stored criteria and compare (``.identical``)."""
+           public_key: str | None = None, store: Store | None = None, db: str | Path | None = None):
+    """Re-score a stored run (or ``data``) under its stored criteria and compare (``.identical``); its
+    seal is checked, against ``public_key`` (hex or a PEM file) when given, else SCORING_PUBLIC_KEY."""
     from .history.reproduce import verify as check
 
     return _in_store(store, db, lambda s: check(s, int(run_id), [str(p) for p in plugins],
-                                                 None if data is None else str(data)))
+                                                 None if data is None else str(data), public_key))
 
 
 def rescore(run_id: int, data: str | Path, reason: str, operator: str, *, plugins: Iterable[str | Path] = (),
@@ -371,6 +450,195 @@ def rescore(run_id: int, data: str | Path, reason: str, operator: str, *, plugin
 
     return _in_store(store, db, lambda s: correct(s, int(run_id), str(data), reason, operator,
                                                    [str(p) for p in plugins])[0])
+
+
+
+def save(scoring: Scoring, data: str | Path, operator: str, *, note: str = "", store: Store | None = None,
+         db: str | Path | None = None) -> int:
+    """Keep a scoring in the history store as a draft run (its criteria and data files with it) → the
+    run's id. A store that does not exist yet is made."""
+    from .history.record import build_record, data_files
+
+    crit = scoring.criteria
+    if crit is None:  # results scored again from the store are in it already
+        raise UsageError(Problem("api.save_stored"))
+    rec = build_record(scoring.results, crit.registry, criteria_raw=crit.raw,
+                       criteria_path=str(Path(crit.path).resolve()), data_path=str(Path(data).resolve()),
+                       operator=operator, files=data_files(str(data)), note=note)
+    if store is not None:
+        return store.save(rec)
+    with open_store(db, create=True) as opened:
+        return opened.save(rec)
+
+
+def runs(*, series: str | None = None, year: int | None = None, store: Store | None = None,
+         db: str | Path | None = None) -> list[RunInfo]:
+    """The runs kept in the store (all, or one series / year), oldest first."""
+    return _in_store(store, db, lambda s: s.runs(series, year))
+
+
+def delete_run(run_id: int, operator: str, *, store: Store | None = None, db: str | Path | None = None) -> RunInfo:
+    """Delete a draft run (a final run is never deleted: the store refuses)."""
+    return _in_store(store, db, lambda s: s.delete(int(run_id), operator))
+
+
+def keygen(out: str | Path) -> str:
+    """Make the office's signing key at ``out`` (a new file, readable by its owner only) → its public key."""
+    from .history.seal import keygen as make
+
+    return make(out)
+
+
+def backup(out: str | Path, *, db: str | Path | None = None) -> int:
+    """A consistent copy of the store at ``out`` (a new file) → the number of runs in it."""
+    from .history.backup import backup as copy
+
+    return copy(db, out)
+
+
+def check_store(*, public_key: str | None = None, db: str | Path | None = None) -> StoreCheck:
+    """Every seal, its signature (against ``public_key`` when given, else the pinned one), its place in
+    the chain; the triggers; the event log after the last seal. Opens a store whose protections are
+    gone, to report on it."""
+    from .history.seal import check_store as check, pinned_key
+
+    with open_store(db, guards=False) as s:
+        return check(s, pinned_key(public_key))
+
+
+def export_seal(run_id: int, folder: str | Path, *, store: Store | None = None, db: str | Path | None = None) -> list[Path]:
+    """What an outsider needs to check a final run's seal without this program → the files written."""
+    from .history.seal import export
+
+    return _in_store(store, db, lambda s: export(s, s.run(int(run_id)), folder))
+
+
+# ---------------------------------------------------------------- 公示, objections, the event log (docs/cycle.md)
+def publication(run_id: int, *, store: Store | None = None, db: str | Path | None = None) -> Publication | None:
+    """The 公示 of a run now in force (the latest one), or None."""
+    from .history.cycle import current_publication
+
+    return _in_store(store, db, lambda s: current_publication(s, int(run_id)))
+
+
+def publish(run_id: int, start: str, end: str, operator: str, *, reason: str = "", store: Store | None = None,
+            db: str | Path | None = None) -> Publication:
+    """Publish a run for a 公示期 from ``start`` to ``end`` (dates like 2021-01-15); published again
+    with other dates, the latest counts (``reason`` says why)."""
+    from .history.cycle import publish as pub
+
+    return _in_store(store, db, lambda s: pub(s, int(run_id), start, end, operator, reason))
+
+
+def add_objection(run_id: int, unit: str, text: str, operator: str, *, indicator: str | None = None,
+                  field: str | None = None, evidence: Iterable[str | Path | tuple[str, bytes]] = (),
+                  received: str | None = None, accept_late: str | None = None, store: Store | None = None,
+                  db: str | Path | None = None) -> Objection:
+    """A unit's objection to one indicator (or one field of its data) of a published run, with its
+    evidence: file paths, or (file name, bytes) pairs as an upload gives them. Received after the
+    公示期 only with ``accept_late`` (the reason it is taken anyway)."""
+    from .history.cycle import add_objection as add
+
+    files = list(evidence)
+    return _in_store(store, db, lambda s: add(s, int(run_id), unit, indicator, field, text, files, received, operator,
+                                              accept_late))
+
+
+def objection(oid: int, *, store: Store | None = None, db: str | Path | None = None) -> Objection:
+    """One objection with its evidence, state and ruling."""
+    from .history.cycle import objection as one
+
+    return _in_store(store, db, lambda s: one(s, int(oid)))
+
+
+def objections(run_id: int | None = None, *, store: Store | None = None, db: str | Path | None = None) -> list[Objection]:
+    """The objections to a run's year (or all), in the order received."""
+    from .history.cycle import objections as every
+
+    return _in_store(store, db, lambda s: every(s, run_id))
+
+
+def decide_objection(oid: int, accept: bool, reason: str, operator: str, *,
+                     values: Iterable[str] | dict[str, float] = (), store: Store | None = None,
+                     db: str | Path | None = None) -> Objection:
+    """Accept (with the corrected values: ``["FIELD=VALUE"]`` or ``{field: value}``) or reject an
+    objection, with the reason the letter gives."""
+    from .history.cycle import decide as rule
+
+    items = [f"{k}={v}" for k, v in values.items()] if isinstance(values, dict) else list(values)
+    return _in_store(store, db, lambda s: rule(s, int(oid), accept, items, reason, operator))
+
+
+def objection_letter(oid: int, lang: str = "zh", *, store: Store | None = None, db: str | Path | None = None) -> str:
+    """The letter answering an objection (Markdown text; ``scoring.history.cycle_report.paper`` prints it)."""
+    from .history.cycle import objection as one
+
+    return _in_store(store, db, lambda s: _letter(s, one(s, int(oid)), lang))
+
+
+def _letter(store: Store, o: Objection, lang: str) -> str:
+    from .core.rounding import fmt
+    from .history.cycle import current_publication
+    from .history.cycle_report import letter
+
+    run = store.run(o.run_id)
+    result = None
+    if o.correction is not None:  # accepted and applied: the letter gives the corrected result
+        row = next(iter(store.unit_rows(o.correction, [o.unit_id])), None)
+        if row is not None:
+            total = fmt(row.total, run.precision) if row.total is not None else "—"
+            result = (o.correction, total, row.rank, row.of, row.grade)
+    return letter(o, run, current_publication(store, run.id), lang, result)
+
+
+@dataclass
+class Corrected:
+    """Accepted objections applied: the correction run, what changed, and each objection's letter."""
+
+    applied: Applied  # .report (the correction run and its diff), .objections, .notices (units that moved)
+    letters: list  # (objection, letter text) in the objections' order
+
+
+def apply_objections(run_id: int, reason: str, operator: str, lang: str = "zh", *, plugins: Iterable[str | Path] = (),
+                     store: Store | None = None, db: str | Path | None = None) -> Corrected:
+    """Every accepted objection not applied yet, in one correction run of the published result
+    (a draft: finalize it to seal it) → what changed and the letters."""
+    from .history.cycle import apply
+
+    def work(s):
+        done = apply(s, int(run_id), reason, operator, [str(p) for p in plugins])
+        return Corrected(done, [(o, _letter(s, o, lang)) for o in done.objections])
+
+    return _in_store(store, db, work)
+
+
+def event_log(run_id: int, *, store: Store | None = None, db: str | Path | None = None) -> tuple[RunInfo, list[Event], list[int]]:
+    """A run's events and those of the runs that correct it, in order → (run, events, rows of the
+    whole log whose chain no longer holds)."""
+    from .history.cycle import log
+
+    def work(s):
+        events, bad = log(s, int(run_id))
+        return s.run(int(run_id)), events, bad
+
+    return _in_store(store, db, work)
+
+
+def import_results(sheet: str | Path, criteria: str | Path, year: int, operator: str, *, units: str | Path | None = None,
+                   series: str | None = None, key: str | Path | None = None, note: str = "",
+                   store: Store | None = None, db: str | Path | None = None) -> RunInfo:
+    """An earlier year's published result sheet (kept on paper or in a spreadsheet) into the store,
+    sealed like a final run, so rules that look back can use it. The sheet is read and checked, and
+    the key loaded, before the store is opened or made."""
+    from .history.imported import import_sheet, read_sheet
+    from .history.seal import load_key
+
+    load_key(key)  # no key, no work
+    got = read_sheet(str(sheet), str(criteria), None if units is None else str(units), series)
+    if store is not None:
+        return import_sheet(store, got, int(year), operator, key, note)
+    with open_store(db, create=True) as opened:
+        return import_sheet(opened, got, int(year), operator, key, note)
 
 
 @dataclass

@@ -16,6 +16,7 @@ import importlib.util
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import pluggy
 
@@ -32,9 +33,6 @@ class Registry:
     source: dict[str, str] = field(default_factory=dict)  # method name -> plugin name
     versions: dict[str, str] = field(default_factory=dict)  # plugin name -> version
     failed: list[Problem] = field(default_factory=list)  # plugins that did not load
-
-    def get(self, name: str) -> Method | None:
-        return self.methods.get(name)
 
 
 def _manager() -> pluggy.PluginManager:
@@ -94,7 +92,7 @@ def local_plugin_files(folders: list[Path]) -> list[Path]:
     return files
 
 
-def load_registry(local: list[Path] = (), extra: list[object] = (), entry_points: bool = True) -> Registry:
+def load_registry(local: Sequence[Path] = (), extra: Sequence[object] = (), entry_points: bool = True) -> Registry:
     """Find every method. ``extra`` are plugin objects registered directly (tests, embedding)."""
     pm = _manager()
     reg = Registry()

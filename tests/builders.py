@@ -25,7 +25,7 @@ def registry():
 
 
 def method(name: str):
-    m = registry().get(name)
+    m = registry().methods.get(name)
     assert m is not None, f"method {name!r} is not registered"
     return m
 

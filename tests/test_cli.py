@@ -6,24 +6,17 @@ import io
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from helpers import cli, cli_process
 from scoring.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 CRITERIA = ROOT / "criteria" / "yitong-2020.toml"
 DATA = ROOT / "examples" / "yitong-2020"
 CJK = re.compile("[\u4e00-\u9fff]")
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def unit_count() -> dict[str, int]:
@@ -37,13 +30,13 @@ def unit_count() -> dict[str, int]:
 
 # --------------------------------------------------------------------------- the example
 def test_check_the_example(capsys):
-    code, out, err = run(capsys, "check", CRITERIA)
+    code, out, err = cli(capsys, "check", CRITERIA)
     assert code == 0 and err == ""
     assert "检查通过" in out and "伊通满族自治县2020年度综合考核" in out and "3个类别" in out
 
 
 def test_run_the_example_as_a_table(capsys):
-    code, out, err = run(capsys, "run", CRITERIA, "--data", DATA)
+    code, out, err = cli(capsys, "run", CRITERIA, "--data", DATA)
     assert code == 0, err
     for cat, n in unit_count().items():
         assert f"【{cat}】{n}个单位" in out
@@ -54,7 +47,7 @@ def test_run_the_example_as_a_table(capsys):
 def test_table_columns_line_up_in_a_terminal(capsys):
     from wcwidth import wcswidth
 
-    code, out, _ = run(capsys, "run", CRITERIA, "--data", DATA)
+    code, out, _ = cli(capsys, "run", CRITERIA, "--data", DATA)
     for block in out.split("【")[1:]:
         lines = block.split("\n\n")[0].splitlines()[1:]  # header, rule, rows
         rule, rows = lines[1], lines[2:]
@@ -68,17 +61,17 @@ def test_table_columns_line_up_in_a_terminal(capsys):
 
 
 def test_methods_lists_every_method_and_its_plugin(capsys):
-    code, out, err = run(capsys, "methods")
+    code, out, err = cli(capsys, "methods")
     assert code == 0
     for name in ("quota", "vs_average", "survey", "bonus_by_level", "supplied"):
         assert re.search(rf"^{name}\s+\S+\s+builtin\s*$", out, re.M), name
     assert "次数达标" in out
-    code, out, _ = run(capsys, "methods", "--lang", "en")
+    code, out, _ = cli(capsys, "methods", "--lang", "en")
     assert "Frequency quota" in out and "Plugin" in out
 
 
 def test_json_follows_the_documented_shape(capsys):
-    code, out, err = run(capsys, "run", CRITERIA, "--data", DATA, "--format", "json")
+    code, out, err = cli(capsys, "run", CRITERIA, "--data", DATA, "--format", "json")
     assert code == 0, err
     doc = json.loads(out)
     assert doc["schema"] == "scoring.results/1"
@@ -109,14 +102,14 @@ def test_json_follows_the_documented_shape(capsys):
 
 
 def test_json_in_english(capsys):
-    code, out, _ = run(capsys, "run", CRITERIA, "--data", DATA, "--format", "json", "--lang", "en")
+    code, out, _ = cli(capsys, "run", CRITERIA, "--data", DATA, "--format", "json", "--lang", "en")
     doc = json.loads(out)
     line = next(l for u in doc["categories"][0]["units"] for l in u["indicators"] if l["id"] == "F1.2")
     assert "at least 6" in line["rule"]
 
 
 def test_csv_has_every_unit(capsys):
-    code, out, err = run(capsys, "run", CRITERIA, "--data", DATA, "--format", "csv")
+    code, out, err = cli(capsys, "run", CRITERIA, "--data", DATA, "--format", "csv")
     assert code == 0, err
     rows = list(csv.reader(io.StringIO(out)))
     headers = [r for r in rows if r[0] == "类别"]
@@ -129,14 +122,14 @@ def test_csv_has_every_unit(capsys):
 
 def test_out_writes_the_file_atomically(capsys, tmp_path):
     target = tmp_path / "结果" / "results.json"
-    code, out, err = run(capsys, "run", CRITERIA, "--data", DATA, "--format", "json", "--out", target)
+    code, out, err = cli(capsys, "run", CRITERIA, "--data", DATA, "--format", "json", "--out", target)
     assert code == 0 and out == "" and str(target) in err
     doc = json.loads(target.read_text(encoding="utf-8"))
     assert doc["schema"] == "scoring.results/1"
     assert [p.name for p in target.parent.iterdir()] == ["results.json"]  # no temporary file left behind
 
     csv_target = tmp_path / "results.csv"
-    assert run(capsys, "run", CRITERIA, "--data", DATA, "--format", "csv", "--out", csv_target)[0] == 0
+    assert cli(capsys, "run", CRITERIA, "--data", DATA, "--format", "csv", "--out", csv_target)[0] == 0
     assert csv_target.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel opens UTF-8 CSV with a BOM
 
     # a failing run leaves an existing output untouched
@@ -144,7 +137,7 @@ def test_out_writes_the_file_atomically(capsys, tmp_path):
     broken = tmp_path / "data"
     broken.mkdir()
     (broken / "units.csv").write_text("单位编号,单位名称,类别\nX1,某单位,不存在的类别\n", encoding="utf-8")
-    code, out, err = run(capsys, "run", CRITERIA, "--data", broken, "--format", "json", "--out", target)
+    code, out, err = cli(capsys, "run", CRITERIA, "--data", broken, "--format", "json", "--out", target)
     assert code == 2 and target.read_bytes() == before
     assert sorted(p.name for p in target.parent.iterdir()) == ["results.json"]
 
@@ -174,7 +167,7 @@ field = "次数"
 def test_broken_criteria_exit_2_with_a_chinese_message(capsys, tmp_path):
     path = tmp_path / "坏.toml"
     path.write_text(BROKEN, encoding="utf-8")
-    code, out, err = run(capsys, "check", path)
+    code, out, err = cli(capsys, "check", path)
     assert code == 2 and out == ""
     assert "Traceback" not in err
     assert "评分细则有3个问题" in err
@@ -186,16 +179,16 @@ def test_broken_criteria_exit_2_with_a_chinese_message(capsys, tmp_path):
 def test_broken_criteria_in_english(capsys, tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text(BROKEN, encoding="utf-8")
-    code, out, err = run(capsys, "check", path, "--lang", "en")
+    code, out, err = cli(capsys, "check", path, "--lang", "en")
     assert code == 2
     assert "The criteria file has 3 problem(s)" in err and "line 16" in err and "unknown scoring method" in err
     assert "How to fix" in err
 
 
-def test_toml_syntax_error_in_run(capsys, tmp_path):
+def test_toml_syntax_error_in_cli(capsys, tmp_path):
     path = tmp_path / "syntax.toml"
     path.write_text('[assessment]\n名称 = "x"\n', encoding="utf-8")
-    code, out, err = run(capsys, "run", path, "--data", DATA)
+    code, out, err = cli(capsys, "run", path, "--data", DATA)
     assert code == 2 and "第2行" in err and "列 1" in err and "中文键名“名称”没有加引号" in err and "Traceback" not in err
 
 
@@ -207,15 +200,15 @@ def test_missing_data_exit_2_names_unit_and_field_without_warnings(capsys, tmp_p
         if f.name == "县委组织部.csv":
             text = text.replace("DQ01,县纪委监委机关,90.08", "DQ01,县纪委监委机关,")
         (data / f.name).write_text(text, encoding="utf-8-sig")
-    code, out, err = run(capsys, "run", CRITERIA, "--data", data)
+    code, out, err = cli(capsys, "run", CRITERIA, "--data", data)
     assert code == 2 and out == ""
     assert "DQ01" in err and "党建考核得分" in err and "报送数据有1个问题" in err
     assert "Warning" not in err and "Traceback" not in err
 
 
 def test_missing_files(capsys, tmp_path):
-    assert run(capsys, "check", tmp_path / "none.toml")[0] == 2
-    code, _, err = run(capsys, "run", CRITERIA, "--data", tmp_path / "nowhere")
+    assert cli(capsys, "check", tmp_path / "none.toml")[0] == 2
+    code, _, err = cli(capsys, "run", CRITERIA, "--data", tmp_path / "nowhere")
     assert code == 2 and "找不到数据目录" in err
 
 
@@ -304,20 +297,20 @@ def test_local_plugin_folder_on_the_command_line(capsys, tmp_path):
     folder = tmp_path / "我的插件"
     write_plugin(folder, "share.py")
     crit, data = share_case(tmp_path)
-    code, out, err = run(capsys, "check", crit)
+    code, out, err = cli(capsys, "check", crit)
     assert code == 2 and "share_of_full" in err  # unknown without the plugin
-    code, out, err = run(capsys, "run", crit, "--data", data, "--plugins", folder, "--format", "json")
+    code, out, err = cli(capsys, "run", crit, "--data", data, "--plugins", folder, "--format", "json")
     assert code == 0, err
     units = json.loads(out)["categories"][0]["units"]
     assert [(u["id"], u["total"]) for u in units] == [("ZF01", 85.0), ("ZF02", 10.0)]
-    code, out, _ = run(capsys, "methods", "--plugins", folder)
+    code, out, _ = cli(capsys, "methods", "--plugins", folder)
     assert re.search(r"^share_of_full\s+按比例得分\s+.*share\.py\s*$", out, re.M)
 
 
 def test_local_plugin_folder_named_in_the_criteria_file(capsys, tmp_path):
     write_plugin(tmp_path / "plugins", "share.py")
     crit, data = share_case(tmp_path, 'plugins = ["plugins"]')
-    code, out, err = run(capsys, "run", crit, "--data", data)
+    code, out, err = cli(capsys, "run", crit, "--data", data)
     assert code == 0, err
     assert "85.00" in out and "10.00" in out
 
@@ -325,18 +318,18 @@ def test_local_plugin_folder_named_in_the_criteria_file(capsys, tmp_path):
 def test_a_single_plugin_file(capsys, tmp_path):
     path = write_plugin(tmp_path / "p", "one.py")
     crit, data = share_case(tmp_path)
-    assert run(capsys, "check", crit, "--plugins", path)[0] == 0
+    assert cli(capsys, "check", crit, "--plugins", path)[0] == 0
 
 
 def test_duplicate_method_name_is_refused_naming_both_plugins(capsys, tmp_path):
     folder = tmp_path / "plugins"
     write_plugin(folder, "mine.py", name="quota")
-    code, out, err = run(capsys, "methods", "--plugins", folder)
+    code, out, err = cli(capsys, "methods", "--plugins", folder)
     assert code == 2 and "Traceback" not in err
     assert "quota" in err and "builtin" in err and "mine.py" in err
     write_plugin(folder, "mine.py")
     write_plugin(folder, "theirs.py")  # same name from two local files
-    code, out, err = run(capsys, "methods", "--plugins", folder, "--lang", "en")
+    code, out, err = cli(capsys, "methods", "--plugins", folder, "--lang", "en")
     assert code == 2 and "share_of_full" in err and "mine.py" in err and "theirs.py" in err and "provided twice" in err
 
 
@@ -345,7 +338,7 @@ def test_a_plugin_that_fails_to_import_is_reported_and_the_others_load(capsys, t
     write_plugin(folder, "a_good.py")
     write_plugin(folder, "b_broken.py", body="import numpy\nraise RuntimeError('配置缺失')\n")
     write_plugin(folder, "_private.py", body="raise SystemExit('never imported')\n")
-    code, out, err = run(capsys, "methods", "--plugins", folder)
+    code, out, err = cli(capsys, "methods", "--plugins", folder)
     assert code == 0
     assert "share_of_full" in out and "quota" in out  # the others, built-in and local, still load
     assert "b_broken.py" in err and "加载失败" in err and "配置缺失" in err and "Traceback" not in err
@@ -354,12 +347,12 @@ def test_a_plugin_that_fails_to_import_is_reported_and_the_others_load(capsys, t
     # a criteria file using a method of the broken plugin says the plugin failed
     crit, data = share_case(tmp_path)
     crit.write_text(crit.read_text(encoding="utf-8").replace("share_of_full", "from_broken"), encoding="utf-8")
-    code, out, err = run(capsys, "run", crit, "--data", data, "--plugins", folder)
+    code, out, err = cli(capsys, "run", crit, "--data", data, "--plugins", folder)
     assert code == 2 and "from_broken" in err and "b_broken.py" in err
 
 
 def test_missing_plugin_folder(capsys, tmp_path):
-    code, out, err = run(capsys, "methods", "--plugins", tmp_path / "nowhere")
+    code, out, err = cli(capsys, "methods", "--plugins", tmp_path / "nowhere")
     assert code == 2 and "找不到插件目录" in err
 
 
@@ -367,11 +360,9 @@ def test_missing_plugin_folder(capsys, tmp_path):
 def test_as_a_subprocess():
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     env.pop("SCORING_LANG", None)
-    proc = subprocess.run([sys.executable, "-m", "scoring", "run", str(CRITERIA), "--data", str(DATA), "--lang", "en"],
-                          capture_output=True, text=True, encoding="utf-8", env=env, cwd=ROOT, timeout=60)
+    proc = cli_process("run", CRITERIA, "--data", DATA, "--lang", "en", env=env, cwd=ROOT, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "Rank" in proc.stdout and "Total" in proc.stdout and "[党群部门] 13 units" in proc.stdout
     assert proc.stderr == ""
-    proc = subprocess.run([sys.executable, "-m", "scoring", "check", str(ROOT / "no-such.toml")],
-                          capture_output=True, text=True, encoding="utf-8", env=env, timeout=60)
+    proc = cli_process("check", ROOT / "no-such.toml", env=env, timeout=60)
     assert proc.returncode == 2 and "找不到评分细则文件" in proc.stderr and "Traceback" not in proc.stderr

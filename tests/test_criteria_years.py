@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import cli
 from scoring.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,18 +16,12 @@ CRIT = ROOT / "criteria"
 YITONG = CRIT / "yitong-2020.toml"
 
 
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_next_year_of_yaoan_2019_is_the_bundled_2020_but_for_a_comment(tmp_path, capsys):
     src = tmp_path / "yaoan-2019.toml"
     shutil.copy(CRIT / "yaoan-2019.toml", src)
     before = src.read_bytes()
     out = tmp_path / "yaoan-2020.toml"
-    code, _, err = run(capsys, "criteria", "next", src, "--out", out)
+    code, _, err = cli(capsys, "criteria", "next", src, "--out", out)
     assert code == 0 and src.read_bytes() == before
     new = out.read_text(encoding="utf-8").splitlines()
     bundled = (CRIT / "yaoan-2020.toml").read_text(encoding="utf-8").splitlines()
@@ -36,13 +31,13 @@ def test_next_year_of_yaoan_2019_is_the_bundled_2020_but_for_a_comment(tmp_path,
     assert "第1行：# 姚安县 2019 年度" in err
     # the renaming years of [[history.aliases]] are look-back references, kept and not listed
     assert "year = 2019" in out.read_text(encoding="utf-8") and "year = 2019" not in err
-    code, out_text, _ = run(capsys, "check", out)
+    code, out_text, _ = cli(capsys, "check", out)
     assert code == 0 and "（2020）" in out_text
 
 
 def test_next_keeps_every_other_byte_and_the_series(tmp_path, capsys):
     out = tmp_path / "yitong-2021.toml"
-    code, _, _ = run(capsys, "criteria", "next", YITONG, "--out", out)
+    code, _, _ = cli(capsys, "criteria", "next", YITONG, "--out", out)
     assert code == 0
     old = YITONG.read_text(encoding="utf-8").splitlines()
     new = out.read_text(encoding="utf-8").splitlines()
@@ -61,7 +56,7 @@ def test_next_with_a_year_and_comments_on_the_lines(tmp_path, capsys):
     src = tmp_path / "c.toml"
     src.write_text(YITONG.read_text(encoding="utf-8").replace("year = 2020", "year = 2020   # 考核年度", 1), encoding="utf-8")
     out = tmp_path / "c-2023.toml"
-    code, _, err = run(capsys, "criteria", "next", src, "--out", out, "--year", 2023)
+    code, _, err = cli(capsys, "criteria", "next", src, "--out", out, "--year", 2023)
     assert code == 0
     text = out.read_text(encoding="utf-8")
     assert "year = 2023   # 考核年度" in text and 'name = "伊通满族自治县2023年度综合考核"' in text
@@ -70,25 +65,25 @@ def test_next_with_a_year_and_comments_on_the_lines(tmp_path, capsys):
 def test_next_refuses(tmp_path, capsys):
     out = tmp_path / "n.toml"
     out.write_text("别人的文件", encoding="utf-8")
-    code, _, err = run(capsys, "criteria", "next", YITONG, "--out", out)
+    code, _, err = cli(capsys, "criteria", "next", YITONG, "--out", out)
     assert code == 2 and "已存在" in err and str(out) in err
     assert out.read_text(encoding="utf-8") == "别人的文件"
     src = tmp_path / "c.toml"
     shutil.copy(YITONG, src)
-    code, _, err = run(capsys, "criteria", "next", src, "--out", src)
+    code, _, err = cli(capsys, "criteria", "next", src, "--out", src)
     assert code == 2 and src.read_bytes() == YITONG.read_bytes()
     fresh = tmp_path / "fresh.toml"
-    code, _, err = run(capsys, "criteria", "next", YITONG, "--out", fresh, "--year", 2019)
+    code, _, err = cli(capsys, "criteria", "next", YITONG, "--out", fresh, "--year", 2019)
     assert code == 2 and not fresh.exists() and "第11行" in err and "须晚于" in err
     bad = tmp_path / "bad.toml"
     bad.write_text(YITONG.read_text(encoding="utf-8").replace("total = 100 ", "total = 90 ", 1), encoding="utf-8")
-    code, _, err = run(capsys, "criteria", "next", bad, "--out", fresh)
+    code, _, err = cli(capsys, "criteria", "next", bad, "--out", fresh)
     assert code == 2 and not fresh.exists()  # only criteria that pass `scoring check` are carried forward
     inline = tmp_path / "inline.toml"  # a name written as a multi-line string: not edited, refused at its line
     text = YITONG.read_text(encoding="utf-8").replace('name = "伊通满族自治县2020年度综合考核"',
                                                      'name = """伊通满族自治县2020年度综合考核"""', 1)
     inline.write_text(text, encoding="utf-8")
-    code, _, err = run(capsys, "criteria", "next", inline, "--out", fresh)
+    code, _, err = cli(capsys, "criteria", "next", inline, "--out", fresh)
     assert code == 2 and not fresh.exists() and "第10行" in err
 
 
@@ -115,7 +110,7 @@ def changed_2021(tmp_path: Path, capsys) -> Path:
 
 def test_diff_names_each_change(tmp_path, capsys):
     new = changed_2021(tmp_path, capsys)
-    code, out, _ = run(capsys, "criteria", "diff", YITONG, new, "--format", "json")
+    code, out, _ = cli(capsys, "criteria", "diff", YITONG, new, "--format", "json")
     assert code == 0
     doc = json.loads(out)
     kinds = {(c["kind"], c["id"], c.get("category")): c for c in doc["changes"]}
@@ -136,7 +131,7 @@ def test_diff_names_each_change(tmp_path, capsys):
     changed = {c["id"] for c in doc["changes"]}
     assert "F2.1" not in changed or all(c["kind"] == "share" for c in doc["changes"] if c["id"] == "F2.1")
 
-    code, text, _ = run(capsys, "criteria", "diff", YITONG, new)
+    code, text, _ = cli(capsys, "criteria", "diff", YITONG, new)
     assert code == 0
     lines = text.splitlines()
     assert lines[0] == "评分细则对照：伊通满族自治县2020年度综合考核（2020年）→ 伊通满族自治县2021年度综合考核（2021年）"
@@ -167,11 +162,11 @@ def test_shares_add_up_to_each_module_weight(tmp_path, capsys):
 
 
 def test_diff_of_a_file_with_itself_and_next_year(tmp_path, capsys):
-    code, out, _ = run(capsys, "criteria", "diff", YITONG, YITONG)
+    code, out, _ = cli(capsys, "criteria", "diff", YITONG, YITONG)
     assert code == 0 and "内容相同" in out
     nxt = tmp_path / "n.toml"
-    run(capsys, "criteria", "next", YITONG, "--out", nxt)
-    code, out, _ = run(capsys, "criteria", "diff", YITONG, nxt, "--format", "json")
+    cli(capsys, "criteria", "next", YITONG, "--out", nxt)
+    code, out, _ = cli(capsys, "criteria", "diff", YITONG, nxt, "--format", "json")
     assert json.loads(out)["changes"] == []
 
 
@@ -179,7 +174,7 @@ def test_diff_refuses_bad_criteria_located(tmp_path, capsys):
     bad = tmp_path / "bad.toml"
     bad.write_text(YITONG.read_text(encoding="utf-8").replace('method = "quota"', 'method = "quotaa"', 1), encoding="utf-8")
     out = tmp_path / "diff.txt"
-    code, _, err = run(capsys, "criteria", "diff", YITONG, bad, "--out", out)
+    code, _, err = cli(capsys, "criteria", "diff", YITONG, bad, "--out", out)
     assert code == 2 and "bad.toml" in err and "第104行" in err and not out.exists()
-    code, _, err = run(capsys, "criteria", "diff", YITONG, tmp_path / "none.toml")
+    code, _, err = cli(capsys, "criteria", "diff", YITONG, tmp_path / "none.toml")
     assert code == 2 and "找不到评分细则文件" in err

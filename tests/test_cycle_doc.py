@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scoring.cli import main
+from helpers import cli_ok
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = (ROOT / "docs" / "cycle.md").read_text(encoding="utf-8")
@@ -31,22 +31,17 @@ def year(tmp_path, monkeypatch):
     return tmp_path
 
 
-def out_of(capsys, *argv) -> tuple[str, str]:
-    assert main(list(argv)) == 0
-    return capsys.readouterr()
-
-
 def test_progress_and_warn_blocks(year, capsys):
-    out, _ = out_of(capsys, "progress", "细则2020.toml", "--data", "数据", "--due", "2021-01-15")
+    out, _ = cli_ok(capsys, "progress", "细则2020.toml", "--data", "数据", "--due", "2021-01-15")
     assert out == block("progress")
-    out, _ = out_of(capsys, "warn", "细则2020.toml", "--data", "数据")
+    out, _ = cli_ok(capsys, "warn", "细则2020.toml", "--data", "数据")
     assert out.startswith(block("warn"))
-    out, _ = out_of(capsys, "warn", "细则2020.toml", "--data", "数据", "--unit", "ZF09")
+    out, _ = cli_ok(capsys, "warn", "细则2020.toml", "--data", "数据", "--unit", "ZF09")
     assert out == block("warn-unit")
 
 
 def test_next_and_diff_blocks(year, capsys):
-    _, err = out_of(capsys, "criteria", "next", "细则2020.toml", "--out", "细则2021.toml")
+    _, err = cli_ok(capsys, "criteria", "next", "细则2020.toml", "--out", "细则2021.toml")
     assert err == block("next")
     # the adjustments the page describes
     from test_criteria_years import changed_2021
@@ -54,7 +49,7 @@ def test_next_and_diff_blocks(year, capsys):
     (year / "tmp").mkdir()
     edited = changed_2021(year / "tmp", capsys)
     Path("细则2021.toml").write_text(edited.read_text(encoding="utf-8"), encoding="utf-8")
-    out, _ = out_of(capsys, "criteria", "diff", "细则2020.toml", "细则2021.toml")
+    out, _ = cli_ok(capsys, "criteria", "diff", "细则2020.toml", "细则2021.toml")
     assert out == block("diff")
 
 
@@ -68,10 +63,10 @@ def test_task_block_and_toml_snippets(year, capsys):
             Path(f"s{k}.toml").write_text(text + "\n" + snip, encoding="utf-8")
         else:  # an F3.4 in place of the bundled one
             Path(f"s{k}.toml").write_text(text[:start] + snip + "\n" + text[end:], encoding="utf-8")
-        out_of(capsys, "check", f"s{k}.toml")
+        cli_ok(capsys, "check", f"s{k}.toml")
     task = next(f"s{k}.toml" for k, s in enumerate(snippets) if "lead = " in s)
     lines = [ln for ln in block("task").splitlines() if ln]
     for unit, want in zip(("县司法局", "县公安局", "县教育局"), lines):
-        out, _ = out_of(capsys, "explain", task, unit, "--data", str(ROOT / "examples" / "yitong-2020"))
+        out, _ = cli_ok(capsys, "explain", task, unit, "--data", str(ROOT / "examples" / "yitong-2020"))
         row = next(ln for ln in out.splitlines() if ln.startswith("F3.4"))
         assert row.startswith(want.rstrip()), (unit, row)

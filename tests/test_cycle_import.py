@@ -7,29 +7,11 @@ import json
 import sqlite3
 from pathlib import Path
 
+from helpers import cli, snapshot
 from history_support import ROOT
-from scoring.cli import main
 
 YITONG = ROOT / "criteria" / "yitong-2020.toml"
 YITONG_DATA = ROOT / "examples" / "yitong-2020"
-
-
-def cli(capsys, *argv) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def snapshot(db: Path) -> dict:
-    if not db.exists():
-        return {}
-    conn = sqlite3.connect(db)
-    try:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-        return {n: sorted(map(repr, conn.execute(f'SELECT * FROM "{n}"').fetchall())) for n in names}
-    finally:
-        conn.close()
 
 
 def results_2020(capsys) -> list[dict]:
@@ -189,3 +171,23 @@ def test_a_published_list_naming_units_by_name_alone_is_matched_through_the_unit
     stored = dict(conn.execute("SELECT unit_id, category FROM unit_results").fetchall())
     conn.close()
     assert stored == {u["id"]: u["category"] for u in units}  # ids and categories from the list
+
+
+def test_a_sheet_changed_while_it_is_read_is_refused_and_nothing_is_stored(capsys, tmp_path, monkeypatch):
+    """What the store keeps (and hashes) is the file whose rows were read: a sheet saved again by
+    another program while it is being read is refused, never kept as a mix."""
+    import scoring.history.imported as imported
+
+    sheet = sheet_2019(tmp_path / "2019.xlsx", results_2020(capsys))
+    real = imported.read_results
+
+    def read_then_saved_again(*args, **kw):
+        got = real(*args, **kw)
+        with open(sheet, "ab") as f:  # another program writing to it meanwhile
+            f.write(b"\0")
+        return got
+
+    monkeypatch.setattr(imported, "read_results", read_then_saved_again)
+    db = tmp_path / "h.sqlite"
+    code, _, err = cli(capsys, "import", sheet, "--criteria", YITONG, "--year", "2019", "--db", db)
+    assert code == 2 and "读取过程中被改动" in err and not db.exists()

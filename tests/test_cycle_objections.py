@@ -6,32 +6,14 @@ import hashlib
 import json
 import shutil
 import sqlite3
-from pathlib import Path
 
 import pytest
 
+from helpers import cli, cli_race, snapshot
 from history_support import ROOT, tiny_setup
-from scoring.cli import main
 
 YITONG = ROOT / "criteria" / "yitong-2020.toml"
 YITONG_DATA = ROOT / "examples" / "yitong-2020"
-
-
-def cli(capsys, *argv) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def snapshot(db: Path) -> dict:
-    """Every row of every table: what "nothing changed" is checked against."""
-    conn = sqlite3.connect(db)
-    try:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-        return {n: sorted(map(repr, conn.execute(f'SELECT * FROM "{n}"').fetchall())) for n in names}
-    finally:
-        conn.close()
 
 
 @pytest.fixture
@@ -50,6 +32,15 @@ def published(capsys, crit, folder, db, plug):
     assert cli(capsys, "finalize", "1", "--db", db, "--operator", "常委会", *plug)[0] == 0
     code, _, err = cli(capsys, "publish", "1", "--from", "2021-01-05", "--to", "2021-01-11", "--db", db, "--operator", "王五")
     assert code == 0 and "2021-01-05" in err
+
+
+@pytest.fixture
+def objected(capsys, relative):
+    """``relative`` published, with objection 1 (U1's field a) received within the 公示期 → (db, plug)."""
+    crit, folder, db, plug = relative
+    published(capsys, crit, folder, db, plug)
+    assert cli(capsys, "objection", "add", "1", "--unit", "U1", "--field", "a", "--text", "x", "--received", "2021-01-06", "--db", db)[0] == 0
+    return db, plug
 
 
 def test_a_correction_of_the_best_unit_moves_the_others_and_each_gets_a_notice(capsys, relative, tmp_path):
@@ -192,10 +183,8 @@ def test_bad_inputs_are_located_exit_2_and_change_nothing(capsys, relative, tmp_
         assert snapshot(db) == before
 
 
-def test_cycle_tables_are_append_only(capsys, relative):
-    crit, folder, db, plug = relative
-    published(capsys, crit, folder, db, plug)
-    assert cli(capsys, "objection", "add", "1", "--unit", "U1", "--field", "a", "--text", "x", "--received", "2021-01-06", "--db", db)[0] == 0
+def test_cycle_tables_are_append_only(capsys, objected):
+    db, _ = objected
     assert cli(capsys, "objection", "decide", "1", "--reject", "--reason", "不属实", "--db", db)[0] == 0
     conn = sqlite3.connect(db)
     for sql in ("UPDATE events SET reason = 'x'", "DELETE FROM events", "UPDATE publications SET \"end\" = '2021-02-01'",
@@ -205,10 +194,8 @@ def test_cycle_tables_are_append_only(capsys, relative):
     conn.close()
 
 
-def test_an_event_changed_behind_the_triggers_breaks_the_log_and_the_seals_after_it(capsys, relative):
-    crit, folder, db, plug = relative
-    published(capsys, crit, folder, db, plug)
-    assert cli(capsys, "objection", "add", "1", "--unit", "U1", "--field", "a", "--text", "x", "--received", "2021-01-06", "--db", db)[0] == 0
+def test_an_event_changed_behind_the_triggers_breaks_the_log_and_the_seals_after_it(capsys, objected):
+    db, plug = objected
     assert cli(capsys, "objection", "decide", "1", "--accept", "--value", "a=95", "--reason", "属实", "--db", db)[0] == 0
     assert cli(capsys, "objection", "apply", "1", "--reason", "复核", "--db", db, *plug)[0] == 0
     assert cli(capsys, "finalize", "2", "--db", db, *plug)[0] == 0  # its seal binds the log up to here
@@ -228,24 +215,12 @@ def test_an_event_changed_behind_the_triggers_breaks_the_log_and_the_seals_after
     assert cli(capsys, "verify", "--all", "--db", db)[0] == 3
 
 
-def test_two_offices_deciding_the_same_objection_at_once_one_wins(capsys, relative):
+def test_two_offices_deciding_the_same_objection_at_once_one_wins(capsys, objected):
     """Two processes decide objection 1 at the same moment: one decision is recorded, the other is
     refused as already decided (exit 2), never a half-written or doubled ruling."""
-    import os
-    import subprocess
-    import sys
-
-    crit, folder, db, plug = relative
-    published(capsys, crit, folder, db, plug)
-    assert cli(capsys, "objection", "add", "1", "--unit", "U1", "--field", "a", "--text", "x", "--received", "2021-01-06", "--db", db)[0] == 0
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, "-m", "scoring", "objection", "decide", "1", *how, "--reason", f"第{k}个", "--db", str(db)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
-             for k, how in enumerate((["--reject"], ["--accept", "--value", "a=99"]))]
-    results = [(p.wait(60), p.stderr.read()) for p in procs]
-    for p in procs:
-        p.stdout.close()
-        p.stderr.close()
+    db, _ = objected
+    results = cli_race(*(["objection", "decide", "1", *how, "--reason", f"第{k}个", "--db", db]
+                         for k, how in enumerate((["--reject"], ["--accept", "--value", "a=99"]))))
     assert sorted(code for code, _ in results) == [0, 2], results
     assert "不能再次决定" in next(err for code, err in results if code == 2)
     conn = sqlite3.connect(db)
@@ -254,22 +229,10 @@ def test_two_offices_deciding_the_same_objection_at_once_one_wins(capsys, relati
     conn.close()
 
 
-def test_two_processes_applying_at_once_make_one_correction(capsys, relative):
-    import os
-    import subprocess
-    import sys
-
-    crit, folder, db, plug = relative
-    published(capsys, crit, folder, db, plug)
-    assert cli(capsys, "objection", "add", "1", "--unit", "U1", "--field", "a", "--text", "x", "--received", "2021-01-06", "--db", db)[0] == 0
+def test_two_processes_applying_at_once_make_one_correction(capsys, objected):
+    db, plug = objected
     assert cli(capsys, "objection", "decide", "1", "--accept", "--value", "a=99", "--reason", "属实", "--db", db)[0] == 0
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, "-m", "scoring", "objection", "apply", "1", "--reason", "复核", "--db", str(db),
-                               "--plugins", str(plug[1])], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True)
-             for _ in range(2)]
-    results = [(p.wait(60), p.stderr.read()) for p in procs]
-    for p in procs:
-        p.stderr.close()
+    results = cli_race(*[["objection", "apply", "1", "--reason", "复核", "--db", db, "--plugins", plug[1]]] * 2)
     assert sorted(code for code, _ in results) == [0, 2], results
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT COUNT(*) FROM runs WHERE corrects = 1").fetchone()[0] == 1
@@ -379,3 +342,14 @@ def test_letters_never_overwrite_the_store_and_a_bad_folder_is_refused_before_th
     code, _, err = cli(capsys, "objection", "apply", "1", "--reason", "复核", "--db", db, "--out", a_file / "letters", *plug)
     assert code == 2 and "内部错误" not in err, err
     assert snapshot(db) == decided  # no correction run saved before the refusal
+
+
+def test_publish_and_received_dates_are_read_as_due_dates_are():
+    from scoring.errors import HistoryError
+    from scoring.history.cycle import parse_date
+
+    assert [parse_date(x, "--from") for x in ("2021-01-05", "2021/1/5", "2021.1.5", "2021年1月5日")] == ["2021-01-05"] * 4
+    for odd in ("20210105", "2021-W01-2", "2021-02-30", "", "+2021-1-5"):
+        with pytest.raises(HistoryError) as e:
+            parse_date(odd, "--from")
+        assert e.value.problems[0].code == "cycle.bad_date" and e.value.problems[0].args["what"] == "--from"

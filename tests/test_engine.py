@@ -502,7 +502,8 @@ def test_float_noise_never_splits_a_tie():
     assert cs.total[0] == cs.total[1] and cs.rank.tolist() == [1, 1, 3]
 
 
-def test_group_cap_on_the_sum_of_its_children():
+def capped_group() -> dict:
+    """small() whose first indicator is a group F that loses at most 30, over two children of 50 each."""
     doc = small()
     doc["indicators"][:2] = [
         {"id": "F", "module": "fz", "name": "组织领导", "full": 100, "max_deduction": 30},
@@ -510,6 +511,11 @@ def test_group_cap_on_the_sum_of_its_children():
          "params": {"required": 6, "per_short": 10}},
         {"id": "F2", "parent": "F", "name": "备案", "full": 50, "method": "must_be_full", "field": "备案率"},
     ]
+    return doc
+
+
+def test_group_cap_on_the_sum_of_its_children():
+    doc = capped_group()
     res = score(plan_of(doc), small_data(学法次数=[6, 4, 0], 备案率=[100, 100, 90]))
     cs = res.categories["政府部门"]
     # lost 0 / 20 / 50 + 50: the group loses at most 30

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import example_copy
 from scoring.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,7 +96,6 @@ def test_csv_and_xlsx_of_the_same_values_differ_only_by_their_file_names(tmp_pat
 
 
 def test_canonical_bytes_are_never_written_into_the_data_folder(tmp_path, capsys):
-    data = tmp_path / "data"
-    shutil.copytree(EXAMPLE, data)
+    data = example_copy(tmp_path)
     assert main(["fingerprint", str(CRITERIA), "--data", str(data), "--canonical", str(data / "x.bin")]) == 2
     assert "修改建议" in capsys.readouterr().err and not (data / "x.bin").exists()

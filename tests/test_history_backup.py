@@ -7,16 +7,9 @@ import sqlite3
 import subprocess
 import sys
 
+from helpers import cli
 from history_support import tiny_setup
-from scoring.cli import main
 from scoring.history.store import open_store
-
-
-def cli(capsys, *argv):
-    capsys.readouterr()
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_backup_and_restore(capsys, tmp_path):

@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+from helpers import example_copy, yaoan_criteria, yaoan_data
 from history_support import ROOT
 from scoring.cli import main
 from scoring.history import NoRecord, Outcome, outcomes
@@ -15,20 +16,12 @@ YEARS = (2018, 2019, 2020)
 SERIES = "姚安县综合绩效考核"
 
 
-def crit(y):
-    return str(ROOT / "criteria" / f"yaoan-{y}.toml")
-
-
-def data(y):
-    return str(ROOT / "examples" / f"yaoan-{y}")
-
-
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     """Each year scored, saved and finalized in turn, as an office would over three years."""
     db = tmp_path_factory.mktemp("yaoan") / "history.sqlite"
     for run, y in enumerate(YEARS, start=1):
-        assert main(["run", crit(y), "--data", data(y), "--save", "--db", str(db), "--operator", "考核办", "--format", "json"]) == 0
+        assert main(["run", yaoan_criteria(y), "--data", yaoan_data(y), "--save", "--db", str(db), "--operator", "考核办", "--format", "json"]) == 0
         assert main(["finalize", str(run), "--db", str(db), "--operator", "县委常委会"]) == 0
     return db
 
@@ -37,7 +30,7 @@ def test_each_year_scores_without_a_store_too(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)  # no scoring-history.sqlite here
     monkeypatch.delenv("SCORING_DB", raising=False)
     for y in YEARS:
-        assert main(["run", crit(y), "--data", data(y)]) == 0
+        assert main(["run", yaoan_criteria(y), "--data", yaoan_data(y)]) == 0
     assert "上年数值全部缺失" in capsys.readouterr().err
 
 
@@ -135,8 +128,7 @@ def test_a_later_correction_of_last_year_does_not_change_this_years_run(store, t
     """2019 compared with 2018 as published then; correcting 2018 afterwards leaves 2019 reproducible."""
     db = tmp_path / "copy.sqlite"
     shutil.copy(store, db)
-    corrected = tmp_path / "yaoan-2018"
-    shutil.copytree(data(2018), corrected)
+    corrected = example_copy(tmp_path, yaoan_data(2018), "yaoan-2018")
     f = corrected / "县司法局.csv"
     rows = f.read_text(encoding="utf-8-sig").splitlines()
     rows = [",".join(r.split(",")[:-1] + ["30"]) if r.startswith("XZ01,") else r for r in rows]
@@ -155,7 +147,7 @@ def _decisions(store, *extra):
 
     buf = io.StringIO()
     with redirect_stdout(buf):
-        assert main(["run", crit(2020), "--data", data(2020), "--decide", "--format", "json", *extra]) == 0
+        assert main(["run", yaoan_criteria(2020), "--data", yaoan_data(2020), "--decide", "--format", "json", *extra]) == 0
     doc = json.loads(buf.getvalue())
     return {(d["rule"], d["category"]): {u["id"]: u for u in d["units"]} for d in doc["decisions"]}, doc
 
@@ -185,7 +177,7 @@ def test_a_merged_unit_is_missing_in_the_years_before_it_existed(store):
     from scoring.history.lookback import decision_history
     from scoring.load.criteria_file import read_criteria
 
-    criteria, _, _ = read_criteria(crit(2019))
+    criteria, _, _ = read_criteria(yaoan_criteria(2019))
     with open_store(store) as s:
         ids = [r.unit_id for r in s.unit_rows(2)]
         (y2018,) = decision_history(s, criteria, ids, [2018]).values()
@@ -198,8 +190,7 @@ def test_a_merged_unit_is_missing_in_the_years_before_it_existed(store):
 def test_rescore_lists_proposals_that_appear_and_disappear(store, tmp_path, capsys):
     db = tmp_path / "copy.sqlite"
     shutil.copy(store, db)
-    corrected = tmp_path / "yaoan-2020"
-    shutil.copytree(data(2020), corrected)
+    corrected = example_copy(tmp_path, yaoan_data(2020), "yaoan-2020")
     f = corrected / "县委督查室.csv"
     f.write_text(f.read_text(encoding="utf-8-sig").replace("XZ07,大河口乡,64.0,", "XZ07,大河口乡,99.0,"), encoding="utf-8-sig")
     capsys.readouterr()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from history_support import ROOT
+from helpers import cli, yaoan_criteria, yaoan_data
 from scoring.cli import main
 from scoring.history import canonical
 from scoring.history.store import open_store, triggers
@@ -20,20 +20,12 @@ from scoring.history.store import open_store, triggers
 YEARS = (2018, 2019, 2020)
 
 
-def crit(y):
-    return str(ROOT / "criteria" / f"yaoan-{y}.toml")
-
-
-def data(y):
-    return str(ROOT / "examples" / f"yaoan-{y}")
-
-
 @pytest.fixture(scope="module")
 def sealed(tmp_path_factory):
     """The three-year example saved and finalized (sealed) year by year: runs 1, 2, 3."""
     db = tmp_path_factory.mktemp("sealed") / "history.sqlite"
     for run, y in enumerate(YEARS, start=1):
-        assert main(["run", crit(y), "--data", data(y), "--save", "--db", str(db), "--format", "csv"]) == 0
+        assert main(["run", yaoan_criteria(y), "--data", yaoan_data(y), "--save", "--db", str(db), "--format", "csv"]) == 0
         assert main(["finalize", str(run), "--db", str(db)]) == 0
     return db
 
@@ -43,13 +35,6 @@ def db(sealed, tmp_path):
     copy = tmp_path / "history.sqlite"
     shutil.copyfile(sealed, copy)
     return copy
-
-
-def cli(capsys, *argv) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def tamper(db: Path, *statements, args=(), restore: bool = True, vacuum: bool = True) -> None:
@@ -138,7 +123,7 @@ def test_a_consistent_forgery_with_triggers_restored_and_vacuum_is_refused(capsy
 def test_an_altered_earlier_year_stops_this_years_look_back(capsys, db, tmp_path):
     tamper(db, "UPDATE unit_results SET rank = of WHERE run_id = 2 AND unit_id = 'XZ03'")
     runs_before = len(open_store(db).runs())
-    code, out, err = cli(capsys, "run", crit(2020), "--data", data(2020), "--decide", "--db", db, "--save")
+    code, out, err = cli(capsys, "run", yaoan_criteria(2020), "--data", yaoan_data(2020), "--decide", "--db", db, "--save")
     assert code == 2 and "第2号运行（2019年）" in err and "单位 XZ03 rank" in err
     with open_store(db) as s:
         assert len(s.runs()) == runs_before  # nothing saved
@@ -147,14 +132,14 @@ def test_an_altered_earlier_year_stops_this_years_look_back(capsys, db, tmp_path
 def test_the_previous_year_value_is_read_only_from_an_intact_seal(capsys, db, tmp_path):
     """change_vs_last_year reads 2019's data: a forged dataset of 2019 is refused."""
     tamper(db, "UPDATE runs SET data_sha256 = (SELECT data_sha256 FROM runs WHERE id = 1) WHERE id = 2")
-    code, out, err = cli(capsys, "run", crit(2020), "--data", data(2020), "--db", db)
+    code, out, err = cli(capsys, "run", yaoan_criteria(2020), "--data", yaoan_data(2020), "--db", db)
     assert code == 2 and out == "" and "第2号运行" in err and "data_sha256" in err
 
 
 def test_rows_swapped_before_finalize_are_refused(capsys, sealed, tmp_path):
     db = tmp_path / "h.sqlite"
     shutil.copyfile(sealed, db)
-    assert cli(capsys, "rescore", "3", "--data", data(2020), "--reason", "复核", "--db", db)[0] == 0  # run 4, a draft
+    assert cli(capsys, "rescore", "3", "--data", yaoan_data(2020), "--reason", "复核", "--db", db)[0] == 0  # run 4, a draft
     old = total(db, 4, "XZ07")
     conn = sqlite3.connect(db, isolation_level=None)  # drafts may be rewritten: no trigger stands in the way
     row = conn.execute("SELECT * FROM unit_results WHERE run_id = 4 AND unit_id = 'XZ07'").fetchone()
@@ -285,7 +270,7 @@ def test_keygen_writes_a_private_key_once(capsys, tmp_path):
 def test_finalize_without_a_key_is_refused_with_the_fix(capsys, sealed, tmp_path, monkeypatch):
     db = tmp_path / "h.sqlite"
     shutil.copyfile(sealed, db)
-    assert cli(capsys, "rescore", "3", "--data", data(2020), "--reason", "复核", "--db", db)[0] == 0
+    assert cli(capsys, "rescore", "3", "--data", yaoan_data(2020), "--reason", "复核", "--db", db)[0] == 0
     monkeypatch.delenv("SCORING_KEY")
     code, _, err = cli(capsys, "finalize", "4", "--db", db)
     assert code == 2 and "scoring keygen" in err
@@ -372,6 +357,6 @@ def test_a_sealed_run_turned_back_into_a_draft_does_not_hide_the_published_year(
     """Without its run 2019 would read as 'no published result' and look-back rules as undetermined."""
     tamper(db, "UPDATE runs SET status = 'draft' WHERE id = 2")
     for argv in (["history", "XZ07"], ["compare", "--year", "2019"], ["decide", "3"],
-                 ["run", crit(2020), "--data", data(2020), "--decide"]):
+                 ["run", yaoan_criteria(2020), "--data", yaoan_data(2020), "--decide"]):
         code, out, err = cli(capsys, *argv, "--db", db)
         assert code == 2 and "第2号运行" in err and "run.status" in err, (argv, err)

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
+from helpers import cli_process
 from scoring.api import load_criteria
 from scoring.core.engine import score
 from scoring.core.explain import ranked, unit_sheet
@@ -60,12 +59,11 @@ def test_pieces_make_the_whole_document():
 
 def test_the_written_file_is_valid_and_compact(tmp_path):
     out = tmp_path / "r.json"
-    p = subprocess.run([sys.executable, "-m", "scoring", "run", "criteria/yitong-2020.toml", "--data", "examples/yitong-2020",
-                        "--decide", "--format", "json", "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
+    p = cli_process("run", "criteria/yitong-2020.toml", "--data", "examples/yitong-2020", "--decide", "--format", "json",
+                    "--out", out, cwd=ROOT)
     assert p.returncode == 0, p.stderr
     text = out.read_text(encoding="utf-8")
     doc = json.loads(text)
     assert text == dump_json(doc) and "decisions" in doc and "stamp" in doc
-    q = subprocess.run([sys.executable, "-m", "scoring", "run", "criteria/yitong-2020.toml", "--data", "examples/yitong-2020",
-                        "--decide", "--format", "json"], cwd=ROOT, capture_output=True, text=True)
+    q = cli_process("run", "criteria/yitong-2020.toml", "--data", "examples/yitong-2020", "--decide", "--format", "json", cwd=ROOT)
     assert q.stdout == text  # the same pieces on the terminal

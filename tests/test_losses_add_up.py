@@ -9,7 +9,7 @@ from scoring.core.engine import score
 from scoring.core.explain import loss_items, unit_sheet
 from scoring.core.rounding import round_half_up
 from scoring.report.notice import unit_notice
-from test_engine import cases, plan_of, small, small_data
+from test_engine import capped_group, cases, plan_of, small, small_data
 
 
 def _check_sheet(plan, sheet: dict, places: int) -> None:
@@ -78,13 +78,7 @@ def test_listed_losses_add_up_at_every_level(case):
 
 def test_a_capped_group_says_so_and_the_sheet_lists_what_was_really_lost():
     # the group may lose 30; its children lose 50 + 50 for ZF03
-    doc = small()
-    doc["indicators"][:2] = [
-        {"id": "F", "module": "fz", "name": "组织领导", "full": 100, "max_deduction": 30},
-        {"id": "F1", "parent": "F", "name": "会前学法", "full": 50, "method": "quota", "field": "学法次数",
-         "params": {"required": 6, "per_short": 10}},
-        {"id": "F2", "parent": "F", "name": "备案", "full": 50, "method": "must_be_full", "field": "备案率"},
-    ]
+    doc = capped_group()
     doc["modules"][0]["weights"] = {"党群部门": 50, "政府部门": 50, "乡镇(街道)": 50}
     doc["modules"][1]["weights"] = {"党群部门": 50, "政府部门": 50, "乡镇(街道)": 50}
     res = score(plan_of(doc), small_data(学法次数=[6, 4, 0], 备案率=[100, 100, 90]))

@@ -420,7 +420,7 @@ def _value(kind: str, scale: float):
 
 @st.composite
 def method_case(draw, name: str):
-    m = registry().get(name)
+    m = method(name)
     makers, kind = EXAMPLES[name]
     full = draw(st.sampled_from([1, 2, 3, 5, 8, 10, 20, 100, 600]))
     raw = draw(st.sampled_from(makers))(full)

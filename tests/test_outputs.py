@@ -11,14 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from helpers import cli
 from history_support import tiny_setup
 from scoring.cli import main
-
-
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
@@ -38,7 +33,7 @@ def test_writing_over_a_file_keeps_its_permissions(capsys, tmp_path, tiny, mode)
     out.parent.mkdir()
     out.write_text("old", encoding="utf-8")
     out.chmod(mode)
-    code, _, err = run(capsys, "run", crit, "--data", folder, "--format", "csv", "--out", out)
+    code, _, err = cli(capsys, "run", crit, "--data", folder, "--format", "csv", "--out", out)
     assert code == 0, err
     assert stat.S_IMODE(out.stat().st_mode) == mode and "U1" in out.read_text(encoding="utf-8-sig")
     assert leftovers(out.parent) == []
@@ -52,7 +47,7 @@ def test_a_symlink_is_written_through_and_stays_a_link(capsys, tmp_path, tiny):
     real.chmod(0o640)
     link = tmp_path / "latest.json"
     link.symlink_to(real)
-    code, _, err = run(capsys, "run", crit, "--data", folder, "--format", "json", "--out", link)
+    code, _, err = cli(capsys, "run", crit, "--data", folder, "--format", "json", "--out", link)
     assert code == 0, err
     assert link.is_symlink() and os.readlink(link) == str(real)
     assert '"schema"' in real.read_text(encoding="utf-8") and stat.S_IMODE(real.stat().st_mode) == 0o640
@@ -66,7 +61,7 @@ def test_an_output_over_an_input_or_inside_the_data_folder_is_refused(capsys, tm
     capsys.readouterr()
     path = {"criteria": crit, "units": folder / "units.csv", "new_in_data": folder / "排名.csv", "db": db}[target]
     before = {p: p.read_bytes() for p in [crit, db, *folder.iterdir()]}
-    code, out, err = run(capsys, "run", crit, "--data", folder, "--format", "csv", "--out", path, "--save", "--db", db)
+    code, out, err = cli(capsys, "run", crit, "--data", folder, "--format", "csv", "--out", path, "--save", "--db", db)
     assert code == 2 and out == "" and "Traceback" not in err
     assert ("输入文件" in err) if target != "new_in_data" else ("数据目录" in err and "当作报送数据" in err)
     assert "修改建议" in err
@@ -79,20 +74,20 @@ def test_a_link_to_an_input_is_refused(capsys, tmp_path, tiny):
     link = tmp_path / "out.csv"
     link.symlink_to(folder / "units.csv")
     before = (folder / "units.csv").read_bytes()
-    code, _, err = run(capsys, "run", crit, "--data", folder, "--format", "csv", "--out", link)
+    code, _, err = cli(capsys, "run", crit, "--data", folder, "--format", "csv", "--out", link)
     assert code == 2 and "输入文件" in err and (folder / "units.csv").read_bytes() == before
 
 
 def test_a_folder_or_a_path_through_a_file_is_refused_with_a_fix(capsys, tmp_path, tiny):
     crit, folder = tiny
-    code, _, err = run(capsys, "run", crit, "--data", folder, "--out", tmp_path)
+    code, _, err = cli(capsys, "run", crit, "--data", folder, "--out", tmp_path)
     assert code == 2 and "是一个目录" in err and "--out" in err and "内部错误" not in err
     afile = tmp_path / "a.txt"
     afile.write_text("x", encoding="utf-8")
-    code, _, err = run(capsys, "run", crit, "--data", folder, "--out", afile / "sub" / "out.csv", "--lang", "en")
+    code, _, err = cli(capsys, "run", crit, "--data", folder, "--out", afile / "sub" / "out.csv", "--lang", "en")
     assert code == 2 and "which is a file, not a folder" in err and "internal error" not in err
     (tmp_path / "报告.pdf").mkdir()
-    code, _, err = run(capsys, "report", "1", "--out", tmp_path / "报告.pdf", "--db", tmp_path / "none.sqlite")
+    code, _, err = cli(capsys, "report", "1", "--out", tmp_path / "报告.pdf", "--db", tmp_path / "none.sqlite")
     assert code == 2 and "目录" in err
 
 
@@ -103,7 +98,7 @@ def test_a_read_only_folder_is_refused_with_a_fix(capsys, tmp_path, tiny):
     ro.mkdir()
     ro.chmod(0o555)
     try:
-        code, _, err = run(capsys, "run", crit, "--data", folder, "--out", ro / "out.csv")
+        code, _, err = cli(capsys, "run", crit, "--data", folder, "--out", ro / "out.csv")
         assert code == 2 and "没有权限" in err and "修改建议" in err
     finally:
         ro.chmod(0o755)
@@ -171,7 +166,7 @@ def test_run_save_says_the_run_was_saved_before_failing_on_the_output(capsys, tm
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(outfile, "_write_all", full)  # the disk fills up after the run is saved
-    code, out, err = run(capsys, "run", crit, "--data", folder, "--save", "--db", db, "--out", tmp_path / "o.csv",
+    code, out, err = cli(capsys, "run", crit, "--data", folder, "--save", "--db", db, "--out", tmp_path / "o.csv",
                          "--format", "csv")
     assert code == 2 and "内部错误" not in err
     assert "第 1 号运行已保存到历史库" in err and "磁盘空间不足" in err
@@ -191,6 +186,6 @@ def test_every_command_with_out_refuses_an_input_or_the_data_folder(capsys, tmp_
                  ["sensitivity", crit, "--data", folder, "--out", folder / "s.csv", "--draws", "5"],
                  ["criteria", "diff", crit, other, "--out", crit],
                  ["report", crit, "--data", folder, "--out", folder / "r.html"]):
-        code, out, err = run(capsys, *argv)
+        code, out, err = cli(capsys, *argv)
         assert code == 2 and out == "" and ("输入文件" in err or "数据目录" in err), (argv, err)
     assert crit.read_bytes() == before and not [p for p in folder.iterdir() if p.suffix in (".txt", ".html")]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scoring.cli import main
+from helpers import cli
 from test_cli import share_case
 
 # A local method whose points are whatever the formula {expr} makes of the submitted share.
@@ -42,12 +42,6 @@ def case(tmp_path: Path, expr: str, reason: str = "return '按比例'") -> tuple
     return crit, data, folder
 
 
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.mark.parametrize("expr, code_zh, code_en", [
     ("np.where(v > 50, np.nan, v)", "非数值（NaN）", "gave NaN"),
     ("np.where(v > 50, np.inf, v)", "无穷大", "infinite"),
@@ -57,18 +51,18 @@ def run(capsys, *argv) -> tuple[int, str, str]:
 def test_impossible_points_are_refused_naming_plugin_method_indicator_and_unit(capsys, tmp_path, expr, code_zh, code_en):
     crit, data, _ = case(tmp_path, expr)
     out_file = tmp_path / "out.csv"
-    code, out, err = run(capsys, "run", crit, "--data", data, "--format", "csv", "--out", out_file)
+    code, out, err = cli(capsys, "run", crit, "--data", data, "--format", "csv", "--out", out_file)
     assert code == 2 and out == "" and not out_file.exists(), err
     assert code_zh in err and "office.py" in err and "share_of_full" in err and "A 任务完成" in err
     assert ("ZF01" in err) != ("ZF02" in err)  # the unit the value belongs to, not every unit
     assert "未报送数据" not in err and "内部错误" not in err and "Traceback" not in err
-    code, _, err = run(capsys, "run", crit, "--data", data, "--lang", "en")
+    code, _, err = cli(capsys, "run", crit, "--data", data, "--lang", "en")
     assert code == 2 and code_en in err
 
 
 def test_a_plugin_exception_is_that_plugins_fault(capsys, tmp_path):
     crit, data, _ = case(tmp_path, "v / 0 if False else v[len(v)]")
-    code, out, err = run(capsys, "run", crit, "--data", data)
+    code, out, err = cli(capsys, "run", crit, "--data", data)
     assert code == 2 and out == ""
     assert "office.py" in err and "share_of_full" in err and "A 任务完成" in err and "IndexError" in err
     assert "不是报送数据的问题" in err and "内部错误" not in err and "Traceback" not in err
@@ -76,13 +70,13 @@ def test_a_plugin_exception_is_that_plugins_fault(capsys, tmp_path):
 
 def test_an_exception_in_a_plugins_lost_points_reason_is_that_plugins_fault(capsys, tmp_path):
     crit, data, _ = case(tmp_path, "v", reason="raise KeyError('x')")
-    code, out, err = run(capsys, "explain", crit, "ZF01", "--data", data)
+    code, out, err = cli(capsys, "explain", crit, "ZF01", "--data", data)
     assert code == 2 and "office.py" in err and "KeyError" in err and "内部错误" not in err
 
 
 def test_points_within_range_pass_the_boundary(capsys, tmp_path):
     crit, data, _ = case(tmp_path, "v")
-    code, out, err = run(capsys, "run", crit, "--data", data, "--format", "csv")
+    code, out, err = cli(capsys, "run", crit, "--data", data, "--format", "csv")
     assert code == 0, err
     assert ",85.00," in out and ",5.00," in out
 
@@ -96,7 +90,7 @@ def test_a_criteria_file_cannot_load_code_outside_its_folder(capsys, tmp_path, e
     home = tmp_path / "office"
     home.mkdir()
     crit, _ = share_case(home, f'plugins = ["{entry}"]')
-    code, out, err = run(capsys, "check", crit)
+    code, out, err = cli(capsys, "check", crit)
     assert code == 2 and not marker.exists()
     assert entry in err and "细则.toml" in err and "第5行" in err and "--plugins" in err
 
@@ -109,7 +103,7 @@ def test_a_symlink_leading_out_of_the_criteria_folder_is_refused(capsys, tmp_pat
     home.mkdir()
     (home / "plugins").symlink_to(outside, target_is_directory=True)
     crit, _ = share_case(home, 'plugins = ["plugins"]')
-    code, _, err = run(capsys, "check", crit)
+    code, _, err = cli(capsys, "check", crit)
     assert code == 2 and "plugins" in err and "不在评分细则所在的目录" in err
 
 
@@ -118,9 +112,9 @@ def test_a_plugin_failing_on_its_params_is_that_plugins_fault(capsys, tmp_path):
     text = (folder / "office.py").read_text(encoding="utf-8")
     (folder / "office.py").write_text(text.replace(
         "    def score(", "    def inputs(self, p):\n        raise RuntimeError('坏了')\n\n    def score("), encoding="utf-8")
-    code, out, err = run(capsys, "check", crit)
+    code, out, err = cli(capsys, "check", crit)
     assert code == 2 and "office.py" in err and "检查参数" in err and "RuntimeError" in err and "内部错误" not in err
-    code, out, err = run(capsys, "check", crit, "--lang", "en")
+    code, out, err = cli(capsys, "check", crit, "--lang", "en")
     assert code == 2 and "checking its params" in err
 
 
@@ -146,7 +140,7 @@ def test_a_stored_run_needing_a_plugin_that_is_not_installed_says_which_and_how(
     with open_store(db, create=True) as s:
         s.save(rec)
     for argv in (["decide", "1"], ["verify", "1"], ["explain", "1", "ZF01"], ["finalize", "1"]):
-        code, out, err = run(capsys, *argv, "--db", db)
+        code, out, err = cli(capsys, *argv, "--db", db)
         assert code == 2 and "share_of_full" in err and "office-rules" in err and "1.2.0" in err and "pip install" in err, (argv, err)
 
 
@@ -156,7 +150,7 @@ def test_a_plugin_with_a_reason_per_unit_explains_every_line_of_the_json(capsys,
 
     crit, data, _ = case(tmp_path, "v", reason="return '份额' + repr(sorted(inputs.values())) + '/' + repr(points)")
     out_file = tmp_path / "out.json"
-    code, _, err = run(capsys, "run", crit, "--data", data, "--format", "json", "--out", out_file)
+    code, _, err = cli(capsys, "run", crit, "--data", data, "--format", "json", "--out", out_file)
     assert code == 0, err
     lines = [line for c in json.loads(out_file.read_text(encoding="utf-8"))["categories"] for u in c["units"]
              for line in u["indicators"] if line.get("method") == "share_of_full"]
@@ -169,6 +163,47 @@ def test_a_plugin_with_a_reason_per_unit_explains_every_line_of_the_json(capsys,
 def test_reasons_made_a_column_at_a_time_must_be_one_per_unit(capsys, tmp_path):
     crit, data, _ = case(tmp_path, "v", reason="return ''\n\n    def lost_reasons(self, *args):\n        return []")
     out_file = tmp_path / "out.json"
-    code, out, err = run(capsys, "run", crit, "--data", data, "--format", "json", "--out", out_file)
+    code, out, err = cli(capsys, "run", crit, "--data", data, "--format", "json", "--out", out_file)
     assert code == 2 and not out_file.exists()
     assert "office.py" in err and "share_of_full" in err and "lost_reasons" in err and "Traceback" not in err
+
+
+RULE_FAILS = '''\
+from scoring import Method, Scored, hookimpl
+
+
+class Broken(Method):
+    name = "broken_rule"
+    title = ("规则文字出错", "Rule text fails")
+    example = {"field": "x", "params": {}}
+
+    def score(self, col, p):
+        return Scored(col.value)
+
+    def rule(self, p, full, lang="zh"):
+        raise KeyError("no such words")
+
+
+@hookimpl
+def scoring_methods():
+    return [Broken]
+'''
+
+
+def test_a_method_whose_rule_text_fails_is_named_by_methods_and_criteria_diff(capsys, tmp_path):
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "office.py").write_text(RULE_FAILS, encoding="utf-8")
+    code, out, err = cli(capsys, "methods", "broken_rule", "--plugins", folder)
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "office.py" in err and "broken_rule" in err and "生成评分标准文字" in err and "KeyError" in err
+
+    (folder / "share.py").write_text(BAD.format(expr="v", reason="return '按比例'"), encoding="utf-8")
+    crit, _ = share_case(tmp_path, 'plugins = ["plugins"]')
+    old = crit.read_text(encoding="utf-8").replace("params = { floor = 10 }\n", "")
+    crit.write_text(old, encoding="utf-8")
+    new = tmp_path / "new.toml"
+    new.write_text(old.replace('method = "share_of_full"', 'method = "broken_rule"'), encoding="utf-8")
+    assert new.read_text(encoding="utf-8") != old
+    code, out, err = cli(capsys, "criteria", "diff", crit, new)
+    assert code == 2 and "Traceback" not in err and "broken_rule" in err and "生成评分标准文字" in err, err

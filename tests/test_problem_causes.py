@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
+from helpers import example_copy
 from scoring.cli import main
 from scoring.i18n import MESSAGES
 
@@ -45,8 +45,7 @@ def test_chinese_messages_keep_library_english_out(code):
     lambda p: p.with_suffix(".xlsx").write_bytes(b""),  # empty
 ])
 def test_an_unreadable_file_is_one_problem_naming_it(tmp_path, capsys, make):
-    data = tmp_path / "data"
-    shutil.copytree(EXAMPLE, data)
+    data = example_copy(tmp_path)
     (data / "县司法局.csv").unlink()
     make(data / "县司法局")
     assert main(["run", str(CRITERIA), "--data", str(data)]) == 2

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import cli, example_copy
 from scoring.cli import main
 from xlsx_support import CRITERIA as SMALL, UNITS, digest, fill_template, write_units
 
@@ -16,24 +17,12 @@ YITONG = ROOT / "criteria" / "yitong-2020.toml"
 EXAMPLE = ROOT / "examples" / "yitong-2020"
 
 
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def example_copy(tmp_path: Path) -> Path:
-    data = tmp_path / "data"
-    shutil.copytree(EXAMPLE, data)
-    return data
-
-
 def test_two_removed_workbooks_are_the_first_lines(tmp_path, capsys):
     data = example_copy(tmp_path)
     (data / "县应急管理局.csv").unlink()
     (data / "县政府办公室.csv").unlink()
     before = digest(data)
-    code, out, _ = run(capsys, "progress", YITONG, "--data", data, "--due", "2021-01-15")
+    code, out, _ = cli(capsys, "progress", YITONG, "--data", data, "--due", "2021-01-15")
     assert code == 0
     lines = out.splitlines()
     assert "未收到2份" in lines[0]
@@ -46,7 +35,7 @@ def test_two_removed_workbooks_are_the_first_lines(tmp_path, capsys):
     assert sorted(r.split("《")[1].split("》")[0] for r in rem) == sorted(named)
     assert digest(data) == before  # the data folder is only read
 
-    code, out, _ = run(capsys, "progress", YITONG, "--data", data, "--format", "json")
+    code, out, _ = cli(capsys, "progress", YITONG, "--data", data, "--format", "json")
     doc = json.loads(out)
     assert doc["schema"] == "scoring.progress/1"
     assert set(doc["missing"]) == named
@@ -58,7 +47,7 @@ def test_two_removed_workbooks_are_the_first_lines(tmp_path, capsys):
 
 def test_complete_example_names_nothing_missing(tmp_path, capsys):
     data = example_copy(tmp_path)
-    code, out, _ = run(capsys, "progress", YITONG, "--data", data)
+    code, out, _ = cli(capsys, "progress", YITONG, "--data", data)
     assert code == 0
     lines = out.splitlines()
     assert "未收到0份" in lines[0] and "未收到：" not in out
@@ -77,7 +66,7 @@ def test_blank_and_wrong_cells_go_to_their_owner(tmp_path, capsys):
     r2[head.index("专题研究法治工作次数")] = ""
     rows[1], rows[2] = ",".join(r1), ",".join(r2)
     path.write_text("\n".join(rows), encoding="utf-8-sig")
-    code, out, _ = run(capsys, "progress", YITONG, "--data", data)
+    code, out, _ = cli(capsys, "progress", YITONG, "--data", data)
     assert code == 0  # progress reports; it does not refuse
     assert "县委依法治县办：县委依法治县办.csv；须补报1处，可留空0处，问题1个" in out
     assert "须补报“专题研究法治工作次数”：1个单位（DQ02 县委办公室）" in out
@@ -107,7 +96,7 @@ def test_returned_templates_matched_by_their_hidden_sheet(tmp_path, capsys):
                   {("B01", "学法次数"): 4, ("B01", "法律顾问"): "是", ("B01", "调解成功率"): 95})
     shutil.copy(sent / "2024-考核办-报送表.xlsx", data / "2024-考核办-报送表.xlsx")
     shutil.copy(sent / "2024-X01-伊通镇-报送表.xlsx", data / "X01.xlsx")
-    code, out, _ = run(capsys, "progress", crit, "--data", data, "--format", "json")
+    code, out, _ = cli(capsys, "progress", crit, "--data", data, "--format", "json")
     assert code == 0
     doc = json.loads(out)
     status = {w["file"]: w["status"] for w in doc["workbooks"]}
@@ -129,7 +118,7 @@ def test_returned_templates_matched_by_their_hidden_sheet(tmp_path, capsys):
     # 学法次数 counts as 0 when blank (missing = "zero"): blank but not required
     assert all(b["policy"] == "zero" for b in sfj["blanks"] if b["field"] == "学法次数")
 
-    code, out, _ = run(capsys, "progress", crit, "--data", data)
+    code, out, _ = cli(capsys, "progress", crit, "--data", data)
     lines = out.splitlines()
     assert "未收到5份" in lines[0]
     assert {ln.split("：", 1)[1].split("（")[0] for ln in lines[1:6]} == expected_missing
@@ -142,7 +131,7 @@ def test_self_reported_workbook_named_by_the_unit(tmp_path, capsys):
     for src in sent.glob("*.xlsx"):
         if "B02" not in src.name:
             shutil.copy(src, data / src.name)
-    code, out, _ = run(capsys, "progress", crit, "--data", data)
+    code, out, _ = cli(capsys, "progress", crit, "--data", data)
     lines = out.splitlines()
     assert "未收到1份" in lines[0]
     assert lines[1].strip() == "未收到：2024-B02-县司法局-报送表.xlsx（B02 县司法局；字段：自评得分；1个单位）"
@@ -162,27 +151,27 @@ def test_due_date_forms(tmp_path, capsys):
     data = example_copy(tmp_path)
     (data / "县统计局.csv").unlink()
     for due in ("2021年1月15日", "2021/1/15", "2021.01.15"):
-        code, out, _ = run(capsys, "progress", YITONG, "--data", data, "--due", due)
+        code, out, _ = cli(capsys, "progress", YITONG, "--data", data, "--due", due)
         assert code == 0 and "请于2021年1月15日前报送《2020-县统计局-报送表.xlsx》" in out
 
 
 def test_no_folder_or_no_unit_list_exits_2(tmp_path, capsys):
-    code, out, err = run(capsys, "progress", YITONG, "--data", tmp_path / "none")
+    code, out, err = cli(capsys, "progress", YITONG, "--data", tmp_path / "none")
     assert code == 2 and out == "" and "找不到数据目录" in err
     empty = tmp_path / "empty"
     empty.mkdir()
-    code, out, err = run(capsys, "progress", YITONG, "--data", empty)
+    code, out, err = cli(capsys, "progress", YITONG, "--data", empty)
     assert code == 2 and out == "" and "units.csv" in err
     data = example_copy(tmp_path)
     (data / "units.csv").write_text("单位编号,单位名称,类别\nDQ01,县纪委监委机关,不存在的类别\n", encoding="utf-8")
-    code, out, err = run(capsys, "progress", YITONG, "--data", data)
+    code, out, err = cli(capsys, "progress", YITONG, "--data", data)
     assert code == 2 and out == "" and "units.csv" in err and "第2行" in err
 
 
 def test_english(tmp_path, capsys):
     data = example_copy(tmp_path)
     (data / "县统计局.csv").unlink()
-    code, out, _ = run(capsys, "progress", YITONG, "--data", data, "--lang", "en", "--due", "2021-01-15")
+    code, out, _ = cli(capsys, "progress", YITONG, "--data", data, "--lang", "en", "--due", "2021-01-15")
     assert code == 0
     assert out.splitlines()[1].strip().startswith("missing: 2020-县统计局-报送表.xlsx")
     assert "please send \"2020-县统计局-报送表.xlsx\"" in out and "by 2021-01-15" in out

@@ -6,28 +6,15 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from scoring.cli import main
+from helpers import cli, example_copy
 
 ROOT = Path(__file__).resolve().parent.parent
 CRITERIA = ROOT / "criteria" / "yitong-2020.toml"
 DATA = ROOT / "examples" / "yitong-2020"
-
-
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def copy_example(tmp_path: Path) -> Path:
-    data = tmp_path / "data"
-    shutil.copytree(DATA, data)
-    return data
 
 
 def read_rows(path: Path) -> list[list[str]]:
@@ -63,11 +50,11 @@ def criteria_with(tmp_path: Path, extra: str = "", replace: tuple[str, str] | No
 def assert_refused(capsys, tmp_path, *argv) -> str:
     """Exit 2 with nothing on stdout and nothing written, from run and from validate alike."""
     before = sorted(p.name for p in tmp_path.rglob("*"))
-    code, out, err = run(capsys, "run", *argv, "--out", tmp_path / "out.json", "--format", "json")
+    code, out, err = cli(capsys, "run", *argv, "--out", tmp_path / "out.json", "--format", "json")
     assert code == 2, err
     assert out == "" and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
-    vcode, vout, _ = run(capsys, "validate", *argv)
+    vcode, vout, _ = cli(capsys, "validate", *argv)
     assert vcode == 2
     return err + vout
 
@@ -78,7 +65,7 @@ def assert_refused(capsys, tmp_path, *argv) -> str:
     ("负责人出庭应诉次数", "行政应诉案件数", "负责人出庭应诉率", "116.6667"),
 ])
 def test_a_rate_computed_above_100_is_refused_naming_its_input_cells(capsys, tmp_path, given, due, rate_field, shown):
-    data = copy_example(tmp_path)
+    data = example_copy(tmp_path)
     denominator = {"规范性文件备案率": "2", "负责人出庭应诉率": "6"}[rate_field]
     numerator = {"规范性文件备案率": "3", "负责人出庭应诉率": "7"}[rate_field]
     row, letters = set_cells(data / "县司法局.csv", "ZF01", **{given: numerator, due: denominator})
@@ -91,7 +78,7 @@ def test_a_rate_computed_above_100_is_refused_naming_its_input_cells(capsys, tmp
 
 
 def test_max_on_a_formula_field_holds_for_computed_values(capsys, tmp_path):
-    data = copy_example(tmp_path)
+    data = example_copy(tmp_path)
     # an office caps 复议纠错率 at 50: a unit computing to 100 % is refused, not scored
     crit = criteria_with(tmp_path, replace=('name = "行政复议纠错率"\nkind = "rate"\nunit = "%"\n',
                                             'name = "行政复议纠错率"\nkind = "rate"\nunit = "%"\nmax = 50\n'))
@@ -101,7 +88,7 @@ def test_max_on_a_formula_field_holds_for_computed_values(capsys, tmp_path):
 
 
 def test_derived_values_within_range_score_as_before(capsys):
-    code, out, err = run(capsys, "validate", CRITERIA, "--data", DATA)
+    code, out, err = cli(capsys, "validate", CRITERIA, "--data", DATA)
     assert code == 0, out + err
     assert "由公式算得" not in out
 
@@ -125,7 +112,7 @@ owner = "县司法局"
 
 
 def test_a_declared_check_is_refused_at_the_cells_of_both_sides(capsys, tmp_path):
-    data = copy_example(tmp_path)
+    data = example_copy(tmp_path)
     # without a range on the rate this is caught by the declared check alone
     crit = criteria_with(tmp_path, CHECKS)
     row, letters = set_cells(data / "县司法局.csv", "ZF02", 规范性文件应备案件数="4", 规范性文件已备案件数="5")
@@ -149,12 +136,12 @@ def with_vote_totals(data: Path, wrong_for: str = "") -> None:
 
 
 def test_parts_must_add_up_to_the_declared_total(capsys, tmp_path):
-    data = copy_example(tmp_path)
+    data = example_copy(tmp_path)
     crit = criteria_with(tmp_path, CHECKS)
     with_vote_totals(data)  # 政府部门 totals are off by one, but the check does not apply to them
-    code, out, err = run(capsys, "validate", crit, "--data", data)
+    code, out, err = cli(capsys, "validate", crit, "--data", data)
     assert code == 0, out + err
-    with_vote_totals(copy_example(tmp_path / "again"), wrong_for="DQ03")
+    with_vote_totals(example_copy(tmp_path / "again"), wrong_for="DQ03")
     data = tmp_path / "again" / "data"
     rows = read_rows(data / "县司法局.csv")
     row = next(k for k, r in enumerate(rows) if r[0] == "DQ03") + 1
@@ -169,9 +156,9 @@ def test_parts_must_add_up_to_the_declared_total(capsys, tmp_path):
 
 def test_declared_checks_of_the_example_data_pass_and_the_output_is_unchanged(capsys, tmp_path):
     crit = criteria_with(tmp_path, CHECKS)
-    code, with_checks, _ = run(capsys, "run", crit, "--data", DATA, "--format", "csv")
+    code, with_checks, _ = cli(capsys, "run", crit, "--data", DATA, "--format", "csv")
     assert code == 0
-    code, plain, _ = run(capsys, "run", CRITERIA, "--data", DATA, "--format", "csv")
+    code, plain, _ = cli(capsys, "run", CRITERIA, "--data", DATA, "--format", "csv")
     strip = lambda text: [l for l in text.splitlines() if "细则" not in l and "sha256" not in l]  # noqa: E731
     assert strip(with_checks) == strip(plain)
 
@@ -184,7 +171,7 @@ def test_declared_checks_of_the_example_data_pass_and_the_output_is_unchanged(ca
 def test_check_refuses_a_badly_written_rule_with_its_line(capsys, tmp_path, rule, what):
     crit = criteria_with(tmp_path, f'\n[[checks]]\nname = "核对"\nrule = "{rule}"\n')
     line = crit.read_text(encoding="utf-8").splitlines().index(f'rule = "{rule}"') + 1
-    code, out, err = run(capsys, "check", crit)
+    code, out, err = cli(capsys, "check", crit)
     assert code == 2 and out == ""
     assert f"第{line}行" in err and "checks[0].rule" in err
 
@@ -196,21 +183,21 @@ def test_check_refuses_a_formula_dividing_by_a_constant_zero(capsys, tmp_path, f
     old = 'formula = "按时答复数 / 依申请公开申请数 * 100"'
     crit = criteria_with(tmp_path, replace=(old, f'formula = "{formula}"'))
     line = crit.read_text(encoding="utf-8").splitlines().index(f'formula = "{formula}"') + 1
-    code, out, err = run(capsys, "check", crit)
+    code, out, err = cli(capsys, "check", crit)
     assert code == 2 and out == ""
     assert f"第{line}行" in err and "除以常数0" in err and "政府信息公开答复率" in err and "修改建议" in err
 
 
 # --------------------------------------------------------------------------- percent text in a field that is not a rate
 def explain_json(capsys, crit, data, unit: str) -> dict:
-    code, out, err = run(capsys, "run", crit, "--data", data, "--format", "json")
+    code, out, err = cli(capsys, "run", crit, "--data", data, "--format", "json")
     assert code == 0, err
     units = [u for c in json.loads(out)["categories"] for u in c["units"]]
     return next(u for u in units if u["id"] == unit)
 
 
 def test_percent_text_in_a_score_field_is_refused(capsys, tmp_path):
-    data = copy_example(tmp_path)
+    data = example_copy(tmp_path)
     row, letters = set_cells(data / "县司法局.csv", "ZF03", 学法考试平均分="88.9%")
     err = assert_refused(capsys, tmp_path, CRITERIA, "--data", data)
     assert f"县司法局.csv, 第{row}行, 列 {letters['学法考试平均分']}（学法考试平均分）" in err
@@ -220,7 +207,7 @@ def test_percent_text_in_a_score_field_is_refused(capsys, tmp_path):
 
 @pytest.mark.parametrize("declared,reads", [("number", 88.9), ("fraction", 0.889)])
 def test_a_field_may_declare_how_percent_text_reads(capsys, tmp_path, declared, reads):
-    data = copy_example(tmp_path)
+    data = example_copy(tmp_path)
     field = 'name = "学法考试平均分"\nunit = "分"\n'
     crit = criteria_with(tmp_path, replace=(field, field + f'percent = "{declared}"\n'))
     set_cells(data / "县司法局.csv", "ZF03", 学法考试平均分="88.9%")
@@ -238,7 +225,7 @@ def test_check_refuses_a_percent_declaration_that_contradicts_the_kind(capsys, t
     field = {"rate": 'name = "行政执法案卷合格率"\nkind = "rate"\n', "count": 'name = "会前学法次数"\nkind = "count"\n'}[kind]
     crit = criteria_with(tmp_path, replace=(field, field + f'percent = "{declared}"\n'))
     lines = crit.read_text(encoding="utf-8").splitlines()
-    code, out, err = run(capsys, "check", crit)
+    code, out, err = cli(capsys, "check", crit)
     assert code == 2
     assert f"第{lines.index(f'percent = {chr(34)}{declared}{chr(34)}') + 1}行" in err and "fields[" in err
 
@@ -265,17 +252,17 @@ def letter_row(rows, header, unit: str, col: str) -> tuple[str, int]:
 
 
 def test_the_workbook_itself_reads_as_the_csv(capsys, tmp_path):
-    data = copy_example(tmp_path)
+    data = example_copy(tmp_path)
     as_workbook(data, "县司法局", lambda ws, header, rows: None)
-    code, out, err = run(capsys, "run", CRITERIA, "--data", data, "--format", "csv")
+    code, out, err = cli(capsys, "run", CRITERIA, "--data", data, "--format", "csv")
     assert code == 0, err
-    code, plain, _ = run(capsys, "run", CRITERIA, "--data", DATA, "--format", "csv")
+    code, plain, _ = cli(capsys, "run", CRITERIA, "--data", DATA, "--format", "csv")
     strip = lambda text: [l for l in text.splitlines() if "数据" not in l and "sha256" not in l]  # noqa: E731
     assert strip(out) == strip(plain)
 
 
 def test_a_merged_cell_in_an_exclude_field_is_refused(capsys, tmp_path):
-    data = copy_example(tmp_path)
+    data = example_copy(tmp_path)
     col = "矛盾纠纷调解成功率"  # missing = "exclude": a blank would silently leave the unit out
     got = {}
 
@@ -292,7 +279,7 @@ def test_a_merged_cell_in_an_exclude_field_is_refused(capsys, tmp_path):
 
 
 def test_a_formula_saved_without_its_result_is_refused(capsys, tmp_path):
-    data = copy_example(tmp_path)
+    data = example_copy(tmp_path)
     col = "矛盾纠纷调解成功率"
     got = {}
 
@@ -308,7 +295,7 @@ def test_a_formula_saved_without_its_result_is_refused(capsys, tmp_path):
 
 
 def test_half_a_formulas_inputs_under_exclude_is_refused(capsys, tmp_path):
-    data = copy_example(tmp_path)
+    data = example_copy(tmp_path)
     # 行政应诉案件数 given, 负责人出庭应诉次数 forgotten: F2.3 (missing = "exclude") would drop the unit silently
     row, letters = set_cells(data / "县司法局.csv", "ZF01", 负责人出庭应诉次数="")
     err = assert_refused(capsys, tmp_path, CRITERIA, "--data", data)
@@ -316,14 +303,14 @@ def test_half_a_formulas_inputs_under_exclude_is_refused(capsys, tmp_path):
     assert "单位 ZF01（县政府办公室）报送了行政应诉案件数，却没有报送“负责人出庭应诉次数”" in err
     # both blank: a unit without this work, left out as the criteria declare
     set_cells(data / "县司法局.csv", "ZF01", 行政应诉案件数="")
-    code, out, err = run(capsys, "run", CRITERIA, "--data", data, "--format", "json")
+    code, out, err = cli(capsys, "run", CRITERIA, "--data", data, "--format", "json")
     assert code == 0, err
 
 
 # --------------------------------------------------------------------------- absurd magnitudes
 @pytest.mark.parametrize("typed", ["1e308", "1E16", "-2e300"])
 def test_a_huge_number_in_a_count_is_refused_at_its_cell(capsys, tmp_path, typed):
-    data = copy_example(tmp_path)
+    data = example_copy(tmp_path)
     row, letters = set_cells(data / "县统计局.csv", "DQ01", 满意票=typed)
     err = assert_refused(capsys, tmp_path, CRITERIA, "--data", data)
     assert f"县统计局.csv, 第{row}行, 列 {letters['满意票']}（满意票）, 单元格 {letters['满意票']}{row}" in err
@@ -332,9 +319,9 @@ def test_a_huge_number_in_a_count_is_refused_at_its_cell(capsys, tmp_path, typed
 
 
 def test_large_but_real_counts_still_read(capsys, tmp_path):
-    data = copy_example(tmp_path)
+    data = example_copy(tmp_path)
     set_cells(data / "县统计局.csv", "DQ01", 满意票="123456789012")
-    code, out, err = run(capsys, "validate", CRITERIA, "--data", data)
+    code, out, err = cli(capsys, "validate", CRITERIA, "--data", data)
     assert code == 0, out
 
 
@@ -350,7 +337,7 @@ def write_rows(path: Path, rows) -> None:
 
 @pytest.mark.parametrize("kind", list(SNEAKY))
 def test_control_characters_in_a_unit_name_are_refused(capsys, tmp_path, kind):
-    data = copy_example(tmp_path)
+    data = example_copy(tmp_path)
     rows = read_rows(data / "units.csv")
     r = next(k for k, row in enumerate(rows) if row[0] == "XZ02")
     rows[r][1] = "二道" + SNEAKY[kind] + "镇"  # would display as another unit's name, or clear the screen
@@ -363,7 +350,7 @@ def test_control_characters_in_a_unit_name_are_refused(capsys, tmp_path, kind):
 
 @pytest.mark.parametrize("where", ["id", "evidence", "header"])
 def test_control_characters_in_a_data_file_are_refused(capsys, tmp_path, where):
-    data = copy_example(tmp_path)
+    data = example_copy(tmp_path)
     path = data / "县委依法治县办.csv"
     rows = read_rows(path)
     r = next(k for k, row in enumerate(rows) if row[0] == "ZF02")
@@ -380,7 +367,7 @@ def test_control_characters_in_a_data_file_are_refused(capsys, tmp_path, where):
 
 
 def test_evidence_with_control_characters_is_refused_from_a_workbook_too(capsys, tmp_path):
-    data = copy_example(tmp_path)
+    data = example_copy(tmp_path)
     got = {}
 
     def sneak(ws, header, rows):
@@ -398,7 +385,7 @@ ANSWERED = 'formula = "按时答复数 / 依申请公开申请数 * 100"'
 
 
 def check_refuses(capsys, crit: Path, *expected: str) -> str:
-    code, out, err = run(capsys, "check", crit)
+    code, out, err = cli(capsys, "check", crit)
     assert code == 2 and out == "" and "内部错误" not in err, err
     for text in expected:
         assert text in err, err
@@ -420,9 +407,9 @@ def test_a_formula_beyond_the_bounds_is_refused_at_its_line(capsys, tmp_path, fo
 def test_a_formula_at_the_bounds_still_works(capsys, tmp_path):
     deep = "(" * 25 + "按时答复数" + ")" * 25 + " / 依申请公开申请数 * 100"
     crit = criteria_with(tmp_path, replace=(ANSWERED, f'formula = "{deep}"'))
-    code, out, err = run(capsys, "run", crit, "--data", DATA, "--format", "csv")
+    code, out, err = cli(capsys, "run", crit, "--data", DATA, "--format", "csv")
     assert code == 0, err
-    code, plain, _ = run(capsys, "run", CRITERIA, "--data", DATA, "--format", "csv")
+    code, plain, _ = cli(capsys, "run", CRITERIA, "--data", DATA, "--format", "csv")
     strip = lambda text: [l for l in text.splitlines() if "细则" not in l and "sha256" not in l]  # noqa: E731
     assert strip(out) == strip(plain)
 
@@ -481,7 +468,7 @@ def test_the_example_with_a_bracket_and_spaces_in_a_note_checks_in_a_moment(caps
 
     crit = criteria_with(tmp_path, replace=('office = "', 'note = """\n[' + " " * 4000 + '\n"""\noffice = "'))
     start = time.perf_counter()
-    code, out, err = run(capsys, "check", crit)
+    code, out, err = cli(capsys, "check", crit)
     assert code == 0, err
     assert time.perf_counter() - start < 30  # the cubic pattern took 90 s; this bound only catches a hang
 
@@ -490,7 +477,7 @@ def test_a_field_read_only_by_a_check_is_in_its_owners_template(capsys, tmp_path
     from openpyxl import load_workbook
 
     crit = criteria_with(tmp_path, CHECKS)
-    code, out, err = run(capsys, "template", crit, "--data", DATA, "--out", tmp_path / "templates")
+    code, out, err = cli(capsys, "template", crit, "--data", DATA, "--out", tmp_path / "templates")
     assert code == 0, err
     found = []
     for path in (tmp_path / "templates").glob("*.xlsx"):
@@ -503,27 +490,27 @@ def test_a_field_read_only_by_a_check_is_in_its_owners_template(capsys, tmp_path
 
 
 def test_a_blank_the_criteria_handle_is_listed_in_the_output_and_the_stamp(capsys, tmp_path):
-    data = copy_example(tmp_path)
+    data = example_copy(tmp_path)
     # F3.4 declares missing = "exclude": the blank is scored as declared, and every output says so
     row, _ = set_cells(data / "县司法局.csv", "ZF05", 矛盾纠纷调解成功率="")
-    code, out, err = run(capsys, "run", CRITERIA, "--data", data)
+    code, out, err = cli(capsys, "run", CRITERIA, "--data", data)
     assert code == 0, err
     gap_line, stamp_line = out.rstrip("\n").splitlines()[-2:]
     assert gap_line == "按细则 missing 处理的空单元格 1 处：ZF05 县公安局“矛盾纠纷调解成功率”为空 → F3.4 不参评"
     assert stamp_line.startswith("印记：") and "空单元格按细则处理 1 处" in stamp_line
-    code, out, err = run(capsys, "run", CRITERIA, "--data", data, "--format", "json")
+    code, out, err = cli(capsys, "run", CRITERIA, "--data", data, "--format", "json")
     doc = json.loads(out)
     assert doc["blank_gaps"] == [{"unit": "ZF05", "name": "县公安局", "field": "矛盾纠纷调解成功率", "item": "F3.4",
                                            "policy": "exclude"}]
-    code, out, err = run(capsys, "run", CRITERIA, "--data", data, "--decide", "--lang", "en")
+    code, out, err = cli(capsys, "run", CRITERIA, "--data", data, "--decide", "--lang", "en")
     assert "Blank cells handled as the criteria declare (1): ZF05" in out and "1 blank cell(s) handled" in out.splitlines()[-1]
     # the example itself has no such blank: its output carries no such line
-    code, out, err = run(capsys, "run", CRITERIA, "--data", DATA, "--format", "json")
+    code, out, err = cli(capsys, "run", CRITERIA, "--data", DATA, "--format", "json")
     assert "blank_gaps" not in json.loads(out)
 
 
 def test_no_message_carries_a_control_character_from_a_file_or_sheet_name(capsys, tmp_path):
-    data = copy_example(tmp_path)
+    data = example_copy(tmp_path)
     (data / "县司法局.csv").rename(data / "县司法局\u202e.csv")
     set_cells(data / "县司法局\u202e.csv", "ZF03", 学法考试平均分="九十")
     err = assert_refused(capsys, tmp_path, CRITERIA, "--data", data)
@@ -579,7 +566,7 @@ def test_a_rate_is_refused_exactly_when_done_exceeds_due(unit, given_, due):
 
 
 def test_a_stray_nul_in_a_csv_is_named_with_its_row_not_called_a_binary_file(capsys, tmp_path):
-    data = copy_example(tmp_path)
+    data = example_copy(tmp_path)
     rows = read_rows(data / "units.csv")
     r = next(k for k, row in enumerate(rows) if row[0] == "XZ02")
     rows[r][1] = "二道\x00镇"
@@ -589,9 +576,9 @@ def test_a_stray_nul_in_a_csv_is_named_with_its_row_not_called_a_binary_file(cap
 
 
 def test_the_refusals_read_in_english_too(capsys, tmp_path):
-    data = copy_example(tmp_path)
+    data = example_copy(tmp_path)
     row, letters = set_cells(data / "县司法局.csv", "ZF01", 规范性文件已备案件数="3", 学法考试平均分="88.9%")
-    code, out, err = run(capsys, "run", CRITERIA, "--data", data, "--lang", "en")
+    code, out, err = cli(capsys, "run", CRITERIA, "--data", data, "--lang", "en")
     assert code == 2
     assert f"规范性文件已备案件数 = 3 (县司法局.csv {letters['规范性文件已备案件数']}{row})" in err
     assert "computes to 150, outside [0, 100]" in err
@@ -599,26 +586,42 @@ def test_the_refusals_read_in_english_too(capsys, tmp_path):
 
 
 def test_a_printable_report_lists_the_blank_cells_the_criteria_handled(capsys, tmp_path):
-    data = copy_example(tmp_path)
+    data = example_copy(tmp_path)
     set_cells(data / "县司法局.csv", "ZF05", 矛盾纠纷调解成功率="")
     out = tmp_path / "report.html"
-    code, _, err = run(capsys, "report", CRITERIA, "--data", data, "--out", out)
+    code, _, err = cli(capsys, "report", CRITERIA, "--data", data, "--out", out)
     assert code == 0, err
     html = out.read_text(encoding="utf-8")
     assert "按细则 missing 处理的空单元格" in html and "ZF05 县公安局: 矛盾纠纷调解成功率 → F3.4 (exclude)" in html
 
 
 def test_a_stored_runs_papers_list_the_same_blank_cells(capsys, tmp_path):
-    data = copy_example(tmp_path)
+    data = example_copy(tmp_path)
     set_cells(data / "县司法局.csv", "ZF05", 矛盾纠纷调解成功率="")
     db = tmp_path / "h.sqlite"
-    code, out, err = run(capsys, "run", CRITERIA, "--data", data, "--save", "--db", db, "--format", "json")
+    code, out, err = cli(capsys, "run", CRITERIA, "--data", data, "--save", "--db", db, "--format", "json")
     assert code == 0, err
     first = json.loads(out)["blank_gaps"]
-    code, out, err = run(capsys, "explain", "1", "ZF05", "--db", db, "--format", "json")
+    code, out, err = cli(capsys, "explain", "1", "ZF05", "--db", db, "--format", "json")
     assert code == 0, err
     out_file = tmp_path / "stored.html"
-    code, _, err = run(capsys, "report", "1", "--db", db, "--out", out_file)
+    code, _, err = cli(capsys, "report", "1", "--db", db, "--out", out_file)
     assert code == 0, err
     assert "ZF05 县公安局: 矛盾纠纷调解成功率 → F3.4 (exclude)" in out_file.read_text(encoding="utf-8")
     assert first == [{"unit": "ZF05", "name": "县公安局", "field": "矛盾纠纷调解成功率", "item": "F3.4", "policy": "exclude"}]
+
+
+def test_a_corrected_folder_is_checked_as_a_first_run_is_before_rescore_or_verify_uses_it(capsys, tmp_path):
+    """rescore and verify --data read a corrected folder: half of a formula's inputs there is refused
+    too (it used to be scored, the unit silently left out), and no correction run is saved."""
+    data = example_copy(tmp_path)
+    db = tmp_path / "h.sqlite"
+    assert cli(capsys, "run", CRITERIA, "--data", data, "--save", "--db", db)[0] == 0
+    assert cli(capsys, "finalize", "1", "--db", db)[0] == 0
+    row, letters = set_cells(data / "县司法局.csv", "ZF01", 负责人出庭应诉次数="")
+    for argv in (["rescore", "1", "--data", data, "--reason", "更正", "--db", db], ["verify", "1", "--data", data, "--db", db]):
+        code, out, err = cli(capsys, *argv)
+        assert code == 2 and out == "" and "Traceback" not in err, err
+        assert f"县司法局.csv, 第{row}行, 列 {letters['负责人出庭应诉次数']}（负责人出庭应诉次数）" in err
+    code, out, _ = cli(capsys, "runs", "--db", db, "--format", "json")
+    assert [r["run"] for r in json.loads(out)["runs"]] == [1]

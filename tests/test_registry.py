@@ -47,6 +47,15 @@ def test_built_in_methods_import_only_public_names_of_scoring():
                 assert all(a.name.split(".")[0] != "scoring" for a in node.names), f"{path.name}:{node.lineno}"
 
 
+def test_the_type_checker_sees_each_public_name_as_it_is_imported_at_run_time():
+    # scoring's public names are imported lazily; its `if TYPE_CHECKING:` block names them for mypy,
+    # so the built-in methods are checked against the real classes, not Any
+    tree = ast.parse((ROOT / "scoring" / "__init__.py").read_text(encoding="utf-8"))
+    block = next(n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING")
+    seen = {a.asname or a.name: "." + (n.module or "") for n in block.body if isinstance(n, ast.ImportFrom) for a in n.names}
+    assert seen == scoring._PUBLIC
+
+
 def test_a_plugin_whose_hook_raises_is_named_and_the_others_still_load():
     from scoring import hookimpl
     from scoring.registry import load_registry

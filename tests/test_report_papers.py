@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from helpers import example_copy
 from scoring.cli import main
 from scoring.report.view import build
 
@@ -305,12 +306,27 @@ def test_public_notice_with_grades_only(tmp_path, view):
 
 def test_a_pack_is_never_written_into_the_data_folder(tmp_path, capsys):
     """The next run would read the papers as submissions: refused before any work, nothing written."""
-    import shutil
-
-    data = tmp_path / "data"
-    shutil.copytree(EXAMPLE_DATA, data)
+    data = example_copy(tmp_path)
     before = sorted(p.name for p in data.rglob("*"))
     assert main(["report", str(EXAMPLE_CRITERIA), "--data", str(data), "--for", "unit", *PUB,
                  "--out", str(data / "反馈") + "/"]) == 2
     assert "Traceback" not in capsys.readouterr().err
     assert sorted(p.name for p in data.rglob("*")) == before
+
+
+@pytest.mark.parametrize("written", ["20210115", "2021-W03-5", "2021-13-01", "明天"])
+def test_an_odd_paper_date_is_refused_naming_the_option_and_the_value(tmp_path, capsys, written):
+    # ISO's compact and week forms are dates to Python, not to an office: only the forms --due takes
+    out = tmp_path / "公示.html"
+    with pytest.raises(SystemExit) as e:
+        main(["report", *ARGS, "--for", "public", *PUB, "--date", written, "--out", str(out)])
+    assert e.value.code == 2 and not out.exists()
+    err = capsys.readouterr().err
+    assert f"argument --date: “{written}”不是日期：日期写作 2021-01-15" in err and "Traceback" not in err
+
+
+def test_a_paper_date_is_read_in_the_forms_due_dates_are(tmp_path, capsys):
+    for k, written in enumerate(("2021-01-20", "2021/1/20", "2021年1月20日")):
+        out = tmp_path / f"公示{k}.html"
+        assert main(["report", *ARGS, "--for", "public", *PUB, "--date", written, "--out", str(out)]) == 0
+        assert "2021年1月20日" in html_text(out.read_bytes())

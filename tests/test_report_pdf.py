@@ -8,12 +8,12 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import zlib
 from pathlib import Path
 
 import pytest
 
+from helpers import cli_process
 from scoring.cli import main
 
 from report_support import EXAMPLE_CRITERIA, EXAMPLE_DATA, ROOT, example, has_cjk_font, tool
@@ -132,8 +132,7 @@ def test_no_cjk_font_is_a_clear_error_and_nothing_is_written(tmp_path):
     out = tmp_path / "考核结果.pdf"
     out.write_bytes(b"old report")
     env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
-    p = subprocess.run([sys.executable, "-m", "scoring", "report", str(EXAMPLE_CRITERIA), "--data", str(EXAMPLE_DATA),
-                        "--out", str(out)], capture_output=True, text=True, env=env, cwd=ROOT)
+    p = cli_process("report", EXAMPLE_CRITERIA, "--data", EXAMPLE_DATA, "--out", out, env=env, cwd=ROOT)
     assert p.returncode == 2, p.stderr
     assert "fonts-noto-cjk" in p.stderr and "Traceback" not in p.stderr
     assert "中文字体" in p.stderr or "fc-list" in p.stderr

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
+from helpers import cli, example_copy
 from scoring.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 YITONG = ROOT / "criteria" / "yitong-2020.toml"
 EXAMPLE = ROOT / "examples" / "yitong-2020"
 F34 = 'applies_to = ["政府部门", "乡镇(街道)"]\nmissing = "exclude"\nowner = "县司法局"\nevidence = "调解案件登记"'
-
-
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def criteria(tmp_path: Path, old: str, new: str, name: str = "c.toml") -> Path:
@@ -32,7 +26,7 @@ def criteria(tmp_path: Path, old: str, new: str, name: str = "c.toml") -> Path:
 
 
 def results(capsys, crit: Path, data: Path = EXAMPLE) -> dict[str, dict]:
-    code, out, err = run(capsys, "run", crit, "--data", data, "--format", "json")
+    code, out, err = cli(capsys, "run", crit, "--data", data, "--format", "json")
     assert code == 0, err
     return {u["id"]: u for c in json.loads(out)["categories"] for u in c["units"]}
 
@@ -75,8 +69,7 @@ def test_units_named_take_no_part_in_others_average(tmp_path, capsys):
     """F2.3 is scored against the category's average: named units only means only they make the average.
     Changing a value of a unit it does not apply to changes nobody's result."""
     crit = criteria(tmp_path, 'field = "负责人出庭应诉率"\n', 'field = "负责人出庭应诉率"\napplies_to = ["ZF06", "县市场监督管理局", "乡镇(街道)"]\n')
-    data = tmp_path / "data"
-    shutil.copytree(EXAMPLE, data)
+    data = example_copy(tmp_path)
     before = results(capsys, crit, data)
     path = data / "县司法局.csv"
     rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
@@ -106,13 +99,13 @@ def test_units_named_take_no_part_in_others_average(tmp_path, capsys):
 
 def test_unknown_unit_in_applies_to_is_located_at_run_time(tmp_path, capsys):
     crit = criteria(tmp_path, F34, F34.replace('["政府部门", "乡镇(街道)"]', '["县司法所", "乡镇(街道)"]'))
-    code, out, err = run(capsys, "check", crit)
+    code, out, err = cli(capsys, "check", crit)
     assert code == 0 and "县司法所（F3.4）" in out  # check has no unit list: it says what it will check
     line_no = crit.read_text(encoding="utf-8").splitlines().index('applies_to = ["县司法所", "乡镇(街道)"]') + 1
     out_file = tmp_path / "out.json"
     for cmd in (["run", crit, "--data", EXAMPLE, "--format", "json", "--out", out_file], ["validate", crit, "--data", EXAMPLE],
                 ["warn", crit, "--data", EXAMPLE]):
-        code, out, err = run(capsys, *cmd)
+        code, out, err = cli(capsys, *cmd)
         assert code == 2
         text = out + err
         assert f"c.toml, 第{line_no}行" in text and "县司法所" in text and "县司法局" in text  # the close match offered
@@ -155,7 +148,7 @@ def test_task_share_divided_equally(tmp_path, capsys):
 
 def test_task_on_the_unit_explanation(tmp_path, capsys):
     crit = criteria(tmp_path, F34, TASK)
-    code, out, _ = run(capsys, "explain", crit, "ZF05", "--data", EXAMPLE)
+    code, out, _ = cli(capsys, "explain", crit, "ZF05", "--data", EXAMPLE)
     assert code == 0
     row = next(ln for ln in out.splitlines() if ln.startswith("F3.4"))
     assert "5（2）" in row and "责任部门" in row and "40%" in row
@@ -171,7 +164,7 @@ def test_task_on_the_unit_explanation(tmp_path, capsys):
 ])
 def test_bad_task_declarations_refused_by_check(tmp_path, capsys, new, what):
     crit = criteria(tmp_path, F34, new)
-    code, out, err = run(capsys, "check", crit)
+    code, out, err = cli(capsys, "check", crit)
     assert code == 2 and out == "" and what in err
     lines = crit.read_text(encoding="utf-8").splitlines()
     start = lines.index('id = "F3.4"')  # the [[indicators]] line above it, numbered from 1
@@ -182,11 +175,11 @@ def test_bad_task_declarations_refused_by_check(tmp_path, capsys, new, what):
 
 def test_one_unit_in_two_roles_or_unknown_located_at_run_time(tmp_path, capsys):
     crit = criteria(tmp_path, F34, TASK.replace('responsible = ["县公安局", "ZF22"]', 'responsible = ["ZF07", "县公安局"]'))
-    code, out, err = run(capsys, "run", crit, "--data", EXAMPLE)
+    code, out, err = cli(capsys, "run", crit, "--data", EXAMPLE)
     at = crit.read_text(encoding="utf-8").splitlines().index('responsible = ["ZF07", "县公安局"]') + 1
     assert code == 2 and out == "" and f"第{at}行" in err and "既是牵头部门又是责任部门" in err
     crit = criteria(tmp_path, F34, TASK.replace('lead = ["县司法局"]', 'lead = ["县司法"]'), "d.toml")
-    code, out, err = run(capsys, "run", crit, "--data", EXAMPLE)
+    code, out, err = cli(capsys, "run", crit, "--data", EXAMPLE)
     at = crit.read_text(encoding="utf-8").splitlines().index('lead = ["县司法"]') + 1
     assert code == 2 and out == "" and f"d.toml, 第{at}行" in err and "县司法局" in err
 
@@ -211,8 +204,7 @@ def test_template_and_progress_ask_only_the_named_departments(tmp_path, capsys):
     open_cells = {ws.cell(r, 1).value for r in range(6, ws.max_row + 1) if ws.cell(r, col).fill.fgColor.rgb != "00BFBFBF"}
     assert open_cells == {"ZF05", "ZF07", "ZF22"}
     # progress: a blank for a department named is listed; the other units owe nothing for the task
-    data = tmp_path / "data"
-    shutil.copytree(EXAMPLE, data)
+    data = example_copy(tmp_path)
     path = data / "县司法局.csv"
     rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
     j = rows[0].index("矛盾纠纷调解成功率")
@@ -220,6 +212,6 @@ def test_template_and_progress_ask_only_the_named_departments(tmp_path, capsys):
         r[j] = ""
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         csv.writer(f).writerows(rows)
-    code, text, _ = run(capsys, "progress", crit, "--data", data, "--format", "json")
+    code, text, _ = cli(capsys, "progress", crit, "--data", data, "--format", "json")
     blanks = {b["unit"] for w in json.loads(text)["workbooks"] for b in w["blanks"] if b["field"] == "矛盾纠纷调解成功率"}
     assert blanks == {"ZF05", "ZF07", "ZF22"}

@@ -8,24 +8,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scoring.api import load_criteria
+from helpers import example_results, scored
 from scoring.cli import main
-from scoring.core.engine import score
 from scoring.core.sensitivity import sensitivity
-from scoring.load.submissions import read_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = (str(ROOT / "criteria" / "yitong-2020.toml"), str(ROOT / "examples" / "yitong-2020"))
 
 
-def results(criteria: str, data: str):
-    plan = load_criteria(criteria).plan
-    return score(plan, read_folder(data, plan.criteria))
-
-
 @pytest.fixture(scope="module")
 def example():
-    return results(*EXAMPLE)
+    return example_results()
 
 
 def test_zero_spread_gives_the_published_ranking_in_every_draw(example):
@@ -44,7 +37,7 @@ def test_zero_spread_on_a_generated_county_too(tmp_path):
     import generate
 
     generate.write("county", tmp_path)
-    res = results(str(tmp_path / "criteria.toml"), str(tmp_path / "data"))
+    res = scored(str(tmp_path / "criteria.toml"), str(tmp_path / "data"))
     s = sensitivity(res, draws=10, spread=0.0)
     for cat, cs in res.categories.items():
         assert np.array_equal(s.categories[cat].worst, cs.rank) and np.array_equal(s.categories[cat].best, cs.rank)
@@ -122,7 +115,7 @@ max = 100
 
 def test_a_unit_ahead_on_every_module_is_first_in_every_draw_and_one_behind_last(tmp_path):
     rows = [("TOP", 99, 98), ("X", 91, 70), ("Y", 70, 90), ("Z", 80, 81), ("LOW", 40, 35)]
-    res = results(*two_modules(tmp_path, rows))
+    res = scored(*two_modules(tmp_path, rows))
     s = sensitivity(res, draws=500, spread=0.5, seed=5).categories["部门"]
     ids = [res.data.ids[i] for i in s.index]
     top, low = ids.index("TOP"), ids.index("LOW")
@@ -133,7 +126,7 @@ def test_a_unit_ahead_on_every_module_is_first_in_every_draw_and_one_behind_last
 def test_the_weight_that_moves_a_unit_and_which_way(tmp_path):
     # X is strong on 甲 and weak on 乙, Y the other way round; at 50/50 X is just ahead
     rows = [("X", 91, 70), ("Y", 70, 90)]
-    res = results(*two_modules(tmp_path, rows))
+    res = scored(*two_modules(tmp_path, rows))
     s = sensitivity(res, draws=400, spread=0.2, seed=2).categories["部门"]
     ids = [res.data.ids[i] for i in s.index]
     x, y = ids.index("X"), ids.index("Y")
@@ -160,7 +153,7 @@ def test_cli_table_json_and_csv(tmp_path, capsys):
     assert again.read_bytes() == out.read_bytes()  # reproducible to the byte
     assert main(["sensitivity", EXAMPLE[0], "--data", EXAMPLE[1], "--draws", "20", "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("类别,名次,单位编号") and len(lines) == 1 + sum(len(cs.index) for cs in results(*EXAMPLE).categories.values())
+    assert lines[0].startswith("类别,名次,单位编号") and len(lines) == 1 + sum(len(cs.index) for cs in example_results().categories.values())
 
 
 @pytest.mark.parametrize("args", [["--draws", "0"], ["--draws", "x"], ["--spread", "100"], ["--spread", "-1"]])

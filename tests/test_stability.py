@@ -1,31 +1,22 @@
 """Stability of each 约谈 call under random weights: shares of draws, checked against the proposal."""
 from __future__ import annotations
 
-import functools
 import json
 
 import numpy as np
 import pytest
 
-from scoring.api import load_criteria
+from helpers import example_results
 from scoring.cli import main
 from scoring.core.decisions import decide, outcomes_of
-from scoring.core.engine import score
 from scoring.core.sensitivity import sensitivity
 from scoring.core.stability import RuleShares
-from scoring.load.submissions import read_folder
 
 from report_support import EXAMPLE_CRITERIA, EXAMPLE_DATA
 
 
-@functools.lru_cache(maxsize=1)
-def example():
-    plan = load_criteria(str(EXAMPLE_CRITERIA)).plan
-    return score(plan, read_folder(EXAMPLE_DATA, plan.criteria))
-
-
 def shares(spread: float, draws: int = 200, seed: int = 0):
-    res = example()
+    res = example_results()
     obs = RuleShares(res)
     sensitivity(res, draws, spread, seed, observers=[obs])
     return res, obs

@@ -5,12 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from scoring.cli import main
+from helpers import cli, example_copy
 
 ROOT = Path(__file__).resolve().parent.parent
 YITONG = ROOT / "criteria" / "yitong-2020.toml"
@@ -18,17 +17,10 @@ EXAMPLE = ROOT / "examples" / "yitong-2020"
 NOTICE = "阶段性预警，不作为考核结果"
 
 
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.fixture
 def partial(tmp_path) -> Path:
     """The example in mid-year: 县统计局 (survey votes, 社会评价, 经济发展) has sent nothing yet."""
-    data = tmp_path / "data"
-    shutil.copytree(EXAMPLE, data)
+    data = example_copy(tmp_path)
     (data / "县统计局.csv").unlink()
     return data
 
@@ -39,23 +31,23 @@ def units_of(data: Path) -> list[tuple[str, str, str]]:
 
 
 def test_every_output_is_marked_interim(partial, capsys):
-    code, out, _ = run(capsys, "warn", YITONG, "--data", partial)
+    code, out, _ = cli(capsys, "warn", YITONG, "--data", partial)
     assert code == 0
     lines = out.strip().splitlines()
     assert NOTICE in lines[0] and NOTICE in lines[-1]
-    code, out, _ = run(capsys, "warn", YITONG, "--data", partial, "--format", "json")
+    code, out, _ = cli(capsys, "warn", YITONG, "--data", partial, "--format", "json")
     doc = json.loads(out)
     assert doc["interim"] is True and doc["notice"] == NOTICE and doc["schema"] == "scoring.warnings/1"
-    code, out, _ = run(capsys, "warn", YITONG, "--data", partial, "--format", "csv")
+    code, out, _ = cli(capsys, "warn", YITONG, "--data", partial, "--format", "csv")
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0] == [NOTICE]
     assert all(r[0] == NOTICE for r in rows[2:]) and len(rows) > 2
-    code, out, _ = run(capsys, "warn", YITONG, "--data", partial, "--unit", "ZF03")
+    code, out, _ = cli(capsys, "warn", YITONG, "--data", partial, "--unit", "ZF03")
     assert out.strip().splitlines()[0].strip("【】") == NOTICE and NOTICE in out.strip().splitlines()[-1]
 
 
 def test_missing_is_not_yet_submitted_never_zero(partial, capsys):
-    code, out, _ = run(capsys, "warn", YITONG, "--data", partial, "--format", "json", "--indicators")
+    code, out, _ = cli(capsys, "warn", YITONG, "--data", partial, "--format", "json", "--indicators")
     doc = json.loads(out)
     for cat in doc["categories"]:
         for u in cat["units"]:
@@ -66,16 +58,16 @@ def test_missing_is_not_yet_submitted_never_zero(partial, capsys):
             missing = {m["field"] for m in u["not_yet_submitted"]}
             assert {"社会评价得分", "满意票", "不了解票"} <= missing
     # the full run refuses these data (missing = "error"); the interim run lists them instead
-    code, _, err = run(capsys, "run", YITONG, "--data", partial)
+    code, _, err = cli(capsys, "run", YITONG, "--data", partial)
     assert code == 2
 
 
 def test_rates_are_the_run_own_module_scores(tmp_path, capsys):
     """On complete data the interim rates are exactly the module scores of `scoring run`, and the
     overall rate is the total (all modules scored, weights adding up to 100)."""
-    code, out, _ = run(capsys, "run", YITONG, "--data", EXAMPLE, "--format", "json")
+    code, out, _ = cli(capsys, "run", YITONG, "--data", EXAMPLE, "--format", "json")
     res = json.loads(out)
-    code, out, _ = run(capsys, "warn", YITONG, "--data", EXAMPLE, "--format", "json")
+    code, out, _ = cli(capsys, "warn", YITONG, "--data", EXAMPLE, "--format", "json")
     warn = {u["id"]: u for c in json.loads(out)["categories"] for u in c["units"]}
     for cat in res["categories"]:
         for u in cat["units"]:
@@ -87,7 +79,7 @@ def test_rates_are_the_run_own_module_scores(tmp_path, capsys):
 
 
 def test_quartile_colours_order_units(partial, capsys):
-    code, out, _ = run(capsys, "warn", YITONG, "--data", partial, "--format", "json")
+    code, out, _ = cli(capsys, "warn", YITONG, "--data", partial, "--format", "json")
     for cat in json.loads(out)["categories"]:
         levels = [("total", lambda u: u["total"])] + [
             (m["id"], lambda u, mid=m["id"]: next(x for x in u["modules"] if x["id"] == mid)) for m in cat["units"][0]["modules"]]
@@ -127,7 +119,7 @@ def with_warnings(tmp_path: Path, extra: str = WARNINGS) -> Path:
 
 def test_declared_thresholds(tmp_path, partial, capsys):
     crit = with_warnings(tmp_path)
-    code, out, _ = run(capsys, "warn", crit, "--data", partial, "--format", "json")
+    code, out, _ = cli(capsys, "warn", crit, "--data", partial, "--format", "json")
     assert code == 0
     for cat in json.loads(out)["categories"]:
         for u in cat["units"]:
@@ -152,7 +144,7 @@ def test_declared_thresholds(tmp_path, partial, capsys):
 def test_check_refuses_bad_warnings_located(tmp_path, capsys, extra, key, line_of):
     crit = with_warnings(tmp_path, extra)
     line = crit.read_text(encoding="utf-8").splitlines().index(line_of) + 1
-    code, out, err = run(capsys, "check", crit)
+    code, out, err = cli(capsys, "check", crit)
     assert code == 2 and out == ""
     assert f"第{line}行" in err, err
 
@@ -160,43 +152,43 @@ def test_check_refuses_bad_warnings_located(tmp_path, capsys, extra, key, line_o
 def test_one_unit_sheet_alone(partial, capsys):
     units = units_of(partial)
     for fmt in ("text", "json", "csv"):
-        code, out, _ = run(capsys, "warn", YITONG, "--data", partial, "--unit", "县教育局", "--format", fmt, "--indicators")
+        code, out, _ = cli(capsys, "warn", YITONG, "--data", partial, "--unit", "县教育局", "--format", fmt, "--indicators")
         assert code == 0
         assert "ZF03" in out and "县教育局" in out
         for uid, name, _ in units:
             if uid != "ZF03":
                 assert uid not in out and name not in out, (fmt, uid, name)
-    code, out, _ = run(capsys, "warn", YITONG, "--data", partial, "--unit", "ZF03", "--format", "json")
+    code, out, _ = cli(capsys, "warn", YITONG, "--data", partial, "--unit", "ZF03", "--format", "json")
     doc = json.loads(out)
     assert "categories" not in doc and doc["unit"]["id"] == "ZF03" and doc["unit"]["indicators"] == []
-    code, out, _ = run(capsys, "warn", YITONG, "--data", partial, "--unit", "ZF03", "--format", "json", "--indicators")
+    code, out, _ = cli(capsys, "warn", YITONG, "--data", partial, "--unit", "ZF03", "--format", "json", "--indicators")
     assert json.loads(out)["unit"]["indicators"]
 
 
 def test_unknown_unit_or_bad_data_exit_2_nothing_written(partial, tmp_path, capsys):
     out_file = tmp_path / "w.csv"
-    code, out, err = run(capsys, "warn", YITONG, "--data", partial, "--unit", "ZF99", "--format", "csv", "--out", out_file)
+    code, out, err = cli(capsys, "warn", YITONG, "--data", partial, "--unit", "ZF99", "--format", "csv", "--out", out_file)
     assert code == 2 and "ZF99" in err and not out_file.exists()
     path = partial / "县委组织部.csv"
     path.write_text(path.read_text(encoding="utf-8-sig").replace("90.08", "九十", 1), encoding="utf-8-sig")
-    code, out, err = run(capsys, "warn", YITONG, "--data", partial, "--out", out_file)
+    code, out, err = cli(capsys, "warn", YITONG, "--data", partial, "--out", out_file)
     assert code == 2 and "县委组织部.csv" in err and "九十" in err and not out_file.exists()
 
 
 def test_a_name_two_units_share_is_refused(partial, capsys):
     for path in partial.glob("*.csv"):  # 县教育局 renamed 县民政局 everywhere: two units, one name
         path.write_text(path.read_text(encoding="utf-8-sig").replace("县教育局", "县民政局"), encoding="utf-8-sig")
-    code, out, err = run(capsys, "warn", YITONG, "--data", partial, "--unit", "县民政局")
+    code, out, err = cli(capsys, "warn", YITONG, "--data", partial, "--unit", "县民政局")
     assert code == 2 and out == "" and "ZF03" in err and "ZF06" in err
-    code, out, _ = run(capsys, "warn", YITONG, "--data", partial, "--unit", "ZF06")
+    code, out, _ = cli(capsys, "warn", YITONG, "--data", partial, "--unit", "ZF06")
     assert code == 0 and "ZF06" in out
 
 
 def test_out_file_and_english(partial, tmp_path, capsys):
     out_file = tmp_path / "w.csv"
-    code, _, _ = run(capsys, "warn", YITONG, "--data", partial, "--format", "csv", "--out", out_file)
+    code, _, _ = cli(capsys, "warn", YITONG, "--data", partial, "--format", "csv", "--out", out_file)
     assert code == 0 and out_file.read_text(encoding="utf-8-sig").splitlines()[0] == NOTICE
-    code, out, _ = run(capsys, "warn", YITONG, "--data", partial, "--lang", "en")
+    code, out, _ = cli(capsys, "warn", YITONG, "--data", partial, "--lang", "en")
     assert "Interim warning, not an assessment result" in out.splitlines()[0]
 
 
@@ -235,3 +227,16 @@ def test_colours_are_monotone_and_blank_is_never_coloured(values, green, gap, mi
     else:
         reds = sum(c == "red" for _, c in scored)
         assert reds <= len(scored) * 0.25 + 1e-9 + 1  # the bottom quarter (ties may not split it)
+
+
+def test_a_rate_exactly_on_a_threshold_takes_the_better_colour():
+    import numpy as np
+
+    th = Thresholds(green=90, yellow=60)
+    col = np.array([90, 89.9999999, 60, 59.99, np.nan, 100])
+    colours, basis = colour_rates(col, th, 3)
+    assert basis == "threshold"
+    # 89.9999999 rounds to 90 at six places: rates are compared as the sheet prints them
+    assert colours == ["green", "green", "yellow", "red", "none", "green"]
+    quart, basis = colour_rates(np.array([10.0, 20, 30, 40, 50]), None, 3)
+    assert basis == "quartile" and quart == ["red", "yellow", "green", "green", "green"]  # q1 = 20, median = 30

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from builders import NaN
+from helpers import cli_process
 from scoring.core.criteria import Criteria
 from scoring.core.engine import score
 from scoring.core.explain import unit_sheet
@@ -119,9 +118,8 @@ def test_check_refuses_an_unknown_policy():
 
 
 def test_bundled_example_shows_the_zero_denominator_with_its_inputs(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "scoring", "run", str(ROOT / "criteria/yitong-2020.toml"),
-                          "--data", str(ROOT / "examples/yitong-2020"), "--format", "json"],
-                         capture_output=True, text=True, check=True).stdout
+    out = cli_process("run", ROOT / "criteria/yitong-2020.toml", "--data", ROOT / "examples/yitong-2020", "--format", "json",
+                      check=True).stdout
     lines = [(u["id"], x) for c in json.loads(out)["categories"] for u in c["units"] for x in u["indicators"]
              if x.get("status") == "zero_denominator"]
     assert lines

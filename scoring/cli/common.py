@@ -81,17 +81,28 @@ def checked(kind, ok, message: str):
     return parse
 
 
-def due(lang: str):
-    """An argparse type for ``--due``: a date, or the located message ``progress.bad_due``."""
+def date_arg(lang: str, message):
+    """An argparse type for a date option, read as ``--due`` reads it (2021-01-15, 2021/1/15, 2021.1.15,
+    2021年1月15日; nothing looser); else ``message(text)``, which names the value (argparse names the option)."""
     def parse(text: str):
         from ..load.progress import parse_due
 
         try:
             return parse_due(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(t("progress.bad_due", lang, value=text)) from None
+            raise argparse.ArgumentTypeError(message(text)) from None
 
     return parse
+
+
+def due(lang: str):
+    """``--due``: a date, or the message ``progress.bad_due``."""
+    return date_arg(lang, lambda text: t("progress.bad_due", lang, value=text))
+
+
+def paper_date(lang: str):
+    """The dates of the papers sent out (``--date``, ``--public-from`` …): a date, or ``report.bad_date`` with its hint."""
+    return date_arg(lang, lambda text: t("report.bad_date", lang, text=text) + t("text.note", lang, note=t("report.bad_date.hint", lang)))
 
 
 def warner(lang: str):
@@ -150,19 +161,10 @@ def check_report_out(args, fmt: str) -> None:
         raise ReportError(Problem("report.out_required", {"format": fmt}))
 
 
-def write_report(args, fmt: str, results, proposal, history, stamp) -> None:
-    """Render one printable report and write it whole (or not at all)."""
-    from ..report import render_report, write_report
-
+def write_report(args, fmt: str, scored, proposal) -> None:
+    """Render one printable report and write it whole (or not at all); HTML without --out goes to the terminal."""
     if args.out:
-        write_report(args.out, fmt, results, proposal, history, stamp.printed(), args.lang)
+        api.write_report(scored, fmt, args.out, args.lang, decisions=proposal)
         written(args.out, args.lang)
     else:
-        sys.stdout.write(render_report(fmt, results, proposal, history, stamp.printed(), args.lang).decode("utf-8"))
-
-
-def iso_date(text: str):
-    """A date as 2021-01-15 (argparse type)."""
-    import datetime
-
-    return datetime.date.fromisoformat(text.strip())
+        sys.stdout.write(api.report(scored, fmt, args.lang, decisions=proposal).decode("utf-8"))

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .. import api
-from .common import check_out_arg, emit, history_store, operator, say, warner, written
+from .common import check_out_arg, emit, operator, say, warner, written
 
 
 def add_parsers(sub, common, T, lang: str) -> None:
@@ -141,89 +141,58 @@ def write_or_print(path: str | None, text: str, lang: str) -> None:
 
 
 def cmd_publish(args) -> int:
-    from ..history.cycle import publish
-
-    with history_store(args) as s:
-        p = publish(s, args.run, args.start, args.end, operator(args), args.reason)
+    p = api.publish(args.run, args.start, args.end, operator(args), reason=args.reason, db=args.db)
     say("cycle.published", args.lang, run=p.run_id, start=p.start, end=p.end)
     return 0
 
 
-def letter_of(s, o, lang: str) -> str:
-    from ..history.cycle import current_publication
-    from ..history.cycle_report import letter
-
-    run = s.run(o.run_id)
-    result = None
-    if o.correction is not None:
-        row = next(iter(s.unit_rows(o.correction, [o.unit_id])), None)
-        if row is not None:
-            from ..core.rounding import fmt
-
-            result = (o.correction, fmt(row.total, run.precision) if row.total is not None else "—", row.rank, row.of, row.grade)
-    return letter(o, run, current_publication(s, run.id), lang, result)
-
-
 def cmd_objection(args) -> int:
-    from ..history import cycle
-    from ..history.cycle_report import applied_text, notice
-
     if args.action == "add":
-        with history_store(args) as s:
-            o = cycle.add_objection(s, args.run, args.unit, args.indicator, args.field, args.text, args.evidence,
-                                    args.received, operator(args), args.accept_late)
+        o = api.add_objection(args.run, args.unit, args.text, operator(args), indicator=args.indicator, field=args.field,
+                              evidence=args.evidence, received=args.received, accept_late=args.accept_late, db=args.db)
         say("cycle.recorded_late" if o.late else "cycle.recorded", args.lang, id=o.id, run=o.run_id, unit=o.unit_id,
-             received=o.received, files=len(o.evidence))
+            received=o.received, files=len(o.evidence))
         return 0
     if args.action == "decide":
         check_out_arg(args)
-        with history_store(args) as s:
-            o = cycle.decide(s, args.id, args.accept, args.value, args.reason, operator(args))
-            text = letter_of(s, o, args.lang)
+        o = api.decide_objection(args.id, args.accept, args.reason, operator(args), values=args.value, db=args.db)
         say(f"cycle.decided.{o.state}", args.lang, id=o.id, run=o.run_id)
-        write_or_print(args.out, text, args.lang)
+        write_or_print(args.out, api.objection_letter(o.id, args.lang, db=args.db), args.lang)
         return 0
     if args.action == "letter":
         check_out_arg(args)
-        with history_store(args) as s:
-            text = letter_of(s, cycle.objection(s, args.id), args.lang)
-        write_or_print(args.out, text, args.lang)
+        write_or_print(args.out, api.objection_letter(args.id, args.lang, db=args.db), args.lang)
         return 0
-    # apply
+    return apply_objections(args)
+
+
+def apply_objections(args) -> int:
+    from ..history.cycle_report import applied_text, notice, paper
+
     if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
         from ..errors import OutputError, Problem
 
         raise OutputError(Problem("cycle.out_not_dir", {"path": args.out}, file=args.out))
     if args.out:  # the letters' folder is checked before the correction run is saved, not after
         check_out_arg(argparse.Namespace(**{**vars(args), "out": str(Path(args.out) / ("_." + args.papers))}))
-    with history_store(args) as s:
-        done = cycle.apply(s, args.run, args.reason, operator(args), args.plugins)
-        letters = [(o, letter_of(s, o, args.lang)) for o in done.objections]
+    corrected = api.apply_objections(args.run, args.reason, operator(args), args.lang, plugins=args.plugins, db=args.db)
+    done = corrected.applied
     if args.format == "json":
-        from ..history.cycle_report import dumps, objection_dict
-        from ..history.report import rescore_json
-        import json
+        from ..history.cycle_report import applied_json
 
-        doc = json.loads(rescore_json(done.report))
-        doc["objections"] = [objection_dict(o) for o in done.objections]
-        doc["notices"] = [{"unit": n.unit_id, "name": n.name, "category": n.category, "own": n.own,
-                           "changes": [c.what for c in n.changes], "decisions": [d.rule for d in n.decisions]} for n in done.notices]
-        sys.stdout.write(dumps(doc))
+        sys.stdout.write(applied_json(done))
     else:
         sys.stdout.write(applied_text(done, args.lang))
     if args.out:
+        from ..i18n import t
         from ..load.template import safe_filename
         from ..outfile import write_out
 
         folder = Path(args.out)
         folder.mkdir(parents=True, exist_ok=True)
-        from ..i18n import t
-
-        from ..history.cycle_report import paper
-
         ext = "." + args.papers
         files = [(folder / safe_filename(t("cycle.file.letter", args.lang, id=o.id, unit=o.unit_name or o.unit_id)[:-3] + ext), text)
-                 for o, text in letters]
+                 for o, text in corrected.letters]
         files += [(folder / safe_filename(t("cycle.file.notice", args.lang, run=done.report.new_run.id, unit=n.name or n.unit_id)[:-3] + ext),
                    notice(n, done, args.lang)) for n in done.notices]
         for path, text in files:
@@ -233,11 +202,9 @@ def cmd_objection(args) -> int:
 
 
 def cmd_objections(args) -> int:
-    from ..history.cycle import objections
     from ..history.cycle_report import objections_csv, objections_json, objections_text
 
-    with history_store(args) as s:
-        objs = objections(s, args.run)
+    objs = api.objections(args.run, db=args.db)
     out = {"json": lambda: objections_json(objs), "csv": lambda: objections_csv(objs, args.lang)}.get(
         args.format, lambda: objections_text(objs, args.lang))
     sys.stdout.write(out())
@@ -245,23 +212,16 @@ def cmd_objections(args) -> int:
 
 
 def cmd_log(args) -> int:
-    from ..history.cycle import log
     from ..history.cycle_report import log_json, log_text
 
-    with history_store(args) as s:
-        run = s.run(args.run)
-        events, bad = log(s, args.run)
+    run, events, bad = api.event_log(args.run, db=args.db)
     sys.stdout.write(log_json(run, events, bad) if args.format == "json" else log_text(run, events, bad, args.lang))
     return 0 if not bad else 3
 
 
 def cmd_import(args) -> int:
-    from ..history.imported import import_sheet, read_sheet
-    from ..history.seal import load_key
-    load_key(args.key)  # no key, no work: an imported year is sealed like any final run
-    sheet = read_sheet(args.sheet, args.criteria, args.units, args.series)  # every problem before the store is opened
-    with history_store(args, create=True) as s:
-        run = import_sheet(s, sheet, args.year, operator(args), args.key, args.note)
+    run = api.import_results(args.sheet, args.criteria, args.year, operator(args), units=args.units, series=args.series,
+                             key=args.key, note=args.note, db=args.db)
     say("cycle.imported", args.lang, run=run.id, year=run.year, series=run.series, units=run.units, file=Path(args.sheet).name)
     say("seal.sealed", args.lang, run=run.id, digest=run.seal_digest, key=run.seal_key)
     return 0

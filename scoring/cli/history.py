@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from .. import api
@@ -52,13 +51,13 @@ def add_parsers(sub, common, T, lang: str) -> None:
 
 
 def cmd_runs(args) -> int:
-    from ..history.cycle import current_publication
     from ..history.report import runs_json, runs_text
 
-    with history_store(args) as s:
-        runs = s.runs(args.series, args.year)
-        pubs = {r.id: current_publication(s, r.id) for r in runs}
-        sys.stdout.write(runs_json(runs, str(s.path), pubs) if args.format == "json" else runs_text(runs, str(s.path), args.lang, pubs))
+    with history_store(args) as s:  # one store for the list and each run's 公示
+        runs = api.runs(series=args.series, year=args.year, store=s)
+        pubs = {r.id: api.publication(r.id, store=s) for r in runs}
+        db = str(s.path)
+    sys.stdout.write(runs_json(runs, db, pubs) if args.format == "json" else runs_text(runs, db, args.lang, pubs))
     return 0
 
 
@@ -76,24 +75,19 @@ def cmd_finalize(args) -> int:
 
 
 def cmd_keygen(args) -> int:
-    from ..history.seal import keygen
-
-    key = keygen(args.out)
+    key = api.keygen(args.out)
     say("seal.keygen", args.lang, path=args.out, key=key)
     return 0
 
 
 def cmd_backup(args) -> int:
-    from ..history.backup import backup
-
-    n = backup(args.db, args.out)
+    n = api.backup(args.out, db=args.db)
     say("backup.done", args.lang, path=args.out, runs=n)
     return 0
 
 
 def cmd_delete(args) -> int:
-    with history_store(args) as s:
-        run = s.delete(args.run, operator(args))
+    run = api.delete_run(args.run, operator(args), db=args.db)
     say("hist.deleted", args.lang, run=run.id)
     return 0
 
@@ -101,8 +95,6 @@ def cmd_delete(args) -> int:
 def cmd_verify(args) -> int:
     from ..history.report import verify_json, verify_text
 
-    if args.public_key:
-        os.environ["SCORING_PUBLIC_KEY"] = args.public_key
     if args.all:
         return verify_all(args)
     if args.run is None:
@@ -110,55 +102,21 @@ def cmd_verify(args) -> int:
 
         raise HistoryError(Problem("seal.verify_what"))
     if args.export:
-        from ..history.seal import export
-
-        with history_store(args) as s:
-            for path in export(s, s.run(args.run), args.export):
-                written(path, args.lang)
+        for path in api.export_seal(args.run, args.export, db=args.db):
+            written(path, args.lang)
         return 0
-    rep = api.verify(args.run, data=args.data, plugins=args.plugins, db=args.db)
+    rep = api.verify(args.run, data=args.data, plugins=args.plugins, public_key=args.public_key, db=args.db)
     sys.stdout.write(verify_json(rep) if args.format == "json" else verify_text(rep, args.lang))
     return 0 if rep.identical else 3
 
 
 def verify_all(args) -> int:
     """The whole store: triggers, every seal, its signature, its place in the chain."""
-    import json
+    from ..history.report import check_json, check_text
 
-    from ..history.seal import check_all, pinned_key, said, seal_rows
-    from ..history.store import chain_at, trigger_problems
-    from ..i18n import t
-
-    with history_store(args, guards=False) as s:  # a store whose protections are gone is what we report on
-        gone = trigger_problems(s)
-        bad = check_all(s, pinned_key())
-        seals = seal_rows(s)
-        path = s.path
-        _, log_bad = chain_at(s, s.query("SELECT MAX(seq) FROM events")[0][0] or 0)  # the event log, also after the last seal
-    if args.format == "json":
-        doc = {"schema": "scoring.verify_all/1", "db": str(path), "seals": len(seals), "triggers_missing": gone,
-               "intact": not gone and not bad,
-               "chain_head": seals[-1].digest if seals else None,
-               "problems": [{"run": r.id if r else None, "what": [getattr(x, "en", x) for x in w]} for r, w in bad],
-               "log_rows_altered": log_bad}
-        doc["intact"] = doc["intact"] and not log_bad
-        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
-    else:
-        out = [t("seal.all_head", args.lang, db=path, n=len(seals))]
-        if gone:
-            out.append(t("history.triggers_gone", args.lang, path=path, names="、".join(gone)))
-        for run, what in bad:
-            if what == ["unsealed"]:
-                out.append(t("seal.unsealed", args.lang, run=run.id, year=run.year, path=path))
-                continue
-            label = t("seal.all_run", args.lang, run=run.id, year=run.year) if run else ""
-            out.append(label + said(what, args.lang))
-        if log_bad:
-            out.append(t("cycle.log.broken", args.lang, rows="、".join(map(str, log_bad))))
-        if not gone and not bad and not log_bad:
-            out.append(t("seal.all_ok", args.lang, n=len(seals), head=seals[-1].digest if seals else "—"))
-        sys.stdout.write("\n".join(out) + "\n")
-    return 0 if not gone and not bad and not log_bad else 3
+    c = api.check_store(public_key=args.public_key, db=args.db)
+    sys.stdout.write(check_json(c) if args.format == "json" else check_text(c, args.lang))
+    return 0 if c.intact else 3
 
 
 def cmd_history(args) -> int:

@@ -5,9 +5,8 @@ import argparse
 import os
 from pathlib import Path
 
-from ..errors import UsageError
-from .common import (check_out_arg, check_report_out, checked, iso_date, results_and_decisions, say, write_report,
-                     written)
+from .. import api
+from .common import check_out_arg, check_report_out, paper_date, results_and_decisions, say, write_report, written
 
 
 def add_parsers(sub, common, T, lang: str) -> None:
@@ -20,7 +19,7 @@ def add_parsers(sub, common, T, lang: str) -> None:
     rp.add_argument("--db", help=T["db"])
     rp.add_argument("--for", dest="paper", choices=["office", "unit", "public"], default="office", help=T["r_for"])
     rp.add_argument("--unit", help=T["r_unit"])
-    day = checked(iso_date, lambda d: True, T["bad_date"])
+    day = paper_date(lang)
     rp.add_argument("--issuer", help=T["p_issuer"])
     rp.add_argument("--date", type=day, help=T["p_date"])
     rp.add_argument("--public-from", type=day, help=T["p_from"])
@@ -50,24 +49,14 @@ def cmd_report(args) -> int:
         raise ReportError(Problem("report.unit_needs_folder", {"out": args.out}))
     check_report_out(args, fmt)
     scored, proposal = results_and_decisions(args)
-    results, stamp, history = scored.results, scored.stamp, scored.history
     if args.paper == "office":
-        write_report(args, fmt, results, proposal, history, stamp)
+        write_report(args, fmt, scored, proposal)
         return 0
-    from ..report import render_papers
     from ..outfile import write_out
-    from ..report.papers import publication
 
-    pub = publication(results.criteria, {k: getattr(args, k) for k in
-                                         ("issuer", "date", "public_from", "public_to", "object_by", "contact", "address",
-                                          "grades_only")})
-    # the papers sent out print no stamp: the run's blank-cell list names other units
-    papers = render_papers(fmt, args.paper, results, proposal, history, stamp.as_dict(), args.lang, pub, args.unit)
-    names = [name for name, _ in papers]
-    if args.paper == "unit" and args.unit and not folder and len(papers) > 1:  # a name two units share
-        raise UsageError(Problem("data.ambiguous_name", {"name": args.unit, "ids": "、".join(names)}))
-    if len(set(names)) < len(names):  # units whose names give one file name: one paper would replace the other
-        raise UsageError(Problem("report.same_file_name", {"names": "、".join(sorted({n for n in names if names.count(n) > 1}))}))
+    options = {k: getattr(args, k) for k in ("issuer", "date", "public_from", "public_to", "object_by", "contact", "address",
+                                             "grades_only")}
+    papers = api.papers(scored, args.paper, fmt, args.lang, publication=options, unit=args.unit, decisions=proposal)
     if args.paper == "unit" and (folder or not args.unit):
         for name, data in papers:  # every paper made before any is written: a failure leaves no half pack
             write_out(Path(args.out) / name, data)

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from .. import api
 from ..errors import ScoringError
 from ..i18n import t
 from .common import (check_out_arg, check_report_out, checked, emit, history_store, operator, results_and_decisions, say,
-                     score_args, texts, warn_failed, write_report)
+                     score_args, warn_failed, write_report)
 
 
 def add_parsers(sub, common, T, lang: str) -> None:
@@ -73,7 +72,6 @@ def cmd_check(args) -> int:
 
 def cmd_run(args) -> int:
     from ..report import REPORT_FORMATS
-    from ..report.output import RENDERERS
 
     if args.format in REPORT_FORMATS:
         check_report_out(args, args.format)
@@ -84,41 +82,20 @@ def cmd_run(args) -> int:
         if args.save:  # open (or create) the store first: a damaged store stops us before any work
             store = history_store(args, create=True)
         scored = score_args(args, store)
-        results, registry, raw, stamp = scored.results, scored.criteria.registry, scored.criteria.raw, scored.stamp
         if store is not None:
-            from ..history.record import build_record, data_files
-
-            rec = build_record(results, registry, criteria_raw=raw, criteria_path=str(Path(args.criteria).resolve()),
-                               data_path=str(Path(args.data).resolve()), operator=operator(args),
-                               files=data_files(args.data), note=args.note)
-            saved = store.save(rec)
-            stamp = stamp.with_run(saved)
+            saved = api.save(scored, args.data, operator(args), note=args.note, store=store)
+            scored.stamp = scored.stamp.with_run(saved)
         if args.format in REPORT_FORMATS:
-            proposal = api.decide(scored, store=store, db=args.db)
-            write_report(args, args.format, results, proposal, scored.history, stamp)
+            write_report(args, args.format, scored, api.decide(scored, store=store, db=args.db))
             return 0
-        later_stamp = args.decide and args.format == "table"  # the stamp stays the last line
         proposal = api.decide(scored, store=store, db=args.db) if args.decide else None
-        places, close = results.criteria.assessment.precision, results.criteria.decisions.close_margin
-        if args.format == "json":
-            from ..report import decisions as rd
-            from ..report.output import json_chunks
-
-            extra = {"decisions": rd.as_dicts(proposal, places, args.lang)} if args.decide else None
-            text = json_chunks(results, args.lang, stamp=stamp, extra=extra)  # written as it is made
-        else:
-            text = RENDERERS[args.format](results, args.lang, stamp=None if later_stamp else stamp)
-        if later_stamp:
-            from ..report import decisions as rd
-
-            text += "\n" + rd.as_text(proposal, places, close, args.lang).rstrip("\n") + "\n" + "\n".join(
-                stamp.gap_lines(args.lang) + [stamp.line(args.lang)]) + "\n"
+        text = api.results_text(scored, args.format, args.lang, decisions=proposal)
         emit(args, text)
         if store is not None:
-            say("hist.saved", args.lang, run=stamp.run, db=store.path)
+            say("hist.saved", args.lang, run=saved, db=store.path)
     except ScoringError:
         if saved is not None:  # the run is in the store: say so before saying what failed
-            say("output.saved_first", args.lang, run=saved, db=store.path)
+            say("output.saved_first", args.lang, run=saved, db=store.path if store is not None else args.db)
         raise
     finally:
         if store is not None:
@@ -177,15 +154,13 @@ def cmd_sensitivity(args) -> int:
 
 def cmd_fingerprint(args) -> int:
     """The two hashes a stamp prints, in full, computed the way `scoring run` computes them."""
-    from ..history import canonical
     from ..outfile import check_out, write_out
 
     if args.canonical is not None:  # never into the data folder (the next run would read it) nor over an input
         check_out(args.canonical, inputs=[args.criteria], data_folder=args.data)
     scored = score_args(args)
-    results, raw = scored.results, scored.criteria.raw
-    data_bytes = canonical.encode(results.data)
-    crit_sha, data_sha = canonical.sha256(raw), canonical.sha256(data_bytes)
+    results, f = scored.results, api.fingerprint(scored)
+    crit_sha, data_sha, data_bytes = f.criteria_sha256, f.data_sha256, f.canonical
     print(t("fingerprint.criteria", args.lang, path=args.criteria, sha=crit_sha, short=crit_sha[:12]))
     print(t("fingerprint.data", args.lang, path=args.data, sha=data_sha, short=data_sha[:12],
             units=len(results.data), fields=len(results.data.values)))
@@ -198,43 +173,15 @@ def cmd_fingerprint(args) -> int:
 
 
 def cmd_methods(args) -> int:
-    from tabulate import tabulate
-    import tabulate as _tab
-
-    from ..core.method_docs import markdown
+    from ..core.method_docs import as_text, markdown
     from ..errors import Problem
 
-    _tab.WIDE_CHARS_MODE = True
-    T = texts(args.lang)
     docs, reg = api.methods(args.plugins, args.lang)
     if args.name is not None:
         docs = [d for d in docs if d.name == args.name]
         if not docs:
             raise ScoringError(Problem("plugin.unknown_method_name", {"name": args.name, "known": "、".join(sorted(reg.methods))}))
-    if args.format == "markdown":
-        sys.stdout.write(markdown(docs, args.lang))
-    elif args.name is None:
-        rows = [[d.name, d.title, d.plugin] for d in docs]
-        print(tabulate(rows, headers=[T["m_name"], T["m_title"], T["m_plugin"]], disable_numparse=True))
-    else:
-        d = docs[0]
-        print(f"{d.name}  {d.title}  （{T['m_plugin']}：{d.plugin}）" if args.lang != "en" else f"{d.name}  {d.title}  ({T['m_plugin']}: {d.plugin})")
-        print(f"{T['m_reads']}：{d.reads}" if args.lang != "en" else f"{T['m_reads']}: {d.reads}")
-        print()
-        if d.params:
-            rows = [[p.name, p.type, T["m_yes"] if p.required else T["m_no"], p.default, p.meaning] for p in d.params]
-            heads = [T["m_param"], T["m_type"], T["m_required"], T["m_default"], T["m_meaning"]]
-            print(tabulate(rows, headers=heads, disable_numparse=True))
-        else:
-            print(T["m_none"])
-        print()
-        if d.example:
-            print(T["m_example"])
-            print(d.example)
-            print()
-            print(T["m_rule"] + d.example_rule)
-        else:
-            print(T["m_no_example"])
+    sys.stdout.write(markdown(docs, args.lang) if args.format == "markdown" else as_text(docs, args.lang, one=args.name is not None))
     warn_failed(reg, args.lang)
     return 0
 

@@ -38,6 +38,13 @@ def _args(leaf, **more) -> dict[str, Any]:
 def call(leaf, what: str, fn: Callable, *args, passes: tuple[type[BaseException], ...] = ()):
     """Call a method's ``fn``; any exception (but ``passes``) becomes that plugin's fault
     (``what``: score / rule / reason / params)."""
+    ind = leaf.indicator
+    return call_method(leaf.method, f"{ind.id} {ind.name}", what, fn, *args, passes=passes)
+
+
+def call_method(method, indicator: str, what: str, fn: Callable, *args, passes: tuple[type[BaseException], ...] = ()):
+    """:func:`call` where there is no plan's leaf (a method's documented example): ``indicator`` names
+    what it was asked about."""
     try:
         return fn(*args)
     except PluginError:
@@ -48,7 +55,9 @@ def call(leaf, what: str, fn: Callable, *args, passes: tuple[type[BaseException]
         detail = f"{type(exc).__name__}: {exc}"[:300]
         code = f"plugin.doing.{what}"  # what the method was asked to do, in both languages
         zh, en = (t(code, "zh"), t(code, "en")) if has(code) else (what, what)
-        raise PluginError(Problem("plugin.method_failed", _args(leaf, what=zh, what_en=en, detail=detail))) from None
+        raise PluginError(Problem("plugin.method_failed", {"plugin": plugin_of(method), "method": method.name,
+                                                            "indicator": indicator, "what": zh, "what_en": en,
+                                                            "detail": detail})) from None
 
 
 def checked_points(leaf, result, n: int, inputs: dict[str, np.ndarray],

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import boundary
 from .plan import Plan
 
 EPS = 0.005  # shares are compared at two decimals, as they are shown
@@ -74,7 +75,7 @@ def _rule(plan: Plan, iid: str, lang: str) -> str:
     if ind.rule:
         return ind.rule
     leaf = plan.leaves.get(iid)
-    return leaf.method.rule(leaf.params, ind.full, lang) if leaf is not None else ""
+    return boundary.call(leaf, "rule", leaf.method.rule, leaf.params, ind.full, lang) if leaf is not None else ""
 
 
 def _module_name(plan: Plan, iid: str) -> str:

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from ..i18n import t
+from . import boundary
 from .methods import Method, tr
 from .rounding import fmt
 
@@ -135,7 +136,9 @@ def _example(method: Method, lang: str) -> tuple[str, str]:
         lines.append(f'field = "{ex["field"]}"')
     if params:
         lines.append(f"params = {_value_text(params)}")
-    rule = method.rule(method.Params.model_validate(params), full, lang)
+    example = t("mdoc.example_of", lang)
+    given = boundary.call_method(method, example, "params", method.Params.model_validate, params)
+    rule = boundary.call_method(method, example, "rule", method.rule, given, full, lang)
     return "\n".join(lines), rule
 
 
@@ -166,3 +169,36 @@ def markdown(docs: list[MethodDoc], lang: str = "zh") -> str:
             parts.append(f"```toml\n{d.example}\n```\n")
             parts.append(t("mdoc.example_rule", lang, rule=d.example_rule))
     return "\n".join(parts)
+
+
+def as_text(docs: list[MethodDoc], lang: str = "zh", one: bool = False) -> str:
+    """``scoring methods``: a line per method, or (``one``) a method's parameters, example and rule text."""
+    from tabulate import tabulate
+    import tabulate as wide
+
+    wide.WIDE_CHARS_MODE = True  # Chinese columns line up
+
+    def T(key: str) -> str:
+        return t("cli." + key, lang)
+
+    def label(key: str, value: str) -> str:
+        return f"{T(key)}：{value}" if lang != "en" else f"{T(key)}: {value}"
+
+    if not one:
+        return tabulate([[d.name, d.title, d.plugin] for d in docs], headers=[T("m_name"), T("m_title"), T("m_plugin")],
+                        disable_numparse=True) + "\n"
+    d = docs[0]
+    out = [f"{d.name}  {d.title}  （{label('m_plugin', d.plugin)}）" if lang != "en" else f"{d.name}  {d.title}  ({label('m_plugin', d.plugin)})",
+           label("m_reads", d.reads), ""]
+    if d.params:
+        rows = [[p.name, p.type, T("m_yes") if p.required else T("m_no"), p.default, p.meaning] for p in d.params]
+        out.append(tabulate(rows, headers=[T("m_param"), T("m_type"), T("m_required"), T("m_default"), T("m_meaning")],
+                            disable_numparse=True))
+    else:
+        out.append(T("m_none"))
+    out.append("")
+    if d.example:
+        out += [T("m_example"), d.example, "", T("m_rule") + d.example_rule]
+    else:
+        out.append(T("m_no_example"))
+    return "\n".join(out) + "\n"

@@ -59,7 +59,7 @@ class Column:
 @dataclass
 class Scored:
     points: np.ndarray
-    context: dict[str, float] = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)  # whatever lost_reason needs later
 
 
 # how input values read in sentences: (decimal places, {field: unit}), set while explaining one sheet
@@ -175,7 +175,7 @@ class Method:
 
     def lost_reason(
         self, params: Any, inputs: dict[str, float], points: float, full: float,
-        context: dict[str, float], lang: str = "zh",
+        context: dict[str, Any], lang: str = "zh",
     ) -> str:
         """Why points were lost (失分原因), for one unit. Called only on demand.
 

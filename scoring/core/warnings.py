@@ -65,19 +65,20 @@ class UnitWarning:
 
 def colour_rates(values: np.ndarray, th: Thresholds | None, min_units: int) -> tuple[list[str], str]:
     """Colours for one column of rates (NaN: none), and the basis used."""
-    out = [NONE] * len(values)
     has = ~np.isnan(values)
     v = np.round(values, 6)
-    if th is not None:
-        for i in np.nonzero(has)[0]:
-            out[i] = GREEN if v[i] >= th.green else (YELLOW if v[i] >= th.yellow else RED)
-        return out, "threshold"
-    if has.sum() < min_units:
-        return out, "few"
-    q1, med = np.round(np.percentile(v[has], [25, 50]), 6)
-    for i in np.nonzero(has)[0]:
-        out[i] = RED if v[i] < q1 else (YELLOW if v[i] < med else GREEN)
-    return out, "quartile"
+
+    def coloured(first: np.ndarray, second: np.ndarray, colours: tuple[str, str, str]) -> list[str]:
+        # a column at a time: the first condition that holds gives the colour; NaN gets none
+        return np.select([~has, first, second], [NONE, colours[0], colours[1]], colours[2]).tolist()
+
+    with np.errstate(invalid="ignore"):
+        if th is not None:
+            return coloured(v >= th.green, v >= th.yellow, (GREEN, YELLOW, RED)), "threshold"
+        if has.sum() < min_units:
+            return [NONE] * len(values), "few"
+        q1, med = np.round(np.percentile(v[has], [25, 50]), 6)
+        return coloured(v < q1, v < med, (RED, YELLOW, GREEN)), "quartile"
 
 
 def warnings_for(results: Results, gaps, with_indicators: bool = False) -> list[UnitWarning]:

@@ -20,20 +20,25 @@ Every step appends to the event log (store.add_event) in the same transaction.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
-from dataclasses import dataclass, field, replace
-from typing import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Sequence
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import HistoryError, Problem
+from ..load.template import safe_filename
 from . import canonical
 from .store import EVENT_COLS, RunInfo, Store, add_event, chain_at, now
 
-STATES = ("pending", "accepted", "rejected")
+if TYPE_CHECKING:  # imported only where a correction is made: it brings the engine
+    from .reproduce import RescoreReport
+
+MAX_EVIDENCE = 20 * 2 ** 20  # bytes of one evidence file
 MOVES = ("added", "removed", "total", "rank", "grade", "failed", "no_excellent")  # what a notice is sent for
 
 
@@ -42,14 +47,12 @@ def _err(code: str, **args) -> HistoryError:
 
 
 def parse_date(text: str, what: str) -> str:
-    """``YYYY-MM-DD`` (also 2021/1/5, 2021.1.5) → ISO date text."""
-    raw = (text or "").strip()
-    for sep in ("/", "."):
-        raw = raw.replace(sep, "-")
+    """``YYYY-MM-DD`` (also 2021/1/5, 2021.1.5, 2021年1月5日, as ``--due`` reads them) → ISO date text."""
+    from ..load.progress import parse_due
+
     try:
-        y, m, d = (int(x) for x in raw.split("-"))
-        return date(y, m, d).isoformat()
-    except (ValueError, TypeError):
+        return parse_due(text or "").isoformat()
+    except ValueError:
         raise _err("cycle.bad_date", what=what, text=text) from None
 
 
@@ -96,7 +99,9 @@ def publish(store: Store, run_id: int, start: str, end: str, operator: str, reas
         cur = c.execute('INSERT INTO publications (run_id, start, "end", operator, at, reason) VALUES (?, ?, ?, ?, ?, ?)',
                         (run_id, start, end, operator, now(), reason))
         add_event(c, run_id, "published", operator, reason, {"from": start, "to": end, "publication": cur.lastrowid})
-    return current_publication(store, run_id)
+    pub = current_publication(store, run_id)
+    assert pub is not None  # recorded just above
+    return pub
 
 
 # ---------------------------------------------------------------------------- objections
@@ -121,9 +126,10 @@ class Objection:
     late_reason: str | None
     operator: str
     at: str
-    evidence: list[Evidence] = field(default_factory=list)
+    # dataclasses.field in full: the name `field` is this class's own attribute above
+    evidence: list[Evidence] = dataclasses.field(default_factory=list)
     state: str = "pending"
-    values: dict[str, float] = field(default_factory=dict)
+    values: dict[str, float] = dataclasses.field(default_factory=dict)
     reason: str = ""
     decided_by: str = ""
     decided_at: str = ""
@@ -131,7 +137,9 @@ class Objection:
 
     @property
     def about(self) -> str:
-        return self.indicator if self.indicator is not None else self.field
+        about = self.indicator if self.indicator is not None else self.field
+        assert about is not None  # add_objection records exactly one of the two
+        return about
 
 
 def _unit_of(store: Store, run: RunInfo, text: str) -> tuple[str, str]:
@@ -153,7 +161,9 @@ def _fields(store: Store, run: RunInfo) -> list[str]:
 
 
 def add_objection(store: Store, run_id: int, unit: str, indicator: str | None, field_name: str | None, text: str,
-                  evidence: list[str], received: str | None, operator: str, accept_late: str | None = None) -> Objection:
+                  evidence: Sequence[str | Path | tuple[str, bytes]], received: str | None, operator: str,
+                  accept_late: str | None = None) -> Objection:
+    """Record a unit's objection; ``evidence``: file paths, or (file name, bytes) pairs as an upload gives them."""
     from .reproduce import imported_run
     from .seal import check
 
@@ -180,16 +190,26 @@ def add_objection(store: Store, run_id: int, unit: str, indicator: str | None, f
     if got < pub.start:
         raise _err("cycle.before_period", received=got, start=pub.start, end=pub.end, run=run_id)
     late = got > pub.end
-    if late and not (accept_late and accept_late.strip()):
+    late_reason = (accept_late or "").strip() if late else None
+    if late and not late_reason:
         raise _err("cycle.late", received=got, start=pub.start, end=pub.end, run=run_id)
     files = []
     for f in evidence:
+        if isinstance(f, tuple):  # an upload: only the last part of the name it came with is kept
+            name, data = f
+            files.append((safe_filename(Path(name.replace("\\", "/")).name), data))
+            continue
         p = Path(f)
         try:
             data = p.read_bytes()
         except OSError as e:
-            raise HistoryError(Problem("cycle.evidence_unreadable", {"path": f, "detail": e.strerror or str(e)}, file=f)) from None
+            raise HistoryError(Problem("cycle.evidence_unreadable", {"path": str(f), "detail": e.strerror or str(e)},
+                                       file=str(f))) from None
         files.append((p.name, data))
+    for name, data in files:  # the store keeps every byte for ever: a scan, not a disk image
+        if len(data) > MAX_EVIDENCE:
+            raise HistoryError(Problem("cycle.evidence_too_large", {"name": name, "size": round(len(data) / 2 ** 20, 1),
+                                                                    "limit": MAX_EVIDENCE // 2 ** 20}, file=name))
     names = [n for n, _ in files]
     if len(set(names)) != len(names):
         raise _err("cycle.evidence_same_name", names="、".join(sorted({n for n in names if names.count(n) > 1})))
@@ -197,13 +217,13 @@ def add_objection(store: Store, run_id: int, unit: str, indicator: str | None, f
         cur = c.execute("INSERT INTO objections (run_id, unit_id, indicator, field, text, received, late, late_reason, operator, at) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (run_id, unit_id, indicator, field_name, text.strip(), got, int(late),
-                         accept_late.strip() if late else None, operator, now()))
+                         late_reason, operator, now()))
         oid = cur.lastrowid
         for name, data in files:
             sha = canonical.sha256(data)
             c.execute("INSERT OR IGNORE INTO files (sha256, size, packed) VALUES (?, ?, ?)", (sha, len(data), canonical.pack(data)))
             c.execute("INSERT INTO objection_evidence (objection_id, name, sha256, size) VALUES (?, ?, ?, ?)", (oid, name, sha, len(data)))
-        add_event(c, run_id, "objection", operator, accept_late.strip() if late else "",
+        add_event(c, run_id, "objection", operator, late_reason or "",
                   {"objection": oid, "unit": unit_id, "indicator": indicator, "field": field_name, "received": got,
                    "late": late, "evidence": [[n, canonical.sha256(d)] for n, d in files]})
     return objection(store, oid)
@@ -303,7 +323,7 @@ class Notice:
 
 @dataclass
 class Applied:
-    report: object  # reproduce.RescoreReport
+    report: RescoreReport  # the correction run and what changed
     objections: list[Objection]
     notices: list[Notice]
 

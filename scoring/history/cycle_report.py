@@ -127,6 +127,18 @@ def applied_text(applied: Applied, lang: str) -> str:
     return "\n".join(out) + "\n"
 
 
+def applied_json(applied: Applied) -> str:
+    """``objection apply --format json``: the correction run's diff, the objections applied, the units notified."""
+    from .report import rescore_json
+
+    doc = json.loads(rescore_json(applied.report))
+    doc["objections"] = [objection_dict(o) for o in applied.objections]
+    doc["notices"] = [{"unit": n.unit_id, "name": n.name, "category": n.category, "own": n.own,
+                       "changes": [c.what for c in n.changes], "decisions": [d.rule for d in n.decisions]}
+                      for n in applied.notices]
+    return dumps(doc)
+
+
 # ---------------------------------------------------------------------------- the log
 def _detail(e: Event, lang: str) -> str:
     d = e.detail
@@ -163,10 +175,6 @@ def log_json(run: RunInfo, events: list[Event], bad: list[int]) -> str:
                   "events": [vars(e) for e in events]})
 
 
-def publication_text(p: Publication | None) -> str:
-    return f"{p.start}～{p.end}" if p else ""
-
-
 def dumps(doc) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
 
@@ -181,7 +189,8 @@ def letter_html(text: str, font: str = '"Noto Serif CJK SC", serif') -> str:
     body 16 pt, margins 37 mm top and 28 mm left."""
     from html import escape
 
-    body, items = [], []
+    body: list[str] = []
+    items: list[str] = []
 
     def flush():
         if items:
@@ -247,8 +256,7 @@ def letter_doc(text: str) -> dict:
     return {"kind": "letter", "heading": heading, "blocks": blocks, "stamp": stamp}
 
 
-def paper_format(path: str | None, given: str | None = None) -> str:
-    if given:
-        return given
-    suffix = (path or "").rsplit(".", 1)[-1].lower() if path and "." in path else "md"
+def paper_format(path: str | None) -> str:
+    """A letter's format from its file's suffix (md, html, pdf); Markdown for any other or no file."""
+    suffix = path.rsplit(".", 1)[-1].lower() if path and "." in path else "md"
     return suffix if suffix in PAPER_FORMATS else "md"

@@ -19,6 +19,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.criteria import Criteria
 from ..core.dataset import Dataset
 from ..errors import DataError, HistoryError, Problem
 from ..load.criteria_file import criteria_bytes, parse_criteria
@@ -90,7 +91,8 @@ def read_results(path: str | Path, categories: list[str], units: Units | None = 
 
 def _rows(t, col: dict, heads: list[str], categories: list[str], problems: list[Problem], units: Units | None = None) -> list[dict]:
     known = {clean_text(c): c for c in categories}
-    out, seen = [], {}
+    out: list[dict] = []
+    seen: dict[str, int] = {}  # unit id → its row
 
     def at(code, rn, k, **a):
         problems.append(cell(code, a, t.file, rn, col[k], heads[col[k]], t.sheet))
@@ -104,13 +106,13 @@ def _rows(t, col: dict, heads: list[str], categories: list[str], problems: list[
         uid = clean_text(raw_id)
         if uid.lower() in _L["skip"] or clean_text(raw_name).lower() in _L["skip"]:
             continue  # a 合计 / 平均 row
-        listed = None
+        listed: tuple[str, str] | None = None  # (name, category) in that year's unit list
         if units is not None:  # matched to that year's unit list as submissions are
-            listed, code, args = units.find(raw_id, raw_name)
-            if listed is None:
+            i, code, args = units.find(raw_id, raw_name)
+            if i is None:
                 at(code or "data.blank_unit_id", rn, "id" if col["id"] is not None else "name", **(args or {}))
                 continue
-            uid = units.ids[listed]
+            uid, listed = units.ids[i], (units.names[i], units.cats[i])
         if not uid:
             at("data.blank_unit_id", rn, "id")
             continue
@@ -118,12 +120,16 @@ def _rows(t, col: dict, heads: list[str], categories: list[str], problems: list[
             problems.append(Problem("data.duplicate_unit", {"unit": uid, "other": seen[uid]}, file=t.file, sheet=t.sheet, row=rn))
             continue
         seen[uid] = rn
-        cat = known.get(clean_text(row[col["cat"]])) if col["cat"] is not None else known.get(clean_text(units.cats[listed]))
-        if cat is None and col["cat"] is None:
-            at("data.unknown_category", rn, "name", unit=uid, name=units.cats[listed], known="、".join(categories))
-        elif cat is None:
-            at("data.unknown_category", rn, "cat", unit=uid, name=shown(row[col["cat"]]) if row[col["cat"]] is not None else "",
-               known="、".join(categories))
+        if col["cat"] is not None:
+            cat = known.get(clean_text(row[col["cat"]]))
+            if cat is None:
+                at("data.unknown_category", rn, "cat", unit=uid, name=shown(row[col["cat"]]) if row[col["cat"]] is not None else "",
+                   known="、".join(categories))
+        else:  # read_results asks for a 类别 column unless the unit list gives each unit's category
+            assert listed is not None
+            cat = known.get(clean_text(listed[1]))
+            if cat is None:
+                at("data.unknown_category", rn, "name", unit=uid, name=listed[1], known="、".join(categories))
         total = _number(row[col["total"]])
         if total is None:
             at("cycle.import_total", rn, "total", unit=uid, value=shown(row[col["total"]]) if row[col["total"]] is not None else "")
@@ -139,7 +145,7 @@ def _rows(t, col: dict, heads: list[str], categories: list[str], problems: list[
                 failed = True
             elif v not in NO:
                 at("cycle.import_veto", rn, "veto", unit=uid, value=shown(row[col["veto"]]))
-        name = units.names[listed] if listed is not None else (clean_text(raw_name) if col["name"] is not None else uid)
+        name = listed[0] if listed is not None else (clean_text(raw_name) if col["name"] is not None else uid)
         out.append({"id": uid, "name": name, "category": cat,
                     "total": total, "rank": int(rank) if rank is not None else None, "grade": grade or None,
                     "failed": failed, "row": rn})
@@ -197,9 +203,10 @@ class Sheet:
     path: str
     criteria_path: str
     criteria_raw: bytes
-    criteria: object
+    criteria: Criteria
     series: str
     rows: list[dict]
+    content: bytes  # the sheet's bytes as read: what the store keeps and hashes
 
 
 def read_sheet(sheet: str, criteria_path: str, units_path: str | None = None, series: str | None = None) -> Sheet:
@@ -211,12 +218,22 @@ def read_sheet(sheet: str, criteria_path: str, units_path: str | None = None, se
         units = read_units(Path(units_path), criteria, problems, Notes())
         if problems or units is None:
             raise DataError(problems or [Problem("cycle.import_missing", {"path": units_path}, file=units_path)])
+    before = _bytes_of(sheet)
     rows, problems = read_results(sheet, list(criteria.categories), units)
     if problems:
         raise DataError(problems)
     if not rows:
         raise DataError(Problem("cycle.import_empty", {"path": sheet}, file=sheet))
-    return Sheet(sheet, criteria_path, raw, criteria, series or criteria.series, rows)
+    if _bytes_of(sheet) != before:  # the file kept must be the file whose rows were read
+        raise DataError(Problem("cycle.import_changed", {"path": sheet}, file=sheet))
+    return Sheet(sheet, criteria_path, raw, criteria, series or criteria.series, rows, before)
+
+
+def _bytes_of(sheet: str) -> bytes:
+    try:
+        return Path(sheet).read_bytes()
+    except OSError:
+        raise DataError(Problem("cycle.import_missing", {"path": sheet}, file=sheet)) from None
 
 
 def import_sheet(store: Store, got: Sheet, year: int, operator: str, key_path=None, note: str = "") -> RunInfo:
@@ -230,7 +247,7 @@ def import_sheet(store: Store, got: Sheet, year: int, operator: str, key_path=No
     other = store.official(series, year)
     if other is not None:
         raise HistoryError(Problem("cycle.import_year_final", {"series": series, "year": year, "run": other.root}))
-    content = Path(sheet).read_bytes()
+    content = got.content
     sha = canonical.sha256(content)
     name = Path(sheet).name
     of: dict[str, int] = {}
@@ -246,10 +263,10 @@ def import_sheet(store: Store, got: Sheet, year: int, operator: str, key_path=No
         units.append(UnitRow(r["id"], r["name"], r["category"], r["total"], r["rank"], of[r["category"]], r["grade"],
                              r["failed"], False, json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))))
     data = Dataset([r["id"] for r in rows], [r["name"] for r in rows], [r["category"] for r in rows], {})
-    sheet_name = ""
 
     def mark(conn, run_id):
-        conn.execute("INSERT INTO imports (run_id, name, sha256, sheet) VALUES (?, ?, ?, ?)", (run_id, name, sha, sheet_name))
+        # imports.sheet is always "": the column is NOT NULL in stores of schema 3, so it stays until a schema change
+        conn.execute("INSERT INTO imports (run_id, name, sha256, sheet) VALUES (?, ?, ?, ?)", (run_id, name, sha, ""))
 
     rec = RunRecord(series=series, year=year, assessment=f"{series}（{year}年度，导入已公布结果）", operator=operator,
                     criteria_raw=raw, criteria_path=str(Path(criteria_path).resolve()), data=data,

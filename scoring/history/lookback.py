@@ -213,7 +213,7 @@ def compare_years(store: Store, series: str, year: int, category: str | None = N
     if year not in official:
         raise HistoryError(Problem("history.no_year", {"series": series, "year": year}))
     aliases = store.aliases(series)
-    run, rows, _ = official[year]
+    run, rows, last = official[year]
     before_run = official[year - 1][0] if year - 1 in official else None
     lines: list[CompareLine] = []
     seen_before: set[str] = set()
@@ -225,7 +225,7 @@ def compare_years(store: Store, series: str, year: int, category: str | None = N
         return (order.get(r.category, len(order)), r.category, r.rank, r.unit_id)
 
     for r in sorted(rows.values(), key=in_order):
-        now = outcome_for(r.unit_id, year, official, aliases)
+        now = _outcome(r.unit_id, year, run, r, last)  # the row itself: this year's result under this id
         before = outcome_for(r.unit_id, year - 1, official, aliases)
         if isinstance(before, Outcome):
             seen_before.add(before.recorded_id)

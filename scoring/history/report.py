@@ -14,7 +14,7 @@ from ..i18n import t
 from .diff import Change, InputChange
 from .lookback import CompareLine, Comparison, HistoryLine, NoRecord, Outcome
 from .reproduce import RescoreReport, VerifyReport
-from .seal import said_in
+from .seal import StoreCheck, said, said_in
 from .store import RunInfo
 
 IMPORTED = "import"  # the engine of a run brought in from a published sheet (imported.py)
@@ -186,6 +186,33 @@ def verify_json(rep: VerifyReport) -> str:
     })
 
 
+def check_text(c: StoreCheck, lang: str) -> str:
+    """``verify --all``: every seal, the triggers and the event log, in words."""
+
+    out = [t("seal.all_head", lang, db=c.path, n=len(c.seals))]
+    if c.triggers_missing:
+        out.append(t("history.triggers_gone", lang, path=c.path, names="、".join(c.triggers_missing)))
+    for run, what in c.problems:
+        if run is not None and what == ["unsealed"]:  # a final run without a seal (check_all names it)
+            out.append(t("seal.unsealed", lang, run=run.id, year=run.year, path=c.path))
+            continue
+        label = t("seal.all_run", lang, run=run.id, year=run.year) if run else ""
+        out.append(label + said(what, lang))
+    if c.log_rows_altered:
+        out.append(t("cycle.log.broken", lang, rows="、".join(map(str, c.log_rows_altered))))
+    if c.intact:
+        out.append(t("seal.all_ok", lang, n=len(c.seals), head=c.seals[-1].digest if c.seals else "—"))
+    return "\n".join(out) + "\n"
+
+
+def check_json(c: StoreCheck) -> str:
+    return json.dumps({"schema": "scoring.verify_all/1", "db": str(c.path), "seals": len(c.seals),
+                       "triggers_missing": c.triggers_missing, "intact": c.intact,
+                       "chain_head": c.seals[-1].digest if c.seals else None,
+                       "problems": [{"run": r.id if r else None, "what": [getattr(x, "en", x) for x in w]} for r, w in c.problems],
+                       "log_rows_altered": c.log_rows_altered}, ensure_ascii=False, indent=1) + "\n"
+
+
 # ---------------------------------------------------------------------------- rescore
 def rescore_text(rep: RescoreReport, lang: str) -> str:
     places = rep.run.precision
@@ -245,9 +272,7 @@ def _arrow(n: int | None) -> str:
     return f"↑{n}" if n > 0 else (f"↓{-n}" if n < 0 else "=")
 
 
-def _outcome_dict(o: Outcome | NoRecord | None) -> dict[str, Any] | None:
-    if o is None:
-        return None
+def _outcome_dict(o: Outcome | NoRecord) -> dict[str, Any]:
     if isinstance(o, NoRecord):
         return {"year": o.year, "found": False, "reason": o.reason, "run": o.run_id, "ids": list(o.ids)}
     return {"year": o.year, "found": True, "unit_id": o.recorded_id, "name": o.name, "category": o.category, "total": o.total,
@@ -338,8 +363,9 @@ def compare_rows(cmp: Comparison, lang: str) -> tuple[list[str], list[list[str]]
     for ln in cmp.lines:
         now, b = ln.now, ln.before
         bo = b if isinstance(b, Outcome) else None
+        latest = now or bo  # a unit gone this year shows last year's category
         rows.append([
-            f"{now.rank}/{now.of}" if now else "", ln.unit_id, ln.name, (now or bo).category if (now or bo) else "",
+            f"{now.rank}/{now.of}" if now else "", ln.unit_id, ln.name, latest.category if latest else "",
             fmt(bo.total, places) if bo else "", fmt(now.total, places) if now else "", _signed(ln.change, places),
             f"{bo.rank}/{bo.of}" if bo else "", _arrow(ln.rank_change),
             (bo.grade or "") if bo else "", (now.grade or "") if now else "",
@@ -371,7 +397,7 @@ def compare_json(cmp: Comparison) -> str:
     return dump_json({
         "schema": "scoring.compare/1", "series": cmp.series, "year": cmp.year, "previous_year": cmp.year - 1,
         "category": cmp.category,
-        "units": [{"unit": ln.unit_id, "name": ln.name, "now": _outcome_dict(ln.now), "before": _outcome_dict(ln.before),
+        "units": [{"unit": ln.unit_id, "name": ln.name, "now": _outcome_dict(ln.now) if ln.now else None, "before": _outcome_dict(ln.before),
                    "change": ln.change, "rank_change": ln.rank_change, "grade_changed": ln.grade_changed} for ln in cmp.lines],
         "runs": {"now": run_dict(cmp.run), "before": run_dict(cmp.before_run) if cmp.before_run else None},
     })

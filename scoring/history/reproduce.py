@@ -169,21 +169,21 @@ def stored_results(store: Store, run_id: int, plugin_args: Sequence[str] = ()):
     return res, stamp.with_run(run.id, run.status, run.corrects, run.seal_digest, run.seal_key)
 
 
-def verify(store: Store, run_id: int, plugin_args: Sequence[str] = (), data_folder: str | None = None) -> VerifyReport:
-    """Re-score a stored run's inputs (or ``data_folder``) under its stored criteria and compare."""
+def verify(store: Store, run_id: int, plugin_args: Sequence[str] = (), data_folder: str | None = None,
+           public_key: str | None = None) -> VerifyReport:
+    """Re-score a stored run's inputs (or ``data_folder``) under its stored criteria and compare; its
+    seal is checked against ``public_key`` when given (else the pinned one)."""
     from .. import __version__
     from .seal import pinned_key, problems_of
 
     run = store.run(run_id)
     imported_run(store, run)
-    sealed = problems_of(store, run, pinned_key())
+    sealed = problems_of(store, run, pinned_key(public_key))
     inputs = store.inputs(run)
     plan, registry = stored_plan(run, inputs.criteria_raw, plugin_args)
     data = inputs.data
     if data_folder is not None:
-        from ..load.submissions import read_folder
-
-        data = carry_previous(read_folder(data_folder, plan.criteria), inputs.data, plan)
+        data = carry_previous(checked_folder(plan, data_folder), inputs.data, plan)
     res = score(plan, data)
     units, modules = result_rows(res)
     changes = result_changes(store.unit_rows(run.id), store.module_rows(run.id), units, modules)
@@ -194,16 +194,26 @@ def verify(store: Store, run_id: int, plugin_args: Sequence[str] = (), data_fold
                         sealed)
 
 
+def checked_folder(plan, folder: str):
+    """A data folder read and checked exactly as ``scoring run`` checks it (ranges, declared checks,
+    half-given formula inputs …): every problem raised at once, nothing scored from a bad folder."""
+    from ..errors import DataError
+    from ..load.validate import validate
+
+    report = validate(plan, folder)
+    if report.problems:
+        raise DataError(report.problems)
+    return report.data
+
+
 def rescore(store: Store, run_id: int, data_folder: str, reason: str, operator: str,
             plugin_args: Sequence[str] = ()) -> tuple[RescoreReport, object, Stamp]:
     """Score corrected data under the frozen criteria of ``run_id`` and save it as a correction.
 
     Returns the report, the new results (for the usual tables) and the new run's stamp.
     """
-    from ..load.submissions import read_folder
-
     def corrected(plan, stored):
-        return carry_previous(read_folder(data_folder, plan.criteria), stored, plan)
+        return carry_previous(checked_folder(plan, data_folder), stored, plan)
 
     return rescore_with(store, run_id, corrected, str(Path(data_folder).resolve()), data_files(data_folder),
                         reason, operator, plugin_args)

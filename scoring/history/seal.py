@@ -347,6 +347,29 @@ def check_all(store: Store, pinned: str | None = None) -> list[tuple[RunInfo | N
     return out
 
 
+@dataclass
+class StoreCheck:
+    """The whole store checked (``scoring verify --all``)."""
+
+    path: Path
+    triggers_missing: list[str]  # the store's protecting triggers that are gone
+    problems: list[tuple[RunInfo | None, list[str]]]  # (run or None, what is wrong) per seal that does not hold
+    seals: list[SealRow]  # every seal, oldest first
+    log_rows_altered: list[int]  # rows of the event log whose chain no longer holds (also after the last seal)
+
+    @property
+    def intact(self) -> bool:
+        return not self.triggers_missing and not self.problems and not self.log_rows_altered
+
+
+def check_store(store: Store, pinned: str | None = None) -> StoreCheck:
+    from .store import chain_at, trigger_problems
+
+    head = store.query("SELECT MAX(seq) FROM events")[0][0] or 0
+    return StoreCheck(store.path, trigger_problems(store), check_all(store, pinned), seal_rows(store),
+                      chain_at(store, head)[1])
+
+
 # ---------------------------------------------------------------------------- sealing
 def finalize(store: Store, run_id: int, operator: str, key_path: str | os.PathLike | None = None,
              plugin_args: Sequence[str] = (), rescore: bool = True) -> tuple[RunInfo, bool]:

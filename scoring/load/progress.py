@@ -212,12 +212,14 @@ def collect(plan: Plan, folder: str | Path, due: dt.date | None = None) -> Progr
             holder.blanks.append(b)
 
     general: list[Problem] = []
+    position = {u: i for i, u in enumerate(data.ids)}
     for p in report.problems:
         if p.code in GAP_CODES:
             continue  # a blank the criteria require: listed with the workbook's blanks
         book = matched.get(p.file) if p.file else None
         if book is None and p.code == "data.gap_formula":
-            book = home.get((data.ids.index(p.args["unit"]), p.args["field"])) if p.args.get("unit") in data.ids else None
+            unit_at = position.get(p.args.get("unit"))
+            book = home.get((unit_at, p.args["field"])) if unit_at is not None else None
         (book.problems if book is not None else general).append(p)
     others = []
     for info in report.files:

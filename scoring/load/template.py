@@ -65,6 +65,8 @@ def _load_units(plan: Plan, units: str | None, data: str | None) -> Units:
         path = Path(units)
         if not path.is_file():
             raise DataError(Problem("data.units_missing", file=str(path)))
+    elif data is None:  # the command line asks for one of --units, --data
+        raise TypeError("write_templates needs units= (a unit list) or data= (a data folder)")
     else:
         folder = Path(data)
         if not folder.is_dir():

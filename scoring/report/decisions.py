@@ -5,6 +5,9 @@ from ..core.decisions import Catch, RuleResult
 from ..core.rounding import fmt
 from ..i18n import t
 
+# (rule id, category, unit id) → (share of weight draws caught, share undetermined)
+Stability = dict[tuple[str, str, str], tuple[float, float]]
+
 
 def trigger_text(c: Catch, r: RuleResult, places: int, lang: str) -> str:
     """Why the rule caught the unit, in words ("总分…，低于…分", "等次为…", "在后N名之内", the vetoes)."""
@@ -42,15 +45,13 @@ def look_back_text(c: Catch, r: RuleResult, lang: str) -> str:
     return t("dec.history_caught", lang, years=yrs)
 
 
-def _share(stability, r: RuleResult, c: Catch) -> float | None:
+def _share(stability: Stability, r: RuleResult, c: Catch) -> float:
     """Share of weight draws in which this call stands (caught, or undetermined for an undetermined call)."""
-    if not stability:
-        return None
     caught, undetermined = stability.get((r.rule.id, r.category, c.unit.unit_id), (0.0, 0.0))
     return undetermined if c.status == "undetermined" else caught
 
 
-def _others(stability, r: RuleResult, names: dict[str, str]) -> list[tuple[str, str, float]]:
+def _others(stability: Stability | None, r: RuleResult, names: dict[str, str]) -> list[tuple[str, str, float]]:
     """Units the rule does not catch now but catches in some weight draws: (id, name, share)."""
     if not stability:
         return []
@@ -65,7 +66,8 @@ def share_text(x: float) -> str:
     return f"{x * 100:.0f}%" if x in (0.0, 1.0) or 0.01 <= x <= 0.99 else f"{x * 100:.1f}%"
 
 
-def as_dicts(results: list[RuleResult], places: int, lang: str = "zh", stability=None, names=None) -> list[dict]:
+def as_dicts(results: list[RuleResult], places: int, lang: str = "zh", stability: Stability | None = None,
+             names: dict[str, str] | None = None) -> list[dict]:
     """``stability``: (rule, category, unit) → (share caught, share undetermined) over weight draws."""
     out = []
     for r in results:
@@ -77,7 +79,7 @@ def as_dicts(results: list[RuleResult], places: int, lang: str = "zh", stability
                 "grade": c.unit.grade, "status": c.status, "margin": c.margin, "close_call": c.close,
                 "reason": trigger_text(c, r, places, lang), "history": look_back_text(c, r, lang),
                 "years_caught": sorted(c.years_caught), "years_missing": sorted(c.years_missing),
-                "stability": _share(stability, r, c),
+                "stability": _share(stability, r, c) if stability else None,
             } for c in r.catches],
             "caught_in_some_draws": [{"id": uid, "name": nm, "share": sh} for uid, nm, sh in _others(stability, r, names or {})],
             "nearest_outside": None if r.nearest_outside is None else {
@@ -88,7 +90,8 @@ def as_dicts(results: list[RuleResult], places: int, lang: str = "zh", stability
     return out
 
 
-def as_text(results: list[RuleResult], places: int, close: float, lang: str = "zh", stability=None, names=None) -> str:
+def as_text(results: list[RuleResult], places: int, close: float, lang: str = "zh", stability: Stability | None = None,
+            names: dict[str, str] | None = None) -> str:
     from .output import text_table
 
     lines = [t("dec.title", lang)]

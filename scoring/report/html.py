@@ -266,7 +266,7 @@ def render_parts(view: ReportView, font: str = SCREEN_FONTS):
         yield _unit(view, u, font)
     tail = [_stamp(view)]
     if view.footer_stamp:
-        tail.append('<footer class="stamp">' + "　".join(f"{_e(k)}：{_e(v)}" for k, v in view.stamp) + "</footer>")
+        tail.append('<footer class="stamp">' + _e(t("sep.wide", view.lang).join(t("text.label_value", view.lang, label=k, value=v) for k, v in view.stamp)) + "</footer>")
     tail.append("</body></html>\n")
     yield "".join(tail)
 

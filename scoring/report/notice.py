@@ -12,21 +12,21 @@ from ..i18n import t
 COLUMNS = ("indicator", "full", "points", "lost", "reason", "source")  # notice.col.<key>
 
 
-def _source(line: dict) -> str:
+def _source(line: dict, lang: str) -> str:
     ev = line.get("evidence_given")
     return _source_text(line.get("owner") or "", tuple((line.get("sources") or {}).values()),
-                        "；".join(ev.values()) if ev else "")
+                        tuple(ev.values()) if ev else (), lang)
 
 
 @lru_cache(maxsize=4096)  # the same few owners and files on every unit's sheet
-def _source_text(owner: str, sources: tuple[str, ...], evidence: str) -> str:
+def _source_text(owner: str, sources: tuple[str, ...], evidence: tuple[str, ...], lang: str) -> str:
     parts = [owner]
     files = sorted({s for s in sources if s})
     if files:
-        parts.append("、".join(files))
+        parts.append(t("sep.enum", lang).join(files))
     if evidence:
-        parts.append(evidence)
-    return "；".join(p for p in parts if p)
+        parts.append(t("sep.items", lang).join(evidence))
+    return t("sep.items", lang).join(p for p in parts if p)
 
 
 def sheet_cells(sheet: dict, lang: str = "zh") -> list[dict]:
@@ -44,7 +44,7 @@ def sheet_cells(sheet: dict, lang: str = "zh") -> list[dict]:
             "id": line["id"], "level": line["level"], "label": f"{line['id']} {line['name']}",
             "full": line["full"], "bonus": line["bonus"], "full_note": note, "applicable_full": app,
             "points": line["points"], "lost": line["lost"] or None, "status": line.get("status"),
-            "reason": line.get("reason", ""), "source": _source(line),
+            "reason": line.get("reason", ""), "source": _source(line, lang),
             "rule": line.get("rule", ""), "leaf": bool(line.get("method")),
         })
     return out

@@ -30,7 +30,7 @@ def _heads(lang: str, *keys: str) -> list[str]:
 
 
 def _veto_text(cs: CategoryScores, pos: int, lang: str) -> str:
-    return "；".join(t("out.veto_item", lang, kind=t(f"out.veto.{v.veto.kind}", lang), name=v.veto.name) for v in cs.vetoes if v.hit[pos])
+    return t("sep.items", lang).join(t("out.veto_item", lang, kind=t(f"out.veto.{v.veto.kind}", lang), name=v.veto.name) for v in cs.vetoes if v.hit[pos])
 
 
 def ranking_columns(res: Results, cs: CategoryScores, lang: str = "zh") -> tuple[list[str], list[list[str]]]:
@@ -58,7 +58,7 @@ def ranking_rows(res: Results, cs: CategoryScores, lang: str = "zh") -> tuple[li
 
 def as_table(res: Results, lang: str = "zh", fmt_name: str = "simple", stamp=None) -> str:
     a = res.criteria.assessment
-    out = [f"{a.name}（{a.year}）  {a.office}".rstrip()]
+    out = [f"{a.name}{t('text.paren', lang, text=a.year)}  {a.office}".rstrip()]
     for cs in res.categories.values():
         header, columns = ranking_columns(res, cs, lang)
         n_mod = len(cs.modules)

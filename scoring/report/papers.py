@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Sequence
 
 from ..core.rounding import fmt, round_half_up
 from ..errors import Problem, ReportError
@@ -84,7 +85,11 @@ def _contact(pub: Publication, lang: str) -> str:
     return out
 
 
-def _table(head, widths, align, rows, classes=None) -> dict:
+Cell = str | dict  # a table cell: its text, or {"t": text, "b": bold, …}
+
+
+def _table(head: list[str], widths: Sequence[float], align: list[str], rows: Sequence[Sequence[Cell]],
+           classes: list[str] | None = None) -> dict:
     return {"head": head, "widths": widths, "align": align,
             "rows": [{"cells": r, "cls": (classes[i] if classes else "")} for i, r in enumerate(rows)]}
 
@@ -136,18 +141,21 @@ def _chart(svg: str, width: float, max_mm: float) -> dict:
     return {"svg": svg, "width": min(max_mm, width * CHART_MM)}
 
 
-def office(view: ReportView, font: str) -> dict:
+def _ranked_categories(view: ReportView, font: str) -> list[dict]:
+    """Each category's ranked table, its totals chart (in pieces that fit the page) and its rules."""
     L = view.L
     hist = bool(view.years)
-    cats = []
+    cats: list[dict] = []
     for cat in view.categories:
         head = [L["rank"], L["id"], L["name"], L["total"]] + [f"{m.name}({fmt(m.weight)})" for m in cat.modules]
         head += [L["grade"], L["vetoes"], L["decisions"]] + ([L["prev_rank"], L["change"]] if hist else [])
         widths = [4, 6, 13, 6] + [max(7, 1.1 * len(m.name) + 3) for m in cat.modules] + [5, 11, 17] + ([6, 6] if hist else [])
         align = ["c", "l", "l", "r"] + ["r"] * len(cat.modules) + ["c", "l", "l"] + (["c", "c"] if hist else [])
-        rows, cls = [], []
+        rows: list[list[Cell]] = []
+        cls: list[str] = []
         for r in cat.rows:
-            cells = [str(r.rank), r.id, r.name, {"t": view.num(r.total), "b": True}] + [view.num(c) for c in r.contributions]
+            cells: list[Cell] = [str(r.rank), r.id, r.name, {"t": view.num(r.total), "b": True}]
+            cells += [view.num(c) for c in r.contributions]
             cells += [r.grade or "", r.vetoes, "\n".join(r.decisions)]
             if hist:
                 cells += ["" if r.previous_rank is None else str(r.previous_rank), move(r)]
@@ -159,6 +167,12 @@ def office(view: ReportView, font: str) -> dict:
         cats.append({"heading": heading, "table": table, "note": L["module_note"],
                      "charts": totals_pieces(view, cat, font, *LANDSCAPE_MM, room_mm=LANDSCAPE_PAGE_MM - above),
                      "rules": [i18n.t("text.label_value", view.lang, label=f"{i} {n}", value=c) for i, n, c in cat.rules]})
+    return cats
+
+
+def _proposal_items(view: ReportView) -> list[dict]:
+    """Each decision rule with the units it catches (a table; None when it catches none)."""
+    L = view.L
     items = []
     for p in view.proposals:
         table = None
@@ -170,22 +184,35 @@ def office(view: ReportView, font: str) -> dict:
             table = _table(head, [17, 8, 8, 7, 26, 11, 19, 6], ["l", "r", "c", "c", "l", "r", "l", "c"], rows, cls)
         items.append({"title": f"{p.rule} {p.name} → {p.consequence}", "category": p.category, "table": table,
                       "empty": L["none_caught"], "nearest": p.nearest})
-    movement = None
-    if hist:
-        mc = []
-        for cat in view.categories:
-            head = [L["name"]] + [str(y) for y in view.years] + [L["change"]]
-            rows = [[r.name] + [str(r.ranks_by_year.get(y, "")) for y in view.years] + [move(r)] for r in cat.rows]
-            svg = charts.movement_chart(view, cat, font)
-            mc.append({"heading": cat.name, "chart": _chart(svg, _svg_width(svg), PORTRAIT_MM[0]),
-                       "table": _table(head, [24] + [8] * len(view.years) + [8], ["l"] + ["c"] * (len(view.years) + 1), rows)})
-        movement = {"heading": L["movement"], "intro": L["movement_intro"], "categories": mc}
+    return items
+
+
+def _movement(view: ReportView, font: str) -> dict | None:
+    """Ranks over the years, per category (chart and table); None without earlier years."""
+    if not view.years:
+        return None
+    L = view.L
+    mc = []
+    for cat in view.categories:
+        head = [L["name"]] + [str(y) for y in view.years] + [L["change"]]
+        rows = [[r.name] + [str(r.ranks_by_year.get(y, "")) for y in view.years] + [move(r)] for r in cat.rows]
+        svg = charts.movement_chart(view, cat, font)
+        mc.append({"heading": cat.name, "chart": _chart(svg, _svg_size(svg)[0], PORTRAIT_MM[0]),
+                   "table": _table(head, [24] + [8] * len(view.years) + [8], ["l"] + ["c"] * (len(view.years) + 1), rows)})
+    return {"heading": L["movement"], "intro": L["movement_intro"], "categories": mc}
+
+
+def office(view: ReportView, font: str) -> dict:
+    L = view.L
+    cats = _ranked_categories(view, font)
+    items = _proposal_items(view)
+    movement = _movement(view, font)
     units = [_office_unit(view, u, font) for u in view.units]
     stamp = ({"heading": L["stamp"], "intro": L["stamp_intro"], "items": [list(kv) for kv in view.stamp]} if view.stamp else None)
     footer = "  ".join(i18n.t("text.label_value", view.lang, label=k, value=v) for k, v in view.footer_stamp)
     page = L["page"].split("{p}")
     page = [page[0]] + page[1].split("{n}")
-    meta = "　".join(m for m in (view.office, i18n.t("text.year", view.lang, year=view.year), L["ranking"]) if m)
+    meta = i18n.t("sep.wide", view.lang).join(m for m in (view.office, i18n.t("text.year", view.lang, year=view.year), L["ranking"]) if m)
     return {"kind": "office", "internal": words(view.lang)["internal"], "title": view.title, "office": view.office, "meta_line": meta, "note": view.note,
             "footer": footer, "page": page, "categories": cats,
             "proposals": {"heading": L["proposals"], "intro": L["proposals_intro"], "items": items, "outro": L["proposed_only"]},
@@ -220,16 +247,14 @@ def totals_pieces(view: ReportView, cat, font: str, width_mm: float, height_mm: 
     return out
 
 
-def _svg_width(svg: str) -> float:
+def _svg_size(svg: str) -> tuple[float, float]:
+    """A chart's width and height, from the viewBox every chart of .charts carries."""
     import re
 
-    return float(re.search(r'viewBox="0 0 ([\d.]+) ', svg).group(1))
-
-
-def _svg_height(svg: str) -> float:
-    import re
-
-    return float(re.search(r'viewBox="0 0 [\d.]+ ([\d.]+)"', svg).group(1))
+    m = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg)
+    if m is None:
+        raise ValueError(f"a chart without a viewBox: {svg[:80]!r}")
+    return float(m.group(1)), float(m.group(2))
 
 
 def _modules_table(view: ReportView, u: UnitView) -> dict:
@@ -250,11 +275,12 @@ def _sheet_table(view: ReportView, u: UnitView) -> dict:
 def _office_unit(view: ReportView, u: UnitView, font: str) -> dict:
     L = view.L
     heading = i18n.t("rep.unit_head", view.lang, name=u.name, id=u.id, sheet=L["sheet"])
-    summary = f"{u.category}　" + L["summary"].format(total=view.num(u.total), of=u.of, rank=u.rank, grade=u.grade or "—")
+    summary = u.category + i18n.t("sep.wide", view.lang) + L["summary"].format(total=view.num(u.total), of=u.of, rank=u.rank, grade=u.grade or "—")
     svg = charts.profile_chart(view, u, font)
-    width = min(PORTRAIT_MM[0] * 0.5, _svg_width(svg) * 0.24)
+    svg_w, svg_h = _svg_size(svg)
+    width = min(PORTRAIT_MM[0] * 0.5, svg_w * 0.24)
     parts = {"heading": heading, "summary": summary, "modules": _modules_table(view, u),
-             "profile": {"svg": svg, "width": width, "height": width * _svg_height(svg) / _svg_width(svg)},
+             "profile": {"svg": svg, "width": width, "height": width * svg_h / svg_w},
              "sheet": _sheet_table(view, u), "explanation": L["explanation"], "sentences": u.sentences}
     parts["size"] = sheet_size(parts)
     return parts

@@ -17,8 +17,12 @@ import subprocess
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import Problem, ReportError
+
+if TYPE_CHECKING:
+    from .view import ReportView
 
 # Families tried in order for each role; the first one installed is used.  Noto Serif CJK SC Bold stands
 # in for 小标宋 (titles), Noto Serif CJK SC for 仿宋 (the body of 公文), Noto Sans CJK SC for 黑体.
@@ -176,21 +180,9 @@ class Typesetter:
         self._checked |= new
 
 
-def render(view, kind: str = "office", pub=None, unit=None) -> bytes:
-    """One paper as PDF bytes (``unit``: a :class:`~scoring.report.view.UnitView` for ``kind="unit"``)."""
-    ts = Typesetter(view.lang)
-    return ts.render(paper_doc(view, kind, pub, unit, ts.fonts["sans"].family), view.title, pub_issuer(view, pub))
-
-
-def paper_doc(view, kind: str, pub, unit, font: str) -> dict:
+def render(view: ReportView) -> bytes:
+    """The office report as PDF bytes (the papers sent out are rendered by :func:`scoring.report.render_papers`)."""
     from . import papers
 
-    if kind == "office":
-        return papers.office(view, f'"{font}", sans-serif')
-    if kind == "public":
-        return papers.public(view, pub)
-    return papers.unit(view, unit, pub)
-
-
-def pub_issuer(view, pub) -> str:
-    return pub.issuer if pub is not None else view.office
+    ts = Typesetter(view.lang)
+    return ts.render(papers.office(view, f'"{ts.fonts["sans"].family}", sans-serif'), view.title, view.office)

@@ -112,8 +112,7 @@ def as_text(p: Progress, lang: str = "zh") -> str:
         out.append(t("progress.others", lang))
         for file, gave in p.others:
             out.append("  " + t("progress.other_line", lang, file=file, fields=_sep(lang).join(gave) or "—"))
-    texts = [(w, reminder(p, w, lang)) for w in ws]
-    texts = [(w, x) for w, x in texts if x]
+    texts = [(w, x) for w in ws if (x := reminder(p, w, lang))]
     out.append("")
     out.append(t("progress.reminders", lang, n=len(texts)))
     for w, x in texts:

@@ -15,11 +15,11 @@ KEYS = ("criteria_sha256", "data_sha256", "engine", "plugins", "methods", "run",
 FOOTER_KEYS = ("criteria_sha256", "data_sha256", "engine", "run", "seal_sha256")
 
 
-def _value(v) -> str:
+def _value(v, lang: str) -> str:
     if isinstance(v, dict):
-        return "，".join(f"{k} {x}" for k, x in v.items())
+        return t("sep.list", lang).join(f"{k} {x}" for k, x in v.items())
     if isinstance(v, (list, tuple)):
-        return "，".join(str(x) for x in v)
+        return t("sep.list", lang).join(str(x) for x in v)
     return str(v)
 
 
@@ -34,5 +34,5 @@ def stamp_items(stamp: dict | None, lang: str = "zh", keys=None) -> list[tuple[s
         if (keys is not None and k not in keys) or stamp[k] in (None, "", {}):
             continue  # e.g. no run number for a run not saved
         label = t(f"stamp.label.{k}", lang) if has(f"stamp.label.{k}") else k
-        out.append((label, _value(stamp[k])))
+        out.append((label, _value(stamp[k], lang)))
     return out

@@ -282,7 +282,7 @@ def build(res: Results, decisions: list[RuleResult], history: dict[int, list[Out
             uid = res.data.ids[i]
             row = Row(uid, res.data.names[i], int(cs.rank[p]), len(cs.index), float(cs.total[p]),
                       [_f(m.contribution[p]) for m in mods], [_f(m.score[p]) for m in mods], cs.grade[p],
-                      "；".join(f"{L[v.veto.kind]}：{v.veto.name}" for v in cs.vetoes if v.hit[p]),
+                      t("sep.items", lang).join(t("out.veto_item", lang, kind=L[v.veto.kind], name=v.veto.name) for v in cs.vetoes if v.hit[p]),
                       texts.get(uid, []), flags.get(uid), bool(cs.failed[p]))
             if years:
                 row.ranks_by_year = {y: past[(y, uid)].rank for y in years[:-1] if (y, uid) in past}

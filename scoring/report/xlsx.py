@@ -220,7 +220,7 @@ def _ranking_sheet(wb, view: ReportView, cat: CategoryView, used: set[str], look
     s.style(s.text(1, 1, view.title, measure=False), font=s.looks.title)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
     year = i18n.t("text.year", view.lang, year=view.year)
-    sub = f"{view.office}　{year}　{cat.name}（{len(cat.rows)}{L['units']}）"
+    sub = i18n.t("sep.wide", view.lang).join([view.office, year, i18n.t("rep.category_head", view.lang, name=cat.name, n=len(cat.rows), units=L["units"])])
     s.text(2, 1, sub, measure=False)
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
     hr = 4
