@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the names below are imported lazily (__getattr__); a type c
     from .core.methods import Column as Column, Method as Method, Params as Params, Scored as Scored
     from .core.methods import ValueMethod as ValueMethod, deducted as deducted, difference as difference
     from .core.methods import shown as shown, tr as tr
+    from .core.methods import difference_column as difference_column, shown_column as shown_column
     from .core.rounding import fmt as fmt
     from .errors import CriteriaError as CriteriaError, DataError as DataError, HistoryError as HistoryError
     from .errors import PluginError as PluginError, Problem as Problem, ScoringError as ScoringError
