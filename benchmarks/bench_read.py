@@ -3,8 +3,8 @@
     python benchmarks/bench_read.py [--units 10000] [--fields 100] [--keep DIR]
 
 Writes a criteria file, a unit list and the same data three ways (an .xlsx workbook, the
-same workbook with one column in percent format, which takes openpyxl's slower per-cell
-path, and a .csv file), then reads each folder with the project's reader in a fresh
+same workbook with one column in percent format, whose cells the reader finds in the sheet's
+XML, and a .csv file), then reads each folder with the project's reader in a fresh
 process and prints wall time, the process's peak resident memory (VmHWM) and the peak
 of Python allocations (tracemalloc, measured in a separate run because tracing slows
 reading down several times).  Figures drift between machines; ratios hold better.
@@ -110,7 +110,7 @@ def child(criteria: str, folder: str, trace: bool) -> None:
     from scoring.load.submissions import read_submissions
 
     c, _, _ = read_criteria(criteria)
-    import openpyxl  # noqa: F401 - imported before the clock starts: its import cost is not reading
+    import python_calamine  # noqa: F401 - imported before the clock starts: its import cost is not reading
 
     base = _peak_kb()
     if trace:

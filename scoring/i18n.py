@@ -1650,6 +1650,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "score the criteria and a data folder (api.score), then save that"),
     # --- lane tidy ---
     "sep.wide": ("　", "  "),  # between the parts of one line: office, year and category; the stamp's items
+    # --- lane perf-in ---
+    "data.workbook_too_large": ("工作簿解压后过大（{part}：{size} MB，压缩比 {ratio}:1），整个文件未读取",
+                                "the workbook unpacks to too much data ({part}: {size} MB, {ratio}:1 compressed); nothing was read from it"),
+    "data.workbook_too_large.hint": ("正常报送的工作簿解压后不超过 {limit} MB、压缩比不超过 {max_ratio}:1；请在 Excel/WPS 中打开并另存为 .xlsx 后重新报送，或改存为 CSV",
+                                     "a submission workbook unpacks to at most {limit} MB, at most {max_ratio}:1; open it in Excel/WPS, save it as .xlsx and send it again, or save it as CSV"),
+    "data.sheet_too_large": ("工作表的单元格范围过大（{range}，{cells} 个单元格），整个文件未读取",
+                             "the sheet's cells span too large a range ({range}, {cells} cells); nothing was read from the file"),
+    "data.sheet_too_large.hint": ("表中远处有内容（最远到 {far}）：删除数据区以外的行和列后保存，再重新报送",
+                                  "something lies far outside the data (as far as {far}): delete the rows and columns outside the table, save and send again"),
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from scoring.load import submissions
 from scoring.errors import Problem
 from scoring.load.submissions import is_blank, _unlabelled_cells
-from scoring.load.values import cell, control_chars, shown
+from scoring.load.values import as_text, cell, control_chars, shown
 
 
 class RowByRowReader(submissions._Reader):
@@ -57,7 +57,7 @@ class RowByRowReader(submissions._Reader):
                     if chars:
                         problems.append(cell("data.control_char", {"chars": chars, "value": shown(row[j])}, t.file, rn, j, st.headers[j], t.sheet))
                         continue
-                    st.evidence[(i, f)] = str(row[j]).strip()
+                    st.evidence[(i, f)] = as_text(row[j]).strip()
         st.rows_read = count
 
 

@@ -110,7 +110,20 @@ def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = No
     c = plan.criteria
     base_of = bases(plan)
     cats = np.asarray(data.categories, dtype=object)
-    by_cat = {cat: np.nonzero(cats == cat)[0] for cat in c.categories}
+    in_cat = {cat: cats == cat for cat in c.categories}
+    units_of: dict[tuple[str, ...], np.ndarray] = {}
+
+    def units_in(applies) -> np.ndarray:
+        """The positions of the units of these categories, in order (one pass per set of categories)."""
+        key = tuple(k for k in c.categories if k in applies)
+        got = units_of.get(key)
+        if got is None:
+            mask = np.zeros(len(cats), bool)
+            for k in key:
+                mask |= in_cat[k]
+            got = units_of[key] = np.nonzero(mask)[0]
+        return got
+
     out: list[Gap] = []
 
     def scan(idx: np.ndarray, reads: str, kind: str, id_: str, name: str, policy: str, zero_policy: str | None = None) -> None:
@@ -141,13 +154,13 @@ def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = No
         leaf = plan.leaves.get(ind.id)
         if leaf is None:
             continue
-        idx = np.sort(np.concatenate([by_cat[k] for k in c.categories if k in plan.applies[ind.id]] or [np.zeros(0, int)]))
+        idx = units_in(plan.applies[ind.id])
         if ind.id in masks:  # named units only: the others owe nothing for it
             idx = idx[masks[ind.id][idx]]
         for f in leaf.reads:
             scan(idx, f, "indicator", ind.id, ind.name, ind.missing, ind.zero_policy)
     for v in c.vetoes:
         applies = v.applies_to if v.applies_to is not None else c.categories
-        idx = np.sort(np.concatenate([by_cat[k] for k in c.categories if k in applies] or [np.zeros(0, int)]))
+        idx = units_in(applies)
         scan(idx, v.field, "veto", v.id, v.name, v.missing, "exclude")  # 0 ÷ 0 never triggers a veto
     return out

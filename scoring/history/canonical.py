@@ -33,6 +33,11 @@ class CanonicalError(ValueError):
 
 
 def encode(data: Dataset) -> bytes:
+    return b"".join(_parts(data))
+
+
+def _parts(data: Dataset):
+    """The canonical bytes in pieces: the header, then one column at a time."""
     fields = sorted(data.values)
     header = {
         "ids": list(data.ids),
@@ -43,13 +48,14 @@ def encode(data: Dataset) -> bytes:
         "evidence": sorted([u, f, text] for (u, f), text in data.evidence.items()),
     }
     head = json.dumps(header, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    parts = [MAGIC, struct.pack("<Q", len(head)), head]
+    yield MAGIC
+    yield struct.pack("<Q", len(head))
+    yield head
     for f in fields:
         col = np.asarray(data.values[f], dtype="<f8").copy()
         col[np.isnan(col)] = _NAN
         col[col == 0.0] = 0.0  # -0.0 and 0.0 are the same value
-        parts.append(col.tobytes())
-    return b"".join(parts)
+        yield col.tobytes()
 
 
 def decode(raw: bytes) -> Dataset:
@@ -82,7 +88,12 @@ def sha256(raw: bytes) -> str:
 
 
 def data_hash(data: Dataset) -> str:
-    return sha256(encode(data))
+    """sha256 of ``encode(data)``, hashed a piece at a time: the whole encoding (8 bytes a value,
+    about 100 MB for 170 000 units) is never held at once."""
+    h = hashlib.sha256()
+    for part in _parts(data):
+        h.update(part)
+    return h.hexdigest()
 
 
 def pack(raw: bytes) -> bytes:

@@ -2,29 +2,29 @@
 
 A :class:`Table` is one CSV file or one worksheet: its rows, numbered as a spreadsheet
 numbers them (first row = 1), each a sequence of raw cells (``str`` from CSV; values as
-openpyxl gives them from XLSX, with numbers formatted as percentages wrapped in
-:class:`~scoring.load.values.Percent`).  Nothing here knows about units or fields.
+python-calamine gives them from XLSX — numbers as float, dates as date or datetime, an empty
+cell as "" —, with numbers formatted as percentages wrapped in
+:class:`~scoring.load.values.Percent`, and error cells as their text, "#DIV/0!").  Nothing here knows about units or fields.
 
 Files that cannot be read at all (not a spreadsheet, an old .xls, a password-protected
 or damaged workbook) raise :class:`Unreadable` carrying a located problem.  A workbook
 that breaks in the middle of reading raises it too, from inside the row iterator, so the
 caller can throw away everything it staged from that file: never a partial read.
 
-openpyxl is imported only here, inside the functions that read a workbook.
+python-calamine is imported only here, inside the functions that read a workbook.
 """
 from __future__ import annotations
 
 import csv
 import io
 import re
-import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from ..errors import Problem
-from .values import Percent, shown as shown_text
+from .values import Percent, as_text, column_letter, shown as shown_text
 
 TEXT_EXTS = {".csv", ".tsv", ".txt"}
 XLSX_EXTS = {".xlsx", ".xlsm"}
@@ -53,7 +53,7 @@ class Table:
     text: str | None = None  # a comma-separated file's whole text, for readers that can take it in one go
     # A workbook sheet's explanation of an empty cell: (row, column index) -> ("merged", "B2:B3") or
     # ("formula", "=SUM(…)") for a formula saved without its result; None when the cell is simply
-    # empty.  Built from the sheet's XML only when a reader meets an empty cell and asks.
+    # empty.  Known once the sheet's rows have been read.
     blank_cause: "Callable[[int, int], tuple[str, str] | None] | None" = None
 
     @property
@@ -157,13 +157,24 @@ def _csv_rows(reader, shown: str) -> Iterator[tuple[int, Sequence]]:
 
 
 # -- XLSX --------------------------------------------------------------------------------
+# What a workbook may unpack to, checked from the zip directory before anything is inflated:
+# a few kilobytes can be made to unpack to gigabytes, and the reader holds a sheet whole.
+MAX_UNPACKED = 1 << 30  # bytes, all parts together (a 170 000 × 50 sheet is about 300 MB)
+MAX_RATIO = 200  # a part over RATIO_FLOOR packed tighter than this holds no spreadsheet (real sheets: 5-50)
+RATIO_FLOOR = 1 << 24
+# The rectangle from A1 to a sheet's farthest cell, which the cell reader allocates whole: two
+# cells at A1 and XFD1048576 would ask for 17 billion.  33 M cells is 200 000 rows × 160 columns.
+MAX_CELLS = 1 << 25
+
+
 @dataclass
 class Workbook:
-    """An XLSX open for reading: openpyxl's streaming workbook for the cells, and the file's
-    own parts (the zip package, as the OOXML standard lays it out) for what openpyxl does not
-    say through its public interface: where a sheet's XML is, which number formats exist."""
+    """An XLSX open for reading: python-calamine's workbook for the cell values, and the file's
+    own parts (the zip package, as the OOXML standard lays it out) for what calamine does not
+    say: where a sheet's XML is, which cell styles show percentages, merged ranges, formulas
+    saved without their result, error cells."""
 
-    book: Any  # openpyxl.Workbook, read_only, data_only
+    book: Any  # python_calamine.CalamineWorkbook
     package: Any  # zipfile.ZipFile of the same file
 
     def sheet_xml(self, title: str) -> bytes:
@@ -176,24 +187,23 @@ class Workbook:
                 return self.package.read(_part(self.package, main, sheet.get(f"{{{_REL_NS}}}id", "")))
         raise KeyError(title)
 
-    def percent_formats(self) -> bool:
-        """Whether any cell style of the workbook shows numbers as percentages (xl/styles.xml)."""
+    def percent_styles(self) -> frozenset[int]:
+        """The cell styles (indices into xl/styles.xml's cellXfs) that show numbers as percentages."""
         from xml.etree import ElementTree as ET
 
-        from openpyxl.styles.numbers import BUILTIN_FORMATS
-
         if "xl/styles.xml" not in self.package.namelist():
-            return False
+            return frozenset()
         styles = ET.fromstring(self.package.read("xl/styles.xml"))
         codes = {int(n.get("numFmtId", -1)): n.get("formatCode", "") for n in styles.iter(f"{{{_MAIN_NS}}}numFmt")}
         xfs = styles.find(f"{{{_MAIN_NS}}}cellXfs")
-        ids = {int(xf.get("numFmtId", 0)) for xf in (xfs if xfs is not None else ())}
-        return any(_is_percent_format(codes.get(i) or BUILTIN_FORMATS.get(i, "")) for i in ids)
+        return frozenset(k for k, xf in enumerate(xfs if xfs is not None else ())
+                         if _is_percent_format(codes.get(int(xf.get("numFmtId", 0))) or _BUILTIN_PERCENT.get(int(xf.get("numFmtId", 0)), "")))
 
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+_BUILTIN_PERCENT = {9: "0%", 10: "0.00%"}  # the built-in number formats (ECMA-376 18.8.30) that show a percentage
 
 
 def _part(package, source: str, rel: str) -> str:
@@ -214,61 +224,85 @@ def _part(package, source: str, rel: str) -> str:
 
 @contextmanager
 def open_workbook(path: Path, shown: str) -> Iterator[Workbook]:
-    """A workbook open for reading: streaming (read_only), cached formula values, never written.
+    """A workbook open for reading, never written.
 
-    The file is handed to openpyxl as an open file, so a workbook saved under another
-    extension (a .csv that is really an .xlsx) is read by its content.
+    Read by its content, so a workbook saved under another extension (a .csv that is really
+    an .xlsx) is read as one.  Refused before anything is unpacked when its parts would unpack
+    to more than a submission can hold (see MAX_UNPACKED).
     """
     import zipfile
 
-    from openpyxl import load_workbook
+    try:
+        package = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise Unreadable(Problem("data.corrupt", {"detail": str(e)}, file=shown)) from None
+    with package:
+        _check_unpacked(package, shown)
+        from python_calamine import CalamineWorkbook
 
-    with open(path, "rb") as fh:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                wb = load_workbook(fh, read_only=True, data_only=True, keep_links=False)
-        except zipfile.BadZipFile as e:
-            raise Unreadable(Problem("data.corrupt", {"detail": str(e)}, file=shown)) from None
-        except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds for damaged parts
+            book = CalamineWorkbook.from_path(str(path))  # by content, whatever the extension
+        except Exception as e:  # noqa: BLE001 - calamine raises its own kinds for damaged parts
             raise Unreadable(Problem("data.corrupt", {"detail": f"{type(e).__name__}: {e}"}, file=shown)) from None
         try:
-            with zipfile.ZipFile(fh) as package:  # openpyxl read it as a zip: so it is one
-                yield Workbook(wb, package)
+            yield Workbook(book, package)
         finally:
-            wb.close()
+            book.close()
 
 
-def read_meta(wb) -> dict[str, str]:
+def _check_unpacked(package, shown: str) -> None:
+    """Refuse a package whose parts, as its directory declares them, unpack to too much."""
+    infos = package.infolist()
+    total = sum(i.file_size for i in infos)
+    for i in sorted(infos, key=lambda i: -i.file_size):
+        ratio = i.file_size / max(i.compress_size, 1)
+        if total > MAX_UNPACKED or (i.file_size > RATIO_FLOOR and ratio > MAX_RATIO):
+            raise Unreadable(Problem("data.workbook_too_large", {
+                "part": i.filename, "size": round(i.file_size / 1e6), "ratio": round(ratio),
+                "limit": MAX_UNPACKED // 1_000_000, "max_ratio": MAX_RATIO}, file=shown))
+
+
+def _sheet_values(wb: Workbook, title: str, shown: str) -> tuple[list[list], bytes]:
+    """A sheet's cell values from A1 (python-calamine: numbers as float, "" for an empty cell) and
+    its XML, once the XML shows the cells span no more than MAX_CELLS."""
+    xml = wb.sheet_xml(title)
+    _check_extent(xml, shown, title)
+    return wb.book.get_sheet_by_name(title).to_python(skip_empty_area=False), xml
+
+
+def read_meta(wb: Workbook, shown: str = "") -> dict[str, str]:
     """The identity a template carries in its hidden sheet (key in column A, value in B)."""
-    wb = wb.book
-    if META_SHEET not in wb.sheetnames:
+    if META_SHEET not in wb.book.sheet_names:
         return {}
-    ws = wb[META_SHEET]
-    ws.reset_dimensions()
     out: dict[str, str] = {}
-    for row in ws.iter_rows(min_row=1, min_col=1, max_col=2, values_only=True):
-        if row and row[0] is not None:
-            out[str(row[0])] = "" if len(row) < 2 or row[1] is None else str(row[1])
+    for row in _sheet_values(wb, META_SHEET, shown)[0]:
+        if row and row[0] not in (None, ""):
+            out[as_text(row[0])] = "" if len(row) < 2 or row[1] is None else as_text(row[1])
     return out
 
 
 def worksheets(wb: Workbook, shown: str, notes: list[Problem]) -> list[Table]:
     """The visible worksheets as tables; the template's hidden sheet gives their identity."""
+    from python_calamine import SheetTypeEnum, SheetVisibleEnum
+
     try:
-        meta = read_meta(wb)
-        sheets = list(wb.book.worksheets)
-        percent = _has_percent_formats(wb)
+        meta = read_meta(wb, shown)
+        sheets = [m.name for m in wb.book.sheets_metadata
+                  if m.typ == SheetTypeEnum.WorkSheet and m.visible == SheetVisibleEnum.Visible]
+        percent = wb.percent_styles()
+    except Unreadable:
+        raise
     except Exception as e:  # noqa: BLE001
         raise Unreadable(Problem("data.corrupt", {"detail": f"{type(e).__name__}: {e}"}, file=shown)) from None
     out = []
-    for ws in sheets:
-        if ws.title == META_SHEET or getattr(ws, "sheet_state", "visible") != "visible":
+    for title in sheets:
+        if title == META_SHEET:
             continue
-        if ws.title.startswith(SKIP_SHEET_PREFIXES):
-            notes.append(Problem("note.sheet_skipped", {"sheet": ws.title}, file=shown, sheet=ws.title))
+        if title.startswith(SKIP_SHEET_PREFIXES):
+            notes.append(Problem("note.sheet_skipped", {"sheet": title}, file=shown, sheet=title))
             continue
-        out.append(Table(shown, ws.title, _xlsx_rows(ws, shown, percent), meta, blank_cause=_BlankCauses(wb, ws)))
+        sheet = _Sheet(wb, title, shown, percent)
+        out.append(Table(shown, title, sheet.rows(), meta, blank_cause=sheet.blank_cause))
     return out
 
 
@@ -276,31 +310,125 @@ _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)(\d+)(?::([A-Z]
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b")
 _CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>([^<]+)<")
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\bt="e"[^>]*>')
+_ANY_REF = re.compile(rb"""\br\s*=\s*["']([A-Za-z]+)([0-9]+)["']""")
 
 
 def _col_index(letters: bytes) -> int:
     n = 0
-    for ch in letters:
+    for ch in letters.upper():
         n = n * 26 + ch - 64
     return n - 1
 
 
-class _BlankCauses:
-    """Why a cell of a worksheet is empty though the sheet says more: merged away, or a formula
-    saved without its result (data_only reading gives None for both).  The sheet's XML is read
-    once, on the first question; a sheet with neither costs one scan."""
+def _check_extent(xml: bytes, shown: str, title: str) -> None:
+    """Refuse a sheet whose cells span more than MAX_CELLS from A1 (the reader holds that rectangle)."""
+    cols, rows = _extent(xml)
+    if cols * rows > MAX_CELLS:
+        far = f"{column_letter(cols - 1)}{rows}"
+        raise Unreadable(Problem("data.sheet_too_large", {"range": f"A1:{far}", "cells": cols * rows, "far": far},
+                                 file=shown, sheet=title))
 
-    def __init__(self, wb: Workbook, ws):
-        self.wb, self.ws = wb, ws
-        self.merged: list[tuple[int, int, int, int, str]] | None = None  # (r1, c1, r2, c2, "A1:B2")
+
+def _extent(xml: bytes) -> tuple[int, int]:
+    """(columns, rows) from A1 to the farthest cell reference of a sheet's XML.
+
+    Every r="B12" is read at once with numpy (a cell's reference, as every writer puts it);
+    a sheet that writes one otherwise (r = "…", r='…') has each reference found by a regular
+    expression instead."""
+    import numpy as np
+
+    a = np.frombuffer(xml, np.uint8)
+    if len(a) < 16:
+        return 0, 0
+    eq = np.flatnonzero(a[2:-12] == 61) + 2  # every "="
+    before, after = a[eq - 1], a[eq + 1]
+    if ((before <= 32) | ((after == 39) & ((before | 32) == 114))).any():
+        return _extent_slowly(xml)
+    p = eq[((before | 32) == 114) & (after == 34) & (a[eq - 2] <= 32)] + 2  # r="…" after a space
+    col = np.zeros(len(p), np.int64)
+    run = np.ones(len(p), bool)
+    for k in range(4):  # letters, either case (XFD is the last column Excel makes)
+        c = a[p + k] | 32
+        run &= (c >= 97) & (c <= 122)
+        col = np.where(run, col * 26 + (c.astype(np.int64) - 96), col)
+    c = a[p + 4] | 32
+    if (run & (c >= 97) & (c <= 122)).any():  # a fifth letter: beyond any sheet
+        return _extent_slowly(xml)
+    q = p + (col > 0) + (col > 26) + (col > 702) + (col > 18278)
+    row = np.zeros(len(p), np.int64)
+    run = np.ones(len(p), bool)
+    for k in range(8):  # then digits (1048576 is the last row)
+        c = a[np.minimum(q + k, len(a) - 1)]
+        run &= (c >= 48) & (c <= 57)
+        row = np.where(run, row * 10 + (c.astype(np.int64) - 48), row)
+    if run.any():  # eight digits or more: beyond any sheet
+        return _extent_slowly(xml)
+    return int(col.max(initial=0)), int(row.max(initial=0))
+
+
+def _extent_slowly(xml: bytes) -> tuple[int, int]:
+    cols = rows = 0
+    for m in _ANY_REF.finditer(xml):
+        cols, rows = max(cols, _col_index(m.group(1)) + 1), max(rows, int(m.group(2)))
+    return cols, rows
+
+
+class _Sheet:
+    """One worksheet: cell values from python-calamine, and from one light pass over the
+    sheet's XML what calamine does not tell: numbers in percent-styled cells (wrapped in
+    Percent: Excel keeps 95% as 0.95), error cells (calamine gives them as empty; their text,
+    "#DIV/0!", is put back so they are refused as they are), and why a cell is empty though
+    the sheet says more — merged away, or a formula saved without its result."""
+
+    def __init__(self, wb: Workbook, title: str, shown: str, percent: frozenset[int]):
+        self.wb, self.title, self.shown, self.percent = wb, title, shown, percent
+        self.merged: list[tuple[int, int, int, int, str]] = []  # (r1, c1, r2, c2, "A1:B2")
         self.formulas: dict[tuple[int, int], str] = {}
 
-    def _load(self) -> None:
-        self.merged = []
+    def rows(self) -> Iterator[tuple[int, Sequence]]:
+        """The rows, numbered from 1, every cell whatever the stored dimension says.  Any failure
+        becomes Unreadable, so a damaged workbook is never half read."""
         try:
-            xml = self.wb.sheet_xml(self.ws.title)
-        except Exception:  # noqa: BLE001 - a package that does not follow the standard: no explanation
-            return
+            values, xml = _sheet_values(self.wb, self.title, self.shown)
+            self._styles_and_errors(xml, values)
+            self._blank_causes(xml)
+        except Unreadable:
+            raise
+        except Exception as e:  # noqa: BLE001 - zlib, zipfile, XML and calamine errors alike
+            raise Unreadable(Problem("data.corrupt", {"detail": f"{type(e).__name__}: {e}"},
+                                     file=self.shown, sheet=self.title)) from None
+        del xml
+        yield from enumerate(values, 1)
+
+    def _styles_and_errors(self, xml: bytes, values: list[list]) -> None:
+        from xml.sax.saxutils import unescape
+
+        def at(tag: bytes):
+            ref = _CELL_REF.search(tag)
+            if ref is None:
+                return None
+            r, c = int(ref.group(2)) - 1, _col_index(ref.group(1))
+            return (r, c) if r < len(values) and c < len(values[r]) else None
+
+        for k in self.percent:  # plain searches: a percent style is rare, and only its cells are looked at
+            needle = f' s="{k}"'.encode()
+            pos = xml.find(needle)
+            while pos >= 0:
+                start = xml.rfind(b"<", 0, pos)
+                tag = xml[start:xml.find(b">", pos) + 1]
+                where = at(tag) if tag[1:].split(b" ", 1)[0].split(b":")[-1] == b"c" else None
+                if where is not None and type(values[where[0]][where[1]]) is float:
+                    values[where[0]][where[1]] = Percent(values[where[0]][where[1]])
+                pos = xml.find(needle, pos + 1)
+        if b't="e"' in xml:
+            for m in _ERROR_CELL.finditer(xml):
+                where = at(m.group(0))
+                v = _VALUE.match(xml, m.end())
+                if where is not None and v is not None:
+                    values[where[0]][where[1]] = unescape(v.group(1).decode("utf-8", "replace"))
+
+    def _blank_causes(self, xml: bytes) -> None:
         from xml.sax.saxutils import unescape
 
         merges = xml.find(b"mergeCell")  # plain searches first: most sheets have neither merges nor formulas
@@ -312,8 +440,10 @@ class _BlankCauses:
         # every formula cell, shared ones included, comes with some "</f>" ("</x:f>" in a prefixed sheet)
         prefixed = b":worksheet" in xml[:300]
         closing = xml.find(b":f>") if prefixed else xml.find(b"</f>")
+        if closing < 0:
+            return
         first_cell = max(xml.rfind(b"<c ", 0, closing), xml.rfind(b":c ", 0, closing), 0)  # the first formula's cell
-        for m in _FORMULA.finditer(xml, first_cell) if closing >= 0 else ():
+        for m in _FORMULA.finditer(xml, first_cell):
             start = max(xml.rfind(b"<c ", 0, m.start()), xml.rfind(b":c ", 0, m.start()))
             end = xml.find(b"</", m.end())
             close = xml.find(b"c>", end)  # the cell's own end tag
@@ -326,24 +456,15 @@ class _BlankCauses:
             text = body.split(b">", 1)[1].split(b"<", 1)[0] if not body.split(b">", 1)[0].endswith(b"/") else b""
             self.formulas[(int(cell.group(2)), _col_index(cell.group(1)))] = "=" + unescape(text.decode("utf-8", "replace"))
 
-    def __call__(self, row: int, col: int) -> tuple[str, str] | None:
-        if self.merged is None:
-            self._load()
+    def blank_cause(self, row: int, col: int) -> tuple[str, str] | None:
+        """Why the cell at (row from 1, column from 0) is empty: ("merged", "B2:B3"),
+        ("formula", "=SUM(…)"), or None when it simply is."""
         f = self.formulas.get((row, col))
         if f is not None:
             return "formula", f
-        for r1, c1, r2, c2, ref in self.merged or ():
+        for r1, c1, r2, c2, ref in self.merged:
             if r1 <= row <= r2 and c1 <= col <= c2 and (row, col) != (r1, c1):
                 return "merged", ref
-        return None
-
-
-def _has_percent_formats(wb: Workbook) -> bool | None:
-    """Whether some cell style shows percentages; None when the styles part cannot be read (then
-    every numeric cell is asked)."""
-    try:
-        return wb.percent_formats()
-    except Exception:  # noqa: BLE001 - a package that does not follow the standard
         return None
 
 
@@ -361,41 +482,3 @@ def _is_percent_format(code: str) -> bool:
         elif ch == "%" and not quoted:
             return True
     return False
-
-
-def _xlsx_rows(ws, shown: str, percent: bool | None) -> Iterator[tuple[int, Sequence]]:
-    """Rows of a worksheet, numbered from 1, every cell whatever the stored dimension says.
-
-    The fast path (values only) is taken when no cell style shows percentages; otherwise
-    numbers in percent-formatted cells are wrapped in Percent (Excel stores 95% as 0.95).
-    Any failure of the underlying parser becomes Unreadable, so a truncated workbook is
-    never half read.
-    """
-    ws.reset_dimensions()  # a wrong <dimension> must not cut rows or columns off
-    try:
-        if percent is False:
-            it = ws.iter_rows(min_row=1, min_col=1, values_only=True)
-            n = 0
-            for row in it:
-                n += 1
-                yield n, row
-        else:
-            it = ws.iter_rows(min_row=1, min_col=1)
-            n = 0
-            for cells in it:
-                n += 1
-                row = []
-                for c in cells:
-                    v = c.value
-                    if (type(v) is float or type(v) is int) and _is_percent_format(c.number_format):
-                        v = Percent(v)
-                    row.append(v)
-                yield n, row
-    except Unreadable:
-        raise
-    except GeneratorExit:
-        raise
-    except Exception as e:  # noqa: BLE001 - zlib, zipfile, XML and openpyxl errors alike
-        raise Unreadable(Problem("data.corrupt", {"detail": f"{type(e).__name__}: {e}"}, file=shown, sheet=ws.title)) from None
-
-

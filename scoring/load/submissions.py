@@ -34,7 +34,7 @@ from ..core.criteria import Criteria
 from ..core.dataset import Dataset
 from ..errors import DataError, Problem
 from .sheets import TEXT_EXTS, Table, Unreadable, open_workbook, read_text, sniff, worksheets
-from .values import (CONTROL, ValueParser, bool_words, clean_text, column_letter, cell, control_chars, odd_numbers,
+from .values import (CONTROL, ValueParser, as_text, bool_words, clean_text, column_letter, cell, control_chars, odd_numbers,
                      parse_column, plain_decimals, shown)
 
 ID_COLS = ("单位编号", "编号", "单位代码", "id", "unit_id")
@@ -496,7 +496,7 @@ class _Reader:
         """The field a header names, and whether it had to be normalised to match."""
         f = self.lookup.get(label)
         if f is not None:
-            return f, str(raw) != f
+            return f, as_text(raw) != f
         m = _UNIT_SUFFIX.match(label)  # "会前学法次数(次)": the field's unit of measure in brackets
         if m and m.group(1) in self.lookup:
             f = self.lookup[m.group(1)]
@@ -542,7 +542,7 @@ class _Reader:
         return i
 
     def _wide(self, t: Table, st: _Stage, header, labels, rows, problems: list[Problem]) -> None:
-        st.headers = [str(h).strip() if h is not None else "" for h in header]
+        st.headers = [as_text(h).strip() if h is not None else "" for h in header]
         hr = st.header_row
         id_col, name_col, cat_col = self._unit_columns(labels)
         fields = []  # (j, field, parser, values, rows)
@@ -691,7 +691,7 @@ class _Reader:
                 L = len(row)
                 for j, f in ev_cols:
                     if j < L and not is_blank(row[j]):
-                        st.evidence[(i, f)] = str(row[j]).strip()
+                        st.evidence[(i, f)] = as_text(row[j]).strip()
         if ev_cols and st.evidence:  # one search over all evidence text; cell by cell only when it finds something
             if CONTROL.search("\n".join(st.evidence.values())):
                 at = {i: (k, rn) for k, rn, i, _ in (located[p] for p in range(len(located)))}  # unit -> its row
@@ -709,7 +709,7 @@ class _Reader:
             real_notes.cell(*args)
 
     def _long(self, t: Table, st: _Stage, header, labels, rows, problems: list[Problem]) -> None:
-        st.headers = [str(h).strip() if h is not None else "" for h in header]
+        st.headers = [as_text(h).strip() if h is not None else "" for h in header]
         id_col, name_col, cat_col = self._unit_columns(labels)
         f_col = next(j for j, x in enumerate(labels) if x in _L["field"])
         v_col = next(j for j, x in enumerate(labels) if x in _L["value"])
@@ -761,7 +761,7 @@ class _Reader:
                 if chars:
                     problems.append(cell("data.control_char", {"chars": chars, "value": shown(row[e_col])}, t.file, rn, e_col, st.headers[e_col], t.sheet))
                     continue
-                st.evidence[(i, f)] = str(row[e_col]).strip()
+                st.evidence[(i, f)] = as_text(row[e_col]).strip()
         st.rows_read = count
 
     def _explain_blank(self, t: Table, rn: int, j: int, f: str, i: int, report) -> None:
@@ -892,7 +892,7 @@ def _units_from(t: Table, criteria: Criteria, problems: list[Problem], notes: No
     if clean is not None:
         return Units(*clean)
     ids, names, cats, seen = [], [], [], {}
-    headers = [str(h).strip() if h is not None else "" for h in header]
+    headers = [as_text(h).strip() if h is not None else "" for h in header]
     width = len(header)
     c_id, c_name, c_cat = cols
     for rn, row in rows:
@@ -931,7 +931,7 @@ def _units_from(t: Table, criteria: Criteria, problems: list[Problem], notes: No
             cat = shown(raw_cat).strip() if raw_cat is not None else ""
         seen[uid] = rn
         ids.append(uid)
-        names.append(str(raw_name).strip() if raw_name is not None else "")
+        names.append(as_text(raw_name).strip() if raw_name is not None else "")
         cats.append(cat)
     return Units(ids, names, cats)
 

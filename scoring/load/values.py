@@ -49,6 +49,13 @@ def shown(raw) -> str:
     return text if text.isprintable() else visible(text)
 
 
+def as_text(raw) -> str:
+    """A cell as text: a whole number without ".0" (a workbook keeps every number as a float)."""
+    if type(raw) is float and raw.is_integer():
+        return str(int(raw))
+    return str(raw)
+
+
 def control_chars(raw) -> str | None:
     """"U+202E、U+200B" when a text cell holds control characters, else None."""
     if type(raw) is not str or raw.isprintable():

@@ -1,0 +1,100 @@
+"""Workbooks made to exhaust the reader: refused, located and explained, before anything large is
+unpacked or allocated, and the rest of the folder still read."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from test_xlsx_malformed import GOOD, HEAD, check, complete, only
+from xlsx_support import plan_for, write_xlsx
+
+from scoring.load import sheets
+
+
+@pytest.fixture(scope="module")
+def plan(tmp_path_factory):
+    return plan_for(tmp_path_factory.mktemp("criteria"))
+
+
+def with_sheet_data(src: Path, out: Path, cells: bytes) -> Path:
+    """The workbook ``src`` with its first sheet's cells replaced by ``cells`` (raw XML)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                a, b = data.index(b"<sheetData>"), data.index(b"</sheetData>") + len(b"</sheetData>")
+                data = data[:a] + b"<sheetData>" + cells + b"</sheetData>" + data[b:]
+            zout.writestr(item, data)
+    return out
+
+
+def test_a_part_that_unpacks_hundreds_of_times_its_size_is_refused_unread(plan, tmp_path):
+    folder = complete(tmp_path / "data")
+    good = write_xlsx(tmp_path / "good.xlsx", [HEAD] + GOOD)
+    bomb = folder / "司法局.xlsx"
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item, zin.read(item.filename))
+        zout.writestr("xl/padding.xml", b" " * (sheets.RATIO_FLOOR + 1))  # about 1000:1
+    assert bomb.stat().st_size < 200_000
+    report = check(plan, folder)
+    p, = only(report, "data.workbook_too_large")
+    assert p.file == "司法局.xlsx" and "xl/padding.xml" in p.message() and "17 MB" in p.message()
+    assert "200:1" in p.hint()
+    assert [f.read for f in report.files if f.file == "司法局.xlsx"] == [False]
+    assert all(v != v for v in report.data.values["学法次数"]), "values of a refused workbook were kept"
+    assert not [q for q in report.problems if q.code == "data.corrupt"]
+
+
+@pytest.mark.parametrize("far", [b'<c r="XFD1048576"><v>1</v></c>', b"<c r='XFD1048576'><v>1</v></c>",
+                                 b'<c r = "xfd1048576"><v>1</v></c>', b'<c r="ZZZZZ9"><v>1</v></c>'])
+def test_a_far_away_cell_is_refused_before_the_sheet_is_read(plan, tmp_path, far):
+    """A1 and XFD1048576 alone would make the cell reader ask for 17 billion cells (the process
+    would abort, not raise): the sheet is refused from its XML first, however the reference is written."""
+    folder = complete(tmp_path / "data")
+    good = write_xlsx(tmp_path / "good.xlsx", [HEAD] + GOOD)
+    rows = b'<row r="1"><c r="A1" t="inlineStr"><is><t>\xe5\x8d\x95\xe4\xbd\x8d\xe7\xbc\x96\xe5\x8f\xb7</t></is></c></row>'
+    with_sheet_data(good, folder / "司法局.xlsx", rows + b'<row r="2">' + far + b"</row>")
+    report = check(plan, folder)  # in this process: a crash would end the test run
+    p, = only(report, "data.sheet_too_large")
+    assert p.file == "司法局.xlsx" and p.sheet == "Sheet1"
+    assert [f.read for f in report.files if f.file == "司法局.xlsx"] == [False]
+
+
+def test_cells_within_the_limit_are_read_whatever_the_sheet_claims(plan, tmp_path):
+    """A sheet that claims a small <dimension> but has cells beyond it is measured by its cells."""
+    folder = complete(tmp_path / "data")
+    good = write_xlsx(tmp_path / "good.xlsx", [HEAD] + GOOD)
+    cols, rows = sheets._extent(zipfile.ZipFile(good).read("xl/worksheets/sheet1.xml"))
+    assert (cols, rows) == (len(HEAD), len(GOOD) + 1)
+    report = check(plan, with_sheet_data(good, folder / "司法局.xlsx", b"") and folder)
+    assert not [q for q in report.problems if q.code in ("data.sheet_too_large", "data.corrupt")]
+
+
+def test_the_extent_of_each_way_of_writing_a_reference():
+    row = b'<row r="%d">%s</row>'
+    assert sheets._extent(b"<sheetData>" + row % (7, b'<c r="C7" s="1"><v>1</v></c>') + b"</sheetData>") == (3, 7)
+    assert sheets._extent(b"<sheetData>" + row % (7, b"<c r='AB70' t='n'><v>1</v></c>") + b"</sheetData>") == (28, 70)
+    assert sheets._extent(b'<x:sheetData><x:c r="b2"><x:v>1</x:v></x:c>       </x:sheetData>') == (2, 2)
+    assert sheets._extent(b"<sheetData>" + b'<c r="A1"/><c r="XFD1048576"/>' + b"</sheetData>") == (16384, 1048576)
+
+
+def test_the_limits_hold_for_a_whole_nation_in_one_sheet():
+    """170 000 units × 50 fields in one sheet (about 300 MB of XML, 6-10:1 packed) stays readable."""
+    assert 170_001 * 51 <= sheets.MAX_CELLS
+    assert 300_000_000 < sheets.MAX_UNPACKED
+
+
+def test_reading_a_workbook_does_not_import_openpyxl(tmp_path):
+    """Submissions are read with python-calamine; openpyxl (slow to import) only writes."""
+    good = write_xlsx(tmp_path / "good.xlsx", [HEAD] + GOOD)
+    code = ("import sys; from pathlib import Path; from scoring.load import sheets\n"
+            f"with sheets.open_workbook(Path({str(good)!r}), 'x') as wb:\n"
+            "    rows = list(sheets.worksheets(wb, 'x', [])[0].rows)\n"
+            "print(len(rows), 'openpyxl' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [str(len(GOOD) + 1), "False"]
