@@ -3,6 +3,7 @@
     python benchmarks/papers.py                        # the bundled example, median of 3
     python benchmarks/papers.py --repeat 5
     python benchmarks/papers.py --province             # also HTML and XLSX office reports at province size
+    python benchmarks/papers.py --province --skip "XLSX, province"   # without the slowest line
 
 Every line is a whole process (start-up included) timed by run.py's launcher: median wall time, CPU
 time, peak RSS, and the ratio to ``scoring run … --format csv`` on the same data.
@@ -45,6 +46,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--province", action="store_true", help="also the HTML and XLSX reports at province size")
+    p.add_argument("--skip", action="append", default=[], metavar="TEXT",
+                   help="leave out the lines whose label contains TEXT (e.g. 'XLSX, province'); may be repeated")
     a = p.parse_args(argv)
     province = None
     if a.province:
@@ -58,6 +61,8 @@ def main(argv=None) -> int:
         base: dict[str, float] = {}
         print(f"{'what':<32} {'wall':>8} {'cpu':>14} {'peak RSS':>10}  ratio to scoring run")
         for label, cmd, against in lines(out, province):
+            if any(skip in label for skip in a.skip):
+                continue
             t = run_process(cmd, a.repeat)
             if against is None:
                 base[label.rsplit(", ", 1)[1]] = t.seconds

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from scoring import Column, deducted, difference, fmt, Method, Scored, shown, tr
+from scoring import Column, deducted, difference_column, fmt, Method, Scored, shown, shown_column, tr
 
 from ._common import PARTIAL, Capped, Partial, cap_words, partial_words, steps
 
@@ -159,14 +159,16 @@ class RateThreshold(Method):
                       f"full points at {fmt(p.target)}% or more, −{fmt(p.per_step)} per {fmt(p.step)} points below")
         return text + partial_words(p.partial, lang) + cap_words(p, lang)
 
-    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
+    def lost_reasons(self, p, inputs, points, full, context, lang="zh"):
         (field, v), = inputs.items()
-        gap = difference(self._gap(v, p), field, lang, rate=True)
+        gaps = difference_column(self._gap(v, p), field, lang, rate=True)
+        target = fmt(p.target)
         if p.lower_is_better:
-            return tr(lang, f"{field}{shown(v, field, lang, '%')}，高于{fmt(p.target)}%控制值{gap}",
-                      f"{field} {shown(v, field, lang, '%')}, {gap} above the {fmt(p.target)}% limit")
-        return tr(lang, f"{field}{shown(v, field, lang, '%')}，低于{fmt(p.target)}%达标值{gap}",
-                  f"{field} {shown(v, field, lang, '%')}, {gap} below the {fmt(p.target)}% target")
+            zh, en = "{f}{v}，高于{t}%控制值{g}", "{f} {v}, {g} above the {t}% limit"
+        else:
+            zh, en = "{f}{v}，低于{t}%达标值{g}", "{f} {v}, {g} below the {t}% target"
+        text = tr(lang, zh, en)
+        return [text.format(f=field, v=x, t=target, g=g) for x, g in zip(shown_column(v, field, lang, "%"), gaps)]
 
 
 class MustBeFull(Method):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field, field_validator
 
-from scoring import Column, fmt, Method, Params as BaseParams, Scored, shown, tr
+from scoring import Column, fmt, Method, Params as BaseParams, Scored, shown, shown_column, tr
 
 
 class Band(BaseParams):
@@ -46,16 +46,16 @@ class Bands(Method):
         en = "; ".join(f"≥{fmt(b.min)}: {fmt(b.points)}" for b in p.bands) + f"; otherwise {fmt(p.below)}"
         return tr(lang, zh, en)
 
-    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
+    def lost_reasons(self, p, inputs, points, full, context, lang="zh"):
         (field, v), = inputs.items()
-        upper = [b for b in p.bands if b.min > v]
-        nxt = upper[-1] if upper else None
-        zh = f"{field}{shown(v, field, lang)}，落在得{fmt(points)}分一档"
-        en = f"{field} {shown(v, field, lang)} falls in the {fmt(points)}-point band"
-        if nxt is not None:
-            zh += f"（达到{fmt(nxt.min)}可得{fmt(nxt.points)}分）"
-            en += f" ({fmt(nxt.min)} would give {fmt(nxt.points)})"
-        return tr(lang, zh, en)
+        text = tr(lang, "{f}{v}，落在得{p}分一档", "{f} {v} falls in the {p}-point band")
+        # the band just above each value, as words (the bands are sorted by descending min)
+        above = [""] + [tr(lang, f"（达到{fmt(b.min)}可得{fmt(b.points)}分）", f" ({fmt(b.min)} would give {fmt(b.points)})")
+                        for b in p.bands]
+        nxt = (v[:, None] < np.array([b.min for b in p.bands])).sum(axis=1)  # how many bands lie above
+        memo: dict[float, str] = {}
+        pts = [memo[x] if x in memo else memo.setdefault(x, fmt(x)) for x in np.asarray(points, dtype=float).tolist()]
+        return [text.format(f=field, v=x, p=q) + above[k] for x, q, k in zip(shown_column(v, field, lang), pts, nxt.tolist())]
 
 
 class _Votes(Method):
@@ -109,10 +109,10 @@ class GradedReview(_Votes):
         terms = " + ".join(f"{f}×{fmt(k)}" for f, k in p.grades.items())
         return tr(lang, f"({terms}) ÷ 评审总数 × {fmt(full)}", f"({terms}) ÷ reviews × {fmt(full)}")
 
-    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
-        votes = "，".join(f"{f}{shown(n, f, lang)}" for f, n in inputs.items())
-        votes_en = ", ".join(f"{f} {shown(n, f, lang)}" for f, n in inputs.items())
-        return tr(lang, f"评审结果：{votes}", f"review: {votes_en}")
+    def lost_reasons(self, p, inputs, points, full, context, lang="zh"):
+        sep, lead, gap = tr(lang, "，", ", "), tr(lang, "评审结果：", "review: "), tr(lang, "", " ")
+        parts = [[f + gap + x for x in shown_column(n, f, lang)] for f, n in inputs.items()]
+        return [lead + sep.join(row) for row in zip(*parts)]
 
 
 class Survey(_Votes):
@@ -211,9 +211,10 @@ class Supplied(Method):
         return tr(lang, f"报送得分（满分{fmt(p.scale)}）折算为{fmt(full)}分制",
                   f"supplied score out of {fmt(p.scale)}, scaled to {fmt(full)}")
 
-    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
+    def lost_reasons(self, p, inputs, points, full, context, lang="zh"):
         (field, v), = inputs.items()
-        return tr(lang, f"{field}报送得分{shown(v, field, lang, '分')}", f"{field}: supplied {shown(v, field, lang)}")
+        lead = tr(lang, f"{field}报送得分", f"{field}: supplied ")
+        return [lead + x for x in shown_column(v, field, lang, "分")]
 
 
 METHODS = [Bands, GradedReview, Survey, BonusByLevel, Supplied]

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from scoring import Column, deducted, difference, fmt, Method, Params as BaseParams, Scored, shown, tr
+from scoring import Column, deducted, difference_column, fmt, Method, Params as BaseParams, Scored, shown, shown_column, tr
 
 from ._common import LOWER_IS_BETTER, PARTIAL, Capped, Partial, cap_words, partial_words, steps
 
@@ -34,11 +34,13 @@ class VsAverage(Method):
                   f"full points at or above the category average, −{fmt(p.per_step)} per {fmt(p.step)} below"
                   ) + partial_words(p.partial, lang) + cap_words(p, lang)
 
-    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
+    def lost_reasons(self, p, inputs, points, full, context, lang="zh"):
         (field, v), = inputs.items()
         avg = context["average"]
-        return tr(lang, f"{field}{shown(v, field, lang)}，低于本类别平均值{shown(avg, field, lang)}，差{difference(avg - v, field, lang)}",
-                  f"{field} {shown(v, field, lang)}, {difference(avg - v, field, lang)} below the category average {shown(avg, field, lang)}")
+        text = tr(lang, "{f}{v}，低于本类别平均值{a}，差{d}", "{f} {v}, {d} below the category average {a}")
+        a = shown(avg, field, lang)
+        return [text.format(f=field, v=x, a=a, d=d)
+                for x, d in zip(shown_column(v, field, lang), difference_column(avg - v, field, lang))]
 
 
 class RelativeToBest(Method):
@@ -81,13 +83,14 @@ class RelativeToBest(Method):
         return tr(lang, f"得分 = 本单位值 ÷ 本类别最优值 × {fmt(full)}",
                   f"points = own value ÷ best in category × {fmt(full)}") + zero
 
-    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
+    def lost_reasons(self, p, inputs, points, full, context, lang="zh"):
         (field, v), = inputs.items()
-        text = tr(lang, f"{field}{shown(v, field, lang)}，本类别最优值{shown(context['best'], field, lang)}",
-                  f"{field} {shown(v, field, lang)}; best in category {shown(context['best'], field, lang)}")
-        if context["best"] == 0 and v == 0:
-            text += tr(lang, "，最优值为0，按细则（best_zero）得0分", "; the best is 0: 0 points as the criteria declare (best_zero)")
-        return text
+        best = context["best"]
+        text = tr(lang, "{f}{v}，本类别最优值{b}", "{f} {v}; best in category {b}")
+        b = shown(best, field, lang)
+        zero = tr(lang, "，最优值为0，按细则（best_zero）得0分", "; the best is 0: 0 points as the criteria declare (best_zero)")
+        ends = ((v == 0) if best == 0 else np.zeros(len(v), bool)).tolist()
+        return [text.format(f=field, v=x, b=b) + (zero if e else "") for x, e in zip(shown_column(v, field, lang), ends)]
 
 
 class RankPoints(Method):
@@ -139,13 +142,13 @@ class RankPoints(Method):
         return tr(lang, f"第一名{fmt(full)}分，每下降一名减{fmt(p.decay * 100)}%",
                   f"1st gets {fmt(full)}, −{fmt(p.decay * 100)}% per rank")
 
-    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
+    def lost_reasons(self, p, inputs, points, full, context, lang="zh"):
         (field, v), = inputs.items()
         key = v if p.lower_is_better else -v
-        rank = int(np.searchsorted(context["ordered"], key, side="left")) + 1
+        ranks = (np.searchsorted(context["ordered"], key, side="left") + 1).tolist()
+        text = tr(lang, "{f}{v}，在本类别{n}个单位中列第{r}名", "{f} {v}: rank {r} of {n} in the category")
         n = int(context["count"])
-        return tr(lang, f"{field}{shown(v, field, lang)}，在本类别{n}个单位中列第{rank}名",
-                  f"{field} {shown(v, field, lang)}: rank {rank} of {n} in the category")
+        return [text.format(f=field, v=x, n=n, r=r) for x, r in zip(shown_column(v, field, lang), ranks)]
 
 
 METHODS = [VsAverage, RelativeToBest, RankPoints]

@@ -4,6 +4,7 @@ Public names for plugin authors and embedders::
 
     from scoring import hookimpl, Method, ValueMethod, Column, Scored, Params, tr
     from scoring import deducted, difference, shown, fmt, previous_name   # helpers for sentences and points
+    from scoring import shown_column, difference_column                   # the same for a column (lost_reasons)
 
 The built-in methods (the top-level ``plugins/`` folder) import nothing else from ``scoring``,
 so a third-party plugin can do whatever they do.  The Python API for scripts and notebooks is
@@ -22,6 +23,7 @@ if TYPE_CHECKING:  # the names below are imported lazily (__getattr__); a type c
     from .core.methods import Column as Column, Method as Method, Params as Params, Scored as Scored
     from .core.methods import ValueMethod as ValueMethod, deducted as deducted, difference as difference
     from .core.methods import shown as shown, tr as tr
+    from .core.methods import difference_column as difference_column, shown_column as shown_column
     from .core.rounding import fmt as fmt
     from .errors import CriteriaError as CriteriaError, DataError as DataError, HistoryError as HistoryError
     from .errors import PluginError as PluginError, Problem as Problem, ScoringError as ScoringError
@@ -32,7 +34,8 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "Column": ".core.methods", "Method": ".core.methods", "Params": ".core.methods", "Scored": ".core.methods",
     "ValueMethod": ".core.methods", "deducted": ".core.methods", "tr": ".core.methods",
-    "difference": ".core.methods", "shown": ".core.methods", "fmt": ".core.rounding", "previous_name": ".core.dataset",
+    "difference": ".core.methods", "shown": ".core.methods", "shown_column": ".core.methods",
+    "difference_column": ".core.methods", "fmt": ".core.rounding", "previous_name": ".core.dataset",
     "CriteriaError": ".errors", "DataError": ".errors", "HistoryError": ".errors", "PluginError": ".errors",
     "Problem": ".errors", "ScoringError": ".errors", "hookimpl": ".hookspecs",
 }

@@ -48,7 +48,13 @@ def test_pieces_make_the_whole_document():
         assert as_json(res, lang, _Stamp(), extra) == _whole(res, lang, _Stamp(), extra)
         # a key given again in extra takes the place it had, as dict.update does
         assert as_json(res, lang, None, {"schema": "x", "more": 1}) == _whole(res, lang, None, {"schema": "x", "more": 1})
-    assert len(list(json_chunks(res))) > sum(len(cs.index) for cs in res.categories.values())  # a piece per unit at least
+        # sheets made a block of units at a time, their lines a column at a time: the same text at any block size,
+        # written a sheet at a time
+        for block in (1, 7, 1000):
+            pieces = list(json_chunks(res, lang, _Stamp(), extra, block=block))
+            assert "".join(pieces) == _whole(res, lang, _Stamp(), extra)
+            assert max(p.count('"indicators":[') for p in pieces) == 1
+            assert len(pieces) > sum(len(cs.index) for cs in res.categories.values())
 
 
 def test_the_written_file_is_valid_and_compact(tmp_path):

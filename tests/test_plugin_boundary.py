@@ -144,6 +144,30 @@ def test_a_stored_run_needing_a_plugin_that_is_not_installed_says_which_and_how(
         assert code == 2 and "share_of_full" in err and "office-rules" in err and "1.2.0" in err and "pip install" in err, (argv, err)
 
 
+def test_a_plugin_with_a_reason_per_unit_explains_every_line_of_the_json(capsys, tmp_path):
+    """Written before reasons could be made a column at a time: each unit still gets its own sentence."""
+    import json
+
+    crit, data, _ = case(tmp_path, "v", reason="return '份额' + repr(sorted(inputs.values())) + '/' + repr(points)")
+    out_file = tmp_path / "out.json"
+    code, _, err = cli(capsys, "run", crit, "--data", data, "--format", "json", "--out", out_file)
+    assert code == 0, err
+    lines = [line for c in json.loads(out_file.read_text(encoding="utf-8"))["categories"] for u in c["units"]
+             for line in u["indicators"] if line.get("method") == "share_of_full"]
+    lost = [line for line in lines if line["lost"]]
+    assert len(lost) >= 2 and len({line["reason"] for line in lost}) == len(lost)  # each unit's own
+    for line in lost:
+        assert line["reason"] == "份额" + repr(sorted(line["inputs"].values())) + "/" + repr(line["points"])
+
+
+def test_reasons_made_a_column_at_a_time_must_be_one_per_unit(capsys, tmp_path):
+    crit, data, _ = case(tmp_path, "v", reason="return ''\n\n    def lost_reasons(self, *args):\n        return []")
+    out_file = tmp_path / "out.json"
+    code, out, err = cli(capsys, "run", crit, "--data", data, "--format", "json", "--out", out_file)
+    assert code == 2 and not out_file.exists()
+    assert "office.py" in err and "share_of_full" in err and "lost_reasons" in err and "Traceback" not in err
+
+
 RULE_FAILS = '''\
 from scoring import Method, Scored, hookimpl
 

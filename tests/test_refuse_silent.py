@@ -433,15 +433,19 @@ def test_a_huge_tie_break_list_is_refused_quickly_and_a_repeated_entry_is_named(
     check_refuses(capsys, crit, "“年度重点任务数”写了两次（第1项和第3项）", "ranking.tie_break[2]")
 
 
-def _seconds(fn, text: str) -> float:
+def _seconds(fn, text: str, rounds: int = 5) -> float:
+    """The quickest of a few rounds: another process taking the CPU for a moment only makes a round slower."""
     import time
 
-    start = time.perf_counter()
-    try:
-        fn(text)
-    except Exception:  # noqa: BLE001 - only the time matters here
-        pass
-    return time.perf_counter() - start
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        try:
+            fn(text)
+        except Exception:  # noqa: BLE001 - only the time matters here
+            pass
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def test_reading_criteria_text_is_linear():

@@ -167,3 +167,15 @@ def test_csv_neutralises_formula_text_but_not_numbers():
     assert names == {"'=HYPERLINK(\"http://x\")", "'+县局", "-1", "'@甲", "乙"}
     totals = [r[4] for r in rows[1:] if r[0] != "类别"]
     assert all(re.fullmatch(r"\d+\.\d\d", t) for t in totals)
+
+
+def test_no_openpyxl_internals_in_the_product():
+    """Looks are given through openpyxl's public named styles, never its private style arrays."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "scoring"
+    private = re.compile(r"\._style\b|StyleArray|\._named_styles|\._cell_styles|\._fonts\b|\._fills\b|\._borders\b")
+    found = [f"{p.relative_to(root)}:{n}" for p in root.rglob("*.py")
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if private.search(line)]
+    assert found == []

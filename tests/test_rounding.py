@@ -112,3 +112,16 @@ def test_fixed_point_of_a_missing_total_sorts_last_without_a_warning():
         fixed = to_fixed(np.array([12.5, NaN, -3.0]), 2)
     assert fixed[0] == 1250 and fixed[2] == -300
     assert fixed[1] < fixed[2] and -fixed[1] > -fixed[0]  # lowest either way round
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.lists(st.one_of(st.floats(-1e7, 1e7), st.just(NaN), st.integers(-10**6, 10**6).map(lambda k: k / 1000 + 0.0005),
+                          st.integers(-10**5, 10**5).map(lambda k: k / 8)), min_size=1, max_size=50),
+       st.integers(0, 7))
+def test_round_column_is_round_half_up_bit_for_bit(values, places):
+    from scoring.core.rounding import round_column, trimmed, trimmed_column
+
+    got = round_column(np.array(values), places)
+    want = np.array([round_half_up(x, places) for x in values])
+    assert np.array_equal(got, want, equal_nan=True) and np.array_equal(np.signbit(got), np.signbit(want))
+    assert trimmed_column(np.array(values), places) == [trimmed(x, places) for x in values]

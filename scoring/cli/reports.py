@@ -52,17 +52,17 @@ def cmd_report(args) -> int:
     if args.paper == "office":
         write_report(args, fmt, scored, proposal)
         return 0
-    from ..report.output import write_atomic_bytes
+    from ..outfile import write_out
 
     options = {k: getattr(args, k) for k in ("issuer", "date", "public_from", "public_to", "object_by", "contact", "address",
                                              "grades_only")}
     papers = api.papers(scored, args.paper, fmt, args.lang, publication=options, unit=args.unit, decisions=proposal)
     if args.paper == "unit" and (folder or not args.unit):
         for name, data in papers:  # every paper made before any is written: a failure leaves no half pack
-            write_atomic_bytes(Path(args.out) / name, data)
+            write_out(Path(args.out) / name, data)
         say("report.written_units", args.lang, n=len(papers), dir=args.out)
     else:
-        write_atomic_bytes(args.out, papers[0][1])
+        write_out(args.out, papers[0][1])
         written(args.out, args.lang)
     return 0
 

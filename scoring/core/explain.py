@@ -6,6 +6,7 @@ Text is produced here, on demand, for the units someone asks about.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ from . import boundary
 from .dataset import previous_of
 from .engine import CategoryScores, IndicatorScores, Results
 from .methods import displaying
-from .rounding import fmt, round_half_up
+from .rounding import fmt, round_column, round_half_up
 
 
 def _num(x: float, places: int) -> float | None:
@@ -97,6 +98,143 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
     else:
         line["reason"] = share_note
     return line
+
+
+@dataclass
+class LineColumns:
+    """One indicator's lines for many units of a category, a column at a time: what
+    :func:`indicator_line` gives each unit, for the usual lines (a scored leaf, a group without
+    a cap that bites).  ``usual[k]`` is False where the line is left to :func:`indicator_line`
+    (not applicable, a task's share, 0 ÷ 0, a missing input, a capped group, evidence given)."""
+
+    rows: list[int]  # positions in the category
+    usual: list[bool]
+    points: np.ndarray  # NaN: null
+    applicable_full: np.ndarray  # NaN where the line does not show it
+    lost: np.ndarray
+    status: list[str]
+    inputs: dict[str, np.ndarray]  # leaves: each input's value
+    sources: dict[str, list[str]]  # leaves: where each value came from
+    reasons: list[str]
+    method: str | None  # leaves: the method's name
+    rule: str
+
+
+def line_columns(res: Results, cs: CategoryScores, rows: list[int], s: IndicatorScores, lang: str = "zh") -> LineColumns:
+    """The lines of ``s`` for the units at ``rows``, built a column at a time (see :class:`LineColumns`):
+    numbers rounded per column, the method's reasons asked for only where points were lost, all at once."""
+    ind = s.indicator
+    places = res.criteria.assessment.precision
+    at = np.asarray(rows, dtype=np.intp)
+    pts = round_column(s.points[at], places)
+    app = np.asarray(s.applicable_full[at], dtype=float)
+    has = ~np.isnan(pts)
+    if ind.bonus:
+        lost = round_column(np.maximum(-np.nan_to_num(pts), 0.0), places)
+        shown_app = np.zeros(len(at), bool)
+    else:
+        lost = round_column(app - pts, places)
+        shown_app = has & (np.abs(app - ind.full) > 1e-9)
+    usual = np.ones(len(at), bool)
+    if s.applies is not None:
+        usual &= s.applies[at]
+    if s.share is not None:  # a task's share: said per unit, on the rare lines that have one
+        usual[:] = False
+    leaf = s.leaf
+    status = np.where(has, "scored", "excluded").tolist() if leaf is None else ["scored"] * len(at)
+    inputs: dict[str, np.ndarray] = {}
+    sources: dict[str, list[str]] = {}
+    reasons = [""] * len(at)
+    if leaf is None:
+        rule = ind.rule or t("explain.group_rule", lang)
+        if ind.max_deduction is not None:
+            rule += t("explain.group_cap", lang, cap=fmt(ind.max_deduction))
+            if s.raw is not None:  # the children lost more than the group may: said by indicator_line
+                with np.errstate(invalid="ignore"):
+                    usual &= ~(has & (round_column(app - s.raw[at], places) > lost))
+    else:
+        rule = ind.rule or _rule_text(res, leaf, lang)
+        if s.zero is not None:
+            usual &= ~s.zero[at]
+        if s.missing is not None:
+            usual &= ~s.missing[at]
+        units = cs.index[at]
+        evidence = res.data.evidence
+        if evidence:
+            ids = res.data.ids
+            usual &= [not any((ids[i], f) in evidence for f in s.inputs) for i in units.tolist()]
+        derived = _derived(res)
+        for f, v in s.inputs.items():
+            inputs[f] = np.asarray(v[at], dtype=float)
+            sources[f] = _source_column(res, units, f, derived, lang)
+        with np.errstate(invalid="ignore"):
+            ask = usual & has & ((lost > 0) | (bool(ind.bonus) & (pts != 0)))
+        if ask.any():
+            k = np.flatnonzero(ask)
+            with displaying(places, _units(res)):  # values at the declared precision, with their units
+                texts = boundary.call(leaf, "reason", leaf.method.lost_reasons, leaf.params,
+                                      {f: np.asarray(v[at[k]], dtype=float) for f, v in s.inputs.items()},
+                                      pts[k], ind.full, s.context, lang)
+            if len(texts) != len(k):
+                boundary.call(leaf, "reason", _wrong_count, len(texts), len(k))
+            if ind.max_deduction is not None and not ind.bonus and s.raw is not None:
+                capped = s.raw[at[k]] < ind.full - ind.max_deduction
+                note = t("explain.item_cap", lang, cap=fmt(ind.max_deduction))
+                texts = [x + note if c else x for x, c in zip(texts, capped.tolist())]
+            for j, x in zip(k.tolist(), texts):
+                reasons[j] = x
+    return LineColumns(list(rows), usual.tolist(), pts, np.where(shown_app, app, np.nan), lost, status, inputs, sources, reasons,
+                       None if leaf is None else leaf.method.name, rule)
+
+
+def _wrong_count(got: int, wanted: int):
+    raise ValueError(f"lost_reasons gave {got} texts for {wanted} units")
+
+
+def indicator_lines(res: Results, cs: CategoryScores, rows: list[int], s: IndicatorScores, lang: str = "zh") -> list[dict[str, Any]]:
+    """:func:`indicator_line` for each unit at ``rows``, the usual lines built a column at a time
+    (key order as :func:`indicator_line`)."""
+    c = line_columns(res, cs, rows, s, lang)
+    ind = s.indicator
+    head = {"id": ind.id, "name": ind.name, "level": res.plan.level[ind.id], "parent": ind.parent,
+            "module": res.plan.module_of[ind.id], "full": ind.full, "bonus": ind.bonus}
+    points, lost, app = _values(c.points), _values(c.lost), _values(c.applicable_full)
+    inputs = {f: _values(v) for f, v in c.inputs.items()}
+    out = []
+    for k, p in enumerate(rows):
+        if not c.usual[k]:
+            out.append(indicator_line(res, cs, p, s, lang))
+            continue
+        line = {**head, "points": points[k], "owner": ind.owner, "evidence": ind.evidence}
+        if app[k] is not None:
+            line["applicable_full"] = app[k]
+        line["lost"] = lost[k]
+        if c.method is None:
+            line["status"], line["rule"], line["reason"] = c.status[k], c.rule, c.reasons[k]
+        else:
+            line["inputs"] = {f: v[k] for f, v in inputs.items()}
+            line["sources"] = {f: v[k] for f, v in c.sources.items()}
+            line["method"], line["rule"], line["status"], line["reason"] = c.method, c.rule, c.status[k], c.reasons[k]
+        out.append(line)
+    return out
+
+
+def _values(a: np.ndarray) -> list[float | None]:
+    return [None if x != x else x for x in a.tolist()]
+
+
+def _source_column(res: Results, units: np.ndarray, f: str, derived: set[str], lang: str) -> list[str]:
+    """:func:`_source` of ``f`` for many units."""
+    data = res.data
+    every = data.sources.get(f)
+    if every is None:
+        every = t("explain.derived", lang) if f in derived else ""
+    where = data.place_of.get(f)
+    if data.sources.get(f) is None or where is None:
+        return [every] * len(units)
+    files = [pf[0] for pf in data.place_files]
+    n = len(files)
+    return [files[w] if 0 <= w < n else every for w in where[units].tolist()]
 
 
 def _zero_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScores, line: dict, lang: str) -> dict:
@@ -267,9 +405,21 @@ def unit_sheet(res: Results, cs: CategoryScores, pos: int, lang: str = "zh", wit
     if with_indicators:
         sheet["indicators"] = [
             indicator_line(res, cs, pos, cs.indicators[ind.id], lang)
-            for ind in _tree_order(res) if ind.id in cs.indicators
+            for ind in tree_order(res) if ind.id in cs.indicators
         ]
     return sheet
+
+
+def unit_sheets(res: Results, cs: CategoryScores, rows: list[int], lang: str = "zh") -> list[dict[str, Any]]:
+    """:func:`unit_sheet` for each unit at ``rows`` (positions in the category), the indicator lines
+    made a column at a time (:func:`indicator_lines`): what a report of every unit asks for."""
+    lines = [indicator_lines(res, cs, rows, cs.indicators[ind.id], lang) for ind in tree_order(res) if ind.id in cs.indicators]
+    sheets = []
+    for k, p in enumerate(rows):
+        sheet = unit_sheet(res, cs, p, lang, with_indicators=False)
+        sheet["indicators"] = [col[k] for col in lines]
+        sheets.append(sheet)
+    return sheets
 
 
 def _bonus_cap(res: Results, cs: CategoryScores, ms, pos: int, places: int, lang: str) -> dict[str, Any]:
@@ -294,7 +444,7 @@ def _bonus_cap(res: Results, cs: CategoryScores, ms, pos: int, places: int, lang
                                                   high=fmt(b.max), counted=fmt(float(ms.bonus[pos]), places))}
 
 
-def _tree_order(res: Results):
+def tree_order(res: Results):
     """Indicators as printed: parents before children, in file order (made once per results)."""
     cache = _cache(res)
     if "order" not in cache:

@@ -27,7 +27,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from ..i18n import t
-from .rounding import fmt, trimmed
+from .rounding import fmt, trimmed, trimmed_column
 
 
 class Params(BaseModel):
@@ -85,11 +85,29 @@ def shown(v: float, field: str | None = None, lang: str = "zh", default_unit: st
     else:
         places, units = display
         text = trimmed(v, places)
-        unit = (units.get(field) or (units.get(field.split("@", 1)[0]) if "@" in field else "") or "") if field else ""
-        unit = unit or default_unit
+        unit = _unit_of(field, units) or default_unit
     if lang == "en" and unit != "%":
         return text
     return text + unit
+
+
+def _unit_of(field: str | None, units: dict[str, str]) -> str:
+    if not field:
+        return ""
+    return units.get(field) or (units.get(field.split("@", 1)[0]) if "@" in field else "") or ""
+
+
+def shown_column(values: np.ndarray, field: str | None = None, lang: str = "zh", default_unit: str = "") -> list[str]:
+    """:func:`shown` of every value of a column (for :meth:`Method.lost_reasons`)."""
+    display = _DISPLAY.get()
+    if display is None:
+        return [shown(v, field, lang, default_unit) for v in np.asarray(values, dtype=float).tolist()]
+    places, units = display
+    unit = _unit_of(field, units) or default_unit
+    texts = trimmed_column(values, places)
+    if (lang == "en" and unit != "%") or not unit:
+        return texts
+    return [x + unit for x in texts]
 
 
 def difference(v: float, field: str | None = None, lang: str = "zh", rate: bool = False) -> str:
@@ -100,6 +118,17 @@ def difference(v: float, field: str | None = None, lang: str = "zh", rate: bool 
         text = fmt(v) if places is None else trimmed(v, places)
         return t("method.pct_points", lang, value=text)
     return shown(v, field, lang)
+
+
+def difference_column(values: np.ndarray, field: str | None = None, lang: str = "zh", rate: bool = False) -> list[str]:
+    """:func:`difference` of every value of a column."""
+    display = _DISPLAY.get()
+    places, units = display if display is not None else (None, {})
+    if rate or (field is not None and units.get(field.split("@")[0]) == "%"):
+        texts = [fmt(v) for v in np.asarray(values, dtype=float).tolist()] if places is None else trimmed_column(values, places)
+        before, _, after = t("method.pct_points", lang, value="\ue000").partition("\ue000")  # a character no message holds
+        return [before + x + after for x in texts]
+    return shown_column(values, field, lang)
 
 
 def tr(lang: str, zh: str, en: str) -> str:
@@ -148,9 +177,35 @@ class Method:
         self, params: Any, inputs: dict[str, float], points: float, full: float,
         context: dict[str, Any], lang: str = "zh",
     ) -> str:
-        """Why points were lost (失分原因), for one unit. Called only on demand."""
+        """Why points were lost (失分原因), for one unit. Called only on demand.
+
+        A method that writes its reasons a column at a time (:meth:`lost_reasons`) need not write
+        this one: it is that method's sentence for a column of one unit."""
+        if type(self).lost_reasons is not Method.lost_reasons:
+            one = {f: np.array([v], dtype=float) for f, v in inputs.items()}
+            return self.lost_reasons(params, one, np.array([points], dtype=float), full, context, lang)[0]
         shown = "; ".join(f"{k}={fmt(v)}" for k, v in inputs.items())
         return t("method.lost_default", lang, inputs=shown, points=fmt(points))
+
+    def lost_reasons(
+        self, params: Any, inputs: dict[str, np.ndarray], points: np.ndarray, full: float,
+        context: dict[str, float], lang: str = "zh",
+    ) -> list[str]:
+        """:meth:`lost_reason` for many units of one category at once (a whole score-sheet output:
+        JSON, reports): ``inputs`` and ``points`` are columns, one entry per unit that lost points.
+
+        The default asks :meth:`lost_reason` once per distinct set of values (a reason depends on
+        nothing else), so a method needs no change; a method may override this to build its
+        sentences a column at a time. It must return exactly what :meth:`lost_reason` gives."""
+        names = list(inputs)
+        memo: dict[tuple, str] = {}
+        out = []
+        for key in zip(*(inputs[f].tolist() for f in names), np.asarray(points, dtype=float).tolist()):
+            text = memo.get(key)
+            if text is None:
+                text = memo[key] = self.lost_reason(params, dict(zip(names, key)), key[-1], full, context, lang)
+            out.append(text)
+        return out
 
 
 class ValueMethod(Method):

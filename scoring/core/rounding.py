@@ -33,6 +33,27 @@ def round_array(a: np.ndarray, places: int) -> np.ndarray:
     return x
 
 
+def round_column(a: np.ndarray, places: int) -> np.ndarray:
+    """:func:`round_half_up` of every value, bit for bit (NaN stays NaN), a column at a time.
+
+    Away from a half, the snapping step of ``round_half_up`` cannot change which way a value goes,
+    so ``floor(|x|·10^places + 0.5)`` decides it; the few values within snapping distance of a half
+    go through ``round_half_up`` itself."""
+    a = np.asarray(a, dtype=float)
+    f = 10.0**places
+    y = np.abs(a) * f
+    out = np.floor(y + 0.5)
+    out /= f
+    np.copysign(out, a, out=out)
+    out += 0.0
+    near = min(0.5, 10.0 ** -(_SNAP - places)) if _SNAP > places else 0.5  # twice the snapping step, at least
+    with np.errstate(invalid="ignore"):
+        close = np.abs(y - np.floor(y) - 0.5) <= near
+    for k in np.flatnonzero(close).tolist():
+        out[k] = round_half_up(float(a[k]), places)
+    return out
+
+
 def to_fixed(a: np.ndarray, places: int) -> np.ndarray:
     """Scores as exact integers in units of the last declared decimal (for ranking and ties).
 
@@ -61,10 +82,26 @@ def fmt(x: float | None, places: int | None = None) -> str:
 
 def trimmed(x: float, places: int) -> str:
     """``x`` rounded half up to ``places``, without trailing zeros (94.59, 50, 0.5): a number inside a sentence."""
-    text = f"{round_half_up(float(x), places):.{places}f}"
+    return _trim(f"{round_half_up(float(x), places):.{places}f}")
+
+
+def _trim(text: str) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
+
+
+def trimmed_column(a: np.ndarray, places: int) -> list[str]:
+    """:func:`trimmed` of every value of a column (each distinct value formatted once)."""
+    spec = f".{places}f"
+    memo: dict[float, str] = {}
+    out = []
+    for x in round_column(a, places).tolist():
+        text = memo.get(x)
+        if text is None:
+            text = memo[x] = _trim(format(x, spec))
+        out.append(text)
+    return out
 
 
 def fmt_column(a: np.ndarray, places: int) -> list[str]:

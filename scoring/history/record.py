@@ -6,20 +6,23 @@ from pathlib import Path
 from typing import Sequence
 
 from ..core.engine import Results
-from ..core.explain import ranked, unit_sheet
+from ..core.explain import ranked, unit_sheets
 from .store import AliasRow, ModuleRow, RunRecord, UnitRow
 
 SHEET_LANG = "zh"  # score sheets are stored in the office's language
+BLOCK = 100  # units whose sheets are made together: long columns, a bounded number of sheets in memory
 DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".et", ".json"}
 
 
 def result_rows(res: Results) -> tuple[list[UnitRow], list[ModuleRow]]:
-    """Every unit's numbers and score sheet, and every module score, in rank order."""
+    """Every unit's numbers and score sheet, and every module score, in rank order (the sheets of
+    BLOCK units at a time, their lines made a column at a time: the same sheets as one by one)."""
     units: list[UnitRow] = []
     modules: list[ModuleRow] = []
     for cs in res.categories.values():
-        for pos in ranked(res, cs):
-            sheet = unit_sheet(res, cs, pos, SHEET_LANG)
+        order = ranked(res, cs)
+        sheets = (sheet for k in range(0, len(order), BLOCK) for sheet in unit_sheets(res, cs, order[k:k + BLOCK], SHEET_LANG))
+        for pos, sheet in zip(order, sheets):
             units.append(UnitRow(sheet["id"], sheet["name"], cs.category, sheet["total"], sheet["rank"], sheet["of"],
                                  sheet["grade"], bool(cs.failed[pos]), bool(cs.no_excellent[pos]),
                                  json.dumps(sheet, ensure_ascii=False, sort_keys=True, separators=(",", ":"))))

@@ -62,7 +62,7 @@ def carry_forward(raw: bytes, name: str, year: int | None = None) -> Carried:
 
 def write_next(src: str | Path, out: str | Path, year: int | None = None) -> Carried:
     """Write next year's file to ``out``; an existing file (or the source itself) is never overwritten."""
-    from ..report.output import write_atomic_bytes
+    from ..outfile import write_out
     from .criteria_file import criteria_bytes
 
     raw = criteria_bytes(src)
@@ -71,5 +71,5 @@ def write_next(src: str | Path, out: str | Path, year: int | None = None) -> Car
         raise ScoringError(Problem("carry.exists", file=str(out)))
     carried = carry_forward(raw, str(src), year)
     bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
-    write_atomic_bytes(out, bom + carried.text.encode("utf-8"))
+    write_out(out, bom + carried.text.encode("utf-8"))
     return carried

@@ -11,6 +11,12 @@ library only when called.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .view import UnitView
+
 REPORT_FORMATS = ("xlsx", "html", "pdf")
 PAPERS = ("office", "unit", "public")  # who reads it: see scoring/report/papers.py
 
@@ -26,32 +32,32 @@ def render_report(fmt: str, results, decisions, history=None, stamp: dict | None
 
     view = build(results, decisions, history, stamp, lang)
     if fmt == "html":
-        from .html import render
+        from . import html
 
-        return render(view).encode("utf-8")
+        return html.render(view).encode("utf-8")
     if fmt == "pdf":
-        from .pdf import render
+        from . import pdf
 
-        return render(view)
+        return pdf.render(view)
     if fmt == "xlsx":
-        from .xlsx import render
+        from . import xlsx
 
-        return render(view)
+        return xlsx.render(view)
     raise ValueError(f"unknown report format {fmt!r}")
 
 
 def write_report(path, fmt: str, results, decisions, history=None, stamp: dict | None = None, lang: str = "zh") -> None:
     """Render the office report into ``path`` (whole or not at all); HTML is streamed a unit at a time."""
-    from .output import write_atomic_bytes, write_atomic_stream
+    from ..outfile import write_out
 
     if fmt == "html":
         from .html import render_parts
         from .view import build
 
         view = build(results, decisions, history, stamp, lang)
-        write_atomic_stream(path, (part.encode("utf-8") for part in render_parts(view)))
+        write_out(path, (part.encode("utf-8") for part in render_parts(view)))
     else:
-        write_atomic_bytes(path, render_report(fmt, results, decisions, history, stamp, lang))
+        write_out(path, render_report(fmt, results, decisions, history, stamp, lang))
 
 
 def render_papers(fmt: str, kind: str, results, decisions, history=None, stamp: dict | None = None, lang: str = "zh",
@@ -66,7 +72,7 @@ def render_papers(fmt: str, kind: str, results, decisions, history=None, stamp: 
 
     papers.require(pub, kind)
     view = build(results, decisions, history, stamp, lang)
-    units = view.units
+    units: Sequence[UnitView] = view.units
     if kind == "unit" and only is not None:
         units = [view.units[k] for k in view.units.find(only)]
         if not units:

@@ -5,6 +5,8 @@ Every piece of text is escaped: unit names and submitted text are data, never ma
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import lru_cache
 from html import escape
 
 from ..core.rounding import fmt
@@ -18,7 +20,12 @@ SCREEN_FONTS = ('"Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN",
 
 
 def _e(x) -> str:
-    return escape("" if x is None else str(x), quote=True)
+    return _escaped("" if x is None else str(x))
+
+
+@lru_cache(maxsize=8192)  # labels, sources and full points repeat on every unit's sheet
+def _escaped(text: str) -> str:
+    return escape(text, quote=True)
 
 
 def _css(font: str, view: ReportView) -> str:
@@ -107,7 +114,7 @@ def _head(view: ReportView, font: str) -> str:
             f"<title>{_e(view.title)} {_e(L['report'])}</title><style>{_css(font, view)}</style></head><body>")
 
 
-def _cols(widths: list[float]) -> str:
+def _cols(widths: Sequence[float]) -> str:
     """Column widths in percent, so tables lay out the same everywhere (and fast: no auto layout)."""
     total = sum(widths)
     return "<colgroup>" + "".join(f'<col style="width:{100 * w / total:.2f}%">' for w in widths) + "</colgroup>"

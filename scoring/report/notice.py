@@ -1,6 +1,8 @@
 """One unit's score sheet and plain-language explanation (测评指标 | 指标分值 | 得分 | 扣分 | 失分原因 | 数据来源)."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..core.decisions import RuleResult
 from ..core.engine import CategoryScores, Results
 from ..core.explain import loss_items, unit_sheet
@@ -11,13 +13,19 @@ COLUMNS = ("indicator", "full", "points", "lost", "reason", "source")  # notice.
 
 
 def _source(line: dict, lang: str) -> str:
-    parts = [line.get("owner") or ""]
-    files = sorted({s for s in (line.get("sources") or {}).values() if s})
+    ev = line.get("evidence_given")
+    return _source_text(line.get("owner") or "", tuple((line.get("sources") or {}).values()),
+                        tuple(ev.values()) if ev else (), lang)
+
+
+@lru_cache(maxsize=4096)  # the same few owners and files on every unit's sheet
+def _source_text(owner: str, sources: tuple[str, ...], evidence: tuple[str, ...], lang: str) -> str:
+    parts = [owner]
+    files = sorted({s for s in sources if s})
     if files:
         parts.append(t("sep.enum", lang).join(files))
-    ev = line.get("evidence_given")
-    if ev:
-        parts.append(t("sep.items", lang).join(ev.values()))
+    if evidence:
+        parts.append(t("sep.items", lang).join(evidence))
     return t("sep.items", lang).join(p for p in parts if p)
 
 
@@ -43,7 +51,12 @@ def sheet_cells(sheet: dict, lang: str = "zh") -> list[dict]:
 
 
 def full_text(cell: dict) -> str:
-    return ("±" if cell["bonus"] else "") + fmt(cell["full"]) + cell["full_note"]
+    return _full_text(cell["bonus"], cell["full"], cell["full_note"])
+
+
+@lru_cache(maxsize=4096)  # an indicator's full points read the same on every unit's sheet
+def _full_text(bonus: bool, full: float, note: str) -> str:
+    return ("±" if bonus else "") + fmt(full) + note
 
 
 def sheet_rows(sheet: dict, places: int, lang: str = "zh") -> list[list[str]]:
@@ -66,7 +79,8 @@ def _sentences(res: Results, sheet: dict, cs: CategoryScores, pos: int, decision
            t("notice.modules", lang, modules=mods)]
     # rank losses by what they cost the total: a point in a module weighted 38 costs more than in one
     # weighted 11, and more where items were left out (the module is rescaled to what applies)
-    lost = [(l, l["lost"] * _cost_per_point(sheet, l)) for l in loss_items(sheet, lang)]
+    applicable = _applicable(sheet)
+    lost = [(l, l["lost"] * _cost_per_point(sheet, l, applicable)) for l in loss_items(sheet, lang)]
     if lost:
         top = sorted(lost, key=lambda lw: -lw[1])[:5]
         out.append(t("notice.losses", lang, items=t("sep.items", lang).join(
@@ -99,20 +113,32 @@ def _sentences(res: Results, sheet: dict, cs: CategoryScores, pos: int, decision
     return out
 
 
-def _cost_per_point(sheet: dict, line: dict) -> float:
-    """Points of the total one point lost on ``line`` costs: weight ÷ applicable full (附加项: ÷ full)."""
+def _cost_per_point(sheet: dict, line: dict, applicable: dict[str, float]) -> float:
+    """Points of the total one point lost on ``line`` costs: weight ÷ applicable full (附加项: ÷ full).
+    ``applicable``: :func:`_applicable` of the sheet."""
     m = next((m for m in sheet["modules"] if m["id"] == line["module"]), None)
     if m is None:
         return 0.0
     if line["bonus"]:
         return m["weight"] / m["full"]
-    app = sum(l["points"] + l["lost"] for l in sheet["indicators"]
-              if l["parent"] is None and l["module"] == m["id"] and not l["bonus"] and l["points"] is not None)
+    app = applicable.get(m["id"], 0)
     return m["weight"] / app if app else 0.0
 
 
-def unit_notice(res: Results, cs: CategoryScores, pos: int, decisions: list[RuleResult], lang: str = "zh") -> dict:
-    sheet = unit_sheet(res, cs, pos, lang)
+def _applicable(sheet: dict) -> dict[str, float]:
+    """Each module's applicable full points on a sheet: its top-level items' points and losses, in sheet order."""
+    out: dict[str, float] = {}
+    for line in sheet["indicators"]:
+        if line["parent"] is None and not line["bonus"] and line["points"] is not None:
+            out[line["module"]] = out.get(line["module"], 0) + (line["points"] + line["lost"])
+    return out
+
+
+def unit_notice(res: Results, cs: CategoryScores, pos: int, decisions: list[RuleResult], lang: str = "zh",
+                sheet: dict | None = None) -> dict:
+    """A unit's sheet and its sentences; ``sheet``: its :func:`unit_sheet` when already made."""
+    if sheet is None:
+        sheet = unit_sheet(res, cs, pos, lang)
     return {"sheet": sheet, "sentences": _sentences(res, sheet, cs, pos, decisions, lang)}
 
 

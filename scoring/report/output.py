@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from json.encoder import encode_basestring  # what json.dumps(text, ensure_ascii=False) writes
 from itertools import repeat
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -17,7 +18,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from ..core.engine import CategoryScores, Results
-from ..core.explain import ranked, unit_sheet
+from ..core.explain import LineColumns, indicator_line, line_columns, ranked, tree_order, unit_sheet
 from ..core.rounding import fmt, fmt_column
 from ..i18n import t
 from ..outfile import write_out
@@ -121,10 +122,10 @@ def as_json(res: Results, lang: str = "zh", stamp=None, extra: dict | None = Non
     return "".join(json_chunks(res, lang, stamp, extra))
 
 
-def json_chunks(res: Results, lang: str = "zh", stamp=None, extra: dict | None = None) -> Iterator[str]:
-    """The JSON document in pieces, a unit's sheet at a time: written as it is made, so memory
-    stays flat in the number of units. The pieces make exactly the text ``dump_json`` gives
-    for the whole document."""
+def json_chunks(res: Results, lang: str = "zh", stamp=None, extra: dict | None = None, block: int = 250) -> Iterator[str]:
+    """The JSON document in pieces, a unit's sheet at a time: written as it is made, so memory stays flat
+    in the number of units. The pieces make exactly the text ``dump_json`` gives for the whole document.
+    The sheets of ``block`` units are made together, their lines a column at a time."""
     a = res.criteria.assessment
     doc: dict = {
         "schema": SCHEMA,
@@ -137,22 +138,93 @@ def json_chunks(res: Results, lang: str = "zh", stamp=None, extra: dict | None =
             doc["blank_gaps"] = stamp.gaps_as_dicts()
     doc.update(extra or {})
 
-    def dumps(x) -> str:
-        return json.dumps(x, ensure_ascii=False, separators=(",", ":"))
-
+    templates: dict = {}  # each indicator's line template, made once
     for k, (key, value) in enumerate(doc.items()):
-        yield ("{" if k == 0 else ",") + dumps(key) + ":"
+        yield ("{" if k == 0 else ",") + _dumps(key) + ":"
         if value is not _UNITS:
-            yield dumps(value)
+            yield _dumps(value)
             continue
         yield "["
         for c, cs in enumerate(res.categories.values()):
-            yield ("" if c == 0 else ",") + '{"name":' + dumps(cs.category) + ',"units":['
-            for u, p in enumerate(ranked(res, cs)):
-                yield ("" if u == 0 else ",") + dumps(unit_sheet(res, cs, p, lang))
+            yield ("" if c == 0 else ",") + '{"name":' + _dumps(cs.category) + ',"units":['
+            order = ranked(res, cs)
+            for start in range(0, len(order), block):
+                for u, text in enumerate(_sheet_texts(res, cs, order[start:start + block], lang, templates)):
+                    yield ("" if start + u == 0 else ",") + text
             yield "]}"
         yield "]"
     yield "}\n" if doc else "{}\n"
+
+
+def _dumps(x) -> str:
+    return json.dumps(x, ensure_ascii=False, separators=(",", ":"))
+
+
+def _sheet_texts(res: Results, cs: CategoryScores, rows: list[int], lang: str, templates: dict) -> list[str]:
+    """The JSON text of each unit's sheet (:func:`unit_sheet`), its indicator lines built a column at a time."""
+    lines = [_line_texts(res, cs, rows, cs.indicators[ind.id], lang, templates) for ind in tree_order(res) if ind.id in cs.indicators]
+    out = []
+    for k, p in enumerate(rows):
+        head = _dumps(unit_sheet(res, cs, p, lang, with_indicators=False))
+        out.append(head[:-1] + ',"indicators":[' + ",".join([col[k] for col in lines]) + "]}")
+    return out
+
+
+def _line_texts(res: Results, cs: CategoryScores, rows: list[int], s, lang: str, templates: dict) -> list[str]:
+    """The JSON text of ``s``'s line for each unit at ``rows``: the parts every unit shares encoded once,
+    the numbers and reasons a column at a time; the unusual lines through :func:`indicator_line`."""
+    c: LineColumns = line_columns(res, cs, rows, s, lang)
+    key = (cs.category, s.indicator.id)
+    if key not in templates:
+        templates[key] = _line_template(res, s, c)
+    template = templates[key]
+    shown = ~np.isnan(c.applicable_full)
+    columns = [_numbers(c.points),
+               [("" if x != x else ',"applicable_full":' + repr(x)) for x in c.applicable_full.tolist()] if shown.any()
+               else [""] * len(rows), _numbers(c.lost)]
+    columns += [_numbers(v) for v in c.inputs.values()] + [_strings(v) for v in c.sources.values()]
+    columns += [[_STATUS[x] for x in c.status], _strings(c.reasons)]
+    texts = [template % row for row in zip(*columns)]
+    for k, p in enumerate(rows):
+        if not c.usual[k]:
+            texts[k] = _dumps(indicator_line(res, cs, p, s, lang))
+    return texts
+
+
+def _line_template(res: Results, s, c: LineColumns) -> str:
+    """An indicator's line as a %-template: the parts every unit shares encoded once, a %s for each column
+    (points, applicable_full, lost, the inputs, their sources, status, reason: :func:`indicator_line`'s order)."""
+    ind = s.indicator
+    head = {"id": ind.id, "name": ind.name, "level": res.plan.level[ind.id], "parent": ind.parent,
+            "module": res.plan.module_of[ind.id], "full": ind.full, "bonus": ind.bonus}
+
+    def q(x) -> str:
+        return _dumps(x).replace("%", "%%")
+
+    text = q(head)[:-1] + ',"points":%s,"owner":' + q(ind.owner) + ',"evidence":' + q(ind.evidence) + '%s,"lost":%s'
+    if c.method is None:
+        return text + ',"status":%s,"rule":' + q(c.rule) + ',"reason":%s}'
+    text += ',"inputs":{' + ",".join(q(f) + ":%s" for f in c.inputs) + "}"
+    text += ',"sources":{' + ",".join(q(f) + ":%s" for f in c.sources) + "}"
+    return text + ',"method":' + q(c.method) + ',"rule":' + q(c.rule) + ',"status":%s,"reason":%s}'
+
+
+_STATUS = {x: _dumps(x) for x in ("scored", "excluded")}
+
+
+def _numbers(a: np.ndarray) -> list[str]:
+    """JSON numbers as ``json.dumps`` writes them (``float.__repr__``; null for NaN), each distinct value once."""
+    memo: dict[float, str] = {}
+    out = [memo[x] if x in memo else memo.setdefault(x, repr(x)) for x in a.tolist()]
+    nan = np.isnan(a)
+    for k in np.flatnonzero(nan | ((a == 0) & np.signbit(a))).tolist():  # -0.0 is 0.0 to the memo
+        out[k] = "null" if nan[k] else repr(float(a[k]))
+    return out
+
+
+def _strings(values: list[str]) -> list[str]:
+    """JSON strings as ``json.dumps(…, ensure_ascii=False)`` writes them (its own string encoder)."""
+    return list(map(encode_basestring, values))
 
 
 _UNITS = object()  # where the categories' unit sheets go in the document
@@ -203,14 +275,3 @@ def write_atomic(path: str | Path, text: str | Iterable[str], encoding: str = "u
 
         enc = codecs.getincrementalencoder(encoding)()  # "utf-8-sig": the mark once, before the first piece
         write_out(path, (enc.encode(part) for part in text))
-
-
-def write_atomic_bytes(path: str | Path, data: bytes) -> None:
-    """Write bytes (a workbook, a PDF) whole or not at all (:func:`scoring.outfile.write_out`)."""
-    write_out(path, data)
-
-
-def write_atomic_stream(path: str | Path, chunks) -> None:
-    """Write an iterable of bytes the same way, one chunk at a time: a report of hundreds of MB is never
-    held in memory whole."""
-    write_out(path, chunks)

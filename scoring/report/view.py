@@ -9,14 +9,15 @@ Numbers stay numbers (rounded by the engine); they are formatted only when print
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
 from ..core.decisions import Outcome, RuleResult, band_floor, evaluate, outcomes_of
-from ..core.engine import Results
-from ..core.explain import ranked
+from ..core.engine import CategoryScores, Results
+from ..core.explain import ranked, unit_sheets
 from ..core.rounding import fmt, round_half_up
 from ..i18n import MESSAGES, t
 from . import decisions as rd
@@ -128,12 +129,20 @@ class ReportView:
     L: dict = field(default_factory=dict)
 
     def num(self, x) -> str:
-        if x is None or x != x or x == 0:
-            return fmt(x, self.places)
-        text = f"{x:.{self.places}f}"
-        # a number the engine has already rounded is its own half-up rounding: shown as it is (a report
-        # at province size formats millions of them); anything else goes through fmt
-        return text if float(text) == x else fmt(x, self.places)
+        return _num_text(x, self.places)
+
+
+@lru_cache(maxsize=65536)  # a report at province size shows millions of numbers, few of them distinct
+def _num_text(x, places: int) -> str:
+    if x is None or x != x or x == 0:
+        return fmt(x, places)
+    text = f"{x:.{places}f}"
+    # a number the engine has already rounded is its own half-up rounding: shown as it is (a report
+    # at province size formats millions of them); anything else goes through fmt
+    return text if float(text) == x else fmt(x, places)
+
+
+BLOCK = 100  # units whose sheets are made together: long columns, a bounded number of sheets in memory
 
 
 class UnitSheets(Sequence):
@@ -159,15 +168,30 @@ class UnitSheets(Sequence):
     def __getitem__(self, k):
         if isinstance(k, slice):
             return [self[i] for i in range(*k.indices(len(self)))]
-        cs, p, averages = self._keys[k]
-        n = notice.unit_notice(self._res, cs, p, self._rules.get(self._res.data.ids[cs.index[p]], []), self._lang)
+        return self._view(self._keys[k], None)
+
+    def _view(self, key, sheet: dict | None) -> UnitView:
+        cs, p, averages = key
+        n = notice.unit_notice(self._res, cs, p, self._rules.get(self._res.data.ids[cs.index[p]], []), self._lang, sheet)
         sheet = n["sheet"]
         return UnitView(sheet["id"], sheet["name"], sheet["category"], sheet["total"], sheet["rank"], sheet["of"],
                         sheet["grade"], sheet["modules"], averages, notice.sheet_cells(sheet, self._lang),
                         n["sentences"], self._texts.get(sheet["id"], []), sheet["vetoes"])
 
-    def __iter__(self):
-        return (self[i] for i in range(len(self)))
+    def __iter__(self) -> Iterator[UnitView]:
+        """Every sheet in order, those of up to BLOCK units of a category made together (their lines a column
+        at a time, :func:`scoring.core.explain.unit_sheets`)."""
+        keys = self._keys
+        k = 0
+        while k < len(keys):
+            cs = keys[k][0]
+            end = k + 1
+            while end < len(keys) and end - k < BLOCK and keys[end][0] is cs:
+                end += 1
+            block = keys[k:end]
+            for key, sheet in zip(block, unit_sheets(self._res, cs, [p for _, p, _ in block], self._lang)):
+                yield self._view(key, sheet)
+            k = end
 
     def find(self, unit: str) -> list[int]:
         """Positions of the units whose id or name is ``unit``."""
@@ -244,7 +268,8 @@ def build(res: Results, decisions: list[RuleResult], history: dict[int, list[Out
     if years:
         years = years + [a.year]
 
-    categories, units = [], []
+    categories: list[CategoryView] = []
+    units: list[tuple[CategoryScores, int, list[float | None]]] = []
     for cs in res.categories.values():
         mods = list(cs.modules.values())
         heads = [ModuleHead(m.module.id, m.module.name, m.weight, m.module.full) for m in mods]
@@ -266,7 +291,7 @@ def build(res: Results, decisions: list[RuleResult], history: dict[int, list[Out
                 row.previous_rank = past[(before[-1], uid)].rank if before else None
             rows.append(row)
         ids_in_order = [r.id for r in rows]
-        used = {}
+        used: dict[str, tuple[str, str, str]] = {}
         for r in decisions:
             if r.category == cs.category and r.catches:
                 used.setdefault(r.rule.id, (r.rule.id, r.rule.name, r.rule.consequence))

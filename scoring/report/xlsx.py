@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 import re
-from copy import copy
 
 from wcwidth import wcswidth
 
@@ -38,47 +37,68 @@ def _display_width(text: str) -> int:
     return w if w >= 0 else 2 * len(text)
 
 
+class _Looks:
+    """The looks of a workbook's cells (font, fill, border, alignment, number format): each combination
+    a cell is given becomes one hidden named style of the workbook, made once and then given by name,
+    so openpyxl does not hash style objects for every cell."""
+
+    def __init__(self, wb):
+        from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+        self.wb = wb
+        self._names: dict[tuple, str] = {}
+        thin = Side(style="thin", color="808080")
+        self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+        self.bold = Font(bold=True)
+        self.title = Font(bold=True, size=15)
+        self.letter_title = Font(bold=True, size=14)
+        self.head_fill = PatternFill("solid", fgColor="ECEFF3")
+        self.caught = PatternFill("solid", fgColor="FBEAEA")
+        self.undetermined = PatternFill("solid", fgColor="FDF3E1")
+        self.shade = PatternFill("solid", fgColor="F4F6F8")
+        self.wrap = Alignment(wrap_text=True, vertical="top")
+        self.center = Alignment(horizontal="center", vertical="top")
+        self.top = Alignment(vertical="top")
+        self.head = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        self.middle = Alignment(horizontal="center")
+        self.indented = [Alignment(wrap_text=True, vertical="top", indent=k) for k in range(16)]
+
+    def name(self, look: dict) -> str:
+        """The named style for ``look`` (attribute → one of the objects above, or a number format)."""
+        key = tuple(sorted((k, v if isinstance(v, (str, bool)) else id(v)) for k, v in look.items()))
+        name = self._names.get(key)
+        if name is None:
+            from openpyxl.styles import NamedStyle
+            from openpyxl.styles.fonts import DEFAULT_FONT
+
+            name = f"scoring-{len(self._names) + 1}"
+            given = {k: v for k, v in look.items() if k != "quotePrefix"}
+            given.setdefault("font", DEFAULT_FONT)  # the workbook's font where none is given, as for any cell
+            self.wb.add_named_style(NamedStyle(name=name, hidden=True, **given))
+            self._names[key] = name
+        return name
+
+
 class _Sheet:
     """A worksheet with typed writes and width tracking."""
 
-    def __init__(self, ws, places: int):
-        from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-
+    def __init__(self, ws, places: int, looks: _Looks):
         self.ws = ws
+        self.looks = looks
         self.widths: dict[int, int] = {}
         self.wrapped: list[tuple[int, int, str]] = []  # cells whose text wraps, for row heights
         self.places = places
         self.numfmt = "0" if places == 0 else "0." + "0" * places
-        thin = Side(style="thin", color="808080")
-        self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
-        self.head_font = Font(bold=True)
-        self.head_fill = PatternFill("solid", fgColor="ECEFF3")
-        self.wrap = Alignment(wrap_text=True, vertical="top")
-        self.center = Alignment(horizontal="center", vertical="top")
-        self.top = Alignment(vertical="top")
-        self.Alignment, self.Font, self.PatternFill = Alignment, Font, PatternFill
-        self._styles: dict = {}
-        from openpyxl.styles.cell_style import StyleArray
-
-        self.StyleArray = StyleArray
-        self.indented = [Alignment(wrap_text=True, vertical="top", indent=k) for k in range(16)]
+        self._look: dict[tuple[int, int], dict] = {}  # each styled cell's look so far
 
     def style(self, c, **attrs):
-        """Set style attributes on a cell, computing each combination once.
-
-        openpyxl hashes the style objects on every assignment (most of a report's time at county size);
-        a cell that goes from one combination to the next the same way as an earlier cell takes its
-        finished style indices instead."""
-        if c._style is None:
-            c._style = self.StyleArray()
-        for name, value in attrs.items():
-            key = (tuple(c._style), name, value if isinstance(value, (str, bool)) else id(value))
-            done = self._styles.get(key)
-            if done is None:
-                setattr(c, name, value)
-                self._styles[key] = (copy(c._style), value)  # the value is kept, so its id stays its own
-            else:
-                c._style = copy(done[0])
+        """Add ``attrs`` (font=…, fill=…, border=…, alignment=…, number_format=…, quotePrefix=True) to a
+        cell's look; the cell is given the named style of its whole look (see :class:`_Looks`)."""
+        look = self._look.setdefault((c.row, c.column), {})
+        look.update(attrs)
+        c.style = self.looks.name(look)
+        if look.get("quotePrefix"):  # a cell's own flag, not part of a named style
+            c.quotePrefix = True
         return c
 
     def text(self, row: int, col: int, value, wrap: bool = False, measure: bool = True):
@@ -90,7 +110,7 @@ class _Sheet:
         if value.startswith(FORMULA_START) or c.data_type == "f":
             c.data_type = "s"  # text that looks like a formula stays text
             self.style(c, quotePrefix=True)
-        self.style(c, alignment=self.wrap if wrap else self.top)
+        self.style(c, alignment=self.looks.wrap if wrap else self.looks.top)
         if wrap:
             self.wrapped.append((row, col, value))
         if measure:
@@ -103,21 +123,18 @@ class _Sheet:
         if value is None:
             return c
         c.value = int(value) if fmt == "0" else float(value)
-        self.style(c, number_format=fmt or self.numfmt, alignment=self.top)
+        self.style(c, number_format=fmt or self.numfmt, alignment=self.looks.top)
         self.widths[col] = max(self.widths.get(col, 0), len(f"{value:.{self.places}f}") if fmt != "0" else len(str(value)))
         return c
 
     def header(self, row: int, names: list[str]):
         for j, h in enumerate(names, start=1):
-            c = self.text(row, j, h)
-            c.font = self.head_font
-            c.fill = self.head_fill
-            c.alignment = self.Alignment(horizontal="center", vertical="center", wrap_text=True)
+            self.style(self.text(row, j, h), font=self.looks.bold, fill=self.looks.head_fill, alignment=self.looks.head)
 
     def box(self, first_row: int, last_row: int, ncols: int):
         for r in range(first_row, last_row + 1):
             for j in range(1, ncols + 1):
-                self.style(self.ws.cell(row=r, column=j), border=self.border)
+                self.style(self.ws.cell(row=r, column=j), border=self.looks.border)
 
     def fit(self, minimum: dict[int, int] | None = None, maximum: dict[int, int] | None = None):
         """Column widths from the longest text (CJK counted as two), then row heights for wrapped text.
@@ -187,7 +204,7 @@ def _page_setup(ws, view: ReportView, last_col: int, last_row: int, title_rows: 
     ws.oddFooter.right.size = 8
 
 
-def _ranking_sheet(wb, view: ReportView, cat: CategoryView, used: set[str]):
+def _ranking_sheet(wb, view: ReportView, cat: CategoryView, used: set[str], looks: _Looks):
     from openpyxl.chart import BarChart, Reference, ScatterChart, Series
     from openpyxl.chart.legend import Legend
     from openpyxl.chart.marker import DataPoint
@@ -196,12 +213,11 @@ def _ranking_sheet(wb, view: ReportView, cat: CategoryView, used: set[str]):
     L = view.L
     hist = bool(view.years)
     ws = wb.create_sheet(_sheet_title(i18n.t("xlsx.ranking_sheet", view.lang, ranking=L["ranking"], category=cat.name), used))
-    s = _Sheet(ws, view.places)
+    s = _Sheet(ws, view.places, looks)
     head = [L["rank"], L["id"], L["name"], L["total"]] + [f"{m.name}({_n(m.weight)})" for m in cat.modules]
     head += [L["grade"], L["vetoes"], L["decisions"]] + ([L["prev_rank"], L["change"]] if hist else [])
     ncols = len(head)
-    t = s.text(1, 1, view.title, measure=False)
-    t.font = s.Font(bold=True, size=15)
+    s.style(s.text(1, 1, view.title, measure=False), font=s.looks.title)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
     year = i18n.t("text.year", view.lang, year=view.year)
     sub = i18n.t("sep.wide", view.lang).join([view.office, year, i18n.t("rep.category_head", view.lang, name=cat.name, n=len(cat.rows), units=L["units"])])
@@ -209,28 +225,26 @@ def _ranking_sheet(wb, view: ReportView, cat: CategoryView, used: set[str]):
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
     hr = 4
     s.header(hr, head)
-    red = s.PatternFill("solid", fgColor="FBEAEA")
-    amber = s.PatternFill("solid", fgColor="FDF3E1")
     r = hr
     for row in cat.rows:
         r += 1
         s.number(r, 1, row.rank, "0")
         s.text(r, 2, row.id)
         s.text(r, 3, row.name)
-        s.number(r, 4, row.total).font = s.Font(bold=True)
+        s.style(s.number(r, 4, row.total), font=s.looks.bold)
         for j, c in enumerate(row.contributions):
             s.number(r, 5 + j, c)
         j = 5 + len(row.contributions)
-        s.text(r, j, row.grade).alignment = s.center
+        s.style(s.text(r, j, row.grade), alignment=s.looks.center)
         s.text(r, j + 1, row.vetoes, wrap=True)
         s.text(r, j + 2, "\n".join(row.decisions), wrap=True)
         if hist:
             s.number(r, j + 3, row.previous_rank, "0")
             d = None if row.previous_rank is None else row.previous_rank - row.rank
-            s.text(r, j + 4, "" if d is None else f"↑{d}" if d > 0 else f"↓{-d}" if d < 0 else "—").alignment = s.center
+            s.style(s.text(r, j + 4, "" if d is None else f"↑{d}" if d > 0 else f"↓{-d}" if d < 0 else "—"), alignment=s.looks.center)
         if row.flag:
             for k in range(1, ncols + 1):
-                s.style(ws.cell(row=r, column=k), fill=red if row.flag == "caught" else amber)
+                s.style(ws.cell(row=r, column=k), fill=s.looks.caught if row.flag == "caught" else s.looks.undetermined)
     last = r
     s.box(hr, last, ncols)
     ws.freeze_panes = ws.cell(row=hr + 1, column=4)
@@ -317,21 +331,21 @@ def _ranking_sheet(wb, view: ReportView, cat: CategoryView, used: set[str]):
     _page_setup(ws, view, ncols, text_end, f"{hr}:{hr}")
 
 
-def _proposals_sheet(wb, view: ReportView, used: set[str]):
+def _proposals_sheet(wb, view: ReportView, used: set[str], looks: _Looks):
     L = view.L
     ws = wb.create_sheet(_sheet_title(L["decisions"], used))
-    s = _Sheet(ws, view.places)
+    s = _Sheet(ws, view.places, looks)
     head = [L["rule"], i18n.t("xlsx.rule_name", view.lang), L["consequence"], L["category"], L["line"], L["id"],
             L["name"], L["total"], L["rank"], i18n.t("xlsx.of", view.lang), L["grade"], L["trigger"],
             i18n.t("xlsx.margin_points", view.lang, margin=L["margin"]), L["margin"], L["history"], L["close"], L["status"]]
     t = s.text(1, 1, f"{view.title} {L['proposals']}", measure=False)
-    t.font = s.Font(bold=True, size=15)
+    s.style(t, font=s.looks.title)
     s.text(2, 1, L["proposals_intro"], measure=False)
     hr = 4
     s.header(hr, head)
     r = hr
     for p in view.proposals:
-        rows = [(u, L["undetermined"] if u["status"] == "undetermined" else L["caught"]) for u in p.units]
+        rows: list[tuple[dict | None, str]] = [(u, L["undetermined"] if u["status"] == "undetermined" else L["caught"]) for u in p.units]
         if p.nearest_unit is not None and p.nearest_unit["margin"] is not None:
             rows.append((None, L["nearest_row"]))
         for u, status in rows:
@@ -350,7 +364,7 @@ def _proposals_sheet(wb, view: ReportView, used: set[str]):
                 s.text(r, 14, u["margin_text"])
                 s.text(r, 15, u["history"], wrap=True)
                 s.text(r, 16, L["yes"] if u["close_call"] else "")
-            else:
+            elif p.nearest_unit is not None:  # the row added above for the nearest unit outside
                 n = p.nearest_unit
                 s.text(r, 6, n["id"])
                 s.text(r, 7, n["name"])
@@ -366,20 +380,19 @@ def _proposals_sheet(wb, view: ReportView, used: set[str]):
     _page_setup(ws, view, len(head), r, f"{hr}:{hr}")
 
 
-def _sheets_sheet(wb, view: ReportView, used: set[str]):
+def _sheets_sheet(wb, view: ReportView, used: set[str], looks: _Looks):
     from openpyxl.worksheet.pagebreak import Break
 
     L = view.L
     ws = wb.create_sheet(_sheet_title(L["sheet"], used))
-    s = _Sheet(ws, view.places)
+    s = _Sheet(ws, view.places, looks)
     sh = L["sheet_head"]
     head = [L["id"], L["name"], L["category"], sh[0], sh[1], L["applicable"], sh[2], sh[3], L["average"], sh[4], sh[5]]
     t = s.text(1, 1, f"{view.title} {L['sheets']}", measure=False)
-    t.font = s.Font(bold=True, size=15)
+    s.style(t, font=s.looks.title)
     hr = 3
     s.header(hr, head)
-    bold = s.Font(bold=True)
-    shade = s.PatternFill("solid", fgColor="F4F6F8")
+    bold, shade = s.looks.bold, s.looks.shade
     r = hr
     for u in view.units:
         start = r + 1
@@ -397,7 +410,7 @@ def _sheets_sheet(wb, view: ReportView, used: set[str]):
         for c in u.cells:
             r += 1
             cell = s.text(r, 4, c["label"], wrap=True)
-            s.style(cell, alignment=s.indented[min(c["level"] - 1, 15)])
+            s.style(cell, alignment=s.looks.indented[min(c["level"] - 1, 15)])
             if c["level"] == 1:
                 s.style(cell, font=bold)
             s.number(r, 5, c["full"], '"±"0.##' if c["bonus"] else "0.##")
@@ -431,13 +444,13 @@ def _unit_cols(s: _Sheet, r: int, u):
     s.text(r, 3, u.category)
 
 
-def _movement_sheet(wb, view: ReportView, used: set[str]):
+def _movement_sheet(wb, view: ReportView, used: set[str], looks: _Looks):
     L = view.L
     ws = wb.create_sheet(_sheet_title(L["movement"], used))
-    s = _Sheet(ws, view.places)
+    s = _Sheet(ws, view.places, looks)
     head = [L["category"], L["id"], L["name"]] + [str(y) for y in view.years] + [L["change"]]
     t = s.text(1, 1, f"{view.title} {L['movement']}", measure=False)
-    t.font = s.Font(bold=True, size=15)
+    s.style(t, font=s.looks.title)
     s.text(2, 1, L["movement_intro"], measure=False)
     hr = 4
     s.header(hr, head)
@@ -460,17 +473,17 @@ def _movement_sheet(wb, view: ReportView, used: set[str]):
     _page_setup(ws, view, len(head), r, f"{hr}:{hr}", landscape=False)
 
 
-def _stamp_sheet(wb, view: ReportView, used: set[str]):
+def _stamp_sheet(wb, view: ReportView, used: set[str], looks: _Looks):
     L = view.L
     ws = wb.create_sheet(_sheet_title(L["stamp"], used))
-    s = _Sheet(ws, view.places)
+    s = _Sheet(ws, view.places, looks)
     t = s.text(1, 1, L["stamp"], measure=False)
-    t.font = s.Font(bold=True, size=15)
+    s.style(t, font=s.looks.title)
     s.text(2, 1, L["stamp_intro"], measure=False)
     r = 3
     for k, v in view.stamp:
         r += 1
-        s.text(r, 1, k).font = s.Font(bold=True)
+        s.style(s.text(r, 1, k), font=s.looks.bold)
         s.text(r, 2, v)
     s.fit()
     _page_setup(ws, view, 2, r, None, landscape=False)
@@ -500,14 +513,15 @@ def render(view: ReportView) -> bytes:
     wb.properties.title = view.title
     wb.properties.creator = view.office or "scoring"
     used: set[str] = set()
+    looks = _Looks(wb)
     for cat in view.categories:
-        _ranking_sheet(wb, view, cat, used)
-    _proposals_sheet(wb, view, used)
-    _sheets_sheet(wb, view, used)
+        _ranking_sheet(wb, view, cat, used, looks)
+    _proposals_sheet(wb, view, used, looks)
+    _sheets_sheet(wb, view, used, looks)
     if view.years:
-        _movement_sheet(wb, view, used)
+        _movement_sheet(wb, view, used, looks)
     if view.stamp:
-        _stamp_sheet(wb, view, used)
+        _stamp_sheet(wb, view, used, looks)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -525,13 +539,12 @@ def render_unit(view: ReportView, u, doc: dict) -> bytes:
     ws.title = _sheet_title(doc["attachment"]["heading"], set())
     wb.properties.title = doc["heading"]
     wb.properties.creator = doc["issuer"] or "scoring"
-    s = _Sheet(ws, view.places)
+    looks = _Looks(wb)
+    s = _Sheet(ws, view.places, looks)
     ncols = 6
     r = 1
     ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
-    c = s.text(r, 1, doc["heading"], measure=False)
-    c.font = s.Font(bold=True, size=14)
-    c.alignment = s.Alignment(horizontal="center")
+    s.style(s.text(r, 1, doc["heading"], measure=False), font=s.looks.letter_title, alignment=s.looks.middle)
     r += 2
     for para in [doc["to"], *doc["body"], *( [doc["losses_heading"]] if doc["losses"] else []), *doc["losses"], *doc["after"],
                  f"{doc['issuer']}　{doc['date']}"]:
