@@ -15,6 +15,7 @@ from xlsx_support import UNITS, digest, fill_template, plan_for, write_units
 
 from scoring.load.submissions import read_folder, read_submissions
 from scoring.load.template import write_templates
+from scoring.load.values import control_chars
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,7 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # control characters a workbook cannot hold.
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Cn", "Co", "Zl", "Zp")), min_size=1, max_size=30)
 CJK = st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), min_size=1, max_size=12)
-EVIDENCE = st.one_of(st.none(), CJK, TEXT.map(str.strip).filter(bool), st.builds(lambda a, b: f"{a}-{b}.pdf", CJK, st.integers(0, 99)))
+# text a person can see: invisible format characters (U+2060, U+202E …) are refused at their cell by
+# design (tests/test_refuse_silent.py), so a round trip is asked only of what is accepted
+SEEN = TEXT.map(str.strip).filter(lambda s: bool(s) and control_chars(s) is None)
+EVIDENCE = st.one_of(st.none(), CJK, SEEN, st.builds(lambda a, b: f"{a}-{b}.pdf", CJK, st.integers(0, 99)))
 EDGE_FLOATS = [0.0, 100.0, 1e-9, 99.99999999999, 33.333333333333336, 0.1 + 0.2]
 VALUES = {
     "得分": st.one_of(st.none(), st.sampled_from(EDGE_FLOATS), st.floats(0, 100, allow_nan=False), st.integers(0, 100)),
