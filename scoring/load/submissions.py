@@ -56,8 +56,8 @@ _L = {name: frozenset(clean_text(x).lower() for x in names) for name, names in {
 _UNIT_SUFFIX = re.compile(r"^(.+?)[(（]([^()（）]*)[)）]$")
 
 
-_LATER_KEYS = {"warnings": None, "checks": []}
-_LATER_FIELD_KEYS = {"percent": None}
+_LATER_KEYS: dict[str, object] = {"warnings": None, "checks": []}
+_LATER_FIELD_KEYS: dict[str, object] = {"percent": None}
 _LATER_INDICATOR_KEYS: dict[str, object] = {"lead": None, "responsible": None, "split": None, "split_among": "each"}
 
 
@@ -173,7 +173,7 @@ class Notes:
 
     def problems(self) -> list[Problem]:
         out: list[Problem] = []
-        bom = [p.file for p in self.items if p.code == "note.bom"]
+        bom = [p.file for p in self.items if p.code == "note.bom" and p.file is not None]  # a BOM note names its file
         if bom:
             out.append(Problem("note.bom", {"files": "、".join(bom), "n": len(bom)}))
         out += [p for p in self.items if p.code != "note.bom"]
@@ -184,15 +184,16 @@ class Notes:
         return out
 
 
-class _RowNotes:
+class _RowNotes(Notes):
     """Stands in for :class:`Notes` while a table's rows are read: keeps each note with its row."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.k = 0
-        self.items: list[tuple[int, int, int, tuple]] = []
+        self.by_row: list[tuple[int, int, int, tuple]] = []
 
     def cell(self, code: str, t: Table, row: int, j: int, header: str, raw) -> None:
-        self.items.append((self.k, 0, len(self.items), (code, t, row, j, header, raw)))
+        self.by_row.append((self.k, 0, len(self.by_row), (code, t, row, j, header, raw)))
 
 
 def _clean_csv(t: Table, st: "_Stage", units: "Units", id_col, name_col, cat_col, fields, ev_cols, width: int):
@@ -209,14 +210,18 @@ def _clean_csv(t: Table, st: "_Stage", units: "Units", id_col, name_col, cat_col
     grid = _Grid.of(t, st.header_row, width) if id_col is not None else None
     if grid is None:
         return None
+    found: Sequence[int]
     if len(grid) == len(units) and grid.column(id_col) == units.column("ids"):  # in the unit list's order, as a template lists them
         found = range(len(units))
         names, cats = units.names, units.cats
         if name_col is not None and grid.column(name_col) != units.column("names"):
             return None
     else:
-        found = [units.exact.get(x) for x in grid.texts(id_col)]
-        if None in found or len(set(found)) != len(found):
+        try:
+            found = [units.exact[x] for x in grid.texts(id_col)]
+        except KeyError:  # an id not listed as it stands
+            return None
+        if len(set(found)) != len(found):
             return None
         names, cats = [units.names[i] for i in found], [units.cats[i] for i in found]
         if name_col is not None and grid.texts(name_col) != names:
@@ -323,13 +328,13 @@ class _Cells:
 class _Located:
     """The rows of a clean table, all located: row position k is row number first + k, unit found[k]."""
 
-    def __init__(self, found, first: int):
+    def __init__(self, found: Sequence[int], first: int):
         self.found, self.first = found, first
 
     def __len__(self) -> int:
         return len(self.found)
 
-    def __getitem__(self, k: int):
+    def __getitem__(self, k: int) -> tuple[int, int, int, None]:
         return k, self.first + k, self.found[k], None
 
     def units(self) -> np.ndarray:
@@ -411,7 +416,7 @@ class _Reader:
         stages: list[_Stage] = []
         notes: list[Problem] = []
         info = FileInfo(shown_name, "csv")
-        self.cur_bad: set[tuple[int, str]] = set()  # this file's bad cells: kept only if the file is read to the end
+        self.cur_bad = set()  # this file's bad cells: kept only if the file is read to the end
         try:
             kind = sniff(path, shown_name)
             if kind == "text":
@@ -525,6 +530,7 @@ class _Reader:
             elif code.startswith("note."):
                 self.notes.cell(code, t, rn, key_col, header, raw_id if not is_blank(raw_id) else raw_name)
             else:
+                assert args is not None  # Units.find gives a problem code with its args
                 problems.append(cell(code, args, t.file, rn, key_col, header, t.sheet))
             return None
         if code is not None:
@@ -601,13 +607,15 @@ class _Reader:
         from left to right.
         """
         unit_rows = st.unit_rows
+        assert unit_rows is not None  # _wide makes it before reading the rows
         reported: set[int] = set()
         row_problems: list[tuple[int, int, int, Problem]] = []  # (row position, 0, n, problem)
         row_notes = _RowNotes()
-        located: list[tuple[int, int, int, Sequence]] = []  # (row position, row number, unit, cells)
+        listed: list[tuple[int, int, int, Sequence]] = []  # (row position, row number, unit, cells) of the rows read one by one
+        clean: _Located | None = None
         fast = None if unlabelled else _clean_csv(t, st, self.units, id_col, name_col, cat_col, fields, ev_cols, width)
         if fast is not None:
-            located, numbers, texts, grid = fast
+            clean, numbers, texts, grid = fast
             rows = ()  # every row is a usual one: nothing to report about the rows themselves
         real_notes = self.notes
         self.notes = row_notes  # _locate_unit notes through self.notes
@@ -622,7 +630,7 @@ class _Reader:
                     if (i is not None and i not in first and (name_col is None or row[name_col] == names[i])
                             and (cat_col is None or row[cat_col] == cats[i])):
                         first[i] = rn
-                        located.append((k, rn, i, row))
+                        listed.append((k, rn, i, row))
                         continue
                 row_notes.k = k
                 plist: list[Problem] = []
@@ -634,32 +642,35 @@ class _Reader:
                                                                     "other": first[i]}, file=t.file, sheet=t.sheet, row=rn))
                     else:
                         first[i] = rn
-                        located.append((k, rn, i, row))
+                        listed.append((k, rn, i, row))
                 row_problems += [(k, 0, n, p) for n, p in enumerate(plist)]
         finally:
             self.notes = real_notes
+        located: _Located | list[tuple[int, int, int, Sequence]] = clean if clean is not None else listed
         st.rows_read = len(located)
         cell_problems: list[tuple[int, int, int, Problem]] = []  # (row position, 1, column, problem)
         cell_notes: list[tuple[int, int, int, tuple]] = []
-        if fast is not None:
-            units, row_numbers = located.units(), located.rows()
+        if clean is not None:
+            units, row_numbers = clean.units(), clean.rows()
         else:
-            units = np.asarray([i for _, _, i, _ in located], dtype=np.int64)
-            row_numbers = np.asarray([rn for _, rn, _, _ in located], dtype=np.int32)
+            units = np.asarray([i for _, _, i, _ in listed], dtype=np.int64)
+            row_numbers = np.asarray([rn for _, rn, _, _ in listed], dtype=np.int32)
         unit_rows[units] = row_numbers
-        table = [row for _, _, _, row in located] if fast is None else []
+        table = [row for _, _, _, row in listed] if fast is None else []
         short = min(map(len, table), default=width) < width
         for j, f, parse, vals, rws in fields:
+            cells: _Cells | list
             if fast is not None and j in numbers:  # numbers read in one pass; only odd ones go through parse
                 values = numbers[j]
                 unsure = np.nonzero(odd_numbers(values, parse))[0].tolist()
                 cells = _Cells(grid, j)
             else:
                 if fast is not None:
-                    cells = texts[j]
+                    column = texts[j]
                 else:
-                    cells = [row[j] if j < len(row) else None for row in table] if short else [row[j] for row in table]
-                values, unsure = parse_column(parse, cells)
+                    column = [row[j] if j < len(row) else None for row in table] if short else [row[j] for row in table]
+                values, unsure = parse_column(parse, column)
+                cells = column
             for p in unsure:
                 k, rn, i, _ = located[p]
                 raw = cells[p]
@@ -680,14 +691,14 @@ class _Reader:
             ok = ~np.isnan(values)
             vals[units[ok]] = values[ok]
             rws[units[ok]] = row_numbers[ok]
-        if ev_cols and fast is not None:
-            for p, i in enumerate(located.found):
+        if ev_cols and clean is not None:
+            for p, i in enumerate(clean.found):
                 for j, f in ev_cols:
                     text = texts[j][p]
                     if not is_blank(text):
                         st.evidence[(i, f)] = text.strip()
         elif ev_cols:
-            for _, _, i, row in located:
+            for _, _, i, row in listed:
                 L = len(row)
                 for j, f in ev_cols:
                     if j < L and not is_blank(row[j]):
@@ -705,7 +716,7 @@ class _Reader:
                         del st.evidence[(i, f)]
         key = lambda e: e[:3]  # noqa: E731 - row, then the row's own before its cells, then column
         problems.extend(p for *_, p in sorted(row_problems + cell_problems, key=key))
-        for *_, args in sorted(row_notes.items + cell_notes, key=key):
+        for *_, args in sorted(row_notes.by_row + cell_notes, key=key):
             real_notes.cell(*args)
 
     def _long(self, t: Table, st: _Stage, header, labels, rows, problems: list[Problem]) -> None:
@@ -766,6 +777,7 @@ class _Reader:
 
     def _explain_blank(self, t: Table, rn: int, j: int, f: str, i: int, report) -> None:
         """An empty workbook cell that is not a blank the unit left: refused, never read as "not submitted"."""
+        assert t.blank_cause is not None  # called for workbooks only, which tell why a cell is empty
         why = t.blank_cause(rn, j)
         if why is None:
             return
@@ -807,7 +819,7 @@ class _Reader:
             if both.any():
                 with np.errstate(invalid="ignore"):
                     same = np.isclose(cur, vals, rtol=1e-9, atol=1e-12)
-                for i in np.nonzero(both & ~same)[0]:
+                for i in np.nonzero(both & ~same)[0].tolist():
                     r = int(rws[i])
                     self.problems.append(Problem("data.conflict", {
                         "unit": self.units.ids[i], "field": f, "a": f"{cur[i]:g}", "where_a": self._where(f, i),
@@ -877,14 +889,15 @@ def _units_from(t: Table, criteria: Criteria, problems: list[Problem], notes: No
         problems.append(Problem("data.missing_column", {"name": "单位编号", "need": need}, file=t.file, sheet=t.sheet, row=1))
         return None
     labels = [clean_text(v).lower() for v in header]
-    cols = [next((j for j, x in enumerate(labels) if x in _L[k]), None) for k in ("id", "name", "cat")]
+    wanted = [next((j for j, x in enumerate(labels) if x in _L[k]), None) for k in ("id", "name", "cat")]
     missing = False
-    for c, label in zip(cols, ("单位编号", "单位名称", "类别")):
+    for c, label in zip(wanted, ("单位编号", "单位名称", "类别")):
         if c is None:
             problems.append(Problem("data.missing_column", {"name": label, "need": need}, file=t.file, sheet=t.sheet, row=hrow))
             missing = True
     if missing:
         return None
+    cols = [c for c in wanted if c is not None]  # all three found
     for p in file_notes:
         notes.add(p)
     known = {clean_text(c): c for c in criteria.categories}
@@ -992,6 +1005,7 @@ def read_folder(folder: str | Path, criteria: Criteria) -> Dataset:
     res = read_submissions(folder, criteria)
     if res.problems:
         raise DataError(res.problems)
+    assert res.data is not None  # only a folder read with a problem has no data
     return res.data
 
 
