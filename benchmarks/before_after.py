@@ -8,6 +8,7 @@ folder and put first on the path of its runs; both trees read the generated data
 goes falls on both; the table gives medians of wall and CPU time and the largest peak memory.
 Processes are started and measured by run.py's own runner (``run_side_by_side``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,9 +25,11 @@ from run import ROOT, run_side_by_side  # noqa: E402
 BENCH = ROOT / "out" / "bench"
 
 # Run the command-line entry point with the given tree first on the path.
-_RUN_AS = ("import sys\nsys.path.insert(0, sys.argv[1])\nimport scoring\n"
-           "assert scoring.__file__.startswith(sys.argv[1]), scoring.__file__\n"
-           "from scoring.cli import main\nsys.exit(main(sys.argv[2:]))\n")
+_RUN_AS = (
+    "import sys\nsys.path.insert(0, sys.argv[1])\nimport scoring\n"
+    "assert scoring.__file__.startswith(sys.argv[1]), scoring.__file__\n"
+    "from scoring.cli import main\nsys.exit(main(sys.argv[2:]))\n"
+)
 
 JOBS = {
     "county example run (table)": (["run", "criteria/yitong-2020.toml", "--data", "examples/yitong-2020"], ROOT),
@@ -55,11 +58,13 @@ def main() -> None:
         for name, (args, cwd) in JOBS.items():
             if a.only not in name:
                 continue
-            t = run_side_by_side({"before": (name, with_tree(before, args)), "after": (name, with_tree(str(ROOT), args))},
-                                 a.repeat, cwd)
+            t = run_side_by_side({"before": (name, with_tree(before, args)), "after": (name, with_tree(str(ROOT), args))}, a.repeat, cwd)
             b, f = t["before"], t["after"]
-            print(f"| {name} | {b.seconds:.2f} s / {b.cpu:.2f} s / {b.peak_mb:.0f} MB | {f.seconds:.2f} s / {f.cpu:.2f} s / "
-                  f"{f.peak_mb:.0f} MB | {f.seconds / b.seconds:.2f}, {f.cpu / b.cpu:.2f} |", flush=True)
+            print(
+                f"| {name} | {b.seconds:.2f} s / {b.cpu:.2f} s / {b.peak_mb:.0f} MB | {f.seconds:.2f} s / {f.cpu:.2f} s / "
+                f"{f.peak_mb:.0f} MB | {f.seconds / b.seconds:.2f}, {f.cpu / b.cpu:.2f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ of Python allocations (tracemalloc, measured in a separate run because tracing s
 reading down several times).  Figures drift between machines; ratios hold better.
 The workbooks carry a <dimension> element as Excel's do (see _add_dimension).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,11 +28,12 @@ def make(folder: Path, n_units: int, n_fields: int) -> dict[str, Path]:
     from openpyxl import Workbook
 
     crit = folder / "criteria.toml"
-    lines = ['[assessment]\nname = "读取基准"\nyear = 2024\ncategories = ["部门"]\n',
-             '[[modules]]\nid = "m"\nname = "模块"\nweights = { "部门" = 100 }\n']
+    lines = ['[assessment]\nname = "读取基准"\nyear = 2024\ncategories = ["部门"]\n', '[[modules]]\nid = "m"\nname = "模块"\nweights = { "部门" = 100 }\n']
     for j in range(n_fields):
-        lines.append(f'[[indicators]]\nid = "I{j}"\nmodule = "m"\nname = "指标{j}"\nfull = {100 / n_fields!r}\n'
-                     f'method = "supplied"\nfield = "字段{j:03d}"\nparams = {{ scale = 100 }}\n')
+        lines.append(
+            f'[[indicators]]\nid = "I{j}"\nmodule = "m"\nname = "指标{j}"\nfull = {100 / n_fields!r}\n'
+            f'method = "supplied"\nfield = "字段{j:03d}"\nparams = {{ scale = 100 }}\n'
+        )
         kind = "rate" if j == 0 else "number"
         lines.append(f'[[fields]]\nname = "字段{j:03d}"\nkind = "{kind}"\nmin = 0\nmax = 100\nowner = "考核办"\n')
     crit.write_text("\n".join(lines), encoding="utf-8")
@@ -89,8 +91,11 @@ def _add_dimension(path: Path, ref: str) -> None:
         for item in zin.infolist():
             data = zin.read(item.filename)
             if item.filename.startswith("xl/worksheets/sheet") and b"<dimension" not in data:
-                data = data.replace(b"<sheetViews>", f'<dimension ref="{ref}"/><sheetViews>'.encode(), 1) \
-                    if b"<sheetViews>" in data else data.replace(b"<sheetData>", f'<dimension ref="{ref}"/><sheetData>'.encode(), 1)
+                data = (
+                    data.replace(b"<sheetViews>", f'<dimension ref="{ref}"/><sheetViews>'.encode(), 1)
+                    if b"<sheetViews>" in data
+                    else data.replace(b"<sheetData>", f'<dimension ref="{ref}"/><sheetData>'.encode(), 1)
+                )
             zout.writestr(item, data)
     shutil.move(tmp, path)
 
@@ -121,8 +126,7 @@ def child(criteria: str, folder: str, trace: bool) -> None:
     peak_py = tracemalloc.get_traced_memory()[1] if trace else None
     assert not res.problems, res.problems[:3]
     cells = sum(int((v == v).sum()) for v in res.data.values.values())
-    print(json.dumps({"seconds": dt, "maxrss_kb": _peak_kb(),
-                      "base_kb": base, "peak_py": peak_py, "cells": cells}))
+    print(json.dumps({"seconds": dt, "maxrss_kb": _peak_kb(), "base_kb": base, "peak_py": peak_py, "cells": cells}))
 
 
 def _peak_kb() -> int:
@@ -144,8 +148,9 @@ def _peak_kb() -> int:
 
 
 def run_child(criteria: Path, folder: Path, trace: bool) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", str(criteria), str(folder)] + (["--trace"] if trace else []),
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(criteria), str(folder)] + (["--trace"] if trace else []), capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -172,8 +177,10 @@ def main() -> None:
             timed = run_child(paths["criteria"], paths[name], trace=False)
             traced = run_child(paths["criteria"], paths[name], trace=True)
             assert timed["cells"] == args.units * args.fields
-            print(f"{label + f' ({size:.1f} MB)':<40}{timed['seconds']:>8.2f}s{timed['maxrss_kb'] / 1024:>10.0f}MB"
-                  f"{(timed['maxrss_kb'] - timed['base_kb']) / 1024:>15.0f}MB{traced['peak_py'] / 1e6:>11.0f}MB")
+            print(
+                f"{label + f' ({size:.1f} MB)':<40}{timed['seconds']:>8.2f}s{timed['maxrss_kb'] / 1024:>10.0f}MB"
+                f"{(timed['maxrss_kb'] - timed['base_kb']) / 1024:>15.0f}MB{traced['peak_py'] / 1e6:>11.0f}MB"
+            )
 
 
 if __name__ == "__main__":

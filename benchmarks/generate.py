@@ -21,6 +21,7 @@ For each size it writes, into a folder of your choice (never into the repository
 
 Usage:  python benchmarks/generate.py county [--out out/bench] [--seed 2020]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,25 @@ OWNERS = ["县委依法治县办", "县司法局", "县统计局", "县政府办
 DEPTS = {
     "乡镇(街道)": ["镇", "乡", "街道"],
     "党群部门": ["纪委监委机关", "委办公室", "委组织部", "委宣传部", "委统战部", "委政法委", "总工会", "团委", "妇联"],
-    "政府部门": ["政府办公室", "发改局", "教育局", "公安局", "司法局", "财政局", "人社局", "自然资源局", "住建局",
-                 "交通运输局", "水利局", "农业农村局", "商务局", "卫健局", "应急管理局", "市场监管局", "统计局"],
+    "政府部门": [
+        "政府办公室",
+        "发改局",
+        "教育局",
+        "公安局",
+        "司法局",
+        "财政局",
+        "人社局",
+        "自然资源局",
+        "住建局",
+        "交通运输局",
+        "水利局",
+        "农业农村局",
+        "商务局",
+        "卫健局",
+        "应急管理局",
+        "市场监管局",
+        "统计局",
+    ],
 }
 
 # Module: id, name, weights per category (each category sums to 100), share of the leaf indicators.
@@ -52,9 +70,22 @@ MODULES = [
 
 # Leaf templates, cycled: (method, base name of its field(s)).
 TEMPLATES = [
-    "presence", "quota", "rate_threshold", "deduct_per_count", "must_be_full", "bands", "vs_average",
-    "events_by_level", "rate_threshold_low", "relative_to_best", "graded_review", "rank_points", "supplied",
-    "quota", "rate_threshold", "presence",
+    "presence",
+    "quota",
+    "rate_threshold",
+    "deduct_per_count",
+    "must_be_full",
+    "bands",
+    "vs_average",
+    "events_by_level",
+    "rate_threshold_low",
+    "relative_to_best",
+    "graded_review",
+    "rank_points",
+    "supplied",
+    "quota",
+    "rate_threshold",
+    "presence",
 ]
 
 
@@ -120,57 +151,86 @@ class Builder:
         if apply_to:
             ind["applies_to"] = apply_to
         if template == "presence":
-            ind |= {"name": "制度建设落实", "method": "presence",
-                    "field": self.field("制度建立", "bool", ("bool", 0.85), owner),
-                    "params": {"deduction": min(1.0, full)}, "evidence": "制度文件"}
+            ind |= {
+                "name": "制度建设落实",
+                "method": "presence",
+                "field": self.field("制度建立", "bool", ("bool", 0.85), owner),
+                "params": {"deduction": min(1.0, full)},
+                "evidence": "制度文件",
+            }
         elif template == "quota":
-            ind |= {"name": "会前学法", "method": "quota", "field": self.field("会前学法次数", "count", ("int", 2, 12), owner),
-                    "params": {"required": 6, "per_short": 0.3, "max_deduction": min(1.2, full)}}
+            ind |= {
+                "name": "会前学法",
+                "method": "quota",
+                "field": self.field("会前学法次数", "count", ("int", 2, 12), owner),
+                "params": {"required": 6, "per_short": 0.3, "max_deduction": min(1.2, full)},
+            }
         elif template == "rate_threshold":
-            ind |= {"name": "案卷合格率", "method": "rate_threshold",
-                    "field": self.field("案卷合格率", "rate", ("dec", 55, 100, 1), owner),
-                    "params": {"target": 90, "step": 10, "per_step": 1, "partial": "ceil"}}
+            ind |= {
+                "name": "案卷合格率",
+                "method": "rate_threshold",
+                "field": self.field("案卷合格率", "rate", ("dec", 55, 100, 1), owner),
+                "params": {"target": 90, "step": 10, "per_step": 1, "partial": "ceil"},
+            }
         elif template == "rate_threshold_low":
-            ind |= {"name": "复议纠错率", "method": "rate_threshold",
-                    "field": self.field("纠错率", "rate", ("dec", 0, 30, 2), owner),
-                    "params": {"target": 12.07, "step": 1, "per_step": 0.5, "lower_is_better": True}}
+            ind |= {
+                "name": "复议纠错率",
+                "method": "rate_threshold",
+                "field": self.field("纠错率", "rate", ("dec", 0, 30, 2), owner),
+                "params": {"target": 12.07, "step": 1, "per_step": 0.5, "lower_is_better": True},
+            }
         elif template == "deduct_per_count":
-            ind |= {"name": "信息迟报", "method": "deduct_per_count",
-                    "field": self.field("迟报次数", "count", ("int", 0, 4), owner), "params": {"per": 0.5}}
+            ind |= {"name": "信息迟报", "method": "deduct_per_count", "field": self.field("迟报次数", "count", ("int", 0, 4), owner), "params": {"per": 0.5}}
         elif template == "must_be_full":
             need = self.field("应备案件数", "count", ("int", 0, 9), owner)
             done = self.field("已备案件数", "count", ("done", need), owner)
             rate = self.field("备案率", "rate", None, owner, formula=f"{done} / {need} * 100")
-            ind |= {"name": "规范性文件备案", "method": "must_be_full", "field": rate,
-                    "params": {"deduction": full}, "missing": "exclude"}
+            ind |= {"name": "规范性文件备案", "method": "must_be_full", "field": rate, "params": {"deduction": full}, "missing": "exclude"}
         elif template == "bands":
-            ind |= {"name": "学法考试", "method": "bands", "field": self.field("考试平均分", "number", ("dec", 50, 100, 1), owner, max=100),
-                    "params": {"bands": [{"min": 90, "points": full}, {"min": 80, "points": round(full * 0.8, 2)},
-                                         {"min": 70, "points": round(full * 0.6, 2)}, {"min": 60, "points": round(full * 0.4, 2)}],
-                               "below": 0}}
+            ind |= {
+                "name": "学法考试",
+                "method": "bands",
+                "field": self.field("考试平均分", "number", ("dec", 50, 100, 1), owner, max=100),
+                "params": {
+                    "bands": [
+                        {"min": 90, "points": full},
+                        {"min": 80, "points": round(full * 0.8, 2)},
+                        {"min": 70, "points": round(full * 0.6, 2)},
+                        {"min": 60, "points": round(full * 0.4, 2)},
+                    ],
+                    "below": 0,
+                },
+            }
         elif template == "vs_average":
-            ind |= {"name": "负责人出庭应诉", "method": "vs_average",
-                    "field": self.field("出庭应诉率", "rate", ("dec", 20, 100, 1), owner, blank=0.1),
-                    "params": {"step": 1, "per_step": 0.1, "max_deduction": min(4.0, full)}, "missing": "exclude"}
+            ind |= {
+                "name": "负责人出庭应诉",
+                "method": "vs_average",
+                "field": self.field("出庭应诉率", "rate", ("dec", 20, 100, 1), owner, blank=0.1),
+                "params": {"step": 1, "per_step": 0.1, "max_deduction": min(4.0, full)},
+                "missing": "exclude",
+            }
         elif template == "events_by_level":
-            per = {self.field("信息迟报次数", "count", ("int", 0, 3), owner): 0.5,
-                   self.field("信息漏报次数", "count", ("int", 0, 2), owner): 1}
+            per = {self.field("信息迟报次数", "count", ("int", 0, 3), owner): 0.5, self.field("信息漏报次数", "count", ("int", 0, 2), owner): 1}
             ind |= {"name": "法治信息报送", "method": "events_by_level", "params": {"per": per}}
         elif template == "relative_to_best":
-            ind |= {"name": "重点任务完成量", "method": "relative_to_best",
-                    "field": self.field("任务完成量", "number", ("dec", 10, 100, 1), owner, max=100)}
+            ind |= {"name": "重点任务完成量", "method": "relative_to_best", "field": self.field("任务完成量", "number", ("dec", 10, 100, 1), owner, max=100)}
         elif template == "graded_review":
-            grades = {self.field(f"评审{g}票", "count", ("int", 1 if g == "A" else 0, 9), owner): k
-                      for g, k in zip("ABCD", (1.0, 0.8, 0.6, 0.4))}
+            grades = {self.field(f"评审{g}票", "count", ("int", 1 if g == "A" else 0, 9), owner): k for g, k in zip("ABCD", (1.0, 0.8, 0.6, 0.4))}
             ind |= {"name": "普法责任制评审", "method": "graded_review", "params": {"grades": grades}}
         elif template == "rank_points":
-            ind |= {"name": "普法宣传活动", "method": "rank_points",
-                    "field": self.field("宣传活动次数", "count", ("int", 0, 40), owner),
-                    "params": {"points": [full, round(full * 0.95, 2), round(full * 0.9, 2)], "rest": round(full * 0.8, 2)}}
+            ind |= {
+                "name": "普法宣传活动",
+                "method": "rank_points",
+                "field": self.field("宣传活动次数", "count", ("int", 0, 40), owner),
+                "params": {"points": [full, round(full * 0.95, 2), round(full * 0.9, 2)], "rest": round(full * 0.8, 2)},
+            }
         elif template == "supplied":
-            ind |= {"name": "专项工作得分", "method": "supplied",
-                    "field": self.field("专项工作得分", "number", ("dec", 60, 100, 2), owner, max=100),
-                    "params": {"scale": 100}}  # supplied out of 100, scaled to the indicator's points
+            ind |= {
+                "name": "专项工作得分",
+                "method": "supplied",
+                "field": self.field("专项工作得分", "number", ("dec", 60, 100, 2), owner, max=100),
+                "params": {"scale": 100},
+            }  # supplied out of 100, scaled to the indicator's points
         else:  # pragma: no cover
             raise ValueError(template)
         return ind
@@ -186,13 +246,22 @@ def build(size: str, seed: int = 2020) -> tuple[Spec, str, str, dict]:
     supplied = {"djjs": ("党建考核得分", "县委组织部"), "jjfz": ("经济发展考核得分", "县统计局")}
     for mid, (base, owner) in supplied.items():
         f = b.field(base, "number", ("dec", 60, 100, 2), owner, max=100)
-        inds.append({"id": mid.upper(), "module": mid, "name": base.replace("得分", ""), "full": 100,
-                     "method": "supplied", "field": f, "owner": owner})
-    votes = {b.field(o, "count", ("int", lo, hi), "县统计局"): k
-             for o, k, lo, hi in (("满意票", 100, 30, 70), ("基本满意票", 70, 5, 25), ("不满意票", 30, 0, 8))}
+        inds.append({"id": mid.upper(), "module": mid, "name": base.replace("得分", ""), "full": 100, "method": "supplied", "field": f, "owner": owner})
+    votes = {
+        b.field(o, "count", ("int", lo, hi), "县统计局"): k for o, k, lo, hi in (("满意票", 100, 30, 70), ("基本满意票", 70, 5, 25), ("不满意票", 30, 0, 8))
+    }
     unknown = b.field("不了解票", "count", ("int", 0, 10), "县统计局")
-    inds.append({"id": "SH", "module": "shpj", "name": "群众满意度测评", "full": 100, "method": "survey",
-                 "params": {"options": votes, "excluded": [unknown]}, "owner": "县统计局"})
+    inds.append(
+        {
+            "id": "SH",
+            "module": "shpj",
+            "name": "群众满意度测评",
+            "full": 100,
+            "method": "survey",
+            "params": {"options": votes, "excluded": [unknown]},
+            "owner": "县统计局",
+        }
+    )
     fixed_leaves = 3 + 2  # three above, two bonus items below
     body = n_leaves - fixed_leaves
     per_module = {"fzzf": round(body * 0.55)}
@@ -236,13 +305,33 @@ def build(size: str, seed: int = 2020) -> tuple[Spec, str, str, dict]:
             tops_full += group["full"]
         module_full[mid] = tops_full
     # 附加项 in 法治政府建设
-    awards = {b.field(f"示范创建{lv}", "count", ("int", 0, 1) if lv == "国家级" else ("int", 0, 2), "县委依法治县办"): p
-              for lv, p in (("国家级", 3), ("省级", 2), ("市级", 1))}
+    awards = {
+        b.field(f"示范创建{lv}", "count", ("int", 0, 1) if lv == "国家级" else ("int", 0, 2), "县委依法治县办"): p
+        for lv, p in (("国家级", 3), ("省级", 2), ("市级", 1))
+    }
     notices = {b.field(f"{lv}通报次数", "count", ("int", 0, 1), "县委依法治县办"): p for lv, p in (("省级", 3), ("市级", 2), ("县级", 1))}
-    inds.append({"id": "FZZF.B1", "module": "fzzf", "name": "示范创建（附加项）", "full": 3, "bonus": True,
-                 "method": "bonus_by_level", "params": {"points": awards, "cap": 3}})
-    inds.append({"id": "FZZF.B2", "module": "fzzf", "name": "通报批评（附加项）", "full": 3, "bonus": True,
-                 "method": "events_by_level", "params": {"per": notices, "max_deduction": 3}})
+    inds.append(
+        {
+            "id": "FZZF.B1",
+            "module": "fzzf",
+            "name": "示范创建（附加项）",
+            "full": 3,
+            "bonus": True,
+            "method": "bonus_by_level",
+            "params": {"points": awards, "cap": 3},
+        }
+    )
+    inds.append(
+        {
+            "id": "FZZF.B2",
+            "module": "fzzf",
+            "name": "通报批评（附加项）",
+            "full": 3,
+            "bonus": True,
+            "method": "events_by_level",
+            "params": {"per": notices, "max_deduction": 3},
+        }
+    )
     tasks = b.field("年度重点任务数", "count", ("int", 3, 20), "县绩效考核办公室")
     fail = b.field("重大负面影响事件数", "count", ("rare", 0.002), "县委依法治县办")
     safety = b.field("重大安全事故数", "count", ("rare", 0.01), "县应急管理局")
@@ -250,12 +339,20 @@ def build(size: str, seed: int = 2020) -> tuple[Spec, str, str, dict]:
     leaves = sum(1 for i in inds if "method" in i)
     spec = Spec(size, n_units, leaves, b.fields)
 
-    L = ["# 基准测试用评分细则（生成文件，数据为随机生成）", "",
-         "[assessment]", f'name = "{size} 规模基准测试"', "year = 2024", 'office = "基准测试"', "precision = 2",
-         "total = 100", "categories = " + json.dumps(CATEGORIES, ensure_ascii=False), ""]
+    L = [
+        "# 基准测试用评分细则（生成文件，数据为随机生成）",
+        "",
+        "[assessment]",
+        f'name = "{size} 规模基准测试"',
+        "year = 2024",
+        'office = "基准测试"',
+        "precision = 2",
+        "total = 100",
+        "categories = " + json.dumps(CATEGORIES, ensure_ascii=False),
+        "",
+    ]
     for mid, name, w, _ in MODULES:
-        L += ["[[modules]]", f'id = "{mid}"', f"name = {_q(name)}", f"full = {module_full.get(mid, 100):g}",
-              "weights = " + _inline(w)]
+        L += ["[[modules]]", f'id = "{mid}"', f"name = {_q(name)}", f"full = {module_full.get(mid, 100):g}", "weights = " + _inline(w)]
         if mid == "fzzf":
             L.append("bonus = { min = -3, max = 3 }")
         L.append("")
@@ -273,27 +370,71 @@ def build(size: str, seed: int = 2020) -> tuple[Spec, str, str, dict]:
             else:
                 L.append(f"{k} = {_q(v)}")
         L.append("")
-    L += ["[[vetoes]]", 'id = "V1"', 'name = "造成重大负面影响"', 'kind = "fail"', f"field = {_q(fail)}", "",
-          "[[vetoes]]", 'id = "V2"', 'name = "发生重大安全责任事故"', 'kind = "no_excellent"', f"field = {_q(safety)}", "",
-          "[[grades]]", 'categories = ["党群部门", "政府部门"]',
-          # bands set where offices would set them for this spread of totals: few 较差, a quota on 优秀
-          'bands = [ { name = "优秀", min = 86 }, { name = "良好", min = 80, max = 86 }, { name = "一般", min = 75, max = 80 }, { name = "较差", max = 75 } ]',
-          'quotas = [ { grade = "优秀", max_share = 0.2, rounding = "floor", ties = "exclude" } ]', "",
-          "[[grades]]", 'categories = ["乡镇(街道)"]',
-          'bands = [ { name = "优秀", min = 86 }, { name = "良好", min = 80, max = 86 }, { name = "一般", min = 74, max = 80 }, { name = "较差", max = 74 } ]',
-          'quotas = [ { grade = "优秀", max_share = 0.2, rounding = "floor", ties = "exclude" } ]', "",
-          "[ranking]", f"tie_break = [{_q(tasks)}]", "",
-          # 姚安县 综合绩效考核末位淘汰实施办法 (a published rule set), as decision rules
-          "[decisions]", "close_margin = 0.5", "",
-          "[[decisions.rules]]", 'id = "R1"', 'name = "考核等次为较差"', 'consequence = "全县通报；诫勉谈话；一个月内报送整改报告"',
-          'when = { grade = ["较差"] }', "",
-          "[[decisions.rules]]", 'id = "R2"', 'name = "连续两年等次为较差"', 'consequence = "组织调整"',
-          'when = { grade = ["较差"] }', "look_back = { years = 2, times = 2 }", "",
-          "[[decisions.rules]]", 'id = "R3"', 'name = "乡镇(街道)末位"', 'consequence = "提醒谈话"', "when = { bottom = 1 }",
-          'applies_to = ["乡镇(街道)"]', "",
-          "[[decisions.rules]]", 'id = "R4"', 'name = "部门处于本类别后10%"', 'consequence = "提醒谈话"',
-          'when = { bottom_percent = 10, rounding = "ceil" }', 'applies_to = ["党群部门", "政府部门"]', "",
-          "[[decisions.rules]]", 'id = "R5"', 'name = "一票否决"', 'consequence = "取消评先评优资格"', 'when = { veto = "fail" }', ""]
+    L += [
+        "[[vetoes]]",
+        'id = "V1"',
+        'name = "造成重大负面影响"',
+        'kind = "fail"',
+        f"field = {_q(fail)}",
+        "",
+        "[[vetoes]]",
+        'id = "V2"',
+        'name = "发生重大安全责任事故"',
+        'kind = "no_excellent"',
+        f"field = {_q(safety)}",
+        "",
+        "[[grades]]",
+        'categories = ["党群部门", "政府部门"]',
+        # bands set where offices would set them for this spread of totals: few 较差, a quota on 优秀
+        'bands = [ { name = "优秀", min = 86 }, { name = "良好", min = 80, max = 86 }, { name = "一般", min = 75, max = 80 }, { name = "较差", max = 75 } ]',
+        'quotas = [ { grade = "优秀", max_share = 0.2, rounding = "floor", ties = "exclude" } ]',
+        "",
+        "[[grades]]",
+        'categories = ["乡镇(街道)"]',
+        'bands = [ { name = "优秀", min = 86 }, { name = "良好", min = 80, max = 86 }, { name = "一般", min = 74, max = 80 }, { name = "较差", max = 74 } ]',
+        'quotas = [ { grade = "优秀", max_share = 0.2, rounding = "floor", ties = "exclude" } ]',
+        "",
+        "[ranking]",
+        f"tie_break = [{_q(tasks)}]",
+        "",
+        # 姚安县 综合绩效考核末位淘汰实施办法 (a published rule set), as decision rules
+        "[decisions]",
+        "close_margin = 0.5",
+        "",
+        "[[decisions.rules]]",
+        'id = "R1"',
+        'name = "考核等次为较差"',
+        'consequence = "全县通报；诫勉谈话；一个月内报送整改报告"',
+        'when = { grade = ["较差"] }',
+        "",
+        "[[decisions.rules]]",
+        'id = "R2"',
+        'name = "连续两年等次为较差"',
+        'consequence = "组织调整"',
+        'when = { grade = ["较差"] }',
+        "look_back = { years = 2, times = 2 }",
+        "",
+        "[[decisions.rules]]",
+        'id = "R3"',
+        'name = "乡镇(街道)末位"',
+        'consequence = "提醒谈话"',
+        "when = { bottom = 1 }",
+        'applies_to = ["乡镇(街道)"]',
+        "",
+        "[[decisions.rules]]",
+        'id = "R4"',
+        'name = "部门处于本类别后10%"',
+        'consequence = "提醒谈话"',
+        'when = { bottom_percent = 10, rounding = "ceil" }',
+        'applies_to = ["党群部门", "政府部门"]',
+        "",
+        "[[decisions.rules]]",
+        'id = "R5"',
+        'name = "一票否决"',
+        'consequence = "取消评先评优资格"',
+        'when = { veto = "fail" }',
+        "",
+    ]
     L += _field_toml(b.fields)
     criteria = "\n".join(L)
 
@@ -334,17 +475,38 @@ def _weighted_sum(spec: Spec, rng: random.Random, size: str) -> tuple[str, dict]
         tenths = [max(1, round(r * 1000 / sum(raw))) for r in raw]
         tenths[tenths.index(max(tenths))] += 1000 - sum(tenths)
         weights[cat] = [x / 10 for x in tenths]
-    L = ["# 基准测试：加权求和（与对照脚本同一算法）", "", "[assessment]", f'name = "{size} 加权求和"', "year = 2024",
-         "precision = 6", "total = 100", "categories = " + json.dumps(CATEGORIES, ensure_ascii=False), ""]
+    L = [
+        "# 基准测试：加权求和（与对照脚本同一算法）",
+        "",
+        "[assessment]",
+        f'name = "{size} 加权求和"',
+        "year = 2024",
+        "precision = 6",
+        "total = 100",
+        "categories = " + json.dumps(CATEGORIES, ensure_ascii=False),
+        "",
+    ]
     for j, f in enumerate(fields):
         w = {cat: weights[cat][j] for cat in CATEGORIES}
-        L += ["[[modules]]", f'id = "m{j}"', f"name = {_q(f.name)}", "full = 100", "weights = " + _inline(w), "",
-              "[[indicators]]", f'id = "i{j}"', f'module = "m{j}"', f"name = {_q(f.name)}", "full = 100",
-              'method = "supplied"', f"field = {_q(f.name)}", ""]
+        L += [
+            "[[modules]]",
+            f'id = "m{j}"',
+            f"name = {_q(f.name)}",
+            "full = 100",
+            "weights = " + _inline(w),
+            "",
+            "[[indicators]]",
+            f'id = "i{j}"',
+            f'module = "m{j}"',
+            f"name = {_q(f.name)}",
+            "full = 100",
+            'method = "supplied"',
+            f"field = {_q(f.name)}",
+            "",
+        ]
     used = {f.name for f in fields}
     # every submitted column must be declared (the engine refuses unknown columns); only these are summed
-    L += _field_toml([Field(f.name, "number", f.owner, f.gen, max=100) if f.name in used else f
-                      for f in spec.fields if f.formula is None])
+    L += _field_toml([Field(f.name, "number", f.owner, f.gen, max=100) if f.name in used else f for f in spec.fields if f.formula is None])
     return "\n".join(L), {"fields": [f.name for f in fields], "weights": weights}
 
 

@@ -8,6 +8,7 @@
 Every line is a whole process (start-up included) timed by run.py's launcher: median wall time, CPU
 time, peak RSS, and the ratio to ``scoring run … --format csv`` on the same data.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,17 +29,21 @@ TARGETS = {"office PDF": 3.0, "54 unit PDFs": 5.0}  # seconds, whole process (is
 def lines(out: Path, province: Path | None) -> list[tuple[str, list[str], str | None]]:
     """(label, command, what its ratio is taken against)."""
     s = scoring_cmd()
-    rows = [("scoring run (CSV), example", s + ["run", *EXAMPLE, "--format", "csv", "--out", str(out / "r.csv")], None),
-            ("office PDF, example", s + ["report", *EXAMPLE, "--out", str(out / "office.pdf")], "example"),
-            ("54 unit PDFs, example", s + ["report", *EXAMPLE, "--for", "unit", *PUB, "--out", str(out / "units")], "example"),
-            ("public PDF, example", s + ["report", *EXAMPLE, "--for", "public", *PUB, "--out", str(out / "public.pdf")], "example"),
-            ("office HTML, example", s + ["report", *EXAMPLE, "--out", str(out / "office.html")], "example"),
-            ("office XLSX, example", s + ["report", *EXAMPLE, "--out", str(out / "office.xlsx")], "example")]
+    rows = [
+        ("scoring run (CSV), example", s + ["run", *EXAMPLE, "--format", "csv", "--out", str(out / "r.csv")], None),
+        ("office PDF, example", s + ["report", *EXAMPLE, "--out", str(out / "office.pdf")], "example"),
+        ("54 unit PDFs, example", s + ["report", *EXAMPLE, "--for", "unit", *PUB, "--out", str(out / "units")], "example"),
+        ("public PDF, example", s + ["report", *EXAMPLE, "--for", "public", *PUB, "--out", str(out / "public.pdf")], "example"),
+        ("office HTML, example", s + ["report", *EXAMPLE, "--out", str(out / "office.html")], "example"),
+        ("office XLSX, example", s + ["report", *EXAMPLE, "--out", str(out / "office.xlsx")], "example"),
+    ]
     if province is not None:
         P = [str(province / "criteria.toml"), "--data", str(province / "data")]
-        rows += [("scoring run (CSV), province", s + ["run", *P, "--format", "csv", "--out", str(out / "p.csv")], None),
-                 ("office HTML, province", s + ["report", *P, "--out", str(out / "p.html")], "province"),
-                 ("office XLSX, province", s + ["report", *P, "--out", str(out / "p.xlsx")], "province")]
+        rows += [
+            ("scoring run (CSV), province", s + ["run", *P, "--format", "csv", "--out", str(out / "p.csv")], None),
+            ("office HTML, province", s + ["report", *P, "--out", str(out / "p.html")], "province"),
+            ("office XLSX, province", s + ["report", *P, "--out", str(out / "p.xlsx")], "province"),
+        ]
     return rows
 
 
@@ -46,8 +51,9 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--province", action="store_true", help="also the HTML and XLSX reports at province size")
-    p.add_argument("--skip", action="append", default=[], metavar="TEXT",
-                   help="leave out the lines whose label contains TEXT (e.g. 'XLSX, province'); may be repeated")
+    p.add_argument(
+        "--skip", action="append", default=[], metavar="TEXT", help="leave out the lines whose label contains TEXT (e.g. 'XLSX, province'); may be repeated"
+    )
     a = p.parse_args(argv)
     province = None
     if a.province:

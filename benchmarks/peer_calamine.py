@@ -3,6 +3,7 @@ before checking anything: the floor for `scoring validate` on .xlsx files.
 
     python benchmarks/peer_calamine.py DATA_DIR
 """
+
 import sys
 from pathlib import Path
 

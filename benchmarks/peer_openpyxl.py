@@ -1,7 +1,8 @@
 """Reading every worksheet of every workbook in a folder with bare openpyxl (read-only, values only).
 
-    python benchmarks/peer_openpyxl.py DATA_DIR
+python benchmarks/peer_openpyxl.py DATA_DIR
 """
+
 import sys
 from pathlib import Path
 

@@ -6,6 +6,7 @@ Weights come from wsum.json (made by generate.py): per category, one weight per 
 Totals are rounded to 6 decimals before ranking (as the engine does, so float noise
 neither makes nor breaks a tie); ties share the better rank (1, 2, 2, 4).
 """
+
 import json
 import sys
 from pathlib import Path

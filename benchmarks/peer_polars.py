@@ -6,6 +6,7 @@ rank within category, write CSV.
 Weights come from wsum.json (made by generate.py): per category, one weight per field.
 Totals are rounded to 6 decimals before ranking; ties share the better rank (1, 2, 2, 4).
 """
+
 import json
 import sys
 from pathlib import Path
@@ -28,10 +29,12 @@ def main(data_dir: str, wsum_json: str, out_csv: str) -> None:
     weights = pl.DataFrame({"类别": list(spec["weights"]), **{f: [w[j] for w in spec["weights"].values()] for j, f in enumerate(fields)}})
     w = table.select("类别").join(weights, on="类别", how="left", maintain_order="left").select(fields).to_numpy()
     total = ((table.select(fields).to_numpy() * w).sum(axis=1) / 100).round(6)
-    out = (table.with_columns(pl.Series("总分", total))
-           .with_columns(pl.col("总分").rank(method="min", descending=True).over("类别").cast(pl.Int64).alias("名次"))
-           .select(["类别", "名次", "单位编号", "单位名称", "总分"])
-           .sort(["类别", "名次", "单位编号"]))
+    out = (
+        table.with_columns(pl.Series("总分", total))
+        .with_columns(pl.col("总分").rank(method="min", descending=True).over("类别").cast(pl.Int64).alias("名次"))
+        .select(["类别", "名次", "单位编号", "单位名称", "总分"])
+        .sort(["类别", "名次", "单位编号"])
+    )
     out.write_csv(out_csv, include_bom=True)
 
 

@@ -4,6 +4,7 @@
 
 Runs the same steps as the command, in this process, on the generated files of one size.
 """
+
 from __future__ import annotations
 
 import os

@@ -28,6 +28,7 @@ and, for the county, ``scoring run`` on the bundled example beside its imports a
 weighted-sum rankings of ours, numpy, pandas, polars and scikit-criteria are compared unit by
 unit.  At the end one Markdown table lists every row: ours, the peer, the ratio and the target.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,12 +74,14 @@ def scoring_cmd() -> list[str]:
 
 # Each measured process is started by a small launcher process: a child forked from this
 # (large) process would report this process's memory as part of its own peak.
-_LAUNCH = ("import json, os, subprocess, sys, time\n"
-           "t = time.perf_counter()\n"
-           "p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
-           "_, status, usage = os.wait4(p.pid, 0)\n"
-           "print(json.dumps([time.perf_counter() - t, usage.ru_maxrss, os.waitstatus_to_exitcode(status),"
-           " usage.ru_utime + usage.ru_stime]))\n")
+_LAUNCH = (
+    "import json, os, subprocess, sys, time\n"
+    "t = time.perf_counter()\n"
+    "p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+    "_, status, usage = os.wait4(p.pid, 0)\n"
+    "print(json.dumps([time.perf_counter() - t, usage.ru_maxrss, os.waitstatus_to_exitcode(status),"
+    " usage.ru_utime + usage.ru_stime]))\n"
+)
 
 
 def run_process(cmd: list[str], repeat: int, cwd: Path = ROOT) -> Timing:
@@ -114,6 +117,7 @@ def run_inline(fn, repeat: int) -> tuple[float, float, object]:
 
 
 # -- peers on data in memory ----------------------------------------------------------------
+
 
 def matrix(data, fields: list[str]) -> np.ndarray:
     return np.column_stack([data.values[f] for f in fields])
@@ -186,6 +190,7 @@ def order_agreement(ours: np.ndarray, theirs: np.ndarray, cats: np.ndarray) -> d
 
 # -- one size --------------------------------------------------------------------------------
 
+
 @dataclass
 class Row:
     """One line of the summary: our work against a peer's (or our own CSV run), measured side by side."""
@@ -227,8 +232,7 @@ def run_side_by_side(cmds: dict[str, tuple[str, list[str]]], repeat: int, cwd: P
     return out
 
 
-def bench_size(size: str, out: Path, repeat: int, peers: bool = True, processes: bool = True, regen: bool = False,
-               rows: list[Row] | None = None) -> dict:
+def bench_size(size: str, out: Path, repeat: int, peers: bool = True, processes: bool = True, regen: bool = False, rows: list[Row] | None = None) -> dict:
     from scoring.api import load_criteria
     from scoring.core.engine import score
     from scoring.load.submissions import read_folder
@@ -258,8 +262,10 @@ def bench_size(size: str, out: Path, repeat: int, peers: bool = True, processes:
         run = sc + ["run", str(spec_path), "--data", str(data_dir), "--decide"]
         cmds = {
             "ours": ("ours: scoring run --decide (all methods) → csv", run + ["--format", "csv", "--out", str(folder / "ours.csv")]),
-            "ours=": ("ours=: scoring run (weighted sum) → csv",
-                      sc + ["run", str(wsum_path), "--data", str(data_dir), "--format", "csv", "--out", str(folder / "ours-wsum.csv")]),
+            "ours=": (
+                "ours=: scoring run (weighted sum) → csv",
+                sc + ["run", str(wsum_path), "--data", str(data_dir), "--format", "csv", "--out", str(folder / "ours-wsum.csv")],
+            ),
         }
         peer_args = [str(data_dir), str(folder / "wsum.json")]
         if peers and _has("pandas"):
@@ -351,16 +357,19 @@ def bench_workbook(out: Path, repeat: int, peers: bool, rows: list[Row], units: 
         folder.mkdir(parents=True)
         bench_read.make(folder, units, fields)
     data = folder / "xlsx"
-    cmds = {"validate": (f"validate: scoring validate, one .xlsx of {units} × {fields}",
-                         scoring_cmd() + ["validate", str(folder / "criteria.toml"), "--data", str(data)])}
+    cmds = {
+        "validate": (
+            f"validate: scoring validate, one .xlsx of {units} × {fields}",
+            scoring_cmd() + ["validate", str(folder / "criteria.toml"), "--data", str(data)],
+        )
+    }
     if peers and _has("python_calamine"):
         cmds["calamine"] = ("calamine: python-calamine read of the workbook", [sys.executable, str(HERE / "peer_calamine.py"), str(data)])
     cmds["openpyxl"] = ("openpyxl: bare read-only read of the workbook", [sys.executable, str(HERE / "peer_openpyxl.py"), str(data)])
     got = run_side_by_side(cmds, repeat)
     for key in ("calamine", "openpyxl"):
         if key in got:
-            rows.append(Row("workbook", f"scoring validate, .xlsx {units} × {fields}", got["validate"], key, got[key],
-                            1.5 if key == "calamine" else None))
+            rows.append(Row("workbook", f"scoring validate, .xlsx {units} × {fields}", got["validate"], key, got[key], 1.5 if key == "calamine" else None))
     return {"size": "workbook", "timings": list(got.values())}
 
 
@@ -379,17 +388,17 @@ def _has(module: str) -> bool:
 
 
 def example_timing(repeat: int, rows: list[Row]) -> Timing:
-    cmds = {"ours": ("scoring run on the bundled example (whole process)",
-                     scoring_cmd() + ["run", "criteria/yitong-2020.toml", "--data", "examples/yitong-2020"]),
-            "imports": ("python -c 'import pydantic, numpy, pluggy'", [sys.executable, "-c", "import pydantic, numpy, pluggy"])}
+    cmds = {
+        "ours": ("scoring run on the bundled example (whole process)", scoring_cmd() + ["run", "criteria/yitong-2020.toml", "--data", "examples/yitong-2020"]),
+        "imports": ("python -c 'import pydantic, numpy, pluggy'", [sys.executable, "-c", "import pydantic, numpy, pluggy"]),
+    }
     got = run_side_by_side(cmds, repeat)
     t = got["ours"]
     import scoring
 
     if Path(scoring.__file__).resolve().is_relative_to(ROOT):
         t.note += "; scoring from the source tree (editable install): a regular install starts faster"
-    rows.append(Row("county", "scoring run, bundled example, whole process", t, "its imports alone", got["imports"],
-                    seconds=TARGETS["county_example_s"]))
+    rows.append(Row("county", "scoring run, bundled example, whole process", t, "its imports alone", got["imports"], seconds=TARGETS["county_example_s"]))
     return t
 
 
@@ -400,8 +409,10 @@ def show(report: dict) -> None:
         for t in report["timings"]:
             print(f"  {t.label:<58} {t.seconds:8.3f} s  {t.peak_mb:8.1f} MB  ({t.note})")
         return
-    print(f"\n== {size}: {report['units']} units × {report['leaves']} leaf indicators "
-          f"({report['fields']} fields, {len(report['categories'])} categories, CSV {report['csv_mb']:.2f} MB)")
+    print(
+        f"\n== {size}: {report['units']} units × {report['leaves']} leaf indicators "
+        f"({report['fields']} fields, {len(report['categories'])} categories, CSV {report['csv_mb']:.2f} MB)"
+    )
     base = {"ours": report.get("pandas_s"), "core": report.get("numpy_s")}
     for t in report["timings"]:
         key = t.label.split(":")[0].rstrip("=")
@@ -416,14 +427,14 @@ def show(report: dict) -> None:
 
 def summary_table(rows: list[Row]) -> str:
     """The rows as a Markdown table: ours and the peer from the same rounds, their ratio, the target."""
+
     def t(x: Timing | None) -> str:
         if x is None:
             return "—"
         mb = f", {x.peak_mb:.0f} MB" if x.peak_mb >= 1 else ""
         return f"{x.seconds:.3f} s{mb}"
 
-    out = ["| size | work | ours | peer | peer's time | ratio (wall) | ratio (cpu) | target | |",
-           "|---|---|---|---|---|---|---|---|---|"]
+    out = ["| size | work | ours | peer | peer's time | ratio (wall) | ratio (cpu) | target | |", "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else "—"
         cpu = f"{r.ours.cpu / r.peer.cpu:.2f}" if r.peer and r.ours.cpu and r.peer.cpu else "—"
@@ -442,8 +453,10 @@ def main(argv=None) -> int:
     p.add_argument("--regen", action="store_true", help="generate the data again")
     p.add_argument("--json", help="also write the figures to this JSON file")
     a = p.parse_args(argv)
-    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} cores; medians of {a.repeat} rounds, "
-          "every command of a row run once per round")
+    print(
+        f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} cores; medians of {a.repeat} rounds, "
+        "every command of a row run once per round"
+    )
     results = {}
     summary = []
     rows: list[Row] = []
@@ -455,16 +468,20 @@ def main(argv=None) -> int:
             continue
         if size == "county":
             ex = example_timing(a.repeat, rows)
-            print(f"  {ex.label}: median {ex.seconds:.3f} s, peak {ex.peak_mb:.1f} MB, runs {', '.join(f'{x:.3f}' for x in ex.runs)}"
-                  + (f"\n    ({ex.note})" if ex.note else ""))
+            print(
+                f"  {ex.label}: median {ex.seconds:.3f} s, peak {ex.peak_mb:.1f} MB, runs {', '.join(f'{x:.3f}' for x in ex.runs)}"
+                + (f"\n    ({ex.note})" if ex.note else "")
+            )
         r = bench_size(size, Path(a.out), a.repeat, peers=not a.no_peers, regen=a.regen, rows=rows)
         results[size] = r
         show(r)
         same = all(n == 0 for n in r["checks"].values())
         summary.append(f"{size}: rankings identical to the peers where the methods coincide: {'yes' if same else 'NO'}")
         if size == "nation" and r.get("pandas_s"):
-            summary.append(f"nation peak memory: ours {r['ours_peak_mb']:.0f} MB, pandas {r['pandas_peak_mb']:.0f} MB (target ≤ pandas): "
-                           f"{'met' if r['ours_peak_mb'] <= r['pandas_peak_mb'] else 'MISSED'}")
+            summary.append(
+                f"nation peak memory: ours {r['ours_peak_mb']:.0f} MB, pandas {r['pandas_peak_mb']:.0f} MB (target ≤ pandas): "
+                f"{'met' if r['ours_peak_mb'] <= r['pandas_peak_mb'] else 'MISSED'}"
+            )
     print("\nTargets (each row's two commands measured in the same rounds)\n")
     print(summary_table(rows))
     print()
@@ -473,10 +490,19 @@ def main(argv=None) -> int:
     if a.json:
         for r in results.values():
             r["timings"] = [t.__dict__ for t in r["timings"]]
-        rows_out = [{"size": r.size, "work": r.work, "ours": r.ours.__dict__, "peer": r.peer_label,
-                     "peer_timing": r.peer.__dict__ if r.peer else None, "ratio": r.ratio, "met": r.met} for r in rows]
-        Path(a.json).write_text(json.dumps({"results": results, "rows": rows_out, "summary": summary}, ensure_ascii=False, indent=1),
-                                encoding="utf-8")
+        rows_out = [
+            {
+                "size": r.size,
+                "work": r.work,
+                "ours": r.ours.__dict__,
+                "peer": r.peer_label,
+                "peer_timing": r.peer.__dict__ if r.peer else None,
+                "ratio": r.ratio,
+                "met": r.met,
+            }
+            for r in rows
+        ]
+        Path(a.json).write_text(json.dumps({"results": results, "rows": rows_out, "summary": summary}, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
 

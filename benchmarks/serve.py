@@ -16,6 +16,7 @@ throughput of each phase. Checked (exit 1 if not): every upload kept, each owner
 upload being the bytes it sent; every answer the one expected (no error page, no "database is
 locked" in any answer or in the server's output).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,12 +41,24 @@ LOCKED = ("database is locked", "locked", "历史库正被其他程序写入")
 def make_year(folder: Path, owners: int, units: int, seed: int = 7) -> tuple[Path, Path, dict[str, bytes]]:
     """Criteria with one supplied indicator per owner, a unit list, and each owner's CSV."""
     rnd = random.Random(seed)
-    head = ['[assessment]', 'name = "负载测试2020年度考核"', "year = 2020", 'office = "考核办"', "precision = 2",
-            "total = 100", 'categories = ["部门"]', "", "[[modules]]", 'id = "m"', 'name = "工作"',
-            f"full = {5 * owners}", 'weights = { "部门" = 100 }', ""]
+    head = [
+        '[assessment]',
+        'name = "负载测试2020年度考核"',
+        "year = 2020",
+        'office = "考核办"',
+        "precision = 2",
+        "total = 100",
+        'categories = ["部门"]',
+        "",
+        "[[modules]]",
+        'id = "m"',
+        'name = "工作"',
+        f"full = {5 * owners}",
+        'weights = { "部门" = 100 }',
+        "",
+    ]
     for k in range(1, owners + 1):
-        head += ["[[indicators]]", f'id = "I{k:02d}"', 'module = "m"', f'name = "指标{k:02d}"', "full = 5",
-                 'method = "supplied"', f'field = "得分{k:02d}"', ""]
+        head += ["[[indicators]]", f'id = "I{k:02d}"', 'module = "m"', f'name = "指标{k:02d}"', "full = 5", 'method = "supplied"', f'field = "得分{k:02d}"', ""]
     for k in range(1, owners + 1):
         head += ["[[fields]]", f'name = "得分{k:02d}"', 'unit = "分"', "max = 5", f'owner = "责任单位{k:02d}"', ""]
     crit = folder / "criteria.toml"
@@ -66,8 +79,13 @@ def pct(xs: list[float], q: float) -> float:
 
 
 def summary(name: str, lat: list[float], wall: float) -> dict:
-    return {"phase": name, "n": len(lat), "p50_ms": round(pct(lat, 0.5) * 1000, 1), "p95_ms": round(pct(lat, 0.95) * 1000, 1),
-            "per_s": round(len(lat) / wall, 1) if wall else 0.0}
+    return {
+        "phase": name,
+        "n": len(lat),
+        "p50_ms": round(pct(lat, 0.5) * 1000, 1),
+        "p95_ms": round(pct(lat, 0.95) * 1000, 1),
+        "per_s": round(len(lat) / wall, 1) if wall else 0.0,
+    }
 
 
 def together(work, items: list, batch: int | None = None) -> float:
@@ -75,7 +93,7 @@ def together(work, items: list, batch: int | None = None) -> float:
     t0 = time.monotonic()
     step = batch or len(items) or 1
     for k in range(0, len(items), step):
-        pool = [threading.Thread(target=work, args=(x,)) for x in items[k:k + step]]
+        pool = [threading.Thread(target=work, args=(x,)) for x in items[k : k + step]]
         for th in pool:
             th.start()
         for th in pool:
@@ -88,8 +106,7 @@ def start(db: Path) -> tuple[subprocess.Popen, str, Path]:
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "scoring"]
     port = free_port()
     log = db.with_suffix(".log")
-    proc = subprocess.Popen([*cmd, "serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=open(log, "wb"))  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen([*cmd, "serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=open(log, "wb"))  # noqa: SIM115 - closed with the process
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -204,10 +221,17 @@ def run(owners: int, units: int, rate: int, seconds: float, threads: int) -> dic
         server_log = log.read_text(encoding="utf-8", errors="replace")
         if "Traceback" in server_log or "locked" in server_log:
             problems.append("server log: " + server_log[-500:])
-    return {"owners": owners, "units": units, "rate": rate, "seconds": seconds, "threads": threads,
-            "login": summary("login", [login_wall / max(1, len(files))] * len(files), login_wall),
-            "uploads": summary("uploads at once", up_lat, up_wall), "views": summary("page views", view_lat, view_wall),
-            "problems": problems}
+    return {
+        "owners": owners,
+        "units": units,
+        "rate": rate,
+        "seconds": seconds,
+        "threads": threads,
+        "login": summary("login", [login_wall / max(1, len(files))] * len(files), login_wall),
+        "uploads": summary("uploads at once", up_lat, up_wall),
+        "views": summary("page views", view_lat, view_wall),
+        "problems": problems,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -227,8 +251,10 @@ def main(argv: list[str] | None = None) -> int:
         s = out[key]
         print(f"{s['phase']:<18}{s['n']:>6}{s['p50_ms']:>10}{s['p95_ms']:>10}{s['per_s']:>9}")
     print(f"logins (scrypt, 8 at a time): {out['login']['per_s']}/s")
-    print("checks: " + ("every upload kept, every answer as expected, no 'database is locked'" if not out["problems"]
-                        else "FAILED\n  " + "\n  ".join(out["problems"][:20])))
+    print(
+        "checks: "
+        + ("every upload kept, every answer as expected, no 'database is locked'" if not out["problems"] else "FAILED\n  " + "\n  ".join(out["problems"][:20]))
+    )
     if a.json:
         Path(a.json).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     return 1 if out["problems"] else 0

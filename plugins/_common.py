@@ -1,4 +1,5 @@
 """Small pieces the built-in methods share."""
+
 from __future__ import annotations
 
 from typing import Literal
@@ -11,10 +12,12 @@ from scoring import Params
 Partial = Literal["linear", "ceil", "floor"]
 
 # Parameters several methods share, declared once so their documentation reads the same everywhere.
-PARTIAL: Partial = Field("linear", description="不足一档如何计：linear 按比例，ceil 不足一档按一档，floor 满一档才计",
-                json_schema_extra={"en": "how a part step counts: linear pro rata, ceil as a whole step, floor not at all"})
-LOWER_IS_BETTER: bool = Field(False, description="越低越好：以最低值为最优",
-                        json_schema_extra={"en": "lower is better: the lowest value is the best"})
+PARTIAL: Partial = Field(
+    "linear",
+    description="不足一档如何计：linear 按比例，ceil 不足一档按一档，floor 满一档才计",
+    json_schema_extra={"en": "how a part step counts: linear pro rata, ceil as a whole step, floor not at all"},
+)
+LOWER_IS_BETTER: bool = Field(False, description="越低越好：以最低值为最优", json_schema_extra={"en": "lower is better: the lowest value is the best"})
 
 
 def steps(shortfall: np.ndarray, step: float, partial: str) -> np.ndarray:
@@ -44,5 +47,4 @@ def cap_words(p: Capped, lang: str) -> str:
         return "，扣完为止" if lang != "en" else ", down to 0 at most"
     from scoring import fmt
 
-    return (f"，最多扣{fmt(p.max_deduction)}分" if lang != "en"
-            else f", at most {fmt(p.max_deduction)} points deducted")
+    return f"，最多扣{fmt(p.max_deduction)}分" if lang != "en" else f", at most {fmt(p.max_deduction)} points deducted"

@@ -1,4 +1,5 @@
 """Entry point of the built-in methods: one hook, as a third-party plugin would write it."""
+
 from scoring import hookimpl
 
 from . import change, deductions, mapped, relative

@@ -8,6 +8,7 @@ run of last year in the history store (see :mod:`scoring.history.previous`).  A 
 without last year's value has no score here, and the indicator's ``missing`` rule
 decides (error, exclude or zero), exactly as for any other missing input.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,8 +28,16 @@ class ChangeVsLastYear(Method):
         gain_cap: float | None = Field(None, ge=0, description="加分上限", json_schema_extra={"en": "most points added"})
         per_loss: float = Field(0, ge=0, description="每减少1个单位扣分", json_schema_extra={"en": "points deducted per unit lost"})
         loss_cap: float | None = Field(None, ge=0, description="扣分上限", json_schema_extra={"en": "most points deducted"})
-        base: float | None = Field(None, description="与上年持平时的得分；默认附加项为0，其他指标为 分值 − 加分上限", json_schema_extra={"en": "points when equal to last year; default 0 for a bonus item, otherwise full points − gain_cap"})
-        lower_is_better: bool = Field(False, description="减少为好（如事故数）：减少按“增加”加分", json_schema_extra={"en": "lower is better (e.g. accidents): a decrease earns the gain points"})
+        base: float | None = Field(
+            None,
+            description="与上年持平时的得分；默认附加项为0，其他指标为 分值 − 加分上限",
+            json_schema_extra={"en": "points when equal to last year; default 0 for a bonus item, otherwise full points − gain_cap"},
+        )
+        lower_is_better: bool = Field(
+            False,
+            description="减少为好（如事故数）：减少按“增加”加分",
+            json_schema_extra={"en": "lower is better (e.g. accidents): a decrease earns the gain points"},
+        )
 
         @model_validator(mode="after")
         def _something(self):

@@ -1,4 +1,5 @@
 """Deduction shapes: per occurrence, by event level, present/absent, quotas, rate thresholds."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,11 +27,14 @@ class DeductPerCount(Method):
         return tr(lang, f"每发生1次扣{fmt(p.per)}分", f"−{fmt(p.per)} per occurrence") + cap_words(p, lang)
 
     def lost_reason(self, p, inputs, points, full, context, lang="zh"):
-        (field, n), = inputs.items()
+        ((field, n),) = inputs.items()
         d = n * p.per
         capped = p.max_deduction is not None and d > p.max_deduction
-        return tr(lang, f"{field}{shown(n, field, lang, '次')}，每次扣{fmt(p.per)}分" + ("，已达扣分上限" if capped else ""),
-                  f"{field}: {shown(n, field, lang)} × {fmt(p.per)}" + (", deduction cap reached" if capped else ""))
+        return tr(
+            lang,
+            f"{field}{shown(n, field, lang, '次')}，每次扣{fmt(p.per)}分" + ("，已达扣分上限" if capped else ""),
+            f"{field}: {shown(n, field, lang)} × {fmt(p.per)}" + (", deduction cap reached" if capped else ""),
+        )
 
 
 class EventsByLevel(Method):
@@ -78,7 +82,9 @@ class Presence(Method):
     example = {"field": "聘请法律顾问", "full": 1, "params": {}}
 
     class Params(Capped):
-        deduction: float | None = Field(None, gt=0, description="缺失时扣分，默认扣全部分值", json_schema_extra={"en": "points deducted when absent; default all the points"})
+        deduction: float | None = Field(
+            None, gt=0, description="缺失时扣分，默认扣全部分值", json_schema_extra={"en": "points deducted when absent; default all the points"}
+        )
 
     def score(self, col: Column, p: Params) -> Scored:
         d = np.where(col.value > 0, 0.0, col.full if p.deduction is None else p.deduction)
@@ -90,7 +96,7 @@ class Presence(Method):
         return tr(lang, f"具备得满分，不具备扣{fmt(d)}分", f"full points if present, −{fmt(d)} if absent")
 
     def lost_reason(self, p, inputs, points, full, context, lang="zh"):
-        (field, _), = inputs.items()
+        ((field, _),) = inputs.items()
         return tr(lang, f"{field}：无", f"{field}: absent")
 
 
@@ -110,19 +116,22 @@ class Quota(Method):
         return Scored(deducted(col.full, short * p.per_short, p.max_deduction, col.bonus))
 
     def rule(self, p: Params, full: float, lang: str = "zh") -> str:
-        return tr(lang, f"不少于{fmt(p.required)}次，每少1次扣{fmt(p.per_short)}分",
-                  f"at least {fmt(p.required)}, −{fmt(p.per_short)} per one short") + cap_words(p, lang)
+        return tr(
+            lang, f"不少于{fmt(p.required)}次，每少1次扣{fmt(p.per_short)}分", f"at least {fmt(p.required)}, −{fmt(p.per_short)} per one short"
+        ) + cap_words(p, lang)
 
     def lost_reason(self, p, inputs, points, full, context, lang="zh"):
-        (field, n), = inputs.items()
+        ((field, n),) = inputs.items()
         short = p.required - n
         d = short * p.per_short
         capped = p.max_deduction is not None and d > p.max_deduction
-        return tr(lang,
-                  f"{field}{shown(n, field, lang, '次')}，少于要求的{shown(p.required, field, lang, '次')}，"
-                  f"差{shown(short, field, lang, '次')}" + ("，已达扣分上限" if capped else ""),
-                  f"{field} {shown(n, field, lang)}, {shown(short, field, lang)} short of {shown(p.required, field, lang)}"
-                  + ("; deduction cap reached" if capped else ""))
+        return tr(
+            lang,
+            f"{field}{shown(n, field, lang, '次')}，少于要求的{shown(p.required, field, lang, '次')}，"
+            f"差{shown(short, field, lang, '次')}" + ("，已达扣分上限" if capped else ""),
+            f"{field} {shown(n, field, lang)}, {shown(short, field, lang)} short of {shown(p.required, field, lang)}"
+            + ("; deduction cap reached" if capped else ""),
+        )
 
 
 class RateThreshold(Method):
@@ -141,7 +150,11 @@ class RateThreshold(Method):
         step: float = Field(1, gt=0, description="每差多少个百分点为一档", json_schema_extra={"en": "percentage points that make one step"})
         per_step: float = Field(gt=0, description="每档扣分", json_schema_extra={"en": "points deducted per step"})
         partial: Partial = PARTIAL
-        lower_is_better: bool = Field(False, description="越低越好（如复议纠错率）：高于达标值才扣分", json_schema_extra={"en": "lower is better (e.g. a reversal rate): points are lost above the target"})
+        lower_is_better: bool = Field(
+            False,
+            description="越低越好（如复议纠错率）：高于达标值才扣分",
+            json_schema_extra={"en": "lower is better (e.g. a reversal rate): points are lost above the target"},
+        )
 
     def _gap(self, v, p):
         return v - p.target if p.lower_is_better else p.target - v
@@ -152,15 +165,21 @@ class RateThreshold(Method):
 
     def rule(self, p: Params, full: float, lang: str = "zh") -> str:
         if p.lower_is_better:
-            text = tr(lang, f"不高于{fmt(p.target)}%得满分，每高{fmt(p.step)}个百分点扣{fmt(p.per_step)}分",
-                      f"full points at {fmt(p.target)}% or less, −{fmt(p.per_step)} per {fmt(p.step)} points above")
+            text = tr(
+                lang,
+                f"不高于{fmt(p.target)}%得满分，每高{fmt(p.step)}个百分点扣{fmt(p.per_step)}分",
+                f"full points at {fmt(p.target)}% or less, −{fmt(p.per_step)} per {fmt(p.step)} points above",
+            )
         else:
-            text = tr(lang, f"达到{fmt(p.target)}%得满分，每低{fmt(p.step)}个百分点扣{fmt(p.per_step)}分",
-                      f"full points at {fmt(p.target)}% or more, −{fmt(p.per_step)} per {fmt(p.step)} points below")
+            text = tr(
+                lang,
+                f"达到{fmt(p.target)}%得满分，每低{fmt(p.step)}个百分点扣{fmt(p.per_step)}分",
+                f"full points at {fmt(p.target)}% or more, −{fmt(p.per_step)} per {fmt(p.step)} points below",
+            )
         return text + partial_words(p.partial, lang) + cap_words(p, lang)
 
     def lost_reasons(self, p, inputs, points, full, context, lang="zh"):
-        (field, v), = inputs.items()
+        ((field, v),) = inputs.items()
         gaps = difference_column(self._gap(v, p), field, lang, rate=True)
         target = fmt(p.target)
         if p.lower_is_better:
@@ -180,7 +199,9 @@ class MustBeFull(Method):
 
     class Params(Capped):
         target: float = Field(100, description="须达到的值", json_schema_extra={"en": "the value to reach"})
-        deduction: float | None = Field(None, gt=0, description="未达到时扣分，默认扣全部分值", json_schema_extra={"en": "points deducted when not reached; default all the points"})
+        deduction: float | None = Field(
+            None, gt=0, description="未达到时扣分，默认扣全部分值", json_schema_extra={"en": "points deducted when not reached; default all the points"}
+        )
 
     def score(self, col: Column, p: Params) -> Scored:
         miss = col.value < p.target - 1e-9
@@ -190,13 +211,11 @@ class MustBeFull(Method):
 
     def rule(self, p: Params, full: float, lang: str = "zh") -> str:
         d = full if p.deduction is None else p.deduction
-        return tr(lang, f"达到{fmt(p.target)}%得满分，否则扣{fmt(d)}分",
-                  f"full points at {fmt(p.target)}%, otherwise −{fmt(d)}")
+        return tr(lang, f"达到{fmt(p.target)}%得满分，否则扣{fmt(d)}分", f"full points at {fmt(p.target)}%, otherwise −{fmt(d)}")
 
     def lost_reason(self, p, inputs, points, full, context, lang="zh"):
-        (field, v), = inputs.items()
-        return tr(lang, f"{field}{shown(v, field, lang, '%')}，未达到{fmt(p.target)}%",
-                  f"{field} {shown(v, field, lang, '%')}, below {fmt(p.target)}%")
+        ((field, v),) = inputs.items()
+        return tr(lang, f"{field}{shown(v, field, lang, '%')}，未达到{fmt(p.target)}%", f"{field} {shown(v, field, lang, '%')}, below {fmt(p.target)}%")
 
 
 METHODS = [DeductPerCount, EventsByLevel, Presence, Quota, RateThreshold, MustBeFull]

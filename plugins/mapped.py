@@ -1,4 +1,5 @@
 """Shapes that map values to points: bands, review grades, surveys, bonuses, supplied scores."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,10 +18,18 @@ class Bands(Method):
 
     name = "bands"
     title = ("分档得分", "Bands")
-    example = {"field": "优秀得票率", "full": 200, "params": {"bands": [{"min": 90, "points": 200}, {"min": 80, "points": 190}, {"min": 70, "points": 180}], "below": 160}}
+    example = {
+        "field": "优秀得票率",
+        "full": 200,
+        "params": {"bands": [{"min": 90, "points": 200}, {"min": 80, "points": 190}, {"min": 70, "points": 180}], "below": 160},
+    }
 
     class Params(BaseParams):
-        bands: list[Band] = Field(min_length=1, description="{min=下限, points=得分}，值 ≥ 下限即得该档分", json_schema_extra={"en": "{min = lower bound, points = points}: a value at or above min gets that band's points"})
+        bands: list[Band] = Field(
+            min_length=1,
+            description="{min=下限, points=得分}，值 ≥ 下限即得该档分",
+            json_schema_extra={"en": "{min = lower bound, points = points}: a value at or above min gets that band's points"},
+        )
         below: float = Field(0, ge=0, description="低于所有档下限时的得分", json_schema_extra={"en": "points below every band"})
 
         @field_validator("bands")
@@ -47,11 +56,10 @@ class Bands(Method):
         return tr(lang, zh, en)
 
     def lost_reasons(self, p, inputs, points, full, context, lang="zh"):
-        (field, v), = inputs.items()
+        ((field, v),) = inputs.items()
         text = tr(lang, "{f}{v}，落在得{p}分一档", "{f} {v} falls in the {p}-point band")
         # the band just above each value, as words (the bands are sorted by descending min)
-        above = [""] + [tr(lang, f"（达到{fmt(b.min)}可得{fmt(b.points)}分）", f" ({fmt(b.min)} would give {fmt(b.points)})")
-                        for b in p.bands]
+        above = [""] + [tr(lang, f"（达到{fmt(b.min)}可得{fmt(b.points)}分）", f" ({fmt(b.min)} would give {fmt(b.points)})") for b in p.bands]
         nxt = (v[:, None] < np.array([b.min for b in p.bands])).sum(axis=1)  # how many bands lie above
         memo: dict[float, str] = {}
         pts = [memo[x] if x in memo else memo.setdefault(x, fmt(x)) for x in np.asarray(points, dtype=float).tolist()]
@@ -93,7 +101,9 @@ class GradedReview(_Votes):
     example = {"name": "案卷评查", "params": {"grades": {"优秀案卷数": 1, "合格案卷数": 0.8, "不合格案卷数": 0}}}
 
     class Params(BaseParams):
-        grades: dict[str, float] = Field(min_length=1, description="字段（某等次票数）→ 折算系数 0–1", json_schema_extra={"en": "field (votes for a grade) → factor 0–1"})
+        grades: dict[str, float] = Field(
+            min_length=1, description="字段（某等次票数）→ 折算系数 0–1", json_schema_extra={"en": "field (votes for a grade) → factor 0–1"}
+        )
 
         @field_validator("grades")
         @classmethod
@@ -120,12 +130,22 @@ class Survey(_Votes):
 
     name = "survey"
     title = ("满意度测评", "Satisfaction survey")
-    example = {"name": "群众满意度", "full": 10, "params": {"options": {"满意票数": 100, "基本满意票数": 60, "不满意票数": 0, "不了解票数": 0}, "excluded": ["不了解票数"]}}
+    example = {
+        "name": "群众满意度",
+        "full": 10,
+        "params": {"options": {"满意票数": 100, "基本满意票数": 60, "不满意票数": 0, "不了解票数": 0}, "excluded": ["不了解票数"]},
+    }
     scale = 100.0
 
     class Params(BaseParams):
-        options: dict[str, float] = Field(min_length=1, description="字段（某选项票数）→ 分值 0–100", json_schema_extra={"en": "field (votes for an option) → value 0–100"})
-        excluded: list[str] = Field(default_factory=list, description="不计入有效票的选项字段，如“不了解”", json_schema_extra={"en": "option fields not counted as valid votes, e.g. 不了解"})
+        options: dict[str, float] = Field(
+            min_length=1, description="字段（某选项票数）→ 分值 0–100", json_schema_extra={"en": "field (votes for an option) → value 0–100"}
+        )
+        excluded: list[str] = Field(
+            default_factory=list,
+            description="不计入有效票的选项字段，如“不了解”",
+            json_schema_extra={"en": "option fields not counted as valid votes, e.g. 不了解"},
+        )
 
         @field_validator("options")
         @classmethod
@@ -154,8 +174,7 @@ class Survey(_Votes):
         rate = sum(inputs[f] * k for f, k in p.options.items()) / valid if valid else float("nan")
         votes = "，".join(f"{f}{shown(n, f, lang, '票')}" for f, n in inputs.items())
         votes_en = ", ".join(f"{f} {shown(n, f, lang)}" for f, n in inputs.items())
-        return tr(lang, f"{votes}；有效票{fmt(valid)}，满意度{fmt(rate, 2)}%",
-                  f"votes: {votes_en}; {fmt(valid)} valid, satisfaction {fmt(rate, 2)}%")
+        return tr(lang, f"{votes}；有效票{fmt(valid)}，满意度{fmt(rate, 2)}%", f"votes: {votes_en}; {fmt(valid)} valid, satisfaction {fmt(rate, 2)}%")
 
 
 class BonusByLevel(Method):
@@ -167,7 +186,9 @@ class BonusByLevel(Method):
     uses_field = False
 
     class Params(BaseParams):
-        points: dict[str, float] = Field(min_length=1, description="字段（该级别次数）→ 每次加分", json_schema_extra={"en": "field (times at that level) → points each"})
+        points: dict[str, float] = Field(
+            min_length=1, description="字段（该级别次数）→ 每次加分", json_schema_extra={"en": "field (times at that level) → points each"}
+        )
         cap: float | None = Field(None, gt=0, description="加分上限", json_schema_extra={"en": "most points added"})
 
     def inputs(self, p) -> list[str]:
@@ -199,7 +220,12 @@ class Supplied(Method):
     example = {"field": "平安建设考核得分", "full": 10, "params": {"scale": 100}}
 
     class Params(BaseParams):
-        scale: float | None = Field(None, gt=0, description="报送分数的满分，默认与本指标分值相同", json_schema_extra={"en": "full points of the supplied score; default this indicator's points"})
+        scale: float | None = Field(
+            None,
+            gt=0,
+            description="报送分数的满分，默认与本指标分值相同",
+            json_schema_extra={"en": "full points of the supplied score; default this indicator's points"},
+        )
 
     def score(self, col: Column, p) -> Scored:
         scale = col.full if p.scale is None else p.scale
@@ -208,11 +234,10 @@ class Supplied(Method):
     def rule(self, p, full: float, lang: str = "zh") -> str:
         if p.scale is None or p.scale == full:
             return tr(lang, "采用责任单位报送的得分", "the score supplied by the responsible office")
-        return tr(lang, f"报送得分（满分{fmt(p.scale)}）折算为{fmt(full)}分制",
-                  f"supplied score out of {fmt(p.scale)}, scaled to {fmt(full)}")
+        return tr(lang, f"报送得分（满分{fmt(p.scale)}）折算为{fmt(full)}分制", f"supplied score out of {fmt(p.scale)}, scaled to {fmt(full)}")
 
     def lost_reasons(self, p, inputs, points, full, context, lang="zh"):
-        (field, v), = inputs.items()
+        ((field, v),) = inputs.items()
         lead = tr(lang, f"{field}报送得分", f"{field}: supplied ")
         return [lead + x for x in shown_column(v, field, lang, "分")]
 

@@ -1,4 +1,5 @@
 """Shapes that compare a unit with the others of its category (they need the whole column)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -30,17 +31,22 @@ class VsAverage(Method):
         return Scored(deducted(col.full, n * p.per_step, p.max_deduction, col.bonus), {"average": avg})
 
     def rule(self, p: Params, full: float, lang: str = "zh") -> str:
-        return tr(lang, f"不低于本类别平均值得满分，每低{fmt(p.step)}扣{fmt(p.per_step)}分",
-                  f"full points at or above the category average, −{fmt(p.per_step)} per {fmt(p.step)} below"
-                  ) + partial_words(p.partial, lang) + cap_words(p, lang)
+        return (
+            tr(
+                lang,
+                f"不低于本类别平均值得满分，每低{fmt(p.step)}扣{fmt(p.per_step)}分",
+                f"full points at or above the category average, −{fmt(p.per_step)} per {fmt(p.step)} below",
+            )
+            + partial_words(p.partial, lang)
+            + cap_words(p, lang)
+        )
 
     def lost_reasons(self, p, inputs, points, full, context, lang="zh"):
-        (field, v), = inputs.items()
+        ((field, v),) = inputs.items()
         avg = context["average"]
         text = tr(lang, "{f}{v}，低于本类别平均值{a}，差{d}", "{f} {v}, {d} below the category average {a}")
         a = shown(avg, field, lang)
-        return [text.format(f=field, v=x, a=a, d=d)
-                for x, d in zip(shown_column(v, field, lang), difference_column(avg - v, field, lang))]
+        return [text.format(f=field, v=x, a=a, d=d) for x, d in zip(shown_column(v, field, lang), difference_column(avg - v, field, lang))]
 
 
 class RelativeToBest(Method):
@@ -54,8 +60,11 @@ class RelativeToBest(Method):
         lower_is_better: bool = LOWER_IS_BETTER
         # a best of 0 leaves the ratio undefined for the units at 0 (they equal the best):
         # "full" — they are the best, full points (both directions alike); "zero" — 0 points
-        best_zero: Literal["full", "zero"] = Field("full", description="最优值为0时，值为0的单位：full 得满分，zero 得0分",
-                                                   json_schema_extra={"en": "when the best is 0, units at 0 get: full points (full) or 0 (zero)"})
+        best_zero: Literal["full", "zero"] = Field(
+            "full",
+            description="最优值为0时，值为0的单位：full 得满分，zero 得0分",
+            json_schema_extra={"en": "when the best is 0, units at 0 get: full points (full) or 0 (zero)"},
+        )
 
     def score(self, col: Column, p: Params) -> Scored:
         v = col.value
@@ -75,16 +84,20 @@ class RelativeToBest(Method):
         return Scored(out, {"best": best})
 
     def rule(self, p: Params, full: float, lang: str = "zh") -> str:
-        zero = tr(lang, "；本类别最优值为0时，值为0的单位" + ("得满分" if p.best_zero == "full" else "得0分"),
-                  "; when the best is 0, units at 0 get " + ("full points" if p.best_zero == "full" else "0 points"))
+        zero = tr(
+            lang,
+            "；本类别最优值为0时，值为0的单位" + ("得满分" if p.best_zero == "full" else "得0分"),
+            "; when the best is 0, units at 0 get " + ("full points" if p.best_zero == "full" else "0 points"),
+        )
         if p.lower_is_better:
-            return tr(lang, f"得分 = 本类别最优值 ÷ 本单位值 × {fmt(full)}（越低越好）",
-                      f"points = best in category ÷ own value × {fmt(full)} (lower is better)") + zero
-        return tr(lang, f"得分 = 本单位值 ÷ 本类别最优值 × {fmt(full)}",
-                  f"points = own value ÷ best in category × {fmt(full)}") + zero
+            return (
+                tr(lang, f"得分 = 本类别最优值 ÷ 本单位值 × {fmt(full)}（越低越好）", f"points = best in category ÷ own value × {fmt(full)} (lower is better)")
+                + zero
+            )
+        return tr(lang, f"得分 = 本单位值 ÷ 本类别最优值 × {fmt(full)}", f"points = own value ÷ best in category × {fmt(full)}") + zero
 
     def lost_reasons(self, p, inputs, points, full, context, lang="zh"):
-        (field, v), = inputs.items()
+        ((field, v),) = inputs.items()
         best = context["best"]
         text = tr(lang, "{f}{v}，本类别最优值{b}", "{f} {v}; best in category {b}")
         b = shown(best, field, lang)
@@ -139,11 +152,10 @@ class RankPoints(Method):
             pts = "/".join(fmt(x) for x in p.points)
             return tr(lang, f"按名次依次得{pts}分，其余{fmt(p.rest)}分", f"by rank: {pts}; others {fmt(p.rest)}")
         assert p.decay is not None  # _one_rule: exactly one of points and decay is given
-        return tr(lang, f"第一名{fmt(full)}分，每下降一名减{fmt(p.decay * 100)}%",
-                  f"1st gets {fmt(full)}, −{fmt(p.decay * 100)}% per rank")
+        return tr(lang, f"第一名{fmt(full)}分，每下降一名减{fmt(p.decay * 100)}%", f"1st gets {fmt(full)}, −{fmt(p.decay * 100)}% per rank")
 
     def lost_reasons(self, p, inputs, points, full, context, lang="zh"):
-        (field, v), = inputs.items()
+        ((field, v),) = inputs.items()
         key = v if p.lower_is_better else -v
         ranks = (np.searchsorted(context["ordered"], key, side="left") + 1).tolist()
         text = tr(lang, "{f}{v}，在本类别{n}个单位中列第{r}名", "{f} {v}: rank {r} of {n} in the category")

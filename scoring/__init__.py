@@ -13,6 +13,7 @@ so a third-party plugin can do whatever they do.  The Python API for scripts and
 They are imported on first use, so ``scoring --help`` and the start of every command
 do not wait for numpy and pydantic before they are needed.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -32,12 +33,26 @@ if TYPE_CHECKING:  # the names below are imported lazily (__getattr__); a type c
 __version__ = "0.1.0"
 
 _PUBLIC = {
-    "Column": ".core.methods", "Method": ".core.methods", "Params": ".core.methods", "Scored": ".core.methods",
-    "ValueMethod": ".core.methods", "deducted": ".core.methods", "tr": ".core.methods",
-    "difference": ".core.methods", "shown": ".core.methods", "shown_column": ".core.methods",
-    "difference_column": ".core.methods", "fmt": ".core.rounding", "previous_name": ".core.dataset",
-    "CriteriaError": ".errors", "DataError": ".errors", "HistoryError": ".errors", "PluginError": ".errors",
-    "Problem": ".errors", "ScoringError": ".errors", "hookimpl": ".hookspecs",
+    "Column": ".core.methods",
+    "Method": ".core.methods",
+    "Params": ".core.methods",
+    "Scored": ".core.methods",
+    "ValueMethod": ".core.methods",
+    "deducted": ".core.methods",
+    "tr": ".core.methods",
+    "difference": ".core.methods",
+    "shown": ".core.methods",
+    "shown_column": ".core.methods",
+    "difference_column": ".core.methods",
+    "fmt": ".core.rounding",
+    "previous_name": ".core.dataset",
+    "CriteriaError": ".errors",
+    "DataError": ".errors",
+    "HistoryError": ".errors",
+    "PluginError": ".errors",
+    "Problem": ".errors",
+    "ScoringError": ".errors",
+    "hookimpl": ".hookspecs",
 }
 
 __all__ = [*_PUBLIC, "__version__"]

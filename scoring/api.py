@@ -13,6 +13,7 @@ goes to ``warn`` as a :class:`Note` (``note.code`` is a message code of :mod:`sc
 problems are raised as :class:`scoring.ScoringError` subclasses carrying located problems.
 See docs/api.md.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -38,13 +39,60 @@ if TYPE_CHECKING:  # the heavy modules are imported when a function needs them
 Warn = Callable[["Note"], None]
 _T = TypeVar("_T")
 
-__all__ = ["LoadedCriteria", "Scoring", "load_criteria", "validate", "score", "decision_history",
-           "decide", "find_unit", "stored", "open_store", "to_frame", "records",
-           "previous_values", "sensitivity", "Variation", "interim_warnings", "Warnings", "report", "finalize", "verify",
-           "rescore", "unit_history", "UnitHistory", "compare_years", "templates", "progress", "criteria_next",
-           "criteria_diff", "methods", "fingerprint", "Fingerprint", "write_report", "results_text", "papers", "save", "runs", "delete_run", "keygen", "backup", "check_store",
-           "export_seal", "publication", "publish", "add_objection", "objection", "objections", "decide_objection",
-           "objection_letter", "Corrected", "apply_objections", "event_log", "import_results"]
+__all__ = [
+    "LoadedCriteria",
+    "Scoring",
+    "load_criteria",
+    "validate",
+    "score",
+    "decision_history",
+    "decide",
+    "find_unit",
+    "stored",
+    "open_store",
+    "to_frame",
+    "records",
+    "previous_values",
+    "sensitivity",
+    "Variation",
+    "interim_warnings",
+    "Warnings",
+    "report",
+    "finalize",
+    "verify",
+    "rescore",
+    "unit_history",
+    "UnitHistory",
+    "compare_years",
+    "templates",
+    "progress",
+    "criteria_next",
+    "criteria_diff",
+    "methods",
+    "fingerprint",
+    "Fingerprint",
+    "write_report",
+    "results_text",
+    "papers",
+    "save",
+    "runs",
+    "delete_run",
+    "keygen",
+    "backup",
+    "check_store",
+    "export_seal",
+    "publication",
+    "publish",
+    "add_objection",
+    "objection",
+    "objections",
+    "decide_objection",
+    "objection_letter",
+    "Corrected",
+    "apply_objections",
+    "event_log",
+    "import_results",
+]
 
 
 @dataclass(frozen=True)
@@ -106,13 +154,15 @@ def methods(plugins: Iterable[str | Path] = (), lang: str = "zh"):
     return [describe(m, reg.source[name], lang) for name, m in sorted(reg.methods.items())], reg
 
 
-def templates(criteria: LoadedCriteria, out: str | Path, *, units: str | Path | None = None,
-              data: str | Path | None = None, force: bool = False, lang: str = "zh"):
+def templates(
+    criteria: LoadedCriteria, out: str | Path, *, units: str | Path | None = None, data: str | Path | None = None, force: bool = False, lang: str = "zh"
+):
     """An Excel data-entry workbook for each data owner, written to ``out`` → (paths written, notes)."""
     from .load.template import write_templates
 
-    return write_templates(criteria.plan, str(out), units=None if units is None else str(units),
-                           data=None if data is None else str(data), force=force, lang=lang)
+    return write_templates(
+        criteria.plan, str(out), units=None if units is None else str(units), data=None if data is None else str(data), force=force, lang=lang
+    )
 
 
 def progress(criteria: LoadedCriteria, data: str | Path, due=None):
@@ -162,8 +212,7 @@ def _existing_store(db) -> Store | None:
         raise
 
 
-def score(criteria: LoadedCriteria, data: str | Path, *, store: Store | None = None, db: str | Path | None = None,
-          warn: Warn | None = None) -> Scoring:
+def score(criteria: LoadedCriteria, data: str | Path, *, store: Store | None = None, db: str | Path | None = None, warn: Warn | None = None) -> Scoring:
     """Score a data folder. Raises :class:`scoring.DataError` with every problem before scoring anything.
 
     Criteria that compare with last year read its published values from ``store`` (or the store at
@@ -181,8 +230,7 @@ def score(criteria: LoadedCriteria, data: str | Path, *, store: Store | None = N
     if criteria.plan.previous:
         values = previous_values(values, criteria.plan, store=store, db=db, warn=warn)
     results = run(criteria.plan, values)
-    stamp = make_stamp(canonical.sha256(criteria.raw), canonical.data_hash(results.data), criteria.plan,
-                       criteria.registry, blanks)
+    stamp = make_stamp(canonical.sha256(criteria.raw), canonical.data_hash(results.data), criteria.plan, criteria.registry, blanks)
     return Scoring(results, criteria, stamp, blanks)
 
 
@@ -203,8 +251,7 @@ def fingerprint(scoring: Scoring) -> Fingerprint:
     return Fingerprint(scoring.stamp.criteria_sha256, canonical.sha256(data), data)
 
 
-def previous_values(values, plan: Plan, *, store: Store | None = None, db: str | Path | None = None,
-                    warn: Warn | None = None):
+def previous_values(values, plan: Plan, *, store: Store | None = None, db: str | Path | None = None, warn: Warn | None = None):
     """``values`` with last year's columns (``<field>@上年``) from the store's published result of last year."""
     from .history.previous import Note, attach_previous
     from .history.store import default_path
@@ -262,8 +309,7 @@ def _history(scoring: Scoring, store, db):
     return scoring.history
 
 
-def stored(run_id: int, *, store: Store | None = None, db: str | Path | None = None,
-           plugins: Iterable[str | Path] = ()) -> Scoring:
+def stored(run_id: int, *, store: Store | None = None, db: str | Path | None = None, plugins: Iterable[str | Path] = ()) -> Scoring:
     """A run of the history store scored again from its stored criteria and data (its seal checked)."""
     from .history.reproduce import stored_results
 
@@ -282,8 +328,16 @@ class Variation:
     shares: dict | None  # unit → how often each proposed decision held over the draws (None: not counted)
 
 
-def sensitivity(scoring: Scoring, draws: int = 1000, spread: float = 0.10, seed: int = 0, *,
-                decisions: bool | None = None, store: Store | None = None, db: str | Path | None = None) -> Variation:
+def sensitivity(
+    scoring: Scoring,
+    draws: int = 1000,
+    spread: float = 0.10,
+    seed: int = 0,
+    *,
+    decisions: bool | None = None,
+    store: Store | None = None,
+    db: str | Path | None = None,
+) -> Variation:
     """Vary every module weight by up to ``spread`` (0.10 = ±10 %) ``draws`` times; the same ``seed``
     gives the same answer. ``decisions``: also count how often each proposal holds (default: when the
     criteria have decision rules)."""
@@ -306,8 +360,16 @@ class Warnings:
     unit: str | None  # the one unit asked for, or None for all
 
 
-def interim_warnings(criteria: LoadedCriteria, data: str | Path, *, unit: str | None = None, indicators: bool = False,
-                     store: Store | None = None, db: str | Path | None = None, warn: Warn | None = None) -> Warnings:
+def interim_warnings(
+    criteria: LoadedCriteria,
+    data: str | Path,
+    *,
+    unit: str | None = None,
+    indicators: bool = False,
+    store: Store | None = None,
+    db: str | Path | None = None,
+    warn: Warn | None = None,
+) -> Warnings:
     """Score the data in so far by the same criteria (every blank: not yet submitted, left out) and
     colour each unit by the criteria's [warnings] thresholds or its category's quartiles.
     ``unit``: one unit's id or name (a name two units share is refused, never guessed)."""
@@ -336,8 +398,9 @@ def interim_warnings(criteria: LoadedCriteria, data: str | Path, *, unit: str | 
     return Warnings([u for u in units if u.id == wanted] if wanted is not None else units, wanted)
 
 
-def report(scoring: Scoring, fmt: str, lang: str = "zh", *, decisions: list[RuleResult] | None = None,
-           store: Store | None = None, db: str | Path | None = None) -> bytes:
+def report(
+    scoring: Scoring, fmt: str, lang: str = "zh", *, decisions: list[RuleResult] | None = None, store: Store | None = None, db: str | Path | None = None
+) -> bytes:
     """The printable report (``xlsx``, ``html`` or ``pdf``) of these results: ranked tables, score
     sheets, proposed decisions (``decisions``, else :func:`decide`'s) and charts, with the stamp
     printed (docs/reports.md)."""
@@ -347,8 +410,16 @@ def report(scoring: Scoring, fmt: str, lang: str = "zh", *, decisions: list[Rule
     return render_report(fmt, scoring.results, proposal, scoring.history, scoring.stamp.printed(), lang)
 
 
-def write_report(scoring: Scoring, fmt: str, out: str | Path, lang: str = "zh", *, decisions: list[RuleResult] | None = None,
-                 store: Store | None = None, db: str | Path | None = None) -> None:
+def write_report(
+    scoring: Scoring,
+    fmt: str,
+    out: str | Path,
+    lang: str = "zh",
+    *,
+    decisions: list[RuleResult] | None = None,
+    store: Store | None = None,
+    db: str | Path | None = None,
+) -> None:
     """:func:`report` written to ``out`` whole or not at all (HTML a unit at a time: memory stays flat)."""
     from .report import write_report as write
 
@@ -356,8 +427,7 @@ def write_report(scoring: Scoring, fmt: str, out: str | Path, lang: str = "zh", 
     write(out, fmt, scoring.results, proposal, scoring.history, scoring.stamp.printed(), lang)
 
 
-def results_text(scoring: Scoring, fmt: str = "table", lang: str = "zh", *,
-                 decisions: list[RuleResult] | None = None) -> str | Iterator[str]:
+def results_text(scoring: Scoring, fmt: str = "table", lang: str = "zh", *, decisions: list[RuleResult] | None = None) -> str | Iterator[str]:
     """The ranked results as ``scoring run`` prints them: ``table`` (the proposed decisions, when
     given, then the blank cells scored and the stamp last), ``csv``, or ``json`` (pieces made as they
     are written, so memory stays flat at any size)."""
@@ -372,16 +442,24 @@ def results_text(scoring: Scoring, fmt: str = "table", lang: str = "zh", *,
     if fmt == "table" and decisions is not None:  # the stamp stays the last line
         text = as_table(results, lang, stamp=None)
         close = results.criteria.decisions.close_margin
-        return text + "\n" + rd.as_text(decisions, places, close, lang).rstrip("\n") + "\n" + "\n".join(
-            stamp.gap_lines(lang) + [stamp.line(lang)]) + "\n"
+        return text + "\n" + rd.as_text(decisions, places, close, lang).rstrip("\n") + "\n" + "\n".join(stamp.gap_lines(lang) + [stamp.line(lang)]) + "\n"
     if fmt == "csv":
         return as_csv(results, lang, stamp=stamp)
     return as_table(results, lang, stamp=stamp)
 
 
-def papers(scoring: Scoring, kind: str, fmt: str = "pdf", lang: str = "zh", *, publication: dict | None = None,
-           unit: str | None = None, decisions: list[RuleResult] | None = None, store: Store | None = None,
-           db: str | Path | None = None) -> list[tuple[str, bytes]]:
+def papers(
+    scoring: Scoring,
+    kind: str,
+    fmt: str = "pdf",
+    lang: str = "zh",
+    *,
+    publication: dict | None = None,
+    unit: str | None = None,
+    decisions: list[RuleResult] | None = None,
+    store: Store | None = None,
+    db: str | Path | None = None,
+) -> list[tuple[str, bytes]]:
     """The papers sent out, as (file name, bytes): ``kind="unit"``, one 考核结果反馈 per unit (or
     ``unit``'s alone, by id or name); ``kind="public"``, the 公示. ``publication``: the criteria's
     ``[publication]`` with these values laid over it (issuer, date, public_from, public_to,
@@ -408,8 +486,10 @@ def _dates(options: dict) -> dict:
 
     from .history.cycle import parse_date
 
-    return {k: datetime.date.fromisoformat(parse_date(v, k)) if k in ("date", "public_from", "public_to", "object_by")
-            and isinstance(v, str) else v for k, v in options.items()}
+    return {
+        k: datetime.date.fromisoformat(parse_date(v, k)) if k in ("date", "public_from", "public_to", "object_by") and isinstance(v, str) else v
+        for k, v in options.items()
+    }
 
 
 # ---------------------------------------------------------------- the history store (docs/history.md)
@@ -421,8 +501,9 @@ def _in_store(store: Store | None, db: str | Path | None, work: Callable[[Store]
         return work(opened)
 
 
-def finalize(run_id: int, operator: str, *, key: str | Path | None = None, plugins: Iterable[str | Path] = (),
-             store: Store | None = None, db: str | Path | None = None):
+def finalize(
+    run_id: int, operator: str, *, key: str | Path | None = None, plugins: Iterable[str | Path] = (), store: Store | None = None, db: str | Path | None = None
+):
     """Re-score a draft run from its stored inputs and, when the results match, make it final and seal
     it with the office's key (default: SCORING_KEY) → (run, whether it changed). No key: refused
     before any work."""
@@ -432,29 +513,33 @@ def finalize(run_id: int, operator: str, *, key: str | Path | None = None, plugi
     return _in_store(store, db, lambda s: seal(s, int(run_id), operator, key, [str(p) for p in plugins]))
 
 
-def verify(run_id: int, *, data: str | Path | None = None, plugins: Iterable[str | Path] = (),
-           public_key: str | None = None, store: Store | None = None, db: str | Path | None = None):
+def verify(
+    run_id: int,
+    *,
+    data: str | Path | None = None,
+    plugins: Iterable[str | Path] = (),
+    public_key: str | None = None,
+    store: Store | None = None,
+    db: str | Path | None = None,
+):
     """Re-score a stored run (or ``data``) under its stored criteria and compare (``.identical``); its
     seal is checked, against ``public_key`` (hex or a PEM file) when given, else SCORING_PUBLIC_KEY."""
     from .history.reproduce import verify as check
 
-    return _in_store(store, db, lambda s: check(s, int(run_id), [str(p) for p in plugins],
-                                                 None if data is None else str(data), public_key))
+    return _in_store(store, db, lambda s: check(s, int(run_id), [str(p) for p in plugins], None if data is None else str(data), public_key))
 
 
-def rescore(run_id: int, data: str | Path, reason: str, operator: str, *, plugins: Iterable[str | Path] = (),
-            store: Store | None = None, db: str | Path | None = None):
+def rescore(
+    run_id: int, data: str | Path, reason: str, operator: str, *, plugins: Iterable[str | Path] = (), store: Store | None = None, db: str | Path | None = None
+):
     """After an appeal: score corrected ``data`` under the frozen criteria of a final run and save it
     as a correction run → the report of what changed."""
     from .history.reproduce import rescore as correct
 
-    return _in_store(store, db, lambda s: correct(s, int(run_id), str(data), reason, operator,
-                                                   [str(p) for p in plugins])[0])
+    return _in_store(store, db, lambda s: correct(s, int(run_id), str(data), reason, operator, [str(p) for p in plugins])[0])
 
 
-
-def save(scoring: Scoring, data: str | Path, operator: str, *, note: str = "", store: Store | None = None,
-         db: str | Path | None = None) -> int:
+def save(scoring: Scoring, data: str | Path, operator: str, *, note: str = "", store: Store | None = None, db: str | Path | None = None) -> int:
     """Keep a scoring in the history store as a draft run (its criteria and data files with it) → the
     run's id. A store that does not exist yet is made."""
     from .history.record import build_record, data_files
@@ -462,17 +547,23 @@ def save(scoring: Scoring, data: str | Path, operator: str, *, note: str = "", s
     crit = scoring.criteria
     if crit is None:  # results scored again from the store are in it already
         raise UsageError(Problem("api.save_stored"))
-    rec = build_record(scoring.results, crit.registry, criteria_raw=crit.raw,
-                       criteria_path=str(Path(crit.path).resolve()), data_path=str(Path(data).resolve()),
-                       operator=operator, files=data_files(str(data)), note=note)
+    rec = build_record(
+        scoring.results,
+        crit.registry,
+        criteria_raw=crit.raw,
+        criteria_path=str(Path(crit.path).resolve()),
+        data_path=str(Path(data).resolve()),
+        operator=operator,
+        files=data_files(str(data)),
+        note=note,
+    )
     if store is not None:
         return store.save(rec)
     with open_store(db, create=True) as opened:
         return opened.save(rec)
 
 
-def runs(*, series: str | None = None, year: int | None = None, store: Store | None = None,
-         db: str | Path | None = None) -> list[RunInfo]:
+def runs(*, series: str | None = None, year: int | None = None, store: Store | None = None, db: str | Path | None = None) -> list[RunInfo]:
     """The runs kept in the store (all, or one series / year), oldest first."""
     return _in_store(store, db, lambda s: s.runs(series, year))
 
@@ -521,8 +612,7 @@ def publication(run_id: int, *, store: Store | None = None, db: str | Path | Non
     return _in_store(store, db, lambda s: current_publication(s, int(run_id)))
 
 
-def publish(run_id: int, start: str, end: str, operator: str, *, reason: str = "", store: Store | None = None,
-            db: str | Path | None = None) -> Publication:
+def publish(run_id: int, start: str, end: str, operator: str, *, reason: str = "", store: Store | None = None, db: str | Path | None = None) -> Publication:
     """Publish a run for a 公示期 from ``start`` to ``end`` (dates like 2021-01-15); published again
     with other dates, the latest counts (``reason`` says why)."""
     from .history.cycle import publish as pub
@@ -530,18 +620,27 @@ def publish(run_id: int, start: str, end: str, operator: str, *, reason: str = "
     return _in_store(store, db, lambda s: pub(s, int(run_id), start, end, operator, reason))
 
 
-def add_objection(run_id: int, unit: str, text: str, operator: str, *, indicator: str | None = None,
-                  field: str | None = None, evidence: Iterable[str | Path | tuple[str, bytes]] = (),
-                  received: str | None = None, accept_late: str | None = None, store: Store | None = None,
-                  db: str | Path | None = None) -> Objection:
+def add_objection(
+    run_id: int,
+    unit: str,
+    text: str,
+    operator: str,
+    *,
+    indicator: str | None = None,
+    field: str | None = None,
+    evidence: Iterable[str | Path | tuple[str, bytes]] = (),
+    received: str | None = None,
+    accept_late: str | None = None,
+    store: Store | None = None,
+    db: str | Path | None = None,
+) -> Objection:
     """A unit's objection to one indicator (or one field of its data) of a published run, with its
     evidence: file paths, or (file name, bytes) pairs as an upload gives them. Received after the
     公示期 only with ``accept_late`` (the reason it is taken anyway)."""
     from .history.cycle import add_objection as add
 
     files = list(evidence)
-    return _in_store(store, db, lambda s: add(s, int(run_id), unit, indicator, field, text, files, received, operator,
-                                              accept_late))
+    return _in_store(store, db, lambda s: add(s, int(run_id), unit, indicator, field, text, files, received, operator, accept_late))
 
 
 def objection(oid: int, *, store: Store | None = None, db: str | Path | None = None) -> Objection:
@@ -558,9 +657,16 @@ def objections(run_id: int | None = None, *, store: Store | None = None, db: str
     return _in_store(store, db, lambda s: every(s, run_id))
 
 
-def decide_objection(oid: int, accept: bool, reason: str, operator: str, *,
-                     values: Iterable[str] | dict[str, float] = (), store: Store | None = None,
-                     db: str | Path | None = None) -> Objection:
+def decide_objection(
+    oid: int,
+    accept: bool,
+    reason: str,
+    operator: str,
+    *,
+    values: Iterable[str] | dict[str, float] = (),
+    store: Store | None = None,
+    db: str | Path | None = None,
+) -> Objection:
     """Accept (with the corrected values: ``["FIELD=VALUE"]`` or ``{field: value}``) or reject an
     objection, with the reason the letter gives."""
     from .history.cycle import decide as rule
@@ -599,8 +705,9 @@ class Corrected:
     letters: list  # (objection, letter text) in the objections' order
 
 
-def apply_objections(run_id: int, reason: str, operator: str, lang: str = "zh", *, plugins: Iterable[str | Path] = (),
-                     store: Store | None = None, db: str | Path | None = None) -> Corrected:
+def apply_objections(
+    run_id: int, reason: str, operator: str, lang: str = "zh", *, plugins: Iterable[str | Path] = (), store: Store | None = None, db: str | Path | None = None
+) -> Corrected:
     """Every accepted objection not applied yet, in one correction run of the published result
     (a draft: finalize it to seal it) → what changed and the letters."""
     from .history.cycle import apply
@@ -624,9 +731,19 @@ def event_log(run_id: int, *, store: Store | None = None, db: str | Path | None 
     return _in_store(store, db, work)
 
 
-def import_results(sheet: str | Path, criteria: str | Path, year: int, operator: str, *, units: str | Path | None = None,
-                   series: str | None = None, key: str | Path | None = None, note: str = "",
-                   store: Store | None = None, db: str | Path | None = None) -> RunInfo:
+def import_results(
+    sheet: str | Path,
+    criteria: str | Path,
+    year: int,
+    operator: str,
+    *,
+    units: str | Path | None = None,
+    series: str | None = None,
+    key: str | Path | None = None,
+    note: str = "",
+    store: Store | None = None,
+    db: str | Path | None = None,
+) -> RunInfo:
     """An earlier year's published result sheet (kept on paper or in a spreadsheet) into the store,
     sealed like a final run, so rules that look back can use it. The sheet is read and checked, and
     the key loaded, before the store is opened or made."""
@@ -652,8 +769,7 @@ class UnitHistory:
     aliases: object  # the series' declared renames and merges
 
 
-def unit_history(unit: str, *, series: str | None = None, store: Store | None = None,
-                 db: str | Path | None = None) -> UnitHistory:
+def unit_history(unit: str, *, series: str | None = None, store: Store | None = None, db: str | Path | None = None) -> UnitHistory:
     """A unit (id or name) over the years of a series (needed when the store holds several)."""
     from .history.lookback import Outcome, find_unit as known, unit_history as years
 
@@ -667,8 +783,7 @@ def unit_history(unit: str, *, series: str | None = None, store: Store | None = 
     return _in_store(store, db, work)
 
 
-def compare_years(year: int, *, category: str | None = None, series: str | None = None, store: Store | None = None,
-                  db: str | Path | None = None):
+def compare_years(year: int, *, category: str | None = None, series: str | None = None, store: Store | None = None, db: str | Path | None = None):
     """Year-over-year table of ``year``'s published run: totals, ranks, grades and their change.
     An unknown ``category`` raises HistoryError naming the known ones."""
     from .history.lookback import compare_years as compare
@@ -729,10 +844,18 @@ def records(scoring: Scoring | Results) -> list[dict]:
     data, rows = results.data, []
     for cs in results.categories.values():
         for j, i in enumerate(cs.index):
-            rows.append({"category": cs.category, "id": data.ids[i], "name": data.names[i],
-                         "total": float(cs.total[j]), "rank": int(cs.rank[j]), "grade": cs.grade[j],
-                         **{m: float(ms.score[j]) for m, ms in cs.modules.items()},
-                         **{ind: float(sc.points[j]) for ind, sc in cs.indicators.items()}})
+            rows.append(
+                {
+                    "category": cs.category,
+                    "id": data.ids[i],
+                    "name": data.names[i],
+                    "total": float(cs.total[j]),
+                    "rank": int(cs.rank[j]),
+                    "grade": cs.grade[j],
+                    **{m: float(ms.score[j]) for m, ms in cs.modules.items()},
+                    **{ind: float(sc.points[j]) for ind, sc in cs.indicators.items()},
+                }
+            )
     return rows
 
 
@@ -750,8 +873,11 @@ def unit_sheet(scoring: Scoring, unit: str, lang: str = "zh") -> dict:
     cs, pos = results.locate(find_unit(results, unit))
     doc = notice.unit_notice(results, cs, pos, decide(scoring), lang)
     totals = [float(x) for x in cs.total if x == x]  # a unit failed by a veto may have no total
-    return {**doc, "cells": notice.sheet_cells(doc["sheet"], lang),
-            "average": round(sum(totals) / len(totals), results.criteria.assessment.precision) if totals else None}
+    return {
+        **doc,
+        "cells": notice.sheet_cells(doc["sheet"], lang),
+        "average": round(sum(totals) / len(totals), results.criteria.assessment.precision) if totals else None,
+    }
 
 
 def evidence(oid: int, name: str, *, store: Store | None = None, db: str | Path | None = None) -> bytes:
@@ -762,8 +888,7 @@ def evidence(oid: int, name: str, *, store: Store | None = None, db: str | Path 
         o = objection(oid, store=s)
         item = next((e for e in o.evidence if e.name == name), None)
         if item is None:
-            raise UsageError(Problem("api.no_evidence", {"id": oid, "name": name,
-                                                         "known": "、".join(e.name for e in o.evidence) or "—"}))
+            raise UsageError(Problem("api.no_evidence", {"id": oid, "name": name, "known": "、".join(e.name for e in o.evidence) or "—"}))
         data = s.file_bytes(item.sha256)
         if canonical.sha256(data) != item.sha256:
             raise HistoryError(Problem("history.damaged", {"path": str(s.path), "detail": f"evidence {name}"}))

@@ -13,6 +13,7 @@ is (file, line/row, column or key path), what is wrong and how to fix it.
 Messages are stored as a catalog code plus arguments and rendered in the user's
 language only when shown.  Anything else that escapes is an internal error (exit 1).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

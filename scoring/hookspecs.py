@@ -1,13 +1,14 @@
 """The hooks a plugin may implement.
 
-    from scoring import hookimpl, Method
+from scoring import hookimpl, Method
 
-    class MyMethod(Method): ...
+class MyMethod(Method): ...
 
-    @hookimpl
-    def scoring_methods():
-        return [MyMethod]
+@hookimpl
+def scoring_methods():
+    return [MyMethod]
 """
+
 from __future__ import annotations
 
 import pluggy

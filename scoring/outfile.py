@@ -18,6 +18,7 @@ What it promises the user:
 * a folder given as the file, a path through a file, a read-only folder, a full disk:
   exit 2 with the reason and the fix, never a traceback.
 """
+
 from __future__ import annotations
 
 import errno
@@ -44,8 +45,7 @@ def _real(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def check_out(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (),
-              data_folder: str | os.PathLike | None = None) -> Path:
+def check_out(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (), data_folder: str | os.PathLike | None = None) -> Path:
     """Refuse an output path before any work is done; returns the file that will be written."""
     given = Path(path)
     if str(path) == "" or given.is_dir():
@@ -166,10 +166,10 @@ def _write_named(real: Path, data: bytes | Iterable[bytes], mode: int) -> None:
 
 
 def _write_all(fd: int, data: bytes | Iterable[bytes], mode: int) -> None:
-    for chunk in ((data,) if isinstance(data, (bytes, bytearray)) else data):
+    for chunk in (data,) if isinstance(data, (bytes, bytearray)) else data:
         view = memoryview(chunk)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
     os.fsync(fd)
     os.fchmod(fd, mode)
 
@@ -184,8 +184,7 @@ def _move(tmp: Path, real: Path) -> None:
 
 def _sweep(real: Path) -> None:
     """Remove temporary files a killed writer left beside this target (its process is gone)."""
-    pattern = re.compile(_TMP_RE.format(name=re.escape(real.name)) + "|" +
-                         r"\." + re.escape(real.name) + r"\.(\d+)\..*\.scoring-tmp$")
+    pattern = re.compile(_TMP_RE.format(name=re.escape(real.name)) + "|" + r"\." + re.escape(real.name) + r"\.(\d+)\..*\.scoring-tmp$")
     try:
         entries = list(os.scandir(real.parent))
     except OSError:
@@ -212,8 +211,14 @@ def _alive(pid: int) -> bool:
 
 
 def _os_problem(path, e: OSError) -> OutputError:
-    code = {errno.EACCES: "output.read_only", errno.EPERM: "output.read_only", errno.EROFS: "output.read_only",
-            errno.ENOSPC: "output.no_space", errno.EDQUOT: "output.no_space", errno.EISDIR: "output.is_dir",
-            errno.ENOTDIR: "output.through_file"}.get(e.errno or 0, "output.failed")
+    code = {
+        errno.EACCES: "output.read_only",
+        errno.EPERM: "output.read_only",
+        errno.EROFS: "output.read_only",
+        errno.ENOSPC: "output.no_space",
+        errno.EDQUOT: "output.no_space",
+        errno.EISDIR: "output.is_dir",
+        errno.ENOTDIR: "output.through_file",
+    }.get(e.errno or 0, "output.failed")
     folder = str(Path(path).parent)
     return _problem(code, path, folder=folder, file=folder, detail=e.strerror or str(e))

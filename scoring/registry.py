@@ -9,6 +9,7 @@ at a time: one that fails to import or to answer is reported by name and the oth
 still load; a method is then "unknown" only if it lived in the broken plugin, and the
 message says so.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -60,8 +61,7 @@ def builtin_plugin() -> object:
         if exc.name not in ("scoring_plugins", BUILTIN):
             raise  # the package is there but something it imports is not: a real failure
     folder = Path(__file__).resolve().parent.parent / "plugins"
-    spec = importlib.util.spec_from_file_location("scoring_plugins", folder / "__init__.py",
-                                                  submodule_search_locations=[str(folder)])
+    spec = importlib.util.spec_from_file_location("scoring_plugins", folder / "__init__.py", submodule_search_locations=[str(folder)])
     if spec is None or spec.loader is None or not (folder / "builtin.py").is_file():
         raise ModuleNotFoundError(f"No module named {BUILTIN!r} and no plugins/ folder at {folder}", name=BUILTIN)
     package = importlib.util.module_from_spec(spec)

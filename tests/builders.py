@@ -1,4 +1,5 @@
 """Small builders shared by the tests: method calls on columns, criteria and data in memory."""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -6,6 +6,7 @@ cases on every run (derandomize), so a red build can be re-run and shows the sam
 local example database to replay them.  HYPOTHESIS_PROFILE=ci|dev picks one explicitly.
 Tests scale their own example counts with :func:`builders.examples`.
 """
+
 from __future__ import annotations
 
 import os

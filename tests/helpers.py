@@ -5,6 +5,7 @@ The fixtures and helpers of one kind of test live beside it: builders.py (method
 history_support.py (a tiny criteria file and folder), report_support.py (results to print),
 xlsx_support.py (workbooks).
 """
+
 from __future__ import annotations
 
 import functools
@@ -50,16 +51,19 @@ def cli_ok(capsys, *argv) -> tuple[str, str]:
 def cli_process(*argv, **options) -> subprocess.CompletedProcess[str]:
     """``python -m scoring ARGV…`` as a process of its own, its output captured as text; ``options`` (env,
     cwd, timeout, check) go to :func:`subprocess.run`."""
-    return subprocess.run([sys.executable, "-m", "scoring", *map(str, argv)], capture_output=True, text=True,
-                          encoding="utf-8", **options)
+    return subprocess.run([sys.executable, "-m", "scoring", *map(str, argv)], capture_output=True, text=True, encoding="utf-8", **options)
 
 
 def cli_race(*argvs) -> list[tuple[int, str]]:
     """Several ``python -m scoring …`` of this tree started at the same moment → (exit code, stderr) of each,
     once all have ended."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, "-m", "scoring", *map(str, argv)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, env=env, text=True, encoding="utf-8") for argv in argvs]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "scoring", *map(str, argv)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True, encoding="utf-8"
+        )
+        for argv in argvs
+    ]
     results = []
     for p in procs:
         _, err = p.communicate(timeout=60)

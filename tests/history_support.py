@@ -1,4 +1,5 @@
 """Shared pieces for the history tests: a tiny criteria file, scoring a folder, saving runs."""
+
 from __future__ import annotations
 
 import csv
@@ -74,8 +75,7 @@ kind = "count"
 """
 
 
-def tiny_criteria(year: int = 2020, plugins: list[str] = (), method_a: str = "supplied",
-                  params_a: str = "params = { scale = 100 }") -> str:
+def tiny_criteria(year: int = 2020, plugins: list[str] = (), method_a: str = "supplied", params_a: str = "params = { scale = 100 }") -> str:
     return TINY.format(year=year, plugins=repr(list(plugins)).replace("'", '"'), method_a=method_a, params_a=params_a)
 
 
@@ -89,8 +89,7 @@ def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
 def tiny_folder(folder: Path, units: list[tuple[str, str, str]], a: list, b: list, v: list) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     write_csv(folder / "units.csv", ["单位编号", "单位名称", "类别"], [list(u) for u in units])
-    write_csv(folder / "考核办.csv", ["单位编号", "a", "b", "v"],
-              [[u[0], x, "" if y is None else y, z] for u, x, y, z in zip(units, a, b, v)])
+    write_csv(folder / "考核办.csv", ["单位编号", "a", "b", "v"], [[u[0], x, "" if y is None else y, z] for u, x, y, z in zip(units, a, b, v)])
     return folder
 
 
@@ -117,8 +116,9 @@ def record_for(crit: Path, folder: Path, operator: str = "测试", **kw):
     registry = load_registry([crit.parent / p for p in criteria.assessment.plugins])
     plan = build_plan(criteria, registry.methods, registry.failed)
     res = score(plan, read_folder(folder, criteria))
-    return build_record(res, registry, criteria_raw=raw, criteria_path=str(crit.resolve()), data_path=str(folder.resolve()),
-                        operator=operator, files=data_files(folder), **kw), res
+    return build_record(
+        res, registry, criteria_raw=raw, criteria_path=str(crit.resolve()), data_path=str(folder.resolve()), operator=operator, files=data_files(folder), **kw
+    ), res
 
 
 def dataset(ids, cats, cols: dict[str, list[float]], names=None) -> Dataset:

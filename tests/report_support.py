@@ -1,4 +1,5 @@
 """Shared inputs for the report tests: the bundled example, and small results with any unit names."""
+
 from __future__ import annotations
 
 import functools

@@ -1,6 +1,7 @@
 """A real portal for the tests: a store set up from the bundled example, uvicorn serving it on a free
 port of 127.0.0.1 in a thread, and a small HTTP client that keeps its cookies, reads the CSRF token
 off each page and does not follow redirects (so a test sees the 303 itself)."""
+
 from __future__ import annotations
 
 import http.client
@@ -127,9 +128,12 @@ def multipart(fields: dict, files: dict) -> tuple[bytes, str]:
     for k, v in fields.items():
         out += f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
     for k, items in files.items():
-        for name, data in (items if isinstance(items, list) else [items]):
-            out += (f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"; filename="{name}"\r\n'
-                    "Content-Type: application/octet-stream\r\n\r\n").encode() + data + b"\r\n"
+        for name, data in items if isinstance(items, list) else [items]:
+            out += (
+                (f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"; filename="{name}"\r\nContent-Type: application/octet-stream\r\n\r\n').encode()
+                + data
+                + b"\r\n"
+            )
     out += f"--{boundary}--\r\n".encode()
     return out, f"multipart/form-data; boundary={boundary}"
 

@@ -5,6 +5,7 @@ plainest way there is; the product reads the same table a column at a time (and 
 CSV in one pass over its bytes). Both must give the same values, problems and notes in the
 same order: tests/test_submissions_columnwise.py reads drawn folders both ways.
 """
+
 from __future__ import annotations
 
 from scoring.load import submissions
@@ -29,8 +30,15 @@ class RowByRowReader(submissions._Reader):
             if i is None:
                 continue
             if unit_rows[i]:
-                problems.append(Problem("data.duplicate_row", {"unit": self.units.ids[i], "name": self.units.names[i], "other": int(unit_rows[i])},
-                                        file=t.file, sheet=t.sheet, row=rn))
+                problems.append(
+                    Problem(
+                        "data.duplicate_row",
+                        {"unit": self.units.ids[i], "name": self.units.names[i], "other": int(unit_rows[i])},
+                        file=t.file,
+                        sheet=t.sheet,
+                        row=rn,
+                    )
+                )
                 continue
             unit_rows[i] = rn
             count += 1
@@ -59,7 +67,6 @@ class RowByRowReader(submissions._Reader):
                         continue
                     st.evidence[(i, f)] = as_text(row[j]).strip()
         st.rows_read = count
-
 
 
 def read_row_by_row(folder, criteria) -> submissions.ReadResult:

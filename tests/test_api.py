@@ -1,4 +1,5 @@
 """The Python API gives what the command line prints, and its documented snippets run."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -96,8 +97,7 @@ def test_interim_warnings_are_what_warn_prints_and_one_unit_by_name(tmp_path, ca
     printed = json.loads(capsys.readouterr().out)
     crit = api.load_criteria(CRITERIA)
     w = api.interim_warnings(crit, DATA, db=tmp_path / "none.sqlite")
-    assert [(u["id"], u["total"]["color"]) for c in printed["categories"] for u in c["units"]] == \
-        [(u.id, u.total.color) for u in w.units]
+    assert [(u["id"], u["total"]["color"]) for c in printed["categories"] for u in c["units"]] == [(u.id, u.total.color) for u in w.units]
     one = api.interim_warnings(crit, DATA, unit="县司法局", db=tmp_path / "none.sqlite")
     assert [u.name for u in one.units] == ["县司法局"] and one.unit == one.units[0].id
 

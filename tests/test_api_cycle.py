@@ -1,6 +1,7 @@
 """The year's cycle through the Python API alone (what a server or a notebook calls): save, finalize,
 publish, an objection with uploaded evidence, its ruling, the correction run, the event log, the
 whole store checked. The command line runs the same functions (tests/test_cycle_objections.py)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -35,8 +36,9 @@ def test_a_whole_cycle_runs_on_the_api_alone(year):
     assert api.publication(run_id, db=db) == pub
 
     evidence = b"%PDF-1.4 scanned reply"
-    o = api.add_objection(run_id, "东城镇", "重点工作完成值应为100", "东城镇", field="a",
-                          evidence=[("C:\\扫描\\复核 <1>.pdf", evidence)], received="2021-01-08", db=db)
+    o = api.add_objection(
+        run_id, "东城镇", "重点工作完成值应为100", "东城镇", field="a", evidence=[("C:\\扫描\\复核 <1>.pdf", evidence)], received="2021-01-08", db=db
+    )
     # an upload's name keeps only its last part, made safe for every file system
     assert [(e.name, e.sha256, e.size) for e in o.evidence] == [("复核 _1_.pdf", hashlib.sha256(evidence).hexdigest(), len(evidence))]
     assert (o.unit_id, o.state, o.late) == ("U1", "pending", False)
@@ -127,10 +129,10 @@ def test_evidence_over_the_limit_is_refused_and_nothing_is_recorded(year):
     api.finalize(run_id, "常委会", db=db)
     api.publish(run_id, "2021-01-05", "2021-01-11", "王五", db=db)
     with pytest.raises(HistoryError) as e:
-        api.add_objection(run_id, "U1", "见附件", "东城镇", field="a", received="2021-01-06",
-                          evidence=[("ok.pdf", b"%PDF"), ("scan.pdf", b"\0" * (MAX_EVIDENCE + 1))], db=db)
+        api.add_objection(
+            run_id, "U1", "见附件", "东城镇", field="a", received="2021-01-06", evidence=[("ok.pdf", b"%PDF"), ("scan.pdf", b"\0" * (MAX_EVIDENCE + 1))], db=db
+        )
     assert e.value.problems[0].code == "cycle.evidence_too_large" and e.value.problems[0].file == "scan.pdf"
     assert api.objections(run_id, db=db) == []
-    ok = api.add_objection(run_id, "U1", "见附件", "东城镇", field="a", received="2021-01-06",
-                           evidence=[("scan.pdf", b"\0" * MAX_EVIDENCE)], db=db)
+    ok = api.add_objection(run_id, "U1", "见附件", "东城镇", field="a", received="2021-01-06", evidence=[("scan.pdf", b"\0" * MAX_EVIDENCE)], db=db)
     assert ok.evidence[0].size == MAX_EVIDENCE

@@ -1,5 +1,6 @@
 """The benchmark at its smallest size: it runs, its data is the size it claims, and where our
 method and the peers' coincide (a plain weighted sum) the rankings are the same."""
+
 from __future__ import annotations
 
 import csv
@@ -18,8 +19,22 @@ import generate  # noqa: E402
 from scoring.api import load_criteria  # noqa: E402
 
 
-BUILT_IN = {"supplied", "presence", "quota", "deduct_per_count", "events_by_level", "rate_threshold", "must_be_full",
-            "vs_average", "relative_to_best", "rank_points", "bands", "graded_review", "survey", "bonus_by_level"}
+BUILT_IN = {
+    "supplied",
+    "presence",
+    "quota",
+    "deduct_per_count",
+    "events_by_level",
+    "rate_threshold",
+    "must_be_full",
+    "vs_average",
+    "relative_to_best",
+    "rank_points",
+    "bands",
+    "graded_review",
+    "survey",
+    "bonus_by_level",
+}
 
 
 @pytest.mark.parametrize("size", list(generate.SIZES))
@@ -41,9 +56,13 @@ def test_generated_criteria_are_the_size_they_claim(tmp_path, size):
 
 def test_county_benchmark_runs_and_rankings_match_the_peers(tmp_path):
     out = tmp_path / "report.json"
-    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "county", "--repeat", "1",
-                           "--out", str(tmp_path / "bench"), "--json", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "county", "--repeat", "1", "--out", str(tmp_path / "bench"), "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "ranking check vs numpy" in proc.stdout and "Targets" in proc.stdout
     report = json.loads(out.read_text(encoding="utf-8"))["results"]["county"]

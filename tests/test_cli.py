@@ -1,4 +1,5 @@
 """The command line: `scoring check | run | methods` through scoring.cli.main(argv), and once as a real process."""
+
 from __future__ import annotations
 
 import csv
@@ -57,7 +58,7 @@ def test_table_columns_line_up_in_a_terminal(capsys):
             # taking two columns per character
             numbers = list(re.finditer(r"\d+\.\d\d", row))
             assert len(numbers) >= 4
-            assert [wcswidth(row[: m.end()]) for m in numbers] == ends[3:3 + len(numbers)], row
+            assert [wcswidth(row[: m.end()]) for m in numbers] == ends[3 : 3 + len(numbers)], row
 
 
 def test_methods_lists_every_method_and_its_plugin(capsys):

@@ -1,4 +1,5 @@
 """Static checks of criteria files: every problem found at once, each located by file, line and key."""
+
 from __future__ import annotations
 
 import json
@@ -130,7 +131,7 @@ def test_base_file_is_valid(tmp_path, registry):
 
 def test_weights_not_adding_up_per_category(tmp_path, registry):
     text = edit(BASE, ('"政府部门" = 50 }\n\n[[modules]]\nid = "dj"', '"政府部门" = 55 }\n\n[[modules]]\nid = "dj"'))
-    p, = by_code(problems(tmp_path, registry, text), "criteria.weights_sum")
+    (p,) = by_code(problems(tmp_path, registry, text), "criteria.weights_sum")
     assert p.args["category"] == "政府部门" and p.args["sum"] == 105
     assert "政府部门" in p.message() and "105" in p.message() and "100" in p.message()
     assert p.key == "modules" and p.line == line_of(text, "[[modules]]")
@@ -139,7 +140,7 @@ def test_weights_not_adding_up_per_category(tmp_path, registry):
 
 def test_unknown_method_with_suggestion(tmp_path, registry):
     text = edit(BASE, ('method = "supplied"', 'method = "suplied"'))
-    p, = by_code(problems(tmp_path, registry, text), "criteria.unknown_method")
+    (p,) = by_code(problems(tmp_path, registry, text), "criteria.unknown_method")
     assert p.key == "indicators[2].method" and p.line == line_of(text, 'method = "suplied"')
     assert "supplied" in p.args["known"] and "supplied" in p.hint() and "suplied" in p.message()
 
@@ -147,8 +148,8 @@ def test_unknown_method_with_suggestion(tmp_path, registry):
 def test_bad_params_give_key_path_and_line(tmp_path, registry):
     text = edit(BASE, ("params = { required = 6, per_short = 10 }", "params = { required = 6, per_short = -1, per_miss = 2 }"))
     ps = problems(tmp_path, registry, text)
-    bad, = by_code(ps, "criteria.bad_value")
-    unknown, = by_code(ps, "criteria.unknown_key")
+    (bad,) = by_code(ps, "criteria.bad_value")
+    (unknown,) = by_code(ps, "criteria.unknown_key")
     assert bad.key == "indicators[0].params.per_short" and unknown.key == "indicators[0].params.per_miss"
     assert bad.line == unknown.line == line_of(text, "per_short = -1")
     assert "-1" in bad.message()
@@ -156,23 +157,26 @@ def test_bad_params_give_key_path_and_line(tmp_path, registry):
 
 def test_param_of_the_wrong_type(tmp_path, registry):
     text = edit(BASE, ("per_short = 10", 'per_short = "十"'))
-    p, = by_code(problems(tmp_path, registry, text), "criteria.bad_value")
+    (p,) = by_code(problems(tmp_path, registry, text), "criteria.bad_value")
     assert p.key == "indicators[0].params.per_short" and p.line == line_of(text, "per_short")
 
 
 def test_missing_required_param(tmp_path, registry):
     text = edit(BASE, ("params = { required = 6, per_short = 10 }", "params = { required = 6 }"))
-    p, = by_code(problems(tmp_path, registry, text), "criteria.missing_key")
+    (p,) = by_code(problems(tmp_path, registry, text), "criteria.missing_key")
     assert p.key == "indicators[0].params.per_short" and p.line == line_of(text, "params = { required = 6 }")
 
 
-@pytest.mark.parametrize("bands,code,at", [
-    ('{ name = "良好", min = 80, max = 88 }', "criteria.band_gap", 2),  # 88–90 has no grade
-    ('{ name = "良好", min = 80, max = 92 }', "criteria.band_overlap", 2),
-])
+@pytest.mark.parametrize(
+    "bands,code,at",
+    [
+        ('{ name = "良好", min = 80, max = 88 }', "criteria.band_gap", 2),  # 88–90 has no grade
+        ('{ name = "良好", min = 80, max = 92 }', "criteria.band_overlap", 2),
+    ],
+)
 def test_band_gaps_and_overlaps(tmp_path, registry, bands, code, at):
     text = edit(BASE, ('{ name = "良好", min = 80, max = 90 }', bands))
-    p, = by_code(problems(tmp_path, registry, text), code)
+    (p,) = by_code(problems(tmp_path, registry, text), code)
     assert p.key == f"grades[0].bands[{at - 1}]"
     assert p.line == line_of(text, "bands = [")  # inline array: the line where the bands start
     assert p.args["a"] == "良好" and p.args["b"] == "优秀"
@@ -180,7 +184,7 @@ def test_band_gaps_and_overlaps(tmp_path, registry, bands, code, at):
 
 def test_band_gap_at_the_bottom(tmp_path, registry):
     text = edit(BASE, ('{ name = "较差", max = 80 }', '{ name = "较差", max = 75 }'))
-    p, = by_code(problems(tmp_path, registry, text), "criteria.band_gap")
+    (p,) = by_code(problems(tmp_path, registry, text), "criteria.band_gap")
     assert (p.args["a"], p.args["b"]) == ("较差", "良好")
 
 
@@ -189,11 +193,14 @@ def test_lowest_band_must_reach_the_lowest_total(tmp_path, registry):
     by_code(problems(tmp_path, registry, text), "criteria.band_floor")
 
 
-@pytest.mark.parametrize("old,new,what", [
-    ('id = "F2"', 'id = "F1"', "indicator"),
-    ('id = "dj"\nname = "党的建设"', 'id = "fz"\nname = "党的建设"', "module"),
-    ('name = "迟报次数"', 'name = "学法次数"', "field"),
-])
+@pytest.mark.parametrize(
+    "old,new,what",
+    [
+        ('id = "F2"', 'id = "F1"', "indicator"),
+        ('id = "dj"\nname = "党的建设"', 'id = "fz"\nname = "党的建设"', "module"),
+        ('name = "迟报次数"', 'name = "学法次数"', "field"),
+    ],
+)
 def test_duplicate_ids(tmp_path, registry, old, new, what):
     text = edit(BASE, (old, new))
     ps = [p for p in problems(tmp_path, registry, text) if p.code == "criteria.duplicate"]
@@ -202,10 +209,12 @@ def test_duplicate_ids(tmp_path, registry, old, new, what):
 
 
 def test_unknown_fields_everywhere_a_field_is_read(tmp_path, registry):
-    text = edit(BASE,
-                ('field = "学法次数"', 'field = "学法次"'),
-                ('"迟报次数" = 0.5', '"迟报次数" = 0.5, "漏报次数" = 1'),
-                ('field = "负面事件数"', 'field = "负面事件"'))
+    text = edit(
+        BASE,
+        ('field = "学法次数"', 'field = "学法次"'),
+        ('"迟报次数" = 0.5', '"迟报次数" = 0.5, "漏报次数" = 1'),
+        ('field = "负面事件数"', 'field = "负面事件"'),
+    )
     text += '\n[ranking]\ntie_break = ["任务数"]\n'
     ps = by_code(problems(tmp_path, registry, text), "criteria.unknown_field")
     got = {p.args["name"]: p for p in ps}
@@ -226,37 +235,40 @@ def test_unknown_field_in_a_formula(tmp_path, registry):
 
 def test_formula_syntax_error_names_the_character(tmp_path, registry):
     text = BASE + '\n[[fields]]\nname = "出庭率"\nformula = "学法次数 / (迟报次数 * 100"\n'
-    p, = by_code(problems(tmp_path, registry, text), "criteria.formula")
+    (p,) = by_code(problems(tmp_path, registry, text), "criteria.formula")
     assert p.args["pos"] == len("学法次数 / (迟报次数 * 100") + 1
     assert p.line == line_of(text, "formula =")
 
 
 def test_unknown_key_in_a_table(tmp_path, registry):
     text = edit(BASE, ("precision = 2", "precision = 2\nprecison = 3"))
-    p, = by_code(problems(tmp_path, registry, text), "criteria.unknown_key")
+    (p,) = by_code(problems(tmp_path, registry, text), "criteria.unknown_key")
     assert p.key == "assessment.precison" and p.line == line_of(text, "precison")
 
 
 def test_undeclared_category(tmp_path, registry):
     # a veto applies to categories only (an indicator's applies_to may also name units: checked at run time)
     text = edit(BASE, ('field = "负面事件数"\n', 'field = "负面事件数"\napplies_to = ["乡镇"]\n'))
-    p, = by_code(problems(tmp_path, registry, text), "criteria.unknown_category")
+    (p,) = by_code(problems(tmp_path, registry, text), "criteria.unknown_category")
     assert p.args["name"] == "乡镇" and p.line == line_of(text, "applies_to")
 
 
-@pytest.mark.parametrize("old,new,line_no,col,cause,fix", [
-    ('name = "测试县2020年度考核"\n', 'name = "测试县2020年度考核"\n名称 = 1\n', 3, 1, "bare_key", "加英文双引号"),  # bare Chinese keys are not TOML
-    ("year = 2020", "year = 2020\nyear = 2021", 4, None, "duplicate_key", "删去重复的一行"),  # the same key twice
-    ('name = "测试县2020年度考核"', 'name = "未闭合', 2, None, "unterminated", "补上英文双引号"),
-    ('weights = { "党群部门" = 40, "政府部门" = 50 }', 'weights = { 党群部门 = 40, "政府部门" = 50 }', 26, 13, "bare_key", "加英文双引号"),
-    ("precision = 2", "precision = 0,17", None, None, "decimal_comma", "改为 0.17"),
-    ("year = 2020", "year = ２０２０", None, None, "fullwidth", "改为半角数字 2020"),
-    ('name = "测试县2020年度考核"', 'name = “测试县”', 2, None, "chinese_quotes", "英文双引号"),
-    ("[assessment]", "[assessment]\nyear = 1\n[assessment]", None, None, "duplicate_table", "合并到同一个 [assessment]"),
-])
+@pytest.mark.parametrize(
+    "old,new,line_no,col,cause,fix",
+    [
+        ('name = "测试县2020年度考核"\n', 'name = "测试县2020年度考核"\n名称 = 1\n', 3, 1, "bare_key", "加英文双引号"),  # bare Chinese keys are not TOML
+        ("year = 2020", "year = 2020\nyear = 2021", 4, None, "duplicate_key", "删去重复的一行"),  # the same key twice
+        ('name = "测试县2020年度考核"', 'name = "未闭合', 2, None, "unterminated", "补上英文双引号"),
+        ('weights = { "党群部门" = 40, "政府部门" = 50 }', 'weights = { 党群部门 = 40, "政府部门" = 50 }', 26, 13, "bare_key", "加英文双引号"),
+        ("precision = 2", "precision = 0,17", None, None, "decimal_comma", "改为 0.17"),
+        ("year = 2020", "year = ２０２０", None, None, "fullwidth", "改为半角数字 2020"),
+        ('name = "测试县2020年度考核"', 'name = “测试县”', 2, None, "chinese_quotes", "英文双引号"),
+        ("[assessment]", "[assessment]\nyear = 1\n[assessment]", None, None, "duplicate_table", "合并到同一个 [assessment]"),
+    ],
+)
 def test_toml_syntax_error_names_its_cause_and_its_own_fix(tmp_path, registry, old, new, line_no, col, cause, fix):
     text = edit(BASE, (old, new))
-    p, = problems(tmp_path, registry, text)
+    (p,) = problems(tmp_path, registry, text)
     assert p.code == f"criteria.toml.{cause}"
     assert p.line is not None and p.column is not None
     if line_no is not None:
@@ -270,17 +282,18 @@ def test_toml_syntax_error_names_its_cause_and_its_own_fix(tmp_path, registry, o
 
 
 def test_several_problems_reported_at_once(tmp_path, registry):
-    text = edit(BASE,
-                ('"政府部门" = 50 }\n\n[[modules]]\nid = "dj"', '"政府部门" = 45 }\n\n[[modules]]\nid = "dj"'),
-                ('method = "supplied"', 'method = "suplied"'),
-                ("per_short = 10", "per_short = 0"),
-                ('id = "F2"', 'id = "F1"'),
-                ('{ name = "良好", min = 80, max = 90 }', '{ name = "良好", min = 80, max = 85 }'),
-                ('field = "学法次数"', 'field = "学法"'))
+    text = edit(
+        BASE,
+        ('"政府部门" = 50 }\n\n[[modules]]\nid = "dj"', '"政府部门" = 45 }\n\n[[modules]]\nid = "dj"'),
+        ('method = "supplied"', 'method = "suplied"'),
+        ("per_short = 10", "per_short = 0"),
+        ('id = "F2"', 'id = "F1"'),
+        ('{ name = "良好", min = 80, max = 90 }', '{ name = "良好", min = 80, max = 85 }'),
+        ('field = "学法次数"', 'field = "学法"'),
+    )
     ps = problems(tmp_path, registry, text)
     codes = {p.code for p in ps}
-    assert {"criteria.weights_sum", "criteria.unknown_method", "criteria.bad_value", "criteria.duplicate",
-            "criteria.band_gap"} <= codes
+    assert {"criteria.weights_sum", "criteria.unknown_method", "criteria.bad_value", "criteria.duplicate", "criteria.band_gap"} <= codes
     assert all(p.line is not None for p in ps)
     assert len({p.line for p in ps}) >= 5  # each at its own place
 
@@ -293,7 +306,7 @@ def test_file_not_found_and_not_utf8(tmp_path, registry):
     path.write_bytes(BASE.encode("gbk"))
     with pytest.raises(CriteriaError) as e:
         load_criteria(path, registry)
-    p, = e.value.problems
+    (p,) = e.value.problems
     assert p.code == "criteria.not_utf8" and p.line == 2
 
 
@@ -346,10 +359,19 @@ LEAVES = [
     ("events_by_level", {"per": {"省级通报": 3, "市级通报": 2}}, None),
     ("graded_review", {"grades": {"A票": 1, "B票": 0.8}}, None),
 ]
-FIELDS = [{"name": "学法次数", "kind": "count"}, {"name": "迟报次数", "kind": "count"}, {"name": "法律顾问", "kind": "bool"},
-          {"name": "结案率", "kind": "rate"}, {"name": "备案率", "kind": "rate"}, {"name": "党建得分", "max": 100},
-          {"name": "省级通报", "kind": "count"}, {"name": "市级通报", "kind": "count"}, {"name": "A票", "kind": "count"},
-          {"name": "B票", "kind": "count"}, {"name": "事故数", "kind": "count"}]
+FIELDS = [
+    {"name": "学法次数", "kind": "count"},
+    {"name": "迟报次数", "kind": "count"},
+    {"name": "法律顾问", "kind": "bool"},
+    {"name": "结案率", "kind": "rate"},
+    {"name": "备案率", "kind": "rate"},
+    {"name": "党建得分", "max": 100},
+    {"name": "省级通报", "kind": "count"},
+    {"name": "市级通报", "kind": "count"},
+    {"name": "A票", "kind": "count"},
+    {"name": "B票", "kind": "count"},
+    {"name": "事故数", "kind": "count"},
+]
 
 
 @st.composite
@@ -424,8 +446,19 @@ def _mutate(doc: dict, kind: str, draw) -> None:
         inds[i]["full"] = -1
 
 
-MUTATIONS = ["weight", "unknown_method", "unknown_key", "missing_key", "duplicate_id", "bad_param", "unknown_field",
-             "unknown_category", "band", "module_sum", "negative_full"]
+MUTATIONS = [
+    "weight",
+    "unknown_method",
+    "unknown_key",
+    "missing_key",
+    "duplicate_id",
+    "bad_param",
+    "unknown_field",
+    "unknown_category",
+    "band",
+    "module_sum",
+    "negative_full",
+]
 SYNTAX = ['名称 = "x"', "[modules", 'x = "unclosed', "y = ", "= 1", "categories = [1, 2"]
 
 
@@ -462,7 +495,7 @@ def test_generated_files_validate_or_fail_with_located_problems(tmp_path, regist
             assert p.line is not None, (p, text)  # every section named in these files exists, so a line is found
             assert not re.search(r"\{[a-z_]+\}", p.render("zh") + p.render("en"))
         if syntax is not None:
-            p, = e.problems
+            (p,) = e.problems
             assert p.code.startswith("criteria.toml") and p.line is not None and p.column is not None
         return
     event("accepted")
@@ -475,7 +508,8 @@ def test_band_worth_more_than_its_indicator_is_refused(tmp_path):
     from scoring.api import load_criteria
 
     path = tmp_path / "c.toml"
-    path.write_text("""[assessment]
+    path.write_text(
+        """[assessment]
 name = "x"
 year = 2020
 categories = ["部门"]
@@ -493,7 +527,9 @@ field = "f"
 params = { bands = [ { min = 90, points = 200 }, { min = 80, points = 190 } ] }
 [[fields]]
 name = "f"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     with pytest.raises(CriteriaError) as e:
         load_criteria(str(path))
     (p,) = e.value.problems

@@ -1,5 +1,6 @@
 """`scoring criteria next` (next year's file, text edited, comments kept, never overwriting) and
 `scoring criteria diff` (what an office attaches to its 考核方案说明)."""
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,7 @@ def test_next_keeps_every_other_byte_and_the_series(tmp_path, capsys):
     old = YITONG.read_text(encoding="utf-8").splitlines()
     new = out.read_text(encoding="utf-8").splitlines()
     changed = [(a, b) for a, b in zip(old, new) if a != b]
-    assert changed == [('name = "伊通满族自治县2020年度综合考核"', 'name = "伊通满族自治县2021年度综合考核"'),
-                       ("year = 2020", "year = 2021")]
+    assert changed == [('name = "伊通满族自治县2020年度综合考核"', 'name = "伊通满族自治县2021年度综合考核"'), ("year = 2020", "year = 2021")]
     assert len(old) == len(new)
     from scoring.api import load_criteria
 
@@ -80,8 +80,7 @@ def test_next_refuses(tmp_path, capsys):
     code, _, err = cli(capsys, "criteria", "next", bad, "--out", fresh)
     assert code == 2 and not fresh.exists()  # only criteria that pass `scoring check` are carried forward
     inline = tmp_path / "inline.toml"  # a name written as a multi-line string: not edited, refused at its line
-    text = YITONG.read_text(encoding="utf-8").replace('name = "伊通满族自治县2020年度综合考核"',
-                                                     'name = """伊通满族自治县2020年度综合考核"""', 1)
+    text = YITONG.read_text(encoding="utf-8").replace('name = "伊通满族自治县2020年度综合考核"', 'name = """伊通满族自治县2020年度综合考核"""', 1)
     inline.write_text(text, encoding="utf-8")
     code, _, err = cli(capsys, "criteria", "next", inline, "--out", fresh)
     assert code == 2 and not fresh.exists() and "第10行" in err
@@ -139,8 +138,15 @@ def test_diff_names_each_change(tmp_path, capsys):
     assert "  专题研究法治建设工作 → 专题研究法治政府建设工作（编号 F1.3）" in lines
     assert "  F1.2 常务会议（党组会议）会前学法：3分 → 4分" in lines
     heads = [ln for ln in lines if ln[:2] in ("一、", "二、", "三、", "四、", "五、", "六、", "七、", "八、")]
-    assert [h.split("（")[0] for h in heads] == ["一、模块与权重调整", "二、新增指标", "三、删去指标", "四、更名或调整归属的指标",
-                                                  "五、分值调整", "六、评分方法或标准调整", "七、各类别指标折合权重变化"]
+    assert [h.split("（")[0] for h in heads] == [
+        "一、模块与权重调整",
+        "二、新增指标",
+        "三、删去指标",
+        "四、更名或调整归属的指标",
+        "五、分值调整",
+        "六、评分方法或标准调整",
+        "七、各类别指标折合权重变化",
+    ]
 
 
 def test_shares_add_up_to_each_module_weight(tmp_path, capsys):

@@ -1,5 +1,6 @@
 """docs/cycle.md shows real output: each block marked <!-- 输出：… --> is what the command prints on the
 bundled 伊通 example set up as the page says (run in a temporary folder); its TOML snippets pass `scoring check`."""
+
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
 """docs/cycle.md, 公示 and objections, and imported years: each block marked <!-- 输出：… --> in those
 sections is what the commands print when the page's steps are followed in a temporary folder on the
 bundled 伊通 example (times, seals and stamps are not in the checked blocks)."""
+
 from __future__ import annotations
 
 import shutil
@@ -33,18 +34,48 @@ def test_the_page_as_an_office_follows_it(tmp_path, monkeypatch, capsys):
     cli_ok(capsys, "finalize", "2", "--operator", "县委常委会")
     _, err = cli_ok(capsys, "publish", "2", "--from", "2021-01-05", "--to", "2021-01-11", "--operator", "王五")
     assert err == block("publish")
-    _, err = cli_ok(capsys, "objection", "add", "2", "--unit", "县人力资源和社会保障局", "--field", "负责人出庭应诉次数",
-                    "--text", "2020年负责人出庭应诉2次，登记时漏记", "--evidence", "出庭记录.pdf", "--received", "2021-01-08",
-                    "--operator", "赵六")
+    _, err = cli_ok(
+        capsys,
+        "objection",
+        "add",
+        "2",
+        "--unit",
+        "县人力资源和社会保障局",
+        "--field",
+        "负责人出庭应诉次数",
+        "--text",
+        "2020年负责人出庭应诉2次，登记时漏记",
+        "--evidence",
+        "出庭记录.pdf",
+        "--received",
+        "2021-01-08",
+        "--operator",
+        "赵六",
+    )
     assert err == block("objection-add")
-    assert cli(capsys, "objection", "add", "2", "--unit", "县商务局", "--indicator", "F2.3", "--text", "出庭应诉率计算有误",
-               "--received", "2021-01-12")[0] == 2  # after the 公示期: refused
-    cli_ok(capsys, "objection", "add", "2", "--unit", "县商务局", "--indicator", "F2.3", "--text", "出庭应诉率计算有误",
-           "--received", "2021-01-10", "--operator", "赵六")
-    cli_ok(capsys, "objection", "decide", "1", "--accept", "--value", "负责人出庭应诉次数=2", "--reason", "经核对县人民法院出庭记录，属实",
-           "--operator", "王五")
-    cli_ok(capsys, "objection", "decide", "2", "--reject", "--reason", "出庭应诉率按出庭次数除以应诉案件数计算，经核计算无误",
-           "--operator", "王五")
+    assert (
+        cli(capsys, "objection", "add", "2", "--unit", "县商务局", "--indicator", "F2.3", "--text", "出庭应诉率计算有误", "--received", "2021-01-12")[0] == 2
+    )  # after the 公示期: refused
+    cli_ok(
+        capsys,
+        "objection",
+        "add",
+        "2",
+        "--unit",
+        "县商务局",
+        "--indicator",
+        "F2.3",
+        "--text",
+        "出庭应诉率计算有误",
+        "--received",
+        "2021-01-10",
+        "--operator",
+        "赵六",
+    )
+    cli_ok(
+        capsys, "objection", "decide", "1", "--accept", "--value", "负责人出庭应诉次数=2", "--reason", "经核对县人民法院出庭记录，属实", "--operator", "王五"
+    )
+    cli_ok(capsys, "objection", "decide", "2", "--reject", "--reason", "出庭应诉率按出庭次数除以应诉案件数计算，经核计算无误", "--operator", "王五")
     out, _ = cli_ok(capsys, "objections", "2")
     assert out == block("objections")
     out, _ = cli_ok(capsys, "objection", "apply", "2", "--reason", "2020年度考核申诉复核", "--operator", "王五", "--out", "答复与通知")

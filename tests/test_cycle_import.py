@@ -1,5 +1,6 @@
 """`scoring import`: an earlier year's published results from the office's own sheet, stored as a
 final, sealed, imported run, so look-back rules work in the first year (docs/cycle.md)."""
+
 from __future__ import annotations
 
 import csv
@@ -32,8 +33,18 @@ def sheet_2019(path: Path, units: list[dict]) -> Path:
     ws.append(["伊通满族自治县2019年度综合考核结果（公示稿）"])
     ws.append(["序号", "单位编号", "单位名称", "类别", "总分", "名次", "等次", "一票否决"])
     for i, u in enumerate(units, 1):
-        ws.append([i, u["id"], u["name"], u["category"], round(u["total"] - 1, 2), u["rank"], u["grade"] or "",
-                   "是" if any(v.get("kind", "fail") == "fail" for v in u["vetoes"]) else ""])
+        ws.append(
+            [
+                i,
+                u["id"],
+                u["name"],
+                u["category"],
+                round(u["total"] - 1, 2),
+                u["rank"],
+                u["grade"] or "",
+                "是" if any(v.get("kind", "fail") == "fail" for v in u["vetoes"]) else "",
+            ]
+        )
     wb.save(path)
     return path
 
@@ -68,6 +79,7 @@ def test_import_2019_then_two_year_rules_decide_in_2020(capsys, tmp_path):
     assert run["stamp"]["engine"] == "import" and run["imported"] is True
     assert "定稿（导入）" in cli(capsys, "runs", "--db", db)[1]
     import hashlib
+
     sha = hashlib.sha256(sheet.read_bytes()).hexdigest()
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT name, sha256 FROM imports").fetchall() == [(sheet.name, sha)]
@@ -101,15 +113,18 @@ def _write(path: Path, rows: list[list]) -> Path:
 def test_a_sheet_with_gaps_or_conflicts_is_refused_every_problem_located_nothing_stored(capsys, tmp_path):
     db = tmp_path / "h.sqlite"
     head = ["单位编号", "单位名称", "类别", "总分", "名次", "等次"]
-    bad = _write(tmp_path / "2019.csv", [
-        head,
-        ["XZ01", "甲镇", "乡镇(街道)", "88.5", "1", "好"],
-        ["XZ02", "乙镇", "乡镇(街道)", "", "2", "好"],            # total blank: never 0
-        ["XZ03", "丙镇", "乡镇(街道)", "90.1", "3", "好"],        # higher total than XZ01, ranked below it
-        ["XZ01", "甲镇", "乡镇(街道)", "80", "4", "好"],          # the same unit twice
-        ["XZ05", "戊镇", "街道办", "80", "1", "好"],              # unknown category
-        ["XZ06", "己镇", "乡镇(街道)", "79", "第五", "好"],        # rank not a number
-    ])
+    bad = _write(
+        tmp_path / "2019.csv",
+        [
+            head,
+            ["XZ01", "甲镇", "乡镇(街道)", "88.5", "1", "好"],
+            ["XZ02", "乙镇", "乡镇(街道)", "", "2", "好"],  # total blank: never 0
+            ["XZ03", "丙镇", "乡镇(街道)", "90.1", "3", "好"],  # higher total than XZ01, ranked below it
+            ["XZ01", "甲镇", "乡镇(街道)", "80", "4", "好"],  # the same unit twice
+            ["XZ05", "戊镇", "街道办", "80", "1", "好"],  # unknown category
+            ["XZ06", "己镇", "乡镇(街道)", "79", "第五", "好"],  # rank not a number
+        ],
+    )
     code, _, err = cli(capsys, "import", bad, "--criteria", YITONG, "--year", "2019", "--db", db)
     assert code == 2 and "Traceback" not in err
     for where in ("D3", "E4", "第5行", "C6", "E7"):
@@ -135,9 +150,14 @@ def test_an_imported_year_decides_as_the_same_year_scored_and_stored(capsys, tmp
     code, out, _ = cli(capsys, "run", crit18, "--data", data18, "--format", "json")
     units = [u for c in json.loads(out)["categories"] for u in c["units"]]
     sheet = tmp_path / "2018.csv"
-    _write(sheet, [["单位编号", "单位名称", "类别", "总分", "名次", "等次", "一票否决"]] +
-           [[u["id"], u["name"], u["category"], u["total"], u["rank"], u["grade"] or "",
-             "是" if any(v.get("kind") == "fail" for v in u["vetoes"]) else ""] for u in units])
+    _write(
+        sheet,
+        [["单位编号", "单位名称", "类别", "总分", "名次", "等次", "一票否决"]]
+        + [
+            [u["id"], u["name"], u["category"], u["total"], u["rank"], u["grade"] or "", "是" if any(v.get("kind") == "fail" for v in u["vetoes"]) else ""]
+            for u in units
+        ],
+    )
     code, _, err = cli(capsys, "import", sheet, "--criteria", crit19, "--year", "2018", "--db", imported)
     assert code == 0, err
 
@@ -154,8 +174,9 @@ def test_an_imported_year_decides_as_the_same_year_scored_and_stored(capsys, tmp
 def test_a_published_list_naming_units_by_name_alone_is_matched_through_the_unit_list(capsys, tmp_path):
     units = results_2020(capsys)
     db = tmp_path / "h.sqlite"
-    rows = [["单位名称", "总分", "名次", "等次", "一票否决"]] + [[u["name"], u["total"], u["rank"], u["grade"] or "",
-                                                         "是" if u["vetoes"] else "否"] for u in units]
+    rows = [["单位名称", "总分", "名次", "等次", "一票否决"]] + [
+        [u["name"], u["total"], u["rank"], u["grade"] or "", "是" if u["vetoes"] else "否"] for u in units
+    ]
     rows[5][0] = rows[5][0] + "局"  # a name as it is not on the list
     bad = _write(tmp_path / "名单.csv", rows)
     code, _, err = cli(capsys, "import", bad, "--criteria", YITONG, "--year", "2019", "--db", db)

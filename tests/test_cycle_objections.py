@@ -1,5 +1,6 @@
 """公示, objections, decisions, corrections and the event log, end to end through the command line
 on real files and a real store (docs/cycle.md)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -51,11 +52,28 @@ def test_a_correction_of_the_best_unit_moves_the_others_and_each_gets_a_notice(c
     ev = tmp_path / "案卷评查复核.pdf"
     ev.write_bytes(b"%PDF-1.4 evidence")
     # U1 (best of 甲 with a = 90) says its value was 100: U2 and U3 score relative to it and fall
-    code, _, err = cli(capsys, "objection", "add", "1", "--unit", "东城镇", "--field", "a", "--text", "重点工作完成值应为100",
-                       "--evidence", ev, "--received", "2021-01-08", "--db", db, "--operator", "赵六")
+    code, _, err = cli(
+        capsys,
+        "objection",
+        "add",
+        "1",
+        "--unit",
+        "东城镇",
+        "--field",
+        "a",
+        "--text",
+        "重点工作完成值应为100",
+        "--evidence",
+        ev,
+        "--received",
+        "2021-01-08",
+        "--db",
+        db,
+        "--operator",
+        "赵六",
+    )
     assert code == 0 and "第1号申诉" in err
-    code, _, _ = cli(capsys, "objection", "add", "1", "--unit", "U4", "--indicator", "B", "--text", "迟报次数有误",
-                     "--received", "2021-01-09", "--db", db)
+    code, _, _ = cli(capsys, "objection", "add", "1", "--unit", "U4", "--indicator", "B", "--text", "迟报次数有误", "--received", "2021-01-09", "--db", db)
     assert code == 0
     code, out, _ = cli(capsys, "objections", "1", "--db", db, "--format", "json")
     objs = json.loads(out)["objections"]
@@ -63,6 +81,7 @@ def test_a_correction_of_the_best_unit_moves_the_others_and_each_gets_a_notice(c
     assert objs[0]["evidence"] == [{"name": ev.name, "sha256": hashlib.sha256(ev.read_bytes()).hexdigest(), "size": ev.stat().st_size}]
     conn = sqlite3.connect(db)  # the evidence is kept in the store itself, byte for byte
     import zlib
+
     packed = conn.execute("SELECT packed FROM files WHERE sha256 = ?", (objs[0]["evidence"][0]["sha256"],)).fetchone()[0]
     conn.close()
     assert ev.read_bytes() in (packed, zlib.decompress(packed))
@@ -96,6 +115,7 @@ def test_a_correction_of_the_best_unit_moves_the_others_and_each_gets_a_notice(c
     assert "第2号运行" in out and "名次" in out
     # the same letter as an A4 paper, through the report's typesetter: the text a reader sees is the letter's
     import subprocess
+
     pytest.importorskip("typst", reason="the PDF letter needs the [pdf] extra (typst); everything above was checked")
     if shutil.which("pdftotext") is None:
         pytest.skip("reading the PDF letter back needs pdftotext (Debian poppler-utils); everything above was checked")
@@ -145,8 +165,10 @@ def test_bad_inputs_are_located_exit_2_and_change_nothing(capsys, relative, tmp_
         (("objection", "add", "1", "--unit", "U1", "--indicator", "Q9", "--text", "x", "--received", "2021-01-06"), "Q9"),
         (("objection", "add", "1", "--unit", "U1", "--field", "a", "--text", "x", "--received", "2021-01-12"), "已过"),
         (("objection", "add", "1", "--unit", "U1", "--field", "a", "--text", "x", "--received", "2021-01-04"), "早于"),
-        (("objection", "add", "1", "--unit", "U1", "--field", "a", "--text", "x", "--received", "2021-01-06",
-          "--evidence", tmp_path / "nothere.pdf"), "nothere.pdf"),
+        (
+            ("objection", "add", "1", "--unit", "U1", "--field", "a", "--text", "x", "--received", "2021-01-06", "--evidence", tmp_path / "nothere.pdf"),
+            "nothere.pdf",
+        ),
         (("objection", "decide", "7", "--reject", "--reason", "x"), "第7号"),
         (("objection", "add", "9", "--unit", "U1", "--field", "a", "--text", "x", "--received", "2021-01-06"), "9"),
         (("objections", "9"), "9"),
@@ -156,8 +178,9 @@ def test_bad_inputs_are_located_exit_2_and_change_nothing(capsys, relative, tmp_
         assert code == 2 and said in err and "Traceback" not in err, (argv, err)
         assert snapshot(db) == before
     # a late objection is taken only with the office's reason, and marked late
-    code, _, err = cli(capsys, "objection", "add", "1", "--unit", "U1", "--field", "a", "--text", "x",
-                       "--received", "2021-01-12", "--accept-late", "邮戳为1月10日", "--db", db)
+    code, _, err = cli(
+        capsys, "objection", "add", "1", "--unit", "U1", "--field", "a", "--text", "x", "--received", "2021-01-12", "--accept-late", "邮戳为1月10日", "--db", db
+    )
     assert code == 0 and "逾期" in err
     code, out, _ = cli(capsys, "objections", "--db", db, "--format", "csv")
     assert "（逾期）" in out
@@ -187,8 +210,14 @@ def test_cycle_tables_are_append_only(capsys, objected):
     db, _ = objected
     assert cli(capsys, "objection", "decide", "1", "--reject", "--reason", "不属实", "--db", db)[0] == 0
     conn = sqlite3.connect(db)
-    for sql in ("UPDATE events SET reason = 'x'", "DELETE FROM events", "UPDATE publications SET \"end\" = '2021-02-01'",
-                "DELETE FROM objections", "UPDATE rulings SET decision = 'accepted'", "DELETE FROM rulings"):
+    for sql in (
+        "UPDATE events SET reason = 'x'",
+        "DELETE FROM events",
+        "UPDATE publications SET \"end\" = '2021-02-01'",
+        "DELETE FROM objections",
+        "UPDATE rulings SET decision = 'accepted'",
+        "DELETE FROM rulings",
+    ):
         with pytest.raises(sqlite3.DatabaseError, match="never changed"):
             conn.execute(sql)
     conn.close()
@@ -219,8 +248,9 @@ def test_two_offices_deciding_the_same_objection_at_once_one_wins(capsys, object
     """Two processes decide objection 1 at the same moment: one decision is recorded, the other is
     refused as already decided (exit 2), never a half-written or doubled ruling."""
     db, _ = objected
-    results = cli_race(*(["objection", "decide", "1", *how, "--reason", f"第{k}个", "--db", db]
-                         for k, how in enumerate((["--reject"], ["--accept", "--value", "a=99"]))))
+    results = cli_race(
+        *(["objection", "decide", "1", *how, "--reason", f"第{k}个", "--db", db] for k, how in enumerate((["--reject"], ["--accept", "--value", "a=99"])))
+    )
     assert sorted(code for code, _ in results) == [0, 2], results
     assert "不能再次决定" in next(err for code, err in results if code == 2)
     conn = sqlite3.connect(db)
@@ -284,14 +314,18 @@ def test_a_proposal_that_moves_with_a_correction_is_in_the_notice(capsys, tmp_pa
     another unit becomes last; that unit's notice says the proposal now applies to it."""
     shutil.copy(ROOT / "plugins" / "relative.py", tmp_path / "relative.py")
     crit, folder = tiny_setup(tmp_path, plugins=["relative.py"], method_a="relative_to_best", params_a="")
-    crit.write_text(crit.read_text(encoding="utf-8") + """
+    crit.write_text(
+        crit.read_text(encoding="utf-8")
+        + """
 [[decisions.rules]]
 id = "R1"
 name = "本类别末位"
 consequence = "提醒谈话"
 when = { bottom = 1 }
 applies_to = ["甲"]
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     db, plug = tmp_path / "h.sqlite", ["--plugins", tmp_path / "relative.py"]
     published(capsys, crit, folder, db, plug)
     assert cli(capsys, "objection", "add", "1", "--unit", "U2", "--field", "a", "--text", "应为99", "--received", "2021-01-06", "--db", db)[0] == 0
@@ -328,8 +362,7 @@ def test_verify_all_reads_the_whole_log_also_after_the_last_seal(capsys, relativ
 def test_letters_never_overwrite_the_store_and_a_bad_folder_is_refused_before_the_correction(capsys, relative, tmp_path):
     crit, folder, db, plug = relative
     published(capsys, crit, folder, db, plug)
-    assert cli(capsys, "objection", "add", "1", "--unit", "U1", "--field", "a", "--text", "应为100",
-               "--received", "2021-01-08", "--db", db)[0] == 0
+    assert cli(capsys, "objection", "add", "1", "--unit", "U1", "--field", "a", "--text", "应为100", "--received", "2021-01-08", "--db", db)[0] == 0
     before = snapshot(db)
     for argv in (("objection", "letter", "1"), ("objection", "decide", "1", "--accept", "--value", "a=100", "--reason", "属实")):
         code, _, err = cli(capsys, *argv, "--db", db, "--out", db)

@@ -1,5 +1,6 @@
 """Applying accepted objections is a correction like any other: for any accepted values, the
 correction run's results are exactly those `rescore` gives for a data folder holding those values."""
+
 from __future__ import annotations
 
 import shutil
@@ -43,8 +44,7 @@ def test_apply_equals_rescore_of_the_same_values(values):
             a = [values.get(u[0], x) for u, x in zip(UNITS, A)]
             rep, _, _ = rescore(s, run, str(tiny_folder(tmp / "d2", UNITS, a, B, V)), "same values from a folder", "x", plug)
             by_folder = s.unit_rows(rep.new_run.id)
-        assert [(r.unit_id, r.total, r.rank, r.grade, r.sheet) for r in by_apply] == \
-               [(r.unit_id, r.total, r.rank, r.grade, r.sheet) for r in by_folder]
+        assert [(r.unit_id, r.total, r.rank, r.grade, r.sheet) for r in by_apply] == [(r.unit_id, r.total, r.rank, r.grade, r.sheet) for r in by_folder]
         moved = {c.unit_id for c in done.report.changes if c.what in cycle.MOVES}
         assert {n.unit_id for n in done.notices} >= moved
     finally:

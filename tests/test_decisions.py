@@ -1,4 +1,5 @@
 """Decisions: the 姚安 rule set as data, quotas at boundary ties, vetoes, margins by brute force."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -105,8 +106,10 @@ def outcomes(year: int, cat: str, totals: dict[str, float], failed=()) -> list[O
     t = np.array([totals[u] for u in ids])
     f = np.array([u in failed for u in ids])
     ranks = rank_totals(t, f, [], 2)
-    return [Outcome(year, u, cat, totals[u], int(r), len(ids), "不合格" if totals[u] < 85 or u in failed else "合格", u in failed, name=u)
-            for u, r in zip(ids, ranks)]
+    return [
+        Outcome(year, u, cat, totals[u], int(r), len(ids), "不合格" if totals[u] < 85 or u in failed else "合格", u in failed, name=u)
+        for u, r in zip(ids, ranks)
+    ]
 
 
 # Three years of 5 乡镇 and 12 部门, worked out by hand below.
@@ -185,15 +188,15 @@ def _engine_run(text: str, scores: dict[str, float], cat="部门"):
     c = criteria(text)
     plan = build_plan(c, REG.methods)
     ids = list(scores)
-    data = Dataset(ids, ids, [cat] * len(ids), {"得分": np.array([scores[u] for u in ids], float),
-                                                "否决": np.zeros(len(ids))})
+    data = Dataset(ids, ids, [cat] * len(ids), {"得分": np.array([scores[u] for u in ids], float), "否决": np.zeros(len(ids))})
     return score(plan, data)
 
 
 QUOTA = YAOAN.replace(
     'bands = [ { name = "合格", min = 85 }, { name = "不合格", max = 85 } ]',
     'bands = [ { name = "优秀", min = 90 }, { name = "合格", min = 85, max = 90 }, { name = "不合格", max = 85 } ]\n'
-    'quotas = [ { grade = "优秀", max_share = 0.2, ties = "TIES" } ]')
+    'quotas = [ { grade = "优秀", max_share = 0.2, ties = "TIES" } ]',
+)
 
 
 @pytest.mark.parametrize("ties, expected", [("exclude", {"a"}), ("include", {"a", "b", "c"})])
@@ -227,8 +230,10 @@ def test_margins_match_brute_force(raw, k, line_raw):
     totals = {f"u{i}": v / 100 for i, v in enumerate(raw)}
     line = line_raw / 100
     text = YAOAN.replace("total_below = 85 }\n[[decisions.rules]]\nid = \"A2\"", f"total_below = {line} }}\n[[decisions.rules]]\nid = \"A2\"")
-    text = text.replace('when = { bottom_percent = 10, rounding = "ceil" }\napplies_to = ["部门"]\n[[decisions.rules]]\nid = "B2"',
-                        f'when = {{ bottom = {k} }}\napplies_to = ["部门"]\n[[decisions.rules]]\nid = "B2"')
+    text = text.replace(
+        'when = { bottom_percent = 10, rounding = "ceil" }\napplies_to = ["部门"]\n[[decisions.rules]]\nid = "B2"',
+        f'when = {{ bottom = {k} }}\napplies_to = ["部门"]\n[[decisions.rules]]\nid = "B2"',
+    )
     c = criteria(text)
 
     def rules_catch(tot):

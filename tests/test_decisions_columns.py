@@ -1,6 +1,7 @@
 """Decision rules read this year's outcomes as columns (records are made only for the units named):
 for every kind of condition, on categories drawn with ties, failures and vetoes, the columns give
 the same hits in the same order, the same line, nearest unit outside and distance as the records."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,10 +16,20 @@ from scoring.core.decisions import Outcomes, evaluate
 
 CRITERIA = load_criteria(Path(__file__).parent.parent / "criteria" / "yitong-2020.toml").plan.criteria
 CATS = CRITERIA.categories
-CONDITIONS = [Condition(total_below=85), Condition(total_below=0), Condition(grade=["较差"]), Condition(grade=["较差", "一般"]),
-              Condition(bottom=1), Condition(bottom=3), Condition(bottom=50), Condition(bottom_percent=10.0),
-              Condition(bottom_percent=10.0, rounding="floor"), Condition(veto="fail"), Condition(veto="no_excellent"),
-              Condition(veto="V1")]
+CONDITIONS = [
+    Condition(total_below=85),
+    Condition(total_below=0),
+    Condition(grade=["较差"]),
+    Condition(grade=["较差", "一般"]),
+    Condition(bottom=1),
+    Condition(bottom=3),
+    Condition(bottom=50),
+    Condition(bottom_percent=10.0),
+    Condition(bottom_percent=10.0, rounding="floor"),
+    Condition(veto="fail"),
+    Condition(veto="no_excellent"),
+    Condition(veto="V1"),
+]
 
 
 @st.composite
@@ -38,8 +49,19 @@ def outcomes(draw):
     failed = [draw(st.booleans()) for _ in range(n)]
     no_exc = [draw(st.booleans()) for _ in range(n)]
     vetoes = {k: v for k in range(n) if (v := draw(st.sampled_from([(), ("V1",), ("V2",), ("V1", "V2"), ("fail",)])))}
-    return Outcomes(2020, [f"U{k}" for k in range(n)], [f"单位{k}" for k in range(n)], cats, np.array(total, float), rank,
-                    np.array(of, np.int64), grade, np.array(failed, bool), np.array(no_exc, bool), vetoes)
+    return Outcomes(
+        2020,
+        [f"U{k}" for k in range(n)],
+        [f"单位{k}" for k in range(n)],
+        cats,
+        np.array(total, float),
+        rank,
+        np.array(of, np.int64),
+        grade,
+        np.array(failed, bool),
+        np.array(no_exc, bool),
+        vetoes,
+    )
 
 
 @settings(max_examples=examples(150), deadline=None)
@@ -51,8 +73,19 @@ def test_columns_evaluate_as_records(current, cond):
 
 
 def test_outcomes_read_as_a_sequence_of_records():
-    current = Outcomes(2020, ["A", "B"], ["甲", "乙"], CATS[:2], np.array([90.5, 70.0]), np.array([1, 1]), np.array([1, 1]),
-                       ["优秀", "较差"], np.array([False, True]), np.array([False, False]), {1: ("V1",)})
+    current = Outcomes(
+        2020,
+        ["A", "B"],
+        ["甲", "乙"],
+        CATS[:2],
+        np.array([90.5, 70.0]),
+        np.array([1, 1]),
+        np.array([1, 1]),
+        ["优秀", "较差"],
+        np.array([False, True]),
+        np.array([False, False]),
+        {1: ("V1",)},
+    )
     a, b = current
     assert (a.unit_id, a.total, a.rank, a.failed, a.vetoes) == ("A", 90.5, 1, False, ())
     assert (b.unit_id, b.grade, b.failed, b.vetoes, b.name) == ("B", "较差", True, ("V1",), "乙")

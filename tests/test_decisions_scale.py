@@ -1,4 +1,5 @@
 """Bottom-N rules at scale: who is caught is what the definition says, without comparing every pair."""
+
 from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
@@ -7,12 +8,14 @@ from builders import examples
 from scoring.core.criteria import Condition, Criteria
 from scoring.core.decisions import Outcome, evaluate
 
-CRITERIA = Criteria.model_validate({
-    "assessment": {"name": "t", "year": 2024, "categories": ["部门"]},
-    "modules": [{"id": "m", "name": "m", "weights": {"部门": 100}}],
-    "indicators": [{"id": "a", "module": "m", "name": "a", "full": 100, "method": "supplied", "field": "f"}],
-    "fields": [{"name": "f"}],
-})
+CRITERIA = Criteria.model_validate(
+    {
+        "assessment": {"name": "t", "year": 2024, "categories": ["部门"]},
+        "modules": [{"id": "m", "name": "m", "weights": {"部门": 100}}],
+        "indicators": [{"id": "a", "module": "m", "name": "a", "full": 100, "method": "supplied", "field": "f"}],
+        "fields": [{"name": "f"}],
+    }
+)
 
 
 @settings(max_examples=examples(300), deadline=None)

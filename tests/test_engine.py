@@ -1,4 +1,5 @@
 """The engine on criteria and data built in memory: properties over generated cases, then vetoes and missing data."""
+
 from __future__ import annotations
 
 import math
@@ -69,8 +70,7 @@ def cases(draw, vetoes: bool = True, missing: bool = True, tie_break: bool | Non
         if policy != "error":
             nan_ok.add(f)
         p = params(full)
-        out = {"id": ind_id, "name": name, "full": full, "method": method, "field": f, "params": p,
-               "missing": policy, **where}
+        out = {"id": ind_id, "name": name, "full": full, "method": method, "field": f, "params": p, "missing": policy, **where}
         if caps:
             if method in ("rate_threshold", "vs_average"):
                 p["partial"] = draw(st.sampled_from(["linear", "ceil", "floor"]))
@@ -116,10 +116,28 @@ def cases(draw, vetoes: bool = True, missing: bool = True, tie_break: bool | Non
             fields += [{"name": f"奖{m}", "kind": "count"}, {"name": f"罚{m}", "kind": "count"}]
             direction[f"奖{m}"], direction[f"罚{m}"] = +1, -1
             kinds[f"奖{m}"] = kinds[f"罚{m}"] = "count"
-            indicators.append({"id": f"{m}.B+", "module": f"m{m}", "name": "示范创建", "full": 3, "bonus": True,
-                               "method": "bonus_by_level", "params": {"points": {f"奖{m}": 1}, "cap": 3}})
-            indicators.append({"id": f"{m}.B-", "module": f"m{m}", "name": "通报批评", "full": 3, "bonus": True,
-                               "method": "events_by_level", "params": {"per": {f"罚{m}": 1.5}, "max_deduction": 3}})
+            indicators.append(
+                {
+                    "id": f"{m}.B+",
+                    "module": f"m{m}",
+                    "name": "示范创建",
+                    "full": 3,
+                    "bonus": True,
+                    "method": "bonus_by_level",
+                    "params": {"points": {f"奖{m}": 1}, "cap": 3},
+                }
+            )
+            indicators.append(
+                {
+                    "id": f"{m}.B-",
+                    "module": f"m{m}",
+                    "name": "通报批评",
+                    "full": 3,
+                    "bonus": True,
+                    "method": "events_by_level",
+                    "params": {"per": {f"罚{m}": 1.5}, "max_deduction": 3},
+                }
+            )
         modules.append(mod)
 
     places = draw(st.integers(0, 3))
@@ -129,18 +147,23 @@ def cases(draw, vetoes: bool = True, missing: bool = True, tie_break: bool | Non
     for mod in modules:  # … and a bonus range finer than it
         if "bonus" in mod and places == 0 and mod["bonus"]["max"] == 0.5:
             mod["bonus"] = {"min": -1, "max": 1}
-    doc = {"assessment": {"name": "生成", "year": 2020, "precision": places, "total": total, "categories": cats},
-           "fields": fields, "modules": modules, "indicators": indicators}
+    doc = {
+        "assessment": {"name": "生成", "year": 2020, "precision": places, "total": total, "categories": cats},
+        "fields": fields,
+        "modules": modules,
+        "indicators": indicators,
+    }
     if vetoes and draw(st.booleans()):
         fields += [{"name": "否决事件", "kind": "count"}, {"name": "否优事件", "kind": "count"}]
-        doc["vetoes"] = [{"id": "V1", "name": "一票否决事项", "kind": "fail", "field": "否决事件"},
-                         {"id": "V2", "name": "否优事项", "kind": "no_excellent", "field": "否优事件"}]
+        doc["vetoes"] = [
+            {"id": "V1", "name": "一票否决事项", "kind": "fail", "field": "否决事件"},
+            {"id": "V2", "name": "否优事项", "kind": "no_excellent", "field": "否优事件"},
+        ]
         kinds["否决事件"] = kinds["否优事件"] = "event"
     if vetoes and draw(st.booleans()) or "vetoes" in doc:
         top = total * draw(st.integers(60, 95)) // 100
         mid = total * draw(st.integers(20, 59)) // 100
-        doc["grades"] = [{"bands": [{"name": "优秀", "min": top}, {"name": "合格", "min": mid, "max": top},
-                                    {"name": "不合格", "max": mid}]}]
+        doc["grades"] = [{"bands": [{"name": "优秀", "min": top}, {"name": "合格", "min": mid, "max": top}, {"name": "不合格", "max": mid}]}]
     if tie_break is None:
         tie_break = draw(st.booleans())
     if tie_break:
@@ -164,8 +187,9 @@ def cases(draw, vetoes: bool = True, missing: bool = True, tie_break: bool | Non
             elif kind == "event":
                 col.append(float(draw(st.integers(0, 5)) == 0))
             else:  # a rate or a supplied score: a few repeated values make ties likely
-                col.append(draw(st.sampled_from([0.0, 12.07, 50.0, 85.5, 90.0, 100.0, 99.99])) if draw(st.booleans())
-                           else draw(st.floats(0, 100, allow_nan=False)))
+                col.append(
+                    draw(st.sampled_from([0.0, 12.07, 50.0, 85.5, 90.0, 100.0, 99.99])) if draw(st.booleans()) else draw(st.floats(0, 100, allow_nan=False))
+                )
         values[f] = np.asarray(col, dtype=float)
     for a, b in pairs:  # a part of its whole (rate ≤ 100 %), and 0 of 0 now and then
         whole = values[b]
@@ -187,8 +211,12 @@ def by_unit(res) -> dict[str, dict]:
     for cs in res.categories.values():
         for p, i in enumerate(cs.index):
             out[res.data.ids[i]] = {
-                "category": cs.category, "total": cs.total[p], "rank": int(cs.rank[p]), "grade": cs.grade[p],
-                "failed": bool(cs.failed[p]), "no_excellent": bool(cs.no_excellent[p]),
+                "category": cs.category,
+                "total": cs.total[p],
+                "rank": int(cs.rank[p]),
+                "grade": cs.grade[p],
+                "failed": bool(cs.failed[p]),
+                "no_excellent": bool(cs.no_excellent[p]),
                 "modules": {k: (m.base[p], m.bonus[p], m.score[p], m.contribution[p]) for k, m in cs.modules.items()},
                 "indicators": {k: s.points[p] for k, s in cs.indicators.items()},
             }
@@ -295,7 +323,7 @@ def test_totals_within_declared_bounds_and_weights_add_up(case):
     plan = plan_of(doc)
     res = score(plan, data)
     places = doc["assessment"]["precision"]
-    slack = 0.5 * 10 ** -places * len(doc["modules"]) + 1e-9
+    slack = 0.5 * 10**-places * len(doc["modules"]) + 1e-9
     for cs in res.categories.values():
         mods = [m for m in plan.criteria.modules if cs.category in m.weights]
         assert sum(ms.weight for ms in cs.modules.values()) == pytest.approx(doc["assessment"]["total"])
@@ -373,25 +401,40 @@ def small(missing: str = "error", vetoes: bool = False, **extra) -> dict:
     """Two 50-point indicators in one module (法治政府建设), a supplied module beside it, three categories."""
     doc = {
         "assessment": {"name": "测试", "year": 2020, "precision": 2, "categories": ["党群部门", "政府部门", "乡镇(街道)"]},
-        "fields": [{"name": "学法次数", "kind": "count"}, {"name": "备案率", "kind": "rate"},
-                   {"name": "党建得分", "max": 100}, {"name": "否决", "kind": "count"}, {"name": "否优", "kind": "count"}],
+        "fields": [
+            {"name": "学法次数", "kind": "count"},
+            {"name": "备案率", "kind": "rate"},
+            {"name": "党建得分", "max": 100},
+            {"name": "否决", "kind": "count"},
+            {"name": "否优", "kind": "count"},
+        ],
         "modules": [
             {"id": "fz", "name": "法治政府建设", "weights": {"党群部门": 17, "政府部门": 22, "乡镇(街道)": 11}},
             {"id": "dj", "name": "党的建设", "weights": {"党群部门": 83, "政府部门": 78, "乡镇(街道)": 89}},
         ],
         "indicators": [
-            {"id": "F1", "module": "fz", "name": "会前学法", "full": 50, "method": "quota", "field": "学法次数",
-             "params": {"required": 6, "per_short": 5}},
-            {"id": "F2", "module": "fz", "name": "规范性文件备案", "full": 50, "method": "must_be_full", "field": "备案率",
-             "params": {"deduction": 20}, "missing": missing, "owner": "县司法局"},
+            {"id": "F1", "module": "fz", "name": "会前学法", "full": 50, "method": "quota", "field": "学法次数", "params": {"required": 6, "per_short": 5}},
+            {
+                "id": "F2",
+                "module": "fz",
+                "name": "规范性文件备案",
+                "full": 50,
+                "method": "must_be_full",
+                "field": "备案率",
+                "params": {"deduction": 20},
+                "missing": missing,
+                "owner": "县司法局",
+            },
             {"id": "D", "module": "dj", "name": "党建", "full": 100, "method": "supplied", "field": "党建得分"},
         ],
         "grades": [{"bands": [{"name": "优秀", "min": 90}, {"name": "良好", "min": 80, "max": 90}, {"name": "较差", "max": 80}]}],
         **extra,
     }
     if vetoes:
-        doc["vetoes"] = [{"id": "V1", "name": "重大负面影响", "kind": "fail", "field": "否决"},
-                         {"id": "V2", "name": "重大安全事故", "kind": "no_excellent", "field": "否优"}]
+        doc["vetoes"] = [
+            {"id": "V1", "name": "重大负面影响", "kind": "fail", "field": "否决"},
+            {"id": "V2", "name": "重大安全事故", "kind": "no_excellent", "field": "否优"},
+        ]
     return doc
 
 
@@ -399,13 +442,16 @@ def small_data(**cols) -> Dataset:
     base = {"学法次数": [6, 4, 6], "备案率": [100, NaN, 90], "党建得分": [100, 100, 100], "否决": [0, 0, 0], "否优": [0, 0, 0]}
     base.update(cols)
     ids = ["ZF01", "ZF02", "ZF03"]
-    return Dataset(ids, ["县发展和改革局", "县教育局", "县财政局"], ["政府部门"] * 3,
-                   {k: np.asarray(v, dtype=float) for k, v in base.items()})
+    return Dataset(ids, ["县发展和改革局", "县教育局", "县财政局"], ["政府部门"] * 3, {k: np.asarray(v, dtype=float) for k, v in base.items()})
 
 
 def test_weights_17_22_11_convert_to_the_total():
-    data = Dataset(["DQ01", "ZF01", "XZ01"], ["县委办公室", "县政府办公室", "伊通镇"], ["党群部门", "政府部门", "乡镇(街道)"],
-                   {"学法次数": np.array([6.0, 6, 6]), "备案率": np.array([90.0, 90, 90]), "党建得分": np.array([80.0, 80, 80])})
+    data = Dataset(
+        ["DQ01", "ZF01", "XZ01"],
+        ["县委办公室", "县政府办公室", "伊通镇"],
+        ["党群部门", "政府部门", "乡镇(街道)"],
+        {"学法次数": np.array([6.0, 6, 6]), "备案率": np.array([90.0, 90, 90]), "党建得分": np.array([80.0, 80, 80])},
+    )
     res = score(plan_of(small()), data)
     # 法治政府建设 = 50 + 30 = 80 of 100 for all; 党建 80: total 80 whatever the weights
     got = {cs.category: (cs.total[0], cs.modules["fz"].contribution[0]) for cs in res.categories.values() if len(cs.index)}
@@ -415,7 +461,7 @@ def test_weights_17_22_11_convert_to_the_total():
 def test_missing_error_names_the_unit_and_the_field():
     with pytest.raises(DataError) as e:
         score(plan_of(small("error")), small_data())
-    p, = e.value.problems
+    (p,) = e.value.problems
     assert p.code == "data.missing_value"
     assert p.args["unit"] == "ZF02" and p.args["field"] == "备案率" and "F2" in p.args["indicator"]
     for lang in ("zh", "en"):
@@ -426,8 +472,7 @@ def test_missing_error_names_the_unit_and_the_field():
 def test_missing_error_lists_every_unit_at_once():
     with pytest.raises(DataError) as e:
         score(plan_of(small("error")), small_data(学法次数=[NaN, 4, 6], 备案率=[NaN, NaN, 100]))
-    assert sorted((p.args["unit"], p.args["field"]) for p in e.value.problems) == [
-        ("ZF01", "备案率"), ("ZF01", "学法次数"), ("ZF02", "备案率")]
+    assert sorted((p.args["unit"], p.args["field"]) for p in e.value.problems) == [("ZF01", "备案率"), ("ZF01", "学法次数"), ("ZF02", "备案率")]
 
 
 def test_missing_exclude_rescales_the_module():
@@ -457,7 +502,7 @@ def test_missing_zero_gives_zero_with_a_reason():
 def test_missing_veto_value_is_an_error_by_default():
     with pytest.raises(DataError) as e:
         score(plan_of(small("zero", vetoes=True)), small_data(否决=[0, NaN, 0]))
-    p, = e.value.problems
+    (p,) = e.value.problems
     assert p.code == "data.missing_veto" and p.args["unit"] == "ZF02" and p.args["field"] == "否决"
 
 
@@ -507,8 +552,7 @@ def capped_group() -> dict:
     doc = small()
     doc["indicators"][:2] = [
         {"id": "F", "module": "fz", "name": "组织领导", "full": 100, "max_deduction": 30},
-        {"id": "F1", "parent": "F", "name": "会前学法", "full": 50, "method": "quota", "field": "学法次数",
-         "params": {"required": 6, "per_short": 10}},
+        {"id": "F1", "parent": "F", "name": "会前学法", "full": 50, "method": "quota", "field": "学法次数", "params": {"required": 6, "per_short": 10}},
         {"id": "F2", "parent": "F", "name": "备案", "full": 50, "method": "must_be_full", "field": "备案率"},
     ]
     return doc
@@ -541,10 +585,21 @@ def test_a_category_without_units_scores_empty():
 
 def test_derived_rate_with_no_cases_is_left_out_not_zero():
     doc = small("exclude")
-    doc["fields"] += [{"name": "出庭次数", "kind": "count"}, {"name": "应诉案件数", "kind": "count"},
-                      {"name": "出庭率", "kind": "rate", "formula": "出庭次数 / 应诉案件数 * 100"}]
-    doc["indicators"][1] = {"id": "F2", "module": "fz", "name": "负责人出庭应诉", "full": 50, "method": "rate_threshold",
-                            "field": "出庭率", "params": {"target": 80, "step": 10, "per_step": 10}, "missing": "exclude"}
+    doc["fields"] += [
+        {"name": "出庭次数", "kind": "count"},
+        {"name": "应诉案件数", "kind": "count"},
+        {"name": "出庭率", "kind": "rate", "formula": "出庭次数 / 应诉案件数 * 100"},
+    ]
+    doc["indicators"][1] = {
+        "id": "F2",
+        "module": "fz",
+        "name": "负责人出庭应诉",
+        "full": 50,
+        "method": "rate_threshold",
+        "field": "出庭率",
+        "params": {"target": 80, "step": 10, "per_step": 10},
+        "missing": "exclude",
+    }
     data = small_data(出庭次数=[3, 0, 1], 应诉案件数=[4, 0, 2])
     res = score(plan_of(doc), data)
     cs = res.categories["政府部门"]

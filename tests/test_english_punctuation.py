@@ -1,6 +1,7 @@
 """An English report is punctuated in English where the layout joins its parts: the HTML report's
 footer, the XLSX ranking sheets' subtitle, the printed office paper's meta line and each unit's
 summary line. The data's own names stay as written; the Chinese report keeps its Chinese punctuation."""
+
 from __future__ import annotations
 
 import io

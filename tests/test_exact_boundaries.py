@@ -2,6 +2,7 @@
 wrong rounding fails here every time (not only under some random seed).
 
 Each test names the mistake it catches."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -39,8 +40,9 @@ def test_a_module_never_goes_beyond_its_bonus_range():
     doc = small()
     doc["fields"].append({"name": "创建项目", "kind": "count"})
     doc["modules"][0]["bonus"] = {"min": -3, "max": 3}
-    doc["indicators"].append({"id": "B", "module": "fz", "name": "示范创建", "full": 5, "bonus": True,
-                              "method": "bonus_by_level", "params": {"points": {"创建项目": 1}, "cap": 5}})
+    doc["indicators"].append(
+        {"id": "B", "module": "fz", "name": "示范创建", "full": 5, "bonus": True, "method": "bonus_by_level", "params": {"points": {"创建项目": 1}, "cap": 5}}
+    )
     res = score(plan_of(doc), small_data(学法次数=[6, 6, 6], 备案率=[100, 100, 100], 创建项目=[5, 2, 0]))
     m = res.categories["政府部门"].modules["fz"]
     assert m.bonus.tolist() == [3, 2, 0] and m.score.tolist() == [103, 102, 100]
@@ -82,15 +84,19 @@ when = { bottom_percent = 25, rounding = "ROUNDING" }
 """
     totals = {f"部门{i:02d}": 80.0 + i for i in range(10)}
     for rounding, k in (("round", 3), ("floor", 2), ("ceil", 3)):
-        r, = decide(criteria(text.replace("ROUNDING", rounding)), outcomes(2020, "部门", totals))
+        (r,) = decide(criteria(text.replace("ROUNDING", rounding)), outcomes(2020, "部门", totals))
         assert len(r.catches) == k, rounding
 
 
 def test_a_grade_quota_share_rounds_half_up():
     """优秀 at most 25 % of 10 units with rounding = "round": 3 keep it, not 2."""
     doc = small()
-    doc["grades"] = [{"bands": [{"name": "优秀", "min": 90}, {"name": "良好", "min": 80, "max": 90}, {"name": "较差", "max": 80}],
-                      "quotas": [{"grade": "优秀", "max_share": 0.25, "rounding": "round"}]}]
+    doc["grades"] = [
+        {
+            "bands": [{"name": "优秀", "min": 90}, {"name": "良好", "min": 80, "max": 90}, {"name": "较差", "max": 80}],
+            "quotas": [{"grade": "优秀", "max_share": 0.25, "rounding": "round"}],
+        }
+    ]
     doc["indicators"][2]["params"] = {"scale": 100}
     n = 10
     res = score(plan_of(doc), _units(n, 学法次数=[6] * n, 备案率=[100] * n, 党建得分=[100 - i for i in range(n)]))
@@ -102,7 +108,7 @@ def test_a_unit_exactly_at_the_close_margin_is_a_close_call():
     """Catches: "within close_margin" tested with < instead of ≤ (YAOAN: close_margin = 0.5, line 85)."""
     c = criteria()
     cur = outcomes(2020, "部门", {"甲": 84.5, "乙": 84.49, "丙": 85.5, "丁": 85.51, "戊": 90})
-    a1, = [r for r in decide(c, cur, {}) if r.rule.id == "A1" and r.category == "部门"]
+    (a1,) = [r for r in decide(c, cur, {}) if r.rule.id == "A1" and r.category == "部门"]
     assert {x.unit.unit_id: (x.margin, x.close) for x in a1.catches} == {"甲": (0.5, True), "乙": (0.51, False)}
     assert a1.nearest_outside.unit_id == "丙" and a1.outside_margin == 0.5  # 0.5 above the line: a close call too
 

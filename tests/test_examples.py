@@ -1,4 +1,5 @@
 """Every criteria file in criteria/ checks and scores against its data in examples/<same stem>/."""
+
 from __future__ import annotations
 
 from pathlib import Path

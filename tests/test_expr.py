@@ -1,4 +1,5 @@
 """The safe formula language for derived fields (scoring/core/expr.py): no eval, missing stays missing."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -46,20 +47,23 @@ def test_no_infinity_ever():
 
 
 # --------------------------------------------------------------------------- grammar
-@pytest.mark.parametrize("text,value", [
-    ("2 + 3 * 4", 14),
-    ("(2 + 3) * 4", 20),
-    ("2 - 3 - 4", -5),  # left to right
-    ("8 / 4 / 2", 1),
-    ("2 * 3 / 4", 1.5),
-    ("-2 * 3", -6),
-    ("-(2 + 3)", -5),
-    ("2 - -3", 5),
-    ("10 - 2 * 3 + 1", 5),
-    (".5 + 1.", 1.5),
-    ("min(3, 1 + 1) * max(1, 2)", 4),
-    ("  1+2 ", 3),
-])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("2 + 3 * 4", 14),
+        ("(2 + 3) * 4", 20),
+        ("2 - 3 - 4", -5),  # left to right
+        ("8 / 4 / 2", 1),
+        ("2 * 3 / 4", 1.5),
+        ("-2 * 3", -6),
+        ("-(2 + 3)", -5),
+        ("2 - -3", 5),
+        ("10 - 2 * 3 + 1", 5),
+        (".5 + 1.", 1.5),
+        ("min(3, 1 + 1) * max(1, 2)", 4),
+        ("  1+2 ", 3),
+    ],
+)
 def test_precedence_and_associativity(text, value):
     assert float(ev(text)) == value
 
@@ -78,20 +82,23 @@ def test_function_names_are_fields_without_parentheses():
     assert expr.names(expr.parse("max + 1")) == {"max"}
 
 
-@pytest.mark.parametrize("text,code,position", [
-    ("a +", "expr.unexpected", 4),  # the end of the text, one past the last character
-    ("a * (b + c", "expr.expected", 11),
-    ("(a", "expr.expected", 3),
-    ("a b", "expr.unexpected", 3),
-    ("1 + * 2", "expr.unexpected", 5),
-    ("2 ** 3", "expr.unexpected", 4),
-    ("a # b", "expr.unexpected", 3),
-    ("出庭次数 ÷ 应诉案件数", "expr.unexpected", 6),
-    ("[]", "expr.empty_name", 1),
-    ("abs(a, b)", "expr.arity", 1),
-    ("max()", "expr.unexpected", 5),
-    ("", "expr.unexpected", 1),
-])
+@pytest.mark.parametrize(
+    "text,code,position",
+    [
+        ("a +", "expr.unexpected", 4),  # the end of the text, one past the last character
+        ("a * (b + c", "expr.expected", 11),
+        ("(a", "expr.expected", 3),
+        ("a b", "expr.unexpected", 3),
+        ("1 + * 2", "expr.unexpected", 5),
+        ("2 ** 3", "expr.unexpected", 4),
+        ("a # b", "expr.unexpected", 3),
+        ("出庭次数 ÷ 应诉案件数", "expr.unexpected", 6),
+        ("[]", "expr.empty_name", 1),
+        ("abs(a, b)", "expr.arity", 1),
+        ("max()", "expr.unexpected", 5),
+        ("", "expr.unexpected", 1),
+    ],
+)
 def test_errors_name_the_character_position(text, code, position):
     with pytest.raises(expr.ExprError) as e:
         expr.parse(text)
@@ -99,14 +106,17 @@ def test_errors_name_the_character_position(text, code, position):
     assert e.value.position == position
 
 
-@pytest.mark.parametrize("text", [
-    "__import__('os').system('echo hi')",
-    "a.b",
-    "a; b",
-    "lambda: 1",
-    "open('x')",
-    "a if b else c",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "__import__('os').system('echo hi')",
+        "a.b",
+        "a; b",
+        "lambda: 1",
+        "open('x')",
+        "a if b else c",
+    ],
+)
 def test_python_is_not_a_formula(text):
     with pytest.raises(expr.ExprError):
         expr.parse(text)

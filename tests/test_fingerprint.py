@@ -1,4 +1,5 @@
 """The documented fingerprint check reproduces the hashes a printed stamp shows, for CSV and XLSX data."""
+
 from __future__ import annotations
 
 import csv

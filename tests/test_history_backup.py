@@ -1,5 +1,6 @@
 """scoring backup: SQLite's online backup API gives one consistent state of the store, even while
 another process writes; a backup restores to a store whose whole chain of seals checks."""
+
 from __future__ import annotations
 
 import shutil
@@ -65,8 +66,7 @@ def test_a_backup_taken_while_another_process_writes_is_consistent(capsys, tmp_p
     db = tmp_path / "h.sqlite"
     assert cli(capsys, "run", crit, "--data", folder, "--save", "--db", db)[0] == 0
     assert cli(capsys, "finalize", "1", "--db", db)[0] == 0
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(crit), str(folder), str(db), "12"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(crit), str(folder), str(db), "12"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     copies = []
     try:
         while writer.poll() is None and len(copies) < 6:

@@ -1,4 +1,5 @@
 """The three-year example (criteria/yaoan-2018…2020.toml, examples/yaoan-2018…2020/) read through the store."""
+
 from __future__ import annotations
 
 import json
@@ -56,6 +57,7 @@ def test_look_back_outcomes(store):
 
 def test_change_vs_last_year_reads_the_published_year_before(store):
     with open_store(store) as s:
+
         def points(year, unit):
             run = s.official(SERIES, year)
             (row,) = s.unit_rows(run.id, [unit])
@@ -119,8 +121,11 @@ def test_runs_list(store, capsys):
     capsys.readouterr()
     assert main(["runs", "--db", str(store), "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert [(r["run"], r["year"], r["status"], r["finalized_by"]) for r in doc["runs"]] == \
-        [(1, 2018, "final", "县委常委会"), (2, 2019, "final", "县委常委会"), (3, 2020, "final", "县委常委会")]
+    assert [(r["run"], r["year"], r["status"], r["finalized_by"]) for r in doc["runs"]] == [
+        (1, 2018, "final", "县委常委会"),
+        (2, 2019, "final", "县委常委会"),
+        (3, 2020, "final", "县委常委会"),
+    ]
     assert {r["series"] for r in doc["runs"]} == {SERIES}
 
 
@@ -240,8 +245,23 @@ def test_compare_lists_categories_in_the_criteria_order(tmp_path, capsys):
     """伊通 declares 党群部门, 政府部门, 乡镇(街道); sorted as strings 乡镇 would come first."""
     db = str(tmp_path / "h.sqlite")
     args = ["--db", db, "--operator", "考核办"]
-    assert main(["run", str(ROOT / "criteria" / "yitong-2020.toml"), "--data", str(ROOT / "examples" / "yitong-2020"),
-                 "--save", "--format", "csv", "--out", str(tmp_path / "r.csv"), *args]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(ROOT / "criteria" / "yitong-2020.toml"),
+                "--data",
+                str(ROOT / "examples" / "yitong-2020"),
+                "--save",
+                "--format",
+                "csv",
+                "--out",
+                str(tmp_path / "r.csv"),
+                *args,
+            ]
+        )
+        == 0
+    )
     assert main(["finalize", "1", *args]) == 0
     capsys.readouterr()
     assert main(["compare", "--year", "2020", "--db", db, "--format", "csv"]) == 0

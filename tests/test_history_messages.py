@@ -1,12 +1,19 @@
 """Every message code the history code uses exists in both languages; every history error has a fix."""
+
 from __future__ import annotations
 
 import re
 from history_support import ROOT
 from scoring.i18n import MESSAGES
 
-SOURCES = [*sorted((ROOT / "scoring" / "history").glob("*.py")), *sorted((ROOT / "scoring" / "cli").glob("*.py")), ROOT / "scoring" / "api.py", ROOT / "scoring" / "core" / "engine.py",
-           ROOT / "scoring" / "core" / "plan.py", ROOT / "scoring" / "core" / "explain.py"]
+SOURCES = [
+    *sorted((ROOT / "scoring" / "history").glob("*.py")),
+    *sorted((ROOT / "scoring" / "cli").glob("*.py")),
+    ROOT / "scoring" / "api.py",
+    ROOT / "scoring" / "core" / "engine.py",
+    ROOT / "scoring" / "core" / "plan.py",
+    ROOT / "scoring" / "core" / "explain.py",
+]
 CODE = re.compile(r'["\']((?:history|hist|data|criteria|explain)\.[a-z_.]+)["\']')
 
 

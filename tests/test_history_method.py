@@ -1,4 +1,5 @@
 """change_vs_last_year and how last year's values reach it (``<field>@上年`` columns)."""
+
 from __future__ import annotations
 
 import math
@@ -22,11 +23,15 @@ from scoring_plugins.change import ChangeVsLastYear
 
 M = ChangeVsLastYear()
 counts = st.one_of(st.just(float("nan")), st.integers(0, 200).map(float))
-params = st.fixed_dictionaries({
-    "per_gain": st.sampled_from([0, 0.05, 0.5, 1]), "gain_cap": st.one_of(st.none(), st.sampled_from([0.5, 2])),
-    "per_loss": st.sampled_from([0.1, 1]), "loss_cap": st.one_of(st.none(), st.sampled_from([2, 5])),
-    "lower_is_better": st.booleans(),
-})
+params = st.fixed_dictionaries(
+    {
+        "per_gain": st.sampled_from([0, 0.05, 0.5, 1]),
+        "gain_cap": st.one_of(st.none(), st.sampled_from([0.5, 2])),
+        "per_loss": st.sampled_from([0.1, 1]),
+        "loss_cap": st.one_of(st.none(), st.sampled_from([2, 5])),
+        "lower_is_better": st.booleans(),
+    }
+)
 
 
 @given(st.lists(st.tuples(counts, counts), min_size=1, max_size=12), params, st.booleans())
@@ -165,8 +170,7 @@ def _year(tmp, year, units, base, staff, **kw):
     from history_support import write_csv
 
     write_csv(folder / "units.csv", ["单位编号", "单位名称", "类别"], [[u, n, "部门"] for u, n in units])
-    write_csv(folder / "人事.csv", ["单位编号", "基础分", "执法人员数"],
-              [[u, b, "" if s is None else s] for (u, _), b, s in zip(units, base, staff)])
+    write_csv(folder / "人事.csv", ["单位编号", "基础分", "执法人员数"], [[u, b, "" if s is None else s] for (u, _), b, s in zip(units, base, staff)])
     return c, folder
 
 
@@ -212,8 +216,15 @@ def test_last_year_from_the_published_run_through_renames_and_mergers(tmp_path):
     db = tmp_path / "h.sqlite"
     c19, d19 = _year(tmp_path, 2019, [("D1", "甲局"), ("D2", "乙局"), ("D3", "丙局"), ("D4", "丁局")], [90, 80, 70, 60], [10, 4, 5, 7])
     run19 = _publish(tmp_path, db, c19, d19)
-    c20, d20 = _year(tmp_path, 2020, [("D1", "甲局"), ("D9", "乙丙局"), ("D5", "丁局（新）"), ("D6", "新设局")],
-                     [90, 80, 70, 60], [12, 10, 6, 3], missing="exclude", aliases=ALIASES)
+    c20, d20 = _year(
+        tmp_path,
+        2020,
+        [("D1", "甲局"), ("D9", "乙丙局"), ("D5", "丁局（新）"), ("D6", "新设局")],
+        [90, 80, 70, 60],
+        [12, 10, 6, 3],
+        missing="exclude",
+        aliases=ALIASES,
+    )
     plan, data = _load(c20, d20)
     with open_store(db) as s:
         filled, notes = attach_previous(data, plan, s)
@@ -257,11 +268,14 @@ def test_no_published_last_year_leaves_values_missing_and_says_so(tmp_path):
 
 
 # ---------------------------------------------------------------------------- criteria: [history]
-@pytest.mark.parametrize("aliases,code", [
-    ('[[history.aliases]]\nold = "D1"\nnew = "D1"', "criteria.alias_self"),
-    ('[[history.aliases]]\nold = "D1"\nnew = "D2"\n[[history.aliases]]\nold = "D2"\nnew = "D1"', "criteria.alias_cycle"),
-    ('[[history.aliases]]\nold = "D1"\nnew = "D2"\nyear = 2031', "criteria.alias_future"),
-])
+@pytest.mark.parametrize(
+    "aliases,code",
+    [
+        ('[[history.aliases]]\nold = "D1"\nnew = "D1"', "criteria.alias_self"),
+        ('[[history.aliases]]\nold = "D1"\nnew = "D2"\n[[history.aliases]]\nold = "D2"\nnew = "D1"', "criteria.alias_cycle"),
+        ('[[history.aliases]]\nold = "D1"\nnew = "D2"\nyear = 2031', "criteria.alias_future"),
+    ],
+)
 def test_alias_mistakes_are_located(aliases, code):
     from scoring.load.criteria_file import key_lines, locate
 

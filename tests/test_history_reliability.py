@@ -1,4 +1,5 @@
 """A writer killed mid-write leaves the store as it was; two writers at once do not corrupt it."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -47,10 +48,12 @@ store.save(rec)
 def _state(db: Path):
     with open_store(db) as s:
         runs = s.runs()
-        return ([(r.id, r.status, r.units, r.data_sha256) for r in runs],
-                {r.id: s.unit_rows(r.id) for r in runs},
-                s.conn.execute("SELECT COUNT(*) FROM unit_results").fetchone()[0],
-                s.conn.execute("SELECT COUNT(*) FROM datasets").fetchone()[0])
+        return (
+            [(r.id, r.status, r.units, r.data_sha256) for r in runs],
+            {r.id: s.unit_rows(r.id) for r in runs},
+            s.conn.execute("SELECT COUNT(*) FROM unit_results").fetchone()[0],
+            s.conn.execute("SELECT COUNT(*) FROM datasets").fetchone()[0],
+        )
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
@@ -68,8 +71,7 @@ def test_kill_mid_write_leaves_the_store_as_it_was(tmp_path):
     units = [(f"U{i:04d}", f"单位{i}", "甲乙"[i % 2]) for i in range(n)]
     big = tiny_folder(tmp_path / "big", units, [50 + i % 50 for i in range(n)], [i % 7 for i in range(n)], [0] * n)
     marker = tmp_path / "marker"
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(TESTS), str(crit), str(big), str(db), str(marker)],
-                             stderr=subprocess.PIPE)
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(TESTS), str(crit), str(big), str(db), str(marker)], stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while not marker.exists():
         assert child.poll() is None, child.stderr.read().decode()
@@ -113,8 +115,9 @@ def test_concurrent_writers_do_not_corrupt_the_store(tmp_path):
     # separate processes, each with its own connection (fork where the system has it: faster to start)
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     queue, barrier = ctx.Queue(), ctx.Barrier(4)
-    workers = [ctx.Process(target=_writer, args=(str(db), str(c), str(folder), 15, f"写入{i}", queue, barrier))
-               for i, c in enumerate([crit, crit2, crit, crit2])]
+    workers = [
+        ctx.Process(target=_writer, args=(str(db), str(c), str(folder), 15, f"写入{i}", queue, barrier)) for i, c in enumerate([crit, crit2, crit, crit2])
+    ]
     for w in workers:
         w.start()
     results = [queue.get(timeout=120) for _ in workers]

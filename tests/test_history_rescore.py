@@ -1,4 +1,5 @@
 """rescore: a correction after appeal is a new run under the frozen criteria; it shows what moved."""
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,7 @@ def published(tmp_path):
 def test_rescore_shows_inputs_scores_ranks_and_grades_that_moved(published, capsys):
     db, crit, folder, corrected = published
     capsys.readouterr()
-    assert main(["rescore", "1", "--data", str(corrected), "--reason", "西城镇申诉：重点工作得分漏计", "--db", str(db),
-                 "--format", "json"]) == 0
+    assert main(["rescore", "1", "--data", str(corrected), "--reason", "西城镇申诉：重点工作得分漏计", "--db", str(db), "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["correction"]["run"] == 2 and doc["correction"]["corrects"] == 1 and doc["correction"]["status"] == "draft"
     assert doc["correction"]["reason"] == "西城镇申诉：重点工作得分漏计"

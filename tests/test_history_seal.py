@@ -1,6 +1,7 @@
 """Sealed results: every attack on a 定稿 run made by someone with write access to the .sqlite
 file fails loudly, naming the run and the change, with nothing written; the office's key,
 the printed seal, the auditor's own check with standard tools, and backups."""
+
 from __future__ import annotations
 
 import json
@@ -56,13 +57,19 @@ def tamper(db: Path, *statements, args=(), restore: bool = True, vacuum: bool = 
 
 def total(db: Path, run: int, unit: str) -> float:
     conn = sqlite3.connect(db)
-    (t,), = conn.execute("SELECT total FROM unit_results WHERE run_id = ? AND unit_id = ?", (run, unit)).fetchall()
+    ((t,),) = conn.execute("SELECT total FROM unit_results WHERE run_id = ? AND unit_id = ?", (run, unit)).fetchall()
     conn.close()
     return t
 
 
-READS = [["decide", "2"], ["report", "2", "--out", "{tmp}/r.html"], ["explain", "2", "XZ07"], ["history", "XZ07"],
-         ["compare", "--year", "2019"], ["compare", "--year", "2020"]]
+READS = [
+    ["decide", "2"],
+    ["report", "2", "--out", "{tmp}/r.html"],
+    ["explain", "2", "XZ07"],
+    ["history", "XZ07"],
+    ["compare", "--year", "2019"],
+    ["compare", "--year", "2020"],
+]
 
 
 def assert_every_read_refuses(capsys, db: Path, tmp: Path, *needles: str) -> None:
@@ -102,9 +109,12 @@ def test_a_consistent_forgery_with_triggers_restored_and_vacuum_is_refused(capsy
     units, modules = result_rows(score(plan, data))
     raw = canonical.encode(data)
     sha = canonical.sha256(raw)
-    stmts = ["INSERT INTO datasets (sha256, format, units, fields, packed) VALUES (?, 'x', 0, 0, ?)",
-             "UPDATE runs SET data_sha256 = ? WHERE id = 2", "DELETE FROM unit_results WHERE run_id = 2",
-             "DELETE FROM module_results WHERE run_id = 2"]
+    stmts = [
+        "INSERT INTO datasets (sha256, format, units, fields, packed) VALUES (?, 'x', 0, 0, ?)",
+        "UPDATE runs SET data_sha256 = ? WHERE id = 2",
+        "DELETE FROM unit_results WHERE run_id = 2",
+        "DELETE FROM module_results WHERE run_id = 2",
+    ]
     args = [(sha, canonical.pack(raw)), (sha,), (), ()]
     for u in units:
         stmts.append("INSERT INTO unit_results VALUES (2, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
@@ -155,13 +165,17 @@ def test_rows_swapped_before_finalize_are_refused(capsys, sealed, tmp_path):
 
 
 def test_a_backdated_correction_inserted_by_sql_is_not_published(capsys, db, tmp_path):
-    cols = ("series, year, assessment, status, created, operator, finalized, finalized_by, criteria_sha256, criteria_path, "
-            "data_sha256, data_path, engine, plugins, methods, precision, units")
-    tamper(db,
-           f"INSERT INTO runs (id, {cols}, corrects, root, reason) SELECT 9, {cols}, 2, 2, '复核' FROM runs WHERE id = 2",
-           "INSERT INTO unit_results SELECT 9, unit_id, name, category, total + 3, rank, of, grade, failed, no_excellent, sheet "
-           "FROM unit_results WHERE run_id = 2",
-           "INSERT INTO module_results SELECT 9, unit_id, module_id, name, weight, score, contribution FROM module_results WHERE run_id = 2")
+    cols = (
+        "series, year, assessment, status, created, operator, finalized, finalized_by, criteria_sha256, criteria_path, "
+        "data_sha256, data_path, engine, plugins, methods, precision, units"
+    )
+    tamper(
+        db,
+        f"INSERT INTO runs (id, {cols}, corrects, root, reason) SELECT 9, {cols}, 2, 2, '复核' FROM runs WHERE id = 2",
+        "INSERT INTO unit_results SELECT 9, unit_id, name, category, total + 3, rank, of, grade, failed, no_excellent, sheet "
+        "FROM unit_results WHERE run_id = 2",
+        "INSERT INTO module_results SELECT 9, unit_id, module_id, name, weight, score, contribution FROM module_results WHERE run_id = 2",
+    )
     for argv in (["history", "XZ07"], ["compare", "--year", "2019"], ["decide", "3"]):
         code, out, err = cli(capsys, *argv, "--db", db)
         assert code == 2 and "第9号运行" in err and "没有封印" in err, (argv, err)
@@ -229,23 +243,29 @@ def test_the_auditors_procedure_with_standard_tools(capsys, db, tmp_path):
     with open_store(db) as s:
         assert got["previous"] == s.run(2).seal_digest  # the chain, visible in the document itself
     if shutil.which("openssl"):
-        text = subprocess.run(["openssl", "pkey", "-pubin", "-in", str(pem), "-noout", "-text"], capture_output=True,
-                              text=True, check=True).stdout
+        text = subprocess.run(["openssl", "pkey", "-pubin", "-in", str(pem), "-noout", "-text"], capture_output=True, text=True, check=True).stdout
         shown = "".join(text.split("pub:", 1)[1].split()).replace(":", "")
         assert shown == run.seal_key  # the key in the file is the one printed on the paper
-        ok = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", str(pem), "-rawin", "-in", str(doc),
-                             "-sigfile", str(sig)], capture_output=True, text=True)
+        ok = subprocess.run(
+            ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", str(pem), "-rawin", "-in", str(doc), "-sigfile", str(sig)], capture_output=True, text=True
+        )
         assert ok.returncode == 0 and "Signature Verified Successfully" in ok.stdout
         doc.write_bytes(doc.read_bytes().replace(b'"final"', b'"draft"'))
-        bad = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", str(pem), "-rawin", "-in", str(doc),
-                              "-sigfile", str(sig)], capture_output=True, text=True)
+        bad = subprocess.run(
+            ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", str(pem), "-rawin", "-in", str(doc), "-sigfile", str(sig)], capture_output=True, text=True
+        )
         assert bad.returncode != 0
-    one_liner = ("from cryptography.hazmat.primitives.serialization import load_pem_public_key as L; import sys; "
-                 "L(open(sys.argv[1],'rb').read()).verify(open(sys.argv[2],'rb').read(), open(sys.argv[3],'rb').read()); print('OK')")
+    one_liner = (
+        "from cryptography.hazmat.primitives.serialization import load_pem_public_key as L; import sys; "
+        "L(open(sys.argv[1],'rb').read()).verify(open(sys.argv[2],'rb').read(), open(sys.argv[3],'rb').read()); print('OK')"
+    )
     cli(capsys, "verify", "3", "--db", db, "--export", tmp_path / "again")
     again = tmp_path / "again"
-    r = subprocess.run([sys.executable, "-c", one_liner, str(again / "run-3.pub.pem"), str(again / "run-3.sig"),
-                        str(again / "run-3.seal.json")], capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-c", one_liner, str(again / "run-3.pub.pem"), str(again / "run-3.sig"), str(again / "run-3.seal.json")],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0 and r.stdout.strip() == "OK"
 
 
@@ -283,8 +303,11 @@ def test_finalize_without_a_key_is_refused_with_the_fix(capsys, sealed, tmp_path
 
 
 def test_an_altered_signature_or_document_is_named(capsys, db):
-    tamper(db, "UPDATE seals SET signature = substr(signature, 1, 10) || "
-               "(CASE substr(signature, 11, 1) WHEN 'a' THEN 'b' ELSE 'a' END) || substr(signature, 12) WHERE run_id = 1")
+    tamper(
+        db,
+        "UPDATE seals SET signature = substr(signature, 1, 10) || "
+        "(CASE substr(signature, 11, 1) WHEN 'a' THEN 'b' ELSE 'a' END) || substr(signature, 12) WHERE run_id = 1",
+    )
     code, _, err = cli(capsys, "decide", "1", "--db", db)
     assert code == 2 and "第1号运行" in err and "签名无效" in err
     tamper(db, "UPDATE seals SET document = replace(document, '\"final\"', '\"draft\"') WHERE run_id = 3")
@@ -295,13 +318,11 @@ def test_an_altered_signature_or_document_is_named(capsys, db):
 # any single value of any sealed row, changed by any amount, is caught and named
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
-COLUMNS = {"unit_results": ("total", "rank", "of", "grade", "failed", "name", "sheet"),
-           "module_results": ("score", "contribution", "weight")}
+COLUMNS = {"unit_results": ("total", "rank", "of", "grade", "failed", "name", "sheet"), "module_results": ("score", "contribution", "weight")}
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(table=st.sampled_from(sorted(COLUMNS)), pick=st.integers(0, 10_000), col=st.integers(0, 6),
-       delta=st.one_of(st.floats(1e-9, 50), st.floats(-50, -1e-9)))
+@given(table=st.sampled_from(sorted(COLUMNS)), pick=st.integers(0, 10_000), col=st.integers(0, 6), delta=st.one_of(st.floats(1e-9, 50), st.floats(-50, -1e-9)))
 def test_any_change_to_a_sealed_row_is_named(sealed, tmp_path_factory, table, pick, col, delta):
     from scoring.history.seal import problems_of
 
@@ -356,7 +377,6 @@ def test_a_version_1_store_is_upgraded_and_its_final_runs_are_sealed_after_re_sc
 def test_a_sealed_run_turned_back_into_a_draft_does_not_hide_the_published_year(capsys, db):
     """Without its run 2019 would read as 'no published result' and look-back rules as undetermined."""
     tamper(db, "UPDATE runs SET status = 'draft' WHERE id = 2")
-    for argv in (["history", "XZ07"], ["compare", "--year", "2019"], ["decide", "3"],
-                 ["run", yaoan_criteria(2020), "--data", yaoan_data(2020), "--decide"]):
+    for argv in (["history", "XZ07"], ["compare", "--year", "2019"], ["decide", "3"], ["run", yaoan_criteria(2020), "--data", yaoan_data(2020), "--decide"]):
         code, out, err = cli(capsys, *argv, "--db", db)
         assert code == 2 and "第2号运行" in err and "run.status" in err, (argv, err)

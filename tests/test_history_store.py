@@ -1,4 +1,5 @@
 """The history store: round trips, final runs frozen, damaged or foreign files refused."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -40,9 +41,15 @@ def datasets(draw):
 
 
 def same_dataset(a, b) -> bool:
-    return (a.ids == b.ids and a.names == b.names and a.categories == b.categories and a.sources == b.sources
-            and a.evidence == b.evidence and a.values.keys() == b.values.keys()
-            and all(np.array_equal(a.values[f], b.values[f], equal_nan=True) for f in a.values))
+    return (
+        a.ids == b.ids
+        and a.names == b.names
+        and a.categories == b.categories
+        and a.sources == b.sources
+        and a.evidence == b.evidence
+        and a.values.keys() == b.values.keys()
+        and all(np.array_equal(a.values[f], b.values[f], equal_nan=True) for f in a.values)
+    )
 
 
 @given(datasets())
@@ -75,13 +82,15 @@ def test_hash_ignores_column_order_and_negative_zero():
 
 
 # ---------------------------------------------------------------------------- store round trip
-units_st = st.integers(1, 9).flatmap(lambda n: st.tuples(
-    st.lists(st.sampled_from(["甲", "乙"]), min_size=n, max_size=n),
-    st.lists(st.integers(0, 1000).map(lambda x: x / 10), min_size=n, max_size=n),
-    st.lists(st.one_of(st.none(), st.integers(0, 30)), min_size=n, max_size=n),
-    st.lists(st.sampled_from([0, 0, 0, 1]), min_size=n, max_size=n),
-    st.lists(st.text("东西南北城镇乡局委办", min_size=1, max_size=5), min_size=n, max_size=n),
-))
+units_st = st.integers(1, 9).flatmap(
+    lambda n: st.tuples(
+        st.lists(st.sampled_from(["甲", "乙"]), min_size=n, max_size=n),
+        st.lists(st.integers(0, 1000).map(lambda x: x / 10), min_size=n, max_size=n),
+        st.lists(st.one_of(st.none(), st.integers(0, 30)), min_size=n, max_size=n),
+        st.lists(st.sampled_from([0, 0, 0, 1]), min_size=n, max_size=n),
+        st.lists(st.text("东西南北城镇乡局委办", min_size=1, max_size=5), min_size=n, max_size=n),
+    )
+)
 
 
 @settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -103,8 +112,7 @@ def test_save_and_reload_round_trip(tmp_path, case):
             units_back = s.unit_rows(run_id)
             units_now, modules_now = result_rows(res)
             assert sorted(units_back, key=lambda u: u.unit_id) == sorted(units_now, key=lambda u: u.unit_id)
-            assert sorted(s.module_rows(run_id), key=lambda m: (m.unit_id, m.module_id)) == \
-                sorted(modules_now, key=lambda m: (m.unit_id, m.module_id))
+            assert sorted(s.module_rows(run_id), key=lambda m: (m.unit_id, m.module_id)) == sorted(modules_now, key=lambda m: (m.unit_id, m.module_id))
             inputs = s.inputs(run)
             assert inputs.altered == []
             assert inputs.criteria_raw == crit.read_bytes()
@@ -150,18 +158,21 @@ def test_final_run_refuses_delete(final_store):
         assert s.run(run_id).final and len(s.unit_rows(run_id)) == 5
 
 
-@pytest.mark.parametrize("sql", [
-    "UPDATE runs SET operator = 'x' WHERE id = {id}",
-    "UPDATE runs SET status = 'draft' WHERE id = {id}",
-    "DELETE FROM runs WHERE id = {id}",
-    "UPDATE unit_results SET total = 100 WHERE run_id = {id}",
-    "DELETE FROM unit_results WHERE run_id = {id}",
-    "INSERT INTO unit_results VALUES ({id}, 'X', 'x', '甲', 1, 1, 1, NULL, 0, 0, '{{}}')",
-    "DELETE FROM module_results WHERE run_id = {id}",
-    "UPDATE datasets SET packed = x'00'",
-    "UPDATE criteria_texts SET text = 'x'",
-    "DELETE FROM datasets",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE runs SET operator = 'x' WHERE id = {id}",
+        "UPDATE runs SET status = 'draft' WHERE id = {id}",
+        "DELETE FROM runs WHERE id = {id}",
+        "UPDATE unit_results SET total = 100 WHERE run_id = {id}",
+        "DELETE FROM unit_results WHERE run_id = {id}",
+        "INSERT INTO unit_results VALUES ({id}, 'X', 'x', '甲', 1, 1, 1, NULL, 0, 0, '{{}}')",
+        "DELETE FROM module_results WHERE run_id = {id}",
+        "UPDATE datasets SET packed = x'00'",
+        "UPDATE criteria_texts SET text = 'x'",
+        "DELETE FROM datasets",
+    ],
+)
 def test_final_run_is_frozen_inside_the_database(final_store, sql):
     """Even a program other than ours, writing SQL, cannot change or delete a final run."""
     path, run_id, _ = final_store
@@ -212,11 +223,14 @@ def _run_save(crit, folder, db) -> int:
     return _cli("run", str(crit), "--data", str(folder), "--save", "--db", str(db))
 
 
-@pytest.mark.parametrize("content", [
-    b"this is a spreadsheet, not a database\n" * 50,
-    b"SQLite format 3\x00" + b"\xff" * 4000,  # the header of a database, then garbage
-    b"PK\x03\x04" + bytes(range(256)) * 8,  # a zip (xlsx) file
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"this is a spreadsheet, not a database\n" * 50,
+        b"SQLite format 3\x00" + b"\xff" * 4000,  # the header of a database, then garbage
+        b"PK\x03\x04" + bytes(range(256)) * 8,  # a zip (xlsx) file
+    ],
+)
 def test_damaged_or_foreign_file_is_reported_and_left_alone(tmp_path, capsys, content):
     crit, folder = tiny_setup(tmp_path)
     db = tmp_path / "h.sqlite"

@@ -1,4 +1,5 @@
 """verify: stored results are reproducible; a changed plugin, engine or input is detected and named."""
+
 from __future__ import annotations
 
 import json

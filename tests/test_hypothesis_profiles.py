@@ -1,4 +1,5 @@
 """CI draws the same hypothesis cases on every run; local runs draw more, and new ones."""
+
 from __future__ import annotations
 
 from hypothesis import settings

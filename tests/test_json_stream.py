@@ -1,4 +1,5 @@
 """`--format json` is written a unit at a time; the document is the one built whole would give."""
+
 from __future__ import annotations
 
 import json
@@ -17,10 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def _whole(res, lang, stamp=None, extra=None) -> str:
     """The document built in memory at once, as it was before it was streamed."""
     a = res.criteria.assessment
-    doc = {"schema": SCHEMA,
-           "assessment": {"name": a.name, "year": a.year, "office": a.office, "precision": a.precision, "total": a.total},
-           "categories": [{"name": cs.category, "units": [unit_sheet(res, cs, p, lang) for p in ranked(res, cs)]}
-                          for cs in res.categories.values()]}
+    doc = {
+        "schema": SCHEMA,
+        "assessment": {"name": a.name, "year": a.year, "office": a.office, "precision": a.precision, "total": a.total},
+        "categories": [{"name": cs.category, "units": [unit_sheet(res, cs, p, lang) for p in ranked(res, cs)]} for cs in res.categories.values()],
+    }
     if stamp is not None:
         doc["stamp"] = stamp.as_dict()
         if stamp.gaps:
@@ -59,8 +61,7 @@ def test_pieces_make_the_whole_document():
 
 def test_the_written_file_is_valid_and_compact(tmp_path):
     out = tmp_path / "r.json"
-    p = cli_process("run", "criteria/yitong-2020.toml", "--data", "examples/yitong-2020", "--decide", "--format", "json",
-                    "--out", out, cwd=ROOT)
+    p = cli_process("run", "criteria/yitong-2020.toml", "--data", "examples/yitong-2020", "--decide", "--format", "json", "--out", out, cwd=ROOT)
     assert p.returncode == 0, p.stderr
     text = out.read_text(encoding="utf-8")
     doc = json.loads(text)

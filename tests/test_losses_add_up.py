@@ -1,5 +1,6 @@
 """The losses a sheet lists add up, at every level, to full minus points: a property over
 generated criteria with caps on groups and items, bonus ranges and every rounding mode."""
+
 from __future__ import annotations
 
 from hypothesis import event, given, settings
@@ -72,7 +73,8 @@ def test_listed_losses_add_up_at_every_level(case):
             sheet = unit_sheet(res, cs, p, "zh")
             _check_sheet(plan, sheet, places)
             for kind in {"cap" for x in sheet["indicators"] if "cap" in x} | {
-                    x["status"] for x in sheet["indicators"] if x.get("status") == "zero_denominator"}:
+                x["status"] for x in sheet["indicators"] if x.get("status") == "zero_denominator"
+            }:
                 event(f"reached: {kind}")  # the generated cases do reach group caps and 0 ÷ 0
 
 
@@ -100,14 +102,15 @@ def test_a_bonus_cut_by_the_module_range_is_said_and_listed_once():
     doc = small()
     doc["fields"] += [{"name": "通报次数", "kind": "count"}]
     doc["modules"][0]["bonus"] = {"min": -2, "max": 2}
-    doc["indicators"].append({"id": "B", "module": "fz", "name": "通报批评", "full": 3, "bonus": True,
-                              "method": "events_by_level", "params": {"per": {"通报次数": 1}}})
+    doc["indicators"].append(
+        {"id": "B", "module": "fz", "name": "通报批评", "full": 3, "bonus": True, "method": "events_by_level", "params": {"per": {"通报次数": 1}}}
+    )
     res = score(plan_of(doc), small_data(通报次数=[0, 0, 3], 备案率=[100, 100, 100]))
     cs = res.categories["政府部门"]
     sheet = unit_sheet(res, cs, 2)
     mod = sheet["modules"][0]
     assert mod["bonus"] == -2 and mod["bonus_items"] == -3 and "计-2.00分" in mod["bonus_note"]
-    item, = [i for i in loss_items(sheet) if i["bonus"]]
+    (item,) = [i for i in loss_items(sheet) if i["bonus"]]
     assert item["lost"] == 2 and "通报批评-3" in item["reason"]
 
 

@@ -4,6 +4,7 @@ Every message exists in Chinese and English, both languages take the same {place
 code the sources ask for exists. Codes are read from the sources themselves, so a new t("…") call
 with a misspelt or missing code fails here, not in front of an office.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,10 +28,15 @@ PREFIX = re.compile(CALLS + r'f["\']([a-z_]+\.[\w.]*)\{')
 ENGLISH_ONLY = {
     # the library's own English explanation is shown to English readers only; Chinese readers get
     # the cause in words of the program (see tests/test_problem_causes.py)
-    "criteria.toml_syntax": {"detail"}, "data.bad_csv": {"detail"}, "data.corrupt": {"detail"},
-    "data.cannot_open": {"detail", "why"}, "pydantic.other": {"msg", "type"},
-    **{f"criteria.toml.{k}": {"detail"} for k in ("duplicate_key", "duplicate_table", "decimal_comma", "fullwidth",
-                                                   "chinese_quotes", "unterminated", "bare_key", "bare_text")},
+    "criteria.toml_syntax": {"detail"},
+    "data.bad_csv": {"detail"},
+    "data.corrupt": {"detail"},
+    "data.cannot_open": {"detail", "why"},
+    "pydantic.other": {"msg", "type"},
+    **{
+        f"criteria.toml.{k}": {"detail"}
+        for k in ("duplicate_key", "duplicate_table", "decimal_comma", "fullwidth", "chinese_quotes", "unterminated", "bare_key", "bare_text")
+    },
     "criteria.toml.bare_text": {"detail", "value"},
     # an assessment's Chinese name carries its year (伊通满族自治县2020年度综合考核); English says it
     "notice.summary": {"year"},
@@ -69,9 +75,13 @@ def test_both_languages_take_the_same_placeholders():
 def test_every_placeholder_is_a_plain_name():
     """No attribute access, conversion or number format: t() formats numbers itself, the same way in both
     languages. The one spec allowed pads a whole number with zeros (a date written 2021-01-05)."""
-    odd = [(code, text) for code, pair in MESSAGES.items() for text in pair
-           for _, name, spec, conv in string.Formatter().parse(text)
-           if name is not None and ((spec and not re.fullmatch(r"0\d+d", spec)) or conv or not re.fullmatch(r"\w+", name))]
+    odd = [
+        (code, text)
+        for code, pair in MESSAGES.items()
+        for text in pair
+        for _, name, spec, conv in string.Formatter().parse(text)
+        if name is not None and ((spec and not re.fullmatch(r"0\d+d", spec)) or conv or not re.fullmatch(r"\w+", name))
+    ]
     assert odd == []
 
 

@@ -1,4 +1,5 @@
 """`scoring methods NAME` and docs/methods.md: generated from each method's own parameter model."""
+
 from __future__ import annotations
 
 import tomllib
@@ -42,8 +43,7 @@ def test_each_example_is_valid_toml_with_valid_params(registry):
 def test_methods_name_shows_parameters_example_and_rule(capsys):
     assert main(["methods", "quota"]) == 0
     out = capsys.readouterr().out
-    for text in ("required", "per_short", "每少1次扣分", "是", 'method = "quota"',
-                 "生成的规则文字：不少于6次，每少1次扣0.3分，最多扣1.2分"):
+    for text in ("required", "per_short", "每少1次扣分", "是", 'method = "quota"', "生成的规则文字：不少于6次，每少1次扣0.3分，最多扣1.2分"):
         assert text in out
 
 

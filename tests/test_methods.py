@@ -3,6 +3,7 @@
 Methods are found through the registry (the same road as a third-party plugin) and
 called on whole columns; NaN is a unit that submitted nothing and must stay missing.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,9 +15,20 @@ from pydantic import ValidationError
 from builders import NaN, method, params, points, score, examples
 
 BUILTIN = {
-    "deduct_per_count", "events_by_level", "presence", "quota", "rate_threshold", "must_be_full",
-    "vs_average", "relative_to_best", "rank_points", "bands", "graded_review", "survey",
-    "bonus_by_level", "supplied",
+    "deduct_per_count",
+    "events_by_level",
+    "presence",
+    "quota",
+    "rate_threshold",
+    "must_be_full",
+    "vs_average",
+    "relative_to_best",
+    "rank_points",
+    "bands",
+    "graded_review",
+    "survey",
+    "bonus_by_level",
+    "supplied",
 }
 
 
@@ -64,14 +76,12 @@ class TestEventsByLevel:
     LEVELS = {"per": {"省级通报": 3, "市级通报": 2, "县级通报": 1}}
 
     def test_levels_add_up(self):
-        got = points("events_by_level", self.LEVELS, 10,
-                     省级通报=[0, 1, 0, 1, 2], 市级通报=[0, 0, 1, 1, 2], 县级通报=[0, 0, 0, 1, 2])
+        got = points("events_by_level", self.LEVELS, 10, 省级通报=[0, 1, 0, 1, 2], 市级通报=[0, 0, 1, 1, 2], 县级通报=[0, 0, 0, 1, 2])
         assert got == [10, 7, 8, 4, 0]
 
     def test_bonus_item_capped(self):
         # 附加项 ±3: as a bonus item the events give negative points, at most −3
-        got = points("events_by_level", {**self.LEVELS, "max_deduction": 3}, 3, bonus=True,
-                     省级通报=[0, 0, 1, 1], 市级通报=[0, 1, 0, 1], 县级通报=[1, 0, 0, 1])
+        got = points("events_by_level", {**self.LEVELS, "max_deduction": 3}, 3, bonus=True, 省级通报=[0, 0, 1, 1], 市级通报=[0, 1, 0, 1], 县级通报=[1, 0, 0, 1])
         assert got == [-1, -2, -3, -3]
 
     def test_daxing_late_and_missed_in_one_item(self):
@@ -199,8 +209,7 @@ class TestRankPoints:
 
 class TestBands:
     # 瑞安 优秀得票率 ≥ 90 % → 200, 80–90 → 190, 70–80 → 180, 60–70 → 170, < 60 → 160
-    RUIAN = {"bands": [{"min": 90, "points": 200}, {"min": 80, "points": 190}, {"min": 70, "points": 180},
-                       {"min": 60, "points": 170}], "below": 160}
+    RUIAN = {"bands": [{"min": 90, "points": 200}, {"min": 80, "points": 190}, {"min": 70, "points": 180}, {"min": 60, "points": 170}], "below": 160}
 
     def test_ruian_vote_rate(self):
         got = points("bands", self.RUIAN, 200, 优秀得票率=[95, 90, 89.99, 80, 75, 60, 59.9, 0, NaN])
@@ -264,8 +273,7 @@ class TestBonusByLevel:
     LEVELS = {"points": {"部省": 4, "市": 3, "市部门": 2, "区": 1}, "cap": 10}
 
     def test_awards_summed_and_capped(self):
-        got = points("bonus_by_level", self.LEVELS, 10, bonus=True,
-                     部省=[0, 1, 1, 2, NaN], 市=[0, 1, 0, 1, 0], 市部门=[0, 0, 1, 1, 0], 区=[0, 0, 1, 1, 0])
+        got = points("bonus_by_level", self.LEVELS, 10, bonus=True, 部省=[0, 1, 1, 2, NaN], 市=[0, 1, 0, 1, 0], 市部门=[0, 0, 1, 1, 0], 区=[0, 0, 1, 1, 0])
         assert got == [0, 7, 7, 10, None]
 
     def test_cap_defaults_to_the_item(self):
@@ -284,11 +292,16 @@ class TestSupplied:
 # --------------------------------------------------------------------------- texts
 # (method, params, full, one unit's inputs, figures the rule must quote, figures the reason must quote)
 TEXT_CASES = [
-    ("quota", {"required": 6, "per_short": 0.3, "max_deduction": 1.2}, 3, {"会前学法次数": 2},
-     ["6", "0.3", "1.2"], ["会前学法次数", "2", "6", "4"]),
+    ("quota", {"required": 6, "per_short": 0.3, "max_deduction": 1.2}, 3, {"会前学法次数": 2}, ["6", "0.3", "1.2"], ["会前学法次数", "2", "6", "4"]),
     ("deduct_per_count", {"per": 0.5, "max_deduction": 2}, 5, {"迟报次数": 3}, ["0.5", "2"], ["迟报次数", "3", "0.5"]),
-    ("events_by_level", {"per": {"省级通报": 3, "市级通报": 2, "县级通报": 1}}, 10, {"省级通报": 1, "市级通报": 0, "县级通报": 2},
-     ["省级通报", "3", "市级通报", "2", "县级通报", "1"], ["省级通报", "县级通报", "3", "2"]),
+    (
+        "events_by_level",
+        {"per": {"省级通报": 3, "市级通报": 2, "县级通报": 1}},
+        10,
+        {"省级通报": 1, "市级通报": 0, "县级通报": 2},
+        ["省级通报", "3", "市级通报", "2", "县级通报", "1"],
+        ["省级通报", "县级通报", "3", "2"],
+    ),
     ("presence", {"deduction": 1}, 2, {"聘请法律顾问": 0}, ["1"], ["聘请法律顾问"]),
     ("rate_threshold", {"target": 90, "step": 10, "per_step": 1}, 5, {"结案率": 85}, ["90", "10", "1"], ["结案率", "85", "90", "5"]),
     ("must_be_full", {"deduction": 15}, 20, {"备案率": 95}, ["100", "15"], ["备案率", "95", "100"]),
@@ -298,8 +311,14 @@ TEXT_CASES = [
     ("rank_points", {"decay": 0.02}, 200, {"值": 20}, ["200", "2"], ["值", "20", "3"]),
     ("bands", TestBands.RUIAN, 200, {"优秀得票率": 75}, ["90", "200", "80", "190", "160"], ["优秀得票率", "75", "180"]),
     ("graded_review", TestGradedReview.GRADES, 100, {"A": 3, "B": 1, "C": 1, "D": 0}, ["A", "0.8", "0.6", "0.4", "100"], ["A", "3", "B", "1"]),
-    ("survey", TestSurvey.OPTIONS, 10, {"满意": 6, "基本满意": 2, "不满意": 2, "不了解": 10},
-     ["满意", "100", "70", "30", "不了解", "10"], ["满意", "6", "10", "80"]),
+    (
+        "survey",
+        TestSurvey.OPTIONS,
+        10,
+        {"满意": 6, "基本满意": 2, "不满意": 2, "不了解": 10},
+        ["满意", "100", "70", "30", "不了解", "10"],
+        ["满意", "6", "10", "80"],
+    ),
     ("bonus_by_level", TestBonusByLevel.LEVELS, 10, {"部省": 1, "市": 1, "市部门": 0, "区": 0}, ["部省", "4", "3", "2", "1", "10"], ["部省", "市", "1"]),
     ("supplied", {"scale": 50}, 100, {"经济发展得分": 40}, ["50", "100"], ["经济发展得分", "40"]),
 ]
@@ -380,27 +399,37 @@ from scoring.core.dataset import previous_name  # noqa: E402
 # method must add a line here: the property test below fails for any method without one.
 EXAMPLES: dict[str, tuple[list, str]] = {
     "deduct_per_count": ([lambda f: {"per": 0.5}, lambda f: {"per": 1, "max_deduction": f / 2}], "count"),
-    "events_by_level": ([lambda f: {"per": {"省级": 3, "市级": 2, "县级": 1}},
-                         lambda f: {"per": {"迟报": 0.5, "漏报": 1}, "max_deduction": f / 3}], "count"),
+    "events_by_level": ([lambda f: {"per": {"省级": 3, "市级": 2, "县级": 1}}, lambda f: {"per": {"迟报": 0.5, "漏报": 1}, "max_deduction": f / 3}], "count"),
     "presence": ([lambda f: {}, lambda f: {"deduction": f / 2}], "bool"),
     "quota": ([lambda f: {"required": 6, "per_short": 0.3, "max_deduction": 1.2}, lambda f: {"required": 3, "per_short": 0.5}], "count"),
-    "rate_threshold": ([lambda f: {"target": 90, "step": 10, "per_step": 1, "partial": "ceil"},
-                        lambda f: {"target": 20, "per_step": 0.1},
-                        lambda f: {"target": 12.07, "per_step": 0.5, "lower_is_better": True, "partial": "floor"}], "rate"),
+    "rate_threshold": (
+        [
+            lambda f: {"target": 90, "step": 10, "per_step": 1, "partial": "ceil"},
+            lambda f: {"target": 20, "per_step": 0.1},
+            lambda f: {"target": 12.07, "per_step": 0.5, "lower_is_better": True, "partial": "floor"},
+        ],
+        "rate",
+    ),
     "must_be_full": ([lambda f: {}, lambda f: {"deduction": f / 2}], "rate"),
     "vs_average": ([lambda f: {"per_step": 0.1}, lambda f: {"step": 5, "per_step": 1, "partial": "ceil", "max_deduction": f / 2}], "rate"),
     "relative_to_best": ([lambda f: {}, lambda f: {"lower_is_better": True}], "rate"),
-    "rank_points": ([lambda f: {"points": [f, f * 0.95, f * 0.9, f * 0.85, f * 0.8]}, lambda f: {"decay": 0.02},
-                     lambda f: {"points": [f, f / 2], "rest": f / 4, "lower_is_better": True}], "count"),
-    "bands": ([lambda f: {"bands": [{"min": 90, "points": f}, {"min": 80, "points": f * 0.95}, {"min": 60, "points": f * 0.8}],
-                          "below": f * 0.5}], "rate"),
+    "rank_points": (
+        [
+            lambda f: {"points": [f, f * 0.95, f * 0.9, f * 0.85, f * 0.8]},
+            lambda f: {"decay": 0.02},
+            lambda f: {"points": [f, f / 2], "rest": f / 4, "lower_is_better": True},
+        ],
+        "count",
+    ),
+    "bands": ([lambda f: {"bands": [{"min": 90, "points": f}, {"min": 80, "points": f * 0.95}, {"min": 60, "points": f * 0.8}], "below": f * 0.5}], "rate"),
     "graded_review": ([lambda f: {"grades": {"A": 1, "B": 0.8, "C": 0.6, "D": 0.4}}], "count"),
     "survey": ([lambda f: {"options": {"满意": 100, "基本满意": 70, "不满意": 30}, "excluded": ["不了解"]}], "count"),
-    "bonus_by_level": ([lambda f: {"points": {"部省": 4, "市": 3, "市部门": 2, "区": 1}},
-                        lambda f: {"points": {"国家级": 3, "省级": 2}, "cap": f}], "count"),
+    "bonus_by_level": ([lambda f: {"points": {"部省": 4, "市": 3, "市部门": 2, "区": 1}}, lambda f: {"points": {"国家级": 3, "省级": 2}, "cap": f}], "count"),
     "supplied": ([lambda f: {}, lambda f: {"scale": 50}], "score"),
-    "change_vs_last_year": ([lambda f: {"per_gain": 0.05, "gain_cap": f / 10, "per_loss": 0.1, "loss_cap": f / 2},
-                             lambda f: {"per_loss": 1, "lower_is_better": True}], "count"),
+    "change_vs_last_year": (
+        [lambda f: {"per_gain": 0.05, "gain_cap": f / 10, "per_loss": 0.1, "loss_cap": f / 2}, lambda f: {"per_loss": 1, "lower_is_better": True}],
+        "count",
+    ),
 }
 VOTES = {"graded_review", "survey"}  # no valid vote ⇒ no score, even with every count given
 COLUMN_WIDE = {"vs_average", "relative_to_best", "rank_points"}  # points depend on the other units
@@ -479,8 +508,8 @@ def test_every_registered_method_keeps_order_missing_and_bounds(name):
         # order in = order out: a unit's points are its own (for methods that look at one unit)
         if name not in COLUMN_WIDE:
             for i in range(len(out)):
-                single = _run(m, p, full, {f: v[i:i + 1] for f, v in values.items()})
-                np.testing.assert_allclose(single, out[i:i + 1], rtol=0, atol=1e-9, equal_nan=True)
+                single = _run(m, p, full, {f: v[i : i + 1] for f, v in values.items()})
+                np.testing.assert_allclose(single, out[i : i + 1], rtol=0, atol=1e-9, equal_nan=True)
 
         # as a 附加项 the same inputs still give missing for missing, and finite numbers otherwise
         as_bonus = _run(m, p, full, values, bonus=True)

@@ -1,5 +1,6 @@
 """Outputs keep what the user had: permissions, symbolic links, inputs; whole files or none;
 every refusal exit 2 with the reason and a fix (scoring.outfile)."""
+
 from __future__ import annotations
 
 import errno
@@ -123,9 +124,14 @@ def test_a_failing_write_leaves_the_old_file_and_no_temporary_file(tmp_path):
     target.write_text("old", encoding="utf-8")
     # the file size limit makes the write fail half-way, as a full disk would
     setup = "signal.signal(signal.SIGXFSZ, signal.SIG_IGN); resource.setrlimit(resource.RLIMIT_FSIZE, (2_000, 2_000))"
-    r = child(tmp_path, target, setup + "\nfrom scoring.cli import main\n"
-              "sys.exit(main(['run', {crit!r}, '--data', {data!r}, '--format', 'json', '--out', sys.argv[1]]))"
-              .format(crit=str(tiny_setup(tmp_path)[0]), data=str(tmp_path / "data-2020")))
+    r = child(
+        tmp_path,
+        target,
+        setup
+        + "\nfrom scoring.cli import main\nsys.exit(main(['run', {crit!r}, '--data', {data!r}, '--format', 'json', '--out', sys.argv[1]]))".format(
+            crit=str(tiny_setup(tmp_path)[0]), data=str(tmp_path / "data-2020")
+        ),
+    )
     assert r.returncode == 2, r.stderr
     assert "写入" in r.stderr and "原有文件未被改动" in r.stderr and "Traceback" not in r.stderr
     assert target.read_text(encoding="utf-8") == "old" and leftovers(tmp_path) == []
@@ -137,8 +143,7 @@ def test_a_writer_killed_mid_write_leaves_no_temporary_file_behind(tmp_path, unn
     no temporary file stays (an unnamed one never had a name; a named one is removed by the next write)."""
     target = tmp_path / "out.csv"
     target.write_text("old", encoding="utf-8")
-    setup = ("os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)\n"
-             + ("" if unnamed else "outfile._write_unnamed = lambda *a: False\n"))
+    setup = "os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)\n" + ("" if unnamed else "outfile._write_unnamed = lambda *a: False\n")
     r = child(tmp_path, target, setup)
     assert r.returncode == -9
     assert target.read_text(encoding="utf-8") == "old"
@@ -150,8 +155,7 @@ def test_a_writer_killed_mid_write_leaves_no_temporary_file_behind(tmp_path, unn
 def test_an_ordinary_kill_mid_write_removes_the_temporary_file_on_the_way_out(tmp_path):
     target = tmp_path / "out.csv"
     target.write_text("old", encoding="utf-8")
-    setup = ("os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGTERM)\n"
-             "outfile._write_unnamed = lambda *a: False\n")
+    setup = "os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGTERM)\noutfile._write_unnamed = lambda *a: False\n"
     r = child(tmp_path, target, setup)
     assert r.returncode == 143, r.stderr
     assert target.read_text(encoding="utf-8") == "old" and leftovers(tmp_path) == []
@@ -166,8 +170,7 @@ def test_run_save_says_the_run_was_saved_before_failing_on_the_output(capsys, tm
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(outfile, "_write_all", full)  # the disk fills up after the run is saved
-    code, out, err = cli(capsys, "run", crit, "--data", folder, "--save", "--db", db, "--out", tmp_path / "o.csv",
-                         "--format", "csv")
+    code, out, err = cli(capsys, "run", crit, "--data", folder, "--save", "--db", db, "--out", tmp_path / "o.csv", "--format", "csv")
     assert code == 2 and "内部错误" not in err
     assert "第 1 号运行已保存到历史库" in err and "磁盘空间不足" in err
     assert err.index("已保存") < err.index("磁盘空间不足")
@@ -176,16 +179,17 @@ def test_run_save_says_the_run_was_saved_before_failing_on_the_output(capsys, tm
     assert main(["runs", "--db", str(db)]) == 0 and "草稿" in capsys.readouterr().out
 
 
-
 def test_every_command_with_out_refuses_an_input_or_the_data_folder(capsys, tmp_path, tiny):
     crit, folder = tiny
     other = tmp_path / "other.toml"
     other.write_bytes(crit.read_bytes())
     before = crit.read_bytes()
-    for argv in (["warn", crit, "--data", folder, "--out", folder / "预警.txt"],
-                 ["sensitivity", crit, "--data", folder, "--out", folder / "s.csv", "--draws", "5"],
-                 ["criteria", "diff", crit, other, "--out", crit],
-                 ["report", crit, "--data", folder, "--out", folder / "r.html"]):
+    for argv in (
+        ["warn", crit, "--data", folder, "--out", folder / "预警.txt"],
+        ["sensitivity", crit, "--data", folder, "--out", folder / "s.csv", "--draws", "5"],
+        ["criteria", "diff", crit, other, "--out", crit],
+        ["report", crit, "--data", folder, "--out", folder / "r.html"],
+    ):
         code, out, err = cli(capsys, *argv)
         assert code == 2 and out == "" and ("输入文件" in err or "数据目录" in err), (argv, err)
     assert crit.read_bytes() == before and not [p for p in folder.iterdir() if p.suffix in (".txt", ".html")]

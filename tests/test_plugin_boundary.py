@@ -1,5 +1,6 @@
 """No code without consent, and no wrong sheet from a plugin: what a method returns is checked
 at the engine's boundary and a fault is named as that plugin's, method's and indicator's."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,12 +43,15 @@ def case(tmp_path: Path, expr: str, reason: str = "return '按比例'") -> tuple
     return crit, data, folder
 
 
-@pytest.mark.parametrize("expr, code_zh, code_en", [
-    ("np.where(v > 50, np.nan, v)", "非数值（NaN）", "gave NaN"),
-    ("np.where(v > 50, np.inf, v)", "无穷大", "infinite"),
-    ("v * 2", "超过该指标分值 100", "above its 100"),
-    ("v - 50", "低于最低分 0", "below its floor of 0"),
-])
+@pytest.mark.parametrize(
+    "expr, code_zh, code_en",
+    [
+        ("np.where(v > 50, np.nan, v)", "非数值（NaN）", "gave NaN"),
+        ("np.where(v > 50, np.inf, v)", "无穷大", "infinite"),
+        ("v * 2", "超过该指标分值 100", "above its 100"),
+        ("v - 50", "低于最低分 0", "below its floor of 0"),
+    ],
+)
 def test_impossible_points_are_refused_naming_plugin_method_indicator_and_unit(capsys, tmp_path, expr, code_zh, code_en):
     crit, data, _ = case(tmp_path, expr)
     out_file = tmp_path / "out.csv"
@@ -110,8 +114,9 @@ def test_a_symlink_leading_out_of_the_criteria_folder_is_refused(capsys, tmp_pat
 def test_a_plugin_failing_on_its_params_is_that_plugins_fault(capsys, tmp_path):
     crit, data, folder = case(tmp_path, "v")
     text = (folder / "office.py").read_text(encoding="utf-8")
-    (folder / "office.py").write_text(text.replace(
-        "    def score(", "    def inputs(self, p):\n        raise RuntimeError('坏了')\n\n    def score("), encoding="utf-8")
+    (folder / "office.py").write_text(
+        text.replace("    def score(", "    def inputs(self, p):\n        raise RuntimeError('坏了')\n\n    def score("), encoding="utf-8"
+    )
     code, out, err = cli(capsys, "check", crit)
     assert code == 2 and "office.py" in err and "检查参数" in err and "RuntimeError" in err and "内部错误" not in err
     code, out, err = cli(capsys, "check", crit, "--lang", "en")
@@ -152,8 +157,13 @@ def test_a_plugin_with_a_reason_per_unit_explains_every_line_of_the_json(capsys,
     out_file = tmp_path / "out.json"
     code, _, err = cli(capsys, "run", crit, "--data", data, "--format", "json", "--out", out_file)
     assert code == 0, err
-    lines = [line for c in json.loads(out_file.read_text(encoding="utf-8"))["categories"] for u in c["units"]
-             for line in u["indicators"] if line.get("method") == "share_of_full"]
+    lines = [
+        line
+        for c in json.loads(out_file.read_text(encoding="utf-8"))["categories"]
+        for u in c["units"]
+        for line in u["indicators"]
+        if line.get("method") == "share_of_full"
+    ]
     lost = [line for line in lines if line["lost"]]
     assert len(lost) >= 2 and len({line["reason"] for line in lost}) == len(lost)  # each unit's own
     for line in lost:

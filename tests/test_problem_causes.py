@@ -1,4 +1,5 @@
 """Problems name their true cause, each with the fix of that cause, in Chinese without library English."""
+
 from __future__ import annotations
 
 import re
@@ -38,12 +39,15 @@ def test_chinese_messages_keep_library_english_out(code):
     assert "{detail}" not in zh and "{detail}" in en
 
 
-@pytest.mark.parametrize("make", [
-    lambda p: p.with_suffix(".xlsx").write_bytes(b"PK\x03\x04 broken" * 10),  # damaged workbook
-    lambda p: p.with_suffix(".xlsx").write_bytes(b"hello, this is not a workbook"),  # not a ZIP at all
-    lambda p: p.with_suffix(".xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)),  # old format
-    lambda p: p.with_suffix(".xlsx").write_bytes(b""),  # empty
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: p.with_suffix(".xlsx").write_bytes(b"PK\x03\x04 broken" * 10),  # damaged workbook
+        lambda p: p.with_suffix(".xlsx").write_bytes(b"hello, this is not a workbook"),  # not a ZIP at all
+        lambda p: p.with_suffix(".xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)),  # old format
+        lambda p: p.with_suffix(".xlsx").write_bytes(b""),  # empty
+    ],
+)
 def test_an_unreadable_file_is_one_problem_naming_it(tmp_path, capsys, make):
     data = example_copy(tmp_path)
     (data / "县司法局.csv").unlink()
@@ -87,5 +91,5 @@ def test_a_plugins_own_english_validator_text_stays_out_of_the_chinese_message()
 
     with pytest.raises(ValidationError) as e:
         Params(n=2)
-    p, = pydantic_problems(e.value, "indicators[0].params")
+    (p,) = pydantic_problems(e.value, "indicators[0].params")
     assert "must be odd" in p.render("en") and "must be odd" not in p.render("zh") and "取值不符合要求" in p.render("zh")

@@ -1,5 +1,6 @@
 """`scoring progress`: expected workbooks from what `scoring template` writes, matched to the
 files that arrived; missing ones named first; blanks, problems and reminders per owner."""
+
 from __future__ import annotations
 
 import json
@@ -92,8 +93,7 @@ def test_returned_templates_matched_by_their_hidden_sheet(tmp_path, capsys):
     write_units(data)
     # 司法局 returns its workbook renamed and partly filled; 考核办 and one unit return theirs as sent;
     # 应急局 and the other units send nothing
-    fill_template(sent / "2024-司法局-报送表.xlsx", data / "回传（已填）.xlsx",
-                  {("B01", "学法次数"): 4, ("B01", "法律顾问"): "是", ("B01", "调解成功率"): 95})
+    fill_template(sent / "2024-司法局-报送表.xlsx", data / "回传（已填）.xlsx", {("B01", "学法次数"): 4, ("B01", "法律顾问"): "是", ("B01", "调解成功率"): 95})
     shutil.copy(sent / "2024-考核办-报送表.xlsx", data / "2024-考核办-报送表.xlsx")
     shutil.copy(sent / "2024-X01-伊通镇-报送表.xlsx", data / "X01.xlsx")
     code, out, _ = cli(capsys, "progress", crit, "--data", data, "--format", "json")
@@ -107,8 +107,11 @@ def test_returned_templates_matched_by_their_hidden_sheet(tmp_path, capsys):
     assert set(doc["missing"]) == expected_missing
     x02 = next(u for u in doc["units"] if u["id"] == "X02")  # a 乡镇: what it owes, and what came in
     assert {(w["file"], w["status"]) for w in x02["workbooks"]} == {
-        ("2024-考核办-报送表.xlsx", "received"), ("2024-司法局-报送表.xlsx", "received"),
-        ("2024-应急局-报送表.xlsx", "missing"), ("2024-X02-二道镇-报送表.xlsx", "missing")}
+        ("2024-考核办-报送表.xlsx", "received"),
+        ("2024-司法局-报送表.xlsx", "received"),
+        ("2024-应急局-报送表.xlsx", "missing"),
+        ("2024-X02-二道镇-报送表.xlsx", "missing"),
+    }
     sfj = next(w for w in doc["workbooks"] if w["file"] == "2024-司法局-报送表.xlsx")
     assert sfj["received_as"] == ["回传（已填）.xlsx"]
     required = {(b["unit"], b["field"]) for b in sfj["blanks"] if b["policy"] == "error"}

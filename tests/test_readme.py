@@ -1,4 +1,5 @@
 """The README's promises: its plugin example works as written, its commands name real options."""
+
 import re
 from pathlib import Path
 
@@ -14,7 +15,8 @@ def test_readme_plugin_example_scores(tmp_path, capsys):
     code = re.search(r"```python\n# my_plugins/attendance.py\n(.*?)```", README, re.S).group(1)
     (tmp_path / "my_plugins").mkdir()
     (tmp_path / "my_plugins" / "attendance.py").write_text(code, encoding="utf-8")
-    (tmp_path / "c.toml").write_text("""
+    (tmp_path / "c.toml").write_text(
+        """
 [assessment]
 name = "出勤"
 year = 2024
@@ -35,7 +37,9 @@ params = { per_point = 2 }
 [[fields]]
 name = "出勤率"
 kind = "rate"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     data = tmp_path / "data"
     data.mkdir()
     (data / "units.csv").write_text("单位编号,单位名称,类别\nA,甲局,部门\nB,乙局,部门\n", encoding="utf-8")

@@ -2,6 +2,7 @@
 
 Each case starts from a copy of the bundled example with one realistic mistake in it.
 """
+
 from __future__ import annotations
 
 import csv
@@ -60,10 +61,13 @@ def assert_refused(capsys, tmp_path, *argv) -> str:
 
 
 # --------------------------------------------------------------------------- derived values
-@pytest.mark.parametrize("given,due,rate_field,shown", [
-    ("规范性文件已备案件数", "规范性文件应备案件数", "规范性文件备案率", "150"),
-    ("负责人出庭应诉次数", "行政应诉案件数", "负责人出庭应诉率", "116.6667"),
-])
+@pytest.mark.parametrize(
+    "given,due,rate_field,shown",
+    [
+        ("规范性文件已备案件数", "规范性文件应备案件数", "规范性文件备案率", "150"),
+        ("负责人出庭应诉次数", "行政应诉案件数", "负责人出庭应诉率", "116.6667"),
+    ],
+)
 def test_a_rate_computed_above_100_is_refused_naming_its_input_cells(capsys, tmp_path, given, due, rate_field, shown):
     data = example_copy(tmp_path)
     denominator = {"规范性文件备案率": "2", "负责人出庭应诉率": "6"}[rate_field]
@@ -80,8 +84,9 @@ def test_a_rate_computed_above_100_is_refused_naming_its_input_cells(capsys, tmp
 def test_max_on_a_formula_field_holds_for_computed_values(capsys, tmp_path):
     data = example_copy(tmp_path)
     # an office caps 复议纠错率 at 50: a unit computing to 100 % is refused, not scored
-    crit = criteria_with(tmp_path, replace=('name = "行政复议纠错率"\nkind = "rate"\nunit = "%"\n',
-                                            'name = "行政复议纠错率"\nkind = "rate"\nunit = "%"\nmax = 50\n'))
+    crit = criteria_with(
+        tmp_path, replace=('name = "行政复议纠错率"\nkind = "rate"\nunit = "%"\n', 'name = "行政复议纠错率"\nkind = "rate"\nunit = "%"\nmax = 50\n')
+    )
     row, _ = set_cells(data / "县司法局.csv", "ZF01", 行政复议决定数="2", 复议纠错件数="2")
     err = assert_refused(capsys, tmp_path, crit, "--data", data)
     assert "“行政复议纠错率”由公式算得 100，超出范围 [0, 50]" in err
@@ -163,11 +168,14 @@ def test_declared_checks_of_the_example_data_pass_and_the_output_is_unchanged(ca
     assert strip(with_checks) == strip(plain)
 
 
-@pytest.mark.parametrize("rule,what", [
-    ("规范性文件已备案件数 规范性文件应备案件数", "此处应为比较符"),
-    ("规范性文件已备案件数 <= 应备数", "未声明的字段"),
-    ("(规范性文件已备案件数 <= 规范性文件应备案件数", "此处应为"),
-])
+@pytest.mark.parametrize(
+    "rule,what",
+    [
+        ("规范性文件已备案件数 规范性文件应备案件数", "此处应为比较符"),
+        ("规范性文件已备案件数 <= 应备数", "未声明的字段"),
+        ("(规范性文件已备案件数 <= 规范性文件应备案件数", "此处应为"),
+    ],
+)
 def test_check_refuses_a_badly_written_rule_with_its_line(capsys, tmp_path, rule, what):
     crit = criteria_with(tmp_path, f'\n[[checks]]\nname = "核对"\nrule = "{rule}"\n')
     line = crit.read_text(encoding="utf-8").splitlines().index(f'rule = "{rule}"') + 1
@@ -177,8 +185,7 @@ def test_check_refuses_a_badly_written_rule_with_its_line(capsys, tmp_path, rule
 
 
 # --------------------------------------------------------------------------- constant zero divisor
-@pytest.mark.parametrize("formula", ["按时答复数 / 0 * 100", "按时答复数 / (2 * 0 + 0.0) * 100",
-                                     "按时答复数 / (1 - 1)"])
+@pytest.mark.parametrize("formula", ["按时答复数 / 0 * 100", "按时答复数 / (2 * 0 + 0.0) * 100", "按时答复数 / (1 - 1)"])
 def test_check_refuses_a_formula_dividing_by_a_constant_zero(capsys, tmp_path, formula):
     old = 'formula = "按时答复数 / 依申请公开申请数 * 100"'
     crit = criteria_with(tmp_path, replace=(old, f'formula = "{formula}"'))
@@ -212,7 +219,7 @@ def test_a_field_may_declare_how_percent_text_reads(capsys, tmp_path, declared, 
     crit = criteria_with(tmp_path, replace=(field, field + f'percent = "{declared}"\n'))
     set_cells(data / "县司法局.csv", "ZF03", 学法考试平均分="88.9%")
     got = explain_json(capsys, crit, data, "ZF03")
-    f17, = [i for i in got["indicators"] if i["id"] == "F1.7"]
+    (f17,) = [i for i in got["indicators"] if i["id"] == "F1.7"]
     assert f17["inputs"]["学法考试平均分"] == reads
     # the same as typing the number it reads as
     set_cells(data / "县司法局.csv", "ZF03", 学法考试平均分=f"{reads:g}")
@@ -326,8 +333,7 @@ def test_large_but_real_counts_still_read(capsys, tmp_path):
 
 
 # --------------------------------------------------------------------------- control characters in submitted text
-SNEAKY = {"bidi override": "\u202e", "ANSI escape": "\x1b[2J", "zero-width space": "\u200b", "C1 control": "\x85",
-          "isolate": "\u2066", "bell": "\x07"}
+SNEAKY = {"bidi override": "\u202e", "ANSI escape": "\x1b[2J", "zero-width space": "\u200b", "C1 control": "\x85", "isolate": "\u2066", "bell": "\x07"}
 
 
 def write_rows(path: Path, rows) -> None:
@@ -392,12 +398,15 @@ def check_refuses(capsys, crit: Path, *expected: str) -> str:
     return err
 
 
-@pytest.mark.parametrize("formula,bound", [
-    ("(" * 250 + "按时答复数" + ")" * 250, "最多"),
-    (" + ".join(["按时答复数"] * 1000), "公式过长（最多400个记号）"),
-    ("-" * 200 + "按时答复数", "嵌套过深（最多30层）"),
-    ("min(" * 40 + "按时答复数" + ", 1)" * 40, "嵌套过深（最多30层）"),
-])
+@pytest.mark.parametrize(
+    "formula,bound",
+    [
+        ("(" * 250 + "按时答复数" + ")" * 250, "最多"),
+        (" + ".join(["按时答复数"] * 1000), "公式过长（最多400个记号）"),
+        ("-" * 200 + "按时答复数", "嵌套过深（最多30层）"),
+        ("min(" * 40 + "按时答复数" + ", 1)" * 40, "嵌套过深（最多30层）"),
+    ],
+)
 def test_a_formula_beyond_the_bounds_is_refused_at_its_line(capsys, tmp_path, formula, bound):
     crit = criteria_with(tmp_path, replace=(ANSWERED, f'formula = "{formula}"'))
     line = crit.read_text(encoding="utf-8").splitlines().index(f'formula = "{formula}"') + 1
@@ -504,8 +513,7 @@ def test_a_blank_the_criteria_handle_is_listed_in_the_output_and_the_stamp(capsy
     assert stamp_line.startswith("印记：") and "空单元格按细则处理 1 处" in stamp_line
     code, out, err = cli(capsys, "run", CRITERIA, "--data", data, "--format", "json")
     doc = json.loads(out)
-    assert doc["blank_gaps"] == [{"unit": "ZF05", "name": "县公安局", "field": "矛盾纠纷调解成功率", "item": "F3.4",
-                                           "policy": "exclude"}]
+    assert doc["blank_gaps"] == [{"unit": "ZF05", "name": "县公安局", "field": "矛盾纠纷调解成功率", "item": "F3.4", "policy": "exclude"}]
     code, out, err = cli(capsys, "run", CRITERIA, "--data", data, "--decide", "--lang", "en")
     assert "Blank cells handled as the criteria declare (1): ZF05" in out and "1 blank cell(s) handled" in out.splitlines()[-1]
     # the example itself has no such blank: its output carries no such line
@@ -557,8 +565,9 @@ def test_a_rate_is_refused_exactly_when_done_exceeds_due(unit, given_, due):
     values = {k: v.copy() for k, v in data.values.items()}
     values["规范性文件已备案件数"][unit] = given_
     values["规范性文件应备案件数"][unit] = due
-    changed = type(data)(data.ids, data.names, data.categories, values, data.sources, data.evidence, data.places,
-                         data.place_of, data.row_of, data.notes, data.place_files)
+    changed = type(data)(
+        data.ids, data.names, data.categories, values, data.sources, data.evidence, data.places, data.place_of, data.row_of, data.notes, data.place_files
+    )
     problems = consistency.problems(plan, changed, derive(plan, changed))
     mine = [p for p in problems if p.args["unit"] == data.ids[unit]]
     rate = [p for p in mine if p.code == "data.derived_out_of_range"]

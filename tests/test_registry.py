@@ -1,4 +1,5 @@
 """Where the built-in methods come from, and what they may import."""
+
 from __future__ import annotations
 
 import ast
@@ -19,19 +20,16 @@ def test_a_checkout_that_was_never_installed_finds_the_built_in_methods(tmp_path
     for part in ("scoring", "plugins", "criteria"):
         shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
     env = {"PYTHONPATH": f"{tmp_path}:{sysconfig.get_paths()['purelib']}", "PATH": "/usr/bin:/bin"}
-    probe = subprocess.run([sys.executable, "-S", "-c", "import scoring_plugins"], cwd=tmp_path, env=env,
-                           capture_output=True, text=True)
+    probe = subprocess.run([sys.executable, "-S", "-c", "import scoring_plugins"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert probe.returncode != 0, "the probe must run where scoring_plugins is not installed"
-    methods = subprocess.run([sys.executable, "-S", "-m", "scoring", "methods", "--lang", "en"], cwd=tmp_path, env=env,
-                             capture_output=True, text=True)
+    methods = subprocess.run([sys.executable, "-S", "-m", "scoring", "methods", "--lang", "en"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert methods.returncode == 0, methods.stderr
     assert methods.stderr == ""
     listed = {line.split()[0] for line in methods.stdout.splitlines()[2:]}
     from scoring.registry import load_registry
 
     assert listed == set(load_registry().methods) and len(listed) > 10
-    check = subprocess.run([sys.executable, "-S", "-m", "scoring", "check", "criteria/yitong-2020.toml"], cwd=tmp_path,
-                           env=env, capture_output=True, text=True)
+    check = subprocess.run([sys.executable, "-S", "-m", "scoring", "check", "criteria/yitong-2020.toml"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
 
 

@@ -1,5 +1,6 @@
 """Totals charts read right: no text sits on other text, everything stays inside the chart, and every
 piece of a long category's chart fits the page it is printed on.  Categories of 5 to 200 units."""
+
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -26,7 +27,7 @@ def check_category(view, cat):
         for b in boxes:
             assert 0 <= b.x0 and b.x1 <= lay.width and 0 <= b.y0 and b.y1 <= lay.height, b
         for i, a in enumerate(boxes):
-            for b in boxes[i + 1:]:
+            for b in boxes[i + 1 :]:
                 assert not a.overlaps(b), (a, b)
     assert drawn == len(cat.rows)
 
@@ -50,8 +51,20 @@ def test_categories_of_5_to_200_units(n, names, seed):
 
 def test_rank_numbers_do_not_print_over_names():
     """The fault seen in print: "县审1计局" — the rank drawn inside the unit's name."""
-    res, dec = small(["县审计局", "县财政局", "县统计局", "县司法局", "县水利局", "县交通运输局", "县农业农村局",
-                      "县市场监督管理局", "县人力资源和社会保障局", "县发展和改革局"])
+    res, dec = small(
+        [
+            "县审计局",
+            "县财政局",
+            "县统计局",
+            "县司法局",
+            "县水利局",
+            "县交通运输局",
+            "县农业农村局",
+            "县市场监督管理局",
+            "县人力资源和社会保障局",
+            "县发展和改革局",
+        ]
+    )
     view = build(res, dec, None, None, "zh")
     for cat in view.categories:
         lay = charts.totals_layout(view, cat)

@@ -1,4 +1,5 @@
 """`scoring report` and `scoring run --format xlsx|html|pdf`: thin commands, whole files or none."""
+
 from __future__ import annotations
 
 import io
@@ -66,9 +67,11 @@ def test_english_report(tmp_path):
 
 def test_heavy_libraries_only_where_needed():
     """Start-up and terminal output never import the spreadsheet or PDF libraries."""
-    code = ("import sys; from scoring.cli import build_parser; import scoring.report; build_parser('zh');"
-            "from scoring.report import output, view, html, charts, stamp;"
-            "print(sorted(m for m in ('openpyxl', 'typst', 'weasyprint', 'fontTools') if m in sys.modules))")
+    code = (
+        "import sys; from scoring.cli import build_parser; import scoring.report; build_parser('zh');"
+        "from scoring.report import output, view, html, charts, stamp;"
+        "print(sorted(m for m in ('openpyxl', 'typst', 'weasyprint', 'fontTools') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert out.strip() == "[]"
 

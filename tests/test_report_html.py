@@ -1,4 +1,5 @@
 """The HTML report: one self-contained file, everything escaped, checked in a real browser."""
+
 from __future__ import annotations
 
 import re
@@ -15,9 +16,42 @@ from scoring.report import render_report
 
 from report_support import example, small, tool
 
-ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "div", "h1", "h2", "h3", "p", "b", "small", "br",
-                "section", "table", "colgroup", "col", "thead", "tbody", "tr", "th", "td", "figure", "svg", "line",
-                "rect", "text", "polyline", "circle", "dl", "dt", "dd", "footer"}
+ALLOWED_TAGS = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "style",
+    "body",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "p",
+    "b",
+    "small",
+    "br",
+    "section",
+    "table",
+    "colgroup",
+    "col",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "figure",
+    "svg",
+    "line",
+    "rect",
+    "text",
+    "polyline",
+    "circle",
+    "dl",
+    "dt",
+    "dd",
+    "footer",
+}
 
 
 class Collect(HTMLParser):
@@ -115,8 +149,18 @@ def chromium(*args: str, timeout: int = 120, parent: Path | None = None) -> subp
     """Headless Chromium with a fresh profile (in the system's temporary folder unless ``parent``
     is given), removed when Chromium has exited."""
     with tempfile.TemporaryDirectory(prefix="chromium-profile-", dir=parent, ignore_cleanup_errors=True) as profile:
-        cmd = [tool("chromium"), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}", *args]
+        cmd = [
+            tool("chromium"),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            *args,
+        ]
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
 
 
@@ -160,8 +204,10 @@ def test_chromium_prints_a4_with_page_numbers(tmp_path):
     assert "c" * 64 in text
 
 
-PHONE_PROBE = ("<script>document.title = 'W' + document.documentElement.scrollWidth + 'x' + window.innerWidth"
-               " + 'F' + Math.round(parseFloat(getComputedStyle(document.querySelector('p') || document.body).fontSize));</script>")
+PHONE_PROBE = (
+    "<script>document.title = 'W' + document.documentElement.scrollWidth + 'x' + window.innerWidth"
+    " + 'F' + Math.round(parseFloat(getComputedStyle(document.querySelector('p') || document.body).fontSize));</script>"
+)
 
 
 @needs_chromium
@@ -178,8 +224,7 @@ def test_every_kind_reads_on_a_phone(tmp_path, kind):
     if kind == "office":
         data = render_report("html", res, dec, None, stamp, "zh")
     else:
-        pub = publication(res.criteria, {"public_from": datetime.date(2021, 1, 15), "public_to": datetime.date(2021, 1, 21),
-                                         "contact": "0434-4222222"})
+        pub = publication(res.criteria, {"public_from": datetime.date(2021, 1, 15), "public_to": datetime.date(2021, 1, 21), "contact": "0434-4222222"})
         data = render_papers("html", kind, res, dec, None, stamp, "zh", pub, only=res.data.ids[0] if kind == "unit" else None)[0][1]
     html = data.decode("utf-8")
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html and "<script" not in html

@@ -3,6 +3,7 @@ unit; the public 公示 holds no codes, hashes, proposals or margins; the office
 
 PDFs are read with pdftotext/pdffonts (poppler-utils), workbooks with openpyxl, HTML as parsed text.
 """
+
 from __future__ import annotations
 
 import io
@@ -20,8 +21,7 @@ from scoring.report.view import build
 
 from report_support import EXAMPLE_CRITERIA, EXAMPLE_DATA, example, has_cjk_font, tool
 
-PUB = ["--public-from", "2021-01-15", "--public-to", "2021-01-21", "--contact", "0434-4222222",
-       "--address", "伊通县人民大街1号"]
+PUB = ["--public-from", "2021-01-15", "--public-to", "2021-01-21", "--contact", "0434-4222222", "--address", "伊通县人民大街1号"]
 ARGS = [str(EXAMPLE_CRITERIA), "--data", str(EXAMPLE_DATA)]
 
 
@@ -36,8 +36,7 @@ def _pdf_tools():
 def pdf_text(path: Path) -> str:
     """The PDF's text without whitespace, read twice: in reading order (a wrapped cell whole) and as laid
     out (a table row whole); whatever is looked for in either is in the paper."""
-    read = [subprocess.run([tool("pdftotext"), *mode, str(path), "-"], capture_output=True, text=True, check=True).stdout
-            for mode in ([], ["-layout"])]
+    read = [subprocess.run([tool("pdftotext"), *mode, str(path), "-"], capture_output=True, text=True, check=True).stdout for mode in ([], ["-layout"])]
     return "\n".join(re.sub(r"\s+", "", t) for t in read)
 
 
@@ -84,8 +83,15 @@ def foreign(view, unit) -> dict[str, set[str]]:
     A name that is part of this unit's own name, or a number that is one of this unit's own figures, or a
     file or data owner its own sheet names (a unit such as 县统计局 also scores others: 评分责任单位), is this
     unit's own data too and is not counted."""
-    own_numbers = {view.num(x) for x in [unit.total] + [c["points"] for c in unit.cells] + [c["lost"] for c in unit.cells if c["lost"]]
-                   + [m["score"] for m in unit.modules] + [m["contribution"] for m in unit.modules] + unit.averages}
+    own_numbers = {
+        view.num(x)
+        for x in [unit.total]
+        + [c["points"] for c in unit.cells]
+        + [c["lost"] for c in unit.cells if c["lost"]]
+        + [m["score"] for m in unit.modules]
+        + [m["contribution"] for m in unit.modules]
+        + unit.averages
+    }
     own_sources = " ".join(c["source"] for c in unit.cells)
     names, totals, files = set(), set(), set()
     for other in view.units:
@@ -220,8 +226,7 @@ def test_papers_sent_out_need_the_period_and_contact(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "public_from" in err and "contact" in err and "[publication]" in err and "Traceback" not in err
     assert not out.exists()
-    assert main(["report", *ARGS, "--for", "public", "--public-from", "2021-01-21", "--public-to", "2021-01-15",
-                 "--contact", "x", "--out", str(out)]) == 2
+    assert main(["report", *ARGS, "--for", "public", "--public-from", "2021-01-21", "--public-to", "2021-01-15", "--contact", "x", "--out", str(out)]) == 2
     assert "晚于" in capsys.readouterr().err and not out.exists()
     assert main(["report", *ARGS, "--for", "unit", "--unit", "没有这个单位", *PUB, "--out", str(tmp_path / "u.html")]) == 2
     assert "没有这个单位" in capsys.readouterr().err
@@ -230,8 +235,9 @@ def test_papers_sent_out_need_the_period_and_contact(tmp_path, capsys):
 def test_publication_from_the_criteria(tmp_path, capsys):
     text = EXAMPLE_CRITERIA.read_text(encoding="utf-8")
     crit = tmp_path / "细则.toml"
-    crit.write_text(text + '\n[publication]\npublic_from = 2021-02-01\npublic_to = 2021-02-07\ncontact = "电话 0434-1"\n'
-                    'issuer = "县考评办"\n', encoding="utf-8")
+    crit.write_text(
+        text + '\n[publication]\npublic_from = 2021-02-01\npublic_to = 2021-02-07\ncontact = "电话 0434-1"\nissuer = "县考评办"\n', encoding="utf-8"
+    )
     out = tmp_path / "公示.html"
     assert main(["report", str(crit), "--data", str(EXAMPLE_DATA), "--for", "public", "--out", str(out)]) == 0
     t = html_text(out.read_bytes())
@@ -261,8 +267,7 @@ MARKUP = ["#set", "[x]", "*粗*", "_斜_", "$x$", "\\", "<b>", "@ref", "//", "/*
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(names=st.lists(st.lists(st.sampled_from(MARKUP), min_size=1, max_size=3).map("".join), min_size=2, max_size=4,
-                      unique=True))
+@given(names=st.lists(st.lists(st.sampled_from(MARKUP), min_size=1, max_size=3).map("".join), min_size=2, max_size=4, unique=True))
 def test_names_are_text_in_the_pdf_never_markup(names):
     """Unit names reach the typesetter as data: whatever they contain is printed as it is."""
     _pdf_tools()
@@ -274,9 +279,8 @@ def test_names_are_text_in_the_pdf_never_markup(names):
     from report_support import small
 
     res, dec = small(names)
-    pub = publication(res.criteria, {"public_from": datetime.date(2025, 1, 6), "public_to": datetime.date(2025, 1, 10),
-                                     "contact": "#电话[1]"})
-    (_, data), = render_papers("pdf", "public", res, dec, None, None, "zh", pub)
+    pub = publication(res.criteria, {"public_from": datetime.date(2025, 1, 6), "public_to": datetime.date(2025, 1, 10), "contact": "#电话[1]"})
+    ((_, data),) = render_papers("pdf", "public", res, dec, None, None, "zh", pub)
     import tempfile
 
     with tempfile.TemporaryDirectory() as d:
@@ -308,8 +312,7 @@ def test_a_pack_is_never_written_into_the_data_folder(tmp_path, capsys):
     """The next run would read the papers as submissions: refused before any work, nothing written."""
     data = example_copy(tmp_path)
     before = sorted(p.name for p in data.rglob("*"))
-    assert main(["report", str(EXAMPLE_CRITERIA), "--data", str(data), "--for", "unit", *PUB,
-                 "--out", str(data / "反馈") + "/"]) == 2
+    assert main(["report", str(EXAMPLE_CRITERIA), "--data", str(data), "--for", "unit", *PUB, "--out", str(data / "反馈") + "/"]) == 2
     assert "Traceback" not in capsys.readouterr().err
     assert sorted(p.name for p in data.rglob("*")) == before
 

@@ -3,6 +3,7 @@
 Needs the typst package, a CJK font and poppler-utils; each test says which one it is missing when it skips
 (CI installs them all: see .ci/run).
 """
+
 from __future__ import annotations
 
 import os
@@ -94,7 +95,7 @@ def _pdf_objects(data: bytes) -> bytes:
     """The PDF's objects as text, object streams decompressed (fonts sit inside them)."""
     parts = [data]
     for m in re.finditer(rb"/Type\s*/ObjStm[^>]*?/Length (\d+)\s*>>\s*stream\r?\n", data):
-        parts.append(zlib.decompress(data[m.end():m.end() + int(m.group(1))]))
+        parts.append(zlib.decompress(data[m.end() : m.end() + int(m.group(1))]))
     return b"\n".join(parts)
 
 
@@ -125,10 +126,13 @@ def test_no_cjk_font_is_a_clear_error_and_nothing_is_written(tmp_path):
     conf = tmp_path / "fonts.conf"
     empty = tmp_path / "no-fonts"
     empty.mkdir()
-    conf.write_text(f"""<?xml version="1.0"?>
+    conf.write_text(
+        f"""<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "fonts.dtd">
 <fontconfig><dir>{empty}</dir><cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     out = tmp_path / "考核结果.pdf"
     out.write_bytes(b"old report")
     env = {**os.environ, "FONTCONFIG_FILE": str(conf)}

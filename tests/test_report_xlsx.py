@@ -1,4 +1,5 @@
 """The XLSX report opened as a person's spreadsheet program would: numbers, no formulas, prints on A4."""
+
 from __future__ import annotations
 
 import csv
@@ -59,7 +60,7 @@ def test_ranked_table_numbers_are_numbers(example_xlsx):
         assert len(rows) == len(cs.index)
         for r in rows:
             assert isinstance(r[0], int)
-            assert all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in r[3:4 + n_mod])
+            assert all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in r[3 : 4 + n_mod])
             cs2, pos = res.locate(r[1])
             assert r[3] == pytest.approx(float(cs2.total[pos])) and r[0] == int(cs2.rank[pos])
         assert [r[0] for r in rows] == sorted(r[0] for r in rows)
@@ -119,6 +120,7 @@ def test_chart_draws_totals_and_the_line(example_xlsx):
     assert [c.value for c in helper] == ["R1、R2 较差（低于80分）"]
     # the helper cells are hidden and outside the printed area
     from openpyxl.utils import column_index_from_string
+
     last_printed = column_index_from_string(re.search(r"\$?([A-Z]+)\$?\d+$", ws.print_area).group(1))
     for c in helper:
         assert c.column > last_printed and ws.column_dimensions[c.column_letter].hidden
@@ -135,8 +137,11 @@ def test_movement_sheet_with_history():
     assert "可复现信息" not in wb.sheetnames  # no stamp given, no stamp sheet
 
 
-FORMULA_LIKE = st.builds(lambda a, b: a + b, st.sampled_from(["=", "+", "-", "@", "＝", ""]),
-                         st.sampled_from(["SUM(A1:A9)", "1+1", "HYPERLINK(\"http://x\")", "cmd|' /C calc'!A0", "县局", "3"]))
+FORMULA_LIKE = st.builds(
+    lambda a, b: a + b,
+    st.sampled_from(["=", "+", "-", "@", "＝", ""]),
+    st.sampled_from(["SUM(A1:A9)", "1+1", "HYPERLINK(\"http://x\")", "cmd|' /C calc'!A0", "县局", "3"]),
+)
 
 
 @settings(max_examples=examples(12), deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -176,6 +181,7 @@ def test_no_openpyxl_internals_in_the_product():
 
     root = Path(__file__).resolve().parent.parent / "scoring"
     private = re.compile(r"\._style\b|StyleArray|\._named_styles|\._cell_styles|\._fonts\b|\._fills\b|\._borders\b")
-    found = [f"{p.relative_to(root)}:{n}" for p in root.rglob("*.py")
-             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if private.search(line)]
+    found = [
+        f"{p.relative_to(root)}:{n}" for p in root.rglob("*.py") for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if private.search(line)
+    ]
     assert found == []

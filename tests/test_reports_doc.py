@@ -1,5 +1,6 @@
 """docs/reports.md's Python snippet runs as written, on the public API, and its report holds what
 `scoring report` writes."""
+
 from __future__ import annotations
 
 import re
@@ -14,7 +15,7 @@ def cells(path) -> list[list[tuple]]:
 
 
 def test_the_python_snippet_writes_the_report_the_command_writes(tmp_path, monkeypatch, capsys):
-    block, = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / "reports.md").read_text(encoding="utf-8"), re.S)
+    (block,) = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / "reports.md").read_text(encoding="utf-8"), re.S)
     assert "scoring import api" in block and "scoring.report" not in block and "scoring.core" not in block
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SCORING_DB", str(tmp_path / "no-store.sqlite"))

@@ -1,4 +1,5 @@
 """四舍五入 as offices do it, ranking on fixed point, numbers shown without float noise."""
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -14,21 +15,24 @@ from scoring.core.rounding import fmt, round_array, round_half_up, to_fixed
 NaN = float("nan")
 
 
-@pytest.mark.parametrize("x,places,want", [
-    (2.675, 2, 2.68),  # stored as 2.67499999…; naive round() gives 2.67
-    (1.005, 2, 1.01),
-    (0.125, 2, 0.13),
-    (0.5, 0, 1.0),
-    (1.5, 0, 2.0),
-    (2.5, 0, 3.0),  # half up, not to even
-    (92.035, 2, 92.04),
-    (0.1 + 0.2, 1, 0.3),
-    (-2.675, 2, -2.68),  # half away from zero
-    (-0.5, 0, -1.0),
-    (-1.005, 2, -1.01),
-    (-2.674, 2, -2.67),
-    (12.3449, 2, 12.34),
-])
+@pytest.mark.parametrize(
+    "x,places,want",
+    [
+        (2.675, 2, 2.68),  # stored as 2.67499999…; naive round() gives 2.67
+        (1.005, 2, 1.01),
+        (0.125, 2, 0.13),
+        (0.5, 0, 1.0),
+        (1.5, 0, 2.0),
+        (2.5, 0, 3.0),  # half up, not to even
+        (92.035, 2, 92.04),
+        (0.1 + 0.2, 1, 0.3),
+        (-2.675, 2, -2.68),  # half away from zero
+        (-0.5, 0, -1.0),
+        (-1.005, 2, -1.01),
+        (-2.674, 2, -2.67),
+        (12.3449, 2, 12.34),
+    ],
+)
 def test_round_half_up(x, places, want):
     assert round_half_up(x, places) == want
     assert round_array(np.array([x]), places)[0] == want
@@ -46,7 +50,7 @@ def test_missing_stays_missing():
     assert np.isnan(round_array(np.array([1.0, NaN]), 2)[1])
 
 
-decimals = st.decimals(min_value=-10**6, max_value=10**6, places=6, allow_nan=False, allow_infinity=False)
+decimals = st.decimals(min_value=-(10**6), max_value=10**6, places=6, allow_nan=False, allow_infinity=False)
 
 
 @settings(max_examples=examples(300), deadline=None)
@@ -65,28 +69,33 @@ def test_fixed_point_makes_float_noise_a_tie():
 
 
 # --------------------------------------------------------------------------- fmt
-@pytest.mark.parametrize("x,places,text", [
-    (0.1 + 0.2, None, "0.3"),
-    (1 - 0.9, None, "0.1"),
-    (100.0, None, "100"),
-    (3, None, "3"),
-    (1.2, None, "1.2"),
-    (-0.0, None, "0"),
-    (-1e-10, None, "0"),
-    (2.675, 2, "2.68"),
-    (3, 2, "3.00"),
-    (-0.001, 2, "0.00"),
-    (-2.675, 2, "-2.68"),
-    (None, None, "—"),
-    (NaN, 2, "—"),
-])
+@pytest.mark.parametrize(
+    "x,places,text",
+    [
+        (0.1 + 0.2, None, "0.3"),
+        (1 - 0.9, None, "0.1"),
+        (100.0, None, "100"),
+        (3, None, "3"),
+        (1.2, None, "1.2"),
+        (-0.0, None, "0"),
+        (-1e-10, None, "0"),
+        (2.675, 2, "2.68"),
+        (3, 2, "3.00"),
+        (-0.001, 2, "0.00"),
+        (-2.675, 2, "-2.68"),
+        (None, None, "—"),
+        (NaN, 2, "—"),
+    ],
+)
 def test_fmt(x, places, text):
     assert fmt(x, places) == text
 
 
 @settings(max_examples=examples(300), deadline=None)
-@given(st.decimals(min_value=-10**4, max_value=10**4, places=3, allow_nan=False, allow_infinity=False),
-       st.decimals(min_value=-10**4, max_value=10**4, places=3, allow_nan=False, allow_infinity=False))
+@given(
+    st.decimals(min_value=-(10**4), max_value=10**4, places=3, allow_nan=False, allow_infinity=False),
+    st.decimals(min_value=-(10**4), max_value=10**4, places=3, allow_nan=False, allow_infinity=False),
+)
 def test_fmt_never_shows_float_noise(a, b):
     # sums of numbers people typed read back as people would write the exact sum
     text = fmt(float(a) + float(b))
@@ -115,9 +124,16 @@ def test_fixed_point_of_a_missing_total_sorts_last_without_a_warning():
 
 
 @settings(max_examples=examples(200), deadline=None)
-@given(st.lists(st.one_of(st.floats(-1e7, 1e7), st.just(NaN), st.integers(-10**6, 10**6).map(lambda k: k / 1000 + 0.0005),
-                          st.integers(-10**5, 10**5).map(lambda k: k / 8)), min_size=1, max_size=50),
-       st.integers(0, 7))
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(-1e7, 1e7), st.just(NaN), st.integers(-(10**6), 10**6).map(lambda k: k / 1000 + 0.0005), st.integers(-(10**5), 10**5).map(lambda k: k / 8)
+        ),
+        min_size=1,
+        max_size=50,
+    ),
+    st.integers(0, 7),
+)
 def test_round_column_is_round_half_up_bit_for_bit(values, places):
     from scoring.core.rounding import round_column, trimmed, trimmed_column
 

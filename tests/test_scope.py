@@ -1,5 +1,6 @@
 """Indicators naming units in applies_to, and tasks shared by 牵头 (lead) and 责任 (responsible)
 departments, on the 伊通 example (criteria edited in a copy; the bundled files are never touched)."""
+
 from __future__ import annotations
 
 import csv
@@ -93,8 +94,7 @@ def test_units_named_take_no_part_in_others_average(tmp_path, capsys):
             assert before[uid]["total"] == after[uid]["total"]
     # and with the whole category named, the same change does move the average (the test can fail)
     whole, bundled = results(capsys, YITONG, data), results(capsys, YITONG)
-    assert any(line(whole[u], "F2.3")["points"] != line(bundled[u], "F2.3")["points"]
-               for u in ("ZF06", "ZF22") if line(whole[u], "F2.3")["points"] is not None)
+    assert any(line(whole[u], "F2.3")["points"] != line(bundled[u], "F2.3")["points"] for u in ("ZF06", "ZF22") if line(whole[u], "F2.3")["points"] is not None)
 
 
 def test_unknown_unit_in_applies_to_is_located_at_run_time(tmp_path, capsys):
@@ -103,8 +103,11 @@ def test_unknown_unit_in_applies_to_is_located_at_run_time(tmp_path, capsys):
     assert code == 0 and "县司法所（F3.4）" in out  # check has no unit list: it says what it will check
     line_no = crit.read_text(encoding="utf-8").splitlines().index('applies_to = ["县司法所", "乡镇(街道)"]') + 1
     out_file = tmp_path / "out.json"
-    for cmd in (["run", crit, "--data", EXAMPLE, "--format", "json", "--out", out_file], ["validate", crit, "--data", EXAMPLE],
-                ["warn", crit, "--data", EXAMPLE]):
+    for cmd in (
+        ["run", crit, "--data", EXAMPLE, "--format", "json", "--out", out_file],
+        ["validate", crit, "--data", EXAMPLE],
+        ["warn", crit, "--data", EXAMPLE],
+    ):
         code, out, err = cli(capsys, *cmd)
         assert code == 2
         text = out + err
@@ -113,8 +116,9 @@ def test_unknown_unit_in_applies_to_is_located_at_run_time(tmp_path, capsys):
 
 
 # -------------------------------------------------------------------- lead / responsible
-TASK = F34.replace('applies_to = ["政府部门", "乡镇(街道)"]',
-                   'lead = ["县司法局"]\nresponsible = ["县公安局", "ZF22"]\nsplit = { lead = 0.6, responsible = 0.4 }')
+TASK = F34.replace(
+    'applies_to = ["政府部门", "乡镇(街道)"]', 'lead = ["县司法局"]\nresponsible = ["县公安局", "ZF22"]\nsplit = { lead = 0.6, responsible = 0.4 }'
+)
 
 
 def test_task_points_split_between_lead_and_responsible(tmp_path, capsys):
@@ -155,13 +159,16 @@ def test_task_on_the_unit_explanation(tmp_path, capsys):
     assert "县司法局" not in row.split("40%")[0]  # a unit's sheet names no other unit
 
 
-@pytest.mark.parametrize("new, what", [
-    (TASK.replace("lead = 0.6", "lead = 0.7"), "之和须为 1"),
-    (TASK.replace('split = { lead = 0.6, responsible = 0.4 }', ""), "须写 split"),
-    (F34 + "\nsplit = { lead = 0.6, responsible = 0.4 }", "没有 lead"),
-    (TASK + '\napplies_to = ["政府部门"]', "不能再写 applies_to"),
-    (TASK.replace('responsible = ["县公安局", "ZF22"]', 'responsible = ["县司法局", "ZF22"]'), "既是牵头部门又是责任部门"),
-])
+@pytest.mark.parametrize(
+    "new, what",
+    [
+        (TASK.replace("lead = 0.6", "lead = 0.7"), "之和须为 1"),
+        (TASK.replace('split = { lead = 0.6, responsible = 0.4 }', ""), "须写 split"),
+        (F34 + "\nsplit = { lead = 0.6, responsible = 0.4 }", "没有 lead"),
+        (TASK + '\napplies_to = ["政府部门"]', "不能再写 applies_to"),
+        (TASK.replace('responsible = ["县公安局", "ZF22"]', 'responsible = ["县司法局", "ZF22"]'), "既是牵头部门又是责任部门"),
+    ],
+)
 def test_bad_task_declarations_refused_by_check(tmp_path, capsys, new, what):
     crit = criteria(tmp_path, F34, new)
     code, out, err = cli(capsys, "check", crit)

@@ -1,4 +1,5 @@
 """``scoring sensitivity``: rank intervals under random module weights, seeded and reproducible."""
+
 from __future__ import annotations
 
 import json
@@ -61,12 +62,12 @@ def test_intervals_hold_the_published_rank_and_widen_with_the_spread(example):
             got = s.categories[cat]
             assert (got.best <= cs.rank).all() and (cs.rank <= got.worst).all()
             assert (got.best <= got.low).all() and (got.low <= got.high).all() and (got.high <= got.worst).all()
-        assert (wide.categories[cat].worst - wide.categories[cat].best).sum() >= \
-               (narrow.categories[cat].worst - narrow.categories[cat].best).sum()
+        assert (wide.categories[cat].worst - wide.categories[cat].best).sum() >= (narrow.categories[cat].worst - narrow.categories[cat].best).sum()
 
 
 def two_modules(tmp_path: Path, rows: list[tuple[str, float, float]]) -> tuple[str, str]:
-    (tmp_path / "c.toml").write_text("""
+    (tmp_path / "c.toml").write_text(
+        """
 [assessment]
 name = "两个模块"
 year = 2024
@@ -105,7 +106,9 @@ max = 100
 [[fields]]
 name = "乙得分"
 max = 100
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     data = tmp_path / "data"
     data.mkdir()
     (data / "units.csv").write_text("单位编号,单位名称,类别\n" + "".join(f"{u},{u}单位,部门\n" for u, _, _ in rows), encoding="utf-8")
@@ -140,16 +143,14 @@ def test_cli_table_json_and_csv(tmp_path, capsys):
     table = capsys.readouterr().out
     assert "名次区间" in table and "抽样50次" in table and "县委党校" in table
     out = tmp_path / "s.json"
-    assert main(["sensitivity", EXAMPLE[0], "--data", EXAMPLE[1], "--draws", "50", "--seed", "4", "--format", "json",
-                 "--out", str(out), "--lang", "en"]) == 0
+    assert main(["sensitivity", EXAMPLE[0], "--data", EXAMPLE[1], "--draws", "50", "--seed", "4", "--format", "json", "--out", str(out), "--lang", "en"]) == 0
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["schema"] == "scoring.sensitivity/1" and doc["draws"] == 50 and doc["seed"] == 4 and doc["spread_percent"] == 10
     first = doc["categories"][0]["units"][0]
     assert set(first) >= {"id", "rank", "best", "worst", "p05", "p95", "moved", "effects", "strongest"}
     assert [u["rank"] for u in doc["categories"][0]["units"]] == sorted(u["rank"] for u in doc["categories"][0]["units"])
     again = tmp_path / "again.json"
-    main(["sensitivity", EXAMPLE[0], "--data", EXAMPLE[1], "--draws", "50", "--seed", "4", "--format", "json",
-          "--out", str(again), "--lang", "en"])
+    main(["sensitivity", EXAMPLE[0], "--data", EXAMPLE[1], "--draws", "50", "--seed", "4", "--format", "json", "--out", str(again), "--lang", "en"])
     assert again.read_bytes() == out.read_bytes()  # reproducible to the byte
     assert main(["sensitivity", EXAMPLE[0], "--data", EXAMPLE[1], "--draws", "20", "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()

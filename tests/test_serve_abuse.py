@@ -3,6 +3,7 @@
 Uploads that are too large, not a spreadsheet, a zip bomb, a workbook of a million rows; names and
 texts with <script>; a forged or missing CSRF token; a session cookie of another portal (another
 port, another secret); a hundred wrong passwords."""
+
 from __future__ import annotations
 
 import io
@@ -59,7 +60,7 @@ def refused(portal, name: str, content: bytes, status: int, words: str):
 
 
 def test_a_file_over_the_limit_is_refused_before_it_is_read(portal):
-    r = refused(portal, "县委组织部.xlsx", b"x" * (11 * 2 ** 20), 413, "超过上限 10")
+    r = refused(portal, "县委组织部.xlsx", b"x" * (11 * 2**20), 413, "超过上限 10")
     assert "文件" in r.text
 
 
@@ -70,8 +71,8 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused(portal):
 
 
 def test_a_zip_bomb_is_refused_from_the_sizes_its_zip_declares(portal):
-    bomb = xlsx({"[Content_Types].xml": b"<Types/>", "xl/worksheets/sheet1.xml": b"0" * (200 * 2 ** 20)})
-    assert len(bomb) < 2 ** 20  # small on the wire, 200 MiB unpacked
+    bomb = xlsx({"[Content_Types].xml": b"<Types/>", "xl/worksheets/sheet1.xml": b"0" * (200 * 2**20)})
+    assert len(bomb) < 2**20  # small on the wire, 200 MiB unpacked
     refused(portal, "县委组织部.xlsx", bomb, 400, "解压后达 200")
 
 

@@ -6,6 +6,7 @@ an entry whose route is gone fails too. Each POST is sent with the person's vali
 empty form: a person the route refuses gets 403 (or 303 to the login page), a person it admits gets
 the route's own answer to an empty form (400, nothing done) — the refusal is the role's, not the form's.
 """
+
 from __future__ import annotations
 
 import os
@@ -89,8 +90,7 @@ def world(serve_template, tmp_path_factory):
 
     db, passwords = copy_store(serve_template, tmp_path_factory.mktemp("serve-access"))
     run_id = publish_example(db, os.environ["SCORING_KEY"])
-    o = api.add_objection(run_id, "DQ01", "党建考核得分漏计", "考核办", indicator="D",
-                          evidence=[("证明.pdf", b"%PDF-1.4 evidence")], db=db)
+    o = api.add_objection(run_id, "DQ01", "党建考核得分漏计", "考核办", indicator="D", evidence=[("证明.pdf", b"%PDF-1.4 evidence")], db=db)
     api.decide_objection(o.id, False, "经核对无误", "考核办", db=db)
     from scoring.serve.portal import connect, writing
 
@@ -101,15 +101,18 @@ def world(serve_template, tmp_path_factory):
     app = create_app(db)  # no signing key
     with serving(app) as base:
         people = logged_in(base, passwords)
-        owner_file = (db.parent / "upload.csv")
+        owner_file = db.parent / "upload.csv"
         from serve_support import EXAMPLE
 
         owner_file.write_bytes((EXAMPLE / "县委组织部.csv").read_bytes())
         r = people["owner_a"].post("/owner/upload", files={"file": ("县委组织部.csv", owner_file.read_bytes())})
         assert r.status == 303
         upload = int(r.headers["location"].rsplit("/", 1)[1])
-        yield app, people, {"run": run_id, "unit": "DQ01", "fmt": "html", "oid": o.id, "upload": upload, "path": "site.css",
-               "name": quote("证明.pdf"), "login": "DQ05"}
+        yield (
+            app,
+            people,
+            {"run": run_id, "unit": "DQ01", "fmt": "html", "oid": o.id, "upload": upload, "path": "site.css", "name": quote("证明.pdf"), "login": "DQ05"},
+        )
 
 
 def test_every_route_has_an_entry_and_every_entry_a_route(world):

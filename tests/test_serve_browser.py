@@ -6,6 +6,7 @@ unit sees its corrected sheet. Each step's page is photographed and the photogra
 
 SCORING_SERVE_SHOTS=DIR also keeps the photographs there (docs/serve.md's pictures come from this test).
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """`scoring serve` on the command line: what it refuses before starting, and setting up twice."""
+
 from __future__ import annotations
 
 from serve_support import CRITERIA, UNITS, copy_store, need_serve_extra

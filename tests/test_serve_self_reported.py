@@ -1,4 +1,5 @@
 """Fields a unit reports itself (owner 本单位): the unit's account also owes a workbook — its own row only."""
+
 from __future__ import annotations
 
 from serve_support import Client, need_serve_extra, serving

@@ -1,5 +1,6 @@
 """Two units with one name (the unit list allows it): a name given on the command line never picks one of
 them silently, and one unit's paper never replaces another's."""
+
 from __future__ import annotations
 
 import shutil
@@ -31,8 +32,22 @@ def test_explain_refuses_a_name_two_units_share(data, capsys):
 
 
 def test_unit_papers_of_units_sharing_a_name_are_refused_before_any_is_written(data, tmp_path, capsys):
-    pub = ["--issuer", "县考核办", "--date", "2021-01-15", "--public-from", "2021-01-16", "--public-to", "2021-01-22",
-           "--object-by", "2021-01-22", "--contact", "0878-1234567", "--address", "县政府"]
+    pub = [
+        "--issuer",
+        "县考核办",
+        "--date",
+        "2021-01-15",
+        "--public-from",
+        "2021-01-16",
+        "--public-to",
+        "2021-01-22",
+        "--object-by",
+        "2021-01-22",
+        "--contact",
+        "0878-1234567",
+        "--address",
+        "县政府",
+    ]
     pack = tmp_path / "pack"
     assert main(["report", CRIT, "--data", str(data), "--for", "unit", "--format", "html", "--out", str(pack), *pub]) == 2
     assert "栋川镇" in capsys.readouterr().err

@@ -1,5 +1,6 @@
 """Score sheets made for many units at once (their lines a column at a time: reports, stored runs)
 are the very sheets made one unit at a time (explain, a unit's paper): same keys, values, order."""
+
 from __future__ import annotations
 
 import subprocess
@@ -11,16 +12,14 @@ from helpers import ROOT, scored
 from scoring.core.explain import ranked, unit_sheet, unit_sheets
 from scoring.history.record import result_rows
 
-EXAMPLES = [(ROOT / "criteria" / f"{name}.toml", ROOT / "examples" / name)
-            for name in ("yitong-2020", "yaoan-2018", "yaoan-2019", "yaoan-2020")]
+EXAMPLES = [(ROOT / "criteria" / f"{name}.toml", ROOT / "examples" / name) for name in ("yitong-2020", "yaoan-2018", "yaoan-2019", "yaoan-2020")]
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
     """The benchmark's county criteria: every built-in method, caps, bonus, vetoes, blanks."""
     out = tmp_path_factory.mktemp("bench")
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), "county", "--out", str(out)], check=True,
-                   capture_output=True)
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), "county", "--out", str(out)], check=True, capture_output=True)
     return out / "county" / "criteria.toml", out / "county" / "data"
 
 

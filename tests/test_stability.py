@@ -1,4 +1,5 @@
 """Stability of each 约谈 call under random weights: shares of draws, checked against the proposal."""
+
 from __future__ import annotations
 
 import json

@@ -6,6 +6,7 @@ hypothesis (CSV and XLSX, odd cells, unlisted and duplicated units, title rows, 
 right of the header, conflicts between files) both must give the same data, the same
 problems and notes in the same order, the same bad cells and the same places.
 """
+
 from __future__ import annotations
 
 import csv
@@ -36,16 +37,58 @@ FIELDS = [
     {"name": "余额", "kind": "number", "min": -50},
     {"name": "办结率", "kind": "rate", "formula": "次数 / 得分 * 100"},
 ]
-CRITERIA = Criteria.model_validate({
-    "assessment": {"name": "t", "year": 2024, "categories": ["甲", "乙"]},
-    "fields": FIELDS,
-    "modules": [{"id": "m", "name": "m", "full": 10, "weights": {"甲": 100, "乙": 100}}],
-    "indicators": [{"id": "a", "module": "m", "name": "a", "full": 10, "method": "supplied", "field": "得分"}],
-})
+CRITERIA = Criteria.model_validate(
+    {
+        "assessment": {"name": "t", "year": 2024, "categories": ["甲", "乙"]},
+        "fields": FIELDS,
+        "modules": [{"id": "m", "name": "m", "full": 10, "weights": {"甲": 100, "乙": 100}}],
+        "indicators": [{"id": "a", "module": "m", "name": "a", "full": 10, "method": "supplied", "field": "得分"}],
+    }
+)
 NAMES = [f["name"] for f in FIELDS]
-CELLS = ["", " ", "0", "1", "7", "2.5", "-3", "100", "101", "95%", "１２", "1,200", "3.0", "1e2", "1e999", "nan", "inf",
-         "是", "否", "有", "yes", "Yes", "x", " 4 ", "\u30005", "+2", ".5", "5.", "-0", "1_0", "0x1", "--1", "1e", "3次",
-         "80分", "#DIV/0!", "9" * 20, "1.2.3", "e5", "-", "+"]
+CELLS = [
+    "",
+    " ",
+    "0",
+    "1",
+    "7",
+    "2.5",
+    "-3",
+    "100",
+    "101",
+    "95%",
+    "１２",
+    "1,200",
+    "3.0",
+    "1e2",
+    "1e999",
+    "nan",
+    "inf",
+    "是",
+    "否",
+    "有",
+    "yes",
+    "Yes",
+    "x",
+    " 4 ",
+    "\u30005",
+    "+2",
+    ".5",
+    "5.",
+    "-0",
+    "1_0",
+    "0x1",
+    "--1",
+    "1e",
+    "3次",
+    "80分",
+    "#DIV/0!",
+    "9" * 20,
+    "1.2.3",
+    "e5",
+    "-",
+    "+",
+]
 XCELLS = [None, 1, 2.5, -3, 100, 101, 7.0, True, False, "是", "95%", "x", " 3 "]
 
 
@@ -99,11 +142,17 @@ def outcome(folder: Path, columnwise: bool):
     d = res.data
     data = None
     if d is not None:
-        data = (d.ids, d.names, d.categories, {f: [None if math.isnan(x) else x for x in v.tolist()] for f, v in d.values.items()},
-                d.sources, d.evidence)
+        data = (d.ids, d.names, d.categories, {f: [None if math.isnan(x) else x for x in v.tolist()] for f, v in d.values.items()}, d.sources, d.evidence)
     wide = [(f, s, r.tolist(), c) for f, s, r, c in res.wide]
-    return (data, [p.render("zh") for p in res.problems], [p.as_dict("en") for p in res.problems],
-            [p.render("zh") for p in res.notes], sorted(res.bad), wide, [(i.file, i.kind, i.sheets) for i in res.files])
+    return (
+        data,
+        [p.render("zh") for p in res.problems],
+        [p.as_dict("en") for p in res.problems],
+        [p.render("zh") for p in res.notes],
+        sorted(res.bad),
+        wide,
+        [(i.file, i.kind, i.sheets) for i in res.files],
+    )
 
 
 @settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -119,8 +168,18 @@ def test_a_large_clean_folder_reads_the_same_both_ways(tmp_path):
     units = [(f"U{i:05d}", f"单位{i}", "甲" if i % 3 else "乙") for i in range(3000)]
     rows = [["单位编号", "单位名称", "得分", "次数", "比率", "有无", "余额", "得分佐证材料"]]
     for uid, name, _ in units:
-        rows.append([uid, name, f"{rng.uniform(0, 100):.2f}", str(rng.integers(0, 9)), "" if rng.random() < 0.1 else f"{rng.uniform(0, 100):.1f}",
-                     "是" if rng.random() < 0.5 else "否", f"{rng.uniform(-50, 50):.3f}", "" if rng.random() < 0.7 else f"{uid}.pdf"])
+        rows.append(
+            [
+                uid,
+                name,
+                f"{rng.uniform(0, 100):.2f}",
+                str(rng.integers(0, 9)),
+                "" if rng.random() < 0.1 else f"{rng.uniform(0, 100):.1f}",
+                "是" if rng.random() < 0.5 else "否",
+                f"{rng.uniform(-50, 50):.3f}",
+                "" if rng.random() < 0.7 else f"{uid}.pdf",
+            ]
+        )
     rows[2001][3] = "七"
     rows[2501][2] = "101"
     rows[2999][4] = "95%"
@@ -131,9 +190,20 @@ def test_a_large_clean_folder_reads_the_same_both_ways(tmp_path):
 
 
 @settings(max_examples=examples(400), deadline=None)
-@given(st.lists(st.one_of(st.sampled_from(CELLS), st.text(alphabet="0123456789.+-eE", max_size=5), st.none(),
-                          st.floats(allow_nan=False, allow_infinity=False), st.integers(-5, 200), st.booleans()), max_size=12),
-       st.sampled_from([f for f in FIELDS if "formula" not in f]))
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(CELLS),
+            st.text(alphabet="0123456789.+-eE", max_size=5),
+            st.none(),
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.integers(-5, 200),
+            st.booleans(),
+        ),
+        max_size=12,
+    ),
+    st.sampled_from([f for f in FIELDS if "formula" not in f]),
+)
 def test_parse_column_gives_only_what_the_parser_gives(cells, field):
     parse = ValueParser(CRITERIA.field_map()[field["name"]])
     values, unsure = parse_column(parse, cells)
@@ -147,8 +217,16 @@ def test_parse_column_gives_only_what_the_parser_gives(cells, field):
         assert code is None and notes == () and v == values[k]
 
 
-@pytest.mark.parametrize("text", ["单位编号,得分\r\nU1,\r\n\r\nU2,5\r\n", "单位编号,得分\n ,\nU1,5\n,,\n", "单位编号,得分,次数\nU1,1e999,2\nU2,5,1.5\n",
-                                  "单位编号,得分\nU1,5\nU2\n", "单位编号,得分\nU1,5,6\nU2,7\n"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "单位编号,得分\r\nU1,\r\n\r\nU2,5\r\n",
+        "单位编号,得分\n ,\nU1,5\n,,\n",
+        "单位编号,得分,次数\nU1,1e999,2\nU2,5,1.5\n",
+        "单位编号,得分\nU1,5\nU2\n",
+        "单位编号,得分\nU1,5,6\nU2,7\n",
+    ],
+)
 def test_odd_rows_read_the_same_both_ways(tmp_path, text):
     write(tmp_path, [("U1", "一", "甲"), ("U2", "二", "乙")], {})
     (tmp_path / "a.csv").write_text(text, encoding="utf-8")
@@ -158,16 +236,25 @@ def test_odd_rows_read_the_same_both_ways(tmp_path, text):
 def _clean_rows(n: int, rng, blanks: bool):
     rows = [["单位编号", "单位名称", "得分", "次数", "比率", "有无", "余额", "得分佐证材料"]]
     for i in range(n):
-        rows.append([f"U{i:05d}", f"单位{i}", f"{rng.uniform(0, 100):.2f}", str(rng.integers(0, 9)),
-                     "" if blanks and rng.random() < 0.1 else f"{rng.uniform(0, 100):.1f}",
-                     "是" if rng.random() < 0.5 else "否", f"{rng.uniform(-50, 50):.3f}",
-                     "" if rng.random() < 0.7 else f"U{i}.pdf"])
+        rows.append(
+            [
+                f"U{i:05d}",
+                f"单位{i}",
+                f"{rng.uniform(0, 100):.2f}",
+                str(rng.integers(0, 9)),
+                "" if blanks and rng.random() < 0.1 else f"{rng.uniform(0, 100):.1f}",
+                "是" if rng.random() < 0.5 else "否",
+                f"{rng.uniform(-50, 50):.3f}",
+                "" if rng.random() < 0.7 else f"U{i}.pdf",
+            ]
+        )
     return rows
 
 
 @pytest.mark.parametrize("blanks", [False, True])
-@pytest.mark.parametrize("odd", [None, ("次数", "2.5"), ("得分", "101"), ("比率", "inf"), ("余额", "-1e999"), ("次数", "nan"),
-                                 ("有无", "也许"), ("得分", "１２"), ("比率", "95%")])
+@pytest.mark.parametrize(
+    "odd", [None, ("次数", "2.5"), ("得分", "101"), ("比率", "inf"), ("余额", "-1e999"), ("次数", "nan"), ("有无", "也许"), ("得分", "１２"), ("比率", "95%")]
+)
 def test_clean_files_take_the_one_pass_way_and_read_the_same(tmp_path, monkeypatch, blanks, odd):
     rng = np.random.default_rng(3)
     rows = _clean_rows(400, rng, blanks)
@@ -196,7 +283,6 @@ def test_clean_files_take_the_one_pass_way_and_read_the_same(tmp_path, monkeypat
         assert [r.split(":")[0].split(", ")[1] for r in fast[1]] == ["第151行", "第301行"]
 
 
-
 @pytest.mark.parametrize("raw", [float("nan"), float("inf"), -float("inf")])
 @pytest.mark.parametrize("kind", ["number", "count", "rate", "bool"])
 def test_a_cell_that_is_not_a_finite_number_is_a_problem_not_a_crash(raw, kind):
@@ -208,9 +294,17 @@ def test_a_cell_that_is_not_a_finite_number_is_a_problem_not_a_crash(raw, kind):
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.lists(st.one_of(st.text(alphabet="0123456789.+-", max_size=20), st.sampled_from(CELLS),
-                          st.floats(allow_nan=False, allow_infinity=False).map(repr),
-                          st.decimals(allow_nan=False, allow_infinity=False, places=4).map(str)), max_size=30))
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="0123456789.+-", max_size=20),
+            st.sampled_from(CELLS),
+            st.floats(allow_nan=False, allow_infinity=False).map(repr),
+            st.decimals(allow_nan=False, allow_infinity=False, places=4).map(str),
+        ),
+        max_size=30,
+    )
+)
 def test_plain_decimals_are_what_float_reads(cells):
     data = ",".join(cells).encode("utf-8")
     ends, at = [], 0
@@ -235,10 +329,17 @@ def test_plain_decimals_are_what_float_reads(cells):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.sampled_from(["U1", "U2", "U3", "Ｕ4", "u5", "", "U 6", "合计"]),
-                          st.sampled_from(["一局", "二局", "一局", "三 局", "", "nan"]),
-                          st.sampled_from(["甲", "乙", "丙", "", "甲 "])), max_size=6),
-       st.booleans())
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["U1", "U2", "U3", "Ｕ4", "u5", "", "U 6", "合计"]),
+            st.sampled_from(["一局", "二局", "一局", "三 局", "", "nan"]),
+            st.sampled_from(["甲", "乙", "丙", "", "甲 "]),
+        ),
+        max_size=6,
+    ),
+    st.booleans(),
+)
 def test_a_clean_unit_list_reads_as_row_by_row(tmp_path_factory, rows, crlf):
     folder = tmp_path_factory.mktemp("units")
     text = "单位编号,单位名称,类别\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows)
@@ -247,8 +348,11 @@ def test_a_clean_unit_list_reads_as_row_by_row(tmp_path_factory, rows, crlf):
     def read():
         problems, notes = [], submissions.Notes()
         u = submissions.read_units(folder / "units.csv", CRITERIA, problems, notes)
-        return (None if u is None else (u.ids, u.names, u.cats, u.pos, u.by_name),
-                [p.render("zh") for p in problems], [p.render("zh") for p in notes.problems()])
+        return (
+            None if u is None else (u.ids, u.names, u.cats, u.pos, u.by_name),
+            [p.render("zh") for p in problems],
+            [p.render("zh") for p in notes.problems()],
+        )
 
     fast = read()
     real = submissions._clean_units

@@ -1,4 +1,5 @@
 """The terminal table is drawn a column at a time; it must be exactly the table tabulate draws."""
+
 from __future__ import annotations
 
 from hypothesis import given, settings
@@ -7,8 +8,9 @@ from hypothesis import strategies as st
 from scoring.report.output import _tabulate, text_table
 
 # what unit names, ids, numbers and grades are made of, with the awkward cases tabulate handles itself
-_CHARS = st.sampled_from(list("0123456789.-_ AZaz") + list("县政府办公室乡镇街道优秀良好（）·—") +
-                         ["\u3000", "\uff11", "\u0301", "\u200b", "\U0001F600", "\t", "\n", "\x1b", "\x07"])
+_CHARS = st.sampled_from(
+    list("0123456789.-_ AZaz") + list("县政府办公室乡镇街道优秀良好（）·—") + ["\u3000", "\uff11", "\u0301", "\u200b", "\U0001f600", "\t", "\n", "\x1b", "\x07"]
+)
 _CELL = st.text(_CHARS, max_size=8)
 
 

@@ -1,5 +1,6 @@
 """`scoring warn`: interim warnings on partial data, marked interim in every output; a unit's
 sheet alone; thresholds declared in [warnings] and checked by `scoring check`."""
+
 from __future__ import annotations
 
 import csv
@@ -82,7 +83,8 @@ def test_quartile_colours_order_units(partial, capsys):
     code, out, _ = cli(capsys, "warn", YITONG, "--data", partial, "--format", "json")
     for cat in json.loads(out)["categories"]:
         levels = [("total", lambda u: u["total"])] + [
-            (m["id"], lambda u, mid=m["id"]: next(x for x in u["modules"] if x["id"] == mid)) for m in cat["units"][0]["modules"]]
+            (m["id"], lambda u, mid=m["id"]: next(x for x in u["modules"] if x["id"] == mid)) for m in cat["units"][0]["modules"]
+        ]
         for _, get in levels:
             marks = [get(u) for u in cat["units"] if get(u)["rate"] is not None]
             if len(marks) < 4:
@@ -134,13 +136,16 @@ def test_declared_thresholds(tmp_path, partial, capsys):
                 assert m["color"] == ("green" if m["rate"] >= g else ("yellow" if m["rate"] >= y else "red"))
 
 
-@pytest.mark.parametrize("extra, key, line_of", [
-    ("\n[warnings]\ngreen = 80\nyellow = 85\n", "warnings", "[warnings]"),
-    ("\n[warnings]\ngreen = 80\n", "warnings", "[warnings]"),
-    ("\n[warnings]\ngreen = 90\nyellow = 80\n[warnings.modules.nosuch]\ngreen = 90\nyellow = 80\n", "warnings.modules.nosuch", "[warnings.modules.nosuch]"),
-    ("\n[warnings]\n[warnings.indicators.\"F9.9\"]\ngreen = 90\nyellow = 80\n", "warnings.indicators.F9.9", "[warnings.indicators.\"F9.9\"]"),
-    ("\n[warnings]\ngreen = 90\nyelow = 80\n", "warnings.yelow", "yelow = 80"),
-])
+@pytest.mark.parametrize(
+    "extra, key, line_of",
+    [
+        ("\n[warnings]\ngreen = 80\nyellow = 85\n", "warnings", "[warnings]"),
+        ("\n[warnings]\ngreen = 80\n", "warnings", "[warnings]"),
+        ("\n[warnings]\ngreen = 90\nyellow = 80\n[warnings.modules.nosuch]\ngreen = 90\nyellow = 80\n", "warnings.modules.nosuch", "[warnings.modules.nosuch]"),
+        ("\n[warnings]\n[warnings.indicators.\"F9.9\"]\ngreen = 90\nyellow = 80\n", "warnings.indicators.F9.9", "[warnings.indicators.\"F9.9\"]"),
+        ("\n[warnings]\ngreen = 90\nyelow = 80\n", "warnings.yelow", "yelow = 80"),
+    ],
+)
 def test_check_refuses_bad_warnings_located(tmp_path, capsys, extra, key, line_of):
     crit = with_warnings(tmp_path, extra)
     line = crit.read_text(encoding="utf-8").splitlines().index(line_of) + 1

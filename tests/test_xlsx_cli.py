@@ -1,4 +1,5 @@
 """The commands: `scoring validate`, `scoring template`, and `scoring run` refusing bad data."""
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,11 @@ def setup(tmp_path):
     data = tmp_path / "data"
     write_units(data)
     write_xlsx(data / "考核办.xlsx", [["单位编号", "得分"]] + [[u, 80] for u, _, _ in UNITS])
-    write_xlsx(data / "司法局.xlsx", [["单位编号", "学法次数", "法律顾问", "调解成功率"]]
-               + [[u, 4, "是", "九十" if u == "B02" else 95] for u, _, _ in UNITS], sheet="报送")
+    write_xlsx(
+        data / "司法局.xlsx",
+        [["单位编号", "学法次数", "法律顾问", "调解成功率"]] + [[u, 4, "是", "九十" if u == "B02" else 95] for u, _, _ in UNITS],
+        sheet="报送",
+    )
     return crit, data
 
 
@@ -50,10 +54,16 @@ def test_validate_json(setup, capsys):
     assert main(["validate", str(crit), "--data", str(data), "--format", "json", "--lang", "en"]) == 2
     doc = json.loads(capsys.readouterr().out)
     assert doc["schema"] == "scoring.validation/1" and doc["ok"] is False
-    p, = doc["problems"]
+    (p,) = doc["problems"]
     assert {k: p[k] for k in ("file", "sheet", "row", "column", "cell", "found", "code")} == {
-        "file": "司法局.xlsx", "sheet": "报送", "row": 3, "column": "D（调解成功率）", "cell": "D3", "found": "九十",
-        "code": "data.not_number"}
+        "file": "司法局.xlsx",
+        "sheet": "报送",
+        "row": 3,
+        "column": "D（调解成功率）",
+        "cell": "D3",
+        "found": "九十",
+        "code": "data.not_number",
+    }
     assert p["expected"] == "a number (0 to 100)" and p["hint"]
     gap = next(g for g in doc["gaps"] if g["unit"] == "X01" and g["field"] == "自评得分")
     assert gap["policy"] == "exclude" and gap["indicator"] == "F" and gap["action"].startswith("not assessed")

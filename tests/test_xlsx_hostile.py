@@ -1,5 +1,6 @@
 """Workbooks made to exhaust the reader: refused, located and explained, before anything large is
 unpacked or allocated, and the rest of the folder still read."""
+
 from __future__ import annotations
 
 import subprocess
@@ -42,7 +43,7 @@ def test_a_part_that_unpacks_hundreds_of_times_its_size_is_refused_unread(plan, 
         zout.writestr("xl/padding.xml", b" " * (sheets.RATIO_FLOOR + 1))  # about 1000:1
     assert bomb.stat().st_size < 200_000
     report = check(plan, folder)
-    p, = only(report, "data.workbook_too_large")
+    (p,) = only(report, "data.workbook_too_large")
     assert p.file == "司法局.xlsx" and "xl/padding.xml" in p.message() and "17 MB" in p.message()
     assert "200:1" in p.hint()
     assert [f.read for f in report.files if f.file == "司法局.xlsx"] == [False]
@@ -50,8 +51,9 @@ def test_a_part_that_unpacks_hundreds_of_times_its_size_is_refused_unread(plan, 
     assert not [q for q in report.problems if q.code == "data.corrupt"]
 
 
-@pytest.mark.parametrize("far", [b'<c r="XFD1048576"><v>1</v></c>', b"<c r='XFD1048576'><v>1</v></c>",
-                                 b'<c r = "xfd1048576"><v>1</v></c>', b'<c r="ZZZZZ9"><v>1</v></c>'])
+@pytest.mark.parametrize(
+    "far", [b'<c r="XFD1048576"><v>1</v></c>', b"<c r='XFD1048576'><v>1</v></c>", b'<c r = "xfd1048576"><v>1</v></c>', b'<c r="ZZZZZ9"><v>1</v></c>']
+)
 def test_a_far_away_cell_is_refused_before_the_sheet_is_read(plan, tmp_path, far):
     """A1 and XFD1048576 alone would make the cell reader ask for 17 billion cells (the process
     would abort, not raise): the sheet is refused from its XML first, however the reference is written."""
@@ -60,7 +62,7 @@ def test_a_far_away_cell_is_refused_before_the_sheet_is_read(plan, tmp_path, far
     rows = b'<row r="1"><c r="A1" t="inlineStr"><is><t>\xe5\x8d\x95\xe4\xbd\x8d\xe7\xbc\x96\xe5\x8f\xb7</t></is></c></row>'
     with_sheet_data(good, folder / "司法局.xlsx", rows + b'<row r="2">' + far + b"</row>")
     report = check(plan, folder)  # in this process: a crash would end the test run
-    p, = only(report, "data.sheet_too_large")
+    (p,) = only(report, "data.sheet_too_large")
     assert p.file == "司法局.xlsx" and p.sheet == "Sheet1"
     assert [f.read for f in report.files if f.file == "司法局.xlsx"] == [False]
 
@@ -92,9 +94,11 @@ def test_the_limits_hold_for_a_whole_nation_in_one_sheet():
 def test_reading_a_workbook_does_not_import_openpyxl(tmp_path):
     """Submissions are read with python-calamine; openpyxl (slow to import) only writes."""
     good = write_xlsx(tmp_path / "good.xlsx", [HEAD] + GOOD)
-    code = ("import sys; from pathlib import Path; from scoring.load import sheets\n"
-            f"with sheets.open_workbook(Path({str(good)!r}), 'x') as wb:\n"
-            "    rows = list(sheets.worksheets(wb, 'x', [])[0].rows)\n"
-            "print(len(rows), 'openpyxl' in sys.modules)")
+    code = (
+        "import sys; from pathlib import Path; from scoring.load import sheets\n"
+        f"with sheets.open_workbook(Path({str(good)!r}), 'x') as wb:\n"
+        "    rows = list(sheets.worksheets(wb, 'x', [])[0].rows)\n"
+        "print(len(rows), 'openpyxl' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == [str(len(GOOD) + 1), "False"]

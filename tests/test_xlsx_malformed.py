@@ -1,5 +1,6 @@
 """Every kind of bad submission is reported with file, sheet, row, column and A1 cell,
 what was expected, what was found and how to fix it; the input files are never touched."""
+
 from __future__ import annotations
 
 import zipfile
@@ -12,8 +13,13 @@ from xlsx_support import UNITS, digest, plan_for, write_csv, write_units, write_
 from scoring.load.validate import validate
 
 HEAD = ["单位编号", "单位名称", "类别", "学法次数", "法律顾问", "调解成功率"]
-GOOD = [["B01", "县发展和改革局", "部门", 4, "是", 95], ["B02", "县司法局", "部门", 6, "否", 90.5],
-        ["B03", "县教育局", "部门", 3, "是", 100], ["X01", "伊通镇", "乡镇", 5, "是", 88], ["X02", "二道镇", "乡镇", 4, "否", 91]]
+GOOD = [
+    ["B01", "县发展和改革局", "部门", 4, "是", 95],
+    ["B02", "县司法局", "部门", 6, "否", 90.5],
+    ["B03", "县教育局", "部门", 3, "是", 100],
+    ["X01", "伊通镇", "乡镇", 5, "是", 88],
+    ["X02", "二道镇", "乡镇", 4, "否", 91],
+]
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +55,13 @@ def test_clean_folder_has_no_problems(plan, tmp_path):
     assert report.problems == [] and report.ok
     # 备案率 needs 应备案件数/已备案件数 for 部门 only; exclude policy: listed as gaps, not problems
     assert {(report.data.ids[g.unit], g.field, g.policy) for g in report.gaps if g.id == "C"} == {
-        ("B01", "应备案件数", "exclude"), ("B01", "已备案件数", "exclude"), ("B02", "应备案件数", "exclude"),
-        ("B02", "已备案件数", "exclude"), ("B03", "应备案件数", "exclude"), ("B03", "已备案件数", "exclude")}
+        ("B01", "应备案件数", "exclude"),
+        ("B01", "已备案件数", "exclude"),
+        ("B02", "应备案件数", "exclude"),
+        ("B02", "已备案件数", "exclude"),
+        ("B03", "应备案件数", "exclude"),
+        ("B03", "已备案件数", "exclude"),
+    }
 
 
 def test_not_a_number_is_located_with_sheet_row_column_and_cell(plan, tmp_path):
@@ -58,7 +69,7 @@ def test_not_a_number_is_located_with_sheet_row_column_and_cell(plan, tmp_path):
     rows = [HEAD] + [r[:] for r in GOOD]
     rows[2][5] = "九十"
     write_xlsx(folder / "司法局.xlsx", rows, sheet="报送")
-    p, = only(check(plan, folder), "data.not_number")
+    (p,) = only(check(plan, folder), "data.not_number")
     assert (p.file, p.sheet, p.row, p.column, p.cell) == ("司法局.xlsx", "报送", 3, "F（调解成功率）", "F3")
     text = p.render()
     assert "“九十”不是数字" in text and "应为：数字（0 到 100）" in text and "修改建议" in text
@@ -76,11 +87,11 @@ def test_out_of_range_not_integer_not_bool(plan, tmp_path):
     rows[3][4] = "也许"
     write_xlsx(folder / "司法局.xlsx", rows)
     report = check(plan, folder)
-    p, = only(report, "data.out_of_range")
+    (p,) = only(report, "data.out_of_range")
     assert p.cell == "F2" and "120 超出字段“调解成功率”的范围 [0, 100]" in p.message()
-    p, = only(report, "data.not_integer")
+    (p,) = only(report, "data.not_integer")
     assert p.cell == "D3" and "2.5" in p.message()
-    p, = only(report, "data.not_bool")
+    (p,) = only(report, "data.not_bool")
     assert p.cell == "E4" and p.expected() == "是 或 否"
 
 
@@ -89,7 +100,7 @@ def test_unknown_unit_with_suggestion(plan, tmp_path):
     rows = [HEAD] + [r[:] for r in GOOD] + [["B09", "县司法局", "部门", 1, "是", 90]]
     write_xlsx(folder / "司法局.xlsx", rows)
     report = check(plan, folder)
-    p, = only(report, "data.unit_not_listed")
+    (p,) = only(report, "data.unit_not_listed")
     assert (p.row, p.cell) == (7, "A7") and "B09" in p.message() and "B02" in p.hint()
 
 
@@ -100,7 +111,7 @@ def test_unknown_field_column_and_long_layout_field(plan, tmp_path):
     report = check(plan, folder)
     col = [p for p in report.problems if p.code == "data.unknown_column"]
     assert [(p.file, p.cell) for p in col] == [("司法局.xlsx", "G1")] and "学法次数" in col[0].hint()
-    fld, = only(report, "data.unknown_field")
+    (fld,) = only(report, "data.unknown_field")
     assert (fld.file, fld.row, fld.cell, fld.sheet) == ("long.csv", 3, "B3", None) and "事故数" in fld.hint()
     assert any(n.code == "note.column_ignored" for n in report.notes)  # 备注 is not a field: noted, not a problem
 
@@ -110,9 +121,9 @@ def test_duplicate_row_and_duplicate_long_value(plan, tmp_path):
     write_xlsx(folder / "司法局.xlsx", [HEAD] + GOOD + [GOOD[1]])
     write_csv(folder / "应急局.csv", [["单位编号", "字段", "值"], ["B01", "事故数", 0], ["B01", "事故数", 0]])
     report = check(plan, folder)
-    p, = only(report, "data.duplicate_row")
+    (p,) = only(report, "data.duplicate_row")
     assert (p.file, p.row) == ("司法局.xlsx", 7) and "第3行" in p.message()
-    p, = only(report, "data.duplicate_value")
+    (p,) = only(report, "data.duplicate_value")
     assert (p.file, p.row) == ("应急局.csv", 3) and "第2行" in p.message()
 
 
@@ -121,7 +132,7 @@ def test_conflict_between_two_files_names_both_places(plan, tmp_path):
     write_xlsx(folder / "司法局.xlsx", [HEAD] + GOOD, sheet="报送")
     write_csv(folder / "复核.csv", [["单位名称", "学法次数"], ["县司法局", 6], ["县教育局", 2]])
     report = check(plan, folder)
-    p, = only(report, "data.conflict")
+    (p,) = only(report, "data.conflict")
     msg = p.message()
     assert "B03" in msg and "司法局.xlsx 报送!D4" in msg and "复核.csv B3" in msg
     assert (p.file, p.cell) == ("复核.csv", "B3")
@@ -135,7 +146,7 @@ def test_missing_required_value_is_located_at_the_blank_cell(plan, tmp_path):
     rows[5][3] = None  # X02 学法次数 blank, policy "zero": a gap, not a problem
     write_xlsx(folder / "司法局.xlsx", rows, sheet="报送")
     report = check(plan, folder)
-    p, = only(report, "data.gap_error")
+    (p,) = only(report, "data.gap_error")
     assert (p.file, p.sheet, p.cell) == ("司法局.xlsx", "报送", "E5")
     assert "X01" in p.message() and "法律顾问" in p.message() and "D 聘请法律顾问" in p.message() and "司法局" in p.hint()
     zero = [g for g in report.gaps if g.field == "学法次数"]
@@ -147,7 +158,7 @@ def test_a_whole_owner_missing_is_one_problem_naming_the_file(plan, tmp_path):
     folder = complete(tmp_path, skip="考核办")
     write_xlsx(folder / "司法局.xlsx", [HEAD] + GOOD)
     report = check(plan, folder)
-    p, = report.problems  # not one "missing" line per unit
+    (p,) = report.problems  # not one "missing" line per unit
     assert p.code == "data.owner_absent" and p.args["owner"] == "考核办" and p.args["units"] == len(UNITS)
     assert "未收到“考核办”的报送文件（如 2024-考核办-报送表.xlsx 或 考核办.csv）" in p.render("zh") and p.hint("zh")
     assert not [g for g in report.gaps if g.field == "得分"]
@@ -156,7 +167,7 @@ def test_a_whole_owner_missing_is_one_problem_naming_the_file(plan, tmp_path):
     write_xlsx(folder / "司法局.xlsx", [HEAD] + GOOD)
     rows = [["单位编号", "得分"]] + [[u, None if u == "B02" else 80] for u, _, _ in UNITS]
     write_xlsx(folder / "考核办.xlsx", rows)
-    p, = check(plan, folder).problems
+    (p,) = check(plan, folder).problems
     assert p.code == "data.gap_error" and p.args["unit"] == "B02"
 
 
@@ -167,9 +178,9 @@ def test_name_and_category_that_disagree_with_the_unit_list(plan, tmp_path):
     rows[4][2] = "部门"  # X01 is a 乡镇
     write_xlsx(folder / "司法局.xlsx", rows)
     report = check(plan, folder)
-    p, = only(report, "data.name_mismatch")
+    (p,) = only(report, "data.name_mismatch")
     assert p.cell == "B2" and "县发展和改革局" in p.message()
-    p, = only(report, "data.category_mismatch")
+    (p,) = only(report, "data.category_mismatch")
     assert p.cell == "C5" and "乡镇" in p.message()
 
 
@@ -201,7 +212,7 @@ def test_password_protected_workbook(plan, tmp_path):
     folder = complete(tmp_path)
     body = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "EncryptionInfo".encode("utf-16-le") + bytes(64)
     (folder / "加密.xlsx").write_bytes(body)
-    p, = only(check(plan, folder), "data.encrypted")
+    (p,) = only(check(plan, folder), "data.encrypted")
     assert p.file == "加密.xlsx" and "密码" in p.hint()
 
 
@@ -211,7 +222,7 @@ def test_truncated_workbook_is_never_partly_read(plan, tmp_path):
     data = whole.read_bytes()
     (folder / "截断.xlsx").write_bytes(data[: len(data) // 2])
     report = check(plan, folder)
-    p, = only(report, "data.corrupt")
+    (p,) = only(report, "data.corrupt")
     assert p.file == "截断.xlsx" and "整个文件未读取" in p.message()
     assert [f.read for f in report.files if f.file == "截断.xlsx"] == [False]
 
@@ -229,7 +240,7 @@ def test_damaged_sheet_data_discards_the_whole_file(plan, tmp_path):
                 data = data[:cut] + b"<row r=\"4\"><c r=\"A4\" t=\"inlineStr\"><is><t>B03"  # ends mid-element
             zout.writestr(item, data)
     report = check(plan, folder)
-    p, = only(report, "data.corrupt")
+    (p,) = only(report, "data.corrupt")
     assert p.file == "损坏.xlsx"
     col = report.data.values["学法次数"]
     assert all(v != v for v in col), "values from the rows before the damage were kept"
@@ -238,14 +249,20 @@ def test_damaged_sheet_data_discards_the_whole_file(plan, tmp_path):
 def test_template_for_another_year_is_refused(plan, tmp_path):
     from scoring.load.template import write_templates
 
-    other = plan_for(tmp_path, (Path(__file__).parent / "xlsx_support.py").read_text(encoding="utf-8")
-                     .split('CRITERIA = """', 1)[1].split('"""', 1)[0].replace("year = 2024", "year = 2023"))
+    other = plan_for(
+        tmp_path,
+        (Path(__file__).parent / "xlsx_support.py")
+        .read_text(encoding="utf-8")
+        .split('CRITERIA = """', 1)[1]
+        .split('"""', 1)[0]
+        .replace("year = 2024", "year = 2023"),
+    )
     write_units(tmp_path / "u")
     written, _ = write_templates(other, tmp_path / "old", data=str(tmp_path / "u"))
     folder = complete(tmp_path / "data")
     old = next(p for p in written if "司法局-报送表" in p.name and "-B" not in p.name)
     (folder / old.name).write_bytes(old.read_bytes())
-    p, = only(check(plan, folder), "data.template_mismatch")
+    (p,) = only(check(plan, folder), "data.template_mismatch")
     assert "2023" in p.message() and "2024" in p.message() and p.file == old.name
 
 
@@ -255,7 +272,7 @@ def test_units_list_problems(plan, tmp_path):
     write_csv(folder / "应急局.csv", [("单位编号", "事故数"), ("B01", 0), ("C01", 0)])
     report = check(plan, folder)
     assert only(report, "data.duplicate_unit")[0].row == 3
-    p, = only(report, "data.unknown_category")
+    (p,) = only(report, "data.unknown_category")
     assert p.cell == "C4" and "部门、乡镇" in p.hint()
     assert not [p for p in report.problems if p.code == "data.unit_not_listed"]  # C01 is not reported a second time
 
@@ -297,6 +314,6 @@ def test_a_units_own_workbook_missing_is_one_problem_for_that_unit(tmp_path):
     write_xlsx(folder / "司法局.xlsx", [HEAD] + GOOD)
     for u, _, _ in UNITS[:-1]:  # X02 二道镇 sent nothing of its own
         write_xlsx(folder / f"{u}-自评.xlsx", [["单位编号", "自评得分"], [u, 8]])
-    p, = check(plan, folder).problems
+    (p,) = check(plan, folder).problems
     assert p.code == "data.self_absent" and p.args["unit"] == "X02"
     assert "未收到单位 X02（二道镇）的自报工作簿（如 2024-X02-二道镇-报送表.xlsx）" in p.render("zh")

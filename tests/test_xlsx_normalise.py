@@ -1,4 +1,5 @@
 """Harmless variations are read as meant and noted (one note per file, sheet, column and kind)."""
+
 from __future__ import annotations
 
 import math
@@ -41,7 +42,7 @@ def test_bom_gbk_and_tabs_in_csv(plan, tmp_path):
     (tmp_path / "unicode.txt").write_text("单位编号\t事故数\r\nX01\t2\r\n", encoding="utf-16")  # Excel "Unicode 文本"
     write_csv(tmp_path / "multiline.csv", [["单位编号", "调解成功率", "调解成功率佐证材料"], ["B02", "90", "第一行\n第二行"], ["B03", "九十", ""]])
     res = read(plan, tmp_path)
-    p, = res.problems  # a quoted line break inside a cell does not shift the row numbers
+    (p,) = res.problems  # a quoted line break inside a cell does not shift the row numbers
     assert (p.code, p.file, p.row, p.cell) == ("data.not_number", "multiline.csv", 3, "B3")
     assert res.data.evidence[("B02", "调解成功率")] == "第一行\n第二行"
     assert value(res, "X01", "事故数") == 2 and [n.file for n in notes(res, "note.utf16")] == ["unicode.txt"]
@@ -53,15 +54,18 @@ def test_bom_gbk_and_tabs_in_csv(plan, tmp_path):
 
 def test_cell_variations(plan, tmp_path):
     write_units(tmp_path)
-    write_xlsx(tmp_path / "司法局.xlsx", [
-        ["单位编号", "学法次数（次）", "调解成功率", "得分", "法律顾问"],
-        ["B01 ", "４", "95%", "80%", " 是 "],
-        ["Ｂ０２", "1,200", "９０．５", 99, "有"],
-        ["县教育局", "3次", "０.３", 100, "否"],
-        ["合计", 1207, None, None, None],
-    ])
+    write_xlsx(
+        tmp_path / "司法局.xlsx",
+        [
+            ["单位编号", "学法次数（次）", "调解成功率", "得分", "法律顾问"],
+            ["B01 ", "４", "95%", "80%", " 是 "],
+            ["Ｂ０２", "1,200", "９０．５", 99, "有"],
+            ["县教育局", "3次", "０.３", 100, "否"],
+            ["合计", 1207, None, None, None],
+        ],
+    )
     res = read(plan, tmp_path)
-    p, = res.problems  # "80%" in a score field: 80 or 0.8? the field does not declare it (percent = ...)
+    (p,) = res.problems  # "80%" in a score field: 80 or 0.8? the field does not declare it (percent = ...)
     assert (p.code, p.cell) == ("data.percent_text", "D2")
     assert value(res, "B01", "学法次数") == 4 and value(res, "B02", "学法次数") == 1200 and value(res, "B03", "学法次数") == 3
     assert value(res, "B01", "调解成功率") == 95 and value(res, "B02", "调解成功率") == 90.5 and value(res, "B03", "调解成功率") == 0.3
@@ -74,7 +78,7 @@ def test_cell_variations(plan, tmp_path):
     assert by[("note.spaces", "E2")] == 1
     assert by[("note.unit_cleaned", "A2")] == 2  # "B01 " and "Ｂ０２"
     assert by[("note.unit_by_name", "A4")] == 1 and by[("note.total_row", "A5")] == 1
-    header, = notes(res, "note.header")
+    (header,) = notes(res, "note.header")
     assert header.cell == "B1" and header.args["name"] == "学法次数"
     assert "已换算" in notes(res, "note.percent")[0].message()
 
@@ -82,7 +86,7 @@ def test_cell_variations(plan, tmp_path):
 def test_ambiguous_comma_is_not_a_thousands_separator(plan, tmp_path):
     write_units(tmp_path)
     write_xlsx(tmp_path / "a.xlsx", [["单位编号", "得分"], ["B01", "1,5"]])
-    p, = read(plan, tmp_path).problems
+    (p,) = read(plan, tmp_path).problems
     assert p.code == "data.not_number" and p.cell == "B2"
 
 
@@ -91,21 +95,22 @@ def test_a_bracket_in_a_header_must_be_the_fields_unit(plan, tmp_path):
     write_xlsx(tmp_path / "a.xlsx", [["单位编号", "学法次数(次)", "调解成功率（%）", "事故数（省级）"], ["B01", 4, 95, 1]])
     res = read(plan, tmp_path)
     assert value(res, "B01", "学法次数") == 4 and value(res, "B01", "调解成功率") == 95
-    p, = res.problems  # 事故数（省级） is not 事故数: it could be another figure
+    (p,) = res.problems  # 事故数（省级） is not 事故数: it could be another figure
     assert p.code == "data.unknown_column" and p.cell == "D1" and "事故数" in p.hint()
 
 
 def test_percent_formatted_cells(plan, tmp_path):
     """Excel keeps a typed 95% as 0.95 with a percent format: a rate field reads it as 95."""
     write_units(tmp_path)
-    write_xlsx(tmp_path / "a.xlsx", [["单位编号", "调解成功率", "得分"], ["B01", 0.95, 0.5], ["B02", 0.905, 80]],
-               formats={"B2": "0%", "B3": "0.0%", "C2": "0%"})
+    write_xlsx(
+        tmp_path / "a.xlsx", [["单位编号", "调解成功率", "得分"], ["B01", 0.95, 0.5], ["B02", 0.905, 80]], formats={"B2": "0%", "B3": "0.0%", "C2": "0%"}
+    )
     res = read(plan, tmp_path)
     assert value(res, "B01", "调解成功率") == 95 and value(res, "B02", "调解成功率") == 90.5
     # not a rate: 50% in a score field could mean 50 or 0.5, and the field does not say which
-    bad, = [p for p in res.problems if p.code == "data.percent_text"]
+    (bad,) = [p for p in res.problems if p.code == "data.percent_text"]
     assert bad.cell == "C2" and "50%" in bad.message() and "percent" in bad.hint()
-    n, = notes(res, "note.percent_format")
+    (n,) = notes(res, "note.percent_format")
     assert n.args["n"] == 2 and n.cell == "B2"
 
 
@@ -172,8 +177,12 @@ def test_evidence_travels_into_the_explanation_and_the_cell_is_known(plan, tmp_p
     from scoring.core.explain import indicator_line
 
     write_units(tmp_path)
-    write_xlsx(tmp_path / "司法局.xlsx", [["单位编号", "学法次数", "学法次数佐证材料", "法律顾问", "调解成功率"]]
-               + [[u, 2 if u == "B02" else 4, "会议记录 2024-07" if u == "B02" else None, "是", 95] for u, _, _ in UNITS], sheet="报送")
+    write_xlsx(
+        tmp_path / "司法局.xlsx",
+        [["单位编号", "学法次数", "学法次数佐证材料", "法律顾问", "调解成功率"]]
+        + [[u, 2 if u == "B02" else 4, "会议记录 2024-07" if u == "B02" else None, "是", 95] for u, _, _ in UNITS],
+        sheet="报送",
+    )
     write_xlsx(tmp_path / "考核办.xlsx", [["单位编号", "得分"]] + [[u, 80] for u, _, _ in UNITS])
     report = validate(plan, tmp_path)
     assert report.ok
@@ -228,5 +237,5 @@ def test_unit_list_as_a_workbook(plan, tmp_path):
     res = read(plan, tmp_path)
     assert res.problems == [] and res.data.ids == [u for u, _, _ in UNITS] and value(res, "X02", "事故数") == 1
     write_units(tmp_path)  # now there are two lists
-    p, = read(plan, tmp_path).problems
+    (p,) = read(plan, tmp_path).problems
     assert p.code == "data.two_unit_lists" and "units.csv、units.xlsx" in p.message()

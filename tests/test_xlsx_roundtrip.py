@@ -1,4 +1,5 @@
 """Template → filled by hand → read back: nothing lost, nothing changed."""
+
 from __future__ import annotations
 
 import math
@@ -76,8 +77,21 @@ def test_template_layout_validation_protection_and_identity(made):
     ws = wb["报送数据"]
     header = [c.value for c in ws[5]]
     # derived 备案率 is computed, never asked; every field has its evidence column after it
-    assert header == ["单位编号", "单位名称", "类别", "学法次数", "学法次数佐证材料", "应备案件数", "应备案件数佐证材料",
-                      "已备案件数", "已备案件数佐证材料", "法律顾问", "法律顾问佐证材料", "调解成功率", "调解成功率佐证材料"]
+    assert header == [
+        "单位编号",
+        "单位名称",
+        "类别",
+        "学法次数",
+        "学法次数佐证材料",
+        "应备案件数",
+        "应备案件数佐证材料",
+        "已备案件数",
+        "已备案件数佐证材料",
+        "法律顾问",
+        "法律顾问佐证材料",
+        "调解成功率",
+        "调解成功率佐证材料",
+    ]
     assert [ws.cell(r, 1).value for r in range(6, 11)] == [u for u, _, _ in UNITS]
     # what each field feeds, via the derived field and only for the categories concerned
     assert "C 规范性文件备案（经“备案率”）（仅部门）" in ws["F2"].value

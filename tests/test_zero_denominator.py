@@ -1,4 +1,5 @@
 """A zero denominator is its own state, declared per indicator and shown with the values it came from."""
+
 from __future__ import annotations
 
 import json
@@ -20,10 +21,21 @@ ROOT = Path(__file__).resolve().parents[1]
 def court(policy: str | None, missing: str = "error") -> dict:
     """small(): F2 reads 出庭率 = 出庭次数 / 应诉案件数 × 100, with the given zero_denominator."""
     doc = small(missing)
-    doc["fields"] += [{"name": "出庭次数", "kind": "count", "unit": "次"}, {"name": "应诉案件数", "kind": "count", "unit": "件"},
-                      {"name": "出庭率", "kind": "rate", "formula": "出庭次数 / 应诉案件数 * 100"}]
-    doc["indicators"][1] = {"id": "F2", "module": "fz", "name": "负责人出庭应诉", "full": 50, "method": "rate_threshold",
-                            "field": "出庭率", "params": {"target": 80, "step": 10, "per_step": 10}, "missing": missing}
+    doc["fields"] += [
+        {"name": "出庭次数", "kind": "count", "unit": "次"},
+        {"name": "应诉案件数", "kind": "count", "unit": "件"},
+        {"name": "出庭率", "kind": "rate", "formula": "出庭次数 / 应诉案件数 * 100"},
+    ]
+    doc["indicators"][1] = {
+        "id": "F2",
+        "module": "fz",
+        "name": "负责人出庭应诉",
+        "full": 50,
+        "method": "rate_threshold",
+        "field": "出庭率",
+        "params": {"target": 80, "step": 10, "per_step": 10},
+        "missing": missing,
+    }
     if policy is not None:
         doc["indicators"][1]["zero_denominator"] = policy
     return doc
@@ -38,11 +50,14 @@ def f2_line(res, pos: int, lang: str = "zh") -> dict:
     return next(x for x in unit_sheet(res, cs, pos, lang)["indicators"] if x["id"] == "F2")
 
 
-@pytest.mark.parametrize("policy, points, base, words", [
-    ("exclude", None, 80, "不参评"),  # 40 of the 50 points that apply
-    ("full", 50, 90, "得满分"),  # (40 + 50) of 100
-    ("zero", 0, 40, "记0分"),  # (40 + 0) of 100
-])
+@pytest.mark.parametrize(
+    "policy, points, base, words",
+    [
+        ("exclude", None, 80, "不参评"),  # 40 of the 50 points that apply
+        ("full", 50, 90, "得满分"),  # (40 + 50) of 100
+        ("zero", 0, 40, "记0分"),  # (40 + 0) of 100
+    ],
+)
 def test_each_declared_policy_scores_and_says_what_it_did(policy, points, base, words):
     res = score(plan_of(court(policy)), small_data(**DATA))
     cs = res.categories["政府部门"]
@@ -105,7 +120,7 @@ def _problems(doc) -> list:
 def test_check_refuses_a_declaration_with_nothing_to_divide():
     doc = small()
     doc["indicators"][0]["zero_denominator"] = "full"  # 学法次数 is submitted, no formula
-    p, = _problems(doc)
+    (p,) = _problems(doc)
     assert p.code == "criteria.zero_denominator_unused" and p.key == "indicators[0].zero_denominator"
     assert "学法次数" in p.render("zh") and p.hint("zh")
 
@@ -118,10 +133,8 @@ def test_check_refuses_an_unknown_policy():
 
 
 def test_bundled_example_shows_the_zero_denominator_with_its_inputs(tmp_path):
-    out = cli_process("run", ROOT / "criteria/yitong-2020.toml", "--data", ROOT / "examples/yitong-2020", "--format", "json",
-                      check=True).stdout
-    lines = [(u["id"], x) for c in json.loads(out)["categories"] for u in c["units"] for x in u["indicators"]
-             if x.get("status") == "zero_denominator"]
+    out = cli_process("run", ROOT / "criteria/yitong-2020.toml", "--data", ROOT / "examples/yitong-2020", "--format", "json", check=True).stdout
+    lines = [(u["id"], x) for c in json.loads(out)["categories"] for u in c["units"] for x in u["indicators"] if x.get("status") == "zero_denominator"]
     assert lines
     for _, x in lines:
         assert None not in x["inputs"].values() and x["zero_denominator"]["declared"]

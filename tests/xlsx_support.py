@@ -1,5 +1,6 @@
 """Shared pieces of the tests/test_xlsx_*.py files: a small criteria file, a unit list, and
 functions that write real .xlsx and .csv files with openpyxl and the csv module."""
+
 from __future__ import annotations
 
 import csv
@@ -144,8 +145,7 @@ name = "未用字段"
 owner = "考核办"
 """
 
-UNITS = [("B01", "县发展和改革局", "部门"), ("B02", "县司法局", "部门"), ("B03", "县教育局", "部门"),
-         ("X01", "伊通镇", "乡镇"), ("X02", "二道镇", "乡镇")]
+UNITS = [("B01", "县发展和改革局", "部门"), ("B02", "县司法局", "部门"), ("B03", "县教育局", "部门"), ("X01", "伊通镇", "乡镇"), ("X02", "二道镇", "乡镇")]
 
 
 def plan_for(tmp: Path, text: str = CRITERIA):

@@ -14,6 +14,7 @@ Exit status: 0 success, 2 bad input (a clear message, no traceback), 1 internal 
 ``verify`` exits 3 when the re-scored results differ from the stored ones.
 Heavy libraries are imported inside the commands that need them so start-up stays fast.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -1,6 +1,7 @@
 """What the command groups share: their help texts, how they speak on stderr, where ``--out`` may
 go, how a command reaches the pipeline (:mod:`scoring.api`), and the one way a command opens the
 history store (:func:`history_store`)."""
+
 from __future__ import annotations
 
 import argparse
@@ -69,6 +70,7 @@ def operator(args) -> str:
 
 def checked(kind, ok, message: str):
     """An argparse type: ``kind(text)`` that passes ``ok``, else ``message`` (one line, no traceback)."""
+
     def parse(text: str):
         try:
             value = kind(text)
@@ -84,6 +86,7 @@ def checked(kind, ok, message: str):
 def date_arg(lang: str, message):
     """An argparse type for a date option, read as ``--due`` reads it (2021-01-15, 2021/1/15, 2021.1.15,
     2021年1月15日; nothing looser); else ``message(text)``, which names the value (argparse names the option)."""
+
     def parse(text: str):
         from ..load.progress import parse_due
 

@@ -1,5 +1,6 @@
 """The assessment year's cycle (docs/cycle.md): interim warnings, criteria carried to next year and compared;
 after the scoring, 公示 (publish), objections, the event log (log) and earlier years imported (import)."""
+
 from __future__ import annotations
 
 import argparse
@@ -148,10 +149,19 @@ def cmd_publish(args) -> int:
 
 def cmd_objection(args) -> int:
     if args.action == "add":
-        o = api.add_objection(args.run, args.unit, args.text, operator(args), indicator=args.indicator, field=args.field,
-                              evidence=args.evidence, received=args.received, accept_late=args.accept_late, db=args.db)
-        say("cycle.recorded_late" if o.late else "cycle.recorded", args.lang, id=o.id, run=o.run_id, unit=o.unit_id,
-            received=o.received, files=len(o.evidence))
+        o = api.add_objection(
+            args.run,
+            args.unit,
+            args.text,
+            operator(args),
+            indicator=args.indicator,
+            field=args.field,
+            evidence=args.evidence,
+            received=args.received,
+            accept_late=args.accept_late,
+            db=args.db,
+        )
+        say("cycle.recorded_late" if o.late else "cycle.recorded", args.lang, id=o.id, run=o.run_id, unit=o.unit_id, received=o.received, files=len(o.evidence))
         return 0
     if args.action == "decide":
         check_out_arg(args)
@@ -191,10 +201,17 @@ def apply_objections(args) -> int:
         folder = Path(args.out)
         folder.mkdir(parents=True, exist_ok=True)
         ext = "." + args.papers
-        files = [(folder / safe_filename(t("cycle.file.letter", args.lang, id=o.id, unit=o.unit_name or o.unit_id)[:-3] + ext), text)
-                 for o, text in corrected.letters]
-        files += [(folder / safe_filename(t("cycle.file.notice", args.lang, run=done.report.new_run.id, unit=n.name or n.unit_id)[:-3] + ext),
-                   notice(n, done, args.lang)) for n in done.notices]
+        files = [
+            (folder / safe_filename(t("cycle.file.letter", args.lang, id=o.id, unit=o.unit_name or o.unit_id)[:-3] + ext), text)
+            for o, text in corrected.letters
+        ]
+        files += [
+            (
+                folder / safe_filename(t("cycle.file.notice", args.lang, run=done.report.new_run.id, unit=n.name or n.unit_id)[:-3] + ext),
+                notice(n, done, args.lang),
+            )
+            for n in done.notices
+        ]
         for path, text in files:
             write_out(path, paper(text, args.papers))
         say("cycle.files_written", args.lang, n=len(files), path=folder)
@@ -205,8 +222,7 @@ def cmd_objections(args) -> int:
     from ..history.cycle_report import objections_csv, objections_json, objections_text
 
     objs = api.objections(args.run, db=args.db)
-    out = {"json": lambda: objections_json(objs), "csv": lambda: objections_csv(objs, args.lang)}.get(
-        args.format, lambda: objections_text(objs, args.lang))
+    out = {"json": lambda: objections_json(objs), "csv": lambda: objections_csv(objs, args.lang)}.get(args.format, lambda: objections_text(objs, args.lang))
     sys.stdout.write(out())
     return 0
 
@@ -220,12 +236,20 @@ def cmd_log(args) -> int:
 
 
 def cmd_import(args) -> int:
-    run = api.import_results(args.sheet, args.criteria, args.year, operator(args), units=args.units, series=args.series,
-                             key=args.key, note=args.note, db=args.db)
+    run = api.import_results(
+        args.sheet, args.criteria, args.year, operator(args), units=args.units, series=args.series, key=args.key, note=args.note, db=args.db
+    )
     say("cycle.imported", args.lang, run=run.id, year=run.year, series=run.series, units=run.units, file=Path(args.sheet).name)
     say("seal.sealed", args.lang, run=run.id, digest=run.seal_digest, key=run.seal_key)
     return 0
 
 
-COMMANDS = {"criteria": cmd_criteria, "warn": cmd_warn, "publish": cmd_publish, "objection": cmd_objection,
-            "objections": cmd_objections, "log": cmd_log, "import": cmd_import}
+COMMANDS = {
+    "criteria": cmd_criteria,
+    "warn": cmd_warn,
+    "publish": cmd_publish,
+    "objection": cmd_objection,
+    "objections": cmd_objections,
+    "log": cmd_log,
+    "import": cmd_import,
+}

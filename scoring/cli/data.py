@@ -1,4 +1,5 @@
 """Data commands: validate a data folder, write data-entry templates, collection progress."""
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """History store commands: runs, finalize, delete, verify, history, compare, rescore, keygen, backup."""
+
 from __future__ import annotations
 
 import argparse
@@ -147,5 +148,14 @@ def cmd_rescore(args) -> int:
     return 0
 
 
-COMMANDS = {"runs": cmd_runs, "finalize": cmd_finalize, "keygen": cmd_keygen, "backup": cmd_backup, "delete": cmd_delete,
-            "verify": cmd_verify, "history": cmd_history, "compare": cmd_compare, "rescore": cmd_rescore}
+COMMANDS = {
+    "runs": cmd_runs,
+    "finalize": cmd_finalize,
+    "keygen": cmd_keygen,
+    "backup": cmd_backup,
+    "delete": cmd_delete,
+    "verify": cmd_verify,
+    "history": cmd_history,
+    "compare": cmd_compare,
+    "rescore": cmd_rescore,
+}

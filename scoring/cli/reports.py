@@ -1,4 +1,5 @@
 """Printable reports: report (XLSX / HTML / PDF) of a stored run or of criteria and data."""
+
 from __future__ import annotations
 
 import argparse
@@ -54,8 +55,7 @@ def cmd_report(args) -> int:
         return 0
     from ..outfile import write_out
 
-    options = {k: getattr(args, k) for k in ("issuer", "date", "public_from", "public_to", "object_by", "contact", "address",
-                                             "grades_only")}
+    options = {k: getattr(args, k) for k in ("issuer", "date", "public_from", "public_to", "object_by", "contact", "address", "grades_only")}
     papers = api.papers(scored, args.paper, fmt, args.lang, publication=options, unit=args.unit, decisions=proposal)
     if args.paper == "unit" and (folder or not args.unit):
         for name, data in papers:  # every paper made before any is written: a failure leaves no half pack

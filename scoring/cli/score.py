@@ -1,4 +1,5 @@
 """Scoring commands: check, run, explain, decide, sensitivity, fingerprint, methods."""
+
 from __future__ import annotations
 
 import sys
@@ -6,8 +7,7 @@ import sys
 from .. import api
 from ..errors import ScoringError
 from ..i18n import t
-from .common import (check_out_arg, check_report_out, checked, emit, history_store, operator, results_and_decisions, say,
-                     score_args, warn_failed, write_report)
+from .common import check_out_arg, check_report_out, checked, emit, history_store, operator, results_and_decisions, say, score_args, warn_failed, write_report
 
 
 def add_parsers(sub, common, T, lang: str) -> None:
@@ -61,8 +61,18 @@ def cmd_check(args) -> int:
     crit = api.load_criteria(args.criteria, args.plugins)
     plan, registry = crit.plan, crit.registry
     a = plan.criteria.assessment
-    print(t("cli.ok", args.lang, name=a.name, year=a.year, cats=len(a.categories), mods=len(plan.criteria.modules),
-            inds=len(plan.criteria.indicators), leaves=len(plan.leaves)))
+    print(
+        t(
+            "cli.ok",
+            args.lang,
+            name=a.name,
+            year=a.year,
+            cats=len(a.categories),
+            mods=len(plan.criteria.modules),
+            inds=len(plan.criteria.indicators),
+            leaves=len(plan.leaves),
+        )
+    )
     named = [(iid, n) for iid, sc in plan.scopes.items() for n in (*sc.units, *sc.lead, *sc.responsible)]
     if named:  # no unit list here: say which names are taken as units, so a mistyped category is seen now
         print(t("scope.check_note", args.lang, names="、".join(f"{n}（{iid}）" if args.lang != "en" else f"{n} ({iid})" for iid, n in named)))
@@ -162,8 +172,7 @@ def cmd_fingerprint(args) -> int:
     results, f = scored.results, api.fingerprint(scored)
     crit_sha, data_sha, data_bytes = f.criteria_sha256, f.data_sha256, f.canonical
     print(t("fingerprint.criteria", args.lang, path=args.criteria, sha=crit_sha, short=crit_sha[:12]))
-    print(t("fingerprint.data", args.lang, path=args.data, sha=data_sha, short=data_sha[:12],
-            units=len(results.data), fields=len(results.data.values)))
+    print(t("fingerprint.data", args.lang, path=args.data, sha=data_sha, short=data_sha[:12], units=len(results.data), fields=len(results.data.values)))
     if args.canonical is not None:
         write_out(args.canonical, data_bytes)
         print(t("fingerprint.written", args.lang, path=args.canonical))
@@ -186,4 +195,12 @@ def cmd_methods(args) -> int:
     return 0
 
 
-COMMANDS = {"check": cmd_check, "run": cmd_run, "explain": cmd_explain, "decide": cmd_decide, "sensitivity": cmd_sensitivity, "fingerprint": cmd_fingerprint, "methods": cmd_methods}
+COMMANDS = {
+    "check": cmd_check,
+    "run": cmd_run,
+    "explain": cmd_explain,
+    "decide": cmd_decide,
+    "sensitivity": cmd_sensitivity,
+    "fingerprint": cmd_fingerprint,
+    "methods": cmd_methods,
+}

@@ -1,4 +1,5 @@
 """`scoring serve`: start the intranet portal on a history store (docs/serve.md)."""
+
 from __future__ import annotations
 
 import os

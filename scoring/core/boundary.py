@@ -13,6 +13,7 @@ method and indicator, never as bad data or as a defect of the engine:
   are the submitted value itself (``passes_through``, e.g. ``supplied``) the message says
   the value is out of range and how to declare its scale.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -55,13 +56,15 @@ def call_method(method, indicator: str, what: str, fn: Callable, *args, passes: 
         detail = f"{type(exc).__name__}: {exc}"[:300]
         code = f"plugin.doing.{what}"  # what the method was asked to do, in both languages
         zh, en = (t(code, "zh"), t(code, "en")) if has(code) else (what, what)
-        raise PluginError(Problem("plugin.method_failed", {"plugin": plugin_of(method), "method": method.name,
-                                                            "indicator": indicator, "what": zh, "what_en": en,
-                                                            "detail": detail})) from None
+        raise PluginError(
+            Problem(
+                "plugin.method_failed",
+                {"plugin": plugin_of(method), "method": method.name, "indicator": indicator, "what": zh, "what_en": en, "detail": detail},
+            )
+        ) from None
 
 
-def checked_points(leaf, result, n: int, inputs: dict[str, np.ndarray],
-                   unit_name: Callable[[int], str]) -> np.ndarray:
+def checked_points(leaf, result, n: int, inputs: dict[str, np.ndarray], unit_name: Callable[[int], str]) -> np.ndarray:
     """The points a method returned, as floats, after the boundary checks (see the module doc)."""
     try:
         raw = np.asarray(result.points, dtype=float)
@@ -87,8 +90,7 @@ def checked_points(leaf, result, n: int, inputs: dict[str, np.ndarray],
             bad.append(("plugin.points_above", raw > ind.full + tol))
             bad.append(("plugin.points_below", raw < -tol))
     if getattr(leaf.method, "passes_through", False):  # the points are the data as supplied: say so
-        bad = [(c.replace("plugin.points_", "plugin.supplied_") if c in ("plugin.points_above", "plugin.points_below") else c, m)
-               for c, m in bad]
+        bad = [(c.replace("plugin.points_", "plugin.supplied_") if c in ("plugin.points_above", "plugin.points_below") else c, m) for c, m in bad]
     problems = []
     for code, mask in bad:
         where = np.nonzero(mask)[0]

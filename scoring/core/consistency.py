@@ -10,6 +10,7 @@ Each problem names the unit, the value, and every input cell that produced it; i
 located at the first of those cells.  Both checks work a whole column at a time: only the
 units that fail are looked at one by one.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -89,10 +90,22 @@ def range_problems(plan: Plan, data: Dataset, cols: dict[str, np.ndarray]) -> li
         reads = _submitted(plan, node)
         for pos in np.nonzero(bad)[0].tolist():
             inputs, where = _inputs(data, pos, reads, cols)
-            out.append(Problem("data.derived_out_of_range", {
-                "unit": data.ids[pos], "name": data.names[pos], "field": name, "value": trimmed(cols[name][pos], 4),
-                "lo": "-∞" if lo is None else f"{lo:g}", "hi": "∞" if hi is None else f"{hi:g}",
-                "formula": specs[name].formula, **inputs}, **where))
+            out.append(
+                Problem(
+                    "data.derived_out_of_range",
+                    {
+                        "unit": data.ids[pos],
+                        "name": data.names[pos],
+                        "field": name,
+                        "value": trimmed(cols[name][pos], 4),
+                        "lo": "-∞" if lo is None else f"{lo:g}",
+                        "hi": "∞" if hi is None else f"{hi:g}",
+                        "formula": specs[name].formula,
+                        **inputs,
+                    },
+                    **where,
+                )
+            )
     return out
 
 
@@ -125,7 +138,19 @@ def check_problems(plan: Plan, data: Dataset, cols: dict[str, np.ndarray]) -> li
         reads = expr.ordered_names(left) + [x for x in expr.ordered_names(right) if x not in expr.ordered_names(left)]
         for pos in np.nonzero(fails)[0].tolist():
             inputs, where = _inputs(data, pos, reads, cols)
-            out.append(Problem("data.check_failed", {
-                "unit": data.ids[pos], "name": data.names[pos], "check": ch.name, "rule": ch.rule,
-                "left": trimmed(lv[pos], 4), "right": trimmed(rv[pos], 4), **inputs}, **where))
+            out.append(
+                Problem(
+                    "data.check_failed",
+                    {
+                        "unit": data.ids[pos],
+                        "name": data.names[pos],
+                        "check": ch.name,
+                        "rule": ch.rule,
+                        "left": trimmed(lv[pos], 4),
+                        "right": trimmed(rv[pos], 4),
+                        **inputs,
+                    },
+                    **where,
+                )
+            )
     return out

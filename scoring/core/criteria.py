@@ -22,6 +22,7 @@ methods that compare with last year; see :mod:`scoring.core.dataset`.
 
 Nothing here reads files: :mod:`scoring.load.criteria_file` does that.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -156,6 +157,7 @@ class Indicator(_Model):
         if both:
             raise ValueError("task.both_roles")
         return self
+
     @property
     def zero_policy(self) -> str:
         """What a zero denominator means here: the declaration, else the default (不参评)."""
@@ -297,8 +299,7 @@ class Publication(_Model):
     def _period_in_order(cls, v, info):
         start = info.data.get("public_from")
         if v is not None and start is not None and start > v:
-            raise PydanticCustomError("publication_order", "public_from {start} is after public_to {end}",
-                                      {"start": start.isoformat(), "end": v.isoformat()})
+            raise PydanticCustomError("publication_order", "public_from {start} is after public_to {end}", {"start": start.isoformat(), "end": v.isoformat()})
         return v
 
     @field_validator("object_by")
@@ -306,8 +307,9 @@ class Publication(_Model):
     def _objections_in_period(cls, v, info):
         start = info.data.get("public_from")
         if v is not None and start is not None and v < start:
-            raise PydanticCustomError("publication_object_by", "object_by {by} is before public_from {start}",
-                                      {"by": v.isoformat(), "start": start.isoformat()})
+            raise PydanticCustomError(
+                "publication_object_by", "object_by {by} is before public_from {start}", {"by": v.isoformat(), "start": start.isoformat()}
+            )
         return v
 
 

@@ -7,6 +7,7 @@ total (折合权重: module weight × its applicable points ÷ the module's appl
 which moves when a weight, a point value or an applicability changes anywhere above it.
 Fields, vetoes, grades and decision rules are compared as declared.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -129,8 +130,7 @@ def diff(old: Plan, new: Plan, lang: str = "zh") -> CriteriaDiff:
     ia, ib = _by_id(a.indicators), _by_id(b.indicators)
     for iid, ind in ib.items():
         if iid not in ia:
-            add(Change("indicator_added", iid, ind.name, None, {"full": ind.full, "module": _module_name(new, iid),
-                                                                 "rule": _rule(new, iid, lang)}))
+            add(Change("indicator_added", iid, ind.name, None, {"full": ind.full, "module": _module_name(new, iid), "rule": _rule(new, iid, lang)}))
             continue
         o = ia[iid]
         if o.name != ind.name:
@@ -138,19 +138,31 @@ def diff(old: Plan, new: Plan, lang: str = "zh") -> CriteriaDiff:
         if o.full != ind.full:
             add(Change("indicator_points", iid, ind.name, o.full, ind.full))
         if (o.method, o.params, o.field) != (ind.method, ind.params, ind.field) or o.rule != ind.rule:
-            add(Change("indicator_method", iid, ind.name,
-                       {"method": o.method, "field": o.field, "params": o.params, "rule": _rule(old, iid, lang)},
-                       {"method": ind.method, "field": ind.field, "params": ind.params, "rule": _rule(new, iid, lang)}))
+            add(
+                Change(
+                    "indicator_method",
+                    iid,
+                    ind.name,
+                    {"method": o.method, "field": o.field, "params": o.params, "rule": _rule(old, iid, lang)},
+                    {"method": ind.method, "field": ind.field, "params": ind.params, "rule": _rule(new, iid, lang)},
+                )
+            )
         if (o.parent, old.module_of.get(iid)) != (ind.parent, new.module_of.get(iid)):
             add(Change("indicator_moved", iid, ind.name, o.parent or old.module_of.get(iid), ind.parent or new.module_of.get(iid)))
         if old.applies.get(iid) != new.applies.get(iid) or o.applies_to != ind.applies_to:
             add(Change("indicator_applies", iid, ind.name, o.applies_to, ind.applies_to))
-        rest = [k for k in ("lead", "responsible", "split", "split_among", "missing", "max_deduction", "bonus", "owner", "evidence")
-                if getattr(o, k) != getattr(ind, k)]
+        rest = [
+            k
+            for k in ("lead", "responsible", "split", "split_among", "missing", "max_deduction", "bonus", "owner", "evidence")
+            if getattr(o, k) != getattr(ind, k)
+        ]
         for k in rest:
             ov, nv = getattr(o, k), getattr(ind, k)
-            add(Change("indicator_other", iid, ind.name, {k: _dump(ov) if hasattr(ov, "model_dump") else ov},
-                       {k: _dump(nv) if hasattr(nv, "model_dump") else nv}))
+            add(
+                Change(
+                    "indicator_other", iid, ind.name, {k: _dump(ov) if hasattr(ov, "model_dump") else ov}, {k: _dump(nv) if hasattr(nv, "model_dump") else nv}
+                )
+            )
     for iid, ind in ia.items():
         if iid not in ib:
             add(Change("indicator_removed", iid, ind.name, {"full": ind.full, "module": _module_name(old, iid)}, None))
@@ -166,8 +178,7 @@ def diff(old: Plan, new: Plan, lang: str = "zh") -> CriteriaDiff:
             if so is None or sn is None or abs(round(so, 2) - round(sn, 2)) >= EPS:
                 add(Change("share", ind.id, ind.name, None if so is None else round(so, 2), None if sn is None else round(sn, 2), cat))
 
-    for kind, xs, ys, key in (("field", a.fields, b.fields, "name"), ("veto", a.vetoes, b.vetoes, "id"),
-                              ("rule", a.decisions.rules, b.decisions.rules, "id")):
+    for kind, xs, ys, key in (("field", a.fields, b.fields, "name"), ("veto", a.vetoes, b.vetoes, "id"), ("rule", a.decisions.rules, b.decisions.rules, "id")):
         xa, xb = _by_id(xs, key), _by_id(ys, key)
         for k, y in xb.items():
             label = getattr(y, "name", k)

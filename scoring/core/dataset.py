@@ -6,6 +6,7 @@ the command line fills it from the history store (:mod:`scoring.history.previous
 before scoring, so the core stays free of I/O and a run stays reproducible from its
 stored inputs alone.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -86,8 +87,15 @@ class Dataset:
         """The same data with units in another order (used by tests of permutation invariance)."""
         idx = np.asarray(order, dtype=int)
         return Dataset(
-            [self.ids[i] for i in order], [self.names[i] for i in order], [self.categories[i] for i in order],
-            {f: v[idx] for f, v in self.values.items()}, dict(self.sources), dict(self.evidence),
-            list(self.places), {f: v[idx] for f, v in self.place_of.items()}, {f: v[idx] for f, v in self.row_of.items()},
-            list(self.notes), list(self.place_files),
+            [self.ids[i] for i in order],
+            [self.names[i] for i in order],
+            [self.categories[i] for i in order],
+            {f: v[idx] for f, v in self.values.items()},
+            dict(self.sources),
+            dict(self.evidence),
+            list(self.places),
+            {f: v[idx] for f, v in self.place_of.items()},
+            {f: v[idx] for f, v in self.row_of.items()},
+            list(self.notes),
+            list(self.place_files),
         )

@@ -6,6 +6,7 @@ the nearest unit outside is from falling in.  Rules that look back over years us
 :class:`Outcome` records of earlier years (from the history store); where a year is
 missing the proposal says so ("undetermined") instead of guessing.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -42,8 +43,20 @@ class Outcomes(Sequence[Outcome]):
     unit a rule looks at (170 000 records took longer than the rules themselves).  Reads as a
     sequence of Outcome, category after category, in each the units' order."""
 
-    def __init__(self, year: int, ids: list[str], names: list[str], cats: list[str], total: np.ndarray, rank: np.ndarray,
-                 of: np.ndarray, grade: list, failed: np.ndarray, no_excellent: np.ndarray, vetoes: dict[int, tuple[str, ...]]):
+    def __init__(
+        self,
+        year: int,
+        ids: list[str],
+        names: list[str],
+        cats: list[str],
+        total: np.ndarray,
+        rank: np.ndarray,
+        of: np.ndarray,
+        grade: list,
+        failed: np.ndarray,
+        no_excellent: np.ndarray,
+        vetoes: dict[int, tuple[str, ...]],
+    ):
         self.year, self.ids, self.names, self.cats = year, ids, names, cats
         self.total, self.rank, self.of, self.grade = total, rank, of, grade
         self.failed, self.no_excellent, self.vetoes = failed, no_excellent, vetoes  # vetoes: position -> ids hit
@@ -65,8 +78,9 @@ class Outcomes(Sequence[Outcome]):
             if self._lists is None:  # Python numbers, as the records hold them (once, not per record)
                 self._lists = [a.tolist() for a in (self.total, self.rank, self.of, self.failed, self.no_excellent)]
             total, rank, of, failed, no_exc = self._lists
-            o = self._made[k] = Outcome(self.year, self.ids[k], self.cats[k], total[k], rank[k], of[k], self.grade[k],
-                                        failed[k], no_exc[k], self.vetoes.get(k, ()), self.names[k])
+            o = self._made[k] = Outcome(
+                self.year, self.ids[k], self.cats[k], total[k], rank[k], of[k], self.grade[k], failed[k], no_exc[k], self.vetoes.get(k, ()), self.names[k]
+            )
         return o
 
     def group(self, category: str) -> "_Group":
@@ -119,8 +133,19 @@ def outcomes_of(res: Results) -> Outcomes:
         start += n
     idx = _join(at, np.int64).tolist()
     ids, names = res.data.ids, res.data.names
-    return Outcomes(year, [ids[i] for i in idx], [names[i] for i in idx], cats, _join(total, float),
-                    _join(rank, np.int64), _join(of, np.int64), grade, _join(failed, bool), _join(no_exc, bool), vetoes)
+    return Outcomes(
+        year,
+        [ids[i] for i in idx],
+        [names[i] for i in idx],
+        cats,
+        _join(total, float),
+        _join(rank, np.int64),
+        _join(of, np.int64),
+        grade,
+        _join(failed, bool),
+        _join(no_exc, bool),
+        vetoes,
+    )
 
 
 def _join(parts: list[np.ndarray], dtype) -> np.ndarray:
@@ -183,8 +208,9 @@ def band_floor(criteria: Criteria, category: str, grades: list[str]) -> float | 
     return min(higher) if higher else None
 
 
-def evaluate(cond: Condition, group: "list[Outcome] | _Group", criteria: Criteria, category: str,
-             places: int) -> tuple[list[Hit], str, Outcome | None, float | None]:
+def evaluate(
+    cond: Condition, group: "list[Outcome] | _Group", criteria: Criteria, category: str, places: int
+) -> tuple[list[Hit], str, Outcome | None, float | None]:
     """Who in one category (one year) meets a condition; the line; the nearest unit outside and its distance."""
     if isinstance(group, _Group) and not np.isnan(group.total).any():
         return _evaluate_columns(cond, group, criteria, category, places)
@@ -246,16 +272,14 @@ def _first(g: _Group, among: np.ndarray, *keys: np.ndarray) -> Outcome | None:
     return g.unit(int(pos[0])) if len(pos) else None
 
 
-def _evaluate_columns(cond: Condition, g: _Group, criteria: Criteria, category: str,
-                      places: int) -> tuple[list[Hit], str, Outcome | None, float | None]:
+def _evaluate_columns(cond: Condition, g: _Group, criteria: Criteria, category: str, places: int) -> tuple[list[Hit], str, Outcome | None, float | None]:
     """``evaluate`` on a category's columns: the same hits, in the same order, the same line, nearest
     unit and distance; an Outcome is made only for the units named."""
     total, rank, failed = g.total, g.rank, g.failed
     if cond.total_below is not None:
         line = cond.total_below
         inside = total < line - EPS
-        hits = [Hit(u, round(line - u.total, places), f"{u.total:.{places}f} < {line:g}")
-                for u in map(g.unit, np.nonzero(inside)[0].tolist())]
+        hits = [Hit(u, round(line - u.total, places), f"{u.total:.{places}f} < {line:g}") for u in map(g.unit, np.nonzero(inside)[0].tolist())]
         near = _first(g, ~inside, total)
         return hits, f"< {line:g}", near, None if near is None else round(near.total - line, places)
     if cond.grade is not None:
@@ -354,8 +378,7 @@ def decide(criteria: Criteria, current: Sequence[Outcome], history: dict[int, li
             hits, line, near, dist = evaluate(rule.when, group, criteria, cat, places)
             catches = []
             for h in hits:
-                c = Catch(rule, h.unit, h.margin, h.figure, h.margin is not None and h.margin <= close + EPS,
-                          years_caught=[year])
+                c = Catch(rule, h.unit, h.margin, h.figure, h.margin is not None and h.margin <= close + EPS, years_caught=[year])
                 if rule.look_back is not None:
                     earlier, c.years_missing = past.years(rule, h.unit.unit_id)
                     c.years_draft = [y for y in c.years_missing if y in getattr(history, "drafts", ())]
@@ -369,7 +392,16 @@ def decide(criteria: Criteria, current: Sequence[Outcome], history: dict[int, li
                         continue
                 catches.append(c)
             catches.sort(key=lambda c: (c.unit.rank, c.unit.unit_id))
-            results.append(RuleResult(rule, cat, line, catches, near if rule.look_back is None else None,
-                                      dist if rule.look_back is None else None, veto_names,
-                                      bottom_count(rule.when, len(group))))
+            results.append(
+                RuleResult(
+                    rule,
+                    cat,
+                    line,
+                    catches,
+                    near if rule.look_back is None else None,
+                    dist if rule.look_back is None else None,
+                    veto_names,
+                    bottom_count(rule.when, len(group)),
+                )
+            )
     return results

@@ -5,6 +5,7 @@ is rounded to the declared precision (四舍五入) and every sum is a sum of sh
 numbers, so a score sheet adds up to the last point.  Ranks and ties are decided on
 exact integers in units of the last decimal, never on raw floats.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -143,8 +144,9 @@ def score(plan: Plan, data: Dataset, partial: bool = False) -> Results:
     return Results(plan, data, out, cols, zero)
 
 
-def _score_category(plan: Plan, data: Dataset, cols, zero, cat: str, idx: np.ndarray, places: int, problems,
-                    partial: bool = False, scopes=({}, {})) -> CategoryScores:
+def _score_category(
+    plan: Plan, data: Dataset, cols, zero, cat: str, idx: np.ndarray, places: int, problems, partial: bool = False, scopes=({}, {})
+) -> CategoryScores:
     c = plan.criteria
     n = len(idx)
     scores: dict[str, IndicatorScores] = {}
@@ -162,8 +164,7 @@ def _score_category(plan: Plan, data: Dataset, cols, zero, cat: str, idx: np.nda
             continue  # it names no unit of this category: as if the category were not named
         share = shares[ind.id][idx] if ind.id in shares else None
         if ind.id in plan.leaves:
-            scores[ind.id] = _score_leaf(plan.leaves[ind.id], data, cols, zero, cat, idx, places, problems, c.assessment.year,
-                                         applies, share)
+            scores[ind.id] = _score_leaf(plan.leaves[ind.id], data, cols, zero, cat, idx, places, problems, c.assessment.year, applies, share)
         else:
             parts = [scores[k] for k in kids.get(ind.id, []) if k in scores]
             earned = _nansum([p.points for p in parts], n)
@@ -244,8 +245,19 @@ def _sum(arrays: list[np.ndarray], n: int) -> np.ndarray:
     return acc
 
 
-def _score_leaf(leaf: Leaf, data: Dataset, cols, zero, cat: str, idx, places: int, problems, year: int = 0,
-                applies: np.ndarray | None = None, share: np.ndarray | None = None) -> IndicatorScores:
+def _score_leaf(
+    leaf: Leaf,
+    data: Dataset,
+    cols,
+    zero,
+    cat: str,
+    idx,
+    places: int,
+    problems,
+    year: int = 0,
+    applies: np.ndarray | None = None,
+    share: np.ndarray | None = None,
+) -> IndicatorScores:
     ind = leaf.indicator
     inputs = {f: cols[f][idx] for f in leaf.reads}
     if applies is not None:  # units it does not apply to take no part (not in a best, an average or a rank)
@@ -273,8 +285,7 @@ def _score_leaf(leaf: Leaf, data: Dataset, cols, zero, cat: str, idx, places: in
         if ind.missing == "error":
             for pos in np.nonzero(missing)[0]:
                 gone = [f for f, v in inputs.items() if np.isnan(v[pos])] or leaf.reads
-                args = {"unit": data.ids[idx[pos]], "name": data.names[idx[pos]], "field": "、".join(gone),
-                        "indicator": f"{ind.id} {ind.name}"}
+                args = {"unit": data.ids[idx[pos]], "name": data.names[idx[pos]], "field": "、".join(gone), "indicator": f"{ind.id} {ind.name}"}
                 if all(previous_of(f) is not None for f in gone):  # only last year's value is missing
                     args.update(field="、".join(str(previous_of(f)) for f in gone), year=year - 1)
                     problems.append(Problem("data.missing_previous", args))

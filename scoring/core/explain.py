@@ -3,6 +3,7 @@
 The layout follows what offices print (测评指标 | 指标分值 | 得分 | 扣分 | 失分原因 | 数据来源).
 Text is produced here, on demand, for the units someone asks about.
 """
+
 from __future__ import annotations
 
 import math
@@ -31,9 +32,16 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
     pts = _num(s.points[pos], places)
     uid = res.data.ids[cs.index[pos]]
     line: dict[str, Any] = {
-        "id": ind.id, "name": ind.name, "level": res.plan.level[ind.id], "parent": ind.parent,
-        "module": res.plan.module_of[ind.id], "full": ind.full, "bonus": ind.bonus, "points": pts,
-        "owner": ind.owner, "evidence": ind.evidence,
+        "id": ind.id,
+        "name": ind.name,
+        "level": res.plan.level[ind.id],
+        "parent": ind.parent,
+        "module": res.plan.module_of[ind.id],
+        "full": ind.full,
+        "bonus": ind.bonus,
+        "points": pts,
+        "owner": ind.owner,
+        "evidence": ind.evidence,
     }
     app = float(s.applicable_full[pos])
     if not ind.bonus and pts is not None and abs(app - ind.full) > 1e-9:
@@ -60,10 +68,12 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
             # the children lost more than the group may: say so here, where the numbers stop adding up
             kids_lost = round_half_up(app - float(s.raw[pos]), places)
             if kids_lost > line["lost"]:
-                line["cap"] = {"max_deduction": ind.max_deduction, "children_lost": kids_lost,
-                               "waived": round_half_up(kids_lost - line["lost"], places)}
-                line["reason"] = _join(share_note, t("explain.group_capped", lang, lost=fmt(kids_lost, places),
-                                                     cap=fmt(ind.max_deduction), counted=fmt(line["lost"], places)), lang)
+                line["cap"] = {"max_deduction": ind.max_deduction, "children_lost": kids_lost, "waived": round_half_up(kids_lost - line["lost"], places)}
+                line["reason"] = _join(
+                    share_note,
+                    t("explain.group_capped", lang, lost=fmt(kids_lost, places), cap=fmt(ind.max_deduction), counted=fmt(line["lost"], places)),
+                    lang,
+                )
         return line
     leaf = s.leaf
     inputs = {f: float(v[pos]) for f, v in s.inputs.items()}
@@ -88,8 +98,7 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
     lost = line["lost"] or 0.0
     if lost > 0 or (ind.bonus and pts):
         with displaying(places, _units(res)):  # values at the declared precision, with their units
-            line["reason"] = boundary.call(leaf, "reason", leaf.method.lost_reason, leaf.params, inputs, pts, ind.full,
-                                           s.context, lang)
+            line["reason"] = boundary.call(leaf, "reason", leaf.method.lost_reason, leaf.params, inputs, pts, ind.full, s.context, lang)
         raw = s.raw[pos] if s.raw is not None else np.nan
         if ind.max_deduction is not None and not ind.bonus and raw < ind.full - ind.max_deduction:
             line["reason"] += t("explain.item_cap", lang, cap=fmt(ind.max_deduction))
@@ -172,9 +181,17 @@ def line_columns(res: Results, cs: CategoryScores, rows: list[int], s: Indicator
         if ask.any():
             k = np.flatnonzero(ask)
             with displaying(places, _units(res)):  # values at the declared precision, with their units
-                texts = boundary.call(leaf, "reason", leaf.method.lost_reasons, leaf.params,
-                                      {f: np.asarray(v[at[k]], dtype=float) for f, v in s.inputs.items()},
-                                      pts[k], ind.full, s.context, lang)
+                texts = boundary.call(
+                    leaf,
+                    "reason",
+                    leaf.method.lost_reasons,
+                    leaf.params,
+                    {f: np.asarray(v[at[k]], dtype=float) for f, v in s.inputs.items()},
+                    pts[k],
+                    ind.full,
+                    s.context,
+                    lang,
+                )
             if len(texts) != len(k):
                 boundary.call(leaf, "reason", _wrong_count, len(texts), len(k))
             if ind.max_deduction is not None and not ind.bonus and s.raw is not None:
@@ -183,8 +200,19 @@ def line_columns(res: Results, cs: CategoryScores, rows: list[int], s: Indicator
                 texts = [x + note if c else x for x, c in zip(texts, capped.tolist())]
             for j, x in zip(k.tolist(), texts):
                 reasons[j] = x
-    return LineColumns(list(rows), usual.tolist(), pts, np.where(shown_app, app, np.nan), lost, status, inputs, sources, reasons,
-                       None if leaf is None else leaf.method.name, rule)
+    return LineColumns(
+        list(rows),
+        usual.tolist(),
+        pts,
+        np.where(shown_app, app, np.nan),
+        lost,
+        status,
+        inputs,
+        sources,
+        reasons,
+        None if leaf is None else leaf.method.name,
+        rule,
+    )
 
 
 def _wrong_count(got: int, wanted: int):
@@ -196,8 +224,15 @@ def indicator_lines(res: Results, cs: CategoryScores, rows: list[int], s: Indica
     (key order as :func:`indicator_line`)."""
     c = line_columns(res, cs, rows, s, lang)
     ind = s.indicator
-    head = {"id": ind.id, "name": ind.name, "level": res.plan.level[ind.id], "parent": ind.parent,
-            "module": res.plan.module_of[ind.id], "full": ind.full, "bonus": ind.bonus}
+    head = {
+        "id": ind.id,
+        "name": ind.name,
+        "level": res.plan.level[ind.id],
+        "parent": ind.parent,
+        "module": res.plan.module_of[ind.id],
+        "full": ind.full,
+        "bonus": ind.bonus,
+    }
     points, lost, app = _values(c.points), _values(c.lost), _values(c.applicable_full)
     inputs = {f: _values(v) for f, v in c.inputs.items()}
     out = []
@@ -253,7 +288,7 @@ def _zero_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScores, l
                 walk(f)
             elif f not in formulas or not math.isnan(float(res.columns[f][i])):
                 given.setdefault(f, float(res.columns[f][i]))
-        one = {f: res.columns[f][i:i + 1] for f in expr.names(node)}
+        one = {f: res.columns[f][i : i + 1] for f in expr.names(node)}
         for d in expr.zero_denominators(node, one):
             shown = expr.text(d) if d.op == "field" else f"（{expr.text(d)}）"
             if shown not in dens:
@@ -266,8 +301,7 @@ def _zero_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScores, l
             given.setdefault(f, float(s.inputs[f][pos]))
     policy = ind.zero_policy
     line["status"] = "zero_denominator"
-    line["zero_denominator"] = {"policy": policy, "declared": ind.zero_denominator is not None,
-                                "denominator": "、".join(d.strip("（）") for d in dens)}
+    line["zero_denominator"] = {"policy": policy, "declared": ind.zero_denominator is not None, "denominator": "、".join(d.strip("（）") for d in dens)}
     line["inputs"] = given
     derived = _derived(res)
     line["sources"] = {f: _source(res, i, f, derived, lang) for f in given}
@@ -320,8 +354,18 @@ def loss_items(sheet: dict[str, Any], lang: str = "zh") -> list[dict[str, Any]]:
             out.append(extra[0])
             continue
         parts = t("sep.list", lang).join(f"{l['name']}{'+' if l['points'] > 0 else ''}{fmt(l['points'])}" for l in extra)
-        out.append({"id": m["id"], "name": t("explain.bonus_items", lang, module=m["name"]), "module": m["id"], "parent": None, "bonus": True,
-                    "points": net, "lost": -net, "reason": t("explain.bonus_parts", lang, items=parts, note=m["bonus_note"]) if "bonus_note" in m else parts})
+        out.append(
+            {
+                "id": m["id"],
+                "name": t("explain.bonus_items", lang, module=m["name"]),
+                "module": m["id"],
+                "parent": None,
+                "bonus": True,
+                "points": net,
+                "lost": -net,
+                "reason": t("explain.bonus_parts", lang, items=parts, note=m["bonus_note"]) if "bonus_note" in m else parts,
+            }
+        )
     return out
 
 
@@ -352,8 +396,16 @@ def _share_note(res: Results, s: IndicatorScores, pos: int, at: int, lang: str) 
     role = "lead" if uid in sc.lead or uname in sc.lead else "responsible"
     share = float(s.share[pos])
     pct = f"{round_half_up(share * 100, 2):g}%"
-    return t("explain.task_share", lang, nl=len(sc.lead), nr=len(sc.responsible), role=t(f"explain.role_{role}", lang),
-             pct=pct, full=fmt(ind.full), mine=fmt(round_half_up(ind.full * share, 6)))
+    return t(
+        "explain.task_share",
+        lang,
+        nl=len(sc.lead),
+        nr=len(sc.responsible),
+        role=t(f"explain.role_{role}", lang),
+        pct=pct,
+        full=fmt(ind.full),
+        mine=fmt(round_half_up(ind.full * share, 6)),
+    )
 
 
 def _cache(res: Results) -> dict:
@@ -387,26 +439,31 @@ def unit_sheet(res: Results, cs: CategoryScores, pos: int, lang: str = "zh", wit
     places = res.criteria.assessment.precision
     i = cs.index[pos]
     sheet: dict[str, Any] = {
-        "id": res.data.ids[i], "name": res.data.names[i], "category": cs.category,
-        "total": _num(cs.total[pos], places), "rank": int(cs.rank[pos]), "of": len(cs.index),
+        "id": res.data.ids[i],
+        "name": res.data.names[i],
+        "category": cs.category,
+        "total": _num(cs.total[pos], places),
+        "rank": int(cs.rank[pos]),
+        "of": len(cs.index),
         "grade": cs.grade[pos],
         "modules": [
-            {"id": ms.module.id, "name": ms.module.name, "weight": ms.weight, "full": ms.module.full,
-             "score": _num(ms.score[pos], places), "base": _num(ms.base[pos], places),
-             "bonus": _num(ms.bonus[pos], places), "contribution": _num(ms.contribution[pos], places),
-             **_bonus_cap(res, cs, ms, pos, places, lang)}
+            {
+                "id": ms.module.id,
+                "name": ms.module.name,
+                "weight": ms.weight,
+                "full": ms.module.full,
+                "score": _num(ms.score[pos], places),
+                "base": _num(ms.base[pos], places),
+                "bonus": _num(ms.bonus[pos], places),
+                "contribution": _num(ms.contribution[pos], places),
+                **_bonus_cap(res, cs, ms, pos, places, lang),
+            }
             for ms in cs.modules.values()
         ],
-        "vetoes": [
-            {"id": v.veto.id, "name": v.veto.name, "kind": v.veto.kind, "value": _num(v.values[pos], 6)}
-            for v in cs.vetoes if v.hit[pos]
-        ],
+        "vetoes": [{"id": v.veto.id, "name": v.veto.name, "kind": v.veto.kind, "value": _num(v.values[pos], 6)} for v in cs.vetoes if v.hit[pos]],
     }
     if with_indicators:
-        sheet["indicators"] = [
-            indicator_line(res, cs, pos, cs.indicators[ind.id], lang)
-            for ind in tree_order(res) if ind.id in cs.indicators
-        ]
+        sheet["indicators"] = [indicator_line(res, cs, pos, cs.indicators[ind.id], lang) for ind in tree_order(res) if ind.id in cs.indicators]
     return sheet
 
 
@@ -427,8 +484,7 @@ def _bonus_cap(res: Results, cs: CategoryScores, ms, pos: int, places: int, lang
     cache = _cache(res)
     key = ("bonus_items", cs.category, ms.module.id)
     if key not in cache:  # once per category and module: the items' sum for every unit
-        items = [s.points for s in cs.indicators.values()
-                 if s.indicator.bonus and s.indicator.parent is None and s.indicator.module == ms.module.id]
+        items = [s.points for s in cs.indicators.values() if s.indicator.bonus and s.indicator.parent is None and s.indicator.module == ms.module.id]
         sums = np.zeros(len(cs.index))
         for a in items:
             sums = sums + np.nan_to_num(a)
@@ -440,8 +496,10 @@ def _bonus_cap(res: Results, cs: CategoryScores, ms, pos: int, places: int, lang
     if abs(total - float(ms.bonus[pos])) < 10 ** -(places + 3):
         return {}
     b = ms.module.bonus
-    return {"bonus_items": total, "bonus_note": t("explain.bonus_capped", lang, items=fmt(total, places), low=fmt(b.min),
-                                                  high=fmt(b.max), counted=fmt(float(ms.bonus[pos]), places))}
+    return {
+        "bonus_items": total,
+        "bonus_note": t("explain.bonus_capped", lang, items=fmt(total, places), low=fmt(b.min), high=fmt(b.max), counted=fmt(float(ms.bonus[pos]), places)),
+    }
 
 
 def tree_order(res: Results):

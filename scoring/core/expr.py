@@ -20,6 +20,7 @@ A cross-field check is two expressions and a comparison: ``已备案件数 <= �
 (``<= >= = < >``, or ``≤ ≥``).  A formula may hold at most MAX_TOKENS tokens and nest
 brackets, functions and signs at most MAX_DEPTH deep; reading it is linear in its length.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -78,7 +79,7 @@ def _tokens(text: str) -> list[tuple[str, str, int]]:
             close = text.find("]", pos + 1)
             if close < 0:
                 raise ExprError("expr.unclosed_bracket", start)
-            out.append(("name", text[pos + 1:close].strip(), start))
+            out.append(("name", text[pos + 1 : close].strip(), start))
             pos = close + 1
         elif _is_name_char(ch):  # a letter (Chinese characters count) or underscore; digits were taken above
             end = pos + 1
@@ -87,7 +88,7 @@ def _tokens(text: str) -> list[tuple[str, str, int]]:
             out.append(("name", text[pos:end], start))
             pos = end
         else:
-            two = text[pos:pos + 2]
+            two = text[pos : pos + 2]
             op = two if two in ("<=", ">=", "==") else ch
             out.append(("op", op, start))
             pos += len(op)

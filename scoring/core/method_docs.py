@@ -10,6 +10,7 @@ from the code.
 A parameter's meaning is its ``Field(description=…)`` (Chinese); the English text is
 ``json_schema_extra={"en": …}``.
 """
+
 from __future__ import annotations
 
 import types
@@ -128,8 +129,7 @@ def _example(method: Method, lang: str) -> tuple[str, str]:
         return "", ""
     params = dict(ex.get("params", {}))
     full = float(ex.get("full", EXAMPLE_FULL))
-    lines = ["[[indicators]]", 'id = "X1"', 'parent = "X"', f'name = "{ex.get("name", method.title[0])}"',
-             f"full = {fmt(full)}", f'method = "{method.name}"']
+    lines = ["[[indicators]]", 'id = "X1"', 'parent = "X"', f'name = "{ex.get("name", method.title[0])}"', f"full = {fmt(full)}", f'method = "{method.name}"']
     if ex.get("bonus"):
         lines.insert(3, "bonus = true")
     if method.uses_field:
@@ -144,8 +144,7 @@ def _example(method: Method, lang: str) -> tuple[str, str]:
 
 def describe(method: Method, plugin: str = "", lang: str = "zh") -> MethodDoc:
     example, rule = _example(method, lang)
-    return MethodDoc(method.name, tr(lang, method.title[0], method.title[1]), plugin, _params(method, lang),
-                     _reads(method, lang), example, rule)
+    return MethodDoc(method.name, tr(lang, method.title[0], method.title[1]), plugin, _params(method, lang), _reads(method, lang), example, rule)
 
 
 def markdown(docs: list[MethodDoc], lang: str = "zh") -> str:
@@ -185,15 +184,16 @@ def as_text(docs: list[MethodDoc], lang: str = "zh", one: bool = False) -> str:
         return f"{T(key)}：{value}" if lang != "en" else f"{T(key)}: {value}"
 
     if not one:
-        return tabulate([[d.name, d.title, d.plugin] for d in docs], headers=[T("m_name"), T("m_title"), T("m_plugin")],
-                        disable_numparse=True) + "\n"
+        return tabulate([[d.name, d.title, d.plugin] for d in docs], headers=[T("m_name"), T("m_title"), T("m_plugin")], disable_numparse=True) + "\n"
     d = docs[0]
-    out = [f"{d.name}  {d.title}  （{label('m_plugin', d.plugin)}）" if lang != "en" else f"{d.name}  {d.title}  ({label('m_plugin', d.plugin)})",
-           label("m_reads", d.reads), ""]
+    out = [
+        f"{d.name}  {d.title}  （{label('m_plugin', d.plugin)}）" if lang != "en" else f"{d.name}  {d.title}  ({label('m_plugin', d.plugin)})",
+        label("m_reads", d.reads),
+        "",
+    ]
     if d.params:
         rows = [[p.name, p.type, T("m_yes") if p.required else T("m_no"), p.default, p.meaning] for p in d.params]
-        out.append(tabulate(rows, headers=[T("m_param"), T("m_type"), T("m_required"), T("m_default"), T("m_meaning")],
-                            disable_numparse=True))
+        out.append(tabulate(rows, headers=[T("m_param"), T("m_type"), T("m_required"), T("m_default"), T("m_meaning")], disable_numparse=True))
     else:
         out.append(T("m_none"))
     out.append("")

@@ -16,6 +16,7 @@ also hands it last year's value of its field, as the input named
 ``<field>@上年`` (see :func:`scoring.core.dataset.previous_name`).  The first input is
 always the indicator's own field.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -174,8 +175,13 @@ class Method:
         return self.title[1] if lang == "en" else self.title[0]
 
     def lost_reason(
-        self, params: Any, inputs: dict[str, float], points: float, full: float,
-        context: dict[str, Any], lang: str = "zh",
+        self,
+        params: Any,
+        inputs: dict[str, float],
+        points: float,
+        full: float,
+        context: dict[str, Any],
+        lang: str = "zh",
     ) -> str:
         """Why points were lost (失分原因), for one unit. Called only on demand.
 
@@ -188,8 +194,13 @@ class Method:
         return t("method.lost_default", lang, inputs=shown, points=fmt(points))
 
     def lost_reasons(
-        self, params: Any, inputs: dict[str, np.ndarray], points: np.ndarray, full: float,
-        context: dict[str, float], lang: str = "zh",
+        self,
+        params: Any,
+        inputs: dict[str, np.ndarray],
+        points: np.ndarray,
+        full: float,
+        context: dict[str, float],
+        lang: str = "zh",
     ) -> list[str]:
         """:meth:`lost_reason` for many units of one category at once (a whole score-sheet output:
         JSON, reports): ``inputs`` and ``points`` are columns, one entry per unit that lost points.

@@ -3,6 +3,7 @@
 Every problem is collected (not just the first) with the key path where it can be
 found; the loader turns key paths into line numbers.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -86,8 +87,13 @@ def pydantic_problems(err: ValidationError, prefix: str = "") -> list[Problem]:
         known = f"pydantic.{e['type']}"
         msg = e["msg"].removeprefix("Value error, ")
         detail = known if has(known) else (msg if has(msg) else "pydantic.other")
-        args = {"detail": detail, "input": _short(e.get("input")), "msg": msg, "type": e["type"],
-                **{k: v for k, v in (e.get("ctx") or {}).items() if k != "error"}}
+        args = {
+            "detail": detail,
+            "input": _short(e.get("input")),
+            "msg": msg,
+            "type": e["type"],
+            **{k: v for k, v in (e.get("ctx") or {}).items() if k != "error"},
+        }
         # the fix of this cause: the key's own advice if there is one, else the check's
         for fix in (f"fix.{path.rsplit('.', 1)[-1]}" if path else "", f"{detail}.fix", f"fix.{e['type']}"):
             if fix and has(fix):
@@ -171,16 +177,16 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: Sequence
 
     if P:
         raise CriteriaError(P)
-    previous = sorted({n for node in parsed.values() for n in expr.names(node) if previous_of(n) in fields}
-                      | {f for leaf in leaves.values() for f in leaf.reads if previous_of(f) in fields})
-    return Plan(c, leaves, [(n, parsed[n]) for n in formula_order], order_ind, module_of, applies, level, previous=previous,
-                scopes=scopes, checks=checks)
+    previous = sorted(
+        {n for node in parsed.values() for n in expr.names(node) if previous_of(n) in fields}
+        | {f for leaf in leaves.values() for f in leaf.reads if previous_of(f) in fields}
+    )
+    return Plan(c, leaves, [(n, parsed[n]) for n in formula_order], order_ind, module_of, applies, level, previous=previous, scopes=scopes, checks=checks)
 
 
 def _unknown_categories(c: Criteria, names: list[str] | None, key: str) -> list[Problem]:
     """A category named in an applies_to/weights/categories list that the assessment does not have."""
-    return [Problem("criteria.unknown_category", {"name": n, "known": "、".join(c.categories)}, key=key)
-            for n in names or [] if n not in c.categories]
+    return [Problem("criteria.unknown_category", {"name": n, "known": "、".join(c.categories)}, key=key) for n in names or [] if n not in c.categories]
 
 
 def _check_fields(c: Criteria, P: list[Problem]) -> dict[str, Any]:
@@ -193,8 +199,7 @@ def _check_fields(c: Criteria, P: list[Problem]) -> dict[str, Any]:
         lo, hi = f.bounds()
         if lo is not None and hi is not None and lo > hi:
             P.append(Problem("criteria.bad_bounds", {"min": lo, "max": hi}, key=f"fields[{i}]"))
-        if f.percent is not None and f.percent != "refuse" and (
-                f.kind in ("count", "bool") or (f.kind == "rate" and f.percent == "fraction")):
+        if f.percent is not None and f.percent != "refuse" and (f.kind in ("count", "bool") or (f.kind == "rate" and f.percent == "fraction")):
             P.append(Problem("criteria.percent_kind", {"field": f.name, "kind": f.kind, "percent": f.percent}, key=f"fields[{i}].percent"))
     return fields
 
@@ -229,8 +234,9 @@ def _formula_order(parsed: dict[str, expr.Node], fields: dict[str, Any], P: list
     return order
 
 
-def _visit_formula(name: str, chain: list[str], parsed: dict[str, expr.Node], fields: dict[str, Any],
-                   state: dict[str, int], order: list[str], P: list[Problem]) -> None:
+def _visit_formula(
+    name: str, chain: list[str], parsed: dict[str, expr.Node], fields: dict[str, Any], state: dict[str, int], order: list[str], P: list[Problem]
+) -> None:
     if state.get(name) == 2 or name not in parsed:
         return
     if state.get(name) == 1:
@@ -256,8 +262,9 @@ def _check_modules(c: Criteria, P: list[Problem]) -> dict[str, Any]:
             P.append(Problem("criteria.bonus_range", {"min": m.bonus.min, "max": m.bonus.max}, key=f"modules[{i}].bonus"))
         if any(abs(round(x, places) - x) > EPS for x in (m.bonus.min, m.bonus.max)):
             # the module's bonus is rounded to `precision`: a finer bound would be overstepped by the rounding
-            P.append(Problem("criteria.bonus_precision", {"module": m.name, "min": m.bonus.min, "max": m.bonus.max, "places": places},
-                             key=f"modules[{i}].bonus"))
+            P.append(
+                Problem("criteria.bonus_precision", {"module": m.name, "min": m.bonus.min, "max": m.bonus.max, "places": places}, key=f"modules[{i}].bonus")
+            )
     for cat in c.categories:
         total = sum(m.weights.get(cat, 0) for m in c.modules)
         if abs(total - c.assessment.total) > 1e-6:
@@ -285,14 +292,21 @@ def _scope_of(ind: Indicator, key: str, catset: set[str]) -> Scope | None:
     if not (units or ind.lead is not None or ind.responsible is not None):
         return None
     sp = ind.split
-    return Scope(key, frozenset(n for n in ind.applies_to or () if n in catset), units,
-                 tuple(ind.lead or ()), tuple(ind.responsible or ()),
-                 sp.lead if sp else (1.0 if ind.lead else 0.0), sp.responsible if sp else (0.0 if ind.lead else 1.0),
-                 ind.split_among == "equally")
+    return Scope(
+        key,
+        frozenset(n for n in ind.applies_to or () if n in catset),
+        units,
+        tuple(ind.lead or ()),
+        tuple(ind.responsible or ()),
+        sp.lead if sp else (1.0 if ind.lead else 0.0),
+        sp.responsible if sp else (0.0 if ind.lead else 1.0),
+        ind.split_among == "equally",
+    )
 
 
-def _check_tree(c: Criteria, by_id: dict[str, Indicator], pos: dict[str, int], modules: dict[str, Any],
-                P: list[Problem]) -> tuple[dict[str, list[Indicator]], dict[str, Scope]]:
+def _check_tree(
+    c: Criteria, by_id: dict[str, Indicator], pos: dict[str, int], modules: dict[str, Any], P: list[Problem]
+) -> tuple[dict[str, list[Indicator]], dict[str, Scope]]:
     """Each indicator's place in the tree: a top one in a known module, a child under a known parent."""
     catset = set(c.categories)
     children: dict[str, list[Indicator]] = {}
@@ -305,8 +319,7 @@ def _check_tree(c: Criteria, by_id: dict[str, Indicator], pos: dict[str, int], m
             scopes[ind.id] = scope
         if ind.max_deduction is not None and abs(round(ind.max_deduction, places) - ind.max_deduction) > EPS:
             # points are rounded to `precision`: a finer cap would be overstepped by the rounding
-            P.append(Problem("criteria.cap_precision", {"id": ind.id, "cap": ind.max_deduction, "places": places},
-                             key=f"{k}.max_deduction"))
+            P.append(Problem("criteria.cap_precision", {"id": ind.id, "cap": ind.max_deduction, "places": places}, key=f"{k}.max_deduction"))
         if ind.parent is None:
             if ind.module is None:
                 P.append(Problem("criteria.no_module", {"id": ind.id}, key=k))
@@ -351,8 +364,7 @@ def _children_first(by_id: dict[str, Indicator], children: dict[str, list[Indica
     return order
 
 
-def _post_order(ind: Indicator, depth: int, most: int, children: dict[str, list[Indicator]],
-                done: set[str], order: list[Indicator]) -> None:
+def _post_order(ind: Indicator, depth: int, most: int, children: dict[str, list[Indicator]], done: set[str], order: list[Indicator]) -> None:
     if ind.id in done or depth > most:  # a parent loop (reported by _levels) must not recurse forever
         return
     done.add(ind.id)
@@ -361,8 +373,9 @@ def _post_order(ind: Indicator, depth: int, most: int, children: dict[str, list[
     order.append(ind)
 
 
-def _applicability(order_ind: list[Indicator], children: dict[str, list[Indicator]], modules: dict[str, Any],
-                   module_of: dict[str, str], scopes: dict[str, Scope]) -> dict[str, set[str]]:
+def _applicability(
+    order_ind: list[Indicator], children: dict[str, list[Indicator]], modules: dict[str, Any], module_of: dict[str, str], scopes: dict[str, Scope]
+) -> dict[str, set[str]]:
     """Categories each indicator applies to: own list ∩ parent's ∩ categories weighting the module."""
     applies: dict[str, set[str]] = {}
     for ind in reversed(order_ind):  # parents first
@@ -380,9 +393,16 @@ def _applicability(order_ind: list[Indicator], children: dict[str, list[Indicato
     return applies
 
 
-def _check_leaves(by_id: dict[str, Indicator], pos: dict[str, int], children: dict[str, list[Indicator]],
-                  fields: dict[str, Any], parsed: dict[str, expr.Node], methods: dict[str, Method],
-                  failed_plugins: Sequence[Problem], P: list[Problem]) -> dict[str, Leaf]:
+def _check_leaves(
+    by_id: dict[str, Indicator],
+    pos: dict[str, int],
+    children: dict[str, list[Indicator]],
+    fields: dict[str, Any],
+    parsed: dict[str, expr.Node],
+    methods: dict[str, Method],
+    failed_plugins: Sequence[Problem],
+    P: list[Problem],
+) -> dict[str, Leaf]:
     """A group's children add up to its points; a leaf names a known method, valid parameters and declared fields."""
     leaves: dict[str, Leaf] = {}
     failed_names = "、".join(p.args.get("name", "") for p in failed_plugins)
@@ -394,8 +414,13 @@ def _check_leaves(by_id: dict[str, Indicator], pos: dict[str, int], children: di
             kids = children[ind.id]
             s = sum(ch.full for ch in kids)
             if abs(s - ind.full) > 1e-6:
-                P.append(Problem("criteria.children_sum", {"id": ind.id, "full": ind.full, "sum": round(s, 6),
-                                                           "detail": " + ".join(f"{ch.id} {ch.full:g}" for ch in kids)}, key=f"{k}.full"))
+                P.append(
+                    Problem(
+                        "criteria.children_sum",
+                        {"id": ind.id, "full": ind.full, "sum": round(s, 6), "detail": " + ".join(f"{ch.id} {ch.full:g}" for ch in kids)},
+                        key=f"{k}.full",
+                    )
+                )
             continue
         if ind.method is None:
             P.append(Problem("criteria.no_method", {"id": ind.id}, key=k))
@@ -407,8 +432,7 @@ def _check_leaves(by_id: dict[str, Indicator], pos: dict[str, int], children: di
             P.append(Problem(code, {"name": ind.method, "known": _suggest(ind.method, methods), "failed": failed_names}, key=f"{k}.method"))
         else:
             try:  # a plugin's own validators may raise anything: that is the plugin's fault
-                params = boundary.call(Leaf(ind, method, None, []), "params", method.Params.model_validate, ind.params,
-                                       passes=(ValidationError,))
+                params = boundary.call(Leaf(ind, method, None, []), "params", method.Params.model_validate, ind.params, passes=(ValidationError,))
             except ValidationError as e:
                 P.extend(pydantic_problems(e, f"{k}.params"))
         if method is None or params is None:
@@ -420,8 +444,7 @@ def _check_leaves(by_id: dict[str, Indicator], pos: dict[str, int], children: di
     return leaves
 
 
-def _check_leaf(ind: Indicator, k: str, method: Method, params: Any, fields: dict[str, Any],
-                parsed: dict[str, expr.Node], P: list[Problem]) -> Leaf:
+def _check_leaf(ind: Indicator, k: str, method: Method, params: Any, fields: dict[str, Any], parsed: dict[str, expr.Node], P: list[Problem]) -> Leaf:
     """A leaf whose method and parameters are valid: its most points, and the fields it reads."""
     probe = Leaf(ind, method, params, [])
     most = boundary.call(probe, "params", method.max_points, params)
@@ -445,8 +468,7 @@ def _check_leaf(ind: Indicator, k: str, method: Method, params: Any, fields: dic
     return Leaf(ind, method, params, reads)
 
 
-def _check_module_sums(modules: dict[str, Any], by_id: dict[str, Indicator], applies: dict[str, set[str]],
-                       P: list[Problem]) -> None:
+def _check_module_sums(modules: dict[str, Any], by_id: dict[str, Indicator], applies: dict[str, set[str]], P: list[Problem]) -> None:
     """A module's top indicators add up to its points, a bonus is declared, and each weighted category has something to score."""
     for mi, (mid, m) in enumerate(modules.items()):
         key = f"modules[{mi}]"
@@ -486,7 +508,7 @@ def _check_grades(c: Criteria, P: list[Problem]) -> None:
     for i, g in enumerate(c.grades):
         lowest = min((_lowest_total(c, cat) for cat in (g.categories or cats) if cat in catset), default=0.0)
         P.extend(_unknown_categories(c, g.categories, f"grades[{i}].categories"))
-        for cat in (g.categories if g.categories is not None else cats):
+        for cat in g.categories if g.categories is not None else cats:
             if cat in covered:
                 P.append(Problem("criteria.grades_twice", {"category": cat, "a": covered[cat], "b": i}, key=f"grades[{i}].categories"))
             covered[cat] = i
@@ -519,15 +541,16 @@ def _check_rules(c: Criteria, P: list[Problem]) -> None:
             if gname not in grade_names:
                 P.append(Problem("criteria.unknown_grade", {"name": gname, "known": "、".join(sorted(grade_names)) or "—"}, key=f"{k}.when.grade"))
         if r.when.veto is not None and r.when.veto not in ("fail", "no_excellent") and r.when.veto not in veto_ids:
-            P.append(Problem("criteria.unknown_veto", {"name": r.when.veto, "known": "fail、no_excellent、" + "、".join(sorted(veto_ids))}, key=f"{k}.when.veto"))
+            P.append(
+                Problem("criteria.unknown_veto", {"name": r.when.veto, "known": "fail、no_excellent、" + "、".join(sorted(veto_ids))}, key=f"{k}.when.veto")
+            )
 
 
 def _check_tie_break(c: Criteria, fields: dict[str, Any], P: list[Problem]) -> None:
     """ranking.tie_break: declared fields, each at most once."""
     tie_break = c.ranking.tie_break
     if len(tie_break) > max(len(fields), 1):  # each a declared field, at most once: no longer than the fields
-        P.append(Problem("criteria.too_many", {"what": "ranking.tie_break", "n": len(tie_break), "most": max(len(fields), 1)},
-                         key="ranking.tie_break"))
+        P.append(Problem("criteria.too_many", {"what": "ranking.tie_break", "n": len(tie_break), "most": max(len(fields), 1)}, key="ranking.tie_break"))
         return
     first_at: dict[str, int] = {}
     for j, f in enumerate(tie_break):
@@ -580,8 +603,7 @@ def _check_zero_denominator(ind: Indicator, reads: list[str], parsed: dict[str, 
         return []
     out = []
     if not any(_divides(f, parsed) for f in reads):
-        out.append(Problem("criteria.zero_denominator_unused", {"id": ind.id, "fields": "、".join(reads) or "—"},
-                           key=f"{key}.zero_denominator"))
+        out.append(Problem("criteria.zero_denominator_unused", {"id": ind.id, "fields": "、".join(reads) or "—"}, key=f"{key}.zero_denominator"))
     if ind.bonus and ind.zero_denominator == "full":
         out.append(Problem("criteria.zero_denominator_bonus", {"id": ind.id}, key=f"{key}.zero_denominator"))
     return out
@@ -608,8 +630,9 @@ def _check_aliases(c: Criteria) -> list[Problem]:
             out.append(Problem("criteria.alias_self", {"id": a.old}, key=f"history.aliases[{i}]"))
             continue
         if a.year is not None and a.year > c.assessment.year:
-            out.append(Problem("criteria.alias_future", {"old": a.old, "new": a.new, "year": a.year, "this": c.assessment.year},
-                               key=f"history.aliases[{i}].year"))
+            out.append(
+                Problem("criteria.alias_future", {"old": a.old, "new": a.new, "year": a.year, "this": c.assessment.year}, key=f"history.aliases[{i}].year")
+            )
         succ.setdefault(a.old, set()).add(a.new)
     state: dict[str, int] = {}
     for start in sorted(succ):

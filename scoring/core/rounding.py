@@ -4,6 +4,7 @@ Binary floats store 2.675 as 2.67499999…; rounding that naively gives 2.67. We
 snap to 9 decimals, which removes representation noise far below any declared
 precision, then round half away from zero.
 """
+
 from __future__ import annotations
 
 import math

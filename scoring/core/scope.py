@@ -8,6 +8,7 @@ the engine then scores each indicator once per category as always and masks the 
 A unit an indicator does not apply to is left out and its module rescaled, as for an
 indicator not applying to its whole category.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -87,8 +88,7 @@ def unit_scopes(plan: Plan, data: Dataset) -> tuple[dict[str, np.ndarray], dict[
                 lead, resp = units_of(sc.lead), units_of(sc.responsible)
                 mask = lead | resp
                 nl, nr = max(int(lead.sum()), 1), max(int(resp.sum()), 1)
-                share = np.where(lead, sc.lead_share / (nl if sc.divided else 1),
-                                 np.where(resp, sc.responsible_share / (nr if sc.divided else 1), np.nan))
+                share = np.where(lead, sc.lead_share / (nl if sc.divided else 1), np.where(resp, sc.responsible_share / (nr if sc.divided else 1), np.nan))
             else:
                 mask = np.isin(cats, list(sc.categories)) | units_of(sc.units)
         parent = ind.parent

@@ -17,6 +17,7 @@ Further questions about each draw (for example which 约谈 rules would catch a 
 plug in as observers: ``observe(draw, category, totals, ranks)`` is called for every
 draw with the arrays of that category; see :class:`DrawObserver`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -65,8 +66,7 @@ class Sensitivity:
     categories: dict[str, CategorySensitivity] = field(default_factory=dict)
 
 
-def sensitivity(res: Results, draws: int = 1000, spread: float = 0.1, seed: int = 0,
-                observers: Sequence[DrawObserver] = (), chunk: int = 100) -> Sensitivity:
+def sensitivity(res: Results, draws: int = 1000, spread: float = 0.1, seed: int = 0, observers: Sequence[DrawObserver] = (), chunk: int = 100) -> Sensitivity:
     """Rank intervals under random module weights; ``spread`` is a share (0.1 = ±10 %)."""
     if draws < 1:
         raise ValueError("draws must be at least 1")
@@ -112,8 +112,19 @@ def sensitivity(res: Results, draws: int = 1000, spread: float = 0.1, seed: int 
             moved = np.zeros(0)
         effect = _effects(factors, ranks, spread)
         out.categories[cs.category] = CategorySensitivity(
-            cs.category, cs.index, [ms.module.id for ms in mods], [ms.module.name for ms in mods], base,
-            np.asarray(cs.rank), best, worst, low, high, moved, effect)
+            cs.category,
+            cs.index,
+            [ms.module.id for ms in mods],
+            [ms.module.name for ms in mods],
+            base,
+            np.asarray(cs.rank),
+            best,
+            worst,
+            low,
+            high,
+            moved,
+            effect,
+        )
     return out
 
 

@@ -7,6 +7,7 @@ as :func:`scoring.core.decisions.decide` does); where earlier years are missing 
 counts as "undetermined", never as caught.  With zero spread the shares are exactly 1 for
 the published proposal and 0 elsewhere.
 """
+
 from __future__ import annotations
 
 import numpy as np

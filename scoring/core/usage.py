@@ -9,6 +9,7 @@ criteria say happens then (``missing = "error" | "exclude" | "zero"``), named by
 *submitted* field that is blank, so an office knows what to chase and from whom.
 Last year's values (``<field>@上年``) are not submissions: the engine checks those.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -14,6 +14,7 @@ the unit's position among the units of its category with a value (below the firs
 quartile red, below the median yellow, else green); a category with fewer than
 ``min_units`` such units gets no position colour.  None of this is a result.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -110,8 +111,7 @@ def warnings_for(results: Results, gaps, with_indicators: bool = False) -> list[
             weight += np.where(ok, ms.weight, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             total_rate = np.where(weight > 0, contrib / weight * 100, np.nan)
-        cols: list[tuple[str, str, str, str | None, np.ndarray, Thresholds | None]] = [
-            ("total", "", c.assessment.name, None, total_rate, w.for_total())]
+        cols: list[tuple[str, str, str, str | None, np.ndarray, Thresholds | None]] = [("total", "", c.assessment.name, None, total_rate, w.for_total())]
         for ms in mods:
             cols.append(("module", ms.module.id, ms.module.name, None, ms.score / ms.module.full * 100, w.for_module(ms.module.id)))
         if with_indicators:
@@ -129,13 +129,26 @@ def warnings_for(results: Results, gaps, with_indicators: bool = False) -> list[
             for k in range(n):
                 rate = float(rates[k])
                 b = "missing" if np.isnan(rate) else basis
-                marks[k].append(Mark(level, id_, name, None if np.isnan(rate) else round(rate, 2), colours[k], b,
-                                     th.green if th else None, th.yellow if th else None, parent))
+                marks[k].append(
+                    Mark(
+                        level, id_, name, None if np.isnan(rate) else round(rate, 2), colours[k], b, th.green if th else None, th.yellow if th else None, parent
+                    )
+                )
         for k in range(n):
             pos = int(cs.index[k])
             unit_marks = marks[k]
             hits = [vh.veto.name for vh in cs.vetoes if vh.hit[k]]
-            out.append(UnitWarning(data.ids[pos], data.names[pos], cat, unit_marks[0],
-                                   [m for m in unit_marks if m.level == "module"], [m for m in unit_marks if m.level == "indicator"],
-                                   missing.get(pos, []), uncomputable.get(pos, []), hits))
+            out.append(
+                UnitWarning(
+                    data.ids[pos],
+                    data.names[pos],
+                    cat,
+                    unit_marks[0],
+                    [m for m in unit_marks if m.level == "module"],
+                    [m for m in unit_marks if m.level == "indicator"],
+                    missing.get(pos, []),
+                    uncomputable.get(pos, []),
+                    hits,
+                )
+            )
     return out

@@ -19,14 +19,26 @@ Modules:
     diff       what differs between two runs' inputs and results
     reproduce  verify and rescore
 """
+
 from __future__ import annotations
 
 import importlib
 
 _PUBLIC = {
-    "NoRecord": "lookback", "Outcome": "lookback", "compare_years": "lookback", "outcomes": "lookback",
-    "unit_history": "lookback", "Stamp": "stamp", "make_stamp": "stamp", "DEFAULT_NAME": "store", "ENV": "store",
-    "RunInfo": "store", "Store": "store", "UnitRow": "store", "default_path": "store", "open_store": "store",
+    "NoRecord": "lookback",
+    "Outcome": "lookback",
+    "compare_years": "lookback",
+    "outcomes": "lookback",
+    "unit_history": "lookback",
+    "Stamp": "stamp",
+    "make_stamp": "stamp",
+    "DEFAULT_NAME": "store",
+    "ENV": "store",
+    "RunInfo": "store",
+    "Store": "store",
+    "UnitRow": "store",
+    "default_path": "store",
+    "open_store": "store",
 }
 __all__ = sorted(_PUBLIC)
 

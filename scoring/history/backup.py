@@ -7,6 +7,7 @@ writing.  The copy is checked (integrity, our format) before it is given its nam
 existing file is never overwritten.  To restore: put the backup file in the store's place
 (with no ``-journal`` file beside it) and run ``scoring verify --all``.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,8 +45,7 @@ def backup(db: str | os.PathLike | None, out: str | os.PathLike) -> int:
         except sqlite3.Error as e:
             raise HistoryError(Problem("backup.failed", {"path": str(target), "detail": str(e)}, file=str(target))) from None
         except OSError as e:
-            raise HistoryError(Problem("backup.failed", {"path": str(target), "detail": e.strerror or str(e)},
-                                       file=str(target))) from None
+            raise HistoryError(Problem("backup.failed", {"path": str(target), "detail": e.strerror or str(e)}, file=str(target))) from None
         finally:
             tmp.unlink(missing_ok=True)
     return runs

@@ -13,6 +13,7 @@ Layout (``scoring.dataset/1``)::
     columns   for each field in header order, len(ids) float64 little-endian values;
               every NaN (not submitted) is one bit pattern, -0.0 is written as 0.0
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -65,7 +66,7 @@ def decode(raw: bytes) -> Dataset:
     (n_head,) = struct.unpack_from("<Q", raw, at)
     at += 8
     try:
-        header = json.loads(raw[at:at + n_head].decode("utf-8"))
+        header = json.loads(raw[at : at + n_head].decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise CanonicalError(f"bad header: {e}") from None
     at += n_head

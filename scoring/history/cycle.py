@@ -18,6 +18,7 @@ Rules that protect units:
 
 Every step appends to the event log (store.add_event) in the same transaction.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -38,7 +39,7 @@ from .store import EVENT_COLS, RunInfo, Store, add_event, chain_at, now
 if TYPE_CHECKING:  # imported only where a correction is made: it brings the engine
     from .reproduce import RescoreReport
 
-MAX_EVIDENCE = 20 * 2 ** 20  # bytes of one evidence file
+MAX_EVIDENCE = 20 * 2**20  # bytes of one evidence file
 MOVES = ("added", "removed", "total", "rank", "grade", "failed", "no_excellent")  # what a notice is sent for
 
 
@@ -74,8 +75,7 @@ class Publication:
 
 def publications(store: Store, run_id: int | None = None) -> list[Publication]:
     sql = 'SELECT id, run_id, start, "end", operator, at, reason FROM publications'
-    rows = store.query(sql + (" WHERE run_id = ?" if run_id is not None else "") + " ORDER BY id",
-                    (run_id,) if run_id is not None else ())
+    rows = store.query(sql + (" WHERE run_id = ?" if run_id is not None else "") + " ORDER BY id", (run_id,) if run_id is not None else ())
     return [Publication(*r) for r in rows]
 
 
@@ -96,8 +96,9 @@ def publish(store: Store, run_id: int, start: str, end: str, operator: str, reas
         raise _err("cycle.publish_draft", run=run_id)
     check(store, run)  # what is published is what was sealed
     with store.transaction() as c:
-        cur = c.execute('INSERT INTO publications (run_id, start, "end", operator, at, reason) VALUES (?, ?, ?, ?, ?, ?)',
-                        (run_id, start, end, operator, now(), reason))
+        cur = c.execute(
+            'INSERT INTO publications (run_id, start, "end", operator, at, reason) VALUES (?, ?, ?, ?, ?, ?)', (run_id, start, end, operator, now(), reason)
+        )
         add_event(c, run_id, "published", operator, reason, {"from": start, "to": end, "publication": cur.lastrowid})
     pub = current_publication(store, run_id)
     assert pub is not None  # recorded just above
@@ -160,9 +161,18 @@ def _fields(store: Store, run: RunInfo) -> list[str]:
     return sorted(store.inputs(run).data.values)
 
 
-def add_objection(store: Store, run_id: int, unit: str, indicator: str | None, field_name: str | None, text: str,
-                  evidence: Sequence[str | Path | tuple[str, bytes]], received: str | None, operator: str,
-                  accept_late: str | None = None) -> Objection:
+def add_objection(
+    store: Store,
+    run_id: int,
+    unit: str,
+    indicator: str | None,
+    field_name: str | None,
+    text: str,
+    evidence: Sequence[str | Path | tuple[str, bytes]],
+    received: str | None,
+    operator: str,
+    accept_late: str | None = None,
+) -> Objection:
     """Record a unit's objection; ``evidence``: file paths, or (file name, bytes) pairs as an upload gives them."""
     from .reproduce import imported_run
     from .seal import check
@@ -203,29 +213,42 @@ def add_objection(store: Store, run_id: int, unit: str, indicator: str | None, f
         try:
             data = p.read_bytes()
         except OSError as e:
-            raise HistoryError(Problem("cycle.evidence_unreadable", {"path": str(f), "detail": e.strerror or str(e)},
-                                       file=str(f))) from None
+            raise HistoryError(Problem("cycle.evidence_unreadable", {"path": str(f), "detail": e.strerror or str(e)}, file=str(f))) from None
         files.append((p.name, data))
     for name, data in files:  # the store keeps every byte for ever: a scan, not a disk image
         if len(data) > MAX_EVIDENCE:
-            raise HistoryError(Problem("cycle.evidence_too_large", {"name": name, "size": round(len(data) / 2 ** 20, 1),
-                                                                    "limit": MAX_EVIDENCE // 2 ** 20}, file=name))
+            raise HistoryError(
+                Problem("cycle.evidence_too_large", {"name": name, "size": round(len(data) / 2**20, 1), "limit": MAX_EVIDENCE // 2**20}, file=name)
+            )
     names = [n for n, _ in files]
     if len(set(names)) != len(names):
         raise _err("cycle.evidence_same_name", names="、".join(sorted({n for n in names if names.count(n) > 1})))
     with store.transaction() as c:
-        cur = c.execute("INSERT INTO objections (run_id, unit_id, indicator, field, text, received, late, late_reason, operator, at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (run_id, unit_id, indicator, field_name, text.strip(), got, int(late),
-                         late_reason, operator, now()))
+        cur = c.execute(
+            "INSERT INTO objections (run_id, unit_id, indicator, field, text, received, late, late_reason, operator, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (run_id, unit_id, indicator, field_name, text.strip(), got, int(late), late_reason, operator, now()),
+        )
         oid = cur.lastrowid
         for name, data in files:
             sha = canonical.sha256(data)
             c.execute("INSERT OR IGNORE INTO files (sha256, size, packed) VALUES (?, ?, ?)", (sha, len(data), canonical.pack(data)))
             c.execute("INSERT INTO objection_evidence (objection_id, name, sha256, size) VALUES (?, ?, ?, ?)", (oid, name, sha, len(data)))
-        add_event(c, run_id, "objection", operator, late_reason or "",
-                  {"objection": oid, "unit": unit_id, "indicator": indicator, "field": field_name, "received": got,
-                   "late": late, "evidence": [[n, canonical.sha256(d)] for n, d in files]})
+        add_event(
+            c,
+            run_id,
+            "objection",
+            operator,
+            late_reason or "",
+            {
+                "objection": oid,
+                "unit": unit_id,
+                "indicator": indicator,
+                "field": field_name,
+                "received": got,
+                "late": late,
+                "evidence": [[n, canonical.sha256(d)] for n, d in files],
+            },
+        )
     return objection(store, oid)
 
 
@@ -240,8 +263,27 @@ _OBJ_SQL = """SELECT o.id, o.run_id, o.unit_id, COALESCE(u.name, ''), o.indicato
 
 def _objection(store: Store, r: tuple) -> Objection:
     ev = [Evidence(*e) for e in store.query("SELECT name, sha256, size FROM objection_evidence WHERE objection_id = ? ORDER BY name", (r[0],))]
-    return Objection(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]), r[9], r[10], r[11], ev,
-                     r[12] or "pending", json.loads(r[13]) if r[13] else {}, r[14] or "", r[15] or "", r[16] or "", r[17])
+    return Objection(
+        r[0],
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        r[5],
+        r[6],
+        r[7],
+        bool(r[8]),
+        r[9],
+        r[10],
+        r[11],
+        ev,
+        r[12] or "pending",
+        json.loads(r[13]) if r[13] else {},
+        r[14] or "",
+        r[15] or "",
+        r[16] or "",
+        r[17],
+    )
 
 
 def objection(store: Store, oid: int) -> Objection:
@@ -303,10 +345,11 @@ def decide(store: Store, oid: int, accept: bool, values: list[str], reason: str,
         if c.execute("SELECT 1 FROM rulings WHERE objection_id = ?", (oid,)).fetchone():  # decided meanwhile by another process
             again = objection(store, oid)
             raise _err("cycle.already_decided", id=oid, state=again.state, by=again.decided_by, at=again.decided_at)
-        c.execute('INSERT INTO rulings (objection_id, decision, "values", reason, operator, at) VALUES (?, ?, ?, ?, ?, ?)',
-                  (oid, decision, json.dumps(parsed, ensure_ascii=False, sort_keys=True), reason.strip(), operator, now()))
-        add_event(c, o.run_id, "decided", operator, reason.strip(),
-                  {"objection": oid, "unit": o.unit_id, "decision": decision, "values": parsed})
+        c.execute(
+            'INSERT INTO rulings (objection_id, decision, "values", reason, operator, at) VALUES (?, ?, ?, ?, ?, ?)',
+            (oid, decision, json.dumps(parsed, ensure_ascii=False, sort_keys=True), reason.strip(), operator, now()),
+        )
+        add_event(c, o.run_id, "decided", operator, reason.strip(), {"objection": oid, "unit": o.unit_id, "decision": decision, "values": parsed})
     return objection(store, oid)
 
 
@@ -334,8 +377,7 @@ def apply(store: Store, run_id: int, reason: str, operator: str, plugin_args: Se
     from .reproduce import rescore_with
 
     run = store.run(run_id)
-    pending = store.query("SELECT id FROM runs WHERE COALESCE(root, id) = ? AND status = 'draft' AND corrects IS NOT NULL",
-                       (run.root,))
+    pending = store.query("SELECT id FROM runs WHERE COALESCE(root, id) = ? AND status = 'draft' AND corrects IS NOT NULL", (run.root,))
     if pending:  # a correction not finalized yet: a second one beside it would leave its values out
         raise _err("cycle.correction_pending", run=run_id, draft=pending[0][0])
     todo = [o for o in objections(store, run.id) if o.state == "accepted" and o.correction is None]
@@ -366,14 +408,19 @@ def apply(store: Store, run_id: int, reason: str, operator: str, plugin_args: Se
     ids = [o.id for o in todo]
 
     def mark(conn, new_id):
-        done = [i for (i,) in conn.execute(f"SELECT objection_id FROM applied WHERE objection_id IN ({','.join('?' * len(ids))}) "
-                                            "AND correction IN (SELECT id FROM runs)", ids)]
+        done = [
+            i
+            for (i,) in conn.execute(
+                f"SELECT objection_id FROM applied WHERE objection_id IN ({','.join('?' * len(ids))}) AND correction IN (SELECT id FROM runs)", ids
+            )
+        ]
         if done:  # applied meanwhile by another process: this correction is not saved
             raise _err("cycle.nothing_to_apply", run=run_id)
         conn.executemany("INSERT INTO applied (objection_id, correction) VALUES (?, ?)", [(i, new_id) for i in ids])
 
-    rep, _, _ = rescore_with(store, base.id, corrected, f"objections {', '.join(map(str, ids))}", [], reason, operator,
-                             plugin_args, event={"objections": ids}, then=[mark])
+    rep, _, _ = rescore_with(
+        store, base.id, corrected, f"objections {', '.join(map(str, ids))}", [], reason, operator, plugin_args, event={"objections": ids}, then=[mark]
+    )
     own = {o.unit_id for o in todo}
     by_unit: dict[str, Notice] = {}
     for ch in rep.changes:

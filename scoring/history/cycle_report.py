@@ -4,6 +4,7 @@
 Letters and notices are Markdown text (one file each): they print as they are, paste into a
 message, or go through any Markdown-to-PDF tool the office uses.
 """
+
 from __future__ import annotations
 
 import csv
@@ -30,12 +31,27 @@ def _values(values: dict[str, float]) -> str:
 
 
 def objection_dict(o: Objection) -> dict[str, Any]:
-    return {"id": o.id, "run": o.run_id, "unit": o.unit_id, "unit_name": o.unit_name, "indicator": o.indicator,
-            "field": o.field, "text": o.text, "received": o.received, "late": o.late, "late_reason": o.late_reason,
-            "recorded_by": o.operator, "recorded_at": o.at,
-            "evidence": [{"name": e.name, "sha256": e.sha256, "size": e.size} for e in o.evidence],
-            "state": o.state, "values": o.values, "reason": o.reason or None, "decided_by": o.decided_by or None,
-            "decided_at": o.decided_at or None, "correction": o.correction}
+    return {
+        "id": o.id,
+        "run": o.run_id,
+        "unit": o.unit_id,
+        "unit_name": o.unit_name,
+        "indicator": o.indicator,
+        "field": o.field,
+        "text": o.text,
+        "received": o.received,
+        "late": o.late,
+        "late_reason": o.late_reason,
+        "recorded_by": o.operator,
+        "recorded_at": o.at,
+        "evidence": [{"name": e.name, "sha256": e.sha256, "size": e.size} for e in o.evidence],
+        "state": o.state,
+        "values": o.values,
+        "reason": o.reason or None,
+        "decided_by": o.decided_by or None,
+        "decided_at": o.decided_at or None,
+        "correction": o.correction,
+    }
 
 
 COLS = ("id", "run", "unit", "about", "received", "state", "text", "evidence", "reason")
@@ -72,24 +88,40 @@ def objections_json(objs: list[Objection]) -> str:
 def letter(o: Objection, run: RunInfo, pub: Publication | None, lang: str, result=None) -> str:
     """The 复核答复 to the unit that objected: what it said, what the office decided and why;
     for an accepted one applied, its result in the correction run."""
-    lines = [t("cycle.letter.title", lang), "",
-             t("cycle.letter.to", lang, unit=o.unit_name or o.unit_id, id=o.unit_id), "",
-             t("cycle.letter.body", lang, received=o.received, assessment=run.assessment, run=run.id,
-               start=pub.start if pub else "—", end=pub.end if pub else "—", about=o.about, text=o.text)]
+    lines = [
+        t("cycle.letter.title", lang),
+        "",
+        t("cycle.letter.to", lang, unit=o.unit_name or o.unit_id, id=o.unit_id),
+        "",
+        t(
+            "cycle.letter.body",
+            lang,
+            received=o.received,
+            assessment=run.assessment,
+            run=run.id,
+            start=pub.start if pub else "—",
+            end=pub.end if pub else "—",
+            about=o.about,
+            text=o.text,
+        ),
+    ]
     if o.evidence:
         lines.append(t("cycle.letter.evidence", lang, files="、".join(f"{e.name}（sha256 {e.sha256}）" for e in o.evidence)))
     lines.append("")
     if o.state == "accepted":
         lines.append(t("cycle.letter.accepted", lang, values=_values(o.values), reason=o.reason))
         if result is not None:
-            lines.append(t("cycle.letter.result", lang, run=result[0], total=result[1], rank=result[2], of=result[3],
-                           grade=result[4] or "—"))
+            lines.append(t("cycle.letter.result", lang, run=result[0], total=result[1], rank=result[2], of=result[3], grade=result[4] or "—"))
         else:
             lines.append(t("cycle.letter.pending_apply", lang))
     elif o.state == "rejected":
         lines.append(t("cycle.letter.rejected", lang, reason=o.reason))
-    lines += ["", t("cycle.letter.sign", lang, by=o.decided_by or "—", at=(o.decided_at or "")[:10]),
-              "", t("cycle.letter.ref", lang, id=o.id, run=run.id, stamp=run.stamp().line(lang))]
+    lines += [
+        "",
+        t("cycle.letter.sign", lang, by=o.decided_by or "—", at=(o.decided_at or "")[:10]),
+        "",
+        t("cycle.letter.ref", lang, id=o.id, run=run.id, stamp=run.stamp().line(lang)),
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -99,26 +131,53 @@ def notice(n: Notice, applied: Applied, lang: str) -> str:
     places = rep.run.precision
     from .report import change_text
 
-    lines = [t("cycle.notice.title", lang), "", t("cycle.notice.to", lang, unit=n.name, id=n.unit_id), "",
-             t("cycle.notice.body", lang, assessment=rep.run.assessment, run=rep.run.id, new=rep.new_run.id,
-               reason=rep.new_run.reason, objections="、".join(f"#{o.id}" for o in applied.objections)),
-             t("cycle.notice.own" if n.own else "cycle.notice.others", lang), ""]
+    lines = [
+        t("cycle.notice.title", lang),
+        "",
+        t("cycle.notice.to", lang, unit=n.name, id=n.unit_id),
+        "",
+        t(
+            "cycle.notice.body",
+            lang,
+            assessment=rep.run.assessment,
+            run=rep.run.id,
+            new=rep.new_run.id,
+            reason=rep.new_run.reason,
+            objections="、".join(f"#{o.id}" for o in applied.objections),
+        ),
+        t("cycle.notice.own" if n.own else "cycle.notice.others", lang),
+        "",
+    ]
     lines += ["- " + change_text(c, places, lang) for c in n.changes]
     for d in n.decisions:
         code = "hist.dec.appears" if d.old is None else ("hist.dec.disappears" if d.new is None else "hist.dec.status")
-        lines.append("- " + t(code, lang, rule=d.rule, name=d.name, consequence=d.consequence, category=d.category,
-                              unit=d.unit_id, unit_name=d.unit_name,
-                              old=t(f"hist.dec.{d.old}", lang) if d.old else "", new=t(f"hist.dec.{d.new}", lang) if d.new else ""))
-    lines += ["", t("cycle.notice.final", lang, new=rep.new_run.id), "",
-              t("cycle.letter.ref_run", lang, stamp=rep.new_run.stamp().line(lang))]
+        lines.append(
+            "- "
+            + t(
+                code,
+                lang,
+                rule=d.rule,
+                name=d.name,
+                consequence=d.consequence,
+                category=d.category,
+                unit=d.unit_id,
+                unit_name=d.unit_name,
+                old=t(f"hist.dec.{d.old}", lang) if d.old else "",
+                new=t(f"hist.dec.{d.new}", lang) if d.new else "",
+            )
+        )
+    lines += ["", t("cycle.notice.final", lang, new=rep.new_run.id), "", t("cycle.letter.ref_run", lang, stamp=rep.new_run.stamp().line(lang))]
     return "\n".join(lines) + "\n"
 
 
 def applied_text(applied: Applied, lang: str) -> str:
     from .report import rescore_text
 
-    out = [rescore_text(applied.report, lang).rstrip("\n"), "",
-           t("cycle.applied_objections", lang, n=len(applied.objections), ids="、".join(f"#{o.id}" for o in applied.objections))]
+    out = [
+        rescore_text(applied.report, lang).rstrip("\n"),
+        "",
+        t("cycle.applied_objections", lang, n=len(applied.objections), ids="、".join(f"#{o.id}" for o in applied.objections)),
+    ]
     own = [n for n in applied.notices if n.own]
     others = [n for n in applied.notices if not n.own]
     out.append(t("cycle.notices", lang, n=len(applied.notices), own=len(own), others=len(others)))
@@ -133,9 +192,17 @@ def applied_json(applied: Applied) -> str:
 
     doc = json.loads(rescore_json(applied.report))
     doc["objections"] = [objection_dict(o) for o in applied.objections]
-    doc["notices"] = [{"unit": n.unit_id, "name": n.name, "category": n.category, "own": n.own,
-                       "changes": [c.what for c in n.changes], "decisions": [d.rule for d in n.decisions]}
-                      for n in applied.notices]
+    doc["notices"] = [
+        {
+            "unit": n.unit_id,
+            "name": n.name,
+            "category": n.category,
+            "own": n.own,
+            "changes": [c.what for c in n.changes],
+            "decisions": [d.rule for d in n.decisions],
+        }
+        for n in applied.notices
+    ]
     return dumps(doc)
 
 
@@ -162,8 +229,7 @@ def _detail(e: Event, lang: str) -> str:
 
 def log_text(run: RunInfo, events: list[Event], bad: list[int], lang: str) -> str:
     out = [t("cycle.log.head", lang, run=run.id, assessment=run.assessment, year=run.year)]
-    rows = [[str(e.seq), str(e.run_id), e.at.replace("T", " ")[:19], t(f"cycle.kind.{e.kind}", lang), e.operator, e.reason,
-             _detail(e, lang)] for e in events]
+    rows = [[str(e.seq), str(e.run_id), e.at.replace("T", " ")[:19], t(f"cycle.kind.{e.kind}", lang), e.operator, e.reason, _detail(e, lang)] for e in events]
     out.append(tabulate_wide(rows, [t(f"cycle.logcol.{c}", lang) for c in ("seq", "run", "at", "kind", "operator", "reason", "detail")]))
     if bad:
         out.append(t("cycle.log.broken", lang, rows="、".join(map(str, bad))))
@@ -171,8 +237,7 @@ def log_text(run: RunInfo, events: list[Event], bad: list[int], lang: str) -> st
 
 
 def log_json(run: RunInfo, events: list[Event], bad: list[int]) -> str:
-    return dump_json({"schema": "scoring.log/1", "run": run.id, "chain_intact": not bad, "altered_rows": bad,
-                  "events": [vars(e) for e in events]})
+    return dump_json({"schema": "scoring.log/1", "run": run.id, "chain_intact": not bad, "altered_rows": bad, "events": [vars(e) for e in events]})
 
 
 def dumps(doc) -> str:

@@ -1,4 +1,5 @@
 """What differs between two sets of results, or two sets of inputs (verify, rescore)."""
+
 from __future__ import annotations
 
 import json
@@ -45,8 +46,7 @@ def _eq(a, b) -> bool:
     return a == b
 
 
-def result_changes(old_units: list[UnitRow], old_modules: list[ModuleRow],
-                   new_units: list[UnitRow], new_modules: list[ModuleRow]) -> list[Change]:
+def result_changes(old_units: list[UnitRow], old_modules: list[ModuleRow], new_units: list[UnitRow], new_modules: list[ModuleRow]) -> list[Change]:
     old = {u.unit_id: u for u in old_units}
     new = {u.unit_id: u for u in new_units}
     om = _by_unit(old_modules)

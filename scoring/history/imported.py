@@ -13,6 +13,7 @@ table names the file and its sha256 (the file itself is kept with the run), and 
 rescore, explain and objections refuse it with that reason.  Unit ids are the ids of that
 year; renames and mergers declared in the criteria's ``[history]`` are stored with it.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,9 +36,19 @@ GRADE_COLS = ("等次", "等级", "考核等次", "grade")
 VETO_COLS = ("一票否决", "否决", "veto")
 ENGINE = "import"
 
-_L = {k: frozenset(clean_text(x).lower() for x in v) for k, v in {
-    "id": ID_COLS, "name": NAME_COLS, "cat": CAT_COLS, "total": TOTAL_COLS, "rank": RANK_COLS, "grade": GRADE_COLS,
-    "veto": VETO_COLS, "skip": TOTAL_ROWS}.items()}
+_L = {
+    k: frozenset(clean_text(x).lower() for x in v)
+    for k, v in {
+        "id": ID_COLS,
+        "name": NAME_COLS,
+        "cat": CAT_COLS,
+        "total": TOTAL_COLS,
+        "rank": RANK_COLS,
+        "grade": GRADE_COLS,
+        "veto": VETO_COLS,
+        "skip": TOTAL_ROWS,
+    }.items()
+}
 NEED = "单位编号, 类别, 总分, 名次"
 YES, NO = {"是", "否决", "yes", "y", "1", "true", "√"}, {"", "否", "no", "n", "0", "false"}
 
@@ -123,8 +134,14 @@ def _rows(t, col: dict, heads: list[str], categories: list[str], problems: list[
         if col["cat"] is not None:
             cat = known.get(clean_text(row[col["cat"]]))
             if cat is None:
-                at("data.unknown_category", rn, "cat", unit=uid, name=shown(row[col["cat"]]) if row[col["cat"]] is not None else "",
-                   known="、".join(categories))
+                at(
+                    "data.unknown_category",
+                    rn,
+                    "cat",
+                    unit=uid,
+                    name=shown(row[col["cat"]]) if row[col["cat"]] is not None else "",
+                    known="、".join(categories),
+                )
         else:  # read_results asks for a 类别 column unless the unit list gives each unit's category
             assert listed is not None
             cat = known.get(clean_text(listed[1]))
@@ -146,9 +163,18 @@ def _rows(t, col: dict, heads: list[str], categories: list[str], problems: list[
             elif v not in NO:
                 at("cycle.import_veto", rn, "veto", unit=uid, value=shown(row[col["veto"]]))
         name = listed[0] if listed is not None else (clean_text(raw_name) if col["name"] is not None else uid)
-        out.append({"id": uid, "name": name, "category": cat,
-                    "total": total, "rank": int(rank) if rank is not None else None, "grade": grade or None,
-                    "failed": failed, "row": rn})
+        out.append(
+            {
+                "id": uid,
+                "name": name,
+                "category": cat,
+                "total": total,
+                "rank": int(rank) if rank is not None else None,
+                "grade": grade or None,
+                "failed": failed,
+                "row": rn,
+            }
+        )
     _check_ranks(t, col, heads, out, problems)
     return out
 
@@ -174,8 +200,17 @@ def _check_ranks(t, col, heads, rows: list[dict], problems: list[Problem]) -> No
         n = len(rs)
         for r in rs:
             if r["rank"] > n:
-                problems.append(cell("cycle.import_rank_range", {"unit": r["id"], "rank": r["rank"], "n": n, "category": cat},
-                                     t.file, r["row"], col["rank"], heads[col["rank"]], t.sheet))
+                problems.append(
+                    cell(
+                        "cycle.import_rank_range",
+                        {"unit": r["id"], "rank": r["rank"], "n": n, "category": cat},
+                        t.file,
+                        r["row"],
+                        col["rank"],
+                        heads[col["rank"]],
+                        t.sheet,
+                    )
+                )
         plain = sorted((r for r in rs if not r["failed"]), key=lambda r: r["total"])  # lowest total first
         best_below = None  # among strictly lower totals, the unit with the best rank
         i = 0
@@ -186,10 +221,25 @@ def _check_ranks(t, col, heads, rows: list[dict], problems: list[Problem]) -> No
             for a in plain[i:j]:
                 if best_below is not None and a["rank"] > best_below["rank"]:
                     b = best_below
-                    problems.append(cell("cycle.import_rank_conflict",
-                                         {"unit": a["id"], "total": a["total"], "rank": a["rank"], "other": b["id"],
-                                          "other_total": b["total"], "other_rank": b["rank"], "other_row": b["row"]},
-                                         t.file, a["row"], col["rank"], heads[col["rank"]], t.sheet))
+                    problems.append(
+                        cell(
+                            "cycle.import_rank_conflict",
+                            {
+                                "unit": a["id"],
+                                "total": a["total"],
+                                "rank": a["rank"],
+                                "other": b["id"],
+                                "other_total": b["total"],
+                                "other_rank": b["rank"],
+                                "other_row": b["row"],
+                            },
+                            t.file,
+                            a["row"],
+                            col["rank"],
+                            heads[col["rank"]],
+                            t.sheet,
+                        )
+                    )
             for a in plain[i:j]:
                 if best_below is None or a["rank"] < best_below["rank"]:
                     best_below = a
@@ -257,24 +307,59 @@ def import_sheet(store: Store, got: Sheet, year: int, operator: str, key_path=No
     rows.sort(key=lambda r: (order[r["category"]], r["rank"], r["id"]))
     units = []
     for r in rows:
-        doc = {"id": r["id"], "name": r["name"], "category": r["category"], "total": r["total"], "rank": r["rank"],
-               "of": of[r["category"]], "grade": r["grade"], "vetoes": [], "modules": [],
-               "imported": {"file": name, "sha256": sha, "row": r["row"]}}
-        units.append(UnitRow(r["id"], r["name"], r["category"], r["total"], r["rank"], of[r["category"]], r["grade"],
-                             r["failed"], False, json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))))
+        doc = {
+            "id": r["id"],
+            "name": r["name"],
+            "category": r["category"],
+            "total": r["total"],
+            "rank": r["rank"],
+            "of": of[r["category"]],
+            "grade": r["grade"],
+            "vetoes": [],
+            "modules": [],
+            "imported": {"file": name, "sha256": sha, "row": r["row"]},
+        }
+        units.append(
+            UnitRow(
+                r["id"],
+                r["name"],
+                r["category"],
+                r["total"],
+                r["rank"],
+                of[r["category"]],
+                r["grade"],
+                r["failed"],
+                False,
+                json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
+            )
+        )
     data = Dataset([r["id"] for r in rows], [r["name"] for r in rows], [r["category"] for r in rows], {})
 
     def mark(conn, run_id):
         # imports.sheet is always "": the column is NOT NULL in stores of schema 3, so it stays until a schema change
         conn.execute("INSERT INTO imports (run_id, name, sha256, sheet) VALUES (?, ?, ?, ?)", (run_id, name, sha, ""))
 
-    rec = RunRecord(series=series, year=year, assessment=f"{series}（{year}年度，导入已公布结果）", operator=operator,
-                    criteria_raw=raw, criteria_path=str(Path(criteria_path).resolve()), data=data,
-                    data_path=str(Path(sheet).resolve()), engine=ENGINE, plugins={}, methods={},
-                    precision=criteria.assessment.precision, units=units, modules=[], files=[(name, content)],
-                    aliases=[AliasRow(a.old, a.new, a.year, a.note) for a in criteria.history.aliases],
-                    note=(f"导入：{name}（sha256 {sha}）" + (f"；{note}" if note else "")),
-                    event={"imported": True, "file": name, "sha256": sha}, then=[mark])
+    rec = RunRecord(
+        series=series,
+        year=year,
+        assessment=f"{series}（{year}年度，导入已公布结果）",
+        operator=operator,
+        criteria_raw=raw,
+        criteria_path=str(Path(criteria_path).resolve()),
+        data=data,
+        data_path=str(Path(sheet).resolve()),
+        engine=ENGINE,
+        plugins={},
+        methods={},
+        precision=criteria.assessment.precision,
+        units=units,
+        modules=[],
+        files=[(name, content)],
+        aliases=[AliasRow(a.old, a.new, a.year, a.note) for a in criteria.history.aliases],
+        note=(f"导入：{name}（sha256 {sha}）" + (f"；{note}" if note else "")),
+        event={"imported": True, "file": name, "sha256": sha},
+        then=[mark],
+    )
     run_id = store.save(rec)
     run, _ = finalize(store, run_id, operator, key_path, rescore=False)
     return run

@@ -6,6 +6,7 @@ an id changes, an alias ``old → new`` (declared in the criteria file as
 them; several aliases with the same ``new`` record a merger.  An alias with a
 ``year`` applies only when looking back from that year to earlier years.
 """
+
 from __future__ import annotations
 
 from typing import Iterable, Protocol

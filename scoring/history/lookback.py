@@ -7,6 +7,7 @@ here.  A year with no published result, and a unit that was not assessed that ye
 are reported as such (:class:`NoRecord`), never as a clean record: a rule such as
 "不合格 two years running" must be able to tell "not caught" from "no data".
 """
+
 from __future__ import annotations
 
 import os
@@ -98,12 +99,12 @@ def outcome_for(unit: str, year: int, official: dict[int, tuple[RunInfo, dict[st
 
 
 def _outcome(unit: str, year: int, run: RunInfo, r: UnitRow, last: dict[str, int]) -> Outcome:
-    return Outcome(year, unit, r.category, r.total, r.rank, r.of, r.grade, r.failed, r.no_excellent, run.id,
-                   r.unit_id, r.name, last.get(r.category, r.of))
+    return Outcome(year, unit, r.category, r.total, r.rank, r.of, r.grade, r.failed, r.no_excellent, run.id, r.unit_id, r.name, last.get(r.category, r.of))
 
 
-def outcomes(db: Store | str | os.PathLike | None, unit_ids: Iterable[str], years: Iterable[int],
-             series: str | None = None) -> dict[tuple[str, int], Outcome | NoRecord]:
+def outcomes(
+    db: Store | str | os.PathLike | None, unit_ids: Iterable[str], years: Iterable[int], series: str | None = None
+) -> dict[tuple[str, int], Outcome | NoRecord]:
     """Published outcome of each unit in each year: ``{(unit_id, year): Outcome | NoRecord}``.
 
     Every requested pair is in the answer.  ``unit_ids`` are today's ids; earlier years
@@ -139,8 +140,11 @@ def find_unit(store: Store, series: str, text: str) -> str:
 
     from ..errors import HistoryError, Problem
 
-    rows = store.query("""SELECT DISTINCT u.unit_id, u.name, r.year FROM unit_results u JOIN runs r ON r.id = u.run_id
-                       WHERE r.series = ? ORDER BY r.year DESC""", (series,))
+    rows = store.query(
+        """SELECT DISTINCT u.unit_id, u.name, r.year FROM unit_results u JOIN runs r ON r.id = u.run_id
+                       WHERE r.series = ? ORDER BY r.year DESC""",
+        (series,),
+    )
     ids = {r[0] for r in rows}
     if text in ids:
         return text
@@ -234,8 +238,7 @@ def compare_years(store: Store, series: str, year: int, category: str | None = N
         if category is not None and r.category != category:
             continue
         ln = _line(year, now, before)
-        lines.append(CompareLine(r.unit_id, r.name, now, before, ln.change, ln.rank_change,
-                                 isinstance(before, Outcome) and before.grade != now.grade))
+        lines.append(CompareLine(r.unit_id, r.name, now, before, ln.change, ln.rank_change, isinstance(before, Outcome) and before.grade != now.grade))
     if year - 1 in official:  # units of last year that are gone (merged away or no longer assessed)
         prev_run, prev_rows, prev_last = official[year - 1]
         for r in sorted(prev_rows.values(), key=in_order):
@@ -299,5 +302,6 @@ def decision_outcome(year: int, r: UnitRow, unit_id: str | None = None):
     from ..core.decisions import Outcome as DecisionOutcome
 
     vetoes = tuple(v["id"] for v in r.sheet_dict().get("vetoes", []))
-    return DecisionOutcome(year, unit_id or r.unit_id, r.category, float("nan") if r.total is None else r.total,
-                           r.rank, r.of, r.grade, r.failed, r.no_excellent, vetoes, r.name)
+    return DecisionOutcome(
+        year, unit_id or r.unit_id, r.category, float("nan") if r.total is None else r.total, r.rank, r.of, r.grade, r.failed, r.no_excellent, vetoes, r.name
+    )

@@ -23,6 +23,7 @@ through aliases (机构改革); for a merger, counts (``kind = "count"``) of the
 units are added up, and any other kind of value is left missing (it cannot be
 combined without a rule).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace

@@ -2,6 +2,7 @@
 
 Every output names the runs it was read from with their stamps.
 """
+
 from __future__ import annotations
 
 import csv
@@ -40,11 +41,25 @@ def _status(run: RunInfo, lang: str) -> str:
 
 
 def run_dict(run: RunInfo) -> dict[str, Any]:
-    return {"run": run.id, "series": run.series, "year": run.year, "assessment": run.assessment, "status": run.status,
-            "created": run.created, "operator": run.operator, "finalized": run.finalized, "finalized_by": run.finalized_by,
-            "corrects": run.corrects, "root": run.root, "reason": run.reason, "units": run.units,
-            "criteria_path": run.criteria_path, "data_path": run.data_path, "stamp": run.stamp().as_dict(),
-            "plugins_loaded": run.plugins}
+    return {
+        "run": run.id,
+        "series": run.series,
+        "year": run.year,
+        "assessment": run.assessment,
+        "status": run.status,
+        "created": run.created,
+        "operator": run.operator,
+        "finalized": run.finalized,
+        "finalized_by": run.finalized_by,
+        "corrects": run.corrects,
+        "root": run.root,
+        "reason": run.reason,
+        "units": run.units,
+        "criteria_path": run.criteria_path,
+        "data_path": run.data_path,
+        "stamp": run.stamp().as_dict(),
+        "plugins_loaded": run.plugins,
+    }
 
 
 # ---------------------------------------------------------------------------- runs
@@ -52,12 +67,27 @@ def runs_text(runs: list[RunInfo], db: str, lang: str, pubs: dict | None = None)
     out = [t("hist.runs.db", lang, db=db)]
     if not runs:
         return "\n".join(out + [t("hist.runs.none", lang)]) + "\n"
-    rows = [[str(r.id), r.series, str(r.year), _status(r, lang) + (t("cycle.imported_mark", lang) if r.engine == IMPORTED else ""),
-             r.created.replace("T", " ")[:16], r.operator,
-             str(r.units), r.criteria_sha256[:12], r.data_sha256[:12],
-             (f"#{r.corrects}" if r.corrects else ""), r.reason or "", _published(pubs, r.id)] for r in runs]
-    head = [t(f"hist.col.{k}", lang) for k in ("run", "series", "year", "status", "created", "operator", "units",
-                                               "criteria", "data", "corrects", "reason", "published")]
+    rows = [
+        [
+            str(r.id),
+            r.series,
+            str(r.year),
+            _status(r, lang) + (t("cycle.imported_mark", lang) if r.engine == IMPORTED else ""),
+            r.created.replace("T", " ")[:16],
+            r.operator,
+            str(r.units),
+            r.criteria_sha256[:12],
+            r.data_sha256[:12],
+            (f"#{r.corrects}" if r.corrects else ""),
+            r.reason or "",
+            _published(pubs, r.id),
+        ]
+        for r in runs
+    ]
+    head = [
+        t(f"hist.col.{k}", lang)
+        for k in ("run", "series", "year", "status", "created", "operator", "units", "criteria", "data", "corrects", "reason", "published")
+    ]
     out.append(tabulate_wide(rows, head, ["right", "left", "right", "left", "left", "left", "right", "left", "left", "left", "left", "left"]))
     return "\n".join(out) + "\n"
 
@@ -95,8 +125,17 @@ def _changes_by_unit(changes: list[Change], places: int, lang: str) -> list[str]
     lines = []
     for uid, cs in order.items():
         first = cs[0]
-        lines.append("  " + t("hist.unit_changes", lang, unit=uid, name=first.name, category=first.category,
-                              changes=t("sep.items", lang).join(change_text(c, places, lang) for c in cs)))
+        lines.append(
+            "  "
+            + t(
+                "hist.unit_changes",
+                lang,
+                unit=uid,
+                name=first.name,
+                category=first.category,
+                changes=t("sep.items", lang).join(change_text(c, places, lang) for c in cs),
+            )
+        )
     return lines
 
 
@@ -111,8 +150,7 @@ def _limited(lines: list[str], lang: str) -> list[str]:
 
 
 def _change_dict(c: Change) -> dict[str, Any]:
-    return {"unit": c.unit_id, "name": c.name, "category": c.category, "what": c.what, "item": c.item or None,
-            "old": c.old, "new": c.new}
+    return {"unit": c.unit_id, "name": c.name, "category": c.category, "what": c.what, "item": c.item or None, "old": c.old, "new": c.new}
 
 
 def _input_dict(i: InputChange) -> dict[str, Any]:
@@ -124,8 +162,18 @@ def _versions_lines(rep, lang: str) -> list[str]:
     if rep.engine_then != rep.engine_now:
         out.append("  " + t("hist.verify.engine", lang, then=rep.engine_then, now=rep.engine_now))
     for v in rep.versions:
-        out.append("  " + t("hist.verify.plugin", lang, method=v.method, p_then=v.plugin_then or "—", v_then=v.version_then or "?",
-                             p_now=v.plugin_now or "—", v_now=v.version_now or "?"))
+        out.append(
+            "  "
+            + t(
+                "hist.verify.plugin",
+                lang,
+                method=v.method,
+                p_then=v.plugin_then or "—",
+                v_then=v.version_then or "?",
+                p_now=v.plugin_now or "—",
+                v_now=v.version_now or "?",
+            )
+        )
     return out
 
 
@@ -133,8 +181,17 @@ def _versions_lines(rep, lang: str) -> list[str]:
 def verify_text(rep: VerifyReport, lang: str) -> str:
     run = rep.run
     places = run.precision
-    out = [t("hist.verify.head", lang, run=run.id, assessment=run.assessment, status=_status(run, lang),
-             created=run.created.replace("T", " ")[:16], operator=run.operator)]
+    out = [
+        t(
+            "hist.verify.head",
+            lang,
+            run=run.id,
+            assessment=run.assessment,
+            status=_status(run, lang),
+            created=run.created.replace("T", " ")[:16],
+            operator=run.operator,
+        )
+    ]
     for what in rep.altered:
         out.append(t("hist.verify.altered", lang, what=t(f"hist.col.{what}", lang)))
     if rep.seal:
@@ -157,8 +214,7 @@ def verify_text(rep: VerifyReport, lang: str) -> str:
     if rep.units_removed:
         out.append(t("hist.verify.units_removed", lang, units="、".join(rep.units_removed)))
     if rep.identical:
-        out.append(t("hist.verify.same_data", lang, data=rep.data_given) if rep.data_given
-                   else t("hist.verify.same", lang, units=run.units))
+        out.append(t("hist.verify.same_data", lang, data=rep.data_given) if rep.data_given else t("hist.verify.same", lang, units=run.units))
     else:
         n = len(rep.changes) + len(rep.inputs) + len(rep.altered) + len(rep.units_added) + len(rep.units_removed) + len(rep.seal)
         units = len({c.unit_id for c in rep.changes} | set(rep.units_added) | set(rep.units_removed) | {i.unit_id for i in rep.inputs})
@@ -173,17 +229,29 @@ def verify_text(rep: VerifyReport, lang: str) -> str:
 
 
 def verify_json(rep: VerifyReport) -> str:
-    return dump_json({
-        "schema": "scoring.verify/1", "run": run_dict(rep.run), "identical": rep.identical,
-        "same_versions": rep.same_versions, "altered": rep.altered,
-        "engine": {"then": rep.engine_then, "now": rep.engine_now},
-        "versions": [vars(v) for v in rep.versions],
-        "data_given": rep.data_given, "inputs": [_input_dict(i) for i in rep.inputs],
-        "units_added": rep.units_added, "units_removed": rep.units_removed,
-        "changes": [_change_dict(c) for c in rep.changes], "stamp": rep.stamp_now.as_dict(),
-        "seal": {"intact": not rep.seal, "problems": [getattr(w, "en", w) for w in rep.seal], "sha256": rep.run.seal_digest,
-                 "office_public_key": rep.run.seal_key},
-    })
+    return dump_json(
+        {
+            "schema": "scoring.verify/1",
+            "run": run_dict(rep.run),
+            "identical": rep.identical,
+            "same_versions": rep.same_versions,
+            "altered": rep.altered,
+            "engine": {"then": rep.engine_then, "now": rep.engine_now},
+            "versions": [vars(v) for v in rep.versions],
+            "data_given": rep.data_given,
+            "inputs": [_input_dict(i) for i in rep.inputs],
+            "units_added": rep.units_added,
+            "units_removed": rep.units_removed,
+            "changes": [_change_dict(c) for c in rep.changes],
+            "stamp": rep.stamp_now.as_dict(),
+            "seal": {
+                "intact": not rep.seal,
+                "problems": [getattr(w, "en", w) for w in rep.seal],
+                "sha256": rep.run.seal_digest,
+                "office_public_key": rep.run.seal_key,
+            },
+        }
+    )
 
 
 def check_text(c: StoreCheck, lang: str) -> str:
@@ -206,11 +274,23 @@ def check_text(c: StoreCheck, lang: str) -> str:
 
 
 def check_json(c: StoreCheck) -> str:
-    return json.dumps({"schema": "scoring.verify_all/1", "db": str(c.path), "seals": len(c.seals),
-                       "triggers_missing": c.triggers_missing, "intact": c.intact,
-                       "chain_head": c.seals[-1].digest if c.seals else None,
-                       "problems": [{"run": r.id if r else None, "what": [getattr(x, "en", x) for x in w]} for r, w in c.problems],
-                       "log_rows_altered": c.log_rows_altered}, ensure_ascii=False, indent=1) + "\n"
+    return (
+        json.dumps(
+            {
+                "schema": "scoring.verify_all/1",
+                "db": str(c.path),
+                "seals": len(c.seals),
+                "triggers_missing": c.triggers_missing,
+                "intact": c.intact,
+                "chain_head": c.seals[-1].digest if c.seals else None,
+                "problems": [{"run": r.id if r else None, "what": [getattr(x, "en", x) for x in w]} for r, w in c.problems],
+                "log_rows_altered": c.log_rows_altered,
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
+        + "\n"
+    )
 
 
 # ---------------------------------------------------------------------------- rescore
@@ -236,9 +316,21 @@ def rescore_text(rep: RescoreReport, lang: str) -> str:
         out.append(t("hist.rescore.decisions", lang, n=len(rep.decisions)))
         for d in rep.decisions:
             code = "hist.dec.appears" if d.old is None else ("hist.dec.disappears" if d.new is None else "hist.dec.status")
-            out.append("  " + t(code, lang, rule=d.rule, name=d.name, consequence=d.consequence, category=d.category,
-                                unit=d.unit_id, unit_name=d.unit_name,
-                                old=t(f"hist.dec.{d.old}", lang) if d.old else "", new=t(f"hist.dec.{d.new}", lang) if d.new else ""))
+            out.append(
+                "  "
+                + t(
+                    code,
+                    lang,
+                    rule=d.rule,
+                    name=d.name,
+                    consequence=d.consequence,
+                    category=d.category,
+                    unit=d.unit_id,
+                    unit_name=d.unit_name,
+                    old=t(f"hist.dec.{d.old}", lang) if d.old else "",
+                    new=t(f"hist.dec.{d.new}", lang) if d.new else "",
+                )
+            )
     versions = _versions_lines(rep, lang)
     if versions:
         out.append(t("hist.warning", lang) + t("hist.rescore.versions", lang))
@@ -249,13 +341,20 @@ def rescore_text(rep: RescoreReport, lang: str) -> str:
 
 
 def rescore_json(rep: RescoreReport) -> str:
-    return dump_json({
-        "schema": "scoring.rescore/1", "corrected": run_dict(rep.run), "correction": run_dict(rep.new_run),
-        "inputs": [_input_dict(i) for i in rep.inputs], "units_added": rep.units_added, "units_removed": rep.units_removed,
-        "changes": [_change_dict(c) for c in rep.changes],
-        "decisions": [vars(d) for d in rep.decisions],
-        "engine": {"then": rep.engine_then, "now": rep.engine_now}, "versions": [vars(v) for v in rep.versions],
-    })
+    return dump_json(
+        {
+            "schema": "scoring.rescore/1",
+            "corrected": run_dict(rep.run),
+            "correction": run_dict(rep.new_run),
+            "inputs": [_input_dict(i) for i in rep.inputs],
+            "units_added": rep.units_added,
+            "units_removed": rep.units_removed,
+            "changes": [_change_dict(c) for c in rep.changes],
+            "decisions": [vars(d) for d in rep.decisions],
+            "engine": {"then": rep.engine_then, "now": rep.engine_now},
+            "versions": [vars(v) for v in rep.versions],
+        }
+    )
 
 
 # ---------------------------------------------------------------------------- history of a unit
@@ -275,9 +374,21 @@ def _arrow(n: int | None) -> str:
 def _outcome_dict(o: Outcome | NoRecord) -> dict[str, Any]:
     if isinstance(o, NoRecord):
         return {"year": o.year, "found": False, "reason": o.reason, "run": o.run_id, "ids": list(o.ids)}
-    return {"year": o.year, "found": True, "unit_id": o.recorded_id, "name": o.name, "category": o.category, "total": o.total,
-            "rank": o.rank, "of": o.of, "last_rank": o.last_rank, "grade": o.grade, "failed": o.failed,
-            "no_excellent": o.no_excellent, "run": o.run_id}
+    return {
+        "year": o.year,
+        "found": True,
+        "unit_id": o.recorded_id,
+        "name": o.name,
+        "category": o.category,
+        "total": o.total,
+        "rank": o.rank,
+        "of": o.of,
+        "last_rank": o.last_rank,
+        "grade": o.grade,
+        "failed": o.failed,
+        "no_excellent": o.no_excellent,
+        "run": o.run_id,
+    }
 
 
 def history_text(series: str, unit: str, lines: list[HistoryLine], runs: dict[int, RunInfo], aliases, lang: str) -> str:
@@ -289,14 +400,25 @@ def history_text(series: str, unit: str, lines: list[HistoryLine], runs: dict[in
     for ln in lines:
         r = ln.record
         if isinstance(r, Outcome):
-            rows.append([str(ln.year), f"#{r.run_id}", r.recorded_id, r.name, r.category, fmt(r.total, places),
-                         _signed(ln.change, places), f"{r.rank}/{r.of}", _arrow(ln.rank_change), r.grade or "",
-                         _veto(r, lang)])
+            rows.append(
+                [
+                    str(ln.year),
+                    f"#{r.run_id}",
+                    r.recorded_id,
+                    r.name,
+                    r.category,
+                    fmt(r.total, places),
+                    _signed(ln.change, places),
+                    f"{r.rank}/{r.of}",
+                    _arrow(ln.rank_change),
+                    r.grade or "",
+                    _veto(r, lang),
+                ]
+            )
         else:
             note = t(f"hist.history.{r.reason}", lang, ids="、".join(r.ids))
             rows.append([str(ln.year), f"#{r.run_id}" if r.run_id else "", "", "", "", "", "", "", "", "", note])
-    head = [t(f"hist.col.{k}", lang) for k in ("year", "run", "id_then", "name", "category", "total", "change", "rank",
-                                               "rank_change", "grade", "note")]
+    head = [t(f"hist.col.{k}", lang) for k in ("year", "run", "id_then", "name", "category", "total", "change", "rank", "rank_change", "grade", "note")]
     out.append(tabulate_wide(rows, head, ["right", "left", "left", "left", "left", "right", "right", "right", "left", "left", "left"]))
     from .lineage import successors
 
@@ -325,14 +447,16 @@ def _veto(o: Outcome, lang: str) -> str:
 
 
 def history_json(series: str, unit: str, lines: list[HistoryLine], runs: dict[int, RunInfo], aliases) -> str:
-    return dump_json({
-        "schema": "scoring.history/1", "series": series, "unit": unit,
-        "years": [{**_outcome_dict(ln.record), "change": ln.change, "rank_change": ln.rank_change, "grade_before": ln.grade_before}
-                  for ln in lines],
-        "aliases": [{"old": a.old, "new": a.new, "year": a.year, "note": a.note} for a in aliases
-                    if a.new == unit or a.old == unit],
-        "runs": {str(k): run_dict(v) for k, v in sorted(runs.items())},
-    })
+    return dump_json(
+        {
+            "schema": "scoring.history/1",
+            "series": series,
+            "unit": unit,
+            "years": [{**_outcome_dict(ln.record), "change": ln.change, "rank_change": ln.rank_change, "grade_before": ln.grade_before} for ln in lines],
+            "aliases": [{"old": a.old, "new": a.new, "year": a.year, "note": a.note} for a in aliases if a.new == unit or a.old == unit],
+            "runs": {str(k): run_dict(v) for k, v in sorted(runs.items())},
+        }
+    )
 
 
 # ---------------------------------------------------------------------------- year over year
@@ -355,22 +479,41 @@ def _compare_note(ln: CompareLine, cmp: Comparison, lang: str) -> str:
 def compare_rows(cmp: Comparison, lang: str) -> tuple[list[str], list[list[str]]]:
     places = cmp.run.precision
     prev = cmp.year - 1
-    head = [t("hist.col.rank", lang), t("hist.col.id", lang), t("hist.col.name", lang), t("hist.col.category", lang),
-            t("hist.col.total_y", lang, year=prev), t("hist.col.total_y", lang, year=cmp.year), t("hist.col.change", lang),
-            t("hist.col.rank_y", lang, year=prev), t("hist.col.rank_change", lang),
-            t("hist.col.grade_y", lang, year=prev), t("hist.col.grade_y", lang, year=cmp.year), t("hist.col.note", lang)]
+    head = [
+        t("hist.col.rank", lang),
+        t("hist.col.id", lang),
+        t("hist.col.name", lang),
+        t("hist.col.category", lang),
+        t("hist.col.total_y", lang, year=prev),
+        t("hist.col.total_y", lang, year=cmp.year),
+        t("hist.col.change", lang),
+        t("hist.col.rank_y", lang, year=prev),
+        t("hist.col.rank_change", lang),
+        t("hist.col.grade_y", lang, year=prev),
+        t("hist.col.grade_y", lang, year=cmp.year),
+        t("hist.col.note", lang),
+    ]
     rows = []
     for ln in cmp.lines:
         now, b = ln.now, ln.before
         bo = b if isinstance(b, Outcome) else None
         latest = now or bo  # a unit gone this year shows last year's category
-        rows.append([
-            f"{now.rank}/{now.of}" if now else "", ln.unit_id, ln.name, latest.category if latest else "",
-            fmt(bo.total, places) if bo else "", fmt(now.total, places) if now else "", _signed(ln.change, places),
-            f"{bo.rank}/{bo.of}" if bo else "", _arrow(ln.rank_change),
-            (bo.grade or "") if bo else "", (now.grade or "") if now else "",
-            _compare_note(ln, cmp, lang),
-        ])
+        rows.append(
+            [
+                f"{now.rank}/{now.of}" if now else "",
+                ln.unit_id,
+                ln.name,
+                latest.category if latest else "",
+                fmt(bo.total, places) if bo else "",
+                fmt(now.total, places) if now else "",
+                _signed(ln.change, places),
+                f"{bo.rank}/{bo.of}" if bo else "",
+                _arrow(ln.rank_change),
+                (bo.grade or "") if bo else "",
+                (now.grade or "") if now else "",
+                _compare_note(ln, cmp, lang),
+            ]
+        )
     return head, rows
 
 
@@ -385,8 +528,11 @@ def compare_text(cmp: Comparison, lang: str) -> str:
         by_cat.setdefault(r[3], []).append(r)
     for c, rs in by_cat.items():
         out += ["", t("text.section", lang, title=c)]
-        out.append(tabulate_wide([r[:3] + r[4:] for r in rs], head[:3] + head[4:],
-                             ["right", "left", "left", "right", "right", "right", "right", "left", "left", "left", "left"]))
+        out.append(
+            tabulate_wide(
+                [r[:3] + r[4:] for r in rs], head[:3] + head[4:], ["right", "left", "left", "right", "right", "right", "right", "left", "left", "left", "left"]
+            )
+        )
     out += ["", t("hist.compare.rank_note", lang), t("hist.sources", lang)]
     for run in [r for r in (cmp.before_run, cmp.run) if r is not None]:
         out.append("  " + t("hist.source_run", lang, year=run.year, stamp=run.stamp().line(lang)))
@@ -394,13 +540,28 @@ def compare_text(cmp: Comparison, lang: str) -> str:
 
 
 def compare_json(cmp: Comparison) -> str:
-    return dump_json({
-        "schema": "scoring.compare/1", "series": cmp.series, "year": cmp.year, "previous_year": cmp.year - 1,
-        "category": cmp.category,
-        "units": [{"unit": ln.unit_id, "name": ln.name, "now": _outcome_dict(ln.now) if ln.now else None, "before": _outcome_dict(ln.before),
-                   "change": ln.change, "rank_change": ln.rank_change, "grade_changed": ln.grade_changed} for ln in cmp.lines],
-        "runs": {"now": run_dict(cmp.run), "before": run_dict(cmp.before_run) if cmp.before_run else None},
-    })
+    return dump_json(
+        {
+            "schema": "scoring.compare/1",
+            "series": cmp.series,
+            "year": cmp.year,
+            "previous_year": cmp.year - 1,
+            "category": cmp.category,
+            "units": [
+                {
+                    "unit": ln.unit_id,
+                    "name": ln.name,
+                    "now": _outcome_dict(ln.now) if ln.now else None,
+                    "before": _outcome_dict(ln.before),
+                    "change": ln.change,
+                    "rank_change": ln.rank_change,
+                    "grade_changed": ln.grade_changed,
+                }
+                for ln in cmp.lines
+            ],
+            "runs": {"now": run_dict(cmp.run), "before": run_dict(cmp.before_run) if cmp.before_run else None},
+        }
+    )
 
 
 def compare_csv(cmp: Comparison, lang: str) -> str:

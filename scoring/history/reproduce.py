@@ -1,5 +1,6 @@
 """Re-scoring a stored run: ``verify`` (are the stored results reproducible?) and
 ``rescore`` (a correction after appeal, under the run's frozen criteria)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -147,8 +148,7 @@ def imported_run(store: Store, run: RunInfo) -> None:
     """Refuse to re-score a run brought in from a published sheet: there is nothing to score it from."""
     rows = store.query("SELECT name, sha256 FROM imports WHERE run_id = ?", (run.id,))
     if rows:
-        raise HistoryError(Problem("cycle.imported_run", {"run": run.id, "year": run.year, "file": rows[0][0],
-                                                          "sha256": rows[0][1]}))
+        raise HistoryError(Problem("cycle.imported_run", {"run": run.id, "year": run.year, "file": rows[0][0], "sha256": rows[0][1]}))
 
 
 def stored_results(store: Store, run_id: int, plugin_args: Sequence[str] = ()):
@@ -169,8 +169,7 @@ def stored_results(store: Store, run_id: int, plugin_args: Sequence[str] = ()):
     return res, stamp.with_run(run.id, run.status, run.corrects, run.seal_digest, run.seal_key)
 
 
-def verify(store: Store, run_id: int, plugin_args: Sequence[str] = (), data_folder: str | None = None,
-           public_key: str | None = None) -> VerifyReport:
+def verify(store: Store, run_id: int, plugin_args: Sequence[str] = (), data_folder: str | None = None, public_key: str | None = None) -> VerifyReport:
     """Re-score a stored run's inputs (or ``data_folder``) under its stored criteria and compare; its
     seal is checked against ``public_key`` when given (else the pinned one)."""
     from .. import __version__
@@ -189,9 +188,20 @@ def verify(store: Store, run_id: int, plugin_args: Sequence[str] = (), data_fold
     changes = result_changes(store.unit_rows(run.id), store.module_rows(run.id), units, modules)
     stamp = make_stamp(canonical.sha256(inputs.criteria_raw), canonical.data_hash(data), plan, registry)
     added, removed = unit_changes(inputs.data, data) if data_folder else ([], [])
-    return VerifyReport(run, stamp, inputs.altered, run.engine, __version__, version_changes(run, plan, registry),
-                        input_changes(inputs.data, data) if data_folder else [], added, removed, changes, data_folder,
-                        sealed)
+    return VerifyReport(
+        run,
+        stamp,
+        inputs.altered,
+        run.engine,
+        __version__,
+        version_changes(run, plan, registry),
+        input_changes(inputs.data, data) if data_folder else [],
+        added,
+        removed,
+        changes,
+        data_folder,
+        sealed,
+    )
 
 
 def checked_folder(plan, folder: str):
@@ -206,21 +216,21 @@ def checked_folder(plan, folder: str):
     return report.data
 
 
-def rescore(store: Store, run_id: int, data_folder: str, reason: str, operator: str,
-            plugin_args: Sequence[str] = ()) -> tuple[RescoreReport, object, Stamp]:
+def rescore(store: Store, run_id: int, data_folder: str, reason: str, operator: str, plugin_args: Sequence[str] = ()) -> tuple[RescoreReport, object, Stamp]:
     """Score corrected data under the frozen criteria of ``run_id`` and save it as a correction.
 
     Returns the report, the new results (for the usual tables) and the new run's stamp.
     """
+
     def corrected(plan, stored):
         return carry_previous(checked_folder(plan, data_folder), stored, plan)
 
-    return rescore_with(store, run_id, corrected, str(Path(data_folder).resolve()), data_files(data_folder),
-                        reason, operator, plugin_args)
+    return rescore_with(store, run_id, corrected, str(Path(data_folder).resolve()), data_files(data_folder), reason, operator, plugin_args)
 
 
-def rescore_with(store: Store, run_id: int, corrected, data_path: str, files, reason: str, operator: str,
-                 plugin_args: Sequence[str] = (), event: dict | None = None, then=()) -> tuple[RescoreReport, object, Stamp]:
+def rescore_with(
+    store: Store, run_id: int, corrected, data_path: str, files, reason: str, operator: str, plugin_args: Sequence[str] = (), event: dict | None = None, then=()
+) -> tuple[RescoreReport, object, Stamp]:
     """The one correction path: ``corrected(plan, stored data)`` gives the corrected data (a
     folder read again, or the stored data with accepted objections' values); it is scored
     under the frozen criteria and saved as a correction run, with ``then`` in the same
@@ -244,17 +254,34 @@ def rescore_with(store: Store, run_id: int, corrected, data_path: str, files, re
     plan, registry = stored_plan(run, inputs.criteria_raw, plugin_args)
     data = corrected(plan, inputs.data)
     res = score(plan, data)
-    rec = build_record(res, registry, criteria_raw=inputs.criteria_raw, criteria_path=run.criteria_path,
-                       data_path=data_path, operator=operator, files=files,
-                       corrects=run.id, reason=reason.strip())
+    rec = build_record(
+        res,
+        registry,
+        criteria_raw=inputs.criteria_raw,
+        criteria_path=run.criteria_path,
+        data_path=data_path,
+        operator=operator,
+        files=files,
+        corrects=run.id,
+        reason=reason.strip(),
+    )
     rec.event, rec.then = event, list(then)
     new_id = store.save(rec)
     new_run = store.run(new_id)
     changes = result_changes(store.unit_rows(run.id), store.module_rows(run.id), rec.units, rec.modules)
     added, removed = unit_changes(inputs.data, data)
-    report = RescoreReport(run, new_run, input_changes(inputs.data, data), added, removed, changes,
-                           version_changes(run, plan, registry), run.engine, __version__,
-                           decision_changes(store, run, res))
+    report = RescoreReport(
+        run,
+        new_run,
+        input_changes(inputs.data, data),
+        added,
+        removed,
+        changes,
+        version_changes(run, plan, registry),
+        run.engine,
+        __version__,
+        decision_changes(store, run, res),
+    )
     stamp = make_stamp(new_run.criteria_sha256, new_run.data_sha256, plan, registry).with_run(new_id, "draft", run.id)
     return report, res, stamp
 
@@ -284,7 +311,17 @@ def decision_changes(store: Store, run: RunInfo, res) -> list[DecisionChange]:
         a, b = old.get(key), new.get(key)
         if a is not None and b is not None and a[1].status == b[1].status:
             continue
-        rule, catch = (b or a)
-        out.append(DecisionChange(rule.rule.id, rule.rule.name, rule.rule.consequence, rule.category, key[2],
-                                  catch.unit.name, a[1].status if a else None, b[1].status if b else None))
+        rule, catch = b or a
+        out.append(
+            DecisionChange(
+                rule.rule.id,
+                rule.rule.name,
+                rule.rule.consequence,
+                rule.category,
+                key[2],
+                catch.unit.name,
+                a[1].status if a else None,
+                b[1].status if b else None,
+            )
+        )
     return out

@@ -17,6 +17,7 @@ catch: someone holding the office's private key; someone who replaces the store 
 it with a key of their own, unless the office's public key is pinned (``SCORING_PUBLIC_KEY``
 or ``--public-key``; it is printed on every paper) — see docs/history.md.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -52,8 +53,7 @@ class Said(str):
     @classmethod
     def of(cls, code: str, **args) -> "Said":
         """The catalogue's message ``code`` in both languages; a Said argument gives each language its own."""
-        return cls(*(t(code, lang, **{k: (v.en if lang == "en" else str(v)) if isinstance(v, Said) else v for k, v in args.items()})
-                     for lang in ("zh", "en")))
+        return cls(*(t(code, lang, **{k: (v.en if lang == "en" else str(v)) if isinstance(v, Said) else v for k, v in args.items()}) for lang in ("zh", "en")))
 
     def squeezed(self) -> "Said":
         """Double spaces left by an empty part made single, in both languages."""
@@ -174,25 +174,42 @@ def document(store: Store, run: RunInfo, previous: str, events_at: int | None = 
     except Exception:  # noqa: BLE001 - unreadable stored bytes: the digest cannot match
         data_sha = "unreadable"
     used = {p: run.plugins.get(p, "") for p in sorted(set(run.methods.values()))}
-    units = store.query("SELECT unit_id, name, category, total, rank, of, grade, failed, no_excellent, sheet "
-                     "FROM unit_results WHERE run_id = ? ORDER BY unit_id", (run.id,))
-    modules = store.query("SELECT unit_id, module_id, name, weight, score, contribution FROM module_results "
-                       "WHERE run_id = ? ORDER BY unit_id, module_id", (run.id,))
+    units = store.query(
+        "SELECT unit_id, name, category, total, rank, of, grade, failed, no_excellent, sheet FROM unit_results WHERE run_id = ? ORDER BY unit_id", (run.id,)
+    )
+    modules = store.query(
+        "SELECT unit_id, module_id, name, weight, score, contribution FROM module_results WHERE run_id = ? ORDER BY unit_id, module_id", (run.id,)
+    )
     aliases = store.query("SELECT old, new, year, note FROM aliases WHERE run_id = ? ORDER BY old, new", (run.id,))
     doc = {
         "format": FORMAT,
-        "run": {"id": run.id, "series": run.series, "year": run.year, "assessment": run.assessment, "status": run.status,
-                "created": run.created, "operator": run.operator, "finalized": run.finalized,
-                "finalized_by": run.finalized_by, "corrects": run.corrects, "root": run.root, "reason": run.reason,
-                "note": run.note, "precision": run.precision, "units": run.units,
-                "criteria_path": run.criteria_path, "data_path": run.data_path},
+        "run": {
+            "id": run.id,
+            "series": run.series,
+            "year": run.year,
+            "assessment": run.assessment,
+            "status": run.status,
+            "created": run.created,
+            "operator": run.operator,
+            "finalized": run.finalized,
+            "finalized_by": run.finalized_by,
+            "corrects": run.corrects,
+            "root": run.root,
+            "reason": run.reason,
+            "note": run.note,
+            "precision": run.precision,
+            "units": run.units,
+            "criteria_path": run.criteria_path,
+            "data_path": run.data_path,
+        },
         "criteria_sha256": canonical.sha256(crit[0][0].encode("utf-8")) if crit else "missing",
         "data_sha256": data_sha,
-        "engine": run.engine, "plugins": used, "methods": dict(sorted(run.methods.items())),
+        "engine": run.engine,
+        "plugins": used,
+        "methods": dict(sorted(run.methods.items())),
         "files": [list(f) for f in store.files(run.id)],
         "aliases": [list(a) for a in aliases],
-        "units": [[u[0], u[1], u[2], u[3], u[4], u[5], u[6], bool(u[7]), bool(u[8]),
-                   hashlib.sha256(u[9].encode("utf-8")).hexdigest()] for u in units],
+        "units": [[u[0], u[1], u[2], u[3], u[4], u[5], u[6], bool(u[7]), bool(u[8]), hashlib.sha256(u[9].encode("utf-8")).hexdigest()] for u in units],
         "modules": [list(m) for m in modules],
         "previous": previous,
     }
@@ -233,8 +250,7 @@ def _rows(what: Said, old: list, new: list, cols: tuple[str, ...], key: int) -> 
         elif k not in a:
             out.append(Said.of("seal.diff.added", what=what, name=name))
         elif a[k] != b[k]:
-            out += [Said.of("seal.diff.cell", what=what, name=name, column=c, old=_short(x), new=_short(y))
-                    for c, x, y in zip(cols, a[k], b[k]) if x != y]
+            out += [Said.of("seal.diff.cell", what=what, name=name, column=c, old=_short(x), new=_short(y)) for c, x, y in zip(cols, a[k], b[k]) if x != y]
     return out
 
 
@@ -256,13 +272,11 @@ class SealRow:
 
 
 def seal_rows(store: Store) -> list[SealRow]:
-    return [SealRow(*r) for r in store.query(
-        "SELECT seq, run_id, document, digest, previous, public_key, signature FROM seals ORDER BY seq")]
+    return [SealRow(*r) for r in store.query("SELECT seq, run_id, document, digest, previous, public_key, signature FROM seals ORDER BY seq")]
 
 
 def _seal_of(store: Store, run_id: int) -> SealRow | None:
-    rows = store.query("SELECT seq, run_id, document, digest, previous, public_key, signature FROM seals WHERE run_id = ?",
-                    (run_id,))
+    rows = store.query("SELECT seq, run_id, document, digest, previous, public_key, signature FROM seals WHERE run_id = ?", (run_id,))
     return SealRow(*rows[0]) if rows else None
 
 
@@ -320,11 +334,14 @@ def check(store: Store, run: RunInfo) -> None:
 
 def broken(store: Store, run: RunInfo, what: list[str]) -> HistoryError:
     if what == ["unsealed"]:
-        return HistoryError(Problem("seal.unsealed", {"run": run.id, "year": run.year, "path": str(store.path)},
-                                    file=str(store.path)))
-    return HistoryError(Problem("seal.broken", {"run": run.id, "year": run.year, "what": said(what, "zh"),
-                                                "what_en": said(what, "en"), "path": str(store.path)},
-                                file=str(store.path)))
+        return HistoryError(Problem("seal.unsealed", {"run": run.id, "year": run.year, "path": str(store.path)}, file=str(store.path)))
+    return HistoryError(
+        Problem(
+            "seal.broken",
+            {"run": run.id, "year": run.year, "what": said(what, "zh"), "what_en": said(what, "en"), "path": str(store.path)},
+            file=str(store.path),
+        )
+    )
 
 
 def check_all(store: Store, pinned: str | None = None) -> list[tuple[RunInfo | None, list[str]]]:
@@ -366,13 +383,13 @@ def check_store(store: Store, pinned: str | None = None) -> StoreCheck:
     from .store import chain_at, trigger_problems
 
     head = store.query("SELECT MAX(seq) FROM events")[0][0] or 0
-    return StoreCheck(store.path, trigger_problems(store), check_all(store, pinned), seal_rows(store),
-                      chain_at(store, head)[1])
+    return StoreCheck(store.path, trigger_problems(store), check_all(store, pinned), seal_rows(store), chain_at(store, head)[1])
 
 
 # ---------------------------------------------------------------------------- sealing
-def finalize(store: Store, run_id: int, operator: str, key_path: str | os.PathLike | None = None,
-             plugin_args: Sequence[str] = (), rescore: bool = True) -> tuple[RunInfo, bool]:
+def finalize(
+    store: Store, run_id: int, operator: str, key_path: str | os.PathLike | None = None, plugin_args: Sequence[str] = (), rescore: bool = True
+) -> tuple[RunInfo, bool]:
     """Re-score the run from its stored criteria and data; if the results match, make it final
     and seal it, in one transaction.  A final run sealed before is left as it is; a final run
     without a seal (finalized before sealing existed) is verified and sealed.
@@ -392,8 +409,7 @@ def finalize(store: Store, run_id: int, operator: str, key_path: str | os.PathLi
         rep = verify(store, run_id, plugin_args)
     if rescore and (rep.altered or rep.changes):  # (its seal is what is being made: not part of this check)
         what = [Said.of("seal.diff.altered", what=w) for w in rep.altered]
-        what += [Said.of("seal.diff.rescored", unit=c.unit_id, what=c.what, item=c.item, old=_short(c.old), new=_short(c.new)).squeezed()
-                 for c in rep.changes]
+        what += [Said.of("seal.diff.rescored", unit=c.unit_id, what=c.what, item=c.item, old=_short(c.old), new=_short(c.new)).squeezed() for c in rep.changes]
         raise HistoryError(Problem("seal.finalize_differs", {"run": run_id, "what": said(what, "zh"), "what_en": said(what, "en")}))
     mine = public_hex(key)
     known = office_key(store)
@@ -410,9 +426,10 @@ def finalize(store: Store, run_id: int, operator: str, key_path: str | os.PathLi
         head = conn.execute("SELECT MAX(seq) FROM events").fetchone()[0]
         doc = document(store, final, prev[0] if prev else "", head)
         raw = dumps(doc)
-        conn.execute("INSERT INTO seals (run_id, document, digest, previous, public_key, signature) VALUES (?, ?, ?, ?, ?, ?)",
-                     (final.id, raw.decode("utf-8"), hashlib.sha256(raw).hexdigest(), doc["previous"], mine,
-                      key.sign(raw).hex()))
+        conn.execute(
+            "INSERT INTO seals (run_id, document, digest, previous, public_key, signature) VALUES (?, ?, ?, ?, ?, ?)",
+            (final.id, raw.decode("utf-8"), hashlib.sha256(raw).hexdigest(), doc["previous"], mine, key.sign(raw).hex()),
+        )
         if known is None:
             conn.execute("INSERT OR IGNORE INTO store_info (key, value) VALUES ('office_public_key', ?)", (mine,))
 
@@ -429,9 +446,11 @@ def export(store: Store, run: RunInfo, folder: str | os.PathLike) -> list[Path]:
         raise broken(store, run, ["unsealed"]) if run.final else HistoryError(Problem("seal.draft", {"run": run.id}))
     check(store, run)
     d = Path(folder)
-    files = [(d / f"run-{run.id}.seal.json", seal.document.encode("utf-8")),
-             (d / f"run-{run.id}.sig", bytes.fromhex(seal.signature)),
-             (d / f"run-{run.id}.pub.pem", public_pem(seal.public_key))]
+    files = [
+        (d / f"run-{run.id}.seal.json", seal.document.encode("utf-8")),
+        (d / f"run-{run.id}.sig", bytes.fromhex(seal.signature)),
+        (d / f"run-{run.id}.pub.pem", public_pem(seal.public_key)),
+    ]
     for path, data in files:
         write_out(path, data)
     return [p for p, _ in files]

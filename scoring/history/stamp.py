@@ -7,6 +7,7 @@ canonical bytes of the data as scored (:mod:`scoring.history.canonical`).  Plugi
 the version of each plugin a method was taken from.  Anyone holding the same
 criteria file and data can recompute the first two with ``scoring run``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,10 +34,10 @@ class Stamp:
     seal: str | None = None  # a sealed (定稿) run: the full sha256 of its sealed document
     office_key: str | None = None  # and the office's public key (Ed25519, hex) that signed it
 
-    def with_run(self, run: int, status: str = "draft", corrects: int | None = None,
-                 seal: str | None = None, office_key: str | None = None) -> "Stamp":
-        return Stamp(self.criteria_sha256, self.data_sha256, self.engine, dict(self.plugins), dict(self.methods),
-                     run, status, corrects, self.gaps, seal, office_key)
+    def with_run(self, run: int, status: str = "draft", corrects: int | None = None, seal: str | None = None, office_key: str | None = None) -> "Stamp":
+        return Stamp(
+            self.criteria_sha256, self.data_sha256, self.engine, dict(self.plugins), dict(self.methods), run, status, corrects, self.gaps, seal, office_key
+        )
 
     def gap_lines(self, lang: str = "zh") -> list[str]:
         """The blank cells the criteria's missing policy handled, one line listing them (none: no line)."""
@@ -44,13 +45,13 @@ class Stamp:
             return []
         items = t("sep.items", lang).join(
             t("stamp.gap_item", lang, unit=u, name=n, field=f, indicator=i, action=t(f"missing.action.{p}", lang) if has(f"missing.action.{p}") else p)
-            for u, n, f, i, p in self.gaps)
+            for u, n, f, i, p in self.gaps
+        )
         return [t("stamp.gaps", lang, n=len(self.gaps), items=items)]
 
     def line(self, lang: str = "zh") -> str:
         plugins = ", ".join(f"{_short_plugin(p)} {v or '?'}" for p, v in sorted(self.plugins.items()))
-        text = t("stamp.line", lang, criteria=self.criteria_sha256[:SHORT], data=self.data_sha256[:SHORT], engine=self.engine,
-                 plugins=plugins or "—")
+        text = t("stamp.line", lang, criteria=self.criteria_sha256[:SHORT], data=self.data_sha256[:SHORT], engine=self.engine, plugins=plugins or "—")
         if self.gaps:
             text += t("stamp.line_gaps", lang, n=len(self.gaps))
         if self.run is not None:
@@ -62,10 +63,17 @@ class Stamp:
         return text
 
     def as_dict(self) -> dict[str, Any]:
-        return {"criteria_sha256": self.criteria_sha256, "data_sha256": self.data_sha256, "engine": self.engine,
-                "plugins": dict(sorted(self.plugins.items())), "methods": dict(sorted(self.methods.items())),
-                "run": self.run, "status": self.status, "corrects": self.corrects,
-                **({"seal_sha256": self.seal, "office_public_key": self.office_key} if self.seal else {})}
+        return {
+            "criteria_sha256": self.criteria_sha256,
+            "data_sha256": self.data_sha256,
+            "engine": self.engine,
+            "plugins": dict(sorted(self.plugins.items())),
+            "methods": dict(sorted(self.methods.items())),
+            "run": self.run,
+            "status": self.status,
+            "corrects": self.corrects,
+            **({"seal_sha256": self.seal, "office_public_key": self.office_key} if self.seal else {}),
+        }
 
     def printed(self) -> dict[str, Any]:
         """What a printable report shows: the stamp, and the blank cells the missing policy handled."""

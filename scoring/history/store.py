@@ -50,6 +50,7 @@ Reliability:
   Opening checks the triggers are all there, unchanged; what is changed around them is
   caught by the seals (seal.py), checked on every read of a final run.
 """
+
 from __future__ import annotations
 
 import json
@@ -217,10 +218,12 @@ CREATE TRIGGER files_used_no_delete BEFORE DELETE ON files
 """
 SCHEMA += CYCLE_TABLES + CYCLE_TRIGGERS
 
-_RUN_COLS = ("id, series, year, assessment, status, created, operator, finalized, finalized_by, criteria_sha256, "
-             "criteria_path, data_sha256, data_path, engine, plugins, methods, precision, units, corrects, "
-             "COALESCE(root, id), reason, note, (SELECT digest FROM seals WHERE seals.run_id = runs.id), "
-             "(SELECT public_key FROM seals WHERE seals.run_id = runs.id)")
+_RUN_COLS = (
+    "id, series, year, assessment, status, created, operator, finalized, finalized_by, criteria_sha256, "
+    "criteria_path, data_sha256, data_path, engine, plugins, methods, precision, units, corrects, "
+    "COALESCE(root, id), reason, note, (SELECT digest FROM seals WHERE seals.run_id = runs.id), "
+    "(SELECT public_key FROM seals WHERE seals.run_id = runs.id)"
+)
 
 
 def default_path(arg: str | os.PathLike | None = None) -> Path:
@@ -271,8 +274,18 @@ class RunInfo:
         from .stamp import Stamp
 
         used = {p: self.plugins.get(p, "") for p in set(self.methods.values())}
-        return Stamp(self.criteria_sha256, self.data_sha256, self.engine, used, dict(self.methods),
-                     self.id, self.status, self.corrects, seal=self.seal_digest, office_key=self.seal_key)
+        return Stamp(
+            self.criteria_sha256,
+            self.data_sha256,
+            self.engine,
+            used,
+            dict(self.methods),
+            self.id,
+            self.status,
+            self.corrects,
+            seal=self.seal_digest,
+            office_key=self.seal_key,
+        )
 
 
 @dataclass(frozen=True)
@@ -418,15 +431,21 @@ class Store:
 
     def official(self, series: str, year: int) -> RunInfo | None:
         """The published result of a year: the final run, or the latest final correction of it."""
-        rows = self.query(f"""SELECT {_RUN_COLS} FROM runs
+        rows = self.query(
+            f"""SELECT {_RUN_COLS} FROM runs
                            WHERE status = 'final' AND COALESCE(root, id) =
                                  (SELECT id FROM runs WHERE series = ? AND year = ? AND status = 'final' AND corrects IS NULL)
-                           ORDER BY id DESC LIMIT 1""", (series, year))
+                           ORDER BY id DESC LIMIT 1""",
+            (series, year),
+        )
         from .seal import check
 
         # a sealed run of this year turned back into a draft would hide the published result
-        for (rid,) in self.query("""SELECT r.id FROM seals s JOIN runs r ON r.id = s.run_id
-                                 WHERE r.series = ? AND r.year = ? AND r.status != 'final'""", (series, year)):
+        for (rid,) in self.query(
+            """SELECT r.id FROM seals s JOIN runs r ON r.id = s.run_id
+                                 WHERE r.series = ? AND r.year = ? AND r.status != 'final'""",
+            (series, year),
+        ):
             check(self, self.run(rid))
         if not rows:
             return None
@@ -438,8 +457,7 @@ class Store:
         return [r[0] for r in self.query("SELECT DISTINCT year FROM runs WHERE series = ? ORDER BY year", (series,))]
 
     def unit_rows(self, run_id: int, unit_ids: Iterable[str] | None = None) -> list[UnitRow]:
-        sql = ("SELECT unit_id, name, category, total, rank, of, grade, failed, no_excellent, sheet "
-               "FROM unit_results WHERE run_id = ?")
+        sql = "SELECT unit_id, name, category, total, rank, of, grade, failed, no_excellent, sheet FROM unit_results WHERE run_id = ?"
         args: list = [run_id]
         if unit_ids is not None:
             ids = list(unit_ids)
@@ -449,8 +467,9 @@ class Store:
         return [UnitRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), bool(r[8]), r[9]) for r in rows]
 
     def module_rows(self, run_id: int) -> list[ModuleRow]:
-        rows = self.query("SELECT unit_id, module_id, name, weight, score, contribution FROM module_results "
-                       "WHERE run_id = ? ORDER BY unit_id, module_id", (run_id,))
+        rows = self.query(
+            "SELECT unit_id, module_id, name, weight, score, contribution FROM module_results WHERE run_id = ? ORDER BY unit_id, module_id", (run_id,)
+        )
         return [ModuleRow(*r) for r in rows]
 
     def files(self, run_id: int) -> list[tuple[str, str, int]]:
@@ -508,34 +527,62 @@ class Store:
                 target = self.run(rec.corrects)
                 root = target.root
             c.execute("INSERT OR IGNORE INTO criteria_texts (sha256, text) VALUES (?, ?)", (crit_sha, crit_text))
-            c.execute("INSERT OR IGNORE INTO datasets (sha256, format, units, fields, packed) VALUES (?, ?, ?, ?, ?)",
-                      (data_sha, canonical.MAGIC.decode().strip(), len(rec.data), len(rec.data.values), canonical.pack(raw_d)))
+            c.execute(
+                "INSERT OR IGNORE INTO datasets (sha256, format, units, fields, packed) VALUES (?, ?, ?, ?, ?)",
+                (data_sha, canonical.MAGIC.decode().strip(), len(rec.data), len(rec.data.values), canonical.pack(raw_d)),
+            )
             cur = c.execute(
                 """INSERT INTO runs (series, year, assessment, status, created, operator, criteria_sha256, criteria_path,
                                      data_sha256, data_path, engine, plugins, methods, precision, units, corrects, root,
                                      reason, note)
                    VALUES (?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (rec.series, rec.year, rec.assessment, rec.created or now(), rec.operator, crit_sha, rec.criteria_path,
-                 data_sha, rec.data_path, rec.engine, _json(rec.plugins), _json(rec.methods), rec.precision,
-                 len(rec.units), rec.corrects, root, rec.reason, rec.note))
+                (
+                    rec.series,
+                    rec.year,
+                    rec.assessment,
+                    rec.created or now(),
+                    rec.operator,
+                    crit_sha,
+                    rec.criteria_path,
+                    data_sha,
+                    rec.data_path,
+                    rec.engine,
+                    _json(rec.plugins),
+                    _json(rec.methods),
+                    rec.precision,
+                    len(rec.units),
+                    rec.corrects,
+                    root,
+                    rec.reason,
+                    rec.note,
+                ),
+            )
             run_id = cur.lastrowid
             for name, content in rec.files:
                 sha = canonical.sha256(content)
-                c.execute("INSERT OR IGNORE INTO files (sha256, size, packed) VALUES (?, ?, ?)",
-                          (sha, len(content), canonical.pack(content)))
+                c.execute("INSERT OR IGNORE INTO files (sha256, size, packed) VALUES (?, ?, ?)", (sha, len(content), canonical.pack(content)))
                 c.execute("INSERT INTO run_files (run_id, name, sha256, size) VALUES (?, ?, ?, ?)", (run_id, name, sha, len(content)))
             c.executemany(
                 "INSERT INTO unit_results (run_id, unit_id, name, category, total, rank, of, grade, failed, no_excellent, sheet) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                ((run_id, u.unit_id, u.name, u.category, u.total, u.rank, u.of, u.grade, int(u.failed), int(u.no_excellent), u.sheet)
-                 for u in rec.units))
+                ((run_id, u.unit_id, u.name, u.category, u.total, u.rank, u.of, u.grade, int(u.failed), int(u.no_excellent), u.sheet) for u in rec.units),
+            )
             c.executemany(
                 "INSERT INTO module_results (run_id, unit_id, module_id, name, weight, score, contribution) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                ((run_id, m.unit_id, m.module_id, m.name, m.weight, m.score, m.contribution) for m in rec.modules))
-            c.executemany("INSERT OR IGNORE INTO aliases (series, old, new, year, note, run_id) VALUES (?, ?, ?, ?, ?, ?)",
-                          ((rec.series, a.old, a.new, a.year, a.note, run_id) for a in rec.aliases))
-            add_event(c, run_id, "correction" if rec.corrects is not None else "saved", rec.operator,
-                      rec.reason or rec.note, {"year": rec.year, "corrects": rec.corrects, **(rec.event or {})})
+                ((run_id, m.unit_id, m.module_id, m.name, m.weight, m.score, m.contribution) for m in rec.modules),
+            )
+            c.executemany(
+                "INSERT OR IGNORE INTO aliases (series, old, new, year, note, run_id) VALUES (?, ?, ?, ?, ?, ?)",
+                ((rec.series, a.old, a.new, a.year, a.note, run_id) for a in rec.aliases),
+            )
+            add_event(
+                c,
+                run_id,
+                "correction" if rec.corrects is not None else "saved",
+                rec.operator,
+                rec.reason or rec.note,
+                {"year": rec.year, "corrects": rec.corrects, **(rec.event or {})},
+            )
             for extra in rec.then:  # rows that belong with the run (objections applied, an import), same transaction
                 extra(c, run_id)
         return run_id
@@ -579,15 +626,13 @@ class Store:
                 raise self._problem("history.referenced", run=run_id, by="、".join(map(str, users)))
             for table in ("unit_results", "module_results", "run_files", "aliases"):
                 c.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
-            if c.execute("SELECT 1 FROM publications WHERE run_id = ? UNION SELECT 1 FROM objections WHERE run_id = ?",
-                         (run_id, run_id)).fetchone():
+            if c.execute("SELECT 1 FROM publications WHERE run_id = ? UNION SELECT 1 FROM objections WHERE run_id = ?", (run_id, run_id)).fetchone():
                 raise self._problem("history.referenced", run=run_id, by="公示/objections")
             c.execute("DELETE FROM runs WHERE id = ?", (run_id,))
             add_event(c, run_id, "deleted", operator, "", {})
             c.execute("DELETE FROM criteria_texts WHERE sha256 NOT IN (SELECT criteria_sha256 FROM runs)")
             c.execute("DELETE FROM datasets WHERE sha256 NOT IN (SELECT data_sha256 FROM runs)")
-            c.execute("DELETE FROM files WHERE sha256 NOT IN (SELECT sha256 FROM run_files) "
-                      "AND sha256 NOT IN (SELECT sha256 FROM objection_evidence)")
+            c.execute("DELETE FROM files WHERE sha256 NOT IN (SELECT sha256 FROM run_files) AND sha256 NOT IN (SELECT sha256 FROM objection_evidence)")
         return run
 
     def check(self) -> str:
@@ -606,15 +651,16 @@ def event_digest(previous: str, run_id: int, at: str, operator: str, kind: str, 
     return canonical.sha256(body.encode("utf-8"))
 
 
-def add_event(conn: sqlite3.Connection, run_id: int, kind: str, operator: str, reason: str | None,
-              detail: dict, at: str | None = None) -> int:
+def add_event(conn: sqlite3.Connection, run_id: int, kind: str, operator: str, reason: str | None, detail: dict, at: str | None = None) -> int:
     """Append one event (inside the caller's transaction); returns its sequence number."""
     prev = conn.execute("SELECT digest FROM events ORDER BY seq DESC LIMIT 1").fetchone()
     at = at or now()
     text = json.dumps(detail, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     digest = event_digest(prev[0] if prev else "", run_id, at, operator or "", kind, reason or "", text)
-    cur = conn.execute("INSERT INTO events (run_id, at, operator, kind, reason, detail, digest) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       (run_id, at, operator or "", kind, reason or "", text, digest))
+    cur = conn.execute(
+        "INSERT INTO events (run_id, at, operator, kind, reason, detail, digest) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (run_id, at, operator or "", kind, reason or "", text, digest),
+    )
     return int(cur.lastrowid or 0)  # an INSERT always gives one
 
 
@@ -622,8 +668,7 @@ def chain_at(store: "Store", seq: int) -> tuple[str, list[int]]:
     """The event chain's digest at ``seq``, recomputed from the rows' content, and the rows
     whose stored digest no longer matches (changed or removed behind the triggers)."""
     prev, bad, expected = "", [], 1
-    for s_, run_id, at, op, kind, reason, detail, digest in store.query(
-            f"SELECT {EVENT_COLS} FROM events WHERE seq <= ? ORDER BY seq", (seq,)):
+    for s_, run_id, at, op, kind, reason, detail, digest in store.query(f"SELECT {EVENT_COLS} FROM events WHERE seq <= ? ORDER BY seq", (seq,)):
         mine = event_digest(prev, run_id, at, op, kind, reason, detail)
         if digest != mine or s_ != expected:
             bad.append(s_)
@@ -671,8 +716,32 @@ def _json(d: dict) -> str:
 
 
 def _run_info(r: tuple) -> RunInfo:
-    return RunInfo(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13],
-                   json.loads(r[14]), json.loads(r[15]), r[16], r[17], r[18], r[19], r[20], r[21], r[22], r[23])
+    return RunInfo(
+        r[0],
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        r[5],
+        r[6],
+        r[7],
+        r[8],
+        r[9],
+        r[10],
+        r[11],
+        r[12],
+        r[13],
+        json.loads(r[14]),
+        json.loads(r[15]),
+        r[16],
+        r[17],
+        r[18],
+        r[19],
+        r[20],
+        r[21],
+        r[22],
+        r[23],
+    )
 
 
 def _db_error(path: Path, e: sqlite3.Error) -> HistoryError:
@@ -765,8 +834,7 @@ def _check_or_init(store: Store, create: bool) -> None:
             raise HistoryError(Problem("history.foreign", {"path": str(p)}, file=str(p)))
         for stmt in schema_statements(SCHEMA):
             c.execute(stmt)
-        c.executemany("INSERT INTO store_info (key, value) VALUES (?, ?)",
-                      [("format", FORMAT), ("version", str(VERSION)), ("created", now())])
+        c.executemany("INSERT INTO store_info (key, value) VALUES (?, ?)", [("format", FORMAT), ("version", str(VERSION)), ("created", now())])
         c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         c.execute(f"PRAGMA user_version = {VERSION}")
 

@@ -10,6 +10,7 @@ the name without its year) stays the same, so look-back rules find last year's r
 The new text is parsed again and must equal the old criteria but for year and name;
 anything else is refused rather than written.
 """
+
 from __future__ import annotations
 
 import re

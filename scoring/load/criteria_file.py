@@ -4,6 +4,7 @@ tomli gives line and column for syntax errors; for model and consistency problem
 we know the key path (``indicators[3].params.per``) and find its line by scanning
 the file's table headers and keys.
 """
+
 from __future__ import annotations
 
 import re
@@ -122,6 +123,8 @@ def toml_cause(msg: str, line: str) -> tuple[str, dict[str, str]]:
     if value and re.match(r"[^\x00-\x7f]", value):
         return "criteria.toml.bare_text", {"key": key, "value": value}
     return "criteria.toml_syntax", {}
+
+
 # What a criteria file may ask for: far beyond any real one, small enough that every check stays quick.
 MAX_NESTING = 20  # arrays and tables inside one another
 MAX_ENTRIES = 10_000  # entries of one array or table
@@ -200,8 +203,7 @@ def parse_criteria(raw: bytes, name: str) -> tuple[Criteria, dict[str, int], str
         msg = getattr(e, "msg", str(e))
         line = getattr(e, "lineno", None)
         code, args = toml_cause(msg, text.splitlines()[line - 1] if line and line <= text.count("\n") + 1 else "")
-        raise CriteriaError(Problem(code, {"detail": msg, **args}, file=name,
-                                    line=line, column=getattr(e, "colno", None))) from None
+        raise CriteriaError(Problem(code, {"detail": msg, **args}, file=name, line=line, column=getattr(e, "colno", None))) from None
     except RecursionError:  # the TOML reader recurses per level of [ and {: say where it went too deep
         line, column = _too_deep_at(text, MAX_NESTING)
         raise CriteriaError(Problem("criteria.too_deep", {"most": MAX_NESTING}, file=name, line=line, column=column)) from None
@@ -245,8 +247,7 @@ def plugin_folders(criteria: Criteria, lines: dict[str, int], name: str) -> list
         inside = not p.is_absolute() and not Path(entry.replace("\\", "/")).is_absolute() and ":" not in entry
         target = (base / p).resolve()
         if not inside or (target != base and base not in target.parents):
-            problems.append(Problem("criteria.plugin_outside", {"path": entry, "folder": str(base)},
-                                    key=f"assessment.plugins[{i}]"))
+            problems.append(Problem("criteria.plugin_outside", {"path": entry, "folder": str(base)}, key=f"assessment.plugins[{i}]"))
             continue
         out.append(base / p)
     if problems:

@@ -15,6 +15,7 @@ table) is *elsewhere*.  Blank fields, problems and notes come from the one valid
 pipeline (:func:`scoring.load.validate.validate`): nothing is read twice, nothing is
 read differently.  A blank required cell is listed as still blank, not as a problem.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -103,7 +104,7 @@ _DATE = re.compile(r"^\s*(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*(?:[-/.月])\s*(\d
 
 
 def parse_due(text: str) -> dt.date:
-    """"2021-01-15", "2021/1/15", "2021.1.15" or "2021年1月15日" → a date; ValueError otherwise."""
+    """ "2021-01-15", "2021/1/15", "2021.1.15" or "2021年1月15日" → a date; ValueError otherwise."""
     m = _DATE.match(text)
     if not m:
         raise ValueError(text)

@@ -13,6 +13,7 @@ caller can throw away everything it staged from that file: never a partial read.
 
 python-calamine is imported only here, inside the functions that read a workbook.
 """
+
 from __future__ import annotations
 
 import csv
@@ -66,9 +67,15 @@ def _why_zh(e: OSError) -> str:
     """The system's reason in Chinese (its own text is English)."""
     import errno
 
-    return {errno.EACCES: "没有读取权限", errno.EPERM: "没有读取权限", errno.ENOENT: "文件不存在",
-            errno.EISDIR: "这是一个文件夹", errno.ELOOP: "符号链接循环", errno.ENAMETOOLONG: "路径过长",
-            errno.EIO: "磁盘读取错误"}.get(e.errno or 0, f"系统错误 {e.errno}")
+    return {
+        errno.EACCES: "没有读取权限",
+        errno.EPERM: "没有读取权限",
+        errno.ENOENT: "文件不存在",
+        errno.EISDIR: "这是一个文件夹",
+        errno.ELOOP: "符号链接循环",
+        errno.ENAMETOOLONG: "路径过长",
+        errno.EIO: "磁盘读取错误",
+    }.get(e.errno or 0, f"系统错误 {e.errno}")
 
 
 def sniff(path: Path, shown: str) -> str:
@@ -134,9 +141,8 @@ def _text_table(path: Path, shown: str, text: str, notes: list[Problem]) -> Tabl
         at = text.index("\x00")
         start = text.rfind("\n", 0, at) + 1
         end = text.find("\n", at)
-        line = text[start:end if end >= 0 else len(text)].rstrip("\r")
-        raise Unreadable(Problem("data.control_char", {"chars": "U+0000", "value": shown_text(line)}, file=shown,
-                                 row=text.count("\n", 0, at) + 1))
+        line = text[start : end if end >= 0 else len(text)].rstrip("\r")
+        raise Unreadable(Problem("data.control_char", {"chars": "U+0000", "value": shown_text(line)}, file=shown, row=text.count("\n", 0, at) + 1))
     first = text.split("\n", 1)[0]
     delimiter = ","
     if path.suffix.lower() == ".tsv" or ("\t" in first and "," not in first):
@@ -196,8 +202,11 @@ class Workbook:
         styles = ET.fromstring(self.package.read("xl/styles.xml"))
         codes = {int(n.get("numFmtId", -1)): n.get("formatCode", "") for n in styles.iter(f"{{{_MAIN_NS}}}numFmt")}
         xfs = styles.find(f"{{{_MAIN_NS}}}cellXfs")
-        return frozenset(k for k, xf in enumerate(xfs if xfs is not None else ())
-                         if _is_percent_format(codes.get(int(xf.get("numFmtId", 0))) or _BUILTIN_PERCENT.get(int(xf.get("numFmtId", 0)), "")))
+        return frozenset(
+            k
+            for k, xf in enumerate(xfs if xfs is not None else ())
+            if _is_percent_format(codes.get(int(xf.get("numFmtId", 0))) or _BUILTIN_PERCENT.get(int(xf.get("numFmtId", 0)), ""))
+        )
 
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -257,9 +266,13 @@ def _check_unpacked(package, shown: str) -> None:
     for i in sorted(infos, key=lambda i: -i.file_size):
         ratio = i.file_size / max(i.compress_size, 1)
         if total > MAX_UNPACKED or (i.file_size > RATIO_FLOOR and ratio > MAX_RATIO):
-            raise Unreadable(Problem("data.workbook_too_large", {
-                "part": i.filename, "size": round(i.file_size / 1e6), "ratio": round(ratio),
-                "limit": MAX_UNPACKED // 1_000_000, "max_ratio": MAX_RATIO}, file=shown))
+            raise Unreadable(
+                Problem(
+                    "data.workbook_too_large",
+                    {"part": i.filename, "size": round(i.file_size / 1e6), "ratio": round(ratio), "limit": MAX_UNPACKED // 1_000_000, "max_ratio": MAX_RATIO},
+                    file=shown,
+                )
+            )
 
 
 def _sheet_values(wb: Workbook, title: str, shown: str) -> tuple[list[list], bytes]:
@@ -287,8 +300,7 @@ def worksheets(wb: Workbook, shown: str, notes: list[Problem]) -> list[Table]:
 
     try:
         meta = read_meta(wb, shown)
-        sheets = [m.name for m in wb.book.sheets_metadata
-                  if m.typ == SheetTypeEnum.WorkSheet and m.visible == SheetVisibleEnum.Visible]
+        sheets = [m.name for m in wb.book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet and m.visible == SheetVisibleEnum.Visible]
         percent = wb.percent_styles()
     except Unreadable:
         raise
@@ -326,8 +338,7 @@ def _check_extent(xml: bytes, shown: str, title: str) -> None:
     cols, rows = _extent(xml)
     if cols * rows > MAX_CELLS:
         far = f"{column_letter(cols - 1)}{rows}"
-        raise Unreadable(Problem("data.sheet_too_large", {"range": f"A1:{far}", "cells": cols * rows, "far": far},
-                                 file=shown, sheet=title))
+        raise Unreadable(Problem("data.sheet_too_large", {"range": f"A1:{far}", "cells": cols * rows, "far": far}, file=shown, sheet=title))
 
 
 def _extent(xml: bytes) -> tuple[int, int]:
@@ -396,8 +407,7 @@ class _Sheet:
         except Unreadable:
             raise
         except Exception as e:  # noqa: BLE001 - zlib, zipfile, XML and calamine errors alike
-            raise Unreadable(Problem("data.corrupt", {"detail": f"{type(e).__name__}: {e}"},
-                                     file=self.shown, sheet=self.title)) from None
+            raise Unreadable(Problem("data.corrupt", {"detail": f"{type(e).__name__}: {e}"}, file=self.shown, sheet=self.title)) from None
         del xml
         yield from enumerate(values, 1)
 
@@ -416,7 +426,7 @@ class _Sheet:
             pos = xml.find(needle)
             while pos >= 0:
                 start = xml.rfind(b"<", 0, pos)
-                tag = xml[start:xml.find(b">", pos) + 1]
+                tag = xml[start : xml.find(b">", pos) + 1]
                 where = at(tag) if tag[1:].split(b" ", 1)[0].split(b":")[-1] == b"c" else None
                 if where is not None and type(values[where[0]][where[1]]) is float:
                     values[where[0]][where[1]] = Percent(values[where[0]][where[1]])
@@ -450,7 +460,7 @@ class _Sheet:
             cell = _CELL_REF.search(xml, start, m.start())
             if start < 0 or cell is None or close < 0:
                 continue
-            body = xml[m.start():close]
+            body = xml[m.start() : close]
             if _VALUE.search(body):
                 continue  # the result was saved with the formula
             text = body.split(b">", 1)[1].split(b"<", 1)[0] if not body.split(b">", 1)[0].endswith(b"/") else b""

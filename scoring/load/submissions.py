@@ -17,6 +17,7 @@ Everything found goes into one of three lists: *problems* (scoring must not go o
 "95%", "1,200", unit names given for ids …) and *gaps* (missing values, with what the
 criteria say happens then; see :mod:`scoring.core.usage`).
 """
+
 from __future__ import annotations
 
 import difflib
@@ -34,8 +35,7 @@ from ..core.criteria import Criteria
 from ..core.dataset import Dataset
 from ..errors import DataError, Problem
 from .sheets import TEXT_EXTS, Table, Unreadable, open_workbook, read_text, sniff, worksheets
-from .values import (CONTROL, ValueParser, as_text, bool_words, clean_text, column_letter, cell, control_chars, odd_numbers,
-                     parse_column, plain_decimals, shown)
+from .values import CONTROL, ValueParser, as_text, bool_words, clean_text, column_letter, cell, control_chars, odd_numbers, parse_column, plain_decimals, shown
 
 ID_COLS = ("单位编号", "编号", "单位代码", "id", "unit_id")
 NAME_COLS = ("单位名称", "名称", "单位", "name", "unit")
@@ -50,9 +50,19 @@ UNITS_FILES = ("units.csv", "units.xlsx")
 HEADER_SCAN = 30
 TEMPLATE_SCHEMA = "scoring.template/1"
 
-_L = {name: frozenset(clean_text(x).lower() for x in names) for name, names in {
-    "id": ID_COLS, "name": NAME_COLS, "cat": CAT_COLS, "field": FIELD_COLS, "value": VALUE_COLS,
-    "evidence": EVIDENCE_COLS, "ignored": IGNORED_COLS, "total": TOTAL_ROWS}.items()}
+_L = {
+    name: frozenset(clean_text(x).lower() for x in names)
+    for name, names in {
+        "id": ID_COLS,
+        "name": NAME_COLS,
+        "cat": CAT_COLS,
+        "field": FIELD_COLS,
+        "value": VALUE_COLS,
+        "evidence": EVIDENCE_COLS,
+        "ignored": IGNORED_COLS,
+        "total": TOTAL_ROWS,
+    }.items()
+}
 _UNIT_SUFFIX = re.compile(r"^(.+?)[(（]([^()（）]*)[)）]$")
 
 
@@ -179,8 +189,17 @@ class Notes:
         out += [p for p in self.items if p.code != "note.bom"]
         for (code, file, sheet, j), (n, row, raw, header) in self.cells.items():
             letter = column_letter(j)
-            out.append(Problem(code, {"n": n, "value": shown(raw)}, file=file, sheet=sheet, row=row,
-                               column=f"{letter}（{header}）" if header else letter, cell=f"{letter}{row}"))
+            out.append(
+                Problem(
+                    code,
+                    {"n": n, "value": shown(raw)},
+                    file=file,
+                    sheet=sheet,
+                    row=row,
+                    column=f"{letter}（{header}）" if header else letter,
+                    cell=f"{letter}{row}",
+                )
+            )
         return out
 
 
@@ -312,7 +331,7 @@ class _Grid:
         return self.column(j).decode("utf-8").split("\n")[:-1]
 
     def cell(self, p: int, j: int) -> str:
-        return self.data[self.starts[p, j]:self.ends[p, j]].decode("utf-8")
+        return self.data[self.starts[p, j] : self.ends[p, j]].decode("utf-8")
 
 
 class _Cells:
@@ -460,8 +479,9 @@ class _Reader:
         if m.get("schema") != TEMPLATE_SCHEMA:
             return
         if m.get("assessment") != a.name or m.get("year") != str(a.year):
-            problems.append(Problem("data.template_mismatch", {"name": m.get("assessment", ""), "year": m.get("year", ""),
-                                                               "cname": a.name, "cyear": a.year}, file=t.file))
+            problems.append(
+                Problem("data.template_mismatch", {"name": m.get("assessment", ""), "year": m.get("year", ""), "cname": a.name, "cyear": a.year}, file=t.file)
+            )
         elif m.get("criteria_hash") != criteria_hash(self.criteria):
             notes.append(Problem("note.template_changed", {"owner": m.get("owner", "")}, file=t.file))
 
@@ -537,13 +557,31 @@ class _Reader:
             self.notes.cell(code, t, rn, key_col, header, raw_id if not is_blank(raw_id) else raw_name)
         if name_col is not None and id_col is not None and not is_blank(raw_id) and code != "note.unit_by_name" and not is_blank(raw_name):
             if raw_name != self.units.names[i] and clean_text(raw_name) != clean_text(self.units.names[i]):
-                problems.append(cell("data.name_mismatch", {"unit": self.units.ids[i], "name": shown(raw_name),
-                                                            "expected_name": self.units.names[i]}, t.file, rn, name_col, st.headers[name_col], t.sheet))
+                problems.append(
+                    cell(
+                        "data.name_mismatch",
+                        {"unit": self.units.ids[i], "name": shown(raw_name), "expected_name": self.units.names[i]},
+                        t.file,
+                        rn,
+                        name_col,
+                        st.headers[name_col],
+                        t.sheet,
+                    )
+                )
                 return None
         if cat_col is not None and cat_col < L and not is_blank(row[cat_col]):
             if row[cat_col] != self.units.cats[i] and clean_text(row[cat_col]) != clean_text(self.units.cats[i]):
-                problems.append(cell("data.category_mismatch", {"unit": self.units.ids[i], "name": self.units.names[i], "value": shown(row[cat_col]),
-                                                                "category": self.units.cats[i]}, t.file, rn, cat_col, st.headers[cat_col], t.sheet))
+                problems.append(
+                    cell(
+                        "data.category_mismatch",
+                        {"unit": self.units.ids[i], "name": self.units.names[i], "value": shown(row[cat_col]), "category": self.units.cats[i]},
+                        t.file,
+                        rn,
+                        cat_col,
+                        st.headers[cat_col],
+                        t.sheet,
+                    )
+                )
                 return None
         return i
 
@@ -575,17 +613,26 @@ class _Reader:
             f, changed = self._field_of(lab, raw)
             if f is None:
                 if lab in _L["ignored"]:
-                    self.notes.add(Problem("note.column_ignored", {"name": st.headers[j]}, file=t.file, sheet=t.sheet, row=hr,
-                                           column=f"{column_letter(j)}（{st.headers[j]}）", cell=f"{column_letter(j)}{hr}"))
+                    self.notes.add(
+                        Problem(
+                            "note.column_ignored",
+                            {"name": st.headers[j]},
+                            file=t.file,
+                            sheet=t.sheet,
+                            row=hr,
+                            column=f"{column_letter(j)}（{st.headers[j]}）",
+                            cell=f"{column_letter(j)}{hr}",
+                        )
+                    )
                     continue
                 close = difflib.get_close_matches(lab, list(self.lookup), n=3, cutoff=0.4)
                 known = "、".join(self.lookup[c] for c in close) or "—"
-                problems.append(cell("data.unknown_column", {"name": st.headers[j], "known": known, "value": st.headers[j]},
-                                     t.file, hr, j, st.headers[j], t.sheet))
+                problems.append(
+                    cell("data.unknown_column", {"name": st.headers[j], "known": known, "value": st.headers[j]}, t.file, hr, j, st.headers[j], t.sheet)
+                )
                 continue
             if f in taken:
-                problems.append(cell("data.duplicate_column", {"field": f, "other": column_letter(taken[f])},
-                                     t.file, hr, j, st.headers[j], t.sheet))
+                problems.append(cell("data.duplicate_column", {"field": f, "other": column_letter(taken[f])}, t.file, hr, j, st.headers[j], t.sheet))
                 continue
             taken[f] = j
             if changed:
@@ -596,8 +643,7 @@ class _Reader:
         st.unit_rows = np.zeros(self.n, np.int32)
         self._wide_columns(t, st, rows, id_col, name_col, cat_col, fields, ev_cols, unlabelled, len(header), problems)
 
-    def _wide_columns(self, t: Table, st: _Stage, rows, id_col, name_col, cat_col, fields, ev_cols, unlabelled,
-                      width: int, problems: list[Problem]) -> None:
+    def _wide_columns(self, t: Table, st: _Stage, rows, id_col, name_col, cat_col, fields, ev_cols, unlabelled, width: int, problems: list[Problem]) -> None:
         """The rows of a wide table as ``_wide`` reads them, with the field cells parsed a column at a time.
 
         First the rows: their units, unlabelled cells and duplicates, each problem and note
@@ -627,8 +673,7 @@ class _Reader:
                     # the usual row: a listed id as it stands, its own name and category (if given), as wide as the header
                     raw_id = row[id_col]
                     i = exact.get(raw_id) if type(raw_id) is str else None
-                    if (i is not None and i not in first and (name_col is None or row[name_col] == names[i])
-                            and (cat_col is None or row[cat_col] == cats[i])):
+                    if i is not None and i not in first and (name_col is None or row[name_col] == names[i]) and (cat_col is None or row[cat_col] == cats[i]):
                         first[i] = rn
                         listed.append((k, rn, i, row))
                         continue
@@ -638,8 +683,15 @@ class _Reader:
                 _unlabelled_cells(t, rn, row, width, unlabelled, reported, plist)
                 if i is not None:
                     if i in first:
-                        plist.append(Problem("data.duplicate_row", {"unit": self.units.ids[i], "name": self.units.names[i],
-                                                                    "other": first[i]}, file=t.file, sheet=t.sheet, row=rn))
+                        plist.append(
+                            Problem(
+                                "data.duplicate_row",
+                                {"unit": self.units.ids[i], "name": self.units.names[i], "other": first[i]},
+                                file=t.file,
+                                sheet=t.sheet,
+                                row=rn,
+                            )
+                        )
                     else:
                         first[i] = rn
                         listed.append((k, rn, i, row))
@@ -740,16 +792,25 @@ class _Reader:
             f, changed = self._field_of(clean_text(raw_f).lower(), raw_f)
             if f is None:
                 close = difflib.get_close_matches(clean_text(raw_f).lower(), list(self.lookup), n=3, cutoff=0.4)
-                problems.append(cell("data.unknown_field", {"name": shown(raw_f), "value": shown(raw_f),
-                                                            "known": "、".join(self.lookup[c] for c in close) or "—"},
-                                     t.file, rn, f_col, st.headers[f_col], t.sheet))
+                problems.append(
+                    cell(
+                        "data.unknown_field",
+                        {"name": shown(raw_f), "value": shown(raw_f), "known": "、".join(self.lookup[c] for c in close) or "—"},
+                        t.file,
+                        rn,
+                        f_col,
+                        st.headers[f_col],
+                        t.sheet,
+                    )
+                )
                 continue
             if changed:
                 self.notes.cell("note.field_name", t, rn, f_col, st.headers[f_col], raw_f)
             vals, rws, _ = st.slot(f, letter)
             if rws[i]:
-                problems.append(Problem("data.duplicate_value", {"unit": self.units.ids[i], "field": f, "other": int(rws[i])},
-                                        file=t.file, sheet=t.sheet, row=rn))
+                problems.append(
+                    Problem("data.duplicate_value", {"unit": self.units.ids[i], "field": f, "other": int(rws[i])}, file=t.file, sheet=t.sheet, row=rn)
+                )
                 self.cur_bad.add((i, f))
                 continue
             count += 1
@@ -821,10 +882,24 @@ class _Reader:
                     same = np.isclose(cur, vals, rtol=1e-9, atol=1e-12)
                 for i in np.nonzero(both & ~same)[0].tolist():
                     r = int(rws[i])
-                    self.problems.append(Problem("data.conflict", {
-                        "unit": self.units.ids[i], "field": f, "a": f"{cur[i]:g}", "where_a": self._where(f, i),
-                        "b": f"{vals[i]:g}", "where_b": f"{t.prefix}{letter}{r}"},
-                        file=t.file, sheet=t.sheet, row=r, column=f"{letter}（{f}）", cell=f"{letter}{r}"))
+                    self.problems.append(
+                        Problem(
+                            "data.conflict",
+                            {
+                                "unit": self.units.ids[i],
+                                "field": f,
+                                "a": f"{cur[i]:g}",
+                                "where_a": self._where(f, i),
+                                "b": f"{vals[i]:g}",
+                                "where_b": f"{t.prefix}{letter}{r}",
+                            },
+                            file=t.file,
+                            sheet=t.sheet,
+                            row=r,
+                            column=f"{letter}（{f}）",
+                            cell=f"{letter}{r}",
+                        )
+                    )
                     self.bad.add((int(i), f))
                 has &= ~both
             cur[has] = vals[has]
@@ -842,9 +917,19 @@ class _Reader:
 
     def dataset(self) -> Dataset:
         u = self.units
-        return Dataset(list(u.ids), list(u.names), list(u.cats), self.values,
-                       {f: "、".join(s) for f, s in self.sources.items()}, self.evidence,
-                       self.places, self.place_of, self.row_of, self.notes.problems(), self.place_files)
+        return Dataset(
+            list(u.ids),
+            list(u.names),
+            list(u.cats),
+            self.values,
+            {f: "、".join(s) for f, s in self.sources.items()},
+            self.evidence,
+            self.places,
+            self.place_of,
+            self.row_of,
+            self.notes.problems(),
+            self.place_files,
+        )
 
 
 # -- the unit list ------------------------------------------------------------------------
@@ -911,8 +996,18 @@ def _units_from(t: Table, criteria: Criteria, problems: list[Problem], notes: No
     for rn, row in rows:
         if len(row) == width:  # the usual row: an id and a category that need no cleaning, met for the first time
             raw_id, raw_name, raw_cat = row[c_id], row[c_name], row[c_cat]
-            if (type(raw_id) is str and type(raw_name) is str and type(raw_cat) is str and raw_id and raw_id not in seen
-                    and raw_id.isprintable() and raw_name.isprintable() and clean_text(raw_id) == raw_id and clean_text(raw_cat) == raw_cat and raw_cat in known):
+            if (
+                type(raw_id) is str
+                and type(raw_name) is str
+                and type(raw_cat) is str
+                and raw_id
+                and raw_id not in seen
+                and raw_id.isprintable()
+                and raw_name.isprintable()
+                and clean_text(raw_id) == raw_id
+                and clean_text(raw_cat) == raw_cat
+                and raw_cat in known
+            ):
                 seen[raw_id] = rn
                 ids.append(raw_id)
                 names.append(raw_name.strip())
@@ -939,8 +1034,17 @@ def _units_from(t: Table, criteria: Criteria, problems: list[Problem], notes: No
             continue
         cat = known.get(clean_text(raw_cat))
         if cat is None:  # reported; the unit stays on the list so its rows elsewhere are not reported again
-            problems.append(cell("data.unknown_category", {"unit": uid, "name": shown(raw_cat) if raw_cat is not None else "",
-                                                           "known": "、".join(criteria.categories)}, t.file, rn, cols[2], headers[cols[2]], t.sheet))
+            problems.append(
+                cell(
+                    "data.unknown_category",
+                    {"unit": uid, "name": shown(raw_cat) if raw_cat is not None else "", "known": "、".join(criteria.categories)},
+                    t.file,
+                    rn,
+                    cols[2],
+                    headers[cols[2]],
+                    t.sheet,
+                )
+            )
             cat = shown(raw_cat).strip() if raw_cat is not None else ""
         seen[uid] = rn
         ids.append(uid)

@@ -23,6 +23,7 @@ formula) are computed, never asked for.
 
 openpyxl is imported only inside the functions that write.
 """
+
 from __future__ import annotations
 
 import io
@@ -189,8 +190,16 @@ def unit_needs(plan: Plan, usage: dict[str, Usage], units: Units) -> dict[str, s
     return out
 
 
-def build_workbook(plan: Plan, owner: str, fields: list[str], usage: dict[str, Usage], units: Units, rows: list[int], lang: str = "zh",
-                   needs: dict[str, set[int]] | None = None):
+def build_workbook(
+    plan: Plan,
+    owner: str,
+    fields: list[str],
+    usage: dict[str, Usage],
+    units: Units,
+    rows: list[int],
+    lang: str = "zh",
+    needs: dict[str, set[int]] | None = None,
+):
     """One owner's workbook (not saved)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -269,12 +278,23 @@ def build_workbook(plan: Plan, owner: str, fields: list[str], usage: dict[str, U
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
 
     meta = wb.create_sheet(META_SHEET)
-    for k, (key, value) in enumerate((
-        ("schema", TEMPLATE_SCHEMA), ("assessment", a.name), ("year", str(a.year)), ("office", a.office),
-        ("criteria_hash", criteria_hash(plan.criteria)), ("owner", owner), ("layout", "wide"), ("sheet", SHEET),
-        ("header_row", str(HEADER_ROW)), ("first_row", str(FIRST_ROW)), ("fields", json.dumps(fields, ensure_ascii=False)),
-        ("units", str(len(rows))),
-    ), start=1):
+    for k, (key, value) in enumerate(
+        (
+            ("schema", TEMPLATE_SCHEMA),
+            ("assessment", a.name),
+            ("year", str(a.year)),
+            ("office", a.office),
+            ("criteria_hash", criteria_hash(plan.criteria)),
+            ("owner", owner),
+            ("layout", "wide"),
+            ("sheet", SHEET),
+            ("header_row", str(HEADER_ROW)),
+            ("first_row", str(FIRST_ROW)),
+            ("fields", json.dumps(fields, ensure_ascii=False)),
+            ("units", str(len(rows))),
+        ),
+        start=1,
+    ):
         _text(meta, k, 1, key)
         _text(meta, k, 2, value)
     meta.sheet_state = "hidden"
@@ -325,8 +345,9 @@ def plan_templates(plan: Plan, units: Units) -> tuple[list[tuple[str, str, list[
     return out, notes
 
 
-def write_templates(plan: Plan, out: str | Path, units: str | None = None, data: str | None = None,
-                    force: bool = False, lang: str = "zh") -> tuple[list[Path], list[Problem]]:
+def write_templates(
+    plan: Plan, out: str | Path, units: str | None = None, data: str | None = None, force: bool = False, lang: str = "zh"
+) -> tuple[list[Path], list[Problem]]:
     """Write every workbook, or none: existing files are refused before anything is written."""
     u = _load_units(plan, units, data)
     jobs, notes = plan_templates(plan, u)

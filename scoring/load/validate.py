@@ -5,6 +5,7 @@ with what its ``missing`` policy does) and notes (normalisations applied).  A ga
 policy is "error" is also a problem, located at the blank cell where the unit's row and
 the field's column meet when a wide sheet has both.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -23,8 +24,18 @@ from .submissions import FileInfo, ReadResult, read_submissions
 
 
 # refusals of a whole file: nothing in it was read
-UNREADABLE = frozenset({"data.cannot_open", "data.encrypted", "data.legacy_format", "data.not_spreadsheet",
-                        "data.empty_file", "data.corrupt", "data.no_unit_column", "data.template_mismatch"})
+UNREADABLE = frozenset(
+    {
+        "data.cannot_open",
+        "data.encrypted",
+        "data.legacy_format",
+        "data.not_spreadsheet",
+        "data.empty_file",
+        "data.corrupt",
+        "data.no_unit_column",
+        "data.template_mismatch",
+    }
+)
 
 
 @dataclass
@@ -98,20 +109,23 @@ def _absent_files(plan: Plan, data, gaps: list[Gap]) -> tuple[list[Gap], list[Pr
     def sent(fields: list[str], unit: int | None = None) -> bool:
         for f in fields:
             col = data.values.get(f)
-            if col is not None and (~np.isnan(col) if unit is None else ~np.isnan(col[unit:unit + 1])).any():
+            if col is not None and (~np.isnan(col) if unit is None else ~np.isnan(col[unit : unit + 1])).any():
                 return True
         return False
 
     silent = {o for o, fs in own.items() if o not in SELF_OWNERS and not sent(fs)}
     self_fields = [f for o in SELF_OWNERS for f in own.get(o, [])]
     # an owner who sent nothing is one problem where any of its gaps would stop scoring
-    silent = {specs[g.field].owner.strip() for g in gaps
-              if g.reason == "blank" and g.policy == "error" and g.field in specs and specs[g.field].owner.strip() in silent}
+    silent = {
+        specs[g.field].owner.strip()
+        for g in gaps
+        if g.reason == "blank" and g.policy == "error" and g.field in specs and specs[g.field].owner.strip() in silent
+    }
     kept: list[Gap] = []
     hit: dict[str, set[int]] = {}
     hit_self: dict[int, list[str]] = {}
     for g in gaps:
-        owner = (specs[g.field].owner.strip() if g.field in specs else "")
+        owner = specs[g.field].owner.strip() if g.field in specs else ""
         if g.reason == "blank" and owner in silent:  # its other gaps are the same missing file
             hit.setdefault(owner, set()).add(g.unit)
         elif g.reason == "blank" and owner in SELF_OWNERS and g.policy == "error" and not sent(self_fields, g.unit):
@@ -119,12 +133,25 @@ def _absent_files(plan: Plan, data, gaps: list[Gap]) -> tuple[list[Gap], list[Pr
                 hit_self[g.unit].append(g.field)
         else:
             kept.append(g)
-    out = [Problem("data.owner_absent", {"owner": o, "file": safe_filename(f"{year}-{o}-报送表") + ".xlsx", "csv": f"{o}.csv",
-                                         "fields": "、".join(own[o]), "units": len(units)})
-           for o, units in hit.items()]
-    out += [Problem("data.self_absent", {"unit": data.ids[i], "name": data.names[i], "fields": "、".join(fs),
-                                         "file": safe_filename(f"{year}-{data.ids[i]}-{data.names[i]}-报送表") + ".xlsx"})
-            for i, fs in hit_self.items()]
+    out = [
+        Problem(
+            "data.owner_absent",
+            {"owner": o, "file": safe_filename(f"{year}-{o}-报送表") + ".xlsx", "csv": f"{o}.csv", "fields": "、".join(own[o]), "units": len(units)},
+        )
+        for o, units in hit.items()
+    ]
+    out += [
+        Problem(
+            "data.self_absent",
+            {
+                "unit": data.ids[i],
+                "name": data.names[i],
+                "fields": "、".join(fs),
+                "file": safe_filename(f"{year}-{data.ids[i]}-{data.names[i]}-报送表") + ".xlsx",
+            },
+        )
+        for i, fs in hit_self.items()
+    ]
     return kept, out
 
 
@@ -170,19 +197,26 @@ def validate(plan: Plan, folder: str | Path) -> Report:
             given = _given_inputs(base_of, data, g) if g.reason == "blank" else []
             if given:  # half of a formula's inputs given: not a unit without this work, a value forgotten
                 where = _locate(res, g.unit, g.field)
-                args = {"unit": data.ids[g.unit], "name": data.names[g.unit], "field": g.field, "indicator": f"{g.id} {g.name}",
-                        "given": "、".join(given), "derived": g.reads, "policy": g.policy}
+                args = {
+                    "unit": data.ids[g.unit],
+                    "name": data.names[g.unit],
+                    "field": g.field,
+                    "indicator": f"{g.id} {g.name}",
+                    "given": "、".join(given),
+                    "derived": g.reads,
+                    "policy": g.policy,
+                }
                 if where is not None:
                     file, sheet, row, letter = where
-                    report.problems.append(Problem("data.gap_partial", args, file=file, sheet=sheet, row=row,
-                                                   column=f"{letter}（{g.field}）", cell=f"{letter}{row}"))
+                    report.problems.append(
+                        Problem("data.gap_partial", args, file=file, sheet=sheet, row=row, column=f"{letter}（{g.field}）", cell=f"{letter}{row}")
+                    )
                 else:
                     report.problems.append(Problem("data.gap_partial", args))
             continue
         where = _locate(res, g.unit, g.field)
         label = f"{g.id} {g.name}"
-        args = {"unit": data.ids[g.unit], "name": data.names[g.unit], "field": g.field, "indicator": label,
-                "owner": owner_of(plan, g.field)}
+        args = {"unit": data.ids[g.unit], "name": data.names[g.unit], "field": g.field, "indicator": label, "owner": owner_of(plan, g.field)}
         code = "data.gap_formula" if g.reason == "formula" else ("data.missing_veto" if g.kind == "veto" else "data.gap_error")
         if g.kind == "veto":
             args["veto"] = g.name

@@ -4,6 +4,7 @@ Shared by every reader (CSV and XLSX) so that "95%", "１２", "1,200", "3次", 
 same everywhere.  Harmless variations are accepted and *noted* (the parser says which
 normalisation it applied); anything else is a problem with a catalog code.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,7 +29,13 @@ CELL_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!
 
 # Codes of the notes a parse can add (see scoring.i18n, "note.*").
 N_SPACES, N_FULLWIDTH, N_PERCENT, N_PERCENT_FORMAT, N_THOUSANDS, N_UNIT = (
-    "note.spaces", "note.fullwidth", "note.percent", "note.percent_format", "note.thousands", "note.unit_suffix")
+    "note.spaces",
+    "note.fullwidth",
+    "note.percent",
+    "note.percent_format",
+    "note.thousands",
+    "note.unit_suffix",
+)
 _NONE: tuple = ()
 # No figure an assessment collects comes near this; beyond it, whole numbers stop being exact in a
 # float and sums and products of a few such values overflow to infinity.
@@ -57,7 +64,7 @@ def as_text(raw) -> str:
 
 
 def control_chars(raw) -> str | None:
-    """"U+202E、U+200B" when a text cell holds control characters, else None."""
+    """ "U+202E、U+200B" when a text cell holds control characters, else None."""
     if type(raw) is not str or raw.isprintable():
         return None
     found = sorted(set(CONTROL.findall(raw)))
@@ -153,9 +160,12 @@ class ValueParser:
             return self._problem("data.not_bool", raw)
         lo, hi = self.lo, self.hi  # within 1e-12 of a bound is floating noise from a formula, not a mistake
         if (lo is not None and value < lo - 1e-12) or (hi is not None and value > hi + 1e-12):
-            return None, "data.out_of_range", {
-                "value": shown(raw), "field": self.spec.name,
-                "lo": "-∞" if lo is None else f"{lo:g}", "hi": "∞" if hi is None else f"{hi:g}"}, notes
+            return (
+                None,
+                "data.out_of_range",
+                {"value": shown(raw), "field": self.spec.name, "lo": "-∞" if lo is None else f"{lo:g}", "hi": "∞" if hi is None else f"{hi:g}"},
+                notes,
+            )
         return value, None, None, notes
 
     def _percent_problem(self, raw, number: float):
@@ -165,8 +175,18 @@ class ValueParser:
 
     def _problem(self, code: str, raw):
         lo, hi = self.lo, self.hi
-        return None, code, {"value": shown(raw), "field": self.spec.name, "unit": self.spec.unit,
-                            "lo": "-∞" if lo is None else f"{lo:g}", "hi": "∞" if hi is None else f"{hi:g}"}, _NONE
+        return (
+            None,
+            code,
+            {
+                "value": shown(raw),
+                "field": self.spec.name,
+                "unit": self.spec.unit,
+                "lo": "-∞" if lo is None else f"{lo:g}",
+                "hi": "∞" if hi is None else f"{hi:g}",
+            },
+            _NONE,
+        )
 
 
 # -- a whole column at once -----------------------------------------------------------------
@@ -320,8 +340,7 @@ def cell(code: str, args: dict, file: str, row: int, col_index: int, header: str
     """A problem located at one cell: file, sheet, row, column letter with its header, and A1."""
     letter = column_letter(col_index)
     header = header if header.isprintable() else visible(header)
-    return Problem(code, args, file=file, sheet=sheet, row=row, column=f"{letter}（{header}）" if header else letter,
-                   cell=f"{letter}{row}")
+    return Problem(code, args, file=file, sheet=sheet, row=row, column=f"{letter}（{header}）" if header else letter, cell=f"{letter}{row}")
 
 
 def odd_numbers(values: np.ndarray, parse) -> np.ndarray:

@@ -9,6 +9,7 @@ the proposed decisions, earlier years' outcomes and the reproducibility stamp::
 Each format lives in its own module (``xlsx``, ``html``, ``pdf``) and imports its heavy
 library only when called.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -60,8 +61,9 @@ def write_report(path, fmt: str, results, decisions, history=None, stamp: dict |
         write_out(path, render_report(fmt, results, decisions, history, stamp, lang))
 
 
-def render_papers(fmt: str, kind: str, results, decisions, history=None, stamp: dict | None = None, lang: str = "zh",
-                  pub=None, only: str | None = None) -> list[tuple[str, bytes]]:
+def render_papers(
+    fmt: str, kind: str, results, decisions, history=None, stamp: dict | None = None, lang: str = "zh", pub=None, only: str | None = None
+) -> list[tuple[str, bytes]]:
     """The papers sent out, as (file name, bytes): one 公示 (``kind="public"``), or one 考核结果反馈 per unit
     (``kind="unit"``; ``only``: a unit id or name).  ``pub``: :func:`.papers.publication`.  Every paper is
     made before any is returned, so a failure leaves nothing half written.

@@ -3,6 +3,7 @@
 Every chart is a function of a :mod:`scoring.report.view` object returning one ``<svg>``
 element, inlined in HTML and placed as an image by Typst in PDF.  All text is escaped.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,14 +34,19 @@ def _w(text: str, size: float = FONT) -> float:
 
 
 def _t(x: float, y: float, text: str, size: float = FONT, anchor: str = "start", fill: str = INK, weight: str = "normal") -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}"'
-            + (f' font-weight="{weight}"' if weight != "normal" else "") + f">{escape(text)}</text>")
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}"'
+        + (f' font-weight="{weight}"' if weight != "normal" else "")
+        + f">{escape(text)}</text>"
+    )
 
 
 def _svg(width: float, height: float, body: list[str], title: str, font: str) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width:.0f} {height:.0f}" '
-            f'width="{width:.0f}" height="{height:.0f}" font-family="{escape(font)}" role="img" aria-label="{escape(title)}">'
-            f"<title>{escape(title)}</title>" + "".join(body) + "</svg>")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'width="{width:.0f}" height="{height:.0f}" font-family="{escape(font)}" role="img" aria-label="{escape(title)}">'
+        f"<title>{escape(title)}</title>" + "".join(body) + "</svg>"
+    )
 
 
 def _ticks(lo: float, hi: float, step: float | None = None) -> list[float]:
@@ -209,8 +215,11 @@ def profile_chart(view: ReportView, unit: UnitView, font: str = "sans-serif") ->
         if avg is not None:
             a = 100 * avg / m["full"]
             b.append(f'<line x1="{x(a):.1f}" y1="{y + 1}" x2="{x(a):.1f}" y2="{y + row_h - 1}" stroke="{AVG}" stroke-width="2.2"/>')
-        diff = "" if m["score"] is None or avg is None else \
-            i18n.t("chart.diff", view.lang, diff=("+" if m["score"] >= avg else "−") + view.num(abs(m["score"] - avg)))
+        diff = (
+            ""
+            if m["score"] is None or avg is None
+            else i18n.t("chart.diff", view.lang, diff=("+" if m["score"] >= avg else "−") + view.num(abs(m["score"] - avg)))
+        )
         b.append(_t(label_w + plot_w + 8, y + 15, view.num(m["score"]) + diff, 10))
     b.append(f'<line x1="{label_w}" y1="{top - 4}" x2="{label_w}" y2="{top + len(mods) * row_h}" stroke="{INK}" stroke-width="1"/>')
     ly = height - 8

@@ -1,4 +1,5 @@
 """A criteria diff as text an office can attach to its 考核方案说明, or JSON (``scoring.criteria_diff/1``)."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,7 @@ NUMERALS = "一二三四五六七八九十"
 
 # sections in the order they are written, each with the change kinds it holds
 SECTIONS = [
-    ("weights", ("module_weight", "module_added", "module_removed", "module_renamed", "module_full", "module_bonus",
-                 "category_added", "category_removed")),
+    ("weights", ("module_weight", "module_added", "module_removed", "module_renamed", "module_full", "module_bonus", "category_added", "category_removed")),
     ("added", ("indicator_added",)),
     ("removed", ("indicator_removed",)),
     ("renamed", ("indicator_renamed", "indicator_moved")),
@@ -21,8 +21,23 @@ SECTIONS = [
     ("method", ("indicator_method",)),
     ("applies", ("indicator_applies", "indicator_other")),
     ("share", ("share",)),
-    ("other", ("assessment", "field_added", "field_removed", "field_changed", "veto_added", "veto_removed", "veto_changed",
-               "rule_added", "rule_removed", "rule_changed", "grades", "warnings")),
+    (
+        "other",
+        (
+            "assessment",
+            "field_added",
+            "field_removed",
+            "field_changed",
+            "veto_added",
+            "veto_removed",
+            "veto_changed",
+            "rule_added",
+            "rule_removed",
+            "rule_changed",
+            "grades",
+            "warnings",
+        ),
+    ),
 ]
 
 
@@ -94,7 +109,10 @@ def as_text(d: CriteriaDiff, lang: str = "zh") -> str:
 
 def as_json(d: CriteriaDiff, lang: str = "zh") -> str:
     a, b = d.old.criteria.assessment, d.new.criteria.assessment
-    doc = {"schema": SCHEMA, "old": {"name": a.name, "year": a.year}, "new": {"name": b.name, "year": b.year},
-           "changes": [{"kind": c.kind, "id": c.id, "name": c.name, "category": c.category, "old": c.old, "new": c.new,
-                        "text": line(c, lang)} for c in d.changes]}
+    doc = {
+        "schema": SCHEMA,
+        "old": {"name": a.name, "year": a.year},
+        "new": {"name": b.name, "year": b.year},
+        "changes": [{"kind": c.kind, "id": c.id, "name": c.name, "category": c.category, "old": c.old, "new": c.new, "text": line(c, lang)} for c in d.changes],
+    }
     return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"

@@ -1,4 +1,5 @@
 """The proposed decision list, in words and as data."""
+
 from __future__ import annotations
 
 from ..core.decisions import Catch, RuleResult
@@ -39,8 +40,7 @@ def look_back_text(c: Catch, r: RuleResult, lang: str) -> str:
     if c.status == "undetermined":  # why it cannot be decided and what to do; no consequence is implied
         draft = "、".join(str(y) for y in sorted(c.years_draft))
         none = "、".join(str(y) for y in sorted(set(c.years_missing) - set(c.years_draft)))
-        why = t("sep.items", lang).join(([t("dec.why_draft", lang, years=draft)] if draft else [])
-                                        + ([t("dec.why_missing", lang, years=none)] if none else []))
+        why = t("sep.items", lang).join(([t("dec.why_draft", lang, years=draft)] if draft else []) + ([t("dec.why_missing", lang, years=none)] if none else []))
         return t("dec.history_undetermined", lang, years=yrs, why=why)
     return t("dec.history_caught", lang, years=yrs)
 
@@ -56,8 +56,11 @@ def _others(stability: Stability | None, r: RuleResult, names: dict[str, str]) -
     if not stability:
         return []
     now = {c.unit.unit_id for c in r.catches}
-    out = [(uid, names.get(uid, uid), max(sh)) for (rid, cat, uid), sh in stability.items()
-           if rid == r.rule.id and cat == r.category and uid not in now and max(sh) > 0]
+    out = [
+        (uid, names.get(uid, uid), max(sh))
+        for (rid, cat, uid), sh in stability.items()
+        if rid == r.rule.id and cat == r.category and uid not in now and max(sh) > 0
+    ]
     return sorted(out, key=lambda x: -x[2])
 
 
@@ -66,32 +69,53 @@ def share_text(x: float) -> str:
     return f"{x * 100:.0f}%" if x in (0.0, 1.0) or 0.01 <= x <= 0.99 else f"{x * 100:.1f}%"
 
 
-def as_dicts(results: list[RuleResult], places: int, lang: str = "zh", stability: Stability | None = None,
-             names: dict[str, str] | None = None) -> list[dict]:
+def as_dicts(results: list[RuleResult], places: int, lang: str = "zh", stability: Stability | None = None, names: dict[str, str] | None = None) -> list[dict]:
     """``stability``: (rule, category, unit) → (share caught, share undetermined) over weight draws."""
     out = []
     for r in results:
-        out.append({
-            "rule": r.rule.id, "name": r.rule.name, "consequence": r.rule.consequence, "category": r.category,
-            "line": r.line,
-            "units": [{
-                "id": c.unit.unit_id, "name": c.unit.name, "total": c.unit.total, "rank": c.unit.rank, "of": c.unit.of,
-                "grade": c.unit.grade, "status": c.status, "margin": c.margin, "close_call": c.close,
-                "reason": trigger_text(c, r, places, lang), "history": look_back_text(c, r, lang),
-                "years_caught": sorted(c.years_caught), "years_missing": sorted(c.years_missing),
-                "stability": _share(stability, r, c) if stability else None,
-            } for c in r.catches],
-            "caught_in_some_draws": [{"id": uid, "name": nm, "share": sh} for uid, nm, sh in _others(stability, r, names or {})],
-            "nearest_outside": None if r.nearest_outside is None else {
-                "id": r.nearest_outside.unit_id, "name": r.nearest_outside.name, "total": r.nearest_outside.total,
-                "margin": r.outside_margin,
-            },
-        })
+        out.append(
+            {
+                "rule": r.rule.id,
+                "name": r.rule.name,
+                "consequence": r.rule.consequence,
+                "category": r.category,
+                "line": r.line,
+                "units": [
+                    {
+                        "id": c.unit.unit_id,
+                        "name": c.unit.name,
+                        "total": c.unit.total,
+                        "rank": c.unit.rank,
+                        "of": c.unit.of,
+                        "grade": c.unit.grade,
+                        "status": c.status,
+                        "margin": c.margin,
+                        "close_call": c.close,
+                        "reason": trigger_text(c, r, places, lang),
+                        "history": look_back_text(c, r, lang),
+                        "years_caught": sorted(c.years_caught),
+                        "years_missing": sorted(c.years_missing),
+                        "stability": _share(stability, r, c) if stability else None,
+                    }
+                    for c in r.catches
+                ],
+                "caught_in_some_draws": [{"id": uid, "name": nm, "share": sh} for uid, nm, sh in _others(stability, r, names or {})],
+                "nearest_outside": None
+                if r.nearest_outside is None
+                else {
+                    "id": r.nearest_outside.unit_id,
+                    "name": r.nearest_outside.name,
+                    "total": r.nearest_outside.total,
+                    "margin": r.outside_margin,
+                },
+            }
+        )
     return out
 
 
-def as_text(results: list[RuleResult], places: int, close: float, lang: str = "zh", stability: Stability | None = None,
-            names: dict[str, str] | None = None) -> str:
+def as_text(
+    results: list[RuleResult], places: int, close: float, lang: str = "zh", stability: Stability | None = None, names: dict[str, str] | None = None
+) -> str:
     from .output import text_table
 
     lines = [t("dec.title", lang)]
@@ -102,9 +126,19 @@ def as_text(results: list[RuleResult], places: int, close: float, lang: str = "z
         lines.append(t("dec.rule_head", lang, id=r.rule.id, name=r.rule.name, consequence=r.rule.consequence, category=r.category))
         if r.catches:
             head = [t(f"dec.col.{k}", lang) for k in ("unit", "total", "rank", "grade", "trigger", "margin", "history", "close")]
-            rows = [[c.unit.name, fmt(c.unit.total, places), f"{c.unit.rank}/{c.unit.of}", c.unit.grade or "",
-                     trigger_text(c, r, places, lang), margin_text(c.margin, places, lang), look_back_text(c, r, lang),
-                     t("dec.yes", lang) if c.close else ""] for c in r.catches]
+            rows = [
+                [
+                    c.unit.name,
+                    fmt(c.unit.total, places),
+                    f"{c.unit.rank}/{c.unit.of}",
+                    c.unit.grade or "",
+                    trigger_text(c, r, places, lang),
+                    margin_text(c.margin, places, lang),
+                    look_back_text(c, r, lang),
+                    t("dec.yes", lang) if c.close else "",
+                ]
+                for c in r.catches
+            ]
             if stability:
                 head.append(t("dec.col.stability", lang))
                 for row, c in zip(rows, r.catches):

@@ -3,6 +3,7 @@
 The PDF is laid out separately by Typst (:mod:`.pdf`) from the same view; the charts are shared.
 Every piece of text is escaped: unit names and submitted text are data, never markup.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -15,8 +16,7 @@ from . import charts
 from .notice import full_text
 from .view import CategoryView, ReportView, UnitView
 
-SCREEN_FONTS = ('"Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "Microsoft YaHei", "PingFang SC", '
-                '"WenQuanYi Micro Hei", "SimHei", sans-serif')
+SCREEN_FONTS = '"Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", "SimHei", sans-serif'
 
 
 def _e(x) -> str:
@@ -109,9 +109,11 @@ def _css_str(text: str) -> str:
 def _head(view: ReportView, font: str) -> str:
     L = view.L
     lang = "en" if view.lang == "en" else "zh-CN"
-    return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{_e(view.title)} {_e(L['report'])}</title><style>{_css(font, view)}</style></head><body>")
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(view.title)} {_e(L['report'])}</title><style>{_css(font, view)}</style></head><body>"
+    )
 
 
 def _cols(widths: Sequence[float]) -> str:
@@ -134,11 +136,18 @@ def _ranking(view: ReportView, cat: CategoryView, font: str) -> str:
     out.append('<table class="ranking">' + _cols(widths) + _thead(head) + "<tbody>")
     for r in cat.rows:
         cls = " ".join(c for c in (r.flag, "failed" if r.failed else None) if c)
-        cells = [f'<td class="c">{r.rank}</td>', f'<td class="name">{_e(r.id)}</td>', f'<td class="name">{_e(r.name)}</td>',
-                 f'<td class="n"><b>{view.num(r.total)}</b></td>']
+        cells = [
+            f'<td class="c">{r.rank}</td>',
+            f'<td class="name">{_e(r.id)}</td>',
+            f'<td class="name">{_e(r.name)}</td>',
+            f'<td class="n"><b>{view.num(r.total)}</b></td>',
+        ]
         cells += [f'<td class="n">{view.num(c)}</td>' for c in r.contributions]
-        cells += [f'<td class="c">{_e(r.grade or "")}</td>', f"<td>{_e(r.vetoes)}</td>",
-                  f'<td class="decisions">{"<br>".join(_e(d) for d in r.decisions)}</td>']
+        cells += [
+            f'<td class="c">{_e(r.grade or "")}</td>',
+            f"<td>{_e(r.vetoes)}</td>",
+            f'<td class="decisions">{"<br>".join(_e(d) for d in r.decisions)}</td>',
+        ]
         if hist:
             cells += [f'<td class="c">{"" if r.previous_rank is None else r.previous_rank}</td>', f'<td class="c">{_e(_move(r))}</td>']
         out.append(f'<tr class="{cls}">' + "".join(cells) + "</tr>")
@@ -149,8 +158,7 @@ def _ranking(view: ReportView, cat: CategoryView, font: str) -> str:
     # the pieces the PDF prints: a long category's chart never runs past a printed page
     out += [f"<figure>{p['svg']}</figure>" for p in totals_pieces(view, cat, font, *LANDSCAPE_MM)]
     if cat.rules:
-        out.append('<p class="rules">' + "<br>".join(_e(t("text.label_value", view.lang, label=f"{i} {n}", value=c)) for i, n, c in cat.rules)
-                   + "</p>")
+        out.append('<p class="rules">' + "<br>".join(_e(t("text.label_value", view.lang, label=f"{i} {n}", value=c)) for i, n, c in cat.rules) + "</p>")
     out.append("</section>")
     return "".join(out)
 
@@ -176,10 +184,12 @@ def _proposals(view: ReportView) -> str:
             out.append('<table class="proposal">' + _cols([17, 8, 8, 7, 26, 11, 19, 6]) + _thead(head) + "<tbody>")
             for u in p.units:
                 cls = "undetermined" if u["status"] == "undetermined" else "caught"
-                out.append(f'<tr class="{cls}"><td class="name">{_e(u["name"])}</td><td class="n">{view.num(u["total"])}</td>'
-                           f'<td class="c">{u["rank"]}/{u["of"]}</td><td class="c">{_e(u["grade"] or "")}</td>'
-                           f'<td>{_e(u["reason"])}</td><td class="n">{_e(u["margin_text"])}</td><td>{_e(u["history"])}</td>'
-                           f'<td class="c">{_e(L["yes"]) if u["close_call"] else ""}</td></tr>')
+                out.append(
+                    f'<tr class="{cls}"><td class="name">{_e(u["name"])}</td><td class="n">{view.num(u["total"])}</td>'
+                    f'<td class="c">{u["rank"]}/{u["of"]}</td><td class="c">{_e(u["grade"] or "")}</td>'
+                    f'<td>{_e(u["reason"])}</td><td class="n">{_e(u["margin_text"])}</td><td>{_e(u["history"])}</td>'
+                    f'<td class="c">{_e(L["yes"]) if u["close_call"] else ""}</td></tr>'
+                )
             out.append("</tbody></table>")
         else:
             out.append(f'<p class="small">{_e(L["none_caught"])}</p>')
@@ -212,18 +222,23 @@ def _unit(view: ReportView, u: UnitView, font: str) -> str:
     head = [L["module"], L["weight"], L["score"], L["average"], L["contribution"]]
     mods = ['<table class="modules">' + _cols([27, 14, 16, 18, 18]) + _thead(head) + "<tbody>"]
     for m, avg in zip(u.modules, u.averages):
-        mods.append(f'<tr><td>{_e(m["name"])}</td><td class="n">{_num(m["weight"])}</td>'
-                    f'<td class="n">{view.num(m["score"])}</td><td class="n">{view.num(avg)}</td><td class="n">{view.num(m["contribution"])}</td></tr>')
+        mods.append(
+            f'<tr><td>{_e(m["name"])}</td><td class="n">{_num(m["weight"])}</td>'
+            f'<td class="n">{view.num(m["score"])}</td><td class="n">{view.num(avg)}</td><td class="n">{view.num(m["contribution"])}</td></tr>'
+        )
     mods.append("</tbody></table>")
     # the modules table and the profile chart side by side (a layout table: prints the same everywhere)
-    out.append('<table class="pair"><tr><td class="left">' + "".join(mods) + '</td><td class="right">'
-               + charts.profile_chart(view, u, font) + "</td></tr></table>")
+    out.append(
+        '<table class="pair"><tr><td class="left">' + "".join(mods) + '</td><td class="right">' + charts.profile_chart(view, u, font) + "</td></tr></table>"
+    )
     out.append('<table class="sheet">' + _cols([25, 9.5, 7.5, 7.5, 30.5, 20]) + _thead(L["sheet_head"]) + "<tbody>")
     for c in u.cells:
         lost = "" if not c["lost"] else view.num(c["lost"])
-        out.append(f'<tr class="l{min(c["level"], 4)}"><td>{_e(c["label"])}</td><td class="n">{_e(full_text(c))}</td>'
-                   f'<td class="n">{view.num(c["points"])}</td><td class="n">{lost}</td>'
-                   f'<td class="reason">{_e(c["reason"])}</td><td class="source">{_e(c["source"])}</td></tr>')
+        out.append(
+            f'<tr class="l{min(c["level"], 4)}"><td>{_e(c["label"])}</td><td class="n">{_e(full_text(c))}</td>'
+            f'<td class="n">{view.num(c["points"])}</td><td class="n">{lost}</td>'
+            f'<td class="reason">{_e(c["reason"])}</td><td class="source">{_e(c["source"])}</td></tr>'
+        )
     out.append("</tbody></table>")
     out.append(f'<div class="sentences"><h3>{_e(L["explanation"])}</h3>' + "".join(f"<p>{_e(s)}</p>" for s in u.sentences) + "</div>")
     out.append("</section>")
@@ -266,13 +281,17 @@ def render_parts(view: ReportView, font: str = SCREEN_FONTS):
         yield _unit(view, u, font)
     tail = [_stamp(view)]
     if view.footer_stamp:
-        tail.append('<footer class="stamp">' + _e(t("sep.wide", view.lang).join(t("text.label_value", view.lang, label=k, value=v) for k, v in view.stamp)) + "</footer>")
+        tail.append(
+            '<footer class="stamp">'
+            + _e(t("sep.wide", view.lang).join(t("text.label_value", view.lang, label=k, value=v) for k, v in view.stamp))
+            + "</footer>"
+        )
     tail.append("</body></html>\n")
     yield "".join(tail)
 
 
 # --- papers sent out (公示, 考核结果反馈): one self-contained file each, readable on a phone --------------------------
-PAPER_FONTS = ('"Noto Serif CJK SC", "Source Han Serif SC", "FangSong", "STFangsong", "仿宋", "SimSun", serif')
+PAPER_FONTS = '"Noto Serif CJK SC", "Source Han Serif SC", "FangSong", "STFangsong", "仿宋", "SimSun", serif'
 PAPER_CSS = f"""
 html {{ font-family: {PAPER_FONTS}; font-size: 16px; color: #111; -webkit-text-size-adjust: 100%; }}
 body {{ margin: 0 auto; max-width: 46em; padding: 1.2em 1em 3em; line-height: 1.75; }}
@@ -321,9 +340,11 @@ def _paper_table(t: dict, cls: str = "") -> str:
 def render_paper(doc: dict, view: ReportView) -> str:
     """A 公示 or a unit's 考核结果反馈 (a document from :mod:`.papers`) as one HTML file: no script, no network."""
     lang = "en" if view.lang == "en" else "zh-CN"
-    out = [f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
-           '<meta name="viewport" content="width=device-width, initial-scale=1">'
-           f"<title>{_e(doc['heading'])}</title><style>{PAPER_CSS}</style></head><body>"]
+    out = [
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(doc['heading'])}</title><style>{PAPER_CSS}</style></head><body>"
+    ]
     out.append(f"<h1>{_e(doc['heading'])}</h1>")
     att = doc["attachment"]
     if doc["kind"] == "unit":

@@ -1,4 +1,5 @@
 """One unit's score sheet and plain-language explanation (测评指标 | 指标分值 | 得分 | 扣分 | 失分原因 | 数据来源)."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -14,8 +15,7 @@ COLUMNS = ("indicator", "full", "points", "lost", "reason", "source")  # notice.
 
 def _source(line: dict, lang: str) -> str:
     ev = line.get("evidence_given")
-    return _source_text(line.get("owner") or "", tuple((line.get("sources") or {}).values()),
-                        tuple(ev.values()) if ev else (), lang)
+    return _source_text(line.get("owner") or "", tuple((line.get("sources") or {}).values()), tuple(ev.values()) if ev else (), lang)
 
 
 @lru_cache(maxsize=4096)  # the same few owners and files on every unit's sheet
@@ -40,13 +40,24 @@ def sheet_cells(sheet: dict, lang: str = "zh") -> list[dict]:
         note = ""
         if app is not None:
             note = t("notice.full_note", lang, full=fmt(app))
-        out.append({
-            "id": line["id"], "level": line["level"], "label": f"{line['id']} {line['name']}",
-            "full": line["full"], "bonus": line["bonus"], "full_note": note, "applicable_full": app,
-            "points": line["points"], "lost": line["lost"] or None, "status": line.get("status"),
-            "reason": line.get("reason", ""), "source": _source(line, lang),
-            "rule": line.get("rule", ""), "leaf": bool(line.get("method")),
-        })
+        out.append(
+            {
+                "id": line["id"],
+                "level": line["level"],
+                "label": f"{line['id']} {line['name']}",
+                "full": line["full"],
+                "bonus": line["bonus"],
+                "full_note": note,
+                "applicable_full": app,
+                "points": line["points"],
+                "lost": line["lost"] or None,
+                "status": line.get("status"),
+                "reason": line.get("reason", ""),
+                "source": _source(line, lang),
+                "rule": line.get("rule", ""),
+                "leaf": bool(line.get("method")),
+            }
+        )
     return out
 
 
@@ -62,8 +73,16 @@ def _full_text(bonus: bool, full: float, note: str) -> str:
 def sheet_rows(sheet: dict, places: int, lang: str = "zh") -> list[list[str]]:
     rows = []
     for c in sheet_cells(sheet, lang):
-        rows.append(["  " * (c["level"] - 1) + c["label"], full_text(c), fmt(c["points"], places),
-                     "" if not c["lost"] else fmt(c["lost"], places), c["reason"], c["source"]])
+        rows.append(
+            [
+                "  " * (c["level"] - 1) + c["label"],
+                full_text(c),
+                fmt(c["points"], places),
+                "" if not c["lost"] else fmt(c["lost"], places),
+                c["reason"],
+                c["source"],
+            ]
+        )
     return rows
 
 
@@ -71,20 +90,47 @@ def _sentences(res: Results, sheet: dict, cs: CategoryScores, pos: int, decision
     a = res.criteria.assessment
     places = a.precision
     mods = t("notice.module_sep", lang).join(
-        t("notice.module", lang, name=m["name"], score=fmt(m["score"], places), weight=fmt(m["weight"]),
-          points=fmt(m["contribution"], places), bonus=t("notice.module_bonus", lang, note=m["bonus_note"]) if "bonus_note" in m else "")
-        for m in sheet["modules"])
-    out = [t("notice.summary", lang, name=sheet["name"], category=sheet["category"], assessment=a.name, year=a.year,
-             total=fmt(sheet["total"], places), rank=sheet["rank"], of=sheet["of"], grade=sheet["grade"] or "—"),
-           t("notice.modules", lang, modules=mods)]
+        t(
+            "notice.module",
+            lang,
+            name=m["name"],
+            score=fmt(m["score"], places),
+            weight=fmt(m["weight"]),
+            points=fmt(m["contribution"], places),
+            bonus=t("notice.module_bonus", lang, note=m["bonus_note"]) if "bonus_note" in m else "",
+        )
+        for m in sheet["modules"]
+    )
+    out = [
+        t(
+            "notice.summary",
+            lang,
+            name=sheet["name"],
+            category=sheet["category"],
+            assessment=a.name,
+            year=a.year,
+            total=fmt(sheet["total"], places),
+            rank=sheet["rank"],
+            of=sheet["of"],
+            grade=sheet["grade"] or "—",
+        ),
+        t("notice.modules", lang, modules=mods),
+    ]
     # rank losses by what they cost the total: a point in a module weighted 38 costs more than in one
     # weighted 11, and more where items were left out (the module is rescaled to what applies)
     applicable = _applicable(sheet)
     lost = [(l, l["lost"] * _cost_per_point(sheet, l, applicable)) for l in loss_items(sheet, lang)]
     if lost:
         top = sorted(lost, key=lambda lw: -lw[1])[:5]
-        out.append(t("notice.losses", lang, items=t("sep.items", lang).join(
-            t("notice.loss", lang, name=l["name"], lost=fmt(l["lost"], places), cost=fmt(w, places), reason=l["reason"]) for l, w in top)))
+        out.append(
+            t(
+                "notice.losses",
+                lang,
+                items=t("sep.items", lang).join(
+                    t("notice.loss", lang, name=l["name"], lost=fmt(l["lost"], places), cost=fmt(w, places), reason=l["reason"]) for l, w in top
+                ),
+            )
+        )
     why = cs.grade_why[pos]
     for v in sheet["vetoes"]:
         if v["kind"] == "fail":
@@ -104,9 +150,16 @@ def _sentences(res: Results, sheet: dict, cs: CategoryScores, pos: int, decision
             if c.status == "undetermined":
                 s = t("notice.rule_undetermined", lang, id=r.rule.id, name=r.rule.name, history=hist)
             else:
-                s = t("notice.rule", lang, id=r.rule.id, name=r.rule.name, trigger=trigger_text(c, r, places, lang),
-                      margin=margin_text(c.margin, places, lang), history=t("notice.rule_history", lang, history=hist) if hist else "",
-                      consequence=r.rule.consequence)
+                s = t(
+                    "notice.rule",
+                    lang,
+                    id=r.rule.id,
+                    name=r.rule.name,
+                    trigger=trigger_text(c, r, places, lang),
+                    margin=margin_text(c.margin, places, lang),
+                    history=t("notice.rule_history", lang, history=hist) if hist else "",
+                    consequence=r.rule.consequence,
+                )
             if c.close:
                 s += t("notice.close_call", lang)
             out.append(s)
@@ -134,8 +187,7 @@ def _applicable(sheet: dict) -> dict[str, float]:
     return out
 
 
-def unit_notice(res: Results, cs: CategoryScores, pos: int, decisions: list[RuleResult], lang: str = "zh",
-                sheet: dict | None = None) -> dict:
+def unit_notice(res: Results, cs: CategoryScores, pos: int, decisions: list[RuleResult], lang: str = "zh", sheet: dict | None = None) -> dict:
     """A unit's sheet and its sentences; ``sheet``: its :func:`unit_sheet` when already made."""
     if sheet is None:
         sheet = unit_sheet(res, cs, pos, lang)
@@ -151,6 +203,10 @@ def as_text(res: Results, cs: CategoryScores, pos: int, decisions: list[RuleResu
     notice = unit_notice(res, cs, pos, decisions, lang)
     sheet = notice["sheet"]
     title = t("notice.title", lang, name=sheet["name"], id=sheet["id"])
-    table = tabulate(sheet_rows(sheet, places, lang), headers=[t(f"notice.col.{k}", lang) for k in COLUMNS], disable_numparse=True,
-                     colalign=["left", "right", "right", "right", "left", "left"])
+    table = tabulate(
+        sheet_rows(sheet, places, lang),
+        headers=[t(f"notice.col.{k}", lang) for k in COLUMNS],
+        disable_numparse=True,
+        colalign=["left", "right", "right", "right", "left", "left"],
+    )
     return "\n".join([title, "", table, ""] + notice["sentences"]) + "\n"

@@ -5,6 +5,7 @@ output carries the run's stamp (criteria and data hashes, engine and plugin vers
 run number once saved; see :mod:`scoring.history.stamp`): the table as its last line,
 the JSON as a ``stamp`` object.  CSV stays a plain data table for spreadsheets.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,6 +26,7 @@ from ..outfile import write_out
 
 SCHEMA = "scoring.results/1"
 
+
 def _heads(lang: str, *keys: str) -> list[str]:
     return [t(f"out.col.{k}", lang) for k in keys]
 
@@ -43,8 +45,7 @@ def ranking_columns(res: Results, cs: CategoryScores, lang: str = "zh") -> tuple
     ids, names = res.data.ids, res.data.names
     hit = np.any([v.hit for v in cs.vetoes], axis=0)[order].tolist() if cs.vetoes else [False] * len(order)
     veto = [_veto_text(cs, p, lang) if x else "" for p, x in zip(order, hit)]
-    columns = [[str(x) for x in cs.rank[order].tolist()], [ids[i] for i in units], [names[i] for i in units],
-               fmt_column(cs.total[order], places)]
+    columns = [[str(x) for x in cs.rank[order].tolist()], [ids[i] for i in units], [names[i] for i in units], fmt_column(cs.total[order], places)]
     columns += [fmt_column(m.contribution[order], places) for m in mods]
     columns += [[cs.grade[p] or "" for p in order], veto]
     return header, columns
@@ -149,7 +150,7 @@ def json_chunks(res: Results, lang: str = "zh", stamp=None, extra: dict | None =
             yield ("" if c == 0 else ",") + '{"name":' + _dumps(cs.category) + ',"units":['
             order = ranked(res, cs)
             for start in range(0, len(order), block):
-                for u, text in enumerate(_sheet_texts(res, cs, order[start:start + block], lang, templates)):
+                for u, text in enumerate(_sheet_texts(res, cs, order[start : start + block], lang, templates)):
                     yield ("" if start + u == 0 else ",") + text
             yield "]}"
         yield "]"
@@ -179,9 +180,11 @@ def _line_texts(res: Results, cs: CategoryScores, rows: list[int], s, lang: str,
         templates[key] = _line_template(res, s, c)
     template = templates[key]
     shown = ~np.isnan(c.applicable_full)
-    columns = [_numbers(c.points),
-               [("" if x != x else ',"applicable_full":' + repr(x)) for x in c.applicable_full.tolist()] if shown.any()
-               else [""] * len(rows), _numbers(c.lost)]
+    columns = [
+        _numbers(c.points),
+        [("" if x != x else ',"applicable_full":' + repr(x)) for x in c.applicable_full.tolist()] if shown.any() else [""] * len(rows),
+        _numbers(c.lost),
+    ]
     columns += [_numbers(v) for v in c.inputs.values()] + [_strings(v) for v in c.sources.values()]
     columns += [[_STATUS[x] for x in c.status], _strings(c.reasons)]
     texts = [template % row for row in zip(*columns)]
@@ -195,8 +198,15 @@ def _line_template(res: Results, s, c: LineColumns) -> str:
     """An indicator's line as a %-template: the parts every unit shares encoded once, a %s for each column
     (points, applicable_full, lost, the inputs, their sources, status, reason: :func:`indicator_line`'s order)."""
     ind = s.indicator
-    head = {"id": ind.id, "name": ind.name, "level": res.plan.level[ind.id], "parent": ind.parent,
-            "module": res.plan.module_of[ind.id], "full": ind.full, "bonus": ind.bonus}
+    head = {
+        "id": ind.id,
+        "name": ind.name,
+        "level": res.plan.level[ind.id],
+        "parent": ind.parent,
+        "module": res.plan.module_of[ind.id],
+        "full": ind.full,
+        "bonus": ind.bonus,
+    }
 
     def q(x) -> str:
         return _dumps(x).replace("%", "%%")

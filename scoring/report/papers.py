@@ -9,6 +9,7 @@
 Everything here comes from the one :class:`~scoring.report.view.ReportView`; numbers are formatted
 here, once, so every layout prints the same text.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -24,13 +25,14 @@ from .view import ReportView, UnitView
 
 KINDS = ("office", "unit", "public")
 
+
 def words(lang: str) -> dict:
     """The papers' wording from the message catalogue (paper.* codes), unfilled: each is filled where it is
     printed. A numbered code (paper.public_body.1, .2 …) gives a list."""
     out: dict = {}
     for code in i18n.MESSAGES:
         if code.startswith("paper."):
-            key, _, n = code[len("paper."):].partition(".")
+            key, _, n = code[len("paper.") :].partition(".")
             if n:
                 out.setdefault(key, []).append(i18n.text(code, lang))
             else:
@@ -57,15 +59,21 @@ def publication(criteria, overrides: dict | None = None) -> Publication:
     p = criteria.publication
     o = {k: v for k, v in (overrides or {}).items() if v not in (None, "")}
     start, end = o.get("public_from", p.public_from), o.get("public_to", p.public_to)
-    return Publication(o.get("issuer", p.issuer) or criteria.assessment.office, o.get("date", p.date) or start,
-                       start, end, o.get("object_by", p.object_by) or end, o.get("contact", p.contact),
-                       o.get("address", p.address), p.show_total and not o.get("grades_only", False))
+    return Publication(
+        o.get("issuer", p.issuer) or criteria.assessment.office,
+        o.get("date", p.date) or start,
+        start,
+        end,
+        o.get("object_by", p.object_by) or end,
+        o.get("contact", p.contact),
+        o.get("address", p.address),
+        p.show_total and not o.get("grades_only", False),
+    )
 
 
 def require(pub: Publication, kind: str) -> None:
     """Papers sent out must say when and how to object: refuse, naming what is missing, when they cannot."""
-    missing = [k for k, v in (("issuer", pub.issuer), ("public_from", pub.public_from), ("public_to", pub.public_to),
-                              ("contact", pub.contact)) if not v]
+    missing = [k for k, v in (("issuer", pub.issuer), ("public_from", pub.public_from), ("public_to", pub.public_to), ("contact", pub.contact)) if not v]
     problems = [Problem("report.publication_missing", {"key": k, "detail": f"report.paper_{kind}"}) for k in missing]
     if pub.public_from and pub.public_to and pub.public_from > pub.public_to:
         problems.append(Problem("report.publication_order", {"start": str(pub.public_from), "end": str(pub.public_to)}))
@@ -88,10 +96,8 @@ def _contact(pub: Publication, lang: str) -> str:
 Cell = str | dict  # a table cell: its text, or {"t": text, "b": bold, …}
 
 
-def _table(head: list[str], widths: Sequence[float], align: list[str], rows: Sequence[Sequence[Cell]],
-           classes: list[str] | None = None) -> dict:
-    return {"head": head, "widths": widths, "align": align,
-            "rows": [{"cells": r, "cls": (classes[i] if classes else "")} for i, r in enumerate(rows)]}
+def _table(head: list[str], widths: Sequence[float], align: list[str], rows: Sequence[Sequence[Cell]], classes: list[str] | None = None) -> dict:
+    return {"head": head, "widths": widths, "align": align, "rows": [{"cells": r, "cls": (classes[i] if classes else "")} for i, r in enumerate(rows)]}
 
 
 # --- office ------------------------------------------------------------------------------------------------------
@@ -111,13 +117,14 @@ def table_height_mm(t: dict, width_mm: float, size: float = 8.0) -> float:
     k = size / 8.0
     total = sum(t["widths"])
     cols = [(width_mm * w / total - 2.4) / k for w in t["widths"]]
+
     def lines(cells):
         n = 1
         for c, room in zip(cells, cols):
             text = c["t"] if isinstance(c, dict) else str(c)
-            n = max(n, sum(max(1, -(-int(charts._w(part, 1) / 0.55 * CHAR_MM / 2 + 0.999) // max(int(room), 1)))
-                           for part in text.split("\n")))
+            n = max(n, sum(max(1, -(-int(charts._w(part, 1) / 0.55 * CHAR_MM / 2 + 0.999) // max(int(room), 1))) for part in text.split("\n")))
         return n
+
     return sum(CELL_PAD_MM + k * (FIRST_LINE_MM + LINE_MM * (lines(r) - 1)) for r in [t["head"]] + [r["cells"] for r in t["rows"]])
 
 
@@ -127,11 +134,18 @@ SHEET_SIZES = (7.5, 6.6)  # pt: the score sheet's usual size, and the size that 
 
 def sheet_size(parts: dict) -> float:
     """The size a unit's score sheet is set in: smaller when that keeps it on one page (within a fifth)."""
+
     def height(size):
         k = size / 8.0
         text = sum(len(s) for s in parts["sentences"]) * CHAR_MM * (size + 0.5) / 8 / PORTRAIT_MM[0]
-        return (16 + max(table_height_mm(parts["modules"], PORTRAIT_MM[0] * 0.48, size), parts["profile"]["height"])
-                + table_height_mm(parts["sheet"], PORTRAIT_MM[0], size) + 6 * k + (text + len(parts["sentences"])) * LINE_MM * k)
+        return (
+            16
+            + max(table_height_mm(parts["modules"], PORTRAIT_MM[0] * 0.48, size), parts["profile"]["height"])
+            + table_height_mm(parts["sheet"], PORTRAIT_MM[0], size)
+            + 6 * k
+            + (text + len(parts["sentences"])) * LINE_MM * k
+        )
+
     big, small = SHEET_SIZES
     h = height(big)
     return small if PORTRAIT_PAGE_MM < h < PORTRAIT_PAGE_MM * 1.2 and height(small) <= PORTRAIT_PAGE_MM else big
@@ -164,9 +178,15 @@ def _ranked_categories(view: ReportView, font: str) -> list[dict]:
         heading = i18n.t("rep.category_head", view.lang, name=cat.name, n=len(cat.rows), units=L["units"])
         table = _table(head, widths, align, rows, cls)
         above = (46.0 if not cats else 12.0) + table_height_mm(table, LANDSCAPE_MM[0]) + 6 + 4.5 * len(cat.rules)
-        cats.append({"heading": heading, "table": table, "note": L["module_note"],
-                     "charts": totals_pieces(view, cat, font, *LANDSCAPE_MM, room_mm=LANDSCAPE_PAGE_MM - above),
-                     "rules": [i18n.t("text.label_value", view.lang, label=f"{i} {n}", value=c) for i, n, c in cat.rules]})
+        cats.append(
+            {
+                "heading": heading,
+                "table": table,
+                "note": L["module_note"],
+                "charts": totals_pieces(view, cat, font, *LANDSCAPE_MM, room_mm=LANDSCAPE_PAGE_MM - above),
+                "rules": [i18n.t("text.label_value", view.lang, label=f"{i} {n}", value=c) for i, n, c in cat.rules],
+            }
+        )
     return cats
 
 
@@ -178,12 +198,22 @@ def _proposal_items(view: ReportView) -> list[dict]:
         table = None
         if p.units:
             head = [L["name"], L["total"], L["rank"], L["grade"], L["trigger"], L["margin"], L["history"], L["close"]]
-            rows = [[u["name"], view.num(u["total"]), f"{u['rank']}/{u['of']}", u["grade"] or "", u["reason"], u["margin_text"],
-                     u["history"], L["yes"] if u["close_call"] else ""] for u in p.units]
+            rows = [
+                [
+                    u["name"],
+                    view.num(u["total"]),
+                    f"{u['rank']}/{u['of']}",
+                    u["grade"] or "",
+                    u["reason"],
+                    u["margin_text"],
+                    u["history"],
+                    L["yes"] if u["close_call"] else "",
+                ]
+                for u in p.units
+            ]
             cls = ["undetermined" if u["status"] == "undetermined" else "caught" for u in p.units]
             table = _table(head, [17, 8, 8, 7, 26, 11, 19, 6], ["l", "r", "c", "c", "l", "r", "l", "c"], rows, cls)
-        items.append({"title": f"{p.rule} {p.name} → {p.consequence}", "category": p.category, "table": table,
-                      "empty": L["none_caught"], "nearest": p.nearest})
+        items.append({"title": f"{p.rule} {p.name} → {p.consequence}", "category": p.category, "table": table, "empty": L["none_caught"], "nearest": p.nearest})
     return items
 
 
@@ -197,8 +227,13 @@ def _movement(view: ReportView, font: str) -> dict | None:
         head = [L["name"]] + [str(y) for y in view.years] + [L["change"]]
         rows = [[r.name] + [str(r.ranks_by_year.get(y, "")) for y in view.years] + [move(r)] for r in cat.rows]
         svg = charts.movement_chart(view, cat, font)
-        mc.append({"heading": cat.name, "chart": _chart(svg, _svg_size(svg)[0], PORTRAIT_MM[0]),
-                   "table": _table(head, [24] + [8] * len(view.years) + [8], ["l"] + ["c"] * (len(view.years) + 1), rows)})
+        mc.append(
+            {
+                "heading": cat.name,
+                "chart": _chart(svg, _svg_size(svg)[0], PORTRAIT_MM[0]),
+                "table": _table(head, [24] + [8] * len(view.years) + [8], ["l"] + ["c"] * (len(view.years) + 1), rows),
+            }
+        )
     return {"heading": L["movement"], "intro": L["movement_intro"], "categories": mc}
 
 
@@ -208,15 +243,26 @@ def office(view: ReportView, font: str) -> dict:
     items = _proposal_items(view)
     movement = _movement(view, font)
     units = [_office_unit(view, u, font) for u in view.units]
-    stamp = ({"heading": L["stamp"], "intro": L["stamp_intro"], "items": [list(kv) for kv in view.stamp]} if view.stamp else None)
+    stamp = {"heading": L["stamp"], "intro": L["stamp_intro"], "items": [list(kv) for kv in view.stamp]} if view.stamp else None
     footer = "  ".join(i18n.t("text.label_value", view.lang, label=k, value=v) for k, v in view.footer_stamp)
     page = L["page"].split("{p}")
     page = [page[0]] + page[1].split("{n}")
     meta = i18n.t("sep.wide", view.lang).join(m for m in (view.office, i18n.t("text.year", view.lang, year=view.year), L["ranking"]) if m)
-    return {"kind": "office", "internal": words(view.lang)["internal"], "title": view.title, "office": view.office, "meta_line": meta, "note": view.note,
-            "footer": footer, "page": page, "categories": cats,
-            "proposals": {"heading": L["proposals"], "intro": L["proposals_intro"], "items": items, "outro": L["proposed_only"]},
-            "movement": movement, "units": units, "stamp": stamp}
+    return {
+        "kind": "office",
+        "internal": words(view.lang)["internal"],
+        "title": view.title,
+        "office": view.office,
+        "meta_line": meta,
+        "note": view.note,
+        "footer": footer,
+        "page": page,
+        "categories": cats,
+        "proposals": {"heading": L["proposals"], "intro": L["proposals_intro"], "items": items, "outro": L["proposed_only"]},
+        "movement": movement,
+        "units": units,
+        "stamp": stamp,
+    }
 
 
 def move(r) -> str:
@@ -260,15 +306,23 @@ def _svg_size(svg: str) -> tuple[float, float]:
 def _modules_table(view: ReportView, u: UnitView) -> dict:
     L = view.L
     head = [L["module"], L["weight"], L["score"], L["average"], L["contribution"]]
-    rows = [[m["name"], fmt(m["weight"]), view.num(m["score"]), view.num(avg), view.num(m["contribution"])]
-            for m, avg in zip(u.modules, u.averages)]
+    rows = [[m["name"], fmt(m["weight"]), view.num(m["score"]), view.num(avg), view.num(m["contribution"])] for m, avg in zip(u.modules, u.averages)]
     return _table(head, [27, 14, 16, 18, 18], ["l", "r", "r", "r", "r"], rows)
 
 
 def _sheet_table(view: ReportView, u: UnitView) -> dict:
     L = view.L
-    rows = [[{"t": c["label"], "b": c["level"] == 1, "ind": min(c["level"], 4) - 1}, full_text(c), view.num(c["points"]),
-             "" if not c["lost"] else view.num(c["lost"]), c["reason"], c["source"]] for c in u.cells]
+    rows = [
+        [
+            {"t": c["label"], "b": c["level"] == 1, "ind": min(c["level"], 4) - 1},
+            full_text(c),
+            view.num(c["points"]),
+            "" if not c["lost"] else view.num(c["lost"]),
+            c["reason"],
+            c["source"],
+        ]
+        for c in u.cells
+    ]
     return _table(L["sheet_head"], [25, 9.5, 7.5, 7.5, 30.5, 20], ["l", "r", "r", "r", "l", "l"], rows)
 
 
@@ -279,9 +333,15 @@ def _office_unit(view: ReportView, u: UnitView, font: str) -> dict:
     svg = charts.profile_chart(view, u, font)
     svg_w, svg_h = _svg_size(svg)
     width = min(PORTRAIT_MM[0] * 0.5, svg_w * 0.24)
-    parts = {"heading": heading, "summary": summary, "modules": _modules_table(view, u),
-             "profile": {"svg": svg, "width": width, "height": width * svg_h / svg_w},
-             "sheet": _sheet_table(view, u), "explanation": L["explanation"], "sentences": u.sentences}
+    parts = {
+        "heading": heading,
+        "summary": summary,
+        "modules": _modules_table(view, u),
+        "profile": {"svg": svg, "width": width, "height": width * svg_h / svg_w},
+        "sheet": _sheet_table(view, u),
+        "explanation": L["explanation"],
+        "sentences": u.sentences,
+    }
     parts["size"] = sheet_size(parts)
     return parts
 
@@ -290,9 +350,18 @@ def _office_unit(view: ReportView, u: UnitView, font: str) -> dict:
 def public(view: ReportView, pub: Publication) -> dict:
     W = words(view.lang)
     name = view.title
-    body = [p.format(name=name, year=view.year, start=date_text(pub.public_from, view.lang), end=date_text(pub.public_to, view.lang),
-                     by=date_text(pub.object_by, view.lang), issuer=pub.issuer, contact=_contact(pub, view.lang)).strip()
-            for p in W["public_body"]]
+    body = [
+        p.format(
+            name=name,
+            year=view.year,
+            start=date_text(pub.public_from, view.lang),
+            end=date_text(pub.public_to, view.lang),
+            by=date_text(pub.object_by, view.lang),
+            issuer=pub.issuer,
+            contact=_contact(pub, view.lang),
+        ).strip()
+        for p in W["public_body"]
+    ]
     cats = []
     for cat in view.categories:
         if pub.show_total:
@@ -302,9 +371,15 @@ def public(view: ReportView, pub: Publication) -> dict:
             rows = [[str(r.rank), r.name, r.grade or ""] for r in cat.rows]
             table = _table(W["public_head_nototal"], [10, 56, 16], ["c", "l", "c"], rows)
         cats.append({"heading": W["cat_heading"].format(cat=cat.name, n=len(cat.rows)), "table": table})
-    return {"kind": "public", "internal": "", "heading": W["public_title"].format(name=name), "body": body,
-            "issuer": pub.issuer, "date": date_text(pub.date, view.lang),
-            "attachment": {"label": W["attachment"], "heading": W["public_att"].format(name=name), "categories": cats}}
+    return {
+        "kind": "public",
+        "internal": "",
+        "heading": W["public_title"].format(name=name),
+        "body": body,
+        "issuer": pub.issuer,
+        "date": date_text(pub.date, view.lang),
+        "attachment": {"label": W["attachment"], "heading": W["public_att"].format(name=name), "categories": cats},
+    }
 
 
 # --- unit (考核结果反馈) ---------------------------------------------------------------------------------------------
@@ -320,12 +395,10 @@ def unit(view: ReportView, u: UnitView, pub: Publication) -> dict:
     W = words(view.lang)
     avg = category_average(view, u.category)
     grade = u.grade or "—"
-    body = [W["unit_body"].format(name=view.title, total=view.num(u.total), cat=u.category, of=u.of, rank=u.rank,
-                                  grade=grade, avg=view.num(avg))]
+    body = [W["unit_body"].format(name=view.title, total=view.num(u.total), cat=u.category, of=u.of, rank=u.rank, grade=grade, avg=view.num(avg))]
     for v in u.vetoes:
         body.append(W["unit_veto" if v["kind"] == "fail" else "unit_no_excellent"].format(veto=v["name"], grade=grade))
-    mods = i18n.t("notice.module_sep", view.lang).join(i18n.t("paper.module_score", view.lang, name=m["name"], score=view.num(m["score"]))
-                                                       for m in u.modules)
+    mods = i18n.t("notice.module_sep", view.lang).join(i18n.t("paper.module_score", view.lang, name=m["name"], score=view.num(m["score"])) for m in u.modules)
     body.append(W["unit_modules"].format(mods=mods))
     losses = []
     lost = sorted((c for c in u.cells if c["lost"] and c["leaf"]), key=lambda c: -c["lost"])
@@ -334,15 +407,26 @@ def unit(view: ReportView, u: UnitView, pub: Publication) -> dict:
         fix = W["fix_rule"].format(rule=rule) if rule else W["fix_none"]
         losses.append(W["loss"].format(k=k, name=c["label"], lost=view.num(c["lost"]), reason=c["reason"], fix=fix))
     after = [] if losses else [W["unit_no_loss"]]
-    after.append(W["unit_object"].format(by=date_text(pub.object_by, view.lang), issuer=pub.issuer,
-                                         contact=_contact(pub, view.lang)).strip())
-    summary = W["unit_summary"].format(cat=u.category, total=view.num(u.total), rank=u.rank, of=u.of, grade=grade,
-                                       avg=view.num(avg))
-    return {"kind": "unit", "heading": W["unit_title"].format(name=view.title), "to": W["unit_to"].format(unit=u.name),
-            "body": body, "losses_heading": W["unit_losses"], "losses": losses, "after": after,
-            "issuer": pub.issuer, "date": date_text(pub.date, view.lang),
-            "attachment": {"label": W["attachment"], "heading": W["unit_att"].format(unit=u.name), "summary": summary,
-                           "modules": _modules_table(view, u), "sheet": _sheet_table(view, u)}}
+    after.append(W["unit_object"].format(by=date_text(pub.object_by, view.lang), issuer=pub.issuer, contact=_contact(pub, view.lang)).strip())
+    summary = W["unit_summary"].format(cat=u.category, total=view.num(u.total), rank=u.rank, of=u.of, grade=grade, avg=view.num(avg))
+    return {
+        "kind": "unit",
+        "heading": W["unit_title"].format(name=view.title),
+        "to": W["unit_to"].format(unit=u.name),
+        "body": body,
+        "losses_heading": W["unit_losses"],
+        "losses": losses,
+        "after": after,
+        "issuer": pub.issuer,
+        "date": date_text(pub.date, view.lang),
+        "attachment": {
+            "label": W["attachment"],
+            "heading": W["unit_att"].format(unit=u.name),
+            "summary": summary,
+            "modules": _modules_table(view, u),
+            "sheet": _sheet_table(view, u),
+        },
+    }
 
 
 def file_name(view: ReportView, u: UnitView, ext: str) -> str:

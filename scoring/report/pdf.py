@@ -9,6 +9,7 @@ data, so no text from the criteria or the data is ever read as Typst markup.  Be
 out the fonts are checked: a PDF without a Chinese font prints every character as a box, silently, so
 we refuse with a message saying how to install one.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,16 @@ if TYPE_CHECKING:
 # Families tried in order for each role; the first one installed is used.  Noto Serif CJK SC Bold stands
 # in for 小标宋 (titles), Noto Serif CJK SC for 仿宋 (the body of 公文), Noto Sans CJK SC for 黑体.
 PREFERRED = (
-    "Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "Noto Serif CJK SC", "Source Han Serif SC",
-    "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "AR PL UMing CN", "Noto Sans CJK TC", "Noto Sans CJK JP",
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "Noto Serif CJK SC",
+    "Source Han Serif SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "AR PL UMing CN",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK JP",
 )
 SERIF = ("Noto Serif CJK SC", "Source Han Serif SC", "Source Han Serif CN", "AR PL SungtiL GB", "AR PL UMing CN")
 
@@ -159,8 +168,13 @@ class Typesetter:
         roles = self.roles(kind)
         W = words(self.lang)
         keywords = [W["fonts"].format(title=roles["title"] + " Bold", body=roles["body"], heading=roles["heading"] + " Bold")]
-        full = {**doc, "fonts": roles, "lang": "en" if self.lang == "en" else "zh",
-                "size": 10 if kind == "office" else 16, "meta": {"title": title, "author": author, "keywords": keywords}}
+        full = {
+            **doc,
+            "fonts": roles,
+            "lang": "en" if self.lang == "en" else "zh",
+            "size": 10 if kind == "office" else 16,
+            "meta": {"title": title, "author": author, "keywords": keywords},
+        }
         text = json.dumps(full, ensure_ascii=False)
         self._check_glyphs(text)
         try:

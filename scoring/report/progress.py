@@ -1,5 +1,6 @@
 """Collection progress as text (missing workbooks first, then per owner, per unit, reminders)
 or JSON (schema ``scoring.progress/1``)."""
+
 from __future__ import annotations
 
 import json
@@ -48,8 +49,7 @@ def reminder(p: Progress, w: Workbook, lang: str) -> str | None:
     due = due_text(p, lang)
     when = t("progress.by", lang, due=due) if due else t("progress.asap", lang)
     if w.status == "missing":
-        return t("progress.remind_missing", lang, owner=w.label, when=when, file=w.file,
-                 fields=_sep(lang).join(w.fields), n=len(w.rows), office=office)
+        return t("progress.remind_missing", lang, owner=w.label, when=when, file=w.file, fields=_sep(lang).join(w.fields), n=len(w.rows), office=office)
     need = w.required
     if not need and not w.problems:
         return None
@@ -97,8 +97,20 @@ def as_text(p: Progress, lang: str = "zh") -> str:
         if not need and not probs and not bad:
             continue
         items = _sep(lang).join(t("progress.field_of", lang, field=b.field, of=w.label) for w, b in need)
-        lines.append("  " + t("progress.unit_line", lang, id=p.units.ids[i], name=p.units.names[i], category=p.units.cats[i],
-                                n=len(need), items=items or "—", bad=_sep(lang).join(bad) or "—", problems=len(probs)))
+        lines.append(
+            "  "
+            + t(
+                "progress.unit_line",
+                lang,
+                id=p.units.ids[i],
+                name=p.units.names[i],
+                category=p.units.cats[i],
+                n=len(need),
+                items=items or "—",
+                bad=_sep(lang).join(bad) or "—",
+                problems=len(probs),
+            )
+        )
     out.append("")
     out.append(t("progress.units", lang, n=len(lines)))
     out.extend(lines or ["  " + t("progress.units_none", lang)])
@@ -123,8 +135,17 @@ def as_text(p: Progress, lang: str = "zh") -> str:
 
 def _blank_dict(p: Progress, w: Workbook, b, lang: str) -> dict:
     u = p.units
-    return {"unit": u.ids[b.unit], "name": u.names[b.unit], "category": u.cats[b.unit], "field": b.field,
-            "workbook": w.file, "owner": w.label, "policy": b.policy, "action": t(f"gap.{b.policy}", lang), "uses": b.uses}
+    return {
+        "unit": u.ids[b.unit],
+        "name": u.names[b.unit],
+        "category": u.cats[b.unit],
+        "field": b.field,
+        "workbook": w.file,
+        "owner": w.label,
+        "policy": b.policy,
+        "action": t(f"gap.{b.policy}", lang),
+        "uses": b.uses,
+    }
 
 
 def as_json(p: Progress, lang: str = "zh") -> str:
@@ -132,27 +153,51 @@ def as_json(p: Progress, lang: str = "zh") -> str:
     u = p.units
     books = []
     for w in p.workbooks:
-        books.append({
-            "file": w.file, "owner": w.owner, "label": w.label, "unit": u.ids[w.unit] if w.unit is not None else None,
-            "status": w.status, "received_as": w.received, "via": w.via, "fields": w.fields, "units": len(w.rows),
-            "blanks": [_blank_dict(p, w, b, lang) for b in w.blanks],
-            "problems": [pr.as_dict(lang) for pr in w.problems],
-            "reminder": reminder(p, w, lang),
-        })
+        books.append(
+            {
+                "file": w.file,
+                "owner": w.owner,
+                "label": w.label,
+                "unit": u.ids[w.unit] if w.unit is not None else None,
+                "status": w.status,
+                "received_as": w.received,
+                "via": w.via,
+                "fields": w.fields,
+                "units": len(w.rows),
+                "blanks": [_blank_dict(p, w, b, lang) for b in w.blanks],
+                "problems": [pr.as_dict(lang) for pr in w.problems],
+                "reminder": reminder(p, w, lang),
+            }
+        )
     units = []
     rows = [(w, set(w.rows)) for w in p.workbooks]
     for i in range(len(u)):
         owed = [{"file": w.file, "owner": w.label, "status": w.status} for w, r in rows if i in r]
-        units.append({"id": u.ids[i], "name": u.names[i], "category": u.cats[i], "workbooks": owed,
-                      "blanks": [{**_blank_dict(p, w, b, lang), "workbook_status": w.status} for w, b in p.unit_blanks(i)],
-                      "bad_fields": p.unit_bad_fields(i), "problems": [pr.as_dict(lang) for pr in p.unit_problems(i)]})
+        units.append(
+            {
+                "id": u.ids[i],
+                "name": u.names[i],
+                "category": u.cats[i],
+                "workbooks": owed,
+                "blanks": [{**_blank_dict(p, w, b, lang), "workbook_status": w.status} for w, b in p.unit_blanks(i)],
+                "bad_fields": p.unit_bad_fields(i),
+                "problems": [pr.as_dict(lang) for pr in p.unit_problems(i)],
+            }
+        )
     doc = {
-        "schema": SCHEMA, "assessment": {"name": a.name, "year": a.year, "office": a.office},
-        "folder": p.report.folder, "due": p.due.isoformat() if p.due else None,
-        "summary": {"expected": len(p.workbooks), "received": sum(w.status == "received" for w in p.workbooks),
-                    "elsewhere": sum(w.status == "elsewhere" for w in p.workbooks), "missing": len(p.missing)},
+        "schema": SCHEMA,
+        "assessment": {"name": a.name, "year": a.year, "office": a.office},
+        "folder": p.report.folder,
+        "due": p.due.isoformat() if p.due else None,
+        "summary": {
+            "expected": len(p.workbooks),
+            "received": sum(w.status == "received" for w in p.workbooks),
+            "elsewhere": sum(w.status == "elsewhere" for w in p.workbooks),
+            "missing": len(p.missing),
+        },
         "missing": [w.file for w in p.missing],
-        "workbooks": books, "units": units,
+        "workbooks": books,
+        "units": units,
         "other_files": [{"file": f, "fields": g} for f, g in p.others],
         "problems": [pr.as_dict(lang) for pr in p.general],
         "notes": [pr.as_dict(lang) for pr in p.report.notes],

@@ -4,13 +4,13 @@ The stamp itself is :class:`scoring.history.stamp.Stamp` (``as_dict()``): the sa
 and data hashes, engine and plugin versions and run number that the history store keeps,
 so a printed sheet can be traced to its run.  Unknown keys are printed under their own name.
 """
+
 from __future__ import annotations
 
 from ..i18n import has, t
 
 # the stamp's keys in their printed order; each is labelled by the catalogue's stamp.label.<key>
-KEYS = ("criteria_sha256", "data_sha256", "engine", "plugins", "methods", "run", "status", "corrects", "seal_sha256",
-        "office_public_key", "blank_gaps")
+KEYS = ("criteria_sha256", "data_sha256", "engine", "plugins", "methods", "run", "status", "corrects", "seal_sha256", "office_public_key", "blank_gaps")
 # what fits in a page footer; the full stamp is printed at the end of a report
 FOOTER_KEYS = ("criteria_sha256", "data_sha256", "engine", "run", "seal_sha256")
 

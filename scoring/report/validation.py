@@ -1,4 +1,5 @@
 """The validation report as text (people) or JSON (machines, schema ``scoring.validation/1``)."""
+
 from __future__ import annotations
 
 import json
@@ -7,6 +8,7 @@ from ..i18n import t, visible
 from ..load.validate import Report, owner_of
 
 SCHEMA = "scoring.validation/1"
+
 
 def _action(kind: str, policy: str, lang: str) -> str:
     return t(f"gap.veto_{policy}" if kind == "veto" else f"gap.{policy}", lang)
@@ -49,12 +51,26 @@ def as_text(report: Report, plan, lang: str = "zh") -> str:
             out.append(t("validate.must", lang, n=sum(len(ks) for _, ks in must)))
             for (_, fld, kind, id_, name, _policy, reason), ks in must:
                 owner = owner_of(plan, fld)
-                out.append("  " + t("validate.must_head", lang, field=fld, owner=owner, reason=t(f"gap.{reason}", lang),
-                                                          what=t(f"validate.what_{kind}", lang, id=id_, name=name), n=len(ks)))
+                out.append(
+                    "  "
+                    + t(
+                        "validate.must_head",
+                        lang,
+                        field=fld,
+                        owner=owner,
+                        reason=t(f"gap.{reason}", lang),
+                        what=t(f"validate.what_{kind}", lang, id=id_, name=name),
+                        n=len(ks),
+                    )
+                )
                 for k in ks:
                     g = report.gaps[k]
                     where = report.gap_cells.get(k)
-                    loc = (f"{where[0]} {where[1]}!{where[3]}{where[2]}" if where[1] else f"{where[0]} {where[3]}{where[2]}") if where else t("validate.nowhere", lang)
+                    loc = (
+                        (f"{where[0]} {where[1]}!{where[3]}{where[2]}" if where[1] else f"{where[0]} {where[3]}{where[2]}")
+                        if where
+                        else t("validate.nowhere", lang)
+                    )
                     out.append(f"    {data.ids[g.unit]} {data.names[g.unit]}（{data.categories[g.unit]}）: {loc}")
                 hint = "data.gap_formula.hint" if reason == "formula" else "data.gap_error.hint"
                 out.append("    " + t("loc.hint", lang) + t(hint, lang, owner=owner))
@@ -70,9 +86,20 @@ def as_text(report: Report, plan, lang: str = "zh") -> str:
                     where = report.gap_cells.get(k)
                     cell = f" {where[3]}{where[2]}" if where else ""
                     units.append(f"{data.ids[g.unit]} {data.names[g.unit]}{cell}")
-                out.append("  " + t("validate.gap_line", lang, field=fld, owner=owner_of(plan, fld), reason=t(f"gap.{reason}", lang),
-                                    what=t(f"validate.what_{kind}", lang, id=id_, name=name), action=_action(kind, policy, lang),
-                                    n=len(ks), units="、".join(units)))
+                out.append(
+                    "  "
+                    + t(
+                        "validate.gap_line",
+                        lang,
+                        field=fld,
+                        owner=owner_of(plan, fld),
+                        reason=t(f"gap.{reason}", lang),
+                        what=t(f"validate.what_{kind}", lang, id=id_, name=name),
+                        action=_action(kind, policy, lang),
+                        n=len(ks),
+                        units="、".join(units),
+                    )
+                )
     if report.notes:
         out.append("")
         out.append(t("validate.notes", lang, n=len(report.notes)))
@@ -88,9 +115,19 @@ def as_json(report: Report, plan, lang: str = "zh") -> str:
     a = plan.criteria.assessment
     gaps = []
     for k, g in enumerate(report.gaps):
-        item = {"unit": data.ids[g.unit], "name": data.names[g.unit], "category": data.categories[g.unit],
-                "field": g.field, "owner": owner_of(plan, g.field), "reads": g.reads, g.kind: g.id, "title": g.name,
-                "policy": g.policy, "action": _action(g.kind, g.policy, lang), "reason": g.reason}
+        item = {
+            "unit": data.ids[g.unit],
+            "name": data.names[g.unit],
+            "category": data.categories[g.unit],
+            "field": g.field,
+            "owner": owner_of(plan, g.field),
+            "reads": g.reads,
+            g.kind: g.id,
+            "title": g.name,
+            "policy": g.policy,
+            "action": _action(g.kind, g.policy, lang),
+            "reason": g.reason,
+        }
         where = report.gap_cells.get(k)
         if where:
             file, sheet, row, letter = where

@@ -7,6 +7,7 @@ from the engine, score sheets and their sentences from :mod:`scoring.report.noti
 reasons and margins from :mod:`scoring.report.decisions` and lines from the decision rules.
 Numbers stay numbers (rounded by the engine); they are formatted only when printed.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
@@ -24,11 +25,12 @@ from . import decisions as rd
 from . import notice
 from .stamp import FOOTER_KEYS, stamp_items
 
+
 def labels(lang: str) -> dict:
     """The labels a renderer lays out (``ReportView.L``), from the message catalogue's view.* codes.
 
     Texts with {placeholders} are left unfilled here; the renderer fills them where it prints them."""
-    out: dict = {k[len("view."):]: t(k, lang) for k in MESSAGES if k.startswith("view.")}
+    out: dict = {k[len("view.") :]: t(k, lang) for k in MESSAGES if k.startswith("view.")}
     out["sheet_head"] = [t(f"notice.col.{k}", lang) for k in notice.COLUMNS]  # the score sheet's own columns
     return out
 
@@ -174,9 +176,21 @@ class UnitSheets(Sequence):
         cs, p, averages = key
         n = notice.unit_notice(self._res, cs, p, self._rules.get(self._res.data.ids[cs.index[p]], []), self._lang, sheet)
         sheet = n["sheet"]
-        return UnitView(sheet["id"], sheet["name"], sheet["category"], sheet["total"], sheet["rank"], sheet["of"],
-                        sheet["grade"], sheet["modules"], averages, notice.sheet_cells(sheet, self._lang),
-                        n["sentences"], self._texts.get(sheet["id"], []), sheet["vetoes"])
+        return UnitView(
+            sheet["id"],
+            sheet["name"],
+            sheet["category"],
+            sheet["total"],
+            sheet["rank"],
+            sheet["of"],
+            sheet["grade"],
+            sheet["modules"],
+            averages,
+            notice.sheet_cells(sheet, self._lang),
+            n["sentences"],
+            self._texts.get(sheet["id"], []),
+            sheet["vetoes"],
+        )
 
     def __iter__(self) -> Iterator[UnitView]:
         """Every sheet in order, those of up to BLOCK units of a category made together (their lines a column
@@ -242,16 +256,16 @@ def _lines(res: Results, cat: str, group: list[Outcome], decisions: list[RuleRes
             pos = [order.index(h.unit.unit_id) for h in hits if h.unit.unit_id in order]
             if pos:
                 k = r.bottom_count or len(pos)
-                label = (L["line_bottom"].format(k=k) if w.bottom is not None
-                         else L["line_bottom_pct"].format(p=fmt(w.bottom_percent), k=k))
+                label = L["line_bottom"].format(k=k) if w.bottom is not None else L["line_bottom_pct"].format(p=fmt(w.bottom_percent), k=k)
                 line = Line("rank", min(pos), label, [r.rule.id])
         if line is not None:
             seen[key] = line
     return list(seen.values())
 
 
-def build(res: Results, decisions: list[RuleResult], history: dict[int, list[Outcome]] | None = None,
-          stamp: dict | None = None, lang: str = "zh") -> ReportView:
+def build(
+    res: Results, decisions: list[RuleResult], history: dict[int, list[Outcome]] | None = None, stamp: dict | None = None, lang: str = "zh"
+) -> ReportView:
     crit = res.criteria
     a = crit.assessment
     places = a.precision
@@ -273,17 +287,26 @@ def build(res: Results, decisions: list[RuleResult], history: dict[int, list[Out
     for cs in res.categories.values():
         mods = list(cs.modules.values())
         heads = [ModuleHead(m.module.id, m.module.name, m.weight, m.module.full) for m in mods]
-        averages = [None if len(cs.index) == 0 or np.all(np.isnan(m.score)) else round_half_up(float(np.nanmean(m.score)), places)
-                    for m in mods]
+        averages = [None if len(cs.index) == 0 or np.all(np.isnan(m.score)) else round_half_up(float(np.nanmean(m.score)), places) for m in mods]
         rows = []
         order = ranked(res, cs)
         for p in order:
             i = cs.index[p]
             uid = res.data.ids[i]
-            row = Row(uid, res.data.names[i], int(cs.rank[p]), len(cs.index), float(cs.total[p]),
-                      [_f(m.contribution[p]) for m in mods], [_f(m.score[p]) for m in mods], cs.grade[p],
-                      t("sep.items", lang).join(t("out.veto_item", lang, kind=L[v.veto.kind], name=v.veto.name) for v in cs.vetoes if v.hit[p]),
-                      texts.get(uid, []), flags.get(uid), bool(cs.failed[p]))
+            row = Row(
+                uid,
+                res.data.names[i],
+                int(cs.rank[p]),
+                len(cs.index),
+                float(cs.total[p]),
+                [_f(m.contribution[p]) for m in mods],
+                [_f(m.score[p]) for m in mods],
+                cs.grade[p],
+                t("sep.items", lang).join(t("out.veto_item", lang, kind=L[v.veto.kind], name=v.veto.name) for v in cs.vetoes if v.hit[p]),
+                texts.get(uid, []),
+                flags.get(uid),
+                bool(cs.failed[p]),
+            )
             if years:
                 row.ranks_by_year = {y: past[(y, uid)].rank for y in years[:-1] if (y, uid) in past}
                 row.ranks_by_year[a.year] = row.rank
@@ -295,9 +318,11 @@ def build(res: Results, decisions: list[RuleResult], history: dict[int, list[Out
         for r in decisions:
             if r.category == cs.category and r.catches:
                 used.setdefault(r.rule.id, (r.rule.id, r.rule.name, r.rule.consequence))
-        categories.append(CategoryView(cs.category, heads, rows, averages,
-                                       _lines(res, cs.category, by_cat.get(cs.category, []), decisions, ids_in_order, lang),
-                                       list(used.values())))
+        categories.append(
+            CategoryView(
+                cs.category, heads, rows, averages, _lines(res, cs.category, by_cat.get(cs.category, []), decisions, ids_in_order, lang), list(used.values())
+            )
+        )
         units.extend((cs, p, averages) for p in order)
 
     proposals = []
@@ -308,15 +333,28 @@ def build(res: Results, decisions: list[RuleResult], history: dict[int, list[Out
             u["margin_text"] = rd.margin_text(u["margin"], places, lang)
         near, near_unit = "", d["nearest_outside"]
         if near_unit is not None and near_unit["margin"] is not None:
-            near = L["nearest"].format(name=near_unit["name"], total=fmt(near_unit["total"], places),
-                                       margin=fmt(near_unit["margin"], places))
+            near = L["nearest"].format(name=near_unit["name"], total=fmt(near_unit["total"], places), margin=fmt(near_unit["margin"], places))
             if near_unit["margin"] <= crit.decisions.close_margin + 1e-9:
                 near += L["nearest_close"]
         proposals.append(ProposalView(d["rule"], d["name"], d["consequence"], d["category"], d["line"], d["units"], near, near_unit))
 
-    return ReportView(lang, places, a.name, a.year, a.office, a.note, a.total, categories,
-                      UnitSheets(res, decisions, lang, units, texts), proposals, years,
-                      stamp_items(stamp, lang), stamp_items(stamp, lang, FOOTER_KEYS), crit.decisions.close_margin, L)
+    return ReportView(
+        lang,
+        places,
+        a.name,
+        a.year,
+        a.office,
+        a.note,
+        a.total,
+        categories,
+        UnitSheets(res, decisions, lang, units, texts),
+        proposals,
+        years,
+        stamp_items(stamp, lang),
+        stamp_items(stamp, lang, FOOTER_KEYS),
+        crit.decisions.close_margin,
+        L,
+    )
 
 
 def _f(x) -> float | None:

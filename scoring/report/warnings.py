@@ -3,6 +3,7 @@
 A unit's own sheet (``units`` holding that unit alone) names no other unit and shows no
 other unit's figure: its colours say where it stands, never who stands where.
 """
+
 from __future__ import annotations
 
 import csv
@@ -40,9 +41,8 @@ def _rate(m: Mark) -> str:
 
 def as_text(criteria, units: list[UnitWarning], lang: str, folder: str, single: bool = False) -> str:
     a = criteria.assessment
-    mu = (criteria.warnings.min_units if criteria.warnings else 4)
-    out = [t("text.section", lang, title=notice(lang)),
-           t("warn.head", lang, name=a.name, folder=folder)]
+    mu = criteria.warnings.min_units if criteria.warnings else 4
+    out = [t("text.section", lang, title=notice(lang)), t("warn.head", lang, name=a.name, folder=folder)]
     if single:
         u = units[0]
         out.append(t("warn.unit_head", lang, id=u.id, name=u.name, category=u.category))
@@ -72,8 +72,7 @@ def as_text(criteria, units: list[UnitWarning], lang: str, folder: str, single: 
                 out.append("")
                 out.append(t("warn.category", lang, category=cat))
             mods = "；".join(f"{m.name}{colour(m.color, lang)}" + ("" if m.rate is None else f" {m.rate:.2f}") for m in u.modules)
-            line = t("warn.unit_line", lang, id=u.id, name=u.name, colour=colour(u.total.color, lang), rate=_rate(u.total),
-                     modules=mods, n=len(u.missing))
+            line = t("warn.unit_line", lang, id=u.id, name=u.name, colour=colour(u.total.color, lang), rate=_rate(u.total), modules=mods, n=len(u.missing))
             if u.vetoes:
                 line += t("warn.vetoes_short", lang, names="、".join(u.vetoes))
             out.append("  " + line)
@@ -95,17 +94,23 @@ def _mark(m: Mark, lang: str, mu: int) -> dict:
 
 
 def _unit(u: UnitWarning, lang: str, mu: int) -> dict:
-    return {"id": u.id, "name": u.name, "category": u.category, "total": _mark(u.total, lang, mu),
-            "modules": [_mark(m, lang, mu) for m in u.modules], "indicators": [_mark(m, lang, mu) for m in u.indicators],
-            "vetoes_triggered": u.vetoes, "not_yet_submitted": [{"field": f, "for": use} for f, use in u.missing],
-            "not_computable": [{"field": f, "for": use} for f, use in u.uncomputable]}
+    return {
+        "id": u.id,
+        "name": u.name,
+        "category": u.category,
+        "total": _mark(u.total, lang, mu),
+        "modules": [_mark(m, lang, mu) for m in u.modules],
+        "indicators": [_mark(m, lang, mu) for m in u.indicators],
+        "vetoes_triggered": u.vetoes,
+        "not_yet_submitted": [{"field": f, "for": use} for f, use in u.missing],
+        "not_computable": [{"field": f, "for": use} for f, use in u.uncomputable],
+    }
 
 
 def as_json(criteria, units: list[UnitWarning], lang: str, folder: str, single: bool = False) -> str:
     a = criteria.assessment
     mu = criteria.warnings.min_units if criteria.warnings else 4
-    doc = {"schema": SCHEMA, "interim": True, "notice": notice(lang),
-           "assessment": {"name": a.name, "year": a.year, "office": a.office}, "folder": folder}
+    doc = {"schema": SCHEMA, "interim": True, "notice": notice(lang), "assessment": {"name": a.name, "year": a.year, "office": a.office}, "folder": folder}
     if single:
         doc["unit"] = _unit(units[0], lang, mu)
     else:
@@ -125,8 +130,21 @@ def as_csv(criteria, units: list[UnitWarning], lang: str, folder: str, single: b
     w.writerow([t(f"warn.csv_{k}", lang) for k in ("kind", "category", "id", "name", "level", "item_id", "item", "rate", "colour", "reason", "missing")])
     for u in units:
         for m in [u.total, *u.modules, *u.indicators]:
-            w.writerow([note, u.category, neutralise(u.id), neutralise(u.name), t(f"warn.level_{m.level}", lang), m.id, neutralise(m.name),
-                        "" if m.rate is None else f"{m.rate:.2f}", colour(m.color, lang), why(m, lang, mu), len(u.missing)])
+            w.writerow(
+                [
+                    note,
+                    u.category,
+                    neutralise(u.id),
+                    neutralise(u.name),
+                    t(f"warn.level_{m.level}", lang),
+                    m.id,
+                    neutralise(m.name),
+                    "" if m.rate is None else f"{m.rate:.2f}",
+                    colour(m.color, lang),
+                    why(m, lang, mu),
+                    len(u.missing),
+                ]
+            )
     return buf.getvalue()
 
 

@@ -14,6 +14,7 @@ Charts are Excel's own (openpyxl chart objects) rather than pictures: they need 
 library, stay sharp when printed, are drawn from the very cells shown beside them, and can
 be restyled by the office in Excel or WPS.
 """
+
 from __future__ import annotations
 
 import io
@@ -302,9 +303,12 @@ def _ranking_sheet(wb, view: ReportView, cat: CategoryView, used: set[str], look
                     s.number(hr + 1 + i, col + 1, yv, "0")
                 for c in (col, col + 1):
                     ws.column_dimensions[_col(c)].hidden = True
-                ser = Series(Reference(ws, min_col=col + 1, min_row=hr + 1, max_row=hr + 2),
-                             Reference(ws, min_col=col, min_row=hr + 1, max_row=hr + 2),
-                             title_from_data=False, title=f"{tag} {ln.label}")
+                ser = Series(
+                    Reference(ws, min_col=col + 1, min_row=hr + 1, max_row=hr + 2),
+                    Reference(ws, min_col=col, min_row=hr + 1, max_row=hr + 2),
+                    title_from_data=False,
+                    title=f"{tag} {ln.label}",
+                )
                 ser.marker.symbol = "none"
                 ser.smooth = False
                 ser.graphicalProperties.line.solidFill = "C0392B"
@@ -335,9 +339,25 @@ def _proposals_sheet(wb, view: ReportView, used: set[str], looks: _Looks):
     L = view.L
     ws = wb.create_sheet(_sheet_title(L["decisions"], used))
     s = _Sheet(ws, view.places, looks)
-    head = [L["rule"], i18n.t("xlsx.rule_name", view.lang), L["consequence"], L["category"], L["line"], L["id"],
-            L["name"], L["total"], L["rank"], i18n.t("xlsx.of", view.lang), L["grade"], L["trigger"],
-            i18n.t("xlsx.margin_points", view.lang, margin=L["margin"]), L["margin"], L["history"], L["close"], L["status"]]
+    head = [
+        L["rule"],
+        i18n.t("xlsx.rule_name", view.lang),
+        L["consequence"],
+        L["category"],
+        L["line"],
+        L["id"],
+        L["name"],
+        L["total"],
+        L["rank"],
+        i18n.t("xlsx.of", view.lang),
+        L["grade"],
+        L["trigger"],
+        i18n.t("xlsx.margin_points", view.lang, margin=L["margin"]),
+        L["margin"],
+        L["history"],
+        L["close"],
+        L["status"],
+    ]
     t = s.text(1, 1, f"{view.title} {L['proposals']}", measure=False)
     s.style(t, font=s.looks.title)
     s.text(2, 1, L["proposals_intro"], measure=False)
@@ -546,8 +566,14 @@ def render_unit(view: ReportView, u, doc: dict) -> bytes:
     ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
     s.style(s.text(r, 1, doc["heading"], measure=False), font=s.looks.letter_title, alignment=s.looks.middle)
     r += 2
-    for para in [doc["to"], *doc["body"], *( [doc["losses_heading"]] if doc["losses"] else []), *doc["losses"], *doc["after"],
-                 f"{doc['issuer']}　{doc['date']}"]:
+    for para in [
+        doc["to"],
+        *doc["body"],
+        *([doc["losses_heading"]] if doc["losses"] else []),
+        *doc["losses"],
+        *doc["after"],
+        f"{doc['issuer']}　{doc['date']}",
+    ]:
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
         s.text(r, 1, para, wrap=True, measure=False)
         ws.row_dimensions[r].height = 15 * max(1, -(-_display_width(para) // 110)) + 2

@@ -11,6 +11,7 @@ the intranet sees the 公示 page during the 公示期. Everything goes through 
 - :mod:`.app`    the route table with each route's roles, sessions, CSRF, the request pipeline
 - :mod:`.pages`  the pages of each kind of person
 """
+
 from __future__ import annotations
 
 

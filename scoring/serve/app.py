@@ -1,5 +1,6 @@
 """The portal's web application: one table of routes, each with the roles that may use it (the pages
 are in :mod:`.pages`, the request pipeline that checks the roles in :mod:`.web`)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -34,7 +35,7 @@ class LimitBody:
     was sent is read and dropped (up to a bound), so the browser shows the refusal rather than a
     broken connection."""
 
-    DRAIN = 64 * 2 ** 20
+    DRAIN = 64 * 2**20
 
     def __init__(self, app, limit: int):
         self.app, self.limit = app, limit
@@ -51,17 +52,20 @@ class LimitBody:
                     while more:
                         message = await receive()
                         more = message.get("more_body", False) and message["type"] == "http.request"
-                return await _refuse(scope, receive, send, "serve.upload.too_large", 413,
-                                     size=round(int(length) / 2 ** 20, 1), limit=round(self.limit / 2 ** 20, 1))
+                return await _refuse(
+                    scope, receive, send, "serve.upload.too_large", 413, size=round(int(length) / 2**20, 1), limit=round(self.limit / 2**20, 1)
+                )
         await self.app(scope, receive, send)
 
 
 # No script runs on any page (none is needed), nothing is framed, forms post only here, nothing is
 # loaded from elsewhere: what an injected tag could do is nothing, even if escaping ever failed.
-HEADERS = [(b"content-security-policy", b"default-src 'self'; script-src 'none'; object-src 'none'; "
-            b"frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
-           (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
-           (b"x-frame-options", b"DENY")]
+HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; script-src 'none'; object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]
 
 
 class SecurityHeaders:
@@ -83,9 +87,11 @@ class SecurityHeaders:
 
 async def _refuse(scope, receive, send, code: str, status: int, **args) -> None:
     text = t(code, "zh", **args)
-    page = (f"<!doctype html><html lang=zh-CN><meta charset=utf-8><meta name=viewport content='width=device-width'>"
-            f"<link rel=stylesheet href=/static/site.css><title>{status}</title><main><p class=error>{text}</p>"
-            f"<p><a href=/>{t('serve.back', 'zh')}</a></p></main></html>")
+    page = (
+        f"<!doctype html><html lang=zh-CN><meta charset=utf-8><meta name=viewport content='width=device-width'>"
+        f"<link rel=stylesheet href=/static/site.css><title>{status}</title><main><p class=error>{text}</p>"
+        f"<p><a href=/>{t('serve.back', 'zh')}</a></p></main></html>"
+    )
     await HTMLResponse(page, status)(scope, receive, send)
 
 
@@ -119,15 +125,18 @@ def create_app(db: str | Path, key: str | None = None, max_upload: int = gate.MA
     finally:
         conn.close()
     settings = Settings(Path(db), key, max_upload, year)
-    routes: list = [Route(path, endpoint(fn, roles), methods=[method], name=f"{method} {path}")
-                    for method, path, fn, roles in ROUTES]
+    routes: list = [Route(path, endpoint(fn, roles), methods=[method], name=f"{method} {path}") for method, path, fn, roles in ROUTES]
     routes.append(Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"))
     # the cookie's name is the portal's own: two portals on one host (other ports) never read each other's
     cookie = "scoring-" + hashlib.sha256(secret.encode()).hexdigest()[:10]
-    app = Starlette(routes=routes, exception_handlers=ANSWERS, middleware=[
-        Middleware(SecurityHeaders),
-        Middleware(LimitBody, limit=max_upload + 64 * 1024),  # the file plus the form around it
-        Middleware(SessionMiddleware, secret_key=secret, session_cookie=cookie, max_age=SESSION_HOURS * 3600,
-                   same_site="strict", https_only=False)])
+    app = Starlette(
+        routes=routes,
+        exception_handlers=ANSWERS,
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(LimitBody, limit=max_upload + 64 * 1024),  # the file plus the form around it
+            Middleware(SessionMiddleware, secret_key=secret, session_cookie=cookie, max_age=SESSION_HOURS * 3600, same_site="strict", https_only=False),
+        ],
+    )
     app.state.settings = settings
     return app

@@ -1,5 +1,6 @@
 """The year the portal collects: its criteria, its unit list, the workbook each owner owes, and the
 data folder a run is scored from (the unit list and each owner's latest clean upload)."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -79,13 +80,14 @@ class Year:
         with self.folder([(name, content)]) as folder:
             progress = api.progress(self.crit, folder)
         mine = [w for w in progress.workbooks if w.owner == owner]
-        problems = [p for p in progress.report.problems
-                    if p.file == name or (p.file is None and p.args.get("owner") == owner)
-                    or (p.file is None and p.args.get("unit") == owner)]
+        problems = [
+            p
+            for p in progress.report.problems
+            if p.file == name or (p.file is None and p.args.get("owner") == owner) or (p.file is None and p.args.get("unit") == owner)
+        ]
         if not mine or name not in mine[0].received:  # another owner's template, sent by mistake
             others = [w.label for w in progress.workbooks if name in w.received]
-            problems.insert(0, Problem("serve.wrong_workbook", {"owner": owner, "other": "、".join(others) or "—"},
-                                       file=uploaded))
+            problems.insert(0, Problem("serve.wrong_workbook", {"owner": owner, "other": "、".join(others) or "—"}, file=uploaded))
         # located in the file as the owner named it, not the name it is kept under
         return [shown(replace(p, file=uploaded) if p.file == name else p) for p in problems]
 

@@ -15,6 +15,7 @@ portal adds tables of its own next to them, made when the portal is set up
 Every write is one short ``BEGIN IMMEDIATE`` transaction with a busy timeout, so many
 people saving at once queue instead of failing.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -49,7 +50,7 @@ CREATE INDEX IF NOT EXISTS attempts_by_client ON login_attempts(client, at);
 """
 
 # scrypt: 16 MiB of memory per guess (n * r * 128 bytes), about 50 ms on an office PC
-SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
+SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 # initial passwords: no look-alike characters (0/O, 1/l/I), read off a printed sheet
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 # login limits: failures counted over the window; an account or a client over its limit is
@@ -151,10 +152,8 @@ def check_login(conn: sqlite3.Connection, login: str, password: str, client: str
     An account or a client with too many recent failures is refused before any password is
     checked, so guessing costs the guesser the wait, not the server a hash."""
     since = time.time() - WINDOW
-    by_login = conn.execute("SELECT COUNT(*) FROM login_attempts WHERE login = ? AND at > ? AND ok = 0",
-                            (login, since)).fetchone()[0]
-    by_client = conn.execute("SELECT COUNT(*) FROM login_attempts WHERE client = ? AND at > ? AND ok = 0",
-                             (client, since)).fetchone()[0]
+    by_login = conn.execute("SELECT COUNT(*) FROM login_attempts WHERE login = ? AND at > ? AND ok = 0", (login, since)).fetchone()[0]
+    by_client = conn.execute("SELECT COUNT(*) FROM login_attempts WHERE client = ? AND at > ? AND ok = 0", (client, since)).fetchone()[0]
     if by_login >= PER_ACCOUNT or by_client >= PER_CLIENT:
         return None, "serve.login.limited"
     row = conn.execute("SELECT salt, hash FROM accounts WHERE login = ?", (login,)).fetchone()
@@ -173,8 +172,10 @@ def check_login(conn: sqlite3.Connection, login: str, password: str, client: str
 def set_password(conn: sqlite3.Connection, login: str, password: str) -> None:
     salt = secrets.token_bytes(16)
     with writing(conn):
-        conn.execute("UPDATE accounts SET salt = ?, hash = ?, must_change = 0, initial = NULL, changed = ? "
-                     "WHERE login = ?", (salt, hash_password(password, salt), now(), login))
+        conn.execute(
+            "UPDATE accounts SET salt = ?, hash = ?, must_change = 0, initial = NULL, changed = ? WHERE login = ?",
+            (salt, hash_password(password, salt), now(), login),
+        )
 
 
 def reset_password(conn: sqlite3.Connection, login: str) -> str | None:
@@ -183,8 +184,10 @@ def reset_password(conn: sqlite3.Connection, login: str) -> str | None:
     changes) and its failed logins are forgotten, so a locked-out person can log in at once."""
     password, salt = new_password(), secrets.token_bytes(16)
     with writing(conn):
-        done = conn.execute("UPDATE accounts SET salt = ?, hash = ?, must_change = 1, initial = ?, changed = ? WHERE login = ?",
-                            (salt, hash_password(password, salt), password, now(), login)).rowcount
+        done = conn.execute(
+            "UPDATE accounts SET salt = ?, hash = ?, must_change = 1, initial = ?, changed = ? WHERE login = ?",
+            (salt, hash_password(password, salt), password, now(), login),
+        ).rowcount
         conn.execute("DELETE FROM login_attempts WHERE login = ? AND ok = 0", (login,))
     return password if done else None
 
@@ -211,22 +214,29 @@ def setup(db: str | Path, criteria: str | Path, units: str | Path) -> list[tuple
             for stmt in TABLES.strip().split(";\n"):
                 if stmt.strip():
                     conn.execute(stmt)
-            conn.executemany("INSERT OR REPLACE INTO portal_info (key, value) VALUES (?, ?)", [
-                ("criteria", str(Path(criteria).resolve())), ("units", unit_bytes), ("units_name", Path(units).name),
-                ("secret", secrets.token_hex(32)), ("created", now())])
+            conn.executemany(
+                "INSERT OR REPLACE INTO portal_info (key, value) VALUES (?, ?)",
+                [
+                    ("criteria", str(Path(criteria).resolve())),
+                    ("units", unit_bytes),
+                    ("units_name", Path(units).name),
+                    ("secret", secrets.token_hex(32)),
+                    ("created", now()),
+                ],
+            )
             made = []
             people: list[tuple[str, str, str, str | None, str | None]] = [("office", "office", crit.criteria.assessment.office or "考核办", None, None)]
             owners = [(o, fields) for name, o, fields, rows in jobs if o not in unit_list.ids]
             people += [(f"o{k:02d}", "owner", o, o, None) for k, (o, _) in enumerate(owners, start=1)]
             self_owned = {o for name, o, fields, rows in jobs if o in unit_list.ids}
-            people += [(uid, "unit", f"{uid} {uname}", uid if uid in self_owned else None, uid)
-                       for uid, uname in zip(unit_list.ids, unit_list.names)]
+            people += [(uid, "unit", f"{uid} {uname}", uid if uid in self_owned else None, uid) for uid, uname in zip(unit_list.ids, unit_list.names)]
             for login, role, name, owner, unit_id in people:
                 password = new_password()
                 salt = secrets.token_bytes(16)
-                conn.execute("INSERT INTO accounts (login, role, name, owner, unit_id, salt, hash, must_change, initial, "
-                             "created) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
-                             (login, role, name, owner, unit_id, salt, hash_password(password, salt), password, now()))
+                conn.execute(
+                    "INSERT INTO accounts (login, role, name, owner, unit_id, salt, hash, must_change, initial, created) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                    (login, role, name, owner, unit_id, salt, hash_password(password, salt), password, now()),
+                )
                 made.append(login)
         return [(a, a.initial or "") for a in accounts(conn) if a.login in made]
     finally:
@@ -241,13 +251,23 @@ def _upload(r) -> Upload:
     return Upload(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]), json.loads(r[9]))
 
 
-def add_upload(conn: sqlite3.Connection, owner: str, login: str, name: str, stored_as: str, content: bytes,
-               problems: list[dict]) -> int:
+def add_upload(conn: sqlite3.Connection, owner: str, login: str, name: str, stored_as: str, content: bytes, problems: list[dict]) -> int:
     with writing(conn):
-        cur = conn.execute(f"INSERT INTO uploads ({_UPLOAD_COLS.replace('id, ', '', 1)}, content) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           (owner, login, now(), name, stored_as, len(content), hashlib.sha256(content).hexdigest(),
-                            int(not problems), json.dumps(problems, ensure_ascii=False), content))
+        cur = conn.execute(
+            f"INSERT INTO uploads ({_UPLOAD_COLS.replace('id, ', '', 1)}, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                owner,
+                login,
+                now(),
+                name,
+                stored_as,
+                len(content),
+                hashlib.sha256(content).hexdigest(),
+                int(not problems),
+                json.dumps(problems, ensure_ascii=False),
+                content,
+            ),
+        )
         return int(cur.lastrowid or 0)
 
 
@@ -270,6 +290,8 @@ def upload_bytes(conn: sqlite3.Connection, upload_id: int) -> bytes:
 
 def latest_clean(conn: sqlite3.Connection) -> list[tuple[str, bytes]]:
     """Each owner's latest upload that passed: (file name, bytes) — what a year is scored from."""
-    rows = conn.execute("SELECT u.stored_as, u.content FROM uploads u JOIN (SELECT owner, MAX(id) AS id FROM uploads "
-                        "WHERE ok = 1 GROUP BY owner) m ON u.id = m.id ORDER BY u.owner")
+    rows = conn.execute(
+        "SELECT u.stored_as, u.content FROM uploads u JOIN (SELECT owner, MAX(id) AS id FROM uploads "
+        "WHERE ok = 1 GROUP BY owner) m ON u.id = m.id ORDER BY u.owner"
+    )
     return [(r[0], r[1]) for r in rows]

@@ -6,6 +6,7 @@ against the route's roles, and only then the page's own function runs, in a work
 and the engine block). Pages never look at ids from the URL or a form without checking them
 against the session's account: an owner's uploads, a unit's sheet and objections are its own.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -56,13 +57,20 @@ class Ctx:
         return self.request.path_params
 
     def page(self, name: str, status: int = 200, **context) -> Response:
-        return TEMPLATES.TemplateResponse(self.request, name, {
-            "me": self.account, "csrf": csrf_token(self.request), "title": self.settings.year.title,
-            "places": self.settings.year.crit.criteria.assessment.precision, **context},
-            status_code=status)
+        return TEMPLATES.TemplateResponse(
+            self.request,
+            name,
+            {
+                "me": self.account,
+                "csrf": csrf_token(self.request),
+                "title": self.settings.year.title,
+                "places": self.settings.year.crit.criteria.assessment.precision,
+                **context,
+            },
+            status_code=status,
+        )
 
-    def say(self, code: str, status: int = 400, problems: list[dict] | None = None, back: str | None = None,
-            **args) -> Response:
+    def say(self, code: str, status: int = 400, problems: list[dict] | None = None, back: str | None = None, **args) -> Response:
         """A refusal (or a notice) in words of the catalogue, with the problems behind it."""
         return self.page("message.html", status, message=t(code, "zh", **args), problems=problems or [], back=back)
 
@@ -134,9 +142,12 @@ def endpoint(fn: Callable[[Ctx], Response], roles: tuple[str, ...]):
 
 
 def bare(request: Request, code: str, status: int) -> Response:
-    return TEMPLATES.TemplateResponse(request, "message.html", {
-        "me": None, "csrf": "", "title": request.app.state.settings.year.title, "message": t(code), "problems": [],
-        "back": "/"}, status_code=status)
+    return TEMPLATES.TemplateResponse(
+        request,
+        "message.html",
+        {"me": None, "csrf": "", "title": request.app.state.settings.year.title, "message": t(code), "problems": [], "back": "/"},
+        status_code=status,
+    )
 
 
 def _handle(request: Request, settings: Settings, fn, roles, form, files) -> Response:
@@ -179,5 +190,3 @@ def home(account: portal.Account | None) -> str:
     if account is None:
         return "/login"
     return {"office": "/office", "owner": "/owner", "unit": "/unit"}[account.role]
-
-

@@ -1,4 +1,5 @@
 """Logging in and out, and changing the password (forced at first login)."""
+
 from __future__ import annotations
 
 import secrets
@@ -33,8 +34,7 @@ def login_post(ctx: Ctx) -> Response:
     client = ctx.request.client.host if ctx.request.client else "-"
     account, why = portal.check_login(ctx.conn, login, password, client)
     if account is None:
-        return ctx.page("login.html", 429 if why == "serve.login.limited" else 400, error=t(why or "serve.login.wrong"),
-                        login=login)
+        return ctx.page("login.html", 429 if why == "serve.login.limited" else 400, error=t(why or "serve.login.wrong"), login=login)
     session = ctx.request.session
     session.clear()  # a new session at login: nothing set before it carries over
     session.update({"login": account.login, "stamp": account.stamp, "csrf": secrets.token_urlsafe(24)})
@@ -78,8 +78,6 @@ def password_post(ctx: Ctx) -> Response:
     assert fresh is not None
     ctx.request.session.update({"stamp": fresh.stamp, "csrf": secrets.token_urlsafe(24)})
     return ctx.go(home(fresh))
-
-
 
 
 ROUTES = [

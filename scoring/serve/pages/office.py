@@ -1,5 +1,6 @@
 """The office's pages: collection progress, accounts, runs (draft, rankings, sheets, papers), 公示,
 objections (decide, apply as a correction run), finalize."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,9 +45,17 @@ def progress(ctx: Ctx) -> Response:
     rows = []
     for b in year.workbooks.values():
         via = found[b.owner].via if b.owner in found and b.owner not in clean else []
-        rows.append({"book": b, "login": logins.get(b.owner, ""), "latest": latest.get(b.owner), "clean": clean.get(b.owner),
-                     "via": via, "blank": len(found[b.owner].required) if b.owner in found else 0,
-                     "late": late and b.owner not in clean and not via})
+        rows.append(
+            {
+                "book": b,
+                "login": logins.get(b.owner, ""),
+                "latest": latest.get(b.owner),
+                "clean": clean.get(b.owner),
+                "via": via,
+                "blank": len(found[b.owner].required) if b.owner in found else 0,
+                "late": late and b.owner not in clean and not via,
+            }
+        )
     rows.sort(key=lambda r: (r["clean"] is not None or bool(r["via"]), r["latest"] is not None, r["book"].file))
     done = sum(1 for r in rows if r["clean"])
     return ctx.page("progress.html", rows=rows, done=done, due=due or "", runs=api.runs(db=ctx.settings.db))
@@ -110,6 +119,7 @@ def runs(ctx: Ctx) -> Response:
 def on_run(fn: Callable[[Ctx, Any], Response | None]) -> Callable[[Ctx], Response]:
     """A page about the run in the URL: 404 when there is none; a refusal of the API shown with its
     problems (nothing was changed); None from the page: back to the run's page."""
+
     @functools.wraps(fn)
     def page(ctx: Ctx) -> Response:
         run_id = int(ctx.params["run"])
@@ -130,10 +140,18 @@ def on_run(fn: Callable[[Ctx, Any], Response | None]) -> Callable[[Ctx], Respons
 def run_page(ctx: Ctx, info) -> Response:
     scoring = results.scored(ctx.settings, info.id)
     _, events, broken = api.event_log(info.id, db=ctx.settings.db)
-    return ctx.page("run.html", run=info, tables=results.tables(scoring), events=events, broken=broken,
-                    publication=api.publication(info.id, db=ctx.settings.db),
-                    objections=api.objections(info.id, db=ctx.settings.db), key=bool(ctx.settings.key),
-                    today=dt.date.today().isoformat(), contact=portal.info(ctx.conn, "contact") or "")
+    return ctx.page(
+        "run.html",
+        run=info,
+        tables=results.tables(scoring),
+        events=events,
+        broken=broken,
+        publication=api.publication(info.id, db=ctx.settings.db),
+        objections=api.objections(info.id, db=ctx.settings.db),
+        key=bool(ctx.settings.key),
+        today=dt.date.today().isoformat(),
+        contact=portal.info(ctx.conn, "contact") or "",
+    )
 
 
 @on_run
@@ -173,8 +191,7 @@ def apply(ctx: Ctx, info) -> Response:
         return ctx.say("serve.office.reason_missing", back=f"/office/runs/{info.id}")
     done = api.apply_objections(info.id, reason, _operator(ctx), db=ctx.settings.db).applied
     rescored: Any = done.report  # the correction run and its differences from the run it corrects
-    return ctx.page("applied.html", run=info, applied=done, new=rescored.new_run,
-                    changes=[c for c in rescored.changes if c.what in results.MOVES])
+    return ctx.page("applied.html", run=info, applied=done, new=rescored.new_run, changes=[c for c in rescored.changes if c.what in results.MOVES])
 
 
 @on_run

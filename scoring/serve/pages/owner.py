@@ -1,4 +1,5 @@
 """A data owner's pages: its workbook (fields, template), its uploads and what each one's check found."""
+
 from __future__ import annotations
 
 import tempfile
@@ -53,8 +54,7 @@ def upload(ctx: Ctx) -> Response:
     if refused is not None:  # refused before it is read: nothing kept
         return ctx.say("serve.upload.refused", 400, problems=[_shown(refused)], back="/owner")
     problems = ctx.settings.year.check(book.owner, name, content)
-    uid = portal.add_upload(ctx.conn, book.owner, me.login, name, ctx.settings.year.stored_name(book.owner, name),
-                            content, problems)
+    uid = portal.add_upload(ctx.conn, book.owner, me.login, name, ctx.settings.year.stored_name(book.owner, name), content, problems)
     return ctx.go(f"/owner/uploads/{uid}")
 
 

@@ -1,4 +1,5 @@
 """The public 公示 page: during the 公示期 only, the published results of every category."""
+
 from __future__ import annotations
 
 from starlette.responses import Response

@@ -1,4 +1,5 @@
 """Stored runs as the pages show them: ranked tables, a unit's sheet, the run a unit or the public sees."""
+
 from __future__ import annotations
 
 import datetime as dt

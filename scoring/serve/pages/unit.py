@@ -2,6 +2,7 @@
 
 The unit is always the session's: no page takes a unit id from the URL or a form, and an objection
 id from the URL is shown only when it is the unit's own."""
+
 from __future__ import annotations
 
 from starlette.responses import Response
@@ -24,8 +25,7 @@ def page(ctx: Ctx, error: dict | None = None, status: int = 200) -> Response:
     published, run, pub = vis
     sheet = results.sheet(results.scored(ctx.settings, run.id), me.unit_id)
     mine = [o for o in api.objections(published.id, db=ctx.settings.db) if o.unit_id == me.unit_id]
-    return ctx.page("unit.html", status, published=published, run=run, pub=pub, s=sheet, objections=mine,
-                    error=error, form=ctx.form)
+    return ctx.page("unit.html", status, published=published, run=run, pub=pub, s=sheet, objections=mine, error=error, form=ctx.form)
 
 
 def object_post(ctx: Ctx) -> Response:
@@ -45,8 +45,7 @@ def object_post(ctx: Ctx) -> Response:
             return ctx.say("serve.upload.refused", problems=[shown(refused)], back="/unit")
         evidence.append((name, content))
     try:
-        o = api.add_objection(published.id, me.unit_id, text, f"{me.name}（{me.login}）", indicator=indicator,
-                              evidence=evidence, db=ctx.settings.db)
+        o = api.add_objection(published.id, me.unit_id, text, f"{me.name}（{me.login}）", indicator=indicator, evidence=evidence, db=ctx.settings.db)
     except ScoringError as e:
         return ctx.say("serve.office.refused", problems=problems_of(e), back="/unit")
     return ctx.go(f"/unit/objections/{o.id}")
