@@ -15,7 +15,7 @@ from typing import Any
 from ..core.rounding import fmt
 from ..i18n import t
 from .cycle import Applied, Event, Notice, Objection, Publication
-from .report import dump_json, tabulate_wide
+from .report import decision_change_text, dump_json, tabulate_wide
 from .store import RunInfo
 
 
@@ -149,23 +149,7 @@ def notice(n: Notice, applied: Applied, lang: str) -> str:
         "",
     ]
     lines += ["- " + change_text(c, places, lang) for c in n.changes]
-    for d in n.decisions:
-        code = "hist.dec.appears" if d.old is None else ("hist.dec.disappears" if d.new is None else "hist.dec.status")
-        lines.append(
-            "- "
-            + t(
-                code,
-                lang,
-                rule=d.rule,
-                name=d.name,
-                consequence=d.consequence,
-                category=d.category,
-                unit=d.unit_id,
-                unit_name=d.unit_name,
-                old=t(f"hist.dec.{d.old}", lang) if d.old else "",
-                new=t(f"hist.dec.{d.new}", lang) if d.new else "",
-            )
-        )
+    lines += ["- " + decision_change_text(d, lang) for d in n.decisions]
     lines += ["", t("cycle.notice.final", lang, new=rep.new_run.id), "", t("cycle.letter.ref_run", lang, stamp=rep.new_run.stamp().line(lang))]
     return "\n".join(lines) + "\n"
 

@@ -14,7 +14,7 @@ from ..core.rounding import fmt
 from ..i18n import t
 from .diff import Change, InputChange
 from .lookback import CompareLine, Comparison, HistoryLine, NoRecord, Outcome
-from .reproduce import RescoreReport, VerifyReport
+from .reproduce import DecisionChange, RescoreReport, VerifyReport
 from .seal import StoreCheck, said, said_in
 from .store import RunInfo
 
@@ -294,6 +294,23 @@ def check_json(c: StoreCheck) -> str:
 
 
 # ---------------------------------------------------------------------------- rescore
+def decision_change_text(d: DecisionChange, lang: str) -> str:
+    """A proposed decision that appears, disappears or changes state after a correction, in words."""
+    code = "hist.dec.appears" if d.old is None else ("hist.dec.disappears" if d.new is None else "hist.dec.status")
+    return t(
+        code,
+        lang,
+        rule=d.rule,
+        name=d.name,
+        consequence=d.consequence,
+        category=d.category,
+        unit=d.unit_id,
+        unit_name=d.unit_name,
+        old=t(f"hist.dec.{d.old}", lang) if d.old else "",
+        new=t(f"hist.dec.{d.new}", lang) if d.new else "",
+    )
+
+
 def rescore_text(rep: RescoreReport, lang: str) -> str:
     places = rep.run.precision
     out = [t("hist.rescore.head", lang, run=rep.run.id, assessment=rep.run.assessment, new=rep.new_run.id, reason=rep.new_run.reason)]
@@ -315,22 +332,7 @@ def rescore_text(rep: RescoreReport, lang: str) -> str:
     if rep.decisions:
         out.append(t("hist.rescore.decisions", lang, n=len(rep.decisions)))
         for d in rep.decisions:
-            code = "hist.dec.appears" if d.old is None else ("hist.dec.disappears" if d.new is None else "hist.dec.status")
-            out.append(
-                "  "
-                + t(
-                    code,
-                    lang,
-                    rule=d.rule,
-                    name=d.name,
-                    consequence=d.consequence,
-                    category=d.category,
-                    unit=d.unit_id,
-                    unit_name=d.unit_name,
-                    old=t(f"hist.dec.{d.old}", lang) if d.old else "",
-                    new=t(f"hist.dec.{d.new}", lang) if d.new else "",
-                )
-            )
+            out.append("  " + decision_change_text(d, lang))
     versions = _versions_lines(rep, lang)
     if versions:
         out.append(t("hist.warning", lang) + t("hist.rescore.versions", lang))
