@@ -26,12 +26,9 @@ def _num(x: float, places: int) -> float | None:
     return None if math.isnan(x) else round_half_up(x, places)
 
 
-def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScores, lang: str = "zh") -> dict[str, Any]:
-    ind = s.indicator
-    places = res.criteria.assessment.precision
-    pts = _num(s.points[pos], places)
-    uid = res.data.ids[cs.index[pos]]
-    line: dict[str, Any] = {
+def line_head(res: Results, ind) -> dict[str, Any]:
+    """What an indicator's line says of the indicator itself: the same for every unit."""
+    return {
         "id": ind.id,
         "name": ind.name,
         "level": res.plan.level[ind.id],
@@ -39,6 +36,16 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
         "module": res.plan.module_of[ind.id],
         "full": ind.full,
         "bonus": ind.bonus,
+    }
+
+
+def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScores, lang: str = "zh") -> dict[str, Any]:
+    ind = s.indicator
+    places = res.criteria.assessment.precision
+    pts = _num(s.points[pos], places)
+    uid = res.data.ids[cs.index[pos]]
+    line: dict[str, Any] = {
+        **line_head(res, ind),
         "points": pts,
         "owner": ind.owner,
         "evidence": ind.evidence,
@@ -224,15 +231,7 @@ def indicator_lines(res: Results, cs: CategoryScores, rows: list[int], s: Indica
     (key order as :func:`indicator_line`)."""
     c = line_columns(res, cs, rows, s, lang)
     ind = s.indicator
-    head = {
-        "id": ind.id,
-        "name": ind.name,
-        "level": res.plan.level[ind.id],
-        "parent": ind.parent,
-        "module": res.plan.module_of[ind.id],
-        "full": ind.full,
-        "bonus": ind.bonus,
-    }
+    head = line_head(res, ind)
     points, lost, app = _values(c.points), _values(c.lost), _values(c.applicable_full)
     inputs = {f: _values(v) for f, v in c.inputs.items()}
     out = []

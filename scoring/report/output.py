@@ -19,7 +19,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from ..core.engine import CategoryScores, Results
-from ..core.explain import LineColumns, indicator_line, line_columns, ranked, tree_order, unit_sheet
+from ..core.explain import LineColumns, indicator_line, line_columns, line_head, ranked, tree_order, unit_sheet
 from ..core.rounding import fmt, fmt_column
 from ..i18n import t
 from ..outfile import write_out
@@ -198,15 +198,7 @@ def _line_template(res: Results, s, c: LineColumns) -> str:
     """An indicator's line as a %-template: the parts every unit shares encoded once, a %s for each column
     (points, applicable_full, lost, the inputs, their sources, status, reason: :func:`indicator_line`'s order)."""
     ind = s.indicator
-    head = {
-        "id": ind.id,
-        "name": ind.name,
-        "level": res.plan.level[ind.id],
-        "parent": ind.parent,
-        "module": res.plan.module_of[ind.id],
-        "full": ind.full,
-        "bonus": ind.bonus,
-    }
+    head = line_head(res, ind)
 
     def q(x) -> str:
         return _dumps(x).replace("%", "%%")
