@@ -429,11 +429,14 @@ def write_report(
 
 def results_text(scoring: Scoring, fmt: str = "table", lang: str = "zh", *, decisions: list[RuleResult] | None = None) -> str | Iterator[str]:
     """The ranked results as ``scoring run`` prints them: ``table`` (the proposed decisions, when
-    given, then the blank cells scored and the stamp last), ``csv``, or ``json`` (pieces made as they
-    are written, so memory stays flat at any size)."""
+    given, then the blank cells scored and the stamp last), ``csv`` (the ranked tables alone: no
+    decisions, no stamp), or ``json`` (pieces made as they are written, so memory stays flat at any
+    size). Any other format is refused (printable reports: :func:`report`)."""
     from .report import decisions as rd
     from .report.output import as_csv, as_table, json_chunks
 
+    if fmt not in ("table", "csv", "json"):
+        raise UsageError(Problem("api.results_format", {"format": fmt}))
     results, stamp = scoring.results, scoring.stamp
     places = results.criteria.assessment.precision
     if fmt == "json":

@@ -2480,6 +2480,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "serve.state.problems": ("有{n}个问题", "{n} problems"),
     "serve.state.none": ("未上传", "not uploaded"),
     "serve.state.late": ("已逾期", "late"),
+    "api.results_format": ("结果文本没有“{format}”格式", "no results text in the format \"{format}\""),
+    "api.results_format.hint": (
+        "用 table、csv 或 json；XLSX、HTML、PDF 报告用 api.report",
+        "use table, csv or json; for XLSX, HTML or PDF reports use api.report",
+    ),
     "api.no_evidence": ("第{id}号申诉没有名为“{name}”的佐证材料（有：{known}）", "objection {id} has no evidence named \"{name}\" (it has: {known})"),
     "api.no_evidence.hint": ("从申诉页面的佐证材料链接下载", "download it from the objection's page"),
     "serve.state.via": ("未单独上传，数据已在 {files} 中", "not sent alone; its figures came in {files}"),

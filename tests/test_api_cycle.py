@@ -136,3 +136,12 @@ def test_evidence_over_the_limit_is_refused_and_nothing_is_recorded(year):
     assert api.objections(run_id, db=db) == []
     ok = api.add_objection(run_id, "U1", "见附件", "东城镇", field="a", received="2021-01-06", evidence=[("scan.pdf", b"\0" * MAX_EVIDENCE)], db=db)
     assert ok.evidence[0].size == MAX_EVIDENCE
+
+
+def test_results_text_refuses_a_format_it_does_not_make():
+    from helpers import EXAMPLE_CRITERIA, EXAMPLE_DATA
+
+    run = api.score(api.load_criteria(EXAMPLE_CRITERIA), EXAMPLE_DATA)
+    with pytest.raises(UsageError) as e:
+        api.results_text(run, "xlsx")  # never a terminal table in its place
+    assert e.value.problems[0].code == "api.results_format"
