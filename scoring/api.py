@@ -483,12 +483,19 @@ def papers(
     return made
 
 
+PUBLICATION_KEYS = ("issuer", "date", "public_from", "public_to", "object_by", "contact", "address", "grades_only")
+
+
 def _dates(options: dict) -> dict:
-    """The publication's dates given as text (2021-01-15, 2021/1/15) read as dates; a bad one is refused."""
+    """The publication's options checked: an unknown key is refused (a misspelt one would be dropped
+    unseen), dates given as text (2021-01-15, 2021/1/15) are read as dates, a bad one refused."""
     import datetime
 
     from .history.cycle import parse_date
 
+    unknown = sorted(set(options) - set(PUBLICATION_KEYS))
+    if unknown:
+        raise UsageError(Problem("api.publication_key", {"keys": "、".join(unknown), "known": "、".join(PUBLICATION_KEYS)}))
     return {
         k: datetime.date.fromisoformat(parse_date(v, k)) if k in ("date", "public_from", "public_to", "object_by") and isinstance(v, str) else v
         for k, v in options.items()

@@ -2480,6 +2480,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "serve.state.problems": ("有{n}个问题", "{n} problems"),
     "serve.state.none": ("未上传", "not uploaded"),
     "serve.state.late": ("已逾期", "late"),
+    "api.publication_key": ("发文信息中没有“{keys}”这一项", "the publication has no option \"{keys}\""),
+    "api.publication_key.hint": ("可用的项：{known}", "the options are: {known}"),
     "api.results_format": ("结果文本没有“{format}”格式", "no results text in the format \"{format}\""),
     "api.results_format.hint": (
         "用 table、csv 或 json；XLSX、HTML、PDF 报告用 api.report",

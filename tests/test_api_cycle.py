@@ -115,6 +115,9 @@ def test_the_papers_sent_out_come_from_the_api(tmp_path):
     with pytest.raises(HistoryError) as bad:
         api.papers(run, "public", "html", publication={**pub, "public_to": "2021-02-30"})
     assert bad.value.problems[0].code == "cycle.bad_date"
+    with pytest.raises(UsageError) as typo:  # a misspelt option is never dropped unseen
+        api.papers(run, "public", "html", publication={**pub, "adress": "县政府3楼"})
+    assert typo.value.problems[0].code == "api.publication_key" and "adress" in typo.value.problems[0].args["keys"]
     table = api.results_text(run, "table", decisions=api.decide(run))
     assert table.rstrip("\n").splitlines()[-1] == run.stamp.line("zh")  # the stamp stays the last line
     out = tmp_path / "r.html"

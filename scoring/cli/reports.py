@@ -55,7 +55,7 @@ def cmd_report(args) -> int:
         return 0
     from ..outfile import write_out
 
-    options = {k: getattr(args, k) for k in ("issuer", "date", "public_from", "public_to", "object_by", "contact", "address", "grades_only")}
+    options = {k: getattr(args, k) for k in api.PUBLICATION_KEYS}
     papers = api.papers(scored, args.paper, fmt, args.lang, publication=options, unit=args.unit, decisions=proposal)
     if args.paper == "unit" and (folder or not args.unit):
         for name, data in papers:  # every paper made before any is written: a failure leaves no half pack
