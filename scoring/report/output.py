@@ -139,7 +139,7 @@ def json_chunks(res: Results, lang: str = "zh", stamp=None, extra: dict | None =
             doc["blank_gaps"] = stamp.gaps_as_dicts()
     doc.update(extra or {})
 
-    templates: dict = {}  # each indicator's line template, made once
+    parts: dict = {}  # each indicator's line as the constant texts between its columns, made once
     for k, (key, value) in enumerate(doc.items()):
         yield ("{" if k == 0 else ",") + _dumps(key) + ":"
         if value is not _UNITS:
@@ -150,7 +150,7 @@ def json_chunks(res: Results, lang: str = "zh", stamp=None, extra: dict | None =
             yield ("" if c == 0 else ",") + '{"name":' + _dumps(cs.category) + ',"units":['
             order = ranked(res, cs)
             for start in range(0, len(order), block):
-                for u, text in enumerate(_sheet_texts(res, cs, order[start : start + block], lang, templates)):
+                for u, text in enumerate(_sheet_texts(res, cs, order[start : start + block], lang, parts)):
                     yield ("" if start + u == 0 else ",") + text
             yield "]}"
         yield "]"
@@ -161,72 +161,87 @@ def _dumps(x) -> str:
     return json.dumps(x, ensure_ascii=False, separators=(",", ":"))
 
 
-def _sheet_texts(res: Results, cs: CategoryScores, rows: list[int], lang: str, templates: dict) -> list[str]:
-    """The JSON text of each unit's sheet (:func:`unit_sheet`), its indicator lines built a column at a time."""
-    lines = [_line_texts(res, cs, rows, cs.indicators[ind.id], lang, templates) for ind in tree_order(res) if ind.id in cs.indicators]
-    out = []
-    for k, p in enumerate(rows):
-        head = _dumps(unit_sheet(res, cs, p, lang, with_indicators=False))
-        out.append(head[:-1] + ',"indicators":[' + ",".join([col[k] for col in lines]) + "]}")
-    return out
+def _sheet_texts(res: Results, cs: CategoryScores, rows: list[int], lang: str, parts: dict) -> list[str]:
+    """The JSON text of each unit's sheet (:func:`unit_sheet`), its indicator lines built a column at a time.
+
+    Each line is a column of pieces per value it shows, each piece the value's text with the constant text
+    before it: a unit's sheet is then one join of its row of pieces (888 000 lines at province size)."""
+    pieces: list[list[str]] = []
+    for ind in tree_order(res):
+        if ind.id in cs.indicators:
+            pieces += _line_pieces(res, cs, rows, cs.indicators[ind.id], lang, parts, "," if pieces else "")
+    heads = [_dumps(unit_sheet(res, cs, p, lang, with_indicators=False))[:-1] + ',"indicators":[' for p in rows]
+    return list(map("".join, zip(heads, *pieces, repeat("]}"))))
 
 
-def _line_texts(res: Results, cs: CategoryScores, rows: list[int], s, lang: str, templates: dict) -> list[str]:
-    """The JSON text of ``s``'s line for each unit at ``rows``: the parts every unit shares encoded once,
-    the numbers and reasons a column at a time; the unusual lines through :func:`indicator_line`."""
+def _line_pieces(res: Results, cs: CategoryScores, rows: list[int], s, lang: str, parts: dict, lead: str) -> list[list[str]]:
+    """The JSON text of ``s``'s line for each unit at ``rows`` as columns of pieces (joined along a row, a
+    unit's line): the parts every unit shares encoded once, each distinct value's text made once; the
+    unusual lines through :func:`indicator_line`, whole in the first column."""
     c: LineColumns = line_columns(res, cs, rows, s, lang)
-    key = (cs.category, s.indicator.id)
-    if key not in templates:
-        templates[key] = _line_template(res, s, c)
-    template = templates[key]
-    shown = ~np.isnan(c.applicable_full)
-    columns = [
-        _numbers(c.points),
-        [("" if x != x else ',"applicable_full":' + repr(x)) for x in c.applicable_full.tolist()] if shown.any() else [""] * len(rows),
-        _numbers(c.lost),
-    ]
-    columns += [_numbers(v) for v in c.inputs.values()] + [_strings(v) for v in c.sources.values()]
-    columns += [[_STATUS[x] for x in c.status], _strings(c.reasons)]
-    texts = [template % row for row in zip(*columns)]
+    key = (cs.category, s.indicator.id, lead)
+    if key not in parts:
+        parts[key] = _line_parts(res, s, c, lead)
+    const = parts[key]
+    shown = c.applicable_full == c.applicable_full  # NaN where the line does not show it
+    app = [("" if x != x else ',"applicable_full":' + repr(x)) for x in c.applicable_full.tolist()] if shown.any() else [""] * len(rows)
+    values: list = [(c.points, _number), (app, str), (c.lost, _number)]
+    values += [(v, _number) for v in c.inputs.values()] + [(v, encode_basestring) for v in c.sources.values()]
+    values += [(c.status, encode_basestring), (c.reasons, encode_basestring)]
+    last = len(values) - 1
+    columns = [_texts(v, how, const[j], const[-1] if j == last else "") for j, (v, how) in enumerate(values)]
     for k, p in enumerate(rows):
         if not c.usual[k]:
-            texts[k] = _dumps(indicator_line(res, cs, p, s, lang))
-    return texts
+            columns[0][k] = lead + _dumps(indicator_line(res, cs, p, s, lang))
+            for col in columns[1:]:
+                col[k] = ""
+    return columns
 
 
-def _line_template(res: Results, s, c: LineColumns) -> str:
-    """An indicator's line as a %-template: the parts every unit shares encoded once, a %s for each column
-    (points, applicable_full, lost, the inputs, their sources, status, reason: :func:`indicator_line`'s order)."""
+def _line_parts(res: Results, s, c: LineColumns, lead: str) -> list[str]:
+    """An indicator's line as the constant texts around its columns (points, applicable_full, lost, the inputs,
+    their sources, status, reason: :func:`indicator_line`'s order): one text more than there are columns."""
     ind = s.indicator
-    head = line_head(res, ind)
-
-    def q(x) -> str:
-        return _dumps(x).replace("%", "%%")
-
-    text = q(head)[:-1] + ',"points":%s,"owner":' + q(ind.owner) + ',"evidence":' + q(ind.evidence) + '%s,"lost":%s'
+    col = None  # where a column's value goes
+    tokens: list = [lead + _dumps(line_head(res, ind))[:-1] + ',"points":', col]
+    tokens += [',"owner":' + _dumps(ind.owner) + ',"evidence":' + _dumps(ind.evidence), col, ',"lost":', col]
     if c.method is None:
-        return text + ',"status":%s,"rule":' + q(c.rule) + ',"reason":%s}'
-    text += ',"inputs":{' + ",".join(q(f) + ":%s" for f in c.inputs) + "}"
-    text += ',"sources":{' + ",".join(q(f) + ":%s" for f in c.sources) + "}"
-    return text + ',"method":' + q(c.method) + ',"rule":' + q(c.rule) + ',"status":%s,"reason":%s}'
+        tokens += [',"status":', col, ',"rule":' + _dumps(c.rule) + ',"reason":', col, "}"]
+    else:
+        for key, names in (("inputs", c.inputs), ("sources", c.sources)):
+            tokens.append(f',"{key}":{{')
+            for k, f in enumerate(names):
+                tokens += [("," if k else "") + _dumps(f) + ":", col]
+            tokens.append("}")
+        tokens += [',"method":' + _dumps(c.method) + ',"rule":' + _dumps(c.rule) + ',"status":', col, ',"reason":', col, "}"]
+    parts = [""]
+    for x in tokens:
+        if x is col:
+            parts.append("")
+        else:
+            parts[-1] += x
+    return parts
 
 
-_STATUS = {x: _dumps(x) for x in ("scored", "excluded")}
+def _texts(values, how, before: str, after: str) -> list[str]:
+    """``before + how(x) + after`` for every value of a column (a list, or an array of numbers), each
+    distinct value's text made once."""
+    if isinstance(values, np.ndarray):
+        a = values
+        values = a.tolist()
+        memo = {x: before + how(x) + after for x in set(values)}
+        out = list(map(memo.__getitem__, values))
+        if 0.0 in memo:  # 0.0 and -0.0 are one key: each written as json writes it
+            for k in np.flatnonzero(a == 0).tolist():
+                out[k] = before + repr(values[k]) + after
+        return out
+    memo = {x: before + how(x) + after for x in set(values)}
+    return list(map(memo.__getitem__, values))
 
 
-def _numbers(a: np.ndarray) -> list[str]:
-    """JSON numbers as ``json.dumps`` writes them (``float.__repr__``; null for NaN), each distinct value once."""
-    memo: dict[float, str] = {}
-    out = [memo[x] if x in memo else memo.setdefault(x, repr(x)) for x in a.tolist()]
-    nan = np.isnan(a)
-    for k in np.flatnonzero(nan | ((a == 0) & np.signbit(a))).tolist():  # -0.0 is 0.0 to the memo
-        out[k] = "null" if nan[k] else repr(float(a[k]))
-    return out
-
-
-def _strings(values: list[str]) -> list[str]:
-    """JSON strings as ``json.dumps(…, ensure_ascii=False)`` writes them (its own string encoder)."""
-    return list(map(encode_basestring, values))
+def _number(x: float) -> str:
+    """A JSON number as ``json.dumps`` writes it (``float.__repr__``; null for NaN)."""
+    return "null" if x != x else repr(x)
 
 
 _UNITS = object()  # where the categories' unit sheets go in the document
