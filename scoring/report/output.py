@@ -224,16 +224,13 @@ def _line_parts(res: Results, s, c: LineColumns, lead: str) -> list[str]:
 
 
 def _texts(values, how, before: str, after: str) -> list[str]:
-    """``before + how(x) + after`` for every value of a column (a list, or an array of numbers), each
-    distinct value's text made once."""
-    if isinstance(values, np.ndarray):
-        a = values
-        values = a.tolist()
-        memo = {x: before + how(x) + after for x in set(values)}
-        out = list(map(memo.__getitem__, values))
-        if 0.0 in memo:  # 0.0 and -0.0 are one key: each written as json writes it
-            for k in np.flatnonzero(a == 0).tolist():
-                out[k] = before + repr(values[k]) + after
+    """``before + how(x) + after`` for every value of a column: a list of strings (each distinct value's text
+    made once), or an array of numbers (``how`` is :func:`_number`: mostly distinct, each written)."""
+    if isinstance(values, np.ndarray):  # json.dumps writes a float as float.__repr__ does, NaN as null
+        texts = map(repr, values.tolist())
+        out = list(map(before.__add__, texts)) if not after else [before + x + after for x in texts]
+        for k in np.flatnonzero(np.isnan(values)).tolist():
+            out[k] = before + "null" + after
         return out
     memo = {x: before + how(x) + after for x in set(values)}
     return list(map(memo.__getitem__, values))
