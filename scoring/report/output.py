@@ -123,7 +123,7 @@ def as_json(res: Results, lang: str = "zh", stamp=None, extra: dict | None = Non
     return "".join(json_chunks(res, lang, stamp, extra))
 
 
-def json_chunks(res: Results, lang: str = "zh", stamp=None, extra: dict | None = None, block: int = 250) -> Iterator[str]:
+def json_chunks(res: Results, lang: str = "zh", stamp=None, extra: dict | None = None, block: int = 1000) -> Iterator[str]:
     """The JSON document in pieces, a unit's sheet at a time: written as it is made, so memory stays flat
     in the number of units. The pieces make exactly the text ``dump_json`` gives for the whole document.
     The sheets of ``block`` units are made together, their lines a column at a time."""
@@ -161,7 +161,7 @@ def _dumps(x) -> str:
     return json.dumps(x, ensure_ascii=False, separators=(",", ":"))
 
 
-def _sheet_texts(res: Results, cs: CategoryScores, rows: list[int], lang: str, parts: dict) -> list[str]:
+def _sheet_texts(res: Results, cs: CategoryScores, rows: list[int], lang: str, parts: dict) -> Iterator[str]:
     """The JSON text of each unit's sheet (:func:`unit_sheet`), its indicator lines built a column at a time.
 
     Each line is a column of pieces per value it shows, each piece the value's text with the constant text
@@ -171,7 +171,7 @@ def _sheet_texts(res: Results, cs: CategoryScores, rows: list[int], lang: str, p
         if ind.id in cs.indicators:
             pieces += _line_pieces(res, cs, rows, cs.indicators[ind.id], lang, parts, "," if pieces else "")
     heads = [_dumps(unit_sheet(res, cs, p, lang, with_indicators=False))[:-1] + ',"indicators":[' for p in rows]
-    return list(map("".join, zip(heads, *pieces, repeat("]}"))))
+    return map("".join, zip(heads, *pieces, repeat("]}")))
 
 
 def _line_pieces(res: Results, cs: CategoryScores, rows: list[int], s, lang: str, parts: dict, lead: str) -> list[list[str]]:
@@ -185,11 +185,26 @@ def _line_pieces(res: Results, cs: CategoryScores, rows: list[int], s, lang: str
     const = parts[key]
     shown = c.applicable_full == c.applicable_full  # NaN where the line does not show it
     app = [("" if x != x else ',"applicable_full":' + repr(x)) for x in c.applicable_full.tolist()] if shown.any() else [""] * len(rows)
-    values: list = [(c.points, _number), (app, str), (c.lost, _number)]
-    values += [(v, _number) for v in c.inputs.values()] + [(v, encode_basestring) for v in c.sources.values()]
+    values: list = [(c.points.tolist(), _number), (app, str), (c.lost.tolist(), _number)]  # few distinct values
+    values += [(v, None) for v in c.inputs.values()] + [(v, encode_basestring) for v in c.sources.values()]
     values += [(c.status, encode_basestring), (c.reasons, encode_basestring)]
-    last = len(values) - 1
-    columns = [_texts(v, how, const[j], const[-1] if j == last else "") for j, (v, how) in enumerate(values)]
+    # a column with one value in the block (no applicable_full shown, one source file, every line scored)
+    # is no column: its text joins the constant text after it
+    variable, before = [], []
+    text = const[0]
+    for j, (v, how) in enumerate(values):
+        distinct = None if how is None else set(v)
+        if distinct is not None and len(distinct) == 1:
+            text += how(next(iter(distinct))) + const[j + 1]
+            continue
+        variable.append((v, how, distinct))
+        before.append(text)
+        text = const[j + 1]
+    if not variable:  # the same line for every unit
+        columns = [[text] * len(rows)]
+    else:
+        last = len(variable) - 1
+        columns = [_texts(v, how, before[j], text if j == last else "", distinct) for j, (v, how, distinct) in enumerate(variable)]
     for k, p in enumerate(rows):
         if not c.usual[k]:
             columns[0][k] = lead + _dumps(indicator_line(res, cs, p, s, lang))
@@ -223,16 +238,16 @@ def _line_parts(res: Results, s, c: LineColumns, lead: str) -> list[str]:
     return parts
 
 
-def _texts(values, how, before: str, after: str) -> list[str]:
-    """``before + how(x) + after`` for every value of a column: a list of strings (each distinct value's text
-    made once), or an array of numbers (``how`` is :func:`_number`: mostly distinct, each written)."""
-    if isinstance(values, np.ndarray):  # json.dumps writes a float as float.__repr__ does, NaN as null
+def _texts(values, how, before: str, after: str, distinct: set | None = None) -> list[str]:
+    """``before + how(x) + after`` for every value of a column: a list (each distinct value's text made once),
+    or (``how`` None) an array of numbers, mostly distinct, each written as json does: ``float.__repr__``, NaN null."""
+    if how is None:
         texts = map(repr, values.tolist())
         out = list(map(before.__add__, texts)) if not after else [before + x + after for x in texts]
         for k in np.flatnonzero(np.isnan(values)).tolist():
             out[k] = before + "null" + after
         return out
-    memo = {x: before + how(x) + after for x in set(values)}
+    memo = {x: before + how(x) + after for x in (set(values) if distinct is None else distinct)}
     return list(map(memo.__getitem__, values))
 
 
