@@ -19,8 +19,8 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from ..core.engine import CategoryScores, Results
-from ..core.explain import LineColumns, indicator_line, line_columns, line_head, ranked, tree_order, unit_sheet
-from ..core.rounding import fmt, fmt_column
+from ..core.explain import LineColumns, _bonus_cap, indicator_line, line_columns, line_head, ranked, tree_order, unit_sheet
+from ..core.rounding import fmt, fmt_column, round_column
 from ..i18n import t
 from ..outfile import write_out
 
@@ -170,8 +170,46 @@ def _sheet_texts(res: Results, cs: CategoryScores, rows: list[int], lang: str, p
     for ind in tree_order(res):
         if ind.id in cs.indicators:
             pieces += _line_pieces(res, cs, rows, cs.indicators[ind.id], lang, parts, "," if pieces else "")
-    heads = [_dumps(unit_sheet(res, cs, p, lang, with_indicators=False))[:-1] + ',"indicators":[' for p in rows]
+    heads = _head_texts(res, cs, rows, lang)
     return map("".join, zip(heads, *pieces, repeat("]}")))
+
+
+def _head_texts(res: Results, cs: CategoryScores, rows: list[int], lang: str) -> list[str]:
+    """The JSON text of each unit's sheet up to its lines (:func:`unit_sheet` without indicators, then
+    ``,"indicators":[``), a column at a time; a unit with a veto or a cut bonus through :func:`unit_sheet`."""
+    places = res.criteria.assessment.precision
+    at = np.asarray(rows, dtype=np.intp)
+    units = cs.index[at].tolist()
+    data = res.data
+    n = len(rows)
+
+    def numbers(a: np.ndarray, before: str, after: str) -> list[str]:  # as _num: rounded, null for NaN
+        return _texts(round_column(a[at], places), None, before, after)
+
+    columns = [
+        _texts([data.ids[i] for i in units], encode_basestring, '{"id":', ',"name":'),
+        _texts([data.names[i] for i in units], encode_basestring, "", ',"category":' + _dumps(cs.category) + ',"total":'),
+        numbers(cs.total, "", ',"rank":'),
+        _texts(cs.rank[at].tolist(), str, "", ',"of":' + str(len(cs.index)) + ',"grade":'),
+        _texts([cs.grade[p] for p in rows], _dumps, "", ',"modules":['),
+    ]
+    unusual = np.zeros(n, bool)
+    for k, ms in enumerate(cs.modules.values()):
+        m = ms.module
+        head = ("," if k else "") + '{"id":' + _dumps(m.id) + ',"name":' + _dumps(m.name) + ',"weight":' + _dumps(ms.weight) + ',"full":' + _dumps(m.full)
+        columns.append(numbers(ms.score, head + ',"score":', ',"base":'))
+        columns.append(numbers(ms.base, "", ',"bonus":'))
+        columns.append(numbers(ms.bonus, "", ',"contribution":'))
+        columns.append(numbers(ms.contribution, "", "}"))
+        if m.bonus is not None:  # 附加项 beyond the module's range: said on the unit's own sheet
+            unusual |= [bool(_bonus_cap(res, cs, ms, p, places, lang)) for p in rows]
+    columns.append(['],"vetoes":[],"indicators":['] * n)
+    if cs.vetoes:
+        unusual |= np.any([v.hit[at] for v in cs.vetoes], axis=0)
+    texts = list(map("".join, zip(*columns)))
+    for k in np.flatnonzero(unusual).tolist():
+        texts[k] = _dumps(unit_sheet(res, cs, rows[k], lang, with_indicators=False))[:-1] + ',"indicators":['
+    return texts
 
 
 def _line_pieces(res: Results, cs: CategoryScores, rows: list[int], s, lang: str, parts: dict, lead: str) -> list[list[str]]:
@@ -247,7 +285,13 @@ def _texts(values, how, before: str, after: str, distinct: set | None = None) ->
         for k in np.flatnonzero(np.isnan(values)).tolist():
             out[k] = before + "null" + after
         return out
-    memo = {x: before + how(x) + after for x in (set(values) if distinct is None else distinct)}
+    distinct = set(values) if distinct is None else distinct
+    if how is _number:  # NaN (null) only where one is
+        memo = {x: before + repr(x) + after for x in distinct}
+        for x in [x for x in memo if x != x]:
+            memo[x] = before + "null" + after
+    else:
+        memo = {x: before + how(x) + after for x in distinct}
     return list(map(memo.__getitem__, values))
 
 
