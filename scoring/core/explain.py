@@ -275,7 +275,11 @@ def _source_column(res: Results, units: np.ndarray, f: str, derived: set[str], l
         return [every] * len(units)
     files = [pf[0] for pf in data.place_files]
     n = len(files)
-    return [files[w] if 0 <= w < n else every for w in where[units].tolist()]
+    at = where[units]
+    if len(at) and (at == at[0]).all():  # usually every unit's value of a field comes from one file
+        w = int(at[0])
+        return [files[w] if 0 <= w < n else every] * len(at)
+    return [files[w] if 0 <= w < n else every for w in at.tolist()]
 
 
 def _zero_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScores, line: dict, lang: str) -> dict:
