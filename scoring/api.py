@@ -438,13 +438,14 @@ def results_text(scoring: Scoring, fmt: str = "table", lang: str = "zh", *, deci
     given, then the blank cells scored and the stamp last), ``csv`` (the ranked tables alone: no
     decisions, no stamp), or ``json`` (pieces made as they are written, so memory stays flat at any
     size). Any other format is refused (printable reports: :func:`report`)."""
-    from .report import decisions as rd
     from .report.output import as_csv, as_table, json_chunks
 
     if fmt not in ("table", "csv", "json"):
         raise UsageError(Problem("api.results_format", {"format": fmt}))
     results, stamp = scoring.results, scoring.stamp
     places = results.criteria.assessment.precision
+    if decisions is not None:
+        from .report import decisions as rd  # the rules' module only when there are decisions to show
     if fmt == "json":
         extra = {"decisions": rd.as_dicts(decisions, places, lang)} if decisions is not None else None
         return json_chunks(results, lang, stamp=stamp, extra=extra)

@@ -15,17 +15,34 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
-NOT_NEEDED = ("sqlite3", "scoring.history.store", "scoring.history.lookback", "wcwidth", "tabulate", "openpyxl", "python_calamine", "typst", "cryptography")
+NOT_NEEDED = (
+    "sqlite3",
+    "scoring.history.store",
+    "scoring.history.lookback",
+    "wcwidth",
+    "tabulate",
+    "openpyxl",
+    "python_calamine",
+    "typst",
+    "cryptography",
+)
 
 
-@pytest.mark.parametrize("extra", [["--decide"], ["--format", "csv"], ["--decide", "--format", "json"]])
-def test_a_run_with_no_store_loads_only_what_it_needs(tmp_path, extra):
+@pytest.mark.parametrize(
+    "extra, not_needed",
+    [
+        (["--decide"], NOT_NEEDED),
+        (["--format", "csv"], (*NOT_NEEDED, "scoring.core.decisions", "scoring.report.decisions")),  # no rules asked for
+        (["--decide", "--format", "json"], NOT_NEEDED),
+    ],
+)
+def test_a_run_with_no_store_loads_only_what_it_needs(tmp_path, extra, not_needed):
     code = (
         "import sys, io, contextlib; from scoring.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
         f"    code = main(['run', {str(ROOT / 'criteria/yitong-2020.toml')!r}, '--data', {str(ROOT / 'examples/yitong-2020')!r}, *{extra!r}])\n"
         "assert code == 0 and out.getvalue()\n"
-        f"print(sorted(m for m in {NOT_NEEDED!r} if m in sys.modules))"
+        f"print(sorted(m for m in {not_needed!r} if m in sys.modules))"
     )
     env = {k: v for k, v in os.environ.items() if k != "SCORING_DB"}  # no store here (tmp_path): nothing to look back on
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env, check=True).stdout
