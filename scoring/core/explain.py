@@ -233,10 +233,12 @@ def _wrong_count(got: int, wanted: int):
     raise ValueError(f"lost_reasons gave {got} texts for {wanted} units")
 
 
-def indicator_lines(res: Results, cs: CategoryScores, rows: list[int], s: IndicatorScores, lang: str = "zh") -> list[dict[str, Any]]:
+def indicator_lines(
+    res: Results, cs: CategoryScores, rows: list[int], s: IndicatorScores, lang: str = "zh", columns: LineColumns | None = None
+) -> list[dict[str, Any]]:
     """:func:`indicator_line` for each unit at ``rows``, the usual lines built a column at a time
-    (key order as :func:`indicator_line`)."""
-    c = line_columns(res, cs, rows, s, lang)
+    (key order as :func:`indicator_line`); ``columns``: its :func:`line_columns` when already made."""
+    c = line_columns(res, cs, rows, s, lang) if columns is None else columns
     ind = s.indicator
     head = line_head(res, ind)
     points, lost, app = _values(c.points), _values(c.lost), _values(c.applicable_full)
@@ -477,10 +479,20 @@ def unit_sheet(res: Results, cs: CategoryScores, pos: int, lang: str = "zh", wit
     return sheet
 
 
-def unit_sheets(res: Results, cs: CategoryScores, rows: list[int], lang: str = "zh") -> list[dict[str, Any]]:
+def sheet_columns(res: Results, cs: CategoryScores, rows: list[int], lang: str = "zh") -> list[tuple[IndicatorScores, LineColumns]]:
+    """Each line of the sheets of the units at ``rows``, in sheet order, as :func:`line_columns`."""
+    return [(cs.indicators[ind.id], line_columns(res, cs, rows, cs.indicators[ind.id], lang)) for ind in tree_order(res) if ind.id in cs.indicators]
+
+
+def unit_sheets(
+    res: Results, cs: CategoryScores, rows: list[int], lang: str = "zh", columns: list[tuple[IndicatorScores, LineColumns]] | None = None
+) -> list[dict[str, Any]]:
     """:func:`unit_sheet` for each unit at ``rows`` (positions in the category), the indicator lines
-    made a column at a time (:func:`indicator_lines`): what a report of every unit asks for."""
-    lines = [indicator_lines(res, cs, rows, cs.indicators[ind.id], lang) for ind in tree_order(res) if ind.id in cs.indicators]
+    made a column at a time (:func:`indicator_lines`): what a report of every unit asks for.
+    ``columns``: the sheets' :func:`sheet_columns` when already made."""
+    if columns is None:
+        columns = sheet_columns(res, cs, rows, lang)
+    lines = [indicator_lines(res, cs, rows, s, lang, c) for s, c in columns]
     sheets = []
     for k, p in enumerate(rows):
         sheet = unit_sheet(res, cs, p, lang, with_indicators=False)

@@ -10,11 +10,13 @@ from collections.abc import Sequence
 from functools import lru_cache
 from html import escape
 
+from ..core.explain import LineColumns
 from ..core.rounding import fmt
 from ..i18n import t
 from . import charts
-from .notice import full_text
-from .view import CategoryView, ReportView, UnitView
+from .notice import full_note, full_text, line_cell, source_text
+from .output import column_texts
+from .view import CategoryView, ReportView, SheetBlock, UnitView
 
 SCREEN_FONTS = '"Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", "SimHei", sans-serif'
 
@@ -214,7 +216,8 @@ def _movement(view: ReportView, font: str) -> str:
     return "".join(out)
 
 
-def _unit(view: ReportView, u: UnitView, font: str) -> str:
+def _unit(view: ReportView, u: UnitView, font: str, sheet_rows: str | None = None) -> str:
+    """A unit's section; ``sheet_rows``: its score sheet's rows when already made (:func:`_sheet_rows`)."""
     L = view.L
     out = [f'<section class="unit" id="u-{_e(u.id)}"><h2>{_e(t("rep.unit_head", view.lang, name=u.name, id=u.id, sheet=L["sheet"]))}</h2>']
     summary = L["summary"].format(total=view.num(u.total), of=u.of, rank=u.rank, grade=u.grade or "—")
@@ -232,25 +235,64 @@ def _unit(view: ReportView, u: UnitView, font: str) -> str:
         '<table class="pair"><tr><td class="left">' + "".join(mods) + '</td><td class="right">' + charts.profile_chart(view, u, font) + "</td></tr></table>"
     )
     out.append('<table class="sheet">' + _cols([25, 9.5, 7.5, 7.5, 30.5, 20]) + _thead(L["sheet_head"]) + "<tbody>")
-    num = view.num
-    for c in u.cells:  # 148 lines a unit at province size: what every sheet repeats is made once
-        lost = "" if not c["lost"] else num(c["lost"])
-        reason = c["reason"]
-        out.append(
-            _row_head(c["level"], c["label"], c["bonus"], c["full"], c["full_note"])
-            + num(c["points"])
-            + '</td><td class="n">'
-            + lost
-            + '</td><td class="reason">'
-            + (_e(reason) if reason else "")
-            + '</td><td class="source">'
-            + _escaped(c["source"])
-            + "</td></tr>"
-        )
+    out.append("".join(_cell_row(view, c) for c in u.cells) if sheet_rows is None else sheet_rows)
     out.append("</tbody></table>")
     out.append(f'<div class="sentences"><h3>{_e(L["explanation"])}</h3>' + "".join(f"<p>{_e(s)}</p>" for s in u.sentences) + "</div>")
     out.append("</section>")
     return "".join(out)
+
+
+def _cell_row(view: ReportView, c: dict) -> str:
+    """One score-sheet row from its cell (:func:`scoring.report.notice.sheet_cells`)."""
+    return (
+        _row_head(c["level"], c["label"], c["bonus"], c["full"], c["full_note"])
+        + view.num(c["points"])
+        + _LOST
+        + ("" if not c["lost"] else view.num(c["lost"]))
+        + _REASON
+        + (_e(c["reason"]) if c["reason"] else "")
+        + _SOURCE
+        + _escaped(c["source"])
+        + _END
+    )
+
+
+_LOST, _REASON, _SOURCE, _END = '</td><td class="n">', '</td><td class="reason">', '</td><td class="source">', "</td></tr>"
+
+
+def _sheet_rows(view: ReportView, block: SheetBlock) -> list[str]:
+    """The score-sheet rows of each unit of a block (the text :func:`_cell_row` gives for every cell), made
+    as the JSON sheets are (:mod:`.output`): one pass per line over the block's columns, each distinct
+    value's text made once, a unit's rows then one join.  Lines that are not the usual kind (not
+    applicable, 0 ÷ 0, a capped group …) go through the unit's own cells."""
+    pieces: list[list[str]] = []
+    for j, (head, s, c) in enumerate(block.columns):
+        columns = _line_pieces(view, head, s.indicator, c)
+        for k, usual in enumerate(c.usual):
+            if not usual:
+                columns[0][k] = _cell_row(view, line_cell(block.units[k].lines[j], view.lang))
+                for col in columns[1:]:
+                    col[k] = ""
+        pieces += columns
+    return list(map("".join, zip(*pieces))) if pieces else [""] * len(block.units)
+
+
+def _line_pieces(view: ReportView, head: dict, ind, c: LineColumns) -> list[list[str]]:
+    """One line's rows for every unit of a block as columns of pieces (joined along a unit, its row)."""
+    lang, num = view.lang, view.num
+    level, label, owner = head["level"], f"{ind.id} {ind.name}", ind.owner or ""
+
+    def row_head(app: float) -> str:  # NaN: the whole indicator applies
+        return _row_head(level, label, ind.bonus, ind.full, full_note(None if app != app else app, lang))
+
+    sources = list(zip(*c.sources.values())) if c.sources else [()] * len(c.rows)
+    return [
+        column_texts(c.applicable_full.tolist(), row_head, "", ""),
+        column_texts(c.points.tolist(), lambda x: num(None if x != x else x), "", _LOST),
+        column_texts(c.lost.tolist(), lambda x: "" if x != x or not x else num(x), "", _REASON),
+        column_texts(c.reasons, lambda r: _e(r) if r else "", "", _SOURCE),
+        column_texts(sources, lambda f: _escaped(source_text(owner, f, (), lang)), "", _END),
+    ]
 
 
 @lru_cache(maxsize=8192)
@@ -292,8 +334,9 @@ def render_parts(view: ReportView, font: str = SCREEN_FONTS):
     if view.years:
         parts.append(_movement(view, font))
     yield "".join(parts)
-    for u in view.units:
-        yield _unit(view, u, font)
+    for block in view.units.blocks():
+        for u, rows in zip(block.units, _sheet_rows(view, block)):
+            yield _unit(view, u, font, rows)
     tail = [_stamp(view)]
     if view.footer_stamp:
         tail.append(

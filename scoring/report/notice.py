@@ -16,11 +16,11 @@ COLUMNS = ("indicator", "full", "points", "lost", "reason", "source")  # notice.
 def _source(line: dict, lang: str) -> str:
     ev = line.get("evidence_given")
     src = line.get("sources")
-    return _source_text(line.get("owner") or "", tuple(src.values()) if src else (), tuple(ev.values()) if ev else (), lang)
+    return source_text(line.get("owner") or "", tuple(src.values()) if src else (), tuple(ev.values()) if ev else (), lang)
 
 
 @lru_cache(maxsize=4096)  # the same few owners and files on every unit's sheet
-def _source_text(owner: str, sources: tuple[str, ...], evidence: tuple[str, ...], lang: str) -> str:
+def source_text(owner: str, sources: tuple[str, ...], evidence: tuple[str, ...], lang: str) -> str:
     parts = [owner]
     files = sorted({s for s in sources if s})
     if files:
@@ -35,31 +35,33 @@ def sheet_cells(sheet: dict, lang: str = "zh") -> list[dict]:
 
     Every printed format (terminal, HTML, PDF, XLSX) lays out these same cells.
     """
-    out = []
-    for line in sheet["indicators"]:
-        app = line.get("applicable_full")
-        note = ""
-        if app is not None:
-            note = t("notice.full_note", lang, full=fmt(app))
-        out.append(
-            {
-                "id": line["id"],
-                "level": line["level"],
-                "label": f"{line['id']} {line['name']}",
-                "full": line["full"],
-                "bonus": line["bonus"],
-                "full_note": note,
-                "applicable_full": app,
-                "points": line["points"],
-                "lost": line["lost"] or None,
-                "status": line.get("status"),
-                "reason": line.get("reason", ""),
-                "source": _source(line, lang),
-                "rule": line.get("rule", ""),
-                "leaf": bool(line.get("method")),
-            }
-        )
-    return out
+    return [line_cell(line, lang) for line in sheet["indicators"]]
+
+
+def line_cell(line: dict, lang: str = "zh") -> dict:
+    """One score-sheet line (:func:`scoring.core.explain.indicator_line`) as :func:`sheet_cells` shows it."""
+    app = line.get("applicable_full")
+    return {
+        "id": line["id"],
+        "level": line["level"],
+        "label": f"{line['id']} {line['name']}",
+        "full": line["full"],
+        "bonus": line["bonus"],
+        "full_note": full_note(app, lang),
+        "applicable_full": app,
+        "points": line["points"],
+        "lost": line["lost"] or None,
+        "status": line.get("status"),
+        "reason": line.get("reason", ""),
+        "source": _source(line, lang),
+        "rule": line.get("rule", ""),
+        "leaf": bool(line.get("method")),
+    }
+
+
+def full_note(applicable_full: float | None, lang: str) -> str:
+    """What a line's 指标分值 adds when only part of the indicator applies to the unit ("" when all of it does)."""
+    return "" if applicable_full is None else t("notice.full_note", lang, full=fmt(applicable_full))
 
 
 def full_text(cell: dict) -> str:

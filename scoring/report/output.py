@@ -203,14 +203,14 @@ def _head_texts(res: Results, cs: CategoryScores, rows: list[int], lang: str) ->
     n = len(rows)
 
     def numbers(a: np.ndarray, before: str, after: str) -> list[str]:  # as _num: rounded, null for NaN
-        return _texts(round_column(a[at], places), None, before, after)
+        return column_texts(round_column(a[at], places), None, before, after)
 
     columns = [
-        _texts([data.ids[i] for i in units], encode_basestring, '{"id":', ',"name":'),
-        _texts([data.names[i] for i in units], encode_basestring, "", ',"category":' + _dumps(cs.category) + ',"total":'),
+        column_texts([data.ids[i] for i in units], encode_basestring, '{"id":', ',"name":'),
+        column_texts([data.names[i] for i in units], encode_basestring, "", ',"category":' + _dumps(cs.category) + ',"total":'),
         numbers(cs.total, "", ',"rank":'),
-        _texts(cs.rank[at].tolist(), str, "", ',"of":' + str(len(cs.index)) + ',"grade":'),
-        _texts([cs.grade[p] for p in rows], _dumps, "", ',"modules":['),
+        column_texts(cs.rank[at].tolist(), str, "", ',"of":' + str(len(cs.index)) + ',"grade":'),
+        column_texts([cs.grade[p] for p in rows], _dumps, "", ',"modules":['),
     ]
     unusual = np.zeros(n, bool)
     for k, ms in enumerate(cs.modules.values()):
@@ -261,7 +261,7 @@ def _line_pieces(res: Results, cs: CategoryScores, rows: list[int], s, lang: str
         columns = [[text] * len(rows)]
     else:
         last = len(variable) - 1
-        columns = [_texts(v, how, before[j], text if j == last else "", distinct) for j, (v, how, distinct) in enumerate(variable)]
+        columns = [column_texts(v, how, before[j], text if j == last else "", distinct) for j, (v, how, distinct) in enumerate(variable)]
     for k, p in enumerate(rows):
         if not c.usual[k]:
             columns[0][k] = lead + _dumps(indicator_line(res, cs, p, s, lang))
@@ -295,7 +295,7 @@ def _line_parts(res: Results, s, c: LineColumns, lead: str) -> list[str]:
     return parts
 
 
-def _texts(values, how, before: str, after: str, distinct: set | None = None) -> list[str]:
+def column_texts(values, how, before: str, after: str, distinct: set | None = None) -> list[str]:
     """``before + how(x) + after`` for every value of a column: a list (each distinct value's text made once),
     or (``how`` None) an array of numbers, mostly distinct, each written as json does: ``float.__repr__``, NaN null."""
     if how is None:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
 from ..core.decisions import Outcome, RuleResult, band_floor, evaluate, outcomes_of
-from ..core.engine import CategoryScores, Results
-from ..core.explain import ranked, unit_sheets
+from ..core.engine import CategoryScores, IndicatorScores, Results
+from ..core.explain import LineColumns, line_head, ranked, sheet_columns, unit_sheets
 from ..core.rounding import fmt, round_half_up
 from ..i18n import MESSAGES, t
 from . import decisions as rd
@@ -94,10 +94,25 @@ class UnitView:
     grade: str | None
     modules: list[dict]  # from the score sheet: id, name, weight, full, score, base, bonus, contribution
     averages: list[float | None]  # category average score per module, same order
-    cells: list[dict]  # notice.sheet_cells
+    lines: list[dict]  # the score sheet's indicator lines (scoring.core.explain.indicator_line)
     sentences: list[str]
     decisions: list[str]
     vetoes: list[dict] = field(default_factory=list)  # from the score sheet: kind, name
+    lang: str = "zh"
+
+    @cached_property
+    def cells(self) -> list[dict]:
+        """The lines as notice.sheet_cells: made when a renderer asks (the HTML report builds its rows from columns)."""
+        return [notice.line_cell(line, self.lang) for line in self.lines]
+
+
+@dataclass
+class SheetBlock:
+    """The sheets of up to BLOCK units of one category, made together: their views, and the lines they
+    show as columns (:func:`scoring.core.explain.sheet_columns`), with what each line says of its indicator."""
+
+    units: list[UnitView]
+    columns: list[tuple[dict, IndicatorScores, LineColumns]]  # (line_head, indicator's scores, columns)
 
 
 @dataclass
@@ -186,16 +201,22 @@ class UnitSheets(Sequence):
             sheet["grade"],
             sheet["modules"],
             averages,
-            notice.sheet_cells(sheet, self._lang),
+            sheet["indicators"],
             n["sentences"],
             self._texts.get(sheet["id"], []),
             sheet["vetoes"],
+            self._lang,
         )
 
     def __iter__(self) -> Iterator[UnitView]:
         """Every sheet in order, those of up to BLOCK units of a category made together (their lines a column
         at a time, :func:`scoring.core.explain.unit_sheets`)."""
-        keys = self._keys
+        for block in self.blocks():
+            yield from block.units
+
+    def blocks(self) -> Iterator[SheetBlock]:
+        """Every sheet in order, a block of up to BLOCK units of a category at a time."""
+        keys, res = self._keys, self._res
         k = 0
         while k < len(keys):
             cs = keys[k][0]
@@ -203,8 +224,10 @@ class UnitSheets(Sequence):
             while end < len(keys) and end - k < BLOCK and keys[end][0] is cs:
                 end += 1
             block = keys[k:end]
-            for key, sheet in zip(block, unit_sheets(self._res, cs, [p for _, p, _ in block], self._lang)):
-                yield self._view(key, sheet)
+            columns = sheet_columns(res, cs, [p for _, p, _ in block], self._lang)
+            sheets = unit_sheets(res, cs, [p for _, p, _ in block], self._lang, columns)
+            heads = [line_head(res, s.indicator) for s, _ in columns]
+            yield SheetBlock([self._view(key, sheet) for key, sheet in zip(block, sheets)], [(h, s, c) for h, (s, c) in zip(heads, columns)])
             k = end
 
     def find(self, unit: str) -> list[int]:
