@@ -241,8 +241,8 @@ def indicator_lines(
     c = line_columns(res, cs, rows, s, lang) if columns is None else columns
     ind = s.indicator
     head = line_head(res, ind)
-    points, lost, app = _values(c.points), _values(c.lost), _values(c.applicable_full)
-    inputs = {f: _values(v) for f, v in c.inputs.items()}
+    points, lost, app = nullable(c.points), nullable(c.lost), nullable(c.applicable_full)
+    inputs = {f: nullable(v) for f, v in c.inputs.items()}
     out = []
     for k, p in enumerate(rows):
         if not c.usual[k]:
@@ -262,7 +262,8 @@ def indicator_lines(
     return out
 
 
-def _values(a: np.ndarray) -> list[float | None]:
+def nullable(a: np.ndarray) -> list[float | None]:
+    """A column's values, None for NaN (one None, where each NaN is a float of its own)."""
     return [None if x != x else x for x in a.tolist()]
 
 

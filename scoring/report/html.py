@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from html import escape
 
-from ..core.explain import LineColumns
+from ..core.explain import LineColumns, nullable
 from ..core.rounding import fmt
 from ..i18n import t
 from . import charts
@@ -282,14 +282,14 @@ def _line_pieces(view: ReportView, head: dict, ind, c: LineColumns) -> list[list
     lang, num = view.lang, view.num
     level, label, owner = head["level"], f"{ind.id} {ind.name}", ind.owner or ""
 
-    def row_head(app: float) -> str:  # NaN: the whole indicator applies
-        return _row_head(level, label, ind.bonus, ind.full, full_note(None if app != app else app, lang))
+    def row_head(app: float | None) -> str:  # None: the whole indicator applies
+        return _row_head(level, label, ind.bonus, ind.full, full_note(app, lang))
 
     sources = list(zip(*c.sources.values())) if c.sources else [()] * len(c.rows)
-    return [
-        column_texts(c.applicable_full.tolist(), row_head, "", ""),
-        column_texts(c.points.tolist(), lambda x: num(None if x != x else x), "", _LOST),
-        column_texts(c.lost.tolist(), lambda x: "" if x != x or not x else num(x), "", _REASON),
+    return [  # numbers with None for NaN: a NaN is a distinct value each time
+        column_texts(nullable(c.applicable_full), row_head, "", ""),
+        column_texts(nullable(c.points), num, "", _LOST),
+        column_texts(nullable(c.lost), lambda x: num(x) if x else "", "", _REASON),
         column_texts(c.reasons, lambda r: _e(r) if r else "", "", _SOURCE),
         column_texts(sources, lambda f: _escaped(source_text(owner, f, (), lang)), "", _END),
     ]
