@@ -50,3 +50,25 @@ def test_a_stored_run_keeps_the_sheets_made_one_by_one(generated, monkeypatch):
         expected = [unit_sheet(res, cs, p, record.SHEET_LANG) for cs in res.categories.values() for p in ranked(res, cs)]
         assert [json.loads(u.sheet) for u in units] == expected
         assert len(modules) == sum(len(s["modules"]) for s in expected)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_report_made_in_blocks_says_what_one_unit_at_a_time_says(generated, lang, monkeypatch):
+    """The report's sheets made a block at a time (sentences from the lines' columns, HTML rows from
+    the columns) are the sheets made for one unit: sentences, cells, and the unit's HTML section."""
+    import scoring.report.view as view_mod
+    from scoring.api import decide, load_criteria, score
+    from scoring.report.html import SCREEN_FONTS, _unit, render_parts
+
+    monkeypatch.setattr(view_mod, "BLOCK", 7)  # blocks that split categories unevenly
+    for criteria, data in cases(generated):
+        scoring = score(load_criteria(criteria), data, db=":memory:")
+        view = view_mod.build(scoring.results, decide(scoring, db=":memory:"), None, None, lang)
+        units = view.units
+        one_by_one = [units[k] for k in range(len(units))]
+        sections = list(render_parts(view))[1:-1]  # one a unit, between the front and the stamp
+        assert len(sections) == len(one_by_one), criteria.name
+        for made, alone, section in zip(units, one_by_one, sections):
+            assert made.sentences == alone.sentences, (criteria.name, alone.id)
+            assert made.cells == alone.cells, (criteria.name, alone.id)
+            assert section == _unit(view, alone, SCREEN_FONTS), (criteria.name, alone.id)

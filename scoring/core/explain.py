@@ -358,11 +358,18 @@ def loss_items(sheet: dict[str, Any], lang: str = "zh") -> list[dict[str, Any]]:
     for line in kids.get(None, []):
         if not line["bonus"]:
             walk(line)
-    for m in sheet["modules"]:  # 附加项: what the module's bonus took off, once, within its range
+    return out + bonus_losses([line for line in kids.get(None, []) if line["bonus"]], sheet["modules"], lang)
+
+
+def bonus_losses(items: list[dict[str, Any]], modules: list[dict[str, Any]], lang: str = "zh") -> list[dict[str, Any]]:
+    """The losses :func:`loss_items` lists last: what each module's 附加项 took off (``items``: the sheet's
+    top-level 附加项 lines; ``modules``: the sheet's modules), once, within the module's range."""
+    out: list[dict] = []
+    for m in modules:
         net = m["bonus"]
         if net is None or net >= 0:
             continue
-        extra = [l for l in kids.get(None, []) if l["bonus"] and l["module"] == m["id"] and l["points"]]
+        extra = [l for l in items if l["module"] == m["id"] and l["points"]]
         if len(extra) == 1 and extra[0]["points"] == net:
             out.append(extra[0])
             continue

@@ -270,7 +270,7 @@ def _sheet_rows(view: ReportView, block: SheetBlock) -> list[str]:
         columns = _line_pieces(view, head, s.indicator, c)
         for k, usual in enumerate(c.usual):
             if not usual:
-                columns[0][k] = _cell_row(view, line_cell(block.units[k].lines[j], view.lang))
+                columns[0][k] = _cell_row(view, line_cell(block.odd[j][k], view.lang))
                 for col in columns[1:]:
                     col[k] = ""
         pieces += columns

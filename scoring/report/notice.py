@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
+
 from ..core.decisions import RuleResult
 from ..core.engine import CategoryScores, Results
-from ..core.explain import loss_items, unit_sheet
+from ..core.explain import bonus_losses, loss_items, unit_sheet
 from ..core.rounding import fmt
 from ..i18n import t
 
@@ -89,7 +91,10 @@ def sheet_rows(sheet: dict, places: int, lang: str = "zh") -> list[list[str]]:
     return rows
 
 
-def _sentences(res: Results, sheet: dict, cs: CategoryScores, pos: int, decisions: list[RuleResult], lang: str) -> list[str]:
+def _sentences(
+    res: Results, sheet: dict, cs: CategoryScores, pos: int, decisions: list[RuleResult], lang: str, top: list[tuple[dict, float]] | None = None
+) -> list[str]:
+    """The unit's sentences; ``top``: its :func:`_top_losses` when already made (from a block's columns)."""
     a = res.criteria.assessment
     places = a.precision
     mods = t("notice.module_sep", lang).join(
@@ -119,15 +124,9 @@ def _sentences(res: Results, sheet: dict, cs: CategoryScores, pos: int, decision
         ),
         t("notice.modules", lang, modules=mods),
     ]
-    # rank losses by what they cost the total: a point in a module weighted 38 costs more than in one
-    # weighted 11, and more where items were left out (the module is rescaled to what applies)
-    applicable = _applicable(sheet)
-    by_id: dict[str, dict] = {}
-    for m in sheet["modules"]:  # the first of an id, as a search would find it
-        by_id.setdefault(m["id"], m)
-    lost = [(l, l["lost"] * _cost_per_point(sheet, l, applicable, by_id)) for l in loss_items(sheet, lang)]
-    if lost:
-        top = sorted(lost, key=lambda lw: -lw[1])[:5]
+    if top is None:
+        top = _top_losses(sheet, lang)
+    if top:
         out.append(
             t(
                 "notice.losses",
@@ -172,6 +171,116 @@ def _sentences(res: Results, sheet: dict, cs: CategoryScores, pos: int, decision
     return out
 
 
+TOP = 5  # losses a unit's sentences name
+
+
+def _top_losses(sheet: dict, lang: str) -> list[tuple[dict, float]]:
+    """The sheet's costliest losses with what each cost the total, costliest first (ties in sheet order).
+
+    A point lost in a module weighted 38 costs more than in one weighted 11, and more where items were
+    left out (the module is rescaled to what applies)."""
+    applicable = _applicable(sheet)
+    by_id: dict[str, dict] = {}
+    for m in sheet["modules"]:  # the first of an id, as a search would find it
+        by_id.setdefault(m["id"], m)
+    lost = [(l, l["lost"] * _cost_per_point(sheet, l, applicable, by_id)) for l in loss_items(sheet, lang)]
+    return sorted(lost, key=lambda lw: -lw[1])[:TOP]
+
+
+def top_losses(res: Results, cs: CategoryScores, rows: list[int], columns: list, odd: dict, sheets: list[dict], lang: str) -> list[list[tuple[dict, float]]]:
+    """:func:`_top_losses` of the sheets of the units at ``rows`` from their lines' columns
+    (:func:`scoring.core.explain.sheet_columns`) without making each line: ``odd`` holds the lines
+    :func:`scoring.core.explain.indicator_line` made for the unusual ones, by (line, unit) position;
+    ``sheets``: the units' sheets without their lines.
+
+    :func:`loss_items`'s walk as masks, in sheet order (parents first, as the walk goes): a line is
+    reached when its parent was reached with points and is neither a leaf nor a capped group; a reached
+    line with points that is a leaf or a capped group lists its loss."""
+    n = len(rows)
+    module_of = res.plan.module_of
+    parents = {s.indicator.parent for s, _ in columns}
+    by_id: dict = {}
+    for ms in cs.modules.values():  # the first of an id, as _top_losses finds it
+        by_id.setdefault(ms.module.id, ms)
+    applicable = {m: np.zeros(n) for m in by_id}
+    goes_on: dict[str, np.ndarray] = {}  # an indicator's children are reached
+    found = []  # (j, listed mask, loss) of the lines that list a loss for some unit
+    points, lost, reasons = [], [], []
+    for j, (s, c) in enumerate(columns):
+        ind = s.indicator
+        pts, lo, capped, why = c.points, c.lost, np.zeros(n, bool), c.reasons
+        here = odd.get(j)
+        if here:
+            pts, lo, why = pts.copy(), lo.copy(), list(why)
+            for k, line in here.items():
+                pts[k] = np.nan if line["points"] is None else line["points"]
+                lo[k] = np.nan if line["lost"] is None else line["lost"]
+                capped[k] = "cap" in line
+                why[k] = line.get("reason")
+        points.append(pts)
+        lost.append(lo)
+        reasons.append(why)
+        scored = ~np.isnan(pts)
+        if ind.parent is None:
+            reached = np.full(n, not ind.bonus)
+            if not ind.bonus and module_of[ind.id] in applicable:
+                applicable[module_of[ind.id]][scored] += pts[scored] + lo[scored]
+        else:
+            reached = goes_on.get(ind.parent, np.zeros(n, bool))
+        alive = reached & scored
+        if ind.id in parents:
+            goes_on[ind.id] = alive & ~capped
+            alive &= capped
+        with np.errstate(invalid="ignore"):
+            listed = alive & (lo != 0) & ~np.isnan(lo)
+        if listed.any():
+            found.append((j, listed))
+    cost = np.full((len(found), n), -np.inf)
+    for r, (j, listed) in enumerate(found):
+        s = columns[j][0]
+        mod = by_id.get(module_of[s.indicator.id])
+        if mod is None:
+            per = np.zeros(n)
+        elif s.indicator.bonus:
+            per = np.full(n, mod.weight / mod.module.full)
+        else:
+            app = applicable[mod.module.id]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                per = np.where(app != 0, mod.weight / app, 0.0)
+        cost[r, listed] = lost[j][listed] * per[listed]
+    order = np.argsort(-cost, axis=0, kind="stable")[:TOP]
+    counts = (cost != -np.inf).sum(axis=0)
+    odd_cost = np.isnan(cost).any(axis=0)  # sorted as sorted() does it, whatever NaN does to the order
+    tops = [j for j, (s, _) in enumerate(columns) if s.indicator.parent is None and s.indicator.bonus]
+
+    def item(j: int, k: int) -> dict:
+        ind = columns[j][0].indicator
+        pts = float(points[j][k])
+        return {
+            "id": ind.id,
+            "name": ind.name,
+            "module": module_of[ind.id],
+            "bonus": ind.bonus,
+            "points": None if pts != pts else pts,
+            "lost": float(lost[j][k]),
+            "reason": reasons[j][k],
+        }
+
+    out = []
+    for k in range(n):
+        picked = range(len(found)) if odd_cost[k] else order[: min(TOP, int(counts[k])), k].tolist()
+        top = [(item(found[r][0], k), float(cost[r, k])) for r in picked if cost[r, k] != -np.inf]
+        modules = sheets[k]["modules"]
+        if odd_cost[k] or any(m["bonus"] is not None and m["bonus"] < 0 for m in modules):
+            first: dict[str, dict] = {}
+            for m in modules:
+                first.setdefault(m["id"], m)
+            extra = bonus_losses([item(j, k) for j in tops], modules, lang)
+            top = sorted(top + [(l, l["lost"] * _cost_per_point({}, l, {}, first)) for l in extra], key=lambda lw: -lw[1])[:TOP]
+        out.append(top)
+    return out
+
+
 def _cost_per_point(sheet: dict, line: dict, applicable: dict[str, float], modules: dict | None = None) -> float:
     """Points of the total one point lost on ``line`` costs: weight ÷ applicable full (附加项: ÷ full).
     ``applicable``: :func:`_applicable` of the sheet; ``modules``: its modules by id, when already made."""
@@ -193,11 +302,14 @@ def _applicable(sheet: dict) -> dict[str, float]:
     return out
 
 
-def unit_notice(res: Results, cs: CategoryScores, pos: int, decisions: list[RuleResult], lang: str = "zh", sheet: dict | None = None) -> dict:
-    """A unit's sheet and its sentences; ``sheet``: its :func:`unit_sheet` when already made."""
+def unit_notice(
+    res: Results, cs: CategoryScores, pos: int, decisions: list[RuleResult], lang: str = "zh", sheet: dict | None = None, top: list | None = None
+) -> dict:
+    """A unit's sheet and its sentences; ``sheet``: its :func:`unit_sheet` when already made (without its
+    lines when ``top``, its :func:`top_losses`, is given)."""
     if sheet is None:
         sheet = unit_sheet(res, cs, pos, lang)
-    return {"sheet": sheet, "sentences": _sentences(res, sheet, cs, pos, decisions, lang)}
+    return {"sheet": sheet, "sentences": _sentences(res, sheet, cs, pos, decisions, lang, top)}
 
 
 def as_text(res: Results, cs: CategoryScores, pos: int, decisions: list[RuleResult], lang: str = "zh") -> str:

@@ -10,15 +10,15 @@ Numbers stay numbers (rounded by the engine); they are formatted only when print
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 
 import numpy as np
 
 from ..core.decisions import Outcome, RuleResult, band_floor, evaluate, outcomes_of
 from ..core.engine import CategoryScores, IndicatorScores, Results
-from ..core.explain import LineColumns, line_head, ranked, sheet_columns, unit_sheets
+from ..core.explain import LineColumns, indicator_line, indicator_lines, line_head, ranked, sheet_columns, unit_sheet
 from ..core.rounding import fmt, round_half_up
 from ..i18n import MESSAGES, t
 from . import decisions as rd
@@ -94,11 +94,16 @@ class UnitView:
     grade: str | None
     modules: list[dict]  # from the score sheet: id, name, weight, full, score, base, bonus, contribution
     averages: list[float | None]  # category average score per module, same order
-    lines: list[dict]  # the score sheet's indicator lines (scoring.core.explain.indicator_line)
+    sheet_lines: Callable[[], list[dict]]  # makes the score sheet's indicator lines (explain.indicator_line)
     sentences: list[str]
     decisions: list[str]
     vetoes: list[dict] = field(default_factory=list)  # from the score sheet: kind, name
     lang: str = "zh"
+
+    @cached_property
+    def lines(self) -> list[dict]:
+        """The score sheet's lines: made when a renderer asks (the HTML report builds its rows from columns)."""
+        return self.sheet_lines()
 
     @cached_property
     def cells(self) -> list[dict]:
@@ -113,6 +118,21 @@ class SheetBlock:
 
     units: list[UnitView]
     columns: list[tuple[dict, IndicatorScores, LineColumns]]  # (line_head, indicator's scores, columns)
+    odd: dict[int, dict[int, dict]]  # the unusual lines (not LineColumns.usual), by line then unit position
+
+
+class _BlockLines:
+    """Every line of a block's sheets, made (a column at a time) the first time a unit's are asked for."""
+
+    def __init__(self, res: Results, cs: CategoryScores, rows: list[int], columns: list, lang: str):
+        self._args = (res, cs, rows, columns, lang)
+        self._lines: list[list[dict]] | None = None
+
+    def unit(self, k: int) -> list[dict]:
+        if self._lines is None:
+            res, cs, rows, columns, lang = self._args
+            self._lines = [indicator_lines(res, cs, rows, s, lang, c) for s, c in columns]
+        return [col[k] for col in self._lines]
 
 
 @dataclass
@@ -187,10 +207,14 @@ class UnitSheets(Sequence):
             return [self[i] for i in range(*k.indices(len(self)))]
         return self._view(self._keys[k], None)
 
-    def _view(self, key, sheet: dict | None) -> UnitView:
+    def _view(self, key, sheet: dict | None, lines: Callable[[], list[dict]] | None = None, top: list | None = None) -> UnitView:
+        """A unit's view; ``sheet``: its sheet when already made (without its lines when ``lines`` makes
+        them), ``top``: its costliest losses (:func:`.notice.top_losses`)."""
         cs, p, averages = key
-        n = notice.unit_notice(self._res, cs, p, self._rules.get(self._res.data.ids[cs.index[p]], []), self._lang, sheet)
+        n = notice.unit_notice(self._res, cs, p, self._rules.get(self._res.data.ids[cs.index[p]], []), self._lang, sheet, top)
         sheet = n["sheet"]
+        if lines is None:
+            lines = partial(dict.__getitem__, sheet, "indicators")
         return UnitView(
             sheet["id"],
             sheet["name"],
@@ -201,7 +225,7 @@ class UnitSheets(Sequence):
             sheet["grade"],
             sheet["modules"],
             averages,
-            sheet["indicators"],
+            lines,
             n["sentences"],
             self._texts.get(sheet["id"], []),
             sheet["vetoes"],
@@ -224,10 +248,18 @@ class UnitSheets(Sequence):
             while end < len(keys) and end - k < BLOCK and keys[end][0] is cs:
                 end += 1
             block = keys[k:end]
-            columns = sheet_columns(res, cs, [p for _, p, _ in block], self._lang)
-            sheets = unit_sheets(res, cs, [p for _, p, _ in block], self._lang, columns)
-            heads = [line_head(res, s.indicator) for s, _ in columns]
-            yield SheetBlock([self._view(key, sheet) for key, sheet in zip(block, sheets)], [(h, s, c) for h, (s, c) in zip(heads, columns)])
+            rows = [p for _, p, _ in block]
+            columns = sheet_columns(res, cs, rows, self._lang)
+            odd: dict[int, dict[int, dict]] = {}
+            for j, (s, c) in enumerate(columns):
+                for u, usual in enumerate(c.usual):
+                    if not usual:
+                        odd.setdefault(j, {})[u] = indicator_line(res, cs, rows[u], s, self._lang)
+            sheets = [unit_sheet(res, cs, p, self._lang, with_indicators=False) for p in rows]
+            tops = notice.top_losses(res, cs, rows, columns, odd, sheets, self._lang)
+            lines = _BlockLines(res, cs, rows, columns, self._lang)
+            units = [self._view(key, sheet, partial(lines.unit, u), top) for u, (key, sheet, top) in enumerate(zip(block, sheets, tops))]
+            yield SheetBlock(units, [(line_head(res, s.indicator), s, c) for s, c in columns], odd)
             k = end
 
     def find(self, unit: str) -> list[int]:
