@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 from wcwidth import wcswidth
@@ -202,10 +203,8 @@ def profile_chart(view: ReportView, unit: UnitView, font: str = "sans-serif") ->
     x = lambda v: label_w + max(min(v, hi), 0) / hi * plot_w  # noqa: E731
     height = top + len(mods) * row_h + 30
     width = label_w + plot_w + 100
-    b: list[str] = []
-    for tv in _ticks(0, hi, 20):
-        b.append(f'<line x1="{x(tv):.1f}" y1="{top - 4}" x2="{x(tv):.1f}" y2="{top + len(mods) * row_h}" stroke="{GRID}" stroke-width="0.8"/>')
-        b.append(_t(x(tv), top - 8, fmt(tv), 9, "middle", "#555"))
+    grid, frame = _profile_frame(label_w, hi, len(mods), plot_w, row_h, top, height, L["legend_unit"], L["legend_avg"])
+    b: list[str] = [grid]
     for k, (m, avg) in enumerate(zip(mods, unit.averages)):
         y = top + k * row_h
         b.append(_t(label_w - 6, y + 15, m["name"], FONT, "end"))
@@ -221,14 +220,26 @@ def profile_chart(view: ReportView, unit: UnitView, font: str = "sans-serif") ->
             else i18n.t("chart.diff", view.lang, diff=("+" if m["score"] >= avg else "−") + view.num(abs(m["score"] - avg)))
         )
         b.append(_t(label_w + plot_w + 8, y + 15, view.num(m["score"]) + diff, 10))
-    b.append(f'<line x1="{label_w}" y1="{top - 4}" x2="{label_w}" y2="{top + len(mods) * row_h}" stroke="{INK}" stroke-width="1"/>')
+    b.append(frame)
+    return _svg(width, height, b, f"{unit.name} {L['profile']}", font)
+
+
+@lru_cache(maxsize=256)  # the same grid, axis and legend on every sheet of a category
+def _profile_frame(label_w: float, hi: float, n: int, plot_w: float, row_h: float, top: float, height: float, unit: str, avg: str) -> tuple[str, str]:
+    """A profile chart's grid (drawn under the bars) and its axis and legend (drawn over them)."""
+    x = lambda v: label_w + max(min(v, hi), 0) / hi * plot_w  # noqa: E731
+    grid = []
+    for tv in _ticks(0, hi, 20):
+        grid.append(f'<line x1="{x(tv):.1f}" y1="{top - 4}" x2="{x(tv):.1f}" y2="{top + n * row_h}" stroke="{GRID}" stroke-width="0.8"/>')
+        grid.append(_t(x(tv), top - 8, fmt(tv), 9, "middle", "#555"))
+    b = [f'<line x1="{label_w}" y1="{top - 4}" x2="{label_w}" y2="{top + n * row_h}" stroke="{INK}" stroke-width="1"/>']
     ly = height - 8
     b.append(f'<rect x="{label_w}" y="{ly - 9}" width="10" height="10" fill="{BLUE}"/>')
-    b.append(_t(label_w + 14, ly, L["legend_unit"], 9.5))
-    ax = label_w + 14 + _w(L["legend_unit"], 9.5) + 18
+    b.append(_t(label_w + 14, ly, unit, 9.5))
+    ax = label_w + 14 + _w(unit, 9.5) + 18
     b.append(f'<line x1="{ax + 4:.1f}" y1="{ly - 10}" x2="{ax + 4:.1f}" y2="{ly + 1}" stroke="{AVG}" stroke-width="2.2"/>')
-    b.append(_t(ax + 12, ly, L["legend_avg"], 9.5))
-    return _svg(width, height, b, f"{unit.name} {L['profile']}", font)
+    b.append(_t(ax + 12, ly, avg, 9.5))
+    return "".join(grid), "".join(b)
 
 
 def movement_chart(view: ReportView, cat: CategoryView, font: str = "sans-serif") -> str:
