@@ -93,25 +93,42 @@ def text_table(header: list[str], columns: list[list[str]], align: list[str], fm
 
     if fmt_name != "simple" or not columns or not columns[0] or len(columns) != len(header):
         return _tabulate(header, columns, align, fmt_name)
-    padded = []
+    heads, specs, body = [], [], []  # each row is "  ".join of the columns: one %-template fills it
     for head, col, how in zip(header, columns, align):
-        joined = head + "".join(col)
-        cells = list(map(str.strip, col))
+        text = "".join(col)
+        joined = head + text
         if "\n" in joined or "\r" in joined or "\x1b" in joined:
             return _tabulate(header, columns, align, fmt_name)
-        plain = joined.isascii() and joined.isprintable()  # then a cell is as wide as it is long
-        widths = list(map(len, cells)) if plain else list(map(wcswidth, cells))
-        hw = len(head) if plain else wcswidth(head)
-        if not plain and (min(widths) < 0 or hw < 0):
+        plain = text.isascii() and text.isprintable()  # then a cell is as wide as it is long
+        cells = list(map(str.strip, col)) if not plain or " " in text else col
+        widths = list(map(len, cells)) if plain else _widths(cells, text)
+        hw = len(head) if head.isascii() and head.isprintable() else wcswidth(head)
+        if hw < 0 or (not plain and min(widths) < 0):
             return _tabulate(header, columns, align, fmt_name)
         width = max(max(widths), hw + 2)  # tabulate keeps two spaces beside a header
         pad = str.rjust if how == "right" else str.ljust
-        if plain:
-            body = [pad(c, width) for c in cells]
+        heads.append((pad(head, width - hw + len(head)), "-" * width))
+        if plain:  # the template pads it
+            specs.append(f"%{width}s" if how == "right" else f"%-{width}s")
+            body.append(cells)
         else:  # pad to the width on screen: a wide character takes two columns for one character
-            body = [pad(c, width - w + len(c)) for c, w in zip(cells, widths)]
-        padded.append([pad(head, width - hw + len(head)), "-" * width, *body])
-    return "\n".join(["  ".join(row).rstrip() for row in zip(*padded)])
+            specs.append("%s")
+            body.append([pad(c, width - w + len(c)) for c, w in zip(cells, widths)])
+    row = "  ".join(specs)
+    return "\n".join(["  ".join(h).rstrip() for h in zip(*heads)] + [(row % r).rstrip() for r in zip(*body)])
+
+
+def _widths(cells: list[str], joined: str) -> list[int]:
+    """``wcswidth`` of every cell. When every character of the column is printable ASCII (one column
+    on screen, one byte in UTF-8) or a wide one of three bytes in UTF-8 (two columns: CJK and full-width
+    forms), a cell's width is its length plus half its extra UTF-8 bytes, counted without a Python
+    step per character; any other column goes through ``wcswidth`` cell by cell."""
+    from wcwidth import wcswidth, wcwidth
+
+    chars = set(joined)
+    if all(" " <= ch <= "~" or (wcwidth(ch) == 2 and len(ch.encode()) == 3) for ch in chars):
+        return [(n + b) // 2 for n, b in zip(map(len, cells), map(len, map(str.encode, cells)))]
+    return list(map(wcswidth, cells))
 
 
 def _tabulate(header: list[str], columns: list[list[str]], align: list[str], fmt_name: str) -> str:
