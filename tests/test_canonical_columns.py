@@ -15,7 +15,10 @@ from scoring.history import canonical
 
 _NAN = np.frombuffer(struct.pack("<d", float("nan")), dtype="<f8")[0]
 # NaNs with other payloads and signs, -0.0, subnormals, infinities
-_ODD = [struct.unpack("<d", struct.pack("<Q", bits))[0] for bits in (0x7FF8000000000001, 0xFFF8000000000000, 0x7FF0000000000001, 0x8000000000000000, 0x1, 0x800FFFFFFFFFFFFF)]
+_ODD = [
+    struct.unpack("<d", struct.pack("<Q", bits))[0]
+    for bits in (0x7FF8000000000001, 0xFFF8000000000000, 0x7FF0000000000001, 0x8000000000000000, 0x1, 0x800FFFFFFFFFFFFF)
+]
 _VALUE = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(_ODD + [0.0, -0.0]))
 
 

@@ -53,7 +53,7 @@ def _parts(data: Dataset):
     yield struct.pack("<Q", len(head))
     yield head
     for f in fields:
-        yield memoryview(canonical_column(data.values[f])).cast("B")
+        yield canonical_column(data.values[f]).data.cast("B")
 
 
 def canonical_column(values) -> np.ndarray:
