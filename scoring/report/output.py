@@ -11,9 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from json.encoder import encode_basestring  # what json.dumps(text, ensure_ascii=False) writes
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -81,6 +82,20 @@ def as_table(res: Results, lang: str = "zh", fmt_name: str = "simple", stamp=Non
     return "\n".join(out) + "\n"
 
 
+# Characters whose width on screen is known without wcwidth (importing it costs every table about 20 ms of
+# start-up): printable ASCII is one column; CJK punctuation (U+3000–U+3029, U+3030–U+303E), the CJK
+# ideographs (U+4E00–U+9FFF) and the full-width forms (U+FF01–U+FF60) are two, for wcwidth as for a
+# terminal (tests/test_text_table.py checks every one). Each of those is three bytes in UTF-8 where an
+# ASCII character is one, so a cell's width is its length plus half its extra bytes. A column with any
+# other character is measured by wcwidth.
+_KNOWN_WIDTH = re.compile("[ -~\u3000-\u3029\u3030-\u303e\u4e00-\u9fff\uff01-\uff60]*")
+
+
+def known_width(text: str) -> int:
+    """The width on screen of a text of printable ASCII and the listed two-column characters only."""
+    return len(text) + (len(text.encode()) - len(text)) // 2
+
+
 def text_table(header: list[str], columns: list[list[str]], align: list[str], fmt_name: str = "simple") -> str:
     """The table tabulate draws (text cells as they are, CJK characters two columns wide), built a
     column at a time: tabulate looks at every cell several times over, 11 s for 170 000 units.
@@ -89,8 +104,6 @@ def text_table(header: list[str], columns: list[list[str]], align: list[str], fm
     tabulate treats specially (a line break, a terminal escape, a character without a width),
     goes to tabulate itself; tests compare the two on generated tables.
     """
-    from wcwidth import wcswidth
-
     if fmt_name != "simple" or not columns or not columns[0] or len(columns) != len(header):
         return _tabulate(header, columns, align, fmt_name)
     heads, specs, body = [], [], []  # each row is "  ".join of the columns: one %-template fills it
@@ -101,8 +114,8 @@ def text_table(header: list[str], columns: list[list[str]], align: list[str], fm
             return _tabulate(header, columns, align, fmt_name)
         plain = text.isascii() and text.isprintable()  # then a cell is as wide as it is long
         cells = list(map(str.strip, col)) if not plain or " " in text else col
-        widths = list(map(len, cells)) if plain else _widths(cells, text)
-        hw = len(head) if head.isascii() and head.isprintable() else wcswidth(head)
+        widths = list(map(len, cells)) if plain else list(map(_measure(text), cells))
+        hw = len(head) if head.isascii() and head.isprintable() else _measure(head)(head)
         if hw < 0 or (not plain and min(widths) < 0):
             return _tabulate(header, columns, align, fmt_name)
         width = max(max(widths), hw + 2)  # tabulate keeps two spaces beside a header
@@ -118,17 +131,16 @@ def text_table(header: list[str], columns: list[list[str]], align: list[str], fm
     return "\n".join(["  ".join(h).rstrip() for h in zip(*heads)] + [(row % r).rstrip() for r in zip(*body)])
 
 
-def _widths(cells: list[str], joined: str) -> list[int]:
-    """``wcswidth`` of every cell. When every character of the column is printable ASCII (one column
-    on screen, one byte in UTF-8) or a wide one of three bytes in UTF-8 (two columns: CJK and full-width
-    forms), a cell's width is its length plus half its extra UTF-8 bytes, counted without a Python
-    step per character; any other column goes through ``wcswidth`` cell by cell."""
-    from wcwidth import wcswidth, wcwidth
+def _measure(text: str) -> Callable[[str], int]:
+    """How the cells of ``text`` are measured on screen: known_width when every character is one of
+    those it knows, else wcwidth's wcswidth."""
+    return known_width if _KNOWN_WIDTH.fullmatch(text) else _wcswidth()
 
-    chars = set(joined)
-    if all(" " <= ch <= "~" or (wcwidth(ch) == 2 and len(ch.encode()) == 3) for ch in chars):
-        return [(n + b) // 2 for n, b in zip(map(len, cells), map(len, map(str.encode, cells)))]
-    return list(map(wcswidth, cells))
+
+def _wcswidth():
+    from wcwidth import wcswidth
+
+    return wcswidth
 
 
 def _tabulate(header: list[str], columns: list[list[str]], align: list[str], fmt_name: str) -> str:
