@@ -176,6 +176,20 @@ class Survey(_Votes):
         votes_en = ", ".join(f"{f} {shown(n, f, lang)}" for f, n in inputs.items())
         return tr(lang, f"{votes}；有效票{fmt(valid)}，满意度{fmt(rate, 2)}%", f"votes: {votes_en}; {fmt(valid)} valid, satisfaction {fmt(rate, 2)}%")
 
+    def lost_reasons(self, p, inputs, points, full, context, lang="zh"):
+        # lost_reason's sums, in its order, on columns: the same numbers, so the same sentences
+        valid = sum(inputs[f] for f in p.options)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(valid != 0, sum(inputs[f] * k for f, k in p.options.items()) / valid, np.nan)
+        if lang == "en":
+            votes = [", ".join(row) for row in zip(*([f"{f} {x}" for x in shown_column(n, f, lang)] for f, n in inputs.items()))]
+        else:
+            votes = ["，".join(row) for row in zip(*([f + x for x in shown_column(n, f, lang, "票")] for f, n in inputs.items()))]
+        valid_text = [fmt(x) for x in valid.tolist()]
+        rate_text = [fmt(x, 2) for x in rate.tolist()]
+        zh, en = "{}；有效票{}，满意度{}%", "votes: {}; {} valid, satisfaction {}%"
+        return list(map(tr(lang, zh, en).format, votes, valid_text, rate_text))
+
 
 class BonusByLevel(Method):
     """Awards by level: 部省 +4, 市 +3, 市部门 +2, 区 +1 each, total at most ``cap``."""

@@ -68,3 +68,31 @@ def test_the_written_file_is_valid_and_compact(tmp_path):
     assert text == dump_json(doc) and "decisions" in doc and "stamp" in doc
     q = cli_process("run", "criteria/yitong-2020.toml", "--data", "examples/yitong-2020", "--decide", "--format", "json", cwd=ROOT)
     assert q.stdout == text  # the same pieces on the terminal
+
+
+def test_sheets_with_a_cut_bonus_and_vetoes_are_the_whole_document(tmp_path):
+    """A unit's head is written a column at a time; a bonus cut by the module's range, and vetoes, as
+    unit_sheet writes them; then the benchmark's county criteria (every built-in method, blanks)."""
+    import subprocess
+    import sys
+
+    from test_engine import plan_of, small, small_data
+
+    doc = small(vetoes=True)
+    doc["fields"] += [{"name": "通报次数", "kind": "count"}]
+    doc["modules"][0]["bonus"] = {"min": -2, "max": 2}
+    doc["indicators"].append(
+        {"id": "B", "module": "fz", "name": "通报批评", "full": 3, "bonus": True, "method": "events_by_level", "params": {"per": {"通报次数": 1}}}
+    )
+    res = score(plan_of(doc), small_data(通报次数=[0, 0, 3], 备案率=[100, 100, 100], 否决=[0, 1, 0], 否优=[1, 0, 0]))
+    whole = _whole(res, "zh")
+    assert whole.count('"bonus_items":') == 1 and whole.count('"vetoes":[{') == 2
+    for block in (1, 2, 1000):
+        assert "".join(json_chunks(res, "zh", block=block)) == whole
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), "county", "--out", str(tmp_path)], check=True, capture_output=True)
+    crit = load_criteria(str(tmp_path / "county" / "criteria.toml"))
+    res = score(crit.plan, read_folder(tmp_path / "county" / "data", crit.plan.criteria))
+    for lang in ("zh", "en"):
+        whole = _whole(res, lang)
+        for block in (7, 1000):
+            assert "".join(json_chunks(res, lang, block=block)) == whole

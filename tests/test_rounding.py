@@ -127,7 +127,12 @@ def test_fixed_point_of_a_missing_total_sorts_last_without_a_warning():
 @given(
     st.lists(
         st.one_of(
-            st.floats(-1e7, 1e7), st.just(NaN), st.integers(-(10**6), 10**6).map(lambda k: k / 1000 + 0.0005), st.integers(-(10**5), 10**5).map(lambda k: k / 8)
+            st.floats(-1e7, 1e7),
+            st.just(NaN),
+            st.integers(-(10**6), 10**6).map(lambda k: k / 1000 + 0.0005),
+            st.integers(-(10**5), 10**5).map(lambda k: k / 8),
+            st.floats(-1e17, 1e17),  # too many digits for a double's shortest text: written as trimmed writes them
+            st.floats(-1e-3, 1e-3),  # shortest texts with an exponent (1e-05)
         ),
         min_size=1,
         max_size=50,

@@ -119,9 +119,9 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
 @dataclass
 class LineColumns:
     """One indicator's lines for many units of a category, a column at a time: what
-    :func:`indicator_line` gives each unit, for the usual lines (a scored leaf, a group without
-    a cap that bites).  ``usual[k]`` is False where the line is left to :func:`indicator_line`
-    (not applicable, a task's share, 0 ÷ 0, a missing input, a capped group, evidence given)."""
+    :func:`indicator_line` gives each unit, for the usual lines (a scored leaf, a leaf with a missing
+    input, a group without a cap that bites).  ``usual[k]`` is False where the line is left to
+    :func:`indicator_line` (not applicable, a task's share, 0 ÷ 0, a capped group, evidence given)."""
 
     rows: list[int]  # positions in the category
     usual: list[bool]
@@ -172,8 +172,6 @@ def line_columns(res: Results, cs: CategoryScores, rows: list[int], s: Indicator
         rule = ind.rule or _rule_text(res, leaf, lang)
         if s.zero is not None:
             usual &= ~s.zero[at]
-        if s.missing is not None:
-            usual &= ~s.missing[at]
         units = cs.index[at]
         evidence = res.data.evidence
         if evidence:
@@ -183,8 +181,17 @@ def line_columns(res: Results, cs: CategoryScores, rows: list[int], s: Indicator
         for f, v in s.inputs.items():
             inputs[f] = np.asarray(v[at], dtype=float)
             sources[f] = _source_column(res, units, f, derived, lang)
+        missing = usual & s.missing[at] if s.missing is not None else np.zeros(len(at), bool)
+        if missing.any():  # what the missing rule did, as indicator_line says it
+            said = {"exclude": "excluded", "zero": "zero"}.get(ind.missing, "missing")
+            gone = {f: np.isnan(v) for f, v in inputs.items()}
+            for k in np.flatnonzero(missing).tolist():
+                names = [f for f in inputs if gone[f][k]]
+                only_previous = bool(names) and all(previous_of(f) is not None for f in names)
+                status[k] = said
+                reasons[k] = t(f"explain.missing_{'previous_' if only_previous else ''}{said}", lang)
         with np.errstate(invalid="ignore"):
-            ask = usual & has & ((lost > 0) | (bool(ind.bonus) & (pts != 0)))
+            ask = usual & ~missing & has & ((lost > 0) | (bool(ind.bonus) & (pts != 0)))
         if ask.any():
             k = np.flatnonzero(ask)
             with displaying(places, _units(res)):  # values at the declared precision, with their units
@@ -268,7 +275,11 @@ def _source_column(res: Results, units: np.ndarray, f: str, derived: set[str], l
         return [every] * len(units)
     files = [pf[0] for pf in data.place_files]
     n = len(files)
-    return [files[w] if 0 <= w < n else every for w in where[units].tolist()]
+    at = where[units]
+    if len(at) and (at == at[0]).all():  # usually every unit's value of a field comes from one file
+        w = int(at[0])
+        return [files[w] if 0 <= w < n else every] * len(at)
+    return [files[w] if 0 <= w < n else every for w in at.tolist()]
 
 
 def _zero_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScores, line: dict, lang: str) -> dict:

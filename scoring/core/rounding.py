@@ -96,15 +96,25 @@ def _trim(text: str) -> str:
 
 
 def trimmed_column(a: np.ndarray, places: int) -> list[str]:
-    """:func:`trimmed` of every value of a column (each distinct value formatted once)."""
-    spec = f".{places}f"
-    memo: dict[float, str] = {}
-    out = []
-    for x in round_column(a, places).tolist():
-        text = memo.get(x)
-        if text is None:
-            text = memo[x] = _trim(format(x, spec))
-        out.append(text)
+    """:func:`trimmed` of every value of a column.
+
+    A value rounded to ``places`` decimals, with at most 15 significant digits, is the double nearest that
+    decimal, so its shortest text (``repr``) is the decimal itself without trailing zeros — a whole number
+    written as an int; the few values ``repr`` writes with an exponent, or too large for 15 digits, go
+    through :func:`trimmed`'s own formatting."""
+    r = round_column(a, places)
+    with np.errstate(invalid="ignore"):
+        mag = np.abs(r)
+        plain = (mag < 10.0 ** (15 - places)) & ((mag >= 1e-4) | (r == 0))  # False for NaN and inf
+        whole = plain & (np.floor(r) == r)
+    values = r.astype(object)
+    if whole.any():
+        values[whole] = r[whole].astype(np.int64).tolist()  # "50", not "50.0"; -0.0 is 0
+    out = list(map(repr, values.tolist()))
+    if not plain.all():
+        spec = f".{places}f"
+        for k in np.flatnonzero(~plain).tolist():
+            out[k] = _trim(format(float(r[k]), spec))
     return out
 
 

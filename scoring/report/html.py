@@ -232,17 +232,32 @@ def _unit(view: ReportView, u: UnitView, font: str) -> str:
         '<table class="pair"><tr><td class="left">' + "".join(mods) + '</td><td class="right">' + charts.profile_chart(view, u, font) + "</td></tr></table>"
     )
     out.append('<table class="sheet">' + _cols([25, 9.5, 7.5, 7.5, 30.5, 20]) + _thead(L["sheet_head"]) + "<tbody>")
-    for c in u.cells:
-        lost = "" if not c["lost"] else view.num(c["lost"])
+    num = view.num
+    for c in u.cells:  # 148 lines a unit at province size: what every sheet repeats is made once
+        lost = "" if not c["lost"] else num(c["lost"])
+        reason = c["reason"]
         out.append(
-            f'<tr class="l{min(c["level"], 4)}"><td>{_e(c["label"])}</td><td class="n">{_e(full_text(c))}</td>'
-            f'<td class="n">{view.num(c["points"])}</td><td class="n">{lost}</td>'
-            f'<td class="reason">{_e(c["reason"])}</td><td class="source">{_e(c["source"])}</td></tr>'
+            _row_head(c["level"], c["label"], c["bonus"], c["full"], c["full_note"])
+            + num(c["points"])
+            + '</td><td class="n">'
+            + lost
+            + '</td><td class="reason">'
+            + (_e(reason) if reason else "")
+            + '</td><td class="source">'
+            + _escaped(c["source"])
+            + "</td></tr>"
         )
     out.append("</tbody></table>")
     out.append(f'<div class="sentences"><h3>{_e(L["explanation"])}</h3>' + "".join(f"<p>{_e(s)}</p>" for s in u.sentences) + "</div>")
     out.append("</section>")
     return "".join(out)
+
+
+@lru_cache(maxsize=8192)
+def _row_head(level: int, label: str, bonus: bool, full: float, full_note: str) -> str:
+    """A score-sheet row up to its points: the same for the indicator on every sheet (mostly)."""
+    cell = {"bonus": bonus, "full": full, "full_note": full_note}
+    return f'<tr class="l{min(level, 4)}"><td>{_e(label)}</td><td class="n">{_e(full_text(cell))}</td><td class="n">'
 
 
 def _stamp(view: ReportView) -> str:

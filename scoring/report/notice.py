@@ -15,7 +15,8 @@ COLUMNS = ("indicator", "full", "points", "lost", "reason", "source")  # notice.
 
 def _source(line: dict, lang: str) -> str:
     ev = line.get("evidence_given")
-    return _source_text(line.get("owner") or "", tuple((line.get("sources") or {}).values()), tuple(ev.values()) if ev else (), lang)
+    src = line.get("sources")
+    return _source_text(line.get("owner") or "", tuple(src.values()) if src else (), tuple(ev.values()) if ev else (), lang)
 
 
 @lru_cache(maxsize=4096)  # the same few owners and files on every unit's sheet
@@ -119,7 +120,10 @@ def _sentences(res: Results, sheet: dict, cs: CategoryScores, pos: int, decision
     # rank losses by what they cost the total: a point in a module weighted 38 costs more than in one
     # weighted 11, and more where items were left out (the module is rescaled to what applies)
     applicable = _applicable(sheet)
-    lost = [(l, l["lost"] * _cost_per_point(sheet, l, applicable)) for l in loss_items(sheet, lang)]
+    by_id: dict[str, dict] = {}
+    for m in sheet["modules"]:  # the first of an id, as a search would find it
+        by_id.setdefault(m["id"], m)
+    lost = [(l, l["lost"] * _cost_per_point(sheet, l, applicable, by_id)) for l in loss_items(sheet, lang)]
     if lost:
         top = sorted(lost, key=lambda lw: -lw[1])[:5]
         out.append(
@@ -166,10 +170,10 @@ def _sentences(res: Results, sheet: dict, cs: CategoryScores, pos: int, decision
     return out
 
 
-def _cost_per_point(sheet: dict, line: dict, applicable: dict[str, float]) -> float:
+def _cost_per_point(sheet: dict, line: dict, applicable: dict[str, float], modules: dict | None = None) -> float:
     """Points of the total one point lost on ``line`` costs: weight ÷ applicable full (附加项: ÷ full).
-    ``applicable``: :func:`_applicable` of the sheet."""
-    m = next((m for m in sheet["modules"] if m["id"] == line["module"]), None)
+    ``applicable``: :func:`_applicable` of the sheet; ``modules``: its modules by id, when already made."""
+    m = modules.get(line["module"]) if modules is not None else next((m for m in sheet["modules"] if m["id"] == line["module"]), None)
     if m is None:
         return 0.0
     if line["bonus"]:

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import re
+from itertools import repeat
 from json.encoder import encode_basestring  # what json.dumps(text, ensure_ascii=False) writes
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -19,8 +20,8 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from ..core.engine import CategoryScores, Results
-from ..core.explain import LineColumns, indicator_line, line_columns, line_head, ranked, tree_order, unit_sheet
-from ..core.rounding import each_distinct, fmt, fmt_column
+from ..core.explain import LineColumns, _bonus_cap, indicator_line, line_columns, line_head, ranked, tree_order, unit_sheet
+from ..core.rounding import each_distinct, fmt, fmt_column, round_column
 from ..i18n import t
 from ..outfile import write_out
 
@@ -160,7 +161,7 @@ def as_json(res: Results, lang: str = "zh", stamp=None, extra: dict | None = Non
     return "".join(json_chunks(res, lang, stamp, extra))
 
 
-def json_chunks(res: Results, lang: str = "zh", stamp=None, extra: dict | None = None, block: int = 250) -> Iterator[str]:
+def json_chunks(res: Results, lang: str = "zh", stamp=None, extra: dict | None = None, block: int = 1000) -> Iterator[str]:
     """The JSON document in pieces, a unit's sheet at a time: written as it is made, so memory stays flat
     in the number of units. The pieces make exactly the text ``dump_json`` gives for the whole document.
     The sheets of ``block`` units are made together, their lines a column at a time."""
@@ -176,7 +177,7 @@ def json_chunks(res: Results, lang: str = "zh", stamp=None, extra: dict | None =
             doc["blank_gaps"] = stamp.gaps_as_dicts()
     doc.update(extra or {})
 
-    templates: dict = {}  # each indicator's line template, made once
+    parts: dict = {}  # each indicator's line as the constant texts between its columns, made once
     for k, (key, value) in enumerate(doc.items()):
         yield ("{" if k == 0 else ",") + _dumps(key) + ":"
         if value is not _UNITS:
@@ -187,7 +188,7 @@ def json_chunks(res: Results, lang: str = "zh", stamp=None, extra: dict | None =
             yield ("" if c == 0 else ",") + '{"name":' + _dumps(cs.category) + ',"units":['
             order = ranked(res, cs)
             for start in range(0, len(order), block):
-                for u, text in enumerate(_sheet_texts(res, cs, order[start : start + block], lang, templates)):
+                for u, text in enumerate(_sheet_texts(res, cs, order[start : start + block], lang, parts)):
                     yield ("" if start + u == 0 else ",") + text
             yield "]}"
         yield "]"
@@ -198,72 +199,143 @@ def _dumps(x) -> str:
     return json.dumps(x, ensure_ascii=False, separators=(",", ":"))
 
 
-def _sheet_texts(res: Results, cs: CategoryScores, rows: list[int], lang: str, templates: dict) -> list[str]:
-    """The JSON text of each unit's sheet (:func:`unit_sheet`), its indicator lines built a column at a time."""
-    lines = [_line_texts(res, cs, rows, cs.indicators[ind.id], lang, templates) for ind in tree_order(res) if ind.id in cs.indicators]
-    out = []
-    for k, p in enumerate(rows):
-        head = _dumps(unit_sheet(res, cs, p, lang, with_indicators=False))
-        out.append(head[:-1] + ',"indicators":[' + ",".join([col[k] for col in lines]) + "]}")
-    return out
+def _sheet_texts(res: Results, cs: CategoryScores, rows: list[int], lang: str, parts: dict) -> Iterator[str]:
+    """The JSON text of each unit's sheet (:func:`unit_sheet`), its indicator lines built a column at a time.
+
+    Each line is a column of pieces per value it shows, each piece the value's text with the constant text
+    before it: a unit's sheet is then one join of its row of pieces (888 000 lines at province size)."""
+    pieces: list[list[str]] = []
+    for ind in tree_order(res):
+        if ind.id in cs.indicators:
+            pieces += _line_pieces(res, cs, rows, cs.indicators[ind.id], lang, parts, "," if pieces else "")
+    heads = _head_texts(res, cs, rows, lang)
+    return map("".join, zip(heads, *pieces, repeat("]}")))
 
 
-def _line_texts(res: Results, cs: CategoryScores, rows: list[int], s, lang: str, templates: dict) -> list[str]:
-    """The JSON text of ``s``'s line for each unit at ``rows``: the parts every unit shares encoded once,
-    the numbers and reasons a column at a time; the unusual lines through :func:`indicator_line`."""
-    c: LineColumns = line_columns(res, cs, rows, s, lang)
-    key = (cs.category, s.indicator.id)
-    if key not in templates:
-        templates[key] = _line_template(res, s, c)
-    template = templates[key]
-    shown = ~np.isnan(c.applicable_full)
+def _head_texts(res: Results, cs: CategoryScores, rows: list[int], lang: str) -> list[str]:
+    """The JSON text of each unit's sheet up to its lines (:func:`unit_sheet` without indicators, then
+    ``,"indicators":[``), a column at a time; a unit with a veto or a cut bonus through :func:`unit_sheet`."""
+    places = res.criteria.assessment.precision
+    at = np.asarray(rows, dtype=np.intp)
+    units = cs.index[at].tolist()
+    data = res.data
+    n = len(rows)
+
+    def numbers(a: np.ndarray, before: str, after: str) -> list[str]:  # as _num: rounded, null for NaN
+        return _texts(round_column(a[at], places), None, before, after)
+
     columns = [
-        _numbers(c.points),
-        [("" if x != x else ',"applicable_full":' + repr(x)) for x in c.applicable_full.tolist()] if shown.any() else [""] * len(rows),
-        _numbers(c.lost),
+        _texts([data.ids[i] for i in units], encode_basestring, '{"id":', ',"name":'),
+        _texts([data.names[i] for i in units], encode_basestring, "", ',"category":' + _dumps(cs.category) + ',"total":'),
+        numbers(cs.total, "", ',"rank":'),
+        _texts(cs.rank[at].tolist(), str, "", ',"of":' + str(len(cs.index)) + ',"grade":'),
+        _texts([cs.grade[p] for p in rows], _dumps, "", ',"modules":['),
     ]
-    columns += [_numbers(v) for v in c.inputs.values()] + [_strings(v) for v in c.sources.values()]
-    columns += [[_STATUS[x] for x in c.status], _strings(c.reasons)]
-    texts = [template % row for row in zip(*columns)]
-    for k, p in enumerate(rows):
-        if not c.usual[k]:
-            texts[k] = _dumps(indicator_line(res, cs, p, s, lang))
+    unusual = np.zeros(n, bool)
+    for k, ms in enumerate(cs.modules.values()):
+        m = ms.module
+        head = ("," if k else "") + '{"id":' + _dumps(m.id) + ',"name":' + _dumps(m.name) + ',"weight":' + _dumps(ms.weight) + ',"full":' + _dumps(m.full)
+        columns.append(numbers(ms.score, head + ',"score":', ',"base":'))
+        columns.append(numbers(ms.base, "", ',"bonus":'))
+        columns.append(numbers(ms.bonus, "", ',"contribution":'))
+        columns.append(numbers(ms.contribution, "", "}"))
+        if m.bonus is not None:  # 附加项 beyond the module's range: said on the unit's own sheet
+            unusual |= [bool(_bonus_cap(res, cs, ms, p, places, lang)) for p in rows]
+    columns.append(['],"vetoes":[],"indicators":['] * n)
+    if cs.vetoes:
+        unusual |= np.any([v.hit[at] for v in cs.vetoes], axis=0)
+    texts = list(map("".join, zip(*columns)))
+    for k in np.flatnonzero(unusual).tolist():
+        texts[k] = _dumps(unit_sheet(res, cs, rows[k], lang, with_indicators=False))[:-1] + ',"indicators":['
     return texts
 
 
-def _line_template(res: Results, s, c: LineColumns) -> str:
-    """An indicator's line as a %-template: the parts every unit shares encoded once, a %s for each column
-    (points, applicable_full, lost, the inputs, their sources, status, reason: :func:`indicator_line`'s order)."""
+def _line_pieces(res: Results, cs: CategoryScores, rows: list[int], s, lang: str, parts: dict, lead: str) -> list[list[str]]:
+    """The JSON text of ``s``'s line for each unit at ``rows`` as columns of pieces (joined along a row, a
+    unit's line): the parts every unit shares encoded once, each distinct value's text made once; the
+    unusual lines through :func:`indicator_line`, whole in the first column."""
+    c: LineColumns = line_columns(res, cs, rows, s, lang)
+    key = (cs.category, s.indicator.id, lead)
+    if key not in parts:
+        parts[key] = _line_parts(res, s, c, lead)
+    const = parts[key]
+    shown = c.applicable_full == c.applicable_full  # NaN where the line does not show it
+    app = [("" if x != x else ',"applicable_full":' + repr(x)) for x in c.applicable_full.tolist()] if shown.any() else [""] * len(rows)
+    values: list = [(c.points.tolist(), _number), (app, str), (c.lost.tolist(), _number)]  # few distinct values
+    values += [(v, None) for v in c.inputs.values()] + [(v, encode_basestring) for v in c.sources.values()]
+    values += [(c.status, encode_basestring), (c.reasons, encode_basestring)]
+    # a column with one value in the block (no applicable_full shown, one source file, every line scored)
+    # is no column: its text joins the constant text after it
+    variable, before = [], []
+    text = const[0]
+    for j, (v, how) in enumerate(values):
+        distinct = None if how is None else set(v)
+        if distinct is not None and len(distinct) == 1:
+            text += how(next(iter(distinct))) + const[j + 1]
+            continue
+        variable.append((v, how, distinct))
+        before.append(text)
+        text = const[j + 1]
+    if not variable:  # the same line for every unit
+        columns = [[text] * len(rows)]
+    else:
+        last = len(variable) - 1
+        columns = [_texts(v, how, before[j], text if j == last else "", distinct) for j, (v, how, distinct) in enumerate(variable)]
+    for k, p in enumerate(rows):
+        if not c.usual[k]:
+            columns[0][k] = lead + _dumps(indicator_line(res, cs, p, s, lang))
+            for col in columns[1:]:
+                col[k] = ""
+    return columns
+
+
+def _line_parts(res: Results, s, c: LineColumns, lead: str) -> list[str]:
+    """An indicator's line as the constant texts around its columns (points, applicable_full, lost, the inputs,
+    their sources, status, reason: :func:`indicator_line`'s order): one text more than there are columns."""
     ind = s.indicator
-    head = line_head(res, ind)
-
-    def q(x) -> str:
-        return _dumps(x).replace("%", "%%")
-
-    text = q(head)[:-1] + ',"points":%s,"owner":' + q(ind.owner) + ',"evidence":' + q(ind.evidence) + '%s,"lost":%s'
+    col = None  # where a column's value goes
+    tokens: list = [lead + _dumps(line_head(res, ind))[:-1] + ',"points":', col]
+    tokens += [',"owner":' + _dumps(ind.owner) + ',"evidence":' + _dumps(ind.evidence), col, ',"lost":', col]
     if c.method is None:
-        return text + ',"status":%s,"rule":' + q(c.rule) + ',"reason":%s}'
-    text += ',"inputs":{' + ",".join(q(f) + ":%s" for f in c.inputs) + "}"
-    text += ',"sources":{' + ",".join(q(f) + ":%s" for f in c.sources) + "}"
-    return text + ',"method":' + q(c.method) + ',"rule":' + q(c.rule) + ',"status":%s,"reason":%s}'
+        tokens += [',"status":', col, ',"rule":' + _dumps(c.rule) + ',"reason":', col, "}"]
+    else:
+        for key, names in (("inputs", c.inputs), ("sources", c.sources)):
+            tokens.append(f',"{key}":{{')
+            for k, f in enumerate(names):
+                tokens += [("," if k else "") + _dumps(f) + ":", col]
+            tokens.append("}")
+        tokens += [',"method":' + _dumps(c.method) + ',"rule":' + _dumps(c.rule) + ',"status":', col, ',"reason":', col, "}"]
+    parts = [""]
+    for x in tokens:
+        if x is col:
+            parts.append("")
+        else:
+            parts[-1] += x
+    return parts
 
 
-_STATUS = {x: _dumps(x) for x in ("scored", "excluded")}
+def _texts(values, how, before: str, after: str, distinct: set | None = None) -> list[str]:
+    """``before + how(x) + after`` for every value of a column: a list (each distinct value's text made once),
+    or (``how`` None) an array of numbers, mostly distinct, each written as json does: ``float.__repr__``, NaN null."""
+    if how is None:
+        texts = map(repr, values.tolist())
+        out = list(map(before.__add__, texts)) if not after else [before + x + after for x in texts]
+        for k in np.flatnonzero(np.isnan(values)).tolist():
+            out[k] = before + "null" + after
+        return out
+    distinct = set(values) if distinct is None else distinct
+    if how is _number:  # NaN (null) only where one is
+        memo = {x: before + repr(x) + after for x in distinct}
+        for x in [x for x in memo if x != x]:
+            memo[x] = before + "null" + after
+    else:
+        memo = {x: before + how(x) + after for x in distinct}
+    return list(map(memo.__getitem__, values))
 
 
-def _numbers(a: np.ndarray) -> list[str]:
-    """JSON numbers as ``json.dumps`` writes them (``float.__repr__``; null for NaN), each distinct value once."""
-    memo: dict[float, str] = {}
-    out = [memo[x] if x in memo else memo.setdefault(x, repr(x)) for x in a.tolist()]
-    nan = np.isnan(a)
-    for k in np.flatnonzero(nan | ((a == 0) & np.signbit(a))).tolist():  # -0.0 is 0.0 to the memo
-        out[k] = "null" if nan[k] else repr(float(a[k]))
-    return out
-
-
-def _strings(values: list[str]) -> list[str]:
-    """JSON strings as ``json.dumps(…, ensure_ascii=False)`` writes them (its own string encoder)."""
-    return list(map(encode_basestring, values))
+def _number(x: float) -> str:
+    """A JSON number as ``json.dumps`` writes it (``float.__repr__``; null for NaN)."""
+    return "null" if x != x else repr(x)
 
 
 _UNITS = object()  # where the categories' unit sheets go in the document
