@@ -389,8 +389,10 @@ class _Marks:
         # every formula cell, shared ones included, comes with some "</f>" ("</x:f>" in a prefixed sheet)
         xml = self.xml
         closing = self.formula_closing(b":worksheet" in xml[:300])
-        first_cell = max(xml.rfind(b"<c ", 0, closing), xml.rfind(b":c ", 0, closing), 0)  # the first formula's cell
-        self.formula_tags = self.formulas(first_cell) if closing >= 0 else []
+        self.formula_tags = []
+        if closing >= 0:
+            first_cell = max(xml.rfind(b"<c ", 0, closing), xml.rfind(b":c ", 0, closing), 0)  # the first formula's cell
+            self.formula_tags = self.formulas(first_cell)
         del self.a, self.eq, self.before, self.after, self._fs
 
     def extent(self) -> tuple[int, int]:
