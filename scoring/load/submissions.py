@@ -710,8 +710,9 @@ class _Reader:
         unit_rows[units] = row_numbers
         table = [row for _, _, _, row in listed] if fast is None else []
         short = min(map(len, table), default=width) < width
+        by_column = list(zip(*table)) if table and not short else None  # every row as wide as the header: all columns at once
         for j, f, parse, vals, rws in fields:
-            cells: _Cells | list
+            cells: _Cells | Sequence
             if fast is not None and j in numbers:  # numbers read in one pass; only odd ones go through parse
                 values = numbers[j]
                 unsure = np.nonzero(odd_numbers(values, parse))[0].tolist()
@@ -720,7 +721,7 @@ class _Reader:
                 if fast is not None:
                     column = texts[j]
                 else:
-                    column = [row[j] if j < len(row) else None for row in table] if short else [row[j] for row in table]
+                    column = by_column[j] if by_column is not None else [row[j] if j < len(row) else None for row in table]
                 values, unsure = parse_column(parse, column)
                 cells = column
             for p in unsure:

@@ -195,7 +195,7 @@ _PLAIN = b"0123456789.+-eE\n"
 _BOOL_WORDS = {**{k: 1.0 for k in TRUE}, **{k: 0.0 for k in FALSE}}
 
 
-def parse_column(parse: ValueParser, cells: list) -> tuple[np.ndarray, list[int]]:
+def parse_column(parse: ValueParser, cells: list | tuple) -> tuple[np.ndarray, list[int]]:
     """The values of a column of cells, and the positions still to go through ``parse`` one by one.
 
     A cell given here a value is one ``parse`` reads as exactly that value, with no note and no
@@ -204,6 +204,11 @@ def parse_column(parse: ValueParser, cells: list) -> tuple[np.ndarray, list[int]
     left to ``parse`` so its value, notes and problem are the ones ``parse`` gives.
     """
     n = len(cells)
+    if parse.kind != "bool" and n and set(map(type, cells)) == {float}:  # a workbook's column of numbers, no blank
+        values = np.array(cells, dtype=float)
+        odd = odd_numbers(values, parse) | np.isnan(values)
+        values[odd] = np.nan
+        return values, np.flatnonzero(odd).tolist()
     out = np.full(n, np.nan)
     if parse.kind == "bool":
         words = _BOOL_WORDS
@@ -220,7 +225,7 @@ def parse_column(parse: ValueParser, cells: list) -> tuple[np.ndarray, list[int]
         return out, unsure
     if None in cells or "" in cells:
         given = [k for k, c in enumerate(cells) if c is not None and c != ""]
-        raw = [cells[k] for k in given]
+        raw: list | tuple = [cells[k] for k in given]
     else:  # no blank: the usual case
         given, raw = list(range(n)), cells
     if not raw:
