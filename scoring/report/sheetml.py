@@ -306,7 +306,7 @@ class Kind:
 
     __slots__ = ("template", "slots", "last_col")
 
-    def __init__(self, template: str, slots: list[tuple[int, str, bool]], last_col: int):
+    def __init__(self, template: str, slots: list[tuple[int, str, int]], last_col: int):
         self.template, self.slots, self.last_col = template, slots, last_col
 
 
@@ -344,6 +344,7 @@ class Sheet:
         self._pending: list[str] = []
         self._pending_size = 0
         self._held: list[tuple] | None = None
+        self._bounds: dict[int, list[float]] = {}  # per column, the smallest and largest number put
 
     # -- widths and heights
 
@@ -436,7 +437,7 @@ class Sheet:
                 cells.append(f'<c r="{_LETTERS[col]}{{0}}" s="{s}"><v>{{{k}}}</v></c>')
             else:
                 cells.append(f'<c r="{_LETTERS[col]}{{0}}" s="{s}"/>')
-            out_slots.append((col, typ, look.wrap))
+            out_slots.append((col, typ, self.room(col) if look.wrap else 0))
         return Kind('<row r="{0}"{1}>' + "".join(cells) + "</row>", out_slots, max(c for c, _, _ in slots))
 
     def same(self, col: int, text: str) -> str:
@@ -450,17 +451,28 @@ class Sheet:
         assert self._held is None, "rows held for a paragraph: write with row()"
         args: list = [r, ""]
         lines = 1
-        for (col, typ, wrap), v in zip(kind.slots, values):
+        widths, bounds = self.widths, self._bounds
+        for (col, typ, room), v in zip(kind.slots, values):
             if typ == TEXT:
                 args.append(_inline(v))
-                self.measure(col, v)
-                if wrap:
-                    n = _lines(v, self.room(col))
+                if 2 * len(v) > widths.get(col, 0) < MAX_WIDTH:  # else it cannot widen the column
+                    self.measure(col, v)
+                if room and (2 * len(v) > room or "\n" in v):  # else it takes one line
+                    n = _lines(v, room)
                     if n > lines:
                         lines = n
             elif typ == NUMBER:
-                args.append(_number(v))
-                self.measure_number(col, v)
+                args.append("%.16g" % v)
+                if type(v) is float:  # a column's widest number is its largest or its smallest
+                    b = bounds.get(col)
+                    if b is None:
+                        bounds[col] = [v, v]
+                    elif v > b[1]:
+                        b[1] = v
+                    elif v < b[0]:
+                        b[0] = v
+                else:
+                    self.measure_number(col, v)
             elif typ == SAME:
                 args.append(v)
             else:
@@ -486,6 +498,9 @@ class Sheet:
     # -- the parts around the rows
 
     def _final_widths(self) -> dict[int, float]:
+        for col, (lo, hi) in self._bounds.items():
+            self.measure_number(col, lo)
+            self.measure_number(col, hi)
         out: dict[int, float] = {c: min(max(w, self.minimum.get(c, 0)), self.maximum.get(c, MAX_WIDTH)) + 2 for c, w in self.widths.items()}
         out.update(self.fixed_widths)
         return out

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from .. import i18n
 from .charts import axis_range
 from .notice import full_text
-from .sheetml import EMPTY, MEASURE, NUMBER, SAME, TEXT, WRAP, Book, Look, Sheet, bar_chart, column_letter, display_width
+from .sheetml import EMPTY, MEASURE, NUMBER, SAME, TEXT, WRAP, Book, Kind, Look, Sheet, bar_chart, column_letter, display_width
 from .view import CategoryView, ReportView
 
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -46,7 +46,10 @@ BOXED = Look(border=True)
 
 
 def _clean(value) -> str:
-    return "" if value is None else ILLEGAL.sub("", str(value))
+    if value is None:
+        return ""
+    value = str(value)
+    return value if value.isprintable() else ILLEGAL.sub("", value)  # printable text has no control character
 
 
 class _Row:
@@ -322,27 +325,57 @@ def _sheets_sheet(book: Book, view: ReportView, used: set[str]) -> Sheet:
 
     boxed = BOXED
     shaded = Look(border=True, fill=SHADE)
-    kinds: dict[tuple, object] = {}
+    kinds: dict[tuple, Kind] = {}
 
-    def kind(key: tuple, slots: list[tuple[int, Look, str]]):
-        k = kinds.get(key)
-        if k is None:
-            k = kinds[key] = s.kind(slots)
-        return k
+    def number_slot(col: int, missing: bool, fmt: str, look: Look) -> tuple[int, Look, str]:
+        return (col, look._replace(fmt="General", vertical=None), EMPTY) if missing else (col, look._replace(fmt=fmt, vertical="top"), NUMBER)
 
-    def number_slot(col: int, value, fmt: str, look: Look) -> tuple[int, Look, str]:
-        return (col, look._replace(fmt=fmt, vertical="top"), NUMBER) if value is not None else (col, look._replace(fmt="General", vertical=None), EMPTY)
+    def text_slot(col: int, missing: bool, look: Look) -> tuple[int, Look, str]:
+        return (col, look._replace(vertical=None, wrap=False, indent=0, bold=False), EMPTY) if missing else (col, look, TEXT)
 
-    def text_slot(col: int, value: str, look: Look) -> tuple[int, Look, str]:
-        return (col, look, TEXT) if value else (col, look._replace(vertical=None, wrap=False, indent=0, bold=False), EMPTY)
+    def module_kind(key: tuple) -> Kind:
+        """A module's row: shaded; key: which of full, score, average and note are missing."""
+        no_full, no_score, no_avg, no_note = key[1:]
+        unit = Look(vertical="top", border=True, fill=SHADE)
+        return s.kind(
+            [(1, unit, SAME), (2, unit, SAME), (3, unit, SAME)]
+            + [
+                (4, Look(bold=True, vertical="top", border=True, fill=SHADE), TEXT),
+                number_slot(5, no_full, "0.##", shaded),
+                (6, shaded, EMPTY),
+                number_slot(7, no_score, numfmt, shaded),
+                (8, shaded, EMPTY),
+                number_slot(9, no_avg, numfmt, shaded),
+                (10, shaded, EMPTY) if no_note else (10, Look(vertical="top", wrap=True, border=True, fill=SHADE), TEXT),
+                (11, shaded, EMPTY),
+            ]
+        )
 
-    def unit_slots(look: Look) -> list[tuple[int, Look, str]]:
-        return [(1, look, SAME), (2, look, SAME), (3, look, SAME)]
+    def cell_kind(key: tuple) -> Kind:
+        """An indicator's row; key: its level's indent, boldness, full's format, and which values are missing."""
+        level, bold, fmt_full, no_full, no_applicable, no_points, no_lost, no_label, no_reason, no_source = key[1:]
+        unit = Look(vertical="top", border=True)
+        return s.kind(
+            [(1, unit, SAME), (2, unit, SAME), (3, unit, SAME)]
+            + [
+                # a label's look is given even to an empty label, as to any cell it is set on
+                (4, Look(vertical="top", wrap=True, indent=level, bold=bold, border=True), EMPTY if no_label else TEXT),
+                number_slot(5, no_full, fmt_full, boxed),
+                number_slot(6, no_applicable, "0.##", boxed),
+                number_slot(7, no_points, numfmt, boxed),
+                number_slot(8, no_lost, numfmt, boxed),
+                (9, boxed, EMPTY),
+                text_slot(10, no_reason, Look(vertical="top", wrap=True, border=True)),
+                text_slot(11, no_source, Look(vertical="top", wrap=True, border=True)),
+            ]
+        )
 
     r = hr
     for u in view.units:
-        same = [s.same(1, _clean(u.id)), s.same(2, _clean(u.name)), s.same(3, _clean(u.category))]
-        plain = any(not x for x in (u.id, u.name, u.category)) or any(_clean(x).startswith(FORMULA_START) for x in (u.id, u.name, u.category))
+        uid, name, category = _clean(u.id), _clean(u.name), _clean(u.category)
+        # a unit whose id, name or category is empty or starts like a formula is written cell by cell
+        plain = not (uid and name and category) or any(x.startswith(FORMULA_START) for x in (uid, name, category))
+        same = [s.same(1, uid), s.same(2, name), s.same(3, category)]
         for m, avg in zip(u.modules, u.averages):
             r += 1
             label = L["module_row"].format(name=m["name"], w=_n(m["weight"]))
@@ -358,32 +391,24 @@ def _sheets_sheet(book: Book, view: ReportView, used: set[str]) -> Sheet:
                 out.box(ncols, SHADE)
                 out.write(s, r)
                 continue
-            values = [*same, label, _float(m["full"]), None, _float(m["score"]), None, _float(avg), note, None]
-            key: tuple = ("module", m["full"] is None, m["score"] is None, avg is None, not note)
-            slots = unit_slots(Look(vertical="top", border=True, fill=SHADE)) + [
-                (4, Look(bold=True, vertical="top", border=True, fill=SHADE), TEXT),
-                number_slot(5, m["full"], "0.##", shaded),
-                (6, shaded, EMPTY),
-                number_slot(7, m["score"], numfmt, shaded),
-                (8, shaded, EMPTY),
-                number_slot(9, avg, numfmt, shaded),
-                (10, Look(vertical="top", wrap=True, border=True, fill=SHADE), TEXT) if note else (10, shaded, EMPTY),
-                (11, shaded, EMPTY),
-            ]
-            s.put(kind(key, slots), r, [_clean(v) if isinstance(v, str) else v for v in values])
+            full, score = m["full"], m["score"]
+            key: tuple = ("module", full is None, score is None, avg is None, not note)
+            k = kinds.get(key) or kinds.setdefault(key, module_kind(key))
+            s.put(k, r, [*same, label, _float(full), None, _float(score), None, _float(avg), note, None])
         for c in u.cells:
             r += 1
-            level = min(c["level"] - 1, 15)
             label, reason, source = _clean(c["label"]), _clean(c["reason"]), _clean(c["source"])
+            level = c["level"]
+            full, applicable, points, lost = c["full"], c["applicable_full"], c["points"], c["lost"]
             fmt_full = '"±"0.##' if c["bonus"] else "0.##"
-            if plain or any(x.startswith(FORMULA_START) for x in (label, reason, source)):
+            if plain or label.startswith(FORMULA_START) or reason.startswith(FORMULA_START) or source.startswith(FORMULA_START):
                 out = _Row(places)
                 _unit_cols(out, u)
-                out.text(4, label, Look(vertical="top", wrap=True, indent=level, bold=c["level"] == 1), wrap=True)
-                out.number(5, c["full"], fmt_full)
-                out.number(6, c["applicable_full"], "0.##")
-                out.number(7, c["points"])
-                out.number(8, c["lost"])
+                out.text(4, label, Look(vertical="top", wrap=True, indent=min(level - 1, 15), bold=level == 1), wrap=True)
+                out.number(5, full, fmt_full)
+                out.number(6, applicable, "0.##")
+                out.number(7, points)
+                out.number(8, lost)
                 out.text(10, reason, wrap=True)
                 out.text(11, source, wrap=True)
                 out.box(ncols)
@@ -391,30 +416,19 @@ def _sheets_sheet(book: Book, view: ReportView, used: set[str]) -> Sheet:
                 continue
             key = (
                 "cell",
-                level,
-                c["level"] == 1,
+                min(level - 1, 15),
+                level == 1,
                 fmt_full,
-                c["full"] is None,
-                c["applicable_full"] is None,
-                c["points"] is None,
-                c["lost"] is None,
+                full is None,
+                applicable is None,
+                points is None,
+                lost is None,
                 not label,
                 not reason,
                 not source,
             )
-            slots = unit_slots(Look(vertical="top", border=True)) + [
-                # a label's look is given even to an empty label, as to any cell it is set on
-                (4, Look(vertical="top", wrap=True, indent=level, bold=c["level"] == 1, border=True), TEXT if label else EMPTY),
-                number_slot(5, c["full"], fmt_full, boxed),
-                number_slot(6, c["applicable_full"], "0.##", boxed),
-                number_slot(7, c["points"], numfmt, boxed),
-                number_slot(8, c["lost"], numfmt, boxed),
-                (9, boxed, EMPTY),
-                text_slot(10, reason, Look(vertical="top", wrap=True, border=True)),
-                text_slot(11, source, Look(vertical="top", wrap=True, border=True)),
-            ]
-            values = [*same, label, _float(c["full"]), _float(c["applicable_full"]), _float(c["points"]), _float(c["lost"]), None, reason, source]
-            s.put(kind(key, slots), r, values)
+            k = kinds.get(key) or kinds.setdefault(key, cell_kind(key))
+            s.put(k, r, [*same, label, _float(full), _float(applicable), _float(points), _float(lost), None, reason, source])
         r += 1
         out = _Row(places)
         _unit_cols(out, u)
