@@ -306,7 +306,7 @@ class Kind:
 
     __slots__ = ("template", "slots", "last_col")
 
-    def __init__(self, template: str, slots: list[tuple[int, str, int]], last_col: int):
+    def __init__(self, template: str, slots: list[tuple[int, int, str, int]], last_col: int):
         self.template, self.slots, self.last_col = template, slots, last_col
 
 
@@ -437,7 +437,8 @@ class Sheet:
                 cells.append(f'<c r="{_LETTERS[col]}{{0}}" s="{s}"><v>{{{k}}}</v></c>')
             else:
                 cells.append(f'<c r="{_LETTERS[col]}{{0}}" s="{s}"/>')
-            out_slots.append((col, typ, self.room(col) if look.wrap else 0))
+            if typ in (TEXT, NUMBER):  # the slots put() formats; SAME and EMPTY ones it passes over
+                out_slots.append((k, col, typ, self.room(col) if look.wrap else 0))
         return Kind('<row r="{0}"{1}>' + "".join(cells) + "</row>", out_slots, max(c for c, _, _ in slots))
 
     def same(self, col: int, text: str) -> str:
@@ -449,20 +450,21 @@ class Sheet:
         """Write row ``r`` of ``kind`` with one value per slot (None in an EMPTY slot).  Text that starts
         like a formula needs its own look (:meth:`row`), not a template's."""
         assert self._held is None, "rows held for a paragraph: write with row()"
-        args: list = [r, ""]
+        args: list = [r, "", *values]  # SAME values go in as they are, EMPTY ones are not in the template
         lines = 1
         widths, bounds = self.widths, self._bounds
-        for (col, typ, room), v in zip(kind.slots, values):
+        for k, col, typ, room in kind.slots:
+            v = args[k]
             if typ == TEXT:
-                args.append(_inline(v))
+                args[k] = _inline(v)
                 if 2 * len(v) > widths.get(col, 0) < MAX_WIDTH:  # else it cannot widen the column
                     self.measure(col, v)
                 if room and (2 * len(v) > room or "\n" in v):  # else it takes one line
                     n = _lines(v, room)
                     if n > lines:
                         lines = n
-            elif typ == NUMBER:
-                args.append("%.16g" % v)
+            else:
+                args[k] = "%.16g" % v
                 if type(v) is float:  # a column's widest number is its largest or its smallest
                     b = bounds.get(col)
                     if b is None:
@@ -473,10 +475,6 @@ class Sheet:
                         b[0] = v
                 else:
                     self.measure_number(col, v)
-            elif typ == SAME:
-                args.append(v)
-            else:
-                args.append("")
         if lines > 1:
             args[1] = _height(15 * lines + 2)
         if kind.last_col > self.last_col:

@@ -371,7 +371,7 @@ def _sheets_sheet(book: Book, view: ReportView, used: set[str]) -> Sheet:
         )
 
     r = hr
-    for u in view.units:
+    for u in view.units.iterate(sentences=False):  # the workbook does not print the sentences
         uid, name, category = _clean(u.id), _clean(u.name), _clean(u.category)
         # a unit whose id, name or category is empty or starts like a formula is written cell by cell
         plain = not (uid and name and category) or any(x.startswith(FORMULA_START) for x in (uid, name, category))
