@@ -34,8 +34,8 @@ from typing import NamedTuple
 
 from wcwidth import wcswidth
 
-# deflate level 1: measured on the province benchmark's score sheet (555 MB of XML), level 6 took
-# three times as long for a file a quarter smaller
+# deflate level 1: on the score sheet of 1 000 units of the province benchmark (93 MB of XML), zlib's
+# default level 6 took 1.3 s against 0.4 s for a file 27 % smaller
 LEVEL = 1
 SPOOL = 8 << 20  # a sheet's compressed rows are kept in memory up to this size, then in a temporary file
 MAX_WIDTH = 60
