@@ -116,6 +116,17 @@ def _page_setup(s: Sheet, view: ReportView, last_col: int, last_row: int, title_
     s.footer = ([("L", 6, _footer_text(stamp)[:200])] if stamp else []) + [("R", 8, L["page"].format(p="&P", n="&N"))]
 
 
+def _title(s: Sheet, title: str, intro: str | None = None) -> None:
+    """A sheet's title in row 1 and its introduction in row 2; neither widens a column."""
+    top = _Row(s.places)
+    top.text(1, title, TITLE, measure=False)
+    top.write(s, 1)
+    if intro is not None:
+        second = _Row(s.places)
+        second.text(1, intro, measure=False)
+        second.write(s, 2)
+
+
 def _header(s: Sheet, r: int, names: list[str], places: int) -> None:
     row = _Row(places)
     for j, h in enumerate(names, start=1):
@@ -259,12 +270,7 @@ def _proposals_sheet(book: Book, view: ReportView, used: set[str]) -> Sheet:
         L["status"],
     ]
     s = book.sheet(_sheet_title(L["decisions"], used), places, {3: 16, 12: 20}, {2: 18, 3: 26, 4: 12, 5: 14, 7: 18, 12: 30, 14: 12, 15: 22})
-    top = _Row(places)
-    top.text(1, f"{view.title} {L['proposals']}", TITLE, measure=False)
-    top.write(s, 1)
-    intro = _Row(places)
-    intro.text(1, L["proposals_intro"], measure=False)
-    intro.write(s, 2)
+    _title(s, f"{view.title} {L['proposals']}", L["proposals_intro"])
     hr = 4
     _header(s, hr, head, places)
     r = hr
@@ -317,9 +323,7 @@ def _sheets_sheet(book: Book, view: ReportView, used: set[str]) -> Sheet:
     head = [L["id"], L["name"], L["category"], sh[0], sh[1], L["applicable"], sh[2], sh[3], L["average"], sh[4], sh[5]]
     ncols = len(head)
     s = book.sheet(_sheet_title(L["sheet"], used), places, {4: 24, 5: 8, 6: 8, 7: 8, 8: 8, 9: 8, 10: 30}, {4: 36, 10: 46, 11: 28})
-    top = _Row(places)
-    top.text(1, f"{view.title} {L['sheets']}", TITLE, measure=False)
-    top.write(s, 1)
+    _title(s, f"{view.title} {L['sheets']}")
     hr = 3
     _header(s, hr, head, places)
 
@@ -463,12 +467,7 @@ def _movement_sheet(book: Book, view: ReportView, used: set[str]) -> Sheet:
     places = view.places
     head = [L["category"], L["id"], L["name"]] + [str(y) for y in view.years] + [L["change"]]
     s = book.sheet(_sheet_title(L["movement"], used), places)
-    top = _Row(places)
-    top.text(1, f"{view.title} {L['movement']}", TITLE, measure=False)
-    top.write(s, 1)
-    intro = _Row(places)
-    intro.text(1, L["movement_intro"], measure=False)
-    intro.write(s, 2)
+    _title(s, f"{view.title} {L['movement']}", L["movement_intro"])
     hr = 4
     _header(s, hr, head, places)
     r = hr
@@ -496,12 +495,7 @@ def _stamp_sheet(book: Book, view: ReportView, used: set[str]) -> Sheet:
     L = view.L
     places = view.places
     s = book.sheet(_sheet_title(L["stamp"], used), places)
-    top = _Row(places)
-    top.text(1, L["stamp"], TITLE, measure=False)
-    top.write(s, 1)
-    intro = _Row(places)
-    intro.text(1, L["stamp_intro"], measure=False)
-    intro.write(s, 2)
+    _title(s, L["stamp"], L["stamp_intro"])
     r = 3
     for k, v in view.stamp:
         r += 1
