@@ -422,8 +422,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "用 --format xlsx、html 或 pdf 指定，或让 --out 以 .xlsx / .html / .pdf 结尾",
         "give --format xlsx, html or pdf, or end --out with .xlsx / .html / .pdf",
     ),
-    "report.no_openpyxl": ("生成 XLSX 需要 openpyxl，但未安装（{detail}）", "making an XLSX needs openpyxl, which is not installed ({detail})"),
-    "report.no_openpyxl.hint": ("运行 pip install openpyxl", "run pip install openpyxl"),
     # plugins
     "plugin.load_failed": ("插件“{name}”加载失败：{detail}", "plugin \"{name}\" failed to load: {detail}"),
     "plugin.not_a_method": ("插件“{name}”返回的 {obj} 不是评分方法", "plugin \"{name}\" returned {obj}, which is not a scoring method"),
