@@ -35,7 +35,22 @@ from ..core.criteria import Criteria
 from ..core.dataset import Dataset
 from ..errors import DataError, Problem
 from .sheets import TEXT_EXTS, Table, Unreadable, open_workbook, read_text, sniff, worksheets
-from .values import CONTROL, ValueParser, as_text, bool_words, clean_text, column_letter, cell, control_chars, odd_numbers, parse_column, plain_decimals, shown
+from .values import (
+    CONTROL,
+    ValueParser,
+    as_text,
+    bool_words,
+    clean_text,
+    column_letter,
+    cell,
+    control_chars,
+    odd_numbers,
+    parse_column,
+    plain_decimals,
+    right_aligned,
+    shown,
+    word_buffer,
+)
 
 ID_COLS = ("单位编号", "编号", "单位代码", "id", "unit_id")
 NAME_COLS = ("单位名称", "名称", "单位", "name", "unit")
@@ -102,7 +117,7 @@ class Units:
 
     def __init__(self, ids: list[str], names: list[str], cats: list[str]):
         self.ids, self.names, self.cats = ids, names, cats
-        self._columns: dict[str, bytes] = {}
+        self._fixed: dict[str, FixedTexts] = {}
         self.exact = dict(zip(ids, range(len(ids))))
         self.pos = self.exact if all_clean(ids) else {clean_text(u): i for i, u in enumerate(ids)}
         self.by_name: dict[str, int] = dict(zip(names, range(len(names)))) if all_clean(names) else {}
@@ -115,11 +130,11 @@ class Units:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def column(self, which: str) -> bytes:
-        """The ids or the names as a clean CSV column holds them, in this order: each followed by a line end."""
-        got = self._columns.get(which)
+    def fixed(self, which: str) -> "FixedTexts":
+        """The ids, names or categories ("ids", "names", "cats") as a clean CSV column is compared with them."""
+        got = self._fixed.get(which)
         if got is None:
-            got = self._columns[which] = "".join(x + "\n" for x in getattr(self, which)).encode("utf-8")
+            got = self._fixed[which] = FixedTexts(getattr(self, which))
         return got
 
     def find(self, raw_id, raw_name) -> tuple[int | None, str | None, dict | None]:
@@ -216,24 +231,27 @@ class _RowNotes(Notes):
 
 
 def _clean_csv(t: Table, st: "_Stage", units: "Units", id_col, name_col, cat_col, fields, ev_cols, width: int):
-    """A clean CSV table read in one pass over its bytes, or None to read it row by row.
+    """A clean CSV table read from its bytes, a block of rows at a time, or None to read it row by row.
 
-    Clean: no quote, no space of any kind, no blank line after the header, every row as
-    wide as the header, and every row a usual one (a listed id as it stands, no unit
-    twice, its own name and category where given). The cells are then exactly the runs
-    between commas, as the csv module splits them: number columns are read by
-    ``plain_decimals`` and yes/no columns by ``bool_words`` (a blank cell stays NaN; any other
-    cell is marked infinite, so it goes through the field's parser with its own text), the
-    others as text. The user's text is never rewritten.
+    Clean: no quote, no blank line after the header, every row as wide as the header, and
+    every row a usual one (a listed id as it stands, no unit twice, its own name and
+    category where given). The cells are then exactly the runs between commas, as the csv
+    module splits them: number columns are read by ``plain_decimals`` and yes/no columns by
+    ``bool_words`` (a blank cell stays NaN; any other cell is marked infinite, so it goes
+    through the field's parser with its own text), the others as text. Any other character
+    (a space, a control character) is left where it is: in a unit's id or name the
+    comparison with the unit list fails and the table is read row by row; in a value the
+    field's parser sees it. The user's text is never rewritten.
     """
     grid = _Grid.of(t, st.header_row, width) if id_col is not None else None
     if grid is None:
         return None
     found: Sequence[int]
-    if len(grid) == len(units) and grid.column(id_col) == units.column("ids"):  # in the unit list's order, as a template lists them
+    if len(grid) == len(units) and grid.same(id_col, units.fixed("ids")):  # in the unit list's order, as a template lists them
         found = range(len(units))
-        names, cats = units.names, units.cats
-        if name_col is not None and grid.column(name_col) != units.column("names"):
+        if name_col is not None and not grid.same(name_col, units.fixed("names")):
+            return None
+        if cat_col is not None and not grid.same(cat_col, units.fixed("cats")):
             return None
     else:
         try:
@@ -242,21 +260,23 @@ def _clean_csv(t: Table, st: "_Stage", units: "Units", id_col, name_col, cat_col
             return None
         if len(set(found)) != len(found):
             return None
-        names, cats = [units.names[i] for i in found], [units.cats[i] for i in found]
-        if name_col is not None and grid.texts(name_col) != names:
+        if name_col is not None and grid.texts(name_col) != [units.names[i] for i in found]:
             return None
-    if cat_col is not None and grid.texts(cat_col) != cats:
-        return None
+        if cat_col is not None and grid.texts(cat_col) != [units.cats[i] for i in found]:
+            return None
     numbers, texts = {}, {}
+    for reader, cols in (
+        (bool_words, [j for j, _, parse, _, _ in fields if parse.kind == "bool"]),
+        (plain_decimals, [j for j, _, parse, _, _ in fields if parse.kind != "bool"]),
+    ):
+        if cols:
+            values, sure = grid.read(reader, cols)
+            for k, j in enumerate(cols):
+                numbers[j] = values[k]
+                numbers[j][~sure[k]] = np.inf  # not read here: the parser reads it (odd_numbers sends it there)
     for j, _f, parse, _, _ in fields:
-        if parse.kind == "bool":
-            values, sure = bool_words(*grid.cells(j))
-        else:
-            values, sure = plain_decimals(*grid.cells(j))
-            if any(ch in "0123456789.+-" for ch in parse.unit):  # a unit of measure that could be part of a number
-                sure[:] = values != values  # only blanks are sure: the parser strips the unit
-        values[~sure] = np.inf  # not read here: the parser reads it (odd_numbers sends it there)
-        numbers[j] = values
+        if parse.kind != "bool" and any(ch in "0123456789.+-" for ch in parse.unit):  # a unit of measure that could be part of a number
+            numbers[j][~np.isnan(numbers[j])] = np.inf  # only blanks are sure: the parser strips the unit
     for j, _ in ev_cols:
         texts[j] = grid.texts(j)
     return _Located(found, st.header_row + 1), numbers, texts, grid
@@ -270,68 +290,135 @@ def all_clean(texts: list[str]) -> bool:
 
 
 class _Grid:
-    """The rows after the header of a clean CSV file (no quote, no space of any kind, no blank
-    line, every row as wide as the header), as UTF-8 bytes and where each cell starts and ends."""
+    """The rows after the header of a comma-separated file without quotes or blank lines, its
+    line ends all "\n" or all "\r\n", every row as wide as the header: the rows' UTF-8 bytes in
+    a buffer the column readers take as it is (see ``values.word_buffer``) and where each cell
+    ends there (at the comma or line end after it), a row of ends per row."""
 
-    def __init__(self, data: bytes, starts: np.ndarray, ends: np.ndarray):
-        self.data, self.starts, self.ends = data, starts, ends
-        self.bytes = np.frombuffer(data, np.uint8)
+    BLOCK = 4096  # rows read together: their bytes stay in the processor's cache while every column of them is read
+
+    def __init__(self, buf: np.ndarray, front: int, ends: np.ndarray, eol: int):
+        self.buf, self.front, self.ends, self.eol = buf, front, ends, eol
 
     @classmethod
     def of(cls, t: Table, header_row: int, width: int) -> "_Grid | None":
-        text = t.text
-        if text is None or '"' in text or " " in text:
+        data = t.data
+        if data is None or b'"' in data:
             return None
-        if "\r" in text:
-            if text.count("\r") != text.count("\r\n"):
-                return None
-            text = text.replace("\r\n", "\n")  # line ends only: the cells stay as given
         at = 0
         for _ in range(header_row):  # row numbers count from 1: skip the header and the rows above it
-            at = text.find("\n", at) + 1
+            at = data.find(b"\n", at) + 1
             if at == 0:
                 return None
-        body = text[at:]
-        if not body.endswith("\n"):
-            body += "\n"
-        if body == "\n" or body.startswith("\n") or "\n\n" in body or not body.replace("\n", " ").isprintable():
+        crlf = data.find(b"\r", at) >= 0
+        eol = b"\r\n" if crlf else b"\n"
+        if at == len(data) or data.startswith(eol, at):  # no row, or a blank line first
             return None
-        data = body.encode("utf-8")
-        b = np.frombuffer(data, np.uint8)
-        cuts = np.flatnonzero((b == 44) | (b == 10))  # every comma and line end closes a cell
-        if len(cuts) % width:
+        if width == 1 and data.find(b"\n" + eol, at) >= 0:  # a blank line (wider rows have a comma in each line: see below)
             return None
-        ends = cuts.reshape(-1, width)
-        if not (b[ends[:, -1]] == 10).all() or (b[ends[:, :-1]] == 10).any():  # a row's last cell, and only it, ends its line
+        buf, front = word_buffer(memoryview(data)[at:], tail=b"" if data.endswith(b"\n") else eol)
+        b = buf[front:]
+        line_ends = b == eol[0]
+        lines = np.count_nonzero(line_ends)
+        cut = b == 44
+        cut |= line_ends  # every comma and line end closes a cell
+        del line_ends
+        cuts = np.flatnonzero(cut)
+        del cut
+        # Taken in groups as wide as the header, the cells of each group are a row when each group
+        # ends with a line end and there are as many line ends as groups: then no other cell ends one.
+        rows, extra = divmod(len(cuts), width)
+        if extra or lines != rows:
             return None
-        starts = np.empty_like(ends)
-        starts[0, 0] = 0
-        starts[1:, 0] = ends[:-1, -1] + 1
-        starts[:, 1:] = ends[:, :-1] + 1
-        return cls(data, starts, ends)
+        ends = cuts.reshape(rows, width)
+        last = ends[:, -1]
+        if not (b[last] == eol[0]).all():
+            return None
+        if crlf and (np.count_nonzero(b == 10) != rows or not (b[last + 1] == 10).all()):
+            return None  # a "\n" without "\r" before it
+        ends += front
+        return cls(buf, front, ends, len(eol))
 
     def __len__(self) -> int:
-        return len(self.starts)
+        return len(self.ends)
+
+    def _starts(self, rows: slice, cols) -> np.ndarray:
+        """Where the cells of these rows and columns start."""
+        ends = self.ends
+        if 0 not in cols:
+            return ends[rows, np.asarray(cols) - 1] + 1
+        first = ends[rows, -1] + self.eol  # where the next row starts
+        first = np.concatenate(([self.front] if rows.start in (0, None) else ends[rows.start - 1 : rows.start, -1] + self.eol, first[:-1]))
+        return np.stack([first if j == 0 else ends[rows, j - 1] + 1 for j in cols], axis=-1)
 
     def cells(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(bytes, starts, ends) of column j's cells."""
-        return self.bytes, self.starts[:, j], self.ends[:, j]
+        return self.buf, self._starts(slice(None), [j])[:, 0], np.ascontiguousarray(self.ends[:, j])
+
+    def read(self, reader, cols: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """``reader`` (``values.plain_decimals``, ``values.bool_words``) applied to these columns a
+        block of rows at a time: (values, sure), a row for each column."""
+        n = len(self)
+        values = np.empty((len(cols), n))
+        sure = np.empty((len(cols), n), bool)
+        for r0 in range(0, n, self.BLOCK):
+            rows = slice(r0, min(n, r0 + self.BLOCK))
+            v, ok = reader(self.buf, self._starts(rows, cols), self.ends[rows][:, cols])
+            values[:, rows] = v.T
+            sure[:, rows] = ok.T
+        return values, sure
+
+    def same(self, j: int, expected: "FixedTexts") -> bool:
+        """Whether column j holds exactly these texts, in this order."""
+        _, starts, ends = self.cells(j)
+        lengths = ends - starts
+        if len(lengths) != len(expected.lengths) or not np.array_equal(lengths, expected.lengths):
+            return False
+        if expected.words is None:  # texts too long for fixed windows: compared as they are
+            return self.column(j) == expected.joined
+        got = right_aligned(self.buf, ends, lengths, 8 * len(expected.words))
+        return all(np.array_equal(a, b) for a, b in zip(got, expected.words))
 
     def column(self, j: int) -> bytes:
         """Column j's cells, each followed by a line end: its bytes gathered in one go."""
-        starts, ends = self.starts[:, j], self.ends[:, j]
+        _, starts, ends = self.cells(j)
         sizes = ends - starts + 1
         last = np.cumsum(sizes) - 1
         at = np.arange(int(last[-1]) + 1 if len(last) else 0) - np.repeat(last + 1 - sizes - starts, sizes)
-        got = self.bytes[at]
+        got = self.buf[at]
         got[last] = 10
         return got.tobytes()
 
     def texts(self, j: int) -> list[str]:
         return self.column(j).decode("utf-8").split("\n")[:-1]
 
+    def all_texts(self) -> list[str]:
+        """Every cell's text, row after row."""
+        body = self.buf[self.front : int(self.ends[-1, -1])].tobytes().decode("utf-8")
+        return body.replace("\r\n" if self.eol == 2 else "\n", ",").split(",")
+
     def cell(self, p: int, j: int) -> str:
-        return self.data[self.starts[p, j] : self.ends[p, j]].decode("utf-8")
+        start = self.ends[p, j - 1] + 1 if j else (self.ends[p - 1, -1] + self.eol if p else self.front)
+        return self.buf[start : self.ends[p, j]].tobytes().decode("utf-8")
+
+
+class FixedTexts:
+    """Texts as :meth:`_Grid.same` compares a column with them: their UTF-8 lengths and each
+    right-aligned in a window of 8-byte words (or, when some are long, the bytes of them all)."""
+
+    WIDEST = 64  # bytes: longer texts are compared as a whole
+
+    def __init__(self, texts: list[str]):
+        self.joined = ("\n".join(texts) + "\n").encode("utf-8") if texts else b""
+        buf, front = word_buffer(self.joined)
+        ends = np.flatnonzero(buf[front : front + len(self.joined)] == 10) + front
+        starts = np.empty_like(ends)
+        if len(ends):
+            starts[0] = front
+            starts[1:] = ends[:-1] + 1
+        self.lengths = ends - starts
+        longest = int(self.lengths.max()) if len(ends) else 0
+        self.words = right_aligned(buf, ends, self.lengths, 8 * max(1, (longest + 7) // 8)) if longest <= self.WIDEST else None
 
 
 class _Cells:
@@ -357,6 +444,8 @@ class _Located:
         return k, self.first + k, self.found[k], None
 
     def units(self) -> np.ndarray:
+        if isinstance(self.found, range):
+            return np.arange(self.found.start, self.found.stop, dtype=np.int64)
         return np.asarray(self.found, dtype=np.int64)
 
     def rows(self) -> np.ndarray:
@@ -1059,10 +1148,14 @@ def _clean_units(t: Table, hrow: int, width: int, cols, known: dict[str, str]):
     grid = _Grid.of(t, hrow, width)
     if grid is None:
         return None
-    ids, names, cats = (grid.texts(j) for j in cols)
+    cells = grid.all_texts()
+    ids, names, cats = (cells[j::width] for j in cols)
     if "" in ids or len(set(ids)) != len(ids) or not all_clean(ids) or not set(cats) <= known.keys() or not all_clean(cats):
         return None
-    return ids, names, [known[c] for c in cats]  # names hold no space: nothing to strip
+    joined = "".join(names)
+    if not joined.isprintable() or " " in joined:  # a name to strip, or with a character to refuse: row by row
+        return None
+    return ids, names, [known[c] for c in cats]
 
 
 # -- the folder -----------------------------------------------------------------------------
