@@ -26,6 +26,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Sequence
 
@@ -119,13 +120,22 @@ class Units:
         self.ids, self.names, self.cats = ids, names, cats
         self._fixed: dict[str, FixedTexts] = {}
         self.exact = dict(zip(ids, range(len(ids))))
-        self.pos = self.exact if all_clean(ids) else {clean_text(u): i for i, u in enumerate(ids)}
-        self.by_name: dict[str, int] = dict(zip(names, range(len(names)))) if all_clean(names) else {}
-        if len(self.by_name) < len(names):  # some names need cleaning, or two units share one
-            self.by_name = {}
+
+    # How a cell that is not an id as it stands is matched: made when first needed (a clean file never needs them).
+    @cached_property
+    def pos(self) -> dict[str, int]:
+        return self.exact if all_clean(self.ids) else {clean_text(u): i for i, u in enumerate(self.ids)}
+
+    @cached_property
+    def by_name(self) -> dict[str, int]:
+        names = self.names
+        by_name: dict[str, int] = dict(zip(names, range(len(names)))) if all_clean(names) else {}
+        if len(by_name) < len(names):  # some names need cleaning, or two units share one
+            by_name = {}
             for i, nm in enumerate(names):
                 k = clean_text(nm)
-                self.by_name[k] = -1 if k in self.by_name else i  # -1: two units share the name
+                by_name[k] = -1 if k in by_name else i  # -1: two units share the name
+        return by_name
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -343,17 +353,17 @@ class _Grid:
         return len(self.ends)
 
     def _starts(self, rows: slice, cols) -> np.ndarray:
-        """Where the cells of these rows and columns start."""
+        """Where the cells of these rows and columns start: a row for each column."""
         ends = self.ends
         if 0 not in cols:
-            return ends[rows, np.asarray(cols) - 1] + 1
+            return ends[rows, np.asarray(cols) - 1].T + 1
         first = ends[rows, -1] + self.eol  # where the next row starts
         first = np.concatenate(([self.front] if rows.start in (0, None) else ends[rows.start - 1 : rows.start, -1] + self.eol, first[:-1]))
-        return np.stack([first if j == 0 else ends[rows, j - 1] + 1 for j in cols], axis=-1)
+        return np.stack([first if j == 0 else ends[rows, j - 1] + 1 for j in cols])
 
     def cells(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(bytes, starts, ends) of column j's cells."""
-        return self.buf, self._starts(slice(None), [j])[:, 0], np.ascontiguousarray(self.ends[:, j])
+        return self.buf, self._starts(slice(None), [j])[0], np.ascontiguousarray(self.ends[:, j])
 
     def read(self, reader, cols: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """``reader`` (``values.plain_decimals``, ``values.bool_words``) applied to these columns a
@@ -363,9 +373,7 @@ class _Grid:
         sure = np.empty((len(cols), n), bool)
         for r0 in range(0, n, self.BLOCK):
             rows = slice(r0, min(n, r0 + self.BLOCK))
-            v, ok = reader(self.buf, self._starts(rows, cols), self.ends[rows][:, cols])
-            values[:, rows] = v.T
-            sure[:, rows] = ok.T
+            values[:, rows], sure[:, rows] = reader(self.buf, self._starts(rows, cols), self.ends[rows, cols].T)
         return values, sure
 
     def same(self, j: int, expected: "FixedTexts") -> bool:
@@ -503,7 +511,7 @@ class _Reader:
         self.parsers = {f: ValueParser(s) for f, s in self.specs.items()}
         n = len(units)
         self.n = n
-        self.values: dict[str, np.ndarray] = {f: np.full(n, np.nan) for f, s in self.specs.items() if s.formula is None}
+        self.values: dict[str, np.ndarray] = {}  # field -> its column, once a file gave it a value (see dataset())
         self.place_of: dict[str, np.ndarray] = {}
         self.row_of: dict[str, np.ndarray] = {}
         self.places: list[tuple[str, str]] = []
@@ -797,6 +805,7 @@ class _Reader:
             units = np.asarray([i for _, _, i, _ in listed], dtype=np.int64)
             row_numbers = np.asarray([rn for _, rn, _, _ in listed], dtype=np.int32)
         unit_rows[units] = row_numbers
+        in_order = clean is not None and clean.found == range(self.n)
         table = [row for _, _, _, row in listed] if fast is None else []
         short = min(map(len, table), default=width) < width
         for j, f, parse, vals, rws in fields:
@@ -830,8 +839,12 @@ class _Reader:
                         k, rn, i, _ = located[p]
                         self._explain_blank(t, rn, j, f, i, lambda problem: cell_problems.append((k, 1, j, problem)))
             ok = ~np.isnan(values)
-            vals[units[ok]] = values[ok]
-            rws[units[ok]] = row_numbers[ok]
+            if in_order:  # every unit in its row of the unit list: the column as it is
+                np.copyto(vals, values)
+                np.copyto(rws, row_numbers, where=ok)
+            else:
+                vals[units[ok]] = values[ok]
+                rws[units[ok]] = row_numbers[ok]
         if ev_cols and clean is not None:
             for p, i in enumerate(clean.found):
                 for j, f in ev_cols:
@@ -959,12 +972,16 @@ class _Reader:
             has = ~np.isnan(vals)
             if not has.any():
                 continue
-            cur = self.values.get(f)
-            if cur is None:
-                cur = self.values[f] = np.full(self.n, np.nan)
-            if f not in self.place_of:
+            if f not in self.place_of:  # the field's first values: the staged column becomes the field's
+                self.values[f] = vals
                 self.place_of[f] = np.full(self.n, -1, np.int32)
-                self.row_of[f] = np.zeros(self.n, np.int32)
+                self.place_of[f][has] = self._place(t, letter)
+                rws[~has] = 0  # a long table's blank cell keeps its row in the stage, not in the data
+                self.row_of[f] = rws
+                if t.file not in self.sources.setdefault(f, []):
+                    self.sources[f].append(t.file)
+                continue
+            cur = self.values[f]
             both = has & ~np.isnan(cur)
             if both.any():
                 with np.errstate(invalid="ignore"):
@@ -1006,11 +1023,14 @@ class _Reader:
 
     def dataset(self) -> Dataset:
         u = self.units
+        blank = [f for f, s in self.specs.items() if s.formula is None]  # every field submitted, in the criteria's order, then any other
+        values = {f: self.values[f] if f in self.values else np.full(self.n, np.nan) for f in blank}
+        values.update(self.values)
         return Dataset(
             list(u.ids),
             list(u.names),
             list(u.cats),
-            self.values,
+            values,
             {f: "、".join(s) for f, s in self.sources.items()},
             self.evidence,
             self.places,
@@ -1077,7 +1097,7 @@ def _units_from(t: Table, criteria: Criteria, problems: list[Problem], notes: No
     known = {clean_text(c): c for c in criteria.categories}
     clean = _clean_units(t, hrow, len(header), cols, known)
     if clean is not None:
-        return Units(*clean)
+        return clean
     ids, names, cats, seen = [], [], [], {}
     headers = [as_text(h).strip() if h is not None else "" for h in header]
     width = len(header)
@@ -1142,20 +1162,23 @@ def _units_from(t: Table, criteria: Criteria, problems: list[Problem], notes: No
     return Units(ids, names, cats)
 
 
-def _clean_units(t: Table, hrow: int, width: int, cols, known: dict[str, str]):
-    """(ids, names, categories) of a clean CSV unit list read in one pass, or None to read it row
-    by row: every row the usual one (an id and a category that need no cleaning, each id once)."""
+def _clean_units(t: Table, hrow: int, width: int, cols, known: dict[str, str]) -> Units | None:
+    """A clean CSV unit list read in one pass, or None to read it row by row: every row the
+    usual one (an id and a category that need no cleaning, each id once, a name with nothing
+    to strip or refuse)."""
     grid = _Grid.of(t, hrow, width)
     if grid is None:
         return None
     cells = grid.all_texts()
     ids, names, cats = (cells[j::width] for j in cols)
-    if "" in ids or len(set(ids)) != len(ids) or not all_clean(ids) or not set(cats) <= known.keys() or not all_clean(cats):
+    kinds = set(cats)
+    if not kinds <= known.keys() or not all_clean(list(kinds)) or "" in ids or not all_clean(ids):
         return None
     joined = "".join(names)
     if not joined.isprintable() or " " in joined:  # a name to strip, or with a character to refuse: row by row
         return None
-    return ids, names, [known[c] for c in cats]
+    units = Units(ids, names, cats if all(known[c] == c for c in kinds) else [known[c] for c in cats])
+    return units if len(units.exact) == len(ids) else None  # else an id twice
 
 
 # -- the folder -----------------------------------------------------------------------------
