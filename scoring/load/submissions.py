@@ -257,6 +257,7 @@ def _clean_csv(t: Table, st: "_Stage", units: "Units", id_col, name_col, cat_col
     if grid is None:
         return None
     found: Sequence[int]
+    grid.fetch([j for j in (id_col, name_col, cat_col) if j is not None])
     if len(grid) == len(units) and grid.same(id_col, units.fixed("ids")):  # in the unit list's order, as a template lists them
         found = range(len(units))
         if name_col is not None and not grid.same(name_col, units.fixed("names")):
@@ -309,6 +310,7 @@ class _Grid:
 
     def __init__(self, buf: np.ndarray, front: int, ends: np.ndarray, eol: int):
         self.buf, self.front, self.ends, self.eol = buf, front, ends, eol
+        self._columns: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     @classmethod
     def of(cls, t: Table, header_row: int, width: int) -> "_Grid | None":
@@ -353,17 +355,32 @@ class _Grid:
         return len(self.ends)
 
     def _starts(self, rows: slice, cols) -> np.ndarray:
-        """Where the cells of these rows and columns start: a row for each column."""
-        ends = self.ends
-        if 0 not in cols:
-            return ends[rows, np.asarray(cols) - 1].T + 1
-        first = ends[rows, -1] + self.eol  # where the next row starts
-        first = np.concatenate(([self.front] if rows.start in (0, None) else ends[rows.start - 1 : rows.start, -1] + self.eol, first[:-1]))
-        return np.stack([first if j == 0 else ends[rows, j - 1] + 1 for j in cols])
+        """Where the cells of these rows and columns start: a row for each column (taken in one pass)."""
+        starts = self.ends[rows, [j - 1 for j in cols]].T + 1  # after the cell before; column 0: fixed below
+        for k, j in enumerate(cols):
+            if j == 0:  # a row's first cell starts after the line end of the row before
+                last = starts[k].copy()  # ends of these rows' last cells, plus 1
+                r0 = rows.start or 0
+                starts[k, 0] = self.front if r0 == 0 else self.ends[r0 - 1, -1] + self.eol
+                starts[k, 1:] = last[:-1] + (self.eol - 1)
+        return starts
 
     def cells(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(bytes, starts, ends) of column j's cells."""
-        return self.buf, self._starts(slice(None), [j])[0], np.ascontiguousarray(self.ends[:, j])
+        got = self._columns.get(j)
+        if got is None:
+            self.fetch([j])
+            got = self._columns[j]
+        return self.buf, got[0], got[1]
+
+    def fetch(self, cols: list[int]) -> None:
+        """Where these columns' cells start and end, kept for :meth:`cells`: taken from the rows in one pass."""
+        cols = sorted(set(cols) - self._columns.keys())
+        if cols:
+            starts = self._starts(slice(None), cols)
+            ends = self.ends[:, cols].T
+            for k, j in enumerate(cols):
+                self._columns[j] = (starts[k].copy(), ends[k].copy())
 
     def read(self, reader, cols: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """``reader`` (``values.plain_decimals``, ``values.bool_words``) applied to these columns a
@@ -373,7 +390,7 @@ class _Grid:
         sure = np.empty((len(cols), n), bool)
         for r0 in range(0, n, self.BLOCK):
             rows = slice(r0, min(n, r0 + self.BLOCK))
-            values[:, rows], sure[:, rows] = reader(self.buf, self._starts(rows, cols), self.ends[rows, cols].T)
+            values[:, rows], sure[:, rows] = reader(self.buf, self._starts(rows, cols), self.ends[rows, cols].T, in_place=True)
         return values, sure
 
     def same(self, j: int, expected: "FixedTexts") -> bool:
@@ -384,7 +401,7 @@ class _Grid:
             return False
         if expected.words is None:  # texts too long for fixed windows: compared as they are
             return self.column(j) == expected.joined
-        got = right_aligned(self.buf, ends, lengths, 8 * len(expected.words))
+        got = right_aligned(self.buf, ends, lengths, 8 * len(expected.words), in_place=True)
         return all(np.array_equal(a, b) for a, b in zip(got, expected.words))
 
     def column(self, j: int) -> bytes:
@@ -414,7 +431,7 @@ class FixedTexts:
     """Texts as :meth:`_Grid.same` compares a column with them: their UTF-8 lengths and each
     right-aligned in a window of 8-byte words (or, when some are long, the bytes of them all)."""
 
-    WIDEST = 64  # bytes: longer texts are compared as a whole
+    WIDEST = 64  # bytes: longer texts are compared as a whole (a word_buffer leaves room for a window this wide)
 
     def __init__(self, texts: list[str]):
         self.joined = ("\n".join(texts) + "\n").encode("utf-8") if texts else b""
@@ -426,7 +443,7 @@ class FixedTexts:
             starts[1:] = ends[:-1] + 1
         self.lengths = ends - starts
         longest = int(self.lengths.max()) if len(ends) else 0
-        self.words = right_aligned(buf, ends, self.lengths, 8 * max(1, (longest + 7) // 8)) if longest <= self.WIDEST else None
+        self.words = right_aligned(buf, ends, self.lengths, 8 * max(1, (longest + 7) // 8), in_place=True) if longest <= self.WIDEST else None
 
 
 class _Cells:
@@ -1177,7 +1194,7 @@ def _clean_units(t: Table, hrow: int, width: int, cols, known: dict[str, str]) -
     joined = "".join(names)
     if not joined.isprintable() or " " in joined:  # a name to strip, or with a character to refuse: row by row
         return None
-    units = Units(ids, names, cats if all(known[c] == c for c in kinds) else [known[c] for c in cats])
+    units = Units(ids, names, [known[c] for c in cats])  # the criteria's own strings: one each, not one per unit
     return units if len(units.exact) == len(ids) else None  # else an id twice
 
 

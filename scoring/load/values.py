@@ -259,17 +259,18 @@ _ZEROS = np.uint64(0x3030303030303030)  # "00000000"
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
-def right_aligned(data: np.ndarray, ends: np.ndarray, lengths: np.ndarray, width: int, fill: int = 0) -> list[np.ndarray]:
+def right_aligned(data: np.ndarray, ends: np.ndarray, lengths: np.ndarray, width: int, xor: int = 0, in_place: bool = False) -> list[np.ndarray]:
     """Cells given by where they end in ``data`` and their lengths, each as the ``width`` bytes
-    ending there (a multiple of 8), the bytes before the cell's start set to ``fill``: ``width / 8``
-    arrays of little-endian 64-bit words, the cell's last byte the last word's highest.
+    ending there (a multiple of 8), each byte XOR-ed with ``xor`` and the bytes before the cell's
+    start 0: ``width / 8`` arrays of little-endian 64-bit words, the cell's last byte the last
+    word's highest.
 
     Each word is put together from the two aligned words of ``data`` it straddles: two plain
     gathers of whole words, much faster than gathering bytes. ``data`` is read in place when it
-    allows that (see :func:`word_buffer`), else copied once. A longer cell keeps only its last
-    ``width`` bytes (callers tell it apart by its length)."""
+    allows that (see :func:`word_buffer`; ``in_place``: the caller knows it does), else copied
+    once. A longer cell keeps only its last ``width`` bytes (callers tell it apart by its length)."""
     ends = np.asarray(ends, np.int64)
-    if len(ends) and (data.ctypes.data % 8 or len(data) % 8 or int(ends.min()) < width or int(ends.max()) + 8 > len(data)):
+    if not in_place and len(ends) and (data.ctypes.data % 8 or len(data) % 8 or int(ends.min()) < width or int(ends.max()) + 8 > len(data)):
         data, shift = word_buffer(data.tobytes(), width)
         ends = ends + shift
     words64 = data.view("<u8")
@@ -283,22 +284,22 @@ def right_aligned(data: np.ndarray, ends: np.ndarray, lengths: np.ndarray, width
     for i in range(width // 8):
         hi = np.take(words64, q + (i + 1))
         w = (lo >> down) | (hi << up)
+        if xor:
+            w ^= xor * 0x0101010101010101
         if i:
             pad -= 64
             np.maximum(pad, 0, out=pad)
-        keep = np.left_shift(_ALL, pad.view(np.uint64))  # a shift by 64 or more gives 0 (a cell too long for the window: garbage)
-        w &= keep
-        if fill:
-            w |= ~keep & (fill * 0x0101010101010101)
+        w &= np.left_shift(_ALL, pad.view(np.uint64))  # a shift by 64 or more gives 0 (a cell too long for the window: garbage)
         out.append(w)
         lo = hi
     return out
 
 
-def word_buffer(data, front: int = 24, tail: bytes = b"") -> tuple[np.ndarray, int]:
+def word_buffer(data, front: int = 64, tail: bytes = b"") -> tuple[np.ndarray, int]:
     """``data`` (and ``tail``) copied into a buffer :func:`right_aligned` reads in place, and where
     it starts there: aligned to 8 bytes, ``front`` zero bytes before it (a multiple of 8: room for
-    the window of a cell at the very start) and at least 8 after it, its length a multiple of 8."""
+    the window of a cell at the very start, 64 bytes wide at most) and at least 8 after it, its
+    length a multiple of 8."""
     end = front + len(data) + len(tail)
     buf = np.empty(end + 8 + (-end) % 8, np.uint8)  # numpy allocates aligned memory
     buf[:front] = 0
@@ -314,15 +315,14 @@ def _eight_digits(d: np.ndarray) -> np.ndarray:
     return ((d & 0x000000FF000000FF) * (100 + (1000000 << 32)) + ((d >> 16) & 0x000000FF000000FF) * (1 + (10000 << 32))) >> 32
 
 
-def _digit_bytes(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Eight bytes as digits: (each byte minus "0", a byte that is neither a digit nor ".",
-    the point's byte as 1)."""
-    y = x ^ 0x3030303030303030  # a digit is 0-9, "." is 0x1E
-    other = (((y & 0x7F7F7F7F7F7F7F7F) + 0x7676767676767676) | y) & 0x8080808080808080  # high bit: not a digit (no carry between bytes)
-    z = y ^ 0x1E1E1E1E1E1E1E1E
-    point = ~(((z & 0x7F7F7F7F7F7F7F7F) + 0x7F7F7F7F7F7F7F7F) | z) & 0x8080808080808080  # high bit: a zero byte of z, a point
-    one = point >> 7
-    return y ^ (one * 0x1E), (other != point) | ((one & (one - 1)) != 0), one  # a point's byte made 0; another byte, or two points
+def _digit_bytes(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Eight bytes minus "0" each (a digit is 0-9, "." is 0x1E) as digits: (the digits, the
+    point's byte made 0; a byte that is neither a digit nor "."; the point's byte as 1)."""
+    y8 = y.view(np.uint8)  # compared a byte at a time; the 8 results of a word read back as one word
+    other = y8 > 9
+    point = y8 == 0x1E
+    one = point.view(np.uint64)
+    return y ^ (one * 0x1E), (other != point).view(np.uint64) != 0, one
 
 
 def _decimal_words(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -333,9 +333,10 @@ def _decimal_words(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.
     The integer comes from the digits before the point moved one byte right, into its place."""
     if len(words) == 1:  # up to eight characters: the usual cell
         d, bad, one = _digit_bytes(words[0])
+        bad |= (one & (one - 1)) != 0  # two points
         ahead = one - 1  # the bytes before the point; all of them without one
-        left = ahead & (((ahead >> 56) & 1) - 1)  # none without a point
-        whole = _eight_digits(((d & left) << 8) | (d & ~left))
+        left = d & ahead & (((ahead >> 56) & 1) - 1)  # none without a point
+        whole = _eight_digits((left << 8) | (d ^ left))
         before = ((ahead & _BYTES) * _BYTES) >> 56  # 8 without a point
         return bad, one != 0, np.take(_AFTER8, before.view(np.intp)), whole
     parts = [_digit_bytes(x) for x in words]
@@ -343,7 +344,7 @@ def _decimal_words(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.
     point = bad.copy()
     for _, b, one in parts:
         h = one != 0
-        bad |= b | (h & point)  # a second point in another word
+        bad |= b | (h & point) | ((one & (one - 1)) != 0)  # two points in the word, or in two words
         point |= h
     k = len(words)
     whole = np.zeros(len(bad), np.uint64)
@@ -372,7 +373,7 @@ def _decimal_words(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.
 _AFTER8 = np.array([7, 6, 5, 4, 3, 2, 1, 0, 0])  # digits after the point, by the bytes before it (8: no point)
 
 
-def plain_decimals(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def plain_decimals(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, in_place: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Cells given as byte ranges of ``data`` read as plain decimals, all at once: (values, sure).
 
     A plain decimal is an optional sign, digits and at most one point ("95", "-3", "2.50",
@@ -394,21 +395,21 @@ def plain_decimals(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tu
     if longest == 0:
         return np.full(shape, np.nan), np.ones(shape, bool)
     width = 8 * ((longest + 7) // 8)
-    words = right_aligned(data, ends, lengths, width, fill=48)  # "0" before the cell: the same number
+    words = right_aligned(data, ends, lengths, width, xor=48, in_place=in_place)  # each byte minus "0"; before the cell, 0: the same number
     bad, point, places, whole = _decimal_words(words)
     signed = minus = None
-    maybe = np.flatnonzero(bad & (lengths > 0) & (lengths <= width))
+    maybe = np.flatnonzero(bad & (lengths > 0) & (lengths <= width)) if bad.any() else ()
     if len(maybe):
         first = data[starts[maybe]]
         sign = (first == 45) | (first == 43)
         maybe, first = maybe[sign], first[sign]
-    if len(maybe):  # a sign: read those again with a "0" in its place
+    if len(maybe):  # a sign: read those again with a 0 in its place
         p = (width - lengths[maybe]).astype(np.int64)
         again = [w[maybe] for w in words]
         for i in range(len(words)):
             here = (p >> 3) == i
             shift = ((p[here] & 7) << 3).view(np.uint64)
-            again[i][here] = (again[i][here] & ~np.left_shift(np.uint64(0xFF), shift)) | np.left_shift(np.uint64(48), shift)
+            again[i][here] &= ~np.left_shift(np.uint64(0xFF), shift)
         bad[maybe], point[maybe], places[maybe], whole[maybe] = _decimal_words(again)
         signed = np.zeros(n, bool)
         signed[maybe] = True
@@ -429,7 +430,7 @@ def plain_decimals(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tu
     return v.reshape(shape), ok.reshape(shape)
 
 
-def bool_words(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def bool_words(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, in_place: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Cells given as byte ranges of ``data`` read as the yes/no words ("是", "否", "y" …) exactly as
     typed, all at once: (values, sure). Blank cells are NaN and sure; any other cell is not sure."""
     shape = np.shape(starts)
@@ -439,7 +440,7 @@ def bool_words(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[
     values = np.full(n, np.nan)
     sure = lengths == 0
     if n and int(lengths.max()) > 0:
-        words = right_aligned(data, ends, lengths, _WORD_WIDTH)  # a cell longer than the window is cut, but its length tells it apart
+        words = right_aligned(data, ends, lengths, _WORD_WIDTH, in_place=in_place)  # a cell longer than the window is cut, but its length tells it apart
         for size, key, v in _WORD_KEYS:
             hit = lengths == size
             for w, k in zip(words, key):
