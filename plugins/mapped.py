@@ -142,7 +142,7 @@ class Survey(_Votes):
             min_length=1, description="字段（某选项票数）→ 分值 0–100", json_schema_extra={"en": "field (votes for an option) → value 0–100"}
         )
         excluded: list[str] = Field(
-            default_factory=list,
+            [],  # pydantic copies it for each instance (default_factory=list costs start-up: see scoring.core.criteria)
             description="不计入有效票的选项字段，如“不了解”",
             json_schema_extra={"en": "option fields not counted as valid votes, e.g. 不了解"},
         )

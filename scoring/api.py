@@ -199,11 +199,13 @@ def open_store(db: str | Path | None = None, create: bool = False, guards: bool 
 
 def _existing_store(db) -> Store | None:
     """The store if there is one with runs in it; None when there is no store yet (nothing to look back on)."""
-    from .history.store import default_path, open_store as opened
+    from .history.location import default_path
 
     path = default_path(db)
     if not path.exists():
         return None
+    from .history.store import open_store as opened  # sqlite3 and the store's records only when there is one
+
     try:
         return opened(path)
     except HistoryError as e:
@@ -253,8 +255,8 @@ def fingerprint(scoring: Scoring) -> Fingerprint:
 
 def previous_values(values, plan: Plan, *, store: Store | None = None, db: str | Path | None = None, warn: Warn | None = None):
     """``values`` with last year's columns (``<field>@上年``) from the store's published result of last year."""
+    from .history.location import default_path
     from .history.previous import Note, attach_previous
-    from .history.store import default_path
 
     own = store is None
     if own:
@@ -277,6 +279,10 @@ def previous_values(values, plan: Plan, *, store: Store | None = None, db: str |
 def decision_history(results: Results, *, store: Store | None = None, db: str | Path | None = None):
     """Earlier years' published outcomes for look-back decision rules (None when no rule looks back
     or there is no store yet)."""
+    from .history.location import default_path
+
+    if store is None and not default_path(db).exists():
+        return None  # no store yet: nothing to look back on (the look-back code and sqlite3 stay unloaded)
     from .history.lookback import decision_history as history, look_back_years
 
     years = look_back_years(results.criteria)
@@ -432,13 +438,14 @@ def results_text(scoring: Scoring, fmt: str = "table", lang: str = "zh", *, deci
     given, then the blank cells scored and the stamp last), ``csv`` (the ranked tables alone: no
     decisions, no stamp), or ``json`` (pieces made as they are written, so memory stays flat at any
     size). Any other format is refused (printable reports: :func:`report`)."""
-    from .report import decisions as rd
     from .report.output import as_csv, as_table, json_chunks
 
     if fmt not in ("table", "csv", "json"):
         raise UsageError(Problem("api.results_format", {"format": fmt}))
     results, stamp = scoring.results, scoring.stamp
     places = results.criteria.assessment.precision
+    if decisions is not None:
+        from .report import decisions as rd  # the rules' module only when there are decisions to show
     if fmt == "json":
         extra = {"decisions": rd.as_dicts(decisions, places, lang)} if decisions is not None else None
         return json_chunks(results, lang, stamp=stamp, extra=extra)

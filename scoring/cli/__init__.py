@@ -38,7 +38,8 @@ def _lang(argv: list[str]) -> str:
     return "en" if os.environ.get("SCORING_LANG") == "en" else "zh"
 
 
-def build_parser(lang: str) -> argparse.ArgumentParser:
+def build_parser(lang: str, only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; ``only``: with that command's parser alone (see :func:`parse_args`)."""
     T = texts(lang)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--lang", choices=["zh", "en"], default=lang, help=T["lang"])
@@ -46,8 +47,56 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="scoring", description=T["desc"], parents=[common])
     sub = p.add_subparsers(dest="command", required=True)
     for group in GROUPS:
-        group.add_parsers(sub, common, T, lang)
+        group.add_parsers(sub if only is None else _OneCommand(sub, only), common, T, lang)
     return p
+
+
+class _OneCommand:
+    """The subcommands with one command's parser built; the others' set-up goes nowhere."""
+
+    def __init__(self, sub, name: str) -> None:
+        self.sub, self.name = sub, name
+
+    def add_parser(self, name: str, **kwargs):
+        return self.sub.add_parser(name, **kwargs) if name == self.name else _Unbuilt()
+
+
+class _Unbuilt:
+    """A parser that is not built: every call (add_argument, add_subparsers …) is taken and dropped."""
+
+    def __getattr__(self, name: str):
+        return lambda *args, **kwargs: self
+
+
+def _command(argv: list[str]) -> str | None:
+    """The command named in ``argv`` when nothing before it could be refused: only ``--lang zh|en`` and
+    ``--plugins DIR`` written out whole. None when anything else comes first (help, an abbreviation …)."""
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ("--lang", "--plugins") and i + 1 < len(argv) and not argv[i + 1].startswith("-"):
+            if a == "--lang" and argv[i + 1] not in ("zh", "en"):
+                return None
+            i += 2
+        elif a in ("--lang=zh", "--lang=en") or (a.startswith("--plugins=") and len(a) > len("--plugins=")):
+            i += 1
+        else:
+            return a if a in COMMANDS else None
+    return None
+
+
+def parse_args(argv: list[str], lang: str) -> argparse.Namespace:
+    """``argv`` parsed. Building every command's parser costs about as much as a small run's scoring
+    (argparse looks for translations on disk for each one), so the command named is parsed by a parser
+    holding it alone: the same parser, the same answers, the same messages for its own options. Anything
+    the whole parser would answer differently (help, an unknown command, an argument left over, whose
+    message shows the list of commands) goes to the whole parser."""
+    command = _command(argv)
+    if command is not None:
+        args, left = build_parser(lang, command).parse_known_args(argv)
+        if not left:
+            return args
+    return build_parser(lang).parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     argv = sys.argv[1:] if argv is None else argv
     lang = _lang(argv)
-    args = build_parser(lang).parse_args(argv)
+    args = parse_args(argv, lang)
     try:
         return COMMANDS[args.command](args)
     except ScoringError as e:

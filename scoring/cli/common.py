@@ -147,7 +147,7 @@ def check_out_arg(args) -> None:
     """Refuse ``--out`` before any work: not a folder, not an input, not inside the data folder."""
     if not getattr(args, "out", None):
         return
-    from ..history.store import default_path
+    from ..history.location import default_path
     from ..outfile import check_out
 
     target = getattr(args, "criteria", "")

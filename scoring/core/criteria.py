@@ -33,6 +33,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_core import PydanticCustomError
 
 
+# An empty list as a default is written ``Field([])`` (pydantic gives each instance its own copy):
+# ``default_factory=list`` makes pydantic read ``list``'s signature, which compiles the tokenizer's
+# patterns at start-up.
 class _Model(BaseModel):
     # nan and inf are never a weight, a score or a threshold: refused, with the key named
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False)
@@ -45,7 +48,7 @@ class Assessment(_Model):
     precision: int = Field(2, ge=0, le=6, description="decimal places every score is rounded to")
     total: float = Field(100.0, gt=0, description="what the module weights of a category add up to")
     categories: list[str] = Field(min_length=1)
-    plugins: list[str] = Field(default_factory=list, description="folders of local plugin .py files")
+    plugins: list[str] = Field([], description="folders of local plugin .py files")
     note: str = ""
 
 
@@ -207,11 +210,11 @@ class Grades(_Model):
     categories: list[str] | None = None
     bands: list[Band] = Field(min_length=1)
     fail: str | None = None  # grade given by 一票否决; default: the lowest band
-    quotas: list[Quota] = Field(default_factory=list)
+    quotas: list[Quota] = Field([])
 
 
 class Ranking(_Model):
-    tie_break: list[str] = Field(default_factory=list)  # fields, larger ranks first
+    tie_break: list[str] = Field([])  # fields, larger ranks first
 
 
 class Condition(_Model):
@@ -259,7 +262,7 @@ class Rule(_Model):
 
 class Decisions(_Model):
     close_margin: float = Field(1.0, ge=0, description="points: a unit this close to a line is a close call")
-    rules: list[Rule] = Field(default_factory=list)
+    rules: list[Rule] = Field([])
 
 
 class Alias(_Model):
@@ -278,7 +281,7 @@ class Alias(_Model):
 
 class History(_Model):
     series: str | None = Field(None, min_length=1, description="name shared by every year of this assessment")
-    aliases: list[Alias] = Field(default_factory=list)
+    aliases: list[Alias] = Field([])
 
 
 class Publication(_Model):
@@ -367,14 +370,14 @@ class Warnings(_Model):
 
 class Criteria(_Model):
     assessment: Assessment
-    fields: list[FieldSpec] = Field(default_factory=list)
+    fields: list[FieldSpec] = Field([])
     modules: list[Module] = Field(min_length=1)
     indicators: list[Indicator] = Field(min_length=1)
-    vetoes: list[Veto] = Field(default_factory=list)
-    grades: list[Grades] = Field(default_factory=list)
+    vetoes: list[Veto] = Field([])
+    grades: list[Grades] = Field([])
     ranking: Ranking = Ranking()
     decisions: Decisions = Decisions()
-    checks: list[Check] = Field(default_factory=list)
+    checks: list[Check] = Field([])
     history: History = History()
     publication: Publication = Publication()
     warnings: Warnings | None = None

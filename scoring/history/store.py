@@ -65,9 +65,8 @@ from typing import Any, Iterable, Literal
 from ..core.dataset import Dataset
 from ..errors import HistoryError, Problem
 from . import canonical
+from .location import DEFAULT_NAME, ENV, default_path  # noqa: F401 - the store's own names too
 
-DEFAULT_NAME = "scoring-history.sqlite"
-ENV = "SCORING_DB"
 FORMAT = "scoring-history"
 VERSION = 3  # 2: seals; 3: events, 公示, objections, imports (older stores gain the tables when opened)
 APPLICATION_ID = 0x53434F52  # "SCOR" in the SQLite header: marks the file as ours
@@ -224,14 +223,6 @@ _RUN_COLS = (
     "COALESCE(root, id), reason, note, (SELECT digest FROM seals WHERE seals.run_id = runs.id), "
     "(SELECT public_key FROM seals WHERE seals.run_id = runs.id)"
 )
-
-
-def default_path(arg: str | os.PathLike | None = None) -> Path:
-    """``--db`` if given, else ``$SCORING_DB``, else ``./scoring-history.sqlite``."""
-    if arg:
-        return Path(arg)
-    env = os.environ.get(ENV)
-    return Path(env) if env else Path.cwd() / DEFAULT_NAME
 
 
 def now() -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from json.encoder import encode_basestring  # what json.dumps(text, ensure_ascii=False) writes
 from itertools import repeat
 from pathlib import Path
@@ -73,6 +74,20 @@ def as_table(res: Results, lang: str = "zh", fmt_name: str = "simple", stamp=Non
     return "\n".join(out) + "\n"
 
 
+# Characters whose width on screen is known without wcwidth (importing it costs every table about 20 ms of
+# start-up): printable ASCII is one column; CJK punctuation (U+3000–U+3029, U+3030–U+303E), the CJK
+# ideographs (U+4E00–U+9FFF) and the full-width forms (U+FF01–U+FF60) are two, for wcwidth as for a
+# terminal (tests/test_text_table.py checks every one). Each of those is three bytes in UTF-8 where an
+# ASCII character is one, so a cell's width is its length plus half its extra bytes. A column with any
+# other character is measured by wcwidth.
+_KNOWN_WIDTH = re.compile("[ -~\u3000-\u3029\u3030-\u303e\u4e00-\u9fff\uff01-\uff60]*")
+
+
+def known_width(text: str) -> int:
+    """The width on screen of a text of printable ASCII and the listed two-column characters only."""
+    return len(text) + (len(text.encode()) - len(text)) // 2
+
+
 def text_table(header: list[str], columns: list[list[str]], align: list[str], fmt_name: str = "simple") -> str:
     """The table tabulate draws (text cells as they are, CJK characters two columns wide), built a
     column at a time: tabulate looks at every cell several times over, 11 s for 170 000 units.
@@ -81,8 +96,6 @@ def text_table(header: list[str], columns: list[list[str]], align: list[str], fm
     tabulate treats specially (a line break, a terminal escape, a character without a width),
     goes to tabulate itself; tests compare the two on generated tables.
     """
-    from wcwidth import wcswidth
-
     if fmt_name != "simple" or not columns or not columns[0] or len(columns) != len(header):
         return _tabulate(header, columns, align, fmt_name)
     padded = []
@@ -92,8 +105,8 @@ def text_table(header: list[str], columns: list[list[str]], align: list[str], fm
         if "\n" in joined or "\r" in joined or "\x1b" in joined:
             return _tabulate(header, columns, align, fmt_name)
         plain = joined.isascii() and joined.isprintable()  # then a cell is as wide as it is long
-        widths = list(map(len, cells)) if plain else list(map(wcswidth, cells))
-        hw = len(head) if plain else wcswidth(head)
+        measure = len if plain else known_width if _KNOWN_WIDTH.fullmatch(joined) else _wcswidth()
+        widths, hw = list(map(measure, cells)), measure(head)
         if not plain and (min(widths) < 0 or hw < 0):
             return _tabulate(header, columns, align, fmt_name)
         width = max(max(widths), hw + 2)  # tabulate keeps two spaces beside a header
@@ -104,6 +117,12 @@ def text_table(header: list[str], columns: list[list[str]], align: list[str], fm
             body = [pad(c, width - w + len(c)) for c, w in zip(cells, widths)]
         padded.append([pad(head, width - hw + len(head)), "-" * width, *body])
     return "\n".join(["  ".join(row).rstrip() for row in zip(*padded)])
+
+
+def _wcswidth():
+    from wcwidth import wcswidth
+
+    return wcswidth
 
 
 def _tabulate(header: list[str], columns: list[list[str]], align: list[str], fmt_name: str) -> str:
