@@ -240,6 +240,20 @@ def test_odd_rows_read_the_same_both_ways(tmp_path, text):
     assert outcome(tmp_path, True) == outcome(tmp_path, False)
 
 
+def one_pass_taken(monkeypatch) -> list[bool]:
+    """For each table read from now on, whether it was read in one pass (``_clean_csv`` took it)."""
+    taken: list[bool] = []
+    real = submissions._clean_csv
+
+    def spy(*a, **k):
+        got = real(*a, **k)
+        taken.append(got is not None)
+        return got
+
+    monkeypatch.setattr(submissions, "_clean_csv", spy)
+    return taken
+
+
 def _clean_rows(n: int, rng, blanks: bool):
     rows = [["单位编号", "单位名称", "得分", "次数", "比率", "有无", "余额", "得分佐证材料"]]
     for i in range(n):
@@ -272,15 +286,7 @@ def test_clean_files_take_the_one_pass_way_and_read_the_same(tmp_path, monkeypat
         rows[300][j] = odd[1]
     units = [(f"U{i:05d}", f"单位{i}", "甲" if i % 3 else "乙") for i in range(400)]
     write(tmp_path, units, {"a.csv": rows})
-    taken = []
-    real = submissions._clean_csv
-
-    def spy(*a, **k):
-        got = real(*a, **k)
-        taken.append(got is not None)
-        return got
-
-    monkeypatch.setattr(submissions, "_clean_csv", spy)
+    taken = one_pass_taken(monkeypatch)
     fast = outcome(tmp_path, True)
     assert fast == outcome(tmp_path, False)
     assert taken == [True]  # odd cells no longer send the file the slow way: only they go through the parser
@@ -404,15 +410,7 @@ def test_a_clean_file_with_odd_cells_reads_as_row_by_row_in_one_pass(tmp_path_fa
     write(folder, units, {})
     text = eol.join(",".join(r) for r in rows) + (eol if last_eol else "")
     (folder / "a.csv").write_bytes(text.encode(encoding))
-    taken = []
-    real = submissions._clean_csv
-
-    def spy(*a, **k):
-        got = real(*a, **k)
-        taken.append(got is not None)
-        return got
-
-    monkeypatch.setattr(submissions, "_clean_csv", spy)
+    taken = one_pass_taken(monkeypatch)
     assert outcome(folder, True) == outcome(folder, False)
     assert taken == [True]
 
