@@ -17,7 +17,6 @@ python-calamine is imported only here, inside the functions that read a workbook
 from __future__ import annotations
 
 import csv
-import io
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -51,7 +50,7 @@ class Table:
     sheet: str | None  # None for CSV
     rows: Iterator[tuple[int, Sequence]]  # (row number, cells)
     meta: dict[str, str] = field(default_factory=dict)  # template identity (hidden sheet), if any
-    text: str | None = None  # a comma-separated file's whole text, for readers that can take it in one go
+    data: bytes | None = None  # a comma-separated file's whole text as UTF-8, for readers that can take it in one go
     # A workbook sheet's explanation of an empty cell: (row, column index) -> ("merged", "B2:B3") or
     # ("formula", "=SUM(…)") for a formula saved without its result; None when the cell is simply
     # empty.  Known once the sheet's rows have been read.
@@ -118,23 +117,26 @@ def read_text(path: Path, shown: str, notes: list[Problem]) -> Table:
         except UnicodeDecodeError:
             raise Unreadable(Problem("data.not_utf8", file=shown)) from None
         notes.append(Problem("note.utf16", file=shown))
-        return _text_table(path, shown, text, notes)
+        return _text_table(path, shown, text.encode("utf-8"), notes)
     if data.startswith(b"\xef\xbb\xbf"):
         notes.append(Problem("note.bom", file=shown))
         data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
+    if not data.isascii():
         try:
-            text = data.decode("gb18030")
+            data.decode("utf-8")  # only to check: the text is decoded a line at a time as it is read
         except UnicodeDecodeError:
-            raise Unreadable(Problem("data.not_utf8", file=shown)) from None
-        notes.append(Problem("note.gbk", file=shown))
-    return _text_table(path, shown, text, notes)
+            try:
+                data = data.decode("gb18030").encode("utf-8")
+            except UnicodeDecodeError:
+                raise Unreadable(Problem("data.not_utf8", file=shown)) from None
+            notes.append(Problem("note.gbk", file=shown))
+    return _text_table(path, shown, data, notes)
 
 
-def _text_table(path: Path, shown: str, text: str, notes: list[Problem]) -> Table:
-    if "\x00" in text:
+def _text_table(path: Path, shown: str, data: bytes, notes: list[Problem]) -> Table:
+    """A text file's table, from its text as UTF-8."""
+    if b"\x00" in data:
+        text = data.decode("utf-8")
         if text.count("\x00") > 16:  # a binary file under a text name
             raise Unreadable(Problem("data.not_spreadsheet", {"ext": path.suffix.lower()}, file=shown))
         # a text file with a stray NUL (the csv module cannot read past it): name the line
@@ -143,13 +145,40 @@ def _text_table(path: Path, shown: str, text: str, notes: list[Problem]) -> Tabl
         end = text.find("\n", at)
         line = text[start : end if end >= 0 else len(text)].rstrip("\r")
         raise Unreadable(Problem("data.control_char", {"chars": "U+0000", "value": shown_text(line)}, file=shown, row=text.count("\n", 0, at) + 1))
-    first = text.split("\n", 1)[0]
+    end = data.find(b"\n")
+    first = (data if end < 0 else data[:end]).decode("utf-8")
     delimiter = ","
     if path.suffix.lower() == ".tsv" or ("\t" in first and "," not in first):
         delimiter = "\t"
         notes.append(Problem("note.tab", file=shown))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return Table(shown, None, _csv_rows(reader, shown), text=text if delimiter == "," else None)
+    reader = csv.reader(_lines(data), delimiter=delimiter)
+    return Table(shown, None, _csv_rows(reader, shown), data=data if delimiter == "," else None)
+
+
+def _lines(data: bytes) -> Iterator[str]:
+    """UTF-8 text's lines, decoded one at a time as they are asked for, as a file opened with
+    newline="" gives them to the csv module: each ends after "\n", "\r\n" or a lone "\r".
+
+    (A line end is a byte of its own in UTF-8, never part of another character.)"""
+    size = len(data)
+    at = 0
+    find = data.find
+    if b"\r" not in data:
+        while at < size:
+            end = find(b"\n", at) + 1 or size
+            yield data[at:end].decode("utf-8")
+            at = end
+        return
+    while at < size:
+        nl = find(b"\n", at)
+        stop = size if nl < 0 else nl
+        cr = find(b"\r", at, stop)
+        if cr >= 0:
+            end = cr + 2 if cr + 1 == nl else cr + 1
+        else:
+            end = size if nl < 0 else nl + 1
+        yield data[at:end].decode("utf-8")
+        at = end
 
 
 def _csv_rows(reader, shown: str) -> Iterator[tuple[int, Sequence]]:
