@@ -15,7 +15,7 @@ import subprocess
 import openpyxl
 import pytest
 
-from helpers import EXAMPLE_CRITERIA, EXAMPLE_DATA, cli_ok
+from helpers import EXAMPLE_CRITERIA, EXAMPLE_DATA, cli, cli_ok
 from report_support import tool
 
 SOFFICE = tool("soffice")
@@ -63,3 +63,17 @@ def test_calc_opens_the_report_and_reads_every_cell(tmp_path, capsys, lang):
             a = a + [""] * (len(b) - len(a))
             b = b + [""] * (len(a) - len(b))
             assert a == b, (ws.title, n)
+
+
+def test_a_sheet_longer_than_excel_opens_is_refused_and_nothing_written(tmp_path, capsys, monkeypatch):
+    # Excel's limit is 1 048 576 rows (a nation-size score sheet passes it); the limit is lowered here so
+    # the bundled example's score sheet (about 1 500 rows) crosses it
+    from scoring.report import sheetml
+
+    monkeypatch.setattr(sheetml, "MAX_ROWS", 1000)
+    book = tmp_path / "report.xlsx"
+    code, out, err = cli(capsys, "report", EXAMPLE_CRITERIA, "--data", EXAMPLE_DATA, "--out", book)
+    assert code == 2
+    assert "工作表“评分表”超过 1000 行" in err and "--format html" in err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []

@@ -34,11 +34,14 @@ from typing import NamedTuple
 
 from wcwidth import wcswidth
 
+from ..errors import Problem, ReportError
+
 # deflate level 1: on the score sheet of 1 000 units of the province benchmark (93 MB of XML), zlib's
 # default level 6 took 1.3 s against 0.4 s for a file 27 % smaller
 LEVEL = 1
 SPOOL = 8 << 20  # a sheet's compressed rows are kept in memory up to this size, then in a temporary file
 MAX_WIDTH = 60
+MAX_ROWS = 1_048_576  # the most rows a sheet can have in Excel and WPS
 
 TEXT, NUMBER, EMPTY, SAME = "s", "n", "", "="
 MEASURE, WRAP = 1, 2  # how a text cell counts: its width for the column, its lines for the row's height
@@ -482,6 +485,8 @@ class Sheet:
         self._add(kind.template.format(*args), r)
 
     def _add(self, xml: str, r: int) -> None:
+        if r > MAX_ROWS:  # Excel and WPS open no sheet longer than this: refuse rather than hand out a cut-off sheet
+            raise ReportError(Problem("report.xlsx_too_many_rows", {"sheet": self.title, "max": MAX_ROWS}))
         self.last_row = r
         self._pending.append(xml)
         self._pending_size += 1
