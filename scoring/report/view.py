@@ -172,9 +172,12 @@ class UnitSheets(Sequence):
             return [self[i] for i in range(*k.indices(len(self)))]
         return self._view(self._keys[k], None)
 
-    def _view(self, key, sheet: dict | None) -> UnitView:
+    def _view(self, key, sheet: dict | None, sentences: bool = True) -> UnitView:
         cs, p, averages = key
-        n = notice.unit_notice(self._res, cs, p, self._rules.get(self._res.data.ids[cs.index[p]], []), self._lang, sheet)
+        if sentences or sheet is None:
+            n = notice.unit_notice(self._res, cs, p, self._rules.get(self._res.data.ids[cs.index[p]], []), self._lang, sheet)
+        else:
+            n = {"sheet": sheet, "sentences": []}
         sheet = n["sheet"]
         return UnitView(
             sheet["id"],
@@ -195,6 +198,11 @@ class UnitSheets(Sequence):
     def __iter__(self) -> Iterator[UnitView]:
         """Every sheet in order, those of up to BLOCK units of a category made together (their lines a column
         at a time, :func:`scoring.core.explain.unit_sheets`)."""
+        return self.iterate()
+
+    def iterate(self, sentences: bool = True) -> Iterator[UnitView]:
+        """As iterating; ``sentences=False`` leaves each view's explanation sentences empty, for a report that
+        does not print them (the workbook): they are about a third of a sheet's cost."""
         keys = self._keys
         k = 0
         while k < len(keys):
@@ -204,7 +212,7 @@ class UnitSheets(Sequence):
                 end += 1
             block = keys[k:end]
             for key, sheet in zip(block, unit_sheets(self._res, cs, [p for _, p, _ in block], self._lang)):
-                yield self._view(key, sheet)
+                yield self._view(key, sheet, sentences)
             k = end
 
     def find(self, unit: str) -> list[int]:
