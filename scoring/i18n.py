@@ -390,6 +390,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "gap.formula": ("公式无法计算（如分母为0）", "formula has no value (e.g. zero denominator)"),
     # reports
     "error.report": ("无法生成报告（未写入任何文件）：", "The report could not be made (nothing was written):"),
+    "report.xlsx_too_many_rows": (
+        "工作表“{sheet}”超过 {max} 行，Excel 和 WPS 打不开完整的表，未生成 XLSX",
+        "sheet \"{sheet}\" would have more than {max} rows, more than Excel or WPS can open; no XLSX was written",
+    ),
+    "report.xlsx_too_many_rows.hint": (
+        "单位较多时改用 --format html（不限行数）或 scoring run --format csv；各单位的反馈可用 --for unit 分别生成",
+        "with this many units use --format html (no row limit) or scoring run --format csv; each unit's feedback can be made with --for unit",
+    ),
     "report.no_cjk_font": (
         "未找到中文字体，不能生成 PDF（否则汉字会印成方框）",
         "no Chinese (CJK) font is installed, so a PDF would print boxes instead of characters",
@@ -422,8 +430,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "用 --format xlsx、html 或 pdf 指定，或让 --out 以 .xlsx / .html / .pdf 结尾",
         "give --format xlsx, html or pdf, or end --out with .xlsx / .html / .pdf",
     ),
-    "report.no_openpyxl": ("生成 XLSX 需要 openpyxl，但未安装（{detail}）", "making an XLSX needs openpyxl, which is not installed ({detail})"),
-    "report.no_openpyxl.hint": ("运行 pip install openpyxl", "run pip install openpyxl"),
     # plugins
     "plugin.load_failed": ("插件“{name}”加载失败：{detail}", "plugin \"{name}\" failed to load: {detail}"),
     "plugin.not_a_method": ("插件“{name}”返回的 {obj} 不是评分方法", "plugin \"{name}\" returned {obj}, which is not a scoring method"),

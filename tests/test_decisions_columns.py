@@ -91,3 +91,40 @@ def test_outcomes_read_as_a_sequence_of_records():
     assert (b.unit_id, b.grade, b.failed, b.vetoes, b.name) == ("B", "较差", True, ("V1",), "乙")
     assert current[-1] is b and current[0:1] == [a] and len(current) == 2
     assert type(a.total) is float and type(a.rank) is int  # Python numbers, as records from a store hold them
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(outcomes(), outcomes(), st.sampled_from(["none", "empty", "one", "drafts"]))
+def test_decide_on_columns_is_decide_on_records(current, earlier, past):
+    """Every rule of the criteria (look-back ones too) proposes the same, in the same order, whether
+    this year's outcomes come as columns or as records; with no history, an empty one, a year of it,
+    or only drafts."""
+    from dataclasses import replace
+
+    from scoring.core.decisions import decide
+    from scoring.history.lookback import DecisionHistory
+
+    year = CRITERIA.assessment.year
+    history = {
+        "none": None,
+        "empty": {},
+        "one": {year - 1: [replace(o, year=year - 1) for o in earlier]},
+        "drafts": DecisionHistory({}, [year - 1, year - 2]),
+    }[past]
+    assert repr(decide(CRITERIA, current, history)) == repr(decide(CRITERIA, list(current), history))
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(outcomes(), st.booleans())
+def test_a_past_without_these_units_is_no_past(current, drafts):
+    """When no unit has an outcome in a look-back rule's window, its call is made once for all of them;
+    it must be the call made unit by unit (forced here by an outcome of some other unit in the window)."""
+    from scoring.core.decisions import Outcome, decide
+    from scoring.history.lookback import DecisionHistory
+
+    year = CRITERIA.assessment.year
+    other = [Outcome(y, "不在名单", CATS[0], 80.0, 1, 1, "较差") for y in (year - 1, year - 2)]
+    draft_years = [year - 1, year - 2] if drafts else []
+    bare = decide(CRITERIA, current, DecisionHistory({}, draft_years))
+    assert repr(bare) == repr(decide(CRITERIA, current, DecisionHistory({y: [o] for o in other for y in [o.year]}, draft_years)))
+    assert any(r.rule.look_back for r in bare)

@@ -175,7 +175,8 @@ def test_csv_neutralises_formula_text_but_not_numbers():
 
 
 def test_no_openpyxl_internals_in_the_product():
-    """Looks are given through openpyxl's public named styles, never its private style arrays."""
+    """openpyxl (reading submissions, writing templates) is used through its public API, never its private
+    style arrays; reports are written by scoring/report/sheetml.py, which does not import it."""
     import re
     from pathlib import Path
 
@@ -185,3 +186,5 @@ def test_no_openpyxl_internals_in_the_product():
         f"{p.relative_to(root)}:{n}" for p in root.rglob("*.py") for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if private.search(line)
     ]
     assert found == []
+    for name in ("sheetml.py", "xlsx.py"):
+        assert not re.search(r"^\s*(from|import) openpyxl", (root / "report" / name).read_text(encoding="utf-8"), re.M), name

@@ -225,12 +225,33 @@ def test_parse_column_gives_only_what_the_parser_gives(cells, field):
         "单位编号,得分,次数\nU1,1e999,2\nU2,5,1.5\n",
         "单位编号,得分\nU1,5\nU2\n",
         "单位编号,得分\nU1,5,6\nU2,7\n",
+        "单位编号,得分,次数\nU1,5\nU2\n",  # as many cells as two rows' worth, ending with a line end
+        "单位编号,得分,次数\r\nU1,5\r\nU2\r\n",
+        "单位编号,得分,次数\r\nU1,5,1\nU2,1,2\r\n",  # one line end without "\r"
+        "单位编号,得分,次数\r\nU1,5,1\rU2,1,2\r\n",  # one "\r" alone
+        "单位编号,得分\nU1,5\nU2,6",  # no line end at the end
+        "单位编号,得分\r\nU1,5\nU2\r\n",  # a "\n" alone where the rest end with "\r\n": a line end for the csv module
+        "单位编号,得分\nU1,5\rU2\n",  # a "\r" alone: a line end too
     ],
 )
 def test_odd_rows_read_the_same_both_ways(tmp_path, text):
     write(tmp_path, [("U1", "一", "甲"), ("U2", "二", "乙")], {})
     (tmp_path / "a.csv").write_text(text, encoding="utf-8")
     assert outcome(tmp_path, True) == outcome(tmp_path, False)
+
+
+def one_pass_taken(monkeypatch) -> list[bool]:
+    """For each table read from now on, whether it was read in one pass (``_clean_csv`` took it)."""
+    taken: list[bool] = []
+    real = submissions._clean_csv
+
+    def spy(*a, **k):
+        got = real(*a, **k)
+        taken.append(got is not None)
+        return got
+
+    monkeypatch.setattr(submissions, "_clean_csv", spy)
+    return taken
 
 
 def _clean_rows(n: int, rng, blanks: bool):
@@ -265,15 +286,7 @@ def test_clean_files_take_the_one_pass_way_and_read_the_same(tmp_path, monkeypat
         rows[300][j] = odd[1]
     units = [(f"U{i:05d}", f"单位{i}", "甲" if i % 3 else "乙") for i in range(400)]
     write(tmp_path, units, {"a.csv": rows})
-    taken = []
-    real = submissions._clean_csv
-
-    def spy(*a, **k):
-        got = real(*a, **k)
-        taken.append(got is not None)
-        return got
-
-    monkeypatch.setattr(submissions, "_clean_csv", spy)
+    taken = one_pass_taken(monkeypatch)
     fast = outcome(tmp_path, True)
     assert fast == outcome(tmp_path, False)
     assert taken == [True]  # odd cells no longer send the file the slow way: only they go through the parser
@@ -361,3 +374,59 @@ def test_a_clean_unit_list_reads_as_row_by_row(tmp_path_factory, rows, crlf):
         assert fast == read()
     finally:
         submissions._clean_units = real
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(st.text(alphabet="ab是,\r\n\"\x0b\u2028 ", max_size=40))
+def test_text_lines_are_the_lines_a_file_opened_with_newline_empty_gives(text):
+    import io
+
+    from scoring.load.sheets import _lines
+
+    assert list(_lines(text.encode("utf-8"))) == list(io.StringIO(text, newline=""))
+
+
+# Cells a clean file may hold that are not plain numbers: each is read by its field's parser, in
+# place, without sending the file the row-by-row way.
+ODD_CELLS = ["\u200b12", "7\x0b", "\x1c", "是\u00a0", "\u30005", " 4", "1e2", "１２", "95%", "\x7f", "\u2028", "nan"]
+
+
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.tuples(st.sampled_from(range(2, 7)), st.sampled_from(ODD_CELLS + ["", "3", "2.5"])), max_size=6),
+    st.sampled_from(["\n", "\r\n"]),
+    st.booleans(),
+    st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]),
+)
+def test_a_clean_file_with_odd_cells_reads_as_row_by_row_in_one_pass(tmp_path_factory, monkeypatch, odd, eol, last_eol, encoding):
+    """Line ends, a missing last line end, the encoding and control or space characters in
+    value cells: the one-pass reading takes the file and gives what the row-by-row oracle does."""
+    folder = tmp_path_factory.mktemp("data")
+    rng = np.random.default_rng(5)
+    rows = _clean_rows(30, rng, blanks=True)
+    for j, cell in odd:
+        rows[1 + int(rng.integers(0, 30))][j] = cell
+    units = [(f"U{i:05d}", f"单位{i}", "甲" if i % 3 else "乙") for i in range(30)]
+    write(folder, units, {})
+    text = eol.join(",".join(r) for r in rows) + (eol if last_eol else "")
+    (folder / "a.csv").write_bytes(text.encode(encoding))
+    taken = one_pass_taken(monkeypatch)
+    assert outcome(folder, True) == outcome(folder, False)
+    assert taken == [True]
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(CELLS), st.text(alphabet="0123456789.+-", max_size=18)), min_size=1, max_size=24), st.integers(1, 4))
+def test_plain_decimals_of_a_block_are_those_of_its_cells(cells, k):
+    """The grid reads a block of rows and columns at once (any shape): each cell reads as alone."""
+    cells = cells + [""] * (-len(cells) % k)
+    data = (",".join(cells) + ",").encode("utf-8")
+    sizes = np.asarray([len(c.encode("utf-8")) for c in cells], dtype=np.int64)
+    ends = np.cumsum(sizes + 1) - 1
+    starts = ends - sizes
+    buf = np.frombuffer(data, np.uint8)
+    block_v, block_ok = plain_decimals(buf, starts.reshape(k, -1), ends.reshape(k, -1))
+    for p in range(len(cells)):
+        v, ok = plain_decimals(buf, starts[p : p + 1], ends[p : p + 1])
+        assert block_ok.ravel()[p] == ok[0]
+        assert np.array_equal(block_v.ravel()[p : p + 1], v, equal_nan=True)

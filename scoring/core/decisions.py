@@ -9,14 +9,14 @@ missing the proposal says so ("undetermined") instead of guessing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
 from .criteria import Condition, Criteria, Rule
 from .engine import Results
-from .rounding import whole
+from .rounding import each_distinct, whole
 
 EPS = 1e-9
 
@@ -36,6 +36,17 @@ class Outcome:
     no_excellent: bool = False
     vetoes: tuple[str, ...] = ()
     name: str = ""
+
+
+_OUTCOME_FIELDS = tuple(f.name for f in fields(Outcome))
+
+
+def _outcome(values: tuple) -> Outcome:
+    """``Outcome(*values)`` without the frozen dataclass's ``__init__``, which sets each field through
+    ``object.__setattr__`` (6 µs a record; a nation's rules name tens of thousands of units)."""
+    o = object.__new__(Outcome)
+    o.__dict__.update(zip(_OUTCOME_FIELDS, values))
+    return o
 
 
 class Outcomes(Sequence[Outcome]):
@@ -62,6 +73,7 @@ class Outcomes(Sequence[Outcome]):
         self.failed, self.no_excellent, self.vetoes = failed, no_excellent, vetoes  # vetoes: position -> ids hit
         self._made: dict[int, Outcome] = {}
         self._lists: list[list] | None = None
+        self._grade_codes: tuple[np.ndarray, dict] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -78,13 +90,42 @@ class Outcomes(Sequence[Outcome]):
             if self._lists is None:  # Python numbers, as the records hold them (once, not per record)
                 self._lists = [a.tolist() for a in (self.total, self.rank, self.of, self.failed, self.no_excellent)]
             total, rank, of, failed, no_exc = self._lists
-            o = self._made[k] = Outcome(
-                self.year, self.ids[k], self.cats[k], total[k], rank[k], of[k], self.grade[k], failed[k], no_exc[k], self.vetoes.get(k, ()), self.names[k]
+            o = self._made[k] = _outcome(
+                (self.year, self.ids[k], self.cats[k], total[k], rank[k], of[k], self.grade[k], failed[k], no_exc[k], self.vetoes.get(k, ()), self.names[k])
             )
         return o
 
+    def records(self, ks: list[int]) -> list[Outcome]:
+        """The records at positions ``ks``."""
+        made = self._made
+        return [made[k] if k in made else self[k] for k in ks]
+
+    @staticmethod
+    def _codes(texts: list) -> tuple[np.ndarray, dict]:
+        """Each text as a number (its place among the distinct texts, in order of coming), and the numbers."""
+        codes = {x: c for c, x in enumerate(dict.fromkeys(texts))}
+        return np.fromiter(map(codes.__getitem__, texts), np.int64, len(texts)), codes
+
+    def groups(self) -> dict[str, "_Group"]:
+        """Every category's group, in the order the categories first come."""
+        code, codes = self._codes(self.cats)
+        return {cat: _Group(self, np.flatnonzero(code == c)) for cat, c in codes.items()}
+
     def group(self, category: str) -> "_Group":
-        return _Group(self, np.asarray([k for k, c in enumerate(self.cats) if c == category], dtype=np.int64))
+        return self.groups().get(category) or _Group(self, np.zeros(0, np.int64))
+
+    def grade_in(self, grades: list[str]) -> np.ndarray:
+        """Whether each unit's grade is one of ``grades``."""
+        if self._grade_codes is None:
+            self._grade_codes = self._codes(self.grade)
+        code, codes = self._grade_codes
+        return np.isin(code, [c for g, c in codes.items() if g in grades])
+
+    def vetoed(self, veto: str) -> np.ndarray:
+        """Whether each unit was hit by the veto ``veto``."""
+        out = np.zeros(len(self), bool)
+        out[[k for k, ids in self.vetoes.items() if veto in ids]] = True
+        return out
 
 
 class _Group:
@@ -105,8 +146,7 @@ class _Group:
         return self.all[int(self.at[p])]
 
     def grade_in(self, grades: list[str]) -> np.ndarray:
-        g = self.all.grade
-        return np.fromiter((g[k] in grades for k in self.at.tolist()), bool, len(self.at))
+        return self.all.grade_in(grades)[self.at]
 
 
 def outcomes_of(res: Results) -> Outcomes:
@@ -275,47 +315,86 @@ def _first(g: _Group, among: np.ndarray, *keys: np.ndarray) -> Outcome | None:
 def _evaluate_columns(cond: Condition, g: _Group, criteria: Criteria, category: str, places: int) -> tuple[list[Hit], str, Outcome | None, float | None]:
     """``evaluate`` on a category's columns: the same hits, in the same order, the same line, nearest
     unit and distance; an Outcome is made only for the units named."""
+    c = _column_hits(cond, g, criteria, category, places)
+    return [Hit(g.unit(p), m, f) for p, m, f in zip(c.at, c.margins, c.figures)], c.line, c.near, c.dist
+
+
+@dataclass
+class _ColumnHits:
+    """Who in a category meets a condition, as columns: positions in the group (in its order), each
+    one's margin and figure (as :class:`Hit` holds them); the line, nearest unit outside, distance."""
+
+    at: list[int]
+    margins: list[float | None]
+    figures: list[str]
+    line: str
+    near: Outcome | None
+    dist: float | None
+
+
+def _rounded(a: np.ndarray, places: int) -> list[float | None]:
+    """``round(x, places)`` of every value (Python's rounding, as the records' margins are made)."""
+
+    def margin(x: float) -> float | None:
+        return round(x, places)
+
+    return each_distinct(a, margin)
+
+
+def _column_hits(cond: Condition, g: _Group, criteria: Criteria, category: str, places: int) -> _ColumnHits:
+    """:func:`evaluate`'s answer on a category's columns, the margins and figures made a column at a time."""
     total, rank, failed = g.total, g.rank, g.failed
     if cond.total_below is not None:
         line = cond.total_below
         inside = total < line - EPS
-        hits = [Hit(u, round(line - u.total, places), f"{u.total:.{places}f} < {line:g}") for u in map(g.unit, np.nonzero(inside)[0].tolist())]
+        at = np.flatnonzero(inside)
+        figure = f" < {line:g}"
+        figures = each_distinct(total[at], lambda x: f"{x:.{places}f}{figure}")
         near = _first(g, ~inside, total)
-        return hits, f"< {line:g}", near, None if near is None else round(near.total - line, places)
+        return _ColumnHits(
+            at.tolist(), _rounded(line - total[at], places), figures, f"< {line:g}", near, None if near is None else round(near.total - line, places)
+        )
     if cond.grade is not None:
         floor = band_floor(criteria, category, cond.grade)
         inside = g.grade_in(cond.grade)
-        hits = []
-        for u in map(g.unit, np.nonzero(inside)[0].tolist()):
-            by_score = floor is not None and u.total < floor - EPS and not u.failed
-            hits.append(Hit(u, round(floor - u.total, places) if by_score and floor is not None else None, f"{u.grade}"))
+        at = np.flatnonzero(inside)
+        margins: list[float | None] = [None] * len(at)
+        if floor is not None:
+            by_score = (total[at] < floor - EPS) & ~failed[at]
+            for k, m in zip(np.flatnonzero(by_score).tolist(), _rounded(floor - total[at][by_score], places)):
+                margins[k] = m
+        grade = g.all.grade
+        figures = [f"{grade[k]}" for k in g.at[at].tolist()]
         near = _first(g, ~inside & ~failed, total)
         dist = None if near is None or floor is None else round(near.total - floor, places)
-        return hits, "/".join(cond.grade), near, dist
+        return _ColumnHits(at.tolist(), margins, figures, "/".join(cond.grade), near, dist)
     if cond.bottom is not None or cond.bottom_percent is not None:
         n = len(g)
         k = bottom_count(cond, n) or 0
         if k <= 0:
-            return [], "0", None, None
+            return _ColumnHits([], [], [], "0", None, None)
         line_rank = np.sort(rank)[n - k]  # as evaluate: every unit ranked at or below the k-th rank from the bottom
         inside = rank >= line_rank
+        at = np.flatnonzero(inside)
         weakest_out = _first(g, ~inside, -rank, total)  # max by (rank, -total)
-        hits = []
-        for u in map(g.unit, np.nonzero(inside)[0].tolist()):
-            margin = None if u.failed else (round(weakest_out.total - u.total, places) if weakest_out else None)
-            hits.append(Hit(u, margin, f"{u.rank}/{n}"))
+        margins = [None] * len(at)
+        if weakest_out is not None:
+            scored = ~failed[at]
+            for j, m in zip(np.flatnonzero(scored).tolist(), _rounded(weakest_out.total - total[at][scored], places)):
+                margins[j] = m
+        figures = each_distinct(rank[at], lambda r: f"{r}/{n}")
         best_in = _first(g, inside & ~failed, rank, -total)  # min by (rank, -total)
         dist = None if weakest_out is None or best_in is None else round(weakest_out.total - best_in.total, places)
         label = f"{k}/{n}" if cond.bottom is not None else f"{cond.bottom_percent:g}% → {k}/{n}"
-        return hits, label, weakest_out, dist
+        return _ColumnHits(at.tolist(), margins, figures, label, weakest_out, dist)
     v = cond.veto
-    vetoes = g.all.vetoes
-    inside = np.fromiter((v in vetoes.get(k, ()) for k in g.at.tolist()), bool, len(g))
+    inside = g.all.vetoed(v)[g.at] if v is not None else np.zeros(len(g), bool)
     if v == "fail":
         inside |= failed
     elif v == "no_excellent":
         inside |= g.all.no_excellent[g.at]
-    return [Hit(u, None, v or "") for u in map(g.unit, np.nonzero(inside)[0].tolist())], v or "", None, None
+    at = np.flatnonzero(inside).tolist()
+    return _ColumnHits(at, [None] * len(at), [v or ""] * len(at), v or "", None, None)
 
 
 class PastRecord:
@@ -345,14 +424,24 @@ class PastRecord:
         missing: list[int] = []
         if rule.look_back is None:  # asked of look-back rules only
             return caught, missing
-        year = self.criteria.assessment.year
-        for y in range(year - 1, year - rule.look_back.years, -1):
+        for y in self.window(rule):
             past = self.unit.get((y, unit_id))
             if past is None:
                 missing.append(y)
             elif unit_id in self._caught_in(rule, y, past.category):
                 caught.append(y)
         return caught, missing
+
+    def window(self, rule: Rule) -> list[int]:
+        """The earlier years a look-back rule looks at, the latest first."""
+        assert rule.look_back is not None
+        year = self.criteria.assessment.year
+        return list(range(year - 1, year - rule.look_back.years, -1))
+
+    def holds_any(self, rule: Rule) -> bool:
+        """Whether any unit has an outcome in the rule's window (else every unit misses every year)."""
+        held = {y for y, _ in self.unit}
+        return any(y in held for y in self.window(rule))
 
 
 def decide(criteria: Criteria, current: Sequence[Outcome], history: dict[int, list[Outcome]] | None = None) -> list[RuleResult]:
@@ -362,12 +451,13 @@ def decide(criteria: Criteria, current: Sequence[Outcome], history: dict[int, li
     year = criteria.assessment.year
     by_cat: dict[str, list[Outcome] | _Group] = {}
     if isinstance(current, Outcomes):
-        by_cat = {cat: current.group(cat) for cat in dict.fromkeys(current.cats)}
+        by_cat = dict(current.groups())
     else:
         for u in current:
             by_cat.setdefault(u.category, []).append(u)  # type: ignore[union-attr]
     past = PastRecord(criteria, history)
     veto_names = {v.id: v.name for v in criteria.vetoes}
+    drafts = getattr(history, "drafts", ())
 
     results = []
     for rule in criteria.decisions.rules:
@@ -375,23 +465,31 @@ def decide(criteria: Criteria, current: Sequence[Outcome], history: dict[int, li
             if rule.applies_to is not None and cat not in rule.applies_to:
                 continue
             group = by_cat.get(cat, [])
-            hits, line, near, dist = evaluate(rule.when, group, criteria, cat, places)
-            catches = []
-            for h in hits:
-                c = Catch(rule, h.unit, h.margin, h.figure, h.margin is not None and h.margin <= close + EPS, years_caught=[year])
-                if rule.look_back is not None:
-                    earlier, c.years_missing = past.years(rule, h.unit.unit_id)
-                    c.years_draft = [y for y in c.years_missing if y in getattr(history, "drafts", ())]
-                    c.years_caught += earlier
-                    need = rule.look_back.times
-                    if len(c.years_caught) >= need:
-                        c.status = "caught"
-                    elif len(c.years_caught) + len(c.years_missing) >= need:
-                        c.status = "undetermined"
-                    else:
-                        continue
-                catches.append(c)
-            catches.sort(key=lambda c: (c.unit.rank, c.unit.unit_id))
+            if isinstance(group, _Group) and not np.isnan(group.total).any():
+                c = _column_hits(rule.when, group, criteria, cat, places)
+                order = _by_rank_and_id(group, c.at)  # the catches' order, found before any is made
+                units = group.all.records(group.at[np.asarray(c.at, np.int64)[order]].tolist())
+                hits: Iterable[tuple[Outcome, float | None, str]] = zip(units, [c.margins[k] for k in order], [c.figures[k] for k in order])
+                line, near, dist = c.line, c.near, c.dist
+            else:
+                found, line, near, dist = evaluate(rule.when, group, criteria, cat, places)
+                found.sort(key=lambda h: (h.unit.rank, h.unit.unit_id))
+                hits = ((h.unit, h.margin, h.figure) for h in found)
+            if rule.look_back is not None and not past.holds_any(rule):
+                catches = _unseen_past(rule, hits, past.window(rule), drafts, close, year)
+            else:
+                catches = []
+                for unit, margin, figure in hits:
+                    k = Catch(rule, unit, margin, figure, margin is not None and margin <= close + EPS, years_caught=[year])
+                    if rule.look_back is not None:
+                        earlier, k.years_missing = past.years(rule, unit.unit_id)
+                        k.years_draft = [y for y in k.years_missing if y in drafts]
+                        k.years_caught += earlier
+                        status = _status(rule, len(k.years_caught), len(k.years_missing))
+                        if status is None:
+                            continue
+                        k.status = status
+                    catches.append(k)
             results.append(
                 RuleResult(
                     rule,
@@ -405,3 +503,36 @@ def decide(criteria: Criteria, current: Sequence[Outcome], history: dict[int, li
                 )
             )
     return results
+
+
+def _by_rank_and_id(g: _Group, at: list[int]) -> list[int]:
+    """The order of the units at ``at`` by rank, then id (as the catches are sorted): by id first,
+    then by rank keeping that order among equal ranks."""
+    ids = g.all.ids
+    by_id = sorted(range(len(at)), key=[ids[k] for k in g.at[at].tolist()].__getitem__)
+    return [by_id[k] for k in np.argsort(g.rank[at][by_id], kind="stable").tolist()]
+
+
+def _status(rule: Rule, caught: int, missing: int) -> str | None:
+    """A look-back rule's call on a unit caught this year: "caught" (enough years caught), "undetermined"
+    (enough only if missing years were caught too) or None (not enough either way)."""
+    assert rule.look_back is not None
+    need = rule.look_back.times
+    if caught >= need:
+        return "caught"
+    if caught + missing >= need:
+        return "undetermined"
+    return None
+
+
+def _unseen_past(rule: Rule, hits, window: list[int], drafts, close: float, year: int) -> list[Catch]:
+    """A look-back rule's catches when no unit has an outcome in its window: every unit caught this
+    year misses every earlier year, so the call is the same for all (decided once)."""
+    status = _status(rule, 1, len(window))
+    if status is None:
+        return []
+    draft = [y for y in window if y in drafts]
+    return [
+        Catch(rule, unit, margin, figure, margin is not None and margin <= close + EPS, status, [year], list(window), list(draft))
+        for unit, margin, figure in hits
+    ]

@@ -13,6 +13,7 @@ Last year's values (``<field>@上年``) are not submissions: the engine checks t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -87,8 +88,7 @@ def field_usage(plan: Plan) -> dict[str, Usage]:
     return usage
 
 
-@dataclass(frozen=True)
-class Gap:
+class Gap(NamedTuple):  # a NamedTuple: made tens of thousands of times at nation size, three times faster than a frozen dataclass
     unit: int  # position in the dataset
     field: str  # the submitted field that is blank (or the derived one, when reason == "formula")
     reads: str  # the field the indicator or veto reads
@@ -133,8 +133,7 @@ def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = No
         miss = np.isnan(cols[reads][idx])
         if zero_policy is not None and reads in zero:  # 0 ÷ 0: not missing, the indicator's zero_denominator applies
             by_zero = miss & zero[reads][idx]
-            for p in np.nonzero(by_zero)[0]:
-                out.append(Gap(int(idx[p]), reads, reads, kind, id_, name, zero_policy, "zero_denominator"))
+            out.extend([Gap(u, reads, reads, kind, id_, name, zero_policy, "zero_denominator") for u in idx[by_zero].tolist()])
             miss &= ~by_zero
         if not miss.any():
             return
@@ -145,10 +144,8 @@ def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = No
                 continue
             blank = miss & np.isnan(data.column(b)[idx])
             explained |= blank
-            for p in np.nonzero(blank)[0]:
-                out.append(Gap(int(idx[p]), b, reads, kind, id_, name, policy, "blank"))
-        for p in np.nonzero(miss & ~explained)[0]:
-            out.append(Gap(int(idx[p]), reads, reads, kind, id_, name, policy, "formula"))
+            out.extend([Gap(u, b, reads, kind, id_, name, policy, "blank") for u in idx[blank].tolist()])
+        out.extend([Gap(u, reads, reads, kind, id_, name, policy, "formula") for u in idx[miss & ~explained].tolist()])
 
     masks = unit_scopes(plan, data)[0]
     for ind in c.indicators:

@@ -53,10 +53,18 @@ def _parts(data: Dataset):
     yield struct.pack("<Q", len(head))
     yield head
     for f in fields:
-        col = np.asarray(data.values[f], dtype="<f8").copy()
-        col[np.isnan(col)] = _NAN
-        col[col == 0.0] = 0.0  # -0.0 and 0.0 are the same value
-        yield col.tobytes()
+        yield canonical_column(data.values[f]).data.cast("B")
+
+
+def canonical_column(values) -> np.ndarray:
+    """A field's values as they are encoded: float64 little-endian, every NaN the one bit pattern,
+    -0.0 as 0.0 (x + 0.0 is x bit for bit, but 0.0 for -0.0: one pass, no masking unless a NaN)."""
+    with np.errstate(invalid="ignore"):  # a signalling NaN: replaced below
+        col = np.asarray(values, dtype="<f8") + 0.0
+    nan = np.isnan(col)
+    if nan.any():
+        col[nan] = _NAN
+    return col
 
 
 def decode(raw: bytes) -> Dataset:

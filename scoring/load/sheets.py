@@ -17,7 +17,6 @@ python-calamine is imported only here, inside the functions that read a workbook
 from __future__ import annotations
 
 import csv
-import io
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -51,7 +50,7 @@ class Table:
     sheet: str | None  # None for CSV
     rows: Iterator[tuple[int, Sequence]]  # (row number, cells)
     meta: dict[str, str] = field(default_factory=dict)  # template identity (hidden sheet), if any
-    text: str | None = None  # a comma-separated file's whole text, for readers that can take it in one go
+    data: bytes | None = None  # a comma-separated file's whole text as UTF-8, for readers that can take it in one go
     # A workbook sheet's explanation of an empty cell: (row, column index) -> ("merged", "B2:B3") or
     # ("formula", "=SUM(…)") for a formula saved without its result; None when the cell is simply
     # empty.  Known once the sheet's rows have been read.
@@ -118,23 +117,26 @@ def read_text(path: Path, shown: str, notes: list[Problem]) -> Table:
         except UnicodeDecodeError:
             raise Unreadable(Problem("data.not_utf8", file=shown)) from None
         notes.append(Problem("note.utf16", file=shown))
-        return _text_table(path, shown, text, notes)
+        return _text_table(path, shown, text.encode("utf-8"), notes)
     if data.startswith(b"\xef\xbb\xbf"):
         notes.append(Problem("note.bom", file=shown))
         data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
+    if not data.isascii():
         try:
-            text = data.decode("gb18030")
+            data.decode("utf-8")  # only to check: the text is decoded a line at a time as it is read
         except UnicodeDecodeError:
-            raise Unreadable(Problem("data.not_utf8", file=shown)) from None
-        notes.append(Problem("note.gbk", file=shown))
-    return _text_table(path, shown, text, notes)
+            try:
+                data = data.decode("gb18030").encode("utf-8")
+            except UnicodeDecodeError:
+                raise Unreadable(Problem("data.not_utf8", file=shown)) from None
+            notes.append(Problem("note.gbk", file=shown))
+    return _text_table(path, shown, data, notes)
 
 
-def _text_table(path: Path, shown: str, text: str, notes: list[Problem]) -> Table:
-    if "\x00" in text:
+def _text_table(path: Path, shown: str, data: bytes, notes: list[Problem]) -> Table:
+    """A text file's table, from its text as UTF-8."""
+    if b"\x00" in data:
+        text = data.decode("utf-8")
         if text.count("\x00") > 16:  # a binary file under a text name
             raise Unreadable(Problem("data.not_spreadsheet", {"ext": path.suffix.lower()}, file=shown))
         # a text file with a stray NUL (the csv module cannot read past it): name the line
@@ -143,13 +145,40 @@ def _text_table(path: Path, shown: str, text: str, notes: list[Problem]) -> Tabl
         end = text.find("\n", at)
         line = text[start : end if end >= 0 else len(text)].rstrip("\r")
         raise Unreadable(Problem("data.control_char", {"chars": "U+0000", "value": shown_text(line)}, file=shown, row=text.count("\n", 0, at) + 1))
-    first = text.split("\n", 1)[0]
+    end = data.find(b"\n")
+    first = (data if end < 0 else data[:end]).decode("utf-8")
     delimiter = ","
     if path.suffix.lower() == ".tsv" or ("\t" in first and "," not in first):
         delimiter = "\t"
         notes.append(Problem("note.tab", file=shown))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return Table(shown, None, _csv_rows(reader, shown), text=text if delimiter == "," else None)
+    reader = csv.reader(_lines(data), delimiter=delimiter)
+    return Table(shown, None, _csv_rows(reader, shown), data=data if delimiter == "," else None)
+
+
+def _lines(data: bytes) -> Iterator[str]:
+    """UTF-8 text's lines, decoded one at a time as they are asked for, as a file opened with
+    newline="" gives them to the csv module: each ends after "\n", "\r\n" or a lone "\r".
+
+    (A line end is a byte of its own in UTF-8, never part of another character.)"""
+    size = len(data)
+    at = 0
+    find = data.find
+    if b"\r" not in data:
+        while at < size:
+            end = find(b"\n", at) + 1 or size
+            yield data[at:end].decode("utf-8")
+            at = end
+        return
+    while at < size:
+        nl = find(b"\n", at)
+        stop = size if nl < 0 else nl
+        cr = find(b"\r", at, stop)
+        if cr >= 0:
+            end = cr + 2 if cr + 1 == nl else cr + 1
+        else:
+            end = size if nl < 0 else nl + 1
+        yield data[at:end].decode("utf-8")
+        at = end
 
 
 def _csv_rows(reader, shown: str) -> Iterator[tuple[int, Sequence]]:
@@ -275,12 +304,13 @@ def _check_unpacked(package, shown: str) -> None:
             )
 
 
-def _sheet_values(wb: Workbook, title: str, shown: str) -> tuple[list[list], bytes]:
+def _sheet_values(wb: Workbook, title: str, shown: str, percent: frozenset[int] = frozenset()) -> tuple[list[list], "_Marks"]:
     """A sheet's cell values from A1 (python-calamine: numbers as float, "" for an empty cell) and
-    its XML, once the XML shows the cells span no more than MAX_CELLS."""
-    xml = wb.sheet_xml(title)
-    _check_extent(xml, shown, title)
-    return wb.book.get_sheet_by_name(title).to_python(skip_empty_area=False), xml
+    the marks of its XML, once the XML shows the cells span no more than MAX_CELLS."""
+    marks = _Marks(wb.sheet_xml(title))
+    _check_extent(marks, shown, title)
+    marks.settle(percent)
+    return wb.book.get_sheet_by_name(title).to_python(skip_empty_area=False), marks
 
 
 def read_meta(wb: Workbook, shown: str = "") -> dict[str, str]:
@@ -333,49 +363,17 @@ def _col_index(letters: bytes) -> int:
     return n - 1
 
 
-def _check_extent(xml: bytes, shown: str, title: str) -> None:
+def _check_extent(marks: "_Marks", shown: str, title: str) -> None:
     """Refuse a sheet whose cells span more than MAX_CELLS from A1 (the reader holds that rectangle)."""
-    cols, rows = _extent(xml)
+    cols, rows = marks.extent()
     if cols * rows > MAX_CELLS:
         far = f"{column_letter(cols - 1)}{rows}"
         raise Unreadable(Problem("data.sheet_too_large", {"range": f"A1:{far}", "cells": cols * rows, "far": far}, file=shown, sheet=title))
 
 
 def _extent(xml: bytes) -> tuple[int, int]:
-    """(columns, rows) from A1 to the farthest cell reference of a sheet's XML.
-
-    Every r="B12" is read at once with numpy (a cell's reference, as every writer puts it);
-    a sheet that writes one otherwise (r = "…", r='…') has each reference found by a regular
-    expression instead."""
-    import numpy as np
-
-    a = np.frombuffer(xml, np.uint8)
-    if len(a) < 16:
-        return 0, 0
-    eq = np.flatnonzero(a[2:-12] == 61) + 2  # every "="
-    before, after = a[eq - 1], a[eq + 1]
-    if ((before <= 32) | ((after == 39) & ((before | 32) == 114))).any():
-        return _extent_slowly(xml)
-    p = eq[((before | 32) == 114) & (after == 34) & (a[eq - 2] <= 32)] + 2  # r="…" after a space
-    col = np.zeros(len(p), np.int64)
-    run = np.ones(len(p), bool)
-    for k in range(4):  # letters, either case (XFD is the last column Excel makes)
-        c = a[p + k] | 32
-        run &= (c >= 97) & (c <= 122)
-        col = np.where(run, col * 26 + (c.astype(np.int64) - 96), col)
-    c = a[p + 4] | 32
-    if (run & (c >= 97) & (c <= 122)).any():  # a fifth letter: beyond any sheet
-        return _extent_slowly(xml)
-    q = p + (col > 0) + (col > 26) + (col > 702) + (col > 18278)
-    row = np.zeros(len(p), np.int64)
-    run = np.ones(len(p), bool)
-    for k in range(8):  # then digits (1048576 is the last row)
-        c = a[np.minimum(q + k, len(a) - 1)]
-        run &= (c >= 48) & (c <= 57)
-        row = np.where(run, row * 10 + (c.astype(np.int64) - 48), row)
-    if run.any():  # eight digits or more: beyond any sheet
-        return _extent_slowly(xml)
-    return int(col.max(initial=0)), int(row.max(initial=0))
+    """(columns, rows) from A1 to the farthest cell reference of a sheet's XML."""
+    return _Marks(xml).extent()
 
 
 def _extent_slowly(xml: bytes) -> tuple[int, int]:
@@ -383,6 +381,162 @@ def _extent_slowly(xml: bytes) -> tuple[int, int]:
     for m in _ANY_REF.finditer(xml):
         cols, rows = max(cols, _col_index(m.group(1)) + 1), max(rows, int(m.group(2)))
     return cols, rows
+
+
+class _Marks:
+    """A sheet's XML and where in it an attribute is written: every "=" found once, with numpy.
+
+    The cell references (the sheet's extent), error cells (t="e"), the cells of a percent style
+    (s="N") and merged ranges (ref="…") are all attributes, so each is looked for among the "="
+    of the XML rather than by a search of its own through the whole text."""
+
+    def __init__(self, xml: bytes):
+        import numpy as np
+
+        self.xml = xml
+        self.a = a = np.frombuffer(xml, np.uint8)
+        self.eq = eq = np.flatnonzero(a == 61)
+        self.before, self.after = a[eq - 1], a[np.minimum(eq + 1, len(a) - 1)]  # the bytes either side of each "="
+        self._fs: list[int] | None = None
+
+    @property
+    def fs(self) -> list[int]:
+        """Every "f" of the XML (found when a formula is looked for)."""
+        import numpy as np
+
+        if self._fs is None:
+            self._fs = np.flatnonzero(self.a == 102).tolist()
+        return self._fs
+
+    def settle(self, percent: frozenset[int]) -> None:
+        """Find what the reading of the sheet uses — the cells of these percent styles, the tags
+        of error cells and merged ranges, the formula elements — then let go of the arrays: the
+        cell reader needs the memory next."""
+        self.percent_at = self.numbers_of(b" s", percent)
+        self.error_tags = self.chunks(self.values_of(b"t", b'e"'))  # an error cell's tag holds t="e"
+        self.merge_tags = self.chunks(self.values_of(b"ref"))  # a merged range's tag holds ref="…"
+        # every formula cell, shared ones included, comes with some "</f>" ("</x:f>" in a prefixed sheet)
+        xml = self.xml
+        closing = self.formula_closing(b":worksheet" in xml[:300])
+        self.formula_tags = []
+        if closing >= 0:
+            first_cell = max(xml.rfind(b"<c ", 0, closing), xml.rfind(b":c ", 0, closing), 0)  # the first formula's cell
+            self.formula_tags = self.formulas(first_cell)
+        del self.a, self.eq, self.before, self.after, self._fs
+
+    def extent(self) -> tuple[int, int]:
+        """(columns, rows) from A1 to the farthest cell reference.
+
+        Every r="B12" is read at once (a cell's reference, as every writer puts it); a sheet
+        that writes one otherwise (r = "…", r='…') has each reference found by a regular
+        expression instead."""
+        import numpy as np
+
+        a, eq = self.a, self.eq
+        if len(a) < 16:
+            return 0, 0
+        before, after = self.before, self.after
+        inside = (eq >= 2) & (eq < len(a) - 12)
+        if (inside & ((before <= 32) | ((after == 39) & ((before | 32) == 114)))).any():
+            return _extent_slowly(self.xml)
+        r = eq[inside & ((before | 32) == 114) & (after == 34)]
+        p = r[a[r - 2] <= 32] + 2  # r="…" after a space
+        col = np.zeros(len(p), np.int32)
+        run = np.ones(len(p), bool)
+        for k in range(4):  # letters, either case (XFD is the last column Excel makes)
+            c = (a[p + k] | 32) - np.uint8(97)
+            run &= c < 26
+            if not run.any():
+                break
+            np.copyto(col, col * 26 + c + 1, where=run)
+        else:
+            if (run & ((a[p + 4] | 32) - np.uint8(97) < 26)).any():  # a fifth letter: beyond any sheet
+                return _extent_slowly(self.xml)
+        q = p + (col > 0) + (col > 26) + (col > 702) + (col > 18278)
+        row = np.zeros(len(p), np.int32)
+        run = np.ones(len(p), bool)
+        for k in range(8):  # then digits (1048576 is the last row)
+            c = a[np.minimum(q + k, len(a) - 1)] - np.uint8(48)
+            run &= c < 10
+            if not run.any():
+                break
+            np.copyto(row, row * 10 + c, where=run)
+        else:  # eight digits or more: beyond any sheet
+            return _extent_slowly(self.xml)
+        return int(col.max(initial=0)), int(row.max(initial=0))
+
+    def values_of(self, name: bytes, value: bytes = b"") -> list[int]:
+        """Where ``name="value…`` is written (the position of its "="): the attribute ``name``
+        (its bytes just before the "=") with a value starting with ``value``."""
+        a, eq = self.a, self.eq
+        q = eq[(self.before == name[-1]) & (self.after == 34)]
+        q = q[(q >= len(name)) & (q + 1 + len(value) < len(a))]
+        for k, ch in enumerate(value):
+            q = q[a[q + 2 + k] == ch]
+        for k, ch in enumerate(name[:-1]):
+            q = q[a[q - len(name) + k] == ch]
+        return q.tolist()
+
+    def numbers_of(self, name: bytes, numbers: frozenset[int]) -> list[int]:
+        """Where ``name="N"`` is written, N one of ``numbers`` written as Python writes it (no
+        leading zero): the position of ``name``."""
+        import numpy as np
+
+        if not numbers:
+            return []
+        a = self.a
+        q = np.asarray(self.values_of(name), np.int64) + 2  # the first digit
+        digits = len(str(max(numbers)))
+        value = np.zeros(len(q), np.int64)
+        run = np.ones(len(q), bool)
+        length = np.zeros(len(q), np.int64)
+        for k in range(digits + 1):
+            c = a[np.minimum(q + k, len(a) - 1)] - np.uint8(48)
+            run &= (c < 10) & (q + k < len(a))
+            value = np.where(run, value * 10 + c, value)
+            length += run
+        closed = a[np.minimum(q + length, len(a) - 1)] == 34
+        ok = (length > 0) & (length <= digits) & closed & ((length == 1) | (a[np.minimum(q, len(a) - 1)] != 48))
+        ok &= np.isin(value, np.fromiter(numbers, np.int64))
+        return (q[ok] - 2 - len(name)).tolist()
+
+    def chunks(self, positions: list[int]) -> list[tuple[int, int]]:
+        """The stretches between two ">" that hold these positions, each once, in order: no tag
+        reaches past one, so a tag written around a position is within its stretch."""
+        xml = self.xml
+        out: list[tuple[int, int]] = []
+        for q in positions:
+            lo = xml.rfind(b">", 0, q) + 1
+            if not out or out[-1][0] != lo:
+                hi = xml.find(b">", q)
+                out.append((lo, hi + 1 if hi >= 0 else len(xml)))
+        return out
+
+    def formulas(self, first: int) -> "list[re.Match[bytes]]":
+        """The formula elements' openings (<f, <x:f) from position ``first`` on, as _FORMULA finds
+        them: every "f" of the XML found once, and only the tag around each looked at."""
+        a, xml = self.a, self.xml
+        out: list[re.Match[bytes]] = []
+        for i in self.fs:
+            if i == 0:
+                continue
+            s = i - 1 if a[i - 1] == 60 else (xml.rfind(b"<", 0, i) if a[i - 1] == 58 else -1)
+            if s >= first and (not out or out[-1].start() != s):
+                m = _FORMULA.match(xml, s)
+                if m is not None and m.end() == i + 1:
+                    out.append(m)
+        return out
+
+    def formula_closing(self, prefixed: bool) -> int:
+        """Where the first "</f>" is (":f>" in a prefixed sheet), or -1."""
+        a, n = self.a, len(self.a)
+        for i in self.fs:
+            if i + 1 < n and a[i + 1] == 62:
+                if prefixed and i >= 1 and a[i - 1] == 58:
+                    return i - 1
+                if not prefixed and i >= 2 and a[i - 1] == 47 and a[i - 2] == 60:
+                    return i - 2
+        return -1
 
 
 class _Sheet:
@@ -401,18 +555,18 @@ class _Sheet:
         """The rows, numbered from 1, every cell whatever the stored dimension says.  Any failure
         becomes Unreadable, so a damaged workbook is never half read."""
         try:
-            values, xml = _sheet_values(self.wb, self.title, self.shown)
-            self._styles_and_errors(xml, values)
-            self._blank_causes(xml)
+            values, marks = _sheet_values(self.wb, self.title, self.shown, self.percent)
+            self._styles_and_errors(marks, values)
+            self._blank_causes(marks)
         except Unreadable:
             raise
         except Exception as e:  # noqa: BLE001 - zlib, zipfile, XML and calamine errors alike
             raise Unreadable(Problem("data.corrupt", {"detail": f"{type(e).__name__}: {e}"}, file=self.shown, sheet=self.title)) from None
-        del xml
+        del marks
         yield from enumerate(values, 1)
 
-    def _styles_and_errors(self, xml: bytes, values: list[list]) -> None:
-        from xml.sax.saxutils import unescape
+    def _styles_and_errors(self, marks: _Marks, values: list[list]) -> None:
+        xml = marks.xml
 
         def at(tag: bytes):
             ref = _CELL_REF.search(tag)
@@ -421,39 +575,28 @@ class _Sheet:
             r, c = int(ref.group(2)) - 1, _col_index(ref.group(1))
             return (r, c) if r < len(values) and c < len(values[r]) else None
 
-        for k in self.percent:  # plain searches: a percent style is rare, and only its cells are looked at
-            needle = f' s="{k}"'.encode()
-            pos = xml.find(needle)
-            while pos >= 0:
-                start = xml.rfind(b"<", 0, pos)
-                tag = xml[start : xml.find(b">", pos) + 1]
-                where = at(tag) if tag[1:].split(b" ", 1)[0].split(b":")[-1] == b"c" else None
-                if where is not None and type(values[where[0]][where[1]]) is float:
-                    values[where[0]][where[1]] = Percent(values[where[0]][where[1]])
-                pos = xml.find(needle, pos + 1)
-        if b't="e"' in xml:
-            for m in _ERROR_CELL.finditer(xml):
+        for pos in marks.percent_at:  # ' s="N"', N a percent style: only those cells are looked at
+            start = xml.rfind(b"<", 0, pos)
+            tag = xml[start : xml.find(b">", pos) + 1]
+            where = at(tag) if tag[1:].split(b" ", 1)[0].split(b":")[-1] == b"c" else None
+            if where is not None and type(values[where[0]][where[1]]) is float:
+                values[where[0]][where[1]] = Percent(values[where[0]][where[1]])
+        for lo, hi in marks.error_tags:
+            for m in _ERROR_CELL.finditer(xml, lo, hi):
                 where = at(m.group(0))
                 v = _VALUE.match(xml, m.end())
                 if where is not None and v is not None:
-                    values[where[0]][where[1]] = unescape(v.group(1).decode("utf-8", "replace"))
+                    values[where[0]][where[1]] = _unescape(v.group(1).decode("utf-8", "replace"))
 
-    def _blank_causes(self, xml: bytes) -> None:
-        from xml.sax.saxutils import unescape
-
-        merges = xml.find(b"mergeCell")  # plain searches first: most sheets have neither merges nor formulas
-        for m in _MERGE.finditer(xml, max(merges - 16, 0)) if merges >= 0 else ():
-            c1, r1 = _col_index(m.group(1)), int(m.group(2))
-            c2, r2 = (_col_index(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
-            ref = m.group(0).split(b'ref="')[1].rstrip(b'"').decode()
-            self.merged.append((r1, c1, r2, c2, ref))
-        # every formula cell, shared ones included, comes with some "</f>" ("</x:f>" in a prefixed sheet)
-        prefixed = b":worksheet" in xml[:300]
-        closing = xml.find(b":f>") if prefixed else xml.find(b"</f>")
-        if closing < 0:
-            return
-        first_cell = max(xml.rfind(b"<c ", 0, closing), xml.rfind(b":c ", 0, closing), 0)  # the first formula's cell
-        for m in _FORMULA.finditer(xml, first_cell):
+    def _blank_causes(self, marks: _Marks) -> None:
+        xml = marks.xml
+        for lo, hi in marks.merge_tags:
+            for m in _MERGE.finditer(xml, lo, hi):
+                c1, r1 = _col_index(m.group(1)), int(m.group(2))
+                c2, r2 = (_col_index(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
+                ref = m.group(0).split(b'ref="')[1].rstrip(b'"').decode()
+                self.merged.append((r1, c1, r2, c2, ref))
+        for m in marks.formula_tags:
             start = max(xml.rfind(b"<c ", 0, m.start()), xml.rfind(b":c ", 0, m.start()))
             end = xml.find(b"</", m.end())
             close = xml.find(b"c>", end)  # the cell's own end tag
@@ -464,7 +607,7 @@ class _Sheet:
             if _VALUE.search(body):
                 continue  # the result was saved with the formula
             text = body.split(b">", 1)[1].split(b"<", 1)[0] if not body.split(b">", 1)[0].endswith(b"/") else b""
-            self.formulas[(int(cell.group(2)), _col_index(cell.group(1)))] = "=" + unescape(text.decode("utf-8", "replace"))
+            self.formulas[(int(cell.group(2)), _col_index(cell.group(1)))] = "=" + _unescape(text.decode("utf-8", "replace"))
 
     def blank_cause(self, row: int, col: int) -> tuple[str, str] | None:
         """Why the cell at (row from 1, column from 0) is empty: ("merged", "B2:B3"),
@@ -476,6 +619,12 @@ class _Sheet:
             if r1 <= row <= r2 and c1 <= col <= c2 and (row, col) != (r1, c1):
                 return "merged", ref
         return None
+
+
+def _unescape(text: str) -> str:
+    """The three entities xml.sax.saxutils.unescape replaces, the same way (that module imports
+    urllib, for nothing a reader needs)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _is_percent_format(code: str) -> bool:

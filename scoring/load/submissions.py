@@ -26,6 +26,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Sequence
 
@@ -35,7 +36,22 @@ from ..core.criteria import Criteria
 from ..core.dataset import Dataset
 from ..errors import DataError, Problem
 from .sheets import TEXT_EXTS, Table, Unreadable, open_workbook, read_text, sniff, worksheets
-from .values import CONTROL, ValueParser, as_text, bool_words, clean_text, column_letter, cell, control_chars, odd_numbers, parse_column, plain_decimals, shown
+from .values import (
+    CONTROL,
+    ValueParser,
+    as_text,
+    bool_words,
+    clean_text,
+    column_letter,
+    cell,
+    control_chars,
+    odd_numbers,
+    parse_column,
+    plain_decimals,
+    right_aligned,
+    shown,
+    word_buffer,
+)
 
 ID_COLS = ("单位编号", "编号", "单位代码", "id", "unit_id")
 NAME_COLS = ("单位名称", "名称", "单位", "name", "unit")
@@ -102,24 +118,33 @@ class Units:
 
     def __init__(self, ids: list[str], names: list[str], cats: list[str]):
         self.ids, self.names, self.cats = ids, names, cats
-        self._columns: dict[str, bytes] = {}
+        self._fixed: dict[str, FixedTexts] = {}
         self.exact = dict(zip(ids, range(len(ids))))
-        self.pos = self.exact if all_clean(ids) else {clean_text(u): i for i, u in enumerate(ids)}
-        self.by_name: dict[str, int] = dict(zip(names, range(len(names)))) if all_clean(names) else {}
-        if len(self.by_name) < len(names):  # some names need cleaning, or two units share one
-            self.by_name = {}
+
+    # How a cell that is not an id as it stands is matched: made when first needed (a clean file never needs them).
+    @cached_property
+    def pos(self) -> dict[str, int]:
+        return self.exact if all_clean(self.ids) else {clean_text(u): i for i, u in enumerate(self.ids)}
+
+    @cached_property
+    def by_name(self) -> dict[str, int]:
+        names = self.names
+        by_name: dict[str, int] = dict(zip(names, range(len(names)))) if all_clean(names) else {}
+        if len(by_name) < len(names):  # some names need cleaning, or two units share one
+            by_name = {}
             for i, nm in enumerate(names):
                 k = clean_text(nm)
-                self.by_name[k] = -1 if k in self.by_name else i  # -1: two units share the name
+                by_name[k] = -1 if k in by_name else i  # -1: two units share the name
+        return by_name
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def column(self, which: str) -> bytes:
-        """The ids or the names as a clean CSV column holds them, in this order: each followed by a line end."""
-        got = self._columns.get(which)
+    def fixed(self, which: str) -> "FixedTexts":
+        """The ids, names or categories ("ids", "names", "cats") as a clean CSV column is compared with them."""
+        got = self._fixed.get(which)
         if got is None:
-            got = self._columns[which] = "".join(x + "\n" for x in getattr(self, which)).encode("utf-8")
+            got = self._fixed[which] = FixedTexts(getattr(self, which))
         return got
 
     def find(self, raw_id, raw_name) -> tuple[int | None, str | None, dict | None]:
@@ -216,24 +241,28 @@ class _RowNotes(Notes):
 
 
 def _clean_csv(t: Table, st: "_Stage", units: "Units", id_col, name_col, cat_col, fields, ev_cols, width: int):
-    """A clean CSV table read in one pass over its bytes, or None to read it row by row.
+    """A clean CSV table read from its bytes, a block of rows at a time, or None to read it row by row.
 
-    Clean: no quote, no space of any kind, no blank line after the header, every row as
-    wide as the header, and every row a usual one (a listed id as it stands, no unit
-    twice, its own name and category where given). The cells are then exactly the runs
-    between commas, as the csv module splits them: number columns are read by
-    ``plain_decimals`` and yes/no columns by ``bool_words`` (a blank cell stays NaN; any other
-    cell is marked infinite, so it goes through the field's parser with its own text), the
-    others as text. The user's text is never rewritten.
+    Clean: no quote, no blank line after the header, every row as wide as the header, and
+    every row a usual one (a listed id as it stands, no unit twice, its own name and
+    category where given). The cells are then exactly the runs between commas, as the csv
+    module splits them: number columns are read by ``plain_decimals`` and yes/no columns by
+    ``bool_words`` (a blank cell stays NaN; any other cell is marked infinite, so it goes
+    through the field's parser with its own text), the others as text. Any other character
+    (a space, a control character) is left where it is: in a unit's id or name the
+    comparison with the unit list fails and the table is read row by row; in a value the
+    field's parser sees it. The user's text is never rewritten.
     """
     grid = _Grid.of(t, st.header_row, width) if id_col is not None else None
     if grid is None:
         return None
     found: Sequence[int]
-    if len(grid) == len(units) and grid.column(id_col) == units.column("ids"):  # in the unit list's order, as a template lists them
+    grid.fetch([j for j in (id_col, name_col, cat_col) if j is not None])
+    if len(grid) == len(units) and grid.same(id_col, units.fixed("ids")):  # in the unit list's order, as a template lists them
         found = range(len(units))
-        names, cats = units.names, units.cats
-        if name_col is not None and grid.column(name_col) != units.column("names"):
+        if name_col is not None and not grid.same(name_col, units.fixed("names")):
+            return None
+        if cat_col is not None and not grid.same(cat_col, units.fixed("cats")):
             return None
     else:
         try:
@@ -242,21 +271,23 @@ def _clean_csv(t: Table, st: "_Stage", units: "Units", id_col, name_col, cat_col
             return None
         if len(set(found)) != len(found):
             return None
-        names, cats = [units.names[i] for i in found], [units.cats[i] for i in found]
-        if name_col is not None and grid.texts(name_col) != names:
+        if name_col is not None and grid.texts(name_col) != [units.names[i] for i in found]:
             return None
-    if cat_col is not None and grid.texts(cat_col) != cats:
-        return None
+        if cat_col is not None and grid.texts(cat_col) != [units.cats[i] for i in found]:
+            return None
     numbers, texts = {}, {}
+    for reader, cols in (
+        (bool_words, [j for j, _, parse, _, _ in fields if parse.kind == "bool"]),
+        (plain_decimals, [j for j, _, parse, _, _ in fields if parse.kind != "bool"]),
+    ):
+        if cols:
+            values, sure = grid.read(reader, cols)
+            for k, j in enumerate(cols):
+                numbers[j] = values[k]
+                numbers[j][~sure[k]] = np.inf  # not read here: the parser reads it (odd_numbers sends it there)
     for j, _f, parse, _, _ in fields:
-        if parse.kind == "bool":
-            values, sure = bool_words(*grid.cells(j))
-        else:
-            values, sure = plain_decimals(*grid.cells(j))
-            if any(ch in "0123456789.+-" for ch in parse.unit):  # a unit of measure that could be part of a number
-                sure[:] = values != values  # only blanks are sure: the parser strips the unit
-        values[~sure] = np.inf  # not read here: the parser reads it (odd_numbers sends it there)
-        numbers[j] = values
+        if parse.kind != "bool" and any(ch in "0123456789.+-" for ch in parse.unit):  # a unit of measure that could be part of a number
+            numbers[j][~np.isnan(numbers[j])] = np.inf  # only blanks are sure: the parser strips the unit
     for j, _ in ev_cols:
         texts[j] = grid.texts(j)
     return _Located(found, st.header_row + 1), numbers, texts, grid
@@ -270,68 +301,149 @@ def all_clean(texts: list[str]) -> bool:
 
 
 class _Grid:
-    """The rows after the header of a clean CSV file (no quote, no space of any kind, no blank
-    line, every row as wide as the header), as UTF-8 bytes and where each cell starts and ends."""
+    """The rows after the header of a comma-separated file without quotes or blank lines, its
+    line ends all "\n" or all "\r\n", every row as wide as the header: the rows' UTF-8 bytes in
+    a buffer the column readers take as it is (see ``values.word_buffer``) and where each cell
+    ends there (at the comma or line end after it), a row of ends per row."""
 
-    def __init__(self, data: bytes, starts: np.ndarray, ends: np.ndarray):
-        self.data, self.starts, self.ends = data, starts, ends
-        self.bytes = np.frombuffer(data, np.uint8)
+    BLOCK = 4096  # rows read together: their bytes stay in the processor's cache while every column of them is read
+
+    def __init__(self, buf: np.ndarray, front: int, ends: np.ndarray, eol: int):
+        self.buf, self.front, self.ends, self.eol = buf, front, ends, eol
+        self._columns: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     @classmethod
     def of(cls, t: Table, header_row: int, width: int) -> "_Grid | None":
-        text = t.text
-        if text is None or '"' in text or " " in text:
+        data = t.data
+        if data is None or b'"' in data:
             return None
-        if "\r" in text:
-            if text.count("\r") != text.count("\r\n"):
-                return None
-            text = text.replace("\r\n", "\n")  # line ends only: the cells stay as given
         at = 0
         for _ in range(header_row):  # row numbers count from 1: skip the header and the rows above it
-            at = text.find("\n", at) + 1
+            at = data.find(b"\n", at) + 1
             if at == 0:
                 return None
-        body = text[at:]
-        if not body.endswith("\n"):
-            body += "\n"
-        if body == "\n" or body.startswith("\n") or "\n\n" in body or not body.replace("\n", " ").isprintable():
+        crlf = data.find(b"\r", at) >= 0
+        eol = b"\r\n" if crlf else b"\n"
+        if at == len(data) or data.startswith(eol, at):  # no row, or a blank line first
             return None
-        data = body.encode("utf-8")
-        b = np.frombuffer(data, np.uint8)
-        cuts = np.flatnonzero((b == 44) | (b == 10))  # every comma and line end closes a cell
-        if len(cuts) % width:
+        if width == 1 and data.find(b"\n" + eol, at) >= 0:  # a blank line (wider rows have a comma in each line: see below)
             return None
-        ends = cuts.reshape(-1, width)
-        if not (b[ends[:, -1]] == 10).all() or (b[ends[:, :-1]] == 10).any():  # a row's last cell, and only it, ends its line
+        buf, front = word_buffer(memoryview(data)[at:], tail=b"" if data.endswith(b"\n") else eol)
+        b = buf[front:]
+        line_ends = b == eol[0]
+        lines = np.count_nonzero(line_ends)
+        cut = b == 44
+        cut |= line_ends  # every comma and line end closes a cell
+        del line_ends
+        cuts = np.flatnonzero(cut)
+        del cut
+        # Taken in groups as wide as the header, the cells of each group are a row when each group
+        # ends with a line end and there are as many line ends as groups: then no other cell ends one.
+        rows, extra = divmod(len(cuts), width)
+        if extra or lines != rows:
             return None
-        starts = np.empty_like(ends)
-        starts[0, 0] = 0
-        starts[1:, 0] = ends[:-1, -1] + 1
-        starts[:, 1:] = ends[:, :-1] + 1
-        return cls(data, starts, ends)
+        ends = cuts.reshape(rows, width)
+        last = ends[:, -1]
+        if not (b[last] == eol[0]).all():
+            return None
+        if crlf and (np.count_nonzero(b == 10) != rows or not (b[last + 1] == 10).all()):
+            return None  # a "\n" without "\r" before it
+        ends += front
+        return cls(buf, front, ends, len(eol))
 
     def __len__(self) -> int:
-        return len(self.starts)
+        return len(self.ends)
+
+    def _starts(self, rows: slice, cols) -> np.ndarray:
+        """Where the cells of these rows and columns start: a row for each column (taken in one pass)."""
+        starts = self.ends[rows, [j - 1 for j in cols]].T + 1  # after the cell before; column 0: fixed below
+        for k, j in enumerate(cols):
+            if j == 0:  # a row's first cell starts after the line end of the row before
+                last = starts[k].copy()  # ends of these rows' last cells, plus 1
+                r0 = rows.start or 0
+                starts[k, 0] = self.front if r0 == 0 else self.ends[r0 - 1, -1] + self.eol
+                starts[k, 1:] = last[:-1] + (self.eol - 1)
+        return starts
 
     def cells(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(bytes, starts, ends) of column j's cells."""
-        return self.bytes, self.starts[:, j], self.ends[:, j]
+        got = self._columns.get(j)
+        if got is None:
+            self.fetch([j])
+            got = self._columns[j]
+        return self.buf, got[0], got[1]
+
+    def fetch(self, cols: list[int]) -> None:
+        """Where these columns' cells start and end, kept for :meth:`cells`: taken from the rows in one pass."""
+        cols = sorted(set(cols) - self._columns.keys())
+        if cols:
+            starts = self._starts(slice(None), cols)
+            ends = self.ends[:, cols].T
+            for k, j in enumerate(cols):
+                self._columns[j] = (starts[k].copy(), ends[k].copy())
+
+    def read(self, reader, cols: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """``reader`` (``values.plain_decimals``, ``values.bool_words``) applied to these columns a
+        block of rows at a time: (values, sure), a row for each column."""
+        n = len(self)
+        values = np.empty((len(cols), n))
+        sure = np.empty((len(cols), n), bool)
+        for r0 in range(0, n, self.BLOCK):
+            rows = slice(r0, min(n, r0 + self.BLOCK))
+            values[:, rows], sure[:, rows] = reader(self.buf, self._starts(rows, cols), self.ends[rows, cols].T, in_place=True)
+        return values, sure
+
+    def same(self, j: int, expected: "FixedTexts") -> bool:
+        """Whether column j holds exactly these texts, in this order."""
+        _, starts, ends = self.cells(j)
+        lengths = ends - starts
+        if len(lengths) != len(expected.lengths) or not np.array_equal(lengths, expected.lengths):
+            return False
+        if expected.words is None:  # texts too long for fixed windows: compared as they are
+            return self.column(j) == expected.joined
+        got = right_aligned(self.buf, ends, lengths, 8 * len(expected.words), in_place=True)
+        return all(np.array_equal(a, b) for a, b in zip(got, expected.words))
 
     def column(self, j: int) -> bytes:
         """Column j's cells, each followed by a line end: its bytes gathered in one go."""
-        starts, ends = self.starts[:, j], self.ends[:, j]
+        _, starts, ends = self.cells(j)
         sizes = ends - starts + 1
         last = np.cumsum(sizes) - 1
         at = np.arange(int(last[-1]) + 1 if len(last) else 0) - np.repeat(last + 1 - sizes - starts, sizes)
-        got = self.bytes[at]
+        got = self.buf[at]
         got[last] = 10
         return got.tobytes()
 
     def texts(self, j: int) -> list[str]:
         return self.column(j).decode("utf-8").split("\n")[:-1]
 
+    def all_texts(self) -> list[str]:
+        """Every cell's text, row after row."""
+        body = self.buf[self.front : int(self.ends[-1, -1])].tobytes().decode("utf-8")
+        return body.replace("\r\n" if self.eol == 2 else "\n", ",").split(",")
+
     def cell(self, p: int, j: int) -> str:
-        return self.data[self.starts[p, j] : self.ends[p, j]].decode("utf-8")
+        start = self.ends[p, j - 1] + 1 if j else (self.ends[p - 1, -1] + self.eol if p else self.front)
+        return self.buf[start : self.ends[p, j]].tobytes().decode("utf-8")
+
+
+class FixedTexts:
+    """Texts as :meth:`_Grid.same` compares a column with them: their UTF-8 lengths and each
+    right-aligned in a window of 8-byte words (or, when some are long, the bytes of them all)."""
+
+    WIDEST = 64  # bytes: longer texts are compared as a whole (a word_buffer leaves room for a window this wide)
+
+    def __init__(self, texts: list[str]):
+        self.joined = ("\n".join(texts) + "\n").encode("utf-8") if texts else b""
+        buf, front = word_buffer(self.joined)
+        ends = np.flatnonzero(buf[front : front + len(self.joined)] == 10) + front
+        starts = np.empty_like(ends)
+        if len(ends):
+            starts[0] = front
+            starts[1:] = ends[:-1] + 1
+        self.lengths = ends - starts
+        longest = int(self.lengths.max()) if len(ends) else 0
+        self.words = right_aligned(buf, ends, self.lengths, 8 * max(1, (longest + 7) // 8), in_place=True) if longest <= self.WIDEST else None
 
 
 class _Cells:
@@ -357,6 +469,8 @@ class _Located:
         return k, self.first + k, self.found[k], None
 
     def units(self) -> np.ndarray:
+        if isinstance(self.found, range):
+            return np.arange(self.found.start, self.found.stop, dtype=np.int64)
         return np.asarray(self.found, dtype=np.int64)
 
     def rows(self) -> np.ndarray:
@@ -414,7 +528,7 @@ class _Reader:
         self.parsers = {f: ValueParser(s) for f, s in self.specs.items()}
         n = len(units)
         self.n = n
-        self.values: dict[str, np.ndarray] = {f: np.full(n, np.nan) for f, s in self.specs.items() if s.formula is None}
+        self.values: dict[str, np.ndarray] = {}  # field -> its column, once a file gave it a value (see dataset())
         self.place_of: dict[str, np.ndarray] = {}
         self.row_of: dict[str, np.ndarray] = {}
         self.places: list[tuple[str, str]] = []
@@ -708,10 +822,12 @@ class _Reader:
             units = np.asarray([i for _, _, i, _ in listed], dtype=np.int64)
             row_numbers = np.asarray([rn for _, rn, _, _ in listed], dtype=np.int32)
         unit_rows[units] = row_numbers
+        in_order = clean is not None and clean.found == range(self.n)
         table = [row for _, _, _, row in listed] if fast is None else []
         short = min(map(len, table), default=width) < width
+        by_column = list(zip(*table)) if table and not short else None  # every row as wide as the header: all columns at once
         for j, f, parse, vals, rws in fields:
-            cells: _Cells | list
+            cells: _Cells | Sequence
             if fast is not None and j in numbers:  # numbers read in one pass; only odd ones go through parse
                 values = numbers[j]
                 unsure = np.nonzero(odd_numbers(values, parse))[0].tolist()
@@ -720,7 +836,7 @@ class _Reader:
                 if fast is not None:
                     column = texts[j]
                 else:
-                    column = [row[j] if j < len(row) else None for row in table] if short else [row[j] for row in table]
+                    column = by_column[j] if by_column is not None else [row[j] if j < len(row) else None for row in table]
                 values, unsure = parse_column(parse, column)
                 cells = column
             for p in unsure:
@@ -741,8 +857,12 @@ class _Reader:
                         k, rn, i, _ = located[p]
                         self._explain_blank(t, rn, j, f, i, lambda problem: cell_problems.append((k, 1, j, problem)))
             ok = ~np.isnan(values)
-            vals[units[ok]] = values[ok]
-            rws[units[ok]] = row_numbers[ok]
+            if in_order:  # every unit in its row of the unit list: the column as it is
+                np.copyto(vals, values)
+                np.copyto(rws, row_numbers, where=ok)
+            else:
+                vals[units[ok]] = values[ok]
+                rws[units[ok]] = row_numbers[ok]
         if ev_cols and clean is not None:
             for p, i in enumerate(clean.found):
                 for j, f in ev_cols:
@@ -870,12 +990,16 @@ class _Reader:
             has = ~np.isnan(vals)
             if not has.any():
                 continue
-            cur = self.values.get(f)
-            if cur is None:
-                cur = self.values[f] = np.full(self.n, np.nan)
-            if f not in self.place_of:
+            if f not in self.place_of:  # the field's first values: the staged column becomes the field's
+                self.values[f] = vals
                 self.place_of[f] = np.full(self.n, -1, np.int32)
-                self.row_of[f] = np.zeros(self.n, np.int32)
+                self.place_of[f][has] = self._place(t, letter)
+                rws[~has] = 0  # a long table's blank cell keeps its row in the stage, not in the data
+                self.row_of[f] = rws
+                if t.file not in self.sources.setdefault(f, []):
+                    self.sources[f].append(t.file)
+                continue
+            cur = self.values[f]
             both = has & ~np.isnan(cur)
             if both.any():
                 with np.errstate(invalid="ignore"):
@@ -917,11 +1041,14 @@ class _Reader:
 
     def dataset(self) -> Dataset:
         u = self.units
+        blank = [f for f, s in self.specs.items() if s.formula is None]  # every field submitted, in the criteria's order, then any other
+        values = {f: self.values[f] if f in self.values else np.full(self.n, np.nan) for f in blank}
+        values.update(self.values)
         return Dataset(
             list(u.ids),
             list(u.names),
             list(u.cats),
-            self.values,
+            values,
             {f: "、".join(s) for f, s in self.sources.items()},
             self.evidence,
             self.places,
@@ -988,7 +1115,7 @@ def _units_from(t: Table, criteria: Criteria, problems: list[Problem], notes: No
     known = {clean_text(c): c for c in criteria.categories}
     clean = _clean_units(t, hrow, len(header), cols, known)
     if clean is not None:
-        return Units(*clean)
+        return clean
     ids, names, cats, seen = [], [], [], {}
     headers = [as_text(h).strip() if h is not None else "" for h in header]
     width = len(header)
@@ -1053,16 +1180,23 @@ def _units_from(t: Table, criteria: Criteria, problems: list[Problem], notes: No
     return Units(ids, names, cats)
 
 
-def _clean_units(t: Table, hrow: int, width: int, cols, known: dict[str, str]):
-    """(ids, names, categories) of a clean CSV unit list read in one pass, or None to read it row
-    by row: every row the usual one (an id and a category that need no cleaning, each id once)."""
+def _clean_units(t: Table, hrow: int, width: int, cols, known: dict[str, str]) -> Units | None:
+    """A clean CSV unit list read in one pass, or None to read it row by row: every row the
+    usual one (an id and a category that need no cleaning, each id once, a name with nothing
+    to strip or refuse)."""
     grid = _Grid.of(t, hrow, width)
     if grid is None:
         return None
-    ids, names, cats = (grid.texts(j) for j in cols)
-    if "" in ids or len(set(ids)) != len(ids) or not all_clean(ids) or not set(cats) <= known.keys() or not all_clean(cats):
+    cells = grid.all_texts()
+    ids, names, cats = (cells[j::width] for j in cols)
+    kinds = set(cats)
+    if not kinds <= known.keys() or not all_clean(list(kinds)) or "" in ids or not all_clean(ids):
         return None
-    return ids, names, [known[c] for c in cats]  # names hold no space: nothing to strip
+    joined = "".join(names)
+    if not joined.isprintable() or " " in joined:  # a name to strip, or with a character to refuse: row by row
+        return None
+    units = Units(ids, names, [known[c] for c in cats])  # the criteria's own strings: one each, not one per unit
+    return units if len(units.exact) == len(ids) else None  # else an id twice
 
 
 # -- the folder -----------------------------------------------------------------------------

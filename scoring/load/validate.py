@@ -115,17 +115,16 @@ def _absent_files(plan: Plan, data, gaps: list[Gap]) -> tuple[list[Gap], list[Pr
 
     silent = {o for o, fs in own.items() if o not in SELF_OWNERS and not sent(fs)}
     self_fields = [f for o in SELF_OWNERS for f in own.get(o, [])]
+    owner_of_field = {f: spec.owner.strip() for f, spec in specs.items()}
     # an owner who sent nothing is one problem where any of its gaps would stop scoring
-    silent = {
-        specs[g.field].owner.strip()
-        for g in gaps
-        if g.reason == "blank" and g.policy == "error" and g.field in specs and specs[g.field].owner.strip() in silent
-    }
+    silent = {owner_of_field[g.field] for g in gaps if g.reason == "blank" and g.policy == "error" and owner_of_field.get(g.field) in silent}
+    if not silent and not self_fields:  # nothing to fold: the usual folder
+        return list(gaps), []
     kept: list[Gap] = []
     hit: dict[str, set[int]] = {}
     hit_self: dict[int, list[str]] = {}
     for g in gaps:
-        owner = specs[g.field].owner.strip() if g.field in specs else ""
+        owner = owner_of_field.get(g.field, "")
         if g.reason == "blank" and owner in silent:  # its other gaps are the same missing file
             hit.setdefault(owner, set()).add(g.unit)
         elif g.reason == "blank" and owner in SELF_OWNERS and g.policy == "error" and not sent(self_fields, g.unit):
@@ -164,11 +163,6 @@ def _locate(res: ReadResult, pos: int, field_name: str):
     return None
 
 
-def _given_inputs(base_of: dict[str, list[str]], data, g: Gap) -> list[str]:
-    """The inputs of the derived field a gap is in that the unit did submit."""
-    return [b for b in base_of.get(g.reads, ()) if b != g.field and not np.isnan(data.column(b)[g.unit])]
-
-
 def validate(plan: Plan, folder: str | Path) -> Report:
     res = read_submissions(folder, plan.criteria)
     report = Report(str(folder), res, list(res.problems))
@@ -186,15 +180,23 @@ def validate(plan: Plan, folder: str | Path) -> Report:
         return report
     cols = derive(plan, data)
     report.problems += consistency.problems(plan, data, cols)
-    gaps = [g for g in find_gaps(plan, data, cols) if (g.unit, g.field) not in res.bad]
+    gaps = find_gaps(plan, data, cols)
+    if res.bad:
+        gaps = [g for g in gaps if (g.unit, g.field) not in res.bad]
     # a workbook that never arrived is one problem naming it, not one line per unit and field
     gaps, absent = _absent_files(plan, data, gaps)
     report.problems.extend(absent)
     report.gaps = gaps
     base_of = bases(plan)
+    inputs: dict[tuple[str, str], list[str]] = {}  # (derived field, blank input) -> its other inputs
     for g in gaps:
         if g.policy != "error":
-            given = _given_inputs(base_of, data, g) if g.reason == "blank" else []
+            if g.reason != "blank":
+                continue
+            others = inputs.get((g.reads, g.field))
+            if others is None:
+                others = inputs[(g.reads, g.field)] = [b for b in base_of.get(g.reads, ()) if b != g.field]
+            given = [b for b in others if not np.isnan(data.column(b)[g.unit])]  # the inputs the unit did submit
             if given:  # half of a formula's inputs given: not a unit without this work, a value forgotten
                 where = _locate(res, g.unit, g.field)
                 args = {

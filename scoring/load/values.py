@@ -195,7 +195,7 @@ _PLAIN = b"0123456789.+-eE\n"
 _BOOL_WORDS = {**{k: 1.0 for k in TRUE}, **{k: 0.0 for k in FALSE}}
 
 
-def parse_column(parse: ValueParser, cells: list) -> tuple[np.ndarray, list[int]]:
+def parse_column(parse: ValueParser, cells: list | tuple) -> tuple[np.ndarray, list[int]]:
     """The values of a column of cells, and the positions still to go through ``parse`` one by one.
 
     A cell given here a value is one ``parse`` reads as exactly that value, with no note and no
@@ -204,6 +204,11 @@ def parse_column(parse: ValueParser, cells: list) -> tuple[np.ndarray, list[int]
     left to ``parse`` so its value, notes and problem are the ones ``parse`` gives.
     """
     n = len(cells)
+    if parse.kind != "bool" and n and set(map(type, cells)) == {float}:  # a workbook's column of numbers, no blank
+        values = np.array(cells, dtype=float)
+        odd = odd_numbers(values, parse) | np.isnan(values)
+        values[odd] = np.nan
+        return values, np.flatnonzero(odd).tolist()
     out = np.full(n, np.nan)
     if parse.kind == "bool":
         words = _BOOL_WORDS
@@ -220,7 +225,7 @@ def parse_column(parse: ValueParser, cells: list) -> tuple[np.ndarray, list[int]
         return out, unsure
     if None in cells or "" in cells:
         given = [k for k, c in enumerate(cells) if c is not None and c != ""]
-        raw = [cells[k] for k in given]
+        raw: list | tuple = [cells[k] for k in given]
     else:  # no blank: the usual case
         given, raw = list(range(n)), cells
     if not raw:
@@ -249,70 +254,218 @@ def parse_column(parse: ValueParser, cells: list) -> tuple[np.ndarray, list[int]
     return out, idx[odd].tolist()
 
 
-_POW10 = 10.0 ** np.arange(23)  # exact in binary floating point up to 1e22
+_POW10 = 10.0 ** np.arange(24)  # exact in binary floating point up to 1e22 (10 ** 23 only divides cells not read here)
 _PLAIN_LEN = 17  # a longer cell is read by float() itself
+# Eight bytes at a time (SWAR: "SIMD within a register"): each constant repeats one byte.
+_BYTES = np.uint64(0x0101010101010101)
+_LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
+_HIGH = np.uint64(0x8080808080808080)
+_ZEROS = np.uint64(0x3030303030303030)  # "00000000"
+_ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
-def plain_decimals(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def right_aligned(data: np.ndarray, ends: np.ndarray, lengths: np.ndarray, width: int, xor: int = 0, in_place: bool = False) -> list[np.ndarray]:
+    """Cells given by where they end in ``data`` and their lengths, each as the ``width`` bytes
+    ending there (a multiple of 8), each byte XOR-ed with ``xor`` and the bytes before the cell's
+    start 0: ``width / 8`` arrays of little-endian 64-bit words, the cell's last byte the last
+    word's highest.
+
+    Each word is put together from the two aligned words of ``data`` it straddles: two plain
+    gathers of whole words, much faster than gathering bytes. ``data`` is read in place when it
+    allows that (see :func:`word_buffer`; ``in_place``: the caller knows it does), else copied
+    once. A longer cell keeps only its last ``width`` bytes (callers tell it apart by its length)."""
+    ends = np.asarray(ends, np.int64)
+    if not in_place and len(ends) and (data.ctypes.data % 8 or len(data) % 8 or int(ends.min()) < width or int(ends.max()) + 8 > len(data)):
+        data, shift = word_buffer(data.tobytes(), width)
+        ends = ends + shift
+    words64 = data.view("<u8")
+    first = ends - width
+    q = first >> 3
+    down = ((first & 7) << 3).view(np.uint64)
+    up = 64 - down  # a shift by 64 gives 0: a window that starts on a word boundary is that word
+    pad = (width - np.asarray(lengths, np.int64)) << 3  # bits of the window before the cell
+    out = []
+    lo = np.take(words64, q)
+    for i in range(width // 8):
+        hi = np.take(words64, q + (i + 1))
+        w = (lo >> down) | (hi << up)
+        if xor:
+            w ^= xor * 0x0101010101010101
+        if i:
+            pad -= 64
+            np.maximum(pad, 0, out=pad)
+        w &= np.left_shift(_ALL, pad.view(np.uint64))  # a shift by 64 or more gives 0 (a cell too long for the window: garbage)
+        out.append(w)
+        lo = hi
+    return out
+
+
+def word_buffer(data, front: int = 64, tail: bytes = b"") -> tuple[np.ndarray, int]:
+    """``data`` (and ``tail``) copied into a buffer :func:`right_aligned` reads in place, and where
+    it starts there: aligned to 8 bytes, ``front`` zero bytes before it (a multiple of 8: room for
+    the window of a cell at the very start, 64 bytes wide at most) and at least 8 after it, its
+    length a multiple of 8."""
+    end = front + len(data) + len(tail)
+    buf = np.empty(end + 8 + (-end) % 8, np.uint8)  # numpy allocates aligned memory
+    buf[:front] = 0
+    buf[front : front + len(data)] = np.frombuffer(data, np.uint8)
+    buf[front + len(data) : end] = np.frombuffer(tail, np.uint8)
+    buf[end:] = 0
+    return buf, front
+
+
+def _eight_digits(d: np.ndarray) -> np.ndarray:
+    """The number that eight digit values make (one per byte, the first byte the most significant)."""
+    d = d * 10 + (d >> 8)
+    return ((d & 0x000000FF000000FF) * (100 + (1000000 << 32)) + ((d >> 16) & 0x000000FF000000FF) * (1 + (10000 << 32))) >> 32
+
+
+def _digit_bytes(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Eight bytes minus "0" each (a digit is 0-9, "." is 0x1E) as digits: (the digits, the
+    point's byte made 0; a byte that is neither a digit nor "."; the point's byte as 1)."""
+    y8 = y.view(np.uint8)  # compared a byte at a time; the 8 results of a word read back as one word
+    other = y8 > 9
+    point = y8 == 0x1E
+    one = point.view(np.uint64)
+    return y ^ (one * 0x1E), (other != point).view(np.uint64) != 0, one
+
+
+def _decimal_words(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Right-aligned cells with "0" before them (see :func:`right_aligned`) read as digits with at
+    most one point: (bad: a byte that is neither, or two points; point: whether there is one;
+    places: digits after it; whole: the integer of the digits).
+
+    The integer comes from the digits before the point moved one byte right, into its place."""
+    if len(words) == 1:  # up to eight characters: the usual cell
+        d, bad, one = _digit_bytes(words[0])
+        bad |= (one & (one - 1)) != 0  # two points
+        ahead = one - 1  # the bytes before the point; all of them without one
+        left = d & ahead & (((ahead >> 56) & 1) - 1)  # none without a point
+        whole = _eight_digits((left << 8) | (d ^ left))
+        before = ((ahead & _BYTES) * _BYTES) >> 56  # 8 without a point
+        return bad, one != 0, np.take(_AFTER8, before.view(np.intp)), whole
+    parts = [_digit_bytes(x) for x in words]
+    bad = np.zeros(len(words[0]), bool)
+    point = bad.copy()
+    for _, b, one in parts:
+        h = one != 0
+        bad |= b | (h & point) | ((one & (one - 1)) != 0)  # two points in the word, or in two words
+        point |= h
+    k = len(words)
+    whole = np.zeros(len(bad), np.uint64)
+    before = np.zeros(len(bad), np.uint64)
+    later = np.zeros(len(bad), bool)  # the point is in a later word: all of this one is before it
+    lefts = []
+    for _, _, one in reversed(parts):
+        ahead = one - 1
+        left = ahead & (((ahead >> 56) & 1) - 1)
+        left[later] = _ALL
+        later |= one != 0
+        lefts.append(left)
+    lefts.reverse()
+    carry = None
+    for (d, _, _), left in zip(parts, lefts):
+        moved = ((d & left) << 8) | (d & ~left)
+        if carry is not None:
+            moved |= carry
+        carry = (d & left) >> 56
+        before += ((left & _BYTES) * _BYTES) >> 56
+        whole = whole * 10**8 + _eight_digits(moved)
+    places = (8 * k - 1 - before.view(np.int64)) * point
+    return bad, point, places, whole
+
+
+_AFTER8 = np.array([7, 6, 5, 4, 3, 2, 1, 0, 0])  # digits after the point, by the bytes before it (8: no point)
+
+
+def plain_decimals(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, in_place: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Cells given as byte ranges of ``data`` read as plain decimals, all at once: (values, sure).
 
     A plain decimal is an optional sign, digits and at most one point ("95", "-3", "2.50",
     ".5", "5."). Its value is the integer of its digits divided by a power of ten; with at
     most 2**53 for the integer both are exact, so the division, correctly rounded, gives what
     ``float()`` gives for the text. Blank cells are NaN and sure; anything else (letters,
-    spaces, "1e5", full-width digits, …) is not sure and its value is meaningless.
+    spaces, "1e5", full-width digits, …) is not sure and NaN.
+
+    Each cell is read eight bytes at a time, right-aligned so every digit's place is fixed:
+    which bytes are digits, where the point is and what the digits make are a few integer
+    operations on whole columns (:func:`_decimal_words`). A cell with another byte is looked
+    at again only when it starts with a sign.
     """
+    shape = np.shape(starts)
+    starts, ends = np.ravel(starts), np.ravel(ends)
     n = len(starts)
     lengths = ends - starts
-    values = np.full(n, np.nan)
-    m = min(int(lengths.max()) if n else 0, _PLAIN_LEN)
-    if m == 0:
-        return values, np.ones(n, bool)
-    at = np.arange(m)[:, None]
-    c = data[np.minimum(starts[None, :] + at, len(data) - 1)]  # (position in the cell, cell)
-    inside = at < lengths[None, :]
-    d = c - np.uint8(48)
-    digit = (d < 10) & inside
-    point = (c == 46) & inside
-    signed = ((c[0] == 45) | (c[0] == 43)) & inside[0]
-    other = inside & ~digit & ~point
-    other[0] &= ~signed
-    points = point.sum(axis=0)
-    ok = ~other.any(axis=0) & (points <= 1) & digit.any(axis=0) & (lengths <= _PLAIN_LEN)
-    whole = np.zeros(n, np.int64)
-    for k in range(m):
-        np.copyto(whole, whole * 10 + d[k], where=digit[k])
-    ok &= whole <= 2**53
-    places = np.where(points > 0, lengths - 1 - point.argmax(axis=0), 0)
-    v = whole / _POW10[np.minimum(places, 22)]
-    v[c[0] == 45] *= -1
-    values[ok] = v[ok]
-    return values, ok | (lengths == 0)
+    longest = min(int(lengths.max()) if n else 0, _PLAIN_LEN)
+    if longest == 0:
+        return np.full(shape, np.nan), np.ones(shape, bool)
+    width = 8 * ((longest + 7) // 8)
+    words = right_aligned(data, ends, lengths, width, xor=48, in_place=in_place)  # each byte minus "0"; before the cell, 0: the same number
+    bad, point, places, whole = _decimal_words(words)
+    signed = minus = None
+    maybe = np.flatnonzero(bad & (lengths > 0) & (lengths <= width)) if bad.any() else ()
+    if len(maybe):
+        first = data[starts[maybe]]
+        sign = (first == 45) | (first == 43)
+        maybe, first = maybe[sign], first[sign]
+    if len(maybe):  # a sign: read those again with a 0 in its place
+        p = (width - lengths[maybe]).astype(np.int64)
+        again = [w[maybe] for w in words]
+        for i in range(len(words)):
+            here = (p >> 3) == i
+            shift = ((p[here] & 7) << 3).view(np.uint64)
+            again[i][here] &= ~np.left_shift(np.uint64(0xFF), shift)
+        bad[maybe], point[maybe], places[maybe], whole[maybe] = _decimal_words(again)
+        signed = np.zeros(n, bool)
+        signed[maybe] = True
+        minus = np.zeros(n, bool)
+        minus[maybe[first == 45]] = True
+    digits = lengths - point
+    if signed is not None:
+        digits -= signed
+    ok = ~bad & (digits > 0) & (lengths <= _PLAIN_LEN)
+    if width > 8:
+        ok &= whole <= 2**53
+    v = whole.astype(float)
+    v /= np.take(_POW10, places)
+    if minus is not None:
+        np.negative(v, out=v, where=minus)
+    v[~ok] = np.nan
+    ok |= lengths == 0
+    return v.reshape(shape), ok.reshape(shape)
 
 
-def bool_words(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def bool_words(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, in_place: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Cells given as byte ranges of ``data`` read as the yes/no words ("是", "否", "y" …) exactly as
     typed, all at once: (values, sure). Blank cells are NaN and sure; any other cell is not sure."""
+    shape = np.shape(starts)
+    starts, ends = np.ravel(starts), np.ravel(ends)
     n = len(starts)
     lengths = ends - starts
     values = np.full(n, np.nan)
     sure = lengths == 0
-    m = min(int(lengths.max()) if n else 0, _WORD_BYTES)
-    if m == 0:
-        return values, sure
-    at = np.arange(m)
-    c = data[np.minimum(starts[:, None] + at, len(data) - 1)]
-    c[at >= lengths[:, None]] = 0
-    cells = c.view(f"S{m}").ravel()  # a cell longer than m is cut here, but its length tells it apart
-    for word, (size, v) in _WORD_SIZES.items():
-        hit = (lengths == size) & (cells == word)
-        values[hit] = v
-        sure |= hit
-    return values, sure
+    if n and int(lengths.max()) > 0:
+        words = right_aligned(data, ends, lengths, _WORD_WIDTH, in_place=in_place)  # a cell longer than the window is cut, but its length tells it apart
+        for size, key, v in _WORD_KEYS:
+            hit = lengths == size
+            for w, k in zip(words, key):
+                hit &= w == k
+            values[hit] = v
+            sure |= hit
+    return values.reshape(shape), sure.reshape(shape)
 
 
-_WORD_SIZES = {w.encode("utf-8"): (len(w.encode("utf-8")), v) for w, v in _BOOL_WORDS.items()}
-_WORD_BYTES = max(size for size, _ in _WORD_SIZES.values())
+def _word_keys() -> list[tuple[int, np.ndarray, float]]:
+    out = []
+    for w, v in _BOOL_WORDS.items():
+        b = w.encode("utf-8")
+        padded = np.frombuffer(bytes(_WORD_WIDTH - len(b)) + b, np.uint8)
+        out.append((len(b), padded.view("<u8"), v))
+    return out
+
+
+_WORD_WIDTH = 8 * ((max(len(w.encode("utf-8")) for w in _BOOL_WORDS) + 7) // 8)
+_WORD_KEYS = _word_keys()
 
 
 def clean_text(raw) -> str:

@@ -48,15 +48,19 @@ def render_report(fmt: str, results, decisions, history=None, stamp: dict | None
 
 
 def write_report(path, fmt: str, results, decisions, history=None, stamp: dict | None = None, lang: str = "zh") -> None:
-    """Render the office report into ``path`` (whole or not at all); HTML is streamed a unit at a time."""
+    """Render the office report into ``path`` (whole or not at all); HTML and XLSX are streamed a unit at a time."""
     from ..outfile import write_out
+    from .view import build
 
     if fmt == "html":
         from .html import render_parts
-        from .view import build
 
         view = build(results, decisions, history, stamp, lang)
         write_out(path, (part.encode("utf-8") for part in render_parts(view)))
+    elif fmt == "xlsx":
+        from . import xlsx
+
+        write_out(path, xlsx.render_parts(build(results, decisions, history, stamp, lang)))
     else:
         write_out(path, render_report(fmt, results, decisions, history, stamp, lang))
 

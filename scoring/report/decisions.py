@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from ..core.decisions import Catch, RuleResult
 from ..core.rounding import fmt
 from ..i18n import t
@@ -23,6 +26,18 @@ def trigger_text(c: Catch, r: RuleResult, places: int, lang: str) -> str:
     ids = u.vetoes or ((w.veto,) if w.veto else ())
     names = "、".join(r.veto_names.get(v) or (t(f"dec.veto_kind.{v}", lang) if v in ("fail", "no_excellent") else v) for v in ids)
     return t("dec.trigger_veto", lang, names=names)
+
+
+def trigger_key(c: Catch, r: RuleResult) -> tuple:
+    """All that :func:`trigger_text` reads of the catch: equal keys, equal texts."""
+    w, u = r.rule.when, c.unit
+    if w.total_below is not None:
+        return (u.total,)
+    if w.grade is not None:
+        return (u.grade, u.failed)
+    if w.bottom is not None or w.bottom_percent is not None:
+        return (u.rank, u.of)
+    return (u.vetoes,)
 
 
 def margin_text(margin: float | None, places: int, lang: str = "zh") -> str:
@@ -113,6 +128,16 @@ def as_dicts(results: list[RuleResult], places: int, lang: str = "zh", stability
     return out
 
 
+def _texts(catches: list[Catch], key: Callable[[Catch], object], make: Callable[[Catch], str]) -> list[str]:
+    """``make`` of every catch, asked once per distinct ``key`` (all that ``make`` reads of a catch)."""
+    keys = list(map(key, catches))
+    made: dict = {}
+    for k, c in zip(keys, catches):
+        if k not in made:
+            made[k] = make(c)
+    return list(map(made.__getitem__, keys))
+
+
 def as_text(
     results: list[RuleResult], places: int, close: float, lang: str = "zh", stability: Stability | None = None, names: dict[str, str] | None = None
 ) -> str:
@@ -126,24 +151,23 @@ def as_text(
         lines.append(t("dec.rule_head", lang, id=r.rule.id, name=r.rule.name, consequence=r.rule.consequence, category=r.category))
         if r.catches:
             head = [t(f"dec.col.{k}", lang) for k in ("unit", "total", "rank", "grade", "trigger", "margin", "history", "close")]
-            rows = [
-                [
-                    c.unit.name,
-                    fmt(c.unit.total, places),
-                    f"{c.unit.rank}/{c.unit.of}",
-                    c.unit.grade or "",
-                    trigger_text(c, r, places, lang),
-                    margin_text(c.margin, places, lang),
-                    look_back_text(c, r, lang),
-                    t("dec.yes", lang) if c.close else "",
-                ]
-                for c in r.catches
+            # each text made once per distinct set of what it says (a nation's list has 54 000 rows)
+            cs = r.catches
+            yes = t("dec.yes", lang)
+            columns = [
+                [c.unit.name for c in cs],
+                _texts(cs, lambda c: c.unit.total, lambda c: fmt(c.unit.total, places)),
+                [f"{c.unit.rank}/{c.unit.of}" for c in cs],
+                [c.unit.grade or "" for c in cs],
+                _texts(cs, partial(trigger_key, r=r), partial(trigger_text, r=r, places=places, lang=lang)),
+                _texts(cs, lambda c: c.margin, lambda c: margin_text(c.margin, places, lang)),
+                _texts(cs, lambda c: (c.status, *c.years_caught, None, *c.years_missing, None, *c.years_draft), partial(look_back_text, r=r, lang=lang)),
+                [yes if c.close else "" for c in cs],
             ]
             if stability:
                 head.append(t("dec.col.stability", lang))
-                for row, c in zip(rows, r.catches):
-                    row.append(share_text(_share(stability, r, c)))
-            lines.append(text_table(head, [list(c) for c in zip(*rows)], ["left"] * len(head)))
+                columns.append([share_text(_share(stability, r, c)) for c in cs])
+            lines.append(text_table(head, columns, ["left"] * len(head)))
         else:
             lines.append(t("dec.none_caught", lang))
         if r.nearest_outside is not None and r.outside_margin is not None:

@@ -12,16 +12,16 @@ import csv
 import io
 import json
 import re
-from json.encoder import encode_basestring  # what json.dumps(text, ensure_ascii=False) writes
 from itertools import repeat
+from json.encoder import encode_basestring  # what json.dumps(text, ensure_ascii=False) writes
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
 from ..core.engine import CategoryScores, Results
 from ..core.explain import LineColumns, _bonus_cap, indicator_line, line_columns, line_head, ranked, tree_order, unit_sheet
-from ..core.rounding import fmt, fmt_column, round_column
+from ..core.rounding import each_distinct, fmt, fmt_column, round_column
 from ..i18n import t
 from ..outfile import write_out
 
@@ -42,14 +42,23 @@ def ranking_columns(res: Results, cs: CategoryScores, lang: str = "zh") -> tuple
     mods = list(cs.modules.values())
     header = _heads(lang, "rank", "id", "name", "total") + [f"{m.module.name}({fmt(m.weight)})" for m in mods] + _heads(lang, "grade", "veto")
     order = ranked(res, cs)
-    units = cs.index[order].tolist()
-    ids, names = res.data.ids, res.data.names
-    hit = np.any([v.hit for v in cs.vetoes], axis=0)[order].tolist() if cs.vetoes else [False] * len(order)
-    veto = [_veto_text(cs, p, lang) if x else "" for p, x in zip(order, hit)]
-    columns = [[str(x) for x in cs.rank[order].tolist()], [ids[i] for i in units], [names[i] for i in units], fmt_column(cs.total[order], places)]
+    units = cs.index[order]
+    hit = np.any([v.hit for v in cs.vetoes], axis=0)[order] if cs.vetoes else np.zeros(len(order), dtype=bool)
+    veto = [""] * len(order)
+    texts: dict[tuple, str] = {}  # one text per set of vetoes hit
+    for k in np.flatnonzero(hit).tolist():
+        p = int(order[k])
+        which = tuple(v.hit[p] for v in cs.vetoes)
+        veto[k] = texts[which] if which in texts else texts.setdefault(which, _veto_text(cs, p, lang))
+    columns = [each_distinct(cs.rank[order], str), _pick(res.data.ids, units), _pick(res.data.names, units), fmt_column(cs.total[order], places)]
     columns += [fmt_column(m.contribution[order], places) for m in mods]
-    columns += [[cs.grade[p] or "" for p in order], veto]
+    columns += [[g or "" for g in _pick(cs.grade, order)], veto]
     return header, columns
+
+
+def _pick(items: list, at: np.ndarray | list[int]) -> list:
+    """``[items[i] for i in at]``, taken by numpy."""
+    return np.array(items + [None], dtype=object)[at].tolist()  # [None]: a list of tuples stays 1-D
 
 
 def ranking_rows(res: Results, cs: CategoryScores, lang: str = "zh") -> tuple[list[str], list[list]]:
@@ -98,25 +107,35 @@ def text_table(header: list[str], columns: list[list[str]], align: list[str], fm
     """
     if fmt_name != "simple" or not columns or not columns[0] or len(columns) != len(header):
         return _tabulate(header, columns, align, fmt_name)
-    padded = []
+    heads, specs, body = [], [], []  # each row is "  ".join of the columns: one %-template fills it
     for head, col, how in zip(header, columns, align):
-        joined = head + "".join(col)
-        cells = list(map(str.strip, col))
+        text = "".join(col)
+        joined = head + text
         if "\n" in joined or "\r" in joined or "\x1b" in joined:
             return _tabulate(header, columns, align, fmt_name)
-        plain = joined.isascii() and joined.isprintable()  # then a cell is as wide as it is long
-        measure = len if plain else known_width if _KNOWN_WIDTH.fullmatch(joined) else _wcswidth()
-        widths, hw = list(map(measure, cells)), measure(head)
-        if not plain and (min(widths) < 0 or hw < 0):
+        plain = text.isascii() and text.isprintable()  # then a cell is as wide as it is long
+        cells = list(map(str.strip, col)) if not plain or " " in text else col
+        widths = list(map(len, cells)) if plain else list(map(_measure(text), cells))
+        hw = len(head) if head.isascii() and head.isprintable() else _measure(head)(head)
+        if hw < 0 or (not plain and min(widths) < 0):
             return _tabulate(header, columns, align, fmt_name)
         width = max(max(widths), hw + 2)  # tabulate keeps two spaces beside a header
         pad = str.rjust if how == "right" else str.ljust
-        if plain:
-            body = [pad(c, width) for c in cells]
+        heads.append((pad(head, width - hw + len(head)), "-" * width))
+        if plain:  # the template pads it
+            specs.append(f"%{width}s" if how == "right" else f"%-{width}s")
+            body.append(cells)
         else:  # pad to the width on screen: a wide character takes two columns for one character
-            body = [pad(c, width - w + len(c)) for c, w in zip(cells, widths)]
-        padded.append([pad(head, width - hw + len(head)), "-" * width, *body])
-    return "\n".join(["  ".join(row).rstrip() for row in zip(*padded)])
+            specs.append("%s")
+            body.append([pad(c, width - w + len(c)) for c, w in zip(cells, widths)])
+    row = "  ".join(specs)
+    return "\n".join(["  ".join(h).rstrip() for h in zip(*heads)] + [(row % r).rstrip() for r in zip(*body)])
+
+
+def _measure(text: str) -> Callable[[str], int]:
+    """How the cells of ``text`` are measured on screen: known_width when every character is one of
+    those it knows, else wcwidth's wcswidth."""
+    return known_width if _KNOWN_WIDTH.fullmatch(text) else _wcswidth()
 
 
 def _wcswidth():
@@ -325,17 +344,41 @@ _UNITS = object()  # where the categories' unit sheets go in the document
 def as_csv(res: Results, lang: str = "zh", stamp=None) -> str:
     """A plain data table for spreadsheets: every row is a header or a unit (no stamp row;
     the table and JSON outputs carry the stamp)."""
-    buf = io.StringIO()
-    w = csv.writer(buf)
+    parts = []
     prev = None
     for cs in res.categories.values():
         header, columns = ranking_columns(res, cs, lang)
+        head = []
         if header != prev:  # modules and weights differ by category: a header where they change
-            w.writerow(_heads(lang, "category") + header)
+            head = [_heads(lang, "category") + header]
             prev = header
+        quote = _needs_quotes([cs.category, *header, *_heads(lang, "category")])
         for k in (1, 2, len(columns) - 2, len(columns) - 1):  # id, name, grade, vetoes; the rest are numbers
-            columns[k] = [neutralise(c) for c in columns[k]]
-        w.writerows(zip(repeat(cs.category), *columns))
+            joined = "\x00" + "\x00".join(columns[k])
+            quote = quote or _needs_quotes([joined])
+            if any("\x00" + c in joined for c in "=+-@"):  # a cell may start like a formula (or hold \x00)
+                columns[k] = [neutralise(c) for c in columns[k]]
+        parts.append(csv_text(head, [[cs.category] * len(columns[0]), *columns], quote))
+    return "".join(parts)
+
+
+def _needs_quotes(texts: list[str]) -> bool:
+    """Whether csv.writer (its default dialect) would quote any of these texts."""
+    return any(c in text for text in texts for c in ",\"\r\n")
+
+
+def csv_text(rows: list[list[str]], columns: list[list[str]], quote: bool | None = None) -> str:
+    """What ``csv.writer`` writes for ``rows`` then the rows of ``columns`` (text cells): joined
+    with commas when no cell needs quoting (``quote``: whether one may; None: look), else
+    written by ``csv.writer``."""
+    if quote is None:
+        quote = _needs_quotes(["".join(col) for col in (*columns, *rows)])
+    if not quote and all(columns) and len(columns) > 1 and all(len(r) > 1 for r in rows):  # (a lone empty cell is written "")
+        return "".join(",".join(r) + "\r\n" for r in rows) + "\r\n".join(map(",".join, zip(*columns))) + "\r\n"
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerows(rows)
+    w.writerows(zip(*columns))
     return buf.getvalue()
 
 

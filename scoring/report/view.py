@@ -207,11 +207,15 @@ class UnitSheets(Sequence):
             return [self[i] for i in range(*k.indices(len(self)))]
         return self._view(self._keys[k], None)
 
-    def _view(self, key, sheet: dict | None, lines: Callable[[], list[dict]] | None = None, top: list | None = None) -> UnitView:
+    def _view(self, key, sheet: dict | None, lines: Callable[[], list[dict]] | None = None, top: list | None = None, sentences: bool = True) -> UnitView:
         """A unit's view; ``sheet``: its sheet when already made (without its lines when ``lines`` makes
-        them), ``top``: its costliest losses (:func:`.notice.top_losses`)."""
+        them), ``top``: its costliest losses (:func:`.notice.top_losses`); ``sentences=False``: without
+        its explanation sentences."""
         cs, p, averages = key
-        n = notice.unit_notice(self._res, cs, p, self._rules.get(self._res.data.ids[cs.index[p]], []), self._lang, sheet, top)
+        if sentences or sheet is None:
+            n = notice.unit_notice(self._res, cs, p, self._rules.get(self._res.data.ids[cs.index[p]], []), self._lang, sheet, top)
+        else:
+            n = {"sheet": sheet, "sentences": []}
         sheet = n["sheet"]
         if lines is None:
             lines = partial(dict.__getitem__, sheet, "indicators")
@@ -235,10 +239,15 @@ class UnitSheets(Sequence):
     def __iter__(self) -> Iterator[UnitView]:
         """Every sheet in order, those of up to BLOCK units of a category made together (their lines a column
         at a time, :func:`scoring.core.explain.unit_sheets`)."""
-        for block in self.blocks():
+        return self.iterate()
+
+    def iterate(self, sentences: bool = True) -> Iterator[UnitView]:
+        """As iterating; ``sentences=False`` leaves each view's explanation sentences empty, for a report that
+        does not print them (the workbook): they are about a third of a sheet's cost."""
+        for block in self.blocks(sentences):
             yield from block.units
 
-    def blocks(self) -> Iterator[SheetBlock]:
+    def blocks(self, sentences: bool = True) -> Iterator[SheetBlock]:
         """Every sheet in order, a block of up to BLOCK units of a category at a time."""
         keys, res = self._keys, self._res
         k = 0
@@ -256,9 +265,9 @@ class UnitSheets(Sequence):
                     if not usual:
                         odd.setdefault(j, {})[u] = indicator_line(res, cs, rows[u], s, self._lang)
             sheets = [unit_sheet(res, cs, p, self._lang, with_indicators=False) for p in rows]
-            tops = notice.top_losses(res, cs, rows, columns, odd, sheets, self._lang)
+            tops = notice.top_losses(res, cs, rows, columns, odd, sheets, self._lang) if sentences else [None] * len(rows)
             lines = _BlockLines(res, cs, rows, columns, self._lang)
-            units = [self._view(key, sheet, partial(lines.unit, u), top) for u, (key, sheet, top) in enumerate(zip(block, sheets, tops))]
+            units = [self._view(key, sheet, partial(lines.unit, u), top, sentences) for u, (key, sheet, top) in enumerate(zip(block, sheets, tops))]
             yield SheetBlock(units, [(line_head(res, s.indicator), s, c) for s, c in columns], odd)
             k = end
 

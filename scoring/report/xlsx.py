@@ -1,4 +1,4 @@
-"""The report as an Excel / WPS workbook (openpyxl, imported only here).
+"""The report as an Excel / WPS workbook, written a row at a time (:mod:`.sheetml`).
 
 Sheets: one ranked table per category (with a native column chart of totals and the
 decision lines), the proposed decisions, one filterable score sheet for all units (a page
@@ -10,155 +10,82 @@ formula (= + - @) is stored as text with Excel's quote prefix so it can never ru
 are frozen, widths fit Chinese text (a CJK character counts as two), every sheet prints on
 A4 with page numbers and the stamp in its footer.
 
-Charts are Excel's own (openpyxl chart objects) rather than pictures: they need no image
+Charts are Excel's own chart parts rather than pictures: they need no image
 library, stay sharp when printed, are drawn from the very cells shown beside them, and can
 be restyled by the office in Excel or WPS.
+
+What the report shows (which rows, which texts) is decided here; how a workbook is written is
+:mod:`.sheetml`'s.  Rows are written in order and not kept, so a province's 6 000 score sheets
+go through in memory that does not grow with the number of units.
 """
 
 from __future__ import annotations
 
-import io
 import re
-
-from wcwidth import wcswidth
+from collections.abc import Iterator
 
 from .. import i18n
 from .charts import axis_range
 from .notice import full_text
+from .sheetml import EMPTY, MEASURE, NUMBER, SAME, TEXT, WRAP, Book, Kind, Look, Sheet, bar_chart, column_letter, display_width
 from .view import CategoryView, ReportView
 
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 FORMULA_START = ("=", "+", "-", "@")
-MAX_WIDTH = 60
 BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
-
-def _display_width(text: str) -> int:
-    w = wcswidth(text)
-    return w if w >= 0 else 2 * len(text)
-
-
-class _Looks:
-    """The looks of a workbook's cells (font, fill, border, alignment, number format): each combination
-    a cell is given becomes one hidden named style of the workbook, made once and then given by name,
-    so openpyxl does not hash style objects for every cell."""
-
-    def __init__(self, wb):
-        from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-
-        self.wb = wb
-        self._names: dict[tuple, str] = {}
-        thin = Side(style="thin", color="808080")
-        self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
-        self.bold = Font(bold=True)
-        self.title = Font(bold=True, size=15)
-        self.letter_title = Font(bold=True, size=14)
-        self.head_fill = PatternFill("solid", fgColor="ECEFF3")
-        self.caught = PatternFill("solid", fgColor="FBEAEA")
-        self.undetermined = PatternFill("solid", fgColor="FDF3E1")
-        self.shade = PatternFill("solid", fgColor="F4F6F8")
-        self.wrap = Alignment(wrap_text=True, vertical="top")
-        self.center = Alignment(horizontal="center", vertical="top")
-        self.top = Alignment(vertical="top")
-        self.head = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        self.middle = Alignment(horizontal="center")
-        self.indented = [Alignment(wrap_text=True, vertical="top", indent=k) for k in range(16)]
-
-    def name(self, look: dict) -> str:
-        """The named style for ``look`` (attribute → one of the objects above, or a number format)."""
-        key = tuple(sorted((k, v if isinstance(v, (str, bool)) else id(v)) for k, v in look.items()))
-        name = self._names.get(key)
-        if name is None:
-            from openpyxl.styles import NamedStyle
-            from openpyxl.styles.fonts import DEFAULT_FONT
-
-            name = f"scoring-{len(self._names) + 1}"
-            given = {k: v for k, v in look.items() if k != "quotePrefix"}
-            given.setdefault("font", DEFAULT_FONT)  # the workbook's font where none is given, as for any cell
-            self.wb.add_named_style(NamedStyle(name=name, hidden=True, **given))
-            self._names[key] = name
-        return name
+# the looks of the report's cells
+TOP = Look(vertical="top")
+WRAPPED = Look(vertical="top", wrap=True)
+CENTER = Look(horizontal="center", vertical="top")
+HEAD = Look(bold=True, fill="ECEFF3", horizontal="center", vertical="center", wrap=True, border=True)
+TITLE = Look(bold=True, size=15, vertical="top")
+LETTER_TITLE = Look(bold=True, size=14, horizontal="center")
+CAUGHT, UNDETERMINED, SHADE = "FBEAEA", "FDF3E1", "F4F6F8"
+BOXED = Look(border=True)
 
 
-class _Sheet:
-    """A worksheet with typed writes and width tracking."""
+def _clean(value) -> str:
+    if value is None:
+        return ""
+    value = str(value)
+    return value if value.isprintable() else ILLEGAL.sub("", value)  # printable text has no control character
 
-    def __init__(self, ws, places: int, looks: _Looks):
-        self.ws = ws
-        self.looks = looks
-        self.widths: dict[int, int] = {}
-        self.wrapped: list[tuple[int, int, str]] = []  # cells whose text wraps, for row heights
-        self.places = places
+
+class _Row:
+    """One row's cells by column, each with its look, given in any order; a sheet writes them in order.
+
+    ``text`` and ``number`` give what the old per-cell writes gave: text aligned to the top (wrapped
+    when asked), text that starts like a formula kept as text (quote prefix), numbers in the sheet's
+    format; ``box`` then borders every cell of the row up to a column, ``fill`` shades them."""
+
+    def __init__(self, places: int):
+        self.cells: dict[int, list] = {}
         self.numfmt = "0" if places == 0 else "0." + "0" * places
-        self._look: dict[tuple[int, int], dict] = {}  # each styled cell's look so far
 
-    def style(self, c, **attrs):
-        """Add ``attrs`` (font=…, fill=…, border=…, alignment=…, number_format=…, quotePrefix=True) to a
-        cell's look; the cell is given the named style of its whole look (see :class:`_Looks`)."""
-        look = self._look.setdefault((c.row, c.column), {})
-        look.update(attrs)
-        c.style = self.looks.name(look)
-        if look.get("quotePrefix"):  # a cell's own flag, not part of a named style
-            c.quotePrefix = True
-        return c
-
-    def text(self, row: int, col: int, value, wrap: bool = False, measure: bool = True):
-        value = "" if value is None else ILLEGAL.sub("", str(value))
-        c = self.ws.cell(row=row, column=col)
+    def text(self, col: int, value, look: Look | None = None, wrap: bool = False, measure: bool = True) -> None:
+        value = _clean(value)
+        look = look or (WRAPPED if wrap else TOP)
         if value == "":
-            return c
-        c.value = value
-        if value.startswith(FORMULA_START) or c.data_type == "f":
-            c.data_type = "s"  # text that looks like a formula stays text
-            self.style(c, quotePrefix=True)
-        self.style(c, alignment=self.looks.wrap if wrap else self.looks.top)
-        if wrap:
-            self.wrapped.append((row, col, value))
-        if measure:
-            longest = max(_display_width(part) for part in value.split("\n"))
-            self.widths[col] = max(self.widths.get(col, 0), min(longest, MAX_WIDTH))
-        return c
+            if look not in (TOP, WRAPPED):  # an empty cell still shows a look it was given (centred, say)
+                self.cells[col] = [None, look, 0]
+            return
+        if value.startswith(FORMULA_START):
+            look = look._replace(quote=True)
+        self.cells[col] = [value, look, (MEASURE if measure else 0) | (WRAP if wrap else 0)]
 
-    def number(self, row: int, col: int, value, fmt: str | None = None):
-        c = self.ws.cell(row=row, column=col)
+    def number(self, col: int, value, fmt: str | None = None, look: Look = TOP) -> None:
         if value is None:
-            return c
-        c.value = int(value) if fmt == "0" else float(value)
-        self.style(c, number_format=fmt or self.numfmt, alignment=self.looks.top)
-        self.widths[col] = max(self.widths.get(col, 0), len(f"{value:.{self.places}f}") if fmt != "0" else len(str(value)))
-        return c
+            return
+        self.cells[col] = [int(value) if fmt == "0" else float(value), look._replace(fmt=fmt or self.numfmt), MEASURE]
 
-    def header(self, row: int, names: list[str]):
-        for j, h in enumerate(names, start=1):
-            self.style(self.text(row, j, h), font=self.looks.bold, fill=self.looks.head_fill, alignment=self.looks.head)
+    def box(self, ncols: int, fill: str | None = None) -> None:
+        for col in range(1, ncols + 1):
+            cell = self.cells.setdefault(col, [None, Look(), 0])
+            cell[1] = cell[1]._replace(border=True, fill=fill or cell[1].fill)
 
-    def box(self, first_row: int, last_row: int, ncols: int):
-        for r in range(first_row, last_row + 1):
-            for j in range(1, ncols + 1):
-                self.style(self.ws.cell(row=r, column=j), border=self.looks.border)
-
-    def fit(self, minimum: dict[int, int] | None = None, maximum: dict[int, int] | None = None):
-        """Column widths from the longest text (CJK counted as two), then row heights for wrapped text.
-
-        Spreadsheet programs do not grow rows for wrapped text written by a library, so the
-        height is set from the number of lines the text takes at the column's width.
-        """
-        from openpyxl.utils import get_column_letter
-
-        final: dict[int, float] = {}
-        for col, w in self.widths.items():
-            w = max(w, (minimum or {}).get(col, 0))
-            w = min(w, (maximum or {}).get(col, MAX_WIDTH))
-            final[col] = w + 2
-            self.ws.column_dimensions[get_column_letter(col)].width = w + 2
-        lines: dict[int, int] = {}
-        for row, col, value in self.wrapped:
-            room = max(final.get(col, 10) - 1, 4)
-            n = sum(max(1, -(-_display_width(part) // int(room))) for part in value.split("\n"))
-            lines[row] = max(lines.get(row, 1), n)
-        for row, n in lines.items():
-            if n > 1:
-                self.ws.row_dimensions[row].height = 15 * n + 2
+    def write(self, s: Sheet, r: int, height: float | None = None) -> None:
+        s.row(r, [(col, *self.cells[col]) for col in sorted(self.cells)], height)
 
 
 def _sheet_title(name: str, used: set[str]) -> str:
@@ -176,169 +103,153 @@ def _footer_text(text: str) -> str:
     return text.replace("&", "&&")
 
 
-def _page_setup(ws, view: ReportView, last_col: int, last_row: int, title_rows: str | None, landscape: bool = True):
-    from openpyxl.utils import get_column_letter
-
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = 0.7
-    ws.page_margins.bottom = 0.8
-    ws.page_margins.footer = 0.3
-    ws.print_area = f"A1:{get_column_letter(last_col)}{max(last_row, 1)}"
-    if title_rows:
-        ws.print_title_rows = title_rows
+def _page_setup(s: Sheet, view: ReportView, last_col: int, last_row: int, title_row: int | None, landscape: bool = True) -> None:
+    """A4, fitted to the page's width, centred, with the report's title and office above and the stamp and
+    page numbers below."""
+    s.landscape = landscape
+    s.print_area = f"A1:{column_letter(last_col)}{max(last_row, 1)}"
+    if title_row:
+        s.print_titles = f"${title_row}:${title_row}"
     L = view.L
-    ws.oddHeader.left.text = _footer_text(view.title)
-    ws.oddHeader.left.size = 8
-    ws.oddHeader.right.text = _footer_text(view.office)
-    ws.oddHeader.right.size = 8
+    s.header = [("L", 8, _footer_text(view.title)), ("R", 8, _footer_text(view.office))]
     stamp = "  ".join(f"{k} {v}" for k, v in view.footer_stamp)
-    if stamp:
-        ws.oddFooter.left.text = _footer_text(stamp)[:200]
-        ws.oddFooter.left.size = 6
-    ws.oddFooter.right.text = L["page"].format(p="&P", n="&N")
-    ws.oddFooter.right.size = 8
+    s.footer = ([("L", 6, _footer_text(stamp)[:200])] if stamp else []) + [("R", 8, L["page"].format(p="&P", n="&N"))]
 
 
-def _ranking_sheet(wb, view: ReportView, cat: CategoryView, used: set[str], looks: _Looks):
-    from openpyxl.chart import BarChart, Reference, ScatterChart, Series
-    from openpyxl.chart.legend import Legend
-    from openpyxl.chart.marker import DataPoint
-    from openpyxl.worksheet.pagebreak import Break
+def _title(s: Sheet, title: str, intro: str | None = None) -> None:
+    """A sheet's title in row 1 and its introduction in row 2; neither widens a column."""
+    top = _Row(s.places)
+    top.text(1, title, TITLE, measure=False)
+    top.write(s, 1)
+    if intro is not None:
+        second = _Row(s.places)
+        second.text(1, intro, measure=False)
+        second.write(s, 2)
 
+
+def _header(s: Sheet, r: int, names: list[str], places: int) -> None:
+    row = _Row(places)
+    for j, h in enumerate(names, start=1):
+        row.text(j, h, HEAD)
+    row.write(s, r)
+
+
+def _ranking_sheet(book: Book, view: ReportView, cat: CategoryView, used: set[str]) -> Sheet:
     L = view.L
+    places = view.places
     hist = bool(view.years)
-    ws = wb.create_sheet(_sheet_title(i18n.t("xlsx.ranking_sheet", view.lang, ranking=L["ranking"], category=cat.name), used))
-    s = _Sheet(ws, view.places, looks)
     head = [L["rank"], L["id"], L["name"], L["total"]] + [f"{m.name}({_n(m.weight)})" for m in cat.modules]
     head += [L["grade"], L["vetoes"], L["decisions"]] + ([L["prev_rank"], L["change"]] if hist else [])
     ncols = len(head)
-    s.style(s.text(1, 1, view.title, measure=False), font=s.looks.title)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
+    dec_col = len(head) - (2 if hist else 0)
+    title = _sheet_title(i18n.t("xlsx.ranking_sheet", view.lang, ranking=L["ranking"], category=cat.name), used)
+    s = book.sheet(title, places, {3: 10, dec_col: 24}, {dec_col - 1: 24, dec_col: 36})
+    hr = 4
+    last = hr + len(cat.rows)
+
+    # each score line of the chart is an XY series drawn straight from bottom to top at its value, on a hidden
+    # 0-1 axis (the usual way to draw a vertical line over horizontal bars); its two points sit in hidden helper
+    # columns beside the table, its name above them in the header row
+    lo, hi = axis_range(cat, view.total) if cat.rows else (0.0, 0.0)
+    score_lines = [ln for ln in cat.lines if ln.kind == "score" and lo <= ln.value <= hi] if cat.rows else []
+    helpers: dict[int, _Row] = {}
+    series = []
+    for k, ln in enumerate(score_lines):
+        col = ncols + 2 + 2 * k
+        tag = i18n.t("sep.enum", view.lang).join(ln.rules)
+        helpers.setdefault(hr, _Row(places)).text(col + 1, f"{tag} {ln.label}", measure=False)
+        for i, (xv, yv) in enumerate(((ln.value, 0), (ln.value, 1))):
+            helpers.setdefault(hr + 1 + i, _Row(places)).number(col, xv)
+            helpers[hr + 1 + i].number(col + 1, yv, "0")
+        for c in (col, col + 1):
+            s.hidden.add(c)
+            s.fixed_widths[c] = 13
+        series.append(
+            (
+                f"{tag} {ln.label}",
+                f"${column_letter(col)}${hr + 1}:${column_letter(col)}${hr + 2}",
+                f"${column_letter(col + 1)}${hr + 1}:${column_letter(col + 1)}${hr + 2}",
+            )
+        )
+
+    def write(row: _Row, r: int) -> None:
+        extra = helpers.pop(r, None)
+        if extra is not None:
+            row.cells.update(extra.cells)
+        row.write(s, r)
+
+    top = _Row(places)
+    top.text(1, view.title, TITLE, measure=False)
+    write(top, 1)
+    s.merges.append(f"A1:{column_letter(ncols)}1")
     year = i18n.t("text.year", view.lang, year=view.year)
     sub = i18n.t("sep.wide", view.lang).join([view.office, year, i18n.t("rep.category_head", view.lang, name=cat.name, n=len(cat.rows), units=L["units"])])
-    s.text(2, 1, sub, measure=False)
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
-    hr = 4
-    s.header(hr, head)
+    second = _Row(places)
+    second.text(1, sub, measure=False)
+    write(second, 2)
+    s.merges.append(f"A2:{column_letter(ncols)}2")
+    header = _Row(places)
+    for j, h in enumerate(head, start=1):
+        header.text(j, h, HEAD)
+    write(header, hr)
     r = hr
     for row in cat.rows:
         r += 1
-        s.number(r, 1, row.rank, "0")
-        s.text(r, 2, row.id)
-        s.text(r, 3, row.name)
-        s.style(s.number(r, 4, row.total), font=s.looks.bold)
-        for j, c in enumerate(row.contributions):
-            s.number(r, 5 + j, c)
+        out = _Row(places)
+        out.number(1, row.rank, "0")
+        out.text(2, row.id)
+        out.text(3, row.name)
+        out.number(4, row.total, look=Look(bold=True, vertical="top"))
+        for k, v in enumerate(row.contributions):
+            out.number(5 + k, v)
         j = 5 + len(row.contributions)
-        s.style(s.text(r, j, row.grade), alignment=s.looks.center)
-        s.text(r, j + 1, row.vetoes, wrap=True)
-        s.text(r, j + 2, "\n".join(row.decisions), wrap=True)
+        out.text(j, row.grade, CENTER)
+        out.text(j + 1, row.vetoes, wrap=True)
+        out.text(j + 2, "\n".join(row.decisions), wrap=True)
         if hist:
-            s.number(r, j + 3, row.previous_rank, "0")
+            out.number(j + 3, row.previous_rank, "0")
             d = None if row.previous_rank is None else row.previous_rank - row.rank
-            s.style(s.text(r, j + 4, "" if d is None else f"↑{d}" if d > 0 else f"↓{-d}" if d < 0 else "—"), alignment=s.looks.center)
-        if row.flag:
-            for k in range(1, ncols + 1):
-                s.style(ws.cell(row=r, column=k), fill=s.looks.caught if row.flag == "caught" else s.looks.undetermined)
-    last = r
-    s.box(hr, last, ncols)
-    ws.freeze_panes = ws.cell(row=hr + 1, column=4)
+            out.text(j + 4, "" if d is None else f"↑{d}" if d > 0 else f"↓{-d}" if d < 0 else "—", CENTER)
+        out.box(ncols, CAUGHT if row.flag == "caught" else UNDETERMINED if row.flag else None)
+        write(out, r)
+    s.freeze = (hr + 1, 4)
     if cat.rows:
-        ws.auto_filter.ref = f"A{hr}:{_col(ncols)}{last}"
-    r = last + 1
-    s.text(r, 1, L["module_note"], measure=False)
-    for rid, name, consequence in cat.rules:
+        s.filter = f"A{hr}:{column_letter(ncols)}{last}"
+    notes = [L["module_note"]] + [i18n.t("text.label_value", view.lang, label=f"{rid} {name}", value=consequence) for rid, name, consequence in cat.rules]
+    for note in notes:
         r += 1
-        s.text(r, 1, i18n.t("text.label_value", view.lang, label=f"{rid} {name}", value=consequence), measure=False)
-    dec_col = len(head) - (2 if hist else 0)
-    s.fit({3: 10, dec_col: 24}, {dec_col - 1: 24, dec_col: 36})
+        out = _Row(places)
+        out.text(1, note, measure=False)
+        write(out, r)
+    for r_left in sorted(helpers):  # helper cells below the table's last row (a category of one unit)
+        write(_Row(places), r_left)
     text_end = r
 
     # Horizontal bars in rank order (rank 1 at the top): long Chinese unit names read along their own line,
     # every one of them labelled.  The decision lines are named in the title (a horizontal bar chart has no
     # vertical line series); units caught are red, undetermined amber, vetoed grey, as in the PDF.
     if cat.rows:
-        chart = BarChart()
-        chart.type = "bar"
         enum, items = i18n.t("sep.enum", view.lang), i18n.t("sep.items", view.lang)
         tags = items.join(f"{enum.join(ln.rules)} {ln.label}" for ln in cat.lines)
-        chart.title = f"{cat.name} {L['chart_totals']}" + (i18n.t("text.paren", view.lang, text=tags) if tags else "")
-        chart.style = 10
-        chart.legend = None
-        chart.add_data(Reference(ws, min_col=4, min_row=hr, max_row=last), titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=3, min_row=hr + 1, max_row=last))
-        series = chart.series[0]
-        series.graphicalProperties.solidFill = "3F6FA8"
+        chart_title = f"{cat.name} {L['chart_totals']}" + (i18n.t("text.paren", view.lang, text=tags) if tags else "")
+        points = []
         for i, row in enumerate(cat.rows):
             color = "9A9A9A" if row.failed else "C0392B" if row.flag == "caught" else "D68910" if row.flag == "undetermined" else None
             if color:
-                pt = DataPoint(idx=i)
-                pt.graphicalProperties.solidFill = color
-                series.dPt.append(pt)
-        lo, hi = axis_range(cat, view.total)
-        chart.y_axis.scaling.min = lo
-        chart.y_axis.scaling.max = hi
-        chart.x_axis.scaling.orientation = "maxMin"  # rank 1 at the top
-        chart.x_axis.delete = False
-        chart.y_axis.delete = False
-        chart.x_axis.tickLblSkip = 1
-        chart.gapWidth = 40
-        # each score line as an XY series drawn straight from bottom to top at its value, on a hidden 0-1 axis:
-        # the usual way to draw a vertical line over horizontal bars; its two points sit in hidden helper columns
-        score_lines = [ln for ln in cat.lines if ln.kind == "score" and lo <= ln.value <= hi]
-        if score_lines:
-            xy = ScatterChart()
-            for k, ln in enumerate(score_lines):
-                col = ncols + 2 + 2 * k
-                tag = i18n.t("sep.enum", view.lang).join(ln.rules)
-                s.text(hr, col + 1, f"{tag} {ln.label}", measure=False)
-                for i, (xv, yv) in enumerate(((ln.value, 0), (ln.value, 1))):
-                    s.number(hr + 1 + i, col, xv)
-                    s.number(hr + 1 + i, col + 1, yv, "0")
-                for c in (col, col + 1):
-                    ws.column_dimensions[_col(c)].hidden = True
-                ser = Series(
-                    Reference(ws, min_col=col + 1, min_row=hr + 1, max_row=hr + 2),
-                    Reference(ws, min_col=col, min_row=hr + 1, max_row=hr + 2),
-                    title_from_data=False,
-                    title=f"{tag} {ln.label}",
-                )
-                ser.marker.symbol = "none"
-                ser.smooth = False
-                ser.graphicalProperties.line.solidFill = "C0392B"
-                ser.graphicalProperties.line.dashStyle = "dash"
-                ser.graphicalProperties.line.width = 19050
-                xy.series.append(ser)
-            xy.x_axis = chart.y_axis  # the bars' value axis: the lines sit at their totals
-            xy.y_axis.axId = 300
-            xy.y_axis.crossAx = 100
-            xy.y_axis.majorGridlines = None
-            xy.y_axis.scaling.min, xy.y_axis.scaling.max = 0, 1
-            xy.y_axis.crosses = "max"
-            xy.y_axis.delete = True
-            chart += xy
-            chart.legend = Legend()
-            chart.legend.position = "b"
-            chart.visible_cells_only = False  # the helper columns are hidden, and still drawn
-        chart.width = 24
-        chart.height = max(8.0, 0.55 * len(cat.rows) + 3)  # cm: about 5.5 mm a bar, so no name is skipped
+                points.append((i, color))
+        s.chart = bar_chart(chart_title, title, hr + 1, last, points, lo, hi, series)
+        height = max(8.0, 0.55 * len(cat.rows) + 3)  # cm: about 5.5 mm a bar, so no name is skipped
         anchor = text_end + 2
-        ws.add_chart(chart, f"A{anchor}")
-        ws.row_breaks.append(Break(id=text_end + 1))
-        text_end = anchor + int(chart.height / 0.5) + 1  # rows of 0.5 cm under the chart
-    _page_setup(ws, view, ncols, text_end, f"{hr}:{hr}")
+        s.anchor = (anchor - 1, 0, 24, height)
+        s.breaks.append(text_end + 1)
+        text_end = anchor + int(height / 0.5) + 1  # rows of 0.5 cm under the chart
+    _page_setup(s, view, ncols, text_end, hr)
+    return s
 
 
-def _proposals_sheet(wb, view: ReportView, used: set[str], looks: _Looks):
+def _proposals_sheet(book: Book, view: ReportView, used: set[str]) -> Sheet:
     L = view.L
-    ws = wb.create_sheet(_sheet_title(L["decisions"], used))
-    s = _Sheet(ws, view.places, looks)
+    places = view.places
     head = [
         L["rule"],
         i18n.t("xlsx.rule_name", view.lang),
@@ -358,11 +269,10 @@ def _proposals_sheet(wb, view: ReportView, used: set[str], looks: _Looks):
         L["close"],
         L["status"],
     ]
-    t = s.text(1, 1, f"{view.title} {L['proposals']}", measure=False)
-    s.style(t, font=s.looks.title)
-    s.text(2, 1, L["proposals_intro"], measure=False)
+    s = book.sheet(_sheet_title(L["decisions"], used), places, {3: 16, 12: 20}, {2: 18, 3: 26, 4: 12, 5: 14, 7: 18, 12: 30, 14: 12, 15: 22})
+    _title(s, f"{view.title} {L['proposals']}", L["proposals_intro"])
     hr = 4
-    s.header(hr, head)
+    _header(s, hr, head, places)
     r = hr
     for p in view.proposals:
         rows: list[tuple[dict | None, str]] = [(u, L["undetermined"] if u["status"] == "undetermined" else L["caught"]) for u in p.units]
@@ -370,149 +280,231 @@ def _proposals_sheet(wb, view: ReportView, used: set[str], looks: _Looks):
             rows.append((None, L["nearest_row"]))
         for u, status in rows:
             r += 1
+            out = _Row(places)
             for j, v in enumerate([p.rule, p.name, p.consequence, p.category, p.line], start=1):
-                s.text(r, j, v, wrap=j in (2, 3, 5))
+                out.text(j, v, wrap=j in (2, 3, 5))
             if u is not None:
-                s.text(r, 6, u["id"])
-                s.text(r, 7, u["name"])
-                s.number(r, 8, u["total"])
-                s.number(r, 9, u["rank"], "0")
-                s.number(r, 10, u["of"], "0")
-                s.text(r, 11, u["grade"])
-                s.text(r, 12, u["reason"], wrap=True)
-                s.number(r, 13, u["margin"])
-                s.text(r, 14, u["margin_text"])
-                s.text(r, 15, u["history"], wrap=True)
-                s.text(r, 16, L["yes"] if u["close_call"] else "")
+                out.text(6, u["id"])
+                out.text(7, u["name"])
+                out.number(8, u["total"])
+                out.number(9, u["rank"], "0")
+                out.number(10, u["of"], "0")
+                out.text(11, u["grade"])
+                out.text(12, u["reason"], wrap=True)
+                out.number(13, u["margin"])
+                out.text(14, u["margin_text"])
+                out.text(15, u["history"], wrap=True)
+                out.text(16, L["yes"] if u["close_call"] else "")
             elif p.nearest_unit is not None:  # the row added above for the nearest unit outside
                 n = p.nearest_unit
-                s.text(r, 6, n["id"])
-                s.text(r, 7, n["name"])
-                s.number(r, 8, n["total"])
-                s.text(r, 12, p.nearest, wrap=True)
-                s.number(r, 13, n["margin"])
-                s.text(r, 16, L["yes"] if n["margin"] <= view.close_margin + 1e-9 else "")
-            s.text(r, 17, status)
-    s.box(hr, r, len(head))
-    ws.freeze_panes = ws.cell(row=hr + 1, column=1)
-    ws.auto_filter.ref = f"A{hr}:{_col(len(head))}{max(r, hr)}"
-    s.fit({3: 16, 12: 20}, {2: 18, 3: 26, 4: 12, 5: 14, 7: 18, 12: 30, 14: 12, 15: 22})
-    _page_setup(ws, view, len(head), r, f"{hr}:{hr}")
+                out.text(6, n["id"])
+                out.text(7, n["name"])
+                out.number(8, n["total"])
+                out.text(12, p.nearest, wrap=True)
+                out.number(13, n["margin"])
+                out.text(16, L["yes"] if n["margin"] <= view.close_margin + 1e-9 else "")
+            out.text(17, status)
+            out.box(len(head))
+            out.write(s, r)
+    s.freeze = (hr + 1, 1)
+    s.filter = f"A{hr}:{column_letter(len(head))}{max(r, hr)}"
+    _page_setup(s, view, len(head), r, hr)
+    return s
 
 
-def _sheets_sheet(wb, view: ReportView, used: set[str], looks: _Looks):
-    from openpyxl.worksheet.pagebreak import Break
-
+def _sheets_sheet(book: Book, view: ReportView, used: set[str]) -> Sheet:
+    """Every unit's score sheet, one under the other, a page each when printed: the one sheet that grows with
+    the number of units (about 150 rows a unit), so its rows go through templates (:meth:`Sheet.kind`), one
+    per shape of row, made once."""
     L = view.L
-    ws = wb.create_sheet(_sheet_title(L["sheet"], used))
-    s = _Sheet(ws, view.places, looks)
+    places = view.places
+    numfmt = "0" if places == 0 else "0." + "0" * places
     sh = L["sheet_head"]
     head = [L["id"], L["name"], L["category"], sh[0], sh[1], L["applicable"], sh[2], sh[3], L["average"], sh[4], sh[5]]
-    t = s.text(1, 1, f"{view.title} {L['sheets']}", measure=False)
-    s.style(t, font=s.looks.title)
+    ncols = len(head)
+    s = book.sheet(_sheet_title(L["sheet"], used), places, {4: 24, 5: 8, 6: 8, 7: 8, 8: 8, 9: 8, 10: 30}, {4: 36, 10: 46, 11: 28})
+    _title(s, f"{view.title} {L['sheets']}")
     hr = 3
-    s.header(hr, head)
-    bold, shade = s.looks.bold, s.looks.shade
+    _header(s, hr, head, places)
+
+    boxed = BOXED
+    shaded = Look(border=True, fill=SHADE)
+    kinds: dict[tuple, Kind] = {}
+
+    def number_slot(col: int, missing: bool, fmt: str, look: Look) -> tuple[int, Look, str]:
+        return (col, look._replace(fmt="General", vertical=None), EMPTY) if missing else (col, look._replace(fmt=fmt, vertical="top"), NUMBER)
+
+    def text_slot(col: int, missing: bool, look: Look) -> tuple[int, Look, str]:
+        return (col, look._replace(vertical=None, wrap=False, indent=0, bold=False), EMPTY) if missing else (col, look, TEXT)
+
+    def module_kind(key: tuple) -> Kind:
+        """A module's row: shaded; key: which of full, score, average and note are missing."""
+        no_full, no_score, no_avg, no_note = key[1:]
+        unit = Look(vertical="top", border=True, fill=SHADE)
+        return s.kind(
+            [(1, unit, SAME), (2, unit, SAME), (3, unit, SAME)]
+            + [
+                (4, Look(bold=True, vertical="top", border=True, fill=SHADE), TEXT),
+                number_slot(5, no_full, "0.##", shaded),
+                (6, shaded, EMPTY),
+                number_slot(7, no_score, numfmt, shaded),
+                (8, shaded, EMPTY),
+                number_slot(9, no_avg, numfmt, shaded),
+                (10, shaded, EMPTY) if no_note else (10, Look(vertical="top", wrap=True, border=True, fill=SHADE), TEXT),
+                (11, shaded, EMPTY),
+            ]
+        )
+
+    def cell_kind(key: tuple) -> Kind:
+        """An indicator's row; key: its level's indent, boldness, full's format, and which values are missing."""
+        level, bold, fmt_full, no_full, no_applicable, no_points, no_lost, no_label, no_reason, no_source = key[1:]
+        unit = Look(vertical="top", border=True)
+        return s.kind(
+            [(1, unit, SAME), (2, unit, SAME), (3, unit, SAME)]
+            + [
+                # a label's look is given even to an empty label, as to any cell it is set on
+                (4, Look(vertical="top", wrap=True, indent=level, bold=bold, border=True), EMPTY if no_label else TEXT),
+                number_slot(5, no_full, fmt_full, boxed),
+                number_slot(6, no_applicable, "0.##", boxed),
+                number_slot(7, no_points, numfmt, boxed),
+                number_slot(8, no_lost, numfmt, boxed),
+                (9, boxed, EMPTY),
+                text_slot(10, no_reason, Look(vertical="top", wrap=True, border=True)),
+                text_slot(11, no_source, Look(vertical="top", wrap=True, border=True)),
+            ]
+        )
+
     r = hr
-    for u in view.units:
-        start = r + 1
+    for u in view.units.iterate(sentences=False):  # the workbook does not print the sentences
+        uid, name, category = _clean(u.id), _clean(u.name), _clean(u.category)
+        # a unit whose id, name or category is empty or starts like a formula is written cell by cell
+        plain = not (uid and name and category) or any(x.startswith(FORMULA_START) for x in (uid, name, category))
+        same = [s.same(1, uid), s.same(2, name), s.same(3, category)]
         for m, avg in zip(u.modules, u.averages):
             r += 1
             label = L["module_row"].format(name=m["name"], w=_n(m["weight"]))
-            s.style(s.text(r, 4, label), font=bold)
-            s.number(r, 5, m["full"], "0.##")
-            s.number(r, 7, m["score"])
-            s.number(r, 9, avg)
-            s.text(r, 10, L["module_row_note"].format(c=view.num(m["contribution"])), wrap=True)
-            for k in range(1, len(head) + 1):
-                s.style(ws.cell(row=r, column=k), fill=shade)
-            _unit_cols(s, r, u)
+            note = L["module_row_note"].format(c=view.num(m["contribution"]))
+            if plain or _clean(label) != label or _clean(note) != note or label.startswith(FORMULA_START) or note.startswith(FORMULA_START):
+                out = _Row(places)
+                _unit_cols(out, u)
+                out.text(4, label, Look(bold=True, vertical="top"))
+                out.number(5, m["full"], "0.##")
+                out.number(7, m["score"])
+                out.number(9, avg)
+                out.text(10, note, wrap=True)
+                out.box(ncols, SHADE)
+                out.write(s, r)
+                continue
+            full, score = m["full"], m["score"]
+            key: tuple = ("module", full is None, score is None, avg is None, not note)
+            k = kinds.get(key) or kinds.setdefault(key, module_kind(key))
+            s.put(k, r, [*same, label, _float(full), None, _float(score), None, _float(avg), note, None])
         for c in u.cells:
             r += 1
-            cell = s.text(r, 4, c["label"], wrap=True)
-            s.style(cell, alignment=s.looks.indented[min(c["level"] - 1, 15)])
-            if c["level"] == 1:
-                s.style(cell, font=bold)
-            s.number(r, 5, c["full"], '"±"0.##' if c["bonus"] else "0.##")
-            s.number(r, 6, c["applicable_full"], "0.##")
-            s.number(r, 7, c["points"])
-            s.number(r, 8, c["lost"])
-            s.text(r, 10, c["reason"], wrap=True)
-            s.text(r, 11, c["source"], wrap=True)
-            _unit_cols(s, r, u)
+            label, reason, source = _clean(c["label"]), _clean(c["reason"]), _clean(c["source"])
+            level = c["level"]
+            full, applicable, points, lost = c["full"], c["applicable_full"], c["points"], c["lost"]
+            fmt_full = '"±"0.##' if c["bonus"] else "0.##"
+            if plain or label.startswith(FORMULA_START) or reason.startswith(FORMULA_START) or source.startswith(FORMULA_START):
+                out = _Row(places)
+                _unit_cols(out, u)
+                out.text(4, label, Look(vertical="top", wrap=True, indent=min(level - 1, 15), bold=level == 1), wrap=True)
+                out.number(5, full, fmt_full)
+                out.number(6, applicable, "0.##")
+                out.number(7, points)
+                out.number(8, lost)
+                out.text(10, reason, wrap=True)
+                out.text(11, source, wrap=True)
+                out.box(ncols)
+                out.write(s, r)
+                continue
+            key = (
+                "cell",
+                min(level - 1, 15),
+                level == 1,
+                fmt_full,
+                full is None,
+                applicable is None,
+                points is None,
+                lost is None,
+                not label,
+                not reason,
+                not source,
+            )
+            k = kinds.get(key) or kinds.setdefault(key, cell_kind(key))
+            s.put(k, r, [*same, label, _float(full), _float(applicable), _float(points), _float(lost), None, reason, source])
         r += 1
-        s.style(s.text(r, 4, L["total_row"]), font=bold)
-        s.style(s.number(r, 7, u.total), font=bold)
+        out = _Row(places)
+        _unit_cols(out, u)
+        out.text(4, L["total_row"], Look(bold=True, vertical="top"))
+        out.number(7, u.total, look=Look(bold=True, vertical="top"))
         note = L["total_row_note"].format(rank=u.rank, of=u.of, grade=u.grade or "—")
         if u.decisions:
             sep = i18n.t("sep.items", view.lang)
             note += sep + sep.join(u.decisions)
-        s.text(r, 10, note, wrap=True)
-        _unit_cols(s, r, u)
-        s.box(start, r, len(head))
-        ws.row_breaks.append(Break(id=r))
-    s.box(hr, hr, len(head))
-    ws.freeze_panes = ws.cell(row=hr + 1, column=4)
-    ws.auto_filter.ref = f"A{hr}:{_col(len(head))}{max(r, hr)}"
-    s.fit({4: 24, 5: 8, 6: 8, 7: 8, 8: 8, 9: 8, 10: 30}, {4: 36, 10: 46, 11: 28})
-    _page_setup(ws, view, len(head), r, f"{hr}:{hr}")
+        out.text(10, note, wrap=True)
+        out.box(ncols)
+        out.write(s, r)
+        s.breaks.append(r)
+    s.freeze = (hr + 1, 4)
+    s.filter = f"A{hr}:{column_letter(ncols)}{max(r, hr)}"
+    _page_setup(s, view, ncols, r, hr)
+    return s
 
 
-def _unit_cols(s: _Sheet, r: int, u):
-    s.text(r, 1, u.id)
-    s.text(r, 2, u.name)
-    s.text(r, 3, u.category)
+def _float(x):
+    return None if x is None else float(x)
 
 
-def _movement_sheet(wb, view: ReportView, used: set[str], looks: _Looks):
+def _unit_cols(row: _Row, u) -> None:
+    row.text(1, u.id)
+    row.text(2, u.name)
+    row.text(3, u.category)
+
+
+def _movement_sheet(book: Book, view: ReportView, used: set[str]) -> Sheet:
     L = view.L
-    ws = wb.create_sheet(_sheet_title(L["movement"], used))
-    s = _Sheet(ws, view.places, looks)
+    places = view.places
     head = [L["category"], L["id"], L["name"]] + [str(y) for y in view.years] + [L["change"]]
-    t = s.text(1, 1, f"{view.title} {L['movement']}", measure=False)
-    s.style(t, font=s.looks.title)
-    s.text(2, 1, L["movement_intro"], measure=False)
+    s = book.sheet(_sheet_title(L["movement"], used), places)
+    _title(s, f"{view.title} {L['movement']}", L["movement_intro"])
     hr = 4
-    s.header(hr, head)
+    _header(s, hr, head, places)
     r = hr
     for cat in view.categories:
         for row in cat.rows:
             r += 1
-            s.text(r, 1, cat.name)
-            s.text(r, 2, row.id)
-            s.text(r, 3, row.name)
+            out = _Row(places)
+            out.text(1, cat.name)
+            out.text(2, row.id)
+            out.text(3, row.name)
             for k, y in enumerate(view.years):
-                s.number(r, 4 + k, row.ranks_by_year.get(y), "0")
+                out.number(4 + k, row.ranks_by_year.get(y), "0")
             d = None if row.previous_rank is None else row.previous_rank - row.rank
             if d is not None:
-                s.number(r, 4 + len(view.years), d, "0")
-    s.box(hr, r, len(head))
-    ws.freeze_panes = ws.cell(row=hr + 1, column=4)
-    ws.auto_filter.ref = f"A{hr}:{_col(len(head))}{max(r, hr)}"
-    s.fit()
-    _page_setup(ws, view, len(head), r, f"{hr}:{hr}", landscape=False)
+                out.number(4 + len(view.years), d, "0")
+            out.box(len(head))
+            out.write(s, r)
+    s.freeze = (hr + 1, 4)
+    s.filter = f"A{hr}:{column_letter(len(head))}{max(r, hr)}"
+    _page_setup(s, view, len(head), r, hr, landscape=False)
+    return s
 
 
-def _stamp_sheet(wb, view: ReportView, used: set[str], looks: _Looks):
+def _stamp_sheet(book: Book, view: ReportView, used: set[str]) -> Sheet:
     L = view.L
-    ws = wb.create_sheet(_sheet_title(L["stamp"], used))
-    s = _Sheet(ws, view.places, looks)
-    t = s.text(1, 1, L["stamp"], measure=False)
-    s.style(t, font=s.looks.title)
-    s.text(2, 1, L["stamp_intro"], measure=False)
+    places = view.places
+    s = book.sheet(_sheet_title(L["stamp"], used), places)
+    _title(s, L["stamp"], L["stamp_intro"])
     r = 3
     for k, v in view.stamp:
         r += 1
-        s.style(s.text(r, 1, k), font=s.looks.bold)
-        s.text(r, 2, v)
-    s.fit()
-    _page_setup(ws, view, 2, r, None, landscape=False)
-
-
-def _col(n: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(n)
+        out = _Row(places)
+        out.text(1, k, Look(bold=True, vertical="top"))
+        out.text(2, v)
+        out.write(s, r)
+    _page_setup(s, view, 2, r, None, landscape=False)
+    return s
 
 
 def _n(x) -> str:
@@ -521,30 +513,24 @@ def _n(x) -> str:
     return fmt(x)
 
 
-def render(view: ReportView) -> bytes:
-    try:
-        from openpyxl import Workbook
-    except ImportError as e:  # pragma: no cover - openpyxl is a dependency
-        from ..errors import Problem, ReportError
-
-        raise ReportError(Problem("report.no_openpyxl", {"detail": str(e)})) from None
-    wb = Workbook()
-    wb.remove(wb.active)
-    wb.properties.title = view.title
-    wb.properties.creator = view.office or "scoring"
+def render_parts(view: ReportView) -> Iterator[bytes]:
+    """The office report's workbook as bytes a piece at a time: each sheet is written whole before its bytes
+    are given, the score sheets a unit at a time."""
+    book = Book(view.title, view.office or "scoring")
     used: set[str] = set()
-    looks = _Looks(wb)
     for cat in view.categories:
-        _ranking_sheet(wb, view, cat, used, looks)
-    _proposals_sheet(wb, view, used, looks)
-    _sheets_sheet(wb, view, used, looks)
+        yield from book.add(_ranking_sheet(book, view, cat, used))
+    yield from book.add(_proposals_sheet(book, view, used))
+    yield from book.add(_sheets_sheet(book, view, used))
     if view.years:
-        _movement_sheet(wb, view, used, looks)
+        yield from book.add(_movement_sheet(book, view, used))
     if view.stamp:
-        _stamp_sheet(wb, view, used, looks)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        yield from book.add(_stamp_sheet(book, view, used))
+    yield from book.close()
+
+
+def render(view: ReportView) -> bytes:
+    return b"".join(render_parts(view))
 
 
 def render_unit(view: ReportView, u, doc: dict) -> bytes:
@@ -552,19 +538,18 @@ def render_unit(view: ReportView, u, doc: dict) -> bytes:
 
     Only this unit's own figures and its category's size and average; nothing about any other unit.
     """
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _sheet_title(doc["attachment"]["heading"], set())
-    wb.properties.title = doc["heading"]
-    wb.properties.creator = doc["issuer"] or "scoring"
-    looks = _Looks(wb)
-    s = _Sheet(ws, view.places, looks)
+    places = view.places
+    book = Book(doc["heading"], doc["issuer"] or "scoring")
+    s = book.sheet(_sheet_title(doc["attachment"]["heading"], set()), places, {1: 24}, {1: 40, 5: 40, 6: 30})
+    s.centered = False
+    s.landscape = False
+    s.margins = (0.75, 0.75, 1, 1, 0.5, 0.5)
     ncols = 6
     r = 1
-    ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
-    s.style(s.text(r, 1, doc["heading"], measure=False), font=s.looks.letter_title, alignment=s.looks.middle)
+    s.merges.append(f"A{r}:{column_letter(ncols)}{r}")
+    top = _Row(places)
+    top.text(1, doc["heading"], LETTER_TITLE, measure=False)
+    top.write(s, r)
     r += 2
     for para in [
         doc["to"],
@@ -574,45 +559,51 @@ def render_unit(view: ReportView, u, doc: dict) -> bytes:
         *doc["after"],
         f"{doc['issuer']}　{doc['date']}",
     ]:
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
-        s.text(r, 1, para, wrap=True, measure=False)
-        ws.row_dimensions[r].height = 15 * max(1, -(-_display_width(para) // 110)) + 2
+        s.merges.append(f"A{r}:{column_letter(ncols)}{r}")
+        out = _Row(places)
+        out.text(1, para, wrap=True, measure=False)
+        out.write(s, r, 15 * max(1, -(-display_width(_clean(para)) // 110)) + 2)
         r += 1
     r += 1
-    s.text(r, 1, doc["attachment"]["summary"], measure=False)
+    summary = _Row(places)
+    summary.text(1, doc["attachment"]["summary"], measure=False)
+    summary.write(s, r)
     r += 1
     mods = doc["attachment"]["modules"]
-    s.header(r, mods["head"])
-    first = r
+    _boxed_header(s, r, mods["head"], places)
     for m, avg in zip(u.modules, u.averages):
         r += 1
-        s.text(r, 1, m["name"])
-        s.number(r, 2, m["weight"], "0.##")
-        s.number(r, 3, m["score"])
-        s.number(r, 4, avg)
-        s.number(r, 5, m["contribution"])
-    s.box(first, r, len(mods["head"]))
+        out = _Row(places)
+        out.text(1, m["name"])
+        out.number(2, m["weight"], "0.##")
+        out.number(3, m["score"])
+        out.number(4, avg)
+        out.number(5, m["contribution"])
+        out.box(len(mods["head"]))
+        out.write(s, r)
     r += 2
     head = doc["attachment"]["sheet"]["head"]
-    s.header(r, head)
+    _boxed_header(s, r, head, places)
     head_row = r
     for cell in u.cells:
         r += 1
-        s.text(r, 1, "　" * (min(cell["level"], 4) - 1) + cell["label"])
-        s.text(r, 2, full_text(cell))
-        s.number(r, 3, cell["points"])
-        s.number(r, 4, cell["lost"])
-        s.text(r, 5, cell["reason"], wrap=True)
-        s.text(r, 6, cell["source"], wrap=True)
-    s.box(head_row, r, len(head))
-    s.fit(minimum={1: 24}, maximum={1: 40, 5: 40, 6: 30})
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.print_title_rows = f"{head_row}:{head_row}"
-    ws.oddFooter.center.text = "— &P —"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        out = _Row(places)
+        out.text(1, "　" * (min(cell["level"], 4) - 1) + cell["label"])
+        out.text(2, full_text(cell))
+        out.number(3, cell["points"])
+        out.number(4, cell["lost"])
+        out.text(5, cell["reason"], wrap=True)
+        out.text(6, cell["source"], wrap=True)
+        out.box(len(head))
+        out.write(s, r)
+    s.print_titles = f"${head_row}:${head_row}"
+    s.footer = [("C", 0, "— &P —")]
+    return b"".join([*book.add(s), *book.close()])
+
+
+def _boxed_header(s: Sheet, r: int, names: list[str], places: int) -> None:
+    row = _Row(places)
+    for j, h in enumerate(names, start=1):
+        row.text(j, h, HEAD)
+    row.box(len(names))
+    row.write(s, r)
