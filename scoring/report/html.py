@@ -268,11 +268,10 @@ def _sheet_rows(view: ReportView, block: SheetBlock) -> list[str]:
     pieces: list[list[str]] = []
     for j, (head, s, c) in enumerate(block.columns):
         columns = _line_pieces(view, head, s.indicator, c)
-        for k, usual in enumerate(c.usual):
-            if not usual:
-                columns[0][k] = _cell_row(view, line_cell(block.odd[j][k], view.lang))
-                for col in columns[1:]:
-                    col[k] = ""
+        for k, line in block.odd.get(j, {}).items():
+            columns[0][k] = _cell_row(view, line_cell(line, view.lang))
+            for col in columns[1:]:
+                col[k] = ""
         pieces += columns
     return list(map("".join, zip(*pieces))) if pieces else [""] * len(block.units)
 

@@ -261,9 +261,8 @@ class UnitSheets(Sequence):
             columns = sheet_columns(res, cs, rows, self._lang)
             odd: dict[int, dict[int, dict]] = {}
             for j, (s, c) in enumerate(columns):
-                for u, usual in enumerate(c.usual):
-                    if not usual:
-                        odd.setdefault(j, {})[u] = indicator_line(res, cs, rows[u], s, self._lang)
+                if not all(c.usual):  # mostly every line is
+                    odd[j] = {u: indicator_line(res, cs, rows[u], s, self._lang) for u, usual in enumerate(c.usual) if not usual}
             sheets = [unit_sheet(res, cs, p, self._lang, with_indicators=False) for p in rows]
             tops = notice.top_losses(res, cs, rows, columns, odd, sheets, self._lang) if sentences else [None] * len(rows)
             lines = _BlockLines(res, cs, rows, columns, self._lang)
