@@ -2371,7 +2371,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "plugin.doing.rule": ("生成评分标准文字", "rule text"),
     "plugin.doing.reason": ("生成失分原因", "lost-points reason"),
     "plugin.doing.params": ("检查参数", "checking its params"),
-    # --- lane api: the store and the year's cycle through scoring.api ---
+    # --- issue 12: the store and the year's cycle through scoring.api ---
     "cycle.evidence_too_large": (
         "证据文件 {name} 有 {size} MB，超过每个文件 {limit} MB 的上限，申诉未登记",
         "the evidence file {name} is {size} MB, over the limit of {limit} MB a file: the objection was not recorded",
@@ -2391,9 +2391,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "要保存新的一次评分，请用评分标准和数据目录评分（api.score）后再保存",
         "score the criteria and a data folder (api.score), then save that",
     ),
-    # --- lane tidy ---
+    # --- separators ---
     "sep.wide": ("　", "  "),  # between the parts of one line: office, year and category; the stamp's items
-    # --- lane perf-in ---
+    # --- issue 15: workbooks refused before they are read ---
     "data.workbook_too_large": (
         "工作簿解压后过大（{part}：{size} MB，压缩比 {ratio}:1），整个文件未读取",
         "the workbook unpacks to too much data ({part}: {size} MB, {ratio}:1 compressed); nothing was read from it",
@@ -2410,7 +2410,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "表中远处有内容（最远到 {far}）：删除数据区以外的行和列后保存，再重新报送",
         "something lies far outside the data (as far as {far}): delete the rows and columns outside the table, save and send again",
     ),
-    # --- lane serve ---
+    # --- issue 16: scoring serve, the intranet portal ---
     "serve.portal": ("考核网上报送与公示", "assessment portal"),
     "serve.nav.progress": ("收集进度", "collection"),
     "serve.nav.runs": ("评分与公示", "runs"),
