@@ -19,7 +19,7 @@ from .criteria import Indicator, Module, Veto
 from .dataset import Dataset, previous_of
 from .methods import Column
 from .plan import Leaf, Plan
-from .rounding import round_array, to_fixed, whole
+from .rounding import ROUNDED_AGAIN, round_array, to_fixed, whole
 from .scope import unit_scopes
 
 
@@ -167,16 +167,18 @@ def _score_category(
             scores[ind.id] = _score_leaf(plan.leaves[ind.id], data, cols, zero, cat, idx, places, problems, c.assessment.year, applies, share)
         else:
             parts = [scores[k] for k in kids.get(ind.id, []) if k in scores]
-            earned = _nansum([p.points for p in parts], n)
+            earned, uncounted = _nansum([p.points for p in parts], n)  # uncounted: no part counts for the unit
             app = _sum([p.applicable_full for p in parts], n)
-            counted = np.zeros(n, bool)
-            for p in parts:
-                counted |= ~np.isnan(p.points)
-            pts = earned
             if ind.max_deduction is not None:  # a cap on the group's total deduction
-                pts = np.maximum(pts, app - ind.max_deduction)
-            pts = np.where(counted, round_array(np.clip(pts, 0, None), places), np.nan)
-            scores[ind.id] = IndicatorScores(ind, pts, np.where(counted, app, 0.0), raw=earned, applies=applies, share=share)
+                pts = np.maximum(earned, app - ind.max_deduction)
+            else:
+                pts = earned.copy()  # earned stays as it is: the points before the cap (raw)
+            np.clip(pts, 0, None, out=pts)
+            round_array(pts, places, out=pts)
+            if uncounted.any():
+                pts[uncounted] = np.nan
+                app = np.where(uncounted, 0.0, app)  # app may be a part's own column: not written into
+            scores[ind.id] = IndicatorScores(ind, pts, app, raw=earned, applies=applies, share=share)
 
     modules: dict[str, ModuleScores] = {}
     unscored = {p.args["unit"] for p in problems if p.code in ("data.missing_value", "data.missing_previous")}
@@ -187,22 +189,36 @@ def _score_category(
         tops = [scores[i.id] for i in plan.order if i.parent is None and i.module == m.id and i.id in scores]
         normal = [s for s in tops if not s.indicator.bonus]
         extra = [s for s in tops if s.indicator.bonus]
-        earned = _nansum([s.points for s in normal], n)
+        earned = _nansum([s.points for s in normal], n)[0]
         app = _sum([s.applicable_full for s in normal], n)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            base = np.where(app > 0, earned / app * m.full, np.nan)
-        base = round_array(base, places)
+        if len(normal) == 1 and _rescaled(normal[0], m):
+            base = normal[0].points
+        else:
+            base = _base(earned, app, m.full, places)
         for pos in np.nonzero(np.isnan(base))[0] if not partial else ():
             if data.ids[idx[pos]] in unscored:  # already reported: its missing values leave the module empty
                 continue
             problems.append(Problem("data.module_empty", {"unit": data.ids[idx[pos]], "name": data.names[idx[pos]], "module": m.name}))
-        bonus = np.clip(_nansum([s.points for s in extra], n), m.bonus.min, m.bonus.max)
-        bonus = round_array(bonus, places)
-        sc = round_array(base + bonus, places)
+        if extra:
+            bonus = np.clip(_nansum([s.points for s in extra], n)[0], m.bonus.min, m.bonus.max)
+            round_array(bonus, places, out=bonus)
+            sc = round_array(base + bonus, places)
+        else:  # no 附加项: the same bonus for every unit, a constant column (read-only, no memory)
+            constant = round_array(np.clip(np.zeros(1), m.bonus.min, m.bonus.max), places)
+            bonus = np.broadcast_to(constant, (n,))
+            if constant[0] == 0.0 and abs(m.full) <= ROUNDED_AGAIN:  # +0.0: a rounded value is never -0.0
+                sc = base  # base + 0.0 is base, and rounding a rounded column gives it back (see ROUNDED_AGAIN)
+            else:
+                sc = round_array(base + bonus, places)
         w = m.weights[cat]
-        contrib = round_array(sc * w / m.full, places)
+        contrib = np.multiply(sc, w)
+        contrib /= m.full
+        round_array(contrib, places, out=contrib)
         modules[m.id] = ModuleScores(m, w, base, bonus, sc, contrib, earned, app)
-        total = total + (np.where(np.isnan(contrib), 0.0, contrib) if partial else contrib)
+        if partial:
+            total = total + np.where(np.isnan(contrib), 0.0, contrib)
+        else:
+            total += contrib
     total = round_array(total, places)
 
     vetoes, failed, no_exc = [], np.zeros(n, bool), np.zeros(n, bool)
@@ -230,19 +246,58 @@ def _score_category(
     return CategoryScores(cat, idx, scores, modules, total, rank, grade, vetoes, failed, no_exc, grade_why)
 
 
-def _nansum(arrays: list[np.ndarray], n: int) -> np.ndarray:
-    """Sum of columns, NaN counting as nothing (the same additions, in the same order, as np.nansum)."""
+def _nansum(arrays: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sum of columns, NaN counting as nothing (the same additions, in the same order, as np.nansum),
+    and the units where every column is NaN.
+
+    A NaN is added as 0.0 rather than skipped: ``acc + 0.0`` is ``acc`` because the sum, begun at
+    +0.0, is never -0.0 (a sum is -0.0 only when both terms are). A single column with neither NaN
+    nor -0.0 is its own sum (0.0 + x is x): it is returned as it is, no new memory."""
+    if len(arrays) == 1:
+        a = arrays[0]
+        nan = np.isnan(a)
+        if not nan.any() and not np.signbit(a).any():
+            return a, nan
     acc = np.zeros(n)
+    uncounted = np.ones(n, bool)
     for a in arrays:
-        np.add(acc, a, out=acc, where=~np.isnan(a))
-    return acc
+        nan = np.isnan(a)
+        if nan.any():
+            a = a.copy()
+            a[nan] = 0.0
+        acc += a
+        uncounted &= nan
+    return acc, uncounted
 
 
 def _sum(arrays: list[np.ndarray], n: int) -> np.ndarray:
+    """Sum of columns; a single column without -0.0 is its own sum (returned as it is)."""
+    if len(arrays) == 1 and not np.signbit(arrays[0]).any():
+        return arrays[0]
     acc = np.zeros(n)
     for a in arrays:
         acc += a
     return acc
+
+
+def _base(earned: np.ndarray, app: np.ndarray, full: float, places: int) -> np.ndarray:
+    """A module's base score (百分制): earned ÷ applicable × full, rounded; NaN where nothing applies."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        base = np.divide(earned, app)
+    base *= full
+    nothing = ~(app > 0)  # whatever 0 ÷ 0 gave there
+    if nothing.any():
+        base[nothing] = np.nan
+    return round_array(base, places, out=base)
+
+
+def _rescaled(s: IndicatorScores, m: Module) -> bool:
+    """Whether ``s``'s points are already its module's base score, bit for bit: the module's only
+    indicator, a leaf worth the module's full points, scored whole (no task share). Its applicable
+    points are then the full points where it has points and 0 where not, so the base
+    ``points ÷ full × full`` rounded is the rounded points themselves (a value within a few units in
+    the last place of a rounded one rounds back to it, below ROUNDED_AGAIN)."""
+    return s.leaf is not None and s.share is None and s.indicator.full == m.full and abs(m.full) <= ROUNDED_AGAIN
 
 
 def _score_leaf(
@@ -265,22 +320,27 @@ def _score_leaf(
     col = Column(inputs, ind.full, ind.bonus, cat)
     result = boundary.call(leaf, "score", leaf.method.score, col, leaf.params)
     raw = boundary.checked_points(leaf, result, len(idx), inputs, lambda k: f"{data.ids[idx[k]]} {data.names[idx[k]]}")
-    missing = np.zeros(len(idx), bool)
-    by_zero = np.zeros(len(idx), bool)
+    n = len(idx)
+    missing = np.zeros(n, bool)
+    by_zero = np.zeros(n, bool)
     for f, v in inputs.items():
-        z = zero[f][idx] if f in zero else np.zeros(len(idx), bool)
-        missing |= np.isnan(v) & ~z
-        by_zero |= z
+        if f in zero:
+            z = zero[f][idx]
+            missing |= np.isnan(v) & ~z
+            by_zero |= z
+        else:
+            missing |= np.isnan(v)
     by_zero &= ~missing  # a unit that also left an input blank is missing data, whatever else
     missing |= np.isnan(raw) & ~by_zero  # the method itself found no value
     if applies is not None:
         missing &= applies  # not applicable is not missing
         by_zero &= applies
-    pts = raw.copy()
-    if ind.max_deduction is not None and not ind.bonus:
-        pts = np.maximum(pts, ind.full - ind.max_deduction)
-    if not ind.bonus:
-        pts = np.clip(pts, 0.0, ind.full)
+    # the points: one new column, every later step in place
+    if ind.bonus:
+        pts = raw.copy()
+    else:
+        pts = np.maximum(raw, ind.full - ind.max_deduction) if ind.max_deduction is not None else raw.copy()
+        np.clip(pts, 0.0, ind.full, out=pts)
     if missing.any():
         if ind.missing == "error":
             for pos in np.nonzero(missing)[0]:
@@ -291,18 +351,22 @@ def _score_leaf(
                     problems.append(Problem("data.missing_previous", args))
                 else:
                     problems.append(Problem("data.missing_value", args))
-        pts = np.where(missing, 0.0 if ind.missing == "zero" else np.nan, pts)
+        pts[missing] = 0.0 if ind.missing == "zero" else np.nan
     if by_zero.any():  # the criteria say what a zero denominator means for this indicator
-        given = {"exclude": np.nan, "zero": 0.0, "full": 0.0 if ind.bonus else ind.full}[ind.zero_policy]
-        pts = np.where(by_zero, given, pts)
+        pts[by_zero] = {"exclude": np.nan, "zero": 0.0, "full": 0.0 if ind.bonus else ind.full}[ind.zero_policy]
     full: float | np.ndarray = ind.full
     if applies is not None:
-        pts = np.where(applies, pts, np.nan)
+        pts[~applies] = np.nan
     if share is not None:  # a task's department scores its share of the points (and of the full points)
-        pts = pts * share
+        pts *= share
         full = ind.full * share
-    pts = round_array(pts, places)
-    applicable = np.where(np.isnan(pts) | ind.bonus, 0.0, full)
+    round_array(pts, places, out=pts)
+    # full points where the unit is scored, 0 where not (and always 0 for a 附加项)
+    if ind.bonus:
+        applicable = np.zeros(n)
+    else:
+        applicable = np.array(full, dtype=float) if isinstance(full, np.ndarray) else np.full(n, float(full))
+        applicable[np.isnan(pts)] = 0.0
     return IndicatorScores(ind, pts, applicable, leaf, inputs, missing, result.context, raw, applies, share, zero=by_zero)
 
 
