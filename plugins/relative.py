@@ -134,9 +134,16 @@ class RankPoints(Method):
         key = v if p.lower_is_better else -v
         ranks = np.full(len(v), np.nan)
         kp = key[present]
-        # competition ranking: 1 + how many are strictly better (ties share a rank)
-        ordered = np.sort(kp)
-        ranks[present] = np.searchsorted(ordered, kp, side="left") + 1
+        # competition ranking: 1 + how many are strictly better (ties share a rank): in sorted
+        # order that is where each run of equal values begins (one sort, no search per unit)
+        by = np.argsort(kp, kind="stable")
+        ordered = kp[by]
+        starts = np.ones(len(ordered), bool)
+        starts[1:] = ordered[1:] != ordered[:-1]
+        first = np.maximum.accumulate(np.where(starts, np.arange(len(ordered)), 0))
+        got = np.empty(len(ordered))
+        got[by] = first + 1
+        ranks[present] = got
         out = np.full(len(v), np.nan)
         r = ranks[present].astype(int)
         if p.points is not None:

@@ -220,3 +220,26 @@ def test_a_category_that_has_one_of_two_indicators_rescales_it_to_the_module(row
     data = Dataset(ids, ids, [r[0] for r in rows], {"a": np.array([float(r[1]) for r in rows]), "b": np.array([float(r[2]) for r in rows])})
     plan = plan_of(doc)
     check_against_the_steps(plan, score(plan, data))
+
+
+@SETTINGS
+@given(
+    st.lists(st.one_of(st.sampled_from([0.0, -0.0, 1.5, 2.0, np.nan]), st.floats(-100, 100, allow_nan=False)), max_size=30),
+    st.booleans(),
+    st.sampled_from([{"decay": 0.05}, {"points": [10, 9, 8], "rest": 5}]),
+)
+def test_rank_points_ranks_as_counting_the_better_units(xs, lower, rule):
+    # the plain way: sort, then for each unit search where its value begins (1 + how many are better)
+    from builders import score as method_score
+
+    v = np.asarray(xs, dtype=float)
+    got, ctx = method_score("rank_points", {**rule, "lower_is_better": lower}, 10, x=v)
+    present = ~np.isnan(v)
+    key = (v if lower else -v)[present]
+    ranks = np.searchsorted(np.sort(key), key, side="left") + 1
+    if "points" in rule:
+        want = np.array(rule["points"] + [rule["rest"]])[np.minimum(ranks - 1, 3)]
+    else:
+        want = np.maximum(10 * (1 - 0.05 * (ranks - 1)), 0.0)
+    assert same_bits(got[present], want) and np.isnan(got[~present]).all()
+    assert np.array_equal(ctx["ordered"], np.sort(key))

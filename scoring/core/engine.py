@@ -144,11 +144,40 @@ def score(plan: Plan, data: Dataset, partial: bool = False) -> Results:
     return Results(plan, data, out, cols, zero)
 
 
+class Block:
+    """The new columns of one category, cut one after another from one block of memory.
+
+    Kept columns (points, applicable points, inputs, module scores) are most of the engine's
+    memory; as rows of one large block they are mapped in a few large pages instead of page by
+    page, column by column (numpy asks for huge pages on blocks of 4 MB and more). Rows never
+    taken are never touched, so the block is sized for the most a category can need."""
+
+    def __init__(self, rows: int, n: int) -> None:
+        self.rows = np.empty((rows, n))
+        self.taken = 0
+
+    def column(self) -> np.ndarray:
+        """A new column (its values undefined until written)."""
+        if self.taken == len(self.rows):  # not foreseen: a column of its own
+            return np.empty(self.rows.shape[1])
+        self.taken += 1
+        return self.rows[self.taken - 1]
+
+
+def _rows_needed(plan: Plan) -> int:
+    """The most columns a category takes from its block: a leaf's inputs, points and applicable
+    points; a group's points, applicable points and sum; a module's seven (earned, applicable, base,
+    bonus sum, bonus, score, contribution)."""
+    leaves = sum(len(leaf.reads) + 2 for leaf in plan.leaves.values())
+    return leaves + 3 * (len(plan.order) - len(plan.leaves)) + 7 * len(plan.criteria.modules)
+
+
 def _score_category(
     plan: Plan, data: Dataset, cols, zero, cat: str, idx: np.ndarray, places: int, problems, partial: bool = False, scopes=({}, {})
 ) -> CategoryScores:
     c = plan.criteria
     n = len(idx)
+    new = Block(_rows_needed(plan), n).column
     scores: dict[str, IndicatorScores] = {}
     kids: dict[str, list[str]] = {}
     for ind in plan.order:
@@ -164,20 +193,24 @@ def _score_category(
             continue  # it names no unit of this category: as if the category were not named
         share = shares[ind.id][idx] if ind.id in shares else None
         if ind.id in plan.leaves:
-            scores[ind.id] = _score_leaf(plan.leaves[ind.id], data, cols, zero, cat, idx, places, problems, c.assessment.year, applies, share)
+            scores[ind.id] = _score_leaf(plan.leaves[ind.id], data, cols, zero, cat, idx, places, problems, c.assessment.year, applies, share, new)
         else:
             parts = [scores[k] for k in kids.get(ind.id, []) if k in scores]
-            earned, uncounted = _nansum([p.points for p in parts], n)  # uncounted: no part counts for the unit
-            app = _sum([p.applicable_full for p in parts], n)
+            earned, uncounted = _nansum([p.points for p in parts], new)  # uncounted: no part counts for the unit
+            app = _sum([p.applicable_full for p in parts], new)
+            pts = new()
             if ind.max_deduction is not None:  # a cap on the group's total deduction
-                pts = np.maximum(earned, app - ind.max_deduction)
+                np.subtract(app, ind.max_deduction, out=pts)
+                np.maximum(earned, pts, out=pts)
             else:
-                pts = earned.copy()  # earned stays as it is: the points before the cap (raw)
+                np.copyto(pts, earned)  # earned stays as it is: the points before the cap (raw)
             np.clip(pts, 0, None, out=pts)
             round_array(pts, places, out=pts)
             if uncounted.any():
                 pts[uncounted] = np.nan
-                app = np.where(uncounted, 0.0, app)  # app may be a part's own column: not written into
+                if app is parts[0].applicable_full:  # a part's own column: not written into
+                    app = _copy(app, new)
+                app[uncounted] = 0.0
             scores[ind.id] = IndicatorScores(ind, pts, app, raw=earned, applies=applies, share=share)
 
     modules: dict[str, ModuleScores] = {}
@@ -189,29 +222,31 @@ def _score_category(
         tops = [scores[i.id] for i in plan.order if i.parent is None and i.module == m.id and i.id in scores]
         normal = [s for s in tops if not s.indicator.bonus]
         extra = [s for s in tops if s.indicator.bonus]
-        earned = _nansum([s.points for s in normal], n)[0]
-        app = _sum([s.applicable_full for s in normal], n)
+        earned = _nansum([s.points for s in normal], new)[0]
+        app = _sum([s.applicable_full for s in normal], new)
         if len(normal) == 1 and _rescaled(normal[0], m):
             base = normal[0].points
         else:
-            base = _base(earned, app, m.full, places)
+            base = _base(earned, app, m.full, places, new)
         for pos in np.nonzero(np.isnan(base))[0] if not partial else ():
             if data.ids[idx[pos]] in unscored:  # already reported: its missing values leave the module empty
                 continue
             problems.append(Problem("data.module_empty", {"unit": data.ids[idx[pos]], "name": data.names[idx[pos]], "module": m.name}))
         if extra:
-            bonus = np.clip(_nansum([s.points for s in extra], n)[0], m.bonus.min, m.bonus.max)
+            bonus = np.clip(_nansum([s.points for s in extra], new)[0], m.bonus.min, m.bonus.max, out=new())
             round_array(bonus, places, out=bonus)
-            sc = round_array(base + bonus, places)
+            sc = np.add(base, bonus, out=new())
+            round_array(sc, places, out=sc)
         else:  # no 附加项: the same bonus for every unit, a constant column (read-only, no memory)
             constant = round_array(np.clip(np.zeros(1), m.bonus.min, m.bonus.max), places)
             bonus = np.broadcast_to(constant, (n,))
             if constant[0] == 0.0 and abs(m.full) <= ROUNDED_AGAIN:  # +0.0: a rounded value is never -0.0
                 sc = base  # base + 0.0 is base, and rounding a rounded column gives it back (see ROUNDED_AGAIN)
             else:
-                sc = round_array(base + bonus, places)
+                sc = np.add(base, bonus, out=new())
+                round_array(sc, places, out=sc)
         w = m.weights[cat]
-        contrib = np.multiply(sc, w)
+        contrib = np.multiply(sc, w, out=new())
         contrib /= m.full
         round_array(contrib, places, out=contrib)
         modules[m.id] = ModuleScores(m, w, base, bonus, sc, contrib, earned, app)
@@ -246,9 +281,15 @@ def _score_category(
     return CategoryScores(cat, idx, scores, modules, total, rank, grade, vetoes, failed, no_exc, grade_why)
 
 
-def _nansum(arrays: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+def _copy(a: np.ndarray, new) -> np.ndarray:
+    out = new()
+    np.copyto(out, a)
+    return out
+
+
+def _nansum(arrays: list[np.ndarray], new) -> tuple[np.ndarray, np.ndarray]:
     """Sum of columns, NaN counting as nothing (the same additions, in the same order, as np.nansum),
-    and the units where every column is NaN.
+    and the units where every column is NaN; ``new`` gives the new column.
 
     A NaN is added as 0.0 rather than skipped: ``acc + 0.0`` is ``acc`` because the sum, begun at
     +0.0, is never -0.0 (a sum is -0.0 only when both terms are). A single column with neither NaN
@@ -258,8 +299,9 @@ def _nansum(arrays: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
         nan = np.isnan(a)
         if not nan.any() and not np.signbit(a).any():
             return a, nan
-    acc = np.zeros(n)
-    uncounted = np.ones(n, bool)
+    acc = new()
+    acc.fill(0.0)
+    uncounted = np.ones(len(acc), bool)
     for a in arrays:
         nan = np.isnan(a)
         if nan.any():
@@ -270,20 +312,21 @@ def _nansum(arrays: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
     return acc, uncounted
 
 
-def _sum(arrays: list[np.ndarray], n: int) -> np.ndarray:
+def _sum(arrays: list[np.ndarray], new) -> np.ndarray:
     """Sum of columns; a single column without -0.0 is its own sum (returned as it is)."""
     if len(arrays) == 1 and not np.signbit(arrays[0]).any():
         return arrays[0]
-    acc = np.zeros(n)
+    acc = new()
+    acc.fill(0.0)
     for a in arrays:
         acc += a
     return acc
 
 
-def _base(earned: np.ndarray, app: np.ndarray, full: float, places: int) -> np.ndarray:
+def _base(earned: np.ndarray, app: np.ndarray, full: float, places: int, new) -> np.ndarray:
     """A module's base score (百分制): earned ÷ applicable × full, rounded; NaN where nothing applies."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        base = np.divide(earned, app)
+        base = np.divide(earned, app, out=new())
     base *= full
     nothing = ~(app > 0)  # whatever 0 ÷ 0 gave there
     if nothing.any():
@@ -312,15 +355,21 @@ def _score_leaf(
     year: int = 0,
     applies: np.ndarray | None = None,
     share: np.ndarray | None = None,
+    new=None,
 ) -> IndicatorScores:
     ind = leaf.indicator
-    inputs = {f: cols[f][idx] for f in leaf.reads}
-    if applies is not None:  # units it does not apply to take no part (not in a best, an average or a rank)
-        inputs = {f: np.where(applies, v, np.nan) for f, v in inputs.items()}
+    n = len(idx)
+    if new is None:
+        new = Block(len(leaf.reads) + 2, n).column
+    inputs = {}
+    for f in leaf.reads:
+        col = cols[f]
+        v = inputs[f] = np.take(col, idx, out=new(), mode="clip") if col.dtype == float else col[idx]  # idx is in range: clip never acts
+        if applies is not None:  # units it does not apply to take no part (not in a best, an average or a rank)
+            v[~applies] = np.nan
     col = Column(inputs, ind.full, ind.bonus, cat)
     result = boundary.call(leaf, "score", leaf.method.score, col, leaf.params)
     raw = boundary.checked_points(leaf, result, len(idx), inputs, lambda k: f"{data.ids[idx[k]]} {data.names[idx[k]]}")
-    n = len(idx)
     missing = np.zeros(n, bool)
     by_zero = np.zeros(n, bool)
     for f, v in inputs.items():
@@ -336,10 +385,12 @@ def _score_leaf(
         missing &= applies  # not applicable is not missing
         by_zero &= applies
     # the points: one new column, every later step in place
-    if ind.bonus:
-        pts = raw.copy()
+    pts = new()
+    if ind.max_deduction is not None and not ind.bonus:
+        np.maximum(raw, ind.full - ind.max_deduction, out=pts)
     else:
-        pts = np.maximum(raw, ind.full - ind.max_deduction) if ind.max_deduction is not None else raw.copy()
+        np.copyto(pts, raw)
+    if not ind.bonus:
         np.clip(pts, 0.0, ind.full, out=pts)
     if missing.any():
         if ind.missing == "error":
@@ -362,10 +413,11 @@ def _score_leaf(
         full = ind.full * share
     round_array(pts, places, out=pts)
     # full points where the unit is scored, 0 where not (and always 0 for a 附加项)
+    applicable = new()
     if ind.bonus:
-        applicable = np.zeros(n)
+        applicable.fill(0.0)
     else:
-        applicable = np.array(full, dtype=float) if isinstance(full, np.ndarray) else np.full(n, float(full))
+        np.copyto(applicable, full)
         applicable[np.isnan(pts)] = 0.0
     return IndicatorScores(ind, pts, applicable, leaf, inputs, missing, result.context, raw, applies, share, zero=by_zero)
 
@@ -416,7 +468,8 @@ def grade_units(plan: Plan, cat: str, total, failed, no_exc, rank) -> tuple[list
             level[pos], why[pos] = 1, "no_excellent"
     for q in sorted(g.quotas, key=lambda q: names.index(q.grade)):
         k = names.index(q.grade)
-        members = sorted(np.nonzero((level == k) & ~failed)[0], key=lambda p: (rank[p], p))
+        members = np.nonzero((level == k) & ~failed)[0]
+        members = members[np.lexsort((members, rank[members]))].tolist()  # by rank, then position
         limit = q.max_count if q.max_count is not None else whole(cast(float, q.max_share) * n, q.rounding)  # one of the two, by the model
         if len(members) <= limit or k + 1 >= len(bands):
             continue
@@ -430,4 +483,4 @@ def grade_units(plan: Plan, cat: str, total, failed, no_exc, rank) -> tuple[list
                 level[p], why[p] = k + 1, f"quota:{q.grade}"
     for pos in np.nonzero(failed)[0]:
         level[pos], why[pos] = fail, "fail"
-    return [names[i] for i in level], why
+    return np.asarray(names + [None], dtype=object)[:-1][level].tolist(), why  # [None]: never a 2-D array
