@@ -243,7 +243,9 @@ class Supplied(Method):
 
     def score(self, col: Column, p) -> Scored:
         scale = col.full if p.scale is None else p.scale
-        return Scored(col.value / scale * col.full)
+        points = col.value / scale
+        points *= col.full
+        return Scored(points)
 
     def rule(self, p, full: float, lang: str = "zh") -> str:
         if p.scale is None or p.scale == full:

@@ -9,7 +9,7 @@ exact integers in units of the last decimal, never on raw floats.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Callable, cast
 
 import numpy as np
 
@@ -144,40 +144,12 @@ def score(plan: Plan, data: Dataset, partial: bool = False) -> Results:
     return Results(plan, data, out, cols, zero)
 
 
-class Block:
-    """The new columns of one category, cut one after another from one block of memory.
-
-    Kept columns (points, applicable points, inputs, module scores) are most of the engine's
-    memory; as rows of one large block they are mapped in a few large pages instead of page by
-    page, column by column (numpy asks for huge pages on blocks of 4 MB and more). Rows never
-    taken are never touched, so the block is sized for the most a category can need."""
-
-    def __init__(self, rows: int, n: int) -> None:
-        self.rows = np.empty((rows, n))
-        self.taken = 0
-
-    def column(self) -> np.ndarray:
-        """A new column (its values undefined until written)."""
-        if self.taken == len(self.rows):  # not foreseen: a column of its own
-            return np.empty(self.rows.shape[1])
-        self.taken += 1
-        return self.rows[self.taken - 1]
-
-
-def _rows_needed(plan: Plan) -> int:
-    """The most columns a category takes from its block: a leaf's inputs, points and applicable
-    points; a group's points, applicable points and sum; a module's seven (earned, applicable, base,
-    bonus sum, bonus, score, contribution)."""
-    leaves = sum(len(leaf.reads) + 2 for leaf in plan.leaves.values())
-    return leaves + 3 * (len(plan.order) - len(plan.leaves)) + 7 * len(plan.criteria.modules)
-
-
 def _score_category(
     plan: Plan, data: Dataset, cols, zero, cat: str, idx: np.ndarray, places: int, problems, partial: bool = False, scopes=({}, {})
 ) -> CategoryScores:
     c = plan.criteria
     n = len(idx)
-    new = Block(_rows_needed(plan), n).column
+    new = _columns(n)
     scores: dict[str, IndicatorScores] = {}
     kids: dict[str, list[str]] = {}
     for ind in plan.order:
@@ -237,10 +209,10 @@ def _score_category(
             round_array(bonus, places, out=bonus)
             sc = np.add(base, bonus, out=new())
             round_array(sc, places, out=sc)
-        else:  # no 附加项: the same bonus for every unit, a constant column (read-only, no memory)
-            constant = round_array(np.clip(np.zeros(1), m.bonus.min, m.bonus.max), places)
-            bonus = np.broadcast_to(constant, (n,))
-            if constant[0] == 0.0 and abs(m.full) <= ROUNDED_AGAIN:  # +0.0: a rounded value is never -0.0
+        else:  # no 附加项: the same bonus for every unit
+            constant = round_array(np.clip(np.zeros(1), m.bonus.min, m.bonus.max), places)[0]
+            bonus = _constant(constant, n)
+            if constant == 0.0 and abs(m.full) <= ROUNDED_AGAIN:  # +0.0: a rounded value is never -0.0
                 sc = base  # base + 0.0 is base, and rounding a rounded column gives it back (see ROUNDED_AGAIN)
             else:
                 sc = np.add(base, bonus, out=new())
@@ -279,6 +251,17 @@ def _score_category(
     rank = rank_totals(total, failed, [cols[f][idx] for f in c.ranking.tie_break], places)
     grade, grade_why = grade_units(plan, cat, total, failed, no_exc, rank)
     return CategoryScores(cat, idx, scores, modules, total, rank, grade, vetoes, failed, no_exc, grade_why)
+
+
+def _columns(n: int) -> Callable[[], np.ndarray]:
+    """What makes a new column of ``n`` units: its values are written by the step that asks for it
+    (with ``out=``), so each step costs one pass and no temporary."""
+    return lambda: np.empty(n)
+
+
+def _constant(value: float, n: int) -> np.ndarray:
+    """A column of one value for every unit: read-only, and no memory of its own."""
+    return np.broadcast_to(np.float64(value), (n,))
 
 
 def _copy(a: np.ndarray, new) -> np.ndarray:
@@ -360,7 +343,7 @@ def _score_leaf(
     ind = leaf.indicator
     n = len(idx)
     if new is None:
-        new = Block(len(leaf.reads) + 2, n).column
+        new = _columns(n)
     inputs = {}
     for f in leaf.reads:
         col = cols[f]
@@ -413,12 +396,16 @@ def _score_leaf(
         full = ind.full * share
     round_array(pts, places, out=pts)
     # full points where the unit is scored, 0 where not (and always 0 for a 附加项)
-    applicable = new()
     if ind.bonus:
-        applicable.fill(0.0)
+        applicable = _constant(0.0, n)
     else:
-        np.copyto(applicable, full)
-        applicable[np.isnan(pts)] = 0.0
+        unscored = np.isnan(pts)
+        if share is None and not unscored.any():  # every unit scored on the same full points
+            applicable = _constant(ind.full, n)
+        else:
+            applicable = new()
+            np.copyto(applicable, full)
+            applicable[unscored] = 0.0
     return IndicatorScores(ind, pts, applicable, leaf, inputs, missing, result.context, raw, applies, share, zero=by_zero)
 
 
