@@ -136,7 +136,7 @@ class RankPoints(Method):
         kp = key[present]
         # competition ranking: 1 + how many are strictly better (ties share a rank): in sorted
         # order that is where each run of equal values begins (one sort, no search per unit)
-        by = np.argsort(kp, kind="stable")
+        by = np.argsort(kp)  # the order among equal values does not matter: they share a rank
         ordered = kp[by]
         starts = np.ones(len(ordered), bool)
         starts[1:] = ordered[1:] != ordered[:-1]

@@ -243,3 +243,47 @@ def test_rank_points_ranks_as_counting_the_better_units(xs, lower, rule):
         want = np.maximum(10 * (1 - 0.05 * (ranks - 1)), 0.0)
     assert same_bits(got[present], want) and np.isnan(got[~present]).all()
     assert np.array_equal(ctx["ordered"], np.sort(key))
+
+
+@SETTINGS
+@given(
+    st.lists(st.one_of(st.sampled_from([0.0, -0.0, 1.5, 3.0, np.nan]), st.floats(-10, 10, allow_nan=False)), max_size=30),
+    st.floats(0, 10),
+    st.one_of(st.none(), st.floats(0, 10)),
+    st.booleans(),
+)
+def test_deducted_is_the_plain_steps(ds, full, cap, bonus):
+    from scoring.core.methods import deducted
+
+    d = np.asarray(ds, dtype=float)
+    want = np.minimum(d, cap) if cap is not None else d
+    want = -want if bonus else np.maximum(full - want, 0.0)
+    assert same_bits(deducted(full, d, cap, bonus), want)
+    assert same_bits(d, np.asarray(ds, dtype=float))  # the caller's column is left as it was
+
+
+@SETTINGS
+@given(
+    st.lists(st.tuples(st.sampled_from([80.0, 80.004, 79.996, 90.0, np.nan]), st.booleans(), st.sampled_from([1.0, 2.0, np.nan])), max_size=25),
+    st.integers(0, 3),
+)
+def test_ranks_are_the_plain_steps(rows, places):
+    from scoring.core.engine import rank_totals
+    from scoring.core.rounding import to_fixed
+
+    total = np.array([r[0] for r in rows])
+    failed = np.array([r[1] for r in rows], dtype=bool)
+    tie = np.array([r[2] for r in rows])
+    got = rank_totals(total, failed, [tie], places)
+    n = len(rows)
+    if n == 0:
+        assert len(got) == 0
+        return
+    keys = [failed.astype(np.int64), -to_fixed(total, places), -np.nan_to_num(round_array(tie, 6), nan=-np.inf)]
+    order = np.lexsort(tuple(reversed(keys)))
+    stacked = np.vstack([np.asarray(k, dtype=float) for k in keys])[:, order]
+    new_group = np.ones(n, bool)
+    new_group[1:] = np.any(stacked[:, 1:] != stacked[:, :-1], axis=0)
+    want = np.empty(n, dtype=int)
+    want[order] = np.maximum.accumulate(np.where(new_group, np.arange(1, n + 1), 0))
+    assert got.tolist() == want.tolist()

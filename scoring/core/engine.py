@@ -421,9 +421,11 @@ def rank_totals(total: np.ndarray, failed: np.ndarray, tie_cols: list[np.ndarray
     keys = [failed.astype(np.int64), -to_fixed(total, places)]
     keys += [-np.nan_to_num(round_array(t, 6), nan=-np.inf) for t in tie_cols]
     order = np.lexsort(tuple(reversed(keys)))
-    stacked = np.vstack([np.asarray(k, dtype=float) for k in keys])[:, order]
-    new_group = np.ones(n, bool)
-    new_group[1:] = np.any(stacked[:, 1:] != stacked[:, :-1], axis=0)
+    new_group = np.zeros(n, bool)
+    new_group[0] = True
+    for k in keys:  # a unit starts a new rank where any key differs from the unit before it
+        ordered = np.asarray(k, dtype=float)[order]
+        new_group[1:] |= ordered[1:] != ordered[:-1]
     positions = np.arange(1, n + 1)
     group_start = np.maximum.accumulate(np.where(new_group, positions, 0))
     rank = np.empty(n, dtype=int)

@@ -239,8 +239,10 @@ def deducted(full: float, deduction: np.ndarray, cap: float | None, bonus: bool)
     For a 附加项 the deduction itself is the (negative) points.
     """
     d = np.asarray(deduction, dtype=float)
-    if cap is not None:
-        d = np.minimum(d, cap)
+    out = None if cap is None else np.minimum(d, cap)  # a new column, then every step in place
+    if out is not None:
+        d = out
     if bonus:
-        return -d
-    return np.maximum(full - d, 0.0)
+        return np.negative(d, out=out)
+    out = np.subtract(full, d, out=out)
+    return np.maximum(out, 0.0, out=out)
