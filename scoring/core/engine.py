@@ -420,7 +420,8 @@ def rank_totals(total: np.ndarray, failed: np.ndarray, tie_cols: list[np.ndarray
         return np.zeros(0, dtype=int)
     keys = [failed.astype(np.int64), -to_fixed(total, places)]
     keys += [-np.nan_to_num(round_array(t, 6), nan=-np.inf) for t in tie_cols]
-    order = np.lexsort(tuple(reversed(keys)))
+    # a key with one value for every unit orders nothing (the sort is stable): no one vetoed is the usual case
+    order = np.lexsort(tuple(reversed(keys if failed.any() else keys[1:])))
     new_group = np.zeros(n, bool)
     new_group[0] = True
     for k in keys:  # a unit starts a new rank where any key differs from the unit before it
