@@ -28,7 +28,9 @@ def previous_of(name: str) -> str | None:
     return None
 
 
-@dataclass
+# repr=False, eq=False: its fields are arrays (== on them says nothing, a repr prints them whole),
+# and Python compiles every method a dataclass generates each time the module is imported
+@dataclass(repr=False, eq=False)
 class Dataset:
     ids: list[str]
     names: list[str]

@@ -23,7 +23,9 @@ from .rounding import round_array, to_fixed, whole
 from .scope import unit_scopes
 
 
-@dataclass
+# repr=False, eq=False on the result classes here: their fields are arrays (== on them says nothing,
+# a repr prints them whole), and Python compiles every method a dataclass generates at each import
+@dataclass(repr=False, eq=False)
 class IndicatorScores:
     """One indicator (leaf or group) over the units of one category."""
 
@@ -40,7 +42,7 @@ class IndicatorScores:
     zero: np.ndarray | None = None  # units whose input has no value because a denominator was 0
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class ModuleScores:
     module: Module
     weight: float
@@ -52,14 +54,14 @@ class ModuleScores:
     applicable_full: np.ndarray
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class VetoHits:
     veto: Veto
     hit: np.ndarray  # bool per unit
     values: np.ndarray
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class CategoryScores:
     category: str
     index: np.ndarray  # positions of this category's units in the dataset
@@ -74,7 +76,7 @@ class CategoryScores:
     grade_why: list[str | None]  # why a grade differs from the score's band (veto, quota)
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Results:
     plan: Plan
     data: Dataset

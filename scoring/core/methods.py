@@ -41,7 +41,9 @@ class NoParams(Params):
     pass
 
 
-@dataclass
+# repr=False, eq=False: its fields are arrays (== on them says nothing, a repr prints them whole),
+# and Python compiles every method a dataclass generates each time the module is imported
+@dataclass(repr=False, eq=False)
 class Column:
     values: dict[str, np.ndarray]  # field name -> float64 array, NaN = missing
     full: float  # the indicator's full points
@@ -57,7 +59,7 @@ class Column:
         return len(self.value) if self.values else 0
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Scored:
     points: np.ndarray
     context: dict[str, Any] = field(default_factory=dict)  # whatever lost_reason needs later
