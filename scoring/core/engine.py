@@ -44,6 +44,8 @@ class IndicatorScores:
 
 @dataclass(repr=False, eq=False)
 class ModuleScores:
+    """One module (a weighted block of the total) over the units of one category."""
+
     module: Module
     weight: float
     base: np.ndarray  # earned ÷ applicable full × module full (百分制 rescaling)
@@ -56,6 +58,8 @@ class ModuleScores:
 
 @dataclass(repr=False, eq=False)
 class VetoHits:
+    """One veto over the units of one category: which units it caught and the values it read."""
+
     veto: Veto
     hit: np.ndarray  # bool per unit
     values: np.ndarray
@@ -63,6 +67,8 @@ class VetoHits:
 
 @dataclass(repr=False, eq=False)
 class CategoryScores:
+    """Everything scored for the units of one category: indicators, modules, totals, ranks, grades."""
+
     category: str
     index: np.ndarray  # positions of this category's units in the dataset
     indicators: dict[str, IndicatorScores]
@@ -78,6 +84,8 @@ class CategoryScores:
 
 @dataclass(repr=False, eq=False)
 class Results:
+    """A run's results: every category's scores, the data they came from and the plan that made them."""
+
     plan: Plan
     data: Dataset
     categories: dict[str, CategoryScores]

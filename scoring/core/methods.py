@@ -45,6 +45,8 @@ class NoParams(Params):
 # and Python compiles every method a dataclass generates each time the module is imported
 @dataclass(repr=False, eq=False)
 class Column:
+    """What a method scores: its input fields as columns over the units of one category."""
+
     values: dict[str, np.ndarray]  # field name -> float64 array, NaN = missing
     full: float  # the indicator's full points
     bonus: bool = False  # 附加项: points may go beyond [0, full]
@@ -61,6 +63,8 @@ class Column:
 
 @dataclass(repr=False, eq=False)
 class Scored:
+    """A method's points per unit, and the facts about the column its explanations quote."""
+
     points: np.ndarray
     context: dict[str, Any] = field(default_factory=dict)  # whatever lost_reason needs later
 
