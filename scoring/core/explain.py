@@ -194,20 +194,23 @@ def line_columns(res: Results, cs: CategoryScores, rows: list[int], s: Indicator
             ask = usual & ~missing & has & ((lost > 0) | (bool(ind.bonus) & (pts != 0)))
         if ask.any():
             k = np.flatnonzero(ask)
+            asked = {f: np.asarray(v[at[k]], dtype=float) for f, v in s.inputs.items()}
+            one, each = _distinct_rows([*asked.values(), pts[k]])  # a reason depends on these alone: asked once each
             with displaying(places, _units(res)):  # values at the declared precision, with their units
                 texts = boundary.call(
                     leaf,
                     "reason",
                     leaf.method.lost_reasons,
                     leaf.params,
-                    {f: np.asarray(v[at[k]], dtype=float) for f, v in s.inputs.items()},
-                    pts[k],
+                    {f: v[one] for f, v in asked.items()},
+                    pts[k][one],
                     ind.full,
                     s.context,
                     lang,
                 )
-            if len(texts) != len(k):
-                boundary.call(leaf, "reason", _wrong_count, len(texts), len(k))
+            if len(texts) != len(one):
+                boundary.call(leaf, "reason", _wrong_count, len(texts), len(one))
+            texts = list(map(texts.__getitem__, each.tolist()))
             if ind.max_deduction is not None and not ind.bonus and s.raw is not None:
                 capped = s.raw[at[k]] < ind.full - ind.max_deduction
                 note = t("explain.item_cap", lang, cap=fmt(ind.max_deduction))
@@ -227,6 +230,19 @@ def line_columns(res: Results, cs: CategoryScores, rows: list[int], s: Indicator
         None if leaf is None else leaf.method.name,
         rule,
     )
+
+
+def _distinct_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The first row of each distinct set of values in ``columns`` (told apart bit for bit), and each
+    row's number among those."""
+    code = np.zeros(len(columns[0]), dtype=np.int64)
+    for c in columns:
+        _, got = np.unique(np.ascontiguousarray(c, dtype=float).view(np.uint64), return_inverse=True)
+        code = code * (int(got.max(initial=0)) + 1) + got
+        if len(columns) > 2:  # kept below the number of rows squared
+            _, code = np.unique(code, return_inverse=True)
+    _, first, each = np.unique(code, return_index=True, return_inverse=True)
+    return first, each
 
 
 def _wrong_count(got: int, wanted: int):

@@ -165,7 +165,7 @@ def json_chunks(res: Results, lang: str = "zh", stamp=None, extra: dict | None =
     return (part.decode() for part in json_bytes(res, lang, stamp, extra, block))
 
 
-def json_bytes(res: Results, lang: str = "zh", stamp=None, extra: dict | None = None, block: int = 1000) -> Iterator[bytes]:
+def json_bytes(res: Results, lang: str = "zh", stamp=None, extra: dict | None = None, block: int = 3000) -> Iterator[bytes]:
     """The JSON document in UTF-8, in pieces of at most one unit's sheet: written as it is made, so memory
     stays flat in the number of units. The pieces make exactly the bytes of the text ``dump_json`` gives for
     the whole document. The sheets of ``block`` units are made together, their lines a column at a time, as
@@ -233,6 +233,21 @@ class _Row:
         else:
             memo = {x: how(x) for x in set(values)}
             self.items.append(list(map(memo.__getitem__, values)))
+
+    def strings(self, values: list[str]) -> None:
+        """A column of JSON strings, each distinct one escaped once."""
+        if values.count(values[0]) == len(values):
+            self.items.append(_string_bytes(values[0]))
+            return
+        distinct = list(set(values))
+        joined = "\x00".join(distinct)
+        if "\\" in joined or joined.count("\x00") >= len(distinct):  # a mark could not be told from a text
+            memo = {x: _string_bytes(x) for x in distinct}
+            self.items.append(list(map(memo.__getitem__, values)))
+            return
+        # all escaped at once, the marks between them coming out as \u0000; the quotes go in the shared text
+        memo = dict(zip(distinct, encode_basestring(joined)[1:-1].encode().split(b"\\u0000")))
+        self.items += [b'"', list(map(memo.__getitem__, values)), b'"']
 
     def mark(self) -> int:
         """A boundary between pieces (where a part that some units say otherwise starts or ends)."""
@@ -341,9 +356,9 @@ def _head_row(res: Results, cs: CategoryScores, rows: list[int], lang: str, row:
         row.numbers(round_column(a[at], places))
 
     row.text(b',{"id":')
-    row.texts([data.ids[i] for i in units], _string_bytes)
+    row.strings([data.ids[i] for i in units])
     row.text(b',"name":')
-    row.texts([data.names[i] for i in units], _string_bytes)
+    row.strings([data.names[i] for i in units])
     row.text((',"category":' + _dumps(cs.category) + ',"total":').encode())
     numbers(cs.total)
     row.text(b',"rank":')
@@ -382,7 +397,7 @@ def _line_row(res: Results, cs: CategoryScores, rows: list[int], s, lang: str, p
     if key not in parts:
         parts[key] = [x.encode() for x in _line_parts(res, s, c, lead.decode())]
     const = parts[key]
-    odd = [k for k, usual in enumerate(c.usual) if not usual]
+    odd = [] if all(c.usual) else [k for k, usual in enumerate(c.usual) if not usual]
     if odd:
         start = row.mark()
     row.text(const[0])
@@ -401,7 +416,7 @@ def _line_row(res: Results, cs: CategoryScores, rows: list[int], s, lang: str, p
         j += 1
     for texts in (*c.sources.values(), c.status, c.reasons):
         row.text(const[j])
-        row.texts(texts, _string_bytes)
+        row.strings(texts)
         j += 1
     row.text(const[j])
     if odd:
