@@ -210,13 +210,14 @@ def line_columns(res: Results, cs: CategoryScores, rows: list[int], s: Indicator
                 )
             if len(texts) != len(one):
                 boundary.call(leaf, "reason", _wrong_count, len(texts), len(one))
-            texts = list(map(texts.__getitem__, each.tolist()))
-            if ind.max_deduction is not None and not ind.bonus and s.raw is not None:
-                capped = s.raw[at[k]] < ind.full - ind.max_deduction
+            made = np.array(list(texts) + [None], dtype=object)[:-1]  # each distinct row's sentence ([None]: never 2-D)
+            if ind.max_deduction is not None and not ind.bonus and s.raw is not None:  # the item's own cap bit: said after the sentence
                 note = t("explain.item_cap", lang, cap=fmt(ind.max_deduction))
-                texts = [x + note if c else x for x, c in zip(texts, capped.tolist())]
-            for j, x in zip(k.tolist(), texts):
-                reasons[j] = x
+                made = np.concatenate([made, np.array([x + note for x in made.tolist()] + [None], dtype=object)[:-1]])
+                each = each + len(one) * (s.raw[at[k]] < ind.full - ind.max_deduction)
+            column = np.array(reasons, dtype=object)
+            column[k] = made[each]
+            reasons = column.tolist()
     return LineColumns(
         list(rows),
         usual.tolist(),
@@ -233,16 +234,18 @@ def line_columns(res: Results, cs: CategoryScores, rows: list[int], s: Indicator
 
 
 def _distinct_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """The first row of each distinct set of values in ``columns`` (told apart bit for bit), and each
-    row's number among those."""
-    code = np.zeros(len(columns[0]), dtype=np.int64)
-    for c in columns:
-        _, got = np.unique(np.ascontiguousarray(c, dtype=float).view(np.uint64), return_inverse=True)
-        code = code * (int(got.max(initial=0)) + 1) + got
-        if len(columns) > 2:  # kept below the number of rows squared
-            _, code = np.unique(code, return_inverse=True)
-    _, first, each = np.unique(code, return_index=True, return_inverse=True)
-    return first, each
+    """A row of each distinct set of values in ``columns`` (told apart bit for bit), and each row's
+    number among those: one sort of the rows."""
+    keys = [np.ascontiguousarray(c, dtype=float).view(np.uint64) for c in columns]
+    order = np.lexsort(keys[::-1])
+    new = np.zeros(len(order), dtype=bool)  # where a row in sorted order differs from the one before
+    new[:1] = True
+    for k in keys:
+        ranked = k[order]
+        new[1:] |= ranked[1:] != ranked[:-1]
+    each = np.empty(len(order), dtype=np.intp)
+    each[order] = np.cumsum(new) - 1
+    return order[new], each
 
 
 def _wrong_count(got: int, wanted: int):

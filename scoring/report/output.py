@@ -160,7 +160,7 @@ def as_json(res: Results, lang: str = "zh", stamp=None, extra: dict | None = Non
     return b"".join(json_bytes(res, lang, stamp, extra)).decode()
 
 
-def json_chunks(res: Results, lang: str = "zh", stamp=None, extra: dict | None = None, block: int = 1000) -> Iterator[str]:
+def json_chunks(res: Results, lang: str = "zh", stamp=None, extra: dict | None = None, block: int = 3000) -> Iterator[str]:
     """:func:`json_bytes` as text, piece by piece (a piece ends between two units: never inside a character)."""
     return (part.decode() for part in json_bytes(res, lang, stamp, extra, block))
 
