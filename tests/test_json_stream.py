@@ -156,3 +156,56 @@ def test_a_reason_is_asked_once_for_units_with_the_same_values(monkeypatch):
     res = score(plan, Dataset([f"U{k}" for k in range(n)], [f"单位{k}" for k in range(n)], ["政府部门"] * n, cols))
     assert "".join(json_chunks(res, "zh")) == _whole(res, "zh")
     assert asked == [2]  # 20 units lost points, with two distinct counts
+
+
+def test_lines_made_from_the_numbers_alone_are_told_apart_by_every_number_they_show():
+    """A 0 ÷ 0 line and a capped group's line are made once per set of what they show (for units with
+    the same numbers): units whose submitted values, files or evidence differ keep their own lines."""
+    from test_engine import plan_of, small
+
+    doc = small(vetoes=True)
+    doc["fields"] += [
+        {"name": "出庭次数", "kind": "count"},
+        {"name": "撤诉数", "kind": "count"},
+        {"name": "应诉案件数", "kind": "count"},
+        {"name": "出庭率", "kind": "rate", "formula": "(出庭次数 - 撤诉数) / (应诉案件数 - 撤诉数) * 100"},
+    ]
+    doc["indicators"][:2] = [
+        {"id": "G", "module": "fz", "name": "依法行政", "full": 100, "max_deduction": 12},
+        {"id": "G1", "parent": "G", "name": "会前学法", "full": 50, "method": "quota", "field": "学法次数", "params": {"required": 6, "per_short": 5}},
+        {
+            "id": "G2",
+            "parent": "G",
+            "name": "出庭应诉",
+            "full": 50,
+            "method": "rate_threshold",
+            "field": "出庭率",
+            "params": {"target": 80, "step": 10, "per_step": 10},
+        },
+    ]
+    # units 0–3: 0 ÷ 0 from different numbers, files and evidence; 4–7: the group's cap waives 3, 8 or 13 points
+    cols = {
+        "出庭次数": [3, 0, 0, 0, 4, 4, 4, 4],
+        "撤诉数": [3, 0, 0, 0, 0, 0, 0, 0],
+        "应诉案件数": [3, 0, 0, 0, 5, 5, 5, 5],
+        "学法次数": [6, 6, 6, 6, 3, 1, 1, 0],
+        "备案率": [100] * 8,
+        "党建得分": [90] * 8,
+        "否决": [0] * 8,
+        "否优": [0] * 8,
+    }
+    n = 8
+    data = Dataset(
+        [f"U{k}" for k in range(n)],
+        [f"单位{k}" for k in range(n)],
+        ["政府部门"] * n,
+        {f: np.asarray(v, dtype=float) for f, v in cols.items()},
+        sources={"撤诉数": "a.csv、b.csv", "出庭次数": "a.csv"},
+        evidence={("U3", "出庭率"): "法院回执"},
+        place_files=[("a.csv", None), ("b.csv", None)],
+        place_of={"撤诉数": np.asarray([0, 0, 1, 0, 0, 0, 0, 0], dtype=np.int32), "出庭次数": np.zeros(n, dtype=np.int32)},
+    )
+    res = score(plan_of(doc), data)
+    whole = _whole(res, "zh")
+    assert whole.count('"status":"zero_denominator"') == 4 and whole.count('"cap":{') >= 3
+    assert "".join(json_chunks(res, "zh")) == whole

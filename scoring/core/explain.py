@@ -343,6 +343,57 @@ def _zero_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScores, l
     return line
 
 
+def line_keys(res: Results, cs: CategoryScores, rows: list[int], s: IndicatorScores) -> list[tuple | None]:
+    """For the lines of ``s`` at ``rows`` that :func:`indicator_line` makes from the unit's numbers alone
+    (a 0 ÷ 0 line: :func:`_zero_line`; a group's line): everything it reads of the unit, bit for bit, so
+    that units with equal keys have equal lines. None for a line that may say something of the unit
+    itself (not applicable, a task's share, evidence given) and for any other line."""
+    at = np.asarray(rows, dtype=np.intp)
+    n = len(at)
+    zero = s.zero
+    if s.share is not None or (s.leaf is not None and zero is None):
+        return [None] * n
+    ok = np.ones(n, bool) if s.applies is None else s.applies[at].copy()
+    units = cs.index[at]
+    cols = [s.points[at], s.applicable_full[at]]
+    if s.leaf is None:  # a group
+        if s.raw is not None:
+            cols.append(s.raw[at])
+    elif zero is not None:  # (always, past the test above)
+        ok &= zero[at]
+        evidence = res.data.evidence
+        if evidence:
+            ids = res.data.ids
+            ok &= [not any((ids[i], f) in evidence for f in s.inputs) for i in units.tolist()]
+        cols += [s.inputs[f][at] for f in s.inputs]
+        for f in _formula_fields(res, tuple(s.inputs)):
+            cols.append(res.columns[f][units])
+            if f in res.zero:
+                cols.append(res.zero[f][units])
+            if f in res.data.place_of:
+                cols.append(res.data.place_of[f][units])
+    bits = [np.ascontiguousarray(c, dtype=float).view(np.uint64).tolist() for c in cols]
+    return [key if good else None for key, good in zip(zip(*bits), ok.tolist())]
+
+
+def _formula_fields(res: Results, names: tuple[str, ...]) -> list[str]:
+    """Every field the formulas behind ``names`` read, and ``names``, in a fixed order (made once)."""
+    cache = _cache(res)
+    key = ("formula_fields", names)
+    if key not in cache:
+        formulas = dict(res.plan.formulas)
+        out: list[str] = []
+        todo = list(names)
+        while todo:
+            f = todo.pop(0)
+            if f not in out:
+                out.append(f)
+                if f in formulas:
+                    todo += expr.ordered_names(formulas[f])
+        cache[key] = out
+    return cache[key]
+
+
 def _source(res: Results, i: int, f: str, derived: set[str], lang: str) -> str:
     """Where unit ``i``'s value of ``f`` came from: its own file, or "由公式计算"."""
     got = res.data.source_file(i, f)

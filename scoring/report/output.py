@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from ..core.engine import CategoryScores, Results
-from ..core.explain import LineColumns, _bonus_cap, indicator_line, line_columns, line_head, ranked, tree_order, unit_sheet
+from ..core.explain import LineColumns, _bonus_cap, indicator_line, line_columns, line_head, line_keys, ranked, tree_order, unit_sheet
 from ..core.rounding import decimal_codes, each_distinct, fmt, fmt_column, round_column
 from ..i18n import t
 from ..outfile import write_out
@@ -421,8 +421,14 @@ def _line_row(res: Results, cs: CategoryScores, rows: list[int], s, lang: str, p
     row.text(const[j])
     if odd:
         end = row.mark()
-        for k in odd:
-            row.instead(k, start, end, lead + _dumped(indicator_line(res, cs, rows[k], s, lang)))
+        made: dict = {}  # lines that come from the unit's numbers alone, made once per set of them
+        for k, same in zip(odd, line_keys(res, cs, [rows[k] for k in odd], s)):
+            text = made.get(same) if same is not None else None
+            if text is None:
+                text = lead + _dumped(indicator_line(res, cs, rows[k], s, lang))
+                if same is not None:
+                    made[same] = text
+            row.instead(k, start, end, text)
 
 
 def _number_bytes(x: float) -> bytes:
