@@ -226,6 +226,10 @@ class _Row:
         """A column of JSON numbers (null for NaN)."""
         self.items.append(a)
 
+    def column(self, texts: list[bytes]) -> None:
+        """A column of per-unit texts."""
+        self.items.append(texts)
+
     def texts(self, values: list, how: Callable) -> None:
         """A column of texts, ``how`` asked once per distinct value."""
         if values.count(values[0]) == len(values):  # the same for every unit (mostly the very same object)
@@ -403,10 +407,8 @@ def _line_row(res: Results, cs: CategoryScores, rows: list[int], s, lang: str, p
     row.text(const[0])
     row.numbers(c.points)
     row.text(const[1])
-    if np.isnan(c.applicable_full).all():  # shown on no line of the block
-        row.text(b"")
-    else:
-        row.texts(c.applicable_full.tolist(), _applicable_bytes)
+    if not np.isnan(c.applicable_full).all():  # shown on some lines of the block
+        row.column(each_distinct(c.applicable_full, _applicable_bytes))
     row.text(const[2])
     row.numbers(c.lost)
     j = 3
