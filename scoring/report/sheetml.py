@@ -24,12 +24,14 @@ programs do not grow rows for text written by a program.
 
 from __future__ import annotations
 
+import math
 import re
 import struct
 import tempfile
 import time
 import zlib
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import NamedTuple
 
 from wcwidth import wcswidth
@@ -42,8 +44,10 @@ LEVEL = 1
 SPOOL = 8 << 20  # a sheet's compressed rows are kept in memory up to this size, then in a temporary file
 MAX_WIDTH = 60
 MAX_ROWS = 1_048_576  # the most rows a sheet can have in Excel and WPS
+FORMULA_START = ("=", "+", "-", "@")  # text starting so is kept as text (Excel's quote prefix), never run
+MEMO = 100_000  # cell texts a sheet keeps ready per template cell; forgotten past this, so memory stays flat
 
-TEXT, NUMBER, EMPTY, SAME = "s", "n", "", "="
+TEXT, NUMBER, EMPTY = "s", "n", ""
 MEASURE, WRAP = 1, 2  # how a text cell counts: its width for the column, its lines for the row's height
 
 
@@ -61,6 +65,18 @@ class Look(NamedTuple):
     indent: int = 0
     fmt: str = "General"
     quote: bool = False
+
+
+class Slot(NamedTuple):
+    """One cell of a row template (:meth:`Sheet.rows`): its column; what it holds (TEXT or NUMBER, a value
+    per row, or EMPTY); its look; and the look of the empty cell written where a row has no value (None,
+    or empty text), the look itself when not given.  Text that starts like a formula is given the look
+    with Excel's quote prefix."""
+
+    col: int
+    typ: str
+    look: Look
+    blank: Look | None = None
 
 
 # ---------------------------------------------------------------- text
@@ -304,15 +320,6 @@ _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 # ---------------------------------------------------------------- sheets
 
 
-class Kind:
-    """Rows of one shape, written through one template (:meth:`Sheet.kind`)."""
-
-    __slots__ = ("template", "slots", "last_col")
-
-    def __init__(self, template: str, slots: list[tuple[int, int, str, int]], last_col: int):
-        self.template, self.slots, self.last_col = template, slots, last_col
-
-
 class Sheet:
     """One worksheet, written a row at a time in increasing row order.
 
@@ -348,6 +355,8 @@ class Sheet:
         self._pending_size = 0
         self._held: list[tuple] | None = None
         self._bounds: dict[int, list[float]] = {}  # per column, the smallest and largest number put
+        self._memo: dict[tuple, dict] = {}  # per template cell, each value's XML (Rows)
+        self._line_memo: dict[int, tuple[dict, dict]] = {}  # per room, the lines each wrapped text takes, and those over one (Rows)
 
     # -- widths and heights
 
@@ -425,64 +434,10 @@ class Sheet:
         for r, cells, height in held:
             self._write(r, cells, height, lambda col: max(int(widths.get(col, 10)) - 1, 4))
 
-    def kind(self, slots: list[tuple[int, Look, str]]) -> Kind:
-        """A template for many rows of one shape: ``slots`` (column, look, TEXT / NUMBER / EMPTY / SAME), in
-        column order, each taking a value per row in :meth:`put`.  A SAME slot takes :meth:`same`'s
-        answer: text written in many rows (a unit's name on each line of its sheet), prepared once."""
-        xf = self.book.styles.xf
-        cells = []
-        out_slots = []
-        for k, (col, look, typ) in enumerate(slots, start=2):
-            s = xf(look)
-            if typ in (TEXT, SAME):
-                cells.append(f'<c r="{_LETTERS[col]}{{0}}" s="{s}" t="inlineStr">{{{k}}}</c>')
-            elif typ == NUMBER:
-                cells.append(f'<c r="{_LETTERS[col]}{{0}}" s="{s}"><v>{{{k}}}</v></c>')
-            else:
-                cells.append(f'<c r="{_LETTERS[col]}{{0}}" s="{s}"/>')
-            if typ in (TEXT, NUMBER):  # the slots put() formats; SAME and EMPTY ones it passes over
-                out_slots.append((k, col, typ, self.room(col) if look.wrap else 0))
-        return Kind('<row r="{0}"{1}>' + "".join(cells) + "</row>", out_slots, max(c for c, _, _ in slots))
-
-    def same(self, col: int, text: str) -> str:
-        """``text`` made ready for a SAME slot of ``col`` (and counted for the column's width)."""
-        self.measure(col, text)
-        return _inline(text)
-
-    def put(self, kind: Kind, r: int, values: list) -> None:
-        """Write row ``r`` of ``kind`` with one value per slot (None in an EMPTY slot).  Text that starts
-        like a formula needs its own look (:meth:`row`), not a template's."""
-        assert self._held is None, "rows held for a paragraph: write with row()"
-        args: list = [r, "", *values]  # SAME values go in as they are, EMPTY ones are not in the template
-        lines = 1
-        widths, bounds = self.widths, self._bounds
-        for k, col, typ, room in kind.slots:
-            v = args[k]
-            if typ == TEXT:
-                args[k] = _inline(v)
-                if 2 * len(v) > widths.get(col, 0) < MAX_WIDTH:  # else it cannot widen the column
-                    self.measure(col, v)
-                if room and (2 * len(v) > room or "\n" in v):  # else it takes one line
-                    n = _lines(v, room)
-                    if n > lines:
-                        lines = n
-            else:
-                args[k] = "%.16g" % v
-                if type(v) is float:  # a column's widest number is its largest or its smallest
-                    b = bounds.get(col)
-                    if b is None:
-                        bounds[col] = [v, v]
-                    elif v > b[1]:
-                        b[1] = v
-                    elif v < b[0]:
-                        b[0] = v
-                else:
-                    self.measure_number(col, v)
-        if lines > 1:
-            args[1] = _height(15 * lines + 2)
-        if kind.last_col > self.last_col:
-            self.last_col = kind.last_col
-        self._add(kind.template.format(*args), r)
+    def rows(self, first: int, units: int, per_unit: int) -> "Rows":
+        """The rows of ``units`` units from row ``first`` on, ``per_unit`` rows each, made together
+        (:class:`Rows`): what a report of thousands of units' score sheets writes."""
+        return Rows(self, first, units, per_unit)
 
     def _add(self, xml: str, r: int) -> None:
         if r > MAX_ROWS:  # Excel and WPS open no sheet longer than this: refuse rather than hand out a cut-off sheet
@@ -567,6 +522,169 @@ class Sheet:
             out.append(f'<drawing r:id="{drawing}"/>')
         out.append("</worksheet>")
         return "".join(out)
+
+
+class Rows:
+    """Rows of many units of one shape, made a row of every unit at a time: :meth:`put` gives row ``at``
+    of each unit (a template and a column of values), :meth:`write` writes them all, unit after unit.
+
+    Each distinct value's cell XML is made once (and kept for later blocks of rows, up to MEMO per
+    template cell); the block's rows are then one join of these pieces and one ``%`` putting in the row
+    numbers.  What is written is what writing each row with :meth:`Sheet.row` would write: the same
+    cells and looks, numbers in 16 significant digits, widths and heights counted alike, and new looks
+    made in the order rows written one at a time would first use them (so the styles come out the same)."""
+
+    def __init__(self, sheet: Sheet, first: int, units: int, per_unit: int):
+        self.sheet, self.first, self.units, self.per_unit = sheet, first, units, per_unit
+        self._rows: dict[int, tuple[list[Slot], list[list]]] = {}
+        self._none = [None] * units  # an EMPTY slot's values
+        self._distinct: dict[int, dict] = {}  # by id of a list of values (lists are shared between rows)
+
+    def put(self, at: int, slots: list[Slot], values: list[list]) -> None:
+        """Row ``at`` of every unit (0: a unit's first row): ``slots`` in column order, and one list of
+        values a unit for each TEXT or NUMBER slot, in order (text, a number, or None)."""
+        self._rows[at] = (slots, values)
+
+    def write(self) -> None:
+        s, n, per = self.sheet, self.units, self.per_unit
+        assert s._held is None, "rows held for a paragraph: write with row()"
+        assert sorted(self._rows) == list(range(per)), "every row of a unit is put"
+        last = self.first + n * per - 1
+        if last > MAX_ROWS:  # Excel and WPS open no sheet longer than this: refuse rather than hand out a cut-off sheet
+            raise ReportError(Problem("report.xlsx_too_many_rows", {"sheet": s.title, "max": MAX_ROWS}))
+        if n == 0:
+            return
+        rows = [self._cells(at) for at in range(per)]
+        self._make_looks(rows)
+        made: dict[tuple, list[bytes]] = {}  # a row's cells of the same values are made once
+        pieces: list[list[bytes]] = []
+        for cells in rows:
+            pieces.append(self._heights(cells))
+            for slot, values, tail in cells:
+                key = (slot, tail, id(values))
+                if key not in made:
+                    made[key] = self._texts(slot, values, tail)
+                pieces.append(made[key])
+        # each piece ends with a reference's "%s" where the next cell's row number goes: one per cell of
+        # each row, and one for the row itself
+        numbers = ("\n".join(map(str, range(self.first, last + 1)))).encode().split(b"\n")
+        times = {len(cells) + 1 for cells in rows}
+        if len(times) == 1:
+            every = list(chain.from_iterable(zip(*[numbers] * times.pop())))
+        else:
+            every = [x for r, cells in zip(numbers, rows * n) for x in [r] * (len(cells) + 1)]
+        s._flush()
+        s._rows.write(b"".join(chain.from_iterable(zip(*pieces))) % tuple(every))
+        s.last_row = last
+        s.last_col = max(s.last_col, *(c[-1][0].col for c in rows))
+
+    def _cells(self, at: int) -> list[tuple[Slot, list, bytes]]:
+        """Row ``at``'s cells: (slot, values a unit, what follows the cell up to the next one's row number)."""
+        slots, values = self._rows[at]
+        given = iter(values)
+        out = []
+        for k, slot in enumerate(slots):
+            vals = self._none if slot.typ == EMPTY else next(given)
+            tail = b'<c r="' + _LETTERS[slots[k + 1].col].encode() + b"%s" if k + 1 < len(slots) else b"</row>"
+            if id(vals) not in self._distinct:
+                self._distinct[id(vals)] = dict.fromkeys(vals)
+            out.append((slot, vals, tail))
+        assert next(given, None) is None, "a list of values for each TEXT or NUMBER slot"
+        return out
+
+    def _look(self, slot: Slot, v) -> Look:
+        if slot.typ == EMPTY:
+            return slot.look
+        if v is None or v == "":
+            return slot.blank or slot.look
+        if slot.typ == TEXT and v.startswith(FORMULA_START):
+            return slot.look._replace(quote=True)
+        return slot.look
+
+    def _make_looks(self, rows: list) -> None:
+        """Make the looks not made yet in the order the rows, written one by one, first use them: by unit,
+        row, then column."""
+        xfs, memo = self.sheet.book.styles.xfs, self.sheet._memo
+        first: dict[Look, tuple[int, int, int]] = {}
+        seen = set()
+        for at, cells in enumerate(rows):
+            for slot, values, tail in cells:
+                if (slot, tail, id(values)) in seen:  # the same cells in an earlier row: used there first
+                    continue
+                seen.add((slot, tail, id(values)))
+                known = memo.get((slot, tail))
+                distinct = self._distinct[id(values)]
+                for v in set(distinct).difference(known) if known else distinct:  # a known value's look is made
+                    look = self._look(slot, v)
+                    if look not in xfs:
+                        where = (values.index(v), at, slot.col)
+                        if look not in first or where < first[look]:
+                            first[look] = where
+        for look in sorted(first, key=first.__getitem__):
+            self.sheet.book.styles.xf(look)
+
+    def _texts(self, slot: Slot, values: list, tail: bytes) -> list[bytes]:
+        """The cell's XML after its reference, and what follows it, for every unit (% doubled)."""
+        s = self.sheet
+        distinct = self._distinct[id(values)]
+        memo = s._memo.get((slot, tail))
+        if memo is None or len(memo) > MEMO:
+            memo = s._memo[(slot, tail)] = {}
+        new = set(distinct).difference(memo)  # (looks up each distinct value: memo may be large)
+        if new:
+            xf, col = s.book.styles.xf, slot.col
+            for v in new:
+                style = b'" s="%d"' % xf(self._look(slot, v))
+                if slot.typ == EMPTY or v is None or v == "":
+                    memo[v] = style.replace(b"%", b"%%") + b"/>" + tail
+                elif slot.typ == TEXT:
+                    s.measure(col, v)
+                    memo[v] = (style + b' t="inlineStr">' + _inline(v).encode() + b"</c>").replace(b"%", b"%%") + tail
+                else:
+                    memo[v] = style + b"><v>" + (b"%.16g" % v) + b"</v></c>" + tail
+        if slot.typ == NUMBER:
+            got = set(distinct).difference((None,))
+            if got:  # a column's widest number is its largest or its smallest
+                lo, hi = min(got), max(got)
+                b = s._bounds.get(slot.col)
+                if b is None:
+                    s._bounds[slot.col] = [lo, hi]
+                else:
+                    b[0], b[1] = min(b[0], lo), max(b[1], hi)
+        out = list(map(memo.__getitem__, values))
+        if slot.typ == NUMBER and 0.0 in distinct:  # -0.0 and 0.0 are one key: each written as it is
+            style = b'" s="%d"><v>' % s.book.styles.xf(slot.look)
+            k = -1
+            for _ in range(values.count(0.0)):
+                k = values.index(0.0, k + 1)
+                out[k] = style + (b"-0" if math.copysign(1.0, values[k]) < 0 else b"0") + b"</v></c>" + tail
+        return out
+
+    def _heights(self, cells: list) -> list[bytes]:
+        """Each unit's row up to its first cell's row number: with the row's height where wrapped text
+        takes more than a line (as :meth:`Sheet.row` counts them)."""
+        s = self.sheet
+        counts = []
+        for slot, values, _ in cells:
+            if slot.typ != TEXT or not slot.look.wrap:
+                continue
+            room = s.room(slot.col)
+            lines, tall = s._line_memo.setdefault(room, ({}, {}))
+            if len(lines) > MEMO:
+                lines.clear()
+                tall.clear()
+            distinct = self._distinct[id(values)]
+            for v in set(distinct).difference(lines):
+                k = lines[v] = 1 if v is None or (2 * len(v) <= room and "\n" not in v) else _lines(v, room)
+                if k > 1:
+                    tall[v] = k
+            if not tall.keys().isdisjoint(distinct):
+                counts.append(list(map(lines.__getitem__, values)))
+        first = b'"><c r="' + _LETTERS[cells[0][0].col].encode() + b"%s"
+        if not counts:
+            return [b'<row r="%s' + first] * self.units
+        most = list(map(max, *counts)) if len(counts) > 1 else counts[0]
+        return [b'<row r="%s' + (first if k == 1 else b'"' + _height(15 * k + 2).encode() + first[1:]) for k in most]
 
 
 def _lines(text: str, room: int) -> int:
