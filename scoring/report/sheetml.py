@@ -31,6 +31,7 @@ import tempfile
 import time
 import zlib
 from collections.abc import Iterable, Iterator
+from collections import Counter
 from itertools import chain
 from typing import NamedTuple
 
@@ -45,7 +46,7 @@ SPOOL = 8 << 20  # a sheet's compressed rows are kept in memory up to this size,
 MAX_WIDTH = 60
 MAX_ROWS = 1_048_576  # the most rows a sheet can have in Excel and WPS
 FORMULA_START = ("=", "+", "-", "@")  # text starting so is kept as text (Excel's quote prefix), never run
-MEMO = 100_000  # cell texts a sheet keeps ready per template cell; forgotten past this, so memory stays flat
+MEMO = 20_000  # cell texts a sheet keeps ready per template cell; forgotten past this, so memory stays flat
 
 TEXT, NUMBER, EMPTY = "s", "n", ""
 MEASURE, WRAP = 1, 2  # how a text cell counts: its width for the column, its lines for the row's height
@@ -355,8 +356,8 @@ class Sheet:
         self._pending_size = 0
         self._held: list[tuple] | None = None
         self._bounds: dict[int, list[float]] = {}  # per column, the smallest and largest number put
-        self._memo: dict[tuple, dict] = {}  # per template cell, each value's XML (Rows)
-        self._line_memo: dict[int, tuple[dict, dict]] = {}  # per room, the lines each wrapped text takes, and those over one (Rows)
+        self._memo: dict[Slot, tuple[dict, dict]] = {}  # per template cell, each value's XML, and the lines of those over one (Rows)
+        self._affixed: dict[tuple[bytes, bytes], dict] = {}  # cells with what goes before and after them (Rows)
 
     # -- widths and heights
 
@@ -528,17 +529,18 @@ class Rows:
     """Rows of many units of one shape, made a row of every unit at a time: :meth:`put` gives row ``at``
     of each unit (a template and a column of values), :meth:`write` writes them all, unit after unit.
 
-    Each distinct value's cell XML is made once (and kept for later blocks of rows, up to MEMO per
-    template cell); the block's rows are then one join of these pieces and one ``%`` putting in the row
-    numbers.  What is written is what writing each row with :meth:`Sheet.row` would write: the same
-    cells and looks, numbers in 16 significant digits, widths and heights counted alike, and new looks
-    made in the order rows written one at a time would first use them (so the styles come out the same)."""
+    Each distinct value's cell XML is made once (and kept for later blocks, up to MEMO a template
+    cell); cells every unit of the block shows alike are joined to their neighbours once, and so are
+    the unit's own cells that many rows repeat.  The block's rows are then one join of the pieces and
+    one ``%`` putting in the row numbers.  What is written is what writing each row with
+    :meth:`Sheet.row` would write: the same cells and looks, numbers in 16 significant digits, widths
+    and heights counted alike, and new looks made in the order rows written one at a time would first
+    use them (so the styles come out the same)."""
 
     def __init__(self, sheet: Sheet, first: int, units: int, per_unit: int):
         self.sheet, self.first, self.units, self.per_unit = sheet, first, units, per_unit
         self._rows: dict[int, tuple[list[Slot], list[list]]] = {}
         self._none = [None] * units  # an EMPTY slot's values
-        self._distinct: dict[int, dict] = {}  # by id of a list of values (lists are shared between rows)
 
     def put(self, at: int, slots: list[Slot], values: list[list]) -> None:
         """Row ``at`` of every unit (0: a unit's first row): ``slots`` in column order, and one list of
@@ -555,40 +557,31 @@ class Rows:
         if n == 0:
             return
         rows = [self._cells(at) for at in range(per)]
-        self._make_looks(rows)
-        made: dict[tuple, list[bytes]] = {}  # a row's cells of the same values are made once
+        for slot in [slot for slot, (texts, _) in s._memo.items() if len(texts) > MEMO]:  # forgotten between blocks only
+            del s._memo[slot]
+        cells = self._cell_texts(rows)
+        uses = Counter(id(values) for row in rows for _, values in row)  # the unit's own cells repeat on many rows
+        joined: dict[tuple, list[bytes]] = {}
         pieces: list[list[bytes]] = []
-        for cells in rows:
-            pieces.append(self._heights(cells))
-            for slot, values, tail in cells:
-                key = (slot, tail, id(values))
-                if key not in made:
-                    made[key] = self._texts(slot, values, tail)
-                pieces.append(made[key])
-        # each piece ends with a reference's "%s" where the next cell's row number goes: one per cell of
-        # each row, and one for the row itself
+        for row in rows:
+            pieces += self._pieces(row, cells, uses, joined)
+        # every cell's reference, and the row's, ends in "%s", where the row's number goes
         numbers = ("\n".join(map(str, range(self.first, last + 1)))).encode().split(b"\n")
-        times = {len(cells) + 1 for cells in rows}
+        times = {len(row) + 1 for row in rows}
         if len(times) == 1:
-            every = list(chain.from_iterable(zip(*[numbers] * times.pop())))
+            every = tuple(chain.from_iterable(zip(*[numbers] * times.pop())))
         else:
-            every = [x for r, cells in zip(numbers, rows * n) for x in [r] * (len(cells) + 1)]
+            every = tuple(x for r, row in zip(numbers, rows * n) for x in [r] * (len(row) + 1))
         s._flush()
-        s._rows.write(b"".join(chain.from_iterable(zip(*pieces))) % tuple(every))
+        s._rows.write(b"".join(chain.from_iterable(zip(*pieces))) % every)
         s.last_row = last
-        s.last_col = max(s.last_col, *(c[-1][0].col for c in rows))
+        s.last_col = max(s.last_col, *(row[-1][0].col for row in rows))
 
-    def _cells(self, at: int) -> list[tuple[Slot, list, bytes]]:
-        """Row ``at``'s cells: (slot, values a unit, what follows the cell up to the next one's row number)."""
+    def _cells(self, at: int) -> list[tuple[Slot, list]]:
+        """Row ``at``'s cells: (slot, values a unit)."""
         slots, values = self._rows[at]
         given = iter(values)
-        out = []
-        for k, slot in enumerate(slots):
-            vals = self._none if slot.typ == EMPTY else next(given)
-            tail = b'<c r="' + _LETTERS[slots[k + 1].col].encode() + b"%s" if k + 1 < len(slots) else b"</row>"
-            if id(vals) not in self._distinct:
-                self._distinct[id(vals)] = dict.fromkeys(vals)
-            out.append((slot, vals, tail))
+        out = [(slot, self._none if slot.typ == EMPTY else next(given)) for slot in slots]
         assert next(given, None) is None, "a list of values for each TEXT or NUMBER slot"
         return out
 
@@ -601,90 +594,142 @@ class Rows:
             return slot.look._replace(quote=True)
         return slot.look
 
-    def _make_looks(self, rows: list) -> None:
-        """Make the looks not made yet in the order the rows, written one by one, first use them: by unit,
-        row, then column."""
-        xfs, memo = self.sheet.book.styles.xfs, self.sheet._memo
-        first: dict[Look, tuple[int, int, int]] = {}
-        seen = set()
-        for at, cells in enumerate(rows):
-            for slot, values, tail in cells:
-                if (slot, tail, id(values)) in seen:  # the same cells in an earlier row: used there first
-                    continue
-                seen.add((slot, tail, id(values)))
-                known = memo.get((slot, tail))
-                distinct = self._distinct[id(values)]
-                for v in set(distinct).difference(known) if known else distinct:  # a known value's look is made
-                    look = self._look(slot, v)
-                    if look not in xfs:
-                        where = (values.index(v), at, slot.col)
-                        if look not in first or where < first[look]:
-                            first[look] = where
-        for look in sorted(first, key=first.__getitem__):
-            self.sheet.book.styles.xf(look)
-
-    def _texts(self, slot: Slot, values: list, tail: bytes) -> list[bytes]:
-        """The cell's XML after its reference, and what follows it, for every unit (% doubled)."""
+    def _cell_texts(self, rows: list[list[tuple[Slot, list]]]) -> dict[tuple, list[bytes]]:
+        """Each cell's XML for every unit, by (slot, id of the values); values not met before are made
+        now, their new looks first, in the order rows written one at a time would use them: by unit, row,
+        then column."""
         s = self.sheet
-        distinct = self._distinct[id(values)]
-        memo = s._memo.get((slot, tail))
-        if memo is None or len(memo) > MEMO:
-            memo = s._memo[(slot, tail)] = {}
-        new = set(distinct).difference(memo)  # (looks up each distinct value: memo may be large)
-        if new:
-            xf, col = s.book.styles.xf, slot.col
+        out: dict[tuple, list[bytes]] = {}
+        missed = []
+        for at, row in enumerate(rows):
+            for slot, values in row:
+                key = (slot, id(values))
+                if key in out:
+                    continue
+                memo = s._memo.get(slot)
+                if memo is None:
+                    memo = s._memo[slot] = ({}, {})
+                try:
+                    out[key] = list(map(memo[0].__getitem__, values))
+                except KeyError:
+                    out[key] = []  # made below
+                    missed.append((at, slot, values, memo, set(values).difference(memo[0])))
+        if not missed:
+            return out
+        xfs = s.book.styles.xfs
+        first: dict[Look, tuple[int, int, int]] = {}
+        for at, slot, values, _, new in missed:
             for v in new:
-                style = b'" s="%d"' % xf(self._look(slot, v))
-                if slot.typ == EMPTY or v is None or v == "":
-                    memo[v] = style.replace(b"%", b"%%") + b"/>" + tail
-                elif slot.typ == TEXT:
-                    s.measure(col, v)
-                    memo[v] = (style + b' t="inlineStr">' + _inline(v).encode() + b"</c>").replace(b"%", b"%%") + tail
-                else:
-                    memo[v] = style + b"><v>" + (b"%.16g" % v) + b"</v></c>" + tail
-        if slot.typ == NUMBER:
-            got = set(distinct).difference((None,))
-            if got:  # a column's widest number is its largest or its smallest
-                lo, hi = min(got), max(got)
-                b = s._bounds.get(slot.col)
-                if b is None:
-                    s._bounds[slot.col] = [lo, hi]
-                else:
-                    b[0], b[1] = min(b[0], lo), max(b[1], hi)
-        out = list(map(memo.__getitem__, values))
-        if slot.typ == NUMBER and 0.0 in distinct:  # -0.0 and 0.0 are one key: each written as it is
-            style = b'" s="%d"><v>' % s.book.styles.xf(slot.look)
-            k = -1
-            for _ in range(values.count(0.0)):
-                k = values.index(0.0, k + 1)
-                out[k] = style + (b"-0" if math.copysign(1.0, values[k]) < 0 else b"0") + b"</v></c>" + tail
+                look = self._look(slot, v)
+                if look not in xfs:
+                    where = (values.index(v), at, slot.col)
+                    if look not in first or where < first[look]:
+                        first[look] = where
+        for look in sorted(first, key=first.__getitem__):
+            s.book.styles.xf(look)
+        for _, slot, values, (texts, tall), new in missed:
+            self._make(slot, new.difference(texts), texts, tall)
+            got = out[(slot, id(values))] = list(map(texts.__getitem__, values))
+            if slot.typ == NUMBER and 0.0 in texts and values.count(0.0):  # 0.0 and -0.0 are one key
+                k = -1
+                for _ in range(values.count(0.0)):
+                    k = values.index(0.0, k + 1)
+                    if math.copysign(1.0, values[k]) < 0:
+                        got[k] = got[k].replace(b"<v>0</v>", b"<v>-0</v>")
         return out
 
-    def _heights(self, cells: list) -> list[bytes]:
-        """Each unit's row up to its first cell's row number: with the row's height where wrapped text
-        takes more than a line (as :meth:`Sheet.row` counts them)."""
+    def _make(self, slot: Slot, new: set, texts: dict, tall: dict) -> None:
+        """The XML of cells of ``slot`` holding the values in ``new``, into ``texts`` (and the lines of
+        those of more than one line into ``tall``); widths counted."""
         s = self.sheet
-        counts = []
-        for slot, values, _ in cells:
-            if slot.typ != TEXT or not slot.look.wrap:
+        xf, col = s.book.styles.xf, slot.col
+        ref = b'<c r="' + _LETTERS[col].encode() + b'%s"'
+        room = s.room(col) if slot.typ == TEXT and slot.look.wrap else 0
+        for v in new:
+            style = b' s="%d"' % xf(self._look(slot, v))
+            if slot.typ == EMPTY or v is None or v == "":
+                texts[v] = ref + style + b"/>"
+            elif slot.typ == TEXT:
+                s.measure(col, v)
+                texts[v] = ref + (style + b' t="inlineStr">' + _inline(v).encode() + b"</c>").replace(b"%", b"%%")
+                if room and (2 * len(v) > room or "\n" in v):
+                    lines = _lines(v, room)
+                    if lines > 1:
+                        tall[v] = lines
+            else:
+                texts[v] = ref + style + b"><v>" + (b"%.16g" % (v or 0.0)) + b"</v></c>"  # a zero as 0 (-0.0 is put back by the caller)
+        got = new.difference((None,))
+        if slot.typ == NUMBER and got:  # a column's widest number is its largest or its smallest
+            lo, hi = min(got), max(got)
+            b = s._bounds.get(col)
+            if b is None:
+                s._bounds[col] = [lo, hi]
+            else:
+                b[0], b[1] = min(b[0], lo), max(b[1], hi)
+
+    def _pieces(self, row: list[tuple[Slot, list]], cells: dict, uses: Counter, joined: dict) -> list[list[bytes]]:
+        """One row of every unit as columns of pieces (joined along a unit, its row).  Cells every unit
+        shows alike go with the cell after them (or, at the row's end, before them), made once for each
+        distinct cell; runs of the unit's own cells that other rows repeat are joined once for them all."""
+        n = self.units
+        parts: list[tuple[bytes, list[bytes], bool]] = []  # (what goes before, a piece a unit, repeated by other rows)
+        head = self._row_head(row)
+        before = head if isinstance(head, bytes) else b""
+        if isinstance(head, list):
+            parts.append((b"", head, False))
+        for slot, values in row:
+            got = cells[(slot, id(values))]
+            if values is self._none or got.count(got[0]) == n:  # the same for every unit
+                before += got[0]
+            else:
+                parts.append((before, got, uses[id(values)] > 1))
+                before = b""
+        end = before + b"</row>"
+        if not parts:
+            return [[end] * n]
+        out: list[list[bytes]] = []
+        k = 0
+        while k < len(parts):
+            start = k
+            while parts[k][2] and k + 1 < len(parts) and parts[k + 1][2] and not parts[k + 1][0]:
+                k += 1
+            k += 1
+            after = end if k == len(parts) else b""
+            if k - start == 1:
+                out.append(self._affixed(parts[start][0], parts[start][1], after))
                 continue
-            room = s.room(slot.col)
-            lines, tall = s._line_memo.setdefault(room, ({}, {}))
-            if len(lines) > MEMO:
-                lines.clear()
-                tall.clear()
-            distinct = self._distinct[id(values)]
-            for v in set(distinct).difference(lines):
-                k = lines[v] = 1 if v is None or (2 * len(v) <= room and "\n" not in v) else _lines(v, room)
-                if k > 1:
-                    tall[v] = k
-            if not tall.keys().isdisjoint(distinct):
-                counts.append(list(map(lines.__getitem__, values)))
-        first = b'"><c r="' + _LETTERS[cells[0][0].col].encode() + b"%s"
+            key = (parts[start][0], *(id(p[1]) for p in parts[start:k]), after)
+            if key not in joined:
+                run = [[parts[start][0]] * n, *(p[1] for p in parts[start:k]), [after] * n]
+                joined[key] = list(map(b"".join, zip(*run)))
+            out.append(joined[key])
+        return out
+
+    def _affixed(self, before: bytes, cells: list[bytes], after: bytes) -> list[bytes]:
+        """``before + cell + after`` for each cell, made once for each distinct cell (and kept)."""
+        if not before and not after:
+            return cells
+        memo = self.sheet._affixed.get((before, after))
+        if memo is None or len(memo) > MEMO:
+            memo = self.sheet._affixed[(before, after)] = {}
+        for c in set(cells).difference(memo):
+            memo[c] = before + c + after
+        return list(map(memo.__getitem__, cells))
+
+    def _row_head(self, row: list[tuple[Slot, list]]) -> bytes | list[bytes]:
+        """Each unit's row up to its first cell: with its height where wrapped text takes more than a line
+        (as :meth:`Sheet.row` counts them); one text when every unit's is the same."""
+        s, counts = self.sheet, []
+        for slot, values in row:
+            if slot.typ == TEXT and slot.look.wrap:
+                tall = s._memo[slot][1]
+                if tall and not tall.keys().isdisjoint(values):
+                    counts.append(list(map(tall.get, values, [1] * self.units)))
         if not counts:
-            return [b'<row r="%s' + first] * self.units
+            return b'<row r="%s">'
         most = list(map(max, *counts)) if len(counts) > 1 else counts[0]
-        return [b'<row r="%s' + (first if k == 1 else b'"' + _height(15 * k + 2).encode() + first[1:]) for k in most]
+        heads = {k: b'<row r="%s"' + (_height(15 * k + 2).encode() if k > 1 else b"") + b">" for k in set(most)}
+        return list(map(heads.__getitem__, most))
 
 
 def _lines(text: str, room: int) -> int:
