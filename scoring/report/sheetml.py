@@ -32,7 +32,7 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator
 from collections import Counter
-from itertools import chain
+from itertools import chain, repeat
 from typing import NamedTuple
 
 from wcwidth import wcswidth
@@ -357,7 +357,6 @@ class Sheet:
         self._held: list[tuple] | None = None
         self._bounds: dict[int, list[float]] = {}  # per column, the smallest and largest number put
         self._memo: dict[Slot, tuple[dict, dict]] = {}  # per template cell, each value's XML, and the lines of those over one (Rows)
-        self._affixed: dict[tuple[bytes, bytes], dict] = {}  # cells with what goes before and after them (Rows)
 
     # -- widths and heights
 
@@ -371,7 +370,7 @@ class Sheet:
 
     def measure(self, col: int, text: str) -> None:
         w = self.widths.get(col, 0)
-        if w >= MAX_WIDTH or 2 * len(text) <= w:  # cannot grow the column
+        if w >= self.maximum.get(col, MAX_WIDTH) or w >= MAX_WIDTH or 2 * len(text) <= w:  # cannot widen the column
             return
         longest = max(display_width(part) for part in text.split("\n")) if "\n" in text else display_width(text)
         if longest > w:
@@ -573,7 +572,9 @@ class Rows:
         else:
             every = tuple(x for r, row in zip(numbers, rows * n) for x in [r] * (len(row) + 1))
         s._flush()
-        s._rows.write(b"".join(chain.from_iterable(zip(*pieces))) % every)
+        m = len(every) // n  # a unit's row numbers, put in a unit at a time: its rows' XML is small and is compressed as it comes
+        for k, unit in enumerate(zip(*pieces)):
+            s._rows.write(b"".join(unit) % every[k * m : (k + 1) * m])
         s.last_row = last
         s.last_col = max(s.last_col, *(row[-1][0].col for row in rows))
 
@@ -619,6 +620,8 @@ class Rows:
         xfs = s.book.styles.xfs
         first: dict[Look, tuple[int, int, int]] = {}
         for at, slot, values, _, new in missed:
+            if slot.look in xfs and (slot.blank or slot.look) in xfs and (slot.typ != TEXT or not _formula_like(new)):
+                continue  # every look these values can take is made
             for v in new:
                 look = self._look(slot, v)
                 if look not in xfs:
@@ -706,14 +709,10 @@ class Rows:
         return out
 
     def _affixed(self, before: bytes, cells: list[bytes], after: bytes) -> list[bytes]:
-        """``before + cell + after`` for each cell, made once for each distinct cell (and kept)."""
+        """``before + cell + after`` for each cell, made once for each distinct cell."""
         if not before and not after:
             return cells
-        memo = self.sheet._affixed.get((before, after))
-        if memo is None or len(memo) > MEMO:
-            memo = self.sheet._affixed[(before, after)] = {}
-        for c in set(cells).difference(memo):
-            memo[c] = before + c + after
+        memo = {c: before + c + after for c in set(cells)}
         return list(map(memo.__getitem__, cells))
 
     def _row_head(self, row: list[tuple[Slot, list]]) -> bytes | list[bytes]:
@@ -730,6 +729,11 @@ class Rows:
         most = list(map(max, *counts)) if len(counts) > 1 else counts[0]
         heads = {k: b'<row r="%s"' + (_height(15 * k + 2).encode() if k > 1 else b"") + b">" for k in set(most)}
         return list(map(heads.__getitem__, most))
+
+
+def _formula_like(texts: set) -> bool:
+    """Whether any of ``texts`` starts like a formula (None among them)."""
+    return any(map(str.startswith, texts.difference((None,)), repeat(FORMULA_START)))
 
 
 def _lines(text: str, room: int) -> int:
