@@ -639,6 +639,7 @@ class Rows:
                     k = values.index(0.0, k + 1)
                     if math.copysign(1.0, values[k]) < 0:
                         got[k] = got[k].replace(b"<v>0</v>", b"<v>-0</v>")
+                        s.measure_number(slot.col, -0.0)  # "-0.00": one wider than 0.0, which the bounds saw
         return out
 
     def _make(self, slot: Slot, new: set, texts: dict, tall: dict) -> None:
