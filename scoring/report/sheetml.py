@@ -3,13 +3,16 @@
     book = Book(title, creator)
     s = book.sheet("评分表", places=2, minimum={4: 24}, maximum={4: 36})
     s.row(1, [(1, "标题", TITLE, MEASURE)])
-    kind = s.kind([(1, TOP, TEXT), (2, NUMBER_LOOK, NUMBER)])      # one template for many rows
-    s.put(kind, r, ["文字", 1.5])
+    rows = s.rows(2, units=100, per_unit=3)      # many units' rows of one shape, made together
+    rows.put(0, [Slot(1, TEXT, TOP), Slot(2, NUMBER, NUMBER_LOOK, BLANK)], [names, scores])
+    ...                                          # rows 1 and 2 of every unit
+    rows.write()
     yield from book.add(s)        # the sheet's bytes, compressed
     yield from book.close()       # styles, workbook, the zip's directory
 
 Rows go out as they are written and are never kept: a report of 6 000 score sheets (about
-900 000 rows) is written in memory that does not grow with the number of units.  Each
+900 000 rows) is written in memory that does not grow with the number of units; the score
+sheets a block of units at a time (:class:`Rows`), each distinct value's cell made once.  Each
 sheet's rows are compressed as they come into a spool (memory, then a temporary file when
 large).  What goes in front of the rows and is known only after them (column widths, the
 used range) is compressed on its own when the sheet ends and put before them: deflate
@@ -611,7 +614,10 @@ class Rows:
                 if memo is None:
                     memo = s._memo[slot] = ({}, {})
                 try:
-                    out[key] = list(map(memo[0].__getitem__, values))
+                    if values.count(values[0]) == len(values):  # the same for every unit
+                        out[key] = [memo[0][values[0]]] * len(values)
+                    else:
+                        out[key] = list(map(memo[0].__getitem__, values))
                 except KeyError:
                     out[key] = []  # made below
                     missed.append((at, slot, values, memo, set(values).difference(memo[0])))

@@ -25,10 +25,13 @@ import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
+import numpy as np
+
 from .. import i18n
 from .charts import axis_range
 from ..core.explain import LineColumns, nullable
 from .notice import full_text, line_cell, source_text
+from .output import column_texts
 from .sheetml import EMPTY, FORMULA_START, MEASURE, NUMBER, TEXT, WRAP, Book, Look, Sheet, Slot, bar_chart, column_letter, display_width
 from .view import CategoryView, ReportView, SheetBlock, UnitView
 
@@ -456,23 +459,17 @@ def _line_columns(view: ReportView, ind, c: LineColumns, odd: dict[int, dict]) -
     ``odd``: the unusual lines, by unit, made into cells one by one."""
     lang, owner = view.lang, ind.owner or ""
     sources = list(zip(*c.sources.values())) if c.sources else [()] * len(c.rows)
-    out = [
+    out: list[list] = [
         nullable(c.applicable_full),
         nullable(c.points),
-        [x or None for x in nullable(c.lost)],  # no points lost shows as an empty cell
-        _each(c.reasons, _clean),
-        _each(sources, lambda f: _clean(source_text(owner, f, (), lang))),
+        nullable(np.where(c.lost == 0, np.nan, c.lost)),  # no points lost shows as an empty cell
+        column_texts(c.reasons, _clean, "", ""),
+        column_texts(sources, lambda f: _clean(source_text(owner, f, (), lang)), "", ""),
     ]
     for k, line in odd.items():
         for col, v in zip(out, _cell_values(line_cell(line, lang))):
             col[k] = v
     return out
-
-
-def _each(values: list, how) -> list:
-    """``how`` of every value, made once for each distinct one."""
-    memo = {x: how(x) for x in set(values)}
-    return list(map(memo.__getitem__, values))
 
 
 def _float(x):
