@@ -283,7 +283,10 @@ def indicator_lines(
 
 def nullable(a: np.ndarray) -> list[float | None]:
     """A column's values, None for NaN (one None, where each NaN is a float of its own)."""
-    return [None if x != x else x for x in a.tolist()]
+    out = a.tolist()
+    for k in np.flatnonzero(np.isnan(a)).tolist():
+        out[k] = None
+    return out
 
 
 def _source_column(res: Results, units: np.ndarray, f: str, derived: set[str], lang: str) -> list[str]:
