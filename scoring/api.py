@@ -73,6 +73,7 @@ __all__ = [
     "Fingerprint",
     "write_report",
     "results_text",
+    "results_json",
     "papers",
     "save",
     "runs",
@@ -437,25 +438,38 @@ def results_text(scoring: Scoring, fmt: str = "table", lang: str = "zh", *, deci
     """The ranked results as ``scoring run`` prints them: ``table`` (the proposed decisions, when
     given, then the blank cells scored and the stamp last), ``csv`` (the ranked tables alone: no
     decisions, no stamp), or ``json`` (pieces made as they are written, so memory stays flat at any
-    size). Any other format is refused (printable reports: :func:`report`)."""
-    from .report.output import as_csv, as_table, json_chunks
+    size: :func:`results_json` decoded). Any other format is refused (printable reports: :func:`report`)."""
+    from .report.output import as_csv, as_table
 
     if fmt not in ("table", "csv", "json"):
         raise UsageError(Problem("api.results_format", {"format": fmt}))
-    results, stamp = scoring.results, scoring.stamp
-    places = results.criteria.assessment.precision
-    if decisions is not None:
-        from .report import decisions as rd  # the rules' module only when there are decisions to show
     if fmt == "json":
-        extra = {"decisions": rd.as_dicts(decisions, places, lang)} if decisions is not None else None
-        return json_chunks(results, lang, stamp=stamp, extra=extra)
+        return (part.decode() for part in results_json(scoring, lang, decisions=decisions))
+    results, stamp = scoring.results, scoring.stamp
     if fmt == "table" and decisions is not None:  # the stamp stays the last line
+        from .report import decisions as rd  # the rules' module only when there are decisions to show
+
         text = as_table(results, lang, stamp=None)
+        places = results.criteria.assessment.precision
         close = results.criteria.decisions.close_margin
         return text + "\n" + rd.as_text(decisions, places, close, lang).rstrip("\n") + "\n" + "\n".join(stamp.gap_lines(lang) + [stamp.line(lang)]) + "\n"
     if fmt == "csv":
         return as_csv(results, lang, stamp=stamp)
     return as_table(results, lang, stamp=stamp)
+
+
+def results_json(scoring: Scoring, lang: str = "zh", *, decisions: list[RuleResult] | None = None) -> Iterator[bytes]:
+    """The results as ``scoring run --format json`` writes them (schema ``scoring.results/1``, the proposed
+    decisions when given): UTF-8 bytes in pieces made as they are written, so memory stays flat at any size,
+    and nothing is encoded after it is made."""
+    from .report.output import json_bytes
+
+    extra = None
+    if decisions is not None:
+        from .report import decisions as rd
+
+        extra = {"decisions": rd.as_dicts(decisions, scoring.results.criteria.assessment.precision, lang)}
+    return json_bytes(scoring.results, lang, stamp=scoring.stamp, extra=extra)
 
 
 def papers(

@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from builders import NaN
 from helpers import cli_process
+from scoring.core.dataset import Dataset
 from scoring.api import load_criteria
 from scoring.core.engine import score
 from scoring.core.explain import ranked, unit_sheet
@@ -96,3 +102,110 @@ def test_sheets_with_a_cut_bonus_and_vetoes_are_the_whole_document(tmp_path):
         whole = _whole(res, lang)
         for block in (7, 1000):
             assert "".join(json_chunks(res, lang, block=block)) == whole
+
+
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=6)  # quotes, backslashes, NUL, CJK …
+_VALUE = st.one_of(
+    st.sampled_from([0.0, -0.0, 4.0, 6.0, 100.0, NaN]),  # repeats: each sentence asked once, shared
+    st.decimals(0, 100, places=2).map(float),
+    st.floats(0, 100, allow_nan=False),  # any number of decimals: written without the decimal shortcut
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_any_names_and_numbers_are_written_as_json_writes_them(data):
+    """The sheets of many units, their texts escaped a column at once and their numbers written a
+    block at a time, are the document json.dumps writes: names with any characters, values with
+    any decimals, -0.0, NaN, repeated values (one sentence each), an item's own cap."""
+    from test_engine import plan_of, small
+
+    n = data.draw(st.integers(1, 40))
+    doc = small(missing="zero", vetoes=True)
+    doc["indicators"][0]["max_deduction"] = 20  # an item's own cap: said after the method's sentence
+    names = data.draw(st.lists(_TEXT, min_size=n, max_size=n))
+    values = {f: data.draw(st.lists(_VALUE, min_size=n, max_size=n)) for f in ("学法次数", "备案率", "党建得分")}
+    values["学法次数"] = [abs(round(v)) if v == v else 0.0 for v in values["学法次数"]]
+    values["党建得分"] = [0.0 if v != v else v for v in values["党建得分"]]
+    ids = [f"U{k}" + names[k][:2] for k in range(n)]
+    cats = data.draw(st.lists(st.sampled_from(["党群部门", "政府部门"]), min_size=n, max_size=n))
+    cols = {**{f: np.asarray(v, dtype=float) for f, v in values.items()}, "否决": np.zeros(n), "否优": np.asarray([k % 3 == 0 for k in range(n)], dtype=float)}
+    res = score(plan_of(doc), Dataset(ids, names, cats, cols))
+    for lang in ("zh", "en"):
+        whole = _whole(res, lang)
+        for block in (3, 1000):
+            assert "".join(json_chunks(res, lang, block=block)) == whole
+
+
+def test_a_reason_is_asked_once_for_units_with_the_same_values(monkeypatch):
+    """lost_reasons gets each distinct set of inputs and points once; every unit with it has its sentence."""
+    from scoring.core.methods import Method
+    from test_engine import plan_of, small
+
+    asked: list[int] = []
+    plan = plan_of(small())
+    method = type(plan.leaves["F1"].method)  # quota: the default lost_reasons, through lost_reason
+
+    def counting(self, p, inputs, points, *args):
+        asked.append(len(points))
+        return Method.lost_reasons(self, p, inputs, points, *args)
+
+    monkeypatch.setattr(method, "lost_reasons", counting)
+    n = 30
+    cols = {"学法次数": np.asarray([4.0, 2.0, 6.0] * 10), "备案率": np.full(n, 100.0), "党建得分": np.full(n, 90.0)}
+    res = score(plan, Dataset([f"U{k}" for k in range(n)], [f"单位{k}" for k in range(n)], ["政府部门"] * n, cols))
+    assert "".join(json_chunks(res, "zh")) == _whole(res, "zh")
+    assert asked == [2]  # 20 units lost points, with two distinct counts
+
+
+def test_lines_made_from_the_numbers_alone_are_told_apart_by_every_number_they_show():
+    """A 0 ÷ 0 line and a capped group's line are made once per set of what they show (for units with
+    the same numbers): units whose submitted values, files or evidence differ keep their own lines."""
+    from test_engine import plan_of, small
+
+    doc = small(vetoes=True)
+    doc["fields"] += [
+        {"name": "出庭次数", "kind": "count"},
+        {"name": "撤诉数", "kind": "count"},
+        {"name": "应诉案件数", "kind": "count"},
+        {"name": "出庭率", "kind": "rate", "formula": "(出庭次数 - 撤诉数) / (应诉案件数 - 撤诉数) * 100"},
+    ]
+    doc["indicators"][:2] = [
+        {"id": "G", "module": "fz", "name": "依法行政", "full": 100, "max_deduction": 12},
+        {"id": "G1", "parent": "G", "name": "会前学法", "full": 50, "method": "quota", "field": "学法次数", "params": {"required": 6, "per_short": 5}},
+        {
+            "id": "G2",
+            "parent": "G",
+            "name": "出庭应诉",
+            "full": 50,
+            "method": "rate_threshold",
+            "field": "出庭率",
+            "params": {"target": 80, "step": 10, "per_step": 10},
+        },
+    ]
+    # units 0–3: 0 ÷ 0 from different numbers, files and evidence; 4–7: the group's cap waives 3, 8 or 13 points
+    cols = {
+        "出庭次数": [3, 0, 0, 0, 4, 4, 4, 4],
+        "撤诉数": [3, 0, 0, 0, 0, 0, 0, 0],
+        "应诉案件数": [3, 0, 0, 0, 5, 5, 5, 5],
+        "学法次数": [6, 6, 6, 6, 3, 1, 1, 0],
+        "备案率": [100] * 8,
+        "党建得分": [90] * 8,
+        "否决": [0] * 8,
+        "否优": [0] * 8,
+    }
+    n = 8
+    data = Dataset(
+        [f"U{k}" for k in range(n)],
+        [f"单位{k}" for k in range(n)],
+        ["政府部门"] * n,
+        {f: np.asarray(v, dtype=float) for f, v in cols.items()},
+        sources={"撤诉数": "a.csv、b.csv", "出庭次数": "a.csv"},
+        evidence={("U3", "出庭率"): "法院回执"},
+        place_files=[("a.csv", None), ("b.csv", None)],
+        place_of={"撤诉数": np.asarray([0, 0, 1, 0, 0, 0, 0, 0], dtype=np.int32), "出庭次数": np.zeros(n, dtype=np.int32)},
+    )
+    res = score(plan_of(doc), data)
+    whole = _whole(res, "zh")
+    assert whole.count('"status":"zero_denominator"') == 4 and whole.count('"cap":{') >= 3
+    assert "".join(json_chunks(res, "zh")) == whole

@@ -29,7 +29,8 @@ def written(path, lang: str) -> None:
 
 
 def emit(args, text) -> None:
-    """A command's output (a string, or pieces made as they are written) to ``--out`` or the terminal.
+    """A command's output (a string, or pieces made as they are written: text, or bytes already in UTF-8)
+    to ``--out`` or the terminal.
 
     A CSV file gets a byte-order mark so Excel and WPS open its Chinese text correctly."""
     from ..report.output import write_atomic
@@ -40,7 +41,24 @@ def emit(args, text) -> None:
     elif isinstance(text, str):
         sys.stdout.write(text)
     else:
-        sys.stdout.writelines(text)
+        out = sys.stdout
+        raw = _writes_utf8(out)
+        for part in text:
+            if isinstance(part, bytes):
+                if raw:
+                    out.flush()  # what was written as text goes first
+                    out.buffer.write(part)
+                    continue
+                part = part.decode("utf-8")
+            out.write(part)
+
+
+def _writes_utf8(out) -> bool:
+    """Whether UTF-8 bytes may go to the terminal's byte stream as they are: what writing them as text
+    would give (UTF-8, and no line ends to translate)."""
+    import codecs
+
+    return hasattr(out, "buffer") and codecs.lookup(out.encoding or "ascii").name == "utf-8" and os.linesep == "\n"
 
 
 def say(code: str, lang: str, **kw) -> None:

@@ -99,8 +99,10 @@ def cmd_run(args) -> int:
             write_report(args, args.format, scored, api.decide(scored, store=store, db=args.db))
             return 0
         proposal = api.decide(scored, store=store, db=args.db) if args.decide else None
-        text = api.results_text(scored, args.format, args.lang, decisions=proposal)
-        emit(args, text)
+        if args.format == "json":  # made as UTF-8 bytes: nothing to encode on the way out
+            emit(args, api.results_json(scored, args.lang, decisions=proposal))
+        else:
+            emit(args, api.results_text(scored, args.format, args.lang, decisions=proposal))
         if store is not None:
             say("hist.saved", args.lang, run=saved, db=store.path)
     except ScoringError:

@@ -194,26 +194,30 @@ def line_columns(res: Results, cs: CategoryScores, rows: list[int], s: Indicator
             ask = usual & ~missing & has & ((lost > 0) | (bool(ind.bonus) & (pts != 0)))
         if ask.any():
             k = np.flatnonzero(ask)
+            asked = {f: np.asarray(v[at[k]], dtype=float) for f, v in s.inputs.items()}
+            one, each = _distinct_rows([*asked.values(), pts[k]])  # a reason depends on these alone: asked once each
             with displaying(places, _units(res)):  # values at the declared precision, with their units
                 texts = boundary.call(
                     leaf,
                     "reason",
                     leaf.method.lost_reasons,
                     leaf.params,
-                    {f: np.asarray(v[at[k]], dtype=float) for f, v in s.inputs.items()},
-                    pts[k],
+                    {f: v[one] for f, v in asked.items()},
+                    pts[k][one],
                     ind.full,
                     s.context,
                     lang,
                 )
-            if len(texts) != len(k):
-                boundary.call(leaf, "reason", _wrong_count, len(texts), len(k))
-            if ind.max_deduction is not None and not ind.bonus and s.raw is not None:
-                capped = s.raw[at[k]] < ind.full - ind.max_deduction
+            if len(texts) != len(one):
+                boundary.call(leaf, "reason", _wrong_count, len(texts), len(one))
+            made = np.array(list(texts) + [None], dtype=object)[:-1]  # each distinct row's sentence ([None]: never 2-D)
+            if ind.max_deduction is not None and not ind.bonus and s.raw is not None:  # the item's own cap bit: said after the sentence
                 note = t("explain.item_cap", lang, cap=fmt(ind.max_deduction))
-                texts = [x + note if c else x for x, c in zip(texts, capped.tolist())]
-            for j, x in zip(k.tolist(), texts):
-                reasons[j] = x
+                made = np.concatenate([made, np.array([x + note for x in made.tolist()] + [None], dtype=object)[:-1]])
+                each = each + len(one) * (s.raw[at[k]] < ind.full - ind.max_deduction)
+            column = np.array(reasons, dtype=object)
+            column[k] = made[each]
+            reasons = column.tolist()
     return LineColumns(
         list(rows),
         usual.tolist(),
@@ -227,6 +231,21 @@ def line_columns(res: Results, cs: CategoryScores, rows: list[int], s: Indicator
         None if leaf is None else leaf.method.name,
         rule,
     )
+
+
+def _distinct_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """A row of each distinct set of values in ``columns`` (told apart bit for bit), and each row's
+    number among those: one sort of the rows."""
+    keys = [np.ascontiguousarray(c, dtype=float).view(np.uint64) for c in columns]
+    order = np.lexsort(keys[::-1])
+    new = np.zeros(len(order), dtype=bool)  # where a row in sorted order differs from the one before
+    new[:1] = True
+    for k in keys:
+        ranked = k[order]
+        new[1:] |= ranked[1:] != ranked[:-1]
+    each = np.empty(len(order), dtype=np.intp)
+    each[order] = np.cumsum(new) - 1
+    return order[new], each
 
 
 def _wrong_count(got: int, wanted: int):
@@ -264,7 +283,10 @@ def indicator_lines(
 
 def nullable(a: np.ndarray) -> list[float | None]:
     """A column's values, None for NaN (one None, where each NaN is a float of its own)."""
-    return [None if x != x else x for x in a.tolist()]
+    out = a.tolist()
+    for k in np.flatnonzero(np.isnan(a)).tolist():
+        out[k] = None
+    return out
 
 
 def _source_column(res: Results, units: np.ndarray, f: str, derived: set[str], lang: str) -> list[str]:
@@ -322,6 +344,57 @@ def _zero_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScores, l
     if ind.zero_denominator is None:
         line["reason"] += t("explain.zero_default", lang)
     return line
+
+
+def line_keys(res: Results, cs: CategoryScores, rows: list[int], s: IndicatorScores) -> list[tuple | None]:
+    """For the lines of ``s`` at ``rows`` that :func:`indicator_line` makes from the unit's numbers alone
+    (a 0 ÷ 0 line: :func:`_zero_line`; a group's line): everything it reads of the unit, bit for bit, so
+    that units with equal keys have equal lines. None for a line that may say something of the unit
+    itself (not applicable, a task's share, evidence given) and for any other line."""
+    at = np.asarray(rows, dtype=np.intp)
+    n = len(at)
+    zero = s.zero
+    if s.share is not None or (s.leaf is not None and zero is None):
+        return [None] * n
+    ok = np.ones(n, bool) if s.applies is None else s.applies[at].copy()
+    units = cs.index[at]
+    cols = [s.points[at], s.applicable_full[at]]
+    if s.leaf is None:  # a group
+        if s.raw is not None:
+            cols.append(s.raw[at])
+    elif zero is not None:  # (always, past the test above)
+        ok &= zero[at]
+        evidence = res.data.evidence
+        if evidence:
+            ids = res.data.ids
+            ok &= [not any((ids[i], f) in evidence for f in s.inputs) for i in units.tolist()]
+        cols += [s.inputs[f][at] for f in s.inputs]
+        for f in _formula_fields(res, tuple(s.inputs)):
+            cols.append(res.columns[f][units])
+            if f in res.zero:
+                cols.append(res.zero[f][units])
+            if f in res.data.place_of:
+                cols.append(res.data.place_of[f][units])
+    bits = [np.ascontiguousarray(c, dtype=float).view(np.uint64).tolist() for c in cols]
+    return [key if good else None for key, good in zip(zip(*bits), ok.tolist())]
+
+
+def _formula_fields(res: Results, names: tuple[str, ...]) -> list[str]:
+    """Every field the formulas behind ``names`` read, and ``names``, in a fixed order (made once)."""
+    cache = _cache(res)
+    key = ("formula_fields", names)
+    if key not in cache:
+        formulas = dict(res.plan.formulas)
+        out: list[str] = []
+        todo = list(names)
+        while todo:
+            f = todo.pop(0)
+            if f not in out:
+                out.append(f)
+                if f in formulas:
+                    todo += expr.ordered_names(formulas[f])
+        cache[key] = out
+    return cache[key]
 
 
 def _source(res: Results, i: int, f: str, derived: set[str], lang: str) -> str:

@@ -209,7 +209,8 @@ class Method:
         lang: str = "zh",
     ) -> list[str]:
         """:meth:`lost_reason` for many units of one category at once (a whole score-sheet output:
-        JSON, reports): ``inputs`` and ``points`` are columns, one entry per unit that lost points.
+        JSON, reports): ``inputs`` and ``points`` are columns, one entry per distinct set of values among
+        the units that lost points (units with the same inputs and points share the sentence).
 
         The default asks :meth:`lost_reason` once per distinct set of values (a reason depends on
         nothing else), so a method needs no change; a method may override this to build its

@@ -150,6 +150,22 @@ def _fixed_texts(a: np.ndarray, places: int) -> list[str] | None:
     """``format(x, f".{places}f")`` of every value (NaN: "—") when each is exactly k / 10^places for a
     small whole k (no -0.0): each distinct k formatted once, found by its offset, without sorting.
     None when the column is not like that."""
+    got = decimal_codes(a, places)
+    if got is None:
+        return None
+    code, low, span = got
+    f = 10.0**places
+    present = np.bincount(code, minlength=span) > 0
+    texts = np.empty(span, dtype=object)
+    spec = f".{places}f"
+    texts[present] = [format((c + low) / f, spec) for c in np.flatnonzero(present[:-1]).tolist()] + (["—"] if present[-1] else [])
+    return texts[code].tolist()
+
+
+def decimal_codes(a: np.ndarray, places: int) -> tuple[np.ndarray, int, int] | None:
+    """Each value of ``a`` numbered without sorting, when every one is exactly k / 10^places for a small
+    whole k (no -0.0): ``(code, low, span)``, ``code`` being k - low (the value is ``(code + low) / 10^places``
+    bit for bit) and NaN's code ``span - 1``. None when the values are not like that."""
     f = 10.0**places
     nan = np.isnan(a)
     x = np.where(nan, 0.0, a)
@@ -161,14 +177,10 @@ def _fixed_texts(a: np.ndarray, places: int) -> list[str] | None:
     low = int(code.min(initial=0))
     code -= low
     span = int(code.max(initial=0)) + 2
-    if span > 4 * len(a) + 1024:
+    if span > 4 * a.size + 1024:
         return None
-    code[nan] = span - 1  # the last slot: "—"
-    present = np.bincount(code, minlength=span) > 0
-    texts = np.empty(span, dtype=object)
-    spec = f".{places}f"
-    texts[present] = [format((c + low) / f, spec) for c in np.flatnonzero(present[:-1]).tolist()] + (["—"] if present[-1] else [])
-    return texts[code].tolist()
+    code[nan] = span - 1  # the last slot
+    return code, low, span
 
 
 def each_distinct(a: np.ndarray, text: Callable[[Any], T]) -> list[T]:

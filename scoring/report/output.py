@@ -12,7 +12,6 @@ import csv
 import io
 import json
 import re
-from itertools import repeat
 from json.encoder import encode_basestring  # what json.dumps(text, ensure_ascii=False) writes
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -20,8 +19,8 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from ..core.engine import CategoryScores, Results
-from ..core.explain import LineColumns, _bonus_cap, indicator_line, line_columns, line_head, ranked, tree_order, unit_sheet
-from ..core.rounding import each_distinct, fmt, fmt_column, round_column
+from ..core.explain import LineColumns, _bonus_cap, indicator_line, line_columns, line_head, line_keys, ranked, tree_order, unit_sheet
+from ..core.rounding import decimal_codes, each_distinct, fmt, fmt_column, round_column
 from ..i18n import t
 from ..outfile import write_out
 
@@ -158,13 +157,19 @@ def dump_json(doc) -> str:
 
 
 def as_json(res: Results, lang: str = "zh", stamp=None, extra: dict | None = None) -> str:
-    return "".join(json_chunks(res, lang, stamp, extra))
+    return b"".join(json_bytes(res, lang, stamp, extra)).decode()
 
 
-def json_chunks(res: Results, lang: str = "zh", stamp=None, extra: dict | None = None, block: int = 1000) -> Iterator[str]:
-    """The JSON document in pieces, a unit's sheet at a time: written as it is made, so memory stays flat
-    in the number of units. The pieces make exactly the text ``dump_json`` gives for the whole document.
-    The sheets of ``block`` units are made together, their lines a column at a time."""
+def json_chunks(res: Results, lang: str = "zh", stamp=None, extra: dict | None = None, block: int = 3000) -> Iterator[str]:
+    """:func:`json_bytes` as text, piece by piece (a piece ends between two units: never inside a character)."""
+    return (part.decode() for part in json_bytes(res, lang, stamp, extra, block))
+
+
+def json_bytes(res: Results, lang: str = "zh", stamp=None, extra: dict | None = None, block: int = 3000) -> Iterator[bytes]:
+    """The JSON document in UTF-8, in pieces of at most one unit's sheet: written as it is made, so memory
+    stays flat in the number of units. The pieces make exactly the bytes of the text ``dump_json`` gives for
+    the whole document. The sheets of ``block`` units are made together, their lines a column at a time, as
+    bytes: nothing to encode after (360 MB at province size)."""
     a = res.criteria.assessment
     doc: dict = {
         "schema": SCHEMA,
@@ -179,114 +184,267 @@ def json_chunks(res: Results, lang: str = "zh", stamp=None, extra: dict | None =
 
     parts: dict = {}  # each indicator's line as the constant texts between its columns, made once
     for k, (key, value) in enumerate(doc.items()):
-        yield ("{" if k == 0 else ",") + _dumps(key) + ":"
+        yield (("{" if k == 0 else ",") + _dumps(key) + ":").encode()
         if value is not _UNITS:
-            yield _dumps(value)
+            yield _dumps(value).encode()
             continue
-        yield "["
+        yield b"["
         for c, cs in enumerate(res.categories.values()):
-            yield ("" if c == 0 else ",") + '{"name":' + _dumps(cs.category) + ',"units":['
+            yield (("" if c == 0 else ",") + '{"name":' + _dumps(cs.category) + ',"units":[').encode()
             order = ranked(res, cs)
             for start in range(0, len(order), block):
-                for u, text in enumerate(_sheet_texts(res, cs, order[start : start + block], lang, parts)):
-                    yield ("" if start + u == 0 else ",") + text
-            yield "]}"
-        yield "]"
-    yield "}\n" if doc else "{}\n"
+                yield from _sheet_block(res, cs, order[start : start + block], lang, parts, first=start == 0)
+            yield b"]}"
+        yield b"]"
+    yield b"}\n" if doc else b"{}\n"
 
 
 def _dumps(x) -> str:
     return json.dumps(x, ensure_ascii=False, separators=(",", ":"))
 
 
-def _sheet_texts(res: Results, cs: CategoryScores, rows: list[int], lang: str, parts: dict) -> Iterator[str]:
-    """The JSON text of each unit's sheet (:func:`unit_sheet`), its indicator lines built a column at a time.
+def _dumped(x) -> bytes:
+    return _dumps(x).encode()
 
-    Each line is a column of pieces per value it shows, each piece the value's text with the constant text
-    before it: a unit's sheet is then one join of its row of pieces (888 000 lines at province size)."""
-    pieces: list[list[str]] = []
+
+class _Row:
+    """One unit's sheet for a block of units, in order: texts every unit shares, and columns of per-unit
+    texts or numbers. The block is then the row of pieces repeated with each column put in its place (one
+    slice assignment a column), joined a unit at a time: no Python step per unit and piece. The numbers of
+    all columns are written together, each distinct value once."""
+
+    def __init__(self, n: int, places: int) -> None:
+        self.n, self.places = n, places
+        self.items: list = []  # bytes: shared text; list: per-unit texts; ndarray: per-unit numbers; int: a mark
+        self.marks = 0
+        self.whole: list[tuple[int, int, int, bytes]] = []  # (unit, first mark, end mark, its text): said whole
+
+    def text(self, b: bytes) -> None:
+        self.items.append(b)
+
+    def numbers(self, a: np.ndarray) -> None:
+        """A column of JSON numbers (null for NaN)."""
+        self.items.append(a)
+
+    def column(self, texts: list[bytes]) -> None:
+        """A column of per-unit texts."""
+        self.items.append(texts)
+
+    def texts(self, values: list, how: Callable) -> None:
+        """A column of texts, ``how`` asked once per distinct value."""
+        if values.count(values[0]) == len(values):  # the same for every unit (mostly the very same object)
+            self.items.append(how(values[0]))
+        else:
+            memo = {x: how(x) for x in set(values)}
+            self.items.append(list(map(memo.__getitem__, values)))
+
+    def strings(self, values: list[str]) -> None:
+        """A column of JSON strings, each distinct one escaped once."""
+        if values.count(values[0]) == len(values):
+            self.items.append(_string_bytes(values[0]))
+            return
+        distinct = list(set(values))
+        joined = "\x00".join(distinct)
+        if "\\" in joined or joined.count("\x00") >= len(distinct):  # a mark could not be told from a text
+            memo = {x: _string_bytes(x) for x in distinct}
+            self.items.append(list(map(memo.__getitem__, values)))
+            return
+        # all escaped at once, the marks between them coming out as \u0000; the quotes go in the shared text
+        memo = dict(zip(distinct, encode_basestring(joined)[1:-1].encode().split(b"\\u0000")))
+        self.items += [b'"', list(map(memo.__getitem__, values)), b'"']
+
+    def mark(self) -> int:
+        """A boundary between pieces (where a part that some units say otherwise starts or ends)."""
+        self.items.append(self.marks)
+        self.marks += 1
+        return self.marks - 1
+
+    def instead(self, unit: int, first: int, end: int, text: bytes) -> None:
+        """Unit ``unit`` says ``text`` between the marks ``first`` and ``end``."""
+        self.whole.append((unit, first, end, text))
+
+    def units(self) -> Iterator[bytes]:
+        """Each unit's text."""
+        numbers = iter(_number_columns([x for x in self.items if isinstance(x, np.ndarray)], self.n, self.places))
+        pieces: list = []
+        columns, at = [], [0] * self.marks
+        before = b""
+        for x in self.items:
+            if isinstance(x, np.ndarray):
+                x = next(numbers)
+            if isinstance(x, bytes):
+                before += x
+                continue
+            if before:
+                pieces.append(before)
+                before = b""
+            if isinstance(x, int):
+                at[x] = len(pieces)
+            else:
+                columns.append((len(pieces), x))
+                pieces.append(None)
+        if before:
+            pieces.append(before)
+        size = len(pieces)
+        out = pieces * self.n
+        for k, texts in columns:
+            out[k::size] = texts
+        for unit, first, end, text in self.whole:
+            k = unit * size
+            out[k + at[first] : k + at[end]] = [text] + [b""] * (at[end] - at[first] - 1)
+        return map(b"".join, map(out.__getitem__, map(slice, range(0, len(out), size), range(size, len(out) + size, size))))
+
+
+def _number_columns(columns: list[np.ndarray], n: int, places: int) -> list:
+    """Each column of ``n`` numbers as JSON texts (``float.__repr__``, null for NaN): one text where a column
+    holds one value (bit for bit), else a list. Each distinct value of all the columns is written once, found
+    without sorting where the values are whole numbers of 10^-places (:func:`decimal_codes`)."""
+    if not columns:
+        return []
+    x = np.array(columns, dtype=float)
+    bits = x.view(np.uint64)
+    out: list = [_number_bytes(v) for v in x[:, 0].tolist()]
+    vary = np.flatnonzero(~(bits == bits[:, :1]).all(axis=1))
+    if not len(vary):
+        return out
+    f = 10.0**places
+    y = x[vary]
+    with np.errstate(over="ignore", invalid="ignore"):
+        fits = ((np.rint(y * f) / f == y) | np.isnan(y)).all(axis=1)  # most columns, cheaply told apart
+    for rows, decimal in ((vary[fits], True), (vary[~fits], False)):
+        if not len(rows):
+            continue
+        values = x[rows].ravel()
+        got = decimal_codes(values, places) if decimal else None
+        if got is not None:
+            code, low, span = got
+            present = np.flatnonzero(np.bincount(code, minlength=span))
+            texts = np.empty(span, dtype=object)
+            texts[present] = [b"null" if c == span - 1 else _number_bytes((c + low) / f) for c in present.tolist()]
+        else:
+            distinct, code = np.unique(values.view(np.uint64), return_inverse=True)
+            texts = np.array([_number_bytes(v) for v in distinct.view(float).tolist()] + [None], dtype=object)[:-1]
+        for j, col in zip(rows.tolist(), texts[code.reshape(len(rows), n)].tolist()):
+            out[j] = col
+    return out
+
+
+def _sheet_block(res: Results, cs: CategoryScores, rows: list[int], lang: str, parts: dict, first: bool) -> Iterator[bytes]:
+    """The JSON text of the sheet (:func:`unit_sheet`) of each unit at ``rows``, each but the category's
+    first after a comma; the lines built a column at a time (888 000 lines at province size)."""
+    row = _Row(len(rows), res.criteria.assessment.precision)
+    _head_row(res, cs, rows, lang, row)
+    lead = b""
     for ind in tree_order(res):
         if ind.id in cs.indicators:
-            pieces += _line_pieces(res, cs, rows, cs.indicators[ind.id], lang, parts, "," if pieces else "")
-    heads = _head_texts(res, cs, rows, lang)
-    return map("".join, zip(heads, *pieces, repeat("]}")))
+            _line_row(res, cs, rows, cs.indicators[ind.id], lang, parts, lead, row)
+            lead = b","
+    row.text(b"]}")
+    units = row.units()
+    if first:
+        yield next(units)[1:]  # the category's first unit: no comma before it
+    yield from units
 
 
-def _head_texts(res: Results, cs: CategoryScores, rows: list[int], lang: str) -> list[str]:
-    """The JSON text of each unit's sheet up to its lines (:func:`unit_sheet` without indicators, then
-    ``,"indicators":[``), a column at a time; a unit with a veto or a cut bonus through :func:`unit_sheet`."""
+def _head_row(res: Results, cs: CategoryScores, rows: list[int], lang: str, row: _Row) -> None:
+    """Each unit's sheet up to its lines (:func:`unit_sheet` without indicators, then ``,"indicators":[``), a
+    column at a time, after a comma; a unit with a veto or a cut bonus through :func:`unit_sheet`."""
     places = res.criteria.assessment.precision
     at = np.asarray(rows, dtype=np.intp)
     units = cs.index[at].tolist()
     data = res.data
     n = len(rows)
+    start = row.mark()
 
-    def numbers(a: np.ndarray, before: str, after: str) -> list[str]:  # as _num: rounded, null for NaN
-        return column_texts(round_column(a[at], places), None, before, after)
+    def numbers(a: np.ndarray) -> None:  # as _num: rounded, null for NaN
+        row.numbers(round_column(a[at], places))
 
-    columns = [
-        column_texts([data.ids[i] for i in units], encode_basestring, '{"id":', ',"name":'),
-        column_texts([data.names[i] for i in units], encode_basestring, "", ',"category":' + _dumps(cs.category) + ',"total":'),
-        numbers(cs.total, "", ',"rank":'),
-        column_texts(cs.rank[at].tolist(), str, "", ',"of":' + str(len(cs.index)) + ',"grade":'),
-        column_texts([cs.grade[p] for p in rows], _dumps, "", ',"modules":['),
-    ]
+    row.text(b',{"id":')
+    row.strings([data.ids[i] for i in units])
+    row.text(b',"name":')
+    row.strings([data.names[i] for i in units])
+    row.text((',"category":' + _dumps(cs.category) + ',"total":').encode())
+    numbers(cs.total)
+    row.text(b',"rank":')
+    row.texts(cs.rank[at].tolist(), lambda r: str(r).encode())
+    row.text((',"of":' + str(len(cs.index)) + ',"grade":').encode())
+    row.texts([cs.grade[p] for p in rows], _dumped)
+    row.text(b',"modules":[')
     unusual = np.zeros(n, bool)
     for k, ms in enumerate(cs.modules.values()):
         m = ms.module
         head = ("," if k else "") + '{"id":' + _dumps(m.id) + ',"name":' + _dumps(m.name) + ',"weight":' + _dumps(ms.weight) + ',"full":' + _dumps(m.full)
-        columns.append(numbers(ms.score, head + ',"score":', ',"base":'))
-        columns.append(numbers(ms.base, "", ',"bonus":'))
-        columns.append(numbers(ms.bonus, "", ',"contribution":'))
-        columns.append(numbers(ms.contribution, "", "}"))
+        row.text((head + ',"score":').encode())
+        numbers(ms.score)
+        row.text(b',"base":')
+        numbers(ms.base)
+        row.text(b',"bonus":')
+        numbers(ms.bonus)
+        row.text(b',"contribution":')
+        numbers(ms.contribution)
+        row.text(b"}")
         if m.bonus is not None:  # 附加项 beyond the module's range: said on the unit's own sheet
             unusual |= [bool(_bonus_cap(res, cs, ms, p, places, lang)) for p in rows]
-    columns.append(['],"vetoes":[],"indicators":['] * n)
+    row.text(b'],"vetoes":[],"indicators":[')
+    end = row.mark()
     if cs.vetoes:
         unusual |= np.any([v.hit[at] for v in cs.vetoes], axis=0)
-    texts = list(map("".join, zip(*columns)))
     for k in np.flatnonzero(unusual).tolist():
-        texts[k] = _dumps(unit_sheet(res, cs, rows[k], lang, with_indicators=False))[:-1] + ',"indicators":['
-    return texts
+        row.instead(k, start, end, b"," + _dumped(unit_sheet(res, cs, rows[k], lang, with_indicators=False))[:-1] + b',"indicators":[')
 
 
-def _line_pieces(res: Results, cs: CategoryScores, rows: list[int], s, lang: str, parts: dict, lead: str) -> list[list[str]]:
-    """The JSON text of ``s``'s line for each unit at ``rows`` as columns of pieces (joined along a row, a
-    unit's line): the parts every unit shares encoded once, each distinct value's text made once; the
-    unusual lines through :func:`indicator_line`, whole in the first column."""
+def _line_row(res: Results, cs: CategoryScores, rows: list[int], s, lang: str, parts: dict, lead: bytes, row: _Row) -> None:
+    """``s``'s line of each unit at ``rows`` into the block's row: the parts every unit shares encoded once,
+    each distinct value's text made once; the unusual lines through :func:`indicator_line`, whole."""
     c: LineColumns = line_columns(res, cs, rows, s, lang)
     key = (cs.category, s.indicator.id, lead)
     if key not in parts:
-        parts[key] = _line_parts(res, s, c, lead)
+        parts[key] = [x.encode() for x in _line_parts(res, s, c, lead.decode())]
     const = parts[key]
-    shown = c.applicable_full == c.applicable_full  # NaN where the line does not show it
-    app = [("" if x != x else ',"applicable_full":' + repr(x)) for x in c.applicable_full.tolist()] if shown.any() else [""] * len(rows)
-    values: list = [(c.points.tolist(), _number), (app, str), (c.lost.tolist(), _number)]  # few distinct values
-    values += [(v, None) for v in c.inputs.values()] + [(v, encode_basestring) for v in c.sources.values()]
-    values += [(c.status, encode_basestring), (c.reasons, encode_basestring)]
-    # a column with one value in the block (no applicable_full shown, one source file, every line scored)
-    # is no column: its text joins the constant text after it
-    variable, before = [], []
-    text = const[0]
-    for j, (v, how) in enumerate(values):
-        distinct = None if how is None else set(v)
-        if distinct is not None and len(distinct) == 1:
-            text += how(next(iter(distinct))) + const[j + 1]
-            continue
-        variable.append((v, how, distinct))
-        before.append(text)
-        text = const[j + 1]
-    if not variable:  # the same line for every unit
-        columns = [[text] * len(rows)]
-    else:
-        last = len(variable) - 1
-        columns = [column_texts(v, how, before[j], text if j == last else "", distinct) for j, (v, how, distinct) in enumerate(variable)]
-    for k, p in enumerate(rows):
-        if not c.usual[k]:
-            columns[0][k] = lead + _dumps(indicator_line(res, cs, p, s, lang))
-            for col in columns[1:]:
-                col[k] = ""
-    return columns
+    odd = [] if all(c.usual) else [k for k, usual in enumerate(c.usual) if not usual]
+    if odd:
+        start = row.mark()
+    row.text(const[0])
+    row.numbers(c.points)
+    row.text(const[1])
+    if not np.isnan(c.applicable_full).all():  # shown on some lines of the block
+        row.column(each_distinct(c.applicable_full, _applicable_bytes))
+    row.text(const[2])
+    row.numbers(c.lost)
+    j = 3
+    for v in c.inputs.values():
+        row.text(const[j])
+        row.numbers(v)
+        j += 1
+    for texts in (*c.sources.values(), c.status, c.reasons):
+        row.text(const[j])
+        row.strings(texts)
+        j += 1
+    row.text(const[j])
+    if odd:
+        end = row.mark()
+        made: dict = {}  # lines that come from the unit's numbers alone, made once per set of them
+        for k, same in zip(odd, line_keys(res, cs, [rows[k] for k in odd], s)):
+            text = made.get(same) if same is not None else None
+            if text is None:
+                text = lead + _dumped(indicator_line(res, cs, rows[k], s, lang))
+                if same is not None:
+                    made[same] = text
+            row.instead(k, start, end, text)
+
+
+def _number_bytes(x: float) -> bytes:
+    """A JSON number as ``json.dumps`` writes it (``float.__repr__``; null for NaN)."""
+    return b"null" if x != x else repr(x).encode()
+
+
+def _applicable_bytes(x: float) -> bytes:
+    """``applicable_full`` where a line shows it (NaN where it does not)."""
+    return b"" if x != x else b',"applicable_full":' + repr(x).encode()
+
+
+def _string_bytes(x: str) -> bytes:
+    return encode_basestring(x).encode()
 
 
 def _line_parts(res: Results, s, c: LineColumns, lead: str) -> list[str]:
@@ -400,13 +558,13 @@ def _is_number(text: str) -> bool:
 RENDERERS = {"table": as_table, "json": as_json, "csv": as_csv}
 
 
-def write_atomic(path: str | Path, text: str | Iterable[str], encoding: str = "utf-8") -> None:
+def write_atomic(path: str | Path, text: str | Iterable[str] | Iterable[bytes], encoding: str = "utf-8") -> None:
     """Write text whole or not at all (:func:`scoring.outfile.write_out`); given in pieces, each
-    piece is written as it is made."""
+    piece is written as it is made (a piece of bytes as it is: already encoded)."""
     if isinstance(text, str):
         write_out(path, text.encode(encoding))
     else:
         import codecs
 
         enc = codecs.getincrementalencoder(encoding)()  # "utf-8-sig": the mark once, before the first piece
-        write_out(path, (enc.encode(part) for part in text))
+        write_out(path, (part if isinstance(part, bytes) else enc.encode(part) for part in text))

@@ -3,13 +3,16 @@
     book = Book(title, creator)
     s = book.sheet("评分表", places=2, minimum={4: 24}, maximum={4: 36})
     s.row(1, [(1, "标题", TITLE, MEASURE)])
-    kind = s.kind([(1, TOP, TEXT), (2, NUMBER_LOOK, NUMBER)])      # one template for many rows
-    s.put(kind, r, ["文字", 1.5])
+    rows = s.rows(2, units=100, per_unit=3)      # many units' rows of one shape, made together
+    rows.put(0, [Slot(1, TEXT, TOP), Slot(2, NUMBER, NUMBER_LOOK, BLANK)], [names, scores])
+    ...                                          # rows 1 and 2 of every unit
+    rows.write()
     yield from book.add(s)        # the sheet's bytes, compressed
     yield from book.close()       # styles, workbook, the zip's directory
 
 Rows go out as they are written and are never kept: a report of 6 000 score sheets (about
-900 000 rows) is written in memory that does not grow with the number of units.  Each
+900 000 rows) is written in memory that does not grow with the number of units; the score
+sheets a block of units at a time (:class:`Rows`), each distinct value's cell made once.  Each
 sheet's rows are compressed as they come into a spool (memory, then a temporary file when
 large).  What goes in front of the rows and is known only after them (column widths, the
 used range) is compressed on its own when the sheet ends and put before them: deflate
@@ -24,12 +27,15 @@ programs do not grow rows for text written by a program.
 
 from __future__ import annotations
 
+import math
 import re
 import struct
 import tempfile
 import time
 import zlib
 from collections.abc import Iterable, Iterator
+from collections import Counter
+from itertools import chain, repeat
 from typing import NamedTuple
 
 from wcwidth import wcswidth
@@ -42,8 +48,10 @@ LEVEL = 1
 SPOOL = 8 << 20  # a sheet's compressed rows are kept in memory up to this size, then in a temporary file
 MAX_WIDTH = 60
 MAX_ROWS = 1_048_576  # the most rows a sheet can have in Excel and WPS
+FORMULA_START = ("=", "+", "-", "@")  # text starting so is kept as text (Excel's quote prefix), never run
+MEMO = 20_000  # cell texts a sheet keeps ready per template cell; forgotten past this, so memory stays flat
 
-TEXT, NUMBER, EMPTY, SAME = "s", "n", "", "="
+TEXT, NUMBER, EMPTY = "s", "n", ""
 MEASURE, WRAP = 1, 2  # how a text cell counts: its width for the column, its lines for the row's height
 
 
@@ -61,6 +69,18 @@ class Look(NamedTuple):
     indent: int = 0
     fmt: str = "General"
     quote: bool = False
+
+
+class Slot(NamedTuple):
+    """One cell of a row template (:meth:`Sheet.rows`): its column; what it holds (TEXT or NUMBER, a value
+    per row, or EMPTY); its look; and the look of the empty cell written where a row has no value (None,
+    or empty text), the look itself when not given.  Text that starts like a formula is given the look
+    with Excel's quote prefix."""
+
+    col: int
+    typ: str
+    look: Look
+    blank: Look | None = None
 
 
 # ---------------------------------------------------------------- text
@@ -304,15 +324,6 @@ _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 # ---------------------------------------------------------------- sheets
 
 
-class Kind:
-    """Rows of one shape, written through one template (:meth:`Sheet.kind`)."""
-
-    __slots__ = ("template", "slots", "last_col")
-
-    def __init__(self, template: str, slots: list[tuple[int, int, str, int]], last_col: int):
-        self.template, self.slots, self.last_col = template, slots, last_col
-
-
 class Sheet:
     """One worksheet, written a row at a time in increasing row order.
 
@@ -348,6 +359,7 @@ class Sheet:
         self._pending_size = 0
         self._held: list[tuple] | None = None
         self._bounds: dict[int, list[float]] = {}  # per column, the smallest and largest number put
+        self._memo: dict[Slot, tuple[dict, dict]] = {}  # per template cell, each value's XML, and the lines of those over one (Rows)
 
     # -- widths and heights
 
@@ -361,7 +373,7 @@ class Sheet:
 
     def measure(self, col: int, text: str) -> None:
         w = self.widths.get(col, 0)
-        if w >= MAX_WIDTH or 2 * len(text) <= w:  # cannot grow the column
+        if w >= self.maximum.get(col, MAX_WIDTH) or w >= MAX_WIDTH or 2 * len(text) <= w:  # cannot widen the column
             return
         longest = max(display_width(part) for part in text.split("\n")) if "\n" in text else display_width(text)
         if longest > w:
@@ -425,64 +437,10 @@ class Sheet:
         for r, cells, height in held:
             self._write(r, cells, height, lambda col: max(int(widths.get(col, 10)) - 1, 4))
 
-    def kind(self, slots: list[tuple[int, Look, str]]) -> Kind:
-        """A template for many rows of one shape: ``slots`` (column, look, TEXT / NUMBER / EMPTY / SAME), in
-        column order, each taking a value per row in :meth:`put`.  A SAME slot takes :meth:`same`'s
-        answer: text written in many rows (a unit's name on each line of its sheet), prepared once."""
-        xf = self.book.styles.xf
-        cells = []
-        out_slots = []
-        for k, (col, look, typ) in enumerate(slots, start=2):
-            s = xf(look)
-            if typ in (TEXT, SAME):
-                cells.append(f'<c r="{_LETTERS[col]}{{0}}" s="{s}" t="inlineStr">{{{k}}}</c>')
-            elif typ == NUMBER:
-                cells.append(f'<c r="{_LETTERS[col]}{{0}}" s="{s}"><v>{{{k}}}</v></c>')
-            else:
-                cells.append(f'<c r="{_LETTERS[col]}{{0}}" s="{s}"/>')
-            if typ in (TEXT, NUMBER):  # the slots put() formats; SAME and EMPTY ones it passes over
-                out_slots.append((k, col, typ, self.room(col) if look.wrap else 0))
-        return Kind('<row r="{0}"{1}>' + "".join(cells) + "</row>", out_slots, max(c for c, _, _ in slots))
-
-    def same(self, col: int, text: str) -> str:
-        """``text`` made ready for a SAME slot of ``col`` (and counted for the column's width)."""
-        self.measure(col, text)
-        return _inline(text)
-
-    def put(self, kind: Kind, r: int, values: list) -> None:
-        """Write row ``r`` of ``kind`` with one value per slot (None in an EMPTY slot).  Text that starts
-        like a formula needs its own look (:meth:`row`), not a template's."""
-        assert self._held is None, "rows held for a paragraph: write with row()"
-        args: list = [r, "", *values]  # SAME values go in as they are, EMPTY ones are not in the template
-        lines = 1
-        widths, bounds = self.widths, self._bounds
-        for k, col, typ, room in kind.slots:
-            v = args[k]
-            if typ == TEXT:
-                args[k] = _inline(v)
-                if 2 * len(v) > widths.get(col, 0) < MAX_WIDTH:  # else it cannot widen the column
-                    self.measure(col, v)
-                if room and (2 * len(v) > room or "\n" in v):  # else it takes one line
-                    n = _lines(v, room)
-                    if n > lines:
-                        lines = n
-            else:
-                args[k] = "%.16g" % v
-                if type(v) is float:  # a column's widest number is its largest or its smallest
-                    b = bounds.get(col)
-                    if b is None:
-                        bounds[col] = [v, v]
-                    elif v > b[1]:
-                        b[1] = v
-                    elif v < b[0]:
-                        b[0] = v
-                else:
-                    self.measure_number(col, v)
-        if lines > 1:
-            args[1] = _height(15 * lines + 2)
-        if kind.last_col > self.last_col:
-            self.last_col = kind.last_col
-        self._add(kind.template.format(*args), r)
+    def rows(self, first: int, units: int, per_unit: int) -> "Rows":
+        """The rows of ``units`` units from row ``first`` on, ``per_unit`` rows each, made together
+        (:class:`Rows`): what a report of thousands of units' score sheets writes."""
+        return Rows(self, first, units, per_unit)
 
     def _add(self, xml: str, r: int) -> None:
         if r > MAX_ROWS:  # Excel and WPS open no sheet longer than this: refuse rather than hand out a cut-off sheet
@@ -567,6 +525,222 @@ class Sheet:
             out.append(f'<drawing r:id="{drawing}"/>')
         out.append("</worksheet>")
         return "".join(out)
+
+
+class Rows:
+    """Rows of many units of one shape, made a row of every unit at a time: :meth:`put` gives row ``at``
+    of each unit (a template and a column of values), :meth:`write` writes them all, unit after unit.
+
+    Each distinct value's cell XML is made once (and kept for later blocks, up to MEMO a template
+    cell); cells every unit of the block shows alike are joined to their neighbours once, and so are
+    the unit's own cells that many rows repeat.  The block's rows are then one join of the pieces and
+    one ``%`` putting in the row numbers.  What is written is what writing each row with
+    :meth:`Sheet.row` would write: the same cells and looks, numbers in 16 significant digits, widths
+    and heights counted alike, and new looks made in the order rows written one at a time would first
+    use them (so the styles come out the same)."""
+
+    def __init__(self, sheet: Sheet, first: int, units: int, per_unit: int):
+        self.sheet, self.first, self.units, self.per_unit = sheet, first, units, per_unit
+        self._rows: dict[int, tuple[list[Slot], list[list]]] = {}
+        self._none = [None] * units  # an EMPTY slot's values
+
+    def put(self, at: int, slots: list[Slot], values: list[list]) -> None:
+        """Row ``at`` of every unit (0: a unit's first row): ``slots`` in column order, and one list of
+        values a unit for each TEXT or NUMBER slot, in order (text, a number, or None)."""
+        self._rows[at] = (slots, values)
+
+    def write(self) -> None:
+        s, n, per = self.sheet, self.units, self.per_unit
+        assert s._held is None, "rows held for a paragraph: write with row()"
+        assert sorted(self._rows) == list(range(per)), "every row of a unit is put"
+        last = self.first + n * per - 1
+        if last > MAX_ROWS:  # Excel and WPS open no sheet longer than this: refuse rather than hand out a cut-off sheet
+            raise ReportError(Problem("report.xlsx_too_many_rows", {"sheet": s.title, "max": MAX_ROWS}))
+        if n == 0:
+            return
+        rows = [self._cells(at) for at in range(per)]
+        for slot in [slot for slot, (texts, _) in s._memo.items() if len(texts) > MEMO]:  # forgotten between blocks only
+            del s._memo[slot]
+        cells = self._cell_texts(rows)
+        uses = Counter(id(values) for row in rows for _, values in row)  # the unit's own cells repeat on many rows
+        joined: dict[tuple, list[bytes]] = {}
+        pieces: list[list[bytes]] = []
+        for row in rows:
+            pieces += self._pieces(row, cells, uses, joined)
+        # every cell's reference, and the row's, ends in "%s", where the row's number goes
+        numbers = ("\n".join(map(str, range(self.first, last + 1)))).encode().split(b"\n")
+        times = {len(row) + 1 for row in rows}
+        if len(times) == 1:
+            every = tuple(chain.from_iterable(zip(*[numbers] * times.pop())))
+        else:
+            every = tuple(x for r, row in zip(numbers, rows * n) for x in [r] * (len(row) + 1))
+        s._flush()
+        m = len(every) // n  # a unit's row numbers, put in a unit at a time: its rows' XML is small and is compressed as it comes
+        for k, unit in enumerate(zip(*pieces)):
+            s._rows.write(b"".join(unit) % every[k * m : (k + 1) * m])
+        s.last_row = last
+        s.last_col = max(s.last_col, *(row[-1][0].col for row in rows))
+
+    def _cells(self, at: int) -> list[tuple[Slot, list]]:
+        """Row ``at``'s cells: (slot, values a unit)."""
+        slots, values = self._rows[at]
+        given = iter(values)
+        out = [(slot, self._none if slot.typ == EMPTY else next(given)) for slot in slots]
+        assert next(given, None) is None, "a list of values for each TEXT or NUMBER slot"
+        return out
+
+    def _look(self, slot: Slot, v) -> Look:
+        if slot.typ == EMPTY:
+            return slot.look
+        if v is None or v == "":
+            return slot.blank or slot.look
+        if slot.typ == TEXT and v.startswith(FORMULA_START):
+            return slot.look._replace(quote=True)
+        return slot.look
+
+    def _cell_texts(self, rows: list[list[tuple[Slot, list]]]) -> dict[tuple, list[bytes]]:
+        """Each cell's XML for every unit, by (slot, id of the values); values not met before are made
+        now, their new looks first, in the order rows written one at a time would use them: by unit, row,
+        then column."""
+        s = self.sheet
+        out: dict[tuple, list[bytes]] = {}
+        missed = []
+        for at, row in enumerate(rows):
+            for slot, values in row:
+                key = (slot, id(values))
+                if key in out:
+                    continue
+                memo = s._memo.get(slot)
+                if memo is None:
+                    memo = s._memo[slot] = ({}, {})
+                try:
+                    if values.count(values[0]) == len(values):  # the same for every unit
+                        out[key] = [memo[0][values[0]]] * len(values)
+                    else:
+                        out[key] = list(map(memo[0].__getitem__, values))
+                except KeyError:
+                    out[key] = []  # made below
+                    missed.append((at, slot, values, memo, set(values).difference(memo[0])))
+        if not missed:
+            return out
+        xfs = s.book.styles.xfs
+        first: dict[Look, tuple[int, int, int]] = {}
+        for at, slot, values, _, new in missed:
+            if slot.look in xfs and (slot.blank or slot.look) in xfs and (slot.typ != TEXT or not _formula_like(new)):
+                continue  # every look these values can take is made
+            for v in new:
+                look = self._look(slot, v)
+                if look not in xfs:
+                    where = (values.index(v), at, slot.col)
+                    if look not in first or where < first[look]:
+                        first[look] = where
+        for look in sorted(first, key=first.__getitem__):
+            s.book.styles.xf(look)
+        for _, slot, values, (texts, tall), new in missed:
+            self._make(slot, new.difference(texts), texts, tall)
+            got = out[(slot, id(values))] = list(map(texts.__getitem__, values))
+            if slot.typ == NUMBER and 0.0 in texts and values.count(0.0):  # 0.0 and -0.0 are one key
+                k = -1
+                for _ in range(values.count(0.0)):
+                    k = values.index(0.0, k + 1)
+                    if math.copysign(1.0, values[k]) < 0:
+                        got[k] = got[k].replace(b"<v>0</v>", b"<v>-0</v>")
+                        s.measure_number(slot.col, -0.0)  # "-0.00": one wider than 0.0, which the bounds saw
+        return out
+
+    def _make(self, slot: Slot, new: set, texts: dict, tall: dict) -> None:
+        """The XML of cells of ``slot`` holding the values in ``new``, into ``texts`` (and the lines of
+        those of more than one line into ``tall``); widths counted."""
+        s = self.sheet
+        xf, col = s.book.styles.xf, slot.col
+        ref = b'<c r="' + _LETTERS[col].encode() + b'%s"'
+        room = s.room(col) if slot.typ == TEXT and slot.look.wrap else 0
+        for v in new:
+            style = b' s="%d"' % xf(self._look(slot, v))
+            if slot.typ == EMPTY or v is None or v == "":
+                texts[v] = ref + style + b"/>"
+            elif slot.typ == TEXT:
+                s.measure(col, v)
+                texts[v] = ref + (style + b' t="inlineStr">' + _inline(v).encode() + b"</c>").replace(b"%", b"%%")
+                if room and (2 * len(v) > room or "\n" in v):
+                    lines = _lines(v, room)
+                    if lines > 1:
+                        tall[v] = lines
+            else:
+                texts[v] = ref + style + b"><v>" + (b"%.16g" % (v or 0.0)) + b"</v></c>"  # a zero as 0 (-0.0 is put back by the caller)
+        got = new.difference((None,))
+        if slot.typ == NUMBER and got:  # a column's widest number is its largest or its smallest
+            lo, hi = min(got), max(got)
+            b = s._bounds.get(col)
+            if b is None:
+                s._bounds[col] = [lo, hi]
+            else:
+                b[0], b[1] = min(b[0], lo), max(b[1], hi)
+
+    def _pieces(self, row: list[tuple[Slot, list]], cells: dict, uses: Counter, joined: dict) -> list[list[bytes]]:
+        """One row of every unit as columns of pieces (joined along a unit, its row).  Cells every unit
+        shows alike go with the cell after them (or, at the row's end, before them), made once for each
+        distinct cell; runs of the unit's own cells that other rows repeat are joined once for them all."""
+        n = self.units
+        parts: list[tuple[bytes, list[bytes], bool]] = []  # (what goes before, a piece a unit, repeated by other rows)
+        head = self._row_head(row)
+        before = head if isinstance(head, bytes) else b""
+        if isinstance(head, list):
+            parts.append((b"", head, False))
+        for slot, values in row:
+            got = cells[(slot, id(values))]
+            if values is self._none or got.count(got[0]) == n:  # the same for every unit
+                before += got[0]
+            else:
+                parts.append((before, got, uses[id(values)] > 1))
+                before = b""
+        end = before + b"</row>"
+        if not parts:
+            return [[end] * n]
+        out: list[list[bytes]] = []
+        k = 0
+        while k < len(parts):
+            start = k
+            while parts[k][2] and k + 1 < len(parts) and parts[k + 1][2] and not parts[k + 1][0]:
+                k += 1
+            k += 1
+            after = end if k == len(parts) else b""
+            if k - start == 1:
+                out.append(self._affixed(parts[start][0], parts[start][1], after))
+                continue
+            key = (parts[start][0], *(id(p[1]) for p in parts[start:k]), after)
+            if key not in joined:
+                run = [[parts[start][0]] * n, *(p[1] for p in parts[start:k]), [after] * n]
+                joined[key] = list(map(b"".join, zip(*run)))
+            out.append(joined[key])
+        return out
+
+    def _affixed(self, before: bytes, cells: list[bytes], after: bytes) -> list[bytes]:
+        """``before + cell + after`` for each cell, made once for each distinct cell."""
+        if not before and not after:
+            return cells
+        memo = {c: before + c + after for c in set(cells)}
+        return list(map(memo.__getitem__, cells))
+
+    def _row_head(self, row: list[tuple[Slot, list]]) -> bytes | list[bytes]:
+        """Each unit's row up to its first cell: with its height where wrapped text takes more than a line
+        (as :meth:`Sheet.row` counts them); one text when every unit's is the same."""
+        s, counts = self.sheet, []
+        for slot, values in row:
+            if slot.typ == TEXT and slot.look.wrap:
+                tall = s._memo[slot][1]
+                if tall and not tall.keys().isdisjoint(values):
+                    counts.append(list(map(tall.get, values, [1] * self.units)))
+        if not counts:
+            return b'<row r="%s">'
+        most = list(map(max, *counts)) if len(counts) > 1 else counts[0]
+        heads = {k: b'<row r="%s"' + (_height(15 * k + 2).encode() if k > 1 else b"") + b">" for k in set(most)}
+        return list(map(heads.__getitem__, most))
+
+
+def _formula_like(texts: set) -> bool:
+    """Whether any of ``texts`` starts like a formula (None among them)."""
+    return any(map(str.startswith, texts.difference((None,)), repeat(FORMULA_START)))
 
 
 def _lines(text: str, room: int) -> int:

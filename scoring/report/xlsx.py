@@ -22,16 +22,20 @@ go through in memory that does not grow with the number of units.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+
+import numpy as np
 
 from .. import i18n
 from .charts import axis_range
-from .notice import full_text
-from .sheetml import EMPTY, MEASURE, NUMBER, SAME, TEXT, WRAP, Book, Kind, Look, Sheet, bar_chart, column_letter, display_width
-from .view import CategoryView, ReportView
+from ..core.explain import LineColumns, nullable
+from .notice import full_text, line_cell, source_text
+from .output import column_texts
+from .sheetml import EMPTY, FORMULA_START, MEASURE, NUMBER, TEXT, WRAP, Book, Look, Sheet, Slot, bar_chart, column_letter, display_width
+from .view import CategoryView, ReportView, SheetBlock, UnitView
 
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-FORMULA_START = ("=", "+", "-", "@")
 BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 # the looks of the report's cells
@@ -312,10 +316,12 @@ def _proposals_sheet(book: Book, view: ReportView, used: set[str]) -> Sheet:
     return s
 
 
-def _sheets_sheet(book: Book, view: ReportView, used: set[str]) -> Sheet:
+def _sheets_sheet(book: Book, view: ReportView, used: set[str], from_cells: bool = False) -> Sheet:
     """Every unit's score sheet, one under the other, a page each when printed: the one sheet that grows with
-    the number of units (about 150 rows a unit), so its rows go through templates (:meth:`Sheet.kind`), one
-    per shape of row, made once."""
+    the number of units (about 150 rows a unit), so its rows are made a block of units at a time, a row of
+    every unit of the block at once, from the lines' columns (:meth:`Sheet.rows`).  ``from_cells``: each
+    unit's rows from its own cells (:func:`.notice.line_cell`) instead, one unit at a time (what the blocks
+    must equal)."""
     L = view.L
     places = view.places
     numfmt = "0" if places == 0 else "0." + "0" * places
@@ -329,137 +335,145 @@ def _sheets_sheet(book: Book, view: ReportView, used: set[str]) -> Sheet:
 
     boxed = BOXED
     shaded = Look(border=True, fill=SHADE)
-    kinds: dict[tuple, Kind] = {}
+    wrapped = Look(vertical="top", wrap=True, border=True)
 
-    def number_slot(col: int, missing: bool, fmt: str, look: Look) -> tuple[int, Look, str]:
-        return (col, look._replace(fmt="General", vertical=None), EMPTY) if missing else (col, look._replace(fmt=fmt, vertical="top"), NUMBER)
+    def unit_slots(look: Look) -> list[Slot]:  # 编号, 名称, 类别 on each row of the unit's sheet
+        return [Slot(col, TEXT, look, look._replace(vertical=None)) for col in (1, 2, 3)]
 
-    def text_slot(col: int, missing: bool, look: Look) -> tuple[int, Look, str]:
-        return (col, look._replace(vertical=None, wrap=False, indent=0, bold=False), EMPTY) if missing else (col, look, TEXT)
+    def number(col: int, fmt: str, look: Look) -> Slot:
+        return Slot(col, NUMBER, look._replace(fmt=fmt, vertical="top"), look._replace(fmt="General", vertical=None))
 
-    def module_kind(key: tuple) -> Kind:
-        """A module's row: shaded; key: which of full, score, average and note are missing."""
-        no_full, no_score, no_avg, no_note = key[1:]
-        unit = Look(vertical="top", border=True, fill=SHADE)
-        return s.kind(
-            [(1, unit, SAME), (2, unit, SAME), (3, unit, SAME)]
-            + [
-                (4, Look(bold=True, vertical="top", border=True, fill=SHADE), TEXT),
-                number_slot(5, no_full, "0.##", shaded),
-                (6, shaded, EMPTY),
-                number_slot(7, no_score, numfmt, shaded),
-                (8, shaded, EMPTY),
-                number_slot(9, no_avg, numfmt, shaded),
-                (10, shaded, EMPTY) if no_note else (10, Look(vertical="top", wrap=True, border=True, fill=SHADE), TEXT),
-                (11, shaded, EMPTY),
-            ]
-        )
+    def text(col: int, look: Look) -> Slot:
+        return Slot(col, TEXT, look, look._replace(vertical=None, wrap=False, indent=0, bold=False))
 
-    def cell_kind(key: tuple) -> Kind:
-        """An indicator's row; key: its level's indent, boldness, full's format, and which values are missing."""
-        level, bold, fmt_full, no_full, no_applicable, no_points, no_lost, no_label, no_reason, no_source = key[1:]
-        unit = Look(vertical="top", border=True)
-        return s.kind(
-            [(1, unit, SAME), (2, unit, SAME), (3, unit, SAME)]
-            + [
-                # a label's look is given even to an empty label, as to any cell it is set on
-                (4, Look(vertical="top", wrap=True, indent=level, bold=bold, border=True), EMPTY if no_label else TEXT),
-                number_slot(5, no_full, fmt_full, boxed),
-                number_slot(6, no_applicable, "0.##", boxed),
-                number_slot(7, no_points, numfmt, boxed),
-                number_slot(8, no_lost, numfmt, boxed),
-                (9, boxed, EMPTY),
-                text_slot(10, no_reason, Look(vertical="top", wrap=True, border=True)),
-                text_slot(11, no_source, Look(vertical="top", wrap=True, border=True)),
-            ]
-        )
+    module_slots = [
+        *unit_slots(Look(vertical="top", border=True, fill=SHADE)),
+        Slot(4, TEXT, Look(bold=True, vertical="top", border=True, fill=SHADE)),
+        number(5, "0.##", shaded),
+        Slot(6, EMPTY, shaded),
+        number(7, numfmt, shaded),
+        Slot(8, EMPTY, shaded),
+        number(9, numfmt, shaded),
+        Slot(10, TEXT, Look(vertical="top", wrap=True, border=True, fill=SHADE), shaded),
+        Slot(11, EMPTY, shaded),
+    ]
+    total_slots = [
+        *unit_slots(Look(vertical="top", border=True)),
+        Slot(4, TEXT, Look(bold=True, vertical="top", border=True), boxed),
+        Slot(5, EMPTY, boxed),
+        Slot(6, EMPTY, boxed),
+        Slot(7, NUMBER, Look(bold=True, vertical="top", border=True, fmt=numfmt), boxed),
+        Slot(8, EMPTY, boxed),
+        Slot(9, EMPTY, boxed),
+        Slot(10, TEXT, wrapped, boxed),
+        Slot(11, EMPTY, boxed),
+    ]
+
+    @lru_cache(maxsize=None)
+    def line_slots(level: int, bonus: bool) -> list[Slot]:
+        """An indicator's row, by its level's indent and boldness and its full points' format."""
+        label = Look(vertical="top", wrap=True, indent=min(level - 1, 15), bold=level == 1, border=True)
+        return [
+            *unit_slots(Look(vertical="top", border=True)),
+            Slot(4, TEXT, label),  # a label's look is given even to an empty label, as to any cell it is set on
+            number(5, '"±"0.##' if bonus else "0.##", boxed),
+            number(6, "0.##", boxed),
+            number(7, numfmt, boxed),
+            number(8, numfmt, boxed),
+            Slot(9, EMPTY, boxed),
+            text(10, wrapped),
+            text(11, wrapped),
+        ]
+
+    module_label = lru_cache(maxsize=None)(lambda name, w: _clean(L["module_row"].format(name=name, w=_n(w))))
+    module_note = lru_cache(maxsize=None)(lambda c: _clean(L["module_row_note"].format(c=c)))
+    sep = i18n.t("sep.items", view.lang)
+    total_label = _clean(L["total_row"])
 
     r = hr
-    for u in view.units.iterate(sentences=False):  # the workbook does not print the sentences
-        uid, name, category = _clean(u.id), _clean(u.name), _clean(u.category)
-        # a unit whose id, name or category is empty or starts like a formula is written cell by cell
-        plain = not (uid and name and category) or any(x.startswith(FORMULA_START) for x in (uid, name, category))
-        same = [s.same(1, uid), s.same(2, name), s.same(3, category)]
-        for m, avg in zip(u.modules, u.averages):
-            r += 1
-            label = L["module_row"].format(name=m["name"], w=_n(m["weight"]))
-            note = L["module_row_note"].format(c=view.num(m["contribution"]))
-            if plain or _clean(label) != label or _clean(note) != note or label.startswith(FORMULA_START) or note.startswith(FORMULA_START):
-                out = _Row(places)
-                _unit_cols(out, u)
-                out.text(4, label, Look(bold=True, vertical="top"))
-                out.number(5, m["full"], "0.##")
-                out.number(7, m["score"])
-                out.number(9, avg)
-                out.text(10, note, wrap=True)
-                out.box(ncols, SHADE)
-                out.write(s, r)
-                continue
-            full, score = m["full"], m["score"]
-            key: tuple = ("module", full is None, score is None, avg is None, not note)
-            k = kinds.get(key) or kinds.setdefault(key, module_kind(key))
-            s.put(k, r, [*same, label, _float(full), None, _float(score), None, _float(avg), note, None])
-        for c in u.cells:
-            r += 1
-            label, reason, source = _clean(c["label"]), _clean(c["reason"]), _clean(c["source"])
-            level = c["level"]
-            full, applicable, points, lost = c["full"], c["applicable_full"], c["points"], c["lost"]
-            fmt_full = '"±"0.##' if c["bonus"] else "0.##"
-            if plain or label.startswith(FORMULA_START) or reason.startswith(FORMULA_START) or source.startswith(FORMULA_START):
-                out = _Row(places)
-                _unit_cols(out, u)
-                out.text(4, label, Look(vertical="top", wrap=True, indent=min(level - 1, 15), bold=level == 1), wrap=True)
-                out.number(5, full, fmt_full)
-                out.number(6, applicable, "0.##")
-                out.number(7, points)
-                out.number(8, lost)
-                out.text(10, reason, wrap=True)
-                out.text(11, source, wrap=True)
-                out.box(ncols)
-                out.write(s, r)
-                continue
-            key = (
-                "cell",
-                min(level - 1, 15),
-                level == 1,
-                fmt_full,
-                full is None,
-                applicable is None,
-                points is None,
-                lost is None,
-                not label,
-                not reason,
-                not source,
+    blocks: Iterator[tuple[list[UnitView], SheetBlock | None]]
+    if from_cells:
+        blocks = (([u], None) for u in view.units.iterate(sentences=False))
+    else:
+        blocks = ((b.units, b) for b in view.units.blocks(sentences=False))
+    for units, block in blocks:
+        n = len(units)
+        nmod, nlines = len(units[0].modules), (len(units[0].cells) if block is None else len(block.columns))
+        rows = s.rows(r + 1, n, nmod + nlines + 1)
+        unit = [[_clean(u.id) for u in units], [_clean(u.name) for u in units], [_clean(u.category) for u in units]]
+        for i in range(nmod):
+            ms = [u.modules[i] for u in units]
+            rows.put(
+                i,
+                module_slots,
+                [
+                    *unit,
+                    [module_label(m["name"], m["weight"]) for m in ms],
+                    [_float(m["full"]) for m in ms],
+                    [_float(m["score"]) for m in ms],
+                    [_float(u.averages[i]) for u in units],
+                    [module_note(view.num(m["contribution"])) for m in ms],
+                ],
             )
-            k = kinds.get(key) or kinds.setdefault(key, cell_kind(key))
-            s.put(k, r, [*same, label, _float(full), _float(applicable), _float(points), _float(lost), None, reason, source])
-        r += 1
-        out = _Row(places)
-        _unit_cols(out, u)
-        out.text(4, L["total_row"], Look(bold=True, vertical="top"))
-        out.number(7, u.total, look=Look(bold=True, vertical="top"))
-        note = L["total_row_note"].format(rank=u.rank, of=u.of, grade=u.grade or "—")
-        if u.decisions:
-            sep = i18n.t("sep.items", view.lang)
-            note += sep + sep.join(u.decisions)
-        out.text(10, note, wrap=True)
-        out.box(ncols)
-        out.write(s, r)
-        s.breaks.append(r)
+        if block is None:
+            lines = [(c["level"], c["bonus"], c["label"], c["full"], _cell_columns(cells)) for cells in zip(*(u.cells for u in units)) for c in cells[:1]]
+        else:
+            lines = [
+                (h["level"], h["bonus"], f"{h['id']} {h['name']}", h["full"], _line_columns(view, ind.indicator, c, block.odd.get(j, {})))
+                for j, (h, ind, c) in enumerate(block.columns)
+            ]
+        for j, (level, bonus, label, full, values) in enumerate(lines):
+            rows.put(nmod + j, line_slots(level, bonus), [*unit, [_clean(label)] * n, [_float(full)] * n, *values])
+        rows.put(
+            nmod + nlines,
+            total_slots,
+            [
+                *unit,
+                [total_label] * n,
+                [_float(u.total) for u in units],
+                [_clean(L["total_row_note"].format(rank=u.rank, of=u.of, grade=u.grade or "—") + "".join(sep + d for d in u.decisions)) for u in units],
+            ],
+        )
+        rows.write()
+        s.breaks += range(r + nmod + nlines + 1, r + n * (nmod + nlines + 1) + 1, nmod + nlines + 1)
+        r += n * (nmod + nlines + 1)
     s.freeze = (hr + 1, 4)
     s.filter = f"A{hr}:{column_letter(ncols)}{max(r, hr)}"
     _page_setup(s, view, ncols, r, hr)
     return s
 
 
+def _cell_values(cell: dict) -> list:
+    """What an indicator's row shows of a unit's line besides the indicator: its applicable full points,
+    points, points lost, reason and source."""
+    return [_float(cell["applicable_full"]), _float(cell["points"]), _float(cell["lost"]), _clean(cell["reason"]), _clean(cell["source"])]
+
+
+def _cell_columns(cells: Sequence[dict]) -> list[list]:
+    """:func:`_cell_values` of many units' cells of one line, as columns."""
+    return [list(col) for col in zip(*map(_cell_values, cells))]
+
+
+def _line_columns(view: ReportView, ind, c: LineColumns, odd: dict[int, dict]) -> list[list]:
+    """:func:`_cell_columns` of a block of units from the line's columns (each distinct text cleaned once);
+    ``odd``: the unusual lines, by unit, made into cells one by one."""
+    lang, owner = view.lang, ind.owner or ""
+    sources = list(zip(*c.sources.values())) if c.sources else [()] * len(c.rows)
+    out: list[list] = [
+        nullable(c.applicable_full),
+        nullable(c.points),
+        nullable(np.where(c.lost == 0, np.nan, c.lost)),  # no points lost shows as an empty cell
+        column_texts(c.reasons, _clean, "", ""),
+        column_texts(sources, lambda f: _clean(source_text(owner, f, (), lang)), "", ""),
+    ]
+    for k, line in odd.items():
+        for col, v in zip(out, _cell_values(line_cell(line, lang))):
+            col[k] = v
+    return out
+
+
 def _float(x):
     return None if x is None else float(x)
-
-
-def _unit_cols(row: _Row, u) -> None:
-    row.text(1, u.id)
-    row.text(2, u.name)
-    row.text(3, u.category)
 
 
 def _movement_sheet(book: Book, view: ReportView, used: set[str]) -> Sheet:

@@ -1,0 +1,119 @@
+"""The workbook's score sheet made a block of units at a time (sheetml.Rows, from the lines' columns) is the
+sheet made one unit at a time from each unit's own cells, byte for byte: the sheet's XML and the styles.
+
+And Rows itself writes what writing each row with Sheet.row writes: the same cells, looks (blank, quoted),
+numbers (-0.0 too), widths, heights, and the styles made in the same order.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from builders import examples
+from helpers import ROOT
+from report_support import shifted_history, small
+
+import scoring.report.view as view_mod
+from scoring.api import decide, load_criteria, score
+from scoring.report import sheetml, xlsx
+from scoring.report.sheetml import EMPTY, MEASURE, NUMBER, TEXT, WRAP, Look, Slot
+
+EXAMPLES = [(ROOT / "criteria" / f"{name}.toml", ROOT / "examples" / name) for name in ("yitong-2020", "yaoan-2018", "yaoan-2019", "yaoan-2020")]
+
+
+def _parts(book: sheetml.Book, s: sheetml.Sheet) -> tuple[bytes, bytes]:
+    """The sheet's XML and the workbook's styles, as written."""
+    data = b"".join([*book.add(s), *book.close()])
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return z.read("xl/worksheets/sheet1.xml"), z.read("xl/styles.xml")
+
+
+def _score_sheet(view, from_cells: bool) -> tuple[bytes, bytes]:
+    book = sheetml.Book("t", "t")
+    return _parts(book, xlsx._sheets_sheet(book, view, set(), from_cells=from_cells))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_example_s_score_sheet_in_blocks_is_the_one_made_unit_by_unit(lang, monkeypatch):
+    monkeypatch.setattr(view_mod, "BLOCK", 7)  # blocks that split categories unevenly
+    for criteria, data in EXAMPLES:
+        run = score(load_criteria(criteria), data, db=":memory:")
+        view = view_mod.build(run.results, decide(run, db=":memory:"), None, None, lang)
+        made, alone = _score_sheet(view, False), _score_sheet(view, True)
+        assert made[0] == alone[0], (criteria.name, lang)
+        assert made[1] == alone[1], (criteria.name, lang)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_unusual_lines_and_formula_like_names_in_blocks_are_as_unit_by_unit(lang, monkeypatch):
+    """Evidence given on every unit (unusual lines), names that start like formulas or are blank."""
+    monkeypatch.setattr(view_mod, "BLOCK", 3)
+    res, dec = small(["甲局", "=SUM(A1)", "+县局", "-1", "@乙", " 丙 ", "", "丁\x01局"], evidence='=HYPERLINK("x")')
+    view = view_mod.build(res, dec, shifted_history(res), None, lang)
+    assert _score_sheet(view, False) == _score_sheet(view, True)
+
+
+WRAPPED = Look(vertical="top", wrap=True, border=True)
+SLOTS = [
+    Slot(1, TEXT, Look(vertical="top", border=True), Look(border=True)),
+    Slot(2, TEXT, WRAPPED, Look(border=True)),
+    Slot(3, EMPTY, Look(border=True, fill="F4F6F8")),
+    Slot(4, NUMBER, Look(vertical="top", fmt="0.00", border=True), Look(border=True)),
+    Slot(5, NUMBER, Look(bold=True, fmt="0.##")),
+    Slot(6, TEXT, Look(horizontal="center", indent=2)),
+]
+TEXTS = st.one_of(
+    st.sampled_from(["", "=1+1", "+x", "-", "@a", "50%", "100% 完成", "a & <b>", " 空格 ", "第一行\n第二行", "甲" * 40]),
+    st.text(alphabet=st.sampled_from("甲乙丙ab %=\n"), max_size=70),
+)
+NUMBERS = st.one_of(st.none(), st.sampled_from([0.0, -0.0, 1.5, -2.25, 100.0, 1e-7]), st.floats(-1e6, 1e6))
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(
+    units=st.integers(1, 5),
+    per=st.integers(1, 3),
+    data=st.data(),
+)
+def test_rows_write_what_row_by_row_writes(units, per, data):
+    values = []
+    for _ in range(per):
+        row = []
+        for slot in SLOTS:
+            if slot.typ == TEXT:
+                row.append(data.draw(st.lists(TEXTS, min_size=units, max_size=units)))
+            elif slot.typ == NUMBER:
+                row.append(data.draw(st.lists(NUMBERS, min_size=units, max_size=units)))
+        values.append(row)
+
+    together = sheetml.Book("t", "t")
+    s = together.sheet("s", 2, {2: 4}, {2: 20, 6: 12})
+    rows = s.rows(3, units, per)
+    for at, row in enumerate(values):
+        rows.put(at, SLOTS, row)
+    rows.write()
+
+    one_by_one = sheetml.Book("t", "t")
+    t = one_by_one.sheet("s", 2, {2: 4}, {2: 20, 6: 12})
+    r = 3
+    for k in range(units):
+        for row in values:
+            given_ = iter(row)
+            cells = []
+            for slot in SLOTS:
+                v = None if slot.typ == EMPTY else next(given_)[k]
+                if v is None or v == "":
+                    cells.append((slot.col, None, slot.look if slot.typ == EMPTY else slot.blank or slot.look))
+                elif slot.typ == TEXT:
+                    look = slot.look._replace(quote=True) if v.startswith(("=", "+", "-", "@")) else slot.look
+                    cells.append((slot.col, v, look, MEASURE | (WRAP if look.wrap else 0)))
+                else:
+                    cells.append((slot.col, v, slot.look))
+            t.row(r, cells)
+            r += 1
+    assert s.last_row == t.last_row and s.last_col == t.last_col
+    assert _parts(together, s) == _parts(one_by_one, t)
