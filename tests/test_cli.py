@@ -375,7 +375,9 @@ def test_a_batch_command_collects_cycles_less_often_and_restores_the_callers_set
     from scoring.cli import BATCH_GC, LONG_RUNNING
 
     seen = tmp_path / "seen.txt"
-    body = PLUGIN.format(name="share_of_full") + f"\nimport gc as _gc\nfrom pathlib import Path as _P\n_P({str(seen)!r}).write_text(repr(_gc.get_threshold()))\n"
+    body = (
+        PLUGIN.format(name="share_of_full") + f"\nimport gc as _gc\nfrom pathlib import Path as _P\n_P({str(seen)!r}).write_text(repr(_gc.get_threshold()))\n"
+    )
     folder = tmp_path / "plugins"
     write_plugin(folder, "share.py", body=body)
     before = gc.get_threshold()
