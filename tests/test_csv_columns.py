@@ -14,7 +14,7 @@ from builders import examples
 from report_support import small
 from scoring.core.explain import ranked
 from scoring.core.rounding import each_distinct, fmt, fmt_column, round_array
-from scoring.report.output import _heads, _veto_text, as_csv, csv_text, neutralise
+from scoring.report.output import _heads, _veto_text, as_csv, csv_chunks, csv_text, neutralise
 
 NaN = float("nan")
 
@@ -116,6 +116,16 @@ def test_ranked_csv_is_the_one_written_cell_by_cell(names, seed):
     res, _ = small(names, seed=seed)
     assert as_csv(res) == _as_csv_cell_by_cell(res)
     assert as_csv(res, "en") == _as_csv_cell_by_cell(res, "en")
+
+
+def test_the_ranked_csv_is_written_a_category_at_a_time():
+    res, _ = small(["甲", "乙", "丙", "丁"])
+    pieces = list(csv_chunks(res))
+    assert len(pieces) == len(res.categories) > 1
+    assert "".join(pieces) == as_csv(res) == _as_csv_cell_by_cell(res)
+    for piece, cs in zip(pieces, res.categories.values()):  # each piece is its category's rows (and a header)
+        rows = list(csv.reader(io.StringIO(piece)))
+        assert {r[0] for r in rows if r[1] != _heads("zh", "rank")[0]} == {cs.category}
 
 
 def test_the_usual_table_is_joined_not_quoted():
