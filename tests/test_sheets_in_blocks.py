@@ -56,11 +56,14 @@ def test_a_stored_run_keeps_the_sheets_made_one_by_one(generated, monkeypatch):
 def test_a_report_made_in_blocks_says_what_one_unit_at_a_time_says(generated, lang, monkeypatch):
     """The report's sheets made a block at a time (sentences from the lines' columns, HTML rows from
     the columns) are the sheets made for one unit: sentences, cells, and the unit's HTML section."""
+    import scoring.report.html as html_mod
     import scoring.report.view as view_mod
     from scoring.api import decide, load_criteria, score
     from scoring.report.html import SCREEN_FONTS, _unit, render_parts
 
     monkeypatch.setattr(view_mod, "BLOCK", 7)  # blocks that split categories unevenly
+    monkeypatch.setattr(html_mod, "COLUMNS_BLOCK", 11)  # the HTML's columns, and its rows made from them
+    monkeypatch.setattr(html_mod, "ROWS_BLOCK", 4)
     for criteria, data in cases(generated):
         scoring = score(load_criteria(criteria), data, db=":memory:")
         view = view_mod.build(scoring.results, decide(scoring, db=":memory:"), None, None, lang)

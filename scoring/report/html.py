@@ -6,16 +6,19 @@ Every piece of text is escaped: unit names and submitted text are data, never ma
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from html import escape
+
+import numpy as np
 
 from ..core.explain import LineColumns, nullable
 from ..core.rounding import fmt
 from ..i18n import t
 from . import charts
-from .notice import full_note, full_text, line_cell, source_text
 from .output import column_texts
+from .notice import full_note, full_text, line_cell, source_text
 from .view import CategoryView, ReportView, SheetBlock, UnitView
 
 SCREEN_FONTS = '"Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", "SimHei", sans-serif'
@@ -28,6 +31,9 @@ def _e(x) -> str:
 @lru_cache(maxsize=8192)  # labels, sources and full points repeat on every unit's sheet
 def _escaped(text: str) -> str:
     return escape(text, quote=True)
+
+
+_MARKUP = re.compile("[&<>\"']").search  # what html.escape replaces
 
 
 def _css(font: str, view: ReportView) -> str:
@@ -260,37 +266,78 @@ def _cell_row(view: ReportView, c: dict) -> str:
 _LOST, _REASON, _SOURCE, _END = '</td><td class="n">', '</td><td class="reason">', '</td><td class="source">', "</td></tr>"
 
 
-def _sheet_rows(view: ReportView, block: SheetBlock) -> list[str]:
-    """The score-sheet rows of each unit of a block (the text :func:`_cell_row` gives for every cell), made
-    as the JSON sheets are (:mod:`.output`): one pass per line over the block's columns, each distinct
-    value's text made once, a unit's rows then one join.  Lines that are not the usual kind (not
-    applicable, 0 ÷ 0, a capped group …) go through the unit's own cells."""
+class _Texts(dict):
+    """Each value's text, made the first time it is asked for (``how``): a column's texts are then one
+    lookup a value.  Numbers on score sheets are few (points at the sheet's precision), so a report keeps
+    them; it starts again past ``LIMIT`` values all the same."""
+
+    LIMIT = 1 << 16
+
+    def __init__(self, how):
+        super().__init__()
+        self.how = how
+
+    def __missing__(self, x):
+        if len(self) >= self.LIMIT:
+            self.clear()
+        text = self[x] = self.how(x)
+        return text
+
+    def column(self, values: list) -> list[str]:
+        return list(map(self.__getitem__, values))
+
+
+def _sheet_rows(view: ReportView, block: SheetBlock, lo: int = 0, hi: int | None = None, numbers: tuple[_Texts, _Texts] | None = None) -> Iterator[str]:
+    """The score-sheet rows of the units ``lo:hi`` of a block (the text :func:`_cell_row` gives for every
+    cell), made as the JSON sheets are (:mod:`.output`): one pass per line over the block's columns, a
+    unit's rows then one join, made as they are written.  Lines that are not the usual kind (not
+    applicable, 0 ÷ 0, a capped group …) go through the unit's own cells.  ``numbers``: the texts of
+    points and losses already made (:func:`_number_texts`)."""
+    hi = len(block.units) if hi is None else hi
+    numbers = numbers or _number_texts(view)
     pieces: list[list[str]] = []
     for j, (head, s, c) in enumerate(block.columns):
-        columns = _line_pieces(view, head, s.indicator, c)
+        columns = _line_pieces(view, head, s.indicator, c, lo, hi, numbers)
         for k, line in block.odd.get(j, {}).items():
-            columns[0][k] = _cell_row(view, line_cell(line, view.lang))
-            for col in columns[1:]:
-                col[k] = ""
+            if lo <= k < hi:
+                columns[0][k - lo] = _cell_row(view, line_cell(line, view.lang))
+                for col in columns[1:]:
+                    col[k - lo] = ""
         pieces += columns
-    return list(map("".join, zip(*pieces))) if pieces else [""] * len(block.units)
+    return map("".join, zip(*pieces)) if pieces else iter([""] * (hi - lo))
 
 
-def _line_pieces(view: ReportView, head: dict, ind, c: LineColumns) -> list[list[str]]:
-    """One line's rows for every unit of a block as columns of pieces (joined along a unit, its row)."""
-    lang, num = view.lang, view.num
+def _number_texts(view: ReportView) -> tuple[_Texts, _Texts]:
+    """A row's points with what follows them up to the loss, and its loss up to the reason."""
+    num = view.num
+    return _Texts(lambda x: num(x) + _LOST), _Texts(lambda x: (num(x) if x else "") + _REASON)
+
+
+def _line_pieces(view: ReportView, head: dict, ind, c: LineColumns, lo: int, hi: int, numbers: tuple[_Texts, _Texts]) -> list[list[str]]:
+    """One line's rows for the units ``lo:hi`` of a block as columns of pieces (joined along a unit, its
+    row); the texts every unit's row repeats are one piece."""
+    lang, n = view.lang, hi - lo
     level, label, owner = head["level"], f"{ind.id} {ind.name}", ind.owner or ""
-
-    def row_head(app: float | None) -> str:  # None: the whole indicator applies
-        return _row_head(level, label, ind.bonus, ind.full, full_note(app, lang))
-
-    sources = list(zip(*c.sources.values())) if c.sources else [()] * len(c.rows)
-    return [  # numbers with None for NaN: a NaN is a distinct value each time
-        column_texts(nullable(c.applicable_full), row_head, "", ""),
-        column_texts(nullable(c.points), num, "", _LOST),
-        column_texts(nullable(c.lost), lambda x: num(x) if x else "", "", _REASON),
-        column_texts(c.reasons, lambda r: _e(r) if r else "", "", _SOURCE),
-        column_texts(sources, lambda f: _escaped(source_text(owner, f, (), lang)), "", _END),
+    app = c.applicable_full[lo:hi]
+    if np.isnan(app).all():  # the whole indicator applies to every unit (mostly)
+        heads = [_row_head(level, label, ind.bonus, ind.full, "")] * n
+    else:  # numbers with None for NaN: a NaN is a distinct value each time
+        heads = column_texts(nullable(app), lambda a: _row_head(level, label, ind.bonus, ind.full, full_note(a, lang)), "", "")
+    files = [v[lo:hi] for v in c.sources.values()]
+    if all(v.count(v[0]) == n for v in files):  # mostly every unit's values of a field come from one file
+        sources = [_SOURCE + _escaped(source_text(owner, tuple(v[0] for v in files), (), lang)) + _END] * n
+    else:
+        sources = column_texts(list(zip(*files)), lambda f: _escaped(source_text(owner, f, (), lang)), _SOURCE, _END)
+    reasons = dict.fromkeys(c.reasons[lo:hi])
+    for r in reasons:
+        reasons[r] = escape(r, quote=True) if r and _MARKUP(r) else (r or "")  # a reason without & < > " ' is its own text
+    points, lost = numbers
+    return [
+        heads,
+        points.column(nullable(c.points[lo:hi])),
+        lost.column(nullable(c.lost[lo:hi])),
+        list(map(reasons.__getitem__, c.reasons[lo:hi])),
+        sources,
     ]
 
 
@@ -307,6 +354,12 @@ def _stamp(view: ReportView) -> str:
     L = view.L
     items = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in view.stamp)
     return f'<section class="stamp"><h2>{_e(L["stamp"])}</h2><p class="note">{_e(L["stamp_intro"])}</p><dl class="stamp">{items}</dl></section>'
+
+
+# Units whose sheets' lines are made together as columns (each line's fixed costs, the methods' reasons
+# among them, paid once for that many units; the columns hold numbers and shared texts), and units whose
+# rows are made together from them (the rows' texts are most of a report's memory).
+COLUMNS_BLOCK, ROWS_BLOCK = 500, 100
 
 
 def render(view: ReportView, font: str = SCREEN_FONTS) -> str:
@@ -333,9 +386,12 @@ def render_parts(view: ReportView, font: str = SCREEN_FONTS):
     if view.years:
         parts.append(_movement(view, font))
     yield "".join(parts)
-    for block in view.units.blocks():
-        for u, rows in zip(block.units, _sheet_rows(view, block)):
-            yield _unit(view, u, font, rows)
+    numbers = _number_texts(view)
+    for block in view.units.blocks(size=COLUMNS_BLOCK):
+        for lo in range(0, len(block.units), ROWS_BLOCK):
+            hi = min(lo + ROWS_BLOCK, len(block.units))
+            for u, rows in zip(block.units[lo:hi], _sheet_rows(view, block, lo, hi, numbers)):
+                yield _unit(view, u, font, rows)
     tail = [_stamp(view)]
     if view.footer_stamp:
         tail.append(

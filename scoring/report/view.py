@@ -247,14 +247,15 @@ class UnitSheets(Sequence):
         for block in self.blocks(sentences):
             yield from block.units
 
-    def blocks(self, sentences: bool = True) -> Iterator[SheetBlock]:
-        """Every sheet in order, a block of up to BLOCK units of a category at a time."""
+    def blocks(self, sentences: bool = True, size: int | None = None) -> Iterator[SheetBlock]:
+        """Every sheet in order, a block of up to ``size`` (default BLOCK) units of a category at a time."""
         keys, res = self._keys, self._res
+        size = size or BLOCK
         k = 0
         while k < len(keys):
             cs = keys[k][0]
             end = k + 1
-            while end < len(keys) and end - k < BLOCK and keys[end][0] is cs:
+            while end < len(keys) and end - k < size and keys[end][0] is cs:
                 end += 1
             block = keys[k:end]
             rows = [p for _, p, _ in block]
