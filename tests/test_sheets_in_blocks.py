@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from helpers import ROOT, scored
-from scoring.core.explain import ranked, unit_sheet, unit_sheets
+from scoring.core.explain import ranked, sheet_heads, unit_sheet, unit_sheets
 from scoring.history.record import result_rows
 
 EXAMPLES = [(ROOT / "criteria" / f"{name}.toml", ROOT / "examples" / name) for name in ("yitong-2020", "yaoan-2018", "yaoan-2019", "yaoan-2020")]
@@ -36,6 +36,23 @@ def test_sheets_made_together_are_the_sheets_made_one_by_one(generated, lang):
             for start in (0, 1):  # a block from the first unit, and one starting elsewhere
                 rows = order[start:]
                 assert unit_sheets(res, cs, rows, lang) == [unit_sheet(res, cs, p, lang) for p in rows], (criteria.name, cs.category)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_sheet_heads_made_together_are_the_heads_made_one_by_one(generated, lang):
+    """The heads of the sheets (total, rank, modules, vetoes, a cut 附加项's note) with their numbers rounded a
+    column at a time are unit_sheet's, one unit at a time; the cases hold vetoes (a cut 附加项:
+    tests/test_losses_add_up.py)."""
+    seen = {"vetoes": 0}
+    for criteria, data in cases(generated):
+        res = scored(criteria, data)
+        for cs in res.categories.values():
+            order = ranked(res, cs)
+            for rows in (order, order[1::3]):
+                heads = sheet_heads(res, cs, rows, lang)
+                assert heads == [unit_sheet(res, cs, p, lang, with_indicators=False) for p in rows], (criteria.name, cs.category)
+                seen["vetoes"] += sum(bool(h["vetoes"]) for h in heads)
+    assert all(seen.values()), seen
 
 
 def test_a_stored_run_keeps_the_sheets_made_one_by_one(generated, monkeypatch):

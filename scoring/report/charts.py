@@ -28,6 +28,7 @@ AVG = "#111"
 FONT = 11  # px in the SVG's own units
 
 
+@lru_cache(maxsize=8192)  # unit and module names: measured for every chart they are on
 def _w(text: str, size: float = FONT) -> float:
     """Estimated width of a text: CJK characters are a full em, others about half."""
     n = wcswidth(text)
@@ -180,7 +181,11 @@ def totals_layout(view: ReportView, cat: CategoryView, start: int = 0, stop: int
 
 def totals_chart(view: ReportView, cat: CategoryView, font: str = "sans-serif", start: int = 0, stop: int | None = None) -> str:
     """Totals of one category (or some of its rows) as an SVG chart; see :func:`totals_layout`."""
-    lay = totals_layout(view, cat, start, stop)
+    return totals_svg(view, cat, totals_layout(view, cat, start, stop), font)
+
+
+def totals_svg(view: ReportView, cat: CategoryView, lay: TotalsLayout, font: str = "sans-serif") -> str:
+    """A totals chart drawn from its layout (:func:`totals_layout`)."""
     return _svg(lay.width, lay.height, lay.body, f"{cat.name} {view.L['chart_totals']}", font)
 
 
@@ -207,21 +212,27 @@ def profile_chart(view: ReportView, unit: UnitView, font: str = "sans-serif") ->
     b: list[str] = [grid]
     for k, (m, avg) in enumerate(zip(mods, unit.averages)):
         y = top + k * row_h
-        b.append(_t(label_w - 6, y + 15, m["name"], FONT, "end"))
+        b.append(_name(label_w - 6, y + 15, m["name"]))
         if m["score"] is not None:
             s = 100 * m["score"] / m["full"]
             b.append(f'<rect x="{label_w}" y="{y + 4}" width="{max(x(s) - label_w, 0.5):.1f}" height="{row_h - 8}" fill="{BLUE}"/>')
         if avg is not None:
             a = 100 * avg / m["full"]
             b.append(f'<line x1="{x(a):.1f}" y1="{y + 1}" x2="{x(a):.1f}" y2="{y + row_h - 1}" stroke="{AVG}" stroke-width="2.2"/>')
-        diff = (
-            ""
-            if m["score"] is None or avg is None
-            else i18n.t("chart.diff", view.lang, diff=("+" if m["score"] >= avg else "−") + view.num(abs(m["score"] - avg)))
-        )
+        diff = "" if m["score"] is None or avg is None else _diff(view.lang, ("+" if m["score"] >= avg else "−") + view.num(abs(m["score"] - avg)))
         b.append(_t(label_w + plot_w + 8, y + 15, view.num(m["score"]) + diff, 10))
     b.append(frame)
     return _svg(width, height, b, f"{unit.name} {L['profile']}", font)
+
+
+@lru_cache(maxsize=1024)  # a module's name on every unit's chart of a category
+def _name(x: float, y: float, text: str) -> str:
+    return _t(x, y, text, FONT, "end")
+
+
+@lru_cache(maxsize=4096)  # the same few differences from the average on many units' charts
+def _diff(lang: str, diff: str) -> str:
+    return i18n.t("chart.diff", lang, diff=diff)
 
 
 @lru_cache(maxsize=256)  # the same grid, axis and legend on every sheet of a category

@@ -178,6 +178,7 @@ def _move(r) -> str:
     return f"↑{d}" if d > 0 else f"↓{-d}" if d < 0 else "—"
 
 
+@lru_cache(maxsize=4096)  # weights and full points: a few, on every sheet
 def _num(x) -> str:
     return fmt(x)
 
@@ -228,8 +229,8 @@ def _unit(view: ReportView, u: UnitView, font: str, sheet_rows: str | None = Non
     out = [f'<section class="unit" id="u-{_e(u.id)}"><h2>{_e(t("rep.unit_head", view.lang, name=u.name, id=u.id, sheet=L["sheet"]))}</h2>']
     summary = L["summary"].format(total=view.num(u.total), of=u.of, rank=u.rank, grade=u.grade or "—")
     out.append(f'<p class="summary"><b>{_e(u.category)}</b>　{_e(summary)}</p>')
-    head = [L["module"], L["weight"], L["score"], L["average"], L["contribution"]]
-    mods = ['<table class="modules">' + _cols([27, 14, 16, 18, 18]) + _thead(head) + "<tbody>"]
+    head = (L["module"], L["weight"], L["score"], L["average"], L["contribution"])
+    mods = ['<table class="modules">' + _table_head((27, 14, 16, 18, 18), head) + "<tbody>"]
     for m, avg in zip(u.modules, u.averages):
         mods.append(
             f'<tr><td>{_e(m["name"])}</td><td class="n">{_num(m["weight"])}</td>'
@@ -240,12 +241,17 @@ def _unit(view: ReportView, u: UnitView, font: str, sheet_rows: str | None = Non
     out.append(
         '<table class="pair"><tr><td class="left">' + "".join(mods) + '</td><td class="right">' + charts.profile_chart(view, u, font) + "</td></tr></table>"
     )
-    out.append('<table class="sheet">' + _cols([25, 9.5, 7.5, 7.5, 30.5, 20]) + _thead(L["sheet_head"]) + "<tbody>")
+    out.append('<table class="sheet">' + _table_head((25, 9.5, 7.5, 7.5, 30.5, 20), tuple(L["sheet_head"])) + "<tbody>")
     out.append("".join(_cell_row(view, c) for c in u.cells) if sheet_rows is None else sheet_rows)
     out.append("</tbody></table>")
     out.append(f'<div class="sentences"><h3>{_e(L["explanation"])}</h3>' + "".join(f"<p>{_e(s)}</p>" for s in u.sentences) + "</div>")
     out.append("</section>")
     return "".join(out)
+
+
+@lru_cache(maxsize=64)  # the same on every unit's sheet
+def _table_head(widths: tuple[float, ...], head: tuple[str, ...]) -> str:
+    return _cols(widths) + _thead(list(head))
 
 
 def _cell_row(view: ReportView, c: dict) -> str:

@@ -281,14 +281,14 @@ def totals_pieces(view: ReportView, cat, font: str, width_mm: float, height_mm: 
     whole = charts.totals_layout(view, cat)
     squeezed = min(CHART_MM, room_mm / whole.height, width_mm / whole.width)
     if squeezed >= MIN_CHART_MM:
-        svg = charts.totals_chart(view, cat, font)
+        svg = charts.totals_svg(view, cat, whole, font)
         return [{"svg": svg, "width": squeezed * whole.width, "rows": [0, len(cat.rows)]}]
     scale_w = min(width_mm, whole.width * CHART_MM)
     per = charts.rows_per_piece(len(cat.rows), scale_w, height_mm, whole.width)
     out = []
     for start in range(0, max(len(cat.rows), 1), per):
         lay = charts.totals_layout(view, cat, start, start + per)
-        svg = charts.totals_chart(view, cat, font, start, start + per)
+        svg = charts.totals_svg(view, cat, lay, font)
         out.append({"svg": svg, "width": scale_w * lay.width / whole.width, "rows": [start, min(start + per, len(cat.rows))]})
     return out
 

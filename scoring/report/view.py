@@ -18,7 +18,7 @@ import numpy as np
 
 from ..core.decisions import Outcome, RuleResult, band_floor, evaluate, outcomes_of
 from ..core.engine import CategoryScores, IndicatorScores, Results
-from ..core.explain import LineColumns, indicator_line, indicator_lines, line_head, ranked, sheet_columns, unit_sheet
+from ..core.explain import LineColumns, indicator_line, indicator_lines, line_head, ranked, sheet_columns, sheet_heads
 from ..core.rounding import fmt, round_half_up
 from ..i18n import MESSAGES, t
 from . import decisions as rd
@@ -264,7 +264,7 @@ class UnitSheets(Sequence):
             for j, (s, c) in enumerate(columns):
                 if not all(c.usual):  # mostly every line is
                     odd[j] = {u: indicator_line(res, cs, rows[u], s, self._lang) for u, usual in enumerate(c.usual) if not usual}
-            sheets = [unit_sheet(res, cs, p, self._lang, with_indicators=False) for p in rows]
+            sheets = sheet_heads(res, cs, rows, self._lang)
             tops = notice.top_losses(res, cs, rows, columns, odd, sheets, self._lang) if sentences else [None] * len(rows)
             lines = _BlockLines(res, cs, rows, columns, self._lang)
             units = [self._view(key, sheet, partial(lines.unit, u), top, sentences) for u, (key, sheet, top) in enumerate(zip(block, sheets, tops))]
