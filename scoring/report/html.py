@@ -17,7 +17,6 @@ from ..core.explain import LineColumns, nullable
 from ..core.rounding import fmt
 from ..i18n import t
 from . import charts
-from .output import column_texts
 from .notice import full_note, full_text, line_cell, source_text
 from .view import CategoryView, ReportView, SheetBlock, UnitView
 
@@ -328,23 +327,28 @@ def _line_pieces(view: ReportView, head: dict, ind, c: LineColumns, lo: int, hi:
     if np.isnan(app).all():  # the whole indicator applies to every unit (mostly)
         heads = [_row_head(level, label, ind.bonus, ind.full, "")] * n
     else:  # numbers with None for NaN: a NaN is a distinct value each time
-        heads = column_texts(nullable(app), lambda a: _row_head(level, label, ind.bonus, ind.full, full_note(a, lang)), "", "")
+        heads = _each(nullable(app), lambda a: _row_head(level, label, ind.bonus, ind.full, full_note(a, lang)))
     files = [v[lo:hi] for v in c.sources.values()]
     if all(v.count(v[0]) == n for v in files):  # mostly every unit's values of a field come from one file
         sources = [_SOURCE + _escaped(source_text(owner, tuple(v[0] for v in files), (), lang)) + _END] * n
     else:
-        sources = column_texts(list(zip(*files)), lambda f: _escaped(source_text(owner, f, (), lang)), _SOURCE, _END)
-    reasons = dict.fromkeys(c.reasons[lo:hi])
-    for r in reasons:
-        reasons[r] = escape(r, quote=True) if r and _MARKUP(r) else (r or "")  # a reason without & < > " ' is its own text
+        sources = _each(list(zip(*files)), lambda f: _SOURCE + _escaped(source_text(owner, f, (), lang)) + _END)
     points, lost = numbers
     return [
         heads,
         points.column(nullable(c.points[lo:hi])),
         lost.column(nullable(c.lost[lo:hi])),
-        list(map(reasons.__getitem__, c.reasons[lo:hi])),
+        _each(c.reasons[lo:hi], lambda r: escape(r, quote=True) if r and _MARKUP(r) else (r or "")),  # a reason without & < > " ' is its own text
         sources,
     ]
+
+
+def _each(values: list, how) -> list[str]:
+    """``how`` of every value, each distinct value's text made once."""
+    texts = dict.fromkeys(values)
+    for x in texts:
+        texts[x] = how(x)
+    return list(map(texts.__getitem__, values))
 
 
 @lru_cache(maxsize=8192)
