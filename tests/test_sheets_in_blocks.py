@@ -79,8 +79,7 @@ def test_a_report_made_in_blocks_says_what_one_unit_at_a_time_says(generated, la
     from scoring.report.html import SCREEN_FONTS, _unit, render_parts
 
     monkeypatch.setattr(view_mod, "BLOCK", 7)  # blocks that split categories unevenly
-    monkeypatch.setattr(html_mod, "COLUMNS_BLOCK", 11)  # the HTML's columns, and its rows made from them
-    monkeypatch.setattr(html_mod, "ROWS_BLOCK", 4)
+    monkeypatch.setattr(html_mod, "BLOCK", 11)  # the HTML report's own blocks
     for criteria, data in cases(generated):
         scoring = score(load_criteria(criteria), data, db=":memory:")
         view = view_mod.build(scoring.results, decide(scoring, db=":memory:"), None, None, lang)

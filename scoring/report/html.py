@@ -292,24 +292,22 @@ class _Texts(dict):
         return list(map(self.__getitem__, values))
 
 
-def _sheet_rows(view: ReportView, block: SheetBlock, lo: int = 0, hi: int | None = None, numbers: tuple[_Texts, _Texts] | None = None) -> Iterator[str]:
-    """The score-sheet rows of the units ``lo:hi`` of a block (the text :func:`_cell_row` gives for every
-    cell), made as the JSON sheets are (:mod:`.output`): one pass per line over the block's columns, a
-    unit's rows then one join, made as they are written.  Lines that are not the usual kind (not
+def _sheet_rows(view: ReportView, block: SheetBlock, numbers: tuple[_Texts, _Texts] | None = None) -> Iterator[str]:
+    """The score-sheet rows of each unit of a block (the text :func:`_cell_row` gives for every cell), made
+    as the JSON sheets are (:mod:`.output`): one pass per line over the block's columns, a unit's rows then
+    one join, made as they are written (the columns hold references to texts made once).  Lines that are not the usual kind (not
     applicable, 0 ÷ 0, a capped group …) go through the unit's own cells.  ``numbers``: the texts of
     points and losses already made (:func:`_number_texts`)."""
-    hi = len(block.units) if hi is None else hi
     numbers = numbers or _number_texts(view)
     pieces: list[list[str]] = []
     for j, (head, s, c) in enumerate(block.columns):
-        columns = _line_pieces(view, head, s.indicator, c, lo, hi, numbers)
+        columns = _line_pieces(view, head, s.indicator, c, numbers)
         for k, line in block.odd.get(j, {}).items():
-            if lo <= k < hi:
-                columns[0][k - lo] = _cell_row(view, line_cell(line, view.lang))
-                for col in columns[1:]:
-                    col[k - lo] = ""
+            columns[0][k] = _cell_row(view, line_cell(line, view.lang))
+            for col in columns[1:]:
+                col[k] = ""
         pieces += columns
-    return map("".join, zip(*pieces)) if pieces else iter([""] * (hi - lo))
+    return map("".join, zip(*pieces)) if pieces else iter([""] * len(block.units))
 
 
 def _number_texts(view: ReportView) -> tuple[_Texts, _Texts]:
@@ -318,17 +316,17 @@ def _number_texts(view: ReportView) -> tuple[_Texts, _Texts]:
     return _Texts(lambda x: num(x) + _LOST), _Texts(lambda x: (num(x) if x else "") + _REASON)
 
 
-def _line_pieces(view: ReportView, head: dict, ind, c: LineColumns, lo: int, hi: int, numbers: tuple[_Texts, _Texts]) -> list[list[str]]:
-    """One line's rows for the units ``lo:hi`` of a block as columns of pieces (joined along a unit, its
-    row); the texts every unit's row repeats are one piece."""
-    lang, n = view.lang, hi - lo
+def _line_pieces(view: ReportView, head: dict, ind, c: LineColumns, numbers: tuple[_Texts, _Texts]) -> list[list[str]]:
+    """One line's rows for every unit of a block as columns of pieces (joined along a unit, its row); the
+    texts every unit's row repeats are one piece."""
+    lang, n = view.lang, len(c.rows)
     level, label, owner = head["level"], f"{ind.id} {ind.name}", ind.owner or ""
-    app = c.applicable_full[lo:hi]
+    app = c.applicable_full
     if np.isnan(app).all():  # the whole indicator applies to every unit (mostly)
         heads = [_row_head(level, label, ind.bonus, ind.full, "")] * n
     else:  # numbers with None for NaN: a NaN is a distinct value each time
         heads = _each(nullable(app), lambda a: _row_head(level, label, ind.bonus, ind.full, full_note(a, lang)))
-    files = [v[lo:hi] for v in c.sources.values()]
+    files = list(c.sources.values())
     if all(v.count(v[0]) == n for v in files):  # mostly every unit's values of a field come from one file
         sources = [_SOURCE + _escaped(source_text(owner, tuple(v[0] for v in files), (), lang)) + _END] * n
     else:
@@ -336,9 +334,9 @@ def _line_pieces(view: ReportView, head: dict, ind, c: LineColumns, lo: int, hi:
     points, lost = numbers
     return [
         heads,
-        points.column(nullable(c.points[lo:hi])),
-        lost.column(nullable(c.lost[lo:hi])),
-        _each(c.reasons[lo:hi], lambda r: escape(r, quote=True) if r and _MARKUP(r) else (r or "")),  # a reason without & < > " ' is its own text
+        points.column(nullable(c.points)),
+        lost.column(nullable(c.lost)),
+        _each(c.reasons, lambda r: escape(r, quote=True) if r and _MARKUP(r) else (r or "")),  # a reason without & < > " ' is its own text
         sources,
     ]
 
@@ -366,10 +364,10 @@ def _stamp(view: ReportView) -> str:
     return f'<section class="stamp"><h2>{_e(L["stamp"])}</h2><p class="note">{_e(L["stamp_intro"])}</p><dl class="stamp">{items}</dl></section>'
 
 
-# Units whose sheets' lines are made together as columns (each line's fixed costs, the methods' reasons
-# among them, paid once for that many units; the columns hold numbers and shared texts), and units whose
-# rows are made together from them (the rows' texts are most of a report's memory).
-COLUMNS_BLOCK, ROWS_BLOCK = 500, 100
+# Units whose sheets are made together, their lines as columns: each line's fixed costs (the methods'
+# reasons among them) paid once for that many units.  A block holds numbers and references to texts made
+# once; each unit's rows are joined only when it is written (the rows' texts are most of a report's size).
+BLOCK = 500
 
 
 def render(view: ReportView, font: str = SCREEN_FONTS) -> str:
@@ -397,11 +395,9 @@ def render_parts(view: ReportView, font: str = SCREEN_FONTS):
         parts.append(_movement(view, font))
     yield "".join(parts)
     numbers = _number_texts(view)
-    for block in view.units.blocks(size=COLUMNS_BLOCK):
-        for lo in range(0, len(block.units), ROWS_BLOCK):
-            hi = min(lo + ROWS_BLOCK, len(block.units))
-            for u, rows in zip(block.units[lo:hi], _sheet_rows(view, block, lo, hi, numbers)):
-                yield _unit(view, u, font, rows)
+    for block in view.units.blocks(size=BLOCK):
+        for u, rows in zip(block.units, _sheet_rows(view, block, numbers)):
+            yield _unit(view, u, font, rows)
     tail = [_stamp(view)]
     if view.footer_stamp:
         tail.append(
