@@ -496,7 +496,7 @@ def sheet_heads(res: Results, cs: CategoryScores, rows: list[int], lang: str = "
     ids, names = res.data.ids, res.data.names
     total = nullable(round_column(cs.total[at], places))
     rank = cs.rank[at].tolist()
-    mods = []
+    mods: list[tuple[Any, ...]] = []
     for ms in cs.modules.values():
         numbers = [nullable(round_column(a[at], places)) for a in (ms.score, ms.base, ms.bonus, ms.contribution)]
         cut = [p for p in rows if _bonus_cap(res, cs, ms, p, places, lang)] if ms.module.bonus is not None else []

@@ -36,10 +36,15 @@ def _w(text: str, size: float = FONT) -> float:
 
 
 def _t(x: float, y: float, text: str, size: float = FONT, anchor: str = "start", fill: str = INK, weight: str = "normal") -> str:
+    return _text_tag(x, y, size, anchor, fill, weight) + escape(text) + "</text>"
+
+
+@lru_cache(maxsize=4096, typed=True)  # the same places on every unit's chart, and on every piece of a long one
+def _text_tag(x: float, y: float, size: float, anchor: str, fill: str, weight: str) -> str:
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}"'
         + (f' font-weight="{weight}"' if weight != "normal" else "")
-        + f">{escape(text)}</text>"
+        + ">"
     )
 
 
@@ -218,11 +223,16 @@ def profile_chart(view: ReportView, unit: UnitView, font: str = "sans-serif") ->
             b.append(f'<rect x="{label_w}" y="{y + 4}" width="{max(x(s) - label_w, 0.5):.1f}" height="{row_h - 8}" fill="{BLUE}"/>')
         if avg is not None:
             a = 100 * avg / m["full"]
-            b.append(f'<line x1="{x(a):.1f}" y1="{y + 1}" x2="{x(a):.1f}" y2="{y + row_h - 1}" stroke="{AVG}" stroke-width="2.2"/>')
+            b.append(_average_mark(x(a), y, row_h))
         diff = "" if m["score"] is None or avg is None else _diff(view.lang, ("+" if m["score"] >= avg else "−") + view.num(abs(m["score"] - avg)))
         b.append(_t(label_w + plot_w + 8, y + 15, view.num(m["score"]) + diff, 10))
     b.append(frame)
     return _svg(width, height, b, f"{unit.name} {L['profile']}", font)
+
+
+@lru_cache(maxsize=1024, typed=True)  # a module's average: the same on every unit's chart of a category
+def _average_mark(x: float, y: float, row_h: float) -> str:
+    return f'<line x1="{x:.1f}" y1="{y + 1}" x2="{x:.1f}" y2="{y + row_h - 1}" stroke="{AVG}" stroke-width="2.2"/>'
 
 
 @lru_cache(maxsize=1024)  # a module's name on every unit's chart of a category

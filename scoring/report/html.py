@@ -222,8 +222,8 @@ def _movement(view: ReportView, font: str) -> str:
     return "".join(out)
 
 
-def _unit(view: ReportView, u: UnitView, font: str, sheet_rows: str | None = None) -> str:
-    """A unit's section; ``sheet_rows``: its score sheet's rows when already made (:func:`_sheet_rows`)."""
+def _unit(view: ReportView, u: UnitView, font: str, sheet_rows: Sequence[str] | None = None) -> str:
+    """A unit's section; ``sheet_rows``: its score sheet's rows when already made, in pieces (:func:`_sheet_rows`)."""
     L = view.L
     out = [f'<section class="unit" id="u-{_e(u.id)}"><h2>{_e(t("rep.unit_head", view.lang, name=u.name, id=u.id, sheet=L["sheet"]))}</h2>']
     summary = L["summary"].format(total=view.num(u.total), of=u.of, rank=u.rank, grade=u.grade or "—")
@@ -241,7 +241,7 @@ def _unit(view: ReportView, u: UnitView, font: str, sheet_rows: str | None = Non
         '<table class="pair"><tr><td class="left">' + "".join(mods) + '</td><td class="right">' + charts.profile_chart(view, u, font) + "</td></tr></table>"
     )
     out.append('<table class="sheet">' + _table_head((25, 9.5, 7.5, 7.5, 30.5, 20), tuple(L["sheet_head"])) + "<tbody>")
-    out.append("".join(_cell_row(view, c) for c in u.cells) if sheet_rows is None else sheet_rows)
+    out += [_cell_row(view, c) for c in u.cells] if sheet_rows is None else sheet_rows  # joined once, with the section
     out.append("</tbody></table>")
     out.append(f'<div class="sentences"><h3>{_e(L["explanation"])}</h3>' + "".join(f"<p>{_e(s)}</p>" for s in u.sentences) + "</div>")
     out.append("</section>")
@@ -292,10 +292,10 @@ class _Texts(dict):
         return list(map(self.__getitem__, values))
 
 
-def _sheet_rows(view: ReportView, block: SheetBlock, numbers: tuple[_Texts, _Texts] | None = None) -> Iterator[str]:
-    """The score-sheet rows of each unit of a block (the text :func:`_cell_row` gives for every cell), made
-    as the JSON sheets are (:mod:`.output`): one pass per line over the block's columns, a unit's rows then
-    one join, made as they are written (the columns hold references to texts made once).  Lines that are not the usual kind (not
+def _sheet_rows(view: ReportView, block: SheetBlock, numbers: tuple[_Texts, _Texts] | None = None) -> Iterator[tuple[str, ...]]:
+    """The score-sheet rows of each unit of a block (the text :func:`_cell_row` gives for every cell) in
+    pieces, made as the JSON sheets are (:mod:`.output`): one pass per line over the block's columns, a
+    unit's pieces taken as it is written (the columns hold references to texts made once).  Lines that are not the usual kind (not
     applicable, 0 ÷ 0, a capped group …) go through the unit's own cells.  ``numbers``: the texts of
     points and losses already made (:func:`_number_texts`)."""
     numbers = numbers or _number_texts(view)
@@ -307,7 +307,7 @@ def _sheet_rows(view: ReportView, block: SheetBlock, numbers: tuple[_Texts, _Tex
             for col in columns[1:]:
                 col[k] = ""
         pieces += columns
-    return map("".join, zip(*pieces)) if pieces else iter([""] * len(block.units))
+    return zip(*pieces) if pieces else iter([()] * len(block.units))
 
 
 def _number_texts(view: ReportView) -> tuple[_Texts, _Texts]:
@@ -336,14 +336,19 @@ def _line_pieces(view: ReportView, head: dict, ind, c: LineColumns, numbers: tup
         heads,
         points.column(nullable(c.points)),
         lost.column(nullable(c.lost)),
-        _each(c.reasons, lambda r: escape(r, quote=True) if r and _MARKUP(r) else (r or "")),  # a reason without & < > " ' is its own text
+        _each(c.reasons, _reason_text),
         sources,
     ]
 
 
+def _reason_text(reason: str) -> str:
+    """A reason as the row shows it: one without & < > " ' is its own text."""
+    return escape(reason, quote=True) if reason and _MARKUP(reason) else (reason or "")
+
+
 def _each(values: list, how) -> list[str]:
     """``how`` of every value, each distinct value's text made once."""
-    texts = dict.fromkeys(values)
+    texts: dict = dict.fromkeys(values)
     for x in texts:
         texts[x] = how(x)
     return list(map(texts.__getitem__, values))
