@@ -111,20 +111,21 @@ class TotalsLayout:
 ROW_H, TOP, PLOT_W = 18, 34, 430
 
 
-def totals_layout(view: ReportView, cat: CategoryView, start: int = 0, stop: int | None = None) -> TotalsLayout:
+def totals_layout(view: ReportView, cat: CategoryView, start: int = 0, stop: int | None = None, axis: tuple[float, float] | None = None) -> TotalsLayout:
     """Totals as horizontal bars in rank order, with the lines the decision rules draw.
 
     ``start``/``stop``: the rows drawn (all by default; a long category is drawn in pieces that each fit
     a page).  The rank numbers have their own column left of the names, line labels below the plot
     stack instead of overprinting, and the chart is as wide as its longest label needs: every text's box is
-    returned so tests can check that none overlaps another and all stay inside the chart.
+    returned so tests can check that none overlaps another and all stay inside the chart.  ``axis``: the
+    category's :func:`axis_range` when already found (it reads every row: once per chart, not per piece).
     """
     L = view.L
     rows = cat.rows[start:stop]
     rank_w = max([_w(str(r.rank), 10) for r in rows] + [_w("00", 10)])
     name_w = max([_w(r.name) for r in rows] + [40])
     label_w = 6 + rank_w + 10 + name_w + 8
-    lo, hi = axis_range(cat, view.total)
+    lo, hi = axis_range(cat, view.total) if axis is None else axis
     x = lambda v: label_w + (min(max(v, lo), hi) - lo) / (hi - lo) * PLOT_W  # noqa: E731
     bottom = TOP + len(rows) * ROW_H
     b: list[str] = []
