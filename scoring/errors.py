@@ -22,6 +22,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Problem:
+    """One thing wrong (or worth noting) in the user's input, located, as a message code and its arguments."""
+
     code: str  # key in scoring.i18n.MESSAGES; "<code>.hint" is the fix, if any
     args: dict[str, Any] = field(default_factory=dict)
     file: str | None = None

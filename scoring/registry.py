@@ -30,6 +30,8 @@ ENTRY_POINT_GROUP = "scoring"
 
 @dataclass
 class Registry:
+    """The scoring methods available, which plugin gave each, and the plugins that failed to load."""
+
     methods: dict[str, Method] = field(default_factory=dict)
     source: dict[str, str] = field(default_factory=dict)  # method name -> plugin name
     versions: dict[str, str] = field(default_factory=dict)  # plugin name -> version

@@ -104,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     # would only cost start-up time (about 50 ms of CPU on two cores). A user's own
     # setting wins.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # pydantic looks for its own plugins (validation tracers) by reading the entry points of every
+    # installed distribution when the first model is built: about 1 % of a county run here, more in
+    # a large environment. The criteria models are the engine's own, not something to trace.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "1")
     argv = sys.argv[1:] if argv is None else argv
     lang = _lang(argv)
     args = parse_args(argv, lang)

@@ -28,8 +28,12 @@ def previous_of(name: str) -> str | None:
     return None
 
 
-@dataclass
+# repr=False, eq=False: its fields are arrays (== on them says nothing, a repr prints them whole),
+# and Python compiles every method a dataclass generates each time the module is imported
+@dataclass(repr=False, eq=False)
 class Dataset:
+    """The units and their values, one column per field, with where each value was read."""
+
     ids: list[str]
     names: list[str]
     categories: list[str]

@@ -23,7 +23,9 @@ from .rounding import round_array, to_fixed, whole
 from .scope import unit_scopes
 
 
-@dataclass
+# repr=False, eq=False on the result classes here: their fields are arrays (== on them says nothing,
+# a repr prints them whole), and Python compiles every method a dataclass generates at each import
+@dataclass(repr=False, eq=False)
 class IndicatorScores:
     """One indicator (leaf or group) over the units of one category."""
 
@@ -40,8 +42,10 @@ class IndicatorScores:
     zero: np.ndarray | None = None  # units whose input has no value because a denominator was 0
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class ModuleScores:
+    """One module (a weighted block of the total) over the units of one category."""
+
     module: Module
     weight: float
     base: np.ndarray  # earned ÷ applicable full × module full (百分制 rescaling)
@@ -52,15 +56,19 @@ class ModuleScores:
     applicable_full: np.ndarray
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class VetoHits:
+    """One veto over the units of one category: which units it caught and the values it read."""
+
     veto: Veto
     hit: np.ndarray  # bool per unit
     values: np.ndarray
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class CategoryScores:
+    """Everything scored for the units of one category: indicators, modules, totals, ranks, grades."""
+
     category: str
     index: np.ndarray  # positions of this category's units in the dataset
     indicators: dict[str, IndicatorScores]
@@ -74,8 +82,10 @@ class CategoryScores:
     grade_why: list[str | None]  # why a grade differs from the score's band (veto, quota)
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Results:
+    """A run's results: every category's scores, the data they came from and the plan that made them."""
+
     plan: Plan
     data: Dataset
     categories: dict[str, CategoryScores]

@@ -45,6 +45,8 @@ class ExprError(ValueError):
 
 @dataclass(frozen=True)
 class Node:
+    """One node of a parsed formula: a number, a field, or an operation on its ``args``."""
+
     op: str  # "num", "field", "neg", "+", "-", "*", "/", or a function name
     args: tuple = ()
     value: float | str | None = None

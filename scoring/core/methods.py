@@ -41,8 +41,12 @@ class NoParams(Params):
     pass
 
 
-@dataclass
+# repr=False, eq=False: its fields are arrays (== on them says nothing, a repr prints them whole),
+# and Python compiles every method a dataclass generates each time the module is imported
+@dataclass(repr=False, eq=False)
 class Column:
+    """What a method scores: its input fields as columns over the units of one category."""
+
     values: dict[str, np.ndarray]  # field name -> float64 array, NaN = missing
     full: float  # the indicator's full points
     bonus: bool = False  # 附加项: points may go beyond [0, full]
@@ -57,8 +61,10 @@ class Column:
         return len(self.value) if self.values else 0
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Scored:
+    """A method's points per unit, and the facts about the column its explanations quote."""
+
     points: np.ndarray
     context: dict[str, Any] = field(default_factory=dict)  # whatever lost_reason needs later
 

@@ -24,6 +24,8 @@ EPS = 1e-9
 
 @dataclass
 class Leaf:
+    """An indicator scored by a method: the method, its checked parameters and the fields it reads."""
+
     indicator: Indicator
     method: Method
     params: Any
@@ -55,6 +57,8 @@ class Scope:
 
 @dataclass
 class Plan:
+    """The criteria checked and arranged for scoring: leaves, formulas in order, scopes, checks."""
+
     criteria: Criteria
     leaves: dict[str, Leaf]
     formulas: list[tuple[str, expr.Node]]  # derived fields in evaluation order

@@ -24,6 +24,8 @@ from .plan import Plan
 
 @dataclass(frozen=True)
 class Use:
+    """One place the criteria read a field: an indicator, a veto, a tie-break or a check."""
+
     kind: str  # "indicator" | "veto" | "tie_break" | "check"
     id: str
     name: str
@@ -34,6 +36,8 @@ class Use:
 
 @dataclass
 class Usage:
+    """A field and every place the criteria read it."""
+
     name: str
     categories: set[str] = field(default_factory=set)
     uses: list[Use] = field(default_factory=list)

@@ -20,6 +20,8 @@ SHORT = 12
 
 @dataclass(frozen=True)
 class Stamp:
+    """What a run was made from: the criteria and data hashes, the engine and the plugins used."""
+
     criteria_sha256: str
     data_sha256: str
     engine: str

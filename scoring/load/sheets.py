@@ -46,6 +46,8 @@ class Unreadable(Exception):
 
 @dataclass
 class Table:
+    """One CSV file or one worksheet as numbered rows of raw cells."""
+
     file: str  # as shown to people: the name inside the data folder
     sheet: str | None  # None for CSV
     rows: Iterator[tuple[int, Sequence]]  # (row number, cells)

@@ -40,6 +40,8 @@ UNREADABLE = frozenset(
 
 @dataclass
 class Report:
+    """What `scoring validate` found in a data folder: the reading, its problems and the gaps."""
+
     folder: str
     result: ReadResult
     problems: list[Problem]
