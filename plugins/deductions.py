@@ -217,5 +217,11 @@ class MustBeFull(Method):
         ((field, v),) = inputs.items()
         return tr(lang, f"{field}{shown(v, field, lang, '%')}，未达到{fmt(p.target)}%", f"{field} {shown(v, field, lang, '%')}, below {fmt(p.target)}%")
 
+    def lost_reasons(self, p, inputs, points, full, context, lang="zh"):
+        ((field, v),) = inputs.items()  # rates are mostly distinct: each unit's sentence from the column's values
+        text = tr(lang, "{f}{v}，未达到{t}%", "{f} {v}, below {t}%")
+        target = fmt(p.target)
+        return [text.format(f=field, v=x, t=target) for x in shown_column(v, field, lang, "%")]
+
 
 METHODS = [DeductPerCount, EventsByLevel, Presence, Quota, RateThreshold, MustBeFull]

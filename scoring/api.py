@@ -437,9 +437,10 @@ def write_report(
 def results_text(scoring: Scoring, fmt: str = "table", lang: str = "zh", *, decisions: list[RuleResult] | None = None) -> str | Iterator[str]:
     """The ranked results as ``scoring run`` prints them: ``table`` (the proposed decisions, when
     given, then the blank cells scored and the stamp last), ``csv`` (the ranked tables alone: no
-    decisions, no stamp), or ``json`` (pieces made as they are written, so memory stays flat at any
-    size: :func:`results_json` decoded). Any other format is refused (printable reports: :func:`report`)."""
-    from .report.output import as_csv, as_table
+    decisions, no stamp; a piece per category, made as it is written), or ``json`` (pieces made as they
+    are written, so memory stays flat at any size: :func:`results_json` decoded). Any other format is
+    refused (printable reports: :func:`report`)."""
+    from .report.output import as_table, csv_chunks
 
     if fmt not in ("table", "csv", "json"):
         raise UsageError(Problem("api.results_format", {"format": fmt}))
@@ -454,7 +455,7 @@ def results_text(scoring: Scoring, fmt: str = "table", lang: str = "zh", *, deci
         close = results.criteria.decisions.close_margin
         return text + "\n" + rd.as_text(decisions, places, close, lang).rstrip("\n") + "\n" + "\n".join(stamp.gap_lines(lang) + [stamp.line(lang)]) + "\n"
     if fmt == "csv":
-        return as_csv(results, lang, stamp=stamp)
+        return csv_chunks(results, lang)
     return as_table(results, lang, stamp=stamp)
 
 

@@ -2723,10 +2723,13 @@ def t(code: str, lang: str = "zh", **args) -> str:
         if key in args and isinstance(args[key], str) and args[key] in MESSAGES:
             inner = {k: v for k, v in args.items() if k not in ("detail", "fix")}  # no nested message expands again
             args = {**args, key: t(args[key], lang, **inner)}
-    shown = {k: _num(v) for k, v in args.items()}
+    shown = {k: v if type(v) is str and v.isprintable() else _num(v) for k, v in args.items()}  # (_num, without a call for plain text)
     if shown.get("found") == "expr.end":
         shown["found"] = t("expr.end", lang)
-    return text.format_map(_Safe(shown))  # as string.Formatter().vformat fills it, in C (reports fill 170 000)
+    try:  # as string.Formatter().vformat fills it, in C (reports fill hundreds of thousands)
+        return text.format_map(shown)
+    except KeyError:  # a placeholder without a value is left as written
+        return text.format_map(_Safe(shown))
 
 
 def _num(v):

@@ -42,7 +42,7 @@ class RowByRowReader(submissions._Reader):
                 continue
             unit_rows[i] = rn
             count += 1
-            for j, f, parse, vals, rws in fields:
+            for j, f, parse, vals in fields:
                 raw = row[j] if j < L else None
                 if raw is None or raw == "":
                     if t.blank_cause is not None:
@@ -58,7 +58,6 @@ class RowByRowReader(submissions._Reader):
                     continue
                 if v is not None:
                     vals[i] = v
-                    rws[i] = rn
             for j, f in ev_cols:
                 if j < L and not is_blank(row[j]):
                     chars = control_chars(row[j])

@@ -367,3 +367,23 @@ def test_as_a_subprocess():
     assert proc.stderr == ""
     proc = cli_process("check", ROOT / "no-such.toml", env=env, timeout=60)
     assert proc.returncode == 2 and "找不到评分细则文件" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_batch_command_collects_cycles_less_often_and_restores_the_callers_setting(capsys, tmp_path):
+    import gc
+
+    from scoring.cli import BATCH_GC, LONG_RUNNING
+
+    seen = tmp_path / "seen.txt"
+    body = (
+        PLUGIN.format(name="share_of_full") + f"\nimport gc as _gc\nfrom pathlib import Path as _P\n_P({str(seen)!r}).write_text(repr(_gc.get_threshold()))\n"
+    )
+    folder = tmp_path / "plugins"
+    write_plugin(folder, "share.py", body=body)
+    before = gc.get_threshold()
+    assert before != BATCH_GC
+    code, _, err = cli(capsys, "methods", "--plugins", folder)
+    assert code == 0, err
+    assert seen.read_text() == repr(BATCH_GC)  # while the command ran (the plugin is loaded inside it)
+    assert gc.get_threshold() == before  # and the caller's setting afterwards
+    assert LONG_RUNNING == {"serve"}  # the portal keeps Python's default

@@ -7,6 +7,7 @@ import csv
 import io
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +15,7 @@ from builders import examples
 from report_support import small
 from scoring.core.explain import ranked
 from scoring.core.rounding import each_distinct, fmt, fmt_column, round_array
-from scoring.report.output import _heads, _veto_text, as_csv, csv_text, neutralise
+from scoring.report.output import _heads, _veto_text, as_csv, csv_chunks, csv_text, neutralise
 
 NaN = float("nan")
 
@@ -116,6 +117,17 @@ def test_ranked_csv_is_the_one_written_cell_by_cell(names, seed):
     res, _ = small(names, seed=seed)
     assert as_csv(res) == _as_csv_cell_by_cell(res)
     assert as_csv(res, "en") == _as_csv_cell_by_cell(res, "en")
+
+
+@pytest.mark.parametrize("block", [1, 2, 10_000])
+def test_the_ranked_csv_is_written_a_block_of_a_categorys_rows_at_a_time(block):
+    res, _ = small(["甲", "乙", "丙", "丁", "戊"])
+    pieces = list(csv_chunks(res, block=block))
+    sizes = [len(cs.index) for cs in res.categories.values()]
+    assert len(sizes) > 1 and len(pieces) == sum(-(-n // block) for n in sizes)  # a category's rows are never in one piece with another's
+    assert "".join(pieces) == as_csv(res) == _as_csv_cell_by_cell(res)
+    rank = _heads("zh", "rank")[0]
+    assert all(len([r for r in csv.reader(io.StringIO(p)) if r[1] != rank]) <= block for p in pieces)
 
 
 def test_the_usual_table_is_joined_not_quoted():

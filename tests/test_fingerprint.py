@@ -100,3 +100,21 @@ def test_canonical_bytes_are_never_written_into_the_data_folder(tmp_path, capsys
     data = example_copy(tmp_path)
     assert main(["fingerprint", str(CRITERIA), "--data", str(data), "--canonical", str(data / "x.bin")]) == 2
     assert "修改建议" in capsys.readouterr().err and not (data / "x.bin").exists()
+
+
+def test_declared_blanks_are_the_blank_cells_a_policy_scored_each_once_in_the_order_first_met():
+    import numpy as np
+
+    from scoring.core.dataset import Dataset
+    from scoring.core.usage import Gap
+    from scoring.history.stamp import declared_blanks
+
+    data = Dataset(["U1", "U2"], ["甲", "乙"], ["c", "c"], {"a": np.array([np.nan, np.nan])})
+    gaps = [
+        Gap(1, "a", "率", "indicator", "1.1", "x", "zero", "blank"),
+        Gap(0, "a", "a", "indicator", "1.2", "y", "error", "blank"),  # refused, not declared
+        Gap(0, "a", "a", "indicator", "1.1", "x", "exclude", "formula"),  # no value from a formula: not a blank cell
+        Gap(0, "a", "a", "indicator", "1.1", "x", "exclude", "blank"),
+        Gap(1, "a", "a", "indicator", "1.1", "x", "exclude", "blank"),  # the same cell and item again (through another field)
+    ]
+    assert declared_blanks(gaps, data) == [("U2", "乙", "a", "1.1", "zero"), ("U1", "甲", "a", "1.1", "exclude")]

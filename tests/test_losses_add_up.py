@@ -7,7 +7,7 @@ from hypothesis import event, given, settings
 
 from builders import examples
 from scoring.core.engine import score
-from scoring.core.explain import loss_items, unit_sheet
+from scoring.core.explain import loss_items, sheet_heads, unit_sheet
 from scoring.core.rounding import round_half_up
 from scoring.report.notice import unit_notice
 from test_engine import capped_group, cases, plan_of, small, small_data
@@ -69,7 +69,9 @@ def test_listed_losses_add_up_at_every_level(case):
     res = score(plan, data)
     places = doc["assessment"]["precision"]
     for cs in res.categories.values():
-        for p in range(len(cs.index)):
+        rows = list(range(len(cs.index)))  # the heads made a column at a time are the heads made one by one
+        assert sheet_heads(res, cs, rows) == [unit_sheet(res, cs, p, "zh", with_indicators=False) for p in rows]
+        for p in rows:
             sheet = unit_sheet(res, cs, p, "zh")
             _check_sheet(plan, sheet, places)
             for kind in {"cap" for x in sheet["indicators"] if "cap" in x} | {
@@ -110,6 +112,8 @@ def test_a_bonus_cut_by_the_module_range_is_said_and_listed_once():
     sheet = unit_sheet(res, cs, 2)
     mod = sheet["modules"][0]
     assert mod["bonus"] == -2 and mod["bonus_items"] == -3 and "计-2.00分" in mod["bonus_note"]
+    rows = list(range(len(cs.index)))  # the heads made a column at a time say it too, for that unit alone
+    assert sheet_heads(res, cs, rows) == [unit_sheet(res, cs, p, with_indicators=False) for p in rows]
     (item,) = [i for i in loss_items(sheet) if i["bonus"]]
     assert item["lost"] == 2 and "通报批评-3" in item["reason"]
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from helpers import ROOT, scored
-from scoring.core.explain import ranked, unit_sheet, unit_sheets
+from scoring.core.explain import ranked, sheet_heads, unit_sheet, unit_sheets
 from scoring.history.record import result_rows
 
 EXAMPLES = [(ROOT / "criteria" / f"{name}.toml", ROOT / "examples" / name) for name in ("yitong-2020", "yaoan-2018", "yaoan-2019", "yaoan-2020")]
@@ -38,6 +38,23 @@ def test_sheets_made_together_are_the_sheets_made_one_by_one(generated, lang):
                 assert unit_sheets(res, cs, rows, lang) == [unit_sheet(res, cs, p, lang) for p in rows], (criteria.name, cs.category)
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_sheet_heads_made_together_are_the_heads_made_one_by_one(generated, lang):
+    """The heads of the sheets (total, rank, modules, vetoes, a cut 附加项's note) with their numbers rounded a
+    column at a time are unit_sheet's, one unit at a time; the cases hold vetoes (a cut 附加项:
+    tests/test_losses_add_up.py)."""
+    seen = {"vetoes": 0}
+    for criteria, data in cases(generated):
+        res = scored(criteria, data)
+        for cs in res.categories.values():
+            order = ranked(res, cs)
+            for rows in (order, order[1::3]):
+                heads = sheet_heads(res, cs, rows, lang)
+                assert heads == [unit_sheet(res, cs, p, lang, with_indicators=False) for p in rows], (criteria.name, cs.category)
+                seen["vetoes"] += sum(bool(h["vetoes"]) for h in heads)
+    assert all(seen.values()), seen
+
+
 def test_a_stored_run_keeps_the_sheets_made_one_by_one(generated, monkeypatch):
     import json
 
@@ -56,11 +73,13 @@ def test_a_stored_run_keeps_the_sheets_made_one_by_one(generated, monkeypatch):
 def test_a_report_made_in_blocks_says_what_one_unit_at_a_time_says(generated, lang, monkeypatch):
     """The report's sheets made a block at a time (sentences from the lines' columns, HTML rows from
     the columns) are the sheets made for one unit: sentences, cells, and the unit's HTML section."""
+    import scoring.report.html as html_mod
     import scoring.report.view as view_mod
     from scoring.api import decide, load_criteria, score
     from scoring.report.html import SCREEN_FONTS, _unit, render_parts
 
     monkeypatch.setattr(view_mod, "BLOCK", 7)  # blocks that split categories unevenly
+    monkeypatch.setattr(html_mod, "BLOCK", 11)  # the HTML report's own blocks
     for criteria, data in cases(generated):
         scoring = score(load_criteria(criteria), data, db=":memory:")
         view = view_mod.build(scoring.results, decide(scoring, db=":memory:"), None, None, lang)

@@ -10,6 +10,7 @@ problems and notes in the same order, the same bad cells and the same places.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
 import sys
@@ -161,6 +162,31 @@ def test_columnwise_reads_messy_folders_as_cell_by_cell(tmp_path_factory, drawn)
     folder = tmp_path_factory.mktemp("data")
     write(folder, *drawn)
     assert outcome(folder, True) == outcome(folder, False)
+    cells_hold_their_values(folder, submissions.read_submissions(folder, CRITERIA).data)
+
+
+def cells_hold_their_values(folder: Path, data) -> None:
+    """Every value a CSV gave is in the cell ``cell_of`` names (as its field's parser reads it), and
+    a value nothing gave names no cell: the places and rows kept per field (shared by a wide
+    table's fields until a second file gives one of them values) say where each value is."""
+    if data is None:
+        return
+    files = {p.name: list(csv.reader(io.StringIO(p.read_text(encoding="utf-8"), newline=""))) for p in folder.glob("f*.csv")}
+    specs = CRITERIA.field_map()
+    for f, column in data.values.items():
+        for i, v in enumerate(column.tolist()):
+            where = data.cell_of(i, f)
+            if math.isnan(v):
+                assert where is None, (f, i, where)
+                continue
+            assert where is not None, (f, i)
+            file, ref = where.split(" ", 1)
+            if file not in files:  # a workbook's cell: the other tests read those back
+                continue
+            letter, row = re.fullmatch(r"([A-Z]+)(\d+)", ref).groups()
+            raw = files[file][int(row) - 1][ord(letter) - 65]
+            got = ValueParser(specs[f])(raw)[0]
+            assert got is not None and math.isclose(got, v, rel_tol=1e-9, abs_tol=1e-12), (f, i, where, raw, v)
 
 
 def test_a_large_clean_folder_reads_the_same_both_ways(tmp_path):
@@ -430,3 +456,27 @@ def test_plain_decimals_of_a_block_are_those_of_its_cells(cells, k):
         v, ok = plain_decimals(buf, starts[p : p + 1], ends[p : p + 1])
         assert block_ok.ravel()[p] == ok[0]
         assert np.array_equal(block_v.ravel()[p : p + 1], v, equal_nan=True)
+
+
+def test_a_second_file_filling_one_field_leaves_the_first_files_other_cells_where_they_are(tmp_path):
+    # f0.csv's fields share its rows; f1.csv then gives 得分 of U0, on another row of another file
+    units = [("U0", "单位0", "甲"), ("U1", "单位1", "甲")]
+    files = {
+        "f0.csv": [["单位编号", "得分", "次数"], ["U0", "", "3"], ["U1", "5", "4"]],
+        "f1.csv": [["某某单位报送表"], ["单位编号", "得分"], ["U0", "7"]],
+    }
+    write(tmp_path, units, files)
+    data = submissions.read_submissions(tmp_path, CRITERIA).data
+    assert [data.cell_of(i, f) for f in ("得分", "次数") for i in (0, 1)] == ["f1.csv B3", "f0.csv B3", "f0.csv C2", "f0.csv C3"]
+    cells_hold_their_values(tmp_path, data)
+
+
+def test_more_places_than_the_smallest_integers_hold_are_kept_apart(tmp_path):
+    # a place is a file's column: 130 files of one column each, one unit a file, are 130 places
+    units = [(f"U{k}", f"单位{k}", "甲") for k in range(130)]
+    write(tmp_path, units, {f"f{k:03}.csv": [["单位编号", "次数", "得分"], [f"U{k}", str(k), "1"]] for k in range(130)})
+    data = submissions.read_submissions(tmp_path, CRITERIA).data
+    assert len(data.places) == 260
+    assert [data.cell_of(k, "次数") for k in range(130)] == [f"f{k:03}.csv B2" for k in range(130)]
+    assert [data.cell_of(k, "得分") for k in range(130)] == [f"f{k:03}.csv C2" for k in range(130)]
+    assert data.values["次数"].tolist() == list(range(130))

@@ -41,9 +41,10 @@ class Dataset:
     sources: dict[str, str] = field(default_factory=dict)  # field -> where it came from (file)
     evidence: dict[tuple[str, str], str] = field(default_factory=dict)  # (unit id, field) -> 佐证材料
     # Where each value was read, per field: an index into ``places`` per unit (-1: nowhere)
-    # and the row; a place is "file sheet!" or "file " plus the column letter.
+    # and the row, read only where the index is not -1 (fields read from one table may share
+    # one array of rows); a place is "file sheet!" or "file " plus the column letter.
     places: list[tuple[str, str]] = field(default_factory=list)  # (prefix, column letter)
-    place_of: dict[str, np.ndarray] = field(default_factory=dict)  # field -> int32 per unit
+    place_of: dict[str, np.ndarray] = field(default_factory=dict)  # field -> signed integers per unit
     row_of: dict[str, np.ndarray] = field(default_factory=dict)  # field -> int32 per unit
     notes: list = field(default_factory=list)  # normalisations applied while reading (errors.Problem)
     place_files: list[tuple[str, str | None]] = field(default_factory=list)  # (file, sheet) of each place

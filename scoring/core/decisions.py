@@ -87,18 +87,22 @@ class Outcomes(Sequence[Outcome]):
         if o is None:
             if not 0 <= k < len(self):
                 raise IndexError(k)
-            if self._lists is None:  # Python numbers, as the records hold them (once, not per record)
-                self._lists = [a.tolist() for a in (self.total, self.rank, self.of, self.failed, self.no_excellent)]
-            total, rank, of, failed, no_exc = self._lists
-            o = self._made[k] = _outcome(
-                (self.year, self.ids[k], self.cats[k], total[k], rank[k], of[k], self.grade[k], failed[k], no_exc[k], self.vetoes.get(k, ()), self.names[k])
-            )
+            o = self.records([k])[0]
         return o
 
     def records(self, ks: list[int]) -> list[Outcome]:
-        """The records at positions ``ks``."""
+        """The records at positions ``ks`` (those not made yet made together: a nation's rules
+        name tens of thousands of units)."""
         made = self._made
-        return [made[k] if k in made else self[k] for k in ks]
+        new = [k for k in dict.fromkeys(ks) if k not in made]
+        if new:
+            if self._lists is None:  # Python numbers, as the records hold them (once, not per record)
+                self._lists = [a.tolist() for a in (self.total, self.rank, self.of, self.failed, self.no_excellent)]
+            total, rank, of, failed, no_exc = self._lists
+            year, ids, cats, grade, names, vetoes = self.year, self.ids, self.cats, self.grade, self.names, self.vetoes
+            for k in new:
+                made[k] = _outcome((year, ids[k], cats[k], total[k], rank[k], of[k], grade[k], failed[k], no_exc[k], vetoes.get(k, ()), names[k]))
+        return [made[k] for k in ks]
 
     @staticmethod
     def _codes(texts: list) -> tuple[np.ndarray, dict]:
@@ -199,7 +203,7 @@ class Hit:
     figure: str  # what triggered it, e.g. "总分 78.50 < 85"; language-neutral figures
 
 
-@dataclass
+@dataclass(slots=True)  # no dict of its own: a nation's rules make tens of thousands
 class Catch:
     rule: Rule
     unit: Outcome

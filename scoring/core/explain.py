@@ -560,6 +560,52 @@ def unit_sheet(res: Results, cs: CategoryScores, pos: int, lang: str = "zh", wit
     return sheet
 
 
+def sheet_heads(res: Results, cs: CategoryScores, rows: list[int], lang: str = "zh") -> list[dict[str, Any]]:
+    """:func:`unit_sheet` without its lines for each unit at ``rows``, the numbers rounded a column at a
+    time (``round_column`` is ``round_half_up`` bit for bit); a module's cut 附加项 through :func:`_bonus_cap`."""
+    places = res.criteria.assessment.precision
+    at = np.asarray(rows, dtype=np.intp)
+    units = cs.index[at].tolist()
+    ids, names = res.data.ids, res.data.names
+    total = nullable(round_column(cs.total[at], places))
+    rank = cs.rank[at].tolist()
+    mods: list[tuple[Any, ...]] = []
+    for ms in cs.modules.values():
+        numbers = [nullable(round_column(a[at], places)) for a in (ms.score, ms.base, ms.bonus, ms.contribution)]
+        cut = [p for p in rows if _bonus_cap(res, cs, ms, p, places, lang)] if ms.module.bonus is not None else []
+        mods.append((ms, *numbers, set(cut)))
+    out = []
+    for k, p in enumerate(rows):
+        i = units[k]
+        out.append(
+            {
+                "id": ids[i],
+                "name": names[i],
+                "category": cs.category,
+                "total": total[k],
+                "rank": int(rank[k]),
+                "of": len(cs.index),
+                "grade": cs.grade[p],
+                "modules": [
+                    {
+                        "id": ms.module.id,
+                        "name": ms.module.name,
+                        "weight": ms.weight,
+                        "full": ms.module.full,
+                        "score": score[k],
+                        "base": base[k],
+                        "bonus": bonus[k],
+                        "contribution": contribution[k],
+                        **(_bonus_cap(res, cs, ms, p, places, lang) if p in cut else {}),
+                    }
+                    for ms, score, base, bonus, contribution, cut in mods
+                ],
+                "vetoes": [{"id": v.veto.id, "name": v.veto.name, "kind": v.veto.kind, "value": _num(v.values[p], 6)} for v in cs.vetoes if v.hit[p]],
+            }
+        )
+    return out
+
+
 def sheet_columns(res: Results, cs: CategoryScores, rows: list[int], lang: str = "zh") -> list[tuple[IndicatorScores, LineColumns]]:
     """Each line of the sheets of the units at ``rows``, in sheet order, as :func:`line_columns`."""
     return [(cs.indicators[ind.id], line_columns(res, cs, rows, cs.indicators[ind.id], lang)) for ind in tree_order(res) if ind.id in cs.indicators]

@@ -13,6 +13,7 @@ Last year's values (``<field>@上年``) are not submissions: the engine checks t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
@@ -104,6 +105,12 @@ class Gap(NamedTuple):  # a NamedTuple: made tens of thousands of times at natio
     #              "zero_denominator": a denominator was 0 (policy: the indicator's zero_denominator, not its missing)
 
 
+def _gaps(units: np.ndarray, *same: str):
+    """A Gap for each unit, the other fields the same for all: made by map and zip (half the time
+    of calling Gap for each; a nation's data has about 90 000)."""
+    return map(Gap._make, zip(units.tolist(), *map(repeat, same)))
+
+
 def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = None) -> list[Gap]:
     """Every (unit, field, indicator/veto) where a needed value is missing, in criteria order."""
     from .engine import derive_with_zero
@@ -137,7 +144,7 @@ def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = No
         miss = np.isnan(cols[reads][idx])
         if zero_policy is not None and reads in zero:  # 0 ÷ 0: not missing, the indicator's zero_denominator applies
             by_zero = miss & zero[reads][idx]
-            out.extend([Gap(u, reads, reads, kind, id_, name, zero_policy, "zero_denominator") for u in idx[by_zero].tolist()])
+            out.extend(_gaps(idx[by_zero], reads, reads, kind, id_, name, zero_policy, "zero_denominator"))
             miss &= ~by_zero
         if not miss.any():
             return
@@ -148,8 +155,8 @@ def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = No
                 continue
             blank = miss & np.isnan(data.column(b)[idx])
             explained |= blank
-            out.extend([Gap(u, b, reads, kind, id_, name, policy, "blank") for u in idx[blank].tolist()])
-        out.extend([Gap(u, reads, reads, kind, id_, name, policy, "formula") for u in idx[miss & ~explained].tolist()])
+            out.extend(_gaps(idx[blank], b, reads, kind, id_, name, policy, "blank"))
+        out.extend(_gaps(idx[miss & ~explained], reads, reads, kind, id_, name, policy, "formula"))
 
     masks = unit_scopes(plan, data)[0]
     for ind in c.indicators:

@@ -105,10 +105,9 @@ def make_stamp(criteria_sha256: str, data_sha256: str, plan, registry, gaps=()) 
 
 def declared_blanks(gaps, data) -> list[tuple[str, str, str, str, str]]:
     """Of validate's gaps, the blank cells (not a formula without a value) scored as ``missing`` declares."""
-    out, seen = [], set()
+    first: dict[tuple[int, str, str], str] = {}  # (unit, field, item) -> policy, in the order first met
     for g in gaps:
-        key = (g.unit, g.field, g.id)
-        if g.policy != "error" and g.reason == "blank" and key not in seen:
-            seen.add(key)
-            out.append((data.ids[g.unit], data.names[g.unit], g.field, g.id, g.policy))
-    return out
+        if g.reason == "blank" and g.policy != "error":
+            first.setdefault((g.unit, g.field, g.id), g.policy)
+    ids, names = data.ids, data.names
+    return [(ids[u], names[u], f, item, policy) for (u, f, item), policy in first.items()]

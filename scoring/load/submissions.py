@@ -277,15 +277,15 @@ def _clean_csv(t: Table, st: "_Stage", units: "Units", id_col, name_col, cat_col
             return None
     numbers, texts = {}, {}
     for reader, cols in (
-        (bool_words, [j for j, _, parse, _, _ in fields if parse.kind == "bool"]),
-        (plain_decimals, [j for j, _, parse, _, _ in fields if parse.kind != "bool"]),
+        (bool_words, [j for j, _, parse, _ in fields if parse.kind == "bool"]),
+        (plain_decimals, [j for j, _, parse, _ in fields if parse.kind != "bool"]),
     ):
         if cols:
             values, sure = grid.read(reader, cols)
             for k, j in enumerate(cols):
                 numbers[j] = values[k]
                 numbers[j][~sure[k]] = np.inf  # not read here: the parser reads it (odd_numbers sends it there)
-    for j, _f, parse, _, _ in fields:
+    for j, _f, parse, _ in fields:
         if parse.kind != "bool" and any(ch in "0123456789.+-" for ch in parse.unit):  # a unit of measure that could be part of a number
             numbers[j][~np.isnan(numbers[j])] = np.inf  # only blanks are sure: the parser strips the unit
     for j, _ in ev_cols:
@@ -485,17 +485,22 @@ class _Stage:
         self.layout = layout
         self.header_row = 0
         self.rows_read = 0
-        self.slots: dict[str, tuple[np.ndarray, np.ndarray, str]] = {}  # field -> (values, rows, column letter)
+        self.slots: dict[str, tuple[np.ndarray, str]] = {}  # field -> (values, column letter)
+        self.rows: dict[str, np.ndarray] = {}  # long: field -> the row of each unit's value, 0 = none
         self.evidence: dict[tuple[int, str], str] = {}
         self.unit_rows: np.ndarray | None = None  # wide: the row of each unit, 0 = none
         self.headers: list[str] = []
         self.cols: dict[str, str] = {}  # wide: field -> column letter
 
-    def slot(self, f: str, letter: str):
+    def slot(self, f: str, letter: str) -> np.ndarray:
+        """The field's values, NaN until read. A long table keeps each field's rows; a wide
+        table's are its units' rows (``unit_rows``), one array for all its fields."""
         s = self.slots.get(f)
         if s is None:
-            s = self.slots[f] = (np.full(self.n, np.nan), np.zeros(self.n, np.int32), letter)
-        return s
+            s = self.slots[f] = (np.full(self.n, np.nan), letter)
+            if self.layout == "long":
+                self.rows[f] = np.zeros(self.n, np.int32)
+        return s[0]
 
 
 @dataclass
@@ -529,8 +534,14 @@ class _Reader:
         n = len(units)
         self.n = n
         self.values: dict[str, np.ndarray] = {}  # field -> its column, once a file gave it a value (see dataset())
+        # Where each field's values were read (see Dataset): at a nation's size a column of places
+        # and one of rows for each of 78 fields took 106 MB. Places are counted in the smallest
+        # integers that hold them (widened when a folder has more), and the fields of one wide
+        # table share its units' rows until a second table gives one of them values.
         self.place_of: dict[str, np.ndarray] = {}
+        self.place_type: type[np.signedinteger] = np.int8
         self.row_of: dict[str, np.ndarray] = {}
+        self.shared_rows: set[str] = set()  # fields whose rows are a wide table's unit_rows
         self.places: list[tuple[str, str]] = []
         self.place_files: list[tuple[str, str | None]] = []
         self._place_index: dict[tuple[str, str], int] = {}
@@ -703,7 +714,7 @@ class _Reader:
         st.headers = [as_text(h).strip() if h is not None else "" for h in header]
         hr = st.header_row
         id_col, name_col, cat_col = self._unit_columns(labels)
-        fields = []  # (j, field, parser, values, rows)
+        fields = []  # (j, field, parser, values)
         ev_cols = []  # (j, field)
         unlabelled = []
         taken: dict[str, int] = {}
@@ -751,8 +762,7 @@ class _Reader:
             taken[f] = j
             if changed:
                 self.notes.add(cell("note.header", {"name": f, "value": st.headers[j]}, t.file, hr, j, st.headers[j], t.sheet))
-            vals, rws, _ = st.slot(f, column_letter(j))
-            fields.append((j, f, self.parsers[f], vals, rws))
+            fields.append((j, f, self.parsers[f], st.slot(f, column_letter(j))))
         st.cols = {f: column_letter(j) for j, f, *_ in fields}
         st.unit_rows = np.zeros(self.n, np.int32)
         self._wide_columns(t, st, rows, id_col, name_col, cat_col, fields, ev_cols, unlabelled, len(header), problems)
@@ -826,7 +836,7 @@ class _Reader:
         table = [row for _, _, _, row in listed] if fast is None else []
         short = min(map(len, table), default=width) < width
         by_column = list(zip(*table)) if table and not short else None  # every row as wide as the header: all columns at once
-        for j, f, parse, vals, rws in fields:
+        for j, f, parse, vals in fields:
             cells: _Cells | Sequence
             if fast is not None and j in numbers:  # numbers read in one pass; only odd ones go through parse
                 values = numbers[j]
@@ -856,13 +866,11 @@ class _Reader:
                     if cells[p] is None or cells[p] == "":
                         k, rn, i, _ = located[p]
                         self._explain_blank(t, rn, j, f, i, lambda problem: cell_problems.append((k, 1, j, problem)))
-            ok = ~np.isnan(values)
             if in_order:  # every unit in its row of the unit list: the column as it is
                 np.copyto(vals, values)
-                np.copyto(rws, row_numbers, where=ok)
             else:
+                ok = ~np.isnan(values)
                 vals[units[ok]] = values[ok]
-                rws[units[ok]] = row_numbers[ok]
         if ev_cols and clean is not None:
             for p, i in enumerate(clean.found):
                 for j, f in ev_cols:
@@ -926,7 +934,8 @@ class _Reader:
                 continue
             if changed:
                 self.notes.cell("note.field_name", t, rn, f_col, st.headers[f_col], raw_f)
-            vals, rws, _ = st.slot(f, letter)
+            vals = st.slot(f, letter)
+            rws = st.rows[f]
             if rws[i]:
                 problems.append(
                     Problem("data.duplicate_value", {"unit": self.units.ids[i], "field": f, "other": int(rws[i])}, file=t.file, sheet=t.sheet, row=rn)
@@ -978,6 +987,9 @@ class _Reader:
             k = self._place_index[key] = len(self.places)
             self.places.append(key)
             self.place_files.append((t.file, t.sheet))
+            if k > np.iinfo(self.place_type).max:  # one more place than these integers hold
+                self.place_type = np.int16 if k <= np.iinfo(np.int16).max else np.int32
+                self.place_of = {f: a.astype(self.place_type) for f, a in self.place_of.items()}
         return k
 
     def _where(self, f: str, i: int) -> str:
@@ -986,15 +998,21 @@ class _Reader:
 
     def _commit(self, st: _Stage) -> None:
         t = st.t
-        for f, (vals, rws, letter) in st.slots.items():
+        for f, (vals, letter) in st.slots.items():
             has = ~np.isnan(vals)
             if not has.any():
                 continue
+            rws = st.rows[f] if f in st.rows else st.unit_rows
+            assert rws is not None  # a wide table has its units' rows, a long one each field's
             if f not in self.place_of:  # the field's first values: the staged column becomes the field's
                 self.values[f] = vals
-                self.place_of[f] = np.full(self.n, -1, np.int32)
-                self.place_of[f][has] = self._place(t, letter)
-                rws[~has] = 0  # a long table's blank cell keeps its row in the stage, not in the data
+                place = self._place(t, letter)
+                self.place_of[f] = np.full(self.n, -1, self.place_type)
+                self.place_of[f][has] = place
+                if f in st.rows:
+                    rws[~has] = 0  # a long table's blank cell keeps its row in the stage, not in the data
+                else:
+                    self.shared_rows.add(f)
                 self.row_of[f] = rws
                 if t.file not in self.sources.setdefault(f, []):
                     self.sources[f].append(t.file)
@@ -1027,7 +1045,11 @@ class _Reader:
                     self.bad.add((int(i), f))
                 has &= ~both
             cur[has] = vals[has]
-            self.place_of[f][has] = self._place(t, letter)
+            place = self._place(t, letter)
+            self.place_of[f][has] = place
+            if f in self.shared_rows:  # rows of the first table's fields: this field's own from now on
+                self.shared_rows.discard(f)
+                self.row_of[f] = self.row_of[f].copy()
             self.row_of[f][has] = rws[has]
             src = self.sources.setdefault(f, [])
             if t.file not in src:

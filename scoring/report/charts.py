@@ -28,6 +28,7 @@ AVG = "#111"
 FONT = 11  # px in the SVG's own units
 
 
+@lru_cache(maxsize=8192)  # unit and module names: measured for every chart they are on
 def _w(text: str, size: float = FONT) -> float:
     """Estimated width of a text: CJK characters are a full em, others about half."""
     n = wcswidth(text)
@@ -35,10 +36,15 @@ def _w(text: str, size: float = FONT) -> float:
 
 
 def _t(x: float, y: float, text: str, size: float = FONT, anchor: str = "start", fill: str = INK, weight: str = "normal") -> str:
+    return _text_tag(x, y, size, anchor, fill, weight) + escape(text) + "</text>"
+
+
+@lru_cache(maxsize=4096, typed=True)  # the same places on every unit's chart, and on every piece of a long one
+def _text_tag(x: float, y: float, size: float, anchor: str, fill: str, weight: str) -> str:
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}"'
         + (f' font-weight="{weight}"' if weight != "normal" else "")
-        + f">{escape(text)}</text>"
+        + ">"
     )
 
 
@@ -105,20 +111,21 @@ class TotalsLayout:
 ROW_H, TOP, PLOT_W = 18, 34, 430
 
 
-def totals_layout(view: ReportView, cat: CategoryView, start: int = 0, stop: int | None = None) -> TotalsLayout:
+def totals_layout(view: ReportView, cat: CategoryView, start: int = 0, stop: int | None = None, axis: tuple[float, float] | None = None) -> TotalsLayout:
     """Totals as horizontal bars in rank order, with the lines the decision rules draw.
 
     ``start``/``stop``: the rows drawn (all by default; a long category is drawn in pieces that each fit
     a page).  The rank numbers have their own column left of the names, line labels below the plot
     stack instead of overprinting, and the chart is as wide as its longest label needs: every text's box is
-    returned so tests can check that none overlaps another and all stay inside the chart.
+    returned so tests can check that none overlaps another and all stay inside the chart.  ``axis``: the
+    category's :func:`axis_range` when already found (it reads every row: once per chart, not per piece).
     """
     L = view.L
     rows = cat.rows[start:stop]
     rank_w = max([_w(str(r.rank), 10) for r in rows] + [_w("00", 10)])
     name_w = max([_w(r.name) for r in rows] + [40])
     label_w = 6 + rank_w + 10 + name_w + 8
-    lo, hi = axis_range(cat, view.total)
+    lo, hi = axis_range(cat, view.total) if axis is None else axis
     x = lambda v: label_w + (min(max(v, lo), hi) - lo) / (hi - lo) * PLOT_W  # noqa: E731
     bottom = TOP + len(rows) * ROW_H
     b: list[str] = []
@@ -180,7 +187,11 @@ def totals_layout(view: ReportView, cat: CategoryView, start: int = 0, stop: int
 
 def totals_chart(view: ReportView, cat: CategoryView, font: str = "sans-serif", start: int = 0, stop: int | None = None) -> str:
     """Totals of one category (or some of its rows) as an SVG chart; see :func:`totals_layout`."""
-    lay = totals_layout(view, cat, start, stop)
+    return totals_svg(view, cat, totals_layout(view, cat, start, stop), font)
+
+
+def totals_svg(view: ReportView, cat: CategoryView, lay: TotalsLayout, font: str = "sans-serif") -> str:
+    """A totals chart drawn from its layout (:func:`totals_layout`)."""
     return _svg(lay.width, lay.height, lay.body, f"{cat.name} {view.L['chart_totals']}", font)
 
 
@@ -207,21 +218,32 @@ def profile_chart(view: ReportView, unit: UnitView, font: str = "sans-serif") ->
     b: list[str] = [grid]
     for k, (m, avg) in enumerate(zip(mods, unit.averages)):
         y = top + k * row_h
-        b.append(_t(label_w - 6, y + 15, m["name"], FONT, "end"))
+        b.append(_name(label_w - 6, y + 15, m["name"]))
         if m["score"] is not None:
             s = 100 * m["score"] / m["full"]
             b.append(f'<rect x="{label_w}" y="{y + 4}" width="{max(x(s) - label_w, 0.5):.1f}" height="{row_h - 8}" fill="{BLUE}"/>')
         if avg is not None:
             a = 100 * avg / m["full"]
-            b.append(f'<line x1="{x(a):.1f}" y1="{y + 1}" x2="{x(a):.1f}" y2="{y + row_h - 1}" stroke="{AVG}" stroke-width="2.2"/>')
-        diff = (
-            ""
-            if m["score"] is None or avg is None
-            else i18n.t("chart.diff", view.lang, diff=("+" if m["score"] >= avg else "−") + view.num(abs(m["score"] - avg)))
-        )
+            b.append(_average_mark(x(a), y, row_h))
+        diff = "" if m["score"] is None or avg is None else _diff(view.lang, ("+" if m["score"] >= avg else "−") + view.num(abs(m["score"] - avg)))
         b.append(_t(label_w + plot_w + 8, y + 15, view.num(m["score"]) + diff, 10))
     b.append(frame)
     return _svg(width, height, b, f"{unit.name} {L['profile']}", font)
+
+
+@lru_cache(maxsize=1024, typed=True)  # a module's average: the same on every unit's chart of a category
+def _average_mark(x: float, y: float, row_h: float) -> str:
+    return f'<line x1="{x:.1f}" y1="{y + 1}" x2="{x:.1f}" y2="{y + row_h - 1}" stroke="{AVG}" stroke-width="2.2"/>'
+
+
+@lru_cache(maxsize=1024)  # a module's name on every unit's chart of a category
+def _name(x: float, y: float, text: str) -> str:
+    return _t(x, y, text, FONT, "end")
+
+
+@lru_cache(maxsize=4096)  # the same few differences from the average on many units' charts
+def _diff(lang: str, diff: str) -> str:
+    return i18n.t("chart.diff", lang, diff=diff)
 
 
 @lru_cache(maxsize=256)  # the same grid, axis and legend on every sheet of a category

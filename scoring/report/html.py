@@ -6,16 +6,18 @@ Every piece of text is escaped: unit names and submitted text are data, never ma
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from html import escape
+
+import numpy as np
 
 from ..core.explain import LineColumns, nullable
 from ..core.rounding import fmt
 from ..i18n import t
 from . import charts
 from .notice import full_note, full_text, line_cell, source_text
-from .output import column_texts
 from .view import CategoryView, ReportView, SheetBlock, UnitView
 
 SCREEN_FONTS = '"Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", "SimHei", sans-serif'
@@ -28,6 +30,9 @@ def _e(x) -> str:
 @lru_cache(maxsize=8192)  # labels, sources and full points repeat on every unit's sheet
 def _escaped(text: str) -> str:
     return escape(text, quote=True)
+
+
+_MARKUP = re.compile("[&<>\"']").search  # what html.escape replaces
 
 
 def _css(font: str, view: ReportView) -> str:
@@ -172,6 +177,7 @@ def _move(r) -> str:
     return f"↑{d}" if d > 0 else f"↓{-d}" if d < 0 else "—"
 
 
+@lru_cache(maxsize=4096)  # weights and full points: a few, on every sheet
 def _num(x) -> str:
     return fmt(x)
 
@@ -216,14 +222,14 @@ def _movement(view: ReportView, font: str) -> str:
     return "".join(out)
 
 
-def _unit(view: ReportView, u: UnitView, font: str, sheet_rows: str | None = None) -> str:
-    """A unit's section; ``sheet_rows``: its score sheet's rows when already made (:func:`_sheet_rows`)."""
+def _unit(view: ReportView, u: UnitView, font: str, sheet_rows: Sequence[str] | None = None) -> str:
+    """A unit's section; ``sheet_rows``: its score sheet's rows when already made, in pieces (:func:`_sheet_rows`)."""
     L = view.L
     out = [f'<section class="unit" id="u-{_e(u.id)}"><h2>{_e(t("rep.unit_head", view.lang, name=u.name, id=u.id, sheet=L["sheet"]))}</h2>']
     summary = L["summary"].format(total=view.num(u.total), of=u.of, rank=u.rank, grade=u.grade or "—")
     out.append(f'<p class="summary"><b>{_e(u.category)}</b>　{_e(summary)}</p>')
-    head = [L["module"], L["weight"], L["score"], L["average"], L["contribution"]]
-    mods = ['<table class="modules">' + _cols([27, 14, 16, 18, 18]) + _thead(head) + "<tbody>"]
+    head = (L["module"], L["weight"], L["score"], L["average"], L["contribution"])
+    mods = ['<table class="modules">' + _table_head((27, 14, 16, 18, 18), head) + "<tbody>"]
     for m, avg in zip(u.modules, u.averages):
         mods.append(
             f'<tr><td>{_e(m["name"])}</td><td class="n">{_num(m["weight"])}</td>'
@@ -234,12 +240,17 @@ def _unit(view: ReportView, u: UnitView, font: str, sheet_rows: str | None = Non
     out.append(
         '<table class="pair"><tr><td class="left">' + "".join(mods) + '</td><td class="right">' + charts.profile_chart(view, u, font) + "</td></tr></table>"
     )
-    out.append('<table class="sheet">' + _cols([25, 9.5, 7.5, 7.5, 30.5, 20]) + _thead(L["sheet_head"]) + "<tbody>")
-    out.append("".join(_cell_row(view, c) for c in u.cells) if sheet_rows is None else sheet_rows)
+    out.append('<table class="sheet">' + _table_head((25, 9.5, 7.5, 7.5, 30.5, 20), tuple(L["sheet_head"])) + "<tbody>")
+    out += [_cell_row(view, c) for c in u.cells] if sheet_rows is None else sheet_rows  # joined once, with the section
     out.append("</tbody></table>")
     out.append(f'<div class="sentences"><h3>{_e(L["explanation"])}</h3>' + "".join(f"<p>{_e(s)}</p>" for s in u.sentences) + "</div>")
     out.append("</section>")
     return "".join(out)
+
+
+@lru_cache(maxsize=64)  # the same on every unit's sheet
+def _table_head(widths: tuple[float, ...], head: tuple[str, ...]) -> str:
+    return _cols(widths) + _thead(list(head))
 
 
 def _cell_row(view: ReportView, c: dict) -> str:
@@ -260,38 +271,87 @@ def _cell_row(view: ReportView, c: dict) -> str:
 _LOST, _REASON, _SOURCE, _END = '</td><td class="n">', '</td><td class="reason">', '</td><td class="source">', "</td></tr>"
 
 
-def _sheet_rows(view: ReportView, block: SheetBlock) -> list[str]:
-    """The score-sheet rows of each unit of a block (the text :func:`_cell_row` gives for every cell), made
-    as the JSON sheets are (:mod:`.output`): one pass per line over the block's columns, each distinct
-    value's text made once, a unit's rows then one join.  Lines that are not the usual kind (not
-    applicable, 0 ÷ 0, a capped group …) go through the unit's own cells."""
+class _Texts(dict):
+    """Each value's text, made the first time it is asked for (``how``): a column's texts are then one
+    lookup a value.  Numbers on score sheets are few (points at the sheet's precision), so a report keeps
+    them; it starts again past ``LIMIT`` values all the same."""
+
+    LIMIT = 1 << 16
+
+    def __init__(self, how):
+        super().__init__()
+        self.how = how
+
+    def __missing__(self, x):
+        if len(self) >= self.LIMIT:
+            self.clear()
+        text = self[x] = self.how(x)
+        return text
+
+    def column(self, values: list) -> list[str]:
+        return list(map(self.__getitem__, values))
+
+
+def _sheet_rows(view: ReportView, block: SheetBlock, numbers: tuple[_Texts, _Texts] | None = None) -> Iterator[tuple[str, ...]]:
+    """The score-sheet rows of each unit of a block (the text :func:`_cell_row` gives for every cell) in
+    pieces, made as the JSON sheets are (:mod:`.output`): one pass per line over the block's columns, a
+    unit's pieces taken as it is written (the columns hold references to texts made once).  Lines that are not the usual kind (not
+    applicable, 0 ÷ 0, a capped group …) go through the unit's own cells.  ``numbers``: the texts of
+    points and losses already made (:func:`_number_texts`)."""
+    numbers = numbers or _number_texts(view)
     pieces: list[list[str]] = []
     for j, (head, s, c) in enumerate(block.columns):
-        columns = _line_pieces(view, head, s.indicator, c)
+        columns = _line_pieces(view, head, s.indicator, c, numbers)
         for k, line in block.odd.get(j, {}).items():
             columns[0][k] = _cell_row(view, line_cell(line, view.lang))
             for col in columns[1:]:
                 col[k] = ""
         pieces += columns
-    return list(map("".join, zip(*pieces))) if pieces else [""] * len(block.units)
+    return zip(*pieces) if pieces else iter([()] * len(block.units))
 
 
-def _line_pieces(view: ReportView, head: dict, ind, c: LineColumns) -> list[list[str]]:
-    """One line's rows for every unit of a block as columns of pieces (joined along a unit, its row)."""
-    lang, num = view.lang, view.num
+def _number_texts(view: ReportView) -> tuple[_Texts, _Texts]:
+    """A row's points with what follows them up to the loss, and its loss up to the reason."""
+    num = view.num
+    return _Texts(lambda x: num(x) + _LOST), _Texts(lambda x: (num(x) if x else "") + _REASON)
+
+
+def _line_pieces(view: ReportView, head: dict, ind, c: LineColumns, numbers: tuple[_Texts, _Texts]) -> list[list[str]]:
+    """One line's rows for every unit of a block as columns of pieces (joined along a unit, its row); the
+    texts every unit's row repeats are one piece."""
+    lang, n = view.lang, len(c.rows)
     level, label, owner = head["level"], f"{ind.id} {ind.name}", ind.owner or ""
-
-    def row_head(app: float | None) -> str:  # None: the whole indicator applies
-        return _row_head(level, label, ind.bonus, ind.full, full_note(app, lang))
-
-    sources = list(zip(*c.sources.values())) if c.sources else [()] * len(c.rows)
-    return [  # numbers with None for NaN: a NaN is a distinct value each time
-        column_texts(nullable(c.applicable_full), row_head, "", ""),
-        column_texts(nullable(c.points), num, "", _LOST),
-        column_texts(nullable(c.lost), lambda x: num(x) if x else "", "", _REASON),
-        column_texts(c.reasons, lambda r: _e(r) if r else "", "", _SOURCE),
-        column_texts(sources, lambda f: _escaped(source_text(owner, f, (), lang)), "", _END),
+    app = c.applicable_full
+    if np.isnan(app).all():  # the whole indicator applies to every unit (mostly)
+        heads = [_row_head(level, label, ind.bonus, ind.full, "")] * n
+    else:  # numbers with None for NaN: a NaN is a distinct value each time
+        heads = _each(nullable(app), lambda a: _row_head(level, label, ind.bonus, ind.full, full_note(a, lang)))
+    files = list(c.sources.values())
+    if all(v.count(v[0]) == n for v in files):  # mostly every unit's values of a field come from one file
+        sources = [_SOURCE + _escaped(source_text(owner, tuple(v[0] for v in files), (), lang)) + _END] * n
+    else:
+        sources = _each(list(zip(*files)), lambda f: _SOURCE + _escaped(source_text(owner, f, (), lang)) + _END)
+    points, lost = numbers
+    return [
+        heads,
+        points.column(nullable(c.points)),
+        lost.column(nullable(c.lost)),
+        _each(c.reasons, _reason_text),
+        sources,
     ]
+
+
+def _reason_text(reason: str) -> str:
+    """A reason as the row shows it: one without & < > " ' is its own text."""
+    return escape(reason, quote=True) if reason and _MARKUP(reason) else (reason or "")
+
+
+def _each(values: list, how) -> list[str]:
+    """``how`` of every value, each distinct value's text made once."""
+    texts: dict = dict.fromkeys(values)
+    for x in texts:
+        texts[x] = how(x)
+    return list(map(texts.__getitem__, values))
 
 
 @lru_cache(maxsize=8192)
@@ -307,6 +367,12 @@ def _stamp(view: ReportView) -> str:
     L = view.L
     items = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in view.stamp)
     return f'<section class="stamp"><h2>{_e(L["stamp"])}</h2><p class="note">{_e(L["stamp_intro"])}</p><dl class="stamp">{items}</dl></section>'
+
+
+# Units whose sheets are made together, their lines as columns: each line's fixed costs (the methods'
+# reasons among them) paid once for that many units.  A block holds numbers and references to texts made
+# once; each unit's rows are joined only when it is written (the rows' texts are most of a report's size).
+BLOCK = 500
 
 
 def render(view: ReportView, font: str = SCREEN_FONTS) -> str:
@@ -333,8 +399,9 @@ def render_parts(view: ReportView, font: str = SCREEN_FONTS):
     if view.years:
         parts.append(_movement(view, font))
     yield "".join(parts)
-    for block in view.units.blocks():
-        for u, rows in zip(block.units, _sheet_rows(view, block)):
+    numbers = _number_texts(view)
+    for block in view.units.blocks(size=BLOCK):
+        for u, rows in zip(block.units, _sheet_rows(view, block, numbers)):
             yield _unit(view, u, font, rows)
     tail = [_stamp(view)]
     if view.footer_stamp:

@@ -91,6 +91,17 @@ def sheet_rows(sheet: dict, places: int, lang: str = "zh") -> list[list[str]]:
     return rows
 
 
+def _fmt(x, places: int | None = None) -> str:
+    """:func:`fmt`, each number's text made once (a unit's sentences repeat its sheet's numbers; zero, whose
+    sign fmt may show, None and NaN go to fmt each time)."""
+    return fmt(x, places) if not x or x != x else _fmt_memo(x, places)
+
+
+@lru_cache(maxsize=65536)
+def _fmt_memo(x: float, places: int | None) -> str:
+    return fmt(x, places)
+
+
 def _sentences(
     res: Results, sheet: dict, cs: CategoryScores, pos: int, decisions: list[RuleResult], lang: str, top: list[tuple[dict, float]] | None = None
 ) -> list[str]:
@@ -102,9 +113,9 @@ def _sentences(
             "notice.module",
             lang,
             name=m["name"],
-            score=fmt(m["score"], places),
-            weight=fmt(m["weight"]),
-            points=fmt(m["contribution"], places),
+            score=_fmt(m["score"], places),
+            weight=_fmt(m["weight"]),
+            points=_fmt(m["contribution"], places),
             bonus=t("notice.module_bonus", lang, note=m["bonus_note"]) if "bonus_note" in m else "",
         )
         for m in sheet["modules"]
@@ -117,7 +128,7 @@ def _sentences(
             category=sheet["category"],
             assessment=a.name,
             year=a.year,
-            total=fmt(sheet["total"], places),
+            total=_fmt(sheet["total"], places),
             rank=sheet["rank"],
             of=sheet["of"],
             grade=sheet["grade"] or "—",
@@ -132,7 +143,7 @@ def _sentences(
                 "notice.losses",
                 lang,
                 items=t("sep.items", lang).join(
-                    t("notice.loss", lang, name=l["name"], lost=fmt(l["lost"], places), cost=fmt(w, places), reason=l["reason"]) for l, w in top
+                    t("notice.loss", lang, name=l["name"], lost=_fmt(l["lost"], places), cost=_fmt(w, places), reason=l["reason"]) for l, w in top
                 ),
             )
         )

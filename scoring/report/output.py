@@ -502,7 +502,12 @@ _UNITS = object()  # where the categories' unit sheets go in the document
 def as_csv(res: Results, lang: str = "zh", stamp=None) -> str:
     """A plain data table for spreadsheets: every row is a header or a unit (no stamp row;
     the table and JSON outputs carry the stamp)."""
-    parts = []
+    return "".join(csv_chunks(res, lang))
+
+
+def csv_chunks(res: Results, lang: str = "zh", block: int = 10_000) -> Iterator[str]:
+    """:func:`as_csv` in pieces of ``block`` rows of a category, each made as it is written: a
+    nation's whole table held as text, then as bytes, took about 50 MB at the end of the run."""
     prev = None
     for cs in res.categories.values():
         header, columns = ranking_columns(res, cs, lang)
@@ -516,8 +521,11 @@ def as_csv(res: Results, lang: str = "zh", stamp=None) -> str:
             quote = quote or _needs_quotes([joined])
             if any("\x00" + c in joined for c in "=+-@"):  # a cell may start like a formula (or hold \x00)
                 columns[k] = [neutralise(c) for c in columns[k]]
-        parts.append(csv_text(head, [[cs.category] * len(columns[0]), *columns], quote))
-    return "".join(parts)
+        columns = [[cs.category] * len(columns[0]), *columns]
+        for start in range(0, max(len(columns[0]), 1), block):  # (an empty category: its header alone)
+            yield csv_text(head if start == 0 else [], [c[start : start + block] for c in columns], quote)
+    if prev is None:  # no category: an empty table (a file with only its byte-order mark)
+        yield ""
 
 
 def _needs_quotes(texts: list[str]) -> bool:

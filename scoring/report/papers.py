@@ -278,17 +278,18 @@ def totals_pieces(view: ReportView, cat, font: str, width_mm: float, height_mm: 
     ``room_mm``: the height left under the ranked table on its page; a chart that fits there printed a
     little smaller (down to ``MIN_CHART_MM``) is printed there in one piece, rather than alone on a page.
     """
-    whole = charts.totals_layout(view, cat)
+    axis = charts.axis_range(cat, view.total)
+    whole = charts.totals_layout(view, cat, axis=axis)
     squeezed = min(CHART_MM, room_mm / whole.height, width_mm / whole.width)
     if squeezed >= MIN_CHART_MM:
-        svg = charts.totals_chart(view, cat, font)
+        svg = charts.totals_svg(view, cat, whole, font)
         return [{"svg": svg, "width": squeezed * whole.width, "rows": [0, len(cat.rows)]}]
     scale_w = min(width_mm, whole.width * CHART_MM)
     per = charts.rows_per_piece(len(cat.rows), scale_w, height_mm, whole.width)
     out = []
     for start in range(0, max(len(cat.rows), 1), per):
-        lay = charts.totals_layout(view, cat, start, start + per)
-        svg = charts.totals_chart(view, cat, font, start, start + per)
+        lay = charts.totals_layout(view, cat, start, start + per, axis)
+        svg = charts.totals_svg(view, cat, lay, font)
         out.append({"svg": svg, "width": scale_w * lay.width / whole.width, "rows": [start, min(start + per, len(cat.rows))]})
     return out
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..core.decisions import Outcome, RuleResult, band_floor, evaluate, outcomes_of
 from ..core.engine import CategoryScores, IndicatorScores, Results
-from ..core.explain import LineColumns, indicator_line, indicator_lines, line_head, ranked, sheet_columns, unit_sheet
+from ..core.explain import LineColumns, indicator_line, indicator_lines, line_head, ranked, sheet_columns, sheet_heads
 from ..core.rounding import fmt, round_half_up
 from ..i18n import MESSAGES, t
 from . import decisions as rd
@@ -247,14 +247,15 @@ class UnitSheets(Sequence):
         for block in self.blocks(sentences):
             yield from block.units
 
-    def blocks(self, sentences: bool = True) -> Iterator[SheetBlock]:
-        """Every sheet in order, a block of up to BLOCK units of a category at a time."""
+    def blocks(self, sentences: bool = True, size: int | None = None) -> Iterator[SheetBlock]:
+        """Every sheet in order, a block of up to ``size`` (default BLOCK) units of a category at a time."""
         keys, res = self._keys, self._res
+        size = size or BLOCK
         k = 0
         while k < len(keys):
             cs = keys[k][0]
             end = k + 1
-            while end < len(keys) and end - k < BLOCK and keys[end][0] is cs:
+            while end < len(keys) and end - k < size and keys[end][0] is cs:
                 end += 1
             block = keys[k:end]
             rows = [p for _, p, _ in block]
@@ -263,7 +264,7 @@ class UnitSheets(Sequence):
             for j, (s, c) in enumerate(columns):
                 if not all(c.usual):  # mostly every line is
                     odd[j] = {u: indicator_line(res, cs, rows[u], s, self._lang) for u, usual in enumerate(c.usual) if not usual}
-            sheets = [unit_sheet(res, cs, p, self._lang, with_indicators=False) for p in rows]
+            sheets = sheet_heads(res, cs, rows, self._lang)
             tops = notice.top_losses(res, cs, rows, columns, odd, sheets, self._lang) if sentences else [None] * len(rows)
             lines = _BlockLines(res, cs, rows, columns, self._lang)
             units = [self._view(key, sheet, partial(lines.unit, u), top, sentences) for u, (key, sheet, top) in enumerate(zip(block, sheets, tops))]
