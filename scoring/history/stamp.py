@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..i18n import has, t
+from ..i18n import text as message_text
 
 SHORT = 12
 
@@ -45,10 +46,12 @@ class Stamp:
         """The blank cells the criteria's missing policy handled, one line listing them (none: no line)."""
         if not self.gaps:
             return []
-        items = t("sep.items", lang).join(
-            t("stamp.gap_item", lang, unit=u, name=n, field=f, indicator=i, action=t(f"missing.action.{p}", lang) if has(f"missing.action.{p}") else p)
-            for u, n, f, i, p in self.gaps
-        )
+        # a nation run has tens of thousands: each policy's words found once and each item filled
+        # straight into its message (the whole list then goes through t(), which makes any control
+        # character visible, as it would in each item)
+        actions = {p: t(f"missing.action.{p}", lang) if has(f"missing.action.{p}") else p for p in {g[4] for g in self.gaps}}
+        item = message_text("stamp.gap_item", lang).format
+        items = t("sep.items", lang).join(item(unit=u, name=n, field=f, indicator=i, action=actions[p]) for u, n, f, i, p in self.gaps)
         return [t("stamp.gaps", lang, n=len(self.gaps), items=items)]
 
     def line(self, lang: str = "zh") -> str:
