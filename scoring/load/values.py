@@ -258,9 +258,6 @@ _POW10 = 10.0 ** np.arange(24)  # exact in binary floating point up to 1e22 (10 
 _PLAIN_LEN = 17  # a longer cell is read by float() itself
 # Eight bytes at a time (SWAR: "SIMD within a register"): each constant repeats one byte.
 _BYTES = np.uint64(0x0101010101010101)
-_LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
-_HIGH = np.uint64(0x8080808080808080)
-_ZEROS = np.uint64(0x3030303030303030)  # "00000000"
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 

@@ -185,11 +185,6 @@ def totals_layout(view: ReportView, cat: CategoryView, start: int = 0, stop: int
     return TotalsLayout(right + 8, ly + 8, b, labels)
 
 
-def totals_chart(view: ReportView, cat: CategoryView, font: str = "sans-serif", start: int = 0, stop: int | None = None) -> str:
-    """Totals of one category (or some of its rows) as an SVG chart; see :func:`totals_layout`."""
-    return totals_svg(view, cat, totals_layout(view, cat, start, stop), font)
-
-
 def totals_svg(view: ReportView, cat: CategoryView, lay: TotalsLayout, font: str = "sans-serif") -> str:
     """A totals chart drawn from its layout (:func:`totals_layout`)."""
     return _svg(lay.width, lay.height, lay.body, f"{cat.name} {view.L['chart_totals']}", font)
