@@ -437,7 +437,7 @@ def write_report(
 def results_text(scoring: Scoring, fmt: str = "table", lang: str = "zh", *, decisions: list[RuleResult] | None = None) -> str | Iterator[str]:
     """The ranked results as ``scoring run`` prints them: ``table`` (the proposed decisions, when
     given, then the blank cells scored and the stamp last), ``csv`` (the ranked tables alone: no
-    decisions, no stamp; a piece per category, made as it is written), or ``json`` (pieces made as they
+    decisions, no stamp; pieces of up to 10 000 rows of a category, each made as it is written), or ``json`` (pieces made as they
     are written, so memory stays flat at any size: :func:`results_json` decoded). Any other format is
     refused (printable reports: :func:`report`)."""
     from .report.output import as_table, csv_chunks
