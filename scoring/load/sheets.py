@@ -531,14 +531,7 @@ class _Marks:
 
     def formula_closing(self, prefixed: bool) -> int:
         """Where the first "</f>" is (":f>" in a prefixed sheet), or -1."""
-        a, n = self.a, len(self.a)
-        for i in self.fs:
-            if i + 1 < n and a[i + 1] == 62:
-                if prefixed and i >= 1 and a[i - 1] == 58:
-                    return i - 1
-                if not prefixed and i >= 2 and a[i - 1] == 47 and a[i - 2] == 60:
-                    return i - 2
-        return -1
+        return self.xml.find(b":f>" if prefixed else b"</f>")
 
 
 class _Sheet:
