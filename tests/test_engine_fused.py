@@ -94,26 +94,40 @@ def old_sum(arrays, n):
     return acc
 
 
-def old_leaf(s, places):
-    ind, raw, n = s.indicator, s.raw, len(s.raw)
+def old_leaf(res, cs, s, places):
+    """A leaf's points and applicable points from the data alone: its inputs gathered afresh, its
+    method called on them, and which units miss a value or meet a 0 ÷ 0 decided unit by unit from
+    the inputs and the derived fields' zero-denominator marks (not from the engine's own masks).
+    Also the method's points before the item's caps (raw), the missing and the 0 ÷ 0 units."""
+    from scoring.core.methods import Column
+
+    ind, leaf, idx = s.indicator, s.leaf, cs.index
+    n = len(idx)
+    applies = s.applies if s.applies is not None else np.ones(n, bool)
+    inputs = {f: np.where(applies, np.asarray(res.columns[f], dtype=float)[idx], np.nan) for f in leaf.reads}
+    raw = np.asarray(leaf.method.score(Column(inputs, ind.full, ind.bonus, cs.category), leaf.params).points, dtype=float)
+    missing, by_zero = np.zeros(n, bool), np.zeros(n, bool)
+    for k in range(n):
+        if not applies[k]:
+            continue  # not applicable is neither missing nor 0 ÷ 0
+        blank = [f for f in inputs if np.isnan(inputs[f][k]) and not (f in res.zero and res.zero[f][idx[k]])]
+        divided = any(f in res.zero and res.zero[f][idx[k]] for f in inputs)
+        missing[k] = bool(blank) or (np.isnan(raw[k]) and not divided)
+        by_zero[k] = divided and not blank
     pts = raw.copy()
     if ind.max_deduction is not None and not ind.bonus:
         pts = np.maximum(pts, ind.full - ind.max_deduction)
     if not ind.bonus:
         pts = np.clip(pts, 0.0, ind.full)
-    if s.missing.any():
-        pts = np.where(s.missing, 0.0 if ind.missing == "zero" else np.nan, pts)
-    by_zero = s.zero if s.zero is not None else np.zeros(n, bool)
-    if by_zero.any():
-        pts = np.where(by_zero, {"exclude": np.nan, "zero": 0.0, "full": 0.0 if ind.bonus else ind.full}[ind.zero_policy], pts)
+    pts = np.where(missing, 0.0 if ind.missing == "zero" else np.nan, pts)
+    pts = np.where(by_zero, {"exclude": np.nan, "zero": 0.0, "full": 0.0 if ind.bonus else ind.full}[ind.zero_policy], pts)
     full = ind.full
-    if s.applies is not None:
-        pts = np.where(s.applies, pts, np.nan)
+    pts = np.where(applies, pts, np.nan)
     if s.share is not None:
         pts = pts * s.share
         full = ind.full * s.share
     pts = old_round(pts, places)
-    return pts, np.where(np.isnan(pts) | ind.bonus, 0.0, full)
+    return pts, np.where(np.isnan(pts) | ind.bonus, 0.0, full), inputs, raw, missing, by_zero
 
 
 def old_group(ind, parts, n, places):
@@ -150,8 +164,12 @@ def check_against_the_steps(plan, res):
             if s is None:
                 continue
             if s.leaf is not None:
-                pts, app = old_leaf(s, places)
+                pts, app, inputs, raw, missing, by_zero = old_leaf(res, cs, s, places)
                 assert same_bits(s.points, pts) and same_bits(s.applicable_full, app), ind.id
+                assert list(s.inputs) == list(inputs) and all(same_bits(s.inputs[f], v) for f, v in inputs.items()), ind.id
+                assert s.missing.tolist() == missing.tolist() and s.zero.tolist() == by_zero.tolist(), ind.id
+                # the points before the item's own cap are kept where an explanation says the cap bit
+                assert same_bits(s.raw, raw) if ind.max_deduction is not None and not ind.bonus else s.raw is None, ind.id
             else:
                 parts = [cs.indicators[k.id] for k in plan.order if k.parent == ind.id and k.id in cs.indicators]
                 pts, app, earned = old_group(ind, parts, n, places)

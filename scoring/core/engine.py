@@ -8,6 +8,7 @@ exact integers in units of the last decimal, never on raw floats.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable, cast
 
@@ -33,10 +34,12 @@ class IndicatorScores:
     points: np.ndarray  # NaN = not counted for that unit (not applicable / excluded)
     applicable_full: np.ndarray  # full points that count for each unit (0 where excluded)
     leaf: Leaf | None = None
-    inputs: dict[str, np.ndarray] = field(default_factory=dict)
+    inputs: Mapping[str, np.ndarray] = field(default_factory=dict)  # a leaf's: see Gathered
     missing: np.ndarray | None = None  # units with an input missing
     context: dict[str, Any] = field(default_factory=dict)
-    raw: np.ndarray | None = None  # points before the item's own caps/floors
+    # points before the item's own caps/floors: a group's, and a leaf's with a cap of its own
+    # (max_deduction); None for any other leaf, whose points are these clipped to [0, full] and rounded
+    raw: np.ndarray | None = None
     applies: np.ndarray | None = None  # units it applies to, when not all of the category (named units, tasks)
     share: np.ndarray | None = None  # a task's share of the points per unit (牵头/责任), when split
     zero: np.ndarray | None = None  # units whose input has no value because a denominator was 0
@@ -104,6 +107,45 @@ class Results:
             if len(hits):
                 return cs, int(hits[0])
         raise KeyError(unit_id)
+
+
+def gather(col: np.ndarray, idx: np.ndarray, applies: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
+    """A field's values over a category's units, as a leaf's method reads them: NaN where the
+    indicator does not apply (those units take no part in a best, an average or a rank)."""
+    v = np.take(col, idx, out=out, mode="clip") if col.dtype == float else col[idx]  # idx is in range: clip never acts
+    if applies is not None:
+        v[~applies] = np.nan
+    return v
+
+
+class Gathered(Mapping[str, np.ndarray]):
+    """A leaf's inputs (field -> its values over the category's units), each gathered again from
+    the field columns when first read and then kept: the very values its method was given.
+
+    Scoring needs a leaf's gathered inputs only while the leaf is scored, explanations later need a
+    few of them: keeping every one would hold a copy of the whole data (at 170 000 units, a third of
+    the memory of a run), and each new column costs more to map in than to compute."""
+
+    __slots__ = ("_fields", "_cols", "_idx", "_applies", "_got")
+
+    def __init__(self, fields: list[str], cols: Mapping[str, np.ndarray], idx: np.ndarray, applies: np.ndarray | None):
+        self._fields = fields
+        self._cols, self._idx, self._applies = cols, idx, applies
+        self._got: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, f: str) -> np.ndarray:
+        v = self._got.get(f)
+        if v is None:
+            if f not in self._fields:
+                raise KeyError(f)
+            v = self._got[f] = gather(self._cols[f], self._idx, self._applies)
+        return v
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
 
 
 def derive(plan: Plan, data: Dataset) -> dict[str, np.ndarray]:
@@ -354,12 +396,8 @@ def _score_leaf(
     n = len(idx)
     if new is None:
         new = _columns(n)
-    inputs = {}
-    for f in leaf.reads:
-        col = cols[f]
-        v = inputs[f] = np.take(col, idx, out=new(), mode="clip") if col.dtype == float else col[idx]  # idx is in range: clip never acts
-        if applies is not None:  # units it does not apply to take no part (not in a best, an average or a rank)
-            v[~applies] = np.nan
+    # the inputs as the method reads them: dropped when the leaf is scored, gathered again if explained
+    inputs = {f: gather(cols[f], idx, applies, new()) for f in leaf.reads}
     col = Column(inputs, ind.full, ind.bonus, cat)
     result = boundary.call(leaf, "score", leaf.method.score, col, leaf.params)
     raw = boundary.checked_points(leaf, result, len(idx), inputs, lambda k: f"{data.ids[idx[k]]} {data.names[idx[k]]}")
@@ -416,7 +454,8 @@ def _score_leaf(
             applicable = new()
             np.copyto(applicable, full)
             applicable[unscored] = 0.0
-    return IndicatorScores(ind, pts, applicable, leaf, inputs, missing, result.context, raw, applies, share, zero=by_zero)
+    kept = raw if ind.max_deduction is not None and not ind.bonus else None  # see IndicatorScores.raw
+    return IndicatorScores(ind, pts, applicable, leaf, Gathered(list(inputs), cols, idx, applies), missing, result.context, kept, applies, share, zero=by_zero)
 
 
 def rank_totals(total: np.ndarray, failed: np.ndarray, tie_cols: list[np.ndarray], places: int) -> np.ndarray:
