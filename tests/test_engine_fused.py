@@ -8,7 +8,7 @@ already those of the next one, and rounds once where a second rounding cannot ch
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from builders import examples
@@ -50,6 +50,10 @@ values = st.one_of(
 
 @SETTINGS
 @given(st.lists(values, max_size=40), st.integers(0, 6))
+@example([2.675, -np.nan, -0.0, 0.0, 1.005], 2)  # no value below 0: the path without |·| and sign, NaN's sign kept
+@example([2.675, -np.nan, np.nan, -0.5], 2)  # one below 0: the signed path
+@example([np.nan, -np.nan], 0)
+@example([], 3)
 def test_round_array_is_the_step_by_step_rounding_bit_for_bit(xs, places):
     a = np.asarray(xs, dtype=float)
     want = old_round(a, places)

@@ -64,6 +64,17 @@ def test_impossible_points_are_refused_naming_plugin_method_indicator_and_unit(c
     assert code == 2 and code_en in err
 
 
+def test_infinite_points_of_a_bonus_item_are_refused(capsys, tmp_path):
+    # a 附加项 may go beyond [0, full], never to infinity
+    crit, data, _ = case(tmp_path, "np.where(v > 50, -np.inf, v / 10)")
+    text = crit.read_text(encoding="utf-8").replace('weights = { "政府部门" = 100 }', 'weights = { "政府部门" = 100 }\nbonus = { min = -5, max = 5 }')
+    bonus = '\n[[indicators]]\nid = "B"\nmodule = "m"\nname = "加分"\nfull = 5\nbonus = true\nmethod = "share_of_full"\nfield = "完成比例"\n'
+    crit.write_text(text.replace('method = "share_of_full"', 'method = "supplied"\nparams = { scale = 100 }', 1) + bonus, encoding="utf-8")
+    code, out, err = cli(capsys, "run", crit, "--data", data, "--format", "csv")
+    assert code == 2 and out == "", err
+    assert "无穷大" in err and "share_of_full" in err and "B 加分" in err and "ZF01" in err and "ZF02" not in err
+
+
 def test_a_plugin_exception_is_that_plugins_fault(capsys, tmp_path):
     crit, data, _ = case(tmp_path, "v / 0 if False else v[len(v)]")
     code, out, err = cli(capsys, "run", crit, "--data", data)

@@ -64,8 +64,9 @@ def call_method(method, indicator: str, what: str, fn: Callable, *args, passes: 
         ) from None
 
 
-def checked_points(leaf, result, n: int, inputs: dict[str, np.ndarray], unit_name: Callable[[int], str]) -> np.ndarray:
-    """The points a method returned, as floats, after the boundary checks (see the module doc)."""
+def checked_points(leaf, result, n: int, absent: np.ndarray, unit_name: Callable[[int], str]) -> tuple[np.ndarray, np.ndarray]:
+    """The points a method returned, as floats, after the boundary checks (see the module doc),
+    and where they are NaN. ``absent``: the units with an input NaN (whose points may be NaN)."""
     try:
         raw = np.asarray(result.points, dtype=float)
     except Exception as exc:  # noqa: BLE001 - not numbers at all
@@ -74,14 +75,15 @@ def checked_points(leaf, result, n: int, inputs: dict[str, np.ndarray], unit_nam
         raise PluginError(Problem("plugin.points_shape", _args(leaf, found=str(raw.shape), units=n)))
     ind = leaf.indicator
     tol = 1e-9 * max(1.0, abs(ind.full))
+    nan = np.isnan(raw)
     if n == 0:
-        return raw
-    finite = np.isfinite(raw)
-    if finite.all() and (ind.bonus or (raw.min() >= -tol and raw.max() <= ind.full + tol)):
-        return raw  # the usual case, decided with four passes over the column
-    given = np.ones(n, bool)
-    for v in inputs.values():
-        given &= ~np.isnan(v)
+        return raw, nan
+    # the usual case, decided by the least and the greatest number (NaN passed over) and the NaN column
+    lo, hi = np.fmin.reduce(raw), np.fmax.reduce(raw)  # NaN only when every value is NaN
+    bounded = (-np.inf < lo and hi < np.inf) if ind.bonus else (lo >= -tol and hi <= ind.full + tol)
+    if bounded and (getattr(leaf.method, "leaves_out", False) or not nan.any() or not (nan & ~absent).any()):
+        return raw, nan
+    given = ~absent
     bad = [("plugin.points_infinite", np.isinf(raw))]
     if not getattr(leaf.method, "leaves_out", False):
         bad.append(("plugin.points_nan", np.isnan(raw) & given))
@@ -99,4 +101,4 @@ def checked_points(leaf, result, n: int, inputs: dict[str, np.ndarray], unit_nam
             problems.append(Problem(code, _args(leaf, units=units, n=len(where), value=float(raw[where[0]]), full=ind.full)))
     if problems:
         raise PluginError(problems)
-    return raw
+    return raw, nan

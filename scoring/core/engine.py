@@ -316,6 +316,21 @@ def _constant(value: float, n: int) -> np.ndarray:
     return np.broadcast_to(np.float64(value), (n,))
 
 
+def _nobody(n: int) -> np.ndarray:
+    """A column of False for every unit (no one missing, no 0 ÷ 0): read-only, no memory of its own."""
+    return np.broadcast_to(np.False_, (n,))
+
+
+def _any_nan(columns: list[np.ndarray], n: int) -> np.ndarray:
+    """Where any of the columns is NaN: a new column of its own."""
+    if not columns:
+        return np.zeros(n, bool)
+    out = np.isnan(columns[0])
+    for c in columns[1:]:
+        out |= np.isnan(c)
+    return out
+
+
 def _copy(a: np.ndarray, new) -> np.ndarray:
     out = new()
     np.copyto(out, a)
@@ -400,30 +415,40 @@ def _score_leaf(
     inputs = {f: gather(cols[f], idx, applies, new()) for f in leaf.reads}
     col = Column(inputs, ind.full, ind.bonus, cat)
     result = boundary.call(leaf, "score", leaf.method.score, col, leaf.params)
-    raw = boundary.checked_points(leaf, result, len(idx), inputs, lambda k: f"{data.ids[idx[k]]} {data.names[idx[k]]}")
-    missing = np.zeros(n, bool)
-    by_zero = np.zeros(n, bool)
-    for f, v in inputs.items():
-        if f in zero:
-            z = zero[f][idx]
-            missing |= np.isnan(v) & ~z
-            by_zero |= z
-        else:
-            missing |= np.isnan(v)
-    by_zero &= ~missing  # a unit that also left an input blank is missing data, whatever else
-    missing |= np.isnan(raw) & ~by_zero  # the method itself found no value
+    absent = _any_nan(list(inputs.values()), n)  # units with an input left blank or without a value
+    raw, nan = boundary.checked_points(leaf, result, n, absent, lambda k: f"{data.ids[idx[k]]} {data.names[idx[k]]}")
+    if any(f in zero for f in inputs):  # a derived field: no value because a denominator was 0 is not missing data
+        missing, by_zero = np.zeros(n, bool), np.zeros(n, bool)
+        for f, v in inputs.items():
+            if f in zero:
+                z = zero[f][idx]
+                missing |= np.isnan(v) & ~z
+                by_zero |= z
+            else:
+                missing |= np.isnan(v)
+        by_zero &= ~missing  # a unit that also left an input blank is missing data, whatever else
+        nan &= ~by_zero
+    else:
+        missing, by_zero = absent, None
+    missing |= nan  # the method itself found no value
     if applies is not None:
         missing &= applies  # not applicable is not missing
-        by_zero &= applies
+        if by_zero is not None:
+            by_zero &= applies
     # the points: one new column, every later step in place
     pts = new()
     if ind.max_deduction is not None and not ind.bonus:
         np.maximum(raw, ind.full - ind.max_deduction, out=pts)
+        np.clip(pts, 0.0, ind.full, out=pts)
+    elif not ind.bonus:
+        np.clip(raw, 0.0, ind.full, out=pts)
     else:
         np.copyto(pts, raw)
-    if not ind.bonus:
-        np.clip(pts, 0.0, ind.full, out=pts)
-    if missing.any():
+    gaps = bool(missing.any())
+    divided = by_zero is not None and bool(by_zero.any())
+    if not divided:
+        by_zero = _nobody(n)
+    if gaps:
         if ind.missing == "error":
             for pos in np.nonzero(missing)[0]:
                 gone = [f for f, v in inputs.items() if np.isnan(v[pos])] or leaf.reads
@@ -434,7 +459,7 @@ def _score_leaf(
                 else:
                     problems.append(Problem("data.missing_value", args))
         pts[missing] = 0.0 if ind.missing == "zero" else np.nan
-    if by_zero.any():  # the criteria say what a zero denominator means for this indicator
+    if divided:  # the criteria say what a zero denominator means for this indicator
         pts[by_zero] = {"exclude": np.nan, "zero": 0.0, "full": 0.0 if ind.bonus else ind.full}[ind.zero_policy]
     full: float | np.ndarray = ind.full
     if applies is not None:
@@ -447,8 +472,10 @@ def _score_leaf(
     if ind.bonus:
         applicable = _constant(0.0, n)
     else:
-        unscored = np.isnan(pts)
-        if share is None and not unscored.any():  # every unit scored on the same full points
+        # a unit has no points only where a value is missing, a 0 ÷ 0 excludes it, it is not
+        # applicable or its share is NaN: with none of these, every unit has points
+        unscored = np.isnan(pts) if gaps or divided or applies is not None or share is not None else None
+        if share is None and (unscored is None or not unscored.any()):  # every unit scored on the same full points
             applicable = _constant(ind.full, n)
         else:
             applicable = new()

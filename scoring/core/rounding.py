@@ -36,13 +36,18 @@ def round_array(a: np.ndarray, places: int, out: np.ndarray | None = None) -> np
 
     The steps of ``round_half_up`` in one buffer: ``|a|·f`` is taken as ``|a·f|`` (the same
     product, the sign aside), the snap to 9 decimals is ``np.round``'s own multiply, rint and
-    divide, and the sign is put back only where ``a`` had one (a score column rarely has)."""
+    divide, and the sign is put back only where ``a`` had one (a score column rarely has).
+
+    Whether any value is below 0 is read off the smallest number (one pass that writes nothing);
+    without one, ``|·|`` and the sign are left out: a -0.0 goes the same way as 0.0 to a +0.0,
+    and a NaN keeps its sign through every step as ``copysign`` would give it back."""
     f = 10.0**places
     snap = 10.0 ** max(_SNAP - places, 0)
-    neg = np.signbit(a)
-    signed = bool(neg.any())
+    signed = not np.fmin.reduce(a, axis=None, initial=np.inf) >= 0  # NaN is passed over
+    neg = np.signbit(a) if signed else None
     x = np.multiply(a, f, out=out)
-    np.abs(x, out=x)
+    if signed:
+        np.abs(x, out=x)
     x *= snap
     np.rint(x, out=x)
     x /= snap
