@@ -132,20 +132,9 @@ class RankPoints(Method):
         v = col.value
         present = ~np.isnan(v)
         key = v if p.lower_is_better else -v
-        ranks = np.full(len(v), np.nan)
         kp = key[present]
-        # competition ranking: 1 + how many are strictly better (ties share a rank): in sorted
-        # order that is where each run of equal values begins (one sort, no search per unit)
-        by = np.argsort(kp)  # the order among equal values does not matter: they share a rank
-        ordered = kp[by]
-        starts = np.ones(len(ordered), bool)
-        starts[1:] = ordered[1:] != ordered[:-1]
-        first = np.maximum.accumulate(np.where(starts, np.arange(len(ordered)), 0))
-        got = np.empty(len(ordered))
-        got[by] = first + 1
-        ranks[present] = got
+        r, ordered = _competition_ranks(kp)
         out = np.full(len(v), np.nan)
-        r = ranks[present].astype(int)
         if p.points is not None:
             table = np.array(list(p.points) + [p.rest])
             out[present] = table[np.minimum(r - 1, len(p.points))]
@@ -168,6 +157,29 @@ class RankPoints(Method):
         text = tr(lang, "{f}{v}，在本类别{n}个单位中列第{r}名", "{f} {v}: rank {r} of {n} in the category")
         n = int(context["count"])
         return [text.format(f=field, v=x, n=n, r=r) for x, r in zip(shown_column(v, field, lang), ranks)]
+
+
+def _competition_ranks(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Competition ranks (1 + how many are strictly smaller: ties share a rank) of values without
+    NaN, and the values in order. Whole numbers in a small range (counts, the usual key) are
+    counted, not sorted; any others are sorted once, and each run of equal values ranks where it
+    begins (no search per unit)."""
+    m = len(key)
+    if m:
+        lo, hi = float(key.min()), float(key.max())
+        if hi - lo <= 4 * m + 1024 and bool((key == np.floor(key)).all()):  # False for an infinite range
+            code = (key - lo).astype(np.intp)
+            counts = np.bincount(code)
+            before = np.cumsum(counts) - counts  # how many values are smaller than each whole number
+            return before[code] + 1, np.repeat(lo + np.arange(len(counts)), counts)
+    by = np.argsort(key)  # the order among equal values does not matter: they share a rank
+    ordered = key[by]
+    starts = np.ones(m, bool)
+    starts[1:] = ordered[1:] != ordered[:-1]
+    first = np.maximum.accumulate(np.where(starts, np.arange(m), 0))
+    ranks = np.empty(m, dtype=np.intp)
+    ranks[by] = first + 1
+    return ranks, ordered
 
 
 METHODS = [VsAverage, RelativeToBest, RankPoints]

@@ -246,7 +246,10 @@ def test_a_category_that_has_one_of_two_indicators_rescales_it_to_the_module(row
 
 @SETTINGS
 @given(
-    st.lists(st.one_of(st.sampled_from([0.0, -0.0, 1.5, 2.0, np.nan]), st.floats(-100, 100, allow_nan=False)), max_size=30),
+    st.one_of(
+        st.lists(st.one_of(st.sampled_from([0.0, -0.0, 1.5, 2.0, np.nan]), st.floats(-100, 100, allow_nan=False)), max_size=30),
+        st.lists(st.one_of(st.sampled_from([0.0, -0.0, np.nan, 1e9]), st.integers(-50, 50).map(float)), max_size=30),  # counted, or too wide
+    ),
     st.booleans(),
     st.sampled_from([{"decay": 0.05}, {"points": [10, 9, 8], "rest": 5}]),
 )
@@ -284,28 +287,33 @@ def test_deducted_is_the_plain_steps(ds, full, cap, bonus):
     assert same_bits(d, np.asarray(ds, dtype=float))  # the caller's column is left as it was
 
 
+# totals and tie-break values both counted (whole numbers in a small range) and sorted (a missing
+# total, fractions, a range too wide to count in)
+totals = st.one_of(st.sampled_from([80.0, 80.004, 79.996, 90.0, -0.0, np.nan]), st.decimals(-200, 200, places=3).map(float), st.floats(-1e12, 1e12))
+tie_values = st.one_of(st.sampled_from([1.0, 2.0, -0.0, np.nan]), st.integers(-40, 40).map(float), st.sampled_from([0.5, 1e12, -3.25]))
+
+
 @SETTINGS
-@given(
-    st.lists(st.tuples(st.sampled_from([80.0, 80.004, 79.996, 90.0, np.nan]), st.booleans(), st.sampled_from([1.0, 2.0, np.nan])), max_size=25),
-    st.integers(0, 3),
-)
-def test_ranks_are_the_plain_steps(rows, places):
+@given(st.lists(st.tuples(totals, st.booleans(), tie_values, tie_values), max_size=25), st.integers(0, 3), st.integers(0, 2))
+@example([(80.0, False, 1.0, 0.0), (80.0, False, 1.0, 0.0), (79.99, False, np.nan, 0.0), (90.0, True, 2.0, 0.0)], 2, 1)
+@example([(80.0, False, np.nan, 1.0), (80.0, False, 1.0, 1.0), (80.0, False, 2.0, np.nan), (80.0, False, 2.0, 3.0)], 2, 2)  # a missing tie-break value is last
+def test_ranks_are_the_plain_steps(rows, places, n_ties):
     from scoring.core.engine import rank_totals
     from scoring.core.rounding import to_fixed
 
     total = np.array([r[0] for r in rows])
     failed = np.array([r[1] for r in rows], dtype=bool)
-    tie = np.array([r[2] for r in rows])
-    got = rank_totals(total, failed, [tie], places)
+    ties = [np.array([r[2 + k] for r in rows]) for k in range(n_ties)]
+    got = rank_totals(total, failed, ties, places)
     n = len(rows)
     if n == 0:
         assert len(got) == 0
         return
-    keys = [failed.astype(np.int64), -to_fixed(total, places), -np.nan_to_num(round_array(tie, 6), nan=-np.inf)]
+    keys = [failed.astype(np.int64), -to_fixed(total, places)] + [-np.nan_to_num(round_array(t, 6), nan=-np.inf) for t in ties]
     order = np.lexsort(tuple(reversed(keys)))
     stacked = np.vstack([np.asarray(k, dtype=float) for k in keys])[:, order]
     new_group = np.ones(n, bool)
     new_group[1:] = np.any(stacked[:, 1:] != stacked[:, :-1], axis=0)
     want = np.empty(n, dtype=int)
     want[order] = np.maximum.accumulate(np.where(new_group, np.arange(1, n + 1), 0))
-    assert got.tolist() == want.tolist()
+    assert got.dtype == want.dtype and got.tolist() == want.tolist()

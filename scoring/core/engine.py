@@ -494,8 +494,13 @@ def rank_totals(total: np.ndarray, failed: np.ndarray, tie_cols: list[np.ndarray
     n = len(total)
     if n == 0:
         return np.zeros(0, dtype=int)
-    keys = [failed.astype(np.int64), -to_fixed(total, places)]
-    keys += [-np.nan_to_num(round_array(t, 6), nan=-np.inf) for t in tie_cols]
+    fixed = to_fixed(total, places)
+    ties = [round_array(np.asarray(t, dtype=float), 6) for t in tie_cols]
+    counted = _counted_ranks(failed, fixed, ties)
+    if counted is not None:
+        return counted
+    keys = [failed.astype(np.int64), -fixed]
+    keys += [-np.nan_to_num(t, nan=-np.inf) for t in ties]
     # a key with one value for every unit orders nothing (the sort is stable): no one vetoed is the usual case
     order = np.lexsort(tuple(reversed(keys if failed.any() else keys[1:])))
     new_group = np.zeros(n, bool)
@@ -508,6 +513,41 @@ def rank_totals(total: np.ndarray, failed: np.ndarray, tie_cols: list[np.ndarray
     rank = np.empty(n, dtype=int)
     rank[order] = group_start
     return rank
+
+
+def _counted_ranks(failed: np.ndarray, fixed: np.ndarray, ties: list[np.ndarray]) -> np.ndarray | None:
+    """:func:`rank_totals` without sorting, where every key is a whole number in a small range (a
+    total to 2 decimals, a count as tie-break): each unit's keys numbered as one integer in the
+    ranking's order (vetoed last, larger totals and tie-break values first, a missing tie-break
+    value last), and a unit's rank is 1 + how many units have a smaller number. None otherwise."""
+    n = len(fixed)
+    limit = 4 * n + 1024  # the counting costs about as much as a few passes over the units
+    code, span = None, 1
+    if failed.any():
+        code, span = failed.astype(np.int64), 2
+    hi, lo = int(fixed.max()), int(fixed.min())
+    if lo == np.iinfo(np.int64).min + 1 or (hi - lo + 1) * span > limit:  # a missing total, or too wide
+        return None
+    code = hi - fixed if code is None else code * (hi - lo + 1) + (hi - fixed)
+    span *= hi - lo + 1
+    for t in ties:
+        nan = np.isnan(t)
+        top, low = np.fmax.reduce(t), np.fmin.reduce(t)  # NaN passed over; NaN when every value is
+        if np.isnan(top):
+            continue  # no value: orders nothing
+        if not (np.isfinite(top) and np.isfinite(low)) or (top - low + 2) * span > limit:
+            return None
+        below = top - t  # 0 for the largest value; NaN stays NaN
+        whole = below == np.floor(below)  # False for NaN
+        if not (whole | nan).all():
+            return None
+        width = int(top - low) + 2  # the last place for a missing value
+        below[nan] = width - 1
+        code = code * width + below.astype(np.int64)
+        span *= width
+    counts = np.bincount(code, minlength=span)
+    before = np.cumsum(counts) - counts  # how many units come before each number
+    return before[code] + 1
 
 
 def grade_units(plan: Plan, cat: str, total, failed, no_exc, rank) -> tuple[list[str | None], list[str | None]]:
