@@ -475,6 +475,17 @@ def test_missing_error_lists_every_unit_at_once():
     assert sorted((p.args["unit"], p.args["field"]) for p in e.value.problems) == [("ZF01", "备案率"), ("ZF01", "学法次数"), ("ZF02", "备案率")]
 
 
+def test_a_unit_with_nothing_to_score_in_a_module_is_named():
+    doc = small("exclude")
+    doc["indicators"][0]["missing"] = "exclude"  # both of 法治政府建设's items may be left out
+    data = small_data(学法次数=[6, NaN, 6])  # ZF02 left both blank
+    with pytest.raises(DataError) as e:
+        score(plan_of(doc), data)
+    assert [(p.code, p.args["unit"], p.args["module"]) for p in e.value.problems] == [("data.module_empty", "ZF02", "法治政府建设")]
+    res = score(plan_of(doc), data, partial=True)  # interim: the module is left empty, no problem
+    assert np.isnan(res.categories["政府部门"].modules["fz"].base).tolist() == [False, True, False]
+
+
 def test_missing_exclude_rescales_the_module():
     res = score(plan_of(small("exclude")), small_data())
     cs = res.categories["政府部门"]

@@ -317,3 +317,58 @@ def test_ranks_are_the_plain_steps(rows, places, n_ties):
     want = np.empty(n, dtype=int)
     want[order] = np.maximum.accumulate(np.where(new_group, np.arange(1, n + 1), 0))
     assert got.dtype == want.dtype and got.tolist() == want.tolist()
+
+
+@SETTINGS
+@given(
+    st.lists(st.one_of(st.sampled_from([90.0, 90.0 - 1e-9, 89.99, 85.0, 85.0 - 1e-9, 0.0, np.nan, np.inf]), st.floats(-10, 110)), max_size=30),
+    st.booleans(),
+)
+def test_a_units_band_is_the_first_whose_floor_its_total_reaches(totals, with_floor):
+    # the plain way: compare every total with every band's floor (less 1e-9) and count the floors above it
+    from scoring.core.engine import grade_units
+
+    bands = [{"name": "优秀", "min": 90}, {"name": "良好", "min": 85, "max": 90}, {"name": "较差", "max": 85}]
+    if with_floor:
+        bands[-1]["min"] = 0
+    doc = {
+        "assessment": {"name": "生成", "year": 2020, "precision": 2, "total": 100, "categories": ["党群部门"]},
+        "fields": [{"name": "a", "max": 100}],
+        "modules": [{"id": "m", "name": "模块", "full": 100, "weights": {"党群部门": 100}}],
+        "indicators": [{"id": "A", "module": "m", "name": "甲", "full": 100, "method": "supplied", "field": "a"}],
+        "grades": [{"categories": ["党群部门"], "bands": bands}],
+    }
+    plan = plan_of(doc)
+    t = np.asarray(totals, dtype=float)
+    n = len(t)
+    nobody = np.zeros(n, bool)
+    got, why = grade_units(plan, "党群部门", t, nobody, nobody, np.arange(1, n + 1))
+    lows = np.array([90, 85, 0 if with_floor else -np.inf]) - 1e-9
+    names = ["优秀", "良好", "较差"]
+    with np.errstate(invalid="ignore"):
+        above = (t[:, None] < lows[None, :]).sum(axis=1)
+    want = [names[2] if np.isnan(x) else names[min(a, 2)] for x, a in zip(t.tolist(), above.tolist())]
+    assert got == want and why == [None] * n
+
+
+column_values = st.one_of(st.sampled_from([0.0, -0.0, np.nan, 2.5, -1.25]), st.floats(-100, 100))
+
+
+@SETTINGS
+@given(
+    st.integers(0, 12).flatmap(
+        lambda n: st.lists(st.one_of(st.lists(column_values, min_size=n, max_size=n), column_values), min_size=1, max_size=3).map(lambda cs: (n, cs))
+    )
+)
+def test_sums_of_columns_are_the_plain_additions(case):
+    # a column is drawn as its values or as one value for every unit (read-only, no memory of its own)
+    from scoring.core.engine import _columns, _nansum, _sum
+
+    n, drawn = case
+    arrays = [np.broadcast_to(np.float64(c), (n,)) if isinstance(c, float) else np.asarray(c, dtype=float) for c in drawn]
+    kept = [a.copy() for a in arrays]
+    got, uncounted = _nansum(arrays, _columns(n))
+    assert same_bits(got, old_nansum(arrays, n))
+    assert uncounted.tolist() == np.logical_and.reduce([np.isnan(a) for a in arrays]).tolist()
+    assert same_bits(_sum(arrays, _columns(n)), old_sum(arrays, n))
+    assert all(same_bits(a, k) for a, k in zip(arrays, kept))  # the columns summed are left as they were

@@ -252,7 +252,7 @@ def _score_category(
             base = normal[0].points
         else:
             base = _base(earned, app, m.full, places, new)
-        for pos in np.nonzero(np.isnan(base))[0] if not partial else ():
+        for pos in np.nonzero(np.isnan(base))[0] if not partial and np.isnan(base.min(initial=0.0)) else ():
             if data.ids[idx[pos]] in unscored:  # already reported: its missing values leave the module empty
                 continue
             problems.append(Problem("data.module_empty", {"unit": data.ids[idx[pos]], "name": data.names[idx[pos]], "module": m.name}))
@@ -346,9 +346,9 @@ def _nansum(arrays: list[np.ndarray], new) -> tuple[np.ndarray, np.ndarray]:
     nor -0.0 is its own sum (0.0 + x is x): it is returned as it is, no new memory."""
     if len(arrays) == 1:
         a = arrays[0]
-        nan = np.isnan(a)
-        if not nan.any() and not np.signbit(a).any():
-            return a, nan
+        low = a.min(initial=np.inf)  # NaN when any value is NaN: one pass that writes nothing
+        if not np.isnan(low) and (low > 0 or not np.signbit(a).any()):
+            return a, _nobody(len(a))
     acc = new()
     acc.fill(0.0)
     uncounted = np.ones(len(acc), bool)
@@ -364,8 +364,10 @@ def _nansum(arrays: list[np.ndarray], new) -> tuple[np.ndarray, np.ndarray]:
 
 def _sum(arrays: list[np.ndarray], new) -> np.ndarray:
     """Sum of columns; a single column without -0.0 is its own sum (returned as it is)."""
-    if len(arrays) == 1 and not np.signbit(arrays[0]).any():
-        return arrays[0]
+    if len(arrays) == 1:
+        a = arrays[0]
+        if not np.signbit(a[:1] if a.ndim == 1 and a.strides[0] == 0 else a).any():  # a constant column: its one value tells
+            return a
     acc = new()
     acc.fill(0.0)
     for a in arrays:
@@ -564,9 +566,9 @@ def grade_units(plan: Plan, cat: str, total, failed, no_exc, rank) -> tuple[list
     fail = names.index(g.fail) if g.fail else len(bands) - 1
     t = np.asarray(total, dtype=float)
     lows = np.array([b.low for b in bands]) - 1e-9
-    # bands run from the highest floor down: a unit gets the first whose floor it reaches
-    with np.errstate(invalid="ignore"):
-        above = (t[:, None] < lows[None, :]).sum(axis=1) if n else np.zeros(0, dtype=int)
+    # bands run from the highest floor down: a unit gets the first whose floor it reaches, that is
+    # its level is how many floors are above its total (a NaN total is below none: 0, replaced below)
+    above = len(lows) - np.searchsorted(lows[::-1], t, side="right")
     level = np.where(np.isnan(t), len(bands) - 1, np.minimum(above, len(bands) - 1)).astype(int)
     why: list[str | None] = [None] * n
     for pos in np.nonzero(no_exc & (level == 0))[0]:
