@@ -64,9 +64,10 @@ def call_method(method, indicator: str, what: str, fn: Callable, *args, passes: 
         ) from None
 
 
-def checked_points(leaf, result, n: int, absent: np.ndarray, unit_name: Callable[[int], str]) -> tuple[np.ndarray, np.ndarray]:
+def checked_points(leaf, result, n: int, absent: np.ndarray | None, unit_name: Callable[[int], str]) -> tuple[np.ndarray, np.ndarray | None]:
     """The points a method returned, as floats, after the boundary checks (see the module doc),
-    and where they are NaN. ``absent``: the units with an input NaN (whose points may be NaN)."""
+    and where they are NaN (None: nowhere). ``absent``: the units with an input NaN, whose points
+    may be NaN (None: no such unit)."""
     try:
         raw = np.asarray(result.points, dtype=float)
     except Exception as exc:  # noqa: BLE001 - not numbers at all
@@ -75,15 +76,19 @@ def checked_points(leaf, result, n: int, absent: np.ndarray, unit_name: Callable
         raise PluginError(Problem("plugin.points_shape", _args(leaf, found=str(raw.shape), units=n)))
     ind = leaf.indicator
     tol = 1e-9 * max(1.0, abs(ind.full))
-    nan = np.isnan(raw)
     if n == 0:
-        return raw, nan
-    # the usual case, decided by the least and the greatest number (NaN passed over) and the NaN column
-    lo, hi = np.fmin.reduce(raw), np.fmax.reduce(raw)  # NaN only when every value is NaN
+        return raw, None
+    # the usual case, decided by the least and the greatest number and, only where there is a NaN
+    # (the least is NaN: it propagates), the NaN column
+    lo, nan = raw.min(), None
+    if np.isnan(lo):
+        nan = np.isnan(raw)
+        lo = np.fmin.reduce(raw)  # NaN passed over; NaN when every value is NaN
+    hi = np.fmax.reduce(raw)
     bounded = (-np.inf < lo and hi < np.inf) if ind.bonus else (lo >= -tol and hi <= ind.full + tol)
-    if bounded and (getattr(leaf.method, "leaves_out", False) or not nan.any() or not (nan & ~absent).any()):
+    if bounded and (nan is None or getattr(leaf.method, "leaves_out", False) or not (nan if absent is None else nan & ~absent).any()):
         return raw, nan
-    given = ~absent
+    given = np.ones(n, bool) if absent is None else ~absent
     bad = [("plugin.points_infinite", np.isinf(raw))]
     if not getattr(leaf.method, "leaves_out", False):
         bad.append(("plugin.points_nan", np.isnan(raw) & given))

@@ -321,12 +321,14 @@ def _nobody(n: int) -> np.ndarray:
     return np.broadcast_to(np.False_, (n,))
 
 
-def _any_nan(columns: list[np.ndarray], n: int) -> np.ndarray:
-    """Where any of the columns is NaN: a new column of its own."""
-    if not columns:
-        return np.zeros(n, bool)
-    out = np.isnan(columns[0])
-    for c in columns[1:]:
+def _any_nan(columns: list[np.ndarray]) -> np.ndarray | None:
+    """Where any of the columns is NaN (a new column of its own), or None where none has a NaN:
+    told by each column's minimum (NaN propagates), a pass that writes nothing."""
+    blank = [c for c in columns if c.size and np.isnan(c.min())]
+    if not blank:
+        return None
+    out = np.isnan(blank[0])
+    for c in blank[1:]:
         out |= np.isnan(c)
     return out
 
@@ -417,8 +419,10 @@ def _score_leaf(
     inputs = {f: gather(cols[f], idx, applies, new()) for f in leaf.reads}
     col = Column(inputs, ind.full, ind.bonus, cat)
     result = boundary.call(leaf, "score", leaf.method.score, col, leaf.params)
-    absent = _any_nan(list(inputs.values()), n)  # units with an input left blank or without a value
+    absent = _any_nan(list(inputs.values()))  # units with an input left blank or without a value (None: none)
     raw, nan = boundary.checked_points(leaf, result, n, absent, lambda k: f"{data.ids[idx[k]]} {data.names[idx[k]]}")
+    missing: np.ndarray | None
+    by_zero: np.ndarray | None = None
     if any(f in zero for f in inputs):  # a derived field: no value because a denominator was 0 is not missing data
         missing, by_zero = np.zeros(n, bool), np.zeros(n, bool)
         for f, v in inputs.items():
@@ -429,12 +433,15 @@ def _score_leaf(
             else:
                 missing |= np.isnan(v)
         by_zero &= ~missing  # a unit that also left an input blank is missing data, whatever else
-        nan &= ~by_zero
+        if nan is not None:
+            nan &= ~by_zero
     else:
-        missing, by_zero = absent, None
-    missing |= nan  # the method itself found no value
-    if applies is not None:
-        missing &= applies  # not applicable is not missing
+        missing = absent
+    if nan is not None:  # the method itself found no value
+        missing = nan if missing is None else np.logical_or(missing, nan, out=missing)
+    if applies is not None:  # not applicable is not missing
+        if missing is not None:
+            missing &= applies
         if by_zero is not None:
             by_zero &= applies
     # the points: one new column, every later step in place
@@ -446,7 +453,9 @@ def _score_leaf(
         np.clip(raw, 0.0, ind.full, out=pts)
     else:
         np.copyto(pts, raw)
-    gaps = bool(missing.any())
+    gaps = missing is not None and bool(missing.any())
+    if missing is None:
+        missing = _nobody(n)  # no one missing: no memory kept for it
     divided = by_zero is not None and bool(by_zero.any())
     if not divided:
         by_zero = _nobody(n)
