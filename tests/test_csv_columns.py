@@ -29,9 +29,6 @@ _NUMBER = st.one_of(
 
 
 def _fmt_column_cell_by_cell(values: list[float], places: int) -> list[str]:
-    a = np.array(values, dtype=float)
-    if np.array_equal(round_array(a, places), a, equal_nan=True):
-        return ["—" if x != x else format(x, f".{places}f") for x in values]
     return [fmt(x, places) for x in values]
 
 
