@@ -372,3 +372,48 @@ def test_sums_of_columns_are_the_plain_additions(case):
     assert uncounted.tolist() == np.logical_and.reduce([np.isnan(a) for a in arrays]).tolist()
     assert same_bits(_sum(arrays, _columns(n)), old_sum(arrays, n))
     assert all(same_bits(a, k) for a, k in zip(arrays, kept))  # the columns summed are left as they were
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([0.0, 1.0, 2.0, np.nan]), st.sampled_from([0.0, 1.0, 3.0, np.nan]), st.sampled_from([0.0, 2.0, np.nan])),
+        min_size=1,
+        max_size=10,
+    ),
+    st.sampled_from(["exclude", "zero"]),
+    st.sampled_from(["exclude", "full", "zero"]),
+)
+def test_a_leaf_reading_a_blank_field_and_a_0_over_0_rate_is_missing_there(rows, missing, zero_denominator):
+    # two inputs, one a rate a ÷ b: a unit that left x blank is missing data even where its rate
+    # is 0 ÷ 0, and only a unit with x given and a 0 ÷ 0 meets the zero-denominator rule
+    from scoring.core.dataset import Dataset
+
+    doc = {
+        "assessment": {"name": "生成", "year": 2020, "precision": 2, "total": 100, "categories": ["政府部门"]},
+        "fields": [{"name": "x", "kind": "count"}, {"name": "a", "kind": "count"}, {"name": "b", "kind": "count"}, {"name": "r", "formula": "a / b"}],
+        "modules": [{"id": "m", "name": "模块", "full": 100, "weights": {"政府部门": 100}}],
+        "indicators": [
+            {"id": "K", "module": "m", "name": "底", "full": 90, "method": "supplied", "field": "b", "params": {"scale": 90}, "missing": "zero"},
+            {
+                "id": "E",
+                "module": "m",
+                "name": "事件",
+                "full": 10,
+                "method": "events_by_level",
+                "params": {"per": {"x": 1, "r": 1}},
+                "missing": missing,
+                "zero_denominator": zero_denominator,
+            },
+        ],
+    }
+    ids = [f"U{i}" for i in range(len(rows))]
+    cols = {name: np.array([r[k] for r in rows]) for k, name in enumerate(["x", "a", "b"])}
+    plan = plan_of(doc)
+    res = score(plan, Dataset(ids, ids, ["政府部门"] * len(rows), cols))
+    check_against_the_steps(plan, res)
+    s = res.categories["政府部门"].indicators["E"]
+    divided = (cols["a"] == 0) & (cols["b"] == 0)  # 0 ÷ 0; a ÷ 0 with a ≠ 0 has no value and is no such case
+    no_rate = np.isnan(cols["a"]) | np.isnan(cols["b"]) | (cols["b"] == 0)
+    assert s.missing.tolist() == (np.isnan(cols["x"]) | no_rate & ~divided).tolist()
+    assert s.zero.tolist() == (divided & ~np.isnan(cols["x"])).tolist()
