@@ -134,7 +134,11 @@ _LETTERS = [""] + [column_letter(n) for n in range(1, 703)]
 
 
 def _number(v) -> str:
-    return "%.16g" % v  # as openpyxl wrote them: 16 significant digits
+    """A number as the shortest text that reads back as the same double (``repr``): a value rounded to
+    2 decimals is written with at most 2 (0.69, where 16 significant digits gave 0.6899999999999999,
+    float noise in the file though the same double), a whole number without ".0"."""
+    text = repr(float(v))
+    return text[:-2] if text.endswith(".0") else text
 
 
 # ---------------------------------------------------------------- zip
@@ -535,7 +539,7 @@ class Rows:
     cell); cells every unit of the block shows alike are joined to their neighbours once, and so are
     the unit's own cells that many rows repeat.  The block's rows are then one join of the pieces and
     one ``%`` putting in the row numbers.  What is written is what writing each row with
-    :meth:`Sheet.row` would write: the same cells and looks, numbers in 16 significant digits, widths
+    :meth:`Sheet.row` would write: the same cells and looks, numbers as their shortest text, widths
     and heights counted alike, and new looks made in the order rows written one at a time would first
     use them (so the styles come out the same)."""
 
@@ -667,7 +671,7 @@ class Rows:
                     if lines > 1:
                         tall[v] = lines
             else:
-                texts[v] = ref + style + b"><v>" + (b"%.16g" % (v or 0.0)) + b"</v></c>"  # a zero as 0 (-0.0 is put back by the caller)
+                texts[v] = ref + style + b"><v>" + _number(v or 0.0).encode() + b"</v></c>"  # a zero as 0 (-0.0 is put back by the caller)
         got = new.difference((None,))
         if slot.typ == NUMBER and got:  # a column's widest number is its largest or its smallest
             lo, hi = min(got), max(got)
