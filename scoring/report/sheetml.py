@@ -53,6 +53,8 @@ MEMO = 20_000  # cell texts a sheet keeps ready per template cell; forgotten pas
 
 TEXT, NUMBER, EMPTY = "s", "n", ""
 MEASURE, WRAP = 1, 2  # how a text cell counts: its width for the column, its lines for the row's height
+SHARED = 4  # a text cell held in the workbook's shared strings (a text many cells repeat), not written inline
+SHARED_MAX = 1 << 18  # texts the shared strings hold at most (kept in memory to be found again); past this, inline
 
 
 class Look(NamedTuple):
@@ -74,13 +76,14 @@ class Look(NamedTuple):
 class Slot(NamedTuple):
     """One cell of a row template (:meth:`Sheet.rows`): its column; what it holds (TEXT or NUMBER, a value
     per row, or EMPTY); its look; and the look of the empty cell written where a row has no value (None,
-    or empty text), the look itself when not given.  Text that starts like a formula is given the look
-    with Excel's quote prefix."""
+    or empty text), the look itself when not given; whether its texts go into the workbook's shared strings.
+    Text that starts like a formula is given the look with Excel's quote prefix."""
 
     col: int
     typ: str
     look: Look
     blank: Look | None = None
+    shared: bool = False  # its texts held in the workbook's shared strings: a text many rows repeat (a unit's name)
 
 
 # ---------------------------------------------------------------- text
@@ -115,11 +118,16 @@ def _attr(text: str) -> str:
     return _xml(text).replace('"', "&quot;")
 
 
-def _inline(text: str) -> str:
-    """A text cell's inline string; leading or trailing spaces kept, as a person typed them."""
+def _t(text: str) -> str:
+    """A text as a string item's <t>; leading or trailing spaces kept, as a person typed them."""
     if text[:1].isspace() or text[-1:].isspace():
-        return f'<is><t xml:space="preserve">{_xml(text)}</t></is>'
-    return f"<is><t>{_xml(text)}</t></is>"
+        return f'<t xml:space="preserve">{_xml(text)}</t>'
+    return f"<t>{_xml(text)}</t>"
+
+
+def _inline(text: str) -> str:
+    """A text cell's inline string."""
+    return f"<is>{_t(text)}</is>"
 
 
 def column_letter(n: int) -> str:
@@ -131,6 +139,13 @@ def column_letter(n: int) -> str:
 
 
 _LETTERS = [""] + [column_letter(n) for n in range(1, 703)]
+
+
+def _ref(col: int, before: int, row: str) -> str:
+    """A cell's opening tag up to its style: with its reference only where the cell does not follow the one
+    before it in its row (column ``before``; 0 at the row's start).  A cell without a reference is the next
+    column (ECMA-376 §18.3.1.4): most of a report's cells say so in 2 bytes instead of about 12."""
+    return "<c" if col == before + 1 else f'<c r="{_LETTERS[col]}{row}"'
 
 
 def _number(v) -> str:
@@ -321,6 +336,47 @@ class _Styles:
         )
 
 
+class _Strings:
+    """The workbook's shared strings (xl/sharedStrings.xml, as Excel writes every text): a text many cells
+    repeat (a unit's code and name on each of its score sheet's rows, an indicator's name on every unit's
+    sheet) is written once and each cell holds its number.  Each new text's item is compressed as it comes
+    into a spool, as a sheet's rows are; only the texts' numbers are kept, up to SHARED_MAX texts."""
+
+    def __init__(self):
+        self.index: dict[str, int] = {}
+        self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL)
+        self._z = _Deflate(self._spool)
+        self._pending: list[str] = []
+
+    def number(self, text: str) -> int | None:
+        """The text's number, given it the first time; None when the table is full (the text goes inline)."""
+        k = self.index.get(text)
+        if k is None:
+            if len(self.index) >= SHARED_MAX:
+                return None
+            if not self.index:
+                self._pending.append(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="{_NS}">')
+            k = self.index[text] = len(self.index)
+            self._pending.append(f"<si>{_t(text)}</si>")
+            if len(self._pending) >= 4096:
+                self._flush()
+        return k
+
+    def _flush(self) -> None:
+        self._z.write("".join(self._pending).encode("utf-8"))
+        self._pending = []
+
+    def part(self, zip: "_Zip") -> Iterator[bytes]:
+        """The shared strings' zip member (none when no text was shared); the spool is then released."""
+        if not self.index:
+            return
+        self._pending.append("</sst>")
+        self._flush()
+        z = self._z
+        z.end(True)
+        yield from zip.member("xl/sharedStrings.xml", z.crc, z.size, z.csize, _chunks([], self._spool, []))
+
+
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
@@ -363,7 +419,8 @@ class Sheet:
         self._pending_size = 0
         self._held: list[tuple] | None = None
         self._bounds: dict[int, list[float]] = {}  # per column, the smallest and largest number put
-        self._memo: dict[Slot, tuple[dict, dict]] = {}  # per template cell, each value's XML, and the lines of those over one (Rows)
+        # per template cell (and whether it follows the cell before it), each value's XML, and the lines of those over one (Rows)
+        self._memo: dict[tuple[Slot, bool], tuple[dict, dict]] = {}
 
     # -- widths and heights
 
@@ -416,18 +473,25 @@ class Sheet:
         out = []
         lines = 1
         rs = str(r)
+        before = 0
         for cell in cells:
             col, value, look = cell[0], cell[1], cell[2]
             s = xf(look)
-            ref = _LETTERS[col] + rs
+            ref = _ref(col, before, rs)
+            before = col
             if value is None:
-                out.append(f'<c r="{ref}" s="{s}"/>')
+                out.append(f'{ref} s="{s}"/>')
             elif isinstance(value, str):
-                out.append(f'<c r="{ref}" s="{s}" t="inlineStr">{_inline(value)}</c>')
-                if len(cell) > 3 and cell[3] & WRAP:
+                how = cell[3] if len(cell) > 3 else MEASURE
+                k = self.book.strings.number(value) if how & SHARED else None
+                if k is None:
+                    out.append(f'{ref} s="{s}" t="inlineStr">{_inline(value)}</c>')
+                else:
+                    out.append(f'{ref} s="{s}" t="s"><v>{k}</v></c>')
+                if how & WRAP:
                     lines = max(lines, _lines(value, room(col)))
             else:
-                out.append(f'<c r="{ref}" s="{s}"><v>{_number(value)}</v></c>')
+                out.append(f'{ref} s="{s}"><v>{_number(value)}</v></c>')
             if col > self.last_col:
                 self.last_col = col
         if lines > 1:
@@ -538,10 +602,11 @@ class Rows:
     Each distinct value's cell XML is made once (and kept for later blocks, up to MEMO a template
     cell); cells every unit of the block shows alike are joined to their neighbours once, and so are
     the unit's own cells that many rows repeat.  The block's rows are then one join of the pieces and
-    one ``%`` putting in the row numbers.  What is written is what writing each row with
+    one ``%`` putting in the row numbers (a row's, and a cell's where it does not follow the cell
+    before it: :func:`_ref`).  What is written is what writing each row with
     :meth:`Sheet.row` would write: the same cells and looks, numbers as their shortest text, widths
     and heights counted alike, and new looks made in the order rows written one at a time would first
-    use them (so the styles come out the same)."""
+    use them (so the styles come out the same); shared texts may be numbered in another order."""
 
     def __init__(self, sheet: Sheet, first: int, units: int, per_unit: int):
         self.sheet, self.first, self.units, self.per_unit = sheet, first, units, per_unit
@@ -563,21 +628,21 @@ class Rows:
         if n == 0:
             return
         rows = [self._cells(at) for at in range(per)]
-        for slot in [slot for slot, (texts, _) in s._memo.items() if len(texts) > MEMO]:  # forgotten between blocks only
-            del s._memo[slot]
+        for key in [key for key, (texts, _) in s._memo.items() if len(texts) > MEMO]:  # forgotten between blocks only
+            del s._memo[key]
         cells = self._cell_texts(rows)
-        uses = Counter(id(values) for row in rows for _, values in row)  # the unit's own cells repeat on many rows
+        uses = Counter(id(values) for row in rows for _, values, _ in row)  # the unit's own cells repeat on many rows
         joined: dict[tuple, list[bytes]] = {}
         pieces: list[list[bytes]] = []
         for row in rows:
             pieces += self._pieces(row, cells, uses, joined)
-        # every cell's reference, and the row's, ends in "%s", where the row's number goes
+        # the row's opening, and each reference a cell is written with, ends in "%s", where the row's number goes
         numbers = ("\n".join(map(str, range(self.first, last + 1)))).encode().split(b"\n")
-        times = {len(row) + 1 for row in rows}
+        times = {1 + sum(not follows for _, _, follows in row) for row in rows}
         if len(times) == 1:
             every = tuple(chain.from_iterable(zip(*[numbers] * times.pop())))
         else:
-            every = tuple(x for r, row in zip(numbers, rows * n) for x in [r] * (len(row) + 1))
+            every = tuple(x for r, row in zip(numbers, rows * n) for x in [r] * (1 + sum(not follows for _, _, follows in row)))
         s._flush()
         m = len(every) // n  # a unit's row numbers, put in a unit at a time: its rows' XML is small and is compressed as it comes
         for k, unit in enumerate(zip(*pieces)):
@@ -585,11 +650,12 @@ class Rows:
         s.last_row = last
         s.last_col = max(s.last_col, *(row[-1][0].col for row in rows))
 
-    def _cells(self, at: int) -> list[tuple[Slot, list]]:
-        """Row ``at``'s cells: (slot, values a unit)."""
+    def _cells(self, at: int) -> list[tuple[Slot, list, bool]]:
+        """Row ``at``'s cells: (slot, values a unit, whether the cell follows the one before it)."""
         slots, values = self._rows[at]
         given = iter(values)
-        out = [(slot, self._none if slot.typ == EMPTY else next(given)) for slot in slots]
+        cols = [0] + [slot.col for slot in slots]
+        out = [(slot, self._none if slot.typ == EMPTY else next(given), slot.col == before + 1) for slot, before in zip(slots, cols)]
         assert next(given, None) is None, "a list of values for each TEXT or NUMBER slot"
         return out
 
@@ -602,21 +668,21 @@ class Rows:
             return slot.look._replace(quote=True)
         return slot.look
 
-    def _cell_texts(self, rows: list[list[tuple[Slot, list]]]) -> dict[tuple, list[bytes]]:
-        """Each cell's XML for every unit, by (slot, id of the values); values not met before are made
-        now, their new looks first, in the order rows written one at a time would use them: by unit, row,
-        then column."""
+    def _cell_texts(self, rows: list[list[tuple[Slot, list, bool]]]) -> dict[tuple, list[bytes]]:
+        """Each cell's XML for every unit, by (slot, id of the values, whether it follows the cell before);
+        values not met before are made now, their new looks first, in the order rows written one at a time
+        would use them: by unit, row, then column."""
         s = self.sheet
         out: dict[tuple, list[bytes]] = {}
         missed = []
         for at, row in enumerate(rows):
-            for slot, values in row:
-                key = (slot, id(values))
+            for slot, values, follows in row:
+                key = (slot, id(values), follows)
                 if key in out:
                     continue
-                memo = s._memo.get(slot)
+                memo = s._memo.get((slot, follows))
                 if memo is None:
-                    memo = s._memo[slot] = ({}, {})
+                    memo = s._memo[(slot, follows)] = ({}, {})
                 try:
                     if values.count(values[0]) == len(values):  # the same for every unit
                         out[key] = [memo[0][values[0]]] * len(values)
@@ -624,12 +690,12 @@ class Rows:
                         out[key] = list(map(memo[0].__getitem__, values))
                 except KeyError:
                     out[key] = []  # made below
-                    missed.append((at, slot, values, memo, set(values).difference(memo[0])))
+                    missed.append((at, slot, values, follows, memo, set(values).difference(memo[0])))
         if not missed:
             return out
         xfs = s.book.styles.xfs
         first: dict[Look, tuple[int, int, int]] = {}
-        for at, slot, values, _, new in missed:
+        for at, slot, values, _, _, new in missed:
             if slot.look in xfs and (slot.blank or slot.look) in xfs and (slot.typ != TEXT or not _formula_like(new)):
                 continue  # every look these values can take is made
             for v in new:
@@ -640,9 +706,9 @@ class Rows:
                         first[look] = where
         for look in sorted(first, key=first.__getitem__):
             s.book.styles.xf(look)
-        for _, slot, values, (texts, tall), new in missed:
-            self._make(slot, new.difference(texts), texts, tall)
-            got = out[(slot, id(values))] = list(map(texts.__getitem__, values))
+        for _, slot, values, follows, (texts, tall), new in missed:
+            self._make(slot, follows, new.difference(texts), texts, tall)
+            got = out[(slot, id(values), follows)] = list(map(texts.__getitem__, values))
             if slot.typ == NUMBER and 0.0 in texts and values.count(0.0):  # 0.0 and -0.0 are one key
                 k = -1
                 for _ in range(values.count(0.0)):
@@ -652,12 +718,14 @@ class Rows:
                         s.measure_number(slot.col, -0.0)  # "-0.00": one wider than 0.0, which the bounds saw
         return out
 
-    def _make(self, slot: Slot, new: set, texts: dict, tall: dict) -> None:
+    def _make(self, slot: Slot, follows: bool, new: set, texts: dict, tall: dict) -> None:
         """The XML of cells of ``slot`` holding the values in ``new``, into ``texts`` (and the lines of
-        those of more than one line into ``tall``); widths counted."""
+        those of more than one line into ``tall``); widths counted.  ``follows``: whether the cell follows
+        the one before it in its row (written without its reference, :func:`_ref`)."""
         s = self.sheet
         xf, col = s.book.styles.xf, slot.col
-        ref = b'<c r="' + _LETTERS[col].encode() + b'%s"'
+        ref = _ref(col, col - 1 if follows else -1, "%s").encode()
+        shared = s.book.strings.number if slot.shared else None
         room = s.room(col) if slot.typ == TEXT and slot.look.wrap else 0
         for v in new:
             style = b' s="%d"' % xf(self._look(slot, v))
@@ -665,7 +733,11 @@ class Rows:
                 texts[v] = ref + style + b"/>"
             elif slot.typ == TEXT:
                 s.measure(col, v)
-                texts[v] = ref + (style + b' t="inlineStr">' + _inline(v).encode() + b"</c>").replace(b"%", b"%%")
+                k = shared(v) if shared else None
+                if k is None:
+                    texts[v] = ref + (style + b' t="inlineStr">' + _inline(v).encode() + b"</c>").replace(b"%", b"%%")
+                else:
+                    texts[v] = ref + style + b' t="s"><v>%d</v></c>' % k
                 if room and (2 * len(v) > room or "\n" in v):
                     lines = _lines(v, room)
                     if lines > 1:
@@ -681,7 +753,7 @@ class Rows:
             else:
                 b[0], b[1] = min(b[0], lo), max(b[1], hi)
 
-    def _pieces(self, row: list[tuple[Slot, list]], cells: dict, uses: Counter, joined: dict) -> list[list[bytes]]:
+    def _pieces(self, row: list[tuple[Slot, list, bool]], cells: dict, uses: Counter, joined: dict) -> list[list[bytes]]:
         """One row of every unit as columns of pieces (joined along a unit, its row).  Cells every unit
         shows alike go with the cell after them (or, at the row's end, before them), made once for each
         distinct cell; runs of the unit's own cells that other rows repeat are joined once for them all."""
@@ -691,8 +763,8 @@ class Rows:
         before = head if isinstance(head, bytes) else b""
         if isinstance(head, list):
             parts.append((b"", head, False))
-        for slot, values in row:
-            got = cells[(slot, id(values))]
+        for slot, values, follows in row:
+            got = cells[(slot, id(values), follows)]
             if values is self._none or got.count(got[0]) == n:  # the same for every unit
                 before += got[0]
             else:
@@ -726,13 +798,13 @@ class Rows:
         memo = {c: before + c + after for c in set(cells)}
         return list(map(memo.__getitem__, cells))
 
-    def _row_head(self, row: list[tuple[Slot, list]]) -> bytes | list[bytes]:
+    def _row_head(self, row: list[tuple[Slot, list, bool]]) -> bytes | list[bytes]:
         """Each unit's row up to its first cell: with its height where wrapped text takes more than a line
         (as :meth:`Sheet.row` counts them); one text when every unit's is the same."""
         s, counts = self.sheet, []
-        for slot, values in row:
+        for slot, values, follows in row:
             if slot.typ == TEXT and slot.look.wrap:
-                tall = s._memo[slot][1]
+                tall = s._memo[(slot, follows)][1]
                 if tall and not tall.keys().isdisjoint(values):
                     counts.append(list(map(tall.get, values, [1] * self.units)))
         if not counts:
@@ -782,6 +854,7 @@ class Book:
     def __init__(self, title: str, creator: str):
         self.title, self.creator = title, creator
         self.styles = _Styles()
+        self.strings = _Strings()
         self.now = time.gmtime()
         self.zip = _Zip(self.now)
         self.sheets: list[Sheet] = []
@@ -840,6 +913,10 @@ class Book:
         n = len(sheets)
         rels = [(f"rId{k}", f"{_R}/worksheet", f"/xl/worksheets/sheet{k}.xml") for k in range(1, n + 1)]
         rels += [(f"rId{n + 1}", f"{_R}/styles", "/xl/styles.xml")]
+        shared = bool(self.strings.index)
+        if shared:
+            rels += [(f"rId{n + 2}", f"{_R}/sharedStrings", "/xl/sharedStrings.xml")]
+        yield from self.strings.part(self.zip)
         yield from self.zip.whole("xl/workbook.xml", workbook)
         yield from self.zip.whole("xl/_rels/workbook.xml.rels", _rels(rels))
         yield from self.zip.whole("xl/styles.xml", self.styles.xml())
@@ -872,6 +949,8 @@ class Book:
         ct = "application/vnd.openxmlformats-officedocument"
         over = [("/xl/workbook.xml", f"{ct}.spreadsheetml.sheet.main+xml"), ("/xl/styles.xml", f"{ct}.spreadsheetml.styles+xml")]
         over += [(f"/xl/worksheets/sheet{k}.xml", f"{ct}.spreadsheetml.worksheet+xml") for k in range(1, n + 1)]
+        if shared:
+            over += [("/xl/sharedStrings.xml", f"{ct}.spreadsheetml.sharedStrings+xml")]
         for c in range(1, self.charts + 1):
             over += [(f"/xl/charts/chart{c}.xml", f"{ct}.drawingml.chart+xml"), (f"/xl/drawings/drawing{c}.xml", f"{ct}.drawing+xml")]
         over += [

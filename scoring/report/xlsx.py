@@ -337,18 +337,20 @@ def _sheets_sheet(book: Book, view: ReportView, used: set[str], from_cells: bool
     shaded = Look(border=True, fill=SHADE)
     wrapped = Look(vertical="top", wrap=True, border=True)
 
+    # texts that repeat are shared strings: the unit's 编号, 名称, 类别 on each row of its sheet, the indicators' and
+    # modules' names and the data's sources on every unit's sheet; reasons, mostly a unit's own, are written inline
     def unit_slots(look: Look) -> list[Slot]:  # 编号, 名称, 类别 on each row of the unit's sheet
-        return [Slot(col, TEXT, look, look._replace(vertical=None)) for col in (1, 2, 3)]
+        return [Slot(col, TEXT, look, look._replace(vertical=None), shared=True) for col in (1, 2, 3)]
 
     def number(col: int, fmt: str, look: Look) -> Slot:
         return Slot(col, NUMBER, look._replace(fmt=fmt, vertical="top"), look._replace(fmt="General", vertical=None))
 
-    def text(col: int, look: Look) -> Slot:
-        return Slot(col, TEXT, look, look._replace(vertical=None, wrap=False, indent=0, bold=False))
+    def text(col: int, look: Look, shared: bool = False) -> Slot:
+        return Slot(col, TEXT, look, look._replace(vertical=None, wrap=False, indent=0, bold=False), shared)
 
     module_slots = [
         *unit_slots(Look(vertical="top", border=True, fill=SHADE)),
-        Slot(4, TEXT, Look(bold=True, vertical="top", border=True, fill=SHADE)),
+        Slot(4, TEXT, Look(bold=True, vertical="top", border=True, fill=SHADE), shared=True),
         number(5, "0.##", shaded),
         Slot(6, EMPTY, shaded),
         number(7, numfmt, shaded),
@@ -359,7 +361,7 @@ def _sheets_sheet(book: Book, view: ReportView, used: set[str], from_cells: bool
     ]
     total_slots = [
         *unit_slots(Look(vertical="top", border=True)),
-        Slot(4, TEXT, Look(bold=True, vertical="top", border=True), boxed),
+        Slot(4, TEXT, Look(bold=True, vertical="top", border=True), boxed, shared=True),
         Slot(5, EMPTY, boxed),
         Slot(6, EMPTY, boxed),
         Slot(7, NUMBER, Look(bold=True, vertical="top", border=True, fmt=numfmt), boxed),
@@ -375,14 +377,14 @@ def _sheets_sheet(book: Book, view: ReportView, used: set[str], from_cells: bool
         label = Look(vertical="top", wrap=True, indent=min(level - 1, 15), bold=level == 1, border=True)
         return [
             *unit_slots(Look(vertical="top", border=True)),
-            Slot(4, TEXT, label),  # a label's look is given even to an empty label, as to any cell it is set on
+            Slot(4, TEXT, label, shared=True),  # a label's look is given even to an empty label, as to any cell it is set on
             number(5, '"±"0.##' if bonus else "0.##", boxed),
             number(6, "0.##", boxed),
             number(7, numfmt, boxed),
             number(8, numfmt, boxed),
             Slot(9, EMPTY, boxed),
             text(10, wrapped),
-            text(11, wrapped),
+            text(11, wrapped, shared=True),
         ]
 
     module_label = lru_cache(maxsize=None)(lambda name, w: _clean(L["module_row"].format(name=name, w=_n(w))))
