@@ -721,37 +721,78 @@ class Rows:
     def _make(self, slot: Slot, follows: bool, new: set, texts: dict, tall: dict) -> None:
         """The XML of cells of ``slot`` holding the values in ``new``, into ``texts`` (and the lines of
         those of more than one line into ``tall``); widths counted.  ``follows``: whether the cell follows
-        the one before it in its row (written without its reference, :func:`_ref`)."""
+        the one before it in its row (written without its reference, :func:`_ref`).  Every look these
+        cells take was made before (:meth:`_cell_texts`); a score sheet makes some 250 000 texts, so the
+        work done for each is kept small."""
         s = self.sheet
         xf, col = s.book.styles.xf, slot.col
         ref = _ref(col, col - 1 if follows else -1, "%s").encode()
-        shared = s.book.strings.number if slot.shared else None
-        room = s.room(col) if slot.typ == TEXT and slot.look.wrap else 0
-        for v in new:
-            style = b' s="%d"' % xf(self._look(slot, v))
-            if slot.typ == EMPTY or v is None or v == "":
-                texts[v] = ref + style + b"/>"
-            elif slot.typ == TEXT:
-                s.measure(col, v)
-                k = shared(v) if shared else None
-                if k is None:
-                    texts[v] = ref + (style + b' t="inlineStr">' + _inline(v).encode() + b"</c>").replace(b"%", b"%%")
-                else:
-                    texts[v] = ref + style + b' t="s"><v>%d</v></c>' % k
-                if room and (2 * len(v) > room or "\n" in v):
-                    lines = _lines(v, room)
-                    if lines > 1:
-                        tall[v] = lines
-            else:
-                texts[v] = ref + style + b"><v>" + _number(v or 0.0).encode() + b"</v></c>"  # a zero as 0 (-0.0 is put back by the caller)
-        got = new.difference((None,))
-        if slot.typ == NUMBER and got:  # a column's widest number is its largest or its smallest
-            lo, hi = min(got), max(got)
+        opened: dict[Look, bytes] = {}
+
+        def start(look: Look) -> bytes:  # the cell up to its type, for each look once
+            b = opened.get(look)
+            if b is None:
+                b = opened[look] = ref + b' s="%d"' % xf(look)
+            return b
+
+        if slot.typ == EMPTY:
+            for v in new:
+                texts[v] = start(slot.look) + b"/>"
+            return
+        given = [v for v in new if v is not None and v != ""]
+        if len(given) < len(new):
+            for v in new.difference(given):
+                texts[v] = start(slot.blank or slot.look) + b"/>"
+        if not given:
+            return
+        if slot.typ == NUMBER:
+            head = start(slot.look) + b"><v>"
+            for v in given:
+                texts[v] = head + _number(v or 0.0).encode() + b"</v></c>"  # a zero as 0 (-0.0 is put back by the caller)
+            lo, hi = min(given), max(given)  # a column's widest number is its largest or its smallest
             b = s._bounds.get(col)
             if b is None:
                 s._bounds[col] = [lo, hi]
             else:
                 b[0], b[1] = min(b[0], lo), max(b[1], hi)
+            return
+        w = s.widths.get(col, 0)
+        for v in given:
+            if 2 * len(v) > w:  # only a text this long can widen the column (Sheet.measure)
+                s.measure(col, v)
+                w = s.widths.get(col, 0)
+        room = s.room(col) if slot.look.wrap else 0
+        if room:
+            for v in given:
+                if 2 * len(v) > room or "\n" in v:
+                    lines = _lines(v, room)
+                    if lines > 1:
+                        tall[v] = lines
+        inline = given
+        if slot.shared:
+            number, inline = s.book.strings.number, []
+            for v in given:
+                k = number(v)
+                if k is None:
+                    inline.append(v)
+                else:
+                    texts[v] = start(self._look(slot, v)) + b' t="s"><v>%d</v></c>' % k
+        if not inline:
+            return
+        # the inline texts escaped at once, joined by a character no XML text holds; "%" doubled, as "%s" is filled in later
+        joined = "\x00".join(inline)
+        if joined.count("\x00") == len(inline) - 1:
+            escaped = _xml(joined).replace("%", "%%").encode().split(b"\x00")
+        else:
+            escaped = [_xml(v).replace("%", "%%").encode() for v in inline]
+        plain = quoted = b""
+        for v, x in zip(inline, escaped):
+            if v.startswith(FORMULA_START):
+                head = quoted = quoted or start(slot.look._replace(quote=True)) + b' t="inlineStr"><is>'
+            else:
+                head = plain = plain or start(slot.look) + b' t="inlineStr"><is>'
+            t = b'<t xml:space="preserve">' if v[0].isspace() or v[-1].isspace() else b"<t>"
+            texts[v] = head + t + x + b"</t></is></c>"
 
     def _pieces(self, row: list[tuple[Slot, list, bool]], cells: dict, uses: Counter, joined: dict) -> list[list[bytes]]:
         """One row of every unit as columns of pieces (joined along a unit, its row).  Cells every unit
