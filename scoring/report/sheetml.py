@@ -671,7 +671,8 @@ class Rows:
     def _cell_texts(self, rows: list[list[tuple[Slot, list, bool]]]) -> dict[tuple, list[bytes]]:
         """Each cell's XML for every unit, by (slot, id of the values, whether it follows the cell before);
         values not met before are made now, their new looks first, in the order rows written one at a time
-        would use them: by unit, row, then column."""
+        would use them: by unit, row, then column; new values in the order they come (so shared texts are
+        numbered alike in every run)."""
         s = self.sheet
         out: dict[tuple, list[bytes]] = {}
         missed = []
@@ -690,7 +691,8 @@ class Rows:
                         out[key] = list(map(memo[0].__getitem__, values))
                 except KeyError:
                     out[key] = []  # made below
-                    missed.append((at, slot, values, follows, memo, set(values).difference(memo[0])))
+                    seen = memo[0]
+                    missed.append((at, slot, values, follows, memo, [v for v in dict.fromkeys(values) if v not in seen]))
         if not missed:
             return out
         xfs = s.book.styles.xfs
@@ -707,7 +709,7 @@ class Rows:
         for look in sorted(first, key=first.__getitem__):
             s.book.styles.xf(look)
         for _, slot, values, follows, (texts, tall), new in missed:
-            self._make(slot, follows, new.difference(texts), texts, tall)
+            self._make(slot, follows, [v for v in new if v not in texts], texts, tall)
             got = out[(slot, id(values), follows)] = list(map(texts.__getitem__, values))
             if slot.typ == NUMBER and 0.0 in texts and values.count(0.0):  # 0.0 and -0.0 are one key
                 k = -1
@@ -718,8 +720,8 @@ class Rows:
                         s.measure_number(slot.col, -0.0)  # "-0.00": one wider than 0.0, which the bounds saw
         return out
 
-    def _make(self, slot: Slot, follows: bool, new: set, texts: dict, tall: dict) -> None:
-        """The XML of cells of ``slot`` holding the values in ``new``, into ``texts`` (and the lines of
+    def _make(self, slot: Slot, follows: bool, new: list, texts: dict, tall: dict) -> None:
+        """The XML of cells of ``slot`` holding the values in ``new`` (each once), into ``texts`` (and the lines of
         those of more than one line into ``tall``); widths counted.  ``follows``: whether the cell follows
         the one before it in its row (written without its reference, :func:`_ref`).  Every look these
         cells take was made before (:meth:`_cell_texts`); a score sheet makes some 250 000 texts, so the
@@ -741,8 +743,9 @@ class Rows:
             return
         given = [v for v in new if v is not None and v != ""]
         if len(given) < len(new):
-            for v in new.difference(given):
-                texts[v] = start(slot.blank or slot.look) + b"/>"
+            for v in new:
+                if v is None or v == "":
+                    texts[v] = start(slot.blank or slot.look) + b"/>"
         if not given:
             return
         if slot.typ == NUMBER:
@@ -855,9 +858,9 @@ class Rows:
         return list(map(heads.__getitem__, most))
 
 
-def _formula_like(texts: set) -> bool:
+def _formula_like(texts: list) -> bool:
     """Whether any of ``texts`` starts like a formula (None among them)."""
-    return any(map(str.startswith, texts.difference((None,)), repeat(FORMULA_START)))
+    return any(map(str.startswith, filter(None, texts), repeat(FORMULA_START)))
 
 
 def _lines(text: str, room: int) -> int:

@@ -35,6 +35,10 @@ from .output import column_texts
 from .sheetml import EMPTY, FORMULA_START, MEASURE, NUMBER, TEXT, WRAP, Book, Look, Sheet, Slot, bar_chart, column_letter, display_width
 from .view import CategoryView, ReportView, SheetBlock, UnitView
 
+# units whose score sheets are made together (their lines' columns, then their rows), as the HTML report's: what
+# is done once a block (each method's reasons asked, each row's template laid out) weighs little past a few
+# hundred units, and a block's rows take tens of MB
+BLOCK = 500
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -397,7 +401,7 @@ def _sheets_sheet(book: Book, view: ReportView, used: set[str], from_cells: bool
     if from_cells:
         blocks = (([u], None) for u in view.units.iterate(sentences=False))
     else:
-        blocks = ((b.units, b) for b in view.units.blocks(sentences=False))
+        blocks = ((b.units, b) for b in view.units.blocks(sentences=False, size=BLOCK))
     for units, block in blocks:
         n = len(units)
         nmod, nlines = len(units[0].modules), (len(units[0].cells) if block is None else len(block.columns))
