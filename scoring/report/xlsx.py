@@ -60,6 +60,20 @@ def _clean(value) -> str:
     return value if value.isprintable() else ILLEGAL.sub("", value)  # printable text has no control character
 
 
+# a ranked table's every cell is given a number format or a border and fill: each look so made is made once
+PLAIN = Look()
+
+
+@lru_cache(maxsize=None)
+def _formatted(look: Look, fmt: str) -> Look:
+    return look._replace(fmt=fmt)
+
+
+@lru_cache(maxsize=None)
+def _boxed(look: Look, fill: str | None) -> Look:
+    return look._replace(border=True, fill=fill or look.fill)
+
+
 class _Row:
     """One row's cells by column, each with its look, given in any order; a sheet writes them in order.
 
@@ -85,12 +99,12 @@ class _Row:
     def number(self, col: int, value, fmt: str | None = None, look: Look = TOP) -> None:
         if value is None:
             return
-        self.cells[col] = [int(value) if fmt == "0" else float(value), look._replace(fmt=fmt or self.numfmt), MEASURE]
+        self.cells[col] = [int(value) if fmt == "0" else float(value), _formatted(look, fmt or self.numfmt), MEASURE]
 
     def box(self, ncols: int, fill: str | None = None) -> None:
         for col in range(1, ncols + 1):
-            cell = self.cells.setdefault(col, [None, Look(), 0])
-            cell[1] = cell[1]._replace(border=True, fill=fill or cell[1].fill)
+            cell = self.cells.setdefault(col, [None, PLAIN, 0])
+            cell[1] = _boxed(cell[1], fill)
 
     def write(self, s: Sheet, r: int, height: float | None = None) -> None:
         s.row(r, [(col, *self.cells[col]) for col in sorted(self.cells)], height)
@@ -464,13 +478,21 @@ def _line_columns(view: ReportView, ind, c: LineColumns, odd: dict[int, dict]) -
     """:func:`_cell_columns` of a block of units from the line's columns (each distinct text cleaned once);
     ``odd``: the unusual lines, by unit, made into cells one by one."""
     lang, owner = view.lang, ind.owner or ""
-    sources = list(zip(*c.sources.values())) if c.sources else [()] * len(c.rows)
+    fields = list(c.sources.values())
+
+    def source(files: tuple) -> str:
+        return _clean(source_text(owner, files, (), lang))
+
+    if all(f.count(f[0]) == len(f) for f in fields if f):  # usually each field's values of a block come from one file
+        sources = [source(tuple(f[0] for f in fields if f))] * len(c.rows)
+    else:
+        sources = column_texts(list(zip(*fields)), source, "", "")
     out: list[list] = [
         nullable(c.applicable_full),
         nullable(c.points),
         nullable(np.where(c.lost == 0, np.nan, c.lost)),  # no points lost shows as an empty cell
         column_texts(c.reasons, _clean, "", ""),
-        column_texts(sources, lambda f: _clean(source_text(owner, f, (), lang)), "", ""),
+        sources,
     ]
     for k, line in odd.items():
         for col, v in zip(out, _cell_values(line_cell(line, lang))):
