@@ -35,7 +35,7 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator
 from collections import Counter
-from itertools import chain, repeat
+from itertools import repeat
 from typing import NamedTuple
 
 from wcwidth import wcswidth
@@ -601,9 +601,9 @@ class Rows:
 
     Each distinct value's cell XML is made once (and kept for later blocks, up to MEMO a template
     cell); cells every unit of the block shows alike are joined to their neighbours once, and so are
-    the unit's own cells that many rows repeat.  The block's rows are then one join of the pieces and
-    one ``%`` putting in the row numbers (a row's, and a cell's where it does not follow the cell
-    before it: :func:`_ref`).  What is written is what writing each row with
+    the unit's own cells that many rows repeat.  A unit's rows are then one join of the pieces, the
+    rows' numbers among them (a row's, and a cell's where it does not follow the cell before it:
+    :func:`_ref`).  What is written is what writing each row with
     :meth:`Sheet.row` would write: the same cells and looks, numbers as their shortest text, widths
     and heights counted alike, and new looks made in the order rows written one at a time would first
     use them (so the styles come out the same); shared texts may be numbered in another order."""
@@ -634,19 +634,14 @@ class Rows:
         uses = Counter(id(values) for row in rows for _, values, _ in row)  # the unit's own cells repeat on many rows
         joined: dict[tuple, list[bytes]] = {}
         pieces: list[list[bytes]] = []
-        for row in rows:
-            pieces += self._pieces(row, cells, uses, joined)
-        # the row's opening, and each reference a cell is written with, ends in "%s", where the row's number goes
         numbers = ("\n".join(map(str, range(self.first, last + 1)))).encode().split(b"\n")
-        times = {1 + sum(not follows for _, _, follows in row) for row in rows}
-        if len(times) == 1:
-            every = tuple(chain.from_iterable(zip(*[numbers] * times.pop())))
-        else:
-            every = tuple(x for r, row in zip(numbers, rows * n) for x in [r] * (1 + sum(not follows for _, _, follows in row)))
+        for at, row in enumerate(rows):  # each row's numbers (a piece a unit) go between the pieces around them
+            opening = b'<row r="' if at == 0 else b""  # a row's opening ends the row before it
+            closing = b"</row>" if at == per - 1 else b'</row><row r="'
+            pieces += self._pieces(row, numbers[at::per], opening, closing, cells, uses, joined)
         s._flush()
-        m = len(every) // n  # a unit's row numbers, put in a unit at a time: its rows' XML is small and is compressed as it comes
-        for k, unit in enumerate(zip(*pieces)):
-            s._rows.write(b"".join(unit) % every[k * m : (k + 1) * m])
+        for unit in zip(*pieces):  # a unit at a time: its rows' XML is small and is compressed as it comes
+            s._rows.write(b"".join(unit))
         s.last_row = last
         s.last_col = max(s.last_col, *(row[-1][0].col for row in rows))
 
@@ -728,7 +723,7 @@ class Rows:
         work done for each is kept small."""
         s = self.sheet
         xf, col = s.book.styles.xf, slot.col
-        ref = _ref(col, col - 1 if follows else -1, "%s").encode()
+        ref = b"<c" if follows else b'"'  # a cell written with its reference goes on after its row's number (Rows._pieces)
         opened: dict[Look, bytes] = {}
 
         def start(look: Look) -> bytes:  # the cell up to its type, for each look once
@@ -782,12 +777,12 @@ class Rows:
                     texts[v] = start(self._look(slot, v)) + b' t="s"><v>%d</v></c>' % k
         if not inline:
             return
-        # the inline texts escaped at once, joined by a character no XML text holds; "%" doubled, as "%s" is filled in later
+        # the inline texts escaped at once, joined by a character no XML text holds
         joined = "\x00".join(inline)
         if joined.count("\x00") == len(inline) - 1:
-            escaped = _xml(joined).replace("%", "%%").encode().split(b"\x00")
+            escaped = _xml(joined).encode().split(b"\x00")
         else:
-            escaped = [_xml(v).replace("%", "%%").encode() for v in inline]
+            escaped = [_xml(v).encode() for v in inline]
         plain = quoted = b""
         for v, x in zip(inline, escaped):
             if v.startswith(FORMULA_START):
@@ -797,26 +792,30 @@ class Rows:
             t = b'<t xml:space="preserve">' if v[0].isspace() or v[-1].isspace() else b"<t>"
             texts[v] = head + t + x + b"</t></is></c>"
 
-    def _pieces(self, row: list[tuple[Slot, list, bool]], cells: dict, uses: Counter, joined: dict) -> list[list[bytes]]:
-        """One row of every unit as columns of pieces (joined along a unit, its row).  Cells every unit
-        shows alike go with the cell after them (or, at the row's end, before them), made once for each
-        distinct cell; runs of the unit's own cells that other rows repeat are joined once for them all."""
+    def _pieces(
+        self, row: list[tuple[Slot, list, bool]], numbers: list[bytes], opening: bytes, closing: bytes, cells: dict, uses: Counter, joined: dict
+    ) -> list[list[bytes]]:
+        """One row of every unit as columns of pieces (joined along a unit, its row): ``opening``, the row's
+        number, the rest of its opening tag, its cells, ``closing``.  Cells every unit shows alike go with
+        the cell after them (or, at the row's end, before them), made once for each distinct cell; runs of
+        the unit's own cells that other rows repeat are joined once for them all."""
         n = self.units
-        parts: list[tuple[bytes, list[bytes], bool]] = []  # (what goes before, a piece a unit, repeated by other rows)
+        parts: list[tuple[bytes, list[bytes], bool]] = [(opening, numbers, False)]  # (what goes before, a piece a unit, repeated by other rows)
         head = self._row_head(row)
         before = head if isinstance(head, bytes) else b""
         if isinstance(head, list):
             parts.append((b"", head, False))
         for slot, values, follows in row:
+            if not follows:  # its reference: the column's letters and the row's number, then the cell
+                parts.append((before + b'<c r="' + _LETTERS[slot.col].encode(), numbers, False))
+                before = b""
             got = cells[(slot, id(values), follows)]
             if values is self._none or got.count(got[0]) == n:  # the same for every unit
                 before += got[0]
             else:
                 parts.append((before, got, uses[id(values)] > 1))
                 before = b""
-        end = before + b"</row>"
-        if not parts:
-            return [[end] * n]
+        end = before + closing
         out: list[list[bytes]] = []
         k = 0
         while k < len(parts):
@@ -843,8 +842,8 @@ class Rows:
         return list(map(memo.__getitem__, cells))
 
     def _row_head(self, row: list[tuple[Slot, list, bool]]) -> bytes | list[bytes]:
-        """Each unit's row up to its first cell: with its height where wrapped text takes more than a line
-        (as :meth:`Sheet.row` counts them); one text when every unit's is the same."""
+        """Each unit's row from after its number up to its first cell: with its height where wrapped text
+        takes more than a line (as :meth:`Sheet.row` counts them); one text when every unit's is the same."""
         s, counts = self.sheet, []
         for slot, values, follows in row:
             if slot.typ == TEXT and slot.look.wrap:
@@ -852,9 +851,9 @@ class Rows:
                 if tall and not tall.keys().isdisjoint(values):
                     counts.append(list(map(tall.get, values, [1] * self.units)))
         if not counts:
-            return b'<row r="%s">'
+            return b'">'
         most = list(map(max, *counts)) if len(counts) > 1 else counts[0]
-        heads = {k: b'<row r="%s"' + (_height(15 * k + 2).encode() if k > 1 else b"") + b">" for k in set(most)}
+        heads = {k: b'"' + (_height(15 * k + 2).encode() if k > 1 else b"") + b">" for k in set(most)}
         return list(map(heads.__getitem__, most))
 
 
