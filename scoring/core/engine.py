@@ -123,8 +123,8 @@ class Gathered(Mapping[str, np.ndarray]):
     the field columns when first read and then kept: the very values its method was given.
 
     Scoring needs a leaf's gathered inputs only while the leaf is scored, explanations later need a
-    few of them: keeping every one would hold a copy of the whole data (at 170 000 units, a third of
-    the memory of a run), and each new column costs more to map in than to compute."""
+    few of them: keeping every one would hold a second copy of every field the criteria read, and
+    each new column costs more to map in than to compute."""
 
     __slots__ = ("_fields", "_cols", "_idx", "_applies", "_got")
 
