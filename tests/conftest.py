@@ -47,6 +47,17 @@ def pytest_configure(config):
         config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))  # a private key: never left in /tmp
 
 
+@pytest.fixture(scope="session", autouse=True)
+def plan_cache_folder(tmp_path_factory):
+    """The plan cache of every test (and of the commands they start) in a folder of the session's own,
+    never the user's: later tests read the plans earlier ones wrote, as a user's later runs do."""
+    with pytest.MonkeyPatch.context() as mp:
+        folder = tmp_path_factory.mktemp("cache")
+        mp.setenv("XDG_CACHE_HOME", str(folder))
+        mp.delenv("SCORING_PLAN_CACHE", raising=False)
+        yield folder
+
+
 @pytest.fixture
 def registry():
     return _registry()
