@@ -150,3 +150,21 @@ def test_a_record_of_a_class_not_imported_is_not_rebuilt():
     with pytest.raises(plan_cache.Miss):
         plan_cache._decode(doc)
     assert datetime.date(2020, 1, 2) == plan_cache._decode({"$date": "2020-01-02"})
+
+
+@pytest.mark.parametrize("name", ["yitong-2020", "yaoan-2018"])
+def test_a_record_serialises_as_its_pydantic_model_does_validated_or_read_back(cache, name):
+    import tomli
+
+    from scoring.core.criteria import Criteria
+    from scoring.core.validator import pydantic_model
+
+    raw = (ROOT / "criteria" / f"{name}.toml").read_bytes()
+    model = pydantic_model(Criteria).model_validate(tomli.loads(raw.decode("utf-8-sig")))
+    validated = api.load_criteria(ROOT / "criteria" / f"{name}.toml").plan.criteria
+    entry = plan_cache.read(raw, [])
+    assert entry is not None
+    for criteria in (validated, entry.criteria):  # a float field given 0 is written 0.0, as pydantic writes it
+        assert criteria.model_dump(mode="json") == model.model_dump(mode="json")
+        assert json.dumps(criteria.model_dump(mode="json")) == json.dumps(model.model_dump(mode="json"))
+        assert criteria.model_dump() == model.model_dump()

@@ -16,7 +16,6 @@ parameters written before records existed): they are handed to pydantic as they 
 
 from __future__ import annotations
 
-import datetime
 from typing import Any, Callable, ClassVar
 
 # Every record class by "module:qualname": the plan cache rebuilds only classes already imported.
@@ -136,7 +135,11 @@ class Record(metaclass=RecordMeta):
         return obj
 
     def model_dump(self, mode: str = "python") -> dict[str, Any]:
-        return {k: _dump(v, mode == "json") for k, v in self.__dict__.items()}
+        if mode == "json":  # pydantic writes each value as its declared type does (0 in a float field: 0.0)
+            from .validator import as_model
+
+            return as_model(self).model_dump(mode="json")
+        return {k: _dump(v) for k, v in self.__dict__.items()}
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is frozen: {name} cannot be set")
@@ -154,14 +157,11 @@ class Record(metaclass=RecordMeta):
         return f"{type(self).__name__}(" + ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items()) + ")"
 
 
-def _dump(v: Any, json: bool) -> Any:
+def _dump(v: Any) -> Any:
     if isinstance(v, Record):
-        return v.model_dump("json" if json else "python")
+        return v.model_dump()
     if isinstance(v, dict):
-        return {k: _dump(x, json) for k, x in v.items()}
+        return {k: _dump(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
-        items = [_dump(x, json) for x in v]
-        return items if json or isinstance(v, list) else tuple(items)
-    if json and isinstance(v, datetime.date):
-        return v.isoformat()
+        return type(v)(_dump(x) for x in v)
     return v

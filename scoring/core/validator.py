@@ -50,6 +50,18 @@ def as_record(v: Any) -> Any:
     return v
 
 
+def as_model(v: Any) -> Any:
+    """A record (and the records in it) as its pydantic model, not validated again: for pydantic's own
+    serialisation (``model_dump(mode="json")``)."""
+    if isinstance(v, Record):
+        return pydantic_model(type(v)).model_construct(**{k: as_model(x) for k, x in v.__dict__.items()})
+    if isinstance(v, (list, tuple)):
+        return type(v)(as_model(x) for x in v)
+    if isinstance(v, dict):
+        return {k: as_model(x) for k, x in v.items()}
+    return v
+
+
 def _build(cls: type[Record]) -> type[pydantic.BaseModel]:
     module = sys.modules[cls.__module__].__dict__
     config: dict[str, Any] = {}
