@@ -121,7 +121,8 @@ def builtin_plugin() -> object:
 
 
 def _load_file(path: Path) -> object:
-    name = f"scoring_local_plugin_{abs(hash(str(path.resolve())))}_{path.stem}"
+    # named by its path, the same in every process: the plan cache knows a parameter class by module and name
+    name = f"scoring_local_plugin_{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]}_{path.stem}"
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

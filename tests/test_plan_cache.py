@@ -30,16 +30,17 @@ def cache(tmp_path, monkeypatch):
     return tmp_path / "xdg" / "scoring-engine" / "plans"
 
 
-def _run(criteria: Path, cwd: Path, **env: str) -> tuple[str, list[str]]:
+def _run(criteria: Path, cwd: Path, data: Path = DATA, status: int = 0, **env: str) -> tuple[str, list[str]]:
     """A whole `scoring run --decide --format csv` in a new process → (its output, which of pydantic and the TOML reader it imported)."""
     code = (
         "import sys, io, contextlib; from scoring.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
-        f"    code = main(['run', {str(criteria)!r}, '--data', {str(DATA)!r}, '--decide', '--format', 'csv'])\n"
-        "assert code == 0, code\n"
+        f"    code = main(['run', {str(criteria)!r}, '--data', {str(data)!r}, '--decide', '--format', 'csv'])\n"
+        f"assert code == {status}, code\n"
         "sys.__stdout__.write(repr(sorted(m for m in ('pydantic', 'tomli') if m in sys.modules)) + '\\n' + out.getvalue())"
     )
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, env={**os.environ, **env}, check=True)
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, env={**os.environ, **env})
+    assert p.returncode == 0, p.stderr
     imported, _, out = p.stdout.partition("\n")
     return out, eval(imported)  # noqa: S307 - a list of names printed just above
 
@@ -168,3 +169,18 @@ def test_a_record_serialises_as_its_pydantic_model_does_validated_or_read_back(c
         assert criteria.model_dump(mode="json") == model.model_dump(mode="json")
         assert json.dumps(criteria.model_dump(mode="json")) == json.dumps(model.model_dump(mode="json"))
         assert criteria.model_dump() == model.model_dump()
+
+
+def test_a_local_plugins_parameters_are_read_back_until_its_file_changes(cache, tmp_path):
+    from test_cli import PLUGIN, share_case, write_plugin
+
+    body = PLUGIN.format(name="share_of_full").replace("from pydantic import Field", "from scoring import Field")
+    plugin = write_plugin(tmp_path / "plugins", "share.py", body=body)
+    crit, data = share_case(tmp_path, 'plugins = ["plugins"]')
+    first, imported = _run(crit, tmp_path, data)
+    assert imported == ["pydantic", "tomli"]
+    second, imported = _run(crit, tmp_path, data)  # another process: the plugin's module has the same name
+    assert imported == [] and second == first
+    plugin.write_text(body.replace("Field(0, ge=0)", "Field(0, ge=20)"), encoding="utf-8")  # floor = 10 no longer valid
+    _, imported = _run(crit, tmp_path, data, status=2)
+    assert imported == ["pydantic", "tomli"]
