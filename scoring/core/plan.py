@@ -6,7 +6,6 @@ found; the loader turns key paths into line numbers.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -121,6 +120,8 @@ def _clip(text: str, most: int = 80) -> str:
 
 
 def _suggest(name: str, known) -> str:
+    import difflib  # only when there is a problem to explain
+
     close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.4)
     return "、".join(close) if close else "、".join(sorted(known)[:8])
 
