@@ -128,14 +128,14 @@ def load_criteria(path: str | Path, plugins: Iterable[str | Path] = ()) -> Loade
     Raises :class:`scoring.CriteriaError` (file, line, what is wrong, how to fix) or
     :class:`scoring.PluginError`."""
     from .load import plan_cache
-    from .load.criteria_file import criteria_bytes, key_lines, located_plan, parse_criteria, plugin_folders
+    from .load.criteria_file import criteria_bytes, located_plan, parse_criteria, plugin_folders
     from .registry import load_registry
 
     raw = criteria_bytes(str(path))
     extra = [Path(f) for f in plugins]
     cached = plan_cache.read(raw, extra)  # the same bytes passed before: no pydantic, no TOML reader
     if cached is not None:
-        lines = key_lines(raw.decode("utf-8-sig"))
+        lines = cached.lines
         registry = load_registry(plugin_folders(cached.criteria, lines, str(path)) + extra)
         params = cached.params(registry.methods)
         if params is not None:

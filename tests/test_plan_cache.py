@@ -61,6 +61,7 @@ def test_the_plan_read_back_is_the_plan_validated(cache, name):
     assert entry.params(validated.registry.methods) == {iid: leaf.params for iid, leaf in validated.plan.leaves.items()}
     again = api.load_criteria(ROOT / "criteria" / f"{name}.toml")
     assert again.plan.criteria == validated.plan.criteria
+    assert entry.lines == validated.plan.located[1] and again.plan.located == validated.plan.located  # problems found later are located alike
     assert {i: (leaf.method.name, leaf.params, leaf.reads) for i, leaf in again.plan.leaves.items()} == {
         i: (leaf.method.name, leaf.params, leaf.reads) for i, leaf in validated.plan.leaves.items()
     }

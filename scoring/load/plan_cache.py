@@ -31,7 +31,7 @@ from typing import Any
 
 from ..core.record import RECORDS, Record
 
-FORMAT = 1
+FORMAT = 2
 ENV = "SCORING_PLAN_CACHE"
 # the modules whose code decides what a criteria file validates to
 _VALIDATING = ("scoring.core.record", "scoring.core.validator", "scoring.core.criteria", "scoring.core.methods", "scoring.load.criteria_file")
@@ -159,8 +159,8 @@ def _decode(v: Any) -> Any:
 class Entry:
     """A cached plan's criteria and its leaves' parameters as written."""
 
-    def __init__(self, criteria: Any, leaves: dict[str, dict[str, Any]]) -> None:
-        self.criteria, self.leaves = criteria, leaves
+    def __init__(self, criteria: Any, leaves: dict[str, dict[str, Any]], lines: dict[str, int]) -> None:
+        self.criteria, self.leaves, self.lines = criteria, leaves, lines  # lines: each key's line in the file
 
     def params(self, methods: dict[str, Any]) -> dict[str, Any] | None:
         """Each leaf's parameters, if every leaf's method still validates with the very class (same
@@ -190,9 +190,12 @@ def read(raw: bytes, plugins: list[Path]) -> Entry | None:
         if secret is None or not hmac.compare_digest(mac, hmac.new(secret, body, hashlib.sha256).hexdigest().encode()):
             return None
         doc = json.loads(body)
-        if doc.get("format") != FORMAT or not isinstance(doc.get("leaves"), dict):
+        lines = doc.get("lines")
+        if doc.get("format") != FORMAT or not isinstance(doc.get("leaves"), dict) or not isinstance(lines, dict):
             return None
-        return Entry(_decode(doc["criteria"]), doc["leaves"])
+        if not all(isinstance(n, int) for n in lines.values()):
+            return None
+        return Entry(_decode(doc["criteria"]), doc["leaves"], lines)
     except (Miss, OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
 
@@ -215,7 +218,9 @@ def write(raw: bytes, plugins: list[Path], plan: Any) -> None:
                 "source": _source_sha(cls.__module__),
                 "value": _encode(leaf.params),
             }
-        body = json.dumps({"format": FORMAT, "criteria": _encode(plan.criteria), "leaves": leaves}, ensure_ascii=False, allow_nan=False).encode()
+        lines = plan.located[1] if plan.located is not None else {}
+        doc = {"format": FORMAT, "criteria": _encode(plan.criteria), "leaves": leaves, "lines": lines}
+        body = json.dumps(doc, ensure_ascii=False, allow_nan=False).encode()
         path.parent.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the key's folder: this user's alone
         path.parent.mkdir(exist_ok=True, mode=0o700)
         secret = _secret(path.parent, create=True)
