@@ -73,38 +73,16 @@ def test_a_plugin_whose_hook_raises_is_named_and_the_others_still_load():
     assert reg.source["bands"] == "builtin"
 
 
-_THIRD_PARTY = '''\
-import numpy as np
-from pydantic import Field
-
-from scoring import Column, Method, Params, Scored, hookimpl
-
-
-class Doubled(Method):
-    name = "doubled_{tag}"
-    title = ("双倍", "Doubled")
-
-    class Params(Params):
-        most: float = Field(10, gt=0)
-
-    def score(self, col: Column, p) -> Scored:
-        return Scored(np.minimum(col.value * 2, p.most))
-
-
-@hookimpl
-def scoring_methods():
-    return [Doubled]
-'''
-
-
 def test_an_installed_plugin_is_found_through_its_entry_point(tmp_path, monkeypatch):
     """Entry points are looked up only when some entry_points.txt on the path names the group; an
     installed third-party plugin is still found, with its distribution's version."""
+    from test_cli import PLUGIN  # a method as a third party writes it
+
     from scoring.registry import _others_declared, load_registry
 
     assert not _others_declared()  # only the built-in methods are installed here
     tag = tmp_path.name.replace("-", "_")
-    (tmp_path / f"third_{tag}.py").write_text(_THIRD_PARTY.format(tag=tag), encoding="utf-8")
+    (tmp_path / f"third_{tag}.py").write_text(PLUGIN.format(name=f"share_{tag}"), encoding="utf-8")
     info = tmp_path / f"third_{tag}-1.2.3.dist-info"
     info.mkdir()
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: third_{tag}\nVersion: 1.2.3\n", encoding="utf-8")
@@ -112,7 +90,7 @@ def test_an_installed_plugin_is_found_through_its_entry_point(tmp_path, monkeypa
     monkeypatch.syspath_prepend(str(tmp_path))
     assert _others_declared()
     reg = load_registry()
-    assert reg.source[f"doubled_{tag}"] == "third" and reg.versions["third"] == "1.2.3"
+    assert reg.source[f"share_{tag}"] == "third" and reg.versions["third"] == "1.2.3"
 
 
 def test_only_another_entry_of_the_group_counts():
