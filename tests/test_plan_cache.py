@@ -185,3 +185,31 @@ def test_a_local_plugins_parameters_are_read_back_until_its_file_changes(cache, 
     plugin.write_text(body.replace("Field(0, ge=0)", "Field(0, ge=20)"), encoding="utf-8")  # floor = 10 no longer valid
     _, imported = _run(crit, tmp_path, data, status=2)
     assert imported == ["pydantic", "tomli"]
+
+
+def test_a_validator_may_call_its_own_classes_methods():
+    from pydantic import ValidationError
+
+    from scoring import Field, Params, model_validator
+
+    class Window(Params):
+        low: float = Field(0, ge=0)
+        high: float = 1
+
+        def width(self) -> float:
+            return self.high - self.low
+
+        @property
+        def empty(self) -> bool:
+            return self.width() <= 0
+
+        @model_validator(mode="after")
+        def _not_empty(self):
+            if self.empty:
+                raise ValueError("an empty window")
+            return self
+
+    w = Window.model_validate({"low": 1, "high": 3})
+    assert type(w) is Window and w.width() == 2 and not w.empty
+    with pytest.raises(ValidationError, match="an empty window"):
+        Window.model_validate({"low": 3, "high": 3})

@@ -74,6 +74,8 @@ def _build(cls: type[Record]) -> type[pydantic.BaseModel]:
                 ns[name] = (make(*value.fields, mode=value.mode) if value.kind == "field" else make(mode=value.mode))(value.func)
             elif hasattr(value, "decorator_info"):  # pydantic's own validator, in a plugin's parameters
                 ns[name] = value
+            elif base not in (Record, object) and not name.startswith("__") and name not in cls.record_fields and _behaviour(value):
+                ns[name] = value  # the class's own methods and properties: a validator may call them
     local = {k: v for base in reversed(cls.__mro__) for k, v in vars(base).items() if isinstance(v, type)}  # classes declared inside
     for name, (annotation, _, _) in cls.record_fields.items():
         value = next((base.__dict__[name] for base in cls.__mro__ if name in base.__dict__), REQUIRED)
@@ -88,6 +90,10 @@ def _build(cls: type[Record]) -> type[pydantic.BaseModel]:
             ns[name] = value
     ns["model_config"] = pydantic.ConfigDict(**config)  # type: ignore[typeddict-item]
     return types.new_class(cls.__name__, (pydantic.BaseModel,), exec_body=lambda body: body.update(ns))
+
+
+def _behaviour(value: Any) -> bool:
+    return isinstance(value, (types.FunctionType, property, staticmethod, classmethod))
 
 
 def _swap(tp: Any) -> Any:
