@@ -417,3 +417,16 @@ def test_a_leaf_reading_a_blank_field_and_a_0_over_0_rate_is_missing_there(rows,
     no_rate = np.isnan(cols["a"]) | np.isnan(cols["b"]) | (cols["b"] == 0)
     assert s.missing.tolist() == (np.isnan(cols["x"]) | no_rate & ~divided).tolist()
     assert s.zero.tolist() == (divided & ~np.isnan(cols["x"])).tolist()
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from([0.0, -0.0, 100.0, 2.5, np.nan]), min_size=1, max_size=6), st.integers(0, 5))
+def test_a_constant_column_is_its_value_for_every_unit_and_read_only(values, n):
+    # made once per value and size and shared: 0.0 and -0.0 are two columns, not one
+    from scoring.core.engine import _constant, _nobody
+
+    for v in values:
+        col = _constant(v, n)
+        assert col.shape == (n,) and same_bits(col, np.full(n, v)) and not col.flags.writeable
+    no = _nobody(n)
+    assert no.dtype == bool and no.tolist() == [False] * n and not no.flags.writeable

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, cast
 
 import numpy as np
@@ -240,10 +241,14 @@ def _score_category(
     modules: dict[str, ModuleScores] = {}
     unscored = {p.args["unit"] for p in problems if p.code in ("data.missing_value", "data.missing_previous")}
     total = np.zeros(n)
+    top: dict[str | None, list[IndicatorScores]] = {}  # module -> its top-level items scored here, in the plan's order
+    for i in plan.order:
+        if i.parent is None and i.id in scores:
+            top.setdefault(i.module, []).append(scores[i.id])
     for m in c.modules:
         if cat not in m.weights:
             continue
-        tops = [scores[i.id] for i in plan.order if i.parent is None and i.module == m.id and i.id in scores]
+        tops = top.get(m.id, [])
         normal = [s for s in tops if not s.indicator.bonus]
         extra = [s for s in tops if s.indicator.bonus]
         earned = _nansum([s.points for s in normal], new)[0]
@@ -262,7 +267,7 @@ def _score_category(
             sc = np.add(base, bonus, out=new())
             round_array(sc, places, out=sc)
         else:  # no 附加项: the same bonus for every unit
-            constant = round_array(np.clip(np.zeros(1), m.bonus.min, m.bonus.max), places)[0]
+            constant = _no_bonus(m.bonus.min, m.bonus.max, places)
             bonus = _constant(constant, n)
             if constant == 0.0 and abs(m.full) <= ROUNDED_AGAIN:  # +0.0: a rounded value is never -0.0
                 sc = base  # base + 0.0 is base, and rounding a rounded column gives it back (see ROUNDED_AGAIN)
@@ -312,13 +317,27 @@ def _columns(n: int) -> Callable[[], np.ndarray]:
 
 
 def _constant(value: float, n: int) -> np.ndarray:
-    """A column of one value for every unit: read-only, and no memory of its own."""
-    return np.broadcast_to(np.float64(value), (n,))
+    """A column of one value for every unit: read-only, and no memory of its own; one per value
+    (told apart bit for bit: 0.0 and -0.0 are two) and number of units, shared by every item."""
+    return _broadcast(np.float64(value).tobytes(), n)
+
+
+@lru_cache(maxsize=256)
+def _no_bonus(low: float, high: float, places: int) -> float:
+    """A module's bonus for a unit that earned none: 0 within the module's bonus range, rounded."""
+    return float(round_array(np.clip(np.zeros(1), low, high), places)[0])
 
 
 def _nobody(n: int) -> np.ndarray:
     """A column of False for every unit (no one missing, no 0 ÷ 0): read-only, no memory of its own."""
-    return np.broadcast_to(np.False_, (n,))
+    return _broadcast(b"", n)
+
+
+@lru_cache(maxsize=256)
+def _broadcast(value: bytes, n: int) -> np.ndarray:
+    # made once: np.broadcast_to costs more than a pass over a column of a few thousand units,
+    # and a category asks for a few such columns per item
+    return np.broadcast_to(np.frombuffer(value, np.float64)[0] if value else np.False_, (n,))
 
 
 def _any_nan(columns: list[np.ndarray]) -> np.ndarray | None:
