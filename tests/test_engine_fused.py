@@ -288,7 +288,7 @@ def test_deducted_is_the_plain_steps(ds, full, cap, bonus):
 
 
 # totals and tie-break values both counted (whole numbers in a small range) and sorted (a missing
-# total, fractions, a range too wide to count in)
+# total, fractions, a range too wide to count in; without tie-break fields, one sort of integers)
 totals = st.one_of(st.sampled_from([80.0, 80.004, 79.996, 90.0, -0.0, np.nan]), st.decimals(-200, 200, places=3).map(float), st.floats(-1e12, 1e12))
 tie_values = st.one_of(st.sampled_from([1.0, 2.0, -0.0, np.nan]), st.integers(-40, 40).map(float), st.sampled_from([0.5, 1e12, -3.25]))
 
@@ -297,6 +297,7 @@ tie_values = st.one_of(st.sampled_from([1.0, 2.0, -0.0, np.nan]), st.integers(-4
 @given(st.lists(st.tuples(totals, st.booleans(), tie_values, tie_values), max_size=25), st.integers(0, 3), st.integers(0, 2))
 @example([(80.0, False, 1.0, 0.0), (80.0, False, 1.0, 0.0), (79.99, False, np.nan, 0.0), (90.0, True, 2.0, 0.0)], 2, 1)
 @example([(80.0, False, np.nan, 1.0), (80.0, False, 1.0, 1.0), (80.0, False, 2.0, np.nan), (80.0, False, 2.0, 3.0)], 2, 2)  # a missing tie-break value is last
+@example([(80.004, False, 0.0, 0.0), (90.0, True, 0.0, 0.0), (79.996, False, 0.0, 0.0), (80.004, False, 0.0, 0.0), (90.0, False, 0.0, 0.0)], 3, 0)  # too wide to count: one sort of packed integers
 def test_ranks_are_the_plain_steps(rows, places, n_ties):
     from scoring.core.engine import rank_totals
     from scoring.core.rounding import to_fixed

@@ -529,20 +529,50 @@ def rank_totals(total: np.ndarray, failed: np.ndarray, tie_cols: list[np.ndarray
     counted = _counted_ranks(failed, fixed, ties)
     if counted is not None:
         return counted
-    keys = [failed.astype(np.int64), -fixed]
-    keys += [-np.nan_to_num(t, nan=-np.inf) for t in ties]
-    # a key with one value for every unit orders nothing (the sort is stable): no one vetoed is the usual case
-    order = np.lexsort(tuple(reversed(keys if failed.any() else keys[1:])))
     new_group = np.zeros(n, bool)
     new_group[0] = True
-    for k in keys:  # a unit starts a new rank where any key differs from the unit before it
-        ordered = np.asarray(k, dtype=float)[order]
-        new_group[1:] |= ordered[1:] != ordered[:-1]
+    packed = None if ties else _packed_order(failed, fixed)
+    if packed is not None:
+        order, code = packed
+        new_group[1:] = code[1:] != code[:-1]
+    else:
+        keys = [failed.astype(np.int64), -fixed]
+        keys += [-np.nan_to_num(t, nan=-np.inf) for t in ties]
+        # a key with one value for every unit orders nothing (the sort is stable): no one vetoed is the usual case
+        order = np.lexsort(tuple(reversed(keys if failed.any() else keys[1:])))
+        for k in keys:  # a unit starts a new rank where any key differs from the unit before it
+            ordered = np.asarray(k, dtype=float)[order]
+            new_group[1:] |= ordered[1:] != ordered[:-1]
     positions = np.arange(1, n + 1)
     group_start = np.maximum.accumulate(np.where(new_group, positions, 0))
     rank = np.empty(n, dtype=int)
     rank[order] = group_start
     return rank
+
+
+def _packed_order(failed: np.ndarray, fixed: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The order :func:`rank_totals` sorts the units in (vetoed last, larger totals first, then by
+    position), where there is no tie-break field and every total is given: each unit's keys
+    numbered as one integer (as :func:`_counted_ranks` numbers them) with its position in the low
+    bits, so one plain sort of integers orders them, stably; and the keys' number in that order.
+    None when the numbers would not fit in 63 bits (a range of totals too wide)."""
+    n = len(fixed)
+    hi, lo = int(fixed.max()), int(fixed.min())
+    if lo == np.iinfo(np.int64).min + 1:  # a missing total
+        return None
+    span = (hi - lo + 1) * (2 if failed.any() else 1)
+    shift = n.bit_length()
+    if span << shift >= 2**63:
+        return None
+    code = hi - fixed
+    if span > hi - lo + 1:
+        code += failed * (hi - lo + 1)
+    code <<= shift
+    code |= np.arange(n)
+    code.sort()  # numbers all different (the positions): an order with no ties to break
+    order = code & ((1 << shift) - 1)
+    code >>= shift
+    return order, code
 
 
 def _counted_ranks(failed: np.ndarray, fixed: np.ndarray, ties: list[np.ndarray]) -> np.ndarray | None:
