@@ -297,7 +297,9 @@ tie_values = st.one_of(st.sampled_from([1.0, 2.0, -0.0, np.nan]), st.integers(-4
 @given(st.lists(st.tuples(totals, st.booleans(), tie_values, tie_values), max_size=25), st.integers(0, 3), st.integers(0, 2))
 @example([(80.0, False, 1.0, 0.0), (80.0, False, 1.0, 0.0), (79.99, False, np.nan, 0.0), (90.0, True, 2.0, 0.0)], 2, 1)
 @example([(80.0, False, np.nan, 1.0), (80.0, False, 1.0, 1.0), (80.0, False, 2.0, np.nan), (80.0, False, 2.0, 3.0)], 2, 2)  # a missing tie-break value is last
-@example([(80.004, False, 0.0, 0.0), (90.0, True, 0.0, 0.0), (79.996, False, 0.0, 0.0), (80.004, False, 0.0, 0.0), (90.0, False, 0.0, 0.0)], 3, 0)  # too wide to count: one sort of packed integers
+@example(
+    [(80.004, False, 0.0, 0.0), (90.0, True, 0.0, 0.0), (79.996, False, 0.0, 0.0), (80.004, False, 0.0, 0.0), (90.0, False, 0.0, 0.0)], 3, 0
+)  # too wide to count: one sort of packed integers
 def test_ranks_are_the_plain_steps(rows, places, n_ties):
     from scoring.core.engine import rank_totals
     from scoring.core.rounding import to_fixed
