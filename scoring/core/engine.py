@@ -251,13 +251,15 @@ def _score_category(
         tops = top.get(m.id, [])
         normal = [s for s in tops if not s.indicator.bonus]
         extra = [s for s in tops if s.indicator.bonus]
-        earned = _nansum([s.points for s in normal], new)[0]
+        whole = len(normal) == 1 and _every_unit_scored(normal[0], n)
+        earned = normal[0].points if whole else _nansum([s.points for s in normal], new)[0]  # see _nansum
         app = _sum([s.applicable_full for s in normal], new)
         if len(normal) == 1 and _rescaled(normal[0], m):
             base = normal[0].points
         else:
             base = _base(earned, app, m.full, places, new)
-        for pos in np.nonzero(np.isnan(base))[0] if not partial and np.isnan(base.min(initial=0.0)) else ():
+        empty = not partial and not (whole and base is earned) and np.isnan(base.min(initial=0.0))
+        for pos in np.nonzero(np.isnan(base))[0] if empty else ():
             if data.ids[idx[pos]] in unscored:  # already reported: its missing values leave the module empty
                 continue
             problems.append(Problem("data.module_empty", {"unit": data.ids[idx[pos]], "name": data.names[idx[pos]], "module": m.name}))
@@ -405,6 +407,13 @@ def _base(earned: np.ndarray, app: np.ndarray, full: float, places: int, new) ->
     if nothing.any():
         base[nothing] = np.nan
     return round_array(base, places, out=base)
+
+
+def _every_unit_scored(s: IndicatorScores, n: int) -> bool:
+    """Whether a leaf has points for every unit and none is -0.0, told by what the leaf decided
+    (no pass over its points): no unit missing, no 0 ÷ 0, applicable to every unit, scored whole
+    (no task share); its points are then clipped finite numbers, rounded (never -0.0)."""
+    return s.leaf is not None and s.applies is None and s.share is None and s.missing is _nobody(n) and s.zero is _nobody(n)
 
 
 def _rescaled(s: IndicatorScores, m: Module) -> bool:
