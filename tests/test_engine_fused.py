@@ -61,6 +61,8 @@ def test_round_array_is_the_step_by_step_rounding_bit_for_bit(xs, places):
     inplace = a.copy()
     assert round_array(inplace, places, out=inplace) is inplace
     assert same_bits(inplace, want)
+    if not (a < 0).any():  # a caller that knows no value is below 0 gets the same without looking
+        assert same_bits(round_array(a, places, negative=False), want)
 
 
 rounded = st.tuples(st.floats(-1.5e6, 1.5e6, allow_nan=False), st.integers(0, 6)).map(lambda t: (float(old_round(np.array([t[0]]), t[1])[0]), t[1]))
@@ -467,3 +469,28 @@ def test_a_module_of_one_leaf_with_units_left_out_sums_what_counts(rows, missing
             want,
         ):
             assert same_bits(a, b), name
+
+
+def test_a_module_whose_bonus_takes_its_score_below_0_rounds_its_part_of_the_total_half_away_from_0():
+    # a 附加项 of -3 on a base of 0: the score is -3, its part of the total -3 × 50 ÷ 100 = -1.5,
+    # which is -2 (half away from 0), not -1
+    from scoring.core.dataset import Dataset
+
+    doc = {
+        "assessment": {"name": "生成", "year": 2020, "precision": 0, "total": 100, "categories": ["党群部门"]},
+        "fields": [{"name": "a", "max": 100}, {"name": "b", "min": -10, "max": 10}, {"name": "c", "max": 100}],
+        "modules": [
+            {"id": "m", "name": "模块", "full": 100, "weights": {"党群部门": 50}, "bonus": {"min": -5, "max": 5}},
+            {"id": "n", "name": "模块二", "full": 100, "weights": {"党群部门": 50}},
+        ],
+        "indicators": [
+            {"id": "A", "module": "m", "name": "甲", "full": 100, "method": "supplied", "field": "a"},
+            {"id": "B", "module": "m", "name": "附加", "full": 10, "bonus": True, "method": "supplied", "field": "b"},
+            {"id": "C", "module": "n", "name": "乙", "full": 100, "method": "supplied", "field": "c"},
+        ],
+    }
+    data = Dataset(["U1", "U2"], ["U1", "U2"], ["党群部门"] * 2, {"a": np.array([0.0, 0.0]), "b": np.array([-3.0, -3.0]), "c": np.array([0.0, 40.0])})
+    plan = plan_of(doc)
+    res = score(plan, data)
+    check_against_the_steps(plan, res)
+    assert res.categories["党群部门"].modules["m"].contribution.tolist() == [-2.0, -2.0]

@@ -263,6 +263,7 @@ def _score_category(
             if data.ids[idx[pos]] in unscored:  # already reported: its missing values leave the module empty
                 continue
             problems.append(Problem("data.module_empty", {"unit": data.ids[idx[pos]], "name": data.names[idx[pos]], "module": m.name}))
+        at_least_0 = False  # whether every unit's score is known to be at least 0 (with no 附加项, see below)
         if extra:
             bonus = np.clip(_nansum([s.points for s in extra], new)[0], m.bonus.min, m.bonus.max, out=new())
             round_array(bonus, places, out=bonus)
@@ -271,6 +272,7 @@ def _score_category(
         else:  # no 附加项: the same bonus for every unit
             constant = _no_bonus(m.bonus.min, m.bonus.max, places)
             bonus = _constant(constant, n)
+            at_least_0 = constant >= 0
             if constant == 0.0 and abs(m.full) <= ROUNDED_AGAIN:  # +0.0: a rounded value is never -0.0
                 sc = base  # base + 0.0 is base, and rounding a rounded column gives it back (see ROUNDED_AGAIN)
             else:
@@ -279,7 +281,9 @@ def _score_category(
         w = m.weights[cat]
         contrib = np.multiply(sc, w, out=new())
         contrib /= m.full
-        round_array(contrib, places, out=contrib)
+        # a base is at least 0 (points earned over full points): with a bonus of at least 0, times a
+        # weight of at least 0, over full points above 0, no value is below 0
+        round_array(contrib, places, out=contrib, negative=False if at_least_0 else None)
         modules[m.id] = ModuleScores(m, w, base, bonus, sc, contrib, earned, app)
         if partial:
             total = total + np.where(np.isnan(contrib), 0.0, contrib)
@@ -506,7 +510,8 @@ def _score_leaf(
     if share is not None:  # a task's department scores its share of the points (and of the full points)
         pts *= share
         full = ind.full * share
-    round_array(pts, places, out=pts)
+    # not a 附加项: clipped to [0, full], or 0, full or NaN, times a share of at least 0 (or NaN)
+    round_array(pts, places, out=pts, negative=None if ind.bonus else False)
     # full points where the unit is scored, 0 where not (and always 0 for a 附加项)
     if ind.bonus:
         applicable = _constant(0.0, n)

@@ -30,7 +30,7 @@ def round_half_up(x: float, places: int) -> float:
     return math.copysign(math.floor(snapped + 0.5) / f, x) + 0.0
 
 
-def round_array(a: np.ndarray, places: int, out: np.ndarray | None = None) -> np.ndarray:
+def round_array(a: np.ndarray, places: int, out: np.ndarray | None = None, negative: bool | None = None) -> np.ndarray:
     """:func:`round_half_up` of a whole column (NaN stays NaN), into ``out`` when given — which
     may be ``a`` itself: a column rounded in place costs no new memory.
 
@@ -40,10 +40,11 @@ def round_array(a: np.ndarray, places: int, out: np.ndarray | None = None) -> np
 
     Whether any value is below 0 is read off the smallest number (one pass that writes nothing);
     without one, ``|·|`` and the sign are left out: a -0.0 goes the same way as 0.0 to a +0.0,
-    and a NaN keeps its sign through every step as ``copysign`` would give it back."""
+    and a NaN keeps its sign through every step as ``copysign`` would give it back.
+    ``negative=False``: the caller knows no value is below 0 (that pass is then left out too)."""
     f = 10.0**places
     snap = 10.0 ** max(_SNAP - places, 0)
-    signed = not np.fmin.reduce(a, axis=None, initial=np.inf) >= 0  # NaN is passed over
+    signed = negative is not False and not np.fmin.reduce(a, axis=None, initial=np.inf) >= 0  # NaN is passed over
     neg = np.signbit(a) if signed else None
     x = np.multiply(a, f, out=out)
     if signed:
