@@ -574,8 +574,8 @@ def sheet_heads(res: Results, cs: CategoryScores, rows: list[int], lang: str = "
     mods: list[tuple[Any, ...]] = []
     for ms in cs.modules.values():
         numbers = [nullable(round_column(a[at], places)) for a in (ms.score, ms.base, ms.bonus, ms.contribution)]
-        cut = [p for p in rows if _bonus_cap(res, cs, ms, p, places, lang)] if ms.module.bonus is not None else []
-        mods.append((ms, *numbers, set(cut)))
+        cut = {p: c for p in rows if (c := _bonus_cap(res, cs, ms, p, places, lang))} if ms.module.bonus is not None else {}
+        mods.append((ms, *numbers, cut))
     out = []
     for k, p in enumerate(rows):
         i = units[k]
@@ -598,7 +598,7 @@ def sheet_heads(res: Results, cs: CategoryScores, rows: list[int], lang: str = "
                         "base": base[k],
                         "bonus": bonus[k],
                         "contribution": contribution[k],
-                        **(_bonus_cap(res, cs, ms, p, places, lang) if p in cut else {}),
+                        **cut.get(p, {}),
                     }
                     for ms, score, base, bonus, contribution, cut in mods
                 ],
