@@ -45,6 +45,8 @@ from .values import (
     column_letter,
     cell,
     control_chars,
+    float_block,
+    float_column,
     odd_numbers,
     parse_column,
     plain_decimals,
@@ -456,6 +458,16 @@ class _Cells:
         return self.grid.cell(p, self.j)
 
 
+class _RowCells:
+    """Cells of one column of a workbook's rows, looked up only when asked for."""
+
+    def __init__(self, rows: list[Sequence], j: int):
+        self.rows, self.j = rows, j
+
+    def __getitem__(self, p: int):
+        return self.rows[p][self.j]
+
+
 class _Located:
     """The rows of a clean table, all located: row position k is row number first + k, unit found[k]."""
 
@@ -835,13 +847,18 @@ class _Reader:
         in_order = clean is not None and clean.found == range(self.n)
         table = [row for _, _, _, row in listed] if fast is None else []
         short = min(map(len, table), default=width) < width
-        by_column = list(zip(*table)) if table and not short else None  # every row as wide as the header: all columns at once
+        number_cols = [j for j, _, parse, _ in fields if parse.kind != "bool"]
+        block = float_block(table, number_cols) if table and number_cols and not short else None
+        by_column = list(zip(*table)) if table and not short and block is None else None  # every row as wide as the header: all columns at once
         for j, f, parse, vals in fields:
-            cells: _Cells | Sequence
+            cells: _Cells | _RowCells | Sequence
             if fast is not None and j in numbers:  # numbers read in one pass; only odd ones go through parse
                 values = numbers[j]
                 unsure = np.nonzero(odd_numbers(values, parse))[0].tolist()
                 cells = _Cells(grid, j)
+            elif block is not None and parse.kind != "bool":  # every cell of the number columns a float
+                values, unsure = float_column(block[:, number_cols.index(j)].copy(), parse)
+                cells = _RowCells(table, j)
             else:
                 if fast is not None:
                     column = texts[j]
