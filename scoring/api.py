@@ -436,8 +436,9 @@ def write_report(
 
 def results_text(scoring: Scoring, fmt: str = "table", lang: str = "zh", *, decisions: list[RuleResult] | None = None) -> str | Iterator[str]:
     """The ranked results as ``scoring run`` prints them: ``table`` (the proposed decisions, when
-    given, then the blank cells scored and the stamp last), ``csv`` (the ranked tables alone: no
-    decisions, no stamp; pieces of up to 10 000 rows of a category, each made as it is written), or ``json`` (pieces made as they
+    given, then the blank cells scored and the stamp last), ``csv`` (the ranked tables, with a
+    column of what the decisions, when given, propose for each unit; no stamp; pieces of up to 10 000
+    rows of a category, each made as it is written), or ``json`` (pieces made as they
     are written, so memory stays flat at any size: :func:`results_json` decoded). Any other format is
     refused (printable reports: :func:`report`)."""
     from .report.output import as_table, csv_chunks
@@ -455,7 +456,7 @@ def results_text(scoring: Scoring, fmt: str = "table", lang: str = "zh", *, deci
         close = results.criteria.decisions.close_margin
         return text + "\n" + rd.as_text(decisions, places, close, lang).rstrip("\n") + "\n" + "\n".join(stamp.gap_lines(lang) + [stamp.line(lang)]) + "\n"
     if fmt == "csv":
-        return csv_chunks(results, lang)
+        return csv_chunks(results, lang, decisions=decisions)
     return as_table(results, lang, stamp=stamp)
 
 

@@ -2686,6 +2686,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "公示期：{start} 至 {end}。对结果有异议的单位，请在公示期内登录本系统提出申诉。",
         "Public notice from {start} to {end}. Units may object by logging in during the period.",
     ),
+    # --- the ranked CSV of `scoring run --decide`: what the rules propose for each unit ---
+    "out.col.decisions": ("拟处理建议", "Proposed decisions"),
 }
 
 

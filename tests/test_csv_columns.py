@@ -29,9 +29,6 @@ _NUMBER = st.one_of(
 
 
 def _fmt_column_cell_by_cell(values: list[float], places: int) -> list[str]:
-    a = np.array(values, dtype=float)
-    if np.array_equal(round_array(a, places), a, equal_nan=True):
-        return ["—" if x != x else format(x, f".{places}f") for x in values]
     return [fmt(x, places) for x in values]
 
 
@@ -135,3 +132,24 @@ def test_the_usual_table_is_joined_not_quoted():
     text = as_csv(res)
     assert '"' not in text and text.count("\r\n") == 4 + 2  # a header per category, a line per unit
     assert text == _as_csv_cell_by_cell(res)
+
+
+@settings(max_examples=examples(20), deadline=None)
+@given(st.lists(_NAME, min_size=2, max_size=40, unique=True), st.integers(0, 3), st.sampled_from(["zh", "en"]))
+def test_with_decisions_the_csv_says_what_each_rule_proposes_for_each_unit_and_nothing_else(names, seed, lang):
+    res, decisions = small(names, seed=seed)
+    rows = list(csv.reader(io.StringIO(as_csv(res, lang))))
+    with_decisions = list(csv.reader(io.StringIO("".join(csv_chunks(res, lang, decisions=decisions)))))
+    head = _heads(lang, "decisions")[0]
+    assert len(with_decisions) == len(rows) and head not in rows[0]
+    caught: dict[str, list[str]] = {}
+    for r in decisions:
+        for c in r.catches:
+            caught.setdefault(c.unit.unit_id, []).append(r.rule.id)
+    assert caught  # the small criteria's rules catch someone at every seed
+    for plain, full in zip(rows, with_decisions):
+        assert full[:-1] == plain  # the ranked table itself is untouched
+        if full[-1] == head:
+            continue
+        said = [line.split(" ")[0] for line in full[-1].split("\n")] if full[-1] else []
+        assert said == caught.get(full[2], [])  # full[2]: the unit's id; one line per rule, in the rules' order

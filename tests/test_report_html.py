@@ -236,3 +236,18 @@ def test_every_kind_reads_on_a_phone(tmp_path, kind):
     scroll, width, font = map(int, m.groups())
     assert scroll <= width, f"{kind}: the page is {scroll} px wide on a {width} px screen"
     assert font >= 12
+
+
+def test_the_ranked_tables_are_written_a_few_rows_at_a_time(monkeypatch):
+    """Memory flat in the number of units: no piece of the report holds more than RANKING_ROWS rows of a
+    ranked table, and the pieces make the same document as one text."""
+    import scoring.report.html as html_mod
+    from scoring.report.view import build
+
+    res, decisions = small([f"单位{k}" for k in range(23)])
+    whole = "".join(html_mod.render_parts(build(res, decisions)))
+    monkeypatch.setattr(html_mod, "RANKING_ROWS", 4)
+    parts = list(html_mod.render_parts(build(res, decisions)))
+    assert "".join(parts) == whole
+    rows = [p.count("<tr class=") for p in parts if 'class="unit"' not in p and 'class="proposals"' not in p]
+    assert sum(rows) == 23 and max(rows) <= 4

@@ -16,6 +16,18 @@ def test_a_store_without_accounts_is_refused_with_how_to_set_it_up(tmp_path, cap
     assert not (tmp_path / "none.sqlite").exists()
 
 
+def test_a_file_that_is_not_a_history_store_is_refused_as_the_history_commands_refuse_it(tmp_path, capsys):
+    folder = tmp_path / "folder.sqlite"
+    folder.mkdir()
+    text = tmp_path / "notes.sqlite"
+    text.write_text("考核办工作记录", encoding="utf-8")
+    for db in (folder, text):
+        assert main(["serve", "--db", str(db)]) == 2
+        err = capsys.readouterr().err
+        assert "不是评分历史库" in err and str(db) in err and "内部错误" not in err
+    assert text.read_text(encoding="utf-8") == "考核办工作记录"  # never changed
+
+
 def test_init_needs_the_unit_list(tmp_path, capsys):
     assert main(["serve", "--db", str(tmp_path / "o.sqlite"), "--init", str(CRITERIA)]) == 2
     assert "--units" in capsys.readouterr().err

@@ -85,8 +85,10 @@ def test_a_report_made_in_blocks_says_what_one_unit_at_a_time_says(generated, la
         view = view_mod.build(scoring.results, decide(scoring, db=":memory:"), None, None, lang)
         units = view.units
         one_by_one = [units[k] for k in range(len(units))]
-        sections = list(render_parts(view))[1:-1]  # one a unit, between the front and the stamp
+        parts = list(render_parts(view))
+        sections = [p for p in parts if p.startswith('<section class="unit"')]
         assert len(sections) == len(one_by_one), criteria.name
+        assert parts[-1 - len(sections) : -1] == sections, criteria.name  # one a unit, between the front and the stamp
         for made, alone, section in zip(units, one_by_one, sections):
             assert made.sentences == alone.sentences, (criteria.name, alone.id)
             assert made.cells == alone.cells, (criteria.name, alone.id)

@@ -413,6 +413,7 @@ class PastRecord:
             for u in outs:
                 self.groups.setdefault((y, u.category), []).append(u)
                 self.unit[(y, u.unit_id)] = u
+        self._held = {y for y, _ in self.unit}  # the years some unit has an outcome in
         self._memo: dict[tuple[str, int, str], set[str]] = {}
 
     def _caught_in(self, rule: Rule, y: int, cat: str) -> set[str]:
@@ -444,8 +445,7 @@ class PastRecord:
 
     def holds_any(self, rule: Rule) -> bool:
         """Whether any unit has an outcome in the rule's window (else every unit misses every year)."""
-        held = {y for y, _ in self.unit}
-        return any(y in held for y in self.window(rule))
+        return any(y in self._held for y in self.window(rule))
 
 
 def decide(criteria: Criteria, current: Sequence[Outcome], history: dict[int, list[Outcome]] | None = None) -> list[RuleResult]:

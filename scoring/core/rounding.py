@@ -142,7 +142,8 @@ def fmt_column(a: np.ndarray, places: int) -> list[str]:
     spec = f".{places}f"
     if np.array_equal(round_array(a, places), a, equal_nan=True):
         # an already rounded value is its own round_half_up, so plain formatting shows it exactly
-        return _fixed_texts(a, places) or each_distinct(a, lambda x: "—" if x != x else format(x, spec))
+        # (+ 0.0: round_half_up gives -0.0 as 0.0, so it is shown "0", never "-0")
+        return _fixed_texts(a, places) or each_distinct(a, lambda x: "—" if x != x else format(x + 0.0, spec))
     return each_distinct(a, lambda x: fmt(x, places))
 
 

@@ -13,6 +13,25 @@ from ..i18n import t
 Stability = dict[tuple[str, str, str], tuple[float, float]]
 
 
+def unit_texts(decisions: list[RuleResult], lang: str) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """What the rules propose for each unit, by unit id, in the rules' order ("R1 全县通报…", or why it
+    cannot be decided yet), and each caught unit's flag: "caught", else "undetermined"."""
+    texts: dict[str, list[str]] = {}
+    flag: dict[str, str] = {}
+    for r in decisions:
+        for c in r.catches:
+            uid = c.unit.unit_id
+            text = f"{r.rule.id} {r.rule.consequence}"
+            if c.status == "undetermined":  # not a sanction in waiting: say it cannot be decided, and why
+                miss = "、".join(str(y) for y in sorted(c.years_missing))
+                text = t("view.undetermined_rule", lang, rule=r.rule.id, years=miss)
+                flag.setdefault(uid, "undetermined")
+            else:
+                flag[uid] = "caught"
+            texts.setdefault(uid, []).append(text)
+    return texts, flag
+
+
 def trigger_text(c: Catch, r: RuleResult, places: int, lang: str) -> str:
     """Why the rule caught the unit, in words ("总分…，低于…分", "等次为…", "在后N名之内", the vetoes)."""
     w, u = r.rule.when, c.unit

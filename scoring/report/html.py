@@ -133,7 +133,12 @@ def _thead(head: list[str]) -> str:
     return "<thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead>"
 
 
-def _ranking(view: ReportView, cat: CategoryView, font: str) -> str:
+RANKING_ROWS = 2_000  # rows of a ranked table written together
+
+
+def _ranking(view: ReportView, cat: CategoryView, font: str) -> Iterator[str]:
+    """One category's ranked table, notes and totals chart, in pieces: the rows RANKING_ROWS at a time,
+    each chart piece alone (a nation's ranking held whole took about 4 KB a unit, once, at the start)."""
     L = view.L
     hist = bool(view.years)
     head = [L["rank"], L["id"], L["name"], L["total"]] + [f"{m.name}({_num(m.weight)})" for m in cat.modules]
@@ -158,16 +163,22 @@ def _ranking(view: ReportView, cat: CategoryView, font: str) -> str:
         if hist:
             cells += [f'<td class="c">{"" if r.previous_rank is None else r.previous_rank}</td>', f'<td class="c">{_e(_move(r))}</td>']
         out.append(f'<tr class="{cls}">' + "".join(cells) + "</tr>")
+        if len(out) >= RANKING_ROWS:
+            yield "".join(out)
+            out = []
     out.append("</tbody></table>")
     out.append(f'<p class="note">{_e(L["module_note"])}</p>')
     from .papers import LANDSCAPE_MM, totals_pieces
 
     # the pieces the PDF prints: a long category's chart never runs past a printed page
-    out += [f"<figure>{p['svg']}</figure>" for p in totals_pieces(view, cat, font, *LANDSCAPE_MM)]
+    yield "".join(out)
+    for p in totals_pieces(view, cat, font, *LANDSCAPE_MM):
+        yield f"<figure>{p['svg']}</figure>"
+    out = []
     if cat.rules:
         out.append('<p class="rules">' + "<br>".join(_e(t("text.label_value", view.lang, label=f"{i} {n}", value=c)) for i, n, c in cat.rules) + "</p>")
     out.append("</section>")
-    return "".join(out)
+    yield "".join(out)
 
 
 def _move(r) -> str:
@@ -392,10 +403,10 @@ def render_parts(view: ReportView, font: str = SCREEN_FONTS):
     parts.append(f'<p class="meta">{_e("　".join(m for m in meta if m))}</p>')
     if view.note:
         parts.append(f'<p class="note">{_e(view.note)}</p>')
+    yield "".join(parts)
     for cat in view.categories:
-        parts.append(_ranking(view, cat, font))
-    parts.append("</div>")
-    parts.append(_proposals(view))
+        yield from _ranking(view, cat, font)
+    parts = ["</div>", _proposals(view)]
     if view.years:
         parts.append(_movement(view, font))
     yield "".join(parts)

@@ -194,7 +194,7 @@ def _top_losses(sheet: dict, lang: str) -> list[tuple[dict, float]]:
     by_id: dict[str, dict] = {}
     for m in sheet["modules"]:  # the first of an id, as a search would find it
         by_id.setdefault(m["id"], m)
-    lost = [(l, l["lost"] * _cost_per_point(sheet, l, applicable, by_id)) for l in loss_items(sheet, lang)]
+    lost = [(l, l["lost"] * _cost_per_point(l, applicable, by_id)) for l in loss_items(sheet, lang)]
     return sorted(lost, key=lambda lw: -lw[1])[:TOP]
 
 
@@ -287,15 +287,15 @@ def top_losses(res: Results, cs: CategoryScores, rows: list[int], columns: list,
             for m in modules:
                 first.setdefault(m["id"], m)
             extra = bonus_losses([item(j, k) for j in tops], modules, lang)
-            top = sorted(top + [(l, l["lost"] * _cost_per_point({}, l, {}, first)) for l in extra], key=lambda lw: -lw[1])[:TOP]
+            top = sorted(top + [(l, l["lost"] * _cost_per_point(l, {}, first)) for l in extra], key=lambda lw: -lw[1])[:TOP]
         out.append(top)
     return out
 
 
-def _cost_per_point(sheet: dict, line: dict, applicable: dict[str, float], modules: dict | None = None) -> float:
+def _cost_per_point(line: dict, applicable: dict[str, float], modules: dict[str, dict]) -> float:
     """Points of the total one point lost on ``line`` costs: weight ÷ applicable full (附加项: ÷ full).
-    ``applicable``: :func:`_applicable` of the sheet; ``modules``: its modules by id, when already made."""
-    m = modules.get(line["module"]) if modules is not None else next((m for m in sheet["modules"] if m["id"] == line["module"]), None)
+    ``applicable``: :func:`_applicable` of the sheet; ``modules``: its modules by id (the first of an id)."""
+    m = modules.get(line["module"])
     if m is None:
         return 0.0
     if line["bonus"]:

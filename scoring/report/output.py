@@ -14,7 +14,7 @@ import json
 import re
 from json.encoder import encode_basestring  # what json.dumps(text, ensure_ascii=False) writes
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from ..core.explain import LineColumns, _bonus_cap, indicator_line, line_columns
 from ..core.rounding import decimal_codes, each_distinct, fmt, fmt_column, round_column
 from ..i18n import t
 from ..outfile import write_out
+
+if TYPE_CHECKING:
+    from ..core.decisions import RuleResult
 
 SCHEMA = "scoring.results/1"
 
@@ -505,18 +508,30 @@ def as_csv(res: Results, lang: str = "zh", stamp=None) -> str:
     return "".join(csv_chunks(res, lang))
 
 
-def csv_chunks(res: Results, lang: str = "zh", block: int = 10_000) -> Iterator[str]:
+def csv_chunks(res: Results, lang: str = "zh", block: int = 10_000, decisions: list[RuleResult] | None = None) -> Iterator[str]:
     """:func:`as_csv` in pieces of ``block`` rows of a category, each made as it is written: a
-    nation's whole table held as text, then as bytes, took about 50 MB at the end of the run."""
+    nation's whole table held as text, then as bytes, took about 50 MB at the end of the run.
+    With ``decisions`` (``scoring run --decide``), a last column says what the rules propose for
+    each unit, in the words of the printed report's ranking table."""
+    proposed = None
+    if decisions is not None:
+        from .decisions import unit_texts
+
+        proposed, _ = unit_texts(decisions, lang)
     prev = None
     for cs in res.categories.values():
         header, columns = ranking_columns(res, cs, lang)
+        if proposed is not None:
+            header = header + _heads(lang, "decisions")
+            # one rule a line, as in the workbook's cell: a consequence may itself hold "；"
+            columns.append(["\n".join(proposed[u]) if u in proposed else "" for u in columns[1]])  # columns[1]: the ids
         head = []
         if header != prev:  # modules and weights differ by category: a header where they change
             head = [_heads(lang, "category") + header]
             prev = header
         quote = _needs_quotes([cs.category, *header, *_heads(lang, "category")])
-        for k in (1, 2, len(columns) - 2, len(columns) - 1):  # id, name, grade, vetoes; the rest are numbers
+        # id, name, then grade, vetoes and what is proposed: the texts (rank, total and the modules are numbers)
+        for k in (1, 2, *range(4 + len(cs.modules), len(columns))):
             joined = "\x00" + "\x00".join(columns[k])
             quote = quote or _needs_quotes([joined])
             if any("\x00" + c in joined for c in "=+-@"):  # a cell may start like a formula (or hold \x00)

@@ -277,23 +277,6 @@ class UnitSheets(Sequence):
         return [k for k, (cs, p, _) in enumerate(self._keys) if unit in (ids[cs.index[p]], names[cs.index[p]])]
 
 
-def _decision_texts(decisions: list[RuleResult], lang: str) -> tuple[dict[str, list[str]], dict[str, str]]:
-    texts: dict[str, list[str]] = {}
-    flag: dict[str, str] = {}
-    for r in decisions:
-        for c in r.catches:
-            uid = c.unit.unit_id
-            text = f"{r.rule.id} {r.rule.consequence}"
-            if c.status == "undetermined":  # not a sanction in waiting: say it cannot be decided, and why
-                miss = "、".join(str(y) for y in sorted(c.years_missing))
-                text = t("view.undetermined_rule", lang, rule=r.rule.id, years=miss)
-                flag.setdefault(uid, "undetermined")
-            else:
-                flag[uid] = "caught"
-            texts.setdefault(uid, []).append(text)
-    return texts, flag
-
-
 def _lines(res: Results, cat: str, group: list[Outcome], decisions: list[RuleResult], order: list[str], lang: str) -> list[Line]:
     """The lines the decision rules draw in one category, one per distinct condition."""
     L = labels(lang)
@@ -334,7 +317,7 @@ def build(
     a = crit.assessment
     places = a.precision
     L = labels(lang)
-    texts, flags = _decision_texts(decisions, lang)
+    texts, flags = rd.unit_texts(decisions, lang)
     current = outcomes_of(res)
     by_cat: dict[str, list[Outcome]] = {}
     for o in current:

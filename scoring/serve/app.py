@@ -114,8 +114,12 @@ ANSWERS = {404: _not_found, 405: _method, Exception: _failed}
 
 def create_app(db: str | Path, key: str | None = None, max_upload: int = gate.MAX_BYTES) -> Starlette:
     """The portal for the store at ``db`` (set up with :func:`scoring.serve.portal.setup`)."""
+    from .. import api
     from .data import Year
 
+    # a file that is not a history store (a folder, another program's file, a damaged copy) is refused
+    # as the history commands refuse it, before SQLite is asked to open it
+    api.open_store(db).close()
     conn = portal.connect(db)
     try:
         if not portal.ready(conn):
