@@ -504,3 +504,22 @@ def test_a_workbooks_columns_of_floats_are_read_in_one_block_and_read_the_same(t
     assert taken == [odd is None or type(odd[1]) is float]
     if odd is not None and odd[1] in (2.5, 101.0):  # not whole for a count, out of range: a problem at each
         assert len(got[1]) == 2 and "第121行" in got[1][0] and "第241行" in got[1][1]
+
+
+def test_reading_a_folder_leaves_the_cycle_collector_as_it_found_it(tmp_path, monkeypatch):
+    """The collector is paused while a folder is read (a workbook's rows are thousands of new lists)
+    and afterwards is running again, or still paused if it was paused before."""
+    import gc
+
+    write(tmp_path, [("U1", "单位1", "甲")], {"a.xlsx": [["单位编号", "得分"], ["U1", 50.0]]})
+    seen: list[bool] = []
+    real = submissions.read_with
+    monkeypatch.setattr(submissions, "read_with", lambda *a: seen.append(gc.isenabled()) or real(*a))
+    try:
+        for state in (True, False):
+            (gc.enable if state else gc.disable)()
+            assert submissions.read_submissions(tmp_path, CRITERIA).problems == []
+            assert gc.isenabled() is state
+    finally:
+        gc.enable()
+    assert seen == [False, False]

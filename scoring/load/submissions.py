@@ -21,14 +21,16 @@ criteria say happens then; see :mod:`scoring.core.usage`).
 from __future__ import annotations
 
 import difflib
+import gc
 import hashlib
 import json
 import re
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -1241,7 +1243,24 @@ def _clean_units(t: Table, hrow: int, width: int, cols, known: dict[str, str]) -
 # -- the folder -----------------------------------------------------------------------------
 def read_submissions(folder: str | Path, criteria: Criteria) -> ReadResult:
     """Read a data folder, collecting every problem and note; never raises for bad data."""
-    return read_with(_Reader, folder, criteria)
+    with _no_cycle_collection():
+        return read_with(_Reader, folder, criteria)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused while a folder is read: a workbook's cells arrive as
+    thousands of new lists (a row each), and every few hundred of them the collector walks them
+    all again, though none can be part of a cycle (0.1–0.15 s of a 10 000 × 100 sheet's read).
+    Whatever cyclic garbage the reading leaves is collected once the collector runs again; it is
+    left paused if it was paused before."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def read_with(reader_class: type[_Reader], folder: str | Path, criteria: Criteria) -> ReadResult:
