@@ -57,6 +57,9 @@ class Table:
     # ("formula", "=SUM(…)") for a formula saved without its result; None when the cell is simply
     # empty.  Known once the sheet's rows have been read.
     blank_cause: "Callable[[int, int], tuple[str, str] | None] | None" = None
+    # A workbook sheet's word, once its rows have been read, that no cell is a boolean (TRUE) or a
+    # percent-styled number: every number cell is then a plain float (see values.float_block).
+    plain_numbers: "Callable[[], bool] | None" = None
 
     @property
     def prefix(self) -> str:
@@ -413,7 +416,7 @@ def worksheets(wb: Workbook, shown: str, notes: list[Problem]) -> list[Table]:
             notes.append(Problem("note.sheet_skipped", {"sheet": title}, file=shown, sheet=title))
             continue
         sheet = _Sheet(wb, title, shown, percent)
-        out.append(Table(shown, title, sheet.rows(), meta, blank_cause=sheet.blank_cause))
+        out.append(Table(shown, title, sheet.rows(), meta, blank_cause=sheet.blank_cause, plain_numbers=sheet.plain_numbers))
     return out
 
 
@@ -494,6 +497,7 @@ class _Marks:
         self.percent_at = self.numbers_of(b" s", percent)
         self.error_tags = self.chunks(self.values_of(b"t", b'e"'))  # an error cell's tag holds t="e"
         self.merge_tags = self.chunks(self.values_of(b"ref"))  # a merged range's tag holds ref="…"
+        self.booleans = bool(self.values_of(b"t", b'b"'))  # a boolean cell's tag holds t="b"
         # every formula cell, shared ones included, comes with some "</f>" ("</x:f>" in a prefixed sheet)
         xml = self.xml
         if prefixed is None:
@@ -643,6 +647,7 @@ class _Sheet:
         self.errors: list[tuple[int, int, str]] = []  # (row, column) from 0 and the error cell's text
         self.merged: list[tuple[int, int, int, int, str]] = []  # (r1, c1, r2, c2, "A1:B2")
         self.formulas: dict[tuple[int, int], str] = {}
+        self.booleans = False  # a cell of the sheet is a boolean (t="b")
 
     def rows(self) -> Iterator[tuple[int, Sequence]]:
         """The rows, numbered from 1, every cell whatever the stored dimension says.  Any failure
@@ -659,6 +664,7 @@ class _Sheet:
     def find(self, marks: _Marks) -> None:
         """What a piece of the sheet's XML (its marks settled) says beyond the cells' values."""
         xml = marks.xml
+        self.booleans |= marks.booleans
 
         def at(tag: bytes):
             ref = _CELL_REF.search(tag)
@@ -704,6 +710,10 @@ class _Sheet:
         for r, c, text in self.errors:
             if r < len(values) and c < len(values[r]):
                 values[r][c] = text
+
+    def plain_numbers(self) -> bool:
+        """No cell of the sheet is a boolean or a percent-styled number (known once it is read)."""
+        return not self.booleans and not self.percent_cells
 
     def blank_cause(self, row: int, col: int) -> tuple[str, str] | None:
         """Why the cell at (row from 1, column from 0) is empty: ("merged", "B2:B3"),

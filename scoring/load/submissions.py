@@ -850,7 +850,8 @@ class _Reader:
         table = [row for _, _, _, row in listed] if fast is None else []
         short = min(map(len, table), default=width) < width
         number_cols = [j for j, _, parse, _ in fields if parse.kind != "bool"]
-        block = float_block(table, number_cols) if table and number_cols and not short else None
+        plain = t.plain_numbers is not None and t.plain_numbers()
+        block = float_block(table, number_cols, plain) if table and number_cols and not short else None
         by_column = list(zip(*table)) if table and not short and block is None else None  # every row as wide as the header: all columns at once
         for j, f, parse, vals in fields:
             cells: _Cells | _RowCells | Sequence

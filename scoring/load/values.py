@@ -261,15 +261,26 @@ def float_column(values: np.ndarray, parse: ValueParser) -> tuple[np.ndarray, li
     return values, np.flatnonzero(odd).tolist()
 
 
-def float_block(rows: Sequence[Sequence], cols: list[int]) -> np.ndarray | None:
+def float_block(rows: Sequence[Sequence], cols: list[int], plain: bool = False) -> np.ndarray | None:
     """Cells ``cols`` of every row as one array of floats (a row per row, a column per one of
-    ``cols``), when every one of them is a float — a workbook's numbers, no blank, no text, no
-    percent —, else None: read in one go instead of a column at a time."""
+    ``cols``), when every one of them is a number — a workbook's, no blank, no text —, else None:
+    read in one go instead of a column at a time.
+
+    ``plain``: the sheet has no boolean and no percent-styled cell, so a cell that is not text,
+    a date or a blank is a float (an int reads as the same value): ``sum`` of each row, which
+    stops with a TypeError at the first text (a blank is ""), tells. Otherwise each cell's type
+    is looked at."""
     block = list(map(operator.itemgetter(*cols), rows)) if len(cols) > 1 else [(r[cols[0]],) for r in rows]
-    only = {float}
-    for r in block:  # stops at the first row with anything else
-        if set(map(type, r)) != only:
+    if plain:
+        try:
+            sum(map(sum, block))
+        except TypeError:
             return None
+    else:
+        only = {float}
+        for r in block:  # stops at the first row with anything else
+            if set(map(type, r)) != only:
+                return None
     return np.array(block, dtype=float)
 
 
