@@ -523,3 +523,17 @@ def test_reading_a_folder_leaves_the_cycle_collector_as_it_found_it(tmp_path, mo
     finally:
         gc.enable()
     assert seen == [False, False]
+
+
+@pytest.mark.parametrize("change", [None, ("类别", "乙乙"), ("单位名称", "别的单位"), ("单位编号", "U00001"), ("单位编号", "U99999"), ("单位编号", " U00019")])
+def test_a_workbooks_usual_rows_are_found_a_column_at_a_time_and_read_the_same(tmp_path, change):
+    """Rows with their listed id, own name and category are taken a column at a time; a row with
+    another category or name, a unit twice, an unknown or untidy id is reported as row by row."""
+    units = [(f"U{i:05d}", f"单位{i}", "甲" if i % 3 else "乙") for i in range(50)]
+    rows = [["单位编号", "单位名称", "类别", "得分"]] + [[u, n, c, float(i)] for i, (u, n, c) in enumerate(units)]
+    if change is not None:
+        rows[20][rows[0].index(change[0])] = change[1]
+    write(tmp_path, units, {"a.xlsx": rows})
+    got = outcome(tmp_path, True)
+    assert got == outcome(tmp_path, False)
+    assert len(got[1]) == (0 if change is None or change[1] == " U00019" else 1)  # an untidy id: a note

@@ -24,13 +24,14 @@ import difflib
 import gc
 import hashlib
 import json
+import operator
 import re
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator, Sequence, cast
 
 import numpy as np
 
@@ -295,6 +296,28 @@ def _clean_csv(t: Table, st: "_Stage", units: "Units", id_col, name_col, cat_col
     for j, _ in ev_cols:
         texts[j] = grid.texts(j)
     return _Located(found, st.header_row + 1), numbers, texts, grid
+
+
+def _usual_rows(
+    numbered: list[tuple[int, Sequence]], id_col: int, name_col, cat_col, width: int, units: "Units"
+) -> list[tuple[int, int, int, Sequence]] | None:
+    """The rows of a table as ``_wide_columns`` lists them (row position, row number, unit,
+    cells) when every one is the usual row its loop looks for — as wide as the header, a listed
+    id as it stands, each unit once, its own name and category where given —, checked a column
+    at a time; else None (the rows are then read one by one)."""
+    rows = [row for _, row in numbered]
+    if not rows or set(map(len, rows)) != {width}:
+        return None
+    got = list(map(units.exact.get, map(operator.itemgetter(id_col), rows)))  # text ids only: the keys are text
+    if None in got:
+        return None
+    found = cast("list[int]", got)
+    if len(set(found)) != len(found):
+        return None
+    for col, listed in ((name_col, units.names), (cat_col, units.cats)):
+        if col is not None and list(map(operator.itemgetter(col), rows)) != list(map(listed.__getitem__, found)):
+            return None
+    return [(k, rn, i, row) for k, ((rn, row), i) in enumerate(zip(numbered, found))]
 
 
 def all_clean(texts: list[str]) -> bool:
@@ -801,6 +824,11 @@ class _Reader:
         if fast is not None:
             clean, numbers, texts, grid = fast
             rows = ()  # every row is a usual one: nothing to report about the rows themselves
+        elif id_col is not None and not unlabelled:
+            rows = list(rows)
+            usual = _usual_rows(rows, id_col, name_col, cat_col, width, self.units)
+            if usual is not None:
+                listed, rows = usual, []  # every row is a usual one: nothing to report about the rows themselves
         real_notes = self.notes
         self.notes = row_notes  # _locate_unit notes through self.notes
         exact, names, cats = self.units.exact, self.units.names, self.units.cats
