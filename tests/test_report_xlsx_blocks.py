@@ -1,13 +1,16 @@
 """The workbook's score sheet made a block of units at a time (sheetml.Rows, from the lines' columns) is the
-sheet made one unit at a time from each unit's own cells, byte for byte: the sheet's XML and the styles.
+sheet made one unit at a time from each unit's own cells, byte for byte: the sheet's XML and the styles (each
+shared string read in place of its number: the two number them in different orders).
 
-And Rows itself writes what writing each row with Sheet.row writes: the same cells, looks (blank, quoted),
-numbers (-0.0 too), widths, heights, and the styles made in the same order.
+And Rows itself writes what writing each row with Sheet.row writes: the same cells, references only where a
+cell does not follow the one before it, looks (blank, quoted), numbers (-0.0 too), shared or inline texts,
+widths, heights, and the styles made in the same order.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -20,16 +23,19 @@ from report_support import shifted_history, small
 import scoring.report.view as view_mod
 from scoring.api import decide, load_criteria, score
 from scoring.report import sheetml, xlsx
-from scoring.report.sheetml import EMPTY, MEASURE, NUMBER, TEXT, WRAP, Look, Slot
+from scoring.report.sheetml import EMPTY, MEASURE, NUMBER, SHARED, TEXT, WRAP, Look, Slot
 
 EXAMPLES = [(ROOT / "criteria" / f"{name}.toml", ROOT / "examples" / name) for name in ("yitong-2020", "yaoan-2018", "yaoan-2019", "yaoan-2020")]
 
 
 def _parts(book: sheetml.Book, s: sheetml.Sheet) -> tuple[bytes, bytes]:
-    """The sheet's XML and the workbook's styles, as written."""
+    """The sheet's XML, each shared string's number replaced by the text inline, and the workbook's styles."""
     data = b"".join([*book.add(s), *book.close()])
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        return z.read("xl/worksheets/sheet1.xml"), z.read("xl/styles.xml")
+        sheet, styles = z.read("xl/worksheets/sheet1.xml"), z.read("xl/styles.xml")
+        items = re.findall(rb"<si>(.*?)</si>", z.read("xl/sharedStrings.xml"), re.S) if "xl/sharedStrings.xml" in z.namelist() else []
+    assert b't="s"' not in sheet or items
+    return re.sub(rb' t="s"><v>(\d+)</v>', lambda m: b' t="inlineStr"><is>' + items[int(m.group(1))] + b"</is>", sheet), styles
 
 
 def _score_sheet(view, from_cells: bool) -> tuple[bytes, bytes]:
@@ -39,7 +45,7 @@ def _score_sheet(view, from_cells: bool) -> tuple[bytes, bytes]:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_example_s_score_sheet_in_blocks_is_the_one_made_unit_by_unit(lang, monkeypatch):
-    monkeypatch.setattr(view_mod, "BLOCK", 7)  # blocks that split categories unevenly
+    monkeypatch.setattr(xlsx, "BLOCK", 7)  # blocks that split categories unevenly
     for criteria, data in EXAMPLES:
         run = score(load_criteria(criteria), data, db=":memory:")
         view = view_mod.build(run.results, decide(run, db=":memory:"), None, None, lang)
@@ -51,7 +57,7 @@ def test_every_example_s_score_sheet_in_blocks_is_the_one_made_unit_by_unit(lang
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_unusual_lines_and_formula_like_names_in_blocks_are_as_unit_by_unit(lang, monkeypatch):
     """Evidence given on every unit (unusual lines), names that start like formulas or are blank."""
-    monkeypatch.setattr(view_mod, "BLOCK", 3)
+    monkeypatch.setattr(xlsx, "BLOCK", 3)
     res, dec = small(["甲局", "=SUM(A1)", "+县局", "-1", "@乙", " 丙 ", "", "丁\x01局"], evidence='=HYPERLINK("x")')
     view = view_mod.build(res, dec, shifted_history(res), None, lang)
     assert _score_sheet(view, False) == _score_sheet(view, True)
@@ -59,12 +65,13 @@ def test_unusual_lines_and_formula_like_names_in_blocks_are_as_unit_by_unit(lang
 
 WRAPPED = Look(vertical="top", wrap=True, border=True)
 SLOTS = [
-    Slot(1, TEXT, Look(vertical="top", border=True), Look(border=True)),
+    Slot(1, TEXT, Look(vertical="top", border=True), Look(border=True), shared=True),
     Slot(2, TEXT, WRAPPED, Look(border=True)),
     Slot(3, EMPTY, Look(border=True, fill="F4F6F8")),
     Slot(4, NUMBER, Look(vertical="top", fmt="0.00", border=True), Look(border=True)),
     Slot(5, NUMBER, Look(bold=True, fmt="0.##")),
-    Slot(6, TEXT, Look(horizontal="center", indent=2)),
+    Slot(6, TEXT, Look(horizontal="center", indent=2), shared=True),
+    Slot(8, TEXT, WRAPPED),  # after a gap: written with its reference
 ]
 TEXTS = st.one_of(
     st.sampled_from(["", "=1+1", "+x", "-", "@a", "50%", "100% 完成", "a & <b>", " 空格 ", "第一行\n第二行", "甲" * 40]),
@@ -110,10 +117,12 @@ def test_rows_write_what_row_by_row_writes(units, per, data):
                     cells.append((slot.col, None, slot.look if slot.typ == EMPTY else slot.blank or slot.look))
                 elif slot.typ == TEXT:
                     look = slot.look._replace(quote=True) if v.startswith(("=", "+", "-", "@")) else slot.look
-                    cells.append((slot.col, v, look, MEASURE | (WRAP if look.wrap else 0)))
+                    cells.append((slot.col, v, look, MEASURE | (WRAP if look.wrap else 0) | (SHARED if slot.shared else 0)))
                 else:
                     cells.append((slot.col, v, slot.look))
             t.row(r, cells)
             r += 1
     assert s.last_row == t.last_row and s.last_col == t.last_col
-    assert _parts(together, s) == _parts(one_by_one, t)
+    made, alone = _parts(together, s), _parts(one_by_one, t)
+    assert made == alone
+    assert re.search(rb'<row r="3"[^>]*><c s=', made[0]) and re.search(rb'<c r="H3" ', made[0])  # a reference only after a gap

@@ -2,8 +2,10 @@
 
 The workbook is written by the project's own streaming writer (scoring/report/sheetml.py), not by a
 spreadsheet library. openpyxl reading it back is one reader; here Calc opens the same file and
-saves every sheet as CSV, and each sheet's text must equal what openpyxl reads: a file Calc could
-not open, or opened with a sheet cut short or a cell moved, fails. CI installs
+saves every sheet as CSV, and each sheet's text must equal what openpyxl reads, and what python-calamine
+(the reader of the submissions) reads: a file Calc could not open, or opened with a sheet cut short or a
+cell moved, fails.  The score sheet's texts are shared strings and most cells carry no reference (each
+follows the cell before it), so the three readers must agree on both.  CI installs
 ``libreoffice-calc-nogui``; without ``soffice`` the test skips and says so.
 """
 
@@ -14,6 +16,7 @@ import subprocess
 
 import openpyxl
 import pytest
+from python_calamine import CalamineWorkbook
 
 from helpers import EXAMPLE_CRITERIA, EXAMPLE_DATA, cli, cli_ok
 from report_support import tool
@@ -25,9 +28,17 @@ def _shown(value) -> str:
     """A cell as Calc writes it into CSV (the report's numbers are at most 2 decimals)."""
     if value is None:
         return ""
-    if isinstance(value, float):
+    if isinstance(value, (int, float)):
         return f"{value:.10f}".rstrip("0").rstrip(".")
     return str(value)
+
+
+def _trimmed(rows: list[list[str]]) -> list[list[str]]:
+    """Rows without their trailing empty cells, and without trailing empty rows."""
+    out = [row[: max((k + 1 for k, v in enumerate(row) if v != ""), default=0)] for row in rows]
+    while out and not out[-1]:
+        out.pop()
+    return out
 
 
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice Calc (soffice) is not installed")
@@ -55,6 +66,8 @@ def test_calc_opens_the_report_and_reads_every_cell(tmp_path, capsys, lang):
     assert done.returncode == 0, done.stderr
     wb = openpyxl.load_workbook(book)
     assert len(wb.sheetnames) >= 5
+    cb = CalamineWorkbook.from_path(str(book))
+    assert cb.sheet_names == wb.sheetnames
     for ws in wb.worksheets:
         calc = list(csv.reader((out / f"report-{ws.title}.csv").open(encoding="utf-8")))
         ours = [[_shown(v) for v in row] for row in ws.iter_rows(values_only=True)]
@@ -63,6 +76,8 @@ def test_calc_opens_the_report_and_reads_every_cell(tmp_path, capsys, lang):
             a = a + [""] * (len(b) - len(a))
             b = b + [""] * (len(a) - len(b))
             assert a == b, (ws.title, n)
+        calamine = [[_shown(v) for v in row] for row in cb.get_sheet_by_name(ws.title).to_python(skip_empty_area=False)]
+        assert _trimmed(calamine) == _trimmed(calc), ws.title
 
 
 def test_a_sheet_longer_than_excel_opens_is_refused_and_nothing_written(tmp_path, capsys, monkeypatch):

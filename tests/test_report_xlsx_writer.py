@@ -119,3 +119,15 @@ def test_row_heights_counted_as_written_are_those_at_the_final_width(texts, lo, 
     for r, text in enumerate(texts, start=1):
         n = sum(max(1, -(-sheetml.display_width(part) // room)) for part in text.split("\n"))
         assert ws["heights"].get(str(r)) == (15 * n + 2 if n > 1 else None), (r, text)
+
+
+def test_texts_past_the_shared_strings_limit_are_written_inline(example_view, monkeypatch):
+    """The shared strings hold at most SHARED_MAX texts (their numbers are kept in memory); later texts are
+    written inline, and the workbook reads back the same."""
+    monkeypatch.setattr(sheetml, "SHARED_MAX", 40)
+    new = xlsx.render(example_view)
+    with zipfile.ZipFile(io.BytesIO(new)) as z:
+        assert z.read("xl/sharedStrings.xml").count(b"<si>") == 40
+        sheet = z.read("xl/worksheets/sheet5.xml")
+    assert b't="s"' in sheet and b't="inlineStr"' in sheet
+    _same(new, oracle_render(example_view))

@@ -35,7 +35,7 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator
 from collections import Counter
-from itertools import chain, repeat
+from itertools import repeat
 from typing import NamedTuple
 
 from wcwidth import wcswidth
@@ -53,6 +53,8 @@ MEMO = 20_000  # cell texts a sheet keeps ready per template cell; forgotten pas
 
 TEXT, NUMBER, EMPTY = "s", "n", ""
 MEASURE, WRAP = 1, 2  # how a text cell counts: its width for the column, its lines for the row's height
+SHARED = 4  # a text cell held in the workbook's shared strings (a text many cells repeat), not written inline
+SHARED_MAX = 1 << 18  # texts the shared strings hold at most (kept in memory to be found again); past this, inline
 
 
 class Look(NamedTuple):
@@ -74,13 +76,14 @@ class Look(NamedTuple):
 class Slot(NamedTuple):
     """One cell of a row template (:meth:`Sheet.rows`): its column; what it holds (TEXT or NUMBER, a value
     per row, or EMPTY); its look; and the look of the empty cell written where a row has no value (None,
-    or empty text), the look itself when not given.  Text that starts like a formula is given the look
-    with Excel's quote prefix."""
+    or empty text), the look itself when not given; whether its texts go into the workbook's shared strings.
+    Text that starts like a formula is given the look with Excel's quote prefix."""
 
     col: int
     typ: str
     look: Look
     blank: Look | None = None
+    shared: bool = False  # its texts held in the workbook's shared strings: a text many rows repeat (a unit's name)
 
 
 # ---------------------------------------------------------------- text
@@ -115,11 +118,16 @@ def _attr(text: str) -> str:
     return _xml(text).replace('"', "&quot;")
 
 
-def _inline(text: str) -> str:
-    """A text cell's inline string; leading or trailing spaces kept, as a person typed them."""
+def _t(text: str) -> str:
+    """A text as a string item's <t>; leading or trailing spaces kept, as a person typed them."""
     if text[:1].isspace() or text[-1:].isspace():
-        return f'<is><t xml:space="preserve">{_xml(text)}</t></is>'
-    return f"<is><t>{_xml(text)}</t></is>"
+        return f'<t xml:space="preserve">{_xml(text)}</t>'
+    return f"<t>{_xml(text)}</t>"
+
+
+def _inline(text: str) -> str:
+    """A text cell's inline string."""
+    return f"<is>{_t(text)}</is>"
 
 
 def column_letter(n: int) -> str:
@@ -133,8 +141,19 @@ def column_letter(n: int) -> str:
 _LETTERS = [""] + [column_letter(n) for n in range(1, 703)]
 
 
+def _ref(col: int, before: int, row: str) -> str:
+    """A cell's opening tag up to its style: with its reference only where the cell does not follow the one
+    before it in its row (column ``before``; 0 at the row's start).  A cell without a reference is the next
+    column (ECMA-376 §18.3.1.4): most of a report's cells say so in 2 bytes instead of about 12."""
+    return "<c" if col == before + 1 else f'<c r="{_LETTERS[col]}{row}"'
+
+
 def _number(v) -> str:
-    return "%.16g" % v  # as openpyxl wrote them: 16 significant digits
+    """A number as the shortest text that reads back as the same double (``repr``): a value rounded to
+    2 decimals is written with at most 2 (0.69, where 16 significant digits gave 0.6899999999999999,
+    float noise in the file though the same double), a whole number without ".0"."""
+    text = repr(float(v))
+    return text[:-2] if text.endswith(".0") else text
 
 
 # ---------------------------------------------------------------- zip
@@ -317,6 +336,47 @@ class _Styles:
         )
 
 
+class _Strings:
+    """The workbook's shared strings (xl/sharedStrings.xml, as Excel writes every text): a text many cells
+    repeat (a unit's code and name on each of its score sheet's rows, an indicator's name on every unit's
+    sheet) is written once and each cell holds its number.  Each new text's item is compressed as it comes
+    into a spool, as a sheet's rows are; only the texts' numbers are kept, up to SHARED_MAX texts."""
+
+    def __init__(self):
+        self.index: dict[str, int] = {}
+        self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL)
+        self._z = _Deflate(self._spool)
+        self._pending: list[str] = []
+
+    def number(self, text: str) -> int | None:
+        """The text's number, given it the first time; None when the table is full (the text goes inline)."""
+        k = self.index.get(text)
+        if k is None:
+            if len(self.index) >= SHARED_MAX:
+                return None
+            if not self.index:
+                self._pending.append(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="{_NS}">')
+            k = self.index[text] = len(self.index)
+            self._pending.append(f"<si>{_t(text)}</si>")
+            if len(self._pending) >= 4096:
+                self._flush()
+        return k
+
+    def _flush(self) -> None:
+        self._z.write("".join(self._pending).encode("utf-8"))
+        self._pending = []
+
+    def part(self, zip: "_Zip") -> Iterator[bytes]:
+        """The shared strings' zip member (none when no text was shared); the spool is then released."""
+        if not self.index:
+            return
+        self._pending.append("</sst>")
+        self._flush()
+        z = self._z
+        z.end(True)
+        yield from zip.member("xl/sharedStrings.xml", z.crc, z.size, z.csize, _chunks([], self._spool, []))
+
+
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
@@ -359,7 +419,8 @@ class Sheet:
         self._pending_size = 0
         self._held: list[tuple] | None = None
         self._bounds: dict[int, list[float]] = {}  # per column, the smallest and largest number put
-        self._memo: dict[Slot, tuple[dict, dict]] = {}  # per template cell, each value's XML, and the lines of those over one (Rows)
+        # per template cell (and whether it follows the cell before it), each value's XML, and the lines of those over one (Rows)
+        self._memo: dict[tuple[Slot, bool], tuple[dict, dict]] = {}
 
     # -- widths and heights
 
@@ -412,18 +473,25 @@ class Sheet:
         out = []
         lines = 1
         rs = str(r)
+        before = 0
         for cell in cells:
             col, value, look = cell[0], cell[1], cell[2]
             s = xf(look)
-            ref = _LETTERS[col] + rs
+            ref = _ref(col, before, rs)
+            before = col
             if value is None:
-                out.append(f'<c r="{ref}" s="{s}"/>')
+                out.append(f'{ref} s="{s}"/>')
             elif isinstance(value, str):
-                out.append(f'<c r="{ref}" s="{s}" t="inlineStr">{_inline(value)}</c>')
-                if len(cell) > 3 and cell[3] & WRAP:
+                how = cell[3] if len(cell) > 3 else MEASURE
+                k = self.book.strings.number(value) if how & SHARED else None
+                if k is None:
+                    out.append(f'{ref} s="{s}" t="inlineStr">{_inline(value)}</c>')
+                else:
+                    out.append(f'{ref} s="{s}" t="s"><v>{k}</v></c>')
+                if how & WRAP:
                     lines = max(lines, _lines(value, room(col)))
             else:
-                out.append(f'<c r="{ref}" s="{s}"><v>{_number(value)}</v></c>')
+                out.append(f'{ref} s="{s}"><v>{_number(value)}</v></c>')
             if col > self.last_col:
                 self.last_col = col
         if lines > 1:
@@ -533,11 +601,12 @@ class Rows:
 
     Each distinct value's cell XML is made once (and kept for later blocks, up to MEMO a template
     cell); cells every unit of the block shows alike are joined to their neighbours once, and so are
-    the unit's own cells that many rows repeat.  The block's rows are then one join of the pieces and
-    one ``%`` putting in the row numbers.  What is written is what writing each row with
-    :meth:`Sheet.row` would write: the same cells and looks, numbers in 16 significant digits, widths
+    the unit's own cells that many rows repeat.  A unit's rows are then one join of the pieces, the
+    rows' numbers among them (a row's, and a cell's where it does not follow the cell before it:
+    :func:`_ref`).  What is written is what writing each row with
+    :meth:`Sheet.row` would write: the same cells and looks, numbers as their shortest text, widths
     and heights counted alike, and new looks made in the order rows written one at a time would first
-    use them (so the styles come out the same)."""
+    use them (so the styles come out the same); shared texts may be numbered in another order."""
 
     def __init__(self, sheet: Sheet, first: int, units: int, per_unit: int):
         self.sheet, self.first, self.units, self.per_unit = sheet, first, units, per_unit
@@ -559,33 +628,29 @@ class Rows:
         if n == 0:
             return
         rows = [self._cells(at) for at in range(per)]
-        for slot in [slot for slot, (texts, _) in s._memo.items() if len(texts) > MEMO]:  # forgotten between blocks only
-            del s._memo[slot]
+        for key in [key for key, (texts, _) in s._memo.items() if len(texts) > MEMO]:  # forgotten between blocks only
+            del s._memo[key]
         cells = self._cell_texts(rows)
-        uses = Counter(id(values) for row in rows for _, values in row)  # the unit's own cells repeat on many rows
+        uses = Counter(id(values) for row in rows for _, values, _ in row)  # the unit's own cells repeat on many rows
         joined: dict[tuple, list[bytes]] = {}
         pieces: list[list[bytes]] = []
-        for row in rows:
-            pieces += self._pieces(row, cells, uses, joined)
-        # every cell's reference, and the row's, ends in "%s", where the row's number goes
         numbers = ("\n".join(map(str, range(self.first, last + 1)))).encode().split(b"\n")
-        times = {len(row) + 1 for row in rows}
-        if len(times) == 1:
-            every = tuple(chain.from_iterable(zip(*[numbers] * times.pop())))
-        else:
-            every = tuple(x for r, row in zip(numbers, rows * n) for x in [r] * (len(row) + 1))
+        for at, row in enumerate(rows):  # each row's numbers (a piece a unit) go between the pieces around them
+            opening = b'<row r="' if at == 0 else b""  # a row's opening ends the row before it
+            closing = b"</row>" if at == per - 1 else b'</row><row r="'
+            pieces += self._pieces(row, numbers[at::per], opening, closing, cells, uses, joined)
         s._flush()
-        m = len(every) // n  # a unit's row numbers, put in a unit at a time: its rows' XML is small and is compressed as it comes
-        for k, unit in enumerate(zip(*pieces)):
-            s._rows.write(b"".join(unit) % every[k * m : (k + 1) * m])
+        for unit in zip(*pieces):  # a unit at a time: its rows' XML is small and is compressed as it comes
+            s._rows.write(b"".join(unit))
         s.last_row = last
         s.last_col = max(s.last_col, *(row[-1][0].col for row in rows))
 
-    def _cells(self, at: int) -> list[tuple[Slot, list]]:
-        """Row ``at``'s cells: (slot, values a unit)."""
+    def _cells(self, at: int) -> list[tuple[Slot, list, bool]]:
+        """Row ``at``'s cells: (slot, values a unit, whether the cell follows the one before it)."""
         slots, values = self._rows[at]
         given = iter(values)
-        out = [(slot, self._none if slot.typ == EMPTY else next(given)) for slot in slots]
+        cols = [0] + [slot.col for slot in slots]
+        out = [(slot, self._none if slot.typ == EMPTY else next(given), slot.col == before + 1) for slot, before in zip(slots, cols)]
         assert next(given, None) is None, "a list of values for each TEXT or NUMBER slot"
         return out
 
@@ -598,21 +663,22 @@ class Rows:
             return slot.look._replace(quote=True)
         return slot.look
 
-    def _cell_texts(self, rows: list[list[tuple[Slot, list]]]) -> dict[tuple, list[bytes]]:
-        """Each cell's XML for every unit, by (slot, id of the values); values not met before are made
-        now, their new looks first, in the order rows written one at a time would use them: by unit, row,
-        then column."""
+    def _cell_texts(self, rows: list[list[tuple[Slot, list, bool]]]) -> dict[tuple, list[bytes]]:
+        """Each cell's XML for every unit, by (slot, id of the values, whether it follows the cell before);
+        values not met before are made now, their new looks first, in the order rows written one at a time
+        would use them: by unit, row, then column; new values in the order they come (so shared texts are
+        numbered alike in every run)."""
         s = self.sheet
         out: dict[tuple, list[bytes]] = {}
         missed = []
         for at, row in enumerate(rows):
-            for slot, values in row:
-                key = (slot, id(values))
+            for slot, values, follows in row:
+                key = (slot, id(values), follows)
                 if key in out:
                     continue
-                memo = s._memo.get(slot)
+                memo = s._memo.get((slot, follows))
                 if memo is None:
-                    memo = s._memo[slot] = ({}, {})
+                    memo = s._memo[(slot, follows)] = ({}, {})
                 try:
                     if values.count(values[0]) == len(values):  # the same for every unit
                         out[key] = [memo[0][values[0]]] * len(values)
@@ -620,12 +686,13 @@ class Rows:
                         out[key] = list(map(memo[0].__getitem__, values))
                 except KeyError:
                     out[key] = []  # made below
-                    missed.append((at, slot, values, memo, set(values).difference(memo[0])))
+                    seen = memo[0]
+                    missed.append((at, slot, values, follows, memo, [v for v in dict.fromkeys(values) if v not in seen]))
         if not missed:
             return out
         xfs = s.book.styles.xfs
         first: dict[Look, tuple[int, int, int]] = {}
-        for at, slot, values, _, new in missed:
+        for at, slot, values, _, _, new in missed:
             if slot.look in xfs and (slot.blank or slot.look) in xfs and (slot.typ != TEXT or not _formula_like(new)):
                 continue  # every look these values can take is made
             for v in new:
@@ -636,9 +703,9 @@ class Rows:
                         first[look] = where
         for look in sorted(first, key=first.__getitem__):
             s.book.styles.xf(look)
-        for _, slot, values, (texts, tall), new in missed:
-            self._make(slot, new.difference(texts), texts, tall)
-            got = out[(slot, id(values))] = list(map(texts.__getitem__, values))
+        for _, slot, values, follows, (texts, tall), new in missed:
+            self._make(slot, follows, [v for v in new if v not in texts], texts, tall)
+            got = out[(slot, id(values), follows)] = list(map(texts.__getitem__, values))
             if slot.typ == NUMBER and 0.0 in texts and values.count(0.0):  # 0.0 and -0.0 are one key
                 k = -1
                 for _ in range(values.count(0.0)):
@@ -648,55 +715,107 @@ class Rows:
                         s.measure_number(slot.col, -0.0)  # "-0.00": one wider than 0.0, which the bounds saw
         return out
 
-    def _make(self, slot: Slot, new: set, texts: dict, tall: dict) -> None:
-        """The XML of cells of ``slot`` holding the values in ``new``, into ``texts`` (and the lines of
-        those of more than one line into ``tall``); widths counted."""
+    def _make(self, slot: Slot, follows: bool, new: list, texts: dict, tall: dict) -> None:
+        """The XML of cells of ``slot`` holding the values in ``new`` (each once), into ``texts`` (and the lines of
+        those of more than one line into ``tall``); widths counted.  ``follows``: whether the cell follows
+        the one before it in its row (written without its reference, :func:`_ref`).  Every look these
+        cells take was made before (:meth:`_cell_texts`); a score sheet makes some 250 000 texts, so the
+        work done for each is kept small."""
         s = self.sheet
         xf, col = s.book.styles.xf, slot.col
-        ref = b'<c r="' + _LETTERS[col].encode() + b'%s"'
-        room = s.room(col) if slot.typ == TEXT and slot.look.wrap else 0
-        for v in new:
-            style = b' s="%d"' % xf(self._look(slot, v))
-            if slot.typ == EMPTY or v is None or v == "":
-                texts[v] = ref + style + b"/>"
-            elif slot.typ == TEXT:
-                s.measure(col, v)
-                texts[v] = ref + (style + b' t="inlineStr">' + _inline(v).encode() + b"</c>").replace(b"%", b"%%")
-                if room and (2 * len(v) > room or "\n" in v):
-                    lines = _lines(v, room)
-                    if lines > 1:
-                        tall[v] = lines
-            else:
-                texts[v] = ref + style + b"><v>" + (b"%.16g" % (v or 0.0)) + b"</v></c>"  # a zero as 0 (-0.0 is put back by the caller)
-        got = new.difference((None,))
-        if slot.typ == NUMBER and got:  # a column's widest number is its largest or its smallest
-            lo, hi = min(got), max(got)
+        ref = b"<c" if follows else b'"'  # a cell written with its reference goes on after its row's number (Rows._pieces)
+        opened: dict[Look, bytes] = {}
+
+        def start(look: Look) -> bytes:  # the cell up to its type, for each look once
+            b = opened.get(look)
+            if b is None:
+                b = opened[look] = ref + b' s="%d"' % xf(look)
+            return b
+
+        if slot.typ == EMPTY:
+            for v in new:
+                texts[v] = start(slot.look) + b"/>"
+            return
+        given = [v for v in new if v is not None and v != ""]
+        if len(given) < len(new):
+            for v in new:
+                if v is None or v == "":
+                    texts[v] = start(slot.blank or slot.look) + b"/>"
+        if not given:
+            return
+        if slot.typ == NUMBER:
+            head = start(slot.look) + b"><v>"
+            for v in given:
+                texts[v] = head + _number(v or 0.0).encode() + b"</v></c>"  # a zero as 0 (-0.0 is put back by the caller)
+            lo, hi = min(given), max(given)  # a column's widest number is its largest or its smallest
             b = s._bounds.get(col)
             if b is None:
                 s._bounds[col] = [lo, hi]
             else:
                 b[0], b[1] = min(b[0], lo), max(b[1], hi)
+            return
+        w = s.widths.get(col, 0)
+        for v in given:
+            if 2 * len(v) > w:  # only a text this long can widen the column (Sheet.measure)
+                s.measure(col, v)
+                w = s.widths.get(col, 0)
+        room = s.room(col) if slot.look.wrap else 0
+        if room:
+            for v in given:
+                if 2 * len(v) > room or "\n" in v:
+                    lines = _lines(v, room)
+                    if lines > 1:
+                        tall[v] = lines
+        inline = given
+        if slot.shared:
+            number, inline = s.book.strings.number, []
+            for v in given:
+                k = number(v)
+                if k is None:
+                    inline.append(v)
+                else:
+                    texts[v] = start(self._look(slot, v)) + b' t="s"><v>%d</v></c>' % k
+        if not inline:
+            return
+        # the inline texts escaped at once, joined by a character no XML text holds
+        joined = "\x00".join(inline)
+        if joined.count("\x00") == len(inline) - 1:
+            escaped = _xml(joined).encode().split(b"\x00")
+        else:
+            escaped = [_xml(v).encode() for v in inline]
+        plain = quoted = b""
+        for v, x in zip(inline, escaped):
+            if v.startswith(FORMULA_START):
+                head = quoted = quoted or start(slot.look._replace(quote=True)) + b' t="inlineStr"><is>'
+            else:
+                head = plain = plain or start(slot.look) + b' t="inlineStr"><is>'
+            t = b'<t xml:space="preserve">' if v[0].isspace() or v[-1].isspace() else b"<t>"
+            texts[v] = head + t + x + b"</t></is></c>"
 
-    def _pieces(self, row: list[tuple[Slot, list]], cells: dict, uses: Counter, joined: dict) -> list[list[bytes]]:
-        """One row of every unit as columns of pieces (joined along a unit, its row).  Cells every unit
-        shows alike go with the cell after them (or, at the row's end, before them), made once for each
-        distinct cell; runs of the unit's own cells that other rows repeat are joined once for them all."""
+    def _pieces(
+        self, row: list[tuple[Slot, list, bool]], numbers: list[bytes], opening: bytes, closing: bytes, cells: dict, uses: Counter, joined: dict
+    ) -> list[list[bytes]]:
+        """One row of every unit as columns of pieces (joined along a unit, its row): ``opening``, the row's
+        number, the rest of its opening tag, its cells, ``closing``.  Cells every unit shows alike go with
+        the cell after them (or, at the row's end, before them), made once for each distinct cell; runs of
+        the unit's own cells that other rows repeat are joined once for them all."""
         n = self.units
-        parts: list[tuple[bytes, list[bytes], bool]] = []  # (what goes before, a piece a unit, repeated by other rows)
+        parts: list[tuple[bytes, list[bytes], bool]] = [(opening, numbers, False)]  # (what goes before, a piece a unit, repeated by other rows)
         head = self._row_head(row)
         before = head if isinstance(head, bytes) else b""
         if isinstance(head, list):
             parts.append((b"", head, False))
-        for slot, values in row:
-            got = cells[(slot, id(values))]
+        for slot, values, follows in row:
+            if not follows:  # its reference: the column's letters and the row's number, then the cell
+                parts.append((before + b'<c r="' + _LETTERS[slot.col].encode(), numbers, False))
+                before = b""
+            got = cells[(slot, id(values), follows)]
             if values is self._none or got.count(got[0]) == n:  # the same for every unit
                 before += got[0]
             else:
                 parts.append((before, got, uses[id(values)] > 1))
                 before = b""
-        end = before + b"</row>"
-        if not parts:
-            return [[end] * n]
+        end = before + closing
         out: list[list[bytes]] = []
         k = 0
         while k < len(parts):
@@ -722,25 +841,25 @@ class Rows:
         memo = {c: before + c + after for c in set(cells)}
         return list(map(memo.__getitem__, cells))
 
-    def _row_head(self, row: list[tuple[Slot, list]]) -> bytes | list[bytes]:
-        """Each unit's row up to its first cell: with its height where wrapped text takes more than a line
-        (as :meth:`Sheet.row` counts them); one text when every unit's is the same."""
+    def _row_head(self, row: list[tuple[Slot, list, bool]]) -> bytes | list[bytes]:
+        """Each unit's row from after its number up to its first cell: with its height where wrapped text
+        takes more than a line (as :meth:`Sheet.row` counts them); one text when every unit's is the same."""
         s, counts = self.sheet, []
-        for slot, values in row:
+        for slot, values, follows in row:
             if slot.typ == TEXT and slot.look.wrap:
-                tall = s._memo[slot][1]
+                tall = s._memo[(slot, follows)][1]
                 if tall and not tall.keys().isdisjoint(values):
                     counts.append(list(map(tall.get, values, [1] * self.units)))
         if not counts:
-            return b'<row r="%s">'
+            return b'">'
         most = list(map(max, *counts)) if len(counts) > 1 else counts[0]
-        heads = {k: b'<row r="%s"' + (_height(15 * k + 2).encode() if k > 1 else b"") + b">" for k in set(most)}
+        heads = {k: b'"' + (_height(15 * k + 2).encode() if k > 1 else b"") + b">" for k in set(most)}
         return list(map(heads.__getitem__, most))
 
 
-def _formula_like(texts: set) -> bool:
+def _formula_like(texts: list) -> bool:
     """Whether any of ``texts`` starts like a formula (None among them)."""
-    return any(map(str.startswith, texts.difference((None,)), repeat(FORMULA_START)))
+    return any(map(str.startswith, filter(None, texts), repeat(FORMULA_START)))
 
 
 def _lines(text: str, room: int) -> int:
@@ -778,6 +897,7 @@ class Book:
     def __init__(self, title: str, creator: str):
         self.title, self.creator = title, creator
         self.styles = _Styles()
+        self.strings = _Strings()
         self.now = time.gmtime()
         self.zip = _Zip(self.now)
         self.sheets: list[Sheet] = []
@@ -836,6 +956,10 @@ class Book:
         n = len(sheets)
         rels = [(f"rId{k}", f"{_R}/worksheet", f"/xl/worksheets/sheet{k}.xml") for k in range(1, n + 1)]
         rels += [(f"rId{n + 1}", f"{_R}/styles", "/xl/styles.xml")]
+        shared = bool(self.strings.index)
+        if shared:
+            rels += [(f"rId{n + 2}", f"{_R}/sharedStrings", "/xl/sharedStrings.xml")]
+        yield from self.strings.part(self.zip)
         yield from self.zip.whole("xl/workbook.xml", workbook)
         yield from self.zip.whole("xl/_rels/workbook.xml.rels", _rels(rels))
         yield from self.zip.whole("xl/styles.xml", self.styles.xml())
@@ -868,6 +992,8 @@ class Book:
         ct = "application/vnd.openxmlformats-officedocument"
         over = [("/xl/workbook.xml", f"{ct}.spreadsheetml.sheet.main+xml"), ("/xl/styles.xml", f"{ct}.spreadsheetml.styles+xml")]
         over += [(f"/xl/worksheets/sheet{k}.xml", f"{ct}.spreadsheetml.worksheet+xml") for k in range(1, n + 1)]
+        if shared:
+            over += [("/xl/sharedStrings.xml", f"{ct}.spreadsheetml.sharedStrings+xml")]
         for c in range(1, self.charts + 1):
             over += [(f"/xl/charts/chart{c}.xml", f"{ct}.drawingml.chart+xml"), (f"/xl/drawings/drawing{c}.xml", f"{ct}.drawing+xml")]
         over += [

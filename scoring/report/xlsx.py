@@ -35,6 +35,10 @@ from .output import column_texts
 from .sheetml import EMPTY, FORMULA_START, MEASURE, NUMBER, TEXT, WRAP, Book, Look, Sheet, Slot, bar_chart, column_letter, display_width
 from .view import CategoryView, ReportView, SheetBlock, UnitView
 
+# units whose score sheets are made together (their lines' columns, then their rows), as the HTML report's: what
+# is done once a block (each method's reasons asked, each row's template laid out) weighs little past a few
+# hundred units, and a block's rows take tens of MB
+BLOCK = 500
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -54,6 +58,20 @@ def _clean(value) -> str:
         return ""
     value = str(value)
     return value if value.isprintable() else ILLEGAL.sub("", value)  # printable text has no control character
+
+
+# a ranked table's every cell is given a number format or a border and fill: each look so made is made once
+PLAIN = Look()
+
+
+@lru_cache(maxsize=None)
+def _formatted(look: Look, fmt: str) -> Look:
+    return look._replace(fmt=fmt)
+
+
+@lru_cache(maxsize=None)
+def _boxed(look: Look, fill: str | None) -> Look:
+    return look._replace(border=True, fill=fill or look.fill)
 
 
 class _Row:
@@ -81,12 +99,12 @@ class _Row:
     def number(self, col: int, value, fmt: str | None = None, look: Look = TOP) -> None:
         if value is None:
             return
-        self.cells[col] = [int(value) if fmt == "0" else float(value), look._replace(fmt=fmt or self.numfmt), MEASURE]
+        self.cells[col] = [int(value) if fmt == "0" else float(value), _formatted(look, fmt or self.numfmt), MEASURE]
 
     def box(self, ncols: int, fill: str | None = None) -> None:
         for col in range(1, ncols + 1):
-            cell = self.cells.setdefault(col, [None, Look(), 0])
-            cell[1] = cell[1]._replace(border=True, fill=fill or cell[1].fill)
+            cell = self.cells.setdefault(col, [None, PLAIN, 0])
+            cell[1] = _boxed(cell[1], fill)
 
     def write(self, s: Sheet, r: int, height: float | None = None) -> None:
         s.row(r, [(col, *self.cells[col]) for col in sorted(self.cells)], height)
@@ -337,18 +355,20 @@ def _sheets_sheet(book: Book, view: ReportView, used: set[str], from_cells: bool
     shaded = Look(border=True, fill=SHADE)
     wrapped = Look(vertical="top", wrap=True, border=True)
 
+    # texts that repeat are shared strings: the unit's 编号, 名称, 类别 on each row of its sheet, the indicators' and
+    # modules' names and the data's sources on every unit's sheet; reasons, mostly a unit's own, are written inline
     def unit_slots(look: Look) -> list[Slot]:  # 编号, 名称, 类别 on each row of the unit's sheet
-        return [Slot(col, TEXT, look, look._replace(vertical=None)) for col in (1, 2, 3)]
+        return [Slot(col, TEXT, look, look._replace(vertical=None), shared=True) for col in (1, 2, 3)]
 
     def number(col: int, fmt: str, look: Look) -> Slot:
         return Slot(col, NUMBER, look._replace(fmt=fmt, vertical="top"), look._replace(fmt="General", vertical=None))
 
-    def text(col: int, look: Look) -> Slot:
-        return Slot(col, TEXT, look, look._replace(vertical=None, wrap=False, indent=0, bold=False))
+    def text(col: int, look: Look, shared: bool = False) -> Slot:
+        return Slot(col, TEXT, look, look._replace(vertical=None, wrap=False, indent=0, bold=False), shared)
 
     module_slots = [
         *unit_slots(Look(vertical="top", border=True, fill=SHADE)),
-        Slot(4, TEXT, Look(bold=True, vertical="top", border=True, fill=SHADE)),
+        Slot(4, TEXT, Look(bold=True, vertical="top", border=True, fill=SHADE), shared=True),
         number(5, "0.##", shaded),
         Slot(6, EMPTY, shaded),
         number(7, numfmt, shaded),
@@ -359,7 +379,7 @@ def _sheets_sheet(book: Book, view: ReportView, used: set[str], from_cells: bool
     ]
     total_slots = [
         *unit_slots(Look(vertical="top", border=True)),
-        Slot(4, TEXT, Look(bold=True, vertical="top", border=True), boxed),
+        Slot(4, TEXT, Look(bold=True, vertical="top", border=True), boxed, shared=True),
         Slot(5, EMPTY, boxed),
         Slot(6, EMPTY, boxed),
         Slot(7, NUMBER, Look(bold=True, vertical="top", border=True, fmt=numfmt), boxed),
@@ -375,14 +395,14 @@ def _sheets_sheet(book: Book, view: ReportView, used: set[str], from_cells: bool
         label = Look(vertical="top", wrap=True, indent=min(level - 1, 15), bold=level == 1, border=True)
         return [
             *unit_slots(Look(vertical="top", border=True)),
-            Slot(4, TEXT, label),  # a label's look is given even to an empty label, as to any cell it is set on
+            Slot(4, TEXT, label, shared=True),  # a label's look is given even to an empty label, as to any cell it is set on
             number(5, '"±"0.##' if bonus else "0.##", boxed),
             number(6, "0.##", boxed),
             number(7, numfmt, boxed),
             number(8, numfmt, boxed),
             Slot(9, EMPTY, boxed),
             text(10, wrapped),
-            text(11, wrapped),
+            text(11, wrapped, shared=True),
         ]
 
     module_label = lru_cache(maxsize=None)(lambda name, w: _clean(L["module_row"].format(name=name, w=_n(w))))
@@ -395,7 +415,7 @@ def _sheets_sheet(book: Book, view: ReportView, used: set[str], from_cells: bool
     if from_cells:
         blocks = (([u], None) for u in view.units.iterate(sentences=False))
     else:
-        blocks = ((b.units, b) for b in view.units.blocks(sentences=False))
+        blocks = ((b.units, b) for b in view.units.blocks(sentences=False, size=BLOCK))
     for units, block in blocks:
         n = len(units)
         nmod, nlines = len(units[0].modules), (len(units[0].cells) if block is None else len(block.columns))
@@ -458,13 +478,21 @@ def _line_columns(view: ReportView, ind, c: LineColumns, odd: dict[int, dict]) -
     """:func:`_cell_columns` of a block of units from the line's columns (each distinct text cleaned once);
     ``odd``: the unusual lines, by unit, made into cells one by one."""
     lang, owner = view.lang, ind.owner or ""
-    sources = list(zip(*c.sources.values())) if c.sources else [()] * len(c.rows)
+    fields = list(c.sources.values())
+
+    def source(files: tuple) -> str:
+        return _clean(source_text(owner, files, (), lang))
+
+    if all(f.count(f[0]) == len(f) for f in fields if f):  # usually each field's values of a block come from one file
+        sources = [source(tuple(f[0] for f in fields if f))] * len(c.rows)
+    else:
+        sources = column_texts(list(zip(*fields)), source, "", "")
     out: list[list] = [
         nullable(c.applicable_full),
         nullable(c.points),
         nullable(np.where(c.lost == 0, np.nan, c.lost)),  # no points lost shows as an empty cell
         column_texts(c.reasons, _clean, "", ""),
-        column_texts(sources, lambda f: _clean(source_text(owner, f, (), lang)), "", ""),
+        sources,
     ]
     for k, line in odd.items():
         for col, v in zip(out, _cell_values(line_cell(line, lang))):
