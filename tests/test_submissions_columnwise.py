@@ -280,6 +280,16 @@ def one_pass_taken(monkeypatch) -> list[bool]:
     return taken
 
 
+def write_with_odd(folder: Path, name: str, rows: list[list], header: int, odd, at: tuple[int, ...], n: int) -> None:
+    """``rows`` (made by _clean_rows for ``n`` units, the header at ``header``) written as ``name``
+    with the unit list, an odd cell (field, value) first put into each row of ``at``."""
+    if odd is not None:
+        j = rows[header].index(odd[0])
+        for k in at:
+            rows[k][j] = odd[1]
+    write(folder, [(f"U{i:05d}", f"单位{i}", "甲" if i % 3 else "乙") for i in range(n)], {name: rows})
+
+
 def _clean_rows(n: int, rng, blanks: bool):
     rows = [["单位编号", "单位名称", "得分", "次数", "比率", "有无", "余额", "得分佐证材料"]]
     for i in range(n):
@@ -306,12 +316,7 @@ def test_clean_files_take_the_one_pass_way_and_read_the_same(tmp_path, monkeypat
     rng = np.random.default_rng(3)
     rows = _clean_rows(400, rng, blanks)
     rows.insert(0, ["2024年报送表"])  # a title row: the header is found below it
-    if odd is not None:
-        j = rows[1].index(odd[0])
-        rows[150][j] = odd[1]
-        rows[300][j] = odd[1]
-    units = [(f"U{i:05d}", f"单位{i}", "甲" if i % 3 else "乙") for i in range(400)]
-    write(tmp_path, units, {"a.csv": rows})
+    write_with_odd(tmp_path, "a.csv", rows, 1, odd, (150, 300), 400)
     taken = one_pass_taken(monkeypatch)
     fast = outcome(tmp_path, True)
     assert fast == outcome(tmp_path, False)
@@ -490,12 +495,7 @@ def test_a_workbooks_columns_of_floats_are_read_in_one_block_and_read_the_same(t
     rng = np.random.default_rng(5)
     header, *body = _clean_rows(300, rng, False)
     rows = [header] + [[float(c) if k in (2, 3, 4, 6) else c for k, c in enumerate(row)] for row in body]
-    if odd is not None:
-        j = rows[0].index(odd[0])
-        rows[120][j] = odd[1]
-        rows[240][j] = odd[1]
-    units = [(f"U{i:05d}", f"单位{i}", "甲" if i % 3 else "乙") for i in range(300)]
-    write(tmp_path, units, {"a.xlsx": rows})
+    write_with_odd(tmp_path, "a.xlsx", rows, 0, odd, (120, 240), 300)
     taken: list[bool] = []
     real = submissions.float_block
     monkeypatch.setattr(submissions, "float_block", lambda *a: taken.append(real(*a) is not None) or real(*a))
