@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from pydantic import Field
 
-from scoring import Params
+from scoring import Params, Field
 
 Partial = Literal["linear", "ceil", "floor"]
 

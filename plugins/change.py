@@ -12,9 +12,8 @@ decides (error, exclude or zero), exactly as for any other missing input.
 from __future__ import annotations
 
 import numpy as np
-from pydantic import Field, model_validator
 
-from scoring import Column, fmt, Method, Params as BaseParams, previous_name, Scored, shown, tr
+from scoring import Column, fmt, Method, Params as BaseParams, previous_name, Scored, shown, tr, Field, model_validator
 
 
 class ChangeVsLastYear(Method):

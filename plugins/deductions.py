@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from pydantic import Field
 
-from scoring import Column, deducted, difference_column, fmt, Method, Scored, shown, shown_column, tr
+from scoring import Column, deducted, difference_column, fmt, Method, Scored, shown, shown_column, tr, Field
 
 from ._common import PARTIAL, Capped, Partial, cap_words, partial_words, steps
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from pydantic import Field, field_validator
 
-from scoring import Column, fmt, Method, Params as BaseParams, Scored, shown, shown_column, tr
+from scoring import Column, fmt, Method, Params as BaseParams, Scored, shown, shown_column, tr, Field, field_validator
 
 
 class Band(BaseParams):

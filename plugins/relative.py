@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 from typing import Literal
 
-from pydantic import Field, model_validator
 
-from scoring import Column, deducted, difference_column, fmt, Method, Params as BaseParams, Scored, shown, shown_column, tr
+from scoring import Column, deducted, difference_column, fmt, Method, Params as BaseParams, Scored, shown, shown_column, tr, Field, model_validator
 
 from ._common import LOWER_IS_BETTER, PARTIAL, Capped, Partial, cap_words, partial_words, steps
 

@@ -127,14 +127,26 @@ def load_criteria(path: str | Path, plugins: Iterable[str | Path] = ()) -> Loade
 
     Raises :class:`scoring.CriteriaError` (file, line, what is wrong, how to fix) or
     :class:`scoring.PluginError`."""
+    from .load import plan_cache
     from .load.criteria_file import criteria_bytes, located_plan, parse_criteria, plugin_folders
     from .registry import load_registry
 
     raw = criteria_bytes(str(path))
+    extra = [Path(f) for f in plugins]
+    cached = plan_cache.read(raw, extra)  # the same bytes passed before: no pydantic, no TOML reader
+    if cached is not None:
+        lines = cached.lines
+        registry = load_registry(plugin_folders(cached.criteria, lines, str(path)) + extra)
+        params = cached.params(registry.methods)
+        if params is not None:
+            return LoadedCriteria(str(path), located_plan(cached.criteria, lines, str(path), registry, params), registry, raw)
     criteria, lines, _ = parse_criteria(raw, str(path))
-    folders = plugin_folders(criteria, lines, str(path)) + [Path(f) for f in plugins]
-    registry = load_registry(folders)
-    return LoadedCriteria(str(path), located_plan(criteria, lines, str(path), registry), registry, raw)
+    folders = plugin_folders(criteria, lines, str(path)) + extra
+    if cached is None:  # the registry found above serves: the same bytes name the same folders
+        registry = load_registry(folders)
+    plan = located_plan(criteria, lines, str(path), registry)
+    plan_cache.write(raw, extra, plan)
+    return LoadedCriteria(str(path), plan, registry, raw)
 
 
 def validate(criteria: LoadedCriteria, data: str | Path) -> ValidationReport:

@@ -24,9 +24,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import signal
-import tempfile
-import threading
 from pathlib import Path
 from typing import Iterable, Literal
 
@@ -100,6 +97,9 @@ class _terminate_cleanly:
     """While writing, SIGTERM (an ordinary kill) unwinds like Ctrl-C, so the temporary file is removed."""
 
     def __enter__(self):
+        import signal
+        import threading
+
         self.old = None
         if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGTERM"):
             self.old = signal.signal(signal.SIGTERM, _terminated)
@@ -107,6 +107,8 @@ class _terminate_cleanly:
 
     def __exit__(self, *exc) -> Literal[False]:
         if self.old is not None:
+            import signal
+
             signal.signal(signal.SIGTERM, self.old)
         return False
 
@@ -153,6 +155,8 @@ def _write_unnamed(real: Path, data: bytes, mode: int) -> bool:
 
 
 def _write_named(real: Path, data: bytes | Iterable[bytes], mode: int) -> None:
+    import tempfile  # with random, shutil …: only when a file is written this way
+
     fd, name = tempfile.mkstemp(prefix=f".{real.name}.{os.getpid()}.", suffix=".scoring-tmp", dir=real.parent)
     tmp = Path(name)
     try:

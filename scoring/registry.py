@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,10 +49,57 @@ BUILTIN = "scoring_plugins.builtin"  # the built-in methods' hook module (pyproj
 
 
 def _entry_points():
+    if not _others_declared():
+        return []
     from importlib.metadata import entry_points
 
     # the built-in methods are found by builtin_plugin(), installed or not: skip their entry point
     return [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.value != BUILTIN]
+
+
+def _others_declared() -> bool:
+    """Whether an installed distribution may declare an entry point of the group ``scoring`` besides
+    the built-in one, from the ``entry_points.txt`` files of the folders on ``sys.path`` read directly.
+
+    importlib.metadata gives the same entry points, but importing it (email, zipfile, csv …) and reading
+    every distribution was about a tenth of a county run's CPU; it is asked only when this says yes.
+    What this quick look cannot read (a zip file on ``sys.path``, a finder of distributions other than
+    Python's own) counts as yes."""
+    from importlib.machinery import PathFinder
+
+    if any(hasattr(f, "find_distributions") and f is not PathFinder for f in sys.meta_path):
+        return True
+    for entry in sys.path:
+        folder = entry or "."
+        try:
+            names = os.listdir(folder)
+        except NotADirectoryError:  # a zip file: only importlib.metadata reads inside it
+            return True
+        except OSError:  # not there (python311.zip), or a path hook's name
+            continue
+        for name in names:
+            if name.endswith((".dist-info", ".egg-info")):
+                try:
+                    with open(os.path.join(folder, name, "entry_points.txt"), encoding="utf-8") as f:
+                        text = f.read()
+                except (OSError, UnicodeDecodeError):
+                    continue
+                if _declares_others(text):
+                    return True
+    return False
+
+
+def _declares_others(text: str) -> bool:
+    """Whether an entry_points.txt has an entry in the ``scoring`` section other than the built-in one."""
+    section = None
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            section = line.strip("[]").strip()
+        elif section == ENTRY_POINT_GROUP and "=" in line and not line.startswith(("#", ";")):
+            if line.split("=", 1)[1].strip() != BUILTIN:
+                return True
+    return False
 
 
 def builtin_plugin() -> object:
@@ -73,7 +121,8 @@ def builtin_plugin() -> object:
 
 
 def _load_file(path: Path) -> object:
-    name = f"scoring_local_plugin_{abs(hash(str(path.resolve())))}_{path.stem}"
+    # named by its path, the same in every process: the plan cache knows a parameter class by module and name
+    name = f"scoring_local_plugin_{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]}_{path.stem}"
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

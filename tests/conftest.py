@@ -34,7 +34,7 @@ from builders import registry as _registry  # noqa: E402
 
 
 def pytest_configure(config):
-    """One office signing key for the whole session (finalize needs one; subprocesses inherit it)."""
+    """One office signing key (finalize needs one) and one plan cache folder for the whole session; subprocesses inherit both."""
     import shutil
     import tempfile
 
@@ -45,6 +45,13 @@ def pytest_configure(config):
         keygen(folder / "office.key")
         os.environ[KEY_ENV] = str(folder / "office.key")
         config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))  # a private key: never left in /tmp
+    # The plan cache of every test (and of the commands they start) in a folder of the session's own, never
+    # the user's; set before collection, since some test modules load criteria as they are imported. Later
+    # tests read the plans earlier ones wrote, as a user's later runs do.
+    cache = Path(tempfile.mkdtemp(prefix="scoring-test-cache-"))
+    os.environ["XDG_CACHE_HOME"] = str(cache)
+    os.environ.pop("SCORING_PLAN_CACHE", None)
+    config.add_cleanup(lambda: shutil.rmtree(cache, ignore_errors=True))
 
 
 @pytest.fixture

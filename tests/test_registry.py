@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import shutil
 import subprocess
 import sys
@@ -19,7 +20,7 @@ def test_a_checkout_that_was_never_installed_finds_the_built_in_methods(tmp_path
     # processing: the project's own install (and its scoring_plugins package) is invisible
     for part in ("scoring", "plugins", "criteria"):
         shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
-    env = {"PYTHONPATH": f"{tmp_path}:{sysconfig.get_paths()['purelib']}", "PATH": "/usr/bin:/bin"}
+    env = {"PYTHONPATH": f"{tmp_path}:{sysconfig.get_paths()['purelib']}", "PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": os.environ["XDG_CACHE_HOME"]}
     probe = subprocess.run([sys.executable, "-S", "-c", "import scoring_plugins"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert probe.returncode != 0, "the probe must run where scoring_plugins is not installed"
     methods = subprocess.run([sys.executable, "-S", "-m", "scoring", "methods", "--lang", "en"], cwd=tmp_path, env=env, capture_output=True, text=True)
@@ -70,3 +71,31 @@ def test_a_plugin_whose_hook_raises_is_named_and_the_others_still_load():
     assert [p.args["name"] for p in reg.failed] == ["broken_one"]
     assert "no methods today" in reg.failed[0].args["detail"]
     assert reg.source["bands"] == "builtin"
+
+
+def test_an_installed_plugin_is_found_through_its_entry_point(tmp_path, monkeypatch):
+    """Entry points are looked up only when some entry_points.txt on the path names the group; an
+    installed third-party plugin is still found, with its distribution's version."""
+    from test_cli import PLUGIN  # a method as a third party writes it
+
+    from scoring.registry import _others_declared, load_registry
+
+    assert not _others_declared()  # only the built-in methods are installed here
+    tag = tmp_path.name.replace("-", "_")
+    (tmp_path / f"third_{tag}.py").write_text(PLUGIN.format(name=f"share_{tag}"), encoding="utf-8")
+    info = tmp_path / f"third_{tag}-1.2.3.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: third_{tag}\nVersion: 1.2.3\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(f"[console_scripts]\nx = y:z\n\n[scoring]\nthird = third_{tag}\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert _others_declared()
+    reg = load_registry()
+    assert reg.source[f"share_{tag}"] == "third" and reg.versions["third"] == "1.2.3"
+
+
+def test_only_another_entry_of_the_group_counts():
+    from scoring.registry import _declares_others
+
+    assert not _declares_others("[scoring]\nbuiltin = scoring_plugins.builtin\n\n[console_scripts]\nscoring = scoring.cli:main\n")
+    assert not _declares_others("[other]\nmine = pkg.mod\n")
+    assert _declares_others("[console_scripts]\nx = a:b\n[ scoring ]\n# a comment\nmine = pkg.mod\n")

@@ -29,16 +29,16 @@ import datetime
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from .record import Field, Record, field_validator, model_validator
 
 
+# Records (scoring.core.record): validated by pydantic when read from a file, plain objects after.
 # An empty list as a default is written ``Field([])`` (pydantic gives each instance its own copy):
 # ``default_factory=list`` makes pydantic read ``list``'s signature, which compiles the tokenizer's
 # patterns at start-up.
-class _Model(BaseModel):
+class _Model(Record):
     # nan and inf are never a weight, a score or a threshold: refused, with the key named
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False)
+    model_config = {"extra": "forbid", "frozen": True, "str_strip_whitespace": True, "allow_inf_nan": False}
 
 
 class Assessment(_Model):
@@ -95,7 +95,7 @@ class Module(_Model):
     name: str
     full: float = Field(100.0, gt=0)
     weights: dict[str, float]
-    bonus: Bonus = Bonus()
+    bonus: Bonus = Bonus.model_construct()
 
     @field_validator("weights")
     @classmethod
@@ -300,6 +300,8 @@ class Publication(_Model):
     @field_validator("public_to")
     @classmethod
     def _period_in_order(cls, v, info):
+        from pydantic_core import PydanticCustomError
+
         start = info.data.get("public_from")
         if v is not None and start is not None and start > v:
             raise PydanticCustomError("publication_order", "public_from {start} is after public_to {end}", {"start": start.isoformat(), "end": v.isoformat()})
@@ -308,6 +310,8 @@ class Publication(_Model):
     @field_validator("object_by")
     @classmethod
     def _objections_in_period(cls, v, info):
+        from pydantic_core import PydanticCustomError
+
         start = info.data.get("public_from")
         if v is not None and start is not None and v < start:
             raise PydanticCustomError(
@@ -359,7 +363,7 @@ class Warnings(_Model):
         return self
 
     def for_total(self) -> Thresholds | None:
-        return Thresholds(green=self.green, yellow=self.yellow) if self.green is not None else None
+        return Thresholds.model_construct(green=self.green, yellow=self.yellow) if self.green is not None else None
 
     def for_module(self, mid: str) -> Thresholds | None:
         return self.modules.get(mid) or self.for_total()
@@ -375,11 +379,11 @@ class Criteria(_Model):
     indicators: list[Indicator] = Field(min_length=1)
     vetoes: list[Veto] = Field([])
     grades: list[Grades] = Field([])
-    ranking: Ranking = Ranking()
-    decisions: Decisions = Decisions()
+    ranking: Ranking = Ranking.model_construct()
+    decisions: Decisions = Decisions.model_construct()
     checks: list[Check] = Field([])
-    history: History = History()
-    publication: Publication = Publication()
+    history: History = History.model_construct()
+    publication: Publication = Publication.model_construct()
     warnings: Warnings | None = None
 
     # -- derived views, cheap enough to compute on demand ---------------------------

@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from ..i18n import t
 from . import boundary
 from .methods import Method, tr
+from .record import Record
 from .rounding import fmt
 
 # The example indicator's points, when a method's example does not say.
@@ -80,7 +81,7 @@ def _value_text(v: Any) -> str:
         return fmt(float(v))
     if isinstance(v, str):
         return f'"{v}"'
-    if isinstance(v, BaseModel):
+    if isinstance(v, (BaseModel, Record)):
         v = v.model_dump()
     if isinstance(v, dict):
         return "{ " + ", ".join(f"{_key(k)} = {_value_text(x)}" for k, x in v.items()) + " }" if v else "{}"

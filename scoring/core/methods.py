@@ -25,16 +25,17 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
-
 from ..i18n import t
+from .record import Record
 from .rounding import fmt, trimmed, trimmed_column
 
 
-class Params(BaseModel):
-    """Base for a method's parameters; unknown keys are refused so typos are caught."""
+class Params(Record):
+    """Base for a method's parameters; unknown keys are refused so typos are caught. A record
+    (:mod:`scoring.core.record`): declared and validated as a pydantic model, pydantic's ``Field``
+    and validators included."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = {"extra": "forbid", "frozen": True, "allow_inf_nan": False}
 
 
 class NoParams(Params):

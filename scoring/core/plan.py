@@ -6,11 +6,8 @@ found; the loader turns key paths into line numbers.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
-from typing import Any, Sequence
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any, Sequence
 
 from ..errors import CriteriaError, Problem
 from ..i18n import has
@@ -18,6 +15,9 @@ from . import boundary, expr
 from .criteria import Check, Criteria, Grades, Indicator
 from .dataset import previous_name, previous_of
 from .methods import Method
+
+if TYPE_CHECKING:  # pydantic is imported only when parameters are validated (not for a cached plan)
+    from pydantic import ValidationError
 
 EPS = 1e-9
 
@@ -120,6 +120,8 @@ def _clip(text: str, most: int = 80) -> str:
 
 
 def _suggest(name: str, known) -> str:
+    import difflib  # only when there is a problem to explain
+
     close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.4)
     return "、".join(close) if close else "、".join(sorted(known)[:8])
 
@@ -151,10 +153,12 @@ def _check_bands(g: Grades, key: str, lowest: float) -> list[Problem]:
     return out
 
 
-def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: Sequence[Problem] = ()) -> Plan:
+def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: Sequence[Problem] = (), params: dict[str, Any] | None = None) -> Plan:
     """Check everything that can be checked without data; raise CriteriaError with all problems.
 
     Each kind of check is a function below, called in the order its problems are reported.
+    ``params``: each leaf's parameters already validated (by indicator id, from the plan cache);
+    left out, every leaf's are validated here.
     """
     P: list[Problem] = []
     cats = c.categories
@@ -169,7 +173,7 @@ def build_plan(c: Criteria, methods: dict[str, Method], failed_plugins: Sequence
     level, module_of = _levels(by_id, pos, P)
     order_ind = _children_first(by_id, children)
     applies = _applicability(order_ind, children, modules, module_of, scopes)
-    leaves = _check_leaves(by_id, pos, children, fields, parsed, methods, failed_plugins, P)
+    leaves = _check_leaves(by_id, pos, children, fields, parsed, methods, failed_plugins, P, params)
     _check_module_sums(modules, by_id, applies, P)
     _check_vetoes(c, fields, P)
     _check_grades(c, P)
@@ -406,6 +410,7 @@ def _check_leaves(
     methods: dict[str, Method],
     failed_plugins: Sequence[Problem],
     P: list[Problem],
+    given: dict[str, Any] | None = None,
 ) -> dict[str, Leaf]:
     """A group's children add up to its points; a leaf names a known method, valid parameters and declared fields."""
     leaves: dict[str, Leaf] = {}
@@ -434,7 +439,11 @@ def _check_leaves(
         if method is None:
             code = "criteria.unknown_method_failed" if failed_plugins else "criteria.unknown_method"
             P.append(Problem(code, {"name": ind.method, "known": _suggest(ind.method, methods), "failed": failed_names}, key=f"{k}.method"))
+        elif given is not None:
+            params = given[ind.id]
         else:
+            from pydantic import ValidationError
+
             try:  # a plugin's own validators may raise anything: that is the plugin's fault
                 params = boundary.call(Leaf(ind, method, None, []), "params", method.Params.model_validate, ind.params, passes=(ValidationError,))
             except ValidationError as e:

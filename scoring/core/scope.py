@@ -11,7 +11,6 @@ indicator not applying to its whole category.
 
 from __future__ import annotations
 
-import difflib
 
 import numpy as np
 
@@ -46,6 +45,8 @@ def scope_problems(plan: Plan, ids: list[str], names: list[str]) -> list[Problem
             for ref in refs:
                 hits = _find(ref, by_id, by_name)
                 if not hits:
+                    import difflib  # only when a name is not found: the suggestion
+
                     close = "、".join(difflib.get_close_matches(ref, known, n=3, cutoff=0.5)) or "—"
                     out.append(Problem("scope.unknown_unit", {"name": ref, "where": f"{iid}.{part}", "close": close}, key=f"{sc.key}.{part}"))
                 elif len(hits) > 1:

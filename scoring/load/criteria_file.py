@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from ..core.criteria import Criteria
 from ..core.plan import Plan, build_plan, pydantic_problems
@@ -218,10 +219,11 @@ def parse_criteria(raw: bytes, name: str) -> tuple[Criteria, dict[str, int], str
     return criteria, lines, text
 
 
-def located_plan(criteria: Criteria, lines: dict[str, int], name: str, registry: Registry) -> Plan:
-    """Static checks against the registry's methods, every problem located by line in ``name``."""
+def located_plan(criteria: Criteria, lines: dict[str, int], name: str, registry: Registry, params: dict[str, Any] | None = None) -> Plan:
+    """Static checks against the registry's methods, every problem located by line in ``name``
+    (``params``: the leaves' parameters already validated, see :func:`scoring.core.plan.build_plan`)."""
     try:
-        plan = build_plan(criteria, registry.methods, registry.failed)
+        plan = build_plan(criteria, registry.methods, registry.failed, params)
     except CriteriaError as e:
         raise CriteriaError(locate(e.problems, name, lines)) from None
     plan.located = (name, lines)

@@ -20,7 +20,6 @@ criteria say happens then; see :mod:`scoring.core.usage`).
 
 from __future__ import annotations
 
-import difflib
 import gc
 import hashlib
 import json
@@ -180,6 +179,8 @@ class Units:
         if j is None:
             if nk.lower() in _L["total"]:
                 return None, "note.total_row", None
+            import difflib  # only when a name is not found: the suggestion
+
             close = difflib.get_close_matches(nk, [clean_text(n) for n in self.names], n=1, cutoff=0.6)
             return None, "data.unit_not_listed", {"unit": shown(raw_name), "suggest": close[0] if close else "—"}
         if j < 0:
@@ -787,6 +788,8 @@ class _Reader:
                         )
                     )
                     continue
+                import difflib  # only when a name is not found: the suggestion
+
                 close = difflib.get_close_matches(lab, list(self.lookup), n=3, cutoff=0.4)
                 known = "、".join(self.lookup[c] for c in close) or "—"
                 problems.append(
@@ -967,6 +970,8 @@ class _Reader:
                 continue
             f, changed = self._field_of(clean_text(raw_f).lower(), raw_f)
             if f is None:
+                import difflib  # only when a name is not found: the suggestion
+
                 close = difflib.get_close_matches(clean_text(raw_f).lower(), list(self.lookup), n=3, cutoff=0.4)
                 problems.append(
                     cell(

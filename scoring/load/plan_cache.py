@@ -1,0 +1,233 @@
+"""The plan cache: a criteria file that passed every check is not validated again.
+
+Reading a criteria file validates it with pydantic; importing pydantic and building its models
+is about 40 % of a county run's CPU. Once a file passed, the validated criteria and each leaf's
+parameters are written as JSON data to the user's cache folder (``$XDG_CACHE_HOME/scoring-engine/plans``,
+else ``~/.cache/scoring-engine/plans``), under a name made from the SHA-256 of the file's bytes and of
+everything that validated them: the engine's own validating source, the Python, pydantic and tomli
+installed, the ``--plugins`` folders. A later run of the same bytes rebuilds the records from that
+data without pydantic (and without the TOML reader); every check of the plan against the methods
+found still runs, as do the checks of the data.
+
+Data, never code: an entry is JSON, and it rebuilds only record classes already imported
+(:data:`scoring.core.record.RECORDS`), each with exactly the fields it declares. A leaf's parameters
+are used only if its method's parameter class is the same class, from a source file with the same
+SHA-256, as when they were written. Every entry carries an HMAC made with a key of this user's
+(``key`` in the cache folder, readable by the user alone): a file this engine did not write for this
+user, a damaged one, one of another format, is a miss — the criteria are validated as usual and the
+entry written again. ``SCORING_PLAN_CACHE=0`` turns the cache off.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..core.record import RECORDS, Record
+
+FORMAT = 2
+ENV = "SCORING_PLAN_CACHE"
+# the modules whose code decides what a criteria file validates to
+_VALIDATING = ("scoring.core.record", "scoring.core.validator", "scoring.core.criteria", "scoring.core.methods", "scoring.load.criteria_file")
+
+
+def folder() -> Path | None:
+    """Where entries go; None when the cache is turned off."""
+    if os.environ.get(ENV, "1").strip().lower() in ("0", "off", "no", "false"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "scoring-engine" / "plans"
+
+
+_SOURCES: dict[str, str] = {}
+
+
+def _source_sha(module: str) -> str:
+    """SHA-256 of a module's source file (read once per process)."""
+    sha = _SOURCES.get(module)
+    if sha is None:
+        spec_file = getattr(sys.modules.get(module), "__file__", None)
+        if spec_file is None:
+            import importlib.util
+
+            spec = importlib.util.find_spec(module)
+            spec_file = spec.origin if spec else None
+        sha = _SOURCES[module] = hashlib.sha256(Path(spec_file).read_bytes()).hexdigest() if spec_file else "-"
+    return sha
+
+
+def _installed(package: str, file: str) -> str:
+    """A package's identity without importing it: where it is and the SHA-256 of one of its files."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return "-"
+    path = Path(next(iter(spec.submodule_search_locations))) / file
+    return f"{path}:{hashlib.sha256(path.read_bytes()).hexdigest()}"
+
+
+def _entry_path(raw: bytes, plugins: list[Path]) -> Path | None:
+    where = folder()
+    if where is None:
+        return None
+    key = {
+        "format": FORMAT,
+        "criteria": hashlib.sha256(raw).hexdigest(),
+        "engine": {m: _source_sha(m) for m in _VALIDATING},
+        "python": sys.version,
+        "pydantic": _installed("pydantic", "version.py"),
+        "tomli": _installed("tomli", "__init__.py"),
+        "plugins": [str(p.resolve()) for p in plugins],
+    }
+    name = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+    return where / f"{name}.json"
+
+
+def _secret(where: Path, create: bool) -> bytes | None:
+    """This user's key for the entries' HMAC (made on first write, readable by the user alone)."""
+    path = where.parent / "key"
+    try:
+        key = path.read_bytes()
+        return key if len(key) >= 32 else None  # a key cut short is no key
+    except OSError:
+        if not create:
+            return None
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return path.read_bytes()
+    with os.fdopen(fd, "wb") as f:
+        f.write(os.urandom(32))
+    return path.read_bytes()
+
+
+class Miss(Exception):
+    """An entry that cannot be used as it is."""
+
+
+def _encode(v: Any) -> Any:
+    """A value as JSON: each object carries one tag, so the data a user wrote (a params table may have
+    any key) never reads as anything else."""
+    if v is None or isinstance(v, (bool, str)):
+        return v
+    if isinstance(v, (int, float)):
+        return v  # json writes floats exactly (repr) and refuses nan (nothing valid holds one)
+    if isinstance(v, Record):
+        key = f"{type(v).__module__}:{type(v).__qualname__}"
+        if RECORDS.get(key) is not type(v):
+            raise Miss(key)
+        return {"$r": key, "f": {k: _encode(x) for k, x in v.__dict__.items()}}
+    if isinstance(v, list):
+        return [_encode(x) for x in v]
+    if isinstance(v, tuple):
+        return {"$t": [_encode(x) for x in v]}
+    if isinstance(v, dict) and all(isinstance(k, str) for k in v):
+        return {"$d": {k: _encode(x) for k, x in v.items()}}
+    if isinstance(v, datetime.date) and not isinstance(v, datetime.datetime):
+        return {"$date": v.isoformat()}
+    raise Miss(type(v).__name__)
+
+
+def _decode(v: Any) -> Any:
+    if v is None or isinstance(v, (bool, str, int, float)):
+        return v
+    if isinstance(v, list):
+        return [_decode(x) for x in v]
+    if not isinstance(v, dict) or len(v) != (2 if "$r" in v else 1):
+        raise Miss("shape")
+    if "$r" in v:
+        cls, values = RECORDS.get(v["$r"]), v.get("f")
+        if cls is None or not isinstance(values, dict) or set(values) != set(cls.record_fields):
+            raise Miss(str(v["$r"]))
+        return cls.model_construct(**{k: _decode(values[k]) for k in cls.record_fields})
+    if "$d" in v and isinstance(v["$d"], dict):
+        return {k: _decode(x) for k, x in v["$d"].items()}
+    if "$t" in v and isinstance(v["$t"], list):
+        return tuple(_decode(x) for x in v["$t"])
+    if "$date" in v and isinstance(v["$date"], str):
+        return datetime.date.fromisoformat(v["$date"])
+    raise Miss("tag")
+
+
+class Entry:
+    """A cached plan's criteria and its leaves' parameters as written."""
+
+    def __init__(self, criteria: Any, leaves: dict[str, dict[str, Any]], lines: dict[str, int]) -> None:
+        self.criteria, self.leaves, self.lines = criteria, leaves, lines  # lines: each key's line in the file
+
+    def params(self, methods: dict[str, Any]) -> dict[str, Any] | None:
+        """Each leaf's parameters, if every leaf's method still validates with the very class (same
+        class, same source) that validated them; else None."""
+        out = {}
+        try:
+            for iid, leaf in self.leaves.items():
+                method = methods.get(leaf["method"])
+                cls = getattr(method, "Params", None)
+                if cls is None or f"{cls.__module__}:{cls.__qualname__}" != leaf["class"] or _source_sha(cls.__module__) != leaf["source"]:
+                    return None
+                out[iid] = _decode(leaf["value"])
+        except (Miss, KeyError, TypeError, ValueError, OSError):
+            return None
+        return out
+
+
+def read(raw: bytes, plugins: list[Path]) -> Entry | None:
+    """The entry for these criteria bytes, or None (no entry, turned off, or not to be trusted)."""
+    try:
+        path = _entry_path(raw, plugins)
+        if path is None:
+            return None
+        blob = path.read_bytes()
+        secret = _secret(path.parent, create=False)
+        mac, _, body = blob.partition(b"\n")
+        if secret is None or not hmac.compare_digest(mac, hmac.new(secret, body, hashlib.sha256).hexdigest().encode()):
+            return None
+        doc = json.loads(body)
+        lines = doc.get("lines")
+        if doc.get("format") != FORMAT or not isinstance(doc.get("leaves"), dict) or not isinstance(lines, dict):
+            return None
+        if not all(isinstance(n, int) for n in lines.values()):
+            return None
+        return Entry(_decode(doc["criteria"]), doc["leaves"], lines)
+    except (Miss, OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def write(raw: bytes, plugins: list[Path], plan: Any) -> None:
+    """Keep a plan that passed every check for the next run of the same bytes (quietly not, when the
+    cache is off, the folder cannot be written, or a value is not plain data)."""
+    try:
+        path = _entry_path(raw, plugins)
+        if path is None:
+            return
+        leaves = {}
+        for iid, leaf in plan.leaves.items():
+            cls = type(leaf.params)
+            if not isinstance(leaf.params, Record) or cls is not leaf.method.Params:
+                return  # parameters that are not a record (a plugin's own pydantic model): not cached
+            leaves[iid] = {
+                "method": leaf.indicator.method,
+                "class": f"{cls.__module__}:{cls.__qualname__}",
+                "source": _source_sha(cls.__module__),
+                "value": _encode(leaf.params),
+            }
+        lines = plan.located[1] if plan.located is not None else {}
+        doc = {"format": FORMAT, "criteria": _encode(plan.criteria), "leaves": leaves, "lines": lines}
+        body = json.dumps(doc, ensure_ascii=False, allow_nan=False).encode()
+        path.parent.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the key's folder: this user's alone
+        path.parent.mkdir(exist_ok=True, mode=0o700)
+        secret = _secret(path.parent, create=True)
+        if secret is None:
+            return
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_bytes(hmac.new(secret, body, hashlib.sha256).hexdigest().encode() + b"\n" + body)
+        os.replace(tmp, path)  # whole or not at all: a reader never sees half an entry
+    except (Miss, OSError, ValueError, TypeError):
+        return
