@@ -212,10 +212,6 @@ class MustBeFull(Method):
         d = full if p.deduction is None else p.deduction
         return tr(lang, f"达到{fmt(p.target)}%得满分，否则扣{fmt(d)}分", f"full points at {fmt(p.target)}%, otherwise −{fmt(d)}")
 
-    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
-        ((field, v),) = inputs.items()
-        return tr(lang, f"{field}{shown(v, field, lang, '%')}，未达到{fmt(p.target)}%", f"{field} {shown(v, field, lang, '%')}, below {fmt(p.target)}%")
-
     def lost_reasons(self, p, inputs, points, full, context, lang="zh"):
         ((field, v),) = inputs.items()  # rates are mostly distinct: each unit's sentence from the column's values
         text = tr(lang, "{f}{v}，未达到{t}%", "{f} {v}, below {t}%")

@@ -168,15 +168,8 @@ class Survey(_Votes):
         en = f"weighted mean of {terms_en}, scaled to {fmt(full)}" + (f"; {ex_en} not counted as valid" if ex else "")
         return tr(lang, zh, en)
 
-    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
-        valid = sum(inputs[f] for f in p.options)
-        rate = sum(inputs[f] * k for f, k in p.options.items()) / valid if valid else float("nan")
-        votes = "，".join(f"{f}{shown(n, f, lang, '票')}" for f, n in inputs.items())
-        votes_en = ", ".join(f"{f} {shown(n, f, lang)}" for f, n in inputs.items())
-        return tr(lang, f"{votes}；有效票{fmt(valid)}，满意度{fmt(rate, 2)}%", f"votes: {votes_en}; {fmt(valid)} valid, satisfaction {fmt(rate, 2)}%")
-
     def lost_reasons(self, p, inputs, points, full, context, lang="zh"):
-        # lost_reason's sums, in its order, on columns: the same numbers, so the same sentences
+        # a column at a time; Method.lost_reason asks this for one unit
         valid = sum(inputs[f] for f in p.options)
         with np.errstate(invalid="ignore", divide="ignore"):
             rate = np.where(valid != 0, sum(inputs[f] * k for f, k in p.options.items()) / valid, np.nan)

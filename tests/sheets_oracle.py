@@ -9,6 +9,8 @@ without a result: tests/test_xlsx_marks.py draws sheets and compares them.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from xml.sax.saxutils import unescape as _unescape
@@ -73,6 +75,9 @@ def styles_and_errors(xml: bytes, values: list[list], percent: frozenset[int]) -
                 values[where[0]][where[1]] = _unescape(v.group(1).decode("utf-8", "replace"))
 
 
+_CELL_TAG = re.compile(rb"[<:]c[\s>/]")
+
+
 def blank_causes(xml: bytes) -> tuple[list, dict]:
     merged, formulas = [], {}
     merges = xml.find(b"mergeCell")
@@ -87,7 +92,8 @@ def blank_causes(xml: bytes) -> tuple[list, dict]:
         return merged, formulas
     first_cell = max(xml.rfind(b"<c ", 0, closing), xml.rfind(b":c ", 0, closing), 0)
     for m in _FORMULA.finditer(xml, first_cell):
-        start = max(xml.rfind(b"<c ", 0, m.start()), xml.rfind(b":c ", 0, m.start()))
+        cells = [c.start() for c in _CELL_TAG.finditer(xml, 0, m.start())]  # the formula's own cell
+        start = cells[-1] if cells else -1
         end = xml.find(b"</", m.end())
         close = xml.find(b"c>", end)
         cell = _CELL_REF.search(xml, start, m.start())

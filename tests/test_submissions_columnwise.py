@@ -280,6 +280,16 @@ def one_pass_taken(monkeypatch) -> list[bool]:
     return taken
 
 
+def write_with_odd(folder: Path, name: str, rows: list[list], header: int, odd, at: tuple[int, ...], n: int) -> None:
+    """``rows`` (made by _clean_rows for ``n`` units, the header at ``header``) written as ``name``
+    with the unit list, an odd cell (field, value) first put into each row of ``at``."""
+    if odd is not None:
+        j = rows[header].index(odd[0])
+        for k in at:
+            rows[k][j] = odd[1]
+    write(folder, [(f"U{i:05d}", f"单位{i}", "甲" if i % 3 else "乙") for i in range(n)], {name: rows})
+
+
 def _clean_rows(n: int, rng, blanks: bool):
     rows = [["单位编号", "单位名称", "得分", "次数", "比率", "有无", "余额", "得分佐证材料"]]
     for i in range(n):
@@ -306,12 +316,7 @@ def test_clean_files_take_the_one_pass_way_and_read_the_same(tmp_path, monkeypat
     rng = np.random.default_rng(3)
     rows = _clean_rows(400, rng, blanks)
     rows.insert(0, ["2024年报送表"])  # a title row: the header is found below it
-    if odd is not None:
-        j = rows[1].index(odd[0])
-        rows[150][j] = odd[1]
-        rows[300][j] = odd[1]
-    units = [(f"U{i:05d}", f"单位{i}", "甲" if i % 3 else "乙") for i in range(400)]
-    write(tmp_path, units, {"a.csv": rows})
+    write_with_odd(tmp_path, "a.csv", rows, 1, odd, (150, 300), 400)
     taken = one_pass_taken(monkeypatch)
     fast = outcome(tmp_path, True)
     assert fast == outcome(tmp_path, False)
@@ -480,3 +485,55 @@ def test_more_places_than_the_smallest_integers_hold_are_kept_apart(tmp_path):
     assert [data.cell_of(k, "次数") for k in range(130)] == [f"f{k:03}.csv B2" for k in range(130)]
     assert [data.cell_of(k, "得分") for k in range(130)] == [f"f{k:03}.csv C2" for k in range(130)]
     assert data.values["次数"].tolist() == list(range(130))
+
+
+@pytest.mark.parametrize("odd", [None, ("次数", 2.5), ("得分", 101.0), ("余额", -1e300), ("比率", "95%"), ("得分", None), ("得分", True), ("有无", True)])
+def test_a_workbooks_columns_of_floats_are_read_in_one_block_and_read_the_same(tmp_path, monkeypatch, odd):
+    """A workbook whose number columns hold nothing but floats has them read as one array; the odd
+    ones (not whole for a count, out of range, too large) still go through the field's parser, and
+    anything else in them (text, a blank) sends the sheet the column-by-column way."""
+    rng = np.random.default_rng(5)
+    header, *body = _clean_rows(300, rng, False)
+    rows = [header] + [[float(c) if k in (2, 3, 4, 6) else c for k, c in enumerate(row)] for row in body]
+    write_with_odd(tmp_path, "a.xlsx", rows, 0, odd, (120, 240), 300)
+    taken: list[bool] = []
+    real = submissions.float_block
+    monkeypatch.setattr(submissions, "float_block", lambda *a: taken.append(real(*a) is not None) or real(*a))
+    got = outcome(tmp_path, True)
+    assert got == outcome(tmp_path, False)
+    assert taken == [odd is None or type(odd[1]) is float or odd[0] == "有无"]  # a TRUE in the yes/no field leaves the numbers as they are
+    if odd is not None and odd[1] in (2.5, 101.0):  # not whole for a count, out of range: a problem at each
+        assert len(got[1]) == 2 and "第121行" in got[1][0] and "第241行" in got[1][1]
+
+
+def test_reading_a_folder_leaves_the_cycle_collector_as_it_found_it(tmp_path, monkeypatch):
+    """The collector is paused while a folder is read (a workbook's rows are thousands of new lists)
+    and afterwards is running again, or still paused if it was paused before."""
+    import gc
+
+    write(tmp_path, [("U1", "单位1", "甲")], {"a.xlsx": [["单位编号", "得分"], ["U1", 50.0]]})
+    seen: list[bool] = []
+    real = submissions.read_with
+    monkeypatch.setattr(submissions, "read_with", lambda *a: seen.append(gc.isenabled()) or real(*a))
+    try:
+        for state in (True, False):
+            (gc.enable if state else gc.disable)()
+            assert submissions.read_submissions(tmp_path, CRITERIA).problems == []
+            assert gc.isenabled() is state
+    finally:
+        gc.enable()
+    assert seen == [False, False]
+
+
+@pytest.mark.parametrize("change", [None, ("类别", "乙乙"), ("单位名称", "别的单位"), ("单位编号", "U00001"), ("单位编号", "U99999"), ("单位编号", " U00019")])
+def test_a_workbooks_usual_rows_are_found_a_column_at_a_time_and_read_the_same(tmp_path, change):
+    """Rows with their listed id, own name and category are taken a column at a time; a row with
+    another category or name, a unit twice, an unknown or untidy id is reported as row by row."""
+    units = [(f"U{i:05d}", f"单位{i}", "甲" if i % 3 else "乙") for i in range(50)]
+    rows = [["单位编号", "单位名称", "类别", "得分"]] + [[u, n, c, float(i)] for i, (u, n, c) in enumerate(units)]
+    if change is not None:
+        rows[20][rows[0].index(change[0])] = change[1]
+    write(tmp_path, units, {"a.xlsx": rows})
+    got = outcome(tmp_path, True)
+    assert got == outcome(tmp_path, False)
+    assert len(got[1]) == (0 if change is None or change[1] == " U00019" else 1)  # an untidy id: a note

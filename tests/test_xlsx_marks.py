@@ -6,6 +6,7 @@ reader distinguishes — and with text cells that look like them."""
 from __future__ import annotations
 
 import copy
+import io
 
 from builders import examples
 from hypothesis import given, settings
@@ -15,7 +16,7 @@ import sheets_oracle
 from scoring.load import sheets
 from scoring.load.values import column_letter
 
-TEXTS = ["95", "t=&quot;e&quot;", ' s="1"', 'ref="A1:B2"', "f", "</f>", "&lt;f&gt;x&lt;/f&gt;", "mergeCell", "a&amp;b", "<f>", "甲", "r=\"ZZ9\""]
+TEXTS = ["95", "arrow>", "t=&quot;e&quot;", ' s="1"', 'ref="A1:B2"', "f", "</f>", "&lt;f&gt;x&lt;/f&gt;", "mergeCell", "a&amp;b", "<f>", "甲", "r=\"ZZ9\""]
 FORMULAS = [b"SUM(A1:B1)", b"A1&amp;&quot;x&quot;", b"1/0", b"IF(A1&lt;2,1,2)"]
 
 
@@ -66,8 +67,13 @@ def sheet_xml(draw) -> tuple[bytes, int, int]:
 
 
 @settings(max_examples=examples(300), deadline=None)
-@given(sheet_xml(), st.sampled_from([frozenset(), frozenset({1}), frozenset({1, 10}), frozenset({2, 12})]), st.integers(0, 2**32))
-def test_the_marks_are_what_the_plain_searches_find(drawn, percent, seed):
+@given(
+    sheet_xml(),
+    st.sampled_from([frozenset(), frozenset({1}), frozenset({1, 10}), frozenset({2, 12})]),
+    st.integers(0, 2**32),
+    st.sampled_from([1, 5, 40, 1 << 20]),
+)
+def test_the_marks_are_what_the_plain_searches_find(drawn, percent, seed, size):
     xml, n_rows, n_cols = drawn
     import random
 
@@ -77,14 +83,20 @@ def test_the_marks_are_what_the_plain_searches_find(drawn, percent, seed):
     theirs = copy.deepcopy(values)
     sheets_oracle.styles_and_errors(xml, theirs, percent)
     merged, formulas = sheets_oracle.blank_causes(xml)
+    # the whole XML at once, and read as the reader reads it: unpacked in pieces of `size` bytes
+    pieced = sheets._Sheet(None, "S", "f.xlsx", percent)
+    assert sheets._scan(lambda: sheets._pieces(io.BytesIO(xml), size), pieced) == sheets_oracle.extent(xml)
+    pieced_values = copy.deepcopy(values)
+    pieced.apply(pieced_values)
     sheet = sheets._Sheet(None, "S", "f.xlsx", percent)
     marks = sheets._Marks(xml)
     marks.settle(percent)
-    sheet._styles_and_errors(marks, values)
-    sheet._blank_causes(marks)
-    assert [[(type(v), v) for v in row] for row in values] == [[(type(v), v) for v in row] for row in theirs]
-    assert sheet.merged == merged
-    assert sheet.formulas == formulas
+    sheet.find(marks)
+    sheet.apply(values)
+    for got, found in ((values, sheet), (pieced_values, pieced)):
+        assert [[(type(v), v) for v in row] for row in got] == [[(type(v), v) for v in row] for row in theirs]
+        assert found.merged == merged
+        assert found.formulas == formulas
 
 
 def test_the_drawn_sheets_hold_what_is_compared():
@@ -99,8 +111,8 @@ def test_the_drawn_sheets_hold_what_is_compared():
     sheet = sheets._Sheet(None, "S", "f.xlsx", frozenset({1}))
     marks = sheets._Marks(xml)
     marks.settle(frozenset({1}))
-    sheet._styles_and_errors(marks, values)
-    sheet._blank_causes(marks)
+    sheet.find(marks)
+    sheet.apply(values)
     assert type(values[0][0]).__name__ == "Percent" and values[0][1] == "#N/A"
     assert sheet.merged == [(1, 0, 2, 0, "A1:A2")] and sheet.formulas == {(1, 2): "=1/0"}
     assert sheets._extent(xml) == (3, 2)

@@ -43,14 +43,18 @@ def emit(args, text) -> None:
     else:
         out = sys.stdout
         raw = _writes_utf8(out)
+        pending = True  # text may be waiting in the text layer (what the command printed before)
         for part in text:
             if isinstance(part, bytes):
                 if raw:
-                    out.flush()  # what was written as text goes first
+                    if pending:
+                        out.flush()  # what was written as text goes first
+                        pending = False
                     out.buffer.write(part)
                     continue
                 part = part.decode("utf-8")
             out.write(part)
+            pending = True
 
 
 def _writes_utf8(out) -> bool:

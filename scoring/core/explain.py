@@ -39,6 +39,14 @@ def line_head(res: Results, ind) -> dict[str, Any]:
     }
 
 
+def _missing_said(ind, gone: list[str], lang: str) -> tuple[str, str]:
+    """A line whose inputs ``gone`` were left blank: its status as the missing rule decides it, and the
+    reason said (another if every blank field is only last year's value)."""
+    status = {"exclude": "excluded", "zero": "zero"}.get(ind.missing, "missing")
+    only_previous = bool(gone) and all(previous_of(f) is not None for f in gone)
+    return status, t(f"explain.missing_{'previous_' if only_previous else ''}{status}", lang)
+
+
 def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScores, lang: str = "zh") -> dict[str, Any]:
     ind = s.indicator
     places = res.criteria.assessment.precision
@@ -96,10 +104,8 @@ def indicator_line(res: Results, cs: CategoryScores, pos: int, s: IndicatorScore
     if s.zero is not None and s.zero[pos]:
         return _zero_line(res, cs, pos, s, line, lang)
     if s.missing is not None and s.missing[pos]:
-        line["status"] = {"exclude": "excluded", "zero": "zero"}.get(ind.missing, "missing")
-        gone = [f for f, v in inputs.items() if math.isnan(v)]
-        only_previous = bool(gone) and all(previous_of(f) is not None for f in gone)
-        line["reason"] = _join(share_note, t(f"explain.missing_{'previous_' if only_previous else ''}{line['status']}", lang), lang)
+        line["status"], reason = _missing_said(ind, [f for f, v in inputs.items() if math.isnan(v)], lang)
+        line["reason"] = _join(share_note, reason, lang)
         return line
     line["status"] = "scored"
     lost = line["lost"] or 0.0
@@ -183,13 +189,9 @@ def line_columns(res: Results, cs: CategoryScores, rows: list[int], s: Indicator
             sources[f] = _source_column(res, units, f, derived, lang)
         missing = usual & s.missing[at] if s.missing is not None else np.zeros(len(at), bool)
         if missing.any():  # what the missing rule did, as indicator_line says it
-            said = {"exclude": "excluded", "zero": "zero"}.get(ind.missing, "missing")
             gone = {f: np.isnan(v) for f, v in inputs.items()}
             for k in np.flatnonzero(missing).tolist():
-                names = [f for f in inputs if gone[f][k]]
-                only_previous = bool(names) and all(previous_of(f) is not None for f in names)
-                status[k] = said
-                reasons[k] = t(f"explain.missing_{'previous_' if only_previous else ''}{said}", lang)
+                status[k], reasons[k] = _missing_said(ind, [f for f in inputs if gone[f][k]], lang)
         with np.errstate(invalid="ignore"):
             ask = usual & ~missing & has & ((lost > 0) | (bool(ind.bonus) & (pts != 0)))
         if ask.any():
@@ -572,8 +574,8 @@ def sheet_heads(res: Results, cs: CategoryScores, rows: list[int], lang: str = "
     mods: list[tuple[Any, ...]] = []
     for ms in cs.modules.values():
         numbers = [nullable(round_column(a[at], places)) for a in (ms.score, ms.base, ms.bonus, ms.contribution)]
-        cut = [p for p in rows if _bonus_cap(res, cs, ms, p, places, lang)] if ms.module.bonus is not None else []
-        mods.append((ms, *numbers, set(cut)))
+        cut = {p: c for p in rows if (c := _bonus_cap(res, cs, ms, p, places, lang))} if ms.module.bonus is not None else {}
+        mods.append((ms, *numbers, cut))
     out = []
     for k, p in enumerate(rows):
         i = units[k]
@@ -596,7 +598,7 @@ def sheet_heads(res: Results, cs: CategoryScores, rows: list[int], lang: str = "
                         "base": base[k],
                         "bonus": bonus[k],
                         "contribution": contribution[k],
-                        **(_bonus_cap(res, cs, ms, p, places, lang) if p in cut else {}),
+                        **cut.get(p, {}),
                     }
                     for ms, score, base, bonus, contribution, cut in mods
                 ],

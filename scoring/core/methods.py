@@ -213,18 +213,12 @@ class Method:
         JSON, reports): ``inputs`` and ``points`` are columns, one entry per distinct set of values among
         the units that lost points (units with the same inputs and points share the sentence).
 
-        The default asks :meth:`lost_reason` once per distinct set of values (a reason depends on
-        nothing else), so a method needs no change; a method may override this to build its
-        sentences a column at a time. It must return exactly what :meth:`lost_reason` gives."""
+        The default asks :meth:`lost_reason` for each entry (the callers have already kept one per distinct
+        set of values), so a method needs no change; a method may override this to build its sentences a
+        column at a time. It must return exactly what :meth:`lost_reason` gives."""
         names = list(inputs)
-        memo: dict[tuple, str] = {}
-        out = []
-        for key in zip(*(inputs[f].tolist() for f in names), np.asarray(points, dtype=float).tolist()):
-            text = memo.get(key)
-            if text is None:
-                text = memo[key] = self.lost_reason(params, dict(zip(names, key)), key[-1], full, context, lang)
-            out.append(text)
-        return out
+        rows = zip(*(inputs[f].tolist() for f in names), np.asarray(points, dtype=float).tolist())
+        return [self.lost_reason(params, dict(zip(names, key)), key[-1], full, context, lang) for key in rows]
 
 
 class ValueMethod(Method):

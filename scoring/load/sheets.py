@@ -57,6 +57,9 @@ class Table:
     # ("formula", "=SUM(…)") for a formula saved without its result; None when the cell is simply
     # empty.  Known once the sheet's rows have been read.
     blank_cause: "Callable[[int, int], tuple[str, str] | None] | None" = None
+    # A workbook sheet's word, once its rows have been read, that no cell is a boolean (TRUE) or a
+    # percent-styled number: every number cell is then a plain float (see values.float_block).
+    plain_numbers: "Callable[[], bool] | None" = None
 
     @property
     def prefix(self) -> str:
@@ -214,14 +217,17 @@ class Workbook:
     book: Any  # python_calamine.CalamineWorkbook
     package: Any  # zipfile.ZipFile of the same file
 
-    def sheet_xml(self, title: str) -> bytes:
-        """The worksheet's XML as stored (xl/workbook.xml names it, its relationships locate it)."""
+    def sheet_pieces(self, title: str) -> Iterator[bytes]:
+        """The worksheet's XML as stored (xl/workbook.xml names it, its relationships locate it),
+        unpacked a piece at a time (see ``_pieces``): never held whole beside the cells read from it."""
         from xml.etree import ElementTree as ET
 
         main = _part(self.package, "", _OFFICE_DOCUMENT)  # xl/workbook.xml as a rule
         for sheet in ET.fromstring(self.package.read(main)).iter(f"{{{_MAIN_NS}}}sheet"):
             if sheet.get("name") == title:
-                return self.package.read(_part(self.package, main, sheet.get(f"{{{_REL_NS}}}id", "")))
+                with self.package.open(_part(self.package, main, sheet.get(f"{{{_REL_NS}}}id", ""))) as stream:
+                    yield from _pieces(stream)
+                return
         raise KeyError(title)
 
     def percent_styles(self) -> frozenset[int]:
@@ -306,13 +312,77 @@ def _check_unpacked(package, shown: str) -> None:
             )
 
 
-def _sheet_values(wb: Workbook, title: str, shown: str, percent: frozenset[int] = frozenset()) -> tuple[list[list], "_Marks"]:
-    """A sheet's cell values from A1 (python-calamine: numbers as float, "" for an empty cell) and
-    the marks of its XML, once the XML shows the cells span no more than MAX_CELLS."""
-    marks = _Marks(wb.sheet_xml(title))
-    _check_extent(marks, shown, title)
-    marks.settle(percent)
-    return wb.book.get_sheet_by_name(title).to_python(skip_empty_area=False), marks
+def _sheet_values(wb: Workbook, title: str, shown: str, found: "_Sheet | None" = None) -> list[list]:
+    """A sheet's cell values from A1 (python-calamine: numbers as float, "" for an empty cell), once
+    its XML, read a piece at a time, shows the cells span no more than MAX_CELLS.  What else the
+    XML says (percent-styled cells, error cells, merged ranges, formulas saved without their
+    result) goes to ``found``, a piece at a time."""
+    _check_extent(*_scan(lambda: wb.sheet_pieces(title), found), shown, title)
+    return wb.book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+
+
+def _scan(pieces: Callable[[], Iterator[bytes]], found: "_Sheet | None" = None) -> tuple[int, int]:
+    """(columns, rows) from A1 to the farthest cell reference of a sheet's XML, read in pieces
+    (``pieces()``, see ``_pieces``), as ``_extent`` finds them in the whole XML; what else each piece
+    says goes to ``found``."""
+    cols = rows = 0
+    prefixed = None
+    slowly = formulas_before = False
+    for piece in pieces():
+        marks = _Marks(piece + _PAD)
+        c, r = marks.extent()
+        cols, rows = max(cols, c), max(rows, r)
+        slowly |= marks.slowly
+        if found is not None:
+            if prefixed is None:  # the first piece holds the root element
+                prefixed = b":worksheet" in piece[:300]
+            marks.settle(found.percent, prefixed, formulas_before)
+            formulas_before = marks.had_formula
+            found.find(marks)
+    if slowly:  # a reference written otherwise somewhere: the whole sheet's extent as _extent_slowly finds it
+        cols = rows = 0
+        for piece in pieces():
+            c, r = _extent_slowly(piece)
+            cols, rows = max(cols, c), max(rows, r)
+    return cols, rows
+
+
+PIECE = 1 << 20  # bytes of XML unpacked at a time: the searches of a piece stay in the processor's cache
+_PAD = b" " * 16  # after a piece: the searches look up to 12 bytes past an "="
+
+
+def _pieces(stream, size: int | None = None) -> Iterator[bytes]:
+    """A sheet's XML from ``stream`` in pieces of about ``size`` bytes, each cut just after a row's
+    end tag ("</row>", "</x:row>"), so no cell is ever split between two pieces; the last piece
+    holds what follows the last row (merged ranges among it).  A row longer than ``size`` makes
+    its piece longer."""
+    size = size or PIECE
+    held: list[bytes] = []  # read after the last cut, with no row end in it
+    while True:
+        more = stream.read(size)
+        if not more:
+            if held:
+                yield b"".join(held)
+            return
+        tail = held[-1][-64:] if held else b""  # a tag that began in what is held
+        cut = _after_last_row(tail + more) - len(tail)
+        if cut < 0:
+            held.append(more)
+            continue
+        yield b"".join([*held, more[:cut]])
+        held = [more[cut:]]
+
+
+def _after_last_row(xml: bytes) -> int:
+    """Where the last row end tag of ``xml`` ends, or -1.  "row>" is such a tag when the tag it is in
+    (from the "<" before it: text and attribute values hold no "<") is "</" or "</prefix:"."""
+    i = xml.rfind(b"row>")
+    while i >= 0:
+        lt = xml.rfind(b"<", max(i - 64, 0), i)
+        if lt >= 0 and xml.startswith(b"</", lt) and (lt + 2 == i or (xml[i - 1] == 58 and b" " not in xml[lt:i] and b">" not in xml[lt:i])):
+            return i + 4
+        i = xml.rfind(b"row>", 0, i)
+    return -1
 
 
 def read_meta(wb: Workbook, shown: str = "") -> dict[str, str]:
@@ -320,7 +390,7 @@ def read_meta(wb: Workbook, shown: str = "") -> dict[str, str]:
     if META_SHEET not in wb.book.sheet_names:
         return {}
     out: dict[str, str] = {}
-    for row in _sheet_values(wb, META_SHEET, shown)[0]:
+    for row in _sheet_values(wb, META_SHEET, shown):
         if row and row[0] not in (None, ""):
             out[as_text(row[0])] = "" if len(row) < 2 or row[1] is None else as_text(row[1])
     return out
@@ -346,7 +416,7 @@ def worksheets(wb: Workbook, shown: str, notes: list[Problem]) -> list[Table]:
             notes.append(Problem("note.sheet_skipped", {"sheet": title}, file=shown, sheet=title))
             continue
         sheet = _Sheet(wb, title, shown, percent)
-        out.append(Table(shown, title, sheet.rows(), meta, blank_cause=sheet.blank_cause))
+        out.append(Table(shown, title, sheet.rows(), meta, blank_cause=sheet.blank_cause, plain_numbers=sheet.plain_numbers))
     return out
 
 
@@ -365,9 +435,8 @@ def _col_index(letters: bytes) -> int:
     return n - 1
 
 
-def _check_extent(marks: "_Marks", shown: str, title: str) -> None:
+def _check_extent(cols: int, rows: int, shown: str, title: str) -> None:
     """Refuse a sheet whose cells span more than MAX_CELLS from A1 (the reader holds that rectangle)."""
-    cols, rows = marks.extent()
     if cols * rows > MAX_CELLS:
         far = f"{column_letter(cols - 1)}{rows}"
         raise Unreadable(Problem("data.sheet_too_large", {"range": f"A1:{far}", "cells": cols * rows, "far": far}, file=shown, sheet=title))
@@ -385,8 +454,12 @@ def _extent_slowly(xml: bytes) -> tuple[int, int]:
     return cols, rows
 
 
+FEW = 64  # "f"s of a sheet's XML looked at one by one for a formula's closing tag
+
+
 class _Marks:
-    """A sheet's XML and where in it an attribute is written: every "=" found once, with numpy.
+    """A sheet's XML (or a piece of it, see ``_pieces``) and where in it an attribute is written:
+    every "=" found once, with numpy.
 
     The cell references (the sheet's extent), error cells (t="e"), the cells of a percent style
     (s="N") and merged ranges (ref="…") are all attributes, so each is looked for among the "="
@@ -400,6 +473,11 @@ class _Marks:
         self.eq = eq = np.flatnonzero(a == 61)
         self.before, self.after = a[eq - 1], a[np.minimum(eq + 1, len(a) - 1)]  # the bytes either side of each "="
         self._fs: list[int] | None = None
+        self.slowly = False  # the extent was found by _extent_slowly
+
+    def _slowly(self) -> tuple[int, int]:
+        self.slowly = True
+        return _extent_slowly(self.xml)
 
     @property
     def fs(self) -> list[int]:
@@ -410,20 +488,28 @@ class _Marks:
             self._fs = np.flatnonzero(self.a == 102).tolist()
         return self._fs
 
-    def settle(self, percent: frozenset[int]) -> None:
+    def settle(self, percent: frozenset[int], prefixed: bool | None = None, formulas_before: bool = False) -> None:
         """Find what the reading of the sheet uses — the cells of these percent styles, the tags
-        of error cells and merged ranges, the formula elements — then let go of the arrays: the
-        cell reader needs the memory next."""
+        of error cells and merged ranges, the formula elements — then let go of the arrays.
+        ``prefixed``: the sheet's elements are written with a prefix (<x:c>); None to tell from
+        this XML's start. ``formulas_before``: an earlier piece of the sheet had a formula (then
+        every formula element of this one is looked at, as in the whole XML)."""
         self.percent_at = self.numbers_of(b" s", percent)
         self.error_tags = self.chunks(self.values_of(b"t", b'e"'))  # an error cell's tag holds t="e"
         self.merge_tags = self.chunks(self.values_of(b"ref"))  # a merged range's tag holds ref="…"
+        self.booleans = bool(self.values_of(b"t", b'b"'))  # a boolean cell's tag holds t="b"
         # every formula cell, shared ones included, comes with some "</f>" ("</x:f>" in a prefixed sheet)
         xml = self.xml
-        closing = self.formula_closing(b":worksheet" in xml[:300])
+        if prefixed is None:
+            prefixed = b":worksheet" in xml[:300]
+        closing = -1 if formulas_before else self.formula_closing(prefixed)
         self.formula_tags = []
-        if closing >= 0:
+        if formulas_before:
+            self.formula_tags = self.formulas(0)
+        elif closing >= 0:
             first_cell = max(xml.rfind(b"<c ", 0, closing), xml.rfind(b":c ", 0, closing), 0)  # the first formula's cell
             self.formula_tags = self.formulas(first_cell)
+        self.had_formula = formulas_before or closing >= 0
         del self.a, self.eq, self.before, self.after, self._fs
 
     def extent(self) -> tuple[int, int]:
@@ -440,7 +526,7 @@ class _Marks:
         before, after = self.before, self.after
         inside = (eq >= 2) & (eq < len(a) - 12)
         if (inside & ((before <= 32) | ((after == 39) & ((before | 32) == 114)))).any():
-            return _extent_slowly(self.xml)
+            return self._slowly()
         r = eq[inside & ((before | 32) == 114) & (after == 34)]
         p = r[a[r - 2] <= 32] + 2  # r="…" after a space
         col = np.zeros(len(p), np.int32)
@@ -453,7 +539,7 @@ class _Marks:
             np.copyto(col, col * 26 + c + 1, where=run)
         else:
             if (run & ((a[p + 4] | 32) - np.uint8(97) < 26)).any():  # a fifth letter: beyond any sheet
-                return _extent_slowly(self.xml)
+                return self._slowly()
         q = p + (col > 0) + (col > 26) + (col > 702) + (col > 18278)
         row = np.zeros(len(p), np.int32)
         run = np.ones(len(p), bool)
@@ -464,7 +550,7 @@ class _Marks:
                 break
             np.copyto(row, row * 10 + c, where=run)
         else:  # eight digits or more: beyond any sheet
-            return _extent_slowly(self.xml)
+            return self._slowly()
         return int(col.max(initial=0)), int(row.max(initial=0))
 
     def values_of(self, name: bytes, value: bytes = b"") -> list[int]:
@@ -530,8 +616,22 @@ class _Marks:
         return out
 
     def formula_closing(self, prefixed: bool) -> int:
-        """Where the first "</f>" is (":f>" in a prefixed sheet), or -1."""
-        return self.xml.find(b":f>" if prefixed else b"</f>")
+        """Where the first "</f>" is (":f>" in a prefixed sheet), or -1.
+
+        Looked for from each "f" (found by memchr, many times faster than a search for "</f>",
+        whose "<" and ">" are everywhere in XML): a sheet of values has few. After FEW of them
+        not closing a formula, the plain search takes over."""
+        xml = self.xml
+        needle = b":f>" if prefixed else b"</f>"
+        back = len(needle) - 2  # from the "f" back to the needle's start
+        i = xml.find(b"f")
+        for _ in range(FEW):
+            if i < 0:
+                return -1
+            if i >= back and xml.startswith(needle, i - back):
+                return i - back
+            i = xml.find(b"f", i + 1)
+        return -1 if i < 0 else xml.find(needle, max(i - back, 0))
 
 
 class _Sheet:
@@ -543,48 +643,45 @@ class _Sheet:
 
     def __init__(self, wb: Workbook, title: str, shown: str, percent: frozenset[int]):
         self.wb, self.title, self.shown, self.percent = wb, title, shown, percent
+        self.percent_cells: list[tuple[int, int]] = []  # (row, column) from 0 of a number shown as a percentage
+        self.errors: list[tuple[int, int, str]] = []  # (row, column) from 0 and the error cell's text
         self.merged: list[tuple[int, int, int, int, str]] = []  # (r1, c1, r2, c2, "A1:B2")
         self.formulas: dict[tuple[int, int], str] = {}
+        self.booleans = False  # a cell of the sheet is a boolean (t="b")
 
     def rows(self) -> Iterator[tuple[int, Sequence]]:
         """The rows, numbered from 1, every cell whatever the stored dimension says.  Any failure
         becomes Unreadable, so a damaged workbook is never half read."""
         try:
-            values, marks = _sheet_values(self.wb, self.title, self.shown, self.percent)
-            self._styles_and_errors(marks, values)
-            self._blank_causes(marks)
+            values = _sheet_values(self.wb, self.title, self.shown, self)
+            self.apply(values)
         except Unreadable:
             raise
         except Exception as e:  # noqa: BLE001 - zlib, zipfile, XML and calamine errors alike
             raise Unreadable(Problem("data.corrupt", {"detail": f"{type(e).__name__}: {e}"}, file=self.shown, sheet=self.title)) from None
-        del marks
         yield from enumerate(values, 1)
 
-    def _styles_and_errors(self, marks: _Marks, values: list[list]) -> None:
+    def find(self, marks: _Marks) -> None:
+        """What a piece of the sheet's XML (its marks settled) says beyond the cells' values."""
         xml = marks.xml
+        self.booleans |= marks.booleans
 
         def at(tag: bytes):
             ref = _CELL_REF.search(tag)
-            if ref is None:
-                return None
-            r, c = int(ref.group(2)) - 1, _col_index(ref.group(1))
-            return (r, c) if r < len(values) and c < len(values[r]) else None
+            return None if ref is None else (int(ref.group(2)) - 1, _col_index(ref.group(1)))
 
         for pos in marks.percent_at:  # ' s="N"', N a percent style: only those cells are looked at
             start = xml.rfind(b"<", 0, pos)
             tag = xml[start : xml.find(b">", pos) + 1]
             where = at(tag) if tag[1:].split(b" ", 1)[0].split(b":")[-1] == b"c" else None
-            if where is not None and type(values[where[0]][where[1]]) is float:
-                values[where[0]][where[1]] = Percent(values[where[0]][where[1]])
+            if where is not None:
+                self.percent_cells.append(where)
         for lo, hi in marks.error_tags:
             for m in _ERROR_CELL.finditer(xml, lo, hi):
                 where = at(m.group(0))
                 v = _VALUE.match(xml, m.end())
                 if where is not None and v is not None:
-                    values[where[0]][where[1]] = _unescape(v.group(1).decode("utf-8", "replace"))
-
-    def _blank_causes(self, marks: _Marks) -> None:
-        xml = marks.xml
+                    self.errors.append((*where, _unescape(v.group(1).decode("utf-8", "replace"))))
         for lo, hi in marks.merge_tags:
             for m in _MERGE.finditer(xml, lo, hi):
                 c1, r1 = _col_index(m.group(1)), int(m.group(2))
@@ -592,7 +689,7 @@ class _Sheet:
                 ref = m.group(0).split(b'ref="')[1].rstrip(b'"').decode()
                 self.merged.append((r1, c1, r2, c2, ref))
         for m in marks.formula_tags:
-            start = max(xml.rfind(b"<c ", 0, m.start()), xml.rfind(b":c ", 0, m.start()))
+            start = _cell_start(xml, m.start())
             end = xml.find(b"</", m.end())
             close = xml.find(b"c>", end)  # the cell's own end tag
             cell = _CELL_REF.search(xml, start, m.start())
@@ -604,6 +701,20 @@ class _Sheet:
             text = body.split(b">", 1)[1].split(b"<", 1)[0] if not body.split(b">", 1)[0].endswith(b"/") else b""
             self.formulas[(int(cell.group(2)), _col_index(cell.group(1)))] = "=" + _unescape(text.decode("utf-8", "replace"))
 
+    def apply(self, values: list[list]) -> None:
+        """Put what the XML said into the cells calamine read: percent-styled numbers wrapped in
+        Percent, error cells' text where calamine left them empty."""
+        for r, c in self.percent_cells:
+            if r < len(values) and c < len(values[r]) and type(values[r][c]) is float:
+                values[r][c] = Percent(values[r][c])
+        for r, c, text in self.errors:
+            if r < len(values) and c < len(values[r]):
+                values[r][c] = text
+
+    def plain_numbers(self) -> bool:
+        """No cell of the sheet is a boolean or a percent-styled number (known once it is read)."""
+        return not self.booleans and not self.percent_cells
+
     def blank_cause(self, row: int, col: int) -> tuple[str, str] | None:
         """Why the cell at (row from 1, column from 0) is empty: ("merged", "B2:B3"),
         ("formula", "=SUM(…)"), or None when it simply is."""
@@ -614,6 +725,16 @@ class _Sheet:
             if r1 <= row <= r2 and c1 <= col <= c2 and (row, col) != (r1, c1):
                 return "merged", ref
         return None
+
+
+def _cell_start(xml: bytes, pos: int) -> int:
+    """Where the tag of the cell holding ``pos`` starts ("<c …", ":c …" of "<x:c …"), or -1.  A
+    cell written with no reference of its own (<c>) has none: not the reference of a cell
+    before it."""
+    while True:
+        pos = max(xml.rfind(b"<c", 0, pos), xml.rfind(b":c", 0, pos))
+        if pos < 0 or xml[pos + 2 : pos + 3] in (b" ", b">", b"/", b"\t", b"\r", b"\n"):
+            return pos
 
 
 def _unescape(text: str) -> str:

@@ -8,8 +8,10 @@ normalisation it applied); anything else is a problem with a catalog code.
 from __future__ import annotations
 
 import math
+import operator
 import re
 import unicodedata
+from typing import Sequence
 
 import numpy as np
 
@@ -205,10 +207,7 @@ def parse_column(parse: ValueParser, cells: list | tuple) -> tuple[np.ndarray, l
     """
     n = len(cells)
     if parse.kind != "bool" and n and set(map(type, cells)) == {float}:  # a workbook's column of numbers, no blank
-        values = np.array(cells, dtype=float)
-        odd = odd_numbers(values, parse) | np.isnan(values)
-        values[odd] = np.nan
-        return values, np.flatnonzero(odd).tolist()
+        return float_column(np.array(cells, dtype=float), parse)
     out = np.full(n, np.nan)
     if parse.kind == "bool":
         words = _BOOL_WORDS
@@ -252,6 +251,37 @@ def parse_column(parse: ValueParser, cells: list | tuple) -> tuple[np.ndarray, l
     odd = odd_numbers(values, parse) | np.isnan(values)
     out[idx[~odd]] = values[~odd]
     return out, idx[odd].tolist()
+
+
+def float_column(values: np.ndarray, parse: ValueParser) -> tuple[np.ndarray, list[int]]:
+    """``parse_column`` of a column whose every cell is a float: ``values`` (changed in place) with
+    the numbers ``parse`` must see one by one made NaN, and their positions."""
+    odd = odd_numbers(values, parse) | np.isnan(values)
+    values[odd] = np.nan
+    return values, np.flatnonzero(odd).tolist()
+
+
+def float_block(rows: Sequence[Sequence], cols: list[int], plain: bool = False) -> np.ndarray | None:
+    """Cells ``cols`` of every row as one array of floats (a row per row, a column per one of
+    ``cols``), when every one of them is a number — a workbook's, no blank, no text —, else None:
+    read in one go instead of a column at a time.
+
+    ``plain``: the sheet has no boolean and no percent-styled cell, so a cell that is not text,
+    a date or a blank is a float (an int reads as the same value): ``sum`` of each row, which
+    stops with a TypeError at the first text (a blank is ""), tells. Otherwise each cell's type
+    is looked at."""
+    block = list(map(operator.itemgetter(*cols), rows)) if len(cols) > 1 else [(r[cols[0]],) for r in rows]
+    if plain:
+        try:
+            sum(map(sum, block))
+        except TypeError:
+            return None
+    else:
+        only = {float}
+        for r in block:  # stops at the first row with anything else
+            if set(map(type, r)) != only:
+                return None
+    return np.array(block, dtype=float)
 
 
 _POW10 = 10.0 ** np.arange(24)  # exact in binary floating point up to 1e22 (10 ** 23 only divides cells not read here)

@@ -510,9 +510,13 @@ class Sheet:
         (:class:`Rows`): what a report of thousands of units' score sheets writes."""
         return Rows(self, first, units, per_unit)
 
-    def _add(self, xml: str, r: int) -> None:
-        if r > MAX_ROWS:  # Excel and WPS open no sheet longer than this: refuse rather than hand out a cut-off sheet
+    def reach(self, r: int) -> None:
+        """Refuse a row past MAX_ROWS: Excel and WPS open no sheet longer, and a cut-off sheet is never handed out."""
+        if r > MAX_ROWS:
             raise ReportError(Problem("report.xlsx_too_many_rows", {"sheet": self.title, "max": MAX_ROWS}))
+
+    def _add(self, xml: str, r: int) -> None:
+        self.reach(r)
         self.last_row = r
         self._pending.append(xml)
         self._pending_size += 1
@@ -623,8 +627,7 @@ class Rows:
         assert s._held is None, "rows held for a paragraph: write with row()"
         assert sorted(self._rows) == list(range(per)), "every row of a unit is put"
         last = self.first + n * per - 1
-        if last > MAX_ROWS:  # Excel and WPS open no sheet longer than this: refuse rather than hand out a cut-off sheet
-            raise ReportError(Problem("report.xlsx_too_many_rows", {"sheet": s.title, "max": MAX_ROWS}))
+        s.reach(last)
         if n == 0:
             return
         rows = [self._cells(at) for at in range(per)]
