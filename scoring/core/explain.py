@@ -574,7 +574,7 @@ def sheet_heads(res: Results, cs: CategoryScores, rows: list[int], lang: str = "
     mods: list[tuple[Any, ...]] = []
     for ms in cs.modules.values():
         numbers = [nullable(round_column(a[at], places)) for a in (ms.score, ms.base, ms.bonus, ms.contribution)]
-        cut = {p: c for p in rows if (c := _bonus_cap(res, cs, ms, p, places, lang))} if ms.module.bonus is not None else {}
+        cut = _bonus_caps(res, cs, ms, rows, places, lang) if ms.module.bonus is not None else {}
         mods.append((ms, *numbers, cut))
     out = []
     for k, p in enumerate(rows):
@@ -632,6 +632,12 @@ def unit_sheets(
 
 def _bonus_cap(res: Results, cs: CategoryScores, ms, pos: int, places: int, lang: str) -> dict[str, Any]:
     """附加项 beyond the module's range: the items' sum, and the sentence saying it was cut."""
+    return _bonus_caps(res, cs, ms, [pos], places, lang).get(pos, {})
+
+
+def _bonus_caps(res: Results, cs: CategoryScores, ms, rows: list[int], places: int, lang: str) -> dict[int, dict[str, Any]]:
+    """:func:`_bonus_cap` of the units at ``rows``, by row, for those whose 附加项 were cut: the items'
+    sums rounded a column at a time, each distinct sentence made once."""
     cache = _cache(res)
     key = ("bonus_items", cs.category, ms.module.id)
     if key not in cache:  # once per category and module: the items' sum for every unit
@@ -641,16 +647,25 @@ def _bonus_cap(res: Results, cs: CategoryScores, ms, pos: int, places: int, lang
             sums = sums + np.nan_to_num(a)
         cache[key] = sums if items else None
     sums = cache[key]
-    if sums is None:
+    if sums is None or not rows:
         return {}
-    total = round_half_up(float(sums[pos]), places)
-    if abs(total - float(ms.bonus[pos])) < 10 ** -(places + 3):
-        return {}
+    at = np.asarray(rows, dtype=np.int64)
+    total = round_column(sums[at], places)  # round_half_up of each, bit for bit
+    counted = ms.bonus[at]
+    with np.errstate(invalid="ignore"):
+        cut = ~(np.abs(total - counted) < 10 ** -(places + 3))  # a NaN counted is cut too, as one unit's test says
     b = ms.module.bonus
-    return {
-        "bonus_items": total,
-        "bonus_note": t("explain.bonus_capped", lang, items=fmt(total, places), low=fmt(b.min), high=fmt(b.max), counted=fmt(float(ms.bonus[pos]), places)),
-    }
+    notes: dict[tuple[float, float], dict[str, Any]] = {}
+    out = {}
+    for k in np.flatnonzero(cut).tolist():
+        pair = (float(total[k]), float(counted[k]))
+        if pair not in notes:
+            notes[pair] = {
+                "bonus_items": pair[0],
+                "bonus_note": t("explain.bonus_capped", lang, items=fmt(pair[0], places), low=fmt(b.min), high=fmt(b.max), counted=fmt(pair[1], places)),
+            }
+        out[rows[k]] = dict(notes[pair])  # each unit's own dict, as one unit's call gives it
+    return out
 
 
 def tree_order(res: Results):
