@@ -97,6 +97,7 @@ class Field:
     gen: tuple  # how to draw a value: ("int", lo, hi) | ("dec", lo, hi, places) | ("bool", p_true)
     blank: float = 0.0  # share of units that leave it empty
     formula: str | None = None
+    min: float | None = None
     max: float | None = None
 
 
@@ -213,7 +214,11 @@ class Builder:
             per = {self.field("信息迟报次数", "count", ("int", 0, 3), owner): 0.5, self.field("信息漏报次数", "count", ("int", 0, 2), owner): 1}
             ind |= {"name": "法治信息报送", "method": "events_by_level", "params": {"per": per}}
         elif template == "relative_to_best":
-            ind |= {"name": "重点任务完成量", "method": "relative_to_best", "field": self.field("任务完成量", "number", ("dec", 10, 100, 1), owner, max=100)}
+            ind |= {
+                "name": "重点任务完成量",
+                "method": "relative_to_best",
+                "field": self.field("任务完成量", "number", ("dec", 10, 100, 1), owner, min=0, max=100),
+            }
         elif template == "graded_review":
             grades = {self.field(f"评审{g}票", "count", ("int", 1 if g == "A" else 0, 9), owner): k for g, k in zip("ABCD", (1.0, 0.8, 0.6, 0.4))}
             ind |= {"name": "普法责任制评审", "method": "graded_review", "params": {"grades": grades}}
@@ -446,6 +451,8 @@ def _field_toml(fields: list[Field]) -> list[str]:
     L = []
     for f in fields:
         L += ["[[fields]]", f"name = {_q(f.name)}", f'kind = "{f.kind}"']
+        if f.min is not None:
+            L.append(f"min = {f.min:g}")
         if f.max is not None:
             L.append(f"max = {f.max:g}")
         if f.formula:

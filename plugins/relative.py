@@ -54,6 +54,7 @@ class RelativeToBest(Method):
     name = "relative_to_best"
     title = ("与最优值比较", "Relative to the best")
     example = {"field": "招商引资到位资金", "full": 10, "params": {}}
+    least_value = 0.0  # a negative value has no ratio to the best: the field must be declared min = 0
 
     class Params(BaseParams):
         lower_is_better: bool = LOWER_IS_BETTER

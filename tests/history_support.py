@@ -63,6 +63,7 @@ bands = [{{ name = "好", min = 80 }}, {{ name = "中", min = 60, max = 80 }}, {
 
 [[fields]]
 name = "a"
+min = 0
 max = 100
 
 [[fields]]

@@ -535,3 +535,16 @@ name = "f"
     (p,) = e.value.problems
     assert p.code == "criteria.points_over_full" and p.line == 16  # the params line
     assert "200" in p.message("zh") and "100" in p.message("zh")
+
+
+def test_a_ratio_to_the_best_is_refused_on_a_field_that_may_be_negative(tmp_path, registry):
+    """relative_to_best has no meaning below 0 (a negative value would be clipped to 0, or given full points
+    where lower is better): a field whose range allows it is refused at the check, with the fix."""
+    text = edit(BASE, ('method = "supplied"\nfield = "党建得分"', 'method = "relative_to_best"\nfield = "党建得分"'))
+    (p,) = by_code(problems(tmp_path, registry, text), "criteria.field_below_method")
+    assert p.key == "indicators[2].field" and p.line == line_of(text, 'method = "relative_to_best"') + 1
+    assert "党建得分" in p.message() and "relative_to_best" in p.message() and "min = 0" in p.hint()
+    declared = edit(text, ('name = "党建得分"\nmax = 100', 'name = "党建得分"\nmin = 0\nmax = 100'))
+    assert "D1" in load_criteria(write(tmp_path, declared, "declared.toml"), registry).leaves
+    negative = edit(text, ('name = "党建得分"\nmax = 100', 'name = "党建得分"\nmin = -5\nmax = 100'))
+    assert [q.code for q in problems(tmp_path, registry, negative)] == ["criteria.field_below_method"]

@@ -157,6 +157,9 @@ class Method:
     # NaN is refused as a fault of the plugin (see scoring.core.boundary).
     leaves_out: ClassVar[bool] = False
     passes_through: ClassVar[bool] = False  # the points are the submitted value itself (``supplied``)
+    # The least value an input may have for the rule to mean anything (0 for a ratio to the best):
+    # `scoring check` refuses a field whose declared range allows less, rather than a silent clip.
+    least_value: ClassVar[float | None] = None
     plugin: str = ""  # the plugin the method was taken from (set by the registry)
     # An example for `scoring methods NAME` and docs/methods.md: {"field": …, "params": {…}},
     # optionally "full", "name" and "bonus". The rule sentence shown is generated from it.

@@ -477,6 +477,20 @@ def _check_leaf(ind: Indicator, k: str, method: Method, params: Any, fields: dic
     for f in reads:
         if f not in fields and previous_of(f) not in fields:
             P.append(Problem("criteria.unknown_field", {"name": f, "known": _suggest(f, fields)}, key=f"{k}.field" if f == ind.field else f"{k}.params"))
+    if method.least_value is not None:  # a field whose range allows values the rule has no meaning for
+        for f in reads:
+            spec = fields.get(f) or fields.get(previous_of(f) or "")
+            if spec is None:  # an unknown field: said above
+                continue
+            lo = spec.bounds()[0]
+            if lo is None or lo < method.least_value:
+                P.append(
+                    Problem(
+                        "criteria.field_below_method",
+                        {"id": ind.id, "method": ind.method, "field": spec.name, "least": f"{method.least_value:g}"},
+                        key=f"{k}.field",
+                    )
+                )
     P.extend(_check_zero_denominator(ind, reads, parsed, k))
     return Leaf(ind, method, params, reads)
 
