@@ -2690,12 +2690,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "out.col.decisions": ("拟处理建议", "Proposed decisions"),
     # --- a method that has no meaning below a value (relative_to_best below 0) ---
     "criteria.field_below_method": (
-        "指标 {id} 的评分方法 {method} 只适用于不小于{least}的值，字段“{field}”却允许更小的值（负数没有“与最优值之比”，不会悄悄按0分或满分处理）",
-        "indicator {id}: method {method} has a meaning only for values of at least {least}, but field \"{field}\" allows less (a negative value has no ratio to the best; it is not quietly scored 0 or full)",
+        "指标 {id} 的评分方法 {method} 只适用于不小于{least}的值，字段“{field}”的取值范围却允许更小的值（这样的值不会被悄悄截断或按满分处理）",
+        "indicator {id}: method {method} has a meaning only for values of at least {least}, but the range of field \"{field}\" allows less (such a value is never quietly clipped or given full points)",
     ),
     "criteria.field_below_method.hint": (
-        "在 [[fields]] 中为字段“{field}”写上 min = {least}（或将字段类型设为 count / rate）；确有负值的，换用其他评分方法",
-        "give field \"{field}\" min = {least} in [[fields]] (or kind count / rate); if it really has negative values, use another method",
+        "在 [[fields]] 中为字段“{field}”写上 min = {least}（或将字段类型设为 count / rate）；确有更小的值的，换用其他评分方法",
+        "give field \"{field}\" min = {least} in [[fields]] (or kind count / rate); if it really has smaller values, use another method",
     ),
 }
 

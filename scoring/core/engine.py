@@ -251,14 +251,14 @@ def _score_category(
         tops = top.get(m.id, [])
         normal = [s for s in tops if not s.indicator.bonus]
         extra = [s for s in tops if s.indicator.bonus]
-        whole = len(normal) == 1 and _every_unit_scored(normal[0], n)
-        earned = normal[0].points if whole else _nansum([s.points for s in normal], new)[0]  # see _nansum
+        one_full = len(normal) == 1 and _every_unit_scored(normal[0], n)  # a single leaf that scored every unit
+        earned = normal[0].points if one_full else _nansum([s.points for s in normal], new)[0]  # see _nansum
         app = _sum([s.applicable_full for s in normal], new)
         if len(normal) == 1 and _rescaled(normal[0], m):
             base = normal[0].points
         else:
             base = _base(earned, app, m.full, places, new)
-        empty = not partial and not (whole and base is earned) and np.isnan(base.min(initial=0.0))
+        empty = not partial and not (one_full and base is earned) and np.isnan(base.min(initial=0.0))
         for pos in np.nonzero(np.isnan(base))[0] if empty else ():
             if data.ids[idx[pos]] in unscored:  # already reported: its missing values leave the module empty
                 continue

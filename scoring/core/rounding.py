@@ -16,7 +16,7 @@ import numpy as np
 _SNAP = 9
 # Rounding a rounded column gives it back, bit for bit, for every value below this in size:
 # k / 10^places comes back as k through the 9-decimal snap while k·10^(9 - places) stays far
-# below 2^53 (tests/test_engine_fused.py checks every rounded value within 1.5e6). The engine skips such a
+# below 2^53 (tests/test_engine_fused.py checks values drawn within 1.5e6). The engine skips such a
 # second rounding only where the criteria bound the values by this (a module's full points).
 ROUNDED_AGAIN = 1e5
 T = TypeVar("T")
