@@ -116,3 +116,13 @@ def test_the_drawn_sheets_hold_what_is_compared():
     assert type(values[0][0]).__name__ == "Percent" and values[0][1] == "#N/A"
     assert sheet.merged == [(1, 0, 2, 0, "A1:A2")] and sheet.formulas == {(1, 2): "=1/0"}
     assert sheets._extent(xml) == (3, 2)
+
+
+def test_a_boolean_or_error_cell_is_seen_with_either_quote():
+    """XML quotes an attribute with " or ': a TRUE written t='b' must never pass for a plain number."""
+    for q in ('"', "'"):
+        xml = f"<worksheet><sheetData><row r={q}1{q}><c r={q}A1{q} t={q}b{q}><v>1</v></c><c r={q}B1{q} t={q}e{q}><v>#N/A</v></c></row></sheetData></worksheet>".encode()
+        marks = sheets._Marks(xml + b" " * 16)
+        assert len(marks.values_of(b"t", b'b"')) == 1 and len(marks.values_of(b"t", b'e"')) == 1, q  # what settle() reads
+    mixed = b"<c r='A1' t=\"b'><v>1</v></c>" + b" " * 16  # quotes that do not pair quote nothing
+    assert sheets._Marks(mixed).values_of(b"t", b'b"') == []

@@ -555,12 +555,13 @@ class _Marks:
 
     def values_of(self, name: bytes, value: bytes = b"") -> list[int]:
         """Where ``name="value…`` is written (the position of its "="): the attribute ``name``
-        (its bytes just before the "=") with a value starting with ``value``."""
+        (its bytes just before the "=") with a value starting with ``value``; the value quoted
+        with " or with ' (XML allows both: a '"' in ``value`` stands for the value's own quote)."""
         a, eq = self.a, self.eq
-        q = eq[(self.before == name[-1]) & (self.after == 34)]
+        q = eq[(self.before == name[-1]) & ((self.after == 34) | (self.after == 39))]
         q = q[(q >= len(name)) & (q + 1 + len(value) < len(a))]
         for k, ch in enumerate(value):
-            q = q[a[q + 2 + k] == ch]
+            q = q[a[q + 2 + k] == (a[q + 1] if ch == 34 else ch)]
         for k, ch in enumerate(name[:-1]):
             q = q[a[q - len(name) + k] == ch]
         return q.tolist()
