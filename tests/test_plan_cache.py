@@ -5,6 +5,8 @@ turns it off. Each test has a cache folder of its own (XDG_CACHE_HOME)."""
 from __future__ import annotations
 
 import datetime
+import hashlib
+import hmac
 import json
 import os
 import subprocess
@@ -97,6 +99,28 @@ def test_an_entry_signed_with_another_users_key_is_ignored(cache, tmp_path):
     (cache.parent / "key").write_bytes(os.urandom(32))  # the entry was signed with the old key: foreign now
     again, imported = _run(CRITERIA, tmp_path)
     assert imported == ["pydantic", "tomli"] and again == first
+
+
+def test_a_key_others_can_read_signs_nothing_to_trust(cache, tmp_path):
+    """In a cache folder others can read (shared, or made by someone else) the key is no secret: an entry
+    it signs could have been written by anyone, so it is not used."""
+    first, _ = _run(CRITERIA, tmp_path)
+    key = cache.parent / "key"
+    assert key.stat().st_mode & 0o077 == 0  # made for the user alone
+    key.chmod(0o644)
+    again, imported = _run(CRITERIA, tmp_path)
+    assert imported == ["pydantic", "tomli"] and again == first
+
+
+def test_an_entry_holding_nan_is_not_used(cache):
+    validated = api.load_criteria(CRITERIA)
+    entry = next(cache.glob("*.json"))
+    mac, _, body = entry.read_bytes().partition(b"\n")
+    spoiled = body.replace(b'"precision": 2', b'"precision": NaN', 1)
+    assert spoiled != body
+    secret = (cache.parent / "key").read_bytes()
+    entry.write_bytes(hmac.new(secret, spoiled, hashlib.sha256).hexdigest().encode() + b"\n" + spoiled)  # signed, as if by this engine
+    assert plan_cache.read(validated.raw, []) is None
 
 
 def test_turned_off_nothing_is_written_and_every_run_validates(cache, tmp_path):

@@ -94,22 +94,35 @@ def _secret(where: Path, create: bool) -> bytes | None:
     """This user's key for the entries' HMAC (made on first write, readable by the user alone)."""
     path = where.parent / "key"
     try:
-        key = path.read_bytes()
-        return key if len(key) >= 32 else None  # a key cut short is no key
+        return _own_key(path)
     except OSError:
         if not create:
             return None
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process made it first
-        return path.read_bytes()
+        return _own_key(path)
     with os.fdopen(fd, "wb") as f:
         f.write(os.urandom(32))
-    return path.read_bytes()
+    return _own_key(path)
+
+
+def _own_key(path: Path) -> bytes | None:
+    """The key at ``path`` if it is this user's alone (owned by the user, readable by no one else) and
+    whole; else None: a key others could read (a shared cache folder) signs nothing to trust."""
+    st = os.stat(path)
+    if (hasattr(os, "getuid") and st.st_uid != os.getuid()) or st.st_mode & 0o077:
+        return None
+    key = path.read_bytes()
+    return key if len(key) >= 32 else None  # a key cut short is no key
 
 
 class Miss(Exception):
     """An entry that cannot be used as it is."""
+
+
+def _no_constant(name: str) -> Any:
+    raise Miss(name)
 
 
 def _encode(v: Any) -> Any:
@@ -189,7 +202,7 @@ def read(raw: bytes, plugins: list[Path]) -> Entry | None:
         mac, _, body = blob.partition(b"\n")
         if secret is None or not hmac.compare_digest(mac, hmac.new(secret, body, hashlib.sha256).hexdigest().encode()):
             return None
-        doc = json.loads(body)
+        doc = json.loads(body, parse_constant=_no_constant)  # NaN and Infinity: never in a valid plan
         lines = doc.get("lines")
         if doc.get("format") != FORMAT or not isinstance(doc.get("leaves"), dict) or not isinstance(lines, dict):
             return None
