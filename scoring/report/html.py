@@ -17,6 +17,7 @@ from ..core.explain import LineColumns, nullable
 from ..core.rounding import fmt
 from ..i18n import t
 from . import charts
+from .output import column_texts
 from .notice import full_note, full_text, line_cell, source_text
 from .view import CategoryView, ReportView, SheetBlock, UnitView
 
@@ -336,18 +337,18 @@ def _line_pieces(view: ReportView, head: dict, ind, c: LineColumns, numbers: tup
     if np.isnan(app).all():  # the whole indicator applies to every unit (mostly)
         heads = [_row_head(level, label, ind.bonus, ind.full, "")] * n
     else:  # numbers with None for NaN: a NaN is a distinct value each time
-        heads = _each(nullable(app), lambda a: _row_head(level, label, ind.bonus, ind.full, full_note(a, lang)))
+        heads = column_texts(nullable(app), lambda a: _row_head(level, label, ind.bonus, ind.full, full_note(a, lang)), "", "")
     files = list(c.sources.values())
     if all(v.count(v[0]) == n for v in files):  # mostly every unit's values of a field come from one file
         sources = [_SOURCE + _escaped(source_text(owner, tuple(v[0] for v in files), (), lang)) + _END] * n
     else:
-        sources = _each(list(zip(*files)), lambda f: _SOURCE + _escaped(source_text(owner, f, (), lang)) + _END)
+        sources = column_texts(list(zip(*files)), lambda f: _SOURCE + _escaped(source_text(owner, f, (), lang)) + _END, "", "")
     points, lost = numbers
     return [
         heads,
         points.column(nullable(c.points)),
         lost.column(nullable(c.lost)),
-        _each(c.reasons, _reason_text),
+        column_texts(c.reasons, _reason_text, "", ""),
         sources,
     ]
 
@@ -355,14 +356,6 @@ def _line_pieces(view: ReportView, head: dict, ind, c: LineColumns, numbers: tup
 def _reason_text(reason: str) -> str:
     """A reason as the row shows it: one without & < > " ' is its own text."""
     return escape(reason, quote=True) if reason and _MARKUP(reason) else (reason or "")
-
-
-def _each(values: list, how) -> list[str]:
-    """``how`` of every value, each distinct value's text made once."""
-    texts: dict = dict.fromkeys(values)
-    for x in texts:
-        texts[x] = how(x)
-    return list(map(texts.__getitem__, values))
 
 
 @lru_cache(maxsize=8192)
