@@ -574,7 +574,7 @@ def sheet_heads(res: Results, cs: CategoryScores, rows: list[int], lang: str = "
     mods: list[tuple[Any, ...]] = []
     for ms in cs.modules.values():
         numbers = [nullable(round_column(a[at], places)) for a in (ms.score, ms.base, ms.bonus, ms.contribution)]
-        cut = _bonus_caps(res, cs, ms, rows, places, lang) if ms.module.bonus is not None else {}
+        cut = _bonus_caps(res, cs, ms, rows, places, lang)
         mods.append((ms, *numbers, cut))
     out = []
     for k, p in enumerate(rows):
