@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 import numpy as np
 
 from ..core.engine import CategoryScores, Results
-from ..core.explain import LineColumns, _bonus_cap, indicator_line, line_columns, line_head, line_keys, ranked, tree_order, unit_sheet
+from ..core.explain import LineColumns, _bonus_caps, indicator_line, line_columns, line_head, line_keys, ranked, tree_order, unit_sheet
 from ..core.rounding import decimal_codes, each_distinct, fmt, fmt_column, round_column
 from ..i18n import t
 from ..outfile import write_out
@@ -387,7 +387,9 @@ def _head_row(res: Results, cs: CategoryScores, rows: list[int], lang: str, row:
         numbers(ms.contribution)
         row.text(b"}")
         if m.bonus is not None:  # 附加项 beyond the module's range: said on the unit's own sheet
-            unusual |= [bool(_bonus_cap(res, cs, ms, p, places, lang)) for p in rows]
+            cut = _bonus_caps(res, cs, ms, rows, places, lang)
+            if cut:
+                unusual |= np.isin(at, list(cut))
     row.text(b'],"vetoes":[],"indicators":[')
     end = row.mark()
     if cs.vetoes:
