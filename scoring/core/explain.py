@@ -142,12 +142,14 @@ class LineColumns:
     rule: str
 
 
-def line_columns(res: Results, cs: CategoryScores, rows: list[int], s: IndicatorScores, lang: str = "zh") -> LineColumns:
+def line_columns(res: Results, cs: CategoryScores, rows: list[int] | np.ndarray, s: IndicatorScores, lang: str = "zh") -> LineColumns:
     """The lines of ``s`` for the units at ``rows``, built a column at a time (see :class:`LineColumns`):
-    numbers rounded per column, the method's reasons asked for only where points were lost, all at once."""
+    numbers rounded per column, the method's reasons asked for only where points were lost, all at once.
+    ``rows`` may be an array of positions already (a caller asking for many indicators makes it once)."""
     ind = s.indicator
     places = res.criteria.assessment.precision
     at = np.asarray(rows, dtype=np.intp)
+    rows = at.tolist() if isinstance(rows, np.ndarray) else list(rows)
     pts = round_column(s.points[at], places)
     app = np.asarray(s.applicable_full[at], dtype=float)
     has = ~np.isnan(pts)
@@ -221,7 +223,7 @@ def line_columns(res: Results, cs: CategoryScores, rows: list[int], s: Indicator
             column[k] = made[each]
             reasons = column.tolist()
     return LineColumns(
-        list(rows),
+        rows,
         usual.tolist(),
         pts,
         np.where(shown_app, app, np.nan),
@@ -610,7 +612,8 @@ def sheet_heads(res: Results, cs: CategoryScores, rows: list[int], lang: str = "
 
 def sheet_columns(res: Results, cs: CategoryScores, rows: list[int], lang: str = "zh") -> list[tuple[IndicatorScores, LineColumns]]:
     """Each line of the sheets of the units at ``rows``, in sheet order, as :func:`line_columns`."""
-    return [(cs.indicators[ind.id], line_columns(res, cs, rows, cs.indicators[ind.id], lang)) for ind in tree_order(res) if ind.id in cs.indicators]
+    at = np.asarray(rows, dtype=np.intp)  # once for every indicator
+    return [(cs.indicators[ind.id], line_columns(res, cs, at, cs.indicators[ind.id], lang)) for ind in tree_order(res) if ind.id in cs.indicators]
 
 
 def unit_sheets(

@@ -338,9 +338,10 @@ def _sheet_block(res: Results, cs: CategoryScores, rows: list[int], lang: str, p
     row = _Row(len(rows), res.criteria.assessment.precision)
     _head_row(res, cs, rows, lang, row)
     lead = b""
+    at = np.asarray(rows, dtype=np.intp)  # once for every indicator
     for ind in tree_order(res):
         if ind.id in cs.indicators:
-            _line_row(res, cs, rows, cs.indicators[ind.id], lang, parts, lead, row)
+            _line_row(res, cs, rows, at, cs.indicators[ind.id], lang, parts, lead, row)
             lead = b","
     row.text(b"]}")
     units = row.units()
@@ -398,10 +399,10 @@ def _head_row(res: Results, cs: CategoryScores, rows: list[int], lang: str, row:
         row.instead(k, start, end, b"," + _dumped(unit_sheet(res, cs, rows[k], lang, with_indicators=False))[:-1] + b',"indicators":[')
 
 
-def _line_row(res: Results, cs: CategoryScores, rows: list[int], s, lang: str, parts: dict, lead: bytes, row: _Row) -> None:
-    """``s``'s line of each unit at ``rows`` into the block's row: the parts every unit shares encoded once,
-    each distinct value's text made once; the unusual lines through :func:`indicator_line`, whole."""
-    c: LineColumns = line_columns(res, cs, rows, s, lang)
+def _line_row(res: Results, cs: CategoryScores, rows: list[int], at: np.ndarray, s, lang: str, parts: dict, lead: bytes, row: _Row) -> None:
+    """``s``'s line of each unit at ``rows`` (``at``: as an array) into the block's row: the parts every unit
+    shares encoded once, each distinct value's text made once; the unusual lines through :func:`indicator_line`, whole."""
+    c: LineColumns = line_columns(res, cs, at, s, lang)
     key = (cs.category, s.indicator.id, lead)
     if key not in parts:
         parts[key] = [x.encode() for x in _line_parts(res, s, c, lead.decode())]
