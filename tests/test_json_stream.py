@@ -209,3 +209,40 @@ def test_lines_made_from_the_numbers_alone_are_told_apart_by_every_number_they_s
     whole = _whole(res, "zh")
     assert whole.count('"status":"zero_denominator"') == 4 and whole.count('"cap":{') >= 3
     assert "".join(json_chunks(res, "zh")) == whole
+
+
+_NUMBER = st.one_of(
+    st.sampled_from([0.0, -0.0, NaN, 1e300, 2.0**41, -2.5, 0.125]),  # (scores are finite: no Infinity)
+    st.decimals(-1000, 1000, places=2).map(float),
+    st.floats(allow_nan=True, allow_infinity=False),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_a_block_of_number_columns_is_each_number_as_json_writes_it(data):
+    """The numbers of a block's columns, written together (each distinct value once, multiples of
+    10^-places without sorting): every one is the text json.dumps gives it, a column of one value one text."""
+    from scoring.report.output import _number_columns
+
+    n = data.draw(st.integers(1, 12))
+    places = data.draw(st.integers(0, 4))
+    columns = data.draw(st.lists(st.lists(_NUMBER, min_size=n, max_size=n), min_size=1, max_size=6))
+    got = _number_columns([np.asarray(c, dtype=float) for c in columns], n, places)
+    for col, texts in zip(columns, got):
+        want = [b"null" if v != v else json.dumps(v).encode() for v in col]
+        if isinstance(texts, bytes):
+            assert len({np.float64(v).tobytes() for v in col}) == 1 and [texts] * n == want
+        else:
+            assert texts == want
+
+
+def test_number_columns_keep_minus_zero_large_values_and_nulls_apart():
+    from scoring.report.output import _number_columns
+
+    def texts(*columns):
+        return _number_columns([np.asarray(c, dtype=float) for c in columns], len(columns[0]), 2)
+
+    assert texts([-0.0, 1.5, NaN]) == [[b"-0.0", b"1.5", b"null"]]  # -0.0 is a multiple of 0.01 that is not 0.0
+    assert texts([0.0, 2.0**41, 0.25], [0.0, 0.5, 0.25]) == [[b"0.0", b"2199023255552.0", b"0.25"], [b"0.0", b"0.5", b"0.25"]]
+    assert texts([1e300, -2.5, NaN], [0.1, 0.2, 0.30000000000000004]) == [[b"1e+300", b"-2.5", b"null"], [b"0.1", b"0.2", b"0.30000000000000004"]]

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..core.engine import CategoryScores, Results
 from ..core.explain import LineColumns, _bonus_caps, indicator_line, line_columns, line_head, line_keys, ranked, tree_order, unit_sheet
-from ..core.rounding import decimal_codes, each_distinct, fmt, fmt_column, round_column
+from ..core.rounding import each_distinct, fmt, fmt_column, round_column
 from ..i18n import t
 from ..outfile import write_out
 
@@ -301,7 +301,8 @@ class _Row:
 def _number_columns(columns: list[np.ndarray], n: int, places: int) -> list:
     """Each column of ``n`` numbers as JSON texts (``float.__repr__``, null for NaN): one text where a column
     holds one value (bit for bit), else a list. Each distinct value of all the columns is written once, found
-    without sorting where the values are whole numbers of 10^-places (:func:`decimal_codes`)."""
+    without sorting where the values are whole numbers of 10^-places (as :func:`decimal_codes` finds them:
+    the multiples taken once for every column), else by sorting their bits."""
     if not columns:
         return []
     x = np.array(columns, dtype=float)
@@ -312,21 +313,33 @@ def _number_columns(columns: list[np.ndarray], n: int, places: int) -> list:
         return out
     f = 10.0**places
     y = x[vary]
+    nan = np.isnan(y)
     with np.errstate(over="ignore", invalid="ignore"):
-        fits = ((np.rint(y * f) / f == y) | np.isnan(y)).all(axis=1)  # most columns, cheaply told apart
-    for rows, decimal in ((vary[fits], True), (vary[~fits], False)):
-        if not len(rows):
-            continue
-        values = x[rows].ravel()
-        got = decimal_codes(values, places) if decimal else None
-        if got is not None:
-            code, low, span = got
-            present = np.flatnonzero(np.bincount(code, minlength=span))
-            texts = np.empty(span, dtype=object)
-            texts[present] = [b"null" if c == span - 1 else _number_bytes((c + low) / f) for c in present.tolist()]
+        np.copyto(y, 0.0, where=nan)
+        k = np.rint(y * f)  # each value's multiple of 10^-places, when it is one (NaN: 0)
+        fits = (k / f == y).all(axis=1)  # most columns, cheaply told apart
+    if fits.any():
+        kf, zero = k[fits], y[fits] == 0
+        if np.abs(kf).max(initial=0.0) >= 2.0**40 or np.signbit(y[fits][zero]).any():  # too large, or a -0.0
+            fits[:] = False
         else:
-            distinct, code = np.unique(values.view(np.uint64), return_inverse=True)
-            texts = np.array([_number_bytes(v) for v in distinct.view(float).tolist()] + [None], dtype=object)[:-1]
+            code = kf.astype(np.int64)
+            low = int(code.min())
+            code -= low
+            span = int(code.max()) + 2
+            if span > 4 * code.size + 1024:  # too far apart: sorted instead
+                fits[:] = False
+            else:
+                code[nan[fits]] = span - 1  # NaN: the last slot
+                present = np.flatnonzero(np.bincount(code.ravel(), minlength=span))
+                texts = np.empty(span, dtype=object)
+                texts[present] = [b"null" if c == span - 1 else _number_bytes((c + low) / f) for c in present.tolist()]
+                for j, col in zip(vary[fits].tolist(), texts[code].tolist()):
+                    out[j] = col
+    rows = vary[~fits]
+    if len(rows):
+        distinct, code = np.unique(x[rows].view(np.uint64), return_inverse=True)
+        texts = np.array([_number_bytes(v) for v in distinct.view(float).tolist()] + [None], dtype=object)[:-1]
         for j, col in zip(rows.tolist(), texts[code.reshape(len(rows), n)].tolist()):
             out[j] = col
     return out
