@@ -316,21 +316,26 @@ def _number_columns(columns: list[np.ndarray], n: int, places: int) -> list:
     nan = np.isnan(y)
     with np.errstate(over="ignore", invalid="ignore"):
         np.copyto(y, 0.0, where=nan)
-        k = np.rint(y * f)  # each value's multiple of 10^-places, when it is one (NaN: 0)
+        k = y * f
+        np.rint(k, out=k)  # each value's multiple of 10^-places, when it is one (NaN: 0)
         fits = (k / f == y).all(axis=1)  # most columns, cheaply told apart
     if fits.any():
-        kf, zero = k[fits], y[fits] == 0
-        if np.abs(kf).max(initial=0.0) >= 2.0**40 or np.signbit(y[fits][zero]).any():  # too large, or a -0.0
+        every = fits.all()
+        kf = k if every else k[fits]
+        minus_zero = np.signbit(y[k == 0]).any()  # a -0.0 (in any varying column): never numbered
+        del y, k
+        if minus_zero or np.abs(kf).max(initial=0.0) >= 2.0**40:  # or too large
             fits[:] = False
         else:
             code = kf.astype(np.int64)
+            del kf
             low = int(code.min())
             code -= low
             span = int(code.max()) + 2
             if span > 4 * code.size + 1024:  # too far apart: sorted instead
                 fits[:] = False
             else:
-                code[nan[fits]] = span - 1  # NaN: the last slot
+                code[nan if every else nan[fits]] = span - 1  # NaN: the last slot
                 present = np.flatnonzero(np.bincount(code.ravel(), minlength=span))
                 texts = np.empty(span, dtype=object)
                 texts[present] = [b"null" if c == span - 1 else _number_bytes((c + low) / f) for c in present.tolist()]
