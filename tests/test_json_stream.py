@@ -246,3 +246,28 @@ def test_number_columns_keep_minus_zero_large_values_and_nulls_apart():
     assert texts([-0.0, 1.5, NaN]) == [[b"-0.0", b"1.5", b"null"]]  # -0.0 is a multiple of 0.01 that is not 0.0
     assert texts([0.0, 2.0**41, 0.25], [0.0, 0.5, 0.25]) == [[b"0.0", b"2199023255552.0", b"0.25"], [b"0.0", b"0.5", b"0.25"]]
     assert texts([1e300, -2.5, NaN], [0.1, 0.2, 0.30000000000000004]) == [[b"1e+300", b"-2.5", b"null"], [b"0.1", b"0.2", b"0.30000000000000004"]]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_TEXT, min_size=1, max_size=5), st.data())
+def test_reasons_given_as_distinct_texts_and_numbers_are_written_as_json_writes_them(texts, data):
+    """A line's reasons handed over as each distinct sentence and every unit's number among them: each unit's
+    text is the one json.dumps writes (quotes, backslashes, NUL, any character)."""
+    from scoring.report.output import _Row
+
+    codes = data.draw(st.lists(st.integers(0, len(texts) - 1), min_size=1, max_size=8))
+    row = _Row(len(codes), 2)
+    row.text(b"[")
+    row.coded_strings(texts, np.asarray(codes))
+    row.text(b"]")
+    assert list(row.units()) == [("[" + json.dumps(texts[c], ensure_ascii=False) + "]").encode() for c in codes]
+
+
+def test_reasons_that_hold_the_escape_of_a_nul_are_written_whole():
+    from scoring.report.output import _Row
+
+    texts, codes = ["甲\\u0000乙", "", 'a"\x00b'], [0, 1, 2, 0]
+    for said in (texts, texts[:2]):
+        row = _Row(len(codes), 2)
+        row.coded_strings(said, np.asarray([c % len(said) for c in codes]))
+        assert list(row.units()) == [json.dumps(said[c % len(said)], ensure_ascii=False).encode() for c in codes]

@@ -140,6 +140,8 @@ class LineColumns:
     reasons: list[str]
     method: str | None  # leaves: the method's name
     rule: str
+    # the reasons as texts and each unit's number among them, where they were made that way: "" is number 0
+    reason_codes: tuple[list[str], np.ndarray] | None = None
 
 
 def line_columns(res: Results, cs: CategoryScores, rows: list[int] | np.ndarray, s: IndicatorScores, lang: str = "zh") -> LineColumns:
@@ -169,6 +171,7 @@ def line_columns(res: Results, cs: CategoryScores, rows: list[int] | np.ndarray,
     inputs: dict[str, np.ndarray] = {}
     sources: dict[str, list[str]] = {}
     reasons = [""] * len(at)
+    reason_codes = None
     if leaf is None:
         rule = ind.rule or t("explain.group_rule", lang)
         if ind.max_deduction is not None:
@@ -222,6 +225,10 @@ def line_columns(res: Results, cs: CategoryScores, rows: list[int] | np.ndarray,
             column = np.array(reasons, dtype=object)
             column[k] = made[each]
             reasons = column.tolist()
+            if not missing.any():  # every reason is "" or one of those made
+                codes = np.zeros(len(at), dtype=np.intp)
+                codes[k] = each + 1
+                reason_codes = ["", *made.tolist()], codes
     return LineColumns(
         rows,
         usual.tolist(),
@@ -234,6 +241,7 @@ def line_columns(res: Results, cs: CategoryScores, rows: list[int] | np.ndarray,
         reasons,
         None if leaf is None else leaf.method.name,
         rule,
+        reason_codes,
     )
 
 

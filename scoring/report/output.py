@@ -256,6 +256,15 @@ class _Row:
         memo = dict(zip(distinct, encode_basestring(joined)[1:-1].encode().split(b"\\u0000")))
         self.items += [b'"', list(map(memo.__getitem__, values)), b'"']
 
+    def coded_strings(self, texts: list[str], codes: np.ndarray) -> None:
+        """A column of JSON strings given as distinct texts and each unit's number among them: each text
+        escaped once (as :meth:`strings` does), put in place by numpy."""
+        joined = "\x00".join(texts)
+        if "\\" in joined or joined.count("\x00") >= len(texts):  # a mark could not be told from a text
+            self.items.append(_pick(list(map(_string_bytes, texts)), codes))
+        else:  # the quotes go in the shared text
+            self.items += [b'"', _pick(encode_basestring(joined)[1:-1].encode().split(b"\\u0000"), codes), b'"']
+
     def mark(self) -> int:
         """A boundary between pieces (where a part that some units say otherwise starts or ends)."""
         self.items.append(self.marks)
@@ -440,10 +449,16 @@ def _line_row(res: Results, cs: CategoryScores, rows: list[int], at: np.ndarray,
         row.text(const[j])
         row.numbers(v)
         j += 1
-    for texts in (*c.sources.values(), c.status, c.reasons):
+    for texts in (*c.sources.values(), c.status):
         row.text(const[j])
         row.strings(texts)
         j += 1
+    row.text(const[j])
+    if c.reason_codes is not None:
+        row.coded_strings(*c.reason_codes)
+    else:
+        row.strings(c.reasons)
+    j += 1
     row.text(const[j])
     if odd:
         end = row.mark()
