@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from builders import examples
@@ -91,6 +92,28 @@ def test_outcomes_read_as_a_sequence_of_records():
     assert (b.unit_id, b.grade, b.failed, b.vetoes, b.name) == ("B", "较差", True, ("V1",), "乙")
     assert current[-1] is b and current[0:1] == [a] and len(current) == 2
     assert type(a.total) is float and type(a.rank) is int  # Python numbers, as records from a store hold them
+
+
+def test_records_refuses_a_position_outside_the_units():
+    """records() takes positions, not Python's negative indexes: -1 is no unit (current[-1] is the
+    sequence's own reading, done before records is asked)."""
+    current = Outcomes(
+        2020,
+        ["A", "B"],
+        ["甲", "乙"],
+        CATS[:2],
+        np.array([90.5, 70.0]),
+        np.array([1, 1]),
+        np.array([1, 1]),
+        ["优秀", "较差"],
+        np.array([False, False]),
+        np.array([False, False]),
+        {},
+    )
+    for k in (-1, -3, 2):
+        with pytest.raises(IndexError):
+            current.records([0, k])
+    assert [o.unit_id for o in current.records([1, 0])] == ["B", "A"] and current[-1].unit_id == "B"
 
 
 @settings(max_examples=examples(100), deadline=None)
