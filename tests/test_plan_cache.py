@@ -237,3 +237,15 @@ def test_a_validator_may_call_its_own_classes_methods():
     assert type(w) is Window and w.width() == 2 and not w.empty
     with pytest.raises(ValidationError, match="an empty window"):
         Window.model_validate({"low": 3, "high": 3})
+
+
+def test_a_deep_copy_of_a_record_shares_nothing_with_it():
+    """model_copy(deep=True) as pydantic's: every list, dict and record inside is copied; a shallow copy shares them."""
+    validated = api.load_criteria(CRITERIA).plan.criteria
+    for deep in (True, False):
+        twin = validated.model_copy(deep=deep)
+        assert twin == validated and type(twin) is type(validated)
+        shared = [twin.indicators is validated.indicators, twin.indicators[0] is validated.indicators[0], twin.assessment is validated.assessment]
+        assert shared == [not deep] * 3, deep
+    twin = validated.model_copy(update={"vetoes": []}, deep=True)
+    assert twin.vetoes == [] and validated.vetoes and twin.indicators == validated.indicators

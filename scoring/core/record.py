@@ -16,6 +16,7 @@ parameters written before records existed): they are handed to pydantic as they 
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Callable, ClassVar
 
 # Every record class by "module:qualname": the plan cache rebuilds only classes already imported.
@@ -128,8 +129,10 @@ class Record(metaclass=RecordMeta):
         return obj
 
     def model_copy(self, update: dict[str, Any] | None = None, deep: bool = False):
+        """A copy, with the fields in ``update`` replaced (not validated, as pydantic's); ``deep``: every
+        list, dict and record inside copied too, so the copy shares nothing with the original."""
         obj = object.__new__(type(self))
-        obj.__dict__.update(self.__dict__)
+        obj.__dict__.update(copy.deepcopy(self.__dict__) if deep else self.__dict__)
         if update:
             obj.__dict__.update(update)
         return obj
