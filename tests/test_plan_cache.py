@@ -249,3 +249,19 @@ def test_a_deep_copy_of_a_record_shares_nothing_with_it():
         assert shared == [not deep] * 3, deep
     twin = validated.model_copy(update={"vetoes": []}, deep=True)
     assert twin.vetoes == [] and validated.vetoes and twin.indicators == validated.indicators
+
+
+@pytest.mark.parametrize(
+    "value, on",
+    [("0", False), ("off", False), ("False", False), (" no ", False), ("", True), ("1", True), ("yes", True), ("ON", True), ("banana", False), ("2", False)],
+)
+def test_the_setting_turns_the_cache_on_or_off_and_a_value_not_understood_is_said(cache, capsys, monkeypatch, value, on):
+    """0/false/no/off turn the cache off, unset/empty/1/true/yes/on leave it on; any other value turns it off
+    too (off is never wrong, only slower) and the command says the value is not understood."""
+    from helpers import cli
+
+    monkeypatch.setenv(plan_cache.ENV, value)
+    for lang, said in (("zh", "无法识别"), ("en", "not understood")):
+        code, _, err = cli(capsys, "check", CRITERIA, "--lang", lang)
+        assert code == 0 and len(list(cache.glob("*.json"))) == on
+        assert (said in err and f"{value}" in err) == (value in ("banana", "2")), err

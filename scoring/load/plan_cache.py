@@ -15,7 +15,9 @@ are used only if its method's parameter class is the same class, from a source f
 SHA-256, as when they were written. Every entry carries an HMAC made with a key of this user's
 (``key`` in the cache folder, readable by the user alone): a file this engine did not write for this
 user, a damaged one, one of another format, is a miss — the criteria are validated as usual and the
-entry written again. ``SCORING_PLAN_CACHE=0`` turns the cache off.
+entry written again. ``SCORING_PLAN_CACHE`` set to ``0``, ``false``, ``no`` or ``off`` (any case) turns the
+cache off; unset, empty, ``1``, ``true``, ``yes`` or ``on`` leave it on; any other value turns it off as
+well, and the command line says so (:func:`unknown_setting`).
 """
 
 from __future__ import annotations
@@ -37,9 +39,19 @@ ENV = "SCORING_PLAN_CACHE"
 _VALIDATING = ("scoring.core.record", "scoring.core.validator", "scoring.core.criteria", "scoring.core.methods", "scoring.load.criteria_file")
 
 
+OFF = ("0", "false", "no", "off")
+ON = ("", "1", "true", "yes", "on")
+
+
+def unknown_setting() -> str | None:
+    """The value of SCORING_PLAN_CACHE when it is neither on nor off (the cache is then off), else None."""
+    value = os.environ.get(ENV, "")
+    return None if value.strip().lower() in OFF + ON else value
+
+
 def folder() -> Path | None:
-    """Where entries go; None when the cache is turned off."""
-    if os.environ.get(ENV, "1").strip().lower() in ("0", "off", "no", "false"):
+    """Where entries go; None when the cache is turned off (or its setting is not understood)."""
+    if os.environ.get(ENV, "").strip().lower() not in ON:
         return None
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "scoring-engine" / "plans"
