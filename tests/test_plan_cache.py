@@ -265,3 +265,14 @@ def test_the_setting_turns_the_cache_on_or_off_and_a_value_not_understood_is_sai
         code, _, err = cli(capsys, "check", CRITERIA, "--lang", lang)
         assert code == 0 and len(list(cache.glob("*.json"))) == on
         assert (said in err and f"{value}" in err) == (value in ("banana", "2")), err
+
+
+def test_a_miss_names_its_entry_once(cache, monkeypatch):
+    """The entry's name hashes the file and what validated it: made once for the read and the write after a miss."""
+    made = []
+    name = plan_cache._entry_path
+    monkeypatch.setattr(plan_cache, "_entry_path", lambda *a: made.append(1) or name(*a))
+    api.load_criteria(CRITERIA)  # a miss: read, validated, written
+    assert len(made) == 1 and len(list(cache.glob("*.json"))) == 1
+    api.load_criteria(CRITERIA)  # a hit
+    assert len(made) == 2

@@ -203,56 +203,75 @@ class Entry:
         return out
 
 
+class Slot:
+    """The entry of one criteria file's bytes: its name is made once (hashing the bytes and what validated
+    them), for the read and, on a miss, the write after the file was validated."""
+
+    def __init__(self, raw: bytes, plugins: list[Path]) -> None:
+        try:
+            self.path = _entry_path(raw, plugins)
+        except (OSError, ValueError):
+            self.path = None
+
+    def read(self) -> Entry | None:
+        """The entry, or None (no entry, turned off, or not to be trusted)."""
+        try:
+            path = self.path
+            if path is None:
+                return None
+            blob = path.read_bytes()
+            secret = _secret(path.parent, create=False)
+            mac, _, body = blob.partition(b"\n")
+            if secret is None or not hmac.compare_digest(mac, hmac.new(secret, body, hashlib.sha256).hexdigest().encode()):
+                return None
+            doc = json.loads(body, parse_constant=_no_constant)  # NaN and Infinity: never in a valid plan
+            lines = doc.get("lines")
+            if doc.get("format") != FORMAT or not isinstance(doc.get("leaves"), dict) or not isinstance(lines, dict):
+                return None
+            if not all(isinstance(n, int) for n in lines.values()):
+                return None
+            return Entry(_decode(doc["criteria"]), doc["leaves"], lines)
+        except (Miss, OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+    def write(self, plan: Any) -> None:
+        """Keep a plan that passed every check for the next run of the same bytes (quietly not, when the
+        cache is off, the folder cannot be written, or a value is not plain data)."""
+        try:
+            path = self.path
+            if path is None:
+                return
+            leaves = {}
+            for iid, leaf in plan.leaves.items():
+                cls = type(leaf.params)
+                if not isinstance(leaf.params, Record) or cls is not leaf.method.Params:
+                    return  # parameters that are not a record (a plugin's own pydantic model): not cached
+                leaves[iid] = {
+                    "method": leaf.indicator.method,
+                    "class": f"{cls.__module__}:{cls.__qualname__}",
+                    "source": _source_sha(cls.__module__),
+                    "value": _encode(leaf.params),
+                }
+            lines = plan.located[1] if plan.located is not None else {}
+            doc = {"format": FORMAT, "criteria": _encode(plan.criteria), "leaves": leaves, "lines": lines}
+            body = json.dumps(doc, ensure_ascii=False, allow_nan=False).encode()
+            path.parent.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the key's folder: this user's alone
+            path.parent.mkdir(exist_ok=True, mode=0o700)
+            secret = _secret(path.parent, create=True)
+            if secret is None:
+                return
+            tmp = path.with_name(f".{path.name}.{os.getpid()}")
+            tmp.write_bytes(hmac.new(secret, body, hashlib.sha256).hexdigest().encode() + b"\n" + body)
+            os.replace(tmp, path)  # whole or not at all: a reader never sees half an entry
+        except (Miss, OSError, ValueError, TypeError):
+            return
+
+
 def read(raw: bytes, plugins: list[Path]) -> Entry | None:
-    """The entry for these criteria bytes, or None (no entry, turned off, or not to be trusted)."""
-    try:
-        path = _entry_path(raw, plugins)
-        if path is None:
-            return None
-        blob = path.read_bytes()
-        secret = _secret(path.parent, create=False)
-        mac, _, body = blob.partition(b"\n")
-        if secret is None or not hmac.compare_digest(mac, hmac.new(secret, body, hashlib.sha256).hexdigest().encode()):
-            return None
-        doc = json.loads(body, parse_constant=_no_constant)  # NaN and Infinity: never in a valid plan
-        lines = doc.get("lines")
-        if doc.get("format") != FORMAT or not isinstance(doc.get("leaves"), dict) or not isinstance(lines, dict):
-            return None
-        if not all(isinstance(n, int) for n in lines.values()):
-            return None
-        return Entry(_decode(doc["criteria"]), doc["leaves"], lines)
-    except (Miss, OSError, ValueError, TypeError, KeyError, AttributeError):
-        return None
+    """The entry for these criteria bytes, or None (see :meth:`Slot.read`)."""
+    return Slot(raw, plugins).read()
 
 
 def write(raw: bytes, plugins: list[Path], plan: Any) -> None:
-    """Keep a plan that passed every check for the next run of the same bytes (quietly not, when the
-    cache is off, the folder cannot be written, or a value is not plain data)."""
-    try:
-        path = _entry_path(raw, plugins)
-        if path is None:
-            return
-        leaves = {}
-        for iid, leaf in plan.leaves.items():
-            cls = type(leaf.params)
-            if not isinstance(leaf.params, Record) or cls is not leaf.method.Params:
-                return  # parameters that are not a record (a plugin's own pydantic model): not cached
-            leaves[iid] = {
-                "method": leaf.indicator.method,
-                "class": f"{cls.__module__}:{cls.__qualname__}",
-                "source": _source_sha(cls.__module__),
-                "value": _encode(leaf.params),
-            }
-        lines = plan.located[1] if plan.located is not None else {}
-        doc = {"format": FORMAT, "criteria": _encode(plan.criteria), "leaves": leaves, "lines": lines}
-        body = json.dumps(doc, ensure_ascii=False, allow_nan=False).encode()
-        path.parent.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the key's folder: this user's alone
-        path.parent.mkdir(exist_ok=True, mode=0o700)
-        secret = _secret(path.parent, create=True)
-        if secret is None:
-            return
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        tmp.write_bytes(hmac.new(secret, body, hashlib.sha256).hexdigest().encode() + b"\n" + body)
-        os.replace(tmp, path)  # whole or not at all: a reader never sees half an entry
-    except (Miss, OSError, ValueError, TypeError):
-        return
+    """Keep a plan that passed every check (see :meth:`Slot.write`)."""
+    Slot(raw, plugins).write(plan)
