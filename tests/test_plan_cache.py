@@ -276,3 +276,30 @@ def test_a_miss_names_its_entry_once(cache, monkeypatch):
     assert len(made) == 1 and len(list(cache.glob("*.json"))) == 1
     api.load_criteria(CRITERIA)  # a hit
     assert len(made) == 2
+
+
+def test_another_pydantic_core_is_another_entry(tmp_path):
+    """pydantic_core does the validating and may be upgraded without pydantic: its version (in its
+    dist-info's name and RECORD) and its files are part of the entry's name."""
+
+    import shutil
+
+    site = tmp_path / "site"  # the same folder each time: only what is installed in it changes
+    (site / "pydantic_core").mkdir(parents=True)
+    (site / "pydantic_core" / "__init__.py").write_text("", encoding="utf-8")
+
+    def entry_name(version: str, record: str) -> str:
+        for old in site.glob("pydantic_core-*.dist-info"):
+            shutil.rmtree(old)
+        info = site / f"pydantic_core-{version}.dist-info"
+        info.mkdir()
+        (info / "RECORD").write_text(record, encoding="utf-8")
+        os.utime(site / "pydantic_core" / "__init__.py", ns=(0, 0))  # its files alike each time
+        code = "import sys; from scoring.load import plan_cache; sys.stdout.write(plan_cache._entry_path(b'x', []).name)"
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}  # found before the one installed
+        p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+        assert p.returncode == 0, p.stderr
+        return p.stdout
+
+    names = [entry_name("2.0.0", "a"), entry_name("2.0.1", "a"), entry_name("2.0.1", "b"), entry_name("2.0.0", "a")]
+    assert len(set(names)) == 3 and names[0] == names[3]  # each install its own entry; the same install the same

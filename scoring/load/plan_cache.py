@@ -4,8 +4,8 @@ Reading a criteria file validates it with pydantic; importing pydantic and build
 is about 40 % of a county run's CPU. Once a file passed, the validated criteria and each leaf's
 parameters are written as JSON data to the user's cache folder (``$XDG_CACHE_HOME/scoring-engine/plans``,
 else ``~/.cache/scoring-engine/plans``), under a name made from the SHA-256 of the file's bytes and of
-everything that validated them: the engine's own validating source, the Python, pydantic and tomli
-installed, the ``--plugins`` folders. A later run of the same bytes rebuilds the records from that
+everything that validated them: the engine's own validating source, the Python, pydantic, pydantic_core
+and tomli installed, the ``--plugins`` folders. A later run of the same bytes rebuilds the records from that
 data without pydantic (and without the TOML reader); every check of the plan against the methods
 found still runs, as do the checks of the data.
 
@@ -85,6 +85,27 @@ def _installed(package: str, file: str) -> str:
     return f"{path}:{hashlib.sha256(path.read_bytes()).hexdigest()}"
 
 
+def _compiled(package: str) -> str:
+    """A compiled package's identity without importing it (pydantic_core, whose version is in its binary):
+    where it is, its installed record (the version in the dist-info's name, each file's SHA-256 in RECORD),
+    and the size and time of each of its files (a build put in place of another)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return "-"
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    parts = [str(folder)]
+    for info in sorted(n for n in os.listdir(folder.parent) if n.startswith(f"{package}-") and n.endswith(".dist-info")):
+        record = folder.parent / info / "RECORD"
+        parts.append(f"{info}:{hashlib.sha256(record.read_bytes()).hexdigest() if record.is_file() else '-'}")
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if entry.is_file():
+            st = entry.stat()
+            parts.append(f"{entry.name}:{st.st_size}:{st.st_mtime_ns}")
+    return "|".join(parts)
+
+
 def _entry_path(raw: bytes, plugins: list[Path]) -> Path | None:
     where = folder()
     if where is None:
@@ -95,6 +116,7 @@ def _entry_path(raw: bytes, plugins: list[Path]) -> Path | None:
         "engine": {m: _source_sha(m) for m in _VALIDATING},
         "python": sys.version,
         "pydantic": _installed("pydantic", "version.py"),
+        "pydantic_core": _compiled("pydantic_core"),  # validates; its version may change without pydantic's
         "tomli": _installed("tomli", "__init__.py"),
         "plugins": [str(p.resolve()) for p in plugins],
     }
