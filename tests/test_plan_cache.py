@@ -303,3 +303,32 @@ def test_another_pydantic_core_is_another_entry(tmp_path):
 
     names = [entry_name("2.0.0", "a"), entry_name("2.0.1", "a"), entry_name("2.0.1", "b"), entry_name("2.0.0", "a")]
     assert len(set(names)) == 3 and names[0] == names[3]  # each install its own entry; the same install the same
+
+
+def test_an_installed_plugins_parameters_are_read_back_until_a_module_of_its_package_changes(cache, tmp_path):
+    """A parameter class may take its fields from another module of its package (the built-in methods' share
+    plugins/_common.py): a change there changes what the class validates to, so the entry is a miss."""
+    from test_cli import PLUGIN, share_case
+
+    site = tmp_path / "site"
+    package = site / "office_rules"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    base = package / "_base.py"
+    base.write_text("from scoring import Field, Params\n\n\nclass Floor(Params):\n    floor: float = Field(0, ge=0)\n", encoding="utf-8")
+    body = PLUGIN.format(name="share_of_full").replace("from pydantic import Field\n", "from ._base import Floor\n")
+    (package / "methods.py").write_text(
+        body.replace("    class Params(Params):\n        floor: float = Field(0, ge=0)", "    class Params(Floor):\n        pass"), encoding="utf-8"
+    )
+    info = site / "office_rules-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: office_rules\nVersion: 1.0\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text("[scoring]\noffice = office_rules.methods\n", encoding="utf-8")
+    crit, data = share_case(tmp_path)
+    first, imported = _run(crit, tmp_path, data, PYTHONPATH=str(site))
+    assert imported == ["pydantic", "tomli"]
+    second, imported = _run(crit, tmp_path, data, PYTHONPATH=str(site))
+    assert imported == [] and second == first
+    base.write_text(base.read_text(encoding="utf-8").replace("ge=0", "ge=20"), encoding="utf-8")  # floor = 10 no longer valid
+    _, imported = _run(crit, tmp_path, data, status=2, PYTHONPATH=str(site))
+    assert imported == ["pydantic", "tomli"]

@@ -11,10 +11,10 @@ found still runs, as do the checks of the data.
 
 Data, never code: an entry is JSON, and it rebuilds only record classes already imported
 (:data:`scoring.core.record.RECORDS`), each with exactly the fields it declares. A leaf's parameters
-are used only if its method's parameter class is the same class, from a source file with the same
-SHA-256, as when they were written. Every entry carries an HMAC made with a key of this user's
-(``key`` in the cache folder, readable by the user alone): a file this engine did not write for this
-user, a damaged one, one of another format, is a miss — the criteria are validated as usual and the
+are used only if its method's parameter class is the same class, from the same source (its module and
+the other modules of its package imported, by SHA-256), as when they were written. Every entry carries
+an HMAC made with a key of this user's (``key`` in the cache folder, readable by the user alone): a file
+this engine did not write for this user, a damaged one, one of another format, is a miss — the criteria are validated as usual and the
 entry written again. ``SCORING_PLAN_CACHE`` set to ``0``, ``false``, ``no`` or ``off`` (any case) turns the
 cache off; unset, empty, ``1``, ``true``, ``yes`` or ``on`` leave it on; any other value turns it off as
 well, and the command line says so (:func:`unknown_setting`).
@@ -71,6 +71,22 @@ def _source_sha(module: str) -> str:
             spec = importlib.util.find_spec(module)
             spec_file = spec.origin if spec else None
         sha = _SOURCES[module] = hashlib.sha256(Path(spec_file).read_bytes()).hexdigest() if spec_file else "-"
+    return sha
+
+
+def _params_source(module: str, memo: dict[str, str]) -> str:
+    """SHA-256 of the source a parameter class of ``module`` is validated by: the module itself and, for a
+    module of a package (the built-in methods', an installed plugin's), every module of that package
+    imported — a base class or a Field declared in a sibling module (the built-in methods' ``_common.py``)
+    decides what the class validates to as much as the class does. The engine's own modules are in the key.
+    ``memo``: the packages' answers, for the leaves of one plan."""
+    top = module.partition(".")[0]
+    if top == "scoring" or not hasattr(sys.modules.get(top), "__path__"):
+        return _source_sha(module)  # the engine's own, or a plugin file of its own (a --plugins folder's)
+    sha = memo.get(top)
+    if sha is None:
+        names = sorted(n for n, m in list(sys.modules.items()) if (n == top or n.startswith(f"{top}.")) and getattr(m, "__file__", None))
+        sha = memo[top] = hashlib.sha256("".join(f"{n}:{_source_sha(n)}\n" for n in names).encode()).hexdigest()
     return sha
 
 
@@ -212,12 +228,13 @@ class Entry:
     def params(self, methods: dict[str, Any]) -> dict[str, Any] | None:
         """Each leaf's parameters, if every leaf's method still validates with the very class (same
         class, same source) that validated them; else None."""
-        out = {}
+        out: dict[str, Any] = {}
+        memo: dict[str, str] = {}
         try:
             for iid, leaf in self.leaves.items():
                 method = methods.get(leaf["method"])
                 cls = getattr(method, "Params", None)
-                if cls is None or f"{cls.__module__}:{cls.__qualname__}" != leaf["class"] or _source_sha(cls.__module__) != leaf["source"]:
+                if cls is None or f"{cls.__module__}:{cls.__qualname__}" != leaf["class"] or _params_source(cls.__module__, memo) != leaf["source"]:
                     return None
                 out[iid] = _decode(leaf["value"])
         except (Miss, KeyError, TypeError, ValueError, OSError):
@@ -264,6 +281,7 @@ class Slot:
             if path is None:
                 return
             leaves = {}
+            memo: dict[str, str] = {}
             for iid, leaf in plan.leaves.items():
                 cls = type(leaf.params)
                 if not isinstance(leaf.params, Record) or cls is not leaf.method.Params:
@@ -271,7 +289,7 @@ class Slot:
                 leaves[iid] = {
                     "method": leaf.indicator.method,
                     "class": f"{cls.__module__}:{cls.__qualname__}",
-                    "source": _source_sha(cls.__module__),
+                    "source": _params_source(cls.__module__, memo),
                     "value": _encode(leaf.params),
                 }
             lines = plan.located[1] if plan.located is not None else {}
