@@ -332,3 +332,34 @@ def test_an_installed_plugins_parameters_are_read_back_until_a_module_of_its_pac
     base.write_text(base.read_text(encoding="utf-8").replace("ge=0", "ge=20"), encoding="utf-8")  # floor = 10 no longer valid
     _, imported = _run(crit, tmp_path, data, status=2, PYTHONPATH=str(site))
     assert imported == ["pydantic", "tomli"]
+
+
+@pytest.mark.parametrize("spoil", ["bonus", "scalar", "criteria", "leaf"])
+def test_a_signed_entry_holding_another_type_is_a_miss_never_a_wrong_object(cache, spoil):
+    """Signed as this engine signs (by this user's key), an entry is still read back only as the fields'
+    declared types say: a record of another class or a value of another type is a miss, and the criteria are
+    validated as if there were no entry."""
+    validated = api.load_criteria(CRITERIA)
+    entry = _entry(cache)
+    doc = json.loads(entry.read_bytes().partition(b"\n")[2])
+    crit = doc["criteria"]["f"]
+    if spoil == "bonus":
+        crit["modules"][0]["f"]["bonus"] = crit["assessment"]  # an Assessment where a Bonus belongs
+    elif spoil == "scalar":
+        crit["assessment"]["f"]["precision"] = "2"  # text where a number belongs
+    elif spoil == "criteria":
+        doc["criteria"] = crit["assessment"]  # not criteria at all
+    else:
+        assert doc["leaves"]["D"]["class"].endswith(":Supplied.Params") and doc["leaves"]["F1.2"]["class"].endswith(":Quota.Params")
+        doc["leaves"]["D"]["value"] = doc["leaves"]["F1.2"]["value"]  # a quota's parameters where supplied's belong
+    body = json.dumps(doc, ensure_ascii=False).encode()
+    secret = (cache.parent / "key").read_bytes()
+    entry.write_bytes(hmac.new(secret, body, hashlib.sha256).hexdigest().encode() + b"\n" + body)
+    read = plan_cache.read(validated.raw, [])
+    if spoil == "leaf":
+        assert read is not None and read.params(validated.registry.methods) is None
+    else:
+        assert read is None
+    again = api.load_criteria(CRITERIA)
+    assert again.plan.criteria == validated.plan.criteria
+    assert {i: leaf.params for i, leaf in again.plan.leaves.items()} == {i: leaf.params for i, leaf in validated.plan.leaves.items()}

@@ -17,6 +17,7 @@ parameters written before records existed): they are handed to pydantic as they 
 from __future__ import annotations
 
 import copy
+import sys
 from typing import Any, Callable, ClassVar
 
 # Every record class by "module:qualname": the plan cache rebuilds only classes already imported.
@@ -73,6 +74,23 @@ def _default_of(value: Any) -> tuple[Any, Callable[[], Any] | None]:
         default = value.default
         return (REQUIRED if type(default).__name__ == "PydanticUndefinedType" else default), value.default_factory
     return value, None
+
+
+_TYPES: dict[type, dict[str, Any]] = {}
+
+
+def field_types(cls: type[Record]) -> dict[str, Any]:
+    """Each field's declared type, resolved (annotations are text under ``from __future__ import annotations``):
+    names from the class's module and the classes declared inside it and its bases."""
+    types = _TYPES.get(cls)
+    if types is None:
+        module = sys.modules[cls.__module__].__dict__
+        local = {k: v for base in reversed(cls.__mro__) for k, v in vars(base).items() if isinstance(v, type)}  # classes declared inside
+        types = _TYPES[cls] = {
+            name: eval(annotation, module, local) if isinstance(annotation, str) else annotation  # noqa: S307 - the class's own source
+            for name, (annotation, _, _) in cls.record_fields.items()
+        }
+    return types
 
 
 class RecordMeta(type):

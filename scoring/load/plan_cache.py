@@ -28,10 +28,13 @@ import hmac
 import json
 import os
 import sys
+import types
+import typing
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from ..core.record import RECORDS, Record
+from ..core.criteria import Criteria
+from ..core.record import RECORDS, Record, field_types
 
 FORMAT = 2
 ENV = "SCORING_PLAN_CACHE"
@@ -209,7 +212,16 @@ def _decode(v: Any) -> Any:
         cls, values = RECORDS.get(v["$r"]), v.get("f")
         if cls is None or not isinstance(values, dict) or set(values) != set(cls.record_fields):
             raise Miss(str(v["$r"]))
-        return cls.model_construct(**{k: _decode(values[k]) for k in cls.record_fields})
+        try:
+            checks = _field_checks(cls)
+        except Exception as exc:  # noqa: BLE001 - a declared type that does not resolve: nothing to check against
+            raise Miss(str(v["$r"])) from exc
+        fields = {}
+        for k, fits in checks:
+            fields[k] = x = _decode(values[k])
+            if not fits(x):  # a record of another class, a value of another type: never a wrong object
+                raise Miss(f"{v['$r']}.{k}")
+        return cls.model_construct(**fields)
     if "$d" in v and isinstance(v["$d"], dict):
         return {k: _decode(x) for k, x in v["$d"].items()}
     if "$t" in v and isinstance(v["$t"], list):
@@ -217,6 +229,71 @@ def _decode(v: Any) -> Any:
     if "$date" in v and isinstance(v["$date"], str):
         return datetime.date.fromisoformat(v["$date"])
     raise Miss("tag")
+
+
+_CHECKS: dict[Any, Callable[[Any], bool]] = {}
+_FIELD_CHECKS: dict[type, list[tuple[str, Callable[[Any], bool]]]] = {}
+
+
+def _field_checks(cls: type[Record]) -> list[tuple[str, Callable[[Any], bool]]]:
+    """Each field of a record class with the check of its declared type (made once per class)."""
+    checks = _FIELD_CHECKS.get(cls)
+    if checks is None:
+        checks = _FIELD_CHECKS[cls] = [(k, _check(tp)) for k, tp in field_types(cls).items()]
+    return checks
+
+
+def _check(tp: Any) -> Callable[[Any], bool]:
+    """Whether a value read back is of the declared type ``tp``, as validating made it: records by class,
+    containers item by item, an int where a float is declared (as a default written 0 holds). A type not
+    known here fits nothing: the entry is a miss, and the criteria are validated. Made once per type."""
+    try:
+        return _CHECKS[tp]
+    except KeyError:
+        check = _CHECKS[tp] = _make_check(tp)
+        return check
+    except TypeError:  # an annotation that cannot be a key
+        return _make_check(tp)
+
+
+def _make_check(tp: Any) -> Callable[[Any], bool]:
+    if tp is Any or tp is object:
+        return lambda v: True
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is None:
+        if tp is None or tp is type(None):
+            return lambda v: v is None
+        if isinstance(tp, type) and issubclass(tp, Record):
+            return lambda v: isinstance(v, tp)
+        if tp is float:
+            return lambda v: type(v) is float or type(v) is int
+        if isinstance(tp, type):  # str, int, bool, date; list, dict, tuple of anything
+            return lambda v: type(v) is tp
+    elif origin is typing.Union or origin is types.UnionType:
+        either = [_check(a) for a in args if a is not type(None)]
+        if len(either) == 1 and len(args) == 2:  # X | None, the usual union
+            only = either[0]
+            return lambda v: v is None or only(v)
+        either = [_check(a) for a in args]
+        return lambda v: any(c(v) for c in either)
+    elif origin is typing.Literal:
+        allowed = {(type(a), a) for a in args}
+        return lambda v: (type(v), v) in allowed
+    elif origin is typing.Annotated:
+        return _check(args[0])
+    elif origin is list:
+        item = _check(args[0])
+        return lambda v: type(v) is list and all(map(item, v))
+    elif origin is dict:
+        key, value = _check(args[0]), _check(args[1])
+        return lambda v: type(v) is dict and all(map(key, v)) and all(map(value, v.values()))
+    elif origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        item = _check(args[0])
+        return lambda v: type(v) is tuple and all(map(item, v))
+    elif origin is tuple:
+        items = [_check(a) for a in args]
+        return lambda v: type(v) is tuple and len(v) == len(items) and all(c(x) for c, x in zip(items, v))
+    return lambda v: False
 
 
 class Entry:
@@ -236,7 +313,9 @@ class Entry:
                 cls = getattr(method, "Params", None)
                 if cls is None or f"{cls.__module__}:{cls.__qualname__}" != leaf["class"] or _params_source(cls.__module__, memo) != leaf["source"]:
                     return None
-                out[iid] = _decode(leaf["value"])
+                out[iid] = value = _decode(leaf["value"])
+                if type(value) is not cls:  # another class's record (or none) where this method's parameters belong
+                    return None
         except (Miss, KeyError, TypeError, ValueError, OSError):
             return None
         return out
@@ -269,7 +348,10 @@ class Slot:
                 return None
             if not all(isinstance(n, int) for n in lines.values()):
                 return None
-            return Entry(_decode(doc["criteria"]), doc["leaves"], lines)
+            criteria = _decode(doc["criteria"])
+            if type(criteria) is not Criteria:
+                return None
+            return Entry(criteria, doc["leaves"], lines)
         except (Miss, OSError, ValueError, TypeError, KeyError, AttributeError):
             return None
 
