@@ -73,8 +73,8 @@ def test_columns_evaluate_as_records(current, cond):
         assert repr(evaluate(cond, current.group(cat), CRITERIA, cat, 2)) == repr(evaluate(cond, records, CRITERIA, cat, 2))
 
 
-def test_outcomes_read_as_a_sequence_of_records():
-    current = Outcomes(
+def _two_units() -> Outcomes:
+    return Outcomes(
         2020,
         ["A", "B"],
         ["甲", "乙"],
@@ -87,6 +87,10 @@ def test_outcomes_read_as_a_sequence_of_records():
         np.array([False, False]),
         {1: ("V1",)},
     )
+
+
+def test_outcomes_read_as_a_sequence_of_records():
+    current = _two_units()
     a, b = current
     assert (a.unit_id, a.total, a.rank, a.failed, a.vetoes) == ("A", 90.5, 1, False, ())
     assert (b.unit_id, b.grade, b.failed, b.vetoes, b.name) == ("B", "较差", True, ("V1",), "乙")
@@ -97,19 +101,7 @@ def test_outcomes_read_as_a_sequence_of_records():
 def test_records_refuses_a_position_outside_the_units():
     """records() takes positions, not Python's negative indexes: -1 is no unit (current[-1] is the
     sequence's own reading, done before records is asked)."""
-    current = Outcomes(
-        2020,
-        ["A", "B"],
-        ["甲", "乙"],
-        CATS[:2],
-        np.array([90.5, 70.0]),
-        np.array([1, 1]),
-        np.array([1, 1]),
-        ["优秀", "较差"],
-        np.array([False, False]),
-        np.array([False, False]),
-        {},
-    )
+    current = _two_units()
     for k in (-1, -3, 2):
         with pytest.raises(IndexError):
             current.records([0, k])
