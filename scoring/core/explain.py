@@ -140,7 +140,7 @@ class LineColumns:
     reasons: list[str]
     method: str | None  # leaves: the method's name
     rule: str
-    # the reasons as texts and each unit's number among them, where they were made that way: "" is number 0
+    # leaves: the reasons as texts and each unit's number among them ("" is number 0)
     reason_codes: tuple[list[str], np.ndarray] | None = None
 
 
@@ -167,7 +167,7 @@ def line_columns(res: Results, cs: CategoryScores, rows: list[int] | np.ndarray,
     if s.share is not None:  # a task's share: said per unit, on the rare lines that have one
         usual[:] = False
     leaf = s.leaf
-    status = np.where(has, "scored", "excluded").tolist() if leaf is None else ["scored"] * len(at)
+    status = _pick_texts(("excluded", "scored"), has) if leaf is None else ["scored"] * len(at)
     inputs: dict[str, np.ndarray] = {}
     sources: dict[str, list[str]] = {}
     reasons = [""] * len(at)
@@ -193,10 +193,18 @@ def line_columns(res: Results, cs: CategoryScores, rows: list[int] | np.ndarray,
             inputs[f] = np.asarray(v[at], dtype=float)
             sources[f] = _source_column(res, units, f, derived, lang)
         missing = usual & s.missing[at] if s.missing is not None else np.zeros(len(at), bool)
-        if missing.any():  # what the missing rule did, as indicator_line says it
-            gone = {f: np.isnan(v) for f, v in inputs.items()}
+        said: list[str] = [""]  # the reasons told apart, for reason_codes: "" first
+        codes = np.zeros(len(at), dtype=np.intp)
+        if missing.any():  # what the missing rule did, as indicator_line says it (once per set of blank inputs)
+            gone = {f: np.isnan(v).tolist() for f, v in inputs.items()}
+            memo: dict[tuple, tuple[str, str, int]] = {}
             for k in np.flatnonzero(missing).tolist():
-                status[k], reasons[k] = _missing_said(ind, [f for f in inputs if gone[f][k]], lang)
+                blank = tuple(f for f in inputs if gone[f][k])
+                if blank not in memo:
+                    st, why = _missing_said(ind, list(blank), lang)
+                    memo[blank] = st, why, len(said)
+                    said.append(why)
+                status[k], reasons[k], codes[k] = memo[blank]
         with np.errstate(invalid="ignore"):
             ask = usual & ~missing & has & ((lost > 0) | (bool(ind.bonus) & (pts != 0)))
         if ask.any():
@@ -225,10 +233,9 @@ def line_columns(res: Results, cs: CategoryScores, rows: list[int] | np.ndarray,
             column = np.array(reasons, dtype=object)
             column[k] = made[each]
             reasons = column.tolist()
-            if not missing.any():  # every reason is "" or one of those made
-                codes = np.zeros(len(at), dtype=np.intp)
-                codes[k] = each + 1
-                reason_codes = ["", *made.tolist()], codes
+            codes[k] = each + len(said)
+            said += made.tolist()
+        reason_codes = said, codes
     return LineColumns(
         rows,
         usual.tolist(),
@@ -243,6 +250,13 @@ def line_columns(res: Results, cs: CategoryScores, rows: list[int] | np.ndarray,
         rule,
         reason_codes,
     )
+
+
+def _pick_texts(texts: tuple[str, str], which: np.ndarray) -> list[str]:
+    """``texts[1]`` where ``which``, else ``texts[0]``: the same two objects throughout."""
+    if which.all():
+        return [texts[1]] * len(which)
+    return np.array(texts, dtype=object)[which.astype(np.intp)].tolist()
 
 
 def _distinct_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -259,6 +259,9 @@ class _Row:
     def coded_strings(self, texts: list[str], codes: np.ndarray) -> None:
         """A column of JSON strings given as distinct texts and each unit's number among them: each text
         escaped once (as :meth:`strings` does), put in place by numpy."""
+        if len(texts) == 1 or not (codes != codes[0]).any():  # the same for every unit
+            self.items.append(_string_bytes(texts[codes[0]]))
+            return
         joined = "\x00".join(texts)
         if "\\" in joined or joined.count("\x00") >= len(texts):  # a mark could not be told from a text
             self.items.append(_pick(list(map(_string_bytes, texts)), codes))
