@@ -550,17 +550,29 @@ def _needs_quotes(texts: list[str]) -> bool:
 
 def csv_text(rows: list[list[str]], columns: list[list[str]], quote: bool | None = None) -> str:
     """What ``csv.writer`` writes for ``rows`` then the rows of ``columns`` (text cells): joined
-    with commas when no cell needs quoting (``quote``: whether one may; None: look), else
-    written by ``csv.writer``."""
+    with commas, a cell that needs it quoted as the writer quotes it (``quote``: whether one may;
+    None: look)."""
     if quote is None:
         quote = _needs_quotes(["".join(col) for col in (*columns, *rows)])
-    if not quote and all(columns) and len(columns) > 1 and all(len(r) > 1 for r in rows):  # (a lone empty cell is written "")
-        return "".join(",".join(r) + "\r\n" for r in rows) + "\r\n".join(map(",".join, zip(*columns))) + "\r\n"
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerows(rows)
-    w.writerows(zip(*columns))
-    return buf.getvalue()
+    if not (all(columns) and len(columns) > 1 and all(len(r) > 1 for r in rows)):  # (a lone empty cell is written "")
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerows(rows)
+        w.writerows(zip(*columns))
+        return buf.getvalue()
+    if quote:
+        rows = [_quoted(r) for r in rows]
+        columns = [_quoted(col) for col in columns]
+    return "".join(",".join(r) + "\r\n" for r in rows) + "\r\n".join(map(",".join, zip(*columns))) + "\r\n"
+
+
+def _quoted(cells: list[str]) -> list[str]:
+    """The cells as ``csv.writer`` (its default dialect) writes them: one holding a comma, a quote
+    or a line end between quotes, its quotes doubled; the list itself when none does."""
+    if not _needs_quotes(["".join(cells)]):
+        return cells
+    memo = {c: '"' + c.replace('"', '""') + '"' if _needs_quotes([c]) else c for c in set(cells)}  # few distinct texts, often
+    return list(map(memo.__getitem__, cells))
 
 
 def neutralise(text: str) -> str:
