@@ -416,9 +416,12 @@ class _Grid:
         n = len(self)
         values = np.empty((len(cols), n))
         sure = np.empty((len(cols), n), bool)
+        # taken once, not once a block, and laid out a column after another: a block's cells of one
+        # column are then side by side, as the reader takes them (a row after another, it copied them)
+        starts, ends = np.ascontiguousarray(self._starts(slice(None), cols)), np.ascontiguousarray(self.ends[:, cols].T)
         for r0 in range(0, n, self.BLOCK):
             rows = slice(r0, min(n, r0 + self.BLOCK))
-            values[:, rows], sure[:, rows] = reader(self.buf, self._starts(rows, cols), self.ends[rows, cols].T, in_place=True)
+            values[:, rows], sure[:, rows] = reader(self.buf, starts[:, rows], ends[:, rows], in_place=True)
         return values, sure
 
     def same(self, j: int, expected: "FixedTexts") -> bool:
