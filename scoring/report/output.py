@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
 import re
 from json.encoder import encode_basestring  # what json.dumps(text, ensure_ascii=False) writes
 from pathlib import Path
@@ -59,8 +60,9 @@ def ranking_columns(res: Results, cs: CategoryScores, lang: str = "zh") -> tuple
 
 
 def _pick(items: list, at: np.ndarray | list[int]) -> list:
-    """``[items[i] for i in at]``, taken by numpy."""
-    return np.array(items + [None], dtype=object)[at].tolist()  # [None]: a list of tuples stays 1-D
+    """``[items[i] for i in at]``, taken by one ``itemgetter`` (half the time of an array of objects)."""
+    at = at.tolist() if isinstance(at, np.ndarray) else list(at)
+    return list(operator.itemgetter(*at)(items)) if len(at) > 1 else [items[i] for i in at]
 
 
 def ranking_rows(res: Results, cs: CategoryScores, lang: str = "zh") -> tuple[list[str], list[list]]:
