@@ -410,15 +410,26 @@ class _Grid:
             for k, j in enumerate(cols):
                 self._columns[j] = (starts[k].copy(), ends[k].copy())
 
+    def _bounds(self, cols: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Where these columns' cells start and end, a row for each column: taken once for all the
+        blocks :meth:`read` reads, not once a block, and laid out a column after another, so that a
+        block's cells of one column lie side by side as the reader takes them."""
+        ends = np.ascontiguousarray(np.take(self.ends, cols, axis=1).T)
+        starts = np.ascontiguousarray(np.take(self.ends, [j - 1 for j in cols], axis=1).T)  # the end of the cell before
+        starts += 1
+        for k, j in enumerate(cols):
+            if j == 0 and len(starts[k]):  # a row's first cell starts after the line end of the row before
+                starts[k, 0] = self.front
+                starts[k, 1:] = self.ends[:-1, -1] + self.eol
+        return starts, ends
+
     def read(self, reader, cols: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """``reader`` (``values.plain_decimals``, ``values.bool_words``) applied to these columns a
         block of rows at a time: (values, sure), a row for each column."""
         n = len(self)
         values = np.empty((len(cols), n))
         sure = np.empty((len(cols), n), bool)
-        # taken once, not once a block, and laid out a column after another: a block's cells of one
-        # column are then side by side, as the reader takes them (a row after another, it copied them)
-        starts, ends = np.ascontiguousarray(self._starts(slice(None), cols)), np.ascontiguousarray(self.ends[:, cols].T)
+        starts, ends = self._bounds(cols)
         for r0 in range(0, n, self.BLOCK):
             rows = slice(r0, min(n, r0 + self.BLOCK))
             values[:, rows], sure[:, rows] = reader(self.buf, starts[:, rows], ends[:, rows], in_place=True)
