@@ -22,6 +22,7 @@ import gc
 import os
 import sys
 
+from ..core import cycles
 from ..errors import ScoringError
 from . import cycle, data, history, reports, score, serve
 from .common import texts
@@ -149,8 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     thresholds = gc.get_threshold()
     if args.command not in LONG_RUNNING:
         gc.set_threshold(*BATCH_GC)
-        if own_process:
+        if own_process:  # the process ends with the command: what it frees and what it keeps is its own
             keep_freed_memory()
+            cycles.keep = True
     try:
         return COMMANDS[args.command](args)
     except ScoringError as e:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from .criteria import Condition, Criteria, Rule
+from .cycles import pausing
 from .engine import Results
 from .rounding import each_distinct, whole
 
@@ -448,6 +449,7 @@ class PastRecord:
         return any(y in self._held for y in self.window(rule))
 
 
+@pausing  # tens of thousands of catches, each with its lists of years (see core.cycles)
 def decide(criteria: Criteria, current: Sequence[Outcome], history: dict[int, list[Outcome]] | None = None) -> list[RuleResult]:
     """Apply every decision rule of the criteria to this year's outcomes (and history for look-backs)."""
     places = criteria.assessment.precision

@@ -20,21 +20,20 @@ criteria say happens then; see :mod:`scoring.core.usage`).
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import operator
 import re
 import unicodedata
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Iterator, Sequence, cast
+from typing import Sequence, cast
 
 import numpy as np
 
 from ..core.criteria import Criteria
+from ..core.cycles import paused
 from ..core.dataset import Dataset
 from ..errors import DataError, Problem
 from .sheets import TEXT_EXTS, Table, Unreadable, open_workbook, read_text, sniff, worksheets
@@ -1291,24 +1290,8 @@ def _clean_units(t: Table, hrow: int, width: int, cols, known: dict[str, str]) -
 # -- the folder -----------------------------------------------------------------------------
 def read_submissions(folder: str | Path, criteria: Criteria) -> ReadResult:
     """Read a data folder, collecting every problem and note; never raises for bad data."""
-    with _no_cycle_collection():
+    with paused():  # a workbook's rows are thousands of new lists (see core.cycles)
         return read_with(_Reader, folder, criteria)
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector paused while a folder is read: a workbook's cells arrive as
-    thousands of new lists (a row each), and every few hundred of them the collector walks them
-    all again, though none can be part of a cycle (0.1–0.15 s of a 10 000 × 100 sheet's read).
-    Whatever cyclic garbage the reading leaves is collected once the collector runs again; it is
-    left paused if it was paused before."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def read_with(reader_class: type[_Reader], folder: str | Path, criteria: Criteria) -> ReadResult:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core import consistency
+from ..core.cycles import pausing
 from ..core.engine import derive
 from ..core.plan import Plan
 from ..core.scope import scope_problems
@@ -165,6 +166,7 @@ def _locate(res: ReadResult, pos: int, field_name: str):
     return None
 
 
+@pausing  # the gaps: a nation's data has about 90 000 (see core.cycles)
 def validate(plan: Plan, folder: str | Path) -> Report:
     res = read_submissions(folder, plan.criteria)
     report = Report(str(folder), res, list(res.problems))
