@@ -13,6 +13,7 @@ import io
 import json
 import operator
 import re
+from itertools import repeat
 from json.encoder import encode_basestring  # what json.dumps(text, ensure_ascii=False) writes
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
@@ -55,7 +56,8 @@ def ranking_columns(res: Results, cs: CategoryScores, lang: str = "zh") -> tuple
         veto[k] = texts[which] if which in texts else texts.setdefault(which, _veto_text(cs, p, lang))
     columns = [each_distinct(cs.rank[order], str), _pick(res.data.ids, units), _pick(res.data.names, units), fmt_column(cs.total[order], places)]
     columns += [fmt_column(m.contribution[order], places) for m in mods]
-    columns += [[g or "" for g in _pick(cs.grade, order)], veto]
+    grades = _pick(cs.grade, order)
+    columns += [[g or "" for g in grades] if None in grades else grades, veto]
     return header, columns
 
 
@@ -519,14 +521,14 @@ def csv_chunks(res: Results, lang: str = "zh", block: int = 10_000, decisions: l
     if decisions is not None:
         from .decisions import unit_texts
 
-        proposed, _ = unit_texts(decisions, lang)
+        # one rule a line, as in the workbook's cell: a consequence may itself hold "；"
+        proposed = {u: "\n".join(rules) for u, rules in unit_texts(decisions, lang)[0].items()}
     prev = None
     for cs in res.categories.values():
         header, columns = ranking_columns(res, cs, lang)
         if proposed is not None:
             header = header + _heads(lang, "decisions")
-            # one rule a line, as in the workbook's cell: a consequence may itself hold "；"
-            columns.append(["\n".join(proposed[u]) if u in proposed else "" for u in columns[1]])  # columns[1]: the ids
+            columns.append(list(map(proposed.get, columns[1], repeat(""))))  # columns[1]: the ids
         head = []
         if header != prev:  # modules and weights differ by category: a header where they change
             head = [_heads(lang, "category") + header]
