@@ -9,6 +9,7 @@ missing the proposal says so ("undetermined") instead of guessing.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 
@@ -180,10 +181,11 @@ def outcomes_of(res: Results) -> Outcomes:
         start += n
     idx = _join(at, np.int64).tolist()
     ids, names = res.data.ids, res.data.names
+    pick = operator.itemgetter(*idx) if len(idx) > 1 else lambda items: tuple(items[i] for i in idx)  # one C loop a list
     return Outcomes(
         year,
-        [ids[i] for i in idx],
-        [names[i] for i in idx],
+        list(pick(ids)),
+        list(pick(names)),
         cats,
         _join(total, float),
         _join(rank, np.int64),
