@@ -57,24 +57,6 @@ def emit(args, text) -> None:
             pending = True
 
 
-def keep_freed_memory() -> None:
-    """Ask glibc's allocator to keep the memory this process frees for its next blocks, rather than hand it
-    back to the system and take it anew, zeroed, a moment later: the JSON document is made a block of
-    thousands of units at a time, each block's arrays tens of MB. Measured on the province document: less
-    system time and a lower peak. Nothing is done with another C library (its mallopt, if any, means
-    something else)."""
-    try:
-        if not os.confstr("CS_GNU_LIBC_VERSION"):
-            return
-        import ctypes
-
-        mallopt = ctypes.CDLL(None).mallopt
-    except (ValueError, OSError, AttributeError, TypeError):
-        return
-    mallopt(-1, 512 << 20)  # M_TRIM_THRESHOLD: up to 512 MB free at the heap's top is kept
-    mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD, its largest: blocks of up to 32 MB come from that heap
-
-
 def _writes_utf8(out) -> bool:
     """Whether UTF-8 bytes may go to the terminal's byte stream as they are: what writing them as text
     would give (UTF-8, and no line ends to translate)."""

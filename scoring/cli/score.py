@@ -86,10 +86,6 @@ def cmd_run(args) -> int:
     if args.format in REPORT_FORMATS:
         check_report_out(args, args.format)
     check_out_arg(args)
-    if args.format == "json":  # a document of hundreds of MB made a block at a time
-        from .common import keep_freed_memory
-
-        keep_freed_memory()
     store = None
     saved = None
     try:
