@@ -102,3 +102,74 @@ def test_reading_a_workbook_does_not_import_openpyxl(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == [str(len(GOOD) + 1), "False"]
+
+
+def with_crc(src: Path, out: Path, part: str, crc: int) -> Path:
+    """The workbook ``src`` with ``part``'s CRC-32 in its local header and the zip directory set to ``crc``."""
+    import struct
+
+    data = bytearray(src.read_bytes())
+    info = zipfile.ZipFile(src).getinfo(part)
+    data[info.header_offset + 14 : info.header_offset + 18] = struct.pack("<I", crc)
+    entry = data.index(b"PK\x01\x02")  # the central directory's entries: ours by its name
+    while data[entry + 46 : entry + 46 + len(part)] != part.encode():
+        entry = data.index(b"PK\x01\x02", entry + 4)
+    data[entry + 16 : entry + 20] = struct.pack("<I", crc)
+    out.write_bytes(bytes(data))
+    return out
+
+
+def test_a_sheet_whose_crc_does_not_hold_is_refused_unread(plan, tmp_path):
+    """The reader unpacks a sheet without working out its CRC-32: python-calamine, reading the same
+    part, checks it. A sheet whose bytes do not match the CRC the file declares is never read."""
+    folder = complete(tmp_path / "data")
+    good = write_xlsx(tmp_path / "good.xlsx", [HEAD] + GOOD)
+    crc = zipfile.ZipFile(good).getinfo("xl/worksheets/sheet1.xml").CRC
+    with_crc(good, folder / "司法局.xlsx", "xl/worksheets/sheet1.xml", crc ^ 0x5A5A)
+    report = check(plan, folder)
+    (p,) = only(report, "data.corrupt")
+    assert (p.file, p.sheet) == ("司法局.xlsx", "Sheet1")
+    assert [f.read for f in report.files if f.file == "司法局.xlsx"] == [False]
+    assert all(v != v for v in report.data.values["学法次数"]), "values of a sheet that fails its CRC were kept"
+    with_crc(good, folder / "司法局.xlsx", "xl/worksheets/sheet1.xml", crc)  # the same file with its own CRC reads
+    assert not check(plan, folder).problems
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+@pytest.mark.parametrize("size", [1, 7, 4096, 1 << 20])
+def test_a_sheet_is_unpacked_as_zipfile_unpacks_it(tmp_path, method, size):
+    """A sheet's XML, unpacked a piece at a time by the reader's own stream, is byte for byte what
+    zipfile gives; never more than the zip directory declares, whatever the packed data holds."""
+    good = write_xlsx(tmp_path / "good.xlsx", [HEAD] + GOOD * 40)
+    path = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(path, "w", method) as zout:
+        for item in zin.infolist():
+            zout.writestr(item.filename, zin.read(item.filename))
+    raw = path.read_bytes()
+    package = zipfile.ZipFile(path)
+    info = package.getinfo("xl/worksheets/sheet1.xml")
+    whole = package.read(info.filename)
+    assert info.compress_type == method and len(whole) > 4096
+
+    def unpacked(declared: int) -> bytes:
+        stream = sheets._Unpacking(sheets._packed(raw, info), info.compress_type, declared)
+        return b"".join(iter(lambda: stream.read(size), b""))
+
+    assert unpacked(info.file_size) == whole
+    assert unpacked(1000) == whole[:1000]  # a directory that declares less: no more is unpacked
+    assert unpacked(0) == b""
+    assert b"".join(sheets._pieces(sheets._Unpacking(sheets._packed(raw, info), info.compress_type, info.file_size), 777)) == whole
+
+
+def test_a_sheet_packed_otherwise_is_read_through_zipfile(plan, tmp_path):
+    """A sheet packed by a method the reader's stream does not unpack (bzip2 here) goes through
+    zipfile as before; calamine does not read bzip2 either, so the workbook is refused, located."""
+    folder = complete(tmp_path / "data")
+    good = write_xlsx(tmp_path / "good.xlsx", [HEAD] + GOOD)
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(folder / "司法局.xlsx", "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            kind = zipfile.ZIP_BZIP2 if item.filename == "xl/worksheets/sheet1.xml" else zipfile.ZIP_DEFLATED
+            zout.writestr(item.filename, zin.read(item.filename), compress_type=kind)
+    report = check(plan, folder)
+    (p,) = only(report, "data.corrupt")
+    assert (p.file, p.sheet) == ("司法局.xlsx", "Sheet1")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import re
+import struct
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,19 +217,22 @@ class Workbook:
 
     book: Any  # python_calamine.CalamineWorkbook
     package: Any  # zipfile.ZipFile of the same file
+    raw: bytes = b""  # the file's bytes, its parts as packed (a sheet is unpacked from them, see _Unpacking)
 
-    def sheet_pieces(self, title: str) -> Iterator[bytes]:
-        """The worksheet's XML as stored (xl/workbook.xml names it, its relationships locate it),
-        unpacked a piece at a time (see ``_pieces``): never held whole beside the cells read from it."""
+    def sheet_part(self, title: str) -> str:
+        """The name of the worksheet's part: xl/workbook.xml names the sheet, its relationships locate it."""
         from xml.etree import ElementTree as ET
 
         main = _part(self.package, "", _OFFICE_DOCUMENT)  # xl/workbook.xml as a rule
         for sheet in ET.fromstring(self.package.read(main)).iter(f"{{{_MAIN_NS}}}sheet"):
             if sheet.get("name") == title:
-                with self.package.open(_part(self.package, main, sheet.get(f"{{{_REL_NS}}}id", ""))) as stream:
-                    yield from _pieces(stream)
-                return
+                return _part(self.package, main, sheet.get(f"{{{_REL_NS}}}id", ""))
         raise KeyError(title)
+
+    def sheet_pieces(self, title: str) -> Iterator[bytes]:
+        """The worksheet's XML as stored, unpacked a piece at a time (see ``_pieces``)."""
+        with self.package.open(self.sheet_part(title)) as stream:
+            yield from _pieces(stream)
 
     def percent_styles(self) -> frozenset[int]:
         """The cell styles (indices into xl/styles.xml's cellXfs) that show numbers as percentages."""
@@ -276,10 +280,12 @@ def open_workbook(path: Path, shown: str) -> Iterator[Workbook]:
     an .xlsx) is read as one.  Refused before anything is unpacked when its parts would unpack
     to more than a submission can hold (see MAX_UNPACKED).
     """
+    import io
     import zipfile
 
     try:
-        package = zipfile.ZipFile(path)
+        raw = path.read_bytes()
+        package = zipfile.ZipFile(io.BytesIO(raw))
     except (zipfile.BadZipFile, OSError, ValueError) as e:
         raise Unreadable(Problem("data.corrupt", {"detail": str(e)}, file=shown)) from None
     with package:
@@ -291,7 +297,7 @@ def open_workbook(path: Path, shown: str) -> Iterator[Workbook]:
         except Exception as e:  # noqa: BLE001 - calamine raises its own kinds for damaged parts
             raise Unreadable(Problem("data.corrupt", {"detail": f"{type(e).__name__}: {e}"}, file=shown)) from None
         try:
-            yield Workbook(book, package)
+            yield Workbook(book, package, raw)
         finally:
             book.close()
 
@@ -317,8 +323,67 @@ def _sheet_values(wb: Workbook, title: str, shown: str, found: "_Sheet | None" =
     its XML, read a piece at a time, shows the cells span no more than MAX_CELLS.  What else the
     XML says (percent-styled cells, error cells, merged ranges, formulas saved without their
     result) goes to ``found``, a piece at a time."""
-    _check_extent(*_scan(lambda: wb.sheet_pieces(title), found), shown, title)
+    info = wb.package.getinfo(wb.sheet_part(title))
+    own = wb.raw and info.compress_type in (0, 8) and not info.flag_bits & 1  # deflated or stored, not encrypted
+
+    def pieces() -> Iterator[bytes]:
+        return _pieces(_Unpacking(_packed(wb.raw, info), info.compress_type, info.file_size)) if own else wb.sheet_pieces(title)
+
+    _check_extent(*_scan(pieces, found), shown, title)
     return wb.book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+
+
+def _packed(raw: bytes, info) -> memoryview:
+    """A part's bytes as packed in the file: after its local header, ``compress_size`` of them."""
+    import zipfile
+
+    at = info.header_offset
+    if raw[at : at + 4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"Bad magic number for file header: {info.filename}")
+    name, extra = struct.unpack_from("<HH", raw, at + 26)
+    start = at + 30 + name + extra
+    if start + info.compress_size > len(raw):
+        raise zipfile.BadZipFile(f"Truncated part: {info.filename}")
+    return memoryview(raw)[start : start + info.compress_size]
+
+
+class _Unpacking:
+    """A deflated (8) or stored (0) part as a stream, unpacked as it is read and never to more than
+    the zip directory declares (held to MAX_UNPACKED before).  Its CRC is not worked out (zipfile's
+    reader does, at the cost of a pass over the unpacked bytes): calamine checks it when it reads
+    the same part, and refuses the workbook when it does not hold."""
+
+    INPUT = 1 << 18  # packed bytes given to zlib at a time
+
+    def __init__(self, data: memoryview, method: int, size: int):
+        import zlib
+
+        self.data, self.left, self.at = data, size, 0
+        self.z = zlib.decompressobj(-15) if method == 8 else None
+
+    def read(self, n: int) -> bytes:
+        n = min(n, self.left)
+        if n <= 0:
+            return b""
+        if self.z is None:
+            out = bytes(self.data[self.at : self.at + n])
+            self.at += len(out)
+        else:
+            parts = []
+            want = n
+            while want > 0:
+                src: bytes | memoryview = self.z.unconsumed_tail
+                if not src and self.at < len(self.data):
+                    src = self.data[self.at : self.at + self.INPUT]
+                    self.at += len(src)
+                more = self.z.decompress(src, want)
+                if not more and not src:  # all given, nothing held back: the end
+                    break
+                parts.append(more)
+                want -= len(more)
+            out = b"".join(parts)
+        self.left -= len(out)
+        return out
 
 
 def _scan(pieces: Callable[[], Iterator[bytes]], found: "_Sheet | None" = None) -> tuple[int, int]:
