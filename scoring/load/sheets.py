@@ -536,9 +536,20 @@ class _Marks:
         self.xml = xml
         self.a = a = np.frombuffer(xml, np.uint8)
         self.eq = eq = np.flatnonzero(a == 61)
-        self.before, self.after = a[eq - 1], a[np.minimum(eq + 1, len(a) - 1)]  # the bytes either side of each "="
+        # the bytes either side of each "=" (eq is in order: only the last can be the XML's last byte)
+        self.before = a[eq - 1]
+        self.after = a[1:][eq] if not len(eq) or eq[-1] + 1 < len(a) else a[np.minimum(eq + 1, len(a) - 1)]
+        self._quotes: tuple | None = None  # after == '"', after == "'"
+        self._named: dict[bytes, Any] = {}  # values_of's positions of each attribute name, found once
         self._fs: list[int] | None = None
         self.slowly = False  # the extent was found by _extent_slowly
+
+    @property
+    def quotes(self) -> tuple:
+        """(the "=" followed by '"', those followed by "'"), as masks over ``eq``."""
+        if self._quotes is None:
+            self._quotes = (self.after == 34, self.after == 39)
+        return self._quotes
 
     def _slowly(self) -> tuple[int, int]:
         self.slowly = True
@@ -575,7 +586,7 @@ class _Marks:
             first_cell = max(xml.rfind(b"<c ", 0, closing), xml.rfind(b":c ", 0, closing), 0)  # the first formula's cell
             self.formula_tags = self.formulas(first_cell)
         self.had_formula = formulas_before or closing >= 0
-        del self.a, self.eq, self.before, self.after, self._fs
+        del self.a, self.eq, self.before, self.after, self._fs, self._quotes, self._named
 
     def extent(self) -> tuple[int, int]:
         """(columns, rows) from A1 to the farthest cell reference.
@@ -586,15 +597,23 @@ class _Marks:
         import numpy as np
 
         a, eq = self.a, self.eq
-        if len(a) < 16:
+        n = len(a)
+        if n < 16:
             return 0, 0
         before, after = self.before, self.after
-        inside = (eq >= 2) & (eq < len(a) - 12)
-        if (inside & ((before <= 32) | ((after == 39) & ((before | 32) == 114)))).any():
+        double, single = self.quotes
+        if len(eq) and (eq[0] < 2 or eq[-1] >= n - 12):  # an "=" at the very start or end (eq is in order)
+            inside = (eq >= 2) & (eq < n - 12)
+            eq, before, after, double, single = eq[inside], before[inside], after[inside], double[inside], single[inside]
+        is_r = (before | 32) == 114
+        if (before <= 32).any() or (is_r & single).any():
             return self._slowly()
-        r = eq[inside & ((before | 32) == 114) & (after == 34)]
+        r = eq[is_r & double]
         p = r[a[r - 2] <= 32] + 2  # r="…" after a space
+        if len(p) and p[-1] + 13 >= n:  # (a reference's 4 letters and 8 digits are looked at, p in order)
+            a = np.concatenate([a, np.full(16, a[-1], np.uint8)])  # as if each look past the end saw the last byte
         col = np.zeros(len(p), np.int32)
+        letters = np.zeros(len(p), np.int64)
         run = np.ones(len(p), bool)
         for k in range(4):  # letters, either case (XFD is the last column Excel makes)
             c = (a[p + k] | 32) - np.uint8(97)
@@ -602,14 +621,15 @@ class _Marks:
             if not run.any():
                 break
             np.copyto(col, col * 26 + c + 1, where=run)
+            letters += run
         else:
             if (run & ((a[p + 4] | 32) - np.uint8(97) < 26)).any():  # a fifth letter: beyond any sheet
                 return self._slowly()
-        q = p + (col > 0) + (col > 26) + (col > 702) + (col > 18278)
+        q = p + letters
         row = np.zeros(len(p), np.int32)
         run = np.ones(len(p), bool)
         for k in range(8):  # then digits (1048576 is the last row)
-            c = a[np.minimum(q + k, len(a) - 1)] - np.uint8(48)
+            c = a[q + k] - np.uint8(48)
             run &= c < 10
             if not run.any():
                 break
@@ -622,13 +642,20 @@ class _Marks:
         """Where ``name="value…`` is written (the position of its "="): the attribute ``name``
         (its bytes just before the "=") with a value starting with ``value``; the value quoted
         with " or with ' (XML allows both: a '"' in ``value`` stands for the value's own quote)."""
-        a, eq = self.a, self.eq
-        q = eq[(self.before == name[-1]) & ((self.after == 34) | (self.after == 39))]
-        q = q[(q >= len(name)) & (q + 1 + len(value) < len(a))]
+        a = self.a
+        q = self._named.get(name)
+        if q is None:
+            double, single = self.quotes
+            q = self.eq[(self.before == name[-1]) & (double | single)]
+            if len(q) and q[0] < len(name):  # (q is in order)
+                q = q[q >= len(name)]
+            for k, ch in enumerate(name[:-1]):
+                q = q[a[q - len(name) + k] == ch]
+            self._named[name] = q
+        if len(q) and q[-1] + 1 + len(value) >= len(a):
+            q = q[q + 1 + len(value) < len(a)]
         for k, ch in enumerate(value):
             q = q[a[q + 2 + k] == (a[q + 1] if ch == 34 else ch)]
-        for k, ch in enumerate(name[:-1]):
-            q = q[a[q - len(name) + k] == ch]
         return q.tolist()
 
     def numbers_of(self, name: bytes, numbers: frozenset[int]) -> list[int]:
