@@ -119,9 +119,12 @@ def with_crc(src: Path, out: Path, part: str, crc: int) -> Path:
     return out
 
 
-def test_a_sheet_whose_crc_does_not_hold_is_refused_unread(plan, tmp_path):
+@pytest.mark.parametrize("copy_from", [0, sheets.COPY_FROM])
+def test_a_sheet_whose_crc_does_not_hold_is_refused_unread(plan, tmp_path, monkeypatch, copy_from):
     """The reader unpacks a sheet without working out its CRC-32: python-calamine, reading the same
-    part, checks it. A sheet whose bytes do not match the CRC the file declares is never read."""
+    part (from the file, or from the copy that holds it as unpacked), checks it. A sheet whose bytes
+    do not match the CRC the file declares is never read."""
+    monkeypatch.setattr(sheets, "COPY_FROM", copy_from)
     folder = complete(tmp_path / "data")
     good = write_xlsx(tmp_path / "good.xlsx", [HEAD] + GOOD)
     crc = zipfile.ZipFile(good).getinfo("xl/worksheets/sheet1.xml").CRC
@@ -173,3 +176,79 @@ def test_a_sheet_packed_otherwise_is_read_through_zipfile(plan, tmp_path):
     report = check(plan, folder)
     (p,) = only(report, "data.corrupt")
     assert (p.file, p.sheet) == ("司法局.xlsx", "Sheet1")
+
+
+def every_kind_of_cell(path: Path) -> Path:
+    """A workbook of two sheets with shared strings, numbers, dates, booleans, a percent style, an
+    error, a formula with and without its result, and a merged range."""
+    import datetime
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "数据"
+    ws.append(HEAD)
+    for r in GOOD:
+        ws.append(r)
+    ws.append(["B04", "县民政局", "部门", True, datetime.date(2024, 3, 1), 0.95])
+    ws["F7"].number_format = "0%"
+    ws.append(["B05", "甲" * 40, "部门", "=1/0", None, "#DIV/0!"])
+    ws["F8"].data_type = "e"
+    ws.merge_cells("C7:C8")
+    other = wb.create_sheet("其他")
+    for k in range(300):
+        other.append([f"行{k}", k * 1.25, k % 2 == 0, f"文字{k % 7}"])
+    wb.save(path)
+    return path
+
+
+def read_all(path: Path) -> dict:
+    with sheets.open_workbook(path, path.name) as wb:
+        return {t.sheet: [[(type(v).__name__, v) for v in row] for _, row in t.rows] for t in sheets.worksheets(wb, path.name, [])}
+
+
+@pytest.mark.skipif(not sheets._Copy.possible(), reason="no anonymous in-memory files on this system")
+def test_a_sheet_read_from_the_copy_is_the_sheet_read_from_the_file(tmp_path, monkeypatch):
+    """A sheet read by calamine from the package's copy (the sheet stored unpacked, every other part
+    as packed) gives every cell as reading the file itself does; the copy is a sound zip whose
+    CRCs hold."""
+    path = every_kind_of_cell(tmp_path / "book.xlsx")
+    direct = read_all(path)
+    monkeypatch.setattr(sheets, "COPY_FROM", 0)
+    assert read_all(path) == direct
+    assert ("bool", True) in direct["数据"][6] and ("str", "#DIV/0!") in direct["数据"][7]
+    with sheets.open_workbook(path, path.name) as wb:
+        info = wb.package.getinfo(wb.sheet_part("其他"))
+        copy = sheets._Copy.make(wb, info)
+        assert copy is not None
+        whole = b"".join(copy.tee(sheets._pieces(sheets._Unpacking(sheets._packed(wb.raw, info), info.compress_type, info.file_size), 1000)))
+        book = copy.open()
+        try:
+            with zipfile.ZipFile(copy.f) as z:
+                assert z.testzip() is None and z.read(info.filename) == wb.package.read(info.filename) == whole
+                assert z.getinfo(info.filename).compress_type == zipfile.ZIP_STORED
+                assert sorted(z.namelist()) == sorted(wb.package.namelist())
+        finally:
+            copy.close()
+        assert book is not None and book.get_sheet_by_name("其他").to_python(skip_empty_area=False) == wb.book.get_sheet_by_name("其他").to_python(
+            skip_empty_area=False
+        )
+        book.close()
+
+
+def test_a_package_the_copy_would_not_hold_is_read_as_it_is(tmp_path, monkeypatch):
+    """A package with a part's name twice is not copied (which part calamine takes would be the
+    copy's choice): calamine reads the file itself, and the cells are the same."""
+    path = every_kind_of_cell(tmp_path / "book.xlsx")
+    direct = read_all(path)
+    twice = tmp_path / "twice.xlsx"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(twice, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item, zin.read(item.filename))
+        with pytest.warns(UserWarning):
+            zout.writestr("docProps/app.xml", zin.read("docProps/app.xml"))
+    monkeypatch.setattr(sheets, "COPY_FROM", 0)
+    with sheets.open_workbook(twice, twice.name) as wb:
+        assert sheets._Copy.make(wb, wb.package.getinfo(wb.sheet_part("数据"))) is None
+    assert read_all(twice) == direct

@@ -325,12 +325,142 @@ def _sheet_values(wb: Workbook, title: str, shown: str, found: "_Sheet | None" =
     result) goes to ``found``, a piece at a time."""
     info = wb.package.getinfo(wb.sheet_part(title))
     own = wb.raw and info.compress_type in (0, 8) and not info.flag_bits & 1  # deflated or stored, not encrypted
+    copy = _Copy.make(wb, info) if own and info.file_size >= COPY_FROM else None
+    try:
 
-    def pieces() -> Iterator[bytes]:
-        return _pieces(_Unpacking(_packed(wb.raw, info), info.compress_type, info.file_size)) if own else wb.sheet_pieces(title)
+        def pieces() -> Iterator[bytes]:
+            if not own:
+                return wb.sheet_pieces(title)
+            unpacked = _pieces(_Unpacking(_packed(wb.raw, info), info.compress_type, info.file_size))
+            return copy.tee(unpacked) if copy is not None and not copy.written else unpacked
 
-    _check_extent(*_scan(pieces, found), shown, title)
-    return wb.book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        _check_extent(*_scan(pieces, found), shown, title)
+        book = copy.open() if copy is not None else None
+    finally:
+        if copy is not None:
+            copy.close()
+    if book is None:
+        return wb.book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+    try:
+        sheet = book.get_sheet_by_name(title)
+    finally:
+        book.close()  # the copy goes before the cells are made Python values
+    return sheet.to_python(skip_empty_area=False)
+
+
+# A sheet whose XML unpacks to this much is read by calamine from a copy of the package holding it
+# unpacked (see _Copy): its unpacking, about 3 ms a MB, saved once more than what the copy costs
+# (calamine reads the copy's shared strings and styles once more).
+COPY_FROM = 8 << 20
+
+_LOCAL = struct.Struct("<4s2B4HL2L2H")  # a part's local header, as the zip format (and zipfile) lays it out
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")  # its entry in the central directory
+_END = struct.Struct("<4s4H2LH")  # the end of the central directory
+_UTF8_NAME = 0x800  # general purpose flag: the part's name is UTF-8
+
+
+class _Copy:
+    """The package again, in an anonymous file in memory (Linux's memfd), with one sheet stored
+    unpacked as the pass over its XML unpacks it: python-calamine then reads the sheet without
+    unpacking it a second time (its own unpacking costs about as much as its parse of a tenth of
+    the cells). The sheet keeps the CRC-32 the package declares, which calamine checks: the copy
+    holds the bytes the pass looked at, or is refused. Every other part is copied as packed.
+
+    calamine reads a workbook by its path (its reading of a Python file object goes a byte at a
+    time), so the file is opened again by its /proc path; where there is no memfd or no /proc, or
+    the package has what the copy does not write (encrypted parts, names given twice, ZIP64
+    records), there is no copy and calamine reads the file as it is."""
+
+    def __init__(self, wb: Workbook, info, f):
+        self.wb, self.info, self.f = wb, info, f
+        self.central: list[bytes] = []
+        self.written = False
+        self.at = self.sheet_at = self.sheet_size = 0
+
+    @staticmethod
+    def possible() -> bool:
+        """The system has anonymous in-memory files that can be opened again by a path."""
+        import os
+
+        return hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd")
+
+    @classmethod
+    def make(cls, wb: Workbook, info) -> "_Copy | None":
+        import os
+
+        infos = wb.package.infolist()
+        if (
+            not cls.possible()
+            or len(infos) >= 0xFFFF
+            or any(i.flag_bits & 1 for i in infos)
+            or len({i.filename for i in infos}) != len(infos)
+            or sum(i.compress_size + i.file_size for i in infos) >= 0xFFFFFFFF
+        ):
+            return None
+        try:
+            f = os.fdopen(os.memfd_create("xlsx"), "w+b")  # closed on exec
+        except OSError:
+            return None
+        return cls(wb, info, f)
+
+    @staticmethod
+    def headers(i, method: int, packed: int, size: int, at: int) -> tuple[bytes, bytes]:
+        """Part ``i``'s local header (its name included) and its entry in the directory, the part at ``at``."""
+        name = i.filename.encode("utf-8")
+        y, mo, d, h, mi, sec = i.date_time
+        fields = (_UTF8_NAME, method, h << 11 | mi << 5 | sec // 2, (y - 1980) << 9 | mo << 5 | d, i.CRC, packed, size, len(name), 0)
+        return (
+            _LOCAL.pack(b"PK\x03\x04", 20, 0, *fields) + name,
+            _CENTRAL.pack(b"PK\x01\x02", 20, 0, 20, 0, *fields, 0, 0, 0, 0, at) + name,
+        )
+
+    def entry(self, i, method: int, packed: int, size: int, data: "bytes | memoryview") -> None:
+        """Part ``i``'s local header and ``data``, and its entry in the directory to come."""
+        local, central = self.headers(i, method, packed, size, self.at)
+        self.f.write(local)
+        self.f.write(data)
+        self.central.append(central)
+        self.at += len(local) + packed
+
+    def tee(self, pieces: Iterator[bytes]) -> Iterator[bytes]:
+        """The sheet's pieces as they come, each written to the copy (after every other part) on its way."""
+        for i in self.wb.package.infolist():
+            if i is not self.info:
+                self.entry(i, i.compress_type, i.compress_size, i.file_size, _packed(self.wb.raw, i))
+        self.sheet_at = self.at
+        self.entry(self.info, 0, 0, 0, b"")  # its sizes once it is written
+        for piece in pieces:
+            self.f.write(piece)
+            self.sheet_size += len(piece)
+            yield piece
+        self.written = True
+
+    def open(self) -> Any:
+        """python-calamine's workbook of the copy, once the sheet is written whole; None otherwise."""
+        import os
+
+        from python_calamine import CalamineWorkbook
+
+        if not self.written:
+            return None
+        end = self.at + self.sheet_size
+        local, self.central[-1] = self.headers(self.info, 0, self.sheet_size, self.sheet_size, self.sheet_at)
+        self.f.seek(self.sheet_at)
+        self.f.write(local)
+        self.f.seek(end)
+        directory = b"".join(self.central)
+        self.f.write(directory + _END.pack(b"PK\x05\x06", 0, 0, len(self.central), len(self.central), len(directory), end, 0))
+        self.f.flush()
+        path = f"/proc/self/fd/{self.f.fileno()}"
+        if not os.path.exists(path):
+            return None
+        try:
+            return CalamineWorkbook.from_path(path)  # calamine's own descriptor keeps the file once ours is closed
+        except Exception:  # noqa: BLE001 - the file itself opened: it is the copy's way of being opened that failed
+            return None
+
+    def close(self) -> None:
+        self.f.close()
 
 
 def _packed(raw: bytes, info) -> memoryview:
