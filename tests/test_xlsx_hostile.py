@@ -85,6 +85,15 @@ def test_the_extent_of_each_way_of_writing_a_reference():
     assert sheets._extent(b"<sheetData>" + b'<c r="A1"/><c r="XFD1048576"/>' + b"</sheetData>") == (16384, 1048576)
 
 
+def test_the_farthest_reference_is_found_whatever_its_neighbours():
+    """The extent reads only the references with the most letters (for the column) and the most digits
+    (for the row): a row written with leading zeros has more digits than a farther one."""
+    cells = b'<c r="A0099"/><c r="B100"/><c r="zz7"/><c r="AAA1"/><c r="C12"/>'
+    assert sheets._extent(b"<sheetData>" + cells + b"</sheetData>") == (703, 100)
+    assert sheets._extent(b'<sheetData><row r="5"><c r="B1"/></row><row r="12"></row></sheetData>') == (2, 12)
+    assert sheets._extent(b'<sheetData><c r="XFD3"/><c r="A1048576"/></sheetData>') == (16384, 1048576)
+
+
 def test_the_limits_hold_for_a_whole_nation_in_one_sheet():
     """170 000 units × 50 fields in one sheet (about 300 MB of XML, 6-10:1 packed) stays readable."""
     assert 170_001 * 51 <= sheets.MAX_CELLS
