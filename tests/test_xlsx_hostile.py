@@ -246,6 +246,20 @@ def test_a_sheet_read_from_the_copy_is_the_sheet_read_from_the_file(tmp_path, mo
         book.close()
 
 
+@pytest.mark.skipif(not sheets._Copy.possible(), reason="no anonymous in-memory files on this system")
+@pytest.mark.parametrize(("copy_from", "copy_up_to", "copied"), [(0, 1 << 30, True), (1 << 20, 1 << 30, False), (0, 100, False)])
+def test_only_a_sheet_within_the_bounds_is_read_from_a_copy(tmp_path, monkeypatch, copy_from, copy_up_to, copied):
+    """Small sheets gain nothing from the copy, the largest would hold their XML in memory beside the cells."""
+    path = every_kind_of_cell(tmp_path / "book.xlsx")
+    monkeypatch.setattr(sheets, "COPY_FROM", copy_from)
+    monkeypatch.setattr(sheets, "COPY_UP_TO", copy_up_to)
+    opened = []
+    real = sheets._Copy.open
+    monkeypatch.setattr(sheets._Copy, "open", lambda self: opened.append(self.sheet_size) or real(self))
+    read_all(path)
+    assert bool(opened) == copied
+
+
 def test_a_package_the_copy_would_not_hold_is_read_as_it_is(tmp_path, monkeypatch):
     """A package with a part's name twice is not copied (which part calamine takes would be the
     copy's choice): calamine reads the file itself, and the cells are the same."""

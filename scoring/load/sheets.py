@@ -325,7 +325,7 @@ def _sheet_values(wb: Workbook, title: str, shown: str, found: "_Sheet | None" =
     result) goes to ``found``, a piece at a time."""
     info = wb.package.getinfo(wb.sheet_part(title))
     own = wb.raw and info.compress_type in (0, 8) and not info.flag_bits & 1  # deflated or stored, not encrypted
-    copy = _Copy.make(wb, info) if own and info.file_size >= COPY_FROM else None
+    copy = _Copy.make(wb, info) if own and COPY_FROM <= info.file_size <= COPY_UP_TO else None
     try:
 
         def pieces() -> Iterator[bytes]:
@@ -350,8 +350,11 @@ def _sheet_values(wb: Workbook, title: str, shown: str, found: "_Sheet | None" =
 
 # A sheet whose XML unpacks to this much is read by calamine from a copy of the package holding it
 # unpacked (see _Copy): its unpacking, about 3 ms a MB, saved once more than what the copy costs
-# (calamine reads the copy's shared strings and styles once more).
+# (calamine reads the copy's shared strings and styles once more). Up to COPY_UP_TO: the copy sits
+# in memory beside calamine's cells while it reads them, which for the largest sheets (a nation's
+# 300 MB) would weigh more than the time saved.
 COPY_FROM = 8 << 20
+COPY_UP_TO = 128 << 20
 
 _LOCAL = struct.Struct("<4s2B4HL2L2H")  # a part's local header, as the zip format (and zipfile) lays it out
 _CENTRAL = struct.Struct("<4s4B4HL2L5H2L")  # its entry in the central directory
