@@ -85,6 +85,15 @@ def test_the_extent_of_each_way_of_writing_a_reference():
     assert sheets._extent(b"<sheetData>" + b'<c r="A1"/><c r="XFD1048576"/>' + b"</sheetData>") == (16384, 1048576)
 
 
+def test_the_farthest_reference_is_found_whatever_its_neighbours():
+    """The extent reads only the references with the most letters (for the column) and the most digits
+    (for the row): a row written with leading zeros has more digits than a farther one."""
+    cells = b'<c r="A0099"/><c r="B100"/><c r="zz7"/><c r="AAA1"/><c r="C12"/>'
+    assert sheets._extent(b"<sheetData>" + cells + b"</sheetData>") == (703, 100)
+    assert sheets._extent(b'<sheetData><row r="5"><c r="B1"/></row><row r="12"></row></sheetData>') == (2, 12)
+    assert sheets._extent(b'<sheetData><c r="XFD3"/><c r="A1048576"/></sheetData>') == (16384, 1048576)
+
+
 def test_the_limits_hold_for_a_whole_nation_in_one_sheet():
     """170 000 units × 50 fields in one sheet (about 300 MB of XML, 6-10:1 packed) stays readable."""
     assert 170_001 * 51 <= sheets.MAX_CELLS
@@ -102,3 +111,167 @@ def test_reading_a_workbook_does_not_import_openpyxl(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == [str(len(GOOD) + 1), "False"]
+
+
+def with_crc(src: Path, out: Path, part: str, crc: int) -> Path:
+    """The workbook ``src`` with ``part``'s CRC-32 in its local header and the zip directory set to ``crc``."""
+    import struct
+
+    data = bytearray(src.read_bytes())
+    info = zipfile.ZipFile(src).getinfo(part)
+    data[info.header_offset + 14 : info.header_offset + 18] = struct.pack("<I", crc)
+    entry = data.index(b"PK\x01\x02")  # the central directory's entries: ours by its name
+    while data[entry + 46 : entry + 46 + len(part)] != part.encode():
+        entry = data.index(b"PK\x01\x02", entry + 4)
+    data[entry + 16 : entry + 20] = struct.pack("<I", crc)
+    out.write_bytes(bytes(data))
+    return out
+
+
+@pytest.mark.parametrize("copy_from", [0, sheets.COPY_FROM])
+def test_a_sheet_whose_crc_does_not_hold_is_refused_unread(plan, tmp_path, monkeypatch, copy_from):
+    """The reader unpacks a sheet without working out its CRC-32: python-calamine, reading the same
+    part (from the file, or from the copy that holds it as unpacked), checks it. A sheet whose bytes
+    do not match the CRC the file declares is never read."""
+    monkeypatch.setattr(sheets, "COPY_FROM", copy_from)
+    folder = complete(tmp_path / "data")
+    good = write_xlsx(tmp_path / "good.xlsx", [HEAD] + GOOD)
+    crc = zipfile.ZipFile(good).getinfo("xl/worksheets/sheet1.xml").CRC
+    with_crc(good, folder / "司法局.xlsx", "xl/worksheets/sheet1.xml", crc ^ 0x5A5A)
+    report = check(plan, folder)
+    (p,) = only(report, "data.corrupt")
+    assert (p.file, p.sheet) == ("司法局.xlsx", "Sheet1")
+    assert [f.read for f in report.files if f.file == "司法局.xlsx"] == [False]
+    assert all(v != v for v in report.data.values["学法次数"]), "values of a sheet that fails its CRC were kept"
+    with_crc(good, folder / "司法局.xlsx", "xl/worksheets/sheet1.xml", crc)  # the same file with its own CRC reads
+    assert not check(plan, folder).problems
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+@pytest.mark.parametrize("size", [1, 7, 4096, 1 << 20])
+def test_a_sheet_is_unpacked_as_zipfile_unpacks_it(tmp_path, method, size):
+    """A sheet's XML, unpacked a piece at a time by the reader's own stream, is byte for byte what
+    zipfile gives; never more than the zip directory declares, whatever the packed data holds."""
+    good = write_xlsx(tmp_path / "good.xlsx", [HEAD] + GOOD * 40)
+    path = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(path, "w", method) as zout:
+        for item in zin.infolist():
+            zout.writestr(item.filename, zin.read(item.filename))
+    raw = path.read_bytes()
+    package = zipfile.ZipFile(path)
+    info = package.getinfo("xl/worksheets/sheet1.xml")
+    whole = package.read(info.filename)
+    assert info.compress_type == method and len(whole) > 4096
+
+    def unpacked(declared: int) -> bytes:
+        stream = sheets._Unpacking(sheets._packed(raw, info), info.compress_type, declared)
+        return b"".join(iter(lambda: stream.read(size), b""))
+
+    assert unpacked(info.file_size) == whole
+    assert unpacked(1000) == whole[:1000]  # a directory that declares less: no more is unpacked
+    assert unpacked(0) == b""
+    assert b"".join(sheets._pieces(sheets._Unpacking(sheets._packed(raw, info), info.compress_type, info.file_size), 777)) == whole
+
+
+def test_a_sheet_packed_otherwise_is_read_through_zipfile(plan, tmp_path):
+    """A sheet packed by a method the reader's stream does not unpack (bzip2 here) goes through
+    zipfile as before; calamine does not read bzip2 either, so the workbook is refused, located."""
+    folder = complete(tmp_path / "data")
+    good = write_xlsx(tmp_path / "good.xlsx", [HEAD] + GOOD)
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(folder / "司法局.xlsx", "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            kind = zipfile.ZIP_BZIP2 if item.filename == "xl/worksheets/sheet1.xml" else zipfile.ZIP_DEFLATED
+            zout.writestr(item.filename, zin.read(item.filename), compress_type=kind)
+    report = check(plan, folder)
+    (p,) = only(report, "data.corrupt")
+    assert (p.file, p.sheet) == ("司法局.xlsx", "Sheet1")
+
+
+def every_kind_of_cell(path: Path) -> Path:
+    """A workbook of two sheets with shared strings, numbers, dates, booleans, a percent style, an
+    error, a formula with and without its result, and a merged range."""
+    import datetime
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "数据"
+    ws.append(HEAD)
+    for r in GOOD:
+        ws.append(r)
+    ws.append(["B04", "县民政局", "部门", True, datetime.date(2024, 3, 1), 0.95])
+    ws["F7"].number_format = "0%"
+    ws.append(["B05", "甲" * 40, "部门", "=1/0", None, "#DIV/0!"])
+    ws["F8"].data_type = "e"
+    ws.merge_cells("C7:C8")
+    other = wb.create_sheet("其他")
+    for k in range(300):
+        other.append([f"行{k}", k * 1.25, k % 2 == 0, f"文字{k % 7}"])
+    wb.save(path)
+    return path
+
+
+def read_all(path: Path) -> dict:
+    with sheets.open_workbook(path, path.name) as wb:
+        return {t.sheet: [[(type(v).__name__, v) for v in row] for _, row in t.rows] for t in sheets.worksheets(wb, path.name, [])}
+
+
+@pytest.mark.skipif(not sheets._Copy.possible(), reason="no anonymous in-memory files on this system")
+def test_a_sheet_read_from_the_copy_is_the_sheet_read_from_the_file(tmp_path, monkeypatch):
+    """A sheet read by calamine from the package's copy (the sheet stored unpacked, every other part
+    as packed) gives every cell as reading the file itself does; the copy is a sound zip whose
+    CRCs hold."""
+    path = every_kind_of_cell(tmp_path / "book.xlsx")
+    direct = read_all(path)
+    monkeypatch.setattr(sheets, "COPY_FROM", 0)
+    assert read_all(path) == direct
+    assert ("bool", True) in direct["数据"][6] and ("str", "#DIV/0!") in direct["数据"][7]
+    with sheets.open_workbook(path, path.name) as wb:
+        info = wb.package.getinfo(wb.sheet_part("其他"))
+        copy = sheets._Copy.make(wb, info)
+        assert copy is not None
+        whole = b"".join(copy.tee(sheets._pieces(sheets._Unpacking(sheets._packed(wb.raw, info), info.compress_type, info.file_size), 1000)))
+        book = copy.open()
+        try:
+            with zipfile.ZipFile(copy.f) as z:
+                assert z.testzip() is None and z.read(info.filename) == wb.package.read(info.filename) == whole
+                assert z.getinfo(info.filename).compress_type == zipfile.ZIP_STORED
+                assert sorted(z.namelist()) == sorted(wb.package.namelist())
+        finally:
+            copy.close()
+        assert book is not None and book.get_sheet_by_name("其他").to_python(skip_empty_area=False) == wb.book.get_sheet_by_name("其他").to_python(
+            skip_empty_area=False
+        )
+        book.close()
+
+
+@pytest.mark.skipif(not sheets._Copy.possible(), reason="no anonymous in-memory files on this system")
+@pytest.mark.parametrize(("copy_from", "copy_up_to", "copied"), [(0, 1 << 30, True), (1 << 20, 1 << 30, False), (0, 100, False)])
+def test_only_a_sheet_within_the_bounds_is_read_from_a_copy(tmp_path, monkeypatch, copy_from, copy_up_to, copied):
+    """Small sheets gain nothing from the copy, the largest would hold their XML in memory beside the cells."""
+    path = every_kind_of_cell(tmp_path / "book.xlsx")
+    monkeypatch.setattr(sheets, "COPY_FROM", copy_from)
+    monkeypatch.setattr(sheets, "COPY_UP_TO", copy_up_to)
+    opened = []
+    real = sheets._Copy.open
+    monkeypatch.setattr(sheets._Copy, "open", lambda self: opened.append(self.sheet_size) or real(self))
+    read_all(path)
+    assert bool(opened) == copied
+
+
+def test_a_package_the_copy_would_not_hold_is_read_as_it_is(tmp_path, monkeypatch):
+    """A package with a part's name twice is not copied (which part calamine takes would be the
+    copy's choice): calamine reads the file itself, and the cells are the same."""
+    path = every_kind_of_cell(tmp_path / "book.xlsx")
+    direct = read_all(path)
+    twice = tmp_path / "twice.xlsx"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(twice, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item, zin.read(item.filename))
+        with pytest.warns(UserWarning):
+            zout.writestr("docProps/app.xml", zin.read("docProps/app.xml"))
+    monkeypatch.setattr(sheets, "COPY_FROM", 0)
+    with sheets.open_workbook(twice, twice.name) as wb:
+        assert sheets._Copy.make(wb, wb.package.getinfo(wb.sheet_part("数据"))) is None
+    assert read_all(twice) == direct

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import re
+import struct
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,19 +217,22 @@ class Workbook:
 
     book: Any  # python_calamine.CalamineWorkbook
     package: Any  # zipfile.ZipFile of the same file
+    raw: bytes = b""  # the file's bytes, its parts as packed (a sheet is unpacked from them, see _Unpacking)
 
-    def sheet_pieces(self, title: str) -> Iterator[bytes]:
-        """The worksheet's XML as stored (xl/workbook.xml names it, its relationships locate it),
-        unpacked a piece at a time (see ``_pieces``): never held whole beside the cells read from it."""
+    def sheet_part(self, title: str) -> str:
+        """The name of the worksheet's part: xl/workbook.xml names the sheet, its relationships locate it."""
         from xml.etree import ElementTree as ET
 
         main = _part(self.package, "", _OFFICE_DOCUMENT)  # xl/workbook.xml as a rule
         for sheet in ET.fromstring(self.package.read(main)).iter(f"{{{_MAIN_NS}}}sheet"):
             if sheet.get("name") == title:
-                with self.package.open(_part(self.package, main, sheet.get(f"{{{_REL_NS}}}id", ""))) as stream:
-                    yield from _pieces(stream)
-                return
+                return _part(self.package, main, sheet.get(f"{{{_REL_NS}}}id", ""))
         raise KeyError(title)
+
+    def sheet_pieces(self, title: str) -> Iterator[bytes]:
+        """The worksheet's XML as stored, unpacked a piece at a time (see ``_pieces``)."""
+        with self.package.open(self.sheet_part(title)) as stream:
+            yield from _pieces(stream)
 
     def percent_styles(self) -> frozenset[int]:
         """The cell styles (indices into xl/styles.xml's cellXfs) that show numbers as percentages."""
@@ -276,10 +280,12 @@ def open_workbook(path: Path, shown: str) -> Iterator[Workbook]:
     an .xlsx) is read as one.  Refused before anything is unpacked when its parts would unpack
     to more than a submission can hold (see MAX_UNPACKED).
     """
+    import io
     import zipfile
 
     try:
-        package = zipfile.ZipFile(path)
+        raw = path.read_bytes()
+        package = zipfile.ZipFile(io.BytesIO(raw))
     except (zipfile.BadZipFile, OSError, ValueError) as e:
         raise Unreadable(Problem("data.corrupt", {"detail": str(e)}, file=shown)) from None
     with package:
@@ -291,7 +297,7 @@ def open_workbook(path: Path, shown: str) -> Iterator[Workbook]:
         except Exception as e:  # noqa: BLE001 - calamine raises its own kinds for damaged parts
             raise Unreadable(Problem("data.corrupt", {"detail": f"{type(e).__name__}: {e}"}, file=shown)) from None
         try:
-            yield Workbook(book, package)
+            yield Workbook(book, package, raw)
         finally:
             book.close()
 
@@ -317,8 +323,200 @@ def _sheet_values(wb: Workbook, title: str, shown: str, found: "_Sheet | None" =
     its XML, read a piece at a time, shows the cells span no more than MAX_CELLS.  What else the
     XML says (percent-styled cells, error cells, merged ranges, formulas saved without their
     result) goes to ``found``, a piece at a time."""
-    _check_extent(*_scan(lambda: wb.sheet_pieces(title), found), shown, title)
-    return wb.book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+    info = wb.package.getinfo(wb.sheet_part(title))
+    own = wb.raw and info.compress_type in (0, 8) and not info.flag_bits & 1  # deflated or stored, not encrypted
+    copy = _Copy.make(wb, info) if own and COPY_FROM <= info.file_size <= COPY_UP_TO else None
+    try:
+
+        def pieces() -> Iterator[bytes]:
+            if not own:
+                return wb.sheet_pieces(title)
+            unpacked = _pieces(_Unpacking(_packed(wb.raw, info), info.compress_type, info.file_size))
+            return copy.tee(unpacked) if copy is not None and not copy.written else unpacked
+
+        _check_extent(*_scan(pieces, found), shown, title)
+        book = copy.open() if copy is not None else None
+    finally:
+        if copy is not None:
+            copy.close()
+    if book is None:
+        return wb.book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+    try:
+        sheet = book.get_sheet_by_name(title)
+    finally:
+        book.close()  # the copy goes before the cells are made Python values
+    return sheet.to_python(skip_empty_area=False)
+
+
+# A sheet whose XML unpacks to this much is read by calamine from a copy of the package holding it
+# unpacked (see _Copy): its unpacking, about 3 ms a MB, saved once more than what the copy costs
+# (calamine reads the copy's shared strings and styles once more). Up to COPY_UP_TO: the copy sits
+# in memory beside calamine's cells while it reads them, which for the largest sheets (a nation's
+# 300 MB) would weigh more than the time saved.
+COPY_FROM = 8 << 20
+COPY_UP_TO = 128 << 20
+
+_LOCAL = struct.Struct("<4s2B4HL2L2H")  # a part's local header, as the zip format (and zipfile) lays it out
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")  # its entry in the central directory
+_END = struct.Struct("<4s4H2LH")  # the end of the central directory
+_UTF8_NAME = 0x800  # general purpose flag: the part's name is UTF-8
+
+
+class _Copy:
+    """The package again, in an anonymous file in memory (Linux's memfd), with one sheet stored
+    unpacked as the pass over its XML unpacks it: python-calamine then reads the sheet without
+    unpacking it a second time (its own unpacking costs about as much as its parse of a tenth of
+    the cells). The sheet keeps the CRC-32 the package declares, which calamine checks: the copy
+    holds the bytes the pass looked at, or is refused. Every other part is copied as packed.
+
+    calamine reads a workbook by its path (its reading of a Python file object goes a byte at a
+    time), so the file is opened again by its /proc path; where there is no memfd or no /proc, or
+    the package has what the copy does not write (encrypted parts, names given twice, ZIP64
+    records), there is no copy and calamine reads the file as it is."""
+
+    def __init__(self, wb: Workbook, info, f):
+        self.wb, self.info, self.f = wb, info, f
+        self.central: list[bytes] = []
+        self.written = False
+        self.at = self.sheet_at = self.sheet_size = 0
+
+    @staticmethod
+    def possible() -> bool:
+        """The system has anonymous in-memory files that can be opened again by a path."""
+        import os
+
+        return hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd")
+
+    @classmethod
+    def make(cls, wb: Workbook, info) -> "_Copy | None":
+        import os
+
+        infos = wb.package.infolist()
+        if (
+            not cls.possible()
+            or len(infos) >= 0xFFFF
+            or any(i.flag_bits & 1 for i in infos)
+            or len({i.filename for i in infos}) != len(infos)
+            or sum(i.compress_size + i.file_size for i in infos) >= 0xFFFFFFFF
+        ):
+            return None
+        try:
+            f = os.fdopen(os.memfd_create("xlsx"), "w+b")  # closed on exec
+        except OSError:
+            return None
+        return cls(wb, info, f)
+
+    @staticmethod
+    def headers(i, method: int, packed: int, size: int, at: int) -> tuple[bytes, bytes]:
+        """Part ``i``'s local header (its name included) and its entry in the directory, the part at ``at``."""
+        name = i.filename.encode("utf-8")
+        y, mo, d, h, mi, sec = i.date_time
+        fields = (_UTF8_NAME, method, h << 11 | mi << 5 | sec // 2, (y - 1980) << 9 | mo << 5 | d, i.CRC, packed, size, len(name), 0)
+        return (
+            _LOCAL.pack(b"PK\x03\x04", 20, 0, *fields) + name,
+            _CENTRAL.pack(b"PK\x01\x02", 20, 0, 20, 0, *fields, 0, 0, 0, 0, at) + name,
+        )
+
+    def entry(self, i, method: int, packed: int, size: int, data: "bytes | memoryview") -> None:
+        """Part ``i``'s local header and ``data``, and its entry in the directory to come."""
+        local, central = self.headers(i, method, packed, size, self.at)
+        self.f.write(local)
+        self.f.write(data)
+        self.central.append(central)
+        self.at += len(local) + packed
+
+    def tee(self, pieces: Iterator[bytes]) -> Iterator[bytes]:
+        """The sheet's pieces as they come, each written to the copy (after every other part) on its way."""
+        for i in self.wb.package.infolist():
+            if i is not self.info:
+                self.entry(i, i.compress_type, i.compress_size, i.file_size, _packed(self.wb.raw, i))
+        self.sheet_at = self.at
+        self.entry(self.info, 0, 0, 0, b"")  # its sizes once it is written
+        for piece in pieces:
+            self.f.write(piece)
+            self.sheet_size += len(piece)
+            yield piece
+        self.written = True
+
+    def open(self) -> Any:
+        """python-calamine's workbook of the copy, once the sheet is written whole; None otherwise."""
+        import os
+
+        from python_calamine import CalamineWorkbook
+
+        if not self.written:
+            return None
+        end = self.at + self.sheet_size
+        local, self.central[-1] = self.headers(self.info, 0, self.sheet_size, self.sheet_size, self.sheet_at)
+        self.f.seek(self.sheet_at)
+        self.f.write(local)
+        self.f.seek(end)
+        directory = b"".join(self.central)
+        self.f.write(directory + _END.pack(b"PK\x05\x06", 0, 0, len(self.central), len(self.central), len(directory), end, 0))
+        self.f.flush()
+        path = f"/proc/self/fd/{self.f.fileno()}"
+        if not os.path.exists(path):
+            return None
+        try:
+            return CalamineWorkbook.from_path(path)  # calamine's own descriptor keeps the file once ours is closed
+        except Exception:  # noqa: BLE001 - the file itself opened: it is the copy's way of being opened that failed
+            return None
+
+    def close(self) -> None:
+        self.f.close()
+
+
+def _packed(raw: bytes, info) -> memoryview:
+    """A part's bytes as packed in the file: after its local header, ``compress_size`` of them."""
+    import zipfile
+
+    at = info.header_offset
+    if raw[at : at + 4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"Bad magic number for file header: {info.filename}")
+    name, extra = struct.unpack_from("<HH", raw, at + 26)
+    start = at + 30 + name + extra
+    if start + info.compress_size > len(raw):
+        raise zipfile.BadZipFile(f"Truncated part: {info.filename}")
+    return memoryview(raw)[start : start + info.compress_size]
+
+
+class _Unpacking:
+    """A deflated (8) or stored (0) part as a stream, unpacked as it is read and never to more than
+    the zip directory declares (held to MAX_UNPACKED before).  Its CRC is not worked out (zipfile's
+    reader does, at the cost of a pass over the unpacked bytes): calamine checks it when it reads
+    the same part, and refuses the workbook when it does not hold."""
+
+    INPUT = 1 << 18  # packed bytes given to zlib at a time
+
+    def __init__(self, data: memoryview, method: int, size: int):
+        import zlib
+
+        self.data, self.left, self.at = data, size, 0
+        self.z = zlib.decompressobj(-15) if method == 8 else None
+
+    def read(self, n: int) -> bytes:
+        n = min(n, self.left)
+        if n <= 0:
+            return b""
+        if self.z is None:
+            out = bytes(self.data[self.at : self.at + n])
+            self.at += len(out)
+        else:
+            parts = []
+            want = n
+            while want > 0:
+                src: bytes | memoryview = self.z.unconsumed_tail
+                if not src and self.at < len(self.data):
+                    src = self.data[self.at : self.at + self.INPUT]
+                    self.at += len(src)
+                more = self.z.decompress(src, want)
+                if not more and not src:  # all given, nothing held back: the end
+                    break
+                parts.append(more)
+                want -= len(more)
+            out = b"".join(parts)
+        self.left -= len(out)
+        return out
 
 
 def _scan(pieces: Callable[[], Iterator[bytes]], found: "_Sheet | None" = None) -> tuple[int, int]:
@@ -471,9 +669,20 @@ class _Marks:
         self.xml = xml
         self.a = a = np.frombuffer(xml, np.uint8)
         self.eq = eq = np.flatnonzero(a == 61)
-        self.before, self.after = a[eq - 1], a[np.minimum(eq + 1, len(a) - 1)]  # the bytes either side of each "="
+        # the bytes either side of each "=" (eq is in order: only the last can be the XML's last byte)
+        self.before = a[eq - 1]
+        self.after = a[1:][eq] if not len(eq) or eq[-1] + 1 < len(a) else a[np.minimum(eq + 1, len(a) - 1)]
+        self._quotes: tuple | None = None  # after == '"', after == "'"
+        self._named: dict[bytes, Any] = {}  # values_of's positions of each attribute name, found once
         self._fs: list[int] | None = None
         self.slowly = False  # the extent was found by _extent_slowly
+
+    @property
+    def quotes(self) -> tuple:
+        """(the "=" followed by '"', those followed by "'"), as masks over ``eq``."""
+        if self._quotes is None:
+            self._quotes = (self.after == 34, self.after == 39)
+        return self._quotes
 
     def _slowly(self) -> tuple[int, int]:
         self.slowly = True
@@ -510,7 +719,7 @@ class _Marks:
             first_cell = max(xml.rfind(b"<c ", 0, closing), xml.rfind(b":c ", 0, closing), 0)  # the first formula's cell
             self.formula_tags = self.formulas(first_cell)
         self.had_formula = formulas_before or closing >= 0
-        del self.a, self.eq, self.before, self.after, self._fs
+        del self.a, self.eq, self.before, self.after, self._fs, self._quotes, self._named
 
     def extent(self) -> tuple[int, int]:
         """(columns, rows) from A1 to the farthest cell reference.
@@ -521,15 +730,23 @@ class _Marks:
         import numpy as np
 
         a, eq = self.a, self.eq
-        if len(a) < 16:
+        n = len(a)
+        if n < 16:
             return 0, 0
         before, after = self.before, self.after
-        inside = (eq >= 2) & (eq < len(a) - 12)
-        if (inside & ((before <= 32) | ((after == 39) & ((before | 32) == 114)))).any():
+        double, single = self.quotes
+        if len(eq) and (eq[0] < 2 or eq[-1] >= n - 12):  # an "=" at the very start or end (eq is in order)
+            inside = (eq >= 2) & (eq < n - 12)
+            eq, before, after, double, single = eq[inside], before[inside], after[inside], double[inside], single[inside]
+        is_r = (before | 32) == 114
+        if (before <= 32).any() or (is_r & single).any():
             return self._slowly()
-        r = eq[inside & ((before | 32) == 114) & (after == 34)]
+        r = eq[is_r & double]
         p = r[a[r - 2] <= 32] + 2  # r="…" after a space
+        if len(p) and p[-1] + 13 >= n:  # (a reference's 4 letters and 8 digits are looked at, p in order)
+            a = np.concatenate([a, np.full(16, a[-1], np.uint8)])  # as if each look past the end saw the last byte
         col = np.zeros(len(p), np.int32)
+        letters = np.zeros(len(p), np.int64)
         run = np.ones(len(p), bool)
         for k in range(4):  # letters, either case (XFD is the last column Excel makes)
             c = (a[p + k] | 32) - np.uint8(97)
@@ -537,14 +754,15 @@ class _Marks:
             if not run.any():
                 break
             np.copyto(col, col * 26 + c + 1, where=run)
+            letters += run
         else:
             if (run & ((a[p + 4] | 32) - np.uint8(97) < 26)).any():  # a fifth letter: beyond any sheet
                 return self._slowly()
-        q = p + (col > 0) + (col > 26) + (col > 702) + (col > 18278)
+        q = p + letters
         row = np.zeros(len(p), np.int32)
         run = np.ones(len(p), bool)
         for k in range(8):  # then digits (1048576 is the last row)
-            c = a[np.minimum(q + k, len(a) - 1)] - np.uint8(48)
+            c = a[q + k] - np.uint8(48)
             run &= c < 10
             if not run.any():
                 break
@@ -557,13 +775,20 @@ class _Marks:
         """Where ``name="value…`` is written (the position of its "="): the attribute ``name``
         (its bytes just before the "=") with a value starting with ``value``; the value quoted
         with " or with ' (XML allows both: a '"' in ``value`` stands for the value's own quote)."""
-        a, eq = self.a, self.eq
-        q = eq[(self.before == name[-1]) & ((self.after == 34) | (self.after == 39))]
-        q = q[(q >= len(name)) & (q + 1 + len(value) < len(a))]
+        a = self.a
+        q = self._named.get(name)
+        if q is None:
+            double, single = self.quotes
+            q = self.eq[(self.before == name[-1]) & (double | single)]
+            if len(q) and q[0] < len(name):  # (q is in order)
+                q = q[q >= len(name)]
+            for k, ch in enumerate(name[:-1]):
+                q = q[a[q - len(name) + k] == ch]
+            self._named[name] = q
+        if len(q) and q[-1] + 1 + len(value) >= len(a):
+            q = q[q + 1 + len(value) < len(a)]
         for k, ch in enumerate(value):
             q = q[a[q + 2 + k] == (a[q + 1] if ch == 34 else ch)]
-        for k, ch in enumerate(name[:-1]):
-            q = q[a[q - len(name) + k] == ch]
         return q.tolist()
 
     def numbers_of(self, name: bytes, numbers: frozenset[int]) -> list[int]:

@@ -7,6 +7,7 @@ normalisation it applied); anything else is a problem with a catalog code.
 
 from __future__ import annotations
 
+import itertools
 import math
 import operator
 import re
@@ -281,7 +282,8 @@ def float_block(rows: Sequence[Sequence], cols: list[int], plain: bool = False) 
         for r in block:  # stops at the first row with anything else
             if set(map(type, r)) != only:
                 return None
-    return np.array(block, dtype=float)
+    # one flat pass over the cells (np.array of the rows is slower: it first works out their shape)
+    return np.fromiter(itertools.chain.from_iterable(block), float, len(block) * len(cols)).reshape(len(block), len(cols))
 
 
 _POW10 = 10.0 ** np.arange(24)  # exact in binary floating point up to 1e22 (10 ** 23 only divides cells not read here)
