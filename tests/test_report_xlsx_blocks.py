@@ -96,7 +96,23 @@ def test_rows_write_what_row_by_row_writes(units, per, data):
             elif slot.typ == NUMBER:
                 row.append(data.draw(st.lists(NUMBERS, min_size=units, max_size=units)))
         values.append(row)
+    _same_as_row_by_row(units, per, values)
 
+
+def test_a_tall_text_every_unit_shows_alike_sets_every_units_row_height():
+    """A wrapped text the same on every unit's row (an indicator's long name) makes each unit's row as tall as
+    its lines, or as the unit's own wrapped text's where those are more."""
+    units = 4
+    values = [
+        [["甲"] * units, ["乙" * 30] * units, [1.0] * units, [2.0] * units, ["x"] * units, ["短", "丙" * 50, "", "丁" * 90]],
+        [["甲"] * units, ["短"] * units, [None] * units, [3.0] * units, ["y"] * units, ["戊" * 12, "戊" * 12, "戊" * 12, "戊" * 12]],
+    ]
+    _same_as_row_by_row(units, 2, values)
+
+
+def _same_as_row_by_row(units: int, per: int, values: list[list[list]]) -> None:
+    """Rows.write of ``values`` (a list of values a unit for each slot of SLOTS that holds one, for each of a
+    unit's ``per`` rows) writes what writing each row with Sheet.row writes."""
     together = sheetml.Book("t", "t")
     s = together.sheet("s", 2, {2: 4}, {2: 20, 6: 12})
     rows = s.rows(3, units, per)

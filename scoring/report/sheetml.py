@@ -95,6 +95,18 @@ class Slot(NamedTuple):
 _SIMPLE = re.compile(r"[^\x20-\x7e\u3001-\u3029\u3400-\u4dbf\u4e00-\u9fff\u30a0-\u30ff\uff01-\uff60]")
 
 
+_SIMPLE_OR_NUL = re.compile(r"[^\x00\x20-\x7e\u3001-\u3029\u3400-\u4dbf\u4e00-\u9fff\u30a0-\u30ff\uff01-\uff60]")
+
+
+def display_widths(texts: list[str]) -> list[int]:
+    """:func:`display_width` of each of ``texts``: when together they hold only printable ASCII and characters
+    wcwidth counts as two, from their lengths and their UTF-8 lengths, without a call for each text."""
+    joined = "\x00".join(texts)
+    if _SIMPLE_OR_NUL.search(joined) is not None or joined.count("\x00") != len(texts) - 1:
+        return list(map(display_width, texts))
+    return [n + (b - n) // 2 for n, b in zip(map(len, texts), map(len, joined.encode("utf-8").split(b"\x00")))]
+
+
 def display_width(text: str) -> int:
     """Columns ``text`` takes in a monospaced terminal or a spreadsheet cell (a CJK character counts
     as two): wcwidth's answer, reached without looking at each character when the text holds only
@@ -760,18 +772,26 @@ class Rows:
             else:
                 b[0], b[1] = min(b[0], lo), max(b[1], hi)
             return
-        w = s.widths.get(col, 0)
-        for v in given:
-            if 2 * len(v) > w:  # only a text this long can widen the column (Sheet.measure)
-                s.measure(col, v)
-                w = s.widths.get(col, 0)
-        room = s.room(col) if slot.look.wrap else 0
-        if room:
+        w, widest = s.widths.get(col, 0), min(s.maximum.get(col, MAX_WIDTH), MAX_WIDTH)
+        if w < widest:  # else no text can widen the column (Sheet.measure)
             for v in given:
-                if 2 * len(v) > room or "\n" in v:
-                    lines = _lines(v, room)
-                    if lines > 1:
-                        tall[v] = lines
+                if 2 * len(v) > w:  # only a text this long can widen it
+                    s.measure(col, v)
+                    w = s.widths.get(col, 0)
+                    if w >= widest:
+                        break
+        room = s.room(col) if slot.look.wrap else 0
+        if room:  # the lines of those that may take more than one (_lines), the widths of a line's texts at once
+            long = [v for v in given if 2 * len(v) > room or "\n" in v]
+            broken = [v for v in long if "\n" in v]
+            one = [v for v in long if "\n" not in v] if broken else long
+            for v, width in zip(one, display_widths(one)):
+                if width > room:
+                    tall[v] = -(-width // room)
+            for v in broken:
+                lines = _lines(v, room)
+                if lines > 1:
+                    tall[v] = lines
         inline = given
         if slot.shared:
             number, inline = s.book.strings.number, []
@@ -850,15 +870,21 @@ class Rows:
     def _row_head(self, row: list[tuple[Slot, list, bool]]) -> bytes | list[bytes]:
         """Each unit's row from after its number up to its first cell: with its height where wrapped text
         takes more than a line (as :meth:`Sheet.row` counts them); one text when every unit's is the same."""
-        s, counts = self.sheet, []
+        s, counts, least = self.sheet, [], 1  # least: the lines of the texts every unit's row shows alike
         for slot, values, follows in row:
             if slot.typ == TEXT and slot.look.wrap:
                 tall = s._memo[(slot, follows)][1]
-                if tall and not tall.keys().isdisjoint(values):
-                    counts.append(list(map(tall.get, values, [1] * self.units)))
+                if not tall:
+                    continue
+                if values.count(values[0]) == len(values):
+                    least = max(least, tall.get(values[0], 1))
+                elif not tall.keys().isdisjoint(values):
+                    counts.append(list(map(tall.get, values, repeat(1, len(values)))))
         if not counts:
-            return b'">'
+            return b'"' + (_height(15 * least + 2).encode() if least > 1 else b"") + b">"
         most = list(map(max, *counts)) if len(counts) > 1 else counts[0]
+        if least > 1:
+            most = [k if k > least else least for k in most]
         heads = {k: b'"' + (_height(15 * k + 2).encode() if k > 1 else b"") + b">" for k in set(most)}
         return list(map(heads.__getitem__, most))
 
