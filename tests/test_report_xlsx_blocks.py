@@ -74,7 +74,7 @@ SLOTS = [
     Slot(8, TEXT, WRAPPED),  # after a gap: written with its reference
 ]
 TEXTS = st.one_of(
-    st.sampled_from(["", "=1+1", "+x", "-", "@a", "50%", "100% 完成", "a & <b>", " 空格 ", "第一行\n第二行", "甲" * 40]),
+    st.sampled_from(["", "=1+1", "+x", "-", "@a", "50%", "100% 完成", "a & <b>", " 空格 ", "第一行\n第二行", "甲" * 40, "甲\x00乙", "\t", "末\u3000"]),
     st.text(alphabet=st.sampled_from("甲乙丙ab %=\n"), max_size=70),
 )
 NUMBERS = st.one_of(st.none(), st.sampled_from([0.0, -0.0, 1.5, -2.25, 100.0, 1e-7]), st.floats(-1e6, 1e6))

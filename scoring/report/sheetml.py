@@ -803,20 +803,26 @@ class Rows:
                     texts[v] = start(self._look(slot, v)) + b' t="s"><v>%d</v></c>' % k
         if not inline:
             return
-        # the inline texts escaped at once, joined by a character no XML text holds
-        joined = "\x00".join(inline)
-        if joined.count("\x00") == len(inline) - 1:
-            escaped = _xml(joined).encode().split(b"\x00")
-        else:
-            escaped = [_xml(v).encode() for v in inline]
-        plain = quoted = b""
-        for v, x in zip(inline, escaped):
-            if v.startswith(FORMULA_START):
-                head = quoted = quoted or start(slot.look._replace(quote=True)) + b' t="inlineStr"><is>'
-            else:
-                head = plain = plain or start(slot.look) + b' t="inlineStr"><is>'
+        def one(v: str) -> bytes:
+            look = slot.look._replace(quote=True) if v.startswith(FORMULA_START) else slot.look
             t = b'<t xml:space="preserve">' if v[0].isspace() or v[-1].isspace() else b"<t>"
-            texts[v] = head + t + x + b"</t></is></c>"
+            return start(look) + b' t="inlineStr"><is>' + t + _xml(v).encode() + b"</t></is></c>"
+
+        # the inline texts escaped and made into cells at once, joined by a character no XML text holds; then
+        # those that start like a formula or start or end with a space (few) made again one by one.  One by one
+        # from the start where the plain look is not made yet (every text takes the quoted one, and the plain
+        # look is not to be made)
+        joined = "\x00".join(inline)
+        if joined.count("\x00") != len(inline) - 1 or slot.look not in s.book.styles.xfs:
+            for v in inline:
+                texts[v] = one(v)
+            return
+        head, tail = start(slot.look) + b' t="inlineStr"><is><t>', b"</t></is></c>"
+        texts.update(zip(inline, (head + _xml(joined).encode().replace(b"\x00", tail + b"\x00" + head) + tail).split(b"\x00")))
+        if any(map(str.startswith, inline, repeat(FORMULA_START))) or any(map(int.__ne__, map(len, inline), map(len, map(str.strip, inline)))):
+            for v in inline:
+                if v.startswith(FORMULA_START) or v[0].isspace() or v[-1].isspace():
+                    texts[v] = one(v)
 
     def _pieces(
         self, row: list[tuple[Slot, list, bool]], numbers: list[bytes], opening: bytes, closing: bytes, cells: dict, uses: Counter, joined: dict
