@@ -60,6 +60,17 @@ def _clean(value) -> str:
     return value if value.isprintable() else ILLEGAL.sub("", value)  # printable text has no control character
 
 
+def _cleaned(texts: list) -> list[str]:
+    """:func:`_clean` of each of a column's texts: a copy of the column when every one is printable text (a
+    method's reasons mostly are), found with one join instead of a look at each."""
+    try:
+        if "".join(texts).isprintable():
+            return list(texts)
+    except TypeError:  # not every value is text
+        pass
+    return column_texts(texts, _clean, "", "")
+
+
 # a ranked table's every cell is given a number format or a border and fill: each look so made is made once
 PLAIN = Look()
 
@@ -491,7 +502,7 @@ def _line_columns(view: ReportView, ind, c: LineColumns, odd: dict[int, dict]) -
         nullable(c.applicable_full),
         nullable(c.points),
         nullable(np.where(c.lost == 0, np.nan, c.lost)),  # no points lost shows as an empty cell
-        column_texts(c.reasons, _clean, "", ""),
+        _cleaned(c.reasons),
         sources,
     ]
     for k, line in odd.items():
