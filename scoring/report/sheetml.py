@@ -652,7 +652,7 @@ class Rows:
         uses = Counter(id(values) for row in rows for _, values, _ in row)  # the unit's own cells repeat on many rows
         joined: dict[tuple, list[bytes]] = {}
         pieces: list[list[bytes]] = []
-        numbers = ("\n".join(map(str, range(self.first, last + 1)))).encode().split(b"\n")
+        numbers = list(map(b"%d".__mod__, range(self.first, last + 1)))
         for at, row in enumerate(rows):  # each row's numbers (a piece a unit) go between the pieces around them
             opening = b'<row r="' if at == 0 else b""  # a row's opening ends the row before it
             closing = b"</row>" if at == per - 1 else b'</row><row r="'
