@@ -46,6 +46,7 @@ def _score_sheet(view, from_cells: bool) -> tuple[bytes, bytes]:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_example_s_score_sheet_in_blocks_is_the_one_made_unit_by_unit(lang, monkeypatch):
     monkeypatch.setattr(xlsx, "BLOCK", 7)  # blocks that split categories unevenly
+    monkeypatch.setattr(xlsx, "LINES", 10)  # lines made for blocks of rows and part of one
     for criteria, data in EXAMPLES:
         run = score(load_criteria(criteria), data, db=":memory:")
         view = view_mod.build(run.results, decide(run, db=":memory:"), None, None, lang)
@@ -58,6 +59,7 @@ def test_every_example_s_score_sheet_in_blocks_is_the_one_made_unit_by_unit(lang
 def test_unusual_lines_and_formula_like_names_in_blocks_are_as_unit_by_unit(lang, monkeypatch):
     """Evidence given on every unit (unusual lines), names that start like formulas or are blank."""
     monkeypatch.setattr(xlsx, "BLOCK", 3)
+    monkeypatch.setattr(xlsx, "LINES", 5)
     res, dec = small(["甲局", "=SUM(A1)", "+县局", "-1", "@乙", " 丙 ", "", "丁\x01局"], evidence='=HYPERLINK("x")')
     view = view_mod.build(res, dec, shifted_history(res), None, lang)
     assert _score_sheet(view, False) == _score_sheet(view, True)
