@@ -803,7 +803,8 @@ class Rows:
                     texts[v] = start(self._look(slot, v)) + b' t="s"><v>%d</v></c>' % k
         if not inline:
             return
-        def one(v: str) -> bytes:
+
+        def alone(v: str) -> bytes:
             look = slot.look._replace(quote=True) if v.startswith(FORMULA_START) else slot.look
             t = b'<t xml:space="preserve">' if v[0].isspace() or v[-1].isspace() else b"<t>"
             return start(look) + b' t="inlineStr"><is>' + t + _xml(v).encode() + b"</t></is></c>"
@@ -815,14 +816,14 @@ class Rows:
         joined = "\x00".join(inline)
         if joined.count("\x00") != len(inline) - 1 or slot.look not in s.book.styles.xfs:
             for v in inline:
-                texts[v] = one(v)
+                texts[v] = alone(v)
             return
         head, tail = start(slot.look) + b' t="inlineStr"><is><t>', b"</t></is></c>"
         texts.update(zip(inline, (head + _xml(joined).encode().replace(b"\x00", tail + b"\x00" + head) + tail).split(b"\x00")))
         if any(map(str.startswith, inline, repeat(FORMULA_START))) or any(map(int.__ne__, map(len, inline), map(len, map(str.strip, inline)))):
             for v in inline:
                 if v.startswith(FORMULA_START) or v[0].isspace() or v[-1].isspace():
-                    texts[v] = one(v)
+                    texts[v] = alone(v)
 
     def _pieces(
         self, row: list[tuple[Slot, list, bool]], numbers: list[bytes], opening: bytes, closing: bytes, cells: dict, uses: Counter, joined: dict
