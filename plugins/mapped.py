@@ -70,6 +70,9 @@ class _Votes(Method):
 
     uses_field = False
     leaves_out = True  # no valid vote: no score, and the indicator's missing rule decides
+    # a negative count of votes has no share of the valid votes (10 for, −5 against scored full points):
+    # each vote field must be declared min = 0 (or kind count)
+    least_value = 0.0
     scale = 1.0
 
     def weights(self, p) -> dict[str, float]:  # pragma: no cover - interface

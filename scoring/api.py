@@ -133,7 +133,8 @@ def load_criteria(path: str | Path, plugins: Iterable[str | Path] = ()) -> Loade
 
     raw = criteria_bytes(str(path))
     extra = [Path(f) for f in plugins]
-    cached = plan_cache.read(raw, extra)  # the same bytes passed before: no pydantic, no TOML reader
+    slot = plan_cache.Slot(raw, extra)  # named once, for the read and (on a miss) the write
+    cached = slot.read()  # the same bytes passed before: no pydantic, no TOML reader
     if cached is not None:
         lines = cached.lines
         registry = load_registry(plugin_folders(cached.criteria, lines, str(path)) + extra)
@@ -145,7 +146,7 @@ def load_criteria(path: str | Path, plugins: Iterable[str | Path] = ()) -> Loade
     if cached is None:  # the registry found above serves: the same bytes name the same folders
         registry = load_registry(folders)
     plan = located_plan(criteria, lines, str(path), registry)
-    plan_cache.write(raw, extra, plan)
+    slot.write(plan)
     return LoadedCriteria(str(path), plan, registry, raw)
 
 

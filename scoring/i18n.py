@@ -2697,6 +2697,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "在 [[fields]] 中为字段“{field}”写上 min = {least}（或将字段类型设为 count / rate）；确有更小的值的，换用其他评分方法",
         "give field \"{field}\" min = {least} in [[fields]] (or kind count / rate); if it really has smaller values, use another method",
     ),
+    # --- issue 15: a SCORING_PLAN_CACHE value that is neither on nor off ---
+    "cache.setting_unknown": (
+        "提示：环境变量 SCORING_PLAN_CACHE 的值“{value}”无法识别，本次不使用计划缓存（关闭请设为 0、false、no 或 off；开启请设为 1、true、yes、on 或不设置）",
+        "note: SCORING_PLAN_CACHE=\"{value}\" is not understood, so the plan cache is not used (0, false, no or off turn it off; 1, true, yes, on or unset leave it on)",
+    ),
 }
 
 

@@ -548,3 +548,16 @@ def test_a_ratio_to_the_best_is_refused_on_a_field_that_may_be_negative(tmp_path
     assert "D1" in load_criteria(write(tmp_path, declared, "declared.toml"), registry).leaves
     negative = edit(text, ('name = "党建得分"\nmax = 100', 'name = "党建得分"\nmin = -5\nmax = 100'))
     assert [q.code for q in problems(tmp_path, registry, negative)] == ["criteria.field_below_method"]
+
+
+@pytest.mark.parametrize("method, table", [("survey", "options"), ("graded_review", "grades")])
+def test_a_share_of_votes_is_refused_on_a_vote_field_that_may_be_negative(tmp_path, registry, method, table):
+    """Votes are counted from 0: with −5 against, 10 for scored full points and a share of 0 valid votes
+    was no score at all. A vote field whose range allows negatives is refused where the params name it."""
+    survey = f'method = "{method}"\nparams = {{ {table} = {{ "党建得分" = 1, "学法次数" = 0 }} }}'
+    text = edit(BASE, ('method = "supplied"\nfield = "党建得分"', survey))
+    (p,) = by_code(problems(tmp_path, registry, text), "criteria.field_below_method")  # 学法次数 is a count: from 0
+    assert p.key == "indicators[2].params" and p.line == line_of(text, f"{table} = ")
+    assert "党建得分" in p.message() and method in p.message() and "min = 0" in p.hint()
+    declared = edit(text, ('name = "党建得分"\nmax = 100', 'name = "党建得分"\nmin = 0\nmax = 100'))
+    assert "D1" in load_criteria(write(tmp_path, declared, "declared.toml"), registry).leaves

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from builders import examples
@@ -72,8 +73,8 @@ def test_columns_evaluate_as_records(current, cond):
         assert repr(evaluate(cond, current.group(cat), CRITERIA, cat, 2)) == repr(evaluate(cond, records, CRITERIA, cat, 2))
 
 
-def test_outcomes_read_as_a_sequence_of_records():
-    current = Outcomes(
+def _two_units() -> Outcomes:
+    return Outcomes(
         2020,
         ["A", "B"],
         ["甲", "乙"],
@@ -86,11 +87,25 @@ def test_outcomes_read_as_a_sequence_of_records():
         np.array([False, False]),
         {1: ("V1",)},
     )
+
+
+def test_outcomes_read_as_a_sequence_of_records():
+    current = _two_units()
     a, b = current
     assert (a.unit_id, a.total, a.rank, a.failed, a.vetoes) == ("A", 90.5, 1, False, ())
     assert (b.unit_id, b.grade, b.failed, b.vetoes, b.name) == ("B", "较差", True, ("V1",), "乙")
     assert current[-1] is b and current[0:1] == [a] and len(current) == 2
     assert type(a.total) is float and type(a.rank) is int  # Python numbers, as records from a store hold them
+
+
+def test_records_refuses_a_position_outside_the_units():
+    """records() takes positions, not Python's negative indexes: -1 is no unit (current[-1] is the
+    sequence's own reading, done before records is asked)."""
+    current = _two_units()
+    for k in (-1, -3, 2):
+        with pytest.raises(IndexError):
+            current.records([0, k])
+    assert [o.unit_id for o in current.records([1, 0])] == ["B", "A"] and current[-1].unit_id == "B"
 
 
 @settings(max_examples=examples(100), deadline=None)

@@ -165,6 +165,14 @@ class TestVsAverage:
     def test_all_missing(self):
         assert points("vs_average", self.BIANZHI, 2, 比例=[NaN, NaN]) == [None, None]
 
+    def test_below_zero_is_measured_as_a_difference(self):
+        """A difference from the average, not a ratio: negative values (a growth rate) are scored as any
+        others, so vs_average declares no least value."""
+        assert points("vs_average", self.BIANZHI, 2, 增长率=[-10, -5, 0]) == [1.5, 2, 2]  # average −5
+        shifted = points("vs_average", self.BIANZHI, 2, 增长率=[-20, -30, -40, -34])  # 50 below the case above
+        assert [round(x, 9) for x in shifted] == [2, 2, 1.1, 1.7]
+        assert method("vs_average").least_value is None
+
 
 class TestRelativeToBest:
     def test_ruian_times_600(self):

@@ -237,3 +237,129 @@ def test_a_validator_may_call_its_own_classes_methods():
     assert type(w) is Window and w.width() == 2 and not w.empty
     with pytest.raises(ValidationError, match="an empty window"):
         Window.model_validate({"low": 3, "high": 3})
+
+
+def test_a_deep_copy_of_a_record_shares_nothing_with_it():
+    """model_copy(deep=True) as pydantic's: every list, dict and record inside is copied; a shallow copy shares them."""
+    validated = api.load_criteria(CRITERIA).plan.criteria
+    for deep in (True, False):
+        twin = validated.model_copy(deep=deep)
+        assert twin == validated and type(twin) is type(validated)
+        shared = [twin.indicators is validated.indicators, twin.indicators[0] is validated.indicators[0], twin.assessment is validated.assessment]
+        assert shared == [not deep] * 3, deep
+    twin = validated.model_copy(update={"vetoes": []}, deep=True)
+    assert twin.vetoes == [] and validated.vetoes and twin.indicators == validated.indicators
+
+
+@pytest.mark.parametrize(
+    "value, on",
+    [("0", False), ("off", False), ("False", False), (" no ", False), ("", True), ("1", True), ("yes", True), ("ON", True), ("banana", False), ("2", False)],
+)
+def test_the_setting_turns_the_cache_on_or_off_and_a_value_not_understood_is_said(cache, capsys, monkeypatch, value, on):
+    """0/false/no/off turn the cache off, unset/empty/1/true/yes/on leave it on; any other value turns it off
+    too (off is never wrong, only slower) and the command says the value is not understood."""
+    from helpers import cli
+
+    monkeypatch.setenv(plan_cache.ENV, value)
+    for lang, said in (("zh", "无法识别"), ("en", "not understood")):
+        code, _, err = cli(capsys, "check", CRITERIA, "--lang", lang)
+        assert code == 0 and len(list(cache.glob("*.json"))) == on
+        assert (said in err and f"{value}" in err) == (value in ("banana", "2")), err
+
+
+def test_a_miss_names_its_entry_once(cache, monkeypatch):
+    """The entry's name hashes the file and what validated it: made once for the read and the write after a miss."""
+    made = []
+    name = plan_cache._entry_path
+    monkeypatch.setattr(plan_cache, "_entry_path", lambda *a: made.append(1) or name(*a))
+    api.load_criteria(CRITERIA)  # a miss: read, validated, written
+    assert len(made) == 1 and len(list(cache.glob("*.json"))) == 1
+    api.load_criteria(CRITERIA)  # a hit
+    assert len(made) == 2
+
+
+def test_another_pydantic_core_is_another_entry(tmp_path):
+    """pydantic_core does the validating and may be upgraded without pydantic: its version (in its
+    dist-info's name and RECORD) and its files are part of the entry's name."""
+
+    import shutil
+
+    site = tmp_path / "site"  # the same folder each time: only what is installed in it changes
+    (site / "pydantic_core").mkdir(parents=True)
+    (site / "pydantic_core" / "__init__.py").write_text("", encoding="utf-8")
+
+    def entry_name(version: str, record: str) -> str:
+        for old in site.glob("pydantic_core-*.dist-info"):
+            shutil.rmtree(old)
+        info = site / f"pydantic_core-{version}.dist-info"
+        info.mkdir()
+        (info / "RECORD").write_text(record, encoding="utf-8")
+        os.utime(site / "pydantic_core" / "__init__.py", ns=(0, 0))  # its files alike each time
+        code = "import sys; from scoring.load import plan_cache; sys.stdout.write(plan_cache._entry_path(b'x', []).name)"
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}  # found before the one installed
+        p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+        assert p.returncode == 0, p.stderr
+        return p.stdout
+
+    names = [entry_name("2.0.0", "a"), entry_name("2.0.1", "a"), entry_name("2.0.1", "b"), entry_name("2.0.0", "a")]
+    assert len(set(names)) == 3 and names[0] == names[3]  # each install its own entry; the same install the same
+
+
+def test_an_installed_plugins_parameters_are_read_back_until_a_module_of_its_package_changes(cache, tmp_path):
+    """A parameter class may take its fields from another module of its package (the built-in methods' share
+    plugins/_common.py): a change there changes what the class validates to, so the entry is a miss."""
+    from test_cli import PLUGIN, share_case
+
+    site = tmp_path / "site"
+    package = site / "office_rules"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    base = package / "_base.py"
+    base.write_text("from scoring import Field, Params\n\n\nclass Floor(Params):\n    floor: float = Field(0, ge=0)\n", encoding="utf-8")
+    body = PLUGIN.format(name="share_of_full").replace("from pydantic import Field\n", "from ._base import Floor\n")
+    (package / "methods.py").write_text(
+        body.replace("    class Params(Params):\n        floor: float = Field(0, ge=0)", "    class Params(Floor):\n        pass"), encoding="utf-8"
+    )
+    info = site / "office_rules-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: office_rules\nVersion: 1.0\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text("[scoring]\noffice = office_rules.methods\n", encoding="utf-8")
+    crit, data = share_case(tmp_path)
+    first, imported = _run(crit, tmp_path, data, PYTHONPATH=str(site))
+    assert imported == ["pydantic", "tomli"]
+    second, imported = _run(crit, tmp_path, data, PYTHONPATH=str(site))
+    assert imported == [] and second == first
+    base.write_text(base.read_text(encoding="utf-8").replace("ge=0", "ge=20"), encoding="utf-8")  # floor = 10 no longer valid
+    _, imported = _run(crit, tmp_path, data, status=2, PYTHONPATH=str(site))
+    assert imported == ["pydantic", "tomli"]
+
+
+@pytest.mark.parametrize("spoil", ["bonus", "scalar", "criteria", "leaf"])
+def test_a_signed_entry_holding_another_type_is_a_miss_never_a_wrong_object(cache, spoil):
+    """Signed as this engine signs (by this user's key), an entry is still read back only as the fields'
+    declared types say: a record of another class or a value of another type is a miss, and the criteria are
+    validated as if there were no entry."""
+    validated = api.load_criteria(CRITERIA)
+    entry = _entry(cache)
+    doc = json.loads(entry.read_bytes().partition(b"\n")[2])
+    crit = doc["criteria"]["f"]
+    if spoil == "bonus":
+        crit["modules"][0]["f"]["bonus"] = crit["assessment"]  # an Assessment where a Bonus belongs
+    elif spoil == "scalar":
+        crit["assessment"]["f"]["precision"] = "2"  # text where a number belongs
+    elif spoil == "criteria":
+        doc["criteria"] = crit["assessment"]  # not criteria at all
+    else:
+        assert doc["leaves"]["D"]["class"].endswith(":Supplied.Params") and doc["leaves"]["F1.2"]["class"].endswith(":Quota.Params")
+        doc["leaves"]["D"]["value"] = doc["leaves"]["F1.2"]["value"]  # a quota's parameters where supplied's belong
+    body = json.dumps(doc, ensure_ascii=False).encode()
+    secret = (cache.parent / "key").read_bytes()
+    entry.write_bytes(hmac.new(secret, body, hashlib.sha256).hexdigest().encode() + b"\n" + body)
+    read = plan_cache.read(validated.raw, [])
+    if spoil == "leaf":
+        assert read is not None and read.params(validated.registry.methods) is None
+    else:
+        assert read is None
+    again = api.load_criteria(CRITERIA)
+    assert again.plan.criteria == validated.plan.criteria
+    assert {i: leaf.params for i, leaf in again.plan.leaves.items()} == {i: leaf.params for i, leaf in validated.plan.leaves.items()}

@@ -228,3 +228,60 @@ def test_a_method_whose_rule_text_fails_is_named_by_methods_and_criteria_diff(ca
     assert new.read_text(encoding="utf-8") != old
     code, out, err = cli(capsys, "criteria", "diff", crit, new)
     assert code == 2 and "Traceback" not in err and "broken_rule" in err and "生成评分标准文字" in err, err
+
+
+# A local method that writes one of lost_reason / lost_reasons (or neither) and leaves the units above
+# 10 to the base class's other one.
+HALF = '''\
+import numpy as np
+from scoring import Column, Method, Scored, hookimpl
+
+
+class Share(Method):
+    name = "share_of_full"
+    title = ("按比例得分", "Share of full points")
+
+    def score(self, col: Column, p) -> Scored:
+        return Scored(col.value)
+{reasons}
+
+@hookimpl
+def scoring_methods():
+    return [Share]
+'''
+ONLY_COLUMNS = """
+    def lost_reasons(self, p, inputs, points, full, context, lang="zh"):
+        texts = []
+        for x, y in zip(inputs["完成比例"].tolist(), points.tolist()):
+            texts.append("不足一成" if x < 10 else super().lost_reason(p, {"完成比例": x}, y, full, context, lang))
+        return texts
+"""
+ONLY_ONE = """
+    def lost_reason(self, p, inputs, points, full, context, lang="zh"):
+        if inputs["完成比例"] < 10:
+            return "不足一成"
+        one = {f: np.array([v]) for f, v in inputs.items()}
+        return super().lost_reasons(p, one, np.array([points]), full, context, lang)[0]
+"""
+
+
+@pytest.mark.parametrize("reasons", [ONLY_COLUMNS, ONLY_ONE, ""], ids=["lost_reasons only", "lost_reason only", "neither"])
+def test_a_unit_left_to_the_base_classs_other_reason_gets_the_plain_sentence(capsys, tmp_path, reasons):
+    """lost_reason's default asks lost_reasons, and lost_reasons' default asks lost_reason: a method that
+    writes one and leaves some units to the other's default is answered, never sent round without end."""
+    import json
+
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    (folder / "office.py").write_text(HALF.format(reasons=reasons), encoding="utf-8")
+    crit, data = share_case(tmp_path, 'plugins = ["plugins"]')
+    crit.write_text(crit.read_text(encoding="utf-8").replace("params = { floor = 10 }\n", ""), encoding="utf-8")
+    out_file = tmp_path / "out.json"
+    code, _, err = cli(capsys, "run", crit, "--data", data, "--format", "json", "--out", out_file)
+    assert code == 0, err
+    units = json.loads(out_file.read_text(encoding="utf-8"))["categories"][0]["units"]
+    reasons_of = {u["id"]: line["reason"] for u in units for line in u["indicators"] if line.get("method") == "share_of_full"}
+    assert reasons_of == {"ZF01": "完成比例=85，得85分", "ZF02": "完成比例=5，得5分" if not reasons else "不足一成"}
+    for unit, reason in reasons_of.items():
+        code, out, err = cli(capsys, "explain", crit, unit, "--data", data)
+        assert code == 0 and reason in out, err

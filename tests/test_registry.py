@@ -27,11 +27,16 @@ def test_a_checkout_that_was_never_installed_finds_the_built_in_methods(tmp_path
     assert methods.returncode == 0, methods.stderr
     assert methods.stderr == ""
     listed = {line.split()[0] for line in methods.stdout.splitlines()[2:]}
-    from scoring.registry import load_registry
-
-    assert listed == set(load_registry().methods) and len(listed) > 10
+    assert _own_methods() <= listed and len(_own_methods()) > 10  # plugins installed besides may be listed too, or not
     check = subprocess.run([sys.executable, "-S", "-m", "scoring", "check", "criteria/yitong-2020.toml"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
+
+
+def _own_methods() -> set[str]:
+    """The project's own methods (plugins/): those a third-party plugin installed here adds are not its business."""
+    from scoring.registry import load_registry
+
+    return {name for name, source in load_registry().source.items() if source == "builtin"}
 
 
 def test_built_in_methods_import_only_public_names_of_scoring():
@@ -80,8 +85,8 @@ def test_an_installed_plugin_is_found_through_its_entry_point(tmp_path, monkeypa
 
     from scoring.registry import _others_declared, load_registry
 
-    assert not _others_declared()  # only the built-in methods are installed here
     tag = tmp_path.name.replace("-", "_")
+    assert f"share_{tag}" not in load_registry().methods  # other plugins may be installed here: this one is not yet
     (tmp_path / f"third_{tag}.py").write_text(PLUGIN.format(name=f"share_{tag}"), encoding="utf-8")
     info = tmp_path / f"third_{tag}-1.2.3.dist-info"
     info.mkdir()

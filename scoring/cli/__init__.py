@@ -108,6 +108,17 @@ def parse_args(argv: list[str], lang: str) -> argparse.Namespace:
     return build_parser(lang).parse_args(argv)
 
 
+def _cache_setting(lang: str) -> None:
+    """A SCORING_PLAN_CACHE value that is neither on nor off turns the cache off: said once, on stderr."""
+    from ..load.plan_cache import unknown_setting
+
+    value = unknown_setting()
+    if value is not None:
+        from ..i18n import t, visible
+
+        print(t("cache.setting_unknown", lang, value=visible(value)), file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     # The engine works column by column and never calls BLAS: a pool of BLAS threads
     # would only cost start-up time (about 50 ms of CPU on two cores). A user's own
@@ -120,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     lang = _lang(argv)
     args = parse_args(argv, lang)
+    _cache_setting(args.lang)
     thresholds = gc.get_threshold()
     if args.command not in LONG_RUNNING:
         gc.set_threshold(*BATCH_GC)

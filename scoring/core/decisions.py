@@ -91,11 +91,13 @@ class Outcomes(Sequence[Outcome]):
         return o
 
     def records(self, ks: list[int]) -> list[Outcome]:
-        """The records at positions ``ks`` (those not made yet made together: a nation's rules
-        name tens of thousands of units)."""
+        """The records at positions ``ks``, each 0 … len − 1 (a negative position is refused, not read
+        from the end); those not made yet are made together: a nation's rules name tens of thousands of units."""
         made = self._made
         new = [k for k in dict.fromkeys(ks) if k not in made]
         if new:
+            if not 0 <= min(new) <= max(new) < len(self.ids):
+                raise IndexError(next(k for k in new if not 0 <= k < len(self.ids)))
             if self._lists is None:  # Python numbers, as the records hold them (once, not per record)
                 self._lists = [a.tolist() for a in (self.total, self.rank, self.of, self.failed, self.no_excellent)]
             total, rank, of, failed, no_exc = self._lists

@@ -139,6 +139,21 @@ def difference_column(values: np.ndarray, field: str | None = None, lang: str = 
     return shown_column(values, field, lang)
 
 
+# The methods (by id) whose lost_reason or lost_reasons the other default is asking now: a method that
+# writes one of the two and leaves some units to the base class's other one is answered with the plain
+# sentence there, rather than each default asking the other without end.
+_ASKING: ContextVar[frozenset[int]] = ContextVar("scoring_asking", default=frozenset())
+
+
+@contextmanager
+def _asking(method: Any):
+    token = _ASKING.set(_ASKING.get() | {id(method)})
+    try:
+        yield
+    finally:
+        _ASKING.reset(token)
+
+
 def tr(lang: str, zh: str, en: str) -> str:
     """Pick the text for the user's language (methods carry both)."""
     return en if lang == "en" else zh
@@ -196,10 +211,13 @@ class Method:
         """Why points were lost (失分原因), for one unit. Called only on demand.
 
         A method that writes its reasons a column at a time (:meth:`lost_reasons`) need not write
-        this one: it is that method's sentence for a column of one unit."""
-        if type(self).lost_reasons is not Method.lost_reasons:
+        this one: it is that method's sentence for a column of one unit. Asked from within that
+        method (a row it leaves to the default), or when a method writes neither, the sentence is
+        the plain one: the inputs and the points."""
+        if type(self).lost_reasons is not Method.lost_reasons and id(self) not in _ASKING.get():
             one = {f: np.array([v], dtype=float) for f, v in inputs.items()}
-            return self.lost_reasons(params, one, np.array([points], dtype=float), full, context, lang)[0]
+            with _asking(self):
+                return self.lost_reasons(params, one, np.array([points], dtype=float), full, context, lang)[0]
         shown = "; ".join(f"{k}={fmt(v)}" for k, v in inputs.items())
         return t("method.lost_default", lang, inputs=shown, points=fmt(points))
 
@@ -218,10 +236,14 @@ class Method:
 
         The default asks :meth:`lost_reason` for each entry (the callers have already kept one per distinct
         set of values), so a method needs no change; a method may override this to build its sentences a
-        column at a time. It must return exactly what :meth:`lost_reason` gives."""
+        column at a time. It must return exactly what :meth:`lost_reason` gives. Asked from within the
+        method's own :meth:`lost_reason` (for a unit it leaves to the default), each sentence is the plain one."""
         names = list(inputs)
         rows = zip(*(inputs[f].tolist() for f in names), np.asarray(points, dtype=float).tolist())
-        return [self.lost_reason(params, dict(zip(names, key)), key[-1], full, context, lang) for key in rows]
+        if type(self).lost_reason is Method.lost_reason or id(self) in _ASKING.get():
+            return [Method.lost_reason(self, params, dict(zip(names, key)), key[-1], full, context, lang) for key in rows]
+        with _asking(self):
+            return [self.lost_reason(params, dict(zip(names, key)), key[-1], full, context, lang) for key in rows]
 
 
 class ValueMethod(Method):

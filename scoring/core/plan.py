@@ -488,7 +488,7 @@ def _check_leaf(ind: Indicator, k: str, method: Method, params: Any, fields: dic
                     Problem(
                         "criteria.field_below_method",
                         {"id": ind.id, "method": ind.method, "field": spec.name, "least": f"{method.least_value:g}"},
-                        key=f"{k}.field",
+                        key=f"{k}.field" if ind.field is not None and ind.field in (f, previous_of(f)) else f"{k}.params",  # where it is named
                     )
                 )
     P.extend(_check_zero_denominator(ind, reads, parsed, k))

@@ -16,6 +16,8 @@ parameters written before records existed): they are handed to pydantic as they 
 
 from __future__ import annotations
 
+import copy
+import sys
 from typing import Any, Callable, ClassVar
 
 # Every record class by "module:qualname": the plan cache rebuilds only classes already imported.
@@ -74,6 +76,23 @@ def _default_of(value: Any) -> tuple[Any, Callable[[], Any] | None]:
     return value, None
 
 
+_TYPES: dict[type, dict[str, Any]] = {}
+
+
+def field_types(cls: type[Record]) -> dict[str, Any]:
+    """Each field's declared type, resolved (annotations are text under ``from __future__ import annotations``):
+    names from the class's module and the classes declared inside it and its bases."""
+    types = _TYPES.get(cls)
+    if types is None:
+        module = sys.modules[cls.__module__].__dict__
+        local = {k: v for base in reversed(cls.__mro__) for k, v in vars(base).items() if isinstance(v, type)}  # classes declared inside
+        types = _TYPES[cls] = {
+            name: eval(annotation, module, local) if isinstance(annotation, str) else annotation  # noqa: S307 - the class's own source
+            for name, (annotation, _, _) in cls.record_fields.items()
+        }
+    return types
+
+
 class RecordMeta(type):
     def __new__(mcs, name: str, bases: tuple[type, ...], ns: dict[str, Any]):
         cls = super().__new__(mcs, name, bases, ns)
@@ -128,8 +147,10 @@ class Record(metaclass=RecordMeta):
         return obj
 
     def model_copy(self, update: dict[str, Any] | None = None, deep: bool = False):
+        """A copy, with the fields in ``update`` replaced (not validated, as pydantic's); ``deep``: every
+        list, dict and record inside copied too, so the copy shares nothing with the original."""
         obj = object.__new__(type(self))
-        obj.__dict__.update(self.__dict__)
+        obj.__dict__.update(copy.deepcopy(self.__dict__) if deep else self.__dict__)
         if update:
             obj.__dict__.update(update)
         return obj

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import functools
 import operator
-import sys
 import types
 import typing
 from typing import Any
 
 import pydantic
 
-from .record import REQUIRED, FieldSpec, Record, Validator
+from .record import REQUIRED, FieldSpec, Record, Validator, field_types
 
 _MODELS: dict[type, type[pydantic.BaseModel]] = {}
 _RECORD_OF: dict[type, type[Record]] = {}
@@ -63,7 +62,6 @@ def as_model(v: Any) -> Any:
 
 
 def _build(cls: type[Record]) -> type[pydantic.BaseModel]:
-    module = sys.modules[cls.__module__].__dict__
     config: dict[str, Any] = {}
     ns: dict[str, Any] = {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "__doc__": cls.__doc__, "__annotations__": {}}
     for base in reversed(cls.__mro__):
@@ -76,10 +74,8 @@ def _build(cls: type[Record]) -> type[pydantic.BaseModel]:
                 ns[name] = value
             elif base not in (Record, object) and not name.startswith("__") and name not in cls.record_fields and _behaviour(value):
                 ns[name] = value  # the class's own methods and properties: a validator may call them
-    local = {k: v for base in reversed(cls.__mro__) for k, v in vars(base).items() if isinstance(v, type)}  # classes declared inside
-    for name, (annotation, _, _) in cls.record_fields.items():
+    for name, tp in field_types(cls).items():
         value = next((base.__dict__[name] for base in cls.__mro__ if name in base.__dict__), REQUIRED)
-        tp = eval(annotation, module, local) if isinstance(annotation, str) else annotation  # noqa: S307 - the class's own source
         ns["__annotations__"][name] = _swap(tp)
         if isinstance(value, FieldSpec):
             given: dict[str, Any] = {} if value.default is REQUIRED else {"default": value.default}
