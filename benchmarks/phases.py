@@ -20,13 +20,20 @@ def main(folder: str) -> None:
     def mark(name: str) -> None:
         marks.append((name, time.perf_counter(), time.process_time()))
 
+    import gc
+
     from scoring.api import load_criteria
+    from scoring.cli import BATCH_GC, keep_freed_memory
+    from scoring.core import cycles
     from scoring.core.decisions import decide, outcomes_of
     from scoring.core.engine import score
     from scoring.history import canonical
     from scoring.load.validate import validate
-    from scoring.report.output import as_csv, write_atomic
+    from scoring.report.output import csv_chunks, write_atomic
 
+    gc.set_threshold(*BATCH_GC)  # the process settings of a batch command run as its own process
+    keep_freed_memory()
+    cycles.keep = True
     mark("import")
     crit = load_criteria(f"{folder}/criteria.toml")
     plan, raw = crit.plan, crit.raw
@@ -41,7 +48,7 @@ def main(folder: str) -> None:
     mark("data fingerprint (stamp)")
     proposal = decide(res.criteria, outcomes_of(res))
     mark("约谈 rules (decide)")
-    text = as_csv(res)
+    text = list(csv_chunks(res, decisions=proposal))  # with the 拟处理建议 column, as --decide writes it
     mark("ranked tables as CSV")
     write_atomic(f"{folder}/phases.csv", text, encoding="utf-8-sig")
     mark("write")

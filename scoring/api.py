@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 
+from .core.cycles import pausing
 from .errors import HistoryError, Problem, UsageError
 
 if TYPE_CHECKING:  # the heavy modules are imported when a function needs them
@@ -228,6 +229,7 @@ def _existing_store(db) -> Store | None:
         raise
 
 
+@pausing  # validation's gaps, the blanks declared (see core.cycles)
 def score(criteria: LoadedCriteria, data: str | Path, *, store: Store | None = None, db: str | Path | None = None, warn: Warn | None = None) -> Scoring:
     """Score a data folder. Raises :class:`scoring.DataError` with every problem before scoring anything.
 

@@ -387,3 +387,38 @@ def test_a_batch_command_collects_cycles_less_often_and_restores_the_callers_set
     assert seen.read_text() == repr(BATCH_GC)  # while the command ran (the plugin is loaded inside it)
     assert gc.get_threshold() == before  # and the caller's setting afterwards
     assert LONG_RUNNING == {"serve"}  # the portal keeps Python's default
+
+
+_FREED = """
+import os, sys
+from scoring.cli import keep_freed_memory
+
+def resident() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+kept = keep_freed_memory() if sys.argv[1] == "keep" else None
+before = resident()
+block = b"x" * (16 << 20)  # every page written
+del block
+print(kept, resident() - before)
+"""
+
+
+@pytest.mark.skipif(
+    not (os.path.exists("/proc/self/statm") and hasattr(os, "confstr") and "glibc" in (os.confstr("CS_GNU_LIBC_VERSION") or "")), reason="glibc on Linux"
+)
+def test_a_command_line_keeps_freed_memory_for_its_next_arrays():
+    """A 16 MiB block freed: given back to the system by default (the next one is mapped and faulted
+    in anew), kept for the next allocation once the command line has set glibc's thresholds."""
+    import subprocess
+    import sys
+
+    got = {}
+    for how in ("default", "keep"):
+        proc = subprocess.run([sys.executable, "-c", _FREED, how], capture_output=True, text=True, cwd=ROOT, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        kept, grown = proc.stdout.split()
+        got[how] = (kept, int(grown))
+    assert got["default"][0] == "None" and got["default"][1] < 4 << 20
+    assert got["keep"][0] == "True" and got["keep"][1] >= 15 << 20

@@ -9,12 +9,14 @@ missing the proposal says so ("undetermined") instead of guessing.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 
 import numpy as np
 
 from .criteria import Condition, Criteria, Rule
+from .cycles import pausing
 from .engine import Results
 from .rounding import each_distinct, whole
 
@@ -179,10 +181,11 @@ def outcomes_of(res: Results) -> Outcomes:
         start += n
     idx = _join(at, np.int64).tolist()
     ids, names = res.data.ids, res.data.names
+    pick = operator.itemgetter(*idx) if len(idx) > 1 else lambda items: tuple(items[i] for i in idx)  # one C loop a list
     return Outcomes(
         year,
-        [ids[i] for i in idx],
-        [names[i] for i in idx],
+        list(pick(ids)),
+        list(pick(names)),
         cats,
         _join(total, float),
         _join(rank, np.int64),
@@ -450,6 +453,7 @@ class PastRecord:
         return any(y in self._held for y in self.window(rule))
 
 
+@pausing  # tens of thousands of catches, each with its lists of years (see core.cycles)
 def decide(criteria: Criteria, current: Sequence[Outcome], history: dict[int, list[Outcome]] | None = None) -> list[RuleResult]:
     """Apply every decision rule of the criteria to this year's outcomes (and history for look-backs)."""
     places = criteria.assessment.precision

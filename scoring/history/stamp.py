@@ -109,8 +109,8 @@ def make_stamp(criteria_sha256: str, data_sha256: str, plan, registry, gaps=()) 
 def declared_blanks(gaps, data) -> list[tuple[str, str, str, str, str]]:
     """Of validate's gaps, the blank cells (not a formula without a value) scored as ``missing`` declares."""
     first: dict[tuple[int, str, str], str] = {}  # (unit, field, item) -> policy, in the order first met
-    for g in gaps:
-        if g.reason == "blank" and g.policy != "error":
-            first.setdefault((g.unit, g.field, g.id), g.policy)
+    for unit, field_name, _, _, item, _, policy, reason in gaps:  # a Gap's fields in order: unpacked, not looked up one by one
+        if reason == "blank" and policy != "error":
+            first.setdefault((unit, field_name, item), policy)
     ids, names = data.ids, data.names
     return [(ids[u], names[u], f, item, policy) for (u, f, item), policy in first.items()]

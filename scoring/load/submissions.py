@@ -20,21 +20,20 @@ criteria say happens then; see :mod:`scoring.core.usage`).
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import operator
 import re
 import unicodedata
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Iterator, Sequence, cast
+from typing import Sequence, cast
 
 import numpy as np
 
 from ..core.criteria import Criteria
+from ..core.cycles import paused
 from ..core.dataset import Dataset
 from ..errors import DataError, Problem
 from .sheets import TEXT_EXTS, Table, Unreadable, open_workbook, read_text, sniff, worksheets
@@ -410,15 +409,29 @@ class _Grid:
             for k, j in enumerate(cols):
                 self._columns[j] = (starts[k].copy(), ends[k].copy())
 
+    def _bounds(self, cols: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Where these columns' cells start and end, a row for each column: taken once for all the
+        blocks :meth:`read` reads, not once a block, and laid out a column after another, so that a
+        block's cells of one column lie side by side as the reader takes them."""
+        ends = np.ascontiguousarray(np.take(self.ends, cols, axis=1).T)
+        starts = np.ascontiguousarray(np.take(self.ends, [j - 1 for j in cols], axis=1).T)  # the end of the cell before
+        starts += 1
+        for k, j in enumerate(cols):
+            if j == 0 and len(starts[k]):  # a row's first cell starts after the line end of the row before
+                starts[k, 0] = self.front
+                starts[k, 1:] = self.ends[:-1, -1] + self.eol
+        return starts, ends
+
     def read(self, reader, cols: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """``reader`` (``values.plain_decimals``, ``values.bool_words``) applied to these columns a
         block of rows at a time: (values, sure), a row for each column."""
         n = len(self)
         values = np.empty((len(cols), n))
         sure = np.empty((len(cols), n), bool)
+        starts, ends = self._bounds(cols)
         for r0 in range(0, n, self.BLOCK):
             rows = slice(r0, min(n, r0 + self.BLOCK))
-            values[:, rows], sure[:, rows] = reader(self.buf, self._starts(rows, cols), self.ends[rows, cols].T, in_place=True)
+            values[:, rows], sure[:, rows] = reader(self.buf, starts[:, rows], ends[:, rows], in_place=True)
         return values, sure
 
     def same(self, j: int, expected: "FixedTexts") -> bool:
@@ -1277,24 +1290,8 @@ def _clean_units(t: Table, hrow: int, width: int, cols, known: dict[str, str]) -
 # -- the folder -----------------------------------------------------------------------------
 def read_submissions(folder: str | Path, criteria: Criteria) -> ReadResult:
     """Read a data folder, collecting every problem and note; never raises for bad data."""
-    with _no_cycle_collection():
+    with paused():  # a workbook's rows are thousands of new lists (see core.cycles)
         return read_with(_Reader, folder, criteria)
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector paused while a folder is read: a workbook's cells arrive as
-    thousands of new lists (a row each), and every few hundred of them the collector walks them
-    all again, though none can be part of a cycle (0.1–0.15 s of a 10 000 × 100 sheet's read).
-    Whatever cyclic garbage the reading leaves is collected once the collector runs again; it is
-    left paused if it was paused before."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def read_with(reader_class: type[_Reader], folder: str | Path, criteria: Criteria) -> ReadResult:

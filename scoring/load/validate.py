@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core import consistency
+from ..core.cycles import pausing
 from ..core.engine import derive
 from ..core.plan import Plan
 from ..core.scope import scope_problems
@@ -165,6 +166,7 @@ def _locate(res: ReadResult, pos: int, field_name: str):
     return None
 
 
+@pausing  # the gaps: a nation's data has about 90 000 (see core.cycles)
 def validate(plan: Plan, folder: str | Path) -> Report:
     res = read_submissions(folder, plan.criteria)
     report = Report(str(folder), res, list(res.problems))
@@ -198,6 +200,8 @@ def validate(plan: Plan, folder: str | Path) -> Report:
             others = inputs.get((g.reads, g.field))
             if others is None:
                 others = inputs[(g.reads, g.field)] = [b for b in base_of.get(g.reads, ()) if b != g.field]
+            if not others:  # a field read as it is: no other input to have been given
+                continue
             given = [b for b in others if not np.isnan(data.column(b)[g.unit])]  # the inputs the unit did submit
             if given:  # half of a formula's inputs given: not a unit without this work, a value forgotten
                 where = _locate(res, g.unit, g.field)

@@ -19,16 +19,24 @@ def unit_texts(decisions: list[RuleResult], lang: str) -> tuple[dict[str, list[s
     texts: dict[str, list[str]] = {}
     flag: dict[str, str] = {}
     for r in decisions:
+        caught = f"{r.rule.id} {r.rule.consequence}"
+        undetermined: dict[tuple[int, ...], str] = {}  # one text per set of missing years (a nation's rule catches thousands)
         for c in r.catches:
             uid = c.unit.unit_id
-            text = f"{r.rule.id} {r.rule.consequence}"
             if c.status == "undetermined":  # not a sanction in waiting: say it cannot be decided, and why
-                miss = "、".join(str(y) for y in sorted(c.years_missing))
-                text = t("view.undetermined_rule", lang, rule=r.rule.id, years=miss)
+                years = tuple(sorted(c.years_missing))
+                text = undetermined.get(years)
+                if text is None:
+                    text = undetermined[years] = t("view.undetermined_rule", lang, rule=r.rule.id, years="、".join(map(str, years)))
                 flag.setdefault(uid, "undetermined")
             else:
+                text = caught
                 flag[uid] = "caught"
-            texts.setdefault(uid, []).append(text)
+            got = texts.get(uid)
+            if got is None:
+                texts[uid] = [text]
+            else:
+                got.append(text)
     return texts, flag
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
 import re
+from itertools import repeat
 from json.encoder import encode_basestring  # what json.dumps(text, ensure_ascii=False) writes
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
@@ -54,13 +56,15 @@ def ranking_columns(res: Results, cs: CategoryScores, lang: str = "zh") -> tuple
         veto[k] = texts[which] if which in texts else texts.setdefault(which, _veto_text(cs, p, lang))
     columns = [each_distinct(cs.rank[order], str), _pick(res.data.ids, units), _pick(res.data.names, units), fmt_column(cs.total[order], places)]
     columns += [fmt_column(m.contribution[order], places) for m in mods]
-    columns += [[g or "" for g in _pick(cs.grade, order)], veto]
+    grades = _pick(cs.grade, order)
+    columns += [[g or "" for g in grades] if None in grades else grades, veto]
     return header, columns
 
 
 def _pick(items: list, at: np.ndarray | list[int]) -> list:
-    """``[items[i] for i in at]``, taken by numpy."""
-    return np.array(items + [None], dtype=object)[at].tolist()  # [None]: a list of tuples stays 1-D
+    """``[items[i] for i in at]``, taken by one ``itemgetter`` (half the time of an array of objects)."""
+    at = at.tolist() if isinstance(at, np.ndarray) else list(at)
+    return list(operator.itemgetter(*at)(items)) if len(at) > 1 else [items[i] for i in at]
 
 
 def ranking_rows(res: Results, cs: CategoryScores, lang: str = "zh") -> tuple[list[str], list[list]]:
@@ -517,14 +521,14 @@ def csv_chunks(res: Results, lang: str = "zh", block: int = 10_000, decisions: l
     if decisions is not None:
         from .decisions import unit_texts
 
-        proposed, _ = unit_texts(decisions, lang)
+        # one rule a line, as in the workbook's cell: a consequence may itself hold "；"
+        proposed = {u: "\n".join(rules) for u, rules in unit_texts(decisions, lang)[0].items()}
     prev = None
     for cs in res.categories.values():
         header, columns = ranking_columns(res, cs, lang)
         if proposed is not None:
             header = header + _heads(lang, "decisions")
-            # one rule a line, as in the workbook's cell: a consequence may itself hold "；"
-            columns.append(["\n".join(proposed[u]) if u in proposed else "" for u in columns[1]])  # columns[1]: the ids
+            columns.append(list(map(proposed.get, columns[1], repeat(""))))  # columns[1]: the ids
         head = []
         if header != prev:  # modules and weights differ by category: a header where they change
             head = [_heads(lang, "category") + header]
@@ -550,17 +554,29 @@ def _needs_quotes(texts: list[str]) -> bool:
 
 def csv_text(rows: list[list[str]], columns: list[list[str]], quote: bool | None = None) -> str:
     """What ``csv.writer`` writes for ``rows`` then the rows of ``columns`` (text cells): joined
-    with commas when no cell needs quoting (``quote``: whether one may; None: look), else
-    written by ``csv.writer``."""
+    with commas, a cell that needs it quoted as the writer quotes it (``quote``: whether one may;
+    None: look)."""
     if quote is None:
         quote = _needs_quotes(["".join(col) for col in (*columns, *rows)])
-    if not quote and all(columns) and len(columns) > 1 and all(len(r) > 1 for r in rows):  # (a lone empty cell is written "")
-        return "".join(",".join(r) + "\r\n" for r in rows) + "\r\n".join(map(",".join, zip(*columns))) + "\r\n"
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerows(rows)
-    w.writerows(zip(*columns))
-    return buf.getvalue()
+    if not (all(columns) and len(columns) > 1 and all(len(r) > 1 for r in rows)):  # (a lone empty cell is written "")
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerows(rows)
+        w.writerows(zip(*columns))
+        return buf.getvalue()
+    if quote:
+        rows = [_quoted(r) for r in rows]
+        columns = [_quoted(col) for col in columns]
+    return "".join(",".join(r) + "\r\n" for r in rows) + "\r\n".join(map(",".join, zip(*columns))) + "\r\n"
+
+
+def _quoted(cells: list[str]) -> list[str]:
+    """The cells as ``csv.writer`` (its default dialect) writes them: one holding a comma, a quote
+    or a line end between quotes, its quotes doubled; the list itself when none does."""
+    if not _needs_quotes(["".join(cells)]):
+        return cells
+    memo = {c: '"' + c.replace('"', '""') + '"' if _needs_quotes([c]) else c for c in set(cells)}  # few distinct texts, often
+    return list(map(memo.__getitem__, cells))
 
 
 def neutralise(text: str) -> str:
