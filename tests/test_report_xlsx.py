@@ -188,3 +188,14 @@ def test_no_openpyxl_internals_in_the_product():
     assert found == []
     for name in ("sheetml.py", "xlsx.py"):
         assert not re.search(r"^\s*(from|import) openpyxl", (root / "report" / name).read_text(encoding="utf-8"), re.M), name
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [["任务完成量15180.9", "", "Rate 3%"], ["甲\x01乙", "好"], ["第一行\n第二行", "\u3000空"], ["a", None, 3.5], []],
+)
+def test_a_column_of_reasons_is_cleaned_as_each_reason_is(texts):
+    from scoring.report.xlsx import _clean, _cleaned
+
+    got = _cleaned(texts)
+    assert got == [_clean(x) for x in texts] and got is not texts

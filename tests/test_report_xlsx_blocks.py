@@ -46,6 +46,7 @@ def _score_sheet(view, from_cells: bool) -> tuple[bytes, bytes]:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_example_s_score_sheet_in_blocks_is_the_one_made_unit_by_unit(lang, monkeypatch):
     monkeypatch.setattr(xlsx, "BLOCK", 7)  # blocks that split categories unevenly
+    monkeypatch.setattr(xlsx, "LINES", 10)  # lines made for blocks of rows and part of one
     for criteria, data in EXAMPLES:
         run = score(load_criteria(criteria), data, db=":memory:")
         view = view_mod.build(run.results, decide(run, db=":memory:"), None, None, lang)
@@ -58,6 +59,7 @@ def test_every_example_s_score_sheet_in_blocks_is_the_one_made_unit_by_unit(lang
 def test_unusual_lines_and_formula_like_names_in_blocks_are_as_unit_by_unit(lang, monkeypatch):
     """Evidence given on every unit (unusual lines), names that start like formulas or are blank."""
     monkeypatch.setattr(xlsx, "BLOCK", 3)
+    monkeypatch.setattr(xlsx, "LINES", 5)
     res, dec = small(["甲局", "=SUM(A1)", "+县局", "-1", "@乙", " 丙 ", "", "丁\x01局"], evidence='=HYPERLINK("x")')
     view = view_mod.build(res, dec, shifted_history(res), None, lang)
     assert _score_sheet(view, False) == _score_sheet(view, True)
@@ -74,7 +76,7 @@ SLOTS = [
     Slot(8, TEXT, WRAPPED),  # after a gap: written with its reference
 ]
 TEXTS = st.one_of(
-    st.sampled_from(["", "=1+1", "+x", "-", "@a", "50%", "100% 完成", "a & <b>", " 空格 ", "第一行\n第二行", "甲" * 40]),
+    st.sampled_from(["", "=1+1", "+x", "-", "@a", "50%", "100% 完成", "a & <b>", " 空格 ", "第一行\n第二行", "甲" * 40, "甲\x00乙", "\t", "末\u3000"]),
     st.text(alphabet=st.sampled_from("甲乙丙ab %=\n"), max_size=70),
 )
 NUMBERS = st.one_of(st.none(), st.sampled_from([0.0, -0.0, 1.5, -2.25, 100.0, 1e-7]), st.floats(-1e6, 1e6))
@@ -96,7 +98,23 @@ def test_rows_write_what_row_by_row_writes(units, per, data):
             elif slot.typ == NUMBER:
                 row.append(data.draw(st.lists(NUMBERS, min_size=units, max_size=units)))
         values.append(row)
+    _same_as_row_by_row(units, per, values)
 
+
+def test_a_tall_text_every_unit_shows_alike_sets_every_units_row_height():
+    """A wrapped text the same on every unit's row (an indicator's long name) makes each unit's row as tall as
+    its lines, or as the unit's own wrapped text's where those are more."""
+    units = 4
+    values = [
+        [["甲"] * units, ["乙" * 30] * units, [1.0] * units, [2.0] * units, ["x"] * units, ["短", "丙" * 50, "", "丁" * 90]],
+        [["甲"] * units, ["短"] * units, [None] * units, [3.0] * units, ["y"] * units, ["戊" * 12, "戊" * 12, "戊" * 12, "戊" * 12]],
+    ]
+    _same_as_row_by_row(units, 2, values)
+
+
+def _same_as_row_by_row(units: int, per: int, values: list[list[list]]) -> None:
+    """Rows.write of ``values`` (a list of values a unit for each slot of SLOTS that holds one, for each of a
+    unit's ``per`` rows) writes what writing each row with Sheet.row writes."""
     together = sheetml.Book("t", "t")
     s = together.sheet("s", 2, {2: 4}, {2: 20, 6: 12})
     rows = s.rows(3, units, per)

@@ -99,6 +99,12 @@ def test_display_width_is_wcwidths(text):
     assert sheetml.display_width(text) == (w if w >= 0 else 2 * len(text))
 
 
+@settings(max_examples=examples(200), deadline=None)
+@given(texts=st.lists(st.one_of(TEXT, st.sampled_from(["", "\x00", "甲\x00乙", "中\n文"])), max_size=6))
+def test_display_widths_are_each_texts_display_width(texts):
+    assert sheetml.display_widths(texts) == [sheetml.display_width(t) for t in texts]
+
+
 @settings(max_examples=examples(40), deadline=None)
 @given(
     texts=st.lists(st.lists(TEXT.filter(lambda t: "\t" not in t), min_size=1, max_size=3).map("\n".join), min_size=1, max_size=8),

@@ -35,10 +35,13 @@ from .output import column_texts
 from .sheetml import EMPTY, FORMULA_START, MEASURE, NUMBER, TEXT, WRAP, Book, Look, Sheet, Slot, bar_chart, column_letter, display_width
 from .view import CategoryView, ReportView, SheetBlock, UnitView
 
-# units whose score sheets are made together (their lines' columns, then their rows), as the HTML report's: what
-# is done once a block (each method's reasons asked, each row's template laid out) weighs little past a few
-# hundred units, and a block's rows take tens of MB
+# units whose score sheets' rows are made together: what is done once a block (each row's template laid out, each
+# cell's text looked up) weighs little past a few hundred units, and a block's rows take tens of MB
 BLOCK = 500
+# units whose lines are made together (their columns, each method's reasons asked): what is done once for each
+# indicator of a block still weighs at 500, and the same reason is asked once for more units; the lines are made into
+# cells (Python numbers and texts) for BLOCK units at a time
+LINES = 1000
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -58,6 +61,17 @@ def _clean(value) -> str:
         return ""
     value = str(value)
     return value if value.isprintable() else ILLEGAL.sub("", value)  # printable text has no control character
+
+
+def _cleaned(texts: list) -> list[str]:
+    """:func:`_clean` of each of a column's texts: a copy of the column when every one is printable text (a
+    method's reasons mostly are), found with one join instead of a look at each."""
+    try:
+        if "".join(texts).isprintable():
+            return list(texts)
+    except TypeError:  # not every value is text
+        pass
+    return column_texts(texts, _clean, "", "")
 
 
 # a ranked table's every cell is given a number format or a border and fill: each look so made is made once
@@ -415,48 +429,50 @@ def _sheets_sheet(book: Book, view: ReportView, used: set[str], from_cells: bool
     if from_cells:
         blocks = (([u], None) for u in view.units.iterate(sentences=False))
     else:
-        blocks = ((b.units, b) for b in view.units.blocks(sentences=False, size=BLOCK))
-    for units, block in blocks:
-        n = len(units)
-        nmod, nlines = len(units[0].modules), (len(units[0].cells) if block is None else len(block.columns))
-        rows = s.rows(r + 1, n, nmod + nlines + 1)
-        unit = [[_clean(u.id) for u in units], [_clean(u.name) for u in units], [_clean(u.category) for u in units]]
-        for i in range(nmod):
-            ms = [u.modules[i] for u in units]
+        blocks = ((b.units, b) for b in view.units.blocks(sentences=False, size=LINES))
+    for every, block in blocks:
+        nmod, nlines = len(every[0].modules), (len(every[0].cells) if block is None else len(block.columns))
+        for k in range(0, len(every), BLOCK):  # the rows of BLOCK units at a time, from the lines' columns made for them all
+            units = every[k : k + BLOCK]
+            n = len(units)
+            if block is None:
+                lines = [(c["level"], c["bonus"], c["label"], c["full"], _cell_columns(cells)) for cells in zip(*(u.cells for u in units)) for c in cells[:1]]
+            else:
+                lines = [
+                    (h["level"], h["bonus"], f"{h['id']} {h['name']}", h["full"], _line_columns(view, ind.indicator, c, block.odd.get(j, {}), k, k + n))
+                    for j, (h, ind, c) in enumerate(block.columns)
+                ]
+            rows = s.rows(r + 1, n, nmod + nlines + 1)
+            unit = [[_clean(u.id) for u in units], [_clean(u.name) for u in units], [_clean(u.category) for u in units]]
+            for i in range(nmod):
+                ms = [u.modules[i] for u in units]
+                rows.put(
+                    i,
+                    module_slots,
+                    [
+                        *unit,
+                        [module_label(m["name"], m["weight"]) for m in ms],
+                        [_float(m["full"]) for m in ms],
+                        [_float(m["score"]) for m in ms],
+                        [_float(u.averages[i]) for u in units],
+                        [module_note(view.num(m["contribution"])) for m in ms],
+                    ],
+                )
+            for j, (level, bonus, label, full, values) in enumerate(lines):
+                rows.put(nmod + j, line_slots(level, bonus), [*unit, [_clean(label)] * n, [_float(full)] * n, *values])
             rows.put(
-                i,
-                module_slots,
+                nmod + nlines,
+                total_slots,
                 [
                     *unit,
-                    [module_label(m["name"], m["weight"]) for m in ms],
-                    [_float(m["full"]) for m in ms],
-                    [_float(m["score"]) for m in ms],
-                    [_float(u.averages[i]) for u in units],
-                    [module_note(view.num(m["contribution"])) for m in ms],
+                    [total_label] * n,
+                    [_float(u.total) for u in units],
+                    [_clean(L["total_row_note"].format(rank=u.rank, of=u.of, grade=u.grade or "—") + "".join(sep + d for d in u.decisions)) for u in units],
                 ],
             )
-        if block is None:
-            lines = [(c["level"], c["bonus"], c["label"], c["full"], _cell_columns(cells)) for cells in zip(*(u.cells for u in units)) for c in cells[:1]]
-        else:
-            lines = [
-                (h["level"], h["bonus"], f"{h['id']} {h['name']}", h["full"], _line_columns(view, ind.indicator, c, block.odd.get(j, {})))
-                for j, (h, ind, c) in enumerate(block.columns)
-            ]
-        for j, (level, bonus, label, full, values) in enumerate(lines):
-            rows.put(nmod + j, line_slots(level, bonus), [*unit, [_clean(label)] * n, [_float(full)] * n, *values])
-        rows.put(
-            nmod + nlines,
-            total_slots,
-            [
-                *unit,
-                [total_label] * n,
-                [_float(u.total) for u in units],
-                [_clean(L["total_row_note"].format(rank=u.rank, of=u.of, grade=u.grade or "—") + "".join(sep + d for d in u.decisions)) for u in units],
-            ],
-        )
-        rows.write()
-        s.breaks += range(r + nmod + nlines + 1, r + n * (nmod + nlines + 1) + 1, nmod + nlines + 1)
-        r += n * (nmod + nlines + 1)
+            rows.write()
+            s.breaks += range(r + nmod + nlines + 1, r + n * (nmod + nlines + 1) + 1, nmod + nlines + 1)
+            r += n * (nmod + nlines + 1)
     s.freeze = (hr + 1, 4)
     s.filter = f"A{hr}:{column_letter(ncols)}{max(r, hr)}"
     _page_setup(s, view, ncols, r, hr)
@@ -474,29 +490,31 @@ def _cell_columns(cells: Sequence[dict]) -> list[list]:
     return [list(col) for col in zip(*map(_cell_values, cells))]
 
 
-def _line_columns(view: ReportView, ind, c: LineColumns, odd: dict[int, dict]) -> list[list]:
-    """:func:`_cell_columns` of a block of units from the line's columns (each distinct text cleaned once);
-    ``odd``: the unusual lines, by unit, made into cells one by one."""
+def _line_columns(view: ReportView, ind, c: LineColumns, odd: dict[int, dict], lo: int, hi: int) -> list[list]:
+    """:func:`_cell_columns` of the units ``lo`` to ``hi`` of a block, from the line's columns (each distinct text
+    cleaned once); ``odd``: the unusual lines, by unit of the block, made into cells one by one."""
     lang, owner = view.lang, ind.owner or ""
-    fields = list(c.sources.values())
+    fields = [f[lo:hi] for f in c.sources.values()]
 
     def source(files: tuple) -> str:
         return _clean(source_text(owner, files, (), lang))
 
     if all(f.count(f[0]) == len(f) for f in fields if f):  # usually each field's values of a block come from one file
-        sources = [source(tuple(f[0] for f in fields if f))] * len(c.rows)
+        sources = [source(tuple(f[0] for f in fields if f))] * (hi - lo)
     else:
         sources = column_texts(list(zip(*fields)), source, "", "")
+    lost = c.lost[lo:hi]
     out: list[list] = [
-        nullable(c.applicable_full),
-        nullable(c.points),
-        nullable(np.where(c.lost == 0, np.nan, c.lost)),  # no points lost shows as an empty cell
-        column_texts(c.reasons, _clean, "", ""),
+        nullable(c.applicable_full[lo:hi]),
+        nullable(c.points[lo:hi]),
+        nullable(np.where(lost == 0, np.nan, lost)),  # no points lost shows as an empty cell
+        _cleaned(c.reasons[lo:hi]),
         sources,
     ]
     for k, line in odd.items():
-        for col, v in zip(out, _cell_values(line_cell(line, lang))):
-            col[k] = v
+        if lo <= k < hi:
+            for col, v in zip(out, _cell_values(line_cell(line, lang))):
+                col[k - lo] = v
     return out
 
 
