@@ -86,8 +86,9 @@ def test_the_extent_of_each_way_of_writing_a_reference():
 
 
 def test_the_farthest_reference_is_found_whatever_its_neighbours():
-    """The extent reads only the references with the most letters (for the column) and the most digits
-    (for the row): a row written with leading zeros has more digits than a farther one."""
+    """The extent is the largest column and the largest row among every reference, whatever comes
+    before or after it: a row written with leading zeros (A0099) is row 99, not farther than B100;
+    a column of more letters is farther; a row element counts without a cell in it."""
     cells = b'<c r="A0099"/><c r="B100"/><c r="zz7"/><c r="AAA1"/><c r="C12"/>'
     assert sheets._extent(b"<sheetData>" + cells + b"</sheetData>") == (703, 100)
     assert sheets._extent(b'<sheetData><row r="5"><c r="B1"/></row><row r="12"></row></sheetData>') == (2, 12)
