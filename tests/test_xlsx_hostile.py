@@ -3,6 +3,7 @@ unpacked or allocated, and the rest of the folder still read."""
 
 from __future__ import annotations
 
+import struct
 import subprocess
 import sys
 import zipfile
@@ -276,3 +277,33 @@ def test_a_package_the_copy_would_not_hold_is_read_as_it_is(tmp_path, monkeypatc
     with sheets.open_workbook(twice, twice.name) as wb:
         assert sheets._Copy.make(wb, wb.package.getinfo(wb.sheet_part("数据"))) is None
     assert read_all(twice) == direct
+
+
+def with_bytes(src: Path, out: Path, at: int, data: bytes) -> Path:
+    """The workbook ``src`` with ``data`` written over its bytes from ``at``."""
+    raw = bytearray(src.read_bytes())
+    raw[at : at + len(data)] = data
+    out.write_bytes(bytes(raw))
+    return out
+
+
+def test_a_header_beyond_the_file_is_a_damaged_package(plan, tmp_path):
+    """A part whose local header would lie past the file's end, or before its start, is a damaged
+    package (zipfile's BadZipFile), never a header read from elsewhere; the user sees it located."""
+    path = write_xlsx(tmp_path / "good.xlsx", [HEAD] + GOOD)
+    raw = path.read_bytes()
+    info = zipfile.ZipFile(path).getinfo("xl/worksheets/sheet1.xml")
+    assert bytes(sheets._packed(raw, info)) == raw[info.header_offset + 30 + len(info.filename) + len(info.extra) :][: info.compress_size]
+    for at in (len(raw) - 10, len(raw), info.header_offset - len(raw)):  # the last: the same header, counted from the end
+        info.header_offset = at
+        with pytest.raises(zipfile.BadZipFile, match="sheet1.xml"):
+            sheets._packed(raw, info)
+    folder = complete(tmp_path / "data")
+    entry = raw.index(b"PK\x01\x02")  # the central directory's entries: the sheet's by its name
+    while raw[entry + 46 : entry + 46 + len(info.filename)] != info.filename.encode():
+        entry = raw.index(b"PK\x01\x02", entry + 4)
+    with_bytes(path, folder / "司法局.xlsx", entry + 42, struct.pack("<I", len(raw) - 10))
+    report = check(plan, folder)
+    (p,) = only(report, "data.corrupt")
+    assert (p.file, p.sheet) == ("司法局.xlsx", "Sheet1") and p.args["detail"].startswith("BadZipFile: ")
+    assert [f.read for f in report.files if f.file == "司法局.xlsx"] == [False]

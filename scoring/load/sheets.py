@@ -471,6 +471,8 @@ def _packed(raw: bytes, info) -> memoryview:
     import zipfile
 
     at = info.header_offset
+    if at < 0 or at + 30 > len(raw):
+        raise zipfile.BadZipFile(f"Bad offset for file header: {info.filename}")
     if raw[at : at + 4] != b"PK\x03\x04":
         raise zipfile.BadZipFile(f"Bad magic number for file header: {info.filename}")
     name, extra = struct.unpack_from("<HH", raw, at + 26)
