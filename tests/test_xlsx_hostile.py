@@ -307,3 +307,80 @@ def test_a_header_beyond_the_file_is_a_damaged_package(plan, tmp_path):
     (p,) = only(report, "data.corrupt")
     assert (p.file, p.sheet) == ("司法局.xlsx", "Sheet1") and p.args["detail"].startswith("BadZipFile: ")
     assert [f.read for f in report.files if f.file == "司法局.xlsx"] == [False]
+
+
+@pytest.mark.skipif(not sheets._Copy.possible(), reason="no anonymous in-memory files on this system")
+@pytest.mark.parametrize("copy_from", [0, sheets.COPY_FROM])
+def test_a_damaged_part_the_sheet_does_not_need_is_read_past_copied_or_not(plan, tmp_path, monkeypatch, copy_from):
+    """A part calamine does not read (docProps/core.xml here, its local header damaged) does not make
+    the workbook unreadable, whether its sheet is read through the copy or from the file: the copy
+    is given up before anything is written, and calamine reads the file as it is."""
+    path = every_kind_of_cell(tmp_path / "book.xlsx")
+    direct = read_all(path)
+    broken = with_bytes(path, tmp_path / "broken.xlsx", zipfile.ZipFile(path).getinfo("docProps/core.xml").header_offset, b"XX")
+    monkeypatch.setattr(sheets, "COPY_FROM", copy_from)
+    with sheets.open_workbook(broken, broken.name) as wb:
+        assert sheets._Copy.make(wb, wb.package.getinfo(wb.sheet_part("数据"))) is None
+    assert read_all(broken) == direct
+    folder = complete(tmp_path / "data")
+    good = write_xlsx(tmp_path / "good.xlsx", [HEAD] + GOOD)
+    with_bytes(good, folder / "司法局.xlsx", zipfile.ZipFile(good).getinfo("docProps/core.xml").header_offset, b"XX")
+    assert not check(plan, folder).problems
+
+
+@pytest.mark.skipif(not sheets._Copy.possible(), reason="no anonymous in-memory files on this system")
+def test_a_copy_calamine_cannot_open_leaves_the_file_to_it(tmp_path, monkeypatch):
+    """When calamine cannot open the copy by its path, it reads the file itself: the same cells."""
+    import python_calamine
+
+    path = every_kind_of_cell(tmp_path / "book.xlsx")
+    direct = read_all(path)
+    real = python_calamine.CalamineWorkbook
+    refused = []
+
+    class NoCopy:
+        @staticmethod
+        def from_path(p: str):
+            if p.startswith("/proc/"):
+                refused.append(p)
+                raise python_calamine.CalamineError("not this one")
+            return real.from_path(p)
+
+    monkeypatch.setattr(python_calamine, "CalamineWorkbook", NoCopy)
+    monkeypatch.setattr(sheets, "COPY_FROM", 0)
+    assert read_all(path) == direct and refused
+
+
+@pytest.mark.skipif(not sheets._Copy.possible(), reason="no anonymous in-memory files on this system")
+@pytest.mark.parametrize("room", [None, 0, 1000, 0.5, 1.0])
+def test_a_copy_that_cannot_be_made_or_written_leaves_the_file_to_calamine(tmp_path, monkeypatch, room):
+    """No in-memory file to be had (None), or one that takes no more than ``room`` bytes (sealed
+    against growing: the kernel refuses a write beyond, as when memory is full; 0.5 and 1.0 of the
+    workbook's size, whose copy is larger, the sheet stored unpacked): calamine reads
+    the file itself, and the cells are the same, never a damaged workbook."""
+    import errno
+    import fcntl
+    import os
+
+    path = every_kind_of_cell(tmp_path / "book.xlsx")
+    direct = read_all(path)
+    made = []
+
+    def memfd_create(name: str, flags: int = os.MFD_CLOEXEC) -> int:
+        if room is None:
+            raise OSError(errno.ENOMEM, "Cannot allocate memory")
+        fd = real(name, flags | os.MFD_ALLOW_SEALING)
+        os.ftruncate(fd, room if isinstance(room, int) else int(room * path.stat().st_size))
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_GROW)
+        made.append(fd)
+        return fd
+
+    real = os.memfd_create
+    monkeypatch.setattr(os, "memfd_create", memfd_create)
+    monkeypatch.setattr(sheets, "COPY_FROM", 0)
+    opened = []
+    real_open = sheets._Copy.open
+    monkeypatch.setattr(sheets._Copy, "open", lambda self: opened.append(real_open(self)) or opened[-1])
+    assert read_all(path) == direct
+    assert made or room is None
+    assert opened == [None] * len(opened), "a copy that could not be written was read"

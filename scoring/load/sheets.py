@@ -332,7 +332,7 @@ def _sheet_values(wb: Workbook, title: str, shown: str, found: "_Sheet | None" =
             if not own:
                 return wb.sheet_pieces(title)
             unpacked = _pieces(_Unpacking(_packed(wb.raw, info), info.compress_type, info.file_size))
-            return copy.tee(unpacked) if copy is not None and not copy.written else unpacked
+            return copy.tee(unpacked) if copy is not None and not copy.teed else unpacked
 
         _check_extent(*_scan(pieces, found), shown, title)
         book = copy.open() if copy is not None else None
@@ -371,13 +371,17 @@ class _Copy:
 
     calamine reads a workbook by its path (its reading of a Python file object goes a byte at a
     time), so the file is opened again by its /proc path; where there is no memfd or no /proc, or
-    the package has what the copy does not write (encrypted parts, names given twice, ZIP64
-    records), there is no copy and calamine reads the file as it is."""
+    the package has what the copy does not write (encrypted parts, names given twice, sizes that
+    would need ZIP64) or a part whose local header the copy cannot read past, or the copy cannot
+    be written (memory full), there is no copy and calamine reads the file as it is: a workbook
+    reads the same, or is refused the same, whether its sheet is copied or not."""
 
-    def __init__(self, wb: Workbook, info, f):
+    def __init__(self, wb: Workbook, info, f, parts: list):
         self.wb, self.info, self.f = wb, info, f
+        self.parts = parts  # every other part and its bytes as packed
         self.central: list[bytes] = []
-        self.written = False
+        self.teed = False  # the sheet's pieces went (or were to go) through tee once
+        self.written = False  # ... and the copy holds them whole
         self.at = self.sheet_at = self.sheet_size = 0
 
     @staticmethod
@@ -390,6 +394,7 @@ class _Copy:
     @classmethod
     def make(cls, wb: Workbook, info) -> "_Copy | None":
         import os
+        import zipfile
 
         infos = wb.package.infolist()
         if (
@@ -400,11 +405,15 @@ class _Copy:
             or sum(i.compress_size + i.file_size for i in infos) >= 0xFFFFFFFF
         ):
             return None
+        try:  # every other part's bytes found before anything is written, or no copy
+            parts = [(i, _packed(wb.raw, i)) for i in infos if i is not info]
+        except zipfile.BadZipFile:
+            return None
         try:
             f = os.fdopen(os.memfd_create("xlsx"), "w+b")  # closed on exec
         except OSError:
             return None
-        return cls(wb, info, f)
+        return cls(wb, info, f, parts)
 
     @staticmethod
     def headers(i, method: int, packed: int, size: int, at: int) -> tuple[bytes, bytes]:
@@ -426,17 +435,26 @@ class _Copy:
         self.at += len(local) + packed
 
     def tee(self, pieces: Iterator[bytes]) -> Iterator[bytes]:
-        """The sheet's pieces as they come, each written to the copy (after every other part) on its way."""
-        for i in self.wb.package.infolist():
-            if i is not self.info:
-                self.entry(i, i.compress_type, i.compress_size, i.file_size, _packed(self.wb.raw, i))
-        self.sheet_at = self.at
-        self.entry(self.info, 0, 0, 0, b"")  # its sizes once it is written
+        """The sheet's pieces as they come, each written to the copy (after every other part) on its
+        way; once the copy fails to take a write (memory full), the pieces go on without it."""
+        self.teed = True
+        writing = True
+        try:
+            for i, data in self.parts:
+                self.entry(i, i.compress_type, i.compress_size, i.file_size, data)
+            self.sheet_at = self.at
+            self.entry(self.info, 0, 0, 0, b"")  # its sizes once it is written
+        except OSError:
+            writing = False
         for piece in pieces:
-            self.f.write(piece)
-            self.sheet_size += len(piece)
+            if writing:
+                try:
+                    self.f.write(piece)
+                except OSError:
+                    writing = False
+                self.sheet_size += len(piece)
             yield piece
-        self.written = True
+        self.written = writing
 
     def open(self) -> Any:
         """python-calamine's workbook of the copy, once the sheet is written whole; None otherwise."""
@@ -448,12 +466,15 @@ class _Copy:
             return None
         end = self.at + self.sheet_size
         local, self.central[-1] = self.headers(self.info, 0, self.sheet_size, self.sheet_size, self.sheet_at)
-        self.f.seek(self.sheet_at)
-        self.f.write(local)
-        self.f.seek(end)
         directory = b"".join(self.central)
-        self.f.write(directory + _END.pack(b"PK\x05\x06", 0, 0, len(self.central), len(self.central), len(directory), end, 0))
-        self.f.flush()
+        try:
+            self.f.seek(self.sheet_at)
+            self.f.write(local)
+            self.f.seek(end)
+            self.f.write(directory + _END.pack(b"PK\x05\x06", 0, 0, len(self.central), len(self.central), len(directory), end, 0))
+            self.f.flush()
+        except OSError:
+            return None
         path = f"/proc/self/fd/{self.f.fileno()}"
         if not os.path.exists(path):
             return None
@@ -463,7 +484,10 @@ class _Copy:
             return None
 
     def close(self) -> None:
-        self.f.close()
+        try:
+            self.f.close()
+        except OSError:  # what was held back for a write the copy could not take: closed all the same
+            pass
 
 
 def _packed(raw: bytes, info) -> memoryview:
