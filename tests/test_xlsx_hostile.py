@@ -175,9 +175,15 @@ def test_a_sheet_is_unpacked_as_zipfile_unpacks_it(tmp_path, method, size):
     assert b"".join(sheets._pieces(sheets._Unpacking(sheets._packed(raw, info), info.compress_type, info.file_size), 777)) == whole
 
 
-def test_a_sheet_packed_otherwise_is_read_through_zipfile(plan, tmp_path):
+def test_a_sheet_packed_otherwise_is_read_through_zipfile(plan, tmp_path, monkeypatch):
     """A sheet packed by a method the reader's stream does not unpack (bzip2 here) goes through
-    zipfile as before; calamine does not read bzip2 either, so the workbook is refused, located."""
+    zipfile as before, its part found once (xl/workbook.xml parsed once for it); calamine does not
+    read bzip2 either, so the workbook is refused, located."""
+    import python_calamine
+
+    found = []
+    real = sheets.Workbook.sheet_part
+    monkeypatch.setattr(sheets.Workbook, "sheet_part", lambda self, title: found.append(title) or real(self, title))
     folder = complete(tmp_path / "data")
     good = write_xlsx(tmp_path / "good.xlsx", [HEAD] + GOOD)
     with zipfile.ZipFile(good) as zin, zipfile.ZipFile(folder / "司法局.xlsx", "w", zipfile.ZIP_DEFLATED) as zout:
@@ -187,6 +193,10 @@ def test_a_sheet_packed_otherwise_is_read_through_zipfile(plan, tmp_path):
     report = check(plan, folder)
     (p,) = only(report, "data.corrupt")
     assert (p.file, p.sheet) == ("司法局.xlsx", "Sheet1")
+    found.clear()
+    with sheets.open_workbook(folder / "司法局.xlsx", "司法局.xlsx") as wb, pytest.raises(python_calamine.CalamineError):
+        sheets._sheet_values(wb, "Sheet1", "司法局.xlsx")  # the XML read through zipfile, then calamine's refusal
+    assert found == ["Sheet1"]
 
 
 def every_kind_of_cell(path: Path) -> Path:

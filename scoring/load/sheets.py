@@ -229,9 +229,9 @@ class Workbook:
                 return _part(self.package, main, sheet.get(f"{{{_REL_NS}}}id", ""))
         raise KeyError(title)
 
-    def sheet_pieces(self, title: str) -> Iterator[bytes]:
-        """The worksheet's XML as stored, unpacked a piece at a time (see ``_pieces``)."""
-        with self.package.open(self.sheet_part(title)) as stream:
+    def sheet_pieces(self, part: str) -> Iterator[bytes]:
+        """A worksheet's XML (its part, see ``sheet_part``) as stored, unpacked a piece at a time (see ``_pieces``)."""
+        with self.package.open(part) as stream:
             yield from _pieces(stream)
 
     def percent_styles(self) -> frozenset[int]:
@@ -323,14 +323,15 @@ def _sheet_values(wb: Workbook, title: str, shown: str, found: "_Sheet | None" =
     its XML, read a piece at a time, shows the cells span no more than MAX_CELLS.  What else the
     XML says (percent-styled cells, error cells, merged ranges, formulas saved without their
     result) goes to ``found``, a piece at a time."""
-    info = wb.package.getinfo(wb.sheet_part(title))
+    part = wb.sheet_part(title)
+    info = wb.package.getinfo(part)
     own = wb.raw and info.compress_type in (0, 8) and not info.flag_bits & 1  # deflated or stored, not encrypted
     copy = _Copy.make(wb, info) if own and COPY_FROM <= info.file_size <= COPY_UP_TO else None
     try:
 
         def pieces() -> Iterator[bytes]:
             if not own:
-                return wb.sheet_pieces(title)
+                return wb.sheet_pieces(part)
             unpacked = _pieces(_Unpacking(_packed(wb.raw, info), info.compress_type, info.file_size))
             return copy.tee(unpacked) if copy is not None and not copy.teed else unpacked
 
