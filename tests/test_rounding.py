@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -146,3 +147,13 @@ def test_round_column_is_round_half_up_bit_for_bit(values, places):
     want = np.array([round_half_up(x, places) for x in values])
     assert np.array_equal(got, want, equal_nan=True) and np.array_equal(np.signbit(got), np.signbit(want))
     assert trimmed_column(np.array(values), places) == [trimmed(x, places) for x in values]
+
+
+def test_a_value_beyond_the_scale_of_its_places_comes_back_as_it_is():
+    """An infinity or a float near the limit times 10^places overflows: nothing to round, and no
+    OverflowError out of a message or a sheet that shows it."""
+    from scoring.core.rounding import trimmed
+
+    for x in (math.inf, -math.inf, 1.7e308, -1.7e308):
+        assert round_half_up(x, 2) == x
+    assert trimmed(1.7e308, 4) == f"{1.7e308:.0f}"
