@@ -121,11 +121,12 @@ def text_table(header: list[str], columns: list[list[str]], align: list[str], fm
             return _tabulate(header, columns, align, fmt_name)
         plain = text.isascii() and text.isprintable()  # then a cell is as wide as it is long
         cells = list(map(str.strip, col)) if not plain or " " in text else col
-        widths = list(map(len, cells)) if plain else list(map(_measure(text), cells))
+        lengths = np.fromiter(map(len, cells), np.int64, len(cells))
+        widths = lengths if plain else _widths(text, cells, lengths)
         hw = len(head) if head.isascii() and head.isprintable() else _measure(head)(head)
-        if hw < 0 or (not plain and min(widths) < 0):
+        if hw < 0 or (not plain and widths.min() < 0):
             return _tabulate(header, columns, align, fmt_name)
-        width = max(max(widths), hw + 2)  # tabulate keeps two spaces beside a header
+        width = max(int(widths.max()), hw + 2)  # tabulate keeps two spaces beside a header
         pad = str.rjust if how == "right" else str.ljust
         heads.append((pad(head, width - hw + len(head)), "-" * width))
         if plain:  # the template pads it
@@ -133,9 +134,21 @@ def text_table(header: list[str], columns: list[list[str]], align: list[str], fm
             body.append(cells)
         else:  # pad to the width on screen: a wide character takes two columns for one character
             specs.append("%s")
-            body.append([pad(c, width - w + len(c)) for c, w in zip(cells, widths)])
+            body.append(list(map(pad, cells, (width - widths + lengths).tolist())))
     row = "  ".join(specs)
     return "\n".join(["  ".join(h).rstrip() for h in zip(*heads)] + [(row % r).rstrip() for r in zip(*body)])
+
+
+def _widths(text: str, cells: list[str], lengths: np.ndarray) -> np.ndarray:
+    """Every cell's width on screen (``text``: the column's cells joined; ``lengths``: theirs). Of
+    the characters known_width knows, from one encoding of the whole column: a cell's width is its
+    length plus half its extra bytes (802 549 calls of known_width took 0.54 s of a nation table)."""
+    if not _KNOWN_WIDTH.fullmatch(text):
+        return np.fromiter(map(_wcswidth(), cells), np.int64, len(cells))
+    data = "\n".join(cells).encode()  # no cell holds a line end (text_table hands those to tabulate)
+    ends = np.flatnonzero(np.frombuffer(data, np.uint8) == 10)
+    size = np.diff(ends, prepend=-1, append=len(data)) - 1  # each cell's bytes
+    return lengths + (size - lengths) // 2
 
 
 def _measure(text: str) -> Callable[[str], int]:
