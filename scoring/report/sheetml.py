@@ -829,9 +829,10 @@ class Rows:
         self, row: list[tuple[Slot, list, bool]], numbers: list[bytes], opening: bytes, closing: bytes, cells: dict, uses: Counter, joined: dict
     ) -> list[list[bytes]]:
         """One row of every unit as columns of pieces (joined along a unit, its row): ``opening``, the row's
-        number, the rest of its opening tag, its cells, ``closing``.  Cells every unit shows alike go with
-        the cell after them (or, at the row's end, before them), made once for each distinct cell; runs of
-        the unit's own cells that other rows repeat are joined once for them all."""
+        number, the rest of its opening tag, its cells, ``closing``.  Cells every unit shows alike are joined
+        to their neighbours of that kind once and go as a piece of their own (the same bytes for every
+        unit), never copied onto each unit's cell; runs of the unit's own cells that other rows repeat are
+        joined once for them all."""
         n = self.units
         parts: list[tuple[bytes, list[bytes], bool]] = [(opening, numbers, False)]  # (what goes before, a piece a unit, repeated by other rows)
         head = self._row_head(row)
@@ -857,8 +858,12 @@ class Rows:
                 k += 1
             k += 1
             after = end if k == len(parts) else b""
-            if k - start == 1:
-                out.append(self._affixed(parts[start][0], parts[start][1], after))
+            if k - start == 1:  # what goes before and after it as pieces of their own: joined with the unit's other pieces
+                if parts[start][0]:
+                    out.append([parts[start][0]] * n)
+                out.append(parts[start][1])
+                if after:
+                    out.append([after] * n)
                 continue
             key = (parts[start][0], *(id(p[1]) for p in parts[start:k]), after)
             if key not in joined:
@@ -866,13 +871,6 @@ class Rows:
                 joined[key] = list(map(b"".join, zip(*run)))
             out.append(joined[key])
         return out
-
-    def _affixed(self, before: bytes, cells: list[bytes], after: bytes) -> list[bytes]:
-        """``before + cell + after`` for each cell, made once for each distinct cell."""
-        if not before and not after:
-            return cells
-        memo = {c: before + c + after for c in set(cells)}
-        return list(map(memo.__getitem__, cells))
 
     def _row_head(self, row: list[tuple[Slot, list, bool]]) -> bytes | list[bytes]:
         """Each unit's row from after its number up to its first cell: with its height where wrapped text
