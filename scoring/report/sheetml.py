@@ -35,7 +35,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from collections import Counter
-from itertools import repeat
+from itertools import chain, islice, repeat
 from typing import NamedTuple
 
 from isal import isal_zlib
@@ -52,6 +52,7 @@ SPOOL = 8 << 20  # a sheet's compressed rows are kept in memory up to this size,
 MAX_WIDTH = 60
 MAX_ROWS = 1_048_576  # the most rows a sheet can have in Excel and WPS
 FORMULA_START = ("=", "+", "-", "@")  # text starting so is kept as text (Excel's quote prefix), never run
+JOINED = 16  # units whose rows are joined and compressed together (a few hundred KB of XML)
 MEMO = 20_000  # cell texts a sheet keeps ready per template cell; forgotten past this, so memory stays flat
 
 TEXT, NUMBER, EMPTY = "s", "n", ""
@@ -658,8 +659,9 @@ class Rows:
             closing = b"</row>" if at == per - 1 else b'</row><row r="'
             pieces += self._pieces(row, numbers[at::per], opening, closing, cells, uses, joined)
         s._flush()
-        for unit in zip(*pieces):  # a unit at a time: its rows' XML is small and is compressed as it comes
-            s._rows.write(b"".join(unit))
+        units = zip(*pieces)
+        for _ in range(0, n, JOINED):  # JOINED units at a time: their rows' XML is small and is compressed as it comes
+            s._rows.write(b"".join(chain.from_iterable(islice(units, JOINED))))
         s.last_row = last
         s.last_col = max(s.last_col, *(row[-1][0].col for row in rows))
 
