@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import operator
 import re
 from itertools import repeat
 from json.encoder import encode_basestring  # what json.dumps(text, ensure_ascii=False) writes
@@ -22,6 +21,7 @@ import numpy as np
 
 from ..core.engine import CategoryScores, Results
 from ..core.explain import LineColumns, _bonus_caps, indicator_line, line_columns, line_head, line_keys, ranked, tree_order, unit_sheet
+from ..core.lists import pick, picker
 from ..core.rounding import each_distinct, fmt, fmt_column, round_column
 from ..i18n import t
 from ..outfile import write_out
@@ -54,17 +54,12 @@ def ranking_columns(res: Results, cs: CategoryScores, lang: str = "zh") -> tuple
         p = int(order[k])
         which = tuple(v.hit[p] for v in cs.vetoes)
         veto[k] = texts[which] if which in texts else texts.setdefault(which, _veto_text(cs, p, lang))
-    columns = [each_distinct(cs.rank[order], str), _pick(res.data.ids, units), _pick(res.data.names, units), fmt_column(cs.total[order], places)]
+    by_unit = picker(units)
+    columns = [each_distinct(cs.rank[order], str), by_unit(res.data.ids), by_unit(res.data.names), fmt_column(cs.total[order], places)]
     columns += [fmt_column(m.contribution[order], places) for m in mods]
-    grades = _pick(cs.grade, order)
+    grades = pick(cs.grade, order)
     columns += [[g or "" for g in grades] if None in grades else grades, veto]
     return header, columns
-
-
-def _pick(items: list, at: np.ndarray | list[int]) -> list:
-    """``[items[i] for i in at]``, taken by one ``itemgetter`` (half the time of an array of objects)."""
-    at = at.tolist() if isinstance(at, np.ndarray) else list(at)
-    return list(operator.itemgetter(*at)(items)) if len(at) > 1 else [items[i] for i in at]
 
 
 def ranking_rows(res: Results, cs: CategoryScores, lang: str = "zh") -> tuple[list[str], list[list]]:
@@ -268,9 +263,9 @@ class _Row:
             return
         joined = "\x00".join(texts)
         if "\\" in joined or joined.count("\x00") >= len(texts):  # a mark could not be told from a text
-            self.items.append(_pick(list(map(_string_bytes, texts)), codes))
+            self.items.append(pick(list(map(_string_bytes, texts)), codes))
         else:  # the quotes go in the shared text
-            self.items += [b'"', _pick(encode_basestring(joined)[1:-1].encode().split(b"\\u0000"), codes), b'"']
+            self.items += [b'"', pick(encode_basestring(joined)[1:-1].encode().split(b"\\u0000"), codes), b'"']
 
     def mark(self) -> int:
         """A boundary between pieces (where a part that some units say otherwise starts or ends)."""
