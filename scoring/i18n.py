@@ -2702,6 +2702,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "提示：环境变量 SCORING_PLAN_CACHE 的值“{value}”无法识别，本次不使用计划缓存（关闭请设为 0、false、no 或 off；开启请设为 1、true、yes、on 或不设置）",
         "note: SCORING_PLAN_CACHE=\"{value}\" is not understood, so the plan cache is not used (0, false, no or off turn it off; 1, true, yes, on or unset leave it on)",
     ),
+    # --- issue 15: a derived value beyond any float ---
+    "data.derived_not_finite": (
+        "单位 {unit}（{name}）的“{field}”由公式算得的值超出可计算的范围（无穷大），无法评分（公式：{formula}；数据：{inputs}）",
+        "unit {unit} ({name}): \"{field}\" computes to a value beyond any number (infinite), which cannot be scored (formula: {formula}; inputs: {inputs_en})",
+    ),
+    "data.derived_not_finite.hint": (
+        "核对所列单元格：除数是否误填为极小的数（如 1e-300）；数据确实无误时，核对细则中该字段的公式",
+        "check the cells listed: is a divisor a tiny number typed by mistake (e.g. 1e-300)? If the data are right, check the field's formula in the criteria",
+    ),
 }
 
 

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -422,3 +423,30 @@ def test_a_command_line_keeps_freed_memory_for_its_next_arrays():
         got[how] = (kept, int(grown))
     assert got["default"][0] == "None" and got["default"][1] < 4 << 20
     assert got["keep"][0] == "True" and got["keep"][1] >= 15 << 20
+
+
+def test_a_python_without_ctypes_runs_commands_with_the_allocator_as_it_is(monkeypatch):
+    """A Python built without ctypes: ``import ctypes`` fails, and the command line goes on
+    without its allocator setting rather than stopping with a traceback."""
+    from scoring.cli import keep_freed_memory
+
+    monkeypatch.setitem(sys.modules, "ctypes", None)  # what `import ctypes` meets where it is not built
+    assert keep_freed_memory() is False
+
+
+def test_the_command_line_in_a_callers_process_leaves_its_collector_as_it_found_it(monkeypatch, capsys):
+    """``main()`` with no arguments is the command line owning its process: it freezes what paused
+    blocks made (``cycles.keep``) while the command runs. A caller that runs it in its own process
+    (``sys.argv`` set, ``main()`` called) gets ``keep`` back as it was once the command returns."""
+    import scoring.cli as command_line
+    from scoring.core import cycles
+
+    seen = []
+    monkeypatch.setattr(command_line, "keep_freed_memory", lambda: seen.append("allocator") or True)
+    real = command_line.COMMANDS["check"]
+    monkeypatch.setitem(command_line.COMMANDS, "check", lambda args: seen.append(cycles.keep) or real(args))
+    monkeypatch.setattr(sys, "argv", ["scoring", "check", str(ROOT / "criteria" / "yitong-2020.toml")])
+    assert cycles.keep is False
+    assert main() == 0, capsys.readouterr().err
+    assert seen == ["allocator", True]  # set for the command ...
+    assert cycles.keep is False  # ... and put back after it

@@ -638,3 +638,21 @@ def test_a_corrected_folder_is_checked_as_a_first_run_is_before_rescore_or_verif
         assert f"县司法局.csv, 第{row}行, 列 {letters['负责人出庭应诉次数']}（负责人出庭应诉次数）" in err
     code, out, _ = cli(capsys, "runs", "--db", db, "--format", "json")
     assert [r["run"] for r in json.loads(out)["runs"]] == [1]
+
+
+def test_a_derived_value_beyond_any_float_is_refused_even_without_a_range(capsys, tmp_path):
+    """A formula with no declared range still cannot score infinity: 5 件 ÷ an average typed as
+    1e-300, times 10^10, is beyond any float. Refused, located at the first input cell, with the
+    formula and the inputs."""
+    extra = '\n[[fields]]\nname = "每分备案件数"\nformula = "规范性文件应备案件数 * 10000000000 / 学法考试平均分"\n'
+    criteria = criteria_with(tmp_path, extra)
+    data = example_copy(tmp_path)
+    row, letters = set_cells(data / "县司法局.csv", "ZF01", 规范性文件应备案件数="5", 学法考试平均分="1e-300")
+    err = assert_refused(capsys, tmp_path, criteria, "--data", data)
+    assert "ZF01" in err and "“每分备案件数”由公式算得的值超出可计算的范围（无穷大）" in err
+    assert f"规范性文件应备案件数 = 5（县司法局.csv {letters['规范性文件应备案件数']}{row}）" in err
+    assert "inf" not in err.lower().replace("info", "")
+    # a tiny divisor that still gives a number is no problem of this kind
+    set_cells(data / "县司法局.csv", "ZF01", 学法考试平均分="1e-290")
+    code, _, err = cli(capsys, "validate", criteria, "--data", data)
+    assert "无穷大" not in err

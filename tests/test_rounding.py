@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -196,3 +197,13 @@ def test_rows_numbered_together_give_each_value_back_and_a_column_alone_is_one_r
         assert (alone is None) == (one is None)
         if one is not None and alone is not None:
             assert np.array_equal(one[0], alone[1][0]) and one[1:] == alone[2:4]
+
+
+def test_a_value_beyond_the_scale_of_its_places_comes_back_as_it_is():
+    """An infinity or a float near the limit times 10^places overflows: nothing to round, and no
+    OverflowError out of a message or a sheet that shows it."""
+    from scoring.core.rounding import trimmed
+
+    for x in (math.inf, -math.inf, 1.7e308, -1.7e308):
+        assert round_half_up(x, 2) == x
+    assert trimmed(1.7e308, 4) == f"{1.7e308:.0f}"

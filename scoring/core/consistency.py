@@ -2,7 +2,8 @@
 
 - A derived value outside its field's range: a 备案率 of 150 % computed from 已备案 3 and
   应备案 2 would otherwise earn full marks.  ``max`` on a formula field, and the 0–100 of a
-  rate, hold for computed values as for submitted ones.
+  rate, hold for computed values as for submitted ones; a value beyond any float (a tiny
+  divisor) is refused whatever the range.
 - A declared cross-field check (``[[checks]]``) that a unit's data fails: 已备案件数 ≤
   应备案件数, parts adding up to a total.
 
@@ -82,9 +83,10 @@ def range_problems(plan: Plan, data: Dataset, cols: dict[str, np.ndarray]) -> li
     out: list[Problem] = []
     for name, node in plan.formulas:
         lo, hi = specs[name].bounds()
-        if lo is None and hi is None:
-            continue
-        bad = _outside(np.asarray(cols[name], dtype=float), lo, hi)
+        v = np.asarray(cols[name], dtype=float)
+        # a value too large for a float (1e10 ÷ 1e-300) is no number to score, bounds or not
+        endless = np.isinf(v)
+        bad = endless if lo is None and hi is None else _outside(v, lo, hi) | endless
         if not bad.any():
             continue
         reads = _submitted(plan, node)
@@ -92,12 +94,12 @@ def range_problems(plan: Plan, data: Dataset, cols: dict[str, np.ndarray]) -> li
             inputs, where = _inputs(data, pos, reads, cols)
             out.append(
                 Problem(
-                    "data.derived_out_of_range",
+                    "data.derived_not_finite" if endless[pos] else "data.derived_out_of_range",
                     {
                         "unit": data.ids[pos],
                         "name": data.names[pos],
                         "field": name,
-                        "value": trimmed(cols[name][pos], 4),
+                        "value": "∞" if endless[pos] else trimmed(cols[name][pos], 4),
                         "lo": "-∞" if lo is None else f"{lo:g}",
                         "hi": "∞" if hi is None else f"{hi:g}",
                         "formula": specs[name].formula,

@@ -5,8 +5,9 @@ nation's data has about 90 000) and proposing decisions (a nation's rules catch 
 thousands of units, each a record with its lists of years) make containers by the hundred
 thousand, none part of a cycle; every 100 000 of them (700 outside a batch command) the
 collector walks all the new ones again and finds nothing to free: 0.09 s of a nation run, 0.1–0.15 s
-of a 10 000 × 100 sheet's read. Whatever cyclic garbage the work leaves is collected once the
-collector runs again; it is left paused if it was paused before.
+of a 10 000 × 100 sheet's read. In a caller's process, whatever cyclic garbage the work leaves is
+collected once the collector runs again (it is left paused if it was paused before); a batch
+command run as its own process freezes instead (see ``keep``).
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-# Set by the command line when it runs a batch command as its own process: what a paused block made
-# is then kept out of the collector's sight for good (``gc.freeze``). Else it is only put off: the
-# first collection after the block walks it all (a nation run's reading and records: 0.09 s).
+# Set by the command line when it runs a batch command as its own process: at the end of a paused
+# block every object the process then holds (not the block's alone) is moved out of the collector's
+# sight for good (``gc.freeze``), so a cycle among them is never freed: the process ends with the
+# command, and the few cycles a run makes (5 objects for a score and decide of the example) are not
+# worth a walk of everything. Else it is only put off: the first collection after the block walks
+# it all (a nation run's reading and records: 0.09 s).
 keep = False
 
 

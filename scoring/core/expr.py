@@ -250,13 +250,20 @@ def names(node: Node) -> set[str]:
 
 
 def evaluate(node: Node, columns: dict[str, np.ndarray]) -> np.ndarray:
-    """Evaluate over columns; NaN in, NaN out; x / 0 is NaN (no value), never inf."""
+    """Evaluate over columns; NaN in, NaN out; x / 0 is NaN (no value). A result beyond any float
+    (a divisor typed as 1e-300) is inf, without numpy's warning: consistency.range_problems
+    refuses it with the unit's cells."""
+    with np.errstate(over="ignore"):
+        return _evaluate(node, columns)
+
+
+def _evaluate(node: Node, columns: dict[str, np.ndarray]) -> np.ndarray:
     op = node.op
     if op == "num":
         return np.asarray(node.value, dtype=float)
     if op == "field":
         return columns[node.value]  # type: ignore[index]
-    vals = [evaluate(a, columns) for a in node.args]
+    vals = [_evaluate(a, columns) for a in node.args]
     if op == "neg":
         return -vals[0]
     if op == "+":

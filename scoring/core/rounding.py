@@ -26,7 +26,10 @@ def round_half_up(x: float, places: int) -> float:
     if x != x:  # NaN stays NaN: missing is never turned into a number
         return x
     f = 10.0**places
-    snapped = round(abs(x) * f, _SNAP - places if _SNAP > places else 0)
+    scaled = abs(x) * f
+    if scaled == math.inf:  # an infinity, or a float near the limit: nothing to round, no int to make
+        return x
+    snapped = round(scaled, _SNAP - places if _SNAP > places else 0)
     return math.copysign(math.floor(snapped + 0.5) / f, x) + 0.0
 
 
