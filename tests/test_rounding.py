@@ -149,6 +149,56 @@ def test_round_column_is_round_half_up_bit_for_bit(values, places):
     assert trimmed_column(np.array(values), places) == [trimmed(x, places) for x in values]
 
 
+_CODED = st.one_of(
+    st.integers(-(10**6), 10**6).map(lambda k: k / 100),
+    st.sampled_from([0.0, -0.0, NaN, 2.0**41, 1e300, 0.1 + 0.2]),
+    st.floats(-1e3, 1e3),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_rows_numbered_together_give_each_value_back_and_a_column_alone_is_one_row(data):
+    """decimal_rows numbers the rows of whole multiples of 10^-places together; each code gives its value
+    back bit for bit (NaN the last slot), a -0.0 or too large a multiple numbers none; decimal_codes of a
+    column is decimal_rows of that column alone."""
+    from scoring.core.rounding import decimal_codes, decimal_rows
+
+    places = data.draw(st.integers(0, 3))
+    n = data.draw(st.integers(0, 8))
+    x = np.array(data.draw(st.lists(st.lists(_CODED, min_size=n, max_size=n), min_size=1, max_size=5)), dtype=float)
+    rows = data.draw(st.lists(st.integers(0, len(x) - 1), min_size=1, max_size=len(x), unique=True))
+    before = x.copy()
+    got = decimal_rows(x, rows, places)
+    assert np.array_equal(x.view(np.uint64), before.view(np.uint64))  # x itself is left as it was
+    f = 10.0**places
+    y = np.nan_to_num(x, nan=0.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        k = np.rint(y * f)
+        fitting = [r for r in rows if np.array_equal(k[r] / f, y[r])]
+    if got is None:
+        multiples = k[rows]
+        assert (
+            not fitting
+            or np.signbit(multiples[multiples == 0]).any()  # -0.0, or a small negative value, in any row
+            or np.abs(k[fitting]).max() >= 2.0**40
+            or k[fitting].max() - k[fitting].min() + 2 > 4 * k[fitting].size + 1024
+        )
+    else:
+        fits, code, low, span, nan = got
+        assert [r for r, ok in zip(rows, fits.tolist()) if ok] == fitting and np.array_equal(nan, np.isnan(x[rows]))
+        assert np.array_equal(code == span - 1, np.isnan(x[fitting]))
+        values = (code + low) / f
+        same = values.view(np.uint64) == x[fitting].view(np.uint64)
+        assert (same | np.isnan(x[fitting])).all()  # bit for bit: never a -0.0 written as 0.0
+    for r in range(len(x)):
+        alone = decimal_rows(x, [r], places)
+        one = decimal_codes(x[r], places)
+        assert (alone is None) == (one is None)
+        if one is not None and alone is not None:
+            assert np.array_equal(one[0], alone[1][0]) and one[1:] == alone[2:4]
+
+
 def test_a_value_beyond_the_scale_of_its_places_comes_back_as_it_is():
     """An infinity or a float near the limit times 10^places overflows: nothing to round, and no
     OverflowError out of a message or a sheet that shows it."""

@@ -9,7 +9,6 @@ missing the proposal says so ("undetermined") instead of guessing.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 
@@ -18,6 +17,7 @@ import numpy as np
 from .criteria import Condition, Criteria, Rule
 from .cycles import pausing
 from .engine import Results
+from .lists import picker
 from .rounding import each_distinct, whole
 
 EPS = 1e-9
@@ -181,11 +181,11 @@ def outcomes_of(res: Results) -> Outcomes:
         start += n
     idx = _join(at, np.int64).tolist()
     ids, names = res.data.ids, res.data.names
-    pick = operator.itemgetter(*idx) if len(idx) > 1 else lambda items: tuple(items[i] for i in idx)  # one C loop a list
+    by_unit = picker(idx)
     return Outcomes(
         year,
-        list(pick(ids)),
-        list(pick(names)),
+        by_unit(ids),
+        by_unit(names),
         cats,
         _join(total, float),
         _join(rank, np.int64),

@@ -176,21 +176,43 @@ def decimal_codes(a: np.ndarray, places: int) -> tuple[np.ndarray, int, int] | N
     """Each value of ``a`` numbered without sorting, when every one is exactly k / 10^places for a small
     whole k (no -0.0): ``(code, low, span)``, ``code`` being k - low (the value is ``(code + low) / 10^places``
     bit for bit) and NaN's code ``span - 1``. None when the values are not like that."""
+    got = decimal_rows(np.reshape(np.asarray(a, dtype=float), (1, -1)), [0], places)
+    return None if got is None else (got[1][0], got[2], got[3])
+
+
+def decimal_rows(x: np.ndarray, rows: np.ndarray | list[int], places: int) -> tuple[np.ndarray, np.ndarray, int, int, np.ndarray] | None:
+    """:func:`decimal_codes` of the rows ``rows`` of ``x`` (a column of numbers a row) together: the rows each
+    of whose values is exactly k / 10^places are numbered as one, the multiples taken once for them all.
+    ``(fits, code, low, span, nan)``: ``fits`` says which of ``rows`` are numbered, ``code`` holds a row for
+    each of them (the value is ``(code + low) / 10^places``, NaN ``span - 1``), ``nan`` says where ``rows``
+    hold NaN. None when no row is numbered: none fits, or any of ``rows`` has a -0.0 (or a small negative
+    value, whose multiple is -0), or a multiple of the fitting rows is too large, or they lie too far apart
+    (the caller sorts those values instead)."""
     f = 10.0**places
-    nan = np.isnan(a)
-    x = np.where(nan, 0.0, a)
+    y = x[rows]  # a copy, overwritten below
+    nan = np.isnan(y)
     with np.errstate(over="ignore", invalid="ignore"):  # a huge value: its k is too large, said below
-        k = np.rint(x * f)
-    if np.abs(k).max(initial=0.0) >= 2.0**40 or not np.array_equal(k / f, x) or np.signbit(x[x == 0]).any():
+        np.copyto(y, 0.0, where=nan)
+        k = y * f
+        np.rint(k, out=k)  # each value's multiple of 10^-places, when it is one (NaN: 0)
+        fits = (k / f == y).all(axis=1)  # most rows, cheaply told apart
+    if not fits.any():
         return None
-    code = k.astype(np.int64)
-    low = int(code.min(initial=0))
+    every = fits.all()
+    kf = k if every else k[fits]
+    minus_zero = np.signbit(y[k == 0]).any()  # a -0.0: never numbered
+    del y, k
+    if minus_zero or np.abs(kf).max(initial=0.0) >= 2.0**40:
+        return None
+    code = kf.astype(np.int64)
+    del kf
+    low = int(code.min()) if code.size else 0
     code -= low
     span = int(code.max(initial=0)) + 2
-    if span > 4 * a.size + 1024:
+    if span > 4 * code.size + 1024:
         return None
-    code[nan] = span - 1  # the last slot
-    return code, low, span
+    code[nan if every else nan[fits]] = span - 1  # the last slot
+    return fits, code, low, span, nan
 
 
 def each_distinct(a: np.ndarray, text: Callable[[Any], T]) -> list[T]:

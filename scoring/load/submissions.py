@@ -381,17 +381,6 @@ class _Grid:
     def __len__(self) -> int:
         return len(self.ends)
 
-    def _starts(self, rows: slice, cols) -> np.ndarray:
-        """Where the cells of these rows and columns start: a row for each column (taken in one pass)."""
-        starts = self.ends[rows, [j - 1 for j in cols]].T + 1  # after the cell before; column 0: fixed below
-        for k, j in enumerate(cols):
-            if j == 0:  # a row's first cell starts after the line end of the row before
-                last = starts[k].copy()  # ends of these rows' last cells, plus 1
-                r0 = rows.start or 0
-                starts[k, 0] = self.front if r0 == 0 else self.ends[r0 - 1, -1] + self.eol
-                starts[k, 1:] = last[:-1] + (self.eol - 1)
-        return starts
-
     def cells(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(bytes, starts, ends) of column j's cells."""
         got = self._columns.get(j)
@@ -404,17 +393,16 @@ class _Grid:
         """Where these columns' cells start and end, kept for :meth:`cells`: taken from the rows in one pass."""
         cols = sorted(set(cols) - self._columns.keys())
         if cols:
-            starts = self._starts(slice(None), cols)
-            ends = self.ends[:, cols].T
+            starts, ends = self._bounds(cols)
             for k, j in enumerate(cols):
-                self._columns[j] = (starts[k].copy(), ends[k].copy())
+                self._columns[j] = (starts[k], ends[k])  # each a row of its own, side by side
 
     def _bounds(self, cols: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """Where these columns' cells start and end, a row for each column: taken once for all the
-        blocks :meth:`read` reads, not once a block, and laid out a column after another, so that a
-        block's cells of one column lie side by side as the reader takes them."""
-        ends = np.ascontiguousarray(np.take(self.ends, cols, axis=1).T)
-        starts = np.ascontiguousarray(np.take(self.ends, [j - 1 for j in cols], axis=1).T)  # the end of the cell before
+        blocks :meth:`read` reads, not once a block, and laid out a column after another, so that a block's
+        cells of one column lie side by side as the reader takes them (and each column's, kept by :meth:`fetch`)."""
+        ends = self.ends.T[cols]  # taken straight into rows of their own, one copy
+        starts = self.ends.T[[j - 1 for j in cols]]  # the end of the cell before
         starts += 1
         for k, j in enumerate(cols):
             if j == 0 and len(starts[k]):  # a row's first cell starts after the line end of the row before
