@@ -371,7 +371,7 @@ def _reason_text(reason: str) -> str:
 
 def _reason_bytes(reason: str) -> bytes:
     """:func:`_reason_text` as UTF-8."""
-    return (escape(reason, quote=True) if reason and _MARKUP(reason) else (reason or "")).encode("utf-8")
+    return _reason_text(reason).encode("utf-8")
 
 
 @lru_cache(maxsize=8192)
