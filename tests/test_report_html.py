@@ -251,3 +251,23 @@ def test_the_ranked_tables_are_written_a_few_rows_at_a_time(monkeypatch):
     assert "".join(parts) == whole
     rows = [p.count("<tr class=") for p in parts if 'class="unit"' not in p and 'class="proposals"' not in p]
     assert sum(rows) == 23 and max(rows) <= 4
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_report_written_as_bytes_is_the_text_document_encoded(tmp_path, lang, monkeypatch):
+    """The file is made of pieces encoded once (a row's texts, a unit's section joined as bytes): it is
+    the text document, UTF-8, byte for byte — with markup and CJK in names and submitted text, lines of
+    every kind (the example's), and units' sheets made in blocks that split categories."""
+    import scoring.report.html as html_mod
+    from scoring.report import write_report
+    from scoring.report.view import build
+
+    monkeypatch.setattr(html_mod, "BLOCK", 3)
+    cases = [(*small(["<b>县局&", "镇'\"", "a\u3000b", "</td>x", "乡"], evidence="<script>证据&amp;</script>"), None), example()]
+    for k, (res, dec, stamp) in enumerate(cases):
+        path = tmp_path / f"r{k}.html"
+        write_report(path, "html", res, dec, None, stamp, lang)
+        assert path.read_bytes() == html_mod.render(build(res, dec, None, stamp, lang)).encode("utf-8")
+        assert b"".join(html_mod.render_encoded(build(res, dec, None, stamp, lang))) == path.read_bytes()
+    for reason in [None, "", "扣2分", *PIECES, "<b>县局&amp;</b>'\""]:  # a reason's bytes are its text's
+        assert html_mod._reason_bytes(reason) == html_mod._reason_text(reason).encode("utf-8")

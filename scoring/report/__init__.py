@@ -53,10 +53,9 @@ def write_report(path, fmt: str, results, decisions, history=None, stamp: dict |
     from .view import build
 
     if fmt == "html":
-        from .html import render_parts
+        from .html import render_encoded
 
-        view = build(results, decisions, history, stamp, lang)
-        write_out(path, (part.encode("utf-8") for part in render_parts(view)))
+        write_out(path, render_encoded(build(results, decisions, history, stamp, lang)))
     elif fmt == "xlsx":
         from . import xlsx
 

@@ -234,8 +234,9 @@ def _movement(view: ReportView, font: str) -> str:
     return "".join(out)
 
 
-def _unit(view: ReportView, u: UnitView, font: str, sheet_rows: Sequence[str] | None = None) -> str:
-    """A unit's section; ``sheet_rows``: its score sheet's rows when already made, in pieces (:func:`_sheet_rows`)."""
+def _unit(view: ReportView, u: UnitView, font: str, sheet_rows: Sequence | None = None, enc=None):
+    """A unit's section; ``sheet_rows``: its score sheet's rows when already made, in pieces (:func:`_sheet_rows`).
+    ``enc``: :func:`_utf8` for the section as UTF-8 bytes (the rows' pieces then bytes too), text otherwise."""
     L = view.L
     out = [f'<section class="unit" id="u-{_e(u.id)}"><h2>{_e(t("rep.unit_head", view.lang, name=u.name, id=u.id, sheet=L["sheet"]))}</h2>']
     summary = L["summary"].format(total=view.num(u.total), of=u.of, rank=u.rank, grade=u.grade or "—")
@@ -253,11 +254,20 @@ def _unit(view: ReportView, u: UnitView, font: str, sheet_rows: Sequence[str] | 
         '<table class="pair"><tr><td class="left">' + "".join(mods) + '</td><td class="right">' + charts.profile_chart(view, u, font) + "</td></tr></table>"
     )
     out.append('<table class="sheet">' + _table_head((25, 9.5, 7.5, 7.5, 30.5, 20), tuple(L["sheet_head"])) + "<tbody>")
-    out += [_cell_row(view, c) for c in u.cells] if sheet_rows is None else sheet_rows  # joined once, with the section
-    out.append("</tbody></table>")
-    out.append(f'<div class="sentences"><h3>{_e(L["explanation"])}</h3>' + "".join(f"<p>{_e(s)}</p>" for s in u.sentences) + "</div>")
-    out.append("</section>")
-    return "".join(out)
+    enc = enc or _same
+    rows = [enc(_cell_row(view, c)) for c in u.cells] if sheet_rows is None else sheet_rows
+    tail = "</tbody></table>" + f'<div class="sentences"><h3>{_e(L["explanation"])}</h3>' + "".join(f"<p>{_e(s)}</p>" for s in u.sentences) + "</div></section>"
+    return (b"" if enc is _utf8 else "").join([enc("".join(out)), *rows, enc(tail)])  # the rows joined once, with the section
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _utf8(text: str) -> bytes:
+    """A piece as it is written: a row's texts made once are encoded once, and a unit's section is joined
+    as bytes (no text of hundreds of MB is encoded piece by piece)."""
+    return text.encode("utf-8")
 
 
 @lru_cache(maxsize=64)  # the same on every unit's sheet
@@ -304,51 +314,52 @@ class _Texts(dict):
         return list(map(self.__getitem__, values))
 
 
-def _sheet_rows(view: ReportView, block: SheetBlock, numbers: tuple[_Texts, _Texts] | None = None) -> Iterator[tuple[str, ...]]:
+def _sheet_rows(view: ReportView, block: SheetBlock, numbers: tuple[_Texts, _Texts] | None = None, enc=_same) -> Iterator[tuple]:
     """The score-sheet rows of each unit of a block (the text :func:`_cell_row` gives for every cell) in
     pieces, made as the JSON sheets are (:mod:`.output`): one pass per line over the block's columns, a
     unit's pieces taken as it is written (the columns hold references to texts made once).  Lines that are not the usual kind (not
     applicable, 0 ÷ 0, a capped group …) go through the unit's own cells.  ``numbers``: the texts of
-    points and losses already made (:func:`_number_texts`)."""
-    numbers = numbers or _number_texts(view)
-    pieces: list[list[str]] = []
+    points and losses already made (:func:`_number_texts`); ``enc``: :func:`_utf8` for pieces as bytes."""
+    numbers = numbers or _number_texts(view, enc)
+    pieces: list[list] = []
+    blank = enc("")
     for j, (head, s, c) in enumerate(block.columns):
-        columns = _line_pieces(view, head, s.indicator, c, numbers)
+        columns = _line_pieces(view, head, s.indicator, c, numbers, enc)
         for k, line in block.odd.get(j, {}).items():
-            columns[0][k] = _cell_row(view, line_cell(line, view.lang))
+            columns[0][k] = enc(_cell_row(view, line_cell(line, view.lang)))
             for col in columns[1:]:
-                col[k] = ""
+                col[k] = blank
         pieces += columns
     return zip(*pieces) if pieces else iter([()] * len(block.units))
 
 
-def _number_texts(view: ReportView) -> tuple[_Texts, _Texts]:
+def _number_texts(view: ReportView, enc=_same) -> tuple[_Texts, _Texts]:
     """A row's points with what follows them up to the loss, and its loss up to the reason."""
     num = view.num
-    return _Texts(lambda x: num(x) + _LOST), _Texts(lambda x: (num(x) if x else "") + _REASON)
+    return _Texts(lambda x: enc(num(x) + _LOST)), _Texts(lambda x: enc((num(x) if x else "") + _REASON))
 
 
-def _line_pieces(view: ReportView, head: dict, ind, c: LineColumns, numbers: tuple[_Texts, _Texts]) -> list[list[str]]:
+def _line_pieces(view: ReportView, head: dict, ind, c: LineColumns, numbers: tuple[_Texts, _Texts], enc=_same) -> list[list]:
     """One line's rows for every unit of a block as columns of pieces (joined along a unit, its row); the
     texts every unit's row repeats are one piece."""
-    lang, n = view.lang, len(c.rows)
+    lang, n, blank = view.lang, len(c.rows), enc("")
     level, label, owner = head["level"], f"{ind.id} {ind.name}", ind.owner or ""
     app = c.applicable_full
     if np.isnan(app).all():  # the whole indicator applies to every unit (mostly)
-        heads = [_row_head(level, label, ind.bonus, ind.full, "")] * n
+        heads = [enc(_row_head(level, label, ind.bonus, ind.full, ""))] * n
     else:  # numbers with None for NaN: a NaN is a distinct value each time
-        heads = column_texts(nullable(app), lambda a: _row_head(level, label, ind.bonus, ind.full, full_note(a, lang)), "", "")
+        heads = column_texts(nullable(app), lambda a: enc(_row_head(level, label, ind.bonus, ind.full, full_note(a, lang))), blank, blank)
     files = list(c.sources.values())
     if all(v.count(v[0]) == n for v in files):  # mostly every unit's values of a field come from one file
-        sources = [_SOURCE + _escaped(source_text(owner, tuple(v[0] for v in files), (), lang)) + _END] * n
+        sources = [enc(_SOURCE + _escaped(source_text(owner, tuple(v[0] for v in files), (), lang)) + _END)] * n
     else:
-        sources = column_texts(list(zip(*files)), lambda f: _SOURCE + _escaped(source_text(owner, f, (), lang)) + _END, "", "")
+        sources = column_texts(list(zip(*files)), lambda f: enc(_SOURCE + _escaped(source_text(owner, f, (), lang)) + _END), blank, blank)
     points, lost = numbers
     return [
         heads,
         points.column(nullable(c.points)),
         lost.column(nullable(c.lost)),
-        column_texts(c.reasons, _reason_text, "", ""),
+        column_texts(c.reasons, _reason_text if enc is _same else _reason_bytes, blank, blank),
         sources,
     ]
 
@@ -356,6 +367,11 @@ def _line_pieces(view: ReportView, head: dict, ind, c: LineColumns, numbers: tup
 def _reason_text(reason: str) -> str:
     """A reason as the row shows it: one without & < > " ' is its own text."""
     return escape(reason, quote=True) if reason and _MARKUP(reason) else (reason or "")
+
+
+def _reason_bytes(reason: str) -> bytes:
+    """:func:`_reason_text` as UTF-8."""
+    return _reason_text(reason).encode("utf-8")
 
 
 @lru_cache(maxsize=8192)
@@ -384,9 +400,18 @@ def render(view: ReportView, font: str = SCREEN_FONTS) -> str:
     return "".join(render_parts(view, font))
 
 
-def render_parts(view: ReportView, font: str = SCREEN_FONTS):
+def render_parts(view: ReportView, font: str = SCREEN_FONTS) -> Iterator[str]:
     """The report's HTML piece by piece (one unit's sheet at a time), to be written as it comes: at province
     size the document is hundreds of MB and is never held whole."""
+    return _parts(view, font, _same)
+
+
+def render_encoded(view: ReportView, font: str = SCREEN_FONTS) -> Iterator[bytes]:
+    """:func:`render_parts` as UTF-8 bytes, each piece as it is written."""
+    return _parts(view, font, _utf8)
+
+
+def _parts(view: ReportView, font: str, enc):
     from .papers import words
 
     L = view.L
@@ -396,17 +421,17 @@ def render_parts(view: ReportView, font: str = SCREEN_FONTS):
     parts.append(f'<p class="meta">{_e("　".join(m for m in meta if m))}</p>')
     if view.note:
         parts.append(f'<p class="note">{_e(view.note)}</p>')
-    yield "".join(parts)
+    yield enc("".join(parts))
     for cat in view.categories:
-        yield from _ranking(view, cat, font)
+        yield from map(enc, _ranking(view, cat, font))
     parts = ["</div>", _proposals(view)]
     if view.years:
         parts.append(_movement(view, font))
-    yield "".join(parts)
-    numbers = _number_texts(view)
+    yield enc("".join(parts))
+    numbers = _number_texts(view, enc)
     for block in view.units.blocks(size=BLOCK):
-        for u, rows in zip(block.units, _sheet_rows(view, block, numbers)):
-            yield _unit(view, u, font, rows)
+        for u, rows in zip(block.units, _sheet_rows(view, block, numbers, enc)):
+            yield _unit(view, u, font, rows, enc)
     tail = [_stamp(view)]
     if view.footer_stamp:
         tail.append(
@@ -415,7 +440,7 @@ def render_parts(view: ReportView, font: str = SCREEN_FONTS):
             + "</footer>"
         )
     tail.append("</body></html>\n")
-    yield "".join(tail)
+    yield enc("".join(tail))
 
 
 # --- papers sent out (公示, 考核结果反馈): one self-contained file each, readable on a phone --------------------------

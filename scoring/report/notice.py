@@ -10,7 +10,7 @@ from ..core.decisions import RuleResult
 from ..core.engine import CategoryScores, Results
 from ..core.explain import bonus_losses, loss_items, unit_sheet
 from ..core.rounding import fmt
-from ..i18n import t
+from ..i18n import _num as _shown_value, t, text
 
 COLUMNS = ("indicator", "full", "points", "lost", "reason", "source")  # notice.col.<key>
 
@@ -102,21 +102,32 @@ def _fmt_memo(x: float, places: int | None) -> str:
     return fmt(x, places)
 
 
+@lru_cache(maxsize=64)
+def _filler(code: str, lang: str):
+    """A message's ``format``, for the sentences every unit has several of (each module, each loss): filled
+    as :func:`scoring.i18n.t` fills it, the arguments shown by :func:`_said`, without looking it up again."""
+    return text(code, lang).format
+
+
+def _said(v):
+    """An argument as :func:`scoring.i18n.t` shows it (plain text as it is)."""
+    return v if type(v) is str and v.isprintable() else _shown_value(v)
+
+
 def _sentences(
     res: Results, sheet: dict, cs: CategoryScores, pos: int, decisions: list[RuleResult], lang: str, top: list[tuple[dict, float]] | None = None
 ) -> list[str]:
     """The unit's sentences; ``top``: its :func:`_top_losses` when already made (from a block's columns)."""
     a = res.criteria.assessment
     places = a.precision
+    module = _filler("notice.module", lang)
     mods = t("notice.module_sep", lang).join(
-        t(
-            "notice.module",
-            lang,
-            name=m["name"],
-            score=_fmt(m["score"], places),
-            weight=_fmt(m["weight"]),
-            points=_fmt(m["contribution"], places),
-            bonus=t("notice.module_bonus", lang, note=m["bonus_note"]) if "bonus_note" in m else "",
+        module(
+            name=_said(m["name"]),
+            score=_said(_fmt(m["score"], places)),
+            weight=_said(_fmt(m["weight"])),
+            points=_said(_fmt(m["contribution"], places)),
+            bonus=_said(t("notice.module_bonus", lang, note=m["bonus_note"]) if "bonus_note" in m else ""),
         )
         for m in sheet["modules"]
     )
@@ -138,12 +149,13 @@ def _sentences(
     if top is None:
         top = _top_losses(sheet, lang)
     if top:
+        loss = _filler("notice.loss", lang)
         out.append(
             t(
                 "notice.losses",
                 lang,
                 items=t("sep.items", lang).join(
-                    t("notice.loss", lang, name=l["name"], lost=_fmt(l["lost"], places), cost=_fmt(w, places), reason=l["reason"]) for l, w in top
+                    loss(name=_said(l["name"]), lost=_said(_fmt(l["lost"], places)), cost=_said(_fmt(w, places)), reason=_said(l["reason"])) for l, w in top
                 ),
             )
         )
