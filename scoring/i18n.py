@@ -2704,8 +2704,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # --- issue 15: a derived value beyond any float ---
     "data.derived_not_finite": (
-        "单位 {unit}（{name}）的“{field}”由公式算得的值超出可计算的范围（无穷大），无法评分（公式：{formula}；数据：{inputs}）",
-        "unit {unit} ({name}): \"{field}\" computes to a value beyond any number (infinite), which cannot be scored (formula: {formula}; inputs: {inputs_en})",
+        "单位 {unit}（{name}）的“{field}”按公式计算时超出可计算的范围（得到无穷大），无法评分（公式：{formula}；数据：{inputs}）",
+        "unit {unit} ({name}): computing \"{field}\" goes beyond any number (infinite), so it cannot be scored (formula: {formula}; inputs: {inputs_en})",
     ),
     "data.derived_not_finite.hint": (
         "核对所列单元格：除数是否误填为极小的数（如 1e-300）；数据确实无误时，核对细则中该字段的公式",

@@ -649,10 +649,28 @@ def test_a_derived_value_beyond_any_float_is_refused_even_without_a_range(capsys
     data = example_copy(tmp_path)
     row, letters = set_cells(data / "县司法局.csv", "ZF01", 规范性文件应备案件数="5", 学法考试平均分="1e-300")
     err = assert_refused(capsys, tmp_path, criteria, "--data", data)
-    assert "ZF01" in err and "“每分备案件数”由公式算得的值超出可计算的范围（无穷大）" in err
+    assert "ZF01" in err and "“每分备案件数”按公式计算时超出可计算的范围（得到无穷大）" in err
     assert f"规范性文件应备案件数 = 5（县司法局.csv {letters['规范性文件应备案件数']}{row}）" in err
     assert "inf" not in err.lower().replace("info", "")
     # a tiny divisor that still gives a number is no problem of this kind
     set_cells(data / "县司法局.csv", "ZF01", 学法考试平均分="1e-290")
     code, _, err = cli(capsys, "validate", criteria, "--data", data)
     assert "无穷大" not in err
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        "规范性文件应备案件数 / (10000000000 / 学法考试平均分)",
+        "min(10000000000 / 学法考试平均分, 100)",
+        "10000000000 / 学法考试平均分 - 10000000000 / 学法考试平均分",
+    ],
+)
+def test_a_step_beyond_any_float_is_refused_even_where_a_later_step_hides_it(capsys, tmp_path, formula):
+    """The infinity of 10^10 ÷ 1e-300 turned into 0 (a ÷ inf), 100 (min) or no value (inf − inf)
+    by the next step would be scored as that: refused like an infinite result, no numpy warning."""
+    criteria = criteria_with(tmp_path, f'\n[[fields]]\nname = "每分备案件数"\nformula = "{formula}"\n')
+    data = example_copy(tmp_path)
+    set_cells(data / "县司法局.csv", "ZF01", 规范性文件应备案件数="5", 学法考试平均分="1e-300")
+    err = assert_refused(capsys, tmp_path, criteria, "--data", data)
+    assert "ZF01" in err and "得到无穷大" in err and "RuntimeWarning" not in err

@@ -84,8 +84,9 @@ def range_problems(plan: Plan, data: Dataset, cols: dict[str, np.ndarray]) -> li
     for name, node in plan.formulas:
         lo, hi = specs[name].bounds()
         v = np.asarray(cols[name], dtype=float)
-        # a value too large for a float (1e10 ÷ 1e-300) is no number to score, bounds or not
-        endless = np.isinf(v)
+        # a step beyond any float (1e10 ÷ 1e-300) gives no number to score, bounds or not, even
+        # where a later step hides it (min(…, 100) gives 100)
+        endless = np.broadcast_to(expr.overflowed(node, cols), v.shape) | np.isinf(v)
         bad = endless if lo is None and hi is None else _outside(v, lo, hi) | endless
         if not bad.any():
             continue

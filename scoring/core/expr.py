@@ -250,20 +250,40 @@ def names(node: Node) -> set[str]:
 
 
 def evaluate(node: Node, columns: dict[str, np.ndarray]) -> np.ndarray:
-    """Evaluate over columns; NaN in, NaN out; x / 0 is NaN (no value). A result beyond any float
-    (a divisor typed as 1e-300) is inf, without numpy's warning: consistency.range_problems
-    refuses it with the unit's cells."""
-    with np.errstate(over="ignore"):
-        return _evaluate(node, columns)
+    """Evaluate over columns; NaN in, NaN out; x / 0 is NaN (no value). A step beyond any float
+    (a divisor typed as 1e-300) gives inf, without numpy's warnings: :func:`overflowed` finds
+    it, even where a later step hides it, and consistency.range_problems refuses it."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _evaluate(node, columns, None)
 
 
-def _evaluate(node: Node, columns: dict[str, np.ndarray]) -> np.ndarray:
+def overflowed(node: Node, columns: dict[str, np.ndarray]) -> np.ndarray:
+    """Where some step of ``node`` (an input included) is beyond any float, whatever the result
+    shows: ``a / (b / c)`` gives 0 and ``min(b / c, 100)`` gives 100 when ``b / c`` is inf."""
+    steps: list[np.ndarray] = []
+    with np.errstate(over="ignore", invalid="ignore"):
+        _evaluate(node, columns, steps)
+    out = np.asarray(False)
+    for v in steps:  # a constant's step is a 0-d array, a column's a whole one
+        out = out | np.isinf(v)
+    return out
+
+
+def _evaluate(node: Node, columns: dict[str, np.ndarray], steps: list[np.ndarray] | None) -> np.ndarray:
+    """``node``'s value; every step's value (the node's own last) added to ``steps`` when given."""
     op = node.op
     if op == "num":
-        return np.asarray(node.value, dtype=float)
-    if op == "field":
-        return columns[node.value]  # type: ignore[index]
-    vals = [_evaluate(a, columns) for a in node.args]
+        out = np.asarray(node.value, dtype=float)
+    elif op == "field":
+        out = columns[node.value]  # type: ignore[index]
+    else:
+        out = _step(op, [_evaluate(a, columns, steps) for a in node.args])
+    if steps is not None:
+        steps.append(out)
+    return out
+
+
+def _step(op: str, vals: list[np.ndarray]) -> np.ndarray:
     if op == "neg":
         return -vals[0]
     if op == "+":
