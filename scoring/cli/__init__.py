@@ -136,6 +136,8 @@ def parse_args(argv: list[str], lang: str) -> argparse.Namespace:
 
 def _cache_setting(lang: str) -> None:
     """A SCORING_PLAN_CACHE value that is neither on nor off turns the cache off: said once, on stderr."""
+    if not os.environ.get("SCORING_PLAN_CACHE"):  # unset, as a rule: the cache's module stays unloaded
+        return  # for commands that never read criteria (serve, methods)
     from ..load.plan_cache import unknown_setting
 
     value = unknown_setting()
