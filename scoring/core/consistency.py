@@ -86,7 +86,7 @@ def range_problems(plan: Plan, data: Dataset, cols: dict[str, np.ndarray]) -> li
         v = np.asarray(cols[name], dtype=float)
         # a step beyond any float (1e10 ÷ 1e-300) gives no number to score, bounds or not, even
         # where a later step hides it (min(…, 100) gives 100)
-        endless = np.broadcast_to(expr.overflowed(node, cols), v.shape) | np.isinf(v)
+        endless = np.broadcast_to(expr.overflowed(node, cols), v.shape)  # the result is a step too
         bad = endless if lo is None and hi is None else _outside(v, lo, hi) | endless
         if not bad.any():
             continue
