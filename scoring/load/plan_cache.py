@@ -392,8 +392,3 @@ class Slot:
 def read(raw: bytes, plugins: list[Path]) -> Entry | None:
     """The entry for these criteria bytes, or None (see :meth:`Slot.read`)."""
     return Slot(raw, plugins).read()
-
-
-def write(raw: bytes, plugins: list[Path], plan: Any) -> None:
-    """Keep a plan that passed every check (see :meth:`Slot.write`)."""
-    Slot(raw, plugins).write(plan)

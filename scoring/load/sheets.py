@@ -325,7 +325,7 @@ def _sheet_values(wb: Workbook, title: str, shown: str, found: "_Sheet | None" =
     result) goes to ``found``, a piece at a time."""
     part = wb.sheet_part(title)
     info = wb.package.getinfo(part)
-    own = wb.raw and info.compress_type in (0, 8) and not info.flag_bits & 1  # deflated or stored, not encrypted
+    own = bool(wb.raw) and info.compress_type in (0, 8) and not info.flag_bits & 1  # deflated or stored, not encrypted
     copy = _Copy.make(wb, info) if own and COPY_FROM <= info.file_size <= COPY_UP_TO else None
     try:
 
