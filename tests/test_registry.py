@@ -28,6 +28,9 @@ def test_a_checkout_that_was_never_installed_finds_the_built_in_methods(tmp_path
     assert methods.stderr == ""
     listed = {line.split()[0] for line in methods.stdout.splitlines()[2:]}
     assert _own_methods() <= listed and len(_own_methods()) > 10  # plugins installed besides may be listed too, or not
+    from scoring.registry import load_registry
+
+    assert listed <= set(load_registry().methods)  # and nothing that is no method of this installation
     check = subprocess.run([sys.executable, "-S", "-m", "scoring", "check", "criteria/yitong-2020.toml"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
 
