@@ -17,6 +17,7 @@ from . import expr
 from . import boundary
 from .dataset import previous_of
 from .engine import CategoryScores, IndicatorScores, Results
+from .lists import pick
 from .methods import displaying
 from .rounding import fmt, round_column, round_half_up
 
@@ -256,7 +257,7 @@ def _pick_texts(texts: tuple[str, str], which: np.ndarray) -> list[str]:
     """``texts[1]`` where ``which``, else ``texts[0]``: the same two objects throughout."""
     if which.all():
         return [texts[1]] * len(which)
-    return np.array(texts, dtype=object)[which.astype(np.intp)].tolist()
+    return pick(texts, which.astype(np.intp))
 
 
 def _distinct_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -588,7 +589,7 @@ def unit_sheet(res: Results, cs: CategoryScores, pos: int, lang: str = "zh", wit
 
 def sheet_heads(res: Results, cs: CategoryScores, rows: list[int], lang: str = "zh") -> list[dict[str, Any]]:
     """:func:`unit_sheet` without its lines for each unit at ``rows``, the numbers rounded a column at a
-    time (``round_column`` is ``round_half_up`` bit for bit); a module's cut 附加项 through :func:`_bonus_cap`."""
+    time (``round_column`` is ``round_half_up`` bit for bit); a module's cut 附加项 through :func:`_bonus_caps`."""
     places = res.criteria.assessment.precision
     at = np.asarray(rows, dtype=np.intp)
     units = cs.index[at].tolist()
