@@ -169,13 +169,43 @@ def _write_named(real: Path, data: bytes | Iterable[bytes], mode: int) -> None:
     _move(tmp, real)
 
 
+# Pieces are handed to the system about a mebibyte at a time (os.writev: one call for many pieces, nothing
+# copied): every write that ends inside a page makes the kernel take that page twice. The 6 000 pieces of a
+# province's JSON (361 MB, ~60 KB each) cost 0.26 s of system time written one by one (writes, fsync and
+# rename; median of 7), 0.14 s so gathered.
+_GATHER = 1 << 20
+_IOV_MAX = 1024  # the most pieces one writev takes (POSIX guarantees at least 16; Linux and macOS take 1024)
+
+
 def _write_all(fd: int, data: bytes | Iterable[bytes], mode: int) -> None:
-    for chunk in (data,) if isinstance(data, (bytes, bytearray)) else data:
-        view = memoryview(chunk)
-        while view:
-            view = view[os.write(fd, view) :]
+    if isinstance(data, (bytes, bytearray)) or not hasattr(os, "writev"):
+        for chunk in (data,) if isinstance(data, (bytes, bytearray)) else data:
+            _write_gathered(fd, [chunk])
+    else:
+        pieces: list = []
+        size = 0
+        for chunk in data:
+            pieces.append(chunk)
+            size += len(chunk)
+            if size >= _GATHER or len(pieces) == _IOV_MAX:
+                _write_gathered(fd, pieces)
+                pieces, size = [], 0
+        _write_gathered(fd, pieces)
     os.fsync(fd)
     os.fchmod(fd, mode)
+
+
+def _write_gathered(fd: int, pieces: list) -> None:
+    """All of ``pieces``, in order: a short write goes on from the first byte not written."""
+    views = [memoryview(p).cast("B") for p in pieces if len(p)]
+    k = 0  # the first piece not yet written whole
+    while k < len(views):
+        done = os.writev(fd, views[k:]) if len(views) - k > 1 else os.write(fd, views[k])
+        while k < len(views) and done >= len(views[k]):
+            done -= len(views[k])
+            k += 1
+        if k < len(views):
+            views[k] = views[k][done:]
 
 
 def _move(tmp: Path, real: Path) -> None:

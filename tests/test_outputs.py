@@ -14,6 +14,7 @@ import pytest
 
 from helpers import cli
 from history_support import tiny_setup
+from scoring import outfile
 from scoring.cli import main
 
 
@@ -135,6 +136,51 @@ def test_a_failing_write_leaves_the_old_file_and_no_temporary_file(tmp_path):
     assert r.returncode == 2, r.stderr
     assert "写入" in r.stderr and "原有文件未被改动" in r.stderr and "Traceback" not in r.stderr
     assert target.read_text(encoding="utf-8") == "old" and leftovers(tmp_path) == []
+
+
+def test_pieces_are_written_whole_and_in_order(tmp_path):
+    """Pieces are gathered into few system calls: more pieces than one call takes, pieces past the size
+    gathered at a time, empty ones, one larger than that size, bytearrays; the file is their bytes in order."""
+    target = tmp_path / "out.json"
+    target.write_bytes(b"old")
+    pieces = [bytes([65 + k % 26]) * (k % 97) for k in range(3000)]  # 1 413 empty pieces among them
+    pieces += [bytearray(b"y" * 3_000_000), b"", b"z" * 70_000, bytearray()]
+    pieces += [b"%d," % k for k in range(5000)]
+    outfile.write_out(target, iter(pieces))
+    assert target.read_bytes() == b"".join(pieces) and leftovers(tmp_path) == []
+
+
+def test_a_short_write_goes_on_from_the_first_byte_not_written():
+    """The system may take fewer bytes than it was given: the rest follows, nothing skipped or said twice.
+    Here a pipe whose reader stops for a while: a signal (after 0.1 s) ends the waiting call with part of
+    the 2 MB written."""
+    import signal
+    import threading
+    import time
+
+    r, w = os.pipe()
+    pieces = [b"%07d" % k for k in range(500)] + [bytes(range(256)) * 8000] + [b"%07d" % k for k in range(500)]
+    got = bytearray()
+
+    def read():
+        got.extend(os.read(r, 65536))
+        time.sleep(0.4)
+        while chunk := os.read(r, 1 << 16):  # to the end: the writer closes its side
+            got.extend(chunk)
+
+    reader = threading.Thread(target=read)
+    old = signal.signal(signal.SIGALRM, lambda *a: None)
+    reader.start()
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
+        outfile._write_gathered(w, pieces)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+        os.close(w)
+        reader.join(timeout=30)
+        os.close(r)
+    assert bytes(got) == b"".join(pieces)
 
 
 @pytest.mark.parametrize("unnamed", [True, False])
