@@ -199,6 +199,20 @@ def test_rows_numbered_together_give_each_value_back_and_a_column_alone_is_one_r
             assert np.array_equal(one[0], alone[1][0]) and one[1:] == alone[2:4]
 
 
+def test_a_minus_zero_in_a_row_that_does_not_fit_leaves_the_others_numbered():
+    """A -0.0 cannot be numbered (its code would give 0.0 back), but only a fitting row's -0.0 stops the
+    numbering: a row that does not fit is sorted by the caller, whatever it holds."""
+    from scoring.core.rounding import decimal_rows
+
+    x = np.array([[-0.0, 0.1 + 0.2, 1.0], [1.5, 2.5, NaN], [-1.25, 0.0, 3.0]])
+    fits, code, low, span, nan = decimal_rows(x, [0, 1, 2], 2)
+    assert fits.tolist() == [False, True, True] and low == -125
+    assert ((code + low) / 100).tolist()[:2] == [[1.5, 2.5, (span - 1 + low) / 100], [-1.25, 0.0, 3.0]]
+    assert code[0, 2] == span - 1 and nan.tolist() == [[False] * 3, [False, False, True], [False] * 3]
+    assert decimal_rows(x, [0, 2], 2) is not None and decimal_rows(np.array([[-0.0, 1.0]]), [0], 2) is None
+    assert decimal_rows(np.array([[-1.5, -0.0]]), [0], 2) is None  # a value below 0 beside it
+
+
 def test_a_value_beyond_the_scale_of_its_places_comes_back_as_it_is():
     """An infinity or a float near the limit times 10^places overflows: nothing to round, and no
     OverflowError out of a message or a sheet that shows it."""

@@ -185,33 +185,47 @@ def decimal_rows(x: np.ndarray, rows: np.ndarray | list[int], places: int) -> tu
     of whose values is exactly k / 10^places are numbered as one, the multiples taken once for them all.
     ``(fits, code, low, span, nan)``: ``fits`` says which of ``rows`` are numbered, ``code`` holds a row for
     each of them (the value is ``(code + low) / 10^places``, NaN ``span - 1``), ``nan`` says where ``rows``
-    hold NaN. None when no row is numbered: none fits, or any of ``rows`` has a -0.0 (or a small negative
-    value, whose multiple is -0), or a multiple of the fitting rows is too large, or they lie too far apart
-    (the caller sorts those values instead)."""
+    hold NaN. None when no row is numbered: none fits, or a fitting row has a -0.0, or a multiple of the
+    fitting rows is too large, or they lie too far apart (the caller sorts those values instead).
+
+    The fitting rows' multiples are looked at in two passes (their least and greatest) and, where the least
+    is below 0, one more for a -0.0: no array of their sizes, no second look at the rows that do not fit."""
     f = 10.0**places
     y = x[rows]  # a copy, overwritten below
     nan = np.isnan(y)
+    blank = bool(nan.any())
     with np.errstate(over="ignore", invalid="ignore"):  # a huge value: its k is too large, said below
-        np.copyto(y, 0.0, where=nan)
-        k = y * f
+        if blank:
+            np.copyto(y, 0.0, where=nan)
+        k = np.multiply(y, f)
         np.rint(k, out=k)  # each value's multiple of 10^-places, when it is one (NaN: 0)
-        fits = (k / f == y).all(axis=1)  # most rows, cheaply told apart
+        same = np.divide(k, f)
+        fits = (same == y).all(axis=1)  # most rows, cheaply told apart
+    del y, same
     if not fits.any():
         return None
     every = fits.all()
     kf = k if every else k[fits]
-    minus_zero = np.signbit(y[k == 0]).any()  # a -0.0: never numbered
-    del y, k
-    if minus_zero or np.abs(kf).max(initial=0.0) >= 2.0**40:
+    del k
+    low_f = float(kf.min()) if kf.size else 0.0
+    high_f = float(kf.max()) if kf.size else 0.0
+    if not (-(2.0**40) < low_f and high_f < 2.0**40):  # (an infinity fits: it is its own multiple)
+        return None
+    # a -0.0 (a fitting row's -0.0 is its own value: a small negative value does not fit): its bits are the
+    # least int64; with no value below 0, any other bits are 0 or more
+    bits = kf.view(np.int64)
+    if (bits.min(initial=0) < 0) if low_f >= 0 else (bits == np.iinfo(np.int64).min).any():
+        return None
+    low = int(low_f)
+    span = int(high_f) - low + 2
+    if span > 4 * kf.size + 1024:
         return None
     code = kf.astype(np.int64)
-    del kf
-    low = int(code.min()) if code.size else 0
-    code -= low
-    span = int(code.max(initial=0)) + 2
-    if span > 4 * code.size + 1024:
-        return None
-    code[nan if every else nan[fits]] = span - 1  # the last slot
+    del kf, bits
+    if low:
+        code -= low
+    if blank:
+        code[nan if every else nan[fits]] = span - 1  # the last slot
     return fits, code, low, span, nan
 
 
