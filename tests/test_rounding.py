@@ -213,6 +213,27 @@ def test_a_minus_zero_in_a_row_that_does_not_fit_leaves_the_others_numbered():
     assert decimal_rows(np.array([[-1.5, -0.0]]), [0], 2) is None  # a value below 0 beside it
 
 
+def test_rows_taken_a_few_at_a_time_are_numbered_as_one():
+    """Long rows are looked at a few at a time (here one): the least and greatest multiple, a NaN, a row
+    that does not fit and a -0.0 in the last row are all seen, wherever they are."""
+    from scoring.core.rounding import decimal_rows
+
+    rng = np.random.default_rng(7)
+    n = 70_000  # more than one step's numbers: a row a step
+    x = rng.integers(-500, 90_000, size=(5, n)) / 100
+    x[1, 3] = NaN
+    x[2, 5] = 0.1 + 0.2  # this row does not fit
+    x[4, -1] = -1234.56  # the least multiple, in the last row
+    fits, code, low, span, nan = decimal_rows(x, [0, 1, 2, 3, 4], 2)
+    assert fits.tolist() == [True, True, False, True, True] and low == -123456
+    assert span == int(np.rint(np.nanmax(x[fits]) * 100)) - low + 2 and code[1, 3] == span - 1
+    values = (code + low) / 100
+    values[1, 3] = NaN  # (its slot: the last)
+    assert np.array_equal(values, x[fits], equal_nan=True) and np.array_equal(nan, np.isnan(x))
+    x[4, 7] = -0.0  # a fitting row's -0.0: nothing numbered
+    assert decimal_rows(x, [0, 1, 2, 3, 4], 2) is None and decimal_rows(x, [0, 1, 2, 3], 2) is not None
+
+
 def test_a_value_beyond_the_scale_of_its_places_comes_back_as_it_is():
     """An infinity or a float near the limit times 10^places overflows: nothing to round, and no
     OverflowError out of a message or a sheet that shows it."""

@@ -188,43 +188,54 @@ def decimal_rows(x: np.ndarray, rows: np.ndarray | list[int], places: int) -> tu
     hold NaN. None when no row is numbered: none fits, or a fitting row has a -0.0, or a multiple of the
     fitting rows is too large, or they lie too far apart (the caller sorts those values instead).
 
-    The fitting rows' multiples are looked at in two passes (their least and greatest) and, where the least
-    is below 0, one more for a -0.0: no array of their sizes, no second look at the rows that do not fit."""
+    The rows are taken a few at a time (about 512 KiB of numbers), every step on them done while they are in
+    the processor's cache, into arrays of that size used again for the next rows: of the size of all the
+    rows, only ``code`` and ``nan`` are made. The fitting multiples' least and greatest value tell how far
+    apart they lie, and whether one is too large; a -0.0 is looked for by its bits."""
     f = 10.0**places
-    y = x[rows]  # a copy, overwritten below
-    nan = np.isnan(y)
-    blank = bool(nan.any())
+    rows = np.asarray(rows, dtype=np.intp)
+    r, n = len(rows), x.shape[1]
+    nan = np.empty((r, n), dtype=bool)
+    fits = np.empty(r, dtype=bool)
+    code = np.empty((r, n), dtype=np.int64)
+    low_f, high_f = np.inf, -np.inf
+    step = max(1, (1 << 16) // max(n, 1))
+    least = np.iinfo(np.int64).min  # the bits of -0.0, as an int64
     with np.errstate(over="ignore", invalid="ignore"):  # a huge value: its k is too large, said below
-        if blank:
-            np.copyto(y, 0.0, where=nan)
-        k = np.multiply(y, f)
-        np.rint(k, out=k)  # each value's multiple of 10^-places, when it is one (NaN: 0)
-        same = np.divide(k, f)
-        fits = (same == y).all(axis=1)  # most rows, cheaply told apart
-    del y, same
+        for a in range(0, r, step):
+            y = x[rows[a : a + step]]  # a copy, overwritten below
+            blank = np.isnan(y, out=nan[a : a + step])
+            if blank.any():
+                np.copyto(y, 0.0, where=blank)
+            k = y * f
+            np.rint(k, out=k)  # each value's multiple of 10^-places, when it is one (NaN: 0)
+            ok = np.equal(k / f, y).all(axis=1, out=fits[a : a + step])  # most rows, cheaply told apart
+            np.copyto(code[a : a + step], k, casting="unsafe")  # (a row that does not fit is dropped below)
+            if n and ok.any():
+                kf = k if ok.all() else k[ok]
+                lo, hi = float(kf.min()), float(kf.max())
+                # a -0.0 (a fitting row's -0.0 is its own value: a small negative value does not fit): with
+                # no value below 0, any other value's bits are 0 or more as an int64
+                bits = kf.view(np.int64)
+                if (bits.min() < 0) if lo >= 0 else (bits == least).any():
+                    return None
+                low_f, high_f = min(low_f, lo), max(high_f, hi)
     if not fits.any():
         return None
-    every = fits.all()
-    kf = k if every else k[fits]
-    del k
-    low_f = float(kf.min()) if kf.size else 0.0
-    high_f = float(kf.max()) if kf.size else 0.0
+    if not n:
+        low_f = high_f = 0.0
     if not (-(2.0**40) < low_f and high_f < 2.0**40):  # (an infinity fits: it is its own multiple)
         return None
-    # a -0.0 (a fitting row's -0.0 is its own value: a small negative value does not fit): its bits are the
-    # least int64; with no value below 0, any other bits are 0 or more
-    bits = kf.view(np.int64)
-    if (bits.min(initial=0) < 0) if low_f >= 0 else (bits == np.iinfo(np.int64).min).any():
-        return None
+    every = fits.all()
+    if not every:
+        code = code[fits]
     low = int(low_f)
     span = int(high_f) - low + 2
-    if span > 4 * kf.size + 1024:
+    if span > 4 * code.size + 1024:
         return None
-    code = kf.astype(np.int64)
-    del kf, bits
     if low:
         code -= low
-    if blank:
+    if nan.any():
         code[nan if every else nan[fits]] = span - 1  # the last slot
     return fits, code, low, span, nan
 
