@@ -78,7 +78,8 @@ def check_out(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (),
 def write_out(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> None:
     """Write ``data`` to ``path`` whole, or leave the target as it was (see the module doc).
 
-    ``data`` may be an iterable of bytes, written as it comes (a report streamed a unit at a time)."""
+    ``data`` may be an iterable of bytes, written as it comes (a report streamed a unit at a time), the
+    pieces handed to the system about a mebibyte at a time."""
     real = check_out(path)
     with _terminate_cleanly():
         try:
