@@ -37,8 +37,8 @@ _MARKUP = re.compile("[&<>\"']").search  # what html.escape replaces
 
 
 def _once(x) -> str:
-    """:func:`_e` for a text shown once (a unit's name, its sentences): escaped only when it holds markup,
-    and not kept."""
+    """:func:`_e` for a text shown once (a unit's code and name, its sentences): escaped only when it holds
+    markup, and not kept (nor pushing out of the cache the labels every sheet repeats)."""
     text = "" if x is None else str(x)
     return escape(text, quote=True) if _MARKUP(text) else text
 
@@ -158,8 +158,8 @@ def _ranking(view: ReportView, cat: CategoryView, font: str) -> Iterator[str]:
         cls = " ".join(c for c in (r.flag, "failed" if r.failed else None) if c)
         cells = [
             f'<td class="c">{r.rank}</td>',
-            f'<td class="name">{_e(r.id)}</td>',
-            f'<td class="name">{_e(r.name)}</td>',
+            f'<td class="name">{_once(r.id)}</td>',
+            f'<td class="name">{_once(r.name)}</td>',
             f'<td class="n"><b>{view.num(r.total)}</b></td>',
         ]
         cells += [f'<td class="n">{view.num(c)}</td>' for c in r.contributions]
@@ -386,7 +386,9 @@ def _reason_text(reason: str) -> str:
 
 def _reason_bytes(reason: str) -> bytes:
     """:func:`_reason_text` as UTF-8."""
-    return _reason_text(reason).encode("utf-8")
+    if not reason:
+        return b""
+    return (escape(reason, quote=True) if _MARKUP(reason) else reason).encode("utf-8")
 
 
 @lru_cache(maxsize=8192)
