@@ -117,7 +117,9 @@ class TotalsLayout:
 ROW_H, TOP, PLOT_W = 18, 34, 430
 
 
-def totals_layout(view: ReportView, cat: CategoryView, start: int = 0, stop: int | None = None, axis: tuple[float, float] | None = None) -> TotalsLayout:
+def totals_layout(
+    view: ReportView, cat: CategoryView, start: int = 0, stop: int | None = None, axis: tuple[float, float] | None = None, draw: bool = True
+) -> TotalsLayout:
     """Totals as horizontal bars in rank order, with the lines the decision rules draw.
 
     ``start``/``stop``: the rows drawn (all by default; a long category is drawn in pieces that each fit
@@ -125,6 +127,8 @@ def totals_layout(view: ReportView, cat: CategoryView, start: int = 0, stop: int
     stack instead of overprinting, and the chart is as wide as its longest label needs: every text's box is
     returned so tests can check that none overlaps another and all stay inside the chart.  ``axis``: the
     category's :func:`axis_range` when already found (it reads every row: once per chart, not per piece).
+    ``draw=False``: the size and the boxes alone, the body left empty (how a long chart is cut is found
+    from the whole chart's size, and only its pieces are drawn).
     """
     L = view.L
     rows = cat.rows[start:stop]
@@ -138,7 +142,8 @@ def totals_layout(view: ReportView, cat: CategoryView, start: int = 0, stop: int
     labels: list[Box] = []
 
     def text(x_, y_, t, size=FONT, anchor="start", fill=INK):
-        b.append(_t(x_, y_, t, size, anchor, fill))
+        if draw:
+            b.append(_t(x_, y_, t, size, anchor, fill))
         labels.append(_box(x_, y_, t, size, anchor))
 
     for tv in _ticks(lo, hi):
@@ -150,7 +155,8 @@ def totals_layout(view: ReportView, cat: CategoryView, start: int = 0, stop: int
         color = GREY if r.failed else RED if r.flag == "caught" else AMBER if r.flag == "undetermined" else BLUE
         text(6 + rank_w, y + 13, f"{r.rank}", 10, "end", "#555")
         text(label_w - 8, y + 13, r.name, FONT, "end")
-        b.append(f'<rect x="{label_w:.1f}" y="{y + 3}" width="{max(x(r.total) - label_w, 0.5):.1f}" height="{ROW_H - 6}" fill="{color}"/>')
+        if draw:
+            b.append(f'<rect x="{label_w:.1f}" y="{y + 3}" width="{max(x(r.total) - label_w, 0.5):.1f}" height="{ROW_H - 6}" fill="{color}"/>')
         tail = view.num(r.total) + (f"  {L['fail']}" if r.failed else "")
         text(x(r.total) + 4, y + 13, tail, 10)
         right = max(right, labels[-1].x1)
@@ -188,7 +194,7 @@ def totals_layout(view: ReportView, cat: CategoryView, start: int = 0, stop: int
     if lo > 0:
         ly += 16
         text(label_w, ly, L["chart_axis_from"].format(lo=fmt(lo)), 9, "start", "#555")
-    return TotalsLayout(right + 8, ly + 8, b, labels)
+    return TotalsLayout(right + 8, ly + 8, b if draw else [], labels)
 
 
 def totals_svg(view: ReportView, cat: CategoryView, lay: TotalsLayout, font: str = "sans-serif") -> str:
