@@ -330,7 +330,7 @@ class _Texts(dict):
         return list(map(self.__getitem__, values))
 
 
-def _sheet_rows(view: ReportView, block: SheetBlock, numbers: tuple[_Texts, _Texts] | None = None, enc=_same, said: dict | None = None) -> Iterator[tuple]:
+def _sheet_rows(view: ReportView, block: SheetBlock, numbers: tuple[_Texts, _Texts] | None = None, enc=_same, said: dict | None = None) -> Iterator[Sequence]:
     """The score-sheet rows of each unit of a block (the text :func:`_cell_row` gives for every cell) in
     pieces, made as the JSON sheets are (:mod:`.output`): one pass per line over the block's columns, a
     unit's pieces taken as it is written (the columns hold references to texts made once).  Lines that are not the usual kind (not
@@ -348,7 +348,12 @@ def _sheet_rows(view: ReportView, block: SheetBlock, numbers: tuple[_Texts, _Tex
             for col in columns[1:]:
                 col[k] = blank
         pieces += columns
-    return zip(*pieces) if pieces else iter([()] * len(block.units))
+    # a unit's pieces side by side in one list (laid a column at a time): each unit's row a slice of it
+    n, width = len(block.units), len(pieces)
+    laid: list = [None] * (n * width)
+    for j, col in enumerate(pieces):
+        laid[j::width] = col
+    return map(laid.__getitem__, map(slice, range(0, n * width, width), range(width, n * width + 1, width))) if width else iter([()] * n)
 
 
 def _number_texts(view: ReportView, enc=_same) -> tuple[_Texts, _Texts]:
