@@ -134,10 +134,14 @@ def trimmed_column(a: np.ndarray, places: int) -> list[str]:
         mag = np.abs(r)
         plain = (mag < 10.0 ** (15 - places)) & ((mag >= 1e-4) | (r == 0))  # False for NaN and inf
         whole = plain & (np.floor(r) == r)
-    values = r.astype(object)
-    if whole.any():
-        values[whole] = r[whole].astype(np.int64).tolist()  # "50", not "50.0"; -0.0 is 0
-    out = list(map(repr, values.tolist()))
+    if whole.all():  # counts, mostly: written as ints ("50", not "50.0"; -0.0 is 0)
+        out = list(map(repr, r.astype(np.int64).tolist()))
+    elif not whole.any():
+        out = list(map(repr, r.tolist()))
+    else:
+        values = r.astype(object)
+        values[whole] = r[whole].astype(np.int64).tolist()
+        out = list(map(repr, values.tolist()))
     if not plain.all():
         spec = f".{places}f"
         for k in np.flatnonzero(~plain).tolist():
