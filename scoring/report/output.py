@@ -429,7 +429,7 @@ def _head_row(res: Results, cs: CategoryScores, rows: list[int], lang: str, row:
 def _line_row(res: Results, cs: CategoryScores, rows: list[int], at: np.ndarray, s, lang: str, parts: dict, lead: bytes, row: _Row) -> None:
     """``s``'s line of each unit at ``rows`` (``at``: as an array) into the block's row: the parts every unit
     shares encoded once, each distinct value's text made once; the unusual lines through :func:`indicator_line`, whole."""
-    c: LineColumns = line_columns(res, cs, at, s, lang)
+    c: LineColumns = line_columns(res, cs, rows, s, lang, at)  # the lines share the block's list of rows
     key = (cs.category, s.indicator.id, lead)
     if key not in parts:
         parts[key] = [x.encode() for x in _line_parts(res, s, c, lead.decode())]
