@@ -35,7 +35,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from collections import Counter
-from itertools import chain, islice, repeat
+from itertools import repeat
 from typing import NamedTuple
 
 from isal import isal_zlib
@@ -659,9 +659,13 @@ class Rows:
             closing = b"</row>" if at == per - 1 else b'</row><row r="'
             pieces += self._pieces(row, numbers[at::per], opening, closing, cells, uses, joined)
         s._flush()
-        units = zip(*pieces)
-        for _ in range(0, n, JOINED):  # JOINED units at a time: their rows' XML is small and is compressed as it comes
-            s._rows.write(b"".join(chain.from_iterable(islice(units, JOINED))))
+        width = len(pieces)
+        laid: list[bytes] = [b""] * (n * width)  # unit after unit: each column of pieces laid into its place at once
+        for k, column in enumerate(pieces):
+            laid[k::width] = column
+        step = JOINED * width
+        for k in range(0, n * width, step):  # JOINED units at a time: their rows' XML is small and is compressed as it comes
+            s._rows.write(b"".join(laid[k : k + step]))
         s.last_row = last
         s.last_col = max(s.last_col, *(row[-1][0].col for row in rows))
 
