@@ -52,6 +52,10 @@ SPOOL = 8 << 20  # a sheet's compressed rows are kept in memory up to this size,
 MAX_WIDTH = 60
 MAX_ROWS = 1_048_576  # the most rows a sheet can have in Excel and WPS
 FORMULA_START = ("=", "+", "-", "@")  # text starting so is kept as text (Excel's quote prefix), never run
+_FORMULA_NEXT = re.compile(r"\x00[=+@-]")  # a text joined to the one before it by a NUL starts like a formula
+# in texts joined by NULs (none of their own), one that starts like a formula or starts or ends with a space: the
+# character after a NUL, or a space before it (str.isspace's spaces are re's \s)
+_EDGE = re.compile(r"\x00(?:[\s=+@-]|(?<=\s\x00))")
 JOINED = 16  # units whose rows are joined and compressed together (a few hundred KB of XML)
 MEMO = 20_000  # cell texts a sheet keeps ready per template cell; forgotten past this, so memory stays flat
 
@@ -704,7 +708,7 @@ class Rows:
                 if memo is None:
                     memo = s._memo[(slot, follows)] = ({}, {})
                 try:
-                    if values.count(values[0]) == len(values):  # the same for every unit
+                    if _alike(values):  # the same for every unit
                         out[key] = [memo[0][values[0]]] * len(values)
                     else:
                         out[key] = list(map(memo[0].__getitem__, values))
@@ -727,8 +731,10 @@ class Rows:
                         first[look] = where
         for look in sorted(first, key=first.__getitem__):
             s.book.styles.xf(look)
+        made: set[int] = set()  # the memos cells were made into: a value new to one may have been made since for another
         for _, slot, values, follows, (texts, tall), new in missed:
-            self._make(slot, follows, [v for v in new if v not in texts], texts, tall)
+            self._make(slot, follows, [v for v in new if v not in texts] if id(texts) in made else new, texts, tall)
+            made.add(id(texts))
             got = out[(slot, id(values), follows)] = list(map(texts.__getitem__, values))
             if slot.typ == NUMBER and 0.0 in texts and values.count(0.0):  # 0.0 and -0.0 are one key
                 k = -1
@@ -826,7 +832,7 @@ class Rows:
             return
         head, tail = start(slot.look) + b' t="inlineStr"><is><t>', b"</t></is></c>"
         texts.update(zip(inline, (head + _xml(joined).encode().replace(b"\x00", tail + b"\x00" + head) + tail).split(b"\x00")))
-        if any(map(str.startswith, inline, repeat(FORMULA_START))) or any(map(int.__ne__, map(len, inline), map(len, map(str.strip, inline)))):
+        if _EDGE.search(joined) is not None or joined[0] in FORMULA_START or joined[0].isspace() or joined[-1].isspace():
             for v in inline:
                 if v.startswith(FORMULA_START) or v[0].isspace() or v[-1].isspace():
                     texts[v] = alone(v)
@@ -850,7 +856,7 @@ class Rows:
                 parts.append((before + b'<c r="' + _LETTERS[slot.col].encode(), numbers, False))
                 before = b""
             got = cells[(slot, id(values), follows)]
-            if values is self._none or got.count(got[0]) == n:  # the same for every unit
+            if values is self._none or _alike(got):  # the same for every unit
                 before += got[0]
             else:
                 parts.append((before, got, uses[id(values)] > 1))
@@ -900,9 +906,18 @@ class Rows:
         return list(map(heads.__getitem__, most))
 
 
+def _alike(values: list) -> bool:
+    """Whether every one of ``values`` (at least one) is the same: most columns that are not differ at their
+    ends already, and are told so without a look at the rest."""
+    return values[0] == values[-1] and values.count(values[0]) == len(values)
+
+
 def _formula_like(texts: list) -> bool:
-    """Whether any of ``texts`` starts like a formula (None among them)."""
-    return any(map(str.startswith, filter(None, texts), repeat(FORMULA_START)))
+    """Whether any of ``texts`` starts like a formula (None and empty texts among them): a text's first
+    character is the joined texts' first, or follows the NUL joining it to the one before (a NUL of a text's
+    own may say yes, never no)."""
+    joined = "\x00".join(filter(None, texts))
+    return joined[:1] in FORMULA_START or _FORMULA_NEXT.search(joined) is not None
 
 
 def _lines(text: str, room: int) -> int:
