@@ -173,3 +173,8 @@ def test_texts_that_start_like_formulas_or_start_or_end_with_spaces_anywhere_in_
         _same_as_row_by_row(units, 1, values)
         # the column's plain and blank looks made, its quoted one not: made before the last unit's quoted look of column 6
         _same_as_row_by_row(units, 1, values, before=plain)
+
+
+@pytest.mark.parametrize("first,last", [(1, 1), (1, 99), (3, 100), (0, 250), (99, 101), (100, 100), (199, 1_000), (12_345, 13_002), (1_048_000, 1_048_576)])
+def test_row_numbers_written_out_by_their_hundreds_and_last_two_digits(first, last):
+    assert sheetml._decimals(first, last) == [str(n).encode() for n in range(first, last + 1)]

@@ -657,7 +657,7 @@ class Rows:
         uses = Counter(id(values) for row in rows for _, values, _ in row)  # the unit's own cells repeat on many rows
         joined: dict[tuple, list[bytes]] = {}
         pieces: list[list[bytes]] = []
-        numbers = list(map(b"%d".__mod__, range(self.first, last + 1)))
+        numbers = _decimals(self.first, last)
         for at, row in enumerate(rows):  # each row's numbers (a piece a unit) go between the pieces around them
             opening = b'<row r="' if at == 0 else b""  # a row's opening ends the row before it
             closing = b"</row>" if at == per - 1 else b'</row><row r="'
@@ -904,6 +904,20 @@ class Rows:
             most = [k if k > least else least for k in most]
         heads = {k: b'"' + (_height(15 * k + 2).encode() if k > 1 else b"") + b">" for k in set(most)}
         return list(map(heads.__getitem__, most))
+
+
+_TWO = [b"%02d" % k for k in range(100)]
+_ONE = [b"%d" % k for k in range(100)]
+
+
+def _decimals(first: int, last: int) -> list[bytes]:
+    """The numbers ``first`` to ``last`` (not negative) written out, each its hundreds' digits and its last
+    two joined: a list of ready texts of two digits spares formatting each number."""
+    lo = first // 100
+    out = [h + t for h in map(b"%d".__mod__, range(max(lo, 1), last // 100 + 1)) for t in _TWO]
+    if lo == 0:
+        out = _ONE + out
+    return out[first - 100 * lo : last - 100 * lo + 1]
 
 
 def _alike(values: list) -> bool:
