@@ -723,9 +723,11 @@ class Rows:
         for at, slot, values, _, _, new in missed:
             if slot.look in xfs and (slot.blank or slot.look) in xfs and (slot.typ != TEXT or not _formula_like(new)):
                 continue  # every look these values can take is made
+            found: set[Look] = set()  # new values come in the order they first come: a look's first is its first value's
             for v in new:
                 look = self._look(slot, v)
-                if look not in xfs:
+                if look not in xfs and look not in found:
+                    found.add(look)
                     where = (values.index(v), at, slot.col)
                     if look not in first or where < first[look]:
                         first[look] = where
