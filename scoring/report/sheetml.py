@@ -145,11 +145,6 @@ def _t(text: str) -> str:
     return f"<t>{_xml(text)}</t>"
 
 
-def _inline(text: str) -> str:
-    """A text cell's inline string."""
-    return f"<is>{_t(text)}</is>"
-
-
 def column_letter(n: int) -> str:
     s = ""
     while n:
@@ -159,13 +154,6 @@ def column_letter(n: int) -> str:
 
 
 _LETTERS = [""] + [column_letter(n) for n in range(1, 703)]
-
-
-def _ref(col: int, before: int, row: str) -> str:
-    """A cell's opening tag up to its style: with its reference only where the cell does not follow the one
-    before it in its row (column ``before``; 0 at the row's start).  A cell without a reference is the next
-    column (ECMA-376 §18.3.1.4): most of a report's cells say so in 2 bytes instead of about 12."""
-    return "<c" if col == before + 1 else f'<c r="{_LETTERS[col]}{row}"'
 
 
 def _number(v) -> str:
@@ -489,31 +477,39 @@ class Sheet:
             self._write(r, cells, height, self.room)
 
     def _write(self, r: int, cells: list[tuple], height: float | None, room) -> None:
-        xf = self.book.styles.xf
+        styles = self.book.styles
+        xfs = styles.xfs
         out = []
         lines = 1
         rs = str(r)
-        before = 0
+        before = last = 0
         for cell in cells:
             col, value, look = cell[0], cell[1], cell[2]
-            s = xf(look)
-            ref = _ref(col, before, rs)
+            s = xfs.get(look)
+            if s is None:
+                s = styles.xf(look)
+            # the cell's opening tag up to its style: with its reference only where the cell does not follow the one
+            # before it (column ``before``; 0 at the row's start).  A cell without a reference is the next column
+            # (ECMA-376 §18.3.1.4): most of a report's cells say so in 2 bytes instead of about 12
+            ref = "<c" if col == before + 1 else f'<c r="{_LETTERS[col]}{rs}"'
             before = col
+            if col > last:
+                last = col
             if value is None:
                 out.append(f'{ref} s="{s}"/>')
             elif isinstance(value, str):
                 how = cell[3] if len(cell) > 3 else MEASURE
                 k = self.book.strings.number(value) if how & SHARED else None
                 if k is None:
-                    out.append(f'{ref} s="{s}" t="inlineStr">{_inline(value)}</c>')
+                    out.append(f'{ref} s="{s}" t="inlineStr"><is>{_t(value)}</is></c>')
                 else:
                     out.append(f'{ref} s="{s}" t="s"><v>{k}</v></c>')
                 if how & WRAP:
                     lines = max(lines, _lines(value, room(col)))
             else:
                 out.append(f'{ref} s="{s}"><v>{_number(value)}</v></c>')
-            if col > self.last_col:
-                self.last_col = col
+        if last > self.last_col:
+            self.last_col = last
         if lines > 1:
             height = 15 * lines + 2
         self._add(f'<row r="{rs}"{_height(height)}>' + "".join(out) + "</row>", r)
@@ -627,7 +623,7 @@ class Rows:
     cell); cells every unit of the block shows alike are joined to their neighbours once, and so are
     the unit's own cells that many rows repeat.  A unit's rows are then one join of the pieces, the
     rows' numbers among them (a row's, and a cell's where it does not follow the cell before it:
-    :func:`_ref`).  What is written is what writing each row with
+    :meth:`Sheet._write`).  What is written is what writing each row with
     :meth:`Sheet.row` would write: the same cells and looks, numbers as their shortest text, widths
     and heights counted alike, and new looks made in the order rows written one at a time would first
     use them (so the styles come out the same); shared texts may be numbered in another order."""
@@ -750,7 +746,7 @@ class Rows:
     def _make(self, slot: Slot, follows: bool, new: list, texts: dict, tall: dict) -> None:
         """The XML of cells of ``slot`` holding the values in ``new`` (each once), into ``texts`` (and the lines of
         those of more than one line into ``tall``); widths counted.  ``follows``: whether the cell follows
-        the one before it in its row (written without its reference, :func:`_ref`).  Every look these
+        the one before it in its row (written without its reference, :meth:`Sheet._write`).  Every look these
         cells take was made before (:meth:`_cell_texts`); a score sheet makes some 250 000 texts, so the
         work done for each is kept small."""
         s = self.sheet
