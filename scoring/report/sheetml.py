@@ -687,6 +687,23 @@ class Rows:
             return slot.look._replace(quote=True)
         return slot.look
 
+    def _firsts(self, slot: Slot, new: list) -> list[tuple[Look, object]]:
+        """The looks the values in ``new`` take (:meth:`_look`), each with the first of them taking it: new values
+        come in the order they first come in their column, so that is where the look is first used."""
+        if slot.typ == EMPTY:
+            return [(slot.look, new[0])]
+        out = []
+        blank = [k for k in map(_position, repeat(new), (None, "")) if k is not None]
+        if blank:
+            out.append((slot.blank or slot.look, new[min(blank)]))
+        text = slot.typ == TEXT
+        plain = next((v for v in new if v is not None and v != "" and not (text and v.startswith(FORMULA_START))), None)
+        if plain is not None:
+            out.append((slot.look, plain))
+        if text and _formula_like(new):
+            out.append((slot.look._replace(quote=True), next(v for v in new if v and v.startswith(FORMULA_START))))
+        return out
+
     def _cell_texts(self, rows: list[list[tuple[Slot, list, bool]]]) -> dict[tuple, list[bytes]]:
         """Each cell's XML for every unit, by (slot, id of the values, whether it follows the cell before);
         values not met before are made now, their new looks first, in the order rows written one at a time
@@ -719,11 +736,8 @@ class Rows:
         for at, slot, values, _, _, new in missed:
             if slot.look in xfs and (slot.blank or slot.look) in xfs and (slot.typ != TEXT or not _formula_like(new)):
                 continue  # every look these values can take is made
-            found: set[Look] = set()  # new values come in the order they first come: a look's first is its first value's
-            for v in new:
-                look = self._look(slot, v)
-                if look not in xfs and look not in found:
-                    found.add(look)
+            for look, v in self._firsts(slot, new):
+                if look not in xfs:
                     where = (values.index(v), at, slot.col)
                     if look not in first or where < first[look]:
                         first[look] = where
@@ -891,7 +905,7 @@ class Rows:
                 tall = s._memo[(slot, follows)][1]
                 if not tall:
                     continue
-                if values.count(values[0]) == len(values):
+                if _alike(values):
                     least = max(least, tall.get(values[0], 1))
                 elif not tall.keys().isdisjoint(values):
                     counts.append(list(map(tall.get, values, repeat(1, len(values)))))
@@ -916,6 +930,14 @@ def _decimals(first: int, last: int) -> list[bytes]:
     if lo == 0:
         out = _ONE + out
     return out[first - 100 * lo : last - 100 * lo + 1]
+
+
+def _position(values: list, v) -> int | None:
+    """Where ``v`` is first among ``values``; None where it is not."""
+    try:
+        return values.index(v)
+    except ValueError:
+        return None
 
 
 def _alike(values: list) -> bool:
