@@ -80,6 +80,7 @@ def test_a_report_made_in_blocks_says_what_one_unit_at_a_time_says(generated, la
 
     monkeypatch.setattr(view_mod, "BLOCK", 7)  # blocks that split categories unevenly
     monkeypatch.setattr(html_mod, "BLOCK", 11)  # the HTML report's own blocks
+    monkeypatch.setattr(view_mod, "SPAN", 17)  # lines made for 17 units, then parted: blocks of 11 and 6
     for criteria, data in cases(generated):
         scoring = score(load_criteria(criteria), data, db=":memory:")
         view = view_mod.build(scoring.results, decide(scoring, db=":memory:"), None, None, lang)
@@ -93,3 +94,21 @@ def test_a_report_made_in_blocks_says_what_one_unit_at_a_time_says(generated, la
             assert made.sentences == alone.sentences, (criteria.name, alone.id)
             assert made.cells == alone.cells, (criteria.name, alone.id)
             assert section == _unit(view, alone, SCREEN_FONTS), (criteria.name, alone.id)
+
+
+def test_unusual_lines_made_once_for_equal_numbers_are_each_units_own_line(generated):
+    """A report's unusual lines (0 ÷ 0, a capped group) are made once for the units whose numbers they read
+    are equal, and are then each unit's own line as indicator_line makes it alone."""
+    from scoring.core.explain import indicator_line, odd_lines, sheet_columns
+
+    shared = 0
+    for criteria, data in cases(generated):
+        res = scored(criteria, data)
+        for cs in res.categories.values():
+            rows = ranked(res, cs)
+            for s, c in sheet_columns(res, cs, rows):
+                odd = [p for p, usual in zip(rows, c.usual) if not usual]
+                lines = odd_lines(res, cs, odd, s)
+                assert lines == [indicator_line(res, cs, p, s) for p in odd], (criteria.name, s.indicator.id)
+                shared += len(lines) - len({id(line) for line in lines})
+    assert shared  # the cases hold lines that units share

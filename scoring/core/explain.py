@@ -144,15 +144,40 @@ class LineColumns:
     # leaves: the reasons as texts and each unit's number among them ("" is number 0)
     reason_codes: tuple[list[str], np.ndarray] | None = None
 
+    def part(self, lo: int, hi: int) -> "LineColumns":
+        """The lines of the units ``lo`` to ``hi`` (positions in ``rows``): what :func:`line_columns` gives
+        for those units alone (each line depends on its unit's numbers only).  The arrays are views."""
+        cut = slice(lo, hi)
+        return LineColumns(
+            self.rows[cut],
+            self.usual[cut],
+            self.points[cut],
+            self.applicable_full[cut],
+            self.lost[cut],
+            self.status[cut],
+            {f: v[cut] for f, v in self.inputs.items()},
+            {f: v[cut] for f, v in self.sources.items()},
+            self.reasons[cut],
+            self.method,
+            self.rule,
+            None if self.reason_codes is None else (self.reason_codes[0], self.reason_codes[1][cut]),
+        )
 
-def line_columns(res: Results, cs: CategoryScores, rows: list[int] | np.ndarray, s: IndicatorScores, lang: str = "zh") -> LineColumns:
+
+def line_columns(
+    res: Results, cs: CategoryScores, rows: list[int] | np.ndarray, s: IndicatorScores, lang: str = "zh", at: np.ndarray | None = None
+) -> LineColumns:
     """The lines of ``s`` for the units at ``rows``, built a column at a time (see :class:`LineColumns`):
     numbers rounded per column, the method's reasons asked for only where points were lost, all at once.
-    ``rows`` may be an array of positions already (a caller asking for many indicators makes it once)."""
+    ``rows`` may be an array of positions already; ``at``: ``rows`` as an array when a caller asking for
+    many indicators has made it (the lines then share the list ``rows``)."""
     ind = s.indicator
     places = res.criteria.assessment.precision
-    at = np.asarray(rows, dtype=np.intp)
-    rows = at.tolist() if isinstance(rows, np.ndarray) else list(rows)
+    if at is None:
+        at = np.asarray(rows, dtype=np.intp)
+        listed = at.tolist() if isinstance(rows, np.ndarray) else list(rows)
+    else:
+        listed = rows if isinstance(rows, list) else rows.tolist()
     pts = round_column(s.points[at], places)
     app = np.asarray(s.applicable_full[at], dtype=float)
     has = ~np.isnan(pts)
@@ -188,7 +213,7 @@ def line_columns(res: Results, cs: CategoryScores, rows: list[int] | np.ndarray,
         evidence = res.data.evidence
         if evidence:
             ids = res.data.ids
-            usual &= [not any((ids[i], f) in evidence for f in s.inputs) for i in units.tolist()]
+            usual &= np.array([not any((ids[i], f) in evidence for f in s.inputs) for i in units.tolist()], dtype=bool)  # (no units: no bools)
         derived = _derived(res)
         for f, v in s.inputs.items():
             inputs[f] = np.asarray(v[at], dtype=float)
@@ -238,7 +263,7 @@ def line_columns(res: Results, cs: CategoryScores, rows: list[int] | np.ndarray,
             said += made.tolist()
         reason_codes = said, codes
     return LineColumns(
-        rows,
+        listed,
         usual.tolist(),
         pts,
         np.where(shown_app, app, np.nan),
@@ -394,7 +419,7 @@ def line_keys(res: Results, cs: CategoryScores, rows: list[int], s: IndicatorSco
         evidence = res.data.evidence
         if evidence:
             ids = res.data.ids
-            ok &= [not any((ids[i], f) in evidence for f in s.inputs) for i in units.tolist()]
+            ok &= np.array([not any((ids[i], f) in evidence for f in s.inputs) for i in units.tolist()], dtype=bool)  # (no units: no bools)
         cols += [s.inputs[f][at] for f in s.inputs]
         for f in _formula_fields(res, tuple(s.inputs)):
             cols.append(res.columns[f][units])
@@ -404,6 +429,22 @@ def line_keys(res: Results, cs: CategoryScores, rows: list[int], s: IndicatorSco
                 cols.append(res.data.place_of[f][units])
     bits = [np.ascontiguousarray(c, dtype=float).view(np.uint64).tolist() for c in cols]
     return [key if good else None for key, good in zip(zip(*bits), ok.tolist())]
+
+
+def odd_lines(res: Results, cs: CategoryScores, rows: list[int], s: IndicatorScores, lang: str = "zh") -> list[dict[str, Any]]:
+    """:func:`indicator_line` of ``s`` for each unit at ``rows``; the lines made from the unit's numbers alone
+    (:func:`line_keys`: a 0 ÷ 0 line, a capped group) made once per set of those numbers, units with equal
+    ones sharing the one dict: read the lines, never change them."""
+    made: dict[tuple, dict[str, Any]] = {}
+    out = []
+    for p, key in zip(rows, line_keys(res, cs, rows, s)):
+        line = made.get(key) if key is not None else None
+        if line is None:
+            line = indicator_line(res, cs, p, s, lang)
+            if key is not None:
+                made[key] = line
+        out.append(line)
+    return out
 
 
 def _formula_fields(res: Results, names: tuple[str, ...]) -> list[str]:
@@ -635,8 +676,9 @@ def sheet_heads(res: Results, cs: CategoryScores, rows: list[int], lang: str = "
 
 def sheet_columns(res: Results, cs: CategoryScores, rows: list[int], lang: str = "zh") -> list[tuple[IndicatorScores, LineColumns]]:
     """Each line of the sheets of the units at ``rows``, in sheet order, as :func:`line_columns`."""
-    at = np.asarray(rows, dtype=np.intp)  # once for every indicator
-    return [(cs.indicators[ind.id], line_columns(res, cs, at, cs.indicators[ind.id], lang)) for ind in tree_order(res) if ind.id in cs.indicators]
+    rows = list(rows)  # once for every indicator: their lines share it
+    at = np.asarray(rows, dtype=np.intp)
+    return [(cs.indicators[ind.id], line_columns(res, cs, rows, cs.indicators[ind.id], lang, at)) for ind in tree_order(res) if ind.id in cs.indicators]
 
 
 def unit_sheets(

@@ -14,6 +14,7 @@ from html import escape
 import numpy as np
 
 from ..core.explain import LineColumns, nullable
+from ..core.lists import pick
 from ..core.rounding import fmt
 from ..i18n import t
 from . import charts
@@ -314,17 +315,19 @@ class _Texts(dict):
         return list(map(self.__getitem__, values))
 
 
-def _sheet_rows(view: ReportView, block: SheetBlock, numbers: tuple[_Texts, _Texts] | None = None, enc=_same) -> Iterator[tuple]:
+def _sheet_rows(view: ReportView, block: SheetBlock, numbers: tuple[_Texts, _Texts] | None = None, enc=_same, said: dict | None = None) -> Iterator[tuple]:
     """The score-sheet rows of each unit of a block (the text :func:`_cell_row` gives for every cell) in
     pieces, made as the JSON sheets are (:mod:`.output`): one pass per line over the block's columns, a
     unit's pieces taken as it is written (the columns hold references to texts made once).  Lines that are not the usual kind (not
     applicable, 0 ÷ 0, a capped group …) go through the unit's own cells.  ``numbers``: the texts of
-    points and losses already made (:func:`_number_texts`); ``enc``: :func:`_utf8` for pieces as bytes."""
+    points and losses already made (:func:`_number_texts`); ``enc``: :func:`_utf8` for pieces as bytes;
+    ``said``: kept from block to block, the reasons' texts of the lines the blocks share (:func:`_reason_pieces`)."""
     numbers = numbers or _number_texts(view, enc)
+    said = {} if said is None else said
     pieces: list[list] = []
     blank = enc("")
     for j, (head, s, c) in enumerate(block.columns):
-        columns = _line_pieces(view, head, s.indicator, c, numbers, enc)
+        columns = _line_pieces(view, head, s.indicator, c, numbers, enc, said)
         for k, line in block.odd.get(j, {}).items():
             columns[0][k] = enc(_cell_row(view, line_cell(line, view.lang)))
             for col in columns[1:]:
@@ -339,7 +342,7 @@ def _number_texts(view: ReportView, enc=_same) -> tuple[_Texts, _Texts]:
     return _Texts(lambda x: enc(num(x) + _LOST)), _Texts(lambda x: enc((num(x) if x else "") + _REASON))
 
 
-def _line_pieces(view: ReportView, head: dict, ind, c: LineColumns, numbers: tuple[_Texts, _Texts], enc=_same) -> list[list]:
+def _line_pieces(view: ReportView, head: dict, ind, c: LineColumns, numbers: tuple[_Texts, _Texts], enc=_same, said: dict | None = None) -> list[list]:
     """One line's rows for every unit of a block as columns of pieces (joined along a unit, its row); the
     texts every unit's row repeats are one piece."""
     lang, n, blank = view.lang, len(c.rows), enc("")
@@ -359,9 +362,23 @@ def _line_pieces(view: ReportView, head: dict, ind, c: LineColumns, numbers: tup
         heads,
         points.column(nullable(c.points)),
         lost.column(nullable(c.lost)),
-        column_texts(c.reasons, _reason_text if enc is _same else _reason_bytes, blank, blank),
+        _reason_pieces(ind.id, c, enc, {} if said is None else said),
         sources,
     ]
+
+
+def _reason_pieces(key: str, c: LineColumns, enc, said: dict) -> list:
+    """A line's reasons as their cells' texts.  A leaf's reasons come numbered among the distinct ones
+    (``LineColumns.reason_codes``), shared by the blocks parted from one run of lines: each is escaped
+    once for them all (``said`` keeps the texts by ``key``) and taken by its number."""
+    how = _reason_text if enc is _same else _reason_bytes
+    if c.reason_codes is None:
+        return column_texts(c.reasons, how, enc(""), enc(""))
+    texts, codes = c.reason_codes
+    made = said.get(key)
+    if made is None or made[0] is not texts:  # the first block of a run
+        made = said[key] = (texts, list(map(how, texts)))
+    return pick(made[1], codes)
 
 
 def _reason_text(reason: str) -> str:
@@ -429,8 +446,9 @@ def _parts(view: ReportView, font: str, enc):
         parts.append(_movement(view, font))
     yield enc("".join(parts))
     numbers = _number_texts(view, enc)
+    said: dict[str, tuple[list[str], list]] = {}
     for block in view.units.blocks(size=BLOCK):
-        for u, rows in zip(block.units, _sheet_rows(view, block, numbers, enc)):
+        for u, rows in zip(block.units, _sheet_rows(view, block, numbers, enc, said)):
             yield _unit(view, u, font, rows, enc)
     tail = [_stamp(view)]
     if view.footer_stamp:

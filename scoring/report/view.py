@@ -18,7 +18,7 @@ import numpy as np
 
 from ..core.decisions import Outcome, RuleResult, band_floor, evaluate, outcomes_of
 from ..core.engine import CategoryScores, IndicatorScores, Results
-from ..core.explain import LineColumns, indicator_line, indicator_lines, line_head, ranked, sheet_columns, sheet_heads
+from ..core.explain import LineColumns, indicator_lines, line_head, odd_lines, ranked, sheet_columns, sheet_heads
 from ..core.rounding import fmt, round_half_up
 from ..i18n import MESSAGES, t
 from . import decisions as rd
@@ -118,7 +118,7 @@ class SheetBlock:
 
     units: list[UnitView]
     columns: list[tuple[dict, IndicatorScores, LineColumns]]  # (line_head, indicator's scores, columns)
-    odd: dict[int, dict[int, dict]]  # the unusual lines (not LineColumns.usual), by line then unit position
+    odd: dict[int, dict[int, dict]]  # the unusual lines (not LineColumns.usual), by line then unit position (read only: see odd_lines)
 
 
 class _BlockLines:
@@ -180,6 +180,7 @@ def _num_text(x, places: int) -> str:
 
 
 BLOCK = 100  # units whose sheets are made together: long columns, a bounded number of sheets in memory
+SPAN = 2000  # units whose lines are made together, for blocks of them: the methods' sentences asked once
 
 
 class UnitSheets(Sequence):
@@ -248,28 +249,36 @@ class UnitSheets(Sequence):
             yield from block.units
 
     def blocks(self, sentences: bool = True, size: int | None = None) -> Iterator[SheetBlock]:
-        """Every sheet in order, a block of up to ``size`` (default BLOCK) units of a category at a time."""
+        """Every sheet in order, a block of up to ``size`` (default BLOCK) units of a category at a time.  The
+        lines are made for up to SPAN units at once (the methods' sentences asked once for them all) and
+        handed to each block as parts of those columns."""
         keys, res = self._keys, self._res
         size = size or BLOCK
         k = 0
         while k < len(keys):
             cs = keys[k][0]
-            end = k + 1
-            while end < len(keys) and end - k < size and keys[end][0] is cs:
-                end += 1
-            block = keys[k:end]
-            rows = [p for _, p, _ in block]
-            columns = sheet_columns(res, cs, rows, self._lang)
-            odd: dict[int, dict[int, dict]] = {}
-            for j, (s, c) in enumerate(columns):
-                if not all(c.usual):  # mostly every line is
-                    odd[j] = {u: indicator_line(res, cs, rows[u], s, self._lang) for u, usual in enumerate(c.usual) if not usual}
-            sheets = sheet_heads(res, cs, rows, self._lang)
-            tops = notice.top_losses(res, cs, rows, columns, odd, sheets, self._lang) if sentences else [None] * len(rows)
-            lines = _BlockLines(res, cs, rows, columns, self._lang)
-            units = [self._view(key, sheet, partial(lines.unit, u), top, sentences) for u, (key, sheet, top) in enumerate(zip(block, sheets, tops))]
-            yield SheetBlock(units, [(line_head(res, s.indicator), s, c) for s, c in columns], odd)
-            k = end
+            stop = k + 1
+            while stop < len(keys) and stop - k < max(SPAN, size) and keys[stop][0] is cs:
+                stop += 1
+            made = sheet_columns(res, cs, [p for _, p, _ in keys[k:stop]], self._lang)
+            for lo in range(k, stop, size):
+                yield self._block(cs, keys[lo : min(lo + size, stop)], [(s, c.part(lo - k, lo - k + size)) for s, c in made], sentences)
+            k = stop
+
+    def _block(self, cs: CategoryScores, block: list, columns: list[tuple[IndicatorScores, LineColumns]], sentences: bool) -> SheetBlock:
+        """The sheets of the units ``block`` (keys of one category), their lines being ``columns``."""
+        res = self._res
+        rows = [p for _, p, _ in block]
+        odd: dict[int, dict[int, dict]] = {}
+        for j, (s, c) in enumerate(columns):
+            if not all(c.usual):  # mostly every line is
+                at = [u for u, usual in enumerate(c.usual) if not usual]
+                odd[j] = dict(zip(at, odd_lines(res, cs, [rows[u] for u in at], s, self._lang)))
+        sheets = sheet_heads(res, cs, rows, self._lang)
+        tops = notice.top_losses(res, cs, rows, columns, odd, sheets, self._lang) if sentences else [None] * len(rows)
+        lines = _BlockLines(res, cs, rows, columns, self._lang)
+        units = [self._view(key, sheet, partial(lines.unit, u), top, sentences) for u, (key, sheet, top) in enumerate(zip(block, sheets, tops))]
+        return SheetBlock(units, [(line_head(res, s.indicator), s, c) for s, c in columns], odd)
 
     def find(self, unit: str) -> list[int]:
         """Positions of the units whose id or name is ``unit``."""
