@@ -910,12 +910,23 @@ class Rows:
                 elif not tall.keys().isdisjoint(values):
                     counts.append(list(map(tall.get, values, repeat(1, len(values)))))
         if not counts:
-            return b'"' + (_height(15 * least + 2).encode() if least > 1 else b"") + b">"
+            return _HEADS[least]
         most = list(map(max, *counts)) if len(counts) > 1 else counts[0]
         if least > 1:
             most = [k if k > least else least for k in most]
-        heads = {k: b'"' + (_height(15 * k + 2).encode() if k > 1 else b"") + b">" for k in set(most)}
-        return list(map(heads.__getitem__, most))
+        return list(map(_HEADS.__getitem__, most))
+
+
+class _Heads(dict):
+    """A row's opening tag from after its number, by the lines its tallest text takes: with its height where
+    more than one (made the first time it is asked for)."""
+
+    def __missing__(self, lines: int) -> bytes:
+        head = self[lines] = b'"' + (_height(15 * lines + 2).encode() if lines > 1 else b"") + b">"
+        return head
+
+
+_HEADS = _Heads()
 
 
 _TWO = [b"%02d" % k for k in range(100)]
