@@ -2744,13 +2744,17 @@ def t(code: str, lang: str = "zh", **args) -> str:
     if pair is None:
         return code + (" " + str(args) if args else "")
     text = pair[1] if lang == "en" else pair[0]
-    for key in ("detail", "fix"):  # a nested message code, e.g. the cause and the fix of a bad value
-        if key in args and isinstance(args[key], str) and args[key] in MESSAGES:
-            inner = {k: v for k, v in args.items() if k not in ("detail", "fix")}  # no nested message expands again
-            args = {**args, key: t(args[key], lang, **inner)}
-    shown = {k: v if type(v) is str and v.isprintable() else _num(v) for k, v in args.items()}  # (_num, without a call for plain text)
-    if shown.get("found") == "expr.end":
-        shown["found"] = t("expr.end", lang)
+    if not args:  # a label or a separator: reports ask for them on every unit
+        shown: dict = {}
+    else:
+        if "detail" in args or "fix" in args:
+            for key in ("detail", "fix"):  # a nested message code, e.g. the cause and the fix of a bad value
+                if key in args and isinstance(args[key], str) and args[key] in MESSAGES:
+                    inner = {k: v for k, v in args.items() if k not in ("detail", "fix")}  # no nested message expands again
+                    args = {**args, key: t(args[key], lang, **inner)}
+        shown = {k: v if type(v) is str and v.isprintable() else _num(v) for k, v in args.items()}  # (_num, without a call for plain text)
+        if "found" in shown and shown["found"] == "expr.end":
+            shown["found"] = t("expr.end", lang)
     try:  # as string.Formatter().vformat fills it, in C (reports fill hundreds of thousands)
         return text.format_map(shown)
     except KeyError:  # a placeholder without a value is left as written

@@ -72,3 +72,17 @@ def test_rank_numbers_do_not_print_over_names():
         names = [b for b in lay.labels if b.text in {r.name for r in cat.rows}]
         assert len(ranks) == len(names) == len(cat.rows)
         assert max(b.x1 for b in ranks) < min(b.x0 for b in names)
+
+
+def test_a_chart_measured_without_drawing_has_the_drawn_size():
+    """How a long category's chart is cut is found from its size measured without drawing: that size, and
+    every text's box, are the drawn chart's own."""
+    res, dec = small([f"县第{k}局" for k in range(60)], seed=3)
+    view = build(res, dec, None, None, "zh")
+    for cat in view.categories:
+        axis = charts.axis_range(cat, view.total)
+        for start, stop in ((0, None), (0, 7), (5, 12)):
+            drawn = charts.totals_layout(view, cat, start, stop, axis)
+            measured = charts.totals_layout(view, cat, start, stop, axis, draw=False)
+            assert (measured.width, measured.height, measured.labels) == (drawn.width, drawn.height, drawn.labels)
+            assert measured.body == [] and drawn.body

@@ -15,7 +15,7 @@ from wcwidth import wcswidth
 
 from .. import i18n
 from ..core.rounding import fmt
-from .view import CategoryView, ReportView, UnitView
+from .view import CategoryView, ReportView, UnitView, _num_text
 
 BLUE = "#3f6fa8"
 RED = "#c0392b"
@@ -49,10 +49,16 @@ def _text_tag(x: float, y: float, size: float, anchor: str, fill: str, weight: s
 
 
 def _svg(width: float, height: float, body: list[str], title: str, font: str) -> str:
+    title = escape(title)
+    return f'{_svg_head(width, height, font)}{title}"><title>{title}</title>' + "".join(body) + "</svg>"
+
+
+@lru_cache(maxsize=256)  # the same size and font for most charts of a report
+def _svg_head(width: float, height: float, font: str) -> str:
+    """An ``<svg>`` element's start, up to its label's text."""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width:.0f} {height:.0f}" '
-        f'width="{width:.0f}" height="{height:.0f}" font-family="{escape(font)}" role="img" aria-label="{escape(title)}">'
-        f"<title>{escape(title)}</title>" + "".join(body) + "</svg>"
+        f'width="{width:.0f}" height="{height:.0f}" font-family="{escape(font)}" role="img" aria-label="'
     )
 
 
@@ -111,7 +117,9 @@ class TotalsLayout:
 ROW_H, TOP, PLOT_W = 18, 34, 430
 
 
-def totals_layout(view: ReportView, cat: CategoryView, start: int = 0, stop: int | None = None, axis: tuple[float, float] | None = None) -> TotalsLayout:
+def totals_layout(
+    view: ReportView, cat: CategoryView, start: int = 0, stop: int | None = None, axis: tuple[float, float] | None = None, draw: bool = True
+) -> TotalsLayout:
     """Totals as horizontal bars in rank order, with the lines the decision rules draw.
 
     ``start``/``stop``: the rows drawn (all by default; a long category is drawn in pieces that each fit
@@ -119,6 +127,8 @@ def totals_layout(view: ReportView, cat: CategoryView, start: int = 0, stop: int
     stack instead of overprinting, and the chart is as wide as its longest label needs: every text's box is
     returned so tests can check that none overlaps another and all stay inside the chart.  ``axis``: the
     category's :func:`axis_range` when already found (it reads every row: once per chart, not per piece).
+    ``draw=False``: the size and the boxes alone, the body left empty (how a long chart is cut is found
+    from the whole chart's size, and only its pieces are drawn).
     """
     L = view.L
     rows = cat.rows[start:stop]
@@ -132,7 +142,8 @@ def totals_layout(view: ReportView, cat: CategoryView, start: int = 0, stop: int
     labels: list[Box] = []
 
     def text(x_, y_, t, size=FONT, anchor="start", fill=INK):
-        b.append(_t(x_, y_, t, size, anchor, fill))
+        if draw:
+            b.append(_t(x_, y_, t, size, anchor, fill))
         labels.append(_box(x_, y_, t, size, anchor))
 
     for tv in _ticks(lo, hi):
@@ -144,7 +155,8 @@ def totals_layout(view: ReportView, cat: CategoryView, start: int = 0, stop: int
         color = GREY if r.failed else RED if r.flag == "caught" else AMBER if r.flag == "undetermined" else BLUE
         text(6 + rank_w, y + 13, f"{r.rank}", 10, "end", "#555")
         text(label_w - 8, y + 13, r.name, FONT, "end")
-        b.append(f'<rect x="{label_w:.1f}" y="{y + 3}" width="{max(x(r.total) - label_w, 0.5):.1f}" height="{ROW_H - 6}" fill="{color}"/>')
+        if draw:
+            b.append(f'<rect x="{label_w:.1f}" y="{y + 3}" width="{max(x(r.total) - label_w, 0.5):.1f}" height="{ROW_H - 6}" fill="{color}"/>')
         tail = view.num(r.total) + (f"  {L['fail']}" if r.failed else "")
         text(x(r.total) + 4, y + 13, tail, 10)
         right = max(right, labels[-1].x1)
@@ -182,7 +194,7 @@ def totals_layout(view: ReportView, cat: CategoryView, start: int = 0, stop: int
     if lo > 0:
         ly += 16
         text(label_w, ly, L["chart_axis_from"].format(lo=fmt(lo)), 9, "start", "#555")
-    return TotalsLayout(right + 8, ly + 8, b, labels)
+    return TotalsLayout(right + 8, ly + 8, b if draw else [], labels)
 
 
 def totals_svg(view: ReportView, cat: CategoryView, lay: TotalsLayout, font: str = "sans-serif") -> str:
@@ -197,33 +209,55 @@ def rows_per_piece(n: int, width_mm: float, height_mm: float, svg_width: float) 
     return max(1, min(n, int((height_mm / scale - fixed) // ROW_H)))
 
 
+PROFILE_ROW_H, PROFILE_TOP, PROFILE_PLOT_W = 22, 22, 230
+
+
 def profile_chart(view: ReportView, unit: UnitView, font: str = "sans-serif") -> str:
     """One unit's module scores (out of 100) as bars, the category's average as a black mark."""
     L = view.L
     mods = unit.modules
-    row_h, top = 22, 22
+    row_h, top, plot_w = PROFILE_ROW_H, PROFILE_TOP, PROFILE_PLOT_W
     label_w = max([_w(m["name"]) for m in mods] + [40]) + 12
-    plot_w = 230
     hi = max([100.0] + [100 * (m["score"] or 0) / m["full"] for m in mods])
     hi = math.ceil(hi / 10) * 10
-    x = lambda v: label_w + max(min(v, hi), 0) / hi * plot_w  # noqa: E731
     height = top + len(mods) * row_h + 30
     width = label_w + plot_w + 100
     grid, frame = _profile_frame(label_w, hi, len(mods), plot_w, row_h, top, height, L["legend_unit"], L["legend_avg"])
     b: list[str] = [grid]
+    lang, places = view.lang, view.places
     for k, (m, avg) in enumerate(zip(mods, unit.averages)):
-        y = top + k * row_h
-        b.append(_name(label_w - 6, y + 15, m["name"]))
-        if m["score"] is not None:
-            s = 100 * m["score"] / m["full"]
-            b.append(f'<rect x="{label_w}" y="{y + 4}" width="{max(x(s) - label_w, 0.5):.1f}" height="{row_h - 8}" fill="{BLUE}"/>')
-        if avg is not None:
-            a = 100 * avg / m["full"]
-            b.append(_average_mark(x(a), y, row_h))
-        diff = "" if m["score"] is None or avg is None else _diff(view.lang, ("+" if m["score"] >= avg else "−") + view.num(abs(m["score"] - avg)))
-        b.append(_t(label_w + plot_w + 8, y + 15, view.num(m["score"]) + diff, 10))
+        b.append(_profile_row(label_w, hi, top + k * row_h, m["name"], m["score"], m["full"], avg, lang, places))
     b.append(frame)
     return _svg(width, height, b, f"{unit.name} {L['profile']}", font)
+
+
+@lru_cache(maxsize=16384)  # a module's few distinct scores recur on many units' charts
+def _profile_row(label_w: float, hi: float, y: float, name: str, score: float | None, full: float, avg: float | None, lang: str, places: int) -> str:
+    """One module's row of a profile chart at ``y``: its name, bar, the average's mark and the score.
+    Numbers are keys as they compare: 0.0 and -0.0, 1 and 1.0 draw and show the same."""
+    name_text, bar, mark, value = _profile_fixed(label_w, hi, y, name, full, avg)
+    if score is None:
+        return name_text + mark + value + _num_text(score, places) + "</text>"
+    s = 100 * score / full
+    width = label_w + max(min(s, hi), 0) / hi * PROFILE_PLOT_W - label_w
+    diff = "" if avg is None else _diff(lang, ("+" if score >= avg else "−") + _num_text(abs(score - avg), places))
+    # numbers and the difference's words hold no markup: the value is written as it is
+    return f'{name_text}{bar}{max(width, 0.5):.1f}{_BAR_END}{mark}{value}{_num_text(score, places)}{diff}</text>'
+
+
+_BAR_END = f'" height="{PROFILE_ROW_H - 8}" fill="{BLUE}"/>'
+
+
+@lru_cache(maxsize=1024)  # the same for a module on every unit's chart of a category
+def _profile_fixed(label_w: float, hi: float, y: float, name: str, full: float, avg: float | None) -> tuple[str, str, str, str]:
+    """What a module's row of a profile chart draws whatever the unit's score: its name, the start of its
+    bar (up to the width), the average's mark and the value's text element up to the value."""
+    mark = ""
+    if avg is not None:
+        a = 100 * avg / full
+        mark = _average_mark(label_w + max(min(a, hi), 0) / hi * PROFILE_PLOT_W, y, PROFILE_ROW_H)
+    bar = f'<rect x="{label_w}" y="{y + 4}" width="'
+    return _name(label_w - 6, y + 15, name), bar, mark, _text_tag(label_w + PROFILE_PLOT_W + 8, y + 15, 10, "start", INK, "normal")
 
 
 @lru_cache(maxsize=1024, typed=True)  # a module's average: the same on every unit's chart of a category
@@ -238,7 +272,8 @@ def _name(x: float, y: float, text: str) -> str:
 
 @lru_cache(maxsize=4096)  # the same few differences from the average on many units' charts
 def _diff(lang: str, diff: str) -> str:
-    return i18n.t("chart.diff", lang, diff=diff)
+    """A score's difference from the average as the chart writes it (escaped)."""
+    return escape(i18n.t("chart.diff", lang, diff=diff))
 
 
 @lru_cache(maxsize=256)  # the same grid, axis and legend on every sheet of a category

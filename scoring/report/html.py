@@ -20,7 +20,7 @@ from ..i18n import t
 from . import charts
 from .output import column_texts
 from .notice import full_note, full_text, line_cell, source_text
-from .view import CategoryView, ReportView, SheetBlock, UnitView
+from .view import CategoryView, ReportView, SheetBlock, UnitView, _num_text
 
 SCREEN_FONTS = '"Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", "SimHei", sans-serif'
 
@@ -35,6 +35,13 @@ def _escaped(text: str) -> str:
 
 
 _MARKUP = re.compile("[&<>\"']").search  # what html.escape replaces
+
+
+def _once(x) -> str:
+    """:func:`_e` for a text shown once (a unit's code and name, its sentences): escaped only when it holds
+    markup, and not kept (nor pushing out of the cache the labels every sheet repeats)."""
+    text = "" if x is None else str(x)
+    return escape(text, quote=True) if _MARKUP(text) else text
 
 
 def _css(font: str, view: ReportView) -> str:
@@ -152,8 +159,8 @@ def _ranking(view: ReportView, cat: CategoryView, font: str) -> Iterator[str]:
         cls = " ".join(c for c in (r.flag, "failed" if r.failed else None) if c)
         cells = [
             f'<td class="c">{r.rank}</td>',
-            f'<td class="name">{_e(r.id)}</td>',
-            f'<td class="name">{_e(r.name)}</td>',
+            f'<td class="name">{_once(r.id)}</td>',
+            f'<td class="name">{_once(r.name)}</td>',
             f'<td class="n"><b>{view.num(r.total)}</b></td>',
         ]
         cells += [f'<td class="n">{view.num(c)}</td>' for c in r.contributions]
@@ -239,26 +246,34 @@ def _unit(view: ReportView, u: UnitView, font: str, sheet_rows: Sequence | None 
     """A unit's section; ``sheet_rows``: its score sheet's rows when already made, in pieces (:func:`_sheet_rows`).
     ``enc``: :func:`_utf8` for the section as UTF-8 bytes (the rows' pieces then bytes too), text otherwise."""
     L = view.L
-    out = [f'<section class="unit" id="u-{_e(u.id)}"><h2>{_e(t("rep.unit_head", view.lang, name=u.name, id=u.id, sheet=L["sheet"]))}</h2>']
+    head = t("rep.unit_head", view.lang, name=u.name, id=u.id, sheet=L["sheet"])
     summary = L["summary"].format(total=view.num(u.total), of=u.of, rank=u.rank, grade=u.grade or "—")
-    out.append(f'<p class="summary"><b>{_e(u.category)}</b>　{_e(summary)}</p>')
-    head = (L["module"], L["weight"], L["score"], L["average"], L["contribution"])
-    mods = ['<table class="modules">' + _table_head((27, 14, 16, 18, 18), head) + "<tbody>"]
-    for m, avg in zip(u.modules, u.averages):
-        mods.append(
-            f'<tr><td>{_e(m["name"])}</td><td class="n">{_num(m["weight"])}</td>'
-            f'<td class="n">{view.num(m["score"])}</td><td class="n">{view.num(avg)}</td><td class="n">{view.num(m["contribution"])}</td></tr>'
-        )
-    mods.append("</tbody></table>")
+    places = view.places
+    mods = "".join([_module_row(m["name"], m["weight"], m["score"], avg, m["contribution"], places) for m, avg in zip(u.modules, u.averages)])
     # the modules table and the profile chart side by side (a layout table: prints the same everywhere)
-    out.append(
-        '<table class="pair"><tr><td class="left">' + "".join(mods) + '</td><td class="right">' + charts.profile_chart(view, u, font) + "</td></tr></table>"
+    out = (
+        f'<section class="unit" id="u-{_once(u.id)}"><h2>{_once(head)}</h2><p class="summary"><b>{_e(u.category)}</b>　{_once(summary)}</p>'
+        '<table class="pair"><tr><td class="left"><table class="modules">'
+        + _table_head((27, 14, 16, 18, 18), (L["module"], L["weight"], L["score"], L["average"], L["contribution"]))
+        + f'<tbody>{mods}</tbody></table></td><td class="right">{charts.profile_chart(view, u, font)}</td></tr></table>'
+        + '<table class="sheet">'
+        + _table_head((25, 9.5, 7.5, 7.5, 30.5, 20), tuple(L["sheet_head"]))
+        + "<tbody>"
     )
-    out.append('<table class="sheet">' + _table_head((25, 9.5, 7.5, 7.5, 30.5, 20), tuple(L["sheet_head"])) + "<tbody>")
     enc = enc or _same
     rows = [enc(_cell_row(view, c)) for c in u.cells] if sheet_rows is None else sheet_rows
-    tail = "</tbody></table>" + f'<div class="sentences"><h3>{_e(L["explanation"])}</h3>' + "".join(f"<p>{_e(s)}</p>" for s in u.sentences) + "</div></section>"
-    return (b"" if enc is _utf8 else "").join([enc("".join(out)), *rows, enc(tail)])  # the rows joined once, with the section
+    sentences = "".join([f"<p>{_once(s)}</p>" for s in u.sentences])
+    tail = f'</tbody></table><div class="sentences"><h3>{_e(L["explanation"])}</h3>{sentences}</div></section>'
+    return (b"" if enc is _utf8 else "").join([enc(out), *rows, enc(tail)])  # the rows joined once, with the section
+
+
+@lru_cache(maxsize=16384)  # a module's few distinct scores recur on many units' sheets
+def _module_row(name: str, weight: float, score: float | None, avg: float | None, contribution: float | None, places: int) -> str:
+    """A row of a unit's modules table. Numbers are keys as they compare: 0.0 and -0.0, 1 and 1.0 show the same."""
+    return (
+        f'<tr><td>{_e(name)}</td><td class="n">{_num(weight)}</td>'
+        f'<td class="n">{_num_text(score, places)}</td><td class="n">{_num_text(avg, places)}</td><td class="n">{_num_text(contribution, places)}</td></tr>'
+    )
 
 
 def _same(text: str) -> str:
@@ -315,7 +330,7 @@ class _Texts(dict):
         return list(map(self.__getitem__, values))
 
 
-def _sheet_rows(view: ReportView, block: SheetBlock, numbers: tuple[_Texts, _Texts] | None = None, enc=_same, said: dict | None = None) -> Iterator[tuple]:
+def _sheet_rows(view: ReportView, block: SheetBlock, numbers: tuple[_Texts, _Texts] | None = None, enc=_same, said: dict | None = None) -> Iterator[Sequence]:
     """The score-sheet rows of each unit of a block (the text :func:`_cell_row` gives for every cell) in
     pieces, made as the JSON sheets are (:mod:`.output`): one pass per line over the block's columns, a
     unit's pieces taken as it is written (the columns hold references to texts made once).  Lines that are not the usual kind (not
@@ -333,7 +348,12 @@ def _sheet_rows(view: ReportView, block: SheetBlock, numbers: tuple[_Texts, _Tex
             for col in columns[1:]:
                 col[k] = blank
         pieces += columns
-    return zip(*pieces) if pieces else iter([()] * len(block.units))
+    # a unit's pieces side by side in one list (laid a column at a time): each unit's row a slice of it
+    n, width = len(block.units), len(pieces)
+    laid: list = [None] * (n * width)
+    for j, col in enumerate(pieces):
+        laid[j::width] = col
+    return map(laid.__getitem__, map(slice, range(0, n * width, width), range(width, n * width + 1, width))) if width else iter([()] * n)
 
 
 def _number_texts(view: ReportView, enc=_same) -> tuple[_Texts, _Texts]:
@@ -388,7 +408,9 @@ def _reason_text(reason: str) -> str:
 
 def _reason_bytes(reason: str) -> bytes:
     """:func:`_reason_text` as UTF-8."""
-    return _reason_text(reason).encode("utf-8")
+    if not reason:
+        return b""
+    return (escape(reason, quote=True) if _MARKUP(reason) else reason).encode("utf-8")
 
 
 @lru_cache(maxsize=8192)

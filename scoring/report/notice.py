@@ -114,22 +114,37 @@ def _said(v):
     return v if type(v) is str and v.isprintable() else _shown_value(v)
 
 
+@lru_cache(maxsize=64)
+def _plain(code: str, lang: str) -> str:
+    """A message without placeholders, as :func:`scoring.i18n.t` gives it (a separator every unit's sentences use)."""
+    return t(code, lang)
+
+
+_NO_NOTE = object()  # a module without a note on its bonus
+
+
+@lru_cache(maxsize=65536)  # a module's few distinct scores recur on many units' sheets
+def _module_said(lang: str, places: int, name: str, score, weight, contribution, note) -> str:
+    """A module's part of the sentence on the modules: its score, weight and points, and the note on its
+    bonus unless ``note`` is ``_NO_NOTE`` (numbers as :func:`_fmt` shows them: text without any character
+    :func:`_said` would change). Numbers are keys as they compare: 0.0 and -0.0, 1 and 1.0 show the same."""
+    return _filler("notice.module", lang)(
+        name=_said(name),
+        score=_fmt(score, places),
+        weight=_fmt(weight),
+        points=_fmt(contribution, places),
+        bonus="" if note is _NO_NOTE else _said(t("notice.module_bonus", lang, note=note)),
+    )
+
+
 def _sentences(
     res: Results, sheet: dict, cs: CategoryScores, pos: int, decisions: list[RuleResult], lang: str, top: list[tuple[dict, float]] | None = None
 ) -> list[str]:
     """The unit's sentences; ``top``: its :func:`_top_losses` when already made (from a block's columns)."""
     a = res.criteria.assessment
     places = a.precision
-    module = _filler("notice.module", lang)
-    mods = t("notice.module_sep", lang).join(
-        module(
-            name=_said(m["name"]),
-            score=_said(_fmt(m["score"], places)),
-            weight=_said(_fmt(m["weight"])),
-            points=_said(_fmt(m["contribution"], places)),
-            bonus=_said(t("notice.module_bonus", lang, note=m["bonus_note"]) if "bonus_note" in m else ""),
-        )
-        for m in sheet["modules"]
+    mods = _plain("notice.module_sep", lang).join(
+        [_module_said(lang, places, m["name"], m["score"], m["weight"], m["contribution"], m.get("bonus_note", _NO_NOTE)) for m in sheet["modules"]]
     )
     out = [
         t(
@@ -154,8 +169,8 @@ def _sentences(
             t(
                 "notice.losses",
                 lang,
-                items=t("sep.items", lang).join(
-                    loss(name=_said(l["name"]), lost=_said(_fmt(l["lost"], places)), cost=_said(_fmt(w, places)), reason=_said(l["reason"])) for l, w in top
+                items=_plain("sep.items", lang).join(
+                    [loss(name=_said(l["name"]), lost=_fmt(l["lost"], places), cost=_fmt(w, places), reason=_said(l["reason"])) for l, w in top]
                 ),
             )
         )

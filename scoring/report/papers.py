@@ -279,10 +279,10 @@ def totals_pieces(view: ReportView, cat, font: str, width_mm: float, height_mm: 
     little smaller (down to ``MIN_CHART_MM``) is printed there in one piece, rather than alone on a page.
     """
     axis = charts.axis_range(cat, view.total)
-    whole = charts.totals_layout(view, cat, axis=axis)
+    whole = charts.totals_layout(view, cat, axis=axis, draw=False)  # its size: whether and where it is cut
     squeezed = min(CHART_MM, room_mm / whole.height, width_mm / whole.width)
     if squeezed >= MIN_CHART_MM:
-        svg = charts.totals_svg(view, cat, whole, font)
+        svg = charts.totals_svg(view, cat, charts.totals_layout(view, cat, axis=axis), font)
         return [{"svg": svg, "width": squeezed * whole.width, "rows": [0, len(cat.rows)]}]
     scale_w = min(width_mm, whole.width * CHART_MM)
     per = charts.rows_per_piece(len(cat.rows), scale_w, height_mm, whole.width)
