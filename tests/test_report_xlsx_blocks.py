@@ -113,35 +113,68 @@ def test_a_tall_text_every_unit_shows_alike_sets_every_units_row_height():
     _same_as_row_by_row(units, 2, values)
 
 
-def _same_as_row_by_row(units: int, per: int, values: list[list[list]]) -> None:
+def _same_as_row_by_row(units: int, per: int, values: list[list[list]], before: list[list[list]] | None = None) -> None:
     """Rows.write of ``values`` (a list of values a unit for each slot of SLOTS that holds one, for each of a
-    unit's ``per`` rows) writes what writing each row with Sheet.row writes."""
+    unit's ``per`` rows) writes what writing each row with Sheet.row writes; ``before``: a block of as many
+    units written first (the looks and texts it makes are made already for ``values``)."""
+    blocks = [values] if before is None else [before, values]
     together = sheetml.Book("t", "t")
     s = together.sheet("s", 2, {2: 4}, {2: 20, 6: 12})
-    rows = s.rows(3, units, per)
-    for at, row in enumerate(values):
-        rows.put(at, SLOTS, row)
-    rows.write()
+    for b, block in enumerate(blocks):
+        rows = s.rows(3 + b * units * per, units, per)
+        for at, row in enumerate(block):
+            rows.put(at, SLOTS, row)
+        rows.write()
 
     one_by_one = sheetml.Book("t", "t")
     t = one_by_one.sheet("s", 2, {2: 4}, {2: 20, 6: 12})
     r = 3
-    for k in range(units):
-        for row in values:
-            given_ = iter(row)
-            cells = []
-            for slot in SLOTS:
-                v = None if slot.typ == EMPTY else next(given_)[k]
-                if v is None or v == "":
-                    cells.append((slot.col, None, slot.look if slot.typ == EMPTY else slot.blank or slot.look))
-                elif slot.typ == TEXT:
-                    look = slot.look._replace(quote=True) if v.startswith(("=", "+", "-", "@")) else slot.look
-                    cells.append((slot.col, v, look, MEASURE | (WRAP if look.wrap else 0) | (SHARED if slot.shared else 0)))
-                else:
-                    cells.append((slot.col, v, slot.look))
-            t.row(r, cells)
-            r += 1
+    for block in blocks:
+        for k in range(units):
+            for row in block:
+                given_ = iter(row)
+                cells = []
+                for slot in SLOTS:
+                    v = None if slot.typ == EMPTY else next(given_)[k]
+                    if v is None or v == "":
+                        cells.append((slot.col, None, slot.look if slot.typ == EMPTY else slot.blank or slot.look))
+                    elif slot.typ == TEXT:
+                        look = slot.look._replace(quote=True) if v.startswith(("=", "+", "-", "@")) else slot.look
+                        cells.append((slot.col, v, look, MEASURE | (WRAP if look.wrap else 0) | (SHARED if slot.shared else 0)))
+                    else:
+                        cells.append((slot.col, v, slot.look))
+                t.row(r, cells)
+                r += 1
     assert s.last_row == t.last_row and s.last_col == t.last_col
     made, alone = _parts(together, s), _parts(one_by_one, t)
     assert made == alone
     assert re.search(rb'<row r="3"[^>]*><c s=', made[0]) and re.search(rb'<c r="H3" ', made[0])  # a reference only after a gap
+
+
+def test_texts_that_start_like_formulas_or_start_or_end_with_spaces_anywhere_in_a_column():
+    """Such a text is quoted or keeps its spaces wherever it stands among a block's texts: first, last or
+    between others, and whichever space (a tab, an ideographic space) it has; its quoted look made when
+    rows written one by one would make it, in a block after one that made the column's plain look."""
+    units = 6
+    texts = [
+        ["甲", "乙", "=1", "丙", "丁", "戊"],
+        ["甲", "乙\u3000", "丙", "丁", "戊", "己"],
+        ["甲", "乙", "丙", "\t丁", "戊", "己"],
+        ["甲", "乙", "丙", "丁", "戊", "己 "],
+        [" 甲", "乙", "丙", "丁", "戊", "己"],
+        ["@甲", "乙", "丙", "丁", "戊", "-"],
+        ["甲", "+乙", "丙", "丁", "戊", "己"],
+        ["甲", "乙", "丙", "丁", "@戊", "己"],
+        ["甲", "乙", "丙", "-丁", "戊", "己"],
+    ]
+    plain = [[["x"] * units, ["甲"] * (units - 1) + [""], [1.0] * units, [2.0] * units, ["y"] * units, ["z"] * units]]
+    for column in texts:
+        values = [[["x"] * units, column, [1.0] * units, [2.0] * units, ["y"] * (units - 1) + ["=y"], ["z"] * units]]
+        _same_as_row_by_row(units, 1, values)
+        # the column's plain and blank looks made, its quoted one not: made before the last unit's quoted look of column 6
+        _same_as_row_by_row(units, 1, values, before=plain)
+
+
+@pytest.mark.parametrize("first,last", [(1, 1), (1, 99), (3, 100), (0, 250), (99, 101), (100, 100), (199, 1_000), (12_345, 13_002), (1_048_000, 1_048_576)])
+def test_row_numbers_written_out_by_their_hundreds_and_last_two_digits(first, last):
+    assert sheetml._decimals(first, last) == [str(n).encode() for n in range(first, last + 1)]

@@ -35,7 +35,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from collections import Counter
-from itertools import chain, islice, repeat
+from itertools import repeat
 from typing import NamedTuple
 
 from isal import isal_zlib
@@ -52,6 +52,10 @@ SPOOL = 8 << 20  # a sheet's compressed rows are kept in memory up to this size,
 MAX_WIDTH = 60
 MAX_ROWS = 1_048_576  # the most rows a sheet can have in Excel and WPS
 FORMULA_START = ("=", "+", "-", "@")  # text starting so is kept as text (Excel's quote prefix), never run
+_FORMULA_NEXT = re.compile(r"\x00[=+@-]")  # a text joined to the one before it by a NUL starts like a formula
+# in texts joined by NULs (none of their own), one that starts like a formula or starts or ends with a space: the
+# character after a NUL, or a space before it (str.isspace's spaces are re's \s)
+_EDGE = re.compile(r"\x00(?:[\s=+@-]|(?<=\s\x00))")
 JOINED = 16  # units whose rows are joined and compressed together (a few hundred KB of XML)
 MEMO = 20_000  # cell texts a sheet keeps ready per template cell; forgotten past this, so memory stays flat
 
@@ -141,11 +145,6 @@ def _t(text: str) -> str:
     return f"<t>{_xml(text)}</t>"
 
 
-def _inline(text: str) -> str:
-    """A text cell's inline string."""
-    return f"<is>{_t(text)}</is>"
-
-
 def column_letter(n: int) -> str:
     s = ""
     while n:
@@ -155,13 +154,6 @@ def column_letter(n: int) -> str:
 
 
 _LETTERS = [""] + [column_letter(n) for n in range(1, 703)]
-
-
-def _ref(col: int, before: int, row: str) -> str:
-    """A cell's opening tag up to its style: with its reference only where the cell does not follow the one
-    before it in its row (column ``before``; 0 at the row's start).  A cell without a reference is the next
-    column (ECMA-376 §18.3.1.4): most of a report's cells say so in 2 bytes instead of about 12."""
-    return "<c" if col == before + 1 else f'<c r="{_LETTERS[col]}{row}"'
 
 
 def _number(v) -> str:
@@ -485,31 +477,39 @@ class Sheet:
             self._write(r, cells, height, self.room)
 
     def _write(self, r: int, cells: list[tuple], height: float | None, room) -> None:
-        xf = self.book.styles.xf
+        styles = self.book.styles
+        xfs = styles.xfs
         out = []
         lines = 1
         rs = str(r)
-        before = 0
+        before = last = 0
         for cell in cells:
             col, value, look = cell[0], cell[1], cell[2]
-            s = xf(look)
-            ref = _ref(col, before, rs)
+            s = xfs.get(look)
+            if s is None:
+                s = styles.xf(look)
+            # the cell's opening tag up to its style: with its reference only where the cell does not follow the one
+            # before it (column ``before``; 0 at the row's start).  A cell without a reference is the next column
+            # (ECMA-376 §18.3.1.4): most of a report's cells say so in 2 bytes instead of about 12
+            ref = "<c" if col == before + 1 else f'<c r="{_LETTERS[col]}{rs}"'
             before = col
+            if col > last:
+                last = col
             if value is None:
                 out.append(f'{ref} s="{s}"/>')
             elif isinstance(value, str):
                 how = cell[3] if len(cell) > 3 else MEASURE
                 k = self.book.strings.number(value) if how & SHARED else None
                 if k is None:
-                    out.append(f'{ref} s="{s}" t="inlineStr">{_inline(value)}</c>')
+                    out.append(f'{ref} s="{s}" t="inlineStr"><is>{_t(value)}</is></c>')
                 else:
                     out.append(f'{ref} s="{s}" t="s"><v>{k}</v></c>')
                 if how & WRAP:
                     lines = max(lines, _lines(value, room(col)))
             else:
                 out.append(f'{ref} s="{s}"><v>{_number(value)}</v></c>')
-            if col > self.last_col:
-                self.last_col = col
+        if last > self.last_col:
+            self.last_col = last
         if lines > 1:
             height = 15 * lines + 2
         self._add(f'<row r="{rs}"{_height(height)}>' + "".join(out) + "</row>", r)
@@ -623,7 +623,7 @@ class Rows:
     cell); cells every unit of the block shows alike are joined to their neighbours once, and so are
     the unit's own cells that many rows repeat.  A unit's rows are then one join of the pieces, the
     rows' numbers among them (a row's, and a cell's where it does not follow the cell before it:
-    :func:`_ref`).  What is written is what writing each row with
+    :meth:`Sheet._write`).  What is written is what writing each row with
     :meth:`Sheet.row` would write: the same cells and looks, numbers as their shortest text, widths
     and heights counted alike, and new looks made in the order rows written one at a time would first
     use them (so the styles come out the same); shared texts may be numbered in another order."""
@@ -653,15 +653,19 @@ class Rows:
         uses = Counter(id(values) for row in rows for _, values, _ in row)  # the unit's own cells repeat on many rows
         joined: dict[tuple, list[bytes]] = {}
         pieces: list[list[bytes]] = []
-        numbers = list(map(b"%d".__mod__, range(self.first, last + 1)))
+        numbers = _decimals(self.first, last)
         for at, row in enumerate(rows):  # each row's numbers (a piece a unit) go between the pieces around them
             opening = b'<row r="' if at == 0 else b""  # a row's opening ends the row before it
             closing = b"</row>" if at == per - 1 else b'</row><row r="'
             pieces += self._pieces(row, numbers[at::per], opening, closing, cells, uses, joined)
         s._flush()
-        units = zip(*pieces)
-        for _ in range(0, n, JOINED):  # JOINED units at a time: their rows' XML is small and is compressed as it comes
-            s._rows.write(b"".join(chain.from_iterable(islice(units, JOINED))))
+        width = len(pieces)
+        laid: list[bytes] = [b""] * (n * width)  # unit after unit: each column of pieces laid into its place at once
+        for k, column in enumerate(pieces):
+            laid[k::width] = column
+        step = JOINED * width
+        for k in range(0, n * width, step):  # JOINED units at a time: their rows' XML is small and is compressed as it comes
+            s._rows.write(b"".join(laid[k : k + step]))
         s.last_row = last
         s.last_col = max(s.last_col, *(row[-1][0].col for row in rows))
 
@@ -683,6 +687,23 @@ class Rows:
             return slot.look._replace(quote=True)
         return slot.look
 
+    def _firsts(self, slot: Slot, new: list) -> list[tuple[Look, object]]:
+        """The looks the values in ``new`` take (:meth:`_look`), each with the first of them taking it: new values
+        come in the order they first come in their column, so that is where the look is first used."""
+        if slot.typ == EMPTY:
+            return [(slot.look, new[0])]
+        out = []
+        blank = [k for k in map(_position, repeat(new), (None, "")) if k is not None]
+        if blank:
+            out.append((slot.blank or slot.look, new[min(blank)]))
+        text = slot.typ == TEXT
+        plain = next((v for v in new if v is not None and v != "" and not (text and v.startswith(FORMULA_START))), None)
+        if plain is not None:
+            out.append((slot.look, plain))
+        if text and _formula_like(new):
+            out.append((slot.look._replace(quote=True), next(v for v in new if v and v.startswith(FORMULA_START))))
+        return out
+
     def _cell_texts(self, rows: list[list[tuple[Slot, list, bool]]]) -> dict[tuple, list[bytes]]:
         """Each cell's XML for every unit, by (slot, id of the values, whether it follows the cell before);
         values not met before are made now, their new looks first, in the order rows written one at a time
@@ -700,7 +721,7 @@ class Rows:
                 if memo is None:
                     memo = s._memo[(slot, follows)] = ({}, {})
                 try:
-                    if values.count(values[0]) == len(values):  # the same for every unit
+                    if _alike(values):  # the same for every unit
                         out[key] = [memo[0][values[0]]] * len(values)
                     else:
                         out[key] = list(map(memo[0].__getitem__, values))
@@ -715,16 +736,17 @@ class Rows:
         for at, slot, values, _, _, new in missed:
             if slot.look in xfs and (slot.blank or slot.look) in xfs and (slot.typ != TEXT or not _formula_like(new)):
                 continue  # every look these values can take is made
-            for v in new:
-                look = self._look(slot, v)
+            for look, v in self._firsts(slot, new):
                 if look not in xfs:
                     where = (values.index(v), at, slot.col)
                     if look not in first or where < first[look]:
                         first[look] = where
         for look in sorted(first, key=first.__getitem__):
             s.book.styles.xf(look)
+        made: set[int] = set()  # the memos cells were made into: a value new to one may have been made since for another
         for _, slot, values, follows, (texts, tall), new in missed:
-            self._make(slot, follows, [v for v in new if v not in texts], texts, tall)
+            self._make(slot, follows, [v for v in new if v not in texts] if id(texts) in made else new, texts, tall)
+            made.add(id(texts))
             got = out[(slot, id(values), follows)] = list(map(texts.__getitem__, values))
             if slot.typ == NUMBER and 0.0 in texts and values.count(0.0):  # 0.0 and -0.0 are one key
                 k = -1
@@ -738,7 +760,7 @@ class Rows:
     def _make(self, slot: Slot, follows: bool, new: list, texts: dict, tall: dict) -> None:
         """The XML of cells of ``slot`` holding the values in ``new`` (each once), into ``texts`` (and the lines of
         those of more than one line into ``tall``); widths counted.  ``follows``: whether the cell follows
-        the one before it in its row (written without its reference, :func:`_ref`).  Every look these
+        the one before it in its row (written without its reference, :meth:`Sheet._write`).  Every look these
         cells take was made before (:meth:`_cell_texts`); a score sheet makes some 250 000 texts, so the
         work done for each is kept small."""
         s = self.sheet
@@ -822,7 +844,7 @@ class Rows:
             return
         head, tail = start(slot.look) + b' t="inlineStr"><is><t>', b"</t></is></c>"
         texts.update(zip(inline, (head + _xml(joined).encode().replace(b"\x00", tail + b"\x00" + head) + tail).split(b"\x00")))
-        if any(map(str.startswith, inline, repeat(FORMULA_START))) or any(map(int.__ne__, map(len, inline), map(len, map(str.strip, inline)))):
+        if _EDGE.search(joined) is not None or joined[0] in FORMULA_START or joined[0].isspace() or joined[-1].isspace():
             for v in inline:
                 if v.startswith(FORMULA_START) or v[0].isspace() or v[-1].isspace():
                     texts[v] = alone(v)
@@ -846,7 +868,7 @@ class Rows:
                 parts.append((before + b'<c r="' + _LETTERS[slot.col].encode(), numbers, False))
                 before = b""
             got = cells[(slot, id(values), follows)]
-            if values is self._none or got.count(got[0]) == n:  # the same for every unit
+            if values is self._none or _alike(got):  # the same for every unit
                 before += got[0]
             else:
                 parts.append((before, got, uses[id(values)] > 1))
@@ -883,22 +905,64 @@ class Rows:
                 tall = s._memo[(slot, follows)][1]
                 if not tall:
                     continue
-                if values.count(values[0]) == len(values):
+                if _alike(values):
                     least = max(least, tall.get(values[0], 1))
                 elif not tall.keys().isdisjoint(values):
                     counts.append(list(map(tall.get, values, repeat(1, len(values)))))
         if not counts:
-            return b'"' + (_height(15 * least + 2).encode() if least > 1 else b"") + b">"
+            return _HEADS[least]
         most = list(map(max, *counts)) if len(counts) > 1 else counts[0]
         if least > 1:
             most = [k if k > least else least for k in most]
-        heads = {k: b'"' + (_height(15 * k + 2).encode() if k > 1 else b"") + b">" for k in set(most)}
-        return list(map(heads.__getitem__, most))
+        return list(map(_HEADS.__getitem__, most))
+
+
+class _Heads(dict):
+    """A row's opening tag from after its number, by the lines its tallest text takes: with its height where
+    more than one (made the first time it is asked for)."""
+
+    def __missing__(self, lines: int) -> bytes:
+        head = self[lines] = b'"' + (_height(15 * lines + 2).encode() if lines > 1 else b"") + b">"
+        return head
+
+
+_HEADS = _Heads()
+
+
+_TWO = [b"%02d" % k for k in range(100)]
+_ONE = [b"%d" % k for k in range(100)]
+
+
+def _decimals(first: int, last: int) -> list[bytes]:
+    """The numbers ``first`` to ``last`` (not negative) written out, each its hundreds' digits and its last
+    two joined: a list of ready texts of two digits spares formatting each number."""
+    lo = first // 100
+    out = [h + t for h in map(b"%d".__mod__, range(max(lo, 1), last // 100 + 1)) for t in _TWO]
+    if lo == 0:
+        out = _ONE + out
+    return out[first - 100 * lo : last - 100 * lo + 1]
+
+
+def _position(values: list, v) -> int | None:
+    """Where ``v`` is first among ``values``; None where it is not."""
+    try:
+        return values.index(v)
+    except ValueError:
+        return None
+
+
+def _alike(values: list) -> bool:
+    """Whether every one of ``values`` (at least one) is the same: most columns that are not differ at their
+    ends already, and are told so without a look at the rest."""
+    return values[0] == values[-1] and values.count(values[0]) == len(values)
 
 
 def _formula_like(texts: list) -> bool:
-    """Whether any of ``texts`` starts like a formula (None among them)."""
-    return any(map(str.startswith, filter(None, texts), repeat(FORMULA_START)))
+    """Whether any of ``texts`` starts like a formula (None and empty texts among them): a text's first
+    character is the joined texts' first, or follows the NUL joining it to the one before (a NUL of a text's
+    own may say yes, never no)."""
+    joined = "\x00".join(filter(None, texts))
+    return joined[:1] in FORMULA_START or _FORMULA_NEXT.search(joined) is not None
 
 
 def _lines(text: str, room: int) -> int:
