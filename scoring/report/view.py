@@ -292,6 +292,7 @@ def _lines(res: Results, cat: str, group: list[Outcome], decisions: list[RuleRes
     crit = res.criteria
     places = crit.assessment.precision
     seen: dict[str, Line] = {}
+    where: dict[str, int] | None = None  # each unit's place in ``order``: made once, when a rule needs it
     for r in decisions:
         if r.category != cat:
             continue
@@ -309,7 +310,9 @@ def _lines(res: Results, cat: str, group: list[Outcome], decisions: list[RuleRes
                 line = Line("score", floor, L["line_grade"].format(g="/".join(w.grade), v=fmt(floor)), [r.rule.id])
         elif w.bottom is not None or w.bottom_percent is not None:
             hits, *_ = evaluate(w, group, crit, cat, places)  # this year's condition, whatever the look-back
-            pos = [order.index(h.unit.unit_id) for h in hits if h.unit.unit_id in order]
+            if where is None:
+                where = {u: k for k, u in reversed(list(enumerate(order)))}  # the first place, as list.index finds it
+            pos = [where[h.unit.unit_id] for h in hits if h.unit.unit_id in where]
             if pos:
                 k = r.bottom_count or len(pos)
                 label = L["line_bottom"].format(k=k) if w.bottom is not None else L["line_bottom_pct"].format(p=fmt(w.bottom_percent), k=k)
