@@ -64,3 +64,23 @@ def test_a_batch_command_run_as_its_own_process_keeps_what_a_paused_block_made_o
     finally:
         cycles.keep = False
         gc.unfreeze()
+
+
+@pytest.mark.parametrize("fmt", ["html", "xlsx"])
+def test_a_streamed_report_is_written_with_the_collector_paused_and_leaves_it_running(tmp_path, monkeypatch, fmt):
+    """The HTML and XLSX office reports make each unit's sheet and rows as they stream (containers by the
+    million at province size, freed as they go): the collector is paused while they are written."""
+    from scoring.report import view, write_report
+
+    during: list[bool] = []
+    real = view.sheet_heads
+
+    def spy(*args, **kwargs):
+        during.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(view, "sheet_heads", spy)
+    scored = api.score(api.load_criteria(EXAMPLE_CRITERIA), EXAMPLE_DATA)
+    assert gc.isenabled()
+    write_report(tmp_path / f"office.{fmt}", fmt, scored.results, api.decide(scored))
+    assert during and not any(during) and gc.isenabled()

@@ -48,18 +48,26 @@ def render_report(fmt: str, results, decisions, history=None, stamp: dict | None
 
 
 def write_report(path, fmt: str, results, decisions, history=None, stamp: dict | None = None, lang: str = "zh") -> None:
-    """Render the office report into ``path`` (whole or not at all); HTML and XLSX are streamed a unit at a time."""
+    """Render the office report into ``path`` (whole or not at all); HTML and XLSX are streamed a unit at a time.
+
+    While those two are streamed the cycle collector is paused (:mod:`scoring.core.cycles`): they make
+    containers by the million (each unit's sheet, its rows' pieces), freed as they go and next to none in a
+    cycle (under 900 objects left for the collector after a province report, the same peak memory); the
+    collector's walks through them were some 0.05 s of the province HTML report."""
+    from ..core.cycles import paused
     from ..outfile import write_out
     from .view import build
 
     if fmt == "html":
         from .html import render_encoded
 
-        write_out(path, render_encoded(build(results, decisions, history, stamp, lang)))
+        with paused():
+            write_out(path, render_encoded(build(results, decisions, history, stamp, lang)))
     elif fmt == "xlsx":
         from . import xlsx
 
-        write_out(path, xlsx.render_parts(build(results, decisions, history, stamp, lang)))
+        with paused():
+            write_out(path, xlsx.render_parts(build(results, decisions, history, stamp, lang)))
     else:
         write_out(path, render_report(fmt, results, decisions, history, stamp, lang))
 
