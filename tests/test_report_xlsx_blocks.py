@@ -113,6 +113,13 @@ def test_a_tall_text_every_unit_shows_alike_sets_every_units_row_height():
     _same_as_row_by_row(units, 2, values)
 
 
+def test_a_text_holding_a_nul_before_a_formula_sign_is_written_as_row_by_row_writes_it():
+    """A NUL of a text's own before =, +, - or @ looks, to the quick check of a block's joined texts, like a
+    text starting like a formula; no text does, and the block is written as rows one by one write it."""
+    values = [[["a\x00=b", "c"], ["d\x00+e", "f"], [1.0, 2.0], [3.0, 4.0], ["x\x00@", "y"], ["g\x00-h", "i"]]]
+    _same_as_row_by_row(2, 1, values)
+
+
 def _same_as_row_by_row(units: int, per: int, values: list[list[list]], before: list[list[list]] | None = None) -> None:
     """Rows.write of ``values`` (a list of values a unit for each slot of SLOTS that holds one, for each of a
     unit's ``per`` rows) writes what writing each row with Sheet.row writes; ``before``: a block of as many

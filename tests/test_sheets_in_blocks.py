@@ -112,3 +112,14 @@ def test_unusual_lines_made_once_for_equal_numbers_are_each_units_own_line(gener
                 assert lines == [indicator_line(res, cs, p, s) for p in odd], (criteria.name, s.indicator.id)
                 shared += len(lines) - len({id(line) for line in lines})
     assert shared  # the cases hold lines that units share
+
+
+def test_a_span_of_lines_is_cut_into_the_blocks_its_category_would_be_cut_into():
+    """The lines are made for SPAN units at a time and parted into every report's blocks: SPAN is a multiple
+    of each block size, so the blocks (and the order the workbook numbers its shared texts in) are the same."""
+    import scoring.report.html as html_mod
+    import scoring.report.view as view_mod
+    import scoring.report.xlsx as xlsx_mod
+
+    for size in (view_mod.BLOCK, html_mod.BLOCK, xlsx_mod.LINES):
+        assert view_mod.SPAN % size == 0, size

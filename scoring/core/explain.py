@@ -145,8 +145,10 @@ class LineColumns:
     reason_codes: tuple[list[str], np.ndarray] | None = None
 
     def part(self, lo: int, hi: int) -> "LineColumns":
-        """The lines of the units ``lo`` to ``hi`` (positions in ``rows``): what :func:`line_columns` gives
-        for those units alone (each line depends on its unit's numbers only).  The arrays are views."""
+        """The lines of the units ``lo`` to ``hi`` (positions in ``rows``): each line what :func:`line_columns`
+        gives those units alone (a line depends on its unit's numbers only).  The arrays are views, and
+        ``reason_codes`` keeps the whole list of texts (the numbers are the part's): parts of one run of lines
+        share it."""
         cut = slice(lo, hi)
         return LineColumns(
             self.rows[cut],

@@ -193,7 +193,7 @@ def decimal_rows(x: np.ndarray, rows: np.ndarray | list[int], places: int) -> tu
     fitting rows is too large, or they lie too far apart (the caller sorts those values instead).
 
     The rows are taken a few at a time (about 512 KiB of numbers), every step on them done while they are in
-    the processor's cache, into arrays of that size used again for the next rows: of the size of all the
+    the processor's cache, each step's arrays of that size let go when it ends: of the size of all the
     rows, only ``code`` and ``nan`` are made. The fitting multiples' least and greatest value tell how far
     apart they lie, and whether one is too large; a -0.0 is looked for by its bits."""
     f = 10.0**places

@@ -700,8 +700,9 @@ class Rows:
         plain = next((v for v in new if v is not None and v != "" and not (text and v.startswith(FORMULA_START))), None)
         if plain is not None:
             out.append((slot.look, plain))
-        if text and _formula_like(new):
-            out.append((slot.look._replace(quote=True), next(v for v in new if v and v.startswith(FORMULA_START))))
+        formula = next((v for v in new if v and v.startswith(FORMULA_START)), None) if text and _formula_like(new) else None
+        if formula is not None:  # (_formula_like may say yes for a NUL of a text's own: then there is none)
+            out.append((slot.look._replace(quote=True), formula))
         return out
 
     def _cell_texts(self, rows: list[list[tuple[Slot, list, bool]]]) -> dict[tuple, list[bytes]]:

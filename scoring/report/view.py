@@ -180,7 +180,10 @@ def _num_text(x, places: int) -> str:
 
 
 BLOCK = 100  # units whose sheets are made together: long columns, a bounded number of sheets in memory
-SPAN = 2000  # units whose lines are made together, for blocks of them: the methods' sentences asked once
+# Units whose lines are made together, for blocks of them: the methods' sentences asked once. A multiple of
+# every report's block size (BLOCK here, html.BLOCK, xlsx.LINES), so that a span's blocks are the blocks the
+# category would be cut into anyway (the workbook numbers its shared texts in the order the blocks meet them).
+SPAN = 2000
 
 
 class UnitSheets(Sequence):
