@@ -186,6 +186,11 @@ def _write_all(fd: int, data: bytes | Iterable[bytes], mode: int) -> None:
         pieces: list = []
         size = 0
         for chunk in data:
+            if len(chunk) >= _GATHER:  # a large piece goes alone (os.write: Python bounds one call where the
+                _write_gathered(fd, pieces)  # system must; writev's total it does not, and macOS refuses 2 GiB)
+                _write_gathered(fd, [chunk])
+                pieces, size = [], 0
+                continue
             pieces.append(chunk)
             size += len(chunk)
             if size >= _GATHER or len(pieces) == _IOV_MAX:

@@ -138,9 +138,13 @@ def test_a_failing_write_leaves_the_old_file_and_no_temporary_file(tmp_path):
     assert target.read_text(encoding="utf-8") == "old" and leftovers(tmp_path) == []
 
 
-def test_pieces_are_written_whole_and_in_order(tmp_path):
+def test_pieces_are_written_whole_and_in_order(tmp_path, monkeypatch):
     """Pieces are gathered into few system calls: more pieces than one call takes, pieces past the size
-    gathered at a time, empty ones, one larger than that size, bytearrays; the file is their bytes in order."""
+    gathered at a time, empty ones, one larger than that size, bytearrays; the file is their bytes in order.
+    A piece of the gathering size or more goes alone: no gathered call is handed twice that size."""
+    gathered = []
+    real = os.writev
+    monkeypatch.setattr(os, "writev", lambda fd, views: gathered.append(sum(map(len, views))) or real(fd, views))
     target = tmp_path / "out.json"
     target.write_bytes(b"old")
     pieces = [bytes([65 + k % 26]) * (k % 97) for k in range(3000)]  # 1 413 empty pieces among them
@@ -148,6 +152,7 @@ def test_pieces_are_written_whole_and_in_order(tmp_path):
     pieces += [b"%d," % k for k in range(5000)]
     outfile.write_out(target, iter(pieces))
     assert target.read_bytes() == b"".join(pieces) and leftovers(tmp_path) == []
+    assert gathered and max(gathered) < 2 * outfile._GATHER
 
 
 def test_a_short_write_goes_on_from_the_first_byte_not_written(monkeypatch):
