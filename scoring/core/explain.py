@@ -212,10 +212,8 @@ def line_columns(
         if s.zero is not None:
             usual &= ~s.zero[at]
         units = cs.index[at]
-        evidence = res.data.evidence
-        if evidence:
-            ids = res.data.ids
-            usual &= np.array([not any((ids[i], f) in evidence for f in s.inputs) for i in units.tolist()], dtype=bool)  # (no units: no bools)
+        if res.data.evidence:
+            usual &= _without_evidence(res, units, s)
         derived = _derived(res)
         for f, v in s.inputs.items():
             inputs[f] = np.asarray(v[at], dtype=float)
@@ -300,6 +298,12 @@ def _distinct_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     each = np.empty(len(order), dtype=np.intp)
     each[order] = np.cumsum(new) - 1
     return order[new], each
+
+
+def _without_evidence(res: Results, units: np.ndarray, s: IndicatorScores) -> np.ndarray:
+    """For each of ``units`` (rows of the data), whether no evidence was given for any of ``s``'s inputs."""
+    evidence, ids = res.data.evidence, res.data.ids
+    return np.array([not any((ids[i], f) in evidence for f in s.inputs) for i in units.tolist()], dtype=bool)  # (no units: no bools)
 
 
 def _wrong_count(got: int, wanted: int):
@@ -418,10 +422,8 @@ def line_keys(res: Results, cs: CategoryScores, rows: list[int], s: IndicatorSco
             cols.append(s.raw[at])
     elif zero is not None:  # (always, past the test above)
         ok &= zero[at]
-        evidence = res.data.evidence
-        if evidence:
-            ids = res.data.ids
-            ok &= np.array([not any((ids[i], f) in evidence for f in s.inputs) for i in units.tolist()], dtype=bool)  # (no units: no bools)
+        if res.data.evidence:
+            ok &= _without_evidence(res, units, s)
         cols += [s.inputs[f][at] for f in s.inputs]
         for f in _formula_fields(res, tuple(s.inputs)):
             cols.append(res.columns[f][units])
