@@ -19,6 +19,7 @@ from ..errors import DataError, Problem
 from . import boundary, consistency, expr
 from .criteria import Indicator, Module, Veto
 from .dataset import Dataset, previous_of
+from .lists import objects
 from .methods import Column
 from .plan import Leaf, Plan
 from .rounding import ROUNDED_AGAIN, round_array, to_fixed, whole
@@ -663,4 +664,4 @@ def grade_units(plan: Plan, cat: str, total, failed, no_exc, rank) -> tuple[list
                 level[p], why[p] = k + 1, f"quota:{q.grade}"
     for pos in np.nonzero(failed)[0]:
         level[pos], why[pos] = fail, "fail"
-    return np.asarray(names + [None], dtype=object)[:-1][level].tolist(), why  # [None]: never a 2-D array
+    return objects(names)[level].tolist(), why

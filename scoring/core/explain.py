@@ -17,7 +17,7 @@ from . import expr
 from . import boundary
 from .dataset import previous_of
 from .engine import CategoryScores, IndicatorScores, Results
-from .lists import pick
+from .lists import objects, pick
 from .methods import displaying
 from .rounding import fmt, round_column, round_half_up
 
@@ -251,10 +251,10 @@ def line_columns(
                 )
             if len(texts) != len(one):
                 boundary.call(leaf, "reason", _wrong_count, len(texts), len(one))
-            made = np.array(list(texts) + [None], dtype=object)[:-1]  # each distinct row's sentence ([None]: never 2-D)
+            made = objects(texts)  # each distinct row's sentence
             if ind.max_deduction is not None and not ind.bonus and s.raw is not None:  # the item's own cap bit: said after the sentence
                 note = t("explain.item_cap", lang, cap=fmt(ind.max_deduction))
-                made = np.concatenate([made, np.array([x + note for x in made.tolist()] + [None], dtype=object)[:-1]])
+                made = np.concatenate([made, objects([x + note for x in made.tolist()])])
                 each = each + len(one) * (s.raw[at[k]] < ind.full - ind.max_deduction)
             column = np.array(reasons, dtype=object)
             column[k] = made[each]

@@ -1,4 +1,4 @@
-"""Lists taken apart by position."""
+"""Lists taken apart by position, and lists as arrays of objects."""
 
 from __future__ import annotations
 
@@ -21,3 +21,10 @@ def picker(at: np.ndarray | Sequence[int]) -> Callable[[Sequence], list]:
 def pick(items: Sequence, at: np.ndarray | Sequence[int]) -> list:
     """``[items[i] for i in at]``: :func:`picker` for one list."""
     return picker(at)(items)
+
+
+def objects(items: Sequence) -> np.ndarray:
+    """``items`` as a 1-D array of objects, to be taken apart by an array of positions: ``np.array`` would make
+    a list of equal-length lists, tuples or bytes a 2-D or fixed-width array (the [None] it is given first, and
+    not kept, says otherwise)."""
+    return np.array([*items, None], dtype=object)[:-1]

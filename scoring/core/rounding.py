@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from .lists import objects
+
 _SNAP = 9
 # Rounding a rounded column gives it back, bit for bit, for every value below this in size:
 # k / 10^places comes back as k through the 9-decimal snap while k·10^(9 - places) stays far
@@ -263,7 +265,7 @@ def each_distinct(a: np.ndarray, text: Callable[[Any], T]) -> list[T]:
     if a.ndim != 1 or a.dtype.itemsize != 8 or a.dtype.kind not in "fiu" or len(a) < 64:
         return [text(x) for x in a.tolist()]
     distinct, where = np.unique(a.view(np.uint64), return_inverse=True)
-    texts = np.array([text(x) for x in distinct.view(a.dtype).tolist()] + [None], dtype=object)[:-1]  # [None]: never a 2-D array
+    texts = objects([text(x) for x in distinct.view(a.dtype).tolist()])
     return texts[where].tolist()
 
 

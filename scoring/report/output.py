@@ -21,7 +21,7 @@ import numpy as np
 
 from ..core.engine import CategoryScores, Results
 from ..core.explain import LineColumns, _bonus_caps, indicator_line, line_columns, line_head, line_keys, ranked, tree_order, unit_sheet
-from ..core.lists import pick, picker
+from ..core.lists import objects, pick, picker
 from ..core.rounding import decimal_rows, each_distinct, fmt, fmt_column, round_column
 from ..i18n import t
 from ..outfile import write_out
@@ -278,9 +278,9 @@ class _Row:
         # each unit's text taken by numpy from an array of the texts (half the time of lists.pick for a few
         # texts and 3 000 units, as many as there are of each)
         if "\\" in joined or joined.count("\x00") >= len(texts):  # a mark could not be told from a text
-            self.items.append(_objects(list(map(_string_bytes, texts)))[codes].tolist())
+            self.items.append(objects(list(map(_string_bytes, texts)))[codes].tolist())
         else:  # the quotes go in the shared text
-            self.items += [b'"', _objects(encode_basestring(joined)[1:-1].encode().split(b"\\u0000"))[codes].tolist(), b'"']
+            self.items += [b'"', objects(encode_basestring(joined)[1:-1].encode().split(b"\\u0000"))[codes].tolist(), b'"']
 
     def mark(self) -> int:
         """A boundary between pieces (where a part that some units say otherwise starts or ends)."""
@@ -353,7 +353,7 @@ def _number_columns(columns: list[np.ndarray], n: int, places: int) -> list:
     rows = vary[~fits]
     if len(rows):
         distinct, code = np.unique(x[rows].view(np.uint64), return_inverse=True)
-        texts = np.array([_number_bytes(v) for v in distinct.view(float).tolist()] + [None], dtype=object)[:-1]
+        texts = objects([_number_bytes(v) for v in distinct.view(float).tolist()])
         for j, col in zip(rows.tolist(), texts[code.reshape(len(rows), n)].tolist()):
             out[j] = col
     return out
@@ -470,11 +470,6 @@ def _line_row(res: Results, cs: CategoryScores, rows: list[int], at: np.ndarray,
                 if same is not None:
                     made[same] = text
             row.instead(k, start, end, text)
-
-
-def _objects(items: list) -> np.ndarray:
-    """``items`` as a 1-D array of objects (``np.array`` of a list of equal-length bytes would give bytes)."""
-    return np.array(items + [None], dtype=object)[:-1]  # [None]: never a 2-D array or fixed-width bytes
 
 
 def _number_bytes(x: float) -> bytes:
