@@ -39,9 +39,8 @@ _MARKUP = re.compile("[&<>\"']").search  # what html.escape replaces
 
 def _once(x) -> str:
     """:func:`_e` for a text shown once (a unit's code and name, its sentences): escaped only when it holds
-    markup, and not kept (nor pushing out of the cache the labels every sheet repeats)."""
-    text = "" if x is None else str(x)
-    return escape(text, quote=True) if _MARKUP(text) else text
+    markup (:func:`_reason_text`), and not kept (nor pushing out of the cache the labels every sheet repeats)."""
+    return _reason_text("" if x is None else str(x))
 
 
 def _css(font: str, view: ReportView) -> str:
@@ -362,7 +361,7 @@ def _number_texts(view: ReportView, enc=_same) -> tuple[_Texts, _Texts]:
     return _Texts(lambda x: enc(num(x) + _LOST)), _Texts(lambda x: enc((num(x) if x else "") + _REASON))
 
 
-def _line_pieces(view: ReportView, head: dict, ind, c: LineColumns, numbers: tuple[_Texts, _Texts], enc=_same, said: dict | None = None) -> list[list]:
+def _line_pieces(view: ReportView, head: dict, ind, c: LineColumns, numbers: tuple[_Texts, _Texts], enc, said: dict) -> list[list]:
     """One line's rows for every unit of a block as columns of pieces (joined along a unit, its row); the
     texts every unit's row repeats are one piece."""
     lang, n, blank = view.lang, len(c.rows), enc("")
@@ -382,7 +381,7 @@ def _line_pieces(view: ReportView, head: dict, ind, c: LineColumns, numbers: tup
         heads,
         points.column(nullable(c.points)),
         lost.column(nullable(c.lost)),
-        _reason_pieces(ind.id, c, enc, {} if said is None else said),
+        _reason_pieces(ind.id, c, enc, said),
         sources,
     ]
 
@@ -408,9 +407,7 @@ def _reason_text(reason: str) -> str:
 
 def _reason_bytes(reason: str) -> bytes:
     """:func:`_reason_text` as UTF-8."""
-    if not reason:
-        return b""
-    return (escape(reason, quote=True) if _MARKUP(reason) else reason).encode("utf-8")
+    return _reason_text(reason).encode("utf-8") if reason else b""
 
 
 @lru_cache(maxsize=8192)
