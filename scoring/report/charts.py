@@ -238,8 +238,7 @@ def _profile_row(label_w: float, hi: float, y: float, name: str, score: float | 
     name_text, bar, mark, value = _profile_fixed(label_w, hi, y, name, full, avg)
     if score is None:
         return name_text + mark + value + _num_text(score, places) + "</text>"
-    s = 100 * score / full
-    width = label_w + max(min(s, hi), 0) / hi * PROFILE_PLOT_W - label_w
+    width = _profile_x(label_w, hi, 100 * score / full) - label_w
     diff = "" if avg is None else _diff(lang, ("+" if score >= avg else "−") + _num_text(abs(score - avg), places))
     # numbers and the difference's words hold no markup: the value is written as it is
     return f'{name_text}{bar}{max(width, 0.5):.1f}{_BAR_END}{mark}{value}{_num_text(score, places)}{diff}</text>'
@@ -248,14 +247,18 @@ def _profile_row(label_w: float, hi: float, y: float, name: str, score: float | 
 _BAR_END = f'" height="{PROFILE_ROW_H - 8}" fill="{BLUE}"/>'
 
 
+def _profile_x(label_w: float, hi: float, v: float) -> float:
+    """Where a score of ``v`` out of 100 lies on a profile chart whose axis ends at ``hi`` (within the plot)."""
+    return label_w + max(min(v, hi), 0) / hi * PROFILE_PLOT_W
+
+
 @lru_cache(maxsize=1024)  # the same for a module on every unit's chart of a category
 def _profile_fixed(label_w: float, hi: float, y: float, name: str, full: float, avg: float | None) -> tuple[str, str, str, str]:
     """What a module's row of a profile chart draws whatever the unit's score: its name, the start of its
     bar (up to the width), the average's mark and the value's text element up to the value."""
     mark = ""
     if avg is not None:
-        a = 100 * avg / full
-        mark = _average_mark(label_w + max(min(a, hi), 0) / hi * PROFILE_PLOT_W, y, PROFILE_ROW_H)
+        mark = _average_mark(_profile_x(label_w, hi, 100 * avg / full), y, PROFILE_ROW_H)
     bar = f'<rect x="{label_w}" y="{y + 4}" width="'
     return _name(label_w - 6, y + 15, name), bar, mark, _text_tag(label_w + PROFILE_PLOT_W + 8, y + 15, 10, "start", INK, "normal")
 
