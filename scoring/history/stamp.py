@@ -10,6 +10,7 @@ criteria file and data can recompute the first two with ``scoring run``.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,8 +109,11 @@ def make_stamp(criteria_sha256: str, data_sha256: str, plan, registry, gaps=()) 
 
 def declared_blanks(gaps, data) -> list[tuple[str, str, str, str, str]]:
     """Of validate's gaps, the blank cells (not a formula without a value) scored as ``missing`` declares."""
+    from ..core.usage import Gap
+
     first: dict[tuple[int, str, str], str] = {}  # (unit, field, item) -> policy, in the order first met
-    for unit, field_name, _, _, item, _, policy, reason in gaps:  # a Gap's fields in order: unpacked, not looked up one by one
+    parts = operator.itemgetter(*map(Gap._fields.index, ("unit", "field", "id", "policy", "reason")))  # by name, taken in C
+    for unit, field_name, item, policy, reason in map(parts, gaps):
         if reason == "blank" and policy != "error":
             first.setdefault((unit, field_name, item), policy)
     ids, names = data.ids, data.names
