@@ -38,12 +38,14 @@ COMMANDS = {name: command for group in GROUPS for name, command in group.COMMAND
 BATCH_GC = (100_000, 50, 1000)
 LONG_RUNNING = frozenset({"serve"})
 
-# glibc hands an allocation of 128 KiB and more (numpy's column arrays, a file's bytes) pages mapped
-# for it alone, and gives them back when it is freed; the next array of the same size is mapped
-# again and every page of it faulted in and zeroed once more: 143 000 page faults and 0.51 s of
-# system time of a nation run's 3.30 s CPU. A batch command run as its own process keeps what it
-# frees below 32 MiB for its next arrays instead (the largest threshold glibc takes): 91 000 faults,
-# 0.37 s of system time, the same peak memory. mallopt's parameter numbers, from glibc's malloc.h:
+# glibc hands an allocation of at least its mapping threshold (128 KiB at first; each such block freed
+# raises it to that block's size, up to 32 MiB) pages mapped for it alone, gives them back when it is
+# freed, and trims the heap's top beyond twice that threshold: a later array's pages are then faulted in
+# and zeroed once more. A nation run: 143 000 page faults and 0.51 s of system time of its 3.30 s CPU. A
+# batch command run as its own process sets both thresholds itself (which also stops glibc moving them):
+# what it frees below 32 MiB it keeps for its next arrays, and it gives back the heap's top only beyond
+# 256 MiB: 91 000 faults, 0.37 s of system time, the same peak memory. mallopt's parameter numbers, from
+# glibc's malloc.h:
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 _KEEP = 256 << 20  # freed memory at the heap's top given back above this
 _OWN_MAP = 32 << 20  # allocations from this size on are still mapped on their own
