@@ -92,8 +92,8 @@ def sheet_rows(sheet: dict, places: int, lang: str = "zh") -> list[list[str]]:
 
 
 def _fmt(x, places: int | None = None) -> str:
-    """:func:`fmt`, each number's text made once (a unit's sentences repeat its sheet's numbers; zero, whose
-    sign fmt may show, None and NaN go to fmt each time)."""
+    """:func:`fmt`, each number's text made once (a unit's sentences repeat its sheet's numbers; None, zero
+    and NaN go to fmt each time: a NaN is never found again in a cache)."""
     return fmt(x, places) if not x or x != x else _fmt_memo(x, places)
 
 
