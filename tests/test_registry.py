@@ -95,6 +95,11 @@ def test_an_installed_plugin_is_found_through_its_entry_point(tmp_path, monkeypa
     info.mkdir()
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: third_{tag}\nVersion: 1.2.3\n", encoding="utf-8")
     (info / "entry_points.txt").write_text(f"[console_scripts]\nx = y:z\n\n[scoring]\nthird = third_{tag}\n", encoding="utf-8")
+    with monkeypatch.context() as only:  # the quick look finds this entry point itself, whatever else is installed
+        only.setattr(sys, "path", [str(tmp_path / "nothing")])
+        assert not _others_declared()
+        only.setattr(sys, "path", [str(tmp_path)])
+        assert _others_declared()
     monkeypatch.syspath_prepend(str(tmp_path))
     assert _others_declared()
     reg = load_registry()
