@@ -226,6 +226,20 @@ def test_unknown_fields_everywhere_a_field_is_read(tmp_path, registry):
     assert got["任务数"].line == line_of(text, "tie_break")
 
 
+def test_an_unknown_field_a_method_also_reads_last_years_value_of_is_located_where_it_is_named(tmp_path, registry):
+    """A method that compares with last year reads the field and its last year's value: both unknown, both
+    are said where the indicator names the field, not under its params."""
+    text = edit(
+        BASE,
+        (
+            'method = "quota"\nfield = "学法次数"\nparams = { required = 6, per_short = 10 }',
+            'method = "change_vs_last_year"\nfield = "学法次"\nparams = { per_loss = 1 }',
+        ),
+    )
+    ps = by_code(problems(tmp_path, registry, text), "criteria.unknown_field")
+    assert len(ps) == 2 and all(p.key == "indicators[0].field" and p.line == line_of(text, 'field = "学法次"') for p in ps), [(p.args, p.key) for p in ps]
+
+
 def test_unknown_field_in_a_formula(tmp_path, registry):
     text = BASE + '\n[[fields]]\nname = "出庭率"\nkind = "rate"\nformula = "出庭次数 / 应诉案件数 * 100"\n'
     ps = by_code(problems(tmp_path, registry, text), "criteria.unknown_field")

@@ -474,9 +474,13 @@ def _check_leaf(ind: Indicator, k: str, method: Method, params: Any, fields: dic
     if method.previous_year and ind.field is not None:
         reads.append(previous_name(ind.field))
     reads += boundary.call(probe, "params", method.inputs, params)
+
+    def named(f: str) -> str:  # where the criteria name the field the method reads (its last year's value: the same)
+        return f"{k}.field" if ind.field is not None and ind.field in (f, previous_of(f)) else f"{k}.params"
+
     for f in reads:
         if f not in fields and previous_of(f) not in fields:
-            P.append(Problem("criteria.unknown_field", {"name": f, "known": _suggest(f, fields)}, key=f"{k}.field" if f == ind.field else f"{k}.params"))
+            P.append(Problem("criteria.unknown_field", {"name": f, "known": _suggest(f, fields)}, key=named(f)))
     if method.least_value is not None:  # a field whose range allows values the rule has no meaning for
         for f in reads:
             spec = fields.get(f) or fields.get(previous_of(f) or "")
@@ -488,7 +492,7 @@ def _check_leaf(ind: Indicator, k: str, method: Method, params: Any, fields: dic
                     Problem(
                         "criteria.field_below_method",
                         {"id": ind.id, "method": ind.method, "field": spec.name, "least": f"{method.least_value:g}"},
-                        key=f"{k}.field" if ind.field is not None and ind.field in (f, previous_of(f)) else f"{k}.params",  # where it is named
+                        key=named(f),
                     )
                 )
     P.extend(_check_zero_denominator(ind, reads, parsed, k))
