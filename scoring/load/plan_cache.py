@@ -270,9 +270,8 @@ def _make_check(tp: Any) -> Callable[[Any], bool]:
         if isinstance(tp, type):  # str, int, bool, date; list, dict, tuple of anything
             return lambda v: type(v) is tp
     elif origin is typing.Union or origin is types.UnionType:
-        either = [_check(a) for a in args if a is not type(None)]
-        if len(either) == 1 and len(args) == 2:  # X | None, the usual union
-            only = either[0]
+        if len(args) == 2 and type(None) in args:  # X | None, the usual union
+            only = _check(next(a for a in args if a is not type(None)))
             return lambda v: v is None or only(v)
         either = [_check(a) for a in args]
         return lambda v: any(c(v) for c in either)
