@@ -19,14 +19,40 @@ PARTIAL: Partial = Field(
 LOWER_IS_BETTER: bool = Field(False, description="越低越好：以最低值为最优", json_schema_extra={"en": "lower is better: the lowest value is the best"})
 
 
+# A method's steps write into one new column (out=): a new column per step costs more to map in than
+# the step itself, and a nation's category is 57 000 units.
+
+
 def steps(shortfall: np.ndarray, step: float, partial: str) -> np.ndarray:
     """How many steps a shortfall counts as: 'linear' pro rata, 'ceil' 不足一档按一档, 'floor' 满一档才计."""
-    raw = np.maximum(shortfall, 0.0) / step
-    if partial == "ceil":
-        return np.ceil(np.round(raw, 9))
-    if partial == "floor":
-        return np.floor(np.round(raw, 9))
+    raw = np.maximum(shortfall, 0.0)
+    raw /= step
+    if partial in ("ceil", "floor"):
+        np.round(raw, 9, out=raw)
+        (np.ceil if partial == "ceil" else np.floor)(raw, out=raw)
     return raw
+
+
+def weighted_total(values: dict[str, np.ndarray], weights: dict[str, float], n: int) -> np.ndarray:
+    """Σ values[f] × k over ``weights`` in their order, from 0: the very additions of
+    ``sum((values[f] * k for f, k in weights.items()), np.zeros(n))``, into one new column."""
+    total = np.zeros(n)
+    term = None
+    for f, k in weights.items():
+        if k == 1.0:  # x × 1 is x
+            total += values[f]
+            continue
+        term = np.multiply(values[f], k, out=term)
+        total += term
+    return total
+
+
+def blank_where_absent(points: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """``points`` with NaN where ``value`` has none (few units: set one by one, not a pass choosing between two columns)."""
+    absent = np.isnan(value)
+    if absent.any():
+        points[absent] = np.nan
+    return points
 
 
 def partial_words(partial: str, lang: str) -> str:

@@ -6,7 +6,7 @@ import numpy as np
 
 from scoring import Column, deducted, difference_column, fmt, Method, Scored, shown, shown_column, tr, Field
 
-from ._common import PARTIAL, Capped, Partial, cap_words, partial_words, steps
+from ._common import PARTIAL, Capped, Partial, blank_where_absent, cap_words, partial_words, steps, weighted_total
 
 
 class DeductPerCount(Method):
@@ -54,7 +54,7 @@ class EventsByLevel(Method):
         return list(p.per)
 
     def score(self, col: Column, p: Params) -> Scored:
-        d = sum((col.values[f] * k for f, k in p.per.items()), np.zeros(len(col)))
+        d = weighted_total(col.values, p.per, len(col))
         return Scored(deducted(col.full, d, p.max_deduction, col.bonus))
 
     def rule(self, p: Params, full: float, lang: str = "zh") -> str:
@@ -86,9 +86,9 @@ class Presence(Method):
         )
 
     def score(self, col: Column, p: Params) -> Scored:
-        d = np.where(col.value > 0, 0.0, col.full if p.deduction is None else p.deduction)
-        d = np.where(np.isnan(col.value), np.nan, d)
-        return Scored(deducted(col.full, d, p.max_deduction, col.bonus))
+        # the deduction where absent (a number above 0), 0 where present: a product, not a choice per unit
+        d = np.multiply(col.value <= 0, col.full if p.deduction is None else p.deduction, dtype=float)
+        return Scored(deducted(col.full, blank_where_absent(d, col.value), p.max_deduction, col.bonus))
 
     def rule(self, p: Params, full: float, lang: str = "zh") -> str:
         d = full if p.deduction is None else p.deduction
@@ -111,8 +111,10 @@ class Quota(Method):
         per_short: float = Field(gt=0, description="每少1次扣分", json_schema_extra={"en": "points deducted per one short"})
 
     def score(self, col: Column, p: Params) -> Scored:
-        short = np.maximum(p.required - col.value, 0.0)
-        return Scored(deducted(col.full, short * p.per_short, p.max_deduction, col.bonus))
+        short = np.subtract(p.required, col.value)
+        np.maximum(short, 0.0, out=short)
+        short *= p.per_short
+        return Scored(deducted(col.full, short, p.max_deduction, col.bonus))
 
     def rule(self, p: Params, full: float, lang: str = "zh") -> str:
         return tr(
@@ -160,7 +162,8 @@ class RateThreshold(Method):
 
     def score(self, col: Column, p: Params) -> Scored:
         n = steps(self._gap(col.value, p), p.step, p.partial)
-        return Scored(deducted(col.full, n * p.per_step, p.max_deduction, col.bonus))
+        n *= p.per_step
+        return Scored(deducted(col.full, n, p.max_deduction, col.bonus))
 
     def rule(self, p: Params, full: float, lang: str = "zh") -> str:
         if p.lower_is_better:
@@ -204,9 +207,8 @@ class MustBeFull(Method):
 
     def score(self, col: Column, p: Params) -> Scored:
         miss = col.value < p.target - 1e-9
-        d = np.where(miss, col.full if p.deduction is None else p.deduction, 0.0)
-        d = np.where(np.isnan(col.value), np.nan, d)
-        return Scored(deducted(col.full, d, p.max_deduction, col.bonus))
+        d = np.multiply(miss, col.full if p.deduction is None else p.deduction, dtype=float)  # as Presence
+        return Scored(deducted(col.full, blank_where_absent(d, col.value), p.max_deduction, col.bonus))
 
     def rule(self, p: Params, full: float, lang: str = "zh") -> str:
         d = full if p.deduction is None else p.deduction

@@ -6,6 +6,8 @@ import numpy as np
 
 from scoring import Column, fmt, Method, Params as BaseParams, Scored, shown, shown_column, tr, Field, field_validator
 
+from ._common import blank_where_absent, weighted_total
+
 
 class Band(BaseParams):
     min: float
@@ -44,10 +46,13 @@ class Bands(Method):
 
     def score(self, col: Column, p: Params) -> Scored:
         v = col.value
-        out = np.where(np.isnan(v), np.nan, p.below)
-        for b in reversed(p.bands):  # ascending min: higher bands overwrite
-            out = np.where(v >= b.min - 1e-9, b.points, out)
-        return Scored(out)
+        # each value's band told by how many band minimums it reaches (the bands are sorted by descending
+        # min): a count and one look-up, not a choice between two columns per band
+        reached = np.zeros(len(v), dtype=np.intp)
+        for b in p.bands:
+            reached += v >= b.min - 1e-9
+        points = np.array([p.below] + [b.points for b in reversed(p.bands)])
+        return Scored(blank_where_absent(points[reached], v))
 
     def rule(self, p: Params, full: float, lang: str = "zh") -> str:
         zh = "；".join(f"≥{fmt(b.min)}得{fmt(b.points)}分" for b in p.bands) + f"；其余{fmt(p.below)}分"
@@ -86,13 +91,15 @@ class _Votes(Method):
 
     def score(self, col: Column, p) -> Scored:
         w = self.weights(p)
-        # started from an array of zeros, the sums are arrays however many fields there are
-        valid = sum((col.values[f] for f in w), np.zeros(len(col)))
-        earned = sum((col.values[f] * k for f, k in w.items()), np.zeros(len(col)))
-        out = np.full(len(col), np.nan)
-        ok = valid > 0  # no valid vote: no score (the indicator's missing rule decides)
-        out[ok] = col.full * earned[ok] / (valid[ok] * self.scale)
-        return Scored(np.clip(out, 0, col.full))
+        valid = weighted_total(col.values, dict.fromkeys(w, 1.0), len(col))
+        earned = weighted_total(col.values, w, len(col))
+        none = ~(valid > 0)  # no valid vote: no score (the indicator's missing rule decides)
+        out = np.multiply(earned, col.full, out=earned)
+        with np.errstate(divide="ignore", invalid="ignore"):  # where there is no valid vote: replaced below
+            out /= np.multiply(valid, self.scale, out=valid)
+        if none.any():
+            out[none] = np.nan
+        return Scored(np.clip(out, 0, col.full, out=out))
 
 
 class GradedReview(_Votes):
@@ -204,9 +211,9 @@ class BonusByLevel(Method):
         return list(p.points)
 
     def score(self, col: Column, p) -> Scored:
-        total = sum(col.values[f] * k for f, k in p.points.items())
+        total = weighted_total(col.values, p.points, len(col))
         cap = col.full if p.cap is None else p.cap
-        return Scored(np.minimum(total, cap))
+        return Scored(np.minimum(total, cap, out=total))
 
     def rule(self, p, full: float, lang: str = "zh") -> str:
         cap = full if p.cap is None else p.cap

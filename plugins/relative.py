@@ -8,7 +8,7 @@ from typing import Literal
 
 from scoring import Column, deducted, difference_column, fmt, Method, Params as BaseParams, Scored, shown, shown_column, tr, Field, model_validator
 
-from ._common import LOWER_IS_BETTER, PARTIAL, Capped, Partial, cap_words, partial_words, steps
+from ._common import LOWER_IS_BETTER, PARTIAL, Capped, Partial, blank_where_absent, cap_words, partial_words, steps
 
 
 class VsAverage(Method):
@@ -25,9 +25,13 @@ class VsAverage(Method):
 
     def score(self, col: Column, p: Params) -> Scored:
         v = col.value
-        avg = float(np.nanmean(v)) if np.any(~np.isnan(v)) else float("nan")
+        if len(v) and not np.isnan(v.min()):  # no value missing: the very sum and division np.nanmean makes
+            avg = float(np.sum(v) / len(v))
+        else:
+            avg = float(np.nanmean(v)) if np.any(~np.isnan(v)) else float("nan")
         n = steps(avg - v, p.step, p.partial)
-        return Scored(deducted(col.full, n * p.per_step, p.max_deduction, col.bonus), {"average": avg})
+        n *= p.per_step
+        return Scored(deducted(col.full, n, p.max_deduction, col.bonus), {"average": avg})
 
     def rule(self, p: Params, full: float, lang: str = "zh") -> str:
         return (
@@ -72,7 +76,6 @@ class RelativeToBest(Method):
         if not present.any():
             return Scored(np.full(len(v), np.nan), {"best": float("nan")})
         best = float(np.nanmin(v) if p.lower_is_better else np.nanmax(v))
-        out = np.full(len(v), np.nan)
         with np.errstate(divide="ignore", invalid="ignore"):
             if p.lower_is_better:
                 ratio = np.where(v > 0, best / v, 1.0)
@@ -80,8 +83,9 @@ class RelativeToBest(Method):
                 ratio = v / best if best > 0 else np.zeros(len(v))
         if best == 0:  # the same answer whichever way is better: what the criteria declare
             ratio = np.where(v == 0, 1.0 if p.best_zero == "full" else 0.0, ratio)
-        out[present] = col.full * np.clip(ratio[present], 0.0, 1.0)
-        return Scored(out, {"best": best})
+        out = np.clip(ratio, 0.0, 1.0, out=ratio)  # a new column of the method's own (see _common)
+        out *= col.full
+        return Scored(blank_where_absent(out, v), {"best": best})
 
     def rule(self, p: Params, full: float, lang: str = "zh") -> str:
         zero = tr(
@@ -131,16 +135,20 @@ class RankPoints(Method):
     def score(self, col: Column, p: Params) -> Scored:
         v = col.value
         present = ~np.isnan(v)
+        every = bool(present.all())  # the usual case: the ranked values are the column itself
         key = v if p.lower_is_better else -v
-        kp = key[present]
-        r, ordered = _competition_ranks(kp)
-        out = np.full(len(v), np.nan)
+        r, ordered = _competition_ranks(key if every else key[present])
         if p.points is not None:
             table = np.array(list(p.points) + [p.rest])
-            out[present] = table[np.minimum(r - 1, len(p.points))]
+            got = table[np.minimum(r - 1, len(p.points))]
         else:
             assert p.decay is not None  # _one_rule: exactly one of points and decay is given
-            out[present] = np.maximum(col.full * (1 - p.decay * (r - 1)), 0.0)
+            got = np.maximum(col.full * (1 - p.decay * (r - 1)), 0.0)
+        if every:
+            out = got
+        else:
+            out = np.full(len(v), np.nan)
+            out[present] = got
         return Scored(out, {"count": float(present.sum()), "ordered": ordered})
 
     def rule(self, p: Params, full: float, lang: str = "zh") -> str:
