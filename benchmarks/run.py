@@ -117,6 +117,32 @@ def run_inline(fn, repeat: int) -> tuple[float, float, object]:
     return statistics.median(runs), peak / 2**20, out
 
 
+def inline_side_by_side(fns: dict, repeat: int) -> dict[str, tuple[Timing, object]]:
+    """Each of ``fns`` (key -> (label, fn)) once per round, in turn, for ``repeat`` rounds (at least 3), as
+    :func:`run_side_by_side` runs processes: a machine whose speed drifts over a minute slows them alike.
+    Median wall and CPU time (process time: every thread, numpy's BLAS threads included), and
+    tracemalloc's peak on one extra run of each."""
+    walls: dict = {k: [] for k in fns}
+    cpus: dict = {k: [] for k in fns}
+    out: dict = {}
+    for _ in range(max(repeat, 3)):
+        for k, (_label, fn) in fns.items():
+            w, c = time.perf_counter(), time.process_time()
+            out[k] = fn()
+            cpus[k].append(time.process_time() - c)
+            walls[k].append(time.perf_counter() - w)
+    got = {}
+    for k, (label, fn) in fns.items():
+        tracemalloc.start()
+        fn()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        t = Timing(label, statistics.median(walls[k]), peak / 2**20, walls[k], cpu=statistics.median(cpus[k]))
+        t.note = f"cpu {t.cpu:.3f} s"
+        got[k] = (t, out[k])
+    return got
+
+
 # -- peers on data in memory ----------------------------------------------------------------
 
 
@@ -294,10 +320,17 @@ def bench_size(size: str, out: Path, repeat: int, peers: bool = True, processes:
         report["table_s"] = got["table"].seconds
 
     wdata = read_folder(data_dir, wplan.criteria)
-    core_s, core_mb, res = run_inline(lambda: score(plan, data), repeat)
-    core_t = Timing("core: score() on data in memory (all methods)", core_s, core_mb)
-    wcore_s, wcore_mb, wres = run_inline(lambda: score(wplan, wdata), repeat)
-    wcore_t = Timing("core=: score() on data in memory (weighted sum)", wcore_s, wcore_mb)
+    X = matrix(wdata, weights["fields"])
+    inline = inline_side_by_side(
+        {
+            "core": ("core: score() on data in memory (all methods)", lambda: score(plan, data)),
+            "core=": ("core=: score() on data in memory (weighted sum)", lambda: score(wplan, wdata)),
+            "numpy": ("numpy: weighted sum + rank, data in memory", lambda: numpy_rank(X, cats, weights["weights"])),
+        },
+        repeat,
+    )
+    (core_t, res), (wcore_t, wres), (numpy_t, np_rank) = inline["core"], inline["core="], inline["numpy"]
+    core_s, wcore_s, np_s = core_t.seconds, wcore_t.seconds, numpy_t.seconds
     T += [core_t, wcore_t]
     if size in ("county", "province"):  # the issue's figure: 1 000 draws over 6 000 units
         from scoring.core.sensitivity import sensitivity
@@ -305,9 +338,6 @@ def bench_size(size: str, out: Path, repeat: int, peers: bool = True, processes:
         sens_s, sens_mb, _ = run_inline(lambda: sensitivity(res, draws=1000, spread=0.1, seed=1), max(1, min(repeat, 3)))
         T.append(Timing("sensitivity: 1000 draws, weights ±10%", sens_s, sens_mb))
         report["sensitivity_s"] = sens_s
-    X = matrix(wdata, weights["fields"])
-    np_s, np_mb, np_rank = run_inline(lambda: numpy_rank(X, cats, weights["weights"]), max(repeat, 3))
-    numpy_t = Timing("numpy: weighted sum + rank, data in memory", np_s, np_mb)
     T.append(numpy_t)
     report["core_s"], report["core_wsum_s"], report["numpy_s"] = core_s, wcore_s, np_s
     for t, work in ((core_t, "engine core on data in memory (all methods)"), (wcore_t, "engine core, weighted sum only")):
