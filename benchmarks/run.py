@@ -479,6 +479,20 @@ def summary_table(rows: list[Row]) -> str:
     return "\n".join(out)
 
 
+def compile_source_tree() -> str:
+    """Compile the project's modules when they are run from the source tree (an editable install), as an
+    install compiles them: where the environment sets PYTHONDONTWRITEBYTECODE, every process would
+    otherwise compile them again as it starts (about 0.17 s, counted in every whole-process figure)."""
+    import compileall
+
+    import scoring
+
+    if not Path(scoring.__file__).resolve().is_relative_to(ROOT):
+        return "scoring installed (its modules compiled by the install)"
+    ok = all(compileall.compile_dir(ROOT / d, quiet=1) for d in ("scoring", "plugins"))
+    return "the source tree's modules compiled beforehand, as an install compiles them" + ("" if ok else " (some failed)")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sizes", default="county,province,nation,workbook")
@@ -492,6 +506,7 @@ def main(argv=None) -> int:
         f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} cores; medians of {a.repeat} rounds, "
         "every command of a row run once per round"
     )
+    print(compile_source_tree())
     results = {}
     summary = []
     rows: list[Row] = []
