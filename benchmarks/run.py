@@ -127,6 +127,7 @@ def inline_side_by_side(fns: dict, repeat: int) -> dict[str, tuple[Timing, objec
     out: dict = {}
     for _ in range(max(repeat, 3)):
         for k, (_label, fn) in fns.items():
+            time.sleep(0.25)  # numpy's BLAS threads spin for up to 0.2 s after their work: not counted in the next row
             w, c = time.perf_counter(), time.process_time()
             out[k] = fn()
             cpus[k].append(time.process_time() - c)
