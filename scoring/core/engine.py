@@ -318,19 +318,18 @@ def _score_category(
 
 
 # The columns a category's scoring keeps (points, full points, module scores: 140 MB at nation size) are
-# cut from blocks of many columns: numpy asks the system for huge pages for an array of 4 MiB or more, so
+# cut from blocks of about 8 MiB: numpy asks the system for huge pages for an array of 4 MiB or more, so
 # a nation's 57 000-unit category faults a block's pages in by the 2 MiB, not by the 4 KiB (29 700 page
-# faults per scoring of the nation in memory, 4 600 so). A block is let go only with its last column: a
+# faults per scoring of the nation in memory, 7 600 so). A block is let go only with its last column: a
 # column dropped early (a leaf's gathered inputs) is allocated alone.
-_BLOCK = 4 << 20
-_BLOCK_COLUMNS = 16, 256  # the fewest and the most columns of a block (a county's category: 256 × 20 units)
+_BLOCK = 8 << 20
+_BLOCK_COLUMNS = 256  # the most columns of a block (a county's category: 256 columns of 20 units)
 
 
 def _columns(n: int) -> Callable[[], np.ndarray]:
     """What makes a new column of ``n`` units for the results: its values are written by the step that
     asks for it (with ``out=``), so each step costs one pass and no temporary."""
-    fewest, most = _BLOCK_COLUMNS
-    rows = min(most, max(fewest, -(-_BLOCK // (8 * n)))) if n else 1
+    rows = min(_BLOCK_COLUMNS, -(-_BLOCK // (8 * n))) if n else 1  # a column of 1 MiB or more: a block of its own
     block, used = np.empty((0, n)), rows
 
     def new() -> np.ndarray:
