@@ -19,7 +19,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from run import ROOT, run_process, scoring_cmd  # noqa: E402
+from run import ROOT, compile_source_tree, run_process, scoring_cmd  # noqa: E402
 
 EXAMPLE = ["criteria/yitong-2020.toml", "--data", "examples/yitong-2020"]
 PUB = ["--public-from", "2021-01-15", "--public-to", "2021-01-21", "--contact", "0434-4222222"]
@@ -62,6 +62,7 @@ def main(argv=None) -> int:
         province = ROOT / "out" / "bench" / "province"
         if not (province / "criteria.toml").exists():
             generate.write("province", province)
+    print(compile_source_tree())
     out = Path(tempfile.mkdtemp(prefix="papers-bench-"))
     try:
         base: dict[str, float] = {}
