@@ -526,3 +526,138 @@ def test_every_registered_method_keeps_order_missing_and_bounds(name):
             assert np.isfinite(as_bonus[~missing]).all()
 
     check()
+
+
+# Each method as plainly stated with whole-column numpy (a new column per step, np.where to choose): the
+# methods compute the same in fewer columns, and must give the very same bits (NaN, -0.0 and all).
+def _plain_steps(shortfall, step, partial):
+    raw = np.maximum(shortfall, 0.0) / step
+    if partial == "ceil":
+        return np.ceil(np.round(raw, 9))
+    if partial == "floor":
+        return np.floor(np.round(raw, 9))
+    return raw
+
+
+def _plain_votes(col, weights, scale):
+    valid = sum((col.values[f] for f in weights), np.zeros(len(col)))
+    earned = sum((col.values[f] * k for f, k in weights.items()), np.zeros(len(col)))
+    out = np.full(len(col), np.nan)
+    ok = valid > 0
+    out[ok] = col.full * earned[ok] / (valid[ok] * scale)
+    return np.clip(out, 0, col.full)
+
+
+def _plain_rank_points(col, p):
+    from scoring_plugins.relative import _competition_ranks
+
+    v = col.value
+    present = ~np.isnan(v)
+    r, _ = _competition_ranks((v if p.lower_is_better else -v)[present])
+    out = np.full(len(v), np.nan)
+    if p.points is not None:
+        out[present] = np.array(list(p.points) + [p.rest])[np.minimum(r - 1, len(p.points))]
+    else:
+        out[present] = np.maximum(col.full * (1 - p.decay * (r - 1)), 0.0)
+    return out
+
+
+def _plain_relative_to_best(col, p):
+    v = col.value
+    present = ~np.isnan(v)
+    if not present.any():
+        return np.full(len(v), np.nan)
+    best = float(np.nanmin(v) if p.lower_is_better else np.nanmax(v))
+    out = np.full(len(v), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(v > 0, best / v, 1.0) if p.lower_is_better else (v / best if best > 0 else np.zeros(len(v)))
+    if best == 0:
+        ratio = np.where(v == 0, 1.0 if p.best_zero == "full" else 0.0, ratio)
+    out[present] = col.full * np.clip(ratio[present], 0.0, 1.0)
+    return out
+
+
+def _plain(name, col, p):
+    from scoring import deducted
+
+    v, cap, bonus = (col.value if col.values else None), getattr(p, "max_deduction", None), col.bonus
+    if name == "quota":
+        return deducted(col.full, np.maximum(p.required - v, 0.0) * p.per_short, cap, bonus)
+    if name == "rate_threshold":
+        gap = v - p.target if p.lower_is_better else p.target - v
+        return deducted(col.full, _plain_steps(gap, p.step, p.partial) * p.per_step, cap, bonus)
+    if name == "vs_average":
+        avg = float(np.nanmean(v)) if np.any(~np.isnan(v)) else float("nan")
+        return deducted(col.full, _plain_steps(avg - v, p.step, p.partial) * p.per_step, cap, bonus)
+    if name == "events_by_level":
+        return deducted(col.full, sum((col.values[f] * k for f, k in p.per.items()), np.zeros(len(col))), cap, bonus)
+    if name in ("presence", "must_be_full"):
+        ded = col.full if p.deduction is None else p.deduction
+        d = np.where(v > 0, 0.0, ded) if name == "presence" else np.where(v < p.target - 1e-9, ded, 0.0)
+        return deducted(col.full, np.where(np.isnan(v), np.nan, d), cap, bonus)
+    if name == "bands":
+        out = np.where(np.isnan(v), np.nan, p.below)
+        for b in reversed(p.bands):
+            out = np.where(v >= b.min - 1e-9, b.points, out)
+        return out
+    if name == "graded_review":
+        return _plain_votes(col, p.grades, 1.0)
+    if name == "survey":
+        return _plain_votes(col, p.options, 100.0)
+    if name == "bonus_by_level":
+        return np.minimum(sum(col.values[f] * k for f, k in p.points.items()), col.full if p.cap is None else p.cap)
+    if name == "relative_to_best":
+        return _plain_relative_to_best(col, p)
+    if name == "rank_points":
+        return _plain_rank_points(col, p)
+    raise AssertionError(name)
+
+
+PLAIN = [
+    "quota",
+    "rate_threshold",
+    "vs_average",
+    "events_by_level",
+    "presence",
+    "must_be_full",
+    "bands",
+    "graded_review",
+    "survey",
+    "bonus_by_level",
+    "relative_to_best",
+    "rank_points",
+]
+
+
+@pytest.mark.parametrize("name", PLAIN)
+def test_a_methods_points_are_the_bits_of_its_plain_statement(name):
+    from scoring.core.methods import Column
+
+    @settings(max_examples=examples(60), deadline=None)
+    @given(method_case(name), st.booleans())
+    def check(case, bonus):
+        m, p, full, values, _ = case
+        got = _run(m, p, full, values, bonus)
+        want = np.asarray(_plain(name, Column({f: v.copy() for f, v in values.items()}, full, bonus, "类别"), p), dtype=float)
+        assert np.array_equal(got.view(np.uint64), want.view(np.uint64)), (got, want)
+
+    check()
+
+
+@pytest.mark.parametrize("name", PLAIN)
+def test_a_methods_points_on_every_rate_to_two_decimals_are_the_bits_of_its_plain_statement(name):
+    """Every value 0.00 … 100.00 (a rate as offices type it; a NaN among them), each example's params: where
+    float noise puts a step a hair off a whole number (64.07 − 12.07 is 51.99999999999999), both agree."""
+    from scoring.core.methods import Column
+
+    m = method(name)
+    makers, _ = EXAMPLES[name]
+    column = np.append(np.arange(10_001) / 100, np.nan)
+    for full in (3, 10, 600):
+        for make in makers:
+            p = m.Params.model_validate(make(full))
+            fields = ([FIELD] if m.uses_field else []) + m.inputs(p)
+            values = {f: np.roll(column, k) for k, f in enumerate(fields)}
+            got = _run(m, p, full, values)
+            want = np.asarray(_plain(name, Column({f: v.copy() for f, v in values.items()}, full, False, "类别"), p), dtype=float)
+            assert np.array_equal(got.view(np.uint64), want.view(np.uint64)), (name, full, p)
