@@ -494,3 +494,19 @@ def test_a_module_whose_bonus_takes_its_score_below_0_rounds_its_part_of_the_tot
     res = score(plan, data)
     check_against_the_steps(plan, res)
     assert res.categories["党群部门"].modules["m"].contribution.tolist() == [-2.0, -2.0]
+
+
+@SETTINGS
+@given(st.one_of(st.tuples(st.integers(0, 40), st.integers(1, 600)), st.tuples(st.integers(30_000, 70_000), st.integers(1, 40))))
+def test_every_new_column_is_memory_of_its_own(drawn):
+    """The columns the engine keeps are cut from shared blocks: each is ``n`` units, writable, and no two
+    overlap (a column written to changes no other), across the blocks' ends."""
+    from scoring.core.engine import _columns
+
+    n, count = drawn
+    new = _columns(n)
+    cols = [new() for _ in range(count)]
+    for k, c in enumerate(cols):
+        assert c.shape == (n,) and c.flags.writeable and c.flags.c_contiguous
+        c.fill(k)
+    assert all((c == k).all() for k, c in enumerate(cols))
