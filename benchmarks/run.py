@@ -110,11 +110,16 @@ def run_inline(fn, repeat: int) -> tuple[float, float, object]:
         start = time.perf_counter()
         out = fn()
         runs.append(time.perf_counter() - start)
+    return statistics.median(runs), peak_mb(fn), out
+
+
+def peak_mb(fn) -> float:
+    """tracemalloc's peak (MB) over one more run of fn()."""
     tracemalloc.start()
     fn()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return statistics.median(runs), peak / 2**20, out
+    return peak / 2**20
 
 
 def inline_side_by_side(fns: dict, repeat: int) -> dict[str, tuple[Timing, object]]:
@@ -134,11 +139,7 @@ def inline_side_by_side(fns: dict, repeat: int) -> dict[str, tuple[Timing, objec
             walls[k].append(time.perf_counter() - w)
     got = {}
     for k, (label, fn) in fns.items():
-        tracemalloc.start()
-        fn()
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        t = Timing(label, statistics.median(walls[k]), peak / 2**20, walls[k], cpu=statistics.median(cpus[k]))
+        t = Timing(label, statistics.median(walls[k]), peak_mb(fn), walls[k], cpu=statistics.median(cpus[k]))
         t.note = f"cpu {t.cpu:.3f} s"
         got[k] = (t, out[k])
     return got
@@ -490,7 +491,7 @@ def compile_source_tree() -> str:
 
     if not Path(scoring.__file__).resolve().is_relative_to(ROOT):
         return "scoring installed (its modules compiled by the install)"
-    ok = all(compileall.compile_dir(ROOT / d, quiet=1) for d in ("scoring", "plugins"))
+    ok = all([compileall.compile_dir(ROOT / d, quiet=1) for d in ("scoring", "plugins")])  # both, even if one fails
     return "the source tree's modules compiled beforehand, as an install compiles them" + ("" if ok else " (some failed)")
 
 
