@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -47,6 +48,7 @@ def test_county_benchmark_runs_and_rankings_match_the_peers(tmp_path):
         capture_output=True,
         text=True,
         timeout=300,
+        env={**os.environ, "PYTHONPYCACHEPREFIX": str(tmp_path / "pycache")},  # run.py compiles the tree: not into it
     )
     assert proc.returncode == 0, proc.stderr
     assert "ranking check vs numpy" in proc.stdout and "Targets" in proc.stdout
