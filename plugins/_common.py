@@ -6,7 +6,7 @@ from typing import Literal
 
 import numpy as np
 
-from scoring import Params, Field
+from scoring import Column, Params, Field
 
 Partial = Literal["linear", "ceil", "floor"]
 
@@ -33,16 +33,16 @@ def steps(shortfall: np.ndarray, step: float, partial: str) -> np.ndarray:
     return raw
 
 
-def weighted_total(values: dict[str, np.ndarray], weights: dict[str, float], n: int) -> np.ndarray:
-    """Σ values[f] × k over ``weights`` in their order, from 0: the very additions of
-    ``sum((values[f] * k for f, k in weights.items()), np.zeros(n))``, into one new column."""
-    total = np.zeros(n)
+def weighted_total(col: Column, weights: dict[str, float]) -> np.ndarray:
+    """Σ col.values[f] × k over ``weights`` in their order, from 0: the very additions of
+    ``sum((col.values[f] * k for f, k in weights.items()), np.zeros(len(col)))``, into one new column."""
+    total = np.zeros(len(col))
     term = None
     for f, k in weights.items():
         if k == 1.0:  # x × 1 is x
-            total += values[f]
+            total += col.values[f]
             continue
-        term = np.multiply(values[f], k, out=term)
+        term = np.multiply(col.values[f], k, out=term)
         total += term
     return total
 

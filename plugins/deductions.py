@@ -54,7 +54,7 @@ class EventsByLevel(Method):
         return list(p.per)
 
     def score(self, col: Column, p: Params) -> Scored:
-        d = weighted_total(col.values, p.per, len(col))
+        d = weighted_total(col, p.per)
         return Scored(deducted(col.full, d, p.max_deduction, col.bonus))
 
     def rule(self, p: Params, full: float, lang: str = "zh") -> str:

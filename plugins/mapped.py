@@ -91,8 +91,8 @@ class _Votes(Method):
 
     def score(self, col: Column, p) -> Scored:
         w = self.weights(p)
-        valid = weighted_total(col.values, dict.fromkeys(w, 1.0), len(col))
-        earned = weighted_total(col.values, w, len(col))
+        valid = weighted_total(col, dict.fromkeys(w, 1.0))
+        earned = weighted_total(col, w)
         none = ~(valid > 0)  # no valid vote: no score (the indicator's missing rule decides)
         out = np.multiply(earned, col.full, out=earned)
         with np.errstate(divide="ignore", invalid="ignore"):  # where there is no valid vote: replaced below
@@ -211,7 +211,7 @@ class BonusByLevel(Method):
         return list(p.points)
 
     def score(self, col: Column, p) -> Scored:
-        total = weighted_total(col.values, p.points, len(col))
+        total = weighted_total(col, p.points)
         cap = col.full if p.cap is None else p.cap
         return Scored(np.minimum(total, cap, out=total))
 
