@@ -125,7 +125,8 @@ def check_problems(plan: Plan, data: Dataset, cols: dict[str, np.ndarray]) -> li
     if not plan.checks:
         return []
     n = len(data)
-    cats = np.asarray(data.categories, dtype=object)
+    cats = plan.criteria.categories
+    codes = data.category_codes(cats) if any(ch.applies_to is not None for ch, *_ in plan.checks) else None
     out: list[Problem] = []
     for ch, left, op, right in plan.checks:
         with np.errstate(all="ignore"):
@@ -135,7 +136,7 @@ def check_problems(plan: Plan, data: Dataset, cols: dict[str, np.ndarray]) -> li
             known = ~np.isnan(lv) & ~np.isnan(rv)
             fails = known & ~_OPS[op](lv, rv, tol)
         if ch.applies_to is not None:
-            fails &= np.isin(cats, ch.applies_to)
+            fails &= np.isin(codes, [k for k, cat in enumerate(cats) if cat in ch.applies_to])
         if not fails.any():
             continue
         reads = expr.ordered_names(left) + [x for x in expr.ordered_names(right) if x not in expr.ordered_names(left)]

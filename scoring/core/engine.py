@@ -187,11 +187,11 @@ def score(plan: Plan, data: Dataset, partial: bool = False) -> Results:
     problems: list[Problem] = consistency.problems(plan, data, cols)
     if problems:
         raise DataError(problems)
-    cats = np.asarray(data.categories, dtype=object)
+    codes = data.category_codes(c.categories)
     out: dict[str, CategoryScores] = {}
     scopes = unit_scopes(plan, data)
-    for cat in c.categories:
-        idx = np.nonzero(cats == cat)[0]
+    for k, cat in enumerate(c.categories):
+        idx = np.flatnonzero(codes == k)
         out[cat] = _score_category(plan, data, cols, zero, cat, idx, places, problems, partial, scopes)
     if problems:
         raise DataError(problems)

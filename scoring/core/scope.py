@@ -69,7 +69,8 @@ def unit_scopes(plan: Plan, data: Dataset) -> tuple[dict[str, np.ndarray], dict[
         return {}, {}
     n = len(data)
     by_id, by_name = _lookup(data.ids, data.names)
-    cats = np.asarray(data.categories, dtype=object)
+    cats = plan.criteria.categories
+    codes = data.category_codes(cats)
 
     def units_of(refs) -> np.ndarray:
         m = np.zeros(n, bool)
@@ -91,7 +92,7 @@ def unit_scopes(plan: Plan, data: Dataset) -> tuple[dict[str, np.ndarray], dict[
                 nl, nr = max(int(lead.sum()), 1), max(int(resp.sum()), 1)
                 share = np.where(lead, sc.lead_share / (nl if sc.divided else 1), np.where(resp, sc.responsible_share / (nr if sc.divided else 1), np.nan))
             else:
-                mask = np.isin(cats, list(sc.categories)) | units_of(sc.units)
+                mask = np.isin(codes, [k for k, cat in enumerate(cats) if cat in sc.categories]) | units_of(sc.units)
         parent = ind.parent
         if parent in masks:
             mask = masks[parent] if mask is None else mask & masks[parent]

@@ -126,8 +126,8 @@ def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = No
         cols = fresh
     c = plan.criteria
     base_of = bases(plan)
-    cats = np.asarray(data.categories, dtype=object)
-    in_cat = {cat: cats == cat for cat in c.categories}
+    codes = data.category_codes(c.categories)
+    in_cat = {cat: codes == k for k, cat in enumerate(c.categories)}
     units_of: dict[tuple[str, ...], np.ndarray] = {}
 
     def units_in(applies) -> np.ndarray:
@@ -135,7 +135,7 @@ def find_gaps(plan: Plan, data: Dataset, cols: dict[str, np.ndarray] | None = No
         key = tuple(k for k in c.categories if k in applies)
         got = units_of.get(key)
         if got is None:
-            mask = np.zeros(len(cats), bool)
+            mask = np.zeros(len(codes), bool)
             for k in key:
                 mask |= in_cat[k]
             got = units_of[key] = np.nonzero(mask)[0]
