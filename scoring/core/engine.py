@@ -228,9 +228,9 @@ def _score_category(
             if ind.max_deduction is not None:  # a cap on the group's total deduction
                 np.subtract(app, ind.max_deduction, out=pts)
                 np.maximum(earned, pts, out=pts)
-            else:
-                np.copyto(pts, earned)  # earned stays as it is: the points before the cap (raw)
-            np.clip(pts, 0, None, out=pts)
+                np.clip(pts, 0, None, out=pts)
+            else:  # earned stays as it is: the points before the cap (raw)
+                np.clip(earned, 0, None, out=pts)
             round_array(pts, places, out=pts)
             if uncounted.any():
                 pts[uncounted] = np.nan
@@ -397,9 +397,15 @@ def _nansum(arrays: list[np.ndarray], new) -> tuple[np.ndarray, np.ndarray]:
         if not np.isnan(low) and (low > 0 or not np.signbit(a).any()):
             return a, _nobody(len(a))
     acc = new()
-    acc.fill(0.0)
-    uncounted = np.ones(len(acc), bool)
-    for a in arrays:
+    if not arrays:
+        acc.fill(0.0)
+        return acc, np.ones(len(acc), bool)
+    # the first addition, 0.0 + the first column, written straight into the sum (no pass to fill it with 0.0)
+    uncounted = np.isnan(arrays[0])
+    np.add(arrays[0], 0.0, out=acc)
+    if uncounted.any():
+        acc[uncounted] = 0.0
+    for a in arrays[1:]:
         nan = np.isnan(a)
         if nan.any():
             a = a.copy()
@@ -416,8 +422,11 @@ def _sum(arrays: list[np.ndarray], new) -> np.ndarray:
         if not np.signbit(a[:1] if a.ndim == 1 and a.strides[0] == 0 else a).any():  # a constant column: its one value tells
             return a
     acc = new()
-    acc.fill(0.0)
-    for a in arrays:
+    if not arrays:
+        acc.fill(0.0)
+        return acc
+    np.add(arrays[0], 0.0, out=acc)  # 0.0 + the first column, as a sum begun at 0.0 adds it
+    for a in arrays[1:]:
         acc += a
     return acc
 
