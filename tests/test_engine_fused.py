@@ -510,3 +510,18 @@ def test_every_new_column_is_memory_of_its_own(drawn):
         assert c.shape == (n,) and c.flags.writeable and c.flags.c_contiguous
         c.fill(k)
     assert all((c == k).all() for k, c in enumerate(cols))
+
+
+@SETTINGS
+@given(
+    st.lists(st.sampled_from(["党群部门", "政府部门", "乡镇(街道)", "未声明"]), max_size=30),
+    st.lists(st.sampled_from(["党群部门", "政府部门", "乡镇(街道)"]), unique=True),
+)
+def test_a_units_category_code_is_its_place_in_the_list_or_minus_1(cats, listed):
+    # the engine, the gap finder, scopes and checks find a category's units by these codes
+    from scoring.core.dataset import Dataset
+
+    ids = [f"U{i}" for i in range(len(cats))]
+    codes = Dataset(ids, ids, cats, {}).category_codes(listed)
+    assert codes.dtype == np.int32 and len(codes) == len(cats)
+    assert codes.tolist() == [listed.index(c) if c in listed else -1 for c in cats]
