@@ -3,6 +3,7 @@ at the engine's boundary and a fault is named as that plugin's, method's and ind
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,19 @@ def test_points_within_range_pass_the_boundary(capsys, tmp_path):
     code, out, err = cli(capsys, "run", crit, "--data", data, "--format", "csv")
     assert code == 0, err
     assert ",85.00," in out and ",5.00," in out
+
+
+def test_points_a_hair_outside_0_and_full_are_clipped_to_them(capsys, tmp_path):
+    # within the boundary's tolerance (1e-9 of the full points) a method's points pass, and are
+    # clipped: at 6 decimals 1000.000001 and -0.000001 would otherwise show
+    crit, data, _ = case(tmp_path, "np.where(v > 50, 1000 + 8e-7, -8e-7)")
+    text = crit.read_text(encoding="utf-8").replace("year = 2020\n", "year = 2020\nprecision = 6\n").replace("full = 100\n", "full = 1000\n")
+    text = text.replace('name = "重点任务"\n', 'name = "重点任务"\nfull = 1000\n')
+    crit.write_text(text, encoding="utf-8")
+    code, out, err = cli(capsys, "run", crit, "--data", data, "--format", "json")
+    assert code == 0, err
+    units = json.loads(out)["categories"][0]["units"]
+    assert [(u["id"], u["indicators"][0]["points"]) for u in units] == [("ZF01", 1000.0), ("ZF02", 0.0)]
 
 
 @pytest.mark.parametrize("entry", ["/tmp/evil", "../outside", "plugins/../../outside", "sub/../../x"])

@@ -64,10 +64,11 @@ def call_method(method, indicator: str, what: str, fn: Callable, *args, passes: 
         ) from None
 
 
-def checked_points(leaf, result, n: int, absent: np.ndarray | None, unit_name: Callable[[int], str]) -> tuple[np.ndarray, np.ndarray | None]:
+def checked_points(leaf, result, n: int, absent: np.ndarray | None, unit_name: Callable[[int], str]) -> tuple[np.ndarray, np.ndarray | None, bool]:
     """The points a method returned, as floats, after the boundary checks (see the module doc),
-    and where they are NaN (None: nowhere). ``absent``: the units with an input NaN, whose points
-    may be NaN (None: no such unit)."""
+    where they are NaN (None: nowhere), and whether every number is within [0, full points]
+    (clipping them to it would change nothing). ``absent``: the units with an input NaN, whose
+    points may be NaN (None: no such unit)."""
     try:
         raw = np.asarray(result.points, dtype=float)
     except Exception as exc:  # noqa: BLE001 - not numbers at all
@@ -77,7 +78,7 @@ def checked_points(leaf, result, n: int, absent: np.ndarray | None, unit_name: C
     ind = leaf.indicator
     tol = 1e-9 * max(1.0, abs(ind.full))
     if n == 0:
-        return raw, None
+        return raw, None, True
     # the usual case, decided by the least and the greatest number and, only where there is a NaN
     # (the least is NaN: it propagates), the NaN column
     lo, nan = raw.min(), None
@@ -86,8 +87,9 @@ def checked_points(leaf, result, n: int, absent: np.ndarray | None, unit_name: C
         lo = np.fmin.reduce(raw)  # NaN passed over; NaN when every value is NaN
     hi = np.fmax.reduce(raw)
     bounded = (-np.inf < lo and hi < np.inf) if ind.bonus else (lo >= -tol and hi <= ind.full + tol)
+    inside = bool(lo >= 0 and hi <= ind.full) or bool(np.isnan(lo))  # NaN: no number at all
     if bounded and (nan is None or getattr(leaf.method, "leaves_out", False) or not (nan if absent is None else nan & ~absent).any()):
-        return raw, nan
+        return raw, nan, inside
     given = np.ones(n, bool) if absent is None else ~absent
     bad = [("plugin.points_infinite", np.isinf(raw))]
     if not getattr(leaf.method, "leaves_out", False):
@@ -106,4 +108,4 @@ def checked_points(leaf, result, n: int, absent: np.ndarray | None, unit_name: C
             problems.append(Problem(code, _args(leaf, units=units, n=len(where), value=float(raw[where[0]]), full=ind.full)))
     if problems:
         raise PluginError(problems)
-    return raw, nan
+    return raw, nan, inside

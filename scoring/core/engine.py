@@ -481,7 +481,7 @@ def _score_leaf(
     col = Column(inputs, ind.full, ind.bonus, cat)
     result = boundary.call(leaf, "score", leaf.method.score, col, leaf.params)
     absent = _any_nan(list(inputs.values()))  # units with an input left blank or without a value (None: none)
-    raw, nan = boundary.checked_points(leaf, result, n, absent, lambda k: f"{data.ids[idx[k]]} {data.names[idx[k]]}")
+    raw, nan, inside = boundary.checked_points(leaf, result, n, absent, lambda k: f"{data.ids[idx[k]]} {data.names[idx[k]]}")
     missing: np.ndarray | None
     by_zero: np.ndarray | None = None
     if any(f in zero for f in inputs):  # a derived field: no value because a denominator was 0 is not missing data
@@ -505,21 +505,27 @@ def _score_leaf(
             missing &= applies
         if by_zero is not None:
             by_zero &= applies
-    # the points: one new column, every later step in place
-    pts = new()
-    if ind.max_deduction is not None and not ind.bonus:
-        np.maximum(raw, ind.full - ind.max_deduction, out=pts)
-        np.clip(pts, 0.0, ind.full, out=pts)
-    elif not ind.bonus:
-        np.clip(raw, 0.0, ind.full, out=pts)
-    else:
-        np.copyto(pts, raw)
     gaps = missing is not None and bool(missing.any())
     if missing is None:
         missing = _nobody(n)  # no one missing: no memory kept for it
     divided = by_zero is not None and bool(by_zero.any())
     if not divided:
         by_zero = _nobody(n)
+    # the points: one new column, every later step in place; where no step before the rounding has
+    # anything to do (points within [0, full] or a 附加项's, every unit scored whole), the rounding
+    # reads the method's points and writes the new column (a -0.0 the clip would make +0.0 rounds to +0.0)
+    pts = new()
+    if ind.max_deduction is not None and not ind.bonus:
+        np.maximum(raw, ind.full - ind.max_deduction, out=pts)
+        np.clip(pts, 0.0, ind.full, out=pts)
+        src = pts
+    elif not ind.bonus and not inside:
+        src = np.clip(raw, 0.0, ind.full, out=pts)
+    elif gaps or divided or applies is not None or share is not None:  # written into before the rounding
+        np.copyto(pts, raw)
+        src = pts
+    else:
+        src = raw
     if gaps:
         if ind.missing == "error":
             for pos in np.nonzero(missing)[0]:
@@ -540,7 +546,7 @@ def _score_leaf(
         pts *= share
         full = ind.full * share
     # not a 附加项: clipped to [0, full], or 0, full or NaN, times a share of at least 0 (or NaN)
-    round_array(pts, places, out=pts, negative=None if ind.bonus else False)
+    round_array(src, places, out=pts, negative=None if ind.bonus else False)
     # full points where the unit is scored, 0 where not (and always 0 for a 附加项)
     if ind.bonus:
         applicable = _constant(0.0, n)
