@@ -222,7 +222,8 @@ def _score_category(
             scores[ind.id] = _score_leaf(plan.leaves[ind.id], data, cols, zero, cat, idx, places, problems, c.assessment.year, applies, share, new)
         else:
             parts = [scores[k] for k in kids.get(ind.id, []) if k in scores]
-            earned, uncounted = _nansum([p.points for p in parts], new)  # uncounted: no part counts for the unit
+            whole = [_every_unit_scored(p, n) for p in parts]
+            earned, uncounted = _nansum([p.points for p in parts], new, whole)  # uncounted: no part counts for the unit
             app = _sum([p.applicable_full for p in parts], new)
             pts = new()
             if ind.max_deduction is not None:  # a cap on the group's total deduction
@@ -253,7 +254,7 @@ def _score_category(
         normal = [s for s in tops if not s.indicator.bonus]
         extra = [s for s in tops if s.indicator.bonus]
         one_full = len(normal) == 1 and _every_unit_scored(normal[0], n)  # a single leaf that scored every unit
-        earned = normal[0].points if one_full else _nansum([s.points for s in normal], new)[0]  # see _nansum
+        earned = normal[0].points if one_full else _nansum([s.points for s in normal], new, [_every_unit_scored(s, n) for s in normal])[0]
         app = _sum([s.applicable_full for s in normal], new)
         if len(normal) == 1 and _rescaled(normal[0], m):
             base = normal[0].points
@@ -384,9 +385,11 @@ def _copy(a: np.ndarray, new) -> np.ndarray:
     return out
 
 
-def _nansum(arrays: list[np.ndarray], new) -> tuple[np.ndarray, np.ndarray]:
+def _nansum(arrays: list[np.ndarray], new, whole: list[bool] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Sum of columns, NaN counting as nothing (the same additions, in the same order, as np.nansum),
-    and the units where every column is NaN; ``new`` gives the new column.
+    and the units where every column is NaN; ``new`` gives the new column. ``whole``: per column,
+    whether it is known to have a number for every unit (its NaN test is left out; with one such
+    column no unit is uncounted).
 
     A NaN is added as 0.0 rather than skipped: ``acc + 0.0`` is ``acc`` because the sum, begun at
     +0.0, is never -0.0 (a sum is -0.0 only when both terms are). A single column with neither NaN
@@ -400,19 +403,24 @@ def _nansum(arrays: list[np.ndarray], new) -> tuple[np.ndarray, np.ndarray]:
     if not arrays:
         acc.fill(0.0)
         return acc, np.ones(len(acc), bool)
-    # the first addition, 0.0 + the first column, written straight into the sum (no pass to fill it with 0.0)
-    uncounted = np.isnan(arrays[0])
-    np.add(arrays[0], 0.0, out=acc)
-    if uncounted.any():
-        acc[uncounted] = 0.0
-    for a in arrays[1:]:
-        nan = np.isnan(a)
-        if nan.any():
-            a = a.copy()
-            a[nan] = 0.0
-        acc += a
-        uncounted &= nan
-    return acc, uncounted
+    whole = whole or [False] * len(arrays)
+    counted = any(whole)  # a column with a number for every unit: every unit is counted
+    uncounted = None
+    for k, (a, known) in enumerate(zip(arrays, whole)):
+        nan = None if known else np.isnan(a)
+        gaps = nan is not None and bool(nan.any())
+        if k == 0:  # 0.0 + the first column, written straight into the sum (no pass to fill it with 0.0)
+            np.add(a, 0.0, out=acc)
+            if gaps:
+                acc[nan] = 0.0
+        else:
+            if gaps:
+                a = a.copy()
+                a[nan] = 0.0
+            acc += a
+        if not counted:
+            uncounted = nan if uncounted is None else np.logical_and(uncounted, nan, out=uncounted)
+    return acc, _nobody(len(acc)) if counted else uncounted
 
 
 def _sum(arrays: list[np.ndarray], new) -> np.ndarray:
