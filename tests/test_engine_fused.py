@@ -8,6 +8,7 @@ already those of the next one, and rounds once where a second rounding cannot ch
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -528,3 +529,34 @@ def test_a_units_category_code_is_its_place_in_the_list_or_minus_1(cats, listed)
     codes = Dataset(ids, ids, cats, {}).category_codes(listed)
     assert codes.dtype == np.int32 and len(codes) == len(cats)
     assert codes.tolist() == [listed.index(c) if c in listed else -1 for c in cats]
+
+
+@pytest.mark.parametrize("blank", [False, True])
+def test_a_groups_full_points_from_parts_with_the_same_full_points_for_every_unit(blank):
+    # the parts' full points are one value for every unit: so is their sum, made once; a unit that
+    # left both parts blank (excluded) has no points and no full points in the group
+    from scoring.core.dataset import Dataset
+
+    doc = {
+        "assessment": {"name": "生成", "year": 2020, "precision": 2, "total": 100, "categories": ["政府部门"]},
+        "fields": [{"name": "a", "max": 100}, {"name": "b", "max": 100}, {"name": "c", "max": 100}],
+        "modules": [{"id": "m", "name": "模块", "full": 100, "weights": {"政府部门": 100}}],
+        "indicators": [
+            {"id": "A", "module": "m", "name": "甲", "full": 80, "method": "supplied", "field": "c"},
+            {"id": "G", "module": "m", "name": "组", "full": 20},
+            {"id": "G1", "parent": "G", "name": "组一", "full": 10, "method": "supplied", "field": "a", "missing": "exclude"},
+            {"id": "G2", "parent": "G", "name": "组二", "full": 10, "method": "supplied", "field": "b", "missing": "exclude"},
+        ],
+    }
+    gone = np.nan if blank else 4.0
+    data = Dataset(["U0", "U1"], ["甲单位", "乙单位"], ["政府部门"] * 2, {"a": np.array([1.0, gone]), "b": np.array([2.0, gone]), "c": np.array([70.0, 60.0])})
+    (cs,) = score(plan_of(doc), data).categories.values()
+    group = cs.indicators["G"]
+    if blank:
+        assert group.points[0] == 3.0 and np.isnan(group.points[1])
+        assert group.applicable_full.tolist() == [20.0, 0.0]
+        assert cs.modules["m"].base.tolist() == [73.0, 75.0]  # 60 of the 80 that apply, over 100
+    else:
+        assert group.points.tolist() == [3.0, 8.0]
+        assert group.applicable_full.tolist() == [20.0, 20.0] and not group.applicable_full.flags.writeable
+        assert cs.modules["m"].base.tolist() == [73.0, 68.0]

@@ -235,7 +235,7 @@ def _score_category(
             round_array(pts, places, out=pts)
             if uncounted.any():
                 pts[uncounted] = np.nan
-                if app is parts[0].applicable_full:  # a part's own column: not written into
+                if app is parts[0].applicable_full or not app.flags.writeable:  # a part's own column or a constant: not written into
                     app = _copy(app, new)
                 app[uncounted] = 0.0
             scores[ind.id] = IndicatorScores(ind, pts, app, raw=earned, applies=applies, share=share)
@@ -355,6 +355,11 @@ def _no_bonus(low: float, high: float, places: int) -> float:
     return float(round_array(np.clip(np.zeros(1), low, high), places)[0])
 
 
+def _is_constant(a: np.ndarray) -> bool:
+    """Whether ``a`` is one value for every unit, as :func:`_constant` makes it (no memory of its own)."""
+    return a.ndim == 1 and a.strides[0] == 0
+
+
 def _nobody(n: int) -> np.ndarray:
     """A column of False for every unit (no one missing, no 0 ÷ 0): read-only, no memory of its own."""
     return _broadcast(b"", n)
@@ -424,11 +429,18 @@ def _nansum(arrays: list[np.ndarray], new, whole: list[bool] | None = None) -> t
 
 
 def _sum(arrays: list[np.ndarray], new) -> np.ndarray:
-    """Sum of columns; a single column without -0.0 is its own sum (returned as it is)."""
+    """Sum of columns; a single column without -0.0 is its own sum (returned as it is), and a sum
+    of constant columns (full points the same for every unit) is a constant column: the same
+    additions, made once."""
     if len(arrays) == 1:
         a = arrays[0]
-        if not np.signbit(a[:1] if a.ndim == 1 and a.strides[0] == 0 else a).any():  # a constant column: its one value tells
+        if not np.signbit(a[:1] if _is_constant(a) else a).any():  # a constant column: its one value tells
             return a
+    if arrays and len(arrays[0]) and all(_is_constant(a) for a in arrays):
+        total = 0.0
+        for a in arrays:
+            total += float(a[0])
+        return _constant(total, len(arrays[0]))
     acc = new()
     if not arrays:
         acc.fill(0.0)
