@@ -331,7 +331,9 @@ class _Grid:
     """The rows after the header of a comma-separated file without quotes or blank lines, its
     line ends all "\n" or all "\r\n", every row as wide as the header: the rows' UTF-8 bytes in
     a buffer the column readers take as it is (see ``values.word_buffer``) and where each cell
-    ends there (at the comma or line end after it), a row of ends per row."""
+    ends there (at the comma or line end after it), a row of ends per column (``ends[j, p]``:
+    laid out a column after another once, as the readers take them, not gathered across the rows
+    at each read)."""
 
     BLOCK = 4096  # rows read together: their bytes stay in the processor's cache while every column of them is read
 
@@ -375,11 +377,12 @@ class _Grid:
             return None
         if crlf and (np.count_nonzero(b == 10) != rows or not (b[last + 1] == 10).all()):
             return None  # a "\n" without "\r" before it
+        ends = np.ascontiguousarray(ends.T)
         ends += front
         return cls(buf, front, ends, len(eol))
 
     def __len__(self) -> int:
-        return len(self.ends)
+        return self.ends.shape[1]
 
     def cells(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(bytes, starts, ends) of column j's cells."""
@@ -401,13 +404,13 @@ class _Grid:
         """Where these columns' cells start and end, a row for each column: taken once for all the
         blocks :meth:`read` reads, not once a block, and laid out a column after another, so that a block's
         cells of one column lie side by side as the reader takes them (and each column's, kept by :meth:`fetch`)."""
-        ends = self.ends.T[cols]  # taken straight into rows of their own, one copy
-        starts = self.ends.T[[j - 1 for j in cols]]  # the end of the cell before
+        ends = self.ends[cols]
+        starts = self.ends[[j - 1 for j in cols]]  # the end of the cell before
         starts += 1
         for k, j in enumerate(cols):
             if j == 0 and len(starts[k]):  # a row's first cell starts after the line end of the row before
                 starts[k, 0] = self.front
-                starts[k, 1:] = self.ends[:-1, -1] + self.eol
+                starts[k, 1:] = self.ends[-1, :-1] + self.eol
         return starts, ends
 
     def read(self, reader, cols: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -452,8 +455,8 @@ class _Grid:
         return body.replace("\r\n" if self.eol == 2 else "\n", ",").split(",")
 
     def cell(self, p: int, j: int) -> str:
-        start = self.ends[p, j - 1] + 1 if j else (self.ends[p - 1, -1] + self.eol if p else self.front)
-        return self.buf[start : self.ends[p, j]].tobytes().decode("utf-8")
+        start = self.ends[j - 1, p] + 1 if j else (self.ends[-1, p - 1] + self.eol if p else self.front)
+        return self.buf[start : self.ends[j, p]].tobytes().decode("utf-8")
 
 
 class FixedTexts:
