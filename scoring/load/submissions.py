@@ -564,6 +564,20 @@ class ReadResult:
     wide: list[tuple[str, str | None, np.ndarray, dict[str, str]]]  # (file, sheet, unit rows, field -> column letter)
 
 
+@dataclass
+class _FileRead:
+    """One data file as :meth:`_Reader.stage_file` read it, to be merged in its turn."""
+
+    name: str
+    info: FileInfo
+    problems: list[Problem]
+    notes: list[Problem]  # the file's own notes (a byte-order mark, GBK, …), added after its cell notes
+    cell_notes: "Notes"
+    stages: list["_Stage"]
+    bad: set[tuple[int, str]]
+    unreadable: Problem | None
+
+
 class _Reader:
     """The one place where rows become (unit, field, value, evidence), for every file format and layout."""
 
@@ -598,11 +612,18 @@ class _Reader:
 
     # -- files ---------------------------------------------------------------------------
     def read_file(self, path: Path, shown_name: str) -> None:
+        self.merge(self.stage_file(path, shown_name))
+
+    def stage_file(self, path: Path, shown_name: str) -> "_FileRead":
+        """One file read, before it is merged with the files before it: what is read from a file
+        does not depend on any other file (the notes it makes are its own, see :meth:`merge`)."""
+        real_notes, self.notes = self.notes, Notes()  # this file's cell notes, merged in their turn
         problems: list[Problem] = []
         stages: list[_Stage] = []
         notes: list[Problem] = []
         info = FileInfo(shown_name, "csv")
         self.cur_bad = set()  # this file's bad cells: kept only if the file is read to the end
+        unreadable = None
         try:
             kind = sniff(path, shown_name)
             if kind == "text":
@@ -625,18 +646,32 @@ class _Reader:
                         if st is not None:
                             stages.append(st)
         except Unreadable as e:
-            self.notes.discard(shown_name)
-            self.problems.append(e.problem)
+            unreadable = e.problem
+        finally:
+            made, self.notes = self.notes, real_notes
+        for st in stages:  # what merging reads of the table: its name and sheet (not its rows or bytes)
+            st.t = Table(st.t.file, st.t.sheet, ())
+        return _FileRead(shown_name, info, problems, notes, made, stages, self.cur_bad, unreadable)
+
+    def merge(self, r: "_FileRead") -> None:
+        """A staged file's data, problems and notes added to the files' before it, as reading it
+        then and there would have added them."""
+        self.notes.cells.update(r.cell_notes.cells)  # keyed by file: none is there yet
+        self.notes.items.extend(r.cell_notes.items)
+        info = r.info
+        if r.unreadable is not None:
+            self.notes.discard(r.name)
+            self.problems.append(r.unreadable)
             info.read = False
             self.files.append(info)
             return
-        self.bad |= self.cur_bad
-        for p in notes:
+        self.bad |= r.bad
+        for p in r.notes:
             self.notes.add(p)
-        if not stages and not problems:
-            self.notes.add(Problem("note.no_data", file=shown_name))
-        self.problems.extend(problems)
-        for st in stages:
+        if not r.stages and not r.problems:
+            self.notes.add(Problem("note.no_data", file=r.name))
+        self.problems.extend(r.problems)
+        for st in r.stages:
             self._commit(st)
             info.sheets.append({"sheet": st.t.sheet, "layout": st.layout, "header_row": st.header_row, "rows": st.rows_read})
         self.files.append(info)
