@@ -126,7 +126,7 @@ def check_problems(plan: Plan, data: Dataset, cols: dict[str, np.ndarray]) -> li
         return []
     n = len(data)
     cats = plan.criteria.categories
-    codes = data.category_codes(cats) if any(ch.applies_to is not None for ch, *_ in plan.checks) else None
+    codes: np.ndarray | None = None  # each unit's category, found when a check names categories
     out: list[Problem] = []
     for ch, left, op, right in plan.checks:
         with np.errstate(all="ignore"):
@@ -136,6 +136,8 @@ def check_problems(plan: Plan, data: Dataset, cols: dict[str, np.ndarray]) -> li
             known = ~np.isnan(lv) & ~np.isnan(rv)
             fails = known & ~_OPS[op](lv, rv, tol)
         if ch.applies_to is not None:
+            if codes is None:
+                codes = data.category_codes(cats)
             fails &= np.isin(codes, [k for k, cat in enumerate(cats) if cat in ch.applies_to])
         if not fails.any():
             continue

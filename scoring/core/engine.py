@@ -423,9 +423,12 @@ def _nansum(arrays: list[np.ndarray], new, whole: list[bool] | None = None) -> t
                 a = a.copy()
                 a[nan] = 0.0
             acc += a
-        if not counted:
+        if not counted:  # no column known whole: each one's NaN test was made
+            assert nan is not None
             uncounted = nan if uncounted is None else np.logical_and(uncounted, nan, out=uncounted)
-    return acc, _nobody(len(acc)) if counted else uncounted
+    if counted or uncounted is None:
+        return acc, _nobody(len(acc))
+    return acc, uncounted
 
 
 def _sum(arrays: list[np.ndarray], new) -> np.ndarray:

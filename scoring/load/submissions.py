@@ -23,11 +23,15 @@ from __future__ import annotations
 import hashlib
 import json
 import operator
+import os
+import pickle
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from collections.abc import Callable
 from typing import Sequence, cast
 
 import numpy as np
@@ -36,6 +40,7 @@ from ..core.criteria import Criteria
 from ..core.cycles import paused
 from ..core.dataset import Dataset
 from ..errors import DataError, Problem
+from .. import load as load_settings
 from .sheets import TEXT_EXTS, Table, Unreadable, open_workbook, read_text, sniff, worksheets
 from .values import (
     CONTROL,
@@ -650,7 +655,7 @@ class _Reader:
         finally:
             made, self.notes = self.notes, real_notes
         for st in stages:  # what merging reads of the table: its name and sheet (not its rows or bytes)
-            st.t = Table(st.t.file, st.t.sheet, ())
+            st.t = Table(st.t.file, st.t.sheet, iter(()))
         return _FileRead(shown_name, info, problems, notes, made, stages, self.cur_bad, unreadable)
 
     def merge(self, r: "_FileRead") -> None:
@@ -1337,20 +1342,92 @@ def read_with(reader_class: type[_Reader], folder: str | Path, criteria: Criteri
     reader = reader_class(criteria, units)
     reader.notes = notes
     reader.problems = problems
-    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+    entries = sorted(folder.iterdir(), key=lambda p: p.name)
+    data_files = [p for p in entries if p.name not in UNITS_FILES and not _skipped(p.name) and not p.is_dir()]
+    staged = _staged_on_two(reader, data_files) if reader_class is _Reader else None
+    for path in entries:
         name = path.name
         if path.name in UNITS_FILES:
             continue
         if name.startswith("~$"):
             notes.add(Problem("note.lock_file", file=name))
             continue
-        if name.startswith(".") or name.lower() in ("thumbs.db", "desktop.ini"):
+        if _skipped(name):
             continue
         if path.is_dir():
             notes.add(Problem("note.subfolder", file=name))
             continue
-        reader.read_file(path, name)
+        r = staged(name) if staged is not None else None
+        reader.merge(r if r is not None else reader.stage_file(path, name))
     return ReadResult(reader.dataset(), reader.problems, reader.notes.problems(), reader.files, reader.bad, reader.wide)
+
+
+def _skipped(name: str) -> bool:
+    """A file left out without a word (a lock file is noted)."""
+    return name.startswith("~$") or name.startswith(".") or name.lower() in ("thumbs.db", "desktop.ini")
+
+
+def _staged_on_two(reader: _Reader, paths: list[Path]) -> Callable[[str], _FileRead | None] | None:
+    """Every data file staged, part in a forked process and the rest here: what gives a file's
+    staged reading by name when it is merged (None for a file not staged: the caller stages it
+    then). None when the folder is read one file after another."""
+    from_bytes = load_settings.read_on_two_from
+    if from_bytes is None or len(paths) < 2 or not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return None
+    if len(os.sched_getaffinity(0)) < 2:
+        return None
+    sizes = {p: p.stat().st_size for p in paths}
+    if sum(sizes.values()) < from_bytes:
+        return None
+    here: list[Path] = []
+    there: list[Path] = []
+    for p in sorted(paths, key=lambda q: (-sizes[q], q.name)):  # the largest first, each to the lighter side
+        (here if sum(sizes[q] for q in here) <= sum(sizes[q] for q in there) else there).append(p)
+    forked = _Forked(reader, sorted(there, key=lambda q: q.name))
+    try:
+        own = {p.name: reader.stage_file(p, p.name) for p in sorted(here, key=lambda q: q.name)}
+    except BaseException:
+        forked.result()  # not left behind
+        raise
+
+    def staged(name: str) -> _FileRead | None:
+        return own[name] if name in own else forked.result().get(name)
+
+    return staged
+
+
+class _Forked:
+    """Data files staged by a forked process, sent back through a pipe; what it could not send (it
+    failed, or the process died) is staged here in its turn, by the caller."""
+
+    def __init__(self, reader: _Reader, paths: list[Path]):
+        self.got: dict[str, _FileRead] | None = None
+        r, w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the forked process: stage, send, and leave without the parent's exit handlers
+            code = 1
+            try:
+                os.close(r)
+                staged = [reader.stage_file(p, p.name) for p in paths]
+                with open(w, "wb") as out:
+                    pickle.dump(staged, out, protocol=pickle.HIGHEST_PROTOCOL)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(w)
+        self.fd = r
+
+    def result(self) -> dict[str, _FileRead]:
+        if self.got is None:
+            staged: list[_FileRead] = []
+            try:
+                with open(self.fd, "rb") as f:
+                    staged = pickle.load(f)  # from this process's own fork, never from elsewhere
+            except Exception:  # noqa: BLE001 - nothing or half sent: those files are staged here
+                staged = []
+            _, status = os.waitpid(self.pid, 0)
+            self.got = {r.name: r for r in staged} if status == 0 else {}
+        return self.got
 
 
 def read_folder(folder: str | Path, criteria: Criteria) -> Dataset:
