@@ -131,3 +131,15 @@ def test_a_small_folder_is_read_one_file_after_another(tmp_path, monkeypatch, on
     awkward_folder(tmp_path)
     everything(tmp_path)
     assert on_two == []
+
+
+def test_a_folder_is_read_one_file_after_another_when_no_process_can_be_forked(tmp_path, monkeypatch, on_two):
+    awkward_folder(tmp_path)
+    want = one_after_another(tmp_path, monkeypatch)
+
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert everything(tmp_path) == want
+    assert on_two == []

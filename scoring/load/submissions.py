@@ -1383,7 +1383,10 @@ def _staged_on_two(reader: _Reader, paths: list[Path]) -> Callable[[str], _FileR
     there: list[Path] = []
     for p in sorted(paths, key=lambda q: (-sizes[q], q.name)):  # the largest first, each to the lighter side
         (here if sum(sizes[q] for q in here) <= sum(sizes[q] for q in there) else there).append(p)
-    forked = _Forked(reader, sorted(there, key=lambda q: q.name))
+    try:
+        forked = _Forked(reader, sorted(there, key=lambda q: q.name))
+    except OSError:  # no process to be had (a limit on processes, no memory for one): one after another
+        return None
     try:
         own = {p.name: reader.stage_file(p, p.name) for p in sorted(here, key=lambda q: q.name)}
     except BaseException:
@@ -1403,7 +1406,12 @@ class _Forked:
     def __init__(self, reader: _Reader, paths: list[Path]):
         self.got: dict[str, _FileRead] | None = None
         r, w = os.pipe()
-        self.pid = os.fork()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            os.close(r)
+            os.close(w)
+            raise
         if self.pid == 0:  # the forked process: stage, send, and leave without the parent's exit handlers
             code = 1
             try:
