@@ -4,7 +4,6 @@ same bad cells and files, whichever files the forked process staged, and when it
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ from builders import examples
 from scoring.load import submissions
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_submissions_columnwise import CRITERIA, folders, write  # noqa: E402
+from test_submissions_columnwise import CRITERIA, folders, outcome_of, write  # noqa: E402
 
 
 @pytest.fixture
@@ -37,33 +36,14 @@ def on_two(monkeypatch):
 
 
 def everything(folder: Path):
-    """All that reading the folder gives, places and rows included, comparable with ==."""
+    """All that reading the folder gives, comparable with ==: what the other reading tests compare,
+    and the places and rows each value was read from, the files' owners and whether each was read."""
     res = submissions.read_submissions(folder, CRITERIA)
     d = res.data
-    data = None
+    places = None
     if d is not None:
-        data = (
-            d.ids,
-            d.names,
-            d.categories,
-            {f: [None if math.isnan(x) else x for x in v.tolist()] for f, v in d.values.items()},
-            d.sources,
-            d.evidence,
-            d.places,
-            d.place_files,
-            {f: v.tolist() for f, v in d.place_of.items()},
-            {f: v.tolist() for f, v in d.row_of.items()},
-            [p.render("zh") for p in d.notes],
-        )
-    return (
-        data,
-        [p.render("zh") for p in res.problems],
-        [p.as_dict("en") for p in res.problems],
-        [p.render("zh") for p in res.notes],
-        sorted(res.bad),
-        [(f, s, r.tolist(), c) for f, s, r, c in res.wide],
-        [(i.file, i.kind, i.sheets, i.owner, i.read) for i in res.files],
-    )
+        places = (d.places, d.place_files, {f: v.tolist() for f, v in d.place_of.items()}, {f: v.tolist() for f, v in d.row_of.items()})
+    return outcome_of(res), places, [(i.owner, i.read) for i in res.files]
 
 
 def one_after_another(folder: Path, monkeypatch):
@@ -105,9 +85,9 @@ def test_an_awkward_folder_reads_on_two_as_one_after_another(tmp_path, monkeypat
     got = everything(tmp_path)
     assert got == one_after_another(tmp_path, monkeypatch)
     assert on_two and sum(on_two) >= 2  # the forked process staged files of its own
-    problems = " ".join(got[1])
+    problems, notes = " ".join(got[0][1]), got[0][3]
     assert "c.xlsx" in problems and "b.csv" in problems  # the unreadable file, the conflict
-    assert any("a.csv" in n for n in got[3]) and any("b.csv" in n for n in got[3])  # the BOM, GBK
+    assert any("a.csv" in n for n in notes) and any("b.csv" in n for n in notes)  # the BOM, GBK
 
 
 def test_files_the_forked_process_fails_on_are_read_here(tmp_path, monkeypatch, on_two):

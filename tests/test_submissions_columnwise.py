@@ -139,7 +139,11 @@ def write(folder: Path, units, files) -> None:
 
 def outcome(folder: Path, columnwise: bool):
     """What reading the folder gives: by the product's reader (``columnwise``), or by the oracle."""
-    res = submissions.read_submissions(folder, CRITERIA) if columnwise else read_row_by_row(folder, CRITERIA)
+    return outcome_of(submissions.read_submissions(folder, CRITERIA) if columnwise else read_row_by_row(folder, CRITERIA))
+
+
+def outcome_of(res):
+    """A folder's reading, comparable with ==: data, problems, notes, bad cells, wide tables, files."""
     d = res.data
     data = None
     if d is not None:
