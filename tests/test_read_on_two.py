@@ -22,17 +22,22 @@ from test_submissions_columnwise import CRITERIA, folders, outcome_of, write  # 
 
 @pytest.fixture
 def on_two(monkeypatch):
-    """Reading on two processors for any folder of two data files or more; the processes forked."""
+    """Reading on two processors for any folder of two data files or more; each reading on two
+    made (its files in the queue, and the files this process staged)."""
     monkeypatch.setattr(load_settings, "read_on_two_from", 0)
-    forked: list[int] = []
+    made: list = []
 
-    class Counted(submissions._Forked):
+    class Recorded(submissions._Forked):
         def __init__(self, reader, paths):
             super().__init__(reader, paths)
-            forked.append(len(paths))
+            made.append(self)
 
-    monkeypatch.setattr(submissions, "_Forked", Counted)
-    return forked
+        def stage_here(self, reader):
+            self.here = super().stage_here(reader)
+            return self.here
+
+    monkeypatch.setattr(submissions, "_Forked", Recorded)
+    return made
 
 
 def everything(folder: Path):
@@ -84,7 +89,10 @@ def test_an_awkward_folder_reads_on_two_as_one_after_another(tmp_path, monkeypat
     awkward_folder(tmp_path)
     got = everything(tmp_path)
     assert got == one_after_another(tmp_path, monkeypatch)
-    assert on_two and sum(on_two) >= 2  # the forked process staged files of its own
+    (made,) = on_two
+    here, there = set(made.here), set(made.result())
+    assert here and there and not here & there  # each file staged by one process, both had work
+    assert here | there == {p.name for p in tmp_path.iterdir() if p.suffix in (".csv", ".xlsx") and p.name != "units.csv" and not p.name.startswith("~$")}
     problems, notes = " ".join(got[0][1]), got[0][3]
     assert "c.xlsx" in problems and "b.csv" in problems  # the unreadable file, the conflict
     assert any("a.csv" in n for n in notes) and any("b.csv" in n for n in notes)  # the BOM, GBK

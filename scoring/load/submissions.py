@@ -31,7 +31,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Sequence, cast
 
 import numpy as np
@@ -1377,18 +1377,14 @@ def _staged_on_two(reader: _Reader, paths: list[Path]) -> Callable[[str], _FileR
     if len(os.sched_getaffinity(0)) < 2:
         return None
     sizes = {p: p.stat().st_size for p in paths}
-    if sum(sizes.values()) < from_bytes:
+    if sum(sizes.values()) < from_bytes or len(paths) > _QUEUED:
         return None
-    here: list[Path] = []
-    there: list[Path] = []
-    for p in sorted(paths, key=lambda q: (-sizes[q], q.name)):  # the largest first, each to the lighter side
-        (here if sum(sizes[q] for q in here) <= sum(sizes[q] for q in there) else there).append(p)
-    try:
-        forked = _Forked(reader, sorted(there, key=lambda q: q.name))
+    try:  # the largest first: whichever process is free takes the next
+        forked = _Forked(reader, sorted(paths, key=lambda q: (-sizes[q], q.name)))
     except OSError:  # no process to be had (a limit on processes, no memory for one): one after another
         return None
     try:
-        own = {p.name: reader.stage_file(p, p.name) for p in sorted(here, key=lambda q: q.name)}
+        own = forked.stage_here(reader)
     except BaseException:
         forked.result()  # not left behind
         raise
@@ -1399,31 +1395,56 @@ def _staged_on_two(reader: _Reader, paths: list[Path]) -> Callable[[str], _FileR
     return staged
 
 
+_QUEUED = 4096  # the most files put in the queue: 4 bytes each, all written before either process takes one (a pipe holds 64 KiB)
+
+
+def _taken(queue: int, paths: list[Path]) -> Iterator[Path]:
+    """The files this process takes from the queue, one at a time, until none is left: each read of
+    4 bytes from a pipe is whole and no other reader's, so each file is taken by one process only."""
+    while True:
+        got = os.read(queue, 4)
+        if not got:
+            return
+        yield paths[int.from_bytes(got, "little")]
+
+
 class _Forked:
-    """Data files staged by a forked process, sent back through a pipe; what it could not send (it
-    failed, or the process died) is staged here in its turn, by the caller."""
+    """Data files staged by two processes, this one and a forked one: each takes the next file from
+    a queue (a pipe) when it is free. What the forked one staged comes back through another pipe;
+    what it could not send (it failed, or the process died) is staged here in its turn, by the caller."""
 
     def __init__(self, reader: _Reader, paths: list[Path]):
         self.got: dict[str, _FileRead] | None = None
+        self.paths = paths
+        queue, fill = os.pipe()
+        os.write(fill, b"".join(k.to_bytes(4, "little") for k in range(len(paths))))
+        os.close(fill)  # every file queued: a read of the empty queue then says there is none left
         r, w = os.pipe()
         try:
             self.pid = os.fork()
         except OSError:
-            os.close(r)
-            os.close(w)
+            for fd in (queue, r, w):
+                os.close(fd)
             raise
         if self.pid == 0:  # the forked process: stage, send, and leave without the parent's exit handlers
             code = 1
             try:
                 os.close(r)
-                staged = [reader.stage_file(p, p.name) for p in paths]
+                staged = [reader.stage_file(p, p.name) for p in _taken(queue, paths)]
                 with open(w, "wb") as out:
                     pickle.dump(staged, out, protocol=pickle.HIGHEST_PROTOCOL)
                 code = 0
             finally:
                 os._exit(code)
         os.close(w)
-        self.fd = r
+        self.fd, self.queue = r, queue
+
+    def stage_here(self, reader: _Reader) -> dict[str, _FileRead]:
+        """The files this process takes from the queue, staged, by name."""
+        try:
+            return {p.name: reader.stage_file(p, p.name) for p in _taken(self.queue, self.paths)}
+        finally:
+            os.close(self.queue)
 
     def result(self) -> dict[str, _FileRead]:
         if self.got is None:
