@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-import scoring.load as load_settings
 from builders import examples
+from scoring import parallel
 from scoring.load import submissions
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -24,7 +24,8 @@ from test_submissions_columnwise import CRITERIA, folders, outcome_of, write  # 
 def on_two(monkeypatch):
     """Reading on two processors for any folder of two data files or more; each reading on two
     made (its files in the queue, and the files this process staged)."""
-    monkeypatch.setattr(load_settings, "read_on_two_from", 0)
+    monkeypatch.setattr(parallel, "allowed", True)
+    monkeypatch.setattr(submissions, "READ_ON_TWO_FROM", 0)
     made: list = []
 
     class Recorded(submissions._Forked):
@@ -53,7 +54,7 @@ def everything(folder: Path):
 
 def one_after_another(folder: Path, monkeypatch):
     with monkeypatch.context() as m:
-        m.setattr(load_settings, "read_on_two_from", None)
+        m.setattr(parallel, "allowed", False)
         return everything(folder)
 
 
@@ -115,7 +116,7 @@ def test_files_the_forked_process_fails_on_are_read_here(tmp_path, monkeypatch, 
 
 
 def test_a_small_folder_is_read_one_file_after_another(tmp_path, monkeypatch, on_two):
-    monkeypatch.setattr(load_settings, "read_on_two_from", 1 << 30)
+    monkeypatch.setattr(submissions, "READ_ON_TWO_FROM", 1 << 30)
     awkward_folder(tmp_path)
     everything(tmp_path)
     assert on_two == []

@@ -24,7 +24,7 @@ import sys
 
 from ..core import cycles
 from ..errors import ScoringError
-from .. import load
+from .. import parallel
 from . import cycle, data, history, reports, score, serve
 from .common import texts
 
@@ -50,8 +50,6 @@ LONG_RUNNING = frozenset({"serve"})
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 _KEEP = 256 << 20  # freed memory at the heap's top given back above this
 _OWN_MAP = 32 << 20  # allocations from this size on are still mapped on their own
-# A data folder of this many bytes or more is read on two processors (see scoring.load.read_on_two_from).
-READ_ON_TWO_FROM = 16 << 20
 
 
 def keep_freed_memory() -> bool:
@@ -172,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         if own_process:  # the process ends with the command: what it frees and what it keeps is its own
             keep_freed_memory()
             cycles.keep = True
-            load.read_on_two_from = READ_ON_TWO_FROM
+            parallel.allowed = True  # a large data folder is read on two processors (see scoring.parallel)
     try:
         return COMMANDS[args.command](args)
     except ScoringError as e:

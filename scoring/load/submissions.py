@@ -24,9 +24,7 @@ import hashlib
 import json
 import operator
 import os
-import pickle
 import re
-import sys
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -40,7 +38,7 @@ from ..core.criteria import Criteria
 from ..core.cycles import paused
 from ..core.dataset import Dataset
 from ..errors import DataError, Problem
-from .. import load as load_settings
+from .. import parallel
 from .sheets import TEXT_EXTS, Table, Unreadable, open_workbook, read_text, sniff, worksheets
 from .values import (
     CONTROL,
@@ -1371,13 +1369,10 @@ def _staged_on_two(reader: _Reader, paths: list[Path]) -> Callable[[str], _FileR
     """Every data file staged, part in a forked process and the rest here: what gives a file's
     staged reading by name when it is merged (None for a file not staged: the caller stages it
     then). None when the folder is read one file after another."""
-    from_bytes = load_settings.read_on_two_from
-    if from_bytes is None or len(paths) < 2 or not sys.platform.startswith("linux") or not hasattr(os, "fork"):
-        return None
-    if len(os.sched_getaffinity(0)) < 2:
+    if len(paths) < 2 or len(paths) > _QUEUED or not parallel.two_processors():
         return None
     sizes = {p: p.stat().st_size for p in paths}
-    if sum(sizes.values()) < from_bytes or len(paths) > _QUEUED:
+    if sum(sizes.values()) < READ_ON_TWO_FROM:
         return None
     try:  # the largest first: whichever process is free takes the next
         forked = _Forked(reader, sorted(paths, key=lambda q: (-sizes[q], q.name)))
@@ -1395,6 +1390,11 @@ def _staged_on_two(reader: _Reader, paths: list[Path]) -> Callable[[str], _FileR
     return staged
 
 
+# A folder whose data files come to at least this many bytes is read on two processors where the command
+# line allows it (scoring.parallel): the command and a forked process each stage the next file from a
+# queue, and every file is merged here in the folder's order, giving the very data, problems and notes
+# of reading them one after another.
+READ_ON_TWO_FROM = 16 << 20
 _QUEUED = 4096  # the most files put in the queue: 4 bytes each, all written before either process takes one (a pipe holds 64 KiB)
 
 
@@ -1409,9 +1409,9 @@ def _taken(queue: int, paths: list[Path]) -> Iterator[Path]:
 
 
 class _Forked:
-    """Data files staged by two processes, this one and a forked one: each takes the next file from
-    a queue (a pipe) when it is free. What the forked one staged comes back through another pipe;
-    what it could not send (it failed, or the process died) is staged here in its turn, by the caller."""
+    """Data files staged by two processes, this one and a forked one (:mod:`scoring.parallel`): each
+    takes the next file from a queue (a pipe) when it is free. What the forked one could not send is
+    staged here in its turn, by the caller."""
 
     def __init__(self, reader: _Reader, paths: list[Path]):
         self.got: dict[str, _FileRead] | None = None
@@ -1419,25 +1419,12 @@ class _Forked:
         queue, fill = os.pipe()
         os.write(fill, b"".join(k.to_bytes(4, "little") for k in range(len(paths))))
         os.close(fill)  # every file queued: a read of the empty queue then says there is none left
-        r, w = os.pipe()
         try:
-            self.pid = os.fork()
+            self.there = parallel.Forked(lambda: [reader.stage_file(p, p.name) for p in _taken(queue, paths)])
         except OSError:
-            for fd in (queue, r, w):
-                os.close(fd)
+            os.close(queue)
             raise
-        if self.pid == 0:  # the forked process: stage, send, and leave without the parent's exit handlers
-            code = 1
-            try:
-                os.close(r)
-                staged = [reader.stage_file(p, p.name) for p in _taken(queue, paths)]
-                with open(w, "wb") as out:
-                    pickle.dump(staged, out, protocol=pickle.HIGHEST_PROTOCOL)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(w)
-        self.fd, self.queue = r, queue
+        self.queue = queue
 
     def stage_here(self, reader: _Reader) -> dict[str, _FileRead]:
         """The files this process takes from the queue, staged, by name."""
@@ -1447,15 +1434,9 @@ class _Forked:
             os.close(self.queue)
 
     def result(self) -> dict[str, _FileRead]:
+        """The files the forked process staged, by name (none when it failed)."""
         if self.got is None:
-            staged: list[_FileRead] = []
-            try:
-                with open(self.fd, "rb") as f:
-                    staged = pickle.load(f)  # from this process's own fork, never from elsewhere
-            except Exception:  # noqa: BLE001 - nothing or half sent: those files are staged here
-                staged = []
-            _, status = os.waitpid(self.pid, 0)
-            self.got = {r.name: r for r in staged} if status == 0 else {}
+            self.got = {r.name: r for r in self.there.result() or []}
         return self.got
 
 
