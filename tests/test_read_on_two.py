@@ -83,6 +83,8 @@ def awkward_folder(folder: Path) -> None:
     (folder / "d.csv").write_text("单位编号,单位名称,备注\nU001,单位1,无\n", encoding="utf-8")
     (folder / "~$a.xlsx").write_bytes(b"lock")
     (folder / "旧数据").mkdir()
+    (folder / ".DS_Store").write_bytes(b"\x00\x01")  # hidden, and Windows' thumbnails: left out without a word
+    (folder / "Thumbs.db").write_bytes(b"\x00\x01")
     (folder / "e.csv").write_text("单位编号,单位名称,余额\n" + "".join(f"U{i:03d},单位{i},{i - 20}\n" for i in range(40)), encoding="utf-8")
 
 
@@ -94,7 +96,9 @@ def test_an_awkward_folder_reads_on_two_as_one_after_another(tmp_path, monkeypat
     here, there = set(made.here), set(made.result())
     assert here and there and not here & there  # each file staged by one process, both had work
     assert here | there == {p.name for p in tmp_path.iterdir() if p.suffix in (".csv", ".xlsx") and p.name != "units.csv" and not p.name.startswith("~$")}
+    assert [f[0] for f in got[0][6]] == ["a.csv", "b.csv", "c.xlsx", "d.csv", "e.csv"]  # read, in the folder's order
     problems, notes = " ".join(got[0][1]), got[0][3]
+    assert [n for n in notes if ".DS_Store" in n or "Thumbs" in n] == []
     assert "c.xlsx" in problems and "b.csv" in problems  # the unreadable file, the conflict
     assert any("a.csv" in n for n in notes) and any("b.csv" in n for n in notes)  # the BOM, GBK
 

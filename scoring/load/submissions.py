@@ -28,8 +28,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Sequence, cast
 
 import numpy as np
@@ -1340,29 +1340,30 @@ def read_with(reader_class: type[_Reader], folder: str | Path, criteria: Criteri
     reader = reader_class(criteria, units)
     reader.notes = notes
     reader.problems = problems
-    entries = sorted(folder.iterdir(), key=lambda p: p.name)
-    data_files = [p for p in entries if p.name not in UNITS_FILES and not _skipped(p.name) and not p.is_dir()]
-    staged = _staged_on_two(reader, data_files) if reader_class is _Reader else None
-    for path in entries:
-        name = path.name
-        if path.name in UNITS_FILES:
-            continue
-        if name.startswith("~$"):
-            notes.add(Problem("note.lock_file", file=name))
-            continue
-        if _skipped(name):
-            continue
-        if path.is_dir():
-            notes.add(Problem("note.subfolder", file=name))
-            continue
-        r = staged(name) if staged is not None else None
-        reader.merge(r if r is not None else reader.stage_file(path, name))
+    entries = [(path, _kind(path)) for path in sorted(folder.iterdir(), key=lambda p: p.name)]
+    staged = _staged_on_two(reader, [path for path, kind in entries if kind == "data"]) if reader_class is _Reader else None
+    for path, kind in entries:  # in the folder's order: a note where it comes, each file merged in its turn
+        if kind == "lock":
+            notes.add(Problem("note.lock_file", file=path.name))
+        elif kind == "folder":
+            notes.add(Problem("note.subfolder", file=path.name))
+        elif kind == "data":
+            r = staged(path.name) if staged is not None else None
+            reader.merge(r if r is not None else reader.stage_file(path, path.name))
     return ReadResult(reader.dataset(), reader.problems, reader.notes.problems(), reader.files, reader.bad, reader.wide)
 
 
-def _skipped(name: str) -> bool:
-    """A file left out without a word (a lock file is noted)."""
-    return name.startswith("~$") or name.startswith(".") or name.lower() in ("thumbs.db", "desktop.ini")
+def _kind(path: Path) -> str:
+    """What an entry of a data folder is: "units" (the unit list), "lock" (an open workbook's lock file:
+    noted), "skipped" (hidden, Thumbs.db, desktop.ini), "folder" (noted) or "data"."""
+    name = path.name
+    if name in UNITS_FILES:
+        return "units"
+    if name.startswith("~$"):
+        return "lock"
+    if name.startswith(".") or name.lower() in ("thumbs.db", "desktop.ini"):
+        return "skipped"
+    return "folder" if path.is_dir() else "data"
 
 
 def _staged_on_two(reader: _Reader, paths: list[Path]) -> Callable[[str], _FileRead | None] | None:
