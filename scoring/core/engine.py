@@ -235,7 +235,9 @@ def _score_category(
             round_array(pts, places, out=pts)
             if uncounted.any():
                 pts[uncounted] = np.nan
-                if app is parts[0].applicable_full or not app.flags.writeable:  # a part's own column or a constant: not written into
+                # a part's own column is not written into; nor a constant (never met: parts whose full
+                # points are one value for every unit have points for every unit, none uncounted)
+                if app is parts[0].applicable_full or not app.flags.writeable:
                     app = _copy(app, new)
                 app[uncounted] = 0.0
             scores[ind.id] = IndicatorScores(ind, pts, app, raw=earned, applies=applies, share=share)
