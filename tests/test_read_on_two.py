@@ -63,7 +63,9 @@ def one_after_another(folder: Path, monkeypatch):
 def test_messy_folders_read_on_two_as_one_after_another(tmp_path_factory, monkeypatch, on_two, drawn):
     folder = tmp_path_factory.mktemp("data")
     write(folder, *drawn)
+    forked_before = len(on_two)
     assert everything(folder) == one_after_another(folder, monkeypatch)
+    assert len(on_two) == forked_before + (len(drawn[1]) >= 2)  # two data files or more: read on two
 
 
 def awkward_folder(folder: Path) -> None:
