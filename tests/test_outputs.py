@@ -11,10 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from helpers import cli
 from history_support import tiny_setup
 from scoring import outfile
+from scoring.errors import OutputError
 from scoring.cli import main
 
 
@@ -110,6 +113,7 @@ CHILD = r"""
 import os, resource, signal, sys
 sys.path.insert(0, {tests!r})
 from scoring import outfile
+from scoring.errors import OutputError
 {setup}
 outfile.write_out(sys.argv[1], b"x" * 200_000)
 """
@@ -153,6 +157,138 @@ def test_pieces_are_written_whole_and_in_order(tmp_path, monkeypatch):
     outfile.write_out(target, iter(pieces))
     assert target.read_bytes() == b"".join(pieces) and leftovers(tmp_path) == []
     assert gathered and max(gathered) < 2 * outfile._GATHER
+
+
+def _direct_supported(folder: Path) -> bool:
+    """Whether the file system under ``folder`` takes O_DIRECT (tmpfs, for one, does not)."""
+    import fcntl
+
+    if not getattr(os, "O_DIRECT", 0):
+        return False
+    fd = os.open(folder / "probe", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_DIRECT)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+        os.unlink(folder / "probe")
+
+
+def _small_blocks(monkeypatch, block: int = 4 * 4096, gather: int = 5_000) -> None:
+    """Blocks of a few pages and small gathers, so that a test's few hundred KB cross many of both."""
+    monkeypatch.setattr(outfile, "_BLOCK", block)
+    monkeypatch.setattr(outfile, "_BLOCKS_FROM", block + 1)
+    monkeypatch.setattr(outfile, "_GATHER", gather)
+
+
+def _pwrites(monkeypatch) -> list[tuple[str, int, int, bool]]:
+    """Every os.pwrite as (thread, offset, length, whether O_DIRECT was on)."""
+    import fcntl
+    import threading
+
+    seen: list = []
+    real = os.pwrite
+
+    def spy(fd, data, offset):
+        direct = bool(fcntl.fcntl(fd, fcntl.F_GETFL) & getattr(os, "O_DIRECT", 0))
+        seen.append((threading.current_thread().name, offset, len(data), direct))
+        return real(fd, data, offset)
+
+    monkeypatch.setattr(os, "pwrite", spy)
+    return seen
+
+
+def test_a_large_output_goes_to_the_disk_in_blocks_while_it_is_made(tmp_path, monkeypatch):
+    """Past the first block's worth, pieces are copied into blocks that a thread writes at their places,
+    O_DIRECT where the file system takes it; the first block begins with the part of its first page
+    already written, the last (not a whole block) is an ordinary write. The file is the pieces' bytes."""
+    _small_blocks(monkeypatch)
+    seen = _pwrites(monkeypatch)
+    target = tmp_path / "out.json"
+    target.write_bytes(b"old")
+    pieces = [bytes([65 + k % 26]) * (k * 37 % 1500) for k in range(400)] + [b"y" * 70_000, b"", bytearray(b"z" * 3)]
+    outfile.write_out(target, iter(pieces))
+    assert target.read_bytes() == b"".join(pieces) and leftovers(tmp_path) == []
+    *blocks, last = seen
+    assert len(blocks) >= 10 and all(b[0] == "scoring-out" and b[1] % 4096 == 0 and b[2] == outfile._BLOCK for b in blocks)
+    assert [b[1] for b in blocks] == list(range(blocks[0][1], blocks[-1][1] + 1, outfile._BLOCK))
+    assert blocks[0][1] < outfile._BLOCKS_FROM + outfile._GATHER + 70_000  # from where the gathered writes stopped
+    assert last[1] == blocks[-1][1] + outfile._BLOCK and last[0] != "scoring-out" and not last[3]
+    assert {b[3] for b in blocks} == {_direct_supported(tmp_path)}
+
+
+@given(st.lists(st.integers(0, 40_000), max_size=60), st.integers(1, 4), st.integers(1, 30_000))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_pieces_are_written_whole_in_blocks_or_not(tmp_path, monkeypatch, sizes, pages, gather):
+    _small_blocks(monkeypatch, pages * 4096, gather)
+    target = tmp_path / "out.bin"
+    pieces = [bytes([k % 251]) * n for k, n in enumerate(sizes)]
+    outfile.write_out(target, iter(pieces))
+    assert target.read_bytes() == b"".join(pieces) and leftovers(tmp_path) == []
+
+
+def test_a_direct_write_the_file_system_refuses_goes_on_as_an_ordinary_write(tmp_path, monkeypatch):
+    """A file system may take the O_DIRECT flag and then refuse the writes (EINVAL): the same block is
+    written without it, and so is every block after."""
+    import fcntl
+
+    _small_blocks(monkeypatch)
+    real = os.pwrite
+    direct: list[bool] = []  # for each write asked for, whether O_DIRECT was on
+
+    def pwrite(fd, data, offset):
+        direct.append(bool(fcntl.fcntl(fd, fcntl.F_GETFL) & getattr(os, "O_DIRECT", 0)))
+        if direct[-1]:
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real(fd, data, offset)
+
+    monkeypatch.setattr(os, "pwrite", pwrite)
+    target = tmp_path / "out.json"
+    pieces = [b"%06d" % k for k in range(40_000)]
+    outfile.write_out(target, iter(pieces))
+    assert target.read_bytes() == b"".join(pieces) and leftovers(tmp_path) == []
+    assert len(direct) > 10 and direct.count(True) == (1 if _direct_supported(tmp_path) else 0)
+
+
+def test_a_block_that_cannot_be_written_leaves_the_old_file_and_no_thread(tmp_path, monkeypatch):
+    """The disk fills up while a block is written by the thread: the error reaches the caller as the
+    output's problem, the old file stays, no temporary file is left and the thread has ended."""
+    import threading
+
+    _small_blocks(monkeypatch)
+    real = os.pwrite
+    calls = []
+
+    def pwrite(fd, data, offset):
+        calls.append(offset)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(fd, data, offset)
+
+    monkeypatch.setattr(os, "pwrite", pwrite)
+    target = tmp_path / "out.json"
+    target.write_bytes(b"old")
+    with pytest.raises(OutputError) as e:
+        outfile.write_out(target, (b"%06d" % k for k in range(40_000)))
+    assert e.value.problems[0].code == "output.no_space"
+    assert len(calls) in (3, 4)  # the block being written when the error was seen may follow it
+    assert target.read_bytes() == b"old" and leftovers(tmp_path) == []
+    assert "scoring-out" not in [t.name for t in threading.enumerate()]
+
+
+def test_an_ordinary_kill_while_blocks_are_written_removes_the_temporary_file(tmp_path):
+    target = tmp_path / "out.json"
+    target.write_text("old", encoding="utf-8")
+    setup = (
+        "outfile._BLOCK = outfile._BLOCKS_FROM = 4096\nreal = os.pwrite\n"
+        "os.pwrite = lambda fd, data, offset: os.kill(os.getpid(), signal.SIGTERM) if offset > 40_000 else real(fd, data, offset)\n"
+        "outfile.write_out(sys.argv[1], (b'%06d' % k for k in range(100_000)))"
+    )
+    r = child(tmp_path, target, setup)
+    assert r.returncode == 143, r.stderr
+    assert target.read_text(encoding="utf-8") == "old" and leftovers(tmp_path) == []
 
 
 def test_a_short_write_goes_on_from_the_first_byte_not_written(monkeypatch):
