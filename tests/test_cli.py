@@ -436,17 +436,19 @@ def test_a_python_without_ctypes_runs_commands_with_the_allocator_as_it_is(monke
 
 def test_the_command_line_in_a_callers_process_leaves_its_collector_as_it_found_it(monkeypatch, capsys):
     """``main()`` with no arguments is the command line owning its process: it freezes what paused
-    blocks made (``cycles.keep``) while the command runs. A caller that runs it in its own process
-    (``sys.argv`` set, ``main()`` called) gets ``keep`` back as it was once the command returns."""
+    blocks made (``cycles.keep``) and may fork (``parallel.allowed``) while the command runs. A caller
+    that runs it in its own process (``sys.argv`` set, ``main()`` called) gets both back as they were
+    once the command returns: nothing it calls afterwards forks its process."""
     import scoring.cli as command_line
+    from scoring import parallel
     from scoring.core import cycles
 
     seen = []
     monkeypatch.setattr(command_line, "keep_freed_memory", lambda: seen.append("allocator") or True)
     real = command_line.COMMANDS["check"]
-    monkeypatch.setitem(command_line.COMMANDS, "check", lambda args: seen.append(cycles.keep) or real(args))
+    monkeypatch.setitem(command_line.COMMANDS, "check", lambda args: seen.append((cycles.keep, parallel.allowed)) or real(args))
     monkeypatch.setattr(sys, "argv", ["scoring", "check", str(ROOT / "criteria" / "yitong-2020.toml")])
-    assert cycles.keep is False
+    assert cycles.keep is False and parallel.allowed is False
     assert main() == 0, capsys.readouterr().err
-    assert seen == ["allocator", True]  # set for the command ...
-    assert cycles.keep is False  # ... and put back after it
+    assert seen == ["allocator", (True, True)]  # set for the command ...
+    assert cycles.keep is False and parallel.allowed is False  # ... and put back after it

@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     lang = _lang(argv)
     args = parse_args(argv, lang)
     _cache_setting(args.lang)
-    thresholds, kept = gc.get_threshold(), cycles.keep
+    thresholds, kept, forks = gc.get_threshold(), cycles.keep, parallel.allowed
     if args.command not in LONG_RUNNING:
         gc.set_threshold(*BATCH_GC)
         if own_process:  # the process ends with the command: what it frees and what it keeps is its own
@@ -188,3 +188,4 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         gc.set_threshold(*thresholds)
         cycles.keep = kept
+        parallel.allowed = forks  # a caller's process that ran a command is not forked by what it calls next
