@@ -249,8 +249,10 @@ def _write_blocks(fd: int, offset: int, data: Iterator[bytes]) -> None:
                     block = writer.hand(block, start)
                     start += _BLOCK
                     at = 0
-    finally:
-        writer.close()
+    except BaseException:
+        writer.stop()  # not left writing; what stopped the caller (Ctrl-C, a kill, a failed write) is what is raised
+        raise
+    writer.close()
     writer.direct(False)  # the last block's length is rarely a whole number of pages
     _pwrite_all(fd, memoryview(block)[:at], start)
 
@@ -266,7 +268,7 @@ class _BlockWriter:
         import threading
 
         self.fd = fd
-        self.error: OSError | None = None
+        self.error: BaseException | None = None
         self.direct(True)
         self.todo: queue.SimpleQueue = queue.SimpleQueue()
         self.free: queue.SimpleQueue = queue.SimpleQueue()
@@ -297,10 +299,14 @@ class _BlockWriter:
         return free
 
     def close(self) -> None:
-        """Wait for the writes handed over (the thread ends), then raise what failed."""
+        """Wait for the writes handed over, then raise what failed."""
+        self.stop()
+        self._raise()
+
+    def stop(self) -> None:
+        """Let the thread end, once the write it is doing is done."""
         self.todo.put(None)
         self.thread.join()
-        self._raise()
 
     def _raise(self) -> None:
         if self.error is not None:
@@ -309,12 +315,13 @@ class _BlockWriter:
     def _run(self) -> None:
         while (item := self.todo.get()) is not None:
             block, offset = item
-            if self.error is None:
-                try:
+            try:
+                if self.error is None:
                     _pwrite_all(self.fd, memoryview(block), offset, self)
-                except OSError as e:
-                    self.error = e
-            self.free.put(block)
+            except BaseException as e:  # whatever it is, the caller raises it (and never waits for a block in vain)
+                self.error = e
+            finally:
+                self.free.put(block)
 
 
 def _pwrite_all(fd: int, view: memoryview, offset: int, writer: _BlockWriter | None = None) -> None:

@@ -278,12 +278,45 @@ def test_a_block_that_cannot_be_written_leaves_the_old_file_and_no_thread(tmp_pa
     assert "scoring-out" not in [t.name for t in threading.enumerate()]
 
 
+def test_any_failure_of_the_writing_thread_reaches_the_caller(tmp_path, monkeypatch):
+    """Not only a system error: whatever stops the thread is raised in the caller, which never waits
+    for a block that will not come back."""
+    import threading
+
+    _small_blocks(monkeypatch)
+    real = os.pwrite
+    calls = []
+
+    def pwrite(fd, data, offset):
+        calls.append(offset)
+        if len(calls) == 2:
+            raise MemoryError
+        return real(fd, data, offset)
+
+    monkeypatch.setattr(os, "pwrite", pwrite)
+    target = tmp_path / "out.json"
+    target.write_bytes(b"old")
+    raised = []
+
+    def write():
+        try:
+            outfile.write_out(target, (b"%06d" % k for k in range(40_000)))
+        except BaseException as e:
+            raised.append(e)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    writer.join(timeout=30)
+    assert not writer.is_alive() and [type(e) for e in raised] == [MemoryError]
+    assert target.read_bytes() == b"old" and leftovers(tmp_path) == []
+
+
 def test_an_ordinary_kill_while_blocks_are_written_removes_the_temporary_file(tmp_path):
     target = tmp_path / "out.json"
     target.write_text("old", encoding="utf-8")
     setup = (
         "outfile._BLOCK = outfile._BLOCKS_FROM = 4096\nreal = os.pwrite\n"
-        "os.pwrite = lambda fd, data, offset: os.kill(os.getpid(), signal.SIGTERM) if offset > 40_000 else real(fd, data, offset)\n"
+        "os.pwrite = lambda fd, data, offset: (offset > 40_000 and os.kill(os.getpid(), signal.SIGTERM)) or real(fd, data, offset)\n"
         "outfile.write_out(sys.argv[1], (b'%06d' % k for k in range(100_000)))"
     )
     r = child(tmp_path, target, setup)
