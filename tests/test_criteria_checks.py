@@ -295,6 +295,24 @@ def test_toml_syntax_error_names_its_cause_and_its_own_fix(tmp_path, registry, o
     assert p.args["detail"] in p.render("en") and p.args["detail"] not in p.render("zh")
 
 
+@pytest.mark.parametrize("end", ["\n", "", "\r\n"])
+def test_a_toml_error_at_the_end_of_the_file_is_located_there(tmp_path, registry, end):
+    """An array left open on the last line: the parser says "at end of document", on the line after a
+    final line end (a line the file's lines do not hold)."""
+    text = BASE + "[[extra]]\nids = [1, 2" + end
+    (p,) = problems(tmp_path, registry, text)
+    assert p.code == "criteria.toml_syntax" and p.line == text.count("\n") + 1
+    assert f"第{p.line}行" in p.render("zh")
+
+
+def test_a_line_separator_in_a_comment_does_not_shift_the_line_read_for_the_cause(tmp_path, registry):
+    """The parser counts lines by "\n" alone: a U+2028 in a comment above is not a line end, and the
+    line its error names is the one read for the cause."""
+    text = edit(BASE, ("precision = 2", "# 精度\u2028说明\nprecision = 0,17"))
+    (p,) = problems(tmp_path, registry, text)
+    assert p.code == "criteria.toml.decimal_comma" and p.line == text[: text.index("precision = 0,17")].count("\n") + 1 == 5
+
+
 def test_several_problems_reported_at_once(tmp_path, registry):
     text = edit(
         BASE,

@@ -203,7 +203,8 @@ def parse_criteria(raw: bytes, name: str) -> tuple[Criteria, dict[str, int], str
     except tomli.TOMLDecodeError as e:
         msg = getattr(e, "msg", str(e))
         line = getattr(e, "lineno", None)
-        code, args = toml_cause(msg, text.splitlines()[line - 1] if line and line <= text.count("\n") + 1 else "")
+        # the parser counts lines by "\n" alone, and past the end of a file ending in one ("at end of document")
+        code, args = toml_cause(msg, text.split("\n")[line - 1] if line and line <= text.count("\n") + 1 else "")
         raise CriteriaError(Problem(code, {"detail": msg, **args}, file=name, line=line, column=getattr(e, "colno", None))) from None
     except RecursionError:  # the TOML reader recurses per level of [ and {: say where it went too deep
         line, column = _too_deep_at(text, MAX_NESTING)
