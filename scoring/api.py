@@ -74,6 +74,7 @@ __all__ = [
     "Fingerprint",
     "write_report",
     "results_text",
+    "results_pieces",
     "results_json",
     "papers",
     "save",
@@ -454,25 +455,40 @@ def results_text(scoring: Scoring, fmt: str = "table", lang: str = "zh", *, deci
     given, then the blank cells scored and the stamp last), ``csv`` (the ranked tables, with a
     column of what the decisions, when given, propose for each unit; no stamp; pieces of up to 10 000
     rows of a category, each made as it is written), or ``json`` (pieces made as they
-    are written, so memory stays flat at any size: :func:`results_json` decoded). Any other format is
+    are written, so memory stays flat at any size: :func:`results_json` decoded). ``table`` is one
+    text, the others pieces (all three in pieces: :func:`results_pieces`). Any other format is
     refused (printable reports: :func:`report`)."""
-    from .report.output import as_table, csv_chunks
+    pieces = results_pieces(scoring, fmt, lang, decisions=decisions)
+    return "".join(pieces) if fmt == "table" else pieces
+
+
+def results_pieces(scoring: Scoring, fmt: str = "table", lang: str = "zh", *, decisions: list[RuleResult] | None = None) -> Iterator[str]:
+    """:func:`results_text` in pieces, each made as it is written, the table too (a category's table
+    at a time, then the proposed decisions): what ``scoring run`` prints as it goes."""
+    from .report.output import csv_chunks, table_pieces
 
     if fmt not in ("table", "csv", "json"):
         raise UsageError(Problem("api.results_format", {"format": fmt}))
     if fmt == "json":
         return (part.decode() for part in results_json(scoring, lang, decisions=decisions))
     results, stamp = scoring.results, scoring.stamp
-    if fmt == "table" and decisions is not None:  # the stamp stays the last line
-        from .report import decisions as rd  # the rules' module only when there are decisions to show
-
-        text = as_table(results, lang, stamp=None)
-        places = results.criteria.assessment.precision
-        close = results.criteria.decisions.close_margin
-        return text + "\n" + rd.as_text(decisions, places, close, lang).rstrip("\n") + "\n" + "\n".join(stamp.gap_lines(lang) + [stamp.line(lang)]) + "\n"
     if fmt == "csv":
         return csv_chunks(results, lang, decisions=decisions)
-    return as_table(results, lang, stamp=stamp)
+    if decisions is None:
+        return table_pieces(results, lang, stamp=stamp)
+    return _table_and_decisions(scoring, lang, decisions)
+
+
+def _table_and_decisions(scoring: Scoring, lang: str, decisions: list[RuleResult]) -> Iterator[str]:
+    """The ranked tables, then the proposed decisions; the stamp stays the last line."""
+    from .report import decisions as rd  # the rules' module only when there are decisions to show
+    from .report.output import table_pieces
+
+    results, stamp = scoring.results, scoring.stamp
+    yield from table_pieces(results, lang)
+    places = results.criteria.assessment.precision
+    close = results.criteria.decisions.close_margin
+    yield "\n" + rd.as_text(decisions, places, close, lang).rstrip("\n") + "\n" + "\n".join(stamp.gap_lines(lang) + [stamp.line(lang)]) + "\n"
 
 
 def results_json(scoring: Scoring, lang: str = "zh", *, decisions: list[RuleResult] | None = None) -> Iterator[bytes]:

@@ -148,3 +148,25 @@ def test_results_text_refuses_a_format_it_does_not_make():
     with pytest.raises(UsageError) as e:
         api.results_text(run, "xlsx")  # never a terminal table in its place
     assert e.value.problems[0].code == "api.results_format"
+
+
+@pytest.mark.parametrize("with_decisions", [False, True])
+def test_the_table_is_printed_a_category_at_a_time(monkeypatch, with_decisions):
+    """results_pieces: the title first, then each category's table made only when it is asked for, and
+    the proposed decisions and the stamp last; joined, the very text results_text gives."""
+    from helpers import EXAMPLE_CRITERIA, EXAMPLE_DATA
+    from scoring.report import output
+
+    run = api.score(api.load_criteria(EXAMPLE_CRITERIA), EXAMPLE_DATA)
+    decisions = api.decide(run) if with_decisions else None
+    made = []
+    real = output.ranking_columns
+    monkeypatch.setattr(output, "ranking_columns", lambda res, cs, lang="zh": made.append(cs.category) or real(res, cs, lang))
+    pieces = api.results_pieces(run, "table", decisions=decisions)
+    first, second = next(pieces), next(pieces)
+    assert made == [next(iter(run.results.categories))]  # one category's table made so far
+    rest = list(pieces)
+    assert made == list(run.results.categories) and len(rest) >= len(made)
+    text = first + second + "".join(rest)
+    assert text == api.results_text(run, "table", decisions=decisions)
+    assert text.rstrip("\n").splitlines()[-1] == run.stamp.line("zh") and ("拟处理建议" in text) == with_decisions

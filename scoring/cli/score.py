@@ -102,7 +102,7 @@ def cmd_run(args) -> int:
         if args.format == "json":  # made as UTF-8 bytes: nothing to encode on the way out
             emit(args, api.results_json(scored, args.lang, decisions=proposal))
         else:
-            emit(args, api.results_text(scored, args.format, args.lang, decisions=proposal))
+            emit(args, api.results_pieces(scored, args.format, args.lang, decisions=proposal))
         if store is not None:
             say("hist.saved", args.lang, run=saved, db=store.path)
     except ScoringError:

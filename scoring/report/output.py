@@ -69,19 +69,23 @@ def ranking_rows(res: Results, cs: CategoryScores, lang: str = "zh") -> tuple[li
 
 
 def as_table(res: Results, lang: str = "zh", fmt_name: str = "simple", stamp=None) -> str:
+    return "".join(table_pieces(res, lang, fmt_name, stamp))
+
+
+def table_pieces(res: Results, lang: str = "zh", fmt_name: str = "simple", stamp=None) -> Iterator[str]:
+    """:func:`as_table` a category's table at a time, each made as it is written: the nation's 20 MB
+    of table text held whole, then joined with the rest and encoded, took 0.12 s more (1.06 s against
+    0.94 s in a process, with the 约谈 list) and as many megabytes again."""
     a = res.criteria.assessment
-    out = [f"{a.name}{t('text.paren', lang, text=a.year)}  {a.office}".rstrip()]
+    yield f"{a.name}{t('text.paren', lang, text=a.year)}  {a.office}".rstrip() + "\n"
     for cs in res.categories.values():
         header, columns = ranking_columns(res, cs, lang)
         n_mod = len(cs.modules)
         align = ["right", "left", "left", "right"] + ["right"] * n_mod + ["left", "left"]
-        out.append("")
-        out.append(t("out.category", lang, category=cs.category, n=len(cs.index)))
-        out.append(text_table(header, columns, align, fmt_name))
-    out += ["", t("out.note", lang)]
+        yield "\n" + t("out.category", lang, category=cs.category, n=len(cs.index)) + "\n" + text_table(header, columns, align, fmt_name) + "\n"
+    yield "\n" + t("out.note", lang) + "\n"
     if stamp is not None:
-        out += stamp.gap_lines(lang) + [stamp.line(lang)]
-    return "\n".join(out) + "\n"
+        yield "".join(line + "\n" for line in stamp.gap_lines(lang) + [stamp.line(lang)])
 
 
 # Characters whose width on screen is known without wcwidth (importing it costs every table about 20 ms of
