@@ -170,3 +170,37 @@ def test_the_table_is_printed_a_category_at_a_time(monkeypatch, with_decisions):
     text = first + second + "".join(rest)
     assert text == api.results_text(run, "table", decisions=decisions)
     assert text.rstrip("\n").splitlines()[-1] == run.stamp.line("zh") and ("拟处理建议" in text) == with_decisions
+
+
+def test_the_stamp_is_made_when_first_shown_from_the_data_as_scored(tmp_path, monkeypatch, capsys):
+    """The ranked CSV shows no stamp and does not hash the data; the table, JSON and a saved run do,
+    once. The stamp made later is the one made right after scoring, and the scored data's columns
+    cannot be changed in between."""
+    from helpers import EXAMPLE_CRITERIA, EXAMPLE_DATA
+    from scoring.cli import main
+    from scoring.history import canonical
+    from scoring.history.stamp import declared_blanks, make_stamp
+
+    hashed = []
+    real = canonical.data_hash
+    monkeypatch.setattr(canonical, "data_hash", lambda data: hashed.append(len(data.ids)) or real(data))
+    run = [str(EXAMPLE_CRITERIA), "--data", str(EXAMPLE_DATA), "--decide"]
+    for how, times in (
+        (["--format", "csv", "--out", str(tmp_path / "r.csv")], 0),
+        (["--format", "json", "--out", str(tmp_path / "r.json")], 1),
+        ([], 1),
+        (["--format", "csv", "--out", str(tmp_path / "s.csv"), "--save", "--db", str(tmp_path / "h.sqlite")], 1),
+    ):
+        hashed.clear()
+        assert main(["run", *run, *how]) == 0, capsys.readouterr().err
+        assert len(hashed) == times, how
+
+    crit = api.load_criteria(EXAMPLE_CRITERIA)
+    scored = api.score(crit, EXAMPLE_DATA)
+    data = scored.results.data
+    column = next(iter(data.values.values()))
+    with pytest.raises(ValueError):
+        column[0] = 99.0
+    report = api.validate(crit, EXAMPLE_DATA)
+    now = make_stamp(canonical.sha256(crit.raw), real(report.data), crit.plan, crit.registry, declared_blanks(report.gaps, report.data))
+    assert scored.stamp == now and scored.stamp is scored.stamp  # made once
