@@ -500,13 +500,13 @@ def results_pieces(scoring: Scoring, fmt: str = "table", lang: str = "zh", *, de
 def _table_and_decisions(scoring: Scoring, lang: str, decisions: list[RuleResult]) -> Iterator[str]:
     """The ranked tables, then the proposed decisions; the stamp stays the last line."""
     from .report import decisions as rd  # the rules' module only when there are decisions to show
-    from .report.output import table_pieces
+    from .report.output import stamp_text, table_pieces
 
-    results, stamp = scoring.results, scoring.stamp
+    results = scoring.results
     yield from table_pieces(results, lang)
     places = results.criteria.assessment.precision
     close = results.criteria.decisions.close_margin
-    yield "\n" + rd.as_text(decisions, places, close, lang).rstrip("\n") + "\n" + "\n".join(stamp.gap_lines(lang) + [stamp.line(lang)]) + "\n"
+    yield "\n" + rd.as_text(decisions, places, close, lang).rstrip("\n") + "\n" + stamp_text(scoring.stamp, lang)
 
 
 def results_json(scoring: Scoring, lang: str = "zh", *, decisions: list[RuleResult] | None = None) -> Iterator[bytes]:

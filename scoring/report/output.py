@@ -85,7 +85,12 @@ def table_pieces(res: Results, lang: str = "zh", fmt_name: str = "simple", stamp
         yield "\n" + t("out.category", lang, category=cs.category, n=len(cs.index)) + "\n" + text_table(header, columns, align, fmt_name) + "\n"
     yield "\n" + t("out.note", lang) + "\n"
     if stamp is not None:
-        yield "".join(line + "\n" for line in stamp.gap_lines(lang) + [stamp.line(lang)])
+        yield stamp_text(stamp, lang)
+
+
+def stamp_text(stamp, lang: str = "zh") -> str:
+    """The lines a printed table ends with: the blank cells the missing policy scored, then the stamp."""
+    return "".join(line + "\n" for line in stamp.gap_lines(lang) + [stamp.line(lang)])
 
 
 # Characters whose width on screen is known without wcwidth (importing it costs every table about 20 ms of
