@@ -181,7 +181,7 @@ _IOV_MAX = 1024  # the most pieces one writev takes (POSIX guarantees at least 1
 # pieces are copied into blocks of _BLOCK bytes; a full block is written by a thread with O_DIRECT (past
 # the page cache: the kernel copies nothing and keeps nothing to write back at the fsync) while the
 # main thread fills the next. The province's 361 MB JSON: system time 0.27 -> 0.15 s, wall 1.75 ->
-# 1.61 s (0.93x in 9 pairs), peak +8 MB; its final fsync waits 0.05 s where it waited 0.25-0.33 s.
+# 1.61 s (0.93x in 9 pairs), peak +8 MB; its final fsync waits 0.05 s (plain writes of 361 MiB: 0.25-0.33 s).
 # The province's 242 MB HTML report, made more slowly, gained nothing (1.00x). Below that size the
 # blocks' memory and the thread buy nothing measurable (the nation's 18 MB ranked CSV, all but its
 # first 8 MiB in blocks: wall 1.02x). Writing back through the page cache as the file grew (fdatasync
