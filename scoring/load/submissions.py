@@ -26,19 +26,19 @@ import operator
 import os
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Sequence, cast
 
 import numpy as np
 
+from .. import parallel
 from ..core.criteria import Criteria
 from ..core.cycles import paused
 from ..core.dataset import Dataset
 from ..errors import DataError, Problem
-from .. import parallel
 from .sheets import TEXT_EXTS, Table, Unreadable, open_workbook, read_text, sniff, worksheets
 from .values import (
     CONTROL,
