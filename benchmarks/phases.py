@@ -29,6 +29,7 @@ def main(folder: str) -> None:
     from scoring.core.engine import score
     from scoring.history import canonical
     from scoring.load.validate import validate
+    from scoring.report.decisions import unit_texts
     from scoring.report.output import csv_chunks, write_atomic
 
     gc.set_threshold(*BATCH_GC)  # the process settings of a batch command run as its own process
@@ -48,7 +49,7 @@ def main(folder: str) -> None:
     mark("data fingerprint (stamp)")
     proposal = decide(res.criteria, outcomes_of(res))
     mark("约谈 rules (decide)")
-    text = list(csv_chunks(res, decisions=proposal))  # with the 拟处理建议 column, as --decide writes it
+    text = list(csv_chunks(res, proposed=lambda: unit_texts(proposal, "zh")[0]))  # with the 拟处理建议 column, as --decide writes it
     mark("ranked tables as CSV")
     write_atomic(f"{folder}/phases.csv", text, encoding="utf-8-sig")
     mark("write")

@@ -65,3 +65,22 @@ class Forked(Generic[T]):
             self._got = got if status == 0 else None
             self._done = True
         return self._got
+
+
+def started(fn: Callable[[], T], worth: bool = True) -> Callable[[], T]:
+    """``fn`` begun now in a forked process where this process may fork (:func:`two_processors`) and
+    ``worth`` says the work pays for a process; what is returned gives ``fn()``'s value when asked
+    for: sent back from there, or made here then (nothing forked, or the forked process could not
+    give it: ``fn`` raising there raises here, as it would have). Ask once."""
+    if not (worth and two_processors()):
+        return fn
+    try:
+        forked = Forked(lambda: (fn(),))  # in a tuple: a value of None is not taken for a failure
+    except OSError:  # no process to be had: made here when asked for
+        return fn
+
+    def result() -> T:
+        got = forked.result()
+        return fn() if got is None else got[0]
+
+    return result

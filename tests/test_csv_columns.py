@@ -15,6 +15,7 @@ from builders import examples
 from report_support import small
 from scoring.core.explain import ranked
 from scoring.core.rounding import each_distinct, fmt, fmt_column, round_array
+from scoring.report.decisions import unit_texts
 from scoring.report.output import _heads, _veto_text, as_csv, csv_chunks, csv_text, neutralise
 
 NaN = float("nan")
@@ -139,7 +140,7 @@ def test_the_usual_table_is_joined_not_quoted():
 def test_with_decisions_the_csv_says_what_each_rule_proposes_for_each_unit_and_nothing_else(names, seed, lang):
     res, decisions = small(names, seed=seed)
     rows = list(csv.reader(io.StringIO(as_csv(res, lang))))
-    with_decisions = list(csv.reader(io.StringIO("".join(csv_chunks(res, lang, decisions=decisions)))))
+    with_decisions = list(csv.reader(io.StringIO("".join(csv_chunks(res, lang, proposed=lambda: unit_texts(decisions, lang)[0])))))
     head = _heads(lang, "decisions")[0]
     assert len(with_decisions) == len(rows) and head not in rows[0]
     caught: dict[str, list[str]] = {}

@@ -37,3 +37,39 @@ def test_nothing_is_forked_unless_allowed(monkeypatch):
     assert not parallel.two_processors()
     monkeypatch.setattr(parallel, "allowed", True)
     assert parallel.two_processors() == (len(os.sched_getaffinity(0)) >= 2)
+
+
+def test_started_work_comes_back_from_the_forked_process(monkeypatch):
+    monkeypatch.setattr(parallel, "allowed", True)
+    if not parallel.two_processors():
+        return  # one processor: nothing is forked (the next test covers that)
+    parent = os.getpid()
+    assert parallel.started(os.getpid)() != parent
+    assert parallel.started(lambda: None)() is None  # a value of None is a value, not a failure
+
+
+def test_started_work_is_made_here_when_not_forked_or_when_the_forked_process_cannot_give_it(monkeypatch):
+    parent = os.getpid()
+    monkeypatch.setattr(parallel, "allowed", False)
+    later = parallel.started(os.getpid)
+    assert later() == parent  # not allowed: made here, when asked for
+    monkeypatch.setattr(parallel, "allowed", True)
+    assert parallel.started(os.getpid, worth=False)() == parent
+
+    def dies_there():
+        if os.getpid() != parent:
+            os._exit(3)  # the forked process dies without sending anything
+        return "made here"
+
+    assert parallel.started(dies_there)() == "made here"
+
+    def fails():
+        raise ValueError(f"failed in {os.getpid()}")
+
+    later = parallel.started(fails)
+    try:
+        later()
+    except ValueError as e:
+        assert str(e) == f"failed in {parent}"  # raised here, as it would have been without a fork
+    else:
+        raise AssertionError("the failure was not raised")

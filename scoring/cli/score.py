@@ -98,11 +98,11 @@ def cmd_run(args) -> int:
         if args.format in REPORT_FORMATS:
             write_report(args, args.format, scored, api.decide(scored, store=store, db=args.db))
             return 0
-        proposal = api.decide(scored, store=store, db=args.db) if args.decide else None
+        # --decide: the rules applied while the tables are made (on a second processor at a nation's size)
         if args.format == "json":  # made as UTF-8 bytes: nothing to encode on the way out
-            emit(args, api.results_json(scored, args.lang, decisions=proposal))
+            emit(args, api.results_json(scored, args.lang, decide=args.decide, store=store, db=args.db))
         else:
-            emit(args, api.results_pieces(scored, args.format, args.lang, decisions=proposal))
+            emit(args, api.results_pieces(scored, args.format, args.lang, decide=args.decide, store=store, db=args.db))
         if store is not None:
             say("hist.saved", args.lang, run=saved, db=store.path)
     except ScoringError:

@@ -15,7 +15,7 @@ import re
 from itertools import repeat
 from json.encoder import encode_basestring  # what json.dumps(text, ensure_ascii=False) writes
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -25,9 +25,6 @@ from ..core.lists import objects, pick, picker
 from ..core.rounding import decimal_rows, each_distinct, fmt, fmt_column, round_column
 from ..i18n import t
 from ..outfile import write_out
-
-if TYPE_CHECKING:
-    from ..core.decisions import RuleResult
 
 SCHEMA = "scoring.results/1"
 
@@ -209,6 +206,9 @@ def json_bytes(res: Results, lang: str = "zh", stamp=None, extra: dict | None = 
     parts: dict = {}  # each indicator's line as the constant texts between its columns, made once
     for k, (key, value) in enumerate(doc.items()):
         yield (("{" if k == 0 else ",") + _dumps(key) + ":").encode()
+        if callable(value):  # given as a function making its JSON text when its place comes (see api.results_json)
+            yield value()
+            continue
         if value is not _UNITS:
             yield _dumps(value).encode()
             continue
@@ -553,39 +553,80 @@ def as_csv(res: Results, lang: str = "zh", stamp=None) -> str:
     return "".join(csv_chunks(res, lang))
 
 
-def csv_chunks(res: Results, lang: str = "zh", block: int = 10_000, decisions: list[RuleResult] | None = None) -> Iterator[str]:
+def csv_chunks(res: Results, lang: str = "zh", block: int = 10_000, proposed: Callable[[], dict[str, list[str]]] | None = None) -> Iterator[str]:
     """:func:`as_csv` in pieces of ``block`` rows of a category, each made as it is written: a
     nation's whole table held as text, then as bytes, took about 50 MB at the end of the run.
-    With ``decisions`` (``scoring run --decide``), a last column says what the rules propose for
-    each unit, in the words of the printed report's ranking table."""
-    proposed = None
-    if decisions is not None:
-        from .decisions import unit_texts
+    With ``proposed`` (``scoring run --decide``), a function giving what the rules propose for each
+    unit by id (:func:`scoring.report.decisions.unit_texts`), a last column says it in the words of
+    the printed report's ranking table. It is asked for once, when every category's other columns
+    are made: the rules may be applied meanwhile on another processor."""
+    tables = _csv_tables(res, lang, proposed is not None)
+    if proposed is not None:
+        # every category's rows but their last cell made before the proposals are asked for
+        yield from _with_proposals([(head, columns[2], _rows_but_last(columns, quote)) for head, columns, quote in tables], proposed, block)
+        return
+    made = False
+    for head, columns, quote in tables:
+        made = True
+        for start in range(0, max(len(columns[0]), 1), block):  # (an empty category: its header alone)
+            yield csv_text(head if start == 0 else [], [c[start : start + block] for c in columns], quote)
+    if not made:  # no category: an empty table (a file with only its byte-order mark)
+        yield ""
 
-        # one rule a line, as in the workbook's cell: a consequence may itself hold "；"
-        proposed = {u: "\n".join(rules) for u, rules in unit_texts(decisions, lang)[0].items()}
+
+def _rows_but_last(columns: list[list[str]], quote: bool) -> list[str]:
+    """Each row as :func:`csv_text` writes it but its last cell, left empty (a comma, then nothing)."""
+    if quote:
+        columns = [_quoted(col) for col in columns]
+    return list(map(",".join, zip(*columns, repeat(""))))
+
+
+def _with_proposals(tables: list[tuple[list[list[str]], list[str], list[str]]], proposed: Callable[[], dict[str, list[str]]], block: int) -> Iterator[str]:
+    """:func:`csv_chunks`'s pieces from each category's header rows, ids and rows but their last
+    cell, the proposals' cell put last in each row."""
+    # one rule a line, as in the workbook's cell: a consequence may itself hold "；"
+    said = {u: "\n".join(rules) for u, rules in proposed().items()}
+    for head, ids, rows in tables:
+        if not ids:  # an empty category: its header alone
+            yield csv_text(head, [[] for _ in head[0]] if head else [[]])
+            continue
+        cells = _quoted(_text_column(list(map(said.get, ids, repeat(""))), False)[1])
+        for k in [k for k, c in enumerate(cells) if c]:
+            rows[k] += cells[k]
+        for start in range(0, len(rows), block):
+            yield "".join(",".join(_quoted(r)) + "\r\n" for r in (head if start == 0 else [])) + "\r\n".join(rows[start : start + block]) + "\r\n"
+    if not tables:  # no category: an empty table (a file with only its byte-order mark)
+        yield ""
+
+
+def _csv_tables(res: Results, lang: str, decided: bool) -> Iterator[tuple[list[list[str]], list[list[str]], bool]]:
+    """Each category's rows of :func:`csv_chunks` but the proposals' column (``decided``: it is in the
+    header): the header rows it starts with (none where the header is the one before), its columns
+    and whether a cell may need quotes."""
     prev = None
     for cs in res.categories.values():
         header, columns = ranking_columns(res, cs, lang)
-        if proposed is not None:
+        if decided:
             header = header + _heads(lang, "decisions")
-            columns.append(list(map(proposed.get, columns[1], repeat(""))))  # columns[1]: the ids
         head = []
         if header != prev:  # modules and weights differ by category: a header where they change
             head = [_heads(lang, "category") + header]
             prev = header
         quote = _needs_quotes([cs.category, *header, *_heads(lang, "category")])
-        # id, name, then grade, vetoes and what is proposed: the texts (rank, total and the modules are numbers)
+        # id, name, grade and vetoes: the texts (rank, total and the modules are numbers)
         for k in (1, 2, *range(4 + len(cs.modules), len(columns))):
-            joined = "\x00" + "\x00".join(columns[k])
-            quote = quote or _needs_quotes([joined])
-            if any("\x00" + c in joined for c in "=+-@"):  # a cell may start like a formula (or hold \x00)
-                columns[k] = [neutralise(c) for c in columns[k]]
-        columns = [[cs.category] * len(columns[0]), *columns]
-        for start in range(0, max(len(columns[0]), 1), block):  # (an empty category: its header alone)
-            yield csv_text(head if start == 0 else [], [c[start : start + block] for c in columns], quote)
-    if prev is None:  # no category: an empty table (a file with only its byte-order mark)
-        yield ""
+            quote, columns[k] = _text_column(columns[k], quote)
+        yield head, [[cs.category] * len(columns[0]), *columns], quote
+
+
+def _text_column(cells: list[str], quote: bool) -> tuple[bool, list[str]]:
+    """A column of text cells as written: one that may start like a formula neutralised; and whether a
+    cell of the table may need quotes, this column's included."""
+    joined = "\x00" + "\x00".join(cells)
+    quote = quote or _needs_quotes([joined])
+    if any("\x00" + c in joined for c in "=+-@"):  # a cell may start like a formula (or hold \x00)
+        cells = [neutralise(c) for c in cells]
+    return quote, cells
 
 
 def _needs_quotes(texts: list[str]) -> bool:
