@@ -538,13 +538,18 @@ def results_pieces(
     if fmt == "json":
         return (part.decode() for part in results_json(scoring, lang, decisions=decisions, decide=decide, store=store, db=db))
     if fmt == "csv":  # no stamp: not made for it
-        from .report.decisions import unit_texts
-
-        return csv_chunks(scoring.results, lang, proposed=_shown_decisions(scoring, decisions, decide, store, db, lambda d: unit_texts(d, lang)[0]))
+        return csv_chunks(scoring.results, lang, proposed=_shown_decisions(scoring, decisions, decide, store, db, partial(_unit_texts, lang)))
     listed = _shown_decisions(scoring, decisions, decide, store, db, partial(_decisions_text, scoring.results, lang))
     if listed is None:
         return table_pieces(scoring.results, lang, stamp=scoring.stamp)
     return _table_and_decisions(scoring, lang, listed)
+
+
+def _unit_texts(lang: str, decisions: list[RuleResult]) -> dict[str, list[str]]:
+    """What the rules propose for each unit, as the CSV's last column says it."""
+    from .report.decisions import unit_texts  # the rules' module only when there are decisions to show
+
+    return unit_texts(decisions, lang)[0]
 
 
 def _decisions_text(results: Results, lang: str, decisions: list[RuleResult]) -> str:
