@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import sys
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from functools import partial
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -84,3 +86,109 @@ def started(fn: Callable[[], T], worth: bool = True) -> Callable[[], T]:
         return fn() if got is None else got[0]
 
     return result
+
+
+def in_turn(items: list, make: Callable[[Any], Iterable[bytes]], on_two: bool = True) -> Iterator[bytes]:
+    """The bytes of ``items`` in order: an item of bytes as it is, any other (a task) as ``make`` gives
+    it. Where this process may fork and ``on_two`` says the work pays for a process, every second task
+    is made meanwhile by a forked process and sent here as it is made (:class:`_Sent`); what it could
+    not send is made here. The same bytes either way: ``make`` gives the same bytes for a task wherever
+    it runs."""
+    tasks = [k for k, x in enumerate(items) if not isinstance(x, bytes)]
+    theirs = set(tasks[1::2])
+    sent = None
+    if on_two and theirs and two_processors():
+        try:
+            sent = _Sent(lambda: (make(items[k]) for k in sorted(theirs)))
+        except OSError:  # no process to be had: all made here
+            sent = None
+    try:
+        for k, x in enumerate(items):
+            if isinstance(x, bytes):
+                yield x
+            elif sent is not None and k in theirs:
+                yield from sent.task(partial(make, x))
+            else:
+                yield from make(x)
+    finally:
+        if sent is not None:
+            sent.close()
+
+
+class _Sent:
+    """Tasks' bytes made in a forked process, one task ahead: it writes a task into a file in memory
+    (memfd), says its length through a pipe, and waits for this process to have read it (a byte back
+    through another pipe) before it writes the next; memory stays flat at one task's bytes."""
+
+    PIECE = 4 << 20  # read back 4 MiB at a time
+
+    def __init__(self, made: Callable[[], Iterator[Iterable[bytes]]]):
+        self.fd = os.memfd_create("scoring-sheets", os.MFD_CLOEXEC)
+        fds = [self.fd]
+        try:
+            done_r, done_w = os.pipe()
+            fds += [done_r, done_w]
+            read_r, read_w = os.pipe()
+            fds += [read_r, read_w]
+            self.pid = os.fork()
+        except OSError:
+            for fd in fds:
+                os.close(fd)
+            raise
+        if self.pid == 0:  # the forked process: make, say, and leave without this process's exit handlers
+            code = 1
+            try:
+                os.close(done_r)
+                os.close(read_w)
+                for k, pieces in enumerate(made()):
+                    if k and not os.read(read_r, 1):  # the task before not read yet: wait (nothing: stopped)
+                        break
+                    size = 0  # written over the task before: its pages are kept, not made again
+                    for piece in pieces:
+                        size += _write_all(self.fd, piece, size)
+                    os.write(done_w, size.to_bytes(8, "little"))
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(done_w)
+        os.close(read_r)
+        self.done, self.read = done_r, read_w
+        self.ended = False  # the forked process gives no more
+
+    def task(self, here: Callable[[], Iterable[bytes]]) -> Iterator[bytes]:
+        """The next task's bytes as made there; made here by ``here`` when that process could not."""
+        got = b"" if self.ended else os.read(self.done, 8)  # a read of 8 bytes or fewer from a pipe is whole
+        if len(got) < 8:
+            self.ended = True
+            yield from here()
+            return
+        size = int.from_bytes(got, "little")
+        at = 0
+        while at < size:
+            piece = os.pread(self.fd, min(self.PIECE, size - at), at)
+            if not piece:  # shorter than said: cannot happen to a file only that process writes
+                raise OSError(f"the forked process's task is shorter than it said ({at} of {size} bytes)")
+            at += len(piece)
+            yield piece
+        try:
+            os.write(self.read, b"r")  # read: the next may be written
+        except BrokenPipeError:  # that process has ended
+            self.ended = True
+
+    def close(self) -> None:
+        """The forked process stopped and reaped; the file and pipes closed."""
+        try:
+            os.kill(self.pid, signal.SIGKILL)  # done already, or no longer wanted (the caller stopped)
+        except ProcessLookupError:
+            pass
+        os.waitpid(self.pid, 0)
+        for fd in (self.fd, self.done, self.read):
+            os.close(fd)
+
+
+def _write_all(fd: int, data: bytes, at: int) -> int:
+    """``data`` written at ``at``: its length."""
+    view = memoryview(data)
+    while view:
+        view = view[os.pwrite(fd, view, at + len(data) - len(view)) :]
+    return len(data)

@@ -271,3 +271,25 @@ def test_reasons_that_hold_the_escape_of_a_nul_are_written_whole():
         row = _Row(len(codes), 2)
         row.coded_strings(said, np.asarray([c % len(said) for c in codes]))
         assert list(row.units()) == [json.dumps(said[c % len(said)], ensure_ascii=False).encode() for c in codes]
+
+
+def test_sheets_made_on_two_processors_are_the_whole_document(monkeypatch):
+    """Where the command line allows it, a forked process makes every second half-block of sheets: the
+    document is the very one made on one processor, at any block size."""
+    from scoring import parallel
+    from scoring.report import output
+
+    monkeypatch.setattr(parallel, "allowed", True)
+    monkeypatch.setattr(output, "JSON_ON_TWO_FROM", 0)
+    if not parallel.two_processors():
+        return  # one processor: nothing is forked (the one-processor document is tested above)
+    made_here: list[int] = []
+    real = output._sheet_block
+    monkeypatch.setattr(output, "_sheet_block", lambda res, cs, rows, *rest, **kw: made_here.append(len(rows)) or real(res, cs, rows, *rest, **kw))
+    plan = load_criteria(str(ROOT / "criteria" / "yitong-2020.toml")).plan
+    res = score(plan, read_folder(ROOT / "examples" / "yitong-2020", plan.criteria))
+    units = sum(len(cs.index) for cs in res.categories.values())
+    for block in (1, 7, 1000):
+        made_here.clear()
+        assert "".join(json_chunks(res, "zh", _Stamp(), None, block=block)) == _whole(res, "zh", _Stamp())
+        assert 0 < sum(made_here) < units  # the rest was made by the forked process

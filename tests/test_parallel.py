@@ -6,7 +6,11 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from builders import examples
 from scoring import parallel
 
 
@@ -73,3 +77,66 @@ def test_started_work_is_made_here_when_not_forked_or_when_the_forked_process_ca
         assert str(e) == f"failed in {parent}"  # raised here, as it would have been without a fork
     else:
         raise AssertionError("the failure was not raised")
+
+
+def _items(tasks: list[int]) -> list:
+    """Texts between tasks; a task n makes n pieces of its own bytes."""
+    items: list = [b"<"]
+    for k, n in enumerate(tasks):
+        items += [(k, n), b"|"]
+    return items
+
+
+def _make(task) -> list[bytes]:
+    k, n = task
+    return [f"{k}.{j};".encode() * (j + 1) for j in range(n)]
+
+
+def _in_order(items) -> bytes:
+    return b"".join(x if isinstance(x, bytes) else b"".join(_make(x)) for x in items)
+
+
+@settings(max_examples=examples(25), deadline=None)
+@given(st.lists(st.integers(0, 40), max_size=7))
+def test_tasks_made_in_turn_on_two_processors_give_the_bytes_in_order(tasks):
+    items = _items(tasks)
+    parent = os.getpid()
+    here: list = []
+
+    def make(task):
+        if os.getpid() == parent:
+            here.append(task)
+        return _make(task)
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(parallel, "allowed", True)
+        assert b"".join(parallel.in_turn(items, make)) == _in_order(items)
+    if parallel.two_processors():
+        assert here == [(k, n) for k, n in enumerate(tasks) if k % 2 == 0]  # every second one made there
+
+
+def test_tasks_a_forked_process_cannot_finish_are_made_here(monkeypatch):
+    monkeypatch.setattr(parallel, "allowed", True)
+    parent = os.getpid()
+    items = _items([3, 5, 2, 4, 6, 1])
+
+    def dies_at_its_second(task):
+        if os.getpid() != parent and task[0] == 3:
+            os._exit(3)  # the forked process dies in its second task, having sent its first
+        return _make(task)
+
+    assert b"".join(parallel.in_turn(items, dies_at_its_second)) == _in_order(items)
+
+
+def test_a_caller_that_stops_early_leaves_no_process_nor_file_open(monkeypatch):
+    monkeypatch.setattr(parallel, "allowed", True)
+    if not parallel.two_processors():
+        return
+    before = set(os.listdir("/proc/self/fd"))
+    pieces = parallel.in_turn(_items([50, 50, 50, 50]), _make)
+    next(pieces)
+    next(pieces)
+    pieces.close()
+    assert set(os.listdir("/proc/self/fd")) == before
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left to reap
