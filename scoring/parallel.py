@@ -97,7 +97,7 @@ def in_turn(items: list, make: Callable[[Any], Iterable[bytes]], on_two: bool = 
     tasks = [k for k, x in enumerate(items) if not isinstance(x, bytes)]
     theirs = set(tasks[1::2])
     sent = None
-    if on_two and theirs and two_processors():
+    if on_two and theirs and two_processors() and hasattr(os, "memfd_create"):
         try:
             sent = _Sent(lambda: (make(items[k]) for k in sorted(theirs)))
         except OSError:  # no process to be had: all made here
