@@ -1,5 +1,7 @@
-"""Work a command does on a second processor: a function run in a forked process, what it returns
-sent back pickled through a pipe.
+"""Work a command does on a second processor, in a forked process: a function whose value is sent
+back pickled through a pipe (:class:`Forked`, :func:`started`: reading a large data folder, the
+约谈 rules while the tables are made), or every second task of bytes made in turn (:func:`in_turn`:
+the JSON's score sheets).
 
 Only where the command line allows it (``allowed``, set by ``cli.main`` for a process it owns), on
 Linux with two processors or more: a library's caller, the portal's server with its threads, is
@@ -13,8 +15,8 @@ import os
 import pickle
 import signal
 import sys
-from functools import partial
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")

@@ -19,12 +19,12 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
+from .. import parallel
 from ..core.engine import CategoryScores, Results
 from ..core.explain import LineColumns, _bonus_caps, indicator_line, line_columns, line_head, line_keys, ranked, tree_order, unit_sheet
 from ..core.lists import objects, pick, picker
 from ..core.rounding import decimal_rows, each_distinct, fmt, fmt_column, round_column
 from ..i18n import t
-from .. import parallel
 from ..outfile import write_out
 
 SCHEMA = "scoring.results/1"
