@@ -37,12 +37,7 @@ class Forked(Generic[T]):
         self._done = False
         self._got: T | None = None
         r, w = os.pipe()
-        try:
-            self.pid = os.fork()
-        except OSError:
-            os.close(r)
-            os.close(w)
-            raise
+        self.pid = _fork(r, w)
         if self.pid == 0:  # the forked process: run, send, and leave without this process's exit handlers
             code = 1
             try:
@@ -69,6 +64,16 @@ class Forked(Generic[T]):
             self._got = got if status == 0 else None
             self._done = True
         return self._got
+
+
+def _fork(*fds: int) -> int:
+    """``os.fork()``; where no process can be had, ``fds`` closed before the OSError is raised."""
+    try:
+        return os.fork()
+    except OSError:
+        for fd in fds:
+            os.close(fd)
+        raise
 
 
 def started(fn: Callable[[], T], worth: bool = True) -> Callable[[], T]:
@@ -131,12 +136,11 @@ class _Sent:
             done_r, done_w = os.pipe()
             fds += [done_r, done_w]
             read_r, read_w = os.pipe()
-            fds += [read_r, read_w]
-            self.pid = os.fork()
         except OSError:
             for fd in fds:
                 os.close(fd)
             raise
+        self.pid = _fork(*fds, read_r, read_w)
         if self.pid == 0:  # the forked process: make, say, and leave without this process's exit handlers
             code = 1
             try:

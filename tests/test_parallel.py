@@ -140,3 +140,19 @@ def test_a_caller_that_stops_early_leaves_no_process_nor_file_open(monkeypatch):
     assert set(os.listdir("/proc/self/fd")) == before
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # no child left to reap
+
+
+def test_where_no_process_can_be_had_everything_is_made_here_and_nothing_is_left_open(monkeypatch):
+    monkeypatch.setattr(parallel, "allowed", True)
+    if not parallel.two_processors():
+        return
+
+    def no_process():
+        raise BlockingIOError("fork: Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_process)
+    before = set(os.listdir("/proc/self/fd"))
+    items = _items([3, 5, 2])
+    assert b"".join(parallel.in_turn(items, _make)) == _in_order(items)
+    assert parallel.started(os.getpid)() == os.getpid()
+    assert set(os.listdir("/proc/self/fd")) == before
