@@ -598,14 +598,15 @@ def _with_proposals(tables: list[tuple[list[list[str]], list[str], list[str]]], 
     # one rule a line, as in the workbook's cell: a consequence may itself hold "；"
     said = {u: "\n".join(rules) for u, rules in proposed().items()}
     for head, ids, rows in tables:
+        heading = csv_text(head, [])  # (no column: the header rows alone, as csv.writer writes them)
         if not ids:  # an empty category: its header alone
-            yield csv_text(head, [[] for _ in head[0]] if head else [[]])
+            yield heading
             continue
         cells = _quoted(_text_column(list(map(said.get, ids, repeat(""))), False)[1])
         for k in [k for k, c in enumerate(cells) if c]:
             rows[k] += cells[k]
         for start in range(0, len(rows), block):
-            yield "".join(",".join(_quoted(r)) + "\r\n" for r in (head if start == 0 else [])) + "\r\n".join(rows[start : start + block]) + "\r\n"
+            yield (heading if start == 0 else "") + "\r\n".join(rows[start : start + block]) + "\r\n"
     if not tables:  # no category: an empty table (a file with only its byte-order mark)
         yield ""
 
