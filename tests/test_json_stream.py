@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -282,7 +283,7 @@ def test_sheets_made_on_two_processors_are_the_whole_document(monkeypatch):
     monkeypatch.setattr(parallel, "allowed", True)
     monkeypatch.setattr(output, "JSON_ON_TWO_FROM", 0)
     if not parallel.two_processors():
-        return  # one processor: nothing is forked (the one-processor document is tested above)
+        pytest.skip("one processor: nothing is forked (the one-processor document is tested above)")
     made_here: list[int] = []
     real = output._sheet_block
     monkeypatch.setattr(output, "_sheet_block", lambda res, cs, rows, *rest, **kw: made_here.append(len(rows)) or real(res, cs, rows, *rest, **kw))
