@@ -12,8 +12,6 @@ dying, half a result sent) the caller is told, and does the work itself.
 from __future__ import annotations
 
 import os
-import pickle
-import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
@@ -34,6 +32,8 @@ class Forked(Generic[T]):
     OSError when no process can be forked (a limit on processes, no memory for one)."""
 
     def __init__(self, fn: Callable[[], T]):
+        import pickle  # here, not at start-up: every command loads this module, few fork (2.3 ms)
+
         self._done = False
         self._got: T | None = None
         r, w = os.pipe()
@@ -53,6 +53,8 @@ class Forked(Generic[T]):
 
     def result(self) -> T | None:
         """What ``fn()`` returned, or None when it could not be had (the caller then does the work)."""
+        import pickle
+
         if not self._done:
             got: T | None = None
             try:
@@ -183,6 +185,8 @@ class _Sent:
 
     def close(self) -> None:
         """The forked process stopped and reaped; the file and pipes closed."""
+        import signal
+
         try:
             os.kill(self.pid, signal.SIGKILL)  # done already, or no longer wanted (the caller stopped)
         except ProcessLookupError:
