@@ -13,6 +13,8 @@ For each size (see generate.py) it prints time, peak memory and the ratio to eac
     polars    benchmarks/peer_polars.py                        the same one-off with polars
     table     scoring run criteria.toml --decide               the terminal table (compared with our CSV run)
     json      scoring run … --format json                      county and province (compared with our CSV run)
+    json-     the same on standard output                      the document made, no file written
+    disk      benchmarks/disk_write.py                         as many bytes as the JSON file, written as a run writes them
   workbook (10 000 × 100 .xlsx, see bench_read.py):
     validate  scoring validate                                 every cell checked and located
     calamine  benchmarks/peer_calamine.py                      python-calamine reading the same workbook
@@ -315,6 +317,9 @@ def bench_size(size: str, out: Path, repeat: int, peers: bool = True, processes:
         cmds["table"] = ("table: scoring run --decide → terminal table", run)
         if size != "nation":  # the JSON document explains every indicator of every unit: gigabytes at nation size
             cmds["json"] = ("json: scoring run --decide → json", run + ["--format", "json", "--out", str(folder / "ours.json")])
+            cmds["json-"] = ("json-: the same on standard output (no file written)", run + ["--format", "json"])
+            disk = [sys.executable, str(HERE / "disk_write.py"), str(folder / "ours.json"), str(folder / "disk.out")]
+            cmds["disk"] = ("disk: as many bytes as ours.json written as the run writes them, nothing made", disk)
         got = run_side_by_side(cmds, repeat)
         T.extend(got.values())
         ours = got["ours"]
@@ -330,6 +335,8 @@ def bench_size(size: str, out: Path, repeat: int, peers: bool = True, processes:
         rows.append(Row(size, "terminal table", got["table"], "our CSV run", ours, 1.5 if size == "nation" else None))
         if "json" in got:
             rows.append(Row(size, "--format json", got["json"], "our CSV run", ours, 3.0 if size == "province" else None))
+            rows.append(Row(size, "the same on standard output (no file)", got["json-"], "our CSV run", ours))
+            rows.append(Row(size, "the disk alone: the JSON's bytes written as a run writes them", got["disk"], "our CSV run", ours))
         report["table_s"] = got["table"].seconds
 
     wdata = read_folder(data_dir, wplan.criteria)

@@ -62,3 +62,6 @@ def test_county_benchmark_runs_and_rankings_match_the_peers(tmp_path):
         rows = list(csv.reader(fh))
     assert len(rows) == 61 and {r[2] for r in rows[1:]} == set(generate.CATEGORIES)
     assert (tmp_path / "bench" / "county" / "ours.csv").stat().st_size > 0
+    # the disk's own row wrote as many bytes as the JSON run's file
+    json_size = (tmp_path / "bench" / "county" / "ours.json").stat().st_size
+    assert json_size > 0 and (tmp_path / "bench" / "county" / "disk.out").stat().st_size == json_size
