@@ -271,3 +271,50 @@ def test_the_report_written_as_bytes_is_the_text_document_encoded(tmp_path, lang
         assert b"".join(html_mod.render_encoded(build(res, dec, None, stamp, lang))) == path.read_bytes()
     for reason in [None, "", "扣2分", *PIECES, "<b>县局&amp;</b>'\""]:  # a reason's bytes are its text's
         assert html_mod._reason_bytes(reason) == html_mod._reason_text(reason).encode("utf-8")
+
+
+@pytest.mark.parametrize("span, block", [(4, 3), (9, 2), (2000, 500)])
+def test_the_sections_made_on_two_processors_are_the_document(monkeypatch, span, block):
+    """Where the command line allows it, a forked process makes every second run of units' sections: the
+    file is the very document made on one processor, byte for byte, and the forked process made part of it
+    (runs of ``span`` units of a category cut in halves, their sheets made ``block`` units at a time)."""
+    import scoring.report.html as html_mod
+    from scoring import parallel
+    from scoring.report.view import build
+
+    monkeypatch.setattr(parallel, "allowed", True)
+    if not parallel.two_processors():
+        pytest.skip("one processor: nothing is forked (the one-processor document is tested above)")
+    monkeypatch.setattr(html_mod, "ON_TWO_FROM", 0)
+    monkeypatch.setattr(html_mod, "SPAN", span)
+    monkeypatch.setattr(html_mod, "BLOCK", block)
+    res, dec, stamp = example()
+    whole = html_mod.render(build(res, dec, None, stamp, "zh")).encode("utf-8")
+    made_here: list[str] = []
+    real = html_mod._unit
+    monkeypatch.setattr(html_mod, "_unit", lambda view, u, *rest: made_here.append(u.id) or real(view, u, *rest))
+    assert b"".join(html_mod.render_encoded(build(res, dec, None, stamp, "zh"))) == whole
+    units = len(res.data.ids)
+    assert 0 < len(made_here) < units  # the rest was made by the forked process
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from("甲乙丙"), max_size=30), st.integers(1, 7))
+def test_halves_cover_every_unit_in_order_a_category_at_a_time(cats, size):
+    """The runs two processes share: every unit once, in report order, each run within one category and at
+    most half a ``size`` (rounded up) long, and no more than two runs for each ``size`` units of a category."""
+    from types import SimpleNamespace
+
+    from scoring.report.view import UnitSheets
+
+    sheets = UnitSheets.__new__(UnitSheets)
+    groups = {c: SimpleNamespace(name=c) for c in "甲乙丙"}
+    sheets._keys = [(groups[c], p, None) for p, c in enumerate(sorted(cats, key="甲乙丙".index))]
+    runs = sheets.halves(size)
+    assert [k for a, b in runs for k in range(a, b)] == list(range(len(cats)))
+    for a, b in runs:
+        assert 0 < b - a <= (size + 1) // 2
+        assert len({id(sheets._keys[k][0]) for k in range(a, b)}) == 1
+    for c in set(cats):
+        mine = [r for r in runs if sheets._keys[r[0]][0] is groups[c]]
+        assert len(mine) <= 2 * -(-cats.count(c) // size)

@@ -251,17 +251,18 @@ class UnitSheets(Sequence):
         for block in self.blocks(sentences):
             yield from block.units
 
-    def blocks(self, sentences: bool = True, size: int | None = None) -> Iterator[SheetBlock]:
-        """Every sheet in order, a block of up to ``size`` (default BLOCK) units of a category at a time.  The
-        lines are made for up to SPAN units at once (the methods' sentences asked once for them all) and
-        handed to each block as parts of those columns."""
+    def blocks(self, sentences: bool = True, size: int | None = None, start: int = 0, end: int | None = None) -> Iterator[SheetBlock]:
+        """Every sheet in order (those from ``start`` up to ``end``), a block of up to ``size`` (default BLOCK)
+        units of a category at a time.  The lines are made for up to SPAN units at once (the methods'
+        sentences asked once for them all) and handed to each block as parts of those columns."""
         keys, res = self._keys, self._res
         size = size or BLOCK
-        k = 0
-        while k < len(keys):
+        end = len(keys) if end is None else end
+        k = start
+        while k < end:
             cs = keys[k][0]
             stop = k + 1
-            while stop < len(keys) and stop - k < max(SPAN, size) and keys[stop][0] is cs:
+            while stop < end and stop - k < max(SPAN, size) and keys[stop][0] is cs:
                 stop += 1
             made = sheet_columns(res, cs, [p for _, p, _ in keys[k:stop]], self._lang)
             for lo in range(k, stop, size):
@@ -282,6 +283,21 @@ class UnitSheets(Sequence):
         lines = _BlockLines(res, cs, rows, columns, self._lang)
         units = [self._view(key, sheet, partial(lines.unit, u), top, sentences) for u, (key, sheet, top) in enumerate(zip(block, sheets, tops))]
         return SheetBlock(units, [(line_head(res, s.indicator), s, c) for s, c in columns], odd)
+
+    def halves(self, size: int) -> list[tuple[int, int]]:
+        """The units cut into runs of one category, of at most ``size`` each, every run cut in two halves:
+        ``(start, end)`` each, in order (:meth:`blocks` of each give every sheet).  Work shared by two
+        processes, each making every second run: the halves keep their turns about equal in length."""
+        keys, runs = self._keys, []
+        k = 0
+        while k < len(keys):
+            cs, stop = keys[k][0], k + 1
+            while stop < len(keys) and stop - k < size and keys[stop][0] is cs:
+                stop += 1
+            half = k + (stop - k + 1) // 2
+            runs += [(k, half), (half, stop)] if half < stop else [(k, stop)]
+            k = stop
+        return runs
 
     def find(self, unit: str) -> list[int]:
         """Positions of the units whose id or name is ``unit``."""
