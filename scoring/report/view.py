@@ -257,16 +257,22 @@ class UnitSheets(Sequence):
         sentences asked once for them all) and handed to each block as parts of those columns."""
         keys, res = self._keys, self._res
         size = size or BLOCK
-        end = len(keys) if end is None else end
-        k = start
-        while k < end:
+        for k, stop in self._runs(max(SPAN, size), start, end):
             cs = keys[k][0]
-            stop = k + 1
-            while stop < end and stop - k < max(SPAN, size) and keys[stop][0] is cs:
-                stop += 1
             made = sheet_columns(res, cs, [p for _, p, _ in keys[k:stop]], self._lang)
             for lo in range(k, stop, size):
                 yield self._block(cs, keys[lo : min(lo + size, stop)], [(s, c.part(lo - k, lo - k + size)) for s, c in made], sentences)
+
+    def _runs(self, size: int, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
+        """``(start, end)`` of each run of units of one category, of at most ``size``, from ``start`` up to ``end``."""
+        keys = self._keys
+        end = len(keys) if end is None else end
+        k = start
+        while k < end:
+            cs, stop = keys[k][0], k + 1
+            while stop < end and stop - k < size and keys[stop][0] is cs:
+                stop += 1
+            yield k, stop
             k = stop
 
     def _block(self, cs: CategoryScores, block: list, columns: list[tuple[IndicatorScores, LineColumns]], sentences: bool) -> SheetBlock:
@@ -288,15 +294,10 @@ class UnitSheets(Sequence):
         """The units cut into runs of one category, of at most ``size`` each, every run cut in two halves:
         ``(start, end)`` each, in order (:meth:`blocks` of each give every sheet).  Work shared by two
         processes, each making every second run: the halves keep their turns about equal in length."""
-        keys, runs = self._keys, []
-        k = 0
-        while k < len(keys):
-            cs, stop = keys[k][0], k + 1
-            while stop < len(keys) and stop - k < size and keys[stop][0] is cs:
-                stop += 1
+        runs = []
+        for k, stop in self._runs(size):
             half = k + (stop - k + 1) // 2
             runs += [(k, half), (half, stop)] if half < stop else [(k, stop)]
-            k = stop
         return runs
 
     def find(self, unit: str) -> list[int]:
