@@ -254,7 +254,7 @@ def _write_blocks(fd: int, offset: int, data: Iterator[bytes]) -> None:
         raise
     writer.close()
     writer.direct(False)  # the last block's length is rarely a whole number of pages
-    _pwrite_all(fd, memoryview(block)[:at], start)
+    pwrite_all(fd, memoryview(block)[:at], start)
 
 
 class _BlockWriter:
@@ -317,14 +317,14 @@ class _BlockWriter:
             block, offset = item
             try:
                 if self.error is None:
-                    _pwrite_all(self.fd, memoryview(block), offset, self)
+                    pwrite_all(self.fd, memoryview(block), offset, self)
             except BaseException as e:  # whatever it is, the caller raises it (and never waits for a block in vain)
                 self.error = e
             finally:
                 self.free.put(block)
 
 
-def _pwrite_all(fd: int, view: memoryview, offset: int, writer: _BlockWriter | None = None) -> None:
+def pwrite_all(fd: int, view: memoryview, offset: int, writer: _BlockWriter | None = None) -> None:
     """All of ``view`` at ``offset``. A direct write refused or cut short goes on as ordinary writes
     (a file system may take O_DIRECT and then not these lengths)."""
     while len(view):

@@ -1,7 +1,7 @@
 """Work a command does on a second processor, in a forked process: a function whose value is sent
 back pickled through a pipe (:class:`Forked`, :func:`started`: reading a large data folder, the
 约谈 rules while the tables are made), or every second task of bytes made in turn (:func:`in_turn`:
-the JSON's score sheets).
+the JSON's score sheets, the HTML report's units' sections).
 
 Only where the command line allows it (``allowed``, set by ``cli.main`` for a process it owns), on
 Linux with two processors or more: a library's caller, the portal's server with its threads, is
@@ -132,6 +132,8 @@ class _Sent:
     PIECE = 4 << 20  # read back 4 MiB at a time
 
     def __init__(self, made: Callable[[], Iterator[Iterable[bytes]]]):
+        from .outfile import pwrite_all  # here, not at start-up: every command loads this module, few fork
+
         self.fd = os.memfd_create("scoring-sheets", os.MFD_CLOEXEC)
         fds = [self.fd]
         try:
@@ -153,7 +155,8 @@ class _Sent:
                         break
                     size = 0  # written over the task before: its pages are kept, not made again
                     for piece in pieces:
-                        size += _write_all(self.fd, piece, size)
+                        pwrite_all(self.fd, memoryview(piece), size)
+                        size += len(piece)
                     os.write(done_w, size.to_bytes(8, "little"))
                 code = 0
             finally:
@@ -194,11 +197,3 @@ class _Sent:
         os.waitpid(self.pid, 0)
         for fd in (self.fd, self.done, self.read):
             os.close(fd)
-
-
-def _write_all(fd: int, data: bytes, at: int) -> int:
-    """``data`` written at ``at``: its length."""
-    view = memoryview(data)
-    while view:
-        view = view[os.pwrite(fd, view, at + len(data) - len(view)) :]
-    return len(data)
